@@ -1,0 +1,167 @@
+# g6 — collectd plugins for Indian index option chains. Plain GNU make.
+#
+#   make            build libg6, the collectd plugins and the tools into build/
+#   make check      install missing Debian packages, build, run every test (TAP, prove)
+#   make demo       run collectd with g6 against the built-in mock market (g6-mockd)
+#   make install    install plugins, types.db, conf.d snippets and tools (PREFIX, DESTDIR)
+#   make bench      run the benchmarks; each prints a ratio against a named reference
+#   make deps       install exactly the Debian packages g6 needs (idempotent)
+#   make clean      remove build/
+#
+# Areas with extra build steps (spec generator, fuzzing, benchmarks) keep them in
+# mk/<area>.mk, included below; they append to the variables in "Hooks".
+
+SHELL := /bin/bash
+.SUFFIXES:
+.DELETE_ON_ERROR:
+.SECONDARY:
+.DEFAULT_GOAL := all
+
+VERSION := $(shell cat VERSION)
+B       := build
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BINDIR  ?= $(PREFIX)/bin
+# Where the plugins are installed; conf.d/g6.conf points a PluginDir here.
+PLUGINDIR ?= $(PREFIX)/lib/g6/collectd
+DATADIR   ?= $(PREFIX)/share/g6
+COLLECTD_PLUGINDIR := /usr/lib/collectd
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
+# ---- flags (DESIGN §3) ------------------------------------------------------
+WARN     := -Wall -Wextra -Wshadow -Wconversion -Werror
+OPT      ?= -O2 -g
+CPPFLAGS_G6 := -D_GNU_SOURCE -DHAVE_CONFIG_H -I/usr/include/collectd \
+               -Ishared/include -I$(B)/gen -DG6_VERSION='"$(VERSION)"'
+CFLAGS_G6   := -std=gnu11 $(OPT) $(WARN) -fPIC -MMD -MP $(EXTRA_CFLAGS)
+LDFLAGS_G6  := -Wl,--as-needed $(EXTRA_LDFLAGS)
+LDLIBS_G6   := -lcurl -lyajl -lyaml -lcrypto -lm -lpthread
+
+# ---- Hooks: mk/*.mk fragments append to these -------------------------------
+# Debian packages `make deps` installs when missing.
+DEB_PACKAGES := gcc make perl python3 curl ca-certificates \
+  collectd-core collectd-dev libmicrohttpd12 libprotobuf-c1 rrdtool prometheus \
+  libyajl-dev libcurl4-openssl-dev libyaml-dev librrd-dev libssl-dev \
+  libmicrohttpd-dev libcmocka-dev
+# Extra targets built before the tests run, and extra TAP test files.
+CHECK_PREREQS :=
+CHECK_TESTS   :=
+# Benchmark targets run by `make bench`.
+BENCH_TARGETS :=
+# Extra link flags per tool: LDLIBS_<tool>.
+LDLIBS_g6-mockd := -lmicrohttpd
+
+# ---- sources ----------------------------------------------------------------
+LIB_SRC  := $(sort $(wildcard shared/*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
+LIBG6    := $(B)/libg6.a
+
+PLUGIN_SRC := $(sort $(wildcard plugins/*.c))
+PLUGINS    := $(PLUGIN_SRC:plugins/%.c=$(B)/plugins/%.so)
+# Glue that needs the collectd API (dispatch, logging) and is shared by every
+# plugin: compiled into each .so, never into libg6 (which must not depend on
+# symbols of the collectd binary, so its unit tests run without collectd).
+PLUGIN_COMMON_OBJ := $(patsubst %.c,$(B)/%.o,$(sort $(wildcard plugins/common/*.c)))
+
+# Every directory under tools/ holding C files is one program of that name.
+TOOLS     := $(sort $(notdir $(patsubst %/,%,$(dir $(wildcard tools/*/*.c)))))
+TOOL_BINS := $(TOOLS:%=$(B)/%)
+
+UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/unit/%)
+
+TEST_SCRIPTS = $(sort $(wildcard tests/build/*.t tests/integration/*.t)) $(CHECK_TESTS)
+
+-include $(sort $(wildcard mk/*.mk))
+
+# ---- build ------------------------------------------------------------------
+.PHONY: all plugins tools tests
+all: $(LIBG6) $(PLUGINS) $(TOOL_BINS)
+plugins: $(PLUGINS)
+tools: $(TOOL_BINS)
+tests: $(UNIT_BINS)
+
+$(B)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_G6) $(CFLAGS_G6) -c -o $@ $<
+
+$(LIBG6): $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+# Plugins get libg6 linked in statically with its symbols hidden
+# (--exclude-libs), so two g6 plugins in one collectd never interpose on each
+# other. Undefined symbols are checked against the collectd binary by
+# tests/build/symbols.t, since --no-undefined cannot work for plugins.
+$(B)/plugins/%.so: $(B)/plugins/%.o $(PLUGIN_COMMON_OBJ) $(LIBG6)
+	$(CC) -shared -o $@ $< $(PLUGIN_COMMON_OBJ) $(LIBG6) -Wl,--exclude-libs,ALL \
+	  $(LDFLAGS_G6) $(LDLIBS_G6) $(LDLIBS_$*)
+
+define tool_rule
+$(B)/$(1): $(patsubst %.c,$(B)/%.o,$(sort $(wildcard tools/$(1)/*.c))) $(LIBG6)
+	$$(CC) -o $$@ $$(filter %.o,$$^) $(LIBG6) $$(LDFLAGS_G6) $$(LDLIBS_G6) $$(LDLIBS_$(1))
+endef
+$(foreach t,$(TOOLS),$(eval $(call tool_rule,$(t))))
+
+$(B)/tests/unit/%: $(B)/tests/unit/%.o $(LIBG6)
+	$(CC) -o $@ $< $(LIBG6) $(LDFLAGS_G6) -lcmocka $(LDLIBS_G6) $(LDLIBS_$*)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)
+
+# ---- check ------------------------------------------------------------------
+.PHONY: check check-only deps
+# `check` first installs what is missing, then builds and tests in a fresh
+# make so the build sees the installed headers.
+check: deps
+	@$(MAKE) --no-print-directory -j$(JOBS) check-only
+
+check-only: all $(UNIT_BINS) $(CHECK_PREREQS)
+	G6_ROOT=$(CURDIR) G6_BUILD=$(CURDIR)/$(B) \
+	  prove --exec '' --timer -j$(JOBS) $(UNIT_BINS) $(TEST_SCRIPTS)
+
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+deps:
+	@missing=""; \
+	for p in $(sort $(DEB_PACKAGES)); do \
+	  dpkg-query -W -f='$${db:Status-Abbrev}' "$$p" 2>/dev/null | grep -q '^ii' \
+	    || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then \
+	  echo "deps: all $(words $(sort $(DEB_PACKAGES))) Debian packages present"; \
+	else \
+	  echo "deps: installing$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
+	    --no-install-recommends $$missing; \
+	fi
+
+# ---- demo -------------------------------------------------------------------
+.PHONY: demo
+demo: deps
+	@$(MAKE) --no-print-directory -j$(JOBS) all
+	G6_ROOT=$(CURDIR) G6_BUILD=$(CURDIR)/$(B) tools/demo.sh
+
+# ---- bench ------------------------------------------------------------------
+.PHONY: bench
+bench: deps
+	@$(MAKE) --no-print-directory -j$(JOBS) all $(BENCH_TARGETS)
+
+# ---- install ----------------------------------------------------------------
+.PHONY: install
+install: all
+	install -d $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) \
+	  $(DESTDIR)$(DATADIR)/conf.d
+	install -m 0644 $(PLUGINS) $(DESTDIR)$(PLUGINDIR)/
+	$(if $(TOOL_BINS),install -m 0755 $(TOOL_BINS) $(DESTDIR)$(BINDIR)/)
+	install -m 0644 types.db $(DESTDIR)$(DATADIR)/types.db
+	for f in conf.d/*.conf; do \
+	  sed -e 's|@PLUGINDIR@|$(PLUGINDIR)|g' -e 's|@DATADIR@|$(DATADIR)|g' \
+	      -e 's|@COLLECTD_PLUGINDIR@|$(COLLECTD_PLUGINDIR)|g' "$$f" \
+	    > $(DESTDIR)$(DATADIR)/conf.d/$$(basename "$$f"); \
+	done
+	cp conf.d/*.txt $(DESTDIR)$(DATADIR)/ 2>/dev/null || true
+
+# ---- clean ------------------------------------------------------------------
+.PHONY: clean
+clean:
+	rm -rf $(B)

@@ -1,0 +1,26 @@
+#!/usr/bin/env python3
+"""A g6 plugin loads into the real collectd; its value reaches /metrics under
+the documented name and labels, and the rrdtool plugin stores it."""
+import glob
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import g6test as t
+
+version = open(os.path.join(t.ROOT, "VERSION")).read().strip()
+
+with t.Collectd(plugins=["g6_info"]) as cd:
+    found = cd.wait_for("collectd_g6_build_info", g6=version, instance="g6test")
+    t.ok(len(found) == 1, "collectd_g6_build_info{g6=\"%s\"} exported" % version,
+         cd.scrape())
+    t.is_(found[0].value if found else None, 1.0, "build info value is 1")
+    t.ok(found and found[0].timestamp is not None,
+         "write_prometheus attaches a timestamp")
+    rrd = t.wait_until(lambda: glob.glob(os.path.join(
+        cd.rrd_dir, "g6test", "g6-" + version, "build_info.rrd")), 15)
+    t.ok(rrd, "rrdtool wrote g6-%s/build_info.rrd" % version)
+    t.ok(cd.wait_log(r'plugin "g6_info" successfully loaded', 5),
+         "collectd logged the plugin load")
+
+t.done_testing()

@@ -1,0 +1,481 @@
+"""g6 test harness: TAP output and the real components a test starts itself.
+
+Integration tests are Python 3 scripts (standard library only) that print TAP
+and run under `prove`. They start the Debian collectd in the foreground with a
+generated configuration, the Debian Prometheus server, and g6-mockd, each on a
+free 127.0.0.1 port, and always stop them by PID.
+
+    import g6test as t
+    with t.Collectd(plugins=["g6_info"]) as cd:
+        t.ok(cd.wait_for("collectd_g6_build_info"), "build info exported")
+    t.done_testing()
+
+Leaving a `with t.Collectd(...)` block stops collectd and records one more
+test: its log must hold no `[error]` line other than the known harmless
+write_prometheus one (and any the test declared with `expected_errors`).
+"""
+
+import atexit
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+ROOT = os.environ.get("G6_ROOT") or os.path.abspath(
+    os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD = os.environ.get("G6_BUILD") or os.path.join(ROOT, "build")
+COLLECTD = "/usr/sbin/collectd"
+PROMETHEUS = "/usr/bin/prometheus"
+STOCK_PLUGINDIR = "/usr/lib/collectd"
+STOCK_TYPESDB = "/usr/share/collectd/types.db"
+
+# write_prometheus 5.12 logs this at every start; it is harmless (DESIGN §3).
+HARMLESS_ERRORS = [re.compile(r"MHD_OPTION_EXTERNAL_LOGGER")]
+
+# ---------------------------------------------------------------- TAP ----
+
+_count = 0
+_failed = 0
+_planned = None
+
+
+def plan(n):
+    global _planned
+    _planned = n
+    print("1..%d" % n, flush=True)
+
+
+def skip_all(reason):
+    print("1..0 # SKIP %s" % reason, flush=True)
+    sys.exit(0)
+
+
+def diag(msg):
+    for line in str(msg).splitlines() or [""]:
+        print("# " + line, flush=True)
+
+
+def ok(cond, name, detail=None):
+    """Records one test; prints `detail` as a diagnostic when it fails."""
+    global _count, _failed
+    _count += 1
+    if cond:
+        print("ok %d - %s" % (_count, name), flush=True)
+    else:
+        _failed += 1
+        print("not ok %d - %s" % (_count, name), flush=True)
+        if detail is not None:
+            diag(detail)
+    return bool(cond)
+
+
+def is_(got, want, name):
+    return ok(got == want, name, "got:  %r\nwant: %r" % (got, want))
+
+
+def close_to(got, want, tol, name):
+    good = got is not None and want is not None and abs(got - want) <= tol
+    return ok(good, name, "got %r, want %r (tolerance %g)" % (got, want, tol))
+
+
+def done_testing():
+    """Prints the plan if none was given and exits non-zero on failure."""
+    _stop_all()
+    if _planned is None:
+        print("1..%d" % _count, flush=True)
+    sys.exit(1 if _failed else 0)
+
+
+# ------------------------------------------------------------ helpers ----
+
+def free_port():
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http_get(url, timeout=5.0, headers=None):
+    """(status, body bytes, headers) for a GET; status 0 when unreachable."""
+    req = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, r.read(), dict(r.headers)
+    except urllib.error.HTTPError as e:
+        return e.code, e.read(), dict(e.headers)
+    except (urllib.error.URLError, ConnectionError, socket.timeout, OSError):
+        return 0, b"", {}
+
+
+def wait_until(fn, timeout, interval=0.2):
+    """Calls fn until it returns a truthy value or `timeout` seconds pass.
+    Returns the last value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = fn()
+        if v or time.monotonic() >= deadline:
+            return v
+        time.sleep(interval)
+
+
+def build_path(*parts):
+    return os.path.join(BUILD, *parts)
+
+
+def workdir(prefix="g6-test-"):
+    """A fresh temporary directory, removed at exit unless G6_KEEP_TMP=1."""
+    d = tempfile.mkdtemp(prefix=prefix)
+    if os.environ.get("G6_KEEP_TMP") != "1":
+        atexit.register(shutil.rmtree, d, True)
+    else:
+        diag("keeping " + d)
+    return d
+
+
+_running = []
+
+
+def _stop_all():
+    for proc in list(_running):
+        proc.stop()
+
+
+def _on_signal(signum, frame):
+    _stop_all()
+    sys.exit(128 + signum)
+
+
+signal.signal(signal.SIGTERM, _on_signal)
+signal.signal(signal.SIGINT, _on_signal)
+atexit.register(_stop_all)
+
+
+class Process:
+    """A child process stopped by its PID: SIGTERM, then SIGKILL after a
+    bounded wait."""
+
+    def __init__(self, argv, log_path, env=None, cwd=None):
+        self.argv = argv
+        self.log_path = log_path
+        self.env = env
+        self.cwd = cwd
+        self.proc = None
+
+    def start(self):
+        out = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(self.argv, stdout=out,
+                                     stderr=subprocess.STDOUT, env=self.env,
+                                     cwd=self.cwd, start_new_session=True)
+        out.close()
+        _running.append(self)
+        return self
+
+    @property
+    def pid(self):
+        return self.proc.pid if self.proc else None
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self, timeout=10.0):
+        """Returns the exit status (None if it had to be killed)."""
+        if self.proc is None:
+            return None
+        if self in _running:
+            _running.remove(self)
+        if self.proc.poll() is None:
+            try:
+                os.kill(self.proc.pid, signal.SIGTERM)
+                return self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.kill(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=timeout)
+                return None
+            except ProcessLookupError:
+                pass
+        return self.proc.returncode
+
+    def output(self):
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+
+# ----------------------------------------------------------- metrics -----
+
+_SAMPLE = re.compile(
+    r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+(-?\d+))?\s*$')
+_LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
+
+
+class Sample:
+    __slots__ = ("name", "labels", "value", "timestamp")
+
+    def __init__(self, name, labels, value, timestamp):
+        self.name, self.labels = name, labels
+        self.value, self.timestamp = value, timestamp
+
+    def __repr__(self):
+        return "%s%r %r" % (self.name, self.labels, self.value)
+
+
+def parse_exposition(text):
+    """Parses Prometheus text exposition into a list of Sample."""
+    out = []
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        m = _SAMPLE.match(line)
+        if not m:
+            continue
+        labels = {}
+        if m.group(2):
+            for k, v in _LABEL.findall(m.group(2)):
+                labels[k] = v.replace('\\"', '"').replace(
+                    "\\n", "\n").replace("\\\\", "\\")
+        out.append(Sample(m.group(1), labels, float(m.group(3)),
+                          int(m.group(4)) if m.group(4) else None))
+    return out
+
+
+def select(samples, name, **labels):
+    """Samples named `name` whose labels include every given label."""
+    return [s for s in samples if s.name == name and
+            all(s.labels.get(k) == v for k, v in labels.items())]
+
+
+# ---------------------------------------------------------- collectd -----
+
+class Collectd:
+    """The Debian collectd in the foreground with write_prometheus, rrdtool,
+    logfile and the g6 plugins under test.
+
+    plugins: names of g6 plugins (build/plugins/<name>.so), copied into a
+      private PluginDir because LoadPlugin rejects symlinks.
+    config: collectd.conf text appended after the LoadPlugin lines (e.g.
+      `<Plugin g6_chain> ... </Plugin>` blocks).
+    plugin_intervals: {name: seconds} for `<LoadPlugin name> Interval`.
+    expected_errors: regexes of `[error]` log lines the test provokes on
+      purpose.
+    """
+
+    def __init__(self, plugins=(), config="", interval=1.0, hostname="g6test",
+                 rrd=True, expected_errors=(), plugin_intervals=None,
+                 types_db=None, env=None, dir=None, staleness_delta=5):
+        self.dir = dir or workdir("g6-collectd-")
+        self.port = free_port()
+        self.plugins = list(plugins)
+        self.hostname = hostname
+        self.expected_errors = [re.compile(e) for e in expected_errors]
+        self.conf_path = os.path.join(self.dir, "collectd.conf")
+        self.log_path = os.path.join(self.dir, "collectd.log")
+        self.rrd_dir = os.path.join(self.dir, "rrd")
+        plugdir = os.path.join(self.dir, "plugins")
+        os.makedirs(plugdir, exist_ok=True)
+        for p in self.plugins:
+            shutil.copy2(build_path("plugins", p + ".so"), plugdir)
+        types_db = types_db or os.path.join(ROOT, "types.db")
+        intervals = plugin_intervals or {}
+        lines = [
+            'Hostname "%s"' % hostname,
+            "FQDNLookup false",
+            'BaseDir "%s"' % self.dir,
+            'PIDFile "%s"' % os.path.join(self.dir, "collectd.pid"),
+            "Interval %g" % interval,
+            'TypesDB "%s" "%s"' % (STOCK_TYPESDB, types_db),
+            'PluginDir "%s"' % STOCK_PLUGINDIR,
+            "LoadPlugin logfile",
+            "<Plugin logfile>",
+            '  LogLevel "info"',
+            '  File "%s"' % self.log_path,
+            "  Timestamp true",
+            "  PrintSeverity true",
+            "</Plugin>",
+            "LoadPlugin write_prometheus",
+            "<Plugin write_prometheus>",
+            '  Host "127.0.0.1"',
+            '  Port "%d"' % self.port,
+            "  StalenessDelta %d" % staleness_delta,
+            "</Plugin>",
+        ]
+        if rrd:
+            lines += ["LoadPlugin rrdtool", "<Plugin rrdtool>",
+                      '  DataDir "%s"' % self.rrd_dir, "</Plugin>"]
+        lines.append('PluginDir "%s"' % plugdir)
+        for p in self.plugins:
+            if p in intervals:
+                lines += ["<LoadPlugin %s>" % p,
+                          "  Interval %g" % intervals[p], "</LoadPlugin>"]
+            else:
+                lines.append("LoadPlugin %s" % p)
+        lines.append(config)
+        with open(self.conf_path, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        self.env = dict(os.environ)
+        self.env.update(env or {})
+        self.proc = Process([COLLECTD, "-f", "-C", self.conf_path],
+                            os.path.join(self.dir, "collectd.out"),
+                            env=self.env)
+        self.url = "http://127.0.0.1:%d/metrics" % self.port
+
+    # lifecycle
+    def start(self, timeout=30.0):
+        """Starts collectd and waits until /metrics answers. Returns True on
+        success; on failure prints the log as diagnostics."""
+        self.proc.start()
+        up = wait_until(lambda: not self.proc.alive() or
+                        http_get(self.url, 1.0)[0] == 200, timeout)
+        if not (up and self.proc.alive()):
+            diag("collectd did not come up; log follows")
+            diag(self.log() + self.proc.output())
+            return False
+        return True
+
+    def stop(self):
+        return self.proc.stop()
+
+    def __enter__(self):
+        if not self.start():
+            ok(False, "collectd started and serves /metrics")
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+        bad = self.unexpected_errors()
+        ok(not bad, "collectd log has no unexpected [error] lines",
+           "\n".join(bad[:20]))
+        return False
+
+    # logs
+    def log(self):
+        try:
+            with open(self.log_path, encoding="utf-8", errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def unexpected_errors(self):
+        """[error] lines (and sanitizer reports on stderr) not declared."""
+        bad = []
+        for line in (self.log() + "\n" + self.proc.output()).splitlines():
+            sanitizer = "ERROR: AddressSanitizer" in line or \
+                "runtime error:" in line or "LeakSanitizer" in line
+            if "[error]" not in line and not sanitizer:
+                continue
+            if any(p.search(line) for p in HARMLESS_ERRORS + self.expected_errors):
+                continue
+            bad.append(line)
+        return bad
+
+    def wait_log(self, pattern, timeout=20.0):
+        rx = re.compile(pattern)
+        return wait_until(lambda: rx.search(self.log()), timeout)
+
+    # metrics
+    def scrape(self):
+        status, body, _ = http_get(self.url, 5.0)
+        return body.decode("utf-8", "replace") if status == 200 else ""
+
+    def samples(self):
+        return parse_exposition(self.scrape())
+
+    def value(self, name, **labels):
+        """The value of the single sample matching name and labels, or None."""
+        found = select(self.samples(), name, **labels)
+        return found[0].value if len(found) == 1 else None
+
+    def wait_for(self, name, timeout=20.0, predicate=None, **labels):
+        """Waits until a sample matches (and satisfies predicate(value));
+        returns the matching samples or []."""
+        def probe():
+            found = select(self.samples(), name, **labels)
+            if predicate is not None:
+                found = [s for s in found if predicate(s.value)]
+            return found
+        return wait_until(probe, timeout, 0.25) or []
+
+
+# -------------------------------------------------------- prometheus -----
+
+class Prometheus:
+    """The Debian Prometheus server scraping the given targets every second
+    with honor_labels (collectd's `instance` label is kept) and no explicit
+    timestamps (a vanished series goes stale at once)."""
+
+    def __init__(self, targets, rule_files=(), dir=None, scrape_interval="1s"):
+        self.dir = dir or workdir("g6-prom-")
+        self.port = free_port()
+        self.url = "http://127.0.0.1:%d" % self.port
+        cfg = {
+            "global": {"scrape_interval": scrape_interval,
+                       "evaluation_interval": scrape_interval},
+            "rule_files": [os.path.abspath(r) for r in rule_files],
+            "scrape_configs": [{
+                "job_name": "collectd",
+                "honor_labels": True,
+                "honor_timestamps": False,
+                "static_configs": [{"targets": list(targets)}],
+            }],
+        }
+        self.conf_path = os.path.join(self.dir, "prometheus.yml")
+        with open(self.conf_path, "w") as f:
+            json.dump(cfg, f, indent=2)  # JSON is valid YAML
+        self.proc = Process([
+            PROMETHEUS, "--config.file=" + self.conf_path,
+            "--storage.tsdb.path=" + os.path.join(self.dir, "data"),
+            "--web.listen-address=127.0.0.1:%d" % self.port,
+            "--log.level=warn"], os.path.join(self.dir, "prometheus.log"))
+
+    def start(self, timeout=60.0):
+        self.proc.start()
+        up = wait_until(lambda: not self.proc.alive() or
+                        http_get(self.url + "/-/ready", 1.0)[0] == 200, timeout)
+        if not (up and self.proc.alive()):
+            diag("prometheus did not become ready; log follows")
+            diag(self.proc.output())
+            return False
+        return True
+
+    def stop(self):
+        return self.proc.stop()
+
+    def __enter__(self):
+        if not self.start():
+            ok(False, "prometheus started and is ready")
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+        return False
+
+    def query(self, expr):
+        """Instant query; returns the result list ([] on error)."""
+        q = urllib.parse.urlencode({"query": expr})
+        status, body, _ = http_get(self.url + "/api/v1/query?" + q, 10.0)
+        if status != 200:
+            return []
+        doc = json.loads(body)
+        if doc.get("status") != "success":
+            return []
+        return doc["data"]["result"]
+
+    def wait_query(self, expr, timeout=60.0, predicate=None):
+        """Waits until the query returns a non-empty result (whose values
+        satisfy predicate, if given)."""
+        def probe():
+            res = self.query(expr)
+            if predicate is not None:
+                res = [r for r in res if predicate(float(r["value"][1]))]
+            return res
+        return wait_until(probe, timeout, 0.5) or []

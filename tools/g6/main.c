@@ -1,0 +1,48 @@
+/* g6 — the operator's command-line tool. Subcommands live in cmd_*.c. */
+#include "cmd.h"
+
+#include <stdio.h>
+#include <string.h>
+
+typedef struct command {
+  const char *name;
+  int (*run)(int argc, char **argv);
+  const char *summary;
+} command;
+
+static const command commands[] = {
+    {"iv", g6_cmd_iv, "implied volatility and Greeks for a CSV batch"},
+    {"json", g6_cmd_json, "canonical JSON and its SHA-256 (panel hashes)"},
+    {"kite-token", g6_cmd_kite_token,
+     "exchange a Kite request token for an access token file"},
+    {"spec", g6_cmd_spec,
+     "lint, generate and check the metric spec and its artefacts"},
+    {"version", g6_cmd_version, "print the g6 version"},
+};
+
+static void usage(FILE *out) {
+  fprintf(out, "usage: g6 <command> [options]\n\ncommands:\n");
+  for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+    fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
+  fprintf(out, "\n'g6 <command> --help' describes a command.\n");
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    usage(stderr);
+    return G6_EXIT_USAGE;
+  }
+  if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+      strcmp(argv[1], "help") == 0) {
+    usage(stdout);
+    return G6_EXIT_OK;
+  }
+  if (strcmp(argv[1], "--version") == 0)
+    return g6_cmd_version(argc - 1, argv + 1);
+  for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+    if (strcmp(argv[1], commands[i].name) == 0)
+      return commands[i].run(argc - 1, argv + 1);
+  fprintf(stderr, "g6: unknown command \"%s\"\n\n", argv[1]);
+  usage(stderr);
+  return G6_EXIT_USAGE;
+}
