@@ -230,6 +230,8 @@ const char *g6_reject_reason_name(g6_reject_reason r) {
     return "negative_field";
   case G6_REJECT_STRIKE_OUT_OF_BAND:
     return "strike_out_of_band";
+  case G6_REJECT_NOT_LISTED:
+    return "not_listed";
   case G6_REJECT_REASON_COUNT:
     break;
   }

@@ -121,10 +121,11 @@ typedef struct g6_quote_leg {
 /* Why a leg was dropped. Tokens are metric label values. */
 typedef enum g6_reject_reason {
   G6_REJECT_NONE = 0,
-  G6_REJECT_MISSING_QUOTE,     /* instrument not listed or not quoted */
+  G6_REJECT_MISSING_QUOTE,     /* listed but the provider sent no quote */
   G6_REJECT_NONPOSITIVE_PRICE, /* last price <= 0 or not finite */
   G6_REJECT_NEGATIVE_FIELD,    /* negative volume, OI or average price */
   G6_REJECT_STRIKE_OUT_OF_BAND,/* strike beyond ATM +- band */
+  G6_REJECT_NOT_LISTED,        /* no such contract in the instrument list */
   G6_REJECT_REASON_COUNT
 } g6_reject_reason;
 
