@@ -388,7 +388,9 @@ g6_status g6_collector_cycle(g6_collector *c, double now,
     res->atm = g6_atm_round(spot, c->ix.step);
     res->n_strikes = g6_strike_ladder(res->atm, c->ix.step, c->ix.below,
                                       c->ix.above, c->strikes, c->max_strikes);
-    plan_expiries(c, res, tm.days, &n_keys);
+    /* an expiry passes at 15:30 IST: from then on the next one is nearest */
+    int64_t first_day = tm.days + (tm.sod >= G6_SESSION_CLOSE_S ? 1 : 0);
+    plan_expiries(c, res, first_day, &n_keys);
   }
   if (n_keys > 0) {
     for (size_t i = 0; i < n_keys; i++) {

@@ -392,6 +392,28 @@ static void missing_index_and_vanished_expiry(void **state) {
   g6_collector_free(c);
 }
 
+/* An expiry passes at 15:30 IST on its day: afterwards (ForceOpen) the
+ * weekly rule moves to the next listed date instead of pricing an expired
+ * contract. */
+static void expiry_passes_at_1530_ist(void **state) {
+  (void)state;
+  fake f = default_fake();
+  g6_collector *c = make(&f, "rollover", true);
+  g6_cycle_result res;
+  /* 2025-10-21 is the first listed expiry: 15:29:59 IST it is still this
+   * week's, 15:30:00 IST it is gone */
+  assert_int_equal(
+      g6_collector_cycle(c, (double)utc(2025, 10, 21, 9, 59, 59), &res), G6_OK);
+  assert_int_equal(res.expiries[0].date.day, 21);
+  assert_true(res.expiries[0].T > 0);
+  assert_int_equal(
+      g6_collector_cycle(c, (double)utc(2025, 10, 21, 10, 0, 0), &res), G6_OK);
+  assert_int_equal(res.expiries[0].date.day, 28);
+  assert_int_equal(res.expiries[1].date.month, 11); /* next_week: 2025-11-04 */
+  assert_int_equal(res.expiries[1].date.day, 4);
+  g6_collector_free(c);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(full_cycle),
@@ -399,6 +421,7 @@ int main(void) {
       cmocka_unit_test(provider_failures_are_reported_not_invented),
       cmocka_unit_test(rejects_coverage_and_status),
       cmocka_unit_test(missing_index_and_vanished_expiry),
+      cmocka_unit_test(expiry_passes_at_1530_ist),
   };
   cmocka_set_message_output(CM_OUTPUT_TAP);
   return cmocka_run_group_tests(tests, setup, teardown);
