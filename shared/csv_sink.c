@@ -42,6 +42,7 @@ typedef struct series {
   double first_val;   /* tp (or index price) of the first row today */
   double prev_close;  /* last tp (or index price) on an earlier day */
   const char *header; /* header line of a new file */
+  int family;         /* index into g6_csv_sink.fam */
   g6_buf pending;     /* rows (without header) awaiting a retry */
   size_t pending_rows;
 } series;
@@ -55,7 +56,36 @@ struct g6_csv_sink {
   g6_strmap series; /* file path -> series */
   int64_t current_day;
   bool dirty; /* written since the last syncfs */
+  g6_csv_family_stats fam[G6_CSV_MAX_FAMILIES];
+  size_t n_fam;
 };
+
+/* The family slot of a tag ("overview" for the overview file); the last slot
+ * takes whatever does not fit. */
+static int family_of(g6_csv_sink *s, const char *name) {
+  for (size_t i = 0; i < s->n_fam; i++)
+    if (strcmp(s->fam[i].name, name) == 0)
+      return (int)i;
+  if (s->n_fam == G6_CSV_MAX_FAMILIES)
+    return G6_CSV_MAX_FAMILIES - 1;
+  snprintf(s->fam[s->n_fam].name, sizeof(s->fam[0].name), "%s", name);
+  return (int)s->n_fam++;
+}
+
+/* Adds to the per-call and the per-family counters at once. */
+#define COUNT(field, n)                                                        \
+  do {                                                                         \
+    st->field += (n);                                                          \
+    s->fam[se->family].st.field += (n);                                        \
+  } while (0)
+#define FAILED(status)                                                         \
+  do {                                                                         \
+    st->write_failures++;                                                      \
+    s->fam[se->family].st.write_failures++;                                    \
+    s->fam[se->family].failures[(unsigned)(status) < G6_STATUS_COUNT           \
+                                    ? (unsigned)(status)                       \
+                                    : G6_EIO]++;                               \
+  } while (0)
 
 g6_csv_sink *g6_csv_sink_new(const char *data_dir, const char *index,
                              g6_fsync_policy policy, size_t max_pending_bytes) {
@@ -92,6 +122,20 @@ void g6_csv_sink_free(g6_csv_sink *s) {
   free(s->data_dir);
   free(s->index);
   free(s);
+}
+
+size_t g6_csv_sink_families(g6_csv_sink *s,
+                            const g6_csv_family_stats **out) {
+  for (size_t i = 0; i < s->n_fam; i++)
+    s->fam[i].st.rows_pending = 0;
+  size_t it = 0;
+  void *v;
+  while (g6_strmap_next(&s->series, &it, NULL, &v)) {
+    series *se = v;
+    s->fam[se->family].st.rows_pending += se->pending_rows;
+  }
+  *out = s->fam;
+  return s->n_fam;
 }
 
 size_t g6_csv_sink_pending_rows(const g6_csv_sink *s) {
@@ -311,13 +355,13 @@ static g6_status append_pending(g6_csv_sink *s, series *se, const char *path,
   g6_error e2;
   g6_status rc = g6_mkdir_p(se->dir, 0755, &e2);
   if (rc != G6_OK) {
-    st->write_failures++;
+    FAILED(rc);
     return g6_error_set(err, rc, "%s", e2.msg);
   }
   int fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0) {
     int e = errno;
-    st->write_failures++;
+    FAILED(g6_status_from_errno(e));
     return g6_error_set(err, g6_status_from_errno(e), "cannot open %s: %s",
                         path, strerror(e));
   }
@@ -327,11 +371,11 @@ static g6_status append_pending(g6_csv_sink *s, series *se, const char *path,
     size = sb.st_size;
   int repaired = repair_tail(fd, &size);
   if (repaired > 0)
-    st->torn_repaired++;
+    COUNT(torn_repaired, 1);
   if (repaired < 0) {
     int e = errno;
     close(fd);
-    st->write_failures++;
+    FAILED(g6_status_from_errno(e));
     return g6_error_set(err, g6_status_from_errno(e),
                         "cannot check the tail of %s: %s", path, strerror(e));
   }
@@ -347,7 +391,7 @@ static g6_status append_pending(g6_csv_sink *s, series *se, const char *path,
   if (bst != G6_OK) {
     close(fd);
     g6_buf_free(&out);
-    st->write_failures++;
+    FAILED(bst);
     return g6_error_set(err, bst, "cannot build rows for %s", path);
   }
   size_t done = 0;
@@ -375,7 +419,7 @@ static g6_status append_pending(g6_csv_sink *s, series *se, const char *path,
     }
     close(fd);
     g6_buf_free(&out);
-    st->write_failures++;
+    FAILED(g6_status_from_errno(e));
     return g6_error_set(err, g6_status_from_errno(e),
                         "cannot append %zu row(s) to %s: %s (rolled back, "
                         "retried next cycle)",
@@ -384,18 +428,18 @@ static g6_status append_pending(g6_csv_sink *s, series *se, const char *path,
   bool created = size == 0;
   if (close(fd) != 0) {
     e = errno;
-    st->write_failures++;
+    FAILED(g6_status_from_errno(e));
     g6_buf_free(&out);
     return g6_error_set(err, g6_status_from_errno(e), "cannot close %s: %s",
                         path, strerror(e));
   }
   if (created) {
-    st->files_created++;
+    COUNT(files_created, 1);
     if (s->policy == G6_FSYNC_ALWAYS)
       g6_fsync_parent(path, NULL);
   }
-  st->rows_written += se->pending_rows;
-  st->bytes_written += out.len;
+  COUNT(rows_written, se->pending_rows);
+  COUNT(bytes_written, out.len);
   s->pending_bytes -= se->pending.len;
   g6_buf_reset(&se->pending);
   se->pending_rows = 0;
@@ -410,7 +454,7 @@ static g6_status queue_row(g6_csv_sink *s, series *se, const char *path,
                            g6_error *err) {
   if (s->pending_bytes + row->len + 1 > s->max_pending) {
     /* the retry buffer is full: this row is lost, and says so */
-    st->rows_dropped++;
+    COUNT(rows_dropped, 1);
     return g6_error_set(err, G6_ENOSPC,
                         "retry buffer full (%zu bytes): row for %s dropped",
                         s->max_pending, path);
@@ -424,8 +468,8 @@ static g6_status queue_row(g6_csv_sink *s, series *se, const char *path,
 
 /* Prepares the series of a file: path, state, torn-tail check, probe. */
 static series *prepare(g6_csv_sink *s, const char *dir, int64_t day, int col,
-                       const char *header, char *path, size_t path_len,
-                       g6_error *err) {
+                       const char *header, const char *family, char *path,
+                       size_t path_len, g6_error *err) {
   char date[11];
   g6_date_format(g6_civil_from_days(day), date);
   int k = snprintf(path, path_len, "%s/%s.csv", dir, date);
@@ -437,6 +481,7 @@ static series *prepare(g6_csv_sink *s, const char *dir, int64_t day, int col,
   if (se == NULL || se->probed)
     return se;
   se->header = header;
+  se->family = family_of(s, family);
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   struct stat sb;
   if (fd >= 0 && fstat(fd, &sb) == 0) {
@@ -480,14 +525,14 @@ g6_status g6_csv_write_options(g6_csv_sink *s, int64_t ts, const char *tag,
     }
     g6_error e;
     series *se = prepare(s, dir, tm.days, OPTION_TP_COL, g6_csv_option_header,
-                          path, sizeof(path), &e);
+                          tag, path, sizeof(path), &e);
     if (se == NULL) {
       if (first == G6_OK)
         first = g6_error_set(err, e.code, "%s", e.msg);
       continue;
     }
     if (strcmp(se->last_ts, tstr) == 0) {
-      st->duplicates++;
+      COUNT(duplicates, 1);
       continue;
     }
     const g6_csv_leg *ce = &r->ce, *pe = &r->pe;
@@ -557,11 +602,11 @@ g6_status g6_csv_write_overview(g6_csv_sink *s, int64_t ts,
     return g6_error_set(err, G6_EINVAL, "path too long");
   series *se =
       prepare(s, dir, tm.days, OVERVIEW_PRICE_COL, g6_csv_overview_header,
-              path, sizeof(path), err);
+              "overview", path, sizeof(path), err);
   if (se == NULL)
     return err ? err->code : G6_ENOMEM;
   if (strcmp(se->last_ts, tstr) == 0) {
-    st->duplicates++;
+    COUNT(duplicates, 1);
     return G6_OK;
   }
   if (isnan(se->first_val))

@@ -108,6 +108,14 @@ static void worked_example(void **state) {
            g6_csv_overview_header);
   assert_string_equal(text, want);
   free(text);
+  const g6_csv_family_stats *fam;
+  assert_int_equal(g6_csv_sink_families(s, &fam), 2);
+  assert_string_equal(fam[0].name, "this_week");
+  assert_int_equal(fam[0].st.rows_written, 3);
+  assert_int_equal(fam[0].st.files_created, 3);
+  assert_string_equal(fam[1].name, "overview");
+  assert_int_equal(fam[1].st.rows_written, 1);
+  assert_int_equal(fam[1].st.bytes_written, strlen(want));
   g6_csv_sink_free(s);
 }
 
@@ -299,6 +307,11 @@ static void unwritable_path_and_bounded_retry_buffer(void **state) {
   assert_true(st.rows_dropped >= 1);  /* 700 bytes hold only a few rows */
   assert_true(st.rows_pending >= 1);
   assert_int_equal(st.rows_pending + st.rows_dropped, 8);
+  const g6_csv_family_stats *fam;
+  assert_int_equal(g6_csv_sink_families(s, &fam), 1);
+  assert_int_equal(fam[0].st.write_failures, st.write_failures);
+  assert_int_equal(fam[0].failures[G6_EIO], st.write_failures); /* EISDIR */
+  assert_int_equal(fam[0].st.rows_pending, st.rows_pending);
   uint64_t pending = st.rows_pending;
   /* unblock: the flush writes every row it kept */
   assert_int_equal(rmdir(path), 0);

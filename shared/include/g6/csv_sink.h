@@ -73,6 +73,16 @@ typedef struct g6_csv_stats {
   uint64_t files_created;
 } g6_csv_stats;
 
+/* Cumulative counters of one file family since the sink was created: an
+ * expiry tag ("this_week", ...) or "overview". failures[] counts failed
+ * appends by g6_status (nospace, permission, io, ...). */
+#define G6_CSV_MAX_FAMILIES 16
+typedef struct g6_csv_family_stats {
+  char name[16];
+  g6_csv_stats st; /* rows_pending: rows of the family held for retry now */
+  uint64_t failures[G6_STATUS_COUNT];
+} g6_csv_family_stats;
+
 typedef struct g6_csv_sink g6_csv_sink;
 
 /* max_pending_bytes bounds the rows held for retry (0 = 8 MiB). Returns NULL
@@ -100,6 +110,10 @@ g6_status g6_csv_write_overview(g6_csv_sink *s, int64_t ts,
  * not touch those files), and applies the G6_FSYNC_CYCLE policy. */
 g6_status g6_csv_sink_flush(g6_csv_sink *s, g6_csv_stats *stats,
                             g6_error *err);
+
+/* The per-family cumulative counters; *out points into the sink and stays
+ * valid until the next call on it. Returns the number of families. */
+size_t g6_csv_sink_families(g6_csv_sink *s, const g6_csv_family_stats **out);
 
 /* Rows currently held for retry. */
 size_t g6_csv_sink_pending_rows(const g6_csv_sink *s);
