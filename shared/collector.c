@@ -94,6 +94,15 @@ const g6_index_config *g6_collector_index(const g6_collector *c) {
   return &c->ix;
 }
 
+size_t g6_collector_csv_families(g6_collector *c,
+                                 const g6_csv_family_stats **out) {
+  if (c->sink == NULL) {
+    *out = NULL;
+    return 0;
+  }
+  return g6_csv_sink_families(c->sink, out);
+}
+
 static void fail(g6_cycle_result *res, g6_status st, const char *msg) {
   if (res->error != G6_OK)
     return;

@@ -163,4 +163,9 @@ const g6_cycle_result *g6_collector_last(const g6_collector *c);
 
 const g6_index_config *g6_collector_index(const g6_collector *c);
 
+/* The CSV sink's cumulative counters per file family (0 when CSV writing is
+ * off); see g6_csv_sink_families. */
+size_t g6_collector_csv_families(g6_collector *c,
+                                 const g6_csv_family_stats **out);
+
 #endif
