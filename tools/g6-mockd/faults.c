@@ -1,0 +1,315 @@
+/* Fault state: per endpoint (latency, stalls, 5xx, 429, malformed,
+ * truncated, huge, schema drift, auth failure) and for the market (bad
+ * prices, a missing index, removed expiries). Count faults fire for the next
+ * N requests of their endpoint (-1: every request), so tests are
+ * deterministic. Set from --fault flags and POST /admin/faults. */
+#include "mockd.h"
+
+#include "g6/ist.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const ep_names[EP_COUNT] = {"instruments", "quote", "ltp", "ohlc",
+                                        "session"};
+
+static const char *const drift_names[] = {"rename", "missing", "type",
+                                          "envelope"};
+
+void faults_reset(faults *f) {
+  memset(f, 0, sizeof(*f));
+  for (int e = 0; e < EP_COUNT; e++) {
+    f->ep[e].status5xx = 503;
+    f->ep[e].stall_s = 30;
+    f->ep[e].huge_bytes = 64L << 20;
+  }
+}
+
+bool fault_take(int *count) {
+  if (*count == 0)
+    return false;
+  if (*count > 0)
+    (*count)--;
+  return true;
+}
+
+bool market_index_missing(const market_faults *m, int index) {
+  for (int i = 0; i < m->n_missing; i++)
+    if (strcmp(m->missing_index[i], mk_indices[index].name) == 0)
+      return true;
+  return false;
+}
+
+bool market_expiry_removed(const market_faults *m, int index, int64_t day) {
+  for (int i = 0; i < m->n_removed; i++)
+    if (m->removed[i].day == day &&
+        strcmp(m->removed[i].index, mk_indices[index].name) == 0)
+      return true;
+  return false;
+}
+
+/* One setting from text (flags) or JSON (admin): `val` is the text form. */
+static g6_status set_ep(ep_faults *e, const char *name, const char *val,
+                        g6_error *err) {
+  char *end;
+  double d = strtod(val, &end);
+  bool num = *val != '\0' && *end == '\0' && isfinite(d);
+  int *count = NULL;
+  if (strcmp(name, "latency_ms") == 0) {
+    if (!num || d < 0 || d > 600000)
+      goto bad;
+    e->latency_ms = (int)d;
+    return G6_OK;
+  }
+  if (strcmp(name, "stall_s") == 0) {
+    if (!num || d < 0 || d > 3600)
+      goto bad;
+    e->stall_s = d;
+    return G6_OK;
+  }
+  if (strcmp(name, "status5xx") == 0) {
+    if (!num || d < 500 || d > 599)
+      goto bad;
+    e->status5xx = (int)d;
+    return G6_OK;
+  }
+  if (strcmp(name, "rate5xx") == 0) {
+    if (!num || d < 0 || d > 1)
+      goto bad;
+    e->rate5xx = d;
+    return G6_OK;
+  }
+  if (strcmp(name, "huge_bytes") == 0) {
+    if (!num || d < 1 || d > 4e9)
+      goto bad;
+    e->huge_bytes = (long)d;
+    return G6_OK;
+  }
+  if (strcmp(name, "drift_mode") == 0) {
+    for (int i = 0; i < 4; i++)
+      if (strcmp(val, drift_names[i]) == 0) {
+        e->drift_mode = (drift_mode)i;
+        return G6_OK;
+      }
+    goto bad;
+  }
+  if (strcmp(name, "stall") == 0) count = &e->stall;
+  else if (strcmp(name, "http5xx") == 0) count = &e->http5xx;
+  else if (strcmp(name, "ratelimit") == 0) count = &e->ratelimit;
+  else if (strcmp(name, "malformed") == 0) count = &e->malformed;
+  else if (strcmp(name, "truncate") == 0) count = &e->truncate;
+  else if (strcmp(name, "huge") == 0) count = &e->huge;
+  else if (strcmp(name, "drift") == 0) count = &e->drift;
+  else if (strcmp(name, "auth_fail") == 0) count = &e->auth_fail;
+  else
+    return g6_error_set(err, G6_EINVAL,
+                        "unknown fault \"%s\"; known: latency_ms, stall, "
+                        "stall_s, http5xx, status5xx, rate5xx, ratelimit, "
+                        "malformed, truncate, huge, huge_bytes, drift, "
+                        "drift_mode (rename|missing|type|envelope), auth_fail",
+                        name);
+  if (strcmp(val, "true") == 0 || strcmp(val, "always") == 0)
+    d = -1, num = true;
+  else if (strcmp(val, "false") == 0)
+    d = 0, num = true;
+  if (!num || d < -1 || d > 1e9 || d != floor(d))
+    goto bad;
+  *count = (int)d;
+  return G6_OK;
+bad:
+  return g6_error_set(err, G6_EINVAL, "fault %s: bad value \"%s\"", name, val);
+}
+
+static int index_by_name(const char *name) {
+  for (int i = 0; i < MK_NINDEX; i++)
+    if (strcmp(mk_indices[i].name, name) == 0)
+      return i;
+  return -1;
+}
+
+static g6_status set_market(market_faults *m, const char *name,
+                            const char *val, g6_error *err) {
+  char *end;
+  double d = strtod(val, &end);
+  bool num = *val != '\0' && *end == '\0' && isfinite(d);
+  if (strcmp(name, "zero_price_mod") == 0 ||
+      strcmp(name, "negative_price_mod") == 0) {
+    if (!num || d < 0 || d > 1e9)
+      return g6_error_set(err, G6_EINVAL, "fault %s: bad value \"%s\"", name,
+                          val);
+    if (name[0] == 'z')
+      m->zero_price_mod = (int)d;
+    else
+      m->negative_price_mod = (int)d;
+    return G6_OK;
+  }
+  if (strcmp(name, "empty_names") == 0) {
+    m->empty_names = strcmp(val, "true") == 0 || strcmp(val, "1") == 0;
+    return G6_OK;
+  }
+  if (strcmp(name, "missing_index") == 0) {
+    if (index_by_name(val) < 0)
+      return g6_error_set(err, G6_EINVAL, "fault missing_index: unknown index "
+                                          "\"%s\"", val);
+    if (m->n_missing < MK_NINDEX)
+      snprintf(m->missing_index[m->n_missing++], 16, "%s", val);
+    return G6_OK;
+  }
+  if (strcmp(name, "remove_expiry") == 0) {
+    /* INDEX:YYYY-MM-DD */
+    const char *colon = strchr(val, ':');
+    g6_date dt;
+    char ix[16];
+    if (colon == NULL || (size_t)(colon - val) >= sizeof(ix) ||
+        g6_date_parse(colon + 1, &dt) != G6_OK)
+      return g6_error_set(err, G6_EINVAL,
+                          "fault remove_expiry: \"%s\" is not INDEX:YYYY-MM-DD",
+                          val);
+    memcpy(ix, val, (size_t)(colon - val));
+    ix[colon - val] = '\0';
+    if (index_by_name(ix) < 0)
+      return g6_error_set(err, G6_EINVAL, "fault remove_expiry: unknown index "
+                                          "\"%s\"", ix);
+    if (m->n_removed < 16) {
+      snprintf(m->removed[m->n_removed].index, 16, "%s", ix);
+      m->removed[m->n_removed++].day =
+          g6_days_from_civil(dt.year, dt.month, dt.day);
+    }
+    return G6_OK;
+  }
+  return g6_error_set(err, G6_EINVAL,
+                      "unknown market fault \"%s\"; known: zero_price_mod, "
+                      "negative_price_mod, empty_names, missing_index, "
+                      "remove_expiry",
+                      name);
+}
+
+static g6_status set_one(faults *f, const char *scope, const char *name,
+                         const char *val, g6_error *err) {
+  if (strcmp(scope, "market") == 0)
+    return set_market(&f->market, name, val, err);
+  if (strcmp(scope, "all") == 0) {
+    for (int e = 0; e < EP_COUNT; e++) {
+      g6_status s = set_ep(&f->ep[e], name, val, err);
+      if (s != G6_OK)
+        return s;
+    }
+    return G6_OK;
+  }
+  for (int e = 0; e < EP_COUNT; e++)
+    if (strcmp(scope, ep_names[e]) == 0)
+      return set_ep(&f->ep[e], name, val, err);
+  return g6_error_set(err, G6_EINVAL,
+                      "unknown fault scope \"%s\"; known: all, instruments, "
+                      "quote, ltp, ohlc, session, market",
+                      scope);
+}
+
+g6_status faults_apply_kv(faults *f, const char *kv, g6_error *err) {
+  const char *dot = strchr(kv, '.'), *eq = strchr(kv, '=');
+  if (dot == NULL || eq == NULL || eq < dot)
+    return g6_error_set(err, G6_EINVAL,
+                        "--fault \"%s\": expected SCOPE.NAME=VALUE", kv);
+  char scope[32], name[32];
+  if ((size_t)(dot - kv) >= sizeof(scope) ||
+      (size_t)(eq - dot - 1) >= sizeof(name))
+    return g6_error_set(err, G6_EINVAL, "--fault \"%s\": name too long", kv);
+  memcpy(scope, kv, (size_t)(dot - kv));
+  scope[dot - kv] = '\0';
+  memcpy(name, dot + 1, (size_t)(eq - dot - 1));
+  name[eq - dot - 1] = '\0';
+  return set_one(f, scope, name, eq + 1, err);
+}
+
+/* JSON scalar -> text for set_one. */
+static bool scalar_text(const g6_json *v, char *out, size_t len) {
+  switch (g6_json_type_of(v)) {
+  case G6_JSON_BOOL:
+    snprintf(out, len, "%s", g6_json_get_bool(v) ? "true" : "false");
+    return true;
+  case G6_JSON_INT:
+  case G6_JSON_REAL:
+    snprintf(out, len, "%.17g", g6_json_get_number(v));
+    return true;
+  case G6_JSON_STRING: {
+    size_t n;
+    const char *s = g6_json_get_string(v, &n);
+    snprintf(out, len, "%s", s);
+    return true;
+  }
+  default:
+    return false;
+  }
+}
+
+g6_status faults_apply_json(faults *f, const g6_json *doc, g6_error *err) {
+  if (g6_json_type_of(doc) != G6_JSON_OBJECT)
+    return g6_error_set(err, G6_EINVAL, "faults: expected a JSON object");
+  faults tmp = *f;
+  for (size_t i = 0; i < g6_json_count(doc); i++) {
+    size_t kl;
+    const char *scope = g6_json_object_key(doc, i, &kl);
+    const g6_json *obj = g6_json_object_value(doc, i);
+    if (g6_json_type_of(obj) != G6_JSON_OBJECT)
+      return g6_error_set(err, G6_EINVAL, "faults: \"%s\" must be an object",
+                          scope);
+    for (size_t j = 0; j < g6_json_count(obj); j++) {
+      const char *name = g6_json_object_key(obj, j, &kl);
+      const g6_json *v = g6_json_object_value(obj, j);
+      char text[64];
+      if (g6_json_type_of(v) == G6_JSON_ARRAY) { /* lists of market items */
+        for (size_t k = 0; k < g6_json_count(v); k++) {
+          if (!scalar_text(g6_json_array_get(v, k), text, sizeof(text)))
+            return g6_error_set(err, G6_EINVAL, "faults: %s.%s: bad item",
+                                scope, name);
+          g6_status s = set_one(&tmp, scope, name, text, err);
+          if (s != G6_OK)
+            return s;
+        }
+        continue;
+      }
+      if (!scalar_text(v, text, sizeof(text)))
+        return g6_error_set(err, G6_EINVAL, "faults: %s.%s: bad value", scope,
+                            name);
+      g6_status s = set_one(&tmp, scope, name, text, err);
+      if (s != G6_OK)
+        return s;
+    }
+  }
+  *f = tmp;
+  return G6_OK;
+}
+
+void faults_to_json(const faults *f, g6_buf *out) {
+  g6_buf_puts(out, "{");
+  for (int e = 0; e < EP_COUNT; e++) {
+    const ep_faults *x = &f->ep[e];
+    g6_buf_printf(out,
+                  "\"%s\":{\"latency_ms\":%d,\"stall\":%d,\"stall_s\":%g,"
+                  "\"http5xx\":%d,\"status5xx\":%d,\"rate5xx\":%g,"
+                  "\"ratelimit\":%d,\"malformed\":%d,\"truncate\":%d,"
+                  "\"huge\":%d,\"huge_bytes\":%ld,\"drift\":%d,"
+                  "\"drift_mode\":\"%s\",\"auth_fail\":%d},",
+                  ep_names[e], x->latency_ms, x->stall, x->stall_s, x->http5xx,
+                  x->status5xx, x->rate5xx, x->ratelimit, x->malformed,
+                  x->truncate, x->huge, x->huge_bytes, x->drift,
+                  drift_names[x->drift_mode], x->auth_fail);
+  }
+  const market_faults *m = &f->market;
+  g6_buf_printf(out,
+                "\"market\":{\"zero_price_mod\":%d,\"negative_price_mod\":%d,"
+                "\"empty_names\":%s,\"missing_index\":[",
+                m->zero_price_mod, m->negative_price_mod,
+                m->empty_names ? "true" : "false");
+  for (int i = 0; i < m->n_missing; i++)
+    g6_buf_printf(out, "%s\"%s\"", i ? "," : "", m->missing_index[i]);
+  g6_buf_puts(out, "],\"remove_expiry\":[");
+  for (int i = 0; i < m->n_removed; i++) {
+    char d[11];
+    g6_date_format(g6_civil_from_days(m->removed[i].day), d);
+    g6_buf_printf(out, "%s\"%s:%s\"", i ? "," : "", m->removed[i].index, d);
+  }
+  g6_buf_puts(out, "]}}");
+}

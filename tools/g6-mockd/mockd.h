@@ -1,0 +1,193 @@
+/* g6-mockd — internal interfaces: the synthetic market (market.c), fault
+ * state (faults.c) and the HTTP server (server.c, main.c). */
+#ifndef G6_MOCKD_H
+#define G6_MOCKD_H
+
+#include "g6/buf.h"
+#include "g6/json.h"
+#include "g6/status.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* ---- market ------------------------------------------------------------- */
+
+#define MK_NINDEX 5
+
+typedef struct mk_index {
+  const char *name;        /* NIFTY */
+  const char *idx_exchange;/* NSE */
+  const char *idx_symbol;  /* NIFTY 50 */
+  uint64_t idx_token;
+  const char *opt_exchange;/* NFO */
+  const char *segment;     /* NFO-OPT */
+  double base;             /* realistic level */
+  double step;             /* strike step */
+  int lot;
+  int weekly_dow;          /* 0 = Monday; -1: monthly only */
+  int monthly_dow;         /* last <dow> of the month */
+  double atm_vol;          /* long-term ATM implied volatility */
+  double walk_vol;         /* per 15 s step, log */
+  double oi_lots;          /* ATM open interest scale, lots */
+  uint64_t token_base;
+} mk_index;
+
+extern const mk_index mk_indices[MK_NINDEX];
+
+typedef struct mk_inst {
+  uint64_t token;
+  int index;         /* into mk_indices */
+  int32_t expiry;    /* day number */
+  int32_t strike;    /* points */
+  uint8_t put;       /* 0 CE, 1 PE */
+  uint8_t monthly;
+  char symbol[32];
+} mk_inst;
+
+typedef struct mk_listing {
+  int64_t day;       /* IST day it was built for */
+  mk_inst *inst;
+  size_t n;
+  size_t *slots;     /* symbol hash -> index + 1 */
+  size_t nslots;
+  int64_t expiries[MK_NINDEX][32];
+  size_t nexp[MK_NINDEX];
+  int32_t center[MK_NINDEX];
+} mk_listing;
+
+typedef struct mk_params {
+  uint64_t seed;
+  int strikes;       /* each side of the centre */
+  int weeklies;      /* weekly expiries listed */
+  int monthlies;     /* monthly expiries listed */
+  double rate;       /* risk-free rate for prices */
+} mk_params;
+
+/* Builds the listing of `day` (IST day number). false when out of memory. */
+bool mk_listing_build(const mk_params *p, int64_t day, mk_listing *out);
+void mk_listing_free(mk_listing *l);
+/* The instrument with this trading symbol, or NULL. */
+const mk_inst *mk_listing_find(const mk_listing *l, const char *symbol);
+
+/* Index level at epoch t: a pure function of (seed, index, t). */
+double mk_spot(const mk_params *p, int index, int64_t t);
+
+typedef struct mk_quote {
+  int64_t ltp_paise, avg_paise;
+  int64_t open_paise, high_paise, low_paise, close_paise;
+  int64_t volume, oi, oi_high, oi_low, buy_qty, sell_qty, last_qty;
+  int64_t bid_paise[5], ask_paise[5];
+  int64_t bid_qty[5], ask_qty[5];
+  int bid_orders[5], ask_orders[5];
+  int64_t last_trade;
+} mk_quote;
+
+/* An index's levels at t, at that day's open and at the previous close
+ * (computed once per index per request: the walk is not free). */
+typedef struct mk_spots {
+  int64_t t, open_t, close_t;
+  double S, S_open, S_close;
+} mk_spots;
+void mk_spots_at(const mk_params *p, int index, int64_t t, mk_spots *sp);
+
+/* The quote of an option at sp->t. */
+void mk_option_quote(const mk_params *p, const mk_inst *in,
+                     const mk_spots *sp, mk_quote *q);
+/* The quote of an index (ltp, ohlc; paise). */
+void mk_index_quote(const mk_params *p, int index, const mk_spots *sp,
+                    mk_quote *q);
+
+/* Appends paise as a JSON number ("24800", "24800.5", "24800.05"). */
+void mk_put_price(g6_buf *b, int64_t paise);
+
+/* ---- faults ------------------------------------------------------------- */
+
+enum { EP_INSTRUMENTS, EP_QUOTE, EP_LTP, EP_OHLC, EP_SESSION, EP_COUNT };
+extern const char *const ep_names[EP_COUNT];
+
+typedef enum drift_mode { DRIFT_RENAME, DRIFT_MISSING, DRIFT_TYPE,
+                          DRIFT_ENVELOPE } drift_mode;
+
+/* Count fields: 0 off, N > 0 the next N requests, -1 every request. */
+typedef struct ep_faults {
+  int latency_ms;
+  int stall;
+  double stall_s;
+  int http5xx;
+  int status5xx;
+  double rate5xx;   /* probability per request, seeded generator */
+  int ratelimit;
+  int malformed;
+  int truncate;
+  int huge;
+  long huge_bytes;
+  int drift;
+  drift_mode drift_mode;
+  int auth_fail;
+} ep_faults;
+
+typedef struct market_faults {
+  int zero_price_mod;     /* tokens % mod == 0 quote last_price 0 */
+  int negative_price_mod; /* ... quote a negative last_price */
+  bool empty_names;       /* option rows without `name` (old dumps) */
+  char missing_index[MK_NINDEX][16];
+  int n_missing;
+  struct {
+    char index[16];
+    int64_t day;
+  } removed[16];
+  int n_removed;
+} market_faults;
+
+typedef struct faults {
+  ep_faults ep[EP_COUNT];
+  market_faults market;
+} faults;
+
+void faults_reset(faults *f);
+/* Applies a JSON object {"quote": {...}, "all": {...}, "market": {...}}.
+ * On error nothing is changed and err names the key. */
+g6_status faults_apply_json(faults *f, const g6_json *doc, g6_error *err);
+/* Applies "ENDPOINT.NAME=VALUE" (the --fault flag). */
+g6_status faults_apply_kv(faults *f, const char *kv, g6_error *err);
+void faults_to_json(const faults *f, g6_buf *out);
+/* Consumes one use of a count fault: true when it fires. */
+bool fault_take(int *count);
+bool market_index_missing(const market_faults *m, int index);
+bool market_expiry_removed(const market_faults *m, int index, int64_t day);
+
+/* ---- server state ------------------------------------------------------- */
+
+#define MAX_TOKENS 64
+
+typedef struct counters {
+  uint64_t total;
+  uint64_t by_status[600];
+  uint64_t instruments_requested; /* i= values over all requests */
+  uint64_t max_batch;
+} counters;
+
+typedef struct mockd {
+  pthread_mutex_t mu;
+  mk_params mp;
+  mk_listing listing;
+  faults f;
+  counters cnt[EP_COUNT];
+  bool frozen;
+  int64_t frozen_epoch;
+  char api_key[128], api_secret[128];
+  char tokens[MAX_TOKENS][128]; /* accepted access tokens; [0] configured */
+  int ntokens;
+  uint64_t rng;
+  volatile int stopping;
+  unsigned fault_gen; /* bumped by resets: ends stalls */
+} mockd;
+
+int64_t mockd_now(mockd *m); /* market clock (lock held or not) */
+
+/* Starts the HTTP daemon; returns an opaque handle or NULL. */
+void *server_start(mockd *m, const char *bind, int port, int *bound_port);
+void server_stop(void *daemon);
+
+#endif
