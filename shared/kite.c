@@ -389,6 +389,7 @@ typedef struct body_handler {
   g6_status (*feed)(void *ctx, const char *data, size_t len);
   g6_status (*finish)(void *ctx, g6_error *err);
   void *ctx;
+  const g6_error *feed_err; /* details of a feed failure, may be NULL */
 } body_handler;
 
 typedef struct call_spec {
@@ -563,6 +564,9 @@ static g6_status do_call(g6_kite_client *c, const call_spec *cs,
           .cancel = &c->cancel,
       };
       s = g6_http_perform(c->share, &req, &resp, &aerr);
+      /* a parser that stopped the transfer knows better what was wrong */
+      if (s != G6_OK && bh->feed_err != NULL && bh->feed_err->code == s)
+        aerr = *bh->feed_err;
     } else {
       g6_error_set(&aerr, s, "Kite %s: out of memory", epn);
     }
@@ -660,6 +664,7 @@ typedef struct inst_ctx {
 
 static g6_status inst_begin(void *vp) {
   inst_ctx *x = vp;
+  g6_error_clear(&x->err);
   g6_instruments_free(x->t);
   x->t = g6_instruments_new(0);
   return x->t ? G6_OK : G6_ENOMEM;
@@ -690,7 +695,7 @@ g6_status g6_kite_instruments(g6_kite_client *c, const char *exchange,
     return g6_error_set(err, G6_ENOMEM, "Kite instruments: out of memory");
   inst_ctx x;
   memset(&x, 0, sizeof(x));
-  body_handler bh = {inst_begin, inst_feed, inst_finish, &x};
+  body_handler bh = {inst_begin, inst_feed, inst_finish, &x, &x.err};
   call_spec cs = {.ep = G6_KITE_EP_INSTRUMENTS,
                   .cls = CLASS_OTHER,
                   .url = url.data,
@@ -781,7 +786,7 @@ static g6_status fetch_batch(g6_kite_client *c, g6_kite_endpoint ep,
     return g6_error_set(err, G6_ENOMEM, "Kite %s: out of memory",
                         g6_kite_endpoint_name(ep));
   }
-  body_handler bh = {quote_begin, quote_feed, quote_finish, &x};
+  body_handler bh = {quote_begin, quote_feed, quote_finish, &x, &x.err};
   call_spec cs = {.ep = ep,
                   .cls = CLASS_QUOTE,
                   .url = url.data,
@@ -963,7 +968,7 @@ g6_status g6_kite_session_token(g6_kite_client *c, const char *request_token,
   const char *secrets[3] = {request_token, api_secret, sum};
   buf_ctx x = {G6_BUF_INIT};
   x.b.limit = 64 * 1024;
-  body_handler bh = {buf_begin, buf_feed, buf_finish, &x};
+  body_handler bh = {buf_begin, buf_feed, buf_finish, &x, NULL};
   call_spec cs = {.ep = G6_KITE_EP_SESSION,
                   .cls = CLASS_OTHER,
                   .method = "POST",

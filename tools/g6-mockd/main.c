@@ -48,6 +48,7 @@ static void usage(FILE *out) {
 "  missing_index=NAME  remove_expiry=INDEX:YYYY-MM-DD\n"
 "\n"
 "Admin (no auth): GET|POST|DELETE /admin/faults, GET|DELETE /admin/requests\n"
+"  (POST /admin/faults/reset and /admin/requests/reset do the DELETEs)\n"
 "  (requests served per endpoint and status), GET|POST /admin/clock\n"
 "  ({\"epoch\":E} freezes, {\"advance\":S}, {\"real\":true}), POST /admin/auth\n"
 "  ({\"access_token\":T}), GET /admin/market (spots, listed expiries).\n"

@@ -295,7 +295,8 @@ void mk_option_quote(const mk_params *p, const mk_inst *in,
   double dte = (double)(g6_expiry_epoch(ed) - t) / 86400.0;
   double term = 0.25 + exp(-(dte > 0 ? dte : 0) / 20.0);
   double oi_lots = ix->oi_lots * exp(-0.5 * (dist / 14) * (dist / 14)) * side *
-                   term * (0.8 + 0.4 * u01(mix(h ^ 4)));
+                   term * (0.8 + 0.4 * u01(mix(h ^ 4))) +
+                   2 + 40 * u01(mix(h ^ 9)); /* far strikes keep some OI */
   int64_t lots = (int64_t)llround(oi_lots);
   q->oi = lots * ix->lot;
   q->oi_high = q->oi + (int64_t)llround(oi_lots * 0.05) * ix->lot;

@@ -576,7 +576,14 @@ static enum MHD_Result admin(mockd *m, struct MHD_Connection *c,
   }
   unsigned status = 200;
   pthread_mutex_lock(&m->mu);
-  if (strcmp(url, "/admin/faults") == 0) {
+  if (strcmp(url, "/admin/faults/reset") == 0 && post) {
+    faults_reset(&m->f);
+    m->fault_gen++;
+    faults_to_json(&m->f, &out);
+  } else if (strcmp(url, "/admin/requests/reset") == 0 && post) {
+    memset(m->cnt, 0, sizeof(m->cnt));
+    counters_json(m, &out);
+  } else if (strcmp(url, "/admin/faults") == 0) {
     if (del) {
       faults_reset(&m->f);
       m->fault_gen++;
@@ -937,11 +944,13 @@ void *server_start(mockd *m, const char *bind, int port, int *bound_port) {
   if (inet_pton(AF_INET, bind, &sa.sin_addr) != 1)
     return NULL;
   struct MHD_Daemon *d = MHD_start_daemon(
-      MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-          MHD_USE_ERROR_LOG,
+      /* no MHD_USE_ERROR_LOG: injected truncations would be reported */
+      MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD,
       (uint16_t)port, NULL, NULL, handle, m, MHD_OPTION_SOCK_ADDR, &sa,
       MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
-      MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_END);
+      MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+      /* 500 instruments in a query string need more than the default */
+      MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(1u << 20), MHD_OPTION_END);
   if (d == NULL)
     return NULL;
   const union MHD_DaemonInfo *info =
