@@ -1,21 +1,59 @@
-/* g6_info — build information of the installed g6 as a metric.
+/* g6_info — which g6 build and which metric spec this host runs.
  *
- * Dispatches collectd_g6_build_info{g6="<version>"} = 1 every interval, so an
- * operator can see which g6 build every host runs and alert on skew. It has
- * no options. */
+ * Dispatches, through the generated helpers of spec/metrics.yml:
+ *   collectd_g6_build_info{g6="<version>"} = 1
+ *   collectd_g6_spec_hash_info{g6_spec="<spec hash>"} = 1
+ * plus the metric runtime's self-metrics (collectd_g6_metrics_*{g6_metrics=
+ * "g6_info"}), every interval from the first one, so an operator can alert on
+ * version or spec skew across hosts. It has no options. */
 #include "collectd/core/daemon/collectd.h"
 #include "collectd/core/daemon/plugin.h"
 #include "collectd/core/utils/common/common.h"
 
-static int g6_info_read(void) {
-  value_list_t vl = VALUE_LIST_INIT;
-  value_t v = {.gauge = 1.0};
-  vl.values = &v;
-  vl.values_len = 1;
-  sstrncpy(vl.plugin, "g6", sizeof(vl.plugin));
-  sstrncpy(vl.plugin_instance, G6_VERSION, sizeof(vl.plugin_instance));
-  sstrncpy(vl.type, "build_info", sizeof(vl.type));
-  return plugin_dispatch_values(&vl);
+#include "common/metrics_sink.h"
+#include "g6/metrics_gen.h"
+
+static g6_metrics *metrics;
+
+static int g6_info_init(void) {
+  if (metrics != NULL)
+    return 0;
+  metrics = g6_collectd_metrics_new("g6_info");
+  if (metrics == NULL) {
+    ERROR("g6_info plugin: cannot create the metric runtime (out of memory)");
+    return -1;
+  }
+  static const char *const version[] = {G6_VERSION};
+  static const char *const spec_hash[] = {G6M_SPEC_HASH};
+  g6_status rc = g6m_warm_g6_info(metrics, version, 1, spec_hash, 1);
+  if (rc == G6_OK)
+    rc = g6m_build_info_set(metrics, G6_VERSION, 1.0);
+  if (rc == G6_OK)
+    rc = g6m_spec_hash_info_set(metrics, G6M_SPEC_HASH, 1.0);
+  if (rc != G6_OK) {
+    ERROR("g6_info plugin: cannot register the build info metrics: %s",
+          g6_strerror(rc));
+    g6_metrics_free(metrics);
+    metrics = NULL;
+    return -1;
+  }
+  return 0;
 }
 
-void module_register(void) { plugin_register_read("g6_info", g6_info_read); }
+static int g6_info_read(void) {
+  /* failed dispatches are counted and logged by the runtime */
+  g6_metrics_flush(metrics);
+  return 0;
+}
+
+static int g6_info_shutdown(void) {
+  g6_metrics_free(metrics);
+  metrics = NULL;
+  return 0;
+}
+
+void module_register(void) {
+  plugin_register_init("g6_info", g6_info_init);
+  plugin_register_read("g6_info", g6_info_read);
+  plugin_register_shutdown("g6_info", g6_info_shutdown);
+}
