@@ -479,3 +479,135 @@ class Prometheus:
                 res = [r for r in res if predicate(float(r["value"][1]))]
             return res
         return wait_until(probe, timeout, 0.5) or []
+
+
+# ------------------------------------------------------------- g6-mockd ----
+
+class MockD:
+    """g6-mockd (build/g6-mockd) on a free 127.0.0.1 port, stopped by PID.
+
+        with t.MockD(clock=1763700000, faults=["quote.http5xx=2"]) as m:
+            m.url                     # http://127.0.0.1:PORT (the Kite URL)
+            m.quote(["NSE:NIFTY 50"]) # Kite's JSON document, as a dict
+            m.set_faults({"quote": {"ratelimit": 1}})
+            m.requests()["quote"]["total"]
+
+    clock: freeze the market clock at this epoch (prices are a pure function
+      of seed and clock, so tests can recompute what the mock served);
+    faults: "SCOPE.NAME=VALUE" strings (see `g6-mockd --help`);
+    args: more command-line arguments."""
+
+    API_KEY = "g6demo"
+    ACCESS_TOKEN = "g6demo-token"
+    API_SECRET = "g6demo-secret"
+
+    def __init__(self, seed=1, clock=None, faults=(), args=(), dir=None,
+                 api_key=None, access_token=None, api_secret=None):
+        self.dir = dir or workdir("g6-mockd-")
+        self.port = free_port()
+        self.url = "http://127.0.0.1:%d" % self.port
+        self.api_key = api_key or self.API_KEY
+        self.access_token = access_token or self.ACCESS_TOKEN
+        self.api_secret = api_secret or self.API_SECRET
+        argv = [build_path("g6-mockd"), "--port", str(self.port),
+                "--seed", str(seed), "--api-key", self.api_key,
+                "--access-token", self.access_token,
+                "--api-secret", self.api_secret]
+        if clock is not None:
+            argv += ["--clock", str(int(clock))]
+        for f in faults:
+            argv += ["--fault", f]
+        argv += list(args)
+        self.proc = Process(argv, os.path.join(self.dir, "g6-mockd.log"))
+
+    def start(self, timeout=15.0):
+        self.proc.start()
+        up = wait_until(lambda: not self.proc.alive() or
+                        http_get(self.url + "/admin/clock", 1.0)[0] == 200,
+                        timeout)
+        if not (up and self.proc.alive()):
+            diag("g6-mockd did not come up; output follows")
+            diag(self.proc.output())
+            return False
+        return True
+
+    def stop(self):
+        return self.proc.stop()
+
+    def __enter__(self):
+        if not self.start():
+            ok(False, "g6-mockd started")
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+        return False
+
+    # Kite endpoints, with the right headers
+    def headers(self):
+        return {"X-Kite-Version": "3",
+                "Authorization": "token %s:%s" % (self.api_key,
+                                                  self.access_token)}
+
+    def get(self, path, params=None, headers=None, timeout=10.0):
+        """(status, body bytes, headers) of a Kite GET."""
+        q = ("?" + urllib.parse.urlencode(params, doseq=True,
+                                          quote_via=urllib.parse.quote)
+             ) if params else ""
+        return http_get(self.url + path + q, timeout,
+                        self.headers() if headers is None else headers)
+
+    def quote(self, keys, path="/quote"):
+        status, body, _ = self.get(path, {"i": list(keys)})
+        return json.loads(body) if status == 200 else None
+
+    def instruments_csv(self, exchange=None):
+        status, body, _ = self.get("/instruments" +
+                                   ("/" + exchange if exchange else ""))
+        return body.decode() if status == 200 else None
+
+    # admin
+    def _admin(self, method, path, doc=None):
+        data = json.dumps(doc).encode() if doc is not None else None
+        req = urllib.request.Request(self.url + path, data=data, method=method)
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return json.loads(r.read())
+
+    def set_faults(self, doc):
+        """Merges faults, e.g. {"quote": {"http5xx": 2}, "market":
+        {"missing_index": "FINNIFTY"}}; returns the fault state."""
+        return self._admin("POST", "/admin/faults", doc)
+
+    def faults(self):
+        return self._admin("GET", "/admin/faults")
+
+    def reset_faults(self):
+        return self._admin("DELETE", "/admin/faults")
+
+    def requests(self):
+        """{endpoint: {"total", "by_status": {code: n}, "max_batch",
+        "instruments_requested"}} served since start or reset."""
+        return self._admin("GET", "/admin/requests")
+
+    def reset_requests(self):
+        return self._admin("DELETE", "/admin/requests")
+
+    def clock(self, epoch=None, advance=None, real=False):
+        doc = {}
+        if epoch is not None:
+            doc["epoch"] = int(epoch)
+        if advance is not None:
+            doc["advance"] = int(advance)
+        if real:
+            doc["real"] = True
+        return self._admin("POST" if doc else "GET", "/admin/clock",
+                           doc if doc else None)
+
+    def set_access_token(self, token):
+        self.access_token = token
+        return self._admin("POST", "/admin/auth", {"access_token": token})
+
+    def market(self):
+        """Seed, clock, and per index: spot, quote_key, step, lot_size,
+        exchange, segment, listed expiries."""
+        return self._admin("GET", "/admin/market")
