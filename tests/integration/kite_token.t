@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""`g6 kite-token` against g6-mockd: exchanges a request token, writes the
+token file 0600 atomically, reports the 06:00 IST expiry, never prints a
+secret; refuses readable secret files and bad secrets."""
+import os
+import stat
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import g6test as t
+
+G6 = t.build_path("g6")
+KEY, SECRET = "kiteKEY7788", "kiteSECRET99xx"
+CLOCK = 1763700000  # 2025-11-21 10:10 IST
+
+
+def run(args, stdin=None):
+    p = subprocess.run([G6, "kite-token"] + args, input=stdin,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       timeout=60)
+    return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+
+def secret_file(d, name, text, mode=0o600):
+    path = os.path.join(d, name)
+    with open(path, "w") as f:
+        f.write(text + "\n")
+    os.chmod(path, mode)
+    return path
+
+
+d = t.workdir("g6-kite-token-")
+with t.MockD(clock=CLOCK, api_key=KEY, api_secret=SECRET) as m:
+    keyf = secret_file(d, "key", KEY)
+    secf = secret_file(d, "secret", SECRET)
+    tokf = os.path.join(d, "token")
+    rc, out, err = run(["--url", m.url, "--api-key-file", keyf,
+                        "--api-secret-file", secf, "--request-token",
+                        "req-abc-123", "--token-file", tokf])
+    t.is_(rc, 0, "exchange succeeds")
+    t.ok(os.path.exists(tokf) and
+         stat.S_IMODE(os.stat(tokf).st_mode) == 0o600, "token file mode 0600")
+    token = open(tokf).read().strip() if os.path.exists(tokf) else ""
+    t.ok(token.startswith("mock") and len(token) > 20, "token written")
+    t.ok("22-11-2025 06:00:00" in out, "expiry 06:00 IST next morning", out)
+    t.ok("MK0001" in out, "user id reported")
+    for s in (KEY, SECRET, "req-abc-123", token):
+        t.ok(s not in out + err, "secret %s...%s not printed" % (s[:2], s[-1:]))
+    # the new token works against the mock's quote endpoint
+    status, body, _ = m.get("/quote/ltp", {"i": ["NSE:NIFTY 50"]},
+                            headers={"X-Kite-Version": "3",
+                                     "Authorization": "token %s:%s" % (KEY, token)})
+    t.is_(status, 200, "the issued token is accepted")
+
+    # request token on stdin, key from a flag
+    rc, out, err = run(["--url", m.url, "--api-key", KEY, "--api-secret-file",
+                        secf, "--request-token", "-", "--token-file", tokf],
+                       stdin=b"req-from-stdin\n")
+    t.is_(rc, 0, "request token from stdin")
+
+    # wrong secret: checksum rejected, no file change, exit 1
+    before = open(tokf).read()
+    bad = secret_file(d, "bad", "notTHEsecret000")
+    rc, out, err = run(["--url", m.url, "--api-key-file", keyf,
+                        "--api-secret-file", bad, "--request-token", "req-x",
+                        "--token-file", tokf])
+    t.is_(rc, 1, "a wrong secret fails with exit 1")
+    t.ok("auth" in err and "notTHEsecret000" not in out + err,
+         "the failure names the problem, not the secret", err)
+    t.is_(open(tokf).read(), before, "the token file is untouched")
+
+    # a secret file others can read is refused with a clear message
+    loose = secret_file(d, "loose", SECRET, 0o644)
+    rc, out, err = run(["--url", m.url, "--api-key-file", keyf,
+                        "--api-secret-file", loose, "--request-token", "r",
+                        "--token-file", tokf])
+    t.is_(rc, 2, "group/other-readable secret file refused")
+    t.ok("chmod 600" in err and SECRET not in err, "message says how to fix", err)
+
+    # the provider is down: exit 1
+    m.set_faults({"session": {"http5xx": -1}})
+    rc, out, err = run(["--url", m.url, "--api-key-file", keyf,
+                        "--api-secret-file", secf, "--request-token", "r2",
+                        "--token-file", tokf])
+    t.is_(rc, 1, "provider errors give exit 1")
+    t.ok("Kite session" in err, "logged with the endpoint", err)
+
+rc, out, err = run(["--help"])
+t.is_(rc, 0, "--help")
+rc, out, err = run(["--request-token", "x"])
+t.is_(rc, 2, "missing options: usage error")
+t.done_testing()
