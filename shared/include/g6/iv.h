@@ -9,7 +9,9 @@
  * of order three on a branch-specific objective (log-transformed in the
  * tails) reach machine precision in two steps. Iteration stops once a step
  * moves s by at most 1e-6 relative (the next would change it by ~1e-24), so
- * some solves take one step; ten is a cap never reached in testing.
+ * some solves take one step and a third is taken only after the roughest
+ * guesses (~0.3 % of a sweep far beyond market data, none on the benchmark
+ * grid); ten is a cap never reached in testing.
  *
  * Statuses (g6/status.h): G6_ENONFINITE (a NaN/±Inf input, S/F/K <= 0),
  * G6_EEXPIRED (T <= 0), G6_EBELOW_INTRINSIC (price below the discounted
