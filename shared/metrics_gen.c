@@ -109,7 +109,7 @@ const g6_metric_def g6m_def_api_calls = {
     .budget = 44,
 };
 static const double b_api_latency[] = {0.025000000000000001, 0.050000000000000003, 0.10000000000000001, 0.25, 0.5, 1, 2.5, 5, 10};
-static const char *const bl_api_latency[] = {"0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "1e+01", "+Inf"};
+static const char *const bl_api_latency[] = {"0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10", "+Inf"};
 const g6_metric_def g6m_def_api_latency = {
     .name = "api_latency",
     .owner = "g6_chain",
@@ -345,7 +345,7 @@ const g6_metric_def g6m_def_rejected_legs = {
     .budget = 120,
 };
 static const double b_cycle_duration[] = {0.10000000000000001, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60};
-static const char *const bl_cycle_duration[] = {"0.1", "0.25", "0.5", "1", "2", "5", "1e+01", "2e+01", "3e+01", "6e+01", "+Inf"};
+static const char *const bl_cycle_duration[] = {"0.1", "0.25", "0.5", "1", "2", "5", "10", "20", "30", "60", "+Inf"};
 const g6_metric_def g6m_def_cycle_duration = {
     .name = "cycle_duration",
     .owner = "g6_chain",

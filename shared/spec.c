@@ -1051,10 +1051,12 @@ void g6_spec_bucket_label(double le, char out[32]) {
     snprintf(out, 32, "+Inf");
     return;
   }
-  /* shortest form that reads back exactly */
-  for (int prec = 1; prec <= 17; prec++) {
-    snprintf(out, 32, "%.*g", prec, le);
+  /* shortest fixed-point form that reads back exactly ("10", not "1e+01":
+   * the label is part of the exported series) */
+  for (int dec = 0; dec <= 17; dec++) {
+    snprintf(out, 32, "%.*f", dec, le);
     if (strtod(out, NULL) == le)
       return;
   }
+  snprintf(out, 32, "%.17g", le);
 }
