@@ -555,7 +555,7 @@ static void load_metric(ld *l, yaml_node_t *v, const char *path,
   m->type = get_str(l, v, path, "type", true, &m->line_type);
   m->exported = get_str(l, v, path, "exported", true, &m->line_exported);
   m->agg = get_str(l, v, path, "agg", false, &m->line_agg);
-  get_long(l, v, path, "budget", true, &m->budget, &m->line_budget);
+  get_long(l, v, path, "budget", false, &m->budget, &m->line_budget);
   if (get(l, v, "budget") == NULL)
     m->budget = -1;
   char p[PATH_MAX_LEN];
