@@ -1,6 +1,7 @@
 #include "g6/collector.h"
 
 #include "g6/bs.h"
+#include "g6/iv.h"
 #include "g6/snapshot.h"
 
 #include <math.h>
@@ -110,17 +111,27 @@ static void fail(g6_cycle_result *res, g6_status st, const char *msg) {
   snprintf(res->error_msg, sizeof(res->error_msg), "%s", msg);
 }
 
-/* IV and Greeks of one kept leg. */
+/* IV and Greeks of one kept leg, from its last traded price. The Greeks are
+ * those of the solved volatility, also when it is outside the configured
+ * bounds (the status says so; the value is never clamped). */
 static void solve_leg(const g6_collector *c, g6_chain_leg *l, double spot,
                       double T) {
-  l->iv = l->delta = l->gamma = l->theta = l->vega = l->rho = NAN;
-  if (!(T > 0)) {
-    l->iv_status = G6_EEXPIRED;
-    return;
+  g6_iv_opts opts = {c->cfg.iv_min, c->cfg.iv_max > 0 ? c->cfg.iv_max : INFINITY};
+  g6_greeks g;
+  double iv = NAN;
+  l->iv_status = g6_iv_bsm_greeks(l->q.is_put ? G6_PUT : G6_CALL, spot,
+                                  l->q.strike, T, c->cfg.r, c->cfg.q, l->q.last,
+                                  &opts, &iv, &g);
+  l->iv = iv;
+  if (l->iv_status == G6_OK || l->iv_status == G6_EIV_OUT_OF_BOUNDS) {
+    l->delta = g.delta;
+    l->gamma = g.gamma;
+    l->theta = g.theta;
+    l->vega = g.vega;
+    l->rho = g.rho;
+  } else {
+    l->delta = l->gamma = l->theta = l->vega = l->rho = NAN;
   }
-  (void)c;
-  (void)spot;
-  l->iv_status = G6_EUNSUPPORTED; /* replaced when the solver lands */
 }
 
 /* Resolves the configured expiries and lists their legs' quote keys. */

@@ -1,5 +1,6 @@
 #include "g6_test.h"
 
+#include "g6/bs.h"
 #include "g6/collector.h"
 #include "g6/fsutil.h"
 #include "g6/json.h"
@@ -20,6 +21,7 @@ typedef struct fake {
   double unquoted_strike;  /* PE at this strike is not quoted */
   g6_status quotes_status;
   bool quote_nothing;      /* the provider returns no quote at all */
+  double now; /* the clock the fake prices with */
   int calls_underlying, calls_quotes, calls_refresh;
   size_t last_quote_keys;
 } fake;
@@ -79,6 +81,22 @@ static double strike_of(const char *key) {
   return atof(buf);
 }
 
+/* The fake's volatility smile: 12 % at the money, +1 point per 50 away. */
+static double fake_vol(const fake *f, double k) {
+  return 0.12 + 0.01 * fabs(k - f->spot) / 50.0;
+}
+
+/* Years from the fake's clock to 15:30 IST on the key's expiry date. */
+static double key_T(const fake *f, const char *key) {
+  const char *d = key + strlen("NFO:NIFTY");
+  int y = (d[0] - '0') * 1000 + (d[1] - '0') * 100 + (d[2] - '0') * 10 +
+          (d[3] - '0');
+  int m = (d[4] - '0') * 10 + (d[5] - '0');
+  int day = (d[6] - '0') * 10 + (d[7] - '0');
+  return ((double)g6_expiry_epoch((g6_date){y, m, day}) - f->now) /
+         (365.0 * 86400);
+}
+
 static g6_status f_quotes(void *ctx, const char *const *keys, size_t n,
                           g6_quote_leg *out, g6_error *err) {
   fake *f = ctx;
@@ -92,8 +110,8 @@ static g6_status f_quotes(void *ctx, const char *const *keys, size_t n,
     out[i].quoted = !f->quote_nothing;
     if (put && k == f->unquoted_strike)
       out[i].quoted = false;
-    double intrinsic = put ? fmax(0, k - f->spot) : fmax(0, f->spot - k);
-    out[i].last = intrinsic + 50;
+    out[i].last = g6_bsm_price(put ? G6_PUT : G6_CALL, f->spot, k,
+                               key_T(f, keys[i]), 0.065, 0.0, fake_vol(f, k));
     if (!put && k == f->zero_price_strike)
       out[i].last = 0;
     out[i].avg = out[i].last - 1;
@@ -185,6 +203,7 @@ static void full_cycle(void **state) {
   assert_non_null(c);
   g6_cycle_result res;
   double now = (double)utc(2025, 10, 20, 4, 0, 14) + 0.25; /* Mon 09:30 IST */
+  f.now = now;
   assert_int_equal(g6_collector_cycle(c, now, &res), G6_OK);
   assert_true(res.market_open);
   assert_true(res.attempted);
@@ -217,6 +236,22 @@ static void full_cycle(void **state) {
                ((double)utc(2025, 10, 21, 10, 0, 0) - now) / (365.0 * 86400),
                1e-15);
   assert_int_equal(res.status, G6_CHAIN_OK);
+  /* every kept leg has an IV that reprices its last price, and Greeks */
+  for (int e = 0; e < 4; e++) {
+    g6_expiry_result *x = &res.expiries[e];
+    assert_int_equal(x->iv_ok, 10);
+    for (size_t i = 0; i < 10; i++) {
+      g6_chain_leg *l = &x->legs[i];
+      assert_int_equal(l->iv_status, G6_OK);
+      double p = g6_bsm_price(l->q.is_put ? G6_PUT : G6_CALL, res.spot,
+                              l->q.strike, x->T, 0.065, 0.0, l->iv);
+      assert_close(p, l->q.last, 1e-9 * l->q.last);
+      assert_close(l->iv, fake_vol(&f, l->q.strike), 1e-9);
+      assert_true(isfinite(l->delta) && isfinite(l->gamma) &&
+                  isfinite(l->theta) && isfinite(l->vega) && isfinite(l->rho));
+      assert_true(l->q.is_put ? l->delta < 0 : l->delta > 0);
+    }
+  }
   assert_int_equal(res.csv_status, G6_OK);
   assert_int_equal(res.csv.rows_written, 4 * 5 + 1);
   assert_int_equal(res.snapshot_status, G6_OK);
