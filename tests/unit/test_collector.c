@@ -376,6 +376,7 @@ static void rejects_coverage_and_status(void **state) {
   f.unlisted_strike = 24900;   /* both legs missing from the list */
   f.zero_price_strike = 24700; /* CE price 0 */
   f.unquoted_strike = 24750;   /* PE not quoted */
+  f.now = (double)utc(2025, 10, 20, 4, 0, 0);
   g6_collector *c = make(&f, "rejects", true);
   g6_cycle_result res;
   assert_int_equal(
