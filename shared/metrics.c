@@ -127,13 +127,17 @@ static g6_status refuse(g6_metrics *m, const g6_metric_def *def, int reason,
   def_state *st = state_of(m, def);
   if (st && !st->refusal_logged) {
     st->refusal_logged = true;
+    char set[200];
+    snprintf(set, sizeof(set), "%s%s%s%s%s%s%s",
+             def->pi ? def->pi->name : "", def->pi ? "=" : "",
+             def->pi ? (pi ? pi : "(null)") : "",
+             def->pi && def->ti ? ", " : "", def->ti ? def->ti->name : "",
+             def->ti ? "=" : "", def->ti ? (ti ? ti : "(null)") : "");
     logf_(m, G6_METRICS_LOG_WARNING,
-          "%s: metric %s (%s): refused label set {%s%s%s%s%s}: %s; further "
-          "refusals of this metric are only counted in "
+          "%s: metric %s (%s): refused label set {%s}: %s; further refusals "
+          "of this metric are only counted in "
           "collectd_g6_metrics_refusals_total",
-          m->owner, def->name, def->exported, def->pi ? def->pi->name : "",
-          def->pi ? "=" : "", pi ? pi : "", def->ti ? (def->pi ? ", " : "") : "",
-          def->ti ? ti ? ti : "" : "", why);
+          m->owner, def->name, def->exported, set, why);
   }
   return reason == R_INVALID ? G6_EINVAL : G6_ERANGE;
 }
