@@ -648,6 +648,7 @@ static g6_status do_call(g6_kite_client *c, const call_spec *cs,
            attempt, c->cfg.retry_attempts, backoff);
     pthread_mutex_lock(&c->stats_mu);
     c->st.retries[cs->ep]++;
+    c->st.retries_by[cs->ep][g6_kite_result_of(s)]++;
     pthread_mutex_unlock(&c->stats_mu);
     if (!nap(c, backoff))
       return g6_error_set(err, G6_ECONN, "Kite %s: cancelled", epn);
@@ -1030,6 +1031,7 @@ void g6_kite_stats_snapshot(g6_kite_client *c, g6_kite_stats *out) {
   out->cache_hits = cs.hits;
   out->cache_misses = cs.misses;
   out->cache_expirations = cs.expirations;
+  out->cache_stores = cs.stores;
   out->cache_entries = cs.entries;
   out->cache_hit_ratio =
       cs.hits + cs.misses > 0

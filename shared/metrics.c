@@ -362,6 +362,38 @@ g6_status g6_metrics_observe(g6_metrics *m, const g6_metric_def *def,
   return rc;
 }
 
+g6_status g6_metrics_histogram_add(g6_metrics *m, const g6_metric_def *def,
+                                   const char *pi, const double *bounds,
+                                   size_t n_bounds, const uint64_t *counts,
+                                   double sum) {
+  if (m == NULL || def == NULL || counts == NULL)
+    return G6_EINVAL;
+  bool same = def->kind == G6_METRIC_HISTOGRAM && n_bounds == def->n_buckets;
+  for (size_t i = 0; same && i < n_bounds; i++)
+    same = bounds[i] == def->buckets[i];
+  pthread_mutex_lock(&m->lock);
+  series *s = NULL;
+  g6_status rc;
+  if (!same)
+    rc = refuse(m, def, R_INVALID, pi, NULL,
+                "histogram_add() with bounds that differ from the spec's");
+  else if (isnan(sum))
+    rc = refuse(m, def, R_INVALID, pi, NULL, "histogram sum is NaN");
+  else
+    rc = get_series(m, def, pi, NULL, &s);
+  if (rc == G6_OK) {
+    for (size_t i = 0; i <= n_bounds; i++) {
+      int64_t add = counts[i] > (uint64_t)INT64_MAX ? INT64_MAX
+                                                    : (int64_t)counts[i];
+      s->buckets[i] += add;
+      s->total += add;
+    }
+    s->sum += sum;
+  }
+  pthread_mutex_unlock(&m->lock);
+  return rc;
+}
+
 g6_status g6_metrics_warm(g6_metrics *m, const g6_metric_def *def,
                           const char *pi, const char *ti) {
   if (m == NULL || def == NULL)

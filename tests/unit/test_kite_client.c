@@ -7,6 +7,7 @@
 #include "g6/http.h"
 #include "g6/ist.h"
 #include "g6/kite.h"
+#include "g6/metrics_gen.h"
 #include "g6/ratelimit.h"
 
 #include <fcntl.h>
@@ -415,6 +416,7 @@ static void quote_faults(void **state) {
     long n = served("quote");
     if (s != fc->want || n != fc->served ||
         st.retries[G6_KITE_EP_QUOTE] != fc->retries ||
+        st.retries_by[G6_KITE_EP_QUOTE][fc->counted] != fc->retries ||
         st.requests[G6_KITE_EP_QUOTE][fc->counted] == 0)
       fail_msg("%s: status %s (want %s) \"%s\", served %ld (want %ld), "
                "retries %llu (want %llu), counted %s %llu",
@@ -754,6 +756,19 @@ static void connection_refused(void **state) {
   assert_non_null(strstr(e.msg, "retry attempts"));
 }
 
+/* The client's histogram bounds are the spec's (api_latency,
+ * api_ratelimit_wait), so g6_chain merges them without rebinning. */
+static void histogram_bounds_match_the_spec(void **state) {
+  (void)state;
+  assert_int_equal(g6m_def_api_latency.n_buckets, G6_KITE_LATENCY_NB);
+  for (size_t i = 0; i < G6_KITE_LATENCY_NB; i++)
+    assert_true(g6m_def_api_latency.buckets[i] == g6_kite_latency_bounds[i]);
+  assert_int_equal(g6m_def_api_ratelimit_wait.n_buckets, G6_KITE_WAIT_NB);
+  for (size_t i = 0; i < G6_KITE_WAIT_NB; i++)
+    assert_true(g6m_def_api_ratelimit_wait.buckets[i] ==
+                g6_kite_wait_bounds[i]);
+}
+
 static void session_token_exchange(void **state) {
   (void)state;
   reset_mock();
@@ -806,6 +821,7 @@ int main(void) {
       cmocka_unit_test(threads_share_one_client),
       cmocka_unit_test(connection_refused),
       cmocka_unit_test(session_token_exchange),
+      cmocka_unit_test(histogram_bounds_match_the_spec),
   };
   cmocka_set_message_output(CM_OUTPUT_TAP);
   return cmocka_run_group_tests(tests, start_mock, stop_mock);

@@ -160,7 +160,7 @@ static void counter_is_cumulative(void **state) {
 
 static void histogram_buckets_sum_count(void **state) {
   (void)state;
-  /* buckets 0.025 0.05 0.1 0.25 0.5 1 2.5 5 10 */
+  /* buckets 0.005 0.01 0.025 0.05 0.1 0.25 0.5 1 2 4 8 16 */
   assert_int_equal(g6m_api_latency_observe(M, "quote", 0.03), G6_OK);
   assert_int_equal(g6m_api_latency_observe(M, "quote", 0.25), G6_OK); /* le */
   assert_int_equal(g6m_api_latency_observe(M, "quote", 20), G6_OK);
@@ -168,9 +168,10 @@ static void histogram_buckets_sum_count(void **state) {
   static const struct {
     const char *le;
     int64_t cum;
-  } want[] = {{"0.025", 0}, {"0.05", 1}, {"0.1", 1},  {"0.25", 2},
-              {"0.5", 2},   {"1", 2},    {"2.5", 2},  {"5", 2},
-              {"10", 2},    {"+Inf", 3}};
+  } want[] = {{"0.005", 0}, {"0.01", 0}, {"0.025", 0}, {"0.05", 1},
+              {"0.1", 1},   {"0.25", 2}, {"0.5", 2},   {"1", 2},
+              {"2", 2},     {"4", 2},    {"8", 2},     {"16", 2},
+              {"+Inf", 3}};
   for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
     const rec_vl *v = find("latency_seconds_bucket", "quote", want[i].le);
     assert_non_null(v);
@@ -184,6 +185,45 @@ static void histogram_buckets_sum_count(void **state) {
   assert_true(sum->gauge); /* DERIVE is an integer; the sum is not */
   assert_close(sum->g, 20.28, 1e-12);
   assert_int_equal(g6m_api_latency_observe(M, "quote", NAN), G6_EINVAL);
+}
+
+/* Observations aggregated elsewhere (the Kite client's histograms) merge into
+ * the same series; bounds that differ from the spec's are refused. */
+static void histogram_add_merges_counts(void **state) {
+  (void)state;
+  const g6_metric_def *d = &g6m_def_api_latency;
+  uint64_t counts[13] = {0};
+  counts[0] = 2;  /* <= 0.005 */
+  counts[3] = 1;  /* <= 0.05 */
+  counts[12] = 1; /* > 16 */
+  assert_int_equal(g6m_api_latency_observe(M, "ltp", 0.004), G6_OK);
+  assert_int_equal(g6_metrics_histogram_add(M, d, "ltp", d->buckets,
+                                            d->n_buckets, counts, 17.5),
+                   G6_OK);
+  flush();
+  assert_int_equal(find("latency_seconds_bucket", "ltp", "0.005")->d, 3);
+  assert_int_equal(find("latency_seconds_bucket", "ltp", "0.05")->d, 4);
+  assert_int_equal(find("latency_seconds_bucket", "ltp", "16")->d, 4);
+  assert_int_equal(find("latency_seconds_bucket", "ltp", "+Inf")->d, 5);
+  assert_int_equal(find("latency_seconds_count", "ltp", "")->d, 5);
+  assert_close(find("latency_seconds_sum", "ltp", "")->g, 17.504, 1e-12);
+  double other[12];
+  memcpy(other, d->buckets, sizeof(other));
+  other[5] = 0.3;
+  uint64_t before = g6_metrics_refusal_count(M, "invalid");
+  assert_int_equal(g6_metrics_histogram_add(M, d, "ltp", other, d->n_buckets,
+                                            counts, 1.0),
+                   G6_EINVAL);
+  assert_int_equal(g6_metrics_histogram_add(M, d, "ltp", d->buckets, 5,
+                                            counts, 1.0),
+                   G6_EINVAL);
+  assert_int_equal(g6_metrics_histogram_add(M, &g6m_def_index_spot, "NIFTY",
+                                            d->buckets, d->n_buckets, counts,
+                                            1.0),
+                   G6_EINVAL);
+  assert_int_equal(g6_metrics_refusal_count(M, "invalid"), before + 3);
+  flush();
+  assert_int_equal(find("latency_seconds_count", "ltp", "")->d, 5);
 }
 
 static void closed_domain_refused_logged_once(void **state) {
@@ -257,7 +297,7 @@ static void warm_start_every_series(void **state) {
   /* closed x closed, index x expiry tags, index only */
   assert_int_equal(g6_metrics_series_count(M, &g6m_def_api_calls), 4 * 11);
   assert_int_equal(g6_metrics_series_count(M, &g6m_def_put_call_ratio), 2 * 4);
-  assert_int_equal(g6_metrics_series_count(M, &g6m_def_rejected_legs), 2 * 4);
+  assert_int_equal(g6_metrics_series_count(M, &g6m_def_rejected_legs), 2 * 5);
   assert_int_equal(g6_metrics_series_count(M, &g6m_def_cycle_duration), 2);
   assert_int_equal(g6_metrics_series_count(M, &g6m_def_api_auth_latch), 1);
   assert_int_equal(g6_metrics_series_count(M, &g6m_def_max_pain), 0);
@@ -369,6 +409,8 @@ int main(void) {
                                       teardown),
       cmocka_unit_test_setup_teardown(gauge_with_two_labels, setup, teardown),
       cmocka_unit_test_setup_teardown(counter_is_cumulative, setup, teardown),
+      cmocka_unit_test_setup_teardown(histogram_add_merges_counts, setup,
+                                      teardown),
       cmocka_unit_test_setup_teardown(histogram_buckets_sum_count, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(closed_domain_refused_logged_once, setup,

@@ -8,7 +8,9 @@
  * that result. Results are "ok" and the g6_status_name tokens listed in
  * g6_kite_result.
  *
- * Histograms have fixed upper bounds in seconds; a snapshot gives cumulative
+ * Histograms have fixed upper bounds in seconds, the buckets of api_latency
+ * and api_ratelimit_wait in spec/metrics.yml (a unit test keeps them equal,
+ * so the plugin can merge them exactly); a snapshot gives cumulative
  * bucket counts (observations <= bound, the last one is +Inf = count) and
  * the sum in microseconds (collectd DERIVE values are integers):
  *   latency (per endpoint, one HTTP attempt):
@@ -62,6 +64,8 @@ typedef struct g6_kite_hist {
 typedef struct g6_kite_stats {
   uint64_t requests[G6_KITE_EP_COUNT][G6_KITE_R_COUNT];
   uint64_t retries[G6_KITE_EP_COUNT];
+  /* the same by the result of the attempt that was retried */
+  uint64_t retries_by[G6_KITE_EP_COUNT][G6_KITE_R_COUNT];
   uint64_t bytes_received[G6_KITE_EP_COUNT];
   g6_kite_hist latency[G6_KITE_EP_COUNT];
   g6_kite_hist ratelimit_wait[G6_KITE_EP_COUNT];
@@ -69,7 +73,7 @@ typedef struct g6_kite_stats {
   int breaker_state;
   uint64_t breaker_trips;
   /* quote cache (/quote only) */
-  uint64_t cache_hits, cache_misses, cache_expirations;
+  uint64_t cache_hits, cache_misses, cache_expirations, cache_stores;
   uint64_t cache_entries;
   double cache_hit_ratio; /* hits / (hits + misses); 0 before any lookup */
   /* auth */

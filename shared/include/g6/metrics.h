@@ -107,6 +107,16 @@ g6_status g6_metrics_counter_add(g6_metrics *m, const g6_metric_def *def,
 g6_status g6_metrics_observe(g6_metrics *m, const g6_metric_def *def,
                              const char *pi, double v);
 
+/* Histograms: adds observations that were aggregated elsewhere (the Kite
+ * client keeps its own). `counts` holds n_bounds + 1 per-bucket counts (not
+ * cumulative; the last is above every bound) over `bounds`, which must equal
+ * the metric's buckets exactly (else G6_EINVAL, counted as refusal
+ * "invalid"); `sum` is the sum of the observations. */
+g6_status g6_metrics_histogram_add(g6_metrics *m, const g6_metric_def *def,
+                                   const char *pi, const double *bounds,
+                                   size_t n_bounds, const uint64_t *counts,
+                                   double sum);
+
 /* Admits one series at zero (no-op when it exists). Same errors as above. */
 g6_status g6_metrics_warm(g6_metrics *m, const g6_metric_def *def,
                           const char *pi, const char *ti);
