@@ -94,6 +94,21 @@ g6_status g6_conf_string(const oconfig_item_t *ci, bool allow_empty,
   return G6_OK;
 }
 
+g6_status g6_conf_block_name(const oconfig_item_t *ci, char **out,
+                             g6_error *err) {
+  if (ci->values_num != 1 || ci->values[0].type != OCONFIG_TYPE_STRING ||
+      ci->values[0].value.string == NULL ||
+      ci->values[0].value.string[0] == '\0')
+    return fail(ci, err, G6_EINVAL, "a block needs one name",
+                "one non-empty quoted string, e.g. <Index \"NIFTY\">");
+  char *copy = strdup(ci->values[0].value.string);
+  if (copy == NULL)
+    return g6_error_set(err, G6_ENOMEM, "out of memory");
+  free(*out);
+  *out = copy;
+  return G6_OK;
+}
+
 void g6_conf_strings_free(char **list) {
   if (list == NULL)
     return;

@@ -193,6 +193,24 @@ static void strings_and_string(void **state) {
   free(s);
 }
 
+static void block_names(void **state) {
+  (void)state;
+  tree t;
+  g6_error e;
+  char *name = NULL;
+  build(&t, "x");
+  /* the Index block itself: one value and children */
+  assert_int_equal(g6_conf_block_name(&t.index, &name, &e), G6_OK);
+  assert_string_equal(name, "NIFTY");
+  /* g6_conf_string refuses blocks: options have no children */
+  assert_int_equal(g6_conf_string(&t.index, false, &name, &e), G6_EINVAL);
+  t.index_v.value.string = "";
+  assert_int_equal(g6_conf_block_name(&t.index, &name, &e), G6_EINVAL);
+  assert_non_null(strstr(e.msg, "a block needs one name"));
+  assert_string_equal(name, "NIFTY");
+  free(name);
+}
+
 static void enum_and_unknown(void **state) {
   (void)state;
   tree t;
@@ -222,6 +240,7 @@ int main(void) {
       cmocka_unit_test(double_rejects_nonfinite_and_range),
       cmocka_unit_test(bool_forms),
       cmocka_unit_test(strings_and_string),
+      cmocka_unit_test(block_names),
       cmocka_unit_test(enum_and_unknown),
   };
   return G6_RUN_TESTS(tests);

@@ -29,6 +29,12 @@ size_t g6_conf_where(const oconfig_item_t *ci, char *buf, size_t len);
 g6_status g6_conf_string(const oconfig_item_t *ci, bool allow_empty,
                          char **out, g6_error *err);
 
+/* The name of a block (<Index "NIFTY"> ... </Index>): exactly one non-empty
+ * string value; the block's children are not looked at. Same contract as
+ * g6_conf_string otherwise. */
+g6_status g6_conf_block_name(const oconfig_item_t *ci, char **out,
+                             g6_error *err);
+
 /* One or more string values (at least min, at most max; max 0 = no limit).
  * On success *out holds a NULL-terminated array of copies, *n its length;
  * free with g6_conf_strings_free. */
