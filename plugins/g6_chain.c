@@ -49,6 +49,7 @@ typedef struct chain_index {
   g6_csv_family_stats csv_prev[G6_CSV_MAX_FAMILIES];
   size_t n_csv_prev;
   g6_status last_error;   /* for logging on change only */
+  g6_date resolved[G6_MAX_EXPIRIES]; /* last resolved date per rule */
   cdtime_t last_error_log;
   bool registered;
 } chain_index;
@@ -445,11 +446,33 @@ static void log_cycle(chain_index *x, const g6_cycle_result *r) {
   }
   if (r->error != x->last_error ||
       now - x->last_error_log > TIME_T_TO_CDTIME_T(600)) {
-    WARNING(PLUGIN ": %s: cycle failed: %s (%s)", x->ix.name, r->error_msg,
+    WARNING(PLUGIN ": %s: %s%s (%s)", x->ix.name,
+            r->success ? "" : "nothing collected: ", r->error_msg,
             g6_status_name(r->error));
     x->last_error_log = now;
   }
   x->last_error = r->error;
+}
+
+/* Logs when a rule starts resolving to another date (an expiry passed or
+ * vanished from the instrument list). */
+static void log_expiries(chain_index *x, const g6_cycle_result *r) {
+  for (size_t e = 0; e < r->n_expiries && e < G6_MAX_EXPIRIES; e++) {
+    const g6_expiry_result *xr = &r->expiries[e];
+    if (!xr->resolved)
+      continue;
+    g6_date *prev = &x->resolved[e];
+    if (prev->year != 0 && (prev->year != xr->date.year ||
+                            prev->month != xr->date.month ||
+                            prev->day != xr->date.day)) {
+      char a[11], b[11];
+      g6_date_format(*prev, a);
+      g6_date_format(xr->date, b);
+      INFO(PLUGIN ": %s: %s now resolves to %s (was %s)", x->ix.name, xr->tag,
+           b, a);
+    }
+    *prev = xr->date;
+  }
 }
 
 /* ---- metrics ------------------------------------------------------------ */
@@ -604,6 +627,7 @@ static int g6_chain_read_index(user_data_t *ud) {
   double now = CDTIME_T_TO_DOUBLE(cdtime());
   g6_collector_cycle(x->col, now, &r);
   log_cycle(x, &r);
+  log_expiries(x, &r);
   if (r.csv_status != G6_OK)
     ERROR(PLUGIN ": %s: CSV: %s", x->ix.name, r.csv_msg);
   if (r.snapshot_status != G6_OK)

@@ -146,6 +146,10 @@ static void plan_expiries(g6_collector *c, g6_cycle_result *res,
   if (lst != G6_OK) {
     fail(res, lst, err.msg);
     n_listed = 0;
+  } else if (n_listed == 0 && c->p.refresh != NULL) {
+    /* the index is not in the list (any more, or not yet): a fresher list
+     * may have it; the provider rate-limits these requests */
+    c->p.refresh(c->p.ctx);
   }
   res->n_expiries = c->ix.n_expiries;
   for (size_t e = 0; e < c->ix.n_expiries; e++) {
@@ -157,6 +161,8 @@ static void plan_expiries(g6_collector *c, g6_cycle_result *res,
     if (lst == G6_OK)
       rs = g6_expiry_resolve(&x->spec, listed, n_listed, today, &x->date, &err);
     if (rs != G6_OK) {
+      if (lst == G6_OK) /* a provider failure is already recorded */
+        fail(res, rs, err.msg);
       x->resolve_status = rs;
       x->tag = g6_expiry_tag(&x->spec, today, x->spec.date);
       x->status = G6_CHAIN_EMPTY;

@@ -419,6 +419,12 @@ static void missing_index_and_vanished_expiry(void **state) {
   }
   assert_int_equal(res.status, G6_CHAIN_EMPTY);
   assert_int_equal(f.calls_quotes, 0);
+  /* the cycle says why (for the plugin's log line) */
+  assert_int_equal(res.error, G6_ENOENT);
+  assert_non_null(strstr(res.error_msg, "this_week cannot be resolved: 0 "
+                                        "future expiries listed"));
+  assert_int_equal(f.calls_refresh, 1); /* maybe a fresher list has it */
+  f.calls_refresh = 0;
   /* the expiry is listed but no longer quoted: ask for a fresh list */
   f.index_listed = true;
   f.quote_nothing = true;
