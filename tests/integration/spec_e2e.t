@@ -29,6 +29,31 @@ ROOT = t.ROOT
 # that needs g6-mockd gets "{mockd}" replaced with the mock's base URL.
 OWNER_CONFIG = {
     "g6_info": "",
+    "g6_chain": """
+<Plugin g6_chain>
+  DataDir "{workdir}/data"
+  ForceOpen true
+  <Provider "kite">
+    URL "{mockd}"
+    APIKeyFile "{workdir}/kite.key"
+    AccessTokenFile "{workdir}/kite.token"
+    QuoteRequestsPerSecond 20
+    QuoteBurst 5
+  </Provider>
+  <Index "NIFTY">
+    StrikesBelowATM 2
+    StrikesAboveATM 2
+    Expiry "this_week" "next_week" "this_month" "next_month"
+    Interval 1
+  </Index>
+  <Index "SENSEX">
+    StrikesBelowATM 2
+    StrikesAboveATM 2
+    Expiry "this_week" "this_month"
+    Interval 1
+  </Index>
+</Plugin>
+""",
 }
 
 inv = subprocess.run([t.build_path("g6"), "spec", "inventory", "--metrics",
@@ -60,6 +85,18 @@ def covered(owner_list):
 
 
 config = "\n".join(OWNER_CONFIG[o] for o in present)
+mockd = None
+if "{mockd}" in config:
+    mockd = t.MockD()
+    if not mockd.start():
+        t.ok(False, "g6-mockd started")
+        t.done_testing()
+    wd = t.workdir()
+    for name, value in (("kite.key", mockd.api_key), ("kite.token", mockd.access_token)):
+        with open(os.path.join(wd, name), "w") as f:
+            f.write(value + "\n")
+        os.chmod(os.path.join(wd, name), 0o600)
+    config = config.replace("{mockd}", mockd.url).replace("{workdir}", wd)
 with t.Collectd(plugins=present, config=config, hostname="g6e2e") as cd:
     # one scrape after two intervals holds every warm series
     t.wait_until(lambda: all(t.select(cd.samples(), "collectd_g6_metrics_admitted_series",
