@@ -360,6 +360,7 @@ static int conf_index(oconfig_item_t *ci) {
 
 static int g6_chain_config(oconfig_item_t *ci) {
   g6_error e;
+  g6_conf_link_parents(ci); /* so messages name the enclosing blocks */
   g6_collector_config *cc = &g.cc;
   static const char *const known[] = {
       "DataDir",         "HolidaysFile",     "ForceOpen",

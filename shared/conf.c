@@ -27,6 +27,13 @@ static size_t put_value(char *buf, size_t len, const oconfig_value_t *v) {
   return (size_t)n < len ? (size_t)n : (len ? len - 1 : 0);
 }
 
+void g6_conf_link_parents(oconfig_item_t *ci) {
+  for (int i = 0; i < ci->children_num; i++) {
+    ci->children[i].parent = ci;
+    g6_conf_link_parents(&ci->children[i]);
+  }
+}
+
 size_t g6_conf_where(const oconfig_item_t *ci, char *buf, size_t len) {
   const oconfig_item_t *chain[16];
   size_t depth = 0;

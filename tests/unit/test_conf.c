@@ -211,6 +211,21 @@ static void block_names(void **state) {
   free(name);
 }
 
+static void link_parents(void **state) {
+  (void)state;
+  tree t;
+  build(&t, "StrikeStep");
+  t.plugin.parent = NULL; /* as collectd hands the block over */
+  t.index.parent = NULL;
+  t.opt.parent = NULL;
+  char buf[128];
+  g6_conf_where(&t.opt, buf, sizeof(buf));
+  assert_string_equal(buf, "");
+  g6_conf_link_parents(&t.plugin);
+  g6_conf_where(&t.opt, buf, sizeof(buf));
+  assert_string_equal(buf, "Plugin \"g6_chain\" / Index \"NIFTY\"");
+}
+
 static void enum_and_unknown(void **state) {
   (void)state;
   tree t;
@@ -241,6 +256,7 @@ int main(void) {
       cmocka_unit_test(bool_forms),
       cmocka_unit_test(strings_and_string),
       cmocka_unit_test(block_names),
+      cmocka_unit_test(link_parents),
       cmocka_unit_test(enum_and_unknown),
   };
   return G6_RUN_TESTS(tests);

@@ -8,7 +8,8 @@
  *   Plugin "g6_chain" / Index "NIFTY": option StrikeStep = -5: out of range;
  *   allowed: an integer from 1 to 100000
  *
- * None of these functions modify the configuration tree. */
+ * Apart from g6_conf_link_parents, none of these functions modify the
+ * configuration tree. */
 #ifndef G6_CONF_H
 #define G6_CONF_H
 
@@ -19,6 +20,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* Sets every descendant's parent pointer. collectd hands a plugin a copy of
+ * its <Plugin> block whose children do not point back at their parents, so
+ * a plugin calls this once on the block before using the helpers below
+ * (they name the enclosing blocks in their messages through these links).
+ * The only function here that modifies the tree. */
+void g6_conf_link_parents(oconfig_item_t *ci);
 
 /* Writes the item's location ("Plugin \"g6_chain\" / Index \"NIFTY\"") to buf:
  * its ancestors, each as Key plus first value. Returns the length written. */

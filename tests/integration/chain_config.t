@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""Bad g6_chain configuration in the real collectd.
+
+A bad option value stops collectd at configuration time with one log line
+that names the block, the option, the value and what is allowed. Problems
+that only show at init (unsafe secret file, bad holiday file, unusable data
+directory) disable g6_chain — its whole read group — while collectd and its
+other plugins keep running."""
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import g6test as t
+
+d = t.workdir()
+key, tok = os.path.join(d, "kite.key"), os.path.join(d, "kite.token")
+for p in (key, tok):
+    with open(p, "w") as f:
+        f.write("secret-value-1234\n")
+    os.chmod(p, 0o600)
+
+
+def conf(index_opts="", plugin_opts="", provider_opts="", index="NIFTY",
+         provider="kite", keyfile=key, tokfile=tok):
+    return """
+<Plugin g6_chain>
+  DataDir "%s/data"
+%s
+  <Provider "%s">
+    URL "http://127.0.0.1:9"
+    APIKeyFile "%s"
+    AccessTokenFile "%s"
+%s
+  </Provider>
+  <Index "%s">
+%s
+  </Index>
+</Plugin>
+""" % (d, plugin_opts, provider, keyfile, tokfile, provider_opts, index, index_opts)
+
+
+BAD = [
+    ("negative strike step", conf(index_opts="StrikeStep -5"),
+     'Plugin "g6_chain" / Index "NIFTY": option StrikeStep = -5: out of range; '
+     'allowed: a number from 0.01 to 100000'),
+    ("misspelt option", conf(index_opts="StrikeStpe 50"),
+     'Index "NIFTY": unknown option StrikeStpe; allowed: Underlying, OptionSegment, '
+     'StrikeStep'),
+    ("unknown expiry rule", conf(index_opts='Expiry "this_week" "monthly"'),
+     '<Index "NIFTY">: option Expiry value "monthly": unknown rule; allowed: '
+     'this_week, next_week, this_month, next_month or a date YYYY-MM-DD'),
+    ("impossible expiry date", conf(index_opts='Expiry "2026-02-30"'),
+     'option Expiry value "2026-02-30": unknown rule'),
+    ("duplicate expiry", conf(index_opts='Expiry "this_week" "this_week"'),
+     'option Expiry lists "this_week" twice'),
+    ("too many strikes", conf(index_opts="StrikesAboveATM 501"),
+     'option StrikesAboveATM = 501: out of range; allowed: an integer from 0 to 500'),
+    ("fractional strike count", conf(index_opts="StrikesBelowATM 2.5"),
+     'option StrikesBelowATM = 2.5: not an integer'),
+    ("index name with a slash", conf(index="NIFTY/x"),
+     '<Index "NIFTY/x">: the name must be 1-31 letters, digits'),
+    ("unknown index without underlying", conf(index="MYINDEX"),
+     '<Index "MYINDEX">: option Underlying is required'),
+    ("rate not a number", conf(plugin_opts='RiskFreeRate "abc"'),
+     'option RiskFreeRate = "abc": not a number; allowed: a number from -0.5 to 1'),
+    ("unknown fsync policy", conf(plugin_opts='Fsync "sometimes"'),
+     'option Fsync = "sometimes": unknown value; allowed: never, cycle, always'),
+    ("IV bounds reversed", conf(plugin_opts="IVMin 2\n  IVMax 1"),
+     "IVMin (2) must be below IVMax (1)"),
+    ("unknown provider", conf(provider="zerodha"),
+     '<Provider "zerodha">: unknown provider; allowed: kite'),
+    ("timeout out of range", conf(provider_opts="Timeout 0"),
+     'option Timeout = 0: out of range; allowed: a number from 0.05 to 300'),
+    ("missing token", conf(tokfile="").replace('AccessTokenFile ""', ""),
+     '<Provider "kite">: AccessToken or AccessTokenFile is required'),
+]
+
+for name, text, want in BAD:
+    cd = t.Collectd(plugins=["g6_chain"], config=text, expected_errors=[".*"])
+    started = cd.start(timeout=10)
+    cd.stop()
+    log = cd.log() + cd.proc.output()
+    errors = [l for l in log.splitlines() if "[error] g6_chain:" in l]
+    t.ok(not started and len(errors) == 1 and want in errors[0],
+         "%s: collectd refuses the configuration with one clear line" % name,
+         "started: %r\nwant: %s\nlog:\n%s" % (started, want, log))
+    t.ok("secret-value-1234" not in log, "%s: the secret stays out of the log" % name)
+
+# --- init-time failures: g6_chain is disabled, collectd keeps running ------
+os.chmod(tok, 0o644)
+holidays = os.path.join(d, "holidays.txt")
+with open(holidays, "w") as f:
+    f.write("2025-01-26 Republic Day\n2025-13-01 nonsense\n")
+blocker = os.path.join(d, "not-a-dir")
+open(blocker, "w").close()
+INIT = [
+    ("group-readable token file", conf(),
+     "secret file %s has mode 0644: group/other may access it; run chmod 600" % tok),
+    ("bad holiday file", conf(plugin_opts='HolidaysFile "%s"' % holidays).replace(
+        "kite.token", "kite.token.ok"),
+     '%s:2: "2025-13-01" is not a valid date' % holidays),
+    ("data directory is a file", conf().replace('DataDir "%s/data"' % d,
+                                                'DataDir "%s/sub"' % blocker).replace(
+        "kite.token", "kite.token.ok"),
+     "DataDir: cannot create directory %s" % blocker),
+]
+okfile = tok + ".ok"
+with open(okfile, "w") as f:
+    f.write("secret-value-1234\n")
+os.chmod(okfile, 0o600)
+for name, text, want in INIT:
+    cd = t.Collectd(plugins=["g6_chain", "g6_info"], config=text,
+                    expected_errors=[r"g6_chain", r"Initialization of plugin `g6_chain' failed"])
+    up = cd.start()
+    t.ok(up, "%s: collectd starts anyway" % name)
+    t.ok(cd.wait_log(r"\[error\] g6_chain: .*" + __import__("re").escape(want), 10),
+         "%s: the log names the problem" % name, cd.log())
+    info = cd.wait_for("collectd_g6_build_info", 10)
+    t.ok(info, "%s: the other plugins keep running" % name)
+    t.wait_until(lambda: False, 2.5)
+    t.ok(not [s for s in cd.samples() if s.name.startswith("collectd_g6_index")],
+         "%s: no g6_chain read callback runs (the read group is gone)" % name)
+    t.ok(not os.path.exists(os.path.join(d, "data", "snapshots")),
+         "%s: nothing was collected" % name)
+    cd.stop()
+    t.ok("secret-value-1234" not in cd.log(), "%s: the secret stays out of the log" % name)
+
+t.done_testing()
