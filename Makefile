@@ -159,7 +159,7 @@ install: all
 	      -e 's|@COLLECTD_PLUGINDIR@|$(COLLECTD_PLUGINDIR)|g' "$$f" \
 	    > $(DESTDIR)$(DATADIR)/conf.d/$$(basename "$$f"); \
 	done
-	cp conf.d/*.txt $(DESTDIR)$(DATADIR)/ 2>/dev/null || true
+	install -m 0644 conf.d/holidays-nse.txt $(DESTDIR)$(DATADIR)/holidays-nse.txt
 
 # ---- clean ------------------------------------------------------------------
 .PHONY: clean

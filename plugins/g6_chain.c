@@ -654,6 +654,39 @@ static int g6_chain_read_metrics(user_data_t *ud) {
   return 0;
 }
 
+static bool has_tag(const chain_index *x, const char *tag) {
+  for (size_t k = 0; k < x->ix.n_expiries; k++) {
+    const g6_expiry_spec *sp = &x->ix.expiries[k];
+    if (sp->rule != G6_EXPIRY_DATE && strcmp(g6_expiry_tags[sp->rule], tag) == 0)
+      return true;
+  }
+  return false;
+}
+
+/* Warm start admits every tag of the spec's expiry domain for every index;
+ * an index only has the tags it is configured with. Their status starts
+ * EMPTY (nothing collected yet), not 0 = OK. */
+static void warm_configured_tags(const chain_index *x) {
+  for (size_t d = 0; d < g6m_catalog_len; d++) {
+    const g6_metric_def *def = g6m_catalog[d];
+    if (strcmp(def->owner, PLUGIN) != 0 || def->ti == NULL ||
+        (strcmp(def->ti->name, "expiry") != 0 &&
+         strcmp(def->ti->name, "csv_file") != 0))
+      continue;
+    for (size_t v = 0; v < def->ti->n_values; v++) {
+      const char *tag = def->ti->values[v];
+      if (g6_expiry_tag_index(tag) >= 0 && !has_tag(x, tag))
+        g6_metrics_forget(g.metrics, def, x->ix.name, tag);
+    }
+  }
+  for (size_t k = 0; k < x->ix.n_expiries; k++) {
+    const g6_expiry_spec *sp = &x->ix.expiries[k];
+    if (sp->rule != G6_EXPIRY_DATE)
+      g6m_chain_status_set(g.metrics, x->ix.name, g6_expiry_tags[sp->rule],
+                           G6_CHAIN_EMPTY);
+  }
+}
+
 /* Everything that can fail before collection starts. */
 static int setup(void) {
   g6_error e;
@@ -706,6 +739,8 @@ static int setup(void) {
   }
   /* every series from the first cycle on, so no panel is empty */
   g6m_warm_g6_chain(g.metrics, names, g.n_indices);
+  for (size_t i = 0; i < g.n_indices; i++)
+    warm_configured_tags(g.indices[i]);
   for (size_t i = 0; i < g.n_indices; i++) {
     chain_index *x = g.indices[i];
     char name[64];

@@ -1,20 +1,63 @@
 #!/bin/bash
-# make demo: run collectd in the foreground with the g6 plugins, against the
-# built-in mock market (g6-mockd) when it is built, until Ctrl-C (or for
-# DEMO_SECONDS seconds). Everything lives under build/demo/.
+# make demo: the main job on the built-in mock market.
+#
+# Starts g6-mockd (the local Kite stand-in, synthetic market on the real
+# clock) and collectd in the foreground with g6_info and g6_chain collecting
+# all five indices every 10 s (ForceOpen: the mock market never closes),
+# write_prometheus on 127.0.0.1:$DEMO_PORT and rrdtool. Runs until Ctrl-C, or
+# for DEMO_SECONDS seconds, then prints what it collected. Everything lives
+# under build/demo/; both processes are stopped by PID.
 set -eu
 ROOT=${G6_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
 B=${G6_BUILD:-$ROOT/build}
 D=$B/demo
 PORT=${DEMO_PORT:-9103}
-rm -rf "$D" && mkdir -p "$D/plugins" "$D/rrd"
+MOCK_PORT=${DEMO_MOCK_PORT:-8765}
+rm -rf "$D" && mkdir -p "$D/plugins" "$D/rrd" "$D/data"
 cp "$B"/plugins/*.so "$D/plugins/"
+# the mock's demo credentials, in files only this user may read
+umask 077
+echo g6demo > "$D/kite.key"
+echo g6demo-token > "$D/kite.token"
+umask 022
+
+"$B/g6-mockd" --port "$MOCK_PORT" > "$D/g6-mockd.log" 2>&1 &
+mock=$!
+cd_pid=
+cleanup() {
+  [ -n "$cd_pid" ] && kill "$cd_pid" 2>/dev/null && wait "$cd_pid" 2>/dev/null
+  kill "$mock" 2>/dev/null && wait "$mock" 2>/dev/null
+  true
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+for _ in $(seq 50); do
+  grep -q "listening" "$D/g6-mockd.log" 2>/dev/null && break
+  kill -0 "$mock" 2>/dev/null || { cat "$D/g6-mockd.log"; exit 1; }
+  sleep 0.1
+done
+
+indices=""
+for ix in NIFTY BANKNIFTY FINNIFTY MIDCPNIFTY SENSEX; do
+  case $ix in
+    NIFTY|SENSEX) exp='"this_week" "next_week" "this_month" "next_month"' ;;
+    *) exp='"this_month" "next_month"' ;;
+  esac
+  indices+="  <Index \"$ix\">
+    StrikesBelowATM 10
+    StrikesAboveATM 10
+    Expiry $exp
+    Interval 10
+  </Index>
+"
+done
+
 cat > "$D/collectd.conf" <<CONF
 Hostname "g6-demo"
 FQDNLookup false
 BaseDir "$D"
 PIDFile "$D/collectd.pid"
-Interval 5
+Interval 10
 TypesDB "/usr/share/collectd/types.db" "$ROOT/types.db"
 PluginDir "/usr/lib/collectd"
 LoadPlugin logfile
@@ -28,7 +71,7 @@ LoadPlugin write_prometheus
 <Plugin write_prometheus>
   Host "127.0.0.1"
   Port "$PORT"
-  StalenessDelta 10
+  StalenessDelta 30
 </Plugin>
 LoadPlugin rrdtool
 <Plugin rrdtool>
@@ -36,14 +79,34 @@ LoadPlugin rrdtool
 </Plugin>
 PluginDir "$D/plugins"
 LoadPlugin g6_info
+LoadPlugin g6_chain
+<Plugin g6_chain>
+  DataDir "$D/data"
+  HolidaysFile "$ROOT/conf.d/holidays-nse.txt"
+  ForceOpen true
+  <Provider "kite">
+    URL "http://127.0.0.1:$MOCK_PORT"
+    APIKeyFile "$D/kite.key"
+    AccessTokenFile "$D/kite.token"
+    QuoteRequestsPerSecond 5
+    QuoteBurst 5
+  </Provider>
+$indices</Plugin>
 CONF
-echo "g6 demo: metrics on http://127.0.0.1:$PORT/metrics, files in $D"
+
+echo "g6 demo: mock Kite API on http://127.0.0.1:$MOCK_PORT (g6-mockd)"
+echo "g6 demo: metrics on http://127.0.0.1:$PORT/metrics; CSV, snapshots under $D/data"
 /usr/sbin/collectd -f -C "$D/collectd.conf" &
-pid=$!
-trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null' EXIT INT TERM
+cd_pid=$!
 if [ -n "${DEMO_SECONDS:-}" ]; then
   sleep "$DEMO_SECONDS"
-  curl -s "http://127.0.0.1:$PORT/metrics" | grep '^collectd_g6' || true
+  echo "--- after ${DEMO_SECONDS}s:"
+  curl -s "http://127.0.0.1:$PORT/metrics" |
+    grep -E '^collectd_g6_(index_(spot_points|chain_status)|build_info)' || true
+  echo "--- files:"
+  (cd "$D/data" && find . -name '*.csv' | sort | head -12 && echo "  ($(find . -name '*.csv' | wc -l) CSV files)")
+  echo "--- NIFTY overview:"
+  cat "$D"/data/overview/NIFTY/*.csv 2>/dev/null || true
 else
-  wait "$pid"
+  wait "$cd_pid"
 fi

@@ -243,6 +243,10 @@ with t.MockD(clock=clock) as m:
          "metric: cycle duration histogram counts BANKNIFTY's cycles (%r)" % cycles,
          [s for s in samples if "cycle_seconds" in s.name and "BANK" in repr(s)])
     t.is_(val("collectd_g6_api_auth_latch_state"), 0.0, "metric: no auth latch")
+    t.is_(sorted(x.labels["type"] for x in t.select(
+        samples, "collectd_g6_index_chain_status", g6_index="BANKNIFTY")),
+        ["next_month", "this_week"], "an index only exports the expiry tags it is "
+        "configured with")
 
     # ------------------------------------------------------ several cycles --
     bad = []
