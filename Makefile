@@ -35,14 +35,17 @@ CPPFLAGS_G6 := -D_GNU_SOURCE -DHAVE_CONFIG_H -I/usr/include/collectd \
                -Ishared/include -I$(B)/gen -DG6_VERSION='"$(VERSION)"'
 CFLAGS_G6   := -std=gnu11 $(OPT) $(WARN) -fPIC -MMD -MP $(EXTRA_CFLAGS)
 LDFLAGS_G6  := -Wl,--as-needed $(EXTRA_LDFLAGS)
-LDLIBS_G6   := -lcurl -lyajl -lyaml -lcrypto -lm -lpthread
+LDLIBS_G6   := -lcurl -lyajl -lyaml -lcrypto -ldouble-conversion -lstdc++ -lm \
+               -lpthread
+CXXFLAGS_G6 := -std=c++17 $(OPT) -Wall -Wextra -Wshadow -Wconversion -Werror \
+               -fPIC -fno-exceptions -fno-rtti -MMD -MP
 
 # ---- Hooks: mk/*.mk fragments append to these -------------------------------
 # Debian packages `make deps` installs when missing.
 DEB_PACKAGES := gcc make perl python3 curl ca-certificates \
   collectd-core collectd-dev libmicrohttpd12 libprotobuf-c1 rrdtool prometheus \
   libyajl-dev libcurl4-openssl-dev libyaml-dev librrd-dev libssl-dev \
-  libmicrohttpd-dev libcmocka-dev
+  libmicrohttpd-dev libcmocka-dev libdouble-conversion-dev g++
 # Extra targets built before the tests run, and extra TAP test files.
 CHECK_PREREQS :=
 CHECK_TESTS   :=
@@ -53,7 +56,9 @@ LDLIBS_g6-mockd := -lmicrohttpd
 
 # ---- sources ----------------------------------------------------------------
 LIB_SRC  := $(sort $(wildcard shared/*.c))
-LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
+# one C++ file: the wrapper around Debian's libdouble-conversion (dtoa.cc)
+LIB_CXX_SRC := $(sort $(wildcard shared/*.cc))
+LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o) $(LIB_CXX_SRC:%.cc=$(B)/%.o)
 LIBG6    := $(B)/libg6.a
 
 PLUGIN_SRC := $(sort $(wildcard plugins/*.c))
@@ -84,6 +89,10 @@ tests: $(UNIT_BINS)
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS_G6) $(CFLAGS_G6) -c -o $@ $<
+
+$(B)/%.o: %.cc
+	@mkdir -p $(@D)
+	$(CXX) $(CPPFLAGS_G6) $(CXXFLAGS_G6) -c -o $@ $<
 
 $(LIBG6): $(LIB_OBJ)
 	@rm -f $@

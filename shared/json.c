@@ -1,5 +1,6 @@
 #include "g6/json.h"
 
+#include "g6/dtoa.h"
 #include "g6/hash.h"
 
 #include <yajl/yajl_parse.h>
@@ -283,29 +284,51 @@ const char *g6_json_get_int_text(const g6_json *v) {
 
 /* ---- Python float repr ------------------------------------------------ */
 
-/* Shortest digits that round-trip. For normal doubles, if any k <= 15 digits
- * round-trip, the correctly rounded 15-digit form does too and ends in the
- * same digits plus zeros, so at most three tries (15, 16, 17) are needed.
- * Subnormals have fewer significant bits, so they search from 1 digit. */
+/* Shortest round-trip digits, Python's choice among equally short ones. */
 static void shortest_digits(double d, char *digits, int *ndigits, int *decpt) {
-  char buf[40];
-  for (int prec = d < DBL_MIN ? 1 : 15; prec <= 17; prec++) {
-    snprintf(buf, sizeof(buf), "%.*e", prec - 1, d);
-    if (prec == 17 || strtod(buf, NULL) == d)
-      break;
+  *ndigits = g6_dtoa_shortest(d, digits, decpt);
+}
+
+/* Fast path for the common case, a value with at most 15 significant digits
+ * and at most 8 after the point in Python's fixed-notation range (prices,
+ * ratios, Greeks to a few places): the smallest k for which round(d * 10^k) /
+ * 10^k == d gives exactly the shortest round-trip digits (a shorter decimal
+ * would pass at a smaller k, and with <= 15 digits there is only one
+ * candidate), with no printf/strtod. Returns 0 when it does not apply. */
+static size_t repr_fixed_fast(double d, char *out) {
+  static const double p10[] = {1e0, 1e1, 1e2, 1e3, 1e4,
+                               1e5, 1e6, 1e7, 1e8};
+  if (!(d >= 1e-4 && d < 1e15))
+    return 0;
+  for (int k = 0; k <= 8; k++) {
+    double v = d * p10[k];
+    if (v >= 1e15)
+      return 0;
+    double n = nearbyint(v);
+    if (n / p10[k] != d)
+      continue;
+    char digits[24];
+    int nd = 0;
+    uint64_t u = (uint64_t)n;
+    do {
+      digits[nd++] = (char)('0' + u % 10);
+      u /= 10;
+    } while (u > 0);
+    /* digits are reversed; pad so there is at least one before the point */
+    while (nd <= k)
+      digits[nd++] = '0';
+    size_t o = 0;
+    for (int i = nd - 1; i >= k; i--)
+      out[o++] = digits[i];
+    out[o++] = '.';
+    if (k == 0)
+      out[o++] = '0';
+    for (int i = k - 1; i >= 0; i--)
+      out[o++] = digits[i];
+    out[o] = '\0';
+    return o;
   }
-  /* buf = "D.DDDDe[+-]XX" (d > 0 here) */
-  int n = 0;
-  const char *p = buf;
-  for (; *p && *p != 'e'; p++)
-    if (*p >= '0' && *p <= '9')
-      digits[n++] = *p;
-  int exp10 = atoi(p + 1);
-  while (n > 1 && digits[n - 1] == '0')
-    n--;
-  digits[n] = '\0';
-  *ndigits = n;
-  *decpt = exp10 + 1;
+  return 0;
 }
 
 size_t g6_repr_double(double d, char out[32]) {
@@ -322,6 +345,9 @@ size_t g6_repr_double(double d, char out[32]) {
     out[o++] = '-';
     d = -d;
   }
+  size_t fast = repr_fixed_fast(d, out + o);
+  if (fast > 0)
+    return o + fast;
   shortest_digits(d, digits, &nd, &decpt);
   if (decpt > -4 && decpt <= 16) {
     if (decpt <= 0) {
@@ -470,6 +496,18 @@ static g6_status dump_string(const char *s, size_t len, g6_buf *out) {
   return st;
 }
 
+/* A newline and `n` spaces. */
+static g6_status newline_indent(g6_buf *out, int n) {
+  g6_status st = g6_buf_reserve(out, (size_t)n + 1);
+  if (st != G6_OK)
+    return st;
+  out->data[out->len++] = '\n';
+  memset(out->data + out->len, ' ', (size_t)n);
+  out->len += (size_t)n;
+  out->data[out->len] = '\0';
+  return G6_OK;
+}
+
 static int cmp_member(const void *a, const void *b) {
   const member *x = *(const member *const *)a, *y = *(const member *const *)b;
   size_t n = x->klen < y->klen ? x->klen : y->klen;
@@ -506,12 +544,12 @@ static g6_status dump(const g6_json *v, g6_buf *out, int indent, int level) {
       if (i > 0)
         st = g6_buf_putc(out, ',');
       if (st == G6_OK && indent)
-        st = g6_buf_printf(out, "\n%*s", indent * (level + 1), "");
+        st = newline_indent(out, indent * (level + 1));
       if (st == G6_OK)
         st = dump(v->u.arr.items[i], out, indent, level + 1);
     }
     if (st == G6_OK && indent && v->u.arr.n)
-      st = g6_buf_printf(out, "\n%*s", indent * level, "");
+      st = newline_indent(out, indent * level);
     return st == G6_OK ? g6_buf_putc(out, ']') : st;
   case G6_JSON_OBJECT: {
     size_t n = v->u.obj.n;
@@ -529,7 +567,7 @@ static g6_status dump(const g6_json *v, g6_buf *out, int indent, int level) {
       if (i > 0)
         st = g6_buf_putc(out, ',');
       if (st == G6_OK && indent)
-        st = g6_buf_printf(out, "\n%*s", indent * (level + 1), "");
+        st = newline_indent(out, indent * (level + 1));
       if (st == G6_OK)
         st = dump_string(sorted[i]->key, sorted[i]->klen, out);
       if (st == G6_OK)
@@ -539,7 +577,7 @@ static g6_status dump(const g6_json *v, g6_buf *out, int indent, int level) {
     }
     free(sorted);
     if (st == G6_OK && indent && n)
-      st = g6_buf_printf(out, "\n%*s", indent * level, "");
+      st = newline_indent(out, indent * level);
     return st == G6_OK ? g6_buf_putc(out, '}') : st;
   }
   }

@@ -79,6 +79,19 @@ for i in range(N):
 t.ok(mismatch == 0, "%d random documents canonicalize exactly like Python" % N,
      None if first is None else "input: %s\nwant:  %s\ngot:   %s\nerr: %s" % first)
 
+# floats in bulk: 40,000 doubles (random bit patterns, prices, tiny and huge
+# magnitudes) print exactly like Python's repr
+floats = []
+while len(floats) < 40000:
+    f = rand_float()
+    if math.isfinite(f):
+        floats.append(f)
+want = json.dumps(floats, separators=(",", ":"))
+got = subprocess.run([g6, "json", "canonical"], input=want.encode(),
+                     capture_output=True, timeout=60).stdout.decode().rstrip("\n")
+diff = [(a, b) for a, b in zip(got[1:-1].split(","), want[1:-1].split(",")) if a != b]
+t.ok(got == want, "40000 floats print exactly like Python's repr", diff[:5])
+
 # the hash subcommand is sha256 of those bytes
 import hashlib
 doc = {"max_pain": {"NIFTY": 19250}, "pcr": 1.22, "x": [0.1, "é"]}

@@ -77,6 +77,65 @@ static void python_float_repr(void **state) {
   repr_is(-INFINITY, "-inf");
 }
 
+/* Significant digits of a repr string ("0.00120" style not produced). */
+static int sig_digits(const char *s) {
+  int n = 0, started = 0;
+  for (; *s && *s != 'e'; s++) {
+    if (*s < '0' || *s > '9')
+      continue;
+    if (*s != '0')
+      started = 1;
+    if (started)
+      n++;
+  }
+  /* trailing zeros of an integer part ("1200.0") are not significant */
+  return n;
+}
+
+/* The repr of many price-like and arbitrary values round-trips and uses the
+ * fewest significant digits any round-tripping form has (brute force). */
+static void repr_is_shortest_roundtrip(void **state) {
+  (void)state;
+  uint64_t x = 88172645463325252ull;
+  for (int i = 0; i < 200000; i++) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    double d;
+    switch (i % 4) {
+    case 0: /* a price with 0-4 decimals */
+      d = (double)(x % 100000000ull) / pow(10, (double)((x >> 60) % 5));
+      break;
+    case 1: /* IV / Greek like */
+      d = (double)(x >> 11) * 0x1.0p-53;
+      break;
+    case 2: /* wide range */
+      d = ((double)(x >> 11) * 0x1.0p-53) * pow(10, (double)((x >> 3) % 40) - 20);
+      break;
+    default: /* integers and halves */
+      d = (double)(x % 2000000) / 2.0;
+    }
+    char buf[32];
+    g6_repr_double(d, buf);
+    if (strtod(buf, NULL) != d)
+      fail_msg("repr(%.17g) = %s does not round-trip", d, buf);
+    int want = 17;
+    for (int p = 1; p <= 17; p++) {
+      char t[40];
+      snprintf(t, sizeof(t), "%.*e", p - 1, d);
+      if (strtod(t, NULL) == d) {
+        want = p;
+        break;
+      }
+    }
+    int got = sig_digits(buf);
+    /* "1200.0" prints integer zeros that are not significant */
+    if (got != want && !(d == floor(d) && got >= want))
+      fail_msg("repr(%.17g) = %s has %d significant digits, shortest is %d", d,
+               buf, got, want);
+  }
+}
+
 static void canonical_escapes_and_numbers(void **state) {
   (void)state;
   canon_is("{\"b\":1,\"a\":[true,false,null]}",
@@ -163,6 +222,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(panel_hash_vectors),
       cmocka_unit_test(python_float_repr),
+      cmocka_unit_test(repr_is_shortest_roundtrip),
       cmocka_unit_test(canonical_escapes_and_numbers),
       cmocka_unit_test(parse_rejects_garbage),
       cmocka_unit_test(build_and_access),
