@@ -25,6 +25,9 @@ struct g6_collector {
   const char **keys;
   g6_quote_leg *quotes;
   g6_chain_leg **owners;
+  /* scratch for one expiry's IV batch */
+  g6_chain_leg **kept;
+  g6_iv_job *jobs;
   uint64_t seq;
   g6_cycle_result last;
 };
@@ -55,7 +58,10 @@ g6_collector *g6_collector_new(const g6_index_config *ix,
   c->keys = calloc(legs_total, sizeof(*c->keys));
   c->quotes = calloc(legs_total, sizeof(*c->quotes));
   c->owners = calloc(legs_total, sizeof(*c->owners));
-  bool ok = c->data_dir && c->strikes && c->keys && c->quotes && c->owners;
+  c->kept = calloc(2 * c->max_strikes, sizeof(*c->kept));
+  c->jobs = calloc(2 * c->max_strikes, sizeof(*c->jobs));
+  bool ok = c->data_dir && c->strikes && c->keys && c->quotes && c->owners &&
+            c->kept && c->jobs;
   for (size_t e = 0; ok && e < ix->n_expiries; e++) {
     c->legs[e] = calloc(2 * c->max_strikes, sizeof(g6_chain_leg));
     ok = c->legs[e] != NULL;
@@ -83,6 +89,8 @@ void g6_collector_free(g6_collector *c) {
   free(c->keys);
   free(c->quotes);
   free(c->owners);
+  free(c->kept);
+  free(c->jobs);
   free(c->data_dir);
   free(c);
 }
@@ -111,26 +119,40 @@ static void fail(g6_cycle_result *res, g6_status st, const char *msg) {
   snprintf(res->error_msg, sizeof(res->error_msg), "%s", msg);
 }
 
-/* IV and Greeks of one kept leg, from its last traded price. The Greeks are
- * those of the solved volatility, also when it is outside the configured
- * bounds (the status says so; the value is never clamped). */
-static void solve_leg(const g6_collector *c, g6_chain_leg *l, double spot,
-                      double T) {
-  g6_iv_opts opts = {c->cfg.iv_min, c->cfg.iv_max > 0 ? c->cfg.iv_max : INFINITY};
-  g6_greeks g;
-  double iv = NAN;
-  l->iv_status = g6_iv_bsm_greeks(l->q.is_put ? G6_PUT : G6_CALL, spot,
-                                  l->q.strike, T, c->cfg.r, c->cfg.q, l->q.last,
-                                  &opts, &iv, &g);
-  l->iv = iv;
-  if (l->iv_status == G6_OK || l->iv_status == G6_EIV_OUT_OF_BOUNDS) {
-    l->delta = g.delta;
-    l->gamma = g.gamma;
-    l->theta = g.theta;
-    l->vega = g.vega;
-    l->rho = g.rho;
-  } else {
-    l->delta = l->gamma = l->theta = l->vega = l->rho = NAN;
+/* IV and Greeks of an expiry's kept legs, from their last traded prices,
+ * solved in one batch (the solver's fast path, identical results to one call
+ * per leg). The Greeks are those of the solved volatility, also when it is
+ * outside the configured bounds (the status says so; the value is never
+ * clamped). */
+static void solve_legs(g6_collector *c, g6_expiry_result *x, double spot,
+                       g6_chain_leg **kept, size_t n) {
+  g6_iv_opts opts = {c->cfg.iv_min,
+                     c->cfg.iv_max > 0 ? c->cfg.iv_max : INFINITY};
+  for (size_t i = 0; i < n; i++)
+    c->jobs[i] = (g6_iv_job){kept[i]->q.is_put ? G6_PUT : G6_CALL,
+                             kept[i]->q.strike, x->T, kept[i]->q.last, NAN,
+                             G6_OK};
+  g6_iv_bsm_batch(spot, c->cfg.r, c->cfg.q, &opts, c->jobs, n);
+  for (size_t i = 0; i < n; i++) {
+    g6_chain_leg *l = kept[i];
+    l->iv = c->jobs[i].iv;
+    l->iv_status = c->jobs[i].status;
+    g6_greeks g;
+    if ((l->iv_status == G6_OK || l->iv_status == G6_EIV_OUT_OF_BOUNDS) &&
+        g6_bsm_greeks(l->q.is_put ? G6_PUT : G6_CALL, spot, l->q.strike, x->T,
+                      c->cfg.r, c->cfg.q, l->iv, &g) == G6_OK) {
+      l->delta = g.delta;
+      l->gamma = g.gamma;
+      l->theta = g.theta;
+      l->vega = g.vega;
+      l->rho = g.rho;
+    } else {
+      l->delta = l->gamma = l->theta = l->vega = l->rho = NAN;
+    }
+    if (l->iv_status == G6_OK)
+      x->iv_ok++;
+    else
+      x->iv_failures[l->iv_status]++;
   }
 }
 
@@ -206,7 +228,7 @@ static void finish_expiry(g6_collector *c, g6_cycle_result *res,
                           g6_expiry_result *x) {
   if (!x->resolved)
     return;
-  size_t strikes_with_leg = 0;
+  size_t strikes_with_leg = 0, n_kept = 0;
   double put_oi = 0, call_oi = 0, put_vol = 0, call_vol = 0;
   for (size_t i = 0; i < res->n_strikes; i++) {
     bool any = false;
@@ -230,15 +252,12 @@ static void finish_expiry(g6_collector *c, g6_cycle_result *res,
         call_oi += oi;
         call_vol += vol;
       }
-      solve_leg(c, l, res->spot, x->T);
-      if (l->iv_status == G6_OK)
-        x->iv_ok++;
-      else
-        x->iv_failures[l->iv_status]++;
+      c->kept[n_kept++] = l;
     }
     if (any)
       strikes_with_leg++;
   }
+  solve_legs(c, x, res->spot, c->kept, n_kept);
   x->rejects[G6_REJECT_NONE] = 0; /* only reasons are counted */
   x->strike_coverage =
       res->n_strikes ? (double)strikes_with_leg / (double)res->n_strikes : 0;
