@@ -324,6 +324,14 @@ class Collectd:
             f.write("\n".join(lines) + "\n")
         self.env = dict(os.environ)
         self.env.update(env or {})
+        if os.environ.get("G6_SANITIZE"):
+            # plugins built with -fsanitize=address,undefined (make
+            # check-asan) load into the stock collectd with the runtimes
+            # preloaded; reports land in collectd.out, which
+            # unexpected_errors() reads
+            self.env["LD_PRELOAD"] = os.environ["G6_SANITIZE"]
+            self.env.setdefault("ASAN_OPTIONS", "detect_leaks=0:abort_on_error=0")
+            self.env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1")
         self.proc = Process([COLLECTD, "-f", "-C", self.conf_path],
                             os.path.join(self.dir, "collectd.out"),
                             env=self.env)
