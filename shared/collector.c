@@ -1,6 +1,7 @@
 #include "g6/collector.h"
 
 #include "g6/bs.h"
+#include "g6/clock.h"
 #include "g6/iv.h"
 #include "g6/snapshot.h"
 
@@ -31,12 +32,6 @@ struct g6_collector {
   uint64_t seq;
   g6_cycle_result last;
 };
-
-static double mono(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
 
 g6_collector *g6_collector_new(const g6_index_config *ix,
                                const g6_collector_config *cfg,
@@ -369,7 +364,7 @@ static void write_snapshot(g6_collector *c, g6_cycle_result *res) {
 
 g6_status g6_collector_cycle(g6_collector *c, double now,
                              g6_cycle_result *res) {
-  double t0 = mono();
+  double t0 = g6_monotonic_now();
   memset(res, 0, sizeof(*res));
   res->now = (int64_t)floor(now);
   res->now_exact = now;
@@ -395,7 +390,7 @@ g6_status g6_collector_cycle(g6_collector *c, double now,
     }
     if (c->sink != NULL) /* retry rows a failed write left behind */
       g6_csv_sink_flush(c->sink, &res->csv, NULL);
-    res->duration_s = mono() - t0;
+    res->duration_s = g6_monotonic_now() - t0;
     c->last = *res;
     return G6_OK;
   }
@@ -484,7 +479,7 @@ g6_status g6_collector_cycle(g6_collector *c, double now,
     g6_csv_sink_flush(c->sink, &res->csv, NULL);
   if (res->success && c->cfg.write_snapshot)
     write_snapshot(c, res);
-  res->duration_s = mono() - t0;
+  res->duration_s = g6_monotonic_now() - t0;
   c->last = *res;
   return G6_OK;
 }

@@ -1,5 +1,7 @@
 #include "g6/kite_provider.h"
 
+#include "g6/clock.h"
+
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -25,12 +27,6 @@ struct g6_kite_provider {
   double last_try;
   g6_kite_provider_stats st;
 };
-
-static double wall(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_REALTIME, &t);
-  return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
 
 g6_kite_provider *g6_kite_provider_new(g6_kite_client *client,
                                        const g6_kite_provider_opts *opts) {
@@ -84,7 +80,7 @@ static table_ref *acquire_current(g6_kite_provider *p, int64_t day,
    * a list that is merely old is retried at most once per interval */
   bool stale = r == NULL ||
                ((r->day < day || p->want_refresh) &&
-                wall() - p->last_try >= p->opts.refresh_min_interval_s);
+                g6_wall_now() - p->last_try >= p->opts.refresh_min_interval_s);
   if (r != NULL)
     r->refs++;
   pthread_mutex_unlock(&p->mu);
@@ -111,7 +107,7 @@ static table_ref *get_table(g6_kite_provider *p, int64_t day, g6_status *st,
   }
   unref(p, again);
   pthread_mutex_lock(&p->mu);
-  p->last_try = wall();
+  p->last_try = g6_wall_now();
   pthread_mutex_unlock(&p->mu);
   g6_instruments *t = NULL;
   g6_status fs = g6_kite_instruments(p->client, NULL, &t, err);
@@ -138,7 +134,7 @@ static table_ref *get_table(g6_kite_provider *p, int64_t day, g6_status *st,
   p->cur = nr;
   p->want_refresh = false;
   p->st.refreshes++;
-  p->st.last_refresh = (int64_t)wall();
+  p->st.last_refresh = (int64_t)g6_wall_now();
   p->st.options = g6_instruments_get_stats(t)->options;
   pthread_mutex_unlock(&p->mu);
   pthread_mutex_unlock(&p->fetch_mu);

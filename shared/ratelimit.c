@@ -74,18 +74,3 @@ void g6_ratelimit_penalize(g6_ratelimit *rl, double now) {
   pthread_mutex_unlock(&rl->mu);
 }
 
-double g6_monotonic_now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-void g6_sleep_seconds(double seconds) {
-  if (!(seconds > 0))
-    return;
-  struct timespec ts;
-  ts.tv_sec = (time_t)seconds;
-  ts.tv_nsec = (long)((seconds - (double)ts.tv_sec) * 1e9);
-  while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-    ;
-}

@@ -62,11 +62,7 @@ def vmhwm_kib(pid):
 def run(fsync):
     d = t.workdir("g6-bench-chain-")
     with t.MockD(clock=int(time.time()), args=["--strikes", "200"]) as m:
-        key, tok = os.path.join(d, "kite.key"), os.path.join(d, "kite.token")
-        for p, v in ((key, m.api_key), (tok, m.access_token)):
-            with open(p, "w") as f:
-                f.write(v + "\n")
-            os.chmod(p, 0o600)
+        key, tok = m.write_credentials(d)
         blocks = "".join("""
   <Index "%s">
     StrikesBelowATM %d

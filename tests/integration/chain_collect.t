@@ -26,17 +26,6 @@ IST = datetime.timezone(datetime.timedelta(hours=5, minutes=30))
 TAGS = ["this_week", "next_week", "this_month", "next_month"]
 
 
-def secret_files(d, m):
-    paths = []
-    for name, value in (("kite.key", m.api_key), ("kite.token", m.access_token)):
-        p = os.path.join(d, name)
-        with open(p, "w") as f:
-            f.write(value + "\n")
-        os.chmod(p, 0o600)
-        paths.append(p)
-    return paths
-
-
 def read_csv(path):
     with open(path, newline="") as f:
         return list(csv.reader(f))
@@ -61,7 +50,7 @@ clock = int(time.time())
 with t.MockD(clock=clock) as m:
     d = t.workdir()
     data = os.path.join(d, "data")
-    keyf, tokf = secret_files(d, m)
+    keyf, tokf = m.write_credentials(d)
     conf = """
 <Plugin g6_chain>
   DataDir "%s"

@@ -45,11 +45,7 @@ else:
     t.diag("cannot mount a tmpfs here; the disk-full and read-only cases are skipped")
 
 with t.MockD() as m:
-    keyf, tokf = os.path.join(d, "kite.key"), os.path.join(d, "kite.token")
-    for path, value in ((keyf, m.api_key), (tokf, m.access_token)):
-        with open(path, "w") as f:
-            f.write(value + "\n")
-        os.chmod(path, 0o600)
+    keyf, tokf = m.write_credentials(d)
     conf = """
 <Plugin g6_chain>
   DataDir "%s"

@@ -92,10 +92,7 @@ if "{mockd}" in config:
         t.ok(False, "g6-mockd started")
         t.done_testing()
     wd = t.workdir()
-    for name, value in (("kite.key", mockd.api_key), ("kite.token", mockd.access_token)):
-        with open(os.path.join(wd, name), "w") as f:
-            f.write(value + "\n")
-        os.chmod(os.path.join(wd, name), 0o600)
+    mockd.write_credentials(wd)
     config = config.replace("{mockd}", mockd.url).replace("{workdir}", wd)
 with t.Collectd(plugins=present, config=config, hostname="g6e2e") as cd:
     # one scrape after two intervals holds every warm series

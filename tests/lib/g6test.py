@@ -144,6 +144,19 @@ def workdir(prefix="g6-test-"):
 _running = []
 
 
+def _start_and_wait(proc, url, timeout, what):
+    """Starts proc and waits until `url` answers 200 (or proc dies). On
+    failure prints its output as diagnostics and returns False."""
+    proc.start()
+    up = wait_until(lambda: not proc.alive() or http_get(url, 1.0)[0] == 200,
+                    timeout)
+    if not (up and proc.alive()):
+        diag("%s did not come up; its output follows" % what)
+        diag(proc.output())
+        return False
+    return True
+
+
 def _stop_all():
     for proc in list(_running):
         proc.stop()
@@ -341,12 +354,8 @@ class Collectd:
     def start(self, timeout=30.0):
         """Starts collectd and waits until /metrics answers. Returns True on
         success; on failure prints the log as diagnostics."""
-        self.proc.start()
-        up = wait_until(lambda: not self.proc.alive() or
-                        http_get(self.url, 1.0)[0] == 200, timeout)
-        if not (up and self.proc.alive()):
-            diag("collectd did not come up; log follows")
-            diag(self.log() + self.proc.output())
+        if not _start_and_wait(self.proc, self.url, timeout, "collectd"):
+            diag(self.log())
             return False
         return True
 
@@ -446,14 +455,8 @@ class Prometheus:
             "--log.level=warn"], os.path.join(self.dir, "prometheus.log"))
 
     def start(self, timeout=60.0):
-        self.proc.start()
-        up = wait_until(lambda: not self.proc.alive() or
-                        http_get(self.url + "/-/ready", 1.0)[0] == 200, timeout)
-        if not (up and self.proc.alive()):
-            diag("prometheus did not become ready; log follows")
-            diag(self.proc.output())
-            return False
-        return True
+        return _start_and_wait(self.proc, self.url + "/-/ready", timeout,
+                               "prometheus")
 
     def stop(self):
         return self.proc.stop()
@@ -529,15 +532,8 @@ class MockD:
         self.proc = Process(argv, os.path.join(self.dir, "g6-mockd.log"))
 
     def start(self, timeout=15.0):
-        self.proc.start()
-        up = wait_until(lambda: not self.proc.alive() or
-                        http_get(self.url + "/admin/clock", 1.0)[0] == 200,
-                        timeout)
-        if not (up and self.proc.alive()):
-            diag("g6-mockd did not come up; output follows")
-            diag(self.proc.output())
-            return False
-        return True
+        return _start_and_wait(self.proc, self.url + "/admin/clock", timeout,
+                               "g6-mockd")
 
     def stop(self):
         return self.proc.stop()
@@ -550,6 +546,19 @@ class MockD:
     def __exit__(self, *exc):
         self.stop()
         return False
+
+    def write_credentials(self, dir):
+        """Writes the mock's API key and access token to dir/kite.key and
+        dir/kite.token with mode 0600; returns the two paths."""
+        paths = []
+        for name, value in (("kite.key", self.api_key),
+                            ("kite.token", self.access_token)):
+            path = os.path.join(dir, name)
+            with open(path, "w") as f:
+                f.write(value + "\n")
+            os.chmod(path, 0o600)
+            paths.append(path)
+        return paths
 
     # Kite endpoints, with the right headers
     def headers(self):

@@ -27,4 +27,21 @@
                g6_t_);                                                         \
   } while (0)
 
+/* A per-test-file temporary directory: G6_TEST_TMPDIR("csv") defines
+ * `static char dir[]` and the cmocka group setup/teardown that create and
+ * remove it (rm -rf). */
+#define G6_TEST_TMPDIR(tag)                                                    \
+  static char dir[256];                                                        \
+  static int setup(void **state) {                                             \
+    (void)state;                                                               \
+    snprintf(dir, sizeof(dir), "/tmp/g6-test-" tag "-XXXXXX");                 \
+    return mkdtemp(dir) ? 0 : -1;                                              \
+  }                                                                            \
+  static int teardown(void **state) {                                          \
+    (void)state;                                                               \
+    char cmd[300];                                                             \
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);                            \
+    return system(cmd) == 0 ? 0 : -1;                                          \
+  }
+
 #endif

@@ -125,20 +125,7 @@ static g6_status f_quotes(void *ctx, const char *const *keys, size_t n,
 
 static void f_refresh(void *ctx) { ((fake *)ctx)->calls_refresh++; }
 
-static char dir[256];
-
-static int setup(void **state) {
-  (void)state;
-  snprintf(dir, sizeof(dir), "/tmp/g6-test-collector-XXXXXX");
-  return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state) {
-  (void)state;
-  char cmd[300];
-  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-  return system(cmd) == 0 ? 0 : -1;
-}
+G6_TEST_TMPDIR("collector")
 
 static fake default_fake(void) {
   fake f;

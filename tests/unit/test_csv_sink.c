@@ -8,20 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char dir[256];
-
-static int setup(void **state) {
-  (void)state;
-  snprintf(dir, sizeof(dir), "/tmp/g6-test-csv-XXXXXX");
-  return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state) {
-  (void)state;
-  char cmd[300];
-  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-  return system(cmd) == 0 ? 0 : -1;
-}
+G6_TEST_TMPDIR("csv")
 
 /* A fresh data directory per test. */
 static void fresh(char *out, size_t len, const char *name) {

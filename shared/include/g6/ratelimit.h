@@ -9,6 +9,7 @@
 #ifndef G6_RATELIMIT_H
 #define G6_RATELIMIT_H
 
+#include "g6/clock.h"
 #include "g6/status.h"
 
 #include <pthread.h>
@@ -42,10 +43,5 @@ g6_status g6_ratelimit_reserve(g6_ratelimit *rl, double now, double max_wait,
  * callers are spaced by 1/rate. */
 void g6_ratelimit_penalize(g6_ratelimit *rl, double now);
 
-/* Seconds on CLOCK_MONOTONIC. */
-double g6_monotonic_now(void);
-
-/* Sleeps for `seconds` (resuming after signals). */
-void g6_sleep_seconds(double seconds);
 
 #endif
