@@ -15,7 +15,7 @@ BENCH_TARGETS += bench-chain
 # and the collectd integration tests run against them; a sanitizer report in
 # collectd's output fails the test. Not part of `make check` (it doubles the
 # integration time); run it before releases.
-ASAN_RUNTIMES := $(shell gcc -print-file-name=libasan.so) $(shell gcc -print-file-name=libubsan.so)
+ASAN_RUNTIMES = $(shell gcc -print-file-name=libasan.so) $(shell gcc -print-file-name=libubsan.so)
 .PHONY: check-asan
 check-asan: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) B=build-asan OPT="-O1 -g" \
