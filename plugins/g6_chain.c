@@ -48,10 +48,12 @@ typedef struct chain_index {
   g6_collector *col;
   g6_csv_family_stats csv_prev[G6_CSV_MAX_FAMILIES];
   size_t n_csv_prev;
-  g6_status last_error;   /* for logging on change only */
+  /* failures are logged when they start, change or every 10 minutes */
+  struct throttle {
+    g6_status last;
+    cdtime_t logged;
+  } cycle_log, csv_log, snapshot_log;
   g6_date resolved[G6_MAX_EXPIRIES]; /* last resolved date per rule */
-  cdtime_t last_error_log;
-  bool registered;
 } chain_index;
 
 static struct {
@@ -436,23 +438,44 @@ static void kite_log(void *ctx, int level, const char *msg) {
 
 /* Logs a cycle failure when it starts, when its kind changes, and every ten
  * minutes while it lasts; logs the recovery. */
-static void log_cycle(chain_index *x, const g6_cycle_result *r) {
+/* Whether a failure with status `st` is to be logged now (it started, its
+ * kind changed, or ten minutes passed); records the state. G6_OK resets it
+ * and returns whether the failure just ended. */
+static bool throttle_log(struct throttle *t, g6_status st) {
   cdtime_t now = cdtime();
-  if (r->error == G6_OK) {
-    if (x->last_error != G6_OK)
-      INFO(PLUGIN ": %s: collecting again (%zu strikes, status %s)",
-           x->ix.name, r->n_strikes, g6_chain_status_name(r->status));
-    x->last_error = G6_OK;
+  bool log;
+  if (st == G6_OK)
+    log = t->last != G6_OK;
+  else
+    log = st != t->last || now - t->logged > TIME_T_TO_CDTIME_T(600);
+  if (log && st != G6_OK)
+    t->logged = now;
+  t->last = st;
+  return log;
+}
+
+static void log_cycle(chain_index *x, const g6_cycle_result *r) {
+  if (!throttle_log(&x->cycle_log, r->error))
     return;
-  }
-  if (r->error != x->last_error ||
-      now - x->last_error_log > TIME_T_TO_CDTIME_T(600)) {
+  if (r->error == G6_OK)
+    INFO(PLUGIN ": %s: collecting again (%zu strikes, status %s)", x->ix.name,
+         r->n_strikes, g6_chain_status_name(r->status));
+  else
     WARNING(PLUGIN ": %s: %s%s (%s)", x->ix.name,
             r->success ? "" : "nothing collected: ", r->error_msg,
             g6_status_name(r->error));
-    x->last_error_log = now;
+}
+
+static void log_storage(chain_index *x, const g6_cycle_result *r) {
+  if (throttle_log(&x->csv_log, r->csv_status)) {
+    if (r->csv_status != G6_OK)
+      ERROR(PLUGIN ": %s: CSV: %s", x->ix.name, r->csv_msg);
+    else
+      INFO(PLUGIN ": %s: CSV: writing again", x->ix.name);
   }
-  x->last_error = r->error;
+  if (r->attempted && throttle_log(&x->snapshot_log, r->snapshot_status) &&
+      r->snapshot_status != G6_OK)
+    ERROR(PLUGIN ": %s: snapshot: %s", x->ix.name, r->snapshot_msg);
 }
 
 /* Logs when a rule starts resolving to another date (an expiry passed or
@@ -629,10 +652,7 @@ static int g6_chain_read_index(user_data_t *ud) {
   g6_collector_cycle(x->col, now, &r);
   log_cycle(x, &r);
   log_expiries(x, &r);
-  if (r.csv_status != G6_OK)
-    ERROR(PLUGIN ": %s: CSV: %s", x->ix.name, r.csv_msg);
-  if (r.snapshot_status != G6_OK)
-    ERROR(PLUGIN ": %s: snapshot: %s", x->ix.name, r.snapshot_msg);
+  log_storage(x, &r);
   index_metrics(x, &r);
   return 0;
 }
@@ -749,7 +769,6 @@ static int setup(void) {
     if (plugin_register_complex_read(PLUGIN, name, g6_chain_read_index,
                                      DOUBLE_TO_CDTIME_T(x->interval), &ud) != 0)
       return -1;
-    x->registered = true;
   }
   user_data_t ud = {.data = NULL};
   if (plugin_register_complex_read(PLUGIN, PLUGIN "/metrics",

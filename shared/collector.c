@@ -388,8 +388,10 @@ g6_status g6_collector_cycle(g6_collector *c, double now,
       res->expiries[e].status = G6_CHAIN_EMPTY;
       res->expiries[e].pcr_oi = res->expiries[e].pcr_volume = NAN;
     }
-    if (c->sink != NULL) /* retry rows a failed write left behind */
-      g6_csv_sink_flush(c->sink, &res->csv, NULL);
+    if (c->sink != NULL) { /* retry rows a failed write left behind */
+      g6_error e;
+      note_csv(res, g6_csv_sink_flush(c->sink, &res->csv, &e), &e);
+    }
     res->duration_s = g6_monotonic_now() - t0;
     c->last = *res;
     return G6_OK;
@@ -475,8 +477,10 @@ g6_status g6_collector_cycle(g6_collector *c, double now,
   res->success = legs_total > 0;
   if (res->success && c->sink != NULL)
     write_csv(c, res);
-  else if (c->sink != NULL)
-    g6_csv_sink_flush(c->sink, &res->csv, NULL);
+  else if (c->sink != NULL) {
+    g6_error e;
+    note_csv(res, g6_csv_sink_flush(c->sink, &res->csv, &e), &e);
+  }
   if (res->success && c->cfg.write_snapshot)
     write_snapshot(c, res);
   res->duration_s = g6_monotonic_now() - t0;

@@ -224,6 +224,10 @@ with t.MockD() as m:
                   timeout=40, g6_csv="NIFTY", type="permission")
             logged(r"g6_chain: NIFTY: CSV: .*Read-only file system",
                    "the read-only file system is logged")
+            time.sleep(3)  # three more failing cycles
+            lines = [l for l in cd.log().splitlines() if "NIFTY: CSV: " in l and "[error]" in l]
+            t.ok(1 <= len(lines) <= 2, "a lasting CSV failure is logged once, not every "
+                 "cycle (%d lines)" % len(lines), "\n".join(lines[:5]))
             subprocess.run(["mount", "-o", "remount,rw", data], check=True)
             rows = value("collectd_g6_csv_written_rows_total", g6_csv="NIFTY",
                          type="this_week")
@@ -231,8 +235,9 @@ with t.MockD() as m:
                               predicate=lambda v: v > rows, g6_csv="NIFTY",
                               type="this_week")
             t.ok(got, "writable again: the held rows are written")
+            logged(r"g6_chain: NIFTY: CSV: writing again", "the recovery is logged")
         else:
-            for _ in range(3):
+            for _ in range(5):
                 t.ok(True, "# SKIP tmpfs not mountable")
 
         # -- a full disk, in a second collectd whose data directory is a full
