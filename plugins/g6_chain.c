@@ -27,6 +27,7 @@
 #include "common/metrics_sink.h"
 
 #include <math.h>
+#include <pthread.h>
 
 #define PLUGIN "g6_chain"
 #define MAX_INDICES 16
@@ -431,9 +432,58 @@ static int g6_chain_config(oconfig_item_t *ci) {
 
 /* ---- logging ------------------------------------------------------------ */
 
+/* The client logs every failed request, which during an outage would be a
+ * line per request and index. A message that repeats (digits ignored, so
+ * attempt numbers and delays do not count) within a minute is suppressed;
+ * the next one let through says how many were. */
+#define LOG_SLOTS 64
+static struct {
+  pthread_mutex_t mu;
+  struct {
+    uint64_t key;
+    cdtime_t at;
+    unsigned suppressed;
+  } slot[LOG_SLOTS];
+} klog = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+static uint64_t shape_of(int level, const char *msg) {
+  uint64_t h = UINT64_C(1469598103934665603);
+  h ^= (uint64_t)(unsigned)level;
+  for (const char *p = msg; *p; p++) {
+    if (*p >= '0' && *p <= '9')
+      continue;
+    h ^= (uint64_t)(unsigned char)*p;
+    h *= UINT64_C(1099511628211);
+  }
+  return h;
+}
+
 static void kite_log(void *ctx, int level, const char *msg) {
   (void)ctx;
-  plugin_log(level, PLUGIN ": %s", msg);
+  uint64_t key = shape_of(level, msg);
+  cdtime_t now = cdtime();
+  unsigned suppressed = 0;
+  bool show = true;
+  pthread_mutex_lock(&klog.mu);
+  size_t i = key % LOG_SLOTS;
+  if (klog.slot[i].key == key && now - klog.slot[i].at < TIME_T_TO_CDTIME_T(60)) {
+    klog.slot[i].suppressed++;
+    show = false;
+  } else {
+    suppressed = klog.slot[i].key == key ? klog.slot[i].suppressed : 0;
+    klog.slot[i].key = key;
+    klog.slot[i].at = now;
+    klog.slot[i].suppressed = 0;
+  }
+  pthread_mutex_unlock(&klog.mu);
+  if (!show)
+    return;
+  if (suppressed > 0)
+    plugin_log(level, PLUGIN ": %s (%u similar messages in the last minute "
+                      "not logged)",
+               msg, suppressed);
+  else
+    plugin_log(level, PLUGIN ": %s", msg);
 }
 
 /* Logs a cycle failure when it starts, when its kind changes, and every ten

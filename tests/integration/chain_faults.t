@@ -286,6 +286,11 @@ with t.MockD() as m:
               g6_api="quote", type="connection")
         logged(r"g6_chain: NIFTY: nothing collected: Kite quote: .*\(connection\)",
                "the dead provider is logged")
+        mark = len(cd.log())
+        time.sleep(5)  # ten more failing cycles (two indices, every second)
+        burst = [l for l in cd.log()[mark:].splitlines() if "g6_chain:" in l]
+        t.ok(len(burst) <= 2, "a lasting outage does not log a line per request "
+             "(%d lines in 5 s)" % len(burst), "\n".join(burst[:10]))
         t.ok(cd.proc.alive() and t.http_get(cd.url, 2)[0] == 200,
              "collectd keeps running and serving /metrics")
         t.ok(cd.value("collectd_g6_index_market_open_state", g6_index="FINNIFTY") == 1,
