@@ -30,7 +30,6 @@ struct g6_collector {
   g6_chain_leg **kept;
   g6_iv_job *jobs;
   uint64_t seq;
-  g6_cycle_result last;
 };
 
 g6_collector *g6_collector_new(const g6_index_config *ix,
@@ -88,14 +87,6 @@ void g6_collector_free(g6_collector *c) {
   free(c->jobs);
   free(c->data_dir);
   free(c);
-}
-
-const g6_cycle_result *g6_collector_last(const g6_collector *c) {
-  return &c->last;
-}
-
-const g6_index_config *g6_collector_index(const g6_collector *c) {
-  return &c->ix;
 }
 
 size_t g6_collector_csv_families(g6_collector *c,
@@ -393,7 +384,6 @@ g6_status g6_collector_cycle(g6_collector *c, double now,
       note_csv(res, g6_csv_sink_flush(c->sink, &res->csv, &e), &e);
     }
     res->duration_s = g6_monotonic_now() - t0;
-    c->last = *res;
     return G6_OK;
   }
   res->attempted = true;
@@ -484,6 +474,5 @@ g6_status g6_collector_cycle(g6_collector *c, double now,
   if (res->success && c->cfg.write_snapshot)
     write_snapshot(c, res);
   res->duration_s = g6_monotonic_now() - t0;
-  c->last = *res;
   return G6_OK;
 }

@@ -20,12 +20,11 @@ typedef struct table_ref {
 struct g6_kite_provider {
   g6_kite_client *client;
   g6_kite_provider_opts opts;
-  pthread_mutex_t mu;       /* guards cur, stats, want_refresh, last_try */
+  pthread_mutex_t mu;       /* guards cur, want_refresh, last_try */
   pthread_mutex_t fetch_mu; /* one fetch at a time; others wait for it */
   table_ref *cur;
   bool want_refresh;
   double last_try;
-  g6_kite_provider_stats st;
 };
 
 g6_kite_provider *g6_kite_provider_new(g6_kite_client *client,
@@ -61,13 +60,6 @@ void g6_kite_provider_free(g6_kite_provider *p) {
   pthread_mutex_destroy(&p->mu);
   pthread_mutex_destroy(&p->fetch_mu);
   free(p);
-}
-
-void g6_kite_provider_stats_get(g6_kite_provider *p,
-                                g6_kite_provider_stats *out) {
-  pthread_mutex_lock(&p->mu);
-  *out = p->st;
-  pthread_mutex_unlock(&p->mu);
 }
 
 /* A reference to the current list if it is usable for `day` without a
@@ -112,9 +104,6 @@ static table_ref *get_table(g6_kite_provider *p, int64_t day, g6_status *st,
   g6_instruments *t = NULL;
   g6_status fs = g6_kite_instruments(p->client, NULL, &t, err);
   if (fs != G6_OK) {
-    pthread_mutex_lock(&p->mu);
-    p->st.refresh_failures++;
-    pthread_mutex_unlock(&p->mu);
     pthread_mutex_unlock(&p->fetch_mu);
     *st = fs;
     return r; /* the previous list, if any, still answers */
@@ -133,9 +122,6 @@ static table_ref *get_table(g6_kite_provider *p, int64_t day, g6_status *st,
   table_ref *old = p->cur;
   p->cur = nr;
   p->want_refresh = false;
-  p->st.refreshes++;
-  p->st.last_refresh = (int64_t)g6_wall_now();
-  p->st.options = g6_instruments_get_stats(t)->options;
   pthread_mutex_unlock(&p->mu);
   pthread_mutex_unlock(&p->fetch_mu);
   unref(p, old);

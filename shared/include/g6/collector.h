@@ -158,11 +158,6 @@ void g6_collector_free(g6_collector *c);
 g6_status g6_collector_cycle(g6_collector *c, double now,
                              g6_cycle_result *res);
 
-/* The result of the last cycle (zeroed before the first). */
-const g6_cycle_result *g6_collector_last(const g6_collector *c);
-
-const g6_index_config *g6_collector_index(const g6_collector *c);
-
 /* The CSV sink's cumulative counters per file family (0 when CSV writing is
  * off); see g6_csv_sink_families. */
 size_t g6_collector_csv_families(g6_collector *c,

@@ -4,8 +4,9 @@
  * on first use, again when the IST day (or, after 15:30, the first tradable
  * expiry day) moves past the day it was fetched for, and when a collector
  * reports that an expiry vanished (at most once per `refresh_min_interval_s`).
- * A failed refresh keeps the previous list and is counted. Lookups hold a
- * reference to the list, so a refresh never frees one that is in use.
+ * A failed refresh keeps the previous list (the client counts and logs the
+ * failure). Lookups hold a reference to the list, so a refresh never frees
+ * one that is in use.
  *
  * Quotes map Kite fields to legs: absent fields stay NAN (never zero), bid
  * and ask come from the best depth levels when those are non-zero. All
@@ -22,13 +23,6 @@ typedef struct g6_kite_provider_opts {
   double refresh_min_interval_s; /* between requested refreshes: 60 */
 } g6_kite_provider_opts;
 
-typedef struct g6_kite_provider_stats {
-  uint64_t refreshes;        /* successful instrument list fetches */
-  uint64_t refresh_failures; /* failed fetches */
-  int64_t last_refresh;      /* epoch of the last successful fetch, 0 */
-  uint64_t options;          /* option rows in the current list */
-} g6_kite_provider_stats;
-
 typedef struct g6_kite_provider g6_kite_provider;
 
 /* The client is borrowed and must outlive the provider. NULL when out of
@@ -39,8 +33,5 @@ void g6_kite_provider_free(g6_kite_provider *p);
 
 /* The interface to hand to g6_collector_new. */
 g6_provider g6_kite_provider_iface(g6_kite_provider *p);
-
-void g6_kite_provider_stats_get(g6_kite_provider *p,
-                                g6_kite_provider_stats *out);
 
 #endif
