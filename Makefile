@@ -32,10 +32,10 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 WARN     := -Wall -Wextra -Wshadow -Wconversion -Werror
 OPT      ?= -O2 -g
 CPPFLAGS_G6 := -D_GNU_SOURCE -DHAVE_CONFIG_H -I/usr/include/collectd \
-               -Ishared/include -I$(B)/gen -DG6_VERSION='"$(VERSION)"'
+               -Ishared -I$(B)/gen -DG6_VERSION='"$(VERSION)"'
 CFLAGS_G6   := -std=gnu11 $(OPT) $(WARN) -fPIC -MMD -MP $(EXTRA_CFLAGS)
 LDFLAGS_G6  := -Wl,--as-needed $(EXTRA_LDFLAGS)
-LDLIBS_G6   := -lcurl -lyajl -lyaml -lcrypto -ldouble-conversion -lstdc++ -lm \
+LDLIBS_G6   := -lcurl -lyajl -lcrypto -ldouble-conversion -lstdc++ -lm \
                -lpthread
 CXXFLAGS_G6 := -std=c++17 $(OPT) -Wall -Wextra -Wshadow -Wconversion -Werror \
                -fPIC -fno-exceptions -fno-rtti -MMD -MP
@@ -53,11 +53,17 @@ CHECK_TESTS   :=
 BENCH_TARGETS :=
 # Extra link flags per tool: LDLIBS_<tool>.
 LDLIBS_g6-mockd := -lmicrohttpd
+# The spec compiler (tools/g6/spec/) is the only user of libyaml: neither
+# libg6 nor a plugin links it.
+LDLIBS_g6 := -lyaml
 
 # ---- sources ----------------------------------------------------------------
-LIB_SRC  := $(sort $(wildcard shared/*.c))
-# one C++ file: the wrapper around Debian's libdouble-conversion (dtoa.cc)
-LIB_CXX_SRC := $(sort $(wildcard shared/*.cc))
+# libg6: one folder per concern (README "Layout"); tests/build/layers.t keeps
+# lower folders from including higher ones.
+LIB_DIRS := core math market store metrics collector config
+LIB_SRC  := $(sort $(wildcard $(LIB_DIRS:%=shared/%/*.c)))
+# one C++ file: the wrapper around Debian's libdouble-conversion (core/dtoa.cc)
+LIB_CXX_SRC := $(sort $(wildcard $(LIB_DIRS:%=shared/%/*.cc)))
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o) $(LIB_CXX_SRC:%.cc=$(B)/%.o)
 LIBG6    := $(B)/libg6.a
 
@@ -68,12 +74,21 @@ PLUGINS    := $(PLUGIN_SRC:plugins/%.c=$(B)/plugins/%.so)
 # symbols of the collectd binary, so its unit tests run without collectd).
 PLUGIN_COMMON_OBJ := $(patsubst %.c,$(B)/%.o,$(sort $(wildcard plugins/common/*.c)))
 
-# Every directory under tools/ holding C files is one program of that name.
+# Every directory under tools/ holding C files is one program of that name;
+# its subfolders (tools/g6/spec/) are part of it and include from its root.
 TOOLS     := $(sort $(notdir $(patsubst %/,%,$(dir $(wildcard tools/*/*.c)))))
 TOOL_BINS := $(TOOLS:%=$(B)/%)
+tool_src   = $(sort $(wildcard tools/$(1)/*.c tools/$(1)/*/*.c))
+$(B)/tools/g6/%.o: CPPFLAGS_G6 += -Itools/g6
 
-UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
+# The spec compiler, linked into the g6 tool and into its unit test.
+SPEC_OBJ := $(patsubst %.c,$(B)/%.o,$(sort $(wildcard tools/g6/spec/*.c)))
+
+# Unit tests mirror the library: tests/unit/<concern>/test_<module>.c.
+UNIT_SRC  := $(sort $(wildcard tests/unit/*/test_*.c))
 UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/unit/%)
+$(B)/tests/unit/%.o: CPPFLAGS_G6 += -Itests/unit
+$(B)/tests/unit/spec/%.o: CPPFLAGS_G6 += -Itools/g6
 
 TEST_SCRIPTS = $(sort $(wildcard tests/build/*.t tests/integration/*.t)) $(CHECK_TESTS)
 
@@ -107,13 +122,18 @@ $(B)/plugins/%.so: $(B)/plugins/%.o $(PLUGIN_COMMON_OBJ) $(LIBG6)
 	  $(LDFLAGS_G6) $(LDLIBS_G6) $(LDLIBS_$*)
 
 define tool_rule
-$(B)/$(1): $(patsubst %.c,$(B)/%.o,$(sort $(wildcard tools/$(1)/*.c))) $(LIBG6)
+$(B)/$(1): $(patsubst %.c,$(B)/%.o,$(call tool_src,$(1))) $(LIBG6)
 	$$(CC) -o $$@ $$(filter %.o,$$^) $(LIBG6) $$(LDFLAGS_G6) $$(LDLIBS_G6) $$(LDLIBS_$(1))
 endef
 $(foreach t,$(TOOLS),$(eval $(call tool_rule,$(t))))
 
 $(B)/tests/unit/%: $(B)/tests/unit/%.o $(LIBG6)
-	$(CC) -o $@ $< $(LIBG6) $(LDFLAGS_G6) -lcmocka $(LDLIBS_G6) $(LDLIBS_$*)
+	$(CC) -o $@ $< $(LIBG6) $(LDFLAGS_G6) -lcmocka $(LDLIBS_G6)
+
+$(B)/tests/unit/spec/test_spec: $(B)/tests/unit/spec/test_spec.o $(SPEC_OBJ) \
+    $(LIBG6)
+	$(CC) -o $@ $< $(SPEC_OBJ) $(LIBG6) $(LDFLAGS_G6) -lcmocka $(LDLIBS_G6) \
+	  -lyaml
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 

@@ -12,15 +12,16 @@ DEB_PACKAGES += zlib1g-dev clang libclang-rt-14-dev jq
 # through tests/fuzz/*.t; `make fuzz FUZZ_SECONDS=600` runs longer.
 FUZZ_CC     := clang
 FUZZ_FLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined \
-               -fno-sanitize-recover=undefined -D_GNU_SOURCE -Ishared/include
-FUZZ_COMMON := shared/status.c shared/buf.c shared/fsutil.c shared/ist.c
+               -fno-sanitize-recover=undefined -D_GNU_SOURCE -Ishared
+FUZZ_COMMON := shared/core/status.c shared/core/buf.c shared/core/fsutil.c \
+               shared/core/ist.c
 FUZZ_BINS   := $(B)/fuzz/fuzz_quote $(B)/fuzz/fuzz_instruments
 
-$(B)/fuzz/fuzz_quote: tests/fuzz/fuzz_quote.c shared/quote.c $(FUZZ_COMMON)
+$(B)/fuzz/fuzz_quote: tests/fuzz/fuzz_quote.c shared/market/quote.c $(FUZZ_COMMON)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ -lyajl -lm
 
-$(B)/fuzz/fuzz_instruments: tests/fuzz/fuzz_instruments.c shared/instruments.c \
+$(B)/fuzz/fuzz_instruments: tests/fuzz/fuzz_instruments.c shared/market/instruments.c \
     $(FUZZ_COMMON)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ -lm

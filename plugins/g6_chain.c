@@ -5,7 +5,7 @@
  * limiter, breaker, quote cache) and the instrument list. One more callback,
  * "g6_chain/metrics", turns the client's counters into metrics and
  * dispatches every g6_chain series once per plugin interval. The cycle itself
- * lives in libg6 (g6/collector.h); this file parses the configuration,
+ * lives in libg6 (collector/collector.h); this file parses the configuration,
  * schedules, and maps results to the generated metric helpers.
  *
  * If init fails (unusable DataDir, holiday file, credentials, ...) the whole
@@ -15,14 +15,14 @@
 #include "collectd/core/daemon/plugin.h"
 #include "collectd/core/utils/common/common.h"
 
-#include "g6/breaker.h"
-#include "g6/collector.h"
-#include "g6/conf.h"
-#include "g6/fsutil.h"
-#include "g6/kite.h"
-#include "g6/kite_provider.h"
-#include "g6/metrics.h"
-#include "g6/metrics_gen.h"
+#include "collector/collector.h"
+#include "core/conf.h"
+#include "core/fsutil.h"
+#include "market/breaker.h"
+#include "market/kite.h"
+#include "market/kite_provider.h"
+#include "metrics/metrics.h"
+#include "metrics/metrics_gen.h"
 
 #include "common/metrics_sink.h"
 

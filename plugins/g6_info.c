@@ -11,7 +11,7 @@
 #include "collectd/core/utils/common/common.h"
 
 #include "common/metrics_sink.h"
-#include "g6/metrics_gen.h"
+#include "metrics/metrics_gen.h"
 
 static g6_metrics *metrics;
 

@@ -12,8 +12,8 @@
  *
  * Then: Greeks throughput (g6_bsm_greeks vs QuantLib's BlackCalculator), and
  * IV + all Greeks for a 20,000-leg chain (g6_chain_iv_greeks). */
-#include "g6/analytics.h"
-#include "g6/iv.h"
+#include "math/analytics.h"
+#include "math/iv.h"
 
 #include <math.h>
 #include <stdio.h>

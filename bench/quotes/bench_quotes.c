@@ -1,10 +1,10 @@
 /* Quote-parsing throughput: parses a recorded /quote response (keys from the
  * response itself) repeatedly for at least `seconds` and prints quotes per
  * second. Usage: bench_quotes FILE [seconds] */
-#include "g6/fsutil.h"
-#include "g6/json.h"
-#include "g6/quote.h"
-#include "g6/ratelimit.h"
+#include "core/fsutil.h"
+#include "core/json.h"
+#include "market/quote.h"
+#include "market/ratelimit.h"
 
 #include <stdio.h>
 #include <stdlib.h>

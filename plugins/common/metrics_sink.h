@@ -1,11 +1,11 @@
-/* The collectd side of the metric runtime (g6/metrics.h): a sink that hands
+/* The collectd side of the metric runtime (metrics/metrics.h): a sink that hands
  * every value to plugin_dispatch_values and every runtime message to
  * plugin_log. Compiled into every g6 plugin (plugins/common/), never into
  * libg6, which stays free of collectd symbols. */
 #ifndef G6_PLUGINS_COMMON_METRICS_SINK_H
 #define G6_PLUGINS_COMMON_METRICS_SINK_H
 
-#include "g6/metrics.h"
+#include "metrics/metrics.h"
 
 /* A metric runtime for the plugin `owner` ("g6_chain", ...) dispatching
  * through collectd. NULL when out of memory or owner is not a g6 plugin of

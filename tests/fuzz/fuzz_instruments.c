@@ -1,7 +1,7 @@
 /* libFuzzer target: the streaming instruments CSV parser and the lookups on
  * its table. The input is fed in three chunks; the first 12 bytes of a
  * valid header are prepended half the time so the fuzzer reaches rows. */
-#include "g6/instruments.h"
+#include "market/instruments.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -2,7 +2,7 @@
  * chunks split at a point taken from its first byte (the parser must not
  * care), with a size limit; invariants: no crash, a failure leaves no quote,
  * a success only ever fills requested keys with a last_price. */
-#include "g6/quote.h"
+#include "market/quote.h"
 
 #include <stdint.h>
 #include <stdlib.h>

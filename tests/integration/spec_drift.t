@@ -17,7 +17,7 @@ import g6test as t
 ROOT = t.ROOT
 G6 = t.build_path("g6")
 COPY = ["spec", "grafana", "prometheus", "docs/METRICS.md", "types.db",
-        "shared/metrics_gen.c", "shared/include/g6/metrics_gen.h"]
+        "shared/metrics/metrics_gen.c", "shared/metrics/metrics_gen.h"]
 
 
 def fresh_root():

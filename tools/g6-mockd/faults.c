@@ -5,7 +5,7 @@
  * deterministic. Set from --fault flags and POST /admin/faults. */
 #include "mockd.h"
 
-#include "g6/ist.h"
+#include "core/ist.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -3,8 +3,8 @@
  * fault injection. It is the demo's market and the tests' provider. */
 #include "mockd.h"
 
-#include "g6/ist.h"
-#include "g6/json.h"
+#include "core/ist.h"
+#include "core/json.h"
 
 #include <signal.h>
 #include <stdio.h>

@@ -7,8 +7,8 @@
  * and a test can recompute anything from the mock's own answers. */
 #include "mockd.h"
 
-#include "g6/bs.h"
-#include "g6/ist.h"
+#include "core/ist.h"
+#include "math/bs.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -3,9 +3,9 @@
 #ifndef G6_MOCKD_H
 #define G6_MOCKD_H
 
-#include "g6/buf.h"
-#include "g6/json.h"
-#include "g6/status.h"
+#include "core/buf.h"
+#include "core/json.h"
+#include "core/status.h"
 
 #include <pthread.h>
 #include <stdbool.h>

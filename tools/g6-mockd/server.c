@@ -3,8 +3,8 @@
  * their auth checks and response shapes, fault injection, and /admin. */
 #include "mockd.h"
 
-#include "g6/hash.h"
-#include "g6/ist.h"
+#include "core/hash.h"
+#include "core/ist.h"
 
 #include <microhttpd.h>
 #include <zlib.h>

@@ -5,8 +5,8 @@
  * row never stops the batch: it gets a status and empty number fields. */
 #include "cmd.h"
 
-#include "g6/iv.h"
-#include "g6/json.h"
+#include "core/json.h"
+#include "math/iv.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -4,10 +4,10 @@
  * bytes; `hash` prints their SHA-256. Reads FILE or stdin. */
 #include "cmd.h"
 
-#include "g6/buf.h"
-#include "g6/fsutil.h"
-#include "g6/hash.h"
-#include "g6/json.h"
+#include "core/buf.h"
+#include "core/fsutil.h"
+#include "core/hash.h"
+#include "core/json.h"
 
 #include <stdio.h>
 #include <stdlib.h>

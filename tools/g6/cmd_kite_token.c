@@ -4,9 +4,9 @@
  * the token file (mode 0600, atomically). Never prints a secret. */
 #include "cmd.h"
 
-#include "g6/fsutil.h"
-#include "g6/ist.h"
-#include "g6/kite.h"
+#include "core/fsutil.h"
+#include "core/ist.h"
+#include "market/kite.h"
 
 #include <stdio.h>
 #include <stdlib.h>

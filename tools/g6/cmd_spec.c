@@ -14,8 +14,8 @@
  * --plans FILE, --stock-types FILE (default /usr/share/collectd/types.db). */
 #include "cmd.h"
 
-#include "g6/fsutil.h"
-#include "g6/spec.h"
+#include "core/fsutil.h"
+#include "spec/spec.h"
 
 #include <stdio.h>
 #include <stdlib.h>

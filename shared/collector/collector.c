@@ -1,0 +1,496 @@
+#include "collector/collector.h"
+
+#include "core/clock.h"
+#include "math/bs.h"
+#include "math/iv.h"
+#include "store/snapshot.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define YEAR_SECONDS (365.0 * 86400.0)
+
+struct g6_collector {
+  g6_index_config ix;
+  g6_collector_config cfg;
+  char *data_dir;
+  g6_provider p;
+  g6_csv_sink *sink;
+  size_t max_strikes;
+  double *strikes;
+  g6_chain_leg *legs[G6_MAX_EXPIRIES];
+  /* scratch for one quotes call over every listed leg of every expiry */
+  const char **keys;
+  g6_quote_leg *quotes;
+  g6_chain_leg **owners;
+  /* scratch for one expiry's IV batch */
+  g6_chain_leg **kept;
+  g6_iv_job *jobs;
+  uint64_t seq;
+};
+
+g6_collector *g6_collector_new(const g6_index_config *ix,
+                               const g6_collector_config *cfg,
+                               g6_provider provider) {
+  if (ix->below < 0 || ix->above < 0 || ix->below > G6_MAX_STRIKES_PER_SIDE ||
+      ix->above > G6_MAX_STRIKES_PER_SIDE || ix->n_expiries > G6_MAX_EXPIRIES)
+    return NULL;
+  g6_collector *c = calloc(1, sizeof(*c));
+  if (c == NULL)
+    return NULL;
+  c->ix = *ix;
+  c->cfg = *cfg;
+  c->p = provider;
+  c->data_dir = strdup(cfg->data_dir ? cfg->data_dir : ".");
+  c->cfg.data_dir = c->data_dir;
+  c->max_strikes = (size_t)ix->below + (size_t)ix->above + 1;
+  size_t legs_total = 2 * c->max_strikes * (ix->n_expiries ? ix->n_expiries : 1);
+  c->strikes = calloc(c->max_strikes, sizeof(*c->strikes));
+  c->keys = calloc(legs_total, sizeof(*c->keys));
+  c->quotes = calloc(legs_total, sizeof(*c->quotes));
+  c->owners = calloc(legs_total, sizeof(*c->owners));
+  c->kept = calloc(2 * c->max_strikes, sizeof(*c->kept));
+  c->jobs = calloc(2 * c->max_strikes, sizeof(*c->jobs));
+  bool ok = c->data_dir && c->strikes && c->keys && c->quotes && c->owners &&
+            c->kept && c->jobs;
+  for (size_t e = 0; ok && e < ix->n_expiries; e++) {
+    c->legs[e] = calloc(2 * c->max_strikes, sizeof(g6_chain_leg));
+    ok = c->legs[e] != NULL;
+  }
+  if (ok && cfg->write_csv) {
+    c->sink = g6_csv_sink_new(c->data_dir, ix->name, cfg->fsync, 0);
+    ok = c->sink != NULL;
+  }
+  if (!ok) {
+    g6_collector_free(c);
+    return NULL;
+  }
+  if (cfg->write_snapshot)
+    c->seq = g6_snapshot_last_seq(c->data_dir, ix->name);
+  return c;
+}
+
+void g6_collector_free(g6_collector *c) {
+  if (c == NULL)
+    return;
+  g6_csv_sink_free(c->sink);
+  for (size_t e = 0; e < G6_MAX_EXPIRIES; e++)
+    free(c->legs[e]);
+  free(c->strikes);
+  free(c->keys);
+  free(c->quotes);
+  free(c->owners);
+  free(c->kept);
+  free(c->jobs);
+  free(c->data_dir);
+  free(c);
+}
+
+size_t g6_collector_csv_families(g6_collector *c,
+                                 const g6_csv_family_stats **out) {
+  if (c->sink == NULL) {
+    *out = NULL;
+    return 0;
+  }
+  return g6_csv_sink_families(c->sink, out);
+}
+
+static void fail(g6_cycle_result *res, g6_status st, const char *msg) {
+  if (res->error != G6_OK)
+    return;
+  res->error = st;
+  snprintf(res->error_msg, sizeof(res->error_msg), "%s", msg);
+}
+
+/* IV and Greeks of an expiry's kept legs, from their last traded prices,
+ * solved in one batch (the solver's fast path, identical results to one call
+ * per leg). The Greeks are those of the solved volatility, also when it is
+ * outside the configured bounds (the status says so; the value is never
+ * clamped). */
+static void solve_legs(g6_collector *c, g6_expiry_result *x, double spot,
+                       g6_chain_leg **kept, size_t n) {
+  g6_iv_opts opts = {c->cfg.iv_min,
+                     c->cfg.iv_max > 0 ? c->cfg.iv_max : INFINITY};
+  for (size_t i = 0; i < n; i++)
+    c->jobs[i] = (g6_iv_job){kept[i]->q.is_put ? G6_PUT : G6_CALL,
+                             kept[i]->q.strike, x->T, kept[i]->q.last, NAN,
+                             G6_OK};
+  g6_iv_bsm_batch(spot, c->cfg.r, c->cfg.q, &opts, c->jobs, n);
+  for (size_t i = 0; i < n; i++) {
+    g6_chain_leg *l = kept[i];
+    l->iv = c->jobs[i].iv;
+    l->iv_status = c->jobs[i].status;
+    g6_greeks g;
+    if ((l->iv_status == G6_OK || l->iv_status == G6_EIV_OUT_OF_BOUNDS) &&
+        g6_bsm_greeks(l->q.is_put ? G6_PUT : G6_CALL, spot, l->q.strike, x->T,
+                      c->cfg.r, c->cfg.q, l->iv, &g) == G6_OK) {
+      l->delta = g.delta;
+      l->gamma = g.gamma;
+      l->theta = g.theta;
+      l->vega = g.vega;
+      l->rho = g.rho;
+    } else {
+      l->delta = l->gamma = l->theta = l->vega = l->rho = NAN;
+    }
+    if (l->iv_status == G6_OK)
+      x->iv_ok++;
+    else
+      x->iv_failures[l->iv_status]++;
+  }
+}
+
+/* Resolves the configured expiries and lists their legs' quote keys. */
+static void plan_expiries(g6_collector *c, g6_cycle_result *res,
+                          int64_t today, size_t *n_keys) {
+  g6_date listed[256];
+  size_t n_listed = 0;
+  g6_error err;
+  g6_error_clear(&err);
+  g6_status lst = c->p.expiries(c->p.ctx, c->ix.name, c->ix.segment, today,
+                                listed, 256, &n_listed, &err);
+  if (lst != G6_OK) {
+    fail(res, lst, err.msg);
+    n_listed = 0;
+  } else if (n_listed == 0 && c->p.refresh != NULL) {
+    /* the index is not in the list (any more, or not yet): a fresher list
+     * may have it; the provider rate-limits these requests */
+    c->p.refresh(c->p.ctx);
+  }
+  res->n_expiries = c->ix.n_expiries;
+  for (size_t e = 0; e < c->ix.n_expiries; e++) {
+    g6_expiry_result *x = &res->expiries[e];
+    x->spec = c->ix.expiries[e];
+    x->legs = c->legs[e];
+    x->pcr_oi = x->pcr_volume = NAN;
+    g6_status rs = lst;
+    if (lst == G6_OK)
+      rs = g6_expiry_resolve(&x->spec, listed, n_listed, today, &x->date, &err);
+    if (rs != G6_OK) {
+      if (lst == G6_OK) /* a provider failure is already recorded */
+        fail(res, rs, err.msg);
+      x->resolve_status = rs;
+      x->tag = g6_expiry_tag(&x->spec, today, x->spec.date);
+      x->status = G6_CHAIN_EMPTY;
+      x->legs_requested = 2 * res->n_strikes;
+      continue;
+    }
+    x->resolved = true;
+    x->tag = g6_expiry_tag(&x->spec, today, x->date);
+    x->expiry_epoch = g6_expiry_epoch(x->date);
+    x->T = ((double)x->expiry_epoch - res->now_exact) / YEAR_SECONDS;
+    x->legs_requested = 2 * res->n_strikes;
+    for (size_t i = 0; i < res->n_strikes; i++) {
+      for (int put = 0; put < 2; put++) {
+        g6_chain_leg *l = &x->legs[2 * i + (size_t)put];
+        memset(l, 0, sizeof(*l));
+        l->q.strike = res->strikes[i];
+        l->q.is_put = put;
+        l->q.last = l->q.avg = l->q.bid = l->q.ask = NAN;
+        l->q.volume = l->q.oi = NAN;
+        l->iv = l->delta = l->gamma = l->theta = l->vega = l->rho = NAN;
+        l->iv_status = G6_ENOENT;
+        g6_status is = c->p.instrument(c->p.ctx, c->ix.name, c->ix.segment,
+                                       x->date, res->strikes[i], put, l->key,
+                                       sizeof(l->key));
+        if (is != G6_OK) {
+          l->key[0] = '\0';
+          l->reject = G6_REJECT_NOT_LISTED;
+          continue;
+        }
+        x->legs_listed++;
+        c->keys[*n_keys] = l->key;
+        c->owners[*n_keys] = l;
+        (*n_keys)++;
+      }
+    }
+  }
+}
+
+/* Sanitization, IV/Greeks, coverage, PCR and status of one expiry. */
+static void finish_expiry(g6_collector *c, g6_cycle_result *res,
+                          g6_expiry_result *x) {
+  if (!x->resolved)
+    return;
+  size_t strikes_with_leg = 0, n_kept = 0;
+  double put_oi = 0, call_oi = 0, put_vol = 0, call_vol = 0;
+  for (size_t i = 0; i < res->n_strikes; i++) {
+    bool any = false;
+    for (int put = 0; put < 2; put++) {
+      g6_chain_leg *l = &x->legs[2 * i + (size_t)put];
+      if (l->key[0] != '\0')
+        l->reject = g6_leg_check(&l->q, res->atm, c->cfg.strike_band);
+      x->rejects[l->reject]++;
+      if (l->reject != G6_REJECT_NONE)
+        continue;
+      any = true;
+      x->legs_collected++;
+      if (g6_leg_has_fields(&l->q))
+        x->legs_with_fields++;
+      double oi = isfinite(l->q.oi) ? l->q.oi : 0;
+      double vol = isfinite(l->q.volume) ? l->q.volume : 0;
+      if (put) {
+        put_oi += oi;
+        put_vol += vol;
+      } else {
+        call_oi += oi;
+        call_vol += vol;
+      }
+      c->kept[n_kept++] = l;
+    }
+    if (any)
+      strikes_with_leg++;
+  }
+  solve_legs(c, x, res->spot, c->kept, n_kept);
+  x->rejects[G6_REJECT_NONE] = 0; /* only reasons are counted */
+  x->strike_coverage =
+      res->n_strikes ? (double)strikes_with_leg / (double)res->n_strikes : 0;
+  x->field_coverage = x->legs_collected ? (double)x->legs_with_fields /
+                                              (double)x->legs_collected
+                                        : 0;
+  x->pcr_oi = call_oi > 0 ? put_oi / call_oi : NAN;
+  x->pcr_volume = call_vol > 0 ? put_vol / call_vol : NAN;
+  x->status = g6_expiry_status(x->legs_collected, x->strike_coverage,
+                               x->field_coverage, &c->cfg.thresholds);
+}
+
+static g6_csv_leg csv_leg(const g6_chain_leg *l) {
+  g6_csv_leg o;
+  memset(&o, 0, sizeof(o));
+  o.present = l->reject == G6_REJECT_NONE;
+  if (!o.present)
+    return o;
+  o.last = l->q.last;
+  o.avg = l->q.avg;
+  o.volume = l->q.volume;
+  o.oi = l->q.oi;
+  o.iv = l->iv;
+  o.delta = l->delta;
+  o.theta = l->theta;
+  o.vega = l->vega;
+  o.gamma = l->gamma;
+  o.rho = l->rho;
+  return o;
+}
+
+static void note_csv(g6_cycle_result *res, g6_status st, const g6_error *e) {
+  if (st != G6_OK && res->csv_status == G6_OK) {
+    res->csv_status = st;
+    snprintf(res->csv_msg, sizeof(res->csv_msg), "%s", e->msg);
+  }
+}
+
+static void write_csv(g6_collector *c, g6_cycle_result *res) {
+  g6_error e;
+  g6_csv_option_row *rows = calloc(res->n_strikes ? res->n_strikes : 1,
+                                   sizeof(*rows));
+  if (rows == NULL) {
+    res->csv_status = G6_ENOMEM;
+    return;
+  }
+  g6_csv_overview ov;
+  memset(&ov, 0, sizeof(ov));
+  for (size_t k = 0; k < res->n_expiries; k++) {
+    const g6_expiry_result *x = &res->expiries[k];
+    unsigned bit = g6_expiry_tag_bit(x->tag);
+    ov.expected_mask |= bit;
+    if (!x->resolved || x->legs_collected == 0)
+      continue;
+    size_t n = 0;
+    for (size_t i = 0; i < res->n_strikes; i++) {
+      const g6_chain_leg *ce = &x->legs[2 * i], *pe = &x->legs[2 * i + 1];
+      if (ce->reject != G6_REJECT_NONE && pe->reject != G6_REJECT_NONE)
+        continue; /* nothing collected at this strike: no row */
+      rows[n].index_price = res->spot;
+      rows[n].atm = res->atm;
+      rows[n].strike = res->strikes[i];
+      rows[n].ce = csv_leg(ce);
+      rows[n].pe = csv_leg(pe);
+      n++;
+    }
+    g6_status st = g6_csv_write_options(c->sink, res->ts, x->tag, x->date, rows,
+                                        n, &res->csv, &e);
+    note_csv(res, st, &e);
+    int ti = g6_expiry_tag_index(x->tag);
+    if (ti >= 0) {
+      ov.collected_mask |= bit;
+      /* an undefined PCR (no call OI) is written as 0 like the old files */
+      ov.pcr[ti] = isfinite(x->pcr_oi) ? x->pcr_oi : 0.0;
+    }
+  }
+  free(rows);
+  ov.expiries_expected = (int)res->n_expiries;
+  ov.day_width = (isfinite(res->day_high) && isfinite(res->day_low))
+                     ? res->day_high - res->day_low
+                     : NAN;
+  ov.index_price = res->spot;
+  ov.vix = NAN;
+  g6_status st = g6_csv_write_overview(c->sink, res->ts, &ov, &res->csv, &e);
+  note_csv(res, st, &e);
+  st = g6_csv_sink_flush(c->sink, &res->csv, &e);
+  note_csv(res, st, &e);
+}
+
+static void write_snapshot(g6_collector *c, g6_cycle_result *res) {
+  g6_error e;
+  g6_snapshot s = {.ix = &c->ix,
+                   .seq = c->seq + 1,
+                   .generated_at = res->now,
+                   .ts = res->ts,
+                   .market_open = res->market_open,
+                   .status = res->status,
+                   .error = res->error,
+                   .spot = res->spot,
+                   .atm = res->atm,
+                   .step = res->step,
+                   .day_high = res->day_high,
+                   .day_low = res->day_low,
+                   .r = c->cfg.r,
+                   .q = c->cfg.q,
+                   .n_strikes = res->n_strikes,
+                   .strikes = res->strikes,
+                   .n_expiries = res->n_expiries,
+                   .expiries = res->expiries};
+  g6_json *doc = g6_snapshot_build(&s);
+  if (doc == NULL) {
+    res->snapshot_status = G6_ENOMEM;
+    snprintf(res->snapshot_msg, sizeof(res->snapshot_msg),
+             "out of memory building the snapshot");
+    return;
+  }
+  g6_status st = g6_snapshot_write(c->data_dir, c->ix.name, doc,
+                                   c->cfg.fsync != G6_FSYNC_NEVER, &e);
+  g6_json_free(doc);
+  if (st != G6_OK) {
+    res->snapshot_status = st;
+    snprintf(res->snapshot_msg, sizeof(res->snapshot_msg), "%s", e.msg);
+    return;
+  }
+  res->snapshot_seq = ++c->seq;
+}
+
+g6_status g6_collector_cycle(g6_collector *c, double now,
+                             g6_cycle_result *res) {
+  double t0 = g6_monotonic_now();
+  memset(res, 0, sizeof(*res));
+  res->now = (int64_t)floor(now);
+  res->now_exact = now;
+  res->ts = g6_round30(now, G6_ROUND_NEAREST);
+  res->spot = res->atm = res->day_high = res->day_low = NAN;
+  res->step = c->ix.step;
+  res->strikes = c->strikes;
+  res->snapshot_seq = c->seq;
+  res->status = G6_CHAIN_EMPTY;
+  res->market_open =
+      c->cfg.force_open || g6_market_is_open(c->cfg.holidays, res->now);
+  if (!res->market_open) {
+    /* outside the session: fetch nothing, keep the series warm */
+    res->n_expiries = c->ix.n_expiries;
+    g6_ist_tm tm;
+    g6_ist_breakdown(res->now, &tm);
+    for (size_t e = 0; e < c->ix.n_expiries; e++) {
+      res->expiries[e].spec = c->ix.expiries[e];
+      res->expiries[e].tag =
+          g6_expiry_tag(&c->ix.expiries[e], tm.days, c->ix.expiries[e].date);
+      res->expiries[e].status = G6_CHAIN_EMPTY;
+      res->expiries[e].pcr_oi = res->expiries[e].pcr_volume = NAN;
+    }
+    if (c->sink != NULL) { /* retry rows a failed write left behind */
+      g6_error e;
+      note_csv(res, g6_csv_sink_flush(c->sink, &res->csv, &e), &e);
+    }
+    res->duration_s = g6_monotonic_now() - t0;
+    return G6_OK;
+  }
+  res->attempted = true;
+  g6_error err;
+  g6_error_clear(&err);
+  double spot = NAN, high = NAN, low = NAN;
+  g6_status st =
+      c->p.underlying(c->p.ctx, c->ix.underlying, &spot, &high, &low, &err);
+  if (st == G6_OK && !(isfinite(spot) && spot > 0)) {
+    st = G6_EPROTO;
+    g6_error_set(&err, st, "underlying %s: last price %g is not positive",
+                 c->ix.underlying, spot);
+  }
+  size_t n_keys = 0;
+  g6_ist_tm tm;
+  g6_ist_breakdown(res->now, &tm);
+  if (st != G6_OK) {
+    /* no price, no ATM: nothing can be requested (and nothing invented) */
+    fail(res, st, err.msg);
+    res->n_expiries = c->ix.n_expiries;
+    for (size_t e = 0; e < c->ix.n_expiries; e++) {
+      g6_expiry_result *x = &res->expiries[e];
+      x->spec = c->ix.expiries[e];
+      x->tag = g6_expiry_tag(&x->spec, tm.days, x->spec.date);
+      x->status = G6_CHAIN_EMPTY;
+      x->resolve_status = st;
+      x->pcr_oi = x->pcr_volume = NAN;
+      x->legs_requested = 2 * c->max_strikes;
+    }
+  } else {
+    res->spot = spot;
+    res->day_high = high;
+    res->day_low = low;
+    res->atm = g6_atm_round(spot, c->ix.step);
+    res->n_strikes = g6_strike_ladder(res->atm, c->ix.step, c->ix.below,
+                                      c->ix.above, c->strikes, c->max_strikes);
+    /* an expiry passes at 15:30 IST: from then on the next one is nearest */
+    int64_t first_day = tm.days + (tm.sod >= G6_SESSION_CLOSE_S ? 1 : 0);
+    plan_expiries(c, res, first_day, &n_keys);
+  }
+  if (n_keys > 0) {
+    for (size_t i = 0; i < n_keys; i++) {
+      c->quotes[i] = c->owners[i]->q;
+      c->quotes[i].quoted = false;
+    }
+    g6_error_clear(&err);
+    st = c->p.quotes(c->p.ctx, c->keys, n_keys, c->quotes, &err);
+    if (st != G6_OK)
+      fail(res, st, err.msg);
+    for (size_t i = 0; i < n_keys; i++) {
+      g6_quote_leg q = c->quotes[i];
+      q.strike = c->owners[i]->q.strike; /* the ladder owns these */
+      q.is_put = c->owners[i]->q.is_put;
+      if (st != G6_OK)
+        q.quoted = false;
+      c->owners[i]->q = q;
+    }
+  }
+  bool vanished = false;
+  size_t legs_total = 0, empty_st[G6_MAX_EXPIRIES];
+  g6_chain_status xs[G6_MAX_EXPIRIES];
+  double fc[G6_MAX_EXPIRIES];
+  for (size_t e = 0; e < res->n_expiries; e++) {
+    g6_expiry_result *x = &res->expiries[e];
+    finish_expiry(c, res, x);
+    legs_total += x->legs_collected;
+    /* an expiry that resolved from the list but has nothing listed or
+     * quoted any more: the list is stale (the expiry vanished) */
+    if (x->resolved && st == G6_OK && x->legs_collected == 0 &&
+        (x->legs_listed == 0 ||
+         x->rejects[G6_REJECT_MISSING_QUOTE] == x->legs_listed))
+      vanished = true;
+    xs[e] = x->status;
+    empty_st[e] = x->legs_collected;
+    fc[e] = x->field_coverage;
+  }
+  if (vanished && c->p.refresh != NULL)
+    c->p.refresh(c->p.ctx);
+  res->status = g6_index_status(xs, empty_st, fc, res->n_expiries,
+                                &c->cfg.thresholds);
+  res->success = legs_total > 0;
+  if (res->success && c->sink != NULL)
+    write_csv(c, res);
+  else if (c->sink != NULL) {
+    g6_error e;
+    note_csv(res, g6_csv_sink_flush(c->sink, &res->csv, &e), &e);
+  }
+  if (res->success && c->cfg.write_snapshot)
+    write_snapshot(c, res);
+  res->duration_s = g6_monotonic_now() - t0;
+  return G6_OK;
+}

@@ -1,0 +1,94 @@
+/* g6 — one index's collection cycle, independent of collectd and of HTTP.
+ *
+ * g6_collector_cycle() does what the g6_chain plugin runs every interval for
+ * one index: market gate; underlying quote; ATM; expiries resolved from the
+ * provider's instrument list; the strike ladder; quotes; sanitization with
+ * counted reject reasons; IV and Greeks; per-expiry and index status; CSV
+ * option and overview rows; the chain snapshot file. It fills a
+ * g6_cycle_result with every number the plugin turns into metrics.
+ *
+ * The provider is an interface (g6_provider) so the cycle is unit-tested with
+ * a scripted in-memory provider; the plugin wires it to the Kite client.
+ * Missing data stays missing: a leg that is not quoted is rejected with a
+ * reason, an IV that cannot be solved keeps its status, nothing is invented.
+ *
+ * Thread-safety: a collector belongs to one index and runs on one thread at
+ * a time (collectd never overlaps a read callback with itself). Providers
+ * shared by several collectors must be thread-safe. */
+#ifndef G6_COLLECTOR_H
+#define G6_COLLECTOR_H
+
+#include "core/ist.h"
+#include "core/status.h"
+#include "market/calendar.h"
+#include "market/chain.h"
+#include "market/provider.h"
+#include "store/csv_sink.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* What every index of a g6_chain instance shares. */
+typedef struct g6_collector_config {
+  const char *data_dir;          /* CSV and snapshot root */
+  const g6_calendar *holidays;   /* may be NULL */
+  bool force_open;               /* collect outside the session (demos) */
+  double r, q;                   /* risk-free rate, dividend yield */
+  double iv_min, iv_max;         /* IV bounds: outside -> status, no clamp */
+  double strike_band;            /* reject strikes beyond ATM +- band */
+  g6_status_thresholds thresholds;
+  g6_fsync_policy fsync;
+  bool write_csv;
+  bool write_snapshot;
+} g6_collector_config;
+
+/* Everything one cycle did, for metrics and logs. */
+typedef struct g6_cycle_result {
+  int64_t now;               /* cycle instant, epoch seconds */
+  double now_exact;          /* the same with its fraction (used for T) */
+  int64_t ts;                /* rounded to 30 s (CSV timestamp) */
+  bool market_open;          /* the gate's answer (true under force_open) */
+  bool attempted;            /* data was requested this cycle */
+  bool success;              /* at least one leg collected */
+  g6_status error;           /* first provider failure (G6_OK if none) */
+  char error_msg[512];
+  double spot, atm, day_high, day_low;
+  double step;
+  size_t n_strikes;
+  double *strikes;           /* owned by the collector, valid until the next
+                                cycle */
+  size_t n_expiries;
+  g6_expiry_result expiries[G6_MAX_EXPIRIES];
+  g6_chain_status status;
+  g6_csv_stats csv;
+  g6_status csv_status;      /* first CSV failure */
+  char csv_msg[512];
+  g6_status snapshot_status;
+  char snapshot_msg[512];
+  uint64_t snapshot_seq;
+  double duration_s;         /* wall time of the cycle */
+} g6_cycle_result;
+
+typedef struct g6_collector g6_collector;
+
+/* Copies the configs (strings in g6_collector_config are copied too). NULL
+ * when out of memory. */
+g6_collector *g6_collector_new(const g6_index_config *ix,
+                               const g6_collector_config *cfg,
+                               g6_provider provider);
+void g6_collector_free(g6_collector *c);
+
+/* Runs one cycle at `now` (epoch seconds; fractional part kept for T). The
+ * result is valid until the next call. Returns G6_OK when the cycle ran to
+ * the end (even if the market was closed or legs were missing); the result
+ * says what happened. */
+g6_status g6_collector_cycle(g6_collector *c, double now,
+                             g6_cycle_result *res);
+
+/* The CSV sink's cumulative counters per file family (0 when CSV writing is
+ * off); see g6_csv_sink_families. */
+size_t g6_collector_csv_families(g6_collector *c,
+                                 const g6_csv_family_stats **out);
+
+#endif

@@ -1,0 +1,233 @@
+#include "core/fsutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static g6_status errno_fail(g6_error *err, int e, const char *what,
+                            const char *path) {
+  return g6_error_set(err, g6_status_from_errno(e), "%s %s: %s", what, path,
+                      strerror(e));
+}
+
+g6_status g6_read_file(const char *path, size_t max_len, char **out,
+                       size_t *out_len, g6_error *err) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return errno_fail(err, errno, "cannot open", path);
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    int e = errno;
+    close(fd);
+    return errno_fail(err, e, "cannot stat", path);
+  }
+  if (!S_ISREG(st.st_mode)) {
+    close(fd);
+    return g6_error_set(err, G6_EINVAL, "%s is not a regular file", path);
+  }
+  if ((size_t)st.st_size > max_len) {
+    close(fd);
+    return g6_error_set(err, G6_ETOOBIG, "%s is %lld bytes; the limit is %zu",
+                        path, (long long)st.st_size, max_len);
+  }
+  /* One spare byte beyond the stat size so EOF is seen without growing. */
+  size_t cap = (size_t)st.st_size + 2, len = 0;
+  char *buf = malloc(cap);
+  if (buf == NULL) {
+    close(fd);
+    return g6_error_set(err, G6_ENOMEM, "out of memory reading %s", path);
+  }
+  for (;;) {
+    if (len + 1 >= cap) { /* file grew while reading */
+      if (len > max_len) {
+        free(buf);
+        close(fd);
+        return g6_error_set(err, G6_ETOOBIG, "%s exceeds the limit of %zu",
+                            path, max_len);
+      }
+      char *p = realloc(buf, cap * 2);
+      if (p == NULL) {
+        free(buf);
+        close(fd);
+        return g6_error_set(err, G6_ENOMEM, "out of memory reading %s", path);
+      }
+      buf = p;
+      cap *= 2;
+    }
+    ssize_t n = read(fd, buf + len, cap - 1 - len);
+    if (n < 0) {
+      if (errno == EINTR)
+        continue;
+      int e = errno;
+      free(buf);
+      close(fd);
+      return errno_fail(err, e, "cannot read", path);
+    }
+    if (n == 0)
+      break;
+    len += (size_t)n;
+  }
+  close(fd);
+  if (len > max_len) {
+    free(buf);
+    return g6_error_set(err, G6_ETOOBIG, "%s exceeds the limit of %zu", path,
+                        max_len);
+  }
+  buf[len] = '\0';
+  *out = buf;
+  if (out_len != NULL)
+    *out_len = len;
+  return G6_OK;
+}
+
+static void parent_of(const char *path, char *dir, size_t len) {
+  const char *slash = strrchr(path, '/');
+  if (slash == NULL) {
+    snprintf(dir, len, ".");
+  } else if (slash == path) {
+    snprintf(dir, len, "/");
+  } else {
+    size_t n = (size_t)(slash - path);
+    if (n >= len)
+      n = len - 1;
+    memcpy(dir, path, n);
+    dir[n] = '\0';
+  }
+}
+
+g6_status g6_fsync_parent(const char *path, g6_error *err) {
+  char dir[PATH_MAX];
+  parent_of(path, dir, sizeof(dir));
+  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return errno_fail(err, errno, "cannot open directory", dir);
+  int rc = fsync(fd);
+  int e = errno;
+  close(fd);
+  if (rc != 0 && e != EINVAL) /* some file systems cannot fsync directories */
+    return errno_fail(err, e, "cannot fsync directory", dir);
+  return G6_OK;
+}
+
+g6_status g6_atomic_write(const char *path, const void *data, size_t len,
+                          mode_t mode, bool durable, g6_error *err) {
+  char dir[PATH_MAX], tmp[PATH_MAX];
+  parent_of(path, dir, sizeof(dir));
+  const char *base = strrchr(path, '/');
+  base = base ? base + 1 : path;
+  int n = snprintf(tmp, sizeof(tmp), "%s/.%s.tmp.XXXXXX", dir, base);
+  if (n < 0 || (size_t)n >= sizeof(tmp))
+    return g6_error_set(err, G6_EINVAL, "path too long: %s", path);
+  int fd = mkostemp(tmp, O_CLOEXEC);
+  if (fd < 0)
+    return errno_fail(err, errno, "cannot create temporary file for", path);
+  const char *step = "cannot write";
+  int e = 0;
+  const char *p = data;
+  size_t left = len;
+  while (left > 0) {
+    ssize_t w = write(fd, p, left);
+    if (w < 0) {
+      if (errno == EINTR)
+        continue;
+      e = errno;
+      goto fail;
+    }
+    p += w;
+    left -= (size_t)w;
+  }
+  step = "cannot set permissions of";
+  if (fchmod(fd, mode) != 0) {
+    e = errno;
+    goto fail;
+  }
+  step = "cannot fsync";
+  if (durable && fsync(fd) != 0) {
+    e = errno;
+    goto fail;
+  }
+  step = "cannot close";
+  if (close(fd) != 0) {
+    fd = -1;
+    e = errno;
+    goto fail;
+  }
+  fd = -1;
+  step = "cannot rename into place";
+  if (rename(tmp, path) != 0) {
+    e = errno;
+    goto fail;
+  }
+  if (durable)
+    return g6_fsync_parent(path, err);
+  return G6_OK;
+fail:
+  if (fd >= 0)
+    close(fd);
+  unlink(tmp);
+  return errno_fail(err, e, step, path);
+}
+
+g6_status g6_mkdir_p(const char *path, mode_t mode, g6_error *err) {
+  char buf[PATH_MAX];
+  size_t len = strlen(path);
+  if (len == 0 || len >= sizeof(buf))
+    return g6_error_set(err, G6_EINVAL, "bad directory path \"%s\"", path);
+  memcpy(buf, path, len + 1);
+  for (size_t i = 1; i <= len; i++) {
+    if (buf[i] != '/' && buf[i] != '\0')
+      continue;
+    char saved = buf[i];
+    buf[i] = '\0';
+    if (mkdir(buf, mode) != 0 && errno != EEXIST)
+      return errno_fail(err, errno, "cannot create directory", buf);
+    buf[i] = saved;
+  }
+  struct stat st;
+  if (stat(path, &st) != 0)
+    return errno_fail(err, errno, "cannot stat", path);
+  if (!S_ISDIR(st.st_mode))
+    return g6_error_set(err, G6_EEXIST, "%s exists and is not a directory",
+                        path);
+  return G6_OK;
+}
+
+g6_status g6_read_secret_file(const char *path, char **out, g6_error *err) {
+  struct stat st;
+  if (stat(path, &st) != 0)
+    return errno_fail(err, errno, "cannot stat secret file", path);
+  if (!S_ISREG(st.st_mode))
+    return g6_error_set(err, G6_EPERM, "secret file %s is not a regular file",
+                        path);
+  if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
+    return g6_error_set(err, G6_EPERM,
+                        "secret file %s has mode %04o: group/other may access "
+                        "it; run chmod 600 %s",
+                        path, (unsigned)(st.st_mode & 07777), path);
+  char *text = NULL;
+  size_t len = 0;
+  g6_status s = g6_read_file(path, 64 * 1024, &text, &len, err);
+  if (s != G6_OK)
+    return s;
+  size_t a = 0, b = len;
+  while (a < b && (text[a] == ' ' || text[a] == '\t' || text[a] == '\n' ||
+                   text[a] == '\r'))
+    a++;
+  while (b > a && (text[b - 1] == ' ' || text[b - 1] == '\t' ||
+                   text[b - 1] == '\n' || text[b - 1] == '\r'))
+    b--;
+  if (a == b) {
+    free(text);
+    return g6_error_set(err, G6_EINVAL, "secret file %s is empty", path);
+  }
+  memmove(text, text + a, b - a);
+  memset(text + (b - a), 0, len - (b - a));
+  text[b - a] = '\0';
+  *out = text;
+  return G6_OK;
+}

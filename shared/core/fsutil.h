@@ -1,0 +1,44 @@
+/* g6 — file-system helpers: bounded reads, atomic replace, mkdir -p, secrets.
+ *
+ * Atomic replace is how every g6 file that readers poll (snapshots, panels,
+ * manifests, token files) is written: a temporary file in the same directory,
+ * write everything, fsync, rename over the target, fsync the directory. A
+ * reader sees the old file or the new one, never a mix, and after a crash
+ * the target still holds one of the two. */
+#ifndef G6_FSUTIL_H
+#define G6_FSUTIL_H
+
+#include "core/status.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Reads a whole regular file of at most max_len bytes into a NUL-terminated
+ * malloc'ed buffer. G6_ETOOBIG when larger, G6_ENOENT when missing. */
+g6_status g6_read_file(const char *path, size_t max_len, char **out,
+                       size_t *out_len, g6_error *err);
+
+/* Replaces `path` atomically with `len` bytes of `data` and permission bits
+ * `mode` (applied with fchmod, so umask does not widen or narrow it). When
+ * `durable` is false the fsyncs are skipped (tests, tmpfs); rename is still
+ * atomic. On failure the target is untouched and the temporary file removed.
+ * The error message names the path and the failing step. */
+g6_status g6_atomic_write(const char *path, const void *data, size_t len,
+                          mode_t mode, bool durable, g6_error *err);
+
+/* fsyncs the directory that contains `path` (its parent). */
+g6_status g6_fsync_parent(const char *path, g6_error *err);
+
+/* Creates a directory and its missing parents with `mode`. Existing
+ * directories are fine; an existing non-directory is G6_EEXIST. */
+g6_status g6_mkdir_p(const char *path, mode_t mode, g6_error *err);
+
+/* Reads a secret (API key, access token, HMAC key) from a file. Refuses files
+ * that are not regular files or are readable or writable by group or other
+ * (G6_EPERM, message says how to fix it: chmod 600). Leading/trailing white
+ * space is stripped; an empty secret is G6_EINVAL. The secret never appears in
+ * the error message. The caller frees *out (ideally after zeroing it). */
+g6_status g6_read_secret_file(const char *path, char **out, g6_error *err);
+
+#endif

@@ -1,0 +1,94 @@
+/* g6 — a small JSON value tree with a canonical serializer.
+ *
+ * The canonical form is byte-for-byte what Python produces with
+ *   json.dumps(x, sort_keys=True, separators=(",", ":"))
+ * (ensure_ascii: non-ASCII as \uXXXX with surrogate pairs, lower-case hex;
+ * floats in Python's shortest repr; NaN/Infinity spelled as Python does).
+ * Panel hashes are SHA-256 of that form, so a hash written by g6 verifies with
+ * the old platform's checker and vice versa.
+ *
+ * Numbers keep Python's int/float distinction: an integer literal (no '.',
+ * 'e' or 'E') is an arbitrary-precision int kept as its decimal text; anything
+ * else is a double. Objects keep insertion order; setting an existing key
+ * replaces its value (Python's dict semantics, so duplicate keys in parsed
+ * text keep the last value). Parsing uses yajl's callback parser. */
+#ifndef G6_JSON_H
+#define G6_JSON_H
+
+#include "core/buf.h"
+#include "core/status.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum g6_json_type {
+  G6_JSON_NULL,
+  G6_JSON_BOOL,
+  G6_JSON_INT,
+  G6_JSON_REAL,
+  G6_JSON_STRING,
+  G6_JSON_ARRAY,
+  G6_JSON_OBJECT,
+} g6_json_type;
+
+typedef struct g6_json g6_json;
+
+/* Constructors return NULL only when out of memory. */
+g6_json *g6_json_null(void);
+g6_json *g6_json_bool(bool b);
+g6_json *g6_json_int(int64_t i);
+/* An integer from decimal text ("-123", arbitrarily long); NULL if the text is
+ * not an optionally signed run of digits. "-0" and leading zeros normalize
+ * like Python's int(). */
+g6_json *g6_json_int_text(const char *text);
+g6_json *g6_json_real(double d);
+g6_json *g6_json_string(const char *s);
+g6_json *g6_json_stringn(const char *s, size_t len);
+g6_json *g6_json_array(void);
+g6_json *g6_json_object(void);
+
+void g6_json_free(g6_json *v);
+
+/* Container edits take ownership of `val` in every case (it is freed when the
+ * call fails). */
+g6_status g6_json_array_push(g6_json *arr, g6_json *val);
+g6_status g6_json_object_set(g6_json *obj, const char *key, g6_json *val);
+g6_status g6_json_object_setn(g6_json *obj, const char *key, size_t key_len,
+                              g6_json *val);
+
+g6_json_type g6_json_type_of(const g6_json *v);
+size_t g6_json_count(const g6_json *v); /* items or members; 0 otherwise */
+g6_json *g6_json_array_get(const g6_json *arr, size_t i);
+g6_json *g6_json_object_get(const g6_json *obj, const char *key);
+/* i-th member in insertion order. */
+const char *g6_json_object_key(const g6_json *obj, size_t i, size_t *len);
+g6_json *g6_json_object_value(const g6_json *obj, size_t i);
+
+bool g6_json_get_bool(const g6_json *v);
+double g6_json_get_number(const g6_json *v); /* INT or REAL; NAN otherwise */
+const char *g6_json_get_string(const g6_json *v, size_t *len);
+const char *g6_json_get_int_text(const g6_json *v);
+
+/* Parses one JSON document (RFC 8259, UTF-8). Nesting deeper than 256 levels
+ * is rejected. The error names the byte offset. */
+g6_status g6_json_parse(const char *text, size_t len, g6_json **out,
+                        g6_error *err);
+
+/* Appends the canonical serialization. G6_EINVAL if a string is not valid
+ * UTF-8. */
+g6_status g6_json_dump_canonical(const g6_json *v, g6_buf *out);
+
+/* Appends an indented (two spaces), key-sorted, ASCII-escaped serialization
+ * ending in a newline: for files people read. */
+g6_status g6_json_dump_pretty(const g6_json *v, g6_buf *out);
+
+/* SHA-256 hex of the canonical serialization. */
+g6_status g6_json_canonical_sha256(const g6_json *v, char out[65]);
+
+/* Python's repr(float): shortest round-trip digits; "0.0", "1502.89",
+ * "1e-05", "1e+16", "nan", "inf", "-inf". out needs 32 bytes. Returns the
+ * length. */
+size_t g6_repr_double(double d, char out[32]);
+
+#endif

@@ -1,0 +1,256 @@
+#include "market/chain.h"
+
+#include <fenv.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+double g6_atm_round(double price, double step) {
+  if (!isfinite(price) || !isfinite(step) || !(price > 0) || !(step > 0))
+    return NAN;
+  /* nearbyint honours the rounding mode; collectd never changes it, but a
+   * plugin must not depend on that. */
+  int saved = fegetround();
+  if (saved != FE_TONEAREST)
+    fesetround(FE_TONEAREST);
+  double q = nearbyint(price / step);
+  if (saved != FE_TONEAREST)
+    fesetround(saved);
+  return q * step;
+}
+
+size_t g6_strike_ladder(double atm, double step, int below, int above,
+                        double *out, size_t cap) {
+  if (!(atm > 0) || !(step > 0) || below < 0 || above < 0 || !isfinite(atm))
+    return 0;
+  size_t n = (size_t)below + (size_t)above + 1;
+  if (n > cap)
+    return 0;
+  if (atm - (double)below * step <= 0)
+    return 0;
+  size_t k = 0;
+  for (int i = below; i >= 1; i--)
+    out[k++] = atm - (double)i * step;
+  out[k++] = atm;
+  for (int i = 1; i <= above; i++)
+    out[k++] = atm + (double)i * step;
+  return k;
+}
+
+const char *const g6_expiry_tags[G6_EXPIRY_TAG_COUNT] = {
+    "this_week", "next_week", "this_month", "next_month"};
+
+g6_status g6_expiry_spec_parse(const char *s, g6_expiry_spec *out) {
+  for (int i = 0; i < G6_EXPIRY_TAG_COUNT; i++) {
+    if (strcmp(s, g6_expiry_tags[i]) == 0) {
+      out->rule = (g6_expiry_rule)i;
+      out->date = (g6_date){0, 0, 0};
+      return G6_OK;
+    }
+  }
+  g6_date d;
+  if (g6_date_parse(s, &d) != G6_OK)
+    return G6_EPARSE;
+  out->rule = G6_EXPIRY_DATE;
+  out->date = d;
+  return G6_OK;
+}
+
+const char *g6_expiry_tag(const g6_expiry_spec *spec, int64_t today,
+                          g6_date resolved) {
+  if (spec->rule != G6_EXPIRY_DATE)
+    return g6_expiry_tags[spec->rule];
+  int64_t days =
+      g6_days_from_civil(resolved.year, resolved.month, resolved.day) - today;
+  if (days <= 7)
+    return "this_week";
+  if (days <= 14)
+    return "next_week";
+  g6_date t = g6_civil_from_days(today);
+  if (t.year == resolved.year && t.month == resolved.month)
+    return "this_month";
+  return "next_month";
+}
+
+int g6_expiry_tag_index(const char *tag) {
+  for (int i = 0; i < G6_EXPIRY_TAG_COUNT; i++)
+    if (strcmp(tag, g6_expiry_tags[i]) == 0)
+      return i;
+  return -1;
+}
+
+unsigned g6_expiry_tag_bit(const char *tag) {
+  int i = g6_expiry_tag_index(tag);
+  return i < 0 ? 0u : 1u << i;
+}
+
+static int cmp_days(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return (x > y) - (x < y);
+}
+
+g6_status g6_expiry_resolve(const g6_expiry_spec *spec, const g6_date *listed,
+                            size_t n, int64_t today, g6_date *out,
+                            g6_error *err) {
+  const char *name = spec->rule == G6_EXPIRY_DATE ? "date"
+                                                  : g6_expiry_tags[spec->rule];
+  int64_t *days = malloc((n ? n : 1) * sizeof(*days));
+  if (days == NULL)
+    return g6_error_set(err, G6_ENOMEM, "out of memory");
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++) {
+    int64_t d = g6_days_from_civil(listed[i].year, listed[i].month,
+                                   listed[i].day);
+    if (d >= today)
+      days[k++] = d;
+  }
+  qsort(days, k, sizeof(*days), cmp_days);
+  size_t u = 0;
+  for (size_t i = 0; i < k; i++)
+    if (u == 0 || days[u - 1] != days[i])
+      days[u++] = days[i];
+  int64_t pick = -1;
+  switch (spec->rule) {
+  case G6_EXPIRY_THIS_WEEK:
+    if (u >= 1)
+      pick = days[0];
+    break;
+  case G6_EXPIRY_NEXT_WEEK:
+    if (u >= 2)
+      pick = days[1];
+    break;
+  case G6_EXPIRY_THIS_MONTH:
+  case G6_EXPIRY_NEXT_MONTH: {
+    /* monthly anchors: the last listed date of each calendar month */
+    int want = spec->rule == G6_EXPIRY_THIS_MONTH ? 0 : 1, seen = 0;
+    for (size_t i = 0; i < u; i++) {
+      g6_date a = g6_civil_from_days(days[i]);
+      bool last = i + 1 == u;
+      if (!last) {
+        g6_date b = g6_civil_from_days(days[i + 1]);
+        last = a.year != b.year || a.month != b.month;
+      }
+      if (last && seen++ == want) {
+        pick = days[i];
+        break;
+      }
+    }
+    break;
+  }
+  case G6_EXPIRY_DATE: {
+    int64_t want = g6_days_from_civil(spec->date.year, spec->date.month,
+                                      spec->date.day);
+    for (size_t i = 0; i < u; i++)
+      if (days[i] == want)
+        pick = want;
+    break;
+  }
+  }
+  g6_status st = G6_OK;
+  if (pick < 0) {
+    char first[11] = "-", last[11] = "-", lit[11] = "";
+    if (u > 0) {
+      g6_date_format(g6_civil_from_days(days[0]), first);
+      g6_date_format(g6_civil_from_days(days[u - 1]), last);
+    }
+    if (spec->rule == G6_EXPIRY_DATE)
+      g6_date_format(spec->date, lit);
+    st = g6_error_set(err, G6_ENOENT,
+                      "expiry rule %s%s%s cannot be resolved: %zu future "
+                      "expiries listed (%s .. %s)",
+                      name, lit[0] ? " " : "", lit, u, first, last);
+  } else {
+    *out = g6_civil_from_days(pick);
+  }
+  free(days);
+  return st;
+}
+
+const char *g6_chain_status_name(g6_chain_status s) {
+  switch (s) {
+  case G6_CHAIN_OK:
+    return "OK";
+  case G6_CHAIN_PARTIAL:
+    return "PARTIAL";
+  case G6_CHAIN_EMPTY:
+    return "EMPTY";
+  case G6_CHAIN_STALE:
+    return "STALE";
+  }
+  return "UNKNOWN";
+}
+
+g6_chain_status g6_expiry_status(size_t legs_collected, double strike_cov,
+                                 double field_cov,
+                                 const g6_status_thresholds *t) {
+  if (legs_collected == 0)
+    return G6_CHAIN_EMPTY;
+  if (strike_cov >= t->strike_ok && field_cov >= t->field_ok)
+    return G6_CHAIN_OK;
+  return G6_CHAIN_PARTIAL;
+}
+
+g6_chain_status g6_index_status(const g6_chain_status *st,
+                                const size_t *legs_collected,
+                                const double *field_cov, size_t n,
+                                const g6_status_thresholds *t) {
+  if (n == 0)
+    return G6_CHAIN_EMPTY;
+  size_t empty = 0, ok = 0, with_legs = 0, stale = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (st[i] == G6_CHAIN_EMPTY)
+      empty++;
+    if (st[i] == G6_CHAIN_OK)
+      ok++;
+    if (legs_collected[i] > 0) {
+      with_legs++;
+      if (field_cov[i] <= t->stale_max)
+        stale++;
+    }
+  }
+  if (with_legs > 0 && stale == with_legs)
+    return G6_CHAIN_STALE;
+  if (empty == n)
+    return G6_CHAIN_EMPTY;
+  if (ok == n)
+    return G6_CHAIN_OK;
+  return G6_CHAIN_PARTIAL;
+}
+
+const char *g6_reject_reason_name(g6_reject_reason r) {
+  switch (r) {
+  case G6_REJECT_NONE:
+    return "none";
+  case G6_REJECT_MISSING_QUOTE:
+    return "missing_quote";
+  case G6_REJECT_NONPOSITIVE_PRICE:
+    return "nonpositive_price";
+  case G6_REJECT_NEGATIVE_FIELD:
+    return "negative_field";
+  case G6_REJECT_STRIKE_OUT_OF_BAND:
+    return "strike_out_of_band";
+  case G6_REJECT_NOT_LISTED:
+    return "not_listed";
+  case G6_REJECT_REASON_COUNT:
+    break;
+  }
+  return "unknown";
+}
+
+g6_reject_reason g6_leg_check(const g6_quote_leg *leg, double atm,
+                              double band) {
+  if (!leg->quoted)
+    return G6_REJECT_MISSING_QUOTE;
+  if (!isfinite(leg->last) || leg->last <= 0)
+    return G6_REJECT_NONPOSITIVE_PRICE;
+  if (leg->volume < 0 || leg->oi < 0 || leg->avg < 0) /* NAN compares false */
+    return G6_REJECT_NEGATIVE_FIELD;
+  if (atm > 0 && band > 0 && fabs(leg->strike - atm) > band * atm)
+    return G6_REJECT_STRIKE_OUT_OF_BAND;
+  return G6_REJECT_NONE;
+}
+
+bool g6_leg_has_fields(const g6_quote_leg *leg) {
+  return leg->volume > 0 && leg->oi > 0 && leg->avg > 0;
+}

@@ -1,0 +1,195 @@
+/* g6 — the option-chain model: ATM, strike ladder, expiry rules, coverage,
+ * status, and leg sanitization. Pure functions, no I/O.
+ *
+ * These are the decisions the old collector made (reference doc §1.5–1.10,
+ * §3), with its defects fixed on purpose: ATM uses round-half-to-even like
+ * Python's round(); the configured strike depth is honoured exactly (no
+ * minimum of 2 per side); past expiry dates are always dropped; coverage is a
+ * fraction, not truncated to an int. */
+#ifndef G6_CHAIN_H
+#define G6_CHAIN_H
+
+#include "core/ist.h"
+#include "core/status.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Rounds price to the nearest multiple of step, ties to even (24825 -> 24800
+ * with step 50, 24875 -> 24900). NAN for non-finite or non-positive input. */
+double g6_atm_round(double price, double step);
+
+/* Strike ladder ATM - below*step ... ATM + above*step, ascending, written to
+ * out (capacity cap). Returns the number of strikes, or 0 when atm or step is
+ * not positive or the ladder does not fit (or would reach a strike <= 0). */
+size_t g6_strike_ladder(double atm, double step, int below, int above,
+                        double *out, size_t cap);
+
+/* Expiry rules, as configured per index. */
+typedef enum g6_expiry_rule {
+  G6_EXPIRY_THIS_WEEK,
+  G6_EXPIRY_NEXT_WEEK,
+  G6_EXPIRY_THIS_MONTH,
+  G6_EXPIRY_NEXT_MONTH,
+  G6_EXPIRY_DATE, /* a literal YYYY-MM-DD */
+} g6_expiry_rule;
+
+#define G6_EXPIRY_TAG_COUNT 4
+
+typedef struct g6_expiry_spec {
+  g6_expiry_rule rule;
+  g6_date date; /* for G6_EXPIRY_DATE */
+} g6_expiry_spec;
+
+/* Parses "this_week" | "next_week" | "this_month" | "next_month" |
+ * "YYYY-MM-DD". G6_EPARSE otherwise. */
+g6_status g6_expiry_spec_parse(const char *s, g6_expiry_spec *out);
+
+/* The tag of a rule ("this_week"...). For a literal date the tag is derived
+ * from the days to expiry like the old platform: <= 7 this_week, <= 14
+ * next_week, same calendar month this_month, else next_month. */
+const char *g6_expiry_tag(const g6_expiry_spec *spec, int64_t today,
+                          g6_date resolved);
+
+/* Bit of a tag in the overview masks: this_week 1, next_week 2, this_month 4,
+ * next_month 8; 0 for an unknown tag. */
+unsigned g6_expiry_tag_bit(const char *tag);
+
+/* Index (0..3) of a tag; -1 when unknown. */
+int g6_expiry_tag_index(const char *tag);
+extern const char *const g6_expiry_tags[G6_EXPIRY_TAG_COUNT];
+
+/* Resolves a rule against the listed expiry dates (any order, duplicates
+ * fine; dates before `today` are ignored). Rules: this_week = earliest;
+ * next_week = second; monthly anchors are the last listed date of each
+ * calendar month; this_month = first anchor; next_month = the anchor after
+ * it; a literal date must be listed. G6_ENOENT (with a message naming the
+ * rule and what was listed) when the rule cannot be satisfied. */
+g6_status g6_expiry_resolve(const g6_expiry_spec *spec, const g6_date *listed,
+                            size_t n, int64_t today, g6_date *out,
+                            g6_error *err);
+
+/* Per-expiry and per-index collection status. */
+typedef enum g6_chain_status {
+  G6_CHAIN_OK = 0,
+  G6_CHAIN_PARTIAL = 1,
+  G6_CHAIN_EMPTY = 2,
+  G6_CHAIN_STALE = 3,
+} g6_chain_status;
+
+const char *g6_chain_status_name(g6_chain_status s);
+
+typedef struct g6_status_thresholds {
+  double strike_ok; /* strike coverage needed for OK (default 0.75) */
+  double field_ok;  /* field coverage needed for OK (default 0.55) */
+  double stale_max; /* field coverage at or below which an expiry counts as
+                       stale (default 0.0) */
+} g6_status_thresholds;
+
+#define G6_STATUS_THRESHOLDS_DEFAULT {0.75, 0.55, 0.0}
+
+/* EMPTY when no leg was collected; OK when both coverages reach their
+ * thresholds; PARTIAL otherwise. */
+g6_chain_status g6_expiry_status(size_t legs_collected, double strike_cov,
+                                 double field_cov,
+                                 const g6_status_thresholds *t);
+
+/* Index status from its expiries: STALE when every expiry that collected
+ * legs has field coverage <= stale_max (and at least one collected legs);
+ * else all EMPTY -> EMPTY; all OK -> OK; otherwise PARTIAL. n == 0 -> EMPTY. */
+g6_chain_status g6_index_status(const g6_chain_status *expiry_status,
+                                const size_t *legs_collected,
+                                const double *field_cov, size_t n,
+                                const g6_status_thresholds *t);
+
+/* One quoted leg as the collector sees it before analytics. Fields that the
+ * provider did not send are NAN (counts are whole numbers held in doubles,
+ * exact up to 2^53). */
+typedef struct g6_quote_leg {
+  double strike;
+  int is_put;    /* 0 = CE, 1 = PE */
+  bool quoted;   /* the provider returned a quote for this instrument */
+  double last;   /* last traded price */
+  double avg;    /* average traded price */
+  double bid;    /* best bid (NAN if none) */
+  double ask;    /* best ask (NAN if none) */
+  double volume;
+  double oi;
+} g6_quote_leg;
+
+/* Why a leg was dropped. Tokens are metric label values. */
+typedef enum g6_reject_reason {
+  G6_REJECT_NONE = 0,
+  G6_REJECT_MISSING_QUOTE,     /* listed but the provider sent no quote */
+  G6_REJECT_NONPOSITIVE_PRICE, /* last price <= 0 or not finite */
+  G6_REJECT_NEGATIVE_FIELD,    /* negative volume, OI or average price */
+  G6_REJECT_STRIKE_OUT_OF_BAND,/* strike beyond ATM +- band */
+  G6_REJECT_NOT_LISTED,        /* no such contract in the instrument list */
+  G6_REJECT_REASON_COUNT
+} g6_reject_reason;
+
+const char *g6_reject_reason_name(g6_reject_reason r);
+
+/* Decides whether a leg is kept. band is the allowed relative distance of
+ * the strike from the ATM (0.4 keeps ATM +- 40 %). Never alters the leg. */
+g6_reject_reason g6_leg_check(const g6_quote_leg *leg, double atm,
+                              double band);
+
+/* A kept leg counts towards field coverage when volume, OI and average price
+ * are all positive (the old platform's definition). */
+bool g6_leg_has_fields(const g6_quote_leg *leg);
+
+
+/* ---- an index's chain: configuration and one cycle's result ------------ */
+
+#define G6_MAX_EXPIRIES 8
+#define G6_MAX_STRIKES_PER_SIDE 500
+#define G6_INDEX_NAME_MAX 32
+#define G6_KEY_MAX 64 /* "EXCH:TRADINGSYMBOL" */
+
+/* One index as configured: what to collect and how. */
+typedef struct g6_index_config {
+  char name[G6_INDEX_NAME_MAX]; /* NIFTY */
+  char underlying[G6_KEY_MAX];  /* NSE:NIFTY 50 */
+  char segment[16];             /* NFO-OPT */
+  double step;                  /* strike step, points */
+  int below, above;             /* strikes below / above ATM */
+  g6_expiry_spec expiries[G6_MAX_EXPIRIES];
+  size_t n_expiries;
+} g6_index_config;
+
+/* One leg after the cycle. Greeks are NAN when IV was not solved. */
+typedef struct g6_chain_leg {
+  g6_quote_leg q;
+  char key[G6_KEY_MAX];      /* empty when not listed */
+  g6_reject_reason reject;   /* G6_REJECT_NONE when kept */
+  g6_status iv_status;       /* G6_OK, or why IV is missing */
+  double iv, delta, gamma, theta, vega, rho;
+} g6_chain_leg;
+
+/* One expiry of a cycle: the resolved date, coverage, status and legs. */
+typedef struct g6_expiry_result {
+  const char *tag;           /* this_week ... */
+  g6_expiry_spec spec;
+  bool resolved;
+  g6_status resolve_status;  /* why it did not resolve */
+  g6_date date;
+  int64_t expiry_epoch;
+  double T;                  /* years to expiry at the cycle instant */
+  size_t legs_requested;     /* 2 per strike */
+  size_t legs_listed;        /* found in the instrument list */
+  size_t legs_collected;     /* kept after sanitization */
+  size_t legs_with_fields;   /* kept and with volume, OI, avg price */
+  double strike_coverage;    /* strikes with a kept leg / strikes requested */
+  double field_coverage;     /* legs_with_fields / legs_collected (0 if none) */
+  g6_chain_status status;
+  double pcr_oi;             /* sum put OI / sum call OI; NAN if call OI 0 */
+  double pcr_volume;
+  size_t rejects[G6_REJECT_REASON_COUNT];
+  size_t iv_ok;
+  size_t iv_failures[G6_STATUS_COUNT]; /* by g6_status of the failure */
+  g6_chain_leg *legs;        /* 2*i = CE, 2*i+1 = PE of strike i */
+} g6_expiry_result;
+
+#endif

@@ -1,0 +1,252 @@
+#include "market/http.h"
+
+#include <curl/curl.h>
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ERROR_BODY_MAX (16u * 1024u)
+
+struct g6_http_share {
+  CURLSH *sh;
+  pthread_mutex_t locks[CURL_LOCK_DATA_LAST];
+};
+
+static pthread_once_t global_once = PTHREAD_ONCE_INIT;
+static CURLcode global_rc = CURLE_FAILED_INIT;
+
+static void global_init(void) { global_rc = curl_global_init(CURL_GLOBAL_ALL); }
+
+static void share_lock(CURL *h, curl_lock_data data, curl_lock_access a,
+                       void *ctx) {
+  (void)h;
+  (void)a;
+  g6_http_share *s = ctx;
+  pthread_mutex_lock(&s->locks[data]);
+}
+
+static void share_unlock(CURL *h, curl_lock_data data, void *ctx) {
+  (void)h;
+  g6_http_share *s = ctx;
+  pthread_mutex_unlock(&s->locks[data]);
+}
+
+g6_http_share *g6_http_share_new(void) {
+  pthread_once(&global_once, global_init);
+  if (global_rc != CURLE_OK)
+    return NULL;
+  g6_http_share *s = calloc(1, sizeof(*s));
+  if (s == NULL)
+    return NULL;
+  for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+    pthread_mutex_init(&s->locks[i], NULL);
+  s->sh = curl_share_init();
+  if (s->sh == NULL) {
+    free(s);
+    return NULL;
+  }
+  curl_share_setopt(s->sh, CURLSHOPT_LOCKFUNC, share_lock);
+  curl_share_setopt(s->sh, CURLSHOPT_UNLOCKFUNC, share_unlock);
+  curl_share_setopt(s->sh, CURLSHOPT_USERDATA, s);
+  curl_share_setopt(s->sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+  curl_share_setopt(s->sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+  curl_share_setopt(s->sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+  return s;
+}
+
+void g6_http_share_free(g6_http_share *s) {
+  if (s == NULL)
+    return;
+  curl_share_cleanup(s->sh);
+  for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+    pthread_mutex_destroy(&s->locks[i]);
+  free(s);
+}
+
+typedef struct xfer {
+  CURL *h;
+  const g6_http_request *req;
+  g6_http_response *resp;
+  g6_status sink_status;
+  bool too_big;
+  bool checked_status;
+  bool is_error;
+} xfer;
+
+static size_t on_write(char *data, size_t size, size_t nmemb, void *ctx) {
+  xfer *x = ctx;
+  size_t len = size * nmemb;
+  if (!x->checked_status) {
+    long code = 0;
+    curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &code);
+    x->is_error = code >= 400;
+    x->checked_status = true;
+  }
+  if (x->req->max_body != 0 &&
+      len > x->req->max_body - (x->resp->bytes < x->req->max_body
+                                    ? x->resp->bytes
+                                    : x->req->max_body)) {
+    x->too_big = true;
+    return 0;
+  }
+  x->resp->bytes += len;
+  if (x->is_error) {
+    size_t room = ERROR_BODY_MAX - x->resp->error_body.len;
+    if (room > 0)
+      g6_buf_append(&x->resp->error_body, data, len < room ? len : room);
+    return len;
+  }
+  if (x->req->sink != NULL) {
+    g6_status s = x->req->sink(x->req->sink_ctx, data, len);
+    if (s != G6_OK) {
+      x->sink_status = s;
+      return 0;
+    }
+  }
+  return len;
+}
+
+static int on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow,
+                       curl_off_t ultotal, curl_off_t ulnow) {
+  (void)dltotal;
+  (void)dlnow;
+  (void)ultotal;
+  (void)ulnow;
+  const atomic_int *cancel = ctx;
+  return atomic_load(cancel) != 0;
+}
+
+/* The URL without its query string, for messages. */
+static void url_for_message(const char *url, char *out, size_t len) {
+  size_t n = strcspn(url, "?");
+  if (n >= len)
+    n = len - 1;
+  memcpy(out, url, n);
+  out[n] = '\0';
+}
+
+g6_status g6_http_perform(g6_http_share *share, const g6_http_request *req,
+                          g6_http_response *resp, g6_error *err) {
+  memset(resp, 0, sizeof(*resp));
+  resp->error_body.limit = ERROR_BODY_MAX + 1;
+  char where[160];
+  url_for_message(req->url, where, sizeof(where));
+  CURL *h = curl_easy_init();
+  if (h == NULL)
+    return g6_error_set(err, G6_ENOMEM, "%s: cannot create a curl handle",
+                        where);
+  struct curl_slist *hdrs = NULL;
+  for (size_t i = 0; req->headers && req->headers[i]; i++) {
+    struct curl_slist *n = curl_slist_append(hdrs, req->headers[i]);
+    if (n == NULL) {
+      curl_slist_free_all(hdrs);
+      curl_easy_cleanup(h);
+      return g6_error_set(err, G6_ENOMEM, "%s: out of memory", where);
+    }
+    hdrs = n;
+  }
+  xfer x = {.h = h, .req = req, .resp = resp, .sink_status = G6_OK};
+  char errbuf[CURL_ERROR_SIZE] = "";
+  long timeout_ms = (long)(req->timeout_s * 1000.0 + 0.5);
+  double cto = req->connect_timeout_s > 0 ? req->connect_timeout_s
+                                          : req->timeout_s;
+  curl_easy_setopt(h, CURLOPT_URL, req->url);
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &x);
+  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 1L);
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)(cto * 1000.0 + 0.5));
+  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+  if (share != NULL)
+    curl_easy_setopt(h, CURLOPT_SHARE, share->sh);
+  if (req->accept_gzip)
+    curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "gzip");
+  if (req->max_body != 0)
+    curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)req->max_body);
+  if (req->cancel != NULL) {
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, (void *)req->cancel);
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+  }
+  if (req->method != NULL && strcmp(req->method, "POST") == 0) {
+    curl_easy_setopt(h, CURLOPT_POST, 1L);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body ? req->body : "");
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+                     (curl_off_t)req->body_len);
+  }
+  CURLcode rc = curl_easy_perform(h);
+  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
+  double t = 0;
+  curl_easy_getinfo(h, CURLINFO_TOTAL_TIME, &t);
+  resp->seconds = t;
+  curl_slist_free_all(hdrs);
+  curl_easy_cleanup(h);
+
+  switch (rc) {
+  case CURLE_OK:
+    return G6_OK;
+  case CURLE_OPERATION_TIMEDOUT:
+    return g6_error_set(err, G6_ETIMEOUT, "%s: timed out after %.1f s", where,
+                        req->timeout_s);
+  case CURLE_WRITE_ERROR:
+    if (x.too_big)
+      return g6_error_set(err, G6_ETOOBIG,
+                          "%s: response body larger than %zu bytes", where,
+                          req->max_body);
+    if (x.sink_status != G6_OK)
+      return g6_error_set(err, x.sink_status, "%s: body rejected (%s)", where,
+                          g6_strerror(x.sink_status));
+    return g6_error_set(err, G6_EIO, "%s: write error", where);
+  case CURLE_FILESIZE_EXCEEDED:
+    return g6_error_set(err, G6_ETOOBIG,
+                        "%s: response body larger than %zu bytes", where,
+                        req->max_body);
+  case CURLE_PARTIAL_FILE:
+    return g6_error_set(err, G6_ETRUNCATED,
+                        "%s: body truncated after %zu bytes (%s)", where,
+                        resp->bytes, errbuf);
+  case CURLE_BAD_CONTENT_ENCODING:
+    return g6_error_set(err, G6_EPROTO, "%s: bad content encoding (%s)", where,
+                        errbuf);
+  case CURLE_ABORTED_BY_CALLBACK:
+    return g6_error_set(err, G6_ECONN, "%s: cancelled", where);
+  case CURLE_RECV_ERROR:
+    /* a connection cut in the middle of a chunked body */
+    if (resp->status != 0 && resp->bytes > 0)
+      return g6_error_set(err, G6_ETRUNCATED,
+                          "%s: body truncated after %zu bytes (%s)", where,
+                          resp->bytes, errbuf);
+    /* fall through */
+  default:
+    return g6_error_set(err, G6_ECONN, "%s: %s", where,
+                        errbuf[0] ? errbuf : curl_easy_strerror(rc));
+  }
+}
+
+void g6_http_response_free(g6_http_response *resp) {
+  g6_buf_free(&resp->error_body);
+}
+
+g6_status g6_http_urlencode(g6_buf *out, const char *s) {
+  static const char hex[] = "0123456789ABCDEF";
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    unsigned char c = *p;
+    g6_status st;
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+        (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
+        c == '~') {
+      st = g6_buf_putc(out, (char)c);
+    } else {
+      char enc[3] = {'%', hex[c >> 4], hex[c & 15]};
+      st = g6_buf_append(out, enc, 3);
+    }
+    if (st != G6_OK)
+      return st;
+  }
+  return G6_OK;
+}

@@ -1,0 +1,67 @@
+/* g6 — one HTTP request through libcurl, with the body streamed to a sink.
+ *
+ * Each call uses its own easy handle (so any thread may call at any time);
+ * handles of one g6_http_share reuse connections, DNS answers and TLS
+ * sessions through a libcurl share object guarded by mutexes. Bodies are
+ * bounded: past max_body the transfer is aborted with G6_ETOOBIG. Error
+ * bodies (HTTP status >= 400) are not sent to the sink but kept (first 16 KiB)
+ * in the response for the caller to parse the provider's error envelope. */
+#ifndef G6_HTTP_H
+#define G6_HTTP_H
+
+#include "core/buf.h"
+#include "core/status.h"
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct g6_http_share g6_http_share;
+
+/* NULL when out of memory. Initializes libcurl once per process. */
+g6_http_share *g6_http_share_new(void);
+void g6_http_share_free(g6_http_share *s);
+
+/* The sink receives the (decoded) body of a 2xx/3xx response in chunks; a
+ * status other than G6_OK aborts the transfer and becomes the result. */
+typedef g6_status (*g6_http_sink)(void *ctx, const char *data, size_t len);
+
+typedef struct g6_http_request {
+  const char *method;          /* "GET" (default when NULL) or "POST" */
+  const char *url;
+  const char *const *headers;  /* "Name: value", NULL-terminated; may be NULL */
+  const char *body;            /* POST body (form-encoded), may be NULL */
+  size_t body_len;
+  double timeout_s;            /* whole transfer; > 0 */
+  double connect_timeout_s;    /* 0 = timeout_s */
+  size_t max_body;             /* decoded bytes; 0 = unlimited */
+  bool accept_gzip;            /* send Accept-Encoding: gzip, decode */
+  g6_http_sink sink;
+  void *sink_ctx;
+  const atomic_int *cancel;    /* non-zero aborts the transfer; may be NULL */
+} g6_http_request;
+
+typedef struct g6_http_response {
+  long status;          /* HTTP status; 0 when none was received */
+  size_t bytes;         /* decoded body bytes received */
+  double seconds;       /* total time of the transfer */
+  g6_buf error_body;    /* body of a >= 400 response (bounded) */
+} g6_http_response;
+
+/* Performs the request. Returns G6_OK when a complete response arrived
+ * (whatever its HTTP status: check resp->status), else G6_ETIMEOUT,
+ * G6_ECONN (connect/send/receive failure, cancelled), G6_ETRUNCATED (body
+ * shorter than announced, broken chunking), G6_ETOOBIG, G6_EPROTO (bad
+ * content encoding), or the sink's status. The message names the URL
+ * without its query string. resp->error_body must be freed with
+ * g6_http_response_free. */
+g6_status g6_http_perform(g6_http_share *share, const g6_http_request *req,
+                          g6_http_response *resp, g6_error *err);
+
+void g6_http_response_free(g6_http_response *resp);
+
+/* Appends s percent-encoded for a query string value (RFC 3986 unreserved
+ * characters kept; space as %20). */
+g6_status g6_http_urlencode(g6_buf *out, const char *s);
+
+#endif

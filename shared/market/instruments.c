@@ -1,0 +1,559 @@
+#include "market/instruments.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NCOLS 12
+#define MAX_FIELDS 16
+#define REC_MAX 1024 /* bytes of one record; real rows are < 200 */
+#define DEFAULT_MAX_ROWS 4000000u
+
+static const char *const header_cols[NCOLS] = {
+    "instrument_token", "exchange_token", "tradingsymbol", "name",
+    "last_price",       "expiry",         "strike",        "tick_size",
+    "lot_size",         "instrument_type", "segment",      "exchange"};
+
+enum { F_TOKEN, F_XTOKEN, F_SYMBOL, F_NAME, F_LAST, F_EXPIRY, F_STRIKE,
+       F_TICK, F_LOT, F_TYPE, F_SEGMENT, F_EXCHANGE };
+
+typedef enum pstate {
+  ST_FIELD_START,
+  ST_UNQUOTED,
+  ST_QUOTED,
+  ST_QUOTE_SEEN, /* a '"' inside a quoted field: end of field or "" */
+  ST_SKIP,       /* rejected record: drop bytes until the next newline */
+} pstate;
+
+struct g6_instruments {
+  g6_instrument *rows;
+  size_t n, cap, max_rows;
+  size_t *index_rows; /* positions of kind INDEX rows after sorting */
+  size_t n_index;
+  g6_instruments_stats st;
+  /* parser state */
+  pstate state;
+  char rec[REC_MAX];
+  size_t rec_len;
+  size_t fstart[MAX_FIELDS];
+  size_t nfields;
+  bool field_quoted; /* the record had a quoted field (not an empty line) */
+  bool header_seen;
+  bool finished;
+  g6_status failed; /* sticky failure */
+  char fail_msg[sizeof(((g6_error *)0)->msg)];
+};
+
+g6_instruments *g6_instruments_new(size_t max_rows) {
+  g6_instruments *t = calloc(1, sizeof(*t));
+  if (t != NULL)
+    t->max_rows = max_rows ? max_rows : DEFAULT_MAX_ROWS;
+  return t;
+}
+
+void g6_instruments_free(g6_instruments *t) {
+  if (t == NULL)
+    return;
+  free(t->rows);
+  free(t->index_rows);
+  free(t);
+}
+
+static g6_status fail(g6_instruments *t, g6_error *err, g6_status code,
+                      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static g6_status fail(g6_instruments *t, g6_error *err, g6_status code,
+                      const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(t->fail_msg, sizeof(t->fail_msg), fmt, ap);
+  va_end(ap);
+  t->failed = code;
+  return g6_error_set(err, code, "%s", t->fail_msg);
+}
+
+static void reject(g6_instruments *t, g6_inst_reject why) {
+  t->st.rejects[why]++;
+  t->st.rejected++;
+}
+
+static void reset_record(g6_instruments *t) {
+  t->rec_len = 0;
+  t->nfields = 0;
+  t->fstart[0] = 0;
+  t->field_quoted = false;
+}
+
+static const char *field(const g6_instruments *t, size_t i) {
+  return t->rec + t->fstart[i];
+}
+
+/* Prints a field for an error message: bounded, control bytes as '?'. */
+static void printable(const char *s, char *out, size_t len) {
+  size_t i = 0;
+  for (; s[i] != '\0' && i + 1 < len; i++)
+    out[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
+  out[i] = '\0';
+}
+
+static g6_status check_header(g6_instruments *t, g6_error *err) {
+  const char *first = field(t, 0);
+  if ((unsigned char)first[0] == 0xEF && (unsigned char)first[1] == 0xBB &&
+      (unsigned char)first[2] == 0xBF)
+    t->fstart[0] += 3; /* UTF-8 byte order mark */
+  for (size_t i = 0; i < NCOLS && i < t->nfields; i++) {
+    if (strcmp(field(t, i), header_cols[i]) != 0) {
+      char got[48];
+      printable(field(t, i), got, sizeof(got));
+      return fail(t, err, G6_EPROTO,
+                  "instruments CSV: header column %zu is \"%s\", expected "
+                  "\"%s\" (expected columns: instrument_token,exchange_token,"
+                  "tradingsymbol,name,last_price,expiry,strike,tick_size,"
+                  "lot_size,instrument_type,segment,exchange)",
+                  i + 1, got, header_cols[i]);
+    }
+  }
+  if (t->nfields != NCOLS)
+    return fail(t, err, G6_EPROTO,
+                "instruments CSV: header has %zu columns, expected %d "
+                "(instrument_token ... exchange)",
+                t->nfields, NCOLS);
+  t->header_seen = true;
+  return G6_OK;
+}
+
+static bool parse_u64(const char *s, uint64_t *out) {
+  if (!isdigit((unsigned char)s[0]))
+    return false;
+  errno = 0;
+  char *end;
+  unsigned long long v = strtoull(s, &end, 10);
+  if (errno != 0 || *end != '\0')
+    return false;
+  *out = v;
+  return true;
+}
+
+static bool parse_num(const char *s, double *out) {
+  if (s[0] == '\0' || isspace((unsigned char)s[0]))
+    return false;
+  char *end;
+  double v = strtod(s, &end);
+  if (*end != '\0' || !isfinite(v))
+    return false;
+  *out = v;
+  return true;
+}
+
+static bool copy_field(char *dst, size_t cap, const char *src) {
+  size_t n = strlen(src);
+  if (n >= cap)
+    return false;
+  memcpy(dst, src, n + 1);
+  return true;
+}
+
+static g6_status push_row(g6_instruments *t, const g6_instrument *in,
+                          g6_error *err) {
+  if (t->n >= t->max_rows)
+    return fail(t, err, G6_ETOOBIG,
+                "instruments CSV: more than %zu option/index rows", t->max_rows);
+  if (t->n == t->cap) {
+    size_t cap = t->cap ? t->cap * 2 : 1024;
+    if (cap > t->max_rows)
+      cap = t->max_rows;
+    g6_instrument *p = realloc(t->rows, cap * sizeof(*p));
+    if (p == NULL)
+      return fail(t, err, G6_ENOMEM, "instruments CSV: out of memory");
+    t->rows = p;
+    t->cap = cap;
+  }
+  t->rows[t->n++] = *in;
+  return G6_OK;
+}
+
+static g6_status process_row(g6_instruments *t, g6_error *err) {
+  t->st.rows++;
+  if (t->nfields != NCOLS) {
+    reject(t, G6_INST_REJ_COLUMNS);
+    return G6_OK;
+  }
+  const char *type = field(t, F_TYPE), *segment = field(t, F_SEGMENT);
+  g6_instrument in;
+  memset(&in, 0, sizeof(in));
+  if (strcmp(type, "CE") == 0)
+    in.kind = G6_INST_CE;
+  else if (strcmp(type, "PE") == 0)
+    in.kind = G6_INST_PE;
+  else if (strcmp(segment, "INDICES") == 0)
+    in.kind = G6_INST_INDEX;
+  else {
+    t->st.skipped++;
+    return G6_OK;
+  }
+  if (!parse_u64(field(t, F_TOKEN), &in.instrument_token)) {
+    reject(t, G6_INST_REJ_NUMBER);
+    return G6_OK;
+  }
+  if (!copy_field(in.tradingsymbol, sizeof(in.tradingsymbol),
+                  field(t, F_SYMBOL)) ||
+      !copy_field(in.name, sizeof(in.name), field(t, F_NAME)) ||
+      !copy_field(in.exchange, sizeof(in.exchange), field(t, F_EXCHANGE)) ||
+      !copy_field(in.segment, sizeof(in.segment), segment)) {
+    reject(t, G6_INST_REJ_TOO_LONG);
+    return G6_OK;
+  }
+  if (in.tradingsymbol[0] == '\0' || in.exchange[0] == '\0') {
+    reject(t, G6_INST_REJ_SYMBOL);
+    return G6_OK;
+  }
+  in.expiry_day = -1;
+  if (in.kind == G6_INST_INDEX) {
+    const char *root = in.name[0] ? in.name : in.tradingsymbol;
+    if (!copy_field(in.root, sizeof(in.root), root)) {
+      reject(t, G6_INST_REJ_TOO_LONG);
+      return G6_OK;
+    }
+    t->st.indices++;
+    return push_row(t, &in, err);
+  }
+  double strike, tick, lot;
+  if (!parse_num(field(t, F_STRIKE), &strike) || strike < 0 ||
+      strike > 1e12 || !parse_num(field(t, F_TICK), &tick) || tick < 0 ||
+      !parse_num(field(t, F_LOT), &lot) || lot < 0 || lot > 2e9 ||
+      lot != floor(lot)) {
+    reject(t, G6_INST_REJ_NUMBER);
+    return G6_OK;
+  }
+  g6_date d;
+  if (g6_date_parse(field(t, F_EXPIRY), &d) != G6_OK) {
+    reject(t, G6_INST_REJ_EXPIRY);
+    return G6_OK;
+  }
+  in.strike = strike;
+  in.strike_paise = llround(strike * 100.0);
+  in.tick_size = tick;
+  in.lot_size = (int32_t)lot;
+  in.expiry_day = (int32_t)g6_days_from_civil(d.year, d.month, d.day);
+  if (in.name[0] != '\0') {
+    if (!copy_field(in.root, sizeof(in.root), in.name)) {
+      reject(t, G6_INST_REJ_TOO_LONG);
+      return G6_OK;
+    }
+    in.root_rule = G6_ROOT_NAME;
+  } else {
+    size_t k = 0;
+    while (in.tradingsymbol[k] != '\0' &&
+           !isdigit((unsigned char)in.tradingsymbol[k]))
+      k++;
+    if (k == 0 || in.tradingsymbol[k] == '\0') {
+      reject(t, G6_INST_REJ_SYMBOL);
+      return G6_OK;
+    }
+    if (k >= sizeof(in.root)) {
+      reject(t, G6_INST_REJ_TOO_LONG);
+      return G6_OK;
+    }
+    memcpy(in.root, in.tradingsymbol, k);
+    in.root[k] = '\0';
+    in.root_rule = G6_ROOT_SYMBOL;
+  }
+  t->st.root_rule[in.root_rule]++;
+  t->st.options++;
+  return push_row(t, &in, err);
+}
+
+static g6_status end_field(g6_instruments *t) {
+  if (t->nfields >= MAX_FIELDS)
+    return G6_ERANGE;
+  t->rec[t->rec_len++] = '\0';
+  t->nfields++;
+  if (t->nfields < MAX_FIELDS)
+    t->fstart[t->nfields] = t->rec_len;
+  return G6_OK;
+}
+
+static g6_status end_record(g6_instruments *t, g6_error *err) {
+  g6_status s = G6_OK;
+  bool blank = t->nfields == 1 && field(t, 0)[0] == '\0' && !t->field_quoted;
+  if (!blank) {
+    if (!t->header_seen)
+      s = check_header(t, err);
+    else
+      s = process_row(t, err);
+  }
+  reset_record(t);
+  return s;
+}
+
+/* The record would overflow: reject it and skip to the next newline. */
+static void skip_record(g6_instruments *t, g6_inst_reject why) {
+  if (t->header_seen) {
+    t->st.rows++;
+    reject(t, why);
+  }
+  reset_record(t);
+  t->state = ST_SKIP;
+}
+
+static bool put(g6_instruments *t, char c) {
+  if (t->rec_len + 2 >= REC_MAX) /* room for c and the field's NUL */
+    return false;
+  t->rec[t->rec_len++] = c;
+  return true;
+}
+
+g6_status g6_instruments_feed(g6_instruments *t, const char *data, size_t len,
+                              g6_error *err) {
+  if (t->failed != G6_OK)
+    return g6_error_set(err, t->failed, "%s", t->fail_msg);
+  if (t->finished)
+    return g6_error_set(err, G6_EINVAL, "instruments CSV: feed after finish");
+  t->st.bytes += len;
+  for (size_t i = 0; i < len; i++) {
+    char c = data[i];
+    g6_status s = G6_OK;
+    switch (t->state) {
+    case ST_SKIP:
+      if (c == '\n')
+        t->state = ST_FIELD_START;
+      continue;
+    case ST_FIELD_START:
+      if (c == '"') {
+        t->state = ST_QUOTED;
+        t->field_quoted = true;
+        continue;
+      }
+      /* fall through */
+    case ST_UNQUOTED:
+      if (c == ',') {
+        if (end_field(t) != G6_OK) {
+          skip_record(t, G6_INST_REJ_COLUMNS);
+          continue;
+        }
+        t->state = ST_FIELD_START;
+      } else if (c == '\n') {
+        if (end_field(t) != G6_OK) {
+          skip_record(t, G6_INST_REJ_COLUMNS);
+          t->state = ST_FIELD_START;
+          continue;
+        }
+        s = end_record(t, err);
+        t->state = ST_FIELD_START;
+      } else if (c == '\r') {
+        continue; /* CRLF line ends (Zerodha's dumps use them) */
+      } else if (!put(t, c)) {
+        skip_record(t, G6_INST_REJ_TOO_LONG);
+      } else {
+        t->state = ST_UNQUOTED;
+      }
+      break;
+    case ST_QUOTED:
+      if (c == '"')
+        t->state = ST_QUOTE_SEEN;
+      else if (!put(t, c))
+        skip_record(t, G6_INST_REJ_TOO_LONG);
+      break;
+    case ST_QUOTE_SEEN:
+      if (c == '"') {
+        if (!put(t, c))
+          skip_record(t, G6_INST_REJ_TOO_LONG);
+        else
+          t->state = ST_QUOTED;
+      } else if (c == ',' || c == '\n') {
+        t->state = ST_UNQUOTED;
+        i--; /* handle the separator as after an unquoted field */
+      } else if (c != '\r') {
+        skip_record(t, G6_INST_REJ_QUOTE);
+      }
+      break;
+    }
+    if (s != G6_OK)
+      return s;
+  }
+  return G6_OK;
+}
+
+static int cmp_rows(const void *pa, const void *pb) {
+  const g6_instrument *a = pa, *b = pb;
+  int c = strcmp(a->root, b->root);
+  if (c != 0)
+    return c;
+  if ((c = strcmp(a->segment, b->segment)) != 0)
+    return c;
+  if (a->expiry_day != b->expiry_day)
+    return a->expiry_day < b->expiry_day ? -1 : 1;
+  if (a->strike_paise != b->strike_paise)
+    return a->strike_paise < b->strike_paise ? -1 : 1;
+  if (a->kind != b->kind)
+    return a->kind < b->kind ? -1 : 1;
+  return strcmp(a->tradingsymbol, b->tradingsymbol);
+}
+
+g6_status g6_instruments_finish(g6_instruments *t, g6_error *err) {
+  if (t->failed != G6_OK)
+    return g6_error_set(err, t->failed, "%s", t->fail_msg);
+  if (t->finished)
+    return G6_OK;
+  if (t->state == ST_QUOTED)
+    return fail(t, err, G6_ETRUNCATED,
+                "instruments CSV: input ends inside a quoted field");
+  if (t->state != ST_SKIP && (t->rec_len > 0 || t->nfields > 0 ||
+                              t->field_quoted)) {
+    g6_status s = G6_OK;
+    if (end_field(t) != G6_OK) {
+      skip_record(t, G6_INST_REJ_COLUMNS);
+    } else {
+      s = end_record(t, err);
+    }
+    if (s != G6_OK)
+      return s;
+  }
+  if (!t->header_seen)
+    return fail(t, err, G6_EPROTO, "instruments CSV: empty (no header line)");
+  if (t->n > 1)
+    qsort(t->rows, t->n, sizeof(*t->rows), cmp_rows);
+  size_t n_index = 0;
+  for (size_t i = 0; i < t->n; i++)
+    n_index += t->rows[i].kind == G6_INST_INDEX;
+  if (n_index > 0) {
+    t->index_rows = malloc(n_index * sizeof(*t->index_rows));
+    if (t->index_rows == NULL)
+      return fail(t, err, G6_ENOMEM, "instruments CSV: out of memory");
+    for (size_t i = 0; i < t->n; i++)
+      if (t->rows[i].kind == G6_INST_INDEX)
+        t->index_rows[t->n_index++] = i;
+  }
+  t->finished = true;
+  return G6_OK;
+}
+
+g6_status g6_instruments_parse(const char *data, size_t len, size_t max_rows,
+                               g6_instruments **out, g6_error *err) {
+  *out = NULL;
+  g6_instruments *t = g6_instruments_new(max_rows);
+  if (t == NULL)
+    return g6_error_set(err, G6_ENOMEM, "instruments CSV: out of memory");
+  g6_status s = g6_instruments_feed(t, data, len, err);
+  if (s == G6_OK)
+    s = g6_instruments_finish(t, err);
+  if (s != G6_OK) {
+    g6_instruments_free(t);
+    return s;
+  }
+  *out = t;
+  return G6_OK;
+}
+
+const g6_instruments_stats *g6_instruments_get_stats(const g6_instruments *t) {
+  return &t->st;
+}
+
+size_t g6_instruments_count(const g6_instruments *t) {
+  return t->finished ? t->n : 0;
+}
+
+const g6_instrument *g6_instruments_at(const g6_instruments *t, size_t i) {
+  return (t->finished && i < t->n) ? &t->rows[i] : NULL;
+}
+
+/* First row whose (root, segment) >= the given pair. */
+static size_t lower_bound(const g6_instruments *t, const char *root,
+                          const char *segment, int64_t expiry,
+                          int64_t strike_paise, int kind) {
+  size_t lo = 0, hi = t->n;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    const g6_instrument *r = &t->rows[mid];
+    int c = strcmp(r->root, root);
+    if (c == 0)
+      c = strcmp(r->segment, segment);
+    if (c == 0 && r->expiry_day != expiry)
+      c = r->expiry_day < expiry ? -1 : 1;
+    if (c == 0 && r->strike_paise != strike_paise)
+      c = r->strike_paise < strike_paise ? -1 : 1;
+    if (c == 0 && r->kind != kind)
+      c = r->kind < kind ? -1 : 1;
+    if (c < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
+size_t g6_instruments_expiries(const g6_instruments *t, const char *index,
+                               const char *segment, int64_t today_day,
+                               int64_t *out, size_t max) {
+  if (!t->finished)
+    return 0;
+  size_t i = lower_bound(t, index, segment, today_day, INT64_MIN, -1);
+  size_t found = 0;
+  int64_t last = INT64_MIN;
+  for (; i < t->n; i++) {
+    const g6_instrument *r = &t->rows[i];
+    if (strcmp(r->root, index) != 0 || strcmp(r->segment, segment) != 0)
+      break;
+    if (r->kind == G6_INST_INDEX || r->expiry_day < today_day ||
+        r->expiry_day == last)
+      continue;
+    last = r->expiry_day;
+    if (found < max)
+      out[found] = last;
+    found++;
+  }
+  return found;
+}
+
+g6_status g6_instruments_find_option(const g6_instruments *t,
+                                     const char *index, const char *segment,
+                                     int64_t expiry_day, double strike,
+                                     g6_opt_type type,
+                                     const g6_instrument **out) {
+  *out = NULL;
+  if (!t->finished || !isfinite(strike))
+    return G6_ENOENT;
+  int64_t sp = llround(strike * 100.0);
+  int kind = type == G6_CALL ? G6_INST_CE : G6_INST_PE;
+  size_t i = lower_bound(t, index, segment, expiry_day, sp, kind);
+  if (i < t->n) {
+    const g6_instrument *r = &t->rows[i];
+    if (strcmp(r->root, index) == 0 && strcmp(r->segment, segment) == 0 &&
+        r->expiry_day == expiry_day && r->strike_paise == sp &&
+        r->kind == kind) {
+      *out = r;
+      return G6_OK;
+    }
+  }
+  return G6_ENOENT;
+}
+
+const g6_instrument *g6_instruments_find_index(const g6_instruments *t,
+                                               const char *exchange,
+                                               const char *tradingsymbol) {
+  for (size_t k = 0; k < t->n_index; k++) {
+    const g6_instrument *r = &t->rows[t->index_rows[k]];
+    if (strcmp(r->exchange, exchange) == 0 &&
+        strcmp(r->tradingsymbol, tradingsymbol) == 0)
+      return r;
+  }
+  return NULL;
+}
+
+size_t g6_instrument_key(const g6_instrument *in, char *buf, size_t len) {
+  int n = snprintf(buf, len, "%s:%s", in->exchange, in->tradingsymbol);
+  return n < 0 ? 0 : (size_t)n;
+}
+
+const char *g6_inst_reject_name(g6_inst_reject r) {
+  static const char *const names[G6_INST_REJ_COUNT] = {
+      "columns", "too_long", "number", "expiry", "symbol", "quote"};
+  return (unsigned)r < G6_INST_REJ_COUNT ? names[r] : "unknown";
+}
+
+const char *g6_inst_root_rule_name(g6_inst_root_rule r) {
+  return r == G6_ROOT_NAME ? "name" : r == G6_ROOT_SYMBOL ? "symbol" : "unknown";
+}

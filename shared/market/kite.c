@@ -1,0 +1,1050 @@
+#include "market/kite.h"
+
+#include "core/buf.h"
+#include "core/fsutil.h"
+#include "core/hash.h"
+#include "core/ist.h"
+#include "core/json.h"
+#include "market/breaker.h"
+#include "market/http.h"
+#include "market/quote_cache.h"
+#include "market/ratelimit.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef G6_VERSION
+#define G6_VERSION "dev"
+#endif
+
+enum { CLASS_QUOTE = 0, CLASS_OTHER = 1, CLASS_COUNT };
+
+struct g6_kite_client {
+  g6_kite_config cfg; /* strings point into the copies below */
+  char *base_url, *api_key_file, *access_token_file;
+  pthread_mutex_t cred_mu;
+  char *api_key, *access_token; /* current credentials (may be NULL) */
+  atomic_int auth_latched;
+  pthread_mutex_t stats_mu;
+  g6_kite_stats st;
+  g6_ratelimit rl[CLASS_COUNT];
+  g6_breaker breaker;
+  g6_quote_cache *cache;
+  g6_http_share *share;
+  pthread_mutex_t rng_mu;
+  uint64_t rng;
+  atomic_int cancel;
+};
+
+void g6_kite_config_defaults(g6_kite_config *cfg) {
+  memset(cfg, 0, sizeof(*cfg));
+  cfg->base_url = "https://api.kite.trade";
+  cfg->timeout_s = 4;
+  cfg->instruments_timeout_s = 30;
+  cfg->connect_timeout_s = 3;
+  cfg->retry_attempts = 3;
+  cfg->backoff_base_s = 0.2;
+  cfg->backoff_max_s = 2.5;
+  cfg->jitter_s = 0.2;
+  cfg->retry_budget_s = 8;
+  cfg->quote_rps = 1;
+  cfg->quote_burst = 1;
+  cfg->other_rps = 3;
+  cfg->other_burst = 3;
+  cfg->rate_max_wait_s = 20;
+  cfg->breaker_failures = 5;
+  cfg->breaker_min_reset_s = 10;
+  cfg->breaker_max_reset_s = 300;
+  cfg->breaker_backoff = 2;
+  cfg->breaker_half_open_successes = 1;
+  cfg->breaker_jitter = 0.2;
+  cfg->cache_ttl_s = 1;
+  cfg->cache_max_entries = 50000;
+  cfg->max_body_quote = 8u << 20;
+  cfg->max_body_instruments = 256u << 20;
+}
+
+/* ---- logging with redaction ------------------------------------------- */
+
+/* Replaces every occurrence of each secret (len >= 4) in msg by "***". */
+static void redact(char *msg, size_t cap, const char *const *secrets,
+                   size_t n) {
+  for (size_t k = 0; k < n; k++) {
+    const char *s = secrets[k];
+    size_t sl = s ? strlen(s) : 0;
+    if (sl < 4)
+      continue;
+    char *p;
+    while ((p = strstr(msg, s)) != NULL) {
+      size_t tail = strlen(p + sl);
+      if ((size_t)(p - msg) + 3 + tail + 1 > cap)
+        tail = cap - (size_t)(p - msg) - 4;
+      memmove(p + 3, p + sl, tail);
+      p[3 + tail] = '\0';
+      memcpy(p, "***", 3);
+    }
+  }
+}
+
+static void vlog_extra(g6_kite_client *c, int level, const char *const *extra,
+                       size_t n_extra, const char *fmt, va_list ap) {
+  if (c->cfg.log == NULL)
+    return;
+  char msg[1024];
+  vsnprintf(msg, sizeof(msg), fmt, ap);
+  pthread_mutex_lock(&c->cred_mu);
+  const char *secrets[2] = {c->api_key, c->access_token};
+  redact(msg, sizeof(msg), secrets, 2);
+  pthread_mutex_unlock(&c->cred_mu);
+  redact(msg, sizeof(msg), extra, n_extra);
+  c->cfg.log(c->cfg.log_ctx, level, msg);
+}
+
+static void klog(g6_kite_client *c, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void klog(g6_kite_client *c, int level, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vlog_extra(c, level, NULL, 0, fmt, ap);
+  va_end(ap);
+}
+
+static void klog_x(g6_kite_client *c, int level, const char *const *extra,
+                   size_t n, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static void klog_x(g6_kite_client *c, int level, const char *const *extra,
+                   size_t n, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vlog_extra(c, level, extra, n, fmt, ap);
+  va_end(ap);
+}
+
+/* Redacts the client's secrets (and extras) from an error message. */
+static void redact_err(g6_kite_client *c, g6_error *err,
+                       const char *const *extra, size_t n) {
+  if (err == NULL)
+    return;
+  pthread_mutex_lock(&c->cred_mu);
+  const char *secrets[2] = {c->api_key, c->access_token};
+  redact(err->msg, sizeof(err->msg), secrets, 2);
+  pthread_mutex_unlock(&c->cred_mu);
+  redact(err->msg, sizeof(err->msg), extra, n);
+}
+
+/* ---- construction ------------------------------------------------------ */
+
+static void free_secret(char *s) {
+  if (s != NULL) {
+    volatile char *v = s;
+    while (*v)
+      *v++ = 0;
+    free(s);
+  }
+}
+
+static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
+
+static g6_status check_pos(const char *name, double v, bool zero_ok,
+                           g6_error *err) {
+  if (!isfinite(v) || v < 0 || (!zero_ok && v == 0))
+    return g6_error_set(err, G6_EINVAL, "Kite client: %s = %g: must be %s",
+                        name, v, zero_ok ? ">= 0" : "> 0");
+  return G6_OK;
+}
+
+static g6_status validate(const g6_kite_config *cfg, g6_error *err) {
+  if (cfg->base_url == NULL ||
+      (strncmp(cfg->base_url, "http://", 7) != 0 &&
+       strncmp(cfg->base_url, "https://", 8) != 0))
+    return g6_error_set(err, G6_EINVAL,
+                        "Kite client: URL must start with http:// or https://");
+  g6_status s;
+  if ((s = check_pos("timeout", cfg->timeout_s, false, err)) ||
+      (s = check_pos("instruments timeout", cfg->instruments_timeout_s, false,
+                     err)) ||
+      (s = check_pos("connect timeout", cfg->connect_timeout_s, true, err)) ||
+      (s = check_pos("backoff base", cfg->backoff_base_s, true, err)) ||
+      (s = check_pos("backoff max", cfg->backoff_max_s, true, err)) ||
+      (s = check_pos("jitter", cfg->jitter_s, true, err)) ||
+      (s = check_pos("retry budget", cfg->retry_budget_s, true, err)) ||
+      (s = check_pos("quote requests per second", cfg->quote_rps, true, err)) ||
+      (s = check_pos("other requests per second", cfg->other_rps, true, err)) ||
+      (s = check_pos("rate-limit max wait", cfg->rate_max_wait_s, true, err)) ||
+      (s = check_pos("cache TTL", cfg->cache_ttl_s, true, err)))
+    return s;
+  if (cfg->retry_attempts < 1 || cfg->retry_attempts > 100)
+    return g6_error_set(err, G6_EINVAL,
+                        "Kite client: retry attempts = %u: allowed 1..100",
+                        cfg->retry_attempts);
+  if (cfg->max_body_quote < 1024 || cfg->max_body_instruments < 1024)
+    return g6_error_set(err, G6_EINVAL,
+                        "Kite client: body limits must be at least 1024 bytes");
+  return G6_OK;
+}
+
+static g6_status read_creds(const g6_kite_config *cfg, char **key, char **tok,
+                            g6_error *err) {
+  *key = *tok = NULL;
+  g6_status s = G6_OK;
+  if (cfg->api_key_file != NULL)
+    s = g6_read_secret_file(cfg->api_key_file, key, err);
+  else if (cfg->api_key != NULL && (*key = strdup(cfg->api_key)) == NULL)
+    s = G6_ENOMEM;
+  if (s == G6_OK) {
+    if (cfg->access_token_file != NULL)
+      s = g6_read_secret_file(cfg->access_token_file, tok, err);
+    else if (cfg->access_token != NULL &&
+             (*tok = strdup(cfg->access_token)) == NULL)
+      s = G6_ENOMEM;
+  }
+  if (s == G6_OK && *key == NULL)
+    s = g6_error_set(err, G6_EINVAL,
+                     "Kite client: no API key configured (key or key file)");
+  if (s != G6_OK) {
+    free_secret(*key);
+    free_secret(*tok);
+    *key = *tok = NULL;
+    if (s == G6_ENOMEM)
+      g6_error_set(err, s, "Kite client: out of memory");
+  }
+  return s;
+}
+
+g6_status g6_kite_client_new(const g6_kite_config *cfg, g6_kite_client **out,
+                             g6_error *err) {
+  *out = NULL;
+  g6_status s = validate(cfg, err);
+  if (s != G6_OK)
+    return s;
+  g6_kite_client *c = calloc(1, sizeof(*c));
+  if (c == NULL)
+    return g6_error_set(err, G6_ENOMEM, "Kite client: out of memory");
+  c->cfg = *cfg;
+  c->base_url = strdup(cfg->base_url);
+  size_t bl = c->base_url ? strlen(c->base_url) : 0;
+  while (bl > 0 && c->base_url[bl - 1] == '/')
+    c->base_url[--bl] = '\0';
+  c->api_key_file = dup_or_null(cfg->api_key_file);
+  c->access_token_file = dup_or_null(cfg->access_token_file);
+  c->cfg.base_url = c->base_url;
+  c->cfg.api_key_file = c->api_key_file;
+  c->cfg.access_token_file = c->access_token_file;
+  c->cfg.api_key = c->cfg.access_token = NULL; /* not kept: see below */
+  pthread_mutex_init(&c->cred_mu, NULL);
+  pthread_mutex_init(&c->stats_mu, NULL);
+  pthread_mutex_init(&c->rng_mu, NULL);
+  c->rng = cfg->seed;
+  if (c->rng == 0)
+    c->rng = ((uint64_t)time(NULL) << 20) ^ (uint64_t)(unsigned)getpid() ^
+             (uint64_t)0x9E3779B97F4A7C15u;
+  g6_breaker_config bc = {cfg->breaker_failures, cfg->breaker_min_reset_s,
+                          cfg->breaker_max_reset_s, cfg->breaker_backoff,
+                          cfg->breaker_half_open_successes,
+                          cfg->breaker_jitter};
+  g6_error berr;
+  if (c->base_url == NULL ||
+      (cfg->api_key_file && !c->api_key_file) ||
+      (cfg->access_token_file && !c->access_token_file)) {
+    s = g6_error_set(err, G6_ENOMEM, "Kite client: out of memory");
+  } else if ((s = g6_breaker_init(&c->breaker, &bc, c->rng, &berr)) != G6_OK) {
+    g6_error_set(err, s, "Kite client: %s", berr.msg);
+    free(c->base_url);
+    free(c->api_key_file);
+    free(c->access_token_file);
+    free(c);
+    return s;
+  } else {
+    g6_ratelimit_init(&c->rl[CLASS_QUOTE], cfg->quote_rps, cfg->quote_burst);
+    g6_ratelimit_init(&c->rl[CLASS_OTHER], cfg->other_rps, cfg->other_burst);
+    c->cache = g6_quote_cache_new(cfg->cache_ttl_s, cfg->cache_max_entries);
+    c->share = g6_http_share_new();
+    if (c->cache == NULL || c->share == NULL)
+      s = g6_error_set(err, G6_ENOMEM, "Kite client: out of memory");
+    else
+      s = read_creds(cfg, &c->api_key, &c->access_token, err);
+    if (s != G6_OK) {
+      g6_kite_client_free(c);
+      return s;
+    }
+    *out = c;
+    return G6_OK;
+  }
+  free(c->base_url);
+  free(c->api_key_file);
+  free(c->access_token_file);
+  free(c);
+  return s;
+}
+
+void g6_kite_client_free(g6_kite_client *c) {
+  if (c == NULL)
+    return;
+  g6_http_share_free(c->share);
+  g6_quote_cache_free(c->cache);
+  g6_ratelimit_destroy(&c->rl[CLASS_QUOTE]);
+  g6_ratelimit_destroy(&c->rl[CLASS_OTHER]);
+  g6_breaker_destroy(&c->breaker);
+  free_secret(c->api_key);
+  free_secret(c->access_token);
+  free(c->base_url);
+  free(c->api_key_file);
+  free(c->access_token_file);
+  pthread_mutex_destroy(&c->cred_mu);
+  pthread_mutex_destroy(&c->stats_mu);
+  pthread_mutex_destroy(&c->rng_mu);
+  free(c);
+}
+
+void g6_kite_client_cancel(g6_kite_client *c) { atomic_store(&c->cancel, 1); }
+
+static bool str_differs(const char *a, const char *b) {
+  if (a == NULL || b == NULL)
+    return a != b;
+  return strcmp(a, b) != 0;
+}
+
+/* Swaps in new credentials (taking ownership); unlatches if they differ. */
+static bool swap_creds(g6_kite_client *c, char *key, char *tok) {
+  pthread_mutex_lock(&c->cred_mu);
+  bool changed = str_differs(key, c->api_key) || str_differs(tok, c->access_token);
+  if (changed) {
+    free_secret(c->api_key);
+    free_secret(c->access_token);
+    c->api_key = key;
+    c->access_token = tok;
+  }
+  pthread_mutex_unlock(&c->cred_mu);
+  if (!changed) {
+    free_secret(key);
+    free_secret(tok);
+  } else if (atomic_exchange(&c->auth_latched, 0)) {
+    pthread_mutex_lock(&c->stats_mu);
+    c->st.auth_latched = 0;
+    pthread_mutex_unlock(&c->stats_mu);
+    klog(c, G6_LOG_NOTICE, "Kite: credentials changed; auth latch cleared");
+  }
+  return changed;
+}
+
+g6_status g6_kite_reload_credentials(g6_kite_client *c, bool *changed,
+                                     g6_error *err) {
+  if (changed)
+    *changed = false;
+  char *key = NULL, *tok = NULL;
+  g6_status s = G6_OK;
+  if (c->cfg.api_key_file != NULL)
+    s = g6_read_secret_file(c->cfg.api_key_file, &key, err);
+  else {
+    pthread_mutex_lock(&c->cred_mu);
+    key = dup_or_null(c->api_key);
+    pthread_mutex_unlock(&c->cred_mu);
+  }
+  if (s == G6_OK) {
+    if (c->cfg.access_token_file != NULL)
+      s = g6_read_secret_file(c->cfg.access_token_file, &tok, err);
+    else {
+      pthread_mutex_lock(&c->cred_mu);
+      tok = dup_or_null(c->access_token);
+      pthread_mutex_unlock(&c->cred_mu);
+    }
+  }
+  if (s != G6_OK) {
+    free_secret(key);
+    free_secret(tok);
+    return s;
+  }
+  bool ch = swap_creds(c, key, tok);
+  if (changed)
+    *changed = ch;
+  return G6_OK;
+}
+
+g6_status g6_kite_set_credentials(g6_kite_client *c, const char *api_key,
+                                  const char *access_token, g6_error *err) {
+  pthread_mutex_lock(&c->cred_mu);
+  char *key = dup_or_null(api_key ? api_key : c->api_key);
+  char *tok = dup_or_null(access_token ? access_token : c->access_token);
+  pthread_mutex_unlock(&c->cred_mu);
+  swap_creds(c, key, tok);
+  (void)err;
+  return G6_OK;
+}
+
+bool g6_kite_auth_latched(g6_kite_client *c) {
+  return atomic_load(&c->auth_latched) != 0;
+}
+
+/* ---- the request loop -------------------------------------------------- */
+
+typedef struct body_handler {
+  g6_status (*begin)(void *ctx);
+  g6_status (*feed)(void *ctx, const char *data, size_t len);
+  g6_status (*finish)(void *ctx, g6_error *err);
+  void *ctx;
+  const g6_error *feed_err; /* details of a feed failure, may be NULL */
+} body_handler;
+
+typedef struct call_spec {
+  g6_kite_endpoint ep;
+  int cls;
+  const char *method;
+  const char *url;
+  const char *body; /* POST */
+  size_t body_len;
+  double timeout_s;
+  size_t max_body;
+  bool gzip;
+  bool need_token;
+  const char *const *extra_secrets; /* redacted from messages */
+  size_t n_extra;
+} call_spec;
+
+static double uniform01(g6_kite_client *c) {
+  pthread_mutex_lock(&c->rng_mu);
+  c->rng ^= c->rng >> 12;
+  c->rng ^= c->rng << 25;
+  c->rng ^= c->rng >> 27;
+  uint64_t r = c->rng * 2685821657736338717ull;
+  pthread_mutex_unlock(&c->rng_mu);
+  return (double)(r >> 11) * 0x1.0p-53;
+}
+
+static void count(g6_kite_client *c, g6_kite_endpoint ep, g6_status s) {
+  pthread_mutex_lock(&c->stats_mu);
+  c->st.requests[ep][g6_kite_result_of(s)]++;
+  pthread_mutex_unlock(&c->stats_mu);
+}
+
+/* Sleeps in slices so cancel takes effect; false when cancelled. */
+static bool nap(g6_kite_client *c, double seconds) {
+  while (seconds > 0) {
+    if (atomic_load(&c->cancel))
+      return false;
+    double d = seconds < 0.05 ? seconds : 0.05;
+    g6_sleep_seconds(d);
+    seconds -= d;
+  }
+  return !atomic_load(&c->cancel);
+}
+
+static bool retryable(g6_status s, long http) {
+  return s == G6_ETIMEOUT || s == G6_ECONN || s == G6_ETRUNCATED ||
+         s == G6_ERATELIMIT || (s == G6_EHTTP && http >= 500);
+}
+
+static bool breaker_failure(g6_status s, long http) {
+  return s == G6_ETIMEOUT || s == G6_ECONN || s == G6_ETRUNCATED ||
+         s == G6_EPROTO || s == G6_EPARSE || s == G6_ETOOBIG ||
+         (s == G6_EHTTP && http >= 500);
+}
+
+/* Maps a >= 400 response to a status, from the HTTP code and Kite's error
+ * envelope if the body has one. */
+static g6_status classify_http(long http, const g6_buf *body, char *etype,
+                               size_t etype_len, char *emsg, size_t emsg_len) {
+  etype[0] = emsg[0] = '\0';
+  g6_quote_table *t = g6_quote_table_new(NULL, 0);
+  g6_quote_parse_info info;
+  memset(&info, 0, sizeof(info));
+  if (t != NULL && body->len > 0)
+    g6_quote_parse(t, body->data, body->len, 0, &info, NULL);
+  g6_quote_table_free(t);
+  snprintf(etype, etype_len, "%s", info.error_type);
+  snprintf(emsg, emsg_len, "%s", info.message);
+  if (http == 429)
+    return G6_ERATELIMIT;
+  if (http == 403 || http == 401)
+    return G6_EAUTH;
+  if (info.error_type[0] != '\0') {
+    g6_status s = g6_quote_error_status(info.error_type);
+    if (s == G6_EAUTH)
+      return s;
+  }
+  return G6_EHTTP;
+}
+
+static g6_status do_call(g6_kite_client *c, const call_spec *cs,
+                         const body_handler *bh, g6_error *err) {
+  const char *epn = g6_kite_endpoint_name(cs->ep);
+  if (cs->need_token && atomic_load(&c->auth_latched)) {
+    count(c, cs->ep, G6_EAUTH);
+    return g6_error_set(err, G6_EAUTH,
+                        "Kite %s: credentials were rejected earlier; waiting "
+                        "for a new access token",
+                        epn);
+  }
+  double t0 = g6_monotonic_now();
+  g6_status s = G6_OK;
+  for (unsigned attempt = 1;; attempt++) {
+    if (atomic_load(&c->cancel))
+      return g6_error_set(err, G6_ECONN, "Kite %s: cancelled", epn);
+    double retry_after = 0;
+    if (g6_breaker_allow(&c->breaker, g6_monotonic_now(), &retry_after) !=
+        G6_OK) {
+      count(c, cs->ep, G6_ECIRCUIT);
+      g6_error_set(err, G6_ECIRCUIT,
+                   "Kite %s: circuit breaker open after repeated failures; "
+                   "next probe in %.1f s",
+                   epn, retry_after);
+      klog(c, G6_LOG_WARNING, "%s", err ? err->msg : "");
+      if (err == NULL)
+        klog(c, G6_LOG_WARNING, "Kite %s: circuit breaker open", epn);
+      return G6_ECIRCUIT;
+    }
+    double wait = 0;
+    if (g6_ratelimit_reserve(&c->rl[cs->cls], g6_monotonic_now(),
+                             c->cfg.rate_max_wait_s, &wait) != G6_OK) {
+      g6_breaker_cancel(&c->breaker);
+      count(c, cs->ep, G6_ERATELIMIT);
+      g6_error_set(err, G6_ERATELIMIT,
+                   "Kite %s: local rate limit would delay the request %.1f s "
+                   "(more than the %.1f s allowed)",
+                   epn, wait, c->cfg.rate_max_wait_s);
+      klog(c, G6_LOG_WARNING,
+           "Kite %s: local rate limit would delay the request %.1f s (more "
+           "than the %.1f s allowed)",
+           epn, wait, c->cfg.rate_max_wait_s);
+      return G6_ERATELIMIT;
+    }
+    pthread_mutex_lock(&c->stats_mu);
+    g6_kite_hist_observe(&c->st.ratelimit_wait[cs->ep], g6_kite_wait_bounds,
+                         G6_KITE_WAIT_NB, wait);
+    pthread_mutex_unlock(&c->stats_mu);
+    if (!nap(c, wait)) {
+      g6_breaker_cancel(&c->breaker);
+      return g6_error_set(err, G6_ECONN, "Kite %s: cancelled", epn);
+    }
+
+    /* headers with the current credentials */
+    char auth[512] = "";
+    pthread_mutex_lock(&c->cred_mu);
+    bool have_token = c->access_token != NULL;
+    if (have_token)
+      snprintf(auth, sizeof(auth), "Authorization: token %s:%s", c->api_key,
+               c->access_token);
+    pthread_mutex_unlock(&c->cred_mu);
+    if (cs->need_token && !have_token) {
+      g6_breaker_cancel(&c->breaker);
+      count(c, cs->ep, G6_EAUTH);
+      g6_error_set(err, G6_EAUTH, "Kite %s: no access token configured", epn);
+      klog(c, G6_LOG_ERR, "Kite %s: no access token configured", epn);
+      return G6_EAUTH;
+    }
+    const char *headers[4] = {"X-Kite-Version: 3",
+                              "User-Agent: g6/" G6_VERSION, NULL, NULL};
+    if (cs->need_token)
+      headers[2] = auth;
+
+    g6_error aerr;
+    g6_error_clear(&aerr);
+    s = bh->begin(bh->ctx);
+    g6_http_response resp;
+    memset(&resp, 0, sizeof(resp));
+    if (s == G6_OK) {
+      g6_http_request req = {
+          .method = cs->method,
+          .url = cs->url,
+          .headers = headers,
+          .body = cs->body,
+          .body_len = cs->body_len,
+          .timeout_s = cs->timeout_s,
+          .connect_timeout_s = c->cfg.connect_timeout_s,
+          .max_body = cs->max_body,
+          .accept_gzip = cs->gzip,
+          .sink = bh->feed,
+          .sink_ctx = bh->ctx,
+          .cancel = &c->cancel,
+      };
+      s = g6_http_perform(c->share, &req, &resp, &aerr);
+      /* a parser that stopped the transfer knows better what was wrong */
+      if (s != G6_OK && bh->feed_err != NULL && bh->feed_err->code == s)
+        aerr = *bh->feed_err;
+    } else {
+      g6_error_set(&aerr, s, "Kite %s: out of memory", epn);
+    }
+    volatile char *vp = auth;
+    for (size_t i = 0; i < sizeof(auth); i++)
+      vp[i] = 0;
+    char etype[48] = "", emsg[160] = "";
+    if (s == G6_OK) {
+      if (resp.status == 200) {
+        s = bh->finish(bh->ctx, &aerr);
+      } else if (resp.status >= 400) {
+        s = classify_http(resp.status, &resp.error_body, etype, sizeof(etype),
+                          emsg, sizeof(emsg));
+        if (etype[0] != '\0')
+          g6_error_set(&aerr, s, "HTTP %ld, %s: %s", resp.status, etype, emsg);
+        else
+          g6_error_set(&aerr, s, "HTTP %ld", resp.status);
+      } else {
+        s = g6_error_set(&aerr, G6_EHTTP, "unexpected HTTP %ld", resp.status);
+      }
+    }
+    double now = g6_monotonic_now();
+    pthread_mutex_lock(&c->stats_mu);
+    c->st.requests[cs->ep][g6_kite_result_of(s)]++;
+    c->st.bytes_received[cs->ep] += resp.bytes;
+    g6_kite_hist_observe(&c->st.latency[cs->ep], g6_kite_latency_bounds,
+                         G6_KITE_LATENCY_NB, resp.seconds);
+    pthread_mutex_unlock(&c->stats_mu);
+    long http = resp.status;
+    g6_http_response_free(&resp);
+
+    if (s == G6_OK)
+      g6_breaker_success(&c->breaker, now);
+    else if (breaker_failure(s, http))
+      g6_breaker_failure(&c->breaker, now);
+    else
+      g6_breaker_cancel(&c->breaker);
+    if (s == G6_OK)
+      return G6_OK;
+
+    if (s == G6_ERATELIMIT)
+      g6_ratelimit_penalize(&c->rl[cs->cls], now);
+    if (s == G6_EAUTH && cs->need_token) {
+      if (!atomic_exchange(&c->auth_latched, 1)) {
+        pthread_mutex_lock(&c->stats_mu);
+        c->st.auth_latched = 1;
+        c->st.auth_latches++;
+        pthread_mutex_unlock(&c->stats_mu);
+      }
+      g6_error_set(err, G6_EAUTH,
+                   "Kite %s: credentials rejected (%s); no further requests "
+                   "until the access token changes",
+                   epn, aerr.msg);
+      redact_err(c, err, cs->extra_secrets, cs->n_extra);
+      klog_x(c, G6_LOG_ERR, cs->extra_secrets, cs->n_extra,
+             "Kite %s: credentials rejected (%s); no further requests until "
+             "the access token changes",
+             epn, aerr.msg);
+      return G6_EAUTH;
+    }
+    double elapsed = now - t0;
+    double backoff = c->cfg.backoff_base_s * pow(2.0, (double)(attempt - 1));
+    if (backoff > c->cfg.backoff_max_s)
+      backoff = c->cfg.backoff_max_s;
+    backoff += uniform01(c) * c->cfg.jitter_s;
+    bool again = retryable(s, http) && attempt < c->cfg.retry_attempts &&
+                 elapsed + backoff <= c->cfg.retry_budget_s;
+    if (!again) {
+      g6_error_set(err, s, "Kite %s: %s (attempt %u of %u)", epn, aerr.msg,
+                   attempt, c->cfg.retry_attempts);
+      redact_err(c, err, cs->extra_secrets, cs->n_extra);
+      klog_x(c, G6_LOG_ERR, cs->extra_secrets, cs->n_extra,
+             "Kite %s: %s (attempt %u of %u; giving up)", epn, aerr.msg,
+             attempt, c->cfg.retry_attempts);
+      return s;
+    }
+    klog_x(c, G6_LOG_WARNING, cs->extra_secrets, cs->n_extra,
+           "Kite %s: %s (attempt %u of %u); retrying in %.2f s", epn, aerr.msg,
+           attempt, c->cfg.retry_attempts, backoff);
+    pthread_mutex_lock(&c->stats_mu);
+    c->st.retries[cs->ep]++;
+    c->st.retries_by[cs->ep][g6_kite_result_of(s)]++;
+    pthread_mutex_unlock(&c->stats_mu);
+    if (!nap(c, backoff))
+      return g6_error_set(err, G6_ECONN, "Kite %s: cancelled", epn);
+  }
+}
+
+/* ---- /instruments ------------------------------------------------------ */
+
+typedef struct inst_ctx {
+  g6_instruments *t;
+  size_t max_rows;
+  g6_error err;
+} inst_ctx;
+
+static g6_status inst_begin(void *vp) {
+  inst_ctx *x = vp;
+  g6_error_clear(&x->err);
+  g6_instruments_free(x->t);
+  x->t = g6_instruments_new(0);
+  return x->t ? G6_OK : G6_ENOMEM;
+}
+
+static g6_status inst_feed(void *vp, const char *d, size_t n) {
+  inst_ctx *x = vp;
+  return g6_instruments_feed(x->t, d, n, &x->err);
+}
+
+static g6_status inst_finish(void *vp, g6_error *err) {
+  inst_ctx *x = vp;
+  if (x->err.code != G6_OK)
+    return g6_error_set(err, x->err.code, "%s", x->err.msg);
+  return g6_instruments_finish(x->t, err);
+}
+
+g6_status g6_kite_instruments(g6_kite_client *c, const char *exchange,
+                              g6_instruments **out, g6_error *err) {
+  *out = NULL;
+  g6_buf url = G6_BUF_INIT;
+  g6_buf_printf(&url, "%s/instruments", c->base_url);
+  if (exchange != NULL) {
+    g6_buf_putc(&url, '/');
+    g6_http_urlencode(&url, exchange);
+  }
+  if (url.data == NULL)
+    return g6_error_set(err, G6_ENOMEM, "Kite instruments: out of memory");
+  inst_ctx x;
+  memset(&x, 0, sizeof(x));
+  body_handler bh = {inst_begin, inst_feed, inst_finish, &x, &x.err};
+  call_spec cs = {.ep = G6_KITE_EP_INSTRUMENTS,
+                  .cls = CLASS_OTHER,
+                  .url = url.data,
+                  .timeout_s = c->cfg.instruments_timeout_s,
+                  .max_body = c->cfg.max_body_instruments,
+                  .gzip = true,
+                  .need_token = true};
+  g6_status s = do_call(c, &cs, &bh, err);
+  g6_buf_free(&url);
+  if (s != G6_OK) {
+    g6_instruments_free(x.t);
+    return s;
+  }
+  const g6_instruments_stats *st = g6_instruments_get_stats(x.t);
+  pthread_mutex_lock(&c->stats_mu);
+  c->st.instruments_rows = st->rows;
+  c->st.instruments_options = st->options;
+  c->st.instruments_rejected = st->rejected;
+  pthread_mutex_unlock(&c->stats_mu);
+  klog(c, G6_LOG_INFO,
+       "Kite instruments: %llu rows, %llu options (root from name %llu, from "
+       "symbol %llu), %llu indices, %llu other, %llu rejected",
+       (unsigned long long)st->rows, (unsigned long long)st->options,
+       (unsigned long long)st->root_rule[G6_ROOT_NAME],
+       (unsigned long long)st->root_rule[G6_ROOT_SYMBOL],
+       (unsigned long long)st->indices, (unsigned long long)st->skipped,
+       (unsigned long long)st->rejected);
+  if (st->rejected > 0) {
+    char why[256] = "";
+    size_t n = 0;
+    for (int r = 0; r < G6_INST_REJ_COUNT && n < sizeof(why); r++)
+      if (st->rejects[r] > 0)
+        n += (size_t)snprintf(why + n, sizeof(why) - n, "%s%s=%llu",
+                              n ? ", " : "",
+                              g6_inst_reject_name((g6_inst_reject)r),
+                              (unsigned long long)st->rejects[r]);
+    klog(c, G6_LOG_WARNING, "Kite instruments: %llu rows rejected (%s)",
+         (unsigned long long)st->rejected, why);
+  }
+  *out = x.t;
+  return G6_OK;
+}
+
+/* ---- /quote and /quote/ltp --------------------------------------------- */
+
+typedef struct quote_ctx {
+  g6_quote_table *t;
+  g6_quote_parser *p;
+  size_t max_body;
+  g6_quote_parse_info info;
+  g6_error err;
+} quote_ctx;
+
+static g6_status quote_begin(void *vp) {
+  quote_ctx *x = vp;
+  g6_quote_parser_free(x->p);
+  g6_error_clear(&x->err);
+  x->p = g6_quote_parser_new(x->t, x->max_body);
+  return x->p ? G6_OK : G6_ENOMEM;
+}
+
+static g6_status quote_feed(void *vp, const char *d, size_t n) {
+  quote_ctx *x = vp;
+  return g6_quote_parser_feed(x->p, d, n, &x->err);
+}
+
+static g6_status quote_finish(void *vp, g6_error *err) {
+  quote_ctx *x = vp;
+  return g6_quote_parser_finish(x->p, &x->info, err);
+}
+
+static g6_status fetch_batch(g6_kite_client *c, g6_kite_endpoint ep,
+                             const char *path, const char *const *keys,
+                             size_t n, g6_quote_table *dst, g6_error *err) {
+  g6_buf url = G6_BUF_INIT;
+  g6_buf_printf(&url, "%s%s?", c->base_url, path);
+  for (size_t i = 0; i < n; i++) {
+    g6_buf_puts(&url, i ? "&i=" : "i=");
+    g6_http_urlencode(&url, keys[i]);
+  }
+  quote_ctx x;
+  memset(&x, 0, sizeof(x));
+  x.max_body = c->cfg.max_body_quote;
+  x.t = g6_quote_table_new(keys, n);
+  if (url.data == NULL || x.t == NULL) {
+    g6_buf_free(&url);
+    g6_quote_table_free(x.t);
+    return g6_error_set(err, G6_ENOMEM, "Kite %s: out of memory",
+                        g6_kite_endpoint_name(ep));
+  }
+  body_handler bh = {quote_begin, quote_feed, quote_finish, &x, &x.err};
+  call_spec cs = {.ep = ep,
+                  .cls = CLASS_QUOTE,
+                  .url = url.data,
+                  .timeout_s = c->cfg.timeout_s,
+                  .max_body = c->cfg.max_body_quote,
+                  .need_token = true};
+  g6_status s = do_call(c, &cs, &bh, err);
+  if (s == G6_OK) {
+    double now = g6_monotonic_now();
+    for (size_t i = 0; i < g6_quote_table_size(x.t); i++) {
+      const g6_quote *q = g6_quote_table_get(x.t, i);
+      if (q == NULL)
+        continue;
+      const char *k = g6_quote_table_key(x.t, i);
+      long j = g6_quote_table_find(dst, k);
+      if (j >= 0)
+        g6_quote_table_set(dst, (size_t)j, q);
+      if (ep == G6_KITE_EP_QUOTE)
+        g6_quote_cache_put(c->cache, k, q, now);
+    }
+    pthread_mutex_lock(&c->stats_mu);
+    c->st.quotes_incomplete += x.info.incomplete;
+    pthread_mutex_unlock(&c->stats_mu);
+    if (x.info.incomplete > 0)
+      klog(c, G6_LOG_WARNING,
+           "Kite %s: %zu of %zu quotes lack last_price (dropped)",
+           g6_kite_endpoint_name(ep), x.info.incomplete, x.info.quotes);
+    if (x.info.unexpected > 0)
+      klog(c, G6_LOG_WARNING, "Kite %s: %zu unrequested instruments ignored",
+           g6_kite_endpoint_name(ep), x.info.unexpected);
+  }
+  g6_quote_parser_free(x.p);
+  g6_quote_table_free(x.t);
+  g6_buf_free(&url);
+  return s;
+}
+
+static g6_status fetch_quotes(g6_kite_client *c, g6_kite_endpoint ep,
+                              const char *path, size_t batch,
+                              const char *const *keys, size_t n,
+                              g6_quote_table **out, g6_error *err) {
+  *out = g6_quote_table_new(keys, n);
+  if (*out == NULL)
+    return g6_error_set(err, G6_ENOMEM,
+                        "Kite %s: out of memory or an empty/overlong key",
+                        g6_kite_endpoint_name(ep));
+  g6_quote_table *t = *out;
+  size_t m = g6_quote_table_size(t);
+  const char **todo = malloc((m ? m : 1) * sizeof(*todo));
+  if (todo == NULL)
+    return g6_error_set(err, G6_ENOMEM, "Kite %s: out of memory",
+                        g6_kite_endpoint_name(ep));
+  size_t nt = 0;
+  double now = g6_monotonic_now();
+  for (size_t i = 0; i < m; i++) {
+    g6_quote q;
+    if (ep == G6_KITE_EP_QUOTE &&
+        g6_quote_cache_get(c->cache, g6_quote_table_key(t, i), now, &q))
+      g6_quote_table_set(t, i, &q);
+    else
+      todo[nt++] = g6_quote_table_key(t, i);
+  }
+  g6_status first = G6_OK;
+  for (size_t off = 0; off < nt; off += batch) {
+    size_t k = nt - off < batch ? nt - off : batch;
+    g6_error berr;
+    g6_status s = fetch_batch(c, ep, path, todo + off, k, t, &berr);
+    if (s != G6_OK && first == G6_OK) {
+      first = s;
+      if (err)
+        *err = berr;
+    }
+  }
+  free(todo);
+  size_t found = g6_quote_table_found(t);
+  pthread_mutex_lock(&c->stats_mu);
+  c->st.quotes_requested += m;
+  c->st.quotes_returned += found;
+  c->st.quotes_missing += m - found;
+  pthread_mutex_unlock(&c->stats_mu);
+  return first;
+}
+
+g6_status g6_kite_quote(g6_kite_client *c, const char *const *keys, size_t n,
+                        g6_quote_table **out, g6_error *err) {
+  return fetch_quotes(c, G6_KITE_EP_QUOTE, "/quote", G6_KITE_QUOTE_BATCH, keys,
+                      n, out, err);
+}
+
+g6_status g6_kite_ltp(g6_kite_client *c, const char *const *keys, size_t n,
+                      g6_quote_table **out, g6_error *err) {
+  return fetch_quotes(c, G6_KITE_EP_LTP, "/quote/ltp", G6_KITE_LTP_BATCH, keys,
+                      n, out, err);
+}
+
+/* ---- /session/token ---------------------------------------------------- */
+
+typedef struct buf_ctx {
+  g6_buf b;
+} buf_ctx;
+
+static g6_status buf_begin(void *vp) {
+  g6_buf_reset(&((buf_ctx *)vp)->b);
+  return G6_OK;
+}
+
+static g6_status buf_feed(void *vp, const char *d, size_t n) {
+  return g6_buf_append(&((buf_ctx *)vp)->b, d, n);
+}
+
+static g6_status buf_finish(void *vp, g6_error *err) {
+  (void)vp;
+  (void)err;
+  return G6_OK;
+}
+
+static g6_status session_parse(const g6_buf *b, g6_kite_session *out,
+                               g6_error *err) {
+  g6_json *doc = NULL;
+  g6_error jerr;
+  if (g6_json_parse(b->data ? b->data : "", b->len, &doc, &jerr) != G6_OK)
+    return g6_error_set(err, G6_EPARSE, "malformed JSON: %s", jerr.msg);
+  g6_status s = G6_OK;
+  const g6_json *st = g6_json_object_get(doc, "status");
+  const g6_json *data = g6_json_object_get(doc, "data");
+  size_t len = 0;
+  const char *sv = st ? g6_json_get_string(st, &len) : NULL;
+  const g6_json *tok = data ? g6_json_object_get(data, "access_token") : NULL;
+  const char *tv = tok ? g6_json_get_string(tok, &len) : NULL;
+  if (sv == NULL || strcmp(sv, "success") != 0 || data == NULL ||
+      g6_json_type_of(data) != G6_JSON_OBJECT)
+    s = g6_error_set(err, G6_EPROTO, "response is not a success envelope");
+  else if (tv == NULL || len == 0 || len >= sizeof(out->access_token) ||
+           strlen(tv) != len)
+    s = g6_error_set(err, G6_EPROTO, "response has no valid access_token");
+  else {
+    memcpy(out->access_token, tv, len + 1);
+    const g6_json *u = g6_json_object_get(data, "user_id");
+    const char *uv = u ? g6_json_get_string(u, &len) : NULL;
+    snprintf(out->user_id, sizeof(out->user_id), "%s", uv ? uv : "");
+    const g6_json *lt = g6_json_object_get(data, "login_time");
+    const char *lv = lt ? g6_json_get_string(lt, &len) : NULL;
+    snprintf(out->login_time, sizeof(out->login_time), "%s", lv ? lv : "");
+    g6_date d;
+    int hh, mm, ss;
+    char ds[11];
+    if (lv && strlen(lv) == 19 &&
+        sscanf(lv, "%10s %d:%d:%d", ds, &hh, &mm, &ss) == 4 &&
+        g6_date_parse(ds, &d) == G6_OK)
+      out->login_epoch = g6_ist_epoch(d, hh, mm, ss);
+  }
+  g6_json_free(doc);
+  return s;
+}
+
+g6_status g6_kite_session_token(g6_kite_client *c, const char *request_token,
+                                const char *api_secret, g6_kite_session *out,
+                                g6_error *err) {
+  memset(out, 0, sizeof(*out));
+  if (request_token == NULL || request_token[0] == '\0' ||
+      api_secret == NULL || api_secret[0] == '\0')
+    return g6_error_set(err, G6_EINVAL,
+                        "Kite session: request token and API secret needed");
+  pthread_mutex_lock(&c->cred_mu);
+  char *key = dup_or_null(c->api_key);
+  pthread_mutex_unlock(&c->cred_mu);
+  if (key == NULL)
+    return g6_error_set(err, G6_ENOMEM, "Kite session: out of memory");
+  g6_buf pre = G6_BUF_INIT, body = G6_BUF_INIT, url = G6_BUF_INIT;
+  g6_buf_printf(&pre, "%s%s%s", key, request_token, api_secret);
+  char sum[65] = "";
+  g6_sha256_hex(pre.data ? pre.data : "", pre.len, sum);
+  g6_buf_puts(&body, "api_key=");
+  g6_http_urlencode(&body, key);
+  g6_buf_puts(&body, "&request_token=");
+  g6_http_urlencode(&body, request_token);
+  g6_buf_printf(&body, "&checksum=%s", sum);
+  g6_buf_printf(&url, "%s/session/token", c->base_url);
+  const char *secrets[3] = {request_token, api_secret, sum};
+  buf_ctx x = {G6_BUF_INIT};
+  x.b.limit = 64 * 1024;
+  body_handler bh = {buf_begin, buf_feed, buf_finish, &x, NULL};
+  call_spec cs = {.ep = G6_KITE_EP_SESSION,
+                  .cls = CLASS_OTHER,
+                  .method = "POST",
+                  .url = url.data,
+                  .body = body.data,
+                  .body_len = body.len,
+                  .timeout_s = c->cfg.timeout_s,
+                  .max_body = 64 * 1024,
+                  .need_token = false,
+                  .extra_secrets = secrets,
+                  .n_extra = 3};
+  g6_status s = G6_OK;
+  if (url.data == NULL || body.data == NULL || pre.data == NULL)
+    s = g6_error_set(err, G6_ENOMEM, "Kite session: out of memory");
+  else
+    s = do_call(c, &cs, &bh, err);
+  if (s == G6_OK) {
+    g6_error perr;
+    s = session_parse(&x.b, out, &perr);
+    if (s != G6_OK) {
+      count(c, G6_KITE_EP_SESSION, s);
+      g6_error_set(err, s, "Kite session: %s", perr.msg);
+      redact_err(c, err, secrets, 3);
+      klog_x(c, G6_LOG_ERR, secrets, 3, "Kite session: %s", perr.msg);
+    }
+  }
+  /* the body and pre-image hold secrets */
+  if (pre.data)
+    memset(pre.data, 0, pre.len);
+  if (body.data)
+    memset(body.data, 0, body.len);
+  if (x.b.data)
+    memset(x.b.data, 0, x.b.len);
+  memset(sum, 0, sizeof(sum));
+  g6_buf_free(&pre);
+  g6_buf_free(&body);
+  g6_buf_free(&url);
+  g6_buf_free(&x.b);
+  free_secret(key);
+  return s;
+}
+
+/* ---- stats ------------------------------------------------------------- */
+
+void g6_kite_stats_snapshot(g6_kite_client *c, g6_kite_stats *out) {
+  pthread_mutex_lock(&c->stats_mu);
+  *out = c->st;
+  pthread_mutex_unlock(&c->stats_mu);
+  for (int e = 0; e < G6_KITE_EP_COUNT; e++) {
+    g6_kite_hist_cumulate(&out->latency[e], G6_KITE_LATENCY_NB);
+    g6_kite_hist_cumulate(&out->ratelimit_wait[e], G6_KITE_WAIT_NB);
+  }
+  uint64_t trips = 0;
+  out->breaker_state =
+      (int)g6_breaker_get_state(&c->breaker, g6_monotonic_now(), &trips);
+  out->breaker_trips = trips;
+  g6_quote_cache_stats cs;
+  g6_quote_cache_get_stats(c->cache, &cs);
+  out->cache_hits = cs.hits;
+  out->cache_misses = cs.misses;
+  out->cache_expirations = cs.expirations;
+  out->cache_stores = cs.stores;
+  out->cache_entries = cs.entries;
+  out->cache_hit_ratio =
+      cs.hits + cs.misses > 0
+          ? (double)cs.hits / (double)(cs.hits + cs.misses)
+          : 0.0;
+  out->auth_latched = atomic_load(&c->auth_latched) ? 1 : 0;
+}
+
+int64_t g6_kite_token_expiry(int64_t epoch) {
+  g6_ist_tm tm;
+  g6_ist_breakdown(epoch, &tm);
+  int64_t six = g6_ist_epoch(tm.date, 6, 0, 0);
+  if (epoch < six)
+    return six;
+  return g6_ist_epoch(g6_civil_from_days(tm.days + 1), 6, 0, 0);
+}

@@ -1,0 +1,166 @@
+/* g6 — the Kite Connect REST client.
+ *
+ * One client serves every index of one <Provider> and is safe to call from
+ * several threads at once (collectd runs one read callback per index). It
+ * shares between callers: one token-bucket rate limiter per endpoint class
+ * ("quote": /quote and /quote/ltp; "other": /instruments and /session), one
+ * circuit breaker, one quote cache, one stats block and the credentials, each
+ * behind its own lock. Every HTTP attempt uses its own curl handle; handles
+ * share connections through a locked libcurl share.
+ *
+ * Resilience: per-request timeouts; retries with exponential backoff and
+ * jitter (wait = min(backoff_max, backoff_base * 2^(n-1)) + U(0, jitter))
+ * on timeouts, connection errors, truncated bodies, 429 and 5xx, never on
+ * auth or other 4xx errors, within `retry_attempts` and `retry_budget_s`.
+ * The breaker counts timeouts, connection errors, 5xx, and malformed,
+ * truncated or oversized responses as failures.
+ *
+ * Auth: a 403 / TokenException latches the client into a failed-auth state:
+ * later calls fail at once with G6_EAUTH (no request is sent) until the
+ * credentials change — g6_kite_reload_credentials re-reads the key/token
+ * files and clears the latch when their content differs;
+ * g6_kite_set_credentials does the same for configured strings.
+ *
+ * Every failure is counted (g6_kite_stats) and logged once through the log
+ * callback with the endpoint and the problem. Secrets (api key, access token,
+ * api secret, request token) never appear in messages: they are redacted
+ * from anything the provider echoes. */
+#ifndef G6_KITE_H
+#define G6_KITE_H
+
+#include "core/status.h"
+#include "market/instruments.h"
+#include "market/kite_stats.h"
+#include "market/quote.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Log levels: the syslog values collectd uses (LOG_ERR ... LOG_DEBUG). */
+enum {
+  G6_LOG_ERR = 3,
+  G6_LOG_WARNING = 4,
+  G6_LOG_NOTICE = 5,
+  G6_LOG_INFO = 6,
+  G6_LOG_DEBUG = 7,
+};
+
+typedef void (*g6_kite_log_fn)(void *ctx, int level, const char *msg);
+
+#define G6_KITE_QUOTE_BATCH 500 /* instruments per /quote request (Kite) */
+#define G6_KITE_LTP_BATCH 500   /* per /quote/ltp request (URL length) */
+
+typedef struct g6_kite_config {
+  const char *base_url;          /* default "https://api.kite.trade" */
+  /* credentials: a string, or a file read with g6_read_secret_file (which
+   * refuses files group/other may read); the file wins when both are set.
+   * The access token may be absent (only g6_kite_session_token works then). */
+  const char *api_key, *api_key_file;
+  const char *access_token, *access_token_file;
+  /* timeouts, seconds */
+  double timeout_s;              /* /quote, /quote/ltp: 4 */
+  double instruments_timeout_s;  /* /instruments: 30 */
+  double connect_timeout_s;      /* 3 */
+  /* retries */
+  unsigned retry_attempts;       /* total attempts per call, >= 1: 3 */
+  double backoff_base_s;         /* 0.2 */
+  double backoff_max_s;          /* 2.5 */
+  double jitter_s;               /* 0.2 (uniform 0..jitter added) */
+  double retry_budget_s;         /* 8: no retry that would end later */
+  /* rate limits (requests per second; 0 = unlimited) */
+  double quote_rps, quote_burst; /* /quote and /quote/ltp: 1, 1 */
+  double other_rps, other_burst; /* /instruments, /session: 3, 3 */
+  double rate_max_wait_s;        /* longest a call queues: 20 */
+  /* circuit breaker */
+  unsigned breaker_failures;     /* 5 */
+  double breaker_min_reset_s;    /* 10 */
+  double breaker_max_reset_s;    /* 300 */
+  double breaker_backoff;        /* 2 */
+  unsigned breaker_half_open_successes; /* 1 */
+  double breaker_jitter;         /* 0.2 */
+  /* quote cache */
+  double cache_ttl_s;            /* 1; 0 disables */
+  size_t cache_max_entries;      /* 50000 */
+  /* body limits, bytes */
+  size_t max_body_quote;         /* 8 MiB (also /quote/ltp) */
+  size_t max_body_instruments;   /* 256 MiB (decoded) */
+  /* logging */
+  g6_kite_log_fn log;            /* may be NULL */
+  void *log_ctx;
+  uint64_t seed;                 /* jitter generator; 0 = from time and pid */
+} g6_kite_config;
+
+typedef struct g6_kite_client g6_kite_client;
+
+/* Fills the defaults above (strings NULL except base_url). */
+void g6_kite_config_defaults(g6_kite_config *cfg);
+
+/* Validates and copies cfg (strings included), reads the secret files.
+ * G6_EINVAL names the offending setting; file errors come from
+ * g6_read_secret_file (G6_EPERM for group/other-readable files). */
+g6_status g6_kite_client_new(const g6_kite_config *cfg, g6_kite_client **out,
+                             g6_error *err);
+void g6_kite_client_free(g6_kite_client *c);
+
+/* Makes calls in progress and later calls fail fast (shutdown). */
+void g6_kite_client_cancel(g6_kite_client *c);
+
+/* Re-reads the key/token files (if configured). When their content differs
+ * from the credentials in use they replace them and the auth latch is
+ * cleared; *changed (may be NULL) tells. On a read error the credentials in
+ * use are kept. Never logs or returns a secret. */
+g6_status g6_kite_reload_credentials(g6_kite_client *c, bool *changed,
+                                     g6_error *err);
+
+/* Replaces the credentials with strings (NULL keeps the current value);
+ * clears the auth latch when anything changed. */
+g6_status g6_kite_set_credentials(g6_kite_client *c, const char *api_key,
+                                  const char *access_token, g6_error *err);
+
+bool g6_kite_auth_latched(g6_kite_client *c);
+
+/* GET /instruments (exchange NULL: all exchanges) or /instruments/EXCH,
+ * gzip accepted, parsed while it streams. *out (caller frees) is NULL on
+ * failure. Row rejects are counted in the table's stats and logged as one
+ * warning. */
+g6_status g6_kite_instruments(g6_kite_client *c, const char *exchange,
+                              g6_instruments **out, g6_error *err);
+
+/* GET /quote for n keys ("EXCH:TRADINGSYMBOL"), in batches of at most 500,
+ * fresh cache entries first. *out (caller frees) always holds a table of the
+ * requested keys unless G6_ENOMEM; entries are present only for complete,
+ * validated quotes. Returns G6_OK when every batch succeeded, else the
+ * status of the first failed batch (its entries are absent; other batches'
+ * entries are kept). Instruments Kite does not know are simply absent. */
+g6_status g6_kite_quote(g6_kite_client *c, const char *const *keys, size_t n,
+                        g6_quote_table **out, g6_error *err);
+
+/* GET /quote/ltp: like g6_kite_quote (last_price and instrument_token only),
+ * never cached. */
+g6_status g6_kite_ltp(g6_kite_client *c, const char *const *keys, size_t n,
+                      g6_quote_table **out, g6_error *err);
+
+typedef struct g6_kite_session {
+  char access_token[128];
+  char user_id[32];
+  char login_time[32]; /* "YYYY-MM-DD HH:MM:SS" (IST) as Kite sent it */
+  int64_t login_epoch; /* parsed login_time; 0 if absent/unparseable */
+} g6_kite_session;
+
+/* POST /session/token: exchanges a request token for an access token. The
+ * checksum is SHA-256 hex of api_key + request_token + api_secret. Needs the
+ * client's api key (no access token). The session holds a secret: zero it
+ * when done. */
+g6_status g6_kite_session_token(g6_kite_client *c, const char *request_token,
+                                const char *api_secret, g6_kite_session *out,
+                                g6_error *err);
+
+/* A consistent copy of the counters (histograms cumulative). Can't fail. */
+void g6_kite_stats_snapshot(g6_kite_client *c, g6_kite_stats *out);
+
+/* The next Kite token expiry after `epoch`: 06:00 IST on the following
+ * morning (today's 06:00 if it is not yet 06:00 IST). */
+int64_t g6_kite_token_expiry(int64_t epoch);
+
+#endif

@@ -1,0 +1,44 @@
+/* g6 — what the collector needs from a market data provider.
+ *
+ * The provider is an interface so the collection cycle (collector/) is
+ * unit-tested with a scripted in-memory provider; g6_chain wires it to the
+ * Kite client (market/kite_provider.h). */
+#ifndef G6_PROVIDER_H
+#define G6_PROVIDER_H
+
+#include "core/ist.h"
+#include "core/status.h"
+#include "market/chain.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Every function returns G6_OK or a status naming the failure (err gets the
+ * details; it never contains secrets). */
+typedef struct g6_provider {
+  void *ctx;
+  /* Last price and today's high/low of the underlying ("NSE:NIFTY 50").
+   * high/low are NAN when the provider does not know them. */
+  g6_status (*underlying)(void *ctx, const char *key, double *last,
+                          double *high, double *low, g6_error *err);
+  /* Listed option expiries of (index name, option segment) on or after
+   * `today` (IST day number), ascending; at most cap written, *n the count
+   * written. G6_OK with *n == 0 when the index is not listed. */
+  g6_status (*expiries)(void *ctx, const char *index, const char *segment,
+                        int64_t today, g6_date *out, size_t cap, size_t *n,
+                        g6_error *err);
+  /* The quote key of an option; G6_ENOENT when it is not listed. */
+  g6_status (*instrument)(void *ctx, const char *index, const char *segment,
+                          g6_date expiry, double strike, int is_put, char *key,
+                          size_t key_len);
+  /* Quotes for n keys: out[i] is filled for keys[i] (quoted=false when the
+   * provider returned nothing for it; strike/is_put are left untouched).
+   * A failed call leaves every out[i].quoted false. */
+  g6_status (*quotes)(void *ctx, const char *const *keys, size_t n,
+                      g6_quote_leg *out, g6_error *err);
+  /* Optional: asks the provider to refresh its instrument list (an expiry
+   * vanished). May be NULL. */
+  void (*refresh)(void *ctx);
+} g6_provider;
+
+#endif

@@ -1,0 +1,753 @@
+#include "market/quote.h"
+
+#include "core/ist.h"
+
+#include <yajl/yajl_parse.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define KEY_MAX 128
+#define STACK_MAX 8
+
+/* ---- table --------------------------------------------------------------- */
+
+struct g6_quote_table {
+  size_t n;
+  char **keys;
+  g6_quote *q;
+  unsigned char *present;
+  size_t *slots; /* open addressing: entry index + 1, 0 = empty */
+  size_t nslots; /* power of two */
+};
+
+static uint64_t fnv1a(const char *s, size_t len) {
+  uint64_t h = 1469598103934665603ull;
+  for (size_t i = 0; i < len; i++) {
+    h ^= (unsigned char)s[i];
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+static long find_n(const g6_quote_table *t, const char *key, size_t len) {
+  if (t->nslots == 0)
+    return -1;
+  size_t mask = t->nslots - 1;
+  for (size_t h = (size_t)fnv1a(key, len) & mask;; h = (h + 1) & mask) {
+    size_t e = t->slots[h];
+    if (e == 0)
+      return -1;
+    const char *k = t->keys[e - 1];
+    if (strncmp(k, key, len) == 0 && k[len] == '\0')
+      return (long)(e - 1);
+  }
+}
+
+g6_quote_table *g6_quote_table_new(const char *const *keys, size_t n) {
+  g6_quote_table *t = calloc(1, sizeof(*t));
+  if (t == NULL)
+    return NULL;
+  size_t ns = 8;
+  while (ns < 2 * n + 2)
+    ns *= 2;
+  t->nslots = ns;
+  t->slots = calloc(ns, sizeof(*t->slots));
+  t->keys = calloc(n ? n : 1, sizeof(*t->keys));
+  t->q = calloc(n ? n : 1, sizeof(*t->q));
+  t->present = calloc(n ? n : 1, 1);
+  if (t->slots == NULL || t->keys == NULL || t->q == NULL ||
+      t->present == NULL) {
+    g6_quote_table_free(t);
+    return NULL;
+  }
+  for (size_t i = 0; i < n; i++) {
+    size_t len = keys[i] ? strlen(keys[i]) : 0;
+    if (len == 0 || len >= KEY_MAX) {
+      g6_quote_table_free(t);
+      return NULL;
+    }
+    if (find_n(t, keys[i], len) >= 0)
+      continue; /* duplicate request */
+    char *k = strdup(keys[i]);
+    if (k == NULL) {
+      g6_quote_table_free(t);
+      return NULL;
+    }
+    t->keys[t->n] = k;
+    size_t mask = t->nslots - 1, h = (size_t)fnv1a(k, len) & mask;
+    while (t->slots[h] != 0)
+      h = (h + 1) & mask;
+    t->slots[h] = ++t->n;
+  }
+  return t;
+}
+
+void g6_quote_table_free(g6_quote_table *t) {
+  if (t == NULL)
+    return;
+  if (t->keys != NULL)
+    for (size_t i = 0; i < t->n; i++)
+      free(t->keys[i]);
+  free(t->keys);
+  free(t->q);
+  free(t->present);
+  free(t->slots);
+  free(t);
+}
+
+size_t g6_quote_table_size(const g6_quote_table *t) { return t->n; }
+
+const char *g6_quote_table_key(const g6_quote_table *t, size_t i) {
+  return i < t->n ? t->keys[i] : NULL;
+}
+
+long g6_quote_table_find(const g6_quote_table *t, const char *key) {
+  return find_n(t, key, strlen(key));
+}
+
+const g6_quote *g6_quote_table_get(const g6_quote_table *t, size_t i) {
+  return (i < t->n && t->present[i]) ? &t->q[i] : NULL;
+}
+
+const g6_quote *g6_quote_table_lookup(const g6_quote_table *t,
+                                      const char *key) {
+  long i = g6_quote_table_find(t, key);
+  return i < 0 ? NULL : g6_quote_table_get(t, (size_t)i);
+}
+
+void g6_quote_table_set(g6_quote_table *t, size_t i, const g6_quote *q) {
+  if (i >= t->n)
+    return;
+  t->q[i] = *q;
+  t->present[i] = 1;
+}
+
+size_t g6_quote_table_found(const g6_quote_table *t) {
+  size_t n = 0;
+  for (size_t i = 0; i < t->n; i++)
+    n += t->present[i];
+  return n;
+}
+
+void g6_quote_table_clear(g6_quote_table *t) {
+  memset(t->present, 0, t->n ? t->n : 1);
+  memset(t->q, 0, (t->n ? t->n : 1) * sizeof(*t->q));
+}
+
+/* ---- parser -------------------------------------------------------------- */
+
+typedef enum pctx {
+  C_ROOT,  /* before the top-level value */
+  C_TOP,   /* the envelope object */
+  C_DATA,  /* data: {key: quote} */
+  C_QUOTE, /* one quote object */
+  C_OHLC,
+  C_DEPTH,
+  C_SIDE,  /* depth.buy / depth.sell array */
+  C_LEVEL, /* one depth level object */
+  C_DONE,  /* after the top-level value */
+} pctx;
+
+typedef enum key_id {
+  K_OTHER = 0,
+  /* envelope */
+  K_STATUS, K_DATA, K_ERROR_TYPE, K_MESSAGE,
+  /* quote */
+  K_LAST_PRICE, K_VOLUME, K_OI, K_AVERAGE_PRICE, K_BUY_QUANTITY,
+  K_SELL_QUANTITY, K_TOKEN, K_TIMESTAMP, K_OHLC, K_DEPTH,
+  /* ohlc */
+  K_OPEN, K_HIGH, K_LOW, K_CLOSE,
+  /* depth */
+  K_BUY, K_SELL,
+  /* level */
+  K_PRICE, K_QUANTITY, K_ORDERS,
+  K_INSTRUMENT, /* a data key */
+} key_id;
+
+typedef enum vkind { V_NULL, V_BOOL, V_NUM, V_STR, V_MAP, V_ARR } vkind;
+
+static const char *const vkind_name[] = {"null",   "a boolean", "a number",
+                                         "a string", "an object", "an array"};
+
+struct g6_quote_parser {
+  g6_quote_table *t;
+  yajl_handle h;
+  size_t max_bytes, bytes;
+  pctx stack[STACK_MAX];
+  int sp;            /* stack[sp] is the current context */
+  size_t skip;       /* > 0 while skipping an unknown nested value */
+  key_id key;        /* key of the value about to come */
+  char ikey[KEY_MAX];/* current data key (printable, for messages) */
+  long entry;        /* current quote's table index, -1 if not requested */
+  g6_quote cur;
+  int side;          /* 0 buy, 1 sell */
+  int level;         /* index of the level within its side */
+  double lv_price;
+  int64_t lv_qty;
+  unsigned char *seen; /* per entry: already in this response */
+  /* envelope */
+  int status;        /* 0 missing, 1 success, 2 error, 3 other */
+  int data_kind;     /* 0 missing, 1 object, 2 null */
+  g6_quote_parse_info info;
+  g6_status failed;
+  g6_error ferr;
+};
+
+static int pfail(g6_quote_parser *p, g6_status code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int pfail(g6_quote_parser *p, g6_status code, const char *fmt, ...) {
+  if (p->failed == G6_OK) {
+    va_list ap;
+    va_start(ap, fmt);
+    g6_error_vset(&p->ferr, code, fmt, ap);
+    va_end(ap);
+    p->failed = code;
+  }
+  return 0; /* cancels the yajl parse */
+}
+
+static void printable_copy(char *dst, size_t cap, const unsigned char *s,
+                           size_t len) {
+  size_t n = len < cap - 1 ? len : cap - 1;
+  for (size_t i = 0; i < n; i++)
+    dst[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? (char)s[i] : '?';
+  dst[n] = '\0';
+}
+
+static int push(g6_quote_parser *p, pctx c) {
+  if (p->sp + 1 >= STACK_MAX)
+    return pfail(p, G6_EINTERNAL, "quote parser stack overflow");
+  p->stack[++p->sp] = c;
+  return 1;
+}
+
+#define KEYIS(lit) (len == sizeof(lit) - 1 && memcmp(s, lit, len) == 0)
+
+static key_id classify(pctx c, const unsigned char *us, size_t len) {
+  const char *s = (const char *)us;
+  switch (c) {
+  case C_TOP:
+    if (KEYIS("status")) return K_STATUS;
+    if (KEYIS("data")) return K_DATA;
+    if (KEYIS("error_type")) return K_ERROR_TYPE;
+    if (KEYIS("message")) return K_MESSAGE;
+    return K_OTHER;
+  case C_DATA:
+    return K_INSTRUMENT;
+  case C_QUOTE:
+    if (KEYIS("last_price")) return K_LAST_PRICE;
+    if (KEYIS("volume")) return K_VOLUME;
+    if (KEYIS("oi")) return K_OI;
+    if (KEYIS("average_price")) return K_AVERAGE_PRICE;
+    if (KEYIS("buy_quantity")) return K_BUY_QUANTITY;
+    if (KEYIS("sell_quantity")) return K_SELL_QUANTITY;
+    if (KEYIS("instrument_token")) return K_TOKEN;
+    if (KEYIS("timestamp")) return K_TIMESTAMP;
+    if (KEYIS("ohlc")) return K_OHLC;
+    if (KEYIS("depth")) return K_DEPTH;
+    return K_OTHER;
+  case C_OHLC:
+    if (KEYIS("open")) return K_OPEN;
+    if (KEYIS("high")) return K_HIGH;
+    if (KEYIS("low")) return K_LOW;
+    if (KEYIS("close")) return K_CLOSE;
+    return K_OTHER;
+  case C_DEPTH:
+    if (KEYIS("buy")) return K_BUY;
+    if (KEYIS("sell")) return K_SELL;
+    return K_OTHER;
+  case C_LEVEL:
+    if (KEYIS("price")) return K_PRICE;
+    if (KEYIS("quantity")) return K_QUANTITY;
+    if (KEYIS("orders")) return K_ORDERS;
+    return K_OTHER;
+  default:
+    return K_OTHER;
+  }
+}
+
+static const char *key_name(key_id k) {
+  static const char *const names[] = {
+      "?", "status", "data", "error_type", "message", "last_price", "volume",
+      "oi", "average_price", "buy_quantity", "sell_quantity",
+      "instrument_token", "timestamp", "ohlc", "depth", "open", "high", "low",
+      "close", "buy", "sell", "price", "quantity", "orders", "?"};
+  return names[k];
+}
+
+static int wrong_type(g6_quote_parser *p, vkind k) {
+  if (p->stack[p->sp] == C_TOP || p->stack[p->sp] == C_ROOT)
+    return pfail(p, G6_EPROTO, "quote response: \"%s\" is %s",
+                 key_name(p->key), vkind_name[k]);
+  return pfail(p, G6_EPROTO, "quote response: field \"%s\" of \"%s\" is %s",
+               key_name(p->key), p->ikey, vkind_name[k]);
+}
+
+static bool to_i64(double d, int64_t *out) {
+  if (!isfinite(d) || d < -9.2e18 || d > 9.2e18)
+    return false;
+  *out = (int64_t)llround(d);
+  return true;
+}
+
+static int64_t parse_ts(const unsigned char *s, size_t len) {
+  /* "YYYY-MM-DD HH:MM:SS" in IST */
+  if (len != 19 || s[10] != ' ' || s[13] != ':' || s[16] != ':')
+    return 0;
+  char d[11];
+  memcpy(d, s, 10);
+  d[10] = '\0';
+  g6_date date;
+  if (g6_date_parse(d, &date) != G6_OK)
+    return 0;
+  int hh = 0, mm = 0, ss = 0;
+  for (int i = 11; i < 19; i++)
+    if (i != 13 && i != 16 && (s[i] < '0' || s[i] > '9'))
+      return 0;
+  hh = (s[11] - '0') * 10 + (s[12] - '0');
+  mm = (s[14] - '0') * 10 + (s[15] - '0');
+  ss = (s[17] - '0') * 10 + (s[18] - '0');
+  if (hh > 23 || mm > 59 || ss > 60)
+    return 0;
+  return g6_ist_epoch(date, hh, mm, ss);
+}
+
+/* A scalar or container value arrived in the current context. */
+static int on_value(g6_quote_parser *p, vkind k, double num,
+                    const unsigned char *str, size_t slen) {
+  if (p->skip > 0) {
+    if (k == V_MAP || k == V_ARR)
+      p->skip++;
+    return 1;
+  }
+  pctx c = p->stack[p->sp];
+  key_id key = p->key;
+  p->key = K_OTHER;
+  switch (c) {
+  case C_ROOT:
+    if (k != V_MAP)
+      return pfail(p, G6_EPROTO, "quote response: top level is %s, not an "
+                                 "object", vkind_name[k]);
+    return push(p, C_TOP);
+  case C_DONE:
+    return pfail(p, G6_EPARSE, "quote response: data after the document");
+  case C_TOP:
+    p->key = key;
+    switch (key) {
+    case K_STATUS:
+      if (k != V_STR)
+        return wrong_type(p, k);
+      p->status = (slen == 7 && memcmp(str, "success", 7) == 0) ? 1
+                  : (slen == 5 && memcmp(str, "error", 5) == 0) ? 2 : 3;
+      return 1;
+    case K_DATA:
+      if (p->data_kind != 0)
+        return pfail(p, G6_EPROTO, "quote response: \"data\" given twice");
+      if (k == V_NULL) {
+        p->data_kind = 2;
+        return 1;
+      }
+      if (k != V_MAP)
+        return wrong_type(p, k);
+      p->data_kind = 1;
+      return push(p, C_DATA);
+    case K_ERROR_TYPE:
+    case K_MESSAGE:
+      if (k == V_NULL)
+        return 1;
+      if (k != V_STR)
+        return wrong_type(p, k);
+      if (key == K_ERROR_TYPE)
+        printable_copy(p->info.error_type, sizeof(p->info.error_type), str,
+                       slen);
+      else
+        printable_copy(p->info.message, sizeof(p->info.message), str, slen);
+      return 1;
+    default:
+      break;
+    }
+    break;
+  case C_DATA:
+    if (k != V_MAP)
+      return pfail(p, G6_EPROTO, "quote response: data[\"%s\"] is %s, not an "
+                                 "object", p->ikey, vkind_name[k]);
+    memset(&p->cur, 0, sizeof(p->cur));
+    return push(p, C_QUOTE);
+  case C_QUOTE:
+    switch (key) {
+    case K_LAST_PRICE:
+    case K_VOLUME:
+    case K_OI:
+    case K_AVERAGE_PRICE:
+    case K_BUY_QUANTITY:
+    case K_SELL_QUANTITY:
+    case K_TOKEN: {
+      if (k == V_NULL)
+        return 1;
+      p->key = key;
+      if (k != V_NUM)
+        return wrong_type(p, k);
+      p->key = K_OTHER;
+      g6_quote *q = &p->cur;
+      int64_t iv = 0;
+      if (key != K_LAST_PRICE && key != K_AVERAGE_PRICE && !to_i64(num, &iv)) {
+        p->key = key;
+        return pfail(p, G6_EPROTO, "quote response: field \"%s\" of \"%s\" "
+                                   "is out of range", key_name(key), p->ikey);
+      }
+      switch (key) {
+      case K_LAST_PRICE: q->last_price = num; q->fields |= G6_QF_LAST_PRICE; break;
+      case K_AVERAGE_PRICE: q->average_price = num; q->fields |= G6_QF_AVERAGE_PRICE; break;
+      case K_VOLUME: q->volume = iv; q->fields |= G6_QF_VOLUME; break;
+      case K_OI: q->oi = iv; q->fields |= G6_QF_OI; break;
+      case K_BUY_QUANTITY: q->buy_quantity = iv; q->fields |= G6_QF_BUY_QUANTITY; break;
+      case K_SELL_QUANTITY: q->sell_quantity = iv; q->fields |= G6_QF_SELL_QUANTITY; break;
+      default: q->instrument_token = (uint64_t)iv; q->fields |= G6_QF_TOKEN; break;
+      }
+      return 1;
+    }
+    case K_TIMESTAMP:
+      if (k == V_NULL)
+        return 1;
+      if (k != V_STR) {
+        p->key = key;
+        return wrong_type(p, k);
+      }
+      p->cur.timestamp = parse_ts(str, slen);
+      if (p->cur.timestamp != 0)
+        p->cur.fields |= G6_QF_TIMESTAMP;
+      return 1;
+    case K_OHLC:
+    case K_DEPTH:
+      if (k == V_NULL)
+        return 1;
+      if (k != V_MAP) {
+        p->key = key;
+        return wrong_type(p, k);
+      }
+      return push(p, key == K_OHLC ? C_OHLC : C_DEPTH);
+    default:
+      break;
+    }
+    break;
+  case C_OHLC:
+    if (key == K_OTHER)
+      break;
+    if (k == V_NULL)
+      return 1;
+    if (k != V_NUM) {
+      p->key = key;
+      return wrong_type(p, k);
+    }
+    p->cur.fields |= G6_QF_OHLC;
+    if (key == K_OPEN) p->cur.open = num;
+    else if (key == K_HIGH) p->cur.high = num;
+    else if (key == K_LOW) p->cur.low = num;
+    else p->cur.close = num;
+    return 1;
+  case C_DEPTH:
+    if (key == K_OTHER)
+      break;
+    if (k == V_NULL)
+      return 1;
+    if (k != V_ARR) {
+      p->key = key;
+      return wrong_type(p, k);
+    }
+    p->side = key == K_BUY ? 0 : 1;
+    p->level = 0;
+    return push(p, C_SIDE);
+  case C_SIDE:
+    if (k == V_NULL)
+      return 1;
+    if (k != V_MAP)
+      return pfail(p, G6_EPROTO, "quote response: a depth level of \"%s\" is "
+                                 "%s", p->ikey, vkind_name[k]);
+    p->lv_price = 0;
+    p->lv_qty = 0;
+    return push(p, C_LEVEL);
+  case C_LEVEL:
+    if (key == K_OTHER)
+      break;
+    if (k == V_NULL)
+      return 1;
+    if (k != V_NUM) {
+      p->key = key;
+      return wrong_type(p, k);
+    }
+    if (key == K_PRICE) {
+      p->lv_price = num;
+    } else if (key == K_QUANTITY) {
+      if (!to_i64(num, &p->lv_qty))
+        return pfail(p, G6_EPROTO, "quote response: depth quantity of \"%s\" "
+                                   "is out of range", p->ikey);
+    }
+    return 1;
+  }
+  /* an unknown key: skip its value whatever it is */
+  if (k == V_MAP || k == V_ARR)
+    p->skip = 1;
+  return 1;
+}
+
+static void end_level(g6_quote_parser *p) {
+  g6_quote *q = &p->cur;
+  if (p->lv_qty > 0) {
+    q->depth_levels++;
+    q->fields |= G6_QF_DEPTH;
+    if (p->side == 0)
+      q->depth_buy_qty += p->lv_qty;
+    else
+      q->depth_sell_qty += p->lv_qty;
+  }
+  if (p->level == 0) {
+    if (p->side == 0) {
+      q->bid = p->lv_qty > 0 ? p->lv_price : 0;
+      q->bid_qty = p->lv_qty;
+    } else {
+      q->ask = p->lv_qty > 0 ? p->lv_price : 0;
+      q->ask_qty = p->lv_qty;
+    }
+  }
+  p->level++;
+}
+
+static int end_quote(g6_quote_parser *p) {
+  if (p->entry < 0)
+    return 1;
+  p->info.quotes++;
+  if (!(p->cur.fields & G6_QF_LAST_PRICE)) {
+    p->info.incomplete++;
+    return 1;
+  }
+  g6_quote_table_set(p->t, (size_t)p->entry, &p->cur);
+  return 1;
+}
+
+static int on_end(g6_quote_parser *p) {
+  if (p->skip > 0) {
+    p->skip--;
+    return 1;
+  }
+  pctx c = p->stack[p->sp];
+  if (p->sp > 0)
+    p->sp--;
+  switch (c) {
+  case C_TOP:
+    p->stack[0] = C_DONE;
+    p->sp = 0;
+    return 1;
+  case C_QUOTE:
+    return end_quote(p);
+  case C_LEVEL:
+    end_level(p);
+    return 1;
+  default:
+    return 1;
+  }
+}
+
+static int cb_null(void *ctx) {
+  return on_value(ctx, V_NULL, 0, NULL, 0);
+}
+static int cb_bool(void *ctx, int b) {
+  (void)b;
+  return on_value(ctx, V_BOOL, 0, NULL, 0);
+}
+static int cb_int(void *ctx, long long i) {
+  return on_value(ctx, V_NUM, (double)i, NULL, 0);
+}
+static int cb_double(void *ctx, double d) {
+  return on_value(ctx, V_NUM, d, NULL, 0);
+}
+static int cb_string(void *ctx, const unsigned char *s, size_t len) {
+  return on_value(ctx, V_STR, 0, s, len);
+}
+static int cb_start_map(void *ctx) { return on_value(ctx, V_MAP, 0, NULL, 0); }
+static int cb_start_array(void *ctx) {
+  return on_value(ctx, V_ARR, 0, NULL, 0);
+}
+static int cb_end(void *ctx) { return on_end(ctx); }
+
+static int cb_map_key(void *vp, const unsigned char *s, size_t len) {
+  g6_quote_parser *p = vp;
+  if (p->skip > 0)
+    return 1;
+  pctx c = p->stack[p->sp];
+  p->key = classify(c, s, len);
+  if (c == C_DATA) {
+    printable_copy(p->ikey, sizeof(p->ikey), s, len);
+    p->entry = len < KEY_MAX ? find_n(p->t, (const char *)s, len) : -1;
+    if (p->entry < 0) {
+      p->info.unexpected++;
+    } else {
+      if (p->seen[p->entry])
+        return pfail(p, G6_EPROTO, "quote response: \"%s\" appears twice",
+                     p->ikey);
+      p->seen[p->entry] = 1;
+    }
+  }
+  return 1;
+}
+
+static const yajl_callbacks callbacks = {
+    .yajl_null = cb_null,
+    .yajl_boolean = cb_bool,
+    .yajl_integer = cb_int,
+    .yajl_double = cb_double,
+    .yajl_string = cb_string,
+    .yajl_start_map = cb_start_map,
+    .yajl_map_key = cb_map_key,
+    .yajl_end_map = cb_end,
+    .yajl_start_array = cb_start_array,
+    .yajl_end_array = cb_end,
+};
+
+g6_quote_parser *g6_quote_parser_new(g6_quote_table *t, size_t max_bytes) {
+  g6_quote_parser *p = calloc(1, sizeof(*p));
+  if (p == NULL)
+    return NULL;
+  p->t = t;
+  p->max_bytes = max_bytes;
+  p->seen = calloc(t->n ? t->n : 1, 1);
+  p->h = yajl_alloc(&callbacks, NULL, p);
+  if (p->seen == NULL || p->h == NULL) {
+    g6_quote_parser_free(p);
+    return NULL;
+  }
+  p->stack[0] = C_ROOT;
+  p->entry = -1;
+  g6_quote_table_clear(t);
+  return p;
+}
+
+void g6_quote_parser_free(g6_quote_parser *p) {
+  if (p == NULL)
+    return;
+  if (p->h != NULL)
+    yajl_free(p->h);
+  free(p->seen);
+  free(p);
+}
+
+static g6_status parser_error(g6_quote_parser *p, const char *data, size_t len,
+                              size_t before, g6_error *err) {
+  if (p->failed == G6_OK) {
+    size_t off = before + yajl_get_bytes_consumed(p->h);
+    unsigned char *m = yajl_get_error(p->h, 0, (const unsigned char *)data, len);
+    char msg[128];
+    printable_copy(msg, sizeof(msg), m, m ? strlen((char *)m) : 0);
+    if (m)
+      yajl_free_error(p->h, m);
+    /* yajl's message ends in a newline */
+    size_t ml = strlen(msg);
+    while (ml > 0 && (msg[ml - 1] == '?' || msg[ml - 1] == ' '))
+      msg[--ml] = '\0';
+    g6_error_set(&p->ferr, G6_EPARSE,
+                 "quote response: malformed JSON at byte %zu: %s", off, msg);
+    p->failed = G6_EPARSE;
+  }
+  g6_quote_table_clear(p->t);
+  return g6_error_set(err, p->failed, "%s", p->ferr.msg);
+}
+
+g6_status g6_quote_parser_feed(g6_quote_parser *p, const char *data,
+                               size_t len, g6_error *err) {
+  if (p->failed != G6_OK)
+    return g6_error_set(err, p->failed, "%s", p->ferr.msg);
+  size_t before = p->bytes;
+  if (p->max_bytes != 0 && len > p->max_bytes - p->bytes) {
+    p->failed = G6_ETOOBIG;
+    g6_error_set(&p->ferr, G6_ETOOBIG,
+                 "quote response: body larger than %zu bytes", p->max_bytes);
+    g6_quote_table_clear(p->t);
+    return g6_error_set(err, p->failed, "%s", p->ferr.msg);
+  }
+  p->bytes += len;
+  yajl_status ys = yajl_parse(p->h, (const unsigned char *)data, len);
+  if (ys != yajl_status_ok)
+    return parser_error(p, data, len, before, err);
+  return G6_OK;
+}
+
+g6_status g6_quote_parser_finish(g6_quote_parser *p, g6_quote_parse_info *info,
+                                 g6_error *err) {
+  g6_status s = p->failed;
+  if (s == G6_OK) {
+    yajl_status ys = yajl_complete_parse(p->h);
+    if (ys != yajl_status_ok && p->failed == G6_OK) {
+      if (p->bytes > 0)
+        /* everything fed was valid JSON so far: the document was cut */
+        g6_error_set(&p->ferr, G6_ETRUNCATED,
+                     "quote response: truncated after %zu bytes", p->bytes);
+      else
+        g6_error_set(&p->ferr, G6_EPROTO, "quote response: empty body");
+      p->failed = p->ferr.code;
+    }
+    s = p->failed;
+  }
+  if (s == G6_OK) {
+    if (p->status == 0)
+      s = g6_error_set(&p->ferr, G6_EPROTO,
+                       "quote response: no \"status\" in the envelope");
+    else if (p->status == 3)
+      s = g6_error_set(&p->ferr, G6_EPROTO,
+                       "quote response: \"status\" is neither \"success\" nor "
+                       "\"error\"");
+    else if (p->status == 2) {
+      p->info.is_error = true;
+      if (p->info.error_type[0] == '\0')
+        s = g6_error_set(&p->ferr, G6_EPROTO,
+                         "quote response: error envelope without "
+                         "\"error_type\"");
+      else
+        s = g6_error_set(&p->ferr, G6_EHTTP, "Kite error %s: %s",
+                         p->info.error_type, p->info.message);
+    } else if (p->data_kind != 1)
+      s = g6_error_set(&p->ferr, G6_EPROTO,
+                       "quote response: status success without a \"data\" "
+                       "object");
+    if (s == G6_OK && p->info.quotes > 0 &&
+        p->info.incomplete == p->info.quotes)
+      s = g6_error_set(&p->ferr, G6_EPROTO,
+                       "quote response: none of the %zu quotes has a numeric "
+                       "last_price (schema drift?)",
+                       p->info.quotes);
+    p->failed = s;
+  }
+  p->info.bytes = p->bytes;
+  if (info != NULL)
+    *info = p->info;
+  if (s != G6_OK) {
+    g6_quote_table_clear(p->t);
+    return g6_error_set(err, s, "%s", p->ferr.msg);
+  }
+  return G6_OK;
+}
+
+g6_status g6_quote_parse(g6_quote_table *t, const char *data, size_t len,
+                         size_t max_bytes, g6_quote_parse_info *info,
+                         g6_error *err) {
+  g6_quote_parser *p = g6_quote_parser_new(t, max_bytes);
+  if (p == NULL)
+    return g6_error_set(err, G6_ENOMEM, "quote response: out of memory");
+  g6_status s = g6_quote_parser_feed(p, data, len, err);
+  g6_status f = g6_quote_parser_finish(p, info, s == G6_OK ? err : NULL);
+  g6_quote_parser_free(p);
+  return s != G6_OK ? s : f;
+}
+
+g6_status g6_quote_error_status(const char *error_type) {
+  if (strcmp(error_type, "TokenException") == 0 ||
+      strcmp(error_type, "PermissionException") == 0)
+    return G6_EAUTH;
+  if (strcmp(error_type, "NetworkException") == 0)
+    return G6_ECONN;
+  if (strcmp(error_type, "DataException") == 0)
+    return G6_EPROTO;
+  return G6_EHTTP;
+}

@@ -1,0 +1,128 @@
+/* g6 — Kite quotes: a compact table keyed by the requested instruments and a
+ * streaming parser (yajl callbacks, no DOM) for the /quote, /quote/ohlc and
+ * /quote/ltp responses.
+ *
+ * Envelope (strictly validated):
+ *   {"status": "success", "data": {"EXCH:SYM": {...}, ...}}
+ *   {"status": "error", "error_type": "TokenException", "message": "..."}
+ * Inside a quote the known fields are read (last_price, volume, oi,
+ * average_price, buy_quantity, sell_quantity, instrument_token, timestamp,
+ * ohlc{open,high,low,close}, depth{buy[],sell[]} of {price,quantity,orders});
+ * everything else is skipped, whatever its shape. A known field with the wrong
+ * JSON type is a protocol error (schema drift); a null is treated as absent.
+ *
+ * A quote counts as present only if it has a numeric last_price; a quote
+ * object without one is counted in `incomplete`. Keys that were not requested
+ * are counted in `unexpected` and ignored. When the parse fails for any
+ * reason every entry is cleared: a partial or malformed response is never
+ * accepted. */
+#ifndef G6_QUOTE_H
+#define G6_QUOTE_H
+
+#include "core/status.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Bits of g6_quote.fields: which fields the response carried. */
+enum {
+  G6_QF_LAST_PRICE = 1u << 0,
+  G6_QF_VOLUME = 1u << 1,
+  G6_QF_OI = 1u << 2,
+  G6_QF_AVERAGE_PRICE = 1u << 3,
+  G6_QF_OHLC = 1u << 4, /* at least one of open/high/low/close */
+  G6_QF_DEPTH = 1u << 5, /* at least one depth level */
+  G6_QF_BUY_QUANTITY = 1u << 6,
+  G6_QF_SELL_QUANTITY = 1u << 7,
+  G6_QF_TIMESTAMP = 1u << 8,
+  G6_QF_TOKEN = 1u << 9,
+};
+
+typedef struct g6_quote {
+  double last_price;
+  double average_price;
+  double open, high, low, close;
+  double bid, ask;               /* best (first) depth level prices; 0 if none */
+  int64_t bid_qty, ask_qty;      /* quantities at the best levels */
+  int64_t depth_buy_qty;         /* sum of quantities over buy levels */
+  int64_t depth_sell_qty;
+  int64_t volume, oi;
+  int64_t buy_quantity, sell_quantity;
+  int64_t timestamp;             /* epoch of "timestamp" (IST); 0 if absent */
+  uint64_t instrument_token;
+  uint32_t fields;               /* G6_QF_* bits */
+  uint32_t depth_levels;         /* buy + sell levels seen */
+} g6_quote;
+
+typedef struct g6_quote_table g6_quote_table;
+
+/* A table for the n requested keys ("EXCH:TRADINGSYMBOL"; copied). Duplicate
+ * keys are kept once. NULL when out of memory or a key is empty/too long
+ * (> 127 bytes). */
+g6_quote_table *g6_quote_table_new(const char *const *keys, size_t n);
+void g6_quote_table_free(g6_quote_table *t);
+
+size_t g6_quote_table_size(const g6_quote_table *t);   /* distinct keys */
+const char *g6_quote_table_key(const g6_quote_table *t, size_t i);
+/* Index of a key, or -1. */
+long g6_quote_table_find(const g6_quote_table *t, const char *key);
+/* The quote of entry i, or NULL when it is absent. */
+const g6_quote *g6_quote_table_get(const g6_quote_table *t, size_t i);
+/* The quote for a key, or NULL when absent or not requested. */
+const g6_quote *g6_quote_table_lookup(const g6_quote_table *t,
+                                      const char *key);
+/* Stores q for entry i (marks it present). Used by the client to fill
+ * entries from its cache. */
+void g6_quote_table_set(g6_quote_table *t, size_t i, const g6_quote *q);
+/* Number of present entries. */
+size_t g6_quote_table_found(const g6_quote_table *t);
+/* Marks every entry absent. */
+void g6_quote_table_clear(g6_quote_table *t);
+
+/* What the last parse saw (besides the entries). */
+typedef struct g6_quote_parse_info {
+  bool is_error;        /* status == "error" */
+  char error_type[48];  /* from an error envelope (printable ASCII only) */
+  char message[160];    /* idem, truncated */
+  size_t quotes;        /* quote objects read for requested keys */
+  size_t incomplete;    /* of those, without a numeric last_price */
+  size_t unexpected;    /* keys in data that were not requested */
+  size_t bytes;
+} g6_quote_parse_info;
+
+typedef struct g6_quote_parser g6_quote_parser;
+
+/* A parser that fills `t` (which must outlive it; one parse per table).
+ * Bodies beyond max_bytes fail with G6_ETOOBIG (0 = unlimited). Returns NULL
+ * when out of memory. */
+g6_quote_parser *g6_quote_parser_new(g6_quote_table *t, size_t max_bytes);
+void g6_quote_parser_free(g6_quote_parser *p);
+
+/* Feeds the next chunk (any split). Errors: G6_EPARSE (not JSON), G6_EPROTO
+ * (JSON but not a Kite quote envelope, or a known field of the wrong type),
+ * G6_ETOOBIG, G6_ENOMEM. The error message names the byte offset or the
+ * field. A failure is sticky. */
+g6_status g6_quote_parser_feed(g6_quote_parser *p, const char *data,
+                               size_t len, g6_error *err);
+
+/* Ends the body. G6_ETRUNCATED if the document is incomplete; G6_EPROTO if
+ * `status` or `data` is missing or wrong; for an error envelope the result is
+ * G6_EHTTP with info->error_type/message set (the caller maps error types to
+ * statuses with g6_quote_error_status). On any failure every entry of the
+ * table is cleared. info may be NULL. */
+g6_status g6_quote_parser_finish(g6_quote_parser *p, g6_quote_parse_info *info,
+                                 g6_error *err);
+
+/* Convenience: parse one whole body into t. */
+g6_status g6_quote_parse(g6_quote_table *t, const char *data, size_t len,
+                         size_t max_bytes, g6_quote_parse_info *info,
+                         g6_error *err);
+
+/* Maps a Kite error_type to a status: TokenException -> G6_EAUTH,
+ * PermissionException -> G6_EAUTH, NetworkException -> G6_ECONN,
+ * InputException/OrderException/... -> G6_EHTTP, DataException -> G6_EPROTO,
+ * anything else -> G6_EHTTP. */
+g6_status g6_quote_error_status(const char *error_type);
+
+#endif

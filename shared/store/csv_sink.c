@@ -1,0 +1,676 @@
+#include "store/csv_sink.h"
+
+#include "core/buf.h"
+#include "core/fsutil.h"
+#include "core/json.h"
+#include "core/strmap.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+const char g6_csv_option_header[] =
+    "timestamp,index,expiry_tag,expiry_date,offset,index_price,atm,strike,ce,"
+    "pe,tp,avg_ce,avg_pe,avg_tp,ce_vol,pe_vol,ce_oi,pe_oi,ce_iv,pe_iv,"
+    "ce_delta,pe_delta,ce_theta,pe_theta,ce_vega,pe_vega,ce_gamma,pe_gamma,"
+    "ce_rho,pe_rho,tp_net_change,tp_day_change";
+
+const char g6_csv_overview_header[] =
+    "timestamp,index,pcr_this_week,pcr_next_week,pcr_this_month,"
+    "pcr_next_month,day_width,index_price,index_net_change,index_day_change,"
+    "VIX,expiries_expected,expiries_collected,expected_mask,collected_mask,"
+    "missing_mask";
+
+/* Columns (0-based) whose first value today and last value on an earlier day
+ * give the *_day_change and *_net_change columns. */
+#define OPTION_TP_COL 10
+#define OVERVIEW_PRICE_COL 7
+#define NET_CHANGE_LOOKBACK_DAYS 5
+
+/* One CSV file (one series on one day). */
+typedef struct series {
+  char *dir;          /* directory of the series */
+  int64_t day;        /* IST day of the file */
+  bool probed;        /* head and tail of the file were read */
+  char last_ts[20];   /* timestamp of the last row in the file */
+  double first_val;   /* tp (or index price) of the first row today */
+  double prev_close;  /* last tp (or index price) on an earlier day */
+  const char *header; /* header line of a new file */
+  int family;         /* index into g6_csv_sink.fam */
+  g6_buf pending;     /* rows (without header) awaiting a retry */
+  size_t pending_rows;
+} series;
+
+struct g6_csv_sink {
+  char *data_dir;
+  char *index;
+  g6_fsync_policy policy;
+  size_t max_pending;
+  size_t pending_bytes;
+  g6_strmap series; /* file path -> series */
+  int64_t current_day;
+  bool dirty; /* written since the last syncfs */
+  g6_csv_family_stats fam[G6_CSV_MAX_FAMILIES];
+  size_t n_fam;
+};
+
+/* The family slot of a tag ("overview" for the overview file); the last slot
+ * takes whatever does not fit. */
+static int family_of(g6_csv_sink *s, const char *name) {
+  for (size_t i = 0; i < s->n_fam; i++)
+    if (strcmp(s->fam[i].name, name) == 0)
+      return (int)i;
+  if (s->n_fam == G6_CSV_MAX_FAMILIES)
+    return G6_CSV_MAX_FAMILIES - 1;
+  snprintf(s->fam[s->n_fam].name, sizeof(s->fam[0].name), "%s", name);
+  return (int)s->n_fam++;
+}
+
+/* Adds to the per-call and the per-family counters at once. */
+#define COUNT(field, n)                                                        \
+  do {                                                                         \
+    st->field += (n);                                                          \
+    s->fam[se->family].st.field += (n);                                        \
+  } while (0)
+#define FAILED(status)                                                         \
+  do {                                                                         \
+    st->write_failures++;                                                      \
+    s->fam[se->family].st.write_failures++;                                    \
+    s->fam[se->family].failures[(unsigned)(status) < G6_STATUS_COUNT           \
+                                    ? (unsigned)(status)                       \
+                                    : G6_EIO]++;                               \
+  } while (0)
+
+g6_csv_sink *g6_csv_sink_new(const char *data_dir, const char *index,
+                             g6_fsync_policy policy, size_t max_pending_bytes) {
+  g6_csv_sink *s = calloc(1, sizeof(*s));
+  if (s == NULL)
+    return NULL;
+  s->data_dir = strdup(data_dir);
+  s->index = strdup(index);
+  if (s->data_dir == NULL || s->index == NULL) {
+    g6_csv_sink_free(s);
+    return NULL;
+  }
+  s->policy = policy;
+  s->max_pending = max_pending_bytes ? max_pending_bytes : (8u << 20);
+  return s;
+}
+
+static void series_free(series *se) {
+  if (se == NULL)
+    return;
+  free(se->dir);
+  g6_buf_free(&se->pending);
+  free(se);
+}
+
+void g6_csv_sink_free(g6_csv_sink *s) {
+  if (s == NULL)
+    return;
+  size_t it = 0;
+  void *v;
+  while (g6_strmap_next(&s->series, &it, NULL, &v))
+    series_free(v);
+  g6_strmap_free(&s->series);
+  free(s->data_dir);
+  free(s->index);
+  free(s);
+}
+
+size_t g6_csv_sink_families(g6_csv_sink *s,
+                            const g6_csv_family_stats **out) {
+  for (size_t i = 0; i < s->n_fam; i++)
+    s->fam[i].st.rows_pending = 0;
+  size_t it = 0;
+  void *v;
+  while (g6_strmap_next(&s->series, &it, NULL, &v)) {
+    series *se = v;
+    s->fam[se->family].st.rows_pending += se->pending_rows;
+  }
+  *out = s->fam;
+  return s->n_fam;
+}
+
+size_t g6_csv_sink_pending_rows(const g6_csv_sink *s) {
+  size_t n = 0, it = 0;
+  void *v;
+  while (g6_strmap_next(&s->series, &it, NULL, &v))
+    n += ((series *)v)->pending_rows;
+  return n;
+}
+
+size_t g6_csv_format_int(double v, char out[32]) {
+  if (isfinite(v) && v == floor(v) && fabs(v) < 9007199254740992.0)
+    return (size_t)snprintf(out, 32, "%lld", (long long)v);
+  return g6_repr_double(v, out);
+}
+
+/* ---- appending ----------------------------------------------------------- */
+
+static void put_num(g6_buf *b, double v) {
+  char num[32];
+  g6_repr_double(isfinite(v) ? v : 0.0, num);
+  g6_buf_puts(b, num);
+}
+
+static void put_int(g6_buf *b, double v) {
+  char num[32];
+  g6_csv_format_int(isfinite(v) ? v : 0.0, num);
+  g6_buf_puts(b, num);
+}
+
+/* Splits a CSV line (no quoting in g6 files) and returns field `col` as a
+ * number, NAN when absent or not numeric. */
+static double field_of(const char *line, size_t len, int col) {
+  size_t i = 0;
+  for (int c = 0; c < col; c++) {
+    while (i < len && line[i] != ',')
+      i++;
+    if (i >= len)
+      return NAN;
+    i++;
+  }
+  char tmp[64];
+  size_t j = i;
+  while (j < len && line[j] != ',' && line[j] != '\n' && line[j] != '\r')
+    j++;
+  if (j == i || j - i >= sizeof(tmp))
+    return NAN;
+  memcpy(tmp, line + i, j - i);
+  tmp[j - i] = '\0';
+  char *end;
+  double d = strtod(tmp, &end);
+  return *end == '\0' ? d : NAN;
+}
+
+/* Reads the last complete line of a file into buf (empty if none). */
+static void last_line(int fd, off_t size, char *buf, size_t cap) {
+  buf[0] = '\0';
+  if (size <= 0)
+    return;
+  off_t start = size > (off_t)(cap - 1) ? size - (off_t)(cap - 1) : 0;
+  ssize_t n = pread(fd, buf, (size_t)(size - start), start);
+  if (n <= 0) {
+    buf[0] = '\0';
+    return;
+  }
+  size_t len = (size_t)n;
+  if (buf[len - 1] != '\n') {
+    /* an incomplete last line (torn write) is not a row: ignore it */
+    char *nl = memrchr(buf, '\n', len);
+    if (nl == NULL) {
+      buf[0] = '\0';
+      return;
+    }
+    len = (size_t)(nl - buf) + 1;
+  }
+  while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+    len--;
+  buf[len] = '\0';
+  char *nl = strrchr(buf, '\n');
+  if (nl != NULL)
+    memmove(buf, nl + 1, strlen(nl + 1) + 1);
+  else if (start > 0)
+    buf[0] = '\0'; /* a line longer than the buffer: not ours */
+}
+
+/* Truncates an incomplete last line (a torn write) so the file ends with a
+ * newline again. Returns 1 if it repaired the file, 0 if not needed, -1 on
+ * I/O error. *size is updated. */
+static int repair_tail(int fd, off_t *size) {
+  if (*size == 0)
+    return 0;
+  char c;
+  if (pread(fd, &c, 1, *size - 1) != 1)
+    return -1;
+  if (c == '\n')
+    return 0;
+  char buf[4096];
+  off_t end = *size;
+  while (end > 0) {
+    off_t start = end > (off_t)sizeof(buf) ? end - (off_t)sizeof(buf) : 0;
+    ssize_t n = pread(fd, buf, (size_t)(end - start), start);
+    if (n <= 0)
+      return -1;
+    for (ssize_t i = n - 1; i >= 0; i--) {
+      if (buf[i] == '\n') {
+        off_t keep = start + i + 1;
+        if (ftruncate(fd, keep) != 0)
+          return -1;
+        *size = keep;
+        return 1;
+      }
+    }
+    end = start;
+  }
+  if (ftruncate(fd, 0) != 0)
+    return -1;
+  *size = 0;
+  return 1;
+}
+
+/* Reads the first data row's value, the last timestamp, and the previous
+ * days' close for a series file opened the first time in this process. */
+static void probe(g6_csv_sink *s, series *se, int fd, off_t size, int col,
+                  const char *fname) {
+  (void)s;
+  se->probed = true;
+  se->first_val = NAN;
+  se->last_ts[0] = '\0';
+  if (size > 0) {
+    char head[8192];
+    ssize_t n = pread(fd, head, sizeof(head) - 1, 0);
+    if (n > 0) {
+      head[n] = '\0';
+      char *nl = strchr(head, '\n'); /* skip the header */
+      if (nl != NULL) {
+        char *row = nl + 1;
+        char *end = strchr(row, '\n');
+        if (end != NULL)
+          se->first_val = field_of(row, (size_t)(end - row), col);
+      }
+    }
+    char tail[8192];
+    last_line(fd, size, tail, sizeof(tail));
+    if (strlen(tail) >= 19 && tail[19] == ',' && strncmp(tail, "timestamp", 9)) {
+      memcpy(se->last_ts, tail, 19);
+      se->last_ts[19] = '\0';
+    }
+  }
+  /* previous close: last row of the most recent earlier daily file */
+  se->prev_close = NAN;
+  (void)fname;
+  for (int back = 1; back <= NET_CHANGE_LOOKBACK_DAYS; back++) {
+    char date[11], path[PATH_MAX];
+    g6_date_format(g6_civil_from_days(se->day - back), date);
+    int k = snprintf(path, sizeof(path), "%s/%s.csv", se->dir, date);
+    if (k < 0 || (size_t)k >= sizeof(path))
+      break;
+    int pfd = open(path, O_RDONLY | O_CLOEXEC);
+    if (pfd < 0)
+      continue;
+    struct stat st;
+    char tail[8192];
+    if (fstat(pfd, &st) == 0) {
+      last_line(pfd, st.st_size, tail, sizeof(tail));
+      if (strncmp(tail, "timestamp", 9) != 0)
+        se->prev_close = field_of(tail, strlen(tail), col);
+    }
+    close(pfd);
+    if (!isnan(se->prev_close))
+      break;
+  }
+}
+
+static series *series_get(g6_csv_sink *s, const char *dir, int64_t day,
+                          const char *path, g6_error *err) {
+  series *se = g6_strmap_get(&s->series, path);
+  if (se != NULL)
+    return se;
+  se = calloc(1, sizeof(*se));
+  if (se == NULL || (se->dir = strdup(dir)) == NULL ||
+      g6_strmap_put(&s->series, path, se, NULL) != G6_OK) {
+    series_free(se);
+    g6_error_set(err, G6_ENOMEM, "out of memory");
+    return NULL;
+  }
+  se->day = day;
+  se->first_val = NAN;
+  se->prev_close = NAN;
+  return se;
+}
+
+/* Drops series of earlier days that hold nothing pending. */
+static void forget_old_days(g6_csv_sink *s, int64_t day) {
+  if (day <= s->current_day)
+    return;
+  s->current_day = day;
+  size_t it = 0;
+  const char *k;
+  void *v;
+  while (g6_strmap_next(&s->series, &it, &k, &v)) {
+    series *se = v;
+    if (se->day < day && se->pending_rows == 0) {
+      g6_strmap_remove(&s->series, k);
+      series_free(se);
+    }
+  }
+}
+
+/* Appends the pending rows of one series (plus a header for a new file) in
+ * one all-or-nothing write. On failure the file is truncated back and the
+ * rows stay pending. */
+static g6_status append_pending(g6_csv_sink *s, series *se, const char *path,
+                                const char *header, g6_csv_stats *st,
+                                g6_error *err) {
+  if (se->pending_rows == 0)
+    return G6_OK;
+  g6_error e2;
+  g6_status rc = g6_mkdir_p(se->dir, 0755, &e2);
+  if (rc != G6_OK) {
+    FAILED(rc);
+    return g6_error_set(err, rc, "%s", e2.msg);
+  }
+  int fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    int e = errno;
+    FAILED(g6_status_from_errno(e));
+    return g6_error_set(err, g6_status_from_errno(e), "cannot open %s: %s",
+                        path, strerror(e));
+  }
+  struct stat sb;
+  off_t size = 0;
+  if (fstat(fd, &sb) == 0)
+    size = sb.st_size;
+  int repaired = repair_tail(fd, &size);
+  if (repaired > 0)
+    COUNT(torn_repaired, 1);
+  if (repaired < 0) {
+    int e = errno;
+    close(fd);
+    FAILED(g6_status_from_errno(e));
+    return g6_error_set(err, g6_status_from_errno(e),
+                        "cannot check the tail of %s: %s", path, strerror(e));
+  }
+  g6_buf out = G6_BUF_INIT;
+  g6_status bst = G6_OK;
+  if (size == 0) {
+    bst = g6_buf_puts(&out, header);
+    if (bst == G6_OK)
+      bst = g6_buf_putc(&out, '\n');
+  }
+  if (bst == G6_OK)
+    bst = g6_buf_append(&out, se->pending.data, se->pending.len);
+  if (bst != G6_OK) {
+    close(fd);
+    g6_buf_free(&out);
+    FAILED(bst);
+    return g6_error_set(err, bst, "cannot build rows for %s", path);
+  }
+  size_t done = 0;
+  int e = 0;
+  while (done < out.len) {
+    ssize_t w = write(fd, out.data + done, out.len - done);
+    if (w < 0) {
+      if (errno == EINTR)
+        continue;
+      e = errno;
+      break;
+    }
+    if (w == 0) {
+      e = EIO;
+      break;
+    }
+    done += (size_t)w;
+  }
+  if (e == 0 && s->policy == G6_FSYNC_ALWAYS && fsync(fd) != 0)
+    e = errno;
+  if (e != 0) {
+    /* roll back: the file must end exactly where it did */
+    if (ftruncate(fd, size) != 0) {
+      /* leave it; the torn-tail repair fixes it before the next append */
+    }
+    close(fd);
+    g6_buf_free(&out);
+    FAILED(g6_status_from_errno(e));
+    return g6_error_set(err, g6_status_from_errno(e),
+                        "cannot append %zu row(s) to %s: %s (rolled back, "
+                        "retried next cycle)",
+                        se->pending_rows, path, strerror(e));
+  }
+  bool created = size == 0;
+  if (close(fd) != 0) {
+    e = errno;
+    FAILED(g6_status_from_errno(e));
+    g6_buf_free(&out);
+    return g6_error_set(err, g6_status_from_errno(e), "cannot close %s: %s",
+                        path, strerror(e));
+  }
+  if (created) {
+    COUNT(files_created, 1);
+    if (s->policy == G6_FSYNC_ALWAYS)
+      g6_fsync_parent(path, NULL);
+  }
+  COUNT(rows_written, se->pending_rows);
+  COUNT(bytes_written, out.len);
+  s->pending_bytes -= se->pending.len;
+  g6_buf_reset(&se->pending);
+  se->pending_rows = 0;
+  s->dirty = true;
+  g6_buf_free(&out);
+  return G6_OK;
+}
+
+/* Queues one formatted row (without newline) for `path` and writes. */
+static g6_status queue_row(g6_csv_sink *s, series *se, const char *path,
+                           const g6_buf *row, g6_csv_stats *st,
+                           g6_error *err) {
+  if (s->pending_bytes + row->len + 1 > s->max_pending) {
+    /* the retry buffer is full: this row is lost, and says so */
+    COUNT(rows_dropped, 1);
+    return g6_error_set(err, G6_ENOSPC,
+                        "retry buffer full (%zu bytes): row for %s dropped",
+                        s->max_pending, path);
+  }
+  g6_buf_append(&se->pending, row->data, row->len);
+  g6_buf_putc(&se->pending, '\n');
+  s->pending_bytes += row->len + 1;
+  se->pending_rows++;
+  return append_pending(s, se, path, se->header, st, err);
+}
+
+/* Prepares the series of a file: path, state, torn-tail check, probe. */
+static series *prepare(g6_csv_sink *s, const char *dir, int64_t day, int col,
+                       const char *header, const char *family, char *path,
+                       size_t path_len, g6_error *err) {
+  char date[11];
+  g6_date_format(g6_civil_from_days(day), date);
+  int k = snprintf(path, path_len, "%s/%s.csv", dir, date);
+  if (k < 0 || (size_t)k >= path_len) {
+    g6_error_set(err, G6_EINVAL, "path too long under %s", dir);
+    return NULL;
+  }
+  series *se = series_get(s, dir, day, path, err);
+  if (se == NULL || se->probed)
+    return se;
+  se->header = header;
+  se->family = family_of(s, family);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  struct stat sb;
+  if (fd >= 0 && fstat(fd, &sb) == 0) {
+    probe(s, se, fd, sb.st_size, col, path);
+  } else {
+    probe(s, se, -1, 0, col, path);
+  }
+  if (fd >= 0)
+    close(fd);
+  return se;
+}
+
+static void update_stats_pending(g6_csv_sink *s, g6_csv_stats *st) {
+  st->rows_pending = g6_csv_sink_pending_rows(s);
+}
+
+g6_status g6_csv_write_options(g6_csv_sink *s, int64_t ts, const char *tag,
+                               g6_date expiry, const g6_csv_option_row *rows,
+                               size_t n, g6_csv_stats *st, g6_error *err) {
+  g6_ist_tm tm;
+  g6_ist_breakdown(ts, &tm);
+  forget_old_days(s, tm.days);
+  char tstr[20], edate[11];
+  g6_ist_format_ts(ts, tstr);
+  g6_date_format(expiry, edate);
+  g6_status first = G6_OK;
+  g6_buf row = G6_BUF_INIT;
+  for (size_t i = 0; i < n; i++) {
+    const g6_csv_option_row *r = &rows[i];
+    double offset = r->strike - r->atm;
+    char off[34], dir[PATH_MAX], path[PATH_MAX];
+    char num[32];
+    g6_csv_format_int(offset, num);
+    snprintf(off, sizeof(off), "%s%s", offset > 0 ? "+" : "", num);
+    int k = snprintf(dir, sizeof(dir), "%s/%s/%s/%s", s->data_dir, s->index,
+                     tag, off);
+    if (k < 0 || (size_t)k >= sizeof(dir)) {
+      if (first == G6_OK)
+        first = g6_error_set(err, G6_EINVAL, "path too long");
+      continue;
+    }
+    g6_error e;
+    series *se = prepare(s, dir, tm.days, OPTION_TP_COL, g6_csv_option_header,
+                          tag, path, sizeof(path), &e);
+    if (se == NULL) {
+      if (first == G6_OK)
+        first = g6_error_set(err, e.code, "%s", e.msg);
+      continue;
+    }
+    if (strcmp(se->last_ts, tstr) == 0) {
+      COUNT(duplicates, 1);
+      continue;
+    }
+    const g6_csv_leg *ce = &r->ce, *pe = &r->pe;
+    double ce_last = ce->present ? ce->last : 0, pe_last = pe->present ? pe->last : 0;
+    double ce_avg = ce->present ? ce->avg : 0, pe_avg = pe->present ? pe->avg : 0;
+    if (!isfinite(ce_avg))
+      ce_avg = 0;
+    if (!isfinite(pe_avg))
+      pe_avg = 0;
+    double tp = ce_last + pe_last, avg_tp = ce_avg + pe_avg;
+    if (isnan(se->first_val))
+      se->first_val = tp;
+    double day_change = tp - se->first_val;
+    double net_change = isnan(se->prev_close) ? 0.0 : tp - se->prev_close;
+    g6_buf_reset(&row);
+    g6_buf_printf(&row, "%s,%s,%s,%s,%s,", tstr, s->index, tag, edate, num);
+    put_num(&row, r->index_price);
+    g6_buf_putc(&row, ',');
+    put_int(&row, r->atm);
+    g6_buf_putc(&row, ',');
+    put_int(&row, r->strike);
+    const double vals[] = {ce_last, pe_last, tp, ce_avg, pe_avg, avg_tp};
+    for (size_t j = 0; j < 6; j++) {
+      g6_buf_putc(&row, ',');
+      put_num(&row, vals[j]);
+    }
+    const double counts[] = {ce->present ? ce->volume : 0,
+                             pe->present ? pe->volume : 0,
+                             ce->present ? ce->oi : 0, pe->present ? pe->oi : 0};
+    for (size_t j = 0; j < 4; j++) {
+      g6_buf_putc(&row, ',');
+      put_int(&row, counts[j]);
+    }
+    const double greeks[] = {
+        ce->present ? ce->iv : 0,    pe->present ? pe->iv : 0,
+        ce->present ? ce->delta : 0, pe->present ? pe->delta : 0,
+        ce->present ? ce->theta : 0, pe->present ? pe->theta : 0,
+        ce->present ? ce->vega : 0,  pe->present ? pe->vega : 0,
+        ce->present ? ce->gamma : 0, pe->present ? pe->gamma : 0,
+        ce->present ? ce->rho : 0,   pe->present ? pe->rho : 0,
+        net_change,                  day_change};
+    for (size_t j = 0; j < sizeof(greeks) / sizeof(greeks[0]); j++) {
+      g6_buf_putc(&row, ',');
+      put_num(&row, greeks[j]);
+    }
+    memcpy(se->last_ts, tstr, sizeof(se->last_ts));
+    g6_status rc =
+        queue_row(s, se, path, &row, st, &e);
+    if (rc != G6_OK && first == G6_OK)
+      first = g6_error_set(err, rc, "%s", e.msg);
+  }
+  g6_buf_free(&row);
+  update_stats_pending(s, st);
+  return first;
+}
+
+g6_status g6_csv_write_overview(g6_csv_sink *s, int64_t ts,
+                                const g6_csv_overview *ov, g6_csv_stats *st,
+                                g6_error *err) {
+  g6_ist_tm tm;
+  g6_ist_breakdown(ts, &tm);
+  forget_old_days(s, tm.days);
+  char tstr[20], dir[PATH_MAX], path[PATH_MAX];
+  g6_ist_format_ts(ts, tstr);
+  int k = snprintf(dir, sizeof(dir), "%s/overview/%s", s->data_dir, s->index);
+  if (k < 0 || (size_t)k >= sizeof(dir))
+    return g6_error_set(err, G6_EINVAL, "path too long");
+  series *se =
+      prepare(s, dir, tm.days, OVERVIEW_PRICE_COL, g6_csv_overview_header,
+              "overview", path, sizeof(path), err);
+  if (se == NULL)
+    return err ? err->code : G6_ENOMEM;
+  if (strcmp(se->last_ts, tstr) == 0) {
+    COUNT(duplicates, 1);
+    return G6_OK;
+  }
+  if (isnan(se->first_val))
+    se->first_val = ov->index_price;
+  double day_change = ov->index_price - se->first_val;
+  double net_change =
+      isnan(se->prev_close) ? 0.0 : ov->index_price - se->prev_close;
+  g6_buf row = G6_BUF_INIT;
+  g6_buf_printf(&row, "%s,%s", tstr, s->index);
+  int collected = 0;
+  for (int i = 0; i < 4; i++) {
+    g6_buf_putc(&row, ',');
+    if (ov->collected_mask & (1u << i)) {
+      put_num(&row, ov->pcr[i]);
+      collected++;
+    } else {
+      g6_buf_putc(&row, '0'); /* the old platform wrote an int 0 here */
+    }
+  }
+  g6_buf_putc(&row, ',');
+  /* day width is an int in the old format (truncated) */
+  put_int(&row, isfinite(ov->day_width) ? trunc(ov->day_width) : 0);
+  g6_buf_putc(&row, ',');
+  put_num(&row, ov->index_price);
+  g6_buf_putc(&row, ',');
+  put_num(&row, net_change);
+  g6_buf_putc(&row, ',');
+  put_num(&row, day_change);
+  g6_buf_putc(&row, ',');
+  put_num(&row, isfinite(ov->vix) ? ov->vix : 0.0);
+  unsigned missing = ov->expected_mask & ~ov->collected_mask;
+  g6_buf_printf(&row, ",%d,%d,%u,%u,%u", ov->expiries_expected, collected,
+                ov->expected_mask, ov->collected_mask, missing);
+  memcpy(se->last_ts, tstr, sizeof(se->last_ts));
+  g6_status rc = queue_row(s, se, path, &row, st, err);
+  g6_buf_free(&row);
+  update_stats_pending(s, st);
+  return rc;
+}
+
+g6_status g6_csv_sink_flush(g6_csv_sink *s, g6_csv_stats *st, g6_error *err) {
+  g6_status first = G6_OK;
+  size_t it = 0;
+  const char *path;
+  void *v;
+  while (g6_strmap_next(&s->series, &it, &path, &v)) {
+    series *se = v;
+    if (se->pending_rows == 0)
+      continue;
+    g6_error e;
+    g6_status rc = append_pending(s, se, path, se->header, st, &e);
+    if (rc != G6_OK && first == G6_OK)
+      first = g6_error_set(err, rc, "%s", e.msg);
+  }
+  if (s->policy == G6_FSYNC_CYCLE && s->dirty) {
+    int fd = open(s->data_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+      if (syncfs(fd) != 0 && first == G6_OK)
+        first = g6_error_set(err, G6_EIO, "syncfs %s: %s", s->data_dir,
+                             strerror(errno));
+      close(fd);
+    }
+    s->dirty = false;
+  }
+  update_stats_pending(s, st);
+  return first;
+}

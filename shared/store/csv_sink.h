@@ -1,0 +1,129 @@
+/* g6 — the CSV files users depend on, in the old platform's exact layout.
+ *
+ *   <DataDir>/<INDEX>/<expiry_tag>/<offset>/<YYYY-MM-DD>.csv   32 columns
+ *   <DataDir>/overview/<INDEX>/<YYYY-MM-DD>.csv                16 columns
+ *
+ * The date is the IST date of the row's (rounded) timestamp; timestamps are
+ * IST rounded to 30 s, "DD-MM-YYYY HH:MM:SS"; floats in Python's shortest
+ * repr ("0.0", "1502.89"), counts and strikes as integers. A header is
+ * written when a file is created. A missing leg writes zeros, as before; 0.0
+ * in an IV or Greek column means "not available" (the reason is counted in
+ * the metrics, never invented).
+ *
+ * Durability: every append to a file is all-or-nothing. A failed or short
+ * write is rolled back (ftruncate to the previous size), counted, and the
+ * rows are kept in memory and retried on the next write (bounded; what is
+ * dropped beyond the bound is counted). A file whose last line is incomplete
+ * (a crash mid-write) is repaired by truncating the torn tail before the next
+ * append. A row whose timestamp equals the last one in the file is skipped
+ * as a duplicate (cycles faster than 30 s).
+ *
+ * One sink per index: a sink is not thread-safe, and indices write disjoint
+ * directories. */
+#ifndef G6_CSV_SINK_H
+#define G6_CSV_SINK_H
+
+#include "core/ist.h"
+#include "core/status.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum g6_fsync_policy {
+  G6_FSYNC_NEVER = 0, /* rely on the page cache (a collectd crash loses
+                         nothing; an OS crash may lose the last writes) */
+  G6_FSYNC_CYCLE,     /* one syncfs() of the data file system per cycle */
+  G6_FSYNC_ALWAYS,    /* fsync every file after each append */
+} g6_fsync_policy;
+
+typedef struct g6_csv_leg {
+  bool present; /* false writes zeros */
+  double last, avg, volume, oi;
+  double iv, delta, theta, vega, gamma, rho; /* NAN writes 0.0 */
+} g6_csv_leg;
+
+typedef struct g6_csv_option_row {
+  double index_price;
+  double atm;
+  double strike;
+  g6_csv_leg ce, pe;
+} g6_csv_option_row;
+
+typedef struct g6_csv_overview {
+  double pcr[4];     /* by tag index (this_week, next_week, this_month,
+                        next_month) */
+  unsigned expected_mask;  /* configured tags */
+  unsigned collected_mask; /* tags with a PCR this cycle */
+  int expiries_expected;
+  double day_width;   /* high - low of the index today; NAN if unknown */
+  double index_price;
+  double vix;         /* NAN writes 0.0 */
+} g6_csv_overview;
+
+/* What one write did, accumulated (callers zero it per cycle). */
+typedef struct g6_csv_stats {
+  uint64_t rows_written;
+  uint64_t bytes_written;
+  uint64_t write_failures;  /* failed appends (each rolled back) */
+  uint64_t rows_pending;    /* rows waiting for a retry after the call */
+  uint64_t rows_dropped;    /* rows dropped because the retry buffer was full */
+  uint64_t duplicates;      /* rows skipped: same timestamp as the last row */
+  uint64_t torn_repaired;   /* files whose torn tail was truncated */
+  uint64_t files_created;
+} g6_csv_stats;
+
+/* Cumulative counters of one file family since the sink was created: an
+ * expiry tag ("this_week", ...) or "overview". failures[] counts failed
+ * appends by g6_status (nospace, permission, io, ...). */
+#define G6_CSV_MAX_FAMILIES 16
+typedef struct g6_csv_family_stats {
+  char name[16];
+  g6_csv_stats st; /* rows_pending: rows of the family held for retry now */
+  uint64_t failures[G6_STATUS_COUNT];
+} g6_csv_family_stats;
+
+typedef struct g6_csv_sink g6_csv_sink;
+
+/* max_pending_bytes bounds the rows held for retry (0 = 8 MiB). Returns NULL
+ * only when out of memory; the directory is created lazily. */
+g6_csv_sink *g6_csv_sink_new(const char *data_dir, const char *index,
+                             g6_fsync_policy policy, size_t max_pending_bytes);
+void g6_csv_sink_free(g6_csv_sink *s);
+
+/* Appends one row per strike of one expiry at timestamp `ts` (epoch seconds,
+ * already rounded to 30 s) to the per-offset files, computing tp_day_change
+ * and tp_net_change from the series' earlier rows. Rows pending from earlier
+ * failures are retried first. Returns G6_OK when every file was written;
+ * otherwise the first failure (err names the file and the cause) — the other
+ * files are still written. */
+g6_status g6_csv_write_options(g6_csv_sink *s, int64_t ts, const char *tag,
+                               g6_date expiry, const g6_csv_option_row *rows,
+                               size_t n, g6_csv_stats *stats, g6_error *err);
+
+/* Appends the index's overview row at `ts`. */
+g6_status g6_csv_write_overview(g6_csv_sink *s, int64_t ts,
+                                const g6_csv_overview *ov, g6_csv_stats *stats,
+                                g6_error *err);
+
+/* Retries every pending file (call once per cycle, also in cycles that do
+ * not touch those files), and applies the G6_FSYNC_CYCLE policy. */
+g6_status g6_csv_sink_flush(g6_csv_sink *s, g6_csv_stats *stats,
+                            g6_error *err);
+
+/* The per-family cumulative counters; *out points into the sink and stays
+ * valid until the next call on it. Returns the number of families. */
+size_t g6_csv_sink_families(g6_csv_sink *s, const g6_csv_family_stats **out);
+
+/* Rows currently held for retry. */
+size_t g6_csv_sink_pending_rows(const g6_csv_sink *s);
+
+/* The exact header lines (without newline). */
+extern const char g6_csv_option_header[];
+extern const char g6_csv_overview_header[];
+
+/* Formats v like Python's str(): integral values of an int column as
+ * integers, everything else through g6_repr_double. Exposed for tests. */
+size_t g6_csv_format_int(double v, char out[32]);
+
+#endif

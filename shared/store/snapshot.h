@@ -1,0 +1,47 @@
+/* g6 — the chain snapshot file: the latest cycle of one index as JSON.
+ *
+ * Written atomically every cycle to <DataDir>/snapshots/<INDEX>.json for
+ * g6_analytics and for replay; `seq` increases by one per written snapshot
+ * and continues across restarts. The format is documented in
+ * docs/SNAPSHOT.md; unknown values are JSON null, never zeros. */
+#ifndef G6_SNAPSHOT_H
+#define G6_SNAPSHOT_H
+
+#include "core/json.h"
+#include "core/status.h"
+#include "market/chain.h"
+
+#include <stdint.h>
+
+#define G6_SNAPSHOT_SCHEMA "g6.chain.snapshot/1"
+
+/* One index's chain at one cycle instant: what a snapshot file holds.
+ * Every pointer is borrowed; legs of expiry e are e.legs[0 .. 2*n_strikes). */
+typedef struct g6_snapshot {
+  const g6_index_config *ix;  /* name, underlying, segment */
+  uint64_t seq;
+  int64_t generated_at;       /* cycle instant, epoch seconds */
+  int64_t ts;                 /* the same rounded to 30 s (CSV timestamp) */
+  bool market_open;
+  g6_chain_status status;
+  g6_status error;            /* first provider failure, G6_OK if none */
+  double spot, atm, step, day_high, day_low; /* NAN when unknown */
+  double r, q;                /* rate and dividend yield used for IV */
+  size_t n_strikes;
+  const double *strikes;
+  size_t n_expiries;
+  const g6_expiry_result *expiries;
+} g6_snapshot;
+
+/* Builds the document. NULL when out of memory. */
+g6_json *g6_snapshot_build(const g6_snapshot *s);
+
+/* Writes <data_dir>/snapshots/<index>.json atomically (creating the
+ * directory). */
+g6_status g6_snapshot_write(const char *data_dir, const char *index,
+                            const g6_json *doc, bool durable, g6_error *err);
+
+/* The seq of the existing snapshot file, 0 when absent or unreadable. */
+uint64_t g6_snapshot_last_seq(const char *data_dir, const char *index);
+
+#endif

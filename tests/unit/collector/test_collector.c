@@ -1,0 +1,457 @@
+#include "g6_test.h"
+
+#include "collector/collector.h"
+#include "core/fsutil.h"
+#include "core/json.h"
+#include "math/bs.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* A scripted in-memory provider. Prices are a simple function of the strike
+ * so the test can predict every number. */
+typedef struct fake {
+  g6_status underlying_status;
+  double spot, high, low;
+  g6_date listed[8];
+  size_t n_listed;
+  bool index_listed;
+  double unlisted_strike;  /* contract missing from the list (both legs) */
+  double zero_price_strike;/* CE at this strike quotes a zero price */
+  double unquoted_strike;  /* PE at this strike is not quoted */
+  g6_status quotes_status;
+  bool quote_nothing;      /* the provider returns no quote at all */
+  double now; /* the clock the fake prices with */
+  int calls_underlying, calls_quotes, calls_refresh;
+  size_t last_quote_keys;
+} fake;
+
+static g6_status f_underlying(void *ctx, const char *key, double *last,
+                              double *high, double *low, g6_error *err) {
+  fake *f = ctx;
+  f->calls_underlying++;
+  if (f->underlying_status != G6_OK)
+    return g6_error_set(err, f->underlying_status, "quote %s: timed out", key);
+  *last = f->spot;
+  *high = f->high;
+  *low = f->low;
+  return G6_OK;
+}
+
+static g6_status f_expiries(void *ctx, const char *index, const char *segment,
+                            int64_t today, g6_date *out, size_t cap, size_t *n,
+                            g6_error *err) {
+  (void)index;
+  (void)segment;
+  (void)err;
+  fake *f = ctx;
+  *n = 0;
+  if (!f->index_listed)
+    return G6_OK;
+  for (size_t i = 0; i < f->n_listed && *n < cap; i++)
+    if (g6_days_from_civil(f->listed[i].year, f->listed[i].month,
+                           f->listed[i].day) >= today)
+      out[(*n)++] = f->listed[i];
+  return G6_OK;
+}
+
+static g6_status f_instrument(void *ctx, const char *index,
+                              const char *segment, g6_date expiry,
+                              double strike, int is_put, char *key,
+                              size_t key_len) {
+  (void)segment;
+  fake *f = ctx;
+  if (strike == f->unlisted_strike)
+    return G6_ENOENT;
+  snprintf(key, key_len, "NFO:%s%04d%02d%02d%.0f%s", index, expiry.year,
+           expiry.month, expiry.day, strike, is_put ? "PE" : "CE");
+  return G6_OK;
+}
+
+static double strike_of(const char *key) {
+  /* ...YYYYMMDD<strike>CE: strike between the date and the type */
+  size_t len = strlen(key);
+  char buf[32];
+  size_t start = len - 2;
+  while (start > 0 && key[start - 1] >= '0' && key[start - 1] <= '9')
+    start--;
+  /* the 8 date digits come first */
+  memcpy(buf, key + start + 8, len - 2 - start - 8);
+  buf[len - 2 - start - 8] = '\0';
+  return atof(buf);
+}
+
+/* The fake's volatility smile: 12 % at the money, +1 point per 50 away. */
+static double fake_vol(const fake *f, double k) {
+  return 0.12 + 0.01 * fabs(k - f->spot) / 50.0;
+}
+
+/* Years from the fake's clock to 15:30 IST on the key's expiry date. */
+static double key_T(const fake *f, const char *key) {
+  const char *d = key + strlen("NFO:NIFTY");
+  int y = (d[0] - '0') * 1000 + (d[1] - '0') * 100 + (d[2] - '0') * 10 +
+          (d[3] - '0');
+  int m = (d[4] - '0') * 10 + (d[5] - '0');
+  int day = (d[6] - '0') * 10 + (d[7] - '0');
+  return ((double)g6_expiry_epoch((g6_date){y, m, day}) - f->now) /
+         (365.0 * 86400);
+}
+
+static g6_status f_quotes(void *ctx, const char *const *keys, size_t n,
+                          g6_quote_leg *out, g6_error *err) {
+  fake *f = ctx;
+  f->calls_quotes++;
+  f->last_quote_keys = n;
+  if (f->quotes_status != G6_OK)
+    return g6_error_set(err, f->quotes_status, "quote: HTTP 503");
+  for (size_t i = 0; i < n; i++) {
+    double k = strike_of(keys[i]);
+    bool put = strstr(keys[i], "PE") != NULL;
+    out[i].quoted = !f->quote_nothing;
+    if (put && k == f->unquoted_strike)
+      out[i].quoted = false;
+    out[i].last = g6_bsm_price(put ? G6_PUT : G6_CALL, f->spot, k,
+                               key_T(f, keys[i]), 0.065, 0.0, fake_vol(f, k));
+    if (!put && k == f->zero_price_strike)
+      out[i].last = 0;
+    out[i].avg = out[i].last - 1;
+    out[i].bid = out[i].last - 0.5;
+    out[i].ask = out[i].last + 0.5;
+    out[i].volume = put ? 2000 : 1000;
+    out[i].oi = put ? 3000 : 2000; /* PCR by OI 1.5, by volume 2 */
+  }
+  return G6_OK;
+}
+
+static void f_refresh(void *ctx) { ((fake *)ctx)->calls_refresh++; }
+
+G6_TEST_TMPDIR("collector")
+
+static fake default_fake(void) {
+  fake f;
+  memset(&f, 0, sizeof(f));
+  f.spot = 24812.35;
+  f.high = 24860.5;
+  f.low = 24690.25;
+  f.index_listed = true;
+  f.listed[0] = (g6_date){2025, 10, 21};
+  f.listed[1] = (g6_date){2025, 10, 28};
+  f.listed[2] = (g6_date){2025, 11, 4};
+  f.listed[3] = (g6_date){2025, 11, 25};
+  f.listed[4] = (g6_date){2025, 12, 30};
+  f.n_listed = 5;
+  f.unlisted_strike = f.zero_price_strike = f.unquoted_strike = -1;
+  return f;
+}
+
+static g6_collector *make(fake *f, const char *sub, bool force_open) {
+  g6_index_config ix;
+  memset(&ix, 0, sizeof(ix));
+  snprintf(ix.name, sizeof(ix.name), "NIFTY");
+  snprintf(ix.underlying, sizeof(ix.underlying), "NSE:NIFTY 50");
+  snprintf(ix.segment, sizeof(ix.segment), "NFO-OPT");
+  ix.step = 50;
+  ix.below = 2;
+  ix.above = 2;
+  const char *rules[] = {"this_week", "next_week", "this_month", "next_month"};
+  for (int i = 0; i < 4; i++)
+    g6_expiry_spec_parse(rules[i], &ix.expiries[i]);
+  ix.n_expiries = 4;
+  char data[400];
+  snprintf(data, sizeof(data), "%s/%s", dir, sub);
+  g6_collector_config cfg = {data, NULL, force_open, 0.065, 0.0, 0.0001, 5.0,
+                             0.4, G6_STATUS_THRESHOLDS_DEFAULT, G6_FSYNC_NEVER,
+                             true, true};
+  g6_provider p = {f, f_underlying, f_expiries, f_instrument, f_quotes,
+                   f_refresh};
+  return g6_collector_new(&ix, &cfg, p);
+}
+
+static int64_t utc(int y, int mo, int d, int h, int mi, int s) {
+  return g6_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
+}
+
+static int count_lines(const char *path) {
+  char *text = NULL;
+  size_t len;
+  if (g6_read_file(path, 1 << 20, &text, &len, NULL) != G6_OK)
+    return -1;
+  int n = 0;
+  for (size_t i = 0; i < len; i++)
+    n += text[i] == '\n';
+  free(text);
+  return n;
+}
+
+static void full_cycle(void **state) {
+  (void)state;
+  fake f = default_fake();
+  g6_collector *c = make(&f, "full", false);
+  assert_non_null(c);
+  g6_cycle_result res;
+  double now = (double)utc(2025, 10, 20, 4, 0, 14) + 0.25; /* Mon 09:30 IST */
+  f.now = now;
+  assert_int_equal(g6_collector_cycle(c, now, &res), G6_OK);
+  assert_true(res.market_open);
+  assert_true(res.attempted);
+  assert_true(res.success);
+  assert_int_equal(res.error, G6_OK);
+  assert_close(res.atm, 24800, 0);
+  assert_int_equal(res.n_strikes, 5);
+  assert_int_equal(res.n_expiries, 4);
+  assert_int_equal(f.calls_quotes, 1); /* one batched call for every leg */
+  assert_int_equal(f.last_quote_keys, 40);
+  const char *want_tags[] = {"this_week", "next_week", "this_month",
+                             "next_month"};
+  g6_date want_dates[] = {
+      {2025, 10, 21}, {2025, 10, 28}, {2025, 10, 28}, {2025, 11, 25}};
+  for (int e = 0; e < 4; e++) {
+    g6_expiry_result *x = &res.expiries[e];
+    assert_string_equal(x->tag, want_tags[e]);
+    assert_true(x->resolved);
+    assert_int_equal(x->date.day, want_dates[e].day);
+    assert_int_equal(x->legs_requested, 10);
+    assert_int_equal(x->legs_collected, 10);
+    assert_close(x->strike_coverage, 1.0, 0);
+    assert_close(x->field_coverage, 1.0, 0);
+    assert_int_equal(x->status, G6_CHAIN_OK);
+    assert_close(x->pcr_oi, 1.5, 1e-15);
+    assert_close(x->pcr_volume, 2.0, 1e-15);
+  }
+  /* T from 15:30 IST on expiry day: 2025-10-21 10:00Z - now */
+  assert_close(res.expiries[0].T,
+               ((double)utc(2025, 10, 21, 10, 0, 0) - now) / (365.0 * 86400),
+               1e-15);
+  assert_int_equal(res.status, G6_CHAIN_OK);
+  /* every kept leg has an IV that reprices its last price, and Greeks */
+  for (int e = 0; e < 4; e++) {
+    g6_expiry_result *x = &res.expiries[e];
+    assert_int_equal(x->iv_ok, 10);
+    for (size_t i = 0; i < 10; i++) {
+      g6_chain_leg *l = &x->legs[i];
+      assert_int_equal(l->iv_status, G6_OK);
+      double p = g6_bsm_price(l->q.is_put ? G6_PUT : G6_CALL, res.spot,
+                              l->q.strike, x->T, 0.065, 0.0, l->iv);
+      assert_close(p, l->q.last, 1e-9 * l->q.last);
+      assert_close(l->iv, fake_vol(&f, l->q.strike), 1e-9);
+      assert_true(isfinite(l->delta) && isfinite(l->gamma) &&
+                  isfinite(l->theta) && isfinite(l->vega) && isfinite(l->rho));
+      assert_true(l->q.is_put ? l->delta < 0 : l->delta > 0);
+    }
+  }
+  assert_int_equal(res.csv_status, G6_OK);
+  assert_int_equal(res.csv.rows_written, 4 * 5 + 1);
+  assert_int_equal(res.snapshot_status, G6_OK);
+  assert_int_equal(res.snapshot_seq, 1);
+
+  char path[600];
+  snprintf(path, sizeof(path), "%s/full/NIFTY/this_month/-100/2025-10-20.csv",
+           dir);
+  assert_int_equal(count_lines(path), 2);
+  snprintf(path, sizeof(path), "%s/full/overview/NIFTY/2025-10-20.csv", dir);
+  char *text = NULL;
+  size_t len;
+  assert_int_equal(g6_read_file(path, 1 << 20, &text, &len, NULL), G6_OK);
+  /* all four tags collected: masks 15/15/0, day width int(170.25) */
+  assert_non_null(strstr(text, "\n20-10-2025 09:30:00,NIFTY,1.5,1.5,1.5,1.5,"
+                               "170,24812.35,0.0,0.0,0.0,4,4,15,15,0\n"));
+  free(text);
+
+  /* the snapshot file: documented fields, unknowns as null */
+  snprintf(path, sizeof(path), "%s/full/snapshots/NIFTY.json", dir);
+  assert_int_equal(g6_read_file(path, 1 << 22, &text, &len, NULL), G6_OK);
+  g6_json *doc = NULL;
+  assert_int_equal(g6_json_parse(text, len, &doc, NULL), G6_OK);
+  free(text);
+  assert_string_equal(
+      g6_json_get_string(g6_json_object_get(doc, "schema"), NULL),
+      "g6.chain.snapshot/1");
+  assert_string_equal(g6_json_get_int_text(g6_json_object_get(doc, "seq")),
+                      "1");
+  g6_json *ex = g6_json_object_get(doc, "expiries");
+  assert_int_equal(g6_json_count(ex), 4);
+  g6_json *legs = g6_json_object_get(g6_json_array_get(ex, 0), "legs");
+  assert_int_equal(g6_json_count(legs), 10);
+  g6_json *leg0 = g6_json_array_get(legs, 0);
+  assert_close(g6_json_get_number(g6_json_object_get(leg0, "strike")), 24700,
+               0);
+  assert_string_equal(g6_json_get_string(g6_json_object_get(leg0, "key"), NULL),
+                      "NFO:NIFTY2025102124700CE");
+  g6_json_free(doc);
+
+  /* the next cycle continues the sequence, also in a new collector */
+  assert_int_equal(g6_collector_cycle(c, now + 30, &res), G6_OK);
+  assert_int_equal(res.snapshot_seq, 2);
+  g6_collector_free(c);
+  c = make(&f, "full", false);
+  assert_int_equal(g6_collector_cycle(c, now + 60, &res), G6_OK);
+  assert_int_equal(res.snapshot_seq, 3);
+  g6_collector_free(c);
+}
+
+static void market_closed_fetches_nothing(void **state) {
+  (void)state;
+  fake f = default_fake();
+  g6_collector *c = make(&f, "closed", false);
+  g6_cycle_result res;
+  /* Saturday */
+  assert_int_equal(g6_collector_cycle(c, (double)utc(2025, 10, 18, 5, 0, 0),
+                                      &res),
+                   G6_OK);
+  assert_false(res.market_open);
+  assert_false(res.attempted);
+  assert_int_equal(f.calls_underlying + f.calls_quotes, 0);
+  assert_int_equal(res.n_expiries, 4);
+  assert_string_equal(res.expiries[3].tag, "next_month");
+  assert_int_equal(res.status, G6_CHAIN_EMPTY);
+  char path[600];
+  struct stat sb;
+  snprintf(path, sizeof(path), "%s/closed/snapshots/NIFTY.json", dir);
+  assert_int_not_equal(stat(path, &sb), 0);
+  g6_collector_free(c);
+  /* ForceOpen collects anyway */
+  c = make(&f, "closed", true);
+  assert_int_equal(g6_collector_cycle(c, (double)utc(2025, 10, 18, 5, 0, 0),
+                                      &res),
+                   G6_OK);
+  assert_true(res.market_open);
+  assert_true(res.success);
+  g6_collector_free(c);
+}
+
+static void provider_failures_are_reported_not_invented(void **state) {
+  (void)state;
+  fake f = default_fake();
+  f.underlying_status = G6_ETIMEOUT;
+  g6_collector *c = make(&f, "fail", true);
+  g6_cycle_result res;
+  double now = (double)utc(2025, 10, 20, 4, 0, 0);
+  assert_int_equal(g6_collector_cycle(c, now, &res), G6_OK);
+  assert_int_equal(res.error, G6_ETIMEOUT);
+  assert_non_null(strstr(res.error_msg, "timed out"));
+  assert_false(res.success);
+  assert_true(isnan(res.spot));
+  assert_int_equal(res.status, G6_CHAIN_EMPTY);
+  assert_int_equal(res.expiries[0].resolve_status, G6_ETIMEOUT);
+  assert_int_equal(f.calls_quotes, 0);
+  /* a zero underlying price is an error, not a price */
+  f.underlying_status = G6_OK;
+  f.spot = 0;
+  assert_int_equal(g6_collector_cycle(c, now, &res), G6_OK);
+  assert_int_equal(res.error, G6_EPROTO);
+  assert_non_null(strstr(res.error_msg, "not positive"));
+  /* quotes down: everything requested, nothing collected */
+  f.spot = 24812.35;
+  f.quotes_status = G6_EHTTP;
+  assert_int_equal(g6_collector_cycle(c, now, &res), G6_OK);
+  assert_int_equal(res.error, G6_EHTTP);
+  assert_false(res.success);
+  assert_int_equal(res.expiries[0].rejects[G6_REJECT_MISSING_QUOTE], 10);
+  assert_int_equal(res.expiries[0].status, G6_CHAIN_EMPTY);
+  assert_int_equal(f.calls_refresh, 0); /* a failed call is not a vanished
+                                           expiry */
+  char path[600];
+  struct stat sb;
+  snprintf(path, sizeof(path), "%s/fail/NIFTY", dir);
+  assert_int_not_equal(stat(path, &sb), 0); /* no CSV from failed cycles */
+  g6_collector_free(c);
+}
+
+static void rejects_coverage_and_status(void **state) {
+  (void)state;
+  fake f = default_fake();
+  f.unlisted_strike = 24900;   /* both legs missing from the list */
+  f.zero_price_strike = 24700; /* CE price 0 */
+  f.unquoted_strike = 24750;   /* PE not quoted */
+  f.now = (double)utc(2025, 10, 20, 4, 0, 0);
+  g6_collector *c = make(&f, "rejects", true);
+  g6_cycle_result res;
+  assert_int_equal(
+      g6_collector_cycle(c, (double)utc(2025, 10, 20, 4, 0, 0), &res), G6_OK);
+  g6_expiry_result *x = &res.expiries[0];
+  assert_int_equal(x->legs_listed, 8);
+  assert_int_equal(x->legs_collected, 6);
+  assert_int_equal(x->rejects[G6_REJECT_NOT_LISTED], 2);
+  assert_int_equal(x->rejects[G6_REJECT_NONPOSITIVE_PRICE], 1);
+  assert_int_equal(x->rejects[G6_REJECT_MISSING_QUOTE], 1);
+  assert_close(x->strike_coverage, 4.0 / 5.0, 1e-15);
+  assert_int_equal(x->status, G6_CHAIN_OK); /* 0.8 >= 0.75 */
+  /* the 24700 row keeps the PE and writes zeros for the dropped CE */
+  char path[600];
+  snprintf(path, sizeof(path), "%s/rejects/NIFTY/this_week/-100/2025-10-20.csv",
+           dir);
+  char *text = NULL;
+  size_t len;
+  assert_int_equal(g6_read_file(path, 1 << 20, &text, &len, NULL), G6_OK);
+  assert_non_null(strstr(text, ",24800,24700,0.0,"));
+  free(text);
+  /* no row at all for the unlisted strike */
+  struct stat sb;
+  snprintf(path, sizeof(path), "%s/rejects/NIFTY/this_week/+100", dir);
+  assert_int_not_equal(stat(path, &sb), 0);
+  g6_collector_free(c);
+}
+
+static void missing_index_and_vanished_expiry(void **state) {
+  (void)state;
+  fake f = default_fake();
+  f.index_listed = false;
+  g6_collector *c = make(&f, "missing", true);
+  g6_cycle_result res;
+  double now = (double)utc(2025, 10, 20, 4, 0, 0);
+  assert_int_equal(g6_collector_cycle(c, now, &res), G6_OK);
+  for (int e = 0; e < 4; e++) {
+    assert_false(res.expiries[e].resolved);
+    assert_int_equal(res.expiries[e].resolve_status, G6_ENOENT);
+  }
+  assert_int_equal(res.status, G6_CHAIN_EMPTY);
+  assert_int_equal(f.calls_quotes, 0);
+  /* the cycle says why (for the plugin's log line) */
+  assert_int_equal(res.error, G6_ENOENT);
+  assert_non_null(strstr(res.error_msg, "this_week cannot be resolved: 0 "
+                                        "future expiries listed"));
+  assert_int_equal(f.calls_refresh, 1); /* maybe a fresher list has it */
+  f.calls_refresh = 0;
+  /* the expiry is listed but no longer quoted: ask for a fresh list */
+  f.index_listed = true;
+  f.quote_nothing = true;
+  assert_int_equal(g6_collector_cycle(c, now, &res), G6_OK);
+  assert_int_equal(f.calls_refresh, 1);
+  assert_false(res.success);
+  g6_collector_free(c);
+}
+
+/* An expiry passes at 15:30 IST on its day: afterwards (ForceOpen) the
+ * weekly rule moves to the next listed date instead of pricing an expired
+ * contract. */
+static void expiry_passes_at_1530_ist(void **state) {
+  (void)state;
+  fake f = default_fake();
+  g6_collector *c = make(&f, "rollover", true);
+  g6_cycle_result res;
+  /* 2025-10-21 is the first listed expiry: 15:29:59 IST it is still this
+   * week's, 15:30:00 IST it is gone */
+  assert_int_equal(
+      g6_collector_cycle(c, (double)utc(2025, 10, 21, 9, 59, 59), &res), G6_OK);
+  assert_int_equal(res.expiries[0].date.day, 21);
+  assert_true(res.expiries[0].T > 0);
+  assert_int_equal(
+      g6_collector_cycle(c, (double)utc(2025, 10, 21, 10, 0, 0), &res), G6_OK);
+  assert_int_equal(res.expiries[0].date.day, 28);
+  assert_int_equal(res.expiries[1].date.month, 11); /* next_week: 2025-11-04 */
+  assert_int_equal(res.expiries[1].date.day, 4);
+  g6_collector_free(c);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(full_cycle),
+      cmocka_unit_test(market_closed_fetches_nothing),
+      cmocka_unit_test(provider_failures_are_reported_not_invented),
+      cmocka_unit_test(rejects_coverage_and_status),
+      cmocka_unit_test(missing_index_and_vanished_expiry),
+      cmocka_unit_test(expiry_passes_at_1530_ist),
+  };
+  cmocka_set_message_output(CM_OUTPUT_TAP);
+  return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,158 @@
+#include "g6_test.h"
+
+#include "core/fsutil.h"
+#include "core/hash.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+G6_TEST_TMPDIR("fsutil")
+
+static int count_entries(const char *path) {
+  DIR *d = opendir(path);
+  int n = 0;
+  struct dirent *e;
+  while (d && (e = readdir(d)) != NULL)
+    if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+      n++;
+  if (d)
+    closedir(d);
+  return n;
+}
+
+static void atomic_write_replaces_and_sets_mode(void **state) {
+  (void)state;
+  char path[300], *text = NULL;
+  size_t len = 0;
+  g6_error e;
+  snprintf(path, sizeof(path), "%s/panel.json", dir);
+  assert_int_equal(g6_atomic_write(path, "old", 3, 0644, true, &e), G6_OK);
+  assert_int_equal(g6_atomic_write(path, "new!", 4, 0600, true, &e), G6_OK);
+  assert_int_equal(g6_read_file(path, 100, &text, &len, &e), G6_OK);
+  assert_int_equal(len, 4);
+  assert_string_equal(text, "new!");
+  free(text);
+  struct stat st;
+  assert_int_equal(stat(path, &st), 0);
+  assert_int_equal(st.st_mode & 0777, 0600);
+  assert_int_equal(count_entries(dir), 1); /* no temporary file left */
+}
+
+static void atomic_write_failure_leaves_target(void **state) {
+  (void)state;
+  char path[300], *text = NULL;
+  g6_error e;
+  char sub[280];
+  snprintf(sub, sizeof(sub), "%s/fail", dir);
+  assert_int_equal(mkdir(sub, 0755), 0);
+  snprintf(path, sizeof(path), "%s/missing-dir/x.json", sub);
+  assert_int_not_equal(g6_atomic_write(path, "x", 1, 0644, true, &e), G6_OK);
+  assert_non_null(strstr(e.msg, "missing-dir/x.json"));
+  /* rename onto a directory fails: the directory and its content survive */
+  snprintf(path, sizeof(path), "%s/adir", sub);
+  assert_int_equal(mkdir(path, 0755), 0);
+  assert_int_not_equal(g6_atomic_write(path, "x", 1, 0644, false, &e), G6_OK);
+  assert_non_null(strstr(e.msg, "rename"));
+  struct stat st;
+  assert_int_equal(stat(path, &st), 0);
+  assert_true(S_ISDIR(st.st_mode));
+  assert_int_equal(count_entries(sub), 1); /* temp file cleaned up */
+  rmdir(path);
+  (void)text;
+}
+
+static void read_file_limits(void **state) {
+  (void)state;
+  char path[300], *text = NULL;
+  size_t len = 0;
+  g6_error e;
+  snprintf(path, sizeof(path), "%s/big", dir);
+  char data[1000];
+  memset(data, 'z', sizeof(data));
+  assert_int_equal(g6_atomic_write(path, data, sizeof(data), 0644, false, &e),
+                   G6_OK);
+  assert_int_equal(g6_read_file(path, 999, &text, &len, &e), G6_ETOOBIG);
+  assert_int_equal(g6_read_file(path, 1000, &text, &len, &e), G6_OK);
+  assert_int_equal(len, 1000);
+  free(text);
+  assert_int_equal(g6_read_file(dir, 1000, &text, &len, &e), G6_EINVAL);
+  snprintf(path, sizeof(path), "%s/nope", dir);
+  assert_int_equal(g6_read_file(path, 1000, &text, &len, &e), G6_ENOENT);
+  unlink(path);
+  snprintf(path, sizeof(path), "%s/big", dir);
+  unlink(path);
+}
+
+static void mkdir_p_nested(void **state) {
+  (void)state;
+  char path[300];
+  g6_error e;
+  snprintf(path, sizeof(path), "%s/a/b/c/", dir);
+  assert_int_equal(g6_mkdir_p(path, 0755, &e), G6_OK);
+  assert_int_equal(g6_mkdir_p(path, 0755, &e), G6_OK); /* idempotent */
+  snprintf(path, sizeof(path), "%s/a/file", dir);
+  assert_int_equal(g6_atomic_write(path, "x", 1, 0644, false, &e), G6_OK);
+  snprintf(path, sizeof(path), "%s/a/file/sub", dir);
+  assert_int_not_equal(g6_mkdir_p(path, 0755, &e), G6_OK);
+  assert_non_null(strstr(e.msg, "a/file"));
+}
+
+static void secret_files(void **state) {
+  (void)state;
+  char path[300], *secret = NULL;
+  g6_error e;
+  snprintf(path, sizeof(path), "%s/kite.key", dir);
+  assert_int_equal(g6_atomic_write(path, "  abc123\n", 9, 0644, false, &e),
+                   G6_OK);
+  assert_int_equal(g6_read_secret_file(path, &secret, &e), G6_EPERM);
+  assert_non_null(strstr(e.msg, "chmod 600"));
+  assert_null(strstr(e.msg, "abc123")); /* never leak the secret */
+  assert_int_equal(chmod(path, 0600), 0);
+  assert_int_equal(g6_read_secret_file(path, &secret, &e), G6_OK);
+  assert_string_equal(secret, "abc123");
+  free(secret);
+  assert_int_equal(g6_atomic_write(path, " \n", 2, 0400, false, &e), G6_OK);
+  assert_int_equal(g6_read_secret_file(path, &secret, &e), G6_EINVAL);
+  assert_int_equal(g6_read_secret_file(dir, &secret, &e), G6_EPERM);
+}
+
+/* FIPS 180-2 and RFC 4231 vectors. */
+static void hash_vectors(void **state) {
+  (void)state;
+  char hex[65];
+  assert_int_equal(g6_sha256_hex("abc", 3, hex), G6_OK);
+  assert_string_equal(
+      hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  assert_int_equal(g6_sha256_hex("", 0, hex), G6_OK);
+  assert_string_equal(
+      hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  unsigned char key[20];
+  memset(key, 0x0b, sizeof(key));
+  assert_int_equal(g6_hmac_sha256_hex(key, sizeof(key), "Hi There", 8, hex),
+                   G6_OK);
+  assert_string_equal(
+      hex, "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+  assert_int_equal(g6_hmac_sha256_hex("Jefe", 4, "what do ya want for nothing?",
+                                      28, hex),
+                   G6_OK);
+  assert_string_equal(
+      hex, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  assert_true(g6_hex_equal("abc", "abc"));
+  assert_false(g6_hex_equal("abc", "abd"));
+  assert_false(g6_hex_equal("abc", "abcd"));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(atomic_write_replaces_and_sets_mode),
+      cmocka_unit_test(atomic_write_failure_leaves_target),
+      cmocka_unit_test(read_file_limits),
+      cmocka_unit_test(mkdir_p_nested),
+      cmocka_unit_test(secret_files),
+      cmocka_unit_test(hash_vectors),
+  };
+  cmocka_set_message_output(CM_OUTPUT_TAP);
+  return cmocka_run_group_tests(tests, setup, teardown);
+}

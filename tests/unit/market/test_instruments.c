@@ -1,0 +1,311 @@
+#include "g6_test.h"
+
+#include "core/fsutil.h"
+#include "market/instruments.h"
+
+#define HDR                                                                    \
+  "instrument_token,exchange_token,tradingsymbol,name,last_price,expiry,"      \
+  "strike,tick_size,lot_size,instrument_type,segment,exchange\n"
+
+/* A current-format dump: quoted names, index rows, a future, an equity. */
+static const char current_dump[] =
+    HDR
+    "256265,1001,NIFTY 50,\"NIFTY 50\",0,,0,0,0,EQ,INDICES,NSE\n"
+    "265,1,SENSEX,\"SENSEX\",0,,0,0,0,EQ,INDICES,BSE\n"
+    "13238786,51714,NIFTY25NOVFUT,\"NIFTY\",0,2025-11-25,0,0.1,75,FUT,NFO-FUT,NFO\n"
+    "10001,1,NIFTY25N1825900CE,\"NIFTY\",0,2025-11-18,25900,0.05,75,CE,NFO-OPT,NFO\n"
+    "10002,2,NIFTY25N1825900PE,\"NIFTY\",0,2025-11-18,25900,0.05,75,PE,NFO-OPT,NFO\n"
+    "10003,3,NIFTY25NOV25900CE,\"NIFTY\",0,2025-11-25,25900,0.05,75,CE,NFO-OPT,NFO\n"
+    "10004,4,NIFTY25N1125900CE,\"NIFTY\",0,2025-11-11,25900,0.05,75,CE,NFO-OPT,NFO\n"
+    "10005,5,BANKNIFTY25NOV58000CE,\"BANKNIFTY\",0,2025-11-25,58000,0.05,35,CE,NFO-OPT,NFO\n"
+    "20001,6,SENSEX25N2084500PE,\"SENSEX\",0,2025-11-20,84500,0.05,20,PE,BFO-OPT,BFO\n"
+    "738561,2885,RELIANCE,\"RELIANCE INDUSTRIES\",0,,0,0.1,1,EQ,NSE,NSE\n";
+
+static int64_t day(int y, int m, int d) { return g6_days_from_civil(y, m, d); }
+
+static void current_format_table_and_lookups(void **state) {
+  (void)state;
+  g6_instruments *t = NULL;
+  g6_error e;
+  assert_int_equal(g6_instruments_parse(current_dump, sizeof(current_dump) - 1,
+                                        0, &t, &e),
+                   G6_OK);
+  const g6_instruments_stats *st = g6_instruments_get_stats(t);
+  assert_int_equal(st->rows, 10);
+  assert_int_equal(st->options, 6);
+  assert_int_equal(st->indices, 2);
+  assert_int_equal(st->skipped, 2);
+  assert_int_equal(st->rejected, 0);
+  assert_int_equal(st->root_rule[G6_ROOT_NAME], 6);
+  assert_int_equal(g6_instruments_count(t), 8);
+
+  int64_t ex[8];
+  /* today = 2025-11-12: the 11th is past */
+  size_t n = g6_instruments_expiries(t, "NIFTY", "NFO-OPT",
+                                     day(2025, 11, 12), ex, 8);
+  assert_int_equal(n, 2);
+  assert_int_equal(ex[0], day(2025, 11, 18));
+  assert_int_equal(ex[1], day(2025, 11, 25));
+  /* an expiry on today is still listed */
+  assert_int_equal(g6_instruments_expiries(t, "NIFTY", "NFO-OPT",
+                                           day(2025, 11, 11), ex, 1),
+                   3);
+  assert_int_equal(ex[0], day(2025, 11, 11)); /* max honoured */
+  assert_int_equal(g6_instruments_expiries(t, "SENSEX", "BFO-OPT", 0, ex, 8),
+                   1);
+  assert_int_equal(g6_instruments_expiries(t, "SENSEX", "NFO-OPT", 0, ex, 8),
+                   0);
+  assert_int_equal(g6_instruments_expiries(t, "NIFT", "NFO-OPT", 0, ex, 8), 0);
+
+  const g6_instrument *in = NULL;
+  assert_int_equal(g6_instruments_find_option(t, "NIFTY", "NFO-OPT",
+                                              day(2025, 11, 18), 25900.0,
+                                              G6_PUT, &in),
+                   G6_OK);
+  char key[G6_INST_KEY_MAX];
+  g6_instrument_key(in, key, sizeof(key));
+  assert_string_equal(key, "NFO:NIFTY25N1825900PE");
+  assert_int_equal(in->instrument_token, 10002);
+  assert_int_equal(in->lot_size, 75);
+  assert_close(in->tick_size, 0.05, 1e-12);
+  assert_int_equal(g6_instruments_find_option(t, "NIFTY", "NFO-OPT",
+                                              day(2025, 11, 18), 25950.0,
+                                              G6_PUT, &in),
+                   G6_ENOENT);
+  assert_null(in);
+  assert_int_equal(g6_instruments_find_option(t, "SENSEX", "BFO-OPT",
+                                              day(2025, 11, 20), 84500.0,
+                                              G6_PUT, &in),
+                   G6_OK);
+  g6_instrument_key(in, key, sizeof(key));
+  assert_string_equal(key, "BFO:SENSEX25N2084500PE");
+
+  const g6_instrument *ix = g6_instruments_find_index(t, "NSE", "NIFTY 50");
+  assert_non_null(ix);
+  assert_int_equal(ix->instrument_token, 256265);
+  assert_null(g6_instruments_find_index(t, "BSE", "NIFTY 50"));
+  g6_instruments_free(t);
+}
+
+/* Zerodha's old mock dump: CRLF, empty names for options (root from the
+ * symbol), 2017/2018 expiries. */
+static void kite_mock_dump_symbol_rule(void **state) {
+  (void)state;
+  char path[512], *text = NULL;
+  size_t len = 0;
+  g6_error e;
+  const char *root = getenv("G6_ROOT");
+  snprintf(path, sizeof(path),
+           "%s/tests/fuzz/corpus/instruments/kite_instruments_all.csv",
+           root ? root : ".");
+  assert_int_equal(g6_read_file(path, 1 << 20, &text, &len, &e), G6_OK);
+  g6_instruments *t = NULL;
+  assert_int_equal(g6_instruments_parse(text, len, 0, &t, &e), G6_OK);
+  const g6_instruments_stats *st = g6_instruments_get_stats(t);
+  assert_int_equal(st->rows, 99);
+  assert_int_equal(st->options, 25);
+  assert_int_equal(st->root_rule[G6_ROOT_SYMBOL], 25);
+  assert_int_equal(st->root_rule[G6_ROOT_NAME], 0);
+  assert_int_equal(st->rejected, 0);
+  int64_t ex[4];
+  assert_int_equal(g6_instruments_expiries(t, "BANKNIFTY", "NFO-OPT",
+                                           day(2017, 11, 1), ex, 4),
+                   3);
+  assert_int_equal(ex[0], day(2017, 11, 30));
+  assert_int_equal(ex[2], day(2018, 1, 25));
+  const g6_instrument *in = NULL;
+  assert_int_equal(g6_instruments_find_option(t, "BANKNIFTY", "NFO-OPT",
+                                              day(2018, 1, 25), 23500,
+                                              G6_CALL, &in),
+                   G6_OK);
+  assert_string_equal(in->tradingsymbol, "BANKNIFTY18JAN23500CE");
+  assert_int_equal(in->instrument_token, 12073986);
+  assert_int_equal(in->root_rule, G6_ROOT_SYMBOL);
+  assert_int_equal(g6_instruments_find_option(t, "INDIACEM", "NFO-OPT",
+                                              day(2017, 12, 28), 225,
+                                              G6_PUT, &in),
+                   G6_OK);
+  g6_instruments_free(t);
+  free(text);
+}
+
+typedef struct bad_header {
+  const char *name;
+  const char *text;
+  const char *msg_part;
+} bad_header;
+
+static void strict_header(void **state) {
+  (void)state;
+  static const bad_header cases[] = {
+      {"renamed column",
+       "instrument_token,exchange_token,symbol,name,last_price,expiry,strike,"
+       "tick_size,lot_size,instrument_type,segment,exchange\n",
+       "column 3 is \"symbol\", expected \"tradingsymbol\""},
+      {"missing column",
+       "instrument_token,exchange_token,tradingsymbol,name,last_price,expiry,"
+       "strike,tick_size,lot_size,instrument_type,segment\n",
+       "11 columns, expected 12"},
+      {"extra column", HDR "x", "13 columns"},
+      {"json instead of csv", "{\"status\":\"error\"}\n", "column 1 is"},
+      {"empty", "", "empty"},
+  };
+  (void)cases[2];
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    g6_instruments *t = NULL;
+    g6_error e;
+    const char *text = cases[i].text;
+    char extra[400];
+    if (i == 2) { /* header with a 13th column */
+      snprintf(extra, sizeof(extra), "%.*s,extra\n", (int)strlen(HDR) - 1,
+               HDR);
+      text = extra;
+    }
+    g6_status s = g6_instruments_parse(text, strlen(text), 0, &t, &e);
+    if (s != G6_EPROTO || strstr(e.msg, cases[i].msg_part) == NULL)
+      fail_msg("%s: status %s, message \"%s\"", cases[i].name,
+               g6_status_name(s), e.msg);
+    assert_null(t);
+  }
+}
+
+typedef struct bad_row {
+  const char *name;
+  const char *row;
+  g6_inst_reject reason; /* G6_INST_REJ_COUNT = kept */
+} bad_row;
+
+static void rejects_are_counted(void **state) {
+  (void)state;
+  static const bad_row rows[] = {
+      {"too few fields", "1,2,NIFTY25N1825900CE,NIFTY,0,2025-11-18,25900\n",
+       G6_INST_REJ_COLUMNS},
+      {"too many fields",
+       "1,2,X1CE,NIFTY,0,2025-11-18,1,0.05,75,CE,NFO-OPT,NFO,9,9,9,9,9,9,9\n",
+       G6_INST_REJ_COLUMNS},
+      {"bad token", "x1,2,NIFTY1CE,NIFTY,0,2025-11-18,1,0.05,75,CE,NFO-OPT,NFO\n",
+       G6_INST_REJ_NUMBER},
+      {"bad strike", "1,2,NIFTY1CE,NIFTY,0,2025-11-18,abc,0.05,75,CE,NFO-OPT,NFO\n",
+       G6_INST_REJ_NUMBER},
+      {"negative strike", "1,2,NIFTY1CE,NIFTY,0,2025-11-18,-5,0.05,75,CE,NFO-OPT,NFO\n",
+       G6_INST_REJ_NUMBER},
+      {"fractional lot", "1,2,NIFTY1CE,NIFTY,0,2025-11-18,5,0.05,7.5,CE,NFO-OPT,NFO\n",
+       G6_INST_REJ_NUMBER},
+      {"nan strike", "1,2,NIFTY1CE,NIFTY,0,2025-11-18,nan,0.05,75,CE,NFO-OPT,NFO\n",
+       G6_INST_REJ_NUMBER},
+      {"impossible expiry", "1,2,NIFTY1CE,NIFTY,0,2025-02-30,1,0.05,75,CE,NFO-OPT,NFO\n",
+       G6_INST_REJ_EXPIRY},
+      {"empty expiry", "1,2,NIFTY1CE,NIFTY,0,,1,0.05,75,CE,NFO-OPT,NFO\n",
+       G6_INST_REJ_EXPIRY},
+      {"no root derivable", "1,2,123CE,,0,2025-11-18,1,0.05,75,CE,NFO-OPT,NFO\n",
+       G6_INST_REJ_SYMBOL},
+      {"empty symbol", "1,2,,NIFTY,0,2025-11-18,1,0.05,75,CE,NFO-OPT,NFO\n",
+       G6_INST_REJ_SYMBOL},
+      {"text after closing quote",
+       "1,2,NIFTY1CE,\"NIFTY\"x,0,2025-11-18,1,0.05,75,CE,NFO-OPT,NFO\n",
+       G6_INST_REJ_QUOTE},
+      {"symbol too long",
+       "1,2,NIFTYAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA1CE,NIFTY,0,2025-11-"
+       "18,1,0.05,75,CE,NFO-OPT,NFO\n",
+       G6_INST_REJ_TOO_LONG},
+      {"quoted comma and doubled quote kept",
+       "7,2,NIFTY1CE,\"NI\"\"F,TY\",0,2025-11-18,1,0.05,75,CE,NFO-OPT,NFO\n",
+       G6_INST_REJ_COUNT},
+      {"CRLF row kept",
+       "8,2,NIFTY2CE,NIFTY,0,2025-11-18,2,0.05,75,CE,NFO-OPT,NFO\r\n",
+       G6_INST_REJ_COUNT},
+  };
+  for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+    char text[600];
+    snprintf(text, sizeof(text), "%s%s", HDR, rows[i].row);
+    g6_instruments *t = NULL;
+    g6_error e;
+    assert_int_equal(g6_instruments_parse(text, strlen(text), 0, &t, &e),
+                     G6_OK);
+    const g6_instruments_stats *st = g6_instruments_get_stats(t);
+    if (rows[i].reason == G6_INST_REJ_COUNT) {
+      if (st->options != 1 || st->rejected != 0)
+        fail_msg("%s: not kept", rows[i].name);
+    } else if (st->rejects[rows[i].reason] != 1 || st->rejected != 1 ||
+               st->options != 0) {
+      fail_msg("%s: expected one %s reject, got rejected=%llu options=%llu",
+               rows[i].name, g6_inst_reject_name(rows[i].reason),
+               (unsigned long long)st->rejected,
+               (unsigned long long)st->options);
+    }
+    if (i == 13)
+      assert_string_equal(g6_instruments_at(t, 0)->name, "NI\"F,TY");
+    g6_instruments_free(t);
+  }
+}
+
+/* Any split of the input gives the same table as one feed. */
+static void chunking_is_invisible(void **state) {
+  (void)state;
+  size_t len = sizeof(current_dump) - 1;
+  for (size_t step = 1; step < 40; step += 3) {
+    g6_instruments *t = g6_instruments_new(0);
+    g6_error e;
+    for (size_t off = 0; off < len; off += step) {
+      size_t n = len - off < step ? len - off : step;
+      assert_int_equal(g6_instruments_feed(t, current_dump + off, n, &e),
+                       G6_OK);
+    }
+    assert_int_equal(g6_instruments_finish(t, &e), G6_OK);
+    assert_int_equal(g6_instruments_count(t), 8);
+    assert_int_equal(g6_instruments_get_stats(t)->rejected, 0);
+    g6_instruments_free(t);
+  }
+}
+
+static void ugly_endings_and_limits(void **state) {
+  (void)state;
+  g6_instruments *t = NULL;
+  g6_error e;
+  /* last row without newline is processed */
+  const char *a = HDR "1,2,NIFTY1CE,NIFTY,0,2025-11-18,1,0.05,75,CE,NFO-OPT,NFO";
+  assert_int_equal(g6_instruments_parse(a, strlen(a), 0, &t, &e), G6_OK);
+  assert_int_equal(g6_instruments_count(t), 1);
+  g6_instruments_free(t);
+  /* the input ends inside a quoted field */
+  const char *b = HDR "1,2,NIFTY1CE,\"NIF";
+  assert_int_equal(g6_instruments_parse(b, strlen(b), 0, &t, &e),
+                   G6_ETRUNCATED);
+  /* a record longer than the limit is rejected; parsing continues */
+  char big[3000];
+  int n = snprintf(big, sizeof(big), "%s", HDR);
+  memset(big + n, 'A', 2000);
+  n += 2000;
+  n += snprintf(big + n, sizeof(big) - (size_t)n,
+                "\n1,2,NIFTY1CE,NIFTY,0,2025-11-18,1,0.05,75,CE,NFO-OPT,NFO\n");
+  assert_int_equal(g6_instruments_parse(big, (size_t)n, 0, &t, &e), G6_OK);
+  assert_int_equal(g6_instruments_get_stats(t)->rejects[G6_INST_REJ_TOO_LONG],
+                   1);
+  assert_int_equal(g6_instruments_count(t), 1);
+  g6_instruments_free(t);
+  /* max_rows */
+  const char *c = HDR "1,2,N1CE,N,0,2025-11-18,1,0.05,75,CE,NFO-OPT,NFO\n"
+                      "2,2,N2CE,N,0,2025-11-18,2,0.05,75,CE,NFO-OPT,NFO\n";
+  assert_int_equal(g6_instruments_parse(c, strlen(c), 1, &t, &e), G6_ETOOBIG);
+  /* NUL bytes inside a field: the field is cut, the row stays bounded */
+  const char d[] = HDR "1,2,N1\0CE,N,0,2025-11-18,1,0.05,75,CE,NFO-OPT,NFO\n";
+  assert_int_equal(g6_instruments_parse(d, sizeof(d) - 1, 0, &t, &e), G6_OK);
+  g6_instruments_free(t);
+  /* a BOM before the header is accepted */
+  char bom[400];
+  snprintf(bom, sizeof(bom), "\xEF\xBB\xBF%s", HDR);
+  assert_int_equal(g6_instruments_parse(bom, strlen(bom), 0, &t, &e), G6_OK);
+  g6_instruments_free(t);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(current_format_table_and_lookups),
+      cmocka_unit_test(kite_mock_dump_symbol_rule),
+      cmocka_unit_test(strict_header),
+      cmocka_unit_test(rejects_are_counted),
+      cmocka_unit_test(chunking_is_invisible),
+      cmocka_unit_test(ugly_endings_and_limits),
+  };
+  return G6_RUN_TESTS(tests);
+}

@@ -1,0 +1,828 @@
+/* The Kite client against a real g6-mockd over loopback HTTP: every
+ * endpoint, every fault, retries, breaker, rate limit, cache, auth latch,
+ * threads, and that no secret ever reaches a log line or an error. */
+#include "g6_test.h"
+
+#include "core/fsutil.h"
+#include "core/ist.h"
+#include "market/http.h"
+#include "market/kite.h"
+#include "market/ratelimit.h"
+#include "metrics/metrics_gen.h"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define API_KEY "KEYsecret123"
+#define TOKEN "TOKsecret4567"
+#define SECRET "APIsecret890"
+#define CLOCK "1763700000" /* 2025-11-21 10:10 IST, a Friday */
+
+static pid_t mock_pid;
+static int mock_port;
+static char dir[64];
+static g6_buf logs = G6_BUF_INIT;
+static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void capture_log(void *ctx, int level, const char *msg) {
+  (void)ctx;
+  pthread_mutex_lock(&log_mu);
+  g6_buf_printf(&logs, "%d %s\n", level, msg);
+  pthread_mutex_unlock(&log_mu);
+}
+
+static int start_mock(void **state) {
+  (void)state;
+  const char *b = getenv("G6_BUILD");
+  char path[512];
+  snprintf(path, sizeof(path), "%s/g6-mockd", b ? b : "build");
+  int fd[2];
+  if (pipe(fd) != 0)
+    return -1;
+  mock_pid = fork();
+  if (mock_pid == 0) {
+    dup2(fd[1], 1);
+    close(fd[0]);
+    execl(path, path, "--port", "0", "--clock", CLOCK, "--api-key", API_KEY,
+          "--access-token", TOKEN, "--api-secret", SECRET, "--strikes", "100",
+          (char *)NULL);
+    _exit(127);
+  }
+  close(fd[1]);
+  char line[256] = "";
+  size_t n = 0;
+  while (n + 1 < sizeof(line) && read(fd[0], line + n, 1) == 1 &&
+         line[n] != '\n')
+    n++;
+  line[n] = '\0';
+  close(fd[0]);
+  char *p = strstr(line, "127.0.0.1:");
+  if (p == NULL) {
+    fprintf(stderr, "# g6-mockd did not start (%s): %s\n", path, line);
+    return -1;
+  }
+  mock_port = atoi(p + 10);
+  snprintf(dir, sizeof(dir), "/tmp/g6-test-kite-XXXXXX");
+  return mkdtemp(dir) ? 0 : -1;
+}
+
+static int stop_mock(void **state) {
+  (void)state;
+  if (mock_pid > 0) {
+    kill(mock_pid, SIGTERM);
+    waitpid(mock_pid, NULL, 0);
+  }
+  /* no secret anywhere in what the client logged during all tests */
+  int rc = 0;
+  const char *secrets[] = {API_KEY, TOKEN, SECRET, "new-token-xyz"};
+  for (size_t i = 0; i < 4; i++)
+    if (logs.data && strstr(logs.data, secrets[i])) {
+      fprintf(stderr, "# secret %zu leaked into the log\n", i);
+      rc = -1;
+    }
+  char cmd[100];
+  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+  if (system(cmd) != 0)
+    rc = -1;
+  g6_buf_free(&logs);
+  return rc;
+}
+
+/* admin call; returns the body (caller frees) or NULL */
+static char *admin(const char *method, const char *path, const char *json) {
+  char url[256];
+  snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", mock_port, path);
+  g6_buf body = G6_BUF_INIT;
+  g6_http_request req = {.method = method && strcmp(method, "POST") == 0
+                                       ? "POST"
+                                       : "GET",
+                         .url = url,
+                         .body = json,
+                         .body_len = json ? strlen(json) : 0,
+                         .timeout_s = 5,
+                         .sink = (g6_http_sink)(void *)g6_buf_append,
+                         .sink_ctx = &body};
+  g6_http_response resp;
+  g6_error e;
+  if (strcmp(method, "DELETE") == 0) {
+    /* the http module speaks GET/POST; DELETE via a tiny trick: POST with
+     * the reset body the admin understands */
+    req.method = "POST";
+  }
+  g6_status s = g6_http_perform(NULL, &req, &resp, &e);
+  g6_http_response_free(&resp);
+  if (s != G6_OK || resp.status != 200) {
+    g6_buf_free(&body);
+    return NULL;
+  }
+  return g6_buf_steal(&body);
+}
+
+static void reset_mock(void) {
+  free(admin("POST", "/admin/faults/reset", NULL));
+  free(admin("POST", "/admin/requests/reset", NULL));
+  free(admin("POST", "/admin/auth", "{\"access_token\":\"" TOKEN "\"}"));
+}
+
+/* Served requests of an endpoint (total) from /admin/requests. */
+static long served(const char *ep) {
+  char *j = admin("GET", "/admin/requests", NULL);
+  long n = -1;
+  char pat[64];
+  snprintf(pat, sizeof(pat), "\"%s\":{\"total\":", ep);
+  char *p = j ? strstr(j, pat) : NULL;
+  if (p)
+    n = atol(p + strlen(pat));
+  free(j);
+  return n;
+}
+
+static long max_batch(const char *ep) {
+  char *j = admin("GET", "/admin/requests", NULL);
+  char pat[64];
+  snprintf(pat, sizeof(pat), "\"%s\":{", ep);
+  char *p = j ? strstr(j, pat) : NULL;
+  char *q = p ? strstr(p, "\"max_batch\":") : NULL;
+  long n = q ? atol(q + 12) : -1;
+  free(j);
+  return n;
+}
+
+static void faults(const char *json) {
+  char *r = admin("POST", "/admin/faults", json);
+  if (r == NULL)
+    fail_msg("mock refused faults %s", json);
+  free(r);
+}
+
+static void test_config(g6_kite_config *cfg, char *url, size_t len) {
+  g6_kite_config_defaults(cfg);
+  snprintf(url, len, "http://127.0.0.1:%d", mock_port);
+  cfg->base_url = url;
+  cfg->api_key = API_KEY;
+  cfg->access_token = TOKEN;
+  cfg->timeout_s = 2;
+  cfg->backoff_base_s = 0.02;
+  cfg->backoff_max_s = 0.1;
+  cfg->jitter_s = 0.01;
+  cfg->quote_rps = 0; /* unlimited unless a test sets it */
+  cfg->other_rps = 0;
+  cfg->cache_ttl_s = 0;
+  cfg->log = capture_log;
+  cfg->seed = 7;
+}
+
+static g6_kite_client *client_with(const g6_kite_config *cfg) {
+  g6_kite_client *c = NULL;
+  g6_error e;
+  if (g6_kite_client_new(cfg, &c, &e) != G6_OK)
+    fail_msg("client: %s", e.msg);
+  return c;
+}
+
+static g6_kite_client *client(void) {
+  g6_kite_config cfg;
+  char url[64];
+  test_config(&cfg, url, sizeof(url));
+  return client_with(&cfg);
+}
+
+/* Keys of the first n NIFTY options of the mock's dump. */
+static size_t nifty_keys(g6_instruments *t, char (*keys)[G6_INST_KEY_MAX],
+                         size_t n) {
+  size_t k = 0;
+  for (size_t i = 0; i < g6_instruments_count(t) && k < n; i++) {
+    const g6_instrument *in = g6_instruments_at(t, i);
+    if (strcmp(in->root, "NIFTY") == 0 && in->kind != G6_INST_INDEX)
+      g6_instrument_key(in, keys[k++], G6_INST_KEY_MAX);
+  }
+  return k;
+}
+
+static g6_instruments *dump(g6_kite_client *c) {
+  g6_instruments *t = NULL;
+  g6_error e;
+  if (g6_kite_instruments(c, NULL, &t, &e) != G6_OK)
+    fail_msg("instruments: %s", e.msg);
+  return t;
+}
+
+static void instruments_endpoint(void **state) {
+  (void)state;
+  reset_mock();
+  g6_kite_client *c = client();
+  g6_instruments *t = dump(c);
+  const g6_instruments_stats *st = g6_instruments_get_stats(t);
+  assert_int_equal(st->rejected, 0);
+  assert_int_equal(st->indices, 5);
+  assert_int_equal(st->skipped, 5); /* one future per index */
+  assert_true(st->root_rule[G6_ROOT_NAME] == st->options);
+  int64_t today = g6_days_from_civil(2025, 11, 21), ex[16];
+  /* NIFTY weeklies on Tuesday + monthlies on the last Tuesday */
+  size_t n = g6_instruments_expiries(t, "NIFTY", "NFO-OPT", today, ex, 16);
+  assert_int_equal(n, 6);
+  assert_int_equal(ex[0], g6_days_from_civil(2025, 11, 25));
+  assert_int_equal(ex[1], g6_days_from_civil(2025, 12, 2));
+  for (size_t i = 0; i < n; i++)
+    assert_int_equal(g6_weekday(ex[i]), 1);
+  n = g6_instruments_expiries(t, "SENSEX", "BFO-OPT", today, ex, 16);
+  for (size_t i = 0; i < n; i++)
+    assert_int_equal(g6_weekday(ex[i]), 3);
+  n = g6_instruments_expiries(t, "BANKNIFTY", "NFO-OPT", today, ex, 16);
+  assert_int_equal(n, 3); /* monthly only */
+  const g6_instrument *in;
+  assert_int_equal(g6_instruments_find_option(t, "NIFTY", "NFO-OPT",
+                                              g6_days_from_civil(2025, 11, 25),
+                                              26000, G6_PUT, &in),
+                   G6_OK);
+  assert_string_equal(in->tradingsymbol, "NIFTY25NOV26000PE");
+  assert_int_equal(in->lot_size, 75);
+  assert_non_null(g6_instruments_find_index(t, "BSE", "SENSEX"));
+  g6_kite_stats s;
+  g6_kite_stats_snapshot(c, &s);
+  assert_int_equal(s.requests[G6_KITE_EP_INSTRUMENTS][G6_KITE_R_OK], 1);
+  assert_true(s.bytes_received[G6_KITE_EP_INSTRUMENTS] > 100000);
+  assert_int_equal(s.latency[G6_KITE_EP_INSTRUMENTS].count, 1);
+  assert_int_equal(s.latency[G6_KITE_EP_INSTRUMENTS].bucket[G6_KITE_LATENCY_NB],
+                   1);
+  assert_int_equal(s.instruments_options, st->options);
+  g6_instruments_free(t);
+  /* per exchange */
+  assert_int_equal(g6_kite_instruments(c, "BFO", &t, NULL), G6_OK);
+  assert_int_equal(g6_instruments_expiries(t, "NIFTY", "NFO-OPT", 0, ex, 16),
+                   0);
+  assert_true(g6_instruments_expiries(t, "SENSEX", "BFO-OPT", 0, ex, 16) > 0);
+  g6_instruments_free(t);
+  g6_kite_client_free(c);
+}
+
+static void quote_batches_and_cache(void **state) {
+  (void)state;
+  reset_mock();
+  g6_kite_config cfg;
+  char url[64];
+  test_config(&cfg, url, sizeof(url));
+  cfg.cache_ttl_s = 60;
+  g6_kite_client *c = client_with(&cfg);
+  g6_instruments *t = dump(c);
+  static char keys[1200][G6_INST_KEY_MAX];
+  const char *kp[1201];
+  size_t n = nifty_keys(t, keys, 1200);
+  assert_int_equal(n, 1200);
+  for (size_t i = 0; i < n; i++)
+    kp[i] = keys[i];
+  kp[n] = "NSE:NIFTY 50";
+  g6_quote_table *q = NULL;
+  g6_error e;
+  assert_int_equal(g6_kite_quote(c, kp, n + 1, &q, &e), G6_OK);
+  assert_int_equal(g6_quote_table_found(q), n + 1);
+  assert_int_equal(served("quote"), 3); /* 1201 keys: 500 + 500 + 201 */
+  assert_int_equal(max_batch("quote"), 500);
+  const g6_quote *spot = g6_quote_table_lookup(q, "NSE:NIFTY 50");
+  assert_true(spot->last_price > 20000 && spot->last_price < 32000);
+  assert_true(spot->fields & G6_QF_OHLC);
+  const g6_quote *o = g6_quote_table_lookup(q, keys[0]);
+  assert_true(o->last_price > 0);
+  assert_true(o->fields & G6_QF_DEPTH);
+  assert_true(o->ask >= o->bid);
+  assert_true(o->oi > 0 && o->volume > 0);
+  double first_price = o->last_price;
+  g6_quote_table_free(q);
+  /* the same keys again: all from the cache, no request */
+  assert_int_equal(g6_kite_quote(c, kp, n + 1, &q, &e), G6_OK);
+  assert_int_equal(served("quote"), 3);
+  assert_close(g6_quote_table_lookup(q, keys[0])->last_price, first_price, 0);
+  g6_quote_table_free(q);
+  g6_kite_stats s;
+  g6_kite_stats_snapshot(c, &s);
+  assert_int_equal(s.cache_hits, n + 1);
+  assert_int_equal(s.cache_misses, n + 1);
+  assert_close(s.cache_hit_ratio, 0.5, 1e-12);
+  assert_int_equal(s.requests[G6_KITE_EP_QUOTE][G6_KITE_R_OK], 3);
+  assert_int_equal(s.quotes_requested, 2 * (n + 1));
+  assert_int_equal(s.quotes_missing, 0);
+  /* unknown instruments are simply absent */
+  const char *unk[] = {"NFO:NOPE25NOV1CE", "NSE:NIFTY 50"};
+  assert_int_equal(g6_kite_quote(c, unk, 2, &q, &e), G6_OK);
+  assert_int_equal(g6_quote_table_found(q), 1);
+  g6_quote_table_free(q);
+  g6_instruments_free(t);
+  g6_kite_client_free(c);
+}
+
+static void ltp_endpoint_and_frozen_clock(void **state) {
+  (void)state;
+  reset_mock();
+  g6_kite_client *c = client();
+  const char *keys[] = {"NSE:NIFTY 50", "NSE:NIFTY BANK", "NSE:NIFTY FIN SERVICE",
+                        "NSE:NIFTY MIDCAP SELECT", "BSE:SENSEX"};
+  g6_quote_table *a = NULL, *b = NULL;
+  assert_int_equal(g6_kite_ltp(c, keys, 5, &a, NULL), G6_OK);
+  assert_int_equal(g6_kite_ltp(c, keys, 5, &b, NULL), G6_OK);
+  assert_int_equal(g6_quote_table_found(a), 5);
+  for (int i = 0; i < 5; i++) {
+    const g6_quote *x = g6_quote_table_get(a, (size_t)i);
+    assert_true(x->fields & G6_QF_TOKEN);
+    assert_false(x->fields & G6_QF_OHLC);
+    /* frozen market clock: identical answers */
+    assert_close(x->last_price, g6_quote_table_get(b, (size_t)i)->last_price,
+                 0);
+  }
+  g6_quote_table_free(b);
+  /* advancing the clock moves the market */
+  free(admin("POST", "/admin/clock", "{\"advance\":600}"));
+  assert_int_equal(g6_kite_ltp(c, keys, 5, &b, NULL), G6_OK);
+  int moved = 0;
+  for (int i = 0; i < 5; i++)
+    moved += g6_quote_table_get(a, (size_t)i)->last_price !=
+             g6_quote_table_get(b, (size_t)i)->last_price;
+  assert_true(moved >= 4);
+  free(admin("POST", "/admin/clock", "{\"epoch\":" CLOCK "}"));
+  g6_quote_table_free(a);
+  g6_quote_table_free(b);
+  g6_kite_stats s;
+  g6_kite_stats_snapshot(c, &s);
+  assert_int_equal(s.requests[G6_KITE_EP_LTP][G6_KITE_R_OK], 3);
+  assert_int_equal(s.cache_hits + s.cache_misses, 0); /* ltp is not cached */
+  g6_kite_client_free(c);
+}
+
+typedef struct fault_case {
+  const char *name;
+  const char *faults;
+  g6_status want;
+  long served;      /* HTTP requests the mock saw */
+  g6_kite_result counted; /* result counted for the failed attempts */
+  uint64_t retries;
+} fault_case;
+
+static void quote_faults(void **state) {
+  (void)state;
+  static const fault_case cases[] = {
+      {"two 503 then ok", "{\"quote\":{\"http5xx\":2}}", G6_OK, 3,
+       G6_KITE_R_HTTP, 2},
+      {"502 html then ok",
+       "{\"quote\":{\"http5xx\":1,\"status5xx\":502}}", G6_OK, 2,
+       G6_KITE_R_HTTP, 1},
+      {"429 then ok", "{\"quote\":{\"ratelimit\":1}}", G6_OK, 2,
+       G6_KITE_R_RATELIMITED, 1},
+      {"stall then ok", "{\"quote\":{\"stall\":1,\"stall_s\":3}}", G6_OK, 2,
+       G6_KITE_R_TIMEOUT, 1},
+      {"latency beyond timeout", "{\"quote\":{\"latency_ms\":1500}}",
+       G6_ETIMEOUT, 3, G6_KITE_R_TIMEOUT, 2},
+      {"5xx every time", "{\"quote\":{\"http5xx\":-1}}", G6_EHTTP, 3,
+       G6_KITE_R_HTTP, 2},
+      {"malformed JSON is not retried", "{\"quote\":{\"malformed\":1}}",
+       G6_EPARSE, 1, G6_KITE_R_PARSE, 0},
+      {"truncated body", "{\"quote\":{\"truncate\":-1}}", G6_ETRUNCATED, 3,
+       G6_KITE_R_TRUNCATED, 2},
+      {"truncated once", "{\"quote\":{\"truncate\":1}}", G6_OK, 2,
+       G6_KITE_R_TRUNCATED, 1},
+      {"huge body", "{\"quote\":{\"huge\":1,\"huge_bytes\":20000000}}",
+       G6_ETOOBIG, 1, G6_KITE_R_TOOBIG, 0},
+      {"drift: renamed", "{\"quote\":{\"drift\":1,\"drift_mode\":\"rename\"}}",
+       G6_EPROTO, 1, G6_KITE_R_PROTOCOL, 0},
+      {"drift: missing", "{\"quote\":{\"drift\":1,\"drift_mode\":\"missing\"}}",
+       G6_EPROTO, 1, G6_KITE_R_PROTOCOL, 0},
+      {"drift: type", "{\"quote\":{\"drift\":1,\"drift_mode\":\"type\"}}",
+       G6_EPROTO, 1, G6_KITE_R_PROTOCOL, 0},
+      {"drift: envelope",
+       "{\"quote\":{\"drift\":1,\"drift_mode\":\"envelope\"}}", G6_EPROTO, 1,
+       G6_KITE_R_PROTOCOL, 0},
+      {"auth failure", "{\"quote\":{\"auth_fail\":1}}", G6_EAUTH, 1,
+       G6_KITE_R_AUTH, 0},
+  };
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    const fault_case *fc = &cases[i];
+    reset_mock();
+    faults(fc->faults);
+    g6_kite_config cfg;
+    char url[64];
+    test_config(&cfg, url, sizeof(url));
+    cfg.timeout_s = 0.8;
+    cfg.breaker_failures = 100;
+    g6_kite_client *c = client_with(&cfg);
+    const char *keys[] = {"NSE:NIFTY 50", "NFO:NIFTY25NOV26000CE"};
+    g6_quote_table *q = NULL;
+    g6_error e;
+    g6_error_clear(&e);
+    g6_status s = g6_kite_quote(c, keys, 2, &q, &e);
+    g6_kite_stats st;
+    g6_kite_stats_snapshot(c, &st);
+    long n = served("quote");
+    if (s != fc->want || n != fc->served ||
+        st.retries[G6_KITE_EP_QUOTE] != fc->retries ||
+        st.retries_by[G6_KITE_EP_QUOTE][fc->counted] != fc->retries ||
+        st.requests[G6_KITE_EP_QUOTE][fc->counted] == 0)
+      fail_msg("%s: status %s (want %s) \"%s\", served %ld (want %ld), "
+               "retries %llu (want %llu), counted %s %llu",
+               fc->name, g6_status_name(s), g6_status_name(fc->want), e.msg, n,
+               fc->served,
+               (unsigned long long)st.retries[G6_KITE_EP_QUOTE],
+               (unsigned long long)fc->retries,
+               g6_kite_result_name(fc->counted),
+               (unsigned long long)st.requests[G6_KITE_EP_QUOTE][fc->counted]);
+    /* a failure never leaves a quote; success has both */
+    assert_int_equal(g6_quote_table_found(q), s == G6_OK ? 2 : 0);
+    /* the error message names the endpoint */
+    if (s != G6_OK)
+      assert_non_null(strstr(e.msg, "Kite quote"));
+    g6_quote_table_free(q);
+    g6_kite_client_free(c);
+  }
+  /* every failure was logged with the endpoint */
+  assert_non_null(strstr(logs.data, "Kite quote: quote response: malformed"));
+  assert_non_null(strstr(logs.data, "retrying in"));
+}
+
+static void instruments_faults(void **state) {
+  (void)state;
+  static const fault_case cases[] = {
+      {"malformed header", "{\"instruments\":{\"malformed\":1}}", G6_EPROTO, 1,
+       G6_KITE_R_PROTOCOL, 0},
+      {"truncated then ok", "{\"instruments\":{\"truncate\":1}}", G6_OK, 2,
+       G6_KITE_R_TRUNCATED, 1},
+      {"503 then ok", "{\"instruments\":{\"http5xx\":1}}", G6_OK, 2,
+       G6_KITE_R_HTTP, 1},
+  };
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    reset_mock();
+    faults(cases[i].faults);
+    g6_kite_client *c = client();
+    g6_instruments *t = NULL;
+    g6_error e;
+    g6_status s = g6_kite_instruments(c, NULL, &t, &e);
+    long n = served("instruments");
+    if (s != cases[i].want || n != cases[i].served)
+      fail_msg("%s: %s \"%s\", served %ld", cases[i].name, g6_status_name(s),
+               e.msg, n);
+    if (s == G6_OK)
+      assert_true(g6_instruments_count(t) > 1000);
+    else
+      assert_null(t);
+    g6_instruments_free(t);
+    g6_kite_client_free(c);
+  }
+  /* the header error names the column */
+  assert_non_null(strstr(logs.data, "\"tradingsymbXl\""));
+}
+
+static void market_faults(void **state) {
+  (void)state;
+  reset_mock();
+  faults("{\"market\":{\"missing_index\":\"FINNIFTY\","
+         "\"remove_expiry\":\"NIFTY:2025-12-02\",\"empty_names\":true,"
+         "\"zero_price_mod\":7}}");
+  g6_kite_client *c = client();
+  g6_instruments *t = dump(c);
+  int64_t ex[16];
+  assert_int_equal(g6_instruments_expiries(t, "FINNIFTY", "NFO-OPT", 0, ex,
+                                           16),
+                   0);
+  size_t n = g6_instruments_expiries(t, "NIFTY", "NFO-OPT", 0, ex, 16);
+  assert_int_equal(n, 5);
+  for (size_t i = 0; i < n; i++)
+    assert_true(ex[i] != g6_days_from_civil(2025, 12, 2));
+  /* old-dump style empty names: roots from the symbols */
+  const g6_instruments_stats *st = g6_instruments_get_stats(t);
+  assert_int_equal(st->root_rule[G6_ROOT_SYMBOL], st->options);
+  assert_int_equal(st->root_rule[G6_ROOT_NAME], 0);
+  /* quotes of the removed expiry are missing; zero prices come through */
+  const char *keys[] = {"NFO:NIFTY25D0226000CE", "NFO:NIFTY25NOV26000CE",
+                        "NFO:NIFTY25NOV26050CE", "NFO:NIFTY25NOV26100CE",
+                        "NFO:NIFTY25NOV26150CE", "NFO:NIFTY25NOV26200CE",
+                        "NFO:NIFTY25NOV26250CE", "NFO:NIFTY25NOV26300CE",
+                        "NFO:NIFTY25NOV26350CE"};
+  g6_quote_table *q = NULL;
+  assert_int_equal(g6_kite_quote(c, keys, 9, &q, NULL), G6_OK);
+  assert_null(g6_quote_table_lookup(q, keys[0]));
+  int zeros = 0;
+  for (size_t i = 1; i < 9; i++) {
+    const g6_quote *x = g6_quote_table_lookup(q, keys[i]);
+    assert_non_null(x);
+    zeros += x->last_price == 0 && x->instrument_token % 7 == 0;
+  }
+  assert_true(zeros >= 1);
+  g6_kite_stats s;
+  g6_kite_stats_snapshot(c, &s);
+  assert_int_equal(s.quotes_missing, 1);
+  g6_quote_table_free(q);
+  g6_instruments_free(t);
+  g6_kite_client_free(c);
+}
+
+static void write_token(const char *path, const char *tok) {
+  g6_error e;
+  if (g6_atomic_write(path, tok, strlen(tok), 0600, false, &e) != G6_OK)
+    fail_msg("%s", e.msg);
+}
+
+static void auth_latch_until_token_changes(void **state) {
+  (void)state;
+  reset_mock();
+  char keyf[128], tokf[128];
+  snprintf(keyf, sizeof(keyf), "%s/key", dir);
+  snprintf(tokf, sizeof(tokf), "%s/token", dir);
+  write_token(keyf, API_KEY "\n");
+  write_token(tokf, TOKEN "\n");
+  g6_kite_config cfg;
+  char url[64];
+  test_config(&cfg, url, sizeof(url));
+  cfg.api_key = cfg.access_token = NULL;
+  cfg.api_key_file = keyf;
+  cfg.access_token_file = tokf;
+  g6_kite_client *c = client_with(&cfg);
+  const char *keys[] = {"NSE:NIFTY 50"};
+  g6_quote_table *q = NULL;
+  g6_error e;
+  assert_int_equal(g6_kite_quote(c, keys, 1, &q, &e), G6_OK);
+  g6_quote_table_free(q);
+  /* the provider now only accepts a new token */
+  free(admin("POST", "/admin/auth", "{\"access_token\":\"new-token-xyz\"}"));
+  assert_int_equal(g6_kite_quote(c, keys, 1, &q, &e), G6_EAUTH);
+  g6_quote_table_free(q);
+  assert_true(g6_kite_auth_latched(c));
+  assert_null(strstr(e.msg, TOKEN));
+  long before = served("quote");
+  assert_int_equal(g6_kite_quote(c, keys, 1, &q, &e), G6_EAUTH);
+  g6_quote_table_free(q);
+  assert_int_equal(served("quote"), before); /* latched: nothing sent */
+  assert_int_equal(g6_kite_instruments(c, NULL, (g6_instruments **)&q, &e),
+                   G6_EAUTH);
+  /* same token in the file: still latched */
+  bool changed = true;
+  assert_int_equal(g6_kite_reload_credentials(c, &changed, &e), G6_OK);
+  assert_false(changed);
+  assert_true(g6_kite_auth_latched(c));
+  /* the operator writes the new token: unlatched, works */
+  write_token(tokf, "new-token-xyz\n");
+  assert_int_equal(g6_kite_reload_credentials(c, &changed, &e), G6_OK);
+  assert_true(changed);
+  assert_false(g6_kite_auth_latched(c));
+  assert_int_equal(g6_kite_quote(c, keys, 1, &q, &e), G6_OK);
+  g6_quote_table_free(q);
+  g6_kite_stats s;
+  g6_kite_stats_snapshot(c, &s);
+  assert_int_equal(s.auth_latched, 0);
+  assert_int_equal(s.auth_latches, 1);
+  assert_int_equal(s.requests[G6_KITE_EP_QUOTE][G6_KITE_R_AUTH], 2);
+  assert_int_equal(s.requests[G6_KITE_EP_INSTRUMENTS][G6_KITE_R_AUTH], 1);
+  g6_kite_client_free(c);
+  /* a token file others can read is refused with a clear message */
+  chmod(tokf, 0644);
+  g6_kite_client *bad = NULL;
+  assert_int_equal(g6_kite_client_new(&cfg, &bad, &e), G6_EPERM);
+  assert_non_null(strstr(e.msg, "chmod 600"));
+  assert_null(strstr(e.msg, "new-token-xyz"));
+  chmod(tokf, 0600);
+  /* set_credentials with strings unlatches too */
+  test_config(&cfg, url, sizeof(url));
+  cfg.access_token = "stale-token";
+  c = client_with(&cfg);
+  assert_int_equal(g6_kite_quote(c, keys, 1, &q, &e), G6_EAUTH);
+  g6_quote_table_free(q);
+  assert_true(g6_kite_auth_latched(c));
+  g6_kite_set_credentials(c, NULL, "new-token-xyz", &e);
+  assert_false(g6_kite_auth_latched(c));
+  assert_int_equal(g6_kite_quote(c, keys, 1, &q, &e), G6_OK);
+  g6_quote_table_free(q);
+  g6_kite_client_free(c);
+}
+
+static void breaker_opens_and_recovers(void **state) {
+  (void)state;
+  reset_mock();
+  faults("{\"all\":{\"http5xx\":-1}}");
+  g6_kite_config cfg;
+  char url[64];
+  test_config(&cfg, url, sizeof(url));
+  cfg.retry_attempts = 1;
+  cfg.breaker_failures = 3;
+  cfg.breaker_min_reset_s = 0.4;
+  cfg.breaker_max_reset_s = 5;
+  cfg.breaker_jitter = 0;
+  g6_kite_client *c = client_with(&cfg);
+  const char *keys[] = {"BSE:SENSEX"};
+  g6_quote_table *q = NULL;
+  for (int i = 0; i < 3; i++) {
+    assert_int_equal(g6_kite_ltp(c, keys, 1, &q, NULL), G6_EHTTP);
+    g6_quote_table_free(q);
+  }
+  g6_error e;
+  assert_int_equal(g6_kite_ltp(c, keys, 1, &q, &e), G6_ECIRCUIT);
+  g6_quote_table_free(q);
+  assert_non_null(strstr(e.msg, "circuit breaker open"));
+  assert_int_equal(served("ltp"), 3);
+  g6_kite_stats s;
+  g6_kite_stats_snapshot(c, &s);
+  assert_int_equal(s.breaker_state, 1);
+  assert_int_equal(s.breaker_trips, 1);
+  assert_int_equal(s.requests[G6_KITE_EP_LTP][G6_KITE_R_CIRCUIT_OPEN], 1);
+  /* after the open time one probe goes through; it succeeds: closed */
+  free(admin("POST", "/admin/faults/reset", NULL));
+  g6_sleep_seconds(0.45);
+  g6_kite_stats_snapshot(c, &s);
+  assert_int_equal(s.breaker_state, 2);
+  assert_int_equal(g6_kite_ltp(c, keys, 1, &q, NULL), G6_OK);
+  g6_quote_table_free(q);
+  g6_kite_stats_snapshot(c, &s);
+  assert_int_equal(s.breaker_state, 0);
+  g6_kite_client_free(c);
+}
+
+static void rate_limit_spaces_requests(void **state) {
+  (void)state;
+  reset_mock();
+  g6_kite_config cfg;
+  char url[64];
+  test_config(&cfg, url, sizeof(url));
+  cfg.quote_rps = 10;
+  cfg.quote_burst = 1;
+  g6_kite_client *c = client_with(&cfg);
+  const char *keys[] = {"NSE:NIFTY BANK"};
+  g6_quote_table *q = NULL;
+  double t0 = g6_monotonic_now();
+  for (int i = 0; i < 6; i++) {
+    assert_int_equal(g6_kite_quote(c, keys, 1, &q, NULL), G6_OK);
+    g6_quote_table_free(q);
+  }
+  /* 6 requests at 10/s with no burst cannot take less than 0.5 s */
+  assert_true(g6_monotonic_now() - t0 >= 0.49);
+  g6_kite_stats s;
+  g6_kite_stats_snapshot(c, &s);
+  const g6_kite_hist *w = &s.ratelimit_wait[G6_KITE_EP_QUOTE];
+  assert_int_equal(w->count, 6);
+  assert_true(w->bucket[0] >= 1);     /* the first did not wait */
+  assert_true(w->sum_us >= 400000);   /* the others did */
+  g6_kite_client_free(c);
+  /* a queue longer than the allowed wait is refused locally */
+  cfg.quote_rps = 1;
+  cfg.rate_max_wait_s = 0.2;
+  c = client_with(&cfg);
+  assert_int_equal(g6_kite_quote(c, keys, 1, &q, NULL), G6_OK);
+  g6_quote_table_free(q);
+  g6_error e;
+  assert_int_equal(g6_kite_quote(c, keys, 1, &q, &e), G6_ERATELIMIT);
+  g6_quote_table_free(q);
+  assert_non_null(strstr(e.msg, "local rate limit"));
+  g6_kite_stats_snapshot(c, &s);
+  assert_int_equal(s.requests[G6_KITE_EP_QUOTE][G6_KITE_R_RATELIMITED], 1);
+  g6_kite_client_free(c);
+}
+
+typedef struct th_arg {
+  g6_kite_client *c;
+  int ok;
+} th_arg;
+
+static void *hammer(void *vp) {
+  th_arg *a = vp;
+  const char *keys[] = {"NSE:NIFTY 50", "NFO:NIFTY25NOV26000CE",
+                        "NFO:NIFTY25NOV26000PE"};
+  for (int i = 0; i < 5; i++) {
+    g6_quote_table *q = NULL;
+    if (g6_kite_quote(a->c, keys, 3, &q, NULL) == G6_OK &&
+        g6_quote_table_found(q) == 3)
+      a->ok++;
+    g6_quote_table_free(q);
+  }
+  return NULL;
+}
+
+static void threads_share_one_client(void **state) {
+  (void)state;
+  reset_mock();
+  faults("{\"quote\":{\"http5xx\":3}}");
+  g6_kite_config cfg;
+  char url[64];
+  test_config(&cfg, url, sizeof(url));
+  cfg.quote_rps = 200;
+  cfg.quote_burst = 2;
+  cfg.breaker_failures = 100;
+  g6_kite_client *c = client_with(&cfg);
+  pthread_t th[4];
+  th_arg args[4];
+  for (int i = 0; i < 4; i++) {
+    args[i] = (th_arg){c, 0};
+    pthread_create(&th[i], NULL, hammer, &args[i]);
+  }
+  int ok = 0;
+  for (int i = 0; i < 4; i++) {
+    pthread_join(th[i], NULL);
+    ok += args[i].ok;
+  }
+  assert_int_equal(ok, 20);
+  g6_kite_stats s;
+  g6_kite_stats_snapshot(c, &s);
+  uint64_t total = 0;
+  for (int r = 0; r < G6_KITE_R_COUNT; r++)
+    total += s.requests[G6_KITE_EP_QUOTE][r];
+  assert_int_equal(total, (uint64_t)served("quote"));
+  assert_int_equal(s.requests[G6_KITE_EP_QUOTE][G6_KITE_R_OK], 20);
+  assert_int_equal(s.retries[G6_KITE_EP_QUOTE], 3);
+  assert_int_equal(s.latency[G6_KITE_EP_QUOTE].count, total);
+  g6_kite_client_free(c);
+}
+
+static void connection_refused(void **state) {
+  (void)state;
+  g6_kite_config cfg;
+  char url[64];
+  test_config(&cfg, url, sizeof(url));
+  cfg.base_url = "http://127.0.0.1:1";
+  g6_kite_client *c = client_with(&cfg);
+  const char *keys[] = {"NSE:NIFTY 50"};
+  g6_quote_table *q = NULL;
+  g6_error e;
+  assert_int_equal(g6_kite_quote(c, keys, 1, &q, &e), G6_ECONN);
+  assert_non_null(strstr(e.msg, "attempt 3 of 3"));
+  g6_quote_table_free(q);
+  g6_kite_stats s;
+  g6_kite_stats_snapshot(c, &s);
+  assert_int_equal(s.requests[G6_KITE_EP_QUOTE][G6_KITE_R_CONNECTION], 3);
+  g6_kite_client_free(c);
+  /* bad configuration is named */
+  test_config(&cfg, url, sizeof(url));
+  cfg.base_url = "ftp://x";
+  assert_int_equal(g6_kite_client_new(&cfg, &c, &e), G6_EINVAL);
+  assert_non_null(strstr(e.msg, "URL"));
+  test_config(&cfg, url, sizeof(url));
+  cfg.retry_attempts = 0;
+  assert_int_equal(g6_kite_client_new(&cfg, &c, &e), G6_EINVAL);
+  assert_non_null(strstr(e.msg, "retry attempts"));
+}
+
+/* The client's histogram bounds are the spec's (api_latency,
+ * api_ratelimit_wait), so g6_chain merges them without rebinning. */
+static void histogram_bounds_match_the_spec(void **state) {
+  (void)state;
+  assert_int_equal(g6m_def_api_latency.n_buckets, G6_KITE_LATENCY_NB);
+  for (size_t i = 0; i < G6_KITE_LATENCY_NB; i++)
+    assert_true(g6m_def_api_latency.buckets[i] == g6_kite_latency_bounds[i]);
+  assert_int_equal(g6m_def_api_ratelimit_wait.n_buckets, G6_KITE_WAIT_NB);
+  for (size_t i = 0; i < G6_KITE_WAIT_NB; i++)
+    assert_true(g6m_def_api_ratelimit_wait.buckets[i] ==
+                g6_kite_wait_bounds[i]);
+}
+
+static void session_token_exchange(void **state) {
+  (void)state;
+  reset_mock();
+  g6_kite_config cfg;
+  char url[64];
+  test_config(&cfg, url, sizeof(url));
+  cfg.access_token = NULL;
+  g6_kite_client *c = client_with(&cfg);
+  g6_kite_session ses;
+  g6_error e;
+  assert_int_equal(
+      g6_kite_session_token(c, "reqTOKEN0001", SECRET, &ses, &e), G6_OK);
+  assert_int_equal(strncmp(ses.access_token, "mock", 4), 0);
+  assert_string_equal(ses.user_id, "MK0001");
+  g6_date d = {2025, 11, 21};
+  assert_int_equal(ses.login_epoch, g6_ist_epoch(d, 10, 10, 0));
+  /* the issued token works */
+  const char *keys[] = {"NSE:NIFTY 50"};
+  g6_quote_table *q = NULL;
+  assert_int_equal(g6_kite_quote(c, keys, 1, &q, &e), G6_EAUTH); /* none yet */
+  g6_quote_table_free(q);
+  g6_kite_set_credentials(c, NULL, ses.access_token, &e);
+  assert_int_equal(g6_kite_quote(c, keys, 1, &q, &e), G6_OK);
+  g6_quote_table_free(q);
+  /* a wrong secret gives a bad checksum: auth error, secret not echoed */
+  assert_int_equal(
+      g6_kite_session_token(c, "reqTOKEN0001", "wrong-secret-000", &ses, &e),
+      G6_EAUTH);
+  assert_null(strstr(e.msg, "wrong-secret-000"));
+  assert_null(strstr(e.msg, "reqTOKEN0001"));
+  g6_kite_client_free(c);
+  /* token expiry: 06:00 IST next morning */
+  assert_int_equal(g6_kite_token_expiry(g6_ist_epoch(d, 10, 10, 0)),
+                   g6_ist_epoch((g6_date){2025, 11, 22}, 6, 0, 0));
+  assert_int_equal(g6_kite_token_expiry(g6_ist_epoch(d, 5, 59, 59)),
+                   g6_ist_epoch(d, 6, 0, 0));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(instruments_endpoint),
+      cmocka_unit_test(quote_batches_and_cache),
+      cmocka_unit_test(ltp_endpoint_and_frozen_clock),
+      cmocka_unit_test(quote_faults),
+      cmocka_unit_test(instruments_faults),
+      cmocka_unit_test(market_faults),
+      cmocka_unit_test(auth_latch_until_token_changes),
+      cmocka_unit_test(breaker_opens_and_recovers),
+      cmocka_unit_test(rate_limit_spaces_requests),
+      cmocka_unit_test(threads_share_one_client),
+      cmocka_unit_test(connection_refused),
+      cmocka_unit_test(session_token_exchange),
+      cmocka_unit_test(histogram_bounds_match_the_spec),
+  };
+  cmocka_set_message_output(CM_OUTPUT_TAP);
+  return cmocka_run_group_tests(tests, start_mock, stop_mock);
+}

@@ -1,0 +1,287 @@
+#include "g6_test.h"
+
+#include "core/fsutil.h"
+#include "core/ist.h"
+#include "market/quote.h"
+
+static char *read_corpus(const char *name, size_t *len) {
+  char path[512], *text = NULL;
+  g6_error e;
+  const char *root = getenv("G6_ROOT");
+  snprintf(path, sizeof(path), "%s/tests/fuzz/corpus/quote/%s",
+           root ? root : ".", name);
+  if (g6_read_file(path, 1 << 20, &text, len, &e) != G6_OK)
+    fail_msg("%s", e.msg);
+  return text;
+}
+
+/* Zerodha's /quote sample: every field and the depth. */
+static void kite_full_quote(void **state) {
+  (void)state;
+  size_t len;
+  char *text = read_corpus("kite_quote.json", &len);
+  const char *keys[] = {"NSE:INFY", "NSE:TCS"};
+  g6_quote_table *t = g6_quote_table_new(keys, 2);
+  g6_quote_parse_info info;
+  g6_error e;
+  assert_int_equal(g6_quote_parse(t, text, len, 0, &info, &e), G6_OK);
+  assert_int_equal(g6_quote_table_found(t), 1);
+  assert_null(g6_quote_table_lookup(t, "NSE:TCS"));
+  const g6_quote *q = g6_quote_table_lookup(t, "NSE:INFY");
+  assert_non_null(q);
+  assert_close(q->last_price, 1412.95, 1e-9);
+  assert_int_equal(q->volume, 7360198);
+  assert_int_equal(q->oi, 0);
+  assert_close(q->average_price, 1412.47, 1e-9);
+  assert_close(q->open, 1396, 0);
+  assert_close(q->high, 1421.75, 1e-9);
+  assert_close(q->low, 1395.55, 1e-9);
+  assert_close(q->close, 1389.65, 1e-9);
+  assert_int_equal(q->buy_quantity, 0);
+  assert_int_equal(q->sell_quantity, 5191);
+  assert_close(q->bid, 0, 0); /* empty buy side */
+  assert_close(q->ask, 1412.95, 1e-9);
+  assert_int_equal(q->ask_qty, 5191);
+  assert_int_equal(q->depth_sell_qty, 5191);
+  assert_int_equal(q->depth_buy_qty, 0);
+  assert_int_equal(q->depth_levels, 1);
+  assert_int_equal(q->instrument_token, 408065);
+  g6_date d = {2021, 6, 8};
+  assert_int_equal(q->timestamp, g6_ist_epoch(d, 15, 45, 56));
+  unsigned want = G6_QF_LAST_PRICE | G6_QF_VOLUME | G6_QF_OI |
+                  G6_QF_AVERAGE_PRICE | G6_QF_OHLC | G6_QF_DEPTH |
+                  G6_QF_BUY_QUANTITY | G6_QF_SELL_QUANTITY | G6_QF_TIMESTAMP |
+                  G6_QF_TOKEN;
+  assert_int_equal(q->fields, want);
+  assert_int_equal(info.quotes, 1);
+  assert_int_equal(info.unexpected, 0);
+  g6_quote_table_free(t);
+  free(text);
+}
+
+/* /quote/ltp and /quote/ohlc: optional fields missing is fine. */
+static void kite_ltp_and_ohlc(void **state) {
+  (void)state;
+  const char *keys[] = {"NSE:INFY"};
+  const char *files[] = {"kite_ltp.json", "kite_ohlc.json"};
+  for (int i = 0; i < 2; i++) {
+    size_t len;
+    char *text = read_corpus(files[i], &len);
+    g6_quote_table *t = g6_quote_table_new(keys, 1);
+    g6_error e;
+    assert_int_equal(g6_quote_parse(t, text, len, 0, NULL, &e), G6_OK);
+    const g6_quote *q = g6_quote_table_lookup(t, "NSE:INFY");
+    assert_non_null(q);
+    assert_close(q->last_price, i == 0 ? 1074.35 : 1075, 1e-9);
+    assert_int_equal(q->instrument_token, 408065);
+    assert_int_equal(!!(q->fields & G6_QF_OHLC), i == 1);
+    assert_false(q->fields & G6_QF_DEPTH);
+    g6_quote_table_free(t);
+    free(text);
+  }
+}
+
+static void kite_error_envelope(void **state) {
+  (void)state;
+  size_t len;
+  char *text = read_corpus("kite_error.json", &len);
+  const char *keys[] = {"NSE:INFY"};
+  g6_quote_table *t = g6_quote_table_new(keys, 1);
+  g6_quote_parse_info info;
+  g6_error e;
+  assert_int_equal(g6_quote_parse(t, text, len, 0, &info, &e), G6_EHTTP);
+  assert_true(info.is_error);
+  assert_string_equal(info.error_type, "TokenException");
+  assert_non_null(strstr(info.message, "Incorrect"));
+  assert_int_equal(g6_quote_error_status(info.error_type), G6_EAUTH);
+  assert_int_equal(g6_quote_error_status("NetworkException"), G6_ECONN);
+  assert_int_equal(g6_quote_error_status("InputException"), G6_EHTTP);
+  g6_quote_table_free(t);
+  free(text);
+}
+
+typedef struct vec {
+  const char *name;
+  const char *body;
+  g6_status want;
+  const char *msg_part; /* NULL: not checked */
+} vec;
+
+#define Q1 "{\"last_price\":10.5,\"volume\":3}"
+
+static void envelope_and_schema_vectors(void **state) {
+  (void)state;
+  static const vec vecs[] = {
+      {"ok", "{\"status\":\"success\",\"data\":{\"NFO:A\":" Q1 "}}", G6_OK, NULL},
+      {"status last", "{\"data\":{\"NFO:A\":" Q1 "},\"status\":\"success\"}",
+       G6_OK, NULL},
+      {"extra fields everywhere",
+       "{\"status\":\"success\",\"x\":[1,{\"y\":null}],\"data\":{\"NFO:A\":{"
+       "\"z\":{\"a\":[[],{}]},\"last_price\":1,\"ohlc\":{\"open\":1,\"w\":2},"
+       "\"depth\":{\"buy\":[{\"price\":1,\"quantity\":2,\"orders\":1,\"q\":[]}]"
+       ",\"other\":3}}}}",
+       G6_OK, NULL},
+      {"nulls are absent",
+       "{\"status\":\"success\",\"data\":{\"NFO:A\":{\"last_price\":1,"
+       "\"volume\":null,\"ohlc\":null,\"depth\":null,\"timestamp\":null}}}",
+       G6_OK, NULL},
+      {"empty data", "{\"status\":\"success\",\"data\":{}}", G6_OK, NULL},
+      {"unrequested key only",
+       "{\"status\":\"success\",\"data\":{\"NFO:ZZ\":" Q1 "}}", G6_OK, NULL},
+      {"no status", "{\"data\":{\"NFO:A\":" Q1 "}}", G6_EPROTO, "status"},
+      {"odd status", "{\"status\":\"ok\",\"data\":{}}", G6_EPROTO, "status"},
+      {"status not string", "{\"status\":1,\"data\":{}}", G6_EPROTO,
+       "\"status\" is a number"},
+      {"no data", "{\"status\":\"success\"}", G6_EPROTO, "data"},
+      {"data array", "{\"status\":\"success\",\"data\":[]}", G6_EPROTO,
+       "\"data\" is an array"},
+      {"data twice",
+       "{\"status\":\"success\",\"data\":{},\"data\":{}}", G6_EPROTO, "twice"},
+      {"quote not object",
+       "{\"status\":\"success\",\"data\":{\"NFO:A\":5}}", G6_EPROTO,
+       "data[\"NFO:A\"] is a number"},
+      {"last_price string (drift)",
+       "{\"status\":\"success\",\"data\":{\"NFO:A\":{\"last_price\":\"1\"}}}",
+       G6_EPROTO, "field \"last_price\" of \"NFO:A\" is a string"},
+      {"renamed last_price (drift)",
+       "{\"status\":\"success\",\"data\":{\"NFO:A\":{\"lastPrice\":1}}}",
+       G6_EPROTO, "last_price"},
+      {"ohlc array", "{\"status\":\"success\",\"data\":{\"NFO:A\":{"
+                     "\"last_price\":1,\"ohlc\":[1,2]}}}",
+       G6_EPROTO, "ohlc"},
+      {"depth level not object",
+       "{\"status\":\"success\",\"data\":{\"NFO:A\":{\"last_price\":1,"
+       "\"depth\":{\"buy\":[1]}}}}",
+       G6_EPROTO, "depth level"},
+      {"volume huge", "{\"status\":\"success\",\"data\":{\"NFO:A\":{"
+                      "\"last_price\":1,\"volume\":1e300}}}",
+       G6_EPROTO, "range"},
+      {"duplicate key",
+       "{\"status\":\"success\",\"data\":{\"NFO:A\":" Q1 ",\"NFO:A\":" Q1 "}}",
+       G6_EPROTO, "twice"},
+      {"top-level array", "[]", G6_EPROTO, "top level"},
+      {"error envelope", "{\"status\":\"error\",\"error_type\":"
+                         "\"NetworkException\",\"message\":\"Too many "
+                         "requests\",\"data\":null}",
+       G6_EHTTP, "NetworkException: Too many requests"},
+      {"error without type", "{\"status\":\"error\",\"message\":\"x\"}",
+       G6_EPROTO, "error_type"},
+      {"truncated", "{\"status\":\"success\",\"data\":{\"NFO:A\":{\"last_pr",
+       G6_ETRUNCATED, "truncated"},
+      {"truncated after object", "{\"status\":\"success\",\"data\":{\"NFO:A\":"
+                                 Q1,
+       G6_ETRUNCATED, NULL},
+      {"malformed", "{\"status\":\"success\",,}", G6_EPARSE, "byte"},
+      {"trailing garbage", "{\"status\":\"success\",\"data\":{}} x", G6_EPARSE,
+       NULL},
+      {"html", "<html><body>502 Bad Gateway</body></html>", G6_EPARSE, NULL},
+      {"empty", "", G6_EPROTO, "empty"},
+      {"bad utf8", "{\"status\":\"success\",\"data\":{\"NFO:A\":{\"x\":\""
+                   "\xff\"}}}",
+       G6_EPARSE, NULL},
+  };
+  for (size_t i = 0; i < sizeof(vecs) / sizeof(vecs[0]); i++) {
+    const char *keys[] = {"NFO:A", "NFO:B"};
+    g6_quote_table *t = g6_quote_table_new(keys, 2);
+    g6_error e;
+    g6_error_clear(&e);
+    g6_status s =
+        g6_quote_parse(t, vecs[i].body, strlen(vecs[i].body), 0, NULL, &e);
+    if (s != vecs[i].want ||
+        (vecs[i].msg_part && strstr(e.msg, vecs[i].msg_part) == NULL))
+      fail_msg("%s: got %s \"%s\", want %s ~ \"%s\"", vecs[i].name,
+               g6_status_name(s), e.msg, g6_status_name(vecs[i].want),
+               vecs[i].msg_part ? vecs[i].msg_part : "");
+    if (s != G6_OK && g6_quote_table_found(t) != 0)
+      fail_msg("%s: failed parse left %zu quotes", vecs[i].name,
+               g6_quote_table_found(t));
+    g6_quote_table_free(t);
+  }
+}
+
+/* A quote without last_price among good ones is dropped and counted. */
+static void incomplete_quote_counted(void **state) {
+  (void)state;
+  const char *body = "{\"status\":\"success\",\"data\":{\"NFO:A\":" Q1
+                     ",\"NFO:B\":{\"volume\":5},\"NFO:C\":" Q1 "}}";
+  const char *keys[] = {"NFO:A", "NFO:B"};
+  g6_quote_table *t = g6_quote_table_new(keys, 2);
+  g6_quote_parse_info info;
+  g6_error e;
+  assert_int_equal(g6_quote_parse(t, body, strlen(body), 0, &info, &e), G6_OK);
+  assert_int_equal(info.quotes, 2);
+  assert_int_equal(info.incomplete, 1);
+  assert_int_equal(info.unexpected, 1);
+  assert_non_null(g6_quote_table_lookup(t, "NFO:A"));
+  assert_null(g6_quote_table_lookup(t, "NFO:B"));
+  g6_quote_table_free(t);
+}
+
+static void size_limit_and_chunks(void **state) {
+  (void)state;
+  size_t len;
+  char *text = read_corpus("kite_quote.json", &len);
+  const char *keys[] = {"NSE:INFY"};
+  g6_quote_table *t = g6_quote_table_new(keys, 1);
+  g6_error e;
+  assert_int_equal(g6_quote_parse(t, text, len, len - 1, NULL, &e),
+                   G6_ETOOBIG);
+  assert_int_equal(g6_quote_table_found(t), 0);
+  assert_int_equal(g6_quote_parse(t, text, len, len, NULL, &e), G6_OK);
+  /* byte-by-byte feeding gives the same quote */
+  for (size_t step = 1; step < 64; step += 7) {
+    g6_quote_parser *p = g6_quote_parser_new(t, 0);
+    for (size_t off = 0; off < len; off += step)
+      assert_int_equal(g6_quote_parser_feed(p, text + off,
+                                            len - off < step ? len - off : step,
+                                            &e),
+                       G6_OK);
+    assert_int_equal(g6_quote_parser_finish(p, NULL, &e), G6_OK);
+    assert_close(g6_quote_table_lookup(t, "NSE:INFY")->last_price, 1412.95,
+                 1e-9);
+    g6_quote_parser_free(p);
+  }
+  g6_quote_table_free(t);
+  free(text);
+}
+
+static void table_keys(void **state) {
+  (void)state;
+  const char *keys[] = {"NFO:A", "NFO:B", "NFO:A", "BSE:SENSEX"};
+  g6_quote_table *t = g6_quote_table_new(keys, 4);
+  assert_int_equal(g6_quote_table_size(t), 3);
+  assert_int_equal(g6_quote_table_find(t, "BSE:SENSEX"), 2);
+  assert_int_equal(g6_quote_table_find(t, "NFO:C"), -1);
+  g6_quote q = {.last_price = 3, .fields = G6_QF_LAST_PRICE};
+  g6_quote_table_set(t, 1, &q);
+  assert_int_equal(g6_quote_table_found(t), 1);
+  g6_quote_table_clear(t);
+  assert_int_equal(g6_quote_table_found(t), 0);
+  g6_quote_table_free(t);
+  const char *bad[] = {""};
+  assert_null(g6_quote_table_new(bad, 1));
+  /* 500 keys: the hash finds each */
+  char buf[500][24];
+  const char *many[500];
+  for (int i = 0; i < 500; i++) {
+    snprintf(buf[i], sizeof(buf[i]), "NFO:NIFTY%dCE", i * 50);
+    many[i] = buf[i];
+  }
+  t = g6_quote_table_new(many, 500);
+  for (int i = 0; i < 500; i++)
+    assert_int_equal(g6_quote_table_find(t, many[i]), i);
+  g6_quote_table_free(t);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(kite_full_quote),
+      cmocka_unit_test(kite_ltp_and_ohlc),
+      cmocka_unit_test(kite_error_envelope),
+      cmocka_unit_test(envelope_and_schema_vectors),
+      cmocka_unit_test(incomplete_quote_counted),
+      cmocka_unit_test(size_limit_and_chunks),
+      cmocka_unit_test(table_keys),
+  };
+  return G6_RUN_TESTS(tests);
+}

@@ -1,0 +1,428 @@
+/* The metric runtime (metrics/metrics.h) through the generated helpers: values,
+ * cumulative counters and histograms, the cardinality guard, warm start,
+ * dispatch failures logged once, and concurrent use from several threads. */
+#include "g6_test.h"
+
+#include "metrics/metrics.h"
+#include "metrics/metrics_gen.h"
+
+#include <pthread.h>
+
+/* ---- a recording sink -------------------------------------------------- */
+
+typedef struct rec_vl {
+  char plugin[64], pi[64], type[64], ti[64];
+  bool gauge;
+  double g;
+  int64_t d;
+} rec_vl;
+
+typedef struct rec {
+  pthread_mutex_t lock;
+  rec_vl *v;
+  size_t n, cap;
+  int logs;
+  char last_log[800];
+  const char *fail_type; /* dispatch of this type fails */
+} rec;
+
+static int rec_dispatch(void *ctx, const g6_metrics_vl *vl) {
+  rec *r = ctx;
+  pthread_mutex_lock(&r->lock);
+  if (r->n == r->cap) {
+    r->cap = r->cap ? r->cap * 2 : 256;
+    r->v = realloc(r->v, r->cap * sizeof(*r->v));
+  }
+  rec_vl *x = &r->v[r->n++];
+  snprintf(x->plugin, sizeof(x->plugin), "%s", vl->plugin);
+  snprintf(x->pi, sizeof(x->pi), "%s", vl->plugin_instance);
+  snprintf(x->type, sizeof(x->type), "%s", vl->type);
+  snprintf(x->ti, sizeof(x->ti), "%s", vl->type_instance);
+  x->gauge = vl->is_gauge;
+  x->g = vl->gauge;
+  x->d = vl->derive;
+  int fail = r->fail_type && strcmp(r->fail_type, vl->type) == 0;
+  pthread_mutex_unlock(&r->lock);
+  return fail ? -1 : 0;
+}
+
+static void rec_log(void *ctx, int level, const char *msg) {
+  rec *r = ctx;
+  (void)level;
+  pthread_mutex_lock(&r->lock);
+  r->logs++;
+  snprintf(r->last_log, sizeof(r->last_log), "%s", msg);
+  pthread_mutex_unlock(&r->lock);
+}
+
+static rec *R;
+static g6_metrics *M;
+
+static int setup(void **state) {
+  (void)state;
+  R = calloc(1, sizeof(*R));
+  pthread_mutex_init(&R->lock, NULL);
+  g6_metrics_sink sink = {rec_dispatch, rec_log, R};
+  M = g6_metrics_new("g6_chain", &sink);
+  return M ? 0 : -1;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  g6_metrics_free(M);
+  free(R->v);
+  pthread_mutex_destroy(&R->lock);
+  free(R);
+  return 0;
+}
+
+static void flush(void) {
+  R->n = 0;
+  g6_metrics_flush(M);
+}
+
+static const rec_vl *find(const char *type, const char *pi, const char *ti) {
+  for (size_t i = 0; i < R->n; i++)
+    if (strcmp(R->v[i].type, type) == 0 && strcmp(R->v[i].pi, pi) == 0 &&
+        strcmp(R->v[i].ti, ti) == 0)
+      return &R->v[i];
+  return NULL;
+}
+
+/* ---- tests ------------------------------------------------------------- */
+
+static void rejects_unknown_owner(void **state) {
+  (void)state;
+  g6_metrics_sink sink = {rec_dispatch, rec_log, R};
+  assert_null(g6_metrics_new("g6_nonesuch", &sink));
+  assert_null(g6_metrics_new(NULL, &sink));
+  g6_metrics_sink nodispatch = {NULL, NULL, NULL};
+  assert_null(g6_metrics_new("g6_chain", &nodispatch));
+}
+
+static void self_metrics_warm_from_creation(void **state) {
+  (void)state;
+  assert_int_equal(g6_metrics_series_count(M, NULL), 5);
+  flush();
+  const rec_vl *v = find("refusals", "g6_chain", "budget");
+  assert_non_null(v);
+  assert_string_equal(v->plugin, "g6_metrics");
+  assert_false(v->gauge);
+  assert_int_equal(v->d, 0);
+  assert_non_null(find("refusals", "g6_chain", "unknown_value"));
+  assert_non_null(find("refusals", "g6_chain", "invalid"));
+  assert_non_null(find("dispatch_failures", "g6_chain", ""));
+  v = find("admitted_series", "g6_chain", "");
+  assert_non_null(v);
+  assert_true(v->gauge);
+  assert_close(v->g, 5.0, 0);
+}
+
+static void gauge_with_two_labels(void **state) {
+  (void)state;
+  assert_int_equal(g6m_put_call_ratio_set(M, "NIFTY", "this_week", 1.25),
+                   G6_OK);
+  assert_int_equal(g6m_put_call_ratio_set(M, "NIFTY", "this_week", 0.75),
+                   G6_OK);
+  /* a date-pinned expiry: the expiry domain is open */
+  assert_int_equal(g6m_put_call_ratio_set(M, "NIFTY", "2025-01-30", 1.0),
+                   G6_OK);
+  flush();
+  const rec_vl *v = find("put_call_ratio", "NIFTY", "this_week");
+  assert_non_null(v);
+  assert_string_equal(v->plugin, "g6_index");
+  assert_true(v->gauge);
+  assert_close(v->g, 0.75, 0);
+  assert_non_null(find("put_call_ratio", "NIFTY", "2025-01-30"));
+  /* dispatched again on every flush, unchanged */
+  flush();
+  assert_close(find("put_call_ratio", "NIFTY", "this_week")->g, 0.75, 0);
+}
+
+static void counter_is_cumulative(void **state) {
+  (void)state;
+  assert_int_equal(g6m_api_calls_add(M, "quote", "ok", 3), G6_OK);
+  flush();
+  assert_int_equal(find("calls", "quote", "ok")->d, 3);
+  assert_int_equal(g6m_api_calls_add(M, "quote", "ok", 2), G6_OK);
+  assert_int_equal(g6m_api_calls_add(M, "quote", "timeout", 1), G6_OK);
+  flush();
+  const rec_vl *v = find("calls", "quote", "ok");
+  assert_string_equal(v->plugin, "g6_api");
+  assert_false(v->gauge);
+  assert_int_equal(v->d, 5);
+  assert_int_equal(find("calls", "quote", "timeout")->d, 1);
+  /* label-less counter on the same runtime */
+  assert_int_equal(g6m_api_auth_latch_set(M, 1), G6_OK);
+  flush();
+  assert_close(find("auth_latch_state", "", "")->g, 1.0, 0);
+}
+
+static void histogram_buckets_sum_count(void **state) {
+  (void)state;
+  /* buckets 0.005 0.01 0.025 0.05 0.1 0.25 0.5 1 2 4 8 16 */
+  assert_int_equal(g6m_api_latency_observe(M, "quote", 0.03), G6_OK);
+  assert_int_equal(g6m_api_latency_observe(M, "quote", 0.25), G6_OK); /* le */
+  assert_int_equal(g6m_api_latency_observe(M, "quote", 20), G6_OK);
+  flush();
+  static const struct {
+    const char *le;
+    int64_t cum;
+  } want[] = {{"0.005", 0}, {"0.01", 0}, {"0.025", 0}, {"0.05", 1},
+              {"0.1", 1},   {"0.25", 2}, {"0.5", 2},   {"1", 2},
+              {"2", 2},     {"4", 2},    {"8", 2},     {"16", 2},
+              {"+Inf", 3}};
+  for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+    const rec_vl *v = find("latency_seconds_bucket", "quote", want[i].le);
+    assert_non_null(v);
+    assert_false(v->gauge);
+    if (v->d != want[i].cum)
+      fail_msg("bucket le=%s: %lld, want %lld", want[i].le, (long long)v->d,
+               (long long)want[i].cum);
+  }
+  assert_int_equal(find("latency_seconds_count", "quote", "")->d, 3);
+  const rec_vl *sum = find("latency_seconds_sum", "quote", "");
+  assert_true(sum->gauge); /* DERIVE is an integer; the sum is not */
+  assert_close(sum->g, 20.28, 1e-12);
+  assert_int_equal(g6m_api_latency_observe(M, "quote", NAN), G6_EINVAL);
+}
+
+/* Observations aggregated elsewhere (the Kite client's histograms) merge into
+ * the same series; bounds that differ from the spec's are refused. */
+static void histogram_add_merges_counts(void **state) {
+  (void)state;
+  const g6_metric_def *d = &g6m_def_api_latency;
+  uint64_t counts[13] = {0};
+  counts[0] = 2;  /* <= 0.005 */
+  counts[3] = 1;  /* <= 0.05 */
+  counts[12] = 1; /* > 16 */
+  assert_int_equal(g6m_api_latency_observe(M, "ltp", 0.004), G6_OK);
+  assert_int_equal(g6_metrics_histogram_add(M, d, "ltp", d->buckets,
+                                            d->n_buckets, counts, 17.5),
+                   G6_OK);
+  flush();
+  assert_int_equal(find("latency_seconds_bucket", "ltp", "0.005")->d, 3);
+  assert_int_equal(find("latency_seconds_bucket", "ltp", "0.05")->d, 4);
+  assert_int_equal(find("latency_seconds_bucket", "ltp", "16")->d, 4);
+  assert_int_equal(find("latency_seconds_bucket", "ltp", "+Inf")->d, 5);
+  assert_int_equal(find("latency_seconds_count", "ltp", "")->d, 5);
+  assert_close(find("latency_seconds_sum", "ltp", "")->g, 17.504, 1e-12);
+  double other[12];
+  memcpy(other, d->buckets, sizeof(other));
+  other[5] = 0.3;
+  uint64_t before = g6_metrics_refusal_count(M, "invalid");
+  assert_int_equal(g6_metrics_histogram_add(M, d, "ltp", other, d->n_buckets,
+                                            counts, 1.0),
+                   G6_EINVAL);
+  assert_int_equal(g6_metrics_histogram_add(M, d, "ltp", d->buckets, 5,
+                                            counts, 1.0),
+                   G6_EINVAL);
+  assert_int_equal(g6_metrics_histogram_add(M, &g6m_def_index_spot, "NIFTY",
+                                            d->buckets, d->n_buckets, counts,
+                                            1.0),
+                   G6_EINVAL);
+  assert_int_equal(g6_metrics_refusal_count(M, "invalid"), before + 3);
+  flush();
+  assert_int_equal(find("latency_seconds_count", "ltp", "")->d, 5);
+}
+
+static void closed_domain_refused_logged_once(void **state) {
+  (void)state;
+  assert_int_equal(g6m_api_calls_add(M, "quotes", "ok", 1), G6_ERANGE);
+  assert_int_equal(g6m_api_calls_add(M, "quote", "okay", 1), G6_ERANGE);
+  assert_int_equal(g6m_api_calls_add(M, "quote", "oK", 1), G6_ERANGE);
+  assert_int_equal(g6_metrics_refusal_count(M, "unknown_value"), 3);
+  assert_int_equal(R->logs, 1); /* once per metric, not per call */
+  assert_non_null(strstr(R->last_log, "api_calls"));
+  assert_non_null(strstr(R->last_log, "collectd_g6_api_calls_total"));
+  flush();
+  assert_int_equal(find("refusals", "g6_chain", "unknown_value")->d, 3);
+  assert_null(find("calls", "quotes", "ok"));
+  /* another metric logs its own first refusal */
+  assert_int_equal(g6m_api_retries_add(M, "quote", "ok", 1), G6_ERANGE);
+  assert_int_equal(R->logs, 2);
+}
+
+static void budget_refuses_beyond(void **state) {
+  (void)state;
+  char name[16];
+  for (int i = 0; i < 10; i++) {
+    snprintf(name, sizeof(name), "IDX%d", i);
+    assert_int_equal(g6m_index_spot_set(M, name, 100.0 + i), G6_OK);
+  }
+  assert_int_equal(g6m_index_spot_set(M, "IDX10", 1.0), G6_ERANGE);
+  assert_int_equal(g6m_index_spot_set(M, "IDX3", 7.0), G6_OK); /* existing */
+  assert_int_equal(g6_metrics_refusal_count(M, "budget"), 1);
+  assert_int_equal(g6_metrics_series_count(M, &g6m_def_index_spot), 10);
+  assert_non_null(strstr(R->last_log, "budget"));
+  /* forgetting a series frees its slot */
+  assert_int_equal(g6_metrics_forget(M, &g6m_def_index_spot, "IDX0", NULL),
+                   G6_OK);
+  assert_int_equal(g6_metrics_forget(M, &g6m_def_index_spot, "IDX0", NULL),
+                   G6_ENOENT);
+  assert_int_equal(g6m_index_spot_set(M, "IDX10", 1.0), G6_OK);
+  flush();
+  assert_null(find("spot_points", "IDX0", ""));
+  assert_non_null(find("spot_points", "IDX10", ""));
+  assert_int_equal(find("refusals", "g6_chain", "budget")->d, 1);
+}
+
+static void invalid_values_refused(void **state) {
+  (void)state;
+  char longname[80];
+  memset(longname, 'A', sizeof(longname) - 1);
+  longname[sizeof(longname) - 1] = '\0';
+  static const struct {
+    const char *name, *index;
+  } bad[] = {{"empty", ""}, {"slash", "NIFTY/50"}, {"null", NULL}};
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+    if (g6m_index_spot_set(M, bad[i].index, 1.0) != G6_EINVAL)
+      fail_msg("%s index accepted", bad[i].name);
+  assert_int_equal(g6m_index_spot_set(M, longname, 1.0), G6_EINVAL);
+  /* a metric another plugin owns */
+  assert_int_equal(g6m_max_pain_set(M, "NIFTY", "this_week", 1.0), G6_EINVAL);
+  /* wrong kind, negative increment */
+  assert_int_equal(g6_metrics_counter_add(M, &g6m_def_index_spot, "NIFTY",
+                                          NULL, 1),
+                   G6_EINVAL);
+  assert_int_equal(g6m_api_calls_add(M, "quote", "ok", -1), G6_EINVAL);
+  assert_int_equal(g6_metrics_refusal_count(M, "invalid"), 7);
+  assert_int_equal(g6_metrics_series_count(M, &g6m_def_index_spot), 0);
+}
+
+static void warm_start_every_series(void **state) {
+  (void)state;
+  const char *idx[] = {"NIFTY", "BANKNIFTY"};
+  assert_int_equal(g6m_warm_g6_chain(M, idx, 2), G6_OK);
+  /* closed x closed, index x expiry tags, index only */
+  assert_int_equal(g6_metrics_series_count(M, &g6m_def_api_calls), 4 * 11);
+  assert_int_equal(g6_metrics_series_count(M, &g6m_def_put_call_ratio), 2 * 4);
+  assert_int_equal(g6_metrics_series_count(M, &g6m_def_rejected_legs), 2 * 5);
+  assert_int_equal(g6_metrics_series_count(M, &g6m_def_cycle_duration), 2);
+  assert_int_equal(g6_metrics_series_count(M, &g6m_def_api_auth_latch), 1);
+  assert_int_equal(g6_metrics_series_count(M, &g6m_def_max_pain), 0);
+  assert_int_equal(g6_metrics_refusal_count(M, NULL), 0);
+  flush();
+  const rec_vl *v = find("calls", "session", "toobig");
+  assert_non_null(v);
+  assert_int_equal(v->d, 0);
+  v = find("cycle_seconds_bucket", "BANKNIFTY", "+Inf");
+  assert_non_null(v);
+  assert_int_equal(v->d, 0);
+  assert_non_null(find("chain_status", "NIFTY", "next_month"));
+  assert_non_null(find("written_rows", "NIFTY", "overview"));
+  /* idempotent, and values survive a second warm start */
+  assert_int_equal(g6m_api_calls_add(M, "quote", "ok", 2), G6_OK);
+  assert_int_equal(g6m_warm_g6_chain(M, idx, 2), G6_OK);
+  double d;
+  assert_true(g6_metrics_value(M, &g6m_def_api_calls, "quote", "ok", &d));
+  assert_close(d, 2, 0);
+  /* without the index names, per-index metrics are skipped, not guessed */
+  size_t skipped = 0;
+  g6_metrics_sink sink = {rec_dispatch, rec_log, R};
+  g6_metrics *m2 = g6_metrics_new("g6_analytics", &sink);
+  assert_int_equal(g6_metrics_warm_owner(m2, g6m_catalog, g6m_catalog_len,
+                                         NULL, 0, &skipped),
+                   G6_OK);
+  assert_int_equal(skipped, 19);
+  g6_metrics_free(m2);
+}
+
+static void dispatch_failures_counted_logged_once(void **state) {
+  (void)state;
+  assert_int_equal(g6m_index_spot_set(M, "NIFTY", 1.0), G6_OK);
+  assert_int_equal(g6m_index_atm_set(M, "NIFTY", 1.0), G6_OK);
+  R->fail_type = "spot_points";
+  assert_int_equal(g6_metrics_flush(M), 1);
+  assert_int_equal(g6_metrics_flush(M), 1);
+  assert_int_equal(g6_metrics_dispatch_failure_count(M), 2);
+  assert_int_equal(R->logs, 1);
+  assert_non_null(strstr(R->last_log, "index_spot"));
+  R->fail_type = NULL;
+  flush();
+  assert_int_equal(find("dispatch_failures", "g6_chain", "")->d, 2);
+}
+
+typedef struct worker {
+  int id;
+} worker;
+
+static void *work(void *arg) {
+  worker *w = arg;
+  char idx[16];
+  snprintf(idx, sizeof(idx), "IDX%d", w->id);
+  for (int i = 0; i < 20000; i++) {
+    g6m_api_calls_add(M, "quote", "ok", 1);
+    g6m_api_latency_observe(M, "quote", 0.001 * (i % 100));
+    g6m_index_spot_set(M, idx, i);
+    if (i % 1000 == 0)
+      g6_metrics_flush(M);
+  }
+  return NULL;
+}
+
+static void concurrent_threads(void **state) {
+  (void)state;
+  pthread_t th[4];
+  worker w[4];
+  for (int i = 0; i < 4; i++) {
+    w[i].id = i;
+    assert_int_equal(pthread_create(&th[i], NULL, work, &w[i]), 0);
+  }
+  for (int i = 0; i < 4; i++)
+    pthread_join(th[i], NULL);
+  flush();
+  assert_int_equal(find("calls", "quote", "ok")->d, 80000);
+  assert_int_equal(find("latency_seconds_count", "quote", "")->d, 80000);
+  assert_int_equal(find("latency_seconds_bucket", "quote", "+Inf")->d, 80000);
+  for (int i = 0; i < 4; i++) {
+    char idx[16];
+    snprintf(idx, sizeof(idx), "IDX%d", i);
+    assert_close(find("spot_points", idx, "")->g, 19999, 0);
+  }
+  assert_int_equal(g6_metrics_refusal_count(M, NULL), 0);
+}
+
+static void catalog_matches_spec(void **state) {
+  (void)state;
+  assert_true(g6m_catalog_len >= 60);
+  for (size_t i = 0; i < g6m_catalog_len; i++) {
+    const g6_metric_def *d = g6m_catalog[i];
+    assert_non_null(d->exported);
+    assert_true(strncmp(d->exported, "collectd_g6", 11) == 0);
+    assert_true(d->budget >= 1);
+    if (d->kind == G6_METRIC_HISTOGRAM) {
+      assert_non_null(d->pi);
+      assert_null(d->ti);
+      assert_string_equal(d->bucket_labels[d->n_buckets], "+Inf");
+    }
+    for (size_t k = 0; k < i; k++)
+      assert_string_not_equal(d->name, g6m_catalog[k]->name);
+  }
+  assert_int_equal(strlen(G6M_SPEC_HASH), 16);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(rejects_unknown_owner, setup, teardown),
+      cmocka_unit_test_setup_teardown(self_metrics_warm_from_creation, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(gauge_with_two_labels, setup, teardown),
+      cmocka_unit_test_setup_teardown(counter_is_cumulative, setup, teardown),
+      cmocka_unit_test_setup_teardown(histogram_add_merges_counts, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(histogram_buckets_sum_count, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(closed_domain_refused_logged_once, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(budget_refuses_beyond, setup, teardown),
+      cmocka_unit_test_setup_teardown(invalid_values_refused, setup, teardown),
+      cmocka_unit_test_setup_teardown(warm_start_every_series, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(dispatch_failures_counted_logged_once,
+                                      setup, teardown),
+      cmocka_unit_test_setup_teardown(concurrent_threads, setup, teardown),
+      cmocka_unit_test(catalog_matches_spec),
+  };
+  return G6_RUN_TESTS(tests);
+}
