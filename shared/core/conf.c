@@ -61,16 +61,19 @@ size_t g6_conf_where(const oconfig_item_t *ci, char *buf, size_t len) {
   return used;
 }
 
-/* Formats "<where>: option <Key> = <values>: <problem>; allowed: <allowed>". */
-static g6_status fail(const oconfig_item_t *ci, g6_error *err, g6_status code,
-                      const char *problem, const char *allowed) {
+g6_status g6_conf_reject(const oconfig_item_t *ci, bool hide_value,
+                         g6_status code, const char *problem,
+                         const char *allowed, g6_error *err) {
   char where[256], vals[256];
   g6_conf_where(ci, where, sizeof(where));
   size_t used = 0;
   vals[0] = '\0';
   if (ci->values_num == 0)
     snprintf(vals, sizeof(vals), "(nothing)");
-  for (int i = 0; i < ci->values_num && used + 1 < sizeof(vals); i++) {
+  else if (hide_value)
+    snprintf(vals, sizeof(vals), "(hidden)");
+  for (int i = 0; !hide_value && i < ci->values_num && used + 1 < sizeof(vals);
+       i++) {
     if (i > 0)
       vals[used++] = ' ';
     used += put_value(vals + used, sizeof(vals) - used, &ci->values[i]);
@@ -78,6 +81,11 @@ static g6_status fail(const oconfig_item_t *ci, g6_error *err, g6_status code,
   return g6_error_set(err, code, "%s%soption %s = %s: %s; allowed: %s", where,
                       where[0] ? ": " : "", ci->key ? ci->key : "?", vals,
                       problem, allowed);
+}
+
+static g6_status fail(const oconfig_item_t *ci, g6_error *err, g6_status code,
+                      const char *problem, const char *allowed) {
+  return g6_conf_reject(ci, false, code, problem, allowed, err);
 }
 
 static bool single(const oconfig_item_t *ci) {

@@ -68,6 +68,13 @@ g6_status g6_conf_bool(const oconfig_item_t *ci, bool *out, g6_error *err);
 g6_status g6_conf_enum(const oconfig_item_t *ci, const char *const *allowed,
                        size_t n, int *out, g6_error *err);
 
+/* Builds the standard rejection "<where>: option <Key> = <values>: <problem>;
+ * allowed: <allowed>" and returns `code`. With hide_value the values are
+ * written as "(hidden)" (secrets). */
+g6_status g6_conf_reject(const oconfig_item_t *ci, bool hide_value,
+                         g6_status code, const char *problem,
+                         const char *allowed, g6_error *err);
+
 /* Builds the standard "unknown option" error, listing the allowed names
  * (NULL-terminated). Always returns G6_EINVAL. */
 g6_status g6_conf_unknown(const oconfig_item_t *ci, const char *const *known,

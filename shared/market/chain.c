@@ -1,5 +1,6 @@
 #include "market/chain.h"
 
+#include <ctype.h>
 #include <fenv.h>
 #include <math.h>
 #include <stdio.h>
@@ -253,4 +254,41 @@ g6_reject_reason g6_leg_check(const g6_quote_leg *leg, double atm,
 
 bool g6_leg_has_fields(const g6_quote_leg *leg) {
   return leg->volume > 0 && leg->oi > 0 && leg->avg > 0;
+}
+
+bool g6_index_name_valid(const char *s) {
+  size_t n = strlen(s);
+  if (n == 0 || n >= G6_INDEX_NAME_MAX)
+    return false;
+  for (size_t i = 0; i < n; i++)
+    if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '-')
+      return false;
+  return true;
+}
+
+/* Defaults of the indices the old platform knew (reference §1.4). */
+static const struct {
+  const char *name, *underlying, *segment;
+  double step;
+} known_indices[] = {
+    {"NIFTY", "NSE:NIFTY 50", "NFO-OPT", 50},
+    {"BANKNIFTY", "NSE:NIFTY BANK", "NFO-OPT", 100},
+    {"FINNIFTY", "NSE:NIFTY FIN SERVICE", "NFO-OPT", 50},
+    {"MIDCPNIFTY", "NSE:NIFTY MIDCAP SELECT", "NFO-OPT", 50},
+    {"SENSEX", "BSE:SENSEX", "BFO-OPT", 100},
+};
+
+bool g6_index_known_defaults(g6_index_config *ix) {
+  for (size_t i = 0; i < sizeof(known_indices) / sizeof(known_indices[0]);
+       i++) {
+    if (strcmp(known_indices[i].name, ix->name) == 0) {
+      snprintf(ix->underlying, sizeof(ix->underlying), "%s",
+               known_indices[i].underlying);
+      snprintf(ix->segment, sizeof(ix->segment), "%s",
+               known_indices[i].segment);
+      ix->step = known_indices[i].step;
+      return true;
+    }
+  }
+  return false;
 }

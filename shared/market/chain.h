@@ -159,6 +159,15 @@ typedef struct g6_index_config {
   size_t n_expiries;
 } g6_index_config;
 
+/* Whether s can name an index: 1-31 letters, digits, '_' or '-' (it names
+ * directories and metric labels). */
+bool g6_index_name_valid(const char *s);
+
+/* Fills underlying, segment and step of the indices g6 knows (NIFTY,
+ * BANKNIFTY, FINNIFTY, MIDCPNIFTY, SENSEX; reference §1.4) from ix->name.
+ * Returns false, changing nothing, for another name. */
+bool g6_index_known_defaults(g6_index_config *ix);
+
 /* One leg after the cycle. Greeks are NAN when IV was not solved. */
 typedef struct g6_chain_leg {
   g6_quote_leg q;

@@ -47,7 +47,7 @@ BAD = [
      'Index "NIFTY": unknown option StrikeStpe; allowed: Underlying, OptionSegment, '
      'StrikeStep'),
     ("unknown expiry rule", conf(index_opts='Expiry "this_week" "monthly"'),
-     '<Index "NIFTY">: option Expiry value "monthly": unknown rule; allowed: '
+     'Index "NIFTY": option Expiry value "monthly": unknown rule; allowed: '
      'this_week, next_week, this_month, next_month or a date YYYY-MM-DD'),
     ("impossible expiry date", conf(index_opts='Expiry "2026-02-30"'),
      'option Expiry value "2026-02-30": unknown rule'),
@@ -72,7 +72,7 @@ BAD = [
     ("timeout out of range", conf(provider_opts="Timeout 0"),
      'option Timeout = 0: out of range; allowed: a number from 0.05 to 300'),
     ("missing token", conf(tokfile="").replace('AccessTokenFile ""', ""),
-     '<Provider "kite">: AccessToken or AccessTokenFile is required'),
+     'Provider "kite": AccessToken or AccessTokenFile is required'),
 ]
 
 for name, text, want in BAD:

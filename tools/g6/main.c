@@ -15,6 +15,8 @@ static const command commands[] = {
     {"json", g6_cmd_json, "canonical JSON and its SHA-256 (panel hashes)"},
     {"kite-token", g6_cmd_kite_token,
      "exchange a Kite request token for an access token file"},
+    {"options", g6_cmd_options,
+     "every option of every plugin: default, allowed values, meaning"},
     {"spec", g6_cmd_spec,
      "lint, generate and check the metric spec and its artefacts"},
     {"version", g6_cmd_version, "print the g6 version"},

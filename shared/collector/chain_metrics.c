@@ -1,0 +1,200 @@
+/* g6_chain's metrics (see collector/chain_metrics.h). */
+#include "collector/chain_metrics.h"
+
+#include "market/breaker.h"
+#include "market/kite.h"
+#include "metrics/metrics_gen.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static bool has_tag(const g6_index_config *ix, const char *tag) {
+  for (size_t k = 0; k < ix->n_expiries; k++) {
+    const g6_expiry_spec *sp = &ix->expiries[k];
+    if (sp->rule != G6_EXPIRY_DATE &&
+        strcmp(g6_expiry_tags[sp->rule], tag) == 0)
+      return true;
+  }
+  return false;
+}
+
+/* Warm start admits every tag of the spec's expiry domain for every index;
+ * an index only has the tags it is configured with. */
+static void warm_configured_tags(g6_metrics *m, const g6_index_config *ix) {
+  for (size_t d = 0; d < g6m_catalog_len; d++) {
+    const g6_metric_def *def = g6m_catalog[d];
+    if (strcmp(def->owner, "g6_chain") != 0 || def->ti == NULL ||
+        (strcmp(def->ti->name, "expiry") != 0 &&
+         strcmp(def->ti->name, "csv_file") != 0))
+      continue;
+    for (size_t v = 0; v < def->ti->n_values; v++) {
+      const char *tag = def->ti->values[v];
+      if (g6_expiry_tag_index(tag) >= 0 && !has_tag(ix, tag))
+        g6_metrics_forget(m, def, ix->name, tag);
+    }
+  }
+  for (size_t k = 0; k < ix->n_expiries; k++) {
+    const g6_expiry_spec *sp = &ix->expiries[k];
+    if (sp->rule != G6_EXPIRY_DATE)
+      g6m_chain_status_set(m, ix->name, g6_expiry_tags[sp->rule],
+                           G6_CHAIN_EMPTY);
+  }
+}
+
+g6_status g6_chain_metrics_warm(g6_metrics *m, const g6_index_config *const *ix,
+                                size_t n) {
+  const char *names[64] = {NULL};
+  if (n > 64)
+    return G6_ERANGE;
+  for (size_t i = 0; i < n; i++)
+    names[i] = ix[i]->name;
+  g6_status st = g6m_warm_g6_chain(m, names, n);
+  for (size_t i = 0; i < n; i++)
+    warm_configured_tags(m, ix[i]);
+  return st;
+}
+
+/* Expiry label of a result: its tag, or the date of a date-pinned rule. */
+static const char *expiry_label(const g6_expiry_result *x, char buf[11]) {
+  if (x->spec.rule == G6_EXPIRY_DATE) {
+    g6_date_format(x->spec.date, buf);
+    return buf;
+  }
+  return x->tag;
+}
+
+static void csv_metrics(g6_metrics *m, const char *ix,
+                        const g6_csv_family_stats *fam, size_t nf,
+                        g6_chain_index_metrics *state) {
+  for (size_t f = 0; f < nf; f++) {
+    g6_csv_family_stats *prev = NULL;
+    for (size_t k = 0; k < state->n_csv_prev; k++)
+      if (strcmp(state->csv_prev[k].name, fam[f].name) == 0)
+        prev = &state->csv_prev[k];
+    if (prev == NULL && state->n_csv_prev < G6_CSV_MAX_FAMILIES) {
+      prev = &state->csv_prev[state->n_csv_prev++];
+      memset(prev, 0, sizeof(*prev));
+      snprintf(prev->name, sizeof(prev->name), "%s", fam[f].name);
+    }
+    if (prev == NULL)
+      continue;
+    g6m_csv_rows_add(m, ix, fam[f].name,
+                     (int64_t)(fam[f].st.rows_written - prev->st.rows_written));
+    g6m_csv_bytes_add(
+        m, ix, fam[f].name,
+        (int64_t)(fam[f].st.bytes_written - prev->st.bytes_written));
+    for (int k = 1; k < G6_STATUS_COUNT; k++)
+      if (fam[f].failures[k] > prev->failures[k])
+        g6m_csv_write_failures_add(
+            m, ix, g6_status_name((g6_status)k),
+            (int64_t)(fam[f].failures[k] - prev->failures[k]));
+    *prev = fam[f];
+  }
+}
+
+void g6_chain_metrics_cycle(g6_metrics *m, const g6_index_config *index,
+                            const g6_cycle_result *r,
+                            const g6_csv_family_stats *fam, size_t n_fam,
+                            g6_chain_index_metrics *state) {
+  const char *ix = index->name;
+  g6m_index_market_open_set(m, ix, r->market_open ? 1 : 0);
+  g6m_cycle_duration_observe(m, ix, r->duration_s);
+  if (r->attempted) {
+    g6m_index_spot_set(m, ix, isfinite(r->spot) ? r->spot : NAN);
+    g6m_index_atm_set(m, ix, isfinite(r->atm) ? r->atm : NAN);
+  }
+  if (r->success)
+    g6m_last_success_set(m, ix, (double)r->now);
+  size_t rejects[G6_REJECT_REASON_COUNT] = {0};
+  size_t ivf[G6_STATUS_COUNT] = {0};
+  for (size_t e = 0; e < r->n_expiries; e++) {
+    const g6_expiry_result *xr = &r->expiries[e];
+    char buf[11];
+    const char *ex = expiry_label(xr, buf);
+    g6m_chain_status_set(m, ix, ex, (double)xr->status);
+    if (!r->attempted)
+      continue;
+    g6m_legs_requested_set(m, ix, ex, (double)xr->legs_requested);
+    g6m_legs_collected_set(m, ix, ex, (double)xr->legs_collected);
+    g6m_strike_coverage_set(m, ix, ex, xr->strike_coverage);
+    g6m_field_coverage_set(m, ix, ex, xr->field_coverage);
+    g6m_put_call_ratio_set(m, ix, ex, isfinite(xr->pcr_oi) ? xr->pcr_oi : 0);
+    g6m_iv_solves_add(m, ix, ex, (int64_t)xr->iv_ok);
+    for (int k = 1; k < G6_REJECT_REASON_COUNT; k++)
+      rejects[k] += xr->rejects[k];
+    for (int k = 0; k < G6_STATUS_COUNT; k++)
+      ivf[k] += xr->iv_failures[k];
+  }
+  for (int k = 1; k < G6_REJECT_REASON_COUNT; k++)
+    if (rejects[k] > 0)
+      g6m_rejected_legs_add(m, ix, g6_reject_reason_name((g6_reject_reason)k),
+                            (int64_t)rejects[k]);
+  for (int k = 1; k < G6_STATUS_COUNT; k++)
+    if (ivf[k] > 0)
+      g6m_iv_failures_add(m, ix, g6_status_name((g6_status)k), (int64_t)ivf[k]);
+  csv_metrics(m, ix, fam, n_fam, state);
+}
+
+/* Adds a histogram's increments since `prev` (cumulative snapshots). */
+static void merge_hist(g6_metrics *m, const g6_metric_def *def,
+                       const char *epn, const g6_kite_hist *cur,
+                       const g6_kite_hist *prev, const double *bounds,
+                       size_t nb) {
+  uint64_t counts[16];
+  uint64_t below = 0;
+  for (size_t i = 0; i <= nb && i < 16; i++) {
+    uint64_t cum = cur->bucket[i] - prev->bucket[i];
+    counts[i] = cum - below;
+    below = cum;
+  }
+  if (below == 0)
+    return;
+  g6_metrics_histogram_add(m, def, epn, bounds, nb, counts,
+                           (double)(cur->sum_us - prev->sum_us) / 1e6);
+}
+
+void g6_chain_metrics_provider(g6_metrics *m, const g6_kite_stats *s,
+                               g6_kite_stats *prev) {
+  for (int ep = 0; ep < G6_KITE_EP_COUNT; ep++) {
+    const char *epn = g6_kite_endpoint_name((g6_kite_endpoint)ep);
+    for (int r = 0; r < G6_KITE_R_COUNT; r++) {
+      uint64_t d = s->requests[ep][r] - prev->requests[ep][r];
+      /* "internal" (out of memory) is not the provider's doing */
+      if (d > 0 && r != G6_KITE_R_INTERNAL)
+        g6m_api_calls_add(m, epn, g6_kite_result_name((g6_kite_result)r),
+                          (int64_t)d);
+      uint64_t rd = s->retries_by[ep][r] - prev->retries_by[ep][r];
+      if (rd > 0)
+        g6m_api_retries_add(m, epn, g6_kite_result_name((g6_kite_result)r),
+                            (int64_t)rd);
+    }
+    if (s->bytes_received[ep] > prev->bytes_received[ep])
+      g6m_api_received_bytes_add(
+          m, epn, (int64_t)(s->bytes_received[ep] - prev->bytes_received[ep]));
+    merge_hist(m, &g6m_def_api_latency, epn, &s->latency[ep],
+               &prev->latency[ep], g6_kite_latency_bounds, G6_KITE_LATENCY_NB);
+    merge_hist(m, &g6m_def_api_ratelimit_wait, epn, &s->ratelimit_wait[ep],
+               &prev->ratelimit_wait[ep], g6_kite_wait_bounds,
+               G6_KITE_WAIT_NB);
+  }
+  /* the spec encodes 0 closed, 1 half-open, 2 open */
+  double state = s->breaker_state == G6_BREAKER_OPEN        ? 2
+                 : s->breaker_state == G6_BREAKER_HALF_OPEN ? 1
+                                                            : 0;
+  g6m_api_circuit_state_set(m, state);
+  g6m_api_circuit_trips_add(m,
+                            (int64_t)(s->breaker_trips - prev->breaker_trips));
+  g6m_api_cache_operations_add(m, "quote", "hit",
+                               (int64_t)(s->cache_hits - prev->cache_hits));
+  g6m_api_cache_operations_add(
+      m, "quote", "miss", (int64_t)(s->cache_misses - prev->cache_misses));
+  g6m_api_cache_operations_add(
+      m, "quote", "store", (int64_t)(s->cache_stores - prev->cache_stores));
+  g6m_api_cache_operations_add(
+      m, "quote", "evict",
+      (int64_t)(s->cache_expirations - prev->cache_expirations));
+  g6m_api_cache_hit_ratio_set(m, "quote", s->cache_hit_ratio);
+  g6m_api_auth_latch_set(m, s->auth_latched);
+  *prev = *s;
+}

@@ -1,0 +1,43 @@
+/* g6 — g6_chain's metrics: a cycle result and the Kite client's counters
+ * mapped onto the generated helpers of spec/metrics.yml.
+ *
+ * Kept out of the plugin so the mapping is unit-tested with a recording
+ * sink. Counters are cumulative in the sources (the CSV sink's per-family
+ * counters, the Kite client's stats), so each function adds the increments
+ * since the previous call, which it keeps in the caller's state. */
+#ifndef G6_CHAIN_METRICS_H
+#define G6_CHAIN_METRICS_H
+
+#include "collector/collector.h"
+#include "market/kite_stats.h"
+#include "metrics/metrics.h"
+
+/* Per index: the CSV counters already added. Zero it before the first call. */
+typedef struct g6_chain_index_metrics {
+  g6_csv_family_stats csv_prev[G6_CSV_MAX_FAMILIES];
+  size_t n_csv_prev;
+} g6_chain_index_metrics;
+
+/* Admits every g6_chain series of the configured indices at their starting
+ * values: the spec's warm start for these index names, minus the expiry
+ * tags an index is not configured with, and chain_status EMPTY (nothing
+ * collected yet, not 0 = OK) for the tags it is. Returns the first error. */
+g6_status g6_chain_metrics_warm(g6_metrics *m, const g6_index_config *const *ix,
+                                size_t n);
+
+/* Sets and adds the metrics of one finished cycle of index `ix`: market
+ * gate, cycle duration, spot and ATM (NAN when unknown), per-expiry legs,
+ * coverage, PCR, status, IV solves and failures, reject reasons, and the
+ * CSV sink's per-family counters (`fam`, cumulative) since the last call. */
+void g6_chain_metrics_cycle(g6_metrics *m, const g6_index_config *ix,
+                            const g6_cycle_result *r,
+                            const g6_csv_family_stats *fam, size_t n_fam,
+                            g6_chain_index_metrics *state);
+
+/* Adds the Kite client's counter and histogram increments since `prev` and
+ * sets its gauges (breaker state, cache hit ratio, auth latch); then
+ * *prev = *s. */
+void g6_chain_metrics_provider(g6_metrics *m, const g6_kite_stats *s,
+                               g6_kite_stats *prev);
+
+#endif

@@ -1,0 +1,21 @@
+/* The registry of g6 plugins and their option tables (config/plugins.h). */
+#include "config/plugins.h"
+
+#include "config/chain.h"
+
+#include <string.h>
+
+const g6_plugin_options g6_plugins[] = {
+    {"g6_info", NULL,
+     "it reports which g6 build and metric spec this host runs"},
+    {"g6_chain", &g6_chain_options,
+     "collects option chains into CSV files, snapshots and metrics"},
+};
+const size_t g6_plugins_len = sizeof(g6_plugins) / sizeof(g6_plugins[0]);
+
+const g6_plugin_options *g6_plugin_find(const char *plugin) {
+  for (size_t i = 0; plugin != NULL && i < g6_plugins_len; i++)
+    if (strcmp(g6_plugins[i].plugin, plugin) == 0)
+      return &g6_plugins[i];
+  return NULL;
+}
