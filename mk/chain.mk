@@ -23,5 +23,6 @@ check-asan: deps
 	  EXTRA_LDFLAGS="-fsanitize=address,undefined" all
 	G6_ROOT=$(CURDIR) G6_BUILD=$(CURDIR)/build-asan G6_SANITIZE="$(ASAN_RUNTIMES)" \
 	  prove --exec '' --timer tests/integration/chain_collect.t \
+	  tests/integration/chain_threads.t \
 	  tests/integration/chain_faults.t tests/integration/chain_config.t \
 	  tests/integration/collectd_info.t

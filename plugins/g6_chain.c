@@ -1,10 +1,13 @@
 /* g6_chain — option chains into CSV files, snapshots and metrics.
  *
- * One read callback per <Index> ("g6_chain/NIFTY", its own Interval), so a
- * slow index never delays another; they share the <Provider> client (rate
- * limiter, breaker, quote cache) and the instrument list. One more callback,
- * "g6_chain/metrics", turns the client's counters into metrics and
- * dispatches every g6_chain series once per plugin interval.
+ * Each <Index> collects on a thread of g6's own (collector/runner.h, its own
+ * Interval), never on collectd's read threads, which the host's other
+ * plugins share: a cycle waits for the Kite rate limiter and for HTTP. The
+ * indices share the <Provider> client (rate limiter, breaker, quote cache)
+ * and the instrument list, so a slow index never delays another. The one
+ * read callback, "g6_chain/metrics", turns the client's counters into
+ * metrics and dispatches the latest finished results of every index once
+ * per plugin interval; it returns at once.
  *
  * Everything that does not need collectd lives in libg6: the option tables
  * and their parser (config/chain.h), the cycle (collector/collector.h), the
@@ -19,7 +22,9 @@
 
 #include "collector/chain_metrics.h"
 #include "collector/collector.h"
+#include "collector/runner.h"
 #include "config/chain.h"
+#include "core/clock.h"
 #include "core/fsutil.h"
 #include "core/lograte.h"
 #include "market/kite.h"
@@ -34,6 +39,7 @@
 typedef struct chain_index {
   const g6_chain_index_config *conf;
   g6_collector *col;
+  g6_runner *runner;
   g6_chain_index_metrics metrics;
   g6_log_throttle cycle_log, csv_log, snapshot_log;
   g6_date resolved[G6_MAX_EXPIRIES]; /* last resolved date per rule */
@@ -49,7 +55,10 @@ static struct {
   chain_index indices[G6_CHAIN_MAX_INDICES];
   size_t n_indices;
   g6_metrics *metrics;
-} g;
+  /* held while a cycle's results are mapped and while they are dispatched,
+   * so a flush never sends half of a cycle */
+  pthread_mutex_t results_mu;
+} g = {.results_mu = PTHREAD_MUTEX_INITIALIZER};
 
 static g6_log_dedup kite_dedup = G6_LOG_DEDUP_INIT;
 
@@ -133,8 +142,10 @@ static void log_expiries(chain_index *x, const g6_cycle_result *r) {
 
 /* ---- callbacks ---------------------------------------------------------- */
 
-static int g6_chain_read_index(user_data_t *ud) {
-  chain_index *x = ud->data;
+/* One cycle of one index, on its runner thread. */
+static void run_cycle(void *ctx, const g6_runner_tick *tick) {
+  chain_index *x = ctx;
+  double cpu0 = g6_thread_cpu_now();
   g6_cycle_result r;
   g6_collector_cycle(x->col, now_s(), &r);
   log_cycle(x, &r);
@@ -142,8 +153,13 @@ static int g6_chain_read_index(user_data_t *ud) {
   log_storage(x, &r);
   const g6_csv_family_stats *fam;
   size_t nf = g6_collector_csv_families(x->col, &fam);
+  g6_chain_runner_stats rs = {.overruns = tick->overruns,
+                              .lag_s = tick->lag_s,
+                              .cpu_s = g6_thread_cpu_now() - cpu0};
+  pthread_mutex_lock(&g.results_mu);
   g6_chain_metrics_cycle(g.metrics, &x->conf->ix, &r, fam, nf, &x->metrics);
-  return 0;
+  g6_chain_metrics_runner(g.metrics, &x->conf->ix, &rs, &x->metrics);
+  pthread_mutex_unlock(&g.results_mu);
 }
 
 static int g6_chain_read_metrics(user_data_t *ud) {
@@ -159,9 +175,24 @@ static int g6_chain_read_metrics(user_data_t *ud) {
   }
   g6_kite_stats s;
   g6_kite_stats_snapshot(g.client, &s);
+  pthread_mutex_lock(&g.results_mu);
   g6_chain_metrics_provider(g.metrics, &s, &g.prev);
   g6_metrics_flush(g.metrics);
+  pthread_mutex_unlock(&g.results_mu);
   return 0;
+}
+
+/* Stops the index threads: wakes the waiting ones, aborts HTTP transfers
+ * and rate-limit waits in progress (within about a second), joins them. */
+static void stop_runners(void) {
+  for (size_t i = 0; i < g.n_indices; i++)
+    g6_runner_request_stop(g.indices[i].runner);
+  if (g.client != NULL)
+    g6_kite_client_cancel(g.client);
+  for (size_t i = 0; i < g.n_indices; i++) {
+    g6_runner_stop(g.indices[i].runner);
+    g.indices[i].runner = NULL;
+  }
 }
 
 /* Everything that can fail before collection starts. */
@@ -215,15 +246,18 @@ static int setup(void) {
   }
   /* every series from the first cycle on, so no panel is empty */
   g6_chain_metrics_warm(g.metrics, ixs, c->n_indices);
+  double default_interval = CDTIME_T_TO_DOUBLE(plugin_get_interval());
   for (size_t i = 0; i < g.n_indices; i++) {
     chain_index *x = &g.indices[i];
-    char name[64];
-    snprintf(name, sizeof(name), PLUGIN "/%s", x->conf->ix.name);
-    user_data_t ud = {.data = x};
-    if (plugin_register_complex_read(PLUGIN, name, g6_chain_read_index,
-                                     DOUBLE_TO_CDTIME_T(x->conf->interval),
-                                     &ud) != 0)
+    char name[40]; /* the kernel keeps 15 bytes of a thread name */
+    snprintf(name, sizeof(name), "g6/%s", x->conf->ix.name);
+    double interval = x->conf->interval > 0 ? x->conf->interval
+                                            : default_interval;
+    if (g6_runner_start(name, interval, 0, run_cycle, x, &x->runner, &e) !=
+        G6_OK) {
+      ERROR(PLUGIN ": %s: %s", x->conf->ix.name, e.msg);
       return -1;
+    }
   }
   user_data_t ud = {.data = NULL};
   if (plugin_register_complex_read(PLUGIN, PLUGIN "/metrics",
@@ -236,6 +270,7 @@ static int setup(void) {
 
 static int g6_chain_init(void) {
   if (setup() != 0) {
+    stop_runners();
     plugin_unregister_read_group(PLUGIN);
     return -1;
   }
@@ -243,8 +278,7 @@ static int g6_chain_init(void) {
 }
 
 static int g6_chain_shutdown(void) {
-  if (g.client != NULL)
-    g6_kite_client_cancel(g.client);
+  stop_runners();
   for (size_t i = 0; i < g.n_indices; i++)
     g6_collector_free(g.indices[i].col);
   g.n_indices = 0;

@@ -1,30 +1,34 @@
 #!/usr/bin/env python3
-"""bench-chain: one steady-state g6_chain cycle of ~8,000 options in the real
-collectd against g6-mockd on loopback, and the I/O floor of the same universe.
+"""bench-chain: steady-state g6_chain cycles in the real collectd against
+g6-mockd on loopback, and the I/O floor of the same quotes.
 
-Universe: 5 indices x 4 expiry rules x 201 strikes x 2 legs = 8,040 legs
+Main case: 5 indices x 4 expiry rules x 201 strikes x 2 legs = 8,040 legs
 (rules this_week, next_week, this_month, next_month; where two rules resolve
 to the same contract the legs are still processed per rule — IV, Greeks, CSV
-— but each instrument is fetched once).
+— but each instrument is fetched once), with Fsync "cycle" and "never".
+Scaling rows: the same measurement from ~1,000 to ~40,000 legs per cycle.
 
-g6: collectd with g6_chain, every index on Interval 30 (metrics flushed every
-5 s), the mock's clock frozen so every request sees the same market. The first cycle also downloads
-the instrument list; the second one is measured (what repeats every
-interval): wall time = the longest index cycle (the five run in parallel on
-collectd's read threads), CPU = collectd's user+system time from the end of
-the first cycle to the end of the second (that cycle plus the metric flushes
-in between; completion is watched through the snapshot files, because
-scraping collectd costs collectd CPU), per 1,000 legs, and peak RSS = VmHWM
-of collectd. The client's rate limit is
-raised so the measurement is g6's own cost (Kite's 1 request/s limit would
-add ~16 s of waiting for this universe; that is policy, not cost).
+g6: collectd with g6_chain, every index on Interval 30, the mock's clock
+frozen so every request sees the same market, the client's rate limit raised
+so the figure is g6's own cost (Kite's 1 request/s would add waiting, which is
+policy, not cost). The first cycle also downloads the instrument list; the
+second is measured:
+  - CPU: the CPU time of g6_chain's collection threads ("g6/<INDEX>", one per
+    index) over that cycle, from /proc/<pid>/task/<tid>/schedstat
+    (nanoseconds, not 10 ms ticks), per 1,000 legs; collectd's whole-process
+    CPU (every thread, schedstat too) over the same span is shown beside it;
+  - wall: the longest index cycle (the indices run in parallel);
+  - peak RSS: VmHWM of collectd.
+Completion is watched through the snapshot files, because scraping collectd
+costs collectd CPU.
 
 Reference ("I/O floor"): curl fetching exactly the same /quote batches (<= 500
 instruments each, the same keys) from the same mock, one curl per index in
-parallel (like the five read threads), each reusing its connection. The ratio
-g6 / floor says what parsing, IV and Greeks for every leg, sanitization, CSV
-rows and snapshots cost on top of the bare HTTP transfers.
+parallel (like the index threads), each reusing its connection, best of 5. The
+ratio g6 / floor says what parsing, IV and Greeks for every leg,
+sanitization, CSV rows and snapshots cost on top of the bare HTTP transfers.
 """
+import glob
 import json
 import os
 import subprocess
@@ -38,17 +42,26 @@ ROOT = os.environ.get("G6_ROOT") or os.path.abspath(
 sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
 import g6test as t  # noqa: E402
 
-INDICES = ["NIFTY", "BANKNIFTY", "FINNIFTY", "MIDCPNIFTY", "SENSEX"]
+ALL = ["NIFTY", "BANKNIFTY", "FINNIFTY", "MIDCPNIFTY", "SENSEX"]
 RULES = ["this_week", "next_week", "this_month", "next_month"]
-SIDE = 100  # strikes each side of ATM: 201 strikes
 INTERVAL = 30
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
-def cpu_seconds(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+def schedstat_ns(pid, name_prefix=None):
+    """CPU nanoseconds of the process's threads (those whose comm starts
+    with name_prefix, or all)."""
+    total = 0
+    for task in glob.glob("/proc/%d/task/*" % pid):
+        try:
+            with open(task + "/comm") as f:
+                comm = f.read().strip()
+            if name_prefix and not comm.startswith(name_prefix):
+                continue
+            with open(task + "/schedstat") as f:
+                total += int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            pass
+    return total
 
 
 def vmhwm_kib(pid):
@@ -59,30 +72,39 @@ def vmhwm_kib(pid):
     return 0
 
 
-def run(fsync):
+def listed_expiries(m):
+    _, body, _ = t.http_get(m.url + "/admin/market")
+    market = json.loads(body)
+    return {ix: v["expiries"] for ix, v in market["indices"].items()}
+
+
+def run(fsync, plan, mock_strikes=200):
+    """plan: [(index, side, [rules])]. Returns a dict of figures."""
     d = t.workdir("g6-bench-chain-")
-    with t.MockD(clock=int(time.time()), args=["--strikes", "200"]) as m:
+    with t.MockD(clock=int(time.time()), args=["--strikes", str(mock_strikes)]) as m:
         key, tok = m.write_credentials(d)
+        indices = [ix for ix, _, _ in plan]
         blocks = "".join("""
   <Index "%s">
     StrikesBelowATM %d
     StrikesAboveATM %d
     Expiry %s
     Interval %d
-  </Index>""" % (ix, SIDE, SIDE, " ".join('"%s"' % r for r in RULES), INTERVAL)
-                         for ix in INDICES)
+  </Index>""" % (ix, side, side, " ".join('"%s"' % r for r in rules), INTERVAL)
+                         for ix, side, rules in plan)
         conf = """
 <Plugin g6_chain>
   DataDir "%s/data"
   ForceOpen true
   Fsync "%s"
+  StrikeBand 1
   <Provider "kite">
     URL "%s"
     APIKeyFile "%s"
     AccessTokenFile "%s"
     QuoteRequestsPerSecond 1000
     QuoteBurst 100
-    Timeout 20
+    Timeout 30
   </Provider>%s
 </Plugin>
 """ % (d, fsync, m.url, key, tok, blocks)
@@ -95,7 +117,7 @@ def run(fsync):
 
             def seqs():
                 out = []
-                for ix in INDICES:
+                for ix in indices:
                     try:
                         with open(os.path.join(d, "data", "snapshots", ix + ".json")) as f:
                             out.append(json.load(f)["seq"])
@@ -107,49 +129,45 @@ def run(fsync):
                 """One scrape: (cycles, sum of cycle seconds) per index."""
                 smp = cd.samples()
                 out = {}
-                for ix in INDICES:
+                for ix in indices:
                     c = t.select(smp, "collectd_g6_index_cycle_seconds_count_total",
                                  g6_index=ix)
                     s_ = t.select(smp, "collectd_g6_index_cycle_seconds_sum", g6_index=ix)
                     out[ix] = (c[0].value if c else 0, s_[0].value if s_ else 0.0)
                 return out
 
-            # first cycle (instrument list download included), then the
-            # measured one; completion is watched through the snapshot files,
-            # not by scraping collectd (a scrape costs collectd CPU)
-            if not t.wait_until(lambda: min(seqs()) >= 1, 120):
+            if not t.wait_until(lambda: min(seqs()) >= 1, 180):
                 sys.exit("first cycle did not finish: %s" % cd.log()[-2000:])
             if not t.wait_until(lambda: all(c == 1 for c, _ in counts().values()),
                                 15, 1):
                 sys.exit("first cycle's metrics did not arrive")
             first = counts()
-            cpu0 = cpu_seconds(pid)
-            if not t.wait_until(lambda: min(seqs()) >= 2, INTERVAL * 3, 0.1):
+            g6_0, all_0 = schedstat_ns(pid, "g6/"), schedstat_ns(pid)
+            if not t.wait_until(lambda: min(seqs()) >= 2, INTERVAL * 3, 0.05):
                 sys.exit("second cycle did not finish")
-            cpu1 = cpu_seconds(pid)
+            g6_1, all_1 = schedstat_ns(pid, "g6/"), schedstat_ns(pid)
             hwm = vmhwm_kib(pid)
             if not t.wait_until(lambda: all(c >= 2 for c, _ in counts().values()),
                                 INTERVAL * 2, 1):
                 sys.exit("second cycle's metrics did not arrive")
             second = counts()
-            with open(os.path.join(d, "data", "snapshots", "NIFTY.json")) as f:
-                snap = json.load(f)
             legs = 0
+            collected = requested = 0
             keys_by_index = {}
-            for ix in INDICES:
+            for ix in indices:
                 with open(os.path.join(d, "data", "snapshots", ix + ".json")) as f:
                     s = json.load(f)
                 for x in s["expiries"]:
                     legs += x["legs_requested"]
+                    requested += x["legs_requested"]
+                    collected += x["legs_collected"]
                     keys_by_index.setdefault(ix, set()).update(
                         l["key"] for l in x["legs"] if l["key"])
                 keys_by_index[ix].add(s["underlying"])
-            collected = sum(x["legs_collected"] for x in snap["expiries"])
         finally:
             cd.stop()
-        per_index = {ix: second[ix][1] - first[ix][1] for ix in INDICES}
+        per_index = {ix: second[ix][1] - first[ix][1] for ix in indices}
         wall = max(per_index.values())
-        cpu = cpu1 - cpu0
 
         # ---- the floor: curl, same batches, one process per index ------
         def urls(keys):
@@ -166,45 +184,88 @@ def run(fsync):
             for u in urls(keys_by_index[ix]):
                 cmd += [u, "-o", "/dev/null"]
             t0 = time.monotonic()
-            subprocess.run(cmd[:5] + cmd[5:], check=True)
+            subprocess.run(cmd, check=True)
             out[ix] = time.monotonic() - t0
 
         floors = []
         for _ in range(5):
             res = {}
-            threads = [threading.Thread(target=fetch, args=(ix, res)) for ix in INDICES]
+            threads = [threading.Thread(target=fetch, args=(ix, res)) for ix in indices]
             t0 = time.monotonic()
             for th in threads:
                 th.start()
             for th in threads:
                 th.join()
             floors.append(time.monotonic() - t0)
-        floor = min(floors)
-        unique = sum(len(k) for k in keys_by_index.values())
-        batches = sum(len(urls(k)) for k in keys_by_index.values())
+    return {
+        "fsync": fsync, "legs": legs, "indices": len(indices),
+        "unique": sum(len(k) for k in keys_by_index.values()),
+        "batches": sum(len(urls(k)) for k in keys_by_index.values()),
+        "wall": wall, "per_index": per_index,
+        "g6_cpu": (g6_1 - g6_0) / 1e9, "all_cpu": (all_1 - all_0) / 1e9,
+        "hwm_mib": hwm / 1024.0, "floor": min(floors),
+        "collected": collected, "requested": requested,
+    }
 
-    print("bench-chain, Fsync \"%s\": 5 indices x 4 expiry rules x %d strikes x 2 legs"
+
+def report_main(r):
+    print("bench-chain, Fsync \"%s\": %d indices x 4 expiry rules x 201 strikes x 2 legs"
           " = %d legs (%d distinct instruments in %d /quote batches)" % (
-              fsync, 2 * SIDE + 1, legs, unique, batches))
-    print("  g6 steady-state cycle (collectd + g6_chain, 5 read threads):")
+              r["fsync"], r["indices"], r["legs"], r["unique"], r["batches"]))
+    print("  g6 steady-state cycle (collectd + g6_chain, one thread per index):")
     print("    wall time            %8.1f ms  (longest index; per index: %s)" % (
-        wall * 1e3, ", ".join("%s %.0f" % (ix, v * 1e3) for ix, v in per_index.items())))
-    print("    CPU time             %8.1f ms  = %.2f ms per 1,000 legs" % (
-        cpu * 1e3, cpu * 1e3 / (legs / 1000.0)))
-    print("    collectd peak RSS    %8.1f MiB" % (hwm / 1024.0))
-    print("    NIFTY legs collected %8d of %d requested" % (
-        collected, sum(x["legs_requested"] for x in snap["expiries"])))
-    print("  I/O floor: curl fetching the same %d batches (5 in parallel, best of 5):"
-          % batches)
-    print("    wall time            %8.1f ms" % (floor * 1e3))
-    print("  ratio g6 cycle / curl floor: %.2f" % (wall / floor))
+        r["wall"] * 1e3, ", ".join("%s %.0f" % (ix, v * 1e3)
+                                   for ix, v in r["per_index"].items())))
+    print("    CPU, g6 threads      %8.1f ms  = %.2f ms per 1,000 legs" % (
+        r["g6_cpu"] * 1e3, r["g6_cpu"] * 1e3 / (r["legs"] / 1000.0)))
+    print("    CPU, whole collectd  %8.1f ms  = %.2f ms per 1,000 legs" % (
+        r["all_cpu"] * 1e3, r["all_cpu"] * 1e3 / (r["legs"] / 1000.0)))
+    print("    collectd peak RSS    %8.1f MiB" % r["hwm_mib"])
+    print("    legs collected       %8d of %d requested" % (r["collected"], r["requested"]))
+    print("  I/O floor: curl fetching the same %d batches (in parallel per index, best of 5):"
+          % r["batches"])
+    print("    wall time            %8.1f ms" % (r["floor"] * 1e3))
+    print("  ratio g6 cycle / curl floor: %.2f" % (r["wall"] / r["floor"]))
+
+
+def scaling_plans(expiries):
+    """~1k, ~4k, ~8k, ~20k, ~40k legs per cycle. NIFTY and SENSEX list six or
+    more expiries (weeklies and monthlies); four rules plus two listed dates
+    give them six each."""
+    extra = {ix: [e for e in expiries[ix]][2:4] for ix in ("NIFTY", "SENSEX")}
+    six = {ix: RULES + extra[ix] for ix in extra}
+    return [
+        ("~1k", [("NIFTY", 250, ["this_week"])]),
+        ("~4k", [("NIFTY", 250, RULES)]),
+        ("~8k", [(ix, 100, RULES) for ix in ALL]),
+        ("~20k", [("NIFTY", 500, RULES), ("SENSEX", 500, RULES),
+                  ("BANKNIFTY", 250, RULES)]),
+        ("~40k", [("NIFTY", 500, six["NIFTY"]), ("SENSEX", 500, six["SENSEX"]),
+                  ("BANKNIFTY", 500, RULES), ("FINNIFTY", 500, RULES)]),
+    ]
 
 
 def main():
     # "cycle" (the default: one syncfs per index and cycle) is the durable
     # setting; "never" shows the cost without waiting for the disk
+    main_plan = [(ix, 100, RULES) for ix in ALL]
     for fsync in os.environ.get("BENCH_FSYNC", "cycle never").split():
-        run(fsync)
+        report_main(run(fsync, main_plan))
+    if os.environ.get("BENCH_SCALING", "1") == "0":
+        return
+    with t.MockD(args=["--strikes", "500"]) as m:
+        expiries = listed_expiries(m)
+    print("scaling, Fsync \"never\" (CPU of the g6 threads per 1,000 legs should stay flat):")
+    print("  %-5s %7s %8s %10s %13s %10s %8s %9s" % (
+        "case", "legs", "indices", "wall ms", "CPU ms/1k", "floor ms", "ratio",
+        "RSS MiB"))
+    for name, plan in scaling_plans(expiries):
+        r = run("never", plan, mock_strikes=500)
+        print("  %-5s %7d %8d %10.1f %13.2f %10.1f %8.2f %9.1f" % (
+            name, r["legs"], r["indices"], r["wall"] * 1e3,
+            r["g6_cpu"] * 1e3 / (r["legs"] / 1000.0), r["floor"] * 1e3,
+            r["wall"] / r["floor"], r["hwm_mib"]))
+        sys.stdout.flush()
 
 
 if __name__ == "__main__":

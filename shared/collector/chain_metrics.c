@@ -136,6 +136,20 @@ void g6_chain_metrics_cycle(g6_metrics *m, const g6_index_config *index,
   csv_metrics(m, ix, fam, n_fam, state);
 }
 
+void g6_chain_metrics_runner(g6_metrics *m, const g6_index_config *ix,
+                             const g6_chain_runner_stats *rs,
+                             g6_chain_index_metrics *state) {
+  if (rs->overruns > state->overruns_prev)
+    g6m_cycle_overruns_add(m, ix->name,
+                           (int64_t)(rs->overruns - state->overruns_prev));
+  state->overruns_prev = rs->overruns;
+  g6m_cycle_lag_set(m, ix->name, rs->lag_s);
+  double us = state->cpu_carry_us + (rs->cpu_s > 0 ? rs->cpu_s * 1e6 : 0);
+  double whole = floor(us);
+  g6m_cycle_cpu_add(m, ix->name, (int64_t)whole);
+  state->cpu_carry_us = us - whole;
+}
+
 /* Adds a histogram's increments since `prev` (cumulative snapshots). */
 static void merge_hist(g6_metrics *m, const g6_metric_def *def,
                        const char *epn, const g6_kite_hist *cur,

@@ -16,7 +16,16 @@
 typedef struct g6_chain_index_metrics {
   g6_csv_family_stats csv_prev[G6_CSV_MAX_FAMILIES];
   size_t n_csv_prev;
+  uint64_t overruns_prev;
+  double cpu_carry_us; /* CPU below 1 µs not yet added (counters are whole) */
 } g6_chain_index_metrics;
+
+/* How an index's thread kept its schedule (collector/runner.h). */
+typedef struct g6_chain_runner_stats {
+  uint64_t overruns; /* cumulative */
+  double lag_s;      /* latest cycle's lag past its deadline */
+  double cpu_s;      /* CPU time of the latest cycle (its thread) */
+} g6_chain_runner_stats;
 
 /* Admits every g6_chain series of the configured indices at their starting
  * values: the spec's warm start for these index names, minus the expiry
@@ -33,6 +42,12 @@ void g6_chain_metrics_cycle(g6_metrics *m, const g6_index_config *ix,
                             const g6_cycle_result *r,
                             const g6_csv_family_stats *fam, size_t n_fam,
                             g6_chain_index_metrics *state);
+
+/* Adds the overruns since the last call and the cycle's CPU (microseconds),
+ * and sets the lag. */
+void g6_chain_metrics_runner(g6_metrics *m, const g6_index_config *ix,
+                             const g6_chain_runner_stats *rs,
+                             g6_chain_index_metrics *state);
 
 /* Adds the Kite client's counter and histogram increments since `prev` and
  * sets its gauges (breaker state, cache hit ratio, auth latch); then

@@ -30,6 +30,7 @@ struct g6_collector {
   g6_chain_leg **kept;
   g6_iv_job *jobs;
   uint64_t seq;
+  g6_buf snapshot; /* the serialized snapshot, reused every cycle */
 };
 
 g6_collector *g6_collector_new(const g6_index_config *ix,
@@ -77,6 +78,7 @@ void g6_collector_free(g6_collector *c) {
   if (c == NULL)
     return;
   g6_csv_sink_free(c->sink);
+  g6_buf_free(&c->snapshot);
   for (size_t e = 0; e < G6_MAX_EXPIRIES; e++)
     free(c->legs[e]);
   free(c->strikes);
@@ -353,16 +355,8 @@ static void write_snapshot(g6_collector *c, g6_cycle_result *res) {
                    .strikes = res->strikes,
                    .n_expiries = res->n_expiries,
                    .expiries = res->expiries};
-  g6_json *doc = g6_snapshot_build(&s);
-  if (doc == NULL) {
-    res->snapshot_status = G6_ENOMEM;
-    snprintf(res->snapshot_msg, sizeof(res->snapshot_msg),
-             "out of memory building the snapshot");
-    return;
-  }
-  g6_status st = g6_snapshot_write(c->data_dir, c->ix.name, doc,
+  g6_status st = g6_snapshot_write(c->data_dir, &s, &c->snapshot,
                                    c->cfg.fsync != G6_FSYNC_NEVER, &e);
-  g6_json_free(doc);
   if (st != G6_OK) {
     res->snapshot_status = st;
     snprintf(res->snapshot_msg, sizeof(res->snapshot_msg), "%s", e.msg);

@@ -13,6 +13,8 @@ double g6_monotonic_now(void) { return read_clock(CLOCK_MONOTONIC); }
 
 double g6_wall_now(void) { return read_clock(CLOCK_REALTIME); }
 
+double g6_thread_cpu_now(void) { return read_clock(CLOCK_THREAD_CPUTIME_ID); }
+
 void g6_sleep_seconds(double seconds) {
   if (!(seconds > 0))
     return;

@@ -8,6 +8,10 @@ double g6_monotonic_now(void);
 /* Seconds since the Unix epoch on CLOCK_REALTIME. Can't fail. */
 double g6_wall_now(void);
 
+/* CPU time consumed so far by the calling thread (CLOCK_THREAD_CPUTIME_ID,
+ * nanosecond resolution, user + system), in seconds. Can't fail. */
+double g6_thread_cpu_now(void);
+
 /* Sleeps for `seconds` (resuming after signals); nothing for <= 0. */
 void g6_sleep_seconds(double seconds);
 

@@ -114,63 +114,88 @@ g6_status g6_fsync_parent(const char *path, g6_error *err) {
   return G6_OK;
 }
 
-g6_status g6_atomic_write(const char *path, const void *data, size_t len,
-                          mode_t mode, bool durable, g6_error *err) {
-  char dir[PATH_MAX], tmp[PATH_MAX];
+g6_status g6_atomic_begin(g6_atomic_file *f, const char *path, mode_t mode,
+                          g6_error *err) {
+  char dir[PATH_MAX];
+  f->fd = -1;
+  f->mode = mode;
+  int k = snprintf(f->path, sizeof(f->path), "%s", path);
+  if (k < 0 || (size_t)k >= sizeof(f->path))
+    return g6_error_set(err, G6_EINVAL, "path too long: %s", path);
   parent_of(path, dir, sizeof(dir));
   const char *base = strrchr(path, '/');
   base = base ? base + 1 : path;
-  int n = snprintf(tmp, sizeof(tmp), "%s/.%s.tmp.XXXXXX", dir, base);
-  if (n < 0 || (size_t)n >= sizeof(tmp))
+  int n = snprintf(f->tmp, sizeof(f->tmp), "%s/.%s.tmp.XXXXXX", dir, base);
+  if (n < 0 || (size_t)n >= sizeof(f->tmp))
     return g6_error_set(err, G6_EINVAL, "path too long: %s", path);
-  int fd = mkostemp(tmp, O_CLOEXEC);
-  if (fd < 0)
+  f->fd = mkostemp(f->tmp, O_CLOEXEC);
+  if (f->fd < 0)
     return errno_fail(err, errno, "cannot create temporary file for", path);
-  const char *step = "cannot write";
-  int e = 0;
+  return G6_OK;
+}
+
+void g6_atomic_abort(g6_atomic_file *f) {
+  if (f->fd < 0)
+    return;
+  close(f->fd);
+  f->fd = -1;
+  unlink(f->tmp);
+}
+
+/* Aborts and reports the failed step with errno e. */
+static g6_status atomic_fail(g6_atomic_file *f, int e, const char *step,
+                             g6_error *err) {
+  g6_atomic_abort(f);
+  return errno_fail(err, e, step, f->path);
+}
+
+g6_status g6_atomic_append(g6_atomic_file *f, const void *data, size_t len,
+                           g6_error *err) {
   const char *p = data;
-  size_t left = len;
-  while (left > 0) {
-    ssize_t w = write(fd, p, left);
+  while (len > 0) {
+    ssize_t w = write(f->fd, p, len);
     if (w < 0) {
       if (errno == EINTR)
         continue;
-      e = errno;
-      goto fail;
+      return atomic_fail(f, errno, "cannot write", err);
     }
     p += w;
-    left -= (size_t)w;
+    len -= (size_t)w;
   }
-  step = "cannot set permissions of";
-  if (fchmod(fd, mode) != 0) {
-    e = errno;
-    goto fail;
+  return G6_OK;
+}
+
+g6_status g6_atomic_commit(g6_atomic_file *f, bool durable, g6_error *err) {
+  if (fchmod(f->fd, f->mode) != 0)
+    return atomic_fail(f, errno, "cannot set permissions of", err);
+  if (durable && fsync(f->fd) != 0)
+    return atomic_fail(f, errno, "cannot fsync", err);
+  int rc = close(f->fd);
+  f->fd = -1;
+  if (rc != 0) {
+    int e = errno;
+    unlink(f->tmp);
+    return errno_fail(err, e, "cannot close", f->path);
   }
-  step = "cannot fsync";
-  if (durable && fsync(fd) != 0) {
-    e = errno;
-    goto fail;
-  }
-  step = "cannot close";
-  if (close(fd) != 0) {
-    fd = -1;
-    e = errno;
-    goto fail;
-  }
-  fd = -1;
-  step = "cannot rename into place";
-  if (rename(tmp, path) != 0) {
-    e = errno;
-    goto fail;
+  if (rename(f->tmp, f->path) != 0) {
+    int e = errno;
+    unlink(f->tmp);
+    return errno_fail(err, e, "cannot rename into place", f->path);
   }
   if (durable)
-    return g6_fsync_parent(path, err);
+    return g6_fsync_parent(f->path, err);
   return G6_OK;
-fail:
-  if (fd >= 0)
-    close(fd);
-  unlink(tmp);
-  return errno_fail(err, e, step, path);
+}
+
+g6_status g6_atomic_write(const char *path, const void *data, size_t len,
+                          mode_t mode, bool durable, g6_error *err) {
+  g6_atomic_file f;
+  g6_status st = g6_atomic_begin(&f, path, mode, err);
+  if (st == G6_OK)
+    st = g6_atomic_append(&f, data, len, err);
+  if (st == G6_OK)
+    st = g6_atomic_commit(&f, durable, err);
+  return st;
 }
 
 g6_status g6_mkdir_p(const char *path, mode_t mode, g6_error *err) {

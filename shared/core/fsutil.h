@@ -10,6 +10,7 @@
 
 #include "core/status.h"
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -26,6 +27,24 @@ g6_status g6_read_file(const char *path, size_t max_len, char **out,
  * The error message names the path and the failing step. */
 g6_status g6_atomic_write(const char *path, const void *data, size_t len,
                           mode_t mode, bool durable, g6_error *err);
+
+/* The same in steps, for documents written as they are produced (no copy of
+ * the whole document in memory): begin creates the temporary file beside
+ * `path`; append writes to it; commit sets the mode, fsyncs when durable,
+ * renames into place (and fsyncs the directory when durable). A failing
+ * append or commit removes the temporary file itself; abort does so for a
+ * caller that gives up. `path` itself is untouched until commit succeeds. */
+typedef struct g6_atomic_file {
+  int fd;
+  mode_t mode;
+  char path[PATH_MAX], tmp[PATH_MAX];
+} g6_atomic_file;
+g6_status g6_atomic_begin(g6_atomic_file *f, const char *path, mode_t mode,
+                          g6_error *err);
+g6_status g6_atomic_append(g6_atomic_file *f, const void *data, size_t len,
+                           g6_error *err);
+g6_status g6_atomic_commit(g6_atomic_file *f, bool durable, g6_error *err);
+void g6_atomic_abort(g6_atomic_file *f);
 
 /* fsyncs the directory that contains `path` (its parent). */
 g6_status g6_fsync_parent(const char *path, g6_error *err);

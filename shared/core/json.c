@@ -751,3 +751,7 @@ g6_status g6_json_parse(const char *text, size_t len, g6_json **out,
   yajl_free(h);
   return st;
 }
+
+g6_status g6_json_write_string(g6_buf *out, const char *s, size_t len) {
+  return dump_string(s, len, out);
+}

@@ -83,6 +83,11 @@ g6_status g6_json_dump_canonical(const g6_json *v, g6_buf *out);
  * ending in a newline: for files people read. */
 g6_status g6_json_dump_pretty(const g6_json *v, g6_buf *out);
 
+/* Appends s (len bytes of UTF-8) as a JSON string exactly as the dumps
+ * above write it (ASCII, \uXXXX escapes). G6_EINVAL for invalid UTF-8,
+ * G6_ENOMEM. For streaming writers (core/jsonw.h). */
+g6_status g6_json_write_string(g6_buf *out, const char *s, size_t len);
+
 /* SHA-256 hex of the canonical serialization. */
 g6_status g6_json_canonical_sha256(const g6_json *v, char out[65]);
 

@@ -4,6 +4,7 @@
 
 #include <yajl/yajl_parse.h>
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -558,10 +559,50 @@ static int cb_bool(void *ctx, int b) {
   (void)b;
   return on_value(ctx, V_BOOL, 0, NULL, 0);
 }
-static int cb_int(void *ctx, long long i) {
-  return on_value(ctx, V_NUM, (double)i, NULL, 0);
+/* Decimal text to the nearest double. Quotes are short decimals ("164.5",
+ * "5668350"), which the exact fast path takes (Clinger 1990: a mantissa
+ * below 2^53 times or divided by a power of ten up to 1e22, both exact, is
+ * one correctly rounded operation); anything else goes to strtod. false
+ * when the value overflows a double. */
+static bool decimal_to_double(const char *s, size_t len, double *out) {
+  static const double p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                               1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                               1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+  size_t i = 0;
+  bool neg = len > 0 && s[0] == '-';
+  i += neg;
+  uint64_t m = 0;
+  int digits = 0, exp10 = 0;
+  for (; i < len && s[i] >= '0' && s[i] <= '9'; i++, digits++)
+    m = m * 10 + (uint64_t)(s[i] - '0');
+  if (i < len && s[i] == '.')
+    for (i++; i < len && s[i] >= '0' && s[i] <= '9'; i++, digits++, exp10--)
+      m = m * 10 + (uint64_t)(s[i] - '0');
+  if (i == len && digits > 0 && digits <= 15 && exp10 >= -22) {
+    double d = (double)m; /* exact: m < 10^15 < 2^53 */
+    d = exp10 < 0 ? d / p10[-exp10] : d;
+    *out = neg ? -d : d;
+    return true;
+  }
+  char buf[128];
+  if (len >= sizeof(buf))
+    return false;
+  memcpy(buf, s, len);
+  buf[len] = '\0';
+  errno = 0;
+  double d = strtod(buf, NULL);
+  if (errno == ERANGE && isinf(d))
+    return false;
+  *out = d;
+  return true;
 }
-static int cb_double(void *ctx, double d) {
+
+static int cb_number(void *ctx, const char *s, size_t len) {
+  g6_quote_parser *p = ctx;
+  double d = 0;
+  if (p->skip == 0 && !decimal_to_double(s, len, &d))
+    return pfail(p, G6_EPARSE, "quote response: number %.*s out of range",
+                 (int)(len < 40 ? len : 40), s);
   return on_value(ctx, V_NUM, d, NULL, 0);
 }
 static int cb_string(void *ctx, const unsigned char *s, size_t len) {
@@ -597,8 +638,7 @@ static int cb_map_key(void *vp, const unsigned char *s, size_t len) {
 static const yajl_callbacks callbacks = {
     .yajl_null = cb_null,
     .yajl_boolean = cb_bool,
-    .yajl_integer = cb_int,
-    .yajl_double = cb_double,
+    .yajl_number = cb_number,
     .yajl_string = cb_string,
     .yajl_start_map = cb_start_map,
     .yajl_map_key = cb_map_key,

@@ -45,10 +45,16 @@ typedef struct series {
   int family;         /* index into g6_csv_sink.fam */
   g6_buf pending;     /* rows (without header) awaiting a retry */
   size_t pending_rows;
+  bool dir_ready;     /* the directory exists (made or seen this process) */
+  off_t known_size;   /* the size our last append left, -1 when unknown:
+                         while the file still has it, its tail is ours and
+                         needs no torn-write check */
 } series;
 
 struct g6_csv_sink {
   char *data_dir;
+  int data_fd;     /* the data directory, opened once: files are opened
+                      relative to it (a shorter path walk per append) */
   char *index;
   g6_fsync_policy policy;
   size_t max_pending;
@@ -100,6 +106,7 @@ g6_csv_sink *g6_csv_sink_new(const char *data_dir, const char *index,
   }
   s->policy = policy;
   s->max_pending = max_pending_bytes ? max_pending_bytes : (8u << 20);
+  s->data_fd = -1;
   return s;
 }
 
@@ -119,6 +126,8 @@ void g6_csv_sink_free(g6_csv_sink *s) {
   while (g6_strmap_next(&s->series, &it, NULL, &v))
     series_free(v);
   g6_strmap_free(&s->series);
+  if (s->data_fd >= 0)
+    close(s->data_fd);
   free(s->data_dir);
   free(s->index);
   free(s);
@@ -219,6 +228,56 @@ static void last_line(int fd, off_t size, char *buf, size_t cap) {
     memmove(buf, nl + 1, strlen(nl + 1) + 1);
   else if (start > 0)
     buf[0] = '\0'; /* a line longer than the buffer: not ours */
+}
+
+/* Opens a series file for appending. The directory is made once per series
+ * and again only when the file cannot be opened because something vanished
+ * (a pruned directory, a recreated data directory): then the data directory
+ * is reopened too. Returns the fd, -1 with errno set, or -2 when the
+ * directory cannot be made (err says why). */
+static int open_series(g6_csv_sink *s, series *se, const char *path,
+                       g6_error *err) {
+  size_t dl = strlen(s->data_dir);
+  const char *rel = path + dl + 1; /* every series lives below data_dir */
+  for (int attempt = 0; attempt < 2; attempt++) {
+    if (!se->dir_ready) {
+      if (g6_mkdir_p(se->dir, 0755, err) != G6_OK)
+        return -2;
+      se->dir_ready = true;
+    }
+    if (s->data_fd < 0)
+      s->data_fd = open(s->data_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    int fd = s->data_fd >= 0
+                 ? openat(s->data_fd, rel,
+                          O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644)
+                 : open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd >= 0 || errno != ENOENT || attempt == 1)
+      return fd;
+    se->dir_ready = false;
+    if (s->data_fd >= 0) {
+      close(s->data_fd);
+      s->data_fd = -1;
+    }
+  }
+  return -1;
+}
+
+/* Writes all of buf (resuming after partial writes and EINTR); 0 or the
+ * errno of the failure. */
+static int write_all(int fd, const char *buf, size_t len) {
+  size_t done = 0;
+  while (done < len) {
+    ssize_t w = write(fd, buf + done, len - done);
+    if (w < 0) {
+      if (errno == EINTR)
+        continue;
+      return errno;
+    }
+    if (w == 0)
+      return EIO;
+    done += (size_t)w;
+  }
+  return 0;
 }
 
 /* Truncates an incomplete last line (a torn write) so the file ends with a
@@ -324,6 +383,7 @@ static series *series_get(g6_csv_sink *s, const char *dir, int64_t day,
   se->day = day;
   se->first_val = NAN;
   se->prev_close = NAN;
+  se->known_size = -1;
   return se;
 }
 
@@ -353,12 +413,11 @@ static g6_status append_pending(g6_csv_sink *s, series *se, const char *path,
   if (se->pending_rows == 0)
     return G6_OK;
   g6_error e2;
-  g6_status rc = g6_mkdir_p(se->dir, 0755, &e2);
-  if (rc != G6_OK) {
-    FAILED(rc);
-    return g6_error_set(err, rc, "%s", e2.msg);
+  int fd = open_series(s, se, path, &e2);
+  if (fd == -2) {
+    FAILED(e2.code);
+    return g6_error_set(err, e2.code, "%s", e2.msg);
   }
-  int fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0) {
     int e = errno;
     FAILED(g6_status_from_errno(e));
@@ -369,7 +428,9 @@ static g6_status append_pending(g6_csv_sink *s, series *se, const char *path,
   off_t size = 0;
   if (fstat(fd, &sb) == 0)
     size = sb.st_size;
-  int repaired = repair_tail(fd, &size);
+  /* a tail we did not write ourselves may be torn (a crash mid-write) */
+  int repaired = size == se->known_size ? 0 : repair_tail(fd, &size);
+  se->known_size = -1;
   if (repaired > 0)
     COUNT(torn_repaired, 1);
   if (repaired < 0) {
@@ -379,37 +440,15 @@ static g6_status append_pending(g6_csv_sink *s, series *se, const char *path,
     return g6_error_set(err, g6_status_from_errno(e),
                         "cannot check the tail of %s: %s", path, strerror(e));
   }
-  g6_buf out = G6_BUF_INIT;
-  g6_status bst = G6_OK;
-  if (size == 0) {
-    bst = g6_buf_puts(&out, header);
-    if (bst == G6_OK)
-      bst = g6_buf_putc(&out, '\n');
-  }
-  if (bst == G6_OK)
-    bst = g6_buf_append(&out, se->pending.data, se->pending.len);
-  if (bst != G6_OK) {
-    close(fd);
-    g6_buf_free(&out);
-    FAILED(bst);
-    return g6_error_set(err, bst, "cannot build rows for %s", path);
-  }
-  size_t done = 0;
+  size_t hlen = size == 0 ? strlen(header) : 0;
   int e = 0;
-  while (done < out.len) {
-    ssize_t w = write(fd, out.data + done, out.len - done);
-    if (w < 0) {
-      if (errno == EINTR)
-        continue;
-      e = errno;
-      break;
-    }
-    if (w == 0) {
-      e = EIO;
-      break;
-    }
-    done += (size_t)w;
+  if (hlen > 0) {
+    e = write_all(fd, header, hlen);
+    if (e == 0)
+      e = write_all(fd, "\n", 1);
   }
+  if (e == 0)
+    e = write_all(fd, se->pending.data, se->pending.len);
   if (e == 0 && s->policy == G6_FSYNC_ALWAYS && fsync(fd) != 0)
     e = errno;
   if (e != 0) {
@@ -418,7 +457,6 @@ static g6_status append_pending(g6_csv_sink *s, series *se, const char *path,
       /* leave it; the torn-tail repair fixes it before the next append */
     }
     close(fd);
-    g6_buf_free(&out);
     FAILED(g6_status_from_errno(e));
     return g6_error_set(err, g6_status_from_errno(e),
                         "cannot append %zu row(s) to %s: %s (rolled back, "
@@ -426,25 +464,25 @@ static g6_status append_pending(g6_csv_sink *s, series *se, const char *path,
                         se->pending_rows, path, strerror(e));
   }
   bool created = size == 0;
+  size_t written = (hlen > 0 ? hlen + 1 : 0) + se->pending.len;
   if (close(fd) != 0) {
     e = errno;
     FAILED(g6_status_from_errno(e));
-    g6_buf_free(&out);
     return g6_error_set(err, g6_status_from_errno(e), "cannot close %s: %s",
                         path, strerror(e));
   }
+  se->known_size = size + (off_t)written;
   if (created) {
     COUNT(files_created, 1);
     if (s->policy == G6_FSYNC_ALWAYS)
       g6_fsync_parent(path, NULL);
   }
   COUNT(rows_written, se->pending_rows);
-  COUNT(bytes_written, out.len);
+  COUNT(bytes_written, written);
   s->pending_bytes -= se->pending.len;
   g6_buf_reset(&se->pending);
   se->pending_rows = 0;
   s->dirty = true;
-  g6_buf_free(&out);
   return G6_OK;
 }
 

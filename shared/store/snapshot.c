@@ -2,159 +2,224 @@
 
 #include "core/buf.h"
 #include "core/fsutil.h"
+#include "core/jsonw.h"
 
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* A number, or null when not finite (unknown). */
-static g6_json *num(double v) {
-  return isfinite(v) ? g6_json_real(v) : g6_json_null();
+/* Keys are written in byte order in every object, so the file equals what
+ * g6_json_dump_pretty writes for the same document (test_snapshot proves
+ * it by re-parsing and re-dumping). */
+
+/* Reject reason tokens in byte order, for the "rejects" object. */
+static int reject_order[G6_REJECT_REASON_COUNT];
+static pthread_once_t reject_once = PTHREAD_ONCE_INIT;
+
+static int cmp_reason(const void *a, const void *b) {
+  return strcmp(g6_reject_reason_name((g6_reject_reason) * (const int *)a),
+                g6_reject_reason_name((g6_reject_reason) * (const int *)b));
 }
 
-static g6_json *count(double v) {
-  if (!isfinite(v))
-    return g6_json_null();
-  if (v == floor(v) && fabs(v) < 9007199254740992.0)
-    return g6_json_int((int64_t)v);
-  return g6_json_real(v);
-}
-
-/* Adds key: value, tracking the first failure in *st. */
-static void put(g6_json *o, const char *k, g6_json *v, g6_status *st) {
-  g6_status s = g6_json_object_set(o, k, v);
-  if (*st == G6_OK)
-    *st = s;
-}
-
-static g6_json *leg_json(const g6_chain_leg *l, g6_status *st) {
-  g6_json *o = g6_json_object();
-  if (o == NULL) {
-    *st = G6_ENOMEM;
-    return NULL;
-  }
-  put(o, "strike", count(l->q.strike), st);
-  put(o, "type", g6_json_string(l->q.is_put ? "PE" : "CE"), st);
-  put(o, "key", l->key[0] ? g6_json_string(l->key) : g6_json_null(), st);
-  put(o, "quoted", g6_json_bool(l->q.quoted), st);
-  put(o, "kept", g6_json_bool(l->reject == G6_REJECT_NONE), st);
-  put(o, "reject",
-      l->reject == G6_REJECT_NONE ? g6_json_null()
-                                  : g6_json_string(g6_reject_reason_name(l->reject)),
-      st);
-  put(o, "last", num(l->q.last), st);
-  put(o, "avg", num(l->q.avg), st);
-  put(o, "bid", num(l->q.bid), st);
-  put(o, "ask", num(l->q.ask), st);
-  put(o, "volume", count(l->q.volume), st);
-  put(o, "oi", count(l->q.oi), st);
-  put(o, "iv", num(l->iv), st);
-  put(o, "iv_status", g6_json_string(g6_status_name(l->iv_status)), st);
-  put(o, "delta", num(l->delta), st);
-  put(o, "gamma", num(l->gamma), st);
-  put(o, "theta", num(l->theta), st);
-  put(o, "vega", num(l->vega), st);
-  put(o, "rho", num(l->rho), st);
-  return o;
-}
-
-static g6_json *expiry_json(const g6_expiry_result *e, size_t n_strikes,
-                            g6_status *st) {
-  g6_json *o = g6_json_object();
-  if (o == NULL) {
-    *st = G6_ENOMEM;
-    return NULL;
-  }
-  char date[11] = "";
-  put(o, "tag", g6_json_string(e->tag), st);
-  put(o, "rule",
-      g6_json_string(e->spec.rule == G6_EXPIRY_DATE ? "date" : e->tag), st);
-  put(o, "resolved", g6_json_bool(e->resolved), st);
-  if (e->resolved)
-    g6_date_format(e->date, date);
-  put(o, "date", e->resolved ? g6_json_string(date) : g6_json_null(), st);
-  put(o, "error",
-      e->resolved ? g6_json_null()
-                  : g6_json_string(g6_status_name(e->resolve_status)),
-      st);
-  put(o, "expiry_epoch", e->resolved ? g6_json_int(e->expiry_epoch)
-                                     : g6_json_null(), st);
-  put(o, "T", e->resolved ? num(e->T) : g6_json_null(), st);
-  put(o, "status", g6_json_string(g6_chain_status_name(e->status)), st);
-  put(o, "legs_requested", g6_json_int((int64_t)e->legs_requested), st);
-  put(o, "legs_listed", g6_json_int((int64_t)e->legs_listed), st);
-  put(o, "legs_collected", g6_json_int((int64_t)e->legs_collected), st);
-  put(o, "strike_coverage", num(e->strike_coverage), st);
-  put(o, "field_coverage", num(e->field_coverage), st);
-  put(o, "pcr_oi", num(e->pcr_oi), st);
-  put(o, "pcr_volume", num(e->pcr_volume), st);
-  g6_json *rej = g6_json_object();
+static void sort_reasons(void) {
   for (int r = 1; r < G6_REJECT_REASON_COUNT; r++)
-    put(rej, g6_reject_reason_name((g6_reject_reason)r),
-        g6_json_int((int64_t)e->rejects[r]), st);
-  put(o, "rejects", rej, st);
-  g6_json *legs = g6_json_array();
-  if (e->legs != NULL && e->resolved) {
-    for (size_t i = 0; i < 2 * n_strikes; i++) {
-      g6_status s = g6_json_array_push(legs, leg_json(&e->legs[i], st));
-      if (*st == G6_OK)
-        *st = s;
-    }
-  }
-  put(o, "legs", legs, st);
-  return o;
+    reject_order[r - 1] = r;
+  qsort(reject_order, G6_REJECT_REASON_COUNT - 1, sizeof(int), cmp_reason);
 }
 
-g6_json *g6_snapshot_build(const g6_snapshot *res) {
-  const g6_index_config *ix = res->ix;
-  g6_status st = G6_OK;
-  g6_json *o = g6_json_object();
-  if (o == NULL)
-    return NULL;
+static void put_leg(g6_jw *w, const g6_chain_leg *l) {
+  g6_jw_object_begin(w);
+  g6_jw_key(w, "ask");
+  g6_jw_number_or_null(w, l->q.ask);
+  g6_jw_key(w, "avg");
+  g6_jw_number_or_null(w, l->q.avg);
+  g6_jw_key(w, "bid");
+  g6_jw_number_or_null(w, l->q.bid);
+  g6_jw_key(w, "delta");
+  g6_jw_number_or_null(w, l->delta);
+  g6_jw_key(w, "gamma");
+  g6_jw_number_or_null(w, l->gamma);
+  g6_jw_key(w, "iv");
+  g6_jw_number_or_null(w, l->iv);
+  g6_jw_key(w, "iv_status");
+  g6_jw_string(w, g6_status_name(l->iv_status));
+  g6_jw_key(w, "kept");
+  g6_jw_bool(w, l->reject == G6_REJECT_NONE);
+  g6_jw_key(w, "key");
+  if (l->key[0])
+    g6_jw_string(w, l->key);
+  else
+    g6_jw_null(w);
+  g6_jw_key(w, "last");
+  g6_jw_number_or_null(w, l->q.last);
+  g6_jw_key(w, "oi");
+  g6_jw_count_or_null(w, l->q.oi);
+  g6_jw_key(w, "quoted");
+  g6_jw_bool(w, l->q.quoted);
+  g6_jw_key(w, "reject");
+  if (l->reject == G6_REJECT_NONE)
+    g6_jw_null(w);
+  else
+    g6_jw_string(w, g6_reject_reason_name(l->reject));
+  g6_jw_key(w, "rho");
+  g6_jw_number_or_null(w, l->rho);
+  g6_jw_key(w, "strike");
+  g6_jw_count_or_null(w, l->q.strike);
+  g6_jw_key(w, "theta");
+  g6_jw_number_or_null(w, l->theta);
+  g6_jw_key(w, "type");
+  g6_jw_string(w, l->q.is_put ? "PE" : "CE");
+  g6_jw_key(w, "vega");
+  g6_jw_number_or_null(w, l->vega);
+  g6_jw_key(w, "volume");
+  g6_jw_count_or_null(w, l->q.volume);
+  g6_jw_object_end(w);
+}
+
+static void put_expiry(g6_jw *w, const g6_expiry_result *e, size_t n_strikes) {
+  char date[11] = "";
+  g6_jw_object_begin(w);
+  g6_jw_key(w, "T");
+  if (e->resolved)
+    g6_jw_number_or_null(w, e->T);
+  else
+    g6_jw_null(w);
+  g6_jw_key(w, "date");
+  if (e->resolved) {
+    g6_date_format(e->date, date);
+    g6_jw_string(w, date);
+  } else {
+    g6_jw_null(w);
+  }
+  g6_jw_key(w, "error");
+  if (e->resolved)
+    g6_jw_null(w);
+  else
+    g6_jw_string(w, g6_status_name(e->resolve_status));
+  g6_jw_key(w, "expiry_epoch");
+  if (e->resolved)
+    g6_jw_int(w, e->expiry_epoch);
+  else
+    g6_jw_null(w);
+  g6_jw_key(w, "field_coverage");
+  g6_jw_number_or_null(w, e->field_coverage);
+  g6_jw_key(w, "legs");
+  g6_jw_array_begin(w);
+  if (e->legs != NULL && e->resolved)
+    for (size_t i = 0; i < 2 * n_strikes; i++)
+      put_leg(w, &e->legs[i]);
+  g6_jw_array_end(w);
+  g6_jw_key(w, "legs_collected");
+  g6_jw_int(w, (int64_t)e->legs_collected);
+  g6_jw_key(w, "legs_listed");
+  g6_jw_int(w, (int64_t)e->legs_listed);
+  g6_jw_key(w, "legs_requested");
+  g6_jw_int(w, (int64_t)e->legs_requested);
+  g6_jw_key(w, "pcr_oi");
+  g6_jw_number_or_null(w, e->pcr_oi);
+  g6_jw_key(w, "pcr_volume");
+  g6_jw_number_or_null(w, e->pcr_volume);
+  g6_jw_key(w, "rejects");
+  g6_jw_object_begin(w);
+  for (int k = 0; k < G6_REJECT_REASON_COUNT - 1; k++) {
+    int r = reject_order[k];
+    g6_jw_key(w, g6_reject_reason_name((g6_reject_reason)r));
+    g6_jw_int(w, (int64_t)e->rejects[r]);
+  }
+  g6_jw_object_end(w);
+  g6_jw_key(w, "resolved");
+  g6_jw_bool(w, e->resolved);
+  g6_jw_key(w, "rule");
+  g6_jw_string(w, e->spec.rule == G6_EXPIRY_DATE ? "date" : e->tag);
+  g6_jw_key(w, "status");
+  g6_jw_string(w, g6_chain_status_name(e->status));
+  g6_jw_key(w, "strike_coverage");
+  g6_jw_number_or_null(w, e->strike_coverage);
+  g6_jw_key(w, "tag");
+  g6_jw_string(w, e->tag);
+  g6_jw_object_end(w);
+}
+
+/* The document into a writer (buffered or streaming). */
+static g6_status put_document(g6_jw *wp, const g6_snapshot *s) {
+  pthread_once(&reject_once, sort_reasons);
+  const g6_index_config *ix = s->ix;
   char ts[20];
-  g6_ist_format_ts(res->ts, ts);
-  put(o, "schema", g6_json_string(G6_SNAPSHOT_SCHEMA), &st);
-  put(o, "index", g6_json_string(ix->name), &st);
-  put(o, "underlying", g6_json_string(ix->underlying), &st);
-  put(o, "segment", g6_json_string(ix->segment), &st);
-  put(o, "seq", g6_json_int((int64_t)res->seq), &st);
-  put(o, "generated_at", g6_json_int(res->generated_at), &st);
-  put(o, "timestamp", g6_json_string(ts), &st);
-  put(o, "market_open", g6_json_bool(res->market_open), &st);
-  put(o, "status", g6_json_string(g6_chain_status_name(res->status)), &st);
-  put(o, "error",
-      res->error == G6_OK ? g6_json_null()
-                          : g6_json_string(g6_status_name(res->error)),
-      &st);
-  put(o, "spot", num(res->spot), &st);
-  put(o, "atm", count(res->atm), &st);
-  put(o, "step", count(res->step), &st);
-  put(o, "day_high", num(res->day_high), &st);
-  put(o, "day_low", num(res->day_low), &st);
-  put(o, "r", num(res->r), &st);
-  put(o, "q", num(res->q), &st);
-  g6_json *strikes = g6_json_array();
-  for (size_t i = 0; i < res->n_strikes; i++) {
-    g6_status s = g6_json_array_push(strikes, count(res->strikes[i]));
-    if (st == G6_OK)
-      st = s;
-  }
-  put(o, "strikes", strikes, &st);
-  g6_json *ex = g6_json_array();
-  for (size_t i = 0; i < res->n_expiries; i++) {
-    g6_status s =
-        g6_json_array_push(ex, expiry_json(&res->expiries[i], res->n_strikes, &st));
-    if (st == G6_OK)
-      st = s;
-  }
-  put(o, "expiries", ex, &st);
-  if (st != G6_OK) {
-    g6_json_free(o);
-    return NULL;
-  }
-  return o;
+  g6_ist_format_ts(s->ts, ts);
+  g6_jw w = *wp;
+  g6_jw_object_begin(&w);
+  g6_jw_key(&w, "atm");
+  g6_jw_count_or_null(&w, s->atm);
+  g6_jw_key(&w, "day_high");
+  g6_jw_number_or_null(&w, s->day_high);
+  g6_jw_key(&w, "day_low");
+  g6_jw_number_or_null(&w, s->day_low);
+  g6_jw_key(&w, "error");
+  if (s->error == G6_OK)
+    g6_jw_null(&w);
+  else
+    g6_jw_string(&w, g6_status_name(s->error));
+  g6_jw_key(&w, "expiries");
+  g6_jw_array_begin(&w);
+  for (size_t i = 0; i < s->n_expiries; i++)
+    put_expiry(&w, &s->expiries[i], s->n_strikes);
+  g6_jw_array_end(&w);
+  g6_jw_key(&w, "generated_at");
+  g6_jw_int(&w, s->generated_at);
+  g6_jw_key(&w, "index");
+  g6_jw_string(&w, ix->name);
+  g6_jw_key(&w, "market_open");
+  g6_jw_bool(&w, s->market_open);
+  g6_jw_key(&w, "q");
+  g6_jw_number_or_null(&w, s->q);
+  g6_jw_key(&w, "r");
+  g6_jw_number_or_null(&w, s->r);
+  g6_jw_key(&w, "schema");
+  g6_jw_string(&w, G6_SNAPSHOT_SCHEMA);
+  g6_jw_key(&w, "segment");
+  g6_jw_string(&w, ix->segment);
+  g6_jw_key(&w, "seq");
+  g6_jw_int(&w, (int64_t)s->seq);
+  g6_jw_key(&w, "spot");
+  g6_jw_number_or_null(&w, s->spot);
+  g6_jw_key(&w, "status");
+  g6_jw_string(&w, g6_chain_status_name(s->status));
+  g6_jw_key(&w, "step");
+  g6_jw_count_or_null(&w, s->step);
+  g6_jw_key(&w, "strikes");
+  g6_jw_array_begin(&w);
+  for (size_t i = 0; i < s->n_strikes; i++)
+    g6_jw_count_or_null(&w, s->strikes[i]);
+  g6_jw_array_end(&w);
+  g6_jw_key(&w, "timestamp");
+  g6_jw_string(&w, ts);
+  g6_jw_key(&w, "underlying");
+  g6_jw_string(&w, ix->underlying);
+  g6_jw_object_end(&w);
+  g6_status st = g6_jw_finish(&w);
+  *wp = w;
+  return st;
+}
+
+g6_status g6_snapshot_serialize(const g6_snapshot *s, g6_buf *out) {
+  g6_jw w;
+  g6_jw_init(&w, out, true);
+  return put_document(&w, s);
+}
+
+typedef struct file_sink {
+  g6_atomic_file f;
+  g6_error *err;
+} file_sink;
+
+static g6_status to_file(void *ctx, g6_buf *b) {
+  file_sink *fs = ctx;
+  g6_status st = g6_atomic_append(&fs->f, b->data, b->len, fs->err);
+  g6_buf_reset(b);
+  return st;
 }
 
 static int snapshot_path(const char *data_dir, const char *index, char *dir,
@@ -164,23 +229,34 @@ static int snapshot_path(const char *data_dir, const char *index, char *dir,
   return (a < 0 || (size_t)a >= dlen || b < 0 || (size_t)b >= plen) ? -1 : 0;
 }
 
-g6_status g6_snapshot_write(const char *data_dir, const char *index,
-                            const g6_json *doc, bool durable, g6_error *err) {
+g6_status g6_snapshot_write(const char *data_dir, const g6_snapshot *s,
+                            g6_buf *scratch, bool durable, g6_error *err) {
   char dir[PATH_MAX], path[PATH_MAX];
+  const char *index = s->ix->name;
   if (snapshot_path(data_dir, index, dir, sizeof(dir), path, sizeof(path)))
     return g6_error_set(err, G6_EINVAL, "snapshot path too long");
-  g6_status st = g6_mkdir_p(dir, 0755, err);
+  file_sink fs = {.err = err};
+  g6_status st = g6_atomic_begin(&fs.f, path, 0644, err);
+  if (st == G6_ENOENT) {
+    /* the directory is made on the first write and when it vanished */
+    if ((st = g6_mkdir_p(dir, 0755, err)) == G6_OK)
+      st = g6_atomic_begin(&fs.f, path, 0644, err);
+  }
   if (st != G6_OK)
     return st;
-  g6_buf b = G6_BUF_INIT;
-  st = g6_json_dump_pretty(doc, &b);
+  /* streamed in 64 KiB pieces: memory does not grow with the chain */
+  g6_buf_reset(scratch);
+  g6_jw w;
+  g6_jw_init(&w, scratch, true);
+  g6_jw_set_sink(&w, 64 * 1024, to_file, &fs);
+  st = put_document(&w, s);
   if (st != G6_OK) {
-    g6_buf_free(&b);
-    return g6_error_set(err, st, "cannot serialize the %s snapshot", index);
+    g6_atomic_abort(&fs.f); /* a failed append already removed it */
+    if (st == G6_ENOMEM || st == G6_EINVAL)
+      return g6_error_set(err, st, "cannot serialize the %s snapshot", index);
+    return st;
   }
-  st = g6_atomic_write(path, b.data, b.len, 0644, durable, err);
-  g6_buf_free(&b);
-  return st;
+  return g6_atomic_commit(&fs.f, durable, err);
 }
 
 uint64_t g6_snapshot_last_seq(const char *data_dir, const char *index) {

@@ -33,13 +33,17 @@ typedef struct g6_snapshot {
   const g6_expiry_result *expiries;
 } g6_snapshot;
 
-/* Builds the document. NULL when out of memory. */
-g6_json *g6_snapshot_build(const g6_snapshot *s);
+/* Appends the document (docs/SNAPSHOT.md), indented, keys in byte order:
+ * the bytes g6_json_dump_pretty writes for it. G6_ENOMEM, or G6_EINVAL for
+ * a string that is not UTF-8. */
+g6_status g6_snapshot_serialize(const g6_snapshot *s, g6_buf *out);
 
-/* Writes <data_dir>/snapshots/<index>.json atomically (creating the
- * directory). */
-g6_status g6_snapshot_write(const char *data_dir, const char *index,
-                            const g6_json *doc, bool durable, g6_error *err);
+/* Serializes s into `scratch` (reset first; kept by the caller across
+ * cycles so it is not reallocated) and writes <data_dir>/snapshots/
+ * <index>.json atomically (temporary file, fsync when durable, rename),
+ * creating the directory when it is missing. Errors of g6_atomic_write. */
+g6_status g6_snapshot_write(const char *data_dir, const g6_snapshot *s,
+                            g6_buf *scratch, bool durable, g6_error *err);
 
 /* The seq of the existing snapshot file, 0 when absent or unreadable. */
 uint64_t g6_snapshot_last_seq(const char *data_dir, const char *index);

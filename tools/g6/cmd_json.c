@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_INPUT (64u << 20)
+#define JSON_MAX_INPUT (64u << 20)
 
 static int usage(FILE *out) {
   fprintf(out, "usage: g6 json canonical [FILE]\n"
@@ -24,7 +24,7 @@ static int usage(FILE *out) {
 }
 
 static int read_stdin(g6_buf *b) {
-  b->limit = MAX_INPUT;
+  b->limit = JSON_MAX_INPUT;
   char chunk[65536];
   size_t n;
   while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0)
@@ -46,7 +46,7 @@ int g6_cmd_json(int argc, char **argv) {
   if (argc == 3 && strcmp(argv[2], "-") != 0) {
     char *text = NULL;
     size_t len = 0;
-    if (g6_read_file(argv[2], MAX_INPUT, &text, &len, &err) != G6_OK) {
+    if (g6_read_file(argv[2], JSON_MAX_INPUT, &text, &len, &err) != G6_OK) {
       fprintf(stderr, "g6 json: %s\n", err.msg);
       return G6_EXIT_USAGE;
     }

@@ -179,6 +179,9 @@ static void envelope_and_schema_vectors(void **state) {
       {"bad utf8", "{\"status\":\"success\",\"data\":{\"NFO:A\":{\"x\":\""
                    "\xff\"}}}",
        G6_EPARSE, NULL},
+      {"price overflows a double",
+       "{\"status\":\"success\",\"data\":{\"NFO:A\":{\"last_price\":1e400}}}",
+       G6_EPARSE, "number 1e400 out of range"},
   };
   for (size_t i = 0; i < sizeof(vecs) / sizeof(vecs[0]); i++) {
     const char *keys[] = {"NFO:A", "NFO:B"};
@@ -200,6 +203,35 @@ static void envelope_and_schema_vectors(void **state) {
 }
 
 /* A quote without last_price among good ones is dropped and counted. */
+/* Numbers take an exact fast path for short decimals and strtod for the
+ * rest; both must give the double nearest to the text. */
+static void numbers_are_exact(void **state) {
+  (void)state;
+  static const char *const texts[] = {
+      "164.5",        "0.05",         "57.85",          "-3",
+      "5668350",      "1e5",          "1.5E-3",         "0.1",
+      "26049.4",      "999999999999999", "1234567890123456789012",
+      "0.000000000000000000000000001", "9007199254740993", "-0.0",
+      "30760.8",      "1e-320",       "123456.789012345", "2.5e+2"};
+  for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+    char body[256];
+    snprintf(body, sizeof(body),
+             "{\"status\":\"success\",\"data\":{\"NFO:A\":{\"last_price\":%s}}}",
+             texts[i]);
+    const char *keys[] = {"NFO:A"};
+    g6_quote_table *t = g6_quote_table_new(keys, 1);
+    g6_error e;
+    assert_int_equal(g6_quote_parse(t, body, strlen(body), 0, NULL, &e),
+                     G6_OK);
+    const g6_quote *q = g6_quote_table_lookup(t, "NFO:A");
+    assert_non_null(q);
+    double want = strtod(texts[i], NULL);
+    if (memcmp(&q->last_price, &want, sizeof(want)) != 0)
+      fail_msg("%s: got %.17g, want %.17g", texts[i], q->last_price, want);
+    g6_quote_table_free(t);
+  }
+}
+
 static void incomplete_quote_counted(void **state) {
   (void)state;
   const char *body = "{\"status\":\"success\",\"data\":{\"NFO:A\":" Q1
@@ -279,6 +311,7 @@ int main(void) {
       cmocka_unit_test(kite_ltp_and_ohlc),
       cmocka_unit_test(kite_error_envelope),
       cmocka_unit_test(envelope_and_schema_vectors),
+      cmocka_unit_test(numbers_are_exact),
       cmocka_unit_test(incomplete_quote_counted),
       cmocka_unit_test(size_limit_and_chunks),
       cmocka_unit_test(table_keys),

@@ -216,6 +216,52 @@ static void torn_tail_is_repaired(void **state) {
 
 /* An append that fails after writing part of its bytes leaves the file as it
  * was; the rows are retried and land whole on the next flush. */
+/* Between two appends of one process, someone else tears the tail (a copy
+ * tool, a crash of another writer) or removes the directory (a prune): the
+ * sink notices both, although it skips the checks when the file is as it
+ * left it. */
+static void external_changes_between_appends(void **state) {
+  (void)state;
+  char data[300], path[512], d2[400];
+  fresh(data, sizeof(data), "external");
+  snprintf(d2, sizeof(d2), "%s/overview/NIFTY", data);
+  snprintf(path, sizeof(path), "%s/2025-10-20.csv", d2);
+  g6_csv_sink *s = g6_csv_sink_new(data, "NIFTY", G6_FSYNC_NEVER, 0);
+  g6_csv_overview ov = {{1.2, 0, 0, 0}, 1, 1, 1, NAN, 24810, NAN};
+  g6_csv_stats st = {0};
+  g6_error e;
+  assert_int_equal(g6_csv_write_overview(s, utc(2025, 10, 20, 4, 0, 0), &ov,
+                                         &st, &e),
+                   G6_OK);
+  /* a torn tail appended behind the sink's back */
+  FILE *f = fopen(path, "a");
+  assert_non_null(f);
+  fputs("20-10-2025 09:30:15,NIFTY,9.", f);
+  fclose(f);
+  assert_int_equal(g6_csv_write_overview(s, utc(2025, 10, 20, 4, 0, 30), &ov,
+                                         &st, &e),
+                   G6_OK);
+  assert_int_equal(st.torn_repaired, 1);
+  char *text = slurp(path);
+  assert_null(strstr(text, "NIFTY,9."));
+  free(text);
+  /* the directory removed: made again, the file starts with its header */
+  char cmd[600];
+  snprintf(cmd, sizeof(cmd), "rm -rf '%s/overview'", data);
+  assert_int_equal(system(cmd), 0);
+  assert_int_equal(g6_csv_write_overview(s, utc(2025, 10, 20, 4, 1, 0), &ov,
+                                         &st, &e),
+                   G6_OK);
+  text = slurp(path);
+  assert_true(strncmp(text, g6_csv_overview_header,
+                      strlen(g6_csv_overview_header)) == 0);
+  assert_non_null(strstr(text, "\n20-10-2025 09:31:00,NIFTY,"));
+  free(text);
+  assert_int_equal(st.rows_written, 3);
+  assert_int_equal(st.files_created, 2);
+  g6_csv_sink_free(s);
+}
+
 static void failed_append_rolls_back_and_retries(void **state) {
   (void)state;
   char data[300], path[400];
@@ -327,6 +373,7 @@ int main(void) {
       cmocka_unit_test(worked_example),
       cmocka_unit_test(day_change_duplicates_and_net_change),
       cmocka_unit_test(torn_tail_is_repaired),
+      cmocka_unit_test(external_changes_between_appends),
       cmocka_unit_test(failed_append_rolls_back_and_retries),
       cmocka_unit_test(unwritable_path_and_bounded_retry_buffer),
       cmocka_unit_test(int_formatting),

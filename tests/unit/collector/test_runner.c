@@ -1,0 +1,130 @@
+/* The periodic runner (collector/runner.h): cadence, overruns that start the
+ * next cycle at once instead of queueing, lag, and a prompt stop. Real time,
+ * short intervals; bounds are loose so a loaded machine does not fail them. */
+#include "g6_test.h"
+
+#include "collector/runner.h"
+#include "core/clock.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct probe {
+  atomic_int calls;
+  double started[64];
+  g6_runner_tick last;
+  double sleep_s; /* how long each cycle takes */
+  int slow_calls; /* the first n cycles take sleep_s */
+  char thread_name[16];
+} probe;
+
+static void cycle(void *ctx, const g6_runner_tick *tick) {
+  probe *p = ctx;
+  int n = atomic_load(&p->calls);
+  if (n < 64)
+    p->started[n] = tick->started;
+  p->last = *tick;
+  if (n == 0)
+    pthread_getname_np(pthread_self(), p->thread_name,
+                       sizeof(p->thread_name));
+  if (n < p->slow_calls)
+    g6_sleep_seconds(p->sleep_s);
+  atomic_fetch_add(&p->calls, 1);
+}
+
+static void wait_calls(probe *p, int n, double timeout) {
+  double end = g6_monotonic_now() + timeout;
+  while (atomic_load(&p->calls) < n && g6_monotonic_now() < end)
+    g6_sleep_seconds(0.005);
+}
+
+static void keeps_its_cadence(void **state) {
+  (void)state;
+  static probe p;
+  memset(&p, 0, sizeof(p));
+  g6_runner *r;
+  g6_error e;
+  assert_int_equal(
+      g6_runner_start("g6/TESTINDEXNAME", 0.05, 0, cycle, &p, &r, &e), G6_OK);
+  wait_calls(&p, 6, 5);
+  g6_runner_stop(r);
+  int n = atomic_load(&p.calls);
+  assert_true(n >= 6);
+  /* cycles start one interval apart on the monotonic clock, not drifting */
+  double span = p.started[5] - p.started[0];
+  assert_true(span > 0.2 && span < 0.5);
+  assert_int_equal(p.last.overruns, 0);
+  assert_close(p.last.lag_s, 0, 0);
+  assert_string_equal(p.thread_name, "g6/TESTINDEXNAM"); /* 15 bytes */
+}
+
+static void overruns_start_the_next_cycle_at_once(void **state) {
+  (void)state;
+  static probe p;
+  memset(&p, 0, sizeof(p));
+  p.sleep_s = 0.25; /* five intervals */
+  p.slow_calls = 2;
+  g6_runner *r;
+  g6_error e;
+  assert_int_equal(g6_runner_start("g6/slow", 0.05, 0, cycle, &p, &r, &e),
+                   G6_OK);
+  wait_calls(&p, 4, 5);
+  g6_runner_stop(r);
+  assert_true(atomic_load(&p.calls) >= 4);
+  /* the second cycle starts as the first ends: not a burst of queued ones */
+  double gap = p.started[1] - p.started[0];
+  assert_true(gap >= 0.24 && gap < 0.4);
+  double gap2 = p.started[2] - p.started[1];
+  assert_true(gap2 >= 0.24 && gap2 < 0.4);
+  /* the third cycle knows about two overruns and the lag of the second */
+  assert_int_equal(p.last.overruns, 2);
+  /* back on time: the fourth comes one interval after the third */
+  double gap3 = p.started[3] - p.started[2];
+  assert_true(gap3 >= 0.04 && gap3 < 0.2);
+}
+
+static void stop_wakes_a_waiting_runner(void **state) {
+  (void)state;
+  static probe p;
+  memset(&p, 0, sizeof(p));
+  g6_runner *r;
+  g6_error e;
+  assert_int_equal(g6_runner_start("g6/idle", 3600, 0, cycle, &p, &r, &e),
+                   G6_OK);
+  wait_calls(&p, 1, 5);
+  double t0 = g6_monotonic_now();
+  g6_runner_stop(r); /* the next cycle is an hour away */
+  assert_true(g6_monotonic_now() - t0 < 0.5);
+  assert_int_equal(atomic_load(&p.calls), 1);
+  /* a delayed first cycle never runs when stopped before it */
+  memset(&p, 0, sizeof(p));
+  assert_int_equal(g6_runner_start("g6/late", 1, 3600, cycle, &p, &r, &e),
+                   G6_OK);
+  g6_runner_stop(r);
+  assert_int_equal(atomic_load(&p.calls), 0);
+  g6_runner_stop(NULL);
+}
+
+static void bad_interval(void **state) {
+  (void)state;
+  g6_runner *r = NULL;
+  g6_error e;
+  assert_int_equal(g6_runner_start("g6/bad", 0, 0, cycle, NULL, &r, &e),
+                   G6_EINVAL);
+  assert_int_equal(g6_runner_start("g6/bad", 1.0 / 0.0, 0, cycle, NULL, &r,
+                                   &e),
+                   G6_EINVAL);
+  assert_null(r);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(keeps_its_cadence),
+      cmocka_unit_test(overruns_start_the_next_cycle_at_once),
+      cmocka_unit_test(stop_wakes_a_waiting_runner),
+      cmocka_unit_test(bad_interval),
+  };
+  return G6_RUN_TESTS(tests);
+}
