@@ -627,3 +627,7 @@ g6_status g6_chain_vol_surface(const g6_leg *legs, size_t n, double S,
   }
   return st;
 }
+
+double g6_leg_price(const g6_leg *l, g6_price_source src) {
+  return leg_price(l, src);
+}

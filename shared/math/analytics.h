@@ -46,6 +46,11 @@ typedef enum g6_price_source {
   G6_PRICE_MID_OR_LAST, /* mid when known, else last */
 } g6_price_source;
 
+/* The leg's price by src: mid = (bid + ask)/2 when bid > 0 and bid <= ask
+ * are both known; last when known and positive; NAN when the source has no
+ * usable price. Can't fail. */
+double g6_leg_price(const g6_leg *l, g6_price_source src);
+
 typedef struct g6_chain_iv_stats {
   size_t legs;                       /* legs looked at */
   size_t no_price;                   /* no usable price (missing or <= 0) */
