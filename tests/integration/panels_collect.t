@@ -46,18 +46,7 @@ def stable_verify(d):
     return got
 
 
-def config(wd, url):
-    return """
-<Plugin g6_chain>
-  DataDir "{wd}/data"
-  ForceOpen true
-  <Provider "kite">
-    URL "{url}"
-    APIKeyFile "{wd}/kite.key"
-    AccessTokenFile "{wd}/kite.token"
-    QuoteRequestsPerSecond 50
-    QuoteBurst 10
-  </Provider>
+INDICES = """
   <Index "NIFTY">
     StrikesBelowATM 2
     StrikesAboveATM 2
@@ -70,8 +59,11 @@ def config(wd, url):
     StrikesBelowATM 2
     StrikesAboveATM 2
     Interval 1
-  </Index>
-</Plugin>
+  </Index>"""
+
+
+def config(wd, m):
+    return m.chain_config(wd, INDICES) + """
 <Plugin g6_panels>
   PanelsDir "{wd}/panels"
   FlushInterval 1
@@ -79,7 +71,7 @@ def config(wd, url):
   KeyFile "{wd}/panels.key"
   MetricsURL "http://127.0.0.1:9103/metrics"
 </Plugin>
-""".format(wd=wd, url=url)
+""".format(wd=wd)
 
 
 wd = t.workdir()
@@ -91,7 +83,7 @@ os.chmod(os.path.join(wd, "panels.key"), 0o600)
 
 with t.MockD(clock=int(time.time())) as m:
     m.write_credentials(wd)
-    with t.Collectd(plugins=["g6_chain", "g6_panels"], config=config(wd, m.url)) as cd:
+    with t.Collectd(plugins=["g6_chain", "g6_panels"], config=config(wd, m)) as cd:
         def panel(name):
             try:
                 with open(os.path.join(pdir, name + "_enveloped.json")) as f:
@@ -198,7 +190,7 @@ with t.MockD(clock=int(time.time())) as m:
         t.ok(key.decode() not in cd.log(), "the key is never logged")
 
     # a restart: unchanged panels keep their bytes and updated_at
-    with t.Collectd(plugins=["g6_chain", "g6_panels"], config=config(wd, m.url)) as cd:
+    with t.Collectd(plugins=["g6_chain", "g6_panels"], config=config(wd, m)) as cd:
         t.ok(cd.wait_log(r"g6_panels: writing panels to"), "restarted")
         time.sleep(2.5)
         t.is_(open(os.path.join(pdir, "links_enveloped.json"), "rb").read(), links_before,

@@ -60,35 +60,25 @@ def row(lines, start):
     return None, None
 
 
-conf = """
-<Plugin g6_chain>
-  DataDir "{wd}/data"
-  ForceOpen true
-  <Provider "kite">
-    URL "{url}"
-    APIKeyFile "{wd}/kite.key"
-    AccessTokenFile "{wd}/kite.token"
-    QuoteRequestsPerSecond 50
-    QuoteBurst 10
-  </Provider>
+INDICES = """
   <Index "NIFTY">
     StrikesBelowATM 2
     StrikesAboveATM 2
     Interval 1
-  </Index>
-</Plugin>
+  </Index>"""
+PANELS = """
 <Plugin g6_panels>
-  PanelsDir "{wd}/panels"
+  PanelsDir "%s"
   FlushInterval 1
   IntegrityInterval 3600
 </Plugin>
-"""
+""" % pdir
 
 server_pid = None
 with t.MockD(clock=int(time.time())) as m:
     m.write_credentials(wd)
     with t.Collectd(plugins=["g6_chain", "g6_panels"],
-                    config=conf.format(wd=wd, url=m.url)) as cd:
+                    config=m.chain_config(wd, INDICES) + PANELS) as cd:
         def nifty():
             try:
                 with open(os.path.join(pdir, "indices_panel_enveloped.json")) as f:

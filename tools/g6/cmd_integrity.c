@@ -9,7 +9,6 @@
 
 #include "core/buf.h"
 #include "core/clock.h"
-#include "core/fsutil.h"
 #include "store/integrity.h"
 
 #include <stdbool.h>
@@ -62,13 +61,10 @@ int g6_cmd_integrity(int argc, char **argv) {
       return usage(stderr);
     }
   }
-  char *key = NULL;
-  g6_error e;
-  if (key_file != NULL && g6_read_secret_file(key_file, &key, &e) != G6_OK) {
-    fprintf(stderr, "g6 integrity: --key: %s\n", e.msg);
+  char *key;
+  size_t key_len;
+  if (g6_cli_read_key("integrity", key_file, &key, &key_len) != G6_EXIT_OK)
     return G6_EXIT_USAGE;
-  }
-  size_t key_len = key ? strlen(key) : 0;
   g6_integrity_report r = {0};
   g6_status st = g6_integrity_check(dir, (unsigned char *)key, key_len, &r);
   if (st == G6_OK && r.n > 0) {
@@ -78,10 +74,7 @@ int g6_cmd_integrity(int argc, char **argv) {
     g6_integrity_report_free(&r);
     st = g6_integrity_check(dir, (unsigned char *)key, key_len, &r);
   }
-  if (key != NULL) {
-    memset(key, 0, key_len);
-    free(key);
-  }
+  g6_cli_free_key(key, key_len);
   if (st != G6_OK) {
     if (json)
       printf("{\"error\": \"unexpected_error:MemoryError\"}\n");

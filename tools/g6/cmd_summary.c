@@ -14,7 +14,6 @@
 
 #include "core/buf.h"
 #include "core/clock.h"
-#include "core/fsutil.h"
 #include "store/summary.h"
 
 #include <errno.h>
@@ -135,13 +134,10 @@ int g6_cmd_summary(int argc, char **argv) {
       return usage(stderr);
     }
   }
-  char *key = NULL;
-  g6_error e;
-  if (key_file != NULL && g6_read_secret_file(key_file, &key, &e) != G6_OK) {
-    fprintf(stderr, "g6 summary: --key: %s\n", e.msg);
+  char *key;
+  size_t key_len;
+  if (g6_cli_read_key("summary", key_file, &key, &key_len) != G6_EXIT_OK)
     return G6_EXIT_USAGE;
-  }
-  size_t key_len = key ? strlen(key) : 0;
   struct sigaction sa;
   memset(&sa, 0, sizeof(sa));
   sa.sa_handler = on_signal; /* no SA_RESTART: select returns at once */
@@ -192,9 +188,6 @@ int g6_cmd_summary(int argc, char **argv) {
   }
   if (keys)
     tcsetattr(STDIN_FILENO, TCSANOW, &saved);
-  if (key != NULL) {
-    memset(key, 0, key_len);
-    free(key);
-  }
+  g6_cli_free_key(key, key_len);
   return G6_EXIT_OK;
 }
