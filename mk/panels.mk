@@ -44,3 +44,17 @@ check-asan-panels: deps
 	  prove --exec '' --timer tests/integration/panels_collect.t \
 	  tests/integration/panels_tamper.t tests/integration/panels_config.t \
 	  tests/integration/summary_tmux.t
+
+# ---- bench ------------------------------------------------------------------
+# make bench-panels: the write callback's cost per value, a whole flush of a
+# 5-index host and the canonical hash, against the old platform's Python
+# algorithm on the same panels (bench/panels/bench_panels.py).
+$(B)/bench/bench_panels: bench/panels/bench_panels.c $(LIBG6)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_G6) $(CFLAGS_G6) -o $@ $< $(LIBG6) $(LDFLAGS_G6) $(LDLIBS_G6)
+
+.PHONY: bench-panels
+bench-panels: $(B)/bench/bench_panels
+	G6_ROOT=$(CURDIR) G6_BUILD=$(CURDIR)/$(B) python3 bench/panels/bench_panels.py
+
+BENCH_TARGETS += bench-panels
