@@ -210,6 +210,8 @@ static int g6_panels_flush(user_data_t *ud) {
                        : g6_error_set(&e, G6_ENOMEM, "out of memory");
   if (n > 0)
     account(out, n, &r, st, &e, now);
+  else if (g6_log_throttle_due(&g.write_log, st, now, LOG_EVERY_S))
+    ERROR(PLUGIN ": cannot render the panels: out of memory");
   for (size_t i = 0; i < n; i++)
     g6_json_free(data[i]);
   g6m_kept_series_set(g.metrics, (double)c.series_kept);

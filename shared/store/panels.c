@@ -437,8 +437,11 @@ static g6_status write_exchange(g6_panels_writer *w, const out_file *f,
   }
   struct dirent *de;
   while (st == G6_OK && (de = readdir(d)) != NULL) {
+    /* the signature is never carried over: without a key there is none,
+     * with one it is written anew */
     if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
-        written_now(f, nf, de->d_name) || is_temp(de->d_name))
+        written_now(f, nf, de->d_name) || is_temp(de->d_name) ||
+        strcmp(de->d_name, G6_PANELS_SIGNATURE) == 0)
       continue;
     if (linkat(dfd, de->d_name, sfd, de->d_name, 0) != 0) {
       if (errno == ENOENT) /* removed meanwhile */
@@ -484,6 +487,12 @@ static g6_status write_exchange(g6_panels_writer *w, const out_file *f,
 /* Each file atomically on its own, the manifest and its signature last. */
 static g6_status write_per_file(g6_panels_writer *w, const out_file *f,
                                 size_t nf, g6_error *err) {
+  if (w->key == NULL) { /* a signature of an earlier, keyed run is stale */
+    char sig[PATH_MAX];
+    if (snprintf(sig, sizeof(sig), "%s/" G6_PANELS_SIGNATURE, w->dir) <
+        (int)sizeof(sig))
+      unlink(sig);
+  }
   for (size_t i = 0; i < nf; i++) {
     char path[PATH_MAX];
     if (snprintf(path, sizeof(path), "%s/%s", w->dir, f[i].name) >=

@@ -288,7 +288,12 @@ static void carries_foreign_files_and_refuses_subdirs(void **state) {
   assert_non_null(kept);
   assert_string_equal(kept, "[]");
   free(kept);
-  /* no key: no signature file */
+  /* no key: no signature file, also none left from an earlier keyed run */
+  assert_null(slurp(d, "manifest.json.sig"));
+  snprintf(path, sizeof(path), "%s/manifest.json.sig", d);
+  assert_int_equal(g6_atomic_write(path, "x", 1, 0644, false, &e), G6_OK);
+  g6_json_object_set(a, "changed", g6_json_bool(true));
+  assert_int_equal(g6_panels_write(w, p, 1, 2, 0, &r, &e), G6_OK);
   assert_null(slurp(d, "manifest.json.sig"));
   g6_panels_writer_close(w);
   g6_json_free(a);
