@@ -189,6 +189,9 @@ with t.MockD(clock=int(time.time())) as m:
         t.is_(key_in_files, [], "the key appears in no panel file")
         t.ok(key.decode() not in cd.log(), "the key is never logged")
 
+    for line in cd.unexpected_errors():  # prove shows stderr, not diagnostics
+        sys.stderr.write("collectd: %s\n" % line)
+
     # a restart: unchanged panels keep their bytes and updated_at
     with t.Collectd(plugins=["g6_chain", "g6_panels"], config=config(wd, m)) as cd:
         t.ok(cd.wait_log(r"g6_panels: writing panels to"), "restarted")
@@ -196,6 +199,8 @@ with t.MockD(clock=int(time.time())) as m:
         t.is_(open(os.path.join(pdir, "links_enveloped.json"), "rb").read(), links_before,
               "links_enveloped.json (unchanged data) keeps its bytes across a restart")
         t.is_(stable_verify(pdir), {}, "and the set still verifies")
+    for line in cd.unexpected_errors():
+        sys.stderr.write("collectd (restarted): %s\n" % line)
 
 # Python writes (the old PanelsWriter's way), g6 verifies
 py = os.path.join(wd, "python-panels")
