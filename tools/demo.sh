@@ -4,6 +4,7 @@
 # Starts g6-mockd (the local Kite stand-in, synthetic market on the real
 # clock) and collectd in the foreground with g6_info and g6_chain collecting
 # all five indices every 10 s (ForceOpen: the mock market never closes),
+# g6_panels writing the panels to build/demo/panels (see `g6 summary`),
 # write_prometheus on 127.0.0.1:$DEMO_PORT and rrdtool. Runs until Ctrl-C, or
 # for DEMO_SECONDS seconds, then prints what it collected. Everything lives
 # under build/demo/; both processes are stopped by PID.
@@ -80,6 +81,13 @@ LoadPlugin rrdtool
 PluginDir "$D/plugins"
 LoadPlugin g6_info
 LoadPlugin g6_chain
+LoadPlugin g6_panels
+<Plugin g6_panels>
+  PanelsDir "$D/panels"
+  FlushInterval 5
+  IntegrityInterval 30
+  MetricsURL "http://127.0.0.1:$PORT/metrics"
+</Plugin>
 <Plugin g6_chain>
   DataDir "$D/data"
   HolidaysFile "$ROOT/conf.d/holidays-nse.txt"
@@ -96,6 +104,7 @@ CONF
 
 echo "g6 demo: mock Kite API on http://127.0.0.1:$MOCK_PORT (g6-mockd)"
 echo "g6 demo: metrics on http://127.0.0.1:$PORT/metrics; CSV, snapshots under $D/data"
+echo "g6 demo: panels under $D/panels; watch them with: $B/g6 summary --panels-dir $D/panels"
 /usr/sbin/collectd -f -C "$D/collectd.conf" &
 cd_pid=$!
 if [ -n "${DEMO_SECONDS:-}" ]; then
@@ -107,6 +116,8 @@ if [ -n "${DEMO_SECONDS:-}" ]; then
   (cd "$D/data" && find . -name '*.csv' | sort | head -12 && echo "  ($(find . -name '*.csv' | wc -l) CSV files)")
   echo "--- NIFTY overview:"
   cat "$D"/data/overview/NIFTY/*.csv 2>/dev/null || true
+  echo "--- g6 summary --once:"
+  "$B/g6" summary --panels-dir "$D/panels" --once || true
 else
   wait "$cd_pid"
 fi

@@ -2,6 +2,7 @@
 #include "config/plugins.h"
 
 #include "config/chain.h"
+#include "config/panels.h"
 
 #include <string.h>
 
@@ -10,6 +11,8 @@ const g6_plugin_options g6_plugins[] = {
      "it reports which g6 build and metric spec this host runs"},
     {"g6_chain", &g6_chain_options,
      "collects option chains into CSV files, snapshots and metrics"},
+    {"g6_panels", &g6_panels_options,
+     "writes integrity-checked JSON panels and sweeps them"},
 };
 const size_t g6_plugins_len = sizeof(g6_plugins) / sizeof(g6_plugins[0]);
 

@@ -3,8 +3,6 @@
 #include "core/dtoa.h"
 #include "core/hash.h"
 
-#include <yajl/yajl_parse.h>
-
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
@@ -38,7 +36,7 @@ struct g6_json {
   } u;
 };
 
-#define MAX_DEPTH 256
+#define MAX_DEPTH G6_JSON_MAX_DEPTH
 
 static g6_json *new_value(g6_json_type t) {
   g6_json *v = calloc(1, sizeof(*v));
@@ -389,8 +387,11 @@ size_t g6_repr_double(double d, char out[32]) {
 /* ---- serialization ---------------------------------------------------- */
 
 /* Decodes one UTF-8 sequence; returns its length or 0 when invalid
- * (overlongs, surrogates and values above U+10FFFF are invalid). */
-static size_t utf8_decode(const unsigned char *s, size_t len, uint32_t *cp) {
+ * (overlongs and values above U+10FFFF are invalid; surrogate code points
+ * U+D800..U+DFFF, encoded in three bytes, only when `surrogates` is true:
+ * the "surrogatepass" UTF-8 that strings of this module hold, see json.h). */
+static size_t utf8_decode(const unsigned char *s, size_t len, uint32_t *cp,
+                          bool surrogates) {
   unsigned char c = s[0];
   if (c < 0x80) {
     *cp = c;
@@ -420,7 +421,8 @@ static size_t utf8_decode(const unsigned char *s, size_t len, uint32_t *cp) {
       return 0;
     v = (v << 6) | (s[i] & 0x3F);
   }
-  if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+  if (v < min || v > 0x10FFFF ||
+      (!surrogates && v >= 0xD800 && v <= 0xDFFF))
     return 0;
   *cp = v;
   return n;
@@ -442,7 +444,7 @@ static g6_status dump_string(const char *s, size_t len, g6_buf *out) {
       continue;
     }
     uint32_t cp;
-    size_t n = utf8_decode(p + i, len - i, &cp);
+    size_t n = utf8_decode(p + i, len - i, &cp, true);
     if (n == 0)
       return G6_EINVAL;
     i += n;
@@ -606,150 +608,492 @@ g6_status g6_json_canonical_sha256(const g6_json *v, char out[65]) {
   return st;
 }
 
-/* ---- parsing (yajl callbacks) ----------------------------------------- */
+/* ---- parsing ------------------------------------------------------------
+ *
+ * A recursive-descent parser of the grammar Python's json module accepts
+ * (json/scanner.py and Modules/_json.c), not yajl: yajl rejects NaN and
+ * Infinity and rewrites unpaired surrogate escapes (a lone "\ud83d" becomes
+ * "?"), and either makes a panel that Python hashes unverifiable. */
 
-typedef struct parse_ctx {
-  g6_json *stack[MAX_DEPTH + 1];
-  size_t depth;
-  g6_json *root;
-  char *key; /* pending object key */
-  size_t klen;
-  g6_status st;
-} parse_ctx;
+typedef struct parser {
+  const unsigned char *s;
+  size_t len, pos;
+  int depth;
+  g6_status st; /* the failure, when one happened */
+  const char *why;
+  size_t at;
+} parser;
 
-/* Attaches a finished value to the current container (or makes it root). */
-static int attach(parse_ctx *c, g6_json *v) {
-  if (v == NULL) {
-    c->st = G6_ENOMEM;
-    return 0;
+static bool fail_at(parser *p, g6_status st, size_t at, const char *why) {
+  if (p->st == G6_OK) {
+    p->st = st;
+    p->why = why;
+    p->at = at;
   }
-  if (c->depth == 0) {
-    c->root = v;
-    return 1;
-  }
-  g6_json *top = c->stack[c->depth - 1];
-  g6_status st;
-  if (top->type == G6_JSON_ARRAY) {
-    st = g6_json_array_push(top, v);
+  return false;
+}
+
+static bool fail(parser *p, const char *why) {
+  return fail_at(p, G6_EPARSE, p->pos, why);
+}
+
+static void skip_ws(parser *p) {
+  while (p->pos < p->len && (p->s[p->pos] == ' ' || p->s[p->pos] == '\t' ||
+                             p->s[p->pos] == '\n' || p->s[p->pos] == '\r'))
+    p->pos++;
+}
+
+static bool literal(parser *p, const char *word) {
+  size_t n = strlen(word);
+  if (p->len - p->pos < n || memcmp(p->s + p->pos, word, n) != 0)
+    return fail(p, "expecting a value");
+  p->pos += n;
+  return true;
+}
+
+/* Appends code point cp as (surrogatepass) UTF-8. */
+static g6_status put_cp(g6_buf *b, uint32_t cp) {
+  char u[4];
+  size_t n;
+  if (cp < 0x80) {
+    u[0] = (char)cp;
+    n = 1;
+  } else if (cp < 0x800) {
+    u[0] = (char)(0xC0 | (cp >> 6));
+    u[1] = (char)(0x80 | (cp & 0x3F));
+    n = 2;
+  } else if (cp < 0x10000) {
+    u[0] = (char)(0xE0 | (cp >> 12));
+    u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    u[2] = (char)(0x80 | (cp & 0x3F));
+    n = 3;
   } else {
-    st = g6_json_object_setn(top, c->key ? c->key : "", c->klen, v);
-    free(c->key);
-    c->key = NULL;
+    u[0] = (char)(0xF0 | (cp >> 18));
+    u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    u[3] = (char)(0x80 | (cp & 0x3F));
+    n = 4;
   }
-  if (st != G6_OK) {
-    c->st = st;
-    return 0;
-  }
-  return 1;
+  return g6_buf_append(b, u, n);
 }
 
-static int open_container(parse_ctx *c, g6_json *v) {
-  if (v == NULL) {
-    c->st = G6_ENOMEM;
-    return 0;
+/* Four hex digits at s (either case); -1 when one is not a hex digit. */
+static long hex4(const unsigned char *s) {
+  long v = 0;
+  for (int i = 0; i < 4; i++) {
+    unsigned char c = s[i];
+    int d = c >= '0' && c <= '9'   ? c - '0'
+            : c >= 'a' && c <= 'f' ? c - 'a' + 10
+            : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                   : -1;
+    if (d < 0)
+      return -1;
+    v = v * 16 + d;
   }
-  if (c->depth >= MAX_DEPTH) {
-    g6_json_free(v);
-    c->st = G6_ETOOBIG;
-    return 0;
-  }
-  if (!attach(c, v))
-    return 0;
-  c->stack[c->depth++] = v;
-  return 1;
+  return v;
 }
 
-static int cb_null(void *ctx) { return attach(ctx, g6_json_null()); }
-static int cb_bool(void *ctx, int b) { return attach(ctx, g6_json_bool(b)); }
+/* A string at p->pos (the opening quote) into b. The input was validated
+ * as (surrogatepass) UTF-8 beforehand, so raw bytes are copied as they are.
+ * A high-surrogate escape joins a directly following low-surrogate escape
+ * into one code point; any other surrogate escape stays a lone surrogate,
+ * exactly as Python's scanstring does. */
+static bool parse_string(parser *p, g6_buf *b) {
+  size_t start = p->pos++;
+  for (;;) {
+    size_t run = p->pos;
+    while (run < p->len && p->s[run] != '"' && p->s[run] != '\\' &&
+           p->s[run] >= 0x20)
+      run++;
+    if (run > p->pos && g6_buf_append(b, p->s + p->pos, run - p->pos) != G6_OK)
+      return fail_at(p, G6_ENOMEM, p->pos, "out of memory");
+    p->pos = run;
+    if (p->pos >= p->len)
+      return fail_at(p, G6_EPARSE, start, "unterminated string");
+    unsigned char c = p->s[p->pos];
+    if (c == '"') {
+      p->pos++;
+      return true;
+    }
+    if (c < 0x20)
+      return fail(p, "invalid control character in a string");
+    /* an escape */
+    if (p->pos + 1 >= p->len)
+      return fail_at(p, G6_EPARSE, start, "unterminated string");
+    unsigned char e = p->s[p->pos + 1];
+    const char *simple = NULL;
+    switch (e) {
+    case '"': simple = "\""; break;
+    case '\\': simple = "\\"; break;
+    case '/': simple = "/"; break;
+    case 'b': simple = "\b"; break;
+    case 'f': simple = "\f"; break;
+    case 'n': simple = "\n"; break;
+    case 'r': simple = "\r"; break;
+    case 't': simple = "\t"; break;
+    case 'u': break;
+    default:
+      return fail(p, "invalid \\escape");
+    }
+    if (simple != NULL) {
+      if (g6_buf_putc(b, simple[0]) != G6_OK)
+        return fail_at(p, G6_ENOMEM, p->pos, "out of memory");
+      p->pos += 2;
+      continue;
+    }
+    long cp = p->pos + 6 <= p->len ? hex4(p->s + p->pos + 2) : -1;
+    if (cp < 0)
+      return fail(p, "invalid \\uXXXX escape");
+    p->pos += 6;
+    if (cp >= 0xD800 && cp <= 0xDBFF && p->pos + 6 < p->len &&
+        p->s[p->pos] == '\\' && p->s[p->pos + 1] == 'u') {
+      long lo = hex4(p->s + p->pos + 2);
+      if (lo < 0)
+        return fail(p, "invalid \\uXXXX escape");
+      if (lo >= 0xDC00 && lo <= 0xDFFF) {
+        cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+        p->pos += 6;
+      }
+    }
+    if (put_cp(b, (uint32_t)cp) != G6_OK)
+      return fail_at(p, G6_ENOMEM, p->pos, "out of memory");
+  }
+}
 
-static int cb_number(void *ctx, const char *s, size_t len) {
+/* A number at p->pos: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?, an
+ * int unless it has a fraction or an exponent (Python's NUMBER_RE). */
+static g6_json *parse_number(parser *p) {
+  size_t a = p->pos, i = a;
+  bool real = false;
+  if (i < p->len && p->s[i] == '-')
+    i++;
+  if (i < p->len && p->s[i] == '0') {
+    i++;
+  } else if (i < p->len && p->s[i] >= '1' && p->s[i] <= '9') {
+    while (i < p->len && p->s[i] >= '0' && p->s[i] <= '9')
+      i++;
+  } else {
+    fail(p, "expecting a value");
+    return NULL;
+  }
+  if (i + 1 < p->len && p->s[i] == '.' && p->s[i + 1] >= '0' &&
+      p->s[i + 1] <= '9') {
+    real = true;
+    i++;
+    while (i < p->len && p->s[i] >= '0' && p->s[i] <= '9')
+      i++;
+  }
+  if (i < p->len && (p->s[i] == 'e' || p->s[i] == 'E')) {
+    size_t j = i + 1;
+    if (j < p->len && (p->s[j] == '+' || p->s[j] == '-'))
+      j++;
+    if (j < p->len && p->s[j] >= '0' && p->s[j] <= '9') {
+      real = true;
+      while (j < p->len && p->s[j] >= '0' && p->s[j] <= '9')
+        j++;
+      i = j;
+    }
+  }
+  size_t n = i - a;
   char small[64];
-  char *text = len < sizeof(small) ? small : malloc(len + 1);
+  char *text = n < sizeof(small) ? small : malloc(n + 1);
   if (text == NULL) {
-    ((parse_ctx *)ctx)->st = G6_ENOMEM;
-    return 0;
+    fail_at(p, G6_ENOMEM, a, "out of memory");
+    return NULL;
   }
-  memcpy(text, s, len);
-  text[len] = '\0';
-  g6_json *v;
-  if (strpbrk(text, ".eE") == NULL)
-    v = g6_json_int_text(text);
-  else
-    v = g6_json_real(strtod(text, NULL));
+  memcpy(text, p->s + a, n);
+  text[n] = '\0';
+  /* strtod rounds correctly like Python's float(); out-of-range
+   * magnitudes become +-inf and 0 as in Python */
+  g6_json *v = real ? g6_json_real(strtod(text, NULL)) : g6_json_int_text(text);
   if (text != small)
     free(text);
-  return attach(ctx, v);
+  if (v == NULL)
+    fail_at(p, G6_ENOMEM, a, "out of memory");
+  p->pos = i;
+  return v;
 }
 
-static int cb_string(void *ctx, const unsigned char *s, size_t len) {
-  return attach(ctx, g6_json_stringn((const char *)s, len));
-}
+static g6_json *parse_value(parser *p);
 
-static int cb_start_map(void *ctx) {
-  return open_container(ctx, g6_json_object());
-}
-
-static int cb_map_key(void *ctx, const unsigned char *s, size_t len) {
-  parse_ctx *c = ctx;
-  free(c->key);
-  c->key = malloc(len + 1);
-  if (c->key == NULL) {
-    c->st = G6_ENOMEM;
-    return 0;
+static g6_json *parse_container(parser *p, bool object) {
+  if (++p->depth > MAX_DEPTH) {
+    fail_at(p, G6_ETOOBIG, p->pos, "nesting deeper than "
+                                   G6_JSON_MAX_DEPTH_TEXT " levels");
+    return NULL;
   }
-  memcpy(c->key, s, len);
-  c->key[len] = '\0';
-  c->klen = len;
-  return 1;
+  g6_json *c = object ? g6_json_object() : g6_json_array();
+  if (c == NULL) {
+    fail_at(p, G6_ENOMEM, p->pos, "out of memory");
+    return NULL;
+  }
+  p->pos++;
+  skip_ws(p);
+  char close = object ? '}' : ']';
+  if (p->pos < p->len && p->s[p->pos] == close) {
+    p->pos++;
+    p->depth--;
+    return c;
+  }
+  g6_buf key = G6_BUF_INIT;
+  for (;;) {
+    if (object) {
+      if (p->pos >= p->len || p->s[p->pos] != '"') {
+        fail(p, "expecting a property name in double quotes");
+        break;
+      }
+      g6_buf_reset(&key);
+      if (!parse_string(p, &key))
+        break;
+      skip_ws(p);
+      if (p->pos >= p->len || p->s[p->pos] != ':') {
+        fail(p, "expecting ':' delimiter");
+        break;
+      }
+      p->pos++;
+      skip_ws(p);
+    }
+    g6_json *v = parse_value(p);
+    if (v == NULL)
+      break;
+    g6_status st =
+        object ? g6_json_object_setn(c, key.data ? key.data : "", key.len, v)
+               : g6_json_array_push(c, v);
+    if (st != G6_OK) {
+      fail_at(p, st, p->pos, "out of memory");
+      break;
+    }
+    skip_ws(p);
+    if (p->pos < p->len && p->s[p->pos] == close) {
+      p->pos++;
+      g6_buf_free(&key);
+      p->depth--;
+      return c;
+    }
+    if (p->pos >= p->len || p->s[p->pos] != ',') {
+      fail(p, object ? "expecting ',' delimiter or '}'"
+                     : "expecting ',' delimiter or ']'");
+      break;
+    }
+    p->pos++;
+    skip_ws(p);
+  }
+  g6_buf_free(&key);
+  g6_json_free(c);
+  return NULL;
 }
 
-static int cb_end(void *ctx) {
-  parse_ctx *c = ctx;
-  if (c->depth > 0)
-    c->depth--;
-  return 1;
+static g6_json *parse_value(parser *p) {
+  if (p->pos >= p->len) {
+    fail(p, "expecting a value");
+    return NULL;
+  }
+  g6_json *v = NULL;
+  switch (p->s[p->pos]) {
+  case '{':
+    return parse_container(p, true);
+  case '[':
+    return parse_container(p, false);
+  case '"': {
+    g6_buf b = G6_BUF_INIT;
+    if (parse_string(p, &b)) {
+      v = g6_json_stringn(b.data ? b.data : "", b.len);
+      if (v == NULL)
+        fail_at(p, G6_ENOMEM, p->pos, "out of memory");
+    }
+    g6_buf_free(&b);
+    return v;
+  }
+  case 'n':
+    if (literal(p, "null"))
+      v = g6_json_null();
+    break;
+  case 't':
+    if (literal(p, "true"))
+      v = g6_json_bool(true);
+    break;
+  case 'f':
+    if (literal(p, "false"))
+      v = g6_json_bool(false);
+    break;
+  case 'N': /* Python reads and writes NaN and +-Infinity */
+    if (literal(p, "NaN"))
+      v = g6_json_real(NAN);
+    break;
+  case 'I':
+    if (literal(p, "Infinity"))
+      v = g6_json_real(INFINITY);
+    break;
+  case '-':
+    if (p->pos + 1 < p->len && p->s[p->pos + 1] == 'I') {
+      if (literal(p, "-Infinity"))
+        v = g6_json_real(-INFINITY);
+      break;
+    }
+    return parse_number(p);
+  default:
+    return parse_number(p);
+  }
+  if (v == NULL && p->st == G6_OK)
+    fail_at(p, G6_ENOMEM, p->pos, "out of memory");
+  return v;
 }
 
-static int cb_start_array(void *ctx) {
-  return open_container(ctx, g6_json_array());
+/* ---- input decoding ------------------------------------------------------
+ *
+ * json.loads(bytes) decodes with json.detect_encoding() and the
+ * "surrogatepass" error handler before it parses; open(path,
+ * encoding="utf-8") decodes strict UTF-8 and json.load then refuses a BOM.
+ * Both decode the whole text first, so an encoding error wins over a syntax
+ * error anywhere. */
+
+typedef enum { ENC_UTF8, ENC_UTF16LE, ENC_UTF16BE, ENC_UTF32LE,
+               ENC_UTF32BE } encoding;
+
+static size_t detect_encoding(const unsigned char *b, size_t n, encoding *e) {
+  if (n >= 4 && b[0] == 0 && b[1] == 0 && b[2] == 0xFE && b[3] == 0xFF) {
+    *e = ENC_UTF32BE;
+    return 4;
+  }
+  if (n >= 4 && b[0] == 0xFF && b[1] == 0xFE && b[2] == 0 && b[3] == 0) {
+    *e = ENC_UTF32LE;
+    return 4;
+  }
+  if (n >= 2 && b[0] == 0xFE && b[1] == 0xFF) {
+    *e = ENC_UTF16BE;
+    return 2;
+  }
+  if (n >= 2 && b[0] == 0xFF && b[1] == 0xFE) {
+    *e = ENC_UTF16LE;
+    return 2;
+  }
+  if (n >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF) {
+    *e = ENC_UTF8;
+    return 3;
+  }
+  *e = ENC_UTF8;
+  if (n >= 4) {
+    if (b[0] == 0)
+      *e = b[1] ? ENC_UTF16BE : ENC_UTF32BE;
+    else if (b[1] == 0)
+      *e = (b[2] || b[3]) ? ENC_UTF16LE : ENC_UTF32LE;
+  } else if (n == 2) {
+    if (b[0] == 0)
+      *e = ENC_UTF16BE;
+    else if (b[1] == 0)
+      *e = ENC_UTF16LE;
+  }
+  return 0;
 }
 
-static const yajl_callbacks callbacks = {
-    cb_null,   cb_bool,      NULL,   NULL,           cb_number, cb_string,
-    cb_start_map, cb_map_key, cb_end, cb_start_array, cb_end,
-};
+/* UTF-16/32 (surrogatepass: lone surrogates pass, UTF-16 pairs join) into
+ * surrogatepass UTF-8. Returns false on a truncated unit or a code point
+ * above U+10FFFF. */
+static bool transcode(const unsigned char *b, size_t n, encoding e,
+                      g6_buf *out, size_t *bad) {
+  size_t w = (e == ENC_UTF32LE || e == ENC_UTF32BE) ? 4 : 2;
+  bool le = e == ENC_UTF16LE || e == ENC_UTF32LE;
+  for (size_t i = 0; i < n; i += w) {
+    if (n - i < w) {
+      *bad = i;
+      return false;
+    }
+    uint32_t u = 0;
+    for (size_t k = 0; k < w; k++)
+      u |= (uint32_t)b[i + (le ? k : w - 1 - k)] << (8 * k);
+    if (w == 2 && u >= 0xD800 && u <= 0xDBFF && n - i >= 4) {
+      uint32_t lo = le ? (uint32_t)(b[i + 2] | (b[i + 3] << 8))
+                       : (uint32_t)((b[i + 2] << 8) | b[i + 3]);
+      if (lo >= 0xDC00 && lo <= 0xDFFF) {
+        u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
+        i += 2;
+      }
+    }
+    if (u > 0x10FFFF) {
+      *bad = i;
+      return false;
+    }
+    if (put_cp(out, u) != G6_OK) {
+      *bad = i;
+      return false;
+    }
+  }
+  return true;
+}
+
+g6_status g6_json_parse_mode(const char *text, size_t len, g6_json_mode mode,
+                             g6_json **out, g6_error *err) {
+  const unsigned char *s = (const unsigned char *)text;
+  g6_buf dec = G6_BUF_INIT;
+  const char *what = "UTF-8";
+  if (mode == G6_JSON_BYTES) {
+    encoding e;
+    size_t skip = detect_encoding(s, len, &e);
+    s += skip;
+    len -= skip;
+    if (e != ENC_UTF8) {
+      size_t bad = 0;
+      what = (e == ENC_UTF16LE || e == ENC_UTF16BE) ? "UTF-16" : "UTF-32";
+      if (!transcode(s, len, e, &dec, &bad)) {
+        g6_buf_free(&dec);
+        return g6_error_set(err, G6_EINVAL,
+                            "JSON text is not valid %s near byte %zu", what,
+                            bad + skip);
+      }
+      s = (const unsigned char *)(dec.data ? dec.data : "");
+      len = dec.len;
+    }
+  }
+  if (dec.data == NULL) { /* UTF-8: validate the whole text first */
+    bool surrogates = mode == G6_JSON_BYTES;
+    for (size_t i = 0; i < len;) {
+      if (s[i] < 0x80) {
+        i++;
+        continue;
+      }
+      uint32_t cp;
+      size_t k = utf8_decode(s + i, len - i, &cp, surrogates);
+      if (k == 0)
+        return g6_error_set(err, G6_EINVAL,
+                            "JSON text is not valid UTF-8 near byte %zu", i);
+      i += k;
+    }
+    if (mode == G6_JSON_UTF8_TEXT && len >= 3 && s[0] == 0xEF &&
+        s[1] == 0xBB && s[2] == 0xBF)
+      return g6_error_set(err, G6_EPARSE,
+                          "malformed JSON near byte 0: unexpected UTF-8 BOM");
+  }
+  parser p = {.s = s, .len = len};
+  skip_ws(&p);
+  g6_json *v = parse_value(&p);
+  if (v != NULL) {
+    skip_ws(&p);
+    if (p.pos != p.len) {
+      fail(&p, "extra data after the document");
+      g6_json_free(v);
+      v = NULL;
+    }
+  }
+  g6_status st = G6_OK;
+  if (v == NULL) {
+    const char *enc = dec.data != NULL ? what : NULL;
+    if (p.st == G6_EPARSE)
+      st = g6_error_set(err, G6_EPARSE, "malformed JSON near byte %zu%s%s%s: %s",
+                        p.at, enc ? " (of the text decoded from " : "",
+                        enc ? enc : "", enc ? ")" : "", p.why);
+    else
+      st = g6_error_set(err, p.st, "JSON near byte %zu: %s", p.at,
+                        p.st == G6_ENOMEM ? "out of memory" : p.why);
+  } else {
+    *out = v;
+  }
+  g6_buf_free(&dec);
+  return st;
+}
 
 g6_status g6_json_parse(const char *text, size_t len, g6_json **out,
                         g6_error *err) {
-  parse_ctx c;
-  memset(&c, 0, sizeof(c));
-  yajl_handle h = yajl_alloc(&callbacks, NULL, &c);
-  if (h == NULL)
-    return g6_error_set(err, G6_ENOMEM, "out of memory");
-  yajl_status ys = yajl_parse(h, (const unsigned char *)text, len);
-  if (ys == yajl_status_ok)
-    ys = yajl_complete_parse(h);
-  g6_status st = G6_OK;
-  if (ys != yajl_status_ok) {
-    size_t off = yajl_get_bytes_consumed(h);
-    if (c.st != G6_OK) {
-      st = g6_error_set(err, c.st, "JSON near byte %zu: %s", off,
-                        c.st == G6_ETOOBIG ? "nesting deeper than 256 levels"
-                                           : g6_strerror(c.st));
-    } else {
-      unsigned char *msg = yajl_get_error(h, 0, NULL, 0);
-      st = g6_error_set(err, G6_EPARSE, "malformed JSON near byte %zu: %s",
-                        off, msg ? (const char *)msg : "parse error");
-      if (msg)
-        yajl_free_error(h, msg);
-    }
-    g6_json_free(c.root);
-  } else {
-    *out = c.root;
-  }
-  free(c.key);
-  yajl_free(h);
-  return st;
+  return g6_json_parse_mode(text, len, G6_JSON_BYTES, out, err);
 }
 
 g6_status g6_json_write_string(g6_buf *out, const char *s, size_t len) {

@@ -11,7 +11,28 @@
  * 'e' or 'E') is an arbitrary-precision int kept as its decimal text; anything
  * else is a double. Objects keep insertion order; setting an existing key
  * replaces its value (Python's dict semantics, so duplicate keys in parsed
- * text keep the last value). Parsing uses yajl's callback parser. */
+ * text keep the last value).
+ *
+ * The parser accepts exactly the documents Python's json.loads accepts
+ * (Lib/json/__init__.py, scanner.py, Modules/_json.c), so that every old
+ * panel re-hashes like Python hashes it:
+ *   - NaN, Infinity and -Infinity (Python reads and writes them);
+ *   - \uXXXX escapes: a high surrogate directly followed by a low-surrogate
+ *     escape is one code point; any other surrogate escape (a lone one, or a
+ *     high one followed by anything else) stays a lone surrogate and is
+ *     written back as the same escape;
+ *   - the input encodings json.detect_encoding() finds in bytes (UTF-8 with
+ *     or without a BOM, UTF-16/32 LE/BE), decoded with "surrogatepass" like
+ *     json.loads(bytes) does.
+ * yajl is not used here: it rejects NaN/Infinity and rewrites lone
+ * surrogates (a lone "\ud83d" became "?"), which made such panels
+ * unverifiable. Python cannot load or dump documents nested about 1000
+ * levels deep (RecursionError); the limit here is G6_JSON_MAX_DEPTH.
+ *
+ * Strings hold "surrogatepass" UTF-8: valid UTF-8 in which a lone surrogate
+ * code point U+D800..U+DFFF is encoded in three bytes (ED A0 80..ED BF BF),
+ * one per code point; byte order is code-point order, which is how Python
+ * sorts keys. */
 #ifndef G6_JSON_H
 #define G6_JSON_H
 
@@ -70,13 +91,36 @@ double g6_json_get_number(const g6_json *v); /* INT or REAL; NAN otherwise */
 const char *g6_json_get_string(const g6_json *v, size_t *len);
 const char *g6_json_get_int_text(const g6_json *v);
 
-/* Parses one JSON document (RFC 8259, UTF-8). Nesting deeper than 256 levels
- * is rejected. The error names the byte offset. */
+#define G6_JSON_MAX_DEPTH 1000
+#define G6_JSON_MAX_DEPTH_TEXT "1000"
+
+typedef enum g6_json_mode {
+  /* json.loads(bytes): the encoding is detected (UTF-8, an optional UTF-8
+   * BOM, UTF-16/32), lone surrogates encoded in the text are accepted */
+  G6_JSON_BYTES,
+  /* json.load(open(path, encoding="utf-8")), how the old platform's
+   * integrity checker reads files: strict UTF-8 (no encoded surrogates)
+   * and no BOM */
+  G6_JSON_UTF8_TEXT,
+} g6_json_mode;
+
+/* Parses one JSON document as Python does in `mode` (see above). On
+ * failure *out is untouched and the error names the byte offset:
+ *   G6_EINVAL   the text does not decode (invalid UTF-8/16/32); Python
+ *               raises UnicodeDecodeError
+ *   G6_EPARSE   malformed JSON ("malformed JSON near byte N: why"); Python
+ *               raises JSONDecodeError
+ *   G6_ETOOBIG  nesting deeper than G6_JSON_MAX_DEPTH
+ *   G6_ENOMEM   out of memory */
+g6_status g6_json_parse_mode(const char *text, size_t len, g6_json_mode mode,
+                             g6_json **out, g6_error *err);
+
+/* g6_json_parse_mode(..., G6_JSON_BYTES, ...). */
 g6_status g6_json_parse(const char *text, size_t len, g6_json **out,
                         g6_error *err);
 
 /* Appends the canonical serialization. G6_EINVAL if a string is not valid
- * UTF-8. */
+ * (surrogatepass) UTF-8 or nesting exceeds G6_JSON_MAX_DEPTH. */
 g6_status g6_json_dump_canonical(const g6_json *v, g6_buf *out);
 
 /* Appends an indented (two spaces), key-sorted, ASCII-escaped serialization

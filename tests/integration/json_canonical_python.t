@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """`g6 json canonical` produces exactly the bytes of Python's
-json.dumps(x, sort_keys=True, separators=(",", ":")) on random documents
-(floats across the whole range, unicode incl. astral planes, control
-characters, deep nesting, big ints)."""
+json.dumps(x, sort_keys=True, separators=(",", ":")) for what json.loads
+accepts: random documents (floats across the whole range, NaN and
++-Infinity, unicode incl. astral planes, lone and mismatched surrogates,
+control characters, deep nesting, big ints) in every encoding json.loads
+detects; and random mutations of them are accepted exactly when Python
+accepts them."""
 import json
 import math
 import os
@@ -60,6 +63,94 @@ def rand_value(depth):
     return {rand_string(): rand_value(depth + 1) for _ in range(rng.randint(0, 6))}
 
 
+def rand_special_float():
+    return rng.choice([float("nan"), float("inf"), float("-inf")])
+
+
+def rand_surrogate_string():
+    """A Python str that may hold lone or mismatched surrogates."""
+    out = []
+    for _ in range(rng.randint(0, 8)):
+        r = rng.random()
+        if r < 0.3:
+            out.append(chr(rng.randint(0xD800, 0xDBFF)))  # high
+        elif r < 0.5:
+            out.append(chr(rng.randint(0xDC00, 0xDFFF)))  # low
+        elif r < 0.6:
+            out.append(chr(rng.randint(0x10000, 0x10FFFF)))
+        else:
+            out.append(chr(rng.choice([0x41, 0xe9, 0x20b9, 0x22, 0x5c, 0x0a])))
+    return "".join(out)
+
+
+def rand_value2(depth):
+    """Like rand_value, with NaN/Infinity and surrogates mixed in."""
+    r = rng.random()
+    if depth > 5 or r < 0.5:
+        c = rng.randint(0, 4)
+        if c == 0:
+            return rand_special_float()
+        if c == 1:
+            return rand_surrogate_string()
+        if c == 2:
+            return rand_float()
+        return rand_value(6)
+    if r < 0.75:
+        return [rand_value2(depth + 1) for _ in range(rng.randint(0, 5))]
+    return {rand_surrogate_string(): rand_value2(depth + 1)
+            for _ in range(rng.randint(0, 5))}
+
+
+ENCODINGS = ["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be",
+             "utf-32", "utf-32-le", "utf-32-be"]
+
+
+def encode(text, enc):
+    return text.encode(enc, "surrogatepass")
+
+
+def rand_escape_soup():
+    """JSON text of strings written as raw \\uXXXX escapes around
+    surrogates (pairs, lone highs and lows, a high before a non-low, mixed
+    hex case), the inputs Python pairs or leaves alone."""
+    def esc(cp):
+        h = "%04x" % cp
+        return "\\u" + (h.upper() if rng.random() < 0.3 else h)
+    items = []
+    for _ in range(rng.randint(1, 6)):
+        parts = []
+        for _ in range(rng.randint(0, 6)):
+            r = rng.random()
+            if r < 0.3:
+                parts.append(esc(rng.randint(0xD800, 0xDBFF)))
+            elif r < 0.5:
+                parts.append(esc(rng.randint(0xDC00, 0xDFFF)))
+            elif r < 0.6:
+                parts.append(esc(rng.choice([0x41, 0xe000, 0xffff, 0x7f, 0])))
+            else:
+                parts.append(rng.choice(["a", "\\n", "\\\"", "\u00e9", " "]))
+        items.append('"%s"' % "".join(parts))
+    if rng.random() < 0.5:
+        return "[" + ",".join(items) + "]"
+    return "{" + ",".join("%s:%d" % (k, i) for i, k in enumerate(items)) + "}"
+
+
+def python_canonical(data):
+    """json.dumps of json.loads(bytes), or None when Python refuses it."""
+    try:
+        return json.dumps(json.loads(data), sort_keys=True,
+                          separators=(",", ":"))
+    except (ValueError, RecursionError):
+        return None
+
+
+def g6_canonical(data):
+    """(exit status, stdout) of g6 json canonical."""
+    got = subprocess.run([g6, "json", "canonical"], input=data,
+                         capture_output=True, timeout=30)
+    return got.returncode, got.stdout.decode("ascii", "replace").rstrip("\n")
+
+
 g6 = t.build_path("g6")
 N = 400
 mismatch = 0
@@ -78,6 +169,76 @@ for i in range(N):
             first = (text, want, got.stdout.decode(), got.stderr.decode())
 t.ok(mismatch == 0, "%d random documents canonicalize exactly like Python" % N,
      None if first is None else "input: %s\nwant:  %s\ngot:   %s\nerr: %s" % first)
+
+# NaN, +-Infinity and lone or mismatched surrogates, in every encoding
+# json.loads detects in bytes (with BOMs, UTF-16/32 in both byte orders)
+first = None
+mismatch = 0
+N2 = 300
+for i in range(N2):
+    doc = rand_value2(0)
+    ascii_ = rng.random() < 0.5
+    text = json.dumps(doc, ensure_ascii=ascii_, indent=rng.choice([None, 2]))
+    enc = rng.choice(ENCODINGS) if not ascii_ or rng.random() < 0.5 else "utf-8"
+    data = encode(text, enc)
+    # what Python reads back (an escaped high + low pair becomes one code
+    # point, which sorts differently than the two lone surrogates did)
+    want = python_canonical(data)
+    rc, got = g6_canonical(data)
+    if want is None or rc != 0 or got != want:
+        mismatch += 1
+        if first is None:
+            first = (enc, data[:200], want, got)
+t.ok(mismatch == 0, "%d documents with NaN, Infinity and lone surrogates, in "
+     "UTF-8/16/32 with and without BOM, canonicalize like Python" % N2,
+     None if first is None else "encoding %s\ninput: %r\nwant: %s\ngot:  %s" % first)
+
+# hand-written surrogate escapes: pairs join, anything else stays lone
+first = None
+mismatch = 0
+for i in range(300):
+    text = rand_escape_soup()
+    want = python_canonical(text.encode())
+    rc, got = g6_canonical(text.encode())
+    if want is None or rc != 0 or got != want:
+        mismatch += 1
+        if first is None:
+            first = (text, want, got)
+t.ok(mismatch == 0, "300 texts of raw surrogate escapes (lone highs and lows, "
+     "a high before a non-low, mixed hex case) canonicalize like Python",
+     None if first is None else "input: %s\nwant: %s\ngot:  %s" % first)
+
+# random mutations: g6 accepts exactly what Python accepts, with the same
+# result, and refuses the rest with exit status 1 (never a crash)
+ALPHABET = b' \t\n\r{}[]:,"\\/-+.0123456789eEaNIftnrlsuDdc\x00\x7f\xc3\xa9\xed\xa0\xff'
+first = None
+mismatch = accepted = 0
+N3 = 600
+for i in range(N3):
+    base = encode(json.dumps(rand_value2(2), ensure_ascii=rng.random() < 0.5),
+                  "utf-8")
+    data = bytearray(base)
+    for _ in range(rng.randint(1, 3)):
+        op = rng.randint(0, 2)
+        pos = rng.randint(0, len(data))
+        if op == 0 and data:
+            del data[min(pos, len(data) - 1)]
+        elif op == 1:
+            data[pos:pos] = bytes([rng.choice(ALPHABET)])
+        elif data:
+            data[min(pos, len(data) - 1)] = rng.choice(ALPHABET)
+    data = bytes(data)
+    want = python_canonical(data)
+    rc, got = g6_canonical(data)
+    good = (rc == 0 and got == want) if want is not None else rc == 1
+    accepted += want is not None
+    if not good:
+        mismatch += 1
+        if first is None:
+            first = (data, want, rc, got)
+t.ok(mismatch == 0, "%d mutated documents (%d of them valid for Python): g6 "
+     "accepts exactly what json.loads accepts, with the same result" % (N3, accepted),
+     None if first is None else "input: %r\nwant: %s\ng6 exit %d: %s" % first)
 
 # floats in bulk: 40,000 doubles (random bit patterns, prices, tiny and huge
 # magnitudes) print exactly like Python's repr

@@ -54,6 +54,13 @@ OWNER_CONFIG = {
   </Index>
 </Plugin>
 """,
+    "g6_panels": """
+<Plugin g6_panels>
+  PanelsDir "{workdir}/panels"
+  FlushInterval 1
+  IntegrityInterval 1
+</Plugin>
+""",
 }
 
 inv = subprocess.run([t.build_path("g6"), "spec", "inventory", "--metrics",
@@ -86,14 +93,15 @@ def covered(owner_list):
 
 config = "\n".join(OWNER_CONFIG[o] for o in present)
 mockd = None
+wd = t.workdir()
 if "{mockd}" in config:
     mockd = t.MockD()
     if not mockd.start():
         t.ok(False, "g6-mockd started")
         t.done_testing()
-    wd = t.workdir()
     mockd.write_credentials(wd)
-    config = config.replace("{mockd}", mockd.url).replace("{workdir}", wd)
+    config = config.replace("{mockd}", mockd.url)
+config = config.replace("{workdir}", wd)
 with t.Collectd(plugins=present, config=config, hostname="g6e2e") as cd:
     # one scrape after two intervals holds every warm series
     t.wait_until(lambda: all(t.select(cd.samples(), "collectd_g6_metrics_admitted_series",

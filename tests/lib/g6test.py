@@ -560,6 +560,25 @@ class MockD:
             paths.append(path)
         return paths
 
+    def chain_config(self, dir, indices, rps=50, burst=10):
+        """A <Plugin g6_chain> block collecting from this mock (ForceOpen,
+        data in dir/data, the credentials write_credentials put in dir);
+        `indices` is the text of the <Index> blocks."""
+        return """
+<Plugin g6_chain>
+  DataDir "{dir}/data"
+  ForceOpen true
+  <Provider "kite">
+    URL "{url}"
+    APIKeyFile "{dir}/kite.key"
+    AccessTokenFile "{dir}/kite.token"
+    QuoteRequestsPerSecond {rps}
+    QuoteBurst {burst}
+  </Provider>
+{indices}
+</Plugin>
+""".format(dir=dir, url=self.url, rps=rps, burst=burst, indices=indices)
+
     # Kite endpoints, with the right headers
     def headers(self):
         return {"X-Kite-Version": "3",

@@ -9,6 +9,18 @@ int g6_cmd_iv(int argc, char **argv);
 int g6_cmd_spec(int argc, char **argv);
 int g6_cmd_kite_token(int argc, char **argv);
 int g6_cmd_options(int argc, char **argv);
+int g6_cmd_integrity(int argc, char **argv);
+int g6_cmd_summary(int argc, char **argv);
+
+#include <stddef.h>
+
+/* Reads the panels' HMAC key from `path` (a secret file: refused when group
+ * or other may read it) for `g6 <cmd> --key`. path NULL: no key (*key NULL).
+ * Returns G6_EXIT_OK, or G6_EXIT_USAGE after printing why; the key is never
+ * printed. Free it with g6_cli_free_key, which wipes it. */
+int g6_cli_read_key(const char *cmd, const char *path, char **key,
+                    size_t *len);
+void g6_cli_free_key(char *key, size_t len);
 
 /* Exit statuses shared by subcommands (documented in the README). */
 enum {

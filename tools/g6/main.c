@@ -11,6 +11,8 @@ typedef struct command {
 } command;
 
 static const command commands[] = {
+    {"integrity", g6_cmd_integrity,
+     "verify panel files against manifest.json (and its signature)"},
     {"iv", g6_cmd_iv, "implied volatility and Greeks for a CSV batch"},
     {"json", g6_cmd_json, "canonical JSON and its SHA-256 (panel hashes)"},
     {"kite-token", g6_cmd_kite_token,
@@ -19,6 +21,8 @@ static const command commands[] = {
      "every option of every plugin: default, allowed values, meaning"},
     {"spec", g6_cmd_spec,
      "lint, generate and check the metric spec and its artefacts"},
+    {"summary", g6_cmd_summary,
+     "one terminal screen: indices, provider, system, integrity"},
     {"version", g6_cmd_version, "print the g6 version"},
 };
 

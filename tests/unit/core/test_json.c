@@ -178,6 +178,83 @@ static void parse_rejects_garbage(void **state) {
   free(deep);
 }
 
+/* What Python's json.loads accepts beyond RFC 8259, and how Python pairs
+ * surrogate escapes (the two divergences fixed in issue 13). */
+static void python_extensions(void **state) {
+  (void)state;
+  canon_is("[NaN, Infinity, -Infinity, 1e999, {\"x\": NaN}]",
+           "[NaN,Infinity,-Infinity,Infinity,{\"x\":NaN}]");
+  /* a mismatched pair stays two code points; a lone high stays lone */
+  canon_is("[\"\\ud83d\\u0041\", \"\\ud83d\", \"\\udc00\", "
+           "\"\\ud800\\ud800\\udc00\"]",
+           "[\"\\ud83dA\",\"\\ud83d\",\"\\udc00\","
+           "\"\\ud800\\ud800\\udc00\"]");
+  /* a pair joins (either hex case); the joined code point sorts after
+   * U+E000 and a lone high before it, like Python's str order */
+  canon_is("{\"\\uD83D\\uDE00\":1,\"\\ue000\":2,\"\\ud800\":3}",
+           "{\"\\ud800\":3,\"\\ue000\":2,\"\\ud83d\\ude00\":1}");
+  /* a surrogate encoded in the UTF-8 text (json.loads(bytes) decodes with
+   * surrogatepass) */
+  canon_is("[\"\xed\xa0\xbd\"]", "[\"\\ud83d\"]");
+  /* encodings json.detect_encoding finds in bytes */
+  static const struct {
+    const char *bytes;
+    size_t len;
+  } enc[] = {
+      {"\xef\xbb\xbf[1]", 6},                          /* UTF-8 BOM */
+      {"[\x00" "1\x00" "]\x00", 6},                          /* UTF-16-LE */
+      {"\x00[" "\x00" "1\x00]", 6},                          /* UTF-16-BE */
+      {"\xff\xfe[\x00" "1\x00" "]\x00", 8},                  /* UTF-16 BOM */
+      {"[\x00\x00\x00" "1\x00\x00\x00" "]\x00\x00\x00", 12},  /* UTF-32-LE */
+      {"\x00\x00\xfe\xff\x00\x00\x00[\x00\x00\x00" "1\x00\x00\x00]", 16},
+  };
+  for (size_t i = 0; i < sizeof(enc) / sizeof(enc[0]); i++) {
+    g6_json *v = NULL;
+    g6_error e;
+    if (g6_json_parse(enc[i].bytes, enc[i].len, &v, &e) != G6_OK)
+      fail_msg("encoding vector %zu: %s", i, e.msg);
+    g6_buf b = G6_BUF_INIT;
+    assert_int_equal(g6_json_dump_canonical(v, &b), G6_OK);
+    assert_string_equal(b.data, "[1]");
+    g6_buf_free(&b);
+    g6_json_free(v);
+  }
+  /* the old checker's open(encoding="utf-8") + json.load: no BOM, no
+   * encoded surrogates (UnicodeDecodeError = G6_EINVAL) */
+  g6_json *v = NULL;
+  g6_error e;
+  assert_int_equal(g6_json_parse_mode("\xef\xbb\xbf[1]", 6, G6_JSON_UTF8_TEXT,
+                                      &v, &e),
+                   G6_EPARSE);
+  assert_int_equal(g6_json_parse_mode("[\"\xed\xa0\xbd\"]", 7,
+                                      G6_JSON_UTF8_TEXT, &v, &e),
+                   G6_EINVAL);
+  assert_int_equal(g6_json_parse_mode("[NaN]", 5, G6_JSON_UTF8_TEXT, &v, &e),
+                   G6_OK);
+  g6_json_free(v);
+  /* not what Python accepts either */
+  const char *bad[] = {"nan",   "-NaN",  "+Infinity", "infinity", "-Inf",
+                       "[1.]",  "[.5]",  "[1e]",      "\"\\u12\"", "\"\\x\"",
+                       "[\"\t\"]", "\"\\ud800\\uzzzz\""};
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    v = NULL;
+    if (g6_json_parse(bad[i], strlen(bad[i]), &v, &e) == G6_OK)
+      fail_msg("accepted %s", bad[i]);
+    assert_int_equal(e.code, G6_EPARSE);
+  }
+  /* UTF-16 with an odd byte count, a code point above U+10FFFF */
+  assert_int_equal(g6_json_parse("[\x00" "1\x00]", 5, &v, &e), G6_EINVAL);
+  assert_int_equal(g6_json_parse("\x00\x00\x00[\x00\x11\x00\x00", 8, &v, &e),
+                   G6_EINVAL);
+  /* strings built from C may hold lone surrogates too */
+  g6_json *s = g6_json_string("\xed\xb0\x80");
+  g6_buf b = G6_BUF_INIT;
+  assert_int_equal(g6_json_dump_canonical(s, &b), G6_OK);
+  assert_string_equal(b.data, "\"\\udc00\"");
+  g6_buf_free(&b);
+  g6_json_free(s);
+}
+
 static void build_and_access(void **state) {
   (void)state;
   g6_json *o = g6_json_object();
@@ -225,6 +302,7 @@ int main(void) {
       cmocka_unit_test(repr_is_shortest_roundtrip),
       cmocka_unit_test(canonical_escapes_and_numbers),
       cmocka_unit_test(parse_rejects_garbage),
+      cmocka_unit_test(python_extensions),
       cmocka_unit_test(build_and_access),
   };
   return G6_RUN_TESTS(tests);

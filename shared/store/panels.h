@@ -1,0 +1,121 @@
+/* g6 — panel files: the old platform's enveloped JSON panels and their
+ * manifest (reference §6.1–6.2, DESIGN §7, docs/PANELS.md), written as one
+ * set.
+ *
+ * A panel file <name>_enveloped.json holds
+ *   {"panel": <name>, "version": 1, "generated_at": <unix seconds, int>,
+ *    "updated_at": "YYYY-MM-DDTHH:MM:SSZ", "data": <payload>,
+ *    "meta": {"source": <source>, "schema": "v1", "hash": <12 hex>}}
+ * and manifest.json
+ *   {"schema_version": 1, "generator": "PanelsWriter", "cycle": <int>,
+ *    "ts": <unix seconds>, "files": [sorted file names], "indices_count":
+ *    <int|null>, "alerts_total": null, "app_version": <string>,
+ *    "hashes": {<file>: <sha256 hex>}}
+ * (exactly the old manifest schema: no other keys). A hash is SHA-256 of
+ * the canonical form of the panel's data (core/json.h: Python's
+ * json.dumps(data, sort_keys=True, separators=(",", ":"))), so the old
+ * checker verifies g6's panels and g6 verifies the old platform's. meta.hash
+ * is its first 12 hex digits, taken over {} when data is null (the old
+ * writer's rule). With a key, manifest.json.sig holds
+ * "hmac-sha256:<hex>\n": HMAC-SHA256 of the exact bytes of manifest.json.
+ *
+ * Writing. A flush compares each panel's data hash with the file it wrote
+ * last (known from the files on disk at start): an unchanged panel keeps its
+ * file, bytes and updated_at included; if no panel changed nothing is
+ * written at all. Otherwise the new set is built in a staging directory
+ * beside PanelsDir (<parent>/.<name>.g6-staging): unchanged files are
+ * hard-linked, changed ones written, then manifest.json and its signature,
+ * everything fsynced when durable; then one renameat2(RENAME_EXCHANGE)
+ * swaps the staging directory and PanelsDir. A reader (or a crash) sees the
+ * old set or the new set, never a manifest that does not match its files.
+ * Files in PanelsDir that g6 does not write are carried over the same way.
+ * Where the file system cannot exchange directories (or the staging
+ * directory cannot be created), files are replaced one by one, manifest
+ * last, each atomically: then a crash between two renames leaves the
+ * manifest naming the old hash of a file already replaced until the next
+ * flush, which the result reports (`exchange` false). */
+#ifndef G6_STORE_PANELS_H
+#define G6_STORE_PANELS_H
+
+#include "core/buf.h"
+#include "core/json.h"
+#include "core/status.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define G6_PANELS_MAX 16
+#define G6_PANELS_MANIFEST "manifest.json"
+#define G6_PANELS_SIGNATURE "manifest.json.sig"
+#define G6_PANELS_SUFFIX "_enveloped.json"
+#define G6_PANELS_GENERATOR "PanelsWriter"
+#define G6_PANELS_SCHEMA "v1"
+
+/* SHA-256 hex of data's canonical form ("null" for NULL/null data): the
+ * manifest hash. G6_EINVAL when data holds a string that is not UTF-8. */
+g6_status g6_panel_data_hash(const g6_json *data, char out[65]);
+
+/* The envelope of a panel (a new object; data is deep-copied by
+ * re-parsing its canonical form, the caller keeps its own). `now` is unix
+ * seconds. NULL when out of memory or data cannot be serialized. */
+g6_json *g6_panel_envelope(const char *name, const g6_json *data, double now,
+                           const char *source);
+
+/* File name of a panel: name + "_enveloped.json". false when it does not
+ * fit or the name is not 1-63 of [a-z0-9_]. */
+bool g6_panel_file_name(const char *name, char *out, size_t len);
+
+typedef struct g6_panels_writer_opts {
+  const char *dir;         /* PanelsDir; created if missing */
+  const char *source;      /* meta.source, e.g. "g6_panels" */
+  const char *app_version; /* manifest app_version */
+  const unsigned char *key; /* HMAC key, or NULL for no signature */
+  size_t key_len;
+  bool durable;          /* fsync files and directories */
+  bool per_file;         /* never try the directory exchange (tests) */
+  mode_t file_mode;      /* of panel files and the manifest, e.g. 0644 */
+} g6_panels_writer_opts;
+
+typedef struct g6_panels_writer g6_panels_writer;
+
+/* Opens (creating PanelsDir with 0755 if missing). Refuses a PanelsDir that
+ * holds a directory (it could not be carried over to the next set) with
+ * G6_EEXIST, one that cannot be created or read with the errno's status.
+ * The key is copied. The error names the path. */
+g6_status g6_panels_writer_open(const g6_panels_writer_opts *o,
+                                g6_panels_writer **out, g6_error *err);
+void g6_panels_writer_close(g6_panels_writer *w);
+
+/* One panel of a flush. */
+typedef struct g6_panel_out {
+  const char *name; /* [a-z0-9_]+, e.g. "indices_panel" */
+  const g6_json *data;
+  bool keep; /* do not write it (strict validation failed): the previous
+                file and its manifest hash stay */
+} g6_panel_out;
+
+typedef struct g6_panels_result {
+  size_t written;                 /* panel files written */
+  bool changed[G6_PANELS_MAX];    /* per panel of the call */
+  bool manifest_written;
+  bool exchange;                  /* the set was swapped in atomically */
+  bool fell_back;                 /* this flush found exchange unusable */
+  char fallback_reason[256];      /* why, when fell_back */
+  int64_t cycle;                  /* the manifest's cycle */
+} g6_panels_result;
+
+/* Writes the panels whose data changed, then the manifest listing every
+ * panel of the call (and its signature). `indices_count` < 0 writes null.
+ * On failure nothing of this flush is visible in exchange mode (the next
+ * flush retries everything), the error names the file and the step, and
+ * result->changed still says which panels were due. */
+g6_status g6_panels_write(g6_panels_writer *w, const g6_panel_out *panels,
+                          size_t n, double now, int64_t indices_count,
+                          g6_panels_result *result, g6_error *err);
+
+/* Whether the writer still swaps whole sets (false after a fallback). */
+bool g6_panels_writer_exchanges(const g6_panels_writer *w);
+
+#endif

@@ -1,0 +1,252 @@
+/* The `g6 summary` screen (see store/summary.h). */
+#include "store/summary.h"
+
+#include "core/fsutil.h"
+#include "core/json.h"
+#include "store/integrity.h"
+#include "store/panels.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_PANEL (64u << 20)
+
+/* A panel's data (NULL when the file is missing or unreadable); *doc owns
+ * it. */
+static const g6_json *load(const char *dir, const char *file, g6_json **doc) {
+  char path[4096], *text = NULL;
+  size_t len = 0;
+  *doc = NULL;
+  if (snprintf(path, sizeof(path), "%s/%s", dir, file) >= (int)sizeof(path))
+    return NULL;
+  if (g6_read_file(path, MAX_PANEL, &text, &len, NULL) != G6_OK)
+    return NULL;
+  g6_json_parse(text, len, doc, NULL);
+  free(text);
+  return *doc;
+}
+
+static const g6_json *get(const g6_json *v, const char *a, const char *b) {
+  v = g6_json_object_get(v, a);
+  return b ? g6_json_object_get(v, b) : v;
+}
+
+static double num(const g6_json *v) {
+  g6_json_type t = g6_json_type_of(v);
+  return (v != NULL && (t == G6_JSON_INT || t == G6_JSON_REAL))
+             ? g6_json_get_number(v)
+             : NAN;
+}
+
+/* "-" for unknown values, else printf of fmt. */
+static const char *fmt(char *buf, size_t len, const char *f, double v) {
+  if (!isfinite(v))
+    return "-";
+  snprintf(buf, len, f, v);
+  return buf;
+}
+
+static const char *fmt_age(char *buf, size_t len, double s) {
+  if (!isfinite(s) || s < 0)
+    return "-";
+  long t = (long)(s + 0.5);
+  if (t < 120)
+    snprintf(buf, len, "%lds", t);
+  else if (t < 3600)
+    snprintf(buf, len, "%ldm%02lds", t / 60, t % 60);
+  else if (t < 172800)
+    snprintf(buf, len, "%ldh%02ldm", t / 3600, (t / 60) % 60);
+  else
+    snprintf(buf, len, "%ldd", t / 86400);
+  return buf;
+}
+
+static const char *fmt_dur(char *buf, size_t len, double s) {
+  if (!isfinite(s))
+    return "-";
+  if (s < 1)
+    snprintf(buf, len, "%.0f ms", s * 1000);
+  else
+    snprintf(buf, len, "%.2f s", s);
+  return buf;
+}
+
+static const char *str(const g6_json *v) {
+  const char *s = g6_json_get_string(v, NULL);
+  return s ? s : "-";
+}
+
+static const char *flag(const g6_json *v, const char *yes, const char *no) {
+  if (g6_json_type_of(v) != G6_JSON_BOOL || v == NULL)
+    return "-";
+  return g6_json_get_bool(v) ? yes : no;
+}
+
+/* Appends one line, cut to `width` columns. */
+static g6_status line(g6_buf *out, int width, const char *f, ...)
+    __attribute__((format(printf, 3, 4)));
+static g6_status line(g6_buf *out, int width, const char *f, ...) {
+  char buf[1024];
+  va_list ap;
+  va_start(ap, f);
+  vsnprintf(buf, sizeof(buf), f, ap);
+  va_end(ap);
+  size_t n = strlen(buf);
+  if (width > 0 && n > (size_t)width)
+    n = (size_t)width;
+  g6_status st = g6_buf_append(out, buf, n);
+  return st == G6_OK ? g6_buf_putc(out, '\n') : st;
+}
+
+static g6_status indices(g6_buf *out, int width, const g6_json *d) {
+  g6_status st = line(out, width, "%-12s %-8s %-7s %11s %9s %11s %6s %6s %7s",
+                      "INDEX", "STATUS", "MARKET", "SPOT", "ATM", "LEGS",
+                      "PCR", "DQ%", "AGE");
+  const g6_json *items = g6_json_object_get(d, "items");
+  if (d == NULL)
+    return line(out, width, "(no indices panel yet)");
+  if (g6_json_count(items) == 0)
+    return line(out, width, "(no index reported yet)");
+  for (size_t i = 0; st == G6_OK && i < g6_json_count(items); i++) {
+    const g6_json *it = g6_json_array_get(items, i);
+    char spot[32], atm[32], legs[48], l1[16], l2[16], pcr[16], dq[16], age[16];
+    snprintf(legs, sizeof(legs), "%s/%s",
+             fmt(l1, sizeof(l1), "%.0f", num(get(it, "legs", NULL))),
+             fmt(l2, sizeof(l2), "%.0f", num(get(it, "legs_requested", NULL))));
+    st = line(out, width, "%-12.12s %-8.8s %-7s %11s %9s %11s %6s %6s %7s",
+              str(get(it, "index", NULL)), str(get(it, "status", NULL)),
+              flag(get(it, "market_open", NULL), "open", "closed"),
+              fmt(spot, sizeof(spot), "%.2f", num(get(it, "spot", NULL))),
+              fmt(atm, sizeof(atm), "%.0f", num(get(it, "atm", NULL))), legs,
+              fmt(pcr, sizeof(pcr), "%.2f", num(get(it, "pcr", NULL))),
+              fmt(dq, sizeof(dq), "%.0f", num(get(it, "dq_score", NULL))),
+              fmt_age(age, sizeof(age), num(get(it, "age", NULL))));
+  }
+  return st;
+}
+
+static g6_status provider(g6_buf *out, int width, const g6_json *p) {
+  if (p == NULL)
+    return line(out, width, "PROVIDER   (no provider panel yet)");
+  /* the worst endpoint's p95 latency */
+  double p95 = NAN;
+  const g6_json *eps = g6_json_object_get(p, "endpoints");
+  for (size_t i = 0; i < g6_json_count(eps); i++) {
+    double x = num(get(g6_json_object_value(eps, i), "latency_p95_s", NULL));
+    if (isfinite(x) && !(x <= p95))
+      p95 = x;
+  }
+  char rq[32], er[32], ratio[32], lat[32], cache[32];
+  const g6_json *latch = get(p, "auth_latched", NULL);
+  return line(out, width,
+              "PROVIDER   breaker %s | %s req/s | errors %s/s (%s) | p95 %s | "
+              "auth %s | throttled %s | cache hits %s",
+              str(get(p, "breaker", "state")),
+              fmt(rq, sizeof(rq), "%.1f", num(get(p, "requests_per_s", NULL))),
+              fmt(er, sizeof(er), "%.2f", num(get(p, "errors_per_s", NULL))),
+              fmt(ratio, sizeof(ratio), "%.1f%%",
+                  100 * num(get(p, "error_ratio", NULL))),
+              fmt_dur(lat, sizeof(lat), p95),
+              flag(latch, "FAILED (renew the token)", "ok"),
+              flag(get(p, "throttled", NULL), "yes", "no"),
+              fmt(cache, sizeof(cache), "%.0f%%",
+                  100 * num(get(p, "cache_hit_ratio", NULL))));
+}
+
+static g6_status system_line(g6_buf *out, int width, const g6_json *s) {
+  if (s == NULL)
+    return line(out, width, "SYSTEM     (no system panel yet)");
+  char cyc[32], dur[32], cpu[32], rss[32], kept[32], drop[32], up[32];
+  return line(out, width,
+              "SYSTEM     cycles %s | last cycle %s | CPU %s | RSS %s | "
+              "series %s, %s dropped | up %s",
+              fmt(cyc, sizeof(cyc), "%.0f", num(get(s, "cycle", NULL))),
+              fmt_dur(dur, sizeof(dur), num(get(s, "last_duration", NULL))),
+              fmt(cpu, sizeof(cpu), "%.1f%%",
+                  100 * num(get(s, "cpu_ratio", NULL))),
+              fmt(rss, sizeof(rss), "%.1f MB",
+                  num(get(s, "memory_rss_mb", NULL))),
+              fmt(kept, sizeof(kept), "%.0f", num(get(s, "series_kept", NULL))),
+              fmt(drop, sizeof(drop), "%.0f",
+                  num(get(s, "series_dropped", NULL))),
+              fmt_age(up, sizeof(up), num(get(s, "uptime_s", NULL))));
+}
+
+static g6_status integrity(g6_buf *out, int width, const char *dir,
+                           const unsigned char *key, size_t key_len) {
+  g6_integrity_report r = {0};
+  g6_status st = g6_integrity_check(dir, key, key_len, &r);
+  if (st != G6_OK)
+    return st;
+  if (r.n == 0) {
+    st = line(out, width, "INTEGRITY  OK: %zu files match manifest.json%s",
+              r.entries, key ? " (signature checked)" : "");
+  } else {
+    char list[900] = "";
+    size_t o = 0;
+    for (size_t i = 0; i < r.n && o < sizeof(list) - 1; i++)
+      o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s: %s",
+                            i ? "; " : "", r.issues[i].file,
+                            r.issues[i].problem);
+    st = line(out, width, "INTEGRITY  %zu PROBLEM%s: %s", r.n,
+              r.n == 1 ? "" : "S", list);
+  }
+  g6_integrity_report_free(&r);
+  return st;
+}
+
+g6_status g6_summary_render(const char *dir, const unsigned char *key,
+                            size_t key_len, double now, int width,
+                            g6_buf *out) {
+  g6_json *man = NULL, *ix = NULL, *pv = NULL, *sy = NULL;
+  const g6_json *m = load(dir, G6_PANELS_MANIFEST, &man);
+  const g6_json *d_ix =
+      g6_json_object_get(load(dir, "indices_panel" G6_PANELS_SUFFIX, &ix),
+                         "data");
+  const g6_json *d_pv =
+      g6_json_object_get(load(dir, "provider" G6_PANELS_SUFFIX, &pv), "data");
+  const g6_json *d_sy =
+      g6_json_object_get(load(dir, "system" G6_PANELS_SUFFIX, &sy), "data");
+  char when[40], age[16], cyc[32];
+  time_t t = (time_t)now;
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+  double ts = num(g6_json_object_get(m, "ts"));
+  double interval = num(g6_json_object_get(d_sy, "interval"));
+  bool stale = isfinite(ts) && isfinite(interval) &&
+               now - ts > 3 * interval + 5;
+  g6_status st;
+  if (m == NULL)
+    st = line(out, width, "g6 summary | %s | %s | no manifest.json (is "
+                          "g6_panels running?)",
+              dir, when);
+  else
+    st = line(out, width, "g6 summary | %s | %s | panels updated %s ago%s "
+                          "(cycle %s)",
+              dir, when, fmt_age(age, sizeof(age), now - ts),
+              stale ? " STALE" : "",
+              fmt(cyc, sizeof(cyc), "%.0f", num(g6_json_object_get(m, "cycle"))));
+  if (st == G6_OK)
+    st = line(out, width, "%s", "");
+  if (st == G6_OK)
+    st = indices(out, width, d_ix);
+  if (st == G6_OK)
+    st = line(out, width, "%s", "");
+  if (st == G6_OK)
+    st = provider(out, width, d_pv);
+  if (st == G6_OK)
+    st = system_line(out, width, d_sy);
+  if (st == G6_OK)
+    st = integrity(out, width, dir, key, key_len);
+  g6_json_free(man);
+  g6_json_free(ix);
+  g6_json_free(pv);
+  g6_json_free(sy);
+  return st;
+}

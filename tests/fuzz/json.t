@@ -1,0 +1,9 @@
+#!/usr/bin/env python3
+"""libFuzzer on the JSON parser behind panel hashes (bounded time)."""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fuzzlib  # noqa: E402
+
+fuzzlib.run("json", "json")

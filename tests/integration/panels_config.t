@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""Bad g6_panels configuration in the real collectd.
+
+A bad option value stops collectd at configuration time with one log line
+naming the option, the value and what is allowed. Problems that only show at
+init (a key file others may read, a PanelsDir that holds a directory or
+cannot be created) disable g6_panels — its read group and its write
+callback — while collectd and its other plugins keep running; the key never
+reaches the log. A plugin loaded without a <Plugin g6_panels> block uses the
+defaults (not exercised here: its default PanelsDir is /var/lib/g6/panels)."""
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import g6test as t  # noqa: E402
+
+d = t.workdir()
+KEY = "panels-secret-5678"
+key = os.path.join(d, "panels.key")
+with open(key, "w") as f:
+    f.write(KEY + "\n")
+
+
+def conf(opts):
+    return '<Plugin g6_panels>\n  PanelsDir "%s/panels"\n%s\n</Plugin>\n' % (d, opts)
+
+
+BAD = [
+    ("flush interval zero", conf("  FlushInterval 0"),
+     'Plugin "g6_panels": option FlushInterval = 0: out of range; allowed: a number '
+     'from 0.05 to 86400'),
+    ("unknown validation mode", conf('  Validate "loud"'),
+     'option Validate = "loud": unknown value; allowed: off, warn, strict'),
+    ("extra plugin with a slash", conf('  ExtraPlugin "cpu/0"'),
+     'option ExtraPlugin value "cpu/0": not a collectd plugin name'),
+    ("metrics URL that is not http", conf('  MetricsURL "ftp://x"'),
+     'option MetricsURL = "ftp://x": expected an http:// or https:// URL'),
+    ("misspelt option", conf("  FlushIntreval 5"),
+     'unknown option FlushIntreval; allowed: PanelsDir, FlushInterval'),
+]
+for name, text, want in BAD:
+    cd = t.Collectd(plugins=["g6_panels"], config=text, expected_errors=[".*"])
+    started = cd.start(timeout=10)
+    cd.stop()
+    log = cd.log() + cd.proc.output()
+    errors = [l for l in log.splitlines() if "[error] g6_panels:" in l]
+    t.ok(not started and len(errors) == 1 and want in errors[0],
+         "%s: collectd refuses the configuration with one clear line" % name,
+         "started: %r\nwant: %s\nlog:\n%s" % (started, want, log))
+
+# --- init-time failures: g6_panels is disabled, collectd keeps running ------
+os.chmod(key, 0o644)
+holder = os.path.join(d, "holder")
+os.makedirs(os.path.join(holder, "sub"))
+blocker = os.path.join(d, "not-a-dir")
+open(blocker, "w").close()
+INIT = [
+    ("group-readable key file", conf('  KeyFile "%s"' % key),
+     "KeyFile: secret file %s has mode 0644: group/other may access it; run chmod 600"
+     % key),
+    ("PanelsDir holding a directory", conf("").replace(d + "/panels", holder),
+     'PanelsDir: PanelsDir %s holds the directory "sub"; it must hold only files' % holder),
+    ("PanelsDir under a file", conf("").replace(d + "/panels", blocker + "/panels"),
+     "PanelsDir: cannot create directory %s" % blocker),
+]
+for name, text, want in INIT:
+    cd = t.Collectd(plugins=["g6_panels", "g6_info"], config=text,
+                    expected_errors=[r"g6_panels", r"Initialization of plugin `g6_panels' failed"])
+    t.ok(cd.start(), "%s: collectd starts anyway" % name)
+    t.ok(cd.wait_log(r"\[error\] g6_panels: .*" + re.escape(want), 10),
+         "%s: the log names the problem" % name, cd.log())
+    t.ok(cd.wait_for("collectd_g6_build_info", 10), "%s: the other plugins keep running" % name)
+    t.wait_until(lambda: False, 2)
+    t.ok(not [s for s in cd.samples() if s.name.startswith("collectd_g6_panels")],
+         "%s: no g6_panels callback runs" % name)
+    cd.stop()
+    t.ok(KEY not in cd.log(), "%s: the key stays out of the log" % name)
+
+t.done_testing()

@@ -1,0 +1,263 @@
+/* collector/panel_data.h: each panel's data from the latest metric values,
+ * with unknown values null, and its schema. */
+#include "g6_test.h"
+
+#include "collector/panel_data.h"
+#include "metrics/metrics_gen.h"
+#include "store/panels.h"
+
+#include <stdlib.h>
+
+/* The value at a path like "items[0].expiries.this_week.pcr". */
+static const g6_json *at(const g6_json *v, const char *path) {
+  char buf[256];
+  snprintf(buf, sizeof(buf), "%s", path);
+  for (char *tok = strtok(buf, "."); tok != NULL && v != NULL;
+       tok = strtok(NULL, ".")) {
+    char *br = strchr(tok, '[');
+    if (br != NULL) {
+      *br = '\0';
+      v = g6_json_object_get(v, tok);
+      v = g6_json_array_get(v, (size_t)atoi(br + 1));
+    } else {
+      v = g6_json_object_get(v, tok);
+    }
+  }
+  return v;
+}
+
+static double n(const g6_json *d, const char *path) {
+  const g6_json *v = at(d, path);
+  if (v == NULL)
+    fail_msg("%s is missing", path);
+  return g6_json_get_number(v);
+}
+
+static void is_null(const g6_json *d, const char *path) {
+  const g6_json *v = at(d, path);
+  if (v == NULL || g6_json_type_of(v) != G6_JSON_NULL)
+    fail_msg("%s is not null", path);
+}
+
+static const char *s(const g6_json *d, const char *path) {
+  const char *str = g6_json_get_string(at(d, path), NULL);
+  if (str == NULL)
+    fail_msg("%s is not a string", path);
+  return str;
+}
+
+static g6_latest *store(void) {
+  static const char *const extra[] = {"load"};
+  g6_latest_opts o = {.max_series = 10000, .extra_plugins = extra,
+                      .n_extra = 1};
+  return g6_latest_new(&o);
+}
+
+#define PUT(l, def, pi, ti, val, t)                                            \
+  g6_latest_put(l, (def)->plugin, pi, (def)->type, ti, NULL, val, t)
+
+/* One g6_chain dispatch of NIFTY (two expiries) and the provider. */
+static void chain_values(g6_latest *l, double t, double k) {
+  PUT(l, &g6m_def_index_spot, "NIFTY", "", 24512.5, t);
+  PUT(l, &g6m_def_index_atm, "NIFTY", "", 24500, t);
+  PUT(l, &g6m_def_index_market_open, "NIFTY", "", 1, t);
+  PUT(l, &g6m_def_last_success, "NIFTY", "", t - 2, t);
+  PUT(l, &g6m_def_chain_status, "NIFTY", "this_week", 0, t);
+  PUT(l, &g6m_def_chain_status, "NIFTY", "next_week", 1, t);
+  PUT(l, &g6m_def_legs_collected, "NIFTY", "this_week", 40, t);
+  PUT(l, &g6m_def_legs_requested, "NIFTY", "this_week", 42, t);
+  PUT(l, &g6m_def_legs_collected, "NIFTY", "next_week", 0, t);
+  PUT(l, &g6m_def_legs_requested, "NIFTY", "next_week", 42, t);
+  PUT(l, &g6m_def_put_call_ratio, "NIFTY", "this_week", 1.25, t);
+  PUT(l, &g6m_def_put_call_ratio, "NIFTY", "next_week", 0, t);
+  PUT(l, &g6m_def_strike_coverage, "NIFTY", "this_week", 1, t);
+  /* SENSEX: warm start only (nothing priced yet) */
+  PUT(l, &g6m_def_index_spot, "SENSEX", "", 0, t);
+  PUT(l, &g6m_def_index_atm, "SENSEX", "", NAN, t);
+  PUT(l, &g6m_def_chain_status, "SENSEX", "this_week", 2, t);
+  PUT(l, &g6m_def_legs_collected, "SENSEX", "this_week", 0, t);
+  PUT(l, &g6m_def_legs_requested, "SENSEX", "this_week", 0, t);
+  PUT(l, &g6m_def_put_call_ratio, "SENSEX", "this_week", 0, t);
+  PUT(l, &g6m_def_last_success, "SENSEX", "", 0, t);
+  /* provider: k-th sample of the counters */
+  PUT(l, &g6m_def_api_calls, "quote", "ok", 90 * k, t);
+  PUT(l, &g6m_def_api_calls, "quote", "timeout", 10 * k, t);
+  PUT(l, &g6m_def_api_circuit_state, "", "", 2, t);
+  PUT(l, &g6m_def_api_auth_latch, "", "", 0, t);
+  PUT(l, &g6m_def_csv_rows, "NIFTY", "this_week", 21 * k, t);
+  PUT(l, &g6m_def_csv_rows, "NIFTY", "overview", k, t);
+}
+
+static g6_json *build(const char *name, const g6_latest_view *v,
+                      const g6_panel_ctx *c) {
+  const g6_panel_def *d = g6_panel_def_find(name);
+  assert_non_null(d);
+  g6_json *data = d->build(v, c);
+  assert_non_null(data);
+  /* every panel's data follows its documented schema */
+  g6_json *env = g6_panel_envelope(name, data, c->now, "g6_panels");
+  g6_error e;
+  if (g6_panel_validate(env, name, d->shape, &e) != G6_OK)
+    fail_msg("%s", e.msg);
+  g6_json_free(env);
+  return data;
+}
+
+static g6_panel_ctx ctx(double now) {
+  g6_panel_ctx c = {.now = now, .started = now - 100, .interval = 10,
+                    .version = "0.1.0", .panels_dir = "/var/lib/g6/panels",
+                    .cpu_seconds = 3.0, .prev_cpu_seconds = 2.5,
+                    .prev_now = now - 10, .rss_bytes = 50 * 1048576.0,
+                    .pid = 42, .series_kept = 7, .integrity_ok = -1,
+                    .integrity_last_run = NAN};
+  return c;
+}
+
+static void indices_panel(void **state) {
+  (void)state;
+  g6_latest *l = store();
+  chain_values(l, 1000, 1);
+  chain_values(l, 1010, 2);
+  g6_latest_view *v = g6_latest_snapshot(l, 1010);
+  g6_panel_ctx c = ctx(1011);
+  g6_json *d = build("indices_panel", v, &c);
+  assert_int_equal(g6_panel_indices_count(d), 2);
+  assert_string_equal(s(d, "items[0].index"), "NIFTY");
+  /* the worst expiry status is the index's */
+  assert_string_equal(s(d, "items[0].status"), "PARTIAL");
+  assert_close(n(d, "items[0].spot"), 24512.5, 0);
+  assert_close(n(d, "items[0].legs"), 40, 0);
+  assert_close(n(d, "items[0].legs_requested"), 84, 0);
+  assert_close(n(d, "items[0].dq_score"), 100.0 * 40 / 84, 1e-12);
+  assert_close(n(d, "items[0].pcr"), 1.25, 0); /* this_week */
+  assert_close(n(d, "items[0].age"), 3, 0);
+  assert_int_equal(g6_json_get_bool(at(d, "items[0].market_open")), true);
+  /* no legs collected: its PCR of 0 means unknown */
+  is_null(d, "items[0].expiries.next_week.pcr");
+  is_null(d, "items[0].expiries.next_week.field_coverage");
+  /* SENSEX before its first priced cycle: no 0 is shown as a price */
+  assert_string_equal(s(d, "items[1].index"), "SENSEX");
+  assert_string_equal(s(d, "items[1].status"), "EMPTY");
+  is_null(d, "items[1].spot");
+  is_null(d, "items[1].atm");
+  is_null(d, "items[1].age");
+  is_null(d, "items[1].last_success");
+  is_null(d, "items[1].dq_score");
+  is_null(d, "items[1].pcr");
+  is_null(d, "items[1].market_open");
+  g6_json_free(d);
+  g6_latest_view_free(v);
+  g6_latest_free(l);
+}
+
+static void provider_panel(void **state) {
+  (void)state;
+  g6_latest *l = store();
+  chain_values(l, 1000, 1);
+  /* one sample: no rates yet, they are null, not 0 */
+  g6_latest_view *v = g6_latest_snapshot(l, 1000);
+  g6_panel_ctx c = ctx(1000);
+  g6_json *d = build("provider", v, &c);
+  is_null(d, "requests_per_s");
+  is_null(d, "endpoints.quote.requests_per_s");
+  is_null(d, "throttled");
+  is_null(d, "cache_hit_ratio");
+  assert_close(n(d, "endpoints.quote.requests"), 100, 0);
+  assert_close(n(d, "endpoints.quote.errors.timeout"), 10, 0);
+  assert_string_equal(s(d, "breaker.state"), "open");
+  assert_false(g6_json_get_bool(at(d, "auth_latched")));
+  g6_json_free(d);
+  g6_latest_view_free(v);
+  chain_values(l, 1010, 2);
+  v = g6_latest_snapshot(l, 1010);
+  d = build("provider", v, &c);
+  assert_close(n(d, "requests_per_s"), 10, 1e-12);
+  assert_close(n(d, "errors_per_s"), 1, 1e-12);
+  assert_close(n(d, "error_ratio"), 0.1, 1e-12);
+  is_null(d, "endpoints.quote.latency_p95_s");
+  g6_json_free(d);
+  g6_latest_view_free(v);
+  g6_latest_free(l);
+}
+
+static void empty_store_is_all_null(void **state) {
+  (void)state;
+  g6_latest *l = store();
+  g6_latest_view *v = g6_latest_snapshot(l, 1);
+  g6_panel_ctx c = ctx(1);
+  for (size_t i = 0; i < g6_panel_defs_len; i++) {
+    g6_json *d = build(g6_panel_defs[i].name, v, &c);
+    g6_json_free(d);
+  }
+  g6_json *d = build("indices_panel", v, &c);
+  assert_int_equal(g6_panel_indices_count(d), 0);
+  g6_json_free(d);
+  d = build("storage", v, &c);
+  is_null(d, "files");
+  is_null(d, "scan_seconds");
+  g6_json_free(d);
+  d = build("provider", v, &c);
+  is_null(d, "breaker.state");
+  is_null(d, "auth_latched");
+  g6_json_free(d);
+  g6_latest_view_free(v);
+  g6_latest_free(l);
+}
+
+static void analytics_storage_system_links(void **state) {
+  (void)state;
+  g6_latest *l = store();
+  chain_values(l, 1000, 1);
+  chain_values(l, 1010, 2);
+  PUT(l, &g6m_def_max_pain, "NIFTY", "this_week", 24400, 1010);
+  PUT(l, &g6m_def_atm_iv, "NIFTY", "this_week", 0.14, 1010);
+  PUT(l, &g6m_def_rr25, "NIFTY", "this_week", -0.01, 1010);
+  PUT(l, &g6m_def_data_files, "NIFTY", "", 120, 1010);
+  PUT(l, &g6m_def_data_bytes, "NIFTY", "", 5e6, 1010);
+  PUT(l, &g6m_def_data_files, "overview", "", 3, 1010);
+  g6_latest_put(l, "load", "", "load", "", "shortterm", 0.25, 1010);
+  g6_latest_view *v = g6_latest_snapshot(l, 1010);
+  g6_panel_ctx c = ctx(1010);
+  g6_json *d = build("analytics", v, &c);
+  assert_close(n(d, "pcr.NIFTY"), 1.25, 0);
+  assert_close(n(d, "max_pain.NIFTY"), 24400, 0);
+  assert_close(n(d, "atm_iv.NIFTY"), 0.14, 0);
+  assert_close(n(d, "rr25.NIFTY"), -0.01, 0);
+  is_null(d, "bf25.NIFTY");
+  is_null(d, "indices.NIFTY.this_week.support");
+  is_null(d, "indices.NIFTY.next_week.max_pain");
+  is_null(d, "max_pain.SENSEX");
+  g6_json_free(d);
+  d = build("storage", v, &c);
+  assert_close(n(d, "files"), 123, 0);
+  assert_close(n(d, "data_dirs.NIFTY.bytes"), 5e6, 0);
+  is_null(d, "data_dirs.overview.bytes");
+  assert_close(n(d, "csv.NIFTY.rows"), 44, 0);
+  assert_close(n(d, "csv.NIFTY.rows_per_s"), 2.2, 1e-12);
+  is_null(d, "csv.NIFTY.failures");
+  g6_json_free(d);
+  d = build("system", v, &c);
+  assert_close(n(d, "cpu_ratio"), 0.05, 1e-12);
+  assert_close(n(d, "memory_rss_mb"), 50, 1e-12);
+  assert_close(n(d, "uptime_s"), 100, 0);
+  assert_close(n(d, "host.load/load:shortterm"), 0.25, 0);
+  is_null(d, "integrity.ok");
+  is_null(d, "cycle"); /* no cycle histogram yet */
+  g6_json_free(d);
+  d = build("links", v, &c);
+  is_null(d, "metrics_url");
+  assert_string_equal(s(d, "version"), "0.1.0");
+  g6_json_free(d);
+  g6_latest_view_free(v);
+  g6_latest_free(l);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(indices_panel),
+      cmocka_unit_test(provider_panel),
+      cmocka_unit_test(empty_store_is_all_null),
+      cmocka_unit_test(analytics_storage_system_links),
+  };
+  return G6_RUN_TESTS(tests);
+}

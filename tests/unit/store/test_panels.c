@@ -1,0 +1,346 @@
+/* store/panels.h and store/panel_schema.h: envelopes, the manifest, the
+ * panel set written as a whole, validation. */
+#include "g6_test.h"
+
+#include "core/fsutil.h"
+#include "store/integrity.h"
+#include "store/panel_schema.h"
+#include "store/panels.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+G6_TEST_TMPDIR("panels")
+
+static g6_json *parse(const char *text) {
+  g6_json *v = NULL;
+  g6_error e;
+  if (g6_json_parse(text, strlen(text), &v, &e) != G6_OK)
+    fail_msg("%s: %s", text, e.msg);
+  return v;
+}
+
+static char *slurp(const char *d, const char *name) {
+  char path[512], *text = NULL;
+  snprintf(path, sizeof(path), "%s/%s", d, name);
+  if (g6_read_file(path, 1 << 20, &text, NULL, NULL) != G6_OK)
+    return NULL;
+  return text;
+}
+
+static ino_t inode(const char *d, const char *name) {
+  char path[512];
+  struct stat st;
+  snprintf(path, sizeof(path), "%s/%s", d, name);
+  return stat(path, &st) == 0 ? st.st_ino : 0;
+}
+
+/* The reference's vectors from the old platform's data/panels (§6.2). */
+static void reference_hashes(void **state) {
+  (void)state;
+  static const struct {
+    const char *data, *hash;
+  } v[] = {
+      {"[]", "4f53cda18c2baa0c0354bb5f9a3ecbe5ed12ab4d8e11ba873c2f11161202b945"},
+      {"{}", "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"},
+      {"{\"metrics_url\":null,\"version\":\"dev\"}",
+       "c8ade8962804648f0a697b5eea49d1489056cc8cc93d201324473974c4f260fa"},
+      {"{\"cycle\":40105,\"interval\":60,\"last_duration\":0.642,"
+       "\"memory_rss_mb\":null}",
+       "6d834b22f38cdb08d5f86b598e3b7085c8671a9e699f0525356430046fc2d7d5"},
+      {"{\"max_pain\":{\"BANKNIFTY\":22615,\"FINNIFTY\":20416,\"NIFTY\":19250,"
+       "\"SENSEX\":22385},\"pcr\":1.22}",
+       "325afa48cfc906d844ff39df2784994f7ee1fa5665ec067c4f281ecd02ca5b45"},
+      /* data null hashes the four bytes "null" */
+      {"null", "74234e98afe7498fb5daf1f36ac2d78acc339464f950703b8c019892f982b90b"},
+  };
+  for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+    g6_json *d = parse(v[i].data);
+    char got[65];
+    assert_int_equal(g6_panel_data_hash(d, got), G6_OK);
+    assert_string_equal(got, v[i].hash);
+    g6_json_free(d);
+  }
+  char got[65];
+  assert_int_equal(g6_panel_data_hash(NULL, got), G6_OK);
+  assert_string_equal(got, v[5].hash);
+}
+
+static void envelope_shape(void **state) {
+  (void)state;
+  g6_json *d = parse("{\"pcr\":1.22,\"max_pain\":{\"NIFTY\":19250}}");
+  g6_json *env = g6_panel_envelope("analytics", d, 1700000000.75, "g6_panels");
+  assert_non_null(env);
+  assert_string_equal(
+      g6_json_get_string(g6_json_object_get(env, "updated_at"), NULL),
+      "2023-11-14T22:13:20Z");
+  assert_string_equal(
+      g6_json_get_int_text(g6_json_object_get(env, "generated_at")),
+      "1700000000");
+  const g6_json *meta = g6_json_object_get(env, "meta");
+  char full[65];
+  g6_panel_data_hash(d, full);
+  assert_memory_equal(g6_json_get_string(g6_json_object_get(meta, "hash"), NULL),
+                      full, 12);
+  g6_error e;
+  assert_int_equal(g6_panel_validate(env, "analytics", NULL, &e), G6_OK);
+  /* the envelope holds a copy: changing the caller's data does not matter */
+  g6_json_object_set(d, "pcr", g6_json_null());
+  assert_int_equal(g6_panel_validate(env, "analytics", NULL, &e), G6_OK);
+  g6_json_free(env);
+  g6_json_free(d);
+  /* null data: meta.hash over {} (the old writer's rule) */
+  env = g6_panel_envelope("links", NULL, 0, "g6_panels");
+  assert_string_equal(g6_json_get_string(g6_json_object_get(
+                                             g6_json_object_get(env, "meta"),
+                                             "hash"),
+                                         NULL),
+                      "44136fa355b3");
+  assert_int_equal(g6_panel_validate(env, "links", NULL, &e), G6_OK);
+  g6_json_free(env);
+}
+
+static const g6_shape num_or_null = {.types = G6_JT_NUMBER | G6_JT_NULL};
+static const g6_shape str = {.types = G6_JT_STRING};
+static const g6_shape_field item_fields[] = {{"index", &str, true},
+                                             {"spot", &num_or_null, true}};
+static const g6_shape item = {.types = G6_JT_OBJECT, .fields = item_fields,
+                              .n_fields = 2, .closed = true};
+static const g6_shape items = {.types = G6_JT_ARRAY, .items = &item};
+static const g6_shape_field data_fields[] = {{"items", &items, true}};
+static const g6_shape data_shape = {.types = G6_JT_OBJECT,
+                                    .fields = data_fields, .n_fields = 1};
+
+static void validation_messages(void **state) {
+  (void)state;
+  static const struct {
+    const char *env, *want;
+  } v[] = {
+      {"{\"panel\":\"p\",\"version\":2,\"generated_at\":1,\"updated_at\":"
+       "\"2025-01-01T00:00:00Z\",\"data\":{},\"meta\":{\"source\":\"s\","
+       "\"schema\":\"v1\",\"hash\":\"44136fa355b3\"}}",
+       "panel p: envelope.version: allowed: 1"},
+      {"{\"panel\":\"p\",\"version\":1,\"generated_at\":1,\"updated_at\":"
+       "\"2025-01-01 00:00:00\",\"data\":{},\"meta\":{\"source\":\"s\","
+       "\"schema\":\"v1\",\"hash\":\"44136fa355b3\"}}",
+       "panel p: envelope.updated_at \"2025-01-01 00:00:00\": allowed: "
+       "YYYY-MM-DDTHH:MM:SSZ (UTC)"},
+      {"{\"panel\":\"p\",\"version\":1,\"generated_at\":1,\"updated_at\":"
+       "\"2025-01-01T00:00:00Z\",\"data\":{},\"meta\":{\"source\":\"s\","
+       "\"schema\":\"v1\",\"hash\":\"000000000000\"}}",
+       "panel p: envelope.meta.hash \"000000000000\" does not match the data; "
+       "allowed: \"44136fa355b3\""},
+      {"{\"panel\":\"p\",\"version\":1,\"generated_at\":1,\"updated_at\":"
+       "\"2025-01-01T00:00:00Z\",\"data\":{},\"meta\":{\"source\":\"s\","
+       "\"schema\":\"v1\",\"hash\":\"44136fa355b3\"},\"extra\":1}",
+       "panel p: envelope.extra: unknown key"},
+      {"{\"panel\":\"p\",\"version\":1,\"updated_at\":"
+       "\"2025-01-01T00:00:00Z\",\"data\":{},\"meta\":{\"source\":\"s\","
+       "\"schema\":\"v1\",\"hash\":\"44136fa355b3\"}}",
+       "panel p: envelope.generated_at is missing"},
+      {"{\"panel\":\"p\",\"version\":1,\"generated_at\":1,\"updated_at\":"
+       "\"2025-01-01T00:00:00Z\",\"data\":\"x\",\"meta\":{\"source\":\"s\","
+       "\"schema\":\"v1\",\"hash\":\"44136fa355b3\"}}",
+       "panel p: envelope.data is a string; allowed: an array, an object or "
+       "null"},
+  };
+  for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+    g6_json *env = parse(v[i].env);
+    g6_error e;
+    assert_int_equal(g6_panel_validate(env, "p", NULL, &e), G6_EINVAL);
+    assert_string_equal(e.msg, v[i].want);
+    g6_json_free(env);
+  }
+  /* the data schema */
+  g6_json *d = parse("{\"items\":[{\"index\":\"NIFTY\",\"spot\":null},"
+                     "{\"index\":\"X\",\"spot\":\"24000\"}]}");
+  g6_json *env = g6_panel_envelope("indices_panel", d, 0, "g6_panels");
+  g6_error e;
+  assert_int_equal(g6_panel_validate(env, "indices_panel", &data_shape, &e),
+                   G6_EINVAL);
+  assert_string_equal(e.msg, "panel indices_panel: data.items[1].spot is a "
+                             "string; allowed: a number or null");
+  g6_json_free(env);
+  g6_json_free(d);
+}
+
+static g6_panels_writer *open_writer(const char *d, bool per_file,
+                                     const char *key) {
+  g6_panels_writer_opts o = {.dir = d,
+                             .source = "g6_panels",
+                             .app_version = "test",
+                             .key = (const unsigned char *)key,
+                             .key_len = key ? strlen(key) : 0,
+                             .durable = false,
+                             .per_file = per_file,
+                             .file_mode = 0644};
+  g6_panels_writer *w = NULL;
+  g6_error e;
+  if (g6_panels_writer_open(&o, &w, &e) != G6_OK)
+    fail_msg("%s", e.msg);
+  return w;
+}
+
+static size_t check(const char *d, const char *key) {
+  g6_integrity_report r = {0};
+  assert_int_equal(g6_integrity_check(d, (const unsigned char *)key,
+                                      key ? strlen(key) : 0, &r),
+                   G6_OK);
+  size_t n = r.n;
+  for (size_t i = 0; i < r.n; i++)
+    print_message("# %s: %s\n", r.issues[i].file, r.issues[i].problem);
+  g6_integrity_report_free(&r);
+  return n;
+}
+
+/* Writes, rewrites and keeps files as the data changes, in both modes. */
+static void writes_only_what_changed(bool per_file) {
+  char d[300];
+  snprintf(d, sizeof(d), "%s/%s/panels", dir, per_file ? "file" : "set");
+  g6_panels_writer *w = open_writer(d, per_file, "k3y");
+  g6_json *a = parse("{\"x\":1}"), *b = parse("[1,2]");
+  g6_panel_out p[] = {{"alpha", a, false}, {"beta", b, false}};
+  g6_panels_result r;
+  g6_error e;
+  assert_int_equal(g6_panels_write(w, p, 2, 1000, 2, &r, &e), G6_OK);
+  assert_int_equal(r.written, 2);
+  assert_true(r.manifest_written);
+  assert_int_equal(r.cycle, 1);
+  assert_int_equal(r.exchange, !per_file);
+  assert_int_equal(check(d, "k3y"), 0);
+  char *alpha1 = slurp(d, "alpha_enveloped.json");
+  ino_t alpha_ino = inode(d, "alpha_enveloped.json");
+  char *man1 = slurp(d, "manifest.json");
+  /* the same data again: nothing is written */
+  assert_int_equal(g6_panels_write(w, p, 2, 2000, 2, &r, &e), G6_OK);
+  assert_int_equal(r.written, 0);
+  assert_false(r.manifest_written);
+  char *man2 = slurp(d, "manifest.json");
+  assert_string_equal(man1, man2);
+  /* beta changes: alpha keeps its bytes (and updated_at) */
+  g6_json_array_push(b, g6_json_int(3));
+  assert_int_equal(g6_panels_write(w, p, 2, 3000, 2, &r, &e), G6_OK);
+  assert_int_equal(r.written, 1);
+  assert_false(r.changed[0]);
+  assert_true(r.changed[1]);
+  assert_int_equal(r.cycle, 2);
+  char *alpha2 = slurp(d, "alpha_enveloped.json");
+  assert_string_equal(alpha1, alpha2);
+  if (!per_file) /* carried over by a hard link */
+    assert_int_equal(inode(d, "alpha_enveloped.json"), alpha_ino);
+  assert_int_equal(check(d, "k3y"), 0);
+  assert_int_equal(check(d, "wrong key"), 1);
+  g6_panels_writer_close(w);
+  /* a restart finds the files unchanged and continues the cycle */
+  w = open_writer(d, per_file, "k3y");
+  assert_int_equal(g6_panels_write(w, p, 2, 4000, 2, &r, &e), G6_OK);
+  assert_int_equal(r.written, 0);
+  assert_false(r.manifest_written);
+  g6_json_object_set(a, "x", g6_json_int(2));
+  assert_int_equal(g6_panels_write(w, p, 2, 5000, -1, &r, &e), G6_OK);
+  assert_int_equal(r.written, 1);
+  assert_int_equal(r.cycle, 3);
+  char *man3 = slurp(d, "manifest.json");
+  g6_json *m = parse(man3);
+  assert_int_equal(g6_json_type_of(g6_json_object_get(m, "indices_count")),
+                   G6_JSON_NULL);
+  assert_string_equal(
+      g6_json_get_string(g6_json_object_get(m, "generator"), NULL),
+      "PanelsWriter");
+  assert_int_equal(g6_json_count(m), 9); /* the old schema's keys, no more */
+  g6_json_free(m);
+  assert_int_equal(check(d, "k3y"), 0);
+  g6_panels_writer_close(w);
+  free(alpha1);
+  free(alpha2);
+  free(man1);
+  free(man2);
+  free(man3);
+  g6_json_free(a);
+  g6_json_free(b);
+}
+
+static void set_exchange(void **state) {
+  (void)state;
+  writes_only_what_changed(false);
+}
+
+static void set_per_file(void **state) {
+  (void)state;
+  writes_only_what_changed(true);
+}
+
+static void carries_foreign_files_and_refuses_subdirs(void **state) {
+  (void)state;
+  char d[300], path[400];
+  snprintf(d, sizeof(d), "%s/foreign/panels", dir);
+  g6_error e;
+  assert_int_equal(g6_mkdir_p(d, 0755, &e), G6_OK);
+  snprintf(path, sizeof(path), "%s/indices_stream.json", d);
+  assert_int_equal(g6_atomic_write(path, "[]", 2, 0644, false, &e), G6_OK);
+  g6_panels_writer *w = open_writer(d, false, NULL);
+  g6_json *a = parse("{}");
+  g6_panel_out p[] = {{"alpha", a, false}};
+  g6_panels_result r;
+  assert_int_equal(g6_panels_write(w, p, 1, 1, 0, &r, &e), G6_OK);
+  assert_true(r.exchange);
+  char *kept = slurp(d, "indices_stream.json");
+  assert_non_null(kept);
+  assert_string_equal(kept, "[]");
+  free(kept);
+  /* no key: no signature file, also none left from an earlier keyed run */
+  assert_null(slurp(d, "manifest.json.sig"));
+  snprintf(path, sizeof(path), "%s/manifest.json.sig", d);
+  assert_int_equal(g6_atomic_write(path, "x", 1, 0644, false, &e), G6_OK);
+  g6_json_object_set(a, "changed", g6_json_bool(true));
+  assert_int_equal(g6_panels_write(w, p, 1, 2, 0, &r, &e), G6_OK);
+  assert_null(slurp(d, "manifest.json.sig"));
+  g6_panels_writer_close(w);
+  g6_json_free(a);
+  snprintf(path, sizeof(path), "%s/sub", d);
+  mkdir(path, 0755);
+  g6_panels_writer_opts o = {.dir = d, .source = "g6_panels"};
+  w = NULL;
+  assert_int_equal(g6_panels_writer_open(&o, &w, &e), G6_EEXIST);
+  assert_null(w);
+  assert_non_null(strstr(e.msg, "holds the directory \"sub\""));
+}
+
+/* Strict validation keeps the previous file and its hash. */
+static void kept_panel_stays_listed(void **state) {
+  (void)state;
+  char d[300];
+  snprintf(d, sizeof(d), "%s/keep/panels", dir);
+  g6_panels_writer *w = open_writer(d, false, NULL);
+  g6_json *a = parse("{\"v\":1}");
+  g6_panel_out p[] = {{"alpha", a, false}};
+  g6_panels_result r;
+  g6_error e;
+  assert_int_equal(g6_panels_write(w, p, 1, 1, 0, &r, &e), G6_OK);
+  char *before = slurp(d, "alpha_enveloped.json");
+  g6_json_object_set(a, "v", g6_json_int(2));
+  p[0].keep = true;
+  assert_int_equal(g6_panels_write(w, p, 1, 2, 0, &r, &e), G6_OK);
+  assert_int_equal(r.written, 0);
+  char *after = slurp(d, "alpha_enveloped.json");
+  assert_string_equal(before, after);
+  assert_int_equal(check(d, NULL), 0);
+  free(before);
+  free(after);
+  g6_panels_writer_close(w);
+  g6_json_free(a);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(reference_hashes),
+      cmocka_unit_test(envelope_shape),
+      cmocka_unit_test(validation_messages),
+      cmocka_unit_test(set_exchange),
+      cmocka_unit_test(set_per_file),
+      cmocka_unit_test(carries_foreign_files_and_refuses_subdirs),
+      cmocka_unit_test(kept_panel_stays_listed),
+  };
+  cmocka_set_message_output(CM_OUTPUT_TAP);
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
