@@ -1,6 +1,7 @@
 /* The registry of g6 plugins and their option tables (config/plugins.h). */
 #include "config/plugins.h"
 
+#include "config/analytics.h"
 #include "config/chain.h"
 
 #include <string.h>
@@ -10,6 +11,8 @@ const g6_plugin_options g6_plugins[] = {
      "it reports which g6 build and metric spec this host runs"},
     {"g6_chain", &g6_chain_options,
      "collects option chains into CSV files, snapshots and metrics"},
+    {"g6_analytics", &g6_analytics_options,
+     "chain analytics from g6_chain's snapshots, as metrics"},
 };
 const size_t g6_plugins_len = sizeof(g6_plugins) / sizeof(g6_plugins[0]);
 
