@@ -274,17 +274,6 @@ g6_status g6_analyzer_warm(g6_analyzer *a) {
 
 /* ---- one snapshot into metrics ---------------------------------------------- */
 
-/* Metric label of an expiry: its tag, or the date of a date-pinned rule;
- * NULL for a date rule that did not resolve (its date is not in the file). */
-static const char *expiry_label(const g6_expiry_result *x, char buf[11]) {
-  if (x->spec.rule != G6_EXPIRY_DATE)
-    return x->tag;
-  if (!x->resolved)
-    return NULL;
-  g6_date_format(x->date, buf);
-  return buf;
-}
-
 static bool is_tag(const char *label) {
   return g6_expiry_tag_index(label) >= 0;
 }
@@ -318,7 +307,7 @@ static void expiry_metrics(g6_analyzer *a, ax_index *x,
   size_t nl = 0;
   for (size_t e = 0; e < r->n_expiries && e < d->n_expiries; e++) {
     char buf[11];
-    const char *label = expiry_label(&d->expiries[e], buf);
+    const char *label = g6_snapshot_expiry_label(&d->expiries[e], buf);
     if (label == NULL)
       continue;
     const g6_report_expiry *re = &r->ex[e];

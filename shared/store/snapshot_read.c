@@ -452,38 +452,6 @@ static bool label_ok(const value *v, size_t max) {
   return true;
 }
 
-/* "DD-MM-YYYY HH:MM:SS" (IST) to epoch seconds. */
-static bool parse_ts(const value *v, int64_t *out) {
-  static const char shape[] = "dd-dd-dddd dd:dd:dd";
-  if (v->len != sizeof(shape) - 1)
-    return false;
-  int n[6] = {0}, k = 0;
-  for (size_t i = 0; i < v->len; i++) {
-    char c = v->s[i];
-    if (shape[i] == 'd') {
-      if (c < '0' || c > '9')
-        return false;
-      n[k] = n[k] * 10 + (c - '0');
-    } else if (c != shape[i]) {
-      return false;
-    } else {
-      k++;
-    }
-  }
-  g6_date d = {n[2], n[1], n[0]};
-  char back[11], want[11];
-  g6_date_format(d, back);
-  snprintf(want, sizeof(want), "%04d-%02d-%02d", n[2], n[1], n[0]);
-  if (d.month < 1 || d.month > 12 || strcmp(back, want) != 0 || n[3] > 23 ||
-      n[4] > 59 || n[5] > 59)
-    return false;
-  g6_date chk = g6_civil_from_days(g6_days_from_civil(d.year, d.month, d.day));
-  if (chk.day != d.day || chk.month != d.month)
-    return false;
-  *out = g6_ist_epoch(d, n[3], n[4], n[5]);
-  return true;
-}
-
 static void top_value(parser *p, int f, const value *v) {
   g6_snapshot_doc *d = p->doc;
   char ex[64];
@@ -530,7 +498,7 @@ static void top_value(parser *p, int f, const value *v) {
     }
     break;
   case TF_TIMESTAMP:
-    if (!parse_ts(v, &d->ts)) {
+    if (g6_ist_parse_ts(v->s, v->len, &d->ts) != G6_OK) {
       excerpt(v, ex, sizeof(ex));
       problem(p, "%s: expected DD-MM-YYYY HH:MM:SS", ex);
     }
@@ -1227,6 +1195,15 @@ const char *g6_snapshot_error_cause(g6_status st) {
   default:
     return "unreadable";
   }
+}
+
+const char *g6_snapshot_expiry_label(const g6_expiry_result *x, char buf[11]) {
+  if (x->spec.rule != G6_EXPIRY_DATE)
+    return x->tag;
+  if (!x->resolved)
+    return NULL;
+  g6_date_format(x->date, buf);
+  return buf;
 }
 
 /* ---- feeding the analytics ----------------------------------------------------- */

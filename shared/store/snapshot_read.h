@@ -88,6 +88,11 @@ void g6_snapshot_doc_view(const g6_snapshot_doc *doc, g6_snapshot *view);
  * NULL for G6_OK. */
 const char *g6_snapshot_error_cause(g6_status st);
 
+/* The metric label of an expiry: its tag, or its date (YYYY-MM-DD, written
+ * to buf) for a date-pinned rule, as g6_chain labels its series; NULL for a
+ * date rule that did not resolve (the file does not carry its date). */
+const char *g6_snapshot_expiry_label(const g6_expiry_result *x, char buf[11]);
+
 /* ---- feeding the analytics ---------------------------------------------- */
 
 /* The analytics' input from a document: the kept legs (reject null) of every
