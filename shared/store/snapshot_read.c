@@ -389,11 +389,17 @@ static bool count_val(parser *p, const value *v, size_t *out) {
   return true;
 }
 
+/* Names, quote keys and dates: printable ASCII (what g6 and Kite write),
+ * so a read document can always be written again. */
 static bool str_into(parser *p, const value *v, char *dst, size_t cap) {
-  if (v->len >= cap || memchr(v->s, '\0', v->len) != NULL) {
+  bool ascii = true;
+  for (size_t i = 0; i < v->len && ascii; i++)
+    ascii = v->s[i] >= 0x20 && v->s[i] < 0x7f;
+  if (v->len >= cap || !ascii) {
     char ex[64];
     excerpt(v, ex, sizeof(ex));
-    problem(p, "%s: expected at most %zu bytes without NUL", ex, cap - 1);
+    problem(p, "%s: expected at most %zu printable ASCII characters", ex,
+            cap - 1);
     return false;
   }
   memcpy(dst, v->s, v->len);
@@ -1031,6 +1037,19 @@ static g6_status check_legs(parser *p, g6_error *err) {
                           "%s: expiries[%zu]: resolved but date or "
                           "expiry_epoch is null",
                           p->name, e);
+    /* the writer's tag is one of the four, and a rule's own tag */
+    if (g6_expiry_tag_index(x->tag) < 0 ||
+        (x->spec.rule != G6_EXPIRY_DATE &&
+         strcmp(x->tag, g6_expiry_tags[x->spec.rule]) != 0))
+      return g6_error_set(err, G6_EPROTO,
+                          "%s: expiries[%zu]: tag \"%s\" with rule \"%s\"; a "
+                          "tag is this_week, next_week, this_month or "
+                          "next_month, the rule's own unless the rule is a "
+                          "date",
+                          p->name, e, x->tag,
+                          x->spec.rule == G6_EXPIRY_DATE
+                              ? "date"
+                              : g6_expiry_tags[x->spec.rule]);
     if (x->spec.rule == G6_EXPIRY_DATE)
       x->spec.date = x->date;
     for (size_t i = 0; i < b->n; i++) {

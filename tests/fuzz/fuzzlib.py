@@ -20,7 +20,7 @@ def run(target, corpus):
     scratch = os.path.join(work, "corpus")
     shutil.copytree(seeds, scratch)
     n_seeds = len(os.listdir(scratch))
-    t.ok(n_seeds >= 2, "%d seed inputs from the Kite samples" % n_seeds)
+    t.ok(n_seeds >= 2, "%d seed inputs" % n_seeds)
     argv = [binary, "-max_total_time=%d" % seconds, "-timeout=10",
             "-rss_limit_mb=2048", "-max_len=65536", "-print_final_stats=1",
             "-artifact_prefix=" + work + "/", scratch]

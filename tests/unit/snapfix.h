@@ -11,6 +11,8 @@
 #include "store/snapshot.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define SNAPFIX_MAX_STRIKES 16

@@ -367,6 +367,14 @@ static void legs_must_match_the_ladder(void **state) {
               "expiries[1].legs: 0 legs; expected 6");
   expect_edit(text, "24850\n  ]", "24850, 24800\n  ]", G6_EPROTO,
               "strikes must be positive and ascending");
+  /* found by fuzzing: a tag the writer cannot have written */
+  expect_edit(text, "\"tag\": \"this_week\"", "\"tag\": \"nexp_week\"",
+              G6_EPROTO, "expiries[0]: tag \"nexp_week\" with rule \"this_week\"");
+  expect_edit(text, "\"tag\": \"this_week\"", "\"tag\": \"next_week\"",
+              G6_EPROTO, "with rule \"this_week\"");
+  /* an overlong UTF-8 sequence yajl lets through; the writer would not */
+  expect_edit(text, "\"key\": \"NFO:", "\"key\": \"N\xc0\xb0:", G6_EPROTO,
+              "expected at most 63 printable ASCII characters");
   free(text);
 }
 
