@@ -2,8 +2,9 @@
 # make demo: the main job on the built-in mock market.
 #
 # Starts g6-mockd (the local Kite stand-in, synthetic market on the real
-# clock) and collectd in the foreground with g6_info and g6_chain collecting
-# all five indices every 10 s (ForceOpen: the mock market never closes),
+# clock) and collectd in the foreground with g6_info, g6_chain collecting
+# all five indices every 10 s (ForceOpen: the mock market never closes;
+# KeepSnapshots, for g6 replay) and g6_analytics on its snapshots,
 # write_prometheus on 127.0.0.1:$DEMO_PORT and rrdtool. Runs until Ctrl-C, or
 # for DEMO_SECONDS seconds, then prints what it collected. Everything lives
 # under build/demo/; both processes are stopped by PID.
@@ -80,10 +81,15 @@ LoadPlugin rrdtool
 PluginDir "$D/plugins"
 LoadPlugin g6_info
 LoadPlugin g6_chain
+LoadPlugin g6_analytics
+<Plugin g6_analytics>
+  DataDir "$D/data"
+</Plugin>
 <Plugin g6_chain>
   DataDir "$D/data"
   HolidaysFile "$ROOT/conf.d/holidays-nse.txt"
   ForceOpen true
+  KeepSnapshots true
   <Provider "kite">
     URL "http://127.0.0.1:$MOCK_PORT"
     APIKeyFile "$D/kite.key"
@@ -102,11 +108,13 @@ if [ -n "${DEMO_SECONDS:-}" ]; then
   sleep "$DEMO_SECONDS"
   echo "--- after ${DEMO_SECONDS}s:"
   curl -s "http://127.0.0.1:$PORT/metrics" |
-    grep -E '^collectd_g6_(index_(spot_points|chain_status)|build_info)' || true
+    grep -E '^collectd_g6_(index_(spot_points|chain_status|atm_iv_ratio|risk_reversal_25d_ratio)|build_info)' || true
   echo "--- files:"
   (cd "$D/data" && find . -name '*.csv' | sort | head -12 && echo "  ($(find . -name '*.csv' | wc -l) CSV files)")
   echo "--- NIFTY overview:"
   cat "$D"/data/overview/NIFTY/*.csv 2>/dev/null || true
+  echo "--- g6 replay of the NIFTY snapshots kept:"
+  "$B/g6" replay "$D/data/snapshots/NIFTY" 2>&1 | cut -d, -f1-3,8,12-14,18,21 | head -9 || true
 else
   wait "$cd_pid"
 fi
