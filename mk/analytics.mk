@@ -28,9 +28,9 @@ $(B)/fuzz/dtoa.o: shared/core/dtoa.cc
 	@mkdir -p $(@D)
 	clang++ -g -O1 -fsanitize=fuzzer-no-link,address,undefined -Ishared -c -o $@ $<
 
-$(B)/fuzz/fuzz_snapshot: $(FUZZ_SNAPSHOT_SRC) $(B)/fuzz/dtoa.o
+$(B)/fuzz/fuzz_snapshot: $(FUZZ_SNAPSHOT_SRC) tests/unit/snapfix.h $(B)/fuzz/dtoa.o
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $(FUZZ_SNAPSHOT_SRC) $(B)/fuzz/dtoa.o \
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Itests/unit -o $@ $(FUZZ_SNAPSHOT_SRC) $(B)/fuzz/dtoa.o \
 	  -lyajl -lcrypto -ldouble-conversion -lstdc++ -lm
 
 CHECK_PREREQS += $(B)/fuzz/fuzz_snapshot
