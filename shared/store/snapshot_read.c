@@ -270,7 +270,7 @@ typedef struct parser {
   const char *name;
   frame st[STACK_MAX];
   int sp; /* st[sp - 1] is the current frame; 0 before the top value */
-  bool top_done, top_not_object;
+  bool top_not_object;
   bool nomem;
   /* schema */
   bool schema_seen;
@@ -897,8 +897,6 @@ static int scalar(parser *p, const value *v) {
   } else {
     on_value(p, v);
   }
-  if (fr == NULL)
-    p->top_done = true;
   return !p->nomem;
 }
 
@@ -935,8 +933,6 @@ static int open_container(parser *p, int type) {
   } else {
     value v = {.type = type};
     k = on_value(p, &v);
-    if (fr == NULL && k == FR_SKIP)
-      p->top_done = true;
   }
   if (!push(p, k))
     return 0;
@@ -996,8 +992,6 @@ static int cb_end(void *ctx) {
       check_missing(p, &saved, leg_fields, LF_COUNT);
   }
   p->sp--;
-  if (p->sp == 0)
-    p->top_done = true;
   return 1;
 }
 
