@@ -85,8 +85,8 @@ int main(int argc, char **argv) {
         long far = labs((long)i / 2 - side);
         if (far > side / 2 && (s + (int)i) % 10 == 0) {
           l->q.quoted = false;
-          l->q.last = l->q.avg = l->q.bid = l->q.ask = l->q.volume =
-              l->q.oi = NAN;
+          l->q.last = l->q.avg = l->q.bid = l->q.ask = l->q.volume = l->q.oi =
+              NAN;
           l->iv = l->delta = l->gamma = l->theta = l->vega = l->rho = NAN;
           l->iv_status = G6_ENOENT;
           l->reject = G6_REJECT_MISSING_QUOTE;
@@ -94,21 +94,20 @@ int main(int argc, char **argv) {
           continue;
         }
         double sig = vol(spot, K, x->T);
-        double p = g6_bsm_price(put ? G6_PUT : G6_CALL, spot, K, x->T, 0.065,
-                                0, sig);
+        double p =
+            g6_bsm_price(put ? G6_PUT : G6_CALL, spot, K, x->T, 0.065, 0, sig);
         p = fmax(0.05, nearbyint(p * 20) / 20);
         l->q.last = p;
         l->q.avg = nearbyint(p * 19.9) / 20;
         l->q.bid = fmax(0.05, p - 0.05 * (1 + (double)far / 10));
         l->q.ask = p + 0.05 * (1 + (double)far / 10);
-        l->q.oi = 75 * nearbyint(2000 * exp(-0.5 * (double)(far * far) / 100) +
-                                 40);
+        l->q.oi =
+            75 * nearbyint(2000 * exp(-0.5 * (double)(far * far) / 100) + 40);
         l->q.volume = 3 * l->q.oi;
         g6_greeks g;
         l->iv = sig;
         l->iv_status = G6_OK;
-        g6_bsm_greeks(put ? G6_PUT : G6_CALL, spot, K, x->T, 0.065, 0, sig,
-                      &g);
+        g6_bsm_greeks(put ? G6_PUT : G6_CALL, spot, K, x->T, 0.065, 0, sig, &g);
         l->delta = g.delta;
         l->gamma = g.gamma;
         l->theta = g.theta;

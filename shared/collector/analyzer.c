@@ -18,9 +18,14 @@
 
 #define LABEL_MAX 16
 
-static const char *const group_names[G6_AG_COUNT] = {
-    "pcr",     "max_pain", "support_resistance", "term_structure",
-    "skew",    "buckets",  "surface",            "greeks"};
+static const char *const group_names[G6_AG_COUNT] = {"pcr",
+                                                     "max_pain",
+                                                     "support_resistance",
+                                                     "term_structure",
+                                                     "skew",
+                                                     "buckets",
+                                                     "surface",
+                                                     "greeks"};
 
 const char *g6_analytics_group_name(int i) {
   return i >= 0 && i < G6_AG_COUNT ? group_names[i] : NULL;
@@ -90,7 +95,8 @@ static const struct {
 };
 #define N_GROUPED (sizeof(grouped) / sizeof(grouped[0]))
 
-/* ---- state ---------------------------------------------------------------- */
+/* ---- state ----------------------------------------------------------------
+ */
 
 typedef struct ax_index {
   char name[G6_INDEX_NAME_MAX];
@@ -189,12 +195,13 @@ bool g6_analyzer_index(const g6_analyzer *a, const char *index,
   return false;
 }
 
-/* ---- warm start ----------------------------------------------------------- */
+/* ---- warm start -----------------------------------------------------------
+ */
 
 /* Sets every series of a gauge of index `ix` to NaN (its type labels from
  * the spec), or forgets them. */
-static void all_series(g6_analyzer *a, const g6_metric_def *def,
-                       const char *ix, bool forget) {
+static void all_series(g6_analyzer *a, const g6_metric_def *def, const char *ix,
+                       bool forget) {
   size_t n = def->ti ? def->ti->n_values : 1;
   for (size_t v = 0; v < n; v++) {
     const char *ti = def->ti ? def->ti->values[v] : NULL;
@@ -272,7 +279,8 @@ g6_status g6_analyzer_warm(g6_analyzer *a) {
   return g6_metrics_refusal_count(a->m, NULL) ? G6_ERANGE : G6_OK;
 }
 
-/* ---- one snapshot into metrics ---------------------------------------------- */
+/* ---- one snapshot into metrics ----------------------------------------------
+ */
 
 static bool is_tag(const char *label) {
   return g6_expiry_tag_index(label) >= 0;
@@ -319,8 +327,8 @@ static void expiry_metrics(g6_analyzer *a, ax_index *x,
       for (int b = 0; b < G6_SURFACE_DEFAULT_BUCKETS; b++) {
         char l[64];
         snprintf(l, sizeof(l), "%s.%s", label, g6_surface_bucket_name(b));
-        double v = re->surface_row >= 0 ? r->surface.iv[re->surface_row][b]
-                                        : NAN;
+        double v =
+            re->surface_row >= 0 ? r->surface.iv[re->surface_row][b] : NAN;
         g6m_surface_iv_set(a->m, x->name, l, v);
       }
     snprintf(labels[nl++], LABEL_MAX, "%s", label);
@@ -383,10 +391,11 @@ static g6_status analyse(g6_analyzer *a, ax_index *x, const g6_snapshot_doc *d,
   return G6_OK;
 }
 
-/* ---- one index ------------------------------------------------------------- */
+/* ---- one index -------------------------------------------------------------
+ */
 
-static void failed(g6_analyzer *a, ax_index *x, g6_status st,
-                   const g6_error *e, double now) {
+static void failed(g6_analyzer *a, ax_index *x, g6_status st, const g6_error *e,
+                   double now) {
   const char *cause = g6_snapshot_error_cause(st);
   g6m_snapshot_read_failures_add(a->m, x->name, cause, 1);
   x->st.failures++;
@@ -435,8 +444,8 @@ static void run_index(g6_analyzer *a, ax_index *x, double now) {
     g6_snapshot_doc d;
     g6_status st = g6_snapshot_read_file(path, a->max_bytes, &d, &e);
     if (st == G6_OK && strcmp(d.ix.name, x->name) != 0)
-      st = g6_error_set(&e, G6_EPROTO, "%s: index is \"%s\", not \"%s\"",
-                        path, d.ix.name, x->name);
+      st = g6_error_set(&e, G6_EPROTO, "%s: index is \"%s\", not \"%s\"", path,
+                        d.ix.name, x->name);
     if (st == G6_OK && !(x->st.have && d.seq == x->st.seq &&
                          d.generated_at == x->st.generated_at))
       st = analyse(a, x, &d, &e);

@@ -85,8 +85,8 @@ void g6_analyzer_run(g6_analyzer *a, double now);
 /* What the last run did for an index (tests, logs); false when the index is
  * not known. */
 typedef struct g6_analyzer_index_state {
-  bool have;             /* a snapshot was analysed */
-  uint64_t seq;          /* its seq */
+  bool have;    /* a snapshot was analysed */
+  uint64_t seq; /* its seq */
   int64_t generated_at;
   uint64_t analysed;     /* snapshots analysed since start */
   uint64_t failures;     /* unusable reads since start */

@@ -73,32 +73,52 @@ static g6_status set_groups(void *target, const oconfig_item_t *ci,
 }
 
 static const g6_option analytics_opts[] = {
-    {.name = "DataDir", A(data_dir), .type = G6_OPT_STRING,
-     .def = "\"/var/lib/g6\"", .allowed_doc = "path",
+    {.name = "DataDir",
+     A(data_dir),
+     .type = G6_OPT_STRING,
+     .def = "\"/var/lib/g6\"",
+     .allowed_doc = "path",
      .help = "g6_chain's DataDir: the snapshots are read from "
              "`<DataDir>/snapshots/<INDEX>.json`"},
-    {.name = "Index", .type = G6_OPT_CUSTOM, .set = set_indices,
+    {.name = "Index",
+     .type = G6_OPT_CUSTOM,
+     .set = set_indices,
      .def_doc = "every snapshot found",
      .allowed_doc = "1–16 index names",
      .help = "indices to analyse; by default every "
              "`snapshots/<INDEX>.json`, looked for at every run"},
-    {.name = "Interval", A(interval), .type = G6_OPT_DOUBLE, .min = 1,
-     .max = 86400, .unit = "s", .def_doc = "the plugin's",
+    {.name = "Interval",
+     A(interval),
+     .type = G6_OPT_DOUBLE,
+     .min = 1,
+     .max = 86400,
+     .unit = "s",
+     .def_doc = "the plugin's",
      .help = "how often the snapshots are looked at (an unchanged snapshot is "
              "not analysed again)"},
-    {.name = "Groups", .type = G6_OPT_CUSTOM, .set = set_groups,
+    {.name = "Groups",
+     .type = G6_OPT_CUSTOM,
+     .set = set_groups,
      .def = "\"all\"",
      .allowed_doc = "`all` or any of `pcr`, `max_pain`, "
                     "`support_resistance`, `term_structure`, `skew`, "
                     "`buckets`, `surface`, `greeks`",
      .help = "metric groups to export; snapshot age, read failures, analysed "
              "snapshots and run time always are"},
-    {.name = "PCRStrikeWindow", A(pcr_window), .type = G6_OPT_DOUBLE,
-     .min = 0.001, .max = 1, .def = "0.05",
+    {.name = "PCRStrikeWindow",
+     A(pcr_window),
+     .type = G6_OPT_DOUBLE,
+     .min = 0.001,
+     .max = 1,
+     .def = "0.05",
      .help = "PCR by OI and volume over strikes within ATM ± this share of "
              "ATM (the old platform's 5 %)"},
-    {.name = "MaxPainStrikeWindow", A(max_pain_window), .type = G6_OPT_DOUBLE,
-     .min = 0.001, .max = 1, .def = "0.1",
+    {.name = "MaxPainStrikeWindow",
+     A(max_pain_window),
+     .type = G6_OPT_DOUBLE,
+     .min = 0.001,
+     .max = 1,
+     .def = "0.1",
      .help = "max pain over strikes within ATM ± this share of ATM (the old "
              "platform's 10 %)"},
 };

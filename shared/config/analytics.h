@@ -14,8 +14,8 @@
 #include <stddef.h>
 
 typedef struct g6_analytics_config {
-  char *data_dir;  /* owned */
-  char **indices;  /* owned, NULL-terminated; NULL: every snapshot found */
+  char *data_dir; /* owned */
+  char **indices; /* owned, NULL-terminated; NULL: every snapshot found */
   size_t n_indices;
   double interval; /* seconds; 0 = the plugin's interval */
   unsigned groups; /* G6_AG_* */

@@ -5,8 +5,8 @@
 #include <string.h>
 
 static const char *const surface_names[G6_SURFACE_DEFAULT_BUCKETS] = {
-    "lt_m20", "m20_m10", "m10_m5", "m5_0", "0_p5", "p5_p10", "p10_p20",
-    "gt_p20"};
+    "lt_m20", "m20_m10", "m10_m5",  "m5_0",
+    "0_p5",   "p5_p10",  "p10_p20", "gt_p20"};
 
 const char *g6_surface_bucket_name(int b) {
   return b >= 0 && b < G6_SURFACE_DEFAULT_BUCKETS ? surface_names[b]
@@ -80,9 +80,8 @@ g6_status g6_chain_report_compute(const g6_report_input *in,
                        &out->surface);
   for (size_t i = 0; i < in->n_expiries; i++) {
     g6_report_expiry *e = &out->ex[i];
-    for (size_t row = 0; e->resolved && e->legs > 0 &&
-                         row < out->surface.n_expiries;
-         row++)
+    for (size_t row = 0;
+         e->resolved && e->legs > 0 && row < out->surface.n_expiries; row++)
       if (out->surface.expiry[row] == e->expiry)
         e->surface_row = (int)row;
   }

@@ -35,11 +35,11 @@
  * the same instant may share a range (two rules that resolved to one date);
  * the chain-wide analytics read every leg of `legs` once. */
 typedef struct g6_report_expiry_input {
-  const char *tag;  /* "this_week", ... (borrowed) */
-  bool resolved;    /* false: no legs, every result NAN */
-  int64_t expiry;   /* expiry instant, epoch seconds */
-  double T;         /* years to expiry (365-day years) */
-  size_t first, n;  /* legs[first .. first + n) */
+  const char *tag; /* "this_week", ... (borrowed) */
+  bool resolved;   /* false: no legs, every result NAN */
+  int64_t expiry;  /* expiry instant, epoch seconds */
+  double T;        /* years to expiry (365-day years) */
+  size_t first, n; /* legs[first .. first + n) */
 } g6_report_expiry_input;
 
 typedef struct g6_report_input {
@@ -57,21 +57,22 @@ typedef struct g6_report_options {
   double max_pain_window; /* share of ATM, e.g. 0.10 */
 } g6_report_options;
 
-#define G6_REPORT_OPTIONS_DEFAULT {0.05, 0.10}
+#define G6_REPORT_OPTIONS_DEFAULT                                              \
+  { 0.05, 0.10 }
 
 typedef struct g6_report_expiry {
   const char *tag;
   bool resolved;
   int64_t expiry;
   double T, days, forward;
-  size_t legs;         /* legs of this expiry */
-  g6_pcr pcr;          /* window ATM +- pcr_window */
+  size_t legs;          /* legs of this expiry */
+  g6_pcr pcr;           /* window ATM +- pcr_window */
   g6_max_pain max_pain; /* strike NAN when no OI in the window */
   g6_oi_level support[G6_REPORT_LEVELS], resistance[G6_REPORT_LEVELS];
   size_t n_support, n_resistance;
-  double atm_iv;       /* NAN when the forward is not bracketed */
-  g6_skew25 skew;      /* fields NAN when not bracketed */
-  int surface_row;     /* row of this expiry in the surface, -1 if none */
+  double atm_iv;   /* NAN when the forward is not bracketed */
+  g6_skew25 skew;  /* fields NAN when not bracketed */
+  int surface_row; /* row of this expiry in the surface, -1 if none */
 } g6_report_expiry;
 
 typedef struct g6_chain_report {

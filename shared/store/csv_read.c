@@ -15,14 +15,38 @@
 #define YEAR_SECONDS (365.0 * 86400.0)
 #define MAX_FILE_BYTES (256u << 20)
 
-static const char *const col_names[NCOL] = {
-    "timestamp", "index",     "expiry_tag", "expiry_date", "offset",
-    "index_price", "atm",     "strike",     "ce",          "pe",
-    "tp",        "avg_ce",    "avg_pe",     "avg_tp",      "ce_vol",
-    "pe_vol",    "ce_oi",     "pe_oi",      "ce_iv",       "pe_iv",
-    "ce_delta",  "pe_delta",  "ce_theta",   "pe_theta",    "ce_vega",
-    "pe_vega",   "ce_gamma",  "pe_gamma",   "ce_rho",      "pe_rho",
-    "tp_net_change", "tp_day_change"};
+static const char *const col_names[NCOL] = {"timestamp",
+                                            "index",
+                                            "expiry_tag",
+                                            "expiry_date",
+                                            "offset",
+                                            "index_price",
+                                            "atm",
+                                            "strike",
+                                            "ce",
+                                            "pe",
+                                            "tp",
+                                            "avg_ce",
+                                            "avg_pe",
+                                            "avg_tp",
+                                            "ce_vol",
+                                            "pe_vol",
+                                            "ce_oi",
+                                            "pe_oi",
+                                            "ce_iv",
+                                            "pe_iv",
+                                            "ce_delta",
+                                            "pe_delta",
+                                            "ce_theta",
+                                            "pe_theta",
+                                            "ce_vega",
+                                            "pe_vega",
+                                            "ce_gamma",
+                                            "pe_gamma",
+                                            "ce_rho",
+                                            "pe_rho",
+                                            "tp_net_change",
+                                            "tp_day_change"};
 
 static bool number(const char *s, size_t len, double *out) {
   char buf[64];
@@ -67,8 +91,9 @@ g6_status g6_csv_strike_row_parse(const char *line, g6_csv_strike_row *row,
   row->sod = (int)(((row->ts + G6_IST_OFFSET_S) % 86400 + 86400) % 86400);
   if (len[1] == 0 || len[1] >= sizeof(row->index) || len[2] == 0 ||
       len[2] >= sizeof(row->tag))
-    return g6_error_set(err, G6_EPARSE, "index or expiry_tag is empty or too "
-                                        "long");
+    return g6_error_set(err, G6_EPARSE,
+                        "index or expiry_tag is empty or too "
+                        "long");
   memcpy(row->index, f[1], len[1]);
   memcpy(row->tag, f[2], len[2]);
   char date[16];
@@ -77,15 +102,15 @@ g6_status g6_csv_strike_row_parse(const char *line, g6_csv_strike_row *row,
   memcpy(date, f[3], len[3]);
   date[len[3]] = '\0';
   if (g6_date_parse(date, &row->expiry) != G6_OK)
-    return g6_error_set(err, G6_EPARSE, "expiry_date \"%s\": expected "
-                                        "YYYY-MM-DD",
+    return g6_error_set(err, G6_EPARSE,
+                        "expiry_date \"%s\": expected "
+                        "YYYY-MM-DD",
                         date);
   double v[NCOL];
   for (int k = 4; k < NCOL; k++)
     if (!number(f[k], len[k], &v[k]))
       return g6_error_set(err, G6_EPARSE, "%s \"%.*s\": expected a number",
-                          col_names[k], (int)(len[k] < 40 ? len[k] : 40),
-                          f[k]);
+                          col_names[k], (int)(len[k] < 40 ? len[k] : 40), f[k]);
   row->offset = v[4];
   row->index_price = v[5];
   row->atm = v[6];
@@ -151,7 +176,8 @@ g6_status g6_csv_strike_file(const char *path, g6_csv_row_fn fn, void *ctx,
   return st;
 }
 
-/* ---- the book -------------------------------------------------------------- */
+/* ---- the book --------------------------------------------------------------
+ */
 
 struct g6_csv_book {
   g6_csv_strike_row *rows;

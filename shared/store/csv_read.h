@@ -30,16 +30,16 @@
  * that the zeros meaning "unknown" are NAN (see above); ce/pe NAN when that
  * side was not collected. */
 typedef struct g6_csv_strike_row {
-  int64_t ts;           /* the row's timestamp (IST, rounded), epoch s */
-  int sod;              /* its seconds since IST midnight */
+  int64_t ts; /* the row's timestamp (IST, rounded), epoch s */
+  int sod;    /* its seconds since IST midnight */
   char index[32];
   char tag[16];
   g6_date expiry;
   double offset, index_price, atm, strike;
   double ce, pe, avg_ce, avg_pe;
   double ce_vol, pe_vol, ce_oi, pe_oi;
-  double ce_iv, pe_iv, ce_delta, pe_delta, ce_theta, pe_theta, ce_vega,
-      pe_vega, ce_gamma, pe_gamma, ce_rho, pe_rho;
+  double ce_iv, pe_iv, ce_delta, pe_delta, ce_theta, pe_theta, ce_vega, pe_vega,
+      ce_gamma, pe_gamma, ce_rho, pe_rho;
 } g6_csv_strike_row;
 
 /* Parses one data line (no newline) of a per-strike file. G6_EPARSE with a
@@ -65,8 +65,7 @@ g6_csv_book *g6_csv_book_new(void);
 void g6_csv_book_free(g6_csv_book *b);
 
 /* Adds the rows of one per-strike file (g6_csv_strike_file's statuses). */
-g6_status g6_csv_book_add_file(g6_csv_book *b, const char *path,
-                               g6_error *err);
+g6_status g6_csv_book_add_file(g6_csv_book *b, const char *path, g6_error *err);
 
 /* Number of chains, in order: timestamp ascending, then index name. */
 size_t g6_csv_book_chains(g6_csv_book *b);

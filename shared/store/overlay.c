@@ -33,19 +33,20 @@ static bool fmt_path(char *out, size_t len, const char *fmt, ...) {
 
 /* tp, avg_tp, then the 16 per-side series, in the master's column order. */
 static const char *const ser[NSER] = {
-    "tp",       "avg_tp",   "ce_vol",   "pe_vol",   "ce_oi",    "pe_oi",
-    "ce_iv",    "pe_iv",    "ce_delta", "pe_delta", "ce_theta", "pe_theta",
-    "ce_vega",  "pe_vega",  "ce_gamma", "pe_gamma", "ce_rho",   "pe_rho"};
+    "tp",      "avg_tp",  "ce_vol",   "pe_vol",   "ce_oi",    "pe_oi",
+    "ce_iv",   "pe_iv",   "ce_delta", "pe_delta", "ce_theta", "pe_theta",
+    "ce_vega", "pe_vega", "ce_gamma", "pe_gamma", "ce_rho",   "pe_rho"};
 
-static const char *const weekdays[7] = {"MONDAY", "TUESDAY",  "WEDNESDAY",
-                                        "THURSDAY", "FRIDAY", "SATURDAY",
+static const char *const weekdays[7] = {"MONDAY",   "TUESDAY", "WEDNESDAY",
+                                        "THURSDAY", "FRIDAY",  "SATURDAY",
                                         "SUNDAY"};
 
 const char *g6_overlay_weekday(g6_date d) {
   return weekdays[g6_weekday(g6_days_from_civil(d.year, d.month, d.day))];
 }
 
-/* ---- state ---------------------------------------------------------------- */
+/* ---- state ----------------------------------------------------------------
+ */
 
 typedef struct orow {
   int sod;
@@ -183,7 +184,7 @@ static g6_status state_dump(const ostate *s, g6_buf *b) {
 /* Splits a line at commas in place; returns the field count (<= max). */
 static size_t split(char *line, char **f, size_t max) {
   size_t n = 0;
-  for (char *p = line;; ) {
+  for (char *p = line;;) {
     if (n == max)
       return max + 1;
     f[n++] = p;
@@ -329,8 +330,7 @@ static g6_status master_import(const char *path, ostate *s, g6_error *err) {
     int sod;
     orow r;
     memset(&r, 0, sizeof(r));
-    bool ok = n == ncol &&
-              parse_time(f[col_ts], strlen(f[col_ts]), &sod) &&
+    bool ok = n == ncol && parse_time(f[col_ts], strlen(f[col_ts]), &sod) &&
               count_field(f[col_counter], &r.counter);
     for (int k = 0; ok && k < NSER; k++) {
       if (col_mean[k] < 0 || f[col_mean[k]][0] == '\0')
@@ -393,7 +393,8 @@ static g6_status master_dump(const ostate *s, const char *index,
   return b->data == NULL ? G6_ENOMEM : G6_OK;
 }
 
-/* ---- one day of one file --------------------------------------------------- */
+/* ---- one day of one file ---------------------------------------------------
+ */
 
 typedef struct day_row {
   int sod;
@@ -427,24 +428,15 @@ static bool day_add(void *ctx, const g6_csv_strike_row *r) {
   }
   day_row *o = &d->v[d->n++];
   o->sod = r->sod;
-  const double x[NSER] = {sum2(r->ce, r->pe),
-                          sum2(r->avg_ce, r->avg_pe),
-                          r->ce_vol,
-                          r->pe_vol,
-                          r->ce_oi,
-                          r->pe_oi,
-                          r->ce_iv,
-                          r->pe_iv,
-                          r->ce_delta,
-                          r->pe_delta,
-                          r->ce_theta,
-                          r->pe_theta,
-                          r->ce_vega,
-                          r->pe_vega,
-                          r->ce_gamma,
-                          r->pe_gamma,
-                          r->ce_rho,
-                          r->pe_rho};
+  const double x[NSER] = {sum2(r->ce, r->pe), sum2(r->avg_ce, r->avg_pe),
+                          r->ce_vol,          r->pe_vol,
+                          r->ce_oi,           r->pe_oi,
+                          r->ce_iv,           r->pe_iv,
+                          r->ce_delta,        r->pe_delta,
+                          r->ce_theta,        r->pe_theta,
+                          r->ce_vega,         r->pe_vega,
+                          r->ce_gamma,        r->pe_gamma,
+                          r->ce_rho,          r->pe_rho};
   memcpy(o->x, x, sizeof(x));
   return true;
 }
@@ -486,7 +478,8 @@ static g6_status apply_day(ostate *s, day *d, double alpha, size_t *times) {
   return G6_OK;
 }
 
-/* ---- one master ------------------------------------------------------------ */
+/* ---- one master ------------------------------------------------------------
+ */
 
 static g6_status write_buf(const char *path, g6_buf *b, bool durable,
                            g6_error *err) {
@@ -525,8 +518,7 @@ static g6_status update_master(const char *file, const char *out_dir,
   }
   char dir[PATH_MAX], master[PATH_MAX], state[PATH_MAX], before[PATH_MAX];
   const char *wd = g6_overlay_weekday(date);
-  if (!fmt_path(dir, sizeof(dir), "%s/%s/%s/%s", out_dir, index, tag,
-                offset) ||
+  if (!fmt_path(dir, sizeof(dir), "%s/%s/%s/%s", out_dir, index, tag, offset) ||
       !fmt_path(master, sizeof(master), "%s/%s.csv", dir, wd) ||
       !fmt_path(state, sizeof(state), "%s/.%s.state", dir, wd) ||
       !fmt_path(before, sizeof(before), "%s/.%s.before", dir, wd)) {
@@ -603,7 +595,8 @@ static g6_status update_master(const char *file, const char *out_dir,
   return rc;
 }
 
-/* ---- one index, one day ---------------------------------------------------- */
+/* ---- one index, one day ----------------------------------------------------
+ */
 
 static bool dir_name_ok(const char *n) { return n[0] != '.'; }
 
@@ -622,8 +615,8 @@ g6_status g6_overlay_update(const char *data_dir, const char *out_dir,
     return g6_error_set(err, G6_EINVAL, "path too long");
   DIR *tags = opendir(root);
   if (tags == NULL)
-    return g6_error_set(err, g6_status_from_errno(errno),
-                        "cannot read %s: %s", root, strerror(errno));
+    return g6_error_set(err, g6_status_from_errno(errno), "cannot read %s: %s",
+                        root, strerror(errno));
   g6_status rc = G6_OK;
   size_t files = 0;
   struct dirent *t;

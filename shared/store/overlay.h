@@ -5,7 +5,8 @@
  * layout, columns and numbers:
  *
  *   in   <DataDir>/<INDEX>/<TAG>/<OFFSET>/<YYYY-MM-DD>.csv  (store/csv_sink.h)
- *   out  <OutDir>/<INDEX>/<TAG>/<OFFSET>/<WEEKDAY>.csv       (MONDAY ... FRIDAY)
+ *   out  <OutDir>/<INDEX>/<TAG>/<OFFSET>/<WEEKDAY>.csv       (MONDAY ...
+ * FRIDAY)
  *
  *   timestamp,tp_mean,tp_ema,avg_tp_mean,avg_tp_ema,<m>_mean...,<m>_ema...,
  *   counter,index,expiry_tag,offset
@@ -48,15 +49,16 @@ typedef struct g6_overlay_opts {
   bool durable;  /* fsync the files written */
 } g6_overlay_opts;
 
-#define G6_OVERLAY_OPTS_DEFAULT {0.5, 9 * 3600 + 15 * 60, 15 * 3600 + 30 * 60, true}
+#define G6_OVERLAY_OPTS_DEFAULT                                                \
+  { 0.5, 9 * 3600 + 15 * 60, 15 * 3600 + 30 * 60, true }
 
 typedef struct g6_overlay_stats {
-  size_t files;     /* day files read */
-  size_t rows;      /* their rows within the session */
-  size_t updated;   /* masters written (first time or again) */
-  size_t replaced;  /* of those, the day replaced its earlier contribution */
-  size_t skipped;   /* masters where this day was applied before the last */
-  size_t times;     /* times of day updated, over every master */
+  size_t files;    /* day files read */
+  size_t rows;     /* their rows within the session */
+  size_t updated;  /* masters written (first time or again) */
+  size_t replaced; /* of those, the day replaced its earlier contribution */
+  size_t skipped;  /* masters where this day was applied before the last */
+  size_t times;    /* times of day updated, over every master */
 } g6_overlay_stats;
 
 /* Applies the day `date` of `index` from data_dir to the masters under

@@ -45,8 +45,8 @@ g6_status g6_snapshot_history_keep(const char *data_dir, const char *index,
                                    int64_t generated_at, uint64_t seq,
                                    bool durable, g6_error *err) {
   char latest[PATH_MAX], path[PATH_MAX], dir[PATH_MAX], tmp[PATH_MAX];
-  int n = snprintf(latest, sizeof(latest), "%s/snapshots/%s.json", data_dir,
-                   index);
+  int n =
+      snprintf(latest, sizeof(latest), "%s/snapshots/%s.json", data_dir, index);
   if (n < 0 || (size_t)n >= sizeof(latest) ||
       g6_snapshot_history_path(data_dir, index, generated_at, seq, path,
                                sizeof(path)) != G6_OK)
@@ -77,7 +77,8 @@ g6_status g6_snapshot_history_keep(const char *data_dir, const char *index,
   return durable ? g6_fsync_parent(path, err) : G6_OK;
 }
 
-/* ---- listing --------------------------------------------------------------- */
+/* ---- listing ---------------------------------------------------------------
+ */
 
 typedef struct list {
   char **v;

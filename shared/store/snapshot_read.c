@@ -30,19 +30,27 @@
 #define SCHEMA_PREFIX "g6.chain.snapshot/"
 #define MAX_STRIKES (2 * G6_MAX_STRIKES_PER_SIDE + 1)
 
-/* ---- values ---------------------------------------------------------------- */
+/* ---- values ----------------------------------------------------------------
+ */
 
-enum { T_NULL = 1, T_BOOL = 2, T_INT = 4, T_REAL = 8, T_STR = 16, T_ARR = 32,
-       T_OBJ = 64 };
+enum {
+  T_NULL = 1,
+  T_BOOL = 2,
+  T_INT = 4,
+  T_REAL = 8,
+  T_STR = 16,
+  T_ARR = 32,
+  T_OBJ = 64
+};
 #define T_NUM (T_INT | T_REAL)
 
 typedef struct value {
   int type; /* one T_* bit */
   bool b;
-  double d;       /* numbers */
-  bool i64_ok;    /* an integer that fits int64 */
+  double d;    /* numbers */
+  bool i64_ok; /* an integer that fits int64 */
   int64_t i64;
-  const char *s;  /* strings and numbers: the text (not NUL-terminated) */
+  const char *s; /* strings and numbers: the text (not NUL-terminated) */
   size_t len;
 } value;
 
@@ -148,7 +156,8 @@ static void parse_number(const char *s, size_t len, value *v) {
         u = u * 10 + dgt;
     }
     bool neg = s[0] == '-';
-    if (!over && (neg ? u <= (uint64_t)INT64_MAX + 1 : u <= (uint64_t)INT64_MAX)) {
+    if (!over &&
+        (neg ? u <= (uint64_t)INT64_MAX + 1 : u <= (uint64_t)INT64_MAX)) {
       v->i64_ok = true;
       v->i64 = neg ? (int64_t)(0 - u) : (int64_t)u;
     }
@@ -167,7 +176,8 @@ static void parse_number(const char *s, size_t len, value *v) {
     free(buf);
 }
 
-/* ---- fields ------------------------------------------------------------------ */
+/* ---- fields
+ * ------------------------------------------------------------------ */
 
 typedef struct field {
   const char *name;
@@ -175,30 +185,70 @@ typedef struct field {
   int types;
 } field;
 
-#define F(n, t) {n, sizeof(n) - 1, t}
+#define F(n, t)                                                                \
+  { n, sizeof(n) - 1, t }
 
 enum top_field {
-  TF_SCHEMA, TF_INDEX, TF_UNDERLYING, TF_SEGMENT, TF_SEQ, TF_GENERATED_AT,
-  TF_TIMESTAMP, TF_MARKET_OPEN, TF_STATUS, TF_ERROR, TF_SPOT, TF_ATM, TF_STEP,
-  TF_DAY_HIGH, TF_DAY_LOW, TF_R, TF_Q, TF_STRIKES, TF_EXPIRIES, TF_COUNT
+  TF_SCHEMA,
+  TF_INDEX,
+  TF_UNDERLYING,
+  TF_SEGMENT,
+  TF_SEQ,
+  TF_GENERATED_AT,
+  TF_TIMESTAMP,
+  TF_MARKET_OPEN,
+  TF_STATUS,
+  TF_ERROR,
+  TF_SPOT,
+  TF_ATM,
+  TF_STEP,
+  TF_DAY_HIGH,
+  TF_DAY_LOW,
+  TF_R,
+  TF_Q,
+  TF_STRIKES,
+  TF_EXPIRIES,
+  TF_COUNT
 };
-static const field top_fields[TF_COUNT] = {
-    F("schema", T_STR),        F("index", T_STR),
-    F("underlying", T_STR),    F("segment", T_STR),
-    F("seq", T_INT),           F("generated_at", T_INT),
-    F("timestamp", T_STR),     F("market_open", T_BOOL),
-    F("status", T_STR),        F("error", T_STR | T_NULL),
-    F("spot", T_NUM | T_NULL), F("atm", T_NUM | T_NULL),
-    F("step", T_NUM | T_NULL), F("day_high", T_NUM | T_NULL),
-    F("day_low", T_NUM | T_NULL), F("r", T_NUM | T_NULL),
-    F("q", T_NUM | T_NULL),    F("strikes", T_ARR),
-    F("expiries", T_ARR)};
+static const field top_fields[TF_COUNT] = {F("schema", T_STR),
+                                           F("index", T_STR),
+                                           F("underlying", T_STR),
+                                           F("segment", T_STR),
+                                           F("seq", T_INT),
+                                           F("generated_at", T_INT),
+                                           F("timestamp", T_STR),
+                                           F("market_open", T_BOOL),
+                                           F("status", T_STR),
+                                           F("error", T_STR | T_NULL),
+                                           F("spot", T_NUM | T_NULL),
+                                           F("atm", T_NUM | T_NULL),
+                                           F("step", T_NUM | T_NULL),
+                                           F("day_high", T_NUM | T_NULL),
+                                           F("day_low", T_NUM | T_NULL),
+                                           F("r", T_NUM | T_NULL),
+                                           F("q", T_NUM | T_NULL),
+                                           F("strikes", T_ARR),
+                                           F("expiries", T_ARR)};
 
 enum expiry_field {
-  EF_TAG, EF_RULE, EF_RESOLVED, EF_DATE, EF_ERROR, EF_EXPIRY_EPOCH, EF_T,
-  EF_STATUS, EF_LEGS_REQUESTED, EF_LEGS_LISTED, EF_LEGS_COLLECTED,
-  EF_STRIKE_COVERAGE, EF_FIELD_COVERAGE, EF_PCR_OI, EF_PCR_VOLUME, EF_REJECTS,
-  EF_LEGS, EF_COUNT
+  EF_TAG,
+  EF_RULE,
+  EF_RESOLVED,
+  EF_DATE,
+  EF_ERROR,
+  EF_EXPIRY_EPOCH,
+  EF_T,
+  EF_STATUS,
+  EF_LEGS_REQUESTED,
+  EF_LEGS_LISTED,
+  EF_LEGS_COLLECTED,
+  EF_STRIKE_COVERAGE,
+  EF_FIELD_COVERAGE,
+  EF_PCR_OI,
+  EF_PCR_VOLUME,
+  EF_REJECTS,
+  EF_LEGS,
+  EF_COUNT
 };
 static const field expiry_fields[EF_COUNT] = {
     F("tag", T_STR),
@@ -220,20 +270,37 @@ static const field expiry_fields[EF_COUNT] = {
     F("legs", T_ARR)};
 
 enum leg_field {
-  LF_STRIKE, LF_TYPE, LF_KEY, LF_QUOTED, LF_KEPT, LF_REJECT, LF_LAST, LF_AVG,
-  LF_BID, LF_ASK, LF_VOLUME, LF_OI, LF_IV, LF_IV_STATUS, LF_DELTA, LF_GAMMA,
-  LF_THETA, LF_VEGA, LF_RHO, LF_COUNT
+  LF_STRIKE,
+  LF_TYPE,
+  LF_KEY,
+  LF_QUOTED,
+  LF_KEPT,
+  LF_REJECT,
+  LF_LAST,
+  LF_AVG,
+  LF_BID,
+  LF_ASK,
+  LF_VOLUME,
+  LF_OI,
+  LF_IV,
+  LF_IV_STATUS,
+  LF_DELTA,
+  LF_GAMMA,
+  LF_THETA,
+  LF_VEGA,
+  LF_RHO,
+  LF_COUNT
 };
 static const field leg_fields[LF_COUNT] = {
-    F("strike", T_NUM),        F("type", T_STR),
-    F("key", T_STR | T_NULL),  F("quoted", T_BOOL),
-    F("kept", T_BOOL),         F("reject", T_STR | T_NULL),
-    F("last", T_NUM | T_NULL), F("avg", T_NUM | T_NULL),
-    F("bid", T_NUM | T_NULL),  F("ask", T_NUM | T_NULL),
+    F("strike", T_NUM),          F("type", T_STR),
+    F("key", T_STR | T_NULL),    F("quoted", T_BOOL),
+    F("kept", T_BOOL),           F("reject", T_STR | T_NULL),
+    F("last", T_NUM | T_NULL),   F("avg", T_NUM | T_NULL),
+    F("bid", T_NUM | T_NULL),    F("ask", T_NUM | T_NULL),
     F("volume", T_NUM | T_NULL), F("oi", T_NUM | T_NULL),
-    F("iv", T_NUM | T_NULL),   F("iv_status", T_STR),
-    F("delta", T_NUM | T_NULL), F("gamma", T_NUM | T_NULL),
-    F("theta", T_NUM | T_NULL), F("vega", T_NUM | T_NULL),
+    F("iv", T_NUM | T_NULL),     F("iv_status", T_STR),
+    F("delta", T_NUM | T_NULL),  F("gamma", T_NUM | T_NULL),
+    F("theta", T_NUM | T_NULL),  F("vega", T_NUM | T_NULL),
     F("rho", T_NUM | T_NULL)};
 
 static int field_find(const field *f, int n, const unsigned char *k,
@@ -244,10 +311,17 @@ static int field_find(const field *f, int n, const unsigned char *k,
   return -1;
 }
 
-/* ---- parser state -------------------------------------------------------------- */
+/* ---- parser state
+ * -------------------------------------------------------------- */
 
 typedef enum frame_kind {
-  FR_TOP, FR_STRIKES, FR_EXPIRIES, FR_EXPIRY, FR_REJECTS, FR_LEGS, FR_LEG,
+  FR_TOP,
+  FR_STRIKES,
+  FR_EXPIRIES,
+  FR_EXPIRY,
+  FR_REJECTS,
+  FR_LEGS,
+  FR_LEG,
   FR_SKIP
 } frame_kind;
 
@@ -360,7 +434,8 @@ static bool push(parser *p, frame_kind k) {
   return true;
 }
 
-/* ---- storing values ----------------------------------------------------------- */
+/* ---- storing values
+ * ----------------------------------------------------------- */
 
 static bool finite_num(parser *p, const value *v, double *out) {
   if (v->type == T_NULL) {
@@ -381,8 +456,7 @@ static bool count_val(parser *p, const value *v, size_t *out) {
   if (!v->i64_ok || v->i64 < 0) {
     char ex[64];
     excerpt(v, ex, sizeof(ex));
-    problem(p, "%s: expected a count from 0 to %lld", ex,
-            (long long)INT64_MAX);
+    problem(p, "%s: expected a count from 0 to %lld", ex, (long long)INT64_MAX);
     return false;
   }
   *out = (size_t)v->i64;
@@ -476,8 +550,7 @@ static void top_value(parser *p, int f, const value *v) {
     if (str_into(p, v, d->ix.name, sizeof(d->ix.name)) &&
         !g6_index_name_valid(d->ix.name)) {
       excerpt(v, ex, sizeof(ex));
-      problem(p, "%s: an index name is 1-31 letters, digits, '_' or '-'",
-              ex);
+      problem(p, "%s: an index name is 1-31 letters, digits, '_' or '-'", ex);
     }
     break;
   case TF_UNDERLYING:
@@ -597,8 +670,9 @@ static void expiry_value(parser *p, int f, const value *v) {
         return;
       }
     excerpt(v, ex, sizeof(ex));
-    problem(p, "%s: allowed: this_week, next_week, this_month, next_month, "
-               "date",
+    problem(p,
+            "%s: allowed: this_week, next_week, this_month, next_month, "
+            "date",
             ex);
     break;
   case EF_RESOLVED:
@@ -662,8 +736,9 @@ static void reject_count(parser *p, const unsigned char *key, size_t klen,
   g6_reject_reason r;
   size_t n;
   if (!(v->type & T_INT)) {
-    problem(p, "rejects.%.*s: expected a count, got %s", (int)(klen < 40 ? klen : 40),
-            (const char *)key, type_name(v->type));
+    problem(p, "rejects.%.*s: expected a count, got %s",
+            (int)(klen < 40 ? klen : 40), (const char *)key,
+            type_name(v->type));
     return;
   }
   if (count_val(p, v, &n) && reject_reason(&k, &r))
@@ -708,8 +783,9 @@ static void leg_value(parser *p, int f, const value *v) {
       l->reject = G6_REJECT_NONE;
     } else if (!reject_reason(v, &l->reject)) {
       excerpt(v, ex, sizeof(ex));
-      problem(p, "%s: allowed: null, missing_quote, nonpositive_price, "
-                 "negative_field, strike_out_of_band, not_listed",
+      problem(p,
+              "%s: allowed: null, missing_quote, nonpositive_price, "
+              "negative_field, strike_out_of_band, not_listed",
               ex);
     }
     break;
@@ -755,7 +831,8 @@ static void leg_value(parser *p, int f, const value *v) {
   }
 }
 
-/* ---- dispatch of values and containers ------------------------------------------ */
+/* ---- dispatch of values and containers
+ * ------------------------------------------ */
 
 /* Checks the type of an object member against its field; marks it seen. */
 static bool member_ok(parser *p, frame *fr, const field *fields,
@@ -777,11 +854,11 @@ static bool member_ok(parser *p, frame *fr, const field *fields,
     return false;
   }
   if (!(f->types & type)) {
-    const char *want = (f->types & T_NUM) ? "a number"
-                       : (f->types & T_STR) ? "a string"
+    const char *want = (f->types & T_NUM)    ? "a number"
+                       : (f->types & T_STR)  ? "a string"
                        : (f->types & T_BOOL) ? "a boolean"
-                       : (f->types & T_ARR) ? "an array"
-                                            : "an object";
+                       : (f->types & T_ARR)  ? "an array"
+                                             : "an object";
     problem(p, "expected %s%s, got %s", want,
             (f->types & T_NULL) ? " or null" : "", type_name(type));
     return false;
@@ -1000,7 +1077,8 @@ static const yajl_callbacks callbacks = {
     cb_start_map, cb_map_key, cb_end, cb_start_array, cb_end,
 };
 
-/* ---- whole-document checks ------------------------------------------------------- */
+/* ---- whole-document checks
+ * ------------------------------------------------------- */
 
 /* The schema: "g6.chain.snapshot/1" or a minor revision "…/1.N". */
 static bool schema_ok(const char *s) {
@@ -1148,9 +1226,8 @@ g6_status g6_snapshot_read_file(const char *path, size_t max_bytes,
   memset(doc, 0, sizeof(*doc));
   char *text = NULL;
   size_t len = 0;
-  g6_status st = g6_read_file(path, max_bytes ? max_bytes
-                                              : G6_SNAPSHOT_MAX_BYTES,
-                              &text, &len, err);
+  g6_status st = g6_read_file(
+      path, max_bytes ? max_bytes : G6_SNAPSHOT_MAX_BYTES, &text, &len, err);
   if (st != G6_OK)
     return st;
   st = g6_snapshot_parse(text, len, path, doc, err);
@@ -1219,7 +1296,8 @@ const char *g6_snapshot_expiry_label(const g6_expiry_result *x, char buf[11]) {
   return buf;
 }
 
-/* ---- feeding the analytics ----------------------------------------------------- */
+/* ---- feeding the analytics
+ * ----------------------------------------------------- */
 
 /* The first expiry before e that resolved to the same instant, or -1. */
 static long same_as(const g6_snapshot_doc *d, size_t e) {

@@ -55,7 +55,7 @@ typedef struct g6_snapshot_doc {
   int64_t ts;           /* "timestamp": the CSV timestamp, epoch seconds */
   bool market_open;
   g6_chain_status status;
-  g6_status error; /* G6_OK for null */
+  g6_status error;                                 /* G6_OK for null */
   double spot, atm, step, day_high, day_low, r, q; /* NAN for null */
   size_t n_strikes;
   double *strikes;

@@ -18,33 +18,34 @@
 #define MAX_INDICES 64
 
 static int usage(FILE *out) {
-  fprintf(out,
-          "usage: g6 overlay [--data-dir DIR] [--output-dir DIR] "
-          "[--date YYYY-MM-DD]\n"
-          "                  [--index NAME]... [--alpha A]\n"
-          "\n"
-          "Folds one day of g6_chain's per-strike CSV files\n"
-          "  DIR/<INDEX>/<TAG>/<OFFSET>/<YYYY-MM-DD>.csv\n"
-          "into the weekday masters\n"
-          "  OUT/<INDEX>/<TAG>/<OFFSET>/<WEEKDAY>.csv   (MONDAY ... FRIDAY)\n"
-          "the old platform's overlays: per time of day (HH:MM:SS, 09:15:00 to\n"
-          "15:30:00) the running mean and EMA of tp, avg_tp and the CE/PE\n"
-          "volume, OI, IV and Greeks, with 6 decimals, and a counter of days.\n"
-          "The first day sets both; then mean += (x - mean)/n and\n"
-          "ema = A x + (1 - A) ema. Values the CSV marks as not collected or\n"
-          "not available are not averaged in (empty when never seen).\n"
-          "Running the same day again gives the same masters (each keeps its\n"
-          "state in .<WEEKDAY>.state and .<WEEKDAY>.before beside it).\n"
-          "\n"
-          "  --data-dir DIR    g6_chain's DataDir (/var/lib/g6)\n"
-          "  --output-dir DIR  where the masters go (DIR/weekday_master)\n"
-          "  --date D          the day to fold in (today, IST)\n"
-          "  --index NAME      an index (repeatable; default: every index\n"
-          "                    directory with a file of that day)\n"
-          "  --alpha A         EMA weight of the new day, 0 < A <= 1 (0.5)\n"
-          "\n"
-          "Exit status: 0 done, 1 an index failed (message on stderr),\n"
-          "2 bad command line or no file of that day.\n");
+  fprintf(
+      out,
+      "usage: g6 overlay [--data-dir DIR] [--output-dir DIR] "
+      "[--date YYYY-MM-DD]\n"
+      "                  [--index NAME]... [--alpha A]\n"
+      "\n"
+      "Folds one day of g6_chain's per-strike CSV files\n"
+      "  DIR/<INDEX>/<TAG>/<OFFSET>/<YYYY-MM-DD>.csv\n"
+      "into the weekday masters\n"
+      "  OUT/<INDEX>/<TAG>/<OFFSET>/<WEEKDAY>.csv   (MONDAY ... FRIDAY)\n"
+      "the old platform's overlays: per time of day (HH:MM:SS, 09:15:00 to\n"
+      "15:30:00) the running mean and EMA of tp, avg_tp and the CE/PE\n"
+      "volume, OI, IV and Greeks, with 6 decimals, and a counter of days.\n"
+      "The first day sets both; then mean += (x - mean)/n and\n"
+      "ema = A x + (1 - A) ema. Values the CSV marks as not collected or\n"
+      "not available are not averaged in (empty when never seen).\n"
+      "Running the same day again gives the same masters (each keeps its\n"
+      "state in .<WEEKDAY>.state and .<WEEKDAY>.before beside it).\n"
+      "\n"
+      "  --data-dir DIR    g6_chain's DataDir (/var/lib/g6)\n"
+      "  --output-dir DIR  where the masters go (DIR/weekday_master)\n"
+      "  --date D          the day to fold in (today, IST)\n"
+      "  --index NAME      an index (repeatable; default: every index\n"
+      "                    directory with a file of that day)\n"
+      "  --alpha A         EMA weight of the new day, 0 < A <= 1 (0.5)\n"
+      "\n"
+      "Exit status: 0 done, 1 an index failed (message on stderr),\n"
+      "2 bad command line or no file of that day.\n");
   return out == stdout ? G6_EXIT_OK : G6_EXIT_USAGE;
 }
 
@@ -108,8 +109,9 @@ int g6_cmd_overlay(int argc, char **argv) {
       }
     } else if (!strcmp(a, "--index")) {
       if (!g6_index_name_valid(v) || n_names == MAX_INDICES) {
-        fprintf(stderr, "g6 overlay: --index \"%s\": want 1-31 letters, "
-                        "digits, '_' or '-' (at most %d indices)\n",
+        fprintf(stderr,
+                "g6 overlay: --index \"%s\": want 1-31 letters, "
+                "digits, '_' or '-' (at most %d indices)\n",
                 v, MAX_INDICES);
         return G6_EXIT_USAGE;
       }
@@ -140,8 +142,8 @@ int g6_cmd_overlay(int argc, char **argv) {
   for (size_t i = 0; i < n_names; i++) {
     g6_overlay_stats st = {0};
     g6_error e;
-    g6_status s = g6_overlay_update(data_dir, out_dir, names[i], date, &o, &st,
-                                    &e);
+    g6_status s =
+        g6_overlay_update(data_dir, out_dir, names[i], date, &o, &st, &e);
     if (s == G6_ENOENT && !explicit_index)
       continue; /* a directory without that day */
     if (s != G6_OK) {

@@ -151,8 +151,8 @@ static bool grow_legs(replay *p, size_t n) {
 }
 
 static void flush_rows(replay *p) {
-  if (p->buf.len > 0 && fwrite(p->buf.data, 1, p->buf.len, p->out) !=
-                            p->buf.len)
+  if (p->buf.len > 0 &&
+      fwrite(p->buf.data, 1, p->buf.len, p->out) != p->buf.len)
     p->write_failed = true;
   g6_buf_reset(&p->buf);
 }
@@ -207,8 +207,7 @@ static void csv_chains(replay *p, g6_csv_book *b) {
     }
     g6_report_input in;
     chain_meta m = {.source = "csv"};
-    g6_csv_book_chain(b, i, p->r, p->q, p->legs, &in, &m.index, &m.ts,
-                      m.dates);
+    g6_csv_book_chain(b, i, p->r, p->q, p->legs, &in, &m.index, &m.ts, m.dates);
     m.generated_at = m.ts;
     m.spot = in.S;
     m.atm = in.atm;
@@ -231,8 +230,7 @@ static int parse_window(const char *opt, const char *v, double *out) {
   errno = 0;
   double d = strtod(v, &end);
   if (*end != '\0' || !(d > 0 && d <= 1)) {
-    fprintf(stderr, "g6 replay: %s \"%s\": want a number in (0, 1]\n", opt,
-            v);
+    fprintf(stderr, "g6 replay: %s \"%s\": want a number in (0, 1]\n", opt, v);
     return -1;
   }
   *out = d;
@@ -243,8 +241,8 @@ static int parse_rate(const char *opt, const char *v, double *out) {
   char *end;
   double d = strtod(v, &end);
   if (*end != '\0' || !(d > -0.5 && d < 1)) {
-    fprintf(stderr, "g6 replay: %s \"%s\": want a number in (-0.5, 1)\n",
-            opt, v);
+    fprintf(stderr, "g6 replay: %s \"%s\": want a number in (-0.5, 1)\n", opt,
+            v);
     return -1;
   }
   *out = d;
@@ -263,7 +261,9 @@ static FILE *open_out(const char *path, char *tmp, size_t len) {
 }
 
 int g6_cmd_replay(int argc, char **argv) {
-  replay p = {.opts = G6_REPORT_OPTIONS_DEFAULT, .r = 0.065, .q = 0,
+  replay p = {.opts = G6_REPORT_OPTIONS_DEFAULT,
+              .r = 0.065,
+              .q = 0,
               .buf = G6_BUF_INIT};
   const char *csv_out = NULL;
   const char **inputs = calloc((size_t)argc, sizeof(*inputs));
@@ -391,8 +391,9 @@ int g6_cmd_replay(int argc, char **argv) {
             csv_out ? csv_out : "stdout", strerror(errno));
     return G6_EXIT_USAGE;
   }
-  fprintf(stderr, "g6 replay: %zu chain(s) replayed (%zu CSV file(s)), %zu "
-                  "input(s) unusable\n",
+  fprintf(stderr,
+          "g6 replay: %zu chain(s) replayed (%zu CSV file(s)), %zu "
+          "input(s) unusable\n",
           p.snapshots, csv_files, p.unusable);
   return p.unusable ? G6_EXIT_FAIL : G6_EXIT_OK;
 }

@@ -87,16 +87,16 @@ static void values_failures_and_recovery(void **state) {
   assert_true(isnan(val(m, &g6m_def_surface_iv, "NIFTY", "next_month.m5_0")));
   assert_true(isnan(val(m, &g6m_def_net_vega, "NIFTY", "deep_otm.leap")));
   assert_true(isnan(val(m, &g6m_def_snapshot_age, "NIFTY", NULL)));
-  assert_close(val(m, &g6m_def_snapshot_read_failures, "NIFTY", "truncated"),
-               0, 0);
+  assert_close(val(m, &g6m_def_snapshot_read_failures, "NIFTY", "truncated"), 0,
+               0);
   assert_close(val(m, &g6m_def_analyzed_snapshots, "NIFTY", NULL), 0, 0);
 
   /* no file yet: missing, logged once as a warning */
   double now = (double)SNAPFIX_NOW + 60;
   g6_analyzer_run(a, now);
   g6_analyzer_run(a, now + 1);
-  assert_close(val(m, &g6m_def_snapshot_read_failures, "NIFTY", "missing"),
-               2, 0);
+  assert_close(val(m, &g6m_def_snapshot_read_failures, "NIFTY", "missing"), 2,
+               0);
   assert_int_equal(n_logs, 1);
   assert_int_equal(levels[0], G6_METRICS_LOG_WARNING);
   assert_non_null(strstr(logs[0], "g6_analytics: NIFTY: snapshot unusable "
@@ -175,8 +175,8 @@ static void values_failures_and_recovery(void **state) {
   write_text(data, "NIFTY", good, strlen(good) / 2);
   g6_analyzer_run(a, now + 12);
   g6_analyzer_run(a, now + 13);
-  assert_close(val(m, &g6m_def_snapshot_read_failures, "NIFTY", "truncated"),
-               2, 0);
+  assert_close(val(m, &g6m_def_snapshot_read_failures, "NIFTY", "truncated"), 2,
+               0);
   assert_int_equal(n_logs, logs_before + 1);
   assert_int_equal(levels[n_logs - 1], G6_METRICS_LOG_ERR);
   assert_non_null(strstr(logs[n_logs - 1], "(truncated)"));
@@ -186,12 +186,12 @@ static void values_failures_and_recovery(void **state) {
   char *other = snapfix_replace(good, "g6.chain.snapshot/1", "g6.other/1");
   write_text(data, "NIFTY", other, strlen(other));
   g6_analyzer_run(a, now + 14);
-  assert_close(
-      val(m, &g6m_def_snapshot_read_failures, "NIFTY", "wrong_schema"), 1, 0);
+  assert_close(val(m, &g6m_def_snapshot_read_failures, "NIFTY", "wrong_schema"),
+               1, 0);
   write_text(data, "NIFTY", "{]", 2);
   g6_analyzer_run(a, now + 15);
-  assert_close(val(m, &g6m_def_snapshot_read_failures, "NIFTY", "malformed"),
-               1, 0);
+  assert_close(val(m, &g6m_def_snapshot_read_failures, "NIFTY", "malformed"), 1,
+               0);
   char *bad = snapfix_replace(good, "\"spot\": 24812.5", "\"spot\": \"x\"");
   write_text(data, "NIFTY", bad, strlen(bad));
   g6_analyzer_run(a, now + 16);
@@ -199,8 +199,8 @@ static void values_failures_and_recovery(void **state) {
                0);
   assert_non_null(strstr(logs[n_logs - 1], "spot: expected a number"));
   /* another index's snapshot under this name */
-  char *wrong = snapfix_replace(good, "\"index\": \"NIFTY\"",
-                                "\"index\": \"BANKNIFTY\"");
+  char *wrong =
+      snapfix_replace(good, "\"index\": \"NIFTY\"", "\"index\": \"BANKNIFTY\"");
   write_text(data, "NIFTY", wrong, strlen(wrong));
   g6_analyzer_run(a, now + 17);
   assert_close(val(m, &g6m_def_snapshot_read_failures, "NIFTY", "invalid"), 2,
@@ -233,8 +233,8 @@ static void values_failures_and_recovery(void **state) {
   write_view(data, "NIFTY", &f.view);
   g6_analyzer_run(a, now + 20);
   assert_close(val(m, &g6m_def_max_pain, "NIFTY", "2025-01-09"), -12345, 0);
-  assert_close(val(m, &g6m_def_surface_iv, "NIFTY", "2025-01-09.m5_0"),
-               -12345, 0);
+  assert_close(val(m, &g6m_def_surface_iv, "NIFTY", "2025-01-09.m5_0"), -12345,
+               0);
   assert_int_equal(g6_metrics_refusal_count(m, NULL), 0);
   free(good);
   free(other);

@@ -65,8 +65,10 @@ static size_t chain(g6_leg *legs, g6_report_input *in) {
   in->n_expiries = 4;
   in->ex[0] = (g6_report_expiry_input){"this_week", true, 7000, 7 * DAY, 0, 10};
   /* a second rule that resolved to the same expiry shares its legs */
-  in->ex[1] = (g6_report_expiry_input){"this_month", true, 7000, 7 * DAY, 0, 10};
-  in->ex[2] = (g6_report_expiry_input){"next_month", true, 35000, 35 * DAY, 10, 2};
+  in->ex[1] =
+      (g6_report_expiry_input){"this_month", true, 7000, 7 * DAY, 0, 10};
+  in->ex[2] =
+      (g6_report_expiry_input){"next_month", true, 35000, 35 * DAY, 10, 2};
   in->ex[3] = (g6_report_expiry_input){"next_week", false, 0, NAN, 0, 0};
   return n;
 }

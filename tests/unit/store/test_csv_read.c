@@ -12,8 +12,7 @@ G6_TEST_TMPDIR("csvread")
 
 static g6_csv_leg leg(double last, double vol, double oi, double iv,
                       double delta) {
-  g6_csv_leg l = {true, last, last - 1, vol, oi, iv, delta, -5, 10, 0.001,
-                  2};
+  g6_csv_leg l = {true, last, last - 1, vol, oi, iv, delta, -5, 10, 0.001, 2};
   return l;
 }
 
@@ -30,9 +29,9 @@ static void write_day(const char *data) {
          leg(80.25, 1100, 6500, NAN, NAN)},
         {24812.35, 24800, 24800, none, leg(105, 1400, 9000, 0.13, -0.45)},
     };
-    g6_csv_option_row nw[1] = {
-        {24812.35, 24800, 24800, leg(300, 10, 20, 0.14, 0.52),
-         leg(290, 30, 40, 0.15, -0.48)}};
+    g6_csv_option_row nw[1] = {{24812.35, 24800, 24800,
+                                leg(300, 10, 20, 0.14, 0.52),
+                                leg(290, 30, 40, 0.15, -0.48)}};
     g6_csv_stats st = {0};
     assert_int_equal(g6_csv_write_options(s, ts, "this_week",
                                           (g6_date){2025, 10, 23}, w, 2, &st,
@@ -42,7 +41,8 @@ static void write_day(const char *data) {
                                           (g6_date){2025, 10, 30}, nw, 1, &st,
                                           NULL),
                      G6_OK);
-    g6_csv_overview ov = {.index_price = 24812.35, .vix = NAN, .day_width = NAN};
+    g6_csv_overview ov = {
+        .index_price = 24812.35, .vix = NAN, .day_width = NAN};
     assert_int_equal(g6_csv_write_overview(s, ts, &ov, &st, NULL), G6_OK);
   }
   g6_csv_sink_free(s);
@@ -75,8 +75,8 @@ static void chains_from_the_sink(void **state) {
     g6_date dates[G6_REPORT_MAX_EXPIRIES];
     g6_csv_book_chain(b, c, 0.065, 0, legs, &in, &ix, &ts, dates);
     assert_string_equal(ix, "NIFTY");
-    assert_int_equal(ts, g6_ist_epoch((g6_date){2025, 10, 20}, 9, 30,
-                                      30 * (int)c));
+    assert_int_equal(ts,
+                     g6_ist_epoch((g6_date){2025, 10, 20}, 9, 30, 30 * (int)c));
     assert_close(in.S, 24812.35, 0);
     assert_close(in.atm, 24800, 0);
     assert_close(in.r, 0.065, 0);
@@ -85,8 +85,7 @@ static void chains_from_the_sink(void **state) {
     assert_string_equal(in.ex[0].tag, "this_week");
     assert_string_equal(in.ex[1].tag, "next_week");
     assert_int_equal(dates[1].day, 30);
-    assert_int_equal(in.ex[0].expiry,
-                     g6_expiry_epoch((g6_date){2025, 10, 23}));
+    assert_int_equal(in.ex[0].expiry, g6_expiry_epoch((g6_date){2025, 10, 23}));
     assert_close(in.ex[0].T,
                  ((double)in.ex[0].expiry - (double)ts) / (365.0 * 86400),
                  1e-15);
@@ -135,18 +134,15 @@ static void bad_rows_and_other_files(void **state) {
   ce++; /* the CE column */
   char fixed[4096];
   snprintf(fixed, sizeof(fixed), "%.*sx%s", (int)(ce - text), text, ce + 3);
-  assert_int_equal(g6_atomic_write(path, fixed, strlen(fixed), 0644, false,
-                                   NULL),
-                   G6_OK);
+  assert_int_equal(
+      g6_atomic_write(path, fixed, strlen(fixed), 0644, false, NULL), G6_OK);
   assert_int_equal(g6_csv_book_add_file(b, path, &e), G6_EPARSE);
   assert_non_null(strstr(e.msg, "2025-10-20.csv:3: ce \""));
   assert_int_equal(g6_csv_book_chains(b), 1); /* the row before it */
-  snprintf(fixed, sizeof(fixed), "%s%.*s", text, 20, text + strlen(
-                                                         g6_csv_option_header) +
-                                                         1);
-  assert_int_equal(g6_atomic_write(path, fixed, strlen(fixed), 0644, false,
-                                   NULL),
-                   G6_OK);
+  snprintf(fixed, sizeof(fixed), "%s%.*s", text, 20,
+           text + strlen(g6_csv_option_header) + 1);
+  assert_int_equal(
+      g6_atomic_write(path, fixed, strlen(fixed), 0644, false, NULL), G6_OK);
   g6_csv_book_free(b);
   b = g6_csv_book_new();
   assert_int_equal(g6_csv_book_add_file(b, path, &e), G6_OK);

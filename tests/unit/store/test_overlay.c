@@ -10,8 +10,8 @@
 
 G6_TEST_TMPDIR("overlay")
 
-static g6_csv_leg leg(double last, double avg, double vol, double oi,
-                      double iv, double delta) {
+static g6_csv_leg leg(double last, double avg, double vol, double oi, double iv,
+                      double delta) {
   g6_csv_leg l = {true, last, avg, vol, oi, iv, delta, -5, 10, 0.001, 2};
   return l;
 }
@@ -27,8 +27,8 @@ static void write_day(const char *data, g6_date date, double k, bool extra) {
   struct {
     int h, m, sec;
     bool ce;
-  } at[] = {{9, 30, 0, true}, {9, 30, 30, false}, {16, 0, 0, true},
-            {9, 31, 0, true}};
+  } at[] = {
+      {9, 30, 0, true}, {9, 30, 30, false}, {16, 0, 0, true}, {9, 31, 0, true}};
   for (int i = 0; i < (extra ? 4 : 3); i++) {
     g6_csv_option_row row = {
         24800, 24800, 24800,
@@ -36,8 +36,8 @@ static void write_day(const char *data, g6_date date, double k, bool extra) {
         leg(90 * k, 89 * k, 2000 * k, 6000, NAN, NAN)};
     int64_t ts = g6_ist_epoch(date, at[i].h, at[i].m, at[i].sec);
     assert_int_equal(g6_csv_write_options(s, ts, "this_week",
-                                          (g6_date){2025, 1, 16}, &row, 1,
-                                          &st, NULL),
+                                          (g6_date){2025, 1, 16}, &row, 1, &st,
+                                          NULL),
                      G6_OK);
   }
   g6_csv_sink_free(s);
@@ -60,7 +60,9 @@ static char *line_at(const char *text, const char *hms, char *out, size_t len) {
   return out;
 }
 
-static void fx(char *out, size_t len, double v) { snprintf(out, len, "%.6f", v); }
+static void fx(char *out, size_t len, double v) {
+  snprintf(out, len, "%.6f", v);
+}
 
 static void days_means_emas_and_reruns(void **state) {
   (void)state;
@@ -143,10 +145,10 @@ static void days_means_emas_and_reruns(void **state) {
                    G6_OK);
   assert_int_equal(st.replaced, 1);
   t2 = slurp(master);
-  assert_non_null(strstr(line_at(t2, "09:30:00", l, sizeof(l)),
-                         ",2,NIFTY,this_week,0"));
-  assert_non_null(strstr(line_at(t2, "09:31:00", l, sizeof(l)),
-                         ",1,NIFTY,this_week,0"));
+  assert_non_null(
+      strstr(line_at(t2, "09:30:00", l, sizeof(l)), ",2,NIFTY,this_week,0"));
+  assert_non_null(
+      strstr(line_at(t2, "09:31:00", l, sizeof(l)), ",1,NIFTY,this_week,0"));
   /* an earlier day is not applied twice */
   st = (g6_overlay_stats){0};
   assert_int_equal(g6_overlay_update(data, out, "NIFTY", d1, &o, &st, &e),
@@ -164,9 +166,9 @@ static void days_means_emas_and_reruns(void **state) {
   assert_int_equal(g6_overlay_update(data, out, "NIFTY", d1, &o, &st, &e),
                    G6_EINVAL);
   o.alpha = 0.5;
-  assert_int_equal(g6_overlay_update(data, out, "NIFTY", (g6_date){2025, 1, 7},
-                                     &o, &st, &e),
-                   G6_ENOENT);
+  assert_int_equal(
+      g6_overlay_update(data, out, "NIFTY", (g6_date){2025, 1, 7}, &o, &st, &e),
+      G6_ENOENT);
   assert_non_null(strstr(e.msg, "has no per-strike file of 2025-01-07"));
   assert_int_not_equal(
       g6_overlay_update(data, out, "BANKNIFTY", d1, &o, &st, &e), G6_OK);

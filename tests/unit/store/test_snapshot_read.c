@@ -100,9 +100,9 @@ static void round_trip_through_files_and_history(void **state) {
   snprintf(data, sizeof(data), "%s/files", dir);
   assert_int_equal(g6_snapshot_write(data, "NIFTY", doc, false, &e), G6_OK);
   g6_json_free(doc);
-  assert_int_equal(g6_snapshot_history_keep(data, "NIFTY", SNAPFIX_NOW, 41,
-                                            true, &e),
-                   G6_OK);
+  assert_int_equal(
+      g6_snapshot_history_keep(data, "NIFTY", SNAPFIX_NOW, 41, true, &e),
+      G6_OK);
   snprintf(path, sizeof(path), "%s/snapshots/NIFTY/2025-01-06/41.json", data);
   g6_snapshot_doc a, b;
   assert_int_equal(g6_snapshot_read_file(path, 0, &a, &e), G6_OK);
@@ -122,9 +122,9 @@ static void round_trip_through_files_and_history(void **state) {
   doc = g6_snapshot_build(&f.view);
   assert_int_equal(g6_snapshot_write(data, "NIFTY", doc, false, &e), G6_OK);
   g6_json_free(doc);
-  assert_int_equal(g6_snapshot_history_keep(data, "NIFTY", SNAPFIX_NOW + 30,
-                                            42, false, &e),
-                   G6_OK);
+  assert_int_equal(
+      g6_snapshot_history_keep(data, "NIFTY", SNAPFIX_NOW + 30, 42, false, &e),
+      G6_OK);
   g6_snapshot_doc_free(&a);
   assert_int_equal(g6_snapshot_read_file(hist, 0, &a, &e), G6_OK);
   assert_int_equal(a.seq, 41);
@@ -146,8 +146,8 @@ static void round_trip_through_files_and_history(void **state) {
     assert_int_equal(g6_snapshot_write(data, "NIFTY", doc, false, &e), G6_OK);
     g6_json_free(doc);
     assert_int_equal(g6_snapshot_history_keep(data, "NIFTY",
-                                              SNAPFIX_NOW + 86400,
-                                              (uint64_t)s, false, &e),
+                                              SNAPFIX_NOW + 86400, (uint64_t)s,
+                                              false, &e),
                      G6_OK);
   }
   char **files;
@@ -196,9 +196,14 @@ static void truncated_at_every_byte(void **state) {
 
 static void not_json(void **state) {
   (void)state;
-  const char *bad[] = {"{'schema': 1}", "{\"a\" 1}", "{}x", "{} {}",
-                       "\x01\x02garbage", "{\"schema\": \"g6\xff\"}",
-                       "{\"a\": tru }", "nul"};
+  const char *bad[] = {"{'schema': 1}",
+                       "{\"a\" 1}",
+                       "{}x",
+                       "{} {}",
+                       "\x01\x02garbage",
+                       "{\"schema\": \"g6\xff\"}",
+                       "{\"a\": tru }",
+                       "nul"};
   for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
     g6_snapshot_doc d;
     g6_error e;
@@ -236,8 +241,7 @@ static void wrong_schema(void **state) {
   assert_non_null(strstr(e.msg, "top level is not an object"));
   assert_int_equal(parse("42", &d, &e), G6_EUNSUPPORTED);
   assert_int_equal(parse("{}", &d, &e), G6_EUNSUPPORTED);
-  assert_string_equal(g6_snapshot_error_cause(G6_EUNSUPPORTED),
-                      "wrong_schema");
+  assert_string_equal(g6_snapshot_error_cause(G6_EUNSUPPORTED), "wrong_schema");
   /* a minor revision of version 1 is read */
   char *t = snapfix_replace(text, s, "\"g6.chain.snapshot/1.3\"");
   assert_int_equal(parse(t, &d, &e), G6_OK);
@@ -270,14 +274,14 @@ static void wrong_types_and_nulls(void **state) {
               G6_EPROTO, "not a g6 status token");
   expect_edit(text, "\"strikes\": [", "\"strikes\": [\"a\", ", G6_EPROTO,
               "strikes[0]: expected a number, got a string");
-  expect_edit(text, "\"strikes\": [", "\"strikes\": [,", G6_EPARSE,
-              "not JSON");
+  expect_edit(text, "\"strikes\": [", "\"strikes\": [,", G6_EPARSE, "not JSON");
   expect_edit(text, "\"expiries\": [", "\"expiries\": [[], ", G6_EPROTO,
               "expiries[0]: expected an object, got an array");
   expect_edit(text, "\"rejects\": {", "\"rejects\": {\"zz\": \"1\", ",
               G6_EPROTO, "rejects.zz: expected a count, got a string");
-  expect_edit(text, "\"timestamp\": \"06-01-2025", "\"timestamp\": \"32-01-2025",
-              G6_EPROTO, "timestamp: \"32-01-2025 10:00:00\": expected");
+  expect_edit(text, "\"timestamp\": \"06-01-2025",
+              "\"timestamp\": \"32-01-2025", G6_EPROTO,
+              "timestamp: \"32-01-2025 10:00:00\": expected");
   expect_edit(text, "\"index\": \"NIFTY\"", "\"index\": \"NIF TY\"", G6_EPROTO,
               "an index name is");
   expect_edit(text, "\"date\": \"2025-01-09\"", "\"date\": \"2025-02-30\"",
@@ -369,7 +373,8 @@ static void legs_must_match_the_ladder(void **state) {
               "strikes must be positive and ascending");
   /* found by fuzzing: a tag the writer cannot have written */
   expect_edit(text, "\"tag\": \"this_week\"", "\"tag\": \"nexp_week\"",
-              G6_EPROTO, "expiries[0]: tag \"nexp_week\" with rule \"this_week\"");
+              G6_EPROTO,
+              "expiries[0]: tag \"nexp_week\" with rule \"this_week\"");
   expect_edit(text, "\"tag\": \"this_week\"", "\"tag\": \"next_week\"",
               G6_EPROTO, "with rule \"this_week\"");
   /* an overlong UTF-8 sequence yajl lets through; the writer would not */
