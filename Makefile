@@ -144,7 +144,7 @@ $(B)/tests/unit/spec/test_spec: $(B)/tests/unit/spec/test_spec.o $(SPEC_OBJ) \
 check: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) check-only
 
-check-only: all $(UNIT_BINS) $(CHECK_PREREQS)
+check-only: all $(UNIT_BINS) $(CHECK_PREREQS) $(FUZZ_BINS)
 	G6_ROOT=$(CURDIR) G6_BUILD=$(CURDIR)/$(B) \
 	  prove --exec '' --timer -j$(JOBS) $(UNIT_BINS) $(TEST_SCRIPTS)
 

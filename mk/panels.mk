@@ -4,28 +4,9 @@
 # terminal and reads what a person would see (tmux capture-pane).
 DEB_PACKAGES += tmux
 
-# ---- fuzzing: the JSON parser behind panel hashes ---------------------------
-# core/json.c with what it links (the float repr is C++ over
-# libdouble-conversion, the hash is libcrypto's).
-FUZZ_JSON_SRC := tests/fuzz/fuzz_json.c shared/core/json.c shared/core/buf.c \
-                 shared/core/status.c shared/core/hash.c
-
-$(B)/fuzz/dtoa.o: shared/core/dtoa.cc
-	@mkdir -p $(@D)
-	clang++ -g -O1 -fsanitize=fuzzer-no-link,address,undefined -Ishared \
-	  -std=c++17 -c -o $@ $<
-
-$(B)/fuzz/fuzz_json: $(FUZZ_JSON_SRC) $(B)/fuzz/dtoa.o
-	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ -ldouble-conversion -lstdc++ -lcrypto -lm
-
-CHECK_PREREQS += $(B)/fuzz/fuzz_json
+# ---- fuzzing: the JSON parser behind panel hashes (mk/fuzz.mk) -------------
+FUZZ_TARGETS  += json
 CHECK_TESTS   += tests/fuzz/json.t
-
-.PHONY: fuzz-json
-fuzz-json: $(B)/fuzz/fuzz_json
-	G6_ROOT=$(CURDIR) G6_BUILD=$(CURDIR)/$(B) G6_FUZZ_SECONDS=$(FUZZ_SECONDS) \
-	  prove --exec '' tests/fuzz/json.t
 
 # ---- the panels tests with ASan/UBSan ---------------------------------------
 # Like check-asan (mk/chain.mk): the plugins and tools built with the

@@ -2,8 +2,9 @@
 # make demo: the main job on the built-in mock market.
 #
 # Starts g6-mockd (the local Kite stand-in, synthetic market on the real
-# clock) and collectd in the foreground with g6_info and g6_chain collecting
-# all five indices every 10 s (ForceOpen: the mock market never closes),
+# clock) and collectd in the foreground with g6_info, g6_chain collecting
+# all five indices every 10 s (ForceOpen: the mock market never closes;
+# KeepSnapshots, for g6 replay), g6_analytics on its snapshots, and
 # g6_panels writing the panels to build/demo/panels (see `g6 summary`),
 # write_prometheus on 127.0.0.1:$DEMO_PORT and rrdtool. Runs until Ctrl-C, or
 # for DEMO_SECONDS seconds, then prints what it collected. Everything lives
@@ -81,6 +82,10 @@ LoadPlugin rrdtool
 PluginDir "$D/plugins"
 LoadPlugin g6_info
 LoadPlugin g6_chain
+LoadPlugin g6_analytics
+<Plugin g6_analytics>
+  DataDir "$D/data"
+</Plugin>
 LoadPlugin g6_panels
 <Plugin g6_panels>
   PanelsDir "$D/panels"
@@ -92,6 +97,7 @@ LoadPlugin g6_panels
   DataDir "$D/data"
   HolidaysFile "$ROOT/conf.d/holidays-nse.txt"
   ForceOpen true
+  KeepSnapshots true
   <Provider "kite">
     URL "http://127.0.0.1:$MOCK_PORT"
     APIKeyFile "$D/kite.key"
@@ -111,11 +117,13 @@ if [ -n "${DEMO_SECONDS:-}" ]; then
   sleep "$DEMO_SECONDS"
   echo "--- after ${DEMO_SECONDS}s:"
   curl -s "http://127.0.0.1:$PORT/metrics" |
-    grep -E '^collectd_g6_(index_(spot_points|chain_status)|build_info)' || true
+    grep -E '^collectd_g6_(index_(spot_points|chain_status|atm_iv_ratio|risk_reversal_25d_ratio)|build_info)' || true
   echo "--- files:"
   (cd "$D/data" && find . -name '*.csv' | sort | head -12 && echo "  ($(find . -name '*.csv' | wc -l) CSV files)")
   echo "--- NIFTY overview:"
   cat "$D"/data/overview/NIFTY/*.csv 2>/dev/null || true
+  echo "--- g6 replay of the NIFTY snapshots kept:"
+  "$B/g6" replay "$D/data/snapshots/NIFTY" 2>&1 | cut -d, -f1-3,8,12-14,18,21 | head -9 || true
   echo "--- g6 summary --once:"
   "$B/g6" summary --panels-dir "$D/panels" --once || true
 else

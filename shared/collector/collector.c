@@ -4,6 +4,7 @@
 #include "math/bs.h"
 #include "math/iv.h"
 #include "store/snapshot.h"
+#include "store/snapshot_history.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -363,6 +364,14 @@ static void write_snapshot(g6_collector *c, g6_cycle_result *res) {
     return;
   }
   res->snapshot_seq = ++c->seq;
+  if (c->cfg.keep_snapshots &&
+      (st = g6_snapshot_history_keep(c->data_dir, c->ix.name, s.generated_at,
+                                     s.seq, c->cfg.fsync != G6_FSYNC_NEVER,
+                                     &e)) != G6_OK) {
+    res->snapshot_status = st;
+    snprintf(res->snapshot_msg, sizeof(res->snapshot_msg), "history: %.480s",
+             e.msg);
+  }
 }
 
 g6_status g6_collector_cycle(g6_collector *c, double now,

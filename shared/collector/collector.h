@@ -41,6 +41,8 @@ typedef struct g6_collector_config {
   g6_fsync_policy fsync;
   bool write_csv;
   bool write_snapshot;
+  bool keep_snapshots; /* also keep each snapshot in the history
+                          (store/snapshot_history.h) */
 } g6_collector_config;
 
 /* Everything one cycle did, for metrics and logs. */

@@ -304,6 +304,10 @@ static g6_status chain_finish(void *target, const oconfig_item_t *ci,
   if (!(cc->iv_max > cc->iv_min))
     return g6_error_set(err, G6_EINVAL, "IVMin (%g) must be below IVMax (%g)",
                         cc->iv_min, cc->iv_max);
+  if (cc->keep_snapshots && !cc->write_snapshot)
+    return g6_error_set(err, G6_EINVAL,
+                        "KeepSnapshots true needs WriteSnapshot true (the "
+                        "history keeps the snapshot files)");
   return G6_OK;
 }
 
@@ -357,6 +361,11 @@ static const g6_option chain_opts[] = {
      .help = "write the CSV files"},
     {.name = "WriteSnapshot", C(cc.write_snapshot), .type = G6_OPT_BOOL,
      .def = "true", .help = "write the chain snapshot of each index"},
+    {.name = "KeepSnapshots", C(cc.keep_snapshots), .type = G6_OPT_BOOL,
+     .def = "false",
+     .help = "also keep every snapshot as "
+             "`snapshots/<INDEX>/<YYYY-MM-DD>/<seq>.json` (a hard link, for "
+             "`g6 replay`); needs WriteSnapshot"},
     {.name = "Provider", .type = G6_OPT_BLOCK, .set = set_provider,
      .block = &g6_chain_provider_options,
      .help = "the market data provider (below)"},

@@ -1,6 +1,7 @@
 /* The registry of g6 plugins and their option tables (config/plugins.h). */
 #include "config/plugins.h"
 
+#include "config/analytics.h"
 #include "config/chain.h"
 #include "config/panels.h"
 
@@ -13,6 +14,8 @@ const g6_plugin_options g6_plugins[] = {
      "collects option chains into CSV files, snapshots and metrics"},
     {"g6_panels", &g6_panels_options,
      "writes integrity-checked JSON panels and sweeps them"},
+    {"g6_analytics", &g6_analytics_options,
+     "chain analytics from g6_chain's snapshots, as metrics"},
 };
 const size_t g6_plugins_len = sizeof(g6_plugins) / sizeof(g6_plugins[0]);
 

@@ -142,3 +142,26 @@ void g6_ist_format_date(int64_t epoch, char out[11]) {
   g6_ist_breakdown(epoch, &tm);
   g6_date_format(tm.date, out);
 }
+
+g6_status g6_ist_parse_ts(const char *s, size_t len, int64_t *out) {
+  static const char shape[] = "dd-dd-dddd dd:dd:dd";
+  if (s == NULL || len != sizeof(shape) - 1)
+    return G6_EPARSE;
+  int n[6] = {0}, k = 0;
+  for (size_t i = 0; i < len; i++) {
+    if (shape[i] == 'd') {
+      if (s[i] < '0' || s[i] > '9')
+        return G6_EPARSE;
+      n[k] = n[k] * 10 + (s[i] - '0');
+    } else if (s[i] != shape[i]) {
+      return G6_EPARSE;
+    } else {
+      k++;
+    }
+  }
+  if (n[2] < 1970 || n[1] < 1 || n[1] > 12 || n[0] < 1 ||
+      n[0] > days_in_month(n[2], n[1]) || n[3] > 23 || n[4] > 59 || n[5] > 59)
+    return G6_EPARSE;
+  *out = g6_ist_epoch((g6_date){n[2], n[1], n[0]}, n[3], n[4], n[5]);
+  return G6_OK;
+}

@@ -73,4 +73,9 @@ void g6_ist_format_ts(int64_t epoch, char out[20]);
 /* IST date of the epoch as YYYY-MM-DD. */
 void g6_ist_format_date(int64_t epoch, char out[11]);
 
+/* Parses the first len bytes of s as "DD-MM-YYYY HH:MM:SS" in IST (the CSV
+ * timestamp, g6_ist_format_ts) into epoch seconds. G6_EPARSE for any other
+ * shape, a date that does not exist or a time beyond 23:59:59. */
+g6_status g6_ist_parse_ts(const char *s, size_t len, int64_t *out);
+
 #endif

@@ -2,11 +2,12 @@
 """`make install` and the shipped conf.d snippets, as the README tells ops to
 use them: install under a prefix, include the snippets from a collectd.conf
 the way Debian's does (an Include of a conf.d directory), and check that
-g6_info, g6_chain and g6_panels load from g6's plugin directory, that a stock
-plugin in a snippet loaded after g6's still loads (PluginDir is pointed back),
-that g6_chain collects with the shipped block once its paths point at this
-test's files and g6-mockd, and that g6_panels writes panels with its shipped
-block that the installed `g6 integrity` verifies."""
+g6_info, g6_chain, g6_analytics and g6_panels load from g6's plugin directory,
+that a stock plugin in a snippet loaded after g6's still loads (PluginDir is
+pointed back), that g6_chain collects with the shipped block once its paths
+point at this test's files and g6-mockd, that g6_analytics analyses its
+snapshots with its shipped block, and that g6_panels writes panels with its
+shipped block that the installed `g6 integrity` verifies."""
 import os
 import re
 import shutil
@@ -23,10 +24,10 @@ r = subprocess.run(["make", "-s", "-C", t.ROOT, "B=" + t.BUILD, "install", "PREF
 t.ok(r.returncode == 0, "make install PREFIX=… succeeds", r.stderr.decode()[-2000:])
 share = os.path.join(prefix, "share", "g6")
 for rel in ("lib/g6/collectd/g6_chain.so", "lib/g6/collectd/g6_info.so",
-            "lib/g6/collectd/g6_panels.so", "bin/g6",
-            "share/g6/types.db", "share/g6/holidays-nse.txt",
+            "lib/g6/collectd/g6_panels.so", "lib/g6/collectd/g6_analytics.so",
+            "bin/g6", "share/g6/types.db", "share/g6/holidays-nse.txt",
             "share/g6/conf.d/g6.conf", "share/g6/conf.d/g6_chain.conf",
-            "share/g6/conf.d/g6_panels.conf"):
+            "share/g6/conf.d/g6_panels.conf", "share/g6/conf.d/g6_analytics.conf"):
     t.ok(os.path.isfile(os.path.join(prefix, rel)), "installed " + rel)
 r = subprocess.run([os.path.join(prefix, "bin", "g6"), "version"], capture_output=True)
 t.ok(r.returncode == 0 and r.stdout.startswith(b"g6 "), "the installed g6 runs")
@@ -55,6 +56,10 @@ with t.MockD() as m:
     block = block.replace("FlushInterval 10", "FlushInterval 1")
     with open(os.path.join(confd, "g6_panels.conf"), "w") as f:
         f.write(block)
+    with open(os.path.join(share, "conf.d", "g6_analytics.conf")) as f:
+        block = f.read().replace('DataDir "/var/lib/g6"', 'DataDir "%s/data"' % d)
+    with open(os.path.join(confd, "g6_analytics.conf"), "w") as f:
+        f.write(block)
     # a stock plugin in a snippet read after g6's
     with open(os.path.join(confd, "zz-load.conf"), "w") as f:
         f.write("LoadPlugin load\n")
@@ -68,6 +73,9 @@ with t.MockD() as m:
             t.ok(cd.wait_for("collectd_g6_index_collected_legs", g6_index=ix,
                              predicate=lambda v: v > 0, timeout=30),
                  "%s collected with the shipped <Plugin g6_chain> block" % ix)
+        t.ok(cd.wait_for("collectd_g6_index_analyzed_snapshots_total", g6_index="NIFTY",
+                         predicate=lambda v: v > 0, timeout=30),
+             "g6_analytics analyses the snapshots with the shipped block")
         t.ok(t.wait_until(lambda: os.path.exists(os.path.join(panels, "manifest.json")), 20),
              "g6_panels writes panels with the shipped <Plugin g6_panels> block")
         r = subprocess.run([os.path.join(prefix, "bin", "g6"), "integrity", "--strict",

@@ -58,7 +58,14 @@ def run(atomic, kills, inside_wanted=0, max_kills=0):
             break
         start = manifest_cycle(pdir) or 0
         t.wait_until(lambda: (manifest_cycle(pdir) or 0) >= start + 3, 10, 0.02)
-        time.sleep(rng.uniform(0, 0.15))
+        if rng.random() < 0.5:
+            # half of the kills aim at a flush in progress: the staging
+            # directory exists only while a set is being built
+            end = time.monotonic() + 0.5
+            while time.monotonic() < end and not os.path.isdir(staging):
+                pass
+        else:
+            time.sleep(rng.uniform(0, 0.15))
         os.kill(cd.proc.pid, signal.SIGKILL)
         cd.proc.proc.wait(10)
         cd.stop()

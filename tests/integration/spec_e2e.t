@@ -61,6 +61,12 @@ OWNER_CONFIG = {
   IntegrityInterval 1
 </Plugin>
 """,
+    # reads what g6_chain (above) writes
+    "g6_analytics": """
+<Plugin g6_analytics>
+  DataDir "{workdir}/data"
+</Plugin>
+""",
 }
 
 inv = subprocess.run([t.build_path("g6"), "spec", "inventory", "--metrics",

@@ -21,6 +21,8 @@ int g6_cmd_summary(int argc, char **argv);
 int g6_cli_read_key(const char *cmd, const char *path, char **key,
                     size_t *len);
 void g6_cli_free_key(char *key, size_t len);
+int g6_cmd_replay(int argc, char **argv);
+int g6_cmd_overlay(int argc, char **argv);
 
 /* Exit statuses shared by subcommands (documented in the README). */
 enum {

@@ -4,6 +4,7 @@
 #include "core/fsutil.h"
 #include "core/json.h"
 #include "math/bs.h"
+#include "store/snapshot_read.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -144,7 +145,8 @@ static fake default_fake(void) {
   return f;
 }
 
-static g6_collector *make(fake *f, const char *sub, bool force_open) {
+static g6_collector *make_with(fake *f, const char *sub, bool force_open,
+                               bool keep) {
   g6_index_config ix;
   memset(&ix, 0, sizeof(ix));
   snprintf(ix.name, sizeof(ix.name), "NIFTY");
@@ -161,10 +163,14 @@ static g6_collector *make(fake *f, const char *sub, bool force_open) {
   snprintf(data, sizeof(data), "%s/%s", dir, sub);
   g6_collector_config cfg = {data, NULL, force_open, 0.065, 0.0, 0.0001, 5.0,
                              0.4, G6_STATUS_THRESHOLDS_DEFAULT, G6_FSYNC_NEVER,
-                             true, true};
+                             true, true, keep};
   g6_provider p = {f, f_underlying, f_expiries, f_instrument, f_quotes,
                    f_refresh};
   return g6_collector_new(&ix, &cfg, p);
+}
+
+static g6_collector *make(fake *f, const char *sub, bool force_open) {
+  return make_with(f, sub, force_open, false);
 }
 
 static int64_t utc(int y, int mo, int d, int h, int mi, int s) {
@@ -443,9 +449,64 @@ static void expiry_passes_at_1530_ist(void **state) {
   g6_collector_free(c);
 }
 
+
+/* KeepSnapshots: every written snapshot stays readable in the history; a
+ * history that cannot be written is reported but does not stop the latest
+ * snapshot or its sequence. */
+static void keep_snapshots_history(void **state) {
+  (void)state;
+  fake f = default_fake();
+  g6_collector *c = make_with(&f, "keep", false, true);
+  assert_non_null(c);
+  g6_cycle_result res;
+  double now = (double)utc(2025, 10, 20, 4, 0, 14); /* Mon 09:30 IST */
+  char path[600];
+  for (int i = 0; i < 2; i++) {
+    f.now = now + 30 * i;
+    assert_int_equal(g6_collector_cycle(c, f.now, &res), G6_OK);
+    assert_int_equal(res.snapshot_status, G6_OK);
+  }
+  for (int seq = 1; seq <= 2; seq++) {
+    snprintf(path, sizeof(path), "%s/keep/snapshots/NIFTY/2025-10-20/%d.json",
+             dir, seq);
+    g6_snapshot_doc d;
+    g6_error e;
+    assert_int_equal(g6_snapshot_read_file(path, 0, &d, &e), G6_OK);
+    assert_int_equal(d.seq, (uint64_t)seq);
+    assert_int_equal(d.generated_at, (int64_t)now + 30 * (seq - 1));
+    assert_int_equal(d.n_expiries, 4);
+    g6_snapshot_doc_free(&d);
+  }
+  /* a file where the day's directory should be */
+  snprintf(path, sizeof(path), "%s/keep/snapshots/NIFTY/2025-10-21", dir);
+  FILE *fp = fopen(path, "w");
+  assert_non_null(fp);
+  fclose(fp);
+  f.now = now + 86400;
+  assert_int_equal(g6_collector_cycle(c, f.now, &res), G6_OK);
+  assert_int_not_equal(res.snapshot_status, G6_OK);
+  assert_non_null(strstr(res.snapshot_msg, "history: "));
+  assert_int_equal(res.snapshot_seq, 3);
+  snprintf(path, sizeof(path), "%s/keep/snapshots/NIFTY.json", dir);
+  g6_snapshot_doc d;
+  assert_int_equal(g6_snapshot_read_file(path, 0, &d, NULL), G6_OK);
+  assert_int_equal(d.seq, 3);
+  g6_snapshot_doc_free(&d);
+  g6_collector_free(c);
+  /* off by default: no history directory */
+  c = make(&f, "nokeep", false);
+  f.now = now;
+  assert_int_equal(g6_collector_cycle(c, f.now, &res), G6_OK);
+  snprintf(path, sizeof(path), "%s/nokeep/snapshots/NIFTY", dir);
+  struct stat st;
+  assert_int_not_equal(stat(path, &st), 0);
+  g6_collector_free(c);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(full_cycle),
+      cmocka_unit_test(keep_snapshots_history),
       cmocka_unit_test(market_closed_fetches_nothing),
       cmocka_unit_test(provider_failures_are_reported_not_invented),
       cmocka_unit_test(rejects_coverage_and_status),

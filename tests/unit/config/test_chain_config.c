@@ -130,6 +130,8 @@ static void bad_blocks(void **state) {
        "<Provider \"kite\">\n APIKey \"k\"\n AccessToken \"t\"\n</Provider>",
        "<Provider \"kite\"> is defined twice"},
       {"IVMin 2\nIVMax 1", "IVMin (2) must be below IVMax (1)"},
+      {"WriteSnapshot false\nKeepSnapshots true",
+       "KeepSnapshots true needs WriteSnapshot true"},
       {"Fsync \"sometimes\"",
        "option Fsync = \"sometimes\": unknown value; allowed: never, cycle, "
        "always"},

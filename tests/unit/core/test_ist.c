@@ -93,11 +93,36 @@ static void ist_dates(void **state) {
   assert_close(T, 280800.0 / 31536000.0, 1e-15);
 }
 
+
+/* The CSV timestamp parses back to the instant it was formatted from; other
+ * shapes and impossible dates are refused. */
+static void parse_ts_round_trip(void **state) {
+  (void)state;
+  int64_t t = g6_ist_epoch((g6_date){2025, 10, 20}, 9, 30, 0), back = 0;
+  char ts[20];
+  g6_ist_format_ts(t, ts);
+  assert_string_equal(ts, "20-10-2025 09:30:00");
+  assert_int_equal(g6_ist_parse_ts(ts, strlen(ts), &back), G6_OK);
+  assert_int_equal(back, t);
+  assert_int_equal(g6_ist_parse_ts("29-02-2024 23:59:59", 19, &back), G6_OK);
+  assert_int_equal(back, g6_ist_epoch((g6_date){2024, 2, 29}, 23, 59, 59));
+  const char *bad[] = {"29-02-2025 10:00:00", "20-13-2025 10:00:00",
+                       "00-10-2025 10:00:00", "20-10-2025 24:00:00",
+                       "20-10-2025 10:60:00", "2025-10-20 10:00:00",
+                       "20-10-2025T10:00:00", "20-10-2025 10:00:0x",
+                       "20-10-1969 10:00:00"};
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+    assert_int_equal(g6_ist_parse_ts(bad[i], strlen(bad[i]), &back),
+                     G6_EPARSE);
+  assert_int_equal(g6_ist_parse_ts(ts, 18, &back), G6_EPARSE);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(civil_roundtrip),
       cmocka_unit_test(date_parse_is_strict),
       cmocka_unit_test(round30_vectors),
+      cmocka_unit_test(parse_ts_round_trip),
       cmocka_unit_test(ist_dates),
   };
   return G6_RUN_TESTS(tests);

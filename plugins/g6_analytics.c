@@ -1,0 +1,107 @@
+/* g6_analytics — chain analytics from g6_chain's snapshots, as metrics.
+ *
+ * Every interval it looks at <DataDir>/snapshots/<INDEX>.json of each
+ * configured index (or of every index found there) and, for a new
+ * snapshot, dispatches PCR, max pain, support and resistance, ATM IV and
+ * the term structure, the 25-delta skew, moneyness x DTE buckets, the vol
+ * surface and net Greeks through the spec's helpers; always the snapshot's
+ * age, unusable reads by cause, analysed snapshots and its run time.
+ *
+ * Everything that does not need collectd lives in libg6: the option table
+ * (config/analytics.h), the run and its metric mapping
+ * (collector/analyzer.h), the snapshot reader (store/snapshot_read.h) and
+ * the analytics (math/chain_report.h). This file is the glue. */
+#include "collectd/core/daemon/collectd.h"
+#include "collectd/core/daemon/plugin.h"
+#include "collectd/core/utils/common/common.h"
+
+#include "collector/analyzer.h"
+#include "config/analytics.h"
+#include "metrics/metrics.h"
+
+#include "common/metrics_sink.h"
+
+#define PLUGIN "g6_analytics"
+
+static struct {
+  g6_analytics_config conf;
+  bool config_failed;
+  g6_metrics *metrics;
+  g6_analyzer *an;
+} g;
+
+static int g6_analytics_configure(oconfig_item_t *ci) {
+  g6_error e;
+  if (g6_analytics_config_parse(ci, &g.conf, &e) != G6_OK) {
+    ERROR(PLUGIN ": %s", e.msg);
+    g.config_failed = true;
+    return -1;
+  }
+  return 0;
+}
+
+static void analyzer_log(void *ctx, int level, const char *msg) {
+  (void)ctx;
+  plugin_log(level, "%s", msg);
+}
+
+static int g6_analytics_read(user_data_t *ud) {
+  (void)ud;
+  g6_analyzer_run(g.an, CDTIME_T_TO_DOUBLE(cdtime()));
+  g6_metrics_flush(g.metrics);
+  return 0;
+}
+
+static int g6_analytics_init(void) {
+  if (g.config_failed) {
+    ERROR(PLUGIN ": not starting: the configuration has errors (above)");
+    return -1;
+  }
+  if (g.conf.data_dir == NULL) { /* no <Plugin g6_analytics> block */
+    g6_error e;
+    oconfig_item_t empty = {.key = "Plugin"};
+    if (g6_analytics_config_parse(&empty, &g.conf, &e) != G6_OK) {
+      ERROR(PLUGIN ": %s", e.msg);
+      return -1;
+    }
+  }
+  if ((g.metrics = g6_collectd_metrics_new(PLUGIN)) == NULL) {
+    ERROR(PLUGIN ": cannot create the metric runtime");
+    return -1;
+  }
+  g6_analyzer_config ac = g6_analytics_analyzer_config(&g.conf);
+  if ((g.an = g6_analyzer_new(&ac, g.metrics, analyzer_log, NULL)) == NULL) {
+    ERROR(PLUGIN ": cannot create the analyzer (out of memory)");
+    return -1;
+  }
+  /* every series from the first interval on (NaN until a snapshot is read) */
+  if (g6_analyzer_warm(g.an) != G6_OK)
+    WARNING(PLUGIN ": some series were refused at warm start (see "
+                   "collectd_g6_metrics_refusals_total)");
+  user_data_t ud = {.data = NULL};
+  if (plugin_register_complex_read(PLUGIN, PLUGIN, g6_analytics_read,
+                                   DOUBLE_TO_CDTIME_T(g.conf.interval),
+                                   &ud) != 0)
+    return -1;
+  if (g.conf.n_indices > 0)
+    INFO(PLUGIN ": analysing %zu index(es) from %s/snapshots", g.conf.n_indices,
+         g.conf.data_dir);
+  else
+    INFO(PLUGIN ": analysing every snapshot in %s/snapshots", g.conf.data_dir);
+  return 0;
+}
+
+static int g6_analytics_shutdown(void) {
+  g6_analyzer_free(g.an);
+  g.an = NULL;
+  g6_metrics_free(g.metrics);
+  g.metrics = NULL;
+  g6_analytics_config_free(&g.conf);
+  return 0;
+}
+
+void module_register(void) {
+  plugin_register_complex_config(PLUGIN, g6_analytics_configure);
+  plugin_register_init(PLUGIN, g6_analytics_init);
+  plugin_register_shutdown(PLUGIN, g6_analytics_shutdown);
+}

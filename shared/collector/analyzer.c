@@ -1,0 +1,482 @@
+/* g6_analytics' run (see collector/analyzer.h). */
+#include "collector/analyzer.h"
+
+#include "core/clock.h"
+#include "core/lograte.h"
+#include "metrics/metrics_gen.h"
+#include "store/snapshot_read.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define LABEL_MAX 16
+
+static const char *const group_names[G6_AG_COUNT] = {"pcr",
+                                                     "max_pain",
+                                                     "support_resistance",
+                                                     "term_structure",
+                                                     "skew",
+                                                     "buckets",
+                                                     "surface",
+                                                     "greeks"};
+
+const char *g6_analytics_group_name(int i) {
+  return i >= 0 && i < G6_AG_COUNT ? group_names[i] : NULL;
+}
+
+/* ---- what each group dispatches ------------------------------------------ */
+
+static double v_oi_pcr(const g6_report_expiry *e) { return e->pcr.by_oi; }
+static double v_vol_pcr(const g6_report_expiry *e) { return e->pcr.by_volume; }
+static double v_max_pain(const g6_report_expiry *e) {
+  return e->max_pain.strike;
+}
+static double v_support(const g6_report_expiry *e) {
+  return g6_report_support(e);
+}
+static double v_resistance(const g6_report_expiry *e) {
+  return g6_report_resistance(e);
+}
+static double v_atm_iv(const g6_report_expiry *e) { return e->atm_iv; }
+static double v_days(const g6_report_expiry *e) { return e->days; }
+static double v_rr25(const g6_report_expiry *e) { return e->skew.rr25; }
+static double v_bf25(const g6_report_expiry *e) { return e->skew.bf25; }
+
+static const struct {
+  unsigned group;
+  const g6_metric_def *def;
+  double (*get)(const g6_report_expiry *);
+} per_expiry[] = {
+    {G6_AG_PCR, &g6m_def_oi_pcr, v_oi_pcr},
+    {G6_AG_PCR, &g6m_def_volume_pcr, v_vol_pcr},
+    {G6_AG_MAX_PAIN, &g6m_def_max_pain, v_max_pain},
+    {G6_AG_SUPPORT_RESISTANCE, &g6m_def_support, v_support},
+    {G6_AG_SUPPORT_RESISTANCE, &g6m_def_resistance, v_resistance},
+    {G6_AG_TERM_STRUCTURE, &g6m_def_atm_iv, v_atm_iv},
+    {G6_AG_TERM_STRUCTURE, &g6m_def_expiry_days, v_days},
+    {G6_AG_SKEW, &g6m_def_rr25, v_rr25},
+    {G6_AG_SKEW, &g6m_def_bf25, v_bf25},
+};
+#define N_PER_EXPIRY (sizeof(per_expiry) / sizeof(per_expiry[0]))
+
+/* Every gauge of a group (the chain-wide ones included), for warm start. */
+static const struct {
+  unsigned group;
+  const g6_metric_def *def;
+} grouped[] = {
+    {G6_AG_PCR, &g6m_def_oi_pcr},
+    {G6_AG_PCR, &g6m_def_volume_pcr},
+    {G6_AG_MAX_PAIN, &g6m_def_max_pain},
+    {G6_AG_SUPPORT_RESISTANCE, &g6m_def_support},
+    {G6_AG_SUPPORT_RESISTANCE, &g6m_def_resistance},
+    {G6_AG_TERM_STRUCTURE, &g6m_def_atm_iv},
+    {G6_AG_TERM_STRUCTURE, &g6m_def_expiry_days},
+    {G6_AG_SKEW, &g6m_def_rr25},
+    {G6_AG_SKEW, &g6m_def_bf25},
+    {G6_AG_BUCKETS, &g6m_def_bucket_contracts},
+    {G6_AG_BUCKETS, &g6m_def_bucket_oi},
+    {G6_AG_BUCKETS, &g6m_def_bucket_volume},
+    {G6_AG_BUCKETS, &g6m_def_bucket_iv},
+    {G6_AG_BUCKETS, &g6m_def_bucket_spread},
+    {G6_AG_SURFACE, &g6m_def_surface_iv},
+    {G6_AG_GREEKS, &g6m_def_net_delta},
+    {G6_AG_GREEKS, &g6m_def_net_gamma},
+    {G6_AG_GREEKS, &g6m_def_net_theta},
+    {G6_AG_GREEKS, &g6m_def_net_vega},
+    {G6_AG_ALL, &g6m_def_snapshot_age},
+    {G6_AG_ALL, &g6m_def_analytics_duration},
+};
+#define N_GROUPED (sizeof(grouped) / sizeof(grouped[0]))
+
+/* ---- state ----------------------------------------------------------------
+ */
+
+typedef struct ax_index {
+  char name[G6_INDEX_NAME_MAX];
+  bool id_ok; /* identity of the last file analysed */
+  dev_t dev;
+  ino_t ino;
+  off_t size;
+  struct timespec mtime;
+  g6_analyzer_index_state st;
+  g6_log_throttle log;
+  char labels[G6_MAX_EXPIRIES][LABEL_MAX]; /* expiry labels exported */
+  size_t n_labels;
+} ax_index;
+
+struct g6_analyzer {
+  char *data_dir;
+  char **names; /* configured indices (owned) */
+  size_t n_names;
+  unsigned groups;
+  g6_report_options report_opts;
+  size_t max_bytes;
+  g6_metrics *m;
+  g6_analyzer_log_fn log;
+  void *log_ctx;
+  ax_index ix[G6_ANALYZER_MAX_INDICES];
+  size_t n;
+  bool warm; /* warm start done: new indices are warmed when found */
+  g6_leg *legs;
+  size_t legs_cap;
+  g6_chain_report report;
+};
+
+static void logf_(g6_analyzer *a, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void logf_(g6_analyzer *a, int level, const char *fmt, ...) {
+  if (a->log == NULL)
+    return;
+  char msg[768];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof(msg), fmt, ap);
+  va_end(ap);
+  a->log(a->log_ctx, level, msg);
+}
+
+g6_analyzer *g6_analyzer_new(const g6_analyzer_config *cfg, g6_metrics *m,
+                             g6_analyzer_log_fn log, void *log_ctx) {
+  if (cfg == NULL || cfg->data_dir == NULL || m == NULL ||
+      cfg->n_indices > G6_ANALYZER_MAX_INDICES)
+    return NULL;
+  for (size_t i = 0; i < cfg->n_indices; i++)
+    if (!g6_index_name_valid(cfg->indices[i]))
+      return NULL;
+  g6_analyzer *a = calloc(1, sizeof(*a));
+  if (a == NULL)
+    return NULL;
+  a->data_dir = strdup(cfg->data_dir);
+  a->names = calloc(cfg->n_indices + 1, sizeof(*a->names));
+  bool ok = a->data_dir != NULL && a->names != NULL;
+  for (size_t i = 0; ok && i < cfg->n_indices; i++) {
+    ok = (a->names[i] = strdup(cfg->indices[i])) != NULL;
+    a->n_names += ok;
+  }
+  if (!ok) {
+    g6_analyzer_free(a);
+    return NULL;
+  }
+  a->groups = cfg->groups & G6_AG_ALL;
+  a->report_opts = cfg->report;
+  a->max_bytes = cfg->max_bytes;
+  a->m = m;
+  a->log = log;
+  a->log_ctx = log_ctx;
+  return a;
+}
+
+void g6_analyzer_free(g6_analyzer *a) {
+  if (a == NULL)
+    return;
+  for (size_t i = 0; i < a->n_names; i++)
+    free(a->names[i]);
+  free(a->names);
+  free(a->data_dir);
+  free(a->legs);
+  free(a);
+}
+
+bool g6_analyzer_index(const g6_analyzer *a, const char *index,
+                       g6_analyzer_index_state *out) {
+  for (size_t i = 0; i < a->n; i++)
+    if (strcmp(a->ix[i].name, index) == 0) {
+      *out = a->ix[i].st;
+      return true;
+    }
+  return false;
+}
+
+/* ---- warm start -----------------------------------------------------------
+ */
+
+/* Sets every series of a gauge of index `ix` to NaN (its type labels from
+ * the spec), or forgets them. */
+static void all_series(g6_analyzer *a, const g6_metric_def *def, const char *ix,
+                       bool forget) {
+  size_t n = def->ti ? def->ti->n_values : 1;
+  for (size_t v = 0; v < n; v++) {
+    const char *ti = def->ti ? def->ti->values[v] : NULL;
+    if (forget)
+      g6_metrics_forget(a->m, def, ix, ti);
+    else
+      g6_metrics_gauge_set(a->m, def, ix, ti, NAN);
+  }
+}
+
+static void warm_index(g6_analyzer *a, const char *ix) {
+  const char *names[1] = {ix};
+  g6m_warm_g6_analytics(a->m, names, 1);
+  /* unknown until a snapshot is read: NaN, never 0 */
+  for (size_t g = 0; g < N_GROUPED; g++)
+    all_series(a, grouped[g].def, ix, !(grouped[g].group & a->groups));
+}
+
+static ax_index *add_index(g6_analyzer *a, const char *name) {
+  for (size_t i = 0; i < a->n; i++)
+    if (strcmp(a->ix[i].name, name) == 0)
+      return &a->ix[i];
+  if (a->n == G6_ANALYZER_MAX_INDICES)
+    return NULL;
+  ax_index *x = &a->ix[a->n++];
+  memset(x, 0, sizeof(*x));
+  snprintf(x->name, sizeof(x->name), "%s", name);
+  if (a->warm)
+    warm_index(a, name);
+  return x;
+}
+
+/* Adds the indices whose latest snapshot exists (no Index option). */
+static void discover(g6_analyzer *a) {
+  char dir[PATH_MAX];
+  snprintf(dir, sizeof(dir), "%s/snapshots", a->data_dir);
+  DIR *d = opendir(dir);
+  if (d == NULL)
+    return;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    size_t len = strlen(e->d_name);
+    if (len <= 5 || strcmp(e->d_name + len - 5, ".json") != 0 ||
+        len - 5 >= G6_INDEX_NAME_MAX)
+      continue;
+    char name[G6_INDEX_NAME_MAX];
+    memcpy(name, e->d_name, len - 5);
+    name[len - 5] = '\0';
+    if (!g6_index_name_valid(name))
+      continue;
+    if (add_index(a, name) == NULL) {
+      logf_(a, G6_METRICS_LOG_WARNING,
+            "g6_analytics: more than %d indices in %s; %s is not analysed",
+            G6_ANALYZER_MAX_INDICES, dir, name);
+      break;
+    }
+  }
+  closedir(d);
+}
+
+static void ensure_indices(g6_analyzer *a) {
+  if (a->n_names > 0) {
+    for (size_t i = 0; i < a->n_names; i++)
+      add_index(a, a->names[i]);
+  } else {
+    discover(a);
+  }
+}
+
+g6_status g6_analyzer_warm(g6_analyzer *a) {
+  ensure_indices(a);
+  for (size_t i = 0; i < a->n; i++)
+    warm_index(a, a->ix[i].name);
+  a->warm = true;
+  return g6_metrics_refusal_count(a->m, NULL) ? G6_ERANGE : G6_OK;
+}
+
+/* ---- one snapshot into metrics ----------------------------------------------
+ */
+
+static bool is_tag(const char *label) {
+  return g6_expiry_tag_index(label) >= 0;
+}
+
+/* An expiry label the new snapshot does not have any more. */
+static void vanish(g6_analyzer *a, const char *ix, const char *label) {
+  bool forget = !is_tag(label); /* dates come and go: free their budget */
+  for (size_t k = 0; k < N_PER_EXPIRY; k++) {
+    if (!(per_expiry[k].group & a->groups))
+      continue;
+    if (forget)
+      g6_metrics_forget(a->m, per_expiry[k].def, ix, label);
+    else
+      g6_metrics_gauge_set(a->m, per_expiry[k].def, ix, label, NAN);
+  }
+  if (a->groups & G6_AG_SURFACE)
+    for (int b = 0; b < G6_SURFACE_DEFAULT_BUCKETS; b++) {
+      char l[64];
+      snprintf(l, sizeof(l), "%s.%s", label, g6_surface_bucket_name(b));
+      if (forget)
+        g6_metrics_forget(a->m, &g6m_def_surface_iv, ix, l);
+      else
+        g6_metrics_gauge_set(a->m, &g6m_def_surface_iv, ix, l, NAN);
+    }
+}
+
+static void expiry_metrics(g6_analyzer *a, ax_index *x,
+                           const g6_snapshot_doc *d) {
+  const g6_chain_report *r = &a->report;
+  char labels[G6_MAX_EXPIRIES][LABEL_MAX];
+  size_t nl = 0;
+  for (size_t e = 0; e < r->n_expiries && e < d->n_expiries; e++) {
+    char buf[11];
+    const char *label = g6_snapshot_expiry_label(&d->expiries[e], buf);
+    if (label == NULL)
+      continue;
+    const g6_report_expiry *re = &r->ex[e];
+    for (size_t k = 0; k < N_PER_EXPIRY; k++)
+      if (per_expiry[k].group & a->groups)
+        g6_metrics_gauge_set(a->m, per_expiry[k].def, x->name, label,
+                             per_expiry[k].get(re));
+    if (a->groups & G6_AG_SURFACE)
+      for (int b = 0; b < G6_SURFACE_DEFAULT_BUCKETS; b++) {
+        char l[64];
+        snprintf(l, sizeof(l), "%s.%s", label, g6_surface_bucket_name(b));
+        double v =
+            re->surface_row >= 0 ? r->surface.iv[re->surface_row][b] : NAN;
+        g6m_surface_iv_set(a->m, x->name, l, v);
+      }
+    snprintf(labels[nl++], LABEL_MAX, "%s", label);
+  }
+  for (size_t i = 0; i < x->n_labels; i++) {
+    bool still = false;
+    for (size_t k = 0; k < nl && !still; k++)
+      still = strcmp(x->labels[i], labels[k]) == 0;
+    if (!still)
+      vanish(a, x->name, x->labels[i]);
+  }
+  memcpy(x->labels, labels, sizeof(labels));
+  x->n_labels = nl;
+}
+
+static void chain_metrics(g6_analyzer *a, const char *ix) {
+  const g6_chain_report *r = &a->report;
+  for (int mn = 0; mn < G6_MNY_COUNT; mn++)
+    for (int dt = 0; dt < G6_DTE_COUNT; dt++) {
+      char l[64];
+      snprintf(l, sizeof(l), "%s.%s", g6_mny_bucket_name(mn),
+               g6_dte_bucket_name(dt));
+      if (a->groups & G6_AG_BUCKETS) {
+        const g6_bucket_cell *c = &r->buckets.cell[mn][dt];
+        g6m_bucket_contracts_set(a->m, ix, l, (double)c->contracts);
+        g6m_bucket_oi_set(a->m, ix, l, c->n_oi ? c->oi : NAN);
+        g6m_bucket_volume_set(a->m, ix, l, c->n_volume ? c->volume : NAN);
+        g6m_bucket_iv_set(a->m, ix, l, c->iv_mean);
+        g6m_bucket_spread_set(a->m, ix, l, c->spread_bps / 1e4);
+      }
+      if (a->groups & G6_AG_GREEKS) {
+        const g6_greek_cell *g = &r->greeks.cell[mn][dt];
+        bool k = g->legs_oi > 0;
+        g6m_net_delta_set(a->m, ix, l, k ? g->oi_delta : NAN);
+        g6m_net_gamma_set(a->m, ix, l, k ? g->oi_gamma : NAN);
+        g6m_net_theta_set(a->m, ix, l, k ? g->oi_theta : NAN);
+        g6m_net_vega_set(a->m, ix, l, k ? g->oi_vega : NAN);
+      }
+    }
+}
+
+/* Runs the report on a document and dispatches it. */
+static g6_status analyse(g6_analyzer *a, ax_index *x, const g6_snapshot_doc *d,
+                         g6_error *err) {
+  size_t need = g6_snapshot_doc_leg_count(d);
+  if (need > a->legs_cap) {
+    g6_leg *v = realloc(a->legs, need * sizeof(*v));
+    if (v == NULL)
+      return g6_error_set(err, G6_ENOMEM, "out of memory");
+    a->legs = v;
+    a->legs_cap = need;
+  }
+  g6_report_input in;
+  g6_snapshot_doc_report_input(d, a->legs, &in);
+  g6_status st = g6_chain_report_compute(&in, &a->report_opts, &a->report);
+  if (st != G6_OK)
+    return g6_error_set(err, st, "the analytics refused the snapshot");
+  expiry_metrics(a, x, d);
+  chain_metrics(a, x->name);
+  return G6_OK;
+}
+
+/* ---- one index -------------------------------------------------------------
+ */
+
+static void failed(g6_analyzer *a, ax_index *x, g6_status st, const g6_error *e,
+                   double now) {
+  const char *cause = g6_snapshot_error_cause(st);
+  g6m_snapshot_read_failures_add(a->m, x->name, cause, 1);
+  x->st.failures++;
+  x->st.last_status = st;
+  /* once per cause: when it starts and when it changes, not every run */
+  if (!g6_log_throttle_due(&x->log, st, now, INFINITY))
+    return;
+  char kept[96] = "no snapshot was analysed yet; its values stay NaN";
+  if (x->st.have)
+    snprintf(kept, sizeof(kept), "keeping the values of seq %llu",
+             (unsigned long long)x->st.seq);
+  logf_(a, st == G6_ENOENT ? G6_METRICS_LOG_WARNING : G6_METRICS_LOG_ERR,
+        "g6_analytics: %s: snapshot unusable (%s): %s; %s", x->name, cause,
+        e->msg, kept);
+}
+
+static void succeeded(g6_analyzer *a, ax_index *x, double now) {
+  x->st.last_status = G6_OK;
+  if (g6_log_throttle_due(&x->log, G6_OK, now, INFINITY))
+    logf_(a, G6_METRICS_LOG_INFO,
+          "g6_analytics: %s: reading snapshots again (seq %llu)", x->name,
+          (unsigned long long)x->st.seq);
+}
+
+static bool same_file(const ax_index *x, const struct stat *s) {
+  return x->id_ok && x->dev == s->st_dev && x->ino == s->st_ino &&
+         x->size == s->st_size && x->mtime.tv_sec == s->st_mtim.tv_sec &&
+         x->mtime.tv_nsec == s->st_mtim.tv_nsec;
+}
+
+static void run_index(g6_analyzer *a, ax_index *x, double now) {
+  double t0 = g6_monotonic_now();
+  char path[PATH_MAX];
+  snprintf(path, sizeof(path), "%s/snapshots/%s.json", a->data_dir, x->name);
+  g6_error e;
+  g6_error_clear(&e);
+  struct stat s;
+  if (stat(path, &s) != 0) {
+    int en = errno;
+    g6_status st = en == ENOENT ? G6_ENOENT : g6_status_from_errno(en);
+    g6_error_set(&e, st, "cannot read %s: %s", path, strerror(en));
+    failed(a, x, st, &e, now);
+  } else if (x->st.have && same_file(x, &s)) {
+    succeeded(a, x, now); /* unchanged since it was analysed */
+  } else {
+    g6_snapshot_doc d;
+    g6_status st = g6_snapshot_read_file(path, a->max_bytes, &d, &e);
+    if (st == G6_OK && strcmp(d.ix.name, x->name) != 0)
+      st = g6_error_set(&e, G6_EPROTO, "%s: index is \"%s\", not \"%s\"", path,
+                        d.ix.name, x->name);
+    if (st == G6_OK && !(x->st.have && d.seq == x->st.seq &&
+                         d.generated_at == x->st.generated_at))
+      st = analyse(a, x, &d, &e);
+    else if (st == G6_OK)
+      st = G6_EEXIST; /* the same seq again: nothing new */
+    if (st == G6_OK) {
+      x->st.have = true;
+      x->st.seq = d.seq;
+      x->st.generated_at = d.generated_at;
+      x->st.analysed++;
+      g6m_analyzed_snapshots_add(a->m, x->name, 1);
+      g6m_analytics_duration_set(a->m, x->name, g6_monotonic_now() - t0);
+    }
+    if (st == G6_OK || st == G6_EEXIST) {
+      x->id_ok = true;
+      x->dev = s.st_dev;
+      x->ino = s.st_ino;
+      x->size = s.st_size;
+      x->mtime = s.st_mtim;
+      succeeded(a, x, now);
+    } else {
+      failed(a, x, st, &e, now);
+    }
+    g6_snapshot_doc_free(&d);
+  }
+  g6m_snapshot_age_set(a->m, x->name,
+                       x->st.have ? now - (double)x->st.generated_at : NAN);
+}
+
+void g6_analyzer_run(g6_analyzer *a, double now) {
+  ensure_indices(a);
+  for (size_t i = 0; i < a->n; i++)
+    run_index(a, &a->ix[i], now);
+}

@@ -1,0 +1,99 @@
+/* g6 — g6_analytics' run: the latest chain snapshot of each index through
+ * every analytic (math/chain_report.h) into the spec's metrics.
+ *
+ * Each run, per index: the file <DataDir>/snapshots/<INDEX>.json is looked
+ * at; a file that did not change since the last one analysed (same inode,
+ * size and mtime: g6_chain replaces it by rename) or that holds the same seq
+ * is not analysed again. A file that cannot be used is counted in
+ * snapshot_read_failures by cause (store/snapshot_read.h) and logged once
+ * per cause (again when the cause changes, and when it recovers); the values
+ * of the last good snapshot stay exported and snapshot_age keeps growing, so
+ * a stalled collector shows in Grafana. Nothing is invented: an analytic
+ * that cannot be computed is NaN, and so is every gauge until a snapshot
+ * was read.
+ *
+ * Expiry labels are the rule's tag, or its date for a date-pinned rule (as
+ * g6_chain labels them). An expiry that disappears from the snapshot gets
+ * NaN (a tag) or is forgotten (a date), so labels never pile up.
+ *
+ * Kept out of the plugin so it is unit-tested with a recording sink. Not
+ * thread-safe: one analyzer runs on one read thread. */
+#ifndef G6_ANALYZER_H
+#define G6_ANALYZER_H
+
+#include "core/status.h"
+#include "math/chain_report.h"
+#include "metrics/metrics.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define G6_ANALYZER_MAX_INDICES 16
+
+/* Groups of metrics that can be switched off (Groups option). Snapshot
+ * age, read failures, analysed snapshots and run time are always on. */
+enum {
+  G6_AG_PCR = 1u << 0,                /* oi_pcr, volume_pcr */
+  G6_AG_MAX_PAIN = 1u << 1,           /* max_pain */
+  G6_AG_SUPPORT_RESISTANCE = 1u << 2, /* support, resistance */
+  G6_AG_TERM_STRUCTURE = 1u << 3,     /* atm_iv, expiry_days */
+  G6_AG_SKEW = 1u << 4,               /* rr25, bf25 */
+  G6_AG_BUCKETS = 1u << 5,            /* bucket_* */
+  G6_AG_SURFACE = 1u << 6,            /* surface_iv */
+  G6_AG_GREEKS = 1u << 7,             /* net_* */
+  G6_AG_ALL = (1u << 8) - 1,
+};
+#define G6_AG_COUNT 8
+
+/* Name of group bit i (0..G6_AG_COUNT-1): "pcr", "max_pain",
+ * "support_resistance", "term_structure", "skew", "buckets", "surface",
+ * "greeks"; NULL beyond. */
+const char *g6_analytics_group_name(int i);
+
+typedef void (*g6_analyzer_log_fn)(void *ctx, int level, const char *msg);
+
+typedef struct g6_analyzer_config {
+  const char *data_dir;
+  /* Indices to analyse; none: every <DataDir>/snapshots/<NAME>.json whose
+   * name is a valid index name, looked for at every run. */
+  const char *const *indices;
+  size_t n_indices;
+  unsigned groups;          /* G6_AG_* bits */
+  g6_report_options report; /* strike windows */
+  size_t max_bytes;         /* largest snapshot read; 0: the default */
+} g6_analyzer_config;
+
+typedef struct g6_analyzer g6_analyzer;
+
+/* Copies the configuration. `m` (owner g6_analytics) and `log` (levels
+ * G6_METRICS_LOG_*; may be NULL) are borrowed. NULL when out of memory or
+ * the configuration is invalid (no data_dir, more than
+ * G6_ANALYZER_MAX_INDICES indices, an invalid index name). */
+g6_analyzer *g6_analyzer_new(const g6_analyzer_config *cfg, g6_metrics *m,
+                             g6_analyzer_log_fn log, void *log_ctx);
+void g6_analyzer_free(g6_analyzer *a);
+
+/* Warm start: admits every series of the configured indices (or of those
+ * whose snapshot exists now), gauges at NaN, counters at 0, minus the
+ * groups switched off. Returns the first error of the runtime. */
+g6_status g6_analyzer_warm(g6_analyzer *a);
+
+/* One run at `now` (epoch seconds) over every index, as described above.
+ * Sets and adds metrics; the caller flushes. */
+void g6_analyzer_run(g6_analyzer *a, double now);
+
+/* What the last run did for an index (tests, logs); false when the index is
+ * not known. */
+typedef struct g6_analyzer_index_state {
+  bool have;    /* a snapshot was analysed */
+  uint64_t seq; /* its seq */
+  int64_t generated_at;
+  uint64_t analysed;     /* snapshots analysed since start */
+  uint64_t failures;     /* unusable reads since start */
+  g6_status last_status; /* of the last run: G6_OK or the read failure */
+} g6_analyzer_index_state;
+
+bool g6_analyzer_index(const g6_analyzer *a, const char *index,
+                       g6_analyzer_index_state *out);
+
+#endif

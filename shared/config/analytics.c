@@ -1,0 +1,159 @@
+/* g6_analytics' option table (see config/analytics.h). The help texts are
+ * the README's configuration reference (tests/integration/options_readme.t
+ * checks them). */
+#include "config/analytics.h"
+
+#include "core/conf.h"
+#include "market/chain.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define A(member) G6_OPT_FIELD(g6_analytics_config, member)
+
+static g6_status set_indices(void *target, const oconfig_item_t *ci,
+                             g6_error *err) {
+  g6_analytics_config *cfg = target;
+  char **list = NULL;
+  size_t n = 0;
+  g6_status st =
+      g6_conf_strings(ci, 1, G6_ANALYZER_MAX_INDICES, &list, &n, err);
+  if (st != G6_OK)
+    return st;
+  for (size_t i = 0; i < n && st == G6_OK; i++) {
+    if (!g6_index_name_valid(list[i]))
+      st = g6_conf_reject(ci, false, G6_EINVAL, "not an index name",
+                          "1-31 letters, digits, '_' or '-' (as in "
+                          "g6_chain's <Index \"NAME\">)",
+                          err);
+    for (size_t j = 0; j < i && st == G6_OK; j++)
+      if (strcmp(list[i], list[j]) == 0)
+        st = g6_conf_reject(ci, false, G6_EINVAL, "an index is listed twice",
+                            "distinct index names", err);
+  }
+  if (st != G6_OK) {
+    g6_conf_strings_free(list);
+    return st;
+  }
+  g6_conf_strings_free(cfg->indices);
+  cfg->indices = list;
+  cfg->n_indices = n;
+  return G6_OK;
+}
+
+static g6_status set_groups(void *target, const oconfig_item_t *ci,
+                            g6_error *err) {
+  g6_analytics_config *cfg = target;
+  char allowed[256] = "one or more of: all";
+  for (int g = 0; g < G6_AG_COUNT; g++)
+    snprintf(allowed + strlen(allowed), sizeof(allowed) - strlen(allowed),
+             ", %s", g6_analytics_group_name(g));
+  char **list = NULL;
+  size_t n = 0;
+  g6_status st = g6_conf_strings(ci, 1, 0, &list, &n, err);
+  if (st != G6_OK)
+    return st;
+  unsigned groups = 0;
+  for (size_t i = 0; i < n && st == G6_OK; i++) {
+    unsigned bit = 0;
+    if (strcmp(list[i], "all") == 0)
+      bit = G6_AG_ALL;
+    for (int g = 0; g < G6_AG_COUNT && bit == 0; g++)
+      if (strcmp(list[i], g6_analytics_group_name(g)) == 0)
+        bit = 1u << g;
+    if (bit == 0)
+      st = g6_conf_reject(ci, false, G6_EINVAL, "unknown group", allowed, err);
+    groups |= bit;
+  }
+  g6_conf_strings_free(list);
+  if (st == G6_OK)
+    cfg->groups = groups;
+  return st;
+}
+
+static const g6_option analytics_opts[] = {
+    {.name = "DataDir",
+     A(data_dir),
+     .type = G6_OPT_STRING,
+     .def = "\"/var/lib/g6\"",
+     .allowed_doc = "path",
+     .help = "g6_chain's DataDir: the snapshots are read from "
+             "`<DataDir>/snapshots/<INDEX>.json`"},
+    {.name = "Index",
+     .type = G6_OPT_CUSTOM,
+     .set = set_indices,
+     .def_doc = "every snapshot found",
+     .allowed_doc = "1–16 index names",
+     .help = "indices to analyse; by default every "
+             "`snapshots/<INDEX>.json`, looked for at every run"},
+    {.name = "Interval",
+     A(interval),
+     .type = G6_OPT_DOUBLE,
+     .min = 1,
+     .max = 86400,
+     .unit = "s",
+     .def_doc = "the plugin's",
+     .help = "how often the snapshots are looked at (an unchanged snapshot is "
+             "not analysed again)"},
+    {.name = "Groups",
+     .type = G6_OPT_CUSTOM,
+     .set = set_groups,
+     .def = "\"all\"",
+     .allowed_doc = "`all` or any of `pcr`, `max_pain`, "
+                    "`support_resistance`, `term_structure`, `skew`, "
+                    "`buckets`, `surface`, `greeks`",
+     .help = "metric groups to export; snapshot age, read failures, analysed "
+             "snapshots and run time always are"},
+    {.name = "PCRStrikeWindow",
+     A(pcr_window),
+     .type = G6_OPT_DOUBLE,
+     .min = 0.001,
+     .max = 1,
+     .def = "0.05",
+     .help = "PCR by OI and volume over strikes within ATM ± this share of "
+             "ATM (the old platform's 5 %)"},
+    {.name = "MaxPainStrikeWindow",
+     A(max_pain_window),
+     .type = G6_OPT_DOUBLE,
+     .min = 0.001,
+     .max = 1,
+     .def = "0.1",
+     .help = "max pain over strikes within ATM ± this share of ATM (the old "
+             "platform's 10 %)"},
+};
+
+const g6_option_table g6_analytics_options = {
+    .block = "Plugin",
+    .arg = "g6_analytics",
+    .help = "Chain analytics from g6_chain's snapshots, as metrics.",
+    .options = analytics_opts,
+    .n = sizeof(analytics_opts) / sizeof(analytics_opts[0]),
+};
+
+g6_status g6_analytics_config_parse(oconfig_item_t *ci,
+                                    g6_analytics_config *cfg, g6_error *err) {
+  if (cfg->data_dir != NULL)
+    return g6_error_set(err, G6_EINVAL,
+                        "<Plugin g6_analytics> is given twice; put every "
+                        "option in one block");
+  g6_conf_link_parents(ci);
+  return g6_options_parse(&g6_analytics_options, ci, cfg, err);
+}
+
+g6_analyzer_config g6_analytics_analyzer_config(const g6_analytics_config *c) {
+  g6_analyzer_config a = {
+      .data_dir = c->data_dir,
+      .indices = (const char *const *)c->indices,
+      .n_indices = c->n_indices,
+      .groups = c->groups,
+      .report = {c->pcr_window, c->max_pain_window},
+  };
+  return a;
+}
+
+void g6_analytics_config_free(g6_analytics_config *cfg) {
+  g6_conf_strings_free(cfg->indices);
+  g6_options_free(&g6_analytics_options, cfg);
+  memset(cfg, 0, sizeof(*cfg));
+}

@@ -1,0 +1,89 @@
+/* Every chain analytic of one instant (see math/chain_report.h). */
+#include "math/chain_report.h"
+
+#include <math.h>
+#include <string.h>
+
+static const char *const surface_names[G6_SURFACE_DEFAULT_BUCKETS] = {
+    "lt_m20", "m20_m10", "m10_m5",  "m5_0",
+    "0_p5",   "p5_p10",  "p10_p20", "gt_p20"};
+
+const char *g6_surface_bucket_name(int b) {
+  return b >= 0 && b < G6_SURFACE_DEFAULT_BUCKETS ? surface_names[b]
+                                                  : "unknown";
+}
+
+double g6_report_support(const g6_report_expiry *e) {
+  return e->n_support ? e->support[0].strike : NAN;
+}
+
+double g6_report_resistance(const g6_report_expiry *e) {
+  return e->n_resistance ? e->resistance[0].strike : NAN;
+}
+
+static bool window_ok(double w) { return isfinite(w) && w > 0 && w <= 1; }
+
+/* Everything of one expiry that needs only its own legs. */
+static void expiry_analytics(const g6_report_input *in,
+                             const g6_report_options *o,
+                             const g6_report_expiry_input *x,
+                             g6_report_expiry *e) {
+  memset(e, 0, sizeof(*e));
+  e->tag = x->tag;
+  e->resolved = x->resolved;
+  e->expiry = x->expiry;
+  e->surface_row = -1;
+  e->T = x->resolved ? x->T : NAN;
+  e->days = e->T * 365.0;
+  e->forward = in->S * exp((in->r - in->q) * e->T);
+  const g6_leg *legs = in->legs + x->first;
+  size_t n = x->resolved ? x->n : 0;
+  e->legs = n;
+  /* windows around the ATM strike (the old platform's reference) */
+  double c = in->atm;
+  g6_chain_pcr(legs, n, c * (1 - o->pcr_window), c * (1 + o->pcr_window),
+               &e->pcr);
+  if (!isfinite(c)) /* no window: nothing is in it, nothing is known */
+    e->pcr.by_oi = e->pcr.by_volume = NAN;
+  g6_chain_max_pain(legs, n, c * (1 - o->max_pain_window),
+                    c * (1 + o->max_pain_window), &e->max_pain);
+  g6_chain_support_resistance(legs, n, c, G6_REPORT_LEVELS, e->support,
+                              &e->n_support, e->resistance, &e->n_resistance);
+  g6_chain_skew25(legs, n, e->forward, &e->skew);
+  e->atm_iv = e->skew.atm_iv;
+}
+
+g6_status g6_chain_report_compute(const g6_report_input *in,
+                                  const g6_report_options *opts,
+                                  g6_chain_report *out) {
+  static const g6_report_options defaults = G6_REPORT_OPTIONS_DEFAULT;
+  if (in == NULL || out == NULL || in->n_expiries > G6_REPORT_MAX_EXPIRIES ||
+      (in->legs == NULL && in->n_legs > 0))
+    return G6_EINVAL;
+  const g6_report_options *o = opts ? opts : &defaults;
+  if (!window_ok(o->pcr_window) || !window_ok(o->max_pain_window))
+    return G6_EINVAL;
+  for (size_t i = 0; i < in->n_expiries; i++) {
+    const g6_report_expiry_input *x = &in->ex[i];
+    if (x->resolved && (x->first > in->n_legs || x->n > in->n_legs - x->first))
+      return G6_EINVAL;
+  }
+  memset(out, 0, sizeof(*out));
+  out->n_expiries = in->n_expiries;
+  for (size_t i = 0; i < in->n_expiries; i++)
+    expiry_analytics(in, o, &in->ex[i], &out->ex[i]);
+  g6_chain_buckets(in->legs, in->n_legs, in->S, &out->buckets);
+  g6_chain_net_greeks(in->legs, in->n_legs, in->S, &out->greeks);
+  /* at most G6_REPORT_MAX_EXPIRIES < G6_SURFACE_MAX_EXPIRIES expiry
+   * instants, so the surface keeps every row */
+  g6_chain_vol_surface(in->legs, in->n_legs, in->S, NULL, 0, true,
+                       &out->surface);
+  for (size_t i = 0; i < in->n_expiries; i++) {
+    g6_report_expiry *e = &out->ex[i];
+    for (size_t row = 0;
+         e->resolved && e->legs > 0 && row < out->surface.n_expiries; row++)
+      if (out->surface.expiry[row] == e->expiry)
+        e->surface_row = (int)row;
+  }
+  return G6_OK;
+}

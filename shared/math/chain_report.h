@@ -1,0 +1,104 @@
+/* g6 — every chain analytic of one index at one instant, in one call.
+ *
+ * g6_analytics (per snapshot, as metrics) and `g6 replay` (per stored
+ * snapshot or CSV day, as CSV rows) run exactly this, so the two always
+ * agree. It calls the functions of math/analytics.h:
+ *
+ *   per expiry   PCR by OI and by volume over strikes within ATM +- pcr_window
+ *                (reference §4.6: 5 %), max pain over strikes within ATM +-
+ *                max_pain_window (10 %), support and resistance (the largest
+ *                put OI below / call OI above the ATM strike, top 3), ATM IV
+ *                at the forward F = S e^{(r-q)T}, the 25-delta risk reversal
+ *                and butterfly, days to expiry (T x 365);
+ *   chain-wide   contracts, OI, volume, mean IV and mean spread per
+ *                moneyness x DTE bucket (§4.8), OI-weighted net Greeks per
+ *                bucket, and the vol surface (mean IV per expiry and
+ *                moneyness-percent bucket, edges -20,-10,-5,0,5,10,20,
+ *                interior gaps interpolated, never extrapolated).
+ *
+ * Nothing is invented: an analytic whose inputs are missing is NAN (its
+ * status says why), never 0. */
+#ifndef G6_CHAIN_REPORT_H
+#define G6_CHAIN_REPORT_H
+
+#include "core/status.h"
+#include "math/analytics.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define G6_REPORT_MAX_EXPIRIES 8
+#define G6_REPORT_LEVELS 3 /* support / resistance strikes kept */
+
+/* One expiry of the input: a range of the input's legs. Two expiries with
+ * the same instant may share a range (two rules that resolved to one date);
+ * the chain-wide analytics read every leg of `legs` once. */
+typedef struct g6_report_expiry_input {
+  const char *tag; /* "this_week", ... (borrowed) */
+  bool resolved;   /* false: no legs, every result NAN */
+  int64_t expiry;  /* expiry instant, epoch seconds */
+  double T;        /* years to expiry (365-day years) */
+  size_t first, n; /* legs[first .. first + n) */
+} g6_report_expiry_input;
+
+typedef struct g6_report_input {
+  double S;   /* spot; NAN when unknown */
+  double atm; /* ATM strike (window centre, support/resistance reference) */
+  double r, q;
+  const g6_leg *legs; /* every kept leg of every distinct expiry */
+  size_t n_legs;
+  size_t n_expiries;
+  g6_report_expiry_input ex[G6_REPORT_MAX_EXPIRIES];
+} g6_report_input;
+
+typedef struct g6_report_options {
+  double pcr_window;      /* share of ATM, e.g. 0.05 */
+  double max_pain_window; /* share of ATM, e.g. 0.10 */
+} g6_report_options;
+
+#define G6_REPORT_OPTIONS_DEFAULT                                              \
+  { 0.05, 0.10 }
+
+typedef struct g6_report_expiry {
+  const char *tag;
+  bool resolved;
+  int64_t expiry;
+  double T, days, forward;
+  size_t legs;          /* legs of this expiry */
+  g6_pcr pcr;           /* window ATM +- pcr_window */
+  g6_max_pain max_pain; /* strike NAN when no OI in the window */
+  g6_oi_level support[G6_REPORT_LEVELS], resistance[G6_REPORT_LEVELS];
+  size_t n_support, n_resistance;
+  double atm_iv;   /* NAN when the forward is not bracketed */
+  g6_skew25 skew;  /* fields NAN when not bracketed */
+  int surface_row; /* row of this expiry in the surface, -1 if none */
+} g6_report_expiry;
+
+typedef struct g6_chain_report {
+  size_t n_expiries;
+  g6_report_expiry ex[G6_REPORT_MAX_EXPIRIES];
+  g6_bucket_table buckets;
+  g6_greek_table greeks;
+  g6_surface surface;
+} g6_chain_report;
+
+/* Computes every analytic. opts may be NULL (the defaults). G6_EINVAL for a
+ * NULL in/out, more than G6_REPORT_MAX_EXPIRIES expiries, a range outside
+ * legs, or a window that is not a finite number in (0, 1]; otherwise G6_OK
+ * (missing data gives NAN results, not an error). Allocates nothing. */
+g6_status g6_chain_report_compute(const g6_report_input *in,
+                                  const g6_report_options *opts,
+                                  g6_chain_report *out);
+
+/* The support (resistance) strike of rank 0: NAN when there is none. */
+double g6_report_support(const g6_report_expiry *e);
+double g6_report_resistance(const g6_report_expiry *e);
+
+/* Label of a surface bucket of the default edges, as the spec's
+ * surface_bucket domain spells it: "lt_m20", "m20_m10", "m10_m5", "m5_0",
+ * "0_p5", "p5_p10", "p10_p20", "gt_p20"; "unknown" out of range. */
+const char *g6_surface_bucket_name(int b);
+#define G6_SURFACE_DEFAULT_BUCKETS 8
+
+#endif

@@ -1,0 +1,347 @@
+/* Reading the option CSV files back as chains (see store/csv_read.h). */
+#include "store/csv_read.h"
+
+#include "core/fsutil.h"
+#include "market/chain.h"
+#include "store/csv_sink.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NCOL 32
+#define YEAR_SECONDS (365.0 * 86400.0)
+#define MAX_FILE_BYTES (256u << 20)
+
+static const char *const col_names[NCOL] = {"timestamp",
+                                            "index",
+                                            "expiry_tag",
+                                            "expiry_date",
+                                            "offset",
+                                            "index_price",
+                                            "atm",
+                                            "strike",
+                                            "ce",
+                                            "pe",
+                                            "tp",
+                                            "avg_ce",
+                                            "avg_pe",
+                                            "avg_tp",
+                                            "ce_vol",
+                                            "pe_vol",
+                                            "ce_oi",
+                                            "pe_oi",
+                                            "ce_iv",
+                                            "pe_iv",
+                                            "ce_delta",
+                                            "pe_delta",
+                                            "ce_theta",
+                                            "pe_theta",
+                                            "ce_vega",
+                                            "pe_vega",
+                                            "ce_gamma",
+                                            "pe_gamma",
+                                            "ce_rho",
+                                            "pe_rho",
+                                            "tp_net_change",
+                                            "tp_day_change"};
+
+static bool number(const char *s, size_t len, double *out) {
+  char buf[64];
+  if (len == 0 || len >= sizeof(buf))
+    return false;
+  memcpy(buf, s, len);
+  buf[len] = '\0';
+  char *end;
+  errno = 0;
+  double v = strtod(buf, &end);
+  if (*end != '\0' || !isfinite(v))
+    return false;
+  *out = v;
+  return true;
+}
+
+/* 0.0 in an IV or Greek column means "not available". */
+static double known(double v) { return v == 0 ? NAN : v; }
+
+g6_status g6_csv_strike_row_parse(const char *line, g6_csv_strike_row *row,
+                                  g6_error *err) {
+  const char *f[NCOL];
+  size_t len[NCOL], n = 0;
+  const char *p = line;
+  for (;;) {
+    const char *c = strchr(p, ',');
+    if (n == NCOL)
+      return g6_error_set(err, G6_EPARSE, "more than %d columns", NCOL);
+    f[n] = p;
+    len[n++] = c ? (size_t)(c - p) : strlen(p);
+    if (c == NULL)
+      break;
+    p = c + 1;
+  }
+  if (n != NCOL)
+    return g6_error_set(err, G6_EPARSE, "%zu columns; expected %d", n, NCOL);
+  memset(row, 0, sizeof(*row));
+  if (g6_ist_parse_ts(f[0], len[0], &row->ts) != G6_OK)
+    return g6_error_set(err, G6_EPARSE,
+                        "timestamp \"%.*s\": expected DD-MM-YYYY HH:MM:SS",
+                        (int)(len[0] < 40 ? len[0] : 40), f[0]);
+  row->sod = (int)(((row->ts + G6_IST_OFFSET_S) % 86400 + 86400) % 86400);
+  if (len[1] == 0 || len[1] >= sizeof(row->index) || len[2] == 0 ||
+      len[2] >= sizeof(row->tag))
+    return g6_error_set(err, G6_EPARSE,
+                        "index or expiry_tag is empty or too "
+                        "long");
+  memcpy(row->index, f[1], len[1]);
+  memcpy(row->tag, f[2], len[2]);
+  char date[16];
+  if (len[3] >= sizeof(date))
+    return g6_error_set(err, G6_EPARSE, "expiry_date: expected YYYY-MM-DD");
+  memcpy(date, f[3], len[3]);
+  date[len[3]] = '\0';
+  if (g6_date_parse(date, &row->expiry) != G6_OK)
+    return g6_error_set(err, G6_EPARSE,
+                        "expiry_date \"%s\": expected "
+                        "YYYY-MM-DD",
+                        date);
+  double v[NCOL];
+  for (int k = 4; k < NCOL; k++)
+    if (!number(f[k], len[k], &v[k]))
+      return g6_error_set(err, G6_EPARSE, "%s \"%.*s\": expected a number",
+                          col_names[k], (int)(len[k] < 40 ? len[k] : 40), f[k]);
+  row->offset = v[4];
+  row->index_price = v[5];
+  row->atm = v[6];
+  row->strike = v[7];
+  /* a side written as zeros was not collected */
+  row->ce = v[8] > 0 ? v[8] : NAN;
+  row->pe = v[9] > 0 ? v[9] : NAN;
+  bool ce = !isnan(row->ce), pe = !isnan(row->pe);
+  row->avg_ce = ce ? known(v[11]) : NAN;
+  row->avg_pe = pe ? known(v[12]) : NAN;
+  row->ce_vol = ce ? v[14] : NAN;
+  row->pe_vol = pe ? v[15] : NAN;
+  row->ce_oi = ce ? v[16] : NAN;
+  row->pe_oi = pe ? v[17] : NAN;
+  double *out[] = {&row->ce_iv,    &row->pe_iv,    &row->ce_delta,
+                   &row->pe_delta, &row->ce_theta, &row->pe_theta,
+                   &row->ce_vega,  &row->pe_vega,  &row->ce_gamma,
+                   &row->pe_gamma, &row->ce_rho,   &row->pe_rho};
+  for (int k = 0; k < 12; k++)
+    *out[k] = (k % 2 == 0 ? ce : pe) ? known(v[18 + k]) : NAN;
+  return G6_OK;
+}
+
+g6_status g6_csv_strike_file(const char *path, g6_csv_row_fn fn, void *ctx,
+                             g6_error *err) {
+  char *text = NULL;
+  size_t len = 0;
+  g6_status st = g6_read_file(path, MAX_FILE_BYTES, &text, &len, err);
+  if (st != G6_OK)
+    return st;
+  char *line = text, *end = text + len;
+  size_t hl = strlen(g6_csv_option_header), lineno = 1;
+  if (len < hl || memcmp(text, g6_csv_option_header, hl) != 0 ||
+      (text[hl] != '\n' && !(text[hl] == '\r' && text[hl + 1] == '\n'))) {
+    free(text);
+    return g6_error_set(err, G6_EUNSUPPORTED,
+                        "%s: not a per-strike option file (its first line is "
+                        "not the 32-column header)",
+                        path);
+  }
+  line = strchr(text, '\n') + 1;
+  while (line < end) {
+    char *nl = memchr(line, '\n', (size_t)(end - line));
+    lineno++;
+    if (nl == NULL)
+      break; /* an incomplete last line: a write in progress */
+    *nl = '\0';
+    if (nl > line && nl[-1] == '\r')
+      nl[-1] = '\0';
+    g6_csv_strike_row row;
+    g6_error e;
+    if (line[0] != '\0') {
+      if (g6_csv_strike_row_parse(line, &row, &e) != G6_OK) {
+        st = g6_error_set(err, G6_EPARSE, "%s:%zu: %s", path, lineno, e.msg);
+        break;
+      }
+      if (!fn(ctx, &row))
+        break;
+    }
+    line = nl + 1;
+  }
+  free(text);
+  return st;
+}
+
+/* ---- the book --------------------------------------------------------------
+ */
+
+struct g6_csv_book {
+  g6_csv_strike_row *rows;
+  size_t n, cap;
+  bool sorted, oom;
+  size_t *chain_start; /* n_chains + 1 offsets into rows */
+  size_t n_chains;
+};
+
+g6_csv_book *g6_csv_book_new(void) { return calloc(1, sizeof(g6_csv_book)); }
+
+void g6_csv_book_free(g6_csv_book *b) {
+  if (b == NULL)
+    return;
+  free(b->rows);
+  free(b->chain_start);
+  free(b);
+}
+
+static bool add_row(void *ctx, const g6_csv_strike_row *row) {
+  g6_csv_book *b = ctx;
+  if (b->n == b->cap) {
+    size_t cap = b->cap ? 2 * b->cap : 1024;
+    g6_csv_strike_row *v = realloc(b->rows, cap * sizeof(*v));
+    if (v == NULL) {
+      b->oom = true;
+      return false;
+    }
+    b->rows = v;
+    b->cap = cap;
+  }
+  b->rows[b->n++] = *row;
+  b->sorted = false;
+  return true;
+}
+
+g6_status g6_csv_book_add_file(g6_csv_book *b, const char *path,
+                               g6_error *err) {
+  b->oom = false;
+  g6_status st = g6_csv_strike_file(path, add_row, b, err);
+  if (st == G6_OK && b->oom)
+    st = g6_error_set(err, G6_ENOMEM, "%s: out of memory", path);
+  return st;
+}
+
+static int tag_rank(const char *tag) {
+  int i = g6_expiry_tag_index(tag);
+  return i >= 0 ? i : G6_EXPIRY_TAG_COUNT;
+}
+
+static int cmp_rows(const void *pa, const void *pb) {
+  const g6_csv_strike_row *a = pa, *b = pb;
+  if (a->ts != b->ts)
+    return a->ts < b->ts ? -1 : 1;
+  int c = strcmp(a->index, b->index);
+  if (c != 0)
+    return c;
+  int ra = tag_rank(a->tag), rb = tag_rank(b->tag);
+  if (ra != rb)
+    return ra < rb ? -1 : 1;
+  if ((c = strcmp(a->tag, b->tag)) != 0)
+    return c;
+  return a->strike < b->strike ? -1 : a->strike > b->strike;
+}
+
+static bool same_chain(const g6_csv_strike_row *a, const g6_csv_strike_row *b) {
+  return a->ts == b->ts && strcmp(a->index, b->index) == 0;
+}
+
+static void sort_book(g6_csv_book *b) {
+  if (b->sorted)
+    return;
+  qsort(b->rows, b->n, sizeof(*b->rows), cmp_rows);
+  /* a row given twice (the same file twice) counts once */
+  size_t u = 0;
+  for (size_t i = 0; i < b->n; i++)
+    if (u == 0 || cmp_rows(&b->rows[u - 1], &b->rows[i]) != 0)
+      b->rows[u++] = b->rows[i];
+  b->n = u;
+  free(b->chain_start);
+  b->chain_start = malloc((b->n + 1) * sizeof(size_t));
+  b->n_chains = 0;
+  if (b->chain_start == NULL) {
+    b->n = 0; /* out of memory: an empty book rather than a wrong one */
+    return;
+  }
+  for (size_t i = 0; i < b->n; i++)
+    if (i == 0 || !same_chain(&b->rows[i - 1], &b->rows[i]))
+      b->chain_start[b->n_chains++] = i;
+  b->chain_start[b->n_chains] = b->n;
+  b->sorted = true;
+}
+
+size_t g6_csv_book_chains(g6_csv_book *b) {
+  sort_book(b);
+  return b->n_chains;
+}
+
+size_t g6_csv_book_leg_count(g6_csv_book *b, size_t i) {
+  sort_book(b);
+  if (i >= b->n_chains)
+    return 0;
+  size_t n = 0;
+  for (size_t k = b->chain_start[i]; k < b->chain_start[i + 1]; k++)
+    n += (size_t)!isnan(b->rows[k].ce) + (size_t)!isnan(b->rows[k].pe);
+  return n;
+}
+
+static g6_leg side_leg(const g6_csv_strike_row *r, bool put, int64_t expiry,
+                       double T) {
+  g6_leg l = g6_leg_make(r->strike, put ? G6_PUT : G6_CALL, expiry, T);
+  l.last = put ? r->pe : r->ce;
+  l.volume = put ? r->pe_vol : r->ce_vol;
+  l.oi = put ? r->pe_oi : r->ce_oi;
+  l.iv = put ? r->pe_iv : r->ce_iv;
+  l.delta = put ? r->pe_delta : r->ce_delta;
+  l.gamma = put ? r->pe_gamma : r->ce_gamma;
+  l.theta = put ? r->pe_theta : r->ce_theta;
+  l.vega = put ? r->pe_vega : r->ce_vega;
+  l.rho = put ? r->pe_rho : r->ce_rho;
+  return l;
+}
+
+void g6_csv_book_chain(g6_csv_book *b, size_t i, double r, double q,
+                       g6_leg *legs, g6_report_input *in, const char **index,
+                       int64_t *ts, g6_date *dates) {
+  sort_book(b);
+  memset(in, 0, sizeof(*in));
+  in->r = r;
+  in->q = q;
+  in->legs = legs;
+  in->S = in->atm = NAN;
+  if (i >= b->n_chains)
+    return;
+  size_t start = b->chain_start[i], end = b->chain_start[i + 1], n = 0;
+  const g6_csv_strike_row *first = &b->rows[start];
+  *index = first->index;
+  *ts = first->ts;
+  in->S = first->index_price;
+  in->atm = first->atm;
+  for (size_t k = start; k < end;) {
+    const char *tag = b->rows[k].tag;
+    size_t e = k;
+    while (e < end && strcmp(b->rows[e].tag, tag) == 0)
+      e++;
+    if (in->n_expiries < G6_REPORT_MAX_EXPIRIES) {
+      g6_report_expiry_input *x = &in->ex[in->n_expiries];
+      x->tag = tag;
+      x->resolved = true;
+      x->expiry = g6_expiry_epoch(b->rows[k].expiry);
+      x->T = ((double)x->expiry - (double)*ts) / YEAR_SECONDS;
+      x->first = n;
+      for (size_t j = k; j < e; j++) {
+        if (!isnan(b->rows[j].ce))
+          legs[n++] = side_leg(&b->rows[j], false, x->expiry, x->T);
+        if (!isnan(b->rows[j].pe))
+          legs[n++] = side_leg(&b->rows[j], true, x->expiry, x->T);
+      }
+      x->n = n - x->first;
+      if (dates != NULL)
+        dates[in->n_expiries] = b->rows[k].expiry;
+      in->n_expiries++;
+    }
+    k = e;
+  }
+  in->n_legs = n;
+}

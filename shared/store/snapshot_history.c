@@ -1,0 +1,195 @@
+/* The snapshot history (see store/snapshot_history.h). */
+#include "store/snapshot_history.h"
+
+#include "core/fsutil.h"
+#include "core/ist.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+g6_status g6_snapshot_history_path(const char *data_dir, const char *index,
+                                   int64_t generated_at, uint64_t seq,
+                                   char *out, size_t len) {
+  char date[11];
+  g6_ist_format_date(generated_at, date);
+  int n = snprintf(out, len, "%s/snapshots/%s/%s/%llu.json", data_dir, index,
+                   date, (unsigned long long)seq);
+  return (n < 0 || (size_t)n >= len) ? G6_EINVAL : G6_OK;
+}
+
+static g6_status fail_errno(g6_error *err, int e, const char *what,
+                            const char *path) {
+  return g6_error_set(err, g6_status_from_errno(e), "%s %s: %s", what, path,
+                      strerror(e));
+}
+
+/* Copy of `from` to `to` for file systems without hard links. */
+static g6_status copy_file(const char *from, const char *to, bool durable,
+                           g6_error *err) {
+  char *text = NULL;
+  size_t len = 0;
+  g6_status st = g6_read_file(from, SIZE_MAX / 2, &text, &len, err);
+  if (st == G6_OK)
+    st = g6_atomic_write(to, text, len, 0644, durable, err);
+  free(text);
+  return st;
+}
+
+g6_status g6_snapshot_history_keep(const char *data_dir, const char *index,
+                                   int64_t generated_at, uint64_t seq,
+                                   bool durable, g6_error *err) {
+  char latest[PATH_MAX], path[PATH_MAX], dir[PATH_MAX], tmp[PATH_MAX];
+  int n =
+      snprintf(latest, sizeof(latest), "%s/snapshots/%s.json", data_dir, index);
+  if (n < 0 || (size_t)n >= sizeof(latest) ||
+      g6_snapshot_history_path(data_dir, index, generated_at, seq, path,
+                               sizeof(path)) != G6_OK)
+    return g6_error_set(err, G6_EINVAL, "snapshot history path too long");
+  snprintf(dir, sizeof(dir), "%s", path);
+  *strrchr(dir, '/') = '\0';
+  g6_status st = g6_mkdir_p(dir, 0755, err);
+  if (st != G6_OK)
+    return st;
+  n = snprintf(tmp, sizeof(tmp), "%s/.%llu.json.link", dir,
+               (unsigned long long)seq);
+  if (n < 0 || (size_t)n >= sizeof(tmp))
+    return g6_error_set(err, G6_EINVAL, "snapshot history path too long");
+  unlink(tmp); /* left by a crash */
+  if (link(latest, tmp) != 0) {
+    int e = errno;
+    if (e == EPERM || e == ENOTSUP || e == EXDEV || e == EMLINK ||
+        e == EOPNOTSUPP)
+      return copy_file(latest, path, durable, err);
+    return fail_errno(err, e, "cannot link the snapshot into", dir);
+  }
+  /* rename replaces an entry of the same seq (a restarted sequence) */
+  if (rename(tmp, path) != 0) {
+    int e = errno;
+    unlink(tmp);
+    return fail_errno(err, e, "cannot rename into place", path);
+  }
+  return durable ? g6_fsync_parent(path, err) : G6_OK;
+}
+
+/* ---- listing ---------------------------------------------------------------
+ */
+
+typedef struct list {
+  char **v;
+  size_t n, cap;
+} list;
+
+static g6_status list_add(list *l, const char *path) {
+  if (l->n == l->cap) {
+    size_t cap = l->cap ? 2 * l->cap : 64;
+    char **v = realloc(l->v, cap * sizeof(*v));
+    if (v == NULL)
+      return G6_ENOMEM;
+    l->v = v;
+    l->cap = cap;
+  }
+  if ((l->v[l->n] = strdup(path)) == NULL)
+    return G6_ENOMEM;
+  l->n++;
+  return G6_OK;
+}
+
+static bool has_suffix(const char *name, const char *const *suffixes) {
+  size_t n = strlen(name);
+  for (; *suffixes != NULL; suffixes++) {
+    size_t k = strlen(*suffixes);
+    if (n > k && strcmp(name + n - k, *suffixes) == 0)
+      return true;
+  }
+  return false;
+}
+
+static g6_status walk(const char *dir, const char *const *suffixes, list *l,
+                      int depth, g6_error *err) {
+  if (depth > 16)
+    return G6_OK; /* a link loop; the history is 3 levels deep */
+  DIR *d = opendir(dir);
+  if (d == NULL)
+    return fail_errno(err, errno, "cannot read directory", dir);
+  g6_status st = G6_OK;
+  struct dirent *e;
+  while (st == G6_OK && (e = readdir(d)) != NULL) {
+    if (e->d_name[0] == '.')
+      continue;
+    char p[PATH_MAX];
+    int n = snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+    if (n < 0 || (size_t)n >= sizeof(p))
+      continue;
+    struct stat s;
+    if (stat(p, &s) != 0)
+      continue; /* vanished meanwhile */
+    if (S_ISDIR(s.st_mode))
+      st = walk(p, suffixes, l, depth + 1, err);
+    else if (S_ISREG(s.st_mode) && has_suffix(e->d_name, suffixes) &&
+             list_add(l, p) != G6_OK)
+      st = g6_error_set(err, G6_ENOMEM, "out of memory");
+  }
+  closedir(d);
+  return st;
+}
+
+/* Directory part and numeric prefix of the file name. */
+static int cmp_paths(const void *a, const void *b) {
+  const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+  const char *bx = strrchr(x, '/'), *by = strrchr(y, '/');
+  size_t dx = bx ? (size_t)(bx - x) : 0, dy = by ? (size_t)(by - y) : 0;
+  size_t dm = dx < dy ? dx : dy;
+  int c = strncmp(x, y, dm);
+  if (c != 0)
+    return c;
+  if (dx != dy)
+    return dx < dy ? -1 : 1;
+  const char *nx = bx ? bx + 1 : x, *ny = by ? by + 1 : y;
+  char *ex, *ey;
+  unsigned long long sx = strtoull(nx, &ex, 10), sy = strtoull(ny, &ey, 10);
+  bool hx = ex != nx, hy = ey != ny;
+  if (hx && hy && sx != sy)
+    return sx < sy ? -1 : 1;
+  if (hx != hy)
+    return hx ? -1 : 1;
+  return strcmp(nx, ny);
+}
+
+g6_status g6_snapshot_files(const char *path, const char *const *suffixes,
+                            char ***out, size_t *n, g6_error *err) {
+  *out = NULL;
+  *n = 0;
+  struct stat s;
+  if (stat(path, &s) != 0)
+    return fail_errno(err, errno, "cannot read", path);
+  list l = {0};
+  g6_status st;
+  if (S_ISDIR(s.st_mode)) {
+    st = walk(path, suffixes, &l, 0, err);
+    if (st == G6_OK)
+      qsort(l.v, l.n, sizeof(*l.v), cmp_paths);
+  } else {
+    st = list_add(&l, path);
+    if (st != G6_OK)
+      g6_error_set(err, st, "out of memory");
+  }
+  if (st != G6_OK) {
+    g6_snapshot_files_free(l.v, l.n);
+    return st;
+  }
+  *out = l.v;
+  *n = l.n;
+  return G6_OK;
+}
+
+void g6_snapshot_files_free(char **files, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    free(files[i]);
+  free(files);
+}

@@ -1,0 +1,50 @@
+/* g6 — the snapshot history: every snapshot kept, for replay.
+ *
+ * With g6_chain's KeepSnapshots, each snapshot written to
+ * <DataDir>/snapshots/<INDEX>.json is also kept as
+ *
+ *   <DataDir>/snapshots/<INDEX>/<YYYY-MM-DD>/<seq>.json
+ *
+ * (the IST date of generated_at, like the CSV files). The latest file is
+ * replaced by rename and never modified in place, so the history entry is a
+ * hard link to it: no bytes are written twice. Where the file system has no
+ * hard links the file is copied (atomically). `g6 replay` reads these
+ * directories back in order. */
+#ifndef G6_SNAPSHOT_HISTORY_H
+#define G6_SNAPSHOT_HISTORY_H
+
+#include "core/status.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Writes the history path of a snapshot into out. G6_EINVAL when it does
+ * not fit in len bytes. */
+g6_status g6_snapshot_history_path(const char *data_dir, const char *index,
+                                   int64_t generated_at, uint64_t seq,
+                                   char *out, size_t len);
+
+/* Keeps the current <data_dir>/snapshots/<index>.json (just written by
+ * g6_snapshot_write, with this seq and generated_at) in the history,
+ * creating the directories; an existing entry of the same seq is replaced.
+ * With `durable` the new directory entries are fsynced. Returns G6_OK or the
+ * failure (ENOENT when there is no latest file, ENOSPC, EPERM, ...) with a
+ * message naming the path. */
+g6_status g6_snapshot_history_keep(const char *data_dir, const char *index,
+                                   int64_t generated_at, uint64_t seq,
+                                   bool durable, g6_error *err);
+
+/* The files under `path`, in replay order: a file is itself; a directory is
+ * searched recursively for files whose names end in one of `suffixes`
+ * (NULL-terminated, e.g. ".json", ".csv"), ordered by their directory
+ * (dates sort as text) and then by the number their name starts with (seq),
+ * then by name. *out is a malloc'ed array of malloc'ed paths
+ * (free with g6_snapshot_files_free). Hidden entries (".name") and
+ * temporary files are skipped. G6_ENOENT when path does not exist, G6_EIO
+ * for an unreadable directory (message names it), G6_ENOMEM. */
+g6_status g6_snapshot_files(const char *path, const char *const *suffixes,
+                            char ***out, size_t *n, g6_error *err);
+void g6_snapshot_files_free(char **files, size_t n);
+
+#endif

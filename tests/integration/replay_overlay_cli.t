@@ -1,0 +1,286 @@
+#!/usr/bin/env python3
+"""`g6 replay` and `g6 overlay` as analysts run them.
+
+replay: bad command lines, an unusable file among good ones (reported with
+its cause, the others replayed, exit 1), --csv written whole.
+
+overlay: two Mondays and a Tuesday of per-strike CSV files in g6's format
+(with the zeros that mean "not collected"), folded into weekday masters and
+compared with two Python references written from the reference doc §10.3:
+the old platform's algorithm (on days where every value is known the
+masters must agree with it to the last printed digit but one, as it keeps
+its state rounded to 6 decimals), and g6's documented rules (unknowns are
+not observations) exactly; a second run of a day changes no byte."""
+import csv
+import glob
+import io
+import os
+import random
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import g6test as t
+
+G6 = t.build_path("g6")
+HEADER = ("timestamp,index,expiry_tag,expiry_date,offset,index_price,atm,strike,ce,"
+          "pe,tp,avg_ce,avg_pe,avg_tp,ce_vol,pe_vol,ce_oi,pe_oi,ce_iv,pe_iv,"
+          "ce_delta,pe_delta,ce_theta,pe_theta,ce_vega,pe_vega,ce_gamma,pe_gamma,"
+          "ce_rho,pe_rho,tp_net_change,tp_day_change").split(",")
+METRICS = ["ce_vol", "pe_vol", "ce_oi", "pe_oi", "ce_iv", "pe_iv", "ce_delta", "pe_delta",
+           "ce_theta", "pe_theta", "ce_vega", "pe_vega", "ce_gamma", "pe_gamma",
+           "ce_rho", "pe_rho"]
+SERIES = ["tp", "avg_tp"] + METRICS
+
+
+def run(*args):
+    r = subprocess.run([G6] + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       timeout=60)
+    return r.returncode, r.stdout.decode(), r.stderr.decode()
+
+
+# ---------------------------------------------------------------- replay --
+
+d = t.workdir()
+for args, why in [((), "no input"), (("--bogus", d), "an unknown option"),
+                  (("--pcr-window", "2", d), "a window outside (0, 1]"),
+                  (("--csv",), "--csv without a value"),
+                  ((os.path.join(d, "nonexistent"),), "a path that does not exist")]:
+    rc, out, err = run("replay", *args)
+    t.ok(rc == 2 and err, "g6 replay with %s exits 2 with a message" % why, err)
+snaps = os.path.join(d, "snaps")
+subprocess.run([t.build_path("bench", "gen_snapshots"), snaps, "3", "5", "2"], check=True)
+hist = os.path.join(snaps, "snapshots", "NIFTY", "2025-01-06")
+with open(os.path.join(hist, "2.json"), "r+b") as f:
+    f.truncate(100)
+rc, out, err = run("replay", hist)
+rows = list(csv.DictReader(io.StringIO(out)))
+t.ok(rc == 1 and "2.json" in err and "(truncated)" in err and
+     sorted({r["seq"] for r in rows}) == ["1", "3"] and len(rows) == 4,
+     "an unusable snapshot is reported with its cause; the others are replayed",
+     err)
+out_csv = os.path.join(d, "replay.csv")
+rc, out, err = run("replay", "--csv", out_csv, os.path.join(hist, "1.json"),
+                   os.path.join(hist, "3.json"))
+with open(out_csv) as f:
+    written = list(csv.DictReader(f))
+t.ok(rc == 0 and out == "" and len(written) == 4 and
+     not os.path.exists(out_csv + ".tmp") and all(r["atm_iv"] for r in written),
+     "--csv OUT receives every row", err)
+t.ok(all(r["source"] == "snapshot" and r["expiry"] in ("this_week", "next_week")
+         for r in written), "rows name their source and expiry")
+rc, out, err = run("replay", "--csv", "/dev/null", hist)
+t.ok(rc == 1 and out == "", "--csv /dev/null works (a device is written, not replaced)")
+
+# --------------------------------------------------------------- overlay --
+
+random.seed(12)
+data = os.path.join(d, "data")
+TIMES = ["09:15:00", "09:15:30", "12:00:00", "15:30:00", "15:30:30"]  # last: after the close
+
+
+def fmt(v):
+    return repr(float(v))
+
+
+def write_day(date, known=True, index="NIFTY"):
+    """NIFTY this_week offsets -50, 0, +50; some rows duplicated (the day
+    value is their mean). With known=False some sides were not collected and
+    some IVs not available (zeros)."""
+    dd, mm, yy = date[8:], date[5:7], date[:4]
+    for off in (-50, 0, 50):
+        p = os.path.join(data, index, "this_week", ("+%d" % off) if off > 0 else str(off))
+        os.makedirs(p, exist_ok=True)
+        with open(os.path.join(p, date + ".csv"), "w") as f:
+            f.write(",".join(HEADER) + "\n")
+            for hms in TIMES:
+                for dup in range(2 if hms == "12:00:00" else 1):
+                    ce = round(random.uniform(50, 200), 2)
+                    pe = round(random.uniform(50, 200), 2)
+                    vals = {"ce": ce, "pe": pe, "avg_ce": ce - 1, "avg_pe": pe - 1}
+                    for m in METRICS:
+                        vals[m] = round(random.uniform(0.001, 5000), 4)
+                    if not known and hms == "09:15:30":
+                        vals["ce"] = vals["avg_ce"] = 0
+                        for m in METRICS:
+                            if m.startswith("ce_"):
+                                vals[m] = 0
+                    if not known and hms == "12:00:00":
+                        vals["pe_iv"] = vals["pe_delta"] = 0
+                    row = ["%s-%s-%s %s" % (dd, mm, yy, hms), index, "this_week",
+                           "2025-01-16", str(off), "24812.5", "24800", str(24800 + off),
+                           fmt(vals["ce"]), fmt(vals["pe"]), fmt(vals["ce"] + vals["pe"]),
+                           fmt(vals["avg_ce"]), fmt(vals["avg_pe"]),
+                           fmt(vals["avg_ce"] + vals["avg_pe"])]
+                    row += [fmt(vals[m]) for m in METRICS] + ["0.0", "0.0"]
+                    f.write(",".join(row) + "\n")
+
+
+def read_day(date, off, index="NIFTY"):
+    p = os.path.join(data, index, "this_week", off, date + ".csv")
+    with open(p) as f:
+        return list(csv.DictReader(f))
+
+
+def old_platform(days, off, alpha, index="NIFTY"):
+    """scripts/weekday_overlay.py (reference §10.3): zeros are values, one
+    counter, the master re-read with 6 decimals between days."""
+    master = {}
+    for date in days:
+        agg = {}
+        for r in read_day(date, off, index):
+            ts = r["timestamp"].split(" ", 1)[1][:8]
+            if not ("09:15:00" <= ts <= "15:30:00"):
+                continue
+            a = agg.setdefault(ts, {"n": 0, "tp": 0.0, "avg_tp": 0.0,
+                                    "m": {k: [0.0, 0] for k in METRICS}})
+            a["n"] += 1
+            a["tp"] += float(r["ce"]) + float(r["pe"])
+            a["avg_tp"] += float(r["avg_ce"]) + float(r["avg_pe"])
+            for k in METRICS:
+                a["m"][k][0] += float(r[k])
+                a["m"][k][1] += 1
+        for ts, a in agg.items():
+            x = {"tp": a["tp"] / a["n"], "avg_tp": a["avg_tp"] / a["n"]}
+            for k in METRICS:
+                x[k] = a["m"][k][0] / a["m"][k][1]
+            rec = master.get(ts)
+            if rec is None:
+                master[ts] = {"counter": 1, **{s + "_mean": x[s] for s in SERIES},
+                              **{s + "_ema": x[s] for s in SERIES}}
+            else:
+                c = rec["counter"] = rec["counter"] + 1
+                for s in SERIES:
+                    rec[s + "_mean"] += (x[s] - rec[s + "_mean"]) / c
+                    rec[s + "_ema"] = alpha * x[s] + (1 - alpha) * rec[s + "_ema"]
+        for rec in master.values():  # written and read back with 6 decimals
+            for k in rec:
+                if k != "counter":
+                    rec[k] = float("%.6f" % rec[k])
+    return master
+
+
+def g6_rules(days, off, alpha):
+    """g6's rules (store/overlay.h): a side with price 0 and an IV or Greek of
+    0.0 are not observations; each column counts its own; full precision."""
+    master = {}
+    for date in days:
+        agg = {}
+        for r in read_day(date, off):
+            ts = r["timestamp"].split(" ", 1)[1][:8]
+            if not ("09:15:00" <= ts <= "15:30:00"):
+                continue
+            ce, pe = float(r["ce"]) > 0, float(r["pe"]) > 0
+            x = {"tp": float(r["ce"]) + float(r["pe"]) if ce and pe else None,
+                 "avg_tp": float(r["avg_ce"]) + float(r["avg_pe"]) if ce and pe else None}
+            for k in METRICS:
+                side = ce if k.startswith("ce_") else pe
+                v = float(r[k])
+                zero_unknown = k[3:] in ("iv", "delta", "theta", "vega", "gamma", "rho")
+                x[k] = v if side and not (zero_unknown and v == 0) else None
+            a = agg.setdefault(ts, {s: [] for s in SERIES})
+            for s in SERIES:
+                if x[s] is not None:
+                    a[s].append(x[s])
+        for ts, a in agg.items():
+            rec = master.setdefault(ts, {"counter": 0, **{s: [0, 0.0, 0.0] for s in SERIES}})
+            rec["counter"] += 1
+            for s in SERIES:
+                if not a[s]:
+                    continue
+                v = sum(a[s]) / len(a[s])
+                st = rec[s]
+                st[0] += 1
+                st[1] += (v - st[1]) / st[0]
+                st[2] = v if st[0] == 1 else alpha * v + (1 - alpha) * st[2]
+    return master
+
+
+def master_rows(path):
+    with open(path) as f:
+        return {r["timestamp"]: r for r in csv.DictReader(f)}
+
+
+out = os.path.join(d, "overlay")
+write_day("2025-01-06")  # Monday, every value known
+write_day("2025-01-13", known=False)  # Monday with gaps
+write_day("2025-01-07")  # Tuesday
+alpha = 0.3
+rc, o, err = run("overlay", "--data-dir", data, "--output-dir", out, "--date", "2025-01-06",
+                 "--alpha", str(alpha))
+t.ok(rc == 0 and "NIFTY 2025-01-06 (MONDAY): 3 files" in o, "g6 overlay folds a day in", o + err)
+for off in ("-50", "0", "+50"):
+    got = master_rows(os.path.join(out, "NIFTY", "this_week", off, "MONDAY.csv"))
+    old = old_platform(["2025-01-06"], off, alpha)
+    bad = [(ts, k) for ts, rec in old.items() for k, v in rec.items()
+           if ts not in got or (k == "counter" and int(got[ts][k]) != v) or
+           (k != "counter" and got[ts][k] != "%.6f" % v)]
+    t.ok(sorted(got) == sorted(old) == TIMES[:4] and not bad,
+         "offset %s: the first day is the old platform's, digit for digit" % off, repr(bad[:5]))
+hdr = open(os.path.join(out, "NIFTY", "this_week", "0", "MONDAY.csv")).readline()
+t.is_(hdr.rstrip("\n").split(","),
+      ["timestamp"] + [s + suf for s in SERIES[:2] for suf in ("_mean", "_ema")] +
+      [m + "_mean" for m in METRICS] + [m + "_ema" for m in METRICS] +
+      ["counter", "index", "expiry_tag", "offset"], "the old platform's columns")
+
+monday = os.path.join(out, "NIFTY", "this_week", "0", "MONDAY.csv")
+before = open(monday).read()
+rc, o, err = run("overlay", "--data-dir", data, "--output-dir", out, "--date", "2025-01-06",
+                 "--alpha", str(alpha))
+t.ok(rc == 0 and "(3 of them replacing this day's earlier run)" in o,
+     "running the same day again replaces its own contribution", o + err)
+t.is_(open(monday).read(), before, "changes no byte of the masters")
+
+rc, o, err = run("overlay", "--data-dir", data, "--output-dir", out, "--date", "2025-01-13",
+                 "--alpha", str(alpha))
+t.ok(rc == 0, "the next Monday (with gaps) folds in", err)
+for off in ("-50", "0", "+50"):
+    got = master_rows(os.path.join(out, "NIFTY", "this_week", off, "MONDAY.csv"))
+    want = g6_rules(["2025-01-06", "2025-01-13"], off, alpha)
+    bad = []
+    for ts, rec in want.items():
+        if ts not in got or int(got[ts]["counter"]) != rec["counter"]:
+            bad.append((ts, "counter"))
+            continue
+        for s in SERIES:
+            n, mean, ema = rec[s]
+            for suf, v in (("_mean", mean), ("_ema", ema)):
+                cell = got[ts][s + suf]
+                if cell != ("%.6f" % v if n else ""):
+                    bad.append((ts, s + suf, cell, v if n else None))
+    t.ok(not bad, "offset %s: two Mondays follow g6's rules exactly (unknowns are not "
+                  "averaged in; each column counts its own)" % off, repr(bad[:5]))
+got = master_rows(monday)
+t.ok(got["09:15:30"]["tp_mean"] != "" and got["09:15:30"]["counter"] == "2" and
+     got["12:00:00"]["pe_iv_mean"] != "",
+     "a column missing one day keeps the other day's value, not a 0")
+# two Mondays where every value is known: the old platform's masters, to
+# its rounding (it keeps the state with 6 decimals between days)
+write_day("2025-01-06", index="BANKNIFTY")
+write_day("2025-01-13", index="BANKNIFTY")
+for date in ("2025-01-06", "2025-01-13"):
+    rc, o, err = run("overlay", "--data-dir", data, "--output-dir", out, "--date", date,
+                     "--index", "BANKNIFTY", "--alpha", str(alpha))
+old = old_platform(["2025-01-06", "2025-01-13"], "0", alpha, "BANKNIFTY")
+got = master_rows(os.path.join(out, "BANKNIFTY", "this_week", "0", "MONDAY.csv"))
+bad = [(ts, k, got.get(ts, {}).get(k), v) for ts, rec in old.items() for k, v in rec.items()
+       if ts not in got or (k == "counter" and int(got[ts][k]) != v) or
+       (k != "counter" and abs(float(got[ts][k]) - v) > 2.01e-6)]
+t.ok(rc == 0 and sorted(got) == sorted(old) and not bad,
+     "two fully known Mondays agree with the old platform's algorithm", repr(bad[:5]))
+
+tuesday = os.path.join(out, "NIFTY", "this_week", "0", "TUESDAY.csv")
+rc, o, err = run("overlay", "--data-dir", data, "--output-dir", out, "--date", "2025-01-07")
+t.ok(rc == 0 and os.path.exists(tuesday) and "(TUESDAY)" in o,
+     "another weekday gets its own masters (default alpha 0.5)", o + err)
+m_before = open(monday).read()
+rc, o, err = run("overlay", "--data-dir", data, "--output-dir", out, "--date", "2025-01-06")
+t.ok(rc == 0 and open(monday).read() == m_before and "3 already had this day" in o,
+     "an earlier Monday is not folded in twice", o)
+for args, why in [(("--alpha", "0"), "alpha 0"), (("--alpha", "1.5"), "alpha 1.5"),
+                  (("--date", "2025-13-01"), "a bad date"), (("--index", "NI FTY"), "a bad index"),
+                  (("--date", "2025-01-08"), "a day without files"), (("--frob",), "an unknown option")]:
+    rc, o, err = run("overlay", "--data-dir", data, "--output-dir", out, *args)
+    t.ok(rc == 2 and err, "g6 overlay with %s exits 2 with a message" % why, err)
+
+t.done_testing()

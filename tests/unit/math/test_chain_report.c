@@ -1,0 +1,203 @@
+/* Every analytic of a report on a chain checked by hand (numbers below). */
+#include "g6_test.h"
+
+#include "math/chain_report.h"
+
+#define DAY (1.0 / 365)
+
+/* Spot = ATM = forward = 100 (r = q = 0), strikes 90..110, T = 7 days:
+ *
+ *   K     call OI  put OI  call iv  put iv  call delta  put delta
+ *   90      100     600     0.26     0.24      0.90       -0.20
+ *   95      200     500     0.23     0.22      0.70       -0.30
+ *   100     300     400     0.20     0.21      0.50       -0.50
+ *   105     400     300     0.19     0.20      0.30       -0.70
+ *   110     500     200     0.18     0.17      0.20       -0.80
+ *
+ * PCR within ATM +-5 % (95..105): puts 1200 / calls 900 = 4/3.
+ * pain(90) 15000, pain(95) 8500, pain(100) 5500, pain(105) 6000,
+ * pain(110) 10000: max pain 100.
+ * Support: put OI below 100: 90 (600), 95 (500). Resistance: call OI above
+ * 100: 110 (500), 105 (400).
+ * ATM IV at F = 100: the mean of both legs at K = F, (0.20 + 0.21) / 2.
+ * 25-delta call: between 0.30 (0.19) and 0.20 (0.18): 0.185; 25-delta put:
+ * between -0.30 (0.22) and -0.20 (0.24): 0.23; RR -0.045; BF 0.2075 -
+ * 0.205 = 0.0025. */
+static const double K[5] = {90, 95, 100, 105, 110};
+static const double coi[5] = {100, 200, 300, 400, 500};
+static const double poi[5] = {600, 500, 400, 300, 200};
+static const double civ[5] = {0.26, 0.23, 0.20, 0.19, 0.18};
+static const double piv[5] = {0.24, 0.22, 0.21, 0.20, 0.17};
+static const double cdl[5] = {0.90, 0.70, 0.50, 0.30, 0.20};
+static const double pdl[5] = {-0.20, -0.30, -0.50, -0.70, -0.80};
+
+static g6_leg mk(double k, g6_opt_type t, int64_t e, double T, double oi,
+                 double iv, double delta) {
+  g6_leg l = g6_leg_make(k, t, e, T);
+  l.oi = oi;
+  l.volume = 2 * oi;
+  l.iv = iv;
+  l.delta = delta;
+  l.gamma = 0.01;
+  l.theta = -0.1;
+  l.vega = 0.05;
+  l.rho = 0.01;
+  l.bid = 10;
+  l.ask = 10.5;
+  return l;
+}
+
+/* Legs of the 7-day expiry (10) then of a 35-day one (2, at K = 100). */
+static size_t chain(g6_leg *legs, g6_report_input *in) {
+  size_t n = 0;
+  for (int i = 0; i < 5; i++) {
+    legs[n++] = mk(K[i], G6_CALL, 7000, 7 * DAY, coi[i], civ[i], cdl[i]);
+    legs[n++] = mk(K[i], G6_PUT, 7000, 7 * DAY, poi[i], piv[i], pdl[i]);
+  }
+  legs[n++] = mk(100, G6_CALL, 35000, 35 * DAY, 50, 0.18, 0.5);
+  legs[n++] = mk(100, G6_PUT, 35000, 35 * DAY, 70, 0.18, -0.5);
+  memset(in, 0, sizeof(*in));
+  in->S = 100;
+  in->atm = 100;
+  in->r = in->q = 0;
+  in->legs = legs;
+  in->n_legs = n;
+  in->n_expiries = 4;
+  in->ex[0] = (g6_report_expiry_input){"this_week", true, 7000, 7 * DAY, 0, 10};
+  /* a second rule that resolved to the same expiry shares its legs */
+  in->ex[1] =
+      (g6_report_expiry_input){"this_month", true, 7000, 7 * DAY, 0, 10};
+  in->ex[2] =
+      (g6_report_expiry_input){"next_month", true, 35000, 35 * DAY, 10, 2};
+  in->ex[3] = (g6_report_expiry_input){"next_week", false, 0, NAN, 0, 0};
+  return n;
+}
+
+static void per_expiry(void **state) {
+  (void)state;
+  g6_leg legs[16];
+  g6_report_input in;
+  chain(legs, &in);
+  g6_chain_report r;
+  assert_int_equal(g6_chain_report_compute(&in, NULL, &r), G6_OK);
+  assert_int_equal(r.n_expiries, 4);
+  const g6_report_expiry *e = &r.ex[0];
+  assert_string_equal(e->tag, "this_week");
+  assert_int_equal(e->legs, 10);
+  assert_close(e->days, 7, 1e-12);
+  assert_close(e->forward, 100, 0);
+  assert_close(e->pcr.by_oi, 1200.0 / 900.0, 1e-15);
+  assert_close(e->pcr.by_volume, 1200.0 / 900.0, 1e-15);
+  assert_int_equal(e->pcr.legs, 6);
+  assert_close(e->max_pain.strike, 100, 0);
+  assert_close(e->max_pain.pain, 5500, 0);
+  assert_int_equal(e->max_pain.candidates, 5);
+  assert_int_equal(e->n_support, 2);
+  assert_close(g6_report_support(e), 90, 0);
+  assert_close(e->support[1].strike, 95, 0);
+  assert_close(g6_report_resistance(e), 110, 0);
+  assert_close(e->resistance[1].strike, 105, 0);
+  assert_close(e->atm_iv, 0.205, 1e-15);
+  assert_close(e->skew.call25_iv, 0.185, 1e-15);
+  assert_close(e->skew.put25_iv, 0.23, 1e-15);
+  assert_close(e->skew.rr25, -0.045, 1e-15);
+  assert_close(e->skew.bf25, 0.0025, 1e-15);
+  assert_int_equal(e->surface_row, 0);
+  /* the shared expiry gives the same answers */
+  assert_close(r.ex[1].max_pain.strike, 100, 0);
+  assert_close(r.ex[1].skew.rr25, -0.045, 1e-15);
+  assert_int_equal(r.ex[1].surface_row, 0);
+  /* 35 days, one strike: ATM IV yes, the 25-delta legs are not bracketed */
+  e = &r.ex[2];
+  assert_close(e->atm_iv, 0.18, 1e-15);
+  assert_true(isnan(e->skew.rr25) && isnan(e->skew.bf25));
+  assert_close(e->pcr.by_oi, 70.0 / 50.0, 1e-15);
+  assert_int_equal(e->n_support, 0);
+  assert_true(isnan(g6_report_support(e)));
+  assert_int_equal(e->surface_row, 1);
+  /* not resolved: every value unknown, nothing invented */
+  e = &r.ex[3];
+  assert_int_equal(e->legs, 0);
+  assert_true(isnan(e->pcr.by_oi) && isnan(e->max_pain.strike) &&
+              isnan(e->atm_iv) && isnan(e->skew.rr25) && isnan(e->days));
+  assert_int_equal(e->surface_row, -1);
+  /* a narrower window */
+  g6_report_options o = {0.01, 0.01};
+  assert_int_equal(g6_chain_report_compute(&in, &o, &r), G6_OK);
+  assert_close(r.ex[0].pcr.by_oi, 400.0 / 300.0, 1e-15);
+  assert_close(r.ex[0].max_pain.strike, 100, 0);
+}
+
+static void chain_wide(void **state) {
+  (void)state;
+  g6_leg legs[16];
+  g6_report_input in;
+  chain(legs, &in);
+  g6_chain_report r;
+  assert_int_equal(g6_chain_report_compute(&in, NULL, &r), G6_OK);
+  /* 7 days is in [7, 30): medium; 35 days long. K 90 itm, 95 and 100 atm,
+   * 105 and 110 otm (edges at -5 % and +5 % belong to atm and otm) */
+  const g6_bucket_cell *c = &r.buckets.cell[G6_MNY_ATM][G6_DTE_MEDIUM];
+  assert_int_equal(c->contracts, 4);
+  assert_close(c->oi, 200 + 500 + 300 + 400, 0);
+  assert_close(c->volume, 2.0 * 1400, 0);
+  assert_close(c->iv_mean, (0.23 + 0.22 + 0.20 + 0.21) / 4, 1e-15);
+  assert_close(c->spread_bps, 0.5 / 10.25 * 1e4, 1e-9);
+  assert_int_equal(r.buckets.cell[G6_MNY_ITM][G6_DTE_MEDIUM].contracts, 2);
+  assert_int_equal(r.buckets.cell[G6_MNY_OTM][G6_DTE_MEDIUM].contracts, 4);
+  assert_int_equal(r.buckets.cell[G6_MNY_ATM][G6_DTE_LONG].contracts, 2);
+  assert_int_equal(r.buckets.cell[G6_MNY_DEEP_ITM][G6_DTE_LEAP].contracts, 0);
+  assert_true(isnan(r.buckets.cell[G6_MNY_DEEP_ITM][G6_DTE_LEAP].iv_mean));
+  /* OI-weighted delta of atm.medium: 200·0.7 + 300·0.5 - 500·0.3 - 400·0.5 */
+  const g6_greek_cell *g = &r.greeks.cell[G6_MNY_ATM][G6_DTE_MEDIUM];
+  assert_int_equal(g->legs_oi, 4);
+  assert_close(g->oi_delta, -60, 1e-12);
+  assert_close(g->oi_gamma, 1400 * 0.01, 1e-12);
+  assert_close(g->oi_theta, 1400 * -0.1, 1e-12);
+  assert_close(g->oi_vega, 1400 * 0.05, 1e-12);
+  /* the surface: one row per distinct expiry, each contract once */
+  assert_int_equal(r.surface.n_expiries, 2);
+  assert_int_equal(r.surface.count[0][3], 2); /* K = 100: (-5 %, 0 %] */
+  assert_close(r.surface.iv[0][3], 0.205, 1e-15);
+  assert_close(r.surface.iv[0][1], (0.26 + 0.24) / 2, 1e-15);
+  assert_true(isnan(r.surface.iv[0][0]) && isnan(r.surface.iv[0][7]));
+  assert_close(r.surface.iv[1][3], 0.18, 1e-15);
+  assert_string_equal(g6_surface_bucket_name(0), "lt_m20");
+  assert_string_equal(g6_surface_bucket_name(4), "0_p5");
+  assert_string_equal(g6_surface_bucket_name(7), "gt_p20");
+  assert_string_equal(g6_surface_bucket_name(8), "unknown");
+}
+
+static void unknown_spot_and_bad_input(void **state) {
+  (void)state;
+  g6_leg legs[16];
+  g6_report_input in;
+  chain(legs, &in);
+  in.S = in.atm = NAN;
+  g6_chain_report r;
+  assert_int_equal(g6_chain_report_compute(&in, NULL, &r), G6_OK);
+  assert_true(isnan(r.ex[0].pcr.by_oi) && isnan(r.ex[0].max_pain.strike) &&
+              isnan(r.ex[0].atm_iv) && isnan(r.ex[0].forward));
+  assert_int_equal(r.ex[0].n_support + r.ex[0].n_resistance, 0);
+  assert_int_equal(r.buckets.unbucketed, 12);
+  chain(legs, &in);
+  g6_report_options bad = {0, 0.1};
+  assert_int_equal(g6_chain_report_compute(&in, &bad, &r), G6_EINVAL);
+  bad.pcr_window = NAN;
+  assert_int_equal(g6_chain_report_compute(&in, &bad, &r), G6_EINVAL);
+  in.ex[0].n = 99; /* beyond the legs */
+  assert_int_equal(g6_chain_report_compute(&in, NULL, &r), G6_EINVAL);
+  in.ex[0].n = 10;
+  in.n_expiries = G6_REPORT_MAX_EXPIRIES + 1;
+  assert_int_equal(g6_chain_report_compute(&in, NULL, &r), G6_EINVAL);
+  assert_int_equal(g6_chain_report_compute(NULL, NULL, &r), G6_EINVAL);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(per_expiry),
+      cmocka_unit_test(chain_wide),
+      cmocka_unit_test(unknown_spot_and_bad_input),
+  };
+  return G6_RUN_TESTS(tests);
+}

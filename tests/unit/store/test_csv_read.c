@@ -1,0 +1,164 @@
+/* Reading the per-strike CSV files back (store/csv_read.h): rows written by
+ * the real sink come back as chains, the zeros that mean "not collected" or
+ * "not available" as NAN, duplicates once; bad rows and other files are
+ * refused with the line and column. */
+#include "g6_test.h"
+
+#include "core/fsutil.h"
+#include "store/csv_read.h"
+#include "store/csv_sink.h"
+
+G6_TEST_TMPDIR("csvread")
+
+static g6_csv_leg leg(double last, double vol, double oi, double iv,
+                      double delta) {
+  g6_csv_leg l = {true, last, last - 1, vol, oi, iv, delta, -5, 10, 0.001, 2};
+  return l;
+}
+
+/* NIFTY at two cycles: this_week with 2 strikes (24800 without a CE, the
+ * PE of 24750 without IV), next_week with 1 strike. */
+static void write_day(const char *data) {
+  g6_csv_sink *s = g6_csv_sink_new(data, "NIFTY", G6_FSYNC_NEVER, 0);
+  assert_non_null(s);
+  g6_csv_leg none = {0};
+  for (int c = 0; c < 2; c++) {
+    int64_t ts = g6_ist_epoch((g6_date){2025, 10, 20}, 9, 30, 30 * c);
+    g6_csv_option_row w[2] = {
+        {24812.35, 24800, 24750, leg(150.5 + c, 1200, 5000, 0.12, 0.6),
+         leg(80.25, 1100, 6500, NAN, NAN)},
+        {24812.35, 24800, 24800, none, leg(105, 1400, 9000, 0.13, -0.45)},
+    };
+    g6_csv_option_row nw[1] = {{24812.35, 24800, 24800,
+                                leg(300, 10, 20, 0.14, 0.52),
+                                leg(290, 30, 40, 0.15, -0.48)}};
+    g6_csv_stats st = {0};
+    assert_int_equal(g6_csv_write_options(s, ts, "this_week",
+                                          (g6_date){2025, 10, 23}, w, 2, &st,
+                                          NULL),
+                     G6_OK);
+    assert_int_equal(g6_csv_write_options(s, ts, "next_week",
+                                          (g6_date){2025, 10, 30}, nw, 1, &st,
+                                          NULL),
+                     G6_OK);
+    g6_csv_overview ov = {
+        .index_price = 24812.35, .vix = NAN, .day_width = NAN};
+    assert_int_equal(g6_csv_write_overview(s, ts, &ov, &st, NULL), G6_OK);
+  }
+  g6_csv_sink_free(s);
+}
+
+static void chains_from_the_sink(void **state) {
+  (void)state;
+  char data[300], path[512];
+  snprintf(data, sizeof(data), "%s/day", dir);
+  write_day(data);
+  g6_csv_book *b = g6_csv_book_new();
+  const char *files[] = {"NIFTY/this_week/-50/2025-10-20.csv",
+                         "NIFTY/this_week/0/2025-10-20.csv",
+                         "NIFTY/next_week/0/2025-10-20.csv",
+                         /* the same file twice: its rows count once */
+                         "NIFTY/next_week/0/2025-10-20.csv"};
+  g6_error e;
+  for (size_t i = 0; i < 4; i++) {
+    snprintf(path, sizeof(path), "%s/%s", data, files[i]);
+    assert_int_equal(g6_csv_book_add_file(b, path, &e), G6_OK);
+  }
+  assert_int_equal(g6_csv_book_chains(b), 2);
+  for (size_t c = 0; c < 2; c++) {
+    size_t n = g6_csv_book_leg_count(b, c);
+    assert_int_equal(n, 5); /* 24750 CE+PE, 24800 PE, next_week CE+PE */
+    g6_leg legs[8];
+    g6_report_input in;
+    const char *ix;
+    int64_t ts;
+    g6_date dates[G6_REPORT_MAX_EXPIRIES];
+    g6_csv_book_chain(b, c, 0.065, 0, legs, &in, &ix, &ts, dates);
+    assert_string_equal(ix, "NIFTY");
+    assert_int_equal(ts,
+                     g6_ist_epoch((g6_date){2025, 10, 20}, 9, 30, 30 * (int)c));
+    assert_close(in.S, 24812.35, 0);
+    assert_close(in.atm, 24800, 0);
+    assert_close(in.r, 0.065, 0);
+    assert_int_equal(in.n_legs, 5);
+    assert_int_equal(in.n_expiries, 2);
+    assert_string_equal(in.ex[0].tag, "this_week");
+    assert_string_equal(in.ex[1].tag, "next_week");
+    assert_int_equal(dates[1].day, 30);
+    assert_int_equal(in.ex[0].expiry, g6_expiry_epoch((g6_date){2025, 10, 23}));
+    assert_close(in.ex[0].T,
+                 ((double)in.ex[0].expiry - (double)ts) / (365.0 * 86400),
+                 1e-15);
+    assert_int_equal(in.ex[0].n, 3);
+    assert_int_equal(in.ex[1].first, 3);
+    const g6_leg *l = legs;
+    assert_int_equal(l[0].type, G6_CALL);
+    assert_close(l[0].last, 150.5 + (double)c, 0);
+    assert_close(l[0].oi, 5000, 0);
+    assert_close(l[0].iv, 0.12, 0);
+    assert_close(l[0].rho, 2, 0);
+    assert_true(isnan(l[0].bid) && isnan(l[0].ask)); /* not in the files */
+    assert_int_equal(l[1].type, G6_PUT);
+    assert_true(isnan(l[1].iv) && isnan(l[1].delta)); /* 0.0 = unknown */
+    assert_close(l[1].volume, 1100, 0);
+    assert_close(l[2].strike, 24800, 0);
+    assert_int_equal(l[2].type, G6_PUT); /* the CE was not collected */
+    /* the same analytics as a snapshot: PCR over the kept legs */
+    g6_chain_report r;
+    assert_int_equal(g6_chain_report_compute(&in, NULL, &r), G6_OK);
+    assert_close(r.ex[0].pcr.by_oi, (6500 + 9000) / 5000.0, 1e-15);
+  }
+  g6_csv_book_free(b);
+}
+
+static void bad_rows_and_other_files(void **state) {
+  (void)state;
+  char data[300], path[512];
+  snprintf(data, sizeof(data), "%s/bad", dir);
+  write_day(data);
+  g6_csv_book *b = g6_csv_book_new();
+  g6_error e;
+  snprintf(path, sizeof(path), "%s/overview/NIFTY/2025-10-20.csv", data);
+  assert_int_equal(g6_csv_book_add_file(b, path, &e), G6_EUNSUPPORTED);
+  assert_non_null(strstr(e.msg, "not a per-strike option file"));
+  snprintf(path, sizeof(path), "%s/NIFTY/none.csv", data);
+  assert_int_equal(g6_csv_book_add_file(b, path, &e), G6_ENOENT);
+  /* a bad value on line 3, and a torn last line that is skipped */
+  snprintf(path, sizeof(path), "%s/NIFTY/this_week/0/2025-10-20.csv", data);
+  char *text = NULL;
+  size_t len;
+  assert_int_equal(g6_read_file(path, 1 << 20, &text, &len, NULL), G6_OK);
+  char *second = strchr(strchr(text, '\n') + 1, '\n') + 1;
+  char *ce = strstr(second, ",0.0,105.0,");
+  assert_non_null(ce);
+  ce++; /* the CE column */
+  char fixed[4096];
+  snprintf(fixed, sizeof(fixed), "%.*sx%s", (int)(ce - text), text, ce + 3);
+  assert_int_equal(
+      g6_atomic_write(path, fixed, strlen(fixed), 0644, false, NULL), G6_OK);
+  assert_int_equal(g6_csv_book_add_file(b, path, &e), G6_EPARSE);
+  assert_non_null(strstr(e.msg, "2025-10-20.csv:3: ce \""));
+  assert_int_equal(g6_csv_book_chains(b), 1); /* the row before it */
+  snprintf(fixed, sizeof(fixed), "%s%.*s", text, 20,
+           text + strlen(g6_csv_option_header) + 1);
+  assert_int_equal(
+      g6_atomic_write(path, fixed, strlen(fixed), 0644, false, NULL), G6_OK);
+  g6_csv_book_free(b);
+  b = g6_csv_book_new();
+  assert_int_equal(g6_csv_book_add_file(b, path, &e), G6_OK);
+  assert_int_equal(g6_csv_book_chains(b), 2);
+  free(text);
+  g6_csv_book_free(b);
+  g6_csv_strike_row row;
+  assert_int_equal(g6_csv_strike_row_parse("a,b,c", &row, &e), G6_EPARSE);
+  assert_non_null(strstr(e.msg, "3 columns; expected 32"));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(chains_from_the_sink),
+      cmocka_unit_test(bad_rows_and_other_files),
+  };
+  cmocka_set_message_output(CM_OUTPUT_TAP);
+  return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,229 @@
+/* Weekday overlays (store/overlay.h): the old platform's columns and
+ * formulas on CSV days written by the real sink; unknown values never
+ * averaged in; idempotent re-runs (the same day, also with more rows);
+ * earlier days not applied twice; masters of the old platform taken over. */
+#include "g6_test.h"
+
+#include "core/fsutil.h"
+#include "store/csv_sink.h"
+#include "store/overlay.h"
+
+G6_TEST_TMPDIR("overlay")
+
+static g6_csv_leg leg(double last, double avg, double vol, double oi, double iv,
+                      double delta) {
+  g6_csv_leg l = {true, last, avg, vol, oi, iv, delta, -5, 10, 0.001, 2};
+  return l;
+}
+
+/* One strike (ATM, offset 0) of NIFTY this_week at 09:30:00 and 09:30:30 of
+ * `date`, prices scaled by k; at 09:30:30 the CE was not collected. A row
+ * at 16:00 is outside the session. */
+static void write_day(const char *data, g6_date date, double k, bool extra) {
+  g6_csv_sink *s = g6_csv_sink_new(data, "NIFTY", G6_FSYNC_NEVER, 0);
+  assert_non_null(s);
+  g6_csv_leg none = {0};
+  g6_csv_stats st = {0};
+  struct {
+    int h, m, sec;
+    bool ce;
+  } at[] = {
+      {9, 30, 0, true}, {9, 30, 30, false}, {16, 0, 0, true}, {9, 31, 0, true}};
+  for (int i = 0; i < (extra ? 4 : 3); i++) {
+    g6_csv_option_row row = {
+        24800, 24800, 24800,
+        at[i].ce ? leg(100 * k, 99 * k, 1000 * k, 5000, 0.12 * k, 0.5) : none,
+        leg(90 * k, 89 * k, 2000 * k, 6000, NAN, NAN)};
+    int64_t ts = g6_ist_epoch(date, at[i].h, at[i].m, at[i].sec);
+    assert_int_equal(g6_csv_write_options(s, ts, "this_week",
+                                          (g6_date){2025, 1, 16}, &row, 1, &st,
+                                          NULL),
+                     G6_OK);
+  }
+  g6_csv_sink_free(s);
+}
+
+static char *slurp(const char *path) {
+  char *t = NULL;
+  size_t n;
+  if (g6_read_file(path, 1 << 20, &t, &n, NULL) != G6_OK)
+    return NULL;
+  return t;
+}
+
+/* The data line of a master at a time of day. */
+static char *line_at(const char *text, const char *hms, char *out, size_t len) {
+  const char *p = strstr(text, hms);
+  assert_non_null(p);
+  const char *e = strchr(p, '\n');
+  snprintf(out, len, "%.*s", (int)(e - p), p);
+  return out;
+}
+
+static void fx(char *out, size_t len, double v) {
+  snprintf(out, len, "%.6f", v);
+}
+
+static void days_means_emas_and_reruns(void **state) {
+  (void)state;
+  char data[300], out[300], master[600];
+  snprintf(data, sizeof(data), "%s/data", dir);
+  snprintf(out, sizeof(out), "%s/out", dir);
+  snprintf(master, sizeof(master), "%s/NIFTY/this_week/0/MONDAY.csv", out);
+  g6_date d1 = {2025, 1, 6}, d2 = {2025, 1, 13}; /* Mondays */
+  assert_string_equal(g6_overlay_weekday(d1), "MONDAY");
+  assert_string_equal(g6_overlay_weekday((g6_date){2025, 1, 11}), "SATURDAY");
+  write_day(data, d1, 1, false);
+  write_day(data, d2, 2, false);
+  g6_overlay_opts o = G6_OVERLAY_OPTS_DEFAULT;
+  o.alpha = 0.25;
+  o.durable = false;
+  g6_overlay_stats st = {0};
+  g6_error e;
+  assert_int_equal(g6_overlay_update(data, out, "NIFTY", d1, &o, &st, &e),
+                   G6_OK);
+  assert_int_equal(st.files, 1);
+  assert_int_equal(st.rows, 2); /* 16:00 is outside the session */
+  assert_int_equal(st.updated, 1);
+  assert_int_equal(st.times, 2);
+  char *t1 = slurp(master);
+  assert_non_null(t1);
+  /* the old platform's header */
+  static const char header[] =
+      "timestamp,tp_mean,tp_ema,avg_tp_mean,avg_tp_ema,ce_vol_mean,"
+      "pe_vol_mean,ce_oi_mean,pe_oi_mean,ce_iv_mean,pe_iv_mean,ce_delta_mean,"
+      "pe_delta_mean,ce_theta_mean,pe_theta_mean,ce_vega_mean,pe_vega_mean,"
+      "ce_gamma_mean,pe_gamma_mean,ce_rho_mean,pe_rho_mean,ce_vol_ema,"
+      "pe_vol_ema,ce_oi_ema,pe_oi_ema,ce_iv_ema,pe_iv_ema,ce_delta_ema,"
+      "pe_delta_ema,ce_theta_ema,pe_theta_ema,ce_vega_ema,pe_vega_ema,"
+      "ce_gamma_ema,pe_gamma_ema,ce_rho_ema,pe_rho_ema,counter,index,"
+      "expiry_tag,offset\n";
+  assert_int_equal(strncmp(t1, header, strlen(header)), 0);
+  char l[2048];
+  /* 09:30:00: tp 190, avg_tp 188; the PE has no IV (0.0 = unknown): empty */
+  assert_string_equal(
+      line_at(t1, "09:30:00", l, sizeof(l)),
+      "09:30:00,190.000000,190.000000,188.000000,188.000000,1000.000000,"
+      "2000.000000,5000.000000,6000.000000,0.120000,,0.500000,,-5.000000,"
+      "-5.000000,10.000000,10.000000,0.001000,0.001000,2.000000,2.000000,"
+      "1000.000000,2000.000000,5000.000000,6000.000000,0.120000,,0.500000,,"
+      "-5.000000,-5.000000,10.000000,10.000000,0.001000,0.001000,2.000000,"
+      "2.000000,1,NIFTY,this_week,0");
+  /* 09:30:30: no CE, so no tp (a sum needs both sides), no CE column */
+  assert_string_equal(line_at(t1, "09:30:30", l, sizeof(l)),
+                      "09:30:30,,,,,,2000.000000,,6000.000000,,,,,,"
+                      "-5.000000,,10.000000,,0.001000,,2.000000,,2000.000000,,"
+                      "6000.000000,,,,,,-5.000000,,10.000000,,0.001000,,"
+                      "2.000000,1,NIFTY,this_week,0");
+  assert_null(strstr(t1, "16:00:00"));
+
+  /* the same day again: nothing changes */
+  st = (g6_overlay_stats){0};
+  assert_int_equal(g6_overlay_update(data, out, "NIFTY", d1, &o, &st, &e),
+                   G6_OK);
+  assert_int_equal(st.replaced, 1);
+  char *again = slurp(master);
+  assert_string_equal(again, t1);
+  free(again);
+
+  /* the next Monday: mean of the two days, EMA 0.25·new + 0.75·old */
+  assert_int_equal(g6_overlay_update(data, out, "NIFTY", d2, &o, &st, &e),
+                   G6_OK);
+  char *t2 = slurp(master);
+  char want[64];
+  line_at(t2, "09:30:00", l, sizeof(l));
+  fx(want, sizeof(want), (190 + 380) / 2.0);
+  assert_true(strncmp(l + 9, want, strlen(want)) == 0);
+  fx(want, sizeof(want), 0.25 * 380 + 0.75 * 190);
+  assert_non_null(strstr(l, want));
+  assert_non_null(strstr(l, ",2,NIFTY,this_week,0"));
+  free(t2);
+  /* re-run of the last day after more rows arrived: replaces it */
+  write_day(data, d2, 2, true); /* appends 09:31:00 (others duplicate) */
+  st = (g6_overlay_stats){0};
+  assert_int_equal(g6_overlay_update(data, out, "NIFTY", d2, &o, &st, &e),
+                   G6_OK);
+  assert_int_equal(st.replaced, 1);
+  t2 = slurp(master);
+  assert_non_null(
+      strstr(line_at(t2, "09:30:00", l, sizeof(l)), ",2,NIFTY,this_week,0"));
+  assert_non_null(
+      strstr(line_at(t2, "09:31:00", l, sizeof(l)), ",1,NIFTY,this_week,0"));
+  /* an earlier day is not applied twice */
+  st = (g6_overlay_stats){0};
+  assert_int_equal(g6_overlay_update(data, out, "NIFTY", d1, &o, &st, &e),
+                   G6_OK);
+  assert_int_equal(st.skipped, 1);
+  assert_int_equal(st.updated, 0);
+  char *t3 = slurp(master);
+  assert_string_equal(t3, t2);
+  free(t1);
+  free(t2);
+  free(t3);
+
+  /* bad arguments and missing days */
+  o.alpha = 0;
+  assert_int_equal(g6_overlay_update(data, out, "NIFTY", d1, &o, &st, &e),
+                   G6_EINVAL);
+  o.alpha = 0.5;
+  assert_int_equal(
+      g6_overlay_update(data, out, "NIFTY", (g6_date){2025, 1, 7}, &o, &st, &e),
+      G6_ENOENT);
+  assert_non_null(strstr(e.msg, "has no per-strike file of 2025-01-07"));
+  assert_int_not_equal(
+      g6_overlay_update(data, out, "BANKNIFTY", d1, &o, &st, &e), G6_OK);
+}
+
+static void takes_over_old_masters(void **state) {
+  (void)state;
+  char data[300], out[300], master[600];
+  snprintf(data, sizeof(data), "%s/old", dir);
+  snprintf(out, sizeof(out), "%s/oldout", dir);
+  g6_date tue = {2025, 1, 7};
+  write_day(data, tue, 1, false);
+  snprintf(master, sizeof(master), "%s/NIFTY/this_week/0", out);
+  assert_int_equal(g6_mkdir_p(master, 0755, NULL), G6_OK);
+  snprintf(master, sizeof(master), "%s/NIFTY/this_week/0/TUESDAY.csv", out);
+  /* the old platform's file: 3 days seen at 09:30:00, tp mean 100 */
+  const char *old =
+      "timestamp,tp_mean,tp_ema,avg_tp_mean,avg_tp_ema,counter,index,"
+      "expiry_tag,offset\n"
+      "09:30:00,100.000000,110.000000,98.000000,99.000000,3,NIFTY,this_week,"
+      "0\n";
+  assert_int_equal(g6_atomic_write(master, old, strlen(old), 0644, false, NULL),
+                   G6_OK);
+  g6_overlay_opts o = G6_OVERLAY_OPTS_DEFAULT;
+  o.durable = false;
+  g6_overlay_stats st = {0};
+  g6_error e;
+  assert_int_equal(g6_overlay_update(data, out, "NIFTY", tue, &o, &st, &e),
+                   G6_OK);
+  char *t = slurp(master);
+  char l[2048], want[64];
+  line_at(t, "09:30:00", l, sizeof(l));
+  fx(want, sizeof(want), 100 + (190 - 100) / 4.0); /* the 4th observation */
+  assert_true(strncmp(l + 9, want, strlen(want)) == 0);
+  fx(want, sizeof(want), 0.5 * 190 + 0.5 * 110);
+  assert_non_null(strstr(l, want));
+  assert_non_null(strstr(l, ",4,NIFTY,this_week,0"));
+  /* a column the old file did not have starts with this day */
+  assert_non_null(strstr(l, ",1000.000000,2000.000000,5000.000000,"));
+  free(t);
+  /* a file that is not a master is refused, not overwritten */
+  assert_int_equal(g6_atomic_write(master, "a,b\n1,2\n", 8, 0644, false, NULL),
+                   G6_OK);
+  snprintf(l, sizeof(l), "%s/NIFTY/this_week/0/.TUESDAY.state", out);
+  remove(l);
+  assert_int_equal(g6_overlay_update(data, out, "NIFTY", tue, &o, &st, &e),
+                   G6_EUNSUPPORTED);
+  assert_non_null(strstr(e.msg, "not a weekday overlay master"));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(days_means_emas_and_reruns),
+      cmocka_unit_test(takes_over_old_masters),
+  };
+  cmocka_set_message_output(CM_OUTPUT_TAP);
+  return cmocka_run_group_tests(tests, setup, teardown);
+}

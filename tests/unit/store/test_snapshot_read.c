@@ -1,0 +1,431 @@
+/* The snapshot reader: a round trip with the writer, and ugly inputs —
+ * truncated at every byte, not JSON, another schema, wrong types, nulls,
+ * huge numbers, missing and repeated fields, legs that do not match the
+ * ladder — each with its cause and a message naming the field. */
+#include "g6_test.h"
+
+#include "core/fsutil.h"
+#include "snapfix.h"
+#include "store/snapshot_history.h"
+#include "store/snapshot_read.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+G6_TEST_TMPDIR("snapread")
+
+static char *small_text(void) {
+  static snapfix f;
+  snapfix_small(&f);
+  char *t = snapfix_text(&f.view);
+  assert_non_null(t);
+  return t;
+}
+
+/* Parses text; returns the status and leaves the message in *e. */
+static g6_status parse(const char *text, g6_snapshot_doc *d, g6_error *e) {
+  g6_error_clear(e);
+  return g6_snapshot_parse(text, strlen(text), "t.json", d, e);
+}
+
+/* text with `from` replaced by `to` must fail with `want`, its message
+ * containing `needle`. */
+static void expect_edit(const char *text, const char *from, const char *to,
+                        g6_status want, const char *needle) {
+  char *t = snapfix_replace(text, from, to);
+  if (t == NULL)
+    fail_msg("fixture has no \"%s\"", from);
+  g6_snapshot_doc d;
+  g6_error e;
+  g6_status st = parse(t, &d, &e);
+  if (st != want || strstr(e.msg, needle) == NULL)
+    fail_msg("%s -> %s: got %s \"%s\", want %s containing \"%s\"", from, to,
+             g6_status_name(st), e.msg, g6_status_name(want), needle);
+  assert_null(d.strikes); /* a failure leaves nothing behind */
+  assert_int_equal(d.n_expiries, 0);
+  g6_snapshot_doc_free(&d);
+  free(t);
+}
+
+static void round_trip_with_the_writer(void **state) {
+  (void)state;
+  char *text = small_text();
+  g6_snapshot_doc d;
+  g6_error e;
+  assert_int_equal(parse(text, &d, &e), G6_OK);
+  assert_string_equal(d.ix.name, "NIFTY");
+  assert_string_equal(d.ix.underlying, "NSE:NIFTY 50");
+  assert_int_equal(d.seq, 41);
+  assert_int_equal(d.generated_at, SNAPFIX_NOW);
+  assert_close(d.spot, 24812.5, 0);
+  assert_true(isnan(d.day_low)); /* null stays unknown */
+  assert_int_equal(d.n_strikes, 3);
+  assert_int_equal(d.n_expiries, 2);
+  const g6_expiry_result *x = &d.expiries[0];
+  assert_string_equal(x->tag, "this_week");
+  assert_true(x->resolved);
+  assert_int_equal(x->date.day, 9);
+  assert_int_equal(x->rejects[G6_REJECT_NOT_LISTED], 1);
+  assert_close(x->legs[0].iv, 0.1234567890123, 0);
+  assert_true(isnan(x->legs[1].iv));
+  assert_int_equal(x->legs[1].iv_status, G6_EBELOW_INTRINSIC);
+  assert_int_equal(x->legs[2].reject, G6_REJECT_MISSING_QUOTE);
+  assert_string_equal(x->legs[4].key, "");
+  assert_true(isnan(x->legs[3].q.bid));
+  assert_close(x->legs[5].q.oi, 1e15, 0);
+  assert_close(x->legs[5].q.volume, 0, 0);
+  assert_false(d.expiries[1].resolved);
+  assert_null(d.expiries[1].legs);
+  assert_int_equal(d.expiries[1].spec.rule, G6_EXPIRY_DATE);
+  assert_int_equal(d.expiries[1].resolve_status, G6_ENOENT);
+  /* the writer reproduces the bytes from what was read */
+  g6_snapshot v;
+  g6_snapshot_doc_view(&d, &v);
+  char *again = snapfix_text(&v);
+  assert_non_null(again);
+  assert_string_equal(again, text);
+  free(again);
+  g6_snapshot_doc_free(&d);
+  g6_snapshot_doc_free(&d); /* idempotent */
+  free(text);
+}
+
+static void round_trip_through_files_and_history(void **state) {
+  (void)state;
+  snapfix f;
+  snapfix_small(&f);
+  g6_buf scratch = G6_BUF_INIT;
+  g6_error e;
+  char data[300], path[400];
+  snprintf(data, sizeof(data), "%s/files", dir);
+  assert_int_equal(g6_snapshot_write(data, &f.view, &scratch, false, &e),
+                   G6_OK);
+  assert_int_equal(
+      g6_snapshot_history_keep(data, "NIFTY", SNAPFIX_NOW, 41, true, &e),
+      G6_OK);
+  snprintf(path, sizeof(path), "%s/snapshots/NIFTY/2025-01-06/41.json", data);
+  g6_snapshot_doc a, b;
+  assert_int_equal(g6_snapshot_read_file(path, 0, &a, &e), G6_OK);
+  snprintf(path, sizeof(path), "%s/snapshots/NIFTY.json", data);
+  assert_int_equal(g6_snapshot_read_file(path, 0, &b, &e), G6_OK);
+  assert_int_equal(a.seq, b.seq);
+  /* a hard link: the same file, no second copy */
+  struct stat s1, s2;
+  char hist[400];
+  snprintf(hist, sizeof(hist), "%s/snapshots/NIFTY/2025-01-06/41.json", data);
+  assert_int_equal(stat(path, &s1), 0);
+  assert_int_equal(stat(hist, &s2), 0);
+  assert_int_equal(s1.st_ino, s2.st_ino);
+  /* the next snapshot replaces the latest file, the history keeps both */
+  f.view.seq = 42;
+  f.view.generated_at += 30;
+  assert_int_equal(g6_snapshot_write(data, &f.view, &scratch, false, &e),
+                   G6_OK);
+  assert_int_equal(
+      g6_snapshot_history_keep(data, "NIFTY", SNAPFIX_NOW + 30, 42, false, &e),
+      G6_OK);
+  g6_snapshot_doc_free(&a);
+  assert_int_equal(g6_snapshot_read_file(hist, 0, &a, &e), G6_OK);
+  assert_int_equal(a.seq, 41);
+  /* sizes and limits */
+  assert_int_equal(g6_snapshot_read_file(hist, 100, &b, &e), G6_ETOOBIG);
+  assert_string_equal(g6_snapshot_error_cause(G6_ETOOBIG), "too_big");
+  snprintf(path, sizeof(path), "%s/snapshots/BANKNIFTY.json", data);
+  assert_int_equal(g6_snapshot_read_file(path, 0, &b, &e), G6_ENOENT);
+  assert_string_equal(g6_snapshot_error_cause(G6_ENOENT), "missing");
+  snprintf(path, sizeof(path), "%s/snapshots", data);
+  assert_int_not_equal(g6_snapshot_read_file(path, 0, &b, &e), G6_OK);
+  assert_string_equal(g6_snapshot_error_cause(G6_EINVAL), "unreadable");
+  /* listing in replay order: by date directory, then numerically by seq */
+  const char *const json[] = {".json", NULL};
+  for (int s = 1; s <= 12; s += 11) {
+    f.view.seq = (uint64_t)s;
+    f.view.generated_at = SNAPFIX_NOW + 86400;
+    assert_int_equal(g6_snapshot_write(data, &f.view, &scratch, false, &e),
+                     G6_OK);
+    assert_int_equal(g6_snapshot_history_keep(data, "NIFTY",
+                                              SNAPFIX_NOW + 86400, (uint64_t)s,
+                                              false, &e),
+                     G6_OK);
+  }
+  char **files;
+  size_t n;
+  snprintf(path, sizeof(path), "%s/snapshots/NIFTY", data);
+  assert_int_equal(g6_snapshot_files(path, json, &files, &n, &e), G6_OK);
+  assert_int_equal(n, 4);
+  const char *want[] = {"2025-01-06/41.json", "2025-01-06/42.json",
+                        "2025-01-07/1.json", "2025-01-07/12.json"};
+  for (size_t i = 0; i < n; i++) {
+    size_t fl = strlen(files[i]), wl = strlen(want[i]);
+    assert_true(fl > wl);
+    assert_string_equal(files[i] + fl - wl, want[i]);
+  }
+  g6_snapshot_files_free(files, n);
+  assert_int_equal(g6_snapshot_files("/nonexistent/g6", json, &files, &n, &e),
+                   G6_ENOENT);
+  g6_snapshot_doc_free(&a);
+  g6_buf_free(&scratch);
+}
+
+static void truncated_at_every_byte(void **state) {
+  (void)state;
+  char *text = small_text();
+  size_t len = strlen(text);
+  /* the last bytes are "}\n": cut anywhere before the closing brace */
+  size_t close = len;
+  while (close > 0 && text[close - 1] != '}')
+    close--;
+  for (size_t cut = 0; cut + 1 < close; cut++) {
+    g6_snapshot_doc d;
+    g6_error e;
+    g6_status st = g6_snapshot_parse(text, cut, "t.json", &d, &e);
+    if (st != G6_ETRUNCATED)
+      fail_msg("cut at %zu of %zu: %s (%s)", cut, len, g6_status_name(st),
+               e.msg);
+    assert_null(d.strikes);
+  }
+  g6_snapshot_doc d;
+  g6_error e;
+  assert_int_equal(g6_snapshot_parse("", 0, "empty.json", &d, &e),
+                   G6_ETRUNCATED);
+  assert_non_null(strstr(e.msg, "empty.json"));
+  assert_string_equal(g6_snapshot_error_cause(G6_ETRUNCATED), "truncated");
+  free(text);
+}
+
+static void not_json(void **state) {
+  (void)state;
+  const char *bad[] = {"{'schema': 1}",
+                       "{\"a\" 1}",
+                       "{}x",
+                       "{} {}",
+                       "\x01\x02garbage",
+                       "{\"schema\": \"g6\xff\"}",
+                       "{\"a\": tru }",
+                       "nul"};
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    g6_snapshot_doc d;
+    g6_error e;
+    g6_status st = parse(bad[i], &d, &e);
+    if (st != G6_EPARSE && !(i == 7 && st == G6_ETRUNCATED))
+      fail_msg("\"%s\": %s (%s)", bad[i], g6_status_name(st), e.msg);
+  }
+  g6_snapshot_doc d;
+  g6_error e;
+  assert_int_equal(parse("{}x", &d, &e), G6_EPARSE);
+  assert_non_null(strstr(e.msg, "not JSON near byte"));
+  assert_string_equal(g6_snapshot_error_cause(G6_EPARSE), "malformed");
+}
+
+static void wrong_schema(void **state) {
+  (void)state;
+  char *text = small_text();
+  const char *s = "\"g6.chain.snapshot/1\"";
+  expect_edit(text, s, "\"g6.chain.snapshot/2\"", G6_EUNSUPPORTED,
+              "schema \"g6.chain.snapshot/2\" is not supported");
+  expect_edit(text, s, "\"g6.panel/1\"", G6_EUNSUPPORTED, "not supported");
+  expect_edit(text, s, "\"g6.chain.snapshot/10\"", G6_EUNSUPPORTED,
+              "not supported");
+  expect_edit(text, "\"schema\":", "\"schemas\":", G6_EUNSUPPORTED,
+              "no \"schema\" field");
+  /* a document of another major version whose shape differs before its
+   * schema key is still reported as the wrong schema, not as invalid */
+  char *t2 = snapfix_replace(text, s, "\"g6.chain.snapshot/2\"");
+  expect_edit(t2, "\"expiries\": [", "\"expiries\": 7, \"x\": [",
+              G6_EUNSUPPORTED, "not supported");
+  free(t2);
+  g6_snapshot_doc d;
+  g6_error e;
+  assert_int_equal(parse("[1, 2]", &d, &e), G6_EUNSUPPORTED);
+  assert_non_null(strstr(e.msg, "top level is not an object"));
+  assert_int_equal(parse("42", &d, &e), G6_EUNSUPPORTED);
+  assert_int_equal(parse("{}", &d, &e), G6_EUNSUPPORTED);
+  assert_string_equal(g6_snapshot_error_cause(G6_EUNSUPPORTED), "wrong_schema");
+  /* a minor revision of version 1 is read */
+  char *t = snapfix_replace(text, s, "\"g6.chain.snapshot/1.3\"");
+  assert_int_equal(parse(t, &d, &e), G6_OK);
+  g6_snapshot_doc_free(&d);
+  free(t);
+  free(text);
+}
+
+static void wrong_types_and_nulls(void **state) {
+  (void)state;
+  char *text = small_text();
+  expect_edit(text, "\"spot\": 24812.5", "\"spot\": \"24812.5\"", G6_EPROTO,
+              "t.json: spot: expected a number or null, got a string");
+  expect_edit(text, "\"seq\": 41", "\"seq\": 41.0", G6_EPROTO,
+              "seq: expected an integer, got 41.0");
+  expect_edit(text, "\"seq\": 41", "\"seq\": null", G6_EPROTO,
+              "seq: expected a number, got null");
+  expect_edit(text, "\"seq\": 41", "\"seq\": 0", G6_EPROTO,
+              "seq: 0: expected an integer from 1");
+  expect_edit(text, "\"market_open\": true", "\"market_open\": 1", G6_EPROTO,
+              "market_open: expected a boolean, got a number");
+  expect_edit(text, "\"iv\": 0.13", "\"iv\": true", G6_EPROTO,
+              "expiries[0].legs[3].iv: expected a number or null, got a "
+              "boolean");
+  expect_edit(text, "\"type\": \"PE\"", "\"type\": \"XX\"", G6_EPROTO,
+              "expiries[0].legs[1].type: \"XX\": allowed: CE, PE");
+  expect_edit(text, "\"status\": \"PARTIAL\"", "\"status\": \"FINE\"",
+              G6_EPROTO, "status: \"FINE\": allowed: OK, PARTIAL");
+  expect_edit(text, "\"iv_status\": \"ok\"", "\"iv_status\": \"meh\"",
+              G6_EPROTO, "not a g6 status token");
+  expect_edit(text, "\"strikes\": [", "\"strikes\": [\"a\", ", G6_EPROTO,
+              "strikes[0]: expected a number, got a string");
+  expect_edit(text, "\"strikes\": [", "\"strikes\": [,", G6_EPARSE, "not JSON");
+  expect_edit(text, "\"expiries\": [", "\"expiries\": [[], ", G6_EPROTO,
+              "expiries[0]: expected an object, got an array");
+  expect_edit(text, "\"rejects\": {", "\"rejects\": {\"zz\": \"1\", ",
+              G6_EPROTO, "rejects.zz: expected a count, got a string");
+  expect_edit(text, "\"timestamp\": \"06-01-2025",
+              "\"timestamp\": \"32-01-2025", G6_EPROTO,
+              "timestamp: \"32-01-2025 10:00:00\": expected");
+  expect_edit(text, "\"index\": \"NIFTY\"", "\"index\": \"NIF TY\"", G6_EPROTO,
+              "an index name is");
+  expect_edit(text, "\"date\": \"2025-01-09\"", "\"date\": \"2025-02-30\"",
+              G6_EPROTO, "expected a date YYYY-MM-DD");
+  /* nulls where the format allows them stay unknown */
+  char *t = snapfix_replace(text, "\"spot\": 24812.5", "\"spot\": null");
+  g6_snapshot_doc d;
+  g6_error e;
+  assert_int_equal(parse(t, &d, &e), G6_OK);
+  assert_true(isnan(d.spot));
+  g6_snapshot_doc_free(&d);
+  free(t);
+  free(text);
+}
+
+static void huge_numbers(void **state) {
+  (void)state;
+  char *text = small_text();
+  expect_edit(text, "\"spot\": 24812.5", "\"spot\": 1e999", G6_EPROTO,
+              "spot: 1e999 is not a finite number");
+  expect_edit(text, "\"spot\": 24812.5", "\"spot\": -1e400", G6_EPROTO,
+              "not a finite number");
+  expect_edit(text, "\"seq\": 41", "\"seq\": 99999999999999999999999",
+              G6_EPROTO, "seq: 99999999999999999999999: expected an integer");
+  expect_edit(text, "\"generated_at\": ",
+              "\"generated_at\": -9223372036854775809, \"x\": ", G6_EPROTO,
+              "generated_at: -9223372036854775809: expected Unix seconds");
+  expect_edit(text, "\"legs_listed\": 5", "\"legs_listed\": 1e3", G6_EPROTO,
+              "legs_listed: expected an integer");
+  /* a long number (beyond the fast path) still parses exactly */
+  char *t = snapfix_replace(
+      text, "\"spot\": 24812.5",
+      "\"spot\": 24812.50000000000000000000000000000000000000000000000000000"
+      "00000000000000000000000000000001");
+  g6_snapshot_doc d;
+  g6_error e;
+  assert_int_equal(parse(t, &d, &e), G6_OK);
+  assert_close(d.spot, 24812.5, 0);
+  g6_snapshot_doc_free(&d);
+  free(t);
+  /* int64 limits are accepted */
+  t = snapfix_replace(text, "\"seq\": 41", "\"seq\": 9223372036854775807");
+  assert_int_equal(parse(t, &d, &e), G6_OK);
+  assert_int_equal(d.seq, INT64_MAX);
+  g6_snapshot_doc_free(&d);
+  free(t);
+  free(text);
+}
+
+static void missing_repeated_and_unknown_fields(void **state) {
+  (void)state;
+  char *text = small_text();
+  expect_edit(text, "\"iv_status\": \"ok\",", "", G6_EPROTO,
+              "expiries[0].legs[0]: missing field \"iv_status\"");
+  expect_edit(text, "\"underlying\":", "\"underlyingx\":", G6_EPROTO,
+              "missing field \"underlying\"");
+  expect_edit(text, "\"seq\": 41", "\"seq\": 41, \"seq\": 42", G6_EPROTO,
+              "seq: appears twice");
+  /* unknown keys, nested anywhere, are ignored (a newer minor version) */
+  char *t = snapfix_replace(
+      text, "\"seq\": 41",
+      "\"seq\": 41, \"future\": {\"a\": [1, {\"b\": null}, \"c\"]}");
+  char *t2 = snapfix_replace(t, "\"iv_status\": \"ok\"",
+                             "\"iv_status\": \"ok\", \"greek\": [[]]");
+  g6_snapshot_doc d;
+  g6_error e;
+  assert_int_equal(parse(t2, &d, &e), G6_OK);
+  assert_int_equal(d.seq, 41);
+  g6_snapshot_doc_free(&d);
+  free(t2);
+  free(t);
+  free(text);
+}
+
+static void legs_must_match_the_ladder(void **state) {
+  (void)state;
+  char *text = small_text();
+  /* a strike missing from the ladder leaves 6 legs for 2 strikes */
+  expect_edit(text, "24750,\n    24800,", "24800,", G6_EPROTO,
+              "expiries[0].legs: 6 legs; expected 4");
+  expect_edit(text, "\"strike\": 24800,\n          \"theta\"",
+              "\"strike\": 24801,\n          \"theta\"", G6_EPROTO,
+              "where the ladder has CE 24800");
+  expect_edit(text, "\"kept\": false", "\"kept\": true", G6_EPROTO,
+              "kept is true but reject is missing_quote");
+  expect_edit(text, "\"resolved\": false", "\"resolved\": true", G6_EPROTO,
+              "expiries[1].legs: 0 legs; expected 6");
+  expect_edit(text, "24850\n  ]", "24850, 24800\n  ]", G6_EPROTO,
+              "strikes must be positive and ascending");
+  /* found by fuzzing: a tag the writer cannot have written */
+  expect_edit(text, "\"tag\": \"this_week\"", "\"tag\": \"nexp_week\"",
+              G6_EPROTO,
+              "expiries[0]: tag \"nexp_week\" with rule \"this_week\"");
+  expect_edit(text, "\"tag\": \"this_week\"", "\"tag\": \"next_week\"",
+              G6_EPROTO, "with rule \"this_week\"");
+  /* an overlong UTF-8 sequence yajl lets through; the writer would not */
+  expect_edit(text, "\"key\": \"NFO:", "\"key\": \"N\xc0\xb0:", G6_EPROTO,
+              "expected at most 63 printable ASCII characters");
+  free(text);
+}
+
+static void report_input_shares_duplicate_expiries(void **state) {
+  (void)state;
+  snapfix f;
+  snapfix_small(&f);
+  /* next_month resolves to the same date as this_week (a month-end week) */
+  f.ex[1] = f.ex[0];
+  f.ex[1].tag = "this_month";
+  f.ex[1].spec.rule = G6_EXPIRY_THIS_MONTH;
+  char *text = snapfix_text(&f.view);
+  g6_snapshot_doc d;
+  g6_error e;
+  assert_int_equal(parse(text, &d, &e), G6_OK);
+  size_t n = g6_snapshot_doc_leg_count(&d);
+  assert_int_equal(n, 4); /* kept legs of the one expiry, once */
+  g6_leg legs[8];
+  g6_report_input in;
+  g6_snapshot_doc_report_input(&d, legs, &in);
+  assert_int_equal(in.n_legs, 4);
+  assert_int_equal(in.n_expiries, 2);
+  assert_int_equal(in.ex[1].first, in.ex[0].first);
+  assert_int_equal(in.ex[1].n, 4);
+  assert_string_equal(in.ex[1].tag, "this_month");
+  assert_close(legs[0].strike, 24750, 0);
+  assert_int_equal(legs[1].type, G6_PUT);
+  assert_true(isnan(legs[1].iv));
+  assert_close(legs[3].oi, 1e15, 0);
+  assert_close(legs[3].T, d.expiries[0].T, 0);
+  g6_snapshot_doc_free(&d);
+  free(text);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(round_trip_with_the_writer),
+      cmocka_unit_test(round_trip_through_files_and_history),
+      cmocka_unit_test(truncated_at_every_byte),
+      cmocka_unit_test(not_json),
+      cmocka_unit_test(wrong_schema),
+      cmocka_unit_test(wrong_types_and_nulls),
+      cmocka_unit_test(huge_numbers),
+      cmocka_unit_test(missing_repeated_and_unknown_fields),
+      cmocka_unit_test(legs_must_match_the_ladder),
+      cmocka_unit_test(report_input_shares_duplicate_expiries),
+  };
+  cmocka_set_message_output(CM_OUTPUT_TAP);
+  return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,167 @@
+/* g6 overlay — the old platform's end-of-day weekday overlays
+ * (store/overlay.h): running mean and EMA per time of day of every
+ * per-strike series, one master file per index, expiry tag, offset and
+ * weekday. Idempotent when run twice on one day. */
+#include "cmd.h"
+
+#include "core/clock.h"
+#include "core/ist.h"
+#include "market/chain.h"
+#include "store/overlay.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_INDICES 64
+
+static int usage(FILE *out) {
+  fprintf(
+      out,
+      "usage: g6 overlay [--data-dir DIR] [--output-dir DIR] "
+      "[--date YYYY-MM-DD]\n"
+      "                  [--index NAME]... [--alpha A]\n"
+      "\n"
+      "Folds one day of g6_chain's per-strike CSV files\n"
+      "  DIR/<INDEX>/<TAG>/<OFFSET>/<YYYY-MM-DD>.csv\n"
+      "into the weekday masters\n"
+      "  OUT/<INDEX>/<TAG>/<OFFSET>/<WEEKDAY>.csv   (MONDAY ... FRIDAY)\n"
+      "the old platform's overlays: per time of day (HH:MM:SS, 09:15:00 to\n"
+      "15:30:00) the running mean and EMA of tp, avg_tp and the CE/PE\n"
+      "volume, OI, IV and Greeks, with 6 decimals, and a counter of days.\n"
+      "The first day sets both; then mean += (x - mean)/n and\n"
+      "ema = A x + (1 - A) ema. Values the CSV marks as not collected or\n"
+      "not available are not averaged in (empty when never seen).\n"
+      "Running the same day again gives the same masters (each keeps its\n"
+      "state in .<WEEKDAY>.state and .<WEEKDAY>.before beside it).\n"
+      "\n"
+      "  --data-dir DIR    g6_chain's DataDir (/var/lib/g6)\n"
+      "  --output-dir DIR  where the masters go (DIR/weekday_master)\n"
+      "  --date D          the day to fold in (today, IST)\n"
+      "  --index NAME      an index (repeatable; default: every index\n"
+      "                    directory with a file of that day)\n"
+      "  --alpha A         EMA weight of the new day, 0 < A <= 1 (0.5)\n"
+      "\n"
+      "Exit status: 0 done, 1 an index failed (message on stderr),\n"
+      "2 bad command line or no file of that day.\n");
+  return out == stdout ? G6_EXIT_OK : G6_EXIT_USAGE;
+}
+
+/* Every directory of data_dir that can be an index (not overview,
+ * snapshots or the default output). */
+static size_t list_indices(const char *data_dir, const char *out_dir,
+                           char names[][G6_INDEX_NAME_MAX], size_t cap) {
+  DIR *d = opendir(data_dir);
+  if (d == NULL)
+    return 0;
+  size_t n = 0;
+  struct dirent *e;
+  const char *out_base = strrchr(out_dir, '/');
+  out_base = out_base ? out_base + 1 : out_dir;
+  while ((e = readdir(d)) != NULL && n < cap) {
+    if (!g6_index_name_valid(e->d_name) || !strcmp(e->d_name, "overview") ||
+        !strcmp(e->d_name, "snapshots") || !strcmp(e->d_name, out_base))
+      continue;
+    size_t len = strlen(e->d_name); /* < G6_INDEX_NAME_MAX: a valid name */
+    memcpy(names[n++], e->d_name, len + 1);
+  }
+  closedir(d);
+  return n;
+}
+
+int g6_cmd_overlay(int argc, char **argv) {
+  const char *data_dir = "/var/lib/g6", *out_dir = NULL;
+  char out_buf[4096];
+  g6_overlay_opts o = G6_OVERLAY_OPTS_DEFAULT;
+  char names[MAX_INDICES][G6_INDEX_NAME_MAX];
+  size_t n_names = 0;
+  bool explicit_index = false;
+  g6_date date;
+  char today[11];
+  g6_ist_format_date((int64_t)g6_wall_now(), today);
+  g6_date_parse(today, &date);
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (!strcmp(a, "--help") || !strcmp(a, "-h"))
+      return usage(stdout);
+    bool known = !strcmp(a, "--data-dir") || !strcmp(a, "--output-dir") ||
+                 !strcmp(a, "--date") || !strcmp(a, "--index") ||
+                 !strcmp(a, "--alpha");
+    if (!known) {
+      fprintf(stderr, "g6 overlay: unknown argument \"%s\"\n", a);
+      return usage(stderr);
+    }
+    if (i + 1 >= argc) {
+      fprintf(stderr, "g6 overlay: %s needs a value\n", a);
+      return usage(stderr);
+    }
+    const char *v = argv[++i];
+    if (!strcmp(a, "--data-dir")) {
+      data_dir = v;
+    } else if (!strcmp(a, "--output-dir")) {
+      out_dir = v;
+    } else if (!strcmp(a, "--date")) {
+      if (g6_date_parse(v, &date) != G6_OK) {
+        fprintf(stderr, "g6 overlay: --date \"%s\": want YYYY-MM-DD\n", v);
+        return G6_EXIT_USAGE;
+      }
+    } else if (!strcmp(a, "--index")) {
+      if (!g6_index_name_valid(v) || n_names == MAX_INDICES) {
+        fprintf(stderr,
+                "g6 overlay: --index \"%s\": want 1-31 letters, "
+                "digits, '_' or '-' (at most %d indices)\n",
+                v, MAX_INDICES);
+        return G6_EXIT_USAGE;
+      }
+      snprintf(names[n_names++], G6_INDEX_NAME_MAX, "%s", v);
+      explicit_index = true;
+    } else {
+      char *end;
+      errno = 0;
+      o.alpha = strtod(v, &end);
+      if (*end != '\0' || !(o.alpha > 0 && o.alpha <= 1)) {
+        fprintf(stderr, "g6 overlay: --alpha \"%s\": want a number in (0, 1]\n",
+                v);
+        return G6_EXIT_USAGE;
+      }
+    }
+  }
+  if (out_dir == NULL) {
+    snprintf(out_buf, sizeof(out_buf), "%s/weekday_master", data_dir);
+    out_dir = out_buf;
+  }
+  if (!explicit_index)
+    n_names = list_indices(data_dir, out_dir, names, MAX_INDICES);
+  char ds[11];
+  g6_date_format(date, ds);
+  const char *wd = g6_overlay_weekday(date);
+  int rc = G6_EXIT_OK;
+  size_t done = 0;
+  for (size_t i = 0; i < n_names; i++) {
+    g6_overlay_stats st = {0};
+    g6_error e;
+    g6_status s =
+        g6_overlay_update(data_dir, out_dir, names[i], date, &o, &st, &e);
+    if (s == G6_ENOENT && !explicit_index)
+      continue; /* a directory without that day */
+    if (s != G6_OK) {
+      fprintf(stderr, "g6 overlay: %s %s: %s\n", names[i], ds, e.msg);
+      rc = s == G6_ENOENT ? G6_EXIT_USAGE : G6_EXIT_FAIL;
+      continue;
+    }
+    done++;
+    printf("%s %s (%s): %zu files, %zu rows; %zu masters updated (%zu of "
+           "them replacing this day's earlier run), %zu already had this day "
+           "before a later one\n",
+           names[i], ds, wd, st.files, st.rows, st.updated, st.replaced,
+           st.skipped);
+  }
+  if (done == 0 && rc == G6_EXIT_OK) {
+    fprintf(stderr, "g6 overlay: no per-strike file of %s under %s\n", ds,
+            data_dir);
+    return G6_EXIT_USAGE;
+  }
+  return rc;
+}

@@ -1,0 +1,399 @@
+/* g6 replay — stored snapshots (or a day's CSV files) through the analytics
+ * g6_analytics runs (math/chain_report.h), one CSV row per snapshot and
+ * expiry.
+ *
+ * Snapshots are read with the same reader and fed through the same report
+ * as the plugin, so a row equals the metrics g6_analytics exported for that
+ * snapshot. CSV files are regrouped into one chain per (index, timestamp)
+ * (store/csv_read.h) and give what they hold (no bid/ask: no spreads; the
+ * rounded timestamp for T). Unknown values are empty cells, never 0. */
+#include "cmd.h"
+
+#include "core/buf.h"
+#include "core/json.h"
+#include "store/csv_read.h"
+#include "store/snapshot_history.h"
+#include "store/snapshot_read.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const char header[] =
+    "source,index,seq,generated_at,timestamp,spot,atm,expiry,expiry_date,"
+    "days_to_expiry,legs,pcr_oi,pcr_volume,max_pain,support,resistance,"
+    "forward,atm_iv,call25_iv,put25_iv,rr25,bf25,surface_lt_m20,"
+    "surface_m20_m10,surface_m10_m5,surface_m5_0,surface_0_p5,surface_p5_p10,"
+    "surface_p10_p20,surface_gt_p20\n";
+
+static int usage(FILE *out) {
+  fprintf(out,
+          "usage: g6 replay [--csv OUT] [--r R] [--q Q] [--pcr-window W]\n"
+          "                 [--max-pain-window W] DIR|FILE...\n"
+          "\n"
+          "Feeds stored chain snapshots through g6_analytics' analytics and\n"
+          "prints one CSV row per snapshot and expiry (to OUT, or stdout):\n"
+          "  %s"
+          "FILE: a snapshot (*.json, docs/SNAPSHOT.md) or a per-strike CSV\n"
+          "file (*.csv). DIR: every *.json and *.csv below it, snapshots in\n"
+          "order of date directory and seq (g6_chain's KeepSnapshots keeps\n"
+          "them in <DataDir>/snapshots/<INDEX>/<YYYY-MM-DD>/<seq>.json).\n"
+          "CSV rows are regrouped into one chain per index and timestamp;\n"
+          "they have no bid/ask and no r, q: --r and --q give those (default\n"
+          "0.065 and 0). Snapshots carry their own r and q.\n"
+          "\n"
+          "  --pcr-window W       PCR over strikes within ATM +- W (0.05)\n"
+          "  --max-pain-window W  max pain within ATM +- W (0.1)\n"
+          "\n"
+          "Unknown values are empty cells. A file that cannot be used is\n"
+          "reported on stderr with its cause and skipped.\n"
+          "Exit status: 0 every input used, 1 some input unusable, 2 bad\n"
+          "command line, no input found, or the output cannot be written.\n",
+          header);
+  return out == stdout ? G6_EXIT_OK : G6_EXIT_USAGE;
+}
+
+static void put_num(g6_buf *b, double v) {
+  if (isfinite(v)) {
+    char buf[32];
+    g6_repr_double(v, buf);
+    g6_buf_puts(b, buf);
+  }
+}
+
+static void put_int(g6_buf *b, double v) {
+  if (isfinite(v))
+    g6_buf_printf(b, "%.0f", v);
+}
+
+typedef struct chain_meta {
+  const char *source, *index;
+  uint64_t seq; /* 0: none (CSV) */
+  int64_t generated_at, ts;
+  double spot, atm;
+  const char *labels[G6_REPORT_MAX_EXPIRIES]; /* NULL: no row */
+  g6_date dates[G6_REPORT_MAX_EXPIRIES];      /* year 0: unknown */
+} chain_meta;
+
+/* The rows of one chain. */
+static void rows(g6_buf *out, const chain_meta *m, const g6_chain_report *r) {
+  char ts[20];
+  g6_ist_format_ts(m->ts, ts);
+  for (size_t e = 0; e < r->n_expiries; e++) {
+    if (m->labels[e] == NULL)
+      continue;
+    const g6_report_expiry *x = &r->ex[e];
+    g6_buf_printf(out, "%s,%s,", m->source, m->index);
+    if (m->seq)
+      g6_buf_printf(out, "%llu", (unsigned long long)m->seq);
+    g6_buf_printf(out, ",%lld,%s,", (long long)m->generated_at, ts);
+    put_num(out, m->spot);
+    g6_buf_putc(out, ',');
+    put_int(out, m->atm);
+    g6_buf_printf(out, ",%s,", m->labels[e]);
+    if (m->dates[e].year != 0) {
+      char d[11];
+      g6_date_format(m->dates[e], d);
+      g6_buf_puts(out, d);
+    }
+    g6_buf_putc(out, ',');
+    put_num(out, x->days);
+    g6_buf_printf(out, ",%zu", x->legs);
+    const double v[] = {x->pcr.by_oi,
+                        x->pcr.by_volume,
+                        x->max_pain.strike,
+                        g6_report_support(x),
+                        g6_report_resistance(x),
+                        x->forward,
+                        x->atm_iv,
+                        x->skew.call25_iv,
+                        x->skew.put25_iv,
+                        x->skew.rr25,
+                        x->skew.bf25};
+    for (size_t k = 0; k < sizeof(v) / sizeof(v[0]); k++) {
+      g6_buf_putc(out, ',');
+      put_num(out, v[k]);
+    }
+    for (int b = 0; b < G6_SURFACE_DEFAULT_BUCKETS; b++) {
+      g6_buf_putc(out, ',');
+      if (x->surface_row >= 0)
+        put_num(out, r->surface.iv[x->surface_row][b]);
+    }
+    g6_buf_putc(out, '\n');
+  }
+}
+
+typedef struct replay {
+  g6_report_options opts;
+  double r, q;
+  FILE *out;
+  g6_buf buf;
+  g6_leg *legs;
+  size_t legs_cap;
+  g6_chain_report report;
+  size_t snapshots, rows_bytes, unusable;
+  size_t by_cause[G6_STATUS_COUNT];
+  bool write_failed;
+} replay;
+
+static bool grow_legs(replay *p, size_t n) {
+  if (n <= p->legs_cap)
+    return true;
+  g6_leg *v = realloc(p->legs, n * sizeof(*v));
+  if (v == NULL)
+    return false;
+  p->legs = v;
+  p->legs_cap = n;
+  return true;
+}
+
+static void flush_rows(replay *p) {
+  if (p->buf.len > 0 &&
+      fwrite(p->buf.data, 1, p->buf.len, p->out) != p->buf.len)
+    p->write_failed = true;
+  g6_buf_reset(&p->buf);
+}
+
+static void unusable(replay *p, g6_status st, const char *msg) {
+  fprintf(stderr, "g6 replay: %s (%s)\n", msg,
+          g6_snapshot_error_cause(st) ? g6_snapshot_error_cause(st)
+                                      : g6_status_name(st));
+  p->unusable++;
+  p->by_cause[st < G6_STATUS_COUNT ? st : G6_EINTERNAL]++;
+}
+
+static void snapshot_file(replay *p, const char *path) {
+  g6_snapshot_doc d;
+  g6_error e;
+  g6_status st = g6_snapshot_read_file(path, 0, &d, &e);
+  if (st == G6_OK && !grow_legs(p, g6_snapshot_doc_leg_count(&d)))
+    st = g6_error_set(&e, G6_ENOMEM, "%s: out of memory", path);
+  if (st != G6_OK) {
+    unusable(p, st, e.msg);
+    g6_snapshot_doc_free(&d);
+    return;
+  }
+  g6_report_input in;
+  g6_snapshot_doc_report_input(&d, p->legs, &in);
+  g6_chain_report_compute(&in, &p->opts, &p->report);
+  chain_meta m = {.source = "snapshot",
+                  .index = d.ix.name,
+                  .seq = d.seq,
+                  .generated_at = d.generated_at,
+                  .ts = d.ts,
+                  .spot = d.spot,
+                  .atm = d.atm};
+  char bufs[G6_REPORT_MAX_EXPIRIES][11];
+  for (size_t k = 0; k < in.n_expiries; k++) {
+    m.labels[k] = g6_snapshot_expiry_label(&d.expiries[k], bufs[k]);
+    if (d.expiries[k].resolved)
+      m.dates[k] = d.expiries[k].date;
+  }
+  rows(&p->buf, &m, &p->report);
+  p->snapshots++;
+  flush_rows(p);
+  g6_snapshot_doc_free(&d);
+}
+
+static void csv_chains(replay *p, g6_csv_book *b) {
+  size_t n = g6_csv_book_chains(b);
+  for (size_t i = 0; i < n; i++) {
+    if (!grow_legs(p, g6_csv_book_leg_count(b, i))) {
+      unusable(p, G6_ENOMEM, "out of memory");
+      return;
+    }
+    g6_report_input in;
+    chain_meta m = {.source = "csv"};
+    g6_csv_book_chain(b, i, p->r, p->q, p->legs, &in, &m.index, &m.ts, m.dates);
+    m.generated_at = m.ts;
+    m.spot = in.S;
+    m.atm = in.atm;
+    for (size_t k = 0; k < in.n_expiries; k++)
+      m.labels[k] = in.ex[k].tag;
+    g6_chain_report_compute(&in, &p->opts, &p->report);
+    rows(&p->buf, &m, &p->report);
+    p->snapshots++;
+    flush_rows(p);
+  }
+}
+
+static bool ends_with(const char *s, const char *suffix) {
+  size_t n = strlen(s), k = strlen(suffix);
+  return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+static int parse_window(const char *opt, const char *v, double *out) {
+  char *end;
+  errno = 0;
+  double d = strtod(v, &end);
+  if (*end != '\0' || !(d > 0 && d <= 1)) {
+    fprintf(stderr, "g6 replay: %s \"%s\": want a number in (0, 1]\n", opt, v);
+    return -1;
+  }
+  *out = d;
+  return 0;
+}
+
+static int parse_rate(const char *opt, const char *v, double *out) {
+  char *end;
+  double d = strtod(v, &end);
+  if (*end != '\0' || !(d > -0.5 && d < 1)) {
+    fprintf(stderr, "g6 replay: %s \"%s\": want a number in (-0.5, 1)\n", opt,
+            v);
+    return -1;
+  }
+  *out = d;
+  return 0;
+}
+
+/* Opens OUT: a regular file through a temporary name renamed at the end; a
+ * device or pipe (/dev/null, /dev/stdout) directly. */
+static FILE *open_out(const char *path, char *tmp, size_t len) {
+  struct stat s;
+  tmp[0] = '\0';
+  if (stat(path, &s) == 0 && !S_ISREG(s.st_mode))
+    return fopen(path, "w");
+  snprintf(tmp, len, "%s.tmp", path);
+  return fopen(tmp, "w");
+}
+
+int g6_cmd_replay(int argc, char **argv) {
+  replay p = {.opts = G6_REPORT_OPTIONS_DEFAULT,
+              .r = 0.065,
+              .q = 0,
+              .buf = G6_BUF_INIT};
+  const char *csv_out = NULL;
+  const char **inputs = calloc((size_t)argc, sizeof(*inputs));
+  size_t n_inputs = 0;
+  if (inputs == NULL)
+    return G6_EXIT_FAIL;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+      free(inputs);
+      return usage(stdout);
+    }
+    bool val = !strcmp(a, "--csv") || !strcmp(a, "--r") || !strcmp(a, "--q") ||
+               !strcmp(a, "--pcr-window") || !strcmp(a, "--max-pain-window");
+    int bad = 0;
+    if (val && i + 1 >= argc) {
+      fprintf(stderr, "g6 replay: %s needs a value\n", a);
+      bad = 2;
+    } else if (val) {
+      const char *v = argv[++i];
+      if (!strcmp(a, "--csv"))
+        csv_out = v;
+      else if (!strcmp(a, "--r"))
+        bad = parse_rate(a, v, &p.r);
+      else if (!strcmp(a, "--q"))
+        bad = parse_rate(a, v, &p.q);
+      else if (!strcmp(a, "--pcr-window"))
+        bad = parse_window(a, v, &p.opts.pcr_window);
+      else
+        bad = parse_window(a, v, &p.opts.max_pain_window);
+    } else if (a[0] == '-' && a[1] != '\0') {
+      fprintf(stderr, "g6 replay: unknown option \"%s\"\n", a);
+      bad = 2;
+    } else {
+      inputs[n_inputs++] = a;
+    }
+    if (bad) {
+      free(inputs);
+      return bad == 2 ? usage(stderr) : G6_EXIT_USAGE;
+    }
+  }
+  if (n_inputs == 0) {
+    fprintf(stderr, "g6 replay: no DIR or FILE given\n");
+    free(inputs);
+    return usage(stderr);
+  }
+  /* every input is listed before anything is written */
+  static const char *const suffixes[] = {".json", ".csv", NULL};
+  char **all = NULL;
+  size_t n_all = 0;
+  for (size_t i = 0; i < n_inputs; i++) {
+    char **files;
+    size_t n;
+    g6_error e;
+    if (g6_snapshot_files(inputs[i], suffixes, &files, &n, &e) != G6_OK) {
+      fprintf(stderr, "g6 replay: %s\n", e.msg);
+      g6_snapshot_files_free(all, n_all);
+      free(inputs);
+      return G6_EXIT_USAGE;
+    }
+    char **v = realloc(all, (n_all + n + 1) * sizeof(*v));
+    if (v == NULL) {
+      g6_snapshot_files_free(files, n);
+      g6_snapshot_files_free(all, n_all);
+      free(inputs);
+      return G6_EXIT_FAIL;
+    }
+    all = v;
+    memcpy(all + n_all, files, n * sizeof(*files));
+    n_all += n;
+    free(files);
+  }
+  free(inputs);
+  if (n_all == 0) {
+    fprintf(stderr, "g6 replay: no *.json or *.csv file under the inputs\n");
+    free(all);
+    return G6_EXIT_USAGE;
+  }
+  char tmp[4096];
+  p.out = csv_out ? open_out(csv_out, tmp, sizeof(tmp)) : stdout;
+  if (p.out == NULL) {
+    fprintf(stderr, "g6 replay: cannot write %s: %s\n", csv_out,
+            strerror(errno));
+    g6_snapshot_files_free(all, n_all);
+    return G6_EXIT_USAGE;
+  }
+  if (fputs(header, p.out) == EOF)
+    p.write_failed = true;
+  g6_csv_book *book = g6_csv_book_new();
+  size_t csv_files = 0;
+  for (size_t i = 0; i < n_all && book != NULL; i++) {
+    if (ends_with(all[i], ".csv")) {
+      g6_error e;
+      g6_status st = g6_csv_book_add_file(book, all[i], &e);
+      if (st == G6_EUNSUPPORTED)
+        fprintf(stderr, "g6 replay: skipping %s\n", e.msg);
+      else if (st != G6_OK)
+        unusable(&p, st, e.msg);
+      else
+        csv_files++;
+    } else {
+      snapshot_file(&p, all[i]);
+    }
+  }
+  if (book != NULL)
+    csv_chains(&p, book);
+  else
+    unusable(&p, G6_ENOMEM, "out of memory");
+  g6_csv_book_free(book);
+  g6_snapshot_files_free(all, n_all);
+  free(p.legs);
+  g6_buf_free(&p.buf);
+  if (p.out != stdout) {
+    if (fclose(p.out) != 0)
+      p.write_failed = true;
+    if (!p.write_failed && tmp[0] && rename(tmp, csv_out) != 0)
+      p.write_failed = true;
+    if (p.write_failed && tmp[0])
+      remove(tmp);
+  } else if (fflush(stdout) != 0) {
+    p.write_failed = true;
+  }
+  if (p.write_failed) {
+    fprintf(stderr, "g6 replay: cannot write %s: %s\n",
+            csv_out ? csv_out : "stdout", strerror(errno));
+    return G6_EXIT_USAGE;
+  }
+  fprintf(stderr,
+          "g6 replay: %zu chain(s) replayed (%zu CSV file(s)), %zu "
+          "input(s) unusable\n",
+          p.snapshots, csv_files, p.unusable);
+  return p.unusable ? G6_EXIT_FAIL : G6_EXIT_OK;
+}
