@@ -2,6 +2,7 @@
 #include "config/plugins.h"
 
 #include "config/chain.h"
+#include "config/retention.h"
 
 #include <string.h>
 
@@ -10,6 +11,9 @@ const g6_plugin_options g6_plugins[] = {
      "it reports which g6 build and metric spec this host runs"},
     {"g6_chain", &g6_chain_options,
      "collects option chains into CSV files, snapshots and metrics"},
+    {"g6_retention", &g6_retention_options,
+     "scans DataDir (files, bytes, ages by index and kind) and prunes old "
+     "files when enabled"},
 };
 const size_t g6_plugins_len = sizeof(g6_plugins) / sizeof(g6_plugins[0]);
 

@@ -1,12 +1,14 @@
 /* The data directory's scan and guarded pruning (see store/retention.h). */
 #include "store/retention.h"
 
+#include "core/buf.h"
 #include "core/clock.h"
 #include "market/chain.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
@@ -815,6 +817,7 @@ g6_status g6_retention_run(const g6_retention_opts *o, g6_retention_report *r,
   w->r = r;
   w->pol = pol;
   r->pruned = pol != NULL;
+  r->dry_run = pol != NULL && pol->dry_run;
   w->today = ist_day((int64_t)floor(o->now));
   w->grace_s = o->empty_dir_grace_s > 0 ? o->empty_dir_grace_s : 60;
   struct stat sb;
@@ -856,6 +859,48 @@ g6_status g6_retention_run(const g6_retention_opts *o, g6_retention_report *r,
   free(w);
   r->seconds = g6_monotonic_now() - t0;
   return G6_OK;
+}
+
+/* ---- summary -------------------------------------------------------------- */
+
+size_t g6_retention_summary(const g6_retention_report *r, char *buf,
+                            size_t len) {
+  g6_buf b = G6_BUF_INIT;
+  const uint64_t *f = r->files_by_action, *by = r->bytes_by_action;
+  if (r->pruned) {
+    g6_prune_action done =
+        r->dry_run ? G6_PRUNE_WOULD_DELETE : G6_PRUNE_DELETED;
+    g6_buf_printf(&b,
+                  "%s %" PRIu64 " file(s) (%.1f MiB), removed %" PRIu64
+                  " empty director%s; kept %" PRIu64 " modified today, %" PRIu64
+                  " over the per-sweep cap, %" PRIu64 " symlink(s), %" PRIu64
+                  " file(s) outside the layout; %" PRIu64 " failed; ",
+                  r->dry_run ? "dry run: would delete" : "deleted", f[done],
+                  (double)by[done] / 1048576.0, r->dirs_removed,
+                  r->dirs_removed == 1 ? "y" : "ies", f[G6_PRUNE_KEPT_TODAY],
+                  f[G6_PRUNE_KEPT_CAP], f[G6_PRUNE_KEPT_SYMLINK],
+                  f[G6_PRUNE_KEPT_LAYOUT], f[G6_PRUNE_FAILED]);
+  }
+  uint64_t files = 0, skipped = 0;
+  for (int k = 0; k < G6_KIND_COUNT; k++)
+    files += g6_retention_total(r, (g6_retention_kind)k).files;
+  for (int s = 0; s < G6_SKIP_COUNT; s++)
+    skipped += r->skipped[s];
+  g6_buf_printf(&b, "%" PRIu64 " file(s) in %" PRIu64 " director%s in %.2f s",
+                files, r->dirs_scanned, r->dirs_scanned == 1 ? "y" : "ies",
+                r->seconds);
+  if (skipped > 0)
+    g6_buf_printf(&b,
+                  "; %" PRIu64 " director%s not scanned (%" PRIu64
+                  " other mount, %" PRIu64 " unreadable, %" PRIu64 " too deep)",
+                  skipped, skipped == 1 ? "y" : "ies",
+                  r->skipped[G6_SKIP_OTHER_MOUNT],
+                  r->skipped[G6_SKIP_UNREADABLE], r->skipped[G6_SKIP_TOO_DEEP]);
+  if (r->aborted)
+    g6_buf_puts(&b, "; stopped early");
+  snprintf(buf, len, "%s", b.data ? b.data : "");
+  g6_buf_free(&b);
+  return len ? strlen(buf) : 0;
 }
 
 /* ---- discovery ------------------------------------------------------------- */

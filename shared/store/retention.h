@@ -180,6 +180,7 @@ typedef struct g6_retention_report {
   uint64_t dirs_scanned;
   double seconds;    /* wall time of the run (CLOCK_MONOTONIC) */
   bool pruned;       /* the policy was evaluated */
+  bool dry_run;      /* ... as a dry run */
   bool aborted;      /* opts.stop was raised */
   /* The first failed delete, open or rmdir, for the log ("" when none). */
   char first_failure[512];
@@ -203,6 +204,13 @@ const g6_retention_index *g6_retention_find(const g6_retention_report *r,
 /* Adds up one kind over every index of the report. */
 g6_retention_tally g6_retention_total(const g6_retention_report *r,
                                       g6_retention_kind k);
+
+/* One line for the log and the CLI: what the sweep did (or, in a dry run,
+ * would do), what it kept and why, failures, directories removed and not
+ * scanned, files counted and the time taken; for a scan without a policy
+ * only the last two. Returns the length (truncated to fit len). */
+size_t g6_retention_summary(const g6_retention_report *r, char *buf,
+                            size_t len);
 
 /* Index names found without walking the tree: the index directories at the
  * top of data_dir, under overview/ and snapshots/, and the snapshot files
