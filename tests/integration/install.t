@@ -2,10 +2,11 @@
 """`make install` and the shipped conf.d snippets, as the README tells ops to
 use them: install under a prefix, include the snippets from a collectd.conf
 the way Debian's does (an Include of a conf.d directory), and check that
-g6_info and g6_chain load from g6's plugin directory, that a stock plugin in a
-snippet loaded after g6's still loads (PluginDir is pointed back), and that
-g6_chain collects with the shipped block once its paths point at this test's
-files and g6-mockd."""
+g6_info, g6_chain and g6_retention load from g6's plugin directory, that a
+stock plugin in a snippet loaded after g6's still loads (PluginDir is pointed
+back), that g6_chain collects with the shipped block once its paths point at
+this test's files and g6-mockd, and that g6_retention counts what it wrote
+with the shipped block."""
 import os
 import re
 import shutil
@@ -21,9 +22,11 @@ r = subprocess.run(["make", "-s", "-C", t.ROOT, "B=" + t.BUILD, "install", "PREF
                    capture_output=True, timeout=300)
 t.ok(r.returncode == 0, "make install PREFIX=… succeeds", r.stderr.decode()[-2000:])
 share = os.path.join(prefix, "share", "g6")
-for rel in ("lib/g6/collectd/g6_chain.so", "lib/g6/collectd/g6_info.so", "bin/g6",
+for rel in ("lib/g6/collectd/g6_chain.so", "lib/g6/collectd/g6_info.so",
+            "lib/g6/collectd/g6_retention.so", "bin/g6",
             "share/g6/types.db", "share/g6/holidays-nse.txt",
-            "share/g6/conf.d/g6.conf", "share/g6/conf.d/g6_chain.conf"):
+            "share/g6/conf.d/g6.conf", "share/g6/conf.d/g6_chain.conf",
+            "share/g6/conf.d/g6_retention.conf"):
     t.ok(os.path.isfile(os.path.join(prefix, rel)), "installed " + rel)
 r = subprocess.run([os.path.join(prefix, "bin", "g6"), "version"], capture_output=True)
 t.ok(r.returncode == 0 and r.stdout.startswith(b"g6 "), "the installed g6 runs")
@@ -45,6 +48,12 @@ with t.MockD() as m:
          "the shipped block points at the installed holiday file")
     with open(os.path.join(confd, "g6_chain.conf"), "w") as f:
         f.write(block)
+    with open(os.path.join(share, "conf.d", "g6_retention.conf")) as f:
+        block = f.read()
+    block = block.replace('DataDir "/var/lib/g6"', 'DataDir "%s/data"' % d)
+    block = block.replace("ScanInterval 300", "ScanInterval 1")
+    with open(os.path.join(confd, "g6_retention.conf"), "w") as f:
+        f.write(block)
     # a stock plugin in a snippet read after g6's
     with open(os.path.join(confd, "zz-load.conf"), "w") as f:
         f.write("LoadPlugin load\n")
@@ -58,5 +67,8 @@ with t.MockD() as m:
             t.ok(cd.wait_for("collectd_g6_index_collected_legs", g6_index=ix,
                              predicate=lambda v: v > 0, timeout=30),
                  "%s collected with the shipped <Plugin g6_chain> block" % ix)
+        t.ok(cd.wait_for("collectd_g6_retention_data_files", g6_retention="NIFTY",
+                         type="options", predicate=lambda v: v > 0, timeout=30),
+             "g6_retention counts the CSV files with the shipped <Plugin g6_retention> block")
 
 t.done_testing()
