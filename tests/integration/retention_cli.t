@@ -81,14 +81,7 @@ def run(*args, user=None):
         p.stderr.decode("utf-8", "replace")
 
 
-def put(root, rel, size=10, mtime=None):
-    path = os.path.join(root, rel)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "wb") as f:
-        f.write(b"x" * size)
-    if mtime is not None:
-        os.utime(path, ns=(int(mtime * 1e9),) * 2)
-    return path
+put = t.make_file
 
 
 wd = t.workdir()

@@ -38,13 +38,7 @@ def day(n):
 
 
 def put(root, rel, size=100, mtime=None):
-    path = os.path.join(root, rel)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "wb") as f:
-        f.write(b"x" * size)
-    if mtime is not None:
-        os.utime(path, (mtime, mtime))
-    return path
+    return t.make_file(root, rel, size, mtime)
 
 
 wd = t.workdir()
@@ -192,11 +186,7 @@ BAD = [
      "option PanelsDir = \"%s/\": the same directory as DataDir" % data),
 ]
 for name, text, want in BAD:
-    cd = t.Collectd(plugins=["g6_retention"], config=text, expected_errors=[".*"])
-    started = cd.start(timeout=10)
-    cd.stop()
-    log = cd.log() + cd.proc.output()
-    errors = [l for l in log.splitlines() if "g6_retention:" in l]
+    started, errors, log = t.refused_config(["g6_retention"], text, "g6_retention")
     t.ok(not started and len(errors) == 1 and want in errors[0],
          "%s: collectd refuses the configuration with one clear line" % name,
          "started: %r\nwant: %s\nlog:\n%s" % (started, want, log))

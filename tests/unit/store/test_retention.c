@@ -63,6 +63,15 @@ static void mk(const char *root, const char *rel, size_t size, double mtime) {
   }
 }
 
+/* Creates the symlink root/rel -> target + suffix. */
+static void link_at(const char *root, const char *rel, const char *target,
+                    const char *suffix) {
+  char path[1024], to[1024];
+  snprintf(path, sizeof(path), "%s/%s", root, rel);
+  snprintf(to, sizeof(to), "%s%s", target, suffix);
+  assert_int_equal(symlink(to, path), 0);
+}
+
 static bool exists(const char *root, const char *rel) {
   char path[1024];
   struct stat sb;
@@ -446,7 +455,7 @@ static void dry_run_and_cap(void **state) {
  * sweep outside the data directory. */
 static void hostile_symlinks_and_dotdot(void **state) {
   (void)state;
-  char base[300], data[400], outside[400], path[600], target[600];
+  char base[300], data[400], outside[400], path[600];
   fresh(base, sizeof(base), "hostile");
   snprintf(data, sizeof(data), "%s/data", base);
   /* "out side" is no index name: relative to base nothing there matches */
@@ -457,21 +466,13 @@ static void hostile_symlinks_and_dotdot(void **state) {
   mk(outside, "NIFTY/this_week/+50/2025-01-02.csv", 5, old);
   mk(data, "NIFTY/this_week/+50/2025-01-02.csv", 5, old);
   /* a symlinked index, tag, offset directory and file, all "old" */
-  snprintf(path, sizeof(path), "%s/BANKNIFTY", data);
-  assert_int_equal(symlink(outside, path), 0);
-  snprintf(path, sizeof(path), "%s/NIFTY/next_week", data);
-  snprintf(target, sizeof(target), "%s", outside);
-  assert_int_equal(symlink(target, path), 0);
-  snprintf(path, sizeof(path), "%s/NIFTY/this_week/+100", data);
-  snprintf(target, sizeof(target), "%s/this_week/+50", outside);
-  assert_int_equal(symlink(target, path), 0);
-  snprintf(path, sizeof(path), "%s/NIFTY/this_week/+50/2025-01-03.csv", data);
-  snprintf(target, sizeof(target), "%s/2025-01-02.csv", outside);
-  assert_int_equal(symlink(target, path), 0);
-  snprintf(path, sizeof(path), "%s/NIFTY/this_week/-50", data);
-  assert_int_equal(symlink("..", path), 0);
-  snprintf(path, sizeof(path), "%s/overview", data);
-  assert_int_equal(symlink("../out side", path), 0);
+  link_at(data, "BANKNIFTY", outside, "");
+  link_at(data, "NIFTY/next_week", outside, "");
+  link_at(data, "NIFTY/this_week/+100", outside, "/this_week/+50");
+  link_at(data, "NIFTY/this_week/+50/2025-01-03.csv", outside,
+          "/2025-01-02.csv");
+  link_at(data, "NIFTY/this_week/-50", "..", "");
+  link_at(data, "overview", "../out side", "");
   g6_retention_policy p = policy(1, false);
   g6_retention_report r;
   assert_int_equal(run(data, NULL, NOW_IST_NOON, &p, &r), G6_OK);
