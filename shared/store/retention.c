@@ -911,7 +911,7 @@ static void add_name(char names[][32], size_t *n, size_t max,
     if (strcmp(names[i], name) == 0)
       return;
   if (*n < max)
-    snprintf(names[(*n)++], 32, "%s", name);
+    snprintf(names[(*n)++], 32, "%.31s", name); /* index names fit */
 }
 
 /* Whether the directory `name` in dirfd holds a tag directory. */
