@@ -50,6 +50,7 @@ static struct {
   bool have_latest;    /* the last scan succeeded */
   double latest_at;    /* when it ended (epoch s) */
   uint64_t generation; /* scans published */
+  g6_retention_counts pending; /* prune counts not yet dispatched */
   /* the read callback's copy */
   g6_retention_report shown;
   bool have_shown;
@@ -137,6 +138,7 @@ static void *scan_main(void *arg) {
     if (st == G6_OK) {
       g.latest = r;
       g.latest_at = g6_wall_now();
+      g6_retention_counts_add(&g.pending, &r);
     }
     g.generation++;
     double deadline = t0 + g.conf.scan_interval;
@@ -160,7 +162,7 @@ static void *scan_main(void *arg) {
 /* ---- callbacks ---------------------------------------------------------- */
 
 static int g6_retention_read(void) {
-  bool fresh = false;
+  g6_retention_counts counts;
   pthread_mutex_lock(&g.mu);
   if (g.generation != g.consumed) {
     g.consumed = g.generation;
@@ -168,12 +170,12 @@ static int g6_retention_read(void) {
     if (g.have_latest) {
       g.shown = g.latest;
       g.shown_at = g.latest_at;
-      fresh = true;
     }
   }
+  counts = g.pending; /* every sweep since the last dispatch */
+  memset(&g.pending, 0, sizeof(g.pending));
   pthread_mutex_unlock(&g.mu);
-  if (fresh)
-    g6_retention_metrics_sweep(g.metrics, &g.shown);
+  g6_retention_metrics_prune(g.metrics, &counts);
   g6_retention_metrics_gauges(g.metrics, &g.mstate,
                               g.have_shown ? &g.shown : NULL, g6_wall_now(),
                               g.shown_at);

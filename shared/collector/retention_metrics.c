@@ -85,14 +85,25 @@ g6_status g6_retention_metrics_warm(g6_metrics *m, g6_retention_metrics *st,
   return first;
 }
 
-void g6_retention_metrics_sweep(g6_metrics *m, const g6_retention_report *r) {
+void g6_retention_counts_add(g6_retention_counts *c,
+                             const g6_retention_report *r) {
   if (!r->pruned)
     return;
   for (int a = 0; a < G6_PRUNE_ACTION_COUNT; a++) {
-    const char *an = g6_prune_action_name((g6_prune_action)a);
-    g6m_prune_files_add(m, an, (int64_t)r->files_by_action[a]);
-    g6m_prune_bytes_add(m, an, (int64_t)r->bytes_by_action[a]);
+    c->files[a] += r->files_by_action[a];
+    c->bytes[a] += r->bytes_by_action[a];
   }
+}
+
+void g6_retention_metrics_prune(g6_metrics *m, g6_retention_counts *c) {
+  for (int a = 0; a < G6_PRUNE_ACTION_COUNT; a++) {
+    const char *an = g6_prune_action_name((g6_prune_action)a);
+    if (c->files[a] > 0)
+      g6m_prune_files_add(m, an, (int64_t)c->files[a]);
+    if (c->bytes[a] > 0)
+      g6m_prune_bytes_add(m, an, (int64_t)c->bytes[a]);
+  }
+  memset(c, 0, sizeof(*c));
 }
 
 void g6_retention_metrics_gauges(g6_metrics *m, g6_retention_metrics *st,

@@ -27,9 +27,21 @@ typedef struct g6_retention_metrics {
 g6_status g6_retention_metrics_warm(g6_metrics *m, g6_retention_metrics *st,
                                     char names[][32], size_t n);
 
-/* Adds one sweep's prune counts (files and bytes by action); call once per
- * report. Nothing when the policy was not evaluated. */
-void g6_retention_metrics_sweep(g6_metrics *m, const g6_retention_report *r);
+/* Prune counts (files and bytes by action) of sweeps not yet added to the
+ * metrics. The scan thread adds every sweep's report to it; the read
+ * callback hands it to g6_retention_metrics_prune, so no sweep is lost
+ * however many end between two dispatches. */
+typedef struct g6_retention_counts {
+  uint64_t files[G6_PRUNE_ACTION_COUNT], bytes[G6_PRUNE_ACTION_COUNT];
+} g6_retention_counts;
+
+/* Adds one sweep's counts to c; nothing when the policy was not
+ * evaluated. Can't fail. */
+void g6_retention_counts_add(g6_retention_counts *c,
+                             const g6_retention_report *r);
+
+/* Adds c to the prune counters and zeroes it. */
+void g6_retention_metrics_prune(g6_metrics *m, g6_retention_counts *c);
 
 /* Sets every gauge from the latest successful report `r` at wall time
  * `now` (epoch seconds); `finished_at` is when that scan ended. r NULL (no

@@ -7,7 +7,8 @@
    line; every retention panel of the `storage` dashboard returns data in
    Prometheus, "Files by index" with the seeded numbers.
 2. Real pruning with a per-sweep cap: kept_cap, then everything past its
-   age deleted over a few sweeps, a symlink out of the tree and its target
+   age deleted over a few sweeps (counted exactly, also when several sweeps
+   end between two dispatches), a symlink out of the tree and its target
    untouched, an immutable directory counted as failed and logged.
 3. The host's disk fills up: g6_chain (against g6-mockd) cannot append on a
    small tmpfs full of old-named files modified today; g6_retention keeps
@@ -131,17 +132,24 @@ put(data, stuck, 1000, old_t)
 stuck_dir = os.path.dirname(os.path.join(data, stuck))
 immutable = subprocess.run(["chattr", "+i", stuck_dir], capture_output=True).returncode == 0
 try:
-    with t.Collectd(plugins=["g6_retention"],
+    # dispatch every 2.5 s, sweeps every second: counts of sweeps that end
+    # between two dispatches must not be lost
+    with t.Collectd(plugins=["g6_retention"], plugin_intervals={"g6_retention": 2.5},
                     config=CONF % (data, "DryRun false\n  MaxDeletesPerSweep 2"),
                     expected_errors=[r"g6_retention: \d+ file\(s\) could not be deleted"]) as cd:
         got = cd.wait_for("collectd_g6_prune_pruned_files_total", timeout=20,
                           predicate=lambda v: v >= 1, g6_prune="kept_cap")
         t.ok(got, "more old files than MaxDeletesPerSweep: the rest are kept_cap")
         want = 5 if immutable else 6
-        got = cd.wait_for("collectd_g6_prune_pruned_files_total", timeout=20,
-                          predicate=lambda v: v >= want, g6_prune="deleted")
-        t.ok(got and got[0].value == want,
-             "over a few sweeps the %d old files are deleted" % want, got)
+        cd.wait_for("collectd_g6_prune_pruned_files_total", timeout=40,
+                    predicate=lambda v: v >= want, g6_prune="deleted")
+        now_s = cd.samples()  # one scrape for both counters
+        files = t.select(now_s, "collectd_g6_prune_pruned_files_total", g6_prune="deleted")
+        by = t.select(now_s, "collectd_g6_prune_pruned_bytes_total", g6_prune="deleted")
+        t.ok(files and files[0].value == want,
+             "over a few sweeps the %d old files are deleted" % want,
+             "%r\n%s" % ([x for x in now_s if x.name.startswith("collectd_g6_prune")],
+                         cd.log()[-3000:]))
         t.ok(not any(os.path.exists(os.path.join(data, r)) for r in OLD) and
              all(os.path.exists(os.path.join(data, r)) for r in NEW),
              "exactly the old files are gone")
@@ -150,8 +158,7 @@ try:
              "the symlink and the file it points to are untouched")
         t.ok(os.path.exists(os.path.join(data, "NIFTY/this_week/+50/%s.csv.bak" % day(50))),
              "the look-alike is untouched")
-        t.is_(cd.value("collectd_g6_prune_pruned_bytes_total", g6_prune="deleted"),
-              1000.0 * want, "deleted bytes are counted")
+        t.is_(by[0].value if by else None, 1000.0 * want, "deleted bytes are counted")
         if immutable:
             got = cd.wait_for("collectd_g6_prune_pruned_files_total", timeout=10,
                               predicate=lambda v: v >= 1, g6_prune="failed")

@@ -1,8 +1,9 @@
 /* g6_retention's metric mapping (collector/retention_metrics.h): warm start
  * with NaN (nothing scanned yet is not 0 files), a report's tallies per
  * index and kind, ages taken at dispatch time, NaN ages for kinds without
- * files, a vanished index reported as 0 files, prune counters added once
- * per sweep, and every gauge NaN again when the data directory goes away. */
+ * files, a vanished index reported as 0 files, prune counters that keep
+ * every sweep (also two between two dispatches), and every gauge NaN again
+ * when the data directory goes away. */
 #include "g6_test.h"
 
 #include "collector/retention_metrics.h"
@@ -77,7 +78,9 @@ static void report_to_gauges_and_counters(void **state) {
   r.files_by_action[G6_PRUNE_DELETED] = 3;
   r.bytes_by_action[G6_PRUNE_DELETED] = 300;
   r.files_by_action[G6_PRUNE_FAILED] = 1;
-  g6_retention_metrics_sweep(m, &r);
+  g6_retention_counts c = {0};
+  g6_retention_counts_add(&c, &r);
+  g6_retention_metrics_prune(m, &c);
   g6_retention_metrics_gauges(m, &st, &r, 2000.0, 1990.0);
   assert_close(val(m, &g6m_def_data_files, "NIFTY", "options"), 4, 0);
   assert_close(val(m, &g6m_def_data_bytes, "NIFTY", "options"), 4096, 0);
@@ -96,12 +99,16 @@ static void report_to_gauges_and_counters(void **state) {
   assert_close(val(m, &g6m_def_prune_bytes, "deleted", NULL), 300, 0);
   assert_close(val(m, &g6m_def_prune_files, "failed", NULL), 1, 0);
   /* later dispatch: ages grow, counters do not move without a new sweep */
+  g6_retention_metrics_prune(m, &c);
   g6_retention_metrics_gauges(m, &st, &r, 2010.0, 1990.0);
   assert_close(val(m, &g6m_def_newest_file_age, "NIFTY", "options"), 110, 0);
   assert_close(val(m, &g6m_def_prune_files, "deleted", NULL), 3, 0);
-  /* the next sweep adds its own counts */
-  g6_retention_metrics_sweep(m, &r);
-  assert_close(val(m, &g6m_def_prune_files, "deleted", NULL), 6, 0);
+  /* two sweeps ending between two dispatches both count */
+  g6_retention_counts_add(&c, &r);
+  g6_retention_counts_add(&c, &r);
+  g6_retention_metrics_prune(m, &c);
+  assert_close(val(m, &g6m_def_prune_files, "deleted", NULL), 9, 0);
+  assert_close(val(m, &g6m_def_prune_bytes, "deleted", NULL), 900, 0);
   /* the index vanished: 0 files, ages unknown */
   r.n_idx = 1;
   g6_retention_metrics_gauges(m, &st, &r, 2020.0, 2015.0);
@@ -114,8 +121,9 @@ static void report_to_gauges_and_counters(void **state) {
   assert_true(isnan(val(m, &g6m_def_scan_duration, NULL, NULL)));
   /* a scan-only report adds nothing to the prune counters */
   r.pruned = false;
-  g6_retention_metrics_sweep(m, &r);
-  assert_close(val(m, &g6m_def_prune_files, "deleted", NULL), 6, 0);
+  g6_retention_counts_add(&c, &r);
+  g6_retention_metrics_prune(m, &c);
+  assert_close(val(m, &g6m_def_prune_files, "deleted", NULL), 9, 0);
   assert_int_equal(g6_metrics_refusal_count(m, NULL), 0);
   g6_metrics_free(m);
 }
