@@ -4,6 +4,14 @@
 # terminal and reads what a person would see (tmux capture-pane).
 DEB_PACKAGES += tmux
 
+# panels_crash.t preloads this into collectd: renameat2 sleeps, so the test
+# kills inside the window between a finished set and its swap.
+$(B)/tests/slow_rename.so: tests/lib/slow_rename.c
+	@mkdir -p $(@D)
+	$(CC) -shared -fPIC -O2 -Wall -o $@ $< -ldl
+
+CHECK_PREREQS += $(B)/tests/slow_rename.so
+
 # ---- fuzzing: the JSON parser behind panel hashes (mk/fuzz.mk) -------------
 FUZZ_TARGETS  += json
 CHECK_TESTS   += tests/fuzz/json.t

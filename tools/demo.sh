@@ -4,8 +4,9 @@
 # Starts g6-mockd (the local Kite stand-in, synthetic market on the real
 # clock) and collectd in the foreground with g6_info, g6_chain collecting
 # all five indices every 10 s (ForceOpen: the mock market never closes;
-# KeepSnapshots, for g6 replay), g6_analytics on its snapshots, and
+# KeepSnapshots, for g6 replay), g6_analytics on its snapshots,
 # g6_panels writing the panels to build/demo/panels (see `g6 summary`),
+# g6_retention scanning the data directory every 30 s (pruning off),
 # write_prometheus on 127.0.0.1:$DEMO_PORT and rrdtool. Runs until Ctrl-C, or
 # for DEMO_SECONDS seconds, then prints what it collected. Everything lives
 # under build/demo/; both processes are stopped by PID.
@@ -106,6 +107,11 @@ LoadPlugin g6_panels
     QuoteBurst 5
   </Provider>
 $indices</Plugin>
+LoadPlugin g6_retention
+<Plugin g6_retention>
+  DataDir "$D/data"
+  ScanInterval 30
+</Plugin>
 CONF
 
 echo "g6 demo: mock Kite API on http://127.0.0.1:$MOCK_PORT (g6-mockd)"
@@ -117,7 +123,7 @@ if [ -n "${DEMO_SECONDS:-}" ]; then
   sleep "$DEMO_SECONDS"
   echo "--- after ${DEMO_SECONDS}s:"
   curl -s "http://127.0.0.1:$PORT/metrics" |
-    grep -E '^collectd_g6_(index_(spot_points|chain_status|atm_iv_ratio|risk_reversal_25d_ratio)|build_info)' || true
+    grep -E '^collectd_g6_(index_(spot_points|chain_status|atm_iv_ratio|risk_reversal_25d_ratio)|build_info|retention_data_files)' || true
   echo "--- files:"
   (cd "$D/data" && find . -name '*.csv' | sort | head -12 && echo "  ($(find . -name '*.csv' | wc -l) CSV files)")
   echo "--- NIFTY overview:"

@@ -4,6 +4,7 @@
 #include "config/analytics.h"
 #include "config/chain.h"
 #include "config/panels.h"
+#include "config/retention.h"
 
 #include <string.h>
 
@@ -16,6 +17,9 @@ const g6_plugin_options g6_plugins[] = {
      "writes integrity-checked JSON panels and sweeps them"},
     {"g6_analytics", &g6_analytics_options,
      "chain analytics from g6_chain's snapshots, as metrics"},
+    {"g6_retention", &g6_retention_options,
+     "scans DataDir (files, bytes, ages by index and kind) and prunes old "
+     "files when enabled"},
 };
 const size_t g6_plugins_len = sizeof(g6_plugins) / sizeof(g6_plugins[0]);
 

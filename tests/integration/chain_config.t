@@ -76,11 +76,8 @@ BAD = [
 ]
 
 for name, text, want in BAD:
-    cd = t.Collectd(plugins=["g6_chain"], config=text, expected_errors=[".*"])
-    started = cd.start(timeout=10)
-    cd.stop()
-    log = cd.log() + cd.proc.output()
-    errors = [l for l in log.splitlines() if "[error] g6_chain:" in l]
+    started, lines, log = t.refused_config(["g6_chain"], text, "g6_chain")
+    errors = [l for l in lines if "[error]" in l]
     t.ok(not started and len(errors) == 1 and want in errors[0],
          "%s: collectd refuses the configuration with one clear line" % name,
          "started: %r\nwant: %s\nlog:\n%s" % (started, want, log))

@@ -2,12 +2,14 @@
 """`make install` and the shipped conf.d snippets, as the README tells ops to
 use them: install under a prefix, include the snippets from a collectd.conf
 the way Debian's does (an Include of a conf.d directory), and check that
-g6_info, g6_chain, g6_analytics and g6_panels load from g6's plugin directory,
-that a stock plugin in a snippet loaded after g6's still loads (PluginDir is
-pointed back), that g6_chain collects with the shipped block once its paths
-point at this test's files and g6-mockd, that g6_analytics analyses its
-snapshots with its shipped block, and that g6_panels writes panels with its
-shipped block that the installed `g6 integrity` verifies."""
+g6_info, g6_chain, g6_analytics, g6_panels and g6_retention load from g6's
+plugin directory, that a stock plugin in a snippet loaded after g6's still
+loads (PluginDir is pointed back), that g6_chain collects with the shipped
+block once its paths point at this test's files and g6-mockd, that
+g6_analytics analyses its snapshots with its shipped block, that g6_panels
+writes panels with its shipped block that the installed `g6 integrity`
+verifies, and that g6_retention counts what g6_chain wrote with its shipped
+block."""
 import os
 import re
 import shutil
@@ -25,9 +27,11 @@ t.ok(r.returncode == 0, "make install PREFIX=… succeeds", r.stderr.decode()[-2
 share = os.path.join(prefix, "share", "g6")
 for rel in ("lib/g6/collectd/g6_chain.so", "lib/g6/collectd/g6_info.so",
             "lib/g6/collectd/g6_panels.so", "lib/g6/collectd/g6_analytics.so",
+            "lib/g6/collectd/g6_retention.so",
             "bin/g6", "share/g6/types.db", "share/g6/holidays-nse.txt",
             "share/g6/conf.d/g6.conf", "share/g6/conf.d/g6_chain.conf",
-            "share/g6/conf.d/g6_panels.conf", "share/g6/conf.d/g6_analytics.conf"):
+            "share/g6/conf.d/g6_panels.conf", "share/g6/conf.d/g6_analytics.conf",
+            "share/g6/conf.d/g6_retention.conf"):
     t.ok(os.path.isfile(os.path.join(prefix, rel)), "installed " + rel)
 r = subprocess.run([os.path.join(prefix, "bin", "g6"), "version"], capture_output=True)
 t.ok(r.returncode == 0 and r.stdout.startswith(b"g6 "), "the installed g6 runs")
@@ -60,6 +64,12 @@ with t.MockD() as m:
         block = f.read().replace('DataDir "/var/lib/g6"', 'DataDir "%s/data"' % d)
     with open(os.path.join(confd, "g6_analytics.conf"), "w") as f:
         f.write(block)
+    with open(os.path.join(share, "conf.d", "g6_retention.conf")) as f:
+        block = f.read()
+    block = block.replace('DataDir "/var/lib/g6"', 'DataDir "%s/data"' % d)
+    block = block.replace("ScanInterval 300", "ScanInterval 1")
+    with open(os.path.join(confd, "g6_retention.conf"), "w") as f:
+        f.write(block)
     # a stock plugin in a snippet read after g6's
     with open(os.path.join(confd, "zz-load.conf"), "w") as f:
         f.write("LoadPlugin load\n")
@@ -82,5 +92,8 @@ with t.MockD() as m:
                             "--panels-dir", panels], capture_output=True)
         t.is_((r.returncode, r.stdout), (0, b"[panels-integrity] OK (no issues)\n"),
               "the installed g6 integrity verifies them")
+        t.ok(cd.wait_for("collectd_g6_retention_data_files", g6_retention="NIFTY",
+                         type="options", predicate=lambda v: v > 0, timeout=30),
+             "g6_retention counts the CSV files with the shipped <Plugin g6_retention> block")
 
 t.done_testing()

@@ -141,6 +141,30 @@ def workdir(prefix="g6-test-"):
     return d
 
 
+def make_file(root, rel, size=10, mtime=None):
+    """Creates root/rel (and the directories above it) holding `size` bytes
+    and, when given, the modification time `mtime` (epoch seconds, fractions
+    kept). Returns the path."""
+    path = os.path.join(root, rel)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(b"x" * size)
+    if mtime is not None:
+        os.utime(path, ns=(int(mtime * 1e9),) * 2)
+    return path
+
+
+def refused_config(plugins, config, plugin):
+    """Starts collectd with a configuration it must refuse. Returns whether
+    it started anyway, the log lines `plugin` wrote, and the whole log."""
+    cd = Collectd(plugins=plugins, config=config, expected_errors=[".*"])
+    started = cd.start(timeout=10)
+    cd.stop()
+    log = cd.log() + cd.proc.output()
+    lines = [l for l in log.splitlines() if plugin + ":" in l]
+    return started, lines, log
+
+
 _running = []
 
 
@@ -342,7 +366,8 @@ class Collectd:
             # check-asan) load into the stock collectd with the runtimes
             # preloaded; reports land in collectd.out, which
             # unexpected_errors() reads
-            self.env["LD_PRELOAD"] = os.environ["G6_SANITIZE"]
+            self.env["LD_PRELOAD"] = " ".join(filter(None, [
+                os.environ["G6_SANITIZE"], (env or {}).get("LD_PRELOAD")]))
             self.env.setdefault("ASAN_OPTIONS", "detect_leaks=0:abort_on_error=0")
             self.env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1")
         self.proc = Process([COLLECTD, "-f", "-C", self.conf_path],

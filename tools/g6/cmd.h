@@ -23,6 +23,8 @@ int g6_cli_read_key(const char *cmd, const char *path, char **key,
 void g6_cli_free_key(char *key, size_t len);
 int g6_cmd_replay(int argc, char **argv);
 int g6_cmd_overlay(int argc, char **argv);
+int g6_cmd_retention_scan(int argc, char **argv);
+int g6_cmd_retention_prune(int argc, char **argv);
 
 /* Exit statuses shared by subcommands (documented in the README). */
 enum {

@@ -23,6 +23,10 @@ static const command commands[] = {
      "end-of-day weekday overlays (mean and EMA) from the CSV files"},
     {"replay", g6_cmd_replay,
      "stored snapshots or CSV days through the analytics, as CSV"},
+    {"retention-scan", g6_cmd_retention_scan,
+     "files, bytes and ages of the data directory (the old JSON too)"},
+    {"retention-prune", g6_cmd_retention_prune,
+     "delete old g6 files with g6_retention's safeguards (dry run by default)"},
     {"spec", g6_cmd_spec,
      "lint, generate and check the metric spec and its artefacts"},
     {"summary", g6_cmd_summary,
@@ -33,7 +37,7 @@ static const command commands[] = {
 static void usage(FILE *out) {
   fprintf(out, "usage: g6 <command> [options]\n\ncommands:\n");
   for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-    fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "  %-16s %s\n", commands[i].name, commands[i].summary);
   fprintf(out, "\n'g6 <command> --help' describes a command.\n");
 }
 

@@ -1,0 +1,141 @@
+/* g6_retention's option table (see config/retention.h). The help texts are
+ * the README's configuration reference: tests/integration/options_readme.t
+ * fails when the two disagree. */
+#include "config/retention.h"
+
+#include "core/conf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define R(member) G6_OPT_FIELD(g6_retention_config, member)
+
+/* A plugin that deletes files takes no path relative to collectd's working
+ * directory, and never the root of the file system. */
+static const char *check_dir(const void *value) {
+  const char *s = *(const char *const *)value;
+  if (s[0] != '/')
+    return "not an absolute path";
+  if (s[strspn(s, "/")] == '\0')
+    return "the root directory is never a data directory";
+  return NULL;
+}
+
+/* Whether two absolute paths name the same directory textually (repeated
+ * and trailing slashes aside). */
+static bool same_path(const char *a, const char *b) {
+  for (;;) {
+    while (a[0] == '/' && (a[1] == '/' || a[1] == '\0'))
+      a++;
+    while (b[0] == '/' && (b[1] == '/' || b[1] == '\0'))
+      b++;
+    if (*a != *b)
+      return false;
+    if (*a == '\0')
+      return true;
+    a++;
+    b++;
+  }
+}
+
+static g6_status retention_prepare(void *target, const oconfig_item_t *ci,
+                                   g6_error *err) {
+  (void)ci;
+  (void)err;
+  g6_retention_config *c = target;
+  c->policy.overview_max_age_days = -1; /* "as MaxAgeDays" until given */
+  c->policy.snapshot_max_age_days = -1;
+  return G6_OK;
+}
+
+static g6_status retention_finish(void *target, const oconfig_item_t *ci,
+                                  g6_error *err) {
+  (void)ci;
+  g6_retention_config *c = target;
+  g6_retention_policy *p = &c->policy;
+  if (p->overview_max_age_days < 0)
+    p->overview_max_age_days = p->max_age_days;
+  if (p->snapshot_max_age_days < 0)
+    p->snapshot_max_age_days = p->max_age_days;
+  if (c->panels_dir != NULL && same_path(c->panels_dir, c->data_dir))
+    return g6_error_set(err, G6_EINVAL,
+                        "Plugin \"g6_retention\": option PanelsDir = \"%s\": "
+                        "the same directory as DataDir; allowed: the panels' "
+                        "own directory (default: DataDir/panels)",
+                        c->panels_dir);
+  return G6_OK;
+}
+
+static const g6_option retention_opts[] = {
+    {.name = "DataDir", R(data_dir), .type = G6_OPT_STRING,
+     .def = "\"/var/lib/g6\"", .check = check_dir,
+     .allowed_doc = "absolute path, not `/`",
+     .help = "the directory g6_chain writes (its `DataDir`); scanned, and "
+             "pruned when enabled"},
+    {.name = "PanelsDir", R(panels_dir), .type = G6_OPT_STRING,
+     .check = check_dir, .def_doc = "`<DataDir>/panels`",
+     .allowed_doc = "absolute path, not DataDir",
+     .help = "g6_panels' directory, counted as panels (never pruned) also "
+             "outside DataDir"},
+    {.name = "ScanInterval", R(scan_interval), .type = G6_OPT_DOUBLE,
+     .min = 1, .max = 86400, .unit = "s", .def = "300",
+     .help = "time from the start of one scan (and sweep) to the next, on "
+             "g6_retention's own thread; metrics are dispatched every "
+             "plugin interval"},
+    {.name = "Enabled", R(policy.enabled), .type = G6_OPT_BOOL,
+     .def = "false",
+     .help = "prune at all; `false` only scans"},
+    {.name = "DryRun", R(policy.dry_run), .type = G6_OPT_BOOL, .def = "true",
+     .help = "count and log what would be deleted (`would_delete`) and "
+             "delete nothing"},
+    {.name = "MaxAgeDays", R(policy.max_age_days), .type = G6_OPT_INT,
+     .min = 0, .max = 36500, .def = "45", .unit = "days",
+     .help = "a per-strike CSV file dated D is deleted when today − D > "
+             "MaxAgeDays (dates from the file names, IST); 0 keeps only "
+             "today's"},
+    {.name = "OverviewMaxAgeDays", R(policy.overview_max_age_days),
+     .type = G6_OPT_INT, .min = 0, .max = 36500, .unit = "days",
+     .def_doc = "MaxAgeDays",
+     .help = "the same for the overview CSV files"},
+    {.name = "SnapshotMaxAgeDays", R(policy.snapshot_max_age_days),
+     .type = G6_OPT_INT, .min = 0, .max = 36500, .unit = "days",
+     .def_doc = "MaxAgeDays",
+     .help = "the same for kept snapshot history "
+             "(`snapshots/<INDEX>/<YYYY-MM-DD>/`); the latest snapshot of "
+             "an index is never deleted"},
+    {.name = "ProtectToday", R(policy.protect_today), .type = G6_OPT_BOOL,
+     .def = "true",
+     .help = "never delete a file modified today (IST), whatever its name "
+             "says (`kept_today`)"},
+    {.name = "MaxDeletesPerSweep", R(policy.max_deletes), .type = G6_OPT_INT,
+     .min = 1, .max = 10000000, .def = "10000",
+     .help = "deletions (or would-deletes) per sweep; the files past it wait "
+             "for the next sweep (`kept_cap`)"},
+};
+
+const g6_option_table g6_retention_options = {
+    .block = "Plugin",
+    .arg = "g6_retention",
+    .help = "Storage scan of DataDir and guarded pruning (off by default; a "
+            "dry run when enabled).",
+    .options = retention_opts,
+    .n = sizeof(retention_opts) / sizeof(retention_opts[0]),
+    .prepare = retention_prepare,
+    .finish = retention_finish,
+};
+
+g6_status g6_retention_config_parse(oconfig_item_t *ci,
+                                    g6_retention_config *cfg, g6_error *err) {
+  if (cfg->data_dir != NULL)
+    return g6_error_set(err, G6_EINVAL,
+                        "<Plugin g6_retention> is given twice; put every "
+                        "option in one block");
+  g6_conf_link_parents(ci); /* so messages name the block */
+  return g6_options_parse(&g6_retention_options, ci, cfg, err);
+}
+
+void g6_retention_config_free(g6_retention_config *cfg) {
+  g6_options_free(&g6_retention_options, cfg);
+  memset(cfg, 0, sizeof(*cfg));
+}

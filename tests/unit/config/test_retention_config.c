@@ -1,0 +1,128 @@
+/* g6_retention's option table (config/retention.h): defaults (pruning off,
+ * dry run, 45 days, ages inherited), a full block, and every kind of bad
+ * value with the message an operator reads. */
+#include "g6_test.h"
+
+#include "config/plugins.h"
+#include "config/retention.h"
+#include "conftext.h"
+
+static g6_status parse(const char *text, g6_retention_config *cfg,
+                       g6_error *e) {
+  oconfig_item_t *ci = conftext_parse("Plugin", "g6_retention", text);
+  assert_non_null(ci);
+  memset(cfg, 0, sizeof(*cfg));
+  g6_status st = g6_retention_config_parse(ci, cfg, e);
+  conftext_free(ci);
+  return st;
+}
+
+static void defaults(void **state) {
+  (void)state;
+  g6_retention_config c;
+  g6_error e;
+  assert_int_equal(parse("", &c, &e), G6_OK);
+  assert_string_equal(c.data_dir, "/var/lib/g6");
+  assert_null(c.panels_dir);
+  assert_close(c.scan_interval, 300, 0);
+  assert_false(c.policy.enabled);
+  assert_true(c.policy.dry_run);
+  assert_true(c.policy.protect_today);
+  assert_int_equal(c.policy.max_age_days, 45);
+  assert_int_equal(c.policy.overview_max_age_days, 45);
+  assert_int_equal(c.policy.snapshot_max_age_days, 45);
+  assert_int_equal(c.policy.max_deletes, 10000);
+  g6_retention_config_free(&c);
+  assert_ptr_equal(g6_plugin_find("g6_retention")->table,
+                   &g6_retention_options);
+}
+
+static void full_block(void **state) {
+  (void)state;
+  g6_retention_config c;
+  g6_error e;
+  assert_int_equal(parse("DataDir \"/srv/g6/\"\n"
+                         "PanelsDir \"/srv/panels\"\n"
+                         "ScanInterval 60\n"
+                         "Enabled true\n"
+                         "DryRun false\n"
+                         "MaxAgeDays 10\n"
+                         "SnapshotMaxAgeDays 2\n"
+                         "ProtectToday false\n"
+                         "MaxDeletesPerSweep 500\n",
+                         &c, &e),
+                   G6_OK);
+  assert_string_equal(c.data_dir, "/srv/g6/");
+  assert_string_equal(c.panels_dir, "/srv/panels");
+  assert_close(c.scan_interval, 60, 0);
+  assert_true(c.policy.enabled && !c.policy.dry_run && !c.policy.protect_today);
+  assert_int_equal(c.policy.max_age_days, 10);
+  assert_int_equal(c.policy.overview_max_age_days, 10); /* inherited */
+  assert_int_equal(c.policy.snapshot_max_age_days, 2);
+  assert_int_equal(c.policy.max_deletes, 500);
+  g6_retention_config_free(&c);
+  assert_int_equal(parse("OverviewMaxAgeDays 0\nMaxAgeDays 7\n", &c, &e),
+                   G6_OK);
+  assert_int_equal(c.policy.overview_max_age_days, 0);
+  assert_int_equal(c.policy.snapshot_max_age_days, 7);
+  g6_retention_config_free(&c);
+}
+
+typedef struct bad {
+  const char *text;
+  const char *want[3]; /* substrings of the message */
+} bad;
+
+static void bad_values(void **state) {
+  (void)state;
+  static const bad v[] = {
+      {"DataDir \"var/lib/g6\"\n",
+       {"DataDir", "var/lib/g6", "not an absolute path"}},
+      {"DataDir \"/\"\n", {"DataDir", "root directory", "absolute path"}},
+      {"DataDir \"//\"\n", {"DataDir", "root directory", NULL}},
+      {"PanelsDir \"panels\"\n", {"PanelsDir", "not an absolute path", NULL}},
+      {"DataDir \"/a/b\"\nPanelsDir \"/a//b/\"\n",
+       {"PanelsDir", "same directory as DataDir", NULL}},
+      {"MaxAgeDays -1\n", {"MaxAgeDays", "-1", "0 to 36500"}},
+      {"MaxAgeDays 1.5\n", {"MaxAgeDays", "1.5", NULL}},
+      {"OverviewMaxAgeDays 40000\n", {"OverviewMaxAgeDays", "40000", NULL}},
+      {"MaxDeletesPerSweep 0\n", {"MaxDeletesPerSweep", "0", "1 to"}},
+      {"ScanInterval 0.5\n", {"ScanInterval", "0.5", "1 to 86400"}},
+      {"Enabled \"maybe\"\n", {"Enabled", "maybe", NULL}},
+      {"MaxAge 3\n", {"MaxAge", "unknown option", NULL}},
+  };
+  for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+    g6_retention_config c;
+    g6_error e;
+    if (parse(v[i].text, &c, &e) == G6_OK)
+      fail_msg("%s: accepted", v[i].text);
+    for (size_t k = 0; k < 3 && v[i].want[k]; k++)
+      if (strstr(e.msg, v[i].want[k]) == NULL)
+        fail_msg("%s: message \"%s\" lacks \"%s\"", v[i].text, e.msg,
+                 v[i].want[k]);
+    assert_non_null(strstr(e.msg, "g6_retention"));
+    g6_retention_config_free(&c);
+  }
+}
+
+static void twice_is_refused(void **state) {
+  (void)state;
+  g6_retention_config c;
+  g6_error e;
+  assert_int_equal(parse("", &c, &e), G6_OK);
+  oconfig_item_t *ci = conftext_parse("Plugin", "g6_retention", "");
+  assert_int_equal(g6_retention_config_parse(ci, &c, &e), G6_EINVAL);
+  assert_non_null(strstr(e.msg, "twice"));
+  conftext_free(ci);
+  g6_retention_config_free(&c);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(defaults),
+      cmocka_unit_test(full_block),
+      cmocka_unit_test(bad_values),
+      cmocka_unit_test(twice_is_refused),
+  };
+  return G6_RUN_TESTS(tests);
+}
