@@ -86,9 +86,18 @@ static void log_cycle(chain_index *x, const g6_cycle_result *r) {
   const char *ix = x->conf->ix.name;
   if (!g6_log_throttle_due(&x->cycle_log, r->error, now_s(), LOG_EVERY_S))
     return;
+  size_t lost = 0, requested = 0;
+  for (size_t e = 0; e < r->n_expiries; e++) {
+    lost += r->expiries[e].rejects[G6_REJECT_REQUEST_FAILED];
+    requested += r->expiries[e].legs_requested;
+  }
   if (r->error == G6_OK)
     INFO(PLUGIN ": %s: collecting again (%zu strikes, status %s)", ix,
          r->n_strikes, g6_chain_status_name(r->status));
+  else if (r->success && lost > 0) /* a failed batch: the rest was kept */
+    WARNING(PLUGIN ": %s: %zu of %zu legs lost (status %s): %s (%s)", ix,
+            lost, requested, g6_chain_status_name(r->status), r->error_msg,
+            g6_status_name(r->error));
   else
     WARNING(PLUGIN ": %s: %s%s (%s)", ix,
             r->success ? "" : "nothing collected: ", r->error_msg,

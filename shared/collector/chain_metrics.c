@@ -196,5 +196,12 @@ void g6_chain_metrics_provider(g6_metrics *m, const g6_kite_stats *s,
       (int64_t)(s->cache_expirations - prev->cache_expirations));
   g6m_api_cache_hit_ratio_set(m, "quote", s->cache_hit_ratio);
   g6m_api_auth_latch_set(m, s->auth_latched);
+  for (int k = 0; k < G6_KITE_LIMITERS; k++) {
+    /* 0 configures an unlimited bucket: its rate is infinite, not 0 */
+    const char *l = g6_kite_limiter_name((g6_kite_limiter)k);
+    double eff = s->ratelimit_rate[k], conf = s->ratelimit_configured[k];
+    g6m_api_ratelimit_rate_set(m, l, "effective", eff > 0 ? eff : INFINITY);
+    g6m_api_ratelimit_rate_set(m, l, "configured", conf > 0 ? conf : INFINITY);
+  }
   *prev = *s;
 }

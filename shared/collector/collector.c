@@ -446,17 +446,18 @@ g6_status g6_collector_cycle(g6_collector *c, double now,
     for (size_t i = 0; i < n_keys; i++) {
       c->quotes[i] = c->owners[i]->q;
       c->quotes[i].quoted = false;
+      c->quotes[i].fetch = G6_OK;
     }
     g6_error_clear(&err);
     st = c->p.quotes(c->p.ctx, c->keys, n_keys, c->quotes, &err);
     if (st != G6_OK)
       fail(res, st, err.msg);
+    /* a failed request loses only its own legs (rejected as
+     * request_failed); coverage decides the status */
     for (size_t i = 0; i < n_keys; i++) {
       g6_quote_leg q = c->quotes[i];
       q.strike = c->owners[i]->q.strike; /* the ladder owns these */
       q.is_put = c->owners[i]->q.is_put;
-      if (st != G6_OK)
-        q.quoted = false;
       c->owners[i]->q = q;
     }
   }

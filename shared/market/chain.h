@@ -116,6 +116,9 @@ typedef struct g6_quote_leg {
   double ask;    /* best ask (NAN if none) */
   double volume;
   double oi;
+  g6_status fetch;  /* when not quoted: G6_OK if the provider answered
+                       without it, else the failure of the request that
+                       should have brought it (a failed /quote batch) */
 } g6_quote_leg;
 
 /* Why a leg was dropped. Tokens are metric label values. */
@@ -126,6 +129,8 @@ typedef enum g6_reject_reason {
   G6_REJECT_NEGATIVE_FIELD,    /* negative volume, OI or average price */
   G6_REJECT_STRIKE_OUT_OF_BAND,/* strike beyond ATM +- band */
   G6_REJECT_NOT_LISTED,        /* no such contract in the instrument list */
+  G6_REJECT_REQUEST_FAILED,    /* its /quote request failed (other batches
+                                  of the cycle may have answered) */
   G6_REJECT_REASON_COUNT
 } g6_reject_reason;
 

@@ -203,8 +203,10 @@ static g6_status prov_quotes(void *ctx, const char *const *keys, size_t n,
   g6_status st = g6_kite_quote(p->client, keys, n, &qt, err);
   for (size_t i = 0; i < n; i++) {
     g6_quote_leg *l = &out[i];
-    const g6_quote *q = qt ? g6_quote_table_lookup(qt, keys[i]) : NULL;
+    long j = qt ? g6_quote_table_find(qt, keys[i]) : -1;
+    const g6_quote *q = j >= 0 ? g6_quote_table_get(qt, (size_t)j) : NULL;
     l->quoted = q != NULL;
+    l->fetch = j >= 0 ? g6_quote_table_failed(qt, (size_t)j) : st;
     l->last = l->avg = l->bid = l->ask = l->volume = l->oi = NAN;
     if (q == NULL)
       continue;

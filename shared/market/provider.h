@@ -31,9 +31,12 @@ typedef struct g6_provider {
   g6_status (*instrument)(void *ctx, const char *index, const char *segment,
                           g6_date expiry, double strike, int is_put, char *key,
                           size_t key_len);
-  /* Quotes for n keys: out[i] is filled for keys[i] (quoted=false when the
-   * provider returned nothing for it; strike/is_put are left untouched).
-   * A failed call leaves every out[i].quoted false. */
+  /* Quotes for n keys: out[i] is filled for keys[i] (strike/is_put are
+   * left untouched). A key without a quote has quoted=false and `fetch` set:
+   * G6_OK when the provider answered without it, else the status of the
+   * request that failed for it. The keys may go out in several requests;
+   * one failing never discards the others' quotes. Returns G6_OK when every
+   * request succeeded, else the first failure (err says which). */
   g6_status (*quotes)(void *ctx, const char *const *keys, size_t n,
                       g6_quote_leg *out, g6_error *err);
   /* Optional: asks the provider to refresh its instrument list (an expiry

@@ -21,6 +21,9 @@ typedef struct fake {
   double unquoted_strike;  /* PE at this strike is not quoted */
   g6_status quotes_status;
   bool quote_nothing;      /* the provider returns no quote at all */
+  double failed_strikes[4];/* legs at these strikes come in a batch that
+                              fails (an HTML 400), the others answer */
+  size_t n_failed_strikes;
   double now; /* the clock the fake prices with */
   int calls_underlying, calls_quotes, calls_refresh;
   size_t last_quote_keys;
@@ -102,11 +105,23 @@ static g6_status f_quotes(void *ctx, const char *const *keys, size_t n,
   fake *f = ctx;
   f->calls_quotes++;
   f->last_quote_keys = n;
-  if (f->quotes_status != G6_OK)
+  if (f->quotes_status != G6_OK) {
+    for (size_t i = 0; i < n; i++)
+      out[i].fetch = f->quotes_status;
     return g6_error_set(err, f->quotes_status, "quote: HTTP 503");
+  }
+  g6_status st = G6_OK;
   for (size_t i = 0; i < n; i++) {
     double k = strike_of(keys[i]);
     bool put = strstr(keys[i], "PE") != NULL;
+    bool lost = false;
+    for (size_t j = 0; j < f->n_failed_strikes; j++)
+      lost = lost || k == f->failed_strikes[j];
+    if (lost) {
+      out[i].quoted = false;
+      out[i].fetch = st = G6_EFOREIGN;
+      continue;
+    }
     out[i].quoted = !f->quote_nothing;
     if (put && k == f->unquoted_strike)
       out[i].quoted = false;
@@ -120,6 +135,9 @@ static g6_status f_quotes(void *ctx, const char *const *keys, size_t n,
     out[i].volume = put ? 2000 : 1000;
     out[i].oi = put ? 3000 : 2000; /* PCR by OI 1.5, by volume 2 */
   }
+  if (st != G6_OK)
+    return g6_error_set(err, st, "quote: HTTP 400 with a body that is not "
+                                 "Kite's JSON");
   return G6_OK;
 }
 
@@ -346,7 +364,8 @@ static void provider_failures_are_reported_not_invented(void **state) {
   assert_int_equal(g6_collector_cycle(c, now, &res), G6_OK);
   assert_int_equal(res.error, G6_EHTTP);
   assert_false(res.success);
-  assert_int_equal(res.expiries[0].rejects[G6_REJECT_MISSING_QUOTE], 10);
+  assert_int_equal(res.expiries[0].rejects[G6_REJECT_REQUEST_FAILED], 10);
+  assert_int_equal(res.expiries[0].rejects[G6_REJECT_MISSING_QUOTE], 0);
   assert_int_equal(res.expiries[0].status, G6_CHAIN_EMPTY);
   assert_int_equal(f.calls_refresh, 0); /* a failed call is not a vanished
                                            expiry */
@@ -354,6 +373,45 @@ static void provider_failures_are_reported_not_invented(void **state) {
   struct stat sb;
   snprintf(path, sizeof(path), "%s/fail/NIFTY", dir);
   assert_int_not_equal(stat(path, &sb), 0); /* no CSV from failed cycles */
+  g6_collector_free(c);
+}
+
+/* Issue 10, item 1: one failed /quote batch (its legs: two of five
+ * strikes) must not blank the index. What arrived is kept, the lost legs
+ * are counted as request_failed, coverage makes the expiries PARTIAL, and
+ * the rows that were collected are written. */
+static void failed_batch_keeps_the_rest(void **state) {
+  (void)state;
+  fake f = default_fake();
+  f.failed_strikes[0] = 24700;
+  f.failed_strikes[1] = 24900;
+  f.n_failed_strikes = 2;
+  f.now = (double)utc(2025, 10, 20, 4, 0, 0);
+  g6_collector *c = make(&f, "batch", true);
+  g6_cycle_result res;
+  assert_int_equal(g6_collector_cycle(c, f.now, &res), G6_OK);
+  assert_true(res.success);
+  assert_int_equal(res.error, G6_EFOREIGN); /* the cycle says what failed */
+  assert_non_null(strstr(res.error_msg, "not Kite's JSON"));
+  for (int e = 0; e < 4; e++) {
+    g6_expiry_result *x = &res.expiries[e];
+    assert_int_equal(x->legs_collected, 6);
+    assert_int_equal(x->rejects[G6_REJECT_REQUEST_FAILED], 4);
+    assert_int_equal(x->rejects[G6_REJECT_MISSING_QUOTE], 0);
+    assert_close(x->strike_coverage, 3.0 / 5.0, 1e-15);
+    assert_int_equal(x->status, G6_CHAIN_PARTIAL);
+    assert_int_equal(x->iv_ok, 6);
+  }
+  assert_int_equal(res.status, G6_CHAIN_PARTIAL);
+  assert_int_equal(f.calls_refresh, 0); /* not a vanished expiry */
+  assert_int_equal(res.csv.rows_written, 4 * 3 + 1);
+  char path[600];
+  struct stat sb;
+  snprintf(path, sizeof(path), "%s/batch/NIFTY/this_week/0/2025-10-20.csv",
+           dir);
+  assert_int_equal(count_lines(path), 2);
+  snprintf(path, sizeof(path), "%s/batch/NIFTY/this_week/-100", dir);
+  assert_int_not_equal(stat(path, &sb), 0); /* no row without a quote */
   g6_collector_free(c);
 }
 
@@ -449,6 +507,7 @@ int main(void) {
       cmocka_unit_test(market_closed_fetches_nothing),
       cmocka_unit_test(provider_failures_are_reported_not_invented),
       cmocka_unit_test(rejects_coverage_and_status),
+      cmocka_unit_test(failed_batch_keeps_the_rest),
       cmocka_unit_test(missing_index_and_vanished_expiry),
       cmocka_unit_test(expiry_passes_at_1530_ist),
   };

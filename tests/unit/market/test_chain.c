@@ -168,12 +168,18 @@ static void status_vectors(void **state) {
 
 static void leg_checks(void **state) {
   (void)state;
-  g6_quote_leg ok = {24800, 0, true, 120.0, 119.5, 119, 121, 150000, 70000};
+  g6_quote_leg ok = {24800, 0, true, 120.0, 119.5, 119, 121, 150000, 70000,
+                     G6_OK};
   assert_int_equal(g6_leg_check(&ok, 24800, 0.4), G6_REJECT_NONE);
   assert_true(g6_leg_has_fields(&ok));
   g6_quote_leg l = ok;
   l.quoted = false;
   assert_int_equal(g6_leg_check(&l, 24800, 0.4), G6_REJECT_MISSING_QUOTE);
+  /* a leg whose /quote batch failed is counted as such, not as missing */
+  l.fetch = G6_EFOREIGN;
+  assert_int_equal(g6_leg_check(&l, 24800, 0.4), G6_REJECT_REQUEST_FAILED);
+  assert_string_equal(g6_reject_reason_name(G6_REJECT_REQUEST_FAILED),
+                      "request_failed");
   l = ok;
   l.last = 0;
   assert_int_equal(g6_leg_check(&l, 24800, 0.4), G6_REJECT_NONPOSITIVE_PRICE);
