@@ -22,7 +22,7 @@ $(B)/fuzz/fuzz_quote: tests/fuzz/fuzz_quote.c shared/market/quote.c $(FUZZ_COMMO
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ -lyajl -lm
 
 $(B)/fuzz/fuzz_instruments: tests/fuzz/fuzz_instruments.c shared/market/instruments.c \
-    $(FUZZ_COMMON)
+    shared/market/chain.c $(FUZZ_COMMON)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ -lm
 

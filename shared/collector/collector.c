@@ -146,11 +146,12 @@ static void solve_legs(g6_collector *c, g6_expiry_result *x, double spot,
 static void plan_expiries(g6_collector *c, g6_cycle_result *res,
                           int64_t today, size_t *n_keys) {
   g6_date listed[256];
+  g6_expiry_kind kinds[256];
   size_t n_listed = 0;
   g6_error err;
   g6_error_clear(&err);
   g6_status lst = c->p.expiries(c->p.ctx, c->ix.name, c->ix.segment, today,
-                                listed, 256, &n_listed, &err);
+                                listed, kinds, 256, &n_listed, &err);
   if (lst != G6_OK) {
     fail(res, lst, err.msg);
     n_listed = 0;
@@ -167,7 +168,8 @@ static void plan_expiries(g6_collector *c, g6_cycle_result *res,
     x->pcr_oi = x->pcr_volume = NAN;
     g6_status rs = lst;
     if (lst == G6_OK)
-      rs = g6_expiry_resolve(&x->spec, listed, n_listed, today, &x->date, &err);
+      rs = g6_expiry_resolve(&x->spec, listed, kinds, n_listed, today,
+                             &x->date, &x->kind, &err);
     if (rs != G6_OK) {
       if (lst == G6_OK) /* a provider failure is already recorded */
         fail(res, rs, err.msg);

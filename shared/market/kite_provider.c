@@ -154,8 +154,8 @@ static g6_status prov_underlying(void *ctx, const char *key, double *last,
 
 static g6_status prov_expiries(void *ctx, const char *index,
                                const char *segment, int64_t today,
-                               g6_date *out, size_t cap, size_t *n,
-                               g6_error *err) {
+                               g6_date *out, g6_expiry_kind *kinds,
+                               size_t cap, size_t *n, g6_error *err) {
   g6_kite_provider *p = ctx;
   g6_status st;
   *n = 0;
@@ -167,8 +167,10 @@ static g6_status prov_expiries(void *ctx, const char *index,
                                          cap < 256 ? cap : 256);
   if (found > cap)
     found = cap;
-  for (size_t i = 0; i < found && i < 256; i++)
+  for (size_t i = 0; i < found && i < 256; i++) {
+    kinds[*n] = g6_instruments_expiry_kind(r->t, index, segment, days[i]);
     out[(*n)++] = g6_civil_from_days(days[i]);
+  }
   unref(p, r);
   return G6_OK; /* a stale list still answers; the failure was counted */
 }

@@ -22,11 +22,13 @@ typedef struct g6_provider {
   g6_status (*underlying)(void *ctx, const char *key, double *last,
                           double *high, double *low, g6_error *err);
   /* Listed option expiries of (index name, option segment) on or after
-   * `today` (IST day number), ascending; at most cap written, *n the count
-   * written. G6_OK with *n == 0 when the index is not listed. */
+   * `today` (IST day number), ascending, with the kind of each (weekly or
+   * monthly contracts; unknown when the provider cannot tell): at most cap
+   * written to out and kinds, *n the count written. G6_OK with *n == 0 when
+   * the index is not listed. */
   g6_status (*expiries)(void *ctx, const char *index, const char *segment,
-                        int64_t today, g6_date *out, size_t cap, size_t *n,
-                        g6_error *err);
+                        int64_t today, g6_date *out, g6_expiry_kind *kinds,
+                        size_t cap, size_t *n, g6_error *err);
   /* The quote key of an option; G6_ENOENT when it is not listed. */
   g6_status (*instrument)(void *ctx, const char *index, const char *segment,
                           g6_date expiry, double strike, int is_put, char *key,

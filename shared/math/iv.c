@@ -711,7 +711,10 @@ static int prep_forward(g6_opt_type type, double F, double K, double T,
   /* x = -|ln(F/K)| and e^{x/2} = sqrt(min/max) without an exp */
   double lo = F < K ? F : K, hi = F < K ? K : F;
   p->beta = beta;
-  p->lnbeta = log(tv) - log(df) - 0.5 * (log(F) + log(K));
+  /* only the underflowed case needs it (lane_guess): four logs are not
+   * free on the fast path */
+  p->lnbeta = beta < DBL_MIN ? log(tv) - log(df) - 0.5 * (log(F) + log(K))
+                             : NAN; /* unused: ln beta is taken from beta */
   p->x = log(lo / hi);
   p->ex2 = sqrt(lo / hi);
   p->sqrt_t = sqrt(T);

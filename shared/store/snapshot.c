@@ -75,6 +75,11 @@ static g6_json *expiry_json(const g6_expiry_result *e, size_t n_strikes,
   if (e->resolved)
     g6_date_format(e->date, date);
   put(o, "date", e->resolved ? g6_json_string(date) : g6_json_null(), st);
+  put(o, "kind",
+      e->resolved && e->kind != G6_EXPIRY_KIND_UNKNOWN
+          ? g6_json_string(g6_expiry_kind_name(e->kind))
+          : g6_json_null(),
+      st);
   put(o, "error",
       e->resolved ? g6_json_null()
                   : g6_json_string(g6_status_name(e->resolve_status)),
