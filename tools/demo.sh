@@ -82,7 +82,7 @@ LoadPlugin g6_info
 LoadPlugin g6_chain
 <Plugin g6_chain>
   DataDir "$D/data"
-  HolidaysFile "$ROOT/conf.d/holidays-nse.txt"
+  CalendarDir "$ROOT/calendars"
   ForceOpen true
   <Provider "kite">
     URL "http://127.0.0.1:$MOCK_PORT"

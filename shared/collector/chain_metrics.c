@@ -99,6 +99,7 @@ void g6_chain_metrics_cycle(g6_metrics *m, const g6_index_config *index,
                             g6_chain_index_metrics *state) {
   const char *ix = index->name;
   g6m_index_market_open_set(m, ix, r->market_open ? 1 : 0);
+  g6m_index_calendar_days_set(m, ix, (double)r->calendar_entries);
   g6m_cycle_duration_observe(m, ix, r->duration_s);
   if (r->attempted) {
     g6m_index_spot_set(m, ix, isfinite(r->spot) ? r->spot : NAN);

@@ -386,7 +386,12 @@ g6_status g6_collector_cycle(g6_collector *c, double now,
   res->snapshot_seq = c->seq;
   res->status = G6_CHAIN_EMPTY;
   res->market_open =
-      c->cfg.force_open || g6_market_is_open(c->cfg.holidays, res->now);
+      c->cfg.force_open || g6_market_is_open(c->cfg.calendar, res->now);
+  g6_ist_tm now_tm;
+  g6_ist_breakdown(res->now, &now_tm);
+  res->year = now_tm.date.year;
+  res->calendar_entries =
+      g6_calendar_year_entries(c->cfg.calendar, res->year);
   if (!res->market_open) {
     /* outside the session: fetch nothing, keep the series warm */
     res->n_expiries = c->ix.n_expiries;

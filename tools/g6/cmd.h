@@ -9,6 +9,7 @@ int g6_cmd_iv(int argc, char **argv);
 int g6_cmd_spec(int argc, char **argv);
 int g6_cmd_kite_token(int argc, char **argv);
 int g6_cmd_options(int argc, char **argv);
+int g6_cmd_calendar(int argc, char **argv);
 
 /* Exit statuses shared by subcommands (documented in the README). */
 enum {

@@ -11,6 +11,8 @@ typedef struct command {
 } command;
 
 static const command commands[] = {
+    {"calendar", g6_cmd_calendar,
+     "the sessions an exchange calendar file gives, day by day"},
     {"iv", g6_cmd_iv, "implied volatility and Greeks for a CSV batch"},
     {"json", g6_cmd_json, "canonical JSON and its SHA-256 (panel hashes)"},
     {"kite-token", g6_cmd_kite_token,
