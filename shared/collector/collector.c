@@ -166,6 +166,7 @@ static void plan_expiries(g6_collector *c, g6_cycle_result *res,
     x->spec = c->ix.expiries[e];
     x->legs = c->legs[e];
     x->pcr_oi = x->pcr_volume = NAN;
+    x->field_coverage = NAN; /* no leg kept yet: an empty denominator */
     g6_status rs = lst;
     if (lst == G6_OK)
       rs = g6_expiry_resolve(&x->spec, listed, kinds, n_listed, today,
@@ -247,11 +248,12 @@ static void finish_expiry(g6_collector *c, g6_cycle_result *res,
   }
   solve_legs(c, x, res->spot, c->kept, n_kept);
   x->rejects[G6_REJECT_NONE] = 0; /* only reasons are counted */
+  /* a ratio with an empty denominator is unknown (NaN), never 0 */
   x->strike_coverage =
-      res->n_strikes ? (double)strikes_with_leg / (double)res->n_strikes : 0;
+      res->n_strikes ? (double)strikes_with_leg / (double)res->n_strikes : NAN;
   x->field_coverage = x->legs_collected ? (double)x->legs_with_fields /
                                               (double)x->legs_collected
-                                        : 0;
+                                        : NAN;
   x->pcr_oi = call_oi > 0 ? put_oi / call_oi : NAN;
   x->pcr_volume = call_vol > 0 ? put_vol / call_vol : NAN;
   x->status = g6_expiry_status(x->legs_collected, x->strike_coverage,
@@ -436,6 +438,7 @@ g6_status g6_collector_cycle(g6_collector *c, double now,
       x->status = G6_CHAIN_EMPTY;
       x->resolve_status = st;
       x->pcr_oi = x->pcr_volume = NAN;
+      x->strike_coverage = x->field_coverage = NAN; /* no ATM, no ladder */
       x->legs_requested = 2 * c->max_strikes;
     }
   } else {

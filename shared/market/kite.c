@@ -1109,7 +1109,7 @@ void g6_kite_stats_snapshot(g6_kite_client *c, g6_kite_stats *out) {
   out->cache_hit_ratio =
       cs.hits + cs.misses > 0
           ? (double)cs.hits / (double)(cs.hits + cs.misses)
-          : 0.0;
+          : NAN; /* no lookup yet: unknown, not 0 */
   out->auth_latched = atomic_load(&c->auth_latched) ? 1 : 0;
   for (int k = 0; k < G6_KITE_LIMITERS; k++)
     g6_ratelimit_rates(&c->rl[k], &out->ratelimit_rate[k],

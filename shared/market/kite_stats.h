@@ -92,7 +92,7 @@ typedef struct g6_kite_stats {
   /* quote cache (/quote only) */
   uint64_t cache_hits, cache_misses, cache_expirations, cache_stores;
   uint64_t cache_entries;
-  double cache_hit_ratio; /* hits / (hits + misses); 0 before any lookup */
+  double cache_hit_ratio; /* hits / (hits + misses); NAN before any lookup */
   /* auth */
   int auth_latched;       /* 1 while credentials are known bad */
   uint64_t auth_latches;  /* times the latch was set */
