@@ -62,32 +62,13 @@ with t.MockD(args=["--weeklies", "10", "--monthlies", "4"]) as m:
     first_monthly = min(x for x in monthly if x >= today)
 
     keyf, tokf = m.write_credentials(d)
-    conf = """
-<Plugin g6_chain>
-  DataDir "%s"
-  ForceOpen true
-  Fsync "never"
-  <Provider "kite">
-    URL "%s"
-    APIKeyFile "%s"
-    AccessTokenFile "%s"
-    QuoteRequestsPerSecond 50
-    QuoteBurst 10
-  </Provider>
-  <Index "NIFTY">
-    StrikesBelowATM 2
-    StrikesAboveATM 2
-    Expiry "this_week" "next_week" "this_month" "next_month" "%s"
-    Interval 1
-  </Index>
-  <Index "BANKNIFTY">
-    StrikesBelowATM 2
-    StrikesAboveATM 2
-    Expiry "this_week" "next_week" "this_month" "next_month"
-    Interval 1
-  </Index>
-</Plugin>
-""" % (data, m.url, keyf, tokf, moved)
+    small = "StrikesBelowATM 2\nStrikesAboveATM 2\nInterval 1\n"
+    conf = t.chain_config(data, m, keyf, tokf, plugin="ForceOpen true\nFsync \"never\"",
+                          provider="QuoteRequestsPerSecond 50\nQuoteBurst 10",
+                          indices=[("NIFTY", small + 'Expiry "this_week" "next_week" '
+                                    '"this_month" "next_month" "%s"' % moved),
+                                   ("BANKNIFTY", small + 'Expiry "this_week" "next_week" '
+                                    '"this_month" "next_month"')])
 
     def snapshot(ix):
         try:

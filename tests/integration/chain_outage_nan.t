@@ -41,28 +41,12 @@ def values(res):
 with t.MockD() as m:
     d = t.workdir()
     key, tok = m.write_credentials(d)
-    conf = """
-<Plugin g6_chain>
-  DataDir "%s/data"
-  ForceOpen true
-  Fsync "never"
-  <Provider "kite">
-    URL "%s"
-    APIKeyFile "%s"
-    AccessTokenFile "%s"
-    Timeout 0.5
-    Retries 1
-    QuoteRequestsPerSecond 50
-    QuoteBurst 10
-  </Provider>
-  <Index "NIFTY">
-    StrikesBelowATM 2
-    StrikesAboveATM 2
-    Expiry "this_week" "next_week"
-    Interval 1
-  </Index>
-</Plugin>
-""" % (d, m.url, key, tok)
+    conf = t.chain_config(os.path.join(d, "data"), m, key, tok,
+                          plugin="ForceOpen true\nFsync \"never\"",
+                          provider="Timeout 0.5\nRetries 1\nQuoteRequestsPerSecond 50\n"
+                                   "QuoteBurst 10",
+                          indices=[("NIFTY", 'StrikesBelowATM 2\nStrikesAboveATM 2\n'
+                                    'Expiry "this_week" "next_week"\nInterval 1')])
     with t.Collectd(plugins=["g6_chain"], config=conf, hostname="g6nan",
                     expected_errors=[r"g6_chain: Kite .*giving up"]) as cd:
         rule_files = [os.path.join(ROOT, "prometheus", "rules.yml"),
@@ -93,6 +77,8 @@ with t.MockD() as m:
             # to requested legs is a true 0. (A rate ratio of an endpoint
             # with no traffic at all, 0/0, is NaN by right: no requests, no
             # ratio; the alerts over it compare and stay quiet.)
+            legs = "instance_g6_index:collectd_g6_index_collected_legs_per_requested_legs:ratio"
+            prom.wait_query(legs, 20, predicate=lambda v: v == 0)  # evaluated after the outage
             rule_vals = {r["record"]: values(prom.query(r["record"])) for r in rules}
             index_rules = {k: v for k, v in rule_vals.items() if "g6_index" in k}
             bad = {k: v for k, v in index_rules.items() if any(math.isnan(x) for x in v)}

@@ -46,33 +46,25 @@ with t.MockD(clock=now) as m:
             low = row["tradingsymbol"]
     t.ok(low, "g6-mockd lists the lowest strike of the ladder (%s)" % low)
 
-    conf = """
-<Plugin g6_chain>
-  DataDir "%s"
-  ForceOpen true
-  Fsync "never"
-  <Provider "kite">
-    URL "%s"
-    APIKeyFile "%s"
-    AccessTokenFile "%s"
-    Timeout 1
-    Retries 2
-    RetryBackoff 0.05
-    RetryBackoffMax 0.1
-    RetryJitter 0.01
-    QuoteRequestsPerSecond 8
-    QuoteBurst 1
-    CacheTTL 0
-    BreakerFailures 1000
-  </Provider>
-  <Index "NIFTY">
-    StrikesBelowATM %d
-    StrikesAboveATM %d
-    Expiry "this_week"
-    Interval 1
-  </Index>
-</Plugin>
-""" % (data, m.url, keyf, tokf, SIDE, SIDE)
+    conf = t.chain_config(data, m, keyf, tokf, plugin="""
+        ForceOpen true
+        Fsync "never"
+        """, provider="""
+        Timeout 1
+        Retries 2
+        RetryBackoff 0.05
+        RetryBackoffMax 0.1
+        RetryJitter 0.01
+        QuoteRequestsPerSecond 8
+        QuoteBurst 1
+        CacheTTL 0
+        BreakerFailures 1000
+        """, indices=[("NIFTY", """
+        StrikesBelowATM %d
+        StrikesAboveATM %d
+        Expiry "this_week"
+        Interval 1
+        """ % (SIDE, SIDE))])
 
     with t.Collectd(plugins=["g6_chain"], config=conf,
                     expected_errors=EXPECTED_ERRORS) as cd:
