@@ -24,4 +24,5 @@ check-asan: deps
 	G6_ROOT=$(CURDIR) G6_BUILD=$(CURDIR)/build-asan G6_SANITIZE="$(ASAN_RUNTIMES)" \
 	  prove --exec '' --timer tests/integration/chain_collect.t \
 	  tests/integration/chain_faults.t tests/integration/chain_config.t \
-	  tests/integration/collectd_info.t
+	  tests/integration/collectd_info.t tests/integration/chain_provider.t \
+	  tests/integration/chain_calendar.t tests/integration/chain_expiry_kinds.t
