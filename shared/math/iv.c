@@ -664,7 +664,21 @@ static void two_prod(double a, double b, double *p, double *e) {
 #define NEED_SOLVE G6_STATUS_COUNT /* internal: not a g6_status value */
 static int time_value(g6_opt_type type, double A, double da, double B,
                       double db, double price, double *tv) {
-  double p1, e1, p2, e2, s, e3;
+  double p1 = A * da, p2 = B * db;
+  double noise = INTRINSIC_TOL * DBL_EPSILON * (p1 > p2 ? p1 : p2);
+  double plain = type == G6_CALL ? p1 - p2 : p2 - p1;
+  if (plain <= -2 * noise) {
+    /* clearly out of the money (the rounding of the plain difference is
+     * far below noise): no intrinsic value, no cancellation, and half the
+     * options skip the exact products below */
+    if (price < 0)
+      return G6_EBELOW_INTRINSIC;
+    if (price == 0)
+      return G6_EAT_INTRINSIC;
+    *tv = price;
+    return NEED_SOLVE;
+  }
+  double e1, e2, s, e3;
   two_prod(A, da, &p1, &e1);
   two_prod(B, db, &p2, &e2);
   two_sum(p1, -p2, &s, &e3);
@@ -673,7 +687,6 @@ static int time_value(g6_opt_type type, double A, double da, double B,
     s = -s;
     lo = -lo;
   }
-  double noise = INTRINSIC_TOL * DBL_EPSILON * (p1 > p2 ? p1 : p2);
   double excess;
   if (s + lo <= -noise) {
     excess = price; /* out of the money: no intrinsic value to cancel */
