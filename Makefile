@@ -188,7 +188,8 @@ install: all
 	      -e 's|@COLLECTD_PLUGINDIR@|$(COLLECTD_PLUGINDIR)|g' "$$f" \
 	    > $(DESTDIR)$(DATADIR)/conf.d/$$(basename "$$f"); \
 	done
-	install -m 0644 conf.d/holidays-nse.txt $(DESTDIR)$(DATADIR)/holidays-nse.txt
+	install -d $(DESTDIR)$(DATADIR)/calendars
+	install -m 0644 calendars/*.txt $(DESTDIR)$(DATADIR)/calendars/
 
 # ---- clean ------------------------------------------------------------------
 .PHONY: clean

@@ -25,4 +25,5 @@ check-asan: deps
 	  prove --exec '' --timer tests/integration/chain_collect.t \
 	  tests/integration/chain_threads.t \
 	  tests/integration/chain_faults.t tests/integration/chain_config.t \
-	  tests/integration/collectd_info.t
+	  tests/integration/collectd_info.t tests/integration/chain_provider.t \
+	  tests/integration/chain_calendar.t tests/integration/chain_expiry_kinds.t

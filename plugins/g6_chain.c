@@ -13,7 +13,7 @@
  * and their parser (config/chain.h), the cycle (collector/collector.h), the
  * metric mapping (collector/chain_metrics.h). This file is the glue.
  *
- * If init fails (unusable DataDir, holiday file, credentials, ...) the whole
+ * If init fails (unusable DataDir, calendar file, credentials, ...) the whole
  * "g6_chain" read group is unregistered: collectd itself only unregisters a
  * callback named exactly like the plugin. */
 #include "collectd/core/daemon/collectd.h"
@@ -38,6 +38,8 @@
 
 typedef struct chain_index {
   const g6_chain_index_config *conf;
+  const char *calendar;  /* its calendar file, or NULL */
+  int calendar_warned;   /* the year last said to have no entries */
   g6_collector *col;
   g6_runner *runner;
   g6_chain_index_metrics metrics;
@@ -48,7 +50,11 @@ typedef struct chain_index {
 static struct {
   g6_chain_config conf;
   bool config_failed;
-  g6_calendar holidays;
+  struct {
+    char path[4096];
+    g6_calendar cal;
+  } cals[G6_CHAIN_MAX_INDICES]; /* one per calendar file in use */
+  size_t n_cals;
   g6_kite_client *client;
   g6_kite_provider *kp;
   g6_kite_stats prev; /* client counters already added to the metrics */
@@ -95,9 +101,18 @@ static void log_cycle(chain_index *x, const g6_cycle_result *r) {
   const char *ix = x->conf->ix.name;
   if (!g6_log_throttle_due(&x->cycle_log, r->error, now_s(), LOG_EVERY_S))
     return;
+  size_t lost = 0, requested = 0;
+  for (size_t e = 0; e < r->n_expiries; e++) {
+    lost += r->expiries[e].rejects[G6_REJECT_REQUEST_FAILED];
+    requested += r->expiries[e].legs_requested;
+  }
   if (r->error == G6_OK)
     INFO(PLUGIN ": %s: collecting again (%zu strikes, status %s)", ix,
          r->n_strikes, g6_chain_status_name(r->status));
+  else if (r->success && lost > 0) /* a failed batch: the rest was kept */
+    WARNING(PLUGIN ": %s: %zu of %zu legs lost (status %s): %s (%s)", ix,
+            lost, requested, g6_chain_status_name(r->status), r->error_msg,
+            g6_status_name(r->error));
   else
     WARNING(PLUGIN ": %s: %s%s (%s)", ix,
             r->success ? "" : "nothing collected: ", r->error_msg,
@@ -140,6 +155,19 @@ static void log_expiries(chain_index *x, const g6_cycle_result *r) {
   }
 }
 
+/* Once a year per index: a calendar that says nothing about the current
+ * year is a calendar nobody updated, and the gate is guessing. */
+static void log_calendar(chain_index *x, const g6_cycle_result *r) {
+  if (r->calendar_entries > 0 || x->calendar_warned == r->year)
+    return;
+  x->calendar_warned = r->year;
+  WARNING(PLUGIN ": %s: the %s calendar (%s) has no entries for %d: every "
+          "weekday 09:15-15:30 IST counts as a session; add the year's "
+          "holidays and special sessions from the exchange circular",
+          x->conf->ix.name, x->conf->exchange,
+          x->calendar ? x->calendar : "none configured", r->year);
+}
+
 /* ---- callbacks ---------------------------------------------------------- */
 
 /* One cycle of one index, on its runner thread. */
@@ -149,6 +177,7 @@ static void run_cycle(void *ctx, const g6_runner_tick *tick) {
   g6_cycle_result r;
   g6_collector_cycle(x->col, now_s(), &r);
   log_cycle(x, &r);
+  log_calendar(x, &r);
   log_expiries(x, &r);
   log_storage(x, &r);
   const g6_csv_family_stats *fam;
@@ -195,6 +224,34 @@ static void stop_runners(void) {
   }
 }
 
+/* Each index gates on its exchange's calendar; indices of one exchange
+ * share one loaded file. */
+static int load_calendar(chain_index *x, const g6_calendar **out) {
+  char buf[4096];
+  const char *path = g6_chain_calendar_path(&g.conf, x->conf, buf, sizeof(buf));
+  *out = NULL;
+  if (path == NULL)
+    return 0;
+  for (size_t k = 0; k < g.n_cals; k++)
+    if (strcmp(g.cals[k].path, path) == 0) {
+      x->calendar = g.cals[k].path;
+      *out = &g.cals[k].cal;
+      return 0;
+    }
+  g6_error e;
+  size_t k = g.n_cals;
+  if (g6_calendar_load(&g.cals[k].cal, path, &e) != G6_OK) {
+    ERROR(PLUGIN ": <Index \"%s\">: the %s calendar: %s", x->conf->ix.name,
+          x->conf->exchange, e.msg);
+    return -1;
+  }
+  snprintf(g.cals[k].path, sizeof(g.cals[k].path), "%s", path);
+  g.n_cals++;
+  x->calendar = g.cals[k].path;
+  *out = &g.cals[k].cal;
+  return 0;
+}
+
 /* Everything that can fail before collection starts. */
 static int setup(void) {
   g6_error e;
@@ -215,13 +272,7 @@ static int setup(void) {
     ERROR(PLUGIN ": DataDir: %s", e.msg);
     return -1;
   }
-  if (c->holidays_file != NULL &&
-      g6_calendar_load(&g.holidays, c->holidays_file, &e) != G6_OK) {
-    ERROR(PLUGIN ": HolidaysFile: %s", e.msg);
-    return -1;
-  }
   c->cc.data_dir = c->data_dir;
-  c->cc.holidays = &g.holidays;
   c->provider.kite.log = kite_log;
   if (g6_kite_client_new(&c->provider.kite, &g.client, &e) != G6_OK) {
     ERROR(PLUGIN ": <Provider \"kite\">: %s", e.msg);
@@ -239,8 +290,10 @@ static int setup(void) {
     chain_index *x = &g.indices[g.n_indices++];
     x->conf = c->indices[i];
     ixs[i] = &x->conf->ix;
-    x->col = g6_collector_new(&x->conf->ix, &c->cc,
-                              g6_kite_provider_iface(g.kp));
+    g6_collector_config cc = c->cc; /* with this index's calendar */
+    if (load_calendar(x, &cc.calendar) != 0)
+      return -1;
+    x->col = g6_collector_new(&x->conf->ix, &cc, g6_kite_provider_iface(g.kp));
     if (x->col == NULL)
       return -1;
   }
@@ -288,7 +341,9 @@ static int g6_chain_shutdown(void) {
   g.client = NULL;
   g6_metrics_free(g.metrics);
   g.metrics = NULL;
-  g6_calendar_free(&g.holidays);
+  for (size_t k = 0; k < g.n_cals; k++)
+    g6_calendar_free(&g.cals[k].cal);
+  g.n_cals = 0;
   g6_chain_config_free(&g.conf);
   return 0;
 }

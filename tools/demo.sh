@@ -96,7 +96,7 @@ LoadPlugin g6_panels
 </Plugin>
 <Plugin g6_chain>
   DataDir "$D/data"
-  HolidaysFile "$ROOT/conf.d/holidays-nse.txt"
+  CalendarDir "$ROOT/calendars"
   ForceOpen true
   KeepSnapshots true
   <Provider "kite">

@@ -40,6 +40,10 @@ static void warm_configured_tags(g6_metrics *m, const g6_index_config *ix) {
       g6m_chain_status_set(m, ix->name, g6_expiry_tags[sp->rule],
                            G6_CHAIN_EMPTY);
   }
+  /* the gauges known before the first cycle (every other one stays NaN,
+   * unknown, until a cycle computes it): nothing collected yet is a last
+   * success at 0 ("never", what G6ChainStale compares against) */
+  g6m_last_success_set(m, ix->name, 0);
 }
 
 g6_status g6_chain_metrics_warm(g6_metrics *m, const g6_index_config *const *ix,
@@ -99,8 +103,9 @@ void g6_chain_metrics_cycle(g6_metrics *m, const g6_index_config *index,
                             g6_chain_index_metrics *state) {
   const char *ix = index->name;
   g6m_index_market_open_set(m, ix, r->market_open ? 1 : 0);
+  g6m_index_calendar_days_set(m, ix, (double)r->calendar_entries);
   g6m_cycle_duration_observe(m, ix, r->duration_s);
-  if (r->attempted) {
+  if (r->attempted) { /* NaN while the provider fails */
     g6m_index_spot_set(m, ix, isfinite(r->spot) ? r->spot : NAN);
     g6m_index_atm_set(m, ix, isfinite(r->atm) ? r->atm : NAN);
   }
@@ -119,7 +124,8 @@ void g6_chain_metrics_cycle(g6_metrics *m, const g6_index_config *index,
     g6m_legs_collected_set(m, ix, ex, (double)xr->legs_collected);
     g6m_strike_coverage_set(m, ix, ex, xr->strike_coverage);
     g6m_field_coverage_set(m, ix, ex, xr->field_coverage);
-    g6m_put_call_ratio_set(m, ix, ex, isfinite(xr->pcr_oi) ? xr->pcr_oi : 0);
+    /* unknown (no call OI, nothing collected) is NaN, never 0 */
+    g6m_put_call_ratio_set(m, ix, ex, xr->pcr_oi);
     g6m_iv_solves_add(m, ix, ex, (int64_t)xr->iv_ok);
     for (int k = 1; k < G6_REJECT_REASON_COUNT; k++)
       rejects[k] += xr->rejects[k];
@@ -210,5 +216,12 @@ void g6_chain_metrics_provider(g6_metrics *m, const g6_kite_stats *s,
       (int64_t)(s->cache_expirations - prev->cache_expirations));
   g6m_api_cache_hit_ratio_set(m, "quote", s->cache_hit_ratio);
   g6m_api_auth_latch_set(m, s->auth_latched);
+  for (int k = 0; k < G6_KITE_LIMITERS; k++) {
+    /* 0 configures an unlimited bucket: its rate is infinite, not 0 */
+    const char *l = g6_kite_limiter_name((g6_kite_limiter)k);
+    double eff = s->ratelimit_rate[k], conf = s->ratelimit_configured[k];
+    g6m_api_ratelimit_rate_set(m, l, "effective", eff > 0 ? eff : INFINITY);
+    g6m_api_ratelimit_rate_set(m, l, "configured", conf > 0 ? conf : INFINITY);
+  }
   *prev = *s;
 }

@@ -28,16 +28,19 @@ typedef struct g6_chain_runner_stats {
 } g6_chain_runner_stats;
 
 /* Admits every g6_chain series of the configured indices at their starting
- * values: the spec's warm start for these index names, minus the expiry
- * tags an index is not configured with, and chain_status EMPTY (nothing
- * collected yet, not 0 = OK) for the tags it is. Returns the first error. */
+ * values: the spec's warm start for these index names (counters 0, gauges
+ * NaN: unknown), minus the expiry tags an index is not configured with,
+ * chain_status EMPTY (nothing collected yet, not 0 = OK) for the tags it
+ * is, and last_success 0 (never). Returns the first error. */
 g6_status g6_chain_metrics_warm(g6_metrics *m, const g6_index_config *const *ix,
                                 size_t n);
 
 /* Sets and adds the metrics of one finished cycle of index `ix`: market
- * gate, cycle duration, spot and ATM (NAN when unknown), per-expiry legs,
+ * gate, calendar entries, cycle duration, spot and ATM, per-expiry legs,
  * coverage, PCR, status, IV solves and failures, reject reasons, and the
- * CSV sink's per-family counters (`fam`, cumulative) since the last call. */
+ * CSV sink's per-family counters (`fam`, cumulative) since the last call.
+ * Unknown values (spot and ATM during an outage, a ratio with an empty
+ * denominator) are set to NaN, never 0. */
 void g6_chain_metrics_cycle(g6_metrics *m, const g6_index_config *ix,
                             const g6_cycle_result *r,
                             const g6_csv_family_stats *fam, size_t n_fam,

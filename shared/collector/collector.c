@@ -149,11 +149,12 @@ static void solve_legs(g6_collector *c, g6_expiry_result *x, double spot,
 static void plan_expiries(g6_collector *c, g6_cycle_result *res,
                           int64_t today, size_t *n_keys) {
   g6_date listed[256];
+  g6_expiry_kind kinds[256];
   size_t n_listed = 0;
   g6_error err;
   g6_error_clear(&err);
   g6_status lst = c->p.expiries(c->p.ctx, c->ix.name, c->ix.segment, today,
-                                listed, 256, &n_listed, &err);
+                                listed, kinds, 256, &n_listed, &err);
   if (lst != G6_OK) {
     fail(res, lst, err.msg);
     n_listed = 0;
@@ -168,9 +169,11 @@ static void plan_expiries(g6_collector *c, g6_cycle_result *res,
     x->spec = c->ix.expiries[e];
     x->legs = c->legs[e];
     x->pcr_oi = x->pcr_volume = NAN;
+    x->field_coverage = NAN; /* no leg kept yet: an empty denominator */
     g6_status rs = lst;
     if (lst == G6_OK)
-      rs = g6_expiry_resolve(&x->spec, listed, n_listed, today, &x->date, &err);
+      rs = g6_expiry_resolve(&x->spec, listed, kinds, n_listed, today,
+                             &x->date, &x->kind, &err);
     if (rs != G6_OK) {
       if (lst == G6_OK) /* a provider failure is already recorded */
         fail(res, rs, err.msg);
@@ -248,11 +251,12 @@ static void finish_expiry(g6_collector *c, g6_cycle_result *res,
   }
   solve_legs(c, x, res->spot, c->kept, n_kept);
   x->rejects[G6_REJECT_NONE] = 0; /* only reasons are counted */
+  /* a ratio with an empty denominator is unknown (NaN), never 0 */
   x->strike_coverage =
-      res->n_strikes ? (double)strikes_with_leg / (double)res->n_strikes : 0;
+      res->n_strikes ? (double)strikes_with_leg / (double)res->n_strikes : NAN;
   x->field_coverage = x->legs_collected ? (double)x->legs_with_fields /
                                               (double)x->legs_collected
-                                        : 0;
+                                        : NAN;
   x->pcr_oi = call_oi > 0 ? put_oi / call_oi : NAN;
   x->pcr_volume = call_vol > 0 ? put_vol / call_vol : NAN;
   x->status = g6_expiry_status(x->legs_collected, x->strike_coverage,
@@ -387,7 +391,12 @@ g6_status g6_collector_cycle(g6_collector *c, double now,
   res->snapshot_seq = c->seq;
   res->status = G6_CHAIN_EMPTY;
   res->market_open =
-      c->cfg.force_open || g6_market_is_open(c->cfg.holidays, res->now);
+      c->cfg.force_open || g6_market_is_open(c->cfg.calendar, res->now);
+  g6_ist_tm now_tm;
+  g6_ist_breakdown(res->now, &now_tm);
+  res->year = now_tm.date.year;
+  res->calendar_entries =
+      g6_calendar_year_entries(c->cfg.calendar, res->year);
   if (!res->market_open) {
     /* outside the session: fetch nothing, keep the series warm */
     res->n_expiries = c->ix.n_expiries;
@@ -432,6 +441,7 @@ g6_status g6_collector_cycle(g6_collector *c, double now,
       x->status = G6_CHAIN_EMPTY;
       x->resolve_status = st;
       x->pcr_oi = x->pcr_volume = NAN;
+      x->strike_coverage = x->field_coverage = NAN; /* no ATM, no ladder */
       x->legs_requested = 2 * c->max_strikes;
     }
   } else {
@@ -449,17 +459,18 @@ g6_status g6_collector_cycle(g6_collector *c, double now,
     for (size_t i = 0; i < n_keys; i++) {
       c->quotes[i] = c->owners[i]->q;
       c->quotes[i].quoted = false;
+      c->quotes[i].fetch = G6_OK;
     }
     g6_error_clear(&err);
     st = c->p.quotes(c->p.ctx, c->keys, n_keys, c->quotes, &err);
     if (st != G6_OK)
       fail(res, st, err.msg);
+    /* a failed request loses only its own legs (rejected as
+     * request_failed); coverage decides the status */
     for (size_t i = 0; i < n_keys; i++) {
       g6_quote_leg q = c->quotes[i];
       q.strike = c->owners[i]->q.strike; /* the ladder owns these */
       q.is_put = c->owners[i]->q.is_put;
-      if (st != G6_OK)
-        q.quoted = false;
       c->owners[i]->q = q;
     }
   }

@@ -32,7 +32,8 @@
 /* What every index of a g6_chain instance shares. */
 typedef struct g6_collector_config {
   const char *data_dir;          /* CSV and snapshot root */
-  const g6_calendar *holidays;   /* may be NULL */
+  const g6_calendar *calendar;   /* the index's exchange calendar; may be
+                                    NULL (Monday-Friday, no holidays) */
   bool force_open;               /* collect outside the session (demos) */
   double r, q;                   /* risk-free rate, dividend yield */
   double iv_min, iv_max;         /* IV bounds: outside -> status, no clamp */
@@ -51,6 +52,10 @@ typedef struct g6_cycle_result {
   double now_exact;          /* the same with its fraction (used for T) */
   int64_t ts;                /* rounded to 30 s (CSV timestamp) */
   bool market_open;          /* the gate's answer (true under force_open) */
+  int year;                  /* the IST year of the cycle instant */
+  size_t calendar_entries;   /* holidays and special sessions the calendar
+                                declares for `year` (0: it says nothing,
+                                the gate trusts plain weekdays) */
   bool attempted;            /* data was requested this cycle */
   bool success;              /* at least one leg collected */
   g6_status error;           /* first provider failure (G6_OK if none) */

@@ -5,6 +5,7 @@
 
 #include "core/conf.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,10 +175,34 @@ static g6_status index_prepare(void *target, const oconfig_item_t *ci,
   return G6_OK;
 }
 
+static const char *check_exchange(const void *value) {
+  const char *s = *(const char *const *)value;
+  if (s[0] == '\0')
+    return "expected an exchange name";
+  for (; *s; s++)
+    if (!isalnum((unsigned char)*s))
+      return "expected letters and digits only (it names the calendar file)";
+  return NULL;
+}
+
 static g6_status index_finish(void *target, const oconfig_item_t *ci,
                               g6_error *err) {
   (void)ci;
-  g6_index_config *ix = &((g6_chain_index_config *)target)->ix;
+  g6_chain_index_config *x = target;
+  g6_index_config *ix = &x->ix;
+  if (x->exchange[0] == '\0') {
+    /* NSE lists its derivatives in NFO, BSE in BFO */
+    if (strncmp(ix->segment, "NFO", 3) == 0)
+      snprintf(x->exchange, sizeof(x->exchange), "NSE");
+    else if (strncmp(ix->segment, "BFO", 3) == 0)
+      snprintf(x->exchange, sizeof(x->exchange), "BSE");
+    else
+      return g6_error_set(err, G6_EINVAL,
+                          "<Index \"%s\">: option Exchange is required: "
+                          "OptionSegment \"%s\" does not name the exchange "
+                          "(NFO-* is NSE, BFO-* is BSE)",
+                          ix->name, ix->segment);
+  }
   if (ix->underlying[0] == '\0')
     return g6_error_set(err, G6_EINVAL,
                         "<Index \"%s\">: option Underlying is required for an "
@@ -224,6 +249,12 @@ static const g6_option index_opts[] = {
     {.name = "Interval", I(interval), .type = G6_OPT_DOUBLE, .min = 1,
      .max = 86400, .unit = "s", .def_doc = "the plugin's",
      .help = "cycle period of this index"},
+    {.name = "Exchange", I(exchange), .type = G6_OPT_STRING,
+     .flags = G6_OPT_INLINE, .check = check_exchange,
+     .def_doc = "from OptionSegment: `NSE` for `NFO-…`, `BSE` for `BFO-…`",
+     .allowed_doc = "letters and digits, at most 15",
+     .help = "whose trading calendar gates this index "
+             "(`<CalendarDir>/<Exchange>.txt`)"},
 };
 
 const g6_option_table g6_chain_index_options = {
@@ -300,7 +331,8 @@ static g6_status set_index(void *target, const oconfig_item_t *ci,
 static g6_status chain_finish(void *target, const oconfig_item_t *ci,
                               g6_error *err) {
   (void)ci;
-  const g6_collector_config *cc = &((g6_chain_config *)target)->cc;
+  const g6_chain_config *cfg = target;
+  const g6_collector_config *cc = &cfg->cc;
   if (!(cc->iv_max > cc->iv_min))
     return g6_error_set(err, G6_EINVAL, "IVMin (%g) must be below IVMax (%g)",
                         cc->iv_min, cc->iv_max);
@@ -308,6 +340,11 @@ static g6_status chain_finish(void *target, const oconfig_item_t *ci,
     return g6_error_set(err, G6_EINVAL,
                         "KeepSnapshots true needs WriteSnapshot true (the "
                         "history keeps the snapshot files)");
+  if (cfg->holidays_file != NULL && cfg->calendar_dir != NULL)
+    return g6_error_set(err, G6_EINVAL,
+                        "HolidaysFile and CalendarDir exclude each other: "
+                        "CalendarDir gives each index its exchange's "
+                        "calendar, HolidaysFile one calendar for all");
   return G6_OK;
 }
 
@@ -317,10 +354,16 @@ static const g6_option chain_opts[] = {
     {.name = "DataDir", C(data_dir), .type = G6_OPT_STRING,
      .def = "\"/var/lib/g6\"", .allowed_doc = "path",
      .help = "where the CSV files and snapshots go (created if missing)"},
+    {.name = "CalendarDir", C(calendar_dir), .type = G6_OPT_STRING,
+     .allowed_doc = "path",
+     .help = "exchange calendars, one `<EXCHANGE>.txt` each (holidays and "
+             "special sessions; `share/g6/calendars` holds NSE and BSE): "
+             "each index gates on its exchange's file; without a calendar "
+             "every weekday 09:15–15:30 IST is a session"},
     {.name = "HolidaysFile", C(holidays_file), .type = G6_OPT_STRING,
      .allowed_doc = "path",
-     .help = "trading holidays: one `YYYY-MM-DD` per line, optional "
-             "description, `#` comments"},
+     .help = "one calendar for every index instead of CalendarDir (same "
+             "format; an old list of `YYYY-MM-DD` lines is valid)"},
     {.name = "ForceOpen", C(cc.force_open), .type = G6_OPT_BOOL,
      .def = "false", .help = "collect outside the session (demos, tests)"},
     {.name = "RiskFreeRate", C(cc.r), .type = G6_OPT_DOUBLE, .min = -0.5,
@@ -392,6 +435,16 @@ g6_status g6_chain_config_parse(oconfig_item_t *ci, g6_chain_config *cfg,
   g6_collector_config d = {.thresholds = G6_STATUS_THRESHOLDS_DEFAULT};
   cfg->cc = d;
   return g6_options_parse(&g6_chain_options, ci, cfg, err);
+}
+
+const char *g6_chain_calendar_path(const g6_chain_config *cfg,
+                                   const g6_chain_index_config *ix, char *buf,
+                                   size_t len) {
+  if (cfg->calendar_dir != NULL) {
+    snprintf(buf, len, "%s/%s.txt", cfg->calendar_dir, ix->exchange);
+    return buf;
+  }
+  return cfg->holidays_file;
 }
 
 void g6_chain_config_free(g6_chain_config *cfg) {

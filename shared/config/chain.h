@@ -32,13 +32,15 @@ typedef struct g6_chain_provider_config {
 typedef struct g6_chain_index_config {
   g6_index_config ix;
   double interval; /* seconds; 0 = the plugin's interval */
+  char exchange[16]; /* whose calendar gates it: NSE, BSE, ... */
 } g6_chain_index_config;
 
 /* <Plugin g6_chain>. */
 typedef struct g6_chain_config {
   char *data_dir;      /* owned */
   char *holidays_file; /* owned; NULL when not configured */
-  g6_collector_config cc; /* data_dir and holidays are set by the plugin */
+  char *calendar_dir;  /* owned; NULL when not configured */
+  g6_collector_config cc; /* data_dir and calendar are set by the plugin */
   g6_chain_provider_config provider;
   g6_chain_index_config *indices[G6_CHAIN_MAX_INDICES]; /* owned */
   size_t n_indices;
@@ -56,6 +58,13 @@ extern const g6_option_table g6_chain_index_options;    /* <Index> */
  * is not an error here (the plugin reports it at init). */
 g6_status g6_chain_config_parse(oconfig_item_t *ci, g6_chain_config *cfg,
                                 g6_error *err);
+
+/* The calendar file an index gates on: <CalendarDir>/<Exchange>.txt, else
+ * HolidaysFile (every index), else NULL (no calendar: weekdays). Writes
+ * into buf (len bytes) when it builds a path. */
+const char *g6_chain_calendar_path(const g6_chain_config *cfg,
+                                   const g6_chain_index_config *ix, char *buf,
+                                   size_t len);
 
 /* Frees everything cfg owns and zeroes it. Safe on a zeroed struct. */
 void g6_chain_config_free(g6_chain_config *cfg);

@@ -35,6 +35,18 @@
   X(G6_ECIRCUIT, "circuit_open", "circuit breaker open")                       \
   X(G6_EPROTO, "protocol", "response violates the expected schema")            \
   X(G6_ETRUNCATED, "truncated", "truncated input")                             \
+  /* the provider's own error types (Kite's error_type), and an error   */   \
+  /* response that is not the provider's at all                         */   \
+  X(G6_EFORBIDDEN, "forbidden",                                              \
+    "the provider refused access (no permission or subscription)")           \
+  X(G6_EBADREQUEST, "bad_request", "the provider rejected the request input") \
+  X(G6_EUPSTREAM, "upstream", "the provider could not reach its upstream")   \
+  X(G6_EUPSTREAM_DATA, "upstream_data",                                      \
+    "the provider's upstream sent data it could not use")                    \
+  X(G6_EPROVIDER, "provider_error",                                          \
+    "the provider reported an unexpected error")                             \
+  X(G6_EFOREIGN, "foreign_body",                                             \
+    "the error response is not the provider's (a proxy or gateway answered)") \
   /* option math */                                                            \
   X(G6_EBELOW_INTRINSIC, "below_intrinsic", "price below intrinsic value")     \
   X(G6_EABOVE_BOUND, "above_bound", "price above the no-arbitrage bound")      \
@@ -42,7 +54,9 @@
   X(G6_ENONFINITE, "nonfinite", "non-finite or non-positive input")            \
   X(G6_EIV_OUT_OF_BOUNDS, "iv_out_of_bounds",                                  \
     "implied volatility outside configured bounds")                            \
-  X(G6_ENOCONVERGE, "no_convergence", "solver did not converge")
+  X(G6_ENOCONVERGE, "no_convergence", "solver did not converge")              \
+  X(G6_EAT_INTRINSIC, "at_intrinsic",                                        \
+    "price equals the intrinsic value within rounding (no time value)")
 
 typedef enum g6_status {
 #define G6_STATUS_ENUM(code, name, msg) code,

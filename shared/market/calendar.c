@@ -2,86 +2,188 @@
 
 #include "core/fsutil.h"
 
+#include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int cmp_i64(const void *a, const void *b) {
-  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+static bool blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+
+/* "HH:MM" at s (exactly 5 characters) as seconds of the day; 24:00 allowed
+ * as the end of the day. -1 when malformed. */
+static int parse_hhmm(const char *s) {
+  if (!isdigit((unsigned char)s[0]) || !isdigit((unsigned char)s[1]) ||
+      s[2] != ':' || !isdigit((unsigned char)s[3]) ||
+      !isdigit((unsigned char)s[4]))
+    return -1;
+  int h = (s[0] - '0') * 10 + (s[1] - '0'), m = (s[3] - '0') * 10 + (s[4] - '0');
+  if (m > 59 || h > 24 || (h == 24 && m != 0))
+    return -1;
+  return h * 3600 + m * 60;
+}
+
+/* "HH:MM-HH:MM" (11 characters) with open before close. */
+static bool parse_session(const char *tok, size_t len, int *open, int *close) {
+  if (len != 11 || tok[5] != '-')
+    return false;
+  *open = parse_hhmm(tok);
+  *close = parse_hhmm(tok + 6);
+  return *open >= 0 && *close > *open;
+}
+
+static int cmp_entry(const void *a, const void *b) {
+  int64_t x = ((const g6_calendar_entry *)a)->day,
+          y = ((const g6_calendar_entry *)b)->day;
   return (x > y) - (x < y);
+}
+
+/* One parsed line: the date, and the session if the line has one. */
+typedef struct line_item {
+  int64_t day;
+  bool session;
+  int open, close;
+  int line;
+  char desc[G6_CALENDAR_DESC_MAX];
+} line_item;
+
+/* Parses [a, b) (comment and blanks trimmed); fills *it or err. */
+static g6_status parse_line(const char *text, size_t a, size_t b,
+                            const char *name, int line, line_item *it,
+                            g6_error *err) {
+  size_t te = a;
+  while (te < b && !blank(text[te]))
+    te++;
+  char tok[32];
+  size_t tl = te - a < sizeof(tok) - 1 ? te - a : sizeof(tok) - 1;
+  memcpy(tok, text + a, tl);
+  tok[tl] = '\0';
+  g6_date d;
+  if (te - a >= sizeof(tok) || g6_date_parse(tok, &d) != G6_OK)
+    return g6_error_set(err, G6_EPARSE,
+                        "%s:%d: \"%s%s\" is not a valid date; expected "
+                        "YYYY-MM-DD, then optionally a session HH:MM-HH:MM "
+                        "(IST) and a description",
+                        name, line, tok, te - a >= sizeof(tok) ? "..." : "");
+  memset(it, 0, sizeof(*it));
+  it->day = g6_days_from_civil(d.year, d.month, d.day);
+  it->line = line;
+  size_t p = te;
+  while (p < b && blank(text[p]))
+    p++;
+  size_t se = p;
+  while (se < b && !blank(text[se]))
+    se++;
+  /* a second token that starts like a time is a session, or an error */
+  if (se > p && isdigit((unsigned char)text[p])) {
+    char st[32];
+    size_t sl = se - p < sizeof(st) - 1 ? se - p : sizeof(st) - 1;
+    memcpy(st, text + p, sl);
+    st[sl] = '\0';
+    if (!parse_session(text + p, se - p, &it->open, &it->close))
+      return g6_error_set(err, G6_EPARSE,
+                          "%s:%d: \"%s\" is not a session; expected "
+                          "HH:MM-HH:MM in IST with the open before the close "
+                          "(e.g. 13:45-14:45)",
+                          name, line, st);
+    it->session = true;
+    p = se;
+    while (p < b && blank(text[p]))
+      p++;
+  }
+  size_t dl = b - p < sizeof(it->desc) - 1 ? b - p : sizeof(it->desc) - 1;
+  memcpy(it->desc, text + p, dl);
+  it->desc[dl] = '\0';
+  return G6_OK;
+}
+
+static int cmp_item(const void *a, const void *b) {
+  const line_item *x = a, *y = b;
+  if (x->day != y->day)
+    return (x->day > y->day) - (x->day < y->day);
+  return (x->line > y->line) - (x->line < y->line);
 }
 
 g6_status g6_calendar_parse(g6_calendar *cal, const char *text, size_t len,
                             const char *name, g6_error *err) {
   size_t cap = 16, n = 0;
-  int64_t *days = malloc(cap * sizeof(*days));
-  if (days == NULL)
+  line_item *items = malloc(cap * sizeof(*items));
+  if (items == NULL)
     return g6_error_set(err, G6_ENOMEM, "out of memory");
   size_t pos = 0;
   int line = 0;
-  while (pos < len) {
+  g6_status st = G6_OK;
+  while (pos < len && st == G6_OK) {
     line++;
     size_t end = pos;
     while (end < len && text[end] != '\n')
       end++;
-    /* Trim comment and surrounding white space. */
     size_t a = pos, b = end;
-    for (size_t i = a; i < b; i++) {
+    for (size_t i = a; i < b; i++)
       if (text[i] == '#') {
         b = i;
         break;
       }
-    }
-    while (a < b && (text[a] == ' ' || text[a] == '\t' || text[a] == '\r'))
+    while (a < b && blank(text[a]))
       a++;
-    while (b > a && (text[b - 1] == ' ' || text[b - 1] == '\t' ||
-                     text[b - 1] == '\r'))
+    while (b > a && blank(text[b - 1]))
       b--;
     pos = end + 1;
     if (a == b)
       continue;
-    size_t tok_end = a;
-    while (tok_end < b && text[tok_end] != ' ' && text[tok_end] != '\t')
-      tok_end++;
-    char tok[32];
-    size_t tl = tok_end - a;
-    g6_date d;
-    if (tl >= sizeof(tok)) {
-      tl = sizeof(tok) - 1;
-      memcpy(tok, text + a, tl);
-      tok[tl] = '\0';
-      free(days);
-      return g6_error_set(err, G6_EPARSE,
-                          "%s:%d: \"%s...\" is not a date; expected YYYY-MM-DD "
-                          "optionally followed by a description",
-                          name, line, tok);
-    }
-    memcpy(tok, text + a, tl);
-    tok[tl] = '\0';
-    if (g6_date_parse(tok, &d) != G6_OK) {
-      free(days);
-      return g6_error_set(err, G6_EPARSE,
-                          "%s:%d: \"%s\" is not a valid date; expected "
-                          "YYYY-MM-DD optionally followed by a description",
-                          name, line, tok);
-    }
     if (n == cap) {
-      cap *= 2;
-      int64_t *p = realloc(days, cap * sizeof(*days));
+      line_item *p = realloc(items, 2 * cap * sizeof(*items));
       if (p == NULL) {
-        free(days);
-        return g6_error_set(err, G6_ENOMEM, "out of memory");
+        st = g6_error_set(err, G6_ENOMEM, "out of memory");
+        break;
       }
-      days = p;
+      items = p;
+      cap *= 2;
     }
-    days[n++] = g6_days_from_civil(d.year, d.month, d.day);
+    st = parse_line(text, a, b, name, line, &items[n], err);
+    if (st == G6_OK)
+      n++;
   }
-  qsort(days, n, sizeof(*days), cmp_i64);
+  /* fold the lines into one entry per date (sorted by date, then line, so
+   * the first line of a date gives its description) */
+  if (st == G6_OK)
+    qsort(items, n, sizeof(*items), cmp_item);
+  g6_calendar_entry *e = st == G6_OK ? calloc(n ? n : 1, sizeof(*e)) : NULL;
+  if (st == G6_OK && e == NULL)
+    st = g6_error_set(err, G6_ENOMEM, "out of memory");
   size_t u = 0;
-  for (size_t i = 0; i < n; i++)
-    if (u == 0 || days[u - 1] != days[i])
-      days[u++] = days[i];
-  free(cal->days);
-  cal->days = days;
+  for (size_t i = 0; i < n && st == G6_OK; i++) {
+    line_item *it = &items[i];
+    g6_calendar_entry *x = u > 0 && e[u - 1].day == it->day ? &e[u - 1] : NULL;
+    if (x == NULL) {
+      x = &e[u++];
+      x->day = it->day;
+    }
+    if (it->session) {
+      if (x->special) {
+        char ds[11];
+        g6_date_format(g6_civil_from_days(it->day), ds);
+        st = g6_error_set(err, G6_EPARSE,
+                          "%s:%d: a second session for %s; one session per "
+                          "date (put the whole session on one line)",
+                          name, it->line, ds);
+        break;
+      }
+      x->special = true;
+      x->open_sod = it->open;
+      x->close_sod = it->close;
+      snprintf(x->session_desc, sizeof(x->session_desc), "%s", it->desc);
+    } else if (!x->holiday) {
+      x->holiday = true;
+      snprintf(x->holiday_desc, sizeof(x->holiday_desc), "%s", it->desc);
+    }
+  }
+  free(items);
+  if (st != G6_OK) {
+    free(e);
+    return st;
+  }
+  free(cal->e);
+  cal->e = e;
   cal->n = u;
   return G6_OK;
 }
@@ -98,38 +200,74 @@ g6_status g6_calendar_load(g6_calendar *cal, const char *path, g6_error *err) {
 }
 
 void g6_calendar_free(g6_calendar *cal) {
-  free(cal->days);
-  cal->days = NULL;
+  free(cal->e);
+  cal->e = NULL;
   cal->n = 0;
 }
 
-bool g6_calendar_is_holiday(const g6_calendar *cal, int64_t days) {
+const g6_calendar_entry *g6_calendar_find(const g6_calendar *cal,
+                                          int64_t day) {
   if (cal == NULL || cal->n == 0)
-    return false;
-  return bsearch(&days, cal->days, cal->n, sizeof(*cal->days), cmp_i64) !=
-         NULL;
+    return NULL;
+  g6_calendar_entry key = {.day = day};
+  return bsearch(&key, cal->e, cal->n, sizeof(*cal->e), cmp_entry);
 }
 
-bool g6_is_trading_day(const g6_calendar *cal, int64_t days) {
-  return g6_weekday(days) < 5 && !g6_calendar_is_holiday(cal, days);
+bool g6_calendar_is_holiday(const g6_calendar *cal, int64_t day) {
+  const g6_calendar_entry *x = g6_calendar_find(cal, day);
+  return x != NULL && x->holiday;
+}
+
+bool g6_calendar_session(const g6_calendar *cal, int64_t day, int *open_sod,
+                         int *close_sod) {
+  const g6_calendar_entry *x = g6_calendar_find(cal, day);
+  if (x != NULL && x->special) {
+    *open_sod = x->open_sod;
+    *close_sod = x->close_sod;
+    return true;
+  }
+  if (g6_weekday(day) >= 5 || (x != NULL && x->holiday))
+    return false;
+  *open_sod = G6_SESSION_OPEN_S;
+  *close_sod = G6_SESSION_CLOSE_S;
+  return true;
+}
+
+bool g6_is_trading_day(const g6_calendar *cal, int64_t day) {
+  int o, c;
+  return g6_calendar_session(cal, day, &o, &c);
 }
 
 bool g6_market_is_open(const g6_calendar *cal, int64_t epoch) {
   g6_ist_tm tm;
   g6_ist_breakdown(epoch, &tm);
-  return g6_is_trading_day(cal, tm.days) && tm.sod >= G6_SESSION_OPEN_S &&
-         tm.sod < G6_SESSION_CLOSE_S;
+  int o, c;
+  return g6_calendar_session(cal, tm.days, &o, &c) && tm.sod >= o &&
+         tm.sod < c;
 }
 
 int64_t g6_market_next_open(const g6_calendar *cal, int64_t epoch) {
   g6_ist_tm tm;
   g6_ist_breakdown(epoch, &tm);
   int64_t day = tm.days;
-  if (tm.sod >= G6_SESSION_OPEN_S)
-    day++;
   for (int i = 0; i < 3660; i++, day++) {
-    if (g6_is_trading_day(cal, day))
-      return day * 86400 + G6_SESSION_OPEN_S - G6_IST_OFFSET_S;
+    int o, c;
+    if (!g6_calendar_session(cal, day, &o, &c))
+      continue;
+    if (day == tm.days && tm.sod >= o)
+      continue; /* today's session already opened */
+    return day * 86400 + o - G6_IST_OFFSET_S;
   }
   return -1;
+}
+
+size_t g6_calendar_year_entries(const g6_calendar *cal, int year) {
+  if (cal == NULL)
+    return 0;
+  int64_t lo = g6_days_from_civil(year, 1, 1),
+          hi = g6_days_from_civil(year + 1, 1, 1);
+  size_t k = 0;
+  for (size_t i = 0; i < cal->n; i++)
+    k += cal->e[i].day >= lo && cal->e[i].day < hi;
+  return k;
 }

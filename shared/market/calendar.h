@@ -1,8 +1,24 @@
-/* g6 — the exchange calendar: trading days, holidays and the session gate.
+/* g6 — an exchange's trading calendar: holidays, special sessions and the
+ * session gate.
  *
- * The regular equity session is 09:15:00 <= t < 15:30:00 IST, Monday to
- * Friday, except listed holidays. Times and day numbers are those of
- * core/ist.h. */
+ * The regular equity-derivatives session is 09:15:00 <= t < 15:30:00 IST,
+ * Monday to Friday. A calendar file declares what differs, one line per
+ * date ('#' starts a comment, blank lines are ignored):
+ *
+ *   YYYY-MM-DD [description]                  a holiday: no session
+ *   YYYY-MM-DD HH:MM-HH:MM [description]      a special session (IST) that
+ *                                             replaces the day's own
+ *
+ * e.g. `2025-02-26 Mahashivratri`, `2025-02-01 09:15-15:30 Union Budget`
+ * (a Saturday), and for the Diwali Muhurat hour on a holiday both
+ * `2025-10-21 Diwali Laxmi Pujan` and `2025-10-21 13:45-14:45 Muhurat
+ * trading` (the session wins, the holiday documents the day). The old
+ * holiday list (one date per line, optional description) is a calendar
+ * file as it is. Each exchange has its own file (calendars/NSE.txt, BSE.txt;
+ * facts in ../shared/data/exchange-calendar.md): files are data operators
+ * update from the exchange circulars, never code.
+ *
+ * Times and day numbers are those of core/ist.h. */
 #ifndef G6_CALENDAR_H
 #define G6_CALENDAR_H
 
@@ -13,34 +29,62 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* A holiday calendar: sorted, de-duplicated day numbers. */
+#define G6_CALENDAR_DESC_MAX 80
+
+/* One declared date. */
+typedef struct g6_calendar_entry {
+  int64_t day;       /* IST day number */
+  bool holiday;      /* declared closed */
+  bool special;      /* a special session is declared */
+  int open_sod, close_sod; /* the special session, seconds of the IST day */
+  char holiday_desc[G6_CALENDAR_DESC_MAX];
+  char session_desc[G6_CALENDAR_DESC_MAX];
+} g6_calendar_entry;
+
+/* A calendar: entries sorted by day, one per date. */
 typedef struct g6_calendar {
-  int64_t *days;
+  g6_calendar_entry *e;
   size_t n;
 } g6_calendar;
 
 #define G6_CALENDAR_INIT {NULL, 0}
 
-/* Parses holiday text: one YYYY-MM-DD per line, optionally followed by
- * whitespace and a description; '#' starts a comment; blank lines ignored.
- * On error nothing is changed and err names `name`, the line and the token.
- * On success the calendar's previous contents are replaced. */
+/* Parses calendar text (format above). On error nothing is changed and err
+ * names `name`, the line, the token and what is expected: a date that does
+ * not exist, a session that is not HH:MM-HH:MM with open before close within
+ * the day, two sessions for one date. A date listed twice as a holiday is
+ * folded. On success the calendar's previous contents are replaced. */
 g6_status g6_calendar_parse(g6_calendar *cal, const char *text, size_t len,
                             const char *name, g6_error *err);
 g6_status g6_calendar_load(g6_calendar *cal, const char *path, g6_error *err);
 void g6_calendar_free(g6_calendar *cal);
 
-bool g6_calendar_is_holiday(const g6_calendar *cal, int64_t days);
+/* The entry of a day, or NULL. cal may be NULL (an empty calendar). */
+const g6_calendar_entry *g6_calendar_find(const g6_calendar *cal, int64_t day);
 
-/* Monday to Friday and not a holiday. cal may be NULL (no holidays). */
-bool g6_is_trading_day(const g6_calendar *cal, int64_t days);
+/* Declared a holiday (whether or not a special session reopens it). */
+bool g6_calendar_is_holiday(const g6_calendar *cal, int64_t day);
 
-/* True when 09:15:00 <= IST time < 15:30:00 on a trading day. */
+/* The session of a day: the special session when one is declared, else
+ * 09:15-15:30 on a weekday that is not a holiday. Returns false (no
+ * session; the outputs untouched) otherwise. cal may be NULL. */
+bool g6_calendar_session(const g6_calendar *cal, int64_t day, int *open_sod,
+                         int *close_sod);
+
+/* The day has a session. cal may be NULL (weekdays). */
+bool g6_is_trading_day(const g6_calendar *cal, int64_t day);
+
+/* True inside the day's session: open_sod <= IST time < close_sod. */
 bool g6_market_is_open(const g6_calendar *cal, int64_t epoch);
 
-/* The next session open: 09:15 IST today if it is a trading day and the IST
- * time is before 09:15, otherwise 09:15 on the next trading day. Searches at
- * most ten years ahead; returns -1 if the calendar blocks every day. */
+/* The next session open at or after `epoch` (the current session's open is
+ * in the past once it started). Searches at most ten years ahead; returns -1
+ * if the calendar blocks every day. */
 int64_t g6_market_next_open(const g6_calendar *cal, int64_t epoch);
+
+/* Entries (holidays and special sessions) dated in `year`: 0 means the
+ * calendar says nothing about that year, and the gate falls back to plain
+ * weekdays, which an operator must be told. cal may be NULL (0). */
+size_t g6_calendar_year_entries(const g6_calendar *cal, int year);
 
 #endif

@@ -86,17 +86,66 @@ unsigned g6_expiry_tag_bit(const char *tag) {
   return i < 0 ? 0u : 1u << i;
 }
 
-static int cmp_days(const void *a, const void *b) {
-  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+const char *g6_expiry_kind_name(g6_expiry_kind k) {
+  switch (k) {
+  case G6_EXPIRY_WEEKLY:
+    return "weekly";
+  case G6_EXPIRY_MONTHLY:
+    return "monthly";
+  case G6_EXPIRY_KIND_UNKNOWN:
+    break;
+  }
+  return "unknown";
+}
+
+g6_expiry_kind g6_expiry_kind_of_symbol(const char *symbol, const char *root) {
+  static const char months[] = "JANFEBMARAPRMAYJUNJULAUGSEPOCTNOVDEC";
+  const char *p = symbol;
+  size_t rl = root ? strlen(root) : 0;
+  if (rl > 0 && strncmp(symbol, root, rl) == 0)
+    p = symbol + rl;
+  else
+    while (*p != '\0' && !isdigit((unsigned char)*p))
+      p++;
+  if (p == symbol || !isdigit((unsigned char)p[0]) ||
+      !isdigit((unsigned char)p[1]))
+    return G6_EXPIRY_KIND_UNKNOWN;
+  p += 2; /* the year */
+  if (isupper((unsigned char)p[0]) && isupper((unsigned char)p[1]) &&
+      isupper((unsigned char)p[2]) && isdigit((unsigned char)p[3])) {
+    for (int m = 0; m < 12; m++)
+      if (strncmp(p, months + 3 * m, 3) == 0)
+        return G6_EXPIRY_MONTHLY;
+    return G6_EXPIRY_KIND_UNKNOWN;
+  }
+  bool month = (p[0] >= '1' && p[0] <= '9') || p[0] == 'O' || p[0] == 'N' ||
+               p[0] == 'D';
+  if (month && isdigit((unsigned char)p[1]) && isdigit((unsigned char)p[2]) &&
+      isdigit((unsigned char)p[3])) {
+    int dd = (p[1] - '0') * 10 + (p[2] - '0');
+    if (dd >= 1 && dd <= 31)
+      return G6_EXPIRY_WEEKLY;
+  }
+  return G6_EXPIRY_KIND_UNKNOWN;
+}
+
+typedef struct dated_kind {
+  int64_t day;
+  g6_expiry_kind kind;
+} dated_kind;
+
+static int cmp_dated(const void *a, const void *b) {
+  int64_t x = ((const dated_kind *)a)->day, y = ((const dated_kind *)b)->day;
   return (x > y) - (x < y);
 }
 
 g6_status g6_expiry_resolve(const g6_expiry_spec *spec, const g6_date *listed,
-                            size_t n, int64_t today, g6_date *out,
-                            g6_error *err) {
+                            const g6_expiry_kind *kinds, size_t n,
+                            int64_t today, g6_date *out,
+                            g6_expiry_kind *out_kind, g6_error *err) {
   const char *name = spec->rule == G6_EXPIRY_DATE ? "date"
                                                   : g6_expiry_tags[spec->rule];
-  int64_t *days = malloc((n ? n : 1) * sizeof(*days));
+  dated_kind *days = malloc((n ? n : 1) * sizeof(*days));
   if (days == NULL)
     return g6_error_set(err, G6_ENOMEM, "out of memory");
   size_t k = 0;
@@ -104,65 +153,65 @@ g6_status g6_expiry_resolve(const g6_expiry_spec *spec, const g6_date *listed,
     int64_t d = g6_days_from_civil(listed[i].year, listed[i].month,
                                    listed[i].day);
     if (d >= today)
-      days[k++] = d;
+      days[k++] = (dated_kind){d, kinds ? kinds[i] : G6_EXPIRY_KIND_UNKNOWN};
   }
-  qsort(days, k, sizeof(*days), cmp_days);
-  size_t u = 0;
-  for (size_t i = 0; i < k; i++)
-    if (u == 0 || days[u - 1] != days[i])
-      days[u++] = days[i];
-  int64_t pick = -1;
+  qsort(days, k, sizeof(*days), cmp_dated);
+  size_t u = 0, monthlies = 0;
+  for (size_t i = 0; i < k; i++) {
+    if (u > 0 && days[u - 1].day == days[i].day) {
+      if (days[u - 1].kind == G6_EXPIRY_KIND_UNKNOWN) /* a duplicate knows */
+        days[u - 1].kind = days[i].kind;
+      continue;
+    }
+    days[u++] = days[i];
+  }
+  long pick = -1;
   switch (spec->rule) {
   case G6_EXPIRY_THIS_WEEK:
     if (u >= 1)
-      pick = days[0];
+      pick = 0;
     break;
   case G6_EXPIRY_NEXT_WEEK:
     if (u >= 2)
-      pick = days[1];
+      pick = 1;
     break;
   case G6_EXPIRY_THIS_MONTH:
   case G6_EXPIRY_NEXT_MONTH: {
-    /* monthly anchors: the last listed date of each calendar month */
-    int want = spec->rule == G6_EXPIRY_THIS_MONTH ? 0 : 1, seen = 0;
-    for (size_t i = 0; i < u; i++) {
-      g6_date a = g6_civil_from_days(days[i]);
-      bool last = i + 1 == u;
-      if (!last) {
-        g6_date b = g6_civil_from_days(days[i + 1]);
-        last = a.year != b.year || a.month != b.month;
-      }
-      if (last && seen++ == want) {
-        pick = days[i];
-        break;
-      }
-    }
+    size_t want = spec->rule == G6_EXPIRY_THIS_MONTH ? 0 : 1;
+    for (size_t i = 0; i < u && pick < 0; i++)
+      if (days[i].kind == G6_EXPIRY_MONTHLY && monthlies++ == want)
+        pick = (long)i;
     break;
   }
   case G6_EXPIRY_DATE: {
     int64_t want = g6_days_from_civil(spec->date.year, spec->date.month,
                                       spec->date.day);
     for (size_t i = 0; i < u; i++)
-      if (days[i] == want)
-        pick = want;
+      if (days[i].day == want)
+        pick = (long)i;
     break;
   }
   }
   g6_status st = G6_OK;
   if (pick < 0) {
-    char first[11] = "-", last[11] = "-", lit[11] = "";
+    char first[11] = "-", last[11] = "-", lit[11] = "", why[64] = "";
     if (u > 0) {
-      g6_date_format(g6_civil_from_days(days[0]), first);
-      g6_date_format(g6_civil_from_days(days[u - 1]), last);
+      g6_date_format(g6_civil_from_days(days[0].day), first);
+      g6_date_format(g6_civil_from_days(days[u - 1].day), last);
     }
     if (spec->rule == G6_EXPIRY_DATE)
       g6_date_format(spec->date, lit);
+    if (spec->rule == G6_EXPIRY_THIS_MONTH ||
+        spec->rule == G6_EXPIRY_NEXT_MONTH)
+      snprintf(why, sizeof(why), ", %zu of them monthly", monthlies);
     st = g6_error_set(err, G6_ENOENT,
                       "expiry rule %s%s%s cannot be resolved: %zu future "
-                      "expiries listed (%s .. %s)",
-                      name, lit[0] ? " " : "", lit, u, first, last);
+                      "expiries listed (%s .. %s)%s",
+                      name, lit[0] ? " " : "", lit, u, first, last, why);
   } else {
-    *out = g6_civil_from_days(pick);
+    *out = g6_civil_from_days(days[pick].day);
+    if (out_kind != NULL)
+      *out_kind = days[pick].kind;
   }
   free(days);
   return st;
@@ -233,6 +282,8 @@ const char *g6_reject_reason_name(g6_reject_reason r) {
     return "strike_out_of_band";
   case G6_REJECT_NOT_LISTED:
     return "not_listed";
+  case G6_REJECT_REQUEST_FAILED:
+    return "request_failed";
   case G6_REJECT_REASON_COUNT:
     break;
   }
@@ -242,7 +293,8 @@ const char *g6_reject_reason_name(g6_reject_reason r) {
 g6_reject_reason g6_leg_check(const g6_quote_leg *leg, double atm,
                               double band) {
   if (!leg->quoted)
-    return G6_REJECT_MISSING_QUOTE;
+    return leg->fetch != G6_OK ? G6_REJECT_REQUEST_FAILED
+                               : G6_REJECT_MISSING_QUOTE;
   if (!isfinite(leg->last) || leg->last <= 0)
     return G6_REJECT_NONPOSITIVE_PRICE;
   if (leg->volume < 0 || leg->oi < 0 || leg->avg < 0) /* NAN compares false */

@@ -60,15 +60,43 @@ unsigned g6_expiry_tag_bit(const char *tag);
 int g6_expiry_tag_index(const char *tag);
 extern const char *const g6_expiry_tags[G6_EXPIRY_TAG_COUNT];
 
+/* What kind of contract an expiry is. An exchange lists a weekly and a
+ * monthly series and moves an expiry that falls on a holiday to the
+ * previous trading day, sometimes into the previous calendar month (the
+ * weekly of Thursday 2025-05-01 was listed for 2025-04-30), so the date
+ * alone cannot tell them apart; the trading symbol can. */
+typedef enum g6_expiry_kind {
+  G6_EXPIRY_KIND_UNKNOWN = 0, /* the symbol has neither shape */
+  G6_EXPIRY_WEEKLY,
+  G6_EXPIRY_MONTHLY,
+} g6_expiry_kind;
+
+/* "weekly", "monthly" or "unknown". */
+const char *g6_expiry_kind_name(g6_expiry_kind k);
+
+/* The kind of an option from its Kite trading symbol (NSE/BSE F&O
+ * convention, ../shared/data/exchange-calendar.md): after the root (`root`
+ * when the symbol starts with it, else the letters before the first digit)
+ * and the two-digit year, a monthly contract has the month's three letters
+ * (NIFTY25APR24300CE) and a weekly one the month as one character 1-9, O, N,
+ * D and the day as two digits (NIFTY2543024300CE = 2025-04-30); both are
+ * followed by the strike's digits. Anything else is UNKNOWN. root may be
+ * NULL. Can't fail. */
+g6_expiry_kind g6_expiry_kind_of_symbol(const char *symbol, const char *root);
+
 /* Resolves a rule against the listed expiry dates (any order, duplicates
- * fine; dates before `today` are ignored). Rules: this_week = earliest;
- * next_week = second; monthly anchors are the last listed date of each
- * calendar month; this_month = first anchor; next_month = the anchor after
- * it; a literal date must be listed. G6_ENOENT (with a message naming the
- * rule and what was listed) when the rule cannot be satisfied. */
+ * fine; dates before `today` are ignored) and their kinds (kinds[i] of
+ * listed[i]; NULL: all unknown). Rules: this_week = the earliest listed
+ * expiry of any kind; next_week = the second; this_month = the earliest
+ * monthly contract; next_month = the second monthly contract (weeklies and
+ * contracts of unknown kind never resolve a monthly rule, whatever their
+ * date); a literal date must be listed. *out_kind (may be NULL) gets the
+ * kind of the resolved expiry. G6_ENOENT (with a message naming the rule and
+ * what was listed) when the rule cannot be satisfied. */
 g6_status g6_expiry_resolve(const g6_expiry_spec *spec, const g6_date *listed,
-                            size_t n, int64_t today, g6_date *out,
-                            g6_error *err);
+                            const g6_expiry_kind *kinds, size_t n,
+                            int64_t today, g6_date *out,
+                            g6_expiry_kind *out_kind, g6_error *err);
 
 /* Per-expiry and per-index collection status. */
 typedef enum g6_chain_status {
@@ -116,6 +144,9 @@ typedef struct g6_quote_leg {
   double ask;    /* best ask (NAN if none) */
   double volume;
   double oi;
+  g6_status fetch;  /* when not quoted: G6_OK if the provider answered
+                       without it, else the failure of the request that
+                       should have brought it (a failed /quote batch) */
 } g6_quote_leg;
 
 /* Why a leg was dropped. Tokens are metric label values. */
@@ -126,6 +157,8 @@ typedef enum g6_reject_reason {
   G6_REJECT_NEGATIVE_FIELD,    /* negative volume, OI or average price */
   G6_REJECT_STRIKE_OUT_OF_BAND,/* strike beyond ATM +- band */
   G6_REJECT_NOT_LISTED,        /* no such contract in the instrument list */
+  G6_REJECT_REQUEST_FAILED,    /* its /quote request failed (other batches
+                                  of the cycle may have answered) */
   G6_REJECT_REASON_COUNT
 } g6_reject_reason;
 
@@ -184,6 +217,7 @@ typedef struct g6_expiry_result {
   bool resolved;
   g6_status resolve_status;  /* why it did not resolve */
   g6_date date;
+  g6_expiry_kind kind;       /* weekly or monthly (from the symbols) */
   int64_t expiry_epoch;
   double T;                  /* years to expiry at the cycle instant */
   size_t legs_requested;     /* 2 per strike */

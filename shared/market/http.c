@@ -184,6 +184,9 @@ g6_status g6_http_perform(g6_http_share *share, const g6_http_request *req,
   double t = 0;
   curl_easy_getinfo(h, CURLINFO_TOTAL_TIME, &t);
   resp->seconds = t;
+  curl_off_t ra = 0; /* libcurl parses both forms of Retry-After */
+  if (curl_easy_getinfo(h, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra > 0)
+    resp->retry_after_s = (double)ra;
   curl_slist_free_all(hdrs);
   curl_easy_cleanup(h);
 

@@ -45,6 +45,8 @@ typedef struct g6_http_response {
   long status;          /* HTTP status; 0 when none was received */
   size_t bytes;         /* decoded body bytes received */
   double seconds;       /* total time of the transfer */
+  double retry_after_s; /* the Retry-After header (seconds, or an HTTP date
+                           turned into seconds from now); 0 when absent */
   g6_buf error_body;    /* body of a >= 400 response (bounded) */
 } g6_http_response;
 

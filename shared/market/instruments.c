@@ -262,6 +262,7 @@ static g6_status process_row(g6_instruments *t, g6_error *err) {
     in.root_rule = G6_ROOT_SYMBOL;
   }
   t->st.root_rule[in.root_rule]++;
+  in.series = (uint8_t)g6_expiry_kind_of_symbol(in.tradingsymbol, in.root);
   t->st.options++;
   return push_row(t, &in, err);
 }
@@ -506,6 +507,29 @@ size_t g6_instruments_expiries(const g6_instruments *t, const char *index,
     found++;
   }
   return found;
+}
+
+g6_expiry_kind g6_instruments_expiry_kind(const g6_instruments *t,
+                                          const char *index,
+                                          const char *segment,
+                                          int64_t expiry_day) {
+  if (!t->finished)
+    return G6_EXPIRY_KIND_UNKNOWN;
+  size_t i = lower_bound(t, index, segment, expiry_day, INT64_MIN, -1);
+  int kind = -1;
+  for (; i < t->n; i++) {
+    const g6_instrument *r = &t->rows[i];
+    if (strcmp(r->root, index) != 0 || strcmp(r->segment, segment) != 0 ||
+        r->expiry_day != expiry_day)
+      break;
+    if (r->kind == G6_INST_INDEX)
+      continue;
+    if (kind < 0)
+      kind = r->series;
+    else if (kind != r->series)
+      return G6_EXPIRY_KIND_UNKNOWN; /* the symbols disagree */
+  }
+  return kind < 0 ? G6_EXPIRY_KIND_UNKNOWN : (g6_expiry_kind)kind;
 }
 
 g6_status g6_instruments_find_option(const g6_instruments *t,

@@ -23,6 +23,7 @@
 
 #include "core/ist.h"
 #include "core/status.h"
+#include "market/chain.h"
 #include "math/bs.h"
 
 #include <stdbool.h>
@@ -66,6 +67,7 @@ typedef struct g6_instrument {
   int32_t lot_size;
   uint8_t kind;          /* g6_inst_kind */
   uint8_t root_rule;     /* g6_inst_root_rule (options only) */
+  uint8_t series;        /* g6_expiry_kind of the trading symbol (options) */
   char exchange[8];      /* NFO, BFO, NSE, BSE ... */
   char segment[12];      /* NFO-OPT, BFO-OPT, INDICES ... */
   char tradingsymbol[G6_INST_SYMBOL_MAX];
@@ -122,6 +124,15 @@ const g6_instrument *g6_instruments_at(const g6_instruments *t, size_t i);
 size_t g6_instruments_expiries(const g6_instruments *t, const char *index,
                                const char *segment, int64_t today_day,
                                int64_t *out, size_t max);
+
+/* Whether the options of one listed expiry (index, segment, IST day
+ * number) are weekly or monthly contracts, from their trading symbols
+ * (g6_expiry_kind_of_symbol); UNKNOWN when none is listed or their symbols
+ * disagree. Never fails. */
+g6_expiry_kind g6_instruments_expiry_kind(const g6_instruments *t,
+                                          const char *index,
+                                          const char *segment,
+                                          int64_t expiry_day);
 
 /* The option (index, segment, expiry, strike, CE/PE). G6_ENOENT when absent;
  * then *out is NULL. */

@@ -24,7 +24,11 @@
 #define G6_VERSION "dev"
 #endif
 
-enum { CLASS_QUOTE = 0, CLASS_OTHER = 1, CLASS_COUNT };
+enum {
+  CLASS_QUOTE = G6_KITE_LIMITER_QUOTE,
+  CLASS_OTHER = G6_KITE_LIMITER_OTHER,
+  CLASS_COUNT = G6_KITE_LIMITERS
+};
 
 struct g6_kite_client {
   g6_kite_config cfg; /* strings point into the copies below */
@@ -435,40 +439,94 @@ static bool nap(g6_kite_client *c, double seconds) {
   return !atomic_load(&c->cancel);
 }
 
+/* Whatever Kite's error type, an answer of 5xx is its side having trouble:
+ * worth a retry and a breaker failure; 4xx answers are about the request or
+ * the account and would fail the same way again. */
 static bool retryable(g6_status s, long http) {
   return s == G6_ETIMEOUT || s == G6_ECONN || s == G6_ETRUNCATED ||
-         s == G6_ERATELIMIT || (s == G6_EHTTP && http >= 500);
+         s == G6_ERATELIMIT || (s != G6_OK && http >= 500);
 }
 
 static bool breaker_failure(g6_status s, long http) {
   return s == G6_ETIMEOUT || s == G6_ECONN || s == G6_ETRUNCATED ||
          s == G6_EPROTO || s == G6_EPARSE || s == G6_ETOOBIG ||
-         (s == G6_EHTTP && http >= 500);
+         (s != G6_OK && http >= 500);
 }
 
-/* Maps a >= 400 response to a status, from the HTTP code and Kite's error
- * envelope if the body has one. */
-static g6_status classify_http(long http, const g6_buf *body, char *etype,
-                               size_t etype_len, char *emsg, size_t emsg_len) {
-  etype[0] = emsg[0] = '\0';
+/* A short printable excerpt of a body that is not Kite's (an HTML page from
+ * a proxy, plain text), white space collapsed, for the log line. */
+static void body_excerpt(const g6_buf *body, char *out, size_t len) {
+  size_t o = 0;
+  bool space = false;
+  for (size_t i = 0; i < body->len && o + 4 < len; i++) {
+    unsigned char ch = (unsigned char)body->data[i];
+    if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n') {
+      space = o > 0;
+      continue;
+    }
+    if (space)
+      out[o++] = ' ';
+    space = false;
+    out[o++] = ch >= 0x20 && ch < 0x7f && ch != '"' ? (char)ch : '?';
+  }
+  if (o + 4 >= len && o >= 3)
+    memcpy(out + o - 3, "...", 3);
+  out[o] = '\0';
+}
+
+/* Maps a >= 400 response to a status and a message (kite.h, "Errors"): 429
+ * is ratelimited whatever the body; otherwise Kite's error envelope decides
+ * (g6_quote_error_status); a body that is not Kite's error envelope at all
+ * (HTML from a proxy, text, empty, other JSON) is G6_EFOREIGN. */
+static g6_status classify_http(long http, const g6_buf *body, g6_error *aerr) {
   g6_quote_table *t = g6_quote_table_new(NULL, 0);
   g6_quote_parse_info info;
   memset(&info, 0, sizeof(info));
   if (t != NULL && body->len > 0)
     g6_quote_parse(t, body->data, body->len, 0, &info, NULL);
   g6_quote_table_free(t);
-  snprintf(etype, etype_len, "%s", info.error_type);
-  snprintf(emsg, emsg_len, "%s", info.message);
+  g6_status s;
   if (http == 429)
-    return G6_ERATELIMIT;
-  if (http == 403 || http == 401)
-    return G6_EAUTH;
-  if (info.error_type[0] != '\0') {
-    g6_status s = g6_quote_error_status(info.error_type);
-    if (s == G6_EAUTH)
-      return s;
+    s = G6_ERATELIMIT;
+  else if (info.is_error)
+    s = info.error_type[0] ? g6_quote_error_status(info.error_type) : G6_EHTTP;
+  else
+    s = G6_EFOREIGN;
+  if (info.is_error && info.error_type[0] != '\0')
+    g6_error_set(aerr, s, "HTTP %ld, %s: %s (%s)", http, info.error_type,
+                 info.message, g6_status_name(s));
+  else if (s == G6_EFOREIGN) {
+    char ex[72];
+    body_excerpt(body, ex, sizeof(ex));
+    g6_error_set(aerr, s,
+                 "HTTP %ld with a body that is not Kite's JSON (\"%s\"): %s",
+                 http, ex, g6_strerror(s));
+  } else
+    g6_error_set(aerr, s, "HTTP %ld", http);
+  return s;
+}
+
+/* The adaptive rate limiter learns from every answer: a 429 cuts the rate
+ * (and honours Retry-After), a success wins some back (ratelimit.h). */
+static void adapt_rate(g6_kite_client *c, const call_spec *cs, g6_status s,
+                       long http, double retry_after, double now) {
+  const char *cls = cs->cls == CLASS_QUOTE ? "quote" : "other";
+  double eff, conf;
+  if (s == G6_ERATELIMIT && http == 429) {
+    double before;
+    g6_ratelimit_rates(&c->rl[cs->cls], &before, &conf);
+    double after = g6_ratelimit_throttle(&c->rl[cs->cls], now, retry_after);
+    if (after < before)
+      klog(c, G6_LOG_WARNING,
+           "Kite: 429 from %s: %s request rate cut to %.3g/s (configured "
+           "%.3g/s)%s",
+           g6_kite_endpoint_name(cs->ep), cls, after, conf,
+           retry_after > 0 ? "; honouring Retry-After" : "");
+  } else if (s == G6_OK && g6_ratelimit_success(&c->rl[cs->cls])) {
+    g6_ratelimit_rates(&c->rl[cs->cls], &eff, &conf);
+    klog(c, G6_LOG_INFO, "Kite: %s request rate back to the configured %.3g/s",
+         cls, conf);
   }
-  return G6_EHTTP;
 }
 
 static g6_status do_call(g6_kite_client *c, const call_spec *cs,
@@ -573,17 +631,11 @@ static g6_status do_call(g6_kite_client *c, const call_spec *cs,
     volatile char *vp = auth;
     for (size_t i = 0; i < sizeof(auth); i++)
       vp[i] = 0;
-    char etype[48] = "", emsg[160] = "";
     if (s == G6_OK) {
       if (resp.status == 200) {
         s = bh->finish(bh->ctx, &aerr);
       } else if (resp.status >= 400) {
-        s = classify_http(resp.status, &resp.error_body, etype, sizeof(etype),
-                          emsg, sizeof(emsg));
-        if (etype[0] != '\0')
-          g6_error_set(&aerr, s, "HTTP %ld, %s: %s", resp.status, etype, emsg);
-        else
-          g6_error_set(&aerr, s, "HTTP %ld", resp.status);
+        s = classify_http(resp.status, &resp.error_body, &aerr);
       } else {
         s = g6_error_set(&aerr, G6_EHTTP, "unexpected HTTP %ld", resp.status);
       }
@@ -596,6 +648,7 @@ static g6_status do_call(g6_kite_client *c, const call_spec *cs,
                          G6_KITE_LATENCY_NB, resp.seconds);
     pthread_mutex_unlock(&c->stats_mu);
     long http = resp.status;
+    double server_wait = resp.retry_after_s;
     g6_http_response_free(&resp);
 
     if (s == G6_OK)
@@ -604,11 +657,10 @@ static g6_status do_call(g6_kite_client *c, const call_spec *cs,
       g6_breaker_failure(&c->breaker, now);
     else
       g6_breaker_cancel(&c->breaker);
+    adapt_rate(c, cs, s, http, server_wait, now);
     if (s == G6_OK)
       return G6_OK;
 
-    if (s == G6_ERATELIMIT)
-      g6_ratelimit_penalize(&c->rl[cs->cls], now);
     if (s == G6_EAUTH && cs->need_token) {
       if (!atomic_exchange(&c->auth_latched, 1)) {
         pthread_mutex_lock(&c->stats_mu);
@@ -765,7 +817,14 @@ static g6_status quote_feed(void *vp, const char *d, size_t n) {
 
 static g6_status quote_finish(void *vp, g6_error *err) {
   quote_ctx *x = vp;
-  return g6_quote_parser_finish(x->p, &x->info, err);
+  g6_status s = g6_quote_parser_finish(x->p, &x->info, err);
+  /* an error envelope with status 200: Kite's error type still decides */
+  if (s == G6_EHTTP && x->info.is_error && x->info.error_type[0] != '\0') {
+    s = g6_quote_error_status(x->info.error_type);
+    if (err != NULL)
+      err->code = s;
+  }
+  return s;
 }
 
 static g6_status fetch_batch(g6_kite_client *c, g6_kite_endpoint ep,
@@ -825,6 +884,18 @@ static g6_status fetch_batch(g6_kite_client *c, g6_kite_endpoint ep,
   return s;
 }
 
+/* A failed batch's keys remember why they are absent, so the caller can
+ * tell them from instruments Kite does not know (and keep the other
+ * batches' quotes). */
+static void mark_failed(g6_quote_table *t, const char *const *keys, size_t n,
+                        g6_status why) {
+  for (size_t i = 0; i < n; i++) {
+    long j = g6_quote_table_find(t, keys[i]);
+    if (j >= 0)
+      g6_quote_table_set_failed(t, (size_t)j, why);
+  }
+}
+
 static g6_status fetch_quotes(g6_kite_client *c, g6_kite_endpoint ep,
                               const char *path, size_t batch,
                               const char *const *keys, size_t n,
@@ -855,6 +926,8 @@ static g6_status fetch_quotes(g6_kite_client *c, g6_kite_endpoint ep,
     size_t k = nt - off < batch ? nt - off : batch;
     g6_error berr;
     g6_status s = fetch_batch(c, ep, path, todo + off, k, t, &berr);
+    if (s != G6_OK)
+      mark_failed(t, todo + off, k, s);
     if (s != G6_OK && first == G6_OK) {
       first = s;
       if (err)
@@ -1036,8 +1109,11 @@ void g6_kite_stats_snapshot(g6_kite_client *c, g6_kite_stats *out) {
   out->cache_hit_ratio =
       cs.hits + cs.misses > 0
           ? (double)cs.hits / (double)(cs.hits + cs.misses)
-          : 0.0;
+          : NAN; /* no lookup yet: unknown, not 0 */
   out->auth_latched = atomic_load(&c->auth_latched) ? 1 : 0;
+  for (int k = 0; k < G6_KITE_LIMITERS; k++)
+    g6_ratelimit_rates(&c->rl[k], &out->ratelimit_rate[k],
+                       &out->ratelimit_configured[k]);
 }
 
 int64_t g6_kite_token_expiry(int64_t epoch) {

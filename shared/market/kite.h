@@ -10,16 +10,31 @@
  *
  * Resilience: per-request timeouts; retries with exponential backoff and
  * jitter (wait = min(backoff_max, backoff_base * 2^(n-1)) + U(0, jitter))
- * on timeouts, connection errors, truncated bodies, 429 and 5xx, never on
- * auth or other 4xx errors, within `retry_attempts` and `retry_budget_s`.
- * The breaker counts timeouts, connection errors, 5xx, and malformed,
- * truncated or oversized responses as failures.
+ * on timeouts, connection errors, truncated bodies, 429 and every 5xx
+ * answer, never on other 4xx answers, within `retry_attempts` and
+ * `retry_budget_s`. The breaker counts timeouts, connection errors, 5xx
+ * answers, and malformed, truncated or oversized responses as failures. The
+ * rate limiters are adaptive (market/ratelimit.h): a 429 halves the class's
+ * rate and honours Retry-After, successes win it back up to the configured
+ * rate; g6_kite_stats reports both rates.
  *
- * Auth: a 403 / TokenException latches the client into a failed-auth state:
- * later calls fail at once with G6_EAUTH (no request is sent) until the
- * credentials change — g6_kite_reload_credentials re-reads the key/token
- * files and clears the latch when their content differs;
- * g6_kite_set_credentials does the same for configured strings.
+ * Errors: an answer >= 400 gets its status from Kite's error envelope
+ * (`error_type`, g6_quote_error_status): TokenException -> G6_EAUTH,
+ * PermissionException -> G6_EFORBIDDEN, InputException -> G6_EBADREQUEST,
+ * NetworkException -> G6_EUPSTREAM, DataException -> G6_EUPSTREAM_DATA,
+ * GeneralException -> G6_EPROVIDER, another type -> G6_EHTTP; 429 is
+ * G6_ERATELIMIT whatever the body; a body that is not Kite's JSON (an HTML
+ * page from a proxy, text, nothing) is G6_EFOREIGN. Each is its own
+ * result in g6_kite_stats and its own message (HTTP status, error type,
+ * Kite's message or an excerpt of the foreign body).
+ *
+ * Auth: only a TokenException latches the client into a failed-auth state
+ * (a 403 PermissionException is an account or subscription problem that a
+ * new token does not fix): later calls fail at once with G6_EAUTH (no
+ * request is sent) until the credentials change —
+ * g6_kite_reload_credentials re-reads the key/token files and clears the
+ * latch when their content differs; g6_kite_set_credentials does the same
+ * for configured strings.
  *
  * Every failure is counted (g6_kite_stats) and logged once through the log
  * callback with the endpoint and the problem. Secrets (api key, access token,
@@ -131,8 +146,9 @@ g6_status g6_kite_instruments(g6_kite_client *c, const char *exchange,
  * fresh cache entries first. *out (caller frees) always holds a table of the
  * requested keys unless G6_ENOMEM; entries are present only for complete,
  * validated quotes. Returns G6_OK when every batch succeeded, else the
- * status of the first failed batch (its entries are absent; other batches'
- * entries are kept). Instruments Kite does not know are simply absent. */
+ * status of the first failed batch. A failed batch's entries are absent and
+ * carry its status (g6_quote_table_failed); other batches' entries are
+ * kept. Instruments Kite does not know are simply absent (failed G6_OK). */
 g6_status g6_kite_quote(g6_kite_client *c, const char *const *keys, size_t n,
                         g6_quote_table **out, g6_error *err);
 

@@ -154,8 +154,8 @@ static g6_status prov_underlying(void *ctx, const char *key, double *last,
 
 static g6_status prov_expiries(void *ctx, const char *index,
                                const char *segment, int64_t today,
-                               g6_date *out, size_t cap, size_t *n,
-                               g6_error *err) {
+                               g6_date *out, g6_expiry_kind *kinds,
+                               size_t cap, size_t *n, g6_error *err) {
   g6_kite_provider *p = ctx;
   g6_status st;
   *n = 0;
@@ -167,8 +167,10 @@ static g6_status prov_expiries(void *ctx, const char *index,
                                          cap < 256 ? cap : 256);
   if (found > cap)
     found = cap;
-  for (size_t i = 0; i < found && i < 256; i++)
+  for (size_t i = 0; i < found && i < 256; i++) {
+    kinds[*n] = g6_instruments_expiry_kind(r->t, index, segment, days[i]);
     out[(*n)++] = g6_civil_from_days(days[i]);
+  }
   unref(p, r);
   return G6_OK; /* a stale list still answers; the failure was counted */
 }
@@ -203,8 +205,10 @@ static g6_status prov_quotes(void *ctx, const char *const *keys, size_t n,
   g6_status st = g6_kite_quote(p->client, keys, n, &qt, err);
   for (size_t i = 0; i < n; i++) {
     g6_quote_leg *l = &out[i];
-    const g6_quote *q = qt ? g6_quote_table_lookup(qt, keys[i]) : NULL;
+    long j = qt ? g6_quote_table_find(qt, keys[i]) : -1;
+    const g6_quote *q = j >= 0 ? g6_quote_table_get(qt, (size_t)j) : NULL;
     l->quoted = q != NULL;
+    l->fetch = j >= 0 ? g6_quote_table_failed(qt, (size_t)j) : st;
     l->last = l->avg = l->bid = l->ask = l->volume = l->oi = NAN;
     if (q == NULL)
       continue;

@@ -11,10 +11,18 @@ const char *g6_kite_endpoint_name(g6_kite_endpoint ep) {
   return (unsigned)ep < G6_KITE_EP_COUNT ? names[ep] : "unknown";
 }
 
+const char *g6_kite_limiter_name(g6_kite_limiter l) {
+  return l == G6_KITE_LIMITER_QUOTE   ? "quote"
+         : l == G6_KITE_LIMITER_OTHER ? "other"
+                                      : "unknown";
+}
+
 static const g6_status result_status[G6_KITE_R_COUNT] = {
     G6_OK,     G6_ETIMEOUT, G6_ECONN,      G6_EHTTP,
     G6_EAUTH,  G6_ERATELIMIT, G6_ECIRCUIT, G6_EPROTO,
-    G6_ETRUNCATED, G6_EPARSE, G6_ETOOBIG,  G6_EINTERNAL};
+    G6_ETRUNCATED, G6_EPARSE, G6_ETOOBIG,  G6_EINTERNAL,
+    G6_EFORBIDDEN, G6_EBADREQUEST, G6_EUPSTREAM, G6_EUPSTREAM_DATA,
+    G6_EPROVIDER,  G6_EFOREIGN};
 
 const char *g6_kite_result_name(g6_kite_result r) {
   return (unsigned)r < G6_KITE_R_COUNT ? g6_status_name(result_status[r])

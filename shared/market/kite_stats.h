@@ -46,8 +46,25 @@ typedef enum g6_kite_result {
   G6_KITE_R_PARSE,
   G6_KITE_R_TOOBIG,
   G6_KITE_R_INTERNAL, /* out of memory, invalid argument: not the provider */
+  /* Kite's error types (and an error body that is not Kite's) */
+  G6_KITE_R_FORBIDDEN,
+  G6_KITE_R_BAD_REQUEST,
+  G6_KITE_R_UPSTREAM,
+  G6_KITE_R_UPSTREAM_DATA,
+  G6_KITE_R_PROVIDER_ERROR,
+  G6_KITE_R_FOREIGN_BODY,
   G6_KITE_R_COUNT
 } g6_kite_result;
+
+/* The rate limiters: /quote and /quote/ltp share one, /instruments and
+ * /session the other. */
+typedef enum g6_kite_limiter {
+  G6_KITE_LIMITER_QUOTE = 0,
+  G6_KITE_LIMITER_OTHER,
+  G6_KITE_LIMITERS
+} g6_kite_limiter;
+
+const char *g6_kite_limiter_name(g6_kite_limiter l); /* "quote", "other" */
 
 #define G6_KITE_LATENCY_NB 12
 #define G6_KITE_WAIT_NB 11
@@ -75,13 +92,17 @@ typedef struct g6_kite_stats {
   /* quote cache (/quote only) */
   uint64_t cache_hits, cache_misses, cache_expirations, cache_stores;
   uint64_t cache_entries;
-  double cache_hit_ratio; /* hits / (hits + misses); 0 before any lookup */
+  double cache_hit_ratio; /* hits / (hits + misses); NAN before any lookup */
   /* auth */
   int auth_latched;       /* 1 while credentials are known bad */
   uint64_t auth_latches;  /* times the latch was set */
   /* quotes */
   uint64_t quotes_requested, quotes_returned, quotes_missing;
   uint64_t quotes_incomplete; /* quote objects without last_price */
+  /* the adaptive rate limiters, by g6_kite_limiter: effective and
+   * configured requests per second (0 = unlimited) */
+  double ratelimit_rate[G6_KITE_LIMITERS];
+  double ratelimit_configured[G6_KITE_LIMITERS];
   /* last instruments dump */
   uint64_t instruments_rows, instruments_options, instruments_rejected;
 } g6_kite_stats;

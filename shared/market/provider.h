@@ -22,18 +22,23 @@ typedef struct g6_provider {
   g6_status (*underlying)(void *ctx, const char *key, double *last,
                           double *high, double *low, g6_error *err);
   /* Listed option expiries of (index name, option segment) on or after
-   * `today` (IST day number), ascending; at most cap written, *n the count
-   * written. G6_OK with *n == 0 when the index is not listed. */
+   * `today` (IST day number), ascending, with the kind of each (weekly or
+   * monthly contracts; unknown when the provider cannot tell): at most cap
+   * written to out and kinds, *n the count written. G6_OK with *n == 0 when
+   * the index is not listed. */
   g6_status (*expiries)(void *ctx, const char *index, const char *segment,
-                        int64_t today, g6_date *out, size_t cap, size_t *n,
-                        g6_error *err);
+                        int64_t today, g6_date *out, g6_expiry_kind *kinds,
+                        size_t cap, size_t *n, g6_error *err);
   /* The quote key of an option; G6_ENOENT when it is not listed. */
   g6_status (*instrument)(void *ctx, const char *index, const char *segment,
                           g6_date expiry, double strike, int is_put, char *key,
                           size_t key_len);
-  /* Quotes for n keys: out[i] is filled for keys[i] (quoted=false when the
-   * provider returned nothing for it; strike/is_put are left untouched).
-   * A failed call leaves every out[i].quoted false. */
+  /* Quotes for n keys: out[i] is filled for keys[i] (strike/is_put are
+   * left untouched). A key without a quote has quoted=false and `fetch` set:
+   * G6_OK when the provider answered without it, else the status of the
+   * request that failed for it. The keys may go out in several requests;
+   * one failing never discards the others' quotes. Returns G6_OK when every
+   * request succeeded, else the first failure (err says which). */
   g6_status (*quotes)(void *ctx, const char *const *keys, size_t n,
                       g6_quote_leg *out, g6_error *err);
   /* Optional: asks the provider to refresh its instrument list (an expiry

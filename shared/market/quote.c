@@ -20,6 +20,7 @@ struct g6_quote_table {
   char **keys;
   g6_quote *q;
   unsigned char *present;
+  g6_status *failed; /* per entry: why it is absent (G6_OK: not failed) */
   size_t *slots; /* open addressing: entry index + 1, 0 = empty */
   size_t nslots; /* power of two */
 };
@@ -59,8 +60,9 @@ g6_quote_table *g6_quote_table_new(const char *const *keys, size_t n) {
   t->keys = calloc(n ? n : 1, sizeof(*t->keys));
   t->q = calloc(n ? n : 1, sizeof(*t->q));
   t->present = calloc(n ? n : 1, 1);
+  t->failed = calloc(n ? n : 1, sizeof(*t->failed)); /* all G6_OK */
   if (t->slots == NULL || t->keys == NULL || t->q == NULL ||
-      t->present == NULL) {
+      t->present == NULL || t->failed == NULL) {
     g6_quote_table_free(t);
     return NULL;
   }
@@ -95,6 +97,7 @@ void g6_quote_table_free(g6_quote_table *t) {
   free(t->keys);
   free(t->q);
   free(t->present);
+  free(t->failed);
   free(t->slots);
   free(t);
 }
@@ -131,6 +134,15 @@ size_t g6_quote_table_found(const g6_quote_table *t) {
   for (size_t i = 0; i < t->n; i++)
     n += t->present[i];
   return n;
+}
+
+void g6_quote_table_set_failed(g6_quote_table *t, size_t i, g6_status why) {
+  if (i < t->n)
+    t->failed[i] = why;
+}
+
+g6_status g6_quote_table_failed(const g6_quote_table *t, size_t i) {
+  return i < t->n && !t->present[i] ? t->failed[i] : G6_OK;
 }
 
 void g6_quote_table_clear(g6_quote_table *t) {
@@ -782,12 +794,19 @@ g6_status g6_quote_parse(g6_quote_table *t, const char *data, size_t len,
 }
 
 g6_status g6_quote_error_status(const char *error_type) {
-  if (strcmp(error_type, "TokenException") == 0 ||
-      strcmp(error_type, "PermissionException") == 0)
-    return G6_EAUTH;
-  if (strcmp(error_type, "NetworkException") == 0)
-    return G6_ECONN;
-  if (strcmp(error_type, "DataException") == 0)
-    return G6_EPROTO;
+  static const struct {
+    const char *type;
+    g6_status st;
+  } map[] = {
+      {"TokenException", G6_EAUTH},
+      {"PermissionException", G6_EFORBIDDEN},
+      {"InputException", G6_EBADREQUEST},
+      {"NetworkException", G6_EUPSTREAM},
+      {"DataException", G6_EUPSTREAM_DATA},
+      {"GeneralException", G6_EPROVIDER},
+  };
+  for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+    if (strcmp(error_type, map[i].type) == 0)
+      return map[i].st;
   return G6_EHTTP;
 }

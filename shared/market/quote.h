@@ -77,6 +77,12 @@ const g6_quote *g6_quote_table_lookup(const g6_quote_table *t,
 void g6_quote_table_set(g6_quote_table *t, size_t i, const g6_quote *q);
 /* Number of present entries. */
 size_t g6_quote_table_found(const g6_quote_table *t);
+/* Records why entry i is absent: the status of the request that should
+ * have brought it (a failed /quote batch). Entries start at G6_OK. */
+void g6_quote_table_set_failed(g6_quote_table *t, size_t i, g6_status why);
+/* G6_OK for a present entry or one the provider simply did not return (an
+ * instrument it does not know); else the failure recorded for it. */
+g6_status g6_quote_table_failed(const g6_quote_table *t, size_t i);
 /* Marks every entry absent. */
 void g6_quote_table_clear(g6_quote_table *t);
 
@@ -119,10 +125,12 @@ g6_status g6_quote_parse(g6_quote_table *t, const char *data, size_t len,
                          size_t max_bytes, g6_quote_parse_info *info,
                          g6_error *err);
 
-/* Maps a Kite error_type to a status: TokenException -> G6_EAUTH,
- * PermissionException -> G6_EAUTH, NetworkException -> G6_ECONN,
- * InputException/OrderException/... -> G6_EHTTP, DataException -> G6_EPROTO,
- * anything else -> G6_EHTTP. */
+/* Maps a Kite error_type (Kite Connect v3 "Exceptions") to a status:
+ * TokenException -> G6_EAUTH (the only one that means bad credentials),
+ * PermissionException -> G6_EFORBIDDEN, InputException -> G6_EBADREQUEST,
+ * NetworkException -> G6_EUPSTREAM, DataException -> G6_EUPSTREAM_DATA,
+ * GeneralException -> G6_EPROVIDER; any other type (OrderException,
+ * UserException, ... which no market-data call should see) -> G6_EHTTP. */
 g6_status g6_quote_error_status(const char *error_type);
 
 #endif

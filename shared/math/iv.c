@@ -371,8 +371,8 @@ enum objective { OBJ_LOWER, OBJ_MIDDLE, OBJ_UPPER };
  *   f(s) = (2π|x| / (3√3)) Φ(z)³,  z = -|x|/(√3 s),
  * which has the leading asymptotics of b as s -> 0 (so df/dβ = 1 at 0), in
  * beta over [0, b_l], then invert f exactly. */
-static double guess_lower(const nb_ctx *c, double beta, double sl, double bl,
-                          double vl) {
+static double guess_lower(const nb_ctx *c, double beta, double lnbeta,
+                          double sl, double bl, double vl) {
   double ax = -c->x;
   double z = -ax / (SQRT3 * sl), y = z * z, pz = Phi(z);
   double k = TWO_PI * ax / (3.0 * SQRT3);
@@ -382,6 +382,12 @@ static double guess_lower(const nb_ctx *c, double beta, double sl, double bl,
   double phi_over_pz = exp(-0.5 * y) * INV_SQRT_2PI / pz;
   double dlng = (-2.0 + 2.0 * phi_over_pz * sqrt(y) - 2.0 * y) / sl + 0.25 * sl;
   double fppl = fpl * dlng / vl;
+  if (beta < DBL_MIN) {
+    /* beta underflowed (a tiny price): f(beta) = beta to first order, and
+     * Phi(z)^3 = f/k is taken from the logarithm, which has not */
+    double zz = inv_norm_cdf(exp((lnbeta - log(k)) / 3.0));
+    return -ax / (SQRT3 * zz);
+  }
   double r = rc_r_right(0.0, bl, 0.0, fl, 1.0, fpl, fppl, 1);
   double f = rc_interp(beta, 0.0, bl, 0.0, fl, 1.0, fpl, r);
   if (!(f > 0)) { /* roundoff for extreme |x|: the quadratic through f(0)=0,
@@ -418,7 +424,7 @@ static double guess_upper(const nb_ctx *c, double beta, double su, double bu,
  * paths execute exactly the same arithmetic. */
 typedef struct iv_lane {
   nb_ctx c;
-  double beta;
+  double beta, lnbeta; /* lnbeta stays exact where beta underflows */
   double sc, bc, vc; /* inflection node */
   double sn, bn, vn; /* second node: s_l (beta < b_c) or s_u */
   double s, ds;
@@ -426,11 +432,13 @@ typedef struct iv_lane {
   int obj, below, closed_form, steps;
 } iv_lane;
 
-static void lane_init(iv_lane *L, double beta, double x, double ex2) {
+static void lane_init(iv_lane *L, double beta, double lnbeta, double x,
+                      double ex2) {
   L->c.x = x;
   L->c.ex2 = ex2;
   L->c.emx2 = 1.0 / ex2;
   L->beta = beta;
+  L->lnbeta = lnbeta;
   L->steps = 0;
   L->ds = HUGE_VAL;
 }
@@ -480,7 +488,7 @@ static void lane_guess(iv_lane *L) {
     if (L->below) {
       if (beta < L->bn) {
         L->obj = OBJ_LOWER;
-        L->s = guess_lower(&L->c, beta, L->sn, L->bn, L->vn);
+        L->s = guess_lower(&L->c, beta, L->lnbeta, L->sn, L->bn, L->vn);
       } else {
         /* s(beta) on [b_l, b_c] is concave with s'' = 0 at the inflection */
         L->obj = OBJ_MIDDLE;
@@ -502,7 +510,7 @@ static void lane_guess(iv_lane *L) {
   }
   if (!(L->s > 0) || !isfinite(L->s)) /* cannot happen for representable beta */
     L->s = 1.0;
-  L->lnt = L->obj == OBJ_LOWER   ? log(beta)
+  L->lnt = L->obj == OBJ_LOWER   ? (beta >= DBL_MIN ? log(beta) : L->lnbeta)
            : L->obj == OBJ_UPPER ? log(L->c.ex2 - beta)
                                  : 0.0;
 }
@@ -559,14 +567,15 @@ static int lane_step(iv_lane *L) {
 }
 
 
-/* Solves b(x,s) = beta for x <= 0, 0 < beta < ex2 = e^{x/2}. */
-static g6_status solve_otm_call(double beta, double x, double ex2,
-                                double *s_out, int *iters) {
+/* Solves b(x,s) = beta for x <= 0, 0 <= beta < ex2 = e^{x/2}, with
+ * lnbeta = ln beta computed where beta could not underflow. */
+static g6_status solve_otm_call(double beta, double lnbeta, double x,
+                                double ex2, double *s_out, int *iters) {
   *s_out = NAN;
   if (!(beta < ex2))
     return G6_EABOVE_BOUND;
   iv_lane L;
-  lane_init(&L, beta, x, ex2);
+  lane_init(&L, beta, lnbeta, x, ex2);
   lane_inflection(&L);
   lane_node(&L);
   lane_guess(&L);
@@ -608,45 +617,117 @@ g6_status g6_iv_normalised(double beta, double x, g6_opt_type type, double *s,
   if (beta >= exp(0.5 * x))
     return G6_EABOVE_BOUND;
   double otm = beta - intrinsic;
-  if (!(otm > 0)) {
-    *s = 0.0;
-    return G6_OK;
-  }
-  return solve_otm_call(otm, -fabs(x), exp(-0.5 * fabs(x)), s, iterations);
+  if (!(otm > 0))
+    return G6_EAT_INTRINSIC;
+  return solve_otm_call(otm, log(otm), -fabs(x), exp(-0.5 * fabs(x)), s,
+                        iterations);
 }
 
 /* What is left to solve for one price, after the checks. */
 typedef struct iv_prep {
-  double beta, x, ex2, sqrt_t;
+  double beta, lnbeta, x, ex2, sqrt_t;
 } iv_prep;
 
-/* Undiscounted price P on forward F: the out-of-the-money side through
- * parity (P - intrinsic is the other option's price), normalised by
- * sqrt(F K). F, P and F - K each carry a few ulps of rounding, so a price
- * less than INTRINSIC_TOL ulps of max(F, K) below the intrinsic value cannot
- * be told apart from it and is solved as the intrinsic value (sigma 0).
- * Returns NEED_SOLVE with `p` filled, G6_OK with *iv = 0 when the price is
- * the intrinsic value, or the final error. */
+/* ---- the intrinsic value, exactly enough ------------------------------- */
+
+/* Error-free transformations (Knuth's two-sum, Dekker's product with
+ * Veltkamp's split; no FMA assumed): a + b = s + e and a * b = p + e exactly,
+ * for finite inputs far from overflow. */
+static void two_sum(double a, double b, double *s, double *e) {
+  double x = a + b, bv = x - a, av = x - bv;
+  *s = x;
+  *e = (a - av) + (b - bv);
+}
+
+static void two_prod(double a, double b, double *p, double *e) {
+  double ca = 134217729.0 * a, ah = ca - (ca - a), al = a - ah;
+  double cb = 134217729.0 * b, bh = cb - (cb - b), bl = b - bh;
+  *p = a * b;
+  *e = ((ah * bh - *p) + ah * bl + al * bh) + al * bl;
+}
+
+/* A price against its discounted intrinsic value, for an option on A da
+ * (S e^{-qT} for BSM, F e^{-rT} for Black-76) struck at B db (K e^{-rT}).
+ * The intrinsic value is a difference of two rounded products, which
+ * cancels badly in the money: computed naively it can be a few ulps of
+ * max(A, B) low, and that noise, read as time value, solves to a volatility
+ * made of rounding (the issue's 0.028 for a call priced at S - K e^{-rT},
+ * hundreds of percent a minute before expiry). So the products and the
+ * differences are kept in double-double, the time value price - intrinsic
+ * is rounded once at the end, and anything within INTRINSIC_TOL ulps of
+ * max(A da, B db) of the intrinsic value (the rounding of the inputs and
+ * of the two exp() factors) is "at intrinsic". Out of the money by more
+ * than that, the intrinsic value is exactly 0 and the price is all time
+ * value. Returns G6_EBELOW_INTRINSIC, G6_EAT_INTRINSIC, or NEED_SOLVE with
+ * *tv the discounted time value (> 0). */
 #define INTRINSIC_TOL 8.0
 #define NEED_SOLVE G6_STATUS_COUNT /* internal: not a g6_status value */
-static int prep_forward(g6_opt_type type, double F, double K, double T,
-                        double P, iv_prep *p, double *iv) {
-  double intrinsic = type == G6_CALL ? F - K : K - F;
-  if (intrinsic < 0)
-    intrinsic = 0.0;
-  double bound = type == G6_CALL ? F : K;
-  if (P < intrinsic - INTRINSIC_TOL * DBL_EPSILON * (F > K ? F : K))
+static int time_value(g6_opt_type type, double A, double da, double B,
+                      double db, double price, double *tv) {
+  double p1 = A * da, p2 = B * db;
+  double noise = INTRINSIC_TOL * DBL_EPSILON * (p1 > p2 ? p1 : p2);
+  double plain = type == G6_CALL ? p1 - p2 : p2 - p1;
+  if (plain <= -2 * noise) {
+    /* clearly out of the money (the rounding of the plain difference is
+     * far below noise): no intrinsic value, no cancellation, and half the
+     * options skip the exact products below */
+    if (price < 0)
+      return G6_EBELOW_INTRINSIC;
+    if (price == 0)
+      return G6_EAT_INTRINSIC;
+    *tv = price;
+    return NEED_SOLVE;
+  }
+  double e1, e2, s, e3;
+  two_prod(A, da, &p1, &e1);
+  two_prod(B, db, &p2, &e2);
+  two_sum(p1, -p2, &s, &e3);
+  double lo = (e1 - e2) + e3; /* A da - B db = s + lo to ~2^-100 */
+  if (type == G6_PUT) {
+    s = -s;
+    lo = -lo;
+  }
+  double excess;
+  if (s + lo <= -noise) {
+    excess = price; /* out of the money: no intrinsic value to cancel */
+    noise = 0;
+  } else if (s + lo <= 0) {
+    excess = price; /* at the money within rounding: intrinsic 0 +- noise */
+  } else {
+    double x, e4;
+    two_sum(price, -s, &x, &e4);
+    excess = x + (e4 - lo);
+  }
+  if (!isfinite(excess)) /* inputs near overflow: the plain difference */
+    excess = price - (type == G6_CALL ? A * da - B * db : B * db - A * da);
+  if (excess < -noise || (noise == 0 && excess < 0))
     return G6_EBELOW_INTRINSIC;
+  if (excess <= noise)
+    return G6_EAT_INTRINSIC;
+  *tv = excess;
+  return NEED_SOLVE;
+}
+
+/* The undiscounted price on forward F (df = e^{-rT}, tv the discounted time
+ * value from time_value): the out-of-the-money side through parity (its
+ * price is the time value), normalised by sqrt(F K). The normalised price
+ * also keeps its logarithm from the unnormalised numbers, because for tiny
+ * prices beta underflows (to 0, or to a subnormal with few digits) while
+ * ln beta is still exact and is all the lower branch of the solver needs.
+ * Returns NEED_SOLVE with `p` filled, or G6_EABOVE_BOUND. */
+static int prep_forward(g6_opt_type type, double F, double K, double T,
+                        double P, double df, double tv, iv_prep *p) {
+  double bound = type == G6_CALL ? F : K;
   if (P >= bound)
     return G6_EABOVE_BOUND;
-  double beta = (P - intrinsic) / sqrt(F * K);
-  if (!(beta > 0)) {
-    *iv = 0.0;
-    return G6_OK;
-  }
+  double beta = tv / df / sqrt(F * K);
   /* x = -|ln(F/K)| and e^{x/2} = sqrt(min/max) without an exp */
   double lo = F < K ? F : K, hi = F < K ? K : F;
   p->beta = beta;
+  /* only the underflowed case needs it (lane_guess): four logs are not
+   * free on the fast path */
+  p->lnbeta = beta < DBL_MIN ? log(tv) - log(df) - 0.5 * (log(F) + log(K))
+                             : NAN; /* unused: ln beta is taken from beta */
   p->x = log(lo / hi);
   p->ex2 = sqrt(lo / hi);
   p->sqrt_t = sqrt(T);
@@ -662,15 +743,26 @@ static g6_status classify(g6_status st, double sigma, const g6_iv_opts *opts) {
   return st;
 }
 
-static g6_status solve_forward(g6_opt_type type, double F, double K, double T,
-                               double P, const g6_iv_opts *opts, double *iv) {
-  iv_prep p;
-  int st = prep_forward(type, F, K, T, P, &p, iv);
+/* Checks and prepares one price: NEED_SOLVE with `p` filled, or the final
+ * status (at intrinsic, below, above the bound). (A da, B db) are the
+ * discounted underlying and strike (time_value), F the forward and df the
+ * discount factor. */
+static int prepare(g6_opt_type type, double A, double da, double B, double db,
+                   double F, double df, double T, double price, iv_prep *p) {
+  double tv = 0;
+  int st = time_value(type, A, da, B, db, price, &tv);
   if (st != NEED_SOLVE)
-    return classify((g6_status)st, *iv, opts);
+    return st;
+  return prep_forward(type, F, B, T, price / df, df, tv, p);
+}
+
+static g6_status solve_prepared(int st, const iv_prep *p,
+                                const g6_iv_opts *opts, double *iv) {
+  if (st != NEED_SOLVE)
+    return (g6_status)st;
   double s;
-  g6_status sst = solve_otm_call(p.beta, p.x, p.ex2, &s, NULL);
-  *iv = s / p.sqrt_t;
+  g6_status sst = solve_otm_call(p->beta, p->lnbeta, p->x, p->ex2, &s, NULL);
+  *iv = s / p->sqrt_t;
   return classify(sst, *iv, opts);
 }
 
@@ -686,35 +778,35 @@ g6_status g6_iv_black76(g6_opt_type type, double F, double K, double T,
   double df = exp(-r * T);
   if (!(df > 0) || !isfinite(df))
     return G6_ENONFINITE;
-  return solve_forward(type, F, K, T, price / df, opts, iv);
+  iv_prep p;
+  int st = prepare(type, F, df, K, df, F, df, T, price, &p);
+  return solve_prepared(st, &p, opts, iv);
 }
 
-/* Checks a BSM input and maps it to the forward F and the undiscounted price
- * P: NEED_SOLVE when they are ready, else the final status. */
-static int bsm_forward(double S, double K, double T, double r, double q,
-                       double price, double *F, double *P) {
+/* Checks a BSM input and prepares it (prepare): the forward is
+ * F = S e^{(r-q)T}, the discounted underlying S e^{-qT}. */
+static int bsm_prepare(g6_opt_type type, double S, double K, double T,
+                       double r, double q, double price, iv_prep *p) {
   if (!isfinite(S) || !isfinite(K) || !isfinite(T) || !isfinite(r) ||
       !isfinite(q) || !isfinite(price) || !(S > 0) || !(K > 0))
     return G6_ENONFINITE;
   if (!(T > 0))
     return G6_EEXPIRED;
-  double df = exp(-r * T);
-  *F = q == 0 ? S / df : S * exp((r - q) * T);
-  if (!(*F > 0) || !isfinite(*F) || !(df > 0) || !isfinite(df))
+  double df = exp(-r * T), dq = q == 0 ? 1.0 : exp(-q * T);
+  double F = q == 0 ? S / df : S * exp((r - q) * T);
+  if (!(F > 0) || !isfinite(F) || !(df > 0) || !isfinite(df) ||
+      !(dq > 0) || !isfinite(dq))
     return G6_ENONFINITE;
-  *P = price / df;
-  return NEED_SOLVE;
+  return prepare(type, S, dq, K, df, F, df, T, price, p);
 }
 
 g6_status g6_iv_bsm(g6_opt_type type, double S, double K, double T, double r,
                     double q, double price, const g6_iv_opts *opts,
                     double *iv) {
   *iv = NAN;
-  double F, P;
-  int st = bsm_forward(S, K, T, r, q, price, &F, &P);
-  if (st != NEED_SOLVE)
-    return (g6_status)st;
-  return solve_forward(type, F, K, T, P, opts, iv);
+  iv_prep p;
+  int st = bsm_prepare(type, S, K, T, r, q, price, &p);
+  return solve_prepared(st, &p, opts, iv);
 }
 
 #define BATCH_BLOCK 32
@@ -728,17 +820,14 @@ void g6_iv_bsm_batch(double S, double r, double q, const g6_iv_opts *opts,
     size_t end = n - base < BATCH_BLOCK ? n : base + BATCH_BLOCK, m = 0;
     for (size_t i = base; i < end; i++) {
       g6_iv_job *j = &jobs[i];
-      double F, P;
       iv_prep p;
       j->iv = NAN;
-      int st = bsm_forward(S, j->K, j->T, r, q, j->price, &F, &P);
-      if (st == NEED_SOLVE)
-        st = prep_forward(j->type, F, j->K, j->T, P, &p, &j->iv);
+      int st = bsm_prepare(j->type, S, j->K, j->T, r, q, j->price, &p);
       if (st != NEED_SOLVE) {
-        j->status = classify((g6_status)st, j->iv, opts);
+        j->status = (g6_status)st;
         continue;
       }
-      lane_init(&lane[m], p.beta, p.x, p.ex2);
+      lane_init(&lane[m], p.beta, p.lnbeta, p.x, p.ex2);
       sqrt_t[m] = p.sqrt_t;
       idx[m++] = i;
     }

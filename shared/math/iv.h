@@ -13,16 +13,22 @@
  * guesses (~0.3 % of a sweep far beyond market data, none on the benchmark
  * grid); ten is a cap never reached in testing.
  *
+ * The time value (price minus the discounted intrinsic value S e^{-qT} -
+ * K e^{-rT}, or its put mirror) is computed with error-free products and
+ * sums, so deep in the money it is not a few ulps of max(S, K) of rounding
+ * noise; tiny prices are solved from ln beta where beta itself underflows.
+ *
  * Statuses (core/status.h): G6_ENONFINITE (a NaN/±Inf input, S/F/K <= 0),
- * G6_EEXPIRED (T <= 0), G6_EBELOW_INTRINSIC (price below the discounted
- * intrinsic value, negative prices included; a price less than 8 ulps of
- * max(F, K) below it is rounding noise and solves to 0), G6_EABOVE_BOUND
- * (price at or above the no-arbitrage bound: S e^{-qT} for a call, K e^{-rT}
- * for a put), G6_EIV_OUT_OF_BOUNDS (solved, but outside the caller's
- * [iv_min, iv_max]: the solved value is still returned, never clamped),
- * G6_ENOCONVERGE (never observed; the last iterate is returned). A price
- * equal to the intrinsic value has implied volatility 0 (G6_OK, subject to
- * iv_min). */
+ * G6_EEXPIRED (T <= 0), G6_EAT_INTRINSIC (the time value is within 8 ulps
+ * of max(S e^{-qT}, K e^{-rT}) of zero: the price is the intrinsic value as
+ * far as doubles can tell, and no volatility follows from it; *iv is NAN;
+ * a price of exactly 0 out of the money too), G6_EBELOW_INTRINSIC (price
+ * below the intrinsic value by more than that, negative prices included),
+ * G6_EABOVE_BOUND (price at or above the no-arbitrage bound: S e^{-qT} for a
+ * call, K e^{-rT} for a put), G6_EIV_OUT_OF_BOUNDS (solved, but outside the
+ * caller's [iv_min, iv_max]: the solved value is still returned, never
+ * clamped), G6_ENOCONVERGE (never observed; the last iterate is
+ * returned). */
 #ifndef G6_IV_H
 #define G6_IV_H
 
@@ -51,7 +57,8 @@ double g6_normalised_black(double x, double s, g6_opt_type type);
 
 /* Total implied volatility s for a normalised price beta at x = ln(F/K).
  * Returns the same statuses as g6_iv_black76 (never G6_EIV_OUT_OF_BOUNDS or
- * G6_EEXPIRED); *s is NAN on error. `iterations` (may be NULL) receives the
+ * G6_EEXPIRED; G6_EAT_INTRINSIC only for beta exactly at the normalised
+ * intrinsic value); *s is NAN on error. `iterations` (may be NULL) receives the
  * number of Householder steps taken. */
 g6_status g6_iv_normalised(double beta, double x, g6_opt_type type, double *s,
                            int *iterations);

@@ -233,6 +233,10 @@ static g6_status get_series(g6_metrics *m, const g6_metric_def *def,
     }
   }
   s->def = def;
+  /* a gauge nobody has set is unknown, and unknown is NaN, never 0; the
+   * self-metric counting admitted series is a count from the start */
+  if (def->kind == G6_METRIC_GAUGE && def != &g6m_def_metrics_series)
+    s->gauge = NAN;
   snprintf(s->pi, sizeof(s->pi), "%s", p);
   snprintf(s->ti, sizeof(s->ti), "%s", t);
   size_t k = slot(m, def, s->pi, s->ti);

@@ -12,8 +12,12 @@
  *   - counters are cumulative DERIVEs, histograms are cumulative bucket
  *     DERIVEs (type_instance = upper bound, "+Inf" last) + a DERIVE count + a
  *     GAUGE sum (DERIVE is an integer; the sum of seconds is not);
- *   - warm start: g6_metrics_warm*() admits series at zero so they are
- *     dispatched from the first cycle, before anything happened;
+ *   - warm start: g6_metrics_warm*() admits series so they are dispatched
+ *     from the first cycle, before anything happened: counters and
+ *     histograms at zero (nothing counted yet is a true 0), gauges at NaN
+ *     (a value nobody computed yet is unknown, and an unknown value is
+ *     NaN, never 0: write_prometheus exports it as NaN; docs/ARCHITECTURE.md,
+ *     "Nothing is invented"); a plugin sets the gauges it knows;
  *   - the cardinality guard refuses a label set beyond the metric's budget,
  *     outside a closed value set, empty, longer than 63 bytes, containing '/',
  *     or of a metric another plugin owns; refusals are counted in
@@ -117,7 +121,8 @@ g6_status g6_metrics_histogram_add(g6_metrics *m, const g6_metric_def *def,
                                    size_t n_bounds, const uint64_t *counts,
                                    double sum);
 
-/* Admits one series at zero (no-op when it exists). Same errors as above. */
+/* Admits one series (no-op when it exists): a counter or histogram at zero,
+ * a gauge at NaN. Same errors as above. */
 g6_status g6_metrics_warm(g6_metrics *m, const g6_metric_def *def,
                           const char *pi, const char *ti);
 

@@ -106,6 +106,11 @@ static void put_expiry(g6_jw *w, const g6_expiry_result *e, size_t n_strikes) {
     g6_jw_null(w);
   g6_jw_key(w, "field_coverage");
   g6_jw_number_or_null(w, e->field_coverage);
+  g6_jw_key(w, "kind");
+  if (e->resolved && e->kind != G6_EXPIRY_KIND_UNKNOWN)
+    g6_jw_string(w, g6_expiry_kind_name(e->kind));
+  else
+    g6_jw_null(w);
   g6_jw_key(w, "legs");
   g6_jw_array_begin(w);
   if (e->legs != NULL && e->resolved)

@@ -40,7 +40,8 @@ enum {
   T_REAL = 8,
   T_STR = 16,
   T_ARR = 32,
-  T_OBJ = 64
+  T_OBJ = 64,
+  T_OPTIONAL = 128 /* a field a reader accepts missing (added later) */
 };
 #define T_NUM (T_INT | T_REAL)
 
@@ -248,6 +249,7 @@ enum expiry_field {
   EF_PCR_VOLUME,
   EF_REJECTS,
   EF_LEGS,
+  EF_KIND,
   EF_COUNT
 };
 static const field expiry_fields[EF_COUNT] = {
@@ -267,7 +269,9 @@ static const field expiry_fields[EF_COUNT] = {
     F("pcr_oi", T_NUM | T_NULL),
     F("pcr_volume", T_NUM | T_NULL),
     F("rejects", T_OBJ),
-    F("legs", T_ARR)};
+    F("legs", T_ARR),
+    /* weekly or monthly; files of g6 before it knew kinds lack it */
+    F("kind", T_STR | T_NULL | T_OPTIONAL)};
 
 enum leg_field {
   LF_STRIKE,
@@ -727,6 +731,19 @@ static void expiry_value(parser *p, int f, const value *v) {
   case EF_PCR_VOLUME:
     finite_num(p, v, &x->pcr_volume);
     break;
+  case EF_KIND:
+    x->kind = G6_EXPIRY_KIND_UNKNOWN;
+    if (v->type == T_STR) {
+      if (str_is(v, g6_expiry_kind_name(G6_EXPIRY_WEEKLY)))
+        x->kind = G6_EXPIRY_WEEKLY;
+      else if (str_is(v, g6_expiry_kind_name(G6_EXPIRY_MONTHLY)))
+        x->kind = G6_EXPIRY_MONTHLY;
+      else {
+        excerpt(v, ex, sizeof(ex));
+        problem(p, "%s: allowed: weekly, monthly, null", ex);
+      }
+    }
+    break;
   }
 }
 
@@ -1047,7 +1064,7 @@ static int cb_map_key(void *ctx, const unsigned char *k, size_t len) {
 static void check_missing(parser *p, const frame *fr, const field *fields,
                           int n) {
   for (int i = 0; i < n; i++)
-    if (!(fr->seen & (1u << i))) {
+    if (!(fr->seen & (1u << i)) && !(fields[i].types & T_OPTIONAL)) {
       problem(p, "missing field \"%s\"", fields[i].name);
       return;
     }

@@ -3,9 +3,10 @@
 
 A bad option value stops collectd at configuration time with one log line
 that names the block, the option, the value and what is allowed. Problems
-that only show at init (unsafe secret file, bad holiday file, unusable data
+that only show at init (unsafe secret file, bad calendar file, unusable data
 directory) disable g6_chain — its whole read group — while collectd and its
-other plugins keep running."""
+other plugins keep running, and the host is what alert G6CollectionMissing
+finds."""
 import os
 import sys
 
@@ -119,6 +120,17 @@ for name, text, want in INIT:
          "%s: no g6_chain read callback runs (the read group is gone)" % name)
     t.ok(not os.path.exists(os.path.join(d, "data", "snapshots")),
          "%s: nothing was collected" % name)
+    if name == INIT[0][0]:
+        # such a host exports g6_info's series only: no g6 alert over the
+        # collection can fire for it, so G6CollectionMissing must
+        alerts = os.path.join(t.ROOT, "prometheus", "alerts.yml")
+        expr = __import__("re").search(
+            r'alert: G6CollectionMissing\n\s+expr: "([^"]+)"', open(alerts).read()).group(1)
+        with t.Prometheus(["127.0.0.1:%d" % cd.port]) as prom:
+            res = prom.wait_query(expr, 45)
+            t.ok([r["metric"].get("instance") for r in res] == ["g6test"],
+                 "%s: G6CollectionMissing's expression finds the host in Prometheus"
+                 % name, res)
     cd.stop()
     t.ok("secret-value-1234" not in cd.log(), "%s: the secret stays out of the log" % name)
 

@@ -118,18 +118,18 @@ with t.MockD() as m:
 
         # -- 5xx: a short burst is retried and nothing is lost --------------
         m.set_faults({"quote": {"http5xx": 2}})
-        grows("collectd_g6_api_retries_total", "503s are retried (api_retries quote/http)",
-              g6_api="quote", type="http")
+        grows("collectd_g6_api_retries_total", "503s are retried (api_retries quote/upstream: "
+              "Kite's NetworkException)", g6_api="quote", type="upstream")
         logged(r"\[warning\] g6_chain: Kite quote: HTTP 503.*retrying",
                "the retry is logged with endpoint and problem")
         healthy("after a 503 burst")
 
         # -- 5xx for good: nothing collected, counted, logged, recovers -----
         m.set_faults({"quote": {"http5xx": -1}})
-        grows("collectd_g6_api_calls_total", "persistent 5xx counted as http results",
-              g6_api="quote", type="http")
+        grows("collectd_g6_api_calls_total", "persistent 5xx counted as upstream results",
+              g6_api="quote", type="upstream")
         status_is("NIFTY", "this_week", 2, "NIFTY is EMPTY while quotes fail")
-        logged(r"\[warning\] g6_chain: NIFTY: nothing collected: Kite quote: .*\(http\)",
+        logged(r"\[warning\] g6_chain: NIFTY: nothing collected: Kite quote: .*\(upstream\)",
                "the failed cycle is logged with index, endpoint and status")
         m.reset_faults()
         healthy("once the provider answers again")

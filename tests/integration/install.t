@@ -28,13 +28,19 @@ share = os.path.join(prefix, "share", "g6")
 for rel in ("lib/g6/collectd/g6_chain.so", "lib/g6/collectd/g6_info.so",
             "lib/g6/collectd/g6_panels.so", "lib/g6/collectd/g6_analytics.so",
             "lib/g6/collectd/g6_retention.so",
-            "bin/g6", "share/g6/types.db", "share/g6/holidays-nse.txt",
+            "bin/g6", "share/g6/types.db", "share/g6/calendars/NSE.txt",
+            "share/g6/calendars/BSE.txt",
             "share/g6/conf.d/g6.conf", "share/g6/conf.d/g6_chain.conf",
             "share/g6/conf.d/g6_panels.conf", "share/g6/conf.d/g6_analytics.conf",
             "share/g6/conf.d/g6_retention.conf"):
     t.ok(os.path.isfile(os.path.join(prefix, rel)), "installed " + rel)
 r = subprocess.run([os.path.join(prefix, "bin", "g6"), "version"], capture_output=True)
 t.ok(r.returncode == 0 and r.stdout.startswith(b"g6 "), "the installed g6 runs")
+r = subprocess.run([os.path.join(prefix, "bin", "g6"), "calendar", "--exchange", "BSE",
+                    "--from", "2026-02-01", "--to", "2026-02-01"], capture_output=True)
+t.ok(r.returncode == 0 and os.path.join(share, "calendars", "BSE.txt").encode() in r.stdout
+     and b"2026-02-01 Sun 09:15-15:30 special: Union Budget" in r.stdout,
+     "the installed g6 calendar finds the installed calendars", r.stdout + r.stderr)
 
 with t.MockD() as m:
     key, tok = m.write_credentials(d)
@@ -49,8 +55,8 @@ with t.MockD() as m:
                           'DataDir "%s/data"\n  ForceOpen true' % d)
     block = block.replace("https://api.kite.trade", m.url)
     block = re.sub(r"Interval 30", "Interval 2", block)
-    t.ok(os.path.join(share, "holidays-nse.txt") in block,
-         "the shipped block points at the installed holiday file")
+    t.ok('CalendarDir "%s"' % os.path.join(share, "calendars") in block,
+         "the shipped block points at the installed exchange calendars")
     with open(os.path.join(confd, "g6_chain.conf"), "w") as f:
         f.write(block)
     with open(os.path.join(share, "conf.d", "g6_panels.conf")) as f:

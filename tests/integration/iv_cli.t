@@ -107,6 +107,23 @@ t.ok(f[1] == "iv_out_of_bounds" and 5.2 < float(f[0]) < 5.4 and f[2] != "",
 price = bsm(True, 100, 100, 0.1, 0.05, 0, float(f[0]))[0]
 t.close_to(price, 60.0, 1e-9, "the reported out-of-bounds iv reprices to the input")
 
+# ---- at intrinsic: the issue's vectors (issue 10, item 7) ----
+# a call priced at S - K e^{-rT} as a double used to solve to 0.028 "ok", and
+# one-minute expiries to 206 % and 2885 %: a price at the intrinsic value
+# within rounding has no time value and no IV
+minute = 60 / (365 * 86400)
+rows_i = ["c,24000,23750,0.0027397260273972603,0.065,0,254.2290754821025"]
+for call, S, K in ((True, 24000, 23750), (False, 24000, 24250), (True, 84500, 83000)):
+    intr = S - K * math.exp(-0.065 * minute) if call else K * math.exp(-0.065 * minute) - S
+    rows_i.append("%s,%r,%r,%r,0.065,0,%r" % ("c" if call else "p", S, K, minute, intr))
+rows_i.append("c,24000,23750,%r,0.065,0,%r" % (minute, 24000 - 23750 * math.exp(-0.065 * minute) + 0.05))
+rc, out, _ = run(["--no-header"], ("\n".join(rows_i) + "\n").encode())
+got = [l.split(",") for l in out.splitlines()]
+t.is_([g[1] for g in got], ["at_intrinsic"] * 4 + ["ok"],
+      "prices at the intrinsic value are at_intrinsic; a tick above solves")
+t.ok(all(g[0] == "" for g in got[:4]), "no IV is printed for them", out)
+t.is_(rc, 1, "a batch with at_intrinsic rows exits 1 (some row not ok)")
+
 # ---- usage ----
 rc, out, _ = run(["--help"])
 t.ok(rc == 0 and "type,S,K,T,r,q,price" in out and "Exit status" in out, "--help")

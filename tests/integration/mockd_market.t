@@ -151,6 +151,30 @@ with t.MockD(clock=CLOCK) as m, t.MockD(clock=CLOCK) as twin, \
          "and the market listing")
     m.reset_faults()
     t.ok("2025-12-02" in m.instruments_csv(), "reset restores the dump")
+    # an expiry moved off a holiday: to the previous weekday (Tuesday
+    # 2025-12-02 -> Monday 2025-12-01), its weekly symbol carrying the date
+    m.set_faults({"market": {"move_expiry": "NIFTY:2025-12-02"}})
+    listed = m.market()["indices"]["NIFTY"]["expiries"]
+    t.ok("2025-12-01" in listed and "2025-12-02" not in listed,
+         "move_expiry moves a listed expiry to the previous weekday", listed)
+    q = m.quote(["NFO:NIFTY25D0126000CE", "NFO:NIFTY25D0226000CE"])["data"]
+    t.ok(list(q) == ["NFO:NIFTY25D0126000CE"], "its symbol carries the new date", q)
+    m.reset_faults()
+    # a 429 with Retry-After, and Kite error bodies for every Nth request
+    m.set_faults({"quote": {"ratelimit": 1, "retry_after": 7}})
+    st, body, hdrs = m.get("/quote", {"i": ["NSE:NIFTY 50"]})
+    t.ok(st == 429 and hdrs.get("Retry-After") == "7", "429 carries Retry-After", hdrs)
+    m.set_faults({"quote": {"error_every": 2, "error_status": 403,
+                            "error_body": "PermissionException"}})
+    got = [m.get("/quote", {"i": ["NSE:NIFTY 50"]}) for _ in range(4)]
+    t.is_([g[0] for g in got], [200, 403, 200, 403], "error_every=2 fails every second request")
+    t.is_(json.loads(got[1][1])["error_type"], "PermissionException", "with Kite's error body")
+    m.set_faults({"quote": {"error_every": 0, "error": 1, "error_status": 502,
+                            "error_body": "html"}})
+    st, body, hdrs = m.get("/quote", {"i": ["NSE:NIFTY 50"]})
+    t.ok(st == 502 and body.startswith(b"<html>") and "text/html" in hdrs.get("Content-Type", ""),
+         "error_body=html: a proxy's page, not Kite's JSON")
+    m.reset_faults()
     st, body, _ = m.get("/nope")
     t.is_(st, 404, "unknown route 404")
 

@@ -102,11 +102,11 @@ t.ok("stale: prometheus/rules.yml" in out and "stale: types.db" in out,
 
 # 4. only a recording rule changes: exit 8
 root = fresh_root()
-edit(root, "expr: 'sum by (instance, g6_index) (collectd_g6_index_collected_legs) / sum by (instance, g6_index) (collectd_g6_index_requested_legs)'",
-     "expr: 'sum by (instance, g6_index) (collectd_g6_index_collected_legs) / (sum by (instance, g6_index) (collectd_g6_index_requested_legs) > 0)'")
+edit(root, "expr: 'sum by (instance, g6_index) (collectd_g6_index_collected_legs >= -Inf) / sum by (instance, g6_index) (collectd_g6_index_requested_legs >= -Inf)'",
+     "expr: 'sum by (instance, g6_index) (collectd_g6_index_collected_legs >= -Inf) / (sum by (instance, g6_index) (collectd_g6_index_requested_legs >= -Inf) > 0)'")
 rc, out, err = g6(root, "check")
 t.is_(rc, 8, "changed recording rule: exit 8")
-t.ok("stale: prometheus/rules.yml" in out and "requested_legs) > 0)" in out,
+t.ok("stale: prometheus/rules.yml" in out and "-Inf) / (sum by" in out,
      "names rules.yml and shows the differing line", out)
 t.ok(not re.search(r"^(added|removed|changed): ", out, re.M),
      "no dashboard panel drift reported", out)
@@ -138,7 +138,7 @@ t.ok("no panel changed" in out, "says no panel changed, only layout/metadata", o
 # 8. malformed specs: one error per problem, file:line, nothing written
 root = fresh_root()
 before = tree_digest(root)
-edit(root, "        budget: 44\n", "        budget: many\n")
+edit(root, "        budget: 68\n", "        budget: many\n")
 edit(root, "      - name: api_retries\n", "      - name: api_calls\n")
 edit(root, "        unit: state\n", "        unit: state\n        colour: red\n")
 rc, out, err = g6(root, "generate")
@@ -150,13 +150,13 @@ t.ok(any("unknown field \"colour\"" in l for l in lines), "unknown field reporte
 t.is_(tree_digest(root), before, "nothing was written")
 
 root = fresh_root()
-edit(root, "        budget: 44\n", "        budget: 3\n")
+edit(root, "        budget: 68\n", "        budget: 3\n")
 edit(root, "      - name: api_retries\n", "      - name: api_calls\n")
 edit(root, "        exported: collectd_g6_api_circuit_trips_total\n",
      "        exported: collectd_g6_api_circuit_trips\n")
 rc, out, err = g6(root, "lint")
 t.is_(rc, 1, "lint problems: exit 1")
-for want in (r"metrics\.yml:\d+: families\.api\.metrics\[0\]\.budget: budget 3 is below the 44",
+for want in (r"metrics\.yml:\d+: families\.api\.metrics\[0\]\.budget: budget 3 is below the 68",
              r"metrics\.yml:\d+: families\.api\.metrics\[\d\]: duplicate metric name \"api_calls\"",
              r"metrics\.yml:\d+: families\.api\.metrics\[\d\]\.exported: \"collectd_g6_api_circuit_trips\" does not match .*collectd_g6_api_circuit_trips_total"):
     t.ok(re.search(want, err), "lint: %s" % want.split(": ", 1)[-1][:60], err)
@@ -167,6 +167,25 @@ edit(root, "families:\n", "families:\n  broken: [\n")
 rc, out, err = g6(root, "generate")
 t.ok(rc == 1 and re.search(r"metrics\.yml:\d+: YAML syntax error", err),
      "YAML syntax error: exit 1 with file:line", err)
+
+# 8b. the provisioned dashboards folder holds dashboards only: a manifest (or
+# any other JSON) there would be loaded by Grafana's file provider as a
+# dashboard ("title cannot be empty" on every scan)
+root = fresh_root()
+t.ok(os.path.exists(os.path.join(root, "grafana", "manifest.json")) and
+     not os.path.exists(os.path.join(root, "grafana", "dashboards", "manifest.json")),
+     "the manifest is generated beside grafana/dashboards/, not in it")
+shutil.copy2(os.path.join(root, "grafana", "manifest.json"),
+             os.path.join(root, "grafana", "dashboards", "manifest.json"))
+rc, out, err = g6(root, "check")
+t.is_(rc, 6, "a manifest in the provisioned folder: exit 6")
+t.ok("removed: grafana/dashboards/manifest.json is not a dashboard" in out,
+     "names the file and why", out)
+for name in os.listdir(os.path.join(ROOT, "grafana", "dashboards")):
+    with open(os.path.join(ROOT, "grafana", "dashboards", name)) as f:
+        doc = __import__("json").load(f)
+    t.ok(name.endswith(".json") and doc.get("title") and doc.get("uid"),
+         "grafana/dashboards/%s is a dashboard (title and uid)" % name)
 
 # 9. inventory and inventory-diff
 root = fresh_root()

@@ -41,8 +41,11 @@ OWNER_CONFIG = {
     QuoteBurst 5
   </Provider>
   <Index "NIFTY">
-    StrikesBelowATM 2
-    StrikesAboveATM 2
+    # wide enough for the 25-delta legs of the near expiries (risk
+    # reversal and butterfly are NaN, and dropped, when no leg brackets 25
+    # delta)
+    StrikesBelowATM 20
+    StrikesAboveATM 20
     Expiry "this_week" "next_week" "this_month" "next_month"
     Interval 1
   </Index>

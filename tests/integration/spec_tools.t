@@ -94,7 +94,7 @@ else:
     t.ok(rc == 0 and filecmp.cmp(schema_now, committed_schema, False),
          "committed dashboard.schema.json is what the pinned @grafana/schema "
          "generates", out)
-    with open(os.path.join(ROOT, "grafana/dashboards/manifest.json")) as f:
+    with open(os.path.join(ROOT, "grafana/manifest.json")) as f:
         manifest = json.load(f)
     dashboards = [os.path.join(ROOT, "grafana/dashboards", d["file"])
                   for d in manifest["dashboards"]]

@@ -517,6 +517,35 @@ class Prometheus:
         return wait_until(probe, timeout, 0.5) or []
 
 
+# ------------------------------------------------------- g6_chain config ----
+
+def chain_config(data_dir, mock, key_file, token_file, plugin="", provider="",
+                 indices=()):
+    """A <Plugin g6_chain> block collecting from g6-mockd `mock`.
+
+    plugin, provider: option lines for the plugin block and <Provider "kite">
+      (one per line, indentation free);
+    indices: (name, option lines) pairs, one <Index> block each."""
+    def lines(text, pad):
+        return "\n".join(pad + l.strip() for l in text.strip().splitlines())
+    blocks = "\n".join('  <Index "%s">\n%s\n  </Index>' % (name, lines(opts, "    "))
+                       for name, opts in indices)
+    return """
+<Plugin g6_chain>
+  DataDir "%s"
+%s
+  <Provider "kite">
+    URL "%s"
+    APIKeyFile "%s"
+    AccessTokenFile "%s"
+%s
+  </Provider>
+%s
+</Plugin>
+""" % (data_dir, lines(plugin, "  "), mock.url, key_file, token_file,
+       lines(provider, "    "), blocks)
+
+
 # ------------------------------------------------------------- g6-mockd ----
 
 class MockD:

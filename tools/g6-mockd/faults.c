@@ -1,6 +1,7 @@
-/* Fault state: per endpoint (latency, stalls, 5xx, 429, malformed,
- * truncated, huge, schema drift, auth failure) and for the market (bad
- * prices, a missing index, removed expiries). Count faults fire for the next
+/* Fault state: per endpoint (latency, stalls, 5xx, 429 with Retry-After,
+ * Kite error types and foreign error bodies for some or all requests,
+ * malformed, truncated, huge, schema drift, auth failure) and for the market
+ * (bad prices, a missing index, removed and moved expiries). Count faults fire for the next
  * N requests of their endpoint (-1: every request), so tests are
  * deterministic. Set from --fault flags and POST /admin/faults. */
 #include "mockd.h"
@@ -19,11 +20,16 @@ static const char *const drift_names[] = {"rename", "missing", "type",
                                           "envelope"};
 
 void faults_reset(faults *f) {
+  unsigned gen = f->market.moves_gen;
   memset(f, 0, sizeof(*f));
+  f->market.moves_gen = gen + 1; /* the listing drops every move */
   for (int e = 0; e < EP_COUNT; e++) {
     f->ep[e].status5xx = 503;
     f->ep[e].stall_s = 30;
     f->ep[e].huge_bytes = 64L << 20;
+    f->ep[e].error_status = 400;
+    snprintf(f->ep[e].error_body, sizeof(f->ep[e].error_body),
+             "GeneralException");
   }
 }
 
@@ -87,6 +93,49 @@ static g6_status set_ep(ep_faults *e, const char *name, const char *val,
     e->huge_bytes = (long)d;
     return G6_OK;
   }
+  if (strcmp(name, "error_status") == 0) {
+    if (!num || d < 400 || d > 599 || d != floor(d))
+      goto bad;
+    e->error_status = (int)d;
+    return G6_OK;
+  }
+  if (strcmp(name, "error_every") == 0) {
+    if (!num || d < 0 || d > 1e6 || d != floor(d))
+      goto bad;
+    e->error_every = (int)d;
+    e->error_seq = 0;
+    return G6_OK;
+  }
+  if (strcmp(name, "retry_after") == 0) {
+    if (!num || d < 0 || d > 3600 || d != floor(d))
+      goto bad;
+    e->retry_after = (int)d;
+    return G6_OK;
+  }
+  if (strcmp(name, "error_body") == 0) {
+    static const char *const bodies[] = {
+        "TokenException",   "PermissionException", "InputException",
+        "NetworkException", "DataException",       "GeneralException",
+        "html",             "text",                "json",
+        "empty"};
+    for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++)
+      if (strcmp(val, bodies[i]) == 0) {
+        snprintf(e->error_body, sizeof(e->error_body), "%s", val);
+        return G6_OK;
+      }
+    return g6_error_set(err, G6_EINVAL,
+                        "fault error_body: bad value \"%s\"; allowed: "
+                        "TokenException, PermissionException, InputException, "
+                        "NetworkException, DataException, GeneralException, "
+                        "html, text, json, empty",
+                        val);
+  }
+  if (strcmp(name, "error_key") == 0) {
+    if (strlen(val) >= sizeof(e->error_key))
+      goto bad;
+    snprintf(e->error_key, sizeof(e->error_key), "%s", val);
+    return G6_OK;
+  }
   if (strcmp(name, "drift_mode") == 0) {
     for (int i = 0; i < 4; i++)
       if (strcmp(val, drift_names[i]) == 0) {
@@ -103,12 +152,15 @@ static g6_status set_ep(ep_faults *e, const char *name, const char *val,
   else if (strcmp(name, "huge") == 0) count = &e->huge;
   else if (strcmp(name, "drift") == 0) count = &e->drift;
   else if (strcmp(name, "auth_fail") == 0) count = &e->auth_fail;
+  else if (strcmp(name, "error") == 0) count = &e->error;
   else
     return g6_error_set(err, G6_EINVAL,
                         "unknown fault \"%s\"; known: latency_ms, stall, "
                         "stall_s, http5xx, status5xx, rate5xx, ratelimit, "
-                        "malformed, truncate, huge, huge_bytes, drift, "
-                        "drift_mode (rename|missing|type|envelope), auth_fail",
+                        "retry_after, malformed, truncate, huge, huge_bytes, "
+                        "drift, drift_mode (rename|missing|type|envelope), "
+                        "auth_fail, error, error_status, error_body, "
+                        "error_every, error_key",
                         name);
   if (strcmp(val, "true") == 0 || strcmp(val, "always") == 0)
     d = -1, num = true;
@@ -127,6 +179,45 @@ static int index_by_name(const char *name) {
     if (strcmp(mk_indices[i].name, name) == 0)
       return i;
   return -1;
+}
+
+/* INDEX:YYYY-MM-DD moves that listed expiry to the previous weekday (the
+ * exchange's rule for an expiry on a holiday); INDEX:FROM:TO to TO. */
+static g6_status set_move(market_faults *m, const char *val, g6_error *err) {
+  char ix[16], from[11], to[11] = "";
+  const char *c1 = strchr(val, ':');
+  const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+  size_t fl = c1 ? (c2 ? (size_t)(c2 - c1 - 1) : strlen(c1 + 1)) : 0;
+  g6_date f, t;
+  if (c1 == NULL || (size_t)(c1 - val) >= sizeof(ix) || fl != 10 ||
+      (c2 && strlen(c2 + 1) != 10))
+    goto bad;
+  memcpy(ix, val, (size_t)(c1 - val));
+  ix[c1 - val] = '\0';
+  memcpy(from, c1 + 1, 10);
+  from[10] = '\0';
+  if (c2)
+    memcpy(to, c2 + 1, 11);
+  int index = index_by_name(ix);
+  if (index < 0 || g6_date_parse(from, &f) != G6_OK ||
+      (c2 && g6_date_parse(to, &t) != G6_OK))
+    goto bad;
+  int64_t fd = g6_days_from_civil(f.year, f.month, f.day), td = fd - 1;
+  if (c2)
+    td = g6_days_from_civil(t.year, t.month, t.day);
+  else
+    while (g6_weekday(td) >= 5)
+      td--;
+  if (m->n_moves < 16) {
+    m->moves[m->n_moves++] = (mk_move){index, fd, td};
+    m->moves_gen++;
+  }
+  return G6_OK;
+bad:
+  return g6_error_set(err, G6_EINVAL,
+                      "fault move_expiry: \"%s\" is not INDEX:YYYY-MM-DD or "
+                      "INDEX:YYYY-MM-DD:YYYY-MM-DD with a known index",
+                      val);
 }
 
 static g6_status set_market(market_faults *m, const char *name,
@@ -179,10 +270,12 @@ static g6_status set_market(market_faults *m, const char *name,
     }
     return G6_OK;
   }
+  if (strcmp(name, "move_expiry") == 0)
+    return set_move(m, val, err);
   return g6_error_set(err, G6_EINVAL,
                       "unknown market fault \"%s\"; known: zero_price_mod, "
                       "negative_price_mod, empty_names, missing_index, "
-                      "remove_expiry",
+                      "remove_expiry, move_expiry",
                       name);
 }
 
@@ -291,11 +384,16 @@ void faults_to_json(const faults *f, g6_buf *out) {
                   "\"http5xx\":%d,\"status5xx\":%d,\"rate5xx\":%g,"
                   "\"ratelimit\":%d,\"malformed\":%d,\"truncate\":%d,"
                   "\"huge\":%d,\"huge_bytes\":%ld,\"drift\":%d,"
-                  "\"drift_mode\":\"%s\",\"auth_fail\":%d},",
+                  "\"drift_mode\":\"%s\",\"auth_fail\":%d,"
+                  "\"retry_after\":%d,\"error\":%d,\"error_status\":%d,"
+                  "\"error_body\":\"%s\",\"error_every\":%d,"
+                  "\"error_key\":\"%s\"},",
                   ep_names[e], x->latency_ms, x->stall, x->stall_s, x->http5xx,
                   x->status5xx, x->rate5xx, x->ratelimit, x->malformed,
                   x->truncate, x->huge, x->huge_bytes, x->drift,
-                  drift_names[x->drift_mode], x->auth_fail);
+                  drift_names[x->drift_mode], x->auth_fail, x->retry_after,
+                  x->error, x->error_status, x->error_body, x->error_every,
+                  x->error_key);
   }
   const market_faults *m = &f->market;
   g6_buf_printf(out,
@@ -310,6 +408,14 @@ void faults_to_json(const faults *f, g6_buf *out) {
     char d[11];
     g6_date_format(g6_civil_from_days(m->removed[i].day), d);
     g6_buf_printf(out, "%s\"%s:%s\"", i ? "," : "", m->removed[i].index, d);
+  }
+  g6_buf_puts(out, "],\"move_expiry\":[");
+  for (int i = 0; i < m->n_moves; i++) {
+    char a[11], b[11];
+    g6_date_format(g6_civil_from_days(m->moves[i].from), a);
+    g6_date_format(g6_civil_from_days(m->moves[i].to), b);
+    g6_buf_printf(out, "%s\"%s:%s:%s\"", i ? "," : "",
+                  mk_indices[m->moves[i].index].name, a, b);
   }
   g6_buf_puts(out, "]}}");
 }

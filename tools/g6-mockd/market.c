@@ -145,13 +145,26 @@ static uint64_t strhash(const char *s) {
   return h;
 }
 
-bool mk_listing_build(const mk_params *p, int64_t day, mk_listing *out) {
+static int64_t moved_day(const mk_move *moves, int n_moves, int index,
+                         int64_t day) {
+  for (int k = 0; k < n_moves; k++)
+    if (moves[k].index == index && moves[k].from == day)
+      return moves[k].to;
+  return day;
+}
+
+bool mk_listing_build(const mk_params *p, int64_t day, const mk_move *moves,
+                      int n_moves, mk_listing *out) {
   memset(out, 0, sizeof(*out));
   out->day = day;
   size_t total = 0;
+  /* the regular expiry of each listed date, before the moves */
+  int64_t regular[MK_NINDEX][32];
   for (int i = 0; i < MK_NINDEX; i++) {
     const mk_index *ix = &mk_indices[i];
-    out->nexp[i] = list_expiries(p, ix, day, out->expiries[i], 32);
+    out->nexp[i] = list_expiries(p, ix, day, regular[i], 32);
+    for (size_t e = 0; e < out->nexp[i]; e++)
+      out->expiries[i][e] = moved_day(moves, n_moves, i, regular[i][e]);
     double a = anchor(p, i, day);
     out->center[i] = (int32_t)(nearbyint(a / ix->step) * ix->step);
     total += out->nexp[i] * (size_t)(2 * p->strikes + 1) * 2;
@@ -170,9 +183,10 @@ bool mk_listing_build(const mk_params *p, int64_t day, mk_listing *out) {
     const mk_index *ix = &mk_indices[i];
     uint64_t seq = 0;
     for (size_t e = 0; e < out->nexp[i]; e++) {
-      int64_t ex = out->expiries[i][e];
-      g6_date d = g6_civil_from_days(ex);
-      bool monthly = ex == last_dow_of_month(d.year, d.month, ix->monthly_dow);
+      int64_t reg = regular[i][e], ex = out->expiries[i][e];
+      g6_date d = g6_civil_from_days(reg);
+      bool monthly =
+          reg == last_dow_of_month(d.year, d.month, ix->monthly_dow);
       for (int k = -p->strikes; k <= p->strikes; k++) {
         int32_t strike = out->center[i] + (int32_t)(k * ix->step);
         if (strike <= 0)

@@ -47,6 +47,7 @@ typedef struct mk_inst {
 
 typedef struct mk_listing {
   int64_t day;       /* IST day it was built for */
+  unsigned moves_gen; /* market_faults.moves_gen it was built with */
   mk_inst *inst;
   size_t n;
   size_t *slots;     /* symbol hash -> index + 1 */
@@ -64,8 +65,18 @@ typedef struct mk_params {
   double rate;       /* risk-free rate for prices */
 } mk_params;
 
-/* Builds the listing of `day` (IST day number). false when out of memory. */
-bool mk_listing_build(const mk_params *p, int64_t day, mk_listing *out);
+/* An expiry moved to another day, as an exchange does when the expiry day
+ * is a holiday: index `index`, listed day `from` becomes `to` (a weekly's
+ * trading symbol carries the new date, as Kite's do). */
+typedef struct mk_move {
+  int index;
+  int64_t from, to;
+} mk_move;
+
+/* Builds the listing of `day` (IST day number) with the expiry moves
+ * applied. false when out of memory. */
+bool mk_listing_build(const mk_params *p, int64_t day, const mk_move *moves,
+                      int n_moves, mk_listing *out);
 void mk_listing_free(mk_listing *l);
 /* The instrument with this trading symbol, or NULL. */
 const mk_inst *mk_listing_find(const mk_listing *l, const char *symbol);
@@ -125,6 +136,18 @@ typedef struct ep_faults {
   int drift;
   drift_mode drift_mode;
   int auth_fail;
+  /* Kite-style error answers: `error` (a count) answers the next N
+   * requests with error_status and an error_body (a Kite error_type, or
+   * html, text, json or empty for a body that is not Kite's);
+   * error_every answers every Nth request with it and error_key every
+   * request with an i= value containing that text (some /quote batches) */
+  int error;
+  int error_status;
+  char error_body[24];
+  int error_every;
+  unsigned long error_seq; /* requests counted for error_every */
+  char error_key[48];
+  int retry_after; /* seconds of Retry-After on 429 answers; 0: none */
 } ep_faults;
 
 typedef struct market_faults {
@@ -138,6 +161,9 @@ typedef struct market_faults {
     int64_t day;
   } removed[16];
   int n_removed;
+  mk_move moves[16]; /* listed expiries moved (a holiday) */
+  int n_moves;
+  unsigned moves_gen; /* bumped when moves change: the listing is rebuilt */
 } market_faults;
 
 typedef struct faults {

@@ -65,6 +65,62 @@ static enum MHD_Result kite_error(struct MHD_Connection *c, unsigned status,
   return send_json(c, status, &b);
 }
 
+/* 429 as Kite sends it, with a Retry-After header when asked for. */
+static enum MHD_Result send_429(struct MHD_Connection *c, int retry_after) {
+  g6_buf b = G6_BUF_INIT;
+  g6_buf_puts(&b, "{\"status\":\"error\",\"message\":\"Too many requests\","
+                  "\"data\":null,\"error_type\":\"NetworkException\"}");
+  size_t len = b.len;
+  char *data = g6_buf_steal(&b);
+  struct MHD_Response *r = MHD_create_response_from_buffer(
+      len, data, MHD_RESPMEM_MUST_FREE);
+  MHD_add_response_header(r, "Content-Type", "application/json");
+  if (retry_after > 0) {
+    char v[16];
+    snprintf(v, sizeof(v), "%d", retry_after);
+    MHD_add_response_header(r, "Retry-After", v);
+  }
+  enum MHD_Result ret = MHD_queue_response(c, 429, r);
+  MHD_destroy_response(r);
+  return ret;
+}
+
+/* The error fault's answer: Kite's envelope for a Kite error type (with
+ * the message Kite sends for it), or a body that is not Kite's. */
+static enum MHD_Result send_error_fault(struct MHD_Connection *c,
+                                        int status, const char *body) {
+  static const struct {
+    const char *type, *msg;
+  } kite[] = {
+      {"TokenException", "Incorrect `api_key` or `access_token`."},
+      {"PermissionException", "Insufficient permission for that call."},
+      {"InputException", "Invalid `instruments`."},
+      {"NetworkException", "Gateway timed out. Please try again later."},
+      {"DataException", "Couldn't parse the JSON response received from the "
+                        "exchange."},
+      {"GeneralException", "An unexpected error occurred."},
+  };
+  unsigned st = (unsigned)status;
+  for (size_t i = 0; i < sizeof(kite) / sizeof(kite[0]); i++)
+    if (strcmp(body, kite[i].type) == 0)
+      return kite_error(c, st, kite[i].type, kite[i].msg);
+  g6_buf b = G6_BUF_INIT;
+  const char *ctype = "text/plain";
+  if (strcmp(body, "html") == 0) {
+    ctype = "text/html";
+    g6_buf_printf(&b, "<html>\r\n<head><title>%u Bad Request</title></head>"
+                      "\r\n<body>\r\n<center><h1>%u Bad Request</h1></center>"
+                      "\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n",
+                  st, st);
+  } else if (strcmp(body, "json") == 0) {
+    ctype = "application/json";
+    g6_buf_puts(&b, "{\"error\":\"upstream connect error\"}");
+  } else if (strcmp(body, "text") == 0) {
+    g6_buf_puts(&b, "upstream connect error or disconnect/reset before headers\n");
+  }
+  return send_buf(c, st, ctype, &b, NULL);
+}
+
 /* Truncated: announce the full length, send half, then drop the
  * connection. */
 typedef struct partial {
@@ -192,7 +248,9 @@ typedef struct plan {
   int latency_ms;
   double stall_s;
   bool stall, auth_fail, http5xx, ratelimit, malformed, truncate, huge, drift;
-  int status5xx;
+  bool error;
+  int status5xx, error_status, retry_after;
+  char error_body[24];
   long huge_bytes;
   drift_mode drift_mode;
   unsigned gen;
@@ -205,7 +263,17 @@ static double rng_u01(mockd *m) {
   return (double)((m->rng * 2685821657736338717ull) >> 11) * 0x1.0p-53;
 }
 
-static void make_plan(mockd *m, int ep, plan *p) {
+/* Does a request's i= list hit error_key? */
+static bool key_hit(const ep_faults *e, const ivals *iv) {
+  if (e->error_key[0] == '\0' || iv == NULL)
+    return false;
+  for (size_t i = 0; i < iv->n; i++)
+    if (strstr(iv->v[i], e->error_key) != NULL)
+      return true;
+  return false;
+}
+
+static void make_plan(mockd *m, int ep, const ivals *iv, plan *p) {
   ep_faults *e = &m->f.ep[ep];
   memset(p, 0, sizeof(*p));
   p->latency_ms = e->latency_ms;
@@ -224,6 +292,11 @@ static void make_plan(mockd *m, int ep, plan *p) {
   p->truncate = plain && !p->huge && !p->malformed && fault_take(&e->truncate);
   p->drift = plain && fault_take(&e->drift);
   p->drift_mode = e->drift_mode;
+  bool nth = e->error_every > 0 && ++e->error_seq % (unsigned long)e->error_every == 0;
+  p->error = plain && (fault_take(&e->error) || nth || key_hit(e, iv));
+  p->error_status = e->error_status;
+  p->retry_after = e->retry_after;
+  snprintf(p->error_body, sizeof(p->error_body), "%s", e->error_body);
   p->gen = m->fault_gen;
 }
 
@@ -263,10 +336,15 @@ static void ist_str(int64_t t, char out[20]) {
 static bool ensure_listing(mockd *m, int64_t now) {
   g6_ist_tm tm;
   g6_ist_breakdown(now, &tm);
-  if (m->listing.inst != NULL && m->listing.day == tm.days)
+  const market_faults *mf = &m->f.market;
+  if (m->listing.inst != NULL && m->listing.day == tm.days &&
+      m->listing.moves_gen == mf->moves_gen)
     return true;
   mk_listing_free(&m->listing);
-  return mk_listing_build(&m->mp, tm.days, &m->listing);
+  bool ok = mk_listing_build(&m->mp, tm.days, mf->moves, mf->n_moves,
+                             &m->listing);
+  m->listing.moves_gen = mf->moves_gen;
+  return ok;
 }
 
 static void render_instruments(mockd *m, const char *exchange, g6_buf *b) {
@@ -791,10 +869,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
   if (strcmp(method, want_post ? "POST" : "GET") != 0)
     return kite_error(c, 405, "InputException", "Method not allowed");
 
+  ivals iv = {.n = 0};
+  if (ep == EP_QUOTE || ep == EP_LTP || ep == EP_OHLC)
+    MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_i, &iv);
   plan pl;
   pthread_mutex_lock(&m->mu);
   m->cnt[ep].total++;
-  make_plan(m, ep, &pl);
+  make_plan(m, ep, &iv, &pl);
   pthread_mutex_unlock(&m->mu);
 
   if (pl.latency_ms > 0)
@@ -833,7 +914,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
   }
   if (pl.ratelimit) {
     count_status(m, ep, 429);
-    return kite_error(c, 429, "NetworkException", "Too many requests");
+    return send_429(c, pl.retry_after);
   }
   if (pl.http5xx) {
     count_status(m, ep, (unsigned)pl.status5xx);
@@ -844,6 +925,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
     }
     return kite_error(c, (unsigned)pl.status5xx, "NetworkException",
                       "Service unavailable (mock fault)");
+  }
+  if (pl.error) {
+    count_status(m, ep, (unsigned)pl.error_status);
+    return send_error_fault(c, pl.error_status, pl.error_body);
   }
   if (pl.huge) {
     count_status(m, ep, 200);
@@ -861,7 +946,6 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
   g6_buf b = G6_BUF_INIT;
   const char *ctype = "application/json";
   const char *encoding = NULL;
-  ivals iv = {.n = 0};
   if (ep == EP_INSTRUMENTS) {
     ctype = "text/csv";
     pthread_mutex_lock(&m->mu);
@@ -877,7 +961,6 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
         memcpy(p, "tradingsymbXl", 13);
     }
   } else {
-    MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_i, &iv);
     size_t limit = ep == EP_QUOTE ? 500 : 1000;
     pthread_mutex_lock(&m->mu);
     m->cnt[ep].instruments_requested += iv.n;

@@ -34,6 +34,7 @@ static int usage(FILE *out) {
           "  iv,status,delta,gamma,theta,vega,rho\n"
           "iv is a fraction (0.2 = 20 %%); theta per calendar day, vega and\n"
           "rho per 1 %%. status is ok or one of: parse, nonfinite, expired,\n"
+          "at_intrinsic (no time value within rounding: no IV),\n"
           "below_intrinsic, above_bound, iv_out_of_bounds, no_convergence.\n"
           "With iv_out_of_bounds the solved iv and its Greeks are still\n"
           "printed; with the other errors the number fields are empty.\n"

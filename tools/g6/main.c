@@ -11,6 +11,8 @@ typedef struct command {
 } command;
 
 static const command commands[] = {
+    {"calendar", g6_cmd_calendar,
+     "the sessions an exchange calendar file gives, day by day"},
     {"integrity", g6_cmd_integrity,
      "verify panel files against manifest.json (and its signature)"},
     {"iv", g6_cmd_iv, "implied volatility and Greeks for a CSV batch"},

@@ -15,13 +15,18 @@ typedef struct fake {
   g6_status underlying_status;
   double spot, high, low;
   g6_date listed[8];
+  g6_expiry_kind kinds[8];
   size_t n_listed;
   bool index_listed;
   double unlisted_strike;  /* contract missing from the list (both legs) */
   double zero_price_strike;/* CE at this strike quotes a zero price */
   double unquoted_strike;  /* PE at this strike is not quoted */
+  double intrinsic_strike; /* CE at this strike quotes S - K e^{-rT} */
   g6_status quotes_status;
   bool quote_nothing;      /* the provider returns no quote at all */
+  double failed_strikes[4];/* legs at these strikes come in a batch that
+                              fails (an HTML 400), the others answer */
+  size_t n_failed_strikes;
   double now; /* the clock the fake prices with */
   int calls_underlying, calls_quotes, calls_refresh;
   size_t last_quote_keys;
@@ -40,8 +45,8 @@ static g6_status f_underlying(void *ctx, const char *key, double *last,
 }
 
 static g6_status f_expiries(void *ctx, const char *index, const char *segment,
-                            int64_t today, g6_date *out, size_t cap, size_t *n,
-                            g6_error *err) {
+                            int64_t today, g6_date *out, g6_expiry_kind *kinds,
+                            size_t cap, size_t *n, g6_error *err) {
   (void)index;
   (void)segment;
   (void)err;
@@ -51,8 +56,10 @@ static g6_status f_expiries(void *ctx, const char *index, const char *segment,
     return G6_OK;
   for (size_t i = 0; i < f->n_listed && *n < cap; i++)
     if (g6_days_from_civil(f->listed[i].year, f->listed[i].month,
-                           f->listed[i].day) >= today)
+                           f->listed[i].day) >= today) {
+      kinds[*n] = f->kinds[i];
       out[(*n)++] = f->listed[i];
+    }
   return G6_OK;
 }
 
@@ -103,11 +110,23 @@ static g6_status f_quotes(void *ctx, const char *const *keys, size_t n,
   fake *f = ctx;
   f->calls_quotes++;
   f->last_quote_keys = n;
-  if (f->quotes_status != G6_OK)
+  if (f->quotes_status != G6_OK) {
+    for (size_t i = 0; i < n; i++)
+      out[i].fetch = f->quotes_status;
     return g6_error_set(err, f->quotes_status, "quote: HTTP 503");
+  }
+  g6_status st = G6_OK;
   for (size_t i = 0; i < n; i++) {
     double k = strike_of(keys[i]);
     bool put = strstr(keys[i], "PE") != NULL;
+    bool lost = false;
+    for (size_t j = 0; j < f->n_failed_strikes; j++)
+      lost = lost || k == f->failed_strikes[j];
+    if (lost) {
+      out[i].quoted = false;
+      out[i].fetch = st = G6_EFOREIGN;
+      continue;
+    }
     out[i].quoted = !f->quote_nothing;
     if (put && k == f->unquoted_strike)
       out[i].quoted = false;
@@ -115,12 +134,17 @@ static g6_status f_quotes(void *ctx, const char *const *keys, size_t n,
                                key_T(f, keys[i]), 0.065, 0.0, fake_vol(f, k));
     if (!put && k == f->zero_price_strike)
       out[i].last = 0;
+    if (!put && k == f->intrinsic_strike) /* as a double, like a feed */
+      out[i].last = f->spot - k * exp(-0.065 * key_T(f, keys[i]));
     out[i].avg = out[i].last - 1;
     out[i].bid = out[i].last - 0.5;
     out[i].ask = out[i].last + 0.5;
     out[i].volume = put ? 2000 : 1000;
     out[i].oi = put ? 3000 : 2000; /* PCR by OI 1.5, by volume 2 */
   }
+  if (st != G6_OK)
+    return g6_error_set(err, st, "quote: HTTP 400 with a body that is not "
+                                 "Kite's JSON");
   return G6_OK;
 }
 
@@ -141,7 +165,12 @@ static fake default_fake(void) {
   f.listed[3] = (g6_date){2025, 11, 25};
   f.listed[4] = (g6_date){2025, 12, 30};
   f.n_listed = 5;
+  /* weeklies on the 21st and the 4th, monthlies at each month's end */
+  g6_expiry_kind k[] = {G6_EXPIRY_WEEKLY, G6_EXPIRY_MONTHLY, G6_EXPIRY_WEEKLY,
+                        G6_EXPIRY_MONTHLY, G6_EXPIRY_MONTHLY};
+  memcpy(f.kinds, k, sizeof(k));
   f.unlisted_strike = f.zero_price_strike = f.unquoted_strike = -1;
+  f.intrinsic_strike = -1;
   return f;
 }
 
@@ -216,6 +245,8 @@ static void full_cycle(void **state) {
     assert_string_equal(x->tag, want_tags[e]);
     assert_true(x->resolved);
     assert_int_equal(x->date.day, want_dates[e].day);
+    /* the nearest (weekly) and then the month-end contract */
+    assert_int_equal(x->kind, e == 0 ? G6_EXPIRY_WEEKLY : G6_EXPIRY_MONTHLY);
     assert_int_equal(x->legs_requested, 10);
     assert_int_equal(x->legs_collected, 10);
     assert_close(x->strike_coverage, 1.0, 0);
@@ -276,6 +307,12 @@ static void full_cycle(void **state) {
                       "1");
   g6_json *ex = g6_json_object_get(doc, "expiries");
   assert_int_equal(g6_json_count(ex), 4);
+  assert_string_equal(g6_json_get_string(g6_json_object_get(
+                          g6_json_array_get(ex, 0), "kind"), NULL),
+                      "weekly");
+  assert_string_equal(g6_json_get_string(g6_json_object_get(
+                          g6_json_array_get(ex, 2), "kind"), NULL),
+                      "monthly");
   g6_json *legs = g6_json_object_get(g6_json_array_get(ex, 0), "legs");
   assert_int_equal(g6_json_count(legs), 10);
   g6_json *leg0 = g6_json_array_get(legs, 0);
@@ -352,7 +389,8 @@ static void provider_failures_are_reported_not_invented(void **state) {
   assert_int_equal(g6_collector_cycle(c, now, &res), G6_OK);
   assert_int_equal(res.error, G6_EHTTP);
   assert_false(res.success);
-  assert_int_equal(res.expiries[0].rejects[G6_REJECT_MISSING_QUOTE], 10);
+  assert_int_equal(res.expiries[0].rejects[G6_REJECT_REQUEST_FAILED], 10);
+  assert_int_equal(res.expiries[0].rejects[G6_REJECT_MISSING_QUOTE], 0);
   assert_int_equal(res.expiries[0].status, G6_CHAIN_EMPTY);
   assert_int_equal(f.calls_refresh, 0); /* a failed call is not a vanished
                                            expiry */
@@ -360,6 +398,89 @@ static void provider_failures_are_reported_not_invented(void **state) {
   struct stat sb;
   snprintf(path, sizeof(path), "%s/fail/NIFTY", dir);
   assert_int_not_equal(stat(path, &sb), 0); /* no CSV from failed cycles */
+  g6_collector_free(c);
+}
+
+/* Issue 10, item 1: one failed /quote batch (its legs: two of five
+ * strikes) must not blank the index. What arrived is kept, the lost legs
+ * are counted as request_failed, coverage makes the expiries PARTIAL, and
+ * the rows that were collected are written. */
+static void failed_batch_keeps_the_rest(void **state) {
+  (void)state;
+  fake f = default_fake();
+  f.failed_strikes[0] = 24700;
+  f.failed_strikes[1] = 24900;
+  f.n_failed_strikes = 2;
+  f.now = (double)utc(2025, 10, 20, 4, 0, 0);
+  g6_collector *c = make(&f, "batch", true);
+  g6_cycle_result res;
+  assert_int_equal(g6_collector_cycle(c, f.now, &res), G6_OK);
+  assert_true(res.success);
+  assert_int_equal(res.error, G6_EFOREIGN); /* the cycle says what failed */
+  assert_non_null(strstr(res.error_msg, "not Kite's JSON"));
+  for (int e = 0; e < 4; e++) {
+    g6_expiry_result *x = &res.expiries[e];
+    assert_int_equal(x->legs_collected, 6);
+    assert_int_equal(x->rejects[G6_REJECT_REQUEST_FAILED], 4);
+    assert_int_equal(x->rejects[G6_REJECT_MISSING_QUOTE], 0);
+    assert_close(x->strike_coverage, 3.0 / 5.0, 1e-15);
+    assert_int_equal(x->status, G6_CHAIN_PARTIAL);
+    assert_int_equal(x->iv_ok, 6);
+  }
+  assert_int_equal(res.status, G6_CHAIN_PARTIAL);
+  assert_int_equal(f.calls_refresh, 0); /* not a vanished expiry */
+  assert_int_equal(res.csv.rows_written, 4 * 3 + 1);
+  char path[600];
+  struct stat sb;
+  snprintf(path, sizeof(path), "%s/batch/NIFTY/this_week/0/2025-10-20.csv",
+           dir);
+  assert_int_equal(count_lines(path), 2);
+  snprintf(path, sizeof(path), "%s/batch/NIFTY/this_week/-100", dir);
+  assert_int_not_equal(stat(path, &sb), 0); /* no row without a quote */
+  g6_collector_free(c);
+}
+
+/* Issue 10, item 7, downstream: a leg priced at its intrinsic value is kept
+ * (it is a price) but gets no IV: status at_intrinsic, counted, Greeks
+ * absent, 0.0 in the CSV IV column, "at_intrinsic" in the snapshot. */
+static void leg_at_intrinsic(void **state) {
+  (void)state;
+  fake f = default_fake();
+  f.intrinsic_strike = 24700;
+  f.now = (double)utc(2025, 10, 20, 4, 0, 0);
+  g6_collector *c = make(&f, "intrinsic", true);
+  g6_cycle_result res;
+  assert_int_equal(g6_collector_cycle(c, f.now, &res), G6_OK);
+  g6_expiry_result *x = &res.expiries[0];
+  g6_chain_leg *ce = &x->legs[0];
+  assert_close(ce->q.strike, 24700, 0);
+  assert_int_equal(ce->reject, G6_REJECT_NONE);
+  assert_int_equal(ce->iv_status, G6_EAT_INTRINSIC);
+  assert_true(isnan(ce->iv) && isnan(ce->delta) && isnan(ce->vega));
+  assert_int_equal(x->iv_failures[G6_EAT_INTRINSIC], 1);
+  assert_int_equal(x->iv_ok, 9);
+  assert_int_equal(x->legs_collected, 10);
+  char path[600];
+  snprintf(path, sizeof(path),
+           "%s/intrinsic/NIFTY/this_week/-100/2025-10-20.csv", dir);
+  char *text = NULL;
+  size_t len;
+  assert_int_equal(g6_read_file(path, 1 << 20, &text, &len, NULL), G6_OK);
+  /* ce_iv (column 19) is 0.0: "not available" in the old format */
+  char *row = strchr(text, '\n') + 1;
+  int col = 0;
+  char *p = row;
+  while (col < 18 && (p = strchr(p, ',')) != NULL) {
+    p++;
+    col++;
+  }
+  assert_non_null(p);
+  assert_int_equal(strncmp(p, "0.0,", 4), 0);
+  free(text);
+  snprintf(path, sizeof(path), "%s/intrinsic/snapshots/NIFTY.json", dir);
+  assert_int_equal(g6_read_file(path, 1 << 22, &text, &len, NULL), G6_OK);
+  assert_non_null(strstr(text, "\"at_intrinsic\""));
+  free(text);
   g6_collector_free(c);
 }
 
@@ -510,6 +631,8 @@ int main(void) {
       cmocka_unit_test(market_closed_fetches_nothing),
       cmocka_unit_test(provider_failures_are_reported_not_invented),
       cmocka_unit_test(rejects_coverage_and_status),
+      cmocka_unit_test(failed_batch_keeps_the_rest),
+      cmocka_unit_test(leg_at_intrinsic),
       cmocka_unit_test(missing_index_and_vanished_expiry),
       cmocka_unit_test(expiry_passes_at_1530_ist),
   };

@@ -88,6 +88,34 @@ static void full_block(void **state) {
   assert_string_equal(m->ix.underlying, "NSE:MY INDEX");
   assert_string_equal(m->ix.segment, "NFO-OPT");
   assert_close(m->ix.step, 25, 0);
+  /* each index's exchange, whose calendar gates it */
+  assert_string_equal(n->exchange, "NSE");
+  assert_string_equal(s->exchange, "BSE");
+  assert_string_equal(m->exchange, "NSE");
+  char buf[256];
+  assert_null(g6_chain_calendar_path(&c, s, buf, sizeof(buf)));
+  g6_chain_config_free(&c);
+  /* CalendarDir: <dir>/<Exchange>.txt; an index may name its exchange */
+  const char cal[] = "CalendarDir \"/usr/share/g6/calendars\"\n"
+                     "<Index \"SENSEX\">\n</Index>\n"
+                     "<Index \"MYIDX\">\n Underlying \"MCX:X\"\n"
+                     " StrikeStep 5\n OptionSegment \"MCX-OPT\"\n"
+                     " Exchange \"MCX\"\n</Index>\n";
+  assert_int_equal(parse(cal, &c, &e), G6_OK);
+  assert_string_equal(
+      g6_chain_calendar_path(&c, c.indices[0], buf, sizeof(buf)),
+      "/usr/share/g6/calendars/BSE.txt");
+  assert_string_equal(
+      g6_chain_calendar_path(&c, c.indices[1], buf, sizeof(buf)),
+      "/usr/share/g6/calendars/MCX.txt");
+  g6_chain_config_free(&c);
+  /* HolidaysFile: one calendar for every index */
+  assert_int_equal(parse("HolidaysFile \"/etc/h.txt\"\n<Index \"SENSEX\">\n"
+                         "</Index>\n",
+                         &c, &e),
+                   G6_OK);
+  assert_string_equal(
+      g6_chain_calendar_path(&c, c.indices[0], buf, sizeof(buf)), "/etc/h.txt");
   g6_chain_config_free(&c);
   assert_null(c.data_dir);
   assert_int_equal(c.n_indices, 0);
@@ -136,6 +164,14 @@ static void bad_blocks(void **state) {
        "option Fsync = \"sometimes\": unknown value; allowed: never, cycle, "
        "always"},
       {"DataDir \"\"", "option DataDir = \"\": empty string"},
+      {"HolidaysFile \"/a\"\nCalendarDir \"/b\"",
+       "HolidaysFile and CalendarDir exclude each other"},
+      {"<Index \"NIFTY\">\n Exchange \"../NSE\"\n</Index>",
+       "option Exchange = \"../NSE\": expected letters and digits only"},
+      {"<Index \"MYIDX\">\n Underlying \"MCX:X\"\n StrikeStep 5\n"
+       " OptionSegment \"MCX-OPT\"\n</Index>",
+       "<Index \"MYIDX\">: option Exchange is required: OptionSegment "
+       "\"MCX-OPT\" does not name the exchange (NFO-* is NSE, BFO-* is BSE)"},
   };
   for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
     g6_chain_config c;

@@ -79,10 +79,155 @@ static void calendar_rejects_bad_lines(void **state) {
   g6_calendar_free(&cal);
 }
 
+/* Special sessions: a Budget day on a weekend, the Muhurat hour on a
+ * holiday, a shortened day. The session decides; a holiday without one is
+ * closed. */
+static const char sessions_2025[] =
+    "2025-02-01 09:15-15:30 Union Budget (Saturday)\n"
+    "2025-10-21 Diwali Laxmi Pujan\n"
+    "2025-10-21 13:45-14:45 Muhurat trading\n"
+    "2025-10-22 Diwali Balipratipada\n"
+    "2025-12-31 09:15-13:00 a short day\n";
+
+static void special_sessions(void **state) {
+  (void)state;
+  g6_calendar cal = G6_CALENDAR_INIT;
+  g6_error e;
+  assert_int_equal(g6_calendar_parse(&cal, sessions_2025, strlen(sessions_2025),
+                                     "NSE.txt", &e),
+                   G6_OK);
+  assert_int_equal(cal.n, 4); /* the holiday and session of 10-21 fold */
+  int64_t ist = 5 * 3600 + 30 * 60;
+  struct {
+    int64_t t; /* UTC */
+    bool open;
+  } v[] = {
+      /* Saturday 2025-02-01: the Budget session, 09:15-15:30 IST */
+      {utc(2025, 2, 1, 9, 15, 0) - ist, true},
+      {utc(2025, 2, 1, 9, 14, 59) - ist, false},
+      {utc(2025, 2, 1, 15, 29, 59) - ist, true},
+      {utc(2025, 2, 1, 15, 30, 0) - ist, false},
+      /* Muhurat on the holiday 2025-10-21: 13:45-14:45 IST only */
+      {utc(2025, 10, 21, 10, 0, 0) - ist, false},
+      {utc(2025, 10, 21, 13, 45, 0) - ist, true},
+      {utc(2025, 10, 21, 14, 44, 59) - ist, true},
+      {utc(2025, 10, 21, 14, 45, 0) - ist, false},
+      /* the next day a plain holiday */
+      {utc(2025, 10, 22, 11, 0, 0) - ist, false},
+      /* a short day */
+      {utc(2025, 12, 31, 12, 59, 0) - ist, true},
+      {utc(2025, 12, 31, 13, 0, 0) - ist, false},
+  };
+  for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+    if (g6_market_is_open(&cal, v[i].t) != v[i].open)
+      fail_msg("vector %zu: open should be %d", i, v[i].open);
+  assert_true(g6_calendar_is_holiday(&cal, g6_days_from_civil(2025, 10, 21)));
+  assert_true(g6_is_trading_day(&cal, g6_days_from_civil(2025, 10, 21)));
+  const g6_calendar_entry *x =
+      g6_calendar_find(&cal, g6_days_from_civil(2025, 10, 21));
+  assert_string_equal(x->holiday_desc, "Diwali Laxmi Pujan");
+  assert_string_equal(x->session_desc, "Muhurat trading");
+  /* the next open before the Muhurat hour is the Muhurat hour */
+  assert_int_equal(g6_market_next_open(&cal, utc(2025, 10, 21, 3, 0, 0)),
+                   utc(2025, 10, 21, 13, 45, 0) - ist);
+  /* Friday 2025-01-31 after the close: the Saturday Budget session */
+  assert_int_equal(g6_market_next_open(&cal, utc(2025, 1, 31, 12, 0, 0)),
+                   utc(2025, 2, 1, 9, 15, 0) - ist);
+  assert_int_equal(g6_calendar_year_entries(&cal, 2025), 4);
+  assert_int_equal(g6_calendar_year_entries(&cal, 2026), 0);
+  assert_int_equal(g6_calendar_year_entries(NULL, 2025), 0);
+  g6_calendar_free(&cal);
+}
+
+static void bad_sessions_are_named(void **state) {
+  (void)state;
+  g6_calendar cal = G6_CALENDAR_INIT;
+  g6_error e;
+  static const struct {
+    const char *text, *want;
+  } bad[] = {
+      {"2025-02-01 9:15-15:30 Budget\n", "NSE.txt:1: \"9:15-15:30\" is not a "
+                                         "session; expected HH:MM-HH:MM"},
+      {"2025-02-01 15:30-09:15\n", "\"15:30-09:15\" is not a session"},
+      {"2025-02-01 09:15-24:30\n", "\"09:15-24:30\" is not a session"},
+      {"2025-02-01 09:60-10:00\n", "\"09:60-10:00\" is not a session"},
+      {"2025-02-01 09:15-15:30\n\n2025-02-01 10:00-11:00\n",
+       "NSE.txt:3: a second session for 2025-02-01"},
+      {"2025-02-29 Leap\n", "NSE.txt:1: \"2025-02-29\" is not a valid date"},
+  };
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    if (g6_calendar_parse(&cal, bad[i].text, strlen(bad[i].text), "NSE.txt",
+                          &e) != G6_EPARSE ||
+        strstr(e.msg, bad[i].want) == NULL)
+      fail_msg("case %zu: \"%s\"", i, e.msg);
+  }
+  /* 24:00 ends a day; a description must not start with a digit (it would
+   * read as a session) */
+  const char ok[] = "2025-02-01 18:00-24:00 late\n2025-02-02 9 lives\n";
+  assert_int_equal(g6_calendar_parse(&cal, ok, strlen(ok), "x", &e), G6_EPARSE);
+  const char ok2[] = "2025-02-01 18:00-24:00 late\n2025-02-02 nine\n";
+  assert_int_equal(g6_calendar_parse(&cal, ok2, strlen(ok2), "x", &e), G6_OK);
+  g6_calendar_free(&cal);
+}
+
+/* The shipped calendars (calendars/NSE.txt, BSE.txt) hold the facts of the
+ * 2025 and 2026 circulars: the weekday holidays, the Budget sessions on a
+ * Saturday and a Sunday, the 2025 Muhurat hour, and none of the old list's
+ * three wrong dates. */
+static void shipped_calendars(void **state) {
+  (void)state;
+  const char *root = getenv("G6_ROOT");
+  const char *exch[] = {"NSE", "BSE"};
+  static const int h2025[][3] = {
+      {2, 26}, {3, 14}, {3, 31}, {4, 10}, {4, 14}, {4, 18}, {5, 1},
+      {8, 15}, {8, 27}, {10, 2}, {10, 21}, {10, 22}, {11, 5}, {12, 25}};
+  static const int h2026[][3] = {
+      {1, 15}, {1, 26}, {3, 3},  {3, 26}, {3, 31},  {4, 3},   {4, 14}, {5, 1},
+      {5, 28}, {6, 26}, {9, 14}, {10, 2}, {10, 20}, {11, 10}, {11, 24}, {12, 25}};
+  for (int k = 0; k < 2; k++) {
+    char path[512];
+    snprintf(path, sizeof(path), "%s/calendars/%s.txt", root ? root : ".",
+             exch[k]);
+    g6_calendar cal = G6_CALENDAR_INIT;
+    g6_error e;
+    if (g6_calendar_load(&cal, path, &e) != G6_OK)
+      fail_msg("%s", e.msg);
+    for (size_t i = 0; i < 14; i++) {
+      int64_t d = g6_days_from_civil(2025, h2025[i][0],
+                                     h2025[i][1]);
+      assert_true(g6_calendar_is_holiday(&cal, d));
+    }
+    for (size_t i = 0; i < 16; i++) {
+      int64_t d = g6_days_from_civil(2026, h2026[i][0],
+                                     h2026[i][1]);
+      assert_true(g6_calendar_is_holiday(&cal, d));
+      assert_false(g6_is_trading_day(&cal, d));
+    }
+    /* 14 + 1 Budget Saturday = 15 dates; 16 + the Budget Sunday = 17 */
+    assert_int_equal(g6_calendar_year_entries(&cal, 2025), 15);
+    assert_int_equal(g6_calendar_year_entries(&cal, 2026), 17);
+    int o, c;
+    assert_true(g6_calendar_session(&cal, g6_days_from_civil(2025, 2, 1), &o, &c));
+    assert_int_equal(o, G6_SESSION_OPEN_S);
+    assert_true(g6_calendar_session(&cal, g6_days_from_civil(2026, 2, 1), &o, &c));
+    assert_true(g6_calendar_session(&cal, g6_days_from_civil(2025, 10, 21), &o, &c));
+    assert_int_equal(o, 13 * 3600 + 45 * 60);
+    assert_int_equal(c, 14 * 3600 + 45 * 60);
+    /* the old list's wrong dates: a Sunday and two trading days */
+    assert_false(g6_calendar_is_holiday(&cal, g6_days_from_civil(2025, 1, 26)));
+    assert_true(g6_is_trading_day(&cal, g6_days_from_civil(2025, 3, 17)));
+    assert_true(g6_is_trading_day(&cal, g6_days_from_civil(2025, 11, 12)));
+    g6_calendar_free(&cal);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(market_session_vectors),
       cmocka_unit_test(calendar_rejects_bad_lines),
+      cmocka_unit_test(special_sessions),
+      cmocka_unit_test(bad_sessions_are_named),
+      cmocka_unit_test(shipped_calendars),
   };
   return G6_RUN_TESTS(tests);
 }

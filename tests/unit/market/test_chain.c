@@ -47,64 +47,161 @@ static void ladder_vectors(void **state) {
 static g6_date D(int y, int m, int d) { return (g6_date){y, m, d}; }
 static int64_t DAY(int y, int m, int d) { return g6_days_from_civil(y, m, d); }
 
-static void resolve_is(const char *rule, const g6_date *listed, size_t n,
-                       int64_t today, g6_date want) {
+/* Kinds of a listing: 'W' weekly, 'M' monthly, '?' unknown. */
+static g6_expiry_kind kinds_buf[16];
+static const g6_expiry_kind *K(const char *s) {
+  for (size_t i = 0; s[i] && i < 16; i++)
+    kinds_buf[i] = s[i] == 'W'   ? G6_EXPIRY_WEEKLY
+                   : s[i] == 'M' ? G6_EXPIRY_MONTHLY
+                                 : G6_EXPIRY_KIND_UNKNOWN;
+  return kinds_buf;
+}
+
+static void resolve_kinds_is(const char *rule, const g6_date *listed,
+                             const g6_expiry_kind *kinds, size_t n,
+                             int64_t today, g6_date want) {
   g6_expiry_spec spec;
   g6_date got;
   g6_error e;
   assert_int_equal(g6_expiry_spec_parse(rule, &spec), G6_OK);
-  if (g6_expiry_resolve(&spec, listed, n, today, &got, &e) != G6_OK)
+  if (g6_expiry_resolve(&spec, listed, kinds, n, today, &got, NULL, &e) !=
+      G6_OK)
     fail_msg("%s: %s", rule, e.msg);
   if (got.year != want.year || got.month != want.month || got.day != want.day)
     fail_msg("%s resolved to %d-%d-%d, want %d-%d-%d", rule, got.year,
              got.month, got.day, want.year, want.month, want.day);
 }
 
-/* Reference doc §9 expiry vectors plus the rules of §1.7. */
+#define resolve_is(rule, listed, kinds, n, today, want)                        \
+  resolve_kinds_is(rule, listed, K(kinds), n, today, want)
+
+/* Reference doc §9 expiry vectors plus the rules of §1.7, with the kinds
+ * the symbols give (the old platform took the last listed date of a month
+ * as its monthly contract, which is the same on these vectors). */
 static void expiry_rules(void **state) {
   (void)state;
   g6_date a[] = {D(2025, 1, 1), D(2025, 2, 5), D(2025, 2, 12)};
-  resolve_is("this_month", a, 3, DAY(2025, 1, 31), D(2025, 2, 12));
-  resolve_is("this_week", a, 3, DAY(2025, 1, 31), D(2025, 2, 5));
+  resolve_is("this_month", a, "WWM", 3, DAY(2025, 1, 31), D(2025, 2, 12));
+  resolve_is("this_week", a, "WWM", 3, DAY(2025, 1, 31), D(2025, 2, 5));
   g6_date b[] = {D(2025, 2, 26), D(2025, 1, 11), D(2025, 1, 18),
                  D(2025, 1, 25), D(2025, 2, 5),  D(2025, 2, 12),
                  D(2025, 2, 19), D(2025, 1, 18)};
-  resolve_is("next_month", b, 8, DAY(2025, 1, 10), D(2025, 2, 26));
-  resolve_is("this_month", b, 8, DAY(2025, 1, 10), D(2025, 1, 25));
-  resolve_is("this_week", b, 8, DAY(2025, 1, 10), D(2025, 1, 11));
-  resolve_is("next_week", b, 8, DAY(2025, 1, 10), D(2025, 1, 18));
-  resolve_is("2025-02-12", b, 8, DAY(2025, 1, 10), D(2025, 2, 12));
+  const char *bk = "MWWMWWWW";
+  resolve_is("next_month", b, bk, 8, DAY(2025, 1, 10), D(2025, 2, 26));
+  resolve_is("this_month", b, bk, 8, DAY(2025, 1, 10), D(2025, 1, 25));
+  resolve_is("this_week", b, bk, 8, DAY(2025, 1, 10), D(2025, 1, 11));
+  resolve_is("next_week", b, bk, 8, DAY(2025, 1, 10), D(2025, 1, 18));
+  resolve_is("2025-02-12", b, bk, 8, DAY(2025, 1, 10), D(2025, 2, 12));
   /* on expiry day the contract is still this week's */
-  resolve_is("this_week", b, 8, DAY(2025, 1, 11), D(2025, 1, 11));
+  resolve_is("this_week", b, bk, 8, DAY(2025, 1, 11), D(2025, 1, 11));
   /* the day after, past dates are dropped */
-  resolve_is("this_week", b, 8, DAY(2025, 1, 12), D(2025, 1, 18));
+  resolve_is("this_week", b, bk, 8, DAY(2025, 1, 12), D(2025, 1, 18));
+
+  /* Issue 10, item 2: Thursday 2025-05-01 was a holiday, so the weekly of
+   * that week was listed for Wednesday 2025-04-30, after the April monthly
+   * (2025-04-24). The last listed date of April is a weekly: this_month
+   * must still be the monthly contract, next_month May's. */
+  g6_date h[] = {D(2025, 4, 17), D(2025, 4, 24), D(2025, 4, 30),
+                 D(2025, 5, 8),  D(2025, 5, 15), D(2025, 5, 29),
+                 D(2025, 6, 26)};
+  const char *hk = "WMWWWMM";
+  resolve_is("this_month", h, hk, 7, DAY(2025, 4, 15), D(2025, 4, 24));
+  resolve_is("next_month", h, hk, 7, DAY(2025, 4, 15), D(2025, 5, 29));
+  /* after the monthly expired the weekly of 30 April is not April's month */
+  resolve_is("this_month", h, hk, 7, DAY(2025, 4, 25), D(2025, 5, 29));
+  resolve_is("next_month", h, hk, 7, DAY(2025, 4, 25), D(2025, 6, 26));
+  /* weeks are the nearest contracts of any kind */
+  resolve_is("this_week", h, hk, 7, DAY(2025, 4, 25), D(2025, 4, 30));
+  resolve_is("next_week", h, hk, 7, DAY(2025, 4, 25), D(2025, 5, 8));
+  /* a monthly-only index (BANKNIFTY): the weeks are the monthlies */
+  g6_date mo[] = {D(2025, 4, 24), D(2025, 5, 29), D(2025, 6, 26)};
+  resolve_is("this_week", mo, "MMM", 3, DAY(2025, 4, 15), D(2025, 4, 24));
+  resolve_is("next_week", mo, "MMM", 3, DAY(2025, 4, 15), D(2025, 5, 29));
+  resolve_is("this_month", mo, "MMM", 3, DAY(2025, 4, 15), D(2025, 4, 24));
+  /* a duplicate date whose kind is known lends it */
+  g6_date dup[] = {D(2025, 4, 24), D(2025, 4, 24)};
+  resolve_is("this_month", dup, "?M", 2, DAY(2025, 4, 15), D(2025, 4, 24));
 
   g6_expiry_spec spec;
   g6_date got;
   g6_error e;
   g6_date one[] = {D(2025, 1, 30)};
+  g6_expiry_kind kind = G6_EXPIRY_KIND_UNKNOWN;
+  assert_int_equal(g6_expiry_spec_parse("this_month", &spec), G6_OK);
+  assert_int_equal(g6_expiry_resolve(&spec, h, K(hk), 7, DAY(2025, 4, 15),
+                                     &got, &kind, &e),
+                   G6_OK);
+  assert_int_equal(kind, G6_EXPIRY_MONTHLY);
+  /* unknown kinds never make a monthly: said, not guessed */
+  assert_int_equal(g6_expiry_resolve(&spec, h, NULL, 7, DAY(2025, 4, 15),
+                                     &got, NULL, &e),
+                   G6_ENOENT);
+  assert_non_null(strstr(e.msg, "7 future expiries listed (2025-04-17 .. "
+                                "2025-06-26), 0 of them monthly"));
   assert_int_equal(g6_expiry_spec_parse("next_week", &spec), G6_OK);
-  assert_int_equal(g6_expiry_resolve(&spec, one, 1, DAY(2025, 1, 10), &got, &e),
+  assert_int_equal(g6_expiry_resolve(&spec, one, NULL, 1, DAY(2025, 1, 10),
+                                     &got, NULL, &e),
                    G6_ENOENT);
   assert_non_null(strstr(e.msg, "next_week"));
   assert_non_null(strstr(e.msg, "1 future expiries listed (2025-01-30 .. "
                                 "2025-01-30)"));
   assert_int_equal(g6_expiry_spec_parse("next_month", &spec), G6_OK);
-  assert_int_equal(g6_expiry_resolve(&spec, one, 1, DAY(2025, 1, 10), &got, &e),
+  assert_int_equal(g6_expiry_resolve(&spec, one, K("M"), 1, DAY(2025, 1, 10),
+                                     &got, NULL, &e),
                    G6_ENOENT);
   assert_int_equal(g6_expiry_spec_parse("2025-01-29", &spec), G6_OK);
-  assert_int_equal(g6_expiry_resolve(&spec, one, 1, DAY(2025, 1, 10), &got, &e),
+  assert_int_equal(g6_expiry_resolve(&spec, one, NULL, 1, DAY(2025, 1, 10),
+                                     &got, NULL, &e),
                    G6_ENOENT);
   assert_non_null(strstr(e.msg, "date 2025-01-29"));
   assert_int_equal(g6_expiry_spec_parse("this_week", &spec), G6_OK);
-  assert_int_equal(g6_expiry_resolve(&spec, NULL, 0, DAY(2025, 1, 10), &got, &e),
+  assert_int_equal(g6_expiry_resolve(&spec, NULL, NULL, 0, DAY(2025, 1, 10),
+                                     &got, NULL, &e),
                    G6_ENOENT);
   /* all listed dates in the past */
-  assert_int_equal(g6_expiry_resolve(&spec, one, 1, DAY(2025, 2, 1), &got, &e),
+  assert_int_equal(g6_expiry_resolve(&spec, one, NULL, 1, DAY(2025, 2, 1),
+                                     &got, NULL, &e),
                    G6_ENOENT);
   const char *bad[] = {"this-week", "THIS_WEEK", "2025-02-30", "", "monthly"};
   for (size_t i = 0; i < 5; i++)
     assert_int_equal(g6_expiry_spec_parse(bad[i], &spec), G6_EPARSE);
+}
+
+/* Kite's trading symbols tell weekly from monthly contracts (exchange
+ * calendar facts): <ROOT><YY><MON>... monthly, <ROOT><YY><M><DD>... weekly
+ * with M = 1-9, O, N, D. */
+static void expiry_kind_from_symbols(void **state) {
+  (void)state;
+  static const struct {
+    const char *symbol, *root;
+    g6_expiry_kind want;
+  } v[] = {
+      {"NIFTY25APR24300CE", "NIFTY", G6_EXPIRY_MONTHLY},
+      {"NIFTY2543024300CE", "NIFTY", G6_EXPIRY_WEEKLY}, /* 2025-04-30 */
+      {"NIFTY25O0724300PE", "NIFTY", G6_EXPIRY_WEEKLY}, /* October */
+      {"NIFTY25OCT24300PE", "NIFTY", G6_EXPIRY_MONTHLY},
+      {"NIFTY25N1825900CE", "NIFTY", G6_EXPIRY_WEEKLY}, /* November */
+      {"NIFTY25NOV25900CE", "NIFTY", G6_EXPIRY_MONTHLY},
+      {"NIFTY25D0926000CE", "NIFTY", G6_EXPIRY_WEEKLY}, /* December */
+      {"NIFTY25DEC26000CE", "NIFTY", G6_EXPIRY_MONTHLY},
+      {"BANKNIFTY25NOV58000CE", "BANKNIFTY", G6_EXPIRY_MONTHLY},
+      {"SENSEX25N2084500PE", "SENSEX", G6_EXPIRY_WEEKLY},
+      {"MIDCPNIFTY25DEC13500CE", NULL, G6_EXPIRY_MONTHLY}, /* root derived */
+      {"BANKNIFTY18JAN23500CE", "BANKNIFTY", G6_EXPIRY_MONTHLY}, /* 2018 */
+      {"NIFTY25XYZ24300CE", "NIFTY", G6_EXPIRY_KIND_UNKNOWN},
+      {"NIFTY25A3024300CE", "NIFTY", G6_EXPIRY_KIND_UNKNOWN},
+      {"NIFTY2543224300CE", "NIFTY", G6_EXPIRY_KIND_UNKNOWN}, /* day 32 */
+      {"NIFTY25NOVFUT", "NIFTY", G6_EXPIRY_KIND_UNKNOWN},
+      {"NIFTY", "NIFTY", G6_EXPIRY_KIND_UNKNOWN},
+      {"", NULL, G6_EXPIRY_KIND_UNKNOWN},
+      {"25APR24300CE", NULL, G6_EXPIRY_KIND_UNKNOWN},
+  };
+  for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+    if (g6_expiry_kind_of_symbol(v[i].symbol, v[i].root) != v[i].want)
+      fail_msg("%s: %s, want %s", v[i].symbol,
+               g6_expiry_kind_name(
+                   g6_expiry_kind_of_symbol(v[i].symbol, v[i].root)),
+               g6_expiry_kind_name(v[i].want));
 }
 
 static void tags_and_masks(void **state) {
@@ -168,12 +265,18 @@ static void status_vectors(void **state) {
 
 static void leg_checks(void **state) {
   (void)state;
-  g6_quote_leg ok = {24800, 0, true, 120.0, 119.5, 119, 121, 150000, 70000};
+  g6_quote_leg ok = {24800, 0, true, 120.0, 119.5, 119, 121, 150000, 70000,
+                     G6_OK};
   assert_int_equal(g6_leg_check(&ok, 24800, 0.4), G6_REJECT_NONE);
   assert_true(g6_leg_has_fields(&ok));
   g6_quote_leg l = ok;
   l.quoted = false;
   assert_int_equal(g6_leg_check(&l, 24800, 0.4), G6_REJECT_MISSING_QUOTE);
+  /* a leg whose /quote batch failed is counted as such, not as missing */
+  l.fetch = G6_EFOREIGN;
+  assert_int_equal(g6_leg_check(&l, 24800, 0.4), G6_REJECT_REQUEST_FAILED);
+  assert_string_equal(g6_reject_reason_name(G6_REJECT_REQUEST_FAILED),
+                      "request_failed");
   l = ok;
   l.last = 0;
   assert_int_equal(g6_leg_check(&l, 24800, 0.4), G6_REJECT_NONPOSITIVE_PRICE);
@@ -205,6 +308,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(atm_vectors),    cmocka_unit_test(ladder_vectors),
       cmocka_unit_test(expiry_rules),   cmocka_unit_test(tags_and_masks),
+      cmocka_unit_test(expiry_kind_from_symbols),
       cmocka_unit_test(status_vectors), cmocka_unit_test(leg_checks),
   };
   return G6_RUN_TESTS(tests);

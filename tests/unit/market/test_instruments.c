@@ -56,6 +56,19 @@ static void current_format_table_and_lookups(void **state) {
   assert_int_equal(g6_instruments_expiries(t, "SENSEX", "NFO-OPT", 0, ex, 8),
                    0);
   assert_int_equal(g6_instruments_expiries(t, "NIFT", "NFO-OPT", 0, ex, 8), 0);
+  /* weekly and monthly contracts, told apart by their symbols */
+  assert_int_equal(g6_instruments_expiry_kind(t, "NIFTY", "NFO-OPT",
+                                              day(2025, 11, 18)),
+                   G6_EXPIRY_WEEKLY);
+  assert_int_equal(g6_instruments_expiry_kind(t, "NIFTY", "NFO-OPT",
+                                              day(2025, 11, 25)),
+                   G6_EXPIRY_MONTHLY);
+  assert_int_equal(g6_instruments_expiry_kind(t, "SENSEX", "BFO-OPT",
+                                              day(2025, 11, 20)),
+                   G6_EXPIRY_WEEKLY);
+  assert_int_equal(g6_instruments_expiry_kind(t, "NIFTY", "NFO-OPT",
+                                              day(2025, 11, 19)),
+                   G6_EXPIRY_KIND_UNKNOWN); /* nothing listed that day */
 
   const g6_instrument *in = NULL;
   assert_int_equal(g6_instruments_find_option(t, "NIFTY", "NFO-OPT",

@@ -364,18 +364,18 @@ static void quote_faults(void **state) {
   (void)state;
   static const fault_case cases[] = {
       {"two 503 then ok", "{\"quote\":{\"http5xx\":2}}", G6_OK, 3,
-       G6_KITE_R_HTTP, 2},
+       G6_KITE_R_UPSTREAM, 2},
       {"502 html then ok",
        "{\"quote\":{\"http5xx\":1,\"status5xx\":502}}", G6_OK, 2,
-       G6_KITE_R_HTTP, 1},
+       G6_KITE_R_FOREIGN_BODY, 1},
       {"429 then ok", "{\"quote\":{\"ratelimit\":1}}", G6_OK, 2,
        G6_KITE_R_RATELIMITED, 1},
       {"stall then ok", "{\"quote\":{\"stall\":1,\"stall_s\":3}}", G6_OK, 2,
        G6_KITE_R_TIMEOUT, 1},
       {"latency beyond timeout", "{\"quote\":{\"latency_ms\":1500}}",
        G6_ETIMEOUT, 3, G6_KITE_R_TIMEOUT, 2},
-      {"5xx every time", "{\"quote\":{\"http5xx\":-1}}", G6_EHTTP, 3,
-       G6_KITE_R_HTTP, 2},
+      {"5xx every time", "{\"quote\":{\"http5xx\":-1}}", G6_EUPSTREAM, 3,
+       G6_KITE_R_UPSTREAM, 2},
       {"malformed JSON is not retried", "{\"quote\":{\"malformed\":1}}",
        G6_EPARSE, 1, G6_KITE_R_PARSE, 0},
       {"truncated body", "{\"quote\":{\"truncate\":-1}}", G6_ETRUNCATED, 3,
@@ -395,6 +395,47 @@ static void quote_faults(void **state) {
        G6_KITE_R_PROTOCOL, 0},
       {"auth failure", "{\"quote\":{\"auth_fail\":1}}", G6_EAUTH, 1,
        G6_KITE_R_AUTH, 0},
+      /* Kite's error types: each its own status; 4xx not retried, 5xx
+       * retried whatever the type */
+      {"403 PermissionException",
+       "{\"quote\":{\"error\":-1,\"error_status\":403,"
+       "\"error_body\":\"PermissionException\"}}",
+       G6_EFORBIDDEN, 1, G6_KITE_R_FORBIDDEN, 0},
+      {"400 InputException",
+       "{\"quote\":{\"error\":-1,\"error_status\":400,"
+       "\"error_body\":\"InputException\"}}",
+       G6_EBADREQUEST, 1, G6_KITE_R_BAD_REQUEST, 0},
+      {"503 NetworkException",
+       "{\"quote\":{\"error\":-1,\"error_status\":503,"
+       "\"error_body\":\"NetworkException\"}}",
+       G6_EUPSTREAM, 3, G6_KITE_R_UPSTREAM, 2},
+      {"502 DataException",
+       "{\"quote\":{\"error\":-1,\"error_status\":502,"
+       "\"error_body\":\"DataException\"}}",
+       G6_EUPSTREAM_DATA, 3, G6_KITE_R_UPSTREAM_DATA, 2},
+      {"500 GeneralException once",
+       "{\"quote\":{\"error\":1,\"error_status\":500,"
+       "\"error_body\":\"GeneralException\"}}",
+       G6_OK, 2, G6_KITE_R_PROVIDER_ERROR, 1},
+      {"400 GeneralException",
+       "{\"quote\":{\"error\":-1,\"error_status\":400,"
+       "\"error_body\":\"GeneralException\"}}",
+       G6_EPROVIDER, 1, G6_KITE_R_PROVIDER_ERROR, 0},
+      /* bodies that are not Kite's */
+      {"400 HTML page", "{\"quote\":{\"error\":-1,\"error_body\":\"html\"}}",
+       G6_EFOREIGN, 1, G6_KITE_R_FOREIGN_BODY, 0},
+      {"503 plain text",
+       "{\"quote\":{\"error\":-1,\"error_status\":503,"
+       "\"error_body\":\"text\"}}",
+       G6_EFOREIGN, 3, G6_KITE_R_FOREIGN_BODY, 2},
+      {"502 empty body",
+       "{\"quote\":{\"error\":-1,\"error_status\":502,"
+       "\"error_body\":\"empty\"}}",
+       G6_EFOREIGN, 3, G6_KITE_R_FOREIGN_BODY, 2},
+      {"403 other JSON",
+       "{\"quote\":{\"error\":-1,\"error_status\":403,"
+       "\"error_body\":\"json\"}}",
+       G6_EFOREIGN, 1, G6_KITE_R_FOREIGN_BODY, 0},
   };
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
     const fault_case *fc = &cases[i];
@@ -431,9 +472,23 @@ static void quote_faults(void **state) {
     /* the error message names the endpoint */
     if (s != G6_OK)
       assert_non_null(strstr(e.msg, "Kite quote"));
+    /* only a TokenException latches the credentials */
+    assert_int_equal(g6_kite_auth_latched(c), s == G6_EAUTH);
     g6_quote_table_free(q);
     g6_kite_client_free(c);
   }
+  /* each type is told apart in the log line: HTTP status, Kite's type and
+   * message, the status token; a foreign body shows what it was */
+  assert_non_null(strstr(logs.data, "Kite quote: HTTP 403, PermissionException: "
+                                    "Insufficient permission for that call. "
+                                    "(forbidden)"));
+  assert_non_null(strstr(logs.data, "HTTP 400, InputException: "));
+  assert_non_null(strstr(logs.data, "HTTP 502, DataException: "));
+  assert_non_null(strstr(logs.data, "HTTP 400 with a body that is not Kite's "
+                                    "JSON (\"<html> <head><title>400 Bad "
+                                    "Request"));
+  assert_null(strstr(logs.data, "PermissionException: Insufficient permission "
+                                "for that call. (forbidden); no further"));
   /* every failure was logged with the endpoint */
   assert_non_null(strstr(logs.data, "Kite quote: quote response: malformed"));
   assert_non_null(strstr(logs.data, "retrying in"));
@@ -447,7 +502,7 @@ static void instruments_faults(void **state) {
       {"truncated then ok", "{\"instruments\":{\"truncate\":1}}", G6_OK, 2,
        G6_KITE_R_TRUNCATED, 1},
       {"503 then ok", "{\"instruments\":{\"http5xx\":1}}", G6_OK, 2,
-       G6_KITE_R_HTTP, 1},
+       G6_KITE_R_UPSTREAM, 1},
   };
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
     reset_mock();
@@ -609,7 +664,7 @@ static void breaker_opens_and_recovers(void **state) {
   const char *keys[] = {"BSE:SENSEX"};
   g6_quote_table *q = NULL;
   for (int i = 0; i < 3; i++) {
-    assert_int_equal(g6_kite_ltp(c, keys, 1, &q, NULL), G6_EHTTP);
+    assert_int_equal(g6_kite_ltp(c, keys, 1, &q, NULL), G6_EUPSTREAM);
     g6_quote_table_free(q);
   }
   g6_error e;
@@ -671,6 +726,104 @@ static void rate_limit_spaces_requests(void **state) {
   assert_non_null(strstr(e.msg, "local rate limit"));
   g6_kite_stats_snapshot(c, &s);
   assert_int_equal(s.requests[G6_KITE_EP_QUOTE][G6_KITE_R_RATELIMITED], 1);
+  g6_kite_client_free(c);
+}
+
+/* One failed /quote batch (an HTML 400 from a proxy, for the keys of one
+ * expiry) loses only its own keys: the other batches' quotes are kept and
+ * the lost keys say why (g6_quote_table_failed), unlike keys Kite does not
+ * know. */
+static void failed_batch_keeps_the_others(void **state) {
+  (void)state;
+  reset_mock();
+  g6_kite_client *c = client();
+  g6_instruments *t = dump(c);
+  static char keys[1200][G6_INST_KEY_MAX];
+  const char *kp[1201];
+  size_t n = nifty_keys(t, keys, 1200);
+  for (size_t i = 0; i < n; i++)
+    kp[i] = keys[i];
+  kp[n] = "NFO:NOPE25NOV1CE"; /* unknown to Kite: in the third batch */
+  /* the second batch (keys 500..999) carries keys[700] */
+  char fault[200];
+  snprintf(fault, sizeof(fault),
+           "{\"quote\":{\"error_key\":\"%s\",\"error_body\":\"html\"}}",
+           strchr(keys[700], ':') + 1);
+  faults(fault);
+  g6_quote_table *q = NULL;
+  g6_error e;
+  assert_int_equal(g6_kite_quote(c, kp, n + 1, &q, &e), G6_EFOREIGN);
+  assert_int_equal(served("quote"), 3);
+  assert_int_equal(g6_quote_table_found(q), 700);
+  size_t failed = 0;
+  for (size_t i = 0; i <= n; i++) {
+    long j = g6_quote_table_find(q, kp[i]);
+    bool in_batch2 = i >= 500 && i < 1000;
+    assert_int_equal(g6_quote_table_get(q, (size_t)j) == NULL,
+                     in_batch2 || i == n);
+    g6_status why = g6_quote_table_failed(q, (size_t)j);
+    assert_int_equal(why, in_batch2 ? G6_EFOREIGN : G6_OK);
+    failed += why != G6_OK;
+  }
+  assert_int_equal(failed, 500);
+  g6_quote_table_free(q);
+  g6_kite_client_free(c);
+  /* by request number: every second request fails; without retries the
+   * second of three batches is lost (500 GeneralException) */
+  reset_mock();
+  faults("{\"quote\":{\"error_every\":2,\"error_status\":500}}");
+  g6_kite_config cfg;
+  char url[64];
+  test_config(&cfg, url, sizeof(url));
+  cfg.retry_attempts = 1;
+  c = client_with(&cfg);
+  assert_int_equal(g6_kite_quote(c, kp, n, &q, &e), G6_EPROVIDER);
+  assert_int_equal(g6_quote_table_found(q), 700);
+  assert_int_equal(g6_quote_table_failed(q, (size_t)g6_quote_table_find(q, kp[600])),
+                   G6_EPROVIDER);
+  g6_quote_table_free(q);
+  g6_instruments_free(t);
+  g6_kite_client_free(c);
+}
+
+/* A 429 storm: every 429 halves the quote rate (once a second) and the
+ * Retry-After pause holds every request back; successes restore the
+ * configured rate step by step. */
+static void storm_of_429_adapts_the_rate(void **state) {
+  (void)state;
+  reset_mock();
+  faults("{\"quote\":{\"ratelimit\":2,\"retry_after\":1}}");
+  g6_kite_config cfg;
+  char url[64];
+  test_config(&cfg, url, sizeof(url));
+  cfg.quote_rps = 8;
+  cfg.quote_burst = 1;
+  cfg.retry_attempts = 3;
+  g6_kite_client *c = client_with(&cfg);
+  const char *keys[] = {"NSE:NIFTY 50"};
+  g6_quote_table *q = NULL;
+  double t0 = g6_monotonic_now();
+  assert_int_equal(g6_kite_quote(c, keys, 1, &q, NULL), G6_OK);
+  g6_quote_table_free(q);
+  /* two Retry-After pauses of 1 s */
+  assert_true(g6_monotonic_now() - t0 >= 1.9);
+  g6_kite_stats s;
+  g6_kite_stats_snapshot(c, &s);
+  assert_int_equal(s.requests[G6_KITE_EP_QUOTE][G6_KITE_R_RATELIMITED], 2);
+  /* 8 -> 4 -> 2 (the 429s were a second apart), +1 for the success */
+  assert_close(s.ratelimit_rate[G6_KITE_LIMITER_QUOTE], 3, 1e-9);
+  assert_close(s.ratelimit_configured[G6_KITE_LIMITER_QUOTE], 8, 0);
+  assert_close(s.ratelimit_rate[G6_KITE_LIMITER_OTHER], 0, 0); /* unlimited */
+  for (int i = 0; i < 5; i++) {
+    assert_int_equal(g6_kite_quote(c, keys, 1, &q, NULL), G6_OK);
+    g6_quote_table_free(q);
+  }
+  g6_kite_stats_snapshot(c, &s);
+  assert_close(s.ratelimit_rate[G6_KITE_LIMITER_QUOTE], 8, 0);
+  assert_non_null(strstr(logs.data, "quote request rate cut to 4/s "
+                                    "(configured 8/s); honouring Retry-After"));
+  assert_non_null(strstr(logs.data, "quote request rate back to the "
+                                    "configured 8/s"));
   g6_kite_client_free(c);
 }
 
@@ -818,6 +971,8 @@ int main(void) {
       cmocka_unit_test(auth_latch_until_token_changes),
       cmocka_unit_test(breaker_opens_and_recovers),
       cmocka_unit_test(rate_limit_spaces_requests),
+      cmocka_unit_test(failed_batch_keeps_the_others),
+      cmocka_unit_test(storm_of_429_adapts_the_rate),
       cmocka_unit_test(threads_share_one_client),
       cmocka_unit_test(connection_refused),
       cmocka_unit_test(session_token_exchange),

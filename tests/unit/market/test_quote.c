@@ -94,8 +94,20 @@ static void kite_error_envelope(void **state) {
   assert_string_equal(info.error_type, "TokenException");
   assert_non_null(strstr(info.message, "Incorrect"));
   assert_int_equal(g6_quote_error_status(info.error_type), G6_EAUTH);
-  assert_int_equal(g6_quote_error_status("NetworkException"), G6_ECONN);
-  assert_int_equal(g6_quote_error_status("InputException"), G6_EHTTP);
+  /* Kite's exception types, each its own status; only the token one is
+   * about credentials */
+  static const struct {
+    const char *type;
+    g6_status st;
+  } types[] = {{"PermissionException", G6_EFORBIDDEN},
+               {"InputException", G6_EBADREQUEST},
+               {"NetworkException", G6_EUPSTREAM},
+               {"DataException", G6_EUPSTREAM_DATA},
+               {"GeneralException", G6_EPROVIDER},
+               {"OrderException", G6_EHTTP},
+               {"", G6_EHTTP}};
+  for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+    assert_int_equal(g6_quote_error_status(types[i].type), types[i].st);
   g6_quote_table_free(t);
   free(text);
 }

@@ -39,12 +39,12 @@ static void reservations_queue(void **state) {
   /* the refused call reserved nothing */
   assert_int_equal(g6_ratelimit_reserve(&rl, 50, 4, &w), G6_OK);
   assert_close(w, 4, 1e-9);
-  /* penalize after a 429 empties a refilled bucket */
+  /* a 429 empties a refilled bucket (and halves the rate: 2 s to go) */
   g6_ratelimit rl2;
   g6_ratelimit_init(&rl2, 1, 5);
-  g6_ratelimit_penalize(&rl2, 10);
+  g6_ratelimit_throttle(&rl2, 10, 0);
   assert_int_equal(g6_ratelimit_reserve(&rl2, 10, 10, &w), G6_OK);
-  assert_close(w, 1, 1e-9);
+  assert_close(w, 2, 1e-9);
   g6_ratelimit_destroy(&rl);
   g6_ratelimit_destroy(&rl2);
 }
@@ -101,12 +101,84 @@ static void threads_get_distinct_slots(void **state) {
   g6_ratelimit_destroy(&rl);
 }
 
+/* AIMD: a 429 storm halves the rate once per second down to 1/8 of the
+ * configured rate (never to 0); requests are then spaced by the cut rate;
+ * each success adds 1/8 back, never above the configured rate. */
+static void adaptive_cut_and_recovery(void **state) {
+  (void)state;
+  g6_ratelimit rl;
+  g6_ratelimit_init(&rl, 4, 1);
+  double eff, conf, w;
+  assert_close(g6_ratelimit_throttle(&rl, 100.0, 0), 2, 1e-12);
+  /* more 429s of the same burst count once */
+  assert_close(g6_ratelimit_throttle(&rl, 100.2, 0), 2, 1e-12);
+  assert_close(g6_ratelimit_throttle(&rl, 100.9, 0), 2, 1e-12);
+  assert_close(g6_ratelimit_throttle(&rl, 101.0, 0), 1, 1e-12);
+  assert_close(g6_ratelimit_throttle(&rl, 102.0, 0), 0.5, 1e-12);
+  for (int i = 0; i < 10; i++)
+    assert_close(g6_ratelimit_throttle(&rl, 103.0 + i, 0), 0.5, 1e-12);
+  g6_ratelimit_rates(&rl, &eff, &conf);
+  assert_close(eff, 0.5, 1e-12);
+  assert_close(conf, 4, 0);
+  /* at 0.5/s a request every 2 s: the bucket was emptied at 112 */
+  assert_int_equal(g6_ratelimit_reserve(&rl, 112, 60, &w), G6_OK);
+  assert_close(w, 2, 1e-9);
+  assert_int_equal(g6_ratelimit_reserve(&rl, 112, 60, &w), G6_OK);
+  assert_close(w, 4, 1e-9);
+  /* recovery: seven successes from the floor back to 4/s, then no more */
+  for (int i = 1; i <= 7; i++) {
+    bool back = g6_ratelimit_success(&rl);
+    g6_ratelimit_rates(&rl, &eff, &conf);
+    assert_close(eff, 0.5 + 0.5 * i, 1e-9);
+    assert_int_equal(back, i == 7);
+  }
+  assert_false(g6_ratelimit_success(&rl));
+  g6_ratelimit_rates(&rl, &eff, &conf);
+  assert_close(eff, 4, 0);
+  g6_ratelimit_destroy(&rl);
+}
+
+/* Retry-After pauses every reservation until it has passed, also for an
+ * unlimited bucket, which otherwise never waits. */
+static void retry_after_pauses(void **state) {
+  (void)state;
+  g6_ratelimit rl;
+  g6_ratelimit_init(&rl, 10, 5);
+  double w;
+  assert_int_equal(g6_ratelimit_reserve(&rl, 50, 60, &w), G6_OK);
+  assert_close(w, 0, 0);
+  g6_ratelimit_throttle(&rl, 50, 3);
+  /* paused 3 s, then the bucket (emptied, now 5/s) needs 0.2 s */
+  assert_int_equal(g6_ratelimit_reserve(&rl, 50, 60, &w), G6_OK);
+  assert_close(w, 3.2, 1e-9);
+  assert_false(g6_ratelimit_try(&rl, 52.9));
+  /* a caller that may wait only 1 s is refused, reserving nothing */
+  assert_int_equal(g6_ratelimit_reserve(&rl, 51, 1, &w), G6_ERATELIMIT);
+  assert_close(w, 2.4, 1e-9);
+  g6_ratelimit_destroy(&rl);
+
+  g6_ratelimit un;
+  g6_ratelimit_init(&un, 0, 1);
+  assert_close(g6_ratelimit_throttle(&un, 10, 2.5), 0, 0);
+  assert_int_equal(g6_ratelimit_reserve(&un, 11, 60, &w), G6_OK);
+  assert_close(w, 1.5, 1e-9);
+  assert_int_equal(g6_ratelimit_reserve(&un, 12.5, 60, &w), G6_OK);
+  assert_close(w, 0, 0);
+  /* without Retry-After an unlimited bucket pauses 1 s */
+  g6_ratelimit_throttle(&un, 20, 0);
+  assert_int_equal(g6_ratelimit_reserve(&un, 20, 60, &w), G6_OK);
+  assert_close(w, 1, 1e-9);
+  g6_ratelimit_destroy(&un);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(reference_vector),
       cmocka_unit_test(reservations_queue),
       cmocka_unit_test(unlimited_and_invalid),
       cmocka_unit_test(threads_get_distinct_slots),
+      cmocka_unit_test(adaptive_cut_and_recovery),
+      cmocka_unit_test(retry_after_pauses),
   };
   return G6_RUN_TESTS(tests);
 }

@@ -295,9 +295,9 @@ static void warm_start_every_series(void **state) {
   const char *idx[] = {"NIFTY", "BANKNIFTY"};
   assert_int_equal(g6m_warm_g6_chain(M, idx, 2), G6_OK);
   /* closed x closed, index x expiry tags, index only */
-  assert_int_equal(g6_metrics_series_count(M, &g6m_def_api_calls), 4 * 11);
+  assert_int_equal(g6_metrics_series_count(M, &g6m_def_api_calls), 4 * 17);
   assert_int_equal(g6_metrics_series_count(M, &g6m_def_put_call_ratio), 2 * 4);
-  assert_int_equal(g6_metrics_series_count(M, &g6m_def_rejected_legs), 2 * 5);
+  assert_int_equal(g6_metrics_series_count(M, &g6m_def_rejected_legs), 2 * 6);
   assert_int_equal(g6_metrics_series_count(M, &g6m_def_cycle_duration), 2);
   assert_int_equal(g6_metrics_series_count(M, &g6m_def_api_auth_latch), 1);
   assert_int_equal(g6_metrics_series_count(M, &g6m_def_max_pain), 0);
@@ -311,6 +311,14 @@ static void warm_start_every_series(void **state) {
   assert_int_equal(v->d, 0);
   assert_non_null(find("chain_status", "NIFTY", "next_month"));
   assert_non_null(find("written_rows", "NIFTY", "overview"));
+  /* a gauge nobody set is unknown: NaN, never 0 (counters are 0) */
+  v = find("put_call_ratio", "NIFTY", "this_week");
+  assert_non_null(v);
+  assert_true(v->gauge && isnan(v->g));
+  v = find("spot_points", "BANKNIFTY", "");
+  assert_true(v != NULL && isnan(v->g));
+  v = find("admitted_series", "g6_chain", "");
+  assert_true(v != NULL && v->g > 100); /* a count, from the start */
   /* idempotent, and values survive a second warm start */
   assert_int_equal(g6m_api_calls_add(M, "quote", "ok", 2), G6_OK);
   assert_int_equal(g6m_warm_g6_chain(M, idx, 2), G6_OK);

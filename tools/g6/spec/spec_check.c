@@ -109,7 +109,9 @@ int g6_spec_check(const g6_spec_output *o, const char *root, g6_buf *report) {
     note(&worst, code_of(f->kind));
     free(text);
   }
-  /* dashboards on disk that no plan generates any more */
+  /* the provisioned folder holds generated dashboards only: Grafana's file
+   * provider loads every .json in it as a dashboard, so anything else (a
+   * dashboard no plan generates any more, a manifest) is reported */
   char dir[4096];
   snprintf(dir, sizeof(dir), "%s/grafana/dashboards", root);
   DIR *d = opendir(dir);
@@ -127,7 +129,13 @@ int g6_spec_check(const g6_spec_output *o, const char *root, g6_buf *report) {
     char *text = NULL;
     size_t len = 0;
     g6_error e;
-    if (g6_read_file(path, 64u << 20, &text, &len, &e) == G6_OK) {
+    if (strcmp(de->d_name, "manifest.json") == 0) {
+      g6_buf_printf(report,
+                    "removed: %s is not a dashboard (Grafana's file provider "
+                    "would load it as one); the manifest is "
+                    "grafana/manifest.json\n",
+                    rel);
+    } else if (g6_read_file(path, 64u << 20, &text, &len, &e) == G6_OK) {
       char slug[256];
       snprintf(slug, sizeof(slug), "%.*s", (int)(n - 5), de->d_name);
       g6_buf_printf(report, "removed: dashboard %s is no longer generated\n",

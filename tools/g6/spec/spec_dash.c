@@ -136,6 +136,16 @@ static const char *grafana_unit(const g6_spec *s, const g6_spec_metric *m,
   return rate ? u->rate : u->grafana;
 }
 
+/* A gauge's selector with its unknown (NaN) samples dropped: `x >= -Inf` is
+ * false only for NaN. g6 exports an unknown value as NaN, never 0
+ * (docs/ARCHITECTURE.md); sum and topk would turn one NaN into a NaN total
+ * or rank it, so every aggregation of a gauge sees known values only, and
+ * a series that is all unknown shows as a gap. */
+static void gauge_selector(const g6_spec_metric *m, g6_buf *out) {
+  selector(m, m->exported, out);
+  g6_buf_puts(out, " >= -Inf");
+}
+
 static g6_status synth_metric(const g6_spec *s, const g6_spec_metric *m,
                               g6_spec_dash *d) {
   const char *slug = d->plan->slug;
@@ -233,7 +243,7 @@ static g6_status synth_metric(const g6_spec *s, const g6_spec_metric *m,
     g6_spec_dpanel *p = new_panel(d);
     if (p == NULL)
       goto nomem;
-    selector(m, m->exported, &sel);
+    gauge_selector(m, &sel);
     p->metric = m;
     p->source = strdup("auto_stat");
     p->uuid = uuid_of(slug, m->name, "auto_stat", "");
@@ -247,7 +257,7 @@ static g6_status synth_metric(const g6_spec *s, const g6_spec_metric *m,
     p->h = 4;
     p->description = dupf("%s Per instance.", m->help);
   } else {
-    selector(m, m->exported, &sel);
+    gauge_selector(m, &sel);
     g6_spec_dpanel *p = new_panel(d);
     if (p == NULL)
       goto nomem;
@@ -590,7 +600,9 @@ g6_status g6_spec_gen_grafana(const g6_spec *s, g6_spec_output *out,
     if (rc == G6_OK)
       /* "other", not "dashboard": it carries the spec hash, which changes
        * with every edit; panel changes show in the dashboard files */
-      rc = g6_spec_output_add(out, "grafana/dashboards/manifest.json",
+      /* beside the provisioned folder, not in it: Grafana's file provider
+       * loads every .json there as a dashboard ("title cannot be empty") */
+      rc = g6_spec_output_add(out, "grafana/manifest.json",
                               G6_SPEC_ART_OTHER, b.data, b.len);
   }
   if (rc == G6_OK) {

@@ -495,8 +495,18 @@ g6_status g6_spec_gen_catalog(const g6_spec *s, g6_buf *b) {
       "refused and counted in `collectd_g6_metrics_refusals_total`. "
       "**Owner** is the plugin that dispatches\n"
       "the metric (`*`: every g6 plugin). Every series is dispatched from "
-      "the plugin's first cycle (warm\nstart), zero until something "
-      "happened.\n\n",
+      "the plugin's first cycle (warm\nstart): counters at zero until "
+      "something happened, gauges at NaN until computed.\n\n"
+      "**Unknown is NaN, never 0.** A gauge whose value is unknown (not "
+      "computed yet, spot and ATM\nduring a provider outage, a ratio with "
+      "an empty denominator such as the put/call ratio without\ncall OI) "
+      "is exported as `NaN`; counters are never NaN. Aggregate gauges over "
+      "known values only:\nthe generated rules and panels write `x >= -Inf`"
+      " (false only for NaN) before `sum`, `topk` or a\nratio, and to "
+      "average a gauge over time use a subquery, `avg_over_time((x >= "
+      "-Inf)[5m:1m])`:\n`avg_over_time(x[5m])` is NaN as soon as one sample "
+      "in the window is. A series that is all NaN\nshows as a gap in "
+      "Grafana, which is what an unknown value should look like.\n\n",
       G6_SPEC_GENERATOR, nm, s->n_families, na);
   g6_buf_puts(b, "## Families\n\n| family | owner | metrics | dashboard |\n"
                  "|---|---|---|---|\n");

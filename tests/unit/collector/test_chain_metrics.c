@@ -1,0 +1,162 @@
+/* g6_chain's metric mapping (collector/chain_metrics.h): unknown is NaN,
+ * never 0 (issue 10, item 6), Kite's error types and the adaptive rate
+ * limiter reach their series, and counters only ever add. */
+#include "g6_test.h"
+
+#include "collector/chain_metrics.h"
+#include "metrics/metrics_gen.h"
+
+static int no_dispatch(void *ctx, const g6_metrics_vl *vl) {
+  (void)ctx;
+  (void)vl;
+  return 0;
+}
+
+static g6_metrics *runtime(void) {
+  g6_metrics_sink sink = {no_dispatch, NULL, NULL};
+  return g6_metrics_new("g6_chain", &sink);
+}
+
+static double val(g6_metrics *m, const g6_metric_def *def, const char *pi,
+                  const char *ti) {
+  double v = -12345;
+  if (!g6_metrics_value(m, def, pi, ti, &v))
+    fail_msg("%s{%s,%s} not admitted", def->name, pi ? pi : "",
+             ti ? ti : "");
+  return v;
+}
+
+static g6_index_config nifty(void) {
+  g6_index_config ix;
+  memset(&ix, 0, sizeof(ix));
+  snprintf(ix.name, sizeof(ix.name), "NIFTY");
+  g6_expiry_spec_parse("this_week", &ix.expiries[0]);
+  g6_expiry_spec_parse("next_week", &ix.expiries[1]);
+  ix.n_expiries = 2;
+  return ix;
+}
+
+/* Before the first cycle every gauge is unknown except what is known:
+ * status EMPTY (nothing collected) and last success 0 (never). */
+static void warm_start_unknown_is_nan(void **state) {
+  (void)state;
+  g6_metrics *m = runtime();
+  g6_index_config ix = nifty();
+  const g6_index_config *ixs[] = {&ix};
+  assert_int_equal(g6_chain_metrics_warm(m, ixs, 1), G6_OK);
+  assert_true(isnan(val(m, &g6m_def_index_spot, "NIFTY", NULL)));
+  assert_true(isnan(val(m, &g6m_def_index_atm, "NIFTY", NULL)));
+  assert_true(isnan(val(m, &g6m_def_put_call_ratio, "NIFTY", "this_week")));
+  assert_true(isnan(val(m, &g6m_def_strike_coverage, "NIFTY", "next_week")));
+  assert_true(isnan(val(m, &g6m_def_index_calendar_days, "NIFTY", NULL)));
+  assert_close(val(m, &g6m_def_chain_status, "NIFTY", "this_week"),
+               G6_CHAIN_EMPTY, 0);
+  assert_close(val(m, &g6m_def_last_success, "NIFTY", NULL), 0, 0);
+  assert_close(val(m, &g6m_def_rejected_legs, "NIFTY", "request_failed"), 0,
+               0);
+  assert_close(val(m, &g6m_def_iv_failures, "NIFTY", "at_intrinsic"), 0, 0);
+  g6_metrics_free(m);
+}
+
+/* A provider outage: spot and ATM unknown, nothing collected. PCR and the
+ * coverages are ratios with empty denominators: NaN, not 0 (a chart would
+ * read 0 as a market event); counts stay numbers. */
+static void outage_exports_nan_not_zero(void **state) {
+  (void)state;
+  g6_metrics *m = runtime();
+  g6_index_config ix = nifty();
+  const g6_index_config *ixs[] = {&ix};
+  g6_chain_metrics_warm(m, ixs, 1);
+  g6_chain_index_metrics st;
+  memset(&st, 0, sizeof(st));
+  g6_cycle_result r;
+  memset(&r, 0, sizeof(r));
+  r.market_open = r.attempted = true;
+  r.error = G6_ECONN;
+  r.spot = r.atm = NAN;
+  r.year = 2026;
+  r.calendar_entries = 0;
+  r.n_expiries = 2;
+  for (int e = 0; e < 2; e++) {
+    g6_expiry_result *x = &r.expiries[e];
+    x->spec = ix.expiries[e];
+    x->tag = g6_expiry_tags[e];
+    x->status = G6_CHAIN_EMPTY;
+    x->legs_requested = 42;
+    x->strike_coverage = x->field_coverage = NAN;
+    x->pcr_oi = x->pcr_volume = NAN;
+  }
+  g6_chain_metrics_cycle(m, &ix, &r, NULL, 0, &st);
+  assert_true(isnan(val(m, &g6m_def_index_spot, "NIFTY", NULL)));
+  assert_true(isnan(val(m, &g6m_def_index_atm, "NIFTY", NULL)));
+  assert_true(isnan(val(m, &g6m_def_put_call_ratio, "NIFTY", "this_week")));
+  assert_true(isnan(val(m, &g6m_def_strike_coverage, "NIFTY", "this_week")));
+  assert_true(isnan(val(m, &g6m_def_field_coverage, "NIFTY", "next_week")));
+  assert_close(val(m, &g6m_def_legs_collected, "NIFTY", "this_week"), 0, 0);
+  assert_close(val(m, &g6m_def_legs_requested, "NIFTY", "this_week"), 42, 0);
+  assert_close(val(m, &g6m_def_index_market_open, "NIFTY", NULL), 1, 0);
+  /* a calendar that says nothing about this year is a known 0 */
+  assert_close(val(m, &g6m_def_index_calendar_days, "NIFTY", NULL), 0, 0);
+  /* the next good cycle replaces every NaN with its number */
+  r.error = G6_OK;
+  r.success = true;
+  r.spot = 24812.35;
+  r.atm = 24800;
+  r.calendar_entries = 17;
+  r.expiries[0].legs_collected = 40;
+  r.expiries[0].strike_coverage = 1;
+  r.expiries[0].field_coverage = 0.5;
+  r.expiries[0].pcr_oi = 1.5;
+  r.expiries[0].status = G6_CHAIN_PARTIAL;
+  r.expiries[0].rejects[G6_REJECT_REQUEST_FAILED] = 2;
+  r.expiries[0].iv_failures[G6_EAT_INTRINSIC] = 3;
+  g6_chain_metrics_cycle(m, &ix, &r, NULL, 0, &st);
+  assert_close(val(m, &g6m_def_index_spot, "NIFTY", NULL), 24812.35, 0);
+  assert_close(val(m, &g6m_def_put_call_ratio, "NIFTY", "this_week"), 1.5, 0);
+  assert_close(val(m, &g6m_def_field_coverage, "NIFTY", "this_week"), 0.5, 0);
+  assert_true(isnan(val(m, &g6m_def_put_call_ratio, "NIFTY", "next_week")));
+  assert_close(val(m, &g6m_def_index_calendar_days, "NIFTY", NULL), 17, 0);
+  assert_close(val(m, &g6m_def_rejected_legs, "NIFTY", "request_failed"), 2,
+               0);
+  assert_close(val(m, &g6m_def_iv_failures, "NIFTY", "at_intrinsic"), 3, 0);
+  g6_metrics_free(m);
+}
+
+/* The Kite client's counters: the error types are results of their own,
+ * the rate limiters export effective and configured rates (an unlimited
+ * one as +Inf, not 0), and a cache never looked up has no hit ratio. */
+static void provider_results_and_rates(void **state) {
+  (void)state;
+  g6_metrics *m = runtime();
+  g6_kite_stats s, prev;
+  memset(&s, 0, sizeof(s));
+  memset(&prev, 0, sizeof(prev));
+  s.requests[G6_KITE_EP_QUOTE][G6_KITE_R_FORBIDDEN] = 3;
+  s.requests[G6_KITE_EP_QUOTE][G6_KITE_R_FOREIGN_BODY] = 2;
+  s.retries_by[G6_KITE_EP_QUOTE][G6_KITE_R_UPSTREAM] = 4;
+  s.cache_hit_ratio = NAN;
+  s.ratelimit_rate[G6_KITE_LIMITER_QUOTE] = 0.25;
+  s.ratelimit_configured[G6_KITE_LIMITER_QUOTE] = 2;
+  g6_chain_metrics_provider(m, &s, &prev);
+  assert_close(val(m, &g6m_def_api_calls, "quote", "forbidden"), 3, 0);
+  assert_close(val(m, &g6m_def_api_calls, "quote", "foreign_body"), 2, 0);
+  assert_close(val(m, &g6m_def_api_retries, "quote", "upstream"), 4, 0);
+  assert_true(isnan(val(m, &g6m_def_api_cache_hit_ratio, "quote", NULL)));
+  assert_close(val(m, &g6m_def_api_ratelimit_rate, "quote", "effective"), 0.25,
+               0);
+  assert_close(val(m, &g6m_def_api_ratelimit_rate, "quote", "configured"), 2,
+               0);
+  assert_true(isinf(val(m, &g6m_def_api_ratelimit_rate, "other", "configured")));
+  assert_true(isinf(val(m, &g6m_def_api_ratelimit_rate, "other", "effective")));
+  assert_int_equal(g6_metrics_refusal_count(m, NULL), 0);
+  g6_metrics_free(m);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(warm_start_unknown_is_nan),
+      cmocka_unit_test(outage_exports_nan_not_zero),
+      cmocka_unit_test(provider_results_and_rates),
+  };
+  return G6_RUN_TESTS(tests);
+}
