@@ -7,8 +7,8 @@
 #include <string.h>
 
 const char *g6_arb_rule_name(g6_arb_rule r) {
-  static const char *const names[] = {"none", "bounds", "vertical",
-                                      "butterfly", "calendar"};
+  static const char *const names[] = {"none",      "bounds",   "vertical",
+                                      "butterfly", "calendar", "crossed"};
   return (unsigned)r < G6_ARB_RULE_COUNT ? names[r] : "unknown";
 }
 
@@ -256,6 +256,13 @@ g6_status g6_arb_check_expiry(const g6_leg *legs, size_t n, double F, double D,
     free(p);
     return G6_ENOMEM;
   }
+  /* a crossed book first: its mid is not a price (g6_leg_price falls back
+   * to last), so the bounds below cannot see it */
+  for (size_t i = 0; i < n; i++)
+    if (legs[i].bid > 0 && legs[i].ask > 0 && legs[i].bid > legs[i].ask) {
+      counts[G6_ARB_CROSSED]++;
+      flag(flags, i, G6_ARB_CROSSED);
+    }
   check_side(c, nc, G6_CALL, F, D, &o, flags, counts);
   check_side(p, np, G6_PUT, F, D, &o, flags, counts);
   free(c);
