@@ -1438,6 +1438,12 @@ size_t g6_snapshot_doc_leg_count(const g6_snapshot_doc *d) {
 
 void g6_snapshot_doc_report_input(const g6_snapshot_doc *d, g6_leg *legs,
                                   g6_report_input *in) {
+  g6_snapshot_doc_report_input_ex(d, legs, false, in);
+}
+
+void g6_snapshot_doc_report_input_ex(const g6_snapshot_doc *d, g6_leg *legs,
+                                     bool exclude_flagged,
+                                     g6_report_input *in) {
   memset(in, 0, sizeof(*in));
   in->S = d->spot;
   in->atm = d->atm;
@@ -1452,6 +1458,7 @@ void g6_snapshot_doc_report_input(const g6_snapshot_doc *d, g6_leg *legs,
     ri->resolved = x->resolved && x->legs != NULL;
     ri->expiry = x->expiry_epoch;
     ri->T = x->T;
+    ri->parity = x->parity;
     long same = same_as(d, e);
     if (!ri->resolved)
       continue;
@@ -1463,7 +1470,8 @@ void g6_snapshot_doc_report_input(const g6_snapshot_doc *d, g6_leg *legs,
     ri->first = n;
     for (size_t i = 0; i < 2 * d->n_strikes; i++) {
       const g6_chain_leg *l = &x->legs[i];
-      if (l->reject != G6_REJECT_NONE)
+      if (l->reject != G6_REJECT_NONE ||
+          (exclude_flagged && l->arb != G6_ARB_NONE))
         continue;
       g6_leg *o = &legs[n++];
       *o = g6_leg_make(l->q.strike, l->q.is_put ? G6_PUT : G6_CALL,
