@@ -9,3 +9,16 @@ $(B)/tests/unit/mockd/test_market: $(B)/tests/unit/mockd/test_market.o \
     $(B)/tools/g6-mockd/market.o $(LIBG6)
 	$(CC) -o $@ $< $(B)/tools/g6-mockd/market.o $(LIBG6) $(LDFLAGS_G6) \
 	  -lcmocka $(LDLIBS_G6)
+
+# bench-quote-checks: g6_quote_checks on one index's chain (4 expiries x 201
+# strikes) against the IV solve of the same legs in the same run (the work
+# every cycle does already); prints both per leg and their ratio.
+$(B)/bench/bench_quote_checks: bench/quote_checks/bench_checks.c $(LIBG6)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_G6) $(CFLAGS_G6) -o $@ $< $(LIBG6) $(LDFLAGS_G6) $(LDLIBS_G6)
+
+.PHONY: bench-quote-checks
+bench-quote-checks: $(B)/bench/bench_quote_checks
+	$(B)/bench/bench_quote_checks
+
+BENCH_TARGETS += bench-quote-checks
