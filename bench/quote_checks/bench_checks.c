@@ -53,8 +53,8 @@ int main(void) {
         l->q.bid = fmax(l->q.last - 0.05, 0.05);
         l->q.ask = l->q.last + 0.05;
         l->iv = vol;
-        jobs[nj++] = (g6_iv_job){put ? G6_PUT : G6_CALL, K, T, l->q.last,
-                                 NAN, G6_OK};
+        jobs[nj++] =
+            (g6_iv_job){put ? G6_PUT : G6_CALL, K, T, l->q.last, NAN, G6_OK};
       }
     }
   }

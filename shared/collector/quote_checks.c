@@ -74,8 +74,7 @@ g6_status g6_quote_checks(g6_expiry_result *ex, size_t n_expiries,
   g6_status st = G6_OK;
   for (size_t e = 0; e < n_expiries; e++) {
     g6_expiry_result *x = &ex[e];
-    k[e] = (kept_legs){legs + e * per, from + e * per, flags + e * per, 0,
-                       NAN};
+    k[e] = (kept_legs){legs + e * per, from + e * per, flags + e * per, 0, NAN};
     gather(x, n_strikes, o.src, &k[e], &x->arb_checked);
     if (k[e].n == 0)
       continue;
@@ -126,6 +125,5 @@ g6_status g6_quote_checks(g6_expiry_result *ex, size_t n_expiries,
 }
 
 double g6_quote_flagged_ratio(const g6_expiry_result *x) {
-  return x->arb_checked ? (double)x->arb_flagged / (double)x->arb_checked
-                        : NAN;
+  return x->arb_checked ? (double)x->arb_flagged / (double)x->arb_checked : NAN;
 }

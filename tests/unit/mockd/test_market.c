@@ -29,14 +29,13 @@ typedef struct chain {
  * NULL): prices as g6 reads them (last, best bid and ask), IVs solved on
  * last like g6_chain does. false when the expiry has passed. */
 static bool quotes(const mk_params *p, const mk_listing *L, int ix, size_t e,
-                   int64_t t, const mk_inst *bad, mk_quote_fault f,
-                   chain *c) {
+                   int64_t t, const mk_inst *bad, mk_quote_fault f, chain *c) {
   const mk_index *mi = &mk_indices[ix];
   mk_spots sp;
   mk_spots_at(p, ix, t, &sp);
   int64_t ex = L->expiries[ix][e];
-  double T = (double)(g6_expiry_epoch(g6_civil_from_days(ex)) - t) /
-             (365.0 * 86400);
+  double T =
+      (double)(g6_expiry_epoch(g6_civil_from_days(ex)) - t) / (365.0 * 86400);
   if (!(T > 0))
     return false;
   double atm = nearbyint(sp.S / mi->step) * mi->step;
@@ -60,8 +59,7 @@ static bool quotes(const mk_params *p, const mk_listing *L, int ix, size_t e,
     c->legs[c->n++] = l;
   }
   g6_chain_iv_stats st;
-  g6_chain_iv_greeks(c->legs, c->n, sp.S, p->rate, 0, G6_PRICE_LAST, NULL,
-                     &st);
+  g6_chain_iv_greeks(c->legs, c->n, sp.S, p->rate, 0, G6_PRICE_LAST, NULL, &st);
   return true;
 }
 
@@ -118,16 +116,16 @@ static void scan(double rate) {
               worst_rate = fabs(fit.rate - rate);
           }
           if (ne > 0)
-            assert_int_equal(g6_arb_check_calendar(
-                                 c[ne - 1].legs, c[ne - 1].n, c[ne - 1].T,
-                                 F[ne - 1], c[ne].legs, c[ne].n, c[ne].T,
-                                 F[ne], NULL, flags[ne - 1], counts),
-                             G6_OK);
+            assert_int_equal(
+                g6_arb_check_calendar(c[ne - 1].legs, c[ne - 1].n, c[ne - 1].T,
+                                      F[ne - 1], c[ne].legs, c[ne].n, c[ne].T,
+                                      F[ne], NULL, flags[ne - 1], counts),
+                G6_OK);
           for (int r = 1; r < G6_ARB_RULE_COUNT; r++) {
             if (counts[r] != 0)
               fail_msg("%s %s expiry %zu at %lld (T %.5f): %zu %s", "mock",
-                       mk_indices[ix].name, e, (long long)t, c[ne].T,
-                       counts[r], g6_arb_rule_name((g6_arb_rule)r));
+                       mk_indices[ix].name, e, (long long)t, c[ne].T, counts[r],
+                       g6_arb_rule_name((g6_arb_rule)r));
             total[r] += counts[r];
           }
           chains++;
@@ -216,9 +214,9 @@ static void each_fault_breaks_its_rule(void **state) {
   (void)state;
   one_fault(MK_QF_CROSSED, 0, 0, G6_ARB_CROSSED);
   one_fault(MK_QF_CROSSED, -5, 1, G6_ARB_CROSSED);
-  one_fault(MK_QF_STALE, 0, 0, G6_ARB_VERTICAL);   /* ATM call */
-  one_fault(MK_QF_STALE, 1, 1, G6_ARB_VERTICAL);   /* a put near the money */
-  one_fault(MK_QF_STALE, -20, 0, G6_ARB_BOUNDS);   /* deep ITM call */
+  one_fault(MK_QF_STALE, 0, 0, G6_ARB_VERTICAL); /* ATM call */
+  one_fault(MK_QF_STALE, 1, 1, G6_ARB_VERTICAL); /* a put near the money */
+  one_fault(MK_QF_STALE, -20, 0, G6_ARB_BOUNDS); /* deep ITM call */
   one_fault(MK_QF_OUT_OF_BOUNDS, 0, 0, G6_ARB_BOUNDS);
   one_fault(MK_QF_OUT_OF_BOUNDS, 3, 1, G6_ARB_BOUNDS);
   assert_string_equal(mk_quote_fault_name(MK_QF_STALE), "stale_quote");
