@@ -71,37 +71,29 @@ d = t.workdir()
 data = os.path.join(d, "data")
 with t.MockD(clock=clock, args=["--rate", str(MOCK_RATE)]) as m:
     keyf, tokf = m.write_credentials(d)
-    conf = """
-<Plugin g6_chain>
-  DataDir "%s"
-  ForceOpen true
-  RiskFreeRate %g
-  Fsync "never"
-  <Provider "kite">
-    URL "%s"
-    APIKeyFile "%s"
-    AccessTokenFile "%s"
-    QuoteRequestsPerSecond 100
-    QuoteBurst 10
-    CacheTTL 0
-  </Provider>
-  <Index "NIFTY">
-    StrikesBelowATM 20
-    StrikesAboveATM 20
-    Expiry "this_week" "next_week" "this_month" "next_month"
-    Interval 2
-  </Index>
-  <Index "SENSEX">
-    StrikesBelowATM 10
-    StrikesAboveATM 10
-    Expiry "this_week" "this_month"
-    Interval 2
-  </Index>
-</Plugin>
+    conf = t.chain_config(data, m, keyf, tokf, plugin="""
+        ForceOpen true
+        RiskFreeRate %g
+        Fsync "never"
+        """ % CONF_RATE, provider="""
+        QuoteRequestsPerSecond 100
+        QuoteBurst 10
+        CacheTTL 0
+        """, indices=[("NIFTY", """
+        StrikesBelowATM 20
+        StrikesAboveATM 20
+        Expiry "this_week" "next_week" "this_month" "next_month"
+        Interval 2
+        """), ("SENSEX", """
+        StrikesBelowATM 10
+        StrikesAboveATM 10
+        Expiry "this_week" "this_month"
+        Interval 2
+        """)]) + """
 <Plugin g6_analytics>
   DataDir "%s"
 </Plugin>
-""" % (data, CONF_RATE, m.url, keyf, tokf, data)
+""" % data
     with t.Collectd(plugins=["g6_chain", "g6_analytics"], config=conf) as cd:
         # ---- the mock's arbitrage-free market ---------------------------
         snaps = {}
