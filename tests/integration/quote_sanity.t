@@ -16,7 +16,8 @@ while g6_chain is configured with RiskFreeRate 0.065, so:
     makes;
   - crossed, stale and out-of-bounds quotes injected on chosen legs are
     flagged in the snapshot with the rule each breaks (crossed; vertical for
-    a stale quote near the money, bounds deep in the money; bounds), only
+    a stale put near the money, bounds for a stale call deep in the money;
+    bounds), only
     those legs and their neighbours are flagged, the counters by
     expiry.rule grow, the share reaches Prometheus through the dashboard's
     data-quality query, and `g6 replay --exclude-flagged` leaves exactly the
@@ -172,7 +173,9 @@ with t.MockD(clock=clock, args=["--rate", str(MOCK_RATE)]) as m:
         atm, step = s["atm"], s["step"]
         legs = {(l["strike"], l["type"]): l for l in x0["legs"]}
         faults = [  # (strike, type, fault, rule it must break)
-            (atm, "CE", "stale_quote", "vertical"),
+            # a stale put near the money costs more than the put a strike
+            # up (a stale call there may fall below intrinsic first: bounds)
+            (atm, "PE", "stale_quote", "vertical"),
             (atm - 20 * step, "CE", "stale_quote", "bounds"),
             (atm + 3 * step, "PE", "out_of_bounds_quote", "bounds"),
             (atm - 6 * step, "PE", "crossed_quote", "crossed"),

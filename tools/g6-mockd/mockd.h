@@ -111,9 +111,10 @@ void mk_option_quote(const mk_params *p, const mk_inst *in,
  *   MK_QF_CROSSED        best bid above best ask, last price sane (crossed);
  *   MK_QF_STALE          the whole quote as it stood when the index was 2 %
  *                        lower, last traded an hour ago: left over from
- *                        before a rally (near the money it breaks the
- *                        vertical spreads with its neighbours; deep in the
- *                        money a call falls below its intrinsic value);
+ *                        before a rally (a put near the money then costs
+ *                        more than the put a strike up: vertical; a call
+ *                        deep in the money is below its intrinsic value:
+ *                        bounds, and near the money it may be too);
  *   MK_QF_OUT_OF_BOUNDS  a fat finger: last, bid and ask 5 % above the
  *                        upper bound (S for a call, K for a put: bounds). */
 typedef enum mk_quote_fault {

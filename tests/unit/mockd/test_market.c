@@ -214,7 +214,7 @@ static void each_fault_breaks_its_rule(void **state) {
   (void)state;
   one_fault(MK_QF_CROSSED, 0, 0, G6_ARB_CROSSED);
   one_fault(MK_QF_CROSSED, -5, 1, G6_ARB_CROSSED);
-  one_fault(MK_QF_STALE, 0, 0, G6_ARB_VERTICAL); /* ATM call */
+  one_fault(MK_QF_STALE, 0, 1, G6_ARB_VERTICAL); /* ATM put */
   one_fault(MK_QF_STALE, 1, 1, G6_ARB_VERTICAL); /* a put near the money */
   one_fault(MK_QF_STALE, -20, 0, G6_ARB_BOUNDS); /* deep ITM call */
   one_fault(MK_QF_OUT_OF_BOUNDS, 0, 0, G6_ARB_BOUNDS);
