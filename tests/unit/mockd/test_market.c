@@ -1,7 +1,8 @@
 /* g6-mockd's synthetic market (tools/g6-mockd/market.c) under g6's quote
  * checks (math/arbitrage.h): its quotes are free of static arbitrage (an
  * SSVI surface, rounded to the 5-paise tick) on every index and listed
- * expiry over a fortnight of session instants, put-call parity gives back
+ * expiry over a fortnight of instants (in and out of the session, weekends
+ * too), put-call parity gives back
  * the rate it prices with, and each bad quote it can inject breaks the rule
  * it is built to break, and only on its own leg. */
 #include "g6_test.h"
@@ -85,18 +86,22 @@ static void scan(double rate) {
   size_t chains = 0, rates = 0;
   double worst_rate = 0;
   static chain c[12];
+  /* IST minutes of the day: the session every 67 minutes and its last
+   * minute (T of an expiring contract near 0), and, since g6_chain with
+   * ForceOpen (the tests, the demo) collects at any hour, a night and an
+   * evening instant, weekends included */
+  static const int session[] = {556, 623, 690, 757, 824, 891, 929};
+  static const int off[] = {133, 1241};
   for (int d = 0; d < 14; d++) {
     int64_t day = DAY0 + (int64_t)d * 86400;
     g6_ist_tm tm;
     g6_ist_breakdown(day, &tm);
-    if (tm.wday >= 5)
-      continue;
+    bool weekday = tm.wday < 5;
     mk_listing L;
     assert_true(mk_listing_build(&p, tm.days, NULL, 0, &L));
-    /* 09:16 to 15:29 IST, every 67 minutes, and the last minute */
-    for (int min = 9 * 60 + 16;; min += 67) {
-      if (min > 15 * 60 + 29)
-        min = 15 * 60 + 29;
+    size_t n_min = (weekday ? 7 : 0) + 2;
+    for (size_t m = 0; m < n_min; m++) {
+      int min = m < 2 ? off[m] : session[m - 2];
       int64_t t = day + min * 60;
       for (int ix = 0; ix < MK_NINDEX; ix++) {
         size_t ne = 0;
@@ -132,8 +137,6 @@ static void scan(double rate) {
           ne++;
         }
       }
-      if (min == 15 * 60 + 29)
-        break;
     }
     mk_listing_free(&L);
   }
