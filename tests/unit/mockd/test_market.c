@@ -2,9 +2,9 @@
  * checks (math/arbitrage.h): its quotes are free of static arbitrage (an
  * SSVI surface, rounded to the 5-paise tick) on every index and listed
  * expiry over a fortnight of instants (in and out of the session, weekends
- * too), put-call parity gives back
- * the rate it prices with, and each bad quote it can inject breaks the rule
- * it is built to break, and only on its own leg. */
+ * too), put-call parity gives back the rate it prices with, and each bad
+ * quote it can inject breaks the rule it is built to break, and only on its
+ * own leg. */
 #include "g6_test.h"
 
 #include "core/ist.h"
