@@ -4,8 +4,9 @@
  * configured index (or of every index found there) and, for a new
  * snapshot, dispatches PCR, max pain, support and resistance, ATM IV and
  * the term structure, the 25-delta skew, moneyness x DTE buckets, the vol
- * surface and net Greeks through the spec's helpers; always the snapshot's
- * age, unusable reads by cause, analysed snapshots and its run time.
+ * surface, net Greeks and the parity forwards' basis, implied rate and
+ * residual through the spec's helpers; always the snapshot's age, unusable
+ * reads by cause, analysed snapshots and its run time.
  *
  * Everything that does not need collectd lives in libg6: the option table
  * (config/analytics.h), the run and its metric mapping

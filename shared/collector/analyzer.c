@@ -25,7 +25,8 @@ static const char *const group_names[G6_AG_COUNT] = {"pcr",
                                                      "skew",
                                                      "buckets",
                                                      "surface",
-                                                     "greeks"};
+                                                     "greeks",
+                                                     "parity"};
 
 const char *g6_analytics_group_name(int i) {
   return i >= 0 && i < G6_AG_COUNT ? group_names[i] : NULL;
@@ -48,6 +49,11 @@ static double v_atm_iv(const g6_report_expiry *e) { return e->atm_iv; }
 static double v_days(const g6_report_expiry *e) { return e->days; }
 static double v_rr25(const g6_report_expiry *e) { return e->skew.rr25; }
 static double v_bf25(const g6_report_expiry *e) { return e->skew.bf25; }
+static double v_basis(const g6_report_expiry *e) { return e->basis_bps; }
+static double v_rate(const g6_report_expiry *e) { return e->implied_rate; }
+static double v_residual(const g6_report_expiry *e) {
+  return e->parity_residual;
+}
 
 static const struct {
   unsigned group;
@@ -63,6 +69,9 @@ static const struct {
     {G6_AG_TERM_STRUCTURE, &g6m_def_expiry_days, v_days},
     {G6_AG_SKEW, &g6m_def_rr25, v_rr25},
     {G6_AG_SKEW, &g6m_def_bf25, v_bf25},
+    {G6_AG_PARITY, &g6m_def_forward_basis, v_basis},
+    {G6_AG_PARITY, &g6m_def_implied_rate, v_rate},
+    {G6_AG_PARITY, &g6m_def_parity_residual, v_residual},
 };
 #define N_PER_EXPIRY (sizeof(per_expiry) / sizeof(per_expiry[0]))
 
@@ -90,6 +99,9 @@ static const struct {
     {G6_AG_GREEKS, &g6m_def_net_gamma},
     {G6_AG_GREEKS, &g6m_def_net_theta},
     {G6_AG_GREEKS, &g6m_def_net_vega},
+    {G6_AG_PARITY, &g6m_def_forward_basis},
+    {G6_AG_PARITY, &g6m_def_implied_rate},
+    {G6_AG_PARITY, &g6m_def_parity_residual},
     {G6_AG_ALL, &g6m_def_snapshot_age},
     {G6_AG_ALL, &g6m_def_analytics_duration},
 };
@@ -118,6 +130,7 @@ struct g6_analyzer {
   unsigned groups;
   g6_report_options report_opts;
   size_t max_bytes;
+  bool exclude_flagged;
   g6_metrics *m;
   g6_analyzer_log_fn log;
   void *log_ctx;
@@ -168,6 +181,7 @@ g6_analyzer *g6_analyzer_new(const g6_analyzer_config *cfg, g6_metrics *m,
   a->groups = cfg->groups & G6_AG_ALL;
   a->report_opts = cfg->report;
   a->max_bytes = cfg->max_bytes;
+  a->exclude_flagged = cfg->exclude_flagged;
   a->m = m;
   a->log = log;
   a->log_ctx = log_ctx;
@@ -382,7 +396,7 @@ static g6_status analyse(g6_analyzer *a, ax_index *x, const g6_snapshot_doc *d,
     a->legs_cap = need;
   }
   g6_report_input in;
-  g6_snapshot_doc_report_input(d, a->legs, &in);
+  g6_snapshot_doc_report_input_ex(d, a->legs, a->exclude_flagged, &in);
   g6_status st = g6_chain_report_compute(&in, &a->report_opts, &a->report);
   if (st != G6_OK)
     return g6_error_set(err, st, "the analytics refused the snapshot");

@@ -41,13 +41,14 @@ enum {
   G6_AG_BUCKETS = 1u << 5,            /* bucket_* */
   G6_AG_SURFACE = 1u << 6,            /* surface_iv */
   G6_AG_GREEKS = 1u << 7,             /* net_* */
-  G6_AG_ALL = (1u << 8) - 1,
+  G6_AG_PARITY = 1u << 8, /* forward_basis, implied_rate, parity_residual */
+  G6_AG_ALL = (1u << 9) - 1,
 };
-#define G6_AG_COUNT 8
+#define G6_AG_COUNT 9
 
 /* Name of group bit i (0..G6_AG_COUNT-1): "pcr", "max_pain",
  * "support_resistance", "term_structure", "skew", "buckets", "surface",
- * "greeks"; NULL beyond. */
+ * "greeks", "parity"; NULL beyond. */
 const char *g6_analytics_group_name(int i);
 
 typedef void (*g6_analyzer_log_fn)(void *ctx, int level, const char *msg);
@@ -61,6 +62,8 @@ typedef struct g6_analyzer_config {
   unsigned groups;          /* G6_AG_* bits */
   g6_report_options report; /* strike windows */
   size_t max_bytes;         /* largest snapshot read; 0: the default */
+  bool exclude_flagged;     /* leave legs g6_chain flagged as breaking a
+                               no-arbitrage rule out of the analytics */
 } g6_analyzer_config;
 
 typedef struct g6_analyzer g6_analyzer;

@@ -1,6 +1,7 @@
 /* g6_chain's metrics (see collector/chain_metrics.h). */
 #include "collector/chain_metrics.h"
 
+#include "collector/quote_checks.h"
 #include "market/breaker.h"
 #include "market/kite.h"
 #include "metrics/metrics_gen.h"
@@ -19,6 +20,17 @@ static bool has_tag(const g6_index_config *ix, const char *tag) {
   return false;
 }
 
+/* The expiry tag a type label starts with: the label itself, or what is
+ * before the dot of a compound one (this_week.butterfly). */
+static bool tag_of(const char *label, char tag[16]) {
+  size_t n = strcspn(label, ".");
+  if (n >= 16)
+    return false;
+  memcpy(tag, label, n);
+  tag[n] = '\0';
+  return true;
+}
+
 /* Warm start admits every tag of the spec's expiry domain for every index;
  * an index only has the tags it is configured with. */
 static void warm_configured_tags(g6_metrics *m, const g6_index_config *ix) {
@@ -26,12 +38,14 @@ static void warm_configured_tags(g6_metrics *m, const g6_index_config *ix) {
     const g6_metric_def *def = g6m_catalog[d];
     if (strcmp(def->owner, "g6_chain") != 0 || def->ti == NULL ||
         (strcmp(def->ti->name, "expiry") != 0 &&
-         strcmp(def->ti->name, "csv_file") != 0))
+         strcmp(def->ti->name, "csv_file") != 0 &&
+         def != &g6m_def_arb_violations))
       continue;
     for (size_t v = 0; v < def->ti->n_values; v++) {
-      const char *tag = def->ti->values[v];
-      if (g6_expiry_tag_index(tag) >= 0 && !has_tag(ix, tag))
-        g6_metrics_forget(m, def, ix->name, tag);
+      char tag[16];
+      if (tag_of(def->ti->values[v], tag) && g6_expiry_tag_index(tag) >= 0 &&
+          !has_tag(ix, tag))
+        g6_metrics_forget(m, def, ix->name, def->ti->values[v]);
     }
   }
   for (size_t k = 0; k < ix->n_expiries; k++) {
@@ -127,6 +141,14 @@ void g6_chain_metrics_cycle(g6_metrics *m, const g6_index_config *index,
     /* unknown (no call OI, nothing collected) is NaN, never 0 */
     g6m_put_call_ratio_set(m, ix, ex, xr->pcr_oi);
     g6m_iv_solves_add(m, ix, ex, (int64_t)xr->iv_ok);
+    /* quote sanity: NaN when no leg was checked */
+    g6m_arb_flagged_ratio_set(m, ix, ex, g6_quote_flagged_ratio(xr));
+    for (int k = 1; k < G6_ARB_RULE_COUNT; k++)
+      if (xr->arb_violations[k] > 0) {
+        char l[64];
+        snprintf(l, sizeof(l), "%s.%s", ex, g6_arb_rule_name((g6_arb_rule)k));
+        g6m_arb_violations_add(m, ix, l, (int64_t)xr->arb_violations[k]);
+      }
     for (int k = 1; k < G6_REJECT_REASON_COUNT; k++)
       rejects[k] += xr->rejects[k];
     for (int k = 0; k < G6_STATUS_COUNT; k++)

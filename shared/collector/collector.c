@@ -1,5 +1,6 @@
 #include "collector/collector.h"
 
+#include "collector/quote_checks.h"
 #include "core/clock.h"
 #include "math/bs.h"
 #include "math/iv.h"
@@ -492,6 +493,10 @@ g6_status g6_collector_cycle(g6_collector *c, double now,
     empty_st[e] = x->legs_collected;
     fc[e] = x->field_coverage;
   }
+  /* parity forwards and no-arbitrage flags of the kept legs (after IV: the
+   * calendar check reads it); out of memory leaves them unchecked */
+  g6_quote_checks(res->expiries, res->n_expiries, res->n_strikes, res->spot,
+                  c->cfg.r, c->cfg.q, NULL);
   if (vanished && c->p.refresh != NULL)
     c->p.refresh(c->p.ctx);
   res->status = g6_index_status(xs, empty_st, fc, res->n_expiries,

@@ -3,7 +3,9 @@
  * g6_collector_cycle() does what the g6_chain plugin runs every interval for
  * one index: market gate; underlying quote; ATM; expiries resolved from the
  * provider's instrument list; the strike ladder; quotes; sanitization with
- * counted reject reasons; IV and Greeks; per-expiry and index status; CSV
+ * counted reject reasons; IV and Greeks; quote sanity (parity forwards and
+ * no-arbitrage flags, collector/quote_checks.h); per-expiry and index
+ * status; CSV
  * option and overview rows; the chain snapshot file. It fills a
  * g6_cycle_result with every number the plugin turns into metrics.
  *

@@ -102,7 +102,7 @@ static const g6_option analytics_opts[] = {
      .def = "\"all\"",
      .allowed_doc = "`all` or any of `pcr`, `max_pain`, "
                     "`support_resistance`, `term_structure`, `skew`, "
-                    "`buckets`, `surface`, `greeks`",
+                    "`buckets`, `surface`, `greeks`, `parity`",
      .help = "metric groups to export; snapshot age, read failures, analysed "
              "snapshots and run time always are"},
     {.name = "PCRStrikeWindow",
@@ -121,6 +121,13 @@ static const g6_option analytics_opts[] = {
      .def = "0.1",
      .help = "max pain over strikes within ATM ± this share of ATM (the old "
              "platform's 10 %)"},
+    {.name = "ExcludeFlaggedLegs",
+     A(exclude_flagged),
+     .type = G6_OPT_BOOL,
+     .def = "false",
+     .help = "leave the legs g6_chain flagged as breaking a no-arbitrage "
+             "check (`arb` in the snapshot) out of every analytic; by default "
+             "they are only flagged and counted"},
 };
 
 const g6_option_table g6_analytics_options = {
@@ -148,6 +155,7 @@ g6_analyzer_config g6_analytics_analyzer_config(const g6_analytics_config *c) {
       .n_indices = c->n_indices,
       .groups = c->groups,
       .report = {c->pcr_window, c->max_pain_window},
+      .exclude_flagged = c->exclude_flagged,
   };
   return a;
 }

@@ -20,6 +20,7 @@ typedef struct g6_analytics_config {
   double interval; /* seconds; 0 = the plugin's interval */
   unsigned groups; /* G6_AG_* */
   double pcr_window, max_pain_window;
+  bool exclude_flagged;
 } g6_analytics_config;
 
 extern const g6_option_table g6_analytics_options;

@@ -11,6 +11,7 @@
 
 #include "core/ist.h"
 #include "core/status.h"
+#include "math/arbitrage.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -208,6 +209,8 @@ typedef struct g6_chain_leg {
   g6_reject_reason reject;   /* G6_REJECT_NONE when kept */
   g6_status iv_status;       /* G6_OK, or why IV is missing */
   double iv, delta, gamma, theta, vega, rho;
+  g6_arb_rule arb;           /* the first no-arbitrage rule the leg breaks
+                                (collector/quote_checks.h); G6_ARB_NONE */
 } g6_chain_leg;
 
 /* One expiry of a cycle: the resolved date, coverage, status and legs. */
@@ -232,6 +235,13 @@ typedef struct g6_expiry_result {
   size_t rejects[G6_REJECT_REASON_COUNT];
   size_t iv_ok;
   size_t iv_failures[G6_STATUS_COUNT]; /* by g6_status of the failure */
+  /* quote sanity (collector/quote_checks.h) over the kept legs */
+  g6_parity_fit parity;      /* forward and discount implied by put-call
+                                parity; forward NAN when not fitted */
+  size_t arb_checked;        /* kept legs with a price the checks used */
+  size_t arb_flagged;        /* of those, legs flagged by some rule */
+  size_t arb_violations[G6_ARB_RULE_COUNT]; /* by rule (a pair or a
+                                triple counts once) */
   g6_chain_leg *legs;        /* 2*i = CE, 2*i+1 = PE of strike i */
 } g6_expiry_result;
 

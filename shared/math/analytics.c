@@ -558,9 +558,52 @@ static double bucket_mid(const double *e, size_t m, size_t b) {
   return 0.5 * (e[b - 1] + e[b]);
 }
 
+/* The reference a leg's moneyness is taken against: one for every leg
+ * (spot), or its expiry's forward. */
+typedef struct surface_ref {
+  double S;
+  const int64_t *instants;
+  const double *forwards;
+  size_t n_fwd;
+} surface_ref;
+
+static double ref_of(const surface_ref *r, const g6_leg *l) {
+  if (r->instants == NULL)
+    return r->S;
+  for (size_t i = 0; i < r->n_fwd; i++)
+    if (r->instants[i] == l->expiry)
+      return r->forwards[i];
+  return NAN;
+}
+
+static g6_status vol_surface(const g6_leg *legs, size_t n,
+                             const surface_ref *ref, const double *edges,
+                             size_t n_edges, bool interpolate,
+                             g6_surface *out);
+
 g6_status g6_chain_vol_surface(const g6_leg *legs, size_t n, double S,
                                const double *edges, size_t n_edges,
                                bool interpolate, g6_surface *out) {
+  surface_ref ref = {S, NULL, NULL, 0};
+  return vol_surface(legs, n, &ref, edges, n_edges, interpolate, out);
+}
+
+g6_status g6_chain_vol_surface_fwd(const g6_leg *legs, size_t n,
+                                   const int64_t *instants,
+                                   const double *forwards, size_t n_fwd,
+                                   const double *edges, size_t n_edges,
+                                   bool interpolate, g6_surface *out) {
+  if (n_fwd > 0 && (instants == NULL || forwards == NULL))
+    return G6_EINVAL;
+  static const int64_t none = 0;
+  surface_ref ref = {NAN, n_fwd ? instants : &none, forwards, n_fwd};
+  return vol_surface(legs, n, &ref, edges, n_edges, interpolate, out);
+}
+
+static g6_status vol_surface(const g6_leg *legs, size_t n,
+                             const surface_ref *ref, const double *edges,
+                             size_t n_edges, bool interpolate,
+                             g6_surface *out) {
   if ((legs == NULL && n > 0) || out == NULL)
     return G6_EINVAL;
   if (edges == NULL) {
@@ -589,7 +632,7 @@ g6_status g6_chain_vol_surface(const g6_leg *legs, size_t n, double S,
   double sum[G6_SURFACE_MAX_EXPIRIES][G6_SURFACE_MAX_EDGES + 1] = {{0}};
   for (size_t i = 0; i < n; i++) {
     const g6_leg *l = &legs[i];
-    int b = g6_surface_bucket(l->strike, S, edges, n_edges);
+    int b = g6_surface_bucket(l->strike, ref_of(ref, l), edges, n_edges);
     size_t row = 0;
     while (row < out->n_expiries && out->expiry[row] != l->expiry)
       row++;

@@ -248,4 +248,16 @@ g6_status g6_chain_vol_surface(const g6_leg *legs, size_t n, double S,
                                const double *edges, size_t n_edges,
                                bool interpolate, g6_surface *out);
 
+/* The same surface with moneyness against each expiry's own forward,
+ * (K/F - 1) x 100: forwards[i] (points) is the forward of the legs whose
+ * expiry is instants[i]. Legs of an instant not listed, or whose forward is
+ * not a positive finite number, are skipped (counted in `skipped`). Same
+ * errors as above, and G6_EINVAL for NULL instants or forwards with
+ * n_fwd > 0. */
+g6_status g6_chain_vol_surface_fwd(const g6_leg *legs, size_t n,
+                                   const int64_t *instants,
+                                   const double *forwards, size_t n_fwd,
+                                   const double *edges, size_t n_edges,
+                                   bool interpolate, g6_surface *out);
+
 #endif

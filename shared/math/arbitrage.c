@@ -7,22 +7,61 @@
 #include <string.h>
 
 const char *g6_arb_rule_name(g6_arb_rule r) {
-  static const char *const names[] = {"none", "bounds", "vertical",
-                                      "butterfly", "calendar"};
+  static const char *const names[] = {"none",      "bounds",   "vertical",
+                                      "butterfly", "calendar", "crossed"};
   return (unsigned)r < G6_ARB_RULE_COUNT ? names[r] : "unknown";
 }
 
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
+/* The k-th smallest of v[0..n) (k < n), moving it to v[k] with smaller
+ * values before it and larger after it (Hoare's selection, median-of-three
+ * pivot): linear on average where sorting is n log n, and a fit takes three
+ * medians per expiry and cycle. */
+static double select_kth(double *v, size_t n, size_t k) {
+  size_t lo = 0, hi = n - 1;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    double a = v[lo], b = v[mid], c = v[hi];
+    double pivot = a < b ? (b < c ? b : (a < c ? c : a))
+                         : (a < c ? a : (b < c ? c : b));
+    size_t i = lo, j = hi;
+    while (i <= j) {
+      while (v[i] < pivot)
+        i++;
+      while (v[j] > pivot)
+        j--;
+      if (i <= j) {
+        double t = v[i];
+        v[i] = v[j];
+        v[j] = t;
+        i++;
+        if (j == 0)
+          break;
+        j--;
+      }
+    }
+    if (k <= j)
+      hi = j;
+    else if (k >= i)
+      lo = i;
+    else
+      return v[k];
+  }
+  return v[k];
 }
 
 /* Median of v[0..n) (reorders v); NAN for n == 0. */
 static double median(double *v, size_t n) {
   if (n == 0)
     return NAN;
-  qsort(v, n, sizeof(double), cmp_double);
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+  double hi = select_kth(v, n, n / 2);
+  if (n % 2)
+    return hi;
+  /* the other middle value: the largest of the lower part */
+  double lo = v[0];
+  for (size_t i = 1; i < n / 2; i++)
+    if (v[i] > lo)
+      lo = v[i];
+  return 0.5 * (lo + hi);
 }
 
 /* One priced leg, for sorting by strike. */
@@ -57,7 +96,12 @@ static size_t priced_of(const g6_leg *legs, size_t n, g6_opt_type type,
     if (isfinite(px))
       p[m++] = (priced){legs[i].strike, px, i};
   }
-  qsort(p, m, sizeof(*p), cmp_priced);
+  /* chains come in strike order: sort only when they do not */
+  bool sorted = true;
+  for (size_t k = 1; k < m && sorted; k++)
+    sorted = p[k - 1].K <= p[k].K;
+  if (!sorted)
+    qsort(p, m, sizeof(*p), cmp_priced);
   size_t u = 0;
   for (size_t k = 0; k < m; k++)
     if (u == 0 || p[k].K != p[u - 1].K)
@@ -256,6 +300,13 @@ g6_status g6_arb_check_expiry(const g6_leg *legs, size_t n, double F, double D,
     free(p);
     return G6_ENOMEM;
   }
+  /* a crossed book first: its mid is not a price (g6_leg_price falls back
+   * to last), so the bounds below cannot see it */
+  for (size_t i = 0; i < n; i++)
+    if (legs[i].bid > 0 && legs[i].ask > 0 && legs[i].bid > legs[i].ask) {
+      counts[G6_ARB_CROSSED]++;
+      flag(flags, i, G6_ARB_CROSSED);
+    }
   check_side(c, nc, G6_CALL, F, D, &o, flags, counts);
   check_side(p, np, G6_PUT, F, D, &o, flags, counts);
   free(c);
@@ -288,7 +339,11 @@ static size_t otm_variance(const g6_leg *legs, size_t n, double T, double F,
     if (otm)
       (*out)[m++] = (kw){log(l->strike / F), l->iv * l->iv * T, i};
   }
-  qsort(*out, m, sizeof(kw), cmp_kw);
+  bool sorted = true;
+  for (size_t k = 1; k < m && sorted; k++)
+    sorted = (*out)[k - 1].k <= (*out)[k].k;
+  if (!sorted)
+    qsort(*out, m, sizeof(kw), cmp_kw);
   return m;
 }
 

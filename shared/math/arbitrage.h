@@ -15,7 +15,9 @@
  *
  * Prices are taken from the legs as g6_price_source says (mid where bid and
  * ask are both known and bid <= ask, else last, by default). Legs without a
- * usable price are skipped, never filled in. Every comparison a <= b allows
+ * usable price are skipped, never filled in. A crossed quote (best bid above
+ * best ask) is itself a static arbitrage — buy at the ask, sell at the bid —
+ * and is flagged as such; its mid is never used. Every comparison a <= b allows
  * a tolerance tol = abs_tol + rel_tol * max(|a|, |b|): quotes have a tick
  * (0.05 on NSE and BSE) and last prices of two legs are not simultaneous. */
 #ifndef G6_ARBITRAGE_H
@@ -64,11 +66,13 @@ typedef enum g6_arb_rule {
   G6_ARB_VERTICAL,  /* monotone in strike, slope within [-D, 0] / [0, D] */
   G6_ARB_BUTTERFLY, /* convex in strike */
   G6_ARB_CALENDAR,  /* total variance non-decreasing in maturity */
+  G6_ARB_CROSSED,   /* best bid above best ask */
   G6_ARB_RULE_COUNT
 } g6_arb_rule;
 
-/* "bounds", "vertical", "butterfly", "calendar" ("none" for G6_ARB_NONE):
- * metric label values and snapshot tokens. */
+/* "bounds", "vertical", "butterfly", "calendar", "crossed" ("none" for
+ * G6_ARB_NONE, "unknown" out of range): metric label values and snapshot
+ * tokens. */
 const char *g6_arb_rule_name(g6_arb_rule r);
 
 typedef struct g6_arb_opts {
@@ -81,9 +85,11 @@ typedef struct g6_arb_opts {
 
 #define G6_ARB_OPTS_DEFAULT {0.05, 0.002, 1e-4, G6_PRICE_MID_OR_LAST}
 
-/* Checks one expiry's legs against bounds, vertical spreads and butterflies,
- * for calls and puts separately, in strike order (legs may come in any
- * order; legs without a price are skipped). Bounds use the forward F and
+/* Checks one expiry's legs for crossed quotes (bid > ask, both known and
+ * positive; no tolerance: any crossing is a defect of the quote), then
+ * against bounds, vertical spreads and butterflies, for calls and puts
+ * separately, in strike order (legs may come in any order; legs without a
+ * price are skipped). Bounds use the forward F and
  * discount factor D given (the model's S e^{(r-q)T} and e^{-rT}, or the
  * parity fit's): call D max(F-K, 0) <= C <= D F, put D max(K-F, 0) <= P <=
  * D K. Vertical: between neighbouring priced strikes K1 < K2, calls satisfy
@@ -93,7 +99,7 @@ typedef struct g6_arb_opts {
  * outer two; the middle leg is flagged.
  *
  * flags[i] (may be NULL) receives the first rule leg i breaks, in the order
- * bounds, vertical, butterfly (G6_ARB_NONE when none; flags of legs this
+ * crossed, bounds, vertical, butterfly (G6_ARB_NONE when none; flags of legs this
  * call does not flag are left as they were, so calendar flags from
  * g6_arb_check_calendar can be added before or after). counts[rule] is
  * increased by the number of violations (a pair or a triple counts once).

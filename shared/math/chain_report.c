@@ -36,6 +36,16 @@ static void expiry_analytics(const g6_report_input *in,
   e->T = x->resolved ? x->T : NAN;
   e->days = e->T * 365.0;
   e->forward = in->S * exp((in->r - in->q) * e->T);
+  e->basis_bps = e->implied_rate = e->parity_residual = NAN;
+  const g6_parity_fit *pf = &x->parity;
+  if (x->resolved && isfinite(pf->forward) && pf->forward > 0) {
+    e->parity_forward = true;
+    e->basis_bps = g6_forward_basis_bps(pf->forward, in->S, in->r, in->q,
+                                        e->T);
+    e->forward = pf->forward;
+    e->implied_rate = pf->rate;
+    e->parity_residual = pf->residual;
+  }
   const g6_leg *legs = in->legs + x->first;
   size_t n = x->resolved ? x->n : 0;
   e->legs = n;
@@ -75,9 +85,16 @@ g6_status g6_chain_report_compute(const g6_report_input *in,
   g6_chain_buckets(in->legs, in->n_legs, in->S, &out->buckets);
   g6_chain_net_greeks(in->legs, in->n_legs, in->S, &out->greeks);
   /* at most G6_REPORT_MAX_EXPIRIES < G6_SURFACE_MAX_EXPIRIES expiry
-   * instants, so the surface keeps every row */
-  g6_chain_vol_surface(in->legs, in->n_legs, in->S, NULL, 0, true,
-                       &out->surface);
+   * instants, so the surface keeps every row; moneyness against each
+   * expiry's forward */
+  int64_t instants[G6_REPORT_MAX_EXPIRIES];
+  double forwards[G6_REPORT_MAX_EXPIRIES];
+  for (size_t i = 0; i < in->n_expiries; i++) {
+    instants[i] = in->ex[i].expiry;
+    forwards[i] = in->ex[i].resolved ? out->ex[i].forward : NAN;
+  }
+  g6_chain_vol_surface_fwd(in->legs, in->n_legs, instants, forwards,
+                           in->n_expiries, NULL, 0, true, &out->surface);
   for (size_t i = 0; i < in->n_expiries; i++) {
     g6_report_expiry *e = &out->ex[i];
     for (size_t row = 0;

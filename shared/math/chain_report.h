@@ -9,12 +9,20 @@
  *                max_pain_window (10 %), support and resistance (the largest
  *                put OI below / call OI above the ATM strike, top 3), ATM IV
  *                at the forward F = S e^{(r-q)T}, the 25-delta risk reversal
- *                and butterfly, days to expiry (T x 365);
+ *                and butterfly, days to expiry (T x 365), and the parity
+ *                fit's basis to S e^{(r-q)T}, implied rate and residual;
  *   chain-wide   contracts, OI, volume, mean IV and mean spread per
  *                moneyness x DTE bucket (§4.8), OI-weighted net Greeks per
  *                bucket, and the vol surface (mean IV per expiry and
- *                moneyness-percent bucket, edges -20,-10,-5,0,5,10,20,
- *                interior gaps interpolated, never extrapolated).
+ *                forward-moneyness-percent bucket, (K/F - 1) x 100 with
+ *                edges -20,-10,-5,0,5,10,20, interior gaps interpolated,
+ *                never extrapolated).
+ *
+ * The forward F of an expiry — the reference of ATM IV, the 25-delta
+ * butterfly and the surface's moneyness — is the one put-call parity
+ * implies (g6_chain fits it, math/arbitrage.h) when it is known, else
+ * S e^{(r-q)T}: the market's own forward is right even when the configured
+ * rate or dividend yield is not.
  *
  * Nothing is invented: an analytic whose inputs are missing is NAN (its
  * status says why), never 0. */
@@ -23,6 +31,7 @@
 
 #include "core/status.h"
 #include "math/analytics.h"
+#include "math/arbitrage.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -40,6 +49,8 @@ typedef struct g6_report_expiry_input {
   int64_t expiry;  /* expiry instant, epoch seconds */
   double T;        /* years to expiry (365-day years) */
   size_t first, n; /* legs[first .. first + n) */
+  g6_parity_fit parity; /* g6_chain's fit; forward NAN (or <= 0): unknown,
+                           S e^{(r-q)T} is used */
 } g6_report_expiry_input;
 
 typedef struct g6_report_input {
@@ -65,6 +76,11 @@ typedef struct g6_report_expiry {
   bool resolved;
   int64_t expiry;
   double T, days, forward;
+  bool parity_forward;  /* forward is the parity fit's (else the model's) */
+  double basis_bps;     /* parity forward to S e^{(r-q)T}, bps; NAN when
+                           not fitted (g6_forward_basis_bps) */
+  double implied_rate;  /* parity's -ln(D)/T; NAN when not fitted */
+  double parity_residual; /* points; NAN when not fitted */
   size_t legs;          /* legs of this expiry */
   g6_pcr pcr;           /* window ATM +- pcr_window */
   g6_max_pain max_pain; /* strike NAN when no OI in the window */

@@ -30,8 +30,36 @@ static void sort_reasons(void) {
   qsort(reject_order, G6_REJECT_REASON_COUNT - 1, sizeof(int), cmp_reason);
 }
 
+/* Keys of the "arbitrage" object: the rules (G6_ARB_NONE is not one) and
+ * two totals, in byte order. */
+enum { ARB_CHECKED = G6_ARB_RULE_COUNT, ARB_FLAGGED, ARB_KEY_END };
+#define N_ARB_KEYS ((size_t)ARB_KEY_END - 1)
+static int arb_order[N_ARB_KEYS];
+static pthread_once_t arb_once = PTHREAD_ONCE_INIT;
+
+static const char *arb_key(int k) {
+  return k == ARB_CHECKED   ? "checked"
+         : k == ARB_FLAGGED ? "flagged"
+                            : g6_arb_rule_name((g6_arb_rule)k);
+}
+
+static int cmp_arb(const void *a, const void *b) {
+  return strcmp(arb_key(*(const int *)a), arb_key(*(const int *)b));
+}
+
+static void sort_arb(void) {
+  for (int k = 1; k < ARB_KEY_END; k++)
+    arb_order[k - 1] = k;
+  qsort(arb_order, N_ARB_KEYS, sizeof(int), cmp_arb);
+}
+
 static void put_leg(g6_jw *w, const g6_chain_leg *l) {
   g6_jw_object_begin(w);
+  g6_jw_key(w, "arb");
+  if (l->arb == G6_ARB_NONE)
+    g6_jw_null(w);
+  else
+    g6_jw_string(w, g6_arb_rule_name(l->arb));
   g6_jw_key(w, "ask");
   g6_jw_number_or_null(w, l->q.ask);
   g6_jw_key(w, "avg");
@@ -79,6 +107,42 @@ static void put_leg(g6_jw *w, const g6_chain_leg *l) {
   g6_jw_object_end(w);
 }
 
+/* The no-arbitrage counts of an expiry: per rule, checked and flagged legs. */
+static void put_arbitrage(g6_jw *w, const g6_expiry_result *e) {
+  pthread_once(&arb_once, sort_arb);
+  g6_jw_object_begin(w);
+  for (size_t k = 0; k < N_ARB_KEYS; k++) {
+    int r = arb_order[k];
+    g6_jw_key(w, arb_key(r));
+    size_t v = r == ARB_CHECKED   ? e->arb_checked
+               : r == ARB_FLAGGED ? e->arb_flagged
+                                  : e->arb_violations[r];
+    g6_jw_int(w, (int64_t)v);
+  }
+  g6_jw_object_end(w);
+}
+
+/* The parity fit: forward, discount, rate and residual are known together
+ * (a positive forward) or null together. */
+static void put_parity(g6_jw *w, const g6_expiry_result *e) {
+  const g6_parity_fit *p = &e->parity;
+  bool fitted = e->resolved && isfinite(p->forward) && p->forward > 0;
+  g6_jw_object_begin(w);
+  g6_jw_key(w, "discount");
+  g6_jw_number_or_null(w, fitted ? p->discount : NAN);
+  g6_jw_key(w, "forward");
+  g6_jw_number_or_null(w, fitted ? p->forward : NAN);
+  g6_jw_key(w, "outliers");
+  g6_jw_int(w, (int64_t)(e->resolved ? p->outliers : 0));
+  g6_jw_key(w, "pairs");
+  g6_jw_int(w, (int64_t)(e->resolved ? p->pairs : 0));
+  g6_jw_key(w, "rate");
+  g6_jw_number_or_null(w, fitted ? p->rate : NAN);
+  g6_jw_key(w, "residual");
+  g6_jw_number_or_null(w, fitted ? p->residual : NAN);
+  g6_jw_object_end(w);
+}
+
 static void put_expiry(g6_jw *w, const g6_expiry_result *e, size_t n_strikes) {
   char date[11] = "";
   g6_jw_object_begin(w);
@@ -87,6 +151,8 @@ static void put_expiry(g6_jw *w, const g6_expiry_result *e, size_t n_strikes) {
     g6_jw_number_or_null(w, e->T);
   else
     g6_jw_null(w);
+  g6_jw_key(w, "arbitrage");
+  put_arbitrage(w, e);
   g6_jw_key(w, "date");
   if (e->resolved) {
     g6_date_format(e->date, date);
@@ -123,6 +189,8 @@ static void put_expiry(g6_jw *w, const g6_expiry_result *e, size_t n_strikes) {
   g6_jw_int(w, (int64_t)e->legs_listed);
   g6_jw_key(w, "legs_requested");
   g6_jw_int(w, (int64_t)e->legs_requested);
+  g6_jw_key(w, "parity");
+  put_parity(w, e);
   g6_jw_key(w, "pcr_oi");
   g6_jw_number_or_null(w, e->pcr_oi);
   g6_jw_key(w, "pcr_volume");

@@ -250,6 +250,8 @@ enum expiry_field {
   EF_REJECTS,
   EF_LEGS,
   EF_KIND,
+  EF_ARBITRAGE,
+  EF_PARITY,
   EF_COUNT
 };
 static const field expiry_fields[EF_COUNT] = {
@@ -271,7 +273,23 @@ static const field expiry_fields[EF_COUNT] = {
     F("rejects", T_OBJ),
     F("legs", T_ARR),
     /* weekly or monthly; files of g6 before it knew kinds lack it */
-    F("kind", T_STR | T_NULL | T_OPTIONAL)};
+    F("kind", T_STR | T_NULL | T_OPTIONAL),
+    /* quote sanity; files of g6 before the checks lack them */
+    F("arbitrage", T_OBJ | T_OPTIONAL), F("parity", T_OBJ | T_OPTIONAL)};
+
+enum parity_field {
+  PF_DISCOUNT,
+  PF_FORWARD,
+  PF_OUTLIERS,
+  PF_PAIRS,
+  PF_RATE,
+  PF_RESIDUAL,
+  PF_COUNT
+};
+static const field parity_fields[PF_COUNT] = {
+    F("discount", T_NUM | T_NULL), F("forward", T_NUM | T_NULL),
+    F("outliers", T_INT),          F("pairs", T_INT),
+    F("rate", T_NUM | T_NULL),     F("residual", T_NUM | T_NULL)};
 
 enum leg_field {
   LF_STRIKE,
@@ -293,6 +311,7 @@ enum leg_field {
   LF_THETA,
   LF_VEGA,
   LF_RHO,
+  LF_ARB,
   LF_COUNT
 };
 static const field leg_fields[LF_COUNT] = {
@@ -305,7 +324,9 @@ static const field leg_fields[LF_COUNT] = {
     F("iv", T_NUM | T_NULL),     F("iv_status", T_STR),
     F("delta", T_NUM | T_NULL),  F("gamma", T_NUM | T_NULL),
     F("theta", T_NUM | T_NULL),  F("vega", T_NUM | T_NULL),
-    F("rho", T_NUM | T_NULL)};
+    F("rho", T_NUM | T_NULL),
+    /* the first no-arbitrage rule broken; absent from older files */
+    F("arb", T_STR | T_NULL | T_OPTIONAL)};
 
 static int field_find(const field *f, int n, const unsigned char *k,
                       size_t len) {
@@ -324,6 +345,8 @@ typedef enum frame_kind {
   FR_EXPIRIES,
   FR_EXPIRY,
   FR_REJECTS,
+  FR_ARB,    /* an expiry's "arbitrage" counts */
+  FR_PARITY, /* an expiry's "parity" fit */
   FR_LEGS,
   FR_LEG,
   FR_SKIP
@@ -360,7 +383,8 @@ typedef struct parser {
   size_t strikes_cap;
   leg_buf legs[G6_MAX_EXPIRIES];
   bool kept[G6_MAX_EXPIRIES][2 * MAX_STRIKES];
-  /* the expiry being parsed, and the key of a "rejects" member */
+  /* the expiry being parsed, and the key of a "rejects" or "arbitrage"
+   * member */
   size_t ex;
   char rej_key[48]; /* copied: yajl may reuse its buffer */
   size_t rej_klen;
@@ -379,6 +403,8 @@ static void path_of(const parser *p, char *out, size_t len) {
       fname = expiry_fields[f->field].name;
     else if (f->kind == FR_LEG && f->field >= 0)
       fname = leg_fields[f->field].name;
+    else if (f->kind == FR_PARITY && f->field >= 0)
+      fname = parity_fields[f->field].name;
     int w = 0;
     if (fname != NULL)
       w = snprintf(out + o, len - o, "%s%s", o ? "." : "", fname);
@@ -747,20 +773,60 @@ static void expiry_value(parser *p, int f, const value *v) {
   }
 }
 
-static void reject_count(parser *p, const unsigned char *key, size_t klen,
-                         const value *v) {
+/* A member of a map of counts: "rejects" (by reason) or "arbitrage" (by
+ * rule, and the checked and flagged legs). */
+static void map_count(parser *p, frame_kind kind, const unsigned char *key,
+                      size_t klen, const value *v) {
   value k = {.type = T_STR, .s = (const char *)key, .len = klen};
-  g6_reject_reason r;
+  g6_expiry_result *x = &p->doc->expiries[p->ex];
   size_t n;
   if (!(v->type & T_INT)) {
-    problem(p, "rejects.%.*s: expected a count, got %s",
+    problem(p, "%s.%.*s: expected a count, got %s",
+            kind == FR_REJECTS ? "rejects" : "arbitrage",
             (int)(klen < 40 ? klen : 40), (const char *)key,
             type_name(v->type));
     return;
   }
-  if (count_val(p, v, &n) && reject_reason(&k, &r))
-    p->doc->expiries[p->ex].rejects[r] = n;
-  /* unknown reasons (a newer writer) are ignored */
+  if (!count_val(p, v, &n))
+    return;
+  /* unknown keys (a newer writer) are ignored */
+  if (kind == FR_REJECTS) {
+    g6_reject_reason r;
+    if (reject_reason(&k, &r))
+      x->rejects[r] = n;
+    return;
+  }
+  if (str_is(&k, "checked"))
+    x->arb_checked = n;
+  else if (str_is(&k, "flagged"))
+    x->arb_flagged = n;
+  for (int r = 1; r < G6_ARB_RULE_COUNT; r++)
+    if (str_is(&k, g6_arb_rule_name((g6_arb_rule)r)))
+      x->arb_violations[r] = n;
+}
+
+static void parity_value(parser *p, int f, const value *v) {
+  g6_parity_fit *fit = &p->doc->expiries[p->ex].parity;
+  switch (f) {
+  case PF_DISCOUNT:
+    finite_num(p, v, &fit->discount);
+    break;
+  case PF_FORWARD:
+    finite_num(p, v, &fit->forward);
+    break;
+  case PF_OUTLIERS:
+    count_val(p, v, &fit->outliers);
+    break;
+  case PF_PAIRS:
+    count_val(p, v, &fit->pairs);
+    break;
+  case PF_RATE:
+    finite_num(p, v, &fit->rate);
+    break;
+  case PF_RESIDUAL:
+    finite_num(p, v, &fit->residual);
+    break;
+  }
 }
 
 static g6_chain_leg *cur_leg(parser *p) {
@@ -844,6 +910,20 @@ static void leg_value(parser *p, int f, const value *v) {
     break;
   case LF_RHO:
     finite_num(p, v, &l->rho);
+    break;
+  case LF_ARB:
+    l->arb = G6_ARB_NONE;
+    if (v->type == T_NULL)
+      break;
+    for (int r = 1; r < G6_ARB_RULE_COUNT; r++)
+      if (str_is(v, g6_arb_rule_name((g6_arb_rule)r))) {
+        l->arb = (g6_arb_rule)r;
+        return;
+      }
+    excerpt(v, ex, sizeof(ex));
+    problem(p, "%s: allowed: null, bounds, vertical, butterfly, calendar, "
+               "crossed",
+            ex);
     break;
   }
 }
@@ -931,6 +1011,8 @@ static frame_kind on_value(parser *p, const value *v) {
       g6_expiry_result *x = &p->doc->expiries[p->ex];
       x->T = x->strike_coverage = x->field_coverage = NAN;
       x->pcr_oi = x->pcr_volume = NAN;
+      x->parity.forward = x->parity.discount = NAN; /* unless "parity" */
+      x->parity.rate = x->parity.residual = NAN;
       x->tag = p->doc->tags[p->ex];
     }
     return FR_EXPIRY;
@@ -939,12 +1021,21 @@ static frame_kind on_value(parser *p, const value *v) {
       return FR_SKIP;
     if (fr->field == EF_REJECTS)
       return FR_REJECTS;
+    if (fr->field == EF_ARBITRAGE)
+      return FR_ARB;
+    if (fr->field == EF_PARITY)
+      return FR_PARITY;
     if (fr->field == EF_LEGS)
       return FR_LEGS;
     expiry_value(p, fr->field, v);
     return FR_SKIP;
   case FR_REJECTS:
+  case FR_ARB:
     return FR_SKIP; /* handled by the key callback's value (below) */
+  case FR_PARITY:
+    if (member_ok(p, fr, parity_fields, v))
+      parity_value(p, fr->field, v);
+    return FR_SKIP;
   case FR_LEGS: {
     if (v->type != T_OBJ) {
       problem(p, "expected an object, got %s", type_name(v->type));
@@ -985,9 +1076,10 @@ static frame_kind on_value(parser *p, const value *v) {
 
 static int scalar(parser *p, const value *v) {
   frame *fr = top(p);
-  if (fr != NULL && fr->kind == FR_REJECTS) {
+  if (fr != NULL && (fr->kind == FR_REJECTS || fr->kind == FR_ARB)) {
     if (!p->bad)
-      reject_count(p, (const unsigned char *)p->rej_key, p->rej_klen, v);
+      map_count(p, fr->kind, (const unsigned char *)p->rej_key, p->rej_klen,
+                v);
   } else {
     on_value(p, v);
   }
@@ -1018,9 +1110,10 @@ static int cb_string(void *ctx, const unsigned char *s, size_t len) {
 static int open_container(parser *p, int type) {
   frame *fr = top(p);
   frame_kind k;
-  if (fr != NULL && fr->kind == FR_REJECTS) {
+  if (fr != NULL && (fr->kind == FR_REJECTS || fr->kind == FR_ARB)) {
     if (!p->bad)
-      problem(p, "rejects.%.*s: expected a count, got %s",
+      problem(p, "%s.%.*s: expected a count, got %s",
+              fr->kind == FR_REJECTS ? "rejects" : "arbitrage",
               (int)(p->rej_klen < 40 ? p->rej_klen : 40),
               (const char *)p->rej_key, type_name(type));
     k = FR_SKIP;
@@ -1049,7 +1142,11 @@ static int cb_map_key(void *ctx, const unsigned char *k, size_t len) {
   case FR_LEG:
     fr->field = field_find(leg_fields, LF_COUNT, k, len);
     break;
+  case FR_PARITY:
+    fr->field = field_find(parity_fields, PF_COUNT, k, len);
+    break;
   case FR_REJECTS:
+  case FR_ARB:
     p->rej_klen = len < sizeof(p->rej_key) - 1 ? len : sizeof(p->rej_key) - 1;
     memcpy(p->rej_key, k, p->rej_klen);
     p->rej_key[p->rej_klen] = '\0';
@@ -1084,6 +1181,8 @@ static int cb_end(void *ctx) {
       check_missing(p, &saved, expiry_fields, EF_COUNT);
     else if (saved.kind == FR_LEG)
       check_missing(p, &saved, leg_fields, LF_COUNT);
+    else if (saved.kind == FR_PARITY)
+      check_missing(p, &saved, parity_fields, PF_COUNT);
   }
   p->sp--;
   return 1;
@@ -1339,6 +1438,12 @@ size_t g6_snapshot_doc_leg_count(const g6_snapshot_doc *d) {
 
 void g6_snapshot_doc_report_input(const g6_snapshot_doc *d, g6_leg *legs,
                                   g6_report_input *in) {
+  g6_snapshot_doc_report_input_ex(d, legs, false, in);
+}
+
+void g6_snapshot_doc_report_input_ex(const g6_snapshot_doc *d, g6_leg *legs,
+                                     bool exclude_flagged,
+                                     g6_report_input *in) {
   memset(in, 0, sizeof(*in));
   in->S = d->spot;
   in->atm = d->atm;
@@ -1353,6 +1458,7 @@ void g6_snapshot_doc_report_input(const g6_snapshot_doc *d, g6_leg *legs,
     ri->resolved = x->resolved && x->legs != NULL;
     ri->expiry = x->expiry_epoch;
     ri->T = x->T;
+    ri->parity = x->parity;
     long same = same_as(d, e);
     if (!ri->resolved)
       continue;
@@ -1364,7 +1470,8 @@ void g6_snapshot_doc_report_input(const g6_snapshot_doc *d, g6_leg *legs,
     ri->first = n;
     for (size_t i = 0; i < 2 * d->n_strikes; i++) {
       const g6_chain_leg *l = &x->legs[i];
-      if (l->reject != G6_REJECT_NONE)
+      if (l->reject != G6_REJECT_NONE ||
+          (exclude_flagged && l->arb != G6_ARB_NONE))
         continue;
       g6_leg *o = &legs[n++];
       *o = g6_leg_make(l->q.strike, l->q.is_put ? G6_PUT : G6_CALL,

@@ -97,13 +97,22 @@ const char *g6_snapshot_expiry_label(const g6_expiry_result *x, char buf[11]);
 
 /* The analytics' input from a document: the kept legs (reject null) of every
  * resolved expiry as g6_leg (price = last; OI, volume, bid, ask, IV and
- * Greeks as stored, NAN where null), with T and the expiry instant of their
- * expiry. Two rules that resolved to the same expiry date share one range of
- * legs, so chain-wide aggregates count each contract once. `legs` must hold
- * g6_snapshot_doc_leg_count(doc) legs; in->legs points at it. Unresolved
- * expiries are listed with no legs. Can't fail. */
+ * Greeks as stored, NAN where null), with T, the expiry instant and the
+ * parity fit of their expiry. Two rules that resolved to the same expiry
+ * date share one range of legs, so chain-wide aggregates count each
+ * contract once. `legs` must hold g6_snapshot_doc_leg_count(doc) legs;
+ * in->legs points at it. Unresolved expiries are listed with no legs. Can't
+ * fail. */
 size_t g6_snapshot_doc_leg_count(const g6_snapshot_doc *doc);
 void g6_snapshot_doc_report_input(const g6_snapshot_doc *doc, g6_leg *legs,
                                   g6_report_input *in);
+
+/* The same, leaving out the legs g6_chain flagged as breaking a
+ * no-arbitrage rule (arb not null) when exclude_flagged is set (g6_analytics'
+ * ExcludeFlaggedLegs); the parity forwards are kept (the fit is robust to
+ * the bad pairs already). */
+void g6_snapshot_doc_report_input_ex(const g6_snapshot_doc *doc, g6_leg *legs,
+                                     bool exclude_flagged,
+                                     g6_report_input *in);
 
 #endif

@@ -3,8 +3,8 @@
 real Prometheus, compared with `g6 replay`.
 
 g6-mockd prices every option from a known smile (tools/g6-mockd/market.c:
-ATM vol atm_vol x (1 + 0.35 e^(-days/10)), times 1 + 0.045 m^2 - 0.09 m with
-m = ln(K/S) / (atm sqrt(T))). Its clock is frozen, so the chain g6_chain
+an SSVI slice in k = ln(K/F), F = S e^(rT), with ATM vol atm_vol x (1 + 0.35
+e^(-days/10)), rho -0.3 and eta 0.6). Its clock is frozen, so the chain g6_chain
 collects is that smile rounded to 5-paise ticks. This test recomputes, from
 the mock's formula alone, what g6_analytics must find: per expiry the ATM IV
 at the forward and the 25-delta risk reversal and butterfly, and checks the
@@ -54,10 +54,15 @@ BUCKETS = ["lt_m20", "m20_m10", "m10_m5", "m5_0", "0_p5", "p5_p10", "p10_p20", "
 
 
 def mock_iv(atm_vol, S, K, T):
+    """The mock's SSVI smile (Gatheral & Jacquier 2014, market.c iv_of)."""
+    rho, eta = -0.3, 0.6
     tt = max(T, 1.0 / 365)
     atm = atm_vol * (1 + 0.35 * math.exp(-tt * 365 / 10))
-    m = math.log(K / S) / (atm * math.sqrt(tt))
-    return atm * min(2.5, max(0.6, 1 + 0.045 * m * m - 0.09 * m))
+    theta = atm * atm * T
+    phi = eta / math.sqrt(theta * (1 + theta))
+    k = math.log(K / (S * math.exp(R * T)))
+    w = 0.5 * theta * (1 + rho * phi * k + math.sqrt((phi * k + rho) ** 2 + 1 - rho * rho))
+    return math.sqrt(w / T)
 
 
 def interp_delta(points, target):

@@ -96,7 +96,8 @@ static inline void snapfix_envelope(snapfix *f, size_t n_strikes,
 
 /* Three strikes, two expiries: this_week resolved with every kind of leg
  * (kept with all fields, kept without IV, missing quote, not listed, zero
- * volume and a huge OI), next_month a literal date that did not resolve. */
+ * volume and a huge OI, a crossed quote flagged) and a parity fit,
+ * next_month a literal date that did not resolve. */
 static inline void snapfix_small(snapfix *f) {
   memset(f, 0, sizeof(*f));
   snapfix_envelope(f, 3, 2);
@@ -138,6 +139,12 @@ static inline void snapfix_small(snapfix *f) {
   x->pcr_volume = (110000 + 140000) / 120000.0;
   x->rejects[G6_REJECT_MISSING_QUOTE] = 1;
   x->rejects[G6_REJECT_NOT_LISTED] = 1;
+  /* quote sanity: the fit of two pairs, a crossed put */
+  x->parity = (g6_parity_fit){24830.125, 0.9994, 0.0651, 0.025, 2, 0};
+  x->arb_checked = 4;
+  x->arb_flagged = 1;
+  x->arb_violations[G6_ARB_CROSSED] = 1;
+  l[5].arb = G6_ARB_CROSSED;
   x->legs = l;
   x = &f->ex[1];
   x->tag = "next_month";
@@ -149,6 +156,8 @@ static inline void snapfix_small(snapfix *f) {
   x->legs_requested = 6;
   x->pcr_oi = x->pcr_volume = NAN;
   x->T = NAN;
+  x->parity.forward = x->parity.discount = NAN;
+  x->parity.rate = x->parity.residual = NAN;
   x->legs = f->legs[1];
 }
 

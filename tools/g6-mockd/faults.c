@@ -1,7 +1,8 @@
 /* Fault state: per endpoint (latency, stalls, 5xx, 429 with Retry-After,
  * Kite error types and foreign error bodies for some or all requests,
  * malformed, truncated, huge, schema drift, auth failure) and for the market
- * (bad prices, a missing index, removed and moved expiries). Count faults fire for the next
+ * (bad prices, a missing index, removed and moved expiries, crossed, stale
+ * and out-of-bounds quotes of chosen instruments). Count faults fire for the next
  * N requests of their endpoint (-1: every request), so tests are
  * deterministic. Set from --fault flags and POST /admin/faults. */
 #include "mockd.h"
@@ -54,6 +55,35 @@ bool market_expiry_removed(const market_faults *m, int index, int64_t day) {
         strcmp(m->removed[i].index, mk_indices[index].name) == 0)
       return true;
   return false;
+}
+
+mk_quote_fault market_quote_fault(const market_faults *m, const char *symbol) {
+  for (int i = m->n_bad_quotes - 1; i >= 0; i--)
+    if (strcmp(m->bad_quotes[i].symbol, symbol) == 0)
+      return m->bad_quotes[i].kind;
+  return MK_QF_NONE;
+}
+
+/* A bad-quote fault: "EXCH:SYMBOL" (a quote key, as g6's snapshots name
+ * legs) or the trading symbol alone. */
+static g6_status set_bad_quote(market_faults *m, mk_quote_fault kind,
+                               const char *val, g6_error *err) {
+  const char *colon = strchr(val, ':');
+  const char *sym = colon ? colon + 1 : val;
+  size_t n = strlen(sym);
+  if (n == 0 || n >= sizeof(m->bad_quotes[0].symbol) || strchr(sym, ':'))
+    return g6_error_set(err, G6_EINVAL,
+                        "fault %s: \"%s\" is not a trading symbol or an "
+                        "EXCH:SYMBOL quote key of at most 31 characters",
+                        mk_quote_fault_name(kind), val);
+  if (m->n_bad_quotes == 32)
+    return g6_error_set(err, G6_EINVAL,
+                        "fault %s: at most 32 bad quotes (reset the faults)",
+                        mk_quote_fault_name(kind));
+  snprintf(m->bad_quotes[m->n_bad_quotes].symbol,
+           sizeof(m->bad_quotes[0].symbol), "%s", sym);
+  m->bad_quotes[m->n_bad_quotes++].kind = kind;
+  return G6_OK;
 }
 
 /* One setting from text (flags) or JSON (admin): `val` is the text form. */
@@ -272,10 +302,14 @@ static g6_status set_market(market_faults *m, const char *name,
   }
   if (strcmp(name, "move_expiry") == 0)
     return set_move(m, val, err);
+  for (int k = MK_QF_NONE + 1; k < MK_QF_COUNT; k++)
+    if (strcmp(name, mk_quote_fault_name((mk_quote_fault)k)) == 0)
+      return set_bad_quote(m, (mk_quote_fault)k, val, err);
   return g6_error_set(err, G6_EINVAL,
                       "unknown market fault \"%s\"; known: zero_price_mod, "
                       "negative_price_mod, empty_names, missing_index, "
-                      "remove_expiry, move_expiry",
+                      "remove_expiry, move_expiry, crossed_quote, "
+                      "stale_quote, out_of_bounds_quote",
                       name);
 }
 
@@ -416,6 +450,16 @@ void faults_to_json(const faults *f, g6_buf *out) {
     g6_date_format(g6_civil_from_days(m->moves[i].to), b);
     g6_buf_printf(out, "%s\"%s:%s:%s\"", i ? "," : "",
                   mk_indices[m->moves[i].index].name, a, b);
+  }
+  for (int k = MK_QF_NONE + 1; k < MK_QF_COUNT; k++) {
+    g6_buf_printf(out, "],\"%s\":[", mk_quote_fault_name((mk_quote_fault)k));
+    bool first = true;
+    for (int i = 0; i < m->n_bad_quotes; i++)
+      if (m->bad_quotes[i].kind == (mk_quote_fault)k) {
+        g6_buf_printf(out, "%s\"%s\"", first ? "" : ",",
+                      m->bad_quotes[i].symbol);
+        first = false;
+      }
   }
   g6_buf_puts(out, "]}}");
 }

@@ -241,18 +241,37 @@ static int64_t to_tick(double price) { /* paise, 5-paise tick, >= 0.05 */
   return (int64_t)llround(price * 20.0) * 5;
 }
 
+/* The smile: an SSVI slice (Gatheral & Jacquier, "Arbitrage-free SVI
+ * volatility surfaces", Quantitative Finance 14, 2014, eq. 4.1) in the
+ * forward log-moneyness k = ln(K/F), F = S e^{rT}:
+ *   w(k) = theta/2 (1 + rho phi k + sqrt((phi k + rho)^2 + 1 - rho^2))
+ * with ATM total variance theta = atm(T)^2 T, the ATM vol atm(T) falling
+ * with time to expiry (the term structure), and the power law
+ * phi(theta) = eta / sqrt(theta (1 + theta)) (their eq. 4.5, gamma = 1/2).
+ * With eta (1 + |rho|) < 4 and eta^2 (1 + |rho|) <= 4 (Theorem 4.2) no
+ * slice has a butterfly arbitrage, and theta non-decreasing in T with this
+ * phi (Theorem 4.1) leaves no calendar arbitrage: the market is free of
+ * static arbitrage up to the 5-paise tick, which is what g6's quote checks
+ * must find (tests/integration/quote_sanity.t). rho = -0.3, eta = 0.6 give
+ * the same ATM skew as the old quadratic smile (d sigma / dm = -0.09 sigma
+ * per unit of m = k / (atm sqrt T)). */
+#define SSVI_RHO (-0.3)
+#define SSVI_ETA 0.6
+
 static double iv_of(const mk_params *p, const mk_index *ix, double S, double K,
                     double T) {
-  (void)p;
+  if (!(T > 0))
+    return ix->atm_vol;
+  /* below a day the ATM vol stops rising: theta stays increasing in T */
   double tt = T > 1.0 / 365 ? T : 1.0 / 365;
   double atm = ix->atm_vol * (1 + 0.35 * exp(-tt * 365 / 10));
-  double m = log(K / S) / (atm * sqrt(tt));
-  double mult = 1 + 0.045 * m * m - 0.09 * m;
-  if (mult > 2.5)
-    mult = 2.5;
-  if (mult < 0.6)
-    mult = 0.6;
-  return atm * mult;
+  double theta = atm * atm * T;
+  double phi = SSVI_ETA / sqrt(theta * (1 + theta));
+  double k = log(K / (S * exp(p->rate * T)));
+  double x = phi * k + SSVI_RHO;
+  double w = 0.5 * theta *
+             (1 + SSVI_RHO * phi * k + sqrt(x * x + 1 - SSVI_RHO * SSVI_RHO));
+  return sqrt(w / T);
 }
 
 static double opt_price(const mk_params *p, const mk_inst *in, double S,
@@ -347,6 +366,52 @@ void mk_option_quote(const mk_params *p, const mk_inst *in,
       q->bid_qty[i] = ix->lot * (1 + (int64_t)((hh >> 8) % 40));
       q->bid_orders[i] = 1 + (int)((hh >> 8) % 9);
     }
+  }
+}
+
+const char *mk_quote_fault_name(mk_quote_fault f) {
+  static const char *const names[MK_QF_COUNT] = {
+      "none", "crossed_quote", "stale_quote", "out_of_bounds_quote"};
+  return (unsigned)f < MK_QF_COUNT ? names[f] : "unknown";
+}
+
+void mk_fault_quote(const mk_params *p, const mk_inst *in, const mk_spots *sp,
+                    mk_quote_fault f, mk_quote *q) {
+  switch (f) {
+  case MK_QF_CROSSED:
+    /* the book crosses by a tick or more at every level; last is kept */
+    for (int i = 0; i < 5; i++) {
+      q->bid_paise[i] = q->ltp_paise + 5 * (i + 1);
+      q->ask_paise[i] = q->ltp_paise - 5 * (i + 1) >= 5
+                            ? q->ltp_paise - 5 * (i + 1)
+                            : 5;
+      if (q->bid_qty[i] == 0) { /* the level had no bid: give it one */
+        q->bid_qty[i] = q->ask_qty[i];
+        q->bid_orders[i] = 1;
+      }
+    }
+    break;
+  case MK_QF_STALE: {
+    mk_spots old = *sp;
+    old.S = sp->S * 0.98;
+    mk_option_quote(p, in, &old, q);
+    q->last_trade = sp->t - 3600;
+    break;
+  }
+  case MK_QF_OUT_OF_BOUNDS: {
+    double bound = in->put ? (double)in->strike : sp->S;
+    int64_t shift = to_tick(bound * 1.05) - q->ltp_paise;
+    q->ltp_paise += shift;
+    q->avg_paise += shift;
+    for (int i = 0; i < 5; i++) {
+      q->ask_paise[i] += shift;
+      if (q->bid_paise[i] > 0)
+        q->bid_paise[i] += shift;
+    }
+    break;
+  }
+  default:
+    break;
   }
 }
 

@@ -105,6 +105,34 @@ void mk_spots_at(const mk_params *p, int index, int64_t t, mk_spots *sp);
 /* The quote of an option at sp->t. */
 void mk_option_quote(const mk_params *p, const mk_inst *in,
                      const mk_spots *sp, mk_quote *q);
+/* Bad quotes the market can serve for one instrument (market faults
+ * crossed_quote, stale_quote, out_of_bounds_quote), each built to break
+ * one no-arbitrage rule g6 checks (math/arbitrage.h):
+ *   MK_QF_CROSSED        best bid above best ask, last price sane (crossed);
+ *   MK_QF_STALE          the whole quote as it stood when the index was 2 %
+ *                        lower, last traded an hour ago: left over from
+ *                        before a rally (a put near the money then costs
+ *                        more than the put a strike up: vertical; a call
+ *                        deep in the money is below its intrinsic value:
+ *                        bounds, and near the money it may be too);
+ *   MK_QF_OUT_OF_BOUNDS  a fat finger: last, bid and ask 5 % above the
+ *                        upper bound (S for a call, K for a put: bounds). */
+typedef enum mk_quote_fault {
+  MK_QF_NONE = 0,
+  MK_QF_CROSSED,
+  MK_QF_STALE,
+  MK_QF_OUT_OF_BOUNDS,
+  MK_QF_COUNT
+} mk_quote_fault;
+
+/* "crossed_quote", "stale_quote", "out_of_bounds_quote" (the fault names). */
+const char *mk_quote_fault_name(mk_quote_fault f);
+
+/* Replaces q (the instrument's quote at sp->t) with the bad quote of kind f.
+ * MK_QF_NONE leaves it as it is. */
+void mk_fault_quote(const mk_params *p, const mk_inst *in, const mk_spots *sp,
+                    mk_quote_fault f, mk_quote *q);
+
 /* The quote of an index (ltp, ohlc; paise). */
 void mk_index_quote(const mk_params *p, int index, const mk_spots *sp,
                     mk_quote *q);
@@ -163,6 +191,11 @@ typedef struct market_faults {
   int n_removed;
   mk_move moves[16]; /* listed expiries moved (a holiday) */
   int n_moves;
+  struct {
+    char symbol[32]; /* trading symbol */
+    mk_quote_fault kind;
+  } bad_quotes[32];
+  int n_bad_quotes;
   unsigned moves_gen; /* bumped when moves change: the listing is rebuilt */
 } market_faults;
 
@@ -182,6 +215,9 @@ void faults_to_json(const faults *f, g6_buf *out);
 bool fault_take(int *count);
 bool market_index_missing(const market_faults *m, int index);
 bool market_expiry_removed(const market_faults *m, int index, int64_t day);
+/* The bad-quote fault of a trading symbol (the last one set wins), or
+ * MK_QF_NONE. */
+mk_quote_fault market_quote_fault(const market_faults *m, const char *symbol);
 
 /* ---- server state ------------------------------------------------------- */
 

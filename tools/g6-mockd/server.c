@@ -488,6 +488,8 @@ static void render_quotes(mockd *m, qshape shape, const ivals *iv,
       token = mk_indices[idx].idx_token;
     } else {
       mk_option_quote(&m->mp, in, &spots[idx], &q);
+      mk_fault_quote(&m->mp, in, &spots[idx],
+                     market_quote_fault(mf, in->symbol), &q);
       token = in->token;
       if (mf->zero_price_mod > 0 && token % (uint64_t)mf->zero_price_mod == 0)
         q.ltp_paise = 0;

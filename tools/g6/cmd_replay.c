@@ -32,7 +32,8 @@ static const char header[] =
 static int usage(FILE *out) {
   fprintf(out,
           "usage: g6 replay [--csv OUT] [--r R] [--q Q] [--pcr-window W]\n"
-          "                 [--max-pain-window W] DIR|FILE...\n"
+          "                 [--max-pain-window W] [--exclude-flagged]\n"
+          "                 DIR|FILE...\n"
           "\n"
           "Feeds stored chain snapshots through g6_analytics' analytics and\n"
           "prints one CSV row per snapshot and expiry (to OUT, or stdout):\n"
@@ -47,6 +48,11 @@ static int usage(FILE *out) {
           "\n"
           "  --pcr-window W       PCR over strikes within ATM +- W (0.05)\n"
           "  --max-pain-window W  max pain within ATM +- W (0.1)\n"
+          "  --exclude-flagged    leave out the legs g6_chain flagged as\n"
+          "                       breaking a no-arbitrage check (g6_analytics'\n"
+          "                       ExcludeFlaggedLegs)\n"
+          "The forward of an expiry is put-call parity's when the snapshot\n"
+          "has it, else S e^((r-q)T) (always for CSV files).\n"
           "\n"
           "Unknown values are empty cells. A file that cannot be used is\n"
           "reported on stderr with its cause and skipped.\n"
@@ -134,6 +140,7 @@ typedef struct replay {
   g6_leg *legs;
   size_t legs_cap;
   g6_chain_report report;
+  bool exclude_flagged;
   size_t snapshots, rows_bytes, unusable;
   size_t by_cause[G6_STATUS_COUNT];
   bool write_failed;
@@ -177,7 +184,7 @@ static void snapshot_file(replay *p, const char *path) {
     return;
   }
   g6_report_input in;
-  g6_snapshot_doc_report_input(&d, p->legs, &in);
+  g6_snapshot_doc_report_input_ex(&d, p->legs, p->exclude_flagged, &in);
   g6_chain_report_compute(&in, &p->opts, &p->report);
   chain_meta m = {.source = "snapshot",
                   .index = d.ix.name,
@@ -294,6 +301,8 @@ int g6_cmd_replay(int argc, char **argv) {
         bad = parse_window(a, v, &p.opts.pcr_window);
       else
         bad = parse_window(a, v, &p.opts.max_pain_window);
+    } else if (!strcmp(a, "--exclude-flagged")) {
+      p.exclude_flagged = true;
     } else if (a[0] == '-' && a[1] != '\0') {
       fprintf(stderr, "g6 replay: unknown option \"%s\"\n", a);
       bad = 2;

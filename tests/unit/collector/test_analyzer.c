@@ -64,12 +64,19 @@ static void write_view(const char *data, const char *index,
   free(t);
 }
 
-static g6_analyzer *make(const char *data, const char *const *ix, size_t n,
-                         unsigned groups, g6_metrics *m) {
-  g6_analyzer_config c = {data, ix, n, groups, G6_REPORT_OPTIONS_DEFAULT, 0};
+static g6_analyzer *make_ex(const char *data, const char *const *ix, size_t n,
+                            unsigned groups, bool exclude_flagged,
+                            g6_metrics *m) {
+  g6_analyzer_config c = {data,  ix, n, groups, G6_REPORT_OPTIONS_DEFAULT, 0,
+                          exclude_flagged};
   g6_analyzer *a = g6_analyzer_new(&c, m, record_log, NULL);
   assert_non_null(a);
   return a;
+}
+
+static g6_analyzer *make(const char *data, const char *const *ix, size_t n,
+                         unsigned groups, g6_metrics *m) {
+  return make_ex(data, ix, n, groups, false, m);
 }
 
 static void values_failures_and_recovery(void **state) {
@@ -130,11 +137,18 @@ static void values_failures_and_recovery(void **state) {
   assert_true(isnan(val(m, &g6m_def_resistance, "NIFTY", "this_week")));
   assert_close(val(m, &g6m_def_expiry_days, "NIFTY", "this_week"),
                f.ex[0].T * 365, 1e-12);
-  /* forward 24812.5·e^{0.065·T} between 24800 (PE iv 0.13) and 24850 (no
-   * CE: the PE 0.125 stands in) */
-  double F = 24812.5 * exp(0.065 * f.ex[0].T);
+  /* at the parity forward 24830.125 (not 24812.5·e^{0.065·T}), between
+   * 24800 (PE iv 0.13) and 24850 (no CE: the PE 0.125 stands in) */
+  double F = 24830.125;
   assert_close(val(m, &g6m_def_atm_iv, "NIFTY", "this_week"),
                0.13 + (F - 24800) / 50 * (0.125 - 0.13), 1e-15);
+  /* the fit's basis to S e^{(r-q)T}, implied rate and residual */
+  assert_close(val(m, &g6m_def_forward_basis, "NIFTY", "this_week"),
+               1e4 * (F / (24812.5 * exp(0.065 * f.ex[0].T)) - 1), 1e-9);
+  assert_close(val(m, &g6m_def_implied_rate, "NIFTY", "this_week"), 0.0651,
+               0);
+  assert_close(val(m, &g6m_def_parity_residual, "NIFTY", "this_week"), 0.025,
+               0);
   assert_true(isnan(val(m, &g6m_def_rr25, "NIFTY", "this_week")));
   /* tags the snapshot does not have stay unknown; the unresolved date rule
    * has no label at all */
@@ -152,7 +166,7 @@ static void values_failures_and_recovery(void **state) {
   assert_close(val(m, &g6m_def_net_delta, "NIFTY", "atm.short"),
                50025 * 0.61 + 90000 * -0.48 + 1e15 * -0.55, 1e3);
   assert_true(isnan(val(m, &g6m_def_net_delta, "NIFTY", "itm.short")));
-  /* K/S - 1: 24750 -0.25 %, 24800 -0.05 %, 24850 +0.15 % */
+  /* K/F - 1: 24750 -0.32 %, 24800 -0.12 %, 24850 +0.08 % */
   assert_close(val(m, &g6m_def_surface_iv, "NIFTY", "this_week.m5_0"),
                (0.1234567890123 + 0.13) / 2, 1e-15);
   assert_close(val(m, &g6m_def_surface_iv, "NIFTY", "this_week.0_p5"), 0.125,
@@ -277,7 +291,7 @@ static void groups_and_discovery(void **state) {
   g6_analyzer_free(a);
   /* bad configurations */
   g6_analyzer_config c = {NULL, NULL, 0, G6_AG_ALL, G6_REPORT_OPTIONS_DEFAULT,
-                          0};
+                          0, false};
   assert_null(g6_analyzer_new(&c, m, NULL, NULL));
   const char *bad[] = {"NIF TY"};
   c.data_dir = data;
@@ -287,13 +301,65 @@ static void groups_and_discovery(void **state) {
   g6_metrics_free(m);
   assert_string_equal(g6_analytics_group_name(0), "pcr");
   assert_string_equal(g6_analytics_group_name(7), "greeks");
-  assert_null(g6_analytics_group_name(8));
+  assert_string_equal(g6_analytics_group_name(8), "parity");
+  assert_null(g6_analytics_group_name(9));
+}
+
+/* The parity forward when g6_chain fitted one, else S e^{(r-q)T}; legs
+ * flagged by a no-arbitrage rule are in the analytics unless
+ * ExcludeFlaggedLegs. */
+static void parity_forward_and_flagged_legs(void **state) {
+  (void)state;
+  char data[300];
+  snprintf(data, sizeof(data), "%s/parity", dir);
+  g6_metrics *m = new_metrics();
+  const char *ix[] = {"NIFTY"};
+  snapfix f;
+  snapfix_small(&f);
+  f.ex[0].parity.forward = NAN; /* no fit: the model's forward */
+  write_view(data, "NIFTY", &f.view);
+  g6_analyzer *a = make(data, ix, 1, G6_AG_ALL, m);
+  g6_analyzer_warm(a);
+  assert_true(isnan(val(m, &g6m_def_forward_basis, "NIFTY", "this_week")));
+  g6_analyzer_run(a, (double)SNAPFIX_NOW);
+  double F = 24812.5 * exp(0.065 * f.ex[0].T);
+  assert_close(val(m, &g6m_def_atm_iv, "NIFTY", "this_week"),
+               0.13 + (F - 24800) / 50 * (0.125 - 0.13), 1e-15);
+  assert_true(isnan(val(m, &g6m_def_forward_basis, "NIFTY", "this_week")));
+  assert_true(isnan(val(m, &g6m_def_implied_rate, "NIFTY", "this_week")));
+  /* the crossed PE 24850 (OI 1e15) counts by default ... */
+  assert_close(val(m, &g6m_def_bucket_contracts, "NIFTY", "atm.short"), 4, 0);
+  g6_analyzer_free(a);
+  g6_metrics_free(m);
+  /* ... and not with ExcludeFlaggedLegs */
+  m = new_metrics();
+  a = make_ex(data, ix, 1, G6_AG_ALL, true, m);
+  g6_analyzer_warm(a);
+  g6_analyzer_run(a, (double)SNAPFIX_NOW);
+  assert_close(val(m, &g6m_def_bucket_contracts, "NIFTY", "atm.short"), 3, 0);
+  assert_close(val(m, &g6m_def_oi_pcr, "NIFTY", "this_week"),
+               (65000 + 90000) / 50025.0, 1e-12);
+  /* pain(24750) = 90000·50, pain(24800) = 50025·50 */
+  assert_close(val(m, &g6m_def_max_pain, "NIFTY", "this_week"), 24800, 0);
+  g6_analyzer_free(a);
+  g6_metrics_free(m);
+  /* a group switched off is not exported */
+  m = new_metrics();
+  a = make(data, ix, 1, G6_AG_ALL & ~G6_AG_PARITY, m);
+  g6_analyzer_warm(a);
+  g6_analyzer_run(a, (double)SNAPFIX_NOW);
+  double v;
+  assert_false(g6_metrics_value(m, &g6m_def_implied_rate, "NIFTY",
+                                "this_week", &v));
+  g6_analyzer_free(a);
+  g6_metrics_free(m);
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(values_failures_and_recovery),
       cmocka_unit_test(groups_and_discovery),
+      cmocka_unit_test(parity_forward_and_flagged_legs),
   };
   cmocka_set_message_output(CM_OUTPUT_TAP);
   return cmocka_run_group_tests(tests, setup, teardown);

@@ -55,6 +55,17 @@ static void warm_start_unknown_is_nan(void **state) {
   assert_close(val(m, &g6m_def_rejected_legs, "NIFTY", "request_failed"), 0,
                0);
   assert_close(val(m, &g6m_def_iv_failures, "NIFTY", "at_intrinsic"), 0, 0);
+  /* quote sanity: counters of the configured tags at 0, the share NaN;
+   * tags NIFTY is not configured with are not exported */
+  assert_close(val(m, &g6m_def_arb_violations, "NIFTY", "next_week.calendar"),
+               0, 0);
+  assert_true(
+      isnan(val(m, &g6m_def_arb_flagged_ratio, "NIFTY", "this_week")));
+  double v;
+  assert_false(g6_metrics_value(m, &g6m_def_arb_violations, "NIFTY",
+                                "this_month.bounds", &v));
+  assert_false(g6_metrics_value(m, &g6m_def_arb_flagged_ratio, "NIFTY",
+                                "next_month", &v));
   g6_metrics_free(m);
 }
 
@@ -119,6 +130,61 @@ static void outage_exports_nan_not_zero(void **state) {
   assert_close(val(m, &g6m_def_rejected_legs, "NIFTY", "request_failed"), 2,
                0);
   assert_close(val(m, &g6m_def_iv_failures, "NIFTY", "at_intrinsic"), 3, 0);
+  /* no leg checked during the outage nor in next_week: NaN, not 0 */
+  assert_true(
+      isnan(val(m, &g6m_def_arb_flagged_ratio, "NIFTY", "next_week")));
+  g6_metrics_free(m);
+}
+
+/* The no-arbitrage checks of a cycle: the share of flagged legs per expiry,
+ * violations per expiry.rule added every cycle (a quote that stays bad keeps
+ * counting), a date-pinned expiry labelled with its date. */
+static void quote_sanity_counts(void **state) {
+  (void)state;
+  g6_metrics *m = runtime();
+  g6_index_config ix = nifty();
+  g6_expiry_spec_parse("2025-01-30", &ix.expiries[1]);
+  const g6_index_config *ixs[] = {&ix};
+  g6_chain_metrics_warm(m, ixs, 1);
+  g6_chain_index_metrics st;
+  memset(&st, 0, sizeof(st));
+  g6_cycle_result r;
+  memset(&r, 0, sizeof(r));
+  r.market_open = r.attempted = r.success = true;
+  r.spot = 24812.35;
+  r.n_expiries = 2;
+  for (int e = 0; e < 2; e++) {
+    g6_expiry_result *x = &r.expiries[e];
+    x->spec = ix.expiries[e];
+    x->tag = e ? "this_month" : "this_week";
+    x->resolved = true;
+    x->arb_checked = 40;
+    x->strike_coverage = x->field_coverage = x->pcr_oi = NAN;
+  }
+  r.expiries[0].arb_flagged = 3;
+  r.expiries[0].arb_violations[G6_ARB_CROSSED] = 1;
+  r.expiries[0].arb_violations[G6_ARB_VERTICAL] = 2;
+  r.expiries[1].arb_flagged = 1;
+  r.expiries[1].arb_violations[G6_ARB_CALENDAR] = 1;
+  for (int cycle = 1; cycle <= 2; cycle++) {
+    g6_chain_metrics_cycle(m, &ix, &r, NULL, 0, &st);
+    assert_close(val(m, &g6m_def_arb_flagged_ratio, "NIFTY", "this_week"),
+                 3.0 / 40, 1e-15);
+    assert_close(val(m, &g6m_def_arb_flagged_ratio, "NIFTY", "2025-01-30"),
+                 1.0 / 40, 1e-15);
+    assert_close(
+        val(m, &g6m_def_arb_violations, "NIFTY", "this_week.vertical"),
+        2 * cycle, 0);
+    assert_close(
+        val(m, &g6m_def_arb_violations, "NIFTY", "this_week.crossed"), cycle,
+        0);
+    assert_close(
+        val(m, &g6m_def_arb_violations, "NIFTY", "this_week.bounds"), 0, 0);
+    assert_close(
+        val(m, &g6m_def_arb_violations, "NIFTY", "2025-01-30.calendar"),
+        cycle, 0);
+  }
+  assert_int_equal(g6_metrics_refusal_count(m, NULL), 0);
   g6_metrics_free(m);
 }
 
@@ -157,6 +223,7 @@ int main(void) {
       cmocka_unit_test(warm_start_unknown_is_nan),
       cmocka_unit_test(outage_exports_nan_not_zero),
       cmocka_unit_test(provider_results_and_rates),
+      cmocka_unit_test(quote_sanity_counts),
   };
   return G6_RUN_TESTS(tests);
 }

@@ -89,9 +89,11 @@ static double strike_of(const char *key) {
   return atof(buf);
 }
 
-/* The fake's volatility smile: 12 % at the money, +1 point per 50 away. */
+/* The fake's volatility smile: 12 % at the money, +0.2 point per 50 away
+ * (a point per 50 was steep enough to be an arbitrage: a month out, the
+ * call one strike up cost more; quote_checks flags it). */
 static double fake_vol(const fake *f, double k) {
-  return 0.12 + 0.01 * fabs(k - f->spot) / 50.0;
+  return 0.12 + 0.002 * fabs(k - f->spot) / 50.0;
 }
 
 /* Years from the fake's clock to 15:30 IST on the key's expiry date. */
@@ -260,6 +262,18 @@ static void full_cycle(void **state) {
                ((double)utc(2025, 10, 21, 10, 0, 0) - now) / (365.0 * 86400),
                1e-15);
   assert_int_equal(res.status, G6_CHAIN_OK);
+  /* quote sanity: the fake's BSM chain has no arbitrage, and put-call
+   * parity gives back the forward and the rate it prices with */
+  for (int e = 0; e < 4; e++) {
+    g6_expiry_result *x = &res.expiries[e];
+    assert_int_equal(x->arb_checked, 10);
+    assert_int_equal(x->arb_flagged, 0);
+    assert_int_equal(x->parity.pairs, 5);
+    assert_close(x->parity.forward, res.spot * exp(0.065 * x->T), 1e-6);
+    assert_close(x->parity.rate, 0.065, 1e-7);
+    for (size_t i = 0; i < 10; i++)
+      assert_int_equal(x->legs[i].arb, G6_ARB_NONE);
+  }
   /* every kept leg has an IV that reprices its last price, and Greeks */
   for (int e = 0; e < 4; e++) {
     g6_expiry_result *x = &res.expiries[e];
@@ -320,6 +334,16 @@ static void full_cycle(void **state) {
                0);
   assert_string_equal(g6_json_get_string(g6_json_object_get(leg0, "key"), NULL),
                       "NFO:NIFTY2025102124700CE");
+  assert_int_equal(g6_json_type_of(g6_json_object_get(leg0, "arb")),
+                   G6_JSON_NULL);
+  g6_json *parity = g6_json_object_get(g6_json_array_get(ex, 0), "parity");
+  assert_close(g6_json_get_number(g6_json_object_get(parity, "rate")), 0.065,
+               1e-7);
+  g6_json *arb = g6_json_object_get(g6_json_array_get(ex, 0), "arbitrage");
+  assert_string_equal(g6_json_get_int_text(g6_json_object_get(arb, "checked")),
+                      "10");
+  assert_string_equal(g6_json_get_int_text(g6_json_object_get(arb, "flagged")),
+                      "0");
   g6_json_free(doc);
 
   /* the next cycle continues the sequence, also in a new collector */

@@ -407,6 +407,32 @@ static void vol_surface(void **state) {
   assert_int_equal(g6_chain_vol_surface(c, 10, 100, nanedge, 1, false, &s),
                    G6_EINVAL);
   assert_int_equal(g6_surface_bucket(80, 100, s.edges, 0), -1);
+  /* against each expiry's forward: row 0 (expiry 1000, the legs' default)
+   * at F = 125, row 1 at F = 95: 125 is 0 % (bucket 3), 95 is 0 % too;
+   * 75..97 fall below -20 % and 100 is exactly -20 % (bucket 0), 104 is
+   * -16.8 % (bucket 1) */
+  int64_t inst[2] = {1000, 2000};
+  double fwd[2] = {125, 95};
+  assert_int_equal(
+      g6_chain_vol_surface_fwd(c, 10, inst, fwd, 2, NULL, 0, false, &s),
+      G6_OK);
+  assert_int_equal(s.count[0][3], 1);
+  assert_close(s.iv[0][3], 0.26, 1e-15);
+  assert_int_equal(s.count[0][0], 6);
+  assert_int_equal(s.count[0][1], 1);
+  assert_int_equal(s.count[1][3], 1);
+  assert_int_equal(s.skipped, 1);
+  /* an expiry without a usable forward: its legs are skipped, not put
+   * against something else */
+  fwd[0] = NAN;
+  assert_int_equal(
+      g6_chain_vol_surface_fwd(c, 10, inst, fwd, 2, NULL, 0, false, &s),
+      G6_OK);
+  assert_int_equal(s.skipped, 9);
+  assert_int_equal(s.count[1][3], 1);
+  assert_int_equal(
+      g6_chain_vol_surface_fwd(c, 10, NULL, fwd, 2, NULL, 0, false, &s),
+      G6_EINVAL);
 }
 
 /* IV and Greeks for a whole chain: priced at 20 %, solved back, Greeks as

@@ -149,9 +149,18 @@ static void not_convex(g6_leg *a, size_t n, size_t *t) {
   assert_true(l->last < k1->last);
 }
 
+/* a crossed book: the best bid above the best ask, last still sane (its mid
+ * is not a price, so only the crossing itself can show it) */
+static void crossed_book(g6_leg *a, size_t n, size_t *t) {
+  g6_leg *l = find(a, n, 24000, G6_PUT, t);
+  l->bid = l->last + 1;
+  l->ask = l->last - 1;
+}
+
 static void each_rule_catches_its_fault(void **state) {
   (void)state;
   run_one(below_intrinsic, G6_ARB_BOUNDS, 1);
+  run_one(crossed_book, G6_ARB_CROSSED, 1);
   /* the put above D K is also steeper than D against its neighbour and
    * breaks the next butterfly, but its flag is the first rule: bounds */
   {
@@ -259,6 +268,8 @@ static void parity_is_robust_to_bad_quotes(void **state) {
   assert_int_equal(g6_parity_fit_expiry(NULL, 1, T, G6_PRICE_LAST, &fit),
                    G6_EINVAL);
   assert_string_equal(g6_arb_rule_name(G6_ARB_BUTTERFLY), "butterfly");
+  assert_string_equal(g6_arb_rule_name(G6_ARB_CROSSED), "crossed");
+  assert_string_equal(g6_arb_rule_name(G6_ARB_RULE_COUNT), "unknown");
   assert_true(isnan(g6_forward_basis_bps(NAN, S, R, Q, T)));
 }
 

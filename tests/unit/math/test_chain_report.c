@@ -47,6 +47,9 @@ static g6_leg mk(double k, g6_opt_type t, int64_t e, double T, double oi,
   return l;
 }
 
+/* No parity fit (g6_chain had fewer than 2 pairs, or an older snapshot). */
+#define NOFIT {NAN, NAN, NAN, NAN, 0, 0}
+
 /* Legs of the 7-day expiry (10) then of a 35-day one (2, at K = 100). */
 static size_t chain(g6_leg *legs, g6_report_input *in) {
   size_t n = 0;
@@ -63,13 +66,15 @@ static size_t chain(g6_leg *legs, g6_report_input *in) {
   in->legs = legs;
   in->n_legs = n;
   in->n_expiries = 4;
-  in->ex[0] = (g6_report_expiry_input){"this_week", true, 7000, 7 * DAY, 0, 10};
+  in->ex[0] = (g6_report_expiry_input){"this_week", true, 7000, 7 * DAY,
+                                       0,           10,   NOFIT};
   /* a second rule that resolved to the same expiry shares its legs */
-  in->ex[1] =
-      (g6_report_expiry_input){"this_month", true, 7000, 7 * DAY, 0, 10};
-  in->ex[2] =
-      (g6_report_expiry_input){"next_month", true, 35000, 35 * DAY, 10, 2};
-  in->ex[3] = (g6_report_expiry_input){"next_week", false, 0, NAN, 0, 0};
+  in->ex[1] = (g6_report_expiry_input){"this_month", true, 7000, 7 * DAY,
+                                       0,            10,   NOFIT};
+  in->ex[2] = (g6_report_expiry_input){"next_month", true, 35000, 35 * DAY,
+                                       10,           2,    NOFIT};
+  in->ex[3] =
+      (g6_report_expiry_input){"next_week", false, 0, NAN, 0, 0, NOFIT};
   return n;
 }
 
@@ -168,6 +173,44 @@ static void chain_wide(void **state) {
   assert_string_equal(g6_surface_bucket_name(8), "unknown");
 }
 
+/* A parity forward of 96 (spot 100, r = q = 0): ATM IV, the 25-delta
+ * butterfly and the surface's moneyness are read at it, and its basis to
+ * S e^{(r-q)T} is -400 bps. ATM IV at 96: between 95 (the OTM put, 0.22)
+ * and 100 (the OTM call, 0.20): 0.216. Surface: K/F - 1 puts 95 at -1.0 %
+ * (m5_0, both legs: 0.225) and 100 at +4.2 % (0_p5: 0.205). */
+static void parity_forward(void **state) {
+  (void)state;
+  g6_leg legs[16];
+  g6_report_input in;
+  chain(legs, &in);
+  in.ex[0].parity = (g6_parity_fit){96, 0.9999, 0.0052, 0.01, 5, 1};
+  in.ex[1].parity = in.ex[0].parity;
+  g6_chain_report r;
+  assert_int_equal(g6_chain_report_compute(&in, NULL, &r), G6_OK);
+  const g6_report_expiry *e = &r.ex[0];
+  assert_true(e->parity_forward);
+  assert_close(e->forward, 96, 0);
+  assert_close(e->basis_bps, -400, 1e-9);
+  assert_close(e->implied_rate, 0.0052, 0);
+  assert_close(e->parity_residual, 0.01, 0);
+  assert_close(e->atm_iv, 0.216, 1e-15);
+  assert_close(e->skew.bf25, (0.185 + 0.23) / 2 - 0.216, 1e-15);
+  assert_close(r.surface.iv[0][3], 0.225, 1e-15);
+  assert_close(r.surface.iv[0][4], 0.205, 1e-15);
+  /* the 35-day expiry has no fit: S e^{(r-q)T} = 100, nothing else known */
+  e = &r.ex[2];
+  assert_false(e->parity_forward);
+  assert_close(e->forward, 100, 0);
+  assert_true(isnan(e->basis_bps) && isnan(e->implied_rate) &&
+              isnan(e->parity_residual));
+  assert_close(r.surface.iv[1][3], 0.18, 1e-15);
+  /* a fit that is not a positive forward is no forward */
+  in.ex[0].parity.forward = -5;
+  assert_int_equal(g6_chain_report_compute(&in, NULL, &r), G6_OK);
+  assert_close(r.ex[0].forward, 100, 0);
+  assert_close(r.ex[0].atm_iv, 0.205, 1e-15);
+}
+
 static void unknown_spot_and_bad_input(void **state) {
   (void)state;
   g6_leg legs[16];
@@ -197,6 +240,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(per_expiry),
       cmocka_unit_test(chain_wide),
+      cmocka_unit_test(parity_forward),
       cmocka_unit_test(unknown_spot_and_bad_input),
   };
   return G6_RUN_TESTS(tests);

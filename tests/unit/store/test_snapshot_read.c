@@ -355,6 +355,67 @@ static void missing_repeated_and_unknown_fields(void **state) {
   free(text);
 }
 
+/* Quote sanity: the leg's rule, the expiry's counts and parity fit; files
+ * written before the checks (none of the three) read as unchecked. */
+static void quote_sanity_fields(void **state) {
+  (void)state;
+  char *text = small_text();
+  g6_snapshot_doc d;
+  g6_error e;
+  assert_int_equal(parse(text, &d, &e), G6_OK);
+  const g6_expiry_result *x = &d.expiries[0];
+  assert_int_equal(x->legs[5].arb, G6_ARB_CROSSED);
+  assert_int_equal(x->legs[0].arb, G6_ARB_NONE);
+  assert_int_equal(x->arb_checked, 4);
+  assert_int_equal(x->arb_flagged, 1);
+  assert_int_equal(x->arb_violations[G6_ARB_CROSSED], 1);
+  assert_int_equal(x->arb_violations[G6_ARB_BOUNDS], 0);
+  assert_close(x->parity.forward, 24830.125, 0);
+  assert_close(x->parity.discount, 0.9994, 0);
+  assert_close(x->parity.rate, 0.0651, 0);
+  assert_close(x->parity.residual, 0.025, 0);
+  assert_int_equal(x->parity.pairs, 2);
+  assert_true(isnan(d.expiries[1].parity.forward));
+  g6_snapshot_doc_free(&d);
+  /* an older file: no arb, arbitrage or parity anywhere */
+  char *t = snapfix_replace(text, "\"arb\": \"crossed\"", "\"x\": 1");
+  for (int k = 0; k < 2; k++) {
+    char *u = snapfix_replace(t, "\"arbitrage\":", "\"old_a\":");
+    free(t);
+    t = snapfix_replace(u, "\"parity\":", "\"old_p\":");
+    free(u);
+  }
+  assert_int_equal(parse(t, &d, &e), G6_OK);
+  x = &d.expiries[0];
+  assert_int_equal(x->legs[5].arb, G6_ARB_NONE);
+  assert_int_equal(x->arb_checked, 0);
+  assert_int_equal(x->arb_violations[G6_ARB_CROSSED], 0);
+  assert_true(isnan(x->parity.forward) && isnan(x->parity.rate));
+  assert_int_equal(x->parity.pairs, 0);
+  g6_snapshot_doc_free(&d);
+  free(t);
+  /* what is wrong is named */
+  expect_edit(text, "\"arb\": \"crossed\"", "\"arb\": \"wide\"", G6_EPROTO,
+              "expiries[0].legs[5].arb: \"wide\": allowed: null, bounds");
+  expect_edit(text, "\"arb\": \"crossed\"", "\"arb\": 1", G6_EPROTO,
+              "expiries[0].legs[5].arb: expected a string or null");
+  expect_edit(text, "\"checked\": 4", "\"checked\": -4", G6_EPROTO,
+              "expected a count");
+  expect_edit(text, "\"crossed\": 1", "\"crossed\": \"1\"", G6_EPROTO,
+              "arbitrage.crossed: expected a count, got a string");
+  expect_edit(text, "\"crossed\": 1", "\"crossed\": [1]", G6_EPROTO,
+              "arbitrage.crossed: expected a count, got an array");
+  expect_edit(text, "\"residual\": 0.025", "\"residuals\": 0.025",
+              G6_EPROTO, "expiries[0].parity: missing field \"residual\"");
+  expect_edit(text, "\"pairs\": 2", "\"pairs\": 2.5", G6_EPROTO,
+              "expiries[0].parity.pairs: expected an integer");
+  expect_edit(text, "\"forward\": 24830.125", "\"forward\": 1e999",
+              G6_EPROTO, "expiries[0].parity.forward: 1e999 is not a finite");
+  expect_edit(text, "\"parity\": {", "\"parity\": [], \"p\": {", G6_EPROTO,
+              "expiries[0].parity: expected an object, got an array");
+  free(text);
+}
+
 static void legs_must_match_the_ladder(void **state) {
   (void)state;
   char *text = small_text();
@@ -423,6 +484,7 @@ int main(void) {
       cmocka_unit_test(wrong_types_and_nulls),
       cmocka_unit_test(huge_numbers),
       cmocka_unit_test(missing_repeated_and_unknown_fields),
+      cmocka_unit_test(quote_sanity_fields),
       cmocka_unit_test(legs_must_match_the_ladder),
       cmocka_unit_test(report_input_shares_duplicate_expiries),
   };
