@@ -36,7 +36,7 @@ g6_status g6_chain_metrics_warm(g6_metrics *m, const g6_index_config *const *ix,
                                 size_t n);
 
 /* Sets and adds the metrics of one finished cycle of index `ix`: market
- * gate, calendar entries, cycle duration, spot and ATM, per-expiry legs,
+ * gate, calendar entries, cycle duration, spot, ATM and VIX, per-expiry legs,
  * coverage, PCR, status, IV solves and failures, reject reasons, and the
  * CSV sink's per-family counters (`fam`, cumulative) since the last call.
  * Unknown values (spot and ATM during an outage, a ratio with an empty

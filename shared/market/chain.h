@@ -186,6 +186,8 @@ typedef struct g6_index_config {
   char name[G6_INDEX_NAME_MAX]; /* NIFTY */
   char underlying[G6_KEY_MAX];  /* NSE:NIFTY 50 */
   char segment[16];             /* NFO-OPT */
+  char vix[G6_KEY_MAX];         /* volatility index quoted with the
+                                   underlying (NSE:INDIA VIX); "" for none */
   double step;                  /* strike step, points */
   int below, above;             /* strikes below / above ATM */
   g6_expiry_spec expiries[G6_MAX_EXPIRIES];
@@ -208,6 +210,10 @@ typedef struct g6_chain_leg {
   g6_reject_reason reject;   /* G6_REJECT_NONE when kept */
   g6_status iv_status;       /* G6_OK, or why IV is missing */
   double iv, delta, gamma, theta, vega, rho;
+  /* The same contract earlier in the session (NAN when unknown): OI at the
+   * session's first cycle that collected it, last price and OI at the
+   * previous cycle of the session that collected it. */
+  double oi_open, last_prev, oi_prev;
 } g6_chain_leg;
 
 /* One expiry of a cycle: the resolved date, coverage, status and legs. */
@@ -232,6 +238,10 @@ typedef struct g6_expiry_result {
   size_t rejects[G6_REJECT_REASON_COUNT];
   size_t iv_ok;
   size_t iv_failures[G6_STATUS_COUNT]; /* by g6_status of the failure */
+  double lot_size;           /* units of the underlying per contract, from
+                                the instrument list; NAN when unknown */
+  double straddle_open;      /* ATM straddle (math/desk.h) at the session's
+                                first cycle that priced it; NAN until then */
   g6_chain_leg *legs;        /* 2*i = CE, 2*i+1 = PE of strike i */
 } g6_expiry_result;
 

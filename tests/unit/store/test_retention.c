@@ -231,7 +231,7 @@ static void sink_output_matches(void **state) {
   g6_index_config ix = {.name = "MYIX", .underlying = "NSE:MYIX",
                         .segment = "NFO-OPT"};
   g6_snapshot snap = {.ix = &ix, .seq = 1, .spot = NAN, .atm = NAN,
-                      .step = NAN, .day_high = NAN, .day_low = NAN};
+                      .step = NAN, .day_high = NAN, .day_low = NAN, .vix = NAN};
   g6_buf scratch = G6_BUF_INIT;
   assert_int_equal(g6_snapshot_write(data, &snap, &scratch, false, NULL),
                    G6_OK);

@@ -711,8 +711,9 @@ static void load_domain(ld *l, yaml_node_t *k, yaml_node_t *v,
 
 static void load_plan(ld *l, yaml_node_t *v, const char *path,
                       g6_spec_plan *p) {
-  static const char *const allowed[] = {"slug", "title", "description",
-                                        "tags", "families", NULL};
+  static const char *const allowed[] = {"slug",     "title",   "description",
+                                        "tags",     "families", "metrics",
+                                        NULL};
   memset(p, 0, sizeof(*p));
   p->line = line_of(v);
   if (!check_map(l, v, path, allowed))
@@ -730,6 +731,15 @@ static void load_plan(ld *l, yaml_node_t *v, const char *path,
     for (yaml_node_item_t *it = fv->data.sequence.items.start;
          it < fv->data.sequence.items.top && i < p->n_families; it++, i++)
       p->family_lines[i] = line_of(node(l, *it));
+  }
+  p->metrics = get_str_list(l, v, path, "metrics", false, &p->n_metrics, NULL);
+  yaml_node_t *mv = get(l, v, "metrics");
+  p->metric_lines = calloc(p->n_metrics + 1, sizeof(int));
+  if (p->metric_lines && mv && mv->type == YAML_SEQUENCE_NODE) {
+    size_t i = 0;
+    for (yaml_node_item_t *it = mv->data.sequence.items.start;
+         it < mv->data.sequence.items.top && i < p->n_metrics; it++, i++)
+      p->metric_lines[i] = line_of(node(l, *it));
   }
 }
 
@@ -975,6 +985,8 @@ void g6_spec_free(g6_spec *s) {
     free(p->description);
     free_str_list(p->tags, p->n_tags);
     free_str_list(p->families, p->n_families);
+    free_str_list(p->metrics, p->n_metrics);
+    free(p->metric_lines);
     free(p->family_lines);
   }
   free(s->plans);
