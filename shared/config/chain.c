@@ -232,13 +232,6 @@ static const g6_option index_opts[] = {
                 "(`NSE:NIFTY MIDCAP SELECT`), SENSEX (`BSE:SENSEX`)",
      .allowed_doc = "`EXCH:SYMBOL`, at most 63 bytes",
      .help = "the index quote; required for other indices"},
-    {.name = "VolatilityIndex", I(ix.vix), .type = G6_OPT_STRING,
-     .flags = G6_OPT_INLINE | G6_OPT_EMPTY_OK, .check = check_vix,
-     .def = "\"NSE:INDIA VIX\"",
-     .allowed_doc = "`EXCH:SYMBOL`, at most 63 bytes, or `\"\"` for none",
-     .help = "quoted in the same request as the underlying (no extra "
-             "request): the overview CSV's `VIX` column and "
-             "`collectd_g6_index_vix_points`"},
     {.name = "OptionSegment", I(ix.segment), .type = G6_OPT_STRING,
      .flags = G6_OPT_INLINE,
      .def_doc = "`NFO-OPT` (`BFO-OPT` for SENSEX)",
@@ -269,6 +262,13 @@ static const g6_option index_opts[] = {
      .allowed_doc = "letters and digits, at most 15",
      .help = "whose trading calendar gates this index "
              "(`<CalendarDir>/<Exchange>.txt`)"},
+    {.name = "VolatilityIndex", I(ix.vix), .type = G6_OPT_STRING,
+     .flags = G6_OPT_INLINE | G6_OPT_EMPTY_OK, .check = check_vix,
+     .def = "\"NSE:INDIA VIX\"",
+     .allowed_doc = "`EXCH:SYMBOL`, at most 63 bytes, or `\"\"` for none",
+     .help = "quoted in the same request as the underlying (no extra "
+             "request): the overview CSV's `VIX` column and "
+             "`collectd_g6_index_vix_points`"},
 };
 
 const g6_option_table g6_chain_index_options = {

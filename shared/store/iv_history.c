@@ -4,8 +4,8 @@
 #include "core/buf.h"
 #include "core/fsutil.h"
 #include "core/json.h"
+#include "store/csv_read.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,16 +36,10 @@ static bool cell(const char *s, size_t len, double *out) {
     *out = NAN;
     return true;
   }
-  char buf[64];
-  if (len >= sizeof(buf))
-    return false;
-  memcpy(buf, s, len);
-  buf[len] = '\0';
-  char *end;
-  errno = 0;
-  double v = strtod(buf, &end);
-  if (*end != '\0' || errno != 0 || !isfinite(v) || v < 0 || v > 100 ||
-      buf[0] == ' ' || buf[0] == '+')
+  double v;
+  /* the writer's shortest form: no sign, no blanks (strtod takes both) */
+  if (s[0] == ' ' || s[0] == '+' || !g6_csv_number(s, len, &v) || v < 0 ||
+      v > 100)
     return false;
   *out = v;
   return true;

@@ -126,38 +126,24 @@ with open(hist_path, "rb") as f:
 
 with t.MockD(clock=t0) as m:
     keyf, tokf = m.write_credentials(d)
-    conf = """
-<Plugin g6_chain>
-  DataDir "%s"
-  ForceOpen true
-  KeepSnapshots true
-  Fsync "never"
-  <Provider "kite">
-    URL "%s"
-    APIKeyFile "%s"
-    AccessTokenFile "%s"
-    QuoteRequestsPerSecond 100
-    QuoteBurst 10
-  </Provider>
-  <Index "NIFTY">
-    StrikesBelowATM 12
-    StrikesAboveATM 12
-    Expiry "this_week" "next_week" "this_month"
-    Interval 3600
-  </Index>
-  <Index "BANKNIFTY">
-    # a key Kite does not know: the answer lacks it
-    VolatilityIndex "NSE:INDIA VIXX"
-    StrikesBelowATM 2
-    StrikesAboveATM 2
-    Interval 3600
-  </Index>
-</Plugin>
+    conf = t.chain_config(
+        data, m, keyf, tokf,
+        plugin="ForceOpen true\nKeepSnapshots true\nFsync \"never\"",
+        provider="QuoteRequestsPerSecond 100\nQuoteBurst 10",
+        indices=[("NIFTY", """StrikesBelowATM 12
+                             StrikesAboveATM 12
+                             Expiry "this_week" "next_week" "this_month"
+                             Interval 3600"""),
+                 # a key Kite does not know: the answer lacks it
+                 ("BANKNIFTY", """VolatilityIndex "NSE:INDIA VIXX"
+                                 StrikesBelowATM 2
+                                 StrikesAboveATM 2
+                                 Interval 3600""")]) + """
 <Plugin g6_analytics>
   DataDir "%s"
   IVRankMinDays 25
 </Plugin>
-""" % (data, m.url, keyf, tokf, data)
+""" % data
     plugins = ["g6_chain", "g6_analytics"]
     snap_dir = os.path.join(data, "snapshots", "NIFTY", ist_date(now))
 

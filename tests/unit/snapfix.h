@@ -96,6 +96,18 @@ static inline void snapfix_envelope(snapfix *f, size_t n_strikes,
   v->expiries = f->ex;
 }
 
+/* Expiry x resolved as this_week, 2025-01-09 (3 days after SNAPFIX_NOW),
+ * with these legs. */
+static inline void snapfix_this_week(g6_expiry_result *x, g6_chain_leg *legs) {
+  x->tag = "this_week";
+  x->spec.rule = G6_EXPIRY_THIS_WEEK;
+  x->resolved = true;
+  x->date = (g6_date){2025, 1, 9};
+  x->expiry_epoch = g6_expiry_epoch(x->date);
+  x->T = (double)(x->expiry_epoch - SNAPFIX_NOW) / (365.0 * 86400);
+  x->legs = legs;
+}
+
 /* Three strikes, two expiries: this_week resolved with every kind of leg
  * (kept with all fields, kept without IV, missing quote, not listed, zero
  * volume and a huge OI), next_month a literal date that did not resolve. */
@@ -128,12 +140,7 @@ static inline void snapfix_small(snapfix *f) {
   snapfix_price(&l[5], 130, 131, 129.5, 130.5, 0, 1e15);
   snapfix_greeks(&l[5], 0.125, -0.55, 0.0004, -10, 12.5, -3.5);
   g6_expiry_result *x = &f->ex[0];
-  x->tag = "this_week";
-  x->spec.rule = G6_EXPIRY_THIS_WEEK;
-  x->resolved = true;
-  x->date = (g6_date){2025, 1, 9};
-  x->expiry_epoch = g6_expiry_epoch(x->date);
-  x->T = (double)(x->expiry_epoch - SNAPFIX_NOW) / (365.0 * 86400);
+  snapfix_this_week(x, l);
   x->status = G6_CHAIN_PARTIAL;
   x->legs_requested = 6;
   x->legs_listed = 5;
@@ -146,7 +153,6 @@ static inline void snapfix_small(snapfix *f) {
   x->rejects[G6_REJECT_NOT_LISTED] = 1;
   x->lot_size = 75;
   x->straddle_open = 231.5;
-  x->legs = l;
   x = &f->ex[1];
   x->tag = "next_month";
   x->spec.rule = G6_EXPIRY_DATE;

@@ -334,19 +334,13 @@ static void snapfix_desk(snapfix *f) {
   l[4] = desk_leg(24900, 0, 75, NAN, NAN, 187500, 0.0003, 180000, 78, 195000);
   l[5] = desk_leg(24900, 1, 160, NAN, NAN, 37500, 0.0003, NAN, NAN, NAN);
   g6_expiry_result *x = &f->ex[0];
-  x->tag = "this_week";
-  x->spec.rule = G6_EXPIRY_THIS_WEEK;
-  x->resolved = true;
-  x->date = (g6_date){2025, 1, 9};
-  x->expiry_epoch = g6_expiry_epoch(x->date);
-  x->T = (double)(x->expiry_epoch - SNAPFIX_NOW) / (365.0 * 86400);
+  snapfix_this_week(x, l);
   x->status = G6_CHAIN_OK;
   x->legs_requested = x->legs_listed = x->legs_collected = 6;
   x->strike_coverage = x->field_coverage = 1;
   x->pcr_oi = x->pcr_volume = NAN;
   x->lot_size = 75;
   x->straddle_open = 231.5;
-  x->legs = l;
 }
 
 /* Closes of this_week for `n` sessions from 2024-12-01: 0.10, 0.102, ... */
