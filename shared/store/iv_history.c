@@ -82,11 +82,19 @@ static g6_status push(g6_iv_history *h, const g6_iv_close *c) {
   return G6_OK;
 }
 
-static void skip(g6_iv_history *h, int line, const char *why) {
-  if (h->skipped++ == 0) {
-    h->first_skipped = line;
-    snprintf(h->why, sizeof(h->why), "%s", why);
-  }
+/* Counts a line it cannot use; names the first, with its start. */
+static void skip(g6_iv_history *h, int line, const char *why, const char *s,
+                 size_t len) {
+  if (h->skipped++ > 0)
+    return;
+  h->first_skipped = line;
+  char ex[48];
+  size_t n = len < 40 ? len : 40;
+  for (size_t i = 0; i < n; i++)
+    ex[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
+  ex[n] = '\0';
+  snprintf(h->why, sizeof(h->why), "\"%s%s\": %s", ex, len > 40 ? "..." : "",
+           why);
 }
 
 static g6_status parse_text(const char *text, size_t len, g6_iv_history *h,
@@ -109,7 +117,7 @@ static g6_status parse_text(const char *text, size_t len, g6_iv_history *h,
     if (why == NULL && h->n > 0 && day_of(c.date) <= day_of(h->v[h->n - 1].date))
       why = "the date is not after the previous line's";
     if (why != NULL) {
-      skip(h, line, why);
+      skip(h, line, why, s, l);
       continue;
     }
     if (push(h, &c) != G6_OK)

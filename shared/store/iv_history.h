@@ -46,7 +46,7 @@ typedef struct g6_iv_history {
   size_t n, cap;
   size_t skipped;     /* lines that are not a close (or repeat a date) */
   int first_skipped;  /* line number of the first, 0 when none */
-  char why[160];      /* what was wrong with it */
+  char why[160];      /* its start, quoted, and what was wrong with it */
 } g6_iv_history;
 
 /* <data_dir>/iv_history/<index>.csv into buf; G6_EINVAL when it does not
