@@ -43,7 +43,7 @@ typedef struct chain_index {
   g6_collector *col;
   g6_runner *runner;
   g6_chain_index_metrics metrics;
-  g6_log_throttle cycle_log, csv_log, snapshot_log;
+  g6_log_throttle cycle_log, csv_log, snapshot_log, vix_log;
   g6_date resolved[G6_MAX_EXPIRIES]; /* last resolved date per rule */
 } chain_index;
 
@@ -155,6 +155,30 @@ static void log_expiries(chain_index *x, const g6_cycle_result *r) {
   }
 }
 
+/* A configured volatility index that the answer did not hold (a wrong key,
+ * or Kite without it): said when it starts and when it is back, since the
+ * VIX column then reads 0.0. The session's state taken back from the
+ * snapshot after a restart is said once. */
+static void log_desk(chain_index *x, const g6_cycle_result *r) {
+  const char *ix = x->conf->ix.name, *key = x->conf->ix.vix;
+  if (r->session_restored > 0)
+    INFO(PLUGIN ": %s: continuing today's session from the latest snapshot "
+                "(%ld contracts: OI at the open, previous prices)",
+         ix, r->session_restored);
+  if (key[0] == '\0' || !r->attempted || !isfinite(r->spot))
+    return; /* a failed request is the cycle's log line */
+  g6_status st = isfinite(r->vix) ? G6_OK : G6_ENOENT;
+  if (!g6_log_throttle_due(&x->vix_log, st, now_s(), INFINITY))
+    return;
+  if (st != G6_OK)
+    WARNING(PLUGIN ": %s: the answer has no quote for the volatility index "
+                   "%s (VolatilityIndex): VIX unknown, NaN in the metrics and "
+                   "0.0 in the overview CSV",
+            ix, key);
+  else
+    INFO(PLUGIN ": %s: %s quoted again", ix, key);
+}
+
 /* Once a year per index: a calendar that says nothing about the current
  * year is a calendar nobody updated, and the gate is guessing. */
 static void log_calendar(chain_index *x, const g6_cycle_result *r) {
@@ -180,6 +204,7 @@ static void run_cycle(void *ctx, const g6_runner_tick *tick) {
   log_calendar(x, &r);
   log_expiries(x, &r);
   log_storage(x, &r);
+  log_desk(x, &r);
   const g6_csv_family_stats *fam;
   size_t nf = g6_collector_csv_families(x->col, &fam);
   g6_chain_runner_stats rs = {.overruns = tick->overruns,

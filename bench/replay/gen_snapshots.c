@@ -71,11 +71,14 @@ int main(int argc, char **argv) {
       x->T = (double)(x->expiry_epoch - now) / (365.0 * 86400);
       x->status = G6_CHAIN_OK;
       x->legs_requested = x->legs_listed = 2 * ns;
+      x->lot_size = 75;
+      x->straddle_open = NAN;
       x->legs = legs[e];
       double put_oi = 0, call_oi = 0, put_v = 0, call_v = 0;
       for (size_t i = 0; i < 2 * ns; i++) {
         g6_chain_leg *l = &legs[e][i];
         memset(l, 0, sizeof(*l));
+        l->oi_open = l->last_prev = l->oi_prev = NAN; /* no session kept */
         double K = strikes[i / 2];
         int put = (int)(i % 2);
         l->q.strike = K;
@@ -134,6 +137,7 @@ int main(int argc, char **argv) {
                      .step = 50,
                      .day_high = spot + 40,
                      .day_low = spot - 35,
+                     .vix = 13.5,
                      .r = 0.065,
                      .q = 0,
                      .n_strikes = ns,

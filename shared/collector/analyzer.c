@@ -2,8 +2,10 @@
 #include "collector/analyzer.h"
 
 #include "core/clock.h"
+#include "core/ist.h"
 #include "core/lograte.h"
 #include "metrics/metrics_gen.h"
+#include "store/iv_history.h"
 #include "store/snapshot_read.h"
 
 #include <dirent.h>
@@ -26,7 +28,8 @@ static const char *const group_names[G6_AG_COUNT] = {"pcr",
                                                      "buckets",
                                                      "surface",
                                                      "greeks",
-                                                     "parity"};
+                                                     "parity",
+                                                     "desk"};
 
 const char *g6_analytics_group_name(int i) {
   return i >= 0 && i < G6_AG_COUNT ? group_names[i] : NULL;
@@ -102,6 +105,16 @@ static const struct {
     {G6_AG_PARITY, &g6m_def_forward_basis},
     {G6_AG_PARITY, &g6m_def_implied_rate},
     {G6_AG_PARITY, &g6m_def_parity_residual},
+    {G6_AG_DESK, &g6m_def_atm_straddle},
+    {G6_AG_DESK, &g6m_def_atm_straddle_open},
+    {G6_AG_DESK, &g6m_def_expected_move},
+    {G6_AG_DESK, &g6m_def_oi_change},
+    {G6_AG_DESK, &g6m_def_buildup},
+    {G6_AG_DESK, &g6m_def_gamma_exposure},
+    {G6_AG_DESK, &g6m_def_gamma_flip},
+    {G6_AG_DESK, &g6m_def_iv_rank},
+    {G6_AG_DESK, &g6m_def_iv_percentile},
+    {G6_AG_DESK, &g6m_def_iv_history_days},
     {G6_AG_ALL, &g6m_def_snapshot_age},
     {G6_AG_ALL, &g6m_def_analytics_duration},
 };
@@ -121,6 +134,13 @@ typedef struct ax_index {
   g6_log_throttle log;
   char labels[G6_MAX_EXPIRIES][LABEL_MAX]; /* expiry labels exported */
   size_t n_labels;
+  /* the daily ATM IV closes (store/iv_history.h) and the close of the
+   * session being read, added once that session is over */
+  g6_iv_history hist;
+  bool hist_loaded;
+  g6_iv_close pending;
+  bool have_pending;
+  g6_log_throttle hist_log;
 } ax_index;
 
 struct g6_analyzer {
@@ -131,6 +151,9 @@ struct g6_analyzer {
   g6_report_options report_opts;
   size_t max_bytes;
   bool exclude_flagged;
+  size_t iv_window, iv_min_days;
+  double price_band, oi_band;
+  bool durable;
   g6_metrics *m;
   g6_analyzer_log_fn log;
   void *log_ctx;
@@ -182,6 +205,13 @@ g6_analyzer *g6_analyzer_new(const g6_analyzer_config *cfg, g6_metrics *m,
   a->report_opts = cfg->report;
   a->max_bytes = cfg->max_bytes;
   a->exclude_flagged = cfg->exclude_flagged;
+  g6_buildup_band band = G6_BUILDUP_BAND_DEFAULT;
+  a->iv_window = cfg->iv_window ? cfg->iv_window : 252;
+  a->iv_min_days = cfg->iv_min_days ? cfg->iv_min_days : 20;
+  a->price_band =
+      cfg->buildup_price_band > 0 ? cfg->buildup_price_band : band.price_rel;
+  a->oi_band = cfg->buildup_oi_band > 0 ? cfg->buildup_oi_band : band.oi_rel;
+  a->durable = cfg->iv_history_durable;
   a->m = m;
   a->log = log;
   a->log_ctx = log_ctx;
@@ -196,6 +226,8 @@ void g6_analyzer_free(g6_analyzer *a) {
   free(a->names);
   free(a->data_dir);
   free(a->legs);
+  for (size_t i = 0; i < a->n; i++)
+    g6_iv_history_free(&a->ix[i].hist);
   free(a);
 }
 
@@ -300,6 +332,212 @@ static bool is_tag(const char *label) {
   return g6_expiry_tag_index(label) >= 0;
 }
 
+/* ---- the desk group (math/desk.h) ------------------------------------------
+ */
+
+static const char *const side_names[2] = {"call", "put"};
+
+/* The desk gauges of one expiry label. */
+static const g6_metric_def *const desk_per_expiry[] = {
+    &g6m_def_atm_straddle, &g6m_def_atm_straddle_open,
+    &g6m_def_expected_move, &g6m_def_gamma_exposure,
+    &g6m_def_gamma_flip,    &g6m_def_iv_rank,
+    &g6m_def_iv_percentile, &g6m_def_iv_history_days};
+#define N_DESK_PER_EXPIRY (sizeof(desk_per_expiry) / sizeof(desk_per_expiry[0]))
+
+static void set_or_forget(g6_analyzer *a, const g6_metric_def *def,
+                          const char *ix, const char *l, bool forget) {
+  if (forget)
+    g6_metrics_forget(a->m, def, ix, l);
+  else
+    g6_metrics_gauge_set(a->m, def, ix, l, NAN);
+}
+
+static void desk_vanish(g6_analyzer *a, const char *ix, const char *label,
+                        bool forget) {
+  for (size_t k = 0; k < N_DESK_PER_EXPIRY; k++)
+    set_or_forget(a, desk_per_expiry[k], ix, label, forget);
+  for (int side = 0; side < 2; side++) {
+    char l[64];
+    snprintf(l, sizeof(l), "%s.%s", label, side_names[side]);
+    set_or_forget(a, &g6m_def_oi_change, ix, l, forget);
+    for (int b = G6_BUILDUP_LONG; b < G6_BUILDUP_COUNT; b++) {
+      snprintf(l, sizeof(l), "%s.%s.%s", label, side_names[side],
+               g6_buildup_name((g6_buildup)b));
+      set_or_forget(a, &g6m_def_buildup, ix, l, forget);
+    }
+  }
+}
+
+/* The IST day number and date of an epoch. */
+static int64_t ist_day(double t, g6_date *date) {
+  g6_ist_tm tm;
+  g6_ist_breakdown((int64_t)floor(t), &tm);
+  if (date != NULL)
+    *date = tm.date;
+  return tm.days;
+}
+
+static int64_t date_day(g6_date d) {
+  return g6_days_from_civil(d.year, d.month, d.day);
+}
+
+/* The index's IV history, read once and again after each added close. */
+static const g6_iv_history *history(g6_analyzer *a, ax_index *x, double now) {
+  if (x->hist_loaded)
+    return &x->hist;
+  char path[4096];
+  g6_error e;
+  g6_error_clear(&e);
+  g6_status st = g6_iv_history_path(a->data_dir, x->name, path, sizeof(path));
+  if (st == G6_OK)
+    st = g6_iv_history_read(path, &x->hist, &e);
+  else
+    g6_error_set(&e, st, "%s/%s/%s.csv: path too long", a->data_dir,
+                 G6_IV_HISTORY_DIR, x->name);
+  x->hist_loaded = st == G6_OK;
+  x->st.history_status = st;
+  if (st != G6_OK) {
+    g6_iv_history_free(&x->hist);
+    if (g6_log_throttle_due(&x->hist_log, st, now, 600))
+      logf_(a, G6_METRICS_LOG_ERR,
+            "g6_analytics: %s: IV history: %s (IV rank and percentile are "
+            "NaN)",
+            x->name, e.msg);
+  } else if (x->hist.skipped > 0) {
+    logf_(a, G6_METRICS_LOG_WARNING,
+          "g6_analytics: %s: IV history %s: %zu line(s) skipped, kept as they "
+          "are (first: line %d: %s)",
+          x->name, path, x->hist.skipped, x->hist.first_skipped, x->hist.why);
+  }
+  return &x->hist;
+}
+
+/* Adds the pending close once its session is over: a snapshot of a later
+ * day was read (`day`), or the IST date moved past it. A failed write is
+ * logged and retried at the next run. */
+static void keep_close(g6_analyzer *a, ax_index *x, int64_t day, double now) {
+  if (!x->have_pending || date_day(x->pending.date) >= day)
+    return;
+  char path[4096];
+  g6_error e;
+  g6_error_clear(&e);
+  g6_status st = g6_iv_history_path(a->data_dir, x->name, path, sizeof(path));
+  if (st == G6_OK)
+    st = g6_iv_history_append(path, &x->pending, a->durable, &e);
+  if (st == G6_OK || st == G6_EEXIST || st == G6_EINVAL) {
+    /* kept now, kept before (a restart), or nothing known to keep */
+    char d[11];
+    g6_date_format(x->pending.date, d);
+    if (st == G6_OK) {
+      x->st.closes_kept++;
+      logf_(a, G6_METRICS_LOG_INFO,
+            "g6_analytics: %s: kept the ATM IV close of %s in %s", x->name, d,
+            path);
+    }
+    x->have_pending = false;
+    g6_iv_history_free(&x->hist);
+    x->hist_loaded = false;
+    st = G6_OK;
+  }
+  x->st.history_status = st;
+  if (g6_log_throttle_due(&x->hist_log, st, now, 600) && st != G6_OK)
+    logf_(a, G6_METRICS_LOG_ERR,
+          "g6_analytics: %s: cannot keep the ATM IV close: %s (retried every "
+          "run)",
+          x->name, e.msg);
+}
+
+/* The session's close so far: the latest known ATM IV per tag. */
+static void note_close(ax_index *x, const g6_snapshot_doc *d,
+                       const g6_chain_report *r, g6_date date) {
+  if (!x->have_pending || date_day(x->pending.date) != date_day(date)) {
+    x->have_pending = true;
+    x->pending.date = date;
+    for (int t = 0; t < G6_EXPIRY_TAG_COUNT; t++)
+      x->pending.iv[t] = NAN;
+  }
+  for (size_t e = 0; e < r->n_expiries && e < d->n_expiries; e++) {
+    if (d->expiries[e].spec.rule == G6_EXPIRY_DATE)
+      continue;
+    int t = g6_expiry_tag_index(d->expiries[e].tag);
+    if (t >= 0 && isfinite(r->ex[e].atm_iv))
+      x->pending.iv[t] = r->ex[e].atm_iv;
+  }
+}
+
+/* Every desk figure of every expiry of a document. */
+static void desk_metrics(g6_analyzer *a, ax_index *x, const g6_snapshot_doc *d,
+                         const g6_report_input *in, double now) {
+  g6_date date;
+  ist_day((double)d->generated_at, &date);
+  const g6_iv_history *h = history(a, x, now);
+  double *win = calloc(a->iv_window, sizeof(*win));
+  for (size_t e = 0; e < in->n_expiries && e < d->n_expiries; e++) {
+    const g6_expiry_result *xr = &d->expiries[e];
+    char buf[11];
+    const char *label = g6_snapshot_expiry_label(xr, buf);
+    if (label == NULL)
+      continue;
+    const g6_report_expiry_input *ri = &in->ex[e];
+    const g6_leg *legs = in->legs + ri->first;
+    size_t n = ri->resolved ? ri->n : 0;
+    const char *ix = x->name;
+    g6_straddle sd;
+    if (g6_desk_straddle(legs, n, d->atm, d->spot, G6_PRICE_MID_OR_LAST,
+                         &sd) != G6_OK)
+      sd.price = sd.move_share = NAN;
+    g6m_atm_straddle_set(a->m, ix, label, sd.price);
+    g6m_expected_move_set(a->m, ix, label, sd.move_share);
+    g6m_atm_straddle_open_set(a->m, ix, label,
+                              ri->resolved ? xr->straddle_open : NAN);
+    /* Kite's OI is in units of the underlying (contracts x lot): gamma x
+     * OI x S^2 x 1 % is the exposure of contracts x lot */
+    g6_gex gx;
+    if (!(isfinite(d->spot) && d->spot > 0) ||
+        g6_desk_gex(legs, n, d->spot, 1, &gx) != G6_OK)
+      gx.total = gx.flip_strike = NAN;
+    g6m_gamma_exposure_set(a->m, ix, label, gx.total);
+    g6m_gamma_flip_set(a->m, ix, label, gx.flip_strike);
+    double lot = xr->lot_size;
+    g6_oi_change oc;
+    g6_desk_oi_change(legs, n, &oc);
+    g6_buildup_band band = {0.05, a->price_band,
+                            isfinite(lot) && lot > 0 ? lot : 1, a->oi_band};
+    g6_buildup_counts bc;
+    g6_desk_buildup(legs, n, &band, &bc);
+    for (int side = 0; side < 2; side++) {
+      char l[64];
+      snprintf(l, sizeof(l), "%s.%s", label, side_names[side]);
+      double units = side ? oc.put : oc.call;
+      g6m_oi_change_set(a->m, ix, l,
+                        isfinite(lot) && lot > 0 ? units / lot : NAN);
+      size_t classified = 0;
+      for (int b = 0; b < G6_BUILDUP_COUNT; b++)
+        classified += bc.n[side][b];
+      for (int b = G6_BUILDUP_LONG; b < G6_BUILDUP_COUNT; b++) {
+        snprintf(l, sizeof(l), "%s.%s.%s", label, side_names[side],
+                 g6_buildup_name((g6_buildup)b));
+        /* no leg with a previous cycle: unknown, not "none of them" */
+        g6m_buildup_set(a->m, ix, l,
+                        classified ? (double)bc.n[side][b] : NAN);
+      }
+    }
+    /* IV rank: a tag's own history; a pinned date has none */
+    int t = xr->spec.rule == G6_EXPIRY_DATE ? -1 : g6_expiry_tag_index(label);
+    g6_iv_rank rk = {NAN, NAN, NAN, NAN, 0};
+    bool ranked = t >= 0 && win != NULL && x->hist_loaded;
+    if (ranked) {
+      size_t nw = g6_iv_history_window(h, t, date, a->iv_window, win);
+      g6_desk_iv_rank(win, nw, a->report.ex[e].atm_iv, a->iv_min_days, &rk);
+    }
+    g6m_iv_rank_set(a->m, ix, label, rk.rank);
+    g6m_iv_percentile_set(a->m, ix, label, rk.percentile);
+    g6m_iv_history_days_set(a->m, ix, label, ranked ? (double)rk.days : NAN);
+  }
+  free(win);
+}
+
 /* An expiry label the new snapshot does not have any more. */
 static void vanish(g6_analyzer *a, const char *ix, const char *label) {
   bool forget = !is_tag(label); /* dates come and go: free their budget */
@@ -320,6 +558,8 @@ static void vanish(g6_analyzer *a, const char *ix, const char *label) {
       else
         g6_metrics_gauge_set(a->m, &g6m_def_surface_iv, ix, l, NAN);
     }
+  if (a->groups & G6_AG_DESK)
+    desk_vanish(a, ix, label, forget);
 }
 
 static void expiry_metrics(g6_analyzer *a, ax_index *x,
@@ -386,7 +626,7 @@ static void chain_metrics(g6_analyzer *a, const char *ix) {
 
 /* Runs the report on a document and dispatches it. */
 static g6_status analyse(g6_analyzer *a, ax_index *x, const g6_snapshot_doc *d,
-                         g6_error *err) {
+                         double now, g6_error *err) {
   size_t need = g6_snapshot_doc_leg_count(d);
   if (need > a->legs_cap) {
     g6_leg *v = realloc(a->legs, need * sizeof(*v));
@@ -402,6 +642,14 @@ static g6_status analyse(g6_analyzer *a, ax_index *x, const g6_snapshot_doc *d,
     return g6_error_set(err, st, "the analytics refused the snapshot");
   expiry_metrics(a, x, d);
   chain_metrics(a, x->name);
+  if (a->groups & G6_AG_DESK) {
+    /* yesterday's close goes in before today's rank reads the history */
+    g6_date date;
+    int64_t day = ist_day((double)d->generated_at, &date);
+    keep_close(a, x, day, now);
+    desk_metrics(a, x, d, &in, now);
+    note_close(x, d, &a->report, date);
+  }
   return G6_OK;
 }
 
@@ -462,7 +710,7 @@ static void run_index(g6_analyzer *a, ax_index *x, double now) {
                         d.ix.name, x->name);
     if (st == G6_OK && !(x->st.have && d.seq == x->st.seq &&
                          d.generated_at == x->st.generated_at))
-      st = analyse(a, x, &d, &e);
+      st = analyse(a, x, &d, now, &e);
     else if (st == G6_OK)
       st = G6_EEXIST; /* the same seq again: nothing new */
     if (st == G6_OK) {
@@ -487,6 +735,8 @@ static void run_index(g6_analyzer *a, ax_index *x, double now) {
   }
   g6m_snapshot_age_set(a->m, x->name,
                        x->st.have ? now - (double)x->st.generated_at : NAN);
+  if (a->groups & G6_AG_DESK) /* the session is over when the day is */
+    keep_close(a, x, ist_day(now, NULL), now);
 }
 
 void g6_analyzer_run(g6_analyzer *a, double now) {

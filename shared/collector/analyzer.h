@@ -12,6 +12,19 @@
  * that cannot be computed is NaN, and so is every gauge until a snapshot
  * was read.
  *
+ * The desk group (math/desk.h) adds per expiry the ATM straddle and the
+ * move it implies, the straddle at the open, the OI change since the open
+ * per side in contracts (Kite's OI divided by the expiry's lot size), the
+ * build-up classes per side, dealer gamma exposure and the gamma flip, and
+ * for the four expiry tags IV rank and percentile of the ATM IV against
+ * the daily closes kept in <DataDir>/iv_history/<INDEX>.csv
+ * (store/iv_history.h). A session's close is the last known ATM IV per tag
+ * of the last snapshot of that IST day the analyzer read; it is added once,
+ * when a snapshot of a later day is read or the IST date has moved past it
+ * (so at the latest shortly after midnight), and a close that cannot be
+ * written is retried every run. A date-pinned expiry has no history (it is
+ * one contract): its rank is NaN.
+ *
  * Expiry labels are the rule's tag, or its date for a date-pinned rule (as
  * g6_chain labels them). An expiry that disappears from the snapshot gets
  * NaN (a tag) or is forgotten (a date), so labels never pile up.
@@ -23,6 +36,7 @@
 
 #include "core/status.h"
 #include "math/chain_report.h"
+#include "math/desk.h"
 #include "metrics/metrics.h"
 
 #include <stdbool.h>
@@ -42,13 +56,15 @@ enum {
   G6_AG_SURFACE = 1u << 6,            /* surface_iv */
   G6_AG_GREEKS = 1u << 7,             /* net_* */
   G6_AG_PARITY = 1u << 8, /* forward_basis, implied_rate, parity_residual */
-  G6_AG_ALL = (1u << 9) - 1,
+  G6_AG_DESK = 1u << 9,               /* straddle, OI change, build-up, GEX,
+                                         IV rank (math/desk.h) */
+  G6_AG_ALL = (1u << 10) - 1,
 };
-#define G6_AG_COUNT 9
+#define G6_AG_COUNT 10
 
 /* Name of group bit i (0..G6_AG_COUNT-1): "pcr", "max_pain",
  * "support_resistance", "term_structure", "skew", "buckets", "surface",
- * "greeks", "parity"; NULL beyond. */
+ * "greeks", "parity", "desk"; NULL beyond. */
 const char *g6_analytics_group_name(int i);
 
 typedef void (*g6_analyzer_log_fn)(void *ctx, int level, const char *msg);
@@ -64,6 +80,13 @@ typedef struct g6_analyzer_config {
   size_t max_bytes;         /* largest snapshot read; 0: the default */
   bool exclude_flagged;     /* leave legs g6_chain flagged as breaking a
                                no-arbitrage rule out of the analytics */
+  /* desk group: IV rank over the last iv_window daily closes (NAN below
+   * iv_min_days; 0 for both: 252 and 20), the build-up dead band as
+   * shares of the previous price and OI (0: the defaults of math/desk.h;
+   * the absolute floors are one tick, 0.05, and one lot) */
+  size_t iv_window, iv_min_days;
+  double buildup_price_band, buildup_oi_band;
+  bool iv_history_durable; /* fsync the IV history when a close is added */
 } g6_analyzer_config;
 
 typedef struct g6_analyzer g6_analyzer;
@@ -94,6 +117,8 @@ typedef struct g6_analyzer_index_state {
   uint64_t analysed;     /* snapshots analysed since start */
   uint64_t failures;     /* unusable reads since start */
   g6_status last_status; /* of the last run: G6_OK or the read failure */
+  uint64_t closes_kept;  /* daily ATM IV closes added to the history */
+  g6_status history_status; /* last IV history read or write */
 } g6_analyzer_index_state;
 
 bool g6_analyzer_index(const g6_analyzer *a, const char *index,

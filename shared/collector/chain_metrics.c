@@ -122,6 +122,8 @@ void g6_chain_metrics_cycle(g6_metrics *m, const g6_index_config *index,
   if (r->attempted) { /* NaN while the provider fails */
     g6m_index_spot_set(m, ix, isfinite(r->spot) ? r->spot : NAN);
     g6m_index_atm_set(m, ix, isfinite(r->atm) ? r->atm : NAN);
+    /* not configured, not quoted or the request failed: unknown */
+    g6m_vix_set(m, ix, isfinite(r->vix) ? r->vix : NAN);
   }
   if (r->success)
     g6m_last_success_set(m, ix, (double)r->now);

@@ -36,7 +36,7 @@ g6_status g6_chain_metrics_warm(g6_metrics *m, const g6_index_config *const *ix,
                                 size_t n);
 
 /* Sets and adds the metrics of one finished cycle of index `ix`: market
- * gate, calendar entries, cycle duration, spot and ATM, per-expiry legs,
+ * gate, calendar entries, cycle duration, spot, ATM and VIX, per-expiry legs,
  * coverage, PCR, status, IV solves and failures, the share of legs flagged
  * by the no-arbitrage checks and their violations per expiry.rule (the
  * quality family), reject reasons, and the

@@ -1,11 +1,14 @@
 #include "collector/collector.h"
 
 #include "collector/quote_checks.h"
+#include "collector/session.h"
 #include "core/clock.h"
 #include "math/bs.h"
+#include "math/desk.h"
 #include "math/iv.h"
 #include "store/snapshot.h"
 #include "store/snapshot_history.h"
+#include "store/snapshot_read.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -33,6 +36,8 @@ struct g6_collector {
   g6_iv_job *jobs;
   uint64_t seq;
   g6_buf snapshot; /* the serialized snapshot, reused every cycle */
+  g6_session *session;
+  bool session_tried; /* the latest snapshot was looked at for it */
 };
 
 g6_collector *g6_collector_new(const g6_index_config *ix,
@@ -57,8 +62,9 @@ g6_collector *g6_collector_new(const g6_index_config *ix,
   c->owners = calloc(legs_total, sizeof(*c->owners));
   c->kept = calloc(2 * c->max_strikes, sizeof(*c->kept));
   c->jobs = calloc(2 * c->max_strikes, sizeof(*c->jobs));
+  c->session = g6_session_new();
   bool ok = c->data_dir && c->strikes && c->keys && c->quotes && c->owners &&
-            c->kept && c->jobs;
+            c->kept && c->jobs && c->session;
   for (size_t e = 0; ok && e < ix->n_expiries; e++) {
     c->legs[e] = calloc(2 * c->max_strikes, sizeof(g6_chain_leg));
     ok = c->legs[e] != NULL;
@@ -81,6 +87,7 @@ void g6_collector_free(g6_collector *c) {
     return;
   g6_csv_sink_free(c->sink);
   g6_buf_free(&c->snapshot);
+  g6_session_free(c->session);
   for (size_t e = 0; e < G6_MAX_EXPIRIES; e++)
     free(c->legs[e]);
   free(c->strikes);
@@ -171,6 +178,7 @@ static void plan_expiries(g6_collector *c, g6_cycle_result *res,
     x->legs = c->legs[e];
     x->pcr_oi = x->pcr_volume = NAN;
     x->field_coverage = NAN; /* no leg kept yet: an empty denominator */
+    x->lot_size = x->straddle_open = NAN;
     g6_status rs = lst;
     if (lst == G6_OK)
       rs = g6_expiry_resolve(&x->spec, listed, kinds, n_listed, today,
@@ -198,10 +206,15 @@ static void plan_expiries(g6_collector *c, g6_cycle_result *res,
         l->q.last = l->q.avg = l->q.bid = l->q.ask = NAN;
         l->q.volume = l->q.oi = NAN;
         l->iv = l->delta = l->gamma = l->theta = l->vega = l->rho = NAN;
+        l->oi_open = l->last_prev = l->oi_prev = NAN;
         l->iv_status = G6_ENOENT;
+        double lot = NAN;
         g6_status is = c->p.instrument(c->p.ctx, c->ix.name, c->ix.segment,
                                        x->date, res->strikes[i], put, l->key,
-                                       sizeof(l->key));
+                                       sizeof(l->key), &lot);
+        /* every contract of an expiry has one lot size: the first known */
+        if (is == G6_OK && isnan(x->lot_size) && isfinite(lot) && lot > 0)
+          x->lot_size = lot;
         if (is != G6_OK) {
           l->key[0] = '\0';
           l->reject = G6_REJECT_NOT_LISTED;
@@ -334,7 +347,7 @@ static void write_csv(g6_collector *c, g6_cycle_result *res) {
                      ? res->day_high - res->day_low
                      : NAN;
   ov.index_price = res->spot;
-  ov.vix = NAN;
+  ov.vix = res->vix; /* unknown: 0.0, the old format has no empty value */
   g6_status st = g6_csv_write_overview(c->sink, res->ts, &ov, &res->csv, &e);
   note_csv(res, st, &e);
   st = g6_csv_sink_flush(c->sink, &res->csv, &e);
@@ -355,6 +368,7 @@ static void write_snapshot(g6_collector *c, g6_cycle_result *res) {
                    .step = res->step,
                    .day_high = res->day_high,
                    .day_low = res->day_low,
+                   .vix = res->vix,
                    .r = c->cfg.r,
                    .q = c->cfg.q,
                    .n_strikes = res->n_strikes,
@@ -379,6 +393,65 @@ static void write_snapshot(g6_collector *c, g6_cycle_result *res) {
   }
 }
 
+/* The ATM straddle of one expiry now (math/desk.h: mid when quoted, else
+ * last), from its kept legs at the ATM strike; NAN when one is missing. */
+static double straddle_now(const g6_cycle_result *res,
+                           const g6_expiry_result *x) {
+  g6_leg atm[2];
+  size_t n = 0;
+  for (size_t i = 0; i < 2 * res->n_strikes; i++) {
+    const g6_chain_leg *l = &x->legs[i];
+    if (l->q.strike != res->atm || l->reject != G6_REJECT_NONE)
+      continue;
+    atm[n] = g6_leg_make(l->q.strike, l->q.is_put ? G6_PUT : G6_CALL,
+                         x->expiry_epoch, x->T);
+    atm[n].last = l->q.last;
+    atm[n].bid = l->q.bid;
+    atm[n].ask = l->q.ask;
+    n++;
+  }
+  g6_straddle st;
+  if (g6_desk_straddle(atm, n, res->atm, res->spot, G6_PRICE_MID_OR_LAST,
+                       &st) != G6_OK)
+    return NAN;
+  return st.price;
+}
+
+/* Every leg's session references and each expiry's straddle at the open
+ * (collector/session.h). The state comes back from the latest snapshot at
+ * the first cycle after a start, when that snapshot is of today. */
+static void session_step(g6_collector *c, g6_cycle_result *res,
+                         int64_t today) {
+  if (!c->session_tried && c->cfg.write_snapshot) {
+    c->session_tried = true;
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/snapshots/%s.json", c->data_dir,
+             c->ix.name);
+    g6_snapshot_doc d;
+    g6_error e;
+    if (g6_snapshot_read_file(path, 0, &d, &e) == G6_OK &&
+        strcmp(d.ix.name, c->ix.name) == 0)
+      res->session_restored = g6_session_restore(c->session, &d, today);
+    g6_snapshot_doc_free(&d);
+  }
+  g6_session_cycle(c->session, today);
+  for (size_t e = 0; e < res->n_expiries; e++) {
+    g6_expiry_result *x = &res->expiries[e];
+    if (!x->resolved)
+      continue;
+    int64_t ed = g6_days_from_civil(x->date.year, x->date.month, x->date.day);
+    for (size_t i = 0; i < 2 * res->n_strikes; i++) {
+      g6_chain_leg *l = &x->legs[i];
+      /* out of memory leaves the references unknown (NAN), nothing more */
+      (void)g6_session_leg(c->session, ed, l->q.strike, l->q.is_put != 0,
+                           l->reject == G6_REJECT_NONE, l->q.last, l->q.oi,
+                           &l->oi_open, &l->last_prev, &l->oi_prev);
+    }
+    x->straddle_open =
+        g6_session_straddle_open(c->session, ed, straddle_now(res, x));
+  }
+}
+
 g6_status g6_collector_cycle(g6_collector *c, double now,
                              g6_cycle_result *res) {
   double t0 = g6_monotonic_now();
@@ -386,7 +459,7 @@ g6_status g6_collector_cycle(g6_collector *c, double now,
   res->now = (int64_t)floor(now);
   res->now_exact = now;
   res->ts = g6_round30(now, G6_ROUND_NEAREST);
-  res->spot = res->atm = res->day_high = res->day_low = NAN;
+  res->spot = res->atm = res->day_high = res->day_low = res->vix = NAN;
   res->step = c->ix.step;
   res->strikes = c->strikes;
   res->snapshot_seq = c->seq;
@@ -409,6 +482,7 @@ g6_status g6_collector_cycle(g6_collector *c, double now,
           g6_expiry_tag(&c->ix.expiries[e], tm.days, c->ix.expiries[e].date);
       res->expiries[e].status = G6_CHAIN_EMPTY;
       res->expiries[e].pcr_oi = res->expiries[e].pcr_volume = NAN;
+      res->expiries[e].lot_size = res->expiries[e].straddle_open = NAN;
     }
     if (c->sink != NULL) { /* retry rows a failed write left behind */
       g6_error e;
@@ -420,9 +494,10 @@ g6_status g6_collector_cycle(g6_collector *c, double now,
   res->attempted = true;
   g6_error err;
   g6_error_clear(&err);
-  double spot = NAN, high = NAN, low = NAN;
-  g6_status st =
-      c->p.underlying(c->p.ctx, c->ix.underlying, &spot, &high, &low, &err);
+  double spot = NAN, high = NAN, low = NAN, vix = NAN;
+  g6_status st = c->p.underlying(c->p.ctx, c->ix.underlying, c->ix.vix, &spot,
+                                 &high, &low, &vix, &err);
+  res->vix = vix; /* known or not, whatever became of the underlying */
   if (st == G6_OK && !(isfinite(spot) && spot > 0)) {
     st = G6_EPROTO;
     g6_error_set(&err, st, "underlying %s: last price %g is not positive",
@@ -442,6 +517,7 @@ g6_status g6_collector_cycle(g6_collector *c, double now,
       x->status = G6_CHAIN_EMPTY;
       x->resolve_status = st;
       x->pcr_oi = x->pcr_volume = NAN;
+      x->lot_size = x->straddle_open = NAN;
       x->strike_coverage = x->field_coverage = NAN; /* no ATM, no ladder */
       x->legs_requested = 2 * c->max_strikes;
     }
@@ -499,6 +575,8 @@ g6_status g6_collector_cycle(g6_collector *c, double now,
                   c->cfg.r, c->cfg.q, NULL);
   if (vanished && c->p.refresh != NULL)
     c->p.refresh(c->p.ctx);
+  if (res->n_strikes > 0)
+    session_step(c, res, tm.days);
   res->status = g6_index_status(xs, empty_st, fc, res->n_expiries,
                                 &c->cfg.thresholds);
   res->success = legs_total > 0;

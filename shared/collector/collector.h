@@ -5,8 +5,9 @@
  * provider's instrument list; the strike ladder; quotes; sanitization with
  * counted reject reasons; IV and Greeks; quote sanity (parity forwards and
  * no-arbitrage flags, collector/quote_checks.h); per-expiry and index
- * status; CSV
- * option and overview rows; the chain snapshot file. It fills a
+ * status; CSV option and overview rows; the session's references of every
+ * contract and the ATM straddle at the open (collector/session.h); the chain
+ * snapshot file. It fills a
  * g6_cycle_result with every number the plugin turns into metrics.
  *
  * The provider is an interface (g6_provider) so the cycle is unit-tested with
@@ -63,6 +64,12 @@ typedef struct g6_cycle_result {
   g6_status error;           /* first provider failure (G6_OK if none) */
   char error_msg[512];
   double spot, atm, day_high, day_low;
+  double vix;                /* the volatility index (g6_index_config.vix)
+                                quoted with the underlying; NAN when none
+                                is configured or it was not quoted */
+  long session_restored;     /* > 0: this cycle took the session's state
+                                (collector/session.h) back from the latest
+                                snapshot, for that many contracts */
   double step;
   size_t n_strikes;
   double *strikes;           /* owned by the collector, valid until the next

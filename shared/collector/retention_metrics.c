@@ -8,7 +8,7 @@
 #include <string.h>
 
 static const g6_retention_kind index_kinds[] = {
-    G6_KIND_OPTIONS, G6_KIND_OVERVIEW, G6_KIND_SNAPSHOTS};
+    G6_KIND_OPTIONS, G6_KIND_OVERVIEW, G6_KIND_SNAPSHOTS, G6_KIND_IV_HISTORY};
 static const g6_retention_kind none_kinds[] = {G6_KIND_PANELS,
                                                G6_KIND_UNMATCHED};
 

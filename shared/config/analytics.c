@@ -102,7 +102,7 @@ static const g6_option analytics_opts[] = {
      .def = "\"all\"",
      .allowed_doc = "`all` or any of `pcr`, `max_pain`, "
                     "`support_resistance`, `term_structure`, `skew`, "
-                    "`buckets`, `surface`, `greeks`, `parity`",
+                    "`buckets`, `surface`, `greeks`, `parity`, `desk`",
      .help = "metric groups to export; snapshot age, read failures, analysed "
              "snapshots and run time always are"},
     {.name = "PCRStrikeWindow",
@@ -128,7 +128,56 @@ static const g6_option analytics_opts[] = {
      .help = "leave the legs g6_chain flagged as breaking a no-arbitrage "
              "check (`arb` in the snapshot) out of every analytic; by default "
              "they are only flagged and counted"},
+    {.name = "IVRankWindow",
+     A(iv_window),
+     .type = G6_OPT_INT,
+     .min = 2,
+     .max = 5000,
+     .unit = "sessions",
+     .def = "252",
+     .help = "IV rank and percentile compare ATM IV with the daily closes "
+             "of this many sessions before today "
+             "(`<DataDir>/iv_history/<INDEX>.csv`)"},
+    {.name = "IVRankMinDays",
+     A(iv_min_days),
+     .type = G6_OPT_INT,
+     .min = 1,
+     .max = 5000,
+     .unit = "sessions",
+     .def = "20",
+     .help = "IV rank and percentile are NaN until the window holds this "
+             "many known closes; at most IVRankWindow"},
+    {.name = "BuildupPriceBand",
+     A(buildup_price_band),
+     .type = G6_OPT_DOUBLE,
+     .min = 0.0001,
+     .max = 1,
+     .def = "0.005",
+     .help = "dead band of the build-up classes: a price change counts when "
+             "it exceeds this share of the previous price and one tick "
+             "(0.05)"},
+    {.name = "BuildupOIBand",
+     A(buildup_oi_band),
+     .type = G6_OPT_DOUBLE,
+     .min = 0.0001,
+     .max = 1,
+     .def = "0.005",
+     .help = "…and an OI change when it exceeds this share of the previous "
+             "OI and one lot"},
 };
+
+static g6_status analytics_finish(void *target, const oconfig_item_t *ci,
+                                  g6_error *err) {
+  (void)ci;
+  const g6_analytics_config *c = target;
+  if (c->iv_min_days > c->iv_window)
+    return g6_error_set(err, G6_EINVAL,
+                        "Plugin \"g6_analytics\": IVRankMinDays (%d) must not "
+                        "exceed IVRankWindow (%d): the window never holds "
+                        "more closes",
+                        c->iv_min_days, c->iv_window);
+  return G6_OK;
+}
 
 const g6_option_table g6_analytics_options = {
     .block = "Plugin",
@@ -136,6 +185,7 @@ const g6_option_table g6_analytics_options = {
     .help = "Chain analytics from g6_chain's snapshots, as metrics.",
     .options = analytics_opts,
     .n = sizeof(analytics_opts) / sizeof(analytics_opts[0]),
+    .finish = analytics_finish,
 };
 
 g6_status g6_analytics_config_parse(oconfig_item_t *ci,
@@ -156,6 +206,11 @@ g6_analyzer_config g6_analytics_analyzer_config(const g6_analytics_config *c) {
       .groups = c->groups,
       .report = {c->pcr_window, c->max_pain_window},
       .exclude_flagged = c->exclude_flagged,
+      .iv_window = (size_t)c->iv_window,
+      .iv_min_days = (size_t)c->iv_min_days,
+      .buildup_price_band = c->buildup_price_band,
+      .buildup_oi_band = c->buildup_oi_band,
+      .iv_history_durable = true,
   };
   return a;
 }

@@ -21,6 +21,8 @@ typedef struct g6_analytics_config {
   unsigned groups; /* G6_AG_* */
   double pcr_window, max_pain_window;
   bool exclude_flagged;
+  int iv_window, iv_min_days;         /* daily closes: window, least */
+  double buildup_price_band, buildup_oi_band; /* shares of the previous */
 } g6_analytics_config;
 
 extern const g6_option_table g6_analytics_options;

@@ -131,6 +131,13 @@ static const char *check_underlying(const void *value) {
   return strchr(s, ':') == NULL ? "expected EXCHANGE:SYMBOL" : NULL;
 }
 
+static const char *check_vix(const void *value) {
+  const char *s = *(const char *const *)value;
+  return s[0] != '\0' && strchr(s, ':') == NULL
+             ? "expected EXCHANGE:SYMBOL, or \"\" for none"
+             : NULL;
+}
+
 static g6_status set_expiry(void *target, const oconfig_item_t *ci,
                             g6_error *err) {
   g6_index_config *ix = &((g6_chain_index_config *)target)->ix;
@@ -255,6 +262,13 @@ static const g6_option index_opts[] = {
      .allowed_doc = "letters and digits, at most 15",
      .help = "whose trading calendar gates this index "
              "(`<CalendarDir>/<Exchange>.txt`)"},
+    {.name = "VolatilityIndex", I(ix.vix), .type = G6_OPT_STRING,
+     .flags = G6_OPT_INLINE | G6_OPT_EMPTY_OK, .check = check_vix,
+     .def = "\"NSE:INDIA VIX\"",
+     .allowed_doc = "`EXCH:SYMBOL`, at most 63 bytes, or `\"\"` for none",
+     .help = "quoted in the same request as the underlying (no extra "
+             "request): the overview CSV's `VIX` column and "
+             "`collectd_g6_index_vix_points`"},
 };
 
 const g6_option_table g6_chain_index_options = {

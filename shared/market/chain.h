@@ -187,6 +187,8 @@ typedef struct g6_index_config {
   char name[G6_INDEX_NAME_MAX]; /* NIFTY */
   char underlying[G6_KEY_MAX];  /* NSE:NIFTY 50 */
   char segment[16];             /* NFO-OPT */
+  char vix[G6_KEY_MAX];         /* volatility index quoted with the
+                                   underlying (NSE:INDIA VIX); "" for none */
   double step;                  /* strike step, points */
   int below, above;             /* strikes below / above ATM */
   g6_expiry_spec expiries[G6_MAX_EXPIRIES];
@@ -211,6 +213,10 @@ typedef struct g6_chain_leg {
   double iv, delta, gamma, theta, vega, rho;
   g6_arb_rule arb;           /* the first no-arbitrage rule the leg breaks
                                 (collector/quote_checks.h); G6_ARB_NONE */
+  /* The same contract earlier in the session (NAN when unknown): OI at the
+   * session's first cycle that collected it, last price and OI at the
+   * previous cycle of the session that collected it. */
+  double oi_open, last_prev, oi_prev;
 } g6_chain_leg;
 
 /* One expiry of a cycle: the resolved date, coverage, status and legs. */
@@ -242,6 +248,10 @@ typedef struct g6_expiry_result {
   size_t arb_flagged;        /* of those, legs flagged by some rule */
   size_t arb_violations[G6_ARB_RULE_COUNT]; /* by rule (a pair or a
                                 triple counts once) */
+  double lot_size;           /* units of the underlying per contract, from
+                                the instrument list; NAN when unknown */
+  double straddle_open;      /* ATM straddle (math/desk.h) at the session's
+                                first cycle that priced it; NAN until then */
   g6_chain_leg *legs;        /* 2*i = CE, 2*i+1 = PE of strike i */
 } g6_expiry_result;
 

@@ -129,12 +129,19 @@ static table_ref *get_table(g6_kite_provider *p, int64_t day, g6_status *st,
   return nr;
 }
 
-static g6_status prov_underlying(void *ctx, const char *key, double *last,
-                                 double *high, double *low, g6_error *err) {
+/* One /quote request for the underlying and, when configured, the
+ * volatility index: Kite answers several keys in one call, so India VIX
+ * costs no extra request (and no extra wait at the rate limiter). */
+static g6_status prov_underlying(void *ctx, const char *key,
+                                 const char *vix_key, double *last,
+                                 double *high, double *low, double *vix,
+                                 g6_error *err) {
   g6_kite_provider *p = ctx;
   g6_quote_table *qt = NULL;
-  g6_status st = g6_kite_quote(p->client, &key, 1, &qt, err);
-  *last = *high = *low = NAN;
+  const char *keys[2] = {key, vix_key};
+  size_t n = vix_key != NULL && vix_key[0] != '\0' ? 2 : 1;
+  g6_status st = g6_kite_quote(p->client, keys, n, &qt, err);
+  *last = *high = *low = *vix = NAN;
   if (st == G6_OK) {
     const g6_quote *q = g6_quote_table_lookup(qt, key);
     if (q == NULL) {
@@ -147,6 +154,10 @@ static g6_status prov_underlying(void *ctx, const char *key, double *last,
         *low = q->low > 0 ? q->low : NAN;
       }
     }
+    const g6_quote *v = n == 2 ? g6_quote_table_lookup(qt, vix_key) : NULL;
+    /* a level of 0 or below is no level: unknown, never a reading */
+    if (v != NULL && isfinite(v->last_price) && v->last_price > 0)
+      *vix = v->last_price;
   }
   g6_quote_table_free(qt);
   return st;
@@ -178,8 +189,9 @@ static g6_status prov_expiries(void *ctx, const char *index,
 static g6_status prov_instrument(void *ctx, const char *index,
                                  const char *segment, g6_date expiry,
                                  double strike, int is_put, char *key,
-                                 size_t key_len) {
+                                 size_t key_len, double *lot_size) {
   g6_kite_provider *p = ctx;
+  *lot_size = NAN;
   pthread_mutex_lock(&p->mu);
   table_ref *r = p->cur;
   if (r != NULL)
@@ -192,8 +204,11 @@ static g6_status prov_instrument(void *ctx, const char *index,
       r->t, index, segment,
       g6_days_from_civil(expiry.year, expiry.month, expiry.day), strike,
       is_put ? G6_PUT : G6_CALL, &in);
-  if (st == G6_OK)
+  if (st == G6_OK) {
     g6_instrument_key(in, key, key_len);
+    if (in->lot_size > 0)
+      *lot_size = in->lot_size;
+  }
   unref(p, r);
   return st;
 }

@@ -18,9 +18,14 @@
 typedef struct g6_provider {
   void *ctx;
   /* Last price and today's high/low of the underlying ("NSE:NIFTY 50").
-   * high/low are NAN when the provider does not know them. */
-  g6_status (*underlying)(void *ctx, const char *key, double *last,
-                          double *high, double *low, g6_error *err);
+   * high/low are NAN when the provider does not know them. When vix_key is
+   * not NULL or empty, the volatility index ("NSE:INDIA VIX") is asked for
+   * in the same request and *vix gets its last price, NAN when the answer
+   * has no usable quote for it (that is not an error: the status is the
+   * underlying's). */
+  g6_status (*underlying)(void *ctx, const char *key, const char *vix_key,
+                          double *last, double *high, double *low,
+                          double *vix, g6_error *err);
   /* Listed option expiries of (index name, option segment) on or after
    * `today` (IST day number), ascending, with the kind of each (weekly or
    * monthly contracts; unknown when the provider cannot tell): at most cap
@@ -29,10 +34,12 @@ typedef struct g6_provider {
   g6_status (*expiries)(void *ctx, const char *index, const char *segment,
                         int64_t today, g6_date *out, g6_expiry_kind *kinds,
                         size_t cap, size_t *n, g6_error *err);
-  /* The quote key of an option; G6_ENOENT when it is not listed. */
+  /* The quote key of an option and its lot size (units of the underlying
+   * per contract, from the instrument list; NAN when the list does not say);
+   * G6_ENOENT when it is not listed. */
   g6_status (*instrument)(void *ctx, const char *index, const char *segment,
                           g6_date expiry, double strike, int is_put, char *key,
-                          size_t key_len);
+                          size_t key_len, double *lot_size);
   /* Quotes for n keys: out[i] is filled for keys[i] (strike/is_put are
    * left untouched). A key without a quote has quoted=false and `fetch` set:
    * G6_OK when the provider answered without it, else the status of the

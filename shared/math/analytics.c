@@ -16,6 +16,7 @@ g6_leg g6_leg_make(double strike, g6_opt_type type, int64_t expiry, double T) {
   l.T = T;
   l.last = l.bid = l.ask = l.oi = l.volume = NAN;
   l.iv = l.delta = l.gamma = l.theta = l.vega = l.rho = NAN;
+  l.oi_open = l.last_prev = l.oi_prev = NAN;
   return l;
 }
 

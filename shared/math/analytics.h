@@ -32,6 +32,11 @@ typedef struct g6_leg {
   double oi, volume;
   double iv; /* fraction (0.15 = 15 %) */
   double delta, gamma, theta, vega, rho; /* math/bs.h units */
+  /* The contract earlier in the session (what the desk figures of
+   * math/desk.h compare against; NAN when unknown): its OI at the first
+   * cycle of the session that collected it, and its last price and OI at
+   * the previous cycle of the session. */
+  double oi_open, last_prev, oi_prev;
 } g6_leg;
 
 /* A leg with every market field and every result unknown (NAN) and the given

@@ -127,6 +127,50 @@ g6_buildup g6_buildup_classify(double price_prev, double price_now,
   return p > 0 ? G6_BUILDUP_SHORT_COVERING : G6_BUILDUP_LONG_UNWINDING;
 }
 
+g6_status g6_desk_buildup(const g6_leg *legs, size_t n,
+                          const g6_buildup_band *band,
+                          g6_buildup_counts *out) {
+  if (out == NULL || (legs == NULL && n > 0))
+    return G6_EINVAL;
+  memset(out, 0, sizeof(*out));
+  for (size_t i = 0; i < n; i++) {
+    const g6_leg *l = &legs[i];
+    int side = l->type == G6_PUT;
+    /* a class needs both ends; "inside the band" must not hide "unknown" */
+    if (!isfinite(l->last_prev) || !isfinite(l->last) ||
+        !isfinite(l->oi_prev) || !isfinite(l->oi)) {
+      out->unknown[side]++;
+      continue;
+    }
+    out->n[side][g6_buildup_classify(l->last_prev, l->last, l->oi_prev, l->oi,
+                                     band)]++;
+  }
+  return G6_OK;
+}
+
+g6_status g6_desk_oi_change(const g6_leg *legs, size_t n, g6_oi_change *out) {
+  if (out == NULL || (legs == NULL && n > 0))
+    return G6_EINVAL;
+  memset(out, 0, sizeof(*out));
+  double sum[2] = {0, 0};
+  size_t used[2] = {0, 0};
+  for (size_t i = 0; i < n; i++) {
+    const g6_leg *l = &legs[i];
+    if (!isfinite(l->oi) || !isfinite(l->oi_open)) {
+      out->missing++;
+      continue;
+    }
+    int side = l->type == G6_PUT;
+    sum[side] += l->oi - l->oi_open;
+    used[side]++;
+  }
+  out->call = used[0] ? sum[0] : NAN;
+  out->put = used[1] ? sum[1] : NAN;
+  out->call_legs = used[0];
+  out->put_legs = used[1];
+  return G6_OK;
+}
+
 g6_status g6_desk_iv_rank(const double *history, size_t n, double now,
                           size_t min_days, g6_iv_rank *out) {
   if (out == NULL || (history == NULL && n > 0))

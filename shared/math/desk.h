@@ -90,6 +90,38 @@ g6_buildup g6_buildup_classify(double price_prev, double price_now,
                                double oi_prev, double oi_now,
                                const g6_buildup_band *band);
 
+/* Legs of one expiry by side ([0] calls, [1] puts) and build-up class, from
+ * each leg's last price and OI against last_prev and oi_prev (g6_leg);
+ * n[side][G6_BUILDUP_NONE] counts the legs inside the dead band. A leg
+ * without a previous cycle (last_prev or oi_prev unknown) or without a
+ * price or OI now is not classified: it is counted in `unknown`. */
+typedef struct g6_buildup_counts {
+  size_t n[2][G6_BUILDUP_COUNT];
+  size_t unknown[2];
+} g6_buildup_counts;
+
+/* Classifies every leg with `band` (NULL: defaults). G6_EINVAL for a NULL
+ * out, or NULL legs with n > 0. */
+g6_status g6_desk_buildup(const g6_leg *legs, size_t n,
+                          const g6_buildup_band *band,
+                          g6_buildup_counts *out);
+
+/* ---- open-interest change -------------------------------------------------- */
+
+/* OI now minus OI at the session's first cycle that collected the contract
+ * (g6_leg's oi_open), summed per side over the legs where both are known:
+ * the positions opened (positive) or closed (negative) since the session
+ * began. Units are those of the legs' OI (Kite: units of the underlying;
+ * divide by the lot size for contracts). */
+typedef struct g6_oi_change {
+  double call, put;           /* NAN for a side without a usable leg */
+  size_t call_legs, put_legs; /* legs summed */
+  size_t missing;             /* legs without oi or oi_open */
+} g6_oi_change;
+
+/* G6_EINVAL for a NULL out, or NULL legs with n > 0. */
+g6_status g6_desk_oi_change(const g6_leg *legs, size_t n, g6_oi_change *out);
+
 /* ---- IV rank and percentile ----------------------------------------------------- */
 
 typedef struct g6_iv_rank {

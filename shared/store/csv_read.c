@@ -48,7 +48,7 @@ static const char *const col_names[NCOL] = {"timestamp",
                                             "tp_net_change",
                                             "tp_day_change"};
 
-static bool number(const char *s, size_t len, double *out) {
+bool g6_csv_number(const char *s, size_t len, double *out) {
   char buf[64];
   if (len == 0 || len >= sizeof(buf))
     return false;
@@ -108,7 +108,7 @@ g6_status g6_csv_strike_row_parse(const char *line, g6_csv_strike_row *row,
                         date);
   double v[NCOL];
   for (int k = 4; k < NCOL; k++)
-    if (!number(f[k], len[k], &v[k]))
+    if (!g6_csv_number(f[k], len[k], &v[k]))
       return g6_error_set(err, G6_EPARSE, "%s \"%.*s\": expected a number",
                           col_names[k], (int)(len[k] < 40 ? len[k] : 40), f[k]);
   row->offset = v[4];

@@ -45,6 +45,11 @@ typedef struct g6_csv_strike_row {
 /* Parses one data line (no newline) of a per-strike file. G6_EPARSE with a
  * message naming the column and value when it is not 32 well-formed
  * fields. */
+/* A CSV cell of `len` bytes (not NUL-terminated) as a finite number, read
+ * with strtod (so "1e-05", "0.0"); false for an empty cell, trailing
+ * characters or a value that is not finite. Can't fail otherwise. */
+bool g6_csv_number(const char *s, size_t len, double *out);
+
 g6_status g6_csv_strike_row_parse(const char *line, g6_csv_strike_row *row,
                                   g6_error *err);
 

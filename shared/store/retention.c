@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 static const char *const kind_names[G6_KIND_COUNT] = {
-    "options", "overview", "snapshots", "panels", "unmatched"};
+    "options", "overview", "snapshots", "iv_history", "panels", "unmatched"};
 static const char *const action_names[G6_PRUNE_ACTION_COUNT] = {
     "would_delete", "deleted",  "kept_today", "kept_symlink",
     "kept_layout",  "kept_cap", "failed"};
@@ -49,6 +49,7 @@ typedef enum dstate {
   D_OVW,        /* overview/ */
   D_OVW_INDEX,  /* overview/<INDEX>/: overview CSV files */
   D_SNAP,       /* snapshots/: <INDEX>.json */
+  D_IVH,        /* iv_history/: <INDEX>.csv */
   D_SNAP_INDEX, /* snapshots/<INDEX>/ */
   D_SNAP_DAY,   /* snapshots/<INDEX>/<YYYY-MM-DD>/: <seq>.json */
   D_PANELS,     /* the panels directory and everything below */
@@ -64,7 +65,7 @@ typedef struct where {
 /* Names the layout reserves at the top of the data directory. */
 static bool reserved(const char *name) {
   return strcmp(name, "overview") == 0 || strcmp(name, "snapshots") == 0 ||
-         strcmp(name, "panels") == 0;
+         strcmp(name, "iv_history") == 0 || strcmp(name, "panels") == 0;
 }
 
 static bool is_index(const char *name) {
@@ -170,6 +171,8 @@ static bool next_dir(const where *w, const char *name, where *c) {
       c->st = D_OVW;
     else if (strcmp(name, "snapshots") == 0)
       c->st = D_SNAP;
+    else if (strcmp(name, "iv_history") == 0)
+      c->st = D_IVH;
     else if (strcmp(name, "panels") == 0)
       c->st = D_PANELS;
     else if (is_index(name)) {
@@ -229,17 +232,19 @@ static void classify_file(const where *w, const char *name, fclass *f) {
       f->dated = f->prunable = true;
     }
     break;
-  case D_SNAP: {
-    const char *n = name;
+  case D_SNAP:
+  case D_IVH: {
+    /* <INDEX>.json / <INDEX>.csv, or the temporary file of replacing it */
+    const char *n = name, *ext = w->st == D_SNAP ? ".json" : ".csv";
     if (temp_of(name, base, sizeof(base)))
       n = base;
-    size_t len = strlen(n);
-    if (len > 5 && strcmp(n + len - 5, ".json") == 0 && len - 5 < 32) {
+    size_t len = strlen(n), el = strlen(ext);
+    if (len > el && strcmp(n + len - el, ext) == 0 && len - el < 32) {
       char ix[32];
-      memcpy(ix, n, len - 5);
-      ix[len - 5] = '\0';
+      memcpy(ix, n, len - el);
+      ix[len - el] = '\0';
       if (is_index(ix)) {
-        f->kind = G6_KIND_SNAPSHOTS;
+        f->kind = w->st == D_SNAP ? G6_KIND_SNAPSHOTS : G6_KIND_IV_HISTORY;
         snprintf(f->index, sizeof(f->index), "%s", ix);
       }
     }

@@ -7,16 +7,19 @@
  *   <DataDir>/overview/<INDEX>/<YYYY-MM-DD>.csv               overview
  *   <DataDir>/snapshots/<INDEX>.json                          snapshots
  *   <DataDir>/snapshots/<INDEX>/<YYYY-MM-DD>/<seq>.json       snapshots
+ *   <DataDir>/iv_history/<INDEX>.csv                          iv_history
  *   <PanelsDir>/... (default <DataDir>/panels/...)            panels
  *
  * INDEX is a name g6 accepts for an index (1-31 letters, digits, '_', '-'),
- * never "overview", "snapshots" or "panels"; tag is this_week, next_week,
+ * never "overview", "snapshots", "iv_history" or "panels"; tag is this_week, next_week,
  * this_month, next_month or a date YYYY-MM-DD; offset is what the CSV sink
  * writes for strike - ATM: "0", "+50", "-100", "+12.5" (a sign unless
  * zero, no leading zeros, no trailing zeros after a decimal point, as in
  * Python's repr); seq is 1-20 digits. The temporary files of an atomic
- * replace (".<name>.tmp.XXXXXX", core/fsutil.h) next to a snapshot belong to
- * it. Sources: store/csv_sink.h, store/snapshot.h, DESIGN §7.
+ * replace (".<name>.tmp.XXXXXX", core/fsutil.h) next to a snapshot or an IV
+ * history belong to it. Sources: store/csv_sink.h, store/snapshot.h,
+ * store/iv_history.h, DESIGN §7. The IV history has no date in its name
+ * and is never pruned (it is the window IV rank looks back over).
  *
  * Safety (why the walk is written with *at() calls): every directory is
  * opened relative to its parent's descriptor with O_NOFOLLOW, so a symlink is
@@ -67,13 +70,14 @@ typedef enum g6_retention_kind {
   G6_KIND_OPTIONS,   /* per-strike CSV files */
   G6_KIND_OVERVIEW,  /* overview CSV files */
   G6_KIND_SNAPSHOTS, /* snapshot files, their history and temporary files */
+  G6_KIND_IV_HISTORY, /* g6_analytics' daily ATM IV closes per index */
   G6_KIND_PANELS,    /* anything under the panels directory */
   G6_KIND_UNMATCHED, /* other regular files, symlinks, fifos, sockets,
                         devices anywhere in the tree */
   G6_KIND_COUNT
 } g6_retention_kind;
 
-/* "options", "overview", "snapshots", "panels", "unmatched" (the metric
+/* "options", "overview", "snapshots", "iv_history", "panels", "unmatched" (the metric
  * label values); "unknown" out of range. */
 const char *g6_retention_kind_name(g6_retention_kind k);
 

@@ -83,8 +83,14 @@ static void put_leg(g6_jw *w, const g6_chain_leg *l) {
     g6_jw_null(w);
   g6_jw_key(w, "last");
   g6_jw_number_or_null(w, l->q.last);
+  g6_jw_key(w, "last_prev");
+  g6_jw_number_or_null(w, l->last_prev);
   g6_jw_key(w, "oi");
   g6_jw_count_or_null(w, l->q.oi);
+  g6_jw_key(w, "oi_open");
+  g6_jw_count_or_null(w, l->oi_open);
+  g6_jw_key(w, "oi_prev");
+  g6_jw_count_or_null(w, l->oi_prev);
   g6_jw_key(w, "quoted");
   g6_jw_bool(w, l->q.quoted);
   g6_jw_key(w, "reject");
@@ -189,6 +195,8 @@ static void put_expiry(g6_jw *w, const g6_expiry_result *e, size_t n_strikes) {
   g6_jw_int(w, (int64_t)e->legs_listed);
   g6_jw_key(w, "legs_requested");
   g6_jw_int(w, (int64_t)e->legs_requested);
+  g6_jw_key(w, "lot_size");
+  g6_jw_count_or_null(w, e->resolved ? e->lot_size : NAN);
   g6_jw_key(w, "parity");
   put_parity(w, e);
   g6_jw_key(w, "pcr_oi");
@@ -209,6 +217,8 @@ static void put_expiry(g6_jw *w, const g6_expiry_result *e, size_t n_strikes) {
   g6_jw_string(w, e->spec.rule == G6_EXPIRY_DATE ? "date" : e->tag);
   g6_jw_key(w, "status");
   g6_jw_string(w, g6_chain_status_name(e->status));
+  g6_jw_key(w, "straddle_open");
+  g6_jw_number_or_null(w, e->resolved ? e->straddle_open : NAN);
   g6_jw_key(w, "strike_coverage");
   g6_jw_number_or_null(w, e->strike_coverage);
   g6_jw_key(w, "tag");
@@ -271,6 +281,8 @@ static g6_status put_document(g6_jw *wp, const g6_snapshot *s) {
   g6_jw_string(&w, ts);
   g6_jw_key(&w, "underlying");
   g6_jw_string(&w, ix->underlying);
+  g6_jw_key(&w, "vix");
+  g6_jw_number_or_null(&w, s->vix);
   g6_jw_object_end(&w);
   g6_status st = g6_jw_finish(&w);
   *wp = w;

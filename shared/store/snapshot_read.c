@@ -209,6 +209,7 @@ enum top_field {
   TF_Q,
   TF_STRIKES,
   TF_EXPIRIES,
+  TF_VIX,
   TF_COUNT
 };
 static const field top_fields[TF_COUNT] = {F("schema", T_STR),
@@ -229,7 +230,10 @@ static const field top_fields[TF_COUNT] = {F("schema", T_STR),
                                            F("r", T_NUM | T_NULL),
                                            F("q", T_NUM | T_NULL),
                                            F("strikes", T_ARR),
-                                           F("expiries", T_ARR)};
+                                           F("expiries", T_ARR),
+                                           /* files before India VIX lack it */
+                                           F("vix", T_NUM | T_NULL |
+                                                        T_OPTIONAL)};
 
 enum expiry_field {
   EF_TAG,
@@ -252,6 +256,8 @@ enum expiry_field {
   EF_KIND,
   EF_ARBITRAGE,
   EF_PARITY,
+  EF_LOT_SIZE,
+  EF_STRADDLE_OPEN,
   EF_COUNT
 };
 static const field expiry_fields[EF_COUNT] = {
@@ -275,7 +281,10 @@ static const field expiry_fields[EF_COUNT] = {
     /* weekly or monthly; files of g6 before it knew kinds lack it */
     F("kind", T_STR | T_NULL | T_OPTIONAL),
     /* quote sanity; files of g6 before the checks lack them */
-    F("arbitrage", T_OBJ | T_OPTIONAL), F("parity", T_OBJ | T_OPTIONAL)};
+    F("arbitrage", T_OBJ | T_OPTIONAL), F("parity", T_OBJ | T_OPTIONAL),
+    /* the desk figures' inputs; files before them lack these */
+    F("lot_size", T_NUM | T_NULL | T_OPTIONAL),
+    F("straddle_open", T_NUM | T_NULL | T_OPTIONAL)};
 
 enum parity_field {
   PF_DISCOUNT,
@@ -312,6 +321,9 @@ enum leg_field {
   LF_VEGA,
   LF_RHO,
   LF_ARB,
+  LF_OI_OPEN,
+  LF_LAST_PREV,
+  LF_OI_PREV,
   LF_COUNT
 };
 static const field leg_fields[LF_COUNT] = {
@@ -326,7 +338,12 @@ static const field leg_fields[LF_COUNT] = {
     F("theta", T_NUM | T_NULL),  F("vega", T_NUM | T_NULL),
     F("rho", T_NUM | T_NULL),
     /* the first no-arbitrage rule broken; absent from older files */
-    F("arb", T_STR | T_NULL | T_OPTIONAL)};
+    F("arb", T_STR | T_NULL | T_OPTIONAL),
+    /* the session's references (collector/session.h); optional: files
+     * before them lack these */
+    F("oi_open", T_NUM | T_NULL | T_OPTIONAL),
+    F("last_prev", T_NUM | T_NULL | T_OPTIONAL),
+    F("oi_prev", T_NUM | T_NULL | T_OPTIONAL)};
 
 static int field_find(const field *f, int n, const unsigned char *k,
                       size_t len) {
@@ -643,6 +660,9 @@ static void top_value(parser *p, int f, const value *v) {
   case TF_Q:
     finite_num(p, v, &d->q);
     break;
+  case TF_VIX:
+    finite_num(p, v, &d->vix);
+    break;
   }
 }
 
@@ -756,6 +776,16 @@ static void expiry_value(parser *p, int f, const value *v) {
     break;
   case EF_PCR_VOLUME:
     finite_num(p, v, &x->pcr_volume);
+    break;
+  case EF_LOT_SIZE:
+    if (finite_num(p, v, &x->lot_size) && !(isnan(x->lot_size) ||
+                                           x->lot_size > 0)) {
+      excerpt(v, ex, sizeof(ex));
+      problem(p, "%s: a lot size is a positive number or null", ex);
+    }
+    break;
+  case EF_STRADDLE_OPEN:
+    finite_num(p, v, &x->straddle_open);
     break;
   case EF_KIND:
     x->kind = G6_EXPIRY_KIND_UNKNOWN;
@@ -925,6 +955,15 @@ static void leg_value(parser *p, int f, const value *v) {
                "crossed",
             ex);
     break;
+  case LF_OI_OPEN:
+    finite_num(p, v, &l->oi_open);
+    break;
+  case LF_LAST_PREV:
+    finite_num(p, v, &l->last_prev);
+    break;
+  case LF_OI_PREV:
+    finite_num(p, v, &l->oi_prev);
+    break;
   }
 }
 
@@ -1013,6 +1052,7 @@ static frame_kind on_value(parser *p, const value *v) {
       x->pcr_oi = x->pcr_volume = NAN;
       x->parity.forward = x->parity.discount = NAN; /* unless "parity" */
       x->parity.rate = x->parity.residual = NAN;
+      x->lot_size = x->straddle_open = NAN;
       x->tag = p->doc->tags[p->ex];
     }
     return FR_EXPIRY;
@@ -1062,6 +1102,7 @@ static frame_kind on_value(parser *p, const value *v) {
     memset(l, 0, sizeof(*l));
     l->q.last = l->q.avg = l->q.bid = l->q.ask = l->q.volume = l->q.oi = NAN;
     l->iv = l->delta = l->gamma = l->theta = l->vega = l->rho = NAN;
+    l->oi_open = l->last_prev = l->oi_prev = NAN;
     return FR_LEG;
   }
   case FR_LEG:
@@ -1268,7 +1309,7 @@ g6_status g6_snapshot_parse(const char *text, size_t len, const char *name,
                             g6_snapshot_doc *doc, g6_error *err) {
   memset(doc, 0, sizeof(*doc));
   doc->spot = doc->atm = doc->step = doc->day_high = doc->day_low = NAN;
-  doc->r = doc->q = NAN;
+  doc->r = doc->q = doc->vix = NAN;
   parser *p = calloc(1, sizeof(*p));
   if (p == NULL)
     return g6_error_set(err, G6_ENOMEM, "out of memory");
@@ -1374,6 +1415,7 @@ void g6_snapshot_doc_view(const g6_snapshot_doc *doc, g6_snapshot *v) {
   v->step = doc->step;
   v->day_high = doc->day_high;
   v->day_low = doc->day_low;
+  v->vix = doc->vix;
   v->r = doc->r;
   v->q = doc->q;
   v->n_strikes = doc->n_strikes;
@@ -1487,6 +1529,9 @@ void g6_snapshot_doc_report_input_ex(const g6_snapshot_doc *d, g6_leg *legs,
       o->theta = l->theta;
       o->vega = l->vega;
       o->rho = l->rho;
+      o->oi_open = l->oi_open;
+      o->last_prev = l->last_prev;
+      o->oi_prev = l->oi_prev;
     }
     ri->n = n - ri->first;
   }

@@ -57,6 +57,7 @@ typedef struct g6_snapshot_doc {
   g6_chain_status status;
   g6_status error;                                 /* G6_OK for null */
   double spot, atm, step, day_high, day_low, r, q; /* NAN for null */
+  double vix;                                      /* NAN for null/absent */
   size_t n_strikes;
   double *strikes;
   size_t n_expiries;
@@ -97,7 +98,8 @@ const char *g6_snapshot_expiry_label(const g6_expiry_result *x, char buf[11]);
 
 /* The analytics' input from a document: the kept legs (reject null) of every
  * resolved expiry as g6_leg (price = last; OI, volume, bid, ask, IV and
- * Greeks as stored, NAN where null), with T, the expiry instant and the
+ * Greeks and the session references (oi_open, last_prev, oi_prev) as
+ * stored, NAN where null or absent), with T, the expiry instant and the
  * parity fit of their expiry. Two rules that resolved to the same expiry
  * date share one range of legs, so chain-wide aggregates count each
  * contract once. `legs` must hold g6_snapshot_doc_leg_count(doc) legs;

@@ -102,6 +102,8 @@ with t.MockD(clock=clock) as m:
     # ---------------------------------------------------------- reference --
     und = m.quote(["NSE:NIFTY 50"])["data"]["NSE:NIFTY 50"]
     spot = und["last_price"]
+    # India VIX, quoted with the underlying (VolatilityIndex by default)
+    vix = m.quote(["NSE:INDIA VIX"])["data"]["NSE:INDIA VIX"]["last_price"]
     step = 50
     atm = ref.atm(spot, step)
     strikes = [atm + i * step for i in range(-4, 5)]
@@ -192,7 +194,8 @@ with t.MockD(clock=clock) as m:
     t.is_(len(ov), 2, "one overview row after one cycle")
     row = ov[1]
     t.is_(row[:2] + row[6:], [ts, "NIFTY", str(int(und["ohlc"]["high"] - und["ohlc"]["low"])),
-                              repr(float(spot)), "0.0", "0.0", "0.0", "4", "4", "15", "15", "0"],
+                              repr(float(spot)), "0.0", "0.0", repr(float(vix)), "4", "4",
+                              "15", "15", "0"],
           "overview: day width (int), index price, changes, VIX, counts and masks")
     t.ok(all(abs(float(row[2 + i]) - pcr[tag]) <= 1e-12 * pcr[tag] for i, tag in enumerate(TAGS)),
          "overview PCR per tag equals the recomputed PCR")

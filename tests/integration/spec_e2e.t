@@ -19,6 +19,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import g6test as t
@@ -113,6 +114,16 @@ config = "\n".join(OWNER_CONFIG[o] for o in present)
 mockd = None
 wd = t.workdir()
 os.makedirs(os.path.join(wd, "data"))
+# g6_analytics' IV rank needs daily closes it keeps itself (one per
+# session): seed 30 sessions for NIFTY, so the rank and percentile panels
+# have data on the first day
+os.makedirs(os.path.join(wd, "data", "iv_history"))
+with open(os.path.join(wd, "data", "iv_history", "NIFTY.csv"), "w") as f:
+    f.write("date,this_week,next_week,this_month,next_month\n")
+    for i in range(30):
+        day = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 19800 - (31 - i) * 86400))
+        f.write("%s,%.3f,%.3f,%.3f,%.3f\n" % (day, 0.08 + 0.004 * i, 0.09 + 0.003 * i,
+                                              0.10 + 0.002 * i, 0.10 + 0.002 * i))
 if "{mockd}" in config:
     mockd = t.MockD()
     if not mockd.start():

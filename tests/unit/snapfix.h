@@ -36,6 +36,7 @@ static inline g6_chain_leg snapfix_leg(double K, int put, const char *key) {
   l.q.quoted = key != NULL;
   l.q.last = l.q.avg = l.q.bid = l.q.ask = l.q.volume = l.q.oi = NAN;
   l.iv = l.delta = l.gamma = l.theta = l.vega = l.rho = NAN;
+  l.oi_open = l.last_prev = l.oi_prev = NAN;
   l.iv_status = G6_ENOENT;
   if (key != NULL)
     snprintf(l.key, sizeof(l.key), "%s", key);
@@ -86,12 +87,25 @@ static inline void snapfix_envelope(snapfix *f, size_t n_strikes,
   v->step = 50;
   v->day_high = 24900.25;
   v->day_low = NAN;
+  v->vix = 13.25;
   v->r = 0.065;
   v->q = 0;
   v->n_strikes = n_strikes;
   v->strikes = f->strikes;
   v->n_expiries = n_expiries;
   v->expiries = f->ex;
+}
+
+/* Expiry x resolved as this_week, 2025-01-09 (3 days after SNAPFIX_NOW),
+ * with these legs. */
+static inline void snapfix_this_week(g6_expiry_result *x, g6_chain_leg *legs) {
+  x->tag = "this_week";
+  x->spec.rule = G6_EXPIRY_THIS_WEEK;
+  x->resolved = true;
+  x->date = (g6_date){2025, 1, 9};
+  x->expiry_epoch = g6_expiry_epoch(x->date);
+  x->T = (double)(x->expiry_epoch - SNAPFIX_NOW) / (365.0 * 86400);
+  x->legs = legs;
 }
 
 /* Three strikes, two expiries: this_week resolved with every kind of leg
@@ -108,6 +122,9 @@ static inline void snapfix_small(snapfix *f) {
   l[0] = snapfix_leg(24750, 0, "NFO:NIFTY2510924750CE");
   snapfix_price(&l[0], 150.5, 148.2, 150.05, 151.1, 120000, 50025);
   snapfix_greeks(&l[0], 0.1234567890123, 0.61, 0.00041, -12.5, 11.75, 2.5);
+  l[0].oi_open = 48000; /* collected earlier in the session */
+  l[0].last_prev = 149.5;
+  l[0].oi_prev = 49950;
   l[1] = snapfix_leg(24750, 1, "NFO:NIFTY2510924750PE");
   snapfix_price(&l[1], 80.25, 82, 80, 80.5, 110000, 65000);
   l[1].iv_status = G6_EBELOW_INTRINSIC;
@@ -117,18 +134,14 @@ static inline void snapfix_small(snapfix *f) {
   l[3] = snapfix_leg(24800, 1, "NFO:NIFTY2510924800PE");
   snapfix_price(&l[3], 105, 104, NAN, NAN, 140000, 90000);
   snapfix_greeks(&l[3], 0.13, -0.48, 0.0005, -11, 12, -3);
+  l[3].oi_open = 90000; /* first collected now */
   l[4] = snapfix_leg(24850, 0, NULL);
   l[4].reject = G6_REJECT_NOT_LISTED;
   l[5] = snapfix_leg(24850, 1, "NFO:NIFTY2510924850PE");
   snapfix_price(&l[5], 130, 131, 129.5, 130.5, 0, 1e15);
   snapfix_greeks(&l[5], 0.125, -0.55, 0.0004, -10, 12.5, -3.5);
   g6_expiry_result *x = &f->ex[0];
-  x->tag = "this_week";
-  x->spec.rule = G6_EXPIRY_THIS_WEEK;
-  x->resolved = true;
-  x->date = (g6_date){2025, 1, 9};
-  x->expiry_epoch = g6_expiry_epoch(x->date);
-  x->T = (double)(x->expiry_epoch - SNAPFIX_NOW) / (365.0 * 86400);
+  snapfix_this_week(x, l);
   x->status = G6_CHAIN_PARTIAL;
   x->legs_requested = 6;
   x->legs_listed = 5;
@@ -146,6 +159,8 @@ static inline void snapfix_small(snapfix *f) {
   x->arb_violations[G6_ARB_CROSSED] = 1;
   l[5].arb = G6_ARB_CROSSED;
   x->legs = l;
+  x->lot_size = 75;
+  x->straddle_open = 231.5;
   x = &f->ex[1];
   x->tag = "next_month";
   x->spec.rule = G6_EXPIRY_DATE;
@@ -155,6 +170,7 @@ static inline void snapfix_small(snapfix *f) {
   x->status = G6_CHAIN_EMPTY;
   x->legs_requested = 6;
   x->pcr_oi = x->pcr_volume = NAN;
+  x->lot_size = x->straddle_open = NAN;
   x->T = NAN;
   x->parity.forward = x->parity.discount = NAN;
   x->parity.rate = x->parity.residual = NAN;

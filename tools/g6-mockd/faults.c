@@ -270,6 +270,10 @@ static g6_status set_market(market_faults *m, const char *name,
     m->empty_names = strcmp(val, "true") == 0 || strcmp(val, "1") == 0;
     return G6_OK;
   }
+  if (strcmp(name, "no_vix") == 0) {
+    m->no_vix = strcmp(val, "true") == 0 || strcmp(val, "1") == 0;
+    return G6_OK;
+  }
   if (strcmp(name, "missing_index") == 0) {
     if (index_by_name(val) < 0)
       return g6_error_set(err, G6_EINVAL, "fault missing_index: unknown index "
@@ -307,9 +311,9 @@ static g6_status set_market(market_faults *m, const char *name,
       return set_bad_quote(m, (mk_quote_fault)k, val, err);
   return g6_error_set(err, G6_EINVAL,
                       "unknown market fault \"%s\"; known: zero_price_mod, "
-                      "negative_price_mod, empty_names, missing_index, "
-                      "remove_expiry, move_expiry, crossed_quote, "
-                      "stale_quote, out_of_bounds_quote",
+                      "negative_price_mod, empty_names, no_vix, "
+                      "missing_index, remove_expiry, move_expiry, "
+                      "crossed_quote, stale_quote, out_of_bounds_quote",
                       name);
 }
 
@@ -432,9 +436,9 @@ void faults_to_json(const faults *f, g6_buf *out) {
   const market_faults *m = &f->market;
   g6_buf_printf(out,
                 "\"market\":{\"zero_price_mod\":%d,\"negative_price_mod\":%d,"
-                "\"empty_names\":%s,\"missing_index\":[",
+                "\"empty_names\":%s,\"no_vix\":%s,\"missing_index\":[",
                 m->zero_price_mod, m->negative_price_mod,
-                m->empty_names ? "true" : "false");
+                m->empty_names ? "true" : "false", m->no_vix ? "true" : "false");
   for (int i = 0; i < m->n_missing; i++)
     g6_buf_printf(out, "%s\"%s\"", i ? "," : "", m->missing_index[i]);
   g6_buf_puts(out, "],\"remove_expiry\":[");

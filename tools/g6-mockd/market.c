@@ -77,6 +77,25 @@ double mk_spot(const mk_params *p, int idx, int64_t t) {
   return anchor(p, idx, tm.days) * exp(ix->walk_vol * sum);
 }
 
+/* India VIX: a daily level around 13 (lognormal, 15 % a day) and an
+ * intraday walk of its own (0.2 % per 15 s step), one hash stream apart
+ * from the indices'. */
+#define VIX_STREAM 0x7197ull
+
+double mk_vix(const mk_params *p, int64_t t) {
+  g6_ist_tm tm;
+  g6_ist_breakdown(t, &tm);
+  double z = normal(h4(p->seed, VIX_STREAM, (uint64_t)tm.days, 0xA11C));
+  z = z > 3 ? 3 : z < -3 ? -3 : z;
+  long steps = tm.sod / STEP_S;
+  double frac = (double)(tm.sod % STEP_S) / STEP_S, sum = 0;
+  for (long i = 0; i < steps; i++)
+    sum += normal(h4(p->seed, VIX_STREAM, (uint64_t)tm.days, (uint64_t)i));
+  sum += frac * normal(h4(p->seed, VIX_STREAM, (uint64_t)tm.days,
+                          (uint64_t)steps));
+  return 13.0 * exp(0.15 * z) * exp(0.002 * sum);
+}
+
 /* ---- listing ----------------------------------------------------------- */
 
 static int64_t last_dow_of_month(int y, int m, int dow) {
@@ -321,6 +340,11 @@ void mk_option_quote(const mk_params *p, const mk_inst *in,
       to_tick((double)q->ltp_paise * (1 + 0.01 * (u01(mix(h ^ 3)) - 0.5)) /
               100.0);
 
+  double sess = (double)(tm.sod - 9 * 3600 - 15 * 60) / (6.25 * 3600);
+  if (sess < 0.02)
+    sess = 0.02;
+  if (sess > 1)
+    sess = 1;
   /* open interest peaks at the money: puts heavier below, calls above */
   double dist = ((double)in->strike - S) / ix->step;
   double side = in->put ? (dist < 0 ? 1.4 : 0.6) : (dist > 0 ? 1.4 : 0.6);
@@ -330,15 +354,14 @@ void mk_option_quote(const mk_params *p, const mk_inst *in,
   double oi_lots = ix->oi_lots * exp(-0.5 * (dist / 14) * (dist / 14)) * side *
                    term * (0.8 + 0.4 * u01(mix(h ^ 4))) +
                    2 + 40 * u01(mix(h ^ 9)); /* far strikes keep some OI */
+  /* positions opened and closed as the session goes on: each contract has
+   * a flow of its own for the day, most add OI (up to +42 % by the close),
+   * some shed it (down to -18 %), so every build-up class occurs */
+  oi_lots *= 1 + 0.6 * (u01(mix(h ^ 10)) - 0.3) * sess;
   int64_t lots = (int64_t)llround(oi_lots);
   q->oi = lots * ix->lot;
   q->oi_high = q->oi + (int64_t)llround(oi_lots * 0.05) * ix->lot;
   q->oi_low = q->oi - (int64_t)llround(oi_lots * 0.05) * ix->lot;
-  double sess = (double)(tm.sod - 9 * 3600 - 15 * 60) / (6.25 * 3600);
-  if (sess < 0.02)
-    sess = 0.02;
-  if (sess > 1)
-    sess = 1;
   q->volume = (int64_t)llround(oi_lots * 3.0 * sess *
                                (0.7 + 0.6 * u01(mix(h ^ 5)))) *
               ix->lot;
@@ -428,6 +451,22 @@ void mk_index_quote(const mk_params *p, int idx, const mk_spots *sp,
   double hi = S > So ? S : So, lo = S < So ? S : So;
   q->high_paise = (int64_t)llround(hi * (1 + 0.002 * u01(h)) * 20.0) * 5;
   q->low_paise = (int64_t)llround(lo * (1 - 0.002 * u01(mix(h))) * 20.0) * 5;
+}
+
+void mk_vix_quote(const mk_params *p, int64_t t, mk_quote *q) {
+  memset(q, 0, sizeof(*q));
+  g6_ist_tm tm;
+  g6_ist_breakdown(t, &tm);
+  int64_t open_t = g6_ist_epoch(tm.date, 9, 15, 0);
+  if (open_t > t)
+    open_t = t;
+  int64_t close_t = g6_ist_epoch(g6_civil_from_days(tm.days - 1), 15, 30, 0);
+  double v = mk_vix(p, t), vo = mk_vix(p, open_t), vc = mk_vix(p, close_t);
+  q->ltp_paise = (int64_t)llround(v * 100.0);
+  q->open_paise = (int64_t)llround(vo * 100.0);
+  q->close_paise = (int64_t)llround(vc * 100.0);
+  q->high_paise = (int64_t)llround((v > vo ? v : vo) * 100.0);
+  q->low_paise = (int64_t)llround((v < vo ? v : vo) * 100.0);
 }
 
 void mk_put_price(g6_buf *b, int64_t paise) {

@@ -84,6 +84,14 @@ const mk_inst *mk_listing_find(const mk_listing *l, const char *symbol);
 /* Index level at epoch t: a pure function of (seed, index, t). */
 double mk_spot(const mk_params *p, int index, int64_t t);
 
+/* India VIX, NSE's volatility index, quoted as "NSE:INDIA VIX" (instrument
+ * token 264969 as on Kite): a level of about 13 that moves with the clock
+ * like the indices (a pure function of seed and t). */
+#define MK_VIX_EXCHANGE "NSE"
+#define MK_VIX_SYMBOL "INDIA VIX"
+#define MK_VIX_TOKEN 264969
+double mk_vix(const mk_params *p, int64_t t);
+
 typedef struct mk_quote {
   int64_t ltp_paise, avg_paise;
   int64_t open_paise, high_paise, low_paise, close_paise;
@@ -136,6 +144,8 @@ void mk_fault_quote(const mk_params *p, const mk_inst *in, const mk_spots *sp,
 /* The quote of an index (ltp, ohlc; paise). */
 void mk_index_quote(const mk_params *p, int index, const mk_spots *sp,
                     mk_quote *q);
+/* The quote of India VIX at t (ltp, ohlc; paise). */
+void mk_vix_quote(const mk_params *p, int64_t t, mk_quote *q);
 
 /* Appends paise as a JSON number ("24800", "24800.5", "24800.05"). */
 void mk_put_price(g6_buf *b, int64_t paise);
@@ -189,6 +199,7 @@ typedef struct market_faults {
     int64_t day;
   } removed[16];
   int n_removed;
+  bool no_vix;            /* India VIX is absent from every answer */
   mk_move moves[16]; /* listed expiries moved (a holiday) */
   int n_moves;
   struct {

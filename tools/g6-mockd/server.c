@@ -363,6 +363,10 @@ static void render_instruments(mockd *m, const char *exchange, g6_buf *b) {
                     (unsigned long long)(ix->idx_token >> 8), ix->idx_symbol,
                     ix->idx_symbol, ix->idx_exchange);
   }
+  if (exchange == NULL || strcmp(exchange, MK_VIX_EXCHANGE) == 0)
+    g6_buf_printf(b, "%d,%d,%s,\"%s\",0,,0,0,0,EQ,INDICES,%s\n", MK_VIX_TOKEN,
+                  MK_VIX_TOKEN >> 8, MK_VIX_SYMBOL, MK_VIX_SYMBOL,
+                  MK_VIX_EXCHANGE);
   /* one future per index (a non-option row the client must skip) */
   for (int i = 0; i < MK_NINDEX; i++) {
     const mk_index *ix = &mk_indices[i];
@@ -433,6 +437,30 @@ static void put_last_price(g6_buf *b, int64_t paise, const plan *pl) {
   g6_buf_putc(b, ',');
 }
 
+/* The rest of an index's quote (an index, India VIX; every shape of an
+ * option but the full one): fewer fields, as Kite sends. */
+static void index_body(g6_buf *b, qshape shape, const mk_quote *q,
+                       const plan *pl, const char *ts) {
+  if (shape == Q_LTP) {
+    put_last_price(b, q->ltp_paise, pl);
+    b->data[--b->len] = '\0'; /* drop the trailing comma */
+  } else if (shape == Q_OHLC) {
+    put_last_price(b, q->ltp_paise, pl);
+    if (!(pl->drift && pl->drift_mode == DRIFT_MISSING))
+      put_ohlc(b, q);
+    else
+      b->data[--b->len] = '\0';
+  } else {
+    g6_buf_printf(b, "\"timestamp\":\"%s\",", ts);
+    put_last_price(b, q->ltp_paise, pl);
+    g6_buf_puts(b, "\"net_change\":");
+    mk_put_price(b, q->ltp_paise - q->close_paise);
+    g6_buf_putc(b, ',');
+    put_ohlc(b, q);
+  }
+  g6_buf_putc(b, '}');
+}
+
 /* Lock held. */
 static void render_quotes(mockd *m, qshape shape, const ivals *iv,
                           const plan *pl, g6_buf *b) {
@@ -462,6 +490,19 @@ static void render_quotes(mockd *m, qshape shape, const ivals *iv,
     const char *sym = colon + 1;
     int idx = -1;
     const mk_inst *in = NULL;
+    if (el == strlen(MK_VIX_EXCHANGE) &&
+        strncmp(key, MK_VIX_EXCHANGE, el) == 0 &&
+        strcmp(sym, MK_VIX_SYMBOL) == 0) {
+      if (mf->no_vix)
+        continue; /* absent from data, as Kite answers an unknown key */
+      mk_quote q;
+      mk_vix_quote(&m->mp, now, &q);
+      g6_buf_printf(b, "%s\"%s\":{\"instrument_token\":%d,", first ? "" : ",",
+                    key, MK_VIX_TOKEN);
+      first = false;
+      index_body(b, shape, &q, pl, ts);
+      continue;
+    }
     for (int i = 0; i < MK_NINDEX; i++)
       if (strlen(mk_indices[i].idx_exchange) == el &&
           strncmp(key, mk_indices[i].idx_exchange, el) == 0 &&
@@ -500,29 +541,8 @@ static void render_quotes(mockd *m, qshape shape, const ivals *iv,
     g6_buf_printf(b, "%s\"%s\":{\"instrument_token\":%llu,", first ? "" : ",",
                   key, (unsigned long long)token);
     first = false;
-    if (shape == Q_LTP) {
-      put_last_price(b, q.ltp_paise, pl);
-      b->data[--b->len] = '\0'; /* drop the trailing comma */
-      g6_buf_putc(b, '}');
-      continue;
-    }
-    if (shape == Q_OHLC) {
-      put_last_price(b, q.ltp_paise, pl);
-      if (!(pl->drift && pl->drift_mode == DRIFT_MISSING))
-        put_ohlc(b, &q);
-      else
-        b->data[--b->len] = '\0';
-      g6_buf_putc(b, '}');
-      continue;
-    }
-    if (in == NULL) { /* index: fewer fields, as Kite sends */
-      g6_buf_printf(b, "\"timestamp\":\"%s\",", ts);
-      put_last_price(b, q.ltp_paise, pl);
-      g6_buf_puts(b, "\"net_change\":");
-      mk_put_price(b, q.ltp_paise - q.close_paise);
-      g6_buf_putc(b, ',');
-      put_ohlc(b, &q);
-      g6_buf_putc(b, '}');
+    if (in == NULL || shape != Q_FULL) {
+      index_body(b, shape, &q, pl, ts);
       continue;
     }
     ist_str(q.last_trade, lt);
@@ -611,10 +631,17 @@ static void market_json(mockd *m, g6_buf *b) {
   ensure_listing(m, now);
   char ds[11];
   g6_ist_format_date(now, ds);
+  mk_quote vq;
+  mk_vix_quote(&m->mp, now, &vq);
   g6_buf_printf(b, "{\"seed\":%llu,\"epoch\":%lld,\"date\":\"%s\","
-                   "\"rate\":%g,\"strikes\":%d,\"indices\":{",
+                   "\"rate\":%g,\"strikes\":%d,\"vix\":",
                 (unsigned long long)m->mp.seed, (long long)now, ds, m->mp.rate,
                 m->mp.strikes);
+  if (m->f.market.no_vix)
+    g6_buf_puts(b, "null");
+  else
+    mk_put_price(b, vq.ltp_paise);
+  g6_buf_puts(b, ",\"indices\":{");
   for (int i = 0; i < MK_NINDEX; i++) {
     const mk_index *ix = &mk_indices[i];
     mk_spots sp;

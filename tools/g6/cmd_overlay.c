@@ -62,7 +62,8 @@ static size_t list_indices(const char *data_dir, const char *out_dir,
   out_base = out_base ? out_base + 1 : out_dir;
   while ((e = readdir(d)) != NULL && n < cap) {
     if (!g6_index_name_valid(e->d_name) || !strcmp(e->d_name, "overview") ||
-        !strcmp(e->d_name, "snapshots") || !strcmp(e->d_name, out_base))
+        !strcmp(e->d_name, "snapshots") || !strcmp(e->d_name, "iv_history") ||
+        !strcmp(e->d_name, out_base))
       continue;
     size_t len = strlen(e->d_name); /* < G6_INDEX_NAME_MAX: a valid name */
     memcpy(names[n++], e->d_name, len + 1);

@@ -67,8 +67,12 @@ static void write_view(const char *data, const char *index,
 static g6_analyzer *make_ex(const char *data, const char *const *ix, size_t n,
                             unsigned groups, bool exclude_flagged,
                             g6_metrics *m) {
-  g6_analyzer_config c = {data,  ix, n, groups, G6_REPORT_OPTIONS_DEFAULT, 0,
-                          exclude_flagged};
+  g6_analyzer_config c = {.data_dir = data,
+                          .indices = ix,
+                          .n_indices = n,
+                          .groups = groups,
+                          .report = G6_REPORT_OPTIONS_DEFAULT,
+                          .exclude_flagged = exclude_flagged};
   g6_analyzer *a = g6_analyzer_new(&c, m, record_log, NULL);
   assert_non_null(a);
   return a;
@@ -290,8 +294,8 @@ static void groups_and_discovery(void **state) {
   assert_false(g6_analyzer_index(a, "not an index", &st));
   g6_analyzer_free(a);
   /* bad configurations */
-  g6_analyzer_config c = {NULL, NULL, 0, G6_AG_ALL, G6_REPORT_OPTIONS_DEFAULT,
-                          0, false};
+  g6_analyzer_config c = {.groups = G6_AG_ALL,
+                          .report = G6_REPORT_OPTIONS_DEFAULT};
   assert_null(g6_analyzer_new(&c, m, NULL, NULL));
   const char *bad[] = {"NIF TY"};
   c.data_dir = data;
@@ -302,7 +306,8 @@ static void groups_and_discovery(void **state) {
   assert_string_equal(g6_analytics_group_name(0), "pcr");
   assert_string_equal(g6_analytics_group_name(7), "greeks");
   assert_string_equal(g6_analytics_group_name(8), "parity");
-  assert_null(g6_analytics_group_name(9));
+  assert_string_equal(g6_analytics_group_name(9), "desk");
+  assert_null(g6_analytics_group_name(10));
 }
 
 /* The parity forward when g6_chain fitted one, else S e^{(r-q)T}; legs
@@ -355,9 +360,269 @@ static void parity_forward_and_flagged_legs(void **state) {
   g6_metrics_free(m);
 }
 
+/* ---- the desk group ------------------------------------------------------ */
+
+/* A leg with a price, its OI and gamma, and its session references. */
+static g6_chain_leg desk_leg(double K, int put, double last, double bid,
+                             double ask, double oi, double gamma,
+                             double oi_open, double last_prev,
+                             double oi_prev) {
+  char key[64];
+  snprintf(key, sizeof(key), "NFO:NIFTY25109%.0f%s", K, put ? "PE" : "CE");
+  g6_chain_leg l = snapfix_leg(K, put, key);
+  snapfix_price(&l, last, last, bid, ask, 1000, oi);
+  snapfix_greeks(&l, 0.12, put ? -0.5 : 0.5, gamma, -10, 12, 1);
+  l.oi_open = oi_open;
+  l.last_prev = last_prev;
+  l.oi_prev = oi_prev;
+  return l;
+}
+
+/* NIFTY at 24812.5 (ATM 24800), lot 75, this_week only: three strikes
+ * whose numbers are worked out by hand in desk_figures_by_hand. */
+static void snapfix_desk(snapfix *f) {
+  memset(f, 0, sizeof(*f));
+  snapfix_envelope(f, 3, 1);
+  f->strikes[0] = 24700;
+  f->strikes[1] = 24800;
+  f->strikes[2] = 24900;
+  g6_chain_leg *l = f->legs[0];
+  /*                 K     put last   bid    ask    OI      gamma   OI open
+   *                 last prev, OI prev */
+  l[0] = desk_leg(24700, 0, 180, 179, 181, 75000, 0.0003, 67500, 175, 72000);
+  l[1] = desk_leg(24700, 1, 60, 59.5, 60.5, 150000, 0.0003, 150000, 62,
+                  145500);
+  l[2] = desk_leg(24800, 0, 120, 119.5, 120.5, 112500, 0.0004, 112500, 120.2,
+                  105000);
+  l[3] = desk_leg(24800, 1, 107.5, 107, 108.5, 120000, 0.0004, 127500, 104,
+                  124500);
+  l[4] = desk_leg(24900, 0, 75, NAN, NAN, 187500, 0.0003, 180000, 78, 195000);
+  l[5] = desk_leg(24900, 1, 160, NAN, NAN, 37500, 0.0003, NAN, NAN, NAN);
+  g6_expiry_result *x = &f->ex[0];
+  snapfix_this_week(x, l);
+  x->status = G6_CHAIN_OK;
+  x->legs_requested = x->legs_listed = x->legs_collected = 6;
+  x->strike_coverage = x->field_coverage = 1;
+  x->pcr_oi = x->pcr_volume = NAN;
+  x->lot_size = 75;
+  x->straddle_open = 231.5;
+}
+
+/* Closes of this_week for `n` sessions from 2024-12-01: 0.10, 0.102, ... */
+static void seed_history(const char *data, int n, bool today_too) {
+  char path[512], d[11];
+  snprintf(path, sizeof(path), "%s/iv_history", data);
+  assert_int_equal(g6_mkdir_p(path, 0755, NULL), G6_OK);
+  snprintf(path, sizeof(path), "%s/iv_history/NIFTY.csv", data);
+  FILE *fp = fopen(path, "w");
+  assert_non_null(fp);
+  fprintf(fp, "date,this_week,next_week,this_month,next_month\n");
+  int64_t d0 = g6_days_from_civil(2024, 12, 1);
+  for (int i = 0; i < n; i++) {
+    g6_date_format(g6_civil_from_days(d0 + i), d);
+    fprintf(fp, "%s,%.3f,,,\n", d, 0.10 + 0.002 * i);
+  }
+  if (today_too) /* a close of the snapshot's own day is not history */
+    fprintf(fp, "2025-01-06,0.5,,,\n");
+  fclose(fp);
+}
+
+/* Every desk figure of a chain computed by hand (math/desk.h). */
+static void desk_figures_by_hand(void **state) {
+  (void)state;
+  char data[300];
+  snprintf(data, sizeof(data), "%s/desk", dir);
+  seed_history(data, 21, true);
+  g6_metrics *m = new_metrics();
+  const char *ix[] = {"NIFTY"};
+  g6_analyzer *a = make(data, ix, 1, G6_AG_ALL, m);
+  assert_int_equal(g6_analyzer_warm(a), G6_OK);
+  /* unknown until a snapshot: NaN, never 0 */
+  assert_true(isnan(val(m, &g6m_def_atm_straddle, "NIFTY", "this_week")));
+  assert_true(
+      isnan(val(m, &g6m_def_buildup, "NIFTY", "next_month.put.long_buildup")));
+  assert_true(isnan(val(m, &g6m_def_oi_change, "NIFTY", "this_month.call")));
+  snapfix f;
+  snapfix_desk(&f);
+  write_view(data, "NIFTY", &f.view);
+  n_logs = 0;
+  g6_analyzer_run(a, (double)SNAPFIX_NOW + 5);
+  const char *w = "this_week";
+  /* straddle: CE mid (119.5 + 120.5)/2 = 120 + PE mid (107 + 108.5)/2 =
+   * 107.75 */
+  assert_close(val(m, &g6m_def_atm_straddle, "NIFTY", w), 227.75, 1e-12);
+  assert_close(val(m, &g6m_def_expected_move, "NIFTY", w), 227.75 / 24812.5,
+               1e-15);
+  assert_close(val(m, &g6m_def_atm_straddle_open, "NIFTY", w), 231.5, 0);
+  /* OI change in contracts of 75: calls 7,500 + 0 + 7,500 units = 200,
+   * puts 0 - 7,500 = -100 (the PE 24900 has no baseline: left out) */
+  assert_close(val(m, &g6m_def_oi_change, "NIFTY", "this_week.call"), 200,
+               1e-9);
+  assert_close(val(m, &g6m_def_oi_change, "NIFTY", "this_week.put"), -100,
+               1e-9);
+  /* build-up (0.5 % of the price, 0.5 % of the OI and one lot):
+   * CE 24700 +5 / +3,000: long build-up; CE 24800 -0.2 (band 0.601): none;
+   * CE 24900 -3 / -7,500: long unwinding; PE 24700 -2 / +4,500: short
+   * build-up; PE 24800 +3.5 / -4,500: short covering; PE 24900: unknown */
+  assert_close(val(m, &g6m_def_buildup, "NIFTY", "this_week.call.long_buildup"),
+               1, 0);
+  assert_close(
+      val(m, &g6m_def_buildup, "NIFTY", "this_week.call.long_unwinding"), 1, 0);
+  assert_close(
+      val(m, &g6m_def_buildup, "NIFTY", "this_week.call.short_buildup"), 0, 0);
+  assert_close(
+      val(m, &g6m_def_buildup, "NIFTY", "this_week.call.short_covering"), 0, 0);
+  assert_close(val(m, &g6m_def_buildup, "NIFTY", "this_week.put.short_buildup"),
+               1, 0);
+  assert_close(
+      val(m, &g6m_def_buildup, "NIFTY", "this_week.put.short_covering"), 1, 0);
+  assert_close(val(m, &g6m_def_buildup, "NIFTY", "this_week.put.long_buildup"),
+               0, 0);
+  /* GEX: S^2 x 1 % = 6,156,601.5625; calls 0.0003 x 75,000 + 0.0004 x
+   * 112,500 + 0.0003 x 187,500 = 123.75, puts 45 + 48 + 11.25 = 104.25 */
+  double s2 = 24812.5 * 24812.5 * 0.01;
+  assert_close(val(m, &g6m_def_gamma_exposure, "NIFTY", w), 19.5 * s2, 1e-4);
+  /* per strike -22.5, -3, +45: cumulative -22.5, -25.5, +19.5; the sign
+   * changes between 24800 and 24900 at 25.5 / 45 of the way */
+  assert_close(val(m, &g6m_def_gamma_flip, "NIFTY", w),
+               24800 + 100 * 25.5 / 45, 1e-9);
+  /* IV rank: ATM IV 0.12 (every leg's IV) against 21 closes 0.100 ...
+   * 0.140; the close of the snapshot's own day (0.5) is not history */
+  assert_close(val(m, &g6m_def_atm_iv, "NIFTY", w), 0.12, 1e-12);
+  assert_close(val(m, &g6m_def_iv_rank, "NIFTY", w), 0.5, 1e-9);
+  assert_close(val(m, &g6m_def_iv_percentile, "NIFTY", w), 10.0 / 21, 1e-12);
+  assert_close(val(m, &g6m_def_iv_history_days, "NIFTY", w), 21, 0);
+  /* tags the snapshot does not have stay unknown */
+  assert_true(isnan(val(m, &g6m_def_iv_rank, "NIFTY", "next_week")));
+  assert_true(isnan(val(m, &g6m_def_gamma_exposure, "NIFTY", "next_week")));
+  assert_int_equal(n_logs, 0); /* nothing to say */
+  g6_analyzer_free(a);
+
+  /* fewer known closes than IVRankMinDays: unknown, days still counted;
+   * a lot size the snapshot lacks makes the OI change unknown, and a
+   * price with no previous cycle anywhere makes the build-up unknown */
+  g6_analyzer_config c = {.data_dir = data,
+                          .indices = ix,
+                          .n_indices = 1,
+                          .groups = G6_AG_DESK,
+                          .report = G6_REPORT_OPTIONS_DEFAULT,
+                          .iv_window = 10,
+                          .iv_min_days = 11};
+  a = g6_analyzer_new(&c, m, record_log, NULL);
+  f.view.seq = 42;
+  f.ex[0].lot_size = NAN;
+  for (size_t i = 0; i < 6; i++)
+    f.legs[0][i].last_prev = NAN;
+  write_view(data, "NIFTY", &f.view);
+  g6_analyzer_run(a, (double)SNAPFIX_NOW + 10);
+  assert_true(isnan(val(m, &g6m_def_iv_rank, "NIFTY", w)));
+  assert_true(isnan(val(m, &g6m_def_iv_percentile, "NIFTY", w)));
+  assert_close(val(m, &g6m_def_iv_history_days, "NIFTY", w), 10, 0);
+  assert_true(isnan(val(m, &g6m_def_oi_change, "NIFTY", "this_week.call")));
+  assert_true(
+      isnan(val(m, &g6m_def_buildup, "NIFTY", "this_week.put.short_buildup")));
+  assert_close(val(m, &g6m_def_atm_straddle, "NIFTY", w), 227.75, 1e-12);
+  /* a date-pinned expiry has no history of its own */
+  f.view.seq = 43;
+  f.ex[0].spec.rule = G6_EXPIRY_DATE;
+  write_view(data, "NIFTY", &f.view);
+  g6_analyzer_run(a, (double)SNAPFIX_NOW + 15);
+  assert_close(val(m, &g6m_def_gamma_flip, "NIFTY", "2025-01-09"),
+               24800 + 100 * 25.5 / 45, 1e-9);
+  assert_true(isnan(val(m, &g6m_def_iv_rank, "NIFTY", "2025-01-09")));
+  assert_true(isnan(val(m, &g6m_def_gamma_flip, "NIFTY", w)));
+  assert_int_equal(g6_metrics_refusal_count(m, NULL), 0);
+  g6_analyzer_free(a);
+  g6_metrics_free(m);
+}
+
+static char *slurp_history(const char *data) {
+  char path[512];
+  snprintf(path, sizeof(path), "%s/iv_history/NIFTY.csv", data);
+  char *t = NULL;
+  size_t n;
+  return g6_read_file(path, 1 << 20, &t, &n, NULL) == G6_OK ? t : NULL;
+}
+
+/* One close per session: the last known ATM IV of the day, added once the
+ * day is over (a later day's snapshot, or midnight IST), never twice, also
+ * not after a restart; a close that cannot be written is retried. */
+static void closes_kept_once_per_session(void **state) {
+  (void)state;
+  char data[300];
+  snprintf(data, sizeof(data), "%s/closes", dir);
+  g6_metrics *m = new_metrics();
+  const char *ix[] = {"NIFTY"};
+  g6_analyzer *a = make(data, ix, 1, G6_AG_DESK, m);
+  assert_int_equal(g6_analyzer_warm(a), G6_OK);
+  snapfix f;
+  snapfix_desk(&f);
+  write_view(data, "NIFTY", &f.view);
+  double t = (double)SNAPFIX_NOW; /* 2025-01-06 10:00 IST */
+  g6_analyzer_run(a, t + 1);
+  /* later that day the ATM IV is 0.13 */
+  f.view.seq = 42;
+  f.view.generated_at += 3600;
+  for (size_t i = 0; i < 6; i++)
+    f.legs[0][i].iv = 0.13;
+  write_view(data, "NIFTY", &f.view);
+  g6_analyzer_run(a, t + 3601);
+  assert_null(slurp_history(data)); /* the session is not over */
+  assert_close(val(m, &g6m_def_iv_history_days, "NIFTY", "this_week"), 0, 0);
+  /* the iv_history directory is a file: the close cannot be written */
+  char path[512];
+  snprintf(path, sizeof(path), "%s/iv_history", data);
+  FILE *fp = fopen(path, "w");
+  assert_non_null(fp);
+  fclose(fp);
+  n_logs = 0;
+  double midnight = (double)g6_ist_epoch((g6_date){2025, 1, 7}, 0, 0, 30);
+  g6_analyzer_run(a, midnight);
+  g6_analyzer_run(a, midnight + 10);
+  assert_int_equal(n_logs, 1); /* logged once, retried every run */
+  assert_int_equal(levels[0], G6_METRICS_LOG_ERR);
+  assert_non_null(strstr(logs[0], "cannot keep the ATM IV close"));
+  g6_analyzer_index_state st;
+  assert_true(g6_analyzer_index(a, "NIFTY", &st));
+  assert_int_equal(st.closes_kept, 0);
+  assert_int_not_equal(st.history_status, G6_OK);
+  unlink(path);
+  g6_analyzer_run(a, midnight + 20);
+  char *text = slurp_history(data);
+  assert_non_null(text);
+  assert_string_equal(text, "date,this_week,next_week,this_month,next_month\n"
+                            "2025-01-06,0.13,,,\n");
+  free(text);
+  assert_true(g6_analyzer_index(a, "NIFTY", &st));
+  assert_int_equal(st.closes_kept, 1);
+  assert_non_null(strstr(logs[n_logs - 1], "kept the ATM IV close of "
+                                           "2025-01-06"));
+  g6_analyzer_run(a, midnight + 30);
+  g6_analyzer_free(a);
+  /* a restart that reads the same day's snapshot again: nothing twice */
+  a = make(data, ix, 1, G6_AG_DESK, m);
+  g6_analyzer_run(a, midnight + 40);
+  g6_analyzer_run(a, midnight + 50);
+  text = slurp_history(data);
+  assert_non_null(strstr(text, "2025-01-06,0.13,,,\n"));
+  assert_null(strstr(strstr(text, "2025-01-06") + 1, "2025-01-06"));
+  free(text);
+  /* the next session reads yesterday's close as history */
+  f.view.seq = 43;
+  f.view.generated_at = g6_ist_epoch((g6_date){2025, 1, 7}, 9, 16, 0);
+  write_view(data, "NIFTY", &f.view);
+  g6_analyzer_run(a, (double)f.view.generated_at + 1);
+  assert_close(val(m, &g6m_def_iv_history_days, "NIFTY", "this_week"), 1, 0);
+  assert_true(isnan(val(m, &g6m_def_iv_rank, "NIFTY", "this_week")));
+  g6_analyzer_free(a);
+  g6_metrics_free(m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(values_failures_and_recovery),
+      cmocka_unit_test(desk_figures_by_hand),
+      cmocka_unit_test(closes_kept_once_per_session),
       cmocka_unit_test(groups_and_discovery),
       cmocka_unit_test(parity_forward_and_flagged_legs),
   };

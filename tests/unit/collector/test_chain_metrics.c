@@ -46,6 +46,7 @@ static void warm_start_unknown_is_nan(void **state) {
   assert_int_equal(g6_chain_metrics_warm(m, ixs, 1), G6_OK);
   assert_true(isnan(val(m, &g6m_def_index_spot, "NIFTY", NULL)));
   assert_true(isnan(val(m, &g6m_def_index_atm, "NIFTY", NULL)));
+  assert_true(isnan(val(m, &g6m_def_vix, "NIFTY", NULL)));
   assert_true(isnan(val(m, &g6m_def_put_call_ratio, "NIFTY", "this_week")));
   assert_true(isnan(val(m, &g6m_def_strike_coverage, "NIFTY", "next_week")));
   assert_true(isnan(val(m, &g6m_def_index_calendar_days, "NIFTY", NULL)));
@@ -84,7 +85,7 @@ static void outage_exports_nan_not_zero(void **state) {
   memset(&r, 0, sizeof(r));
   r.market_open = r.attempted = true;
   r.error = G6_ECONN;
-  r.spot = r.atm = NAN;
+  r.spot = r.atm = r.vix = NAN;
   r.year = 2026;
   r.calendar_entries = 0;
   r.n_expiries = 2;
@@ -100,6 +101,7 @@ static void outage_exports_nan_not_zero(void **state) {
   g6_chain_metrics_cycle(m, &ix, &r, NULL, 0, &st);
   assert_true(isnan(val(m, &g6m_def_index_spot, "NIFTY", NULL)));
   assert_true(isnan(val(m, &g6m_def_index_atm, "NIFTY", NULL)));
+  assert_true(isnan(val(m, &g6m_def_vix, "NIFTY", NULL)));
   assert_true(isnan(val(m, &g6m_def_put_call_ratio, "NIFTY", "this_week")));
   assert_true(isnan(val(m, &g6m_def_strike_coverage, "NIFTY", "this_week")));
   assert_true(isnan(val(m, &g6m_def_field_coverage, "NIFTY", "next_week")));
@@ -113,6 +115,7 @@ static void outage_exports_nan_not_zero(void **state) {
   r.success = true;
   r.spot = 24812.35;
   r.atm = 24800;
+  r.vix = 13.4725;
   r.calendar_entries = 17;
   r.expiries[0].legs_collected = 40;
   r.expiries[0].strike_coverage = 1;
@@ -123,6 +126,7 @@ static void outage_exports_nan_not_zero(void **state) {
   r.expiries[0].iv_failures[G6_EAT_INTRINSIC] = 3;
   g6_chain_metrics_cycle(m, &ix, &r, NULL, 0, &st);
   assert_close(val(m, &g6m_def_index_spot, "NIFTY", NULL), 24812.35, 0);
+  assert_close(val(m, &g6m_def_vix, "NIFTY", NULL), 13.4725, 0);
   assert_close(val(m, &g6m_def_put_call_ratio, "NIFTY", "this_week"), 1.5, 0);
   assert_close(val(m, &g6m_def_field_coverage, "NIFTY", "this_week"), 0.5, 0);
   assert_true(isnan(val(m, &g6m_def_put_call_ratio, "NIFTY", "next_week")));

@@ -28,19 +28,30 @@ typedef struct fake {
                               fails (an HTML 400), the others answer */
   size_t n_failed_strikes;
   double now; /* the clock the fake prices with */
+  double vix;        /* the volatility index it quotes (NAN: none) */
+  const char *vix_cfg; /* VolatilityIndex of the index (NULL: none) */
+  char vix_key[64];  /* the key it was asked for with the underlying */
+  double lot;        /* lot size of every contract */
+  double oi_step;    /* OI grows by this per unit of `now` past oi_t0 */
+  double oi_t0;
+  double price_step; /* last prices shift by this per unit past oi_t0 */
   int calls_underlying, calls_quotes, calls_refresh;
   size_t last_quote_keys;
 } fake;
 
-static g6_status f_underlying(void *ctx, const char *key, double *last,
-                              double *high, double *low, g6_error *err) {
+static g6_status f_underlying(void *ctx, const char *key, const char *vix_key,
+                              double *last, double *high, double *low,
+                              double *vix, g6_error *err) {
   fake *f = ctx;
   f->calls_underlying++;
+  snprintf(f->vix_key, sizeof(f->vix_key), "%s", vix_key ? vix_key : "");
+  *vix = NAN;
   if (f->underlying_status != G6_OK)
     return g6_error_set(err, f->underlying_status, "quote %s: timed out", key);
   *last = f->spot;
   *high = f->high;
   *low = f->low;
+  *vix = f->vix; /* in the same answer */
   return G6_OK;
 }
 
@@ -66,11 +77,13 @@ static g6_status f_expiries(void *ctx, const char *index, const char *segment,
 static g6_status f_instrument(void *ctx, const char *index,
                               const char *segment, g6_date expiry,
                               double strike, int is_put, char *key,
-                              size_t key_len) {
+                              size_t key_len, double *lot) {
   (void)segment;
   fake *f = ctx;
+  *lot = NAN;
   if (strike == f->unlisted_strike)
     return G6_ENOENT;
+  *lot = f->lot;
   snprintf(key, key_len, "NFO:%s%04d%02d%02d%.0f%s", index, expiry.year,
            expiry.month, expiry.day, strike, is_put ? "PE" : "CE");
   return G6_OK;
@@ -143,6 +156,13 @@ static g6_status f_quotes(void *ctx, const char *const *keys, size_t n,
     out[i].ask = out[i].last + 0.5;
     out[i].volume = put ? 2000 : 1000;
     out[i].oi = put ? 3000 : 2000; /* PCR by OI 1.5, by volume 2 */
+    if (f->oi_step != 0) { /* the session moves on */
+      double dt = f->now - f->oi_t0;
+      out[i].oi += (put ? -1 : 1) * f->oi_step * dt;
+      out[i].last += f->price_step * dt;
+      out[i].bid += f->price_step * dt;
+      out[i].ask += f->price_step * dt;
+    }
   }
   if (st != G6_OK)
     return g6_error_set(err, st, "quote: HTTP 400 with a body that is not "
@@ -173,6 +193,8 @@ static fake default_fake(void) {
   memcpy(f.kinds, k, sizeof(k));
   f.unlisted_strike = f.zero_price_strike = f.unquoted_strike = -1;
   f.intrinsic_strike = -1;
+  f.vix = NAN;
+  f.lot = 75;
   return f;
 }
 
@@ -183,6 +205,8 @@ static g6_collector *make_with(fake *f, const char *sub, bool force_open,
   snprintf(ix.name, sizeof(ix.name), "NIFTY");
   snprintf(ix.underlying, sizeof(ix.underlying), "NSE:NIFTY 50");
   snprintf(ix.segment, sizeof(ix.segment), "NFO-OPT");
+  if (f->vix_cfg != NULL)
+    snprintf(ix.vix, sizeof(ix.vix), "%s", f->vix_cfg);
   ix.step = 50;
   ix.below = 2;
   ix.above = 2;
@@ -648,9 +672,141 @@ static void keep_snapshots_history(void **state) {
   g6_collector_free(c);
 }
 
+static char *read_text(const char *path) {
+  char *text = NULL;
+  size_t len;
+  if (g6_read_file(path, 1 << 22, &text, &len, NULL) != G6_OK)
+    return NULL;
+  return text;
+}
+
+/* The leg of a result at a strike and side. */
+static const g6_chain_leg *leg_at(const g6_expiry_result *x, double K,
+                                  int put) {
+  for (size_t i = 0; i < 10; i++)
+    if (x->legs[i].q.strike == K && x->legs[i].q.is_put == put)
+      return &x->legs[i];
+  return NULL;
+}
+
+/* Issue 18: India VIX comes in the underlying's request and fills the
+ * overview's VIX column; every leg carries its session references (OI at
+ * the session's first cycle, last price and OI at the previous cycle), each
+ * expiry its lot size and the straddle at the open; the state survives a
+ * restart through the snapshot and starts afresh on the next day. */
+static void desk_session_and_vix(void **state) {
+  (void)state;
+  fake f = default_fake();
+  f.vix_cfg = "NSE:INDIA VIX";
+  f.vix = 13.4725;
+  f.oi_step = 10;      /* CE OI +10, PE OI -10 per second */
+  f.price_step = 0.01; /* every price +0.01 per second */
+  double t0 = (double)utc(2025, 10, 20, 4, 0, 0); /* Mon 09:30 IST */
+  f.oi_t0 = t0;
+  f.now = t0;
+  g6_collector *c = make(&f, "desk", false);
+  g6_cycle_result res;
+  assert_int_equal(g6_collector_cycle(c, f.now, &res), G6_OK);
+  assert_int_equal(f.calls_underlying, 1); /* one request for both */
+  assert_string_equal(f.vix_key, "NSE:INDIA VIX");
+  assert_close(res.vix, 13.4725, 0);
+  assert_int_equal(res.session_restored, 0);
+  double open_straddle[4], oi1[4][10], last1[4][10];
+  for (int e = 0; e < 4; e++) {
+    const g6_expiry_result *x = &res.expiries[e];
+    assert_close(x->lot_size, 75, 0);
+    /* mid = last here (bid and ask are last -+ 0.5) */
+    const g6_chain_leg *ce = leg_at(x, 24800, 0), *pe = leg_at(x, 24800, 1);
+    assert_close(x->straddle_open, ce->q.last + pe->q.last, 1e-9);
+    open_straddle[e] = x->straddle_open;
+    for (size_t i = 0; i < 10; i++) {
+      const g6_chain_leg *l = &x->legs[i];
+      assert_close(l->oi_open, l->q.oi, 0); /* the first cycle is the base */
+      assert_true(isnan(l->last_prev) && isnan(l->oi_prev));
+      oi1[e][i] = l->q.oi;
+      last1[e][i] = l->q.last;
+    }
+  }
+  char path[600];
+  snprintf(path, sizeof(path), "%s/desk/overview/NIFTY/2025-10-20.csv", dir);
+  char *text = read_text(path);
+  assert_non_null(text);
+  /* ... index_price, index_net_change, index_day_change, VIX, ... */
+  assert_non_null(strstr(text, ",24812.35,0.0,0.0,13.4725,4,4,15,15,0\n"));
+  free(text);
+
+  /* 30 s later: OI +-300, prices +0.3; the base stays the first cycle's */
+  f.now = t0 + 30;
+  assert_int_equal(g6_collector_cycle(c, f.now, &res), G6_OK);
+  for (int e = 0; e < 4; e++) {
+    const g6_expiry_result *x = &res.expiries[e];
+    assert_close(x->straddle_open, open_straddle[e], 0);
+    for (size_t i = 0; i < 10; i++) {
+      const g6_chain_leg *l = &x->legs[i];
+      assert_close(l->oi_open, oi1[e][i], 0);
+      assert_close(l->oi_prev, oi1[e][i], 0);
+      assert_close(l->last_prev, last1[e][i], 0);
+      assert_close(l->q.oi - l->oi_open, l->q.is_put ? -300 : 300, 1e-9);
+    }
+  }
+  /* next_week and this_month are one contract (2025-10-28): the second
+   * rule reads the same references, not the cycle's own values */
+  assert_close(res.expiries[2].legs[0].last_prev,
+               res.expiries[1].legs[0].last_prev, 0);
+  double last2 = res.expiries[0].legs[0].q.last;
+  /* the snapshot carries all of it */
+  snprintf(path, sizeof(path), "%s/desk/snapshots/NIFTY.json", dir);
+  g6_snapshot_doc d;
+  assert_int_equal(g6_snapshot_read_file(path, 0, &d, NULL), G6_OK);
+  assert_close(d.vix, 13.4725, 0);
+  assert_close(d.expiries[0].lot_size, 75, 0);
+  assert_close(d.expiries[0].straddle_open, open_straddle[0], 0);
+  assert_close(d.expiries[0].legs[0].oi_open, oi1[0][0], 0);
+  assert_close(d.expiries[0].legs[0].last_prev, last1[0][0], 0);
+  g6_snapshot_doc_free(&d);
+
+  /* a restart: the state comes back from the snapshot */
+  g6_collector_free(c);
+  c = make(&f, "desk", false);
+  f.now = t0 + 60;
+  assert_int_equal(g6_collector_cycle(c, f.now, &res), G6_OK);
+  assert_int_equal(res.session_restored, 4 * 5 * 2 - 5 * 2); /* 3 dates */
+  assert_close(res.expiries[0].straddle_open, open_straddle[0], 0);
+  assert_close(res.expiries[0].legs[0].oi_open, oi1[0][0], 0);
+  assert_close(res.expiries[0].legs[0].last_prev, last2, 0);
+  assert_close(res.expiries[0].legs[1].q.oi - res.expiries[0].legs[1].oi_open,
+               -600, 1e-9);
+
+  /* the next day starts afresh, and an unquoted VIX is unknown: 0.0 in the
+   * overview file (no empty value there), NAN in the result */
+  f.vix = NAN;
+  f.now = t0 + 86400;
+  assert_int_equal(g6_collector_cycle(c, f.now, &res), G6_OK);
+  assert_true(isnan(res.vix));
+  const g6_chain_leg *l0 = &res.expiries[0].legs[0];
+  assert_close(l0->oi_open, l0->q.oi, 0);
+  assert_true(isnan(l0->last_prev) && isnan(l0->oi_prev));
+  assert_true(res.expiries[0].straddle_open != open_straddle[0]);
+  snprintf(path, sizeof(path), "%s/desk/overview/NIFTY/2025-10-21.csv", dir);
+  text = read_text(path);
+  assert_non_null(text);
+  assert_non_null(strstr(text, ",0.0,0.0,0.0,4,4,15,15,0\n"));
+  free(text);
+  g6_collector_free(c);
+
+  /* a restart on another day than the snapshot's restores nothing */
+  c = make(&f, "desk", false);
+  f.now = t0 + 2 * 86400;
+  assert_int_equal(g6_collector_cycle(c, f.now, &res), G6_OK);
+  assert_int_equal(res.session_restored, 0);
+  assert_true(isnan(res.expiries[0].legs[0].last_prev));
+  g6_collector_free(c);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(full_cycle),
+      cmocka_unit_test(desk_session_and_vix),
       cmocka_unit_test(keep_snapshots_history),
       cmocka_unit_test(market_closed_fetches_nothing),
       cmocka_unit_test(provider_failures_are_reported_not_invented),

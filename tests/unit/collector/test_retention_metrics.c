@@ -49,8 +49,9 @@ static void warm_start_is_nan(void **state) {
   double v;
   assert_false(g6_metrics_value(m, &g6m_def_data_files, "NIFTY", "panels", &v));
   assert_false(g6_metrics_value(m, &g6m_def_data_files, "(none)", "options", &v));
-  /* 2 kinds of (none) + 3 of NIFTY, 4 gauges each */
-  assert_int_equal(g6_metrics_series_count(m, &g6m_def_oldest_file_age), 5);
+  /* 2 kinds of (none) + 4 of NIFTY, 4 gauges each */
+  assert_int_equal(g6_metrics_series_count(m, &g6m_def_oldest_file_age), 6);
+  assert_true(isnan(val(m, &g6m_def_data_files, "NIFTY", "iv_history")));
   g6_metrics_free(m);
 }
 

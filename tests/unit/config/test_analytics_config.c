@@ -25,7 +25,11 @@ static void full_block_and_defaults(void **state) {
                          "Interval 15\n"
                          "Groups \"pcr\" \"surface\" \"greeks\"\n"
                          "PCRStrikeWindow 0.03\n"
-                         "MaxPainStrikeWindow 0.2\n",
+                         "MaxPainStrikeWindow 0.2\n"
+                         "IVRankWindow 100\n"
+                         "IVRankMinDays 100\n"
+                         "BuildupPriceBand 0.01\n"
+                         "BuildupOIBand 0.02\n",
                          &c, &e),
                    G6_OK);
   assert_string_equal(c.data_dir, "/srv/g6");
@@ -39,6 +43,11 @@ static void full_block_and_defaults(void **state) {
   assert_int_equal(a.n_indices, 2);
   assert_close(a.report.pcr_window, 0.03, 0);
   assert_close(a.report.max_pain_window, 0.2, 0);
+  assert_int_equal(a.iv_window, 100);
+  assert_int_equal(a.iv_min_days, 100);
+  assert_close(a.buildup_price_band, 0.01, 0);
+  assert_close(a.buildup_oi_band, 0.02, 0);
+  assert_true(a.iv_history_durable);
   g6_analytics_config_free(&c);
   assert_null(c.data_dir);
   /* an empty block: every default */
@@ -49,6 +58,10 @@ static void full_block_and_defaults(void **state) {
   assert_int_equal(c.groups, G6_AG_ALL);
   assert_close(c.pcr_window, 0.05, 0);
   assert_close(c.max_pain_window, 0.1, 0);
+  assert_int_equal(c.iv_window, 252);
+  assert_int_equal(c.iv_min_days, 20);
+  assert_close(c.buildup_price_band, 0.005, 0);
+  assert_close(c.buildup_oi_band, 0.005, 0);
   g6_analytics_config_free(&c);
   /* registered for g6 options and the README */
   const g6_plugin_options *p = g6_plugin_find("g6_analytics");
@@ -70,7 +83,13 @@ static void bad_values(void **state) {
       {"Groups \"pcr\" \"vibes\"",
        "option Groups = \"pcr\" \"vibes\": unknown group; allowed: one or more "
        "of: all, pcr, max_pain, support_resistance, term_structure, skew, "
-       "buckets, surface, greeks"},
+       "buckets, surface, greeks, parity, desk"},
+      {"IVRankWindow 1", "option IVRankWindow = 1: out of range; allowed: an "
+                         "integer from 2 to 5000"},
+      {"IVRankWindow 30\nIVRankMinDays 31",
+       "IVRankMinDays (31) must not exceed IVRankWindow (30)"},
+      {"BuildupOIBand -0.1", "option BuildupOIBand = -0.1: out of range"},
+      {"BuildupPriceBand \"wide\"", "option BuildupPriceBand = \"wide\""},
       {"PCRStrikeWindow 2", "option PCRStrikeWindow = 2: out of range"},
       {"MaxPainStrikeWindow 0", "option MaxPainStrikeWindow = 0: out of range"},
       {"Interval 0.5", "option Interval = 0.5: out of range"},

@@ -38,6 +38,7 @@ static const char full[] =
     "<Index \"MYIDX\">\n"
     "  Underlying \"NSE:MY INDEX\"\n"
     "  StrikeStep 25\n"
+    "  VolatilityIndex \"\"\n"
     "</Index>\n";
 
 static void full_block(void **state) {
@@ -88,6 +89,10 @@ static void full_block(void **state) {
   assert_string_equal(m->ix.underlying, "NSE:MY INDEX");
   assert_string_equal(m->ix.segment, "NFO-OPT");
   assert_close(m->ix.step, 25, 0);
+  /* India VIX with every index's underlying unless switched off */
+  assert_string_equal(n->ix.vix, "NSE:INDIA VIX");
+  assert_string_equal(s->ix.vix, "NSE:INDIA VIX");
+  assert_string_equal(m->ix.vix, "");
   /* each index's exchange, whose calendar gates it */
   assert_string_equal(n->exchange, "NSE");
   assert_string_equal(s->exchange, "BSE");
@@ -135,6 +140,9 @@ static void bad_blocks(void **state) {
        "<Index \"MYIDX\">: option StrikeStep is required"},
       {"<Index \"NIFTY\">\n Underlying \"NIFTY 50\"\n</Index>",
        "option Underlying = \"NIFTY 50\": expected EXCHANGE:SYMBOL"},
+      {"<Index \"NIFTY\">\n VolatilityIndex \"INDIA VIX\"\n</Index>",
+       "option VolatilityIndex = \"INDIA VIX\": expected EXCHANGE:SYMBOL, or "
+       "\"\" for none"},
       {"<Index \"NIFTY\">\n OptionSegment \"0123456789ABCDEF\"\n</Index>",
        "option OptionSegment = \"0123456789ABCDEF\": too long"},
       {"<Index \"NIFTY\">\n Expiry \"this_week\" \"weekly\"\n</Index>",

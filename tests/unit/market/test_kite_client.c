@@ -7,6 +7,7 @@
 #include "core/ist.h"
 #include "market/http.h"
 #include "market/kite.h"
+#include "market/kite_provider.h"
 #include "market/ratelimit.h"
 #include "metrics/metrics_gen.h"
 
@@ -218,8 +219,9 @@ static void instruments_endpoint(void **state) {
   g6_instruments *t = dump(c);
   const g6_instruments_stats *st = g6_instruments_get_stats(t);
   assert_int_equal(st->rejected, 0);
-  assert_int_equal(st->indices, 5);
+  assert_int_equal(st->indices, 6); /* the five and India VIX */
   assert_int_equal(st->skipped, 5); /* one future per index */
+  assert_non_null(g6_instruments_find_index(t, "NSE", "INDIA VIX"));
   assert_true(st->root_rule[G6_ROOT_NAME] == st->options);
   int64_t today = g6_days_from_civil(2025, 11, 21), ex[16];
   /* NIFTY weeklies on Tuesday + monthlies on the last Tuesday */
@@ -257,6 +259,76 @@ static void instruments_endpoint(void **state) {
                    0);
   assert_true(g6_instruments_expiries(t, "SENSEX", "BFO-OPT", 0, ex, 16) > 0);
   g6_instruments_free(t);
+  g6_kite_client_free(c);
+}
+
+/* The collector's provider on the client: India VIX comes in the same
+ * /quote request as the underlying (no extra call at the rate limiter),
+ * lot sizes from the instrument list; a VIX the answer lacks is unknown,
+ * never a reason to lose the underlying. */
+static void provider_vix_and_lot_sizes(void **state) {
+  (void)state;
+  reset_mock();
+  g6_kite_client *c = client();
+  g6_kite_provider *kp = g6_kite_provider_new(c, NULL);
+  g6_provider p = g6_kite_provider_iface(kp);
+  double last, high, low, vix;
+  g6_error e;
+  long q0 = served("quote");
+  assert_int_equal(p.underlying(p.ctx, "NSE:NIFTY 50", "NSE:INDIA VIX", &last,
+                                &high, &low, &vix, &e),
+                   G6_OK);
+  assert_int_equal(served("quote"), q0 + 1);
+  assert_int_equal(max_batch("quote"), 2);
+  char *market = admin("GET", "/admin/market", NULL);
+  assert_non_null(market);
+  char *v = strstr(market, "\"vix\":");
+  assert_non_null(v);
+  assert_close(vix, atof(v + 6), 0);
+  assert_true(vix > 5 && vix < 60);
+  free(market);
+  assert_true(last > 20000 && high >= low);
+  /* not configured: one key, no VIX */
+  assert_int_equal(p.underlying(p.ctx, "NSE:NIFTY 50", "", &last, &high, &low,
+                                &vix, &e),
+                   G6_OK);
+  assert_true(isnan(vix));
+  /* configured but absent from the answer */
+  faults("{\"market\":{\"no_vix\":true}}");
+  assert_int_equal(p.underlying(p.ctx, "NSE:NIFTY 50", "NSE:INDIA VIX", &last,
+                                &high, &low, &vix, &e),
+                   G6_OK);
+  assert_true(isnan(vix));
+  assert_true(last > 20000);
+  /* lot sizes of the listed contracts */
+  int64_t today = g6_days_from_civil(2025, 11, 21);
+  g6_date dates[8];
+  g6_expiry_kind kinds[8];
+  size_t n = 0;
+  assert_int_equal(p.expiries(p.ctx, "NIFTY", "NFO-OPT", today, dates, kinds,
+                              8, &n, &e),
+                   G6_OK);
+  assert_true(n > 0);
+  char key[64];
+  double lot;
+  assert_int_equal(p.instrument(p.ctx, "NIFTY", "NFO-OPT", dates[0], 26000, 1,
+                                key, sizeof(key), &lot),
+                   G6_OK);
+  assert_close(lot, 75, 0);
+  assert_int_equal(p.expiries(p.ctx, "SENSEX", "BFO-OPT", today, dates, kinds,
+                              8, &n, &e),
+                   G6_OK);
+  double k = 84500;
+  while (p.instrument(p.ctx, "SENSEX", "BFO-OPT", dates[0], k, 0, key,
+                      sizeof(key), &lot) != G6_OK &&
+         k < 90000)
+    k += 100;
+  assert_close(lot, 20, 0);
+  assert_int_equal(p.instrument(p.ctx, "NIFTY", "NFO-OPT", dates[0], 1, 0, key,
+                                sizeof(key), &lot),
+                   G6_ENOENT);
+  assert_true(isnan(lot));
+  g6_kite_provider_free(kp);
   g6_kite_client_free(c);
 }
 
@@ -964,6 +1036,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(instruments_endpoint),
       cmocka_unit_test(quote_batches_and_cache),
+      cmocka_unit_test(provider_vix_and_lot_sizes),
       cmocka_unit_test(ltp_endpoint_and_frozen_clock),
       cmocka_unit_test(quote_faults),
       cmocka_unit_test(instruments_faults),

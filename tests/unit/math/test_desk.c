@@ -98,6 +98,110 @@ static void buildup_on_each_side_of_the_band(void **state) {
                       "short_covering");
 }
 
+/* OI in Kite's units (quantity = contracts x lot): the exposure of the
+ * quantity with lot 1 is the issue's gamma x contracts x lot x S^2 x 1 %,
+ * for the lot sizes of the instrument list (NIFTY 75, BANKNIFTY 35,
+ * SENSEX 20). */
+static void gex_in_quantity_equals_contracts_times_lot(void **state) {
+  (void)state;
+  const double lots[] = {75, 35, 20};
+  for (size_t k = 0; k < 3; k++) {
+    double lot = lots[k];
+    g6_leg qty[] = {leg(23900, G6_PUT, 1, 0.0004, 1200 * lot),
+                    leg(24000, G6_CALL, 1, 0.0006, 700 * lot),
+                    leg(24000, G6_PUT, 1, 0.0006, 900 * lot),
+                    leg(24100, G6_CALL, 1, 0.0004, 2100 * lot)};
+    g6_leg contracts[4];
+    for (size_t i = 0; i < 4; i++) {
+      contracts[i] = qty[i];
+      contracts[i].oi = qty[i].oi / lot;
+    }
+    g6_gex a, b;
+    assert_int_equal(g6_desk_gex(qty, 4, 24000, 1, &a), G6_OK);
+    assert_int_equal(g6_desk_gex(contracts, 4, 24000, lot, &b), G6_OK);
+    /* by hand: S^2 x 1 % = 5,760,000; calls 0.0006 x 700 + 0.0004 x 2100
+     * = 1.26, puts 0.0004 x 1200 + 0.0006 x 900 = 1.02 (contracts) */
+    assert_close(b.calls, 1.26 * lot * 5.76e6, 1e-6 * lot);
+    assert_close(b.puts, -1.02 * lot * 5.76e6, 1e-6 * lot);
+    assert_close(a.total, b.total, 1e-6 * lot);
+    assert_close(a.total, 0.24 * lot * 5.76e6, 1e-6 * lot);
+    assert_close(a.flip_strike, b.flip_strike, 1e-9);
+  }
+}
+
+static void buildup_counts_by_side(void **state) {
+  (void)state;
+  g6_leg legs[6];
+  /* CE 24000: 100 -> 102, OI 10000 -> 10600: long build-up */
+  legs[0] = leg(24000, G6_CALL, 102, NAN, 10600);
+  legs[0].last_prev = 100;
+  legs[0].oi_prev = 10000;
+  /* CE 24050: 80 -> 79, OI 10000 -> 9000: long unwinding */
+  legs[1] = leg(24050, G6_CALL, 79, NAN, 9000);
+  legs[1].last_prev = 80;
+  legs[1].oi_prev = 10000;
+  /* CE 24100: price inside the band (0.5 % of 60 = 0.3): none */
+  legs[2] = leg(24100, G6_CALL, 60.2, NAN, 12000);
+  legs[2].last_prev = 60;
+  legs[2].oi_prev = 10000;
+  /* PE 24000: 90 -> 85, OI up: short build-up */
+  legs[3] = leg(24000, G6_PUT, 85, NAN, 11000);
+  legs[3].last_prev = 90;
+  legs[3].oi_prev = 10000;
+  /* PE 23950: 70 -> 75, OI down: short covering */
+  legs[4] = leg(23950, G6_PUT, 75, NAN, 9500);
+  legs[4].last_prev = 70;
+  legs[4].oi_prev = 10000;
+  /* PE 23900: no previous cycle (first seen now): unknown, not "none" */
+  legs[5] = leg(23900, G6_PUT, 50, NAN, 9000);
+  g6_buildup_counts c;
+  assert_int_equal(g6_desk_buildup(legs, 6, NULL, &c), G6_OK);
+  assert_int_equal(c.n[0][G6_BUILDUP_LONG], 1);
+  assert_int_equal(c.n[0][G6_BUILDUP_LONG_UNWINDING], 1);
+  assert_int_equal(c.n[0][G6_BUILDUP_NONE], 1);
+  assert_int_equal(c.n[0][G6_BUILDUP_SHORT], 0);
+  assert_int_equal(c.n[1][G6_BUILDUP_SHORT], 1);
+  assert_int_equal(c.n[1][G6_BUILDUP_SHORT_COVERING], 1);
+  assert_int_equal(c.unknown[0], 0);
+  assert_int_equal(c.unknown[1], 1);
+  /* a wider band (2 % of the price, an OI floor of 1,000 units) holds
+   * every change above: +2 on 100, -1 on 80, +1,000 and -500 units */
+  g6_buildup_band wide = {0.05, 0.02, 1000, 0.005};
+  assert_int_equal(g6_desk_buildup(legs, 6, &wide, &c), G6_OK);
+  assert_int_equal(c.n[0][G6_BUILDUP_NONE], 3);
+  assert_int_equal(c.n[1][G6_BUILDUP_NONE], 2);
+  assert_int_equal(c.n[0][G6_BUILDUP_LONG] + c.n[0][G6_BUILDUP_LONG_UNWINDING] +
+                       c.n[1][G6_BUILDUP_SHORT] +
+                       c.n[1][G6_BUILDUP_SHORT_COVERING],
+                   0);
+  assert_int_equal(c.unknown[1], 1);
+  assert_int_equal(g6_desk_buildup(NULL, 1, NULL, &c), G6_EINVAL);
+}
+
+static void oi_change_since_the_open(void **state) {
+  (void)state;
+  g6_leg legs[] = {leg(24000, G6_CALL, 1, NAN, 10600),
+                   leg(24050, G6_CALL, 1, NAN, 9000),
+                   leg(24000, G6_PUT, 1, NAN, 11000),
+                   leg(23950, G6_PUT, 1, NAN, NAN)};
+  legs[0].oi_open = 10000;
+  legs[1].oi_open = 9750;
+  legs[2].oi_open = 10000;
+  legs[3].oi_open = 5000; /* OI unknown now: skipped, counted */
+  g6_oi_change c;
+  assert_int_equal(g6_desk_oi_change(legs, 4, &c), G6_OK);
+  assert_close(c.call, 600 - 750, 0);
+  assert_close(c.put, 1000, 0);
+  assert_int_equal(c.call_legs, 2);
+  assert_int_equal(c.put_legs, 1);
+  assert_int_equal(c.missing, 1);
+  /* no baseline at all: unknown, never 0 */
+  legs[2].oi_open = NAN;
+  assert_int_equal(g6_desk_oi_change(legs + 2, 2, &c), G6_OK);
+  assert_true(isnan(c.call) && isnan(c.put));
+  assert_int_equal(c.missing, 2);
+}
+
 static void iv_rank_at_the_edges(void **state) {
   (void)state;
   double h[11];
@@ -136,6 +240,9 @@ int main(void) {
       cmocka_unit_test(straddle_and_move),
       cmocka_unit_test(gex_sum_sign_and_flip),
       cmocka_unit_test(buildup_on_each_side_of_the_band),
+      cmocka_unit_test(gex_in_quantity_equals_contracts_times_lot),
+      cmocka_unit_test(buildup_counts_by_side),
+      cmocka_unit_test(oi_change_since_the_open),
       cmocka_unit_test(iv_rank_at_the_edges),
   };
   return G6_RUN_TESTS(tests);

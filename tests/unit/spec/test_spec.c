@@ -496,6 +496,68 @@ static void panels_ids_and_inventory(void **state) {
   g6_spec_free(&s);
 }
 
+/* A plan may show metrics of families it does not list (the options desk
+ * reads spot and PCR next to its own figures); lint names what is wrong. */
+static void plans_name_metrics_of_other_families(void **state) {
+  (void)state;
+  const char *plans = "plans:\n"
+                      "  - slug: main\n    title: M\n    description: D.\n"
+                      "    families: [build, runtime, api]\n"
+                      "  - slug: extra\n    title: E\n    description: D.\n"
+                      "    families: [build]\n"
+                      "    metrics: [api_calls, metrics_series]\n";
+  g6_spec s;
+  g6_buf out = G6_BUF_INIT;
+  assert_int_equal(run(NULL, plans, &out, &s), 0);
+  g6_spec_dashes ds;
+  g6_error e;
+  assert_int_equal(g6_spec_dashes_build(&s, &ds, &e), G6_OK);
+  assert_int_equal(ds.n, 2);
+  const g6_spec_dash *x = &ds.v[1];
+  /* build's panels, then api_calls' rate and metrics_series' by-label */
+  size_t n = x->n_panels;
+  assert_true(n >= 3);
+  assert_string_equal(x->panels[n - 3].metric->family->name, "build");
+  assert_string_equal(x->panels[n - 2].metric->name, "api_calls");
+  assert_string_equal(x->panels[n - 1].metric->name, "metrics_series");
+  for (size_t i = 0; i < ds.v[0].n_panels; i++)
+    assert_string_not_equal(ds.v[0].panels[i].uuid, x->panels[n - 2].uuid);
+  g6_spec_dashes_free(&ds);
+  g6_spec_output o;
+  assert_int_equal(g6_spec_generate(&s, &o, &e), G6_OK);
+  const g6_spec_file *man = g6_spec_output_find(&o, "grafana/manifest.json");
+  assert_non_null(strstr(man->text.data, "\"metrics\": [\n        "
+                                         "\"api_calls\""));
+  g6_spec_output_free(&o);
+  g6_spec_free(&s);
+  g6_buf_free(&out);
+  static const struct {
+    const char *metrics, *msg;
+  } v[] = {
+      {"[nope]", "plans.yml:10: plans[1]: unknown metric \"nope\" in plan "
+                 "\"extra\""},
+      {"[build_info]", "metric \"build_info\" is in family \"build\", which "
+                       "plan \"extra\" lists already"},
+      {"[api_calls, api_calls]", "metric \"api_calls\" is listed twice"},
+  };
+  for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+    char p[512];
+    snprintf(p, sizeof(p),
+             "plans:\n"
+             "  - slug: main\n    title: M\n    description: D.\n"
+             "    families: [build, runtime, api]\n"
+             "  - slug: extra\n    title: E\n    description: D.\n"
+             "    families: [build]\n"
+             "    metrics: %s\n",
+             v[i].metrics);
+    out = (g6_buf)G6_BUF_INIT;
+    assert_true(run(NULL, p, &out, NULL) > 0);
+    if (strstr(out.data, v[i].msg) == NULL)
+      fail_msg("%s: got %s", v[i].metrics, out.data);
+    g6_buf_free(&out);
+  }
+}
+
 static void dashboard_diff_classifies(void **state) {
   (void)state;
   const char *old =
@@ -571,6 +633,7 @@ int main(void) {
       cmocka_unit_test(loader_errors_have_lines),
       cmocka_unit_test(generation_is_deterministic),
       cmocka_unit_test(panels_ids_and_inventory),
+      cmocka_unit_test(plans_name_metrics_of_other_families),
       cmocka_unit_test(dashboard_diff_classifies),
       cmocka_unit_test(repository_spec_lints_clean),
   };

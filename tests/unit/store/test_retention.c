@@ -133,9 +133,16 @@ static void layout_vectors(void **state) {
       {"snapshots/NIFTY/2025-10-20/17.json", G6_KIND_SNAPSHOTS, "NIFTY", true},
       {"snapshots/NIFTY/2025-10-20/.17.json.tmp.abcdef", G6_KIND_SNAPSHOTS,
        "NIFTY", true},
+      {"iv_history/NIFTY.csv", G6_KIND_IV_HISTORY, "NIFTY", false},
+      {"iv_history/.NIFTY.csv.tmp.Zz09aB", G6_KIND_IV_HISTORY, "NIFTY", false},
       {"panels/manifest.json", G6_KIND_PANELS, "", false},
       {"panels/old/system_enveloped.json", G6_KIND_PANELS, "", false},
       /* look-alikes */
+      {"iv_history/NIFTY.json", G6_KIND_UNMATCHED, "", false},
+      {"iv_history/NIFTY.csv.bak", G6_KIND_UNMATCHED, "", false},
+      {"iv_history/NIFTY/2025-10-20.csv", G6_KIND_UNMATCHED, "", false},
+      {"iv_history/iv_history.csv", G6_KIND_UNMATCHED, "", false},
+      {"iv_history/this_week/+50/2025-10-20.csv", G6_KIND_UNMATCHED, "", false},
       {"NIFTY/this_week/50/2025-10-20.csv", G6_KIND_UNMATCHED, "", false},
       {"NIFTY/this_week/+050/2025-10-20.csv", G6_KIND_UNMATCHED, "", false},
       {"NIFTY/this_week/+50.0/2025-10-20.csv", G6_KIND_UNMATCHED, "", false},
@@ -231,7 +238,7 @@ static void sink_output_matches(void **state) {
   g6_index_config ix = {.name = "MYIX", .underlying = "NSE:MYIX",
                         .segment = "NFO-OPT"};
   g6_snapshot snap = {.ix = &ix, .seq = 1, .spot = NAN, .atm = NAN,
-                      .step = NAN, .day_high = NAN, .day_low = NAN};
+                      .step = NAN, .day_high = NAN, .day_low = NAN, .vix = NAN};
   g6_buf scratch = G6_BUF_INIT;
   assert_int_equal(g6_snapshot_write(data, &snap, &scratch, false, NULL),
                    G6_OK);

@@ -78,6 +78,16 @@ static void round_trip_with_the_writer(void **state) {
   assert_null(d.expiries[1].legs);
   assert_int_equal(d.expiries[1].spec.rule, G6_EXPIRY_DATE);
   assert_int_equal(d.expiries[1].resolve_status, G6_ENOENT);
+  /* the desk figures' inputs (issue 18) */
+  assert_close(d.vix, 13.25, 0);
+  assert_close(x->lot_size, 75, 0);
+  assert_close(x->straddle_open, 231.5, 0);
+  assert_close(x->legs[0].oi_open, 48000, 0);
+  assert_close(x->legs[0].last_prev, 149.5, 0);
+  assert_close(x->legs[0].oi_prev, 49950, 0);
+  assert_close(x->legs[3].oi_open, 90000, 0);
+  assert_true(isnan(x->legs[3].last_prev) && isnan(x->legs[1].oi_open));
+  assert_true(isnan(d.expiries[1].lot_size));
   /* the writer reproduces the bytes from what was read */
   g6_snapshot v;
   g6_snapshot_doc_view(&d, &v);
@@ -109,6 +119,7 @@ static void round_trip_through_files_and_history(void **state) {
   snprintf(path, sizeof(path), "%s/snapshots/NIFTY.json", data);
   assert_int_equal(g6_snapshot_read_file(path, 0, &b, &e), G6_OK);
   assert_int_equal(a.seq, b.seq);
+  g6_snapshot_doc_free(&b); /* b is read into again below */
   /* a hard link: the same file, no second copy */
   struct stat s1, s2;
   char hist[400];
@@ -416,6 +427,50 @@ static void quote_sanity_fields(void **state) {
   free(text);
 }
 
+/* Files written before India VIX, lot sizes and the session references
+ * read as before, those values unknown (NaN), never 0; present, they are
+ * checked like every other field. */
+static void desk_fields_optional_and_checked(void **state) {
+  (void)state;
+  char *text = small_text();
+  char *t = snapfix_replace(text, ",\n  \"vix\": 13.25", "");
+  assert_non_null(t);
+  char *t2 = snapfix_replace(t, "\"lot_size\": 75,", "");
+  char *t3 = snapfix_replace(t2, "\"straddle_open\": 231.5,", "");
+  char *t4 = snapfix_replace(t3, "\"last_prev\": 149.5,", "");
+  char *t5 = snapfix_replace(t4, "\"oi_open\": 48000,", "");
+  char *t6 = snapfix_replace(t5, "\"oi_prev\": 49950,", "");
+  assert_non_null(t6);
+  g6_snapshot_doc d;
+  g6_error e;
+  assert_int_equal(parse(t6, &d, &e), G6_OK);
+  assert_true(isnan(d.vix));
+  assert_true(isnan(d.expiries[0].lot_size) &&
+              isnan(d.expiries[0].straddle_open));
+  assert_true(isnan(d.expiries[0].legs[0].oi_open) &&
+              isnan(d.expiries[0].legs[0].last_prev) &&
+              isnan(d.expiries[0].legs[0].oi_prev));
+  g6_snapshot_doc_free(&d);
+  free(t);
+  free(t2);
+  free(t3);
+  free(t4);
+  free(t5);
+  free(t6);
+  expect_edit(text, "\"vix\": 13.25", "\"vix\": \"13\"", G6_EPROTO,
+              "vix: expected a number or null, got a string");
+  expect_edit(text, "\"lot_size\": 75", "\"lot_size\": 0", G6_EPROTO,
+              "expiries[0].lot_size: 0: a lot size is a positive number or "
+              "null");
+  expect_edit(text, "\"lot_size\": 75", "\"lot_size\": 75, \"lot_size\": 75",
+              G6_EPROTO, "expiries[0].lot_size: appears twice");
+  expect_edit(text, "\"oi_open\": 48000", "\"oi_open\": 1e999", G6_EPROTO,
+              "expiries[0].legs[0].oi_open: 1e999 is not a finite number");
+  expect_edit(text, "\"last_prev\": 149.5", "\"last_prev\": true", G6_EPROTO,
+              "expiries[0].legs[0].last_prev: expected a number or null");
+  free(text);
+}
+
 static void legs_must_match_the_ladder(void **state) {
   (void)state;
   char *text = small_text();
@@ -485,6 +540,7 @@ int main(void) {
       cmocka_unit_test(huge_numbers),
       cmocka_unit_test(missing_repeated_and_unknown_fields),
       cmocka_unit_test(quote_sanity_fields),
+      cmocka_unit_test(desk_fields_optional_and_checked),
       cmocka_unit_test(legs_must_match_the_ladder),
       cmocka_unit_test(report_input_shares_duplicate_expiries),
   };

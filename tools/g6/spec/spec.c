@@ -709,10 +709,24 @@ static void load_domain(ld *l, yaml_node_t *k, yaml_node_t *v,
   }
 }
 
+/* The line of each of the first n items of a sequence node (for messages
+ * about one item); NULL when out of memory, zeros for a missing node. */
+static int *item_lines(ld *l, yaml_node_t *seq, size_t n) {
+  int *lines = calloc(n + 1, sizeof(int));
+  if (lines == NULL || seq == NULL || seq->type != YAML_SEQUENCE_NODE)
+    return lines;
+  size_t i = 0;
+  for (yaml_node_item_t *it = seq->data.sequence.items.start;
+       it < seq->data.sequence.items.top && i < n; it++, i++)
+    lines[i] = line_of(node(l, *it));
+  return lines;
+}
+
 static void load_plan(ld *l, yaml_node_t *v, const char *path,
                       g6_spec_plan *p) {
-  static const char *const allowed[] = {"slug", "title", "description",
-                                        "tags", "families", NULL};
+  static const char *const allowed[] = {"slug",     "title",   "description",
+                                        "tags",     "families", "metrics",
+                                        NULL};
   memset(p, 0, sizeof(*p));
   p->line = line_of(v);
   if (!check_map(l, v, path, allowed))
@@ -723,14 +737,9 @@ static void load_plan(ld *l, yaml_node_t *v, const char *path,
   p->tags = get_str_list(l, v, path, "tags", false, &p->n_tags, NULL);
   p->families =
       get_str_list(l, v, path, "families", true, &p->n_families, NULL);
-  yaml_node_t *fv = get(l, v, "families");
-  p->family_lines = calloc(p->n_families + 1, sizeof(int));
-  if (p->family_lines && fv && fv->type == YAML_SEQUENCE_NODE) {
-    size_t i = 0;
-    for (yaml_node_item_t *it = fv->data.sequence.items.start;
-         it < fv->data.sequence.items.top && i < p->n_families; it++, i++)
-      p->family_lines[i] = line_of(node(l, *it));
-  }
+  p->family_lines = item_lines(l, get(l, v, "families"), p->n_families);
+  p->metrics = get_str_list(l, v, path, "metrics", false, &p->n_metrics, NULL);
+  p->metric_lines = item_lines(l, get(l, v, "metrics"), p->n_metrics);
 }
 
 /* Parses text into l->doc; reports a syntax error with its line. */
@@ -975,6 +984,8 @@ void g6_spec_free(g6_spec *s) {
     free(p->description);
     free_str_list(p->tags, p->n_tags);
     free_str_list(p->families, p->n_families);
+    free_str_list(p->metrics, p->n_metrics);
+    free(p->metric_lines);
     free(p->family_lines);
   }
   free(s->plans);

@@ -161,6 +161,11 @@ typedef struct g6_spec_plan {
   char **families;
   size_t n_families;
   int *family_lines;
+  /* Optional: metrics of other families whose panels the dashboard also
+   * shows (an options desk reads spot and PCR next to its own figures). */
+  char **metrics;
+  size_t n_metrics;
+  int *metric_lines;
   int line;
 } g6_spec_plan;
 

@@ -321,6 +321,17 @@ g6_status g6_spec_dashes_build(const g6_spec *s, g6_spec_dashes *out,
         }
       }
     }
+    /* metrics of other families the plan names, after its own */
+    for (size_t k = 0; k < d->plan->n_metrics; k++) {
+      const g6_spec_metric *m = g6_spec_find_metric(s, d->plan->metrics[k]);
+      if (m == NULL)
+        continue; /* lint reports it */
+      d->has_index = d->has_index || per_index(m);
+      if (synth_metric(s, m, d) != G6_OK) {
+        g6_spec_dashes_free(out);
+        return g6_error_set(err, G6_ENOMEM, "out of memory");
+      }
+    }
     for (size_t i = 0; i < d->n_panels; i++) {
       g6_spec_dpanel *pn = &d->panels[i];
       g6_buf sig = G6_BUF_INIT;
@@ -555,6 +566,9 @@ static g6_status render_manifest(const g6_spec *s, const g6_spec_dashes *ds,
     g6_json_object_set(e, "file", g6_json_string(buf));
     g6_json_object_set(e, "families",
                        str_array(d->plan->families, d->plan->n_families));
+    if (d->plan->n_metrics > 0)
+      g6_json_object_set(e, "metrics",
+                         str_array(d->plan->metrics, d->plan->n_metrics));
     g6_json_object_set(e, "panel_count", g6_json_int((int64_t)d->n_panels));
     g6_json *pa = g6_json_array();
     for (size_t k = 0; k < d->n_panels; k++) {

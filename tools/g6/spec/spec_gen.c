@@ -610,6 +610,9 @@ g6_status g6_spec_gen_catalog(const g6_spec *s, g6_buf *b) {
     g6_buf_printf(b, "| `g6-%s` | g6 / %s | ", pl->slug, pl->title);
     for (size_t k = 0; k < pl->n_families; k++)
       g6_buf_printf(b, "%s`%s`", k ? ", " : "", pl->families[k]);
+    for (size_t k = 0; k < pl->n_metrics; k++)
+      g6_buf_printf(b, "%s`%s`", k ? ", " : "; and the metrics ",
+                    pl->metrics[k]);
     g6_buf_puts(b, " |\n");
   }
   g6_buf_puts(
@@ -633,7 +636,8 @@ g6_status g6_spec_gen_catalog(const g6_spec *s, g6_buf *b) {
       "`test` is the promtool case: `series`, `eval_time`, expected "
       "`labels` and the `value` as\nthe description renders it). "
       "`spec/plans.yml` lists dashboards: `{slug, title, description, tags,\n"
-      "families}`.\n\n"
+      "families, metrics?}` (`metrics`: metrics of other families whose "
+      "panels the dashboard also shows).\n\n"
       "`g6 spec lint` rejects, with file:line and field: names that do not "
       "match what write_prometheus\nexports, more than two labels, label "
       "names that differ from the exported ones, unit-less names\n(the type "
@@ -645,8 +649,8 @@ g6_status g6_spec_gen_catalog(const g6_spec *s, g6_buf *b) {
       "summary ending in `.`, a templated description or a test,\ndashboard "
       "queries without `instance=~\"$instance\"` or with a `*_total` outside "
       "`rate()`/`increase()`,\nrecording rules not named "
-      "`level:metric:operations` or defined twice, and unknown families in "
-      "plans.\n");
+      "`level:metric:operations` or defined twice, and unknown families or "
+      "metrics in plans.\n");
   return b->data ? G6_OK : G6_ENOMEM;
 }
 

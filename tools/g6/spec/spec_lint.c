@@ -693,6 +693,30 @@ size_t g6_spec_lint(g6_spec *s, const char *stock_types_db, g6_spec_diags *d) {
                          p->family_lines ? p->family_lines[k] : p->line, f,
                          "unknown family \"%s\" in plan \"%s\"",
                          p->families[k], p->slug ? p->slug : "");
+    for (size_t k = 0; k < p->n_metrics; k++) {
+      int ln = p->metric_lines ? p->metric_lines[k] : p->line;
+      const g6_spec_metric *m = g6_spec_find_metric(s, p->metrics[k]);
+      if (m == NULL) {
+        g6_spec_diag_add(d, s->plans_file, ln, f,
+                         "unknown metric \"%s\" in plan \"%s\"",
+                         p->metrics[k], p->slug ? p->slug : "");
+        continue;
+      }
+      /* its panels would appear twice (and share their uuids) */
+      for (size_t j = 0; j < p->n_families; j++)
+        if (m->family && m->family->name &&
+            strcmp(m->family->name, p->families[j]) == 0)
+          g6_spec_diag_add(d, s->plans_file, ln, f,
+                           "metric \"%s\" is in family \"%s\", which plan "
+                           "\"%s\" lists already",
+                           p->metrics[k], p->families[j],
+                           p->slug ? p->slug : "");
+      for (size_t j = 0; j < k; j++)
+        if (strcmp(p->metrics[j], p->metrics[k]) == 0)
+          g6_spec_diag_add(d, s->plans_file, ln, f,
+                           "metric \"%s\" is listed twice in plan \"%s\"",
+                           p->metrics[k], p->slug ? p->slug : "");
+    }
   }
   size_t found = d->n - before;
   if (found == 0) {

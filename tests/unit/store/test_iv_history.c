@@ -1,0 +1,188 @@
+/* The daily ATM IV closes (store/iv_history.h): the file's format, one line
+ * per session, lines it cannot use skipped and kept, the window. */
+#include "g6_test.h"
+
+#include "core/fsutil.h"
+#include "store/iv_history.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+G6_TEST_TMPDIR("ivhist")
+
+static char *slurp(const char *path) {
+  char *t = NULL;
+  size_t n;
+  return g6_read_file(path, 1 << 20, &t, &n, NULL) == G6_OK ? t : NULL;
+}
+
+static void put(const char *path, const char *text) {
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fputs(text, f);
+  fclose(f);
+}
+
+static g6_iv_close close_of(int y, int m, int d, double a, double b, double c,
+                            double e) {
+  g6_iv_close x = {{y, m, d}, {a, b, c, e}};
+  return x;
+}
+
+static void append_creates_and_reads_back(void **state) {
+  (void)state;
+  char path[512];
+  assert_int_equal(g6_iv_history_path(dir, "NIFTY", path, sizeof(path)),
+                   G6_OK);
+  g6_iv_history h;
+  /* nothing kept yet: an empty history, not an error */
+  assert_int_equal(g6_iv_history_read(path, &h, NULL), G6_OK);
+  assert_int_equal(h.n, 0);
+  g6_iv_history_free(&h);
+  g6_iv_close c = close_of(2025, 1, 6, 0.1234567890123, 0.1301, NAN, 0.14);
+  assert_int_equal(g6_iv_history_append(path, &c, false, NULL), G6_OK);
+  char *t = slurp(path);
+  assert_non_null(t);
+  assert_string_equal(t, G6_IV_HISTORY_HEADER "\n"
+                         "2025-01-06,0.1234567890123,0.1301,,0.14\n");
+  free(t);
+  c = close_of(2025, 1, 7, 0.125, NAN, NAN, NAN);
+  assert_int_equal(g6_iv_history_append(path, &c, true, NULL), G6_OK);
+  assert_int_equal(g6_iv_history_read(path, &h, NULL), G6_OK);
+  assert_int_equal(h.n, 2);
+  assert_int_equal(h.skipped, 0);
+  assert_close(h.v[0].iv[0], 0.1234567890123, 0); /* exact round trip */
+  assert_true(isnan(h.v[0].iv[2]));
+  assert_int_equal(h.v[1].date.day, 7);
+  assert_true(isnan(h.v[1].iv[3]));
+  g6_iv_history_free(&h);
+}
+
+/* Once per session: the same or an earlier date is refused, the file keeps
+ * its bytes; a close without any value is not kept. */
+static void one_line_per_session(void **state) {
+  (void)state;
+  char path[512];
+  g6_iv_history_path(dir, "ONCE", path, sizeof(path));
+  g6_iv_close c = close_of(2025, 1, 6, 0.12, NAN, NAN, NAN);
+  assert_int_equal(g6_iv_history_append(path, &c, false, NULL), G6_OK);
+  char *before = slurp(path);
+  g6_error e;
+  assert_int_equal(g6_iv_history_append(path, &c, false, &e), G6_EEXIST);
+  assert_non_null(strstr(e.msg, "already has 2025-01-06"));
+  c.date.day = 3;
+  assert_int_equal(g6_iv_history_append(path, &c, false, NULL), G6_EEXIST);
+  c = close_of(2025, 1, 7, NAN, NAN, NAN, NAN);
+  assert_int_equal(g6_iv_history_append(path, &c, false, &e), G6_EINVAL);
+  assert_non_null(strstr(e.msg, "no known ATM IV"));
+  char *after = slurp(path);
+  assert_string_equal(before, after);
+  free(before);
+  free(after);
+}
+
+/* Lines the reader cannot use are skipped, counted and named, and kept as
+ * they were when a close is added; a last line without its newline (an
+ * editor, a copy cut short) gets one before the new line. */
+static void bad_lines_are_skipped_and_kept(void **state) {
+  (void)state;
+  char path[512];
+  g6_iv_history_path(dir, "BAD", path, sizeof(path));
+  char d[600];
+  snprintf(d, sizeof(d), "%s/" G6_IV_HISTORY_DIR, dir);
+  assert_int_equal(g6_mkdir_p(d, 0755, NULL), G6_OK);
+  const char *text = G6_IV_HISTORY_HEADER "\n"
+                     "2025-01-02,0.11,,,\n"
+                     "2025-13-01,0.11,,,\n"      /* no such month */
+                     "2025-01-03,0.11,,\n"       /* three cells */
+                     "2025-01-06,-0.1,,,\n"      /* negative */
+                     "2025-01-06,nan,,,\n"       /* not a number */
+                     "2025-01-01,0.12,,,\n"      /* before the line above */
+                     "\n"
+                     "2025-01-07,0.13,0.14,,\r\n" /* CRLF is fine */
+                     "2025-01-0";                /* torn */
+  put(path, text);
+  g6_iv_history h;
+  assert_int_equal(g6_iv_history_read(path, &h, NULL), G6_OK);
+  assert_int_equal(h.n, 2);
+  assert_int_equal(h.skipped, 6);
+  assert_int_equal(h.first_skipped, 3);
+  assert_string_equal(h.why, "\"2025-13-01,0.11,,,\": not a date YYYY-MM-DD");
+  assert_close(h.v[1].iv[1], 0.14, 0);
+  g6_iv_history_free(&h);
+  g6_iv_close c = close_of(2025, 1, 8, 0.15, NAN, NAN, NAN);
+  assert_int_equal(g6_iv_history_append(path, &c, false, NULL), G6_OK);
+  char *t = slurp(path);
+  assert_int_equal(strncmp(t, text, strlen(text)), 0); /* old bytes kept */
+  assert_string_equal(t + strlen(text), "\n2025-01-08,0.15,,,\n");
+  free(t);
+  assert_int_equal(g6_iv_history_read(path, &h, NULL), G6_OK);
+  assert_int_equal(h.n, 3);
+  g6_iv_history_free(&h);
+}
+
+/* The window: the last N sessions before a date, today left out. */
+static void window_before_today(void **state) {
+  (void)state;
+  char path[512];
+  g6_iv_history_path(dir, "WIN", path, sizeof(path));
+  g6_iv_close c = close_of(2024, 1, 1, NAN, NAN, NAN, NAN);
+  int64_t d0 = g6_days_from_civil(2024, 1, 1);
+  for (int i = 0; i < 300; i++) {
+    c.date = g6_civil_from_days(d0 + i);
+    c.iv[0] = 0.1 + 0.001 * i;
+    c.iv[1] = i % 2 ? NAN : 0.2;
+    assert_int_equal(g6_iv_history_append(path, &c, false, NULL), G6_OK);
+  }
+  g6_iv_history h;
+  assert_int_equal(g6_iv_history_read(path, &h, NULL), G6_OK);
+  assert_int_equal(h.n, 300);
+  double w[300];
+  /* before the last session (i = 299): 252 sessions, i = 47 .. 298 */
+  g6_date last = g6_civil_from_days(d0 + 299);
+  assert_int_equal(g6_iv_history_window(&h, 0, last, 252, w), 252);
+  assert_close(w[0], 0.1 + 0.001 * 47, 1e-12);
+  assert_close(w[251], 0.1 + 0.001 * 298, 1e-12);
+  /* unknown cells come through as NAN (the rank counts the known ones) */
+  assert_int_equal(g6_iv_history_window(&h, 1, last, 4, w), 4);
+  assert_true(isnan(w[0]) != isnan(w[1]));
+  /* before the first session: nothing */
+  assert_int_equal(g6_iv_history_window(&h, 0, g6_civil_from_days(d0), 252, w),
+                   0);
+  assert_int_equal(g6_iv_history_window(&h, 4, last, 252, w), 0);
+  g6_iv_history_free(&h);
+}
+
+/* A directory where the file should be: an error naming it, nothing else
+ * written. */
+static void unusable_path(void **state) {
+  (void)state;
+  char path[512];
+  g6_iv_history_path(dir, "DIRX", path, sizeof(path));
+  char d[600];
+  snprintf(d, sizeof(d), "%s/" G6_IV_HISTORY_DIR, dir);
+  g6_mkdir_p(d, 0755, NULL);
+  assert_int_equal(mkdir(path, 0755), 0);
+  g6_iv_close c = close_of(2025, 1, 6, 0.12, NAN, NAN, NAN);
+  g6_error e;
+  assert_int_not_equal(g6_iv_history_append(path, &c, false, &e), G6_OK);
+  assert_non_null(strstr(e.msg, "DIRX.csv"));
+  g6_iv_history h;
+  assert_int_not_equal(g6_iv_history_read(path, &h, &e), G6_OK);
+  g6_iv_history_free(&h);
+  char small[8];
+  assert_int_equal(g6_iv_history_path(dir, "NIFTY", small, sizeof(small)),
+                   G6_EINVAL);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(append_creates_and_reads_back),
+      cmocka_unit_test(one_line_per_session),
+      cmocka_unit_test(bad_lines_are_skipped_and_kept),
+      cmocka_unit_test(window_before_today),
+      cmocka_unit_test(unusable_path),
+  };
+  cmocka_set_message_output(CM_OUTPUT_TAP);
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
