@@ -239,6 +239,24 @@ static g6_status synth_metric(const g6_spec *s, const g6_spec_metric *m,
         dupf("%s Quantiles from collectd's cumulative buckets over "
              "$__rate_interval, by %s.",
              m->help, names[0]);
+  } else if (m->aggregates) {
+    /* a host total: one line per host (its label only names the function) */
+    g6_spec_dpanel *p = new_panel(d);
+    if (p == NULL)
+      goto nomem;
+    gauge_selector(m, &sel);
+    p->metric = m;
+    p->source = strdup("auto_host_total");
+    p->uuid = uuid_of(slug, m->name, "auto_host_total", "");
+    p->type = strdup("timeseries");
+    p->unit = strdup(grafana_unit(s, m, false));
+    p->title = dupf("%s per host", sn);
+    p->exprs[0] = dupf("max by (instance) (%s)", sel.data);
+    p->legends[0] = strdup("{{instance}}");
+    p->n_exprs = 1;
+    p->description = dupf("%s Per instance, computed inside collectd by its "
+                          "aggregation plugin (conf.d/g6_aggregation.conf).",
+                          m->help);
   } else if (nl == 0) {
     g6_spec_dpanel *p = new_panel(d);
     if (p == NULL)

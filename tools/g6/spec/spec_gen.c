@@ -135,6 +135,8 @@ g6_status g6_spec_gen_types_db(const g6_spec *s, g6_buf *out) {
   for (size_t i = 0; i < s->n_families; i++)
     for (size_t j = 0; j < s->families[i].n_metrics; j++) {
       const g6_spec_metric *m = &s->families[i].metrics[j];
+      if (m->aggregates)
+        continue; /* the type of the metric it aggregates */
       if (m->kind == G6_SPEC_HISTOGRAM) {
         char t[200];
         snprintf(t, sizeof(t), "%s_bucket", m->type);
@@ -265,12 +267,18 @@ g6_status g6_spec_gen_c_header(const g6_spec *s, g6_buf *b) {
                   s->domains[i].name);
   g6_buf_puts(b, "\n/* Every metric, in spec order. */\n"
                  "extern const g6_metric_def *const g6m_catalog[];\n"
-                 "extern const size_t g6m_catalog_len;\n");
+                 "extern const size_t g6m_catalog_len;\n"
+                 "\n/* The dashboard plans of spec/plans.yml, in order. */\n"
+                 "extern const g6_metric_plan g6m_plans[];\n"
+                 "extern const size_t g6m_plans_len;\n");
   for (size_t i = 0; i < s->n_families; i++) {
     const g6_spec_family *f = &s->families[i];
     g6_buf_printf(b, "\n/* ---- %s (", f->name);
     c_comment_text(b, f->title);
-    g6_buf_printf(b, "; dispatched by %s) ---- */\n",
+    g6_buf_printf(b, "; %s %s) ---- */\n",
+                  strcmp(f->owner, G6_SPEC_AGG_OWNER) == 0
+                      ? "computed by collectd's"
+                      : "dispatched by",
                   strcmp(f->owner, "*") == 0 ? "every g6 plugin" : f->owner);
     for (size_t j = 0; j < f->n_metrics; j++) {
       const g6_spec_metric *m = &f->metrics[j];
@@ -377,6 +385,8 @@ g6_status g6_spec_gen_c_source(const g6_spec *s, g6_buf *b) {
                       "    .type_sum = \"%s_sum\",\n",
                       m->name, m->name, m->n_buckets, m->type, m->type,
                       m->type);
+      g6_buf_printf(b, "    .unit = \"%s\",\n    .family = \"%s\",\n",
+                    m->unit, s->families[i].name);
       g6_buf_puts(b, "};\n");
     }
   g6_buf_puts(b, "\nconst g6_metric_def *const g6m_catalog[] = {\n");
@@ -385,6 +395,25 @@ g6_status g6_spec_gen_c_source(const g6_spec *s, g6_buf *b) {
     for (size_t j = 0; j < s->families[i].n_metrics; j++, count++)
       g6_buf_printf(b, "    &g6m_def_%s,\n", s->families[i].metrics[j].name);
   g6_buf_printf(b, "};\nconst size_t g6m_catalog_len = %zu;\n", count);
+
+  g6_buf_puts(b, "\n/* ---- dashboard plans ---- */\n");
+  for (size_t i = 0; i < s->n_plans; i++) {
+    g6_buf_printf(b, "static const char *const pf_%zu[] = {", i);
+    for (size_t k = 0; k < s->plans[i].n_families; k++) {
+      g6_buf_puts(b, k ? ", " : "");
+      c_string(b, s->plans[i].families[k]);
+    }
+    g6_buf_puts(b, "};\n");
+  }
+  g6_buf_puts(b, "const g6_metric_plan g6m_plans[] = {\n");
+  for (size_t i = 0; i < s->n_plans; i++) {
+    g6_buf_puts(b, "    {");
+    c_string(b, s->plans[i].slug);
+    g6_buf_puts(b, ", ");
+    c_string(b, s->plans[i].title);
+    g6_buf_printf(b, ", pf_%zu, %zu},\n", i, s->plans[i].n_families);
+  }
+  g6_buf_printf(b, "};\nconst size_t g6m_plans_len = %zu;\n", s->n_plans);
 
   g6_buf_puts(b, "\n/* ---- typed helpers ---- */\n");
   for (size_t i = 0; i < s->n_families; i++)
@@ -626,7 +655,10 @@ g6_status g6_spec_gen_catalog(const g6_spec *s, g6_buf *b) {
       "`exported` (checked against write_prometheus' rules),\n`labels` (at "
       "most two: `{name, from: plugin_instance|type_instance, domain}`), "
       "`budget`, `buckets`\n(histograms), optional `ds`, `agg` (how "
-      "dashboards aggregate a gauge: sum, max, min, avg),\n`panels` "
+      "dashboards aggregate a gauge: sum, max, min, avg),\n`aggregates` (in "
+      "a family owned by `aggregation`: the g6 gauge collectd's aggregation "
+      "plugin\nsums per host; `conf.d/g6_aggregation.conf` is generated from "
+      "these), `panels` "
       "(`{title, type, expr, legend, unit, description, instant}`), "
       "`records` (`{record, expr,\ntest}`) and `alerts` (`{alert, expr, for, "
       "severity, summary, description, runbook_url?, labels?,\ntest}`; "
@@ -647,6 +679,75 @@ g6_status g6_spec_gen_catalog(const g6_spec *s, g6_buf *b) {
       "`rate()`/`increase()`,\nrecording rules not named "
       "`level:metric:operations` or defined twice, and unknown families in "
       "plans.\n");
+  return b->data ? G6_OK : G6_ENOMEM;
+}
+
+/* ---- the aggregation snippet ------------------------------------------- */
+
+/* collectd's aggregation plugin names each result after its function
+ * (%{aggregation}) and computes it when Calculate<Option> is true. */
+static const char *agg_option(const char *func) {
+  static const char *const map[][2] = {
+      {"num", "Num"}, {"sum", "Sum"}, {"average", "Average"},
+      {"min", "Minimum"}, {"max", "Maximum"}, {"stddev", "Stddev"}};
+  for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+    if (strcmp(map[i][0], func) == 0)
+      return map[i][1];
+  return NULL;
+}
+
+g6_status g6_spec_gen_aggregation_conf(const g6_spec *s, g6_buf *b) {
+  g6_buf_printf(
+      b,
+      "# Generated by `%s` from spec/metrics.yml; do not edit.\n"
+      "#\n"
+      "# Host totals by collectd's stock aggregation plugin: every interval, "
+      "one value\n"
+      "# per host summing a g6_chain gauge over every index and expiry "
+      "(NaN values\n"
+      "# are skipped), so the RRD files and a collectd without Prometheus "
+      "have them too.\n"
+      "# The plugin adds up every value it received in one interval: right "
+      "for a\n"
+      "# gauge dispatched once per interval, wrong for the rate of a counter "
+      "(counters\n"
+      "# are summed by the recording rules, instance:<metric>:rate5m). Its "
+      "Interval\n"
+      "# must therefore equal g6_chain's <LoadPlugin> Interval "
+      "(g6_chain.conf); each\n"
+      "# total is the sum of the values dispatched one interval earlier. If "
+      "your\n"
+      "# collectd.conf loads the aggregation plugin already, its Interval "
+      "applies.\n"
+      "<LoadPlugin aggregation>\n  Interval %d\n</LoadPlugin>\n"
+      "<Plugin aggregation>\n",
+      G6_SPEC_GENERATOR, G6_SPEC_COLLECTD_INTERVAL);
+  for (size_t i = 0; i < s->n_families; i++)
+    for (size_t j = 0; j < s->families[i].n_metrics; j++) {
+      const g6_spec_metric *m = &s->families[i].metrics[j];
+      const g6_spec_metric *src =
+          m->aggregates ? g6_spec_find_metric(s, m->aggregates) : NULL;
+      const g6_spec_domain *d = m->n_labels ? m->labels[0].domain : NULL;
+      if (src == NULL || d == NULL)
+        continue;
+      g6_buf_printf(b, "  # %s: %s{%s=\"", m->name, m->exported, m->plugin);
+      for (size_t k = 0; k < d->n_values; k++)
+        g6_buf_printf(b, "%s%s", k ? "|" : "", d->values[k]);
+      g6_buf_printf(b,
+                    "\"} from %s\n  <Aggregation>\n    Plugin \"%s\"\n"
+                    "    Type \"%s\"\n    GroupBy \"Host\"\n"
+                    "    SetPlugin \"%s\"\n"
+                    "    SetPluginInstance \"%%{aggregation}\"\n",
+                    src->exported, src->plugin, src->type, m->plugin);
+      for (size_t k = 0; k < d->n_values; k++) {
+        const char *opt = agg_option(d->values[k]);
+        if (opt == NULL)
+          return G6_EINVAL; /* lint refuses it */
+        g6_buf_printf(b, "    Calculate%s true\n", opt);
+      }
+      g6_buf_puts(b, "  </Aggregation>\n");
+    }
+  g6_buf_puts(b, "</Plugin>\n");
   return b->data ? G6_OK : G6_ENOMEM;
 }
 
@@ -671,6 +772,8 @@ g6_status g6_spec_generate(const g6_spec *s, g6_spec_output *out,
       g6_spec_gen_c_header);
   ADD("shared/metrics/metrics_gen.c", G6_SPEC_ART_OTHER, g6_spec_gen_c_source);
   ADD("docs/METRICS.md", G6_SPEC_ART_OTHER, g6_spec_gen_catalog);
+  ADD("conf.d/g6_aggregation.conf", G6_SPEC_ART_OTHER,
+      g6_spec_gen_aggregation_conf);
 #undef ADD
   rc = g6_spec_gen_grafana(s, out, err);
   if (rc == G6_OK)
