@@ -170,7 +170,9 @@ deps:
 .PHONY: demo
 demo: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) all
-	G6_ROOT=$(CURDIR) G6_BUILD=$(CURDIR)/$(B) tools/demo.sh
+	G6_ROOT=$(CURDIR) G6_BUILD=$(CURDIR)/$(B) \
+	  $(foreach v,DEMO_SECONDS DEMO_PORT DEMO_MOCK_PORT DEMO_DIR,$(if $($(v)),$(v)=$($(v)))) \
+	  tools/demo.sh
 
 # ---- bench ------------------------------------------------------------------
 .PHONY: bench
