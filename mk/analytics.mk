@@ -13,6 +13,8 @@ bench-replay: $(B)/bench/gen_snapshots $(B)/g6
 	G6_ROOT=$(CURDIR) G6_BUILD=$(CURDIR)/$(B) python3 bench/replay/bench_replay.py
 
 BENCH_TARGETS += bench-replay
+# replay_overlay_cli.t writes its snapshots with the same generator
+CHECK_PREREQS += $(B)/bench/gen_snapshots
 
 # ---- fuzzing: the snapshot reader (mk/fuzz.mk) -------------------------------
 FUZZ_TARGETS  += snapshot

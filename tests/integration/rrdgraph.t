@@ -99,7 +99,7 @@ with t.MockD() as m:
           "graphs of every dashboard plan")
     for name in ("overview-spot-NIFTY.png", "overview-spot-SENSEX.png", "overview-legs.png",
                  "overview-pcr-NIFTY.png", "provider-requests.png", "provider-latency.png",
-                 "storage-csv-rows.png", "storage-data-bytes.png",
+                 "storage-csv-pending.png", "storage-data-bytes.png",
                  "analytics-atm-iv-NIFTY.png", "analytics-max-pain-NIFTY.png",
                  "buckets-oi-NIFTY.png", "panels-integrity.png"):
         size = png_size(os.path.join(out, name)) if name in drawn else None
@@ -128,10 +128,14 @@ with t.MockD() as m:
     cd = t.Collectd(plugins=PLUGINS, config=config3, dir=d, hostname="g6rrd",
                     plugin_intervals={"g6_chain": 3})
     with cd:
+        # the window: from this collectd's start to its stop (the earlier
+        # run's last rows are outside it)
+        start = int(time.time()) + 1
         time.sleep(10)
-    rc, so, se = rrdgraph("--rrd-dir", cd.rrd_dir, "--out", out, "--since", "9s",
-                          "--interval", "1", "--interval", "g6_chain=3", "--json",
-                          "--plan", "overview")
+        end = int(time.time())
+    rc, so, se = rrdgraph("--rrd-dir", cd.rrd_dir, "--out", out, "--start", str(start),
+                          "--end", str(end), "--interval", "1", "--interval", "g6_chain=3",
+                          "--json", "--plan", "overview")
     t.is_(rc, 1, "a step that no longer matches exits 1")
     doc = json.loads(so) if so else {"warnings": [], "graphs": []}
     lost = [w for w in doc["warnings"] if w["problem"] == "unknowns_stored"]
@@ -148,17 +152,20 @@ with t.MockD() as m:
     # --- the README's fix: raise the heartbeat, the files record again
     chain_files = [os.path.join(dp, f) for dp, _, fs in os.walk(os.path.join(cd.rrd_dir, "g6rrd"))
                    for f in fs if os.path.basename(dp).startswith(("g6_index-", "g6_csv-",
-                                                                    "g6_api"))]
+                                                                    "g6_api",
+                                                                    "g6_metrics-g6_chain"))]
     bad = [f for f in chain_files if subprocess.run(
         ["rrdtool", "tune", f, "--heartbeat", "value:6"], capture_output=True).returncode]
     t.ok(chain_files and not bad, "rrdtool tune --heartbeat value:6 on g6_chain's files")
     cd = t.Collectd(plugins=PLUGINS, config=config3, dir=d, hostname="g6rrd",
                     plugin_intervals={"g6_chain": 3})
     with cd:
+        start = int(time.time()) + 1
         time.sleep(10)
-    rc, so, se = rrdgraph("--rrd-dir", cd.rrd_dir, "--out", out, "--since", "9s",
-                          "--interval", "1", "--interval", "g6_chain=3", "--json",
-                          "--plan", "overview")
+        end = int(time.time())
+    rc, so, se = rrdgraph("--rrd-dir", cd.rrd_dir, "--out", out, "--start", str(start),
+                          "--end", str(end), "--interval", "1", "--interval", "g6_chain=3",
+                          "--json", "--plan", "overview")
     doc = json.loads(so) if so else {"warnings": [], "graphs": []}
     problems = {w["problem"] for w in doc["warnings"] if w["plugin"] == "g6_chain"}
     t.ok(problems == {"interpolated"} and "filled by interpolation" in se,

@@ -142,6 +142,16 @@ def host_state():
             "debconf": debconf("g6/purge_data")}
 
 
+def same_host(before, after):
+    """Records that the host is as before; on a difference prints it to
+    stderr as well (prove shows stderr when it runs tests in parallel)."""
+    changes = diff(before, after)
+    if changes:
+        import sys
+        print("host differences:\n  " + "\n  ".join(changes[:60]), file=sys.stderr)
+    return t.ok(not changes, "the host is as before", "\n".join(changes[:60]))
+
+
 def diff(before, after):
     """Human-readable differences between two host_state() results."""
     out = []
