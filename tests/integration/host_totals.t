@@ -34,9 +34,7 @@ os.makedirs(os.path.join(d, "data"))
 # goes (the overview and the snapshot have directories of their own)
 with open(os.path.join(d, "data", "NIFTY"), "w") as f:
     f.write("not a directory\n")
-with open(os.path.join(t.ROOT, "conf.d", "g6_aggregation.conf")) as f:
-    aggregation = 'PluginDir "%s"\n%s' % (t.STOCK_PLUGINDIR,
-                                          f.read().replace("Interval 10", "Interval 1"))
+aggregation = t.aggregation_config(1)
 indices = """
   <Index "NIFTY">
     StrikesBelowATM 4

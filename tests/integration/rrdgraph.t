@@ -32,6 +32,15 @@ def rrdgraph(*args):
     return p.returncode, p.stdout.decode(), p.stderr.decode()
 
 
+def known_fraction(path, start, end):
+    """The share of rows of an RRD file between start and end that hold a
+    value (rrdtool fetch; "-nan" is unknown)."""
+    p = subprocess.run(["rrdtool", "fetch", path, "AVERAGE", "--start", str(start),
+                        "--end", str(end)], capture_output=True, text=True)
+    rows = [l.split(":", 1)[1].strip() for l in p.stdout.splitlines() if ":" in l]
+    return sum(1 for v in rows if "nan" not in v) / len(rows) if rows else None
+
+
 def png_size(path):
     with open(path, "rb") as f:
         head = f.read(24)
@@ -42,10 +51,7 @@ def png_size(path):
 
 d = t.workdir()
 out = os.path.join(d, "graphs")
-with open(os.path.join(t.ROOT, "conf.d", "g6_aggregation.conf")) as f:
-    # the aggregation window equals g6_chain's interval (here collectd's 1 s)
-    aggregation = 'PluginDir "%s"\n%s' % (t.STOCK_PLUGINDIR,
-                                          f.read().replace("Interval 10", "Interval 1"))
+aggregation = t.aggregation_config(1)
 indices = """
   <Index "NIFTY">
     StrikesBelowATM 6
@@ -125,19 +131,27 @@ with t.MockD() as m:
 
     # --- the interval raised past the heartbeat: only unknowns are stored
     config3 = config.replace("Interval 1\n  </Index>", "Interval 3\n  </Index>")
-    cd = t.Collectd(plugins=PLUGINS, config=config3, dir=d, hostname="g6rrd",
-                    plugin_intervals={"g6_chain": 3})
-    with cd:
-        # the window: from this collectd's start to its stop (the earlier
-        # run's last rows are outside it)
-        start = int(time.time()) + 1
-        time.sleep(10)
-        end = int(time.time())
-    rc, so, se = rrdgraph("--rrd-dir", cd.rrd_dir, "--out", out, "--start", str(start),
-                          "--end", str(end), "--interval", "1", "--interval", "g6_chain=3",
-                          "--json", "--plan", "overview")
+
+    def run_slow_chain():
+        """collectd for 10 s with g6_chain at 3 s, then g6 rrdgraph over
+        exactly that time (the earlier run's last rows stay outside)."""
+        cd = t.Collectd(plugins=PLUGINS, config=config3, dir=d, hostname="g6rrd",
+                        plugin_intervals={"g6_chain": 3})
+        with cd:
+            # from g6_chain's first dispatch (half an interval in) to the stop
+            start = int(time.time()) + 3
+            time.sleep(11)
+            end = int(time.time())
+        rc, so, se = rrdgraph("--rrd-dir", cd.rrd_dir, "--out", out, "--start", str(start),
+                              "--end", str(end), "--interval", "1", "--interval",
+                              "g6_chain=3", "--json", "--plan", "overview")
+        doc = json.loads(so) if so else {"warnings": [], "graphs": []}
+        legs_rrd = os.path.join(cd.rrd_dir, "g6rrd", "g6_index-NIFTY",
+                                "collected_legs-this_week.rrd")
+        return rc, doc, se, known_fraction(legs_rrd, start, end)
+
+    rc, doc, se, known = run_slow_chain()
     t.is_(rc, 1, "a step that no longer matches exits 1")
-    doc = json.loads(so) if so else {"warnings": [], "graphs": []}
     lost = [w for w in doc["warnings"] if w["problem"] == "unknowns_stored"]
     t.ok(lost and all(w["plugin"] == "g6_chain" and w["step"] == 1 and w["heartbeat"] == 2
                       and w["interval"] == 3 for w in lost) and
@@ -145,28 +159,20 @@ with t.MockD() as m:
          "g6_chain's files are reported: step 1 s, heartbeat 2 s, interval 3 s", doc["warnings"])
     t.ok("only unknowns" in se and "rrdtool tune FILE --heartbeat value:6" in se,
          "the warning says what happens and the fix", se)
-    t.ok("overview-legs.png" not in {g["file"] for g in doc["graphs"]},
-         "and it is true: the legs files recorded nothing in that window",
-         [g["file"] for g in doc["graphs"]])
+    # (a dispatch that scheduling delays can come within the heartbeat of the
+    # next one: a few rows may hold a value)
+    t.ok(known is not None and known < 0.5,
+         "and it is true: most rows of the legs file are unknown (%r known)" % known)
 
     # --- the README's fix: raise the heartbeat, the files record again
-    chain_files = [os.path.join(dp, f) for dp, _, fs in os.walk(os.path.join(cd.rrd_dir, "g6rrd"))
+    chain_files = [os.path.join(dp, f) for dp, _, fs in os.walk(os.path.join(d, "rrd", "g6rrd"))
                    for f in fs if os.path.basename(dp).startswith(("g6_index-", "g6_csv-",
                                                                     "g6_api",
                                                                     "g6_metrics-g6_chain"))]
     bad = [f for f in chain_files if subprocess.run(
         ["rrdtool", "tune", f, "--heartbeat", "value:6"], capture_output=True).returncode]
     t.ok(chain_files and not bad, "rrdtool tune --heartbeat value:6 on g6_chain's files")
-    cd = t.Collectd(plugins=PLUGINS, config=config3, dir=d, hostname="g6rrd",
-                    plugin_intervals={"g6_chain": 3})
-    with cd:
-        start = int(time.time()) + 1
-        time.sleep(10)
-        end = int(time.time())
-    rc, so, se = rrdgraph("--rrd-dir", cd.rrd_dir, "--out", out, "--start", str(start),
-                          "--end", str(end), "--interval", "1", "--interval", "g6_chain=3",
-                          "--json", "--plan", "overview")
-    doc = json.loads(so) if so else {"warnings": [], "graphs": []}
+    rc, doc, se, known = run_slow_chain()
     problems = {w["problem"] for w in doc["warnings"] if w["plugin"] == "g6_chain"}
     t.ok(problems == {"interpolated"} and "filled by interpolation" in se,
          "after the fix the files are interpolated at the old step, not lost", doc["warnings"])
@@ -174,6 +180,8 @@ with t.MockD() as m:
              for l in g["lines"]}
     t.close_to(lines.get("NIFTY", {}).get("last"), legs.get("NIFTY"), 1e-6,
                "and the legs line records again")
+    t.ok(known is not None and known > 0.7,
+         "most rows of the legs file hold a value again (%r known)" % known)
 
 # --- usage and directories
 rc, so, se = rrdgraph("--rrd-dir", os.path.join(d, "nowhere"))

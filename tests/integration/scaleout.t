@@ -26,9 +26,7 @@ import g6test as t
 SHARDS = {"shard-a": ["NIFTY"], "shard-b": ["BANKNIFTY", "FINNIFTY"],
           "shard-c": ["SENSEX", "MIDCPNIFTY"]}
 STRIKES = {"NIFTY": 4, "BANKNIFTY": 2, "FINNIFTY": 3, "SENSEX": 2, "MIDCPNIFTY": 1}
-with open(os.path.join(t.ROOT, "conf.d", "g6_aggregation.conf")) as f:
-    aggregation = 'PluginDir "%s"\n%s' % (t.STOCK_PLUGINDIR,
-                                          f.read().replace("Interval 10", "Interval 1"))
+aggregation = t.aggregation_config(1)
 
 
 def index_block(ix):

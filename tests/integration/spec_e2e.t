@@ -85,9 +85,7 @@ OWNER_CONFIG = {
 # aggregation plugin, configured by the generated snippet (its Interval set
 # to this test's collectd Interval, as the snippet says it must equal
 # g6_chain's), loaded from collectd's PluginDir.
-with open(os.path.join(ROOT, "conf.d", "g6_aggregation.conf")) as f:
-    OWNER_CONFIG["aggregation"] = 'PluginDir "%s"\n%s' % (
-        t.STOCK_PLUGINDIR, f.read().replace("Interval 10", "Interval 1"))
+OWNER_CONFIG["aggregation"] = t.aggregation_config(1)
 STOCK_OWNERS = {"aggregation"}
 
 inv = subprocess.run([t.build_path("g6"), "spec", "inventory", "--metrics",

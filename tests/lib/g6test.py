@@ -524,6 +524,20 @@ class Prometheus:
         return wait_until(probe, timeout, 0.5) or []
 
 
+# ------------------------------------------------------ aggregation ----
+
+def aggregation_config(interval):
+    """The generated host-totals snippet (conf.d/g6_aggregation.conf) for a
+    test's collectd: loaded from collectd's PluginDir, with its Interval set
+    to `interval` (g6_chain's, as the snippet says it must be)."""
+    with open(os.path.join(ROOT, "conf.d", "g6_aggregation.conf")) as f:
+        text = f.read()
+    if "Interval 10\n" not in text:
+        raise AssertionError("conf.d/g6_aggregation.conf: no \"Interval 10\" to replace")
+    return 'PluginDir "%s"\n%s' % (STOCK_PLUGINDIR,
+                                    text.replace("Interval 10\n", "Interval %g\n" % interval))
+
+
 # ------------------------------------------------------- g6_chain config ----
 
 def chain_config(data_dir, mock, key_file, token_file, plugin="", provider="",

@@ -164,17 +164,35 @@ static size_t run(const char *text, const char *plans, g6_buf *out,
   return n;
 }
 
-/* BASE with the first `old` replaced by `new_`. */
-static char *edited(const char *old, const char *new_) {
-  const char *at = strstr(BASE, old);
+/* `base` with the first `old` replaced by `new_` (malloc'ed). */
+static char *edited_in(const char *base, const char *old, const char *new_) {
+  const char *at = strstr(base, old);
   if (at == NULL)
-    fail_msg("vector setup: \"%s\" not in the base spec", old);
-  size_t pre = (size_t)(at - BASE);
-  char *out = malloc(strlen(BASE) + strlen(new_) + 1);
-  memcpy(out, BASE, pre);
+    fail_msg("vector setup: \"%s\" not in the spec", old);
+  size_t pre = (size_t)(at - base);
+  char *out = malloc(strlen(base) + strlen(new_) + 1);
+  memcpy(out, base, pre);
   strcpy(out + pre, new_);
   strcat(out, at + strlen(old));
   return out;
+}
+
+/* BASE with the first `old` replaced by `new_`. */
+static char *edited(const char *old, const char *new_) {
+  return edited_in(BASE, old, new_);
+}
+
+/* Lints `text` (taking it) with `plans` (NULL: PLANS) and fails unless a
+ * diagnostic holds `want`. */
+static void expect_diag(char *text, const char *plans, const char *name,
+                        const char *want) {
+  g6_buf out = G6_BUF_INIT;
+  size_t n = run(text, plans, &out, NULL);
+  if (n == 0 || out.data == NULL || strstr(out.data, want) == NULL)
+    fail_msg("vector \"%s\": want \"%s\" in:\n%s", name, want,
+             out.data ? out.data : "(no diagnostics)");
+  g6_buf_free(&out);
+  free(text);
 }
 
 static void base_spec_is_clean(void **state) {
@@ -317,16 +335,8 @@ static void lint_vectors(void **state) {
       {"owner not a plugin", "    owner: g6_chain\n", "    owner: g6_other\n",
        "owner \"g6_other\" is not a plugin"},
   };
-  for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-    char *text = edited(v[i].old, v[i].new_);
-    g6_buf out = G6_BUF_INIT;
-    size_t n = run(text, NULL, &out, NULL);
-    if (n == 0 || out.data == NULL || strstr(out.data, v[i].want) == NULL)
-      fail_msg("vector \"%s\": want \"%s\" in:\n%s", v[i].name, v[i].want,
-               out.data ? out.data : "(no diagnostics)");
-    g6_buf_free(&out);
-    free(text);
-  }
+  for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+    expect_diag(edited(v[i].old, v[i].new_), NULL, v[i].name, v[i].want);
 }
 
 /* Host totals by collectd's aggregation plugin: BASE plus a g6_chain gauge
@@ -377,13 +387,7 @@ static char *agg_spec(const char *old, const char *new_) {
   free(base);
   if (old == NULL)
     return all;
-  char *at = strstr(all, old);
-  if (at == NULL)
-    fail_msg("vector setup: \"%s\" not in the aggregation spec", old);
-  char *out = malloc(strlen(all) + strlen(new_) + 1);
-  memcpy(out, all, (size_t)(at - all));
-  strcpy(out + (at - all), new_);
-  strcat(out, at + strlen(old));
+  char *out = edited_in(all, old, new_);
   free(all);
   return out;
 }
@@ -440,16 +444,9 @@ static void aggregates_lint_and_snippet(void **state) {
       {"plain metric in the family", "        aggregates: legs\n", "",
        "holds only metrics that name the g6 metric they combine"},
   };
-  for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-    char *t = agg_spec(v[i].old, v[i].new_);
-    g6_buf o = G6_BUF_INIT;
-    size_t k = run(t, AGG_PLANS, &o, NULL);
-    if (k == 0 || o.data == NULL || strstr(o.data, v[i].want) == NULL)
-      fail_msg("vector \"%s\": want \"%s\" in:\n%s", v[i].name, v[i].want,
-               o.data ? o.data : "(no diagnostics)");
-    g6_buf_free(&o);
-    free(t);
-  }
+  for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+    expect_diag(agg_spec(v[i].old, v[i].new_), AGG_PLANS, v[i].name,
+                v[i].want);
 }
 
 static void loader_errors_have_lines(void **state) {
