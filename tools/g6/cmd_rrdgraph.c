@@ -27,28 +27,37 @@
 #include <sys/stat.h>
 
 #define DEFAULT_RRD_DIR "/var/lib/collectd/rrd"
-#define DEFAULT_INTERVAL 10.0 /* the shipped snippets' <LoadPlugin> Interval */
+#define DEFAULT_INTERVAL 10.0 /* the shipped snippets' <LoadPlugin> Interval   \
+                               */
 #define MAX_INTERVALS 16
 
 static int usage(FILE *out) {
-  fprintf(out,
-"usage: g6 rrdgraph [--rrd-dir DIR] [--host HOST] [--out DIR] [--plan SLUG]...\n"
-"                   [--since DURATION | --start TIME --end TIME]\n"
-"                   [--interval [PLUGIN=]SECONDS]... [--width N] [--height N]\n"
-"                   [--json]\n"
-"\n"
-"Draws the g6 graphs of each dashboard plan (overview, provider, storage,\n"
-"analytics, buckets, panels) as PNG files, from the RRD files collectd's\n"
-"rrdtool plugin keeps in DIR/HOST (DIR defaults to " DEFAULT_RRD_DIR ";\n"
-"HOST may be left out when DIR holds one host with g6 files), into OUT\n"
-"(default ./g6-graphs) with an index.html. --since 1h (s, m, h, d) is the\n"
-"default window; --start and --end take rrdtool's time specifications.\n"
-"Every g6 RRD file's step is checked against the interval its plugin\n"
-"dispatches at: --interval SECONDS for every plugin (default 10, the\n"
-"shipped snippets'), --interval g6_chain=30 for one. --json prints what was\n"
-"drawn (each line's last value) and the warnings as JSON.\n"
-"Exit status: 0 ok, 1 a step that does not match the interval or a graph\n"
-"that could not be drawn, 2 usage, unreadable DIR or no g6 RRD files.\n");
+  fprintf(
+      out,
+      "usage: g6 rrdgraph [--rrd-dir DIR] [--host HOST] [--out DIR] [--plan "
+      "SLUG]...\n"
+      "                   [--since DURATION | --start TIME --end TIME]\n"
+      "                   [--interval [PLUGIN=]SECONDS]... [--width N] "
+      "[--height N]\n"
+      "                   [--json]\n"
+      "\n"
+      "Draws the g6 graphs of each dashboard plan (overview, provider, "
+      "storage,\n"
+      "analytics, buckets, panels) as PNG files, from the RRD files "
+      "collectd's\n"
+      "rrdtool plugin keeps in DIR/HOST (DIR defaults to " DEFAULT_RRD_DIR ";\n"
+      "HOST may be left out when DIR holds one host with g6 files), into OUT\n"
+      "(default ./g6-graphs) with an index.html. --since 1h (s, m, h, d) is "
+      "the\n"
+      "default window; --start and --end take rrdtool's time specifications.\n"
+      "Every g6 RRD file's step is checked against the interval its plugin\n"
+      "dispatches at: --interval SECONDS for every plugin (default 10, the\n"
+      "shipped snippets'), --interval g6_chain=30 for one. --json prints what "
+      "was\n"
+      "drawn (each line's last value) and the warnings as JSON.\n"
+      "Exit status: 0 ok, 1 a step that does not match the interval or a "
+      "graph\n"
+      "that could not be drawn, 2 usage, unreadable DIR or no g6 RRD files.\n");
   return out == stdout ? G6_EXIT_OK : G6_EXIT_USAGE;
 }
 
@@ -141,8 +150,8 @@ static int parse_args(int argc, char **argv, opts *o) {
       o->end = v;
     } else if (strcmp(a, "--plan") == 0) {
       if (!known_plan(v)) {
-        fprintf(stderr, "g6 rrdgraph: --plan \"%s\": unknown plan; allowed: ",
-                v);
+        fprintf(stderr,
+                "g6 rrdgraph: --plan \"%s\": unknown plan; allowed: ", v);
         allowed_plans(stderr);
         fputc('\n', stderr);
         return G6_EXIT_USAGE;
@@ -537,8 +546,7 @@ int g6_cmd_rrdgraph(int argc, char **argv) {
   size_t nw = check_steps(&o, &set, &w, &unreadable);
   /* what each file holds in the window: lines with nothing are left out */
   for (size_t i = 0; i < set.n; i++)
-    if (g6_rrd_window_data(set.v[i].path, t0, t1, &set.v[i].data, &e) !=
-        G6_OK)
+    if (g6_rrd_window_data(set.v[i].path, t0, t1, &set.v[i].data, &e) != G6_OK)
       set.v[i].data = G6_RRD_NOTHING; /* reported by the step check */
   for (size_t i = 0; i < nw; i++)
     print_step_warning(&w[i]);
@@ -561,8 +569,8 @@ int g6_cmd_rrdgraph(int argc, char **argv) {
         break;
       d = nd;
       drawn *x = &d[n];
-      g6_status st = g6_rg_build(g, g->per_instance ? inst[k] : NULL, &set,
-                                 &go, &x->b, &e);
+      g6_status st = g6_rg_build(g, g->per_instance ? inst[k] : NULL, &set, &go,
+                                 &x->b, &e);
       if (st == G6_OK)
         st = g6_rg_render(&x->b, x->last, &e);
       if (st == G6_OK) {

@@ -25,14 +25,14 @@ static void file_names_map_to_metrics(void **state) {
     g6_rrd_part part;
     const char *pi, *ti;
   } v[] = {
-      {"g6_index-NIFTY", "collected_legs-this_week.rrd", &g6m_def_legs_collected,
-       G6_RRD_VALUE, "NIFTY", "this_week"},
+      {"g6_index-NIFTY", "collected_legs-this_week.rrd",
+       &g6m_def_legs_collected, G6_RRD_VALUE, "NIFTY", "this_week"},
       /* the host total keeps the type, under its own plugin */
       {"g6_host-sum", "collected_legs.rrd", &g6m_def_host_legs_collected,
        G6_RRD_VALUE, "sum", ""},
       /* an index name with '-' stays whole */
-      {"g6_index-NIFTY-W", "spot_points.rrd", &g6m_def_index_spot,
-       G6_RRD_VALUE, "NIFTY-W", ""},
+      {"g6_index-NIFTY-W", "spot_points.rrd", &g6m_def_index_spot, G6_RRD_VALUE,
+       "NIFTY-W", ""},
       {"g6_api-quote", "latency_seconds_bucket-0.25.rrd", &g6m_def_api_latency,
        G6_RRD_BUCKET, "quote", "0.25"},
       {"g6_api-quote", "latency_seconds_bucket-+Inf.rrd", &g6m_def_api_latency,
@@ -45,8 +45,8 @@ static void file_names_map_to_metrics(void **state) {
        "", ""},
       {"g6_metrics-g6_chain", "refusals-budget.rrd", &g6m_def_metrics_refusals,
        G6_RRD_VALUE, "g6_chain", "budget"},
-      {"g6_bucket-NIFTY", "open_interest_contracts-atm.short.rrd", &g6m_def_bucket_oi,
-       G6_RRD_VALUE, "NIFTY", "atm.short"},
+      {"g6_bucket-NIFTY", "open_interest_contracts-atm.short.rrd",
+       &g6m_def_bucket_oi, G6_RRD_VALUE, "NIFTY", "atm.short"},
   };
   for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
     g6_rrd_file f;
@@ -54,17 +54,17 @@ static void file_names_map_to_metrics(void **state) {
       fail_msg("%s/%s: no match", v[i].dir, v[i].file);
     if (f.def != v[i].def || f.part != v[i].part ||
         strcmp(f.pi, v[i].pi) != 0 || strcmp(f.ti, v[i].ti) != 0)
-      fail_msg("%s/%s: got %s part %d pi \"%s\" ti \"%s\"", v[i].dir,
-               v[i].file, f.def->name, f.part, f.pi, f.ti);
+      fail_msg("%s/%s: got %s part %d pi \"%s\" ti \"%s\"", v[i].dir, v[i].file,
+               f.def->name, f.part, f.pi, f.ti);
   }
   static const char *const no[][2] = {
-      {"cpu-0", "cpu-idle.rrd"},                      /* another plugin */
+      {"cpu-0", "cpu-idle.rrd"}, /* another plugin */
       {"g6_index-NIFTY", "collected_legs-this_week.rrd.bak"},
-      {"g6_index", "spot_points.rrd"},                /* needs an index */
+      {"g6_index", "spot_points.rrd"}, /* needs an index */
       {"g6_index-", "spot_points.rrd"},
-      {"g6_index-NIFTY", "collected_legs.rrd"},       /* needs an expiry */
+      {"g6_index-NIFTY", "collected_legs.rrd"}, /* needs an expiry */
       {"g6_index-NIFTY", "collected_legsx-this_week.rrd"},
-      {"g6_api-quote", "latency_seconds.rrd"},        /* no such part */
+      {"g6_api-quote", "latency_seconds.rrd"}, /* no such part */
       {"g6-0.1.0", ".rrd"},
   };
   for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
@@ -165,9 +165,8 @@ static void legs_graph_arguments(void **state) {
   add(&s, "/r:d/h1", "g6_host-sum", "collected_legs.rrd", G6_RRD_VALUES);
   g6_rg_built b;
   g6_error e;
-  assert_int_equal(g6_rg_build(graph("overview", "legs"), NULL, &s, &OPTS, &b,
-                               &e),
-                   G6_OK);
+  assert_int_equal(
+      g6_rg_build(graph("overview", "legs"), NULL, &s, &OPTS, &b, &e), G6_OK);
   assert_string_equal(b.file, "overview-legs.png");
   assert_string_equal(b.argv[1], "/out/overview-legs.png");
   assert_int_equal(b.n_lines, 3);
@@ -325,9 +324,8 @@ static void renders_sums_like_promql(void **state) {
                                      G6_RRD_VALUES};
   /* sorted by path: host, NIFTY next, NIFTY this, SENSEX next, SENSEX this */
   for (size_t i = 0; i < s.n; i++) {
-    assert_int_equal(g6_rrd_window_data(s.v[i].path, t0, t0 + 50,
-                                        &s.v[i].data, &e),
-                     G6_OK);
+    assert_int_equal(
+        g6_rrd_window_data(s.v[i].path, t0, t0 + 50, &s.v[i].data, &e), G6_OK);
     if (s.v[i].data != want[i])
       fail_msg("%s: data %d, want %d", s.v[i].path, s.v[i].data, want[i]);
   }

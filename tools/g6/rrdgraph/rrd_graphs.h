@@ -68,11 +68,11 @@ typedef struct g6_rg_source {
 #define G6_RG_MAX_SOURCES 4
 
 typedef struct g6_rg_graph {
-  const char *plan;  /* slug of a plan of spec/plans.yml (g6m_plans) */
-  const char *name;  /* file name: <plan>-<name>[-<instance>].png */
-  const char *title; /* "%s" is the instance of a per-instance graph */
-  bool per_instance; /* one graph per plugin_instance of src[0] */
-  double scale;      /* values × scale (100: a ratio in percent); 0 = 1 */
+  const char *plan;   /* slug of a plan of spec/plans.yml (g6m_plans) */
+  const char *name;   /* file name: <plan>-<name>[-<instance>].png */
+  const char *title;  /* "%s" is the instance of a per-instance graph */
+  bool per_instance;  /* one graph per plugin_instance of src[0] */
+  double scale;       /* values × scale (100: a ratio in percent); 0 = 1 */
   const char *vlabel; /* vertical axis; NULL: src[0]'s unit (per second
                          for a counter) */
   bool lower0;        /* the axis starts at 0 (counts, rates, sizes) */
@@ -84,8 +84,8 @@ extern const size_t g6_rg_graphs_len;
 
 /* What a graph is drawn over. */
 typedef struct g6_rg_opts {
-  const char *out_dir; /* PNG files are written here */
-  const char *host;    /* the collectd host (watermark) */
+  const char *out_dir;     /* PNG files are written here */
+  const char *host;        /* the collectd host (watermark) */
   const char *start, *end; /* rrdtool time specifications ("end-1h", "now") */
   unsigned width, height;  /* of the plot area, pixels */
 } g6_rg_opts;
@@ -104,7 +104,7 @@ typedef struct g6_rg_line {
 typedef struct g6_rg_built {
   char **argv;
   size_t argc, cap;
-  char file[256];  /* <plan>-<name>[-<instance>].png */
+  char file[256]; /* <plan>-<name>[-<instance>].png */
   char title[200];
   const g6_rg_graph *graph;
   g6_rg_line lines[G6_RG_MAX_LINES];

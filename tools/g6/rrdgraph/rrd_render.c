@@ -48,9 +48,8 @@ g6_status g6_rg_render(g6_rg_built *b, double *last, g6_error *err) {
   for (rrd_info_t *p = info; p; p = p->next) {
     unsigned long k;
     char tail;
-    if (p->type == RD_I_STR &&
-        sscanf(p->key, "print[%lu%c", &k, &tail) == 2 && tail == ']' &&
-        k < b->n_lines) {
+    if (p->type == RD_I_STR && sscanf(p->key, "print[%lu%c", &k, &tail) == 2 &&
+        tail == ']' && k < b->n_lines) {
       char *end;
       double v = strtod(p->value.u_str, &end);
       last[k] = end != p->value.u_str ? v : NAN;

@@ -39,11 +39,11 @@ g6_status g6_rrd_window_data(const char *path, time_t t0, time_t t1,
                              g6_rrd_data *out, g6_error *err);
 
 typedef enum g6_step_check {
-  G6_STEP_OK,        /* the step is the interval */
-  G6_STEP_LOST,      /* interval > heartbeat: only unknowns are stored */
-  G6_STEP_COARSER,   /* interval > step (within the heartbeat): rows are
-                        filled by interpolation, at the old resolution */
-  G6_STEP_FINER,     /* interval < step: updates are averaged per step */
+  G6_STEP_OK,      /* the step is the interval */
+  G6_STEP_LOST,    /* interval > heartbeat: only unknowns are stored */
+  G6_STEP_COARSER, /* interval > step (within the heartbeat): rows are
+                      filled by interpolation, at the old resolution */
+  G6_STEP_FINER,   /* interval < step: updates are averaged per step */
 } g6_step_check;
 
 /* What happens to values dispatched every `interval` seconds into a file of

@@ -34,14 +34,14 @@ static bool match_type(const g6_metric_def *d, const char *stem,
                        g6_rrd_file *out) {
   out->ti[0] = '\0';
   if (d->kind == G6_METRIC_HISTOGRAM) {
-    if (d->type_bucket && split_after(stem, d->type_bucket, out->ti,
-                                      sizeof(out->ti))) {
+    if (d->type_bucket &&
+        split_after(stem, d->type_bucket, out->ti, sizeof(out->ti))) {
       out->part = G6_RRD_BUCKET;
       return true;
     }
     out->part = d->type_count && strcmp(stem, d->type_count) == 0 ? G6_RRD_COUNT
                 : d->type_sum && strcmp(stem, d->type_sum) == 0   ? G6_RRD_SUM
-                                                                  : G6_RRD_VALUE;
+                                                                : G6_RRD_VALUE;
     return out->part != G6_RRD_VALUE;
   }
   out->part = G6_RRD_VALUE;
@@ -75,8 +75,7 @@ bool g6_rrd_match(const g6_metric_def *const *catalog, size_t n,
 }
 
 static int cmp_path(const void *a, const void *b) {
-  return strcmp(((const g6_rrd_file *)a)->path,
-                ((const g6_rrd_file *)b)->path);
+  return strcmp(((const g6_rrd_file *)a)->path, ((const g6_rrd_file *)b)->path);
 }
 
 static g6_status push(g6_rrd_set *s, const g6_rrd_file *f, const char *host,
