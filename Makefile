@@ -3,7 +3,9 @@
 #   make            build libg6, the collectd plugins and the tools into build/
 #   make check      install missing Debian packages, build, run every test (TAP, prove)
 #   make demo       run collectd with g6 against the built-in mock market (g6-mockd)
-#   make install    install plugins, types.db, conf.d snippets and tools (PREFIX, DESTDIR)
+#   make install    install plugins, types.db, conf.d snippets, tools, Prometheus
+#                   and Grafana files (PREFIX, DESTDIR); make uninstall removes them
+#   make deb        the Debian package (mk/package.mk)
 #   make bench      run the benchmarks; each prints a ratio against a named reference
 #   make deps       install exactly the Debian packages g6 needs (idempotent)
 #   make clean      remove build/
@@ -168,7 +170,9 @@ deps:
 .PHONY: demo
 demo: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) all
-	G6_ROOT=$(CURDIR) G6_BUILD=$(CURDIR)/$(B) tools/demo.sh
+	G6_ROOT=$(CURDIR) G6_BUILD=$(CURDIR)/$(B) \
+	  $(foreach v,DEMO_SECONDS DEMO_PORT DEMO_MOCK_PORT DEMO_DIR,$(if $($(v)),$(v)=$($(v)))) \
+	  tools/demo.sh
 
 # ---- bench ------------------------------------------------------------------
 .PHONY: bench
@@ -176,10 +180,22 @@ bench: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) all $(BENCH_TARGETS)
 
 # ---- install ----------------------------------------------------------------
-.PHONY: install
+# Plugins in $(PLUGINDIR), the CLI and g6-mockd in $(BINDIR), and under
+# $(DATADIR): types.db, the exchange calendars, the collectd.conf.d snippets
+# (conf.d/, paths filled in; copy the ones you want into
+# /etc/collectd/collectd.conf.d), the Prometheus scrape job, rules and alerts
+# (prometheus/) and the Grafana dashboards and provisioning (grafana/; the
+# dashboard provider's path points at the installed dashboards, and
+# manifest.json stays beside them, outside the provisioned folder). The
+# Debian package (make deb, mk/package.mk) installs the same tree with
+# PREFIX=/usr and puts the snippets in /etc/collectd/collectd.conf.d.
+.PHONY: install uninstall
 install: all
 	install -d $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) \
-	  $(DESTDIR)$(DATADIR)/conf.d
+	  $(DESTDIR)$(DATADIR)/conf.d $(DESTDIR)$(DATADIR)/calendars \
+	  $(DESTDIR)$(DATADIR)/prometheus $(DESTDIR)$(DATADIR)/grafana/dashboards \
+	  $(DESTDIR)$(DATADIR)/grafana/provisioning/dashboards \
+	  $(DESTDIR)$(DATADIR)/grafana/provisioning/datasources
 	install -m 0644 $(PLUGINS) $(DESTDIR)$(PLUGINDIR)/
 	$(if $(TOOL_BINS),install -m 0755 $(TOOL_BINS) $(DESTDIR)$(BINDIR)/)
 	install -m 0644 types.db $(DESTDIR)$(DATADIR)/types.db
@@ -188,8 +204,36 @@ install: all
 	      -e 's|@COLLECTD_PLUGINDIR@|$(COLLECTD_PLUGINDIR)|g' "$$f" \
 	    > $(DESTDIR)$(DATADIR)/conf.d/$$(basename "$$f"); \
 	done
-	install -d $(DESTDIR)$(DATADIR)/calendars
 	install -m 0644 calendars/*.txt $(DESTDIR)$(DATADIR)/calendars/
+	install -m 0644 prometheus/scrape.yml prometheus/rules.yml \
+	  prometheus/alerts.yml $(DESTDIR)$(DATADIR)/prometheus/
+	install -m 0644 grafana/manifest.json $(DESTDIR)$(DATADIR)/grafana/
+	install -m 0644 grafana/dashboards/*.json $(DESTDIR)$(DATADIR)/grafana/dashboards/
+	install -m 0644 grafana/provisioning/datasources/g6.yml \
+	  $(DESTDIR)$(DATADIR)/grafana/provisioning/datasources/g6.yml
+	sed -e 's|^      path: .*|      path: $(DATADIR)/grafana/dashboards|' \
+	    -e 's|^# and the JSON files of grafana/dashboards/ to options.path.|# (this installed copy points options.path at the installed dashboards)|' \
+	    grafana/provisioning/dashboards/g6.yml \
+	  > $(DESTDIR)$(DATADIR)/grafana/provisioning/dashboards/g6.yml
+
+# Removes exactly what install put there (and the directories it emptied).
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(PLUGINDIR)/,$(notdir $(PLUGINS))) \
+	  $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(TOOL_BINS))) \
+	  $(DESTDIR)$(DATADIR)/types.db \
+	  $(addprefix $(DESTDIR)$(DATADIR)/conf.d/,$(notdir $(wildcard conf.d/*.conf))) \
+	  $(addprefix $(DESTDIR)$(DATADIR)/,$(wildcard calendars/*.txt) \
+	    prometheus/scrape.yml prometheus/rules.yml prometheus/alerts.yml \
+	    grafana/manifest.json $(wildcard grafana/dashboards/*.json) \
+	    grafana/provisioning/dashboards/g6.yml \
+	    grafana/provisioning/datasources/g6.yml)
+	-rmdir $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(PREFIX)/lib/g6 \
+	  $(DESTDIR)$(DATADIR)/conf.d $(DESTDIR)$(DATADIR)/calendars \
+	  $(DESTDIR)$(DATADIR)/prometheus $(DESTDIR)$(DATADIR)/grafana/dashboards \
+	  $(DESTDIR)$(DATADIR)/grafana/provisioning/dashboards \
+	  $(DESTDIR)$(DATADIR)/grafana/provisioning/datasources \
+	  $(DESTDIR)$(DATADIR)/grafana/provisioning $(DESTDIR)$(DATADIR)/grafana \
+	  $(DESTDIR)$(DATADIR) 2>/dev/null
 
 # ---- clean ------------------------------------------------------------------
 .PHONY: clean

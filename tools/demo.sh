@@ -1,21 +1,59 @@
 #!/bin/bash
-# make demo: the main job on the built-in mock market.
+# make demo: every g6 plugin on the built-in mock market.
 #
 # Starts g6-mockd (the local Kite stand-in, synthetic market on the real
 # clock) and collectd in the foreground with g6_info, g6_chain collecting
 # all five indices every 10 s (ForceOpen: the mock market never closes;
-# KeepSnapshots, for g6 replay), g6_analytics on its snapshots,
-# g6_panels writing the panels to build/demo/panels (see `g6 summary`),
-# g6_retention scanning the data directory every 30 s (pruning off),
-# write_prometheus on 127.0.0.1:$DEMO_PORT and rrdtool. Runs until Ctrl-C, or
-# for DEMO_SECONDS seconds, then prints what it collected. Everything lives
-# under build/demo/; both processes are stopped by PID.
+# KeepSnapshots, for g6 replay), g6_analytics on its snapshots, g6_panels
+# writing the panels (see `g6 summary`), g6_retention scanning the data
+# directory every 30 s (pruning off), the host totals of the generated
+# aggregation snippet, write_prometheus on 127.0.0.1:$DEMO_PORT and rrdtool.
+# Prints where to look, then runs until Ctrl-C, or for DEMO_SECONDS seconds:
+# then it stops collectd, draws the RRD graphs (g6 rrdgraph) and prints a
+# summary (series exported, CSV rows, panels verified, graphs rendered).
+#
+# Everything lives under $DEMO_DIR (default build/demo). A port that is
+# taken (DEMO_PORT, default 9103; DEMO_MOCK_PORT, default 8765) stops it at
+# once with a message; every wait is bounded; both processes are stopped by
+# PID.
 set -eu
 ROOT=${G6_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
 B=${G6_BUILD:-$ROOT/build}
-D=$B/demo
+D=${DEMO_DIR:-$B/demo}
 PORT=${DEMO_PORT:-9103}
 MOCK_PORT=${DEMO_MOCK_PORT:-8765}
+SECONDS_=${DEMO_SECONDS:-}
+
+say() { echo "g6 demo: $*"; }
+die() { echo "g6 demo: $*" >&2; exit 1; }
+
+case "$SECONDS_" in
+  ''|[1-9]|[1-9][0-9]|[1-9][0-9][0-9]|[1-9][0-9][0-9][0-9]) ;;
+  *) die "DEMO_SECONDS=\"$SECONDS_\": allowed: a whole number of seconds from 1 to 9999" ;;
+esac
+# a port someone else listens on would leave collectd without /metrics (or
+# the mock unreachable) and the demo waiting: refuse at once
+port_free() {
+  python3 -c 'import socket,sys
+s = socket.socket()
+try:
+    s.bind(("127.0.0.1", int(sys.argv[1])))
+except OSError as e:
+    sys.exit(1)' "$1"
+}
+for p in "$PORT:DEMO_PORT:write_prometheus' /metrics" \
+         "$MOCK_PORT:DEMO_MOCK_PORT:g6-mockd, the mock Kite API"; do
+  n=${p%%:*}
+  var=${p#*:}
+  what=${var#*:}
+  var=${var%%:*}
+  case "$n" in
+    ''|*[!0-9]*) die "$var=\"$n\": allowed: a TCP port number" ;;
+  esac
+  port_free "$n" || die "port $n on 127.0.0.1 ($var, for $what) is in use; stop what holds it or choose another: $var=$((n + 10)) make demo"
+done
+[ "$PORT" != "$MOCK_PORT" ] || die "DEMO_PORT and DEMO_MOCK_PORT are both $PORT"
+
 rm -rf "$D" && mkdir -p "$D/plugins" "$D/rrd" "$D/data"
 cp "$B"/plugins/*.so "$D/plugins/"
 # the mock's demo credentials, in files only this user may read
@@ -24,21 +62,24 @@ echo g6demo > "$D/kite.key"
 echo g6demo-token > "$D/kite.token"
 umask 022
 
-"$B/g6-mockd" --port "$MOCK_PORT" > "$D/g6-mockd.log" 2>&1 &
-mock=$!
+mock=
 cd_pid=
 cleanup() {
   [ -n "$cd_pid" ] && kill "$cd_pid" 2>/dev/null && wait "$cd_pid" 2>/dev/null
-  kill "$mock" 2>/dev/null && wait "$mock" 2>/dev/null
+  [ -n "$mock" ] && kill "$mock" 2>/dev/null && wait "$mock" 2>/dev/null
   true
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+"$B/g6-mockd" --port "$MOCK_PORT" > "$D/g6-mockd.log" 2>&1 &
+mock=$!
 for _ in $(seq 50); do
   grep -q "listening" "$D/g6-mockd.log" 2>/dev/null && break
-  kill -0 "$mock" 2>/dev/null || { cat "$D/g6-mockd.log"; exit 1; }
+  kill -0 "$mock" 2>/dev/null || { cat "$D/g6-mockd.log" >&2; die "g6-mockd did not start"; }
   sleep 0.1
 done
+grep -q "listening" "$D/g6-mockd.log" || die "g6-mockd did not listen within 5 s ($D/g6-mockd.log)"
 
 indices=""
 for ix in NIFTY BANKNIFTY FINNIFTY MIDCPNIFTY SENSEX; do
@@ -66,7 +107,7 @@ PluginDir "/usr/lib/collectd"
 LoadPlugin logfile
 <Plugin logfile>
   LogLevel "info"
-  File STDOUT
+  File "$D/collectd.log"
   Timestamp true
   PrintSeverity true
 </Plugin>
@@ -80,6 +121,8 @@ LoadPlugin rrdtool
 <Plugin rrdtool>
   DataDir "$D/rrd"
 </Plugin>
+# the host totals, as shipped (conf.d/g6_aggregation.conf, Interval 10)
+Include "$ROOT/conf.d/g6_aggregation.conf"
 PluginDir "$D/plugins"
 LoadPlugin g6_info
 LoadPlugin g6_chain
@@ -114,24 +157,66 @@ LoadPlugin g6_retention
 </Plugin>
 CONF
 
-echo "g6 demo: mock Kite API on http://127.0.0.1:$MOCK_PORT (g6-mockd)"
-echo "g6 demo: metrics on http://127.0.0.1:$PORT/metrics; CSV, snapshots under $D/data"
-echo "g6 demo: panels under $D/panels; watch them with: $B/g6 summary --panels-dir $D/panels"
-/usr/sbin/collectd -f -C "$D/collectd.conf" &
+/usr/sbin/collectd -f -C "$D/collectd.conf" > "$D/collectd.out" 2>&1 &
 cd_pid=$!
-if [ -n "${DEMO_SECONDS:-}" ]; then
-  sleep "$DEMO_SECONDS"
-  echo "--- after ${DEMO_SECONDS}s:"
-  curl -s "http://127.0.0.1:$PORT/metrics" |
-    grep -E '^collectd_g6_(index_(spot_points|chain_status|atm_iv_ratio|risk_reversal_25d_ratio)|build_info|retention_data_files)' || true
-  echo "--- files:"
-  (cd "$D/data" && find . -name '*.csv' | sort | head -12 && echo "  ($(find . -name '*.csv' | wc -l) CSV files)")
-  echo "--- NIFTY overview:"
-  cat "$D"/data/overview/NIFTY/*.csv 2>/dev/null || true
-  echo "--- g6 replay of the NIFTY snapshots kept:"
-  "$B/g6" replay "$D/data/snapshots/NIFTY" 2>&1 | cut -d, -f1-3,8,12-14,18,21 | head -9 || true
-  echo "--- g6 summary --once:"
-  "$B/g6" summary --panels-dir "$D/panels" --once || true
-else
-  wait "$cd_pid"
+for _ in $(seq 150); do
+  curl -sf -o /dev/null "http://127.0.0.1:$PORT/metrics" && break
+  kill -0 "$cd_pid" 2>/dev/null || break
+  sleep 0.2
+done
+if ! curl -sf -o /dev/null "http://127.0.0.1:$PORT/metrics"; then
+  tail -20 "$D/collectd.log" "$D/collectd.out" >&2 2>/dev/null || true
+  die "collectd did not serve http://127.0.0.1:$PORT/metrics within 30 s (log above: $D/collectd.log)"
 fi
+
+say "mock Kite API (g6-mockd):  http://127.0.0.1:$MOCK_PORT"
+say "metrics (write_prometheus): http://127.0.0.1:$PORT/metrics"
+say "CSV files and snapshots:    $D/data  (g6 replay $D/data/snapshots/NIFTY)"
+say "panels:                     $D/panels  ($B/g6 summary --panels-dir $D/panels)"
+say "RRD files:                  $D/rrd/g6-demo  (graphs: $B/g6 rrdgraph --rrd-dir $D/rrd --out $D/graphs)"
+say "collectd's log:             $D/collectd.log"
+say "Prometheus and Grafana:     $ROOT/prometheus/scrape.yml, rules.yml, alerts.yml; $ROOT/grafana/"
+
+if [ -z "$SECONDS_" ]; then
+  say "running; Ctrl-C stops it"
+  wait "$cd_pid"
+  exit 0
+fi
+
+say "running for ${SECONDS_} s"
+sleep "$SECONDS_"
+metrics=$(curl -sf "http://127.0.0.1:$PORT/metrics" || true)
+kill "$cd_pid" 2>/dev/null && wait "$cd_pid" 2>/dev/null || true
+cd_pid=
+
+echo "--- after ${SECONDS_} s:"
+echo "$metrics" | grep -E '^collectd_g6_(index_(spot_points|atm_iv_ratio)\{g6_index="NIFTY",type="this_week"|host_collected_legs|build_info)' || true
+echo "$metrics" | grep -E '^collectd_g6_index_spot_points' || true
+echo "--- g6 summary --once:"
+"$B/g6" summary --panels-dir "$D/panels" --once || true
+echo "--- g6 rrdgraph:"
+graphs_out=$("$B/g6" rrdgraph --rrd-dir "$D/rrd" --out "$D/graphs" \
+               --since "$((SECONDS_ + 60))s" 2>&1) || true
+echo "$graphs_out" | tail -1
+
+series=$(echo "$metrics" | grep -c '^collectd_g6_' || true)
+csv_files=$(find "$D/data" -name '*.csv' | wc -l)
+csv_rows=0
+while IFS= read -r f; do
+  n=$(wc -l < "$f")
+  csv_rows=$((csv_rows + n - 1))
+done < <(find "$D/data" -name '*.csv')
+if integrity=$("$B/g6" integrity --strict --panels-dir "$D/panels" 2>&1); then
+  n_panels=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["hashes"]))' \
+             "$D/panels/manifest.json" 2>/dev/null || echo 0)
+  panels="$n_panels panel files match manifest.json ($integrity)"
+else
+  panels="NOT verified: $integrity"
+fi
+graphs=$(echo "$graphs_out" | sed -n 's/^g6 rrdgraph: \([0-9]*\) graph.*/\1/p')
+
+echo "--- summary:"
+echo "series exported:  ${series} collectd_g6_* series on /metrics"
+echo "CSV rows:         ${csv_rows} in ${csv_files} files under $D/data"
+echo "panels verified:  ${panels}"
+echo "graphs rendered:  ${graphs:-0} PNG files in $D/graphs (index.html)"

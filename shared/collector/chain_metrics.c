@@ -99,6 +99,9 @@ static void csv_metrics(g6_metrics *m, const char *ix,
       continue;
     g6m_csv_rows_add(m, ix, fam[f].name,
                      (int64_t)(fam[f].st.rows_written - prev->st.rows_written));
+    /* a gauge: the rows of the family held for retry now */
+    g6m_csv_pending_rows_set(m, ix, fam[f].name,
+                             (double)fam[f].st.rows_pending);
     g6m_csv_bytes_add(
         m, ix, fam[f].name,
         (int64_t)(fam[f].st.bytes_written - prev->st.bytes_written));

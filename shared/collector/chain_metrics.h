@@ -39,8 +39,9 @@ g6_status g6_chain_metrics_warm(g6_metrics *m, const g6_index_config *const *ix,
  * gate, calendar entries, cycle duration, spot, ATM and VIX, per-expiry legs,
  * coverage, PCR, status, IV solves and failures, the share of legs flagged
  * by the no-arbitrage checks and their violations per expiry.rule (the
- * quality family), reject reasons, and the
- * CSV sink's per-family counters (`fam`, cumulative) since the last call.
+ * quality family), reject reasons, the CSV sink's per-family counters
+ * (`fam`, cumulative) since the last call and its rows held for retry now
+ * (a gauge, per family).
  * Unknown values (spot and ATM during an outage, a ratio with an empty
  * denominator) are set to NaN, never 0. */
 void g6_chain_metrics_cycle(g6_metrics *m, const g6_index_config *ix,

@@ -68,7 +68,18 @@ typedef struct g6_metric_def {
   const char *const *bucket_labels; /* n_buckets + 1 ("+Inf" last) */
   size_t n_buckets;
   const char *type_bucket, *type_count, *type_sum; /* histograms */
+  const char *unit;   /* the spec's unit: "points", "seconds", "legs", ... */
+  const char *family; /* the spec family (what a dashboard plan lists) */
 } g6_metric_def;
+
+/* A dashboard plan of spec/plans.yml (generated): one dashboard, showing the
+ * metrics of the listed families (g6_metric_def.family). */
+typedef struct g6_metric_plan {
+  const char *slug;  /* grafana/dashboards/<slug>.json, uid g6-<slug> */
+  const char *title;
+  const char *const *families;
+  size_t n_families;
+} g6_metric_plan;
 
 /* What a sink receives: one collectd value list with one value. */
 typedef struct g6_metrics_vl {

@@ -3,13 +3,17 @@
 use them: install under a prefix, include the snippets from a collectd.conf
 the way Debian's does (an Include of a conf.d directory), and check that
 g6_info, g6_chain, g6_analytics, g6_panels and g6_retention load from g6's
-plugin directory, that a stock plugin in a snippet loaded after g6's still
-loads (PluginDir is pointed back), that g6_chain collects with the shipped
-block once its paths point at this test's files and g6-mockd, that
-g6_analytics analyses its snapshots with its shipped block, that g6_panels
-writes panels with its shipped block that the installed `g6 integrity`
-verifies, and that g6_retention counts what g6_chain wrote with its shipped
-block."""
+plugin directory, each from its own snippet, that a stock plugin in a
+snippet loaded after g6's still loads (PluginDir is pointed back), that
+g6_chain collects with the shipped block once its paths point at this
+test's files and g6-mockd, that g6_analytics analyses its snapshots with its
+shipped block, that g6_panels writes panels with its shipped block that the
+installed `g6 integrity` verifies, that g6_retention counts what g6_chain
+wrote with its shipped block, and that the generated aggregation snippet
+exports the host total. The installed Prometheus files pass `promtool check
+config` where they are, the installed Grafana provider points at the
+installed dashboards (and only dashboards), and `make uninstall` removes
+every file install put there."""
 import os
 import re
 import shutil
@@ -32,7 +36,13 @@ for rel in ("lib/g6/collectd/g6_chain.so", "lib/g6/collectd/g6_info.so",
             "share/g6/calendars/BSE.txt",
             "share/g6/conf.d/g6.conf", "share/g6/conf.d/g6_chain.conf",
             "share/g6/conf.d/g6_panels.conf", "share/g6/conf.d/g6_analytics.conf",
-            "share/g6/conf.d/g6_retention.conf"):
+            "share/g6/conf.d/g6_retention.conf", "share/g6/conf.d/g6_aggregation.conf",
+            "share/g6/conf.d/g6_write_prometheus.conf",
+            "share/g6/prometheus/scrape.yml", "share/g6/prometheus/rules.yml",
+            "share/g6/prometheus/alerts.yml", "share/g6/grafana/manifest.json",
+            "share/g6/grafana/dashboards/overview.json",
+            "share/g6/grafana/provisioning/dashboards/g6.yml",
+            "share/g6/grafana/provisioning/datasources/g6.yml"):
     t.ok(os.path.isfile(os.path.join(prefix, rel)), "installed " + rel)
 r = subprocess.run([os.path.join(prefix, "bin", "g6"), "version"], capture_output=True)
 t.ok(r.returncode == 0 and r.stdout.startswith(b"g6 "), "the installed g6 runs")
@@ -42,40 +52,58 @@ t.ok(r.returncode == 0 and os.path.join(share, "calendars", "BSE.txt").encode() 
      and b"2026-02-01 Sun 09:15-15:30 special: Union Budget" in r.stdout,
      "the installed g6 calendar finds the installed calendars", r.stdout + r.stderr)
 
+# the installed Prometheus files check where they are (rule files relative)
+r = subprocess.run(["promtool", "check", "config",
+                    os.path.join(share, "prometheus", "scrape.yml")], capture_output=True)
+t.ok(r.returncode == 0 and b"SUCCESS" in r.stdout,
+     "promtool check config on the installed scrape.yml (and its rule files)",
+     r.stdout + r.stderr)
+with open(os.path.join(share, "grafana", "provisioning", "dashboards", "g6.yml")) as f:
+    provider = f.read()
+dash = os.path.join(share, "grafana", "dashboards")
+t.ok("      path: %s\n" % dash in provider,
+     "the installed Grafana provider points at the installed dashboards", provider)
+t.is_(sorted(os.listdir(dash)), sorted(os.listdir(os.path.join(t.ROOT, "grafana", "dashboards"))),
+      "the provisioned folder holds the dashboards only (manifest.json beside it)")
+
+
+def snippet(name, confd, *edits):
+    """Copies an installed snippet into confd with (old, new) edits, each of
+    which must apply."""
+    with open(os.path.join(share, "conf.d", name)) as f:
+        text = f.read()
+    for old, new in edits:
+        if old not in text:
+            t.ok(False, "%s holds %r" % (name, old))
+        text = text.replace(old, new)
+    with open(os.path.join(confd, name), "w") as f:
+        f.write(text)
+    return text
+
+
 with t.MockD() as m:
     key, tok = m.write_credentials(d)
     confd = os.path.join(d, "collectd.conf.d")
     os.makedirs(confd)
     shutil.copy(os.path.join(share, "conf.d", "g6.conf"), confd)
-    with open(os.path.join(share, "conf.d", "g6_chain.conf")) as f:
-        block = f.read()
     # what an operator edits: credentials, data directory, and here the URL
-    block = block.replace("/etc/g6/kite.key", key).replace("/var/lib/g6/kite.token", tok)
-    block = block.replace('DataDir "/var/lib/g6"',
-                          'DataDir "%s/data"\n  ForceOpen true' % d)
-    block = block.replace("https://api.kite.trade", m.url)
-    block = re.sub(r"Interval 30", "Interval 2", block)
+    # and shorter intervals (the test waits for a few of them)
+    fast = ("Interval 10", "Interval 2")
+    block = snippet("g6_chain.conf", confd, ("/etc/g6/kite.key", key),
+                    ("/var/lib/g6/kite.token", tok),
+                    ('DataDir "/var/lib/g6"', 'DataDir "%s/data"\n  ForceOpen true' % d),
+                    ("https://api.kite.trade", m.url), ("Interval 30", "Interval 2"), fast)
     t.ok('CalendarDir "%s"' % os.path.join(share, "calendars") in block,
          "the shipped block points at the installed exchange calendars")
-    with open(os.path.join(confd, "g6_chain.conf"), "w") as f:
-        f.write(block)
-    with open(os.path.join(share, "conf.d", "g6_panels.conf")) as f:
-        block = f.read()
     panels = os.path.join(d, "panels")
-    block = block.replace('PanelsDir "/var/lib/g6/panels"', 'PanelsDir "%s"' % panels)
-    block = block.replace("FlushInterval 10", "FlushInterval 1")
-    with open(os.path.join(confd, "g6_panels.conf"), "w") as f:
-        f.write(block)
-    with open(os.path.join(share, "conf.d", "g6_analytics.conf")) as f:
-        block = f.read().replace('DataDir "/var/lib/g6"', 'DataDir "%s/data"' % d)
-    with open(os.path.join(confd, "g6_analytics.conf"), "w") as f:
-        f.write(block)
-    with open(os.path.join(share, "conf.d", "g6_retention.conf")) as f:
-        block = f.read()
-    block = block.replace('DataDir "/var/lib/g6"', 'DataDir "%s/data"' % d)
-    block = block.replace("ScanInterval 300", "ScanInterval 1")
-    with open(os.path.join(confd, "g6_retention.conf"), "w") as f:
-        f.write(block)
+    snippet("g6_panels.conf", confd,
+            ('PanelsDir "/var/lib/g6/panels"', 'PanelsDir "%s"' % panels),
+            ("FlushInterval 10", "FlushInterval 1"), fast)
+    snippet("g6_analytics.conf", confd, ('DataDir "/var/lib/g6"', 'DataDir "%s/data"' % d), fast)
+    snippet("g6_retention.conf", confd, ('DataDir "/var/lib/g6"', 'DataDir "%s/data"' % d),
+            ("ScanInterval 300", "ScanInterval 1"), fast)
+    # the aggregation window equals g6_chain's interval, as the snippet says
+    snippet("g6_aggregation.conf", confd, fast)
     # a stock plugin in a snippet read after g6's
     with open(os.path.join(confd, "zz-load.conf"), "w") as f:
         f.write("LoadPlugin load\n")
@@ -101,5 +129,18 @@ with t.MockD() as m:
         t.ok(cd.wait_for("collectd_g6_retention_data_files", g6_retention="NIFTY",
                          type="options", predicate=lambda v: v > 0, timeout=30),
              "g6_retention counts the CSV files with the shipped <Plugin g6_retention> block")
+        t.ok(cd.wait_for("collectd_g6_host_collected_legs", g6_host="sum",
+                         predicate=lambda v: v > 0, timeout=30),
+             "the aggregation snippet exports the host total of the legs collected")
+
+r = subprocess.run(["make", "-s", "-C", t.ROOT, "B=" + t.BUILD, "uninstall", "PREFIX=" + prefix],
+                   capture_output=True, timeout=120)
+left = sorted(os.path.relpath(os.path.join(dp, f), prefix)
+              for dp, _, fs in os.walk(prefix) for f in fs)
+t.ok(r.returncode == 0 and not left, "make uninstall removes every installed file",
+     r.stderr.decode()[-1000:] + "\nleft: %r" % left[:20])
+t.ok(not os.path.exists(os.path.join(prefix, "share", "g6")) and
+     not os.path.exists(os.path.join(prefix, "lib", "g6")),
+     "and g6's own directories")
 
 t.done_testing()

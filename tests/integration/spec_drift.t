@@ -17,6 +17,7 @@ import g6test as t
 ROOT = t.ROOT
 G6 = t.build_path("g6")
 COPY = ["spec", "grafana", "prometheus", "docs/METRICS.md", "types.db",
+        "conf.d/g6_aggregation.conf",
         "shared/metrics/metrics_gen.c", "shared/metrics/metrics_gen.h"]
 
 

@@ -455,7 +455,8 @@ class Prometheus:
     with honor_labels (collectd's `instance` label is kept) and no explicit
     timestamps (a vanished series goes stale at once)."""
 
-    def __init__(self, targets, rule_files=(), dir=None, scrape_interval="1s"):
+    def __init__(self, targets, rule_files=(), dir=None, scrape_interval="1s",
+                 honor_timestamps=False, job="collectd"):
         self.dir = dir or workdir("g6-prom-")
         self.port = free_port()
         self.url = "http://127.0.0.1:%d" % self.port
@@ -464,9 +465,11 @@ class Prometheus:
                        "evaluation_interval": scrape_interval},
             "rule_files": [os.path.abspath(r) for r in rule_files],
             "scrape_configs": [{
-                "job_name": "collectd",
+                "job_name": job,
                 "honor_labels": True,
-                "honor_timestamps": False,
+                # True keeps collectd's own timestamps (a test that lines
+                # samples up with the time collectd dispatched them)
+                "honor_timestamps": honor_timestamps,
                 "static_configs": [{"targets": list(targets)}],
             }],
         }
@@ -495,9 +498,13 @@ class Prometheus:
         self.stop()
         return False
 
-    def query(self, expr):
-        """Instant query; returns the result list ([] on error)."""
-        q = urllib.parse.urlencode({"query": expr})
+    def query(self, expr, at=None):
+        """Instant query (at `at`, epoch seconds, when given); returns the
+        result list ([] on error)."""
+        params = {"query": expr}
+        if at is not None:
+            params["time"] = "%.3f" % at
+        q = urllib.parse.urlencode(params)
         status, body, _ = http_get(self.url + "/api/v1/query?" + q, 10.0)
         if status != 200:
             return []
@@ -515,6 +522,20 @@ class Prometheus:
                 res = [r for r in res if predicate(float(r["value"][1]))]
             return res
         return wait_until(probe, timeout, 0.5) or []
+
+
+# ------------------------------------------------------ aggregation ----
+
+def aggregation_config(interval):
+    """The generated host-totals snippet (conf.d/g6_aggregation.conf) for a
+    test's collectd: loaded from collectd's PluginDir, with its Interval set
+    to `interval` (g6_chain's, as the snippet says it must be)."""
+    with open(os.path.join(ROOT, "conf.d", "g6_aggregation.conf")) as f:
+        text = f.read()
+    if "Interval 10\n" not in text:
+        raise AssertionError("conf.d/g6_aggregation.conf: no \"Interval 10\" to replace")
+    return 'PluginDir "%s"\n%s' % (STOCK_PLUGINDIR,
+                                    text.replace("Interval 10\n", "Interval %g\n" % interval))
 
 
 # ------------------------------------------------------- g6_chain config ----

@@ -26,6 +26,7 @@ int g6_cmd_overlay(int argc, char **argv);
 int g6_cmd_retention_scan(int argc, char **argv);
 int g6_cmd_retention_prune(int argc, char **argv);
 int g6_cmd_calendar(int argc, char **argv);
+int g6_cmd_rrdgraph(int argc, char **argv);
 
 /* Exit statuses shared by subcommands (documented in the README). */
 enum {

@@ -25,6 +25,8 @@ static const command commands[] = {
      "end-of-day weekday overlays (mean and EMA) from the CSV files"},
     {"replay", g6_cmd_replay,
      "stored snapshots or CSV days through the analytics, as CSV"},
+    {"rrdgraph", g6_cmd_rrdgraph,
+     "PNG graphs of each dashboard plan from collectd's RRD files"},
     {"retention-scan", g6_cmd_retention_scan,
      "files, bytes and ages of the data directory (the old JSON too)"},
     {"retention-prune", g6_cmd_retention_prune,

@@ -70,6 +70,42 @@ static void warm_start_unknown_is_nan(void **state) {
   g6_metrics_free(m);
 }
 
+/* The CSV sink's counters are cumulative: each cycle adds the increments;
+ * the rows held for retry are a gauge that falls back to 0 once an append
+ * works again (what the aggregation plugin sums per host). */
+static void csv_counters_add_and_pending_is_a_gauge(void **state) {
+  (void)state;
+  g6_metrics *m = runtime();
+  g6_index_config ix = nifty();
+  const g6_index_config *ixs[] = {&ix};
+  g6_chain_metrics_warm(m, ixs, 1);
+  assert_true(isnan(val(m, &g6m_def_csv_pending_rows, "NIFTY", "this_week")));
+  g6_chain_index_metrics st;
+  memset(&st, 0, sizeof(st));
+  g6_cycle_result r;
+  memset(&r, 0, sizeof(r));
+  g6_csv_family_stats fam[2];
+  memset(fam, 0, sizeof(fam));
+  snprintf(fam[0].name, sizeof(fam[0].name), "this_week");
+  snprintf(fam[1].name, sizeof(fam[1].name), "overview");
+  fam[0].st.rows_written = 21;
+  fam[0].st.rows_pending = 42; /* two cycles of a failing directory */
+  fam[0].failures[G6_ENOSPC] = 2;
+  fam[1].st.rows_written = 1;
+  g6_chain_metrics_cycle(m, &ix, &r, fam, 2, &st);
+  assert_close(val(m, &g6m_def_csv_rows, "NIFTY", "this_week"), 21, 0);
+  assert_close(val(m, &g6m_def_csv_pending_rows, "NIFTY", "this_week"), 42, 0);
+  assert_close(val(m, &g6m_def_csv_pending_rows, "NIFTY", "overview"), 0, 0);
+  assert_close(val(m, &g6m_def_csv_write_failures, "NIFTY", "nospace"), 2, 0);
+  fam[0].st.rows_written = 84; /* the held rows went out with this cycle's */
+  fam[0].st.rows_pending = 0;
+  g6_chain_metrics_cycle(m, &ix, &r, fam, 2, &st);
+  assert_close(val(m, &g6m_def_csv_rows, "NIFTY", "this_week"), 84, 0);
+  assert_close(val(m, &g6m_def_csv_pending_rows, "NIFTY", "this_week"), 0, 0);
+  assert_close(val(m, &g6m_def_csv_write_failures, "NIFTY", "nospace"), 2, 0);
+  g6_metrics_free(m);
+}
+
 /* A provider outage: spot and ATM unknown, nothing collected. PCR and the
  * coverages are ratios with empty denominators: NaN, not 0 (a chart would
  * read 0 as a market event); counts stay numbers. */
@@ -225,6 +261,7 @@ static void provider_results_and_rates(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(warm_start_unknown_is_nan),
+      cmocka_unit_test(csv_counters_add_and_pending_is_a_gauge),
       cmocka_unit_test(outage_exports_nan_not_zero),
       cmocka_unit_test(provider_results_and_rates),
       cmocka_unit_test(quote_sanity_counts),

@@ -164,17 +164,35 @@ static size_t run(const char *text, const char *plans, g6_buf *out,
   return n;
 }
 
-/* BASE with the first `old` replaced by `new_`. */
-static char *edited(const char *old, const char *new_) {
-  const char *at = strstr(BASE, old);
+/* `base` with the first `old` replaced by `new_` (malloc'ed). */
+static char *edited_in(const char *base, const char *old, const char *new_) {
+  const char *at = strstr(base, old);
   if (at == NULL)
-    fail_msg("vector setup: \"%s\" not in the base spec", old);
-  size_t pre = (size_t)(at - BASE);
-  char *out = malloc(strlen(BASE) + strlen(new_) + 1);
-  memcpy(out, BASE, pre);
+    fail_msg("vector setup: \"%s\" not in the spec", old);
+  size_t pre = (size_t)(at - base);
+  char *out = malloc(strlen(base) + strlen(new_) + 1);
+  memcpy(out, base, pre);
   strcpy(out + pre, new_);
   strcat(out, at + strlen(old));
   return out;
+}
+
+/* BASE with the first `old` replaced by `new_`. */
+static char *edited(const char *old, const char *new_) {
+  return edited_in(BASE, old, new_);
+}
+
+/* Lints `text` (taking it) with `plans` (NULL: PLANS) and fails unless a
+ * diagnostic holds `want`. */
+static void expect_diag(char *text, const char *plans, const char *name,
+                        const char *want) {
+  g6_buf out = G6_BUF_INIT;
+  size_t n = run(text, plans, &out, NULL);
+  if (n == 0 || out.data == NULL || strstr(out.data, want) == NULL)
+    fail_msg("vector \"%s\": want \"%s\" in:\n%s", name, want,
+             out.data ? out.data : "(no diagnostics)");
+  g6_buf_free(&out);
+  free(text);
 }
 
 static void base_spec_is_clean(void **state) {
@@ -317,16 +335,118 @@ static void lint_vectors(void **state) {
       {"owner not a plugin", "    owner: g6_chain\n", "    owner: g6_other\n",
        "owner \"g6_other\" is not a plugin"},
   };
-  for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-    char *text = edited(v[i].old, v[i].new_);
-    g6_buf out = G6_BUF_INIT;
-    size_t n = run(text, NULL, &out, NULL);
-    if (n == 0 || out.data == NULL || strstr(out.data, v[i].want) == NULL)
-      fail_msg("vector \"%s\": want \"%s\" in:\n%s", v[i].name, v[i].want,
-               out.data ? out.data : "(no diagnostics)");
-    g6_buf_free(&out);
-    free(text);
-  }
+  for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+    expect_diag(edited(v[i].old, v[i].new_), NULL, v[i].name, v[i].want);
+}
+
+/* Host totals by collectd's aggregation plugin: BASE plus a g6_chain gauge
+ * and a family owned by "aggregation" that sums it per host. */
+static const char AGG_EXTRA[] =
+    "      - name: legs\n"
+    "        kind: gauge\n"
+    "        unit: calls\n"
+    "        help: Legs by endpoint.\n"
+    "        plugin: g6_api\n"
+    "        type: legs_calls\n"
+    "        exported: collectd_g6_api_legs_calls\n"
+    "        labels:\n"
+    "          - {name: g6_api, from: plugin_instance, domain: endpoint}\n"
+    "        budget: 2\n"
+    "  host:\n"
+    "    owner: aggregation\n"
+    "    title: Host\n"
+    "    help: Host totals.\n"
+    "    metrics:\n"
+    "      - name: host_legs\n"
+    "        kind: gauge\n"
+    "        unit: calls\n"
+    "        help: Legs of every endpoint.\n"
+    "        plugin: g6_host\n"
+    "        type: legs_calls\n"
+    "        aggregates: legs\n"
+    "        exported: collectd_g6_host_legs_calls\n"
+    "        labels:\n"
+    "          - {name: g6_host, from: plugin_instance, domain: fn}\n"
+    "        budget: 2\n";
+
+static const char AGG_PLANS[] = "plans:\n"
+                                "  - slug: main\n"
+                                "    title: Main\n"
+                                "    description: Everything.\n"
+                                "    tags: [g6]\n"
+                                "    families: [build, runtime, api, host]\n";
+
+/* BASE + AGG_EXTRA with the first `old` of the whole text replaced. */
+static char *agg_spec(const char *old, const char *new_) {
+  char *base = edited("  result: {help: r, values: [ok, timeout]}\n",
+                      "  result: {help: r, values: [ok, timeout]}\n"
+                      "  fn: {help: f, values: [sum, max]}\n");
+  size_t n = strlen(base) + strlen(AGG_EXTRA) + 1;
+  char *all = malloc(n);
+  snprintf(all, n, "%s%s", base, AGG_EXTRA);
+  free(base);
+  if (old == NULL)
+    return all;
+  char *out = edited_in(all, old, new_);
+  free(all);
+  return out;
+}
+
+/* An aggregate keeps its source's type (no second types.db line), lints
+ * clean, and becomes one <Aggregation> block computing each function of
+ * its label's domain; what the aggregation plugin gets wrong (counters) or
+ * cannot express is refused. */
+static void aggregates_lint_and_snippet(void **state) {
+  (void)state;
+  char *text = agg_spec(NULL, NULL);
+  g6_buf out = G6_BUF_INIT;
+  g6_spec s;
+  size_t n = run(text, AGG_PLANS, &out, &s);
+  if (n)
+    fail_msg("aggregation spec: %s", out.data);
+  g6_buf_reset(&out);
+  assert_int_equal(g6_spec_gen_aggregation_conf(&s, &out), G6_OK);
+  assert_non_null(strstr(out.data, "<LoadPlugin aggregation>\n  Interval 10\n"));
+  assert_non_null(strstr(
+      out.data,
+      "  <Aggregation>\n    Plugin \"g6_api\"\n    Type \"legs_calls\"\n"
+      "    GroupBy \"Host\"\n    SetPlugin \"g6_host\"\n"
+      "    SetPluginInstance \"%{aggregation}\"\n    CalculateSum true\n"
+      "    CalculateMaximum true\n  </Aggregation>\n"));
+  g6_buf_reset(&out);
+  assert_int_equal(g6_spec_gen_types_db(&s, &out), G6_OK);
+  const char *first = strstr(out.data, "legs_calls ");
+  assert_non_null(first);
+  assert_null(strstr(first + 1, "legs_calls "));
+  g6_spec_free(&s);
+  g6_buf_free(&out);
+  free(text);
+
+  static const struct {
+    const char *name, *old, *new_, *want;
+  } v[] = {
+      {"counter aggregated", "        aggregates: legs\n",
+       "        aggregates: api_calls\n",
+       "\"api_calls\" is a counter: collectd's aggregation plugin sums"},
+      {"type changed", "        type: legs_calls\n        aggregates",
+       "        type: host_calls\n        aggregates",
+       "the aggregation plugin keeps the type: \"legs_calls\""},
+      {"same plugin", "        plugin: g6_host\n", "        plugin: g6_api\n",
+       "an aggregate needs its own vl.plugin"},
+      {"unknown source", "aggregates: legs\n", "aggregates: legz\n",
+       "unknown metric \"legz\""},
+      {"not a function", "  fn: {help: f, values: [sum, max]}\n",
+       "  fn: {help: f, values: [sum, median]}\n",
+       "closed domain of the plugin's functions"},
+      {"aggregate elsewhere", "        budget: 2\n  host:",
+       "        budget: 2\n        aggregates: api_latency\n  host:",
+       "only metrics of a family owned by \"aggregation\""},
+      {"plain metric in the family", "        aggregates: legs\n", "",
+       "holds only metrics that name the g6 metric they combine"},
+  };
+  for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+    expect_diag(agg_spec(v[i].old, v[i].new_), AGG_PLANS, v[i].name,
+                v[i].want);
 }
 
 static void loader_errors_have_lines(void **state) {
@@ -630,6 +750,7 @@ int main(void) {
       cmocka_unit_test(exported_name_vectors),
       cmocka_unit_test(label_names_follow_write_prometheus),
       cmocka_unit_test(lint_vectors),
+      cmocka_unit_test(aggregates_lint_and_snippet),
       cmocka_unit_test(loader_errors_have_lines),
       cmocka_unit_test(generation_is_deterministic),
       cmocka_unit_test(panels_ids_and_inventory),

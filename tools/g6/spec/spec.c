@@ -542,7 +542,7 @@ static void load_metric(ld *l, yaml_node_t *v, const char *path,
   static const char *const allowed[] = {
       "name",    "kind",   "unit",   "help",    "plugin",  "type",
       "exported", "labels", "budget", "buckets", "ds",      "agg",
-      "panels",  "alerts", "records", NULL};
+      "panels",  "alerts", "records", "aggregates", NULL};
   memset(m, 0, sizeof(*m));
   m->line = line_of(v);
   m->path = strdup(path);
@@ -555,6 +555,8 @@ static void load_metric(ld *l, yaml_node_t *v, const char *path,
   m->type = get_str(l, v, path, "type", true, &m->line_type);
   m->exported = get_str(l, v, path, "exported", true, &m->line_exported);
   m->agg = get_str(l, v, path, "agg", false, &m->line_agg);
+  m->aggregates =
+      get_str(l, v, path, "aggregates", false, &m->line_aggregates);
   get_long(l, v, path, "budget", false, &m->budget, &m->line_budget);
   if (get(l, v, "budget") == NULL)
     m->budget = -1;
@@ -902,6 +904,7 @@ static void free_metric(g6_spec_metric *m) {
   free(m->type);
   free(m->exported);
   free(m->agg);
+  free(m->aggregates);
   free(m->path);
   for (size_t i = 0; i < m->n_labels; i++) {
     free(m->labels[i].name);

@@ -18,6 +18,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* Family owner of the metrics collectd's stock aggregation plugin computes
+ * from a g6 plugin's gauges (host totals; see g6_spec_metric.aggregates). */
+#define G6_SPEC_AGG_OWNER "aggregation"
+
+/* The collectd Interval (seconds) of the shipped snippets (conf.d/): the
+ * aggregation plugin's window and Grafana's data source timeInterval. */
+#define G6_SPEC_COLLECTD_INTERVAL 10
+
 /* ---- diagnostics ------------------------------------------------------ */
 
 typedef struct g6_spec_diag {
@@ -125,6 +133,10 @@ struct g6_spec_family;
 
 typedef struct g6_spec_metric {
   char *name, *unit, *help, *plugin, *type, *exported, *agg;
+  /* the metric of a g6 plugin whose values collectd's stock aggregation
+   * plugin combines into this one (family owner "aggregation"); NULL for a
+   * metric a g6 plugin dispatches itself */
+  char *aggregates;
   g6_spec_kind kind;
   g6_spec_label labels[2];
   size_t n_labels;
@@ -144,7 +156,8 @@ typedef struct g6_spec_metric {
   int line;
   /* line of each field, for diagnostics (0 when absent) */
   int line_kind, line_unit, line_help, line_plugin, line_type, line_exported,
-      line_labels, line_budget, line_buckets, line_ds, line_agg;
+      line_labels, line_budget, line_buckets, line_ds, line_agg,
+      line_aggregates;
 } g6_spec_metric;
 
 typedef struct g6_spec_family {
@@ -268,6 +281,9 @@ g6_status g6_spec_gen_types_db(const g6_spec *s, g6_buf *out);
 g6_status g6_spec_gen_c_header(const g6_spec *s, g6_buf *out);
 g6_status g6_spec_gen_c_source(const g6_spec *s, g6_buf *out);
 g6_status g6_spec_gen_catalog(const g6_spec *s, g6_buf *out);
+/* conf.d/g6_aggregation.conf: one <Aggregation> per metric with
+ * `aggregates`, at G6_SPEC_COLLECTD_INTERVAL. */
+g6_status g6_spec_gen_aggregation_conf(const g6_spec *s, g6_buf *out);
 g6_status g6_spec_gen_prometheus(const g6_spec *s, g6_spec_output *out,
                                  g6_error *err);
 g6_status g6_spec_gen_grafana(const g6_spec *s, g6_spec_output *out,

@@ -239,23 +239,32 @@ static g6_status synth_metric(const g6_spec *s, const g6_spec_metric *m,
         dupf("%s Quantiles from collectd's cumulative buckets over "
              "$__rate_interval, by %s.",
              m->help, names[0]);
-  } else if (nl == 0) {
+  } else if (nl == 0 || m->aggregates) {
+    /* one value per host: a stat, or for a host total (whose label only
+     * names the aggregation's function) a line per host */
+    bool total = m->aggregates != NULL;
     g6_spec_dpanel *p = new_panel(d);
     if (p == NULL)
       goto nomem;
     gauge_selector(m, &sel);
     p->metric = m;
-    p->source = strdup("auto_stat");
-    p->uuid = uuid_of(slug, m->name, "auto_stat", "");
-    p->type = strdup("stat");
+    p->source = strdup(total ? "auto_host_total" : "auto_stat");
+    p->uuid = uuid_of(slug, m->name, p->source, "");
+    p->type = strdup(total ? "timeseries" : "stat");
     p->unit = strdup(grafana_unit(s, m, false));
-    p->title = strdup(sn);
-    p->exprs[0] = dupf("%s by (instance) (%s)", agg, sel.data);
+    p->title = total ? dupf("%s per host", sn) : strdup(sn);
+    p->exprs[0] = dupf("%s by (instance) (%s)", total ? "max" : agg, sel.data);
     p->legends[0] = strdup("{{instance}}");
     p->n_exprs = 1;
-    p->w = 8;
-    p->h = 4;
-    p->description = dupf("%s Per instance.", m->help);
+    if (!total) {
+      p->w = 8;
+      p->h = 4;
+    }
+    p->description =
+        total ? dupf("%s Per instance, computed inside collectd by its "
+                     "aggregation plugin (conf.d/g6_aggregation.conf).",
+                     m->help)
+              : dupf("%s Per instance.", m->help);
   } else {
     gauge_selector(m, &sel);
     g6_spec_dpanel *p = new_panel(d);

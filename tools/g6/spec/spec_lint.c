@@ -562,6 +562,78 @@ static void lint_metric(g6_spec *s, g6_spec_metric *m, const char *stock,
 #undef F
 }
 
+/* Host totals computed by collectd's stock aggregation plugin (family owner
+ * "aggregation"; `g6 spec generate` writes conf.d/g6_aggregation.conf from
+ * them). The plugin keeps the type of what it combines, names its results
+ * after the function (its %{aggregation} placeholder) and sums every value
+ * it received in one interval: right for a gauge dispatched once per
+ * interval, wrong for the rate of a counter (DESIGN §1). */
+static const char *const AGG_FUNCS[] = {"num", "sum",    "average",
+                                        "min", "max",    "stddev",
+                                        NULL};
+
+static void lint_aggregate(g6_spec *s, const g6_spec_metric *m,
+                           g6_spec_diags *dg) {
+  char f[400];
+  const char *path = m->path ? m->path : "families";
+#define F(sub) (snprintf(f, sizeof(f), "%s.%s", path, sub), f)
+  bool by_agg = m->family && m->family->owner &&
+                strcmp(m->family->owner, G6_SPEC_AGG_OWNER) == 0;
+  if (m->aggregates == NULL) {
+    if (by_agg)
+      DIAG(s, dg, m->line, F("aggregates"),
+           "a family owned by \"%s\" holds only metrics that name the g6 "
+           "metric they combine (aggregates:)",
+           G6_SPEC_AGG_OWNER);
+    return;
+  }
+  if (!by_agg) {
+    DIAG(s, dg, m->line_aggregates, F("aggregates"),
+         "only metrics of a family owned by \"%s\" (collectd's aggregation "
+         "plugin computes them) name an aggregated metric",
+         G6_SPEC_AGG_OWNER);
+    return;
+  }
+  const g6_spec_metric *src = g6_spec_find_metric(s, m->aggregates);
+  if (src == NULL) {
+    DIAG(s, dg, m->line_aggregates, F("aggregates"), "unknown metric \"%s\"",
+         m->aggregates);
+    return;
+  }
+  if (m->kind != G6_SPEC_GAUGE || src->kind != G6_SPEC_GAUGE)
+    DIAG(s, dg, m->line_aggregates, F("aggregates"),
+         "\"%s\" is a %s: collectd's aggregation plugin sums the values it "
+         "received in one interval, which is right for gauges only (a "
+         "counter's rate is summed in a recording rule)",
+         src->name,
+         src->kind == G6_SPEC_COUNTER ? "counter"
+         : src->kind == G6_SPEC_HISTOGRAM ? "histogram"
+                                          : "gauge, but this metric is not");
+  if (src->aggregates || !src->family || !src->family->owner ||
+      strcmp(src->family->owner, "*") == 0)
+    DIAG(s, dg, m->line_aggregates, F("aggregates"),
+         "\"%s\" must be a metric one g6 plugin dispatches", src->name);
+  if (src->type && m->type && strcmp(src->type, m->type) != 0)
+    DIAG(s, dg, m->line_type, F("type"),
+         "the aggregation plugin keeps the type: \"%s\" (the type of %s)",
+         src->type, src->name);
+  if (src->plugin && m->plugin && strcmp(src->plugin, m->plugin) == 0)
+    DIAG(s, dg, m->line_plugin, F("plugin"),
+         "an aggregate needs its own vl.plugin (SetPlugin), not %s's \"%s\"",
+         src->name, src->plugin);
+  const g6_spec_domain *d = m->n_labels == 1 ? m->labels[0].domain : NULL;
+  bool funcs = d && !d->open && d->n_values > 0 && d->n_product == 0;
+  for (size_t i = 0; funcs && i < d->n_values; i++)
+    funcs = in_list(d->values[i], AGG_FUNCS);
+  if (m->n_labels != 1 ||
+      m->labels[0].from != G6_SPEC_FROM_PLUGIN_INSTANCE || !funcs)
+    DIAG(s, dg, m->line_labels, F("labels"),
+         "an aggregate has one label, from plugin_instance, over a closed "
+         "domain of the plugin's functions (num, sum, average, min, max, "
+         "stddev)");
+#undef F
+}
+
 /* The runtime (shared/metrics.c) dispatches these itself. */
 static void lint_runtime_metrics(g6_spec *s, g6_spec_diags *dg) {
   static const struct {
@@ -607,14 +679,16 @@ size_t g6_spec_lint(g6_spec *s, const char *stock_types_db, g6_spec_diags *d) {
     snprintf(f, sizeof(f), "families.%s", fam->name);
     if (!is_ident(fam->name))
       DIAG(s, d, fam->line, f, "family names are lower-case identifiers");
-    if (fam->owner && strcmp(fam->owner, "*") != 0) {
+    if (fam->owner && strcmp(fam->owner, "*") != 0 &&
+        strcmp(fam->owner, G6_SPEC_AGG_OWNER) != 0) {
       bool known = false;
       for (size_t k = 0; owners && k < owners->n_values; k++)
         known = known || strcmp(owners->values[k], fam->owner) == 0;
       if (!known)
         DIAG(s, d, fam->line, f,
              "owner \"%s\" is not a plugin of domain owner_plugin (or \"*\" for "
-             "every plugin)",
+             "every plugin, \"" G6_SPEC_AGG_OWNER "\" for collectd's "
+             "aggregation plugin)",
              fam->owner);
     }
     bool planned = s->n_plans == 0;
@@ -627,6 +701,9 @@ size_t g6_spec_lint(g6_spec *s, const char *stock_types_db, g6_spec_diags *d) {
     for (size_t j = 0; j < fam->n_metrics; j++)
       lint_metric(s, &fam->metrics[j], stock_types_db, d);
   }
+  for (size_t i = 0; i < s->n_families; i++)
+    for (size_t j = 0; j < s->families[i].n_metrics; j++)
+      lint_aggregate(s, &s->families[i].metrics[j], d);
   /* uniqueness across the spec */
   for (size_t i = 0; i < s->n_families; i++)
     for (size_t j = 0; j < s->families[i].n_metrics; j++) {
@@ -644,7 +721,12 @@ size_t g6_spec_lint(g6_spec *s, const char *stock_types_db, g6_spec_diags *d) {
             DIAG(s, d, m->line_exported, m->path,
                  "exported name \"%s\" already used at line %d", m->exported,
                  o->line);
-          if (m->type && o->type && strcmp(m->type, o->type) == 0)
+          /* an aggregate keeps the type of what it combines */
+          bool agg_pair = (m->aggregates && o->name &&
+                           strcmp(m->aggregates, o->name) == 0) ||
+                          (o->aggregates && m->name &&
+                           strcmp(o->aggregates, m->name) == 0);
+          if (m->type && o->type && strcmp(m->type, o->type) == 0 && !agg_pair)
             DIAG(s, d, m->line_type, m->path,
                  "collectd type \"%s\" already defined at line %d (types are "
                  "global in collectd)",
