@@ -73,9 +73,13 @@ static double now_s(void) { return CDTIME_T_TO_DOUBLE(cdtime()); }
 static int g6_chain_configure(oconfig_item_t *ci) {
   g6_error e;
   if (g6_chain_config_parse(ci, &g.conf, &e) != G6_OK) {
-    ERROR(PLUGIN ": %s", e.msg);
+    /* a bad g6 option disables this plugin only: failing the callback
+     * would make collectd exit, stopping every other plugin of the host */
+    ERROR(PLUGIN ": %s (" PLUGIN " is disabled; the other plugins keep "
+                 "running)",
+          e.msg);
     g.config_failed = true;
-    return -1;
+    return 0;
   }
   return 0;
 }
@@ -256,10 +260,8 @@ static int load_calendar(chain_index *x, const g6_calendar **out) {
 static int setup(void) {
   g6_error e;
   g6_chain_config *c = &g.conf;
-  if (g.config_failed) {
-    ERROR(PLUGIN ": not starting: the configuration has errors (above)");
+  if (g.config_failed) /* logged by the config callback */
     return -1;
-  }
   if (c->n_indices == 0) {
     ERROR(PLUGIN ": no <Index> block configured; nothing to collect");
     return -1;

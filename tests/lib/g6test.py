@@ -154,15 +154,30 @@ def make_file(root, rel, size=10, mtime=None):
     return path
 
 
-def refused_config(plugins, config, plugin):
-    """Starts collectd with a configuration it must refuse. Returns whether
-    it started anyway, the log lines `plugin` wrote, and the whole log."""
-    cd = Collectd(plugins=plugins, config=config, expected_errors=[".*"])
-    started = cd.start(timeout=10)
+def disabled_by_config(plugins, config, plugin, timeout=10):
+    """Starts collectd with a configuration `plugin` must refuse, next to
+    g6_info. A g6 plugin refuses a bad option by disabling itself with one
+    log line, while collectd and its other plugins keep running. Returns
+    whether that held (collectd up, g6_info's series exported, no series of
+    `plugin`'s metric families), the log lines `plugin` wrote, and the whole
+    log."""
+    names = list(plugins) + ([] if "g6_info" in plugins else ["g6_info"])
+    cd = Collectd(plugins=names, config=config, expected_errors=[".*"])
+    up = cd.start(timeout=timeout)
+    others = up and bool(cd.wait_for("collectd_g6_build_info", timeout))
+    rx = re.compile(r"\[error\] %s: " % re.escape(plugin))
+    if up:
+        wait_until(lambda: rx.search(cd.log()), timeout)
+    own = [s.name for s in cd.samples() if s.name.startswith("collectd_g6_")
+           and s.name not in ("collectd_g6_build_info",
+                              "collectd_g6_spec_hash_info")
+           and s.labels.get("g6_metrics") != "g6_info"]
     cd.stop()
     log = cd.log() + cd.proc.output()
     lines = [l for l in log.splitlines() if plugin + ":" in l]
-    return started, lines, log
+    if own:
+        diag("%s exported %s although disabled" % (plugin, own[:5]))
+    return up and others and not own, lines, log
 
 
 _running = []
