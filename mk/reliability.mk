@@ -12,3 +12,7 @@ CHECK_TESTS  += tests/fuzz/options.t
 # iv_csv: the `g6 iv` batch format (math/iv_csv.h) and the solver behind it.
 FUZZ_TARGETS += iv_csv
 CHECK_TESTS  += tests/fuzz/iv_csv.t
+# panels: a panel directory read by the integrity check, `g6 summary`, the
+# schemas and the writer taking it over (seeds: tests/fuzz/panels_corpus.py).
+FUZZ_TARGETS += panels
+CHECK_TESTS  += tests/fuzz/panels.t
