@@ -16,3 +16,16 @@ CHECK_TESTS  += tests/fuzz/iv_csv.t
 # schemas and the writer taking it over (seeds: tests/fuzz/panels_corpus.py).
 FUZZ_TARGETS += panels
 CHECK_TESTS  += tests/fuzz/panels.t
+# spec: the metric spec compiler (tools/g6/spec/, with libyaml), its
+# objects built with the fuzzing flags beside libg6's.
+FUZZ_TARGETS += spec
+CHECK_TESTS  += tests/fuzz/spec.t
+FUZZ_SPEC_OBJ := $(patsubst %.c,$(B)/fuzz/obj/%.o,$(sort $(wildcard tools/g6/spec/*.c)))
+$(B)/fuzz/obj/tools/g6/spec/%.o: tools/g6/spec/%.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer-no-link $(FUZZ_SAN) -D_GNU_SOURCE \
+	  -Ishared -Itools/g6 -I$(B)/gen -std=gnu11 -DG6_VERSION='"$(VERSION)"' \
+	  -c -o $@ $<
+$(B)/fuzz/fuzz_spec: $(FUZZ_SPEC_OBJ)
+FUZZ_EXTRA_spec := -Itools/g6 $(FUZZ_SPEC_OBJ)
+FUZZ_LIBS_spec  := -lyaml
