@@ -29,3 +29,9 @@ $(B)/fuzz/obj/tools/g6/spec/%.o: tools/g6/spec/%.c
 $(B)/fuzz/fuzz_spec: $(FUZZ_SPEC_OBJ)
 FUZZ_EXTRA_spec := -Itools/g6 $(FUZZ_SPEC_OBJ)
 FUZZ_LIBS_spec  := -lyaml
+# csv_read: the per-strike CSV files read back (row parser, file reader, the
+# book of chains) and the analytics on them, as `g6 replay FILE.csv`.
+# overlay: a day's CSV file, a master, its state files (`g6 overlay`).
+# Seeds: tests/fuzz/make_corpus.py, from a real run.
+FUZZ_TARGETS += csv_read overlay
+CHECK_TESTS  += tests/fuzz/csv_read.t tests/fuzz/overlay.t
