@@ -35,3 +35,7 @@ FUZZ_LIBS_spec  := -lyaml
 # Seeds: tests/fuzz/make_corpus.py, from a real run.
 FUZZ_TARGETS += csv_read overlay
 CHECK_TESTS  += tests/fuzz/csv_read.t tests/fuzz/overlay.t
+# retention: the data directory's layout grammar and a pruning sweep over a
+# tree built from it (exactly the prunable files go; never via a symlink).
+FUZZ_TARGETS += retention
+CHECK_TESTS  += tests/fuzz/retention.t
