@@ -39,3 +39,7 @@ CHECK_TESTS  += tests/fuzz/csv_read.t tests/fuzz/overlay.t
 # tree built from it (exactly the prunable files go; never via a symlink).
 FUZZ_TARGETS += retention
 CHECK_TESTS  += tests/fuzz/retention.t
+# session: the /session/token answer `g6 kite-token` reads (it carries the
+# access token: an error message must never hold it).
+FUZZ_TARGETS += session
+CHECK_TESTS  += tests/fuzz/session.t
