@@ -569,8 +569,12 @@ g6_status g6_csv_write_options(g6_csv_sink *s, int64_t ts, const char *tag,
         first = g6_error_set(err, e.code, "%s", e.msg);
       continue;
     }
-    if (strcmp(se->last_ts, tstr) == 0) {
-      COUNT(duplicates, 1);
+    int order = strcmp(se->last_ts, tstr); /* one file is one IST date */
+    if (order >= 0) {
+      if (order == 0)
+        COUNT(duplicates, 1);
+      else
+        COUNT(behind, 1);
       continue;
     }
     const g6_csv_leg *ce = &r->ce, *pe = &r->pe;
@@ -643,8 +647,12 @@ g6_status g6_csv_write_overview(g6_csv_sink *s, int64_t ts,
               "overview", path, sizeof(path), err);
   if (se == NULL)
     return err ? err->code : G6_ENOMEM;
-  if (strcmp(se->last_ts, tstr) == 0) {
-    COUNT(duplicates, 1);
+  int order = strcmp(se->last_ts, tstr); /* one file is one IST date */
+  if (order >= 0) {
+    if (order == 0)
+      COUNT(duplicates, 1);
+    else
+      COUNT(behind, 1);
     return G6_OK;
   }
   if (isnan(se->first_val))
