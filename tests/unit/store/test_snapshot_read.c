@@ -109,6 +109,7 @@ static void round_trip_through_files_and_history(void **state) {
   snprintf(path, sizeof(path), "%s/snapshots/NIFTY.json", data);
   assert_int_equal(g6_snapshot_read_file(path, 0, &b, &e), G6_OK);
   assert_int_equal(a.seq, b.seq);
+  g6_snapshot_doc_free(&b); /* b is read into again below */
   /* a hard link: the same file, no second copy */
   struct stat s1, s2;
   char hist[400];
