@@ -323,11 +323,13 @@ class Collectd:
     plugin_intervals: {name: seconds} for `<LoadPlugin name> Interval`.
     expected_errors: regexes of `[error]` log lines the test provokes on
       purpose.
+    wrapper: argv run in front of collectd (valgrind, ...).
     """
 
     def __init__(self, plugins=(), config="", interval=1.0, hostname="g6test",
                  rrd=True, expected_errors=(), plugin_intervals=None,
-                 types_db=None, env=None, dir=None, staleness_delta=5):
+                 types_db=None, env=None, dir=None, staleness_delta=5,
+                 wrapper=()):
         self.dir = dir or workdir("g6-collectd-")
         self.port = free_port()
         self.plugins = list(plugins)
@@ -393,7 +395,7 @@ class Collectd:
                 "ASAN_OPTIONS", "detect_leaks=0:abort_on_error=0")
             self.env["UBSAN_OPTIONS"] = (env or {}).get(
                 "UBSAN_OPTIONS", "print_stacktrace=1")
-        self.proc = Process([COLLECTD, "-f", "-C", self.conf_path],
+        self.proc = Process(list(wrapper) + [COLLECTD, "-f", "-C", self.conf_path],
                             os.path.join(self.dir, "collectd.out"),
                             env=self.env)
         self.url = "http://127.0.0.1:%d/metrics" % self.port
@@ -407,8 +409,8 @@ class Collectd:
             return False
         return True
 
-    def stop(self):
-        return self.proc.stop()
+    def stop(self, timeout=10.0):
+        return self.proc.stop(timeout)
 
     def __enter__(self):
         if not self.start():
@@ -465,6 +467,18 @@ class Collectd:
         found = select(self.samples(), name, **labels)
         return found[0].value if len(found) == 1 else None
 
+    def counter(self, name, **labels):
+        """The value of one sample, 0 when absent (counters start at 0)."""
+        v = self.value(name, **labels)
+        return v if v is not None else 0.0
+
+    def wait_grows(self, name, timeout=20.0, **labels):
+        """Waits until the sample rises above its value now; returns the
+        matching samples or []."""
+        before = self.counter(name, **labels)
+        return self.wait_for(name, timeout, predicate=lambda v: v > before,
+                             **labels)
+
     def wait_for(self, name, timeout=20.0, predicate=None, **labels):
         """Waits until a sample matches (and satisfies predicate(value));
         returns the matching samples or []."""
@@ -474,6 +488,53 @@ class Collectd:
                 found = [s for s in found if predicate(s.value)]
             return found
         return wait_until(probe, timeout, 0.25) or []
+
+
+# -------------------------------------------------------- CSV files -----
+
+CSV_WIDTH = {"options": 32, "overview": 16}
+
+
+def csv_ts_key(ts):
+    """Sort key of a CSV timestamp "DD-MM-YYYY HH:MM:SS"."""
+    return ts[6:10], ts[3:5], ts[0:2], ts[11:]
+
+
+def csv_audit(data_dir):
+    """Reads every CSV file g6_chain wrote under data_dir. Returns (rows,
+    problems): rows {(index, family): data rows} (family: the expiry tag
+    directory, or "overview"), and one "path: problem" line per torn last
+    line, header that is missing or not the first line, row of the wrong
+    width, or timestamp not after the row before it (a row written twice,
+    or out of order)."""
+    import csv as _csv
+    import glob
+    rows, problems = {}, []
+    paths = [(p, "options") for p in glob.glob(os.path.join(data_dir, "*", "*", "*", "*.csv"))
+             if os.sep + "snapshots" + os.sep not in p] + \
+        [(p, "overview") for p in glob.glob(os.path.join(data_dir, "overview", "*", "*.csv"))]
+    for path, kind in paths:
+        rel = os.path.relpath(path, data_dir).split(os.sep)
+        key = (rel[1], "overview") if kind == "overview" else (rel[0], rel[1])
+        with open(path, "rb") as f:
+            raw = f.read()
+        if not raw.endswith(b"\n"):
+            problems.append("%s: torn last line %r" % (path, raw[-40:]))
+        lines = list(_csv.reader(raw.decode("utf-8", "replace").splitlines()))
+        if not lines or lines[0][:1] != ["timestamp"]:
+            problems.append("%s: no header" % path)
+        prev = None
+        for i, r in enumerate(lines[1:], 2):
+            if len(r) != CSV_WIDTH[kind] or r[0] == "timestamp":
+                problems.append("%s:%d: %d fields" % (path, i, len(r)))
+                continue
+            k = csv_ts_key(r[0])
+            if prev is not None and k <= prev:
+                problems.append("%s:%d: timestamp %s not after the row before"
+                                % (path, i, r[0]))
+            prev = k
+        rows[key] = rows.get(key, 0) + max(0, len(lines) - 1)
+    return rows, problems
 
 
 # -------------------------------------------------------- prometheus -----
