@@ -4,6 +4,11 @@
 # (valgrind), the soak (soak), the fault and bad-configuration matrices and
 # the secrets test (make check).
 
+# tests/integration/fault_matrix.t steps collectd's wall clock with
+# libfaketime (LD_PRELOAD into collectd alone; the machine's clock is never
+# touched).
+DEB_PACKAGES += libfaketime
+
 # ---- fuzzing (mk/fuzz.mk) ----------------------------------------------------
 # options: the option tables' parser fed random oconfig_item_t trees, through
 # every registered plugin's parse function.

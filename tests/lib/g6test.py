@@ -490,6 +490,37 @@ class Collectd:
         return wait_until(probe, timeout, 0.25) or []
 
 
+# ------------------------------------------------------ file systems -----
+
+def mount_tmpfs(path, size, mode="0755"):
+    """Mounts a tmpfs of `size` ("3m") at path (created if missing),
+    unmounted at exit. False where mounting is not allowed (the caller
+    skips what needs it)."""
+    os.makedirs(path, exist_ok=True)
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=%s,mode=%s" % (size, mode),
+                       "g6test", path], capture_output=True).returncode != 0:
+        return False
+    atexit.register(subprocess.run, ["umount", "-l", path], capture_output=True)
+    return True
+
+
+def fill_fs(path):
+    """Fills the file system holding directory `path` with a file
+    path/filler until writes fail (tmpfs charges whole pages: an existing
+    file may still grow inside its last page, a new one cannot). Returns
+    the filler's path; unlink it to free the space."""
+    filler = os.path.join(path, "filler")
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o644)
+    for chunk in (1 << 20, 65536, 4096, 1):
+        try:
+            while True:
+                os.write(fd, b"\0" * chunk)
+        except OSError:
+            pass
+    os.close(fd)
+    return filler
+
+
 # -------------------------------------------------------- CSV files -----
 
 CSV_WIDTH = {"options": 32, "overview": 16}
