@@ -36,23 +36,9 @@ with t.MockD() as m:
             StrikesBelowATM 2
             StrikesAboveATM 2
             Interval 1
-            """ + chain_index)]) + """
-<Plugin g6_analytics>
-  DataDir "{data}"
-  Interval 1
-{analytics}
-</Plugin>
-<Plugin g6_panels>
-  PanelsDir "{d}/panels"
-  FlushInterval 1
-{panels}
-</Plugin>
-<Plugin g6_retention>
-  DataDir "{data}"
-  ScanInterval 2
-{retention}
-</Plugin>
-""".format(data=data, d=d, analytics=analytics, panels=panels, retention=retention)
+            """ + chain_index)]) + t.plugins_config(
+            data, os.path.join(d, "panels"), analytics="Interval 1\n" + analytics,
+            panels="FlushInterval 1\n" + panels, retention="ScanInterval 2\n" + retention)
 
     ROUNDS = [
         # plugin, kind, blocks(...), what the one error line must say

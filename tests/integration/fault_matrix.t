@@ -124,23 +124,14 @@ conf = t.chain_config(data, mock, keyf, tokf, plugin="""
     StrikesAboveATM 2
     Expiry "this_month"
     Interval 1
-    """)]) + """
-<Plugin g6_analytics>
-  DataDir "{data}"
-  Index "NIFTY" "FINNIFTY" "CORRUPT"
-  Interval 1
-</Plugin>
-<Plugin g6_panels>
-  PanelsDir "{d}/panels"
-  FlushInterval 5
-  IntegrityInterval 1
-  KeyFile "{key}"
-</Plugin>
-<Plugin g6_retention>
-  DataDir "{data}"
-  ScanInterval 5
-</Plugin>
-""".format(data=data, d=d, key=keyfile)
+    """)]) + t.plugins_config(data, os.path.join(d, "panels"), analytics="""
+    Index "NIFTY" "FINNIFTY" "CORRUPT"
+    Interval 1
+    """, panels="""
+    FlushInterval 5
+    IntegrityInterval 1
+    KeyFile "%s"
+    """ % keyfile, retention="ScanInterval 5")
 PLUGINS = ["g6_chain", "g6_analytics", "g6_panels", "g6_retention", "g6_info"]
 
 

@@ -112,22 +112,11 @@ with t.MockD(api_key=API_KEY, access_token=TOKEN1, api_secret=API_SECRET) as m:
         StrikesBelowATM 2
         StrikesAboveATM 2
         Interval 1
-        """)]) + """
-<Plugin g6_analytics>
-  DataDir "{data}"
-  Interval 1
-</Plugin>
-<Plugin g6_panels>
-  PanelsDir "{panels}"
-  FlushInterval 1
-  IntegrityInterval 1
-  KeyFile "{hmac}"
-</Plugin>
-<Plugin g6_retention>
-  DataDir "{data}"
-  ScanInterval 1
-</Plugin>
-""".format(data=data, panels=panels, hmac=hmacf)
+        """)]) + t.plugins_config(data, panels, analytics="Interval 1", panels="""
+        FlushInterval 1
+        IntegrityInterval 1
+        KeyFile "%s"
+        """ % hmacf, retention="ScanInterval 1")
     cd = t.Collectd(plugins=["g6_chain", "g6_analytics", "g6_panels", "g6_retention",
                              "g6_info"], config=conf, expected_errors=[
         r"g6_chain: Kite quote: .*giving up", r"g6_chain: Kite quote: credentials rejected",

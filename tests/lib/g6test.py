@@ -666,6 +666,28 @@ def chain_config(data_dir, mock, key_file, token_file, plugin="", provider="",
        lines(provider, "    "), blocks)
 
 
+def plugins_config(data_dir, panels_dir, analytics="", panels="", retention=""):
+    """The <Plugin> blocks of g6_analytics, g6_panels and g6_retention next
+    to a g6_chain writing data_dir; each argument holds more option lines
+    for its block (one per line, indentation free)."""
+    def lines(text):
+        return "\n".join("  " + l.strip() for l in text.strip().splitlines())
+    return """
+<Plugin g6_analytics>
+  DataDir "%s"
+%s
+</Plugin>
+<Plugin g6_panels>
+  PanelsDir "%s"
+%s
+</Plugin>
+<Plugin g6_retention>
+  DataDir "%s"
+%s
+</Plugin>
+""" % (data_dir, lines(analytics), panels_dir, lines(panels), data_dir, lines(retention))
+
+
 # ------------------------------------------------------------- g6-mockd ----
 
 class MockD:

@@ -90,21 +90,9 @@ with t.MockD() as m:
         BreakerMaxReset 4
         CacheTTL 0
         InstrumentsRefreshMinInterval 5
-        """) .replace("</Plugin>", idx + "\n</Plugin>") + """
-<Plugin g6_analytics>
-  DataDir "{data}"
-</Plugin>
-<Plugin g6_panels>
-  PanelsDir "{d}/panels"
-  FlushInterval 0.5
-  IntegrityInterval 1
-</Plugin>
-<Plugin g6_retention>
-  DataDir "{data}"
-  ScanInterval 2
-  Enabled true
-</Plugin>
-""".format(data=data, d=d)
+        """).replace("</Plugin>", idx + "\n</Plugin>") + t.plugins_config(
+        data, os.path.join(d, "panels"), panels="FlushInterval 0.5\nIntegrityInterval 1",
+        retention="ScanInterval 2\nEnabled true")
     cd = t.Collectd(plugins=["g6_chain", "g6_analytics", "g6_panels", "g6_retention",
                              "g6_info"], config=conf, rrd=False,
                     plugin_intervals={"g6_chain": INTERVAL, "g6_analytics": 0.5},

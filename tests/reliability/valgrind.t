@@ -58,23 +58,10 @@ with t.MockD() as m:
     StrikesAboveATM 3
     Expiry "this_month"
     Interval 1
-  </Index>""", rps=0) + """
-<Plugin g6_analytics>
-  DataDir "{d}/data"
-  Interval 1
-</Plugin>
-<Plugin g6_panels>
-  PanelsDir "{d}/panels"
-  FlushInterval 1
-  IntegrityInterval 1
-  KeyFile "{key}"
-</Plugin>
-<Plugin g6_retention>
-  DataDir "{d}/data"
-  ScanInterval 2
-  Enabled true
-</Plugin>
-""".format(d=d, key=key)
+  </Index>""", rps=0) + t.plugins_config(
+        os.path.join(d, "data"), os.path.join(d, "panels"), analytics="Interval 1",
+        panels='FlushInterval 1\nIntegrityInterval 1\nKeyFile "%s"' % key,
+        retention="ScanInterval 2\nEnabled true")
     wrapper = ["valgrind", "--tool=memcheck", "--leak-check=full",
                "--show-leak-kinds=definite", "--errors-for-leak-kinds=definite",
                "--num-callers=40", "--suppressions=" + SUPP,
