@@ -19,3 +19,6 @@ CHECK_PREREQS += $(B)/bench/gen_snapshots
 # ---- fuzzing: the snapshot reader (mk/fuzz.mk) -------------------------------
 FUZZ_TARGETS  += snapshot
 CHECK_TESTS   += tests/fuzz/snapshot.t
+
+# replay_overlay_cli.t runs it (a trading day of snapshots for g6 replay)
+CHECK_PREREQS += $(B)/bench/gen_snapshots

@@ -10,20 +10,4 @@ bench-chain: all
 
 BENCH_TARGETS += bench-chain
 
-# The plugins and tools built with ASan and UBSan (in build-asan/), loaded
-# into the stock collectd with the sanitizer runtimes preloaded (DESIGN §3),
-# and the collectd integration tests run against them; a sanitizer report in
-# collectd's output fails the test. Not part of `make check` (it doubles the
-# integration time); run it before releases.
-ASAN_RUNTIMES = $(shell gcc -print-file-name=libasan.so) $(shell gcc -print-file-name=libubsan.so)
-.PHONY: check-asan
-check-asan: deps
-	@$(MAKE) --no-print-directory -j$(JOBS) B=build-asan OPT="-O1 -g" \
-	  EXTRA_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer" \
-	  EXTRA_LDFLAGS="-fsanitize=address,undefined" all
-	G6_ROOT=$(CURDIR) G6_BUILD=$(CURDIR)/build-asan G6_SANITIZE="$(ASAN_RUNTIMES)" \
-	  prove --exec '' --timer tests/integration/chain_collect.t \
-	  tests/integration/chain_threads.t \
-	  tests/integration/chain_faults.t tests/integration/chain_config.t \
-	  tests/integration/collectd_info.t tests/integration/chain_provider.t \
-	  tests/integration/chain_calendar.t tests/integration/chain_expiry_kinds.t
+# make check-asan (the whole suite with ASan/UBSan) is in mk/reliability.mk.

@@ -16,23 +16,7 @@ CHECK_PREREQS += $(B)/tests/slow_rename.so
 FUZZ_TARGETS  += json
 CHECK_TESTS   += tests/fuzz/json.t
 
-# ---- the panels tests with ASan/UBSan ---------------------------------------
-# Like check-asan (mk/chain.mk): the plugins and tools built with the
-# sanitizers in build-asan/, g6_panels loaded into the stock collectd with the
-# runtimes preloaded; a report in collectd's output fails the test. Not part
-# of `make check`.
-PANELS_ASAN_RUNTIMES = $(shell gcc -print-file-name=libasan.so) \
-                       $(shell gcc -print-file-name=libubsan.so)
-.PHONY: check-asan-panels
-check-asan-panels: deps
-	@$(MAKE) --no-print-directory -j$(JOBS) B=build-asan OPT="-O1 -g" \
-	  EXTRA_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer" \
-	  EXTRA_LDFLAGS="-fsanitize=address,undefined" all
-	G6_ROOT=$(CURDIR) G6_BUILD=$(CURDIR)/build-asan \
-	  G6_SANITIZE="$(PANELS_ASAN_RUNTIMES)" \
-	  prove --exec '' --timer tests/integration/panels_collect.t \
-	  tests/integration/panels_tamper.t tests/integration/panels_config.t \
-	  tests/integration/summary_tmux.t
+# The panels tests with ASan/UBSan run in `make check-asan` (mk/reliability.mk).
 
 # ---- bench ------------------------------------------------------------------
 # make bench-panels: the write callback's cost per value, a whole flush of a

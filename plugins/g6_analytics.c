@@ -34,9 +34,13 @@ static struct {
 static int g6_analytics_configure(oconfig_item_t *ci) {
   g6_error e;
   if (g6_analytics_config_parse(ci, &g.conf, &e) != G6_OK) {
-    ERROR(PLUGIN ": %s", e.msg);
+    /* a bad g6 option disables this plugin only: failing the callback
+     * would make collectd exit, stopping every other plugin of the host */
+    ERROR(PLUGIN ": %s (" PLUGIN " is disabled; the other plugins keep "
+                 "running)",
+          e.msg);
     g.config_failed = true;
-    return -1;
+    return 0;
   }
   return 0;
 }
@@ -54,10 +58,8 @@ static int g6_analytics_read(user_data_t *ud) {
 }
 
 static int g6_analytics_init(void) {
-  if (g.config_failed) {
-    ERROR(PLUGIN ": not starting: the configuration has errors (above)");
+  if (g.config_failed) /* logged by the config callback */
     return -1;
-  }
   if (g.conf.data_dir == NULL) { /* no <Plugin g6_analytics> block */
     g6_error e;
     oconfig_item_t empty = {.key = "Plugin"};

@@ -36,6 +36,7 @@
 
 #define PLUGIN "g6_chain"
 #define LOG_EVERY_S 600.0 /* a lasting failure is logged again after this */
+#define CLOCK_STEP_S 2.0  /* a wall-clock step worth a log line */
 
 typedef struct chain_index {
   const g6_chain_index_config *conf;
@@ -46,6 +47,8 @@ typedef struct chain_index {
   g6_chain_index_metrics metrics;
   g6_log_throttle cycle_log, csv_log, snapshot_log, vix_log;
   g6_date resolved[G6_MAX_EXPIRIES]; /* last resolved date per rule */
+  g6_clock_watch clock;  /* steps of the wall clock between cycles */
+  bool behind_logged;    /* CSV rows skipped: the clock went back (logged) */
 } chain_index;
 
 static struct {
@@ -76,9 +79,13 @@ static double now_s(void) { return CDTIME_T_TO_DOUBLE(cdtime()); }
 static int g6_chain_configure(oconfig_item_t *ci) {
   g6_error e;
   if (g6_chain_config_parse(ci, &g.conf, &e) != G6_OK) {
-    ERROR(PLUGIN ": %s", e.msg);
+    /* a bad g6 option disables this plugin only: failing the callback
+     * would make collectd exit, stopping every other plugin of the host */
+    ERROR(PLUGIN ": %s (" PLUGIN " is disabled; the other plugins keep "
+                 "running)",
+          e.msg);
     g.config_failed = true;
-    return -1;
+    return 0;
   }
   return 0;
 }
@@ -135,6 +142,25 @@ static void log_storage(chain_index *x, const g6_cycle_result *r) {
                           LOG_EVERY_S) &&
       r->snapshot_status != G6_OK)
     ERROR(PLUGIN ": %s: snapshot: %s", ix, r->snapshot_msg);
+}
+
+/* The wall clock stepping (NTP, an operator, a restored VM): timestamps
+ * and file dates follow it; rows before a file's last one are skipped. */
+static void log_clock(chain_index *x, double step, const g6_cycle_result *r) {
+  const char *ix = x->conf->ix.name;
+  if (fabs(step) >= CLOCK_STEP_S)
+    WARNING(PLUGIN ": %s: the wall clock jumped %.0f s %s; CSV timestamps and "
+                   "file dates follow it",
+            ix, fabs(step), step > 0 ? "forward" : "back");
+  if (r->csv.behind > 0 && !x->behind_logged)
+    WARNING(PLUGIN ": %s: CSV: %" PRIu64 " row(s) not written: the cycle's "
+                   "timestamp is before the last row of their file (the wall "
+                   "clock went back); writing resumes when it passes it",
+            ix, r->csv.behind);
+  if (r->csv.behind > 0)
+    x->behind_logged = true;
+  else if (r->csv.rows_written > 0)
+    x->behind_logged = false;
 }
 
 /* Logs when a rule starts resolving to another date (an expiry passed or
@@ -202,7 +228,10 @@ static void run_cycle(void *ctx, const g6_runner_tick *tick) {
   chain_index *x = ctx;
   double cpu0 = g6_thread_cpu_now();
   g6_cycle_result r;
-  g6_collector_cycle(x->col, now_s(), &r);
+  double wall = now_s();
+  double step = g6_clock_watch_step(&x->clock, wall, g6_monotonic_now());
+  g6_collector_cycle(x->col, wall, &r);
+  log_clock(x, step, &r);
   log_cycle(x, &r);
   log_calendar(x, &r);
   log_expiries(x, &r);
@@ -310,10 +339,8 @@ static int load_calendar(chain_index *x, const g6_calendar **out) {
 static int setup(void) {
   g6_error e;
   g6_chain_config *c = &g.conf;
-  if (g.config_failed) {
-    ERROR(PLUGIN ": not starting: the configuration has errors (above)");
+  if (g.config_failed) /* logged by the config callback */
     return -1;
-  }
   if (c->n_indices == 0) {
     ERROR(PLUGIN ": no <Index> block configured; nothing to collect");
     return -1;

@@ -68,9 +68,13 @@ static double now_s(void) { return CDTIME_T_TO_DOUBLE(cdtime()); }
 static int g6_panels_configure(oconfig_item_t *ci) {
   g6_error e;
   if (g6_panels_config_parse(ci, &g.conf, &e) != G6_OK) {
-    ERROR(PLUGIN ": %s", e.msg);
+    /* a bad g6 option disables this plugin only: failing the callback
+     * would make collectd exit, stopping every other plugin of the host */
+    ERROR(PLUGIN ": %s (" PLUGIN " is disabled; the other plugins keep "
+                 "running)",
+          e.msg);
     g.config_failed = true;
-    return -1;
+    return 0;
   }
   return 0;
 }
@@ -285,10 +289,8 @@ static int g6_panels_metrics(user_data_t *ud) {
 static int setup(void) {
   g6_error e;
   g6_panels_config *c = &g.conf;
-  if (g.config_failed) {
-    ERROR(PLUGIN ": not starting: the configuration has errors (above)");
+  if (g.config_failed) /* logged by the config callback */
     return -1;
-  }
   if (!c->parsed && g6_panels_config_defaults(c, &e) != G6_OK) {
     ERROR(PLUGIN ": %s", e.msg);
     return -1;

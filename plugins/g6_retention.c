@@ -61,9 +61,13 @@ static struct {
 static int g6_retention_configure(oconfig_item_t *ci) {
   g6_error e;
   if (g6_retention_config_parse(ci, &g.conf, &e) != G6_OK) {
-    ERROR(PLUGIN ": %s", e.msg);
+    /* a bad g6 option disables this plugin only: failing the callback
+     * would make collectd exit, stopping every other plugin of the host */
+    ERROR(PLUGIN ": %s (" PLUGIN " is disabled; the other plugins keep "
+                 "running)",
+          e.msg);
     g.config_failed = true;
-    return -1;
+    return 0;
   }
   return 0;
 }
@@ -185,10 +189,8 @@ static int g6_retention_read(void) {
 
 static int setup(void) {
   g6_retention_config *c = &g.conf;
-  if (g.config_failed) {
-    ERROR(PLUGIN ": not starting: the configuration has errors (above)");
+  if (g.config_failed) /* logged by the config callback */
     return -1;
-  }
   if (c->data_dir == NULL) { /* no <Plugin g6_retention> block: defaults */
     oconfig_item_t empty = {.key = "Plugin"};
     g6_error e;

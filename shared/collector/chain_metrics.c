@@ -122,6 +122,14 @@ void g6_chain_metrics_cycle(g6_metrics *m, const g6_index_config *index,
   g6m_index_market_open_set(m, ix, r->market_open ? 1 : 0);
   g6m_index_calendar_days_set(m, ix, (double)r->calendar_entries);
   g6m_cycle_duration_observe(m, ix, r->duration_s);
+  /* with the histogram's count in the same update: every cycle has an
+   * outcome (the spec's cycle_outcome tokens) */
+  static const char *const outcome[] = {"ok", "partial", "empty", "stale"};
+  g6m_cycles_add(m, ix,
+                 !r->market_open ? "closed"
+                 : (unsigned)r->status < 4 ? outcome[r->status]
+                                           : "empty",
+                 1);
   if (r->attempted) { /* NaN while the provider fails */
     g6m_index_spot_set(m, ix, isfinite(r->spot) ? r->spot : NAN);
     g6m_index_atm_set(m, ix, isfinite(r->atm) ? r->atm : NAN);

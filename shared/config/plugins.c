@@ -8,18 +8,38 @@
 
 #include <string.h>
 
+/* Typed wrappers: each plugin's parse and free behind one signature (a call
+ * through a cast function pointer would be undefined behaviour). */
+#define G6_PLUGIN_CONFIG(name)                                                 \
+  static g6_status name##_parse(oconfig_item_t *ci, void *cfg,                 \
+                                g6_error *err) {                               \
+    return g6_##name##_config_parse(ci, cfg, err);                             \
+  }                                                                            \
+  static void name##_free(void *cfg) { g6_##name##_config_free(cfg); }
+G6_PLUGIN_CONFIG(chain)
+G6_PLUGIN_CONFIG(panels)
+G6_PLUGIN_CONFIG(analytics)
+G6_PLUGIN_CONFIG(retention)
+#define G6_PLUGIN_CONFIG_FNS(name)                                             \
+  sizeof(g6_##name##_config), name##_parse, name##_free
+
 const g6_plugin_options g6_plugins[] = {
     {"g6_info", NULL,
-     "it reports which g6 build and metric spec this host runs"},
+     "it reports which g6 build and metric spec this host runs", 0, NULL,
+     NULL},
     {"g6_chain", &g6_chain_options,
-     "collects option chains into CSV files, snapshots and metrics"},
+     "collects option chains into CSV files, snapshots and metrics",
+     G6_PLUGIN_CONFIG_FNS(chain)},
     {"g6_panels", &g6_panels_options,
-     "writes integrity-checked JSON panels and sweeps them"},
+     "writes integrity-checked JSON panels and sweeps them",
+     G6_PLUGIN_CONFIG_FNS(panels)},
     {"g6_analytics", &g6_analytics_options,
-     "chain analytics from g6_chain's snapshots, as metrics"},
+     "chain analytics from g6_chain's snapshots, as metrics",
+     G6_PLUGIN_CONFIG_FNS(analytics)},
     {"g6_retention", &g6_retention_options,
      "scans DataDir (files, bytes, ages by index and kind) and prunes old "
-     "files when enabled"},
+     "files when enabled",
+     G6_PLUGIN_CONFIG_FNS(retention)},
 };
 const size_t g6_plugins_len = sizeof(g6_plugins) / sizeof(g6_plugins[0]);
 

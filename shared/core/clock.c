@@ -24,3 +24,11 @@ void g6_sleep_seconds(double seconds) {
   while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
     ;
 }
+
+double g6_clock_watch_step(g6_clock_watch *w, double wall, double mono) {
+  double step = w->started ? (wall - w->wall) - (mono - w->mono) : 0.0;
+  w->wall = wall;
+  w->mono = mono;
+  w->started = 1;
+  return step;
+}

@@ -977,11 +977,11 @@ static g6_status buf_finish(void *vp, g6_error *err) {
   return G6_OK;
 }
 
-static g6_status session_parse(const g6_buf *b, g6_kite_session *out,
-                               g6_error *err) {
+g6_status g6_kite_session_parse(const char *text, size_t text_len,
+                                g6_kite_session *out, g6_error *err) {
   g6_json *doc = NULL;
   g6_error jerr;
-  if (g6_json_parse(b->data ? b->data : "", b->len, &doc, &jerr) != G6_OK)
+  if (g6_json_parse(text, text_len, &doc, &jerr) != G6_OK)
     return g6_error_set(err, G6_EPARSE, "malformed JSON: %s", jerr.msg);
   g6_status s = G6_OK;
   const g6_json *st = g6_json_object_get(doc, "status");
@@ -1061,7 +1061,7 @@ g6_status g6_kite_session_token(g6_kite_client *c, const char *request_token,
     s = do_call(c, &cs, &bh, err);
   if (s == G6_OK) {
     g6_error perr;
-    s = session_parse(&x.b, out, &perr);
+    s = g6_kite_session_parse(x.b.data ? x.b.data : "", x.b.len, out, &perr);
     if (s != G6_OK) {
       count(c, G6_KITE_EP_SESSION, s);
       g6_error_set(err, s, "Kite session: %s", perr.msg);

@@ -172,6 +172,16 @@ g6_status g6_kite_session_token(g6_kite_client *c, const char *request_token,
                                 const char *api_secret, g6_kite_session *out,
                                 g6_error *err);
 
+/* Reads the body of a /session/token answer: {"status": "success", "data":
+ * {"access_token": ..., "user_id": ..., "login_time": "YYYY-MM-DD
+ * HH:MM:SS"}} (Kite Connect v3). Fills the fields of a zeroed *out (the
+ * access token is 1-127 bytes without NUL; user_id and login_time are cut
+ * to fit; login_epoch stays 0 unless login_time reads as an IST time).
+ * G6_EPARSE for malformed JSON, G6_EPROTO for another envelope or no valid
+ * token; the message never holds the token. Exposed for the fuzz target. */
+g6_status g6_kite_session_parse(const char *text, size_t len,
+                                g6_kite_session *out, g6_error *err);
+
 /* A consistent copy of the counters (histograms cumulative). Can't fail. */
 void g6_kite_stats_snapshot(g6_kite_client *c, g6_kite_stats *out);
 

@@ -250,7 +250,8 @@ static bool same_chain(const g6_csv_strike_row *a, const g6_csv_strike_row *b) {
 static void sort_book(g6_csv_book *b) {
   if (b->sorted)
     return;
-  qsort(b->rows, b->n, sizeof(*b->rows), cmp_rows);
+  if (b->n > 1) /* qsort must not get the NULL rows of an empty book */
+    qsort(b->rows, b->n, sizeof(*b->rows), cmp_rows);
   /* a row given twice (the same file twice) counts once */
   size_t u = 0;
   for (size_t i = 0; i < b->n; i++)

@@ -536,6 +536,22 @@ static void update_stats_pending(g6_csv_sink *s, g6_csv_stats *st) {
   st->rows_pending = g6_csv_sink_pending_rows(s);
 }
 
+/* Whether a row timestamped tstr is to be skipped because it is not after
+ * the file's last row: the same 30-s slot again (a duplicate), or an
+ * earlier one (the wall clock went back: behind). One file holds one IST
+ * date, so the "DD-MM-YYYY HH:MM:SS" strings compare in time order. */
+static bool not_after_last(g6_csv_sink *s, series *se, const char *tstr,
+                           g6_csv_stats *st) {
+  int order = strcmp(se->last_ts, tstr);
+  if (order < 0)
+    return false;
+  if (order == 0)
+    COUNT(duplicates, 1);
+  else
+    COUNT(behind, 1);
+  return true;
+}
+
 g6_status g6_csv_write_options(g6_csv_sink *s, int64_t ts, const char *tag,
                                g6_date expiry, const g6_csv_option_row *rows,
                                size_t n, g6_csv_stats *st, g6_error *err) {
@@ -569,10 +585,8 @@ g6_status g6_csv_write_options(g6_csv_sink *s, int64_t ts, const char *tag,
         first = g6_error_set(err, e.code, "%s", e.msg);
       continue;
     }
-    if (strcmp(se->last_ts, tstr) == 0) {
-      COUNT(duplicates, 1);
+    if (not_after_last(s, se, tstr, st))
       continue;
-    }
     const g6_csv_leg *ce = &r->ce, *pe = &r->pe;
     double ce_last = ce->present ? ce->last : 0, pe_last = pe->present ? pe->last : 0;
     double ce_avg = ce->present ? ce->avg : 0, pe_avg = pe->present ? pe->avg : 0;
@@ -643,10 +657,8 @@ g6_status g6_csv_write_overview(g6_csv_sink *s, int64_t ts,
               "overview", path, sizeof(path), err);
   if (se == NULL)
     return err ? err->code : G6_ENOMEM;
-  if (strcmp(se->last_ts, tstr) == 0) {
-    COUNT(duplicates, 1);
+  if (not_after_last(s, se, tstr, st))
     return G6_OK;
-  }
   if (isnan(se->first_val))
     se->first_val = ov->index_price;
   double day_change = ov->index_price - se->first_val;

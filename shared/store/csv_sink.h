@@ -16,7 +16,9 @@
  * dropped beyond the bound is counted). A file whose last line is incomplete
  * (a crash mid-write) is repaired by truncating the torn tail before the next
  * append. A row whose timestamp equals the last one in the file is skipped
- * as a duplicate (cycles faster than 30 s).
+ * as a duplicate (cycles faster than 30 s); one whose timestamp is before it
+ * (the wall clock went back) is skipped and counted as `behind`, so a file's
+ * timestamps only ever increase and no row is written twice.
  *
  * One sink per index: a sink is not thread-safe, and indices write disjoint
  * directories. */
@@ -69,6 +71,8 @@ typedef struct g6_csv_stats {
   uint64_t rows_pending;    /* rows waiting for a retry after the call */
   uint64_t rows_dropped;    /* rows dropped because the retry buffer was full */
   uint64_t duplicates;      /* rows skipped: same timestamp as the last row */
+  uint64_t behind;          /* rows skipped: timestamp before the last row
+                               (the wall clock went back) */
   uint64_t torn_repaired;   /* files whose torn tail was truncated */
   uint64_t files_created;
 } g6_csv_stats;

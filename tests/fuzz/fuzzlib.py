@@ -10,7 +10,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 import g6test as t  # noqa: E402
 
 
-def run(target, corpus, seconds=20):
+def run(target, corpus, seconds=10):
     """`seconds` is the target's time in `make check`; G6_FUZZ_SECONDS
     (`make fuzz FUZZ_SECONDS=N`) overrides it for every target."""
     seconds = int(os.environ.get("G6_FUZZ_SECONDS", seconds))

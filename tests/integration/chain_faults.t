@@ -9,7 +9,6 @@ token file being renewed), a full and a read-only data directory (a small
 tmpfs; skipped when mounting is not allowed), and the provider going down.
 Each must show up in its metric and its log line; collectd and the other
 index keep running; no CSV line is ever torn."""
-import csv
 import datetime
 import glob
 import json
@@ -35,13 +34,8 @@ EXPECTED_ERRORS = [
 
 d = t.workdir()
 data = os.path.join(d, "data")
-os.makedirs(data)
-mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m,mode=0755",
-                          "g6test", data], capture_output=True).returncode == 0
-import atexit
-if mounted:
-    atexit.register(subprocess.run, ["umount", "-l", data], capture_output=True)
-else:
+mounted = t.mount_tmpfs(data, "3m")
+if not mounted:
     t.diag("cannot mount a tmpfs here; the disk-full and read-only cases are skipped")
 
 with t.MockD() as m:
@@ -244,19 +238,8 @@ with t.MockD() as m:
         #    tmpfs from the start (tmpfs charges whole pages: an existing file
         #    may still grow inside its last page, a new one cannot) ----------
         full = os.path.join(d, "full")
-        os.makedirs(full)
-        if mounted and subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "g6full",
-                                       full], capture_output=True).returncode == 0:
-            atexit.register(subprocess.run, ["umount", "-l", full], capture_output=True)
-            filler = os.path.join(full, "filler")
-            fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o644)
-            for chunk in (65536, 4096, 1):
-                try:
-                    while True:
-                        os.write(fd, b"\0" * chunk)
-                except OSError:
-                    pass
-            os.close(fd)
+        if mounted and t.mount_tmpfs(full, "1m"):
+            filler = t.fill_fs(full)
             conf2 = re.sub(r'DataDir "[^"]*"', 'DataDir "%s"' % full, conf)
             conf2 = re.sub(r'<Index "FINNIFTY">.*?</Index>', "", conf2, flags=re.S)
             with t.Collectd(plugins=["g6_chain"], config=conf2,
@@ -297,19 +280,8 @@ with t.MockD() as m:
              "the indices keep reporting")
 
     # ------------------------------------------------------------ no torn row --
-    bad = []
-    files = glob.glob(os.path.join(data, "*", "*", "*", "*.csv")) + \
-        glob.glob(os.path.join(data, "overview", "*", "*.csv"))
-    for path in files:
-        with open(path, "rb") as f:
-            raw = f.read()
-        rows = list(csv.reader(raw.decode().splitlines()))
-        width = 16 if "/overview/" in path else 32
-        if not raw.endswith(b"\n") or rows[0][0] != "timestamp" or \
-                any(len(r) != width for r in rows) or \
-                any(r[0] == "timestamp" for r in rows[1:]):
-            bad.append(path)
-    t.ok(files and not bad, "%d CSV files: every line complete, one header each" % len(files),
-         bad)
+    rows, bad = t.csv_audit(data)
+    t.ok(rows and not bad, "%d CSV rows: every line complete, one header each, "
+         "timestamps increasing" % sum(rows.values()), bad)
 
 t.done_testing()

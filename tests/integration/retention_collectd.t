@@ -193,10 +193,12 @@ BAD = [
      "option PanelsDir = \"%s/\": the same directory as DataDir" % data),
 ]
 for name, text, want in BAD:
-    started, errors, log = t.refused_config(["g6_retention"], text, "g6_retention")
-    t.ok(not started and len(errors) == 1 and want in errors[0],
-         "%s: collectd refuses the configuration with one clear line" % name,
-         "started: %r\nwant: %s\nlog:\n%s" % (started, want, log))
+    others_run, errors, log = t.disabled_by_config(["g6_retention"], text,
+                                                   "g6_retention")
+    t.ok(others_run and len(errors) == 1 and want in errors[0],
+         "%s: g6_retention refuses the configuration with one clear line; the "
+         "other plugins keep running" % name,
+         "others run: %r\nwant: %s\nlog:\n%s" % (others_run, want, log))
 with t.Collectd(plugins=["g6_retention"]) as cd:
     t.ok(cd.wait_for("collectd_g6_retention_scan_seconds", timeout=15),
          "without a <Plugin> block it runs on its defaults")

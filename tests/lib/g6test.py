@@ -154,15 +154,33 @@ def make_file(root, rel, size=10, mtime=None):
     return path
 
 
-def refused_config(plugins, config, plugin):
-    """Starts collectd with a configuration it must refuse. Returns whether
-    it started anyway, the log lines `plugin` wrote, and the whole log."""
-    cd = Collectd(plugins=plugins, config=config, expected_errors=[".*"])
-    started = cd.start(timeout=10)
+def disabled_by_config(plugins, config, plugin, timeout=10):
+    """Starts collectd with a configuration `plugin` must refuse, next to
+    g6_info. A g6 plugin refuses a bad option by disabling itself with one
+    log line, while collectd and its other plugins keep running. Returns
+    whether that held (collectd up, g6_info's series exported, no series of
+    `plugin`'s metric families), the log lines `plugin` wrote, and the whole
+    log."""
+    names = list(plugins) + ([] if "g6_info" in plugins else ["g6_info"])
+    cd = Collectd(plugins=names, config=config, expected_errors=[".*"])
+    up = cd.start(timeout=timeout)
+    others = up and bool(cd.wait_for("collectd_g6_build_info", timeout))
+    rx = re.compile(r"\[error\] %s: " % re.escape(plugin))
+    if up:
+        wait_until(lambda: rx.search(cd.log()), timeout)
+    own = [s.name for s in cd.samples() if s.name.startswith("collectd_g6_")
+           and s.name not in ("collectd_g6_build_info",
+                              "collectd_g6_spec_hash_info")
+           and s.labels.get("g6_metrics") != "g6_info"]
     cd.stop()
     log = cd.log() + cd.proc.output()
     lines = [l for l in log.splitlines() if plugin + ":" in l]
-    return started, lines, log
+    if own:
+        diag("%s exported %s although disabled" % (plugin, own[:5]))
+    reports = cd.sanitizer_reports()
+    if reports:
+        diag("sanitizer reports:\n" + "\n".join(reports[:20]))
+    return up and others and not own and not reports, lines, log
 
 
 _running = []
@@ -305,11 +323,13 @@ class Collectd:
     plugin_intervals: {name: seconds} for `<LoadPlugin name> Interval`.
     expected_errors: regexes of `[error]` log lines the test provokes on
       purpose.
+    wrapper: argv run in front of collectd (valgrind, ...).
     """
 
     def __init__(self, plugins=(), config="", interval=1.0, hostname="g6test",
                  rrd=True, expected_errors=(), plugin_intervals=None,
-                 types_db=None, env=None, dir=None, staleness_delta=5):
+                 types_db=None, env=None, dir=None, staleness_delta=5,
+                 wrapper=()):
         self.dir = dir or workdir("g6-collectd-")
         self.port = free_port()
         self.plugins = list(plugins)
@@ -368,9 +388,14 @@ class Collectd:
             # unexpected_errors() reads
             self.env["LD_PRELOAD"] = " ".join(filter(None, [
                 os.environ["G6_SANITIZE"], (env or {}).get("LD_PRELOAD")]))
-            self.env.setdefault("ASAN_OPTIONS", "detect_leaks=0:abort_on_error=0")
-            self.env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1")
-        self.proc = Process([COLLECTD, "-f", "-C", self.conf_path],
+            # collectd's own options, not the suite's (make check-asan sends
+            # the tools' reports to files): its reports must reach
+            # collectd.out; its leaks at exit are collectd's (valgrind.t)
+            self.env["ASAN_OPTIONS"] = (env or {}).get(
+                "ASAN_OPTIONS", "detect_leaks=0:abort_on_error=0")
+            self.env["UBSAN_OPTIONS"] = (env or {}).get(
+                "UBSAN_OPTIONS", "print_stacktrace=1")
+        self.proc = Process(list(wrapper) + [COLLECTD, "-f", "-C", self.conf_path],
                             os.path.join(self.dir, "collectd.out"),
                             env=self.env)
         self.url = "http://127.0.0.1:%d/metrics" % self.port
@@ -384,8 +409,8 @@ class Collectd:
             return False
         return True
 
-    def stop(self):
-        return self.proc.stop()
+    def stop(self, timeout=10.0):
+        return self.proc.stop(timeout)
 
     def __enter__(self):
         if not self.start():
@@ -407,18 +432,23 @@ class Collectd:
         except OSError:
             return ""
 
+    def sanitizer_reports(self):
+        """Lines of ASan/UBSan/LSan reports in collectd's output."""
+        return [l for l in self.proc.output().splitlines()
+                if "ERROR: AddressSanitizer" in l or "runtime error:" in l or
+                "LeakSanitizer" in l]
+
     def unexpected_errors(self):
-        """[error] lines (and sanitizer reports on stderr) not declared."""
+        """[error] lines not declared, and every sanitizer report (never
+        declared away)."""
         bad = []
-        for line in (self.log() + "\n" + self.proc.output()).splitlines():
-            sanitizer = "ERROR: AddressSanitizer" in line or \
-                "runtime error:" in line or "LeakSanitizer" in line
-            if "[error]" not in line and not sanitizer:
+        for line in self.log().splitlines():
+            if "[error]" not in line:
                 continue
             if any(p.search(line) for p in HARMLESS_ERRORS + self.expected_errors):
                 continue
             bad.append(line)
-        return bad
+        return bad + self.sanitizer_reports()
 
     def wait_log(self, pattern, timeout=20.0):
         rx = re.compile(pattern)
@@ -437,6 +467,18 @@ class Collectd:
         found = select(self.samples(), name, **labels)
         return found[0].value if len(found) == 1 else None
 
+    def counter(self, name, **labels):
+        """The value of one sample, 0 when absent (counters start at 0)."""
+        v = self.value(name, **labels)
+        return v if v is not None else 0.0
+
+    def wait_grows(self, name, timeout=20.0, **labels):
+        """Waits until the sample rises above its value now; returns the
+        matching samples or []."""
+        before = self.counter(name, **labels)
+        return self.wait_for(name, timeout, predicate=lambda v: v > before,
+                             **labels)
+
     def wait_for(self, name, timeout=20.0, predicate=None, **labels):
         """Waits until a sample matches (and satisfies predicate(value));
         returns the matching samples or []."""
@@ -446,6 +488,84 @@ class Collectd:
                 found = [s for s in found if predicate(s.value)]
             return found
         return wait_until(probe, timeout, 0.25) or []
+
+
+# ------------------------------------------------------ file systems -----
+
+def mount_tmpfs(path, size, mode="0755"):
+    """Mounts a tmpfs of `size` ("3m") at path (created if missing),
+    unmounted at exit. False where mounting is not allowed (the caller
+    skips what needs it)."""
+    os.makedirs(path, exist_ok=True)
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=%s,mode=%s" % (size, mode),
+                       "g6test", path], capture_output=True).returncode != 0:
+        return False
+    atexit.register(subprocess.run, ["umount", "-l", path], capture_output=True)
+    return True
+
+
+def fill_fs(path):
+    """Fills the file system holding directory `path` with a file
+    path/filler until writes fail (tmpfs charges whole pages: an existing
+    file may still grow inside its last page, a new one cannot). Returns
+    the filler's path; unlink it to free the space."""
+    filler = os.path.join(path, "filler")
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o644)
+    for chunk in (1 << 20, 65536, 4096, 1):
+        try:
+            while True:
+                os.write(fd, b"\0" * chunk)
+        except OSError:
+            pass
+    os.close(fd)
+    return filler
+
+
+# -------------------------------------------------------- CSV files -----
+
+CSV_WIDTH = {"options": 32, "overview": 16}
+
+
+def csv_ts_key(ts):
+    """Sort key of a CSV timestamp "DD-MM-YYYY HH:MM:SS"."""
+    return ts[6:10], ts[3:5], ts[0:2], ts[11:]
+
+
+def csv_audit(data_dir):
+    """Reads every CSV file g6_chain wrote under data_dir. Returns (rows,
+    problems): rows {(index, family): data rows} (family: the expiry tag
+    directory, or "overview"), and one "path: problem" line per torn last
+    line, header that is missing or not the first line, row of the wrong
+    width, or timestamp not after the row before it (a row written twice,
+    or out of order)."""
+    import csv as _csv
+    import glob
+    rows, problems = {}, []
+    paths = [(p, "options") for p in glob.glob(os.path.join(data_dir, "*", "*", "*", "*.csv"))
+             if os.sep + "snapshots" + os.sep not in p] + \
+        [(p, "overview") for p in glob.glob(os.path.join(data_dir, "overview", "*", "*.csv"))]
+    for path, kind in paths:
+        rel = os.path.relpath(path, data_dir).split(os.sep)
+        key = (rel[1], "overview") if kind == "overview" else (rel[0], rel[1])
+        with open(path, "rb") as f:
+            raw = f.read()
+        if not raw.endswith(b"\n"):
+            problems.append("%s: torn last line %r" % (path, raw[-40:]))
+        lines = list(_csv.reader(raw.decode("utf-8", "replace").splitlines()))
+        if not lines or lines[0][:1] != ["timestamp"]:
+            problems.append("%s: no header" % path)
+        prev = None
+        for i, r in enumerate(lines[1:], 2):
+            if len(r) != CSV_WIDTH[kind] or r[0] == "timestamp":
+                problems.append("%s:%d: %d fields" % (path, i, len(r)))
+                continue
+            k = csv_ts_key(r[0])
+            if prev is not None and k <= prev:
+                problems.append("%s:%d: timestamp %s not after the row before"
+                                % (path, i, r[0]))
+            prev = k
+        rows[key] = rows.get(key, 0) + max(0, len(lines) - 1)
+    return rows, problems
 
 
 # -------------------------------------------------------- prometheus -----
@@ -565,6 +685,28 @@ def chain_config(data_dir, mock, key_file, token_file, plugin="", provider="",
 </Plugin>
 """ % (data_dir, lines(plugin, "  "), mock.url, key_file, token_file,
        lines(provider, "    "), blocks)
+
+
+def plugins_config(data_dir, panels_dir, analytics="", panels="", retention=""):
+    """The <Plugin> blocks of g6_analytics, g6_panels and g6_retention next
+    to a g6_chain writing data_dir; each argument holds more option lines
+    for its block (one per line, indentation free)."""
+    def lines(text):
+        return "\n".join("  " + l.strip() for l in text.strip().splitlines())
+    return """
+<Plugin g6_analytics>
+  DataDir "%s"
+%s
+</Plugin>
+<Plugin g6_panels>
+  PanelsDir "%s"
+%s
+</Plugin>
+<Plugin g6_retention>
+  DataDir "%s"
+%s
+</Plugin>
+""" % (data_dir, lines(analytics), panels_dir, lines(panels), data_dir, lines(retention))
 
 
 # ------------------------------------------------------------- g6-mockd ----

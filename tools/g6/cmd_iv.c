@@ -5,16 +5,14 @@
  * row never stops the batch: it gets a status and empty number fields. */
 #include "cmd.h"
 
-#include "core/json.h"
-#include "math/iv.h"
+#include "core/buf.h"
+#include "math/iv_csv.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #define MAX_LINE (64u << 10)
 
@@ -49,97 +47,11 @@ static int usage(FILE *out) {
 
 static int parse_number(const char *s, double *out) {
   char *end;
-  errno = 0;
   double v = strtod(s, &end);
   if (end == s || *end != '\0')
     return -1;
-  *out = v; /* "nan", "inf" and overflow parse: the solver reports them */
+  *out = v;
   return 0;
-}
-
-static char *trim(char *s) {
-  while (isspace((unsigned char)*s))
-    s++;
-  size_t n = strlen(s);
-  while (n > 0 && isspace((unsigned char)s[n - 1]))
-    s[--n] = '\0';
-  return s;
-}
-
-static int parse_type(const char *s, g6_opt_type *t) {
-  if (!strcasecmp(s, "C") || !strcasecmp(s, "CE") || !strcasecmp(s, "CALL"))
-    *t = G6_CALL;
-  else if (!strcasecmp(s, "P") || !strcasecmp(s, "PE") || !strcasecmp(s, "PUT"))
-    *t = G6_PUT;
-  else
-    return -1;
-  return 0;
-}
-
-/* Splits a row into exactly 7 trimmed fields; -1 otherwise. */
-static int split7(char *line, char *f[7]) {
-  int n = 0;
-  char *p = line;
-  for (;;) {
-    char *comma = strchr(p, ',');
-    if (n == 7)
-      return -1;
-    f[n++] = p;
-    if (comma == NULL)
-      break;
-    *comma = '\0';
-    p = comma + 1;
-  }
-  if (n != 7)
-    return -1;
-  for (int i = 0; i < 7; i++)
-    f[i] = trim(f[i]);
-  return 0;
-}
-
-static void put_num(double v) {
-  if (isfinite(v)) {
-    char buf[32];
-    g6_repr_double(v, buf);
-    fputs(buf, stdout);
-  }
-}
-
-/* Solves one row and prints its output line; returns its status. */
-static g6_status do_row(char *line, const g6_iv_opts *opts) {
-  char *f[7];
-  g6_opt_type type;
-  double v[6];
-  int ok = split7(line, f) == 0 && parse_type(f[0], &type) == 0;
-  for (int i = 0; ok && i < 6; i++)
-    ok = parse_number(f[i + 1], &v[i]) == 0;
-  if (!ok) {
-    printf(",%s,,,,,\n", g6_status_name(G6_EPARSE));
-    return G6_EPARSE;
-  }
-  double iv;
-  g6_greeks g;
-  g6_status st =
-      g6_iv_bsm_greeks(type, v[0], v[1], v[2], v[3], v[4], v[5], opts, &iv, &g);
-  put_num(iv);
-  printf(",%s,", g6_status_name(st));
-  put_num(g.delta);
-  putchar(',');
-  put_num(g.gamma);
-  putchar(',');
-  put_num(g.theta);
-  putchar(',');
-  put_num(g.vega);
-  putchar(',');
-  put_num(g.rho);
-  putchar('\n');
-  return st;
-}
-
-static int is_header(const char *line) {
-  while (isspace((unsigned char)*line))
-    line++;
-  return strncasecmp(line, "type", 4) == 0;
 }
 
 int g6_cmd_iv(int argc, char **argv) {
@@ -188,29 +100,34 @@ int g6_cmd_iv(int argc, char **argv) {
     }
   }
   if (header)
-    puts("iv,status,delta,gamma,theta,vega,rho");
+    puts(g6_iv_csv_header);
   char *line = NULL;
   size_t cap = 0;
   ssize_t len;
   int first = 1, rc = G6_EXIT_OK;
+  g6_buf out = G6_BUF_INIT;
   while ((len = getline(&line, &cap, in)) >= 0) {
-    while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-      line[--len] = '\0';
-    if (first && is_header(line)) {
+    size_t n = (size_t)len;
+    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+      n--;
+    if (first && g6_iv_csv_is_header(line, n)) {
       first = 0;
       continue;
     }
     first = 0;
-    g6_status st;
-    if ((size_t)len > MAX_LINE) {
-      printf(",%s,,,,,\n", g6_status_name(G6_EPARSE));
-      st = G6_EPARSE;
-    } else {
-      st = do_row(line, &opts);
+    out.len = 0;
+    g6_status st = n > MAX_LINE ? g6_iv_csv_line("", 0, &opts, &out)
+                                : g6_iv_csv_line(line, n, &opts, &out);
+    if (st == G6_ENOMEM) {
+      fprintf(stderr, "g6 iv: out of memory\n");
+      rc = G6_EXIT_FAIL;
+      break;
     }
+    fwrite(out.data, 1, out.len, stdout);
     if (st != G6_OK)
       rc = G6_EXIT_FAIL;
   }
+  g6_buf_free(&out);
   int read_error = ferror(in);
   free(line);
   if (in != stdin)

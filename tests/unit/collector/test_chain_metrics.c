@@ -56,6 +56,8 @@ static void warm_start_unknown_is_nan(void **state) {
   assert_close(val(m, &g6m_def_rejected_legs, "NIFTY", "request_failed"), 0,
                0);
   assert_close(val(m, &g6m_def_iv_failures, "NIFTY", "at_intrinsic"), 0, 0);
+  assert_close(val(m, &g6m_def_cycles, "NIFTY", "ok"), 0, 0);
+  assert_close(val(m, &g6m_def_cycles, "NIFTY", "closed"), 0, 0);
   /* quote sanity: counters of the configured tags at 0, the share NaN;
    * tags NIFTY is not configured with are not exported */
   assert_close(val(m, &g6m_def_arb_violations, "NIFTY", "next_week.calendar"),
@@ -125,6 +127,7 @@ static void outage_exports_nan_not_zero(void **state) {
   r.year = 2026;
   r.calendar_entries = 0;
   r.n_expiries = 2;
+  r.status = G6_CHAIN_EMPTY;
   for (int e = 0; e < 2; e++) {
     g6_expiry_result *x = &r.expiries[e];
     x->spec = ix.expiries[e];
@@ -158,6 +161,7 @@ static void outage_exports_nan_not_zero(void **state) {
   r.expiries[0].field_coverage = 0.5;
   r.expiries[0].pcr_oi = 1.5;
   r.expiries[0].status = G6_CHAIN_PARTIAL;
+  r.status = G6_CHAIN_PARTIAL;
   r.expiries[0].rejects[G6_REJECT_REQUEST_FAILED] = 2;
   r.expiries[0].iv_failures[G6_EAT_INTRINSIC] = 3;
   g6_chain_metrics_cycle(m, &ix, &r, NULL, 0, &st);
@@ -173,6 +177,13 @@ static void outage_exports_nan_not_zero(void **state) {
   /* no leg checked during the outage nor in next_week: NaN, not 0 */
   assert_true(
       isnan(val(m, &g6m_def_arb_flagged_ratio, "NIFTY", "next_week")));
+  /* every cycle has an outcome, and they add up to the cycles observed */
+  r.market_open = r.attempted = false;
+  g6_chain_metrics_cycle(m, &ix, &r, NULL, 0, &st);
+  assert_close(val(m, &g6m_def_cycles, "NIFTY", "empty"), 1, 0);
+  assert_close(val(m, &g6m_def_cycles, "NIFTY", "partial"), 1, 0);
+  assert_close(val(m, &g6m_def_cycles, "NIFTY", "closed"), 1, 0);
+  assert_close(val(m, &g6m_def_cycles, "NIFTY", "ok"), 0, 0);
   g6_metrics_free(m);
 }
 

@@ -106,6 +106,55 @@ static void worked_example(void **state) {
   g6_csv_sink_free(s);
 }
 
+/* The wall clock going back: a row timestamped before the file's last row
+ * is skipped and counted as behind, in this process and in the next one
+ * (which reads the last timestamp from the file), options and overview. */
+static void clock_going_back(void **state) {
+  (void)state;
+  char data[300], path[400];
+  fresh(data, sizeof(data), "behind");
+  g6_error e;
+  g6_csv_stats st = {0};
+  g6_csv_sink *s = g6_csv_sink_new(data, "NIFTY", G6_FSYNC_NEVER, 0);
+  g6_csv_option_row r = {24000, 24000, 24000, leg(100, 100, 1, 1, NAN, NAN),
+                         leg(100, 100, 1, 1, NAN, NAN)};
+  g6_csv_overview ov = {.index_price = 24000, .day_width = NAN, .vix = NAN};
+  int64_t t = utc(2025, 10, 20, 5, 0, 0); /* 10:30 IST */
+  const int64_t when[] = {t, t + 30, t, t - 30, t + 30, t + 60};
+  for (size_t i = 0; i < 6; i++) {
+    assert_int_equal(g6_csv_write_options(s, when[i], "this_week",
+                                          (g6_date){2025, 10, 21}, &r, 1, &st,
+                                          &e),
+                     G6_OK);
+    assert_int_equal(g6_csv_write_overview(s, when[i], &ov, &st, &e), G6_OK);
+  }
+  assert_int_equal(st.rows_written, 6); /* t, t+30, t+60 in each file */
+  assert_int_equal(st.behind, 4);
+  assert_int_equal(st.duplicates, 2);
+  g6_csv_sink_free(s);
+  s = g6_csv_sink_new(data, "NIFTY", G6_FSYNC_NEVER, 0);
+  memset(&st, 0, sizeof(st));
+  assert_int_equal(g6_csv_write_options(s, t + 30, "this_week",
+                                        (g6_date){2025, 10, 21}, &r, 1, &st,
+                                        &e),
+                   G6_OK);
+  assert_int_equal(st.behind, 1);
+  assert_int_equal(st.rows_written, 0);
+  g6_csv_sink_free(s);
+  snprintf(path, sizeof(path), "%s/NIFTY/this_week/0/2025-10-20.csv", data);
+  char *text = slurp(path);
+  assert_non_null(text);
+  const char *want[] = {"20-10-2025 10:30:00", "20-10-2025 10:30:30",
+                        "20-10-2025 10:31:00"};
+  const char *p = strchr(text, '\n') + 1;
+  for (size_t i = 0; i < 3; i++) {
+    assert_memory_equal(p, want[i], 19);
+    p = strchr(p, '\n') + 1;
+  }
+  assert_int_equal(*p, '\0');
+  free(text);
+}
+
 static void day_change_duplicates_and_net_change(void **state) {
   (void)state;
   char data[300], path[400];
@@ -372,6 +421,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(worked_example),
       cmocka_unit_test(day_change_duplicates_and_net_change),
+      cmocka_unit_test(clock_going_back),
       cmocka_unit_test(torn_tail_is_repaired),
       cmocka_unit_test(external_changes_between_appends),
       cmocka_unit_test(failed_append_rolls_back_and_retries),

@@ -748,6 +748,8 @@ g6_status g6_spec_inventory_write(const g6_spec_inventory *inv,
   bool csv = strcmp(format, "csv") == 0;
   if (!csv && strcmp(format, "jsonl") != 0)
     return G6_EINVAL;
+  if (g6_buf_reserve(out, 0) != G6_OK) /* an empty JSONL inventory is "" */
+    return G6_ENOMEM;
   if (csv)
     g6_buf_puts(out, "slug,title,metric,source,panel_uuid\n");
   for (size_t i = 0; i < inv->n; i++) {
