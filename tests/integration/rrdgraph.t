@@ -101,13 +101,14 @@ with t.MockD() as m:
     doc = json.loads(so) if rc == 0 else {"graphs": [], "warnings": []}
     drawn = {g["file"]: g for g in doc["graphs"]}
     plans = {g["plan"] for g in doc["graphs"]}
-    t.is_(sorted(plans), ["analytics", "buckets", "overview", "panels", "provider", "storage"],
+    t.is_(sorted(plans), ["analytics", "buckets", "desk", "overview", "panels", "provider", "storage"],
           "graphs of every dashboard plan")
     for name in ("overview-spot-NIFTY.png", "overview-spot-SENSEX.png", "overview-legs.png",
                  "overview-pcr-NIFTY.png", "provider-requests.png", "provider-latency.png",
                  "storage-csv-pending.png", "storage-data-bytes.png",
                  "analytics-atm-iv-NIFTY.png", "analytics-max-pain-NIFTY.png",
-                 "buckets-oi-NIFTY.png", "panels-integrity.png"):
+                 "buckets-oi-NIFTY.png", "panels-integrity.png", "desk-vix-NIFTY.png",
+                 "desk-straddle-NIFTY.png"):
         size = png_size(os.path.join(out, name)) if name in drawn else None
         t.ok(size is not None and size[0] > 640 and size[1] > 200,
              "%s drawn: a PNG of the asked plot size plus axes and legend" % name,
