@@ -40,7 +40,13 @@ $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB)
 	  $(LDLIBS_G6) $(FUZZ_LIBS_$*)
 
 FUZZ_SECONDS ?= 300
+# prints two lines per target (no finding; the inputs it executed, what the
+# README reports), the whole TAP in $(B)/fuzz/fuzz.log, and fails when prove
+# does (pipefail).
 .PHONY: fuzz
+fuzz: SHELL := /bin/bash -o pipefail
 fuzz: $(FUZZ_BINS)
 	G6_ROOT=$(CURDIR) G6_BUILD=$(CURDIR)/$(B) G6_FUZZ_SECONDS=$(FUZZ_SECONDS) \
-	  prove --exec '' $(FUZZ_TARGETS:%=tests/fuzz/%.t)
+	  prove --exec '' --verbose $(FUZZ_TARGETS:%=tests/fuzz/%.t) \
+	  | tee $(B)/fuzz/fuzz.log \
+	  | grep -E '^(not )?ok .*(executed|without)|^#.*artifact|^Result|^Files='
