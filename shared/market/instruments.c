@@ -1,4 +1,5 @@
 #include "market/instruments.h"
+#include "core/pages.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -57,7 +58,7 @@ g6_instruments *g6_instruments_new(size_t max_rows) {
 void g6_instruments_free(g6_instruments *t) {
   if (t == NULL)
     return;
-  free(t->rows);
+  g6_pages_free(t->rows, t->cap * sizeof(*t->rows));
   free(t->index_rows);
   free(t);
 }
@@ -165,7 +166,10 @@ static g6_status push_row(g6_instruments *t, const g6_instrument *in,
     size_t cap = t->cap ? t->cap * 2 : 1024;
     if (cap > t->max_rows)
       cap = t->max_rows;
-    g6_instrument *p = realloc(t->rows, cap * sizeof(*p));
+    /* the table reaches MiBs and is replaced on every reload: page-backed,
+     * never a malloc chunk (core/pages.h) */
+    g6_instrument *p =
+        g6_pages_resize(t->rows, t->cap * sizeof(*p), cap * sizeof(*p));
     if (p == NULL)
       return fail(t, err, G6_ENOMEM, "instruments CSV: out of memory");
     t->rows = p;

@@ -131,8 +131,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   char *m1 = slurp(master, &mlen), *s1text = slurp(state, &slen);
   g6_status s2 = g6_overlay_update(data_dir, out_dir, "NIFTY", day, &opts,
                                    &st2, &e);
-  if (s2 != G6_OK)
-    abort(); /* what was applied once applies again */
+  if (s2 != G6_OK) { /* what was applied once applies again */
+    fprintf(stderr, "fuzz_overlay: the second application failed: %s\n",
+            e.msg);
+    abort();
+  }
   if (!same_file(master, m1, mlen) || !same_file(state, s1text, slen))
     abort(); /* applying a day twice counts it once */
   free(m1);

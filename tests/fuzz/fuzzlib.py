@@ -41,8 +41,13 @@ def run(target, corpus, seconds=10):
                 "fuzz_%s ran %d s without crash, leak or sanitizer report" %
                 (target, seconds)):
         t.diag("\n".join(out.splitlines()[-60:]))
+        # the scratch directory goes at exit: findings are kept under the
+        # build directory, to be added to the seed corpus once fixed
+        kept = t.build_path("fuzz", "findings", target)
+        os.makedirs(kept, exist_ok=True)
         for f in crashed:
-            t.diag("artifact kept: %s" % os.path.join(work, f))
+            shutil.copy(os.path.join(work, f), kept)
+            t.diag("finding kept: %s" % os.path.join(kept, f))
     executed = int(runs[0].split(":")[-1]) if runs else 0
     t.ok(executed > 1000, "fuzz_%s executed %d inputs" % (target, executed))
     t.done_testing()

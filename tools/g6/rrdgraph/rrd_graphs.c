@@ -529,7 +529,7 @@ g6_status g6_rg_build(const g6_rg_graph *g, const char *instance,
     if (g->src[s].ti_first && first_ti == NULL)
       first_ti = first_ti_of(g, &g->src[s], instance, set);
   if (first_ti)
-    snprintf(b->title, sizeof(b->title), "%s (%s)", title, first_ti);
+    snprintf(b->title, sizeof(b->title), "%.130s (%.63s)", title, first_ti);
   else
     snprintf(b->title, sizeof(b->title), "%s", title);
 
