@@ -469,7 +469,10 @@ static g6_status apply_day(ostate *s, day *d, double alpha, size_t *times) {
         continue;
       double x = sum[k] / (double)cnt[k];
       uint64_t n = ++r->n[k];
-      r->mean[k] += (x - r->mean[k]) / (double)n;
+      /* the first day sets both exactly: a taken-over row with counter 0
+       * holds values that count for nothing, and mean + (x - mean) is x
+       * only up to rounding (a re-run from .before must give the same) */
+      r->mean[k] = n == 1 ? x : r->mean[k] + (x - r->mean[k]) / (double)n;
       r->ema[k] = n == 1 ? x : alpha * x + (1 - alpha) * r->ema[k];
     }
     (*times)++;
