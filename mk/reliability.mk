@@ -77,6 +77,7 @@ check-asan: deps
 	$(ASAN_FLAGS) G6_ROOT=$(CURDIR) G6_BUILD=$(CURDIR)/$(ASAN_B) \
 	  G6_SANITIZE="$(ASAN_RUNTIMES)" \
 	  ASAN_OPTIONS="log_path=$(ASAN_REPORTS)/asan:detect_leaks=1" \
+	  LSAN_OPTIONS="suppressions=$(CURDIR)/tests/reliability/lsan.supp:print_suppressions=0" \
 	  UBSAN_OPTIONS="log_path=$(ASAN_REPORTS)/ubsan:print_stacktrace=1" \
 	  prove --exec '' --timer -j$(JOBS) $(ASAN_UNIT_BINS) \
 	    $(sort $(wildcard tests/integration/*.t))
@@ -85,9 +86,9 @@ check-asan: deps
 	  for f in $(ASAN_REPORTS)/*; do echo "== $$f"; cat "$$f"; done; exit 1; \
 	else echo "check-asan: no sanitizer report"; fi
 
-# What the integration tests need beyond `all` (run in the sanitized build).
-.PHONY: check-asan-prereqs
-check-asan-prereqs: $(CHECK_PREREQS)
+# What the integration tests need beyond `all` (run in the sanitized build):
+# check-asan-prereqs, defined in the Makefile after every mk/*.mk has added
+# to CHECK_PREREQS (a prerequisite list is expanded when it is read).
 
 # ---- make valgrind: memcheck of collectd with every g6 plugin --------------------
 # tests/reliability/valgrind.t: >= 50 cycles of every index with faults

@@ -157,7 +157,14 @@ LoadPlugin g6_retention
 </Plugin>
 CONF
 
-/usr/sbin/collectd -f -C "$D/collectd.conf" > "$D/collectd.out" 2>&1 &
+# make check-asan runs this with plugins built with ASan/UBSan: their
+# runtimes must be loaded first (G6_SANITIZE, as tests/lib/g6test.py does)
+if [ -n "${G6_SANITIZE:-}" ]; then
+  LD_PRELOAD="$G6_SANITIZE" ASAN_OPTIONS=detect_leaks=0:abort_on_error=0 \
+    /usr/sbin/collectd -f -C "$D/collectd.conf" > "$D/collectd.out" 2>&1 &
+else
+  /usr/sbin/collectd -f -C "$D/collectd.conf" > "$D/collectd.out" 2>&1 &
+fi
 cd_pid=$!
 for _ in $(seq 150); do
   curl -sf -o /dev/null "http://127.0.0.1:$PORT/metrics" && break

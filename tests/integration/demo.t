@@ -33,6 +33,10 @@ rc, out, err, took = demo(120, DEMO_SECONDS="25", DEMO_PORT=str(port),
 t.is_(rc, 0, "make demo with DEMO_SECONDS=25 exits 0 (%.0f s)" % took)
 if rc:
     t.diag(out[-3000:] + err[-3000:])
+if os.environ.get("G6_SANITIZE"):  # make check-asan: collectd's reports
+    with open(os.path.join(d, "collectd.out"), errors="replace") as f:
+        reports = [l for l in f if "Sanitizer" in l or "runtime error:" in l]
+    t.ok(not reports, "no sanitizer report from the demo's collectd", "".join(reports[:20]))
 for what in ("http://127.0.0.1:%d/metrics" % port, os.path.join(d, "data"),
              os.path.join(d, "panels"), "g6 summary --panels-dir", "g6 rrdgraph"):
     t.ok(what in out, "it prints where to look: %s" % what)
