@@ -386,13 +386,21 @@ class Collectd:
             # check-asan) load into the stock collectd with the runtimes
             # preloaded; reports land in collectd.out, which
             # unexpected_errors() reads
+            # (libfaketime goes first: behind the ASan runtime the two
+            # deadlock at start-up, both intercepting the clock functions
+            # ASan's initialisation calls; ASan then has to be told that
+            # its runtime is not the first library)
+            test_preload = (env or {}).get("LD_PRELOAD")
+            faketime_first = bool(test_preload) and "faketime" in test_preload
             self.env["LD_PRELOAD"] = " ".join(filter(None, [
-                os.environ["G6_SANITIZE"], (env or {}).get("LD_PRELOAD")]))
+                test_preload, os.environ["G6_SANITIZE"]] if faketime_first else [
+                os.environ["G6_SANITIZE"], test_preload]))
             # collectd's own options, not the suite's (make check-asan sends
             # the tools' reports to files): its reports must reach
             # collectd.out; its leaks at exit are collectd's (valgrind.t)
             self.env["ASAN_OPTIONS"] = (env or {}).get(
-                "ASAN_OPTIONS", "detect_leaks=0:abort_on_error=0")
+                "ASAN_OPTIONS", "detect_leaks=0:abort_on_error=0") + (
+                ":verify_asan_link_order=0" if faketime_first else "")
             self.env["UBSAN_OPTIONS"] = (env or {}).get(
                 "UBSAN_OPTIONS", "print_stacktrace=1")
         self.proc = Process(list(wrapper) + [COLLECTD, "-f", "-C", self.conf_path],
