@@ -43,7 +43,7 @@ static int usage(FILE *out) {
       "\n"
       "Draws the g6 graphs of each dashboard plan (overview, provider, "
       "storage,\n"
-      "analytics, buckets, panels) as PNG files, from the RRD files "
+      "analytics, desk, buckets, panels) as PNG files, from the RRD files "
       "collectd's\n"
       "rrdtool plugin keeps in DIR/HOST (DIR defaults to " DEFAULT_RRD_DIR ";\n"
       "HOST may be left out when DIR holds one host with g6 files), into OUT\n"
