@@ -1,6 +1,7 @@
 /* The metric runtime: series table, cardinality guard, flush. See
  * metrics/metrics.h for the contract. */
 #include "metrics/metrics.h"
+#include "core/array.h"
 
 #include "metrics/metrics_gen.h"
 
@@ -212,14 +213,8 @@ static g6_status get_series(g6_metrics *m, const g6_metric_def *def,
              "used up", def->budget);
     return refuse(m, def, R_BUDGET, pi, ti, why);
   }
-  if (m->n == m->cap) {
-    size_t cap = m->cap ? m->cap * 2 : 64;
-    series **v = realloc(m->order, cap * sizeof(*v));
-    if (v == NULL)
-      return G6_ENOMEM;
-    m->order = v;
-    m->cap = cap;
-  }
+  if (!g6_array_room(&m->order, &m->cap, m->n, sizeof(*m->order), 64))
+    return G6_ENOMEM;
   if (m->n + 1 > m->table_size && grow_table(m) != G6_OK)
     return G6_ENOMEM;
   s = calloc(1, sizeof(*s));

@@ -1,5 +1,6 @@
 /* Reading the option CSV files back as chains (see store/csv_read.h). */
 #include "store/csv_read.h"
+#include "core/array.h"
 
 #include "core/fsutil.h"
 #include "market/chain.h"
@@ -199,15 +200,9 @@ void g6_csv_book_free(g6_csv_book *b) {
 
 static bool add_row(void *ctx, const g6_csv_strike_row *row) {
   g6_csv_book *b = ctx;
-  if (b->n == b->cap) {
-    size_t cap = b->cap ? 2 * b->cap : 1024;
-    g6_csv_strike_row *v = realloc(b->rows, cap * sizeof(*v));
-    if (v == NULL) {
-      b->oom = true;
-      return false;
-    }
-    b->rows = v;
-    b->cap = cap;
+  if (!g6_array_room(&b->rows, &b->cap, b->n, sizeof(*b->rows), 1024)) {
+    b->oom = true;
+    return false;
   }
   b->rows[b->n++] = *row;
   b->sorted = false;

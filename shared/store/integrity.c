@@ -1,5 +1,6 @@
 /* Verifying panels against their manifest (see store/integrity.h). */
 #include "store/integrity.h"
+#include "core/array.h"
 
 #include "core/hash.h"
 #include "core/json.h"
@@ -27,14 +28,8 @@ const char *g6_integrity_kind_name(g6_integrity_kind k) {
 
 static g6_status add(g6_integrity_report *r, const char *file, size_t flen,
                      g6_integrity_kind kind, const char *problem) {
-  if (r->n == r->cap) {
-    size_t cap = r->cap ? r->cap * 2 : 8;
-    g6_integrity_issue *p = realloc(r->issues, cap * sizeof(*p));
-    if (p == NULL)
-      return G6_ENOMEM;
-    r->issues = p;
-    r->cap = cap;
-  }
+  if (!g6_array_room(&r->issues, &r->cap, r->n, sizeof(*r->issues), 8))
+    return G6_ENOMEM;
   g6_integrity_issue *i = &r->issues[r->n];
   i->file = malloc(flen + 1);
   i->problem = strdup(problem);

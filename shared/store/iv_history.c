@@ -1,5 +1,6 @@
 /* Daily ATM IV closes per index (see store/iv_history.h). */
 #include "store/iv_history.h"
+#include "core/array.h"
 
 #include "core/buf.h"
 #include "core/fsutil.h"
@@ -70,14 +71,8 @@ static const char *parse_line(const char *s, size_t len, g6_iv_close *c) {
 }
 
 static g6_status push(g6_iv_history *h, const g6_iv_close *c) {
-  if (h->n == h->cap) {
-    size_t cap = h->cap ? 2 * h->cap : 64;
-    g6_iv_close *v = realloc(h->v, cap * sizeof(*v));
-    if (v == NULL)
-      return G6_ENOMEM;
-    h->v = v;
-    h->cap = cap;
-  }
+  if (!g6_array_room(&h->v, &h->cap, h->n, sizeof(*h->v), 64))
+    return G6_ENOMEM;
   h->v[h->n++] = *c;
   return G6_OK;
 }

@@ -1,5 +1,6 @@
 /* End-of-day weekday overlays (see store/overlay.h). */
 #include "store/overlay.h"
+#include "core/array.h"
 
 #include "core/buf.h"
 #include "core/fsutil.h"
@@ -112,14 +113,8 @@ static orow *row_at(ostate *s, int sod) {
   }
   if (lo < s->n && s->v[lo].sod == sod)
     return &s->v[lo];
-  if (s->n == s->cap) {
-    size_t cap = s->cap ? 2 * s->cap : 256;
-    orow *v = realloc(s->v, cap * sizeof(*v));
-    if (v == NULL)
-      return NULL;
-    s->v = v;
-    s->cap = cap;
-  }
+  if (!g6_array_room(&s->v, &s->cap, s->n, sizeof(*s->v), 256))
+    return NULL;
   memmove(&s->v[lo + 1], &s->v[lo], (s->n - lo) * sizeof(orow));
   s->n++;
   orow *r = &s->v[lo];

@@ -1,5 +1,6 @@
 /* The snapshot history (see store/snapshot_history.h). */
 #include "store/snapshot_history.h"
+#include "core/array.h"
 
 #include "core/fsutil.h"
 #include "core/ist.h"
@@ -86,14 +87,8 @@ typedef struct list {
 } list;
 
 static g6_status list_add(list *l, const char *path) {
-  if (l->n == l->cap) {
-    size_t cap = l->cap ? 2 * l->cap : 64;
-    char **v = realloc(l->v, cap * sizeof(*v));
-    if (v == NULL)
-      return G6_ENOMEM;
-    l->v = v;
-    l->cap = cap;
-  }
+  if (!g6_array_room(&l->v, &l->cap, l->n, sizeof(*l->v), 64))
+    return G6_ENOMEM;
   if ((l->v[l->n] = strdup(path)) == NULL)
     return G6_ENOMEM;
   l->n++;

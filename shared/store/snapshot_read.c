@@ -11,6 +11,7 @@
  * first). Checks that need the whole document (legs against the strike
  * ladder) run after the parse. */
 #include "store/snapshot_read.h"
+#include "core/array.h"
 
 #include "core/fsutil.h"
 #include "core/ist.h"
@@ -683,15 +684,10 @@ static void strike_value(parser *p, const value *v) {
     problem(p, "more than %d strikes", MAX_STRIKES);
     return;
   }
-  if (d->n_strikes == p->strikes_cap) {
-    size_t cap = p->strikes_cap ? 2 * p->strikes_cap : 64;
-    double *s = realloc(d->strikes, cap * sizeof(*s));
-    if (s == NULL) {
-      p->nomem = true;
-      return;
-    }
-    d->strikes = s;
-    p->strikes_cap = cap;
+  if (!g6_array_room(&d->strikes, &p->strikes_cap, d->n_strikes,
+                     sizeof(*d->strikes), 64)) {
+    p->nomem = true;
+    return;
   }
   d->strikes[d->n_strikes++] = k;
 }
@@ -1087,15 +1083,9 @@ static frame_kind on_value(parser *p, const value *v) {
       problem(p, "more than %d legs", 2 * MAX_STRIKES);
       return FR_SKIP;
     }
-    if (b->n == b->cap) {
-      size_t cap = b->cap ? 2 * b->cap : 64;
-      g6_chain_leg *nv = realloc(b->v, cap * sizeof(*nv));
-      if (nv == NULL) {
-        p->nomem = true;
-        return FR_SKIP;
-      }
-      b->v = nv;
-      b->cap = cap;
+    if (!g6_array_room(&b->v, &b->cap, b->n, sizeof(*b->v), 64)) {
+      p->nomem = true;
+      return FR_SKIP;
     }
     g6_chain_leg *l = &b->v[b->n++];
     fr->count++;

@@ -1,6 +1,7 @@
 /* g6 rrdgraph — the graphs per dashboard plan and their rrdtool arguments
  * (see rrd_graphs.h). */
 #include "rrdgraph/rrd_graphs.h"
+#include "core/array.h"
 
 #include "core/buf.h"
 #include "metrics/metrics_gen.h"
@@ -214,14 +215,9 @@ static const char *const PALETTE[] = {"1f77b4", "ff7f0e", "2ca02c", "d62728",
 static g6_status push_arg(g6_rg_built *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static g6_status push_arg(g6_rg_built *b, const char *fmt, ...) {
-  if (b->argc + 1 >= b->cap) {
-    size_t cap = b->cap ? 2 * b->cap : 64;
-    char **v = realloc(b->argv, cap * sizeof(*v));
-    if (v == NULL)
-      return G6_ENOMEM;
-    b->argv = v;
-    b->cap = cap;
-  }
+  /* room for this argument and the NULL after it */
+  if (!g6_array_room(&b->argv, &b->cap, b->argc + 1, sizeof(*b->argv), 64))
+    return G6_ENOMEM;
   g6_buf s = G6_BUF_INIT;
   va_list ap;
   va_start(ap, fmt);

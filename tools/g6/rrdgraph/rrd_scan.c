@@ -1,5 +1,6 @@
 /* g6 rrdgraph — RRD files by metric (see rrd_scan.h). */
 #include "rrdgraph/rrd_scan.h"
+#include "core/array.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -80,14 +81,8 @@ static int cmp_path(const void *a, const void *b) {
 
 static g6_status push(g6_rrd_set *s, const g6_rrd_file *f, const char *host,
                       const char *dir, const char *file) {
-  if (s->n == s->cap) {
-    size_t cap = s->cap ? 2 * s->cap : 64;
-    g6_rrd_file *v = realloc(s->v, cap * sizeof(*v));
-    if (v == NULL)
-      return G6_ENOMEM;
-    s->v = v;
-    s->cap = cap;
-  }
+  if (!g6_array_room(&s->v, &s->cap, s->n, sizeof(*s->v), 64))
+    return G6_ENOMEM;
   size_t len = strlen(host) + strlen(dir) + strlen(file) + 3;
   char *path = malloc(len);
   if (path == NULL)

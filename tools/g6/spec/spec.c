@@ -5,6 +5,7 @@
  * fields are all diagnostics with file:line and the field path. It keeps
  * going after a problem so one run reports all of them. */
 #include "spec/spec.h"
+#include "core/array.h"
 
 #include "core/fsutil.h"
 #include "core/hash.h"
@@ -23,15 +24,9 @@ static char *xstrdup(const char *s) { return s ? strdup(s) : NULL; }
 
 void g6_spec_diag_add(g6_spec_diags *d, const char *file, int line,
                       const char *field, const char *fmt, ...) {
-  if (d->n == d->cap) {
-    size_t cap = d->cap ? d->cap * 2 : 16;
-    g6_spec_diag *v = realloc(d->v, cap * sizeof(*v));
-    if (v == NULL) {
-      d->n++; /* keep counting even when the text is lost */
-      return;
-    }
-    d->v = v;
-    d->cap = cap;
+  if (!g6_array_room(&d->v, &d->cap, d->n, sizeof(*d->v), 16)) {
+    d->n++; /* keep counting even when the text is lost */
+    return;
   }
   if (d->n >= d->cap) {
     d->n++;

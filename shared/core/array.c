@@ -1,0 +1,25 @@
+/* g6 — growable arrays (see array.h). */
+#include "core/array.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+bool g6_array_room(void *arrayp, size_t *cap, size_t n, size_t elem,
+                   size_t first_cap) {
+  if (n < *cap)
+    return true;
+  size_t want = *cap ? *cap * 2 : first_cap;
+  if (want <= n)
+    want = n + 1;
+  if (want < *cap || (elem != 0 && want > SIZE_MAX / elem))
+    return false;
+  void *old;
+  memcpy(&old, arrayp, sizeof(old));
+  void *grown = realloc(old, want * elem);
+  if (grown == NULL)
+    return false;
+  memcpy(arrayp, &grown, sizeof(grown));
+  *cap = want;
+  return true;
+}
