@@ -32,6 +32,7 @@
 #include "market/kite_provider.h"
 #include "metrics/metrics.h"
 
+#include "common/config_result.h"
 #include "common/metrics_sink.h"
 
 #define PLUGIN "g6_chain"
@@ -78,16 +79,8 @@ static double now_s(void) { return CDTIME_T_TO_DOUBLE(cdtime()); }
 
 static int g6_chain_configure(oconfig_item_t *ci) {
   g6_error e;
-  if (g6_chain_config_parse(ci, &g.conf, &e) != G6_OK) {
-    /* a bad g6 option disables this plugin only: failing the callback
-     * would make collectd exit, stopping every other plugin of the host */
-    ERROR(PLUGIN ": %s (" PLUGIN " is disabled; the other plugins keep "
-                 "running)",
-          e.msg);
-    g.config_failed = true;
-    return 0;
-  }
-  return 0;
+  return g6_plugin_config_result(PLUGIN, g6_chain_config_parse(ci, &g.conf, &e), &e,
+                                 &g.config_failed);
 }
 
 /* ---- logging ------------------------------------------------------------ */

@@ -34,6 +34,7 @@
 #include "store/panel_schema.h"
 #include "store/panels.h"
 
+#include "common/config_result.h"
 #include "common/metrics_sink.h"
 
 #include <math.h>
@@ -67,16 +68,8 @@ static double now_s(void) { return CDTIME_T_TO_DOUBLE(cdtime()); }
 
 static int g6_panels_configure(oconfig_item_t *ci) {
   g6_error e;
-  if (g6_panels_config_parse(ci, &g.conf, &e) != G6_OK) {
-    /* a bad g6 option disables this plugin only: failing the callback
-     * would make collectd exit, stopping every other plugin of the host */
-    ERROR(PLUGIN ": %s (" PLUGIN " is disabled; the other plugins keep "
-                 "running)",
-          e.msg);
-    g.config_failed = true;
-    return 0;
-  }
-  return 0;
+  return g6_plugin_config_result(PLUGIN, g6_panels_config_parse(ci, &g.conf, &e), &e,
+                                 &g.config_failed);
 }
 
 /* ---- write: keep the latest values ---------------------------------------- */
