@@ -287,46 +287,47 @@ static void shortest_digits(double d, char *digits, int *ndigits, int *decpt) {
   *ndigits = g6_dtoa_shortest(d, digits, decpt);
 }
 
-/* Fast path for the common case, a value with at most 15 significant digits
- * and at most 8 after the point in Python's fixed-notation range (prices,
- * ratios, Greeks to a few places): the smallest k for which round(d * 10^k) /
- * 10^k == d gives exactly the shortest round-trip digits (a shorter decimal
- * would pass at a smaller k, and with <= 15 digits there is only one
- * candidate), with no printf/strtod. Returns 0 when it does not apply. */
+/* Fast path for the common case, a value in [1e-4, 1e7) with at most 8
+ * digits after the point (prices, ratios, Greeks to a few places), in
+ * Python's fixed notation. n = round(d * 1e8) is then the value's 8-place
+ * decimal: |d * 1e8 - n| stays below 0.5 because ulp(d) <= 2^-29 there
+ * (about 0.19 after scaling) and the product's own rounding adds at most
+ * 0.125. When n / 1e8 (exact integer over exact power, one correctly rounded
+ * division) gives d back, that decimal round-trips, and it is the only one
+ * with 8 places that does (two would be 1e-8 apart, more than an ulp), so
+ * with its trailing zeros dropped it is the shortest round-trip form, the
+ * digits repr() prints. Returns 0 when it does not apply. */
 static size_t repr_fixed_fast(double d, char *out) {
-  static const double p10[] = {1e0, 1e1, 1e2, 1e3, 1e4,
-                               1e5, 1e6, 1e7, 1e8};
-  if (!(d >= 1e-4 && d < 1e15))
+  if (!(d >= 1e-4 && d < 1e7))
     return 0;
-  for (int k = 0; k <= 8; k++) {
-    double v = d * p10[k];
-    if (v >= 1e15)
-      return 0;
-    double n = nearbyint(v);
-    if (n / p10[k] != d)
-      continue;
-    char digits[24];
-    int nd = 0;
-    uint64_t u = (uint64_t)n;
-    do {
-      digits[nd++] = (char)('0' + u % 10);
-      u /= 10;
-    } while (u > 0);
-    /* digits are reversed; pad so there is at least one before the point */
-    while (nd <= k)
-      digits[nd++] = '0';
-    size_t o = 0;
-    for (int i = nd - 1; i >= k; i--)
-      out[o++] = digits[i];
-    out[o++] = '.';
-    if (k == 0)
-      out[o++] = '0';
-    for (int i = k - 1; i >= 0; i--)
-      out[o++] = digits[i];
-    out[o] = '\0';
-    return o;
+  double n = nearbyint(d * 1e8);
+  if (n / 1e8 != d)
+    return 0;
+  uint64_t u = (uint64_t)n;
+  int k = 8; /* places after the point */
+  while (k > 0 && u % 10 == 0) {
+    u /= 10;
+    k--;
   }
-  return 0;
+  char digits[24];
+  int nd = 0;
+  do {
+    digits[nd++] = (char)('0' + u % 10);
+    u /= 10;
+  } while (u > 0);
+  /* digits are reversed; pad so there is at least one before the point */
+  while (nd <= k)
+    digits[nd++] = '0';
+  size_t o = 0;
+  for (int i = nd - 1; i >= k; i--)
+    out[o++] = digits[i];
+  out[o++] = '.';
+  if (k == 0)
+    out[o++] = '0';
+  for (int i = k - 1; i >= 0; i--)
+    out[o++] = digits[i];
+  out[o] = '\0';
+  return o;
 }
 
 size_t g6_repr_double(double d, char out[32]) {
@@ -378,9 +379,14 @@ size_t g6_repr_double(double d, char out[32]) {
     for (int i = 1; i < nd; i++)
       out[o++] = digits[i];
   }
-  int e = decpt - 1;
-  o += (size_t)snprintf(out + o, 32 - o, "e%c%02d", e < 0 ? '-' : '+',
-                        e < 0 ? -e : e);
+  int e = decpt - 1, ae = e < 0 ? -e : e; /* at most 324 */
+  out[o++] = 'e';
+  out[o++] = e < 0 ? '-' : '+';
+  if (ae >= 100)
+    out[o++] = (char)('0' + ae / 100);
+  out[o++] = (char)('0' + ae / 10 % 10);
+  out[o++] = (char)('0' + ae % 10);
+  out[o] = '\0';
   return o;
 }
 

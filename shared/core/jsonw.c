@@ -35,63 +35,106 @@ static void maybe_flush(g6_jw *w, bool force) {
   fail(w, w->flush(w->flush_ctx, w->out));
 }
 
-static void put(g6_jw *w, const char *s, size_t n) {
-  if (w->st == G6_OK)
-    fail(w, g6_buf_append(w->out, s, n));
+/* Room for n more bytes (plus the NUL) at the end of the output: the
+ * cursor, or NULL once the writer has failed. Every call below reserves the
+ * most it can write once, writes through the cursor and ends with done():
+ * one capacity check per call, not one per byte run. */
+static char *room(g6_jw *w, size_t n) {
+  if (w->st != G6_OK)
+    return NULL;
+  g6_buf *b = w->out;
+  if (b->limit != 0 || b->data == NULL || b->cap - b->len <= n) {
+    g6_status st = g6_buf_reserve(b, n);
+    if (st != G6_OK) {
+      fail(w, st);
+      return NULL;
+    }
+  }
+  return b->data + b->len;
 }
 
+static void done(g6_jw *w, char *end) {
+  w->out->len = (size_t)(end - w->out->data);
+  *end = '\0';
+}
+
+/* The most a separator writes: a comma, a newline and the indentation. */
+#define SEP_MAX (2 + 2 * (size_t)G6_JW_MAX_DEPTH)
+
 /* A newline and two spaces per level (dump_pretty's layout). */
-static void newline_indent(g6_jw *w, int level) {
-  if (!w->pretty || w->st != G6_OK)
-    return;
+static char *newline_indent(const g6_jw *w, char *p, int level) {
+  if (!w->pretty)
+    return p;
   size_t n = 2 * (size_t)level;
-  if (g6_buf_reserve(w->out, n + 1) != G6_OK) {
-    fail(w, G6_ENOMEM);
-    return;
-  }
-  w->out->data[w->out->len++] = '\n';
-  memset(w->out->data + w->out->len, ' ', n);
-  w->out->len += n;
-  w->out->data[w->out->len] = '\0';
+  *p++ = '\n';
+  memset(p, ' ', n);
+  return p + n;
 }
 
 /* What precedes a value: nothing after a key, else a comma between array
  * items and the item's indentation. */
-static void before_value(g6_jw *w) {
+static char *before_value(g6_jw *w, char *p) {
   if (w->after_key) {
     w->after_key = false;
-    return;
+    return p;
   }
   if (w->depth == 0)
-    return;
+    return p;
   if (w->count[w->depth - 1]++ > 0)
-    put(w, ",", 1);
-  newline_indent(w, w->depth);
+    *p++ = ',';
+  return newline_indent(w, p, w->depth);
 }
 
-/* A string that needs no escaping goes out in one append (keys, tokens);
- * anything else through the full escaper. */
-static void put_string(g6_jw *w, const char *s) {
+/* A value of at most n bytes, already formatted. */
+static void put_value(g6_jw *w, const char *s, size_t n) {
+  char *p = room(w, SEP_MAX + n);
+  if (p == NULL)
+    return;
+  p = before_value(w, p);
+  memcpy(p, s, n);
+  done(w, p + n);
+}
+
+/* The length of s when it needs no escaping (keys, tokens), else -1. */
+static long plain_length(const char *s) {
   size_t n = 0;
-  while (s[n] >= 0x20 && s[n] < 0x7f && s[n] != '"' && s[n] != '\\')
+  while ((unsigned char)s[n] >= 0x20 && (unsigned char)s[n] < 0x7f &&
+         s[n] != '"' && s[n] != '\\')
     n++;
-  if (s[n] != '\0') {
-    if (w->st == G6_OK)
-      fail(w, g6_json_write_string(w->out, s, strlen(s)));
+  return s[n] == '\0' ? (long)n : -1;
+}
+
+/* A string after its separator: one copy when it needs no escaping (n is
+ * its length then, else -1), anything else through the full escaper. */
+static void put_string(g6_jw *w, const char *s, long n, bool is_key) {
+  char *p = room(w, SEP_MAX + (n < 0 ? 0 : (size_t)n) + 4);
+  if (p == NULL)
     return;
+  if (is_key) {
+    if (w->count[w->depth - 1]++ > 0)
+      *p++ = ',';
+    p = newline_indent(w, p, w->depth);
+  } else {
+    p = before_value(w, p);
   }
-  if (w->st != G6_OK)
-    return;
-  if (g6_buf_reserve(w->out, n + 2) != G6_OK) {
-    fail(w, G6_ENOMEM);
-    return;
+  if (n >= 0) {
+    *p++ = '"';
+    memcpy(p, s, (size_t)n);
+    p += n;
+    *p++ = '"';
+  } else {
+    done(w, p);
+    fail(w, g6_json_write_string(w->out, s, strlen(s)));
+    if ((p = room(w, 2)) == NULL)
+      return;
   }
-  char *d = w->out->data + w->out->len;
-  d[0] = '"';
-  memcpy(d + 1, s, n);
-  d[n + 1] = '"';
-  w->out->len += n + 2;
-  w->out->data[w->out->len] = '\0';
+  if (is_key) {
+    *p++ = ':';
+    if (w->pretty)
+      *p++ = ' ';
+    w->after_key = true;
+  }
+  done(w, p);
 }
 
 void g6_jw_key(g6_jw *w, const char *key) {
@@ -99,22 +142,29 @@ void g6_jw_key(g6_jw *w, const char *key) {
     fail(w, G6_EINVAL);
     return;
   }
-  if (w->count[w->depth - 1]++ > 0)
-    put(w, ",", 1);
-  newline_indent(w, w->depth);
-  put_string(w, key);
-  put(w, w->pretty ? ": " : ":", w->pretty ? 2 : 1);
-  w->after_key = true;
+  put_string(w, key, plain_length(key), true);
+}
+
+void g6_jw_key_plain(g6_jw *w, const char *key, size_t len) {
+  if (w->depth == 0) {
+    fail(w, G6_EINVAL);
+    return;
+  }
+  put_string(w, key, (long)len, true);
 }
 
 static void open_(g6_jw *w, char c) {
   maybe_flush(w, false);
-  before_value(w);
   if (w->depth == G6_JW_MAX_DEPTH) {
     fail(w, G6_EINVAL);
     return;
   }
-  put(w, &c, 1);
+  char *p = room(w, SEP_MAX + 1);
+  if (p == NULL)
+    return;
+  p = before_value(w, p);
+  *p++ = c;
+  done(w, p);
   w->count[w->depth++] = 0;
 }
 
@@ -124,9 +174,13 @@ static void close_(g6_jw *w, char c) {
     return;
   }
   w->depth--;
+  char *p = room(w, SEP_MAX + 1);
+  if (p == NULL)
+    return;
   if (w->count[w->depth] > 0)
-    newline_indent(w, w->depth);
-  put(w, &c, 1);
+    p = newline_indent(w, p, w->depth);
+  *p++ = c;
+  done(w, p);
 }
 
 void g6_jw_object_begin(g6_jw *w) { open_(w, '{'); }
@@ -134,39 +188,48 @@ void g6_jw_object_end(g6_jw *w) { close_(w, '}'); }
 void g6_jw_array_begin(g6_jw *w) { open_(w, '['); }
 void g6_jw_array_end(g6_jw *w) { close_(w, ']'); }
 
-void g6_jw_null(g6_jw *w) {
-  before_value(w);
-  put(w, "null", 4);
-}
+void g6_jw_null(g6_jw *w) { put_value(w, "null", 4); }
 
 void g6_jw_bool(g6_jw *w, bool b) {
-  before_value(w);
-  put(w, b ? "true" : "false", b ? 4 : 5);
+  put_value(w, b ? "true" : "false", b ? 4 : 5);
 }
 
 void g6_jw_int(g6_jw *w, int64_t i) {
-  char num[24];
-  int n = snprintf(num, sizeof(num), "%" PRId64, i);
-  before_value(w);
-  put(w, num, (size_t)n);
+  char *p = room(w, SEP_MAX + 20);
+  if (p == NULL)
+    return;
+  p = before_value(w, p);
+  /* the magnitude as unsigned, so INT64_MIN has one too */
+  uint64_t u = i < 0 ? 0 - (uint64_t)i : (uint64_t)i;
+  char digits[20];
+  int n = 0;
+  do {
+    digits[n++] = (char)('0' + u % 10);
+    u /= 10;
+  } while (u > 0);
+  if (i < 0)
+    *p++ = '-';
+  while (n > 0)
+    *p++ = digits[--n];
+  done(w, p);
 }
 
 void g6_jw_real(g6_jw *w, double d) {
-  before_value(w);
   if (isnan(d)) {
-    put(w, "NaN", 3);
+    put_value(w, "NaN", 3);
   } else if (isinf(d)) {
-    put(w, d < 0 ? "-Infinity" : "Infinity", d < 0 ? 9 : 8);
+    put_value(w, d < 0 ? "-Infinity" : "Infinity", d < 0 ? 9 : 8);
   } else {
-    char num[32];
-    size_t n = g6_repr_double(d, num);
-    put(w, num, n);
+    char *p = room(w, SEP_MAX + 32);
+    if (p == NULL)
+      return;
+    p = before_value(w, p);
+    done(w, p + g6_repr_double(d, p));
   }
 }
 
 void g6_jw_string(g6_jw *w, const char *s) {
-  before_value(w);
-  put_string(w, s);
+  put_string(w, s, plain_length(s), false);
 }
 
 void g6_jw_number_or_null(g6_jw *w, double d) {
@@ -189,7 +252,7 @@ g6_status g6_jw_finish(g6_jw *w) {
   if (w->depth != 0)
     fail(w, G6_EINVAL);
   if (w->pretty)
-    put(w, "\n", 1);
+    put_value(w, "\n", 1);
   maybe_flush(w, true);
   return w->st;
 }

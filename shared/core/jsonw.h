@@ -51,6 +51,12 @@ void g6_jw_array_begin(g6_jw *w);
 void g6_jw_array_end(g6_jw *w);
 /* An object member's key; the next call writes its value. */
 void g6_jw_key(g6_jw *w, const char *key);
+/* The same for a key the caller knows needs no escaping — len bytes of
+ * printable ASCII without '"' or '\\', typically a literal — so it is
+ * copied without being scanned; G6_JW_KEY(w, "literal") passes its length.
+ * Anything else is the caller's bug (the bytes go out as they are). */
+void g6_jw_key_plain(g6_jw *w, const char *key, size_t len);
+#define G6_JW_KEY(w, lit) g6_jw_key_plain((w), "" lit, sizeof(lit) - 1)
 
 void g6_jw_null(g6_jw *w);
 void g6_jw_bool(g6_jw *w, bool b);

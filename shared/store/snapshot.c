@@ -55,60 +55,60 @@ static void sort_arb(void) {
 
 static void put_leg(g6_jw *w, const g6_chain_leg *l) {
   g6_jw_object_begin(w);
-  g6_jw_key(w, "arb");
+  G6_JW_KEY(w, "arb");
   if (l->arb == G6_ARB_NONE)
     g6_jw_null(w);
   else
     g6_jw_string(w, g6_arb_rule_name(l->arb));
-  g6_jw_key(w, "ask");
+  G6_JW_KEY(w, "ask");
   g6_jw_number_or_null(w, l->q.ask);
-  g6_jw_key(w, "avg");
+  G6_JW_KEY(w, "avg");
   g6_jw_number_or_null(w, l->q.avg);
-  g6_jw_key(w, "bid");
+  G6_JW_KEY(w, "bid");
   g6_jw_number_or_null(w, l->q.bid);
-  g6_jw_key(w, "delta");
+  G6_JW_KEY(w, "delta");
   g6_jw_number_or_null(w, l->delta);
-  g6_jw_key(w, "gamma");
+  G6_JW_KEY(w, "gamma");
   g6_jw_number_or_null(w, l->gamma);
-  g6_jw_key(w, "iv");
+  G6_JW_KEY(w, "iv");
   g6_jw_number_or_null(w, l->iv);
-  g6_jw_key(w, "iv_status");
+  G6_JW_KEY(w, "iv_status");
   g6_jw_string(w, g6_status_name(l->iv_status));
-  g6_jw_key(w, "kept");
+  G6_JW_KEY(w, "kept");
   g6_jw_bool(w, l->reject == G6_REJECT_NONE);
-  g6_jw_key(w, "key");
+  G6_JW_KEY(w, "key");
   if (l->key[0])
     g6_jw_string(w, l->key);
   else
     g6_jw_null(w);
-  g6_jw_key(w, "last");
+  G6_JW_KEY(w, "last");
   g6_jw_number_or_null(w, l->q.last);
-  g6_jw_key(w, "last_prev");
+  G6_JW_KEY(w, "last_prev");
   g6_jw_number_or_null(w, l->last_prev);
-  g6_jw_key(w, "oi");
+  G6_JW_KEY(w, "oi");
   g6_jw_count_or_null(w, l->q.oi);
-  g6_jw_key(w, "oi_open");
+  G6_JW_KEY(w, "oi_open");
   g6_jw_count_or_null(w, l->oi_open);
-  g6_jw_key(w, "oi_prev");
+  G6_JW_KEY(w, "oi_prev");
   g6_jw_count_or_null(w, l->oi_prev);
-  g6_jw_key(w, "quoted");
+  G6_JW_KEY(w, "quoted");
   g6_jw_bool(w, l->q.quoted);
-  g6_jw_key(w, "reject");
+  G6_JW_KEY(w, "reject");
   if (l->reject == G6_REJECT_NONE)
     g6_jw_null(w);
   else
     g6_jw_string(w, g6_reject_reason_name(l->reject));
-  g6_jw_key(w, "rho");
+  G6_JW_KEY(w, "rho");
   g6_jw_number_or_null(w, l->rho);
-  g6_jw_key(w, "strike");
+  G6_JW_KEY(w, "strike");
   g6_jw_count_or_null(w, l->q.strike);
-  g6_jw_key(w, "theta");
+  G6_JW_KEY(w, "theta");
   g6_jw_number_or_null(w, l->theta);
-  g6_jw_key(w, "type");
+  G6_JW_KEY(w, "type");
   g6_jw_string(w, l->q.is_put ? "PE" : "CE");
-  g6_jw_key(w, "vega");
+  G6_JW_KEY(w, "vega");
   g6_jw_number_or_null(w, l->vega);
-  g6_jw_key(w, "volume");
+  G6_JW_KEY(w, "volume");
   g6_jw_count_or_null(w, l->q.volume);
   g6_jw_object_end(w);
 }
@@ -134,17 +134,17 @@ static void put_parity(g6_jw *w, const g6_expiry_result *e) {
   const g6_parity_fit *p = &e->parity;
   bool fitted = e->resolved && isfinite(p->forward) && p->forward > 0;
   g6_jw_object_begin(w);
-  g6_jw_key(w, "discount");
+  G6_JW_KEY(w, "discount");
   g6_jw_number_or_null(w, fitted ? p->discount : NAN);
-  g6_jw_key(w, "forward");
+  G6_JW_KEY(w, "forward");
   g6_jw_number_or_null(w, fitted ? p->forward : NAN);
-  g6_jw_key(w, "outliers");
+  G6_JW_KEY(w, "outliers");
   g6_jw_int(w, (int64_t)(e->resolved ? p->outliers : 0));
-  g6_jw_key(w, "pairs");
+  G6_JW_KEY(w, "pairs");
   g6_jw_int(w, (int64_t)(e->resolved ? p->pairs : 0));
-  g6_jw_key(w, "rate");
+  G6_JW_KEY(w, "rate");
   g6_jw_number_or_null(w, fitted ? p->rate : NAN);
-  g6_jw_key(w, "residual");
+  G6_JW_KEY(w, "residual");
   g6_jw_number_or_null(w, fitted ? p->residual : NAN);
   g6_jw_object_end(w);
 }
@@ -152,58 +152,58 @@ static void put_parity(g6_jw *w, const g6_expiry_result *e) {
 static void put_expiry(g6_jw *w, const g6_expiry_result *e, size_t n_strikes) {
   char date[11] = "";
   g6_jw_object_begin(w);
-  g6_jw_key(w, "T");
+  G6_JW_KEY(w, "T");
   if (e->resolved)
     g6_jw_number_or_null(w, e->T);
   else
     g6_jw_null(w);
-  g6_jw_key(w, "arbitrage");
+  G6_JW_KEY(w, "arbitrage");
   put_arbitrage(w, e);
-  g6_jw_key(w, "date");
+  G6_JW_KEY(w, "date");
   if (e->resolved) {
     g6_date_format(e->date, date);
     g6_jw_string(w, date);
   } else {
     g6_jw_null(w);
   }
-  g6_jw_key(w, "error");
+  G6_JW_KEY(w, "error");
   if (e->resolved)
     g6_jw_null(w);
   else
     g6_jw_string(w, g6_status_name(e->resolve_status));
-  g6_jw_key(w, "expiry_epoch");
+  G6_JW_KEY(w, "expiry_epoch");
   if (e->resolved)
     g6_jw_int(w, e->expiry_epoch);
   else
     g6_jw_null(w);
-  g6_jw_key(w, "field_coverage");
+  G6_JW_KEY(w, "field_coverage");
   g6_jw_number_or_null(w, e->field_coverage);
-  g6_jw_key(w, "kind");
+  G6_JW_KEY(w, "kind");
   if (e->resolved && e->kind != G6_EXPIRY_KIND_UNKNOWN)
     g6_jw_string(w, g6_expiry_kind_name(e->kind));
   else
     g6_jw_null(w);
-  g6_jw_key(w, "legs");
+  G6_JW_KEY(w, "legs");
   g6_jw_array_begin(w);
   if (e->legs != NULL && e->resolved)
     for (size_t i = 0; i < 2 * n_strikes; i++)
       put_leg(w, &e->legs[i]);
   g6_jw_array_end(w);
-  g6_jw_key(w, "legs_collected");
+  G6_JW_KEY(w, "legs_collected");
   g6_jw_int(w, (int64_t)e->legs_collected);
-  g6_jw_key(w, "legs_listed");
+  G6_JW_KEY(w, "legs_listed");
   g6_jw_int(w, (int64_t)e->legs_listed);
-  g6_jw_key(w, "legs_requested");
+  G6_JW_KEY(w, "legs_requested");
   g6_jw_int(w, (int64_t)e->legs_requested);
-  g6_jw_key(w, "lot_size");
+  G6_JW_KEY(w, "lot_size");
   g6_jw_count_or_null(w, e->resolved ? e->lot_size : NAN);
-  g6_jw_key(w, "parity");
+  G6_JW_KEY(w, "parity");
   put_parity(w, e);
-  g6_jw_key(w, "pcr_oi");
+  G6_JW_KEY(w, "pcr_oi");
   g6_jw_number_or_null(w, e->pcr_oi);
-  g6_jw_key(w, "pcr_volume");
+  G6_JW_KEY(w, "pcr_volume");
   g6_jw_number_or_null(w, e->pcr_volume);
-  g6_jw_key(w, "rejects");
+  G6_JW_KEY(w, "rejects");
   g6_jw_object_begin(w);
   for (int k = 0; k < G6_REJECT_REASON_COUNT - 1; k++) {
     int r = reject_order[k];
@@ -211,17 +211,17 @@ static void put_expiry(g6_jw *w, const g6_expiry_result *e, size_t n_strikes) {
     g6_jw_int(w, (int64_t)e->rejects[r]);
   }
   g6_jw_object_end(w);
-  g6_jw_key(w, "resolved");
+  G6_JW_KEY(w, "resolved");
   g6_jw_bool(w, e->resolved);
-  g6_jw_key(w, "rule");
+  G6_JW_KEY(w, "rule");
   g6_jw_string(w, e->spec.rule == G6_EXPIRY_DATE ? "date" : e->tag);
-  g6_jw_key(w, "status");
+  G6_JW_KEY(w, "status");
   g6_jw_string(w, g6_chain_status_name(e->status));
-  g6_jw_key(w, "straddle_open");
+  G6_JW_KEY(w, "straddle_open");
   g6_jw_number_or_null(w, e->resolved ? e->straddle_open : NAN);
-  g6_jw_key(w, "strike_coverage");
+  G6_JW_KEY(w, "strike_coverage");
   g6_jw_number_or_null(w, e->strike_coverage);
-  g6_jw_key(w, "tag");
+  G6_JW_KEY(w, "tag");
   g6_jw_string(w, e->tag);
   g6_jw_object_end(w);
 }
@@ -234,54 +234,54 @@ static g6_status put_document(g6_jw *wp, const g6_snapshot *s) {
   g6_ist_format_ts(s->ts, ts);
   g6_jw w = *wp;
   g6_jw_object_begin(&w);
-  g6_jw_key(&w, "atm");
+  G6_JW_KEY(&w, "atm");
   g6_jw_count_or_null(&w, s->atm);
-  g6_jw_key(&w, "day_high");
+  G6_JW_KEY(&w, "day_high");
   g6_jw_number_or_null(&w, s->day_high);
-  g6_jw_key(&w, "day_low");
+  G6_JW_KEY(&w, "day_low");
   g6_jw_number_or_null(&w, s->day_low);
-  g6_jw_key(&w, "error");
+  G6_JW_KEY(&w, "error");
   if (s->error == G6_OK)
     g6_jw_null(&w);
   else
     g6_jw_string(&w, g6_status_name(s->error));
-  g6_jw_key(&w, "expiries");
+  G6_JW_KEY(&w, "expiries");
   g6_jw_array_begin(&w);
   for (size_t i = 0; i < s->n_expiries; i++)
     put_expiry(&w, &s->expiries[i], s->n_strikes);
   g6_jw_array_end(&w);
-  g6_jw_key(&w, "generated_at");
+  G6_JW_KEY(&w, "generated_at");
   g6_jw_int(&w, s->generated_at);
-  g6_jw_key(&w, "index");
+  G6_JW_KEY(&w, "index");
   g6_jw_string(&w, ix->name);
-  g6_jw_key(&w, "market_open");
+  G6_JW_KEY(&w, "market_open");
   g6_jw_bool(&w, s->market_open);
-  g6_jw_key(&w, "q");
+  G6_JW_KEY(&w, "q");
   g6_jw_number_or_null(&w, s->q);
-  g6_jw_key(&w, "r");
+  G6_JW_KEY(&w, "r");
   g6_jw_number_or_null(&w, s->r);
-  g6_jw_key(&w, "schema");
+  G6_JW_KEY(&w, "schema");
   g6_jw_string(&w, G6_SNAPSHOT_SCHEMA);
-  g6_jw_key(&w, "segment");
+  G6_JW_KEY(&w, "segment");
   g6_jw_string(&w, ix->segment);
-  g6_jw_key(&w, "seq");
+  G6_JW_KEY(&w, "seq");
   g6_jw_int(&w, (int64_t)s->seq);
-  g6_jw_key(&w, "spot");
+  G6_JW_KEY(&w, "spot");
   g6_jw_number_or_null(&w, s->spot);
-  g6_jw_key(&w, "status");
+  G6_JW_KEY(&w, "status");
   g6_jw_string(&w, g6_chain_status_name(s->status));
-  g6_jw_key(&w, "step");
+  G6_JW_KEY(&w, "step");
   g6_jw_count_or_null(&w, s->step);
-  g6_jw_key(&w, "strikes");
+  G6_JW_KEY(&w, "strikes");
   g6_jw_array_begin(&w);
   for (size_t i = 0; i < s->n_strikes; i++)
     g6_jw_count_or_null(&w, s->strikes[i]);
   g6_jw_array_end(&w);
-  g6_jw_key(&w, "timestamp");
+  G6_JW_KEY(&w, "timestamp");
   g6_jw_string(&w, ts);
-  g6_jw_key(&w, "underlying");
+  G6_JW_KEY(&w, "underlying");
   g6_jw_string(&w, ix->underlying);
-  g6_jw_key(&w, "vix");
+  G6_JW_KEY(&w, "vix");
   g6_jw_number_or_null(&w, s->vix);
   g6_jw_object_end(&w);
   g6_status st = g6_jw_finish(&w);
