@@ -237,19 +237,27 @@ void g6_http_response_free(g6_http_response *resp) {
 
 g6_status g6_http_urlencode(g6_buf *out, const char *s) {
   static const char hex[] = "0123456789ABCDEF";
+  size_t n = strlen(s);
+  if (n > ((size_t)-1) / 3)
+    return G6_ENOMEM;
+  /* room for the worst case, then one pass (a /quote URL holds 500 keys) */
+  g6_status st = g6_buf_reserve(out, 3 * n);
+  if (st != G6_OK)
+    return st;
+  char *d = out->data + out->len;
   for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
     unsigned char c = *p;
-    g6_status st;
     if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
         (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
         c == '~') {
-      st = g6_buf_putc(out, (char)c);
+      *d++ = (char)c;
     } else {
-      char enc[3] = {'%', hex[c >> 4], hex[c & 15]};
-      st = g6_buf_append(out, enc, 3);
+      *d++ = '%';
+      *d++ = hex[c >> 4];
+      *d++ = hex[c & 15];
     }
-    if (st != G6_OK)
-      return st;
   }
+  out->len = (size_t)(d - out->data);
+  *d = '\0';
   return G6_OK;
 }
