@@ -37,7 +37,7 @@ CPPFLAGS_G6 := -D_GNU_SOURCE -DHAVE_CONFIG_H -I/usr/include/collectd \
                -Ishared -I$(B)/gen -DG6_VERSION='"$(VERSION)"'
 CFLAGS_G6   := -std=gnu11 $(OPT) $(WARN) -fPIC -MMD -MP $(EXTRA_CFLAGS)
 LDFLAGS_G6  := -Wl,--as-needed $(EXTRA_LDFLAGS)
-LDLIBS_G6   := -lcurl -lyajl -lcrypto -lstdc++ -lm \
+LDLIBS_G6   := -lcurl -lyajl -lsimdjson -lcrypto -lstdc++ -lm \
                -lpthread
 CXXFLAGS_G6 := -std=c++17 $(OPT) -Wall -Wextra -Wshadow -Wconversion -Werror \
                -fPIC -fno-exceptions -fno-rtti -MMD -MP
@@ -47,7 +47,7 @@ CXXFLAGS_G6 := -std=c++17 $(OPT) -Wall -Wextra -Wshadow -Wconversion -Werror \
 DEB_PACKAGES := gcc make perl python3 curl ca-certificates \
   collectd-core collectd-dev libmicrohttpd12 libprotobuf-c1 rrdtool prometheus \
   libyajl-dev libcurl4-openssl-dev libyaml-dev librrd-dev libssl-dev \
-  libmicrohttpd-dev libcmocka-dev g++
+  libmicrohttpd-dev libcmocka-dev g++ libsimdjson-dev
 # Extra targets built before the tests run, and extra TAP test files.
 CHECK_PREREQS :=
 CHECK_TESTS   :=
@@ -64,7 +64,9 @@ LDLIBS_g6 := -lyaml
 # lower folders from including higher ones.
 LIB_DIRS := core math market store metrics collector config
 LIB_SRC  := $(sort $(wildcard $(LIB_DIRS:%=shared/%/*.c)))
-# one C++ file: shortest float digits through libstdc++'s std::to_chars (core/dtoa.cc)
+# two C++ files behind C functions: shortest float digits through libstdc++'s
+# std::to_chars (core/dtoa.cc) and the simdjson walk of /quote bodies
+# (market/quote_fast.cc)
 LIB_CXX_SRC := $(sort $(wildcard $(LIB_DIRS:%=shared/%/*.cc)))
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o) $(LIB_CXX_SRC:%.cc=$(B)/%.o)
 LIBG6    := $(B)/libg6.a

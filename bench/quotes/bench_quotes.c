@@ -1,11 +1,14 @@
 /* Quote-parsing throughput: parses a recorded /quote response (keys from the
  * response itself) repeatedly for at least `seconds` and prints quotes per
- * second. Usage: bench_quotes FILE [seconds] */
+ * second. With "yajl" as the third argument it times the yajl-only path
+ * (g6_quote_parse_reference) instead of the parser g6 uses (simdjson first).
+ * Usage: bench_quotes FILE [seconds] [yajl] */
 #include "core/fsutil.h"
 #include "core/json.h"
 #include "market/quote.h"
 #include "market/ratelimit.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +19,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   double seconds = argc > 2 ? atof(argv[2]) : 2.0;
+  bool yajl = argc > 3 && strcmp(argv[3], "yajl") == 0;
   char *text = NULL;
   size_t len = 0;
   g6_error e;
@@ -39,7 +43,9 @@ int main(int argc, char **argv) {
   double t0 = g6_monotonic_now(), t1;
   do {
     for (int k = 0; k < 20; k++) {
-      if (g6_quote_parse(t, text, len, 0, NULL, &e) != G6_OK ||
+      g6_status st = yajl ? g6_quote_parse_reference(t, text, len, 0, NULL, &e)
+                          : g6_quote_parse(t, text, len, 0, NULL, &e);
+      if (st != G6_OK ||
           g6_quote_table_found(t) != n) {
         fprintf(stderr, "bench_quotes: parse failed: %s\n", e.msg);
         return 1;

@@ -4,8 +4,8 @@
 // as the same double, the closest one when several have that length
 // (tests/integration/json_canonical_python.t compares 40,000 doubles with
 // Python byte for byte; 5 M random doubles matched Google's
-// double-conversion, which g6 used before, digit for digit). The only C++ in
-// libg6; callers see a C function.
+// double-conversion, which g6 used before, digit for digit). Callers see a C
+// function.
 #include "core/dtoa.h"
 
 #include <charconv>

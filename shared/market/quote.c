@@ -1,11 +1,14 @@
 #include "market/quote.h"
 
 #include "core/ist.h"
+#include "core/pages.h"
+#include "market/quote_fast.h"
 
 #include <yajl/yajl_parse.h>
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +37,8 @@ static uint64_t fnv1a(const char *s, size_t len) {
   return h;
 }
 
-static long find_n(const g6_quote_table *t, const char *key, size_t len) {
+long g6_quote_table_find_n(const g6_quote_table *t, const char *key,
+                           size_t len) {
   if (t->nslots == 0)
     return -1;
   size_t mask = t->nslots - 1;
@@ -72,7 +76,7 @@ g6_quote_table *g6_quote_table_new(const char *const *keys, size_t n) {
       g6_quote_table_free(t);
       return NULL;
     }
-    if (find_n(t, keys[i], len) >= 0)
+    if (g6_quote_table_find_n(t, keys[i], len) >= 0)
       continue; /* duplicate request */
     char *k = strdup(keys[i]);
     if (k == NULL) {
@@ -109,7 +113,7 @@ const char *g6_quote_table_key(const g6_quote_table *t, size_t i) {
 }
 
 long g6_quote_table_find(const g6_quote_table *t, const char *key) {
-  return find_n(t, key, strlen(key));
+  return g6_quote_table_find_n(t, key, strlen(key));
 }
 
 const g6_quote *g6_quote_table_get(const g6_quote_table *t, size_t i) {
@@ -187,8 +191,11 @@ static const char *const vkind_name[] = {"null",   "a boolean", "a number",
 
 struct g6_quote_parser {
   g6_quote_table *t;
-  yajl_handle h;
+  yajl_handle h;     /* made when the fast path gives a body up */
+  bool yajl_only;    /* g6_quote_parse_reference: never the fast path */
   size_t max_bytes, bytes;
+  char *body;        /* the body so far, page-backed (core/pages.h) */
+  size_t body_cap;   /* bytes mapped, padding included */
   pctx stack[STACK_MAX];
   int sp;            /* stack[sp] is the current context */
   size_t skip;       /* > 0 while skipping an unknown nested value */
@@ -223,8 +230,8 @@ static int pfail(g6_quote_parser *p, g6_status code, const char *fmt, ...) {
   return 0; /* cancels the yajl parse */
 }
 
-static void printable_copy(char *dst, size_t cap, const unsigned char *s,
-                           size_t len) {
+void g6_quote_printable_copy(char *dst, size_t cap, const unsigned char *s,
+                             size_t len) {
   size_t n = len < cap - 1 ? len : cap - 1;
   for (size_t i = 0; i < n; i++)
     dst[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? (char)s[i] : '?';
@@ -300,14 +307,14 @@ static int wrong_type(g6_quote_parser *p, vkind k) {
                key_name(p->key), p->ikey, vkind_name[k]);
 }
 
-static bool to_i64(double d, int64_t *out) {
+bool g6_quote_count(double d, int64_t *out) {
   if (!isfinite(d) || d < -9.2e18 || d > 9.2e18)
     return false;
   *out = (int64_t)llround(d);
   return true;
 }
 
-static int64_t parse_ts(const unsigned char *s, size_t len) {
+int64_t g6_quote_kite_time(const unsigned char *s, size_t len) {
   /* "YYYY-MM-DD HH:MM:SS" in IST */
   if (len != 19 || s[10] != ' ' || s[13] != ':' || s[16] != ':')
     return 0;
@@ -375,10 +382,10 @@ static int on_value(g6_quote_parser *p, vkind k, double num,
       if (k != V_STR)
         return wrong_type(p, k);
       if (key == K_ERROR_TYPE)
-        printable_copy(p->info.error_type, sizeof(p->info.error_type), str,
+        g6_quote_printable_copy(p->info.error_type, sizeof(p->info.error_type), str,
                        slen);
       else
-        printable_copy(p->info.message, sizeof(p->info.message), str, slen);
+        g6_quote_printable_copy(p->info.message, sizeof(p->info.message), str, slen);
       return 1;
     default:
       break;
@@ -407,7 +414,7 @@ static int on_value(g6_quote_parser *p, vkind k, double num,
       p->key = K_OTHER;
       g6_quote *q = &p->cur;
       int64_t iv = 0;
-      if (key != K_LAST_PRICE && key != K_AVERAGE_PRICE && !to_i64(num, &iv)) {
+      if (key != K_LAST_PRICE && key != K_AVERAGE_PRICE && !g6_quote_count(num, &iv)) {
         p->key = key;
         return pfail(p, G6_EPROTO, "quote response: field \"%s\" of \"%s\" "
                                    "is out of range", key_name(key), p->ikey);
@@ -430,7 +437,7 @@ static int on_value(g6_quote_parser *p, vkind k, double num,
         p->key = key;
         return wrong_type(p, k);
       }
-      p->cur.timestamp = parse_ts(str, slen);
+      p->cur.timestamp = g6_quote_kite_time(str, slen);
       if (p->cur.timestamp != 0)
         p->cur.fields |= G6_QF_TIMESTAMP;
       return 1;
@@ -495,7 +502,7 @@ static int on_value(g6_quote_parser *p, vkind k, double num,
     if (key == K_PRICE) {
       p->lv_price = num;
     } else if (key == K_QUANTITY) {
-      if (!to_i64(num, &p->lv_qty))
+      if (!g6_quote_count(num, &p->lv_qty))
         return pfail(p, G6_EPROTO, "quote response: depth quantity of \"%s\" "
                                    "is out of range", p->ikey);
     }
@@ -507,38 +514,37 @@ static int on_value(g6_quote_parser *p, vkind k, double num,
   return 1;
 }
 
-static void end_level(g6_quote_parser *p) {
-  g6_quote *q = &p->cur;
-  if (p->lv_qty > 0) {
+void g6_quote_end_level(g6_quote *q, int side, int level, double price,
+                        int64_t qty) {
+  if (qty > 0) {
     q->depth_levels++;
     q->fields |= G6_QF_DEPTH;
-    if (p->side == 0)
-      q->depth_buy_qty += p->lv_qty;
+    if (side == 0)
+      q->depth_buy_qty += qty;
     else
-      q->depth_sell_qty += p->lv_qty;
+      q->depth_sell_qty += qty;
   }
-  if (p->level == 0) {
-    if (p->side == 0) {
-      q->bid = p->lv_qty > 0 ? p->lv_price : 0;
-      q->bid_qty = p->lv_qty;
+  if (level == 0) {
+    if (side == 0) {
+      q->bid = qty > 0 ? price : 0;
+      q->bid_qty = qty;
     } else {
-      q->ask = p->lv_qty > 0 ? p->lv_price : 0;
-      q->ask_qty = p->lv_qty;
+      q->ask = qty > 0 ? price : 0;
+      q->ask_qty = qty;
     }
   }
-  p->level++;
 }
 
-static int end_quote(g6_quote_parser *p) {
-  if (p->entry < 0)
-    return 1;
-  p->info.quotes++;
-  if (!(p->cur.fields & G6_QF_LAST_PRICE)) {
-    p->info.incomplete++;
-    return 1;
+void g6_quote_end_object(g6_quote_table *t, long entry, const g6_quote *q,
+                         g6_quote_parse_info *info) {
+  if (entry < 0)
+    return;
+  info->quotes++;
+  if (!(q->fields & G6_QF_LAST_PRICE)) {
+    info->incomplete++;
+    return;
   }
-  g6_quote_table_set(p->t, (size_t)p->entry, &p->cur);
-  return 1;
+  g6_quote_table_set(t, (size_t)entry, q);
 }
 
 static int on_end(g6_quote_parser *p) {
@@ -555,9 +561,10 @@ static int on_end(g6_quote_parser *p) {
     p->sp = 0;
     return 1;
   case C_QUOTE:
-    return end_quote(p);
+    g6_quote_end_object(p->t, p->entry, &p->cur, &p->info);
+    return 1;
   case C_LEVEL:
-    end_level(p);
+    g6_quote_end_level(&p->cur, p->side, p->level++, p->lv_price, p->lv_qty);
     return 1;
   default:
     return 1;
@@ -593,17 +600,23 @@ static bool decimal_to_double(const char *s, size_t len, double *out) {
   if (i == len && digits > 0 && digits <= 15 && exp10 >= -22) {
     double d = (double)m; /* exact: m < 10^15 < 2^53 */
     d = exp10 < 0 ? d / p10[-exp10] : d;
-    *out = neg ? -d : d;
+    /* "-0" is the integer 0, as simdjson (the fast path) reads it; "-0.0"
+     * keeps its sign */
+    *out = neg && (m != 0 || exp10 != 0) ? -d : d;
     return true;
   }
-  char buf[128];
-  if (len >= sizeof(buf))
+  /* any length: a long text is still a number (simdjson reads it too) */
+  char small[128], *buf = len < sizeof(small) ? small : malloc(len + 1);
+  if (buf == NULL)
     return false;
   memcpy(buf, s, len);
   buf[len] = '\0';
   errno = 0;
   double d = strtod(buf, NULL);
-  if (errno == ERANGE && isinf(d))
+  bool overflow = errno == ERANGE && isinf(d);
+  if (buf != small)
+    free(buf);
+  if (overflow)
     return false;
   *out = d;
   return true;
@@ -633,8 +646,8 @@ static int cb_map_key(void *vp, const unsigned char *s, size_t len) {
   pctx c = p->stack[p->sp];
   p->key = classify(c, s, len);
   if (c == C_DATA) {
-    printable_copy(p->ikey, sizeof(p->ikey), s, len);
-    p->entry = len < KEY_MAX ? find_n(p->t, (const char *)s, len) : -1;
+    g6_quote_printable_copy(p->ikey, sizeof(p->ikey), s, len);
+    p->entry = len < KEY_MAX ? g6_quote_table_find_n(p->t, (const char *)s, len) : -1;
     if (p->entry < 0) {
       p->info.unexpected++;
     } else {
@@ -659,6 +672,64 @@ static const yajl_callbacks callbacks = {
     .yajl_end_array = cb_end,
 };
 
+/* ---- the body buffer ------------------------------------------------------ */
+
+/* A parser keeps the body until finish; the buffer is page-backed
+ * (core/pages.h) and handed from one parser of a thread to the next, so a
+ * cycle's batches reuse pages already mapped instead of faulting in ~110
+ * fresh ones each (a sixth of the parse). A thread's buffer is returned to
+ * the system when the thread ends, or at once when it grew beyond what a
+ * batch needs. */
+typedef struct body_buf {
+  char *data;
+  size_t cap;
+} body_buf;
+
+#define BODY_KEEP_MAX (2u * G6_QUOTE_FAST_MAX)
+
+static pthread_key_t body_key;
+static pthread_once_t body_once = PTHREAD_ONCE_INIT;
+static bool body_key_ok;
+
+static void body_release(void *v) {
+  body_buf *b = v;
+  g6_pages_free(b->data, b->cap);
+  free(b);
+}
+
+static void body_key_make(void) {
+  body_key_ok = pthread_key_create(&body_key, body_release) == 0;
+}
+
+/* The thread's spare buffer (the caller owns it now), or an empty one. */
+static body_buf body_take(void) {
+  body_buf b = {NULL, 0};
+  pthread_once(&body_once, body_key_make);
+  body_buf *spare = body_key_ok ? pthread_getspecific(body_key) : NULL;
+  if (spare != NULL) {
+    b = *spare;
+    free(spare);
+    pthread_setspecific(body_key, NULL);
+  }
+  return b;
+}
+
+/* Gives a buffer back to the thread, or to the system. */
+static void body_give(body_buf b) {
+  if (b.data == NULL)
+    return;
+  body_buf *spare = NULL;
+  if (body_key_ok && b.cap <= BODY_KEEP_MAX &&
+      pthread_getspecific(body_key) == NULL &&
+      (spare = malloc(sizeof(*spare))) != NULL) {
+    *spare = b;
+    if (pthread_setspecific(body_key, spare) == 0)
+      return;
+    free(spare);
+  }
+  g6_pages_free(b.data, b.cap);
+}
+
 g6_quote_parser *g6_quote_parser_new(g6_quote_table *t, size_t max_bytes) {
   g6_quote_parser *p = calloc(1, sizeof(*p));
   if (p == NULL)
@@ -666,13 +737,15 @@ g6_quote_parser *g6_quote_parser_new(g6_quote_table *t, size_t max_bytes) {
   p->t = t;
   p->max_bytes = max_bytes;
   p->seen = calloc(t->n ? t->n : 1, 1);
-  p->h = yajl_alloc(&callbacks, NULL, p);
-  if (p->seen == NULL || p->h == NULL) {
+  if (p->seen == NULL) {
     g6_quote_parser_free(p);
     return NULL;
   }
   p->stack[0] = C_ROOT;
   p->entry = -1;
+  body_buf b = body_take();
+  p->body = b.data;
+  p->body_cap = b.cap;
   g6_quote_table_clear(t);
   return p;
 }
@@ -682,6 +755,7 @@ void g6_quote_parser_free(g6_quote_parser *p) {
     return;
   if (p->h != NULL)
     yajl_free(p->h);
+  body_give((body_buf){p->body, p->body_cap});
   free(p->seen);
   free(p);
 }
@@ -692,7 +766,7 @@ static g6_status parser_error(g6_quote_parser *p, const char *data, size_t len,
     size_t off = before + yajl_get_bytes_consumed(p->h);
     unsigned char *m = yajl_get_error(p->h, 0, (const unsigned char *)data, len);
     char msg[128];
-    printable_copy(msg, sizeof(msg), m, m ? strlen((char *)m) : 0);
+    g6_quote_printable_copy(msg, sizeof(msg), m, m ? strlen((char *)m) : 0);
     if (m)
       yajl_free_error(p->h, m);
     /* yajl's message ends in a newline */
@@ -707,41 +781,83 @@ static g6_status parser_error(g6_quote_parser *p, const char *data, size_t len,
   return g6_error_set(err, p->failed, "%s", p->ferr.msg);
 }
 
+static g6_status fail_now(g6_quote_parser *p, g6_status st, g6_error *err,
+                          const char *msg) {
+  p->failed = st;
+  g6_error_set(&p->ferr, st, "%s", msg);
+  g6_quote_table_clear(p->t);
+  return g6_error_set(err, p->failed, "%s", p->ferr.msg);
+}
+
+/* Keeps the body (the fast path needs all of it, and the padding after it);
+ * the parse happens in g6_quote_parser_finish. */
 g6_status g6_quote_parser_feed(g6_quote_parser *p, const char *data,
                                size_t len, g6_error *err) {
   if (p->failed != G6_OK)
     return g6_error_set(err, p->failed, "%s", p->ferr.msg);
-  size_t before = p->bytes;
   if (p->max_bytes != 0 && len > p->max_bytes - p->bytes) {
-    p->failed = G6_ETOOBIG;
-    g6_error_set(&p->ferr, G6_ETOOBIG,
-                 "quote response: body larger than %zu bytes", p->max_bytes);
-    g6_quote_table_clear(p->t);
-    return g6_error_set(err, p->failed, "%s", p->ferr.msg);
+    char msg[96];
+    snprintf(msg, sizeof(msg), "quote response: body larger than %zu bytes",
+             p->max_bytes);
+    return fail_now(p, G6_ETOOBIG, err, msg);
   }
+  size_t need = p->bytes + len + G6_QUOTE_FAST_PADDING;
+  if (need > p->body_cap) {
+    size_t cap = p->body_cap ? p->body_cap : 64 * 1024;
+    while (cap < need)
+      cap *= 2;
+    char *b = g6_pages_resize(p->body, p->body_cap, cap);
+    if (b == NULL)
+      return fail_now(p, G6_ENOMEM, err, "quote response: out of memory");
+    p->body = b;
+    p->body_cap = cap;
+  }
+  if (len > 0)
+    memcpy(p->body + p->bytes, data, len);
   p->bytes += len;
-  yajl_status ys = yajl_parse(p->h, (const unsigned char *)data, len);
-  if (ys != yajl_status_ok)
-    return parser_error(p, data, len, before, err);
   return G6_OK;
+}
+
+/* The body through the fast path (market/quote_fast.h), or, when that gives
+ * it up, through yajl and the callbacks above, which say what is wrong. */
+static g6_status parse_body(g6_quote_parser *p, g6_error *err) {
+  if (!p->yajl_only && p->bytes > 0 && p->bytes <= G6_QUOTE_FAST_MAX) {
+    g6_quote_fast_out o = {.t = p->t, .seen = p->seen, .info = &p->info};
+    if (g6_quote_fast_parse(p->body, p->bytes, &o)) {
+      p->status = o.status;
+      p->data_kind = o.data_kind;
+      p->info.fast_path = true;
+      return G6_OK;
+    }
+    /* start over: yajl sees what a fresh parser sees */
+    g6_quote_table_clear(p->t);
+    memset(p->seen, 0, p->t->n ? p->t->n : 1);
+    memset(&p->info, 0, sizeof(p->info));
+  }
+  p->h = yajl_alloc(&callbacks, NULL, p);
+  if (p->h == NULL)
+    return fail_now(p, G6_ENOMEM, err, "quote response: out of memory");
+  if (p->bytes > 0 &&
+      yajl_parse(p->h, (const unsigned char *)p->body, p->bytes) !=
+          yajl_status_ok)
+    return parser_error(p, p->body, p->bytes, 0, err);
+  if (yajl_complete_parse(p->h) != yajl_status_ok && p->failed == G6_OK) {
+    if (p->bytes > 0)
+      /* everything was valid JSON so far: the document was cut */
+      g6_error_set(&p->ferr, G6_ETRUNCATED,
+                   "quote response: truncated after %zu bytes", p->bytes);
+    else
+      g6_error_set(&p->ferr, G6_EPROTO, "quote response: empty body");
+    p->failed = p->ferr.code;
+  }
+  return p->failed;
 }
 
 g6_status g6_quote_parser_finish(g6_quote_parser *p, g6_quote_parse_info *info,
                                  g6_error *err) {
   g6_status s = p->failed;
-  if (s == G6_OK) {
-    yajl_status ys = yajl_complete_parse(p->h);
-    if (ys != yajl_status_ok && p->failed == G6_OK) {
-      if (p->bytes > 0)
-        /* everything fed was valid JSON so far: the document was cut */
-        g6_error_set(&p->ferr, G6_ETRUNCATED,
-                     "quote response: truncated after %zu bytes", p->bytes);
-      else
-        g6_error_set(&p->ferr, G6_EPROTO, "quote response: empty body");
-      p->failed = p->ferr.code;
-    }
-    s = p->failed;
-  }
+  if (s == G6_OK)
+    s = parse_body(p, NULL);
   if (s == G6_OK) {
     if (p->status == 0)
       s = g6_error_set(&p->ferr, G6_EPROTO,
@@ -781,16 +897,29 @@ g6_status g6_quote_parser_finish(g6_quote_parser *p, g6_quote_parse_info *info,
   return G6_OK;
 }
 
-g6_status g6_quote_parse(g6_quote_table *t, const char *data, size_t len,
-                         size_t max_bytes, g6_quote_parse_info *info,
-                         g6_error *err) {
+static g6_status parse_whole(g6_quote_table *t, const char *data, size_t len,
+                             size_t max_bytes, g6_quote_parse_info *info,
+                             g6_error *err, bool yajl_only) {
   g6_quote_parser *p = g6_quote_parser_new(t, max_bytes);
   if (p == NULL)
     return g6_error_set(err, G6_ENOMEM, "quote response: out of memory");
+  p->yajl_only = yajl_only;
   g6_status s = g6_quote_parser_feed(p, data, len, err);
   g6_status f = g6_quote_parser_finish(p, info, s == G6_OK ? err : NULL);
   g6_quote_parser_free(p);
   return s != G6_OK ? s : f;
+}
+
+g6_status g6_quote_parse(g6_quote_table *t, const char *data, size_t len,
+                         size_t max_bytes, g6_quote_parse_info *info,
+                         g6_error *err) {
+  return parse_whole(t, data, len, max_bytes, info, err, false);
+}
+
+g6_status g6_quote_parse_reference(g6_quote_table *t, const char *data,
+                                   size_t len, size_t max_bytes,
+                                   g6_quote_parse_info *info, g6_error *err) {
+  return parse_whole(t, data, len, max_bytes, info, err, true);
 }
 
 g6_status g6_quote_error_status(const char *error_type) {

@@ -1,6 +1,9 @@
 /* g6 — Kite quotes: a compact table keyed by the requested instruments and a
- * streaming parser (yajl callbacks, no DOM) for the /quote, /quote/ohlc and
- * /quote/ltp responses.
+ * parser for the /quote, /quote/ohlc and /quote/ltp responses (Kite Connect
+ * v3, "Market quotes"). The parser takes the body in chunks as curl
+ * delivers it and parses it at the end: simdjson first, yajl callbacks (no
+ * DOM) whenever simdjson's walk meets anything it would have to report
+ * (market/quote_fast.h says why and how the two agree).
  *
  * Envelope (strictly validated):
  *   {"status": "success", "data": {"EXCH:SYM": {...}, ...}}
@@ -95,6 +98,7 @@ typedef struct g6_quote_parse_info {
   size_t incomplete;    /* of those, without a numeric last_price */
   size_t unexpected;    /* keys in data that were not requested */
   size_t bytes;
+  bool fast_path;       /* simdjson parsed it (false: yajl did) */
 } g6_quote_parse_info;
 
 typedef struct g6_quote_parser g6_quote_parser;
@@ -105,15 +109,17 @@ typedef struct g6_quote_parser g6_quote_parser;
 g6_quote_parser *g6_quote_parser_new(g6_quote_table *t, size_t max_bytes);
 void g6_quote_parser_free(g6_quote_parser *p);
 
-/* Feeds the next chunk (any split). Errors: G6_EPARSE (not JSON), G6_EPROTO
- * (JSON but not a Kite quote envelope, or a known field of the wrong type),
- * G6_ETOOBIG, G6_ENOMEM. The error message names the byte offset or the
- * field. A failure is sticky. */
+/* Feeds the next chunk (any split): it is kept (page-backed memory, up to
+ * max_bytes) until g6_quote_parser_finish. Errors: G6_ETOOBIG, G6_ENOMEM. A
+ * failure is sticky. */
 g6_status g6_quote_parser_feed(g6_quote_parser *p, const char *data,
                                size_t len, g6_error *err);
 
-/* Ends the body. G6_ETRUNCATED if the document is incomplete; G6_EPROTO if
- * `status` or `data` is missing or wrong; for an error envelope the result is
+/* Ends the body and parses it. G6_EPARSE (not JSON; the message names the
+ * byte offset), G6_ETRUNCATED if the document is incomplete, G6_EPROTO (JSON
+ * but not a Kite quote envelope, a known field of the wrong type — the
+ * message names it — or `status` or `data` missing or wrong), G6_ENOMEM;
+ * for an error envelope the result is
  * G6_EHTTP with info->error_type/message set (the caller maps error types to
  * statuses with g6_quote_error_status). On any failure every entry of the
  * table is cleared. info may be NULL. */
@@ -124,6 +130,12 @@ g6_status g6_quote_parser_finish(g6_quote_parser *p, g6_quote_parse_info *info,
 g6_status g6_quote_parse(g6_quote_table *t, const char *data, size_t len,
                          size_t max_bytes, g6_quote_parse_info *info,
                          g6_error *err);
+
+/* The same through yajl alone, never the fast path: the reference the
+ * tests, the fuzz target and bench-quotes compare the fast path with. */
+g6_status g6_quote_parse_reference(g6_quote_table *t, const char *data,
+                                   size_t len, size_t max_bytes,
+                                   g6_quote_parse_info *info, g6_error *err);
 
 /* Maps a Kite error_type (Kite Connect v3 "Exceptions") to a status:
  * TokenException -> G6_EAUTH (the only one that means bad credentials),

@@ -19,8 +19,10 @@ for so in "${plugins[@]}"; do
   provided=$(mktemp)
   {
     defined_by "$COLLECTD"
-    # libraries the plugin itself pulls in (DT_NEEDED, resolved by the loader)
-    ldd "$so" | awk '/=> \// {print $3}' | while read -r lib; do defined_by "$lib"; done
+    # libraries the plugin itself pulls in (DT_NEEDED, resolved by the
+    # loader), and the loader itself (__tls_get_addr, for thread_local)
+    ldd "$so" | awk '/=> \// {print $3} $1 ~ /^\// {print $1}' |
+      while read -r lib; do defined_by "$lib"; done
   } | sort -u > "$provided"
   missing=$(nm -D --undefined-only "$so" | awk '$1 == "U" {print $2}' | sed 's/@.*//' |
             sort -u | comm -23 - "$provided")

@@ -15,6 +15,45 @@ static char *read_corpus(const char *name, size_t *len) {
   return text;
 }
 
+/* The parser g6 uses and the yajl-only reference read `body` alike: same
+ * status and message, the same quotes byte for byte, the same counts.
+ * Returns whether the fast path (simdjson) took the body. */
+static bool same_as_reference(const char *name, const char *body, size_t len) {
+  const char *keys[] = {"NFO:A",     "NFO:B",        "NSE:INFY",
+                        "NSE:TCS",   "BSE:SENSEX",   "NSE:NIFTY 50",
+                        "NFO:NIFTY25NOV26000CE"};
+  size_t nk = sizeof(keys) / sizeof(keys[0]);
+  g6_quote_table *a = g6_quote_table_new(keys, nk);
+  g6_quote_table *b = g6_quote_table_new(keys, nk);
+  g6_quote_parse_info ia, ib;
+  memset(&ia, 0, sizeof(ia));
+  memset(&ib, 0, sizeof(ib));
+  g6_error ea, eb;
+  g6_error_clear(&ea);
+  g6_error_clear(&eb);
+  g6_status sa = g6_quote_parse(a, body, len, 0, &ia, &ea);
+  g6_status sb = g6_quote_parse_reference(b, body, len, 0, &ib, &eb);
+  if (sa != sb || (sa != G6_OK && strcmp(ea.msg, eb.msg) != 0))
+    fail_msg("%s: %s \"%s\" but the reference gives %s \"%s\"", name,
+             g6_status_name(sa), ea.msg, g6_status_name(sb), eb.msg);
+  if (ia.quotes != ib.quotes || ia.incomplete != ib.incomplete ||
+      ia.unexpected != ib.unexpected || ia.is_error != ib.is_error ||
+      strcmp(ia.error_type, ib.error_type) != 0 ||
+      strcmp(ia.message, ib.message) != 0 || ia.bytes != ib.bytes)
+    fail_msg("%s: the counts differ from the reference's", name);
+  if (ib.fast_path)
+    fail_msg("%s: the reference took the fast path", name);
+  for (size_t i = 0; i < nk; i++) {
+    const g6_quote *qa = g6_quote_table_get(a, i), *qb = g6_quote_table_get(b, i);
+    if ((qa == NULL) != (qb == NULL) ||
+        (qa != NULL && memcmp(qa, qb, sizeof(*qa)) != 0))
+      fail_msg("%s: quote %s differs from the reference's", name, keys[i]);
+  }
+  g6_quote_table_free(a);
+  g6_quote_table_free(b);
+  return ia.fast_path;
+}
+
 /* Zerodha's /quote sample: every field and the depth. */
 static void kite_full_quote(void **state) {
   (void)state;
@@ -211,7 +250,60 @@ static void envelope_and_schema_vectors(void **state) {
       fail_msg("%s: failed parse left %zu quotes", vecs[i].name,
                g6_quote_table_found(t));
     g6_quote_table_free(t);
+    (void)same_as_reference(vecs[i].name, vecs[i].body, strlen(vecs[i].body));
   }
+}
+
+/* The fast path takes well-formed bodies (the recorded samples, a batch of
+ * the mock's, odd but valid values) and reads them as yajl does; what
+ * simdjson refuses but JSON-as-yajl-reads-it allows goes to yajl and is
+ * read all the same. */
+static void fast_path_agrees_with_yajl(void **state) {
+  (void)state;
+  static const char *const files[] = {"kite_quote.json", "kite_ltp.json",
+                                      "kite_ohlc.json",  "kite_error.json",
+                                      "mock_batch.json", "edge_values.json"};
+  for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+    size_t len;
+    char *text = read_corpus(files[i], &len);
+    if (!same_as_reference(files[i], text, len))
+      fail_msg("%s: the fast path gave it up", files[i]);
+    free(text);
+  }
+  static const struct {
+    const char *name, *body;
+    bool fast;
+  } bodies[] = {
+      /* an integer beyond 64 bits: simdjson refuses it, yajl reads it */
+      {"big integer price",
+       "{\"status\":\"success\",\"data\":{\"NFO:A\":{\"last_price\":"
+       "123456789012345678901234567890}}}",
+       false},
+      /* yajl counts \f as white space, simdjson (and RFC 8259) do not */
+      {"form feed", "{\"status\":\"success\",\f\"data\":{}}", false},
+      {"minus zero", "{\"status\":\"success\",\"data\":{\"NFO:A\":{"
+                     "\"last_price\":-0,\"average_price\":-0.0}}}",
+       true},
+      {"number of 200 digits",
+       "{\"status\":\"success\",\"data\":{\"NFO:A\":{\"last_price\":"
+       "1.0000000000000000000000000000000000000000000000000000000000000000000"
+       "000000000000000000000000000000000000000000000000000000000000000000000"
+       "0000000000000000000000000000000000000000000000000000000000001}}}",
+       true},
+      {"escaped key", "{\"status\":\"success\",\"data\":{\"NFO:\\u0041\":"
+                      "{\"last_price\":1}}}",
+       true},
+      {"depth quantity out of range",
+       "{\"status\":\"success\",\"data\":{\"NFO:A\":{\"last_price\":1,"
+       "\"depth\":{\"buy\":[{\"quantity\":1e19}]}}}}",
+       false},
+  };
+  for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++)
+    if (same_as_reference(bodies[i].name, bodies[i].body,
+                          strlen(bodies[i].body)) != bodies[i].fast)
+      fail_msg("%s: fast path %s, want %s", bodies[i].name,
+               bodies[i].fast ? "not taken" : "taken",
+               bodies[i].fast ? "taken" : "not");
 }
 
 /* A quote without last_price among good ones is dropped and counted. */
@@ -324,6 +416,7 @@ int main(void) {
       cmocka_unit_test(kite_error_envelope),
       cmocka_unit_test(envelope_and_schema_vectors),
       cmocka_unit_test(numbers_are_exact),
+      cmocka_unit_test(fast_path_agrees_with_yajl),
       cmocka_unit_test(incomplete_quote_counted),
       cmocka_unit_test(size_limit_and_chunks),
       cmocka_unit_test(table_keys),
