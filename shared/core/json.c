@@ -330,6 +330,22 @@ static size_t repr_fixed_fast(double d, char *out) {
   return o;
 }
 
+size_t g6_format_int64(int64_t v, char out[21]) {
+  /* the magnitude as unsigned, so INT64_MIN has one too */
+  uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+  char digits[20];
+  size_t n = 0, o = 0;
+  do {
+    digits[n++] = (char)('0' + u % 10);
+    u /= 10;
+  } while (u > 0);
+  if (v < 0)
+    out[o++] = '-';
+  while (n > 0)
+    out[o++] = digits[--n];
+  return o;
+}
+
 size_t g6_repr_double(double d, char out[32]) {
   if (isnan(d))
     return (size_t)snprintf(out, 32, "nan");

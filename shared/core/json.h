@@ -140,4 +140,8 @@ g6_status g6_json_canonical_sha256(const g6_json *v, char out[65]);
  * length. */
 size_t g6_repr_double(double d, char out[32]);
 
+/* A 64-bit integer in decimal ("-42"), as printf's %lld writes it, without
+ * printf. out needs 21 bytes; no NUL is written. Returns the length. */
+size_t g6_format_int64(int64_t v, char out[21]);
+
 #endif

@@ -199,19 +199,7 @@ void g6_jw_int(g6_jw *w, int64_t i) {
   if (p == NULL)
     return;
   p = before_value(w, p);
-  /* the magnitude as unsigned, so INT64_MIN has one too */
-  uint64_t u = i < 0 ? 0 - (uint64_t)i : (uint64_t)i;
-  char digits[20];
-  int n = 0;
-  do {
-    digits[n++] = (char)('0' + u % 10);
-    u /= 10;
-  } while (u > 0);
-  if (i < 0)
-    *p++ = '-';
-  while (n > 0)
-    *p++ = digits[--n];
-  done(w, p);
+  done(w, p + g6_format_int64(i, p));
 }
 
 void g6_jw_real(g6_jw *w, double d) {

@@ -156,24 +156,34 @@ size_t g6_csv_sink_pending_rows(const g6_csv_sink *s) {
 }
 
 size_t g6_csv_format_int(double v, char out[32]) {
-  if (isfinite(v) && v == floor(v) && fabs(v) < 9007199254740992.0)
-    return (size_t)snprintf(out, 32, "%lld", (long long)v);
+  if (isfinite(v) && v == floor(v) && fabs(v) < 9007199254740992.0) {
+    size_t n = g6_format_int64((int64_t)v, out);
+    out[n] = '\0';
+    return n;
+  }
   return g6_repr_double(v, out);
 }
 
 /* ---- appending ----------------------------------------------------------- */
 
-static void put_num(g6_buf *b, double v) {
-  char num[32];
-  g6_repr_double(isfinite(v) ? v : 0.0, num);
-  g6_buf_puts(b, num);
+/* A comma (unless first) and a number (0 for an unknown one: the old format
+ * has no empty value), formatted straight into the row. false when out of
+ * memory. */
+static bool put_field(g6_buf *b, double v, bool integer, bool first) {
+  if (g6_buf_reserve(b, 34) != G6_OK)
+    return false;
+  char *p = b->data + b->len;
+  if (!first)
+    *p++ = ',';
+  v = isfinite(v) ? v : 0.0;
+  p += integer ? g6_csv_format_int(v, p) : g6_repr_double(v, p);
+  b->len = (size_t)(p - b->data);
+  *p = '\0';
+  return true;
 }
 
-static void put_int(g6_buf *b, double v) {
-  char num[32];
-  g6_csv_format_int(isfinite(v) ? v : 0.0, num);
-  g6_buf_puts(b, num);
-}
+static void put_num(g6_buf *b, double v) { put_field(b, v, false, true); }
+static void put_int(g6_buf *b, double v) { put_field(b, v, true, true); }
 
 /* Splits a CSV line (no quoting in g6 files) and returns field `col` as a
  * number, NAN when absent or not numeric. */
@@ -505,16 +515,19 @@ static g6_status queue_row(g6_csv_sink *s, series *se, const char *path,
 }
 
 /* Prepares the series of a file: path, state, torn-tail check, probe. */
-static series *prepare(g6_csv_sink *s, const char *dir, int64_t day, int col,
-                       const char *header, const char *family, char *path,
-                       size_t path_len, g6_error *err) {
-  char date[11];
-  g6_date_format(g6_civil_from_days(day), date);
-  int k = snprintf(path, path_len, "%s/%s.csv", dir, date);
-  if (k < 0 || (size_t)k >= path_len) {
+static series *prepare(g6_csv_sink *s, const char *dir, int64_t day,
+                       const char date[11], int col, const char *header,
+                       const char *family, char *path, size_t path_len,
+                       g6_error *err) {
+  size_t dl = strlen(dir);
+  if (dl + 1 + 10 + 4 >= path_len) {
     g6_error_set(err, G6_EINVAL, "path too long under %s", dir);
     return NULL;
   }
+  memcpy(path, dir, dl);
+  path[dl] = '/';
+  memcpy(path + dl + 1, date, 10);
+  memcpy(path + dl + 11, ".csv", 5);
   series *se = series_get(s, dir, day, path, err);
   if (se == NULL || se->probed)
     return se;
@@ -558,28 +571,37 @@ g6_status g6_csv_write_options(g6_csv_sink *s, int64_t ts, const char *tag,
   g6_ist_tm tm;
   g6_ist_breakdown(ts, &tm);
   forget_old_days(s, tm.days);
-  char tstr[20], edate[11];
+  char tstr[20], edate[11], today[11];
   g6_ist_format_ts(ts, tstr);
   g6_date_format(expiry, edate);
+  g6_date_format(g6_civil_from_days(tm.days), today);
   g6_status first = G6_OK;
-  g6_buf row = G6_BUF_INIT;
+  /* what every row and every directory of this call starts with */
+  g6_buf row = G6_BUF_INIT, head = G6_BUF_INIT;
+  char dir[PATH_MAX], path[PATH_MAX];
+  int dl = snprintf(dir, sizeof(dir), "%s/%s/%s/", s->data_dir, s->index, tag);
+  if (g6_buf_printf(&head, "%s,%s,%s,%s,", tstr, s->index, tag, edate) !=
+          G6_OK ||
+      dl < 0 || (size_t)dl + 34 >= sizeof(dir)) {
+    g6_buf_free(&head);
+    return g6_error_set(err, dl < 0 || (size_t)dl + 34 >= sizeof(dir)
+                                 ? G6_EINVAL
+                                 : G6_ENOMEM,
+                        "cannot format the rows of %s %s", s->index, tag);
+  }
   for (size_t i = 0; i < n; i++) {
     const g6_csv_option_row *r = &rows[i];
     double offset = r->strike - r->atm;
-    char off[34], dir[PATH_MAX], path[PATH_MAX];
     char num[32];
-    g6_csv_format_int(offset, num);
-    snprintf(off, sizeof(off), "%s%s", offset > 0 ? "+" : "", num);
-    int k = snprintf(dir, sizeof(dir), "%s/%s/%s/%s", s->data_dir, s->index,
-                     tag, off);
-    if (k < 0 || (size_t)k >= sizeof(dir)) {
-      if (first == G6_OK)
-        first = g6_error_set(err, G6_EINVAL, "path too long");
-      continue;
-    }
+    size_t nl = g6_csv_format_int(offset, num);
+    /* the strike's directory: <data>/<INDEX>/<tag>/<+offset> */
+    char *o = dir + dl;
+    if (offset > 0)
+      *o++ = '+';
+    memcpy(o, num, nl + 1);
     g6_error e;
-    series *se = prepare(s, dir, tm.days, OPTION_TP_COL, g6_csv_option_header,
-                          tag, path, sizeof(path), &e);
+    series *se = prepare(s, dir, tm.days, today, OPTION_TP_COL,
+                         g6_csv_option_header, tag, path, sizeof(path), &e);
     if (se == NULL) {
       if (first == G6_OK)
         first = g6_error_set(err, e.code, "%s", e.msg);
@@ -600,24 +622,19 @@ g6_status g6_csv_write_options(g6_csv_sink *s, int64_t ts, const char *tag,
     double day_change = tp - se->first_val;
     double net_change = isnan(se->prev_close) ? 0.0 : tp - se->prev_close;
     g6_buf_reset(&row);
-    g6_buf_printf(&row, "%s,%s,%s,%s,%s,", tstr, s->index, tag, edate, num);
-    put_num(&row, r->index_price);
-    g6_buf_putc(&row, ',');
-    put_int(&row, r->atm);
-    g6_buf_putc(&row, ',');
-    put_int(&row, r->strike);
+    bool ok = g6_buf_append(&row, head.data, head.len) == G6_OK &&
+              g6_buf_append(&row, num, nl) == G6_OK &&
+              put_field(&row, r->index_price, false, false) &&
+              put_field(&row, r->atm, true, false) &&
+              put_field(&row, r->strike, true, false);
     const double vals[] = {ce_last, pe_last, tp, ce_avg, pe_avg, avg_tp};
-    for (size_t j = 0; j < 6; j++) {
-      g6_buf_putc(&row, ',');
-      put_num(&row, vals[j]);
-    }
+    for (size_t j = 0; j < 6; j++)
+      ok = ok && put_field(&row, vals[j], false, false);
     const double counts[] = {ce->present ? ce->volume : 0,
                              pe->present ? pe->volume : 0,
                              ce->present ? ce->oi : 0, pe->present ? pe->oi : 0};
-    for (size_t j = 0; j < 4; j++) {
-      g6_buf_putc(&row, ',');
-      put_int(&row, counts[j]);
-    }
+    for (size_t j = 0; j < 4; j++)
+      ok = ok && put_field(&row, counts[j], true, false);
     const double greeks[] = {
         ce->present ? ce->iv : 0,    pe->present ? pe->iv : 0,
         ce->present ? ce->delta : 0, pe->present ? pe->delta : 0,
@@ -626,9 +643,13 @@ g6_status g6_csv_write_options(g6_csv_sink *s, int64_t ts, const char *tag,
         ce->present ? ce->gamma : 0, pe->present ? pe->gamma : 0,
         ce->present ? ce->rho : 0,   pe->present ? pe->rho : 0,
         net_change,                  day_change};
-    for (size_t j = 0; j < sizeof(greeks) / sizeof(greeks[0]); j++) {
-      g6_buf_putc(&row, ',');
-      put_num(&row, greeks[j]);
+    for (size_t j = 0; j < sizeof(greeks) / sizeof(greeks[0]); j++)
+      ok = ok && put_field(&row, greeks[j], false, false);
+    if (!ok) {
+      if (first == G6_OK)
+        first = g6_error_set(err, G6_ENOMEM, "cannot format a row for %s",
+                             path);
+      continue;
     }
     memcpy(se->last_ts, tstr, sizeof(se->last_ts));
     g6_status rc =
@@ -637,6 +658,7 @@ g6_status g6_csv_write_options(g6_csv_sink *s, int64_t ts, const char *tag,
       first = g6_error_set(err, rc, "%s", e.msg);
   }
   g6_buf_free(&row);
+  g6_buf_free(&head);
   update_stats_pending(s, st);
   return first;
 }
@@ -652,9 +674,11 @@ g6_status g6_csv_write_overview(g6_csv_sink *s, int64_t ts,
   int k = snprintf(dir, sizeof(dir), "%s/overview/%s", s->data_dir, s->index);
   if (k < 0 || (size_t)k >= sizeof(dir))
     return g6_error_set(err, G6_EINVAL, "path too long");
-  series *se =
-      prepare(s, dir, tm.days, OVERVIEW_PRICE_COL, g6_csv_overview_header,
-              "overview", path, sizeof(path), err);
+  char today[11];
+  g6_date_format(g6_civil_from_days(tm.days), today);
+  series *se = prepare(s, dir, tm.days, today, OVERVIEW_PRICE_COL,
+                       g6_csv_overview_header, "overview", path, sizeof(path),
+                       err);
   if (se == NULL)
     return err ? err->code : G6_ENOMEM;
   if (not_after_last(s, se, tstr, st))
