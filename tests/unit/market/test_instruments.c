@@ -76,8 +76,14 @@ static void current_format_table_and_lookups(void **state) {
                                               G6_PUT, &in),
                    G6_OK);
   char key[G6_INST_KEY_MAX];
-  g6_instrument_key(in, key, sizeof(key));
+  assert_int_equal(g6_instrument_key(in, key, sizeof(key)), 21);
   assert_string_equal(key, "NFO:NIFTY25N1825900PE");
+  /* snprintf's contract: the full length, the output cut and terminated */
+  char small[8] = "xxxxxxx";
+  assert_int_equal(g6_instrument_key(in, small, sizeof(small)), 21);
+  assert_string_equal(small, "NFO:NIF");
+  assert_int_equal(g6_instrument_key(in, small, 0), 21);
+  assert_string_equal(small, "NFO:NIF");
   assert_int_equal(in->instrument_token, 10002);
   assert_int_equal(in->lot_size, 75);
   assert_close(in->tick_size, 0.05, 1e-12);
