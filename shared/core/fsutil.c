@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -254,5 +256,87 @@ g6_status g6_read_secret_file(const char *path, char **out, g6_error *err) {
   memset(text + (b - a), 0, len - (b - a));
   text[b - a] = '\0';
   *out = text;
+  return G6_OK;
+}
+
+/* ---- shared syncfs ------------------------------------------------------- */
+
+/* One slot per file system (st_dev) that has been synced; a handful at most
+ * (every index of a host usually shares one DataDir). */
+#define SYNC_SLOTS 16
+
+typedef struct sync_slot {
+  dev_t dev;
+  bool used;
+  bool running;        /* a syncfs is in flight */
+  uint64_t requested;  /* calls so far */
+  uint64_t covered;    /* calls made before the last finished syncfs began */
+  int last_errno;      /* of that syncfs, 0 if it succeeded */
+  pthread_cond_t done;
+} sync_slot;
+
+static pthread_mutex_t sync_mu = PTHREAD_MUTEX_INITIALIZER;
+static sync_slot sync_slots[SYNC_SLOTS];
+static uint64_t sync_count;
+
+uint64_t g6_syncfs_shared_count(void) {
+  pthread_mutex_lock(&sync_mu);
+  uint64_t n = sync_count;
+  pthread_mutex_unlock(&sync_mu);
+  return n;
+}
+
+g6_status g6_syncfs_shared(const char *dir, g6_error *err) {
+  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  struct stat st;
+  if (fd < 0 || fstat(fd, &st) != 0) {
+    int e = errno;
+    if (fd >= 0)
+      close(fd);
+    return g6_error_set(err, g6_status_from_errno(e), "syncfs %s: %s", dir,
+                        strerror(e));
+  }
+  pthread_mutex_lock(&sync_mu);
+  sync_slot *sl = NULL;
+  for (size_t i = 0; i < SYNC_SLOTS && sl == NULL; i++)
+    if (sync_slots[i].used && sync_slots[i].dev == st.st_dev)
+      sl = &sync_slots[i];
+  for (size_t i = 0; i < SYNC_SLOTS && sl == NULL; i++)
+    if (!sync_slots[i].used) {
+      sl = &sync_slots[i];
+      sl->used = true;
+      sl->dev = st.st_dev;
+      pthread_cond_init(&sl->done, NULL);
+    }
+  int rc = 0;
+  if (sl == NULL) { /* more file systems than slots: a syncfs of its own */
+    sync_count++;
+    pthread_mutex_unlock(&sync_mu);
+    rc = syncfs(fd) == 0 ? 0 : errno;
+  } else {
+    uint64_t me = ++sl->requested;
+    while (sl->covered < me) {
+      if (sl->running) {
+        pthread_cond_wait(&sl->done, &sync_mu);
+        continue;
+      }
+      /* this syncfs starts after every call counted so far */
+      uint64_t covers = sl->requested;
+      sl->running = true;
+      sync_count++;
+      pthread_mutex_unlock(&sync_mu);
+      int e = syncfs(fd) == 0 ? 0 : errno;
+      pthread_mutex_lock(&sync_mu);
+      sl->running = false;
+      sl->covered = covers;
+      sl->last_errno = e;
+      pthread_cond_broadcast(&sl->done);
+    }
+    rc = sl->last_errno;
+    pthread_mutex_unlock(&sync_mu);
+  }
+  close(fd);
+  if (rc != 0)
+    return g6_error_set(err, G6_EIO, "syncfs %s: %s", dir, strerror(rc));
   return G6_OK;
 }

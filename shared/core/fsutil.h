@@ -13,6 +13,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* Reads a whole regular file of at most max_len bytes into a NUL-terminated
@@ -45,6 +46,19 @@ g6_status g6_atomic_append(g6_atomic_file *f, const void *data, size_t len,
                            g6_error *err);
 g6_status g6_atomic_commit(g6_atomic_file *f, bool durable, g6_error *err);
 void g6_atomic_abort(g6_atomic_file *f);
+
+/* syncfs(2) of the file system holding the directory `dir`, shared between
+ * the threads that ask at the same time: a caller returns once a syncfs
+ * that *started after its call* has finished — its own, or one another
+ * thread started in the meantime — so every write it made before the call
+ * is on disk, as with its own syncfs, while N index threads finishing
+ * their cycles together cost one or two syncfs instead of N in a row
+ * (group commit). G6_OK, or G6_EIO with the message of the syncfs that
+ * covered the call (that error is every covered caller's error), or the
+ * open(2) error of `dir`. */
+g6_status g6_syncfs_shared(const char *dir, g6_error *err);
+/* The syncfs calls g6_syncfs_shared has made so far (all file systems). */
+uint64_t g6_syncfs_shared_count(void);
 
 /* fsyncs the directory that contains `path` (its parent). */
 g6_status g6_fsync_parent(const char *path, g6_error *err);

@@ -5,6 +5,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -119,6 +120,58 @@ static void secret_files(void **state) {
 }
 
 /* FIPS 180-2 and RFC 4231 vectors. */
+typedef struct sync_arg {
+  const char *dir;
+  int calls, failures;
+} sync_arg;
+
+static void *sync_thread(void *vp) {
+  sync_arg *a = vp;
+  for (int i = 0; i < a->calls; i++) {
+    g6_error e;
+    if (g6_syncfs_shared(a->dir, &e) != G6_OK)
+      a->failures++;
+  }
+  return NULL;
+}
+
+/* One after the other, every call needs a syncfs of its own (none that
+ * started before it may count); at the same time, threads share them. */
+static void syncfs_shared_group_commit(void **state) {
+  (void)state;
+  char tmpl[] = "/tmp/g6-test-syncfs-XXXXXX";
+  char *sdir = tmpl;
+  assert_non_null(mkdtemp(sdir));
+  g6_error e;
+  uint64_t before = g6_syncfs_shared_count();
+  for (int i = 0; i < 5; i++)
+    assert_int_equal(g6_syncfs_shared(sdir, &e), G6_OK);
+  assert_int_equal(g6_syncfs_shared_count() - before, 5);
+
+  enum { THREADS = 8, CALLS = 10 };
+  pthread_t th[THREADS];
+  sync_arg args[THREADS];
+  before = g6_syncfs_shared_count();
+  for (int i = 0; i < THREADS; i++) {
+    args[i] = (sync_arg){sdir, CALLS, 0};
+    assert_int_equal(pthread_create(&th[i], NULL, sync_thread, &args[i]), 0);
+  }
+  for (int i = 0; i < THREADS; i++) {
+    pthread_join(th[i], NULL);
+    assert_int_equal(args[i].failures, 0);
+  }
+  uint64_t syncs = g6_syncfs_shared_count() - before;
+  assert_true(syncs >= 1 && syncs <= THREADS * CALLS);
+  printf("# %d concurrent calls took %llu syncfs\n", THREADS * CALLS,
+         (unsigned long long)syncs);
+
+  char missing[64];
+  snprintf(missing, sizeof(missing), "%s/nope", sdir);
+  assert_int_equal(g6_syncfs_shared(missing, &e), G6_ENOENT);
+  assert_non_null(strstr(e.msg, missing));
+  assert_int_equal(rmdir(sdir), 0);
+}
+
 static void hash_vectors(void **state) {
   (void)state;
   char hex[65];
@@ -151,6 +204,7 @@ int main(void) {
       cmocka_unit_test(read_file_limits),
       cmocka_unit_test(mkdir_p_nested),
       cmocka_unit_test(secret_files),
+      cmocka_unit_test(syncfs_shared_group_commit),
       cmocka_unit_test(hash_vectors),
   };
   cmocka_set_message_output(CM_OUTPUT_TAP);
