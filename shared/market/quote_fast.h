@@ -31,11 +31,12 @@ extern "C" {
  * len + G6_QUOTE_FAST_PADDING long. */
 #define G6_QUOTE_FAST_PADDING 64
 
-/* Bodies longer than this go to yajl. Each thread's simdjson parser is
- * sized for it once and never grows, so its memory (about 14 bytes per byte
- * of capacity reserved, 2-3 touched) is allocated once per thread and never
- * freed and re-allocated, which would move glibc's dynamic mmap threshold
- * (core/pages.h). A Kite batch of 500 instruments with depth is ~440 KB. */
+/* Bodies longer than this go to yajl. The simdjson parsers (a pool of two,
+ * shared by all threads) are sized for it once and never grow, so their
+ * memory (about 14 bytes per byte of capacity reserved, 4 touched) is
+ * allocated once for the process and never freed and re-allocated, which
+ * would move glibc's dynamic mmap threshold (core/pages.h). A Kite batch of
+ * 500 instruments with depth is ~440 KB. */
 #define G6_QUOTE_FAST_MAX (1u << 20)
 
 /* What a walk fills: the table's quotes, per entry whether the body named
