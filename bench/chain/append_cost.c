@@ -1,0 +1,111 @@
+/* What one per-strike CSV append costs the kernel, apart from everything
+ * else a cycle does: `append_cost DIR FILES ROUNDS` makes FILES files in the
+ * g6 layout under DIR (<INDEX>/<tag>/<offset>/<date>.csv, like a cycle of 5
+ * indices x 4 expiries x 201 strikes: 4,020), then appends one 330-byte row
+ * to every file per round, two ways, and prints the CPU time per row of
+ * each (getrusage, user + system, microseconds):
+ *   - "g6": what store/csv_sink.c does for a row: openat relative to the
+ *     data directory, fstat, write, close;
+ *   - "held": write to a descriptor kept open across rounds (what holding
+ *     the day's files open would leave; g6 does not: a plugin that holds
+ *     thousands of descriptors pushes every other plugin's new descriptors
+ *     past select()'s FD_SETSIZE, and hits RLIMIT_NOFILE's usual 1,024).
+ * bench_chain.py prints both beside the cycle's figures. */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static double cpu_us(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e6 +
+         (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+}
+
+int main(int argc, char **argv) {
+  if (argc != 4) {
+    fprintf(stderr, "usage: append_cost DIR FILES ROUNDS\n");
+    return 2;
+  }
+  const char *dir = argv[1];
+  int files = atoi(argv[2]), rounds = atoi(argv[3]);
+  static const char *const ix[] = {"NIFTY", "BANKNIFTY", "FINNIFTY",
+                                   "MIDCPNIFTY", "SENSEX"};
+  static const char *const tags[] = {"this_week", "next_week", "this_month",
+                                     "next_month"};
+  char row[331];
+  memset(row, '7', sizeof(row) - 1);
+  row[sizeof(row) - 2] = '\n';
+  row[sizeof(row) - 1] = '\0';
+  size_t rl = strlen(row);
+  char **rel = calloc((size_t)files, sizeof(*rel));
+  int *held = calloc((size_t)files, sizeof(*held));
+  int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rel == NULL || held == NULL || dfd < 0) {
+    perror("append_cost");
+    return 1;
+  }
+  for (int f = 0; f < files; f++) {
+    char d[512];
+    int off = (f % 201 - 100) * 50;
+    snprintf(d, sizeof(d), "%s/%s/%s/%s%d", dir, ix[f / 804 % 5],
+             tags[f / 201 % 4], off > 0 ? "+" : "", off);
+    char cmd[600];
+    snprintf(cmd, sizeof(cmd), "%s/%s", d, "2026-11-30.csv");
+    for (char *p = d + strlen(dir) + 1; *p; p++)
+      if (*p == '/') {
+        *p = '\0';
+        mkdir(d, 0755);
+        *p = '/';
+      }
+    mkdir(d, 0755);
+    rel[f] = strdup(cmd + strlen(dir) + 1);
+  }
+  double g6 = 0, kept = 0;
+  for (int r = 0; r < rounds; r++) {
+    double t0 = cpu_us();
+    for (int f = 0; f < files; f++) {
+      int fd = openat(dfd, rel[f], O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC,
+                      0644);
+      struct stat st;
+      if (fd < 0 || fstat(fd, &st) != 0 || write(fd, row, rl) != (ssize_t)rl ||
+          close(fd) != 0) {
+        perror("append_cost: g6 way");
+        return 1;
+      }
+    }
+    double t1 = cpu_us();
+    if (r > 0) /* the first round also creates the files */
+      g6 += t1 - t0;
+  }
+  struct rlimit rl_nofile;
+  getrlimit(RLIMIT_NOFILE, &rl_nofile);
+  int n_held = files;
+  if (rl_nofile.rlim_cur != RLIM_INFINITY &&
+      (rlim_t)n_held + 64 > rl_nofile.rlim_cur)
+    n_held = (int)rl_nofile.rlim_cur - 64; /* as many as the limit allows */
+  for (int f = 0; f < n_held; f++)
+    if ((held[f] = openat(dfd, rel[f], O_WRONLY | O_APPEND | O_CLOEXEC)) < 0) {
+      perror("append_cost: open");
+      return 1;
+    }
+  for (int r = 0; r < rounds; r++) {
+    double t0 = cpu_us();
+    for (int f = 0; f < n_held; f++)
+      if (write(held[f], row, rl) != (ssize_t)rl) {
+        perror("append_cost: held way");
+        return 1;
+      }
+    if (r > 0)
+      kept += cpu_us() - t0;
+  }
+  double per_g6 = g6 / ((double)(rounds - 1) * files);
+  double per_kept = kept / ((double)(rounds - 1) * n_held);
+  printf("%d %.2f %.2f %d\n", files, per_g6, per_kept, n_held);
+  return 0;
+}
