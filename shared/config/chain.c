@@ -411,9 +411,10 @@ static const g6_option chain_opts[] = {
              "most this"},
     {.name = "Fsync", C(cc.fsync), .type = G6_OPT_ENUM, .values = fsync_values,
      .def = "\"cycle\"",
-     .help = "`cycle`: one `syncfs` of the data file system per index and "
-             "cycle; `always`: fsync every file after each append; `never`: "
-             "rely on the page cache"},
+     .help = "`cycle`: the rows of each index cycle are on disk by its end "
+             "(a `syncfs` of the data file system; indices that finish "
+             "together share one); `always`: fsync every file after each "
+             "append; `never`: rely on the page cache"},
     {.name = "WriteCSV", C(cc.write_csv), .type = G6_OPT_BOOL, .def = "true",
      .help = "write the CSV files"},
     {.name = "WriteSnapshot", C(cc.write_snapshot), .type = G6_OPT_BOOL,
