@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define KEY_MAX 128
+#define KEY_MAX G6_QUOTE_KEY_MAX
 #define STACK_MAX 8
 
 /* ---- table --------------------------------------------------------------- */

@@ -214,7 +214,7 @@ struct walk {
       return false;
     for (auto f : obj) {
       std::string_view k = f.key;
-      long entry = k.size() < 128 // quote.c's KEY_MAX
+      long entry = k.size() < G6_QUOTE_KEY_MAX
                        ? g6_quote_table_find_n(o->t, k.data(), k.size())
                        : -1;
       if (entry < 0) {

@@ -39,6 +39,10 @@ extern "C" {
  * 500 instruments with depth is ~440 KB. */
 #define G6_QUOTE_FAST_MAX (1u << 20)
 
+/* Instrument keys this long or longer are never requested (the table
+ * refuses them), so a body's key of that length is an unexpected one. */
+#define G6_QUOTE_KEY_MAX 128
+
 /* What a walk fills: the table's quotes, per entry whether the body named
  * it, the counts and the envelope, as market/quote.c's yajl callbacks do. */
 typedef struct g6_quote_fast_out {
