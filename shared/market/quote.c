@@ -21,6 +21,7 @@
 struct g6_quote_table {
   size_t n;
   char **keys;
+  size_t *key_len; /* strlen of each key: a body's key may hold a NUL */
   g6_quote *q;
   unsigned char *present;
   g6_status *failed; /* per entry: why it is absent (G6_OK: not failed) */
@@ -46,8 +47,9 @@ long g6_quote_table_find_n(const g6_quote_table *t, const char *key,
     size_t e = t->slots[h];
     if (e == 0)
       return -1;
-    const char *k = t->keys[e - 1];
-    if (strncmp(k, key, len) == 0 && k[len] == '\0')
+    /* lengths first: "NSE:INFY\u0000x" is not "NSE:INFY", and no byte past
+     * a shorter key is read */
+    if (t->key_len[e - 1] == len && memcmp(t->keys[e - 1], key, len) == 0)
       return (long)(e - 1);
   }
 }
@@ -62,10 +64,11 @@ g6_quote_table *g6_quote_table_new(const char *const *keys, size_t n) {
   t->nslots = ns;
   t->slots = calloc(ns, sizeof(*t->slots));
   t->keys = calloc(n ? n : 1, sizeof(*t->keys));
+  t->key_len = calloc(n ? n : 1, sizeof(*t->key_len));
   t->q = calloc(n ? n : 1, sizeof(*t->q));
   t->present = calloc(n ? n : 1, 1);
   t->failed = calloc(n ? n : 1, sizeof(*t->failed)); /* all G6_OK */
-  if (t->slots == NULL || t->keys == NULL || t->q == NULL ||
+  if (t->slots == NULL || t->keys == NULL || t->key_len == NULL || t->q == NULL ||
       t->present == NULL || t->failed == NULL) {
     g6_quote_table_free(t);
     return NULL;
@@ -84,6 +87,7 @@ g6_quote_table *g6_quote_table_new(const char *const *keys, size_t n) {
       return NULL;
     }
     t->keys[t->n] = k;
+    t->key_len[t->n] = len;
     size_t mask = t->nslots - 1, h = (size_t)fnv1a(k, len) & mask;
     while (t->slots[h] != 0)
       h = (h + 1) & mask;
@@ -99,6 +103,7 @@ void g6_quote_table_free(g6_quote_table *t) {
     for (size_t i = 0; i < t->n; i++)
       free(t->keys[i]);
   free(t->keys);
+  free(t->key_len);
   free(t->q);
   free(t->present);
   free(t->failed);

@@ -336,6 +336,40 @@ static void numbers_are_exact(void **state) {
   }
 }
 
+/* A body's key with an escaped NUL is another key: never the requested
+ * one it starts with (the lookup compared up to the NUL, then read past
+ * the shorter key; found by the quote fuzz target). */
+static void nul_in_key_is_another_key(void **state) {
+  (void)state;
+  static const char *const bodies[] = {
+      "{\"status\":\"success\",\"data\":{\"NSE:INFY\\u0000h\":"
+      "{\"last_price\":42}}}",
+      "{\"status\":\"success\",\"data\":{\"NSE:INFY\":{\"last_price\":1},"
+      "\"NSE:INFY\\u0000h\":{\"last_price\":42}}}",
+      "{\"status\":\"success\",\"data\":{\"NSE:INFY\\u0000"
+      "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxh\":"
+      "{\"last_price\":42}}}"};
+  static const double want[] = {NAN, 1, NAN};
+  for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+    const char *keys[] = {"NSE:INFY", "NSE:TCS", "NFO:A", "NFO:B", "NFO:C",
+                          "BSE:SENSEX"};
+    g6_quote_table *t = g6_quote_table_new(keys, 6);
+    g6_quote_parse_info info;
+    g6_error e;
+    assert_int_equal(g6_quote_parse(t, bodies[i], strlen(bodies[i]), 0, &info,
+                                     &e),
+                     G6_OK);
+    const g6_quote *q = g6_quote_table_lookup(t, "NSE:INFY");
+    if (isnan(want[i]))
+      assert_null(q);
+    else
+      assert_close(q->last_price, want[i], 0);
+    assert_int_equal(info.unexpected, 1);
+    g6_quote_table_free(t);
+    (void)same_as_reference("nul in key", bodies[i], strlen(bodies[i]));
+  }
+}
+
 static void incomplete_quote_counted(void **state) {
   (void)state;
   const char *body = "{\"status\":\"success\",\"data\":{\"NFO:A\":" Q1
@@ -417,6 +451,7 @@ int main(void) {
       cmocka_unit_test(envelope_and_schema_vectors),
       cmocka_unit_test(numbers_are_exact),
       cmocka_unit_test(fast_path_agrees_with_yajl),
+      cmocka_unit_test(nul_in_key_is_another_key),
       cmocka_unit_test(incomplete_quote_counted),
       cmocka_unit_test(size_limit_and_chunks),
       cmocka_unit_test(table_keys),
