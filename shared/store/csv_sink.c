@@ -509,7 +509,13 @@ static g6_status queue_row(g6_csv_sink *s, series *se, const char *path,
                         "retry buffer full (%zu bytes): row for %s dropped",
                         s->max_pending, path);
   }
-  g6_buf_append(&se->pending, row->data, row->len);
+  if (g6_buf_reserve(&se->pending, row->len + 1) != G6_OK) {
+    /* out of memory: this row is lost, and says so (nothing half-queued) */
+    COUNT(rows_dropped, 1);
+    return g6_error_set(err, G6_ENOMEM, "out of memory: row for %s dropped",
+                        path);
+  }
+  g6_buf_append(&se->pending, row->data, row->len); /* room reserved */
   g6_buf_putc(&se->pending, '\n');
   s->pending_bytes += row->len + 1;
   se->pending_rows++;
@@ -586,6 +592,7 @@ g6_status g6_csv_write_options(g6_csv_sink *s, int64_t ts, const char *tag,
           G6_OK ||
       dl < 0 || (size_t)dl + 34 >= sizeof(dir)) {
     g6_buf_free(&head);
+    update_stats_pending(s, st);
     return g6_error_set(err, dl < 0 || (size_t)dl + 34 >= sizeof(dir)
                                  ? G6_EINVAL
                                  : G6_ENOMEM,
@@ -647,10 +654,11 @@ g6_status g6_csv_write_options(g6_csv_sink *s, int64_t ts, const char *tag,
         net_change,                  day_change};
     for (size_t j = 0; j < sizeof(greeks) / sizeof(greeks[0]); j++)
       ok = ok && put_field(&row, greeks[j], false, false);
-    if (!ok) {
+    if (!ok) { /* out of memory: the row is lost, and counted */
+      COUNT(rows_dropped, 1);
       if (first == G6_OK)
-        first = g6_error_set(err, G6_ENOMEM, "cannot format a row for %s",
-                             path);
+        first = g6_error_set(err, G6_ENOMEM,
+                             "out of memory: row for %s dropped", path);
       continue;
     }
     memcpy(se->last_ts, tstr, sizeof(se->last_ts));
