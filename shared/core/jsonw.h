@@ -34,7 +34,11 @@ typedef struct g6_jw {
   uint32_t count[G6_JW_MAX_DEPTH];  /* members written at each level */
 } g6_jw;
 
-/* Starts a document appended to out (indented when pretty, else compact). */
+/* Starts a document appended to out (indented when pretty, else compact).
+ * Each call reserves the most it can write before writing (about 100 bytes
+ * plus the string), so a bounded `out` (g6_buf.limit) refuses a value that
+ * would still have fitted within that margin of the limit: give a bounded
+ * buffer that much headroom. */
 void g6_jw_init(g6_jw *w, g6_buf *out, bool pretty);
 
 /* Streams the document: whenever `out` holds at least `at` bytes, and at

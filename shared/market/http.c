@@ -237,11 +237,19 @@ void g6_http_response_free(g6_http_response *resp) {
 
 g6_status g6_http_urlencode(g6_buf *out, const char *s) {
   static const char hex[] = "0123456789ABCDEF";
-  size_t n = strlen(s);
-  if (n > ((size_t)-1) / 3)
-    return G6_ENOMEM;
-  /* room for the worst case, then one pass (a /quote URL holds 500 keys) */
-  g6_status st = g6_buf_reserve(out, 3 * n);
+  /* the exact length first (a bounded buffer refuses only what does not
+   * fit), then one reservation and one pass (a /quote URL holds 500 keys) */
+  size_t n = 0;
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    unsigned char c = *p;
+    bool plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                 (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
+                 c == '~';
+    if (n > ((size_t)-1) - 3)
+      return G6_ENOMEM;
+    n += plain ? 1 : 3;
+  }
+  g6_status st = g6_buf_reserve(out, n);
   if (st != G6_OK)
     return st;
   char *d = out->data + out->len;

@@ -26,10 +26,15 @@ static void urlencode(void **state) {
     assert_int_equal(b.len, strlen(want));
     g6_buf_free(&b);
   }
-  /* a bounded buffer refuses what does not fit and stays as it was */
+  /* a bounded buffer takes what fits exactly, refuses what does not and
+   * then stays as it was */
   g6_buf b = G6_BUF_INIT;
   b.limit = 8;
   g6_buf_puts(&b, "i=");
+  assert_int_equal(g6_http_urlencode(&b, "abcdef"), G6_OK);
+  assert_string_equal(b.data, "i=abcdef");
+  b.len = 2;
+  b.data[2] = '\0';
   assert_int_equal(g6_http_urlencode(&b, "NSE:NIFTY"), G6_ETOOBIG);
   assert_string_equal(b.data, "i=");
   g6_buf_free(&b);
