@@ -88,7 +88,7 @@ int main(int argc, char **argv) {
   int n_held = files;
   if (rl_nofile.rlim_cur != RLIM_INFINITY &&
       (rlim_t)n_held + 64 > rl_nofile.rlim_cur)
-    n_held = (int)rl_nofile.rlim_cur - 64; /* as many as the limit allows */
+    n_held = rl_nofile.rlim_cur > 65 ? (int)rl_nofile.rlim_cur - 64 : 1;
   for (int f = 0; f < n_held; f++)
     if ((held[f] = openat(dfd, rel[f], O_WRONLY | O_APPEND | O_CLOEXEC)) < 0) {
       perror("append_cost: open");

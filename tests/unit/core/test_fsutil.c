@@ -119,7 +119,6 @@ static void secret_files(void **state) {
   assert_int_equal(g6_read_secret_file(dir, &secret, &e), G6_EPERM);
 }
 
-/* FIPS 180-2 and RFC 4231 vectors. */
 typedef struct sync_arg {
   const char *dir;
   int calls, failures;
@@ -172,6 +171,7 @@ static void syncfs_shared_group_commit(void **state) {
   assert_int_equal(rmdir(sdir), 0);
 }
 
+/* FIPS 180-2 and RFC 4231 vectors. */
 static void hash_vectors(void **state) {
   (void)state;
   char hex[65];
