@@ -68,8 +68,8 @@ g6_quote_table *g6_quote_table_new(const char *const *keys, size_t n) {
   t->q = calloc(n ? n : 1, sizeof(*t->q));
   t->present = calloc(n ? n : 1, 1);
   t->failed = calloc(n ? n : 1, sizeof(*t->failed)); /* all G6_OK */
-  if (t->slots == NULL || t->keys == NULL || t->key_len == NULL || t->q == NULL ||
-      t->present == NULL || t->failed == NULL) {
+  if (t->slots == NULL || t->keys == NULL || t->key_len == NULL ||
+      t->q == NULL || t->present == NULL || t->failed == NULL) {
     g6_quote_table_free(t);
     return NULL;
   }
@@ -387,10 +387,11 @@ static int on_value(g6_quote_parser *p, vkind k, double num,
       if (k != V_STR)
         return wrong_type(p, k);
       if (key == K_ERROR_TYPE)
-        g6_quote_printable_copy(p->info.error_type, sizeof(p->info.error_type), str,
-                       slen);
+        g6_quote_printable_copy(p->info.error_type,
+                                sizeof(p->info.error_type), str, slen);
       else
-        g6_quote_printable_copy(p->info.message, sizeof(p->info.message), str, slen);
+        g6_quote_printable_copy(p->info.message, sizeof(p->info.message), str,
+                                slen);
       return 1;
     default:
       break;
@@ -419,7 +420,8 @@ static int on_value(g6_quote_parser *p, vkind k, double num,
       p->key = K_OTHER;
       g6_quote *q = &p->cur;
       int64_t iv = 0;
-      if (key != K_LAST_PRICE && key != K_AVERAGE_PRICE && !g6_quote_count(num, &iv)) {
+      if (key != K_LAST_PRICE && key != K_AVERAGE_PRICE &&
+          !g6_quote_count(num, &iv)) {
         p->key = key;
         return pfail(p, G6_EPROTO, "quote response: field \"%s\" of \"%s\" "
                                    "is out of range", key_name(key), p->ikey);
@@ -652,7 +654,9 @@ static int cb_map_key(void *vp, const unsigned char *s, size_t len) {
   p->key = classify(c, s, len);
   if (c == C_DATA) {
     g6_quote_printable_copy(p->ikey, sizeof(p->ikey), s, len);
-    p->entry = len < KEY_MAX ? g6_quote_table_find_n(p->t, (const char *)s, len) : -1;
+    p->entry = len < KEY_MAX
+                   ? g6_quote_table_find_n(p->t, (const char *)s, len)
+                   : -1;
     if (p->entry < 0) {
       p->info.unexpected++;
     } else {
@@ -677,7 +681,7 @@ static const yajl_callbacks callbacks = {
     .yajl_end_array = cb_end,
 };
 
-/* ---- the body buffer ------------------------------------------------------ */
+/* ---- the body buffer ----------------------------------------------------- */
 
 /* A parser keeps the body until finish; the buffer is page-backed
  * (core/pages.h) and handed from one parser of a thread to the next, so a
