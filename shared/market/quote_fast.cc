@@ -20,12 +20,13 @@ namespace {
 using simdjson::dom::element;
 using simdjson::dom::element_type;
 
-// A small pool of parsers shared by every thread, each sized for
-// G6_QUOTE_FAST_MAX once (quote_fast.h says why it never grows) and kept for
-// the life of the process: a parse takes ~0.5 ms of an index cycle, so two
-// parsers serve any number of index threads, and a parser's memory (about
-// 1.9 MB touched for a 440 KB batch) is paid twice, not once per index.
-constexpr int POOL = 2;
+// The parser shared by every thread, sized for G6_QUOTE_FAST_MAX once
+// (quote_fast.h says why it never grows) and kept for the life of the
+// process: a parse holds it ~0.5 ms of an index cycle of tens to hundreds
+// of milliseconds, so one serves any number of index threads, and its
+// memory (about 1.9 MB touched for a 440 KB batch) is paid once, not once
+// per index. The pool's size is the one knob, should that change.
+constexpr int POOL = 1;
 
 struct pooled {
   pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;

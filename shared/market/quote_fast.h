@@ -31,8 +31,8 @@ extern "C" {
  * len + G6_QUOTE_FAST_PADDING long. */
 #define G6_QUOTE_FAST_PADDING 64
 
-/* Bodies longer than this go to yajl. The simdjson parsers (a pool of two,
- * shared by all threads) are sized for it once and never grow, so their
+/* Bodies longer than this go to yajl. The simdjson parser (one, shared by
+ * all threads) are sized for it once and never grow, so their
  * memory (about 14 bytes per byte of capacity reserved, 4 touched) is
  * allocated once for the process and never freed and re-allocated, which
  * would move glibc's dynamic mmap threshold (core/pages.h). A Kite batch of
