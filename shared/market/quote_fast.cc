@@ -25,37 +25,18 @@ using simdjson::dom::element_type;
 // process: a parse holds it ~0.5 ms of an index cycle of tens to hundreds
 // of milliseconds, so one serves any number of index threads, and its
 // memory (about 1.9 MB touched for a 440 KB batch) is paid once, not once
-// per index. The pool's size is the one knob, should that change.
-constexpr int POOL = 1;
+// per index. nullptr when its allocation failed (every body goes to yajl).
+pthread_mutex_t parser_mu = PTHREAD_MUTEX_INITIALIZER;
+pthread_once_t parser_once = PTHREAD_ONCE_INIT;
+simdjson::dom::parser *parser = nullptr;
 
-struct pooled {
-  pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-  simdjson::dom::parser *parser = nullptr; // nullptr: allocation failed
-};
-
-pooled pool[POOL];
-pthread_once_t pool_once = PTHREAD_ONCE_INIT;
-
-void pool_init() {
-  for (auto &p : pool) {
-    auto *parser = new (std::nothrow) simdjson::dom::parser(G6_QUOTE_FAST_MAX);
-    if (parser != nullptr &&
-        parser->allocate(G6_QUOTE_FAST_MAX) != simdjson::SUCCESS) {
-      delete parser;
-      parser = nullptr;
-    }
-    p.parser = parser;
+void parser_init() {
+  auto *p = new (std::nothrow) simdjson::dom::parser(G6_QUOTE_FAST_MAX);
+  if (p != nullptr && p->allocate(G6_QUOTE_FAST_MAX) != simdjson::SUCCESS) {
+    delete p;
+    p = nullptr;
   }
-}
-
-// A free parser of the pool (locked), or the first one once it is free.
-pooled *acquire() {
-  pthread_once(&pool_once, pool_init);
-  for (auto &p : pool)
-    if (pthread_mutex_trylock(&p.mu) == 0)
-      return &p;
-  pthread_mutex_lock(&pool[0].mu);
-  return &pool[0];
+  parser = p;
 }
 
 // A number as the yajl path reads it: the double nearest to its text.
@@ -275,15 +256,16 @@ extern "C" bool g6_quote_fast_parse(const char *body, size_t len,
                                     g6_quote_fast_out *out) {
   if (len > G6_QUOTE_FAST_MAX)
     return false;
-  pooled *p = acquire();
+  pthread_once(&parser_once, parser_init);
+  pthread_mutex_lock(&parser_mu);
   bool ok = false;
   element root;
-  if (p->parser != nullptr &&
-      p->parser->parse(reinterpret_cast<const uint8_t *>(body), len, false)
+  if (parser != nullptr &&
+      parser->parse(reinterpret_cast<const uint8_t *>(body), len, false)
               .get(root) == simdjson::SUCCESS) {
     walk w{out, {}};
     ok = w.top(root); // the document lives in the parser: walk it locked
   }
-  pthread_mutex_unlock(&p->mu);
+  pthread_mutex_unlock(&parser_mu);
   return ok;
 }
