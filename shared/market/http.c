@@ -235,19 +235,22 @@ void g6_http_response_free(g6_http_response *resp) {
   g6_buf_free(&resp->error_body);
 }
 
+/* RFC 3986 unreserved: passes unencoded. */
+static bool unreserved(unsigned char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+         (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
+         c == '~';
+}
+
 g6_status g6_http_urlencode(g6_buf *out, const char *s) {
   static const char hex[] = "0123456789ABCDEF";
   /* the exact length first (a bounded buffer refuses only what does not
    * fit), then one reservation and one pass (a /quote URL holds 500 keys) */
   size_t n = 0;
   for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-    unsigned char c = *p;
-    bool plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                 (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
-                 c == '~';
     if (n > ((size_t)-1) - 3)
       return G6_ENOMEM;
-    n += plain ? 1 : 3;
+    n += unreserved(*p) ? 1 : 3;
   }
   g6_status st = g6_buf_reserve(out, n);
   if (st != G6_OK)
@@ -255,9 +258,7 @@ g6_status g6_http_urlencode(g6_buf *out, const char *s) {
   char *d = out->data + out->len;
   for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
     unsigned char c = *p;
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-        (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
-        c == '~') {
+    if (unreserved(c)) {
       *d++ = (char)c;
     } else {
       *d++ = '%';
