@@ -34,8 +34,8 @@ static struct {
 
 static int g6_analytics_configure(oconfig_item_t *ci) {
   g6_error e;
-  return g6_plugin_config_result(PLUGIN, g6_analytics_config_parse(ci, &g.conf, &e), &e,
-                                 &g.config_failed);
+  g6_status st = g6_analytics_config_parse(ci, &g.conf, &e);
+  return g6_plugin_config_result(PLUGIN, st, &e, &g.config_failed);
 }
 
 static void analyzer_log(void *ctx, int level, const char *msg) {

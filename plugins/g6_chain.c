@@ -79,8 +79,8 @@ static double now_s(void) { return CDTIME_T_TO_DOUBLE(cdtime()); }
 
 static int g6_chain_configure(oconfig_item_t *ci) {
   g6_error e;
-  return g6_plugin_config_result(PLUGIN, g6_chain_config_parse(ci, &g.conf, &e), &e,
-                                 &g.config_failed);
+  g6_status st = g6_chain_config_parse(ci, &g.conf, &e);
+  return g6_plugin_config_result(PLUGIN, st, &e, &g.config_failed);
 }
 
 /* ---- logging ------------------------------------------------------------ */

@@ -139,7 +139,9 @@ struct walk {
     for (auto f : obj) {
       std::string_view k = f.key;
       if (k == "ohlc" || k == "depth") {
-        if (!is_null(f.value) && !(k == "ohlc" ? ohlc(f.value) : depth(f.value)))
+        bool ok = is_null(f.value) ||
+                  (k == "ohlc" ? ohlc(f.value) : depth(f.value));
+        if (!ok)
           return false;
         continue;
       }

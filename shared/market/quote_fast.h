@@ -49,8 +49,8 @@ typedef struct g6_quote_fast_out {
   g6_quote_table *t;
   unsigned char *seen;       /* per table entry; zeroed by the caller */
   g6_quote_parse_info *info; /* zeroed by the caller */
-  int status;                /* "status": 0 missing, 1 success, 2 error, 3 other */
-  int data_kind;             /* "data": 0 missing, 1 object, 2 null */
+  int status;    /* "status": 0 missing, 1 success, 2 error, 3 other */
+  int data_kind; /* "data": 0 missing, 1 object, 2 null */
 } g6_quote_fast_out;
 
 /* Parses body[0 .. len) (with G6_QUOTE_FAST_PADDING readable bytes after

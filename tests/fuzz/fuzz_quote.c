@@ -54,7 +54,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       strcmp(info.message, rinfo.message) != 0)
     abort();
   for (size_t i = 0; i < N_KEYS; i++) {
-    const g6_quote *a = g6_quote_table_get(t, i), *b = g6_quote_table_get(ref, i);
+    const g6_quote *a = g6_quote_table_get(t, i);
+    const g6_quote *b = g6_quote_table_get(ref, i);
     if ((a == NULL) != (b == NULL) ||
         (a != NULL && memcmp(a, b, sizeof(*a)) != 0))
       abort();

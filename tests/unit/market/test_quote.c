@@ -44,7 +44,8 @@ static bool same_as_reference(const char *name, const char *body, size_t len) {
   if (ib.fast_path)
     fail_msg("%s: the reference took the fast path", name);
   for (size_t i = 0; i < nk; i++) {
-    const g6_quote *qa = g6_quote_table_get(a, i), *qb = g6_quote_table_get(b, i);
+    const g6_quote *qa = g6_quote_table_get(a, i);
+    const g6_quote *qb = g6_quote_table_get(b, i);
     if ((qa == NULL) != (qb == NULL) ||
         (qa != NULL && memcmp(qa, qb, sizeof(*qa)) != 0))
       fail_msg("%s: quote %s differs from the reference's", name, keys[i]);
