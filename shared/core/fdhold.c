@@ -1,0 +1,73 @@
+#include "core/fdhold.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/select.h>
+#include <unistd.h>
+
+static atomic_size_t budget; /* descriptors that may be held */
+static atomic_size_t held;   /* descriptors held now */
+
+g6_status g6_fdhold_budget(size_t want, size_t *granted, g6_error *err) {
+  atomic_store(&budget, 0);
+  if (granted != NULL)
+    *granted = 0;
+  if (want == 0)
+    return G6_OK;
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+    return g6_error_set(err, G6_EIO, "getrlimit(RLIMIT_NOFILE): %s",
+                        strerror(errno));
+  const rlim_t floor = FD_SETSIZE + G6_FDHOLD_SLACK;
+  rlim_t hard = rl.rlim_max;
+  if (hard != RLIM_INFINITY && hard <= floor)
+    return G6_OK; /* no room above FD_SETSIZE: hold nothing */
+  size_t room = hard == RLIM_INFINITY || hard - floor > (rlim_t)want
+                    ? want
+                    : (size_t)(hard - floor);
+  rlim_t need = floor + (rlim_t)room;
+  if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
+    rl.rlim_cur = need;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+      return g6_error_set(err, G6_EIO,
+                          "setrlimit(RLIMIT_NOFILE) to a soft limit of %llu: "
+                          "%s",
+                          (unsigned long long)need, strerror(errno));
+  }
+  atomic_store(&budget, room);
+  if (granted != NULL)
+    *granted = room;
+  return G6_OK;
+}
+
+int g6_fdhold(int fd) {
+  if (fd < 0)
+    return -1;
+  size_t n = atomic_load(&held);
+  do {
+    if (n >= atomic_load(&budget))
+      return -1;
+  } while (!atomic_compare_exchange_weak(&held, &n, n + 1));
+  int hi = fcntl(fd, F_DUPFD_CLOEXEC, FD_SETSIZE);
+  if (hi < 0) {
+    atomic_fetch_sub(&held, 1);
+    return -1;
+  }
+  close(fd);
+  return hi;
+}
+
+int g6_fdhold_release(int fd) {
+  if (fd < 0) {
+    errno = EBADF;
+    return -1;
+  }
+  atomic_fetch_sub(&held, 1);
+  return close(fd);
+}
+
+size_t g6_fdhold_count(void) { return atomic_load(&held); }
+size_t g6_fdhold_limit(void) { return atomic_load(&budget); }

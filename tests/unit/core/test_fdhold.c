@@ -1,0 +1,156 @@
+#include "g6_test.h"
+
+#include "core/fdhold.h"
+
+#include <fcntl.h>
+#include <stdbool.h>
+#include <pthread.h>
+#include <sys/resource.h>
+#include <sys/select.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int devnull(void) { return open("/dev/null", O_RDONLY | O_CLOEXEC); }
+static bool is_open(int fd) { return fcntl(fd, F_GETFD) >= 0; }
+
+/* No budget: nothing is held and the caller keeps its descriptor. */
+static void zero_budget_holds_nothing(void **state) {
+  (void)state;
+  size_t granted = 99;
+  assert_int_equal(g6_fdhold_budget(0, &granted, NULL), G6_OK);
+  assert_int_equal(granted, 0);
+  int fd = devnull();
+  assert_int_equal(g6_fdhold(fd), -1);
+  assert_true(is_open(fd));
+  assert_true(fd < FD_SETSIZE);
+  close(fd);
+  assert_int_equal(g6_fdhold(-1), -1);
+  assert_int_equal(g6_fdhold_release(-1), -1);
+}
+
+/* A held descriptor moves above FD_SETSIZE with close-on-exec; the budget
+ * caps how many, and a release makes room again. */
+static void held_above_fd_setsize_within_budget(void **state) {
+  (void)state;
+  size_t granted = 0;
+  assert_int_equal(g6_fdhold_budget(2, &granted, NULL), G6_OK);
+  assert_int_equal(granted, 2);
+  assert_int_equal(g6_fdhold_limit(), 2);
+  int a = devnull(), b = devnull(), c = devnull();
+  int ha = g6_fdhold(a), hb = g6_fdhold(b);
+  assert_true(ha >= FD_SETSIZE);
+  assert_true(hb >= FD_SETSIZE);
+  assert_false(is_open(a)); /* moved, not copied */
+  assert_int_equal(fcntl(ha, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+  assert_int_equal(g6_fdhold_count(), 2);
+  assert_int_equal(g6_fdhold(c), -1); /* the budget is spent */
+  assert_true(is_open(c));
+  /* a smaller budget keeps what is held but holds nothing new */
+  assert_int_equal(g6_fdhold_budget(1, NULL, NULL), G6_OK);
+  assert_int_equal(g6_fdhold_count(), 2);
+  assert_int_equal(g6_fdhold_release(hb), 0);
+  assert_false(is_open(hb));
+  assert_int_equal(g6_fdhold(c), -1); /* 1 held, budget 1 */
+  assert_int_equal(g6_fdhold_release(ha), 0);
+  int hc = g6_fdhold(c);
+  assert_true(hc >= FD_SETSIZE);
+  assert_int_equal(g6_fdhold_release(hc), 0);
+  assert_int_equal(g6_fdhold_count(), 0);
+}
+
+/* In a child (the limits cannot be put back): the soft limit is raised to
+ * make room, within the hard limit, and a hard limit with no room above
+ * FD_SETSIZE grants nothing. Exit codes name the failed check. */
+static int limits_child(void) {
+  struct rlimit rl = {1024, FD_SETSIZE + G6_FDHOLD_SLACK + 10};
+  if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+    return 10;
+  size_t granted = 0;
+  if (g6_fdhold_budget(100, &granted, NULL) != G6_OK || granted != 10)
+    return 11;
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur != rl.rlim_max)
+    return 12;
+  int held[11], n = 0;
+  for (int i = 0; i < 11; i++) {
+    int fd = devnull();
+    held[i] = g6_fdhold(fd);
+    if (held[i] >= 0)
+      n++;
+    else
+      close(fd);
+  }
+  if (n != 10)
+    return 13;
+  for (int i = 0; i < 11; i++)
+    if (held[i] >= 0)
+      g6_fdhold_release(held[i]);
+  rl.rlim_cur = rl.rlim_max = FD_SETSIZE + G6_FDHOLD_SLACK;
+  if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+    return 14;
+  if (g6_fdhold_budget(100, &granted, NULL) != G6_OK || granted != 0)
+    return 15;
+  int fd = devnull();
+  if (g6_fdhold(fd) != -1)
+    return 16;
+  return 0;
+}
+
+static void soft_limit_raised_within_hard(void **state) {
+  (void)state;
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0)
+    _exit(limits_child());
+  int status = 0;
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  assert_true(WIFEXITED(status));
+  assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* Eight threads racing for 50 places: exactly 50 held, never more. */
+enum { THREADS = 8, TRIES = 20 };
+static int got[THREADS][TRIES];
+static void *grab(void *arg) {
+  int *mine = arg;
+  for (int i = 0; i < TRIES; i++) {
+    int fd = devnull();
+    mine[i] = g6_fdhold(fd);
+    if (mine[i] < 0)
+      close(fd);
+  }
+  return NULL;
+}
+
+static void concurrent_holds_respect_budget(void **state) {
+  (void)state;
+  assert_int_equal(g6_fdhold_budget(50, NULL, NULL), G6_OK);
+  pthread_t t[THREADS];
+  for (int i = 0; i < THREADS; i++)
+    assert_int_equal(pthread_create(&t[i], NULL, grab, got[i]), 0);
+  for (int i = 0; i < THREADS; i++)
+    pthread_join(t[i], NULL);
+  int n = 0;
+  for (int i = 0; i < THREADS; i++)
+    for (int j = 0; j < TRIES; j++)
+      if (got[i][j] >= 0) {
+        assert_true(got[i][j] >= FD_SETSIZE);
+        n++;
+      }
+  assert_int_equal(n, 50);
+  assert_int_equal(g6_fdhold_count(), 50);
+  for (int i = 0; i < THREADS; i++)
+    for (int j = 0; j < TRIES; j++)
+      if (got[i][j] >= 0)
+        assert_int_equal(g6_fdhold_release(got[i][j]), 0);
+  assert_int_equal(g6_fdhold_count(), 0);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(zero_budget_holds_nothing),
+      cmocka_unit_test(held_above_fd_setsize_within_budget),
+      cmocka_unit_test(soft_limit_raised_within_hard),
+      cmocka_unit_test(concurrent_holds_respect_budget),
+  };
+  return G6_RUN_TESTS(tests);
+}
