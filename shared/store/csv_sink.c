@@ -1,6 +1,7 @@
 #include "store/csv_sink.h"
 
 #include "core/buf.h"
+#include "core/fdhold.h"
 #include "core/fsutil.h"
 #include "core/json.h"
 #include "core/strmap.h"
@@ -50,6 +51,8 @@ typedef struct series {
   off_t known_size;   /* the size our last append left, -1 when unknown:
                          while the file still has it, its tail is ours and
                          needs no torn-write check */
+  int fd;             /* the file kept open for appending (core/fdhold.h),
+                         -1 when it is opened and closed per append */
 } series;
 
 struct g6_csv_sink {
@@ -60,6 +63,7 @@ struct g6_csv_sink {
   g6_fsync_policy policy;
   size_t max_pending;
   size_t pending_bytes;
+  size_t pending_rows; /* over every series (kept, not summed per call) */
   g6_strmap series; /* file path -> series */
   int64_t current_day;
   bool dirty; /* written since the last syncfs */
@@ -114,6 +118,8 @@ g6_csv_sink *g6_csv_sink_new(const char *data_dir, const char *index,
 static void series_free(series *se) {
   if (se == NULL)
     return;
+  if (se->fd >= 0)
+    g6_fdhold_release(se->fd);
   g6_buf_free(&se->pending);
   free(se);
 }
@@ -148,11 +154,7 @@ size_t g6_csv_sink_families(g6_csv_sink *s,
 }
 
 size_t g6_csv_sink_pending_rows(const g6_csv_sink *s) {
-  size_t n = 0, it = 0;
-  void *v;
-  while (g6_strmap_next(&s->series, &it, NULL, &v))
-    n += ((series *)v)->pending_rows;
-  return n;
+  return s->pending_rows;
 }
 
 size_t g6_csv_format_int(double v, char out[32]) {
@@ -388,15 +390,18 @@ static series *series_get(g6_csv_sink *s, int64_t day, const char *path,
   if (se != NULL)
     return se;
   se = calloc(1, sizeof(*se));
+  if (se != NULL) {
+    se->day = day;
+    se->first_val = NAN;
+    se->prev_close = NAN;
+    se->known_size = -1;
+    se->fd = -1;
+  }
   if (se == NULL || g6_strmap_put(&s->series, path, se, NULL) != G6_OK) {
     series_free(se);
     g6_error_set(err, G6_ENOMEM, "out of memory");
     return NULL;
   }
-  se->day = day;
-  se->first_val = NAN;
-  se->prev_close = NAN;
-  se->known_size = -1;
   return se;
 }
 
@@ -425,37 +430,45 @@ static g6_status append_pending(g6_csv_sink *s, series *se, const char *path,
                                 g6_error *err) {
   if (se->pending_rows == 0)
     return G6_OK;
-  g6_error e2;
-  int fd = open_series(s, se, path, &e2);
-  if (fd == -2) {
-    FAILED(e2.code);
-    return g6_error_set(err, e2.code, "%s", e2.msg);
-  }
-  if (fd < 0) {
-    int e = errno;
-    FAILED(g6_status_from_errno(e));
-    return g6_error_set(err, g6_status_from_errno(e), "cannot open %s: %s",
-                        path, strerror(e));
-  }
   struct stat sb;
   off_t size = 0;
-  if (fstat(fd, &sb) == 0)
-    size = sb.st_size;
+  int fd = -1;
+  if (se->fd >= 0) {
+    /* a held file still linked is this path's file (a deleted or replaced
+     * one is not: opened again by its path) */
+    if (fstat(se->fd, &sb) == 0 && sb.st_nlink > 0) {
+      fd = se->fd;
+      size = sb.st_size;
+    } else {
+      g6_fdhold_release(se->fd);
+      se->fd = -1;
+      se->known_size = -1;
+    }
+  }
+  if (fd < 0) {
+    g6_error e2;
+    fd = open_series(s, se, path, &e2);
+    if (fd == -2) {
+      FAILED(e2.code);
+      return g6_error_set(err, e2.code, "%s", e2.msg);
+    }
+    if (fd < 0) {
+      int e = errno;
+      FAILED(g6_status_from_errno(e));
+      return g6_error_set(err, g6_status_from_errno(e), "cannot open %s: %s",
+                          path, strerror(e));
+    }
+    if (fstat(fd, &sb) == 0)
+      size = sb.st_size;
+  }
   /* a tail we did not write ourselves may be torn (a crash mid-write) */
   int repaired = size == se->known_size ? 0 : repair_tail(fd, &size);
   se->known_size = -1;
   if (repaired > 0)
     COUNT(torn_repaired, 1);
-  if (repaired < 0) {
-    int e = errno;
-    close(fd);
-    FAILED(g6_status_from_errno(e));
-    return g6_error_set(err, g6_status_from_errno(e),
-                        "cannot check the tail of %s: %s", path, strerror(e));
-  }
+  int e = repaired < 0 ? errno : 0;
   size_t hlen = size == 0 ? strlen(header) : 0;
-  int e = 0;
-  if (hlen > 0) {
+  if (e == 0 && hlen > 0) {
     e = write_all(fd, header, hlen);
     if (e == 0)
       e = write_all(fd, "\n", 1);
@@ -465,12 +478,23 @@ static g6_status append_pending(g6_csv_sink *s, series *se, const char *path,
   if (e == 0 && s->policy == G6_FSYNC_ALWAYS && fsync(fd) != 0)
     e = errno;
   if (e != 0) {
-    /* roll back: the file must end exactly where it did */
-    if (ftruncate(fd, size) != 0) {
+    /* roll back: the file must end exactly where it did (a failed tail
+     * check wrote nothing) */
+    if (repaired >= 0 && ftruncate(fd, size) != 0) {
       /* leave it; the torn-tail repair fixes it before the next append */
     }
-    close(fd);
+    /* not held any more: the next try opens the path afresh */
+    if (fd == se->fd) {
+      g6_fdhold_release(fd);
+      se->fd = -1;
+    } else {
+      close(fd);
+    }
     FAILED(g6_status_from_errno(e));
+    if (repaired < 0)
+      return g6_error_set(err, g6_status_from_errno(e),
+                          "cannot check the tail of %s: %s", path,
+                          strerror(e));
     return g6_error_set(err, g6_status_from_errno(e),
                         "cannot append %zu row(s) to %s: %s (rolled back, "
                         "retried next cycle)",
@@ -478,11 +502,17 @@ static g6_status append_pending(g6_csv_sink *s, series *se, const char *path,
   }
   bool created = size == 0;
   size_t written = (hlen > 0 ? hlen + 1 : 0) + se->pending.len;
-  if (close(fd) != 0) {
-    e = errno;
-    FAILED(g6_status_from_errno(e));
-    return g6_error_set(err, g6_status_from_errno(e), "cannot close %s: %s",
-                        path, strerror(e));
+  if (fd != se->fd) {
+    /* kept open for the next cycles when the budget has room */
+    int held = g6_fdhold(fd);
+    if (held >= 0) {
+      se->fd = held;
+    } else if (close(fd) != 0) {
+      e = errno;
+      FAILED(g6_status_from_errno(e));
+      return g6_error_set(err, g6_status_from_errno(e),
+                          "cannot close %s: %s", path, strerror(e));
+    }
   }
   se->known_size = size + (off_t)written;
   if (created) {
@@ -493,6 +523,7 @@ static g6_status append_pending(g6_csv_sink *s, series *se, const char *path,
   COUNT(rows_written, se->pending_rows);
   COUNT(bytes_written, written);
   s->pending_bytes -= se->pending.len;
+  s->pending_rows -= se->pending_rows;
   /* freed, not kept: one row's buffer per series held across cycles was
    * ~10 MB at 20,000 series (40,000 legs) for nothing */
   g6_buf_free(&se->pending);
@@ -521,6 +552,7 @@ static g6_status queue_row(g6_csv_sink *s, series *se, const char *path,
   g6_buf_append(&se->pending, row->data, row->len); /* room reserved */
   g6_buf_putc(&se->pending, '\n');
   s->pending_bytes += row->len + 1;
+  s->pending_rows++;
   se->pending_rows++;
   return append_pending(s, se, path, se->header, st, err);
 }

@@ -1,19 +1,60 @@
 #include "g6_test.h"
 
+#include "core/fdhold.h"
 #include "core/fsutil.h"
 #include "store/csv_sink.h"
 
+#include <dirent.h>
 #include <signal.h>
+#include <sys/select.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 G6_TEST_TMPDIR("csv")
 
-/* A fresh data directory per test. */
+/* Every test runs twice: with files opened and closed per append (no
+ * budget), and with the day's files held open (core/fdhold.h). */
+static bool holding;
+static int per_append(void **state) {
+  (void)state;
+  holding = false;
+  return g6_fdhold_budget(0, NULL, NULL) == G6_OK ? 0 : -1;
+}
+static int held_open(void **state) {
+  (void)state;
+  size_t granted = 0;
+  holding = true;
+  return g6_fdhold_budget(100, &granted, NULL) == G6_OK && granted == 100
+             ? 0
+             : -1;
+}
+static int none_left_held(void **state) {
+  (void)state;
+  return g6_fdhold_count() == 0 ? 0 : -1; /* every sink gave its files back */
+}
+
+/* A fresh data directory per test (and per mode). */
 static void fresh(char *out, size_t len, const char *name) {
-  snprintf(out, len, "%s/%s", dir, name);
+  snprintf(out, len, "%s/%s%s", dir, name, holding ? "-held" : "");
   g6_mkdir_p(out, 0755, NULL);
+}
+
+/* Open descriptors of this process below FD_SETSIZE, and at or above. */
+static void count_fds(int *low, int *high) {
+  *low = *high = 0;
+  DIR *d = opendir("/proc/self/fd");
+  assert_non_null(d);
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    if (e->d_name[0] == '.')
+      continue;
+    int fd = atoi(e->d_name);
+    if (fd == dirfd(d))
+      continue;
+    (*(fd >= FD_SETSIZE ? high : low))++;
+  }
+  closedir(d);
 }
 
 static char *slurp(const char *path) {
@@ -404,6 +445,74 @@ static void unwritable_path_and_bounded_retry_buffer(void **state) {
   g6_csv_sink_free(s);
 }
 
+/* With a budget of 3, three of five strike files stay open between cycles,
+ * above FD_SETSIZE, and the rest are opened per append; rows land the same
+ * either way. A held file replaced behind the sink's back (an atomic
+ * rewrite) is let go and the path opened again; the sink gives every held
+ * file back when it is freed, or when the day ends. */
+static void files_held_within_budget(void **state) {
+  (void)state;
+  char data[300], path[400];
+  fresh(data, sizeof(data), "budget");
+  size_t granted = 0;
+  assert_int_equal(g6_fdhold_budget(3, &granted, NULL), G6_OK);
+  assert_int_equal(granted, 3);
+  int low0, high0;
+  count_fds(&low0, &high0);
+  g6_csv_sink *s = g6_csv_sink_new(data, "NIFTY", G6_FSYNC_NEVER, 0);
+  g6_csv_option_row r[5];
+  for (int i = 0; i < 5; i++)
+    r[i] = (g6_csv_option_row){24800, 24800, 24700 + 50 * i,
+                               leg(120, 119.5, 1, 1, .15, .5),
+                               leg(105, 104, 1, 1, .16, -.5)};
+  g6_csv_stats st = {0};
+  g6_error e;
+  int64_t t = utc(2025, 10, 20, 4, 0, 0);
+  for (int c = 0; c < 3; c++)
+    assert_int_equal(g6_csv_write_options(s, t + 30 * c, "this_week",
+                                          (g6_date){2025, 10, 21}, r, 5, &st,
+                                          &e),
+                     G6_OK);
+  assert_int_equal(st.rows_written, 15);
+  assert_int_equal(g6_fdhold_count(), 3);
+  int low, high;
+  count_fds(&low, &high);
+  assert_int_equal(low, low0 + 1); /* the data directory (O_PATH) only */
+  assert_int_equal(high, high0 + 3);
+  /* the -50 file (held: the first three strikes took the budget) is
+   * rewritten atomically with its header and one row */
+  snprintf(path, sizeof(path), "%s/NIFTY/this_week/-50/2025-10-20.csv", data);
+  char *text = slurp(path);
+  assert_non_null(text);
+  char *third = strstr(text, "20-10-2025 09:31:00");
+  assert_non_null(third);
+  assert_int_equal(g6_atomic_write(path, text, (size_t)(third - text), 0644,
+                                   false, NULL),
+                   G6_OK);
+  free(text);
+  assert_int_equal(g6_csv_write_options(s, t + 90, "this_week",
+                                        (g6_date){2025, 10, 21}, r, 5, &st,
+                                        &e),
+                   G6_OK);
+  text = slurp(path);
+  assert_null(strstr(text, "09:31:00"));
+  assert_non_null(strstr(text, "\n20-10-2025 09:30:30,"));
+  assert_non_null(strstr(text, "\n20-10-2025 09:31:30,"));
+  free(text);
+  assert_int_equal(g6_fdhold_count(), 3);
+  /* a new day: yesterday's files are let go as today's are opened */
+  assert_int_equal(g6_csv_write_options(s, t + 86400, "this_week",
+                                        (g6_date){2025, 10, 21}, r, 1, &st,
+                                        &e),
+                   G6_OK);
+  assert_int_equal(g6_fdhold_count(), 1);
+  g6_csv_sink_free(s);
+  assert_int_equal(g6_fdhold_count(), 0);
+  count_fds(&low, &high);
+  assert_int_equal(low, low0);
+  assert_int_equal(high, high0);
+}
+
 static void int_formatting(void **state) {
   (void)state;
   char b[32];
@@ -417,15 +526,22 @@ static void int_formatting(void **state) {
   assert_string_equal(b, "1e+20");
 }
 
+/* One test in both modes. */
+#define BOTH(f)                                                                \
+  {#f, f, per_append, none_left_held, NULL},                                   \
+      {#f " (files held open)", f, held_open, none_left_held, NULL}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(worked_example),
-      cmocka_unit_test(day_change_duplicates_and_net_change),
-      cmocka_unit_test(clock_going_back),
-      cmocka_unit_test(torn_tail_is_repaired),
-      cmocka_unit_test(external_changes_between_appends),
-      cmocka_unit_test(failed_append_rolls_back_and_retries),
-      cmocka_unit_test(unwritable_path_and_bounded_retry_buffer),
+      BOTH(worked_example),
+      BOTH(day_change_duplicates_and_net_change),
+      BOTH(clock_going_back),
+      BOTH(torn_tail_is_repaired),
+      BOTH(external_changes_between_appends),
+      BOTH(failed_append_rolls_back_and_retries),
+      BOTH(unwritable_path_and_bounded_retry_buffer),
+      cmocka_unit_test_setup_teardown(files_held_within_budget, per_append,
+                                      none_left_held),
       cmocka_unit_test(int_formatting),
   };
   cmocka_set_message_output(CM_OUTPUT_TAP);
