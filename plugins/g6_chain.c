@@ -26,6 +26,7 @@
 #include "collector/runner.h"
 #include "config/chain.h"
 #include "core/clock.h"
+#include "core/fdhold.h"
 #include "core/fsutil.h"
 #include "core/lograte.h"
 #include "market/kite.h"
@@ -34,6 +35,9 @@
 
 #include "common/config_result.h"
 #include "common/metrics_sink.h"
+
+#include <sys/resource.h>
+#include <sys/select.h>
 
 #define PLUGIN "g6_chain"
 #define LOG_EVERY_S 600.0 /* a lasting failure is logged again after this */
@@ -331,6 +335,30 @@ static int load_calendar(chain_index *x, const g6_calendar **out) {
   return 0;
 }
 
+/* The budget of CSV files kept open between cycles (core/fdhold.h). Not
+ * getting all of it is no reason to stop: the rest are opened per append,
+ * as with MaxOpenCSVFiles 0. */
+static void hold_csv_files(size_t want) {
+  size_t granted = 0;
+  g6_error e;
+  if (g6_fdhold_budget(want, &granted, &e) != G6_OK) {
+    WARNING(PLUGIN ": MaxOpenCSVFiles %zu: %s; every CSV file is opened per "
+            "append", want, e.msg);
+    return;
+  }
+  struct rlimit rl = {0, 0};
+  getrlimit(RLIMIT_NOFILE, &rl);
+  if (granted < want)
+    WARNING(PLUGIN ": MaxOpenCSVFiles %zu: collectd's hard RLIMIT_NOFILE "
+            "(%llu) leaves room for %zu above descriptor %d; the other CSV "
+            "files are opened per append (raise LimitNOFILE= for collectd)",
+            want, (unsigned long long)rl.rlim_max, granted, FD_SETSIZE);
+  else if (want > 0)
+    INFO(PLUGIN ": keeping up to %zu CSV files open, from descriptor %d up "
+         "(soft RLIMIT_NOFILE %llu)",
+         granted, FD_SETSIZE, (unsigned long long)rl.rlim_cur);
+}
+
 /* Everything that can fail before collection starts. */
 static int setup(void) {
   g6_error e;
@@ -350,6 +378,8 @@ static int setup(void) {
     return -1;
   }
   c->cc.data_dir = c->data_dir;
+  if (c->cc.write_csv)
+    hold_csv_files((size_t)c->max_open_csv_files);
   c->provider.kite.log = kite_log;
   if (g6_kite_client_new(&c->provider.kite, &g.client, &e) != G6_OK) {
     ERROR(PLUGIN ": <Provider \"kite\">: %s", e.msg);

@@ -41,6 +41,7 @@ typedef struct g6_chain_config {
   char *holidays_file; /* owned; NULL when not configured */
   char *calendar_dir;  /* owned; NULL when not configured */
   g6_collector_config cc; /* data_dir and calendar are set by the plugin */
+  int max_open_csv_files; /* budget of held CSV files (core/fdhold.h) */
   g6_chain_provider_config provider;
   g6_chain_index_config *indices[G6_CHAIN_MAX_INDICES]; /* owned */
   size_t n_indices;
