@@ -1,16 +1,21 @@
 /* What one per-strike CSV append costs the kernel, apart from everything
- * else a cycle does: `append_cost DIR FILES ROUNDS` makes FILES files in the
+ * else a cycle does: `append_cost DIR FILES ROUNDS [PAUSE]` makes FILES files in the
  * g6 layout under DIR (<INDEX>/<tag>/<offset>/<date>.csv, like a cycle of 5
  * indices x 4 expiries x 201 strikes: 4,020), then appends one 330-byte row
  * to every file per round, two ways, and prints the CPU time per row of
  * each (getrusage, user + system, microseconds):
  *   - "g6": what store/csv_sink.c does for a row: openat relative to the
  *     data directory, fstat, write, close;
- *   - "held": write to a descriptor kept open across rounds (what holding
- *     the day's files open would leave; g6 does not: a plugin that holds
- *     thousands of descriptors pushes every other plugin's new descriptors
- *     past select()'s FD_SETSIZE, and hits RLIMIT_NOFILE's usual 1,024).
- * bench_chain.py prints both beside the cycle's figures. */
+ *   - "held": fstat and write to a descriptor kept open across rounds (what
+ *     csv_sink does for a file held open, MaxOpenCSVFiles);
+ *   - "held after a pause": one more held round PAUSE seconds later (30 s
+ *     is a cycle at Interval 30): the kernel has written the files back
+ *     meanwhile and may have dropped cached blocks the append needs again;
+ *     printed with the bytes read from storage during that round
+ *     (/proc/self/io read_bytes).
+ * Prints: files, g6 us/row, held us/row, files held, after-pause us/row,
+ * after-pause KiB read. bench_chain.py prints them beside the cycle's
+ * figures. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdio.h>
@@ -20,6 +25,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+static long long read_bytes(void) {
+  FILE *f = fopen("/proc/self/io", "r");
+  long long v = -1;
+  char line[128];
+  while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+    if (sscanf(line, "read_bytes: %lld", &v) == 1)
+      break;
+  if (f != NULL)
+    fclose(f);
+  return v;
+}
+
 static double cpu_us(void) {
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
@@ -28,12 +45,13 @@ static double cpu_us(void) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 4) {
-    fprintf(stderr, "usage: append_cost DIR FILES ROUNDS\n");
+  if (argc != 4 && argc != 5) {
+    fprintf(stderr, "usage: append_cost DIR FILES ROUNDS [PAUSE]\n");
     return 2;
   }
   const char *dir = argv[1];
   int files = atoi(argv[2]), rounds = atoi(argv[3]);
+  int pause = argc == 5 ? atoi(argv[4]) : 0;
   static const char *const ix[] = {"NIFTY", "BANKNIFTY", "FINNIFTY",
                                    "MIDCPNIFTY", "SENSEX"};
   static const char *const tags[] = {"this_week", "next_week", "this_month",
@@ -96,16 +114,37 @@ int main(int argc, char **argv) {
     }
   for (int r = 0; r < rounds; r++) {
     double t0 = cpu_us();
-    for (int f = 0; f < n_held; f++)
-      if (write(held[f], row, rl) != (ssize_t)rl) {
+    for (int f = 0; f < n_held; f++) {
+      struct stat st;
+      if (fstat(held[f], &st) != 0 ||
+          write(held[f], row, rl) != (ssize_t)rl) {
         perror("append_cost: held way");
         return 1;
       }
+    }
     if (r > 0)
       kept += cpu_us() - t0;
   }
+  double after = 0;
+  long long read_kib = 0;
+  if (pause > 0) {
+    sleep((unsigned)pause);
+    long long r0 = read_bytes();
+    double t0 = cpu_us();
+    for (int f = 0; f < n_held; f++) {
+      struct stat st;
+      if (fstat(held[f], &st) != 0 ||
+          write(held[f], row, rl) != (ssize_t)rl) {
+        perror("append_cost: held after a pause");
+        return 1;
+      }
+    }
+    after = (cpu_us() - t0) / n_held;
+    read_kib = (read_bytes() - r0) / 1024;
+  }
   double per_g6 = g6 / ((double)(rounds - 1) * files);
   double per_kept = kept / ((double)(rounds - 1) * n_held);
-  printf("%d %.2f %.2f %d\n", files, per_g6, per_kept, n_held);
+  printf("%d %.2f %.2f %d %.2f %lld\n", files, per_g6, per_kept, n_held,
+         after, read_kib);
   return 0;
 }

@@ -5,7 +5,10 @@ g6-mockd on loopback, and the I/O floor of the same quotes.
 Main case: 5 indices x 4 expiry rules x 201 strikes x 2 legs = 8,040 legs
 (rules this_week, next_week, this_month, next_month; where two rules resolve
 to the same contract the legs are still processed per rule — IV, Greeks, CSV
-— but each instrument is fetched once), with Fsync "cycle" and "never".
+— but each instrument is fetched once), with Fsync "cycle" and "never" and
+the default MaxOpenCSVFiles (the day's files held open), then with Fsync
+"never" and MaxOpenCSVFiles 0 (every file opened and closed per append, as
+before that option) as the reference in the same run.
 Scaling rows: the same measurement from ~1,000 to ~40,000 legs per cycle.
 
 g6: collectd with g6_chain, every index on Interval 30 (each cycle then has
@@ -40,6 +43,7 @@ import glob
 import json
 import os
 import re
+import resource
 import subprocess
 import sys
 import threading
@@ -89,6 +93,21 @@ def schedstat_ns(pid, name_prefix=None):
     return total
 
 
+def storage_read_bytes(pid):
+    """Bytes collectd caused to be fetched from storage (/proc/<pid>/io
+    read_bytes): a CSV append re-reads from disk what the page cache
+    dropped since the last cycle (the file's last block, inode table
+    blocks)."""
+    try:
+        with open("/proc/%d/io" % pid) as f:
+            for line in f:
+                if line.startswith("read_bytes:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def vmhwm_kib(pid):
     with open("/proc/%d/status" % pid) as f:
         for line in f:
@@ -103,8 +122,9 @@ def listed_expiries(m):
     return {ix: v["expiries"] for ix, v in market["indices"].items()}
 
 
-def run(fsync, plan, mock_strikes=200, steady=STEADY):
-    """plan: [(index, side, [rules])]. Returns a dict of figures."""
+def run(fsync, plan, mock_strikes=200, steady=STEADY, open_files=None):
+    """plan: [(index, side, [rules])]; open_files: MaxOpenCSVFiles (None:
+    the default). Returns a dict of figures."""
     d = t.workdir("g6-bench-chain-")
     with t.MockD(clock=int(time.time()), args=["--strikes", str(mock_strikes)]) as m:
         key, tok = m.write_credentials(d)
@@ -121,7 +141,7 @@ def run(fsync, plan, mock_strikes=200, steady=STEADY):
 <Plugin g6_chain>
   DataDir "%s/data"
   ForceOpen true
-  Fsync "%s"
+  Fsync "%s"%s
   StrikeBand 1
   <Provider "kite">
     URL "%s"
@@ -132,7 +152,8 @@ def run(fsync, plan, mock_strikes=200, steady=STEADY):
     Timeout 30
   </Provider>%s
 </Plugin>
-""" % (d, fsync, m.url, key, tok, blocks)
+""" % (d, fsync, "" if open_files is None else
+       "\n  MaxOpenCSVFiles %d" % open_files, m.url, key, tok, blocks)
         # collectd's own interval paces the metrics flush (every 5 s)
         cd = t.Collectd(plugins=["g6_chain"], config=conf, interval=5, rrd=False)
         if not cd.start():
@@ -162,12 +183,14 @@ def run(fsync, plan, mock_strikes=200, steady=STEADY):
                 sys.exit("the first cycles' metrics did not arrive")
             prev = counts()
             g6_0, all_0 = schedstat_ns(pid, "g6/"), schedstat_ns(pid)
+            rd_0 = storage_read_bytes(pid)
             walls = []
             for k in range(3, 3 + steady):
                 if not t.wait_until(lambda: min(seqs()) >= k, INTERVAL * 3, 0.05):
                     sys.exit("cycle %d did not finish" % k)
                 if k == 2 + steady:
                     g6_1, all_1 = schedstat_ns(pid, "g6/"), schedstat_ns(pid)
+                    rd_1 = storage_read_bytes(pid)
                     hwm = vmhwm_kib(pid)
                 # the metrics come with collectd's next flush (every 5 s):
                 # a scrape or two per cycle, not one every 0.2 s (a scrape
@@ -228,21 +251,24 @@ def run(fsync, plan, mock_strikes=200, steady=STEADY):
                 th.join()
             floors.append(time.monotonic() - t0)
     return {
-        "fsync": fsync, "legs": legs, "indices": len(indices),
+        "fsync": fsync, "open_files": open_files, "legs": legs, "indices": len(indices),
         "unique": sum(len(k) for k in keys_by_index.values()),
         "batches": sum(len(urls(k)) for k in keys_by_index.values()),
         "wall": wall, "per_index": per_index,
         "g6_cpu": (g6_1 - g6_0) / 1e9 / steady,
         "all_cpu": (all_1 - all_0) / 1e9 / steady, "steady": steady,
+        "read_kib": (rd_1 - rd_0) / 1024.0 / steady,
         "hwm_mib": hwm / 1024.0, "floor": sorted(floors)[len(floors) // 2],
         "collected": collected, "requested": requested,
     }
 
 
 def report_main(r):
-    print("bench-chain, Fsync \"%s\": %d indices x 4 expiry rules x 201 strikes x 2 legs"
+    print("bench-chain, Fsync \"%s\"%s: %d indices x 4 expiry rules x 201 strikes x 2 legs"
           " = %d legs (%d distinct instruments in %d /quote batches)" % (
-              r["fsync"], r["indices"], r["legs"], r["unique"], r["batches"]))
+              r["fsync"], "" if r["open_files"] is None else
+              ", MaxOpenCSVFiles %d" % r["open_files"], r["indices"],
+              r["legs"], r["unique"], r["batches"]))
     print("  g6 steady-state cycle (collectd + g6_chain, one thread per index;"
           " cycles 3-%d):" % (2 + r["steady"]))
     print("    wall time            %8.1f ms  (median cycle's longest index; per index: %s)" % (
@@ -253,6 +279,8 @@ def report_main(r):
     print("    CPU, whole collectd  %8.1f ms  = %.2f ms per 1,000 legs" % (
         r["all_cpu"] * 1e3, r["all_cpu"] * 1e3 / (r["legs"] / 1000.0)))
     print("    collectd peak RSS    %8.1f MiB" % r["hwm_mib"])
+    print("    read from storage    %8.0f KiB per cycle (what the page cache"
+          " dropped between cycles, read again to append)" % r["read_kib"])
     print("    legs collected       %8d of %d requested" % (r["collected"], r["requested"]))
     print("  I/O floor: curl fetching the same %d batches (in parallel per index, median of 5):"
           % r["batches"])
@@ -277,20 +305,35 @@ def scaling_plans(expiries):
     ]
 
 
+def scaling_open_files():
+    """MaxOpenCSVFiles for the scaling rows: every file of the ~40k case
+    (20,020 of them) held when the hard RLIMIT_NOFILE allows, as an operator
+    collecting that much would configure it (collectd inherits the limit)."""
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    room = 25000 if hard == resource.RLIM_INFINITY else hard - 1024 - 64
+    return max(0, min(25000, room))
+
+
 def append_cost():
-    """The kernel's CPU per per-strike CSV append, g6's way (openat, fstat,
-    write, close) and to a descriptor held open (bench/chain/append_cost.c),
-    over the 4,020 files of the main case."""
+    """The kernel's CPU per per-strike CSV append, opened per append
+    (openat, fstat, write, close), to a descriptor held open (fstat, write),
+    and held after a 30-s pause as between two cycles
+    (bench/chain/append_cost.c), over the 4,020 files of the main case."""
     d = t.workdir("g6-bench-append-")
     out = subprocess.run([os.path.join(t.BUILD, "bench", "append_cost"), d,
-                          "4020", "6"], check=True, capture_output=True,
+                          "4020", "6", "30"], check=True, capture_output=True,
                          text=True).stdout.split()
     files, g6_us, held_us, n_held = int(out[0]), float(out[1]), float(out[2]), int(out[3])
+    after_us, after_kib = float(out[4]), int(out[5])
+    per_1k = files / 8040.0
     print("CSV appends, %d per-strike files, one 330-byte row each, 5 rounds:" % files)
-    print("  g6's way (openat + fstat + write + close): %5.2f us CPU per row"
-          " = %.2f ms per 1,000 legs of the main case" % (g6_us, g6_us * files / 8040.0))
-    print("  to a descriptor held open (%d files):   %5.2f us CPU per row"
-          " = %.2f ms per 1,000 legs" % (n_held, held_us, held_us * files / 8040.0))
+    print("  opened per append (openat + fstat + write + close): %5.2f us CPU per row"
+          " = %.2f ms per 1,000 legs of the main case" % (g6_us, g6_us * per_1k))
+    print("  to a descriptor held open (fstat + write, %d files): %5.2f us CPU per row"
+          " = %.2f ms per 1,000 legs" % (n_held, held_us, held_us * per_1k))
+    print("  held, one round 30 s later (as between cycles):      %5.2f us CPU per row"
+          " = %.2f ms per 1,000 legs; %d KiB read from storage" % (
+              after_us, after_us * per_1k, after_kib))
 
 
 def main():
@@ -299,6 +342,10 @@ def main():
     main_plan = [(ix, 100, RULES) for ix in ALL]
     for fsync in os.environ.get("BENCH_FSYNC", "cycle never").split():
         report_main(run(fsync, main_plan))
+    # the reference in the same run: every CSV file opened and closed per
+    # append, as before MaxOpenCSVFiles (BENCH_REFERENCE=0 skips it)
+    if os.environ.get("BENCH_REFERENCE", "1") != "0":
+        report_main(run("never", main_plan, open_files=0))
     append_cost()
     # BENCH_SCALING: 1 every row (the default), 0 none, or case names ("~40k")
     scaling = os.environ.get("BENCH_SCALING", "1")
@@ -306,14 +353,16 @@ def main():
         return
     with t.MockD(args=["--strikes", "500"]) as m:
         expiries = listed_expiries(m)
-    print("scaling, Fsync \"never\" (CPU of the g6 threads per 1,000 legs should stay flat):")
+    print("scaling, Fsync \"never\", MaxOpenCSVFiles %d (CPU of the g6 threads per"
+          " 1,000 legs should stay flat):" % scaling_open_files())
     print("  %-5s %7s %8s %10s %13s %10s %8s %9s" % (
         "case", "legs", "indices", "wall ms", "CPU ms/1k", "floor ms", "ratio",
         "RSS MiB"))
     for name, plan in scaling_plans(expiries):
         if scaling != "1" and name not in scaling.split():
             continue
-        r = run("never", plan, mock_strikes=500, steady=1)
+        r = run("never", plan, mock_strikes=500, steady=1,
+                open_files=scaling_open_files())
         print("  %-5s %7d %8d %10.1f %13.2f %10.1f %8.2f %9.1f" % (
             name, r["legs"], r["indices"], r["wall"] * 1e3,
             r["g6_cpu"] * 1e3 / (r["legs"] / 1000.0), r["floor"] * 1e3,
