@@ -65,8 +65,11 @@ int g6_fdhold_release(int fd) {
     errno = EBADF;
     return -1;
   }
+  int rc = close(fd); /* then its place: never more open than the budget */
+  int e = errno;
   atomic_fetch_sub(&held, 1);
-  return close(fd);
+  errno = e;
+  return rc;
 }
 
 size_t g6_fdhold_count(void) { return atomic_load(&held); }

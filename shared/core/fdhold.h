@@ -4,7 +4,9 @@
  * Why: appending one row to each of the day's per-strike CSV files costs
  * openat + fstat + write + close per file (~4,000 files a cycle at 5 indices
  * × 4 expiries × 201 strikes); with the file kept open only fstat + write
- * remain, two thirds less kernel time (bench/chain/append_cost.c). But g6
+ * remain: a third less kernel time between two cycles 30 s apart (the
+ * write itself, dirtying a page written back meanwhile, is most of the
+ * rest; bench/chain/append_cost.c). But g6
  * runs inside collectd next to other plugins: thousands of descriptors
  * would use up a default soft RLIMIT_NOFILE of 1,024 and push everyone
  * else's new descriptors past 1,024, where select(2) cannot watch them

@@ -53,6 +53,8 @@ typedef struct series {
                          needs no torn-write check */
   int fd;             /* the file kept open for appending (core/fdhold.h),
                          -1 when it is opened and closed per append */
+  dev_t dev;          /* the held file's identity, checked at each append */
+  ino_t ino;
 } series;
 
 struct g6_csv_sink {
@@ -298,13 +300,18 @@ static int write_all(int fd, const char *buf, size_t len) {
 
 /* Truncates an incomplete last line (a torn write) so the file ends with a
  * newline again. Returns 1 if it repaired the file, 0 if not needed, -1 on
- * I/O error. *size is updated. */
+ * I/O error with errno set (EIO for a short read: the file shrank under
+ * us). *size is updated. */
 static int repair_tail(int fd, off_t *size) {
   if (*size == 0)
     return 0;
   char c;
-  if (pread(fd, &c, 1, *size - 1) != 1)
+  ssize_t got = pread(fd, &c, 1, *size - 1);
+  if (got != 1) {
+    if (got >= 0)
+      errno = EIO;
     return -1;
+  }
   if (c == '\n')
     return 0;
   char buf[4096];
@@ -312,8 +319,11 @@ static int repair_tail(int fd, off_t *size) {
   while (end > 0) {
     off_t start = end > (off_t)sizeof(buf) ? end - (off_t)sizeof(buf) : 0;
     ssize_t n = pread(fd, buf, (size_t)(end - start), start);
-    if (n <= 0)
+    if (n <= 0) {
+      if (n == 0)
+        errno = EIO;
       return -1;
+    }
     for (ssize_t i = n - 1; i >= 0; i--) {
       if (buf[i] == '\n') {
         off_t keep = start + i + 1;
@@ -430,13 +440,15 @@ static g6_status append_pending(g6_csv_sink *s, series *se, const char *path,
                                 g6_error *err) {
   if (se->pending_rows == 0)
     return G6_OK;
-  struct stat sb;
+  struct stat sb = {0};
   off_t size = 0;
   int fd = -1;
   if (se->fd >= 0) {
     /* a held file still linked is this path's file (a deleted or replaced
-     * one is not: opened again by its path) */
-    if (fstat(se->fd, &sb) == 0 && sb.st_nlink > 0) {
+     * one is not: opened again by its path); the identity check catches a
+     * descriptor number closed and reused behind the sink's back */
+    if (fstat(se->fd, &sb) == 0 && sb.st_nlink > 0 && sb.st_dev == se->dev &&
+        sb.st_ino == se->ino) {
       fd = se->fd;
       size = sb.st_size;
     } else {
@@ -503,10 +515,13 @@ static g6_status append_pending(g6_csv_sink *s, series *se, const char *path,
   bool created = size == 0;
   size_t written = (hlen > 0 ? hlen + 1 : 0) + se->pending.len;
   if (fd != se->fd) {
-    /* kept open for the next cycles when the budget has room */
-    int held = g6_fdhold(fd);
+    /* kept open for the next cycles when the budget has room (not a file
+     * of an earlier day flushed late: it gets no more rows) */
+    int held = se->day < s->current_day ? -1 : g6_fdhold(fd);
     if (held >= 0) {
       se->fd = held;
+      se->dev = sb.st_dev;
+      se->ino = sb.st_ino;
     } else if (close(fd) != 0) {
       e = errno;
       FAILED(g6_status_from_errno(e));

@@ -13,25 +13,49 @@
 
 G6_TEST_TMPDIR("csv")
 
+/* Open descriptors of this process below FD_SETSIZE, and at or above. */
+static void count_fds(int *low, int *high) {
+  *low = *high = 0;
+  DIR *d = opendir("/proc/self/fd");
+  struct dirent *e;
+  while (d != NULL && (e = readdir(d)) != NULL) {
+    if (e->d_name[0] == '.')
+      continue;
+    int fd = atoi(e->d_name);
+    if (fd == dirfd(d))
+      continue;
+    (*(fd >= FD_SETSIZE ? high : low))++;
+  }
+  if (d != NULL)
+    closedir(d);
+}
+
 /* Every test runs twice: with files opened and closed per append (no
- * budget), and with the day's files held open (core/fdhold.h). */
+ * budget), and with the day's files held open (core/fdhold.h). Each ends
+ * with the descriptors it started with: none leaked, none held. */
 static bool holding;
+static int fds_low, fds_high;
 static int per_append(void **state) {
   (void)state;
   holding = false;
+  count_fds(&fds_low, &fds_high);
   return g6_fdhold_budget(0, NULL, NULL) == G6_OK ? 0 : -1;
 }
 static int held_open(void **state) {
   (void)state;
   size_t granted = 0;
   holding = true;
+  count_fds(&fds_low, &fds_high);
   return g6_fdhold_budget(100, &granted, NULL) == G6_OK && granted == 100
              ? 0
              : -1;
 }
 static int none_left_held(void **state) {
   (void)state;
-  return g6_fdhold_count() == 0 ? 0 : -1; /* every sink gave its files back */
+  int low, high;
+  count_fds(&low, &high);
+  return g6_fdhold_count() == 0 && low == fds_low && high == fds_high ? 0
+                                                                      : -1;
 }
 
 /* A fresh data directory per test (and per mode). */
@@ -40,22 +64,6 @@ static void fresh(char *out, size_t len, const char *name) {
   g6_mkdir_p(out, 0755, NULL);
 }
 
-/* Open descriptors of this process below FD_SETSIZE, and at or above. */
-static void count_fds(int *low, int *high) {
-  *low = *high = 0;
-  DIR *d = opendir("/proc/self/fd");
-  assert_non_null(d);
-  struct dirent *e;
-  while ((e = readdir(d)) != NULL) {
-    if (e->d_name[0] == '.')
-      continue;
-    int fd = atoi(e->d_name);
-    if (fd == dirfd(d))
-      continue;
-    (*(fd >= FD_SETSIZE ? high : low))++;
-  }
-  closedir(d);
-}
 
 static char *slurp(const char *path) {
   char *text = NULL;
@@ -480,7 +488,7 @@ static void files_held_within_budget(void **state) {
   assert_int_equal(low, low0 + 1); /* the data directory (O_PATH) only */
   assert_int_equal(high, high0 + 3);
   /* the -50 file (held: the first three strikes took the budget) is
-   * rewritten atomically with its header and one row */
+   * rewritten atomically with its header and first two rows */
   snprintf(path, sizeof(path), "%s/NIFTY/this_week/-50/2025-10-20.csv", data);
   char *text = slurp(path);
   assert_non_null(text);
@@ -513,6 +521,41 @@ static void files_held_within_budget(void **state) {
   assert_int_equal(high, high0);
 }
 
+/* Rows of yesterday's file that could only be written after the day
+ * changed land in it, but the file is not held for the day: it gets no
+ * more rows. */
+static void late_rows_of_yesterday_not_held(void **state) {
+  (void)state;
+  char data[300], path[400];
+  fresh(data, sizeof(data), "late");
+  snprintf(path, sizeof(path), "%s/NIFTY/this_week/0/2025-10-20.csv", data);
+  assert_int_equal(g6_mkdir_p(path, 0755, NULL), G6_OK); /* open fails */
+  g6_csv_sink *s = g6_csv_sink_new(data, "NIFTY", G6_FSYNC_NEVER, 0);
+  g6_csv_option_row r = {24800, 24800, 24800, leg(120, 119.5, 1, 1, .15, .5),
+                         leg(105, 104, 1, 1, .16, -.5)};
+  g6_csv_stats st = {0};
+  g6_error e;
+  int64_t t = utc(2025, 10, 20, 9, 59, 30); /* 15:29:30 IST */
+  assert_int_not_equal(g6_csv_write_options(s, t, "this_week",
+                                            (g6_date){2025, 10, 21}, &r, 1,
+                                            &st, &e),
+                       G6_OK);
+  assert_int_equal(g6_csv_sink_pending_rows(s), 1);
+  assert_int_equal(g6_csv_write_options(s, t + 86400, "this_week",
+                                        (g6_date){2025, 10, 21}, &r, 1, &st,
+                                        &e),
+                   G6_OK);
+  assert_int_equal(g6_fdhold_count(), 1); /* today's file */
+  assert_int_equal(rmdir(path), 0);
+  assert_int_equal(g6_csv_sink_flush(s, &st, &e), G6_OK);
+  assert_int_equal(g6_csv_sink_pending_rows(s), 0);
+  assert_int_equal(g6_fdhold_count(), 1);
+  char *text = slurp(path);
+  assert_non_null(strstr(text, "\n20-10-2025 15:29:30,NIFTY,"));
+  free(text);
+  g6_csv_sink_free(s);
+}
+
 static void int_formatting(void **state) {
   (void)state;
   char b[32];
@@ -542,6 +585,8 @@ int main(void) {
       BOTH(unwritable_path_and_bounded_retry_buffer),
       cmocka_unit_test_setup_teardown(files_held_within_budget, per_append,
                                       none_left_held),
+      cmocka_unit_test_setup_teardown(late_rows_of_yesterday_not_held,
+                                      held_open, none_left_held),
       cmocka_unit_test(int_formatting),
   };
   cmocka_set_message_output(CM_OUTPUT_TAP);
