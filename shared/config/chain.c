@@ -420,11 +420,11 @@ static const g6_option chain_opts[] = {
     {.name = "MaxOpenCSVFiles", C(max_open_csv_files), .type = G6_OPT_INT,
      .min = 0, .max = 1000000, .def = "8192",
      .help = "the day's CSV files kept open between cycles, over all indices "
-             "(an append to a held file costs a third of opening, writing "
-             "and closing it); held descriptors are numbered from 1024 up, "
-             "out of `select()`'s way, and collectd's soft `RLIMIT_NOFILE` "
-             "is raised within its hard limit to make room; 0 opens and "
-             "closes every file per append"},
+             "(saves about a third of the kernel's cost of each append); "
+             "held descriptors are numbered from 1024 up, out of "
+             "`select()`'s way, and collectd's soft `RLIMIT_NOFILE` is "
+             "raised within its hard limit to make room (Operations); 0 "
+             "opens and closes every file per append"},
     {.name = "WriteSnapshot", C(cc.write_snapshot), .type = G6_OPT_BOOL,
      .def = "true", .help = "write the chain snapshot of each index"},
     {.name = "KeepSnapshots", C(cc.keep_snapshots), .type = G6_OPT_BOOL,
