@@ -20,12 +20,16 @@ $(B)/fuzz/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer-no-link $(FUZZ_SAN) -D_GNU_SOURCE \
 	  -DHAVE_CONFIG_H -I/usr/include/collectd -Ishared -I$(B)/gen -std=gnu11 \
-	  -DG6_VERSION='"$(VERSION)"' -c -o $@ $<
+	  -DG6_VERSION='"$(VERSION)"' -MMD -MP -c -o $@ $<
 
 $(B)/fuzz/obj/%.o: %.cc
 	@mkdir -p $(@D)
 	$(FUZZ_CXX) -g -O1 -fsanitize=fuzzer-no-link $(FUZZ_SAN) -Ishared \
-	  -std=c++17 -fno-exceptions -fno-rtti -c -o $@ $<
+	  -std=c++17 -fno-exceptions -fno-rtti -MMD -MP -c -o $@ $<
+
+# a changed header rebuilds what includes it (a struct that grew must not
+# meet code compiled against its old size)
+-include $(FUZZ_OBJ:.o=.d)
 
 $(FUZZ_LIB): $(FUZZ_OBJ)
 	@rm -f $@
@@ -36,8 +40,10 @@ FUZZ_BINS = $(FUZZ_TARGETS:%=$(B)/fuzz/fuzz_%)
 
 $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_EXTRA_$*) $(FUZZ_LIB) \
+	$(FUZZ_CC) $(FUZZ_FLAGS) -MMD -MP -MF $@.d -o $@ $< $(FUZZ_EXTRA_$*) $(FUZZ_LIB) \
 	  $(LDLIBS_G6) $(FUZZ_LIBS_$*)
+
+-include $(FUZZ_BINS:=.d)
 
 FUZZ_SECONDS ?= 300
 # prints two lines per target (no finding; the inputs it executed, what the

@@ -30,7 +30,8 @@ $(B)/fuzz/obj/tools/g6/spec/%.o: tools/g6/spec/%.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer-no-link $(FUZZ_SAN) -D_GNU_SOURCE \
 	  -Ishared -Itools/g6 -I$(B)/gen -std=gnu11 -DG6_VERSION='"$(VERSION)"' \
-	  -c -o $@ $<
+	  -MMD -MP -c -o $@ $<
+-include $(FUZZ_SPEC_OBJ:.o=.d)
 $(B)/fuzz/fuzz_spec: $(FUZZ_SPEC_OBJ)
 FUZZ_EXTRA_spec := -Itools/g6 $(FUZZ_SPEC_OBJ)
 FUZZ_LIBS_spec  := -lyaml
