@@ -44,8 +44,13 @@ def soft_nofile(pid):
     return None
 
 
+def data_rows(path):
+    with open(path, "rb") as f:
+        return max(0, f.read().count(b"\n") - 1)
+
+
 def case(name, plugin_opts, wrapper=(), expect_held=None, expect_soft=None,
-         expect_log=None):
+         expect_log=None, next_slot=False):
     with t.MockD() as m:
         d = t.workdir()
         data = os.path.join(d, "data")
@@ -73,10 +78,13 @@ def case(name, plugin_opts, wrapper=(), expect_held=None, expect_soft=None,
                  "below: %s" % low)
             t.is_(soft_nofile(pid), expect_soft,
                   "%s: collectd's soft RLIMIT_NOFILE" % name)
-            # several cycles later every file still has its rows
-            t.ok(t.wait_until(lambda: all(
-                os.path.getsize(p) > 0 for p in files()), 10),
-                "%s: every file has rows" % name)
+            if next_slot:
+                # the next 30-s slot's row goes through the same descriptors
+                t.ok(t.wait_until(lambda: all(data_rows(p) >= 2 for p in files()),
+                                  45, 0.5),
+                     "%s: every file got the next slot's row" % name)
+                t.is_(csv_fds(pid, data), held,
+                      "%s: through the descriptors held since the first" % name)
         if expect_log:
             t.ok(cd.wait_log(expect_log, 1), "%s: the log says so" % name,
                  "expected: %s" % expect_log)
@@ -95,10 +103,13 @@ if hard != resource.RLIM_INFINITY and hard < FD_SETSIZE + 64 + FILES:
 # higher hard limit (systemd's default is 1024:524288)
 HARD = 20000 if hard == resource.RLIM_INFINITY else min(hard, 20000)
 systemd_like = ["prlimit", "--nofile=1024:%d" % HARD, "--"]
+NEED = FD_SETSIZE + 64 + 8192  # the default MaxOpenCSVFiles and its room
 case("default", "", wrapper=systemd_like, expect_held=FILES,
-     expect_soft=min(HARD, FD_SETSIZE + 64 + 8192),
+     expect_soft=min(HARD, NEED), next_slot=True,
      expect_log=r"keeping up to 8192 CSV files open, from descriptor 1024 up "
-                r"\(soft RLIMIT_NOFILE %d\)" % min(HARD, FD_SETSIZE + 64 + 8192))
+                r"\(soft RLIMIT_NOFILE %d\)" % NEED if HARD >= NEED else
+                r"MaxOpenCSVFiles 8192: collectd's hard RLIMIT_NOFILE \(%d\) "
+                r"leaves room for %d above" % (HARD, HARD - FD_SETSIZE - 64))
 case("budget of 5", "MaxOpenCSVFiles 5", wrapper=systemd_like, expect_held=5,
      expect_soft=FD_SETSIZE + 64 + 5)
 case("MaxOpenCSVFiles 0", "MaxOpenCSVFiles 0", wrapper=systemd_like,
