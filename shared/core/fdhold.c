@@ -21,14 +21,14 @@ g6_status g6_fdhold_budget(size_t want, size_t *granted, g6_error *err) {
   if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
     return g6_error_set(err, G6_EIO, "getrlimit(RLIMIT_NOFILE): %s",
                         strerror(errno));
-  const rlim_t floor = FD_SETSIZE + G6_FDHOLD_SLACK;
+  const rlim_t base = FD_SETSIZE + G6_FDHOLD_SLACK; /* kept for others */
   rlim_t hard = rl.rlim_max;
-  if (hard != RLIM_INFINITY && hard <= floor)
+  if (hard != RLIM_INFINITY && hard <= base)
     return G6_OK; /* no room above FD_SETSIZE: hold nothing */
-  size_t room = hard == RLIM_INFINITY || hard - floor > (rlim_t)want
+  size_t room = hard == RLIM_INFINITY || hard - base > (rlim_t)want
                     ? want
-                    : (size_t)(hard - floor);
-  rlim_t need = floor + (rlim_t)room;
+                    : (size_t)(hard - base);
+  rlim_t need = base + (rlim_t)room;
   if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
     rl.rlim_cur = need;
     if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
