@@ -87,7 +87,11 @@ static const char *flag(const g6_json *v, const char *yes, const char *no) {
   return g6_json_get_bool(v) ? yes : no;
 }
 
-/* Appends one line, cut to `width` columns. */
+/* Appends one line, cut to `width` columns. Panel text is not trusted
+ * with the terminal: every byte outside printable ASCII (control
+ * characters, an escape sequence's ESC, DEL, non-ASCII) shows as '?', so a
+ * byte is a column and nothing in a panel can move the cursor or recolour
+ * the screen. */
 static g6_status line(g6_buf *out, int width, const char *f, ...)
     __attribute__((format(printf, 3, 4)));
 static g6_status line(g6_buf *out, int width, const char *f, ...) {
@@ -99,6 +103,9 @@ static g6_status line(g6_buf *out, int width, const char *f, ...) {
   size_t n = strlen(buf);
   if (width > 0 && n > (size_t)width)
     n = (size_t)width;
+  for (size_t i = 0; i < n; i++)
+    if ((unsigned char)buf[i] < 0x20 || (unsigned char)buf[i] > 0x7e)
+      buf[i] = '?';
   g6_status st = g6_buf_append(out, buf, n);
   return st == G6_OK ? g6_buf_putc(out, '\n') : st;
 }

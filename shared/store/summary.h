@@ -17,7 +17,9 @@
 /* Appends the screen for the panels in `dir` at time `now` (unix seconds),
  * lines ending in "\n". key: the HMAC key to check the manifest signature
  * with (NULL: none). Missing or unreadable panels show as such on the
- * screen; G6_ENOMEM is the only error. */
+ * screen; G6_ENOMEM is the only error. Every byte of panel text outside
+ * printable ASCII (control characters, ESC, DEL, non-ASCII) shows as '?':
+ * nothing in a panel reaches the terminal raw. */
 g6_status g6_summary_render(const char *dir, const unsigned char *key,
                             size_t key_len, double now, int width,
                             g6_buf *out);

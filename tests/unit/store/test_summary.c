@@ -105,10 +105,39 @@ static void no_panels_yet(void **state) {
   free(s);
 }
 
+/* Panel text never reaches the terminal raw: an escape sequence in an
+ * index name, DEL in a manifest entry (the fuzzer's find), non-ASCII in a
+ * status all show as '?', one column per byte. */
+static void panel_bytes_filtered(void **state) {
+  (void)state;
+  char d[300], path[400];
+  snprintf(d, sizeof(d), "%s/hostile", dir);
+  g6_error e;
+  assert_int_equal(g6_mkdir_p(d, 0755, &e), G6_OK);
+  const char *ix = "{\"data\":{\"items\":[{\"index\":\"\\u001b[31mNIFTY\","
+                   "\"status\":\"\u00c9TAT\"}]}}";
+  const char *man = "{\"ts\":1,\"hashes\":{\"a\\u007fb.json\":"
+                    "\"0000000000000000000000000000000000000000000000000000000000000000\"}}";
+  snprintf(path, sizeof(path), "%s/indices_panel_enveloped.json", d);
+  assert_int_equal(g6_atomic_write(path, ix, strlen(ix), 0644, false, &e),
+                   G6_OK);
+  snprintf(path, sizeof(path), "%s/manifest.json", d);
+  assert_int_equal(g6_atomic_write(path, man, strlen(man), 0644, false, &e),
+                   G6_OK);
+  char *s = screen(d, 2, 60);
+  contains(s, "?[31mNIFTY");
+  contains(s, "??TAT");
+  contains(s, "a?b.json");
+  for (const char *c = s; *c; c++)
+    assert_true(*c == '\n' || (*c >= 0x20 && *c <= 0x7e));
+  free(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(from_panels),
       cmocka_unit_test(no_panels_yet),
+      cmocka_unit_test(panel_bytes_filtered),
   };
   cmocka_set_message_output(CM_OUTPUT_TAP);
   return cmocka_run_group_tests(tests, setup, teardown);
