@@ -36,9 +36,6 @@
 #include "common/config_result.h"
 #include "common/metrics_sink.h"
 
-#include <sys/resource.h>
-#include <sys/select.h>
-
 #define PLUGIN "g6_chain"
 #define LOG_EVERY_S 600.0 /* a lasting failure is logged again after this */
 #define CLOCK_STEP_S 2.0  /* a wall-clock step worth a log line */
@@ -335,28 +332,15 @@ static int load_calendar(chain_index *x, const g6_calendar **out) {
   return 0;
 }
 
-/* The budget of CSV files kept open between cycles (core/fdhold.h). Not
- * getting all of it is no reason to stop: the rest are opened per append,
- * as with MaxOpenCSVFiles 0. */
+/* The budget of CSV files kept open between cycles (core/fdhold.h); not
+ * getting all of it is no reason to stop. */
 static void hold_csv_files(size_t want) {
-  size_t granted = 0;
-  g6_error e;
-  if (g6_fdhold_budget(want, &granted, &e) != G6_OK) {
-    WARNING(PLUGIN ": MaxOpenCSVFiles %zu: %s; every CSV file is opened per "
-            "append", want, e.msg);
-    return;
-  }
-  struct rlimit rl = {0, 0};
-  getrlimit(RLIMIT_NOFILE, &rl);
-  if (granted < want)
-    WARNING(PLUGIN ": MaxOpenCSVFiles %zu: collectd's hard RLIMIT_NOFILE "
-            "(%llu) leaves room for %zu above descriptor %d; the other CSV "
-            "files are opened per append (raise LimitNOFILE= for collectd)",
-            want, (unsigned long long)rl.rlim_max, granted, FD_SETSIZE);
-  else if (want > 0)
-    INFO(PLUGIN ": keeping up to %zu CSV files open, from descriptor %d up "
-         "(soft RLIMIT_NOFILE %llu)",
-         granted, FD_SETSIZE, (unsigned long long)rl.rlim_cur);
+  char msg[512];
+  bool all = g6_fdhold_setup(want, "MaxOpenCSVFiles", msg, sizeof(msg));
+  if (msg[0] != '\0' && all)
+    INFO(PLUGIN ": %s", msg);
+  else if (msg[0] != '\0')
+    WARNING(PLUGIN ": %s", msg);
 }
 
 /* Everything that can fail before collection starts. */

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/select.h>
@@ -41,6 +42,35 @@ g6_status g6_fdhold_budget(size_t want, size_t *granted, g6_error *err) {
   if (granted != NULL)
     *granted = room;
   return G6_OK;
+}
+
+bool g6_fdhold_setup(size_t want, const char *option, char *msg,
+                     size_t cap) {
+  size_t granted = 0;
+  g6_error e;
+  msg[0] = '\0';
+  if (g6_fdhold_budget(want, &granted, &e) != G6_OK) {
+    snprintf(msg, cap, "%s %zu: %s; every CSV file is opened per append",
+             option, want, e.msg);
+    return false;
+  }
+  struct rlimit rl = {0, 0};
+  getrlimit(RLIMIT_NOFILE, &rl);
+  if (granted < want) {
+    snprintf(msg, cap,
+             "%s %zu: the hard RLIMIT_NOFILE (%llu) leaves room for %zu "
+             "above descriptor %d; the other CSV files are opened per append "
+             "(raise LimitNOFILE= for collectd)",
+             option, want, (unsigned long long)rl.rlim_max, granted,
+             FD_SETSIZE);
+    return false;
+  }
+  if (want > 0)
+    snprintf(msg, cap,
+             "keeping up to %zu CSV files open, from descriptor %d up (soft "
+             "RLIMIT_NOFILE %llu)",
+             granted, FD_SETSIZE, (unsigned long long)rl.rlim_cur);
+  return true;
 }
 
 int g6_fdhold(int fd) {

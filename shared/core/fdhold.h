@@ -25,6 +25,7 @@
 
 #include "core/status.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* The descriptors g6 leaves below the hard limit for everything else that
@@ -40,6 +41,14 @@
  * new ones. Returns G6_OK, or G6_EIO when getrlimit/setrlimit fail (err
  * says which; the budget is then 0). */
 g6_status g6_fdhold_budget(size_t want, size_t *granted, g6_error *err);
+
+/* g6_fdhold_budget for a plugin's start-up, with the line to log in
+ * `msg` (cap bytes; empty when want is 0), naming `option`: what was
+ * granted and the soft limit, or why less was (the hard limit, or the
+ * getrlimit/setrlimit error). Returns true when all of `want` was granted
+ * (log msg as information), false when not (log it as a warning: the
+ * files beyond the budget are opened per append). */
+bool g6_fdhold_setup(size_t want, const char *option, char *msg, size_t cap);
 
 /* Holds `fd`: returns a duplicate numbered >= FD_SETSIZE with close-on-exec
  * set, and closes `fd`. Returns -1 and leaves `fd` open and untouched when

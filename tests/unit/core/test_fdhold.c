@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <stdbool.h>
+#include <string.h>
 #include <pthread.h>
 #include <sys/resource.h>
 #include <sys/select.h>
@@ -84,6 +85,18 @@ static int limits_child(void) {
   for (int i = 0; i < 11; i++)
     if (held[i] >= 0)
       g6_fdhold_release(held[i]);
+  /* the start-up line: a warning naming the option, the limit, the room */
+  char msg[512];
+  if (g6_fdhold_setup(100, "MaxOpenCSVFiles", msg, sizeof(msg)) ||
+      strstr(msg, "MaxOpenCSVFiles 100: the hard RLIMIT_NOFILE (1098) leaves "
+                  "room for 10 above descriptor 1024") == NULL)
+    return 17;
+  if (!g6_fdhold_setup(10, "MaxOpenCSVFiles", msg, sizeof(msg)) ||
+      strstr(msg, "keeping up to 10 CSV files open, from descriptor 1024 up "
+                  "(soft RLIMIT_NOFILE 1098)") == NULL)
+    return 18;
+  if (!g6_fdhold_setup(0, "MaxOpenCSVFiles", msg, sizeof(msg)) || msg[0])
+    return 19;
   rl.rlim_cur = rl.rlim_max = FD_SETSIZE + G6_FDHOLD_SLACK;
   if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
     return 14;
