@@ -298,6 +298,53 @@ static int write_all(int fd, const char *buf, size_t len) {
   return 0;
 }
 
+/* Whether the file at fd holds exactly the n bytes p at offset off; false
+ * on a mismatch, a short file or a read error. */
+static bool holds_bytes(int fd, off_t off, const char *p, size_t n) {
+  char buf[4096];
+  while (n > 0) {
+    size_t want = n < sizeof(buf) ? n : sizeof(buf);
+    ssize_t got = pread(fd, buf, want, off);
+    if (got < 0 && errno == EINTR)
+      continue;
+    if (got <= 0 || memcmp(buf, p, (size_t)got) != 0)
+      return false;
+    off += got;
+    p += got;
+    n -= (size_t)got;
+  }
+  return true;
+}
+
+/* After close(2) failed on a complete append (a file system that reports
+ * write-back errors at close, such as NFS, POSIX close(2) "EIO"): whether
+ * the header (hlen bytes, 0 for none) and the pending rows reached the file
+ * at offset `before`, read back through a fresh descriptor (NFS
+ * close-to-open consistency: the server's copy). When they did not, the
+ * file is cut back to `before`, so the retry appends them once and a
+ * partial landing leaves no stray row. */
+static bool append_landed(const series *se, const char *path, off_t before,
+                          const char *header, size_t hlen) {
+  int fd = open(path, O_RDWR | O_CLOEXEC);
+  if (fd < 0)
+    return false;
+  struct stat sb;
+  off_t want = before + (off_t)(hlen > 0 ? hlen + 1 : 0) +
+               (off_t)se->pending.len;
+  bool landed = fstat(fd, &sb) == 0 && sb.st_size >= want &&
+                holds_bytes(fd, before, header, hlen) &&
+                (hlen == 0 || holds_bytes(fd, before + (off_t)hlen, "\n", 1)) &&
+                holds_bytes(fd, want - (off_t)se->pending.len,
+                            se->pending.data, se->pending.len);
+  if (!landed && fstat(fd, &sb) == 0 && sb.st_size > before &&
+      ftruncate(fd, before) != 0) {
+    /* leave it; the torn-tail repair fixes a partial row before the next
+     * append */
+  }
+  close(fd);
+  return landed;
+}
+
 /* Truncates an incomplete last line (a torn write) so the file ends with a
  * newline again. Returns 1 if it repaired the file, 0 if not needed, -1 on
  * I/O error with errno set (EIO for a short read: the file shrank under
@@ -514,6 +561,9 @@ static g6_status append_pending(g6_csv_sink *s, series *se, const char *path,
   }
   bool created = size == 0;
   size_t written = (hlen > 0 ? hlen + 1 : 0) + se->pending.len;
+  g6_status status = G6_OK; /* not OK only for a failed close of rows that
+                               read back (err says so) */
+  bool written_known = true;
   if (fd != se->fd) {
     /* kept open for the next cycles when the budget has room (not a file
      * of an earlier day flushed late: it gets no more rows) */
@@ -523,13 +573,24 @@ static g6_status append_pending(g6_csv_sink *s, series *se, const char *path,
       se->dev = sb.st_dev;
       se->ino = sb.st_ino;
     } else if (close(fd) != 0) {
+      /* the descriptor is gone either way (Linux close(2)); the rows count
+       * as written only if they read back, else they stay pending */
       e = errno;
       FAILED(g6_status_from_errno(e));
-      return g6_error_set(err, g6_status_from_errno(e),
-                          "cannot close %s: %s", path, strerror(e));
+      if (!append_landed(se, path, size, header, hlen))
+        return g6_error_set(err, g6_status_from_errno(e),
+                            "cannot close %s: %s (the %zu row(s) did not "
+                            "read back: rolled back, retried next cycle)",
+                            path, strerror(e), se->pending_rows);
+      g6_error_set(err, g6_status_from_errno(e),
+                   "close of %s failed: %s (the %zu row(s) read back intact: "
+                   "not written again)",
+                   path, strerror(e), se->pending_rows);
+      status = g6_status_from_errno(e);
+      written_known = false;
     }
   }
-  se->known_size = size + (off_t)written;
+  se->known_size = written_known ? size + (off_t)written : -1;
   if (created) {
     COUNT(files_created, 1);
     if (s->policy == G6_FSYNC_ALWAYS)
@@ -544,7 +605,7 @@ static g6_status append_pending(g6_csv_sink *s, series *se, const char *path,
   g6_buf_free(&se->pending);
   se->pending_rows = 0;
   s->dirty = true;
-  return G6_OK;
+  return status;
 }
 
 /* Queues one formatted row (without newline) for `path` and writes. */

@@ -15,9 +15,13 @@
  * rows are kept in memory and retried on the next write (bounded; what is
  * dropped beyond the bound is counted). A file whose last line is incomplete
  * (a crash mid-write) is repaired by truncating the torn tail before the next
- * append. A row whose timestamp equals the last one in the file is skipped
- * as a duplicate (cycles faster than 30 s); one whose timestamp is before it
- * (the wall clock went back) is skipped and counted as `behind`, so a file's
+ * append. When close(2) fails after a complete write (a file system that
+ * reports write-back errors there, such as NFS), the rows are read back:
+ * found intact they count as written (never written twice), otherwise the
+ * file is cut back and they are retried like a failed write. A row whose
+ * timestamp equals the last one in the file is skipped as a duplicate
+ * (cycles faster than 30 s); one whose timestamp is before it (the wall
+ * clock went back) is skipped and counted as `behind`, so a file's
  * timestamps only ever increase and no row is written twice.
  *
  * One sink per index: a sink is not thread-safe, and indices write disjoint
@@ -67,7 +71,9 @@ typedef struct g6_csv_overview {
 typedef struct g6_csv_stats {
   uint64_t rows_written;
   uint64_t bytes_written;
-  uint64_t write_failures;  /* failed appends (each rolled back) */
+  uint64_t write_failures;  /* failed appends (each rolled back), and
+                               failed closes (rolled back unless the rows
+                               read back intact) */
   uint64_t rows_pending;    /* rows waiting for a retry after the call */
   uint64_t rows_dropped;    /* rows dropped because the retry buffer was full */
   uint64_t duplicates;      /* rows skipped: same timestamp as the last row */
@@ -100,7 +106,8 @@ void g6_csv_sink_free(g6_csv_sink *s);
  * and tp_net_change from the series' earlier rows. Rows pending from earlier
  * failures are retried first. Returns G6_OK when every file was written;
  * otherwise the first failure (err names the file and the cause) — the other
- * files are still written. */
+ * files are still written. A failed close whose rows read back intact is a
+ * failure too (err says the rows are in the file and not pending). */
 g6_status g6_csv_write_options(g6_csv_sink *s, int64_t ts, const char *tag,
                                g6_date expiry, const g6_csv_option_row *rows,
                                size_t n, g6_csv_stats *stats, g6_error *err);

@@ -5,6 +5,8 @@
 #include "store/csv_sink.h"
 
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/select.h>
 #include <sys/resource.h>
@@ -418,6 +420,108 @@ static void failed_append_rolls_back_and_retries(void **state) {
   free(text);
 }
 
+/* close(2) as the sink sees it: this test is linked with -Wl,--wrap=close
+ * (Makefile). Armed, the next close of a descriptor open for appending
+ * releases it and fails with EIO, as NFS reports a failed write-back at
+ * close; with close_lose_to >= 0 the file is first cut back to that size
+ * (the server never got those bytes). */
+int __real_close(int fd);
+int __wrap_close(int fd);
+static int close_fail_armed;
+static off_t close_lose_to = -1;
+int __wrap_close(int fd) {
+  int fl = fcntl(fd, F_GETFL);
+  if (close_fail_armed > 0 && fl >= 0 && (fl & O_APPEND) != 0) {
+    close_fail_armed--;
+    if (close_lose_to >= 0 && ftruncate(fd, close_lose_to) != 0)
+      fail_msg("cannot cut the file back");
+    __real_close(fd);
+    errno = EIO;
+    return -1;
+  }
+  return __real_close(fd);
+}
+
+static off_t size_of(const char *path) {
+  struct stat sb;
+  return stat(path, &sb) == 0 ? sb.st_size : -1;
+}
+
+/* A failed close after a complete write: rows that read back intact are
+ * not written again; rows lost wholly or in part are cut back and retried,
+ * so every row ends up in the file exactly once, in order. */
+static void failed_close_reads_back(void **state) {
+  (void)state;
+  char data[300], path[400];
+  fresh(data, sizeof(data), "close");
+  g6_csv_sink *s = g6_csv_sink_new(data, "NIFTY", G6_FSYNC_NEVER, 0);
+  g6_csv_option_row r = {24800, 24800, 24800, leg(120, 119.5, 1, 1, .15, .5),
+                         leg(105, 104, 1, 1, .16, -.5)};
+  g6_csv_stats st = {0};
+  g6_error e;
+  int64_t t = utc(2025, 10, 20, 4, 0, 0);
+  g6_date x = {2025, 10, 21};
+  snprintf(path, sizeof(path), "%s/NIFTY/this_week/0/2025-10-20.csv", data);
+
+  /* the file's first append (header and row) lands, close reports EIO */
+  close_fail_armed = 1;
+  close_lose_to = -1;
+  assert_int_equal(g6_csv_write_options(s, t, "this_week", x, &r, 1, &st, &e),
+                   G6_EIO);
+  assert_non_null(strstr(e.msg, "read back intact"));
+  assert_int_equal(st.write_failures, 1);
+  assert_int_equal(st.rows_written, 1);
+  assert_int_equal(g6_csv_sink_pending_rows(s), 0);
+  off_t one = size_of(path);
+  assert_true(one > (off_t)strlen(g6_csv_option_header));
+
+  /* the next row is lost entirely: pending, the file as it was */
+  close_fail_armed = 1;
+  close_lose_to = one;
+  assert_int_equal(
+      g6_csv_write_options(s, t + 30, "this_week", x, &r, 1, &st, &e), G6_EIO);
+  assert_non_null(strstr(e.msg, "did not read back"));
+  assert_int_equal(st.write_failures, 2);
+  assert_int_equal(st.rows_written, 1);
+  assert_int_equal(g6_csv_sink_pending_rows(s), 1);
+  assert_int_equal(size_of(path), one);
+
+  /* that row and the next land in part: cut back, both still pending */
+  close_fail_armed = 1;
+  close_lose_to = one + 10;
+  assert_int_equal(
+      g6_csv_write_options(s, t + 60, "this_week", x, &r, 1, &st, &e), G6_EIO);
+  assert_int_equal(g6_csv_sink_pending_rows(s), 2);
+  assert_int_equal(size_of(path), one);
+
+  /* closes work again: the three rows land once each, in order */
+  assert_int_equal(close_fail_armed, 0);
+  close_lose_to = -1;
+  assert_int_equal(
+      g6_csv_write_options(s, t + 90, "this_week", x, &r, 1, &st, &e), G6_OK);
+  assert_int_equal(g6_csv_sink_pending_rows(s), 0);
+  assert_int_equal(st.rows_written, 4);
+  assert_int_equal(st.torn_repaired, 0);
+  g6_csv_sink_free(s);
+  char *text = slurp(path);
+  assert_non_null(text);
+  const char *want[] = {"20-10-2025 09:30:00,", "20-10-2025 09:30:30,",
+                        "20-10-2025 09:31:00,", "20-10-2025 09:31:30,"};
+  const char *line = strchr(text, '\n') + 1; /* after the header */
+  assert_memory_equal(text, g6_csv_option_header,
+                      strlen(g6_csv_option_header));
+  int lines = 0;
+  for (; *line != '\0'; lines++) {
+    assert_true(lines < 4);
+    assert_memory_equal(line, want[lines], strlen(want[lines]));
+    const char *nl = strchr(line, '\n');
+    assert_non_null(nl);
+    line = nl + 1;
+  }
+  assert_int_equal(lines, 4);
+  free(text);
+}
+
 static void unwritable_path_and_bounded_retry_buffer(void **state) {
   (void)state;
   char data[300], path[400];
@@ -583,6 +687,9 @@ int main(void) {
       BOTH(external_changes_between_appends),
       BOTH(failed_append_rolls_back_and_retries),
       BOTH(unwritable_path_and_bounded_retry_buffer),
+      /* a held file is not closed per append */
+      cmocka_unit_test_setup_teardown(failed_close_reads_back, per_append,
+                                      none_left_held),
       cmocka_unit_test_setup_teardown(files_held_within_budget, per_append,
                                       none_left_held),
       cmocka_unit_test_setup_teardown(late_rows_of_yesterday_not_held,
