@@ -334,9 +334,9 @@ static int load_calendar(chain_index *x, const g6_calendar **out) {
 
 /* The budget of CSV files kept open between cycles (core/fdhold.h); not
  * getting all of it is no reason to stop. */
-static void hold_csv_files(size_t want) {
-  char msg[512];
-  bool all = g6_fdhold_setup(want, "MaxOpenCSVFiles", msg, sizeof(msg));
+static void hold_csv_files(size_t want, const char *dir) {
+  char msg[1024];
+  bool all = g6_fdhold_setup(want, "MaxOpenCSVFiles", dir, msg, sizeof(msg));
   if (msg[0] != '\0' && all)
     INFO(PLUGIN ": %s", msg);
   else if (msg[0] != '\0')
@@ -363,7 +363,7 @@ static int setup(void) {
   }
   c->cc.data_dir = c->data_dir;
   if (c->cc.write_csv)
-    hold_csv_files((size_t)c->max_open_csv_files);
+    hold_csv_files((size_t)c->max_open_csv_files, c->data_dir);
   c->provider.kite.log = kite_log;
   if (g6_kite_client_new(&c->provider.kite, &g.client, &e) != G6_OK) {
     ERROR(PLUGIN ": <Provider \"kite\">: %s", e.msg);

@@ -2,11 +2,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/select.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 static atomic_size_t budget; /* descriptors that may be held */
@@ -44,11 +46,26 @@ g6_status g6_fdhold_budget(size_t want, size_t *granted, g6_error *err) {
   return G6_OK;
 }
 
-bool g6_fdhold_setup(size_t want, const char *option, char *msg,
-                     size_t cap) {
+bool g6_fdhold_setup(size_t want, const char *option, const char *dir,
+                     char *msg, size_t cap) {
   size_t granted = 0;
   g6_error e;
   msg[0] = '\0';
+  int dfd = want > 0 && dir != NULL
+                ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                : -1;
+  char fs[24];
+  bool local = dfd < 0 || g6_fdhold_local_fs(dfd, fs);
+  if (dfd >= 0)
+    close(dfd);
+  if (!local) {
+    g6_fdhold_budget(0, NULL, NULL);
+    snprintf(msg, cap,
+             "%s is on %s, not a local file system: its CSV files are opened "
+             "and closed per append (%s applies to local file systems)",
+             dir, fs, option);
+    return true;
+  }
   if (g6_fdhold_budget(want, &granted, &e) != G6_OK) {
     snprintf(msg, cap, "%s %zu: %s; every CSV file is opened per append",
              option, want, e.msg);
@@ -104,3 +121,54 @@ int g6_fdhold_release(int fd) {
 
 size_t g6_fdhold_count(void) { return atomic_load(&held); }
 size_t g6_fdhold_limit(void) { return atomic_load(&budget); }
+
+/* File systems g6 knows, local (files may be held open) or not. */
+static const struct {
+  unsigned long type;
+  const char *name;
+  bool local;
+} fs_types[] = {
+    {EXT4_SUPER_MAGIC, "ext4", true}, /* ext2, ext3 and ext4 */
+    {XFS_SUPER_MAGIC, "xfs", true},
+    {BTRFS_SUPER_MAGIC, "btrfs", true},
+    {TMPFS_MAGIC, "tmpfs", true},
+    {RAMFS_MAGIC, "ramfs", true},
+    {F2FS_SUPER_MAGIC, "f2fs", true},
+    {OVERLAYFS_SUPER_MAGIC, "overlayfs", true}, /* containers */
+    {REISERFS_SUPER_MAGIC, "reiserfs", true},
+    {0x3153464aUL, "jfs", true},       /* JFS_SUPER_MAGIC, fs/jfs */
+    {0x2fc12fc1UL, "zfs", true},       /* ZFS_SUPER_MAGIC, OpenZFS */
+    {0xca451a4eUL, "bcachefs", true},  /* BCACHEFS_STATFS_MAGIC */
+    {NFS_SUPER_MAGIC, "nfs", false},
+    {SMB_SUPER_MAGIC, "smb", false},
+    {CIFS_SUPER_MAGIC, "cifs", false},
+    {SMB2_SUPER_MAGIC, "smb2", false},
+    {CEPH_SUPER_MAGIC, "ceph", false},
+    {V9FS_MAGIC, "9p", false},
+    {FUSE_SUPER_MAGIC, "fuse", false},
+    {AFS_SUPER_MAGIC, "afs", false},
+    {AFS_FS_MAGIC, "afs", false},
+    {OCFS2_SUPER_MAGIC, "ocfs2", false},
+    {0x01161970UL, "gfs2", false},     /* GFS2_MAGIC, cluster file system */
+    {0x0bd00bd0UL, "lustre", false},   /* LL_SUPER_MAGIC */
+};
+
+bool g6_fdhold_fs_type(unsigned long f_type, char name[24]) {
+  f_type &= 0xffffffffUL; /* f_type is a signed long: 32-bit magic values */
+  for (size_t i = 0; i < sizeof(fs_types) / sizeof(fs_types[0]); i++)
+    if (fs_types[i].type == f_type) {
+      snprintf(name, 24, "%s", fs_types[i].name);
+      return fs_types[i].local;
+    }
+  snprintf(name, 24, "type 0x%lx", f_type);
+  return false;
+}
+
+bool g6_fdhold_local_fs(int fd, char name[24]) {
+  struct statfs sf;
+  if (fstatfs(fd, &sf) != 0) {
+    snprintf(name, 24, "unknown");
+    return false;
+  }
+  return g6_fdhold_fs_type((unsigned long)sf.f_type, name);
+}

@@ -45,10 +45,14 @@ g6_status g6_fdhold_budget(size_t want, size_t *granted, g6_error *err);
 /* g6_fdhold_budget for a plugin's start-up, with the line to log in
  * `msg` (cap bytes; empty when want is 0), naming `option`: what was
  * granted and the soft limit, or why less was (the hard limit, or the
- * getrlimit/setrlimit error). Returns true when all of `want` was granted
- * (log msg as information), false when not (log it as a warning: the
- * files beyond the budget are opened per append). */
-bool g6_fdhold_setup(size_t want, const char *option, char *msg, size_t cap);
+ * getrlimit/setrlimit error). When `dir` (the directory the files live
+ * in; may be NULL) is on a file system whose files are not held
+ * (g6_fdhold_fs_type), the budget is 0, the soft limit is left alone and
+ * msg says so. Returns true when all of `want` was granted or dir's file
+ * system is why none was (log msg as information), false when not (log it
+ * as a warning: the files beyond the budget are opened per append). */
+bool g6_fdhold_setup(size_t want, const char *option, const char *dir,
+                     char *msg, size_t cap);
 
 /* Holds `fd`: returns a duplicate numbered >= FD_SETSIZE with close-on-exec
  * set, and closes `fd`. Returns -1 and leaves `fd` open and untouched when
@@ -59,6 +63,24 @@ int g6_fdhold(int fd);
  * budget. Returns close(2)'s result (its errno on failure); -1 with EBADF
  * for a negative fd. */
 int g6_fdhold_release(int held);
+
+/* Whether files of the file system with statfs(2) type `f_type` may be
+ * held open between appends: true for the local file systems below; false
+ * for network and user-space ones and any other. On NFS, close(2) is where
+ * write-back errors are reported and where the server's copy, and so what
+ * other clients see, is brought up to date (close-to-open consistency,
+ * nfs(5) "Data and metadata coherence"); SMB, Ceph, 9p and FUSE file
+ * systems (sshfs, ...) are network file systems too or may be. Held there,
+ * rows would reach other hosts late and a failed write-back would go
+ * unseen, so their files are opened and closed per append. `name` (24
+ * bytes) receives the file system's name ("ext4", "nfs", ...), or its
+ * type in hex when g6 does not know it. Types: linux/magic.h; zfs, gfs2,
+ * lustre and bcachefs from their sources. */
+bool g6_fdhold_fs_type(unsigned long f_type, char name[24]);
+
+/* g6_fdhold_fs_type for the file system of an open descriptor (fstatfs);
+ * false, with name "unknown", when fstatfs fails. */
+bool g6_fdhold_local_fs(int fd, char name[24]);
 
 /* Descriptors held now, and the budget in force. */
 size_t g6_fdhold_count(void);

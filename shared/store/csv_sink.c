@@ -68,6 +68,8 @@ struct g6_csv_sink {
   size_t pending_rows; /* over every series (kept, not summed per call) */
   g6_strmap series; /* file path -> series */
   int64_t current_day;
+  dev_t fs_dev;  /* the device whose file system was last asked about */
+  int fs_local;  /* whether its files may be held open; -1 not asked yet */
   bool dirty; /* written since the last syncfs */
   g6_csv_family_stats fam[G6_CSV_MAX_FAMILIES];
   size_t n_fam;
@@ -114,6 +116,7 @@ g6_csv_sink *g6_csv_sink_new(const char *data_dir, const char *index,
   s->policy = policy;
   s->max_pending = max_pending_bytes ? max_pending_bytes : (8u << 20);
   s->data_fd = -1;
+  s->fs_local = -1;
   return s;
 }
 
@@ -479,6 +482,21 @@ static void forget_old_days(g6_csv_sink *s, int64_t day) {
   }
 }
 
+/* Whether the file at fd (device dev) may be held open: there is a budget
+ * and its file system is local (core/fdhold.h: on NFS and the like close(2)
+ * reports write-back errors and updates other clients' view). Asked once
+ * per device, not per file. */
+static bool may_hold(g6_csv_sink *s, int fd, dev_t dev) {
+  if (g6_fdhold_limit() == 0)
+    return false;
+  if (s->fs_local < 0 || s->fs_dev != dev) {
+    char name[24];
+    s->fs_local = g6_fdhold_local_fs(fd, name);
+    s->fs_dev = dev;
+  }
+  return s->fs_local == 1;
+}
+
 /* Appends the pending rows of one series (plus a header for a new file) in
  * one all-or-nothing write. On failure the file is truncated back and the
  * rows stay pending. */
@@ -565,9 +583,12 @@ static g6_status append_pending(g6_csv_sink *s, series *se, const char *path,
                                read back (err says so) */
   bool written_known = true;
   if (fd != se->fd) {
-    /* kept open for the next cycles when the budget has room (not a file
-     * of an earlier day flushed late: it gets no more rows) */
-    int held = se->day < s->current_day ? -1 : g6_fdhold(fd);
+    /* kept open for the next cycles when the budget has room and the file
+     * system is local (not a file of an earlier day flushed late: it gets
+     * no more rows) */
+    int held = se->day < s->current_day || !may_hold(s, fd, sb.st_dev)
+                   ? -1
+                   : g6_fdhold(fd);
     if (held >= 0) {
       se->fd = held;
       se->dev = sb.st_dev;

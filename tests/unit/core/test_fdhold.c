@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 #include <pthread.h>
 #include <sys/resource.h>
@@ -87,16 +88,29 @@ static int limits_child(void) {
       g6_fdhold_release(held[i]);
   /* the start-up line: a warning naming the option, the limit, the room */
   char msg[512];
-  if (g6_fdhold_setup(100, "MaxOpenCSVFiles", msg, sizeof(msg)) ||
+  if (g6_fdhold_setup(100, "MaxOpenCSVFiles", NULL, msg, sizeof(msg)) ||
       strstr(msg, "MaxOpenCSVFiles 100: the hard RLIMIT_NOFILE (1098) leaves "
                   "room for 10 above descriptor 1024") == NULL)
     return 17;
-  if (!g6_fdhold_setup(10, "MaxOpenCSVFiles", msg, sizeof(msg)) ||
+  if (!g6_fdhold_setup(10, "MaxOpenCSVFiles", NULL, msg, sizeof(msg)) ||
       strstr(msg, "keeping up to 10 CSV files open, from descriptor 1024 up "
                   "(soft RLIMIT_NOFILE 1098)") == NULL)
     return 18;
-  if (!g6_fdhold_setup(0, "MaxOpenCSVFiles", msg, sizeof(msg)) || msg[0])
+  if (!g6_fdhold_setup(0, "MaxOpenCSVFiles", NULL, msg, sizeof(msg)) || msg[0])
     return 19;
+  /* files on a file system that is not local are not held: nothing is
+   * granted, the soft limit stays, and the line says why (information) */
+  rl.rlim_cur = 1024;
+  if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+    return 20;
+  if (!g6_fdhold_setup(10, "MaxOpenCSVFiles", "/proc", msg, sizeof(msg)) ||
+      strstr(msg, "/proc is on type 0x9fa0, not a local file system: its CSV "
+                  "files are opened and closed per append (MaxOpenCSVFiles "
+                  "applies to local file systems)") == NULL ||
+      g6_fdhold_limit() != 0)
+    return 21;
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur != 1024)
+    return 22;
   rl.rlim_cur = rl.rlim_max = FD_SETSIZE + G6_FDHOLD_SLACK;
   if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
     return 14;
@@ -118,6 +132,38 @@ static void soft_limit_raised_within_hard(void **state) {
   assert_int_equal(waitpid(pid, &status, 0), pid);
   assert_true(WIFEXITED(status));
   assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* Local file systems hold files; network, user-space and unknown ones do
+ * not (their close(2) reports write-back errors and updates other
+ * clients' view). */
+static void file_system_types(void **state) {
+  (void)state;
+  char name[24];
+  assert_true(g6_fdhold_fs_type(0xEF53, name));
+  assert_string_equal(name, "ext4");
+  assert_true(g6_fdhold_fs_type(0x58465342, name));
+  assert_string_equal(name, "xfs");
+  assert_true(g6_fdhold_fs_type(0x01021994, name));
+  assert_string_equal(name, "tmpfs");
+  assert_false(g6_fdhold_fs_type(0x6969, name));
+  assert_string_equal(name, "nfs");
+  /* f_type is a signed long: a magic with the top bit set may be negative */
+  assert_false(g6_fdhold_fs_type((unsigned long)(long)(int32_t)0xFF534D42,
+                                 name));
+  assert_string_equal(name, "cifs");
+  assert_false(g6_fdhold_fs_type(0x65735546, name));
+  assert_string_equal(name, "fuse");
+  assert_false(g6_fdhold_fs_type(0x1234, name));
+  assert_string_equal(name, "type 0x1234");
+  /* real descriptors: procfs is not a place for data files */
+  int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+  assert_true(fd >= 0);
+  assert_false(g6_fdhold_local_fs(fd, name));
+  assert_string_equal(name, "type 0x9fa0");
+  close(fd);
+  assert_false(g6_fdhold_local_fs(-1, name));
+  assert_string_equal(name, "unknown");
 }
 
 /* Eight threads racing for 50 places: exactly 50 held, never more. */
@@ -164,6 +210,7 @@ int main(void) {
       cmocka_unit_test(held_above_fd_setsize_within_budget),
       cmocka_unit_test(soft_limit_raised_within_hard),
       cmocka_unit_test(concurrent_holds_respect_budget),
+      cmocka_unit_test(file_system_types),
   };
   return G6_RUN_TESTS(tests);
 }

@@ -10,7 +10,9 @@
 #include <signal.h>
 #include <sys/select.h>
 #include <sys/resource.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 G6_TEST_TMPDIR("csv")
@@ -442,6 +444,57 @@ int __wrap_close(int fd) {
   return __real_close(fd);
 }
 
+/* fstatfs(2) as the sink sees it (-Wl,--wrap=fstatfs): while
+ * fstatfs_nfs is set, every file system reports itself as NFS. */
+int __real_fstatfs(int fd, struct statfs *sf);
+int __wrap_fstatfs(int fd, struct statfs *sf);
+static bool fstatfs_nfs;
+static int fstatfs_calls;
+int __wrap_fstatfs(int fd, struct statfs *sf) {
+  fstatfs_calls++;
+  int rc = __real_fstatfs(fd, sf);
+  if (rc == 0 && fstatfs_nfs)
+    sf->f_type = NFS_SUPER_MAGIC;
+  return rc;
+}
+
+/* On NFS (and other file systems that are not local) nothing is held,
+ * whatever the budget: every append opens and closes its file. The file
+ * system is asked once per device, not per file. */
+static void network_file_system_not_held(void **state) {
+  (void)state;
+  char data[300];
+  fresh(data, sizeof(data), "nfs");
+  g6_csv_option_row r[3] = {
+      {24800, 24800, 24750, leg(150, 149, 1, 1, .15, .5),
+       leg(80, 81, 1, 1, .16, -.5)},
+      {24800, 24800, 24800, leg(120, 119.5, 1, 1, .15, .5),
+       leg(105, 104, 1, 1, .16, -.5)},
+      {24800, 24800, 24850, leg(95, 96, 1, 1, .15, .5),
+       leg(130, 131, 1, 1, .16, -.5)}};
+  g6_csv_stats st = {0};
+  g6_error e;
+  int64_t t = utc(2025, 10, 20, 4, 0, 0);
+  g6_date x = {2025, 10, 21};
+  for (int nfs = 1; nfs >= 0; nfs--) {
+    fstatfs_nfs = nfs;
+    fstatfs_calls = 0;
+    g6_csv_sink *s = g6_csv_sink_new(data, "NIFTY", G6_FSYNC_NEVER, 0);
+    for (int c = 0; c < 3; c++) {
+      int64_t ts = t + (nfs ? 0 : 300) + 30 * c;
+      assert_int_equal(
+          g6_csv_write_options(s, ts, "this_week", x, r, 3, &st, &e), G6_OK);
+    }
+    assert_int_equal(g6_csv_sink_pending_rows(s), 0);
+    /* held on the local file system (the test's), none on "NFS" */
+    assert_int_equal(g6_fdhold_count(), nfs ? 0 : 3);
+    assert_int_equal(fstatfs_calls, 1);
+    g6_csv_sink_free(s);
+  }
+  fstatfs_nfs = false;
+  assert_int_equal(st.rows_written, 18);
+}
+
 static off_t size_of(const char *path) {
   struct stat sb;
   return stat(path, &sb) == 0 ? sb.st_size : -1;
@@ -689,6 +742,8 @@ int main(void) {
       BOTH(unwritable_path_and_bounded_retry_buffer),
       /* a held file is not closed per append */
       cmocka_unit_test_setup_teardown(failed_close_reads_back, per_append,
+                                      none_left_held),
+      cmocka_unit_test_setup_teardown(network_file_system_not_held, held_open,
                                       none_left_held),
       cmocka_unit_test_setup_teardown(files_held_within_budget, per_append,
                                       none_left_held),
