@@ -424,7 +424,9 @@ static const g6_option chain_opts[] = {
              "held descriptors are numbered from 1024 up, out of "
              "`select()`'s way, and collectd's soft `RLIMIT_NOFILE` is "
              "raised within its hard limit to make room (Operations); 0 "
-             "opens and closes every file per append"},
+             "opens and closes every file per append, and so does a "
+             "`DataDir` (or a directory below it) on NFS, SMB, Ceph, 9p, "
+             "FUSE or any file system g6 does not know as local"},
     {.name = "WriteSnapshot", C(cc.write_snapshot), .type = G6_OPT_BOOL,
      .def = "true", .help = "write the chain snapshot of each index"},
     {.name = "KeepSnapshots", C(cc.keep_snapshots), .type = G6_OPT_BOOL,
