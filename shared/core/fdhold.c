@@ -119,6 +119,11 @@ int g6_fdhold_release(int fd) {
   return rc;
 }
 
+void g6_fdhold_forget(int fd) {
+  if (fd >= 0)
+    atomic_fetch_sub(&held, 1);
+}
+
 size_t g6_fdhold_count(void) { return atomic_load(&held); }
 size_t g6_fdhold_limit(void) { return atomic_load(&budget); }
 

@@ -82,6 +82,11 @@ bool g6_fdhold_fs_type(unsigned long f_type, char name[24]);
  * false, with name "unknown", when fstatfs fails. */
 bool g6_fdhold_local_fs(int fd, char name[24]);
 
+/* Frees the place in the budget of a descriptor returned by g6_fdhold
+ * that is no longer the holder's (closed behind its back, the number since
+ * reused by someone else): the descriptor is not closed. */
+void g6_fdhold_forget(int held);
+
 /* Descriptors held now, and the budget in force. */
 size_t g6_fdhold_count(void);
 size_t g6_fdhold_limit(void);

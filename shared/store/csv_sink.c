@@ -68,6 +68,7 @@ struct g6_csv_sink {
   size_t pending_rows; /* over every series (kept, not summed per call) */
   g6_strmap series; /* file path -> series */
   int64_t current_day;
+  int64_t dir_checked_ts; /* the cycle whose data_fd was last checked */
   dev_t fs_dev;  /* the device whose file system was last asked about */
   int fs_local;  /* whether its files may be held open; -1 not asked yet */
   bool dirty; /* written since the last syncfs */
@@ -120,11 +121,24 @@ g6_csv_sink *g6_csv_sink_new(const char *data_dir, const char *index,
   return s;
 }
 
-static void series_free(series *se) {
+/* Lets go of a series' held file (if any). Its rows were all written
+ * through it; a failed close (a local file system reports none, and files
+ * on others are never held) is counted with the family's failures. */
+static void let_go(g6_csv_sink *s, series *se) {
+  if (se->fd < 0)
+    return;
+  if (g6_fdhold_release(se->fd) != 0) {
+    s->fam[se->family].st.write_failures++;
+    s->fam[se->family].failures[G6_EIO]++;
+  }
+  se->fd = -1;
+  se->known_size = -1;
+}
+
+static void series_free(g6_csv_sink *s, series *se) {
   if (se == NULL)
     return;
-  if (se->fd >= 0)
-    g6_fdhold_release(se->fd);
+  let_go(s, se);
   g6_buf_free(&se->pending);
   free(se);
 }
@@ -135,7 +149,7 @@ void g6_csv_sink_free(g6_csv_sink *s) {
   size_t it = 0;
   void *v;
   while (g6_strmap_next(&s->series, &it, NULL, &v))
-    series_free(v);
+    series_free(s, v);
   g6_strmap_free(&s->series);
   if (s->data_fd >= 0)
     close(s->data_fd);
@@ -326,15 +340,23 @@ static bool holds_bytes(int fd, off_t off, const char *p, size_t n) {
  * close-to-open consistency: the server's copy). When they did not, the
  * file is cut back to `before`, so the retry appends them once and a
  * partial landing leaves no stray row. */
-static bool append_landed(const series *se, const char *path, off_t before,
+static bool append_landed(const series *se, const char *path,
+                          const struct stat *wrote, off_t before,
                           const char *header, size_t hlen) {
   int fd = open(path, O_RDWR | O_CLOEXEC);
   if (fd < 0)
-    return false;
+    return false; /* unknown: retried (a duplicate is better than a loss) */
   struct stat sb;
+  if (fstat(fd, &sb) != 0 || sb.st_dev != wrote->st_dev ||
+      sb.st_ino != wrote->st_ino) {
+    /* another file took the path meanwhile: not ours to read or cut; the
+     * rows go to it on the retry */
+    close(fd);
+    return false;
+  }
   off_t want = before + (off_t)(hlen > 0 ? hlen + 1 : 0) +
                (off_t)se->pending.len;
-  bool landed = fstat(fd, &sb) == 0 && sb.st_size >= want &&
+  bool landed = sb.st_size >= want &&
                 holds_bytes(fd, before, header, hlen) &&
                 (hlen == 0 || holds_bytes(fd, before + (off_t)hlen, "\n", 1)) &&
                 holds_bytes(fd, want - (off_t)se->pending.len,
@@ -458,11 +480,35 @@ static series *series_get(g6_csv_sink *s, int64_t day, const char *path,
     se->fd = -1;
   }
   if (se == NULL || g6_strmap_put(&s->series, path, se, NULL) != G6_OK) {
-    series_free(se);
+    series_free(s, se);
     g6_error_set(err, G6_ENOMEM, "out of memory");
     return NULL;
   }
   return se;
+}
+
+void g6_csv_sink_release_held(g6_csv_sink *s) {
+  size_t it = 0;
+  void *v;
+  while (g6_strmap_next(&s->series, &it, NULL, &v))
+    let_go(s, v);
+}
+
+/* Once per cycle (a new timestamp): whether the data directory is still
+ * the one data_fd refers to. One moved away, recreated or mounted over
+ * since is let go of, with every file held, so files are opened at their
+ * paths again (in the directory now there). */
+static void check_data_dir(g6_csv_sink *s, int64_t ts) {
+  if (ts == s->dir_checked_ts || s->data_fd < 0)
+    return;
+  s->dir_checked_ts = ts;
+  struct stat now, was;
+  if (stat(s->data_dir, &now) == 0 && fstat(s->data_fd, &was) == 0 &&
+      now.st_dev == was.st_dev && now.st_ino == was.st_ino)
+    return;
+  close(s->data_fd);
+  s->data_fd = -1;
+  g6_csv_sink_release_held(s);
 }
 
 /* Drops series of earlier days that hold nothing pending. */
@@ -477,7 +523,7 @@ static void forget_old_days(g6_csv_sink *s, int64_t day) {
     series *se = v;
     if (se->day < day && se->pending_rows == 0) {
       g6_strmap_remove(&s->series, k);
-      series_free(se);
+      series_free(s, se);
     }
   }
 }
@@ -510,14 +556,20 @@ static g6_status append_pending(g6_csv_sink *s, series *se, const char *path,
   int fd = -1;
   if (se->fd >= 0) {
     /* a held file still linked is this path's file (a deleted or replaced
-     * one is not: opened again by its path); the identity check catches a
-     * descriptor number closed and reused behind the sink's back */
-    if (fstat(se->fd, &sb) == 0 && sb.st_nlink > 0 && sb.st_dev == se->dev &&
-        sb.st_ino == se->ino) {
-      fd = se->fd;
-      size = sb.st_size;
+     * one is not: let go, its path opened again) */
+    int rc = fstat(se->fd, &sb);
+    if (rc == 0 ? sb.st_dev == se->dev && sb.st_ino == se->ino
+                : errno != EBADF) {
+      if (rc == 0 && sb.st_nlink > 0) {
+        fd = se->fd;
+        size = sb.st_size;
+      } else {
+        let_go(s, se);
+      }
     } else {
-      g6_fdhold_release(se->fd);
+      /* not the file any more: the number was closed and reused behind the
+       * sink's back; its new owner keeps it, the budget gets its place */
+      g6_fdhold_forget(se->fd);
       se->fd = -1;
       se->known_size = -1;
     }
@@ -535,8 +587,26 @@ static g6_status append_pending(g6_csv_sink *s, series *se, const char *path,
       return g6_error_set(err, g6_status_from_errno(e), "cannot open %s: %s",
                           path, strerror(e));
     }
-    if (fstat(fd, &sb) == 0)
-      size = sb.st_size;
+    if (fstat(fd, &sb) != 0) {
+      int e = errno;
+      close(fd);
+      FAILED(g6_status_from_errno(e));
+      return g6_error_set(err, g6_status_from_errno(e), "cannot stat %s: %s",
+                          path, strerror(e));
+    }
+    size = sb.st_size;
+    /* held from now on when the budget has room and the file system is
+     * local: before anything is written, so the close of the descriptor it
+     * replaces has nothing to report (not a file of an earlier day flushed
+     * late: it gets no more rows) */
+    int held = se->day < s->current_day || !may_hold(s, fd, sb.st_dev)
+                   ? -1
+                   : g6_fdhold(fd);
+    if (held >= 0) {
+      fd = se->fd = held;
+      se->dev = sb.st_dev;
+      se->ino = sb.st_ino;
+    }
   }
   /* a tail we did not write ourselves may be torn (a crash mid-write) */
   int repaired = size == se->known_size ? 0 : repair_tail(fd, &size);
@@ -561,12 +631,10 @@ static g6_status append_pending(g6_csv_sink *s, series *se, const char *path,
       /* leave it; the torn-tail repair fixes it before the next append */
     }
     /* not held any more: the next try opens the path afresh */
-    if (fd == se->fd) {
-      g6_fdhold_release(fd);
-      se->fd = -1;
-    } else {
+    if (fd == se->fd)
+      let_go(s, se);
+    else
       close(fd);
-    }
     FAILED(g6_status_from_errno(e));
     if (repaired < 0)
       return g6_error_set(err, g6_status_from_errno(e),
@@ -582,34 +650,22 @@ static g6_status append_pending(g6_csv_sink *s, series *se, const char *path,
   g6_status status = G6_OK; /* not OK only for a failed close of rows that
                                read back (err says so) */
   bool written_known = true;
-  if (fd != se->fd) {
-    /* kept open for the next cycles when the budget has room and the file
-     * system is local (not a file of an earlier day flushed late: it gets
-     * no more rows) */
-    int held = se->day < s->current_day || !may_hold(s, fd, sb.st_dev)
-                   ? -1
-                   : g6_fdhold(fd);
-    if (held >= 0) {
-      se->fd = held;
-      se->dev = sb.st_dev;
-      se->ino = sb.st_ino;
-    } else if (close(fd) != 0) {
-      /* the descriptor is gone either way (Linux close(2)); the rows count
-       * as written only if they read back, else they stay pending */
-      e = errno;
-      FAILED(g6_status_from_errno(e));
-      if (!append_landed(se, path, size, header, hlen))
-        return g6_error_set(err, g6_status_from_errno(e),
-                            "cannot close %s: %s (the %zu row(s) did not "
-                            "read back: rolled back, retried next cycle)",
-                            path, strerror(e), se->pending_rows);
-      g6_error_set(err, g6_status_from_errno(e),
-                   "close of %s failed: %s (the %zu row(s) read back intact: "
-                   "not written again)",
-                   path, strerror(e), se->pending_rows);
-      status = g6_status_from_errno(e);
-      written_known = false;
-    }
+  if (fd != se->fd && close(fd) != 0) {
+    /* the descriptor is gone either way (Linux close(2)); the rows count
+     * as written only if they read back, else they stay pending */
+    e = errno;
+    FAILED(g6_status_from_errno(e));
+    if (!append_landed(se, path, &sb, size, header, hlen))
+      return g6_error_set(err, g6_status_from_errno(e),
+                          "cannot close %s: %s (the %zu row(s) did not read "
+                          "back: rolled back, retried next cycle)",
+                          path, strerror(e), se->pending_rows);
+    g6_error_set(err, g6_status_from_errno(e),
+                 "close of %s failed: %s (the %zu row(s) read back intact: "
+                 "not written again)",
+                 path, strerror(e), se->pending_rows);
+    status = g6_status_from_errno(e);
+    written_known = false;
   }
   se->known_size = written_known ? size + (off_t)written : -1;
   if (created) {
@@ -711,6 +767,7 @@ g6_status g6_csv_write_options(g6_csv_sink *s, int64_t ts, const char *tag,
   g6_ist_tm tm;
   g6_ist_breakdown(ts, &tm);
   forget_old_days(s, tm.days);
+  check_data_dir(s, ts);
   char tstr[20], edate[11], today[11];
   g6_ist_format_ts(ts, tstr);
   g6_date_format(expiry, edate);
@@ -811,6 +868,7 @@ g6_status g6_csv_write_overview(g6_csv_sink *s, int64_t ts,
   g6_ist_tm tm;
   g6_ist_breakdown(ts, &tm);
   forget_old_days(s, tm.days);
+  check_data_dir(s, ts);
   char tstr[20], dir[PATH_MAX], path[PATH_MAX];
   g6_ist_format_ts(ts, tstr);
   int k = snprintf(dir, sizeof(dir), "%s/overview/%s", s->data_dir, s->index);

@@ -24,6 +24,15 @@
  * clock went back) is skipped and counted as `behind`, so a file's
  * timestamps only ever increase and no row is written twice.
  *
+ * Files held open: while core/fdhold.h's budget has room, a file on a
+ * local file system is kept open from its first append of the day, before
+ * anything is written to it; at each append a held file that was deleted
+ * or replaced is let go of and its path opened again, and once per cycle
+ * (a new timestamp) so is every held file when the data directory at its
+ * path is not the one the sink opened (moved away, recreated, mounted
+ * over). A descriptor closed behind the sink's back is never closed or
+ * written by it again.
+ *
  * One sink per index: a sink is not thread-safe, and indices write disjoint
  * directories. */
 #ifndef G6_CSV_SINK_H
@@ -121,6 +130,12 @@ g6_status g6_csv_write_overview(g6_csv_sink *s, int64_t ts,
  * not touch those files), and applies the G6_FSYNC_CYCLE policy. */
 g6_status g6_csv_sink_flush(g6_csv_sink *s, g6_csv_stats *stats,
                             g6_error *err);
+
+/* Lets go of every file held open between appends (core/fdhold.h; each is
+ * opened again at its next append). Call when no rows are due for a while,
+ * outside the session: a held file that is moved, compressed or deleted
+ * then frees its space, and the file system can be unmounted. */
+void g6_csv_sink_release_held(g6_csv_sink *s);
 
 /* The per-family cumulative counters; *out points into the sink and stays
  * valid until the next call on it. Returns the number of families. */

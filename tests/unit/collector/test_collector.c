@@ -1,6 +1,7 @@
 #include "g6_test.h"
 
 #include "collector/collector.h"
+#include "core/fdhold.h"
 #include "core/fsutil.h"
 #include "core/json.h"
 #include "math/bs.h"
@@ -410,6 +411,33 @@ static void market_closed_fetches_nothing(void **state) {
   g6_collector_free(c);
 }
 
+/* The day's CSV files are held open during the session and let go of
+ * when it ends: over the night, a weekend or a holiday nothing keeps a
+ * moved, compressed or deleted file's space, or the file system, busy. */
+static void held_files_let_go_outside_the_session(void **state) {
+  (void)state;
+  fake f = default_fake();
+  assert_int_equal(g6_fdhold_budget(100, NULL, NULL), G6_OK);
+  g6_collector *c = make(&f, "held", false);
+  g6_cycle_result res;
+  /* Monday 20 October 2025, 10:30 IST */
+  assert_int_equal(g6_collector_cycle(c, (double)utc(2025, 10, 20, 5, 0, 0),
+                                      &res),
+                   G6_OK);
+  assert_true(res.market_open);
+  assert_true(res.success);
+  assert_true(res.csv.rows_written > 0);
+  assert_int_equal(g6_fdhold_count(), res.csv.files_created);
+  /* 16:30 IST: the session is over */
+  assert_int_equal(g6_collector_cycle(c, (double)utc(2025, 10, 20, 11, 0, 0),
+                                      &res),
+                   G6_OK);
+  assert_false(res.market_open);
+  assert_int_equal(g6_fdhold_count(), 0);
+  g6_collector_free(c);
+  assert_int_equal(g6_fdhold_budget(0, NULL, NULL), G6_OK);
+}
+
 static void provider_failures_are_reported_not_invented(void **state) {
   (void)state;
   fake f = default_fake();
@@ -809,6 +837,7 @@ int main(void) {
       cmocka_unit_test(desk_session_and_vix),
       cmocka_unit_test(keep_snapshots_history),
       cmocka_unit_test(market_closed_fetches_nothing),
+      cmocka_unit_test(held_files_let_go_outside_the_session),
       cmocka_unit_test(provider_failures_are_reported_not_invented),
       cmocka_unit_test(rejects_coverage_and_status),
       cmocka_unit_test(failed_batch_keeps_the_rest),

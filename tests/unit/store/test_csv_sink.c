@@ -425,23 +425,45 @@ static void failed_append_rolls_back_and_retries(void **state) {
 /* close(2) as the sink sees it: this test is linked with -Wl,--wrap=close
  * (Makefile). Armed, the next close of a descriptor open for appending
  * releases it and fails with EIO, as NFS reports a failed write-back at
- * close; with close_lose_to >= 0 the file is first cut back to that size
- * (the server never got those bytes). */
+ * close; first, with close_lose_to >= 0 the file is cut back to that size
+ * (the server never got those bytes), with close_zero_from >= 0 its bytes
+ * from there on read back as zeros (a lost page), and with
+ * close_replace_from/_to set another file is renamed over its path. */
 int __real_close(int fd);
 int __wrap_close(int fd);
 static int close_fail_armed;
-static off_t close_lose_to = -1;
+static off_t close_lose_to = -1, close_zero_from = -1;
+static const char *close_replace_from, *close_replace_to;
 int __wrap_close(int fd) {
   int fl = fcntl(fd, F_GETFL);
   if (close_fail_armed > 0 && fl >= 0 && (fl & O_APPEND) != 0) {
     close_fail_armed--;
     if (close_lose_to >= 0 && ftruncate(fd, close_lose_to) != 0)
       fail_msg("cannot cut the file back");
+    struct stat sb;
+    char self[64]; /* pwrite on an O_APPEND descriptor appends (pwrite(2)) */
+    snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+    int z = close_zero_from >= 0 ? open(self, O_WRONLY | O_CLOEXEC) : -1;
+    if (z >= 0 && fstat(z, &sb) == 0)
+      for (off_t o = close_zero_from; o < sb.st_size; o++)
+        if (pwrite(z, "", 1, o) != 1)
+          fail_msg("cannot zero the file");
+    if (z >= 0)
+      __real_close(z);
+    if (close_replace_from != NULL &&
+        rename(close_replace_from, close_replace_to) != 0)
+      fail_msg("cannot replace the file");
     __real_close(fd);
     errno = EIO;
     return -1;
   }
   return __real_close(fd);
+}
+
+static void close_faults_off(void) {
+  close_fail_armed = 0;
+  close_lose_to = close_zero_from = -1;
+  close_replace_from = close_replace_to = NULL;
 }
 
 /* fstatfs(2) as the sink sees it (-Wl,--wrap=fstatfs): while
@@ -572,6 +594,226 @@ static void failed_close_reads_back(void **state) {
     line = nl + 1;
   }
   assert_int_equal(lines, 4);
+  free(text);
+}
+
+/* What the read-back after a failed close looks at: bytes that are the
+ * right length but not the rows (a lost page reading as zeros) are cut
+ * back and retried; a file that took the path meanwhile is neither read as
+ * ours nor cut, and gets the rows on the retry. */
+static void failed_close_checks_what_it_reads(void **state) {
+  (void)state;
+  char data[300], path[400], other[420];
+  fresh(data, sizeof(data), "close-check");
+  g6_csv_sink *s = g6_csv_sink_new(data, "NIFTY", G6_FSYNC_NEVER, 0);
+  g6_csv_option_row r = {24800, 24800, 24800, leg(120, 119.5, 1, 1, .15, .5),
+                         leg(105, 104, 1, 1, .16, -.5)};
+  g6_csv_stats st = {0};
+  g6_error e;
+  int64_t t = utc(2025, 10, 20, 4, 0, 0);
+  g6_date x = {2025, 10, 21};
+  snprintf(path, sizeof(path), "%s/NIFTY/this_week/0/2025-10-20.csv", data);
+  assert_int_equal(g6_csv_write_options(s, t, "this_week", x, &r, 1, &st, &e),
+                   G6_OK);
+  off_t one = size_of(path);
+
+  /* the row reads back as zeros from its 6th byte: not landed, cut back */
+  close_faults_off();
+  close_fail_armed = 1;
+  close_zero_from = one + 5;
+  assert_int_equal(
+      g6_csv_write_options(s, t + 30, "this_week", x, &r, 1, &st, &e), G6_EIO);
+  assert_non_null(strstr(e.msg, "did not read back"));
+  assert_int_equal(g6_csv_sink_pending_rows(s), 1);
+  assert_int_equal(size_of(path), one);
+
+  /* a restored copy with 50 more lines is renamed over the path as the
+   * close fails: left whole, and the two pending rows go after its lines */
+  snprintf(other, sizeof(other), "%s.restored", path);
+  char *text = slurp(path);
+  FILE *fp = fopen(other, "w");
+  assert_non_null(fp);
+  fputs(text, fp);
+  for (int i = 0; i < 50; i++)
+    fprintf(fp, "20-10-2025 09:%02d:%02d,restored\n", 10 + i / 2,
+            i % 2 ? 30 : 0);
+  fclose(fp);
+  free(text);
+  off_t restored = size_of(other);
+  close_faults_off();
+  close_fail_armed = 1;
+  close_replace_from = other;
+  close_replace_to = path;
+  assert_int_equal(
+      g6_csv_write_options(s, t + 60, "this_week", x, &r, 1, &st, &e), G6_EIO);
+  assert_non_null(strstr(e.msg, "did not read back"));
+  assert_int_equal(g6_csv_sink_pending_rows(s), 2);
+  assert_int_equal(size_of(path), restored);
+  close_faults_off();
+  assert_int_equal(
+      g6_csv_write_options(s, t + 90, "this_week", x, &r, 1, &st, &e), G6_OK);
+  assert_int_equal(g6_csv_sink_pending_rows(s), 0);
+  g6_csv_sink_free(s);
+  text = slurp(path);
+  assert_non_null(strstr(text, "20-10-2025 09:34:30,restored\n"
+                               "20-10-2025 09:30:30,NIFTY,"));
+  assert_non_null(strstr(text, "\n20-10-2025 09:31:00,NIFTY,"));
+  assert_non_null(strstr(text, "\n20-10-2025 09:31:30,NIFTY,"));
+  assert_int_equal((off_t)strlen(text) > restored, true);
+  free(text);
+}
+
+/* A held file is held before anything is written to it: the close of the
+ * descriptor it replaces has nothing to lose, even when it fails. */
+static void held_before_writing(void **state) {
+  (void)state;
+  char data[300], path[400];
+  fresh(data, sizeof(data), "hold-first");
+  g6_csv_sink *s = g6_csv_sink_new(data, "NIFTY", G6_FSYNC_NEVER, 0);
+  g6_csv_option_row r = {24800, 24800, 24800, leg(120, 119.5, 1, 1, .15, .5),
+                         leg(105, 104, 1, 1, .16, -.5)};
+  g6_csv_stats st = {0};
+  g6_error e;
+  int64_t t = utc(2025, 10, 20, 4, 0, 0);
+  g6_date x = {2025, 10, 21};
+  snprintf(path, sizeof(path), "%s/NIFTY/this_week/0/2025-10-20.csv", data);
+  /* that close fails and cuts the file to nothing (NFS losing it) */
+  close_faults_off();
+  close_fail_armed = 1;
+  close_lose_to = 0;
+  assert_int_equal(g6_csv_write_options(s, t, "this_week", x, &r, 1, &st, &e),
+                   G6_OK);
+  assert_int_equal(close_fail_armed, 0);
+  close_faults_off();
+  assert_int_equal(g6_fdhold_count(), 1);
+  assert_int_equal(
+      g6_csv_write_options(s, t + 30, "this_week", x, &r, 1, &st, &e), G6_OK);
+  g6_csv_sink_free(s);
+  char *text = slurp(path);
+  assert_non_null(text);
+  assert_memory_equal(text, g6_csv_option_header,
+                      strlen(g6_csv_option_header));
+  assert_non_null(strstr(text, "\n20-10-2025 09:30:00,NIFTY,"));
+  assert_non_null(strstr(text, "\n20-10-2025 09:30:30,NIFTY,"));
+  free(text);
+}
+
+/* A held descriptor closed behind the sink's back whose number another
+ * owner got since: the sink neither writes to it nor closes it, gives its
+ * place in the budget back, and opens the file again. */
+static void held_number_reused_by_another_owner(void **state) {
+  (void)state;
+  char data[300], path[400];
+  fresh(data, sizeof(data), "reused");
+  g6_csv_sink *s = g6_csv_sink_new(data, "NIFTY", G6_FSYNC_NEVER, 0);
+  g6_csv_option_row r = {24800, 24800, 24800, leg(120, 119.5, 1, 1, .15, .5),
+                         leg(105, 104, 1, 1, .16, -.5)};
+  g6_csv_stats st = {0};
+  g6_error e;
+  int64_t t = utc(2025, 10, 20, 4, 0, 0);
+  g6_date x = {2025, 10, 21};
+  snprintf(path, sizeof(path), "%s/NIFTY/this_week/0/2025-10-20.csv", data);
+  assert_int_equal(g6_csv_write_options(s, t, "this_week", x, &r, 1, &st, &e),
+                   G6_OK);
+  /* the one held descriptor: the highest open one */
+  int held = -1;
+  for (int fd = FD_SETSIZE; fd < FD_SETSIZE + 200; fd++)
+    if (fcntl(fd, F_GETFD) >= 0)
+      held = fd;
+  assert_true(held >= FD_SETSIZE);
+  int other = open("/dev/null", O_WRONLY | O_CLOEXEC);
+  assert_true(other >= 0);
+  assert_int_equal(dup2(other, held), held); /* closes ours, reuses it */
+  close(other);
+  assert_int_equal(
+      g6_csv_write_options(s, t + 30, "this_week", x, &r, 1, &st, &e), G6_OK);
+  struct stat sb;
+  assert_int_equal(fstat(held, &sb), 0); /* still the other owner's */
+  assert_true(S_ISCHR(sb.st_mode));
+  assert_int_equal(g6_fdhold_count(), 1); /* the file, held again */
+  close(held);
+  g6_csv_sink_free(s);
+  char *text = slurp(path);
+  assert_non_null(strstr(text, "\n20-10-2025 09:30:30,NIFTY,"));
+  free(text);
+}
+
+/* The data directory moved away and made again (or mounted over) while
+ * collectd runs: from the next cycle on, rows go to the directory now at
+ * its path, whether files were held or opened per append. */
+static void data_dir_moved_and_recreated(void **state) {
+  (void)state;
+  char data[300], old[320], path[400];
+  fresh(data, sizeof(data), "moved");
+  snprintf(old, sizeof(old), "%s.old", data);
+  g6_csv_sink *s = g6_csv_sink_new(data, "NIFTY", G6_FSYNC_NEVER, 0);
+  g6_csv_option_row r = {24800, 24800, 24800, leg(120, 119.5, 1, 1, .15, .5),
+                         leg(105, 104, 1, 1, .16, -.5)};
+  g6_csv_stats st = {0};
+  g6_error e;
+  int64_t t = utc(2025, 10, 20, 4, 0, 0);
+  g6_date x = {2025, 10, 21};
+  assert_int_equal(g6_csv_write_options(s, t, "this_week", x, &r, 1, &st, &e),
+                   G6_OK);
+  assert_int_equal(rename(data, old), 0);
+  g6_mkdir_p(data, 0755, NULL);
+  assert_int_equal(
+      g6_csv_write_options(s, t + 30, "this_week", x, &r, 1, &st, &e), G6_OK);
+  g6_csv_overview ov = {{1, 1, 0, 0}, 15, 3, 4, 100, 24800, NAN};
+  assert_int_equal(g6_csv_write_overview(s, t + 30, &ov, &st, &e), G6_OK);
+  assert_int_equal(g6_csv_sink_pending_rows(s), 0);
+  g6_csv_sink_free(s);
+  snprintf(path, sizeof(path), "%s/NIFTY/this_week/0/2025-10-20.csv", data);
+  char *text = slurp(path);
+  assert_non_null(text);
+  assert_memory_equal(text, g6_csv_option_header,
+                      strlen(g6_csv_option_header));
+  assert_non_null(strstr(text, "\n20-10-2025 09:30:30,NIFTY,"));
+  assert_null(strstr(text, "09:30:00"));
+  free(text);
+  snprintf(path, sizeof(path), "%s/NIFTY/this_week/0/2025-10-20.csv", old);
+  text = slurp(path);
+  assert_non_null(strstr(text, "\n20-10-2025 09:30:00,NIFTY,"));
+  assert_null(strstr(text, "09:30:30"));
+  free(text);
+}
+
+/* Let go of every held file (outside the session): none held, and the next
+ * append opens the file again, checks its tail and holds it anew. */
+static void release_held_files(void **state) {
+  (void)state;
+  char data[300], path[400];
+  fresh(data, sizeof(data), "release");
+  g6_csv_sink *s = g6_csv_sink_new(data, "NIFTY", G6_FSYNC_NEVER, 0);
+  g6_csv_option_row r[2] = {
+      {24800, 24800, 24800, leg(120, 119.5, 1, 1, .15, .5),
+       leg(105, 104, 1, 1, .16, -.5)},
+      {24800, 24800, 24850, leg(95, 96, 1, 1, .15, .5),
+       leg(130, 131, 1, 1, .16, -.5)}};
+  g6_csv_stats st = {0};
+  g6_error e;
+  int64_t t = utc(2025, 10, 20, 4, 0, 0);
+  g6_date x = {2025, 10, 21};
+  assert_int_equal(g6_csv_write_options(s, t, "this_week", x, r, 2, &st, &e),
+                   G6_OK);
+  assert_int_equal(g6_fdhold_count(), 2);
+  g6_csv_sink_release_held(s);
+  assert_int_equal(g6_fdhold_count(), 0);
+  /* meanwhile a crash-like torn line is appended by someone else */
+  snprintf(path, sizeof(path), "%s/NIFTY/this_week/0/2025-10-20.csv", data);
+  FILE *fp = fopen(path, "a");
+  fputs("20-10-2025 09:3", fp);
+  fclose(fp);
+  assert_int_equal(
+      g6_csv_write_options(s, t + 30, "this_week", x, r, 2, &st, &e), G6_OK);
+  assert_int_equal(g6_fdhold_count(), 2);
+  assert_int_equal(st.torn_repaired, 1);
+  g6_csv_sink_free(s);
+  char *text = slurp(path);
+  assert_non_null(strstr(text, "\n20-10-2025 09:30:00,NIFTY,this_week,"
+                               "2025-10-21,0,"));
+  assert_non_null(strstr(text, "\n20-10-2025 09:30:30,NIFTY,this_week,"
+                               "2025-10-21,0,"));
   free(text);
 }
 
@@ -742,6 +984,15 @@ int main(void) {
       BOTH(unwritable_path_and_bounded_retry_buffer),
       /* a held file is not closed per append */
       cmocka_unit_test_setup_teardown(failed_close_reads_back, per_append,
+                                      none_left_held),
+      cmocka_unit_test_setup_teardown(failed_close_checks_what_it_reads,
+                                      per_append, none_left_held),
+      cmocka_unit_test_setup_teardown(held_before_writing, held_open,
+                                      none_left_held),
+      cmocka_unit_test_setup_teardown(held_number_reused_by_another_owner,
+                                      held_open, none_left_held),
+      BOTH(data_dir_moved_and_recreated),
+      cmocka_unit_test_setup_teardown(release_held_files, held_open,
                                       none_left_held),
       cmocka_unit_test_setup_teardown(network_file_system_not_held, held_open,
                                       none_left_held),
