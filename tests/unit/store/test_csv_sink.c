@@ -522,64 +522,85 @@ static off_t size_of(const char *path) {
   return stat(path, &sb) == 0 ? sb.st_size : -1;
 }
 
+/* One sink and the file of one strike (this_week, offset 0) on Monday 20
+ * October 2025, for the tests of one file's life. */
+typedef struct one_file {
+  char data[300], path[400];
+  g6_csv_sink *s;
+  g6_csv_stats st;
+  g6_error e;
+} one_file;
+
+static void one_file_open(one_file *f, const char *name) {
+  memset(f, 0, sizeof(*f));
+  fresh(f->data, sizeof(f->data), name);
+  snprintf(f->path, sizeof(f->path), "%s/NIFTY/this_week/0/2025-10-20.csv",
+           f->data);
+  f->s = g6_csv_sink_new(f->data, "NIFTY", G6_FSYNC_NEVER, 0);
+  assert_non_null(f->s);
+}
+
+/* The strike's row at 09:30:00 IST + dt seconds. */
+static g6_status one_file_write(one_file *f, int dt) {
+  g6_csv_option_row r = {24800, 24800, 24800, leg(120, 119.5, 1, 1, .15, .5),
+                         leg(105, 104, 1, 1, .16, -.5)};
+  return g6_csv_write_options(f->s, utc(2025, 10, 20, 4, 0, dt), "this_week",
+                              (g6_date){2025, 10, 21}, &r, 1, &f->st, &f->e);
+}
+
+/* Frees the sink and returns the file's text (the caller frees it). */
+static char *one_file_close(one_file *f) {
+  g6_csv_sink_free(f->s);
+  f->s = NULL;
+  char *text = slurp(f->path);
+  assert_non_null(text);
+  return text;
+}
+
 /* A failed close after a complete write: rows that read back intact are
  * not written again; rows lost wholly or in part are cut back and retried,
  * so every row ends up in the file exactly once, in order. */
 static void failed_close_reads_back(void **state) {
   (void)state;
-  char data[300], path[400];
-  fresh(data, sizeof(data), "close");
-  g6_csv_sink *s = g6_csv_sink_new(data, "NIFTY", G6_FSYNC_NEVER, 0);
-  g6_csv_option_row r = {24800, 24800, 24800, leg(120, 119.5, 1, 1, .15, .5),
-                         leg(105, 104, 1, 1, .16, -.5)};
-  g6_csv_stats st = {0};
-  g6_error e;
-  int64_t t = utc(2025, 10, 20, 4, 0, 0);
-  g6_date x = {2025, 10, 21};
-  snprintf(path, sizeof(path), "%s/NIFTY/this_week/0/2025-10-20.csv", data);
+  one_file f;
+  one_file_open(&f, "close");
 
   /* the file's first append (header and row) lands, close reports EIO */
+  close_faults_off();
   close_fail_armed = 1;
-  close_lose_to = -1;
-  assert_int_equal(g6_csv_write_options(s, t, "this_week", x, &r, 1, &st, &e),
-                   G6_EIO);
-  assert_non_null(strstr(e.msg, "read back intact"));
-  assert_int_equal(st.write_failures, 1);
-  assert_int_equal(st.rows_written, 1);
-  assert_int_equal(g6_csv_sink_pending_rows(s), 0);
-  off_t one = size_of(path);
+  assert_int_equal(one_file_write(&f, 0), G6_EIO);
+  assert_non_null(strstr(f.e.msg, "read back intact"));
+  assert_int_equal(f.st.write_failures, 1);
+  assert_int_equal(f.st.rows_written, 1);
+  assert_int_equal(g6_csv_sink_pending_rows(f.s), 0);
+  off_t one = size_of(f.path);
   assert_true(one > (off_t)strlen(g6_csv_option_header));
 
   /* the next row is lost entirely: pending, the file as it was */
   close_fail_armed = 1;
   close_lose_to = one;
-  assert_int_equal(
-      g6_csv_write_options(s, t + 30, "this_week", x, &r, 1, &st, &e), G6_EIO);
-  assert_non_null(strstr(e.msg, "did not read back"));
-  assert_int_equal(st.write_failures, 2);
-  assert_int_equal(st.rows_written, 1);
-  assert_int_equal(g6_csv_sink_pending_rows(s), 1);
-  assert_int_equal(size_of(path), one);
+  assert_int_equal(one_file_write(&f, 30), G6_EIO);
+  assert_non_null(strstr(f.e.msg, "did not read back"));
+  assert_int_equal(f.st.write_failures, 2);
+  assert_int_equal(f.st.rows_written, 1);
+  assert_int_equal(g6_csv_sink_pending_rows(f.s), 1);
+  assert_int_equal(size_of(f.path), one);
 
   /* that row and the next land in part: cut back, both still pending */
   close_fail_armed = 1;
   close_lose_to = one + 10;
-  assert_int_equal(
-      g6_csv_write_options(s, t + 60, "this_week", x, &r, 1, &st, &e), G6_EIO);
-  assert_int_equal(g6_csv_sink_pending_rows(s), 2);
-  assert_int_equal(size_of(path), one);
+  assert_int_equal(one_file_write(&f, 60), G6_EIO);
+  assert_int_equal(g6_csv_sink_pending_rows(f.s), 2);
+  assert_int_equal(size_of(f.path), one);
 
   /* closes work again: the three rows land once each, in order */
   assert_int_equal(close_fail_armed, 0);
-  close_lose_to = -1;
-  assert_int_equal(
-      g6_csv_write_options(s, t + 90, "this_week", x, &r, 1, &st, &e), G6_OK);
-  assert_int_equal(g6_csv_sink_pending_rows(s), 0);
-  assert_int_equal(st.rows_written, 4);
-  assert_int_equal(st.torn_repaired, 0);
-  g6_csv_sink_free(s);
-  char *text = slurp(path);
-  assert_non_null(text);
+  close_faults_off();
+  assert_int_equal(one_file_write(&f, 90), G6_OK);
+  assert_int_equal(g6_csv_sink_pending_rows(f.s), 0);
+  assert_int_equal(f.st.rows_written, 4);
+  assert_int_equal(f.st.torn_repaired, 0);
+  char *text = one_file_close(&f);
   const char *want[] = {"20-10-2025 09:30:00,", "20-10-2025 09:30:30,",
                         "20-10-2025 09:31:00,", "20-10-2025 09:31:30,"};
   const char *line = strchr(text, '\n') + 1; /* after the header */
@@ -603,34 +624,25 @@ static void failed_close_reads_back(void **state) {
  * ours nor cut, and gets the rows on the retry. */
 static void failed_close_checks_what_it_reads(void **state) {
   (void)state;
-  char data[300], path[400], other[420];
-  fresh(data, sizeof(data), "close-check");
-  g6_csv_sink *s = g6_csv_sink_new(data, "NIFTY", G6_FSYNC_NEVER, 0);
-  g6_csv_option_row r = {24800, 24800, 24800, leg(120, 119.5, 1, 1, .15, .5),
-                         leg(105, 104, 1, 1, .16, -.5)};
-  g6_csv_stats st = {0};
-  g6_error e;
-  int64_t t = utc(2025, 10, 20, 4, 0, 0);
-  g6_date x = {2025, 10, 21};
-  snprintf(path, sizeof(path), "%s/NIFTY/this_week/0/2025-10-20.csv", data);
-  assert_int_equal(g6_csv_write_options(s, t, "this_week", x, &r, 1, &st, &e),
-                   G6_OK);
-  off_t one = size_of(path);
+  one_file f;
+  one_file_open(&f, "close-check");
+  assert_int_equal(one_file_write(&f, 0), G6_OK);
+  off_t one = size_of(f.path);
 
   /* the row reads back as zeros from its 6th byte: not landed, cut back */
   close_faults_off();
   close_fail_armed = 1;
   close_zero_from = one + 5;
-  assert_int_equal(
-      g6_csv_write_options(s, t + 30, "this_week", x, &r, 1, &st, &e), G6_EIO);
-  assert_non_null(strstr(e.msg, "did not read back"));
-  assert_int_equal(g6_csv_sink_pending_rows(s), 1);
-  assert_int_equal(size_of(path), one);
+  assert_int_equal(one_file_write(&f, 30), G6_EIO);
+  assert_non_null(strstr(f.e.msg, "did not read back"));
+  assert_int_equal(g6_csv_sink_pending_rows(f.s), 1);
+  assert_int_equal(size_of(f.path), one);
 
   /* a restored copy with 50 more lines is renamed over the path as the
    * close fails: left whole, and the two pending rows go after its lines */
-  snprintf(other, sizeof(other), "%s.restored", path);
-  char *text = slurp(path);
+  char other[420];
+  snprintf(other, sizeof(other), "%s.restored", f.path);
+  char *text = slurp(f.path);
   FILE *fp = fopen(other, "w");
   assert_non_null(fp);
   fputs(text, fp);
@@ -643,23 +655,19 @@ static void failed_close_checks_what_it_reads(void **state) {
   close_faults_off();
   close_fail_armed = 1;
   close_replace_from = other;
-  close_replace_to = path;
-  assert_int_equal(
-      g6_csv_write_options(s, t + 60, "this_week", x, &r, 1, &st, &e), G6_EIO);
-  assert_non_null(strstr(e.msg, "did not read back"));
-  assert_int_equal(g6_csv_sink_pending_rows(s), 2);
-  assert_int_equal(size_of(path), restored);
+  close_replace_to = f.path;
+  assert_int_equal(one_file_write(&f, 60), G6_EIO);
+  assert_non_null(strstr(f.e.msg, "did not read back"));
+  assert_int_equal(g6_csv_sink_pending_rows(f.s), 2);
+  assert_int_equal(size_of(f.path), restored);
   close_faults_off();
-  assert_int_equal(
-      g6_csv_write_options(s, t + 90, "this_week", x, &r, 1, &st, &e), G6_OK);
-  assert_int_equal(g6_csv_sink_pending_rows(s), 0);
-  g6_csv_sink_free(s);
-  text = slurp(path);
+  assert_int_equal(one_file_write(&f, 90), G6_OK);
+  assert_int_equal(g6_csv_sink_pending_rows(f.s), 0);
+  text = one_file_close(&f);
   assert_non_null(strstr(text, "20-10-2025 09:34:30,restored\n"
                                "20-10-2025 09:30:30,NIFTY,"));
   assert_non_null(strstr(text, "\n20-10-2025 09:31:00,NIFTY,"));
   assert_non_null(strstr(text, "\n20-10-2025 09:31:30,NIFTY,"));
-  assert_int_equal((off_t)strlen(text) > restored, true);
   free(text);
 }
 
@@ -667,30 +675,18 @@ static void failed_close_checks_what_it_reads(void **state) {
  * descriptor it replaces has nothing to lose, even when it fails. */
 static void held_before_writing(void **state) {
   (void)state;
-  char data[300], path[400];
-  fresh(data, sizeof(data), "hold-first");
-  g6_csv_sink *s = g6_csv_sink_new(data, "NIFTY", G6_FSYNC_NEVER, 0);
-  g6_csv_option_row r = {24800, 24800, 24800, leg(120, 119.5, 1, 1, .15, .5),
-                         leg(105, 104, 1, 1, .16, -.5)};
-  g6_csv_stats st = {0};
-  g6_error e;
-  int64_t t = utc(2025, 10, 20, 4, 0, 0);
-  g6_date x = {2025, 10, 21};
-  snprintf(path, sizeof(path), "%s/NIFTY/this_week/0/2025-10-20.csv", data);
+  one_file f;
+  one_file_open(&f, "hold-first");
   /* that close fails and cuts the file to nothing (NFS losing it) */
   close_faults_off();
   close_fail_armed = 1;
   close_lose_to = 0;
-  assert_int_equal(g6_csv_write_options(s, t, "this_week", x, &r, 1, &st, &e),
-                   G6_OK);
+  assert_int_equal(one_file_write(&f, 0), G6_OK);
   assert_int_equal(close_fail_armed, 0);
   close_faults_off();
   assert_int_equal(g6_fdhold_count(), 1);
-  assert_int_equal(
-      g6_csv_write_options(s, t + 30, "this_week", x, &r, 1, &st, &e), G6_OK);
-  g6_csv_sink_free(s);
-  char *text = slurp(path);
-  assert_non_null(text);
+  assert_int_equal(one_file_write(&f, 30), G6_OK);
+  char *text = one_file_close(&f);
   assert_memory_equal(text, g6_csv_option_header,
                       strlen(g6_csv_option_header));
   assert_non_null(strstr(text, "\n20-10-2025 09:30:00,NIFTY,"));
@@ -703,18 +699,9 @@ static void held_before_writing(void **state) {
  * place in the budget back, and opens the file again. */
 static void held_number_reused_by_another_owner(void **state) {
   (void)state;
-  char data[300], path[400];
-  fresh(data, sizeof(data), "reused");
-  g6_csv_sink *s = g6_csv_sink_new(data, "NIFTY", G6_FSYNC_NEVER, 0);
-  g6_csv_option_row r = {24800, 24800, 24800, leg(120, 119.5, 1, 1, .15, .5),
-                         leg(105, 104, 1, 1, .16, -.5)};
-  g6_csv_stats st = {0};
-  g6_error e;
-  int64_t t = utc(2025, 10, 20, 4, 0, 0);
-  g6_date x = {2025, 10, 21};
-  snprintf(path, sizeof(path), "%s/NIFTY/this_week/0/2025-10-20.csv", data);
-  assert_int_equal(g6_csv_write_options(s, t, "this_week", x, &r, 1, &st, &e),
-                   G6_OK);
+  one_file f;
+  one_file_open(&f, "reused");
+  assert_int_equal(one_file_write(&f, 0), G6_OK);
   /* the one held descriptor: the highest open one */
   int held = -1;
   for (int fd = FD_SETSIZE; fd < FD_SETSIZE + 200; fd++)
@@ -725,15 +712,13 @@ static void held_number_reused_by_another_owner(void **state) {
   assert_true(other >= 0);
   assert_int_equal(dup2(other, held), held); /* closes ours, reuses it */
   close(other);
-  assert_int_equal(
-      g6_csv_write_options(s, t + 30, "this_week", x, &r, 1, &st, &e), G6_OK);
+  assert_int_equal(one_file_write(&f, 30), G6_OK);
   struct stat sb;
   assert_int_equal(fstat(held, &sb), 0); /* still the other owner's */
   assert_true(S_ISCHR(sb.st_mode));
   assert_int_equal(g6_fdhold_count(), 1); /* the file, held again */
   close(held);
-  g6_csv_sink_free(s);
-  char *text = slurp(path);
+  char *text = one_file_close(&f);
   assert_non_null(strstr(text, "\n20-10-2025 09:30:30,NIFTY,"));
   free(text);
 }
@@ -743,29 +728,20 @@ static void held_number_reused_by_another_owner(void **state) {
  * its path, whether files were held or opened per append. */
 static void data_dir_moved_and_recreated(void **state) {
   (void)state;
-  char data[300], old[320], path[400];
-  fresh(data, sizeof(data), "moved");
-  snprintf(old, sizeof(old), "%s.old", data);
-  g6_csv_sink *s = g6_csv_sink_new(data, "NIFTY", G6_FSYNC_NEVER, 0);
-  g6_csv_option_row r = {24800, 24800, 24800, leg(120, 119.5, 1, 1, .15, .5),
-                         leg(105, 104, 1, 1, .16, -.5)};
-  g6_csv_stats st = {0};
-  g6_error e;
-  int64_t t = utc(2025, 10, 20, 4, 0, 0);
-  g6_date x = {2025, 10, 21};
-  assert_int_equal(g6_csv_write_options(s, t, "this_week", x, &r, 1, &st, &e),
-                   G6_OK);
-  assert_int_equal(rename(data, old), 0);
-  g6_mkdir_p(data, 0755, NULL);
-  assert_int_equal(
-      g6_csv_write_options(s, t + 30, "this_week", x, &r, 1, &st, &e), G6_OK);
+  one_file f;
+  one_file_open(&f, "moved");
+  char old[320], path[420];
+  snprintf(old, sizeof(old), "%s.old", f.data);
+  assert_int_equal(one_file_write(&f, 0), G6_OK);
+  assert_int_equal(rename(f.data, old), 0);
+  g6_mkdir_p(f.data, 0755, NULL);
+  assert_int_equal(one_file_write(&f, 30), G6_OK);
   g6_csv_overview ov = {{1, 1, 0, 0}, 15, 3, 4, 100, 24800, NAN};
-  assert_int_equal(g6_csv_write_overview(s, t + 30, &ov, &st, &e), G6_OK);
-  assert_int_equal(g6_csv_sink_pending_rows(s), 0);
-  g6_csv_sink_free(s);
-  snprintf(path, sizeof(path), "%s/NIFTY/this_week/0/2025-10-20.csv", data);
-  char *text = slurp(path);
-  assert_non_null(text);
+  assert_int_equal(g6_csv_write_overview(f.s, utc(2025, 10, 20, 4, 0, 30),
+                                         &ov, &f.st, &f.e),
+                   G6_OK);
+  assert_int_equal(g6_csv_sink_pending_rows(f.s), 0);
+  char *text = one_file_close(&f);
   assert_memory_equal(text, g6_csv_option_header,
                       strlen(g6_csv_option_header));
   assert_non_null(strstr(text, "\n20-10-2025 09:30:30,NIFTY,"));
@@ -782,38 +758,25 @@ static void data_dir_moved_and_recreated(void **state) {
  * append opens the file again, checks its tail and holds it anew. */
 static void release_held_files(void **state) {
   (void)state;
-  char data[300], path[400];
-  fresh(data, sizeof(data), "release");
-  g6_csv_sink *s = g6_csv_sink_new(data, "NIFTY", G6_FSYNC_NEVER, 0);
-  g6_csv_option_row r[2] = {
-      {24800, 24800, 24800, leg(120, 119.5, 1, 1, .15, .5),
-       leg(105, 104, 1, 1, .16, -.5)},
-      {24800, 24800, 24850, leg(95, 96, 1, 1, .15, .5),
-       leg(130, 131, 1, 1, .16, -.5)}};
-  g6_csv_stats st = {0};
-  g6_error e;
-  int64_t t = utc(2025, 10, 20, 4, 0, 0);
-  g6_date x = {2025, 10, 21};
-  assert_int_equal(g6_csv_write_options(s, t, "this_week", x, r, 2, &st, &e),
-                   G6_OK);
-  assert_int_equal(g6_fdhold_count(), 2);
-  g6_csv_sink_release_held(s);
+  one_file f;
+  one_file_open(&f, "release");
+  assert_int_equal(one_file_write(&f, 0), G6_OK);
+  assert_int_equal(g6_fdhold_count(), 1);
+  g6_csv_sink_release_held(f.s);
   assert_int_equal(g6_fdhold_count(), 0);
-  /* meanwhile a crash-like torn line is appended by someone else */
-  snprintf(path, sizeof(path), "%s/NIFTY/this_week/0/2025-10-20.csv", data);
-  FILE *fp = fopen(path, "a");
+  /* meanwhile someone else leaves a torn line */
+  FILE *fp = fopen(f.path, "a");
+  assert_non_null(fp);
   fputs("20-10-2025 09:3", fp);
   fclose(fp);
-  assert_int_equal(
-      g6_csv_write_options(s, t + 30, "this_week", x, r, 2, &st, &e), G6_OK);
-  assert_int_equal(g6_fdhold_count(), 2);
-  assert_int_equal(st.torn_repaired, 1);
-  g6_csv_sink_free(s);
-  char *text = slurp(path);
+  assert_int_equal(one_file_write(&f, 30), G6_OK);
+  assert_int_equal(g6_fdhold_count(), 1);
+  assert_int_equal(f.st.torn_repaired, 1);
+  char *text = one_file_close(&f);
   assert_non_null(strstr(text, "\n20-10-2025 09:30:00,NIFTY,this_week,"
                                "2025-10-21,0,"));
-  assert_non_null(strstr(text, "\n20-10-2025 09:30:30,NIFTY,this_week,"
-                               "2025-10-21,0,"));
+  assert_non_null(strstr(text, "0.0,0.0\n20-10-2025 09:30:30,NIFTY,"
+                               "this_week,2025-10-21,0,"));
   free(text);
 }
 
