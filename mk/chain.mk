@@ -17,3 +17,8 @@ $(B)/bench/append_cost: bench/chain/append_cost.c
 BENCH_TARGETS += bench-chain
 
 # make check-asan (the whole suite with ASan/UBSan) is in mk/reliability.mk.
+
+# tests/integration/chain_open_files.t mounts a DataDir through FUSE (bindfs,
+# a file system that is not local, like NFS) to check that no CSV file is
+# held open there.
+DEB_PACKAGES += bindfs

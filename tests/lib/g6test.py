@@ -512,6 +512,36 @@ def mount_tmpfs(path, size, mode="0755"):
     return True
 
 
+def mount_fuse(source, path):
+    """Mounts the directory `source` at path (created if missing) through
+    FUSE (Debian's bindfs, in the foreground, stopped by its PID), a file
+    system that is not local; unmounted at exit. False where FUSE cannot
+    be used here (no bindfs, no /dev/fuse, mounting not allowed: the
+    caller skips what needs it)."""
+    os.makedirs(source, exist_ok=True)
+    os.makedirs(path, exist_ok=True)
+    if shutil.which("bindfs") is None or not os.access("/dev/fuse", os.R_OK | os.W_OK):
+        return False
+    proc = subprocess.Popen(["bindfs", "-f", source, path],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if not wait_until(lambda: os.path.ismount(path) or proc.poll() is not None, 10, 0.05) \
+            or not os.path.ismount(path):
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        return False
+
+    def unmount():
+        subprocess.run(["umount", "-l", path], capture_output=True)
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    atexit.register(unmount)
+    return True
+
+
 def fill_fs(path):
     """Fills the file system holding directory `path` with a file
     path/filler until writes fail (tmpfs charges whole pages: an existing
