@@ -487,7 +487,8 @@ g6_status g6_collector_cycle(g6_collector *c, double now,
     if (c->sink != NULL) { /* retry rows a failed write left behind */
       g6_error e;
       note_csv(res, g6_csv_sink_flush(c->sink, &res->csv, &e), &e);
-      g6_csv_sink_release_held(c->sink); /* no rows due until the session */
+      /* no rows are due until the session: nothing held meanwhile */
+      note_csv(res, g6_csv_sink_release_held(c->sink, &e), &e);
     }
     res->duration_s = g6_monotonic_now() - t0;
     return G6_OK;

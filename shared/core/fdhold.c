@@ -61,9 +61,13 @@ bool g6_fdhold_setup(size_t want, const char *option, const char *dir,
   if (!local) {
     g6_fdhold_budget(0, NULL, NULL);
     snprintf(msg, cap,
-             "%s is on %s, not a local file system: its CSV files are opened "
-             "and closed per append (%s applies to local file systems)",
-             dir, fs, option);
+             "%s is on %s, %s: its CSV files are opened and closed per append "
+             "(%s applies to local file systems)",
+             dir, fs,
+             strncmp(fs, "type ", 5) == 0
+                 ? "which g6 does not know as a local file system"
+                 : "not a local file system",
+             option);
     return true;
   }
   if (g6_fdhold_budget(want, &granted, &e) != G6_OK) {

@@ -108,7 +108,17 @@ g6_csv_sink *g6_csv_sink_new(const char *data_dir, const char *index,
   g6_csv_sink *s = calloc(1, sizeof(*s));
   if (s == NULL)
     return NULL;
-  s->data_dir = strdup(data_dir);
+  /* a relative directory is made absolute now: a plugin that changes the
+   * working directory later does not move the files (data_fd is checked
+   * against this path once per cycle) */
+  char cwd[PATH_MAX];
+  if (data_dir[0] != '/' && getcwd(cwd, sizeof(cwd)) != NULL) {
+    size_t n = strlen(cwd) + 1 + strlen(data_dir) + 1;
+    if ((s->data_dir = malloc(n)) != NULL)
+      snprintf(s->data_dir, n, "%s/%s", cwd, data_dir);
+  } else {
+    s->data_dir = strdup(data_dir);
+  }
   s->index = strdup(index);
   if (s->data_dir == NULL || s->index == NULL) {
     g6_csv_sink_free(s);
@@ -121,24 +131,43 @@ g6_csv_sink *g6_csv_sink_new(const char *data_dir, const char *index,
   return s;
 }
 
-/* Lets go of a series' held file (if any). Its rows were all written
- * through it; a failed close (a local file system reports none, and files
- * on others are never held) is counted with the family's failures. */
-static void let_go(g6_csv_sink *s, series *se) {
+/* Lets go of a series' held file (if any): closed while it is still the
+ * file (device, inode); otherwise its number was closed and reused behind
+ * the sink's back, and only its place in the budget is given back (the new
+ * owner keeps the descriptor). Returns 0, or the errno of a failed close:
+ * the rows were written through it before (a local file system reports
+ * nothing there, and files on others are never held). */
+static int let_go(series *se) {
   if (se->fd < 0)
-    return;
-  if (g6_fdhold_release(se->fd) != 0) {
-    s->fam[se->family].st.write_failures++;
-    s->fam[se->family].failures[G6_EIO]++;
+    return 0;
+  struct stat sb;
+  int e = 0;
+  if (fstat(se->fd, &sb) == 0 ? sb.st_dev == se->dev && sb.st_ino == se->ino
+                              : errno != EBADF) {
+    if (g6_fdhold_release(se->fd) != 0)
+      e = errno != 0 ? errno : EIO;
+  } else {
+    g6_fdhold_forget(se->fd);
   }
   se->fd = -1;
   se->known_size = -1;
+  return e;
+}
+
+/* let_go, a failed close counted with the family's write failures. */
+static int let_go_counted(g6_csv_sink *s, series *se) {
+  int e = let_go(se);
+  if (e != 0) {
+    s->fam[se->family].st.write_failures++;
+    s->fam[se->family].failures[g6_status_from_errno(e)]++;
+  }
+  return e;
 }
 
 static void series_free(g6_csv_sink *s, series *se) {
   if (se == NULL)
     return;
-  let_go(s, se);
+  let_go_counted(s, se);
   g6_buf_free(&se->pending);
   free(se);
 }
@@ -315,22 +344,24 @@ static int write_all(int fd, const char *buf, size_t len) {
   return 0;
 }
 
-/* Whether the file at fd holds exactly the n bytes p at offset off; false
- * on a mismatch, a short file or a read error. */
-static bool holds_bytes(int fd, off_t off, const char *p, size_t n) {
+/* Whether the file at fd holds exactly the n bytes p at offset off: 1
+ * yes, 0 no (other bytes, or the file ends before), -1 a read error. */
+static int holds_bytes(int fd, off_t off, const char *p, size_t n) {
   char buf[4096];
   while (n > 0) {
     size_t want = n < sizeof(buf) ? n : sizeof(buf);
     ssize_t got = pread(fd, buf, want, off);
     if (got < 0 && errno == EINTR)
       continue;
-    if (got <= 0 || memcmp(buf, p, (size_t)got) != 0)
-      return false;
+    if (got < 0)
+      return -1;
+    if (got == 0 || memcmp(buf, p, (size_t)got) != 0)
+      return 0;
     off += got;
     p += got;
     n -= (size_t)got;
   }
-  return true;
+  return 1;
 }
 
 /* After close(2) failed on a complete append (a file system that reports
@@ -340,34 +371,41 @@ static bool holds_bytes(int fd, off_t off, const char *p, size_t n) {
  * close-to-open consistency: the server's copy). When they did not, the
  * file is cut back to `before`, so the retry appends them once and a
  * partial landing leaves no stray row. */
-static bool append_landed(const series *se, const char *path,
-                          const struct stat *wrote, off_t before,
-                          const char *header, size_t hlen) {
+typedef enum landed {
+  LANDED,    /* the rows read back intact */
+  CUT_BACK,  /* they did not: the file ends where it did before */
+  NOT_READ,  /* the file could not be read back, or another file took the
+                path meanwhile: left as it is */
+} landed;
+
+static landed append_landed(const series *se, const char *path,
+                            const struct stat *wrote, off_t before,
+                            const char *header, size_t hlen) {
   int fd = open(path, O_RDWR | O_CLOEXEC);
   if (fd < 0)
-    return false; /* unknown: retried (a duplicate is better than a loss) */
+    return NOT_READ;
   struct stat sb;
   if (fstat(fd, &sb) != 0 || sb.st_dev != wrote->st_dev ||
       sb.st_ino != wrote->st_ino) {
     /* another file took the path meanwhile: not ours to read or cut; the
      * rows go to it on the retry */
     close(fd);
-    return false;
+    return NOT_READ;
   }
   off_t want = before + (off_t)(hlen > 0 ? hlen + 1 : 0) +
                (off_t)se->pending.len;
-  bool landed = sb.st_size >= want &&
-                holds_bytes(fd, before, header, hlen) &&
-                (hlen == 0 || holds_bytes(fd, before + (off_t)hlen, "\n", 1)) &&
-                holds_bytes(fd, want - (off_t)se->pending.len,
-                            se->pending.data, se->pending.len);
-  if (!landed && fstat(fd, &sb) == 0 && sb.st_size > before &&
-      ftruncate(fd, before) != 0) {
-    /* leave it; the torn-tail repair fixes a partial row before the next
-     * append */
-  }
+  int same = sb.st_size < want ? 0 : holds_bytes(fd, before, header, hlen);
+  if (same == 1 && hlen > 0)
+    same = holds_bytes(fd, before + (off_t)hlen, "\n", 1);
+  if (same == 1)
+    same = holds_bytes(fd, want - (off_t)se->pending.len, se->pending.data,
+                       se->pending.len);
+  landed r = same == 1 ? LANDED : same < 0 ? NOT_READ : CUT_BACK;
+  if (r == CUT_BACK && sb.st_size > before && ftruncate(fd, before) != 0)
+    r = NOT_READ; /* the torn-tail repair cuts a partial row before the
+                     next append; a whole one may stay */
   close(fd);
-  return landed;
+  return r;
 }
 
 /* Truncates an incomplete last line (a torn write) so the file ends with a
@@ -487,11 +525,25 @@ static series *series_get(g6_csv_sink *s, int64_t day, const char *path,
   return se;
 }
 
-void g6_csv_sink_release_held(g6_csv_sink *s) {
+g6_status g6_csv_sink_release_held(g6_csv_sink *s, g6_error *err) {
+  g6_status first = G6_OK;
   size_t it = 0;
+  const char *path;
   void *v;
-  while (g6_strmap_next(&s->series, &it, NULL, &v))
-    let_go(s, v);
+  while (g6_strmap_next(&s->series, &it, &path, &v)) {
+    int e = let_go_counted(s, v);
+    if (e != 0 && first == G6_OK)
+      first = g6_error_set(err, g6_status_from_errno(e),
+                           "close of %s failed: %s (its rows were written "
+                           "before)",
+                           path, strerror(e));
+  }
+  /* nor the data directory: the file system can be unmounted */
+  if (s->data_fd >= 0) {
+    close(s->data_fd);
+    s->data_fd = -1;
+  }
+  return first;
 }
 
 /* Once per cycle (a new timestamp): whether the data directory is still
@@ -506,9 +558,7 @@ static void check_data_dir(g6_csv_sink *s, int64_t ts) {
   if (stat(s->data_dir, &now) == 0 && fstat(s->data_fd, &was) == 0 &&
       now.st_dev == was.st_dev && now.st_ino == was.st_ino)
     return;
-  close(s->data_fd);
-  s->data_fd = -1;
-  g6_csv_sink_release_held(s);
+  g6_csv_sink_release_held(s, NULL); /* a failed close is counted */
 }
 
 /* Drops series of earlier days that hold nothing pending. */
@@ -557,21 +607,12 @@ static g6_status append_pending(g6_csv_sink *s, series *se, const char *path,
   if (se->fd >= 0) {
     /* a held file still linked is this path's file (a deleted or replaced
      * one is not: let go, its path opened again) */
-    int rc = fstat(se->fd, &sb);
-    if (rc == 0 ? sb.st_dev == se->dev && sb.st_ino == se->ino
-                : errno != EBADF) {
-      if (rc == 0 && sb.st_nlink > 0) {
-        fd = se->fd;
-        size = sb.st_size;
-      } else {
-        let_go(s, se);
-      }
+    if (fstat(se->fd, &sb) == 0 && sb.st_dev == se->dev &&
+        sb.st_ino == se->ino && sb.st_nlink > 0) {
+      fd = se->fd;
+      size = sb.st_size;
     } else {
-      /* not the file any more: the number was closed and reused behind the
-       * sink's back; its new owner keeps it, the budget gets its place */
-      g6_fdhold_forget(se->fd);
-      se->fd = -1;
-      se->known_size = -1;
+      let_go_counted(s, se);
     }
   }
   if (fd < 0) {
@@ -632,7 +673,7 @@ static g6_status append_pending(g6_csv_sink *s, series *se, const char *path,
     }
     /* not held any more: the next try opens the path afresh */
     if (fd == se->fd)
-      let_go(s, se);
+      let_go(se); /* this failure is counted once, below */
     else
       close(fd);
     FAILED(g6_status_from_errno(e));
@@ -655,10 +696,18 @@ static g6_status append_pending(g6_csv_sink *s, series *se, const char *path,
      * as written only if they read back, else they stay pending */
     e = errno;
     FAILED(g6_status_from_errno(e));
-    if (!append_landed(se, path, &sb, size, header, hlen))
+    landed l = append_landed(se, path, &sb, size, header, hlen);
+    if (l == CUT_BACK)
       return g6_error_set(err, g6_status_from_errno(e),
                           "cannot close %s: %s (the %zu row(s) did not read "
                           "back: rolled back, retried next cycle)",
+                          path, strerror(e), se->pending_rows);
+    if (l == NOT_READ)
+      return g6_error_set(err, g6_status_from_errno(e),
+                          "cannot close %s: %s (the file could not be read "
+                          "back, or another took its path: the %zu row(s) "
+                          "are retried next cycle and may then be there "
+                          "twice)",
                           path, strerror(e), se->pending_rows);
     g6_error_set(err, g6_status_from_errno(e),
                  "close of %s failed: %s (the %zu row(s) read back intact: "

@@ -18,11 +18,13 @@
  * append. When close(2) fails after a complete write (a file system that
  * reports write-back errors there, such as NFS), the rows are read back:
  * found intact they count as written (never written twice), otherwise the
- * file is cut back and they are retried like a failed write. A row whose
- * timestamp equals the last one in the file is skipped as a duplicate
- * (cycles faster than 30 s); one whose timestamp is before it (the wall
- * clock went back) is skipped and counted as `behind`, so a file's
- * timestamps only ever increase and no row is written twice.
+ * file is cut back and they are retried like a failed write; only when the
+ * file cannot be read back at all are they retried unchecked (a duplicate
+ * rather than a loss). A row whose timestamp equals the last one in the
+ * file is skipped as a duplicate (cycles faster than 30 s); one whose
+ * timestamp is before it (the wall clock went back) is skipped and counted
+ * as `behind`, so otherwise a file's timestamps only ever increase and no
+ * row is written twice.
  *
  * Files held open: while core/fdhold.h's budget has room, a file on a
  * local file system is kept open from its first append of the day, before
@@ -132,10 +134,13 @@ g6_status g6_csv_sink_flush(g6_csv_sink *s, g6_csv_stats *stats,
                             g6_error *err);
 
 /* Lets go of every file held open between appends (core/fdhold.h; each is
- * opened again at its next append). Call when no rows are due for a while,
- * outside the session: a held file that is moved, compressed or deleted
- * then frees its space, and the file system can be unmounted. */
-void g6_csv_sink_release_held(g6_csv_sink *s);
+ * opened again at its next append) and of the data directory's descriptor.
+ * Call when no rows are due for a while, outside the session: a held file
+ * that is moved, compressed or deleted then frees its space, and the file
+ * system can be unmounted. Returns G6_OK, or the first failed close (err
+ * names the file; every one is counted with its family's write failures):
+ * its rows were written before. */
+g6_status g6_csv_sink_release_held(g6_csv_sink *s, g6_error *err);
 
 /* The per-family cumulative counters; *out points into the sink and stays
  * valid until the next call on it. Returns the number of families. */

@@ -30,6 +30,30 @@ static void zero_budget_holds_nothing(void **state) {
   assert_int_equal(g6_fdhold_release(-1), -1);
 }
 
+/* A held descriptor closed behind the holder's back, its number reused by
+ * another owner: forgetting it gives its place back and leaves the new
+ * owner's descriptor open. */
+static void forget_gives_the_place_back(void **state) {
+  (void)state;
+  assert_int_equal(g6_fdhold_budget(1, NULL, NULL), G6_OK);
+  int held = g6_fdhold(devnull());
+  assert_true(held >= FD_SETSIZE);
+  assert_int_equal(g6_fdhold_count(), 1);
+  int other = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+  assert_int_equal(dup2(other, held), held); /* reused behind its back */
+  close(other);
+  g6_fdhold_forget(held);
+  assert_int_equal(g6_fdhold_count(), 0);
+  assert_true(is_open(held));
+  g6_fdhold_forget(-1); /* nothing */
+  assert_int_equal(g6_fdhold_count(), 0);
+  int again = g6_fdhold(devnull()); /* the place is free again */
+  assert_true(again >= FD_SETSIZE);
+  assert_int_equal(g6_fdhold_release(again), 0);
+  close(held);
+  assert_int_equal(g6_fdhold_budget(0, NULL, NULL), G6_OK);
+}
+
 /* A held descriptor moves above FD_SETSIZE with close-on-exec; the budget
  * caps how many, and a release makes room again. */
 static void held_above_fd_setsize_within_budget(void **state) {
@@ -104,9 +128,10 @@ static int limits_child(void) {
   if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
     return 20;
   if (!g6_fdhold_setup(10, "MaxOpenCSVFiles", "/proc", msg, sizeof(msg)) ||
-      strstr(msg, "/proc is on type 0x9fa0, not a local file system: its CSV "
-                  "files are opened and closed per append (MaxOpenCSVFiles "
-                  "applies to local file systems)") == NULL ||
+      strstr(msg, "/proc is on type 0x9fa0, which g6 does not know as a "
+                  "local file system: its CSV files are opened and closed per "
+                  "append (MaxOpenCSVFiles applies to local file systems)") ==
+          NULL ||
       g6_fdhold_limit() != 0)
     return 21;
   if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur != 1024)
@@ -211,6 +236,7 @@ int main(void) {
       cmocka_unit_test(soft_limit_raised_within_hard),
       cmocka_unit_test(concurrent_holds_respect_budget),
       cmocka_unit_test(file_system_types),
+      cmocka_unit_test(forget_gives_the_place_back),
   };
   return G6_RUN_TESTS(tests);
 }

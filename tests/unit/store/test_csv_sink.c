@@ -657,7 +657,7 @@ static void failed_close_checks_what_it_reads(void **state) {
   close_replace_from = other;
   close_replace_to = f.path;
   assert_int_equal(one_file_write(&f, 60), G6_EIO);
-  assert_non_null(strstr(f.e.msg, "did not read back"));
+  assert_non_null(strstr(f.e.msg, "another took its path"));
   assert_int_equal(g6_csv_sink_pending_rows(f.s), 2);
   assert_int_equal(size_of(f.path), restored);
   close_faults_off();
@@ -718,6 +718,19 @@ static void held_number_reused_by_another_owner(void **state) {
   assert_true(S_ISCHR(sb.st_mode));
   assert_int_equal(g6_fdhold_count(), 1); /* the file, held again */
   close(held);
+  /* the same when the sink lets go (the session's end, midnight, free) */
+  held = -1;
+  for (int fd = FD_SETSIZE; fd < FD_SETSIZE + 200; fd++)
+    if (fcntl(fd, F_GETFD) >= 0)
+      held = fd;
+  other = open("/dev/null", O_WRONLY | O_CLOEXEC);
+  assert_int_equal(dup2(other, held), held);
+  close(other);
+  assert_int_equal(g6_csv_sink_release_held(f.s, &f.e), G6_OK);
+  assert_int_equal(fstat(held, &sb), 0);
+  assert_true(S_ISCHR(sb.st_mode));
+  assert_int_equal(g6_fdhold_count(), 0);
+  close(held);
   char *text = one_file_close(&f);
   assert_non_null(strstr(text, "\n20-10-2025 09:30:30,NIFTY,"));
   free(text);
@@ -754,6 +767,42 @@ static void data_dir_moved_and_recreated(void **state) {
   free(text);
 }
 
+/* A relative data directory is where it was when the sink was made, even
+ * when the process changes its working directory later (another collectd
+ * plugin may). */
+static void relative_data_dir_stays_put(void **state) {
+  (void)state;
+  char a[300], b[320], cwd[PATH_MAX], path[400];
+  fresh(a, sizeof(a), "relative");
+  snprintf(b, sizeof(b), "%s/elsewhere", a);
+  g6_mkdir_p(b, 0755, NULL);
+  assert_non_null(getcwd(cwd, sizeof(cwd)));
+  assert_int_equal(chdir(a), 0);
+  g6_csv_sink *s = g6_csv_sink_new("data", "NIFTY", G6_FSYNC_NEVER, 0);
+  g6_csv_option_row r = {24800, 24800, 24800, leg(120, 119.5, 1, 1, .15, .5),
+                         leg(105, 104, 1, 1, .16, -.5)};
+  g6_csv_stats st = {0};
+  g6_error e;
+  int64_t t = utc(2025, 10, 20, 4, 0, 0);
+  g6_date x = {2025, 10, 21};
+  assert_int_equal(g6_csv_write_options(s, t, "this_week", x, &r, 1, &st, &e),
+                   G6_OK);
+  assert_int_equal(chdir(b), 0);
+  g6_status st2 =
+      g6_csv_write_options(s, t + 30, "this_week", x, &r, 1, &st, &e);
+  assert_int_equal(chdir(cwd), 0);
+  assert_int_equal(st2, G6_OK);
+  g6_csv_sink_free(s);
+  snprintf(path, sizeof(path), "%s/data/NIFTY/this_week/0/2025-10-20.csv", a);
+  char *text = slurp(path);
+  assert_non_null(text);
+  assert_non_null(strstr(text, "\n20-10-2025 09:30:30,NIFTY,"));
+  free(text);
+  snprintf(path, sizeof(path), "%s/data", b);
+  struct stat sb;
+  assert_int_not_equal(stat(path, &sb), 0);
+}
+
 /* Let go of every held file (outside the session): none held, and the next
  * append opens the file again, checks its tail and holds it anew. */
 static void release_held_files(void **state) {
@@ -762,8 +811,18 @@ static void release_held_files(void **state) {
   one_file_open(&f, "release");
   assert_int_equal(one_file_write(&f, 0), G6_OK);
   assert_int_equal(g6_fdhold_count(), 1);
-  g6_csv_sink_release_held(f.s);
+  assert_int_equal(g6_csv_sink_release_held(f.s, &f.e), G6_OK);
   assert_int_equal(g6_fdhold_count(), 0);
+  /* nothing left open under the data directory (it can be unmounted) */
+  char link[64], target[PATH_MAX];
+  for (int fd = 0; fd < FD_SETSIZE + 200; fd++) {
+    snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(link, target, sizeof(target) - 1);
+    if (n > 0) {
+      target[n] = '\0';
+      assert_null(strstr(target, f.data));
+    }
+  }
   /* meanwhile someone else leaves a torn line */
   FILE *fp = fopen(f.path, "a");
   assert_non_null(fp);
@@ -772,6 +831,20 @@ static void release_held_files(void **state) {
   assert_int_equal(one_file_write(&f, 30), G6_OK);
   assert_int_equal(g6_fdhold_count(), 1);
   assert_int_equal(f.st.torn_repaired, 1);
+  /* a close that fails as the sink lets go: said and counted */
+  close_faults_off();
+  close_fail_armed = 1;
+  assert_int_equal(g6_csv_sink_release_held(f.s, &f.e), G6_EIO);
+  close_faults_off();
+  assert_non_null(strstr(f.e.msg, "close of "));
+  assert_non_null(strstr(f.e.msg, "(its rows were written before)"));
+  const g6_csv_family_stats *fam;
+  size_t nf = g6_csv_sink_families(f.s, &fam);
+  uint64_t failures = 0;
+  for (size_t i = 0; i < nf; i++)
+    failures += fam[i].st.write_failures;
+  assert_int_equal(failures, 1);
+  assert_int_equal(g6_fdhold_count(), 0);
   char *text = one_file_close(&f);
   assert_non_null(strstr(text, "\n20-10-2025 09:30:00,NIFTY,this_week,"
                                "2025-10-21,0,"));
@@ -955,6 +1028,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(held_number_reused_by_another_owner,
                                       held_open, none_left_held),
       BOTH(data_dir_moved_and_recreated),
+      BOTH(relative_data_dir_stays_put),
       cmocka_unit_test_setup_teardown(release_held_files, held_open,
                                       none_left_held),
       cmocka_unit_test_setup_teardown(network_file_system_not_held, held_open,
