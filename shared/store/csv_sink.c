@@ -364,13 +364,7 @@ static int holds_bytes(int fd, off_t off, const char *p, size_t n) {
   return 1;
 }
 
-/* After close(2) failed on a complete append (a file system that reports
- * write-back errors at close, such as NFS, POSIX close(2) "EIO"): whether
- * the header (hlen bytes, 0 for none) and the pending rows reached the file
- * at offset `before`, read back through a fresh descriptor (NFS
- * close-to-open consistency: the server's copy). When they did not, the
- * file is cut back to `before`, so the retry appends them once and a
- * partial landing leaves no stray row. */
+/* What reading an append back found (append_landed). */
 typedef enum landed {
   LANDED,    /* the rows read back intact */
   CUT_BACK,  /* they did not: the file ends where it did before */
@@ -378,6 +372,13 @@ typedef enum landed {
                 path meanwhile: left as it is */
 } landed;
 
+/* After close(2) failed on a complete append (a file system that reports
+ * write-back errors at close, such as NFS, POSIX close(2) "EIO"): whether
+ * the header (hlen bytes, 0 for none) and the pending rows reached the file
+ * `wrote` (its fstat at the append) at offset `before`, read back through a
+ * fresh descriptor (NFS close-to-open consistency: the server's copy).
+ * When they did not, the file is cut back to `before`, so the retry
+ * appends them once and a partial landing leaves no stray row. */
 static landed append_landed(const series *se, const char *path,
                             const struct stat *wrote, off_t before,
                             const char *header, size_t hlen) {
