@@ -357,7 +357,8 @@ static int setup(void) {
     ERROR(PLUGIN ": no <Provider \"kite\"> block configured");
     return -1;
   }
-  if (g6_mkdir_p(c->data_dir, 0755, &e) != G6_OK) {
+  if (g6_path_absolute(&c->data_dir, &e) != G6_OK || /* under BaseDir */
+      g6_mkdir_p(c->data_dir, 0755, &e) != G6_OK) {
     ERROR(PLUGIN ": DataDir: %s", e.msg);
     return -1;
   }

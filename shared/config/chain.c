@@ -367,7 +367,8 @@ static const char *const fsync_values[] = {"never", "cycle", "always", NULL};
 static const g6_option chain_opts[] = {
     {.name = "DataDir", C(data_dir), .type = G6_OPT_STRING,
      .def = "\"/var/lib/g6\"", .allowed_doc = "path",
-     .help = "where the CSV files and snapshots go (created if missing)"},
+     .help = "where the CSV files and snapshots go (created if missing; a "
+             "relative path is under collectd's `BaseDir`)"},
     {.name = "CalendarDir", C(calendar_dir), .type = G6_OPT_STRING,
      .allowed_doc = "path",
      .help = "exchange calendars, one `<EXCHANGE>.txt` each (holidays and "

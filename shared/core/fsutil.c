@@ -200,6 +200,22 @@ g6_status g6_atomic_write(const char *path, const void *data, size_t len,
   return st;
 }
 
+g6_status g6_path_absolute(char **path, g6_error *err) {
+  if ((*path)[0] == '/')
+    return G6_OK;
+  char cwd[PATH_MAX];
+  if (getcwd(cwd, sizeof(cwd)) == NULL)
+    return errno_fail(err, errno, "cannot resolve the relative path", *path);
+  size_t n = strlen(cwd) + 1 + strlen(*path) + 1;
+  char *abs = malloc(n);
+  if (abs == NULL)
+    return g6_error_set(err, G6_ENOMEM, "out of memory");
+  snprintf(abs, n, "%s/%s", strcmp(cwd, "/") == 0 ? "" : cwd, *path);
+  free(*path);
+  *path = abs;
+  return G6_OK;
+}
+
 g6_status g6_mkdir_p(const char *path, mode_t mode, g6_error *err) {
   char buf[PATH_MAX];
   size_t len = strlen(path);

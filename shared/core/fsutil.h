@@ -63,6 +63,14 @@ uint64_t g6_syncfs_shared_count(void);
 /* fsyncs the directory that contains `path` (its parent). */
 g6_status g6_fsync_parent(const char *path, g6_error *err);
 
+/* Makes *path (heap, NUL-terminated) absolute: a relative one is prefixed
+ * with the working directory now ("data" -> "/var/lib/collectd/data" under
+ * collectd's BaseDir), so a later chdir(2) by anyone in the process does
+ * not move what it names; symbolic links are kept as they are. *path is
+ * replaced (the old string freed) only when it changes. G6_ENOMEM, or
+ * getcwd(3)'s error (err says why); *path is then unchanged. */
+g6_status g6_path_absolute(char **path, g6_error *err);
+
 /* Creates a directory and its missing parents with `mode`. Existing
  * directories are fine; an existing non-directory is G6_EEXIST. */
 g6_status g6_mkdir_p(const char *path, mode_t mode, g6_error *err);

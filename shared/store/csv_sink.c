@@ -111,13 +111,9 @@ g6_csv_sink *g6_csv_sink_new(const char *data_dir, const char *index,
   /* a relative directory is made absolute now: a plugin that changes the
    * working directory later does not move the files (data_fd is checked
    * against this path once per cycle) */
-  char cwd[PATH_MAX];
-  if (data_dir[0] != '/' && getcwd(cwd, sizeof(cwd)) != NULL) {
-    size_t n = strlen(cwd) + 1 + strlen(data_dir) + 1;
-    if ((s->data_dir = malloc(n)) != NULL)
-      snprintf(s->data_dir, n, "%s/%s", cwd, data_dir);
-  } else {
-    s->data_dir = strdup(data_dir);
+  s->data_dir = strdup(data_dir);
+  if (s->data_dir != NULL && g6_path_absolute(&s->data_dir, NULL) != G6_OK) {
+    /* no working directory: the path as given */
   }
   s->index = strdup(index);
   if (s->data_dir == NULL || s->index == NULL) {

@@ -136,4 +136,17 @@ for name, text, want in INIT:
     cd.stop()
     t.ok("secret-value-1234" not in cd.log(), "%s: the secret stays out of the log" % name)
 
+# Not bad, but worth knowing: a relative DataDir is under collectd's BaseDir,
+# made absolute at init (a plugin changing the working directory later
+# moves nothing), and the log shows where.
+rel = conf(tokfile=okfile).replace('DataDir "%s/data"' % d, 'DataDir "reldata"')
+cd = t.Collectd(plugins=["g6_chain"], config=rel, rrd=False,
+                expected_errors=[r"g6_chain: Kite quote"])  # port 9: nothing
+with cd:
+    where = os.path.join(cd.dir, "reldata")
+    t.ok(cd.wait_log(r"\[info\] g6_chain: collecting 1 index\(es\) into " +
+                     __import__("re").escape(where) + r"(\s|$)", 10),
+         "relative DataDir: the log shows it under BaseDir", cd.log())
+    t.ok(os.path.isdir(where), "relative DataDir: made under BaseDir")
+
 t.done_testing()

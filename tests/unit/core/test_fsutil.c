@@ -5,6 +5,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -98,6 +99,31 @@ static void mkdir_p_nested(void **state) {
   snprintf(path, sizeof(path), "%s/a/file/sub", dir);
   assert_int_not_equal(g6_mkdir_p(path, 0755, &e), G6_OK);
   assert_non_null(strstr(e.msg, "a/file"));
+}
+
+/* A relative path gets the working directory in front of it (collectd's
+ * BaseDir at init); an absolute one, or "/" as the working directory,
+ * gets no doubled slash; an absolute one is left as it is. */
+static void path_absolute(void **state) {
+  (void)state;
+  char cwd[PATH_MAX], here[PATH_MAX], want[PATH_MAX + 16];
+  assert_non_null(getcwd(cwd, sizeof(cwd)));
+  assert_int_equal(chdir(dir), 0);
+  assert_non_null(getcwd(here, sizeof(here))); /* dir with links resolved */
+  char *p = strdup("data/g6");
+  assert_int_equal(g6_path_absolute(&p, NULL), G6_OK);
+  snprintf(want, sizeof(want), "%s/data/g6", here);
+  assert_string_equal(p, want);
+  char *same = p;
+  assert_int_equal(g6_path_absolute(&p, NULL), G6_OK);
+  assert_ptr_equal(p, same); /* already absolute: untouched */
+  free(p);
+  assert_int_equal(chdir("/"), 0);
+  p = strdup("var/lib/g6");
+  assert_int_equal(g6_path_absolute(&p, NULL), G6_OK);
+  assert_string_equal(p, "/var/lib/g6");
+  free(p);
+  assert_int_equal(chdir(cwd), 0);
 }
 
 static void secret_files(void **state) {
@@ -203,6 +229,7 @@ int main(void) {
       cmocka_unit_test(atomic_write_failure_leaves_target),
       cmocka_unit_test(read_file_limits),
       cmocka_unit_test(mkdir_p_nested),
+      cmocka_unit_test(path_absolute),
       cmocka_unit_test(secret_files),
       cmocka_unit_test(syncfs_shared_group_commit),
       cmocka_unit_test(hash_vectors),
