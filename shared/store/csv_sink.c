@@ -68,7 +68,9 @@ struct g6_csv_sink {
   size_t pending_rows; /* over every series (kept, not summed per call) */
   g6_strmap series; /* file path -> series */
   int64_t current_day;
-  int64_t dir_checked_ts; /* the cycle whose data_fd was last checked */
+  int64_t dir_checked_ts; /* the cycle whose directories were checked */
+  struct stat index_dir[2]; /* <DataDir>/<INDEX>, <DataDir>/overview/<INDEX>
+                               as last seen (st_ino 0: not seen) */
   dev_t fs_dev;  /* the device whose file system was last asked about */
   int fs_local;  /* whether its files may be held open; -1 not asked yet */
   bool dirty; /* written since the last syncfs */
@@ -544,18 +546,34 @@ g6_status g6_csv_sink_release_held(g6_csv_sink *s, g6_error *err) {
 }
 
 /* Once per cycle (a new timestamp): whether the data directory is still
- * the one data_fd refers to. One moved away, recreated or mounted over
- * since is let go of, with every file held, so files are opened at their
- * paths again (in the directory now there). */
-static void check_data_dir(g6_csv_sink *s, int64_t ts) {
-  if (ts == s->dir_checked_ts || s->data_fd < 0)
+ * the one data_fd refers to, and the index's two directories below it
+ * (<INDEX>, overview/<INDEX>) the ones seen the cycle before. One moved
+ * away, recreated or mounted over since is let go of, with every file
+ * held, so files are opened at their paths again (in the directories now
+ * there). */
+static void check_dirs(g6_csv_sink *s, int64_t ts) {
+  if (ts == s->dir_checked_ts)
     return;
   s->dir_checked_ts = ts;
   struct stat now, was;
-  if (stat(s->data_dir, &now) == 0 && fstat(s->data_fd, &was) == 0 &&
-      now.st_dev == was.st_dev && now.st_ino == was.st_ino)
-    return;
-  g6_csv_sink_release_held(s, NULL); /* a failed close is counted */
+  bool moved = s->data_fd >= 0 &&
+               !(stat(s->data_dir, &now) == 0 &&
+                 fstat(s->data_fd, &was) == 0 && now.st_dev == was.st_dev &&
+                 now.st_ino == was.st_ino);
+  for (int i = 0; i < 2; i++) {
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof(dir), i == 0 ? "%s/%s" : "%s/overview/%s",
+             s->data_dir, s->index);
+    struct stat *seen = &s->index_dir[i];
+    if (stat(dir, &now) != 0)
+      memset(&now, 0, sizeof(now));
+    if (seen->st_ino != 0 &&
+        (now.st_dev != seen->st_dev || now.st_ino != seen->st_ino))
+      moved = true;
+    *seen = now;
+  }
+  if (moved)
+    g6_csv_sink_release_held(s, NULL); /* a failed close is counted */
 }
 
 /* Drops series of earlier days that hold nothing pending. */
@@ -813,7 +831,7 @@ g6_status g6_csv_write_options(g6_csv_sink *s, int64_t ts, const char *tag,
   g6_ist_tm tm;
   g6_ist_breakdown(ts, &tm);
   forget_old_days(s, tm.days);
-  check_data_dir(s, ts);
+  check_dirs(s, ts);
   char tstr[20], edate[11], today[11];
   g6_ist_format_ts(ts, tstr);
   g6_date_format(expiry, edate);
@@ -914,7 +932,7 @@ g6_status g6_csv_write_overview(g6_csv_sink *s, int64_t ts,
   g6_ist_tm tm;
   g6_ist_breakdown(ts, &tm);
   forget_old_days(s, tm.days);
-  check_data_dir(s, ts);
+  check_dirs(s, ts);
   char tstr[20], dir[PATH_MAX], path[PATH_MAX];
   g6_ist_format_ts(ts, tstr);
   int k = snprintf(dir, sizeof(dir), "%s/overview/%s", s->data_dir, s->index);

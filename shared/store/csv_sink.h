@@ -31,8 +31,9 @@
  * anything is written to it; at each append a held file that was deleted
  * or replaced is let go of and its path opened again, and once per cycle
  * (a new timestamp) so is every held file when the data directory at its
- * path is not the one the sink opened (moved away, recreated, mounted
- * over). A descriptor closed behind the sink's back is never closed or
+ * path is not the one the sink opened, or the index's directories
+ * (<INDEX>, overview/<INDEX>) not the ones seen the cycle before (moved
+ * away, recreated, mounted over). A descriptor closed behind the sink's back is never closed or
  * written by it again.
  *
  * One sink per index: a sink is not thread-safe, and indices write disjoint

@@ -767,6 +767,34 @@ static void data_dir_moved_and_recreated(void **state) {
   free(text);
 }
 
+/* The index's directory moved away while collectd runs: from the next
+ * cycle on, rows go to a new one at its path, whether files were held or
+ * opened per append; the moved tree keeps what it had. */
+static void index_dir_moved(void **state) {
+  (void)state;
+  one_file f;
+  one_file_open(&f, "index-moved");
+  char ix[320], old[330], path[440];
+  snprintf(ix, sizeof(ix), "%s/NIFTY", f.data);
+  snprintf(old, sizeof(old), "%s.old", ix);
+  assert_int_equal(one_file_write(&f, 0), G6_OK);
+  assert_int_equal(one_file_write(&f, 30), G6_OK); /* the directory seen */
+  assert_int_equal(rename(ix, old), 0);
+  assert_int_equal(one_file_write(&f, 60), G6_OK);
+  assert_int_equal(g6_csv_sink_pending_rows(f.s), 0);
+  char *text = one_file_close(&f);
+  assert_memory_equal(text, g6_csv_option_header,
+                      strlen(g6_csv_option_header));
+  assert_non_null(strstr(text, "\n20-10-2025 09:31:00,NIFTY,"));
+  assert_null(strstr(text, "09:30:30"));
+  free(text);
+  snprintf(path, sizeof(path), "%s/this_week/0/2025-10-20.csv", old);
+  text = slurp(path);
+  assert_non_null(strstr(text, "\n20-10-2025 09:30:30,NIFTY,"));
+  assert_null(strstr(text, "09:31:00"));
+  free(text);
+}
+
 /* A relative data directory is where it was when the sink was made, even
  * when the process changes its working directory later (another collectd
  * plugin may). */
@@ -1029,6 +1057,7 @@ int main(void) {
                                       held_open, none_left_held),
       BOTH(data_dir_moved_and_recreated),
       BOTH(relative_data_dir_stays_put),
+      BOTH(index_dir_moved),
       cmocka_unit_test_setup_teardown(release_held_files, held_open,
                                       none_left_held),
       cmocka_unit_test_setup_teardown(network_file_system_not_held, held_open,
