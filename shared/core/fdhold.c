@@ -51,14 +51,10 @@ bool g6_fdhold_setup(size_t want, const char *option, const char *dir,
   size_t granted = 0;
   g6_error e;
   msg[0] = '\0';
-  int dfd = want > 0 && dir != NULL
-                ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-                : -1;
+  struct statfs sf;
   char fs[24];
-  bool local = dfd < 0 || g6_fdhold_local_fs(dfd, fs);
-  if (dfd >= 0)
-    close(dfd);
-  if (!local) {
+  if (want > 0 && dir != NULL && statfs(dir, &sf) == 0 &&
+      !g6_fdhold_fs_type((unsigned long)sf.f_type, fs)) {
     g6_fdhold_budget(0, NULL, NULL);
     snprintf(msg, cap,
              "%s is on %s, %s: its CSV files are opened and closed per append "

@@ -110,13 +110,7 @@ g6_csv_sink *g6_csv_sink_new(const char *data_dir, const char *index,
   g6_csv_sink *s = calloc(1, sizeof(*s));
   if (s == NULL)
     return NULL;
-  /* a relative directory is made absolute now: a plugin that changes the
-   * working directory later does not move the files (data_fd is checked
-   * against this path once per cycle) */
   s->data_dir = strdup(data_dir);
-  if (s->data_dir != NULL && g6_path_absolute(&s->data_dir, NULL) != G6_OK) {
-    /* no working directory: the path as given */
-  }
   s->index = strdup(index);
   if (s->data_dir == NULL || s->index == NULL) {
     g6_csv_sink_free(s);

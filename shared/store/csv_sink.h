@@ -107,8 +107,11 @@ typedef struct g6_csv_family_stats {
 
 typedef struct g6_csv_sink g6_csv_sink;
 
-/* max_pending_bytes bounds the rows held for retry (0 = 8 MiB). Returns NULL
- * only when out of memory; the directory is created lazily. */
+/* data_dir: absolute (a relative one would follow the process's working
+ * directory; g6_chain makes DataDir absolute at init, core/fsutil.h
+ * g6_path_absolute). max_pending_bytes bounds the rows held for retry
+ * (0 = 8 MiB). Returns NULL only when out of memory; the directory is
+ * created lazily. */
 g6_csv_sink *g6_csv_sink_new(const char *data_dir, const char *index,
                              g6_fsync_policy policy, size_t max_pending_bytes);
 void g6_csv_sink_free(g6_csv_sink *s);
