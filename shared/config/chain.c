@@ -97,7 +97,9 @@ static const g6_option provider_opts[] = {
              "trips"},
     {.name = "BreakerMaxReset", P(kite.breaker_max_reset_s),
      .type = G6_OPT_DOUBLE, .min = 0.1, .max = 86400, .unit = "s",
-     .def = "300", .help = "longest open time"},
+     .def = "300", .help = "longest open time; also the longest pause a "
+                           "`Retry-After` gets (a longer one is cut to this, "
+                           "with a warning)"},
     {.name = "CacheTTL", P(kite.cache_ttl_s), .type = G6_OPT_DOUBLE, .min = 0,
      .max = 60, .unit = "s", .def = "1",
      .help = "short quote cache shared by the indices; 0 disables it"},

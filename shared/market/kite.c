@@ -513,6 +513,17 @@ static void adapt_rate(g6_kite_client *c, const call_spec *cs, g6_status s,
   const char *cls = cs->cls == CLASS_QUOTE ? "quote" : "other";
   double eff, conf;
   if (s == G6_ERATELIMIT && http == 429) {
+    /* a Retry-After longer than the breaker's longest open time is a hint
+     * g6 does not follow that far: one request after BreakerMaxReset costs
+     * the broker one more 429 at most, a paused hour costs the day's data */
+    if (retry_after > c->cfg.breaker_max_reset_s) {
+      klog(c, G6_LOG_WARNING,
+           "Kite: 429 from %s with Retry-After %.0f s, more than "
+           "BreakerMaxReset (%.0f s): %s requests pause %.0f s",
+           g6_kite_endpoint_name(cs->ep), retry_after,
+           c->cfg.breaker_max_reset_s, cls, c->cfg.breaker_max_reset_s);
+      retry_after = c->cfg.breaker_max_reset_s;
+    }
     double before;
     g6_ratelimit_rates(&c->rl[cs->cls], &before, &conf);
     double after = g6_ratelimit_throttle(&c->rl[cs->cls], now, retry_after);

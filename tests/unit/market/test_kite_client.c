@@ -899,6 +899,39 @@ static void storm_of_429_adapts_the_rate(void **state) {
   g6_kite_client_free(c);
 }
 
+/* A Retry-After longer than BreakerMaxReset is followed for BreakerMaxReset
+ * only, and says so: a broker's "come back in an hour" must not stop the
+ * day's collection (a 429 with Retry-After 3600 paused every request for an
+ * hour, also after the broker had recovered). */
+static void long_retry_after_is_capped(void **state) {
+  (void)state;
+  reset_mock();
+  faults("{\"quote\":{\"ratelimit\":1,\"retry_after\":3600}}");
+  g6_kite_config cfg;
+  char url[64];
+  test_config(&cfg, url, sizeof(url));
+  cfg.quote_rps = 8;
+  cfg.retry_attempts = 2;
+  cfg.breaker_min_reset_s = 0.5;
+  cfg.breaker_max_reset_s = 1;
+  cfg.rate_max_wait_s = 5;
+  g6_kite_client *c = client_with(&cfg);
+  const char *keys[] = {"NSE:NIFTY 50"};
+  g6_quote_table *q = NULL;
+  double t0 = g6_monotonic_now();
+  g6_error e;
+  assert_int_equal(g6_kite_quote(c, keys, 1, &q, &e), G6_OK);
+  double took = g6_monotonic_now() - t0;
+  assert_true(took >= 0.9);
+  assert_true(took < 4);
+  assert_int_equal(served("quote"), 2);
+  g6_quote_table_free(q);
+  assert_non_null(strstr(logs.data, "Kite: 429 from quote with Retry-After "
+                                    "3600 s, more than BreakerMaxReset (1 s): "
+                                    "quote requests pause 1 s"));
+  g6_kite_client_free(c);
+}
+
 typedef struct th_arg {
   g6_kite_client *c;
   int ok;
@@ -1046,6 +1079,7 @@ int main(void) {
       cmocka_unit_test(rate_limit_spaces_requests),
       cmocka_unit_test(failed_batch_keeps_the_others),
       cmocka_unit_test(storm_of_429_adapts_the_rate),
+      cmocka_unit_test(long_retry_after_is_capped),
       cmocka_unit_test(threads_share_one_client),
       cmocka_unit_test(connection_refused),
       cmocka_unit_test(session_token_exchange),
