@@ -98,7 +98,8 @@ const char *g6_expiry_kind_name(g6_expiry_kind k) {
   return "unknown";
 }
 
-g6_expiry_kind g6_expiry_kind_of_symbol(const char *symbol, const char *root) {
+g6_expiry_kind g6_expiry_of_symbol(const char *symbol, const char *root,
+                                   g6_date *out) {
   static const char months[] = "JANFEBMARAPRMAYJUNJULAUGSEPOCTNOVDEC";
   const char *p = symbol;
   size_t rl = root ? strlen(root) : 0;
@@ -110,23 +111,37 @@ g6_expiry_kind g6_expiry_kind_of_symbol(const char *symbol, const char *root) {
   if (p == symbol || !isdigit((unsigned char)p[0]) ||
       !isdigit((unsigned char)p[1]))
     return G6_EXPIRY_KIND_UNKNOWN;
+  int year = 2000 + (p[0] - '0') * 10 + (p[1] - '0');
   p += 2; /* the year */
   if (isupper((unsigned char)p[0]) && isupper((unsigned char)p[1]) &&
       isupper((unsigned char)p[2]) && isdigit((unsigned char)p[3])) {
     for (int m = 0; m < 12; m++)
-      if (strncmp(p, months + 3 * m, 3) == 0)
+      if (strncmp(p, months + 3 * m, 3) == 0) {
+        if (out)
+          *out = (g6_date){year, m + 1, 0};
         return G6_EXPIRY_MONTHLY;
+      }
     return G6_EXPIRY_KIND_UNKNOWN;
   }
-  bool month = (p[0] >= '1' && p[0] <= '9') || p[0] == 'O' || p[0] == 'N' ||
-               p[0] == 'D';
-  if (month && isdigit((unsigned char)p[1]) && isdigit((unsigned char)p[2]) &&
-      isdigit((unsigned char)p[3])) {
+  int month = p[0] >= '1' && p[0] <= '9' ? p[0] - '0'
+              : p[0] == 'O'              ? 10
+              : p[0] == 'N'              ? 11
+              : p[0] == 'D'              ? 12
+                                         : 0;
+  if (month > 0 && isdigit((unsigned char)p[1]) &&
+      isdigit((unsigned char)p[2]) && isdigit((unsigned char)p[3])) {
     int dd = (p[1] - '0') * 10 + (p[2] - '0');
-    if (dd >= 1 && dd <= 31)
+    if (dd >= 1 && dd <= 31) {
+      if (out)
+        *out = (g6_date){year, month, dd};
       return G6_EXPIRY_WEEKLY;
+    }
   }
   return G6_EXPIRY_KIND_UNKNOWN;
+}
+
+g6_expiry_kind g6_expiry_kind_of_symbol(const char *symbol, const char *root) {
+  return g6_expiry_of_symbol(symbol, root, NULL);
 }
 
 typedef struct dated_kind {

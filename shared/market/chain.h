@@ -85,6 +85,15 @@ const char *g6_expiry_kind_name(g6_expiry_kind k);
  * NULL. Can't fail. */
 g6_expiry_kind g6_expiry_kind_of_symbol(const char *symbol, const char *root);
 
+/* The same, with the expiry the symbol names: for a weekly symbol its date
+ * (year 2000 + YY, month, day; NIFTY2543024300CE -> 2025-04-30), for a
+ * monthly one its year and month with day 0 (NIFTY25APR24300CE ->
+ * 2025-04-00). *out is left alone for UNKNOWN. out may be NULL. The date of
+ * a weekly symbol is the contract's real expiry, a holiday move included
+ * (exchange-calendar.md); a monthly contract expires inside its month. */
+g6_expiry_kind g6_expiry_of_symbol(const char *symbol, const char *root,
+                                   g6_date *out);
+
 /* Resolves a rule against the listed expiry dates (any order, duplicates
  * fine; dates before `today` are ignored) and their kinds (kinds[i] of
  * listed[i]; NULL: all unknown). Rules: this_week = the earliest listed

@@ -42,6 +42,8 @@ struct g6_instruments {
   size_t fstart[MAX_FIELDS];
   size_t nfields;
   bool field_quoted; /* the record had a quoted field (not an empty line) */
+  uint32_t line;     /* the line being read (1 = the header) */
+  uint32_t rec_line; /* the line the current record starts on */
   bool header_seen;
   bool finished;
   g6_status failed; /* sticky failure */
@@ -50,8 +52,10 @@ struct g6_instruments {
 
 g6_instruments *g6_instruments_new(size_t max_rows) {
   g6_instruments *t = calloc(1, sizeof(*t));
-  if (t != NULL)
+  if (t != NULL) {
     t->max_rows = max_rows ? max_rows : DEFAULT_MAX_ROWS;
+    t->line = t->rec_line = 1;
+  }
   return t;
 }
 
@@ -76,12 +80,28 @@ static g6_status fail(g6_instruments *t, g6_error *err, g6_status code,
   return g6_error_set(err, code, "%s", t->fail_msg);
 }
 
-static void reject(g6_instruments *t, g6_inst_reject why) {
-  t->st.rejects[why]++;
+/* Counts a rejected row (starting on `line`); the first of each reason
+ * keeps its line and what was wrong. */
+static void reject_line(g6_instruments *t, g6_inst_reject why, uint32_t line,
+                        const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void reject_line(g6_instruments *t, g6_inst_reject why, uint32_t line,
+                        const char *fmt, ...) {
+  if (t->st.rejects[why]++ == 0) {
+    t->st.first_line[why] = line;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(t->st.first_what[why], sizeof(t->st.first_what[why]), fmt, ap);
+    va_end(ap);
+  }
   t->st.rejected++;
 }
 
+#define reject(t, why, ...) reject_line(t, why, (t)->rec_line, __VA_ARGS__)
+
 static void reset_record(g6_instruments *t) {
+  t->rec_line = t->line + 1; /* called at a record's newline */
   t->rec_len = 0;
   t->nfields = 0;
   t->fstart[0] = 0;
@@ -149,6 +169,13 @@ static bool parse_num(const char *s, double *out) {
   return true;
 }
 
+/* A field for a reject's description: bounded, control bytes as '?'. */
+#define SHOW(i) show(field(t, (i)), (char[40]){0}, 40)
+static const char *show(const char *s, char *out, size_t len) {
+  printable(s, out, len);
+  return out;
+}
+
 static bool copy_field(char *dst, size_t cap, const char *src) {
   size_t n = strlen(src);
   if (n >= cap)
@@ -182,7 +209,8 @@ static g6_status push_row(g6_instruments *t, const g6_instrument *in,
 static g6_status process_row(g6_instruments *t, g6_error *err) {
   t->st.rows++;
   if (t->nfields != NCOLS) {
-    reject(t, G6_INST_REJ_COLUMNS);
+    reject(t, G6_INST_REJ_COLUMNS, "%zu fields, expected %d", t->nfields,
+           NCOLS);
     return G6_OK;
   }
   const char *type = field(t, F_TYPE), *segment = field(t, F_SEGMENT);
@@ -199,42 +227,64 @@ static g6_status process_row(g6_instruments *t, g6_error *err) {
     return G6_OK;
   }
   if (!parse_u64(field(t, F_TOKEN), &in.instrument_token)) {
-    reject(t, G6_INST_REJ_NUMBER);
+    reject(t, G6_INST_REJ_NUMBER,
+           "instrument_token \"%s\" is not a whole number", SHOW(F_TOKEN));
     return G6_OK;
   }
-  if (!copy_field(in.tradingsymbol, sizeof(in.tradingsymbol),
-                  field(t, F_SYMBOL)) ||
-      !copy_field(in.name, sizeof(in.name), field(t, F_NAME)) ||
-      !copy_field(in.exchange, sizeof(in.exchange), field(t, F_EXCHANGE)) ||
-      !copy_field(in.segment, sizeof(in.segment), segment)) {
-    reject(t, G6_INST_REJ_TOO_LONG);
-    return G6_OK;
-  }
+  static const struct {
+    size_t f;
+    size_t cap;
+  } lens[] = {{F_SYMBOL, G6_INST_SYMBOL_MAX},
+              {F_NAME, G6_INST_SYMBOL_MAX},
+              {F_EXCHANGE, sizeof(in.exchange)},
+              {F_SEGMENT, sizeof(in.segment)}};
+  for (size_t k = 0; k < sizeof(lens) / sizeof(lens[0]); k++)
+    if (strlen(field(t, lens[k].f)) >= lens[k].cap) {
+      reject(t, G6_INST_REJ_TOO_LONG, "%s \"%s...\" is longer than %zu bytes",
+             header_cols[lens[k].f], SHOW(lens[k].f), lens[k].cap - 1);
+      return G6_OK;
+    }
+  copy_field(in.tradingsymbol, sizeof(in.tradingsymbol), field(t, F_SYMBOL));
+  copy_field(in.name, sizeof(in.name), field(t, F_NAME));
+  copy_field(in.exchange, sizeof(in.exchange), field(t, F_EXCHANGE));
+  copy_field(in.segment, sizeof(in.segment), segment);
   if (in.tradingsymbol[0] == '\0' || in.exchange[0] == '\0') {
-    reject(t, G6_INST_REJ_SYMBOL);
+    reject(t, G6_INST_REJ_SYMBOL, "%s is empty",
+           in.exchange[0] ? "tradingsymbol" : "exchange");
     return G6_OK;
   }
+  in.line = t->rec_line;
   in.expiry_day = -1;
   if (in.kind == G6_INST_INDEX) {
     const char *root = in.name[0] ? in.name : in.tradingsymbol;
     if (!copy_field(in.root, sizeof(in.root), root)) {
-      reject(t, G6_INST_REJ_TOO_LONG);
+      reject(t, G6_INST_REJ_TOO_LONG,
+             "index name \"%s...\" is longer than %zu bytes",
+             show(root, (char[40]){0}, 40), sizeof(in.root) - 1);
       return G6_OK;
     }
     t->st.indices++;
     return push_row(t, &in, err);
   }
   double strike, tick, lot;
-  if (!parse_num(field(t, F_STRIKE), &strike) || strike < 0 ||
-      strike > 1e12 || !parse_num(field(t, F_TICK), &tick) || tick < 0 ||
-      !parse_num(field(t, F_LOT), &lot) || lot < 0 || lot > 2e9 ||
-      lot != floor(lot)) {
-    reject(t, G6_INST_REJ_NUMBER);
+  const char *bad = NULL, *rule = "";
+  if (!parse_num(field(t, F_STRIKE), &strike) || strike < 0 || strike > 1e12)
+    bad = "strike", rule = "a number 0 ... 1e12";
+  else if (!parse_num(field(t, F_TICK), &tick) || tick < 0)
+    bad = "tick_size", rule = "a number >= 0";
+  else if (!parse_num(field(t, F_LOT), &lot) || lot < 0 || lot > 2e9 ||
+           lot != floor(lot))
+    bad = "lot_size", rule = "a whole number 0 ... 2e9";
+  if (bad != NULL) {
+    size_t f = bad[0] == 's' ? F_STRIKE : bad[0] == 't' ? F_TICK : F_LOT;
+    reject(t, G6_INST_REJ_NUMBER, "%s: %s \"%s\" is not %s",
+           in.tradingsymbol, bad, SHOW(f), rule);
     return G6_OK;
   }
   g6_date d;
   if (g6_date_parse(field(t, F_EXPIRY), &d) != G6_OK) {
-    reject(t, G6_INST_REJ_EXPIRY);
+    reject(t, G6_INST_REJ_EXPIRY, "%s: expiry \"%s\" is not a YYYY-MM-DD date",
+           in.tradingsymbol, SHOW(F_EXPIRY));
     return G6_OK;
   }
   in.strike = strike;
@@ -244,7 +294,9 @@ static g6_status process_row(g6_instruments *t, g6_error *err) {
   in.expiry_day = (int32_t)g6_days_from_civil(d.year, d.month, d.day);
   if (in.name[0] != '\0') {
     if (!copy_field(in.root, sizeof(in.root), in.name)) {
-      reject(t, G6_INST_REJ_TOO_LONG);
+      reject(t, G6_INST_REJ_TOO_LONG,
+             "name \"%s\" is longer than %zu bytes (an underlying's root)",
+             in.name, sizeof(in.root) - 1);
       return G6_OK;
     }
     in.root_rule = G6_ROOT_NAME;
@@ -254,19 +306,42 @@ static g6_status process_row(g6_instruments *t, g6_error *err) {
            !isdigit((unsigned char)in.tradingsymbol[k]))
       k++;
     if (k == 0 || in.tradingsymbol[k] == '\0') {
-      reject(t, G6_INST_REJ_SYMBOL);
+      reject(t, G6_INST_REJ_SYMBOL,
+             "tradingsymbol \"%s\" has no root (letters before a digit) "
+             "and name is empty",
+             in.tradingsymbol);
       return G6_OK;
     }
     if (k >= sizeof(in.root)) {
-      reject(t, G6_INST_REJ_TOO_LONG);
+      reject(t, G6_INST_REJ_TOO_LONG,
+             "the root of tradingsymbol \"%s\" is longer than %zu bytes",
+             in.tradingsymbol, sizeof(in.root) - 1);
       return G6_OK;
     }
     memcpy(in.root, in.tradingsymbol, k);
     in.root[k] = '\0';
     in.root_rule = G6_ROOT_SYMBOL;
   }
+  /* the symbol names the expiry too (exchange-calendar.md): a row whose
+   * two disagree is a broken row, not a new expiry */
+  g6_date sd;
+  in.series = (uint8_t)g6_expiry_of_symbol(in.tradingsymbol, in.root, &sd);
+  if ((in.series == G6_EXPIRY_WEEKLY &&
+       (sd.year != d.year || sd.month != d.month || sd.day != d.day)) ||
+      (in.series == G6_EXPIRY_MONTHLY &&
+       (sd.year != d.year || sd.month != d.month))) {
+    char says[40];
+    if (sd.day > 0)
+      snprintf(says, sizeof(says), "%04d-%02d-%02d", sd.year, sd.month,
+               sd.day);
+    else
+      snprintf(says, sizeof(says), "%04d-%02d", sd.year, sd.month);
+    reject(t, G6_INST_REJ_SYMBOL_DATE,
+           "tradingsymbol %s names %s, expiry is %04d-%02d-%02d",
+           in.tradingsymbol, says, d.year, d.month, d.day);
+    return G6_OK;
+  }
   t->st.root_rule[in.root_rule]++;
-  in.series = (uint8_t)g6_expiry_kind_of_symbol(in.tradingsymbol, in.root);
   t->st.options++;
   return push_row(t, &in, err);
 }
@@ -298,7 +373,13 @@ static g6_status end_record(g6_instruments *t, g6_error *err) {
 static void skip_record(g6_instruments *t, g6_inst_reject why) {
   if (t->header_seen) {
     t->st.rows++;
-    reject(t, why);
+    if (why == G6_INST_REJ_COLUMNS)
+      reject(t, why, "more than %d fields", MAX_FIELDS);
+    else if (why == G6_INST_REJ_TOO_LONG)
+      reject(t, why, "the record is longer than %d bytes", REC_MAX - 2);
+    else
+      reject(t, why, "text after the closing quote of field %zu",
+             t->nfields + 1);
   }
   reset_record(t);
   t->state = ST_SKIP;
@@ -323,8 +404,10 @@ g6_status g6_instruments_feed(g6_instruments *t, const char *data, size_t len,
     g6_status s = G6_OK;
     switch (t->state) {
     case ST_SKIP:
-      if (c == '\n')
+      if (c == '\n') {
         t->state = ST_FIELD_START;
+        t->rec_line = ++t->line;
+      }
       continue;
     case ST_FIELD_START:
       if (c == '"') {
@@ -344,10 +427,12 @@ g6_status g6_instruments_feed(g6_instruments *t, const char *data, size_t len,
         if (end_field(t) != G6_OK) {
           skip_record(t, G6_INST_REJ_COLUMNS);
           t->state = ST_FIELD_START;
+          t->rec_line = ++t->line;
           continue;
         }
         s = end_record(t, err);
         t->state = ST_FIELD_START;
+        t->line++;
       } else if (c == '\r') {
         continue; /* CRLF line ends (Zerodha's dumps use them) */
       } else if (!put(t, c)) {
@@ -361,6 +446,8 @@ g6_status g6_instruments_feed(g6_instruments *t, const char *data, size_t len,
         t->state = ST_QUOTE_SEEN;
       else if (!put(t, c))
         skip_record(t, G6_INST_REJ_TOO_LONG);
+      if (c == '\n') /* a line break inside the field */
+        t->line++;
       break;
     case ST_QUOTE_SEEN:
       if (c == '"') {
@@ -398,6 +485,84 @@ static int cmp_rows(const void *pa, const void *pb) {
   return strcmp(a->tradingsymbol, b->tradingsymbol);
 }
 
+static bool same_contract(const g6_instrument *a, const g6_instrument *b) {
+  return a->kind != G6_INST_INDEX && a->kind == b->kind &&
+         a->expiry_day == b->expiry_day && a->strike_paise == b->strike_paise &&
+         strcmp(a->root, b->root) == 0 && strcmp(a->segment, b->segment) == 0;
+}
+
+static int cmp_symbols(const void *pa, const void *pb, void *vrows) {
+  const g6_instrument *rows = vrows;
+  const g6_instrument *a = &rows[*(const size_t *)pa];
+  const g6_instrument *b = &rows[*(const size_t *)pb];
+  int c = strcmp(a->exchange, b->exchange);
+  if (c == 0)
+    c = strcmp(a->tradingsymbol, b->tradingsymbol);
+  if (c == 0)
+    c = (a->line > b->line) - (a->line < b->line);
+  return c;
+}
+
+/* Rejects every copy of a trading symbol listed twice on one exchange and of
+ * a contract listed under two symbols (the rows are sorted): the dump is
+ * wrong there, and which copy is right cannot be told. */
+static g6_status drop_duplicates(g6_instruments *t, g6_error *err) {
+  if (t->n < 2)
+    return G6_OK;
+  bool *dup = calloc(t->n, sizeof(*dup));
+  size_t *order = malloc(t->n * sizeof(*order));
+  if (dup == NULL || order == NULL) {
+    free(dup);
+    free(order);
+    return fail(t, err, G6_ENOMEM, "instruments CSV: out of memory");
+  }
+  for (size_t i = 0; i < t->n; i++)
+    order[i] = i;
+  qsort_r(order, t->n, sizeof(*order), cmp_symbols, t->rows);
+  for (size_t k = 1; k < t->n; k++) {
+    const g6_instrument *a = &t->rows[order[k - 1]], *b = &t->rows[order[k]];
+    if (strcmp(a->exchange, b->exchange) == 0 &&
+        strcmp(a->tradingsymbol, b->tradingsymbol) == 0) {
+      for (size_t j = k - 1; j <= k; j++)
+        if (!dup[order[j]]) {
+          dup[order[j]] = true;
+          reject_line(t, G6_INST_REJ_DUPLICATE, t->rows[order[j]].line,
+                      "%s:%s is listed on lines %u and %u", a->exchange,
+                      a->tradingsymbol, a->line, b->line);
+        }
+    }
+  }
+  for (size_t i = 1; i < t->n; i++) {
+    const g6_instrument *a = &t->rows[i - 1], *b = &t->rows[i];
+    if (!same_contract(a, b))
+      continue;
+    for (size_t j = i - 1; j <= i; j++)
+      if (!dup[j]) {
+        dup[j] = true;
+        reject_line(t, G6_INST_REJ_DUPLICATE, t->rows[j].line,
+                    "%s %s %s is listed as %s (line %u) and %s (line %u)",
+                    a->segment, a->root, a->kind == G6_INST_CE ? "CE" : "PE",
+                    a->tradingsymbol, a->line, b->tradingsymbol, b->line);
+      }
+  }
+  size_t kept = 0;
+  for (size_t i = 0; i < t->n; i++) {
+    const g6_instrument *r = &t->rows[i];
+    if (!dup[i])
+      t->rows[kept++] = *r;
+    else if (r->kind == G6_INST_INDEX)
+      t->st.indices--;
+    else {
+      t->st.options--;
+      t->st.root_rule[r->root_rule]--;
+    }
+  }
+  t->n = kept;
+  free(dup);
+  free(order);
+  return G6_OK;
+}
+
 g6_status g6_instruments_finish(g6_instruments *t, g6_error *err) {
   if (t->failed != G6_OK)
     return g6_error_set(err, t->failed, "%s", t->fail_msg);
@@ -421,6 +586,9 @@ g6_status g6_instruments_finish(g6_instruments *t, g6_error *err) {
     return fail(t, err, G6_EPROTO, "instruments CSV: empty (no header line)");
   if (t->n > 1)
     qsort(t->rows, t->n, sizeof(*t->rows), cmp_rows);
+  g6_status ds = drop_duplicates(t, err);
+  if (ds != G6_OK)
+    return ds;
   size_t n_index = 0;
   for (size_t i = 0; i < t->n; i++)
     n_index += t->rows[i].kind == G6_INST_INDEX;
@@ -590,10 +758,31 @@ size_t g6_instrument_key(const g6_instrument *in, char *buf, size_t len) {
 
 const char *g6_inst_reject_name(g6_inst_reject r) {
   static const char *const names[G6_INST_REJ_COUNT] = {
-      "columns", "too_long", "number", "expiry", "symbol", "quote"};
+      "columns", "too_long", "number",      "expiry",
+      "symbol",  "quote",    "symbol_date", "duplicate"};
   return (unsigned)r < G6_INST_REJ_COUNT ? names[r] : "unknown";
 }
 
 const char *g6_inst_root_rule_name(g6_inst_root_rule r) {
   return r == G6_ROOT_NAME ? "name" : r == G6_ROOT_SYMBOL ? "symbol" : "unknown";
+}
+
+size_t g6_instruments_rejects_text(const g6_instruments_stats *st, char *out,
+                                   size_t len) {
+  size_t n = 0;
+  if (len > 0)
+    out[0] = '\0';
+  for (int r = 0; r < G6_INST_REJ_COUNT; r++) {
+    if (st->rejects[r] == 0)
+      continue;
+    char part[64 + G6_INST_WHAT_MAX];
+    int k = snprintf(part, sizeof(part), "%s%s=%llu (first: line %u, %s)",
+                     n ? "; " : "", g6_inst_reject_name((g6_inst_reject)r),
+                     (unsigned long long)st->rejects[r], st->first_line[r],
+                     st->first_what[r]);
+    if (k > 0 && len > n)
+      snprintf(out + n, len - n, "%s", part);
+    n += k > 0 ? (size_t)k : 0;
+  }
+  return n;
 }

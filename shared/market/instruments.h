@@ -55,6 +55,13 @@ typedef enum g6_inst_reject {
   G6_INST_REJ_EXPIRY,      /* option without a valid YYYY-MM-DD expiry */
   G6_INST_REJ_SYMBOL,      /* empty symbol, or no root derivable */
   G6_INST_REJ_QUOTE,       /* malformed quoting (text after a closing quote) */
+  G6_INST_REJ_SYMBOL_DATE, /* the expiry in the trading symbol (weekly: its
+                              date, monthly: its month) is not the expiry
+                              column's */
+  G6_INST_REJ_DUPLICATE,   /* a trading symbol listed twice on one exchange,
+                              or one contract (root, segment, expiry, strike,
+                              CE/PE) under two symbols: every copy is
+                              rejected, none is guessed right */
   G6_INST_REJ_COUNT
 } g6_inst_reject;
 
@@ -73,7 +80,10 @@ typedef struct g6_instrument {
   char tradingsymbol[G6_INST_SYMBOL_MAX];
   char name[G6_INST_SYMBOL_MAX];
   char root[G6_INST_ROOT_MAX]; /* underlying root (options); name (indices) */
+  uint32_t line;         /* line of the dump the row starts on (header = 1) */
 } g6_instrument;
+
+#define G6_INST_WHAT_MAX 112 /* bytes incl. NUL of a reject's description */
 
 typedef struct g6_instruments_stats {
   uint64_t rows;       /* data rows seen (header excluded) */
@@ -84,7 +94,18 @@ typedef struct g6_instruments_stats {
   uint64_t rejects[G6_INST_REJ_COUNT];
   uint64_t root_rule[G6_ROOT_RULE_COUNT];
   uint64_t bytes;
+  /* the first reject of each reason: the line it starts on (0 = none) and
+   * what was wrong, naming the field and its value ("tradingsymbol
+   * NIFTY26D0126000CE names 2026-12-01, expiry is 2026-12-02") */
+  uint32_t first_line[G6_INST_REJ_COUNT];
+  char first_what[G6_INST_REJ_COUNT][G6_INST_WHAT_MAX];
 } g6_instruments_stats;
+
+/* The rejects as one line for a log: "symbol_date=2 (first: line 7,
+ * tradingsymbol ...), duplicate=1 (first: ...)"; "" when none. Returns the
+ * length it needed; out is truncated (and NUL-terminated) to len. */
+size_t g6_instruments_rejects_text(const g6_instruments_stats *st, char *out,
+                                   size_t len);
 
 /* The parsed table (read-only after g6_instruments_finish; safe to share
  * between threads then). */
@@ -102,8 +123,9 @@ void g6_instruments_free(g6_instruments *t);
 g6_status g6_instruments_feed(g6_instruments *t, const char *data, size_t len,
                               g6_error *err);
 
-/* Ends the input: processes a last record without a newline, then sorts and
- * indexes the table. G6_EPROTO if no header was seen, G6_ETRUNCATED if the
+/* Ends the input: processes a last record without a newline, then sorts the
+ * table, drops every copy of a duplicated symbol or contract (counted as
+ * G6_INST_REJ_DUPLICATE) and indexes it. G6_EPROTO if no header was seen, G6_ETRUNCATED if the
  * input ends inside a quoted field. The table is usable only after G6_OK. */
 g6_status g6_instruments_finish(g6_instruments *t, g6_error *err);
 

@@ -788,15 +788,9 @@ g6_status g6_kite_instruments(g6_kite_client *c, const char *exchange,
        (unsigned long long)st->indices, (unsigned long long)st->skipped,
        (unsigned long long)st->rejected);
   if (st->rejected > 0) {
-    char why[256] = "";
-    size_t n = 0;
-    for (int r = 0; r < G6_INST_REJ_COUNT && n < sizeof(why); r++)
-      if (st->rejects[r] > 0)
-        n += (size_t)snprintf(why + n, sizeof(why) - n, "%s%s=%llu",
-                              n ? ", " : "",
-                              g6_inst_reject_name((g6_inst_reject)r),
-                              (unsigned long long)st->rejects[r]);
-    klog(c, G6_LOG_WARNING, "Kite instruments: %llu rows rejected (%s)",
+    char why[1024];
+    g6_instruments_rejects_text(st, why, sizeof(why));
+    klog(c, G6_LOG_WARNING, "Kite instruments: %llu rows rejected: %s",
          (unsigned long long)st->rejected, why);
   }
   *out = x.t;

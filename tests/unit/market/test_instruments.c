@@ -227,6 +227,21 @@ static void rejects_are_counted(void **state) {
        "1,2,NIFTYAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA1CE,NIFTY,0,2025-11-"
        "18,1,0.05,75,CE,NFO-OPT,NFO\n",
        G6_INST_REJ_TOO_LONG},
+      {"weekly symbol names another day",
+       "1,2,NIFTY26D0126000CE,NIFTY,0,2026-12-02,26000,0.05,75,CE,NFO-OPT,NFO\n",
+       G6_INST_REJ_SYMBOL_DATE},
+      {"monthly symbol names another month",
+       "1,2,NIFTY25NOV25900CE,NIFTY,0,2025-12-30,25900,0.05,75,CE,NFO-OPT,NFO\n",
+       G6_INST_REJ_SYMBOL_DATE},
+      {"monthly symbol names another year",
+       "1,2,NIFTY26NOV25900CE,NIFTY,0,2025-11-25,25900,0.05,75,CE,NFO-OPT,NFO\n",
+       G6_INST_REJ_SYMBOL_DATE},
+      {"weekly moved by a holiday into the month before kept",
+       "1,2,NIFTY2543024300CE,NIFTY,0,2025-04-30,24300,0.05,75,CE,NFO-OPT,NFO\n",
+       G6_INST_REJ_COUNT},
+      {"monthly moved a day earlier kept",
+       "1,2,NIFTY26MAR23000PE,NIFTY,0,2026-03-30,23000,0.05,75,PE,NFO-OPT,NFO\n",
+       G6_INST_REJ_COUNT},
       {"quoted comma and doubled quote kept",
        "7,2,NIFTY1CE,\"NI\"\"F,TY\",0,2025-11-18,1,0.05,75,CE,NFO-OPT,NFO\n",
        G6_INST_REJ_COUNT},
@@ -252,10 +267,123 @@ static void rejects_are_counted(void **state) {
                (unsigned long long)st->rejected,
                (unsigned long long)st->options);
     }
-    if (i == 13)
+    if (strncmp(rows[i].name, "quoted comma", 12) == 0)
       assert_string_equal(g6_instruments_at(t, 0)->name, "NI\"F,TY");
     g6_instruments_free(t);
   }
+}
+
+/* A row whose symbol names another expiry, a symbol listed twice and one
+ * contract under two symbols are rejected, every copy, and named with
+ * their lines: before, a repeated row with another expiry made a fake
+ * expiry ("next_week" resolved to it) and priced one quote under two
+ * dates. */
+static void duplicates_and_symbol_dates(void **state) {
+  (void)state;
+  static const char dump[] =
+      HDR                                                             /* 1 */
+      "256265,1001,NIFTY 50,\"NIFTY 50\",0,,0,0,0,EQ,INDICES,NSE\n"       /* 2 */
+      "1,1,NIFTY26D0126000CE,NIFTY,0,2026-12-01,26000,0.05,75,CE,NFO-OPT,NFO\n"
+      "2,2,NIFTY26D0126000PE,NIFTY,0,2026-12-01,26000,0.05,75,PE,NFO-OPT,NFO\n"
+      "3,3,NIFTY26D0826000CE,NIFTY,0,2026-12-08,26000,0.05,75,CE,NFO-OPT,NFO\n"
+      /* 6: the reviewer's row: the same symbol, another token and day */
+      "9,9,NIFTY26D0126000CE,NIFTY,0,2026-12-02,26000,0.05,75,CE,NFO-OPT,NFO\n"
+      /* 7: the same symbol again, another token, the right day */
+      "8,8,NIFTY26D0126000PE,NIFTY,0,2026-12-01,26000,0.05,75,PE,NFO-OPT,NFO\n"
+      /* 8, 9: one contract under a weekly and a monthly symbol */
+      "4,4,NIFTY26D2926100CE,NIFTY,0,2026-12-29,26100,0.05,75,CE,NFO-OPT,NFO\n"
+      "5,5,NIFTY26DEC26100CE,NIFTY,0,2026-12-29,26100,0.05,75,CE,NFO-OPT,NFO\n"
+      /* 10: an index row twice */
+      "256265,1001,NIFTY 50,\"NIFTY 50\",0,,0,0,0,EQ,INDICES,NSE\n"
+      "6,6,NIFTY26DEC26100PE,NIFTY,0,2026-12-29,26100,0.05,75,PE,NFO-OPT,NFO\n";
+  g6_instruments *t = NULL;
+  g6_error e;
+  assert_int_equal(g6_instruments_parse(dump, sizeof(dump) - 1, 0, &t, &e),
+                   G6_OK);
+  const g6_instruments_stats *st = g6_instruments_get_stats(t);
+  assert_int_equal(st->rejects[G6_INST_REJ_SYMBOL_DATE], 1);
+  assert_int_equal(st->first_line[G6_INST_REJ_SYMBOL_DATE], 6);
+  assert_string_equal(st->first_what[G6_INST_REJ_SYMBOL_DATE],
+                      "tradingsymbol NIFTY26D0126000CE names 2026-12-01, "
+                      "expiry is 2026-12-02");
+  /* lines 4 and 7 (PE twice), 8 and 9 (one contract), 2 and 10 (index) */
+  assert_int_equal(st->rejects[G6_INST_REJ_DUPLICATE], 6);
+  assert_int_equal(st->rejected, 7);
+  assert_int_equal(st->options, 3); /* lines 3, 5, 11 */
+  assert_int_equal(st->root_rule[G6_ROOT_NAME], 3);
+  assert_int_equal(st->indices, 0);
+  assert_int_equal(g6_instruments_count(t), 3);
+  assert_null(g6_instruments_find_index(t, "NSE", "NIFTY 50"));
+  int64_t ex[4];
+  assert_int_equal(g6_instruments_expiries(t, "NIFTY", "NFO-OPT",
+                                           day(2026, 11, 30), ex, 4),
+                   3);
+  assert_int_equal(ex[0], day(2026, 12, 1));
+  assert_int_equal(ex[1], day(2026, 12, 8)); /* not the fake 12-02 */
+  assert_int_equal(ex[2], day(2026, 12, 29));
+  const g6_instrument *in = NULL;
+  assert_int_equal(g6_instruments_find_option(t, "NIFTY", "NFO-OPT",
+                                              day(2026, 12, 1), 26000,
+                                              G6_PUT, &in),
+                   G6_ENOENT);
+  assert_int_equal(g6_instruments_find_option(t, "NIFTY", "NFO-OPT",
+                                              day(2026, 12, 29), 26100,
+                                              G6_CALL, &in),
+                   G6_ENOENT);
+  assert_int_equal(g6_instruments_find_option(t, "NIFTY", "NFO-OPT",
+                                              day(2026, 12, 1), 26000,
+                                              G6_CALL, &in),
+                   G6_OK);
+  assert_int_equal(in->instrument_token, 1);
+  assert_int_equal(in->line, 3);
+  char text[1024];
+  g6_instruments_rejects_text(st, text, sizeof(text));
+  if (strstr(text, "symbol_date=1 (first: line 6, tradingsymbol "
+                   "NIFTY26D0126000CE names 2026-12-01, expiry is "
+                   "2026-12-02)") == NULL ||
+      strstr(text, "; duplicate=6 (first: line ") == NULL ||
+      strstr(text, "is listed on lines") == NULL)
+    fail_msg("rejects text: %s", text);
+  /* a short buffer is cut and terminated, the length needed returned */
+  char small[16];
+  assert_int_equal(g6_instruments_rejects_text(st, small, sizeof(small)),
+                   strlen(text));
+  assert_int_equal(strlen(small), 15);
+  g6_instruments_free(t);
+}
+
+/* Every reason names the field, its value and the line in its first
+ * reject (quoted fields spanning lines counted). */
+static void rejects_name_line_and_value(void **state) {
+  (void)state;
+  static const char dump[] =
+      HDR
+      "1,2,NIFTY1CE,NIFTY,0,2025-11-18,abc,0.05,75,CE,NFO-OPT,NFO\n" /* 2 */
+      "1,2,NIFTY2CE,\"NI\nFTY\",0,2025-11-18,1,0.05,75,CE,NFO-OPT,NFO\n" /* 3-4 */
+      "1,2,NIFTY3CE,NIFTY,0,2025-11-18,1,0.05,7.5,CE,NFO-OPT,NFO\n" /* 5 */
+      "1,2,NIFTY4CE,NIFTY,0,2025-13-18,1,0.05,75,CE,NFO-OPT,NFO\n" /* 6 */
+      "1,2,NIFTY4CE,NIFTY,0,2025-11-18\n"                           /* 7 */
+      "1,2,NIFTY5CE,\"N\"x,0,2025-11-18,1,0.05,75,CE,NFO-OPT,NFO\n";  /* 8 */
+  g6_instruments *t = NULL;
+  g6_error e;
+  assert_int_equal(g6_instruments_parse(dump, sizeof(dump) - 1, 0, &t, &e),
+                   G6_OK);
+  const g6_instruments_stats *st = g6_instruments_get_stats(t);
+  assert_int_equal(st->rejects[G6_INST_REJ_NUMBER], 2);
+  assert_int_equal(st->first_line[G6_INST_REJ_NUMBER], 2);
+  assert_string_equal(st->first_what[G6_INST_REJ_NUMBER],
+                      "NIFTY1CE: strike \"abc\" is not a number 0 ... 1e12");
+  assert_int_equal(st->first_line[G6_INST_REJ_EXPIRY], 6);
+  assert_string_equal(st->first_what[G6_INST_REJ_EXPIRY],
+                      "NIFTY4CE: expiry \"2025-13-18\" is not a YYYY-MM-DD "
+                      "date");
+  assert_int_equal(st->first_line[G6_INST_REJ_COLUMNS], 7);
+  assert_string_equal(st->first_what[G6_INST_REJ_COLUMNS],
+                      "6 fields, expected 12");
+  assert_int_equal(st->first_line[G6_INST_REJ_QUOTE], 8);
+  assert_int_equal(g6_instruments_count(t), 1); /* the row on lines 3-4 */
+  assert_int_equal(g6_instruments_at(t, 0)->line, 3);
+  g6_instruments_free(t);
 }
 
 /* Any split of the input gives the same table as one feed. */
@@ -323,6 +451,8 @@ int main(void) {
       cmocka_unit_test(kite_mock_dump_symbol_rule),
       cmocka_unit_test(strict_header),
       cmocka_unit_test(rejects_are_counted),
+      cmocka_unit_test(duplicates_and_symbol_dates),
+      cmocka_unit_test(rejects_name_line_and_value),
       cmocka_unit_test(chunking_is_invisible),
       cmocka_unit_test(ugly_endings_and_limits),
   };
