@@ -346,9 +346,14 @@ static g6_status process_row(g6_instruments *t, g6_error *err) {
   return push_row(t, &in, err);
 }
 
+/* Ends the current field: G6_OK, G6_ERANGE past MAX_FIELDS fields, or
+ * G6_ETOOBIG when the record has no room left for the field's NUL (a run of
+ * empty fields after a long one; it wrote past rec before). */
 static g6_status end_field(g6_instruments *t) {
   if (t->nfields >= MAX_FIELDS)
     return G6_ERANGE;
+  if (t->rec_len + 1 >= REC_MAX)
+    return G6_ETOOBIG;
   t->rec[t->rec_len++] = '\0';
   t->nfields++;
   if (t->nfields < MAX_FIELDS)
@@ -401,6 +406,7 @@ g6_status g6_instruments_feed(g6_instruments *t, const char *data, size_t len,
   t->st.bytes += len;
   for (size_t i = 0; i < len; i++) {
     char c = data[i];
+    g6_status fe;
     g6_status s = G6_OK;
     switch (t->state) {
     case ST_SKIP:
@@ -418,14 +424,16 @@ g6_status g6_instruments_feed(g6_instruments *t, const char *data, size_t len,
       /* fall through */
     case ST_UNQUOTED:
       if (c == ',') {
-        if (end_field(t) != G6_OK) {
-          skip_record(t, G6_INST_REJ_COLUMNS);
+        if ((fe = end_field(t)) != G6_OK) {
+          skip_record(t, fe == G6_ERANGE ? G6_INST_REJ_COLUMNS
+                                         : G6_INST_REJ_TOO_LONG);
           continue;
         }
         t->state = ST_FIELD_START;
       } else if (c == '\n') {
-        if (end_field(t) != G6_OK) {
-          skip_record(t, G6_INST_REJ_COLUMNS);
+        if ((fe = end_field(t)) != G6_OK) {
+          skip_record(t, fe == G6_ERANGE ? G6_INST_REJ_COLUMNS
+                                         : G6_INST_REJ_TOO_LONG);
           t->state = ST_FIELD_START;
           t->rec_line = ++t->line;
           continue;
@@ -574,8 +582,10 @@ g6_status g6_instruments_finish(g6_instruments *t, g6_error *err) {
   if (t->state != ST_SKIP && (t->rec_len > 0 || t->nfields > 0 ||
                               t->field_quoted)) {
     g6_status s = G6_OK;
-    if (end_field(t) != G6_OK) {
-      skip_record(t, G6_INST_REJ_COLUMNS);
+    g6_status fe = end_field(t);
+    if (fe != G6_OK) {
+      skip_record(t, fe == G6_ERANGE ? G6_INST_REJ_COLUMNS
+                                     : G6_INST_REJ_TOO_LONG);
     } else {
       s = end_record(t, err);
     }

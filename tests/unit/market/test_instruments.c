@@ -430,6 +430,19 @@ static void ugly_endings_and_limits(void **state) {
                    1);
   assert_int_equal(g6_instruments_count(t), 1);
   g6_instruments_free(t);
+  /* a field filling the record, then empty fields: each empty field's NUL
+   * needs room too (they were written past the record; fuzz_instruments) */
+  n = snprintf(big, sizeof(big), "%s", HDR);
+  memset(big + n, 'B', 1021);
+  n += 1021;
+  n += snprintf(big + n, sizeof(big) - (size_t)n,
+                ",,,,,,,,,,,,\n1,2,NIFTY1CE,NIFTY,0,2025-11-18,1,0.05,75,CE,"
+                "NFO-OPT,NFO\n");
+  assert_int_equal(g6_instruments_parse(big, (size_t)n, 0, &t, &e), G6_OK);
+  assert_int_equal(g6_instruments_get_stats(t)->rejects[G6_INST_REJ_TOO_LONG],
+                   1);
+  assert_int_equal(g6_instruments_count(t), 1);
+  g6_instruments_free(t);
   /* max_rows */
   const char *c = HDR "1,2,N1CE,N,0,2025-11-18,1,0.05,75,CE,NFO-OPT,NFO\n"
                       "2,2,N2CE,N,0,2025-11-18,2,0.05,75,CE,NFO-OPT,NFO\n";
