@@ -299,6 +299,8 @@ const char *g6_reject_reason_name(g6_reject_reason r) {
     return "not_listed";
   case G6_REJECT_REQUEST_FAILED:
     return "request_failed";
+  case G6_REJECT_MALFORMED_QUOTE:
+    return "malformed_quote";
   case G6_REJECT_REASON_COUNT:
     break;
   }
@@ -308,8 +310,9 @@ const char *g6_reject_reason_name(g6_reject_reason r) {
 g6_reject_reason g6_leg_check(const g6_quote_leg *leg, double atm,
                               double band) {
   if (!leg->quoted)
-    return leg->fetch != G6_OK ? G6_REJECT_REQUEST_FAILED
-                               : G6_REJECT_MISSING_QUOTE;
+    return leg->malformed         ? G6_REJECT_MALFORMED_QUOTE
+           : leg->fetch != G6_OK ? G6_REJECT_REQUEST_FAILED
+                                 : G6_REJECT_MISSING_QUOTE;
   if (!isfinite(leg->last) || leg->last <= 0)
     return G6_REJECT_NONPOSITIVE_PRICE;
   if (leg->volume < 0 || leg->oi < 0 || leg->avg < 0) /* NAN compares false */

@@ -157,6 +157,9 @@ typedef struct g6_quote_leg {
   g6_status fetch;  /* when not quoted: G6_OK if the provider answered
                        without it, else the failure of the request that
                        should have brought it (a failed /quote batch) */
+  bool malformed;   /* when not quoted: the provider sent its quote, with a
+                       field of the wrong type or out of range (dropped;
+                       market/quote.h) */
 } g6_quote_leg;
 
 /* Why a leg was dropped. Tokens are metric label values. */
@@ -169,6 +172,9 @@ typedef enum g6_reject_reason {
   G6_REJECT_NOT_LISTED,        /* no such contract in the instrument list */
   G6_REJECT_REQUEST_FAILED,    /* its /quote request failed (other batches
                                   of the cycle may have answered) */
+  G6_REJECT_MALFORMED_QUOTE,   /* its quote came with a field of the wrong
+                                  type or out of range (the other quotes of
+                                  the answer are kept) */
   G6_REJECT_REASON_COUNT
 } g6_reject_reason;
 

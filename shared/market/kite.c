@@ -863,9 +863,14 @@ static g6_status fetch_batch(g6_kite_client *c, g6_kite_endpoint ep,
     double now = g6_monotonic_now();
     for (size_t i = 0; i < g6_quote_table_size(x.t); i++) {
       const g6_quote *q = g6_quote_table_get(x.t, i);
-      if (q == NULL)
-        continue;
       const char *k = g6_quote_table_key(x.t, i);
+      if (q == NULL) {
+        long j = g6_quote_table_malformed(x.t, i) ? g6_quote_table_find(dst, k)
+                                                  : -1;
+        if (j >= 0)
+          g6_quote_table_set_malformed(dst, (size_t)j);
+        continue;
+      }
       long j = g6_quote_table_find(dst, k);
       if (j >= 0)
         g6_quote_table_set(dst, (size_t)j, q);
@@ -874,7 +879,14 @@ static g6_status fetch_batch(g6_kite_client *c, g6_kite_endpoint ep,
     }
     pthread_mutex_lock(&c->stats_mu);
     c->st.quotes_incomplete += x.info.incomplete;
+    c->st.quotes_malformed += x.info.malformed;
     pthread_mutex_unlock(&c->stats_mu);
+    if (x.info.malformed > 0)
+      klog(c, G6_LOG_WARNING,
+           "Kite %s: %zu of %zu quotes malformed (dropped, the others kept); "
+           "first: %s",
+           g6_kite_endpoint_name(ep), x.info.malformed, x.info.quotes,
+           x.info.malformed_first);
     if (x.info.incomplete > 0)
       klog(c, G6_LOG_WARNING,
            "Kite %s: %zu of %zu quotes lack last_price (dropped)",

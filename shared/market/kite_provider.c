@@ -224,6 +224,7 @@ static g6_status prov_quotes(void *ctx, const char *const *keys, size_t n,
     const g6_quote *q = j >= 0 ? g6_quote_table_get(qt, (size_t)j) : NULL;
     l->quoted = q != NULL;
     l->fetch = j >= 0 ? g6_quote_table_failed(qt, (size_t)j) : st;
+    l->malformed = j >= 0 && g6_quote_table_malformed(qt, (size_t)j);
     l->last = l->avg = l->bid = l->ask = l->volume = l->oi = NAN;
     if (q == NULL)
       continue;

@@ -25,6 +25,7 @@ struct g6_quote_table {
   g6_quote *q;
   unsigned char *present;
   g6_status *failed; /* per entry: why it is absent (G6_OK: not failed) */
+  unsigned char *malformed; /* per entry: its quote was sent malformed */
   size_t *slots; /* open addressing: entry index + 1, 0 = empty */
   size_t nslots; /* power of two */
 };
@@ -68,8 +69,10 @@ g6_quote_table *g6_quote_table_new(const char *const *keys, size_t n) {
   t->q = calloc(n ? n : 1, sizeof(*t->q));
   t->present = calloc(n ? n : 1, 1);
   t->failed = calloc(n ? n : 1, sizeof(*t->failed)); /* all G6_OK */
+  t->malformed = calloc(n ? n : 1, 1);
   if (t->slots == NULL || t->keys == NULL || t->key_len == NULL ||
-      t->q == NULL || t->present == NULL || t->failed == NULL) {
+      t->q == NULL || t->present == NULL || t->failed == NULL ||
+      t->malformed == NULL) {
     g6_quote_table_free(t);
     return NULL;
   }
@@ -107,6 +110,7 @@ void g6_quote_table_free(g6_quote_table *t) {
   free(t->q);
   free(t->present);
   free(t->failed);
+  free(t->malformed);
   free(t->slots);
   free(t);
 }
@@ -154,8 +158,20 @@ g6_status g6_quote_table_failed(const g6_quote_table *t, size_t i) {
   return i < t->n && !t->present[i] ? t->failed[i] : G6_OK;
 }
 
+void g6_quote_table_set_malformed(g6_quote_table *t, size_t i) {
+  if (i < t->n) {
+    t->present[i] = 0;
+    t->malformed[i] = 1;
+  }
+}
+
+bool g6_quote_table_malformed(const g6_quote_table *t, size_t i) {
+  return i < t->n && !t->present[i] && t->malformed[i];
+}
+
 void g6_quote_table_clear(g6_quote_table *t) {
   memset(t->present, 0, t->n ? t->n : 1);
+  memset(t->malformed, 0, t->n ? t->n : 1);
   memset(t->q, 0, (t->n ? t->n : 1) * sizeof(*t->q));
 }
 
@@ -208,6 +224,8 @@ struct g6_quote_parser {
   char ikey[KEY_MAX];/* current data key (printable, for messages) */
   long entry;        /* current quote's table index, -1 if not requested */
   g6_quote cur;
+  bool cur_bad;      /* a field of the current quote is wrong: it is
+                        dropped, the body read on */
   int side;          /* 0 buy, 1 sell */
   int level;         /* index of the level within its side */
   double lv_price;
@@ -304,12 +322,55 @@ static const char *key_name(key_id k) {
   return names[k];
 }
 
+/* Inside data: one instrument's value (sp 2) or anything within it. */
+static bool in_data(const g6_quote_parser *p) {
+  return p->sp >= 2 && p->stack[2] == C_DATA;
+}
+
+static int qbad(g6_quote_parser *p, vkind k, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Something in one instrument's quote is wrong (a known field of the wrong
+ * type or out of range, a depth level that is not an object): that quote
+ * is dropped and its entry marked malformed at its end, the first such
+ * message of the body kept; the rest of the body is read on. A container
+ * value is skipped whole. Returns 1 (the parse goes on). */
+static int qbad(g6_quote_parser *p, vkind k, const char *fmt, ...) {
+  if (!p->cur_bad && p->entry >= 0 && p->info.malformed == 0) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(p->info.malformed_first, sizeof(p->info.malformed_first), fmt,
+              ap);
+    va_end(ap);
+  }
+  p->cur_bad = true;
+  p->key = K_OTHER;
+  if (k == V_MAP || k == V_ARR)
+    p->skip = 1;
+  return 1;
+}
+
+/* An instrument's quote has ended: it is stored, counted as incomplete, or
+ * (cur_bad) dropped and marked malformed. */
+static void end_quote(g6_quote_parser *p) {
+  if (p->cur_bad) {
+    if (p->entry >= 0) {
+      p->info.quotes++;
+      p->info.malformed++;
+      g6_quote_table_set_malformed(p->t, (size_t)p->entry);
+    }
+    p->cur_bad = false;
+    return;
+  }
+  g6_quote_end_object(p->t, p->entry, &p->cur, &p->info);
+}
+
 static int wrong_type(g6_quote_parser *p, vkind k) {
   if (p->stack[p->sp] == C_TOP || p->stack[p->sp] == C_ROOT)
     return pfail(p, G6_EPROTO, "quote response: \"%s\" is %s",
                  key_name(p->key), vkind_name[k]);
-  return pfail(p, G6_EPROTO, "quote response: field \"%s\" of \"%s\" is %s",
-               key_name(p->key), p->ikey, vkind_name[k]);
+  return qbad(p, k, "field \"%s\" of \"%s\" is %s", key_name(p->key),
+              p->ikey, vkind_name[k]);
 }
 
 bool g6_quote_count(double d, int64_t *out) {
@@ -398,9 +459,12 @@ static int on_value(g6_quote_parser *p, vkind k, double num,
     }
     break;
   case C_DATA:
-    if (k != V_MAP)
-      return pfail(p, G6_EPROTO, "quote response: data[\"%s\"] is %s, not an "
-                                 "object", p->ikey, vkind_name[k]);
+    if (k != V_MAP) {
+      qbad(p, k, "data[\"%s\"] is %s, not an object", p->ikey,
+           vkind_name[k]);
+      end_quote(p); /* nothing inside to wait for */
+      return 1;
+    }
     memset(&p->cur, 0, sizeof(p->cur));
     return push(p, C_QUOTE);
   case C_QUOTE:
@@ -421,11 +485,9 @@ static int on_value(g6_quote_parser *p, vkind k, double num,
       g6_quote *q = &p->cur;
       int64_t iv = 0;
       if (key != K_LAST_PRICE && key != K_AVERAGE_PRICE &&
-          !g6_quote_count(num, &iv)) {
-        p->key = key;
-        return pfail(p, G6_EPROTO, "quote response: field \"%s\" of \"%s\" "
-                                   "is out of range", key_name(key), p->ikey);
-      }
+          !g6_quote_count(num, &iv))
+        return qbad(p, k, "field \"%s\" of \"%s\" is out of range (%g)",
+                    key_name(key), p->ikey, num);
       switch (key) {
       case K_LAST_PRICE: q->last_price = num; q->fields |= G6_QF_LAST_PRICE; break;
       case K_AVERAGE_PRICE: q->average_price = num; q->fields |= G6_QF_AVERAGE_PRICE; break;
@@ -492,8 +554,8 @@ static int on_value(g6_quote_parser *p, vkind k, double num,
     if (k == V_NULL)
       return 1;
     if (k != V_MAP)
-      return pfail(p, G6_EPROTO, "quote response: a depth level of \"%s\" is "
-                                 "%s", p->ikey, vkind_name[k]);
+      return qbad(p, k, "a depth level of \"%s\" is %s", p->ikey,
+                  vkind_name[k]);
     p->lv_price = 0;
     p->lv_qty = 0;
     return push(p, C_LEVEL);
@@ -510,8 +572,8 @@ static int on_value(g6_quote_parser *p, vkind k, double num,
       p->lv_price = num;
     } else if (key == K_QUANTITY) {
       if (!g6_quote_count(num, &p->lv_qty))
-        return pfail(p, G6_EPROTO, "quote response: depth quantity of \"%s\" "
-                                   "is out of range", p->ikey);
+        return qbad(p, k, "depth quantity of \"%s\" is out of range (%g)",
+                    p->ikey, num);
     }
     return 1;
   }
@@ -568,7 +630,7 @@ static int on_end(g6_quote_parser *p) {
     p->sp = 0;
     return 1;
   case C_QUOTE:
-    g6_quote_end_object(p->t, p->entry, &p->cur, &p->info);
+    end_quote(p);
     return 1;
   case C_LEVEL:
     g6_quote_end_level(&p->cur, p->side, p->level++, p->lv_price, p->lv_qty);
@@ -632,9 +694,26 @@ static bool decimal_to_double(const char *s, size_t len, double *out) {
 static int cb_number(void *ctx, const char *s, size_t len) {
   g6_quote_parser *p = ctx;
   double d = 0;
-  if (p->skip == 0 && !decimal_to_double(s, len, &d))
-    return pfail(p, G6_EPARSE, "quote response: number %.*s out of range",
-                 (int)(len < 40 ? len : 40), s);
+  if (p->skip == 0 && !decimal_to_double(s, len, &d)) {
+    if (!in_data(p))
+      return pfail(p, G6_EPARSE, "quote response: number %.*s out of range",
+                   (int)(len < 40 ? len : 40), s);
+    pctx c = p->stack[p->sp];
+    int n = (int)(len < 40 ? len : 40);
+    if (c == C_DATA) { /* the instrument's value itself */
+      qbad(p, V_NUM, "data[\"%s\"] is a number out of range (%.*s)", p->ikey,
+           n, s);
+      end_quote(p);
+    } else if (c == C_SIDE) {
+      qbad(p, V_NUM, "a depth level of \"%s\" is a number out of range "
+                     "(%.*s)", p->ikey, n, s);
+    } else if (p->key != K_OTHER) {
+      qbad(p, V_NUM, "field \"%s\" of \"%s\" is a number out of range "
+                     "(%.*s)", key_name(p->key), p->ikey, n, s);
+    }
+    p->key = K_OTHER; /* an unknown field's value is skipped, whatever */
+    return 1;
+  }
   return on_value(ctx, V_NUM, d, NULL, 0);
 }
 static int cb_string(void *ctx, const unsigned char *s, size_t len) {
@@ -659,10 +738,19 @@ static int cb_map_key(void *vp, const unsigned char *s, size_t len) {
                    : -1;
     if (p->entry < 0) {
       p->info.unexpected++;
+    } else if (p->seen[p->entry]) {
+      /* which copy is right cannot be told: the instrument's quote is
+       * malformed (counted once), this copy read and dropped */
+      if (!g6_quote_table_malformed(p->t, (size_t)p->entry)) {
+        if (p->info.malformed++ == 0)
+          snprintf(p->info.malformed_first, sizeof(p->info.malformed_first),
+                   "\"%s\" appears twice", p->ikey);
+        if (g6_quote_table_get(p->t, (size_t)p->entry) == NULL)
+          p->info.incomplete--; /* the first copy was counted so */
+        g6_quote_table_set_malformed(p->t, (size_t)p->entry);
+      }
+      p->entry = -1;
     } else {
-      if (p->seen[p->entry])
-        return pfail(p, G6_EPROTO, "quote response: \"%s\" appears twice",
-                     p->ikey);
       p->seen[p->entry] = 1;
     }
   }
@@ -894,6 +982,13 @@ g6_status g6_quote_parser_finish(g6_quote_parser *p, g6_quote_parse_info *info,
                        "quote response: none of the %zu quotes has a numeric "
                        "last_price (schema drift?)",
                        p->info.quotes);
+    else if (s == G6_OK && p->info.quotes > 0 &&
+             p->info.incomplete + p->info.malformed == p->info.quotes)
+      s = g6_error_set(&p->ferr, G6_EPROTO,
+                       "quote response: none of the %zu quotes is usable, %zu "
+                       "malformed (schema drift?), first: %s",
+                       p->info.quotes, p->info.malformed,
+                       p->info.malformed_first);
     p->failed = s;
   }
   p->info.bytes = p->bytes;

@@ -11,14 +11,23 @@
  * Inside a quote the known fields are read (last_price, volume, oi,
  * average_price, buy_quantity, sell_quantity, instrument_token, timestamp,
  * ohlc{open,high,low,close}, depth{buy[],sell[]} of {price,quantity,orders});
- * everything else is skipped, whatever its shape. A known field with the wrong
- * JSON type is a protocol error (schema drift); a null is treated as absent.
+ * everything else is skipped, whatever its shape; a null is treated as
+ * absent.
+ *
+ * One instrument's quote that is wrong in itself — a known field of the
+ * wrong JSON type, a count beyond 64 bits, a number beyond a double, a depth
+ * level that is not an object, a value that is not an object, the
+ * instrument listed twice — is dropped, its entry marked malformed
+ * (g6_quote_table_malformed) and counted in `malformed`, the first message
+ * kept; the other instruments' quotes are read on. When every quote is
+ * malformed or incomplete the whole response is a protocol error (schema
+ * drift).
  *
  * A quote counts as present only if it has a numeric last_price; a quote
  * object without one is counted in `incomplete`. Keys that were not requested
- * are counted in `unexpected` and ignored. When the parse fails for any
- * reason every entry is cleared: a partial or malformed response is never
- * accepted. */
+ * are counted in `unexpected` and ignored, whatever their values. When the
+ * parse fails for any reason every entry is cleared: a truncated or
+ * malformed document is never accepted in part. */
 #ifndef G6_QUOTE_H
 #define G6_QUOTE_H
 
@@ -86,7 +95,12 @@ void g6_quote_table_set_failed(g6_quote_table *t, size_t i, g6_status why);
 /* G6_OK for a present entry or one the provider simply did not return (an
  * instrument it does not know); else the failure recorded for it. */
 g6_status g6_quote_table_failed(const g6_quote_table *t, size_t i);
-/* Marks every entry absent. */
+/* Marks entry i absent because its quote was sent malformed (the parser
+ * does; see the top of this file). */
+void g6_quote_table_set_malformed(g6_quote_table *t, size_t i);
+/* Whether entry i is absent because its quote was malformed. */
+bool g6_quote_table_malformed(const g6_quote_table *t, size_t i);
+/* Marks every entry absent (and not malformed). */
 void g6_quote_table_clear(g6_quote_table *t);
 
 /* What the last parse saw (besides the entries). */
@@ -97,6 +111,10 @@ typedef struct g6_quote_parse_info {
   size_t quotes;        /* quote objects read for requested keys */
   size_t incomplete;    /* of those, without a numeric last_price */
   size_t unexpected;    /* keys in data that were not requested */
+  size_t malformed;     /* quotes for requested keys dropped as malformed */
+  char malformed_first[160]; /* what was wrong with the first of them
+                                ("field \"volume\" of \"NFO:X\" is a
+                                string") */
   size_t bytes;
   bool fast_path;       /* simdjson parsed it (false: yajl did) */
 } g6_quote_parse_info;
@@ -117,8 +135,8 @@ g6_status g6_quote_parser_feed(g6_quote_parser *p, const char *data,
 
 /* Ends the body and parses it. G6_EPARSE (not JSON; the message names the
  * byte offset), G6_ETRUNCATED if the document is incomplete, G6_EPROTO (JSON
- * but not a Kite quote envelope, a known field of the wrong type — the
- * message names it — or `status` or `data` missing or wrong), G6_ENOMEM;
+ * but not a Kite quote envelope: `status` or `data` missing or wrong, or no
+ * quote usable — the message names the first malformed field), G6_ENOMEM;
  * for an error envelope the result is
  * G6_EHTTP with info->error_type/message set (the caller maps error types to
  * statuses with g6_quote_error_status). On any failure every entry of the

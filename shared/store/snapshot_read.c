@@ -892,10 +892,13 @@ static void leg_value(parser *p, int f, const value *v) {
       l->reject = G6_REJECT_NONE;
     } else if (!reject_reason(v, &l->reject)) {
       excerpt(v, ex, sizeof(ex));
-      problem(p,
-              "%s: allowed: null, missing_quote, nonpositive_price, "
-              "negative_field, strike_out_of_band, not_listed",
-              ex);
+      char allowed[256] = "null";
+      for (int r = 1; r < G6_REJECT_REASON_COUNT; r++) {
+        size_t n = strlen(allowed);
+        snprintf(allowed + n, sizeof(allowed) - n, ", %s",
+                 g6_reject_reason_name((g6_reject_reason)r));
+      }
+      problem(p, "%s: allowed: %s", ex, allowed);
     }
     break;
   case LF_LAST:

@@ -41,7 +41,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (q && !(q->fields & G6_QF_LAST_PRICE))
       abort();
   }
-  if (info.incomplete > info.quotes)
+  if (info.incomplete + info.malformed > info.quotes)
+    abort();
+  size_t marked = 0; /* a malformed quote is marked, never present */
+  for (size_t i = 0; i < g6_quote_table_size(t); i++) {
+    if (g6_quote_table_malformed(t, i) && g6_quote_table_get(t, i) != NULL)
+      abort();
+    marked += g6_quote_table_malformed(t, i);
+  }
+  if (marked != (f == G6_OK ? info.malformed : 0))
     abort();
   /* the reference: yajl alone, the whole body at once */
   g6_status r = g6_quote_parse_reference(ref, (const char *)data, size,
@@ -49,6 +57,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (r != f || (f != G6_OK && strcmp(e.msg, re.msg) != 0))
     abort();
   if (info.quotes != rinfo.quotes || info.incomplete != rinfo.incomplete ||
+      info.malformed != rinfo.malformed ||
+      strcmp(info.malformed_first, rinfo.malformed_first) != 0 ||
       info.unexpected != rinfo.unexpected || info.is_error != rinfo.is_error ||
       strcmp(info.error_type, rinfo.error_type) != 0 ||
       strcmp(info.message, rinfo.message) != 0)

@@ -313,7 +313,8 @@ static g6_status set_market(market_faults *m, const char *name,
                       "unknown market fault \"%s\"; known: zero_price_mod, "
                       "negative_price_mod, empty_names, no_vix, "
                       "missing_index, remove_expiry, move_expiry, "
-                      "crossed_quote, stale_quote, out_of_bounds_quote",
+                      "crossed_quote, stale_quote, out_of_bounds_quote, "
+                      "malformed_quote",
                       name);
 }
 

@@ -124,16 +124,21 @@ void mk_option_quote(const mk_params *p, const mk_inst *in,
  *                        deep in the money is below its intrinsic value:
  *                        bounds, and near the money it may be too);
  *   MK_QF_OUT_OF_BOUNDS  a fat finger: last, bid and ask 5 % above the
- *                        upper bound (S for a call, K for a put: bounds). */
+ *                        upper bound (S for a call, K for a put: bounds);
+ *   MK_QF_MALFORMED      the quote's volume sent as a JSON string (a field
+ *                        of the wrong type in one instrument's quote: g6
+ *                        drops that quote alone, malformed_quote). */
 typedef enum mk_quote_fault {
   MK_QF_NONE = 0,
   MK_QF_CROSSED,
   MK_QF_STALE,
   MK_QF_OUT_OF_BOUNDS,
+  MK_QF_MALFORMED,
   MK_QF_COUNT
 } mk_quote_fault;
 
-/* "crossed_quote", "stale_quote", "out_of_bounds_quote" (the fault names). */
+/* "crossed_quote", "stale_quote", "out_of_bounds_quote", "malformed_quote"
+ * (the fault names). */
 const char *mk_quote_fault_name(mk_quote_fault f);
 
 /* Replaces q (the instrument's quote at sp->t) with the bad quote of kind f.

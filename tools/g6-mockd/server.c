@@ -523,14 +523,15 @@ static void render_quotes(mockd *m, qshape shape, const ivals *iv,
       have[idx] = true;
     }
     mk_quote q;
+    mk_quote_fault qf = MK_QF_NONE;
     uint64_t token;
     if (in == NULL) {
       mk_index_quote(&m->mp, idx, &spots[idx], &q);
       token = mk_indices[idx].idx_token;
     } else {
       mk_option_quote(&m->mp, in, &spots[idx], &q);
-      mk_fault_quote(&m->mp, in, &spots[idx],
-                     market_quote_fault(mf, in->symbol), &q);
+      qf = market_quote_fault(mf, in->symbol);
+      mk_fault_quote(&m->mp, in, &spots[idx], qf, &q);
       token = in->token;
       if (mf->zero_price_mod > 0 && token % (uint64_t)mf->zero_price_mod == 0)
         q.ltp_paise = 0;
@@ -550,8 +551,13 @@ static void render_quotes(mockd *m, qshape shape, const ivals *iv,
                   lt);
     put_last_price(b, q.ltp_paise, pl);
     g6_buf_printf(b,
-                  "\"last_quantity\":%lld,\"buy_quantity\":%lld,"
-                  "\"sell_quantity\":%lld,\"volume\":%lld,\"average_price\":",
+                  qf == MK_QF_MALFORMED
+                      ? "\"last_quantity\":%lld,\"buy_quantity\":%lld,"
+                        "\"sell_quantity\":%lld,\"volume\":\"%lld\","
+                        "\"average_price\":"
+                      : "\"last_quantity\":%lld,\"buy_quantity\":%lld,"
+                        "\"sell_quantity\":%lld,\"volume\":%lld,"
+                        "\"average_price\":",
                   (long long)q.last_qty, (long long)q.buy_qty,
                   (long long)q.sell_qty, (long long)q.volume);
     mk_put_price(b, q.avg_paise);

@@ -37,6 +37,8 @@ static bool same_as_reference(const char *name, const char *body, size_t len) {
     fail_msg("%s: %s \"%s\" but the reference gives %s \"%s\"", name,
              g6_status_name(sa), ea.msg, g6_status_name(sb), eb.msg);
   if (ia.quotes != ib.quotes || ia.incomplete != ib.incomplete ||
+      ia.malformed != ib.malformed ||
+      strcmp(ia.malformed_first, ib.malformed_first) != 0 ||
       ia.unexpected != ib.unexpected || ia.is_error != ib.is_error ||
       strcmp(ia.error_type, ib.error_type) != 0 ||
       strcmp(ia.message, ib.message) != 0 || ia.bytes != ib.bytes)
@@ -233,6 +235,10 @@ static void envelope_and_schema_vectors(void **state) {
        G6_EPARSE, NULL},
       {"price overflows a double",
        "{\"status\":\"success\",\"data\":{\"NFO:A\":{\"last_price\":1e400}}}",
+       G6_EPROTO, "field \"last_price\" of \"NFO:A\" is a number out of "
+                  "range (1e400)"},
+      {"a number beyond a double outside data",
+       "{\"status\":\"success\",\"x\":1e400,\"data\":{}}",
        G6_EPARSE, "number 1e400 out of range"},
   };
   for (size_t i = 0; i < sizeof(vecs) / sizeof(vecs[0]); i++) {
@@ -388,6 +394,119 @@ static void incomplete_quote_counted(void **state) {
   g6_quote_table_free(t);
 }
 
+/* One instrument's malformed quote is dropped, marked and counted; the
+ * others are kept (before, one bad field threw the whole batch away: all
+ * 20 legs and the spot of a cycle). Every kind of fault inside a quote, as
+ * the only bad one among good ones, through both paths. */
+static void malformed_quote_dropped_alone(void **state) {
+  (void)state;
+  static const struct {
+    const char *name, *bad, *msg;
+  } faults[] = {
+      {"price a string", "{\"last_price\":\"abc\"}",
+       "field \"last_price\" of \"NFO:B\" is a string"},
+      {"volume a string", "{\"last_price\":1,\"volume\":\"123\"}",
+       "field \"volume\" of \"NFO:B\" is a string"},
+      {"volume beyond 64 bits", "{\"last_price\":1,\"volume\":1e20}",
+       "field \"volume\" of \"NFO:B\" is out of range (1e+20)"},
+      {"price beyond a double", "{\"last_price\":1e400}",
+       "field \"last_price\" of \"NFO:B\" is a number out of range (1e400)"},
+      {"oi an object", "{\"last_price\":1,\"oi\":{\"a\":[1,{}]}}",
+       "field \"oi\" of \"NFO:B\" is an object"},
+      {"ohlc an array", "{\"last_price\":1,\"ohlc\":[1,[2]]}",
+       "field \"ohlc\" of \"NFO:B\" is an array"},
+      {"close a boolean", "{\"last_price\":1,\"ohlc\":{\"close\":true}}",
+       "field \"close\" of \"NFO:B\" is a boolean"},
+      {"depth level a number",
+       "{\"last_price\":1,\"depth\":{\"buy\":[7,{\"price\":1}]}}",
+       "a depth level of \"NFO:B\" is a number"},
+      {"depth level beyond a double",
+       "{\"last_price\":1,\"depth\":{\"sell\":[1e999]}}",
+       "a depth level of \"NFO:B\" is a number out of range (1e999)"},
+      {"depth quantity beyond 64 bits",
+       "{\"last_price\":1,\"depth\":{\"buy\":[{\"quantity\":1e19}]}}",
+       "depth quantity of \"NFO:B\" is out of range (1e+19)"},
+      {"quote a number", "5", "data[\"NFO:B\"] is a number, not an object"},
+      {"quote an array", "[{\"last_price\":1}]",
+       "data[\"NFO:B\"] is an array, not an object"},
+      {"quote beyond a double", "-1e400",
+       "data[\"NFO:B\"] is a number out of range (-1e400)"},
+      {"two faults, the first named",
+       "{\"volume\":\"x\",\"last_price\":\"y\"}",
+       "field \"volume\" of \"NFO:B\" is a string"},
+  };
+  const char *keys[] = {"NFO:A", "NFO:B", "NFO:C"};
+  for (size_t i = 0; i < sizeof(faults) / sizeof(faults[0]); i++) {
+    char body[512];
+    /* an unrequested key's bad values are ignored, as its good ones are */
+    snprintf(body, sizeof(body),
+             "{\"status\":\"success\",\"data\":{\"NFO:A\":" Q1
+             ",\"NFO:B\":%s,\"NFO:Z\":%s,\"NFO:C\":{\"last_price\":2,"
+             "\"z\":1e400}}}",
+             faults[i].bad, faults[i].bad);
+    g6_quote_table *t = g6_quote_table_new(keys, 3);
+    g6_quote_parse_info info;
+    g6_error e;
+    g6_error_clear(&e);
+    g6_status s = g6_quote_parse(t, body, strlen(body), 0, &info, &e);
+    if (s != G6_OK || info.malformed != 1 || info.quotes != 3 ||
+        info.unexpected != 1 || info.incomplete != 0 ||
+        strcmp(info.malformed_first, faults[i].msg) != 0)
+      fail_msg("%s: %s \"%s\", malformed %zu of %zu, first \"%s\"",
+               faults[i].name, g6_status_name(s), e.msg, info.malformed,
+               info.quotes, info.malformed_first);
+    assert_non_null(g6_quote_table_lookup(t, "NFO:A"));
+    assert_null(g6_quote_table_lookup(t, "NFO:B"));
+    assert_true(g6_quote_table_malformed(t, 1));
+    assert_int_equal(g6_quote_table_failed(t, 1), G6_OK);
+    assert_false(g6_quote_table_malformed(t, 0));
+    assert_close(g6_quote_table_lookup(t, "NFO:C")->last_price, 2, 0);
+    assert_false(info.fast_path); /* yajl judges what the fast path gives up */
+    g6_quote_table_free(t);
+    (void)same_as_reference(faults[i].name, body, strlen(body));
+  }
+  /* an instrument twice: neither copy is believed (counted once) */
+  static const char *const twice[] = {
+      "{\"status\":\"success\",\"data\":{\"NFO:B\":" Q1 ",\"NFO:A\":" Q1
+      ",\"NFO:B\":" Q1 ",\"NFO:B\":{}}}",
+      /* the first copy without last_price: not incomplete any more */
+      "{\"status\":\"success\",\"data\":{\"NFO:B\":{},\"NFO:A\":" Q1
+      ",\"NFO:B\":" Q1 "}}",
+      /* the first copy malformed already: counted once */
+      "{\"status\":\"success\",\"data\":{\"NFO:B\":5,\"NFO:A\":" Q1
+      ",\"NFO:B\":" Q1 "}}",
+  };
+  for (size_t i = 0; i < 3; i++) {
+    g6_quote_table *t = g6_quote_table_new(keys, 3);
+    g6_quote_parse_info info;
+    g6_error e;
+    assert_int_equal(
+        g6_quote_parse(t, twice[i], strlen(twice[i]), 0, &info, &e), G6_OK);
+    assert_int_equal(info.malformed, 1);
+    assert_int_equal(info.quotes, 2);
+    assert_int_equal(info.incomplete, 0);
+    if (i < 2)
+      assert_string_equal(info.malformed_first, "\"NFO:B\" appears twice");
+    assert_null(g6_quote_table_lookup(t, "NFO:B"));
+    assert_true(g6_quote_table_malformed(t, 1));
+    assert_non_null(g6_quote_table_lookup(t, "NFO:A"));
+    g6_quote_table_free(t);
+    (void)same_as_reference("twice", twice[i], strlen(twice[i]));
+  }
+  /* every quote malformed or incomplete: the response is schema drift */
+  const char *all = "{\"status\":\"success\",\"data\":{\"NFO:A\":{\"x\":1},"
+                    "\"NFO:B\":{\"last_price\":\"1\"}}}";
+  g6_quote_table *t = g6_quote_table_new(keys, 3);
+  g6_error e;
+  assert_int_equal(g6_quote_parse(t, all, strlen(all), 0, NULL, &e),
+                   G6_EPROTO);
+  assert_string_equal(e.msg, "quote response: none of the 2 quotes is usable, "
+                             "1 malformed (schema drift?), first: field "
+                             "\"last_price\" of \"NFO:B\" is a string");
+  assert_false(g6_quote_table_malformed(t, 1)); /* a failed parse clears */
+  g6_quote_table_free(t);
+}
+
 static void size_limit_and_chunks(void **state) {
   (void)state;
   size_t len;
@@ -454,6 +573,7 @@ int main(void) {
       cmocka_unit_test(fast_path_agrees_with_yajl),
       cmocka_unit_test(nul_in_key_is_another_key),
       cmocka_unit_test(incomplete_quote_counted),
+      cmocka_unit_test(malformed_quote_dropped_alone),
       cmocka_unit_test(size_limit_and_chunks),
       cmocka_unit_test(table_keys),
   };
