@@ -251,6 +251,43 @@ static double field_of(const char *line, size_t len, int col) {
   return *end == '\0' ? d : NAN;
 }
 
+/* A row's value in `col` if it is known: the format writes 0 for "not
+ * available" (a straddle or an index is never worth 0). NAN otherwise. */
+static double known_value(const char *line, size_t len, int col) {
+  double v = field_of(line, len, col);
+  return isfinite(v) && v != 0 ? v : NAN;
+}
+
+/* The last complete data row of a file (in its last 8 KiB) whose value in
+ * `col` is known (known_value); NAN if none. */
+static double last_known(int fd, off_t size, int col) {
+  char buf[8192];
+  if (size <= 0)
+    return NAN;
+  off_t start = size > (off_t)sizeof(buf) ? size - (off_t)sizeof(buf) : 0;
+  ssize_t n = pread(fd, buf, (size_t)(size - start), start);
+  if (n <= 0)
+    return NAN;
+  size_t end = (size_t)n; /* a torn last line (no newline) is not a row */
+  while (end > 0 && buf[end - 1] != '\n')
+    end--;
+  while (end > 0) {
+    size_t stop = end - 1; /* the newline ending this line */
+    size_t b = stop;
+    while (b > 0 && buf[b - 1] != '\n')
+      b--;
+    if (b == 0 && start > 0)
+      break; /* the line began before the block: not read whole */
+    if (strncmp(buf + b, "timestamp", 9) != 0) {
+      double v = known_value(buf + b, stop - b, col);
+      if (!isnan(v))
+        return v;
+    }
+    end = b;
+  }
+  return NAN;
+}
+
 /* Reads the last complete line of a file into buf (empty if none). */
 static void last_line(int fd, off_t size, char *buf, size_t cap) {
   buf[0] = '\0';
@@ -444,8 +481,9 @@ static int repair_tail(int fd, off_t *size) {
   return 1;
 }
 
-/* Reads the first data row's value, the last timestamp, and the previous
- * days' close for a series file opened the first time in this process. */
+/* Reads the first data row's known value (known_value), the last
+ * timestamp, and the previous days' close (their last known value) for a
+ * series file opened the first time in this process. */
 static void probe(g6_csv_sink *s, series *se, int fd, off_t size, int col,
                   const char *fname) {
   (void)s;
@@ -458,12 +496,11 @@ static void probe(g6_csv_sink *s, series *se, int fd, off_t size, int col,
     if (n > 0) {
       head[n] = '\0';
       char *nl = strchr(head, '\n'); /* skip the header */
-      if (nl != NULL) {
-        char *row = nl + 1;
-        char *end = strchr(row, '\n');
-        if (end != NULL)
-          se->first_val = field_of(row, (size_t)(end - row), col);
-      }
+      for (char *row = nl ? nl + 1 : NULL, *end; row != NULL &&
+                                                 isnan(se->first_val) &&
+                                                 (end = strchr(row, '\n'));
+           row = end + 1)
+        se->first_val = known_value(row, (size_t)(end - row), col);
     }
     char tail[8192];
     last_line(fd, size, tail, sizeof(tail));
@@ -485,12 +522,8 @@ static void probe(g6_csv_sink *s, series *se, int fd, off_t size, int col,
     if (pfd < 0)
       continue;
     struct stat st;
-    char tail[8192];
-    if (fstat(pfd, &st) == 0) {
-      last_line(pfd, st.st_size, tail, sizeof(tail));
-      if (strncmp(tail, "timestamp", 9) != 0)
-        se->prev_close = field_of(tail, strlen(tail), col);
-    }
+    if (fstat(pfd, &st) == 0)
+      se->prev_close = last_known(pfd, st.st_size, col);
     close(pfd);
     if (!isnan(se->prev_close))
       break;
@@ -866,17 +899,18 @@ g6_status g6_csv_write_options(g6_csv_sink *s, int64_t ts, const char *tag,
     if (not_after_last(s, se, tstr, st))
       continue;
     const g6_csv_leg *ce = &r->ce, *pe = &r->pe;
-    double ce_last = ce->present ? ce->last : 0, pe_last = pe->present ? pe->last : 0;
-    double ce_avg = ce->present ? ce->avg : 0, pe_avg = pe->present ? pe->avg : 0;
-    if (!isfinite(ce_avg))
-      ce_avg = 0;
-    if (!isfinite(pe_avg))
-      pe_avg = 0;
-    double tp = ce_last + pe_last, avg_tp = ce_avg + pe_avg;
-    if (isnan(se->first_val))
+    double ce_last = ce->present ? ce->last : NAN;
+    double pe_last = pe->present ? pe->last : NAN;
+    double ce_avg = ce->present ? ce->avg : NAN;
+    double pe_avg = pe->present ? pe->avg : NAN;
+    /* the straddle and its changes are known only with both sides: one
+     * side alone is not a straddle price (written 0, "not available", like
+     * every unknown; the day's first value is its first known one) */
+    double tp = ce_last + pe_last, avg_tp = ce_avg + pe_avg; /* NAN if not */
+    if (isnan(se->first_val) && isfinite(tp) && tp != 0)
       se->first_val = tp;
     double day_change = tp - se->first_val;
-    double net_change = isnan(se->prev_close) ? 0.0 : tp - se->prev_close;
+    double net_change = tp - se->prev_close;
     g6_buf_reset(&row);
     bool ok = g6_buf_append(&row, head.data, head.len) == G6_OK &&
               g6_buf_append(&row, num, nl) == G6_OK &&

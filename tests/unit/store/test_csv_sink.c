@@ -284,6 +284,86 @@ static void day_change_duplicates_and_net_change(void **state) {
   free(text);
 }
 
+static g6_status write_one(g6_csv_sink *s, int64_t ts,
+                           const g6_csv_option_row *r) {
+  g6_csv_stats st = {0};
+  g6_error e;
+  return g6_csv_write_options(s, ts, "this_month", (g6_date){2025, 10, 28}, r,
+                              1, &st, &e);
+}
+
+/* One side alone is not a straddle: with a leg missing, tp, avg_tp and the
+ * changes are written as the format's "not available" 0, never as the
+ * other side's price (a one-sided tp looked like a real straddle and made a
+ * fake day change of -88.55; found by a reviewer). The day's first value
+ * and the previous close are the first and last known straddles, also when
+ * read back from the files by a new process. */
+static void one_sided_straddle_not_made_up(void **state) {
+  (void)state;
+  char data[300], path[400];
+  fresh(data, sizeof(data), "onesided");
+  g6_csv_leg none = {0};
+  /* Friday, an earlier run: tp 200, then a row with the call missing */
+  g6_csv_sink *s = g6_csv_sink_new(data, "BANKNIFTY", G6_FSYNC_NEVER, 0);
+  g6_csv_option_row r = {54000, 54000, 54000, leg(100, 100, 1, 1, NAN, NAN),
+                         leg(100, 100, 1, 1, NAN, NAN)};
+  int64_t fri = utc(2025, 10, 17, 9, 0, 0);
+  assert_int_equal(write_one(s, fri, &r), G6_OK);
+  r.ce = none;
+  assert_int_equal(write_one(s, fri + 30, &r), G6_OK);
+  g6_csv_sink_free(s);
+  snprintf(path, sizeof(path), "%s/BANKNIFTY/this_month/0/2025-10-17.csv",
+           data);
+  char *text = slurp(path);
+  assert_non_null(strstr(text, "54000,0.0,100.0,0.0,0.0,100.0,0.0,0,1,0,1,"));
+  free(text);
+
+  /* Monday, a new process: the put alone first */
+  s = g6_csv_sink_new(data, "BANKNIFTY", G6_FSYNC_NEVER, 0);
+  int64_t mon = utc(2025, 10, 20, 4, 0, 0);
+  r.ce = leg(110, 100, 1, 1, NAN, NAN);
+  r.pe = none;
+  assert_int_equal(write_one(s, mon, &r), G6_OK);
+  r.pe = leg(100, 100, 1, 1, NAN, NAN); /* tp 210: net +10 vs Friday's 200 */
+  assert_int_equal(write_one(s, mon + 30, &r), G6_OK);
+  r.ce.last = 125; /* tp 225, day +15; the put's average unknown */
+  r.pe.avg = NAN;
+  assert_int_equal(write_one(s, mon + 60, &r), G6_OK);
+  g6_csv_sink_free(s);
+  /* a third process the same day: the day's first known tp is 210 */
+  s = g6_csv_sink_new(data, "BANKNIFTY", G6_FSYNC_NEVER, 0);
+  r.ce.last = 90; /* tp 190: day -20, net -10 */
+  r.pe.avg = 100;
+  assert_int_equal(write_one(s, mon + 90, &r), G6_OK);
+  g6_csv_sink_free(s);
+  snprintf(path, sizeof(path), "%s/BANKNIFTY/this_month/0/2025-10-20.csv",
+           data);
+  text = slurp(path);
+  assert_non_null(text);
+  const char *want[] = {
+      "09:30:00,BANKNIFTY,this_month,2025-10-28,0,54000.0,54000,54000,110.0,"
+      "0.0,0.0,100.0,0.0,0.0,1,0,1,0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,"
+      "0.0,0.0,0.0,0.0\n",
+      "09:30:30,BANKNIFTY,this_month,2025-10-28,0,54000.0,54000,54000,110.0,"
+      "100.0,210.0,100.0,100.0,200.0,1,1,1,1,",
+      ",10.0,0.0\n",
+      "09:31:00,BANKNIFTY,this_month,2025-10-28,0,54000.0,54000,54000,125.0,"
+      "100.0,225.0,100.0,0.0,0.0,1,1,1,1,",
+      ",25.0,15.0\n",
+      "09:31:30,BANKNIFTY,this_month,2025-10-28,0,54000.0,54000,54000,90.0,"
+      "100.0,190.0,100.0,100.0,200.0,",
+      ",-10.0,-20.0\n",
+  };
+  const char *at = text;
+  for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+    const char *hit = strstr(at, want[i]);
+    if (hit == NULL)
+      fail_msg("missing, in order: %s\n%s", want[i], text);
+    at = hit + strlen(want[i]);
+  }
+  free(text);
+}
+
 static void torn_tail_is_repaired(void **state) {
   (void)state;
   char data[300], path[512], d2[400];
@@ -1006,6 +1086,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       BOTH(worked_example),
       BOTH(day_change_duplicates_and_net_change),
+      BOTH(one_sided_straddle_not_made_up),
       BOTH(clock_going_back),
       BOTH(torn_tail_is_repaired),
       BOTH(external_changes_between_appends),
