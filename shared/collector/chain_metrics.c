@@ -136,7 +136,7 @@ void g6_chain_metrics_cycle(g6_metrics *m, const g6_index_config *index,
     /* not configured, not quoted or the request failed: unknown */
     g6m_vix_set(m, ix, isfinite(r->vix) ? r->vix : NAN);
   }
-  if (r->success)
+  if (r->success && !r->spot_stale) /* old prices are no success */
     g6m_last_success_set(m, ix, (double)r->now);
   size_t rejects[G6_REJECT_REASON_COUNT] = {0};
   size_t ivf[G6_STATUS_COUNT] = {0};

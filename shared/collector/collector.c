@@ -116,6 +116,32 @@ static void fail(g6_cycle_result *res, g6_status st, const char *msg) {
   snprintf(res->error_msg, sizeof(res->error_msg), "%s", msg);
 }
 
+/* In a session an index's quote ticks every second: one whose exchange
+ * timestamp is far from the cycle instant (a frozen feed serving old
+ * prices, or a clock far off) makes the index STALE and says so. Outside
+ * the calendar's session (ForceOpen) old quotes are the market's last. */
+static void check_spot_age(const g6_collector *c, g6_cycle_result *res) {
+  double max = c->cfg.max_quote_age_s;
+  if (!(max > 0) || res->spot_time == 0 ||
+      !g6_market_is_open(c->cfg.calendar, res->now))
+    return;
+  double age = (double)(res->now - res->spot_time); /* whole seconds */
+  if (fabs(age) <= max)
+    return;
+  res->spot_stale = true;
+  if (res->status != G6_CHAIN_EMPTY)
+    res->status = G6_CHAIN_STALE;
+  char when[20], msg[400];
+  g6_ist_format_ts(res->spot_time, when);
+  snprintf(msg, sizeof(msg),
+           "the underlying %s's quote is %.0f s %s (exchange timestamp %s "
+           "IST), more than MaxQuoteAge %g s from the cycle: the provider "
+           "serves %s prices or a clock is off; status STALE",
+           c->ix.underlying, fabs(age), age > 0 ? "old" : "in the future",
+           when, max, age > 0 ? "old" : "future");
+  fail(res, G6_EUPSTREAM_DATA, msg);
+}
+
 /* IV and Greeks of an expiry's kept legs, from their last traded prices,
  * solved in one batch (the solver's fast path, identical results to one call
  * per leg). The Greeks are those of the solved volatility, also when it is
@@ -364,6 +390,7 @@ static void write_snapshot(g6_collector *c, g6_cycle_result *res) {
                    .status = res->status,
                    .error = res->error,
                    .spot = res->spot,
+                   .spot_time = res->spot_time,
                    .atm = res->atm,
                    .step = res->step,
                    .day_high = res->day_high,
@@ -497,8 +524,9 @@ g6_status g6_collector_cycle(g6_collector *c, double now,
   g6_error err;
   g6_error_clear(&err);
   double spot = NAN, high = NAN, low = NAN, vix = NAN;
+  int64_t spot_time = 0;
   g6_status st = c->p.underlying(c->p.ctx, c->ix.underlying, c->ix.vix, &spot,
-                                 &high, &low, &vix, &err);
+                                 &high, &low, &vix, &spot_time, &err);
   res->vix = vix; /* known or not, whatever became of the underlying */
   if (st == G6_OK && !(isfinite(spot) && spot > 0)) {
     st = G6_EPROTO;
@@ -525,6 +553,7 @@ g6_status g6_collector_cycle(g6_collector *c, double now,
     }
   } else {
     res->spot = spot;
+    res->spot_time = spot_time;
     res->day_high = high;
     res->day_low = low;
     res->atm = g6_atm_round(spot, c->ix.step);
@@ -581,6 +610,7 @@ g6_status g6_collector_cycle(g6_collector *c, double now,
     session_step(c, res, tm.days);
   res->status = g6_index_status(xs, empty_st, fc, res->n_expiries,
                                 &c->cfg.thresholds);
+  check_spot_age(c, res);
   res->success = legs_total > 0;
   if (res->success && c->sink != NULL)
     write_csv(c, res);

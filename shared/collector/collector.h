@@ -47,6 +47,11 @@ typedef struct g6_collector_config {
   bool write_snapshot;
   bool keep_snapshots; /* also keep each snapshot in the history
                           (store/snapshot_history.h) */
+  double max_quote_age_s;        /* in a session (the calendar's, not
+                                    force_open's), an underlying quote whose
+                                    exchange timestamp is further than this
+                                    from the cycle instant, either way, makes
+                                    the index STALE; 0: not checked */
 } g6_collector_config;
 
 /* Everything one cycle did, for metrics and logs. */
@@ -64,6 +69,11 @@ typedef struct g6_cycle_result {
   g6_status error;           /* first provider failure (G6_OK if none) */
   char error_msg[512];
   double spot, atm, day_high, day_low;
+  int64_t spot_time;         /* exchange timestamp of the underlying's
+                                quote, Unix seconds; 0 when unknown */
+  bool spot_stale;           /* in a session, spot_time was further than
+                                max_quote_age_s from the cycle (status
+                                STALE; not a success for the metrics) */
   double vix;                /* the volatility index (g6_index_config.vix)
                                 quoted with the underlying; NAN when none
                                 is configured or it was not quoted */

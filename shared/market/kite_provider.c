@@ -135,13 +135,14 @@ static table_ref *get_table(g6_kite_provider *p, int64_t day, g6_status *st,
 static g6_status prov_underlying(void *ctx, const char *key,
                                  const char *vix_key, double *last,
                                  double *high, double *low, double *vix,
-                                 g6_error *err) {
+                                 int64_t *quote_time, g6_error *err) {
   g6_kite_provider *p = ctx;
   g6_quote_table *qt = NULL;
   const char *keys[2] = {key, vix_key};
   size_t n = vix_key != NULL && vix_key[0] != '\0' ? 2 : 1;
   g6_status st = g6_kite_quote(p->client, keys, n, &qt, err);
   *last = *high = *low = *vix = NAN;
+  *quote_time = 0;
   if (st == G6_OK) {
     const g6_quote *q = g6_quote_table_lookup(qt, key);
     if (q == NULL) {
@@ -149,6 +150,8 @@ static g6_status prov_underlying(void *ctx, const char *key,
                         key);
     } else {
       *last = q->last_price;
+      if (q->fields & G6_QF_TIMESTAMP)
+        *quote_time = q->timestamp;
       if (q->fields & G6_QF_OHLC) {
         *high = q->high > 0 ? q->high : NAN;
         *low = q->low > 0 ? q->low : NAN;

@@ -22,10 +22,12 @@ typedef struct g6_provider {
    * not NULL or empty, the volatility index ("NSE:INDIA VIX") is asked for
    * in the same request and *vix gets its last price, NAN when the answer
    * has no usable quote for it (that is not an error: the status is the
-   * underlying's). */
+   * underlying's). *quote_time gets the exchange timestamp of the
+   * underlying's quote (Unix seconds; Kite's `timestamp`, IST), 0 when the
+   * provider does not say. */
   g6_status (*underlying)(void *ctx, const char *key, const char *vix_key,
                           double *last, double *high, double *low,
-                          double *vix, g6_error *err);
+                          double *vix, int64_t *quote_time, g6_error *err);
   /* Listed option expiries of (index name, option segment) on or after
    * `today` (IST day number), ascending, with the kind of each (weekly or
    * monthly contracts; unknown when the provider cannot tell): at most cap

@@ -268,6 +268,11 @@ static g6_status put_document(g6_jw *wp, const g6_snapshot *s) {
   g6_jw_int(&w, (int64_t)s->seq);
   G6_JW_KEY(&w, "spot");
   g6_jw_number_or_null(&w, s->spot);
+  G6_JW_KEY(&w, "spot_time");
+  if (s->spot_time > 0)
+    g6_jw_int(&w, s->spot_time);
+  else
+    g6_jw_null(&w);
   G6_JW_KEY(&w, "status");
   g6_jw_string(&w, g6_chain_status_name(s->status));
   G6_JW_KEY(&w, "step");

@@ -26,6 +26,8 @@ typedef struct g6_snapshot {
   g6_chain_status status;
   g6_status error;            /* first provider failure, G6_OK if none */
   double spot, atm, step, day_high, day_low; /* NAN when unknown */
+  int64_t spot_time;          /* exchange timestamp of the underlying's
+                                 quote, Unix seconds; 0 when unknown */
   double vix;                 /* the volatility index; NAN when unknown */
   double r, q;                /* rate and dividend yield used for IV */
   size_t n_strikes;

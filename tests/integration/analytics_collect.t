@@ -135,6 +135,7 @@ with t.MockD(clock=clock) as m:
 <Plugin g6_chain>
   DataDir "%s"
   ForceOpen true
+  MaxQuoteAge 0
   RiskFreeRate %g
   KeepSnapshots true
   Fsync "never"

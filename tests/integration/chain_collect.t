@@ -55,6 +55,7 @@ with t.MockD(clock=clock) as m:
 <Plugin g6_chain>
   DataDir "%s"
   ForceOpen true
+  MaxQuoteAge 0
   RiskFreeRate %g
   Fsync "always"
   <Provider "kite">

@@ -104,6 +104,7 @@ keyf, tokf = mock.write_credentials(d)
 # meet a full disk in the last collectd below
 conf = t.chain_config(data, mock, keyf, tokf, plugin="""
     ForceOpen true
+    MaxQuoteAge 0
     Fsync "never"
     MaxOpenCSVFiles 0
     """, provider="""
@@ -364,6 +365,7 @@ if mounted and t.mount_tmpfs(full, "1m"):
     filler = t.fill_fs(full)
     conf_full = t.chain_config(full, mock, keyf, tokf, plugin="""
         ForceOpen true
+        MaxQuoteAge 0
         Fsync "never"
         """, provider="CacheTTL 0", indices=[("NIFTY", """
         StrikesBelowATM 2

@@ -709,6 +709,10 @@ def chain_config(data_dir, mock, key_file, token_file, plugin="", provider="",
         return "\n".join(pad + l.strip() for l in text.strip().splitlines())
     blocks = "\n".join('  <Index "%s">\n%s\n  </Index>' % (name, lines(opts, "    "))
                        for name, opts in indices)
+    if getattr(mock, "frozen_clock", None) is not None:
+        # a frozen market clock serves quotes stamped with it: in a real
+        # session they grow old, and MaxQuoteAge would call the index STALE
+        plugin = "MaxQuoteAge 0\n" + plugin
     return """
 <Plugin g6_chain>
   DataDir "%s"
@@ -775,6 +779,7 @@ class MockD:
         self.api_key = api_key or self.API_KEY
         self.access_token = access_token or self.ACCESS_TOKEN
         self.api_secret = api_secret or self.API_SECRET
+        self.frozen_clock = clock  # the market clock frozen at, or None
         argv = [build_path("g6-mockd"), "--port", str(self.port),
                 "--seed", str(seed), "--api-key", self.api_key,
                 "--access-token", self.access_token,
@@ -823,7 +828,7 @@ class MockD:
 <Plugin g6_chain>
   DataDir "{dir}/data"
   ForceOpen true
-  <Provider "kite">
+{max_age}  <Provider "kite">
     URL "{url}"
     APIKeyFile "{dir}/kite.key"
     AccessTokenFile "{dir}/kite.token"
@@ -832,7 +837,8 @@ class MockD:
   </Provider>
 {indices}
 </Plugin>
-""".format(dir=dir, url=self.url, rps=rps, burst=burst, indices=indices)
+""".format(dir=dir, url=self.url, rps=rps, burst=burst, indices=indices,
+           max_age="  MaxQuoteAge 0\n" if self.frozen_clock is not None else "")
 
     # Kite endpoints, with the right headers
     def headers(self):

@@ -38,13 +38,17 @@ typedef struct fake {
   double price_step; /* last prices shift by this per unit past oi_t0 */
   int calls_underlying, calls_quotes, calls_refresh;
   size_t last_quote_keys;
+  int64_t spot_time; /* the underlying quote's exchange timestamp (0: none) */
+  double max_quote_age; /* MaxQuoteAge of the collector made for it */
 } fake;
 
 static g6_status f_underlying(void *ctx, const char *key, const char *vix_key,
                               double *last, double *high, double *low,
-                              double *vix, g6_error *err) {
+                              double *vix, int64_t *quote_time,
+                              g6_error *err) {
   fake *f = ctx;
   f->calls_underlying++;
+  *quote_time = f->spot_time;
   snprintf(f->vix_key, sizeof(f->vix_key), "%s", vix_key ? vix_key : "");
   *vix = NAN;
   if (f->underlying_status != G6_OK)
@@ -219,7 +223,7 @@ static g6_collector *make_with(fake *f, const char *sub, bool force_open,
   snprintf(data, sizeof(data), "%s/%s", dir, sub);
   g6_collector_config cfg = {data, NULL, force_open, 0.065, 0.0, 0.0001, 5.0,
                              0.4, G6_STATUS_THRESHOLDS_DEFAULT, G6_FSYNC_NEVER,
-                             true, true, keep};
+                             true, true, keep, f->max_quote_age};
   g6_provider p = {f, f_underlying, f_expiries, f_instrument, f_quotes,
                    f_refresh};
   return g6_collector_new(&ix, &cfg, p);
@@ -379,6 +383,59 @@ static void full_cycle(void **state) {
   assert_int_equal(g6_collector_cycle(c, now + 60, &res), G6_OK);
   assert_int_equal(res.snapshot_seq, 3);
   g6_collector_free(c);
+}
+
+/* A frozen feed: in a session the underlying's quote ticks every second;
+ * one whose exchange timestamp is far from the cycle (old, or in the
+ * future) makes the index STALE with a message naming its age and time.
+ * The data is still written (it is what the provider sent; the status says
+ * what it is worth). Not checked without a timestamp, with MaxQuoteAge 0,
+ * nor outside the calendar's session under ForceOpen. */
+static void frozen_feed_is_stale(void **state) {
+  (void)state;
+  double now = (double)utc(2025, 10, 20, 4, 0, 14) + 0.25; /* Mon 09:30 IST */
+  static const struct {
+    double age, max; /* age of the spot's quote (NAN: no timestamp) */
+    double at;       /* the cycle instant */
+    bool force, stale;
+    const char *msg;
+  } cases[] = {
+      {5, 300, 0, false, false, NULL},
+      {300, 300, 0, false, false, NULL},
+      {864000, 300, 0, false, true,
+       "the underlying NSE:NIFTY 50's quote is 864000 s old (exchange "
+       "timestamp 10-10-2025 09:30:14 IST), more than MaxQuoteAge 300 s from "
+       "the cycle: the provider serves old prices or a clock is off; status "
+       "STALE"},
+      {-900, 300, 0, false, true, "is 900 s in the future"},
+      {NAN, 300, 0, false, false, NULL},
+      {864000, 0, 0, false, false, NULL},
+      /* Monday 20:00 IST under ForceOpen: the last tick was at 15:30 */
+      {16200, 300, 6 * 3600 + 1800, true, false, NULL},
+  };
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    fake f = default_fake();
+    double at = now + cases[i].at;
+    f.now = at;
+    f.max_quote_age = cases[i].max;
+    f.spot_time = isnan(cases[i].age) ? 0 : (int64_t)floor(at - cases[i].age);
+    char sub[32];
+    snprintf(sub, sizeof(sub), "frozen%zu", i);
+    g6_collector *c = make(&f, sub, cases[i].force);
+    g6_cycle_result res;
+    assert_int_equal(g6_collector_cycle(c, at, &res), G6_OK);
+    assert_true(res.success); /* written either way */
+    assert_int_equal(res.spot_time, f.spot_time);
+    if ((res.status == G6_CHAIN_STALE) != cases[i].stale ||
+        (cases[i].stale &&
+         (res.error != G6_EUPSTREAM_DATA ||
+          strstr(res.error_msg, cases[i].msg) == NULL)) ||
+        (!cases[i].stale && res.error != G6_OK))
+      fail_msg("case %zu: status %s, error %s \"%s\"", i,
+               g6_chain_status_name(res.status), g6_status_name(res.error),
+               res.error_msg);
+    g6_collector_free(c);
+  }
 }
 
 static void market_closed_fetches_nothing(void **state) {
@@ -837,6 +894,7 @@ int main(void) {
       cmocka_unit_test(desk_session_and_vix),
       cmocka_unit_test(keep_snapshots_history),
       cmocka_unit_test(market_closed_fetches_nothing),
+      cmocka_unit_test(frozen_feed_is_stale),
       cmocka_unit_test(held_files_let_go_outside_the_session),
       cmocka_unit_test(provider_failures_are_reported_not_invented),
       cmocka_unit_test(rejects_coverage_and_status),

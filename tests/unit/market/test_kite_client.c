@@ -273,11 +273,14 @@ static void provider_vix_and_lot_sizes(void **state) {
   g6_kite_provider *kp = g6_kite_provider_new(c, NULL);
   g6_provider p = g6_kite_provider_iface(kp);
   double last, high, low, vix;
+  int64_t qt = 0;
   g6_error e;
   long q0 = served("quote");
   assert_int_equal(p.underlying(p.ctx, "NSE:NIFTY 50", "NSE:INDIA VIX", &last,
-                                &high, &low, &vix, &e),
+                                &high, &low, &vix, &qt, &e),
                    G6_OK);
+  /* the quote's exchange timestamp: the mock's frozen clock */
+  assert_int_equal(qt, atoll(CLOCK));
   assert_int_equal(served("quote"), q0 + 1);
   assert_int_equal(max_batch("quote"), 2);
   char *market = admin("GET", "/admin/market", NULL);
@@ -290,13 +293,13 @@ static void provider_vix_and_lot_sizes(void **state) {
   assert_true(last > 20000 && high >= low);
   /* not configured: one key, no VIX */
   assert_int_equal(p.underlying(p.ctx, "NSE:NIFTY 50", "", &last, &high, &low,
-                                &vix, &e),
+                                &vix, &qt, &e),
                    G6_OK);
   assert_true(isnan(vix));
   /* configured but absent from the answer */
   faults("{\"market\":{\"no_vix\":true}}");
   assert_int_equal(p.underlying(p.ctx, "NSE:NIFTY 50", "NSE:INDIA VIX", &last,
-                                &high, &low, &vix, &e),
+                                &high, &low, &vix, &qt, &e),
                    G6_OK);
   assert_true(isnan(vix));
   assert_true(last > 20000);

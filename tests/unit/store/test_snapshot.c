@@ -192,10 +192,15 @@ static void serialized_like_dump_pretty(void **state) {
   assert_canonical_pretty(b.data, b.len);
   /* unknowns are null, whole numbers integers, the rest Python's repr */
   assert_non_null(strstr(b.data, "\"day_low\": null"));
+  assert_non_null(strstr(b.data, "\"spot_time\": null,")); /* not said */
   assert_non_null(strstr(b.data, "\"pcr_volume\": null"));
   assert_non_null(strstr(b.data, "\"atm\": 24800,"));
   assert_non_null(strstr(b.data, "\"field_coverage\": 0.6666666666666666,"));
   assert_non_null(strstr(b.data, "\"error\": \"timeout\""));
+  g6_buf_reset(&b);
+  s.spot_time = 1760950790;
+  assert_int_equal(g6_snapshot_serialize(&s, &b), G6_OK);
+  assert_non_null(strstr(b.data, "\"spot_time\": 1760950790,"));
   assert_non_null(strstr(b.data, "\"rule\": \"date\""));
   assert_non_null(strstr(b.data, "\"key\": null"));
   assert_non_null(strstr(b.data, "\"reject\": \"missing_quote\""));
