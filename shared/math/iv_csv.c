@@ -11,7 +11,11 @@
 
 const char g6_iv_csv_header[] = "iv,status,delta,gamma,theta,vega,rho";
 
+/* A decimal number as strtod reads it whole, but not its hexadecimal form
+ * (0x10 is 16 to strtod; to a reader of the file it is no price). */
 static bool parse_number(const char *s, double *out) {
+  if (strpbrk(s, "xX") != NULL)
+    return false;
   char *end;
   double v = strtod(s, &end);
   if (end == s || *end != '\0')
@@ -39,9 +43,13 @@ static bool parse_type(const char *s, g6_opt_type *t) {
   return true;
 }
 
-g6_status g6_iv_row_parse(const char *line, size_t len, g6_iv_row *row) {
+static const char *const field_names[7] = {"type", "S", "K", "T",
+                                           "r",    "q", "price"};
+
+g6_status g6_iv_row_parse(const char *line, size_t len, g6_iv_row *row,
+                          g6_error *err) {
   if (memchr(line, '\0', len) != NULL)
-    return G6_EPARSE;
+    return g6_error_set(err, G6_EPARSE, "a NUL byte in the line");
   char *copy = malloc(len + 1);
   if (copy == NULL)
     return G6_ENOMEM;
@@ -52,23 +60,36 @@ g6_status g6_iv_row_parse(const char *line, size_t len, g6_iv_row *row) {
   g6_status st = G6_EPARSE;
   for (char *p = copy;;) {
     char *comma = strchr(p, ',');
-    if (n == 7)
-      goto out; /* more than 7 fields */
+    if (n == 7) {
+      g6_error_set(err, st, "more than 7 fields (type,S,K,T,r,q,price)");
+      goto out;
+    }
     f[n++] = p;
     if (comma == NULL)
       break;
     *comma = '\0';
     p = comma + 1;
   }
-  if (n != 7)
+  if (n != 7) {
+    g6_error_set(err, st, "%d field%s, expected 7 (type,S,K,T,r,q,price)", n,
+                 n == 1 ? "" : "s");
     goto out;
+  }
   g6_iv_row r;
   double *v[6] = {&r.S, &r.K, &r.T, &r.r, &r.q, &r.price};
-  if (!parse_type(trim(f[0]), &r.type))
+  const char *bad = NULL;
+  int which = 0;
+  if (!parse_type(bad = trim(f[0]), &r.type)) {
+    g6_error_set(err, st, "type \"%.40s\" is not C, P, CE, PE, CALL or PUT",
+                 bad);
     goto out;
-  for (int i = 0; i < 6; i++)
-    if (!parse_number(trim(f[i + 1]), v[i]))
+  }
+  for (which = 1; which < 7; which++)
+    if (!parse_number(bad = trim(f[which]), v[which - 1])) {
+      g6_error_set(err, st, "%s \"%.40s\" is not a decimal number",
+                   field_names[which], bad);
       goto out;
+    }
   *row = r;
   st = G6_OK;
 out:
@@ -92,9 +113,9 @@ static g6_status put_num(g6_buf *out, double v) {
 }
 
 g6_status g6_iv_csv_line(const char *line, size_t len, const g6_iv_opts *opts,
-                         g6_buf *out) {
+                         g6_buf *out, g6_error *err) {
   g6_iv_row r;
-  g6_status st = g6_iv_row_parse(line, len, &r);
+  g6_status st = g6_iv_row_parse(line, len, &r, err);
   if (st == G6_ENOMEM)
     return st;
   if (st != G6_OK) {

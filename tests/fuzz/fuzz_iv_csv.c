@@ -17,7 +17,9 @@
 
 static void check_line(const char *line, size_t len, const g6_iv_opts *opts) {
   g6_buf out = G6_BUF_INIT;
-  g6_status st = g6_iv_csv_line(line, len, opts, &out);
+  g6_error err;
+  g6_error_clear(&err);
+  g6_status st = g6_iv_csv_line(line, len, opts, &out, &err);
   if (st == G6_ENOMEM)
     abort();
   size_t commas = 0, newlines = 0;
@@ -32,9 +34,11 @@ static void check_line(const char *line, size_t len, const g6_iv_opts *opts) {
   if (strncmp(status, g6_status_name(st), slen) != 0 || status[slen] != ',')
     abort(); /* the status written is the status returned */
   g6_iv_row r;
-  g6_status pst = g6_iv_row_parse(line, len, &r);
+  g6_status pst = g6_iv_row_parse(line, len, &r, NULL);
   if ((pst == G6_OK) != (st != G6_EPARSE))
     abort();
+  if (st == G6_EPARSE && err.msg[0] == '\0')
+    abort(); /* a row that does not parse says why */
   if (pst != G6_OK) {
     if (strcmp(out.data, ",parse,,,,,\n") != 0)
       abort();

@@ -105,9 +105,11 @@ int g6_cmd_iv(int argc, char **argv) {
   size_t cap = 0;
   ssize_t len;
   int first = 1, rc = G6_EXIT_OK;
+  unsigned long lineno = 0;
   g6_buf out = G6_BUF_INIT;
   while ((len = getline(&line, &cap, in)) >= 0) {
     size_t n = (size_t)len;
+    lineno++;
     while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
       n--;
     if (first && g6_iv_csv_is_header(line, n)) {
@@ -116,8 +118,15 @@ int g6_cmd_iv(int argc, char **argv) {
     }
     first = 0;
     out.len = 0;
-    g6_status st = n > MAX_LINE ? g6_iv_csv_line("", 0, &opts, &out)
-                                : g6_iv_csv_line(line, n, &opts, &out);
+    g6_error perr;
+    g6_error_clear(&perr);
+    g6_status st = n > MAX_LINE ? g6_iv_csv_line("", 0, &opts, &out, NULL)
+                                : g6_iv_csv_line(line, n, &opts, &out, &perr);
+    /* a row that does not parse says why, on stderr (the output keeps one
+     * line per input line) */
+    if (st == G6_EPARSE)
+      fprintf(stderr, "g6 iv: %s line %lu: %s\n", input ? input : "stdin",
+              lineno, n > MAX_LINE ? "longer than 64 KiB" : perr.msg);
     if (st == G6_ENOMEM) {
       fprintf(stderr, "g6 iv: out of memory\n");
       rc = G6_EXIT_FAIL;

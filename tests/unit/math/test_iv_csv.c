@@ -6,7 +6,7 @@
 
 static g6_status line(const char *in, char *out, size_t len) {
   g6_buf b = G6_BUF_INIT;
-  g6_status st = g6_iv_csv_line(in, strlen(in), NULL, &b);
+  g6_status st = g6_iv_csv_line(in, strlen(in), NULL, &b, NULL);
   snprintf(out, len, "%s", b.data ? b.data : "");
   g6_buf_free(&b);
   return st;
@@ -16,7 +16,7 @@ static void rows_parse(void **state) {
   (void)state;
   g6_iv_row r;
   const char ok[] = " ce , 24000, 24100 ,0.05,0.065, 0 , 210.5 ";
-  assert_int_equal(g6_iv_row_parse(ok, strlen(ok), &r), G6_OK);
+  assert_int_equal(g6_iv_row_parse(ok, strlen(ok), &r, NULL), G6_OK);
   assert_int_equal(r.type, G6_CALL);
   assert_close(r.S, 24000, 0);
   assert_close(r.K, 24100, 0);
@@ -25,35 +25,46 @@ static void rows_parse(void **state) {
   assert_close(r.q, 0, 0);
   assert_close(r.price, 210.5, 0);
   const char put[] = "PUT,1,1,1,0,0,nan";
-  assert_int_equal(g6_iv_row_parse(put, strlen(put), &r), G6_OK);
+  assert_int_equal(g6_iv_row_parse(put, strlen(put), &r, NULL), G6_OK);
   assert_int_equal(r.type, G6_PUT);
   assert_true(isnan(r.price));
   /* only the first len bytes count */
-  assert_int_equal(g6_iv_row_parse("C,1,1,1,0,0,1,junk", 13, &r), G6_OK);
+  assert_int_equal(g6_iv_row_parse("C,1,1,1,0,0,1,junk", 13, &r, NULL), G6_OK);
 }
 
 static void bad_rows(void **state) {
   (void)state;
-  static const char *const bad[] = {
-      "",
-      "C,1,1,1,0,0",         /* 6 fields */
-      "C,1,1,1,0,0,1,1",     /* 8 fields */
-      "X,1,1,1,0,0,1",       /* type */
-      "CALLS,1,1,1,0,0,1",   /* type */
-      "C,,1,1,0,0,1",        /* empty number */
-      "C,1,1,1,0,0,1.5x",    /* trailing junk */
-      "C,1,1,1,0,0, ",       /* blank */
-      "C,0x,1,1,0,0,1",      /* hex prefix only */
-      ",,,,,,",
+  /* each names the field and its value */
+  static const struct {
+    const char *line, *msg;
+  } bad[] = {
+      {"", "1 field, expected 7 (type,S,K,T,r,q,price)"},
+      {"C,1,1,1,0,0", "6 fields, expected 7"},
+      {"C,1,1,1,0,0,1,1", "more than 7 fields"},
+      {"X,1,1,1,0,0,1", "type \"X\" is not C, P, CE, PE, CALL or PUT"},
+      {"CALLS,1,1,1,0,0,1", "type \"CALLS\" is not"},
+      {"C,,1,1,0,0,1", "S \"\" is not a decimal number"},
+      {"C,1,1,1,0,0,1.5x", "price \"1.5x\" is not a decimal number"},
+      {"C,1,1,1,0,0, ", "price \"\" is not a decimal number"},
+      {"C,0x,1,1,0,0,1", "S \"0x\" is not a decimal number"},
+      /* strtod reads hexadecimal: 0x10 would have been a price of 16 */
+      {"C,100,100,0.1,0.065,0,0x10", "price \"0x10\" is not a decimal number"},
+      {"C,100,0X1p4,0.1,0.065,0,1", "K \"0X1p4\" is not a decimal number"},
+      {",,,,,,", "type \"\" is not"},
   };
   g6_iv_row r = {.S = 7};
   for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-    if (g6_iv_row_parse(bad[i], strlen(bad[i]), &r) != G6_EPARSE)
-      fail_msg("accepted: \"%s\"", bad[i]);
+    g6_error e;
+    g6_error_clear(&e);
+    if (g6_iv_row_parse(bad[i].line, strlen(bad[i].line), &r, &e) !=
+            G6_EPARSE ||
+        strstr(e.msg, bad[i].msg) == NULL)
+      fail_msg("\"%s\": \"%s\", want \"%s\"", bad[i].line, e.msg,
+               bad[i].msg);
     assert_close(r.S, 7, 0); /* untouched */
   }
   static const char nul[] = "C,1,1,1,0,0,1\0,2";
-  assert_int_equal(g6_iv_row_parse(nul, sizeof(nul) - 1, &r), G6_EPARSE);
+  assert_int_equal(g6_iv_row_parse(nul, sizeof(nul) - 1, &r, NULL), G6_EPARSE);
 }
 
 static void headers(void **state) {
