@@ -309,6 +309,21 @@ g6_status g6_arb_check_expiry(const g6_leg *legs, size_t n, double F, double D,
     }
   check_side(c, nc, G6_CALL, F, D, &o, flags, counts);
   check_side(p, np, G6_PUT, F, D, &o, flags, counts);
+  /* a last traded price above the upper bound is no price at all (a fat
+   * finger, a broken feed), whatever the book the checks above used; one
+   * below intrinsic may only be old, which its IV status already says */
+  for (size_t i = 0; i < n; i++) {
+    const g6_leg *l = &legs[i];
+    double used = g6_leg_price(l, o.src);
+    if (!(l->last > 0) || !isfinite(l->last) || used == l->last ||
+        !(l->strike > 0))
+      continue;
+    double upper = l->type == G6_CALL ? D * F : D * l->strike;
+    if (!le(l->last, upper, &o)) {
+      counts[G6_ARB_BOUNDS]++;
+      flag(flags, i, G6_ARB_BOUNDS);
+    }
+  }
   free(c);
   free(p);
   return G6_OK;

@@ -96,7 +96,10 @@ typedef struct g6_arb_opts {
  * -D <= (C2 - C1)/(K2 - K1) <= 0 and puts 0 <= (P2 - P1)/(K2 - K1) <= D;
  * both legs of a violating pair are flagged. Butterfly: for neighbouring
  * K1 < K2 < K3, the middle price is at most the linear interpolation of the
- * outer two; the middle leg is flagged.
+ * outer two; the middle leg is flagged. A leg priced from its book (the
+ * price source is not its last) whose last traded price is above the upper
+ * bound is flagged and counted as bounds too (a fat-fingered or broken last
+ * is never a price; one below intrinsic may only be old).
  *
  * flags[i] (may be NULL) receives the first rule leg i breaks, in the order
  * crossed, bounds, vertical, butterfly (G6_ARB_NONE when none; flags of legs this

@@ -190,6 +190,43 @@ static void each_rule_catches_its_fault(void **state) {
   assert_int_equal(counts[G6_ARB_BOUNDS], 0);
 }
 
+/* A leg priced from a sane book whose last traded price is absurd (1e9,
+ * a fat finger): the book-based checks pass, the last is flagged bounds
+ * (before, it was kept unflagged and written to the CSV; found by a
+ * reviewer). An old last below intrinsic with a sane book is not. */
+static void absurd_last_behind_a_sane_book(void **state) {
+  (void)state;
+  static g6_leg a[200];
+  double T = 30 / 365.0, F = S * exp((R - Q) * T), D = exp(-R * T);
+  size_t n = chain(a, T, 21000, 27000, 100, 0), t, u;
+  for (size_t i = 0; i < n; i++) { /* every leg quoted around its price */
+    a[i].bid = a[i].last - 0.5 > 0.05 ? a[i].last - 0.5 : 0.05;
+    a[i].ask = a[i].last + 0.5;
+  }
+  g6_leg *l = find(a, n, 24100, G6_CALL, &t);
+  double sane = l->last;
+  l->last = 1e9;
+  g6_leg *old = find(a, n, 21000, G6_CALL, &u);
+  old->last = D * (F - 21000) - 50; /* below intrinsic: only old */
+  g6_arb_rule flags[200] = {0};
+  size_t counts[G6_ARB_RULE_COUNT] = {0};
+  assert_int_equal(g6_arb_check_expiry(a, n, F, D, NULL, flags, counts),
+                   G6_OK);
+  assert_int_equal(flags[t], G6_ARB_BOUNDS);
+  assert_int_equal(flags[u], G6_ARB_NONE);
+  assert_int_equal(counts[G6_ARB_BOUNDS], 1);
+  assert_int_equal(flagged(flags, n), 1);
+  /* a put's last above D K */
+  memset(flags, 0, sizeof(flags));
+  memset(counts, 0, sizeof(counts));
+  l->last = sane;
+  g6_leg *p = find(a, n, 22000, G6_PUT, &t);
+  p->last = D * 22000 * 1.05;
+  g6_arb_check_expiry(a, n, F, D, NULL, flags, counts);
+  assert_int_equal(flags[t], G6_ARB_BOUNDS);
+  assert_int_equal(counts[G6_ARB_BOUNDS], 1);
+}
+
 static void tolerance_absorbs_a_tick(void **state) {
   (void)state;
   static g6_leg a[200];
@@ -278,6 +315,7 @@ int main(void) {
       cmocka_unit_test(arbitrage_free_chain),
       cmocka_unit_test(each_rule_catches_its_fault),
       cmocka_unit_test(tolerance_absorbs_a_tick),
+      cmocka_unit_test(absurd_last_behind_a_sane_book),
       cmocka_unit_test(calendar_catches_falling_variance),
       cmocka_unit_test(parity_is_robust_to_bad_quotes),
   };
