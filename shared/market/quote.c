@@ -374,9 +374,9 @@ static int wrong_type(g6_quote_parser *p, vkind k) {
 }
 
 bool g6_quote_count(double d, int64_t *out) {
-  if (!isfinite(d) || d < -9.2e18 || d > 9.2e18)
+  if (!isfinite(d) || d < -9.2e18 || d > 9.2e18 || d != floor(d))
     return false;
-  *out = (int64_t)llround(d);
+  *out = (int64_t)d;
   return true;
 }
 
@@ -486,7 +486,9 @@ static int on_value(g6_quote_parser *p, vkind k, double num,
       int64_t iv = 0;
       if (key != K_LAST_PRICE && key != K_AVERAGE_PRICE &&
           !g6_quote_count(num, &iv))
-        return qbad(p, k, "field \"%s\" of \"%s\" is out of range (%g)",
+        return qbad(p, k,
+                    "field \"%s\" of \"%s\" is not a whole number within "
+                    "+-9.2e18 (%.17g)",
                     key_name(key), p->ikey, num);
       switch (key) {
       case K_LAST_PRICE: q->last_price = num; q->fields |= G6_QF_LAST_PRICE; break;
@@ -507,8 +509,15 @@ static int on_value(g6_quote_parser *p, vkind k, double num,
         return wrong_type(p, k);
       }
       p->cur.timestamp = g6_quote_kite_time(str, slen);
-      if (p->cur.timestamp != 0)
-        p->cur.fields |= G6_QF_TIMESTAMP;
+      if (p->cur.timestamp == 0) {
+        char shown[32];
+        g6_quote_printable_copy(shown, sizeof(shown), str, slen);
+        return qbad(p, k,
+                    "field \"timestamp\" of \"%s\" is \"%s\", not a time "
+                    "YYYY-MM-DD HH:MM:SS",
+                    p->ikey, shown);
+      }
+      p->cur.fields |= G6_QF_TIMESTAMP;
       return 1;
     case K_OHLC:
     case K_DEPTH:
@@ -572,7 +581,9 @@ static int on_value(g6_quote_parser *p, vkind k, double num,
       p->lv_price = num;
     } else if (key == K_QUANTITY) {
       if (!g6_quote_count(num, &p->lv_qty))
-        return qbad(p, k, "depth quantity of \"%s\" is out of range (%g)",
+        return qbad(p, k,
+                    "depth quantity of \"%s\" is not a whole number within "
+                    "+-9.2e18 (%.17g)",
                     p->ikey, num);
     }
     return 1;

@@ -15,8 +15,9 @@
  * absent.
  *
  * One instrument's quote that is wrong in itself — a known field of the
- * wrong JSON type, a count beyond 64 bits, a number beyond a double, a depth
- * level that is not an object, a value that is not an object, the
+ * wrong JSON type, a count that is not a whole number or is beyond 64 bits,
+ * a number beyond a double, a timestamp that is not "YYYY-MM-DD HH:MM:SS",
+ * a depth level that is not an object, a value that is not an object, the
  * instrument listed twice — is dropped, its entry marked malformed
  * (g6_quote_table_malformed) and counted in `malformed`, the first message
  * kept; the other instruments' quotes are read on. When every quote is

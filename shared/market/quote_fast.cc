@@ -153,8 +153,9 @@ struct walk {
           return false;
         cur.timestamp = g6_quote_kite_time(
             reinterpret_cast<const unsigned char *>(t.data()), t.size());
-        if (cur.timestamp != 0)
-          cur.fields |= G6_QF_TIMESTAMP;
+        if (cur.timestamp == 0)
+          return false; // not a time: yajl marks the quote malformed
+        cur.fields |= G6_QF_TIMESTAMP;
         continue;
       }
       unsigned bit = k == "last_price"         ? G6_QF_LAST_PRICE

@@ -65,8 +65,9 @@ long g6_quote_table_find_n(const g6_quote_table *t, const char *key,
 /* A Kite timestamp "YYYY-MM-DD HH:MM:SS" (IST) as epoch seconds; 0 when it
  * is not one. */
 int64_t g6_quote_kite_time(const unsigned char *s, size_t len);
-/* A count (volume, OI, quantity) from its number: rounded to the nearest
- * integer; false when not finite or beyond +-9.2e18. */
+/* A count (volume, OI, quantity) from its number; false when it is not a
+ * whole number (Kite's counts are integers: 1.5 contracts is no count) or
+ * is beyond +-9.2e18. */
 bool g6_quote_count(double d, int64_t *out);
 /* Copies s to dst (cap bytes with the NUL), '?' for non-printable bytes. */
 void g6_quote_printable_copy(char *dst, size_t cap, const unsigned char *s,

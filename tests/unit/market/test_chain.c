@@ -266,7 +266,7 @@ static void status_vectors(void **state) {
 static void leg_checks(void **state) {
   (void)state;
   g6_quote_leg ok = {24800, 0, true, 120.0, 119.5, 119, 121, 150000, 70000,
-                     G6_OK};
+                     G6_OK, false};
   assert_int_equal(g6_leg_check(&ok, 24800, 0.4), G6_REJECT_NONE);
   assert_true(g6_leg_has_fields(&ok));
   g6_quote_leg l = ok;
@@ -277,6 +277,13 @@ static void leg_checks(void **state) {
   assert_int_equal(g6_leg_check(&l, 24800, 0.4), G6_REJECT_REQUEST_FAILED);
   assert_string_equal(g6_reject_reason_name(G6_REJECT_REQUEST_FAILED),
                       "request_failed");
+  /* a quote sent malformed is its own reason, whatever the request did */
+  l.malformed = true;
+  assert_int_equal(g6_leg_check(&l, 24800, 0.4), G6_REJECT_MALFORMED_QUOTE);
+  l.fetch = G6_OK;
+  assert_int_equal(g6_leg_check(&l, 24800, 0.4), G6_REJECT_MALFORMED_QUOTE);
+  assert_string_equal(g6_reject_reason_name(G6_REJECT_MALFORMED_QUOTE),
+                      "malformed_quote");
   l = ok;
   l.last = 0;
   assert_int_equal(g6_leg_check(&l, 24800, 0.4), G6_REJECT_NONPOSITIVE_PRICE);

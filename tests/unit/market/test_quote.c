@@ -209,7 +209,7 @@ static void envelope_and_schema_vectors(void **state) {
        G6_EPROTO, "depth level"},
       {"volume huge", "{\"status\":\"success\",\"data\":{\"NFO:A\":{"
                       "\"last_price\":1,\"volume\":1e300}}}",
-       G6_EPROTO, "range"},
+       G6_EPROTO, "is not a whole number within +-9.2e18"},
       {"duplicate key",
        "{\"status\":\"success\",\"data\":{\"NFO:A\":" Q1 ",\"NFO:A\":" Q1 "}}",
        G6_EPROTO, "twice"},
@@ -408,7 +408,17 @@ static void malformed_quote_dropped_alone(void **state) {
       {"volume a string", "{\"last_price\":1,\"volume\":\"123\"}",
        "field \"volume\" of \"NFO:B\" is a string"},
       {"volume beyond 64 bits", "{\"last_price\":1,\"volume\":1e20}",
-       "field \"volume\" of \"NFO:B\" is out of range (1e+20)"},
+       "field \"volume\" of \"NFO:B\" is not a whole number within +-9.2e18 "
+       "(1e+20)"},
+      {"oi fractional", "{\"last_price\":1,\"oi\":1.5}",
+       "field \"oi\" of \"NFO:B\" is not a whole number within +-9.2e18 "
+       "(1.5)"},
+      {"timestamp not a time",
+       "{\"last_price\":1,\"timestamp\":\"2026-11-30 25:99:00\"}",
+       "field \"timestamp\" of \"NFO:B\" is \"2026-11-30 25:99:00\", not a "
+       "time YYYY-MM-DD HH:MM:SS"},
+      {"timestamp a number", "{\"last_price\":1,\"timestamp\":1700000000}",
+       "field \"timestamp\" of \"NFO:B\" is a number"},
       {"price beyond a double", "{\"last_price\":1e400}",
        "field \"last_price\" of \"NFO:B\" is a number out of range (1e400)"},
       {"oi an object", "{\"last_price\":1,\"oi\":{\"a\":[1,{}]}}",
@@ -425,7 +435,8 @@ static void malformed_quote_dropped_alone(void **state) {
        "a depth level of \"NFO:B\" is a number out of range (1e999)"},
       {"depth quantity beyond 64 bits",
        "{\"last_price\":1,\"depth\":{\"buy\":[{\"quantity\":1e19}]}}",
-       "depth quantity of \"NFO:B\" is out of range (1e+19)"},
+       "depth quantity of \"NFO:B\" is not a whole number within +-9.2e18 "
+       "(1e+19)"},
       {"quote a number", "5", "data[\"NFO:B\"] is a number, not an object"},
       {"quote an array", "[{\"last_price\":1}]",
        "data[\"NFO:B\"] is an array, not an object"},
