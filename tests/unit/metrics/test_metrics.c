@@ -297,7 +297,7 @@ static void warm_start_every_series(void **state) {
   /* closed x closed, index x expiry tags, index only */
   assert_int_equal(g6_metrics_series_count(M, &g6m_def_api_calls), 4 * 17);
   assert_int_equal(g6_metrics_series_count(M, &g6m_def_put_call_ratio), 2 * 4);
-  assert_int_equal(g6_metrics_series_count(M, &g6m_def_rejected_legs), 2 * 6);
+  assert_int_equal(g6_metrics_series_count(M, &g6m_def_rejected_legs), 2 * 7);
   assert_int_equal(g6_metrics_series_count(M, &g6m_def_cycle_duration), 2);
   assert_int_equal(g6_metrics_series_count(M, &g6m_def_api_auth_latch), 1);
   assert_int_equal(g6_metrics_series_count(M, &g6m_def_max_pain), 0);
