@@ -1241,11 +1241,41 @@ static bool schema_ok(const char *s) {
   return s[1] == '\0' || (s[1] == '.' && isdigit((unsigned char)s[2]));
 }
 
+/* A kept leg holds what g6_chain keeps (g6_leg_check's rules: a positive
+ * last price, no negative volume, OI or average price) and, when solved, a
+ * positive IV; else the message says which and returns false. */
+static bool kept_leg_ok(const g6_chain_leg *l, char *why, size_t cap) {
+  g6_reject_reason r = g6_leg_check(&l->q, NAN, 0); /* no band check */
+  if (r == G6_REJECT_NONPOSITIVE_PRICE)
+    snprintf(why, cap, "last %.17g is not a positive price", l->q.last);
+  else if (r == G6_REJECT_NEGATIVE_FIELD)
+    snprintf(why, cap, "volume %.17g, oi %.17g, avg %.17g: none may be "
+                       "negative", l->q.volume, l->q.oi, l->q.avg);
+  else if (r != G6_REJECT_NONE)
+    snprintf(why, cap, "%s", g6_reject_reason_name(r));
+  else if (isfinite(l->iv) && !(l->iv > 0))
+    snprintf(why, cap, "iv %.17g is not positive", l->iv);
+  else
+    return true;
+  return false;
+}
+
 static g6_status check_legs(parser *p, g6_error *err) {
   g6_snapshot_doc *d = p->doc;
+  if ((isfinite(d->spot) && !(d->spot > 0)) ||
+      (isfinite(d->atm) && !(d->atm > 0)))
+    return g6_error_set(err, G6_EPROTO,
+                        "%s: spot %.17g, atm %.17g: a price is positive or "
+                        "null",
+                        p->name, d->spot, d->atm);
   for (size_t e = 0; e < d->n_expiries; e++) {
     g6_expiry_result *x = &d->expiries[e];
     leg_buf *b = &p->legs[e];
+    if (x->resolved && isfinite(x->T) && x->T < 0)
+      return g6_error_set(err, G6_EPROTO,
+                          "%s: expiries[%zu]: T %.17g is negative (an expiry "
+                          "that passed is not resolved)",
+                          p->name, e, x->T);
     size_t want = x->resolved ? 2 * d->n_strikes : 0;
     if (b->n != want)
       return g6_error_set(err, G6_EPROTO,
@@ -1291,6 +1321,13 @@ static g6_status check_legs(parser *p, g6_error *err) {
                             l->reject == G6_REJECT_NONE
                                 ? "null"
                                 : g6_reject_reason_name(l->reject));
+      char why[160];
+      if (p->kept[e][i] && !kept_leg_ok(l, why, sizeof(why)))
+        return g6_error_set(err, G6_EPROTO,
+                            "%s: expiries[%zu].legs[%zu] (%s %.17g) is kept "
+                            "but %s",
+                            p->name, e, i, l->q.is_put ? "PE" : "CE",
+                            l->q.strike, why);
     }
     x->legs = b->v;
     b->v = NULL;

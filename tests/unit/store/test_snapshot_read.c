@@ -471,6 +471,29 @@ static void desk_fields_optional_and_checked(void **state) {
   free(text);
 }
 
+/* Values g6_chain never writes are refused, naming the leg and the value:
+ * a kept leg with a negative OI or volume, a non-positive price or IV, a
+ * non-positive spot, a negative T (before, such a file was read and its
+ * PCR and surface computed from them; found by a reviewer). */
+static void values_out_of_range(void **state) {
+  (void)state;
+  char *text = small_text();
+  expect_edit(text, "\"oi\": 50025", "\"oi\": -100", G6_EPROTO,
+              "expiries[0].legs[0] (CE 24750) is kept but volume 120000, oi "
+              "-100, avg");
+  expect_edit(text, "\"volume\": 140000", "\"volume\": -1", G6_EPROTO,
+              "none may be negative");
+  expect_edit(text, "\"iv\": 0.13,", "\"iv\": -0.5,", G6_EPROTO,
+              "is kept but iv -0.5 is not positive");
+  expect_edit(text, "\"iv\": 0.13,", "\"iv\": 0,", G6_EPROTO,
+              "iv 0 is not positive");
+  expect_edit(text, "\"spot\": 24812.5", "\"spot\": 0", G6_EPROTO,
+              "spot 0, atm 24800: a price is positive or null");
+  expect_edit(text, "\"T\": 0.00884703196347032", "\"T\": -1", G6_EPROTO,
+              "expiries[0]: T -1 is negative");
+  free(text);
+}
+
 static void legs_must_match_the_ladder(void **state) {
   (void)state;
   char *text = small_text();
@@ -542,6 +565,7 @@ int main(void) {
       cmocka_unit_test(quote_sanity_fields),
       cmocka_unit_test(desk_fields_optional_and_checked),
       cmocka_unit_test(legs_must_match_the_ladder),
+      cmocka_unit_test(values_out_of_range),
       cmocka_unit_test(report_input_shares_duplicate_expiries),
   };
   cmocka_set_message_output(CM_OUTPUT_TAP);
