@@ -72,7 +72,8 @@ static struct {
   pthread_mutex_t results_mu;
   unsigned phase_calls; /* calls of the "g6_chain/phase" callback */
   cdtime_t interval;    /* the plugin's: "g6_chain/metrics" runs at it */
-} g = {.results_mu = PTHREAD_MUTEX_INITIALIZER};
+  int data_lock;        /* DataDir, flock'ed: one writer (core/fsutil.h) */
+} g = {.results_mu = PTHREAD_MUTEX_INITIALIZER, .data_lock = -1};
 
 static g6_log_dedup kite_dedup = G6_LOG_DEDUP_INIT;
 
@@ -357,14 +358,16 @@ static int setup(void) {
     ERROR(PLUGIN ": no <Provider \"kite\"> block configured");
     return -1;
   }
+  char note[512];
   if (g6_path_absolute(&c->data_dir, &e) != G6_OK || /* under BaseDir */
-      g6_mkdir_p(c->data_dir, 0755, &e) != G6_OK) {
+      g6_dir_claim(c->data_dir, "DataDir", &g.data_lock, note, sizeof(note),
+                   &e) != G6_OK) {
     ERROR(PLUGIN ": DataDir: %s", e.msg);
     return -1;
   }
+  if (note[0] != '\0')
+    WARNING(PLUGIN ": %s", note);
   c->cc.data_dir = c->data_dir;
-  if (c->cc.write_csv)
-    hold_csv_files((size_t)c->max_open_csv_files, c->data_dir);
   c->provider.kite.log = kite_log;
   if (g6_kite_client_new(&c->provider.kite, &g.client, &e) != G6_OK) {
     ERROR(PLUGIN ": <Provider \"kite\">: %s", e.msg);
@@ -389,6 +392,8 @@ static int setup(void) {
     if (x->col == NULL)
       return -1;
   }
+  if (c->cc.write_csv) /* once nothing else can stop the start */
+    hold_csv_files((size_t)c->max_open_csv_files, c->data_dir);
   /* every series from the first cycle on, so no panel is empty */
   g6_chain_metrics_warm(g.metrics, ixs, c->n_indices);
   double default_interval = CDTIME_T_TO_DOUBLE(plugin_get_interval());
@@ -416,12 +421,10 @@ static int setup(void) {
 }
 
 static int g6_chain_init(void) {
-  if (setup() != 0) {
-    stop_runners();
-    plugin_unregister_read_group(PLUGIN);
-    return -1;
-  }
-  return 0;
+  if (setup() == 0) /* the read callback is registered last */
+    return 0;
+  stop_runners();
+  return -1;
 }
 
 static int g6_chain_shutdown(void) {
@@ -439,6 +442,9 @@ static int g6_chain_shutdown(void) {
     g6_calendar_free(&g.cals[k].cal);
   g.n_cals = 0;
   g6_chain_config_free(&g.conf);
+  if (g.data_lock >= 0)
+    close(g.data_lock);
+  g.data_lock = -1;
   return 0;
 }
 

@@ -368,9 +368,11 @@ static const char *const fsync_values[] = {"never", "cycle", "always", NULL};
 
 static const g6_option chain_opts[] = {
     {.name = "DataDir", C(data_dir), .type = G6_OPT_STRING,
-     .def = "\"/var/lib/g6\"", .allowed_doc = "path",
+     .def = "\"/var/lib/g6\"", .allowed_doc = "path, not `/`",
      .help = "where the CSV files and snapshots go (created if missing; a "
-             "relative path is under collectd's `BaseDir`)"},
+             "relative path is under collectd's `BaseDir`); checked writable "
+             "and locked at start-up: one collectd per `DataDir`, a second "
+             "is refused"},
     {.name = "CalendarDir", C(calendar_dir), .type = G6_OPT_STRING,
      .allowed_doc = "path",
      .help = "exchange calendars, one `<EXCHANGE>.txt` each (holidays and "

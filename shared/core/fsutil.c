@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 static g6_status errno_fail(g6_error *err, int e, const char *what,
@@ -213,6 +215,87 @@ g6_status g6_path_absolute(char **path, g6_error *err) {
   snprintf(abs, n, "%s/%s", strcmp(cwd, "/") == 0 ? "" : cwd, *path);
   free(*path);
   *path = abs;
+  return G6_OK;
+}
+
+/* The PID holding a flock on (dev, ino), from /proc/locks; 0 if unknown.
+ * Lines read "1: FLOCK  ADVISORY  WRITE 1234 fd:01:567 0 EOF". */
+static long flock_holder(dev_t dev, ino_t ino) {
+  FILE *f = fopen("/proc/locks", "re");
+  if (f == NULL)
+    return 0;
+  char line[256];
+  long pid = 0;
+  while (pid == 0 && fgets(line, sizeof(line), f) != NULL) {
+    char kind[16];
+    long p;
+    unsigned maj, min;
+    unsigned long long i;
+    if (sscanf(line, "%*[^:]: %15s %*s %*s %ld %x:%x:%llu", kind, &p, &maj,
+               &min, &i) == 5 &&
+        strcmp(kind, "FLOCK") == 0 && i == (unsigned long long)ino &&
+        maj == major(dev) && min == minor(dev))
+      pid = p;
+  }
+  fclose(f);
+  return pid;
+}
+
+g6_status g6_dir_claim(const char *dir, const char *option, int *lock_fd,
+                       char *note, size_t note_len, g6_error *err) {
+  *lock_fd = -1;
+  if (note_len > 0)
+    note[0] = '\0';
+  if (strspn(dir, "/") == strlen(dir))
+    return g6_error_set(err, G6_EINVAL,
+                        "%s \"%s\": the root directory is no place for "
+                        "g6's files; give a directory of its own (the "
+                        "default is /var/lib/g6)",
+                        option, dir);
+  g6_status st = g6_mkdir_p(dir, 0755, err);
+  if (st != G6_OK)
+    return st;
+  char probe[PATH_MAX];
+  if (snprintf(probe, sizeof(probe), "%s/.g6-write-check-XXXXXX", dir) >=
+      (int)sizeof(probe))
+    return g6_error_set(err, G6_EINVAL, "%s \"%s\": path too long", option,
+                        dir);
+  int pf = mkstemp(probe);
+  if (pf < 0) {
+    int e = errno;
+    return g6_error_set(err, g6_status_from_errno(e),
+                        "%s \"%s\" is not writable: %s", option, dir,
+                        strerror(e));
+  }
+  close(pf);
+  unlink(probe);
+  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return errno_fail(err, errno, "cannot open", dir);
+  if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+    *lock_fd = fd;
+    return G6_OK;
+  }
+  int e = errno;
+  struct stat sb;
+  long holder = e == EWOULDBLOCK && fstat(fd, &sb) == 0
+                    ? flock_holder(sb.st_dev, sb.st_ino)
+                    : 0;
+  close(fd);
+  if (e == EWOULDBLOCK) {
+    char who[40] = "";
+    if (holder > 0)
+      snprintf(who, sizeof(who), " (PID %ld)", holder);
+    return g6_error_set(err, G6_EEXIST,
+                        "%s \"%s\" is in use by another process%s, another "
+                        "collectd with the same plugin: two writers would "
+                        "append every row twice; give each its own %s",
+                        option, dir, who, option);
+  }
+  snprintf(note, note_len,
+           "%s \"%s\" cannot be locked (%s): a second process writing it "
+           "would not be noticed",
+           option, dir, strerror(e));
   return G6_OK;
 }
 

@@ -75,6 +75,21 @@ g6_status g6_path_absolute(char **path, g6_error *err);
  * directories are fine; an existing non-directory is G6_EEXIST. */
 g6_status g6_mkdir_p(const char *path, mode_t mode, g6_error *err);
 
+/* Makes the absolute directory `dir` ready for one writing process: refuses
+ * the root directory (G6_EINVAL), creates it (g6_mkdir_p, 0755), checks
+ * that a file can be created in it (G6_EPERM, G6_ENOSPC, G6_EIO: a
+ * read-only or immutable directory is found at start-up, not at the first
+ * write), and locks it: flock(2) LOCK_EX on the directory itself, held
+ * through *lock_fd until it is closed (or the process ends), so a second
+ * process claiming the same directory gets G6_EEXIST, its message naming
+ * the holder's PID when /proc/locks says (two writers would append every
+ * row twice). `option` names the setting in messages ("DataDir"). When the
+ * file system cannot lock (some NFS set-ups), the claim stands without a
+ * lock: G6_OK, *lock_fd -1, and note (note_len bytes, "" otherwise) says
+ * so. */
+g6_status g6_dir_claim(const char *dir, const char *option, int *lock_fd,
+                       char *note, size_t note_len, g6_error *err);
+
 /* Reads a secret (API key, access token, HMAC key) from a file. Refuses files
  * that are not regular files or are readable or writable by group or other
  * (G6_EPERM, message says how to fix it: chmod 600). Leading/trailing white

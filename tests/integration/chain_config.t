@@ -8,7 +8,9 @@ that only show at init (unsafe secret file, bad calendar file, unusable data
 directory) disable g6_chain — its whole read group — while collectd and its
 other plugins keep running, and the host is what alert G6CollectionMissing
 finds."""
+import atexit
 import os
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
@@ -104,6 +106,30 @@ INIT = [
         "kite.token", "kite.token.ok"),
      "DataDir: cannot create directory %s" % blocker),
 ]
+# a DataDir another process writes: a second collectd on the same tree
+# appended every row twice (flock on the directory, held here like g6 would)
+import fcntl
+busy = os.path.join(d, "busy")
+os.makedirs(busy)
+busy_fd = os.open(busy, os.O_RDONLY | os.O_DIRECTORY)
+fcntl.flock(busy_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+INIT.append(("data directory in use", conf().replace(
+    'DataDir "%s/data"' % d, 'DataDir "%s"' % busy).replace("kite.token", "kite.token.ok"),
+    'DataDir: DataDir "%s" is in use by another process (PID %d), another collectd '
+    'with the same plugin: two writers would append every row twice' % (busy, os.getpid())))
+INIT.append(("root directory", conf().replace('DataDir "%s/data"' % d, 'DataDir "/"').replace(
+    "kite.token", "kite.token.ok"),
+    'DataDir "/": the root directory is no place for g6\'s files'))
+# an immutable directory: found at start-up, not at the first write
+frozen = os.path.join(d, "frozen")
+os.makedirs(frozen)
+if subprocess.run(["chattr", "+i", frozen], capture_output=True).returncode == 0:
+    atexit.register(subprocess.run, ["chattr", "-i", frozen], capture_output=True)
+    INIT.append(("data directory not writable", conf().replace(
+        'DataDir "%s/data"' % d, 'DataDir "%s"' % frozen).replace("kite.token", "kite.token.ok"),
+        'DataDir "%s" is not writable: Operation not permitted' % frozen))
+else:
+    t.diag("chattr +i is not supported here: the unwritable DataDir case is skipped")
 okfile = tok + ".ok"
 with open(okfile, "w") as f:
     f.write("secret-value-1234\n")
