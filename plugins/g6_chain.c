@@ -234,12 +234,11 @@ static void run_cycle(void *ctx, const g6_runner_tick *tick) {
   log_desk(x, &r);
   const g6_csv_family_stats *fam;
   size_t nf = g6_collector_csv_families(x->col, &fam);
-  g6_chain_runner_stats rs = {.overruns = tick->overruns,
-                              .lag_s = tick->lag_s,
-                              .cpu_s = g6_thread_cpu_now() - cpu0};
+  (void)tick; /* the schedule is read live, at each read */
+  double cpu = g6_thread_cpu_now() - cpu0;
   pthread_mutex_lock(&g.results_mu);
   g6_chain_metrics_cycle(g.metrics, &x->conf->ix, &r, fam, nf, &x->metrics);
-  g6_chain_metrics_runner(g.metrics, &x->conf->ix, &rs, &x->metrics);
+  g6_chain_metrics_cpu(g.metrics, &x->conf->ix, cpu, &x->metrics);
   pthread_mutex_unlock(&g.results_mu);
 }
 
@@ -257,6 +256,12 @@ static int g6_chain_read_metrics(user_data_t *ud) {
   g6_kite_stats s;
   g6_kite_stats_snapshot(g.client, &s);
   pthread_mutex_lock(&g.results_mu);
+  for (size_t i = 0; i < g.n_indices; i++) { /* a stalled cycle shows now */
+    chain_index *x = &g.indices[i];
+    g6_chain_runner_stats rs = {0};
+    g6_runner_schedule(x->runner, g6_monotonic_now(), &rs.overruns, &rs.lag_s);
+    g6_chain_metrics_runner(g.metrics, &x->conf->ix, &rs, &x->metrics);
+  }
   g6_chain_metrics_provider(g.metrics, &s, &g.prev);
   g6_metrics_flush(g.metrics);
   pthread_mutex_unlock(&g.results_mu);

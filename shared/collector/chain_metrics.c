@@ -185,7 +185,11 @@ void g6_chain_metrics_runner(g6_metrics *m, const g6_index_config *ix,
                            (int64_t)(rs->overruns - state->overruns_prev));
   state->overruns_prev = rs->overruns;
   g6m_cycle_lag_set(m, ix->name, rs->lag_s);
-  double us = state->cpu_carry_us + (rs->cpu_s > 0 ? rs->cpu_s * 1e6 : 0);
+}
+
+void g6_chain_metrics_cpu(g6_metrics *m, const g6_index_config *ix,
+                          double cpu_s, g6_chain_index_metrics *state) {
+  double us = state->cpu_carry_us + (cpu_s > 0 ? cpu_s * 1e6 : 0);
   double whole = floor(us);
   g6m_cycle_cpu_add(m, ix->name, (int64_t)whole);
   state->cpu_carry_us = us - whole;

@@ -20,11 +20,11 @@ typedef struct g6_chain_index_metrics {
   double cpu_carry_us; /* CPU below 1 µs not yet added (counters are whole) */
 } g6_chain_index_metrics;
 
-/* How an index's thread kept its schedule (collector/runner.h). */
+/* How an index's thread keeps its schedule (collector/runner.h:
+ * g6_runner_schedule, live). */
 typedef struct g6_chain_runner_stats {
-  uint64_t overruns; /* cumulative */
-  double lag_s;      /* latest cycle's lag past its deadline */
-  double cpu_s;      /* CPU time of the latest cycle (its thread) */
+  uint64_t overruns; /* cumulative, the cycle in progress once overdue */
+  double lag_s;      /* how far behind schedule the index is */
 } g6_chain_runner_stats;
 
 /* Admits every g6_chain series of the configured indices at their starting
@@ -49,11 +49,15 @@ void g6_chain_metrics_cycle(g6_metrics *m, const g6_index_config *ix,
                             const g6_csv_family_stats *fam, size_t n_fam,
                             g6_chain_index_metrics *state);
 
-/* Adds the overruns since the last call and the cycle's CPU (microseconds),
- * and sets the lag. */
+/* Adds the overruns since the last call and sets the lag (at every read:
+ * a stalled cycle shows while it lasts). */
 void g6_chain_metrics_runner(g6_metrics *m, const g6_index_config *ix,
                              const g6_chain_runner_stats *rs,
                              g6_chain_index_metrics *state);
+
+/* Adds a cycle's CPU time (its thread's, seconds) in whole microseconds. */
+void g6_chain_metrics_cpu(g6_metrics *m, const g6_index_config *ix,
+                          double cpu_s, g6_chain_index_metrics *state);
 
 /* Adds the Kite client's counter and histogram increments since `prev` and
  * sets its gauges (breaker state, cache hit ratio, auth latch); then

@@ -21,6 +21,11 @@ struct g6_runner {
   g6_runner_fn fn;
   void *ctx;
   char name[16];
+  /* the schedule, under mu, for g6_runner_schedule */
+  bool running;     /* a cycle is in progress */
+  double deadline;  /* its deadline (when the next one is due) */
+  uint64_t overruns;
+  double lag;       /* the last finished cycle's lag */
 };
 
 /* Waits until monotonic time `until` or a stop request; true when asked to
@@ -53,9 +58,13 @@ static void *run(void *arg) {
     tick.cycle++;
     tick.scheduled = next;
     tick.started = g6_monotonic_now();
+    double deadline = next + r->interval;
+    pthread_mutex_lock(&r->mu);
+    r->running = true;
+    r->deadline = deadline;
+    pthread_mutex_unlock(&r->mu);
     r->fn(r->ctx, &tick);
     double end = g6_monotonic_now();
-    double deadline = next + r->interval;
     if (end > deadline) {
       /* overran: start the next cycle now instead of queueing behind */
       tick.overruns++;
@@ -65,6 +74,11 @@ static void *run(void *arg) {
       tick.lag_s = 0;
       next = deadline;
     }
+    pthread_mutex_lock(&r->mu);
+    r->running = false;
+    r->overruns = tick.overruns;
+    r->lag = tick.lag_s;
+    pthread_mutex_unlock(&r->mu);
   }
   return NULL;
 }
@@ -99,6 +113,20 @@ g6_status g6_runner_start(const char *name, double interval_s,
   }
   *out = r;
   return G6_OK;
+}
+
+void g6_runner_schedule(g6_runner *r, double now, uint64_t *overruns,
+                        double *lag_s) {
+  *overruns = 0;
+  *lag_s = 0;
+  if (r == NULL)
+    return;
+  pthread_mutex_lock(&r->mu);
+  bool late = r->running && now > r->deadline;
+  *overruns = r->overruns + (late ? 1 : 0);
+  /* the last cycle's lag until this one is later still */
+  *lag_s = late && now - r->deadline > r->lag ? now - r->deadline : r->lag;
+  pthread_mutex_unlock(&r->mu);
 }
 
 void g6_runner_request_stop(g6_runner *r) {

@@ -43,6 +43,15 @@ g6_status g6_runner_start(const char *name, double interval_s,
                           double first_delay_s, g6_runner_fn fn, void *ctx,
                           g6_runner **out, g6_error *err);
 
+/* How the runner keeps its schedule at monotonic time `now`, live (from
+ * any thread): *overruns counts the cycles that ended after the next was
+ * due, plus the cycle in progress once it is past that; *lag_s is how far
+ * the last cycle ended past its deadline (0: on time), or how far the cycle
+ * in progress is past its own when that is more. A stalled cycle shows at
+ * once, not when it ends. r NULL: 0 and 0. Can't fail. */
+void g6_runner_schedule(g6_runner *r, double now, uint64_t *overruns,
+                        double *lag_s);
+
 /* Asks the runner to stop: a waiting runner wakes at once; a running cycle
  * finishes first. Does not wait. Safe to call twice. */
 void g6_runner_request_stop(g6_runner *r);

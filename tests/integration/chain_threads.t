@@ -116,6 +116,30 @@ with t.MockD(args=["--strikes", "40", "--fault", "quote.stall=-1",
     # every index is now inside a stalled /quote transfer (the underlying's
     # /quote/ltp is answered; the option quotes hang)
     t.wait_until(lambda: False, 4)
+    cd.stop()
+    # the same stall at Interval 1: a stuck cycle shows while it lasts (the
+    # lag and the overrun came only when it ended, and it looked on time)
+    d2 = t.workdir()
+    cd2 = t.Collectd(plugins=["g6_chain"],
+                     config=chain_conf(d2, m, key, tok, 10, 1,
+                                       "    Timeout 120\n    RetryBudget 600"),
+                     interval=1, rrd=False)
+    with cd2:
+        lag = cd2.wait_for("collectd_g6_index_cycle_lag_seconds", 20, g6_index="NIFTY",
+                           predicate=lambda v: v >= 3)
+        smp = cd2.samples()
+        over = t.select(smp, "collectd_g6_index_overrun_cycles_total", g6_index="NIFTY")
+        done = t.select(smp, "collectd_g6_index_cycle_seconds_count_total", g6_index="NIFTY")
+        t.ok(lag and over and over[0].value >= 1 and done and done[0].value == 0,
+             "a cycle stuck in a stalled transfer: its lag grows past 3 s and the "
+             "overrun is counted before it ends (no cycle has ended)",
+             repr((lag, over, done)))
+    cd = t.Collectd(plugins=["g6_chain"],
+                    config=chain_conf(d, m, key, tok, 10, 10,
+                                      "    Timeout 120\n    RetryBudget 600"),
+                    interval=10, rrd=False)
+    t.ok(cd.start(), "collectd starts again against the stalling provider")
+    t.wait_until(lambda: False, 4)
     t0 = time.monotonic()
     rc = cd.proc.stop(timeout=15)
     took = time.monotonic() - t0

@@ -85,6 +85,42 @@ static void overruns_start_the_next_cycle_at_once(void **state) {
   assert_true(gap3 >= 0.04 && gap3 < 0.2);
 }
 
+/* A cycle stuck for many intervals shows while it lasts: the lag grows and
+ * the overrun is counted before it ends (before, both came only after it
+ * ended, one cycle late, and a stuck index looked on time; found by a
+ * reviewer). After it, the lag is the last cycle's until one is on time. */
+static void a_stuck_cycle_shows_while_it_lasts(void **state) {
+  (void)state;
+  static probe p;
+  memset(&p, 0, sizeof(p));
+  p.sleep_s = 0.6; /* twelve intervals */
+  p.slow_calls = 1;
+  g6_runner *r;
+  g6_error e;
+  uint64_t over;
+  double lag;
+  g6_runner_schedule(NULL, 0, &over, &lag);
+  assert_int_equal(over, 0);
+
+  assert_int_equal(g6_runner_start("g6/stuck", 0.05, 0, cycle, &p, &r, &e),
+                   G6_OK);
+  g6_sleep_seconds(0.02); /* in the first cycle, before its deadline */
+  g6_runner_schedule(r, g6_monotonic_now(), &over, &lag);
+  assert_int_equal(over, 0);
+  assert_close(lag, 0, 0);
+  g6_sleep_seconds(0.3); /* 0.32 s in: 0.27 s past the deadline */
+  g6_runner_schedule(r, g6_monotonic_now(), &over, &lag);
+  assert_int_equal(atomic_load(&p.calls), 0); /* still in it */
+  assert_int_equal(over, 1);
+  assert_true(lag > 0.2 && lag < 0.5);
+  double lag1 = lag;
+  g6_sleep_seconds(0.1);
+  g6_runner_schedule(r, g6_monotonic_now(), &over, &lag);
+  assert_true(lag > lag1); /* growing */
+  wait_calls(&p, 3, 5);
+  g6_runner_stop(r);
+}
+
 static void stop_wakes_a_waiting_runner(void **state) {
   (void)state;
   static probe p;
@@ -124,6 +160,7 @@ int main(void) {
       cmocka_unit_test(keeps_its_cadence),
       cmocka_unit_test(overruns_start_the_next_cycle_at_once),
       cmocka_unit_test(stop_wakes_a_waiting_runner),
+      cmocka_unit_test(a_stuck_cycle_shows_while_it_lasts),
       cmocka_unit_test(bad_interval),
   };
   return G6_RUN_TESTS(tests);
