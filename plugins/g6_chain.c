@@ -73,6 +73,8 @@ static struct {
   unsigned phase_calls; /* calls of the "g6_chain/phase" callback */
   cdtime_t interval;    /* the plugin's: "g6_chain/metrics" runs at it */
   int data_lock;        /* DataDir, flock'ed: one writer (core/fsutil.h) */
+  bool stopping;        /* shutdown began (atomic): a cancelled cycle is no
+                           provider failure worth a line */
 } g = {.results_mu = PTHREAD_MUTEX_INITIALIZER, .data_lock = -1};
 
 static g6_log_dedup kite_dedup = G6_LOG_DEDUP_INIT;
@@ -104,7 +106,8 @@ static void kite_log(void *ctx, int level, const char *msg) {
 
 static void log_cycle(chain_index *x, const g6_cycle_result *r) {
   const char *ix = x->conf->ix.name;
-  if (!g6_log_throttle_due(&x->cycle_log, r->error, now_s(), LOG_EVERY_S))
+  if (__atomic_load_n(&g.stopping, __ATOMIC_ACQUIRE) ||
+      !g6_log_throttle_due(&x->cycle_log, r->error, now_s(), LOG_EVERY_S))
     return;
   size_t lost = 0, requested = 0;
   for (size_t e = 0; e < r->n_expiries; e++) {
@@ -300,6 +303,7 @@ static int g6_chain_phase(user_data_t *ud) {
 /* Stops the index threads: wakes the waiting ones, aborts HTTP transfers
  * and rate-limit waits in progress (within about a second), joins them. */
 static void stop_runners(void) {
+  __atomic_store_n(&g.stopping, true, __ATOMIC_RELEASE);
   for (size_t i = 0; i < g.n_indices; i++)
     g6_runner_request_stop(g.indices[i].runner);
   if (g.client != NULL)

@@ -690,6 +690,8 @@ static g6_status do_call(g6_kite_client *c, const call_spec *cs,
              epn, aerr.msg);
       return G6_EAUTH;
     }
+    if (atomic_load(&c->cancel)) /* shutting down: nothing to log or retry */
+      return g6_error_set(err, G6_ECONN, "Kite %s: cancelled", epn);
     double elapsed = now - t0;
     double backoff = c->cfg.backoff_base_s * pow(2.0, (double)(attempt - 1));
     if (backoff > c->cfg.backoff_max_s)
