@@ -4,6 +4,9 @@
 #include "collectd/core/utils/common/common.h"
 
 #include "metrics_sink.h"
+#include "metrics/metrics_gen.h"
+
+#include <string.h>
 
 /* One value list per value. vl.time and vl.interval stay 0 so collectd
  * stamps the value and uses the calling read callback's interval. */
@@ -30,7 +33,33 @@ static void sink_log(void *ctx, int level, const char *msg) {
   plugin_log(level, "%s", msg);
 }
 
+/* The types of the owner's metrics collectd does not know (g6's types.db
+ * not listed): collectd drops their every value with an info line per
+ * value, and no g6 alert can fire. Said once, as an error. */
+static void check_types(const char *owner) {
+  size_t missing = 0, total = 0;
+  const char *first = NULL;
+  for (size_t i = 0; i < g6m_catalog_len; i++) {
+    const g6_metric_def *d = g6m_catalog[i];
+    if (strcmp(d->owner, owner) != 0 && strcmp(d->owner, "*") != 0)
+      continue;
+    const char *type = d->kind == G6_METRIC_HISTOGRAM ? d->type_bucket
+                                                       : d->type;
+    total++;
+    if (plugin_get_ds(type) == NULL && missing++ == 0)
+      first = type;
+  }
+  if (missing > 0)
+    ERROR("%s: collectd does not know %zu of its %zu types (\"%s\" first): "
+          "g6's types.db is not loaded; list it after the stock one, "
+          "TypesDB \"/usr/share/collectd/types.db\" "
+          "\"/usr/share/g6/types.db\" (make install: PREFIX/share/g6): "
+          "without it collectd drops every value of the plugin",
+          owner, missing, total, first);
+}
+
 g6_metrics *g6_collectd_metrics_new(const char *owner) {
   g6_metrics_sink sink = {.dispatch = sink_dispatch, .log = sink_log};
+  check_types(owner);
   return g6_metrics_new(owner, &sink);
 }

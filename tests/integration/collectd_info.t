@@ -23,4 +23,18 @@ with t.Collectd(plugins=["g6_info"]) as cd:
     t.ok(cd.wait_log(r'plugin "g6_info" successfully loaded', 5),
          "collectd logged the plugin load")
 
+# g6's types.db not listed: collectd drops every g6 value (an info line
+# each); the plugin says so once, as an error naming the fix
+empty = os.path.join(t.workdir(), "empty-types.db")
+open(empty, "w").close()
+with t.Collectd(plugins=["g6_info"], types_db=empty,
+                expected_errors=[r"g6_info: collectd does not know"]) as cd:
+    t.ok(cd.wait_log(r'\[error\] g6_info: collectd does not know \d+ of its \d+ types '
+                     r'\("build_info" first\): g6\'s types.db is not loaded; list it '
+                     r'after the stock one', 10),
+         "without g6's types.db the plugin logs one error naming the fix", cd.log())
+    t.wait_until(lambda: False, 2)
+    t.ok(not t.select(cd.samples(), "collectd_g6_build_info"),
+         "and indeed nothing of g6 reaches /metrics")
+
 t.done_testing()
