@@ -17,8 +17,19 @@
 static g6_status provider_finish(void *target, const oconfig_item_t *ci,
                                  g6_error *err) {
   (void)ci;
-  (void)err;
   g6_chain_provider_config *p = target;
+  /* what ties two options together, named as the operator wrote them */
+  if (p->url != NULL && strncmp(p->url, "http://", 7) != 0 &&
+      strncmp(p->url, "https://", 8) != 0)
+    return g6_error_set(err, G6_EINVAL,
+                        "URL \"%s\": allowed: an http:// or https:// URL",
+                        p->url);
+  if (p->kite.breaker_max_reset_s < p->kite.breaker_min_reset_s)
+    return g6_error_set(err, G6_EINVAL,
+                        "BreakerMaxReset (%g) must be at least BreakerMinReset "
+                        "(%g)",
+                        p->kite.breaker_max_reset_s,
+                        p->kite.breaker_min_reset_s);
   if (p->url != NULL)
     p->kite.base_url = p->url;
   p->kite.api_key = p->api_key;
@@ -153,11 +164,18 @@ static g6_status set_expiry(void *target, const oconfig_item_t *ci,
   for (size_t k = 0; k < n && st == G6_OK; k++) {
     g6_expiry_spec sp;
     if (g6_expiry_spec_parse(list[k], &sp) != G6_OK) {
+      /* a date's shape with a day that does not exist is no unknown rule */
+      unsigned y, m, dd;
+      char tail;
+      bool date_shaped = sscanf(list[k], "%4u-%2u-%2u%c", &y, &m, &dd,
+                                &tail) == 3 &&
+                         strlen(list[k]) == 10;
       st = g6_error_set(err, G6_EINVAL,
-                        "%s: option Expiry value \"%s\": unknown rule; allowed: "
+                        "%s: option Expiry value \"%s\": %s; allowed: "
                         "this_week, next_week, this_month, next_month or a "
                         "date YYYY-MM-DD",
-                        where, list[k]);
+                        where, list[k],
+                        date_shaped ? "no such date" : "unknown rule");
       break;
     }
     for (size_t j = 0; j < k; j++)

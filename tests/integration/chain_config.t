@@ -54,7 +54,7 @@ BAD = [
      'Index "NIFTY": option Expiry value "monthly": unknown rule; allowed: '
      'this_week, next_week, this_month, next_month or a date YYYY-MM-DD'),
     ("impossible expiry date", conf(index_opts='Expiry "2026-02-30"'),
-     'option Expiry value "2026-02-30": unknown rule'),
+     'option Expiry value "2026-02-30": no such date; allowed: '),
     ("duplicate expiry", conf(index_opts='Expiry "this_week" "this_week"'),
      'option Expiry lists "this_week" twice'),
     ("too many strikes", conf(index_opts="StrikesAboveATM 501"),

@@ -147,6 +147,14 @@ static void bad_blocks(void **state) {
        "option OptionSegment = \"0123456789ABCDEF\": too long"},
       {"<Index \"NIFTY\">\n Expiry \"this_week\" \"weekly\"\n</Index>",
        "option Expiry value \"weekly\": unknown rule"},
+      {"<Index \"NIFTY\">\n Expiry \"2026-02-30\"\n</Index>",
+       "option Expiry value \"2026-02-30\": no such date; allowed:"},
+      {"<Provider \"kite\">\n APIKey \"k\"\n AccessToken \"t\"\n URL "
+       "\"ftp://x\"\n</Provider>",
+       "URL \"ftp://x\": allowed: an http:// or https:// URL"},
+      {"<Provider \"kite\">\n APIKey \"k\"\n AccessToken \"t\"\n "
+       "BreakerMinReset 60\n BreakerMaxReset 30\n</Provider>",
+       "BreakerMaxReset (30) must be at least BreakerMinReset (60)"},
       {"<Index \"NIFTY\">\n Expiry \"next_week\" \"next_week\"\n</Index>",
        "option Expiry lists \"next_week\" twice"},
       {"<Index \"NIFTY\">\n Expiry\n</Index>",
