@@ -144,9 +144,12 @@ void g6_chain_metrics_cycle(g6_metrics *m, const g6_index_config *index,
     const g6_expiry_result *xr = &r->expiries[e];
     char buf[11];
     const char *ex = expiry_label(xr, buf);
-    g6m_chain_status_set(m, ix, ex, (double)xr->status);
+    /* outside the session every gauge of the expiry, its status too, stays
+     * the last session's (market_open says it is closed): an EMPTY status
+     * beside a coverage of 1 told two stories */
     if (!r->attempted)
       continue;
+    g6m_chain_status_set(m, ix, ex, (double)xr->status);
     g6m_legs_requested_set(m, ix, ex, (double)xr->legs_requested);
     g6m_legs_collected_set(m, ix, ex, (double)xr->legs_collected);
     g6m_strike_coverage_set(m, ix, ex, xr->strike_coverage);

@@ -179,7 +179,14 @@ static void outage_exports_nan_not_zero(void **state) {
       isnan(val(m, &g6m_def_arb_flagged_ratio, "NIFTY", "next_week")));
   /* every cycle has an outcome, and they add up to the cycles observed */
   r.market_open = r.attempted = false;
+  r.expiries[0].status = G6_CHAIN_EMPTY; /* what a closed cycle says */
   g6_chain_metrics_cycle(m, &ix, &r, NULL, 0, &st);
+  /* outside the session the gauges keep the last session's values, the
+   * status with them (EMPTY beside a coverage of 0.5 told two stories) */
+  assert_close(val(m, &g6m_def_chain_status, "NIFTY", "this_week"),
+               G6_CHAIN_PARTIAL, 0);
+  assert_close(val(m, &g6m_def_field_coverage, "NIFTY", "this_week"), 0.5, 0);
+  assert_close(val(m, &g6m_def_index_market_open, "NIFTY", NULL), 0, 0);
   assert_close(val(m, &g6m_def_cycles, "NIFTY", "empty"), 1, 0);
   assert_close(val(m, &g6m_def_cycles, "NIFTY", "partial"), 1, 0);
   assert_close(val(m, &g6m_def_cycles, "NIFTY", "closed"), 1, 0);
