@@ -16,19 +16,51 @@
 
 #define MAX_PANEL (64u << 20)
 
-/* A panel's data (NULL when the file is missing or unreadable); *doc owns
- * it. */
-static const g6_json *load(const char *dir, const char *file, g6_json **doc) {
+/* A panel file's document (NULL when the file is missing or cannot be
+ * used); *doc owns it. why (cap bytes) is "" when it is missing, else says
+ * what is wrong with it ("unreadable: …", "not JSON: …"): a corrupt panel
+ * is not a panel that is not there yet. */
+static const g6_json *load(const char *dir, const char *file, g6_json **doc,
+                           char *why, size_t cap) {
   char path[4096], *text = NULL;
   size_t len = 0;
+  g6_error e;
   *doc = NULL;
+  why[0] = '\0';
   if (snprintf(path, sizeof(path), "%s/%s", dir, file) >= (int)sizeof(path))
     return NULL;
-  if (g6_read_file(path, MAX_PANEL, &text, &len, NULL) != G6_OK)
+  g6_status st = g6_read_file(path, MAX_PANEL, &text, &len, &e);
+  if (st == G6_ENOENT)
     return NULL;
-  g6_json_parse(text, len, doc, NULL);
+  if (st != G6_OK) {
+    snprintf(why, cap, "unreadable: %s", g6_status_name(st));
+    return NULL;
+  }
+  if (g6_json_parse(text, len, doc, &e) != G6_OK)
+    snprintf(why, cap, "not JSON: %.160s", e.msg);
   free(text);
   return *doc;
+}
+
+/* The "data" object of a panel document, or NULL with why saying so. */
+static const g6_json *panel_data(const g6_json *doc, char *why, size_t cap) {
+  const g6_json *d = g6_json_object_get(doc, "data");
+  if (doc != NULL && g6_json_type_of(d) != G6_JSON_OBJECT) {
+    snprintf(why, cap, "no \"data\" object");
+    return NULL;
+  }
+  return d;
+}
+
+/* What stands for a panel that cannot be shown: "no X panel yet" when it
+ * is missing, "X panel unusable: …" otherwise. */
+static const char *absent(char *buf, size_t cap, const char *panel,
+                          const char *why) {
+  if (why[0] == '\0')
+    snprintf(buf, cap, "(no %s panel yet)", panel);
+  else
+    snprintf(buf, cap, "(%s panel unusable: %s)", panel, why);
+  return buf;
 }
 
 static const g6_json *get(const g6_json *v, const char *a, const char *b) {
@@ -110,13 +142,15 @@ static g6_status line(g6_buf *out, int width, const char *f, ...) {
   return st == G6_OK ? g6_buf_putc(out, '\n') : st;
 }
 
-static g6_status indices(g6_buf *out, int width, const g6_json *d) {
+static g6_status indices(g6_buf *out, int width, const g6_json *d,
+                         const char *why) {
   g6_status st = line(out, width, "%-12s %-8s %-7s %11s %9s %11s %6s %6s %7s",
                       "INDEX", "STATUS", "MARKET", "SPOT", "ATM", "LEGS",
                       "PCR", "DQ%", "AGE");
   const g6_json *items = g6_json_object_get(d, "items");
+  char buf[300];
   if (d == NULL)
-    return line(out, width, "(no indices panel yet)");
+    return line(out, width, "%s", absent(buf, sizeof(buf), "indices", why));
   if (g6_json_count(items) == 0)
     return line(out, width, "(no index reported yet)");
   for (size_t i = 0; st == G6_OK && i < g6_json_count(items); i++) {
@@ -137,9 +171,12 @@ static g6_status indices(g6_buf *out, int width, const g6_json *d) {
   return st;
 }
 
-static g6_status provider(g6_buf *out, int width, const g6_json *p) {
+static g6_status provider(g6_buf *out, int width, const g6_json *p,
+                          const char *why) {
+  char buf[300];
   if (p == NULL)
-    return line(out, width, "PROVIDER   (no provider panel yet)");
+    return line(out, width, "PROVIDER   %s",
+                absent(buf, sizeof(buf), "provider", why));
   /* the worst endpoint's p95 latency */
   double p95 = NAN;
   const g6_json *eps = g6_json_object_get(p, "endpoints");
@@ -165,9 +202,12 @@ static g6_status provider(g6_buf *out, int width, const g6_json *p) {
                   100 * num(get(p, "cache_hit_ratio", NULL))));
 }
 
-static g6_status system_line(g6_buf *out, int width, const g6_json *s) {
+static g6_status system_line(g6_buf *out, int width, const g6_json *s,
+                             const char *why) {
+  char buf[300];
   if (s == NULL)
-    return line(out, width, "SYSTEM     (no system panel yet)");
+    return line(out, width, "SYSTEM     %s",
+                absent(buf, sizeof(buf), "system", why));
   char cyc[32], dur[32], cpu[32], rss[32], kept[32], drop[32], up[32];
   return line(out, width,
               "SYSTEM     cycles %s | last cycle %s | CPU %s | RSS %s | "
@@ -211,14 +251,17 @@ g6_status g6_summary_render(const char *dir, const unsigned char *key,
                             size_t key_len, double now, int width,
                             g6_buf *out) {
   g6_json *man = NULL, *ix = NULL, *pv = NULL, *sy = NULL;
-  const g6_json *m = load(dir, G6_PANELS_MANIFEST, &man);
-  const g6_json *d_ix =
-      g6_json_object_get(load(dir, "indices_panel" G6_PANELS_SUFFIX, &ix),
-                         "data");
-  const g6_json *d_pv =
-      g6_json_object_get(load(dir, "provider" G6_PANELS_SUFFIX, &pv), "data");
-  const g6_json *d_sy =
-      g6_json_object_get(load(dir, "system" G6_PANELS_SUFFIX, &sy), "data");
+  char w_man[200], w_ix[200], w_pv[200], w_sy[200];
+  const g6_json *m = load(dir, G6_PANELS_MANIFEST, &man, w_man, sizeof(w_man));
+  const g6_json *d_ix = panel_data(
+      load(dir, "indices_panel" G6_PANELS_SUFFIX, &ix, w_ix, sizeof(w_ix)),
+      w_ix, sizeof(w_ix));
+  const g6_json *d_pv = panel_data(
+      load(dir, "provider" G6_PANELS_SUFFIX, &pv, w_pv, sizeof(w_pv)), w_pv,
+      sizeof(w_pv));
+  const g6_json *d_sy = panel_data(
+      load(dir, "system" G6_PANELS_SUFFIX, &sy, w_sy, sizeof(w_sy)), w_sy,
+      sizeof(w_sy));
   char when[40], age[16], cyc[32];
   time_t t = (time_t)now;
   struct tm tm;
@@ -229,7 +272,10 @@ g6_status g6_summary_render(const char *dir, const unsigned char *key,
   bool stale = isfinite(ts) && isfinite(interval) &&
                now - ts > 3 * interval + 5;
   g6_status st;
-  if (m == NULL)
+  if (m == NULL && w_man[0] != '\0')
+    st = line(out, width, "g6 summary | %s | %s | manifest.json unusable: %s",
+              dir, when, w_man);
+  else if (m == NULL)
     st = line(out, width, "g6 summary | %s | %s | no manifest.json (is "
                           "g6_panels running?)",
               dir, when);
@@ -242,13 +288,13 @@ g6_status g6_summary_render(const char *dir, const unsigned char *key,
   if (st == G6_OK)
     st = line(out, width, "%s", "");
   if (st == G6_OK)
-    st = indices(out, width, d_ix);
+    st = indices(out, width, d_ix, w_ix);
   if (st == G6_OK)
     st = line(out, width, "%s", "");
   if (st == G6_OK)
-    st = provider(out, width, d_pv);
+    st = provider(out, width, d_pv, w_pv);
   if (st == G6_OK)
-    st = system_line(out, width, d_sy);
+    st = system_line(out, width, d_sy, w_sy);
   if (st == G6_OK)
     st = integrity(out, width, dir, key, key_len);
   g6_json_free(man);

@@ -105,6 +105,35 @@ static void no_panels_yet(void **state) {
   free(s);
 }
 
+/* A corrupt panel is not a panel that is not there yet: each says what is
+ * wrong with it (before, an unparseable provider or system panel showed as
+ * "no provider panel yet"; found by a reviewer). */
+static void corrupt_panels_named(void **state) {
+  (void)state;
+  char d[300], path[400];
+  snprintf(d, sizeof(d), "%s/corrupt", dir);
+  g6_error e;
+  assert_int_equal(g6_mkdir_p(d, 0755, &e), G6_OK);
+  static const struct {
+    const char *file, *text;
+  } files[] = {{"manifest.json", "{\"ts\": 1"},
+               {"indices_panel_enveloped.json", "[1, 2]"},
+               {"provider_enveloped.json", "{\"data\": {\"breaker\": "},
+               {"system_enveloped.json", "{\"data\": 5}"}};
+  for (size_t i = 0; i < 4; i++) {
+    snprintf(path, sizeof(path), "%s/%s", d, files[i].file);
+    assert_int_equal(g6_atomic_write(path, files[i].text,
+                                     strlen(files[i].text), 0644, false, &e),
+                     G6_OK);
+  }
+  char *s = screen(d, 1, 0);
+  contains(s, "manifest.json unusable: not JSON: ");
+  contains(s, "(indices panel unusable: no \"data\" object)");
+  contains(s, "PROVIDER   (provider panel unusable: not JSON: ");
+  contains(s, "SYSTEM     (system panel unusable: no \"data\" object)");
+  free(s);
+}
+
 /* Panel text never reaches the terminal raw: an escape sequence in an
  * index name, DEL in a manifest entry (the fuzzer's find), non-ASCII in a
  * status all show as '?', one column per byte. */
@@ -137,6 +166,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(from_panels),
       cmocka_unit_test(no_panels_yet),
+      cmocka_unit_test(corrupt_panels_named),
       cmocka_unit_test(panel_bytes_filtered),
   };
   cmocka_set_message_output(CM_OUTPUT_TAP);
