@@ -383,22 +383,22 @@ bool g6_quote_count(double d, int64_t *out) {
 int64_t g6_quote_kite_time(const unsigned char *s, size_t len) {
   /* "YYYY-MM-DD HH:MM:SS" in IST */
   if (len != 19 || s[10] != ' ' || s[13] != ':' || s[16] != ':')
-    return 0;
+    return G6_QUOTE_NOT_A_TIME;
   char d[11];
   memcpy(d, s, 10);
   d[10] = '\0';
   g6_date date;
   if (g6_date_parse(d, &date) != G6_OK)
-    return 0;
+    return G6_QUOTE_NOT_A_TIME;
   int hh = 0, mm = 0, ss = 0;
   for (int i = 11; i < 19; i++)
     if (i != 13 && i != 16 && (s[i] < '0' || s[i] > '9'))
-      return 0;
+      return G6_QUOTE_NOT_A_TIME;
   hh = (s[11] - '0') * 10 + (s[12] - '0');
   mm = (s[14] - '0') * 10 + (s[15] - '0');
   ss = (s[17] - '0') * 10 + (s[18] - '0');
   if (hh > 23 || mm > 59 || ss > 60)
-    return 0;
+    return G6_QUOTE_NOT_A_TIME;
   return g6_ist_epoch(date, hh, mm, ss);
 }
 
@@ -509,7 +509,7 @@ static int on_value(g6_quote_parser *p, vkind k, double num,
         return wrong_type(p, k);
       }
       p->cur.timestamp = g6_quote_kite_time(str, slen);
-      if (p->cur.timestamp == 0) {
+      if (p->cur.timestamp == G6_QUOTE_NOT_A_TIME) {
         char shown[32];
         g6_quote_printable_copy(shown, sizeof(shown), str, slen);
         return qbad(p, k,
@@ -517,7 +517,10 @@ static int on_value(g6_quote_parser *p, vkind k, double num,
                     "YYYY-MM-DD HH:MM:SS",
                     p->ikey, shown);
       }
-      p->cur.fields |= G6_QF_TIMESTAMP;
+      if (p->cur.timestamp > 0) /* 1970-01-01 05:30:00: Kite's "never" */
+        p->cur.fields |= G6_QF_TIMESTAMP;
+      else
+        p->cur.timestamp = 0;
       return 1;
     case K_OHLC:
     case K_DEPTH:

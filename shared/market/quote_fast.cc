@@ -153,9 +153,12 @@ struct walk {
           return false;
         cur.timestamp = g6_quote_kite_time(
             reinterpret_cast<const unsigned char *>(t.data()), t.size());
-        if (cur.timestamp == 0)
+        if (cur.timestamp == G6_QUOTE_NOT_A_TIME)
           return false; // not a time: yajl marks the quote malformed
-        cur.fields |= G6_QF_TIMESTAMP;
+        if (cur.timestamp > 0) // 1970-01-01 05:30:00: Kite's "never"
+          cur.fields |= G6_QF_TIMESTAMP;
+        else
+          cur.timestamp = 0;
         continue;
       }
       unsigned bit = k == "last_price"         ? G6_QF_LAST_PRICE

@@ -417,6 +417,9 @@ static void malformed_quote_dropped_alone(void **state) {
        "{\"last_price\":1,\"timestamp\":\"2026-11-30 25:99:00\"}",
        "field \"timestamp\" of \"NFO:B\" is \"2026-11-30 25:99:00\", not a "
        "time YYYY-MM-DD HH:MM:SS"},
+      {"timestamp an empty string", "{\"last_price\":1,\"timestamp\":\"\"}",
+       "field \"timestamp\" of \"NFO:B\" is \"\", not a time YYYY-MM-DD "
+       "HH:MM:SS"},
       {"timestamp a number", "{\"last_price\":1,\"timestamp\":1700000000}",
        "field \"timestamp\" of \"NFO:B\" is a number"},
       {"price beyond a double", "{\"last_price\":1e400}",
@@ -475,6 +478,23 @@ static void malformed_quote_dropped_alone(void **state) {
     assert_false(info.fast_path); /* yajl judges what the fast path gives up */
     g6_quote_table_free(t);
     (void)same_as_reference(faults[i].name, body, strlen(body));
+  }
+  /* Kite's "never", 1970-01-01 05:30:00 (epoch 0), is a time: the quote is
+   * kept, without a timestamp */
+  {
+    const char *b = "{\"status\":\"success\",\"data\":{\"NFO:A\":{"
+                    "\"last_price\":1,\"timestamp\":\"1970-01-01 05:30:00\"}}}";
+    g6_quote_table *t = g6_quote_table_new(keys, 3);
+    g6_quote_parse_info info;
+    g6_error e;
+    assert_int_equal(g6_quote_parse(t, b, strlen(b), 0, &info, &e), G6_OK);
+    assert_int_equal(info.malformed, 0);
+    const g6_quote *q = g6_quote_table_lookup(t, "NFO:A");
+    assert_non_null(q);
+    assert_false(q->fields & G6_QF_TIMESTAMP);
+    assert_int_equal(q->timestamp, 0);
+    g6_quote_table_free(t);
+    (void)same_as_reference("epoch 0", b, strlen(b));
   }
   /* an instrument twice: neither copy is believed (counted once) */
   static const char *const twice[] = {
