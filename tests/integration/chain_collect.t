@@ -12,7 +12,6 @@ duplicate and no torn line."""
 import csv
 import datetime
 import glob
-import json
 import os
 import sys
 import time
@@ -81,11 +80,7 @@ with t.MockD(clock=clock) as m:
 """ % (data, R, m.url, keyf, tokf)
 
     def snapshot(ix):
-        try:
-            with open(os.path.join(data, "snapshots", ix + ".json")) as f:
-                return json.load(f)
-        except (OSError, ValueError):
-            return None
+        return t.snapshot(data, ix)
 
     with t.Collectd(plugins=["g6_chain"], config=conf) as cd:
         bn = t.wait_until(lambda: (snapshot("BANKNIFTY") or {}).get("seq", 0) >= 4

@@ -39,16 +39,11 @@ ENV = {"LD_PRELOAD": FAKETIME, "FAKETIME_TIMESTAMP_FILE": clock_rc,
 
 
 def snapshot():
-    try:
-        with open(os.path.join(data, "snapshots", "NIFTY.json")) as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return None
+    return t.snapshot(data, "NIFTY")
 
 
-def next_snapshot(after, timeout=30):
-    return t.wait_until(lambda: (lambda s: s if s and s["seq"] > after else None)(
-        snapshot()), timeout)
+def next_snapshot(after):
+    return t.next_snapshot(data, "NIFTY", after)
 
 
 with t.MockD(clock=FROZEN) as m:

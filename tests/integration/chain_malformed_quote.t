@@ -9,7 +9,6 @@ its snapshot entry says `malformed_quote`, the counter
 collectd_g6_index_rejected_legs_total{type="malformed_quote"} grows, the log
 names the field and the instrument once per answer, and every other leg of
 the answer is kept and written. Once the fault is gone the leg is back."""
-import json
 import os
 import sys
 
@@ -18,16 +17,11 @@ import g6test as t
 
 
 def snapshot(data):
-    try:
-        with open(os.path.join(data, "snapshots", "NIFTY.json")) as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return None
+    return t.snapshot(data, "NIFTY")
 
 
-def next_snapshot(data, after, timeout=30):
-    return t.wait_until(lambda: (lambda s: s if s and s["seq"] > after else None)(
-        snapshot(data)), timeout)
+def next_snapshot(data, after):
+    return t.next_snapshot(data, "NIFTY", after)
 
 
 d = t.workdir()

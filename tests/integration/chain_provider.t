@@ -15,7 +15,6 @@ against g6-mockd (issue 10, items 1, 4 and 5):
 import csv
 import datetime
 import io
-import json
 import os
 import sys
 import time
@@ -114,11 +113,7 @@ with t.MockD(clock=now) as m:
                r"Kite quote: HTTP 400 with a body that is not Kite's JSON \(\"<html> "
                r"<head><title>400 Bad Request", "the log line says what was lost and why")
         def snapshot():
-            try:
-                with open(os.path.join(data, "snapshots", "NIFTY.json")) as f:
-                    return json.load(f)
-            except (OSError, ValueError):
-                return None
+            return t.snapshot(data, "NIFTY")
 
         def partial_snapshot():
             s = snapshot()

@@ -40,18 +40,7 @@ NIFTY_TAGS = ["this_week", "next_week", "this_month", "next_month"]
 SENSEX_TAGS = ["this_week", "this_month"]
 
 
-def snapshot(data, index):
-    try:
-        with open(os.path.join(data, "snapshots", index + ".json")) as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return None
-
-
-def next_snapshot(data, index, after, timeout=30):
-    """The first snapshot of `index` with seq > after."""
-    return t.wait_until(lambda: (lambda s: s if s and s["seq"] > after else None)(
-        snapshot(data, index)), timeout)
+snapshot, next_snapshot = t.snapshot, t.next_snapshot
 
 
 def flagged(x):

@@ -116,6 +116,23 @@ def http_get(url, timeout=5.0, headers=None):
         return 0, b"", {}
 
 
+def snapshot(data_dir, index):
+    """The chain snapshot g6_chain keeps for `index` under `data_dir`
+    (DATA/snapshots/INDEX.json), parsed; None while it is missing or being
+    replaced."""
+    try:
+        with open(os.path.join(data_dir, "snapshots", index + ".json")) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def next_snapshot(data_dir, index, after, timeout=30):
+    """The first snapshot of `index` with seq > after (None after timeout)."""
+    return wait_until(lambda: (lambda s: s if s and s["seq"] > after else None)(
+        snapshot(data_dir, index)), timeout)
+
+
 def wait_until(fn, timeout, interval=0.2):
     """Calls fn until it returns a truthy value or `timeout` seconds pass.
     Returns the last value."""
