@@ -322,24 +322,27 @@ static g6_status process_row(g6_instruments *t, g6_error *err) {
     in.root[k] = '\0';
     in.root_rule = G6_ROOT_SYMBOL;
   }
-  /* the symbol names the expiry too (exchange-calendar.md): a row whose
-   * two disagree is a broken row, not a new expiry */
+  /* the symbol names the expiry too (exchange-calendar.md); when the two
+   * disagree the contract was moved after listing (NSE keeps the symbol):
+   * the column is the exchange's word, the row is kept and noted */
   g6_date sd;
   in.series = (uint8_t)g6_expiry_of_symbol(in.tradingsymbol, in.root, &sd);
   if ((in.series == G6_EXPIRY_WEEKLY &&
        (sd.year != d.year || sd.month != d.month || sd.day != d.day)) ||
       (in.series == G6_EXPIRY_MONTHLY &&
        (sd.year != d.year || sd.month != d.month))) {
-    char says[40];
-    if (sd.day > 0)
-      snprintf(says, sizeof(says), "%04d-%02d-%02d", sd.year, sd.month,
-               sd.day);
-    else
-      snprintf(says, sizeof(says), "%04d-%02d", sd.year, sd.month);
-    reject(t, G6_INST_REJ_SYMBOL_DATE,
-           "tradingsymbol %s names %s, expiry is %04d-%02d-%02d",
-           in.tradingsymbol, says, d.year, d.month, d.day);
-    return G6_OK;
+    if (t->st.moved++ == 0) {
+      char says[40];
+      if (sd.day > 0)
+        snprintf(says, sizeof(says), "%04d-%02d-%02d", sd.year, sd.month,
+                 sd.day);
+      else
+        snprintf(says, sizeof(says), "%04d-%02d", sd.year, sd.month);
+      t->st.moved_line = t->rec_line;
+      snprintf(t->st.moved_what, sizeof(t->st.moved_what),
+               "tradingsymbol %s names %s, expiry is %04d-%02d-%02d",
+               in.tradingsymbol, says, d.year, d.month, d.day);
+    }
   }
   t->st.root_rule[in.root_rule]++;
   t->st.options++;
@@ -511,52 +514,86 @@ static int cmp_symbols(const void *pa, const void *pb, void *vrows) {
   return c;
 }
 
-/* Rejects every copy of a trading symbol listed twice on one exchange and of
- * a contract listed under two symbols (the rows are sorted): the dump is
- * wrong there, and which copy is right cannot be told. */
+/* Rejects every copy of a trading symbol listed twice on one exchange with
+ * different contents and of a contract listed under two symbols (the rows
+ * are sorted): the dump is wrong there, and which copy is right cannot be
+ * told. A row repeated byte for byte is kept once (counted as repeated). */
 static g6_status drop_duplicates(g6_instruments *t, g6_error *err) {
   if (t->n < 2)
     return G6_OK;
-  bool *dup = calloc(t->n, sizeof(*dup));
+  bool *dup = calloc(t->n, sizeof(*dup));   /* rejected */
+  bool *same = calloc(t->n, sizeof(*same)); /* a repeat of a kept row */
   size_t *order = malloc(t->n * sizeof(*order));
-  if (dup == NULL || order == NULL) {
+  if (dup == NULL || same == NULL || order == NULL) {
     free(dup);
+    free(same);
     free(order);
     return fail(t, err, G6_ENOMEM, "instruments CSV: out of memory");
   }
   for (size_t i = 0; i < t->n; i++)
     order[i] = i;
   qsort_r(order, t->n, sizeof(*order), cmp_symbols, t->rows);
-  for (size_t k = 1; k < t->n; k++) {
-    const g6_instrument *a = &t->rows[order[k - 1]], *b = &t->rows[order[k]];
-    if (strcmp(a->exchange, b->exchange) == 0 &&
-        strcmp(a->tradingsymbol, b->tradingsymbol) == 0) {
-      for (size_t j = k - 1; j <= k; j++)
-        if (!dup[order[j]]) {
-          dup[order[j]] = true;
-          reject_line(t, G6_INST_REJ_DUPLICATE, t->rows[order[j]].line,
-                      "%s:%s is listed on lines %u and %u", a->exchange,
-                      a->tradingsymbol, a->line, b->line);
-        }
+  /* runs of one symbol (sorted by exchange, symbol, line): all copies
+   * byte for byte the same (rows are zeroed before they are filled, so
+   * their padding compares too) keep the first; any difference rejects
+   * the whole run */
+  for (size_t k = 0; k < t->n;) {
+    const g6_instrument *a = &t->rows[order[k]];
+    size_t end = k + 1;
+    bool identical = true;
+    for (; end < t->n; end++) {
+      const g6_instrument *b = &t->rows[order[end]];
+      if (strcmp(a->exchange, b->exchange) != 0 ||
+          strcmp(a->tradingsymbol, b->tradingsymbol) != 0)
+        break;
+      g6_instrument x = *a, y = *b;
+      x.line = y.line = 0;
+      identical = identical && memcmp(&x, &y, sizeof(x)) == 0;
     }
-  }
-  for (size_t i = 1; i < t->n; i++) {
-    const g6_instrument *a = &t->rows[i - 1], *b = &t->rows[i];
-    if (!same_contract(a, b))
-      continue;
-    for (size_t j = i - 1; j <= i; j++)
-      if (!dup[j]) {
-        dup[j] = true;
-        reject_line(t, G6_INST_REJ_DUPLICATE, t->rows[j].line,
-                    "%s %s %s is listed as %s (line %u) and %s (line %u)",
-                    a->segment, a->root, a->kind == G6_INST_CE ? "CE" : "PE",
-                    a->tradingsymbol, a->line, b->tradingsymbol, b->line);
+    for (size_t j = k + 1; j < end; j++) {
+      if (identical) {
+        same[order[j]] = true;
+        continue;
       }
+      if (j == k + 1) {
+        dup[order[k]] = true;
+        reject_line(t, G6_INST_REJ_DUPLICATE, a->line,
+                    "%s:%s is listed on lines %u and %u", a->exchange,
+                    a->tradingsymbol, a->line, t->rows[order[j]].line);
+      }
+      dup[order[j]] = true;
+      reject_line(t, G6_INST_REJ_DUPLICATE, t->rows[order[j]].line,
+                  "%s:%s is listed on lines %u and %u", a->exchange,
+                  a->tradingsymbol, a->line, t->rows[order[j]].line);
+    }
+    k = end;
+  }
+  /* one contract under two symbols; repeats (same) are not compared */
+  for (size_t i = 1, prev = 0; i < t->n; i++) {
+    if (same[i])
+      continue;
+    const g6_instrument *pa = &t->rows[prev], *pb = &t->rows[i];
+    size_t p0 = prev;
+    prev = i;
+    if (!same_contract(pa, pb))
+      continue;
+    for (size_t j = 0; j < 2; j++) {
+      size_t r = j == 0 ? p0 : i;
+      if (!dup[r]) {
+        dup[r] = true;
+        reject_line(t, G6_INST_REJ_DUPLICATE, t->rows[r].line,
+                    "%s %s %s is listed as %s (line %u) and %s (line %u)",
+                    pa->segment, pa->root, pa->kind == G6_INST_CE ? "CE" : "PE",
+                    pa->tradingsymbol, pa->line, pb->tradingsymbol, pb->line);
+      }
+    }
   }
   size_t kept = 0;
   for (size_t i = 0; i < t->n; i++) {
     const g6_instrument *r = &t->rows[i];
-    if (!dup[i])
+    if (same[i] && !dup[i])
+      t->st.repeated++;
+    if (!dup[i] && !same[i])
       t->rows[kept++] = *r;
     else if (r->kind == G6_INST_INDEX)
       t->st.indices--;
@@ -567,6 +604,7 @@ static g6_status drop_duplicates(g6_instruments *t, g6_error *err) {
   }
   t->n = kept;
   free(dup);
+  free(same);
   free(order);
   return G6_OK;
 }
@@ -768,8 +806,8 @@ size_t g6_instrument_key(const g6_instrument *in, char *buf, size_t len) {
 
 const char *g6_inst_reject_name(g6_inst_reject r) {
   static const char *const names[G6_INST_REJ_COUNT] = {
-      "columns", "too_long", "number",      "expiry",
-      "symbol",  "quote",    "symbol_date", "duplicate"};
+      "columns", "too_long", "number", "expiry",
+      "symbol",  "quote",    "duplicate"};
   return (unsigned)r < G6_INST_REJ_COUNT ? names[r] : "unknown";
 }
 

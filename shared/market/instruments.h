@@ -55,13 +55,12 @@ typedef enum g6_inst_reject {
   G6_INST_REJ_EXPIRY,      /* option without a valid YYYY-MM-DD expiry */
   G6_INST_REJ_SYMBOL,      /* empty symbol, or no root derivable */
   G6_INST_REJ_QUOTE,       /* malformed quoting (text after a closing quote) */
-  G6_INST_REJ_SYMBOL_DATE, /* the expiry in the trading symbol (weekly: its
-                              date, monthly: its month) is not the expiry
-                              column's */
-  G6_INST_REJ_DUPLICATE,   /* a trading symbol listed twice on one exchange,
-                              or one contract (root, segment, expiry, strike,
-                              CE/PE) under two symbols: every copy is
-                              rejected, none is guessed right */
+  G6_INST_REJ_DUPLICATE,   /* a trading symbol listed twice on one exchange
+                              with different contents, or one contract
+                              (root, segment, expiry, strike, CE/PE) under
+                              two symbols: every copy is rejected, none is
+                              guessed right (a row repeated byte for byte is
+                              kept once: g6_instruments_stats.repeated) */
   G6_INST_REJ_COUNT
 } g6_inst_reject;
 
@@ -95,15 +94,23 @@ typedef struct g6_instruments_stats {
   uint64_t root_rule[G6_ROOT_RULE_COUNT];
   uint64_t bytes;
   /* the first reject of each reason: the line it starts on (0 = none) and
-   * what was wrong, naming the field and its value ("tradingsymbol
-   * NIFTY26D0126000CE names 2026-12-01, expiry is 2026-12-02") */
+   * what was wrong, naming the field and its value ("NIFTY1CE: strike
+   * \"abc\" is not a number 0 ... 1e12") */
   uint32_t first_line[G6_INST_REJ_COUNT];
   char first_what[G6_INST_REJ_COUNT][G6_INST_WHAT_MAX];
+  /* kept, but worth a note: options whose trading symbol names another
+   * expiry than the `expiry` column (weekly: the date, monthly: the month;
+   * NSE moves listed contracts to another day, and they keep their
+   * symbols: the column is used), and rows repeated byte for byte (kept
+   * once); the first of the former with its line */
+  uint64_t moved, repeated;
+  uint32_t moved_line;
+  char moved_what[G6_INST_WHAT_MAX];
 } g6_instruments_stats;
 
-/* The rejects as one line for a log: "symbol_date=2 (first: line 7,
- * tradingsymbol ...), duplicate=1 (first: ...)"; "" when none. Returns the
- * length it needed; out is truncated (and NUL-terminated) to len. */
+/* The rejects as one line for a log: "duplicate=2 (first: line 4, NFO:X is
+ * listed on lines 4 and 7); number=1 (first: ...)"; "" when none. Returns
+ * the length it needed; out is truncated (and NUL-terminated) to len. */
 size_t g6_instruments_rejects_text(const g6_instruments_stats *st, char *out,
                                    size_t len);
 

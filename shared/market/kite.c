@@ -789,6 +789,16 @@ g6_status g6_kite_instruments(g6_kite_client *c, const char *exchange,
        (unsigned long long)st->root_rule[G6_ROOT_SYMBOL],
        (unsigned long long)st->indices, (unsigned long long)st->skipped,
        (unsigned long long)st->rejected);
+  if (st->moved > 0)
+    klog(c, G6_LOG_INFO,
+         "Kite instruments: %llu option(s) listed under another expiry than "
+         "their trading symbol names (first: line %u, %s): the expiry column "
+         "is used (a contract the exchange moved keeps its symbol)",
+         (unsigned long long)st->moved, st->moved_line, st->moved_what);
+  if (st->repeated > 0)
+    klog(c, G6_LOG_INFO,
+         "Kite instruments: %llu row(s) repeated byte for byte, kept once",
+         (unsigned long long)st->repeated);
   if (st->rejected > 0) {
     char why[1024];
     g6_instruments_rejects_text(st, why, sizeof(why));

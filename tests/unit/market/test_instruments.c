@@ -227,15 +227,6 @@ static void rejects_are_counted(void **state) {
        "1,2,NIFTYAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA1CE,NIFTY,0,2025-11-"
        "18,1,0.05,75,CE,NFO-OPT,NFO\n",
        G6_INST_REJ_TOO_LONG},
-      {"weekly symbol names another day",
-       "1,2,NIFTY26D0126000CE,NIFTY,0,2026-12-02,26000,0.05,75,CE,NFO-OPT,NFO\n",
-       G6_INST_REJ_SYMBOL_DATE},
-      {"monthly symbol names another month",
-       "1,2,NIFTY25NOV25900CE,NIFTY,0,2025-12-30,25900,0.05,75,CE,NFO-OPT,NFO\n",
-       G6_INST_REJ_SYMBOL_DATE},
-      {"monthly symbol names another year",
-       "1,2,NIFTY26NOV25900CE,NIFTY,0,2025-11-25,25900,0.05,75,CE,NFO-OPT,NFO\n",
-       G6_INST_REJ_SYMBOL_DATE},
       {"weekly moved by a holiday into the month before kept",
        "1,2,NIFTY2543024300CE,NIFTY,0,2025-04-30,24300,0.05,75,CE,NFO-OPT,NFO\n",
        G6_INST_REJ_COUNT},
@@ -273,12 +264,15 @@ static void rejects_are_counted(void **state) {
   }
 }
 
-/* A row whose symbol names another expiry, a symbol listed twice and one
- * contract under two symbols are rejected, every copy, and named with
- * their lines: before, a repeated row with another expiry made a fake
- * expiry ("next_week" resolved to it) and priced one quote under two
- * dates. */
-static void duplicates_and_symbol_dates(void **state) {
+/* A symbol listed twice with different contents and one contract under two
+ * symbols are rejected, every copy, and named with their lines: before, a
+ * repeated row with another expiry made a fake expiry ("next_week"
+ * resolved to it) and priced one quote under two dates. A row repeated
+ * byte for byte is kept once. An option whose symbol names another day
+ * than its expiry column is kept under the column's date (NSE moves listed
+ * contracts, which keep their symbols: BANKNIFTY's 13 Jul 2023 contracts
+ * expired on the 14th) and noted. */
+static void duplicates_and_moved_contracts(void **state) {
   (void)state;
   static const char dump[] =
       HDR                                                             /* 1 */
@@ -293,55 +287,64 @@ static void duplicates_and_symbol_dates(void **state) {
       /* 8, 9: one contract under a weekly and a monthly symbol */
       "4,4,NIFTY26D2926100CE,NIFTY,0,2026-12-29,26100,0.05,75,CE,NFO-OPT,NFO\n"
       "5,5,NIFTY26DEC26100CE,NIFTY,0,2026-12-29,26100,0.05,75,CE,NFO-OPT,NFO\n"
-      /* 10: an index row twice */
+      /* 10: the index row again, byte for byte: kept once */
       "256265,1001,NIFTY 50,\"NIFTY 50\",0,,0,0,0,EQ,INDICES,NSE\n"
-      "6,6,NIFTY26DEC26100PE,NIFTY,0,2026-12-29,26100,0.05,75,PE,NFO-OPT,NFO\n";
+      "6,6,NIFTY26DEC26100PE,NIFTY,0,2026-12-29,26100,0.05,75,PE,NFO-OPT,NFO\n"
+      /* 12, 13: contracts moved a day after listing, symbols unchanged */
+      "7,7,BANKNIFTY2371345000CE,BANKNIFTY,0,2023-07-14,45000,0.05,25,CE,"
+      "NFO-OPT,NFO\n"
+      "10,10,SENSEX2611582000PE,SENSEX,0,2026-01-14,82000,0.05,20,PE,BFO-OPT,"
+      "BFO\n"
+      /* 14, 15: a repeat of a row that conflicts with a third copy */
+      "11,11,NIFTY26D0826100PE,NIFTY,0,2026-12-08,26100,0.05,75,PE,NFO-OPT,NFO\n"
+      "11,11,NIFTY26D0826100PE,NIFTY,0,2026-12-08,26100,0.05,75,PE,NFO-OPT,NFO\n"
+      "12,12,NIFTY26D0826100PE,NIFTY,0,2026-12-08,26100,0.05,75,PE,NFO-OPT,NFO\n";
   g6_instruments *t = NULL;
   g6_error e;
   assert_int_equal(g6_instruments_parse(dump, sizeof(dump) - 1, 0, &t, &e),
                    G6_OK);
   const g6_instruments_stats *st = g6_instruments_get_stats(t);
-  assert_int_equal(st->rejects[G6_INST_REJ_SYMBOL_DATE], 1);
-  assert_int_equal(st->first_line[G6_INST_REJ_SYMBOL_DATE], 6);
-  assert_string_equal(st->first_what[G6_INST_REJ_SYMBOL_DATE],
+  /* lines 3 and 6 (CE 26000, two expiries), 4 and 7 (PE twice), 8 and 9
+   * (one contract), 14-16 (a conflicting third copy) */
+  assert_int_equal(st->rejects[G6_INST_REJ_DUPLICATE], 9);
+  assert_int_equal(st->rejected, 9);
+  assert_int_equal(st->repeated, 1);
+  assert_int_equal(st->indices, 1);
+  assert_int_equal(st->options, 4); /* lines 5, 11, 12, 13 */
+  assert_int_equal(st->root_rule[G6_ROOT_NAME], 4);
+  assert_int_equal(g6_instruments_count(t), 5);
+  assert_non_null(g6_instruments_find_index(t, "NSE", "NIFTY 50"));
+  /* lines 6 (then rejected as a duplicate), 12 and 13 */
+  assert_int_equal(st->moved, 3);
+  assert_int_equal(st->moved_line, 6);
+  assert_string_equal(st->moved_what,
                       "tradingsymbol NIFTY26D0126000CE names 2026-12-01, "
                       "expiry is 2026-12-02");
-  /* lines 4 and 7 (PE twice), 8 and 9 (one contract), 2 and 10 (index) */
-  assert_int_equal(st->rejects[G6_INST_REJ_DUPLICATE], 6);
-  assert_int_equal(st->rejected, 7);
-  assert_int_equal(st->options, 3); /* lines 3, 5, 11 */
-  assert_int_equal(st->root_rule[G6_ROOT_NAME], 3);
-  assert_int_equal(st->indices, 0);
-  assert_int_equal(g6_instruments_count(t), 3);
-  assert_null(g6_instruments_find_index(t, "NSE", "NIFTY 50"));
   int64_t ex[4];
   assert_int_equal(g6_instruments_expiries(t, "NIFTY", "NFO-OPT",
                                            day(2026, 11, 30), ex, 4),
-                   3);
-  assert_int_equal(ex[0], day(2026, 12, 1));
-  assert_int_equal(ex[1], day(2026, 12, 8)); /* not the fake 12-02 */
-  assert_int_equal(ex[2], day(2026, 12, 29));
+                   2);
+  assert_int_equal(ex[0], day(2026, 12, 8)); /* not the fake 12-02 */
+  assert_int_equal(ex[1], day(2026, 12, 29));
   const g6_instrument *in = NULL;
-  assert_int_equal(g6_instruments_find_option(t, "NIFTY", "NFO-OPT",
-                                              day(2026, 12, 1), 26000,
-                                              G6_PUT, &in),
-                   G6_ENOENT);
   assert_int_equal(g6_instruments_find_option(t, "NIFTY", "NFO-OPT",
                                               day(2026, 12, 29), 26100,
                                               G6_CALL, &in),
                    G6_ENOENT);
-  assert_int_equal(g6_instruments_find_option(t, "NIFTY", "NFO-OPT",
-                                              day(2026, 12, 1), 26000,
+  assert_int_equal(g6_instruments_find_option(t, "BANKNIFTY", "NFO-OPT",
+                                              day(2023, 7, 14), 45000,
                                               G6_CALL, &in),
                    G6_OK);
-  assert_int_equal(in->instrument_token, 1);
-  assert_int_equal(in->line, 3);
+  assert_int_equal(in->series, G6_EXPIRY_WEEKLY);
+  assert_int_equal(g6_instruments_find_option(t, "NIFTY", "NFO-OPT",
+                                              day(2026, 12, 8), 26000,
+                                              G6_CALL, &in),
+                   G6_OK);
+  assert_int_equal(in->instrument_token, 3);
+  assert_int_equal(in->line, 5);
   char text[1024];
   g6_instruments_rejects_text(st, text, sizeof(text));
-  if (strstr(text, "symbol_date=1 (first: line 6, tradingsymbol "
-                   "NIFTY26D0126000CE names 2026-12-01, expiry is "
-                   "2026-12-02)") == NULL ||
-      strstr(text, "; duplicate=6 (first: line ") == NULL ||
+  if (strstr(text, "duplicate=9 (first: line ") == NULL ||
       strstr(text, "is listed on lines") == NULL)
     fail_msg("rejects text: %s", text);
   /* a short buffer is cut and terminated, the length needed returned */
@@ -464,7 +467,7 @@ int main(void) {
       cmocka_unit_test(kite_mock_dump_symbol_rule),
       cmocka_unit_test(strict_header),
       cmocka_unit_test(rejects_are_counted),
-      cmocka_unit_test(duplicates_and_symbol_dates),
+      cmocka_unit_test(duplicates_and_moved_contracts),
       cmocka_unit_test(rejects_name_line_and_value),
       cmocka_unit_test(chunking_is_invisible),
       cmocka_unit_test(ugly_endings_and_limits),
