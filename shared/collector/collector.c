@@ -125,9 +125,21 @@ static void check_spot_age(const g6_collector *c, g6_cycle_result *res) {
   if (!(max > 0) || res->spot_time == 0 ||
       !g6_market_is_open(c->cfg.calendar, res->now))
     return;
-  double age = (double)(res->now - res->spot_time); /* whole seconds */
+  /* the first ticks of a session come at its open: till then the last
+   * one is the pre-open's or the previous close's, not a frozen feed */
+  g6_ist_tm tm;
+  g6_ist_breakdown(res->now, &tm);
+  int open_sod = 0, close_sod = 0;
+  int64_t since = res->spot_time;
+  if (g6_calendar_session(c->cfg.calendar, tm.days, &open_sod, &close_sod)) {
+    int64_t open = tm.days * 86400 + open_sod - G6_IST_OFFSET_S;
+    if (open > since)
+      since = open;
+  }
+  double age = (double)(res->now - since); /* whole seconds */
   if (fabs(age) <= max)
     return;
+  age = (double)(res->now - res->spot_time); /* what the message says */
   res->spot_stale = true;
   if (res->status != G6_CHAIN_EMPTY)
     res->status = G6_CHAIN_STALE;

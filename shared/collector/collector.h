@@ -51,7 +51,10 @@ typedef struct g6_collector_config {
                                     force_open's), an underlying quote whose
                                     exchange timestamp is further than this
                                     from the cycle instant, either way, makes
-                                    the index STALE; 0: not checked */
+                                    the index STALE (its age counts from the
+                                    session's open at the earliest: the
+                                    pre-open's last tick is no frozen feed);
+                                    0: not checked */
 } g6_collector_config;
 
 /* Everything one cycle did, for metrics and logs. */

@@ -406,10 +406,11 @@ static const g6_option chain_opts[] = {
     {.name = "MaxQuoteAge", C(cc.max_quote_age_s), .type = G6_OPT_DOUBLE,
      .min = 0, .max = 86400, .unit = "s", .def = "300",
      .help = "in a session, an underlying quote whose exchange timestamp is "
-             "further than this from the cycle (old, or in the future) makes "
-             "the index STALE, with a warning: a frozen feed serving old "
-             "prices, or a clock off; not checked outside the calendar's "
-             "sessions (ForceOpen); 0 disables"},
+             "further than this from the cycle (old, or in the future; the "
+             "age counts from the session's open at the earliest) makes the "
+             "index STALE, with a warning: a frozen feed serving old prices, "
+             "or a clock off; not checked outside the calendar's sessions "
+             "(ForceOpen); 0 disables"},
     {.name = "RiskFreeRate", C(cc.r), .type = G6_OPT_DOUBLE, .min = -0.5,
      .max = 1, .def = "0.065",
      .help = "r for IV and Greeks (continuous compounding)"},

@@ -412,6 +412,13 @@ static void frozen_feed_is_stale(void **state) {
       {864000, 0, 0, false, false, NULL},
       /* Monday 20:00 IST under ForceOpen: the last tick was at 15:30 */
       {16200, 300, 6 * 3600 + 1800, true, false, NULL},
+      /* 09:16, a minute into the session: the last tick is Friday's close
+       * (or the pre-open's); its age counts from the open */
+      {3 * 86400 - 6 * 3600 - 15 * 60 + 60, 300, -14 * 60, false, false, NULL},
+      /* 09:25 and still the pre-open's 09:08 tick: ten minutes of a
+       * session without a tick is a frozen feed */
+      {17 * 60, 300, -5 * 60, false, true, "is 1020 s old (exchange "
+                                           "timestamp 20-10-2025 09:08:14"},
   };
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
     fake f = default_fake();
