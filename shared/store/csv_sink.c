@@ -258,34 +258,56 @@ static double known_value(const char *line, size_t len, int col) {
   return isfinite(v) && v != 0 ? v : NAN;
 }
 
-/* The last complete data row of a file (in its last 8 KiB) whose value in
- * `col` is known (known_value); NAN if none. */
-static double last_known(int fd, off_t size, int col) {
-  char buf[8192];
+#define SCAN_MAX ((size_t)64 << 20) /* a day's file is well below 1 MiB */
+
+/* The value in `col` of the first (last == false) or the last complete
+ * data row of a file whose value there is known (known_value), reading the
+ * whole file (its first or last 64 MiB); NAN when no row has one or the
+ * file cannot be read. A torn last line (no newline) is not a row. */
+static double known_in_file(int fd, off_t size, int col, bool last) {
   if (size <= 0)
     return NAN;
-  off_t start = size > (off_t)sizeof(buf) ? size - (off_t)sizeof(buf) : 0;
-  ssize_t n = pread(fd, buf, (size_t)(size - start), start);
-  if (n <= 0)
+  size_t len = (uint64_t)size > SCAN_MAX ? SCAN_MAX : (size_t)size;
+  off_t start = last ? size - (off_t)len : 0;
+  char *buf = malloc(len);
+  if (buf == NULL)
     return NAN;
-  size_t end = (size_t)n; /* a torn last line (no newline) is not a row */
-  while (end > 0 && buf[end - 1] != '\n')
-    end--;
-  while (end > 0) {
-    size_t stop = end - 1; /* the newline ending this line */
-    size_t b = stop;
-    while (b > 0 && buf[b - 1] != '\n')
-      b--;
-    if (b == 0 && start > 0)
-      break; /* the line began before the block: not read whole */
-    if (strncmp(buf + b, "timestamp", 9) != 0) {
-      double v = known_value(buf + b, stop - b, col);
-      if (!isnan(v))
-        return v;
-    }
-    end = b;
+  size_t got = 0;
+  while (got < len) {
+    ssize_t n = pread(fd, buf + got, len - got, start + (off_t)got);
+    if (n <= 0)
+      break;
+    got += (size_t)n;
   }
-  return NAN;
+  double v = NAN;
+  size_t b = 0; /* lines [b, e) */
+  if (start > 0) /* the first line began before the block */
+    while (b < got && buf[b++] != '\n') {
+    }
+  size_t lo = b, hi = got;
+  while (hi > lo && buf[hi - 1] != '\n') /* a torn last line */
+    hi--;
+  if (!last) {
+    for (size_t e; isnan(v) && lo < hi; lo = e + 1) {
+      e = lo;
+      while (buf[e] != '\n')
+        e++;
+      if (strncmp(buf + lo, "timestamp", 9) != 0)
+        v = known_value(buf + lo, e - lo, col);
+    }
+  } else {
+    while (isnan(v) && hi > lo) {
+      size_t e = hi - 1; /* the newline ending this line */
+      size_t l = e;
+      while (l > lo && buf[l - 1] != '\n')
+        l--;
+      if (strncmp(buf + l, "timestamp", 9) != 0)
+        v = known_value(buf + l, e - l, col);
+      hi = l;
+    }
+  }
+  free(buf);
+  return v;
 }
 
 /* Reads the last complete line of a file into buf (empty if none). */
@@ -482,7 +504,7 @@ static int repair_tail(int fd, off_t *size) {
 }
 
 /* Reads the first data row's known value (known_value), the last
- * timestamp, and the previous days' close (their last known value) for a
+ * timestamp, and the previous day's close (its last known value) for a
  * series file opened the first time in this process. */
 static void probe(g6_csv_sink *s, series *se, int fd, off_t size, int col,
                   const char *fname) {
@@ -491,17 +513,7 @@ static void probe(g6_csv_sink *s, series *se, int fd, off_t size, int col,
   se->first_val = NAN;
   se->last_ts[0] = '\0';
   if (size > 0) {
-    char head[8192];
-    ssize_t n = pread(fd, head, sizeof(head) - 1, 0);
-    if (n > 0) {
-      head[n] = '\0';
-      char *nl = strchr(head, '\n'); /* skip the header */
-      for (char *row = nl ? nl + 1 : NULL, *end; row != NULL &&
-                                                 isnan(se->first_val) &&
-                                                 (end = strchr(row, '\n'));
-           row = end + 1)
-        se->first_val = known_value(row, (size_t)(end - row), col);
-    }
+    se->first_val = known_in_file(fd, size, col, false);
     char tail[8192];
     last_line(fd, size, tail, sizeof(tail));
     if (strlen(tail) >= 19 && tail[19] == ',' && strncmp(tail, "timestamp", 9)) {
@@ -509,7 +521,8 @@ static void probe(g6_csv_sink *s, series *se, int fd, off_t size, int col,
       se->last_ts[19] = '\0';
     }
   }
-  /* previous close: last row of the most recent earlier daily file */
+  /* previous close: the last known value of the most recent earlier daily
+   * file (that day decides: one with none leaves the close unknown) */
   se->prev_close = NAN;
   int dl = (int)(strrchr(fname, '/') - fname); /* the series' directory */
   for (int back = 1; back <= NET_CHANGE_LOOKBACK_DAYS; back++) {
@@ -523,10 +536,9 @@ static void probe(g6_csv_sink *s, series *se, int fd, off_t size, int col,
       continue;
     struct stat st;
     if (fstat(pfd, &st) == 0)
-      se->prev_close = last_known(pfd, st.st_size, col);
+      se->prev_close = known_in_file(pfd, st.st_size, col, true);
     close(pfd);
-    if (!isnan(se->prev_close))
-      break;
+    break;
   }
 }
 

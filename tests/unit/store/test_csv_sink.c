@@ -364,6 +364,71 @@ static void one_sided_straddle_not_made_up(void **state) {
   free(text);
 }
 
+/* The first and the last known straddle are found however many rows
+ * without one surround them (150 rows of ~150 bytes: beyond the 8 KiB the
+ * read-back looked at), and a previous day without any known straddle
+ * leaves the net change unknown instead of reaching back another day. */
+static void straddle_read_back_beyond_8k(void **state) {
+  (void)state;
+  char data[300], path[400];
+  fresh(data, sizeof(data), "readback");
+  g6_csv_leg none = {0};
+  g6_csv_option_row r = {54000, 54000, 54000, leg(100, 100, 1, 1, NAN, NAN),
+                         leg(100, 100, 1, 1, NAN, NAN)};
+  g6_csv_option_row half = r;
+  half.pe = none;
+  /* Thursday: tp 150 known; Friday: a known 200, then 60 one-sided rows */
+  g6_csv_sink *s = g6_csv_sink_new(data, "BANKNIFTY", G6_FSYNC_NEVER, 0);
+  r.ce.last = 50;
+  assert_int_equal(write_one(s, utc(2025, 10, 16, 4, 0, 0), &r), G6_OK);
+  r.ce.last = 100;
+  int64_t fri = utc(2025, 10, 17, 4, 0, 0);
+  assert_int_equal(write_one(s, fri, &r), G6_OK);
+  for (int i = 1; i <= 150; i++)
+    assert_int_equal(write_one(s, fri + 30 * i, &half), G6_OK);
+  /* Monday: 60 one-sided rows, then tp 210 */
+  int64_t mon = utc(2025, 10, 20, 4, 0, 0);
+  for (int i = 0; i < 150; i++)
+    assert_int_equal(write_one(s, mon + 30 * i, &half), G6_OK);
+  r.ce.last = 110;
+  assert_int_equal(write_one(s, mon + 30 * 150, &r), G6_OK);
+  g6_csv_sink_free(s);
+  snprintf(path, sizeof(path), "%s/BANKNIFTY/this_month/0/2025-10-20.csv",
+           data);
+  char *text = slurp(path);
+  assert_true(strlen(text) > 2 * 8192);
+  free(text);
+  /* a new process: day change from Monday's first known 210 (far into the
+   * file), net change from Friday's last known 200 (far from its end) */
+  s = g6_csv_sink_new(data, "BANKNIFTY", G6_FSYNC_NEVER, 0);
+  r.ce.last = 125; /* tp 225: day +15, net +25 */
+  assert_int_equal(write_one(s, mon + 30 * 151, &r), G6_OK);
+  g6_csv_sink_free(s);
+  text = slurp(path);
+  if (strstr(text, "125.0,100.0,225.0,100.0,100.0,200.0,1,1,1,1,") == NULL ||
+      strstr(text, ",25.0,15.0\n") == NULL)
+    fail_msg("tail: %s", text + strlen(text) - 300);
+  free(text);
+  /* Tuesday's file after a Monday without any known straddle: unknown net
+   * change (0.0), not Friday's or Thursday's close */
+  char mondir[400];
+  snprintf(mondir, sizeof(mondir), "%s/BANKNIFTY/this_month/0/2025-10-20.csv",
+           data);
+  unlink(mondir);
+  s = g6_csv_sink_new(data, "BANKNIFTY", G6_FSYNC_NEVER, 0);
+  assert_int_equal(write_one(s, mon, &half), G6_OK);
+  g6_csv_sink_free(s);
+  s = g6_csv_sink_new(data, "BANKNIFTY", G6_FSYNC_NEVER, 0);
+  assert_int_equal(write_one(s, mon + 86400, &r), G6_OK);
+  g6_csv_sink_free(s);
+  snprintf(path, sizeof(path), "%s/BANKNIFTY/this_month/0/2025-10-21.csv",
+           data);
+  text = slurp(path);
+  assert_non_null(strstr(text, "225.0,100.0,100.0,200.0,1,1,1,1,"));
+  assert_non_null(strstr(text, ",0.0,0.0\n"));
+  free(text);
+}
+
 static void torn_tail_is_repaired(void **state) {
   (void)state;
   char data[300], path[512], d2[400];
@@ -1087,6 +1152,7 @@ int main(void) {
       BOTH(worked_example),
       BOTH(day_change_duplicates_and_net_change),
       BOTH(one_sided_straddle_not_made_up),
+      BOTH(straddle_read_back_beyond_8k),
       BOTH(clock_going_back),
       BOTH(torn_tail_is_repaired),
       BOTH(external_changes_between_appends),
