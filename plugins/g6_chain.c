@@ -401,7 +401,7 @@ static int setup(void) {
     if (x->col == NULL)
       return -1;
   }
-  if (c->cc.write_csv) /* once nothing else can stop the start */
+  if (c->cc.write_csv) /* after the checks of the configuration */
     hold_csv_files((size_t)c->max_open_csv_files, c->data_dir);
   /* every series from the first cycle on, so no panel is empty */
   g6_chain_metrics_warm(g.metrics, ixs, c->n_indices);

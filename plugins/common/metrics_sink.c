@@ -43,11 +43,18 @@ static void check_types(const char *owner) {
     const g6_metric_def *d = g6m_catalog[i];
     if (strcmp(d->owner, owner) != 0 && strcmp(d->owner, "*") != 0)
       continue;
-    const char *type = d->kind == G6_METRIC_HISTOGRAM ? d->type_bucket
-                                                       : d->type;
-    total++;
-    if (plugin_get_ds(type) == NULL && missing++ == 0)
-      first = type;
+    /* a histogram dispatches its buckets, count and sum */
+    const char *types[3] = {d->type, NULL, NULL};
+    if (d->kind == G6_METRIC_HISTOGRAM) {
+      types[0] = d->type_bucket;
+      types[1] = d->type_count;
+      types[2] = d->type_sum;
+    }
+    for (int k = 0; k < 3 && types[k] != NULL; k++) {
+      total++;
+      if (plugin_get_ds(types[k]) == NULL && missing++ == 0)
+        first = types[k];
+    }
   }
   if (missing > 0)
     ERROR("%s: collectd does not know %zu of its %zu types (\"%s\" first): "
