@@ -75,6 +75,13 @@ def ok(cond, name, detail=None):
         print("not ok %d - %s" % (_count, name), flush=True)
         if detail is not None:
             diag(detail)
+        # prove shows a test's stderr but not its comments unless verbose:
+        # a failure in `make check` says why in the log too
+        sys.stderr.write("# %s: not ok %d - %s\n" % (
+            os.path.basename(sys.argv[0]), _count, name))
+        for line in (str(detail).splitlines() if detail is not None else [])[:40]:
+            sys.stderr.write("#   %s\n" % line)
+        sys.stderr.flush()
     return bool(cond)
 
 
