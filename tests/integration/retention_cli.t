@@ -264,4 +264,16 @@ t.ok(rc == 2 and "--max-age-days -1" in err and "0 to 36500" in err,
 rc, out, err = run("retention-prune", "--data-dir", data, "--max-deletes", "0")
 t.ok(rc == 2 and "1 to" in err, "--max-deletes 0 is refused", err)
 
+# a file name with a newline, a tab, a backslash or an escape byte is one
+# line of the listing, escaped (it was printed raw, splitting the line)
+odd = os.path.join(wd, "oddnames")
+os.makedirs(os.path.join(odd, "NIFTY"))
+for name in ("a\nb.csv", "t\tab", "back\\slash", "esc\x1b[2J"):
+    open(os.path.join(odd, "NIFTY", name), "w").close()
+rc, out, err = run("retention-scan", "--csv-dir", odd, "--list-unmatched")
+lines = sorted(out.splitlines()) if isinstance(out, str) else sorted(out.decode().splitlines())
+want = sorted("unmatched file %s/NIFTY/%s" % (odd, n) for n in
+              ("a\\nb.csv", "t\\tab", "back\\\\slash", "esc\\x1b[2J"))
+t.is_((rc, lines), (0, want), "--list-unmatched: one escaped line per odd file name")
+
 t.done_testing()

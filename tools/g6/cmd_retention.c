@@ -27,6 +27,7 @@
 #include "store/retention.h"
 
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -375,28 +376,52 @@ typedef struct lister {
   FILE *out;
 } lister;
 
+/* ROOT/PATH with a backslash, a control byte or DEL escaped (\\, \n, \t,
+ * \xHH): one entry is one line whatever its file name holds. */
+static const char *shown_path(const g6_retention_entry *e, char *buf,
+                              size_t cap) {
+  size_t n = 0;
+  const char *parts[2] = {e->root, e->path};
+  for (int k = 0; k < 2; k++) {
+    if (k == 1 && n + 1 < cap)
+      buf[n++] = '/';
+    for (const unsigned char *c = (const unsigned char *)parts[k];
+         *c != '\0' && n + 5 < cap; c++) {
+      if (*c == '\\' || *c == '\n' || *c == '\t')
+        n += (size_t)snprintf(buf + n, cap - n, "\\%c",
+                              *c == '\n' ? 'n' : *c == '\t' ? 't' : '\\');
+      else if (*c < 0x20 || *c == 0x7f)
+        n += (size_t)snprintf(buf + n, cap - n, "\\x%02x", *c);
+      else
+        buf[n++] = (char)*c;
+    }
+  }
+  buf[n] = '\0';
+  return buf;
+}
+
 static void list_entry(void *ctx, const g6_retention_entry *e) {
   lister *l = ctx;
-  const char *sep = "/";
+  char p[4 * PATH_MAX + 8];
   if (e->event == G6_EV_SKIP) {
-    fprintf(l->out, "skipped %s %s%s%s%s%s\n", g6_scan_skip_name(e->skip),
-            e->root, sep, e->path, e->err ? ": " : "",
+    fprintf(l->out, "skipped %s %s%s%s\n", g6_scan_skip_name(e->skip),
+            shown_path(e, p, sizeof(p)), e->err ? ": " : "",
             e->err ? strerror(e->err) : "");
   } else if (e->event == G6_EV_RMDIR && !l->unmatched_only) {
-    fprintf(l->out, "rmdir %s%s%s%s%s\n", e->root, sep, e->path,
+    fprintf(l->out, "rmdir %s%s%s\n", shown_path(e, p, sizeof(p)),
             e->err ? ": " : "", e->err ? strerror(e->err) : "");
   } else if (e->event == G6_EV_FILE && l->unmatched_only &&
              e->kind == G6_KIND_UNMATCHED) {
-    fprintf(l->out, "unmatched %s %s%s%s\n",
+    fprintf(l->out, "unmatched %s %s\n",
             e->symlink   ? "symlink"
             : e->regular ? "file"
                          : "special",
-            e->root, sep, e->path);
+            shown_path(e, p, sizeof(p)));
   } else if (e->event == G6_EV_FILE && !l->unmatched_only && e->pruned &&
              e->action != G6_PRUNE_KEPT_LAYOUT) {
-    fprintf(l->out, "%s %s%s%s %" PRIu64 "%s%s\n",
-            g6_prune_action_name(e->action), e->root, sep, e->path, e->size,
-            e->err ? ": " : "", e->err ? strerror(e->err) : "");
+    fprintf(l->out, "%s %s %" PRIu64 "%s%s\n",
+            g6_prune_action_name(e->action), shown_path(e, p, sizeof(p)),
+            e->size, e->err ? ": " : "", e->err ? strerror(e->err) : "");
   }
 }
 
