@@ -82,7 +82,7 @@ typedef struct g6_instrument {
   uint32_t line;         /* line of the dump the row starts on (header = 1) */
 } g6_instrument;
 
-#define G6_INST_WHAT_MAX 112 /* bytes incl. NUL of a reject's description */
+#define G6_INST_WHAT_MAX 160 /* bytes incl. NUL of a reject's description */
 
 typedef struct g6_instruments_stats {
   uint64_t rows;       /* data rows seen (header excluded) */
