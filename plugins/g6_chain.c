@@ -56,11 +56,7 @@ typedef struct chain_index {
 static struct {
   g6_chain_config conf;
   bool config_failed;
-  struct {
-    char path[4096];
-    g6_calendar cal;
-  } cals[G6_CHAIN_MAX_INDICES]; /* one per calendar file in use */
-  size_t n_cals;
+  g6_calendar_set cals; /* one per calendar file in use */
   g6_kite_client *client;
   g6_kite_provider *kp;
   g6_kite_stats prev; /* client counters already added to the metrics */
@@ -73,8 +69,6 @@ static struct {
   unsigned phase_calls; /* calls of the "g6_chain/phase" callback */
   cdtime_t interval;    /* the plugin's: "g6_chain/metrics" runs at it */
   int data_lock;        /* DataDir, flock'ed: one writer (core/fsutil.h) */
-  bool stopping;        /* shutdown began (atomic): a cancelled cycle is no
-                           provider failure worth a line */
 } g = {.results_mu = PTHREAD_MUTEX_INITIALIZER, .data_lock = -1};
 
 static g6_log_dedup kite_dedup = G6_LOG_DEDUP_INIT;
@@ -106,7 +100,7 @@ static void kite_log(void *ctx, int level, const char *msg) {
 
 static void log_cycle(chain_index *x, const g6_cycle_result *r) {
   const char *ix = x->conf->ix.name;
-  if (__atomic_load_n(&g.stopping, __ATOMIC_ACQUIRE) ||
+  if (g6_kite_client_cancelled(g.client) || /* a stop, no failure */
       !g6_log_throttle_due(&x->cycle_log, r->error, now_s(), LOG_EVERY_S))
     return;
   size_t lost = 0, requested = 0;
@@ -259,12 +253,9 @@ static int g6_chain_read_metrics(user_data_t *ud) {
   g6_kite_stats s;
   g6_kite_stats_snapshot(g.client, &s);
   pthread_mutex_lock(&g.results_mu);
-  for (size_t i = 0; i < g.n_indices; i++) { /* a stalled cycle shows now */
-    chain_index *x = &g.indices[i];
-    g6_chain_runner_stats rs = {0};
-    g6_runner_schedule(x->runner, g6_monotonic_now(), &rs.overruns, &rs.lag_s);
-    g6_chain_metrics_runner(g.metrics, &x->conf->ix, &rs, &x->metrics);
-  }
+  for (size_t i = 0; i < g.n_indices; i++) /* a stalled cycle shows now */
+    g6_chain_metrics_runner(g.metrics, &g.indices[i].conf->ix,
+                            g.indices[i].runner, &g.indices[i].metrics);
   g6_chain_metrics_provider(g.metrics, &s, &g.prev);
   g6_metrics_flush(g.metrics);
   pthread_mutex_unlock(&g.results_mu);
@@ -303,7 +294,6 @@ static int g6_chain_phase(user_data_t *ud) {
 /* Stops the index threads: wakes the waiting ones, aborts HTTP transfers
  * and rate-limit waits in progress (within about a second), joins them. */
 static void stop_runners(void) {
-  __atomic_store_n(&g.stopping, true, __ATOMIC_RELEASE);
   for (size_t i = 0; i < g.n_indices; i++)
     g6_runner_request_stop(g.indices[i].runner);
   if (g.client != NULL)
@@ -319,27 +309,14 @@ static void stop_runners(void) {
 static int load_calendar(chain_index *x, const g6_calendar **out) {
   char buf[4096];
   const char *path = g6_chain_calendar_path(&g.conf, x->conf, buf, sizeof(buf));
-  *out = NULL;
-  if (path == NULL)
-    return 0;
-  for (size_t k = 0; k < g.n_cals; k++)
-    if (strcmp(g.cals[k].path, path) == 0) {
-      x->calendar = g.cals[k].path;
-      *out = &g.cals[k].cal;
-      return 0;
-    }
   g6_error e;
-  size_t k = g.n_cals;
-  if (g6_calendar_load(&g.cals[k].cal, path, &e) != G6_OK) {
-    ERROR(PLUGIN ": <Index \"%s\">: the %s calendar: %s", x->conf->ix.name,
-          x->conf->exchange, e.msg);
-    return -1;
-  }
-  snprintf(g.cals[k].path, sizeof(g.cals[k].path), "%s", path);
-  g.n_cals++;
-  x->calendar = g.cals[k].path;
-  *out = &g.cals[k].cal;
-  return 0;
+  *out = NULL;
+  if (path == NULL ||
+      g6_calendar_set_get(&g.cals, path, out, &x->calendar, &e) == G6_OK)
+    return 0;
+  ERROR(PLUGIN ": <Index \"%s\">: the %s calendar: %s", x->conf->ix.name,
+        x->conf->exchange, e.msg);
+  return -1;
 }
 
 /* The budget of CSV files kept open between cycles (core/fdhold.h); not
@@ -447,9 +424,7 @@ static int g6_chain_shutdown(void) {
   g.client = NULL;
   g6_metrics_free(g.metrics);
   g.metrics = NULL;
-  for (size_t k = 0; k < g.n_cals; k++)
-    g6_calendar_free(&g.cals[k].cal);
-  g.n_cals = 0;
+  g6_calendar_set_free(&g.cals);
   g6_chain_config_free(&g.conf);
   if (g.data_lock >= 0)
     close(g.data_lock);

@@ -2,6 +2,7 @@
 #include "collector/chain_metrics.h"
 
 #include "collector/quote_checks.h"
+#include "core/clock.h"
 #include "market/breaker.h"
 #include "market/kite.h"
 #include "metrics/metrics_gen.h"
@@ -181,13 +182,15 @@ void g6_chain_metrics_cycle(g6_metrics *m, const g6_index_config *index,
 }
 
 void g6_chain_metrics_runner(g6_metrics *m, const g6_index_config *ix,
-                             const g6_chain_runner_stats *rs,
-                             g6_chain_index_metrics *state) {
-  if (rs->overruns > state->overruns_prev)
+                             g6_runner *runner, g6_chain_index_metrics *state) {
+  uint64_t overruns;
+  double lag;
+  g6_runner_schedule(runner, g6_monotonic_now(), &overruns, &lag);
+  if (overruns > state->overruns_prev)
     g6m_cycle_overruns_add(m, ix->name,
-                           (int64_t)(rs->overruns - state->overruns_prev));
-  state->overruns_prev = rs->overruns;
-  g6m_cycle_lag_set(m, ix->name, rs->lag_s);
+                           (int64_t)(overruns - state->overruns_prev));
+  state->overruns_prev = overruns;
+  g6m_cycle_lag_set(m, ix->name, lag);
 }
 
 void g6_chain_metrics_cpu(g6_metrics *m, const g6_index_config *ix,

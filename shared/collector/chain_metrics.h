@@ -9,6 +9,7 @@
 #define G6_CHAIN_METRICS_H
 
 #include "collector/collector.h"
+#include "collector/runner.h"
 #include "market/kite_stats.h"
 #include "metrics/metrics.h"
 
@@ -20,12 +21,6 @@ typedef struct g6_chain_index_metrics {
   double cpu_carry_us; /* CPU below 1 µs not yet added (counters are whole) */
 } g6_chain_index_metrics;
 
-/* How an index's thread keeps its schedule (collector/runner.h:
- * g6_runner_schedule, live). */
-typedef struct g6_chain_runner_stats {
-  uint64_t overruns; /* cumulative, the cycle in progress once overdue */
-  double lag_s;      /* how far behind schedule the index is */
-} g6_chain_runner_stats;
 
 /* Admits every g6_chain series of the configured indices at their starting
  * values: the spec's warm start for these index names (counters 0, gauges
@@ -49,11 +44,11 @@ void g6_chain_metrics_cycle(g6_metrics *m, const g6_index_config *ix,
                             const g6_csv_family_stats *fam, size_t n_fam,
                             g6_chain_index_metrics *state);
 
-/* Adds the overruns since the last call and sets the lag (at every read:
- * a stalled cycle shows while it lasts). */
+/* Adds the index's overruns since the last call and sets its lag, read
+ * from its runner now (g6_runner_schedule: a stalled cycle shows while it
+ * lasts; call it at every read). runner NULL: nothing to add, lag 0. */
 void g6_chain_metrics_runner(g6_metrics *m, const g6_index_config *ix,
-                             const g6_chain_runner_stats *rs,
-                             g6_chain_index_metrics *state);
+                             g6_runner *runner, g6_chain_index_metrics *state);
 
 /* Adds a cycle's CPU time (its thread's, seconds) in whole microseconds. */
 void g6_chain_metrics_cpu(g6_metrics *m, const g6_index_config *ix,

@@ -271,3 +271,34 @@ size_t g6_calendar_year_entries(const g6_calendar *cal, int year) {
     k += cal->e[i].day >= lo && cal->e[i].day < hi;
   return k;
 }
+
+g6_status g6_calendar_set_get(g6_calendar_set *s, const char *path,
+                              const g6_calendar **out, const char **path_out,
+                              g6_error *err) {
+  size_t k = 0;
+  while (k < s->n && strcmp(s->cals[k].path, path) != 0)
+    k++;
+  if (k == s->n) {
+    if (k == G6_CALENDAR_SET_MAX)
+      return g6_error_set(err, G6_ETOOBIG, "more than %d calendar files",
+                          G6_CALENDAR_SET_MAX);
+    if (strlen(path) >= sizeof(s->cals[k].path))
+      return g6_error_set(err, G6_EINVAL, "calendar path too long");
+    s->cals[k].cal = (g6_calendar)G6_CALENDAR_INIT;
+    g6_status st = g6_calendar_load(&s->cals[k].cal, path, err);
+    if (st != G6_OK)
+      return st;
+    snprintf(s->cals[k].path, sizeof(s->cals[k].path), "%s", path);
+    s->n++;
+  }
+  *out = &s->cals[k].cal;
+  if (path_out != NULL)
+    *path_out = s->cals[k].path;
+  return G6_OK;
+}
+
+void g6_calendar_set_free(g6_calendar_set *s) {
+  for (size_t k = 0; k < s->n; k++)
+    g6_calendar_free(&s->cals[k].cal);
+  s->n = 0;
+}

@@ -59,6 +59,30 @@ g6_status g6_calendar_parse(g6_calendar *cal, const char *text, size_t len,
 g6_status g6_calendar_load(g6_calendar *cal, const char *path, g6_error *err);
 void g6_calendar_free(g6_calendar *cal);
 
+/* Calendar files loaded once each for a set of users (the indices of one
+ * exchange share their exchange's file). Entries never move: the pointers
+ * g6_calendar_set_get hands out stay valid until g6_calendar_set_free.
+ * Zero-initialise it (G6_CALENDAR_SET_INIT). */
+#define G6_CALENDAR_SET_MAX 16
+typedef struct g6_calendar_set {
+  struct {
+    char path[4096];
+    g6_calendar cal;
+  } cals[G6_CALENDAR_SET_MAX];
+  size_t n;
+} g6_calendar_set;
+#define G6_CALENDAR_SET_INIT {.n = 0}
+
+/* The calendar of the file `path`, loaded the first time it is asked for;
+ * *path_out (may be NULL) gets the set's copy of the path. Errors:
+ * g6_calendar_load's (err names the file, the line and what is wrong),
+ * G6_ETOOBIG past G6_CALENDAR_SET_MAX files, G6_EINVAL for a path longer
+ * than 4095 bytes. */
+g6_status g6_calendar_set_get(g6_calendar_set *s, const char *path,
+                              const g6_calendar **out, const char **path_out,
+                              g6_error *err);
+void g6_calendar_set_free(g6_calendar_set *s);
+
 /* The entry of a day, or NULL. cal may be NULL (an empty calendar). */
 const g6_calendar_entry *g6_calendar_find(const g6_calendar *cal, int64_t day);
 

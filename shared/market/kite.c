@@ -309,6 +309,10 @@ void g6_kite_client_free(g6_kite_client *c) {
 
 void g6_kite_client_cancel(g6_kite_client *c) { atomic_store(&c->cancel, 1); }
 
+bool g6_kite_client_cancelled(g6_kite_client *c) {
+  return c != NULL && atomic_load(&c->cancel);
+}
+
 static bool str_differs(const char *a, const char *b) {
   if (a == NULL || b == NULL)
     return a != b;

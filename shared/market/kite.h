@@ -120,6 +120,9 @@ void g6_kite_client_free(g6_kite_client *c);
 
 /* Makes calls in progress and later calls fail fast (shutdown). */
 void g6_kite_client_cancel(g6_kite_client *c);
+/* Whether g6_kite_client_cancel was called (from any thread): a call that
+ * failed since is the shutdown's doing, no provider failure. NULL: false. */
+bool g6_kite_client_cancelled(g6_kite_client *c);
 
 /* Re-reads the key/token files (if configured). When their content differs
  * from the credentials in use they replace them and the auth latch is

@@ -174,6 +174,40 @@ static void bad_sessions_are_named(void **state) {
  * 2025 and 2026 circulars: the weekday holidays, the Budget sessions on a
  * Saturday and a Sunday, the 2025 Muhurat hour, and none of the old list's
  * three wrong dates. */
+/* A set loads each file once and hands out the same calendar for it; a bad
+ * file is named; the set has a bound. */
+static void calendar_set_loads_once(void **state) {
+  (void)state;
+  const char *root = getenv("G6_ROOT");
+  char nse[512], bse[512];
+  snprintf(nse, sizeof(nse), "%s/calendars/NSE.txt", root ? root : ".");
+  snprintf(bse, sizeof(bse), "%s/calendars/BSE.txt", root ? root : ".");
+  static g6_calendar_set set = G6_CALENDAR_SET_INIT;
+  const g6_calendar *a = NULL, *b = NULL, *c = NULL;
+  const char *pa = NULL;
+  g6_error e;
+  assert_int_equal(g6_calendar_set_get(&set, nse, &a, &pa, &e), G6_OK);
+  assert_string_equal(pa, nse);
+  assert_int_equal(g6_calendar_set_get(&set, bse, &b, NULL, &e), G6_OK);
+  assert_int_equal(g6_calendar_set_get(&set, nse, &c, NULL, &e), G6_OK);
+  assert_ptr_equal(a, c); /* loaded once */
+  assert_ptr_not_equal(a, b);
+  assert_int_equal(set.n, 2);
+  assert_true(g6_calendar_is_holiday(a, g6_days_from_civil(2026, 1, 26)));
+  assert_int_not_equal(
+      g6_calendar_set_get(&set, "/nonexistent/NSE.txt", &c, NULL, &e), G6_OK);
+  assert_non_null(strstr(e.msg, "/nonexistent/NSE.txt"));
+  assert_int_equal(set.n, 2);
+  while (set.n < G6_CALENDAR_SET_MAX)
+    set.cals[set.n++].path[0] = '\0'; /* fill it (empty names) */
+  assert_int_equal(g6_calendar_set_get(&set, bse, &c, NULL, &e), G6_OK);
+  assert_int_equal(g6_calendar_set_get(&set, "/other.txt", &c, NULL, &e),
+                   G6_ETOOBIG);
+  set.n = 2;
+  g6_calendar_set_free(&set);
+  assert_int_equal(set.n, 0);
+}
+
 static void shipped_calendars(void **state) {
   (void)state;
   const char *root = getenv("G6_ROOT");
@@ -228,6 +262,7 @@ int main(void) {
       cmocka_unit_test(special_sessions),
       cmocka_unit_test(bad_sessions_are_named),
       cmocka_unit_test(shipped_calendars),
+      cmocka_unit_test(calendar_set_loads_once),
   };
   return G6_RUN_TESTS(tests);
 }
