@@ -267,18 +267,18 @@ static g6_status process_row(g6_instruments *t, g6_error *err) {
     return push_row(t, &in, err);
   }
   double strike, tick, lot;
-  const char *bad = NULL, *rule = "";
+  size_t bad = NCOLS; /* the field that is not a number in range */
+  const char *rule = "";
   if (!parse_num(field(t, F_STRIKE), &strike) || strike < 0 || strike > 1e12)
-    bad = "strike", rule = "a number 0 ... 1e12";
+    bad = F_STRIKE, rule = "a number 0 ... 1e12";
   else if (!parse_num(field(t, F_TICK), &tick) || tick < 0)
-    bad = "tick_size", rule = "a number >= 0";
+    bad = F_TICK, rule = "a number >= 0";
   else if (!parse_num(field(t, F_LOT), &lot) || lot < 0 || lot > 2e9 ||
            lot != floor(lot))
-    bad = "lot_size", rule = "a whole number 0 ... 2e9";
-  if (bad != NULL) {
-    size_t f = bad[0] == 's' ? F_STRIKE : bad[0] == 't' ? F_TICK : F_LOT;
+    bad = F_LOT, rule = "a whole number 0 ... 2e9";
+  if (bad != NCOLS) {
     reject(t, G6_INST_REJ_NUMBER, "%s: %s \"%s\" is not %s",
-           in.tradingsymbol, bad, SHOW(f), rule);
+           in.tradingsymbol, header_cols[bad], SHOW(bad), rule);
     return G6_OK;
   }
   g6_date d;
@@ -332,16 +332,18 @@ static g6_status process_row(g6_instruments *t, g6_error *err) {
       (in.series == G6_EXPIRY_MONTHLY &&
        (sd.year != d.year || sd.month != d.month))) {
     if (t->st.moved++ == 0) {
-      char says[40];
-      if (sd.day > 0)
-        snprintf(says, sizeof(says), "%04d-%02d-%02d", sd.year, sd.month,
-                 sd.day);
-      else
-        snprintf(says, sizeof(says), "%04d-%02d", sd.year, sd.month);
+      char says[11], is[11];
+      g6_date_format(in.series == G6_EXPIRY_WEEKLY ? sd
+                                                   : (g6_date){sd.year,
+                                                               sd.month, 1},
+                     says);
+      if (in.series == G6_EXPIRY_MONTHLY)
+        says[7] = '\0'; /* a month: YYYY-MM */
+      g6_date_format(d, is);
       t->st.moved_line = t->rec_line;
       snprintf(t->st.moved_what, sizeof(t->st.moved_what),
-               "tradingsymbol %s names %s, expiry is %04d-%02d-%02d",
-               in.tradingsymbol, says, d.year, d.month, d.day);
+               "tradingsymbol %s names %s, expiry is %s", in.tradingsymbol,
+               says, is);
     }
   }
   t->st.root_rule[in.root_rule]++;

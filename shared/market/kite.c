@@ -895,7 +895,6 @@ static g6_status fetch_batch(g6_kite_client *c, g6_kite_endpoint ep,
     }
     pthread_mutex_lock(&c->stats_mu);
     c->st.quotes_incomplete += x.info.incomplete;
-    c->st.quotes_malformed += x.info.malformed;
     pthread_mutex_unlock(&c->stats_mu);
     if (x.info.malformed > 0)
       klog(c, G6_LOG_WARNING,

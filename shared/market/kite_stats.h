@@ -99,7 +99,6 @@ typedef struct g6_kite_stats {
   /* quotes */
   uint64_t quotes_requested, quotes_returned, quotes_missing;
   uint64_t quotes_incomplete; /* quote objects without last_price */
-  uint64_t quotes_malformed;  /* quotes dropped as malformed (quote.h) */
   /* the adaptive rate limiters, by g6_kite_limiter: effective and
    * configured requests per second (0 = unlimited) */
   double ratelimit_rate[G6_KITE_LIMITERS];

@@ -399,7 +399,8 @@ int64_t g6_quote_kite_time(const unsigned char *s, size_t len) {
   ss = (s[17] - '0') * 10 + (s[18] - '0');
   if (hh > 23 || mm > 59 || ss > 60)
     return G6_QUOTE_NOT_A_TIME;
-  return g6_ist_epoch(date, hh, mm, ss);
+  int64_t t = g6_ist_epoch(date, hh, mm, ss);
+  return t > 0 ? t : 0; /* 1970-01-01 05:30:00: Kite's "never" */
 }
 
 /* A scalar or container value arrived in the current context. */
@@ -517,10 +518,8 @@ static int on_value(g6_quote_parser *p, vkind k, double num,
                     "YYYY-MM-DD HH:MM:SS",
                     p->ikey, shown);
       }
-      if (p->cur.timestamp > 0) /* 1970-01-01 05:30:00: Kite's "never" */
+      if (p->cur.timestamp != 0)
         p->cur.fields |= G6_QF_TIMESTAMP;
-      else
-        p->cur.timestamp = 0;
       return 1;
     case K_OHLC:
     case K_DEPTH:

@@ -155,10 +155,8 @@ struct walk {
             reinterpret_cast<const unsigned char *>(t.data()), t.size());
         if (cur.timestamp == G6_QUOTE_NOT_A_TIME)
           return false; // not a time: yajl marks the quote malformed
-        if (cur.timestamp > 0) // 1970-01-01 05:30:00: Kite's "never"
+        if (cur.timestamp != 0)
           cur.fields |= G6_QF_TIMESTAMP;
-        else
-          cur.timestamp = 0;
         continue;
       }
       unsigned bit = k == "last_price"         ? G6_QF_LAST_PRICE

@@ -62,9 +62,9 @@ bool g6_quote_fast_parse(const char *body, size_t len, g6_quote_fast_out *out);
 /* Shared with quote.c's yajl callbacks, so both paths read the same way. */
 long g6_quote_table_find_n(const g6_quote_table *t, const char *key,
                            size_t len);
-/* A Kite timestamp "YYYY-MM-DD HH:MM:SS" (IST) as epoch seconds;
- * G6_QUOTE_NOT_A_TIME when it is not one. Kite's placeholder for "never",
- * 1970-01-01 05:30:00, is epoch 0 (a time, not a quote's). */
+/* A Kite timestamp "YYYY-MM-DD HH:MM:SS" (IST) as epoch seconds, 0 for
+ * Kite's placeholder for "never" (1970-01-01 05:30:00, or before: a time,
+ * but no quote's); G6_QUOTE_NOT_A_TIME when it is not a time. */
 #define G6_QUOTE_NOT_A_TIME INT64_MIN
 int64_t g6_quote_kite_time(const unsigned char *s, size_t len);
 /* A count (volume, OI, quantity) from its number; false when it is not a
