@@ -611,6 +611,45 @@ static g6_status drop_duplicates(g6_instruments *t, g6_error *err) {
   return G6_OK;
 }
 
+/* Marks the options of expiries that do not share one lot size (the rows
+ * are sorted: an expiry's options are one run), counts those expiries and
+ * describes the first.
+ * Every contract of an expiry has one lot size (NSE revises lot sizes for
+ * the contracts listed after a date, never within one expiry): two of them
+ * mean the dump is wrong for that expiry, and which is right cannot be
+ * told. */
+static void note_mixed_lots(g6_instruments *t) {
+  for (size_t k = 0; k < t->n;) {
+    const g6_instrument *a = &t->rows[k];
+    size_t end = k + 1;
+    const g6_instrument *other = NULL;
+    for (; end < t->n; end++) {
+      const g6_instrument *b = &t->rows[end];
+      if (b->expiry_day != a->expiry_day || b->kind == G6_INST_INDEX ||
+          strcmp(b->root, a->root) != 0 || strcmp(b->segment, a->segment) != 0)
+        break;
+      if (other == NULL && b->lot_size != a->lot_size)
+        other = b;
+    }
+    if (a->kind == G6_INST_INDEX || other == NULL) {
+      k = end;
+      continue;
+    }
+    for (size_t i = k; i < end; i++)
+      t->rows[i].lot_mixed = 1;
+    if (t->st.mixed_lots++ == 0) {
+      char date[11];
+      g6_date_format(g6_civil_from_days(a->expiry_day), date);
+      snprintf(t->st.mixed_lots_what, sizeof(t->st.mixed_lots_what),
+               "%s %s %s: lot size %d on line %u (%s), %d on line %u (%s)",
+               a->root, a->segment, date, (int)a->lot_size, a->line,
+               a->tradingsymbol, (int)other->lot_size, other->line,
+               other->tradingsymbol);
+    }
+    k = end;
+  }
+}
+
 g6_status g6_instruments_finish(g6_instruments *t, g6_error *err) {
   if (t->failed != G6_OK)
     return g6_error_set(err, t->failed, "%s", t->fail_msg);
@@ -639,6 +678,7 @@ g6_status g6_instruments_finish(g6_instruments *t, g6_error *err) {
   g6_status ds = drop_duplicates(t, err);
   if (ds != G6_OK)
     return ds;
+  note_mixed_lots(t);
   size_t n_index = 0;
   for (size_t i = 0; i < t->n; i++)
     n_index += t->rows[i].kind == G6_INST_INDEX;

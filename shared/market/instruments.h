@@ -74,6 +74,9 @@ typedef struct g6_instrument {
   uint8_t kind;          /* g6_inst_kind */
   uint8_t root_rule;     /* g6_inst_root_rule (options only) */
   uint8_t series;        /* g6_expiry_kind of the trading symbol (options) */
+  uint8_t lot_mixed;     /* 1: another option of the same expiry has another
+                            lot_size, so the expiry's lot size is unknown
+                            (g6_instruments_stats.mixed_lots) */
   char exchange[8];      /* NFO, BFO, NSE, BSE ... */
   char segment[12];      /* NFO-OPT, BFO-OPT, INDICES ... */
   char tradingsymbol[G6_INST_SYMBOL_MAX];
@@ -106,6 +109,13 @@ typedef struct g6_instruments_stats {
   uint64_t moved, repeated;
   uint32_t moved_line;
   char moved_what[G6_INST_WHAT_MAX];
+  /* expiries (root, segment, expiry day) whose options do not all have one
+   * lot size: kept, but that expiry's lot size is unknown
+   * (g6_instrument.lot_mixed); the first with the two lines that
+   * disagree ("NIFTY NFO-OPT 2026-12-01: lot size 75 on line 3
+   * (NIFTY26D0126000CE), 25 on line 5 (NIFTY26D0126050CE)") */
+  uint64_t mixed_lots;
+  char mixed_lots_what[2 * G6_INST_WHAT_MAX];
 } g6_instruments_stats;
 
 /* The rejects as one line for a log: "duplicate=2 (first: line 4, NFO:X is

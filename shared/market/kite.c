@@ -799,6 +799,12 @@ g6_status g6_kite_instruments(g6_kite_client *c, const char *exchange,
          "their trading symbol names (first: line %u, %s): the expiry column "
          "is used (a contract the exchange moved keeps its symbol)",
          (unsigned long long)st->moved, st->moved_line, st->moved_what);
+  if (st->mixed_lots > 0)
+    klog(c, G6_LOG_WARNING,
+         "Kite instruments: %llu expiry(ies) list options with different lot "
+         "sizes (first: %s): their lot size is unknown (OI change in lots is "
+         "not exported for them)",
+         (unsigned long long)st->mixed_lots, st->mixed_lots_what);
   if (st->repeated > 0)
     klog(c, G6_LOG_INFO,
          "Kite instruments: %llu row(s) repeated byte for byte, kept once",

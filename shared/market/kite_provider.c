@@ -209,7 +209,7 @@ static g6_status prov_instrument(void *ctx, const char *index,
       is_put ? G6_PUT : G6_CALL, &in);
   if (st == G6_OK) {
     g6_instrument_key(in, key, key_len);
-    if (in->lot_size > 0)
+    if (in->lot_size > 0 && !in->lot_mixed)
       *lot_size = in->lot_size;
   }
   unref(p, r);

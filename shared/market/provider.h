@@ -37,7 +37,8 @@ typedef struct g6_provider {
                         int64_t today, g6_date *out, g6_expiry_kind *kinds,
                         size_t cap, size_t *n, g6_error *err);
   /* The quote key of an option and its lot size (units of the underlying
-   * per contract, from the instrument list; NAN when the list does not say);
+   * per contract, from the instrument list; NAN when the list does not say,
+   * or when the options of that expiry list different lot sizes);
    * G6_ENOENT when it is not listed. */
   g6_status (*instrument)(void *ctx, const char *index, const char *segment,
                           g6_date expiry, double strike, int is_put, char *key,

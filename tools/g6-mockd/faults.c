@@ -57,6 +57,13 @@ bool market_expiry_removed(const market_faults *m, int index, int64_t day) {
   return false;
 }
 
+int market_lot_size(const market_faults *m, const char *symbol, int lot) {
+  for (int i = 0; i < m->n_wrong_lot; i++)
+    if (strcmp(m->wrong_lot[i], symbol) == 0)
+      return 2 * lot;
+  return lot;
+}
+
 mk_quote_fault market_quote_fault(const market_faults *m, const char *symbol) {
   for (int i = m->n_bad_quotes - 1; i >= 0; i--)
     if (strcmp(m->bad_quotes[i].symbol, symbol) == 0)
@@ -306,6 +313,22 @@ static g6_status set_market(market_faults *m, const char *name,
   }
   if (strcmp(name, "move_expiry") == 0)
     return set_move(m, val, err);
+  if (strcmp(name, "wrong_lot") == 0) {
+    const char *colon = strchr(val, ':');
+    const char *sym = colon ? colon + 1 : val;
+    if (*sym == '\0' || strlen(sym) >= sizeof(m->wrong_lot[0]) ||
+        strchr(sym, ':'))
+      return g6_error_set(err, G6_EINVAL,
+                          "fault wrong_lot: \"%s\" is not a trading symbol or "
+                          "an EXCH:SYMBOL quote key of at most 31 characters",
+                          val);
+    if (m->n_wrong_lot == 16)
+      return g6_error_set(err, G6_EINVAL,
+                          "fault wrong_lot: at most 16 symbols");
+    snprintf(m->wrong_lot[m->n_wrong_lot++], sizeof(m->wrong_lot[0]), "%s",
+             sym);
+    return G6_OK;
+  }
   for (int k = MK_QF_NONE + 1; k < MK_QF_COUNT; k++)
     if (strcmp(name, mk_quote_fault_name((mk_quote_fault)k)) == 0)
       return set_bad_quote(m, (mk_quote_fault)k, val, err);
@@ -314,7 +337,7 @@ static g6_status set_market(market_faults *m, const char *name,
                       "negative_price_mod, empty_names, no_vix, "
                       "missing_index, remove_expiry, move_expiry, "
                       "crossed_quote, stale_quote, out_of_bounds_quote, "
-                      "malformed_quote",
+                      "malformed_quote, wrong_lot",
                       name);
 }
 
@@ -466,5 +489,8 @@ void faults_to_json(const faults *f, g6_buf *out) {
         first = false;
       }
   }
+  g6_buf_puts(out, "],\"wrong_lot\":[");
+  for (int i = 0; i < m->n_wrong_lot; i++)
+    g6_buf_printf(out, "%s\"%s\"", i ? "," : "", m->wrong_lot[i]);
   g6_buf_puts(out, "]}}");
 }

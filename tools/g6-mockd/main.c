@@ -63,6 +63,8 @@ static void usage(FILE *out) {
 "  a call, K for a put)  malformed_quote=SYM (its volume a string): bad\n"
 "  quotes of one instrument, SYM its trading\n"
 "  symbol or EXCH:SYMBOL quote key (repeatable, up to 32)\n"
+"  wrong_lot=SYM: the instruments dump lists SYM with twice its index's lot\n"
+"  size (repeatable, up to 16)\n"
 "\n"
 "Admin (no auth): GET|POST|DELETE /admin/faults, GET|DELETE /admin/requests\n"
 "  (POST /admin/faults/reset and /admin/requests/reset do the DELETEs)\n"

@@ -212,6 +212,9 @@ typedef struct market_faults {
     mk_quote_fault kind;
   } bad_quotes[32];
   int n_bad_quotes;
+  char wrong_lot[16][32]; /* trading symbols the dump lists with twice their
+                             index's lot size (one expiry, two lot sizes) */
+  int n_wrong_lot;
   unsigned moves_gen; /* bumped when moves change: the listing is rebuilt */
 } market_faults;
 
@@ -233,6 +236,8 @@ bool market_index_missing(const market_faults *m, int index);
 bool market_expiry_removed(const market_faults *m, int index, int64_t day);
 /* The bad-quote fault of a trading symbol (the last one set wins), or
  * MK_QF_NONE. */
+/* The lot size the instruments dump lists for a trading symbol. */
+int market_lot_size(const market_faults *m, const char *symbol, int lot);
 mk_quote_fault market_quote_fault(const market_faults *m, const char *symbol);
 
 /* ---- server state ------------------------------------------------------- */

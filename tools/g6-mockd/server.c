@@ -403,7 +403,8 @@ static void render_instruments(mockd *m, const char *exchange, g6_buf *b) {
                   (unsigned long long)(in->token >> 8), in->symbol,
                   mf->empty_names ? "" : "\"",
                   mf->empty_names ? "" : ix->name,
-                  mf->empty_names ? "" : "\"", ds, in->strike, ix->lot,
+                  mf->empty_names ? "" : "\"", ds, in->strike,
+                  market_lot_size(mf, in->symbol, ix->lot),
                   in->put ? "PE" : "CE", ix->segment, ix->opt_exchange);
   }
 }

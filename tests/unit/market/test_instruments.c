@@ -355,6 +355,66 @@ static void duplicates_and_moved_contracts(void **state) {
   g6_instruments_free(t);
 }
 
+/* One expiry whose options list two lot sizes: every row is kept (the
+ * prices are right), the expiry is counted and named with the two lines
+ * that disagree, and each of its options carries lot_mixed (its lot size
+ * unknown); the other expiries of the index, and an index row between
+ * expiries, are untouched. */
+static void mixed_lot_sizes(void **state) {
+  (void)state;
+  static const char dump[] =
+      HDR                                                             /* 1 */
+      "256265,1001,NIFTY 50,\"NIFTY 50\",0,,0,0,0,EQ,INDICES,NSE\n"     /* 2 */
+      "1,1,NIFTY26D0126000CE,NIFTY,0,2026-12-01,26000,0.05,75,CE,NFO-OPT,NFO\n"
+      "2,2,NIFTY26D0126000PE,NIFTY,0,2026-12-01,26000,0.05,75,PE,NFO-OPT,NFO\n"
+      "3,3,NIFTY26D0126050CE,NIFTY,0,2026-12-01,26050,0.05,150,CE,NFO-OPT,"
+      "NFO\n" /* 5 */
+      "4,4,NIFTY26D0826000CE,NIFTY,0,2026-12-08,26000,0.05,75,CE,NFO-OPT,NFO\n"
+      "5,5,NIFTY26D0826000PE,NIFTY,0,2026-12-08,26000,0.05,75,PE,NFO-OPT,NFO\n"
+      "6,6,SENSEX26D0382000PE,SENSEX,0,2026-12-03,82000,0.05,20,PE,BFO-OPT,"
+      "BFO\n";
+  g6_instruments *t = NULL;
+  g6_error e;
+  assert_int_equal(g6_instruments_parse(dump, sizeof(dump) - 1, 0, &t, &e),
+                   G6_OK);
+  const g6_instruments_stats *st = g6_instruments_get_stats(t);
+  assert_int_equal(st->rejected, 0);
+  assert_int_equal(st->options, 6);
+  assert_int_equal(st->mixed_lots, 1);
+  assert_string_equal(st->mixed_lots_what,
+                      "NIFTY NFO-OPT 2026-12-01: lot size 75 on line 3 "
+                      "(NIFTY26D0126000CE), 150 on line 5 "
+                      "(NIFTY26D0126050CE)");
+  static const struct {
+    int m, d;
+    double strike;
+    g6_opt_type type;
+    int lot, mixed;
+  } want[] = {{12, 1, 26000, G6_CALL, 75, 1},
+              {12, 1, 26000, G6_PUT, 75, 1},
+              {12, 1, 26050, G6_CALL, 150, 1},
+              {12, 8, 26000, G6_CALL, 75, 0},
+              {12, 8, 26000, G6_PUT, 75, 0}};
+  for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+    const g6_instrument *in = NULL;
+    assert_int_equal(g6_instruments_find_option(t, "NIFTY", "NFO-OPT",
+                                                day(2026, want[i].m,
+                                                    want[i].d),
+                                                want[i].strike, want[i].type,
+                                                &in),
+                     G6_OK);
+    assert_int_equal(in->lot_size, want[i].lot);
+    assert_int_equal(in->lot_mixed, want[i].mixed);
+  }
+  const g6_instrument *in = NULL;
+  assert_int_equal(g6_instruments_find_option(t, "SENSEX", "BFO-OPT",
+                                              day(2026, 12, 3), 82000, G6_PUT,
+                                              &in),
+                   G6_OK);
+  assert_int_equal(in->lot_mixed, 0);
+  g6_instruments_free(t);
+}
+
 /* Every reason names the field, its value and the line in its first
  * reject (quoted fields spanning lines counted). */
 static void rejects_name_line_and_value(void **state) {
@@ -468,6 +528,7 @@ int main(void) {
       cmocka_unit_test(strict_header),
       cmocka_unit_test(rejects_are_counted),
       cmocka_unit_test(duplicates_and_moved_contracts),
+      cmocka_unit_test(mixed_lot_sizes),
       cmocka_unit_test(rejects_name_line_and_value),
       cmocka_unit_test(chunking_is_invisible),
       cmocka_unit_test(ugly_endings_and_limits),

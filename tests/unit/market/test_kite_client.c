@@ -332,6 +332,43 @@ static void provider_vix_and_lot_sizes(void **state) {
                    G6_ENOENT);
   assert_true(isnan(lot));
   g6_kite_provider_free(kp);
+  /* one option of the first expiry listed with another lot size (the
+   * mock's wrong_lot fault): that expiry's lot size is unknown for all its
+   * options, the next expiry keeps its own, and the log says why */
+  kp = g6_kite_provider_new(c, NULL);
+  p = g6_kite_provider_iface(kp);
+  assert_int_equal(p.expiries(p.ctx, "NIFTY", "NFO-OPT", today, dates, kinds,
+                              8, &n, &e),
+                   G6_OK);
+  assert_true(n >= 2);
+  assert_int_equal(p.instrument(p.ctx, "NIFTY", "NFO-OPT", dates[0], 26000, 0,
+                                key, sizeof(key), &lot),
+                   G6_OK);
+  char fault[128];
+  snprintf(fault, sizeof(fault), "{\"market\":{\"wrong_lot\":\"%s\"}}", key);
+  faults(fault);
+  g6_kite_provider_free(kp);
+  size_t logged = logs.len;
+  kp = g6_kite_provider_new(c, NULL);
+  p = g6_kite_provider_iface(kp);
+  assert_int_equal(p.expiries(p.ctx, "NIFTY", "NFO-OPT", today, dates, kinds,
+                              8, &n, &e),
+                   G6_OK);
+  assert_int_equal(p.instrument(p.ctx, "NIFTY", "NFO-OPT", dates[0], 26000, 1,
+                                key, sizeof(key), &lot),
+                   G6_OK);
+  assert_true(isnan(lot));
+  assert_int_equal(p.instrument(p.ctx, "NIFTY", "NFO-OPT", dates[1], 26000, 1,
+                                key, sizeof(key), &lot),
+                   G6_OK);
+  assert_close(lot, 75, 0);
+  const char *warned = strstr(logs.data + logged,
+                              "Kite instruments: 1 expiry(ies) list options "
+                              "with different lot sizes (first: NIFTY NFO-OPT ");
+  if (warned == NULL || strstr(warned, ": lot size 75 on line ") == NULL ||
+      strstr(warned, ", 150 on line ") == NULL)
+    fail_msg("no mixed lot size warning: %s", logs.data + logged);
+  g6_kite_provider_free(kp);
   g6_kite_client_free(c);
 }
 
