@@ -51,6 +51,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
           abort(); /* every kept option is found again */
       }
     }
+    /* lot_mixed marks exactly the options of expiries with two lot sizes
+     * (rows of one expiry are adjacent), and mixed_lots counts them */
+    uint64_t mixed = 0;
+    for (size_t i = 0, n = g6_instruments_count(t); i < n;) {
+      const g6_instrument *a0 = g6_instruments_at(t, i);
+      size_t j = i + 1;
+      bool two = false;
+      for (; j < n; j++) {
+        const g6_instrument *r = g6_instruments_at(t, j);
+        if (a0->kind == G6_INST_INDEX || r->kind == G6_INST_INDEX ||
+            r->expiry_day != a0->expiry_day || strcmp(r->root, a0->root) ||
+            strcmp(r->segment, a0->segment))
+          break;
+        two = two || r->lot_size != a0->lot_size;
+      }
+      for (size_t k = i; k < j; k++)
+        if (g6_instruments_at(t, k)->lot_mixed != two)
+          abort();
+      mixed += two;
+      i = j;
+    }
+    if (mixed != st->mixed_lots)
+      abort();
   }
   g6_instruments_free(t);
   return 0;
