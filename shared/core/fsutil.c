@@ -21,7 +21,9 @@ static g6_status errno_fail(g6_error *err, int e, const char *what,
 
 g6_status g6_read_file(const char *path, size_t max_len, char **out,
                        size_t *out_len, g6_error *err) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  /* O_NONBLOCK: a FIFO at the path is opened without waiting for a writer
+   * (then refused below, not read); no effect on a regular file */
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0)
     return errno_fail(err, errno, "cannot open", path);
   struct stat st;

@@ -17,7 +17,9 @@
 #include <sys/types.h>
 
 /* Reads a whole regular file of at most max_len bytes into a NUL-terminated
- * malloc'ed buffer. G6_ETOOBIG when larger, G6_ENOENT when missing. */
+ * malloc'ed buffer. G6_ETOOBIG when larger, G6_ENOENT when missing,
+ * G6_EINVAL when the path is not a regular file (a FIFO is refused without
+ * waiting for a writer). */
 g6_status g6_read_file(const char *path, size_t max_len, char **out,
                        size_t *out_len, g6_error *err);
 

@@ -378,8 +378,11 @@ static int open_series(g6_csv_sink *s, series *se, const char *path,
       s->data_fd = open(s->data_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
     int fd = s->data_fd >= 0
                  ? openat(s->data_fd, rel,
-                          O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644)
-                 : open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+                          O_RDWR | O_CREAT | O_APPEND | O_NONBLOCK | O_CLOEXEC,
+                          0644)
+                 : open(path,
+                        O_RDWR | O_CREAT | O_APPEND | O_NONBLOCK | O_CLOEXEC,
+                        0644);
     if (fd >= 0 || errno != ENOENT || attempt == 1)
       return fd;
     se->dir_ready = false;
@@ -545,11 +548,11 @@ static void probe(g6_csv_sink *s, series *se, int fd, off_t size, int col,
     int k = snprintf(path, sizeof(path), "%.*s/%s.csv", dl, fname, date);
     if (k < 0 || (size_t)k >= sizeof(path))
       break;
-    int pfd = open(path, O_RDONLY | O_CLOEXEC);
+    int pfd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (pfd < 0)
       continue;
     struct stat st;
-    if (fstat(pfd, &st) == 0)
+    if (fstat(pfd, &st) == 0 && S_ISREG(st.st_mode))
       se->prev_close = known_in_file(pfd, st.st_size, col, true);
     close(pfd);
     break;
@@ -703,6 +706,17 @@ static g6_status append_pending(g6_csv_sink *s, series *se, const char *path,
       return g6_error_set(err, g6_status_from_errno(e), "cannot stat %s: %s",
                           path, strerror(e));
     }
+    if (!S_ISREG(sb.st_mode)) {
+      /* a FIFO or a device where the day's file belongs: nothing is
+       * written to it (a FIFO would block the cycle once full), the rows
+       * stay pending */
+      close(fd);
+      FAILED(G6_EINVAL);
+      return g6_error_set(err, G6_EINVAL,
+                          "cannot append %zu row(s) to %s: not a regular "
+                          "file (rows kept pending, retried next cycle)",
+                          se->pending_rows, path);
+    }
     size = sb.st_size;
     /* held from now on when the budget has room and the file system is
      * local: before anything is written, so the close of the descriptor it
@@ -846,9 +860,11 @@ static series *prepare(g6_csv_sink *s, const char *dir, int64_t day,
     return se;
   se->header = header;
   se->family = family_of(s, family);
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  /* O_NONBLOCK: something else than a file at the path (a FIFO) is not
+   * waited for; the append refuses it */
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   struct stat sb;
-  if (fd >= 0 && fstat(fd, &sb) == 0) {
+  if (fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
     probe(s, se, fd, sb.st_size, col, path);
   } else {
     probe(s, se, -1, 0, col, path);

@@ -85,6 +85,15 @@ static void read_file_limits(void **state) {
   unlink(path);
   snprintf(path, sizeof(path), "%s/big", dir);
   unlink(path);
+  /* a FIFO without a writer: refused at once (a blocking open would wait
+   * forever, and SIGALRM ends the test) */
+  snprintf(path, sizeof(path), "%s/fifo", dir);
+  assert_int_equal(mkfifo(path, 0600), 0);
+  alarm(10);
+  assert_int_equal(g6_read_file(path, 1000, &text, &len, &e), G6_EINVAL);
+  alarm(0);
+  assert_non_null(strstr(e.msg, "is not a regular file"));
+  unlink(path);
 }
 
 static void mkdir_p_nested(void **state) {

@@ -1026,6 +1026,52 @@ static void unwritable_path_and_bounded_retry_buffer(void **state) {
   g6_csv_sink_free(s);
 }
 
+/* A FIFO where the day's file belongs (and a FIFO as the previous day's
+ * file, read back for the net change): refused as not a regular file at
+ * once, rows kept pending, nothing written into the pipe; a blocking open
+ * or a full pipe would stall the cycle (SIGALRM ends the test then). Once
+ * it is gone the rows land in a new file. */
+static void fifo_is_not_a_csv_file(void **state) {
+  (void)state;
+  char data[300], path[400], prev[400];
+  fresh(data, sizeof(data), "fifo");
+  snprintf(path, sizeof(path), "%s/SENSEX/this_week/0/2025-10-20.csv", data);
+  snprintf(prev, sizeof(prev), "%s/SENSEX/this_week/0/2025-10-17.csv", data);
+  assert_int_equal(g6_mkdir_p(path, 0755, NULL), G6_OK);
+  assert_int_equal(rmdir(path), 0);
+  assert_int_equal(mkfifo(path, 0600), 0);
+  assert_int_equal(mkfifo(prev, 0600), 0);
+  g6_csv_sink *s = g6_csv_sink_new(data, "SENSEX", G6_FSYNC_NEVER, 0);
+  g6_csv_option_row r = {81000, 81000, 81000, leg(1, 1, 1, 1, NAN, NAN),
+                         leg(1, 1, 1, 1, NAN, NAN)};
+  g6_csv_stats st = {0};
+  g6_error e;
+  int64_t t = utc(2025, 10, 20, 4, 0, 0);
+  alarm(20);
+  for (int i = 0; i < 300; i++) /* 300 rows: more than a pipe holds */
+    assert_int_not_equal(g6_csv_write_options(s, t + 30 * i, "this_week",
+                                              (g6_date){2025, 10, 23}, &r, 1,
+                                              &st, &e),
+                         G6_OK);
+  alarm(0);
+  assert_non_null(strstr(e.msg, "not a regular file"));
+  assert_int_equal(st.rows_written, 0);
+  assert_int_equal(st.rows_pending, 300);
+  const g6_csv_family_stats *fam;
+  assert_int_equal(g6_csv_sink_families(s, &fam), 1);
+  assert_int_equal(fam[0].failures[G6_EINVAL], 300);
+  assert_int_equal(unlink(path), 0);
+  g6_csv_stats st2 = {0};
+  assert_int_equal(g6_csv_sink_flush(s, &st2, &e), G6_OK);
+  assert_int_equal(st2.rows_written, 300);
+  char *text = slurp(path);
+  assert_non_null(text);
+  assert_int_equal(strncmp(text, "timestamp,index,", 16), 0);
+  free(text);
+  g6_csv_sink_free(s);
+  unlink(prev);
+}
+
 /* With a budget of 3, three of five strike files stay open between cycles,
  * above FD_SETSIZE, and the rest are opened per append; rows land the same
  * either way. A held file replaced behind the sink's back (an atomic
@@ -1158,6 +1204,7 @@ int main(void) {
       BOTH(external_changes_between_appends),
       BOTH(failed_append_rolls_back_and_retries),
       BOTH(unwritable_path_and_bounded_retry_buffer),
+      BOTH(fifo_is_not_a_csv_file),
       /* a held file is not closed per append */
       cmocka_unit_test_setup_teardown(failed_close_reads_back, per_append,
                                       none_left_held),
