@@ -13,9 +13,17 @@
  *     kernel has written the files back meanwhile, so each append dirties a
  *     clean page again (and re-reads what the page cache dropped; the bytes
  *     read from storage in that round are printed, /proc/self/io).
+ *   - "syncfs": the wall time of one syncfs(2) right after the after-pause
+ *     round (what Fsync "cycle" waits for, all indices' rows at once);
+ *   - "per expiry": the layout the per-strike files rule out, for the
+ *     product owner's decision (#11): one file per index, expiry and day
+ *     (FILES / 201 of them, 20 for 4,020), held open, each cycle's 201 rows
+ *     appended in one write; after PAUSE seconds, its CPU per row and the
+ *     syncfs after it.
  * Prints: files, g6 us/row, held us/row, files held, after-pause g6 us/row,
- * after-pause held us/row, after-pause KiB read. bench_chain.py prints them beside the cycle's
- * figures. */
+ * after-pause held us/row, after-pause KiB read, syncfs ms after the
+ * per-strike round, per-expiry us/row, syncfs ms after the per-expiry round.
+ * bench_chain.py prints them beside the cycle's figures. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdio.h>
@@ -23,6 +31,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static long long read_bytes(void) {
@@ -42,6 +51,25 @@ static double cpu_us(void) {
   getrusage(RUSAGE_SELF, &ru);
   return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e6 +
          (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+}
+
+static double wall_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* The wall time of one syncfs of the file system of directory dir, ms
+ * (syncfs needs a descriptor opened for reading, not O_PATH). */
+static double syncfs_ms(const char *dir) {
+  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  double t0 = wall_ms();
+  if (fd < 0 || syncfs(fd) != 0)
+    perror("append_cost: syncfs");
+  double ms = wall_ms() - t0;
+  if (fd >= 0)
+    close(fd);
+  return ms;
 }
 
 int main(int argc, char **argv) {
@@ -131,6 +159,10 @@ int main(int argc, char **argv) {
   long long read_kib = 0;
   if (pause > 0) {
     sleep((unsigned)pause);
+    /* what other programs dirtied meanwhile is not part of the syncfs
+     * measured after the round (the page cache's state for g6's files
+     * stays: they were written back long ago) */
+    syncfs_ms(dir);
     long long r0 = read_bytes();
     for (int half = 0; half < 2; half++) {
       double t0 = cpu_us();
@@ -150,9 +182,51 @@ int main(int argc, char **argv) {
     after_g6 /= (n_held + 1) / 2;
     after_held /= n_held / 2;
   }
+  double strike_sync = pause > 0 ? syncfs_ms(dir) : 0;
+  /* one file per index, expiry and day: a block of 201 rows per append */
+  int n_exp = files / 201 > 0 ? files / 201 : 1;
+  int per = files / n_exp;
+  double exp_us = 0, exp_sync = 0;
+  if (pause > 0) {
+    size_t bl = rl * (size_t)per;
+    char *block = malloc(bl);
+    int *efd = calloc((size_t)n_exp, sizeof(*efd));
+    if (block == NULL || efd == NULL) {
+      perror("append_cost: per expiry");
+      return 1;
+    }
+    for (int k = 0; k < per; k++)
+      memcpy(block + (size_t)k * rl, row, rl);
+    for (int x = 0; x < n_exp; x++) {
+      char p[64];
+      snprintf(p, sizeof(p), "%s.%s.2026-11-30.csv", ix[x / 4 % 5],
+               tags[x % 4]);
+      efd[x] = openat(dfd, p, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+      if (efd[x] < 0 || write(efd[x], block, bl) != (ssize_t)bl) {
+        perror("append_cost: per expiry");
+        return 1;
+      }
+    }
+    syncfs_ms(dir);
+    sleep((unsigned)pause);
+    syncfs_ms(dir);
+    double t0 = cpu_us();
+    for (int x = 0; x < n_exp; x++) {
+      struct stat st;
+      if (fstat(efd[x], &st) != 0 || write(efd[x], block, bl) != (ssize_t)bl) {
+        perror("append_cost: per expiry");
+        return 1;
+      }
+    }
+    exp_us = (cpu_us() - t0) / ((double)n_exp * per);
+    exp_sync = syncfs_ms(dir);
+    free(block);
+    free(efd);
+  }
   double per_g6 = g6 / ((double)(rounds - 1) * files);
   double per_kept = kept / ((double)(rounds - 1) * n_held);
-  printf("%d %.2f %.2f %d %.2f %.2f %lld\n", files, per_g6, per_kept, n_held,
-         after_g6, after_held, read_kib);
+  printf("%d %.2f %.2f %d %.2f %.2f %lld %.1f %.3f %.1f\n", files, per_g6,
+         per_kept, n_held, after_g6, after_held, read_kib, strike_sync, exp_us,
+         exp_sync);
   return 0;
 }

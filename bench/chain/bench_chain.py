@@ -317,7 +317,8 @@ def scaling_open_files():
 def append_cost():
     """The kernel's CPU per per-strike CSV append, opened per append
     (openat, fstat, write, close), to a descriptor held open (fstat, write),
-    and held after a 30-s pause as between two cycles
+    and held after a 30-s pause as between two cycles, with the syncfs
+    after it; and the same rows as one file per index, expiry and day
     (bench/chain/append_cost.c), over the 4,020 files of the main case."""
     d = t.workdir("g6-bench-append-")
     out = subprocess.run([os.path.join(t.BUILD, "bench", "append_cost"), d,
@@ -325,6 +326,7 @@ def append_cost():
                          text=True).stdout.split()
     files, g6_us, held_us, n_held = int(out[0]), float(out[1]), float(out[2]), int(out[3])
     after_g6, after_held, after_kib = float(out[4]), float(out[5]), int(out[6])
+    strike_sync, exp_us, exp_sync = float(out[7]), float(out[8]), float(out[9])
     per_1k = files / 8040.0
     print("CSV appends, %d per-strike files, one 330-byte row each, 5 rounds:" % files)
     print("  opened per append (openat + fstat + write + close): %5.2f us CPU per row"
@@ -337,6 +339,12 @@ def append_cost():
           " = %.2f ms per 1,000 legs" % (after_g6, after_g6 * per_1k))
     print("    held open                                          %5.2f us CPU per row"
           " = %.2f ms per 1,000 legs" % (after_held, after_held * per_1k))
+    print("    then one syncfs (what Fsync \"cycle\" waits for)    %7.1f ms wall" % strike_sync)
+    print("  for comparison, one file per index, expiry and day (%d files; not g6's"
+          " layout, #11's open decision)," % (files // 201))
+    print("  held, 201 rows per write, 30 s after the last: %5.2f us CPU per row"
+          " = %.2f ms per 1,000 legs; then one syncfs %.1f ms wall"
+          % (exp_us, exp_us * per_1k, exp_sync))
 
 
 def main():
