@@ -276,12 +276,40 @@ static void provider_results_and_rates(void **state) {
   g6_metrics_free(m);
 }
 
+/* Every 5xx answer is retried whatever its Kite error type (kite.c,
+ * retryable()), so every result a request can have is a possible retry
+ * cause: each is exported under its own name, none refused by the closed
+ * api_error domain (a 503 with InputException was refused as bad_request
+ * and fired G6MetricRefusals). */
+static void every_retry_cause_exported(void **state) {
+  (void)state;
+  g6_metrics *m = runtime();
+  g6_kite_stats s, prev;
+  memset(&s, 0, sizeof(s));
+  memset(&prev, 0, sizeof(prev));
+  s.cache_hit_ratio = NAN;
+  for (int r = 0; r < G6_KITE_R_COUNT; r++)
+    if (r != G6_KITE_R_OK && r != G6_KITE_R_CIRCUIT_OPEN &&
+        r != G6_KITE_R_INTERNAL)
+      s.retries_by[G6_KITE_EP_QUOTE][r] = (uint64_t)r;
+  g6_chain_metrics_provider(m, &s, &prev);
+  for (int r = 0; r < G6_KITE_R_COUNT; r++)
+    if (r != G6_KITE_R_OK && r != G6_KITE_R_CIRCUIT_OPEN &&
+        r != G6_KITE_R_INTERNAL)
+      assert_close(val(m, &g6m_def_api_retries, "quote",
+                       g6_kite_result_name((g6_kite_result)r)),
+                   r, 0);
+  assert_int_equal(g6_metrics_refusal_count(m, NULL), 0);
+  g6_metrics_free(m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(warm_start_unknown_is_nan),
       cmocka_unit_test(csv_counters_add_and_pending_is_a_gauge),
       cmocka_unit_test(outage_exports_nan_not_zero),
       cmocka_unit_test(provider_results_and_rates),
+      cmocka_unit_test(every_retry_cause_exported),
       cmocka_unit_test(quote_sanity_counts),
   };
   return G6_RUN_TESTS(tests);
