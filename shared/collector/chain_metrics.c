@@ -57,8 +57,16 @@ static void warm_configured_tags(g6_metrics *m, const g6_index_config *ix) {
   }
   /* the gauges known before the first cycle (every other one stays NaN,
    * unknown, until a cycle computes it): nothing collected yet is a last
-   * success at 0 ("never", what G6ChainStale compares against) */
+   * success at 0 ("never", what G6ChainStale compares against), and no CSV
+   * row is held for retry in any of the index's files (so the host's sum,
+   * collectd_g6_host_pending_rows, exists from the start: the aggregation
+   * plugin sums nothing over NaN alone) */
   g6m_last_success_set(m, ix->name, 0);
+  for (size_t k = 0; k < ix->n_expiries; k++)
+    if (ix->expiries[k].rule != G6_EXPIRY_DATE)
+      g6m_csv_pending_rows_set(m, ix->name,
+                               g6_expiry_tags[ix->expiries[k].rule], 0);
+  g6m_csv_pending_rows_set(m, ix->name, "overview", 0);
 }
 
 g6_status g6_chain_metrics_warm(g6_metrics *m, const g6_index_config *const *ix,
