@@ -5,22 +5,37 @@
  *   collectd_g6_spec_hash_info{g6_spec="<spec hash>"} = 1
  * plus the metric runtime's self-metrics (collectd_g6_metrics_*{g6_metrics=
  * "g6_info"}), every interval from the first one, so an operator can alert on
- * version or spec skew across hosts. It has no options. */
+ * version or spec skew across hosts. It has no options: an option in its
+ * <Plugin g6_info> block is refused with one error and disables g6_info
+ * alone (without a config callback collectd would refuse the whole file). */
 #include "collectd/core/daemon/collectd.h"
 #include "collectd/core/daemon/plugin.h"
 #include "collectd/core/utils/common/common.h"
 
+#include "common/config_result.h"
 #include "common/metrics_sink.h"
+#include "core/conf.h"
 #include "metrics/metrics_gen.h"
 
+#define PLUGIN "g6_info"
+
 static g6_metrics *metrics;
+static bool config_failed;
+
+static int g6_info_configure(oconfig_item_t *ci) {
+  g6_error e;
+  g6_status st = g6_conf_no_options(ci, &e);
+  return g6_plugin_config_result(PLUGIN, st, &e, &config_failed);
+}
+
+static int g6_info_read(void);
 
 static int g6_info_init(void) {
-  if (metrics != NULL)
+  if (metrics != NULL || config_failed)
     return 0;
   metrics = g6_collectd_metrics_new("g6_info");
   if (metrics == NULL) {
-    ERROR("g6_info plugin: cannot create the metric runtime (out of memory)");
+    ERROR(PLUGIN " plugin: cannot create the metric runtime (out of memory)");
     return -1;
   }
   static const char *const version[] = {G6_VERSION};
@@ -31,8 +46,14 @@ static int g6_info_init(void) {
   if (rc == G6_OK)
     rc = g6m_spec_hash_info_set(metrics, G6M_SPEC_HASH, 1.0);
   if (rc != G6_OK) {
-    ERROR("g6_info plugin: cannot register the build info metrics: %s",
+    ERROR(PLUGIN " plugin: cannot register the build info metrics: %s",
           g6_strerror(rc));
+    g6_metrics_free(metrics);
+    metrics = NULL;
+    return -1;
+  }
+  if (plugin_register_read(PLUGIN, g6_info_read) != 0) {
+    ERROR(PLUGIN " plugin: cannot register the read callback");
     g6_metrics_free(metrics);
     metrics = NULL;
     return -1;
@@ -53,7 +74,7 @@ static int g6_info_shutdown(void) {
 }
 
 void module_register(void) {
-  plugin_register_init("g6_info", g6_info_init);
-  plugin_register_read("g6_info", g6_info_read);
-  plugin_register_shutdown("g6_info", g6_info_shutdown);
+  plugin_register_complex_config(PLUGIN, g6_info_configure);
+  plugin_register_init(PLUGIN, g6_info_init);
+  plugin_register_shutdown(PLUGIN, g6_info_shutdown);
 }

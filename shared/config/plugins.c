@@ -25,8 +25,9 @@ G6_PLUGIN_CONFIG(retention)
 
 const g6_plugin_options g6_plugins[] = {
     {"g6_info", NULL,
-     "it reports which g6 build and metric spec this host runs", 0, NULL,
-     NULL},
+     "it reports which g6 build and metric spec this host runs (an option "
+     "in its block is refused, and disables g6_info alone)",
+     0, NULL, NULL},
     {"g6_chain", &g6_chain_options,
      "collects option chains into CSV files, snapshots and metrics",
      G6_PLUGIN_CONFIG_FNS(chain)},

@@ -285,3 +285,16 @@ g6_status g6_conf_unknown(const oconfig_item_t *ci, const char *const *known,
                       where, where[0] ? ": " : "", ci->key ? ci->key : "?",
                       list);
 }
+
+g6_status g6_conf_no_options(oconfig_item_t *ci, g6_error *err) {
+  if (ci->children_num == 0)
+    return G6_OK;
+  g6_conf_link_parents(ci); /* collectd hands over a copy without them */
+  const oconfig_item_t *first = &ci->children[0];
+  char where[256];
+  g6_conf_where(first, where, sizeof(where));
+  return g6_error_set(err, G6_EINVAL,
+                      "%s%sunknown option %s; this block takes no options",
+                      where, where[0] ? ": " : "",
+                      first->key ? first->key : "?");
+}

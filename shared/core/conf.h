@@ -8,8 +8,8 @@
  *   Plugin "g6_chain" / Index "NIFTY": option StrikeStep = -5: out of range;
  *   allowed: an integer from 1 to 100000
  *
- * Apart from g6_conf_link_parents, none of these functions modify the
- * configuration tree. */
+ * Apart from g6_conf_link_parents (and g6_conf_no_options, which calls it),
+ * none of these functions modify the configuration tree. */
 #ifndef G6_CONF_H
 #define G6_CONF_H
 
@@ -79,5 +79,11 @@ g6_status g6_conf_reject(const oconfig_item_t *ci, bool hide_value,
  * (NULL-terminated). Always returns G6_EINVAL. */
 g6_status g6_conf_unknown(const oconfig_item_t *ci, const char *const *known,
                           g6_error *err);
+
+/* For a block that takes no options (<Plugin g6_info>): G6_OK when it is
+ * empty; otherwise G6_EINVAL naming the block and its first option,
+ * "Plugin \"g6_info\": unknown option Foo; this block takes no options"
+ * (links the block's parents, g6_conf_link_parents). */
+g6_status g6_conf_no_options(oconfig_item_t *ci, g6_error *err);
 
 #endif

@@ -3,6 +3,7 @@
 the documented name and labels, and the rrdtool plugin stores it."""
 import glob
 import os
+import re
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
@@ -36,5 +37,29 @@ with t.Collectd(plugins=["g6_info"], types_db=empty,
     t.wait_until(lambda: False, 2)
     t.ok(not t.select(cd.samples(), "collectd_g6_build_info"),
          "and indeed nothing of g6 reaches /metrics")
+
+# g6_info has no options: one in its block is refused with one error naming
+# it, and disables g6_info alone; collectd and its other plugins keep
+# running (without a config callback collectd refused the whole file and
+# exited)
+conf = """
+PluginDir "%s"
+LoadPlugin load
+<Plugin g6_info>
+  Foo 1
+</Plugin>
+""" % t.STOCK_PLUGINDIR
+with t.Collectd(plugins=["g6_info"], config=conf,
+                expected_errors=[r"g6_info: .*unknown option Foo"]) as cd:
+    t.ok(cd.wait_for("collectd_load_shortterm"),
+         "collectd runs, and a stock plugin beside g6_info exports", cd.log())
+    errors = [l for l in cd.log().splitlines() if "[error] g6" in l]
+    t.ok(len(errors) == 1, "one error line", errors)
+    t.ok(errors and re.search(
+        r'g6_info: Plugin "g6_info": unknown option Foo; this block takes no '
+        r'options \(g6_info is disabled; the other plugins keep running\)', errors[0]),
+        "it names the option and says the block takes none", errors)
+    t.ok(not t.select(cd.samples(), "collectd_g6_build_info"),
+         "g6_info exports nothing")
 
 t.done_testing()

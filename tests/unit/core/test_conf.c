@@ -248,6 +248,25 @@ static void enum_and_unknown(void **state) {
                              "option StrikeStpe; allowed: StrikeStep, Interval");
 }
 
+/* A block without options (<Plugin g6_info>): empty is fine, any option is
+ * named with the block, also as collectd hands the block over (without
+ * parent links). */
+static void no_options(void **state) {
+  (void)state;
+  tree t;
+  g6_error e;
+  build(&t, "Foo");
+  t.plugin_v.value.string = "g6_info";
+  t.plugin.children = &t.opt;
+  t.opt.parent = NULL;
+  t.plugin.parent = NULL;
+  assert_int_equal(g6_conf_no_options(&t.plugin, &e), G6_EINVAL);
+  assert_string_equal(e.msg, "Plugin \"g6_info\": unknown option Foo; this "
+                             "block takes no options");
+  t.plugin.children_num = 0;
+  assert_int_equal(g6_conf_no_options(&t.plugin, &e), G6_OK);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(where_names_the_blocks),
@@ -258,6 +277,7 @@ int main(void) {
       cmocka_unit_test(block_names),
       cmocka_unit_test(link_parents),
       cmocka_unit_test(enum_and_unknown),
+      cmocka_unit_test(no_options),
   };
   return G6_RUN_TESTS(tests);
 }
