@@ -243,20 +243,8 @@ static long flock_holder(dev_t dev, ino_t ino) {
   return pid;
 }
 
-g6_status g6_dir_claim(const char *dir, const char *option, int *lock_fd,
-                       char *note, size_t note_len, g6_error *err) {
-  *lock_fd = -1;
-  if (note_len > 0)
-    note[0] = '\0';
-  if (strspn(dir, "/") == strlen(dir))
-    return g6_error_set(err, G6_EINVAL,
-                        "%s \"%s\": the root directory is no place for "
-                        "g6's files; give a directory of its own (the "
-                        "default is /var/lib/g6)",
-                        option, dir);
-  g6_status st = g6_mkdir_p(dir, 0755, err);
-  if (st != G6_OK)
-    return st;
+g6_status g6_dir_writable(const char *dir, const char *option,
+                          g6_error *err) {
   char probe[PATH_MAX];
   if (snprintf(probe, sizeof(probe), "%s/.g6-write-check-XXXXXX", dir) >=
       (int)sizeof(probe))
@@ -271,6 +259,25 @@ g6_status g6_dir_claim(const char *dir, const char *option, int *lock_fd,
   }
   close(pf);
   unlink(probe);
+  return G6_OK;
+}
+
+g6_status g6_dir_claim(const char *dir, const char *option, int *lock_fd,
+                       char *note, size_t note_len, g6_error *err) {
+  *lock_fd = -1;
+  if (note_len > 0)
+    note[0] = '\0';
+  if (strspn(dir, "/") == strlen(dir))
+    return g6_error_set(err, G6_EINVAL,
+                        "%s \"%s\": the root directory is no place for "
+                        "g6's files; give a directory of its own (the "
+                        "default is /var/lib/g6)",
+                        option, dir);
+  g6_status st = g6_mkdir_p(dir, 0755, err);
+  if (st == G6_OK)
+    st = g6_dir_writable(dir, option, err);
+  if (st != G6_OK)
+    return st;
   int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0)
     return errno_fail(err, errno, "cannot open", dir);

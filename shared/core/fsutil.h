@@ -77,6 +77,13 @@ g6_status g6_path_absolute(char **path, g6_error *err);
  * directories are fine; an existing non-directory is G6_EEXIST. */
 g6_status g6_mkdir_p(const char *path, mode_t mode, g6_error *err);
 
+/* Whether a file can be created in the existing directory `dir`: creates
+ * and removes a probe file (".g6-write-check-XXXXXX"). G6_OK, or the errno
+ * of the failure as a status (G6_ENOENT, G6_EPERM for a read-only or
+ * immutable directory, G6_ENOSPC, ...) with a message naming `option`
+ * ("DataDir", "--token-file") and the directory. */
+g6_status g6_dir_writable(const char *dir, const char *option, g6_error *err);
+
 /* Makes the absolute directory `dir` ready for one writing process: refuses
  * the root directory (G6_EINVAL), creates it (g6_mkdir_p, 0755), checks
  * that a file can be created in it (G6_EPERM, G6_ENOSPC, G6_EIO: a

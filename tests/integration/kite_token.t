@@ -78,6 +78,28 @@ with t.MockD(clock=CLOCK, api_key=KEY, api_secret=SECRET) as m:
     t.is_(rc, 2, "group/other-readable secret file refused")
     t.ok("chmod 600" in err and SECRET not in err, "message says how to fix", err)
 
+    # a token file that cannot be written is found before the single-use
+    # request token is spent: nothing is sent, exit 2
+    sessions = m.requests().get("session", {}).get("total", 0)
+    for bad_file, why in ((os.path.join(d, "nodir", "kite.token"), "is not writable"),
+                          (d, "is not a regular file")):
+        rc, out, err = run(["--url", m.url, "--api-key-file", keyf,
+                            "--api-secret-file", secf, "--request-token", "r-keep",
+                            "--token-file", bad_file])
+        t.is_(rc, 2, "an unwritable --token-file (%s) is a usage error" % why)
+        t.ok(why in err, "the message says why", err)
+    t.is_(m.requests().get("session", {}).get("total", 0), sessions,
+          "and the request token was not sent")
+
+    # the secret itself on the command line (readable in /proc/PID/cmdline
+    # by every user) is refused, without echoing it
+    rc, out, err = run(["--url", m.url, "--api-key-file", keyf,
+                        "--api-secret", SECRET, "--request-token", "r3",
+                        "--token-file", tokf])
+    t.is_(rc, 2, "--api-secret SECRET is refused")
+    t.ok("--api-secret-file" in err and SECRET not in out + err,
+         "the message points to --api-secret-file and does not echo the secret", err)
+
     # the provider is down: exit 1
     m.set_faults({"session": {"http5xx": -1}})
     rc, out, err = run(["--url", m.url, "--api-key-file", keyf,

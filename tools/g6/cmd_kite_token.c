@@ -11,19 +11,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 static int usage(FILE *out) {
   fprintf(out,
 "usage: g6 kite-token --request-token TOKEN|- --token-file FILE\n"
 "                     (--api-key-file FILE | --api-key KEY)\n"
-"                     (--api-secret-file FILE | --api-secret SECRET)\n"
+"                     --api-secret-file FILE\n"
 "                     [--url URL] [--timeout SECONDS]\n"
 "\n"
 "Exchanges the request token of today's Kite login for an access token and\n"
 "writes it to FILE (mode 0600, atomic replace). `-` reads the request token\n"
 "from standard input. Key and secret files must not be readable by group or\n"
-"other (chmod 600). Prints the user id and when the token expires (06:00 IST\n"
+"other (chmod 600); the secret is never taken on the command line, where\n"
+"every user of the host can read it. FILE's directory must be writable\n"
+"before the request token is spent (it is single-use). Prints the user id\n"
+"and when the token expires (06:00 IST\n"
 "the next morning); never prints the key, secret or tokens.\n"
 "URL defaults to https://api.kite.trade.\n"
 "Exit status: 0 written, 1 the exchange or the write failed, 2 usage.\n");
@@ -46,7 +50,7 @@ static void log_stderr(void *ctx, int level, const char *msg) {
 
 int g6_cmd_kite_token(int argc, char **argv) {
   const char *request = NULL, *token_file = NULL, *key = NULL,
-             *key_file = NULL, *secret = NULL, *secret_file = NULL,
+             *key_file = NULL, *secret_file = NULL,
              *url = "https://api.kite.trade";
   double timeout = 10;
   for (int i = 1; i < argc; i++) {
@@ -66,9 +70,13 @@ int g6_cmd_kite_token(int argc, char **argv) {
       key = v;
     else if (strcmp(a, "--api-key-file") == 0)
       key_file = v;
-    else if (strcmp(a, "--api-secret") == 0)
-      secret = v;
-    else if (strcmp(a, "--api-secret-file") == 0)
+    else if (strcmp(a, "--api-secret") == 0) {
+      fprintf(stderr, "g6 kite-token: --api-secret would put the secret in "
+                      "the process list and the shell history; write it to a "
+                      "file only you can read (chmod 600) and give "
+                      "--api-secret-file FILE\n");
+      return G6_EXIT_USAGE;
+    } else if (strcmp(a, "--api-secret-file") == 0)
       secret_file = v;
     else if (strcmp(a, "--url") == 0)
       url = v;
@@ -86,11 +94,39 @@ int g6_cmd_kite_token(int argc, char **argv) {
     }
   }
   if (request == NULL || token_file == NULL || (key == NULL) == (key_file == NULL) ||
-      (secret == NULL) == (secret_file == NULL)) {
+      secret_file == NULL) {
     fprintf(stderr, "g6 kite-token: need --request-token, --token-file, one "
-                    "of --api-key/--api-key-file and one of "
-                    "--api-secret/--api-secret-file\n");
+                    "of --api-key/--api-key-file and --api-secret-file\n");
     return usage(stderr);
+  }
+  /* the request token is single-use: a token file that cannot be written
+   * is found now, before the exchange spends it (a typo in the path meant
+   * logging in at Kite again) */
+  {
+    g6_error werr;
+    char dir[4096];
+    const char *slash = strrchr(token_file, '/');
+    int dl = slash == NULL ? snprintf(dir, sizeof(dir), ".")
+             : slash == token_file
+                 ? snprintf(dir, sizeof(dir), "/")
+                 : snprintf(dir, sizeof(dir), "%.*s",
+                            (int)(slash - token_file), token_file);
+    struct stat sb;
+    if (dl < 0 || (size_t)dl >= sizeof(dir)) {
+      fprintf(stderr, "g6 kite-token: --token-file %s: path too long\n",
+              token_file);
+      return G6_EXIT_USAGE;
+    }
+    if (stat(token_file, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+      fprintf(stderr, "g6 kite-token: --token-file %s is not a regular "
+                      "file\n", token_file);
+      return G6_EXIT_USAGE;
+    }
+    if (g6_dir_writable(dir, "--token-file's directory", &werr) != G6_OK) {
+      fprintf(stderr, "g6 kite-token: %s; nothing was sent, the request "
+                      "token is still good\n", werr.msg);
+      return G6_EXIT_USAGE;
+    }
   }
   char reqbuf[256];
   if (strcmp(request, "-") == 0) {
@@ -107,13 +143,9 @@ int g6_cmd_kite_token(int argc, char **argv) {
   }
   g6_error err;
   char *sec = NULL;
-  if (secret_file != NULL) {
-    if (g6_read_secret_file(secret_file, &sec, &err) != G6_OK) {
-      fprintf(stderr, "g6 kite-token: %s\n", err.msg);
-      return G6_EXIT_USAGE;
-    }
-  } else if ((sec = strdup(secret)) == NULL) {
-    return G6_EXIT_FAIL;
+  if (g6_read_secret_file(secret_file, &sec, &err) != G6_OK) {
+    fprintf(stderr, "g6 kite-token: %s\n", err.msg);
+    return G6_EXIT_USAGE;
   }
   g6_kite_config cfg;
   g6_kite_config_defaults(&cfg);
