@@ -203,10 +203,14 @@ static g6_status read_creds(const g6_kite_config *cfg, char **key, char **tok,
   else if (cfg->api_key != NULL && (*key = strdup(cfg->api_key)) == NULL)
     s = G6_ENOMEM;
   if (s == G6_OK) {
-    if (cfg->access_token_file != NULL)
+    if (cfg->access_token_file != NULL) {
       s = g6_read_secret_file(cfg->access_token_file, tok, err);
-    else if (cfg->access_token != NULL &&
-             (*tok = strdup(cfg->access_token)) == NULL)
+      /* not written yet (the day's first `g6 kite-token` comes after
+       * collectd's start): no token, the client starts latched */
+      if (s == G6_ENOENT)
+        s = G6_OK;
+    } else if (cfg->access_token != NULL &&
+               (*tok = strdup(cfg->access_token)) == NULL)
       s = G6_ENOMEM;
   }
   if (s == G6_OK && *key == NULL)
@@ -277,6 +281,16 @@ g6_status g6_kite_client_new(const g6_kite_config *cfg, g6_kite_client **out,
     if (s != G6_OK) {
       g6_kite_client_free(c);
       return s;
+    }
+    if (c->access_token == NULL && cfg->access_token_file != NULL) {
+      /* waits like an auth latch: g6_kite_reload_credentials clears it
+       * once the file is there */
+      atomic_store(&c->auth_latched, 1);
+      c->st.auth_latched = 1;
+      klog(c, G6_LOG_WARNING,
+           "Kite: AccessTokenFile %s does not exist yet: no requests until "
+           "`g6 kite-token` writes it (noticed without a restart)",
+           cfg->access_token_file);
     }
     *out = c;
     return G6_OK;
@@ -549,6 +563,16 @@ static g6_status do_call(g6_kite_client *c, const call_spec *cs,
   const char *epn = g6_kite_endpoint_name(cs->ep);
   if (cs->need_token && atomic_load(&c->auth_latched)) {
     count(c, cs->ep, G6_EAUTH);
+    pthread_mutex_lock(&c->cred_mu);
+    bool none = c->access_token == NULL;
+    pthread_mutex_unlock(&c->cred_mu);
+    if (none)
+      return g6_error_set(err, G6_EAUTH,
+                          "Kite %s: no access token yet (AccessTokenFile "
+                          "%s does not exist); run `g6 kite-token`",
+                          epn, c->cfg.access_token_file
+                                   ? c->cfg.access_token_file
+                                   : "(none)");
     return g6_error_set(err, G6_EAUTH,
                         "Kite %s: credentials were rejected earlier; waiting "
                         "for a new access token",
