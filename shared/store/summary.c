@@ -142,8 +142,11 @@ static g6_status line(g6_buf *out, int width, const char *f, ...) {
   return st == G6_OK ? g6_buf_putc(out, '\n') : st;
 }
 
+/* `since` is how long ago the panels were written (0 when unknown): an
+ * index's age is its age then plus that, so stale panels do not show a
+ * fresh index. */
 static g6_status indices(g6_buf *out, int width, const g6_json *d,
-                         const char *why) {
+                         const char *why, double since) {
   g6_status st = line(out, width, "%-12s %-8s %-7s %11s %9s %11s %6s %6s %7s",
                       "INDEX", "STATUS", "MARKET", "SPOT", "ATM", "LEGS",
                       "PCR", "DQ%", "AGE");
@@ -166,7 +169,7 @@ static g6_status indices(g6_buf *out, int width, const g6_json *d,
               fmt(atm, sizeof(atm), "%.0f", num(get(it, "atm", NULL))), legs,
               fmt(pcr, sizeof(pcr), "%.2f", num(get(it, "pcr", NULL))),
               fmt(dq, sizeof(dq), "%.0f", num(get(it, "dq_score", NULL))),
-              fmt_age(age, sizeof(age), num(get(it, "age", NULL))));
+              fmt_age(age, sizeof(age), num(get(it, "age", NULL)) + since));
   }
   return st;
 }
@@ -189,7 +192,7 @@ static g6_status provider(g6_buf *out, int width, const g6_json *p,
   const g6_json *latch = get(p, "auth_latched", NULL);
   return line(out, width,
               "PROVIDER   breaker %s | %s req/s | errors %s/s (%s) | p95 %s | "
-              "auth %s | throttled %s | cache hits %s",
+              "auth %s | waited for rate limit %s | cache hits %s",
               str(get(p, "breaker", "state")),
               fmt(rq, sizeof(rq), "%.1f", num(get(p, "requests_per_s", NULL))),
               fmt(er, sizeof(er), "%.2f", num(get(p, "errors_per_s", NULL))),
@@ -288,7 +291,8 @@ g6_status g6_summary_render(const char *dir, const unsigned char *key,
   if (st == G6_OK)
     st = line(out, width, "%s", "");
   if (st == G6_OK)
-    st = indices(out, width, d_ix, w_ix);
+    st = indices(out, width, d_ix, w_ix,
+                 isfinite(ts) && now > ts ? now - ts : 0);
   if (st == G6_OK)
     st = line(out, width, "%s", "");
   if (st == G6_OK)

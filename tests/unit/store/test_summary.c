@@ -59,13 +59,15 @@ static void from_panels(void **state) {
   g6_panels_writer_close(w);
   char *s = screen(d, 1002, 0);
   contains(s, "panels updated 2s ago (cycle 1)");
+  /* the index's age when the panels were written (3.4 s) plus their own
+   * age (2 s) */
   contains(s, "NIFTY        OK       open       24512.50     24500       "
-              "40/42   1.25     95      3s");
+              "40/42   1.25     95      5s");
   contains(s, "SENSEX       EMPTY    -                 -         -         "
               "0/0      -      -       -");
   contains(s, "PROVIDER   breaker open | 3.2 req/s | errors 0.50/s (15.4%) | "
-              "p95 12 ms | auth FAILED (renew the token) | throttled no | "
-              "cache hits -");
+              "p95 12 ms | auth FAILED (renew the token) | waited for rate "
+              "limit no | cache hits -");
   contains(s, "SYSTEM     cycles 120 | last cycle 420 ms | CPU 3.1% | RSS 45.2 "
               "MB | series 312, 0 dropped | up 1h06m");
   contains(s, "INTEGRITY  OK: 3 files match manifest.json");
@@ -73,6 +75,7 @@ static void from_panels(void **state) {
   /* an old flush: flagged stale; a changed panel: the problem named */
   s = screen(d, 1100, 0);
   contains(s, "panels updated 100s ago STALE");
+  contains(s, "40/42   1.25     95    103s"); /* not still 3 s old */
   free(s);
   char path[400];
   snprintf(path, sizeof(path), "%s/system_enveloped.json", d);
