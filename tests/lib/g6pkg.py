@@ -79,14 +79,16 @@ def version(pkg):
 
 
 def dpkg(*args, env=None):
-    """Runs dpkg non-interactively; while another dpkg/apt holds dpkg's lock,
-    retries for up to two minutes. Returns (exit status, output)."""
+    """Runs dpkg non-interactively (debconf's noninteractive frontend, stdin
+    /dev/null so that a conffile question fails instead of waiting); while
+    another dpkg/apt holds dpkg's lock, retries for up to two minutes.
+    Returns (exit status, output)."""
     e = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     e.update(env or {})
     deadline = time.monotonic() + 120
     while True:
         p = subprocess.run(["dpkg"] + list(args), capture_output=True, text=True,
-                           env=e, timeout=300)
+                           env=e, timeout=300, stdin=subprocess.DEVNULL)
         out = p.stdout + p.stderr
         if p.returncode == 0 or "lock" not in out or time.monotonic() > deadline:
             return p.returncode, out

@@ -86,6 +86,13 @@ def ok(cond, name, detail=None):
     return bool(cond)
 
 
+def skip(name, reason):
+    """Records one test as skipped (TAP's `# SKIP`)."""
+    global _count
+    _count += 1
+    print("ok %d - %s # SKIP %s" % (_count, name, reason), flush=True)
+
+
 def is_(got, want, name):
     return ok(got == want, name, "got:  %r\nwant: %r" % (got, want))
 
