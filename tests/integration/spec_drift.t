@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """g6 spec check on an edited copy of the repository: each kind of drift gets
 its documented exit status (6 dashboards, 8 recording rules, 9 alerts, 10
-anything else) and names the panels that were added, removed or changed; a
+anything else: types.db, C helpers, catalog, scrape snippet, Grafana
+provisioning, manifest, promtool tests) and names the panels that were
+added, removed or changed; a
 malformed spec gets one error per problem with file:line and writes nothing;
 inventory-diff exits 7 and names renamed panels."""
 import hashlib
@@ -135,6 +137,27 @@ edit(root, '"w": 12', '"w": 11', path="grafana/dashboards/provider.json")
 rc, out, err = g6(root, "check")
 t.is_(rc, 6, "hand-edited dashboard layout: exit 6")
 t.ok("no panel changed" in out, "says no panel changed, only layout/metadata", out)
+
+# 7b. hand-edited files that are neither dashboards nor rule files: exit 10,
+# as `g6 spec --help` and the README say (provisioning used to exit 6 and the
+# promtool tests 8 or 9)
+for rel, old, new in (
+        ("grafana/provisioning/dashboards/g6.yml", "updateIntervalSeconds: 60",
+         "updateIntervalSeconds: 30"),
+        ("grafana/provisioning/datasources/g6.yml", "isDefault: false",
+         "isDefault: true"),
+        ("prometheus/tests/alerts_test.yml", "eval_time: 0m", "eval_time: 1m"),
+        ("prometheus/tests/rules_test.yml", "eval_time: 20m", "eval_time: 21m"),
+        ("prometheus/scrape.yml", "honor_labels: true", "honor_labels: false")):
+    root = fresh_root()
+    edit(root, old, new, path=rel)
+    rc, out, err = g6(root, "check")
+    t.is_(rc, 10, "hand-edited %s: exit 10" % rel)
+    t.ok("stale: %s" % rel in out, "names %s" % rel, out + err)
+rc, out, err = g6(root, "--help")
+t.ok(re.search(r"10 other drift \(types\.db, C helpers, catalog, scrape, "
+               r"provisioning, tests\)", out + err),
+     "the usage text lists provisioning and tests under exit 10", out + err)
 
 # 8. malformed specs: one error per problem, file:line, nothing written
 root = fresh_root()

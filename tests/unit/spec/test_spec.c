@@ -706,6 +706,41 @@ static void dashboard_diff_classifies(void **state) {
   g6_buf_free(&rep);
 }
 
+/* Provisioning and the promtool tests are "other" drift (exit 10), as the
+ * usage text says; only the dashboards, rules.yml and alerts.yml have their
+ * own codes. */
+static void artifact_kinds(void **state) {
+  (void)state;
+  g6_spec s = load_base();
+  g6_spec_output o;
+  g6_error e;
+  assert_int_equal(g6_spec_generate(&s, &o, &e), G6_OK);
+  static const struct {
+    const char *path;
+    g6_spec_artifact kind;
+  } k[] = {
+      {"grafana/provisioning/datasources/g6.yml", G6_SPEC_ART_OTHER},
+      {"grafana/provisioning/dashboards/g6.yml", G6_SPEC_ART_OTHER},
+      {"grafana/manifest.json", G6_SPEC_ART_OTHER},
+      {"prometheus/tests/rules_test.yml", G6_SPEC_ART_OTHER},
+      {"prometheus/tests/alerts_test.yml", G6_SPEC_ART_OTHER},
+      {"prometheus/scrape.yml", G6_SPEC_ART_OTHER},
+      {"prometheus/rules.yml", G6_SPEC_ART_RULES},
+      {"prometheus/alerts.yml", G6_SPEC_ART_ALERTS},
+      {"grafana/dashboards/main.json", G6_SPEC_ART_DASHBOARD},
+  };
+  for (size_t i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
+    const g6_spec_file *f = g6_spec_output_find(&o, k[i].path);
+    if (f == NULL)
+      fail_msg("%s not generated", k[i].path);
+    if (f->kind != k[i].kind)
+      fail_msg("%s: kind %d, want %d", k[i].path, (int)f->kind,
+               (int)k[i].kind);
+  }
+  g6_spec_output_free(&o);
+  g6_spec_free(&s);
+}
+
 static void repository_spec_lints_clean(void **state) {
   (void)state;
   const char *root = getenv("G6_ROOT") ? getenv("G6_ROOT") : ".";
@@ -756,6 +791,7 @@ int main(void) {
       cmocka_unit_test(panels_ids_and_inventory),
       cmocka_unit_test(plans_name_metrics_of_other_families),
       cmocka_unit_test(dashboard_diff_classifies),
+      cmocka_unit_test(artifact_kinds),
       cmocka_unit_test(repository_spec_lints_clean),
   };
   return G6_RUN_TESTS(tests);

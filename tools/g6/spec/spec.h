@@ -245,10 +245,11 @@ void g6_spec_bucket_label(double le, char out[32]);
 /* ---- generation ------------------------------------------------------- */
 
 typedef enum g6_spec_artifact {
-  G6_SPEC_ART_DASHBOARD, /* drift exit 6 */
-  G6_SPEC_ART_RULES,     /* 8 */
-  G6_SPEC_ART_ALERTS,    /* 9 */
-  G6_SPEC_ART_OTHER      /* 10: types.db, C code, catalog, tests, scrape */
+  G6_SPEC_ART_DASHBOARD, /* drift exit 6: the dashboard JSON files */
+  G6_SPEC_ART_RULES,     /* 8: prometheus/rules.yml */
+  G6_SPEC_ART_ALERTS,    /* 9: prometheus/alerts.yml */
+  G6_SPEC_ART_OTHER      /* 10: types.db, C code, catalog, promtool tests,
+                            scrape, Grafana provisioning, manifest */
 } g6_spec_artifact;
 
 typedef struct g6_spec_file {
