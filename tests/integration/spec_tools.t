@@ -64,6 +64,23 @@ for f in ("prometheus/tests/rules_test.yml", "prometheus/tests/alerts_test.yml")
 rc, out = run(["promtool", "check", "config", "prometheus/scrape.yml"])
 t.is_(rc, 0, "promtool check config prometheus/scrape.yml") or t.diag(out)
 
+# Grafana's $__rate_interval is max($__interval + timeInterval, 4 x
+# timeInterval): the data source's timeInterval must be the scrape interval
+# (a shorter one leaves rate windows holding a single scrape)
+import re
+with open(os.path.join(ROOT, "prometheus/scrape.yml")) as f:
+    scrape = re.search(r"^  scrape_interval: (\S+)$", f.read(), re.M)
+with open(os.path.join(ROOT, "grafana/provisioning/datasources/g6.yml")) as f:
+    ds = f.read()
+tint = re.search(r"^      timeInterval: (\S+)$", ds, re.M)
+t.ok(scrape and tint and scrape.group(1) == tint.group(1),
+     "the data source's timeInterval is Prometheus' scrape_interval (%s)"
+     % (scrape.group(1) if scrape else "?"),
+     "scrape_interval %s, timeInterval %s" % (scrape and scrape.group(1),
+                                              tint and tint.group(1)))
+t.ok("collectd Interval (so" not in ds,
+     "the data source comment no longer calls timeInterval the collectd Interval")
+
 tmp = t.workdir("g6-spec-tools-")
 exprs = os.path.join(tmp, "dashboard_exprs.yml")
 rc, out = run([G6, "spec", "inventory", "--dashboard-rules"])

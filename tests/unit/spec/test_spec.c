@@ -706,6 +706,29 @@ static void dashboard_diff_classifies(void **state) {
   g6_buf_free(&rep);
 }
 
+/* The Grafana data source's timeInterval is the scrape interval, not the
+ * collectd Interval: $__rate_interval = max($__interval + timeInterval,
+ * 4 x timeInterval) must span several scrapes. */
+static void datasource_interval_is_the_scrape_interval(void **state) {
+  (void)state;
+  g6_spec s = load_base();
+  g6_spec_output o;
+  g6_error e;
+  assert_int_equal(g6_spec_generate(&s, &o, &e), G6_OK);
+  const g6_spec_file *ds =
+      g6_spec_output_find(&o, "grafana/provisioning/datasources/g6.yml");
+  const g6_spec_file *scrape = g6_spec_output_find(&o, "prometheus/scrape.yml");
+  assert_non_null(ds);
+  assert_non_null(scrape);
+  assert_non_null(
+      strstr(ds->text.data, "timeInterval: " G6_SPEC_SCRAPE_INTERVAL "\n"));
+  assert_non_null(strstr(scrape->text.data,
+                         "scrape_interval: " G6_SPEC_SCRAPE_INTERVAL "\n"));
+  assert_null(strstr(ds->text.data, "timeInterval is the collectd Interval"));
+  g6_spec_output_free(&o);
+  g6_spec_free(&s);
+}
+
 /* Provisioning and the promtool tests are "other" drift (exit 10), as the
  * usage text says; only the dashboards, rules.yml and alerts.yml have their
  * own codes. */
@@ -791,6 +814,7 @@ int main(void) {
       cmocka_unit_test(panels_ids_and_inventory),
       cmocka_unit_test(plans_name_metrics_of_other_families),
       cmocka_unit_test(dashboard_diff_classifies),
+      cmocka_unit_test(datasource_interval_is_the_scrape_interval),
       cmocka_unit_test(artifact_kinds),
       cmocka_unit_test(repository_spec_lints_clean),
   };

@@ -23,8 +23,15 @@
 #define G6_SPEC_AGG_OWNER "aggregation"
 
 /* The collectd Interval (seconds) of the shipped snippets (conf.d/): the
- * aggregation plugin's window and Grafana's data source timeInterval. */
+ * aggregation plugin's window. (Grafana's data source timeInterval is the
+ * Prometheus scrape interval, G6_SPEC_SCRAPE_INTERVAL, not this.) */
 #define G6_SPEC_COLLECTD_INTERVAL 10
+
+/* Prometheus' scrape_interval in prometheus/scrape.yml, and so the Grafana
+ * data source's timeInterval: Grafana's $__rate_interval is max($__interval
+ * + timeInterval, 4 x timeInterval), which must span several scrapes (not
+ * collectd intervals) for rate() and histogram_quantile to have samples. */
+#define G6_SPEC_SCRAPE_INTERVAL "30s"
 
 /* ---- diagnostics ------------------------------------------------------ */
 

@@ -662,8 +662,11 @@ g6_status g6_spec_gen_grafana(const g6_spec *s, g6_spec_output *out,
         "# Prometheus data source for the g6 dashboards: copy to\n"
         "# /etc/grafana/provisioning/datasources/ and set url to your "
         "Prometheus.\n"
-        "# timeInterval is the collectd Interval (so $__rate_interval covers "
-        "at least\n# four collectd samples).\n"
+        "# timeInterval is Prometheus' scrape_interval (prometheus/scrape.yml), "
+        "not the\n# collectd Interval: Grafana's $__rate_interval is "
+        "max($__interval + timeInterval,\n# 4 x timeInterval), so every "
+        "rate() and quantile window holds at least four\n# scrapes. Set it "
+        "to your scrape_interval if yours differs.\n"
         "apiVersion: 1\n"
         "datasources:\n"
         "  - name: Prometheus (g6)\n"
@@ -673,8 +676,8 @@ g6_status g6_spec_gen_grafana(const g6_spec *s, g6_spec_output *out,
         "    url: http://localhost:9090\n"
         "    isDefault: false\n"
         "    jsonData:\n"
-        "      timeInterval: 10s\n",
-        G6_SPEC_GENERATOR);
+        "      timeInterval: %s\n",
+        G6_SPEC_GENERATOR, G6_SPEC_SCRAPE_INTERVAL);
     rc = g6_spec_output_add(out, "grafana/provisioning/datasources/g6.yml",
                             G6_SPEC_ART_OTHER, b.data, b.len);
   }

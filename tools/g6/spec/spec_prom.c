@@ -625,7 +625,7 @@ static g6_status render_scrape(const g6_spec *s, g6_buf *b) {
   g6_buf_puts(
       b,
       "global:\n"
-      "  scrape_interval: 30s\n"
+      "  scrape_interval: " G6_SPEC_SCRAPE_INTERVAL "\n"
       "  evaluation_interval: 30s\n"
       "rule_files:\n"
       "  - rules.yml\n"
