@@ -706,6 +706,73 @@ static void dashboard_diff_classifies(void **state) {
   g6_buf_free(&rep);
 }
 
+/* BASE's alert with a conditional description and further evaluations. */
+static char *alert_with_evals(void) {
+  char *a = edited("            description: '{{ $labels.instance }}: {{ $value "
+                   "| humanize }}/s.'\n",
+                   "            description: '{{ $labels.instance }} {{ if "
+                   "$value }}fails {{ $value | humanize }}/s{{ else }}never "
+                   "answered{{ end }}.'\n");
+  char *b = edited_in(a, "              value: \"2\"\n",
+                      "              value: \"2\"\n"
+                      "              evals:\n"
+                      "                - eval_time: 1d2h\n"
+                      "                  alerts: []\n"
+                      "                - eval_time: 20m\n"
+                      "                  alerts:\n"
+                      "                    - {labels: {instance: h}, value: "
+                      "\"0\"}\n"
+                      "                    - {labels: {instance: g}, value: "
+                      "\"3\"}\n");
+  free(a);
+  return b;
+}
+
+/* An alert test's evals become further alert_rule_test entries (an empty
+ * list expects silence), and {{ if $value }} takes the branch promtool will
+ * take for each expected value ("0" is the zero). */
+static void alert_test_evals_and_conditionals(void **state) {
+  (void)state;
+  char *text = alert_with_evals();
+  g6_buf out = G6_BUF_INIT;
+  g6_spec s;
+  if (run(text, NULL, &out, &s) != 0)
+    fail_msg("%s", out.data);
+  g6_spec_output o;
+  g6_error e;
+  assert_int_equal(g6_spec_generate(&s, &o, &e), G6_OK);
+  const g6_spec_file *t =
+      g6_spec_output_find(&o, "prometheus/tests/alerts_test.yml");
+  const char *d = t->text.data;
+  assert_non_null(strstr(d, "      - eval_time: 15m\n        alertname: "
+                            "G6ApiDown\n        exp_alerts:\n"));
+  assert_non_null(strstr(d, "description: \"h fails 2/s.\""));
+  assert_non_null(strstr(d, "      - eval_time: 1d2h\n        alertname: "
+                            "G6ApiDown\n        exp_alerts: []\n"));
+  const char *at20 = strstr(d, "      - eval_time: 20m\n");
+  assert_non_null(at20);
+  const char *never = strstr(at20, "description: \"h never answered.\"");
+  const char *g = strstr(at20, "description: \"g fails 3/s.\"");
+  assert_non_null(never);
+  assert_non_null(g);
+  assert_true(never < g);
+  g6_spec_output_free(&o);
+  g6_spec_free(&s);
+  free(text);
+  g6_buf_free(&out);
+
+  /* an unbalanced conditional is a lint problem naming the alert */
+  expect_diag(edited("{{ $value | humanize }}/s.'", "{{ if $value }}x/s.'"),
+              NULL, "if without end",
+              "alert G6ApiDown: {{ if $value }} without {{ end }}");
+  /* a bad eval_time in evals is a lint problem */
+  char *bad = alert_with_evals();
+  expect_diag(edited_in(bad, "eval_time: 1d2h", "eval_time: 2h1d"), NULL,
+              "evals eval_time", "evals[0]: eval_time \"2h1d\" is not a "
+                                 "duration");
+  free(bad);
+}
+
 /* The Grafana data source's timeInterval is the scrape interval, not the
  * collectd Interval: $__rate_interval = max($__interval + timeInterval,
  * 4 x timeInterval) must span several scrapes. */
@@ -814,6 +881,7 @@ int main(void) {
       cmocka_unit_test(panels_ids_and_inventory),
       cmocka_unit_test(plans_name_metrics_of_other_families),
       cmocka_unit_test(dashboard_diff_classifies),
+      cmocka_unit_test(alert_test_evals_and_conditionals),
       cmocka_unit_test(datasource_interval_is_the_scrape_interval),
       cmocka_unit_test(artifact_kinds),
       cmocka_unit_test(repository_spec_lints_clean),

@@ -339,6 +339,30 @@ static size_t seq_len(const yaml_node_t *v) {
              : 0;
 }
 
+#define LOAD_LIST(l, map, path, key, arr, n, fn)                               \
+  do {                                                                         \
+    char lp_[PATH_MAX_LEN];                                                    \
+    subpath(lp_, path, key);                                                   \
+    yaml_node_t *lv_ = get(l, map, key);                                       \
+    (n) = 0;                                                                   \
+    if (lv_ != NULL && lv_->type != YAML_SEQUENCE_NODE) {                      \
+      err(l, lv_, lp_, "expected a list, found %s", type_name(lv_));           \
+    } else if (lv_ != NULL && seq_len(lv_) > 0) {                              \
+      (arr) = calloc(seq_len(lv_), sizeof(*(arr)));                            \
+      if ((arr) == NULL) {                                                     \
+        (l)->nomem = true;                                                     \
+      } else {                                                                 \
+        for (yaml_node_item_t *it_ = lv_->data.sequence.items.start;           \
+             it_ < lv_->data.sequence.items.top; it_++) {                      \
+          char ip_[PATH_MAX_LEN + 32];                                         \
+          snprintf(ip_, sizeof(ip_), "%s[%zu]", lp_,                           \
+                   (size_t)(it_ - lv_->data.sequence.items.start));            \
+          fn(l, node(l, *it_), ip_, &(arr)[(n)++]);                            \
+        }                                                                      \
+      }                                                                        \
+    }                                                                          \
+  } while (0)
+
 /* ---- sections --------------------------------------------------------- */
 
 static void load_kv(ld *l, yaml_node_t *v, const char *path, g6_spec_kv **out,
@@ -374,15 +398,58 @@ static void load_kv(ld *l, yaml_node_t *v, const char *path, g6_spec_kv **out,
   }
 }
 
+/* One expected alert of an evaluation: {labels, value}. */
+static void load_expect(ld *l, yaml_node_t *v, const char *path,
+                        g6_spec_expect *x) {
+  static const char *const allowed[] = {"labels", "value", NULL};
+  memset(x, 0, sizeof(*x));
+  x->line = line_of(v);
+  if (!check_map(l, v, path, allowed))
+    return;
+  x->value = get_str(l, v, path, "value", true, NULL);
+  char p[PATH_MAX_LEN];
+  subpath(p, path, "labels");
+  yaml_node_t *lab = get(l, v, "labels");
+  if (lab == NULL)
+    err(l, v, p, "missing required field");
+  else
+    load_kv(l, lab, p, &x->labels, &x->n_labels);
+}
+
+/* A further evaluation of an alert test: {eval_time, alerts} (alerts: [] when
+ * none may fire then). */
+static void load_eval(ld *l, yaml_node_t *v, const char *path,
+                      g6_spec_eval *e) {
+  static const char *const allowed[] = {"eval_time", "alerts", NULL};
+  memset(e, 0, sizeof(*e));
+  e->line = line_of(v);
+  if (!check_map(l, v, path, allowed))
+    return;
+  e->eval_time = get_str(l, v, path, "eval_time", true, NULL);
+  char p[PATH_MAX_LEN];
+  subpath(p, path, "alerts");
+  yaml_node_t *al = get(l, v, "alerts");
+  if (al == NULL) {
+    err(l, v, p, "missing required field (a list of {labels, value}; [] when "
+                 "no alert may fire)");
+    return;
+  }
+  LOAD_LIST(l, v, path, "alerts", e->alerts, e->n_alerts, load_expect);
+}
+
 static void load_test(ld *l, yaml_node_t *v, const char *path,
-                      g6_spec_test *t) {
+                      g6_spec_test *t, bool alert) {
   memset(t, 0, sizeof(*t));
   if (v == NULL)
     return;
   static const char *const allowed[] = {"series", "eval_time", "labels",
                                         "value", NULL};
-  if (!check_map(l, v, path, allowed))
+  static const char *const alert_allowed[] = {"series", "eval_time", "labels",
+                                              "value",  "evals",     NULL};
+  if (!check_map(l, v, path, alert ? alert_allowed : allowed))
     return;
+  if (alert)
+    LOAD_LIST(l, v, path, "evals", t->evals, t->n_evals, load_eval);
   t->present = true;
   t->line = line_of(v);
   t->eval_time = get_str(l, v, path, "eval_time", true, NULL);
@@ -458,7 +525,7 @@ static void load_alert(ld *l, yaml_node_t *v, const char *path,
   subpath(p, path, "labels");
   load_kv(l, get(l, v, "labels"), p, &a->labels, &a->n_labels);
   subpath(p, path, "test");
-  load_test(l, get(l, v, "test"), p, &a->test);
+  load_test(l, get(l, v, "test"), p, &a->test, true);
   if (!a->test.present)
     err(l, v, p, "missing required field (every alert has a promtool test)");
 }
@@ -474,36 +541,13 @@ static void load_record(ld *l, yaml_node_t *v, const char *path,
   r->expr = get_str(l, v, path, "expr", true, NULL);
   char p[PATH_MAX_LEN];
   subpath(p, path, "test");
-  load_test(l, get(l, v, "test"), p, &r->test);
+  load_test(l, get(l, v, "test"), p, &r->test, false);
   if (!r->test.present)
     err(l, v, p,
         "missing required field (every recording rule has a promtool test)");
 }
 
 /* Loads a list of T via `fn`; allocates the array. */
-#define LOAD_LIST(l, map, path, key, arr, n, fn)                               \
-  do {                                                                         \
-    char lp_[PATH_MAX_LEN];                                                    \
-    subpath(lp_, path, key);                                                   \
-    yaml_node_t *lv_ = get(l, map, key);                                       \
-    (n) = 0;                                                                   \
-    if (lv_ != NULL && lv_->type != YAML_SEQUENCE_NODE) {                      \
-      err(l, lv_, lp_, "expected a list, found %s", type_name(lv_));           \
-    } else if (lv_ != NULL && seq_len(lv_) > 0) {                              \
-      (arr) = calloc(seq_len(lv_), sizeof(*(arr)));                            \
-      if ((arr) == NULL) {                                                     \
-        (l)->nomem = true;                                                     \
-      } else {                                                                 \
-        for (yaml_node_item_t *it_ = lv_->data.sequence.items.start;           \
-             it_ < lv_->data.sequence.items.top; it_++) {                      \
-          char ip_[PATH_MAX_LEN + 32];                                         \
-          snprintf(ip_, sizeof(ip_), "%s[%zu]", lp_,                           \
-                   (size_t)(it_ - lv_->data.sequence.items.start));            \
-          fn(l, node(l, *it_), ip_, &(arr)[(n)++]);                            \
-        }                                                                      \
-      }                                                                        \
-    }                                                                          \
-  } while (0)
 
 static void load_label(ld *l, yaml_node_t *v, const char *path,
                        g6_spec_label *lab) {
@@ -889,6 +933,16 @@ static void free_test(g6_spec_test *t) {
   free(t->eval_time);
   free(t->value);
   free_kv(t->labels, t->n_labels);
+  for (size_t i = 0; i < t->n_evals; i++) {
+    g6_spec_eval *e = &t->evals[i];
+    for (size_t k = 0; k < e->n_alerts; k++) {
+      free(e->alerts[k].value);
+      free_kv(e->alerts[k].labels, e->alerts[k].n_labels);
+    }
+    free(e->alerts);
+    free(e->eval_time);
+  }
+  free(t->evals);
 }
 
 static void free_metric(g6_spec_metric *m) {

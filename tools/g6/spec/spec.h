@@ -102,9 +102,29 @@ typedef struct g6_spec_series {
   char *series, *values;
 } g6_spec_series;
 
+/* One alert an evaluation expects: its labels (without alertname/severity)
+ * and its value as the description renders it ("0" for a zero value). */
+typedef struct g6_spec_expect {
+  g6_spec_kv *labels;
+  size_t n_labels;
+  char *value;
+  int line;
+} g6_spec_expect;
+
+/* A further evaluation of an alert test's input series: every alert firing
+ * at eval_time (none: the alert must be silent then). */
+typedef struct g6_spec_eval {
+  char *eval_time;
+  g6_spec_expect *alerts;
+  size_t n_alerts;
+  int line;
+} g6_spec_eval;
+
 /* A promtool case: input series, evaluation time, the expected labels of the
  * result (alert labels without alertname/severity) and its value as the
- * alert description renders it (or the number, for recording rules). */
+ * alert description renders it (or the number, for recording rules).
+ * Alert tests may add evaluations of the same series at other times
+ * (`evals`), each with every alert expected then. */
 typedef struct g6_spec_test {
   g6_spec_series *series;
   size_t n_series;
@@ -112,6 +132,8 @@ typedef struct g6_spec_test {
   g6_spec_kv *labels;
   size_t n_labels;
   char *value;
+  g6_spec_eval *evals;
+  size_t n_evals;
   int line;
   bool present;
 } g6_spec_test;

@@ -226,23 +226,33 @@ static void check_total_in_rate(const g6_spec *s, g6_spec_diags *dg, int line,
   }
 }
 
+/* A Prometheus duration of d, h, m and s parts, largest first: 10m, 1d,
+ * 7d20m. */
 static bool valid_duration(const char *d, long *seconds) {
+  static const struct {
+    char unit;
+    long mult;
+  } parts[] = {{'d', 86400}, {'h', 3600}, {'m', 60}, {'s', 1}};
   if (d == NULL || !isdigit((unsigned char)d[0]))
     return false;
-  char *end;
-  long v = strtol(d, &end, 10);
-  long mult;
-  if (strcmp(end, "s") == 0)
-    mult = 1;
-  else if (strcmp(end, "m") == 0)
-    mult = 60;
-  else if (strcmp(end, "h") == 0)
-    mult = 3600;
-  else if (strcmp(end, "d") == 0)
-    mult = 86400;
-  else
-    return false;
-  *seconds = v * mult;
+  long total = 0;
+  size_t next = 0; /* the parts still allowed start here */
+  while (*d) {
+    if (!isdigit((unsigned char)*d))
+      return false;
+    char *end;
+    long v = strtol(d, &end, 10);
+    size_t k = next;
+    while (k < sizeof(parts) / sizeof(parts[0]) && parts[k].unit != *end)
+      k++;
+    if (k == sizeof(parts) / sizeof(parts[0]) ||
+        (*end == 'm' && end[1] == 's'))
+      return false;
+    total += v * parts[k].mult;
+    next = k + 1;
+    d = end + 1;
+  }
+  *seconds = total;
   return true;
 }
 
@@ -274,6 +284,13 @@ static void lint_test(const g6_spec *s, g6_spec_diags *dg, const char *field,
   if (t->eval_time && !valid_duration(t->eval_time, &secs))
     DIAG(s, dg, t->line, field,
          "eval_time \"%s\" is not a duration like 10m", t->eval_time);
+  for (size_t i = 0; i < t->n_evals; i++) {
+    const g6_spec_eval *e = &t->evals[i];
+    if (e->eval_time && !valid_duration(e->eval_time, &secs))
+      DIAG(s, dg, e->line, field,
+           "evals[%zu]: eval_time \"%s\" is not a duration like 10m", i,
+           e->eval_time);
+  }
 }
 
 static void lint_metric(g6_spec *s, g6_spec_metric *m, const char *stock,

@@ -513,13 +513,36 @@ static g6_status render_rules_test(const g6_spec *s, const g6_spec_rules *r,
   return b->data ? G6_OK : G6_ENOMEM;
 }
 
-/* Expands {{ $labels.x }} and {{ $value | ... }} like Prometheus would for
- * the test's labels and value. */
-static g6_status expand(const char *tmpl, const g6_spec_test *t,
-                        const char *alert, g6_buf *out, g6_error *err) {
+/* Whether Go's template `if` takes the value as true: a float is false only
+ * when it is 0. Test values are written as the description renders them, so
+ * "0" (or a zero humanized to "0s" or "0%") is the zero; anything else,
+ * "14m 0s" or "NaN", is not. */
+static bool value_truthy(const char *v) {
+  if (v == NULL || *v == '\0')
+    return false;
+  char *end;
+  double x = strtod(v, &end);
+  if (end == v || isnan(x) || x != 0.0)
+    return true;
+  return !(*end == '\0' || strcmp(end, "s") == 0 || strcmp(end, "%") == 0);
+}
+
+#define EXPAND_MAX_DEPTH 8
+
+/* Expands {{ $labels.x }}, {{ $value | ... }} and {{ if $value }} ...
+ * {{ else }} ... {{ end }} like Prometheus would for one expected alert's
+ * labels and value (its rendering of $value, "0" for a zero). */
+static g6_status expand(const char *tmpl, const g6_spec_kv *labels,
+                        size_t n_labels, const char *value, const char *alert,
+                        g6_buf *out, g6_error *err) {
+  /* on[d]: the branch at depth d is being emitted; seen_else[d] */
+  bool on[EXPAND_MAX_DEPTH + 1] = {true}, seen_else[EXPAND_MAX_DEPTH + 1] = {0};
+  size_t depth = 0;
   for (const char *p = tmpl; *p;) {
     if (strncmp(p, "{{", 2) != 0) {
-      g6_buf_putc(out, *p++);
+      if (on[depth])
+        g6_buf_putc(out, *p);
+      p++;
       continue;
     }
     const char *end = strstr(p, "}}");
@@ -537,27 +560,92 @@ static g6_status expand(const char *tmpl, const g6_spec_test *t,
       len = sizeof(inner) - 1;
     memcpy(inner, a, len);
     inner[len] = '\0';
-    if (strncmp(inner, "$labels.", 8) == 0) {
+    if (strcmp(inner, "if $value") == 0) {
+      if (depth == EXPAND_MAX_DEPTH)
+        return g6_error_set(err, G6_EINVAL,
+                            "alert %s: {{ if }} nested more than %d deep",
+                            alert, EXPAND_MAX_DEPTH);
+      depth++;
+      on[depth] = on[depth - 1] && value_truthy(value);
+      seen_else[depth] = false;
+    } else if (strcmp(inner, "else") == 0) {
+      if (depth == 0 || seen_else[depth])
+        return g6_error_set(err, G6_EINVAL,
+                            "alert %s: {{ else }} without {{ if $value }}",
+                            alert);
+      seen_else[depth] = true;
+      on[depth] = on[depth - 1] && !value_truthy(value);
+    } else if (strcmp(inner, "end") == 0) {
+      if (depth == 0)
+        return g6_error_set(err, G6_EINVAL,
+                            "alert %s: {{ end }} without {{ if $value }}",
+                            alert);
+      depth--;
+    } else if (strncmp(inner, "$labels.", 8) == 0) {
       const char *v = NULL;
-      for (size_t i = 0; i < t->n_labels; i++)
-        if (strcmp(t->labels[i].key, inner + 8) == 0)
-          v = t->labels[i].value;
+      for (size_t i = 0; i < n_labels; i++)
+        if (strcmp(labels[i].key, inner + 8) == 0)
+          v = labels[i].value;
       if (v == NULL)
         return g6_error_set(err, G6_EINVAL,
                             "alert %s: the description uses %s but the test "
                             "labels do not give it",
                             alert, inner);
-      g6_buf_puts(out, v);
+      if (on[depth])
+        g6_buf_puts(out, v);
     } else if (strncmp(inner, "$value", 6) == 0) {
-      g6_buf_puts(out, t->value ? t->value : "");
+      if (on[depth])
+        g6_buf_puts(out, value ? value : "");
     } else {
       return g6_error_set(err, G6_EINVAL,
                           "alert %s: template {{ %s }} is not supported "
-                          "(use $labels.<name> or $value | humanize*)",
+                          "(use $labels.<name>, $value | humanize*, or "
+                          "if $value / else / end)",
                           alert, inner);
     }
     p = end + 2;
   }
+  if (depth != 0)
+    return g6_error_set(err, G6_EINVAL,
+                        "alert %s: {{ if $value }} without {{ end }}", alert);
+  return G6_OK;
+}
+
+/* One entry of exp_alerts: the alert's labels, the expected ones, and the
+ * annotations expanded for them. */
+static g6_status render_expected(const g6_spec *s, const g6_spec_alert *a,
+                                 const g6_spec_kv *labels, size_t n_labels,
+                                 const char *value, g6_buf *b, g6_error *err) {
+  g6_buf_printf(b, "          - exp_labels:\n              severity: %s\n",
+                a->severity);
+  for (size_t q = 0; q < a->n_labels; q++) {
+    g6_buf_printf(b, "              %s: ", a->labels[q].key);
+    g6_spec_yaml_quote(a->labels[q].value, b);
+    g6_buf_putc(b, '\n');
+  }
+  for (size_t q = 0; q < n_labels; q++) {
+    g6_buf_printf(b, "              %s: ", labels[q].key);
+    g6_spec_yaml_quote(labels[q].value, b);
+    g6_buf_putc(b, '\n');
+  }
+  g6_buf_puts(b, "            exp_annotations:\n              summary: ");
+  g6_spec_yaml_quote(a->summary, b);
+  g6_buf_puts(b, "\n              description: ");
+  g6_buf d = G6_BUF_INIT;
+  g6_status rc =
+      expand(a->description, labels, n_labels, value, a->alert, &d, err);
+  if (rc != G6_OK) {
+    g6_buf_free(&d);
+    return rc;
+  }
+  g6_spec_yaml_quote(d.data ? d.data : "", b);
+  g6_buf_free(&d);
+  g6_buf_puts(b, "\n              runbook_url: ");
+  g6_buf u = G6_BUF_INIT;
+  runbook(s, a, &u);
+  g6_spec_yaml_quote(u.data ? u.data : "", b);
+  g6_buf_free(&u);
+  g6_buf_putc(b, '\n');
   return G6_OK;
 }
 
@@ -581,36 +669,25 @@ static g6_status render_alerts_test(const g6_spec *s, g6_buf *b,
                       "    alert_rule_test:\n      - eval_time: 0m\n"
                       "        alertname: %s\n        exp_alerts: []\n"
                       "      - eval_time: %s\n        alertname: %s\n"
-                      "        exp_alerts:\n          - exp_labels:\n"
-                      "              severity: %s\n",
-                      a->alert, t->eval_time, a->alert, a->severity);
-        for (size_t q = 0; q < a->n_labels; q++) {
-          g6_buf_printf(b, "              %s: ", a->labels[q].key);
-          g6_spec_yaml_quote(a->labels[q].value, b);
-          g6_buf_putc(b, '\n');
+                      "        exp_alerts:\n",
+                      a->alert, t->eval_time, a->alert);
+        g6_status rc = render_expected(s, a, t->labels, t->n_labels, t->value,
+                                       b, err);
+        for (size_t e = 0; e < t->n_evals && rc == G6_OK; e++) {
+          const g6_spec_eval *ev = &t->evals[e];
+          g6_buf_printf(b, "      - eval_time: %s\n        alertname: %s\n",
+                        ev->eval_time, a->alert);
+          if (ev->n_alerts == 0)
+            g6_buf_puts(b, "        exp_alerts: []\n");
+          else
+            g6_buf_puts(b, "        exp_alerts:\n");
+          for (size_t q = 0; q < ev->n_alerts && rc == G6_OK; q++)
+            rc = render_expected(s, a, ev->alerts[q].labels,
+                                 ev->alerts[q].n_labels, ev->alerts[q].value,
+                                 b, err);
         }
-        for (size_t q = 0; q < t->n_labels; q++) {
-          g6_buf_printf(b, "              %s: ", t->labels[q].key);
-          g6_spec_yaml_quote(t->labels[q].value, b);
-          g6_buf_putc(b, '\n');
-        }
-        g6_buf_puts(b, "            exp_annotations:\n              summary: ");
-        g6_spec_yaml_quote(a->summary, b);
-        g6_buf_puts(b, "\n              description: ");
-        g6_buf d = G6_BUF_INIT;
-        g6_status rc = expand(a->description, t, a->alert, &d, err);
-        if (rc != G6_OK) {
-          g6_buf_free(&d);
+        if (rc != G6_OK)
           return rc;
-        }
-        g6_spec_yaml_quote(d.data ? d.data : "", b);
-        g6_buf_free(&d);
-        g6_buf_puts(b, "\n              runbook_url: ");
-        g6_buf u = G6_BUF_INIT;
-        runbook(s, a, &u);
-        g6_spec_yaml_quote(u.data ? u.data : "", b);
-        g6_buf_free(&u);
-        g6_buf_putc(b, '\n');
       }
     }
   return b->data ? G6_OK : G6_ENOMEM;
