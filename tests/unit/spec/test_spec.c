@@ -773,6 +773,87 @@ static void alert_test_evals_and_conditionals(void **state) {
   free(bad);
 }
 
+/* Units: a name takes the longest unit it ends in; a timestamp unit's zero
+ * is dropped by the dashboards (x > 0) and an age computed from it needs
+ * its own unit. */
+static void timestamp_and_specific_units(void **state) {
+  (void)state;
+  static const char unit_line[] = "  seconds: {grafana: s, rate: percentunit}\n";
+  static const char ts_units[] =
+      "  seconds: {grafana: s, rate: percentunit}\n"
+      "  timestamp_seconds: {grafana: dateTimeFromNow, rate: none, "
+      "timestamp: true}\n";
+  static const char ts_metric[] =
+      "      - name: last_ok\n"
+      "        kind: gauge\n"
+      "        unit: UNIT\n"
+      "        help: Unix time of the last success; 0 never.\n"
+      "        plugin: g6_api\n"
+      "        type: last_ok_timestamp_seconds\n"
+      "        exported: collectd_g6_api_last_ok_timestamp_seconds\n"
+      "        labels:\n"
+      "          - {name: g6_api, from: plugin_instance, domain: endpoint}\n"
+      "        budget: 2\n"
+      "PANELS"
+      "      - name: api_latency\n";
+  char metric[2048];
+  /* unit seconds on a _timestamp_seconds name: lint names the right unit */
+  char *u = edited(unit_line, ts_units);
+  snprintf(metric, sizeof(metric), "%s", ts_metric);
+  char *m1 = edited_in(metric, "UNIT", "seconds");
+  char *m2 = edited_in(m1, "PANELS", "");
+  char *text = edited_in(u, "      - name: api_latency\n", m2);
+  expect_diag(text, NULL, "timestamp with unit seconds",
+              "type \"last_ok_timestamp_seconds\" ends in "
+              "\"timestamp_seconds\": its unit is timestamp_seconds");
+  free(m1);
+  free(m2);
+
+  /* with its unit: dashboards drop 0 (never), the unit is a date */
+  m1 = edited_in(metric, "UNIT", "timestamp_seconds");
+  m2 = edited_in(m1, "PANELS", "");
+  text = edited_in(u, "      - name: api_latency\n", m2);
+  g6_buf out = G6_BUF_INIT;
+  g6_spec s;
+  if (run(text, NULL, &out, &s) != 0)
+    fail_msg("%s", out.data);
+  g6_spec_dashes ds;
+  g6_error e;
+  assert_int_equal(g6_spec_dashes_build(&s, &ds, &e), G6_OK);
+  bool seen = false;
+  for (size_t i = 0; i < ds.v[0].n_panels; i++) {
+    const g6_spec_dpanel *p = &ds.v[0].panels[i];
+    if (p->metric == NULL || strcmp(p->metric->name, "last_ok") != 0)
+      continue;
+    seen = true;
+    assert_string_equal(p->unit, "dateTimeFromNow");
+    assert_non_null(strstr(p->exprs[0], "} > 0)"));
+    assert_null(strstr(p->exprs[0], ">= -Inf"));
+  }
+  assert_true(seen);
+  g6_spec_dashes_free(&ds);
+  g6_spec_free(&s);
+  g6_buf_free(&out);
+  free(text);
+  free(m2);
+
+  /* an age panel (time() - x) must not inherit the date unit */
+  m2 = edited_in(m1, "PANELS",
+                 "        panels:\n"
+                 "          - title: Age\n"
+                 "            type: stat\n"
+                 "            expr: 'time() - max by (instance) "
+                 "(collectd_g6_api_last_ok_timestamp_seconds{instance=~"
+                 "\"$instance\"})'\n"
+                 "            description: Seconds since the last success.\n");
+  text = edited_in(u, "      - name: api_latency\n", m2);
+  expect_diag(text, NULL, "age panel without unit",
+              "the panel computes an age from a Unix time: give it unit: s");
+  free(m1);
+  free(m2);
+  free(u);
+}
+
 /* The Grafana data source's timeInterval is the scrape interval, not the
  * collectd Interval: $__rate_interval = max($__interval + timeInterval,
  * 4 x timeInterval) must span several scrapes. */
@@ -882,6 +963,7 @@ int main(void) {
       cmocka_unit_test(plans_name_metrics_of_other_families),
       cmocka_unit_test(dashboard_diff_classifies),
       cmocka_unit_test(alert_test_evals_and_conditionals),
+      cmocka_unit_test(timestamp_and_specific_units),
       cmocka_unit_test(datasource_interval_is_the_scrape_interval),
       cmocka_unit_test(artifact_kinds),
       cmocka_unit_test(repository_spec_lints_clean),

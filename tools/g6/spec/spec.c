@@ -709,7 +709,8 @@ static void load_family(ld *l, yaml_node_t *k, yaml_node_t *v,
 }
 
 static void load_unit(ld *l, yaml_node_t *k, yaml_node_t *v, g6_spec_unit *u) {
-  static const char *const allowed[] = {"grafana", "rate", NULL};
+  static const char *const allowed[] = {"grafana", "rate", "timestamp",
+                                        NULL};
   char path[PATH_MAX_LEN];
   memset(u, 0, sizeof(*u));
   u->name = strdup(scalar(k) ? scalar(k) : "");
@@ -719,6 +720,7 @@ static void load_unit(ld *l, yaml_node_t *k, yaml_node_t *v, g6_spec_unit *u) {
     return;
   u->grafana = get_str(l, v, path, "grafana", true, NULL);
   u->rate = get_str(l, v, path, "rate", true, NULL);
+  get_bool(l, v, path, "timestamp", &u->timestamp);
 }
 
 static void load_domain(ld *l, yaml_node_t *k, yaml_node_t *v,

@@ -76,6 +76,9 @@ typedef struct g6_spec_kv {
 
 typedef struct g6_spec_unit {
   char *name, *grafana, *rate;
+  /* values are Unix times: 0 is "never" (no real timestamp is the epoch),
+   * so dashboards drop it like NaN instead of drawing 1970 */
+  bool timestamp;
   int line;
 } g6_spec_unit;
 

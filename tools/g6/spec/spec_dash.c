@@ -140,10 +140,14 @@ static const char *grafana_unit(const g6_spec *s, const g6_spec_metric *m,
  * false only for NaN. g6 exports an unknown value as NaN, never 0
  * (docs/ARCHITECTURE.md); sum and topk would turn one NaN into a NaN total
  * or rank it, so every aggregation of a gauge sees known values only, and
- * a series that is all unknown shows as a gap. */
-static void gauge_selector(const g6_spec_metric *m, g6_buf *out) {
+ * a series that is all unknown shows as a gap. A Unix time (a unit with
+ * `timestamp: true`) is 0 for "never" (last_success before the first
+ * success): `x > 0` drops that too, instead of drawing it as 1970. */
+static void gauge_selector(const g6_spec *s, const g6_spec_metric *m,
+                           g6_buf *out) {
+  const g6_spec_unit *u = g6_spec_find_unit(s, m->unit);
   selector(m, m->exported, out);
-  g6_buf_puts(out, " >= -Inf");
+  g6_buf_puts(out, u && u->timestamp ? " > 0" : " >= -Inf");
 }
 
 static g6_status synth_metric(const g6_spec *s, const g6_spec_metric *m,
@@ -246,7 +250,7 @@ static g6_status synth_metric(const g6_spec *s, const g6_spec_metric *m,
     g6_spec_dpanel *p = new_panel(d);
     if (p == NULL)
       goto nomem;
-    gauge_selector(m, &sel);
+    gauge_selector(s, m, &sel);
     p->metric = m;
     p->source = strdup(total ? "auto_host_total" : "auto_stat");
     p->uuid = uuid_of(slug, m->name, p->source, "");
@@ -266,7 +270,7 @@ static g6_status synth_metric(const g6_spec *s, const g6_spec_metric *m,
                      m->help)
               : dupf("%s Per instance.", m->help);
   } else {
-    gauge_selector(m, &sel);
+    gauge_selector(s, m, &sel);
     g6_spec_dpanel *p = new_panel(d);
     if (p == NULL)
       goto nomem;

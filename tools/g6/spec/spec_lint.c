@@ -332,6 +332,20 @@ static void lint_metric(g6_spec *s, g6_spec_metric *m, const char *stock,
            "unit-less name: type \"%s\" must end in \"_%s\" (its unit) so the "
            "exported name carries the unit",
            m->type, m->unit);
+    /* the most specific unit the name ends in: a _timestamp_seconds is not
+     * a duration, a _put_call_ratio not a share */
+    for (size_t k = 0; k < s->n_units; k++) {
+      const g6_spec_unit *o = &s->units[k];
+      if (o == u || o->name == NULL || strlen(o->name) <= strlen(m->unit))
+        continue;
+      snprintf(suf, sizeof(suf), "_%s", o->name);
+      if (strcmp(m->type, o->name) == 0 || ends_with(m->type, suf))
+        DIAG(s, dg, m->line_unit, F("unit"),
+             "type \"%s\" ends in \"%s\": its unit is %s (Grafana %s), not "
+             "%s",
+             m->type, o->name, o->name, o->grafana ? o->grafana : "?",
+             m->unit);
+    }
   }
 
   /* data source */
@@ -520,6 +534,13 @@ static void lint_metric(g6_spec *s, g6_spec_metric *m, const char *stock,
         if (strncmp(q, "[$__rate_interval]", 18) != 0)
           DIAG(s, dg, p->line, pfield,
                "dashboard range selectors use [$__rate_interval]");
+      /* time() - <a Unix time> is an age: it must not inherit the
+       * timestamp's date unit */
+      if (p->unit == NULL && u && u->timestamp && strstr(p->expr, "time()"))
+        DIAG(s, dg, p->line, pfield,
+             "the panel computes an age from a Unix time: give it unit: s "
+             "(it would inherit %s, a date)",
+             u->grafana ? u->grafana : "the timestamp's unit");
     }
   }
   /* alerts */
