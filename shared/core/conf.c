@@ -132,15 +132,28 @@ void g6_conf_strings_free(char **list) {
   free(list);
 }
 
+/* What g6_conf_strings allows, in words: "at least one non-empty quoted
+ * string", "1 to 4 non-empty quoted strings", "exactly 3 ...", ... */
+static void strings_allowed(size_t min, size_t max, char *buf, size_t len) {
+  const char *what = "non-empty quoted string";
+  if (max == 0 && min == 0)
+    snprintf(buf, len, "%ss", what);
+  else if (max == 0 && min == 1)
+    snprintf(buf, len, "at least one %s", what);
+  else if (max == 0)
+    snprintf(buf, len, "at least %zu %ss", min, what);
+  else if (min == max && min == 1)
+    snprintf(buf, len, "one %s", what);
+  else if (min == max)
+    snprintf(buf, len, "exactly %zu %ss", min, what);
+  else
+    snprintf(buf, len, "%zu to %zu %ss", min, max, what);
+}
+
 g6_status g6_conf_strings(const oconfig_item_t *ci, size_t min, size_t max,
                           char ***out, size_t *n, g6_error *err) {
   char allowed[96];
-  if (max == 0)
-    snprintf(allowed, sizeof(allowed), "at least %zu non-empty quoted strings",
-             min);
-  else
-    snprintf(allowed, sizeof(allowed), "%zu to %zu non-empty quoted strings",
-             min, max);
+  strings_allowed(min, max, allowed, sizeof(allowed));
   size_t count = (size_t)(ci->values_num > 0 ? ci->values_num : 0);
   if (ci->children_num != 0 || count < min || (max != 0 && count > max))
     return fail(ci, err, G6_EINVAL, "wrong number of values", allowed);
@@ -167,11 +180,10 @@ g6_status g6_conf_strings(const oconfig_item_t *ci, size_t min, size_t max,
   return G6_OK;
 }
 
-/* Reads a single numeric value; quoted numbers are accepted like collectd's
- * cf_util_get_* do. Returns false when the value is not a number at all. */
+/* Reads the item's one value (the caller checked single()) as a number;
+ * quoted numbers are accepted like collectd's cf_util_get_* do. Returns
+ * false when the value is not a number at all. */
 static bool number_of(const oconfig_item_t *ci, double *out) {
-  if (!single(ci))
-    return false;
   const oconfig_value_t *v = &ci->values[0];
   if (v->type == OCONFIG_TYPE_NUMBER) {
     *out = v->value.number;
@@ -195,6 +207,8 @@ g6_status g6_conf_int(const oconfig_item_t *ci, int64_t min, int64_t max,
   snprintf(allowed, sizeof(allowed), "an integer from %lld to %lld",
            (long long)min, (long long)max);
   double d;
+  if (!single(ci))
+    return fail(ci, err, G6_EINVAL, "expected a single number", allowed);
   if (!number_of(ci, &d) || !isfinite(d))
     return fail(ci, err, G6_EINVAL, "not a number", allowed);
   if (d != floor(d))
@@ -210,6 +224,8 @@ g6_status g6_conf_double(const oconfig_item_t *ci, double min, double max,
   char allowed[96];
   snprintf(allowed, sizeof(allowed), "a number from %.15g to %.15g", min, max);
   double d;
+  if (!single(ci))
+    return fail(ci, err, G6_EINVAL, "expected a single number", allowed);
   if (!number_of(ci, &d))
     return fail(ci, err, G6_EINVAL, "not a number", allowed);
   if (!isfinite(d))

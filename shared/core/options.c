@@ -50,6 +50,8 @@ static void type_allowed(const g6_option *o, char *buf, size_t len) {
   case G6_OPT_STRINGS:
     if (o->max > 0)
       snprintf(buf, len, "%.0f to %.0f strings", o->min, o->max);
+    else if (o->min == 1)
+      snprintf(buf, len, "at least one string");
     else
       snprintf(buf, len, "at least %.0f strings", o->min);
     break;

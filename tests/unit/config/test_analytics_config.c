@@ -84,6 +84,8 @@ static void bad_values(void **state) {
        "option Groups = \"pcr\" \"vibes\": unknown group; allowed: one or more "
        "of: all, pcr, max_pain, support_resistance, term_structure, skew, "
        "buckets, surface, greeks, parity, desk"},
+      {"Groups \"\"", "option Groups = \"\": every value must be a non-empty "
+                     "string; allowed: at least one non-empty quoted string"},
       {"IVRankWindow 1", "option IVRankWindow = 1: out of range; allowed: an "
                          "integer from 2 to 5000"},
       {"IVRankWindow 30\nIVRankMinDays 31",

@@ -92,13 +92,15 @@ static void int_accepts_and_rejects_with_named_message(void **state) {
 
   build(&t, "StrikeStep");
   assert_int_equal(g6_conf_int(&t.opt, 1, 10, &v, &e), G6_EINVAL);
-  assert_non_null(strstr(e.msg, "= (nothing)"));
+  assert_non_null(strstr(e.msg, "= (nothing): expected a single number"));
 
+  /* two numbers are not "not a number" (review, D: MaxAgeDays 1 2) */
   build(&t, "StrikeStep");
   add_num(&t, 1);
   add_num(&t, 2);
   assert_int_equal(g6_conf_int(&t.opt, 1, 10, &v, &e), G6_EINVAL);
-  assert_non_null(strstr(e.msg, "= 1 2: not a number"));
+  assert_non_null(strstr(e.msg, "= 1 2: expected a single number; allowed: "
+                                "an integer from 1 to 10"));
 }
 
 static void double_rejects_nonfinite_and_range(void **state) {
@@ -124,6 +126,15 @@ static void double_rejects_nonfinite_and_range(void **state) {
   build(&t, "RiskFreeRate");
   add_str(&t, "0.1x");
   assert_int_equal(g6_conf_double(&t.opt, -1, 1, &d, &e), G6_EINVAL);
+  assert_non_null(strstr(e.msg, "= \"0.1x\": not a number"));
+  build(&t, "RiskFreeRate");
+  add_num(&t, 0.1);
+  add_num(&t, 0.2);
+  assert_int_equal(g6_conf_double(&t.opt, -1, 1, &d, &e), G6_EINVAL);
+  assert_non_null(strstr(e.msg, "= 0.1 0.2: expected a single number"));
+  build(&t, "RiskFreeRate");
+  assert_int_equal(g6_conf_double(&t.opt, -1, 1, &d, &e), G6_EINVAL);
+  assert_non_null(strstr(e.msg, "= (nothing): expected a single number"));
 }
 
 static void bool_forms(void **state) {
@@ -177,7 +188,26 @@ static void strings_and_string(void **state) {
   assert_null(list);
   build(&t, "Expiry");
   assert_int_equal(g6_conf_strings(&t.opt, 1, 0, &list, &n, &e), G6_EINVAL);
-  assert_non_null(strstr(e.msg, "allowed: at least 1 non-empty"));
+  assert_non_null(strstr(e.msg, "allowed: at least one non-empty quoted "
+                                "string"));
+  /* Groups "": one value, empty (review, D: "at least 1 ... strings") */
+  build(&t, "Groups");
+  add_str(&t, "");
+  assert_int_equal(g6_conf_strings(&t.opt, 1, 0, &list, &n, &e), G6_EINVAL);
+  assert_non_null(strstr(e.msg, "option Groups = \"\": every value must be a "
+                                "non-empty string; allowed: at least one "
+                                "non-empty quoted string"));
+  build(&t, "Expiry");
+  assert_int_equal(g6_conf_strings(&t.opt, 1, 1, &list, &n, &e), G6_EINVAL);
+  assert_non_null(strstr(e.msg, "allowed: one non-empty quoted string"));
+  assert_int_equal(g6_conf_strings(&t.opt, 2, 2, &list, &n, &e), G6_EINVAL);
+  assert_non_null(
+      strstr(e.msg, "allowed: exactly 2 non-empty quoted strings"));
+  assert_int_equal(g6_conf_strings(&t.opt, 2, 0, &list, &n, &e), G6_EINVAL);
+  assert_non_null(
+      strstr(e.msg, "allowed: at least 2 non-empty quoted strings"));
+  assert_int_equal(g6_conf_strings(&t.opt, 1, 4, &list, &n, &e), G6_EINVAL);
+  assert_non_null(strstr(e.msg, "allowed: 1 to 4 non-empty quoted strings"));
 
   char *s = NULL;
   build(&t, "DataDir");
