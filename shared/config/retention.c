@@ -4,6 +4,7 @@
 #include "config/retention.h"
 
 #include "core/conf.h"
+#include "core/fsutil.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,18 +13,22 @@
 #define R(member) G6_OPT_FIELD(g6_retention_config, member)
 
 /* A plugin that deletes files takes no path relative to collectd's working
- * directory, and never the root of the file system. */
+ * directory, and never the root of the file system, however spelled
+ * ("/tmp/..", "/.", a symbolic link to "/"): an existing path is compared
+ * with "/" by device and inode. One that does not exist yet is checked by
+ * the walk when it opens it (store/retention.h). */
 static const char *check_dir(const void *value) {
   const char *s = *(const char *const *)value;
   if (s[0] != '/')
     return "not an absolute path";
-  if (s[strspn(s, "/")] == '\0')
+  if (s[strspn(s, "/")] == '\0' || g6_path_is_root(s))
     return "the root directory is never a data directory";
   return NULL;
 }
 
 /* Whether two absolute paths name the same directory textually (repeated
- * and trailing slashes aside). */
+ * and trailing slashes aside); g6_same_file compares existing ones on the
+ * file system ("/srv/g6/.", a symbolic link). */
 static bool same_path(const char *a, const char *b) {
   for (;;) {
     while (a[0] == '/' && (a[1] == '/' || a[1] == '\0'))
@@ -58,7 +63,8 @@ static g6_status retention_finish(void *target, const oconfig_item_t *ci,
     p->overview_max_age_days = p->max_age_days;
   if (p->snapshot_max_age_days < 0)
     p->snapshot_max_age_days = p->max_age_days;
-  if (c->panels_dir != NULL && same_path(c->panels_dir, c->data_dir))
+  if (c->panels_dir != NULL && (same_path(c->panels_dir, c->data_dir) ||
+                                 g6_same_file(c->panels_dir, c->data_dir)))
     return g6_error_set(err, G6_EINVAL,
                         "Plugin \"g6_retention\": option PanelsDir = \"%s\": "
                         "the same directory as DataDir; allowed: the panels' "
@@ -90,16 +96,18 @@ static const g6_option retention_opts[] = {
      .help = "count and log what would be deleted (`would_delete`) and "
              "delete nothing"},
     {.name = "MaxAgeDays", R(policy.max_age_days), .type = G6_OPT_INT,
-     .min = 0, .max = 36500, .def = "45", .unit = "days",
+     .min = 0, .max = G6_RETENTION_MAX_AGE_DAYS, .def = "45", .unit = "days",
      .help = "a per-strike CSV file dated D is deleted when today − D > "
              "MaxAgeDays (dates from the file names, IST); 0 keeps only "
              "today's"},
     {.name = "OverviewMaxAgeDays", R(policy.overview_max_age_days),
-     .type = G6_OPT_INT, .min = 0, .max = 36500, .unit = "days",
+     .type = G6_OPT_INT, .min = 0, .max = G6_RETENTION_MAX_AGE_DAYS,
+     .unit = "days",
      .def_doc = "MaxAgeDays",
      .help = "the same for the overview CSV files"},
     {.name = "SnapshotMaxAgeDays", R(policy.snapshot_max_age_days),
-     .type = G6_OPT_INT, .min = 0, .max = 36500, .unit = "days",
+     .type = G6_OPT_INT, .min = 0, .max = G6_RETENTION_MAX_AGE_DAYS,
+     .unit = "days",
      .def_doc = "MaxAgeDays",
      .help = "the same for kept snapshot history "
              "(`snapshots/<INDEX>/<YYYY-MM-DD>/`); the latest snapshot of "
@@ -109,7 +117,7 @@ static const g6_option retention_opts[] = {
      .help = "never delete a file modified today (IST), whatever its name "
              "says (`kept_today`)"},
     {.name = "MaxDeletesPerSweep", R(policy.max_deletes), .type = G6_OPT_INT,
-     .min = 1, .max = 10000000, .def = "10000",
+     .min = 1, .max = G6_RETENTION_MAX_DELETES, .def = "10000",
      .help = "deletions (or would-deletes) per sweep; the files past it wait "
              "for the next sweep (`kept_cap`)"},
 };

@@ -25,7 +25,10 @@ extern const g6_option_table g6_retention_options; /* <Plugin g6_retention> */
  * or the first error with a message naming the block, the option, the value
  * and what is allowed (core/options.h); what was parsed stays in cfg for
  * g6_retention_config_free. OverviewMaxAgeDays and SnapshotMaxAgeDays take
- * MaxAgeDays' value unless given; PanelsDir may not equal DataDir. */
+ * MaxAgeDays' value unless given. Neither directory may be the root
+ * directory and PanelsDir may not be DataDir, however spelled: paths that
+ * exist are compared on the file system (device and inode: "/tmp/..", a
+ * symbolic link to "/", "<DataDir>/."). */
 g6_status g6_retention_config_parse(oconfig_item_t *ci,
                                     g6_retention_config *cfg, g6_error *err);
 

@@ -243,6 +243,39 @@ static long flock_holder(dev_t dev, ino_t ino) {
   return pid;
 }
 
+/* ---- the root directory -------------------------------------------------- */
+
+static bool is_root_stat(const struct stat *sb) {
+  struct stat root;
+  return stat("/", &root) == 0 && sb->st_dev == root.st_dev &&
+         sb->st_ino == root.st_ino;
+}
+
+bool g6_path_is_root(const char *path) {
+  struct stat sb;
+  return stat(path, &sb) == 0 && is_root_stat(&sb);
+}
+
+bool g6_fd_is_root(int fd) {
+  struct stat sb;
+  return fstat(fd, &sb) == 0 && is_root_stat(&sb);
+}
+
+bool g6_same_file(const char *a, const char *b) {
+  struct stat sa, sb;
+  return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+         sa.st_ino == sb.st_ino;
+}
+
+static g6_status refuse_root(const char *dir, const char *option,
+                             g6_error *err) {
+  return g6_error_set(err, G6_EINVAL,
+                      "%s \"%s\": the root directory is no place for g6's "
+                      "files; give a directory of its own (the default is "
+                      "/var/lib/g6)",
+                      option, dir);
+}
+
 g6_status g6_dir_writable(const char *dir, const char *option,
                           g6_error *err) {
   char probe[PATH_MAX];
@@ -267,13 +300,13 @@ g6_status g6_dir_claim(const char *dir, const char *option, int *lock_fd,
   *lock_fd = -1;
   if (note_len > 0)
     note[0] = '\0';
-  if (strspn(dir, "/") == strlen(dir))
-    return g6_error_set(err, G6_EINVAL,
-                        "%s \"%s\": the root directory is no place for "
-                        "g6's files; give a directory of its own (the "
-                        "default is /var/lib/g6)",
-                        option, dir);
+  /* before mkdir ("/", "/tmp/..") and after ("/new/.." exists only then),
+   * before anything is written there */
+  if (strspn(dir, "/") == strlen(dir) || g6_path_is_root(dir))
+    return refuse_root(dir, option, err);
   g6_status st = g6_mkdir_p(dir, 0755, err);
+  if (st == G6_OK && g6_path_is_root(dir))
+    return refuse_root(dir, option, err);
   if (st == G6_OK)
     st = g6_dir_writable(dir, option, err);
   if (st != G6_OK)

@@ -84,8 +84,23 @@ g6_status g6_mkdir_p(const char *path, mode_t mode, g6_error *err);
  * ("DataDir", "--token-file") and the directory. */
 g6_status g6_dir_writable(const char *dir, const char *option, g6_error *err);
 
+/* Whether `path` (symbolic links followed) is the root directory "/": the
+ * same device and inode, however the path is spelled ("/tmp/..", "/.", a
+ * symbolic link to "/", a bind mount of "/"). A path that cannot be
+ * stat'ed (it does not exist yet) is not. Can't fail otherwise. */
+bool g6_path_is_root(const char *path);
+
+/* The same for an open descriptor (a directory opened by its path). */
+bool g6_fd_is_root(int fd);
+
+/* Whether the paths a and b (symbolic links followed) are one file or
+ * directory: the same device and inode ("/srv/g6" and "/srv/g6/." or a
+ * symbolic link to it). False when either cannot be stat'ed. */
+bool g6_same_file(const char *a, const char *b);
+
 /* Makes the absolute directory `dir` ready for one writing process: refuses
- * the root directory (G6_EINVAL), creates it (g6_mkdir_p, 0755), checks
+ * the root directory however spelled (g6_path_is_root; G6_EINVAL, checked
+ * before and after it is created), creates it (g6_mkdir_p, 0755), checks
  * that a file can be created in it (G6_EPERM, G6_ENOSPC, G6_EIO: a
  * read-only or immutable directory is found at start-up, not at the first
  * write), and locks it: flock(2) LOCK_EX on the directory itself, held

@@ -3,6 +3,7 @@
 
 #include "core/buf.h"
 #include "core/clock.h"
+#include "core/fsutil.h"
 #include "market/chain.h"
 
 #include <dirent.h>
@@ -779,14 +780,16 @@ static g6_status check_policy(const g6_retention_policy *p, g6_error *err) {
   const int ages[] = {p->max_age_days, p->overview_max_age_days,
                       p->snapshot_max_age_days};
   for (size_t i = 0; i < 3; i++)
-    if (ages[i] < 0 || ages[i] > 36500)
+    if (ages[i] < 0 || ages[i] > G6_RETENTION_MAX_AGE_DAYS)
       return g6_error_set(err, G6_EINVAL,
                           "retention policy: maximum age %d days; allowed: 0 "
-                          "to 36500",
-                          ages[i]);
-  if (p->max_deletes == 0)
+                          "to %d",
+                          ages[i], G6_RETENTION_MAX_AGE_DAYS);
+  if (p->max_deletes == 0 || p->max_deletes > G6_RETENTION_MAX_DELETES)
     return g6_error_set(err, G6_EINVAL,
-                        "retention policy: max_deletes 0; allowed: 1 or more");
+                        "retention policy: max_deletes %" PRIu64
+                        "; allowed: 1 to %d",
+                        p->max_deletes, G6_RETENTION_MAX_DELETES);
   return G6_OK;
 }
 
@@ -813,6 +816,13 @@ g6_status g6_retention_run(const g6_retention_opts *o, g6_retention_report *r,
     return g6_error_set(err, st, "data directory %s: %s", o->data_dir,
                         e == ENOTDIR ? "not a directory" : strerror(e));
   }
+  if (g6_fd_is_root(fd)) { /* "/", "/tmp/..", a symbolic link to "/" */
+    close(fd);
+    return g6_error_set(err, G6_EINVAL,
+                        "data directory %s is the root directory: never "
+                        "scanned or pruned; give g6's own directory",
+                        o->data_dir);
+  }
   walk *w = calloc(1, sizeof(*w));
   if (w == NULL) {
     close(fd);
@@ -837,6 +847,15 @@ g6_status g6_retention_run(const g6_retention_opts *o, g6_retention_report *r,
     pdir = panels;
   }
   int panels_fd = open(pdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (panels_fd >= 0 && o->panels_dir != NULL && g6_fd_is_root(panels_fd)) {
+    close(panels_fd);
+    close(fd);
+    free(w);
+    return g6_error_set(err, G6_EINVAL,
+                        "panels directory %s is the root directory: never "
+                        "scanned; give g6_panels' own directory",
+                        o->panels_dir);
+  }
   if (panels_fd >= 0 && fstat(panels_fd, &sb) == 0) {
     w->have_panels = o->panels_dir != NULL;
     w->panels_dev = sb.st_dev;

@@ -27,7 +27,10 @@
  * skipped); a directory, or a file, on another file system or another mount
  * (a bind mount included: statx's mount id is compared, not only st_dev) is
  * not entered, not counted and never deleted. The data directory itself is
- * opened as configured (a symlinked DataDir is the operator's choice).
+ * opened as configured (a symlinked DataDir is the operator's choice), but
+ * never walked when it is the root directory, however spelled ("/tmp/..",
+ * a symbolic link to "/": compared by device and inode each run); nor is
+ * a panels directory given explicitly.
  *
  * Pruning (only with a policy whose `enabled` is set) deletes nothing but
  * regular files of the options, overview and snapshot-history kinds whose
@@ -60,6 +63,10 @@
 
 #define G6_RETENTION_MAX_INDICES 32 /* index names tallied one by one */
 #define G6_RETENTION_MAX_DEPTH 32   /* levels below a root the walk enters */
+/* The largest maximum age (days) and per-sweep cap a policy may have: the
+ * plugin's options and the CLI's arguments allow the same. */
+#define G6_RETENTION_MAX_AGE_DAYS 36500
+#define G6_RETENTION_MAX_DELETES 10000000
 /* Tally names that are not index names (the parentheses cannot appear in
  * one): files of no index (panels, unmatched), and every index after the
  * first G6_RETENTION_MAX_INDICES. */
@@ -125,10 +132,11 @@ typedef struct g6_retention_policy {
   bool enabled;       /* evaluate pruning at all (false: scan only) */
   bool dry_run;       /* count would_delete instead of deleting */
   bool protect_today; /* keep files modified today (IST), whatever their name */
-  int max_age_days;           /* options CSV, 0..36500 */
+  int max_age_days;           /* options CSV, 0..G6_RETENTION_MAX_AGE_DAYS */
   int overview_max_age_days;  /* overview CSV */
   int snapshot_max_age_days;  /* snapshot history */
-  uint64_t max_deletes;       /* per sweep, >= 1 (dry run: would-deletes) */
+  uint64_t max_deletes;       /* per sweep, 1..G6_RETENTION_MAX_DELETES
+                                 (dry run: would-deletes) */
 } g6_retention_policy;
 
 /* One entry the walk met, for the optional callback. Pointers are valid
@@ -194,8 +202,10 @@ typedef struct g6_retention_report {
  * prunes in the same pass; fills *r (zeroed first). Returns G6_OK when the
  * data directory could be scanned, even if some directories were skipped or
  * deletes failed (both are counted in *r); G6_ENOENT when data_dir does not
- * exist, G6_EINVAL when it is not a directory or opts are invalid (a policy
- * age outside 0..36500 or max_deletes 0), G6_EPERM/G6_EIO when it cannot be
+ * exist, G6_EINVAL when it (or an explicit panels_dir) is the root
+ * directory, when it is not a directory or opts are invalid (a policy age
+ * outside 0..G6_RETENTION_MAX_AGE_DAYS, max_deletes outside
+ * 1..G6_RETENTION_MAX_DELETES), G6_EPERM/G6_EIO when it cannot be
  * opened or read, G6_ENOMEM. err names the directory and the cause. A
  * missing panels directory is not an error. */
 g6_status g6_retention_run(const g6_retention_opts *opts,

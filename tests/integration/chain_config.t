@@ -120,6 +120,10 @@ INIT.append(("data directory in use", conf().replace(
 INIT.append(("root directory", conf().replace('DataDir "%s/data"' % d, 'DataDir "/"').replace(
     "kite.token", "kite.token.ok"),
     'DataDir "/": the root directory is no place for g6\'s files'))
+# "/" spelled otherwise is "/" too (g6_dir_claim compares device and inode)
+INIT.append(("root directory as /tmp/..", conf().replace(
+    'DataDir "%s/data"' % d, 'DataDir "/tmp/.."').replace("kite.token", "kite.token.ok"),
+    'DataDir "/tmp/..": the root directory is no place for g6\'s files'))
 # an immutable directory: found at start-up, not at the first write
 frozen = os.path.join(d, "frozen")
 os.makedirs(frozen)

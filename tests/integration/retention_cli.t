@@ -11,7 +11,9 @@
 - The prune is a dry run unless --apply, and on a hostile tree (symlinks out
   of the tree, a symlinked index directory, today's files, look-alike names,
   a read-only directory, a tmpfs below the data directory) deletes exactly
-  the old files of the layout; exit codes 0 / 1 (a delete failed) / 2."""
+  the old files of the layout; exit codes 0 / 1 (a delete failed) / 2.
+- Both refuse the root directory however spelled ("/tmp/..", "/.", a
+  symbolic link to "/"), and --max-deletes has the plugin's range."""
 import datetime
 import json
 import os
@@ -263,6 +265,31 @@ t.ok(rc == 2 and "--max-age-days -1" in err and "0 to 36500" in err,
      "a bad age: exit 2 naming the option, the value and what is allowed", err)
 rc, out, err = run("retention-prune", "--data-dir", data, "--max-deletes", "0")
 t.ok(rc == 2 and "1 to" in err, "--max-deletes 0 is refused", err)
+# the plugin's MaxDeletesPerSweep allows 1 to 10000000: the CLI allowed 1e9
+rc, out, err = run("retention-prune", "--data-dir", data, "--max-deletes", "10000001")
+t.ok(rc == 2 and "--max-deletes 10000001: allowed: an integer from 1 to 10000000" in err,
+     "--max-deletes above the plugin's MaxDeletesPerSweep range is refused", err)
+rc, out, err = run("retention-prune", "--data-dir", data, "--max-deletes", "10000000")
+t.is_(rc, 0, "--max-deletes 10000000, the plugin's maximum, is accepted")
+
+# the root directory however spelled is refused before anything is walked
+# ("/tmp/.." and "/." walked the whole root file system with exit 0)
+to_root = os.path.join(wd, "to-root")
+os.symlink("/", to_root)
+for spelling in ("/", "/.", "/./", "/tmp/..", to_root):
+    rc, out, err = run("retention-prune", "--data-dir", spelling)
+    t.ok(rc == 2 and ("data directory %s is the root directory" % spelling) in err and
+         "[retention-prune]" not in out,
+         "retention-prune --data-dir %s: refused, exit 2" % spelling, out + err)
+for args in (["--csv-dir", "/tmp/..", "--detail"], ["--csv-dir", "/."],
+             ["--csv-dir", to_root, "--list-unmatched"],
+             ["--csv-dir", data, "--panels-dir", "/tmp/..", "--detail"]):
+    rc, out, err = run("retention-scan", *args)
+    t.ok(rc == 2 and "is the root directory" in out,
+         "retention-scan %s: refused, exit 2" % " ".join(args), out + err)
+rc, out, err = run("retention-scan", "--csv-dir", "/tmp/..", "--json")
+t.is_((rc, out), (2, '{"error": "root_directory", "csv_dir": "/tmp/.."}\n'),
+      "retention-scan --json names the refusal in the old error shape")
 
 # a file name with a newline, a tab, a backslash or an escape byte is one
 # line of the listing, escaped (it was printed raw, splitting the line)

@@ -14,8 +14,9 @@
    small tmpfs full of old-named files modified today; g6_retention keeps
    them (ProtectToday) until they are old, then deletes them and g6_chain
    writes its held rows (skipped where mounting is not allowed).
-Plus: a bad option disables the plugin with one line naming it, and the
-plugin loaded without a <Plugin> block runs on its defaults."""
+Plus: a bad option disables the plugin with one line naming it (also `/`
+spelled otherwise, and a PanelsDir that is DataDir on disk), and the plugin
+loaded without a <Plugin> block runs on its defaults."""
 import datetime
 import glob
 import json
@@ -191,7 +192,21 @@ BAD = [
      'option MaxAgeDays = -1: out of range; allowed: an integer from 0 to 36500'),
     ("PanelsDir = DataDir", CONF % (data, 'PanelsDir "%s/"' % data),
      "option PanelsDir = \"%s/\": the same directory as DataDir" % data),
+    # the same directories spelled otherwise: compared on disk, not as text
+    ("PanelsDir = DataDir/.", CONF % (data, 'PanelsDir "%s/."' % data),
+     "option PanelsDir = \"%s/.\": the same directory as DataDir" % data),
+    ("DataDir /tmp/..", CONF % ("/tmp/..", ""),
+     'option DataDir = "/tmp/..": the root directory is never a data directory'),
+    ("DataDir /./", CONF % ("/./", ""),
+     'option DataDir = "/./": the root directory is never a data directory'),
+    ("DataDir a symlink to /", CONF % (os.path.join(wd, "to-root"), ""),
+     'option DataDir = "%s": the root directory is never a data directory'
+     % os.path.join(wd, "to-root")),
+    ("two numbers", CONF % (data, "MaxAgeDays 1 2"),
+     'option MaxAgeDays = 1 2: expected a single number; allowed: an integer '
+     'from 0 to 36500'),
 ]
+os.symlink("/", os.path.join(wd, "to-root"))
 for name, text, want in BAD:
     others_run, errors, log = t.disabled_by_config(["g6_retention"], text,
                                                    "g6_retention")

@@ -17,12 +17,14 @@
  * Deliberate differences from the old scan: symlinks are never followed
  * (the old one counted symlinked files), other file systems and mounts
  * below DIR are not entered, directories named *.csv are not files, and a
- * DIR that is not a readable directory is an error (exit 2) instead of an
- * empty result. */
+ * DIR that is not a readable directory, or is the root directory however
+ * spelled ("/", "/tmp/..", a symbolic link to "/"; the walk compares device
+ * and inode, as for the plugin), is an error (exit 2) instead of a result. */
 #include "cmd.h"
 
 #include "core/buf.h"
 #include "core/clock.h"
+#include "core/fsutil.h"
 #include "core/json.h"
 #include "store/retention.h"
 
@@ -444,10 +446,13 @@ static int scan_usage(FILE *out) {
 }
 
 /* Missing or unusable directory: the old shape ({"error": "missing_path",
- * "csv_dir": ...}, insertion order) for a missing one. */
+ * "csv_dir": ...}, insertion order) for a missing one; "root_directory"
+ * when DIR or the panels directory is "/", however spelled. */
 static int scan_error(g6_status st, const g6_error *e, const char *dir,
-                      bool json) {
-  const char *code = st == G6_ENOENT ? "missing_path"
+                      const char *panels, bool json) {
+  bool root = g6_path_is_root(dir) || (panels && g6_path_is_root(panels));
+  const char *code = st == G6_ENOENT   ? "missing_path"
+                     : root            ? "root_directory"
                      : st == G6_EINVAL ? "not_a_directory"
                                        : "unreadable";
   g6_buf b = G6_BUF_INIT, path = G6_BUF_INIT;
@@ -528,7 +533,7 @@ int g6_cmd_retention_scan(int argc, char **argv) {
   g6_status st = g6_retention_run(&o, &r, &e);
   int rc = G6_EXIT_OK;
   if (st != G6_OK) {
-    rc = scan_error(st, &e, dir, json);
+    rc = scan_error(st, &e, dir, panels, json);
   } else if (detail && json) {
     rc = print_json(report_json(&r, dir, panels)) == 0 ? G6_EXIT_OK
                                                        : G6_EXIT_FAIL;
@@ -565,9 +570,11 @@ static int prune_usage(FILE *out) {
           "safeguards: only\nregular files of the layout, never through "
           "symlinks or into other\nfile systems, never one modified today "
           "(unless --no-protect-today), at\nmost --max-deletes (default "
-          "10000). A dry run unless --apply. --list\nprints every file acted "
-          "on. Exit: 0, 1 when a delete failed or a\ndirectory could not be "
-          "read, 2 when DIR is unusable or bad usage.\n");
+          "10000, up to %d). A dry run unless --apply.\n--list prints every "
+          "file acted on. Exit: 0, 1 when a delete failed or a\ndirectory "
+          "could not be read, 2 when DIR is unusable (missing, not a\n"
+          "directory, the root directory) or bad usage.\n",
+          G6_RETENTION_MAX_DELETES);
   return out == stdout ? G6_EXIT_OK : G6_EXIT_USAGE;
 }
 
@@ -612,16 +619,16 @@ int g6_cmd_retention_prune(int argc, char **argv) {
     else if (strcmp(a, "--panels-dir") == 0 && has)
       panels = argv[++i];
     else if (strcmp(a, "--max-age-days") == 0 && has) {
-      if (!count_arg(a, argv[++i], 0, 36500, &age))
+      if (!count_arg(a, argv[++i], 0, G6_RETENTION_MAX_AGE_DAYS, &age))
         return G6_EXIT_USAGE;
     } else if (strcmp(a, "--overview-max-age-days") == 0 && has) {
-      if (!count_arg(a, argv[++i], 0, 36500, &ovw))
+      if (!count_arg(a, argv[++i], 0, G6_RETENTION_MAX_AGE_DAYS, &ovw))
         return G6_EXIT_USAGE;
     } else if (strcmp(a, "--snapshot-max-age-days") == 0 && has) {
-      if (!count_arg(a, argv[++i], 0, 36500, &snap))
+      if (!count_arg(a, argv[++i], 0, G6_RETENTION_MAX_AGE_DAYS, &snap))
         return G6_EXIT_USAGE;
     } else if (strcmp(a, "--max-deletes") == 0 && has) {
-      if (!count_arg(a, argv[++i], 1, 1000000000, &cap))
+      if (!count_arg(a, argv[++i], 1, G6_RETENTION_MAX_DELETES, &cap))
         return G6_EXIT_USAGE;
     } else
       return prune_usage(stderr);

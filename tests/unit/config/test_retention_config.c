@@ -7,6 +7,9 @@
 #include "config/retention.h"
 #include "conftext.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 static g6_status parse(const char *text, g6_retention_config *cfg,
                        g6_error *e) {
   oconfig_item_t *ci = conftext_parse("Plugin", "g6_retention", text);
@@ -80,6 +83,17 @@ static void bad_values(void **state) {
        {"DataDir", "var/lib/g6", "not an absolute path"}},
       {"DataDir \"/\"\n", {"DataDir", "root directory", "absolute path"}},
       {"DataDir \"//\"\n", {"DataDir", "root directory", NULL}},
+      /* "/" spelled otherwise: found by device and inode (review, B) */
+      {"DataDir \"/tmp/..\"\n", {"DataDir", "/tmp/..", "root directory"}},
+      {"DataDir \"/.\"\n", {"DataDir", "root directory", NULL}},
+      {"DataDir \"/./\"\n", {"DataDir", "root directory", NULL}},
+      {"PanelsDir \"/tmp/../\"\n", {"PanelsDir", "root directory", NULL}},
+      {"MaxAgeDays 1 2\n",
+       {"MaxAgeDays = 1 2", "expected a single number", "0 to 36500"}},
+      {"ScanInterval 60 60\n",
+       {"ScanInterval", "expected a single number", NULL}},
+      {"MaxDeletesPerSweep 10000001\n",
+       {"MaxDeletesPerSweep", "out of range", "1 to 10000000"}},
       {"PanelsDir \"panels\"\n", {"PanelsDir", "not an absolute path", NULL}},
       {"DataDir \"/a/b\"\nPanelsDir \"/a//b/\"\n",
        {"PanelsDir", "same directory as DataDir", NULL}},
@@ -105,6 +119,57 @@ static void bad_values(void **state) {
   }
 }
 
+/* Paths that exist are compared on the file system: a symbolic link to
+ * "/" is the root directory, and "<DataDir>/." or a link to DataDir is
+ * DataDir (the textual comparison let both through). */
+static void dirs_on_disk(void **state) {
+  (void)state;
+  char tmp[] = "/tmp/g6-test-retention-config-XXXXXX";
+  assert_non_null(mkdtemp(tmp));
+  char data[128], link_root[128], link_data[128], text[512];
+  snprintf(data, sizeof(data), "%s/data", tmp);
+  snprintf(link_root, sizeof(link_root), "%s/to-root", tmp);
+  snprintf(link_data, sizeof(link_data), "%s/to-data", tmp);
+  assert_int_equal(mkdir(data, 0755), 0);
+  assert_int_equal(symlink("/", link_root), 0);
+  assert_int_equal(symlink(data, link_data), 0);
+  g6_retention_config c;
+  g6_error e;
+
+  snprintf(text, sizeof(text), "DataDir \"%s\"\n", link_root);
+  assert_int_equal(parse(text, &c, &e), G6_EINVAL);
+  assert_non_null(strstr(e.msg, "option DataDir"));
+  assert_non_null(strstr(e.msg, "root directory"));
+  g6_retention_config_free(&c);
+
+  snprintf(text, sizeof(text), "DataDir \"%s\"\nPanelsDir \"%s/.\"\n", data,
+           data);
+  assert_int_equal(parse(text, &c, &e), G6_EINVAL);
+  assert_non_null(strstr(e.msg, "PanelsDir"));
+  assert_non_null(strstr(e.msg, "the same directory as DataDir"));
+  g6_retention_config_free(&c);
+
+  snprintf(text, sizeof(text), "DataDir \"%s\"\nPanelsDir \"%s\"\n", data,
+           link_data);
+  assert_int_equal(parse(text, &c, &e), G6_EINVAL);
+  assert_non_null(strstr(e.msg, "the same directory as DataDir"));
+  g6_retention_config_free(&c);
+
+  /* a directory of its own, and one that does not exist yet, are fine */
+  snprintf(text, sizeof(text), "DataDir \"%s\"\nPanelsDir \"%s/panels\"\n",
+           data, tmp);
+  assert_int_equal(parse(text, &c, &e), G6_OK);
+  g6_retention_config_free(&c);
+  snprintf(text, sizeof(text), "DataDir \"%s/not-yet\"\n", tmp);
+  assert_int_equal(parse(text, &c, &e), G6_OK);
+  g6_retention_config_free(&c);
+
+  unlink(link_root);
+  unlink(link_data);
+  rmdir(data);
+  rmdir(tmp);
+}
+
 static void twice_is_refused(void **state) {
   (void)state;
   g6_retention_config c;
@@ -122,6 +187,7 @@ int main(void) {
       cmocka_unit_test(defaults),
       cmocka_unit_test(full_block),
       cmocka_unit_test(bad_values),
+      cmocka_unit_test(dirs_on_disk),
       cmocka_unit_test(twice_is_refused),
   };
   return G6_RUN_TESTS(tests);

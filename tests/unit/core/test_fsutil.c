@@ -135,6 +135,77 @@ static void path_absolute(void **state) {
   assert_int_equal(chdir(cwd), 0);
 }
 
+/* "/" however spelled is found by device and inode, not by its text: the
+ * reviewer's "/tmp/..", "/.", "/./" and a symbolic link to "/" passed the
+ * old textual check of g6_dir_claim (and of g6_retention's DataDir). */
+static void root_by_inode(void **state) {
+  (void)state;
+  char link[300], sub[300], dotdot[320];
+  snprintf(link, sizeof(link), "%s/to-root", dir);
+  assert_int_equal(symlink("/", link), 0);
+  snprintf(sub, sizeof(sub), "%s/sub", dir);
+  assert_int_equal(mkdir(sub, 0755), 0);
+  snprintf(dotdot, sizeof(dotdot), "%s/sub/..", dir);
+  static const char *const roots[] = {"/", "//", "/.", "/./", "/tmp/..",
+                                      "/tmp/../tmp/.."};
+  for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++)
+    if (!g6_path_is_root(roots[i]))
+      fail_msg("%s: not found to be the root directory", roots[i]);
+  assert_true(g6_path_is_root(link));
+  assert_false(g6_path_is_root(dir));
+  assert_false(g6_path_is_root(sub));
+  assert_false(g6_path_is_root("/tmp"));
+  assert_false(g6_path_is_root("/g6-no-such-directory/.."));
+  int fd = open("/tmp/..", O_RDONLY | O_DIRECTORY);
+  assert_true(fd >= 0);
+  assert_true(g6_fd_is_root(fd));
+  close(fd);
+  fd = open(dir, O_RDONLY | O_DIRECTORY);
+  assert_true(fd >= 0);
+  assert_false(g6_fd_is_root(fd));
+  close(fd);
+  assert_true(g6_same_file(dir, dotdot)); /* <dir>/sub/.. is <dir> */
+  assert_false(g6_same_file(sub, dotdot));
+  char subdot[320];
+  snprintf(subdot, sizeof(subdot), "%s/sub/.", dir);
+  assert_true(g6_same_file(sub, subdot));
+  assert_true(g6_same_file("/", link));
+  assert_false(g6_same_file(sub, "/g6-no-such-directory"));
+  unlink(link);
+  rmdir(sub);
+}
+
+/* g6_chain's DataDir: the root directory is refused however spelled, and
+ * nothing is written there (no write probe, no lock). */
+static void dir_claim_refuses_root(void **state) {
+  (void)state;
+  char link[300], ok_dir[300];
+  snprintf(link, sizeof(link), "%s/to-root", dir);
+  assert_int_equal(symlink("/", link), 0);
+  const char *const roots[] = {"/", "/.", "/./", "/tmp/..", link};
+  for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
+    int fd = 7;
+    char note[128];
+    g6_error e = {0};
+    if (g6_dir_claim(roots[i], "DataDir", &fd, note, sizeof(note), &e) !=
+        G6_EINVAL)
+      fail_msg("%s: claimed", roots[i]);
+    assert_int_equal(fd, -1);
+    assert_non_null(strstr(e.msg, "DataDir"));
+    assert_non_null(strstr(e.msg, roots[i]));
+    assert_non_null(strstr(e.msg, "root directory"));
+  }
+  unlink(link);
+  snprintf(ok_dir, sizeof(ok_dir), "%s/data/g6", dir);
+  int fd = -1;
+  char note[128];
+  g6_error e = {0};
+  assert_int_equal(g6_dir_claim(ok_dir, "DataDir", &fd, note, sizeof(note), &e),
+                   G6_OK);
+  assert_true(fd >= 0);
+  close(fd);
+}
+
 static void secret_files(void **state) {
   (void)state;
   char path[300], *secret = NULL;
@@ -239,6 +310,8 @@ int main(void) {
       cmocka_unit_test(read_file_limits),
       cmocka_unit_test(mkdir_p_nested),
       cmocka_unit_test(path_absolute),
+      cmocka_unit_test(root_by_inode),
+      cmocka_unit_test(dir_claim_refuses_root),
       cmocka_unit_test(secret_files),
       cmocka_unit_test(syncfs_shared_group_commit),
       cmocka_unit_test(hash_vectors),

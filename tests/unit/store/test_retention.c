@@ -328,6 +328,43 @@ static void missing_and_bad_roots(void **state) {
   p = policy(1, true);
   p.max_deletes = 0;
   assert_int_equal(g6_retention_run(&o, &r, &e), G6_EINVAL);
+  p.max_deletes = G6_RETENTION_MAX_DELETES + 1; /* as the plugin's option */
+  assert_int_equal(g6_retention_run(&o, &r, &e), G6_EINVAL);
+  assert_non_null(strstr(e.msg, "1 to 10000000"));
+  p.max_deletes = G6_RETENTION_MAX_DELETES;
+  assert_int_equal(g6_retention_run(&o, &r, &e), G6_OK);
+}
+
+/* The root directory however spelled is never walked, as a data directory
+ * or as an explicit panels directory, for the plugin and the CLI alike:
+ * "/tmp/..", "/." and "/./" reached the whole root file system before
+ * (compared by text only, and in the plugin only). */
+static void root_is_never_walked(void **state) {
+  (void)state;
+  char data[300], link[300];
+  fresh(data, sizeof(data), "notroot");
+  snprintf(link, sizeof(link), "%s/to-root", dir);
+  assert_int_equal(symlink("/", link), 0);
+  g6_retention_policy p = policy(0, true); /* a dry run: never delete */
+  g6_retention_report r;
+  g6_error e;
+  const char *const roots[] = {"/", "/.", "/./", "/tmp/..", link};
+  for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
+    for (int with_policy = 0; with_policy < 2; with_policy++) {
+      g6_retention_opts o = {.data_dir = roots[i], .now = NOW_IST_NOON,
+                             .policy = with_policy ? &p : NULL};
+      if (g6_retention_run(&o, &r, &e) != G6_EINVAL)
+        fail_msg("data_dir %s: walked", roots[i]);
+      assert_non_null(strstr(e.msg, "root directory"));
+      assert_int_equal(r.dirs_scanned, 0);
+    }
+    g6_retention_opts o = {.data_dir = data, .panels_dir = roots[i],
+                           .now = NOW_IST_NOON};
+    if (g6_retention_run(&o, &r, &e) != G6_EINVAL)
+      fail_msg("panels_dir %s: walked", roots[i]);
+    assert_non_null(strstr(e.msg, "panels directory"));
+  }
+  unlink(link);
 }
 
 /* ---- pruning ---------------------------------------------------------------- */
@@ -839,6 +876,7 @@ int main(void) {
       cmocka_unit_test(sink_output_matches),
       cmocka_unit_test(tallies),
       cmocka_unit_test(missing_and_bad_roots),
+      cmocka_unit_test(root_is_never_walked),
       cmocka_unit_test(prunes_by_date),
       cmocka_unit_test(ist_today_and_protect_today),
       cmocka_unit_test(dry_run_and_cap),
