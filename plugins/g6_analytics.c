@@ -21,6 +21,7 @@
 #include "metrics/metrics.h"
 
 #include "common/config_result.h"
+#include "common/lifecycle.h"
 #include "common/metrics_sink.h"
 
 #define PLUGIN "g6_analytics"
@@ -50,7 +51,7 @@ static int g6_analytics_read(user_data_t *ud) {
   return 0;
 }
 
-static int g6_analytics_init(void) {
+static int setup(void) {
   if (g.config_failed) /* logged by the config callback */
     return -1;
   if (g.conf.data_dir == NULL) { /* no <Plugin g6_analytics> block */
@@ -74,10 +75,8 @@ static int g6_analytics_init(void) {
   if (g6_analyzer_warm(g.an) != G6_OK)
     WARNING(PLUGIN ": some series were refused at warm start (see "
                    "collectd_g6_metrics_refusals_total)");
-  user_data_t ud = {.data = NULL};
-  if (plugin_register_complex_read(PLUGIN, PLUGIN, g6_analytics_read,
-                                   DOUBLE_TO_CDTIME_T(g.conf.interval),
-                                   &ud) != 0)
+  if (g6_plugin_register_read(PLUGIN, PLUGIN, g6_analytics_read,
+                              DOUBLE_TO_CDTIME_T(g.conf.interval)) != 0)
     return -1;
   if (g.conf.n_indices > 0)
     INFO(PLUGIN ": analysing %zu index(es) from %s/snapshots", g.conf.n_indices,
@@ -85,6 +84,10 @@ static int g6_analytics_init(void) {
   else
     INFO(PLUGIN ": analysing every snapshot in %s/snapshots", g.conf.data_dir);
   return 0;
+}
+
+static int g6_analytics_init(void) {
+  return setup() == 0 ? 0 : g6_plugin_init_failed(PLUGIN);
 }
 
 static int g6_analytics_shutdown(void) {

@@ -15,8 +15,8 @@
  * metric mapping (collector/chain_metrics.h). This file is the glue.
  *
  * If init fails (unusable DataDir, calendar file, credentials, ...) the whole
- * "g6_chain" read group is unregistered: collectd itself only unregisters a
- * callback named exactly like the plugin. */
+ * "g6_chain" read group is unregistered (common/lifecycle.h): collectd itself
+ * only unregisters a callback named exactly like the plugin. */
 #include "collectd/core/daemon/collectd.h"
 #include "collectd/core/daemon/plugin.h"
 #include "collectd/core/utils/common/common.h"
@@ -34,6 +34,7 @@
 #include "metrics/metrics.h"
 
 #include "common/config_result.h"
+#include "common/lifecycle.h"
 #include "common/metrics_sink.h"
 
 #define PLUGIN "g6_chain"
@@ -286,11 +287,9 @@ static int g6_chain_phase(user_data_t *ud) {
   (void)ud;
   if (++g.phase_calls != 2)
     return 0;
-  user_data_t mud = {.data = NULL};
   /* explicitly: inside this callback the default is its own interval */
-  if (plugin_register_complex_read(PLUGIN, PLUGIN "/metrics",
-                                   g6_chain_read_metrics, g.interval,
-                                   &mud) != 0)
+  if (g6_plugin_register_read(PLUGIN, PLUGIN "/metrics",
+                              g6_chain_read_metrics, g.interval) != 0)
     ERROR(PLUGIN ": cannot register the metrics callback");
   plugin_unregister_read(PLUGIN "/phase");
   return 0;
@@ -402,11 +401,9 @@ static int setup(void) {
       return -1;
     }
   }
-  user_data_t ud = {.data = NULL};
   g.interval = plugin_get_interval();
-  if (plugin_register_complex_read(PLUGIN, PLUGIN "/phase", g6_chain_phase,
-                                   DOUBLE_TO_CDTIME_T(default_interval / 2),
-                                   &ud) != 0)
+  if (g6_plugin_register_read(PLUGIN, PLUGIN "/phase", g6_chain_phase,
+                              DOUBLE_TO_CDTIME_T(default_interval / 2)) != 0)
     return -1;
   INFO(PLUGIN ": collecting %zu index(es) into %s%s", c->n_indices,
        c->data_dir, c->cc.force_open ? " (ForceOpen: ignoring market hours)" : "");
@@ -417,7 +414,7 @@ static int g6_chain_init(void) {
   if (setup() == 0) /* the read callback is registered last */
     return 0;
   stop_runners();
-  return -1;
+  return g6_plugin_init_failed(PLUGIN);
 }
 
 static int g6_chain_shutdown(void) {

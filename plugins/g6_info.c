@@ -13,6 +13,7 @@
 #include "collectd/core/utils/common/common.h"
 
 #include "common/config_result.h"
+#include "common/lifecycle.h"
 #include "common/metrics_sink.h"
 #include "core/conf.h"
 #include "metrics/metrics_gen.h"
@@ -28,11 +29,9 @@ static int g6_info_configure(oconfig_item_t *ci) {
   return g6_plugin_config_result(PLUGIN, st, &e, &config_failed);
 }
 
-static int g6_info_read(void);
+static int g6_info_read(user_data_t *ud);
 
-static int g6_info_init(void) {
-  if (metrics != NULL || config_failed)
-    return 0;
+static int setup(void) {
   metrics = g6_collectd_metrics_new("g6_info");
   if (metrics == NULL) {
     ERROR(PLUGIN " plugin: cannot create the metric runtime (out of memory)");
@@ -52,7 +51,7 @@ static int g6_info_init(void) {
     metrics = NULL;
     return -1;
   }
-  if (plugin_register_read(PLUGIN, g6_info_read) != 0) {
+  if (g6_plugin_register_read(PLUGIN, PLUGIN, g6_info_read, 0) != 0) {
     ERROR(PLUGIN " plugin: cannot register the read callback");
     g6_metrics_free(metrics);
     metrics = NULL;
@@ -61,7 +60,14 @@ static int g6_info_init(void) {
   return 0;
 }
 
-static int g6_info_read(void) {
+static int g6_info_init(void) {
+  if (metrics != NULL || config_failed)
+    return 0;
+  return setup() == 0 ? 0 : g6_plugin_init_failed(PLUGIN);
+}
+
+static int g6_info_read(user_data_t *ud) {
+  (void)ud;
   /* failed dispatches are counted and logged by the runtime */
   g6_metrics_flush(metrics);
   return 0;

@@ -35,6 +35,7 @@
 #include "store/panels.h"
 
 #include "common/config_result.h"
+#include "common/lifecycle.h"
 #include "common/metrics_sink.h"
 
 #include <math.h>
@@ -325,15 +326,13 @@ static int setup(void) {
   if (plugin_register_write(PLUGIN, g6_panels_keep, &ud) != 0)
     return -1;
   g.write_registered = true;
-  if (plugin_register_complex_read(PLUGIN, PLUGIN "/flush", g6_panels_flush,
-                                   DOUBLE_TO_CDTIME_T(c->flush_interval),
-                                   &ud) != 0 ||
-      plugin_register_complex_read(PLUGIN, PLUGIN "/integrity",
-                                   g6_panels_integrity,
-                                   DOUBLE_TO_CDTIME_T(c->integrity_interval),
-                                   &ud) != 0 ||
-      plugin_register_complex_read(PLUGIN, PLUGIN "/metrics",
-                                   g6_panels_metrics, 0, &ud) != 0)
+  if (g6_plugin_register_read(PLUGIN, PLUGIN "/flush", g6_panels_flush,
+                              DOUBLE_TO_CDTIME_T(c->flush_interval)) != 0 ||
+      g6_plugin_register_read(PLUGIN, PLUGIN "/integrity",
+                              g6_panels_integrity,
+                              DOUBLE_TO_CDTIME_T(c->integrity_interval)) != 0 ||
+      g6_plugin_register_read(PLUGIN, PLUGIN "/metrics", g6_panels_metrics,
+                              0) != 0)
     return -1;
   INFO(PLUGIN ": writing panels to %s every %g s (%s), integrity sweep every "
               "%g s%s",
@@ -345,11 +344,10 @@ static int setup(void) {
 
 static int g6_panels_init(void) {
   if (setup() != 0) {
-    plugin_unregister_read_group(PLUGIN);
     if (g.write_registered)
       plugin_unregister_write(PLUGIN);
     g.write_registered = false;
-    return -1;
+    return g6_plugin_init_failed(PLUGIN);
   }
   return 0;
 }

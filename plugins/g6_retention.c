@@ -22,6 +22,7 @@
 #include "store/retention.h"
 
 #include "common/config_result.h"
+#include "common/lifecycle.h"
 #include "common/metrics_sink.h"
 
 #include <math.h>
@@ -158,7 +159,10 @@ static void *scan_main(void *arg) {
 
 /* ---- callbacks ---------------------------------------------------------- */
 
-static int g6_retention_read(void) {
+static int g6_retention_read(user_data_t *ud) {
+  (void)ud;
+  if (g.metrics == NULL) /* disabled: collectd -T calls it all the same */
+    return 0;
   g6_retention_counts counts;
   pthread_mutex_lock(&g.mu);
   if (g.generation != g.consumed) {
@@ -230,10 +234,8 @@ static int setup(void) {
 static int g6_retention_init(void) {
   if (g.running || g.metrics != NULL)
     return 0;
-  if (setup() != 0) {
-    plugin_unregister_read(PLUGIN);
-    return -1;
-  }
+  if (setup() != 0)
+    return g6_plugin_init_failed(PLUGIN);
   return 0;
 }
 
@@ -256,6 +258,6 @@ static int g6_retention_shutdown(void) {
 void module_register(void) {
   plugin_register_complex_config(PLUGIN, g6_retention_configure);
   plugin_register_init(PLUGIN, g6_retention_init);
-  plugin_register_read(PLUGIN, g6_retention_read);
+  g6_plugin_register_read(PLUGIN, PLUGIN, g6_retention_read, 0);
   plugin_register_shutdown(PLUGIN, g6_retention_shutdown);
 }

@@ -165,6 +165,9 @@ for name, text, want in INIT:
                  % name, res)
     cd.stop()
     t.ok("secret-value-1234" not in cd.log(), "%s: the secret stays out of the log" % name)
+    t.ok(not t.unload_warnings(cd.log(), "g6_chain"),
+         "%s: collectd unloads g6_chain without a warning of its own" % name,
+         "\n".join(t.unload_warnings(cd.log(), "g6_chain")))
 
 # Not bad, but worth knowing: a relative DataDir is under collectd's BaseDir,
 # made absolute at init (a plugin changing the working directory later

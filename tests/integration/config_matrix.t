@@ -10,8 +10,9 @@ error line naming the option and the value as written and disables itself
 (none of its series, no files), while collectd and the other g6 plugins
 keep running and exporting (each plugin's metric runtime exports
 collectd_g6_metrics_admitted_series{g6_metrics="<plugin>"}, so which
-plugins run is visible on /metrics). A secret given to a bad option never
-reaches the log. (A key with no value at all is a syntax error of
+plugins run is visible on /metrics), and collectd adds no warning about
+read callbacks it could not find to unregister. A secret given to a bad
+option never reaches the log. (A key with no value at all is a syntax error of
 collectd.conf that collectd itself refuses before any plugin sees it: the
 real-collectd sample has an empty value and a block without its name.)"""
 import os
@@ -76,6 +77,11 @@ with t.MockD() as m:
         t.ok(len(errors) == 1 and want in errors[0],
              "%s, %s: one error line naming the option and the value" % (plugin, kind),
              "want: %s\ngot:\n%s" % (want, "\n".join(errors)))
+        # collectd unloading the plugin found what it looks for: no second
+        # line ("No such read function: <plugin>") under the plugin's own
+        unloaded = t.unload_warnings(cd.log(), plugin)
+        t.ok(not unloaded, "%s, %s: no warning of collectd's about its read "
+             "callbacks" % (plugin, kind), "\n".join(unloaded))
         others = [p for p in PLUGINS if p != plugin]
 
         def running():
