@@ -8,6 +8,10 @@
  * dispatch time) and dispatches them every plugin interval. Shutdown asks a
  * running scan to stop; it does within a few hundred directory entries.
  *
+ * `collectd -T` (a configuration check: init, one read, shutdown) starts no
+ * thread: nothing is scanned or deleted. Not starting the sweep until the
+ * first read would not do: -T calls every read callback once.
+ *
  * Everything that does not need collectd lives in libg6: the option table
  * (config/retention.h), the walk and its safeguards (store/retention.h),
  * the metric mapping (collector/retention_metrics.h). This file is glue. */
@@ -184,6 +188,23 @@ static int g6_retention_read(user_data_t *ud) {
   return 0;
 }
 
+/* "<DataDir> every <ScanInterval> s; <the policy>", for the log. */
+static void describe(char *buf, size_t len) {
+  const g6_retention_config *c = &g.conf;
+  const g6_retention_policy *p = &c->policy;
+  if (!p->enabled)
+    snprintf(buf, len, "%s every %g s; pruning off", c->data_dir,
+             c->scan_interval);
+  else
+    snprintf(buf, len,
+             "%s every %g s; %s files older than %d days (overview %d, "
+             "snapshot history %d), at most %" PRIu64 " per sweep%s",
+             c->data_dir, c->scan_interval,
+             p->dry_run ? "dry run: counting" : "deleting", p->max_age_days,
+             p->overview_max_age_days, p->snapshot_max_age_days, p->max_deletes,
+             p->protect_today ? ", never one modified today (IST)" : "");
+}
+
 static int setup(void) {
   g6_retention_config *c = &g.conf;
   if (g.config_failed) /* logged by the config callback */
@@ -205,6 +226,14 @@ static int setup(void) {
   size_t n = g6_retention_discover(c->data_dir, names,
                                    G6_RETENTION_MAX_INDICES);
   g6_retention_metrics_warm(g.metrics, &g.mstate, names, n);
+  char what[512];
+  describe(what, sizeof(what));
+  if (g6_plugin_read_test()) {
+    INFO(PLUGIN ": collectd -T, a test run: nothing scanned or deleted; "
+                "running, it scans %s",
+         what);
+    return 0;
+  }
   pthread_condattr_t ca;
   pthread_condattr_init(&ca);
   pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -216,18 +245,7 @@ static int setup(void) {
     return -1;
   }
   g.running = true;
-  const g6_retention_policy *p = &c->policy;
-  if (!p->enabled)
-    INFO(PLUGIN ": scanning %s every %g s; pruning off", c->data_dir,
-         c->scan_interval);
-  else
-    INFO(PLUGIN ": scanning %s every %g s; %s files older than %d days "
-                "(overview %d, snapshot history %d), at most %" PRIu64
-                " per sweep%s",
-         c->data_dir, c->scan_interval, p->dry_run ? "dry run: counting" :
-         "deleting", p->max_age_days, p->overview_max_age_days,
-         p->snapshot_max_age_days, p->max_deletes,
-         p->protect_today ? ", never one modified today (IST)" : "");
+  INFO(PLUGIN ": scanning %s", what);
   return 0;
 }
 

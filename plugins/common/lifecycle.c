@@ -1,10 +1,12 @@
 /* A g6 plugin's life cycle in collectd: see lifecycle.h. */
 #include "collectd/core/daemon/collectd.h"
+#include "collectd/core/daemon/configfile.h"
 #include "collectd/core/daemon/plugin.h"
 
 #include "lifecycle.h"
 
 #include <stdatomic.h>
+#include <stdlib.h>
 
 /* read callbacks registered (g6_chain registers one from a read thread) */
 static atomic_int n_reads;
@@ -29,4 +31,9 @@ int g6_plugin_init_failed(const char *plugin) {
   user_data_t ud = {.data = NULL};
   plugin_register_complex_read(plugin, plugin, stand_in, 0, &ud);
   return -1;
+}
+
+bool g6_plugin_read_test(void) {
+  const char *threads = global_option_get("ReadThreads");
+  return threads != NULL && atoi(threads) == -1;
 }

@@ -1,5 +1,5 @@
-/* A g6 plugin's life cycle in collectd 5.12: its read callbacks and a
- * failed init. Compiled into every g6 plugin (plugins/common/);
+/* A g6 plugin's life cycle in collectd 5.12: its read callbacks, a failed
+ * init, and `collectd -T`. Compiled into every g6 plugin (plugins/common/);
  * each plugin has its own copy of the state below. */
 #ifndef G6_PLUGINS_COMMON_LIFECYCLE_H
 #define G6_PLUGINS_COMMON_LIFECYCLE_H
@@ -31,5 +31,13 @@ g6_plugin_register_read(const char *plugin, const char *name,
  * also calls callbacks marked for removal once, it returns at once. */
 __attribute__((visibility("hidden"))) int
 g6_plugin_init_failed(const char *plugin);
+
+/* Whether collectd runs as `collectd -T` ("test plugin read and exit"):
+ * every init, one call of every read callback on the main thread, then
+ * shutdown. collectd sets the global option ReadThreads to -1 for it (no
+ * read threads), which a configuration cannot override; a daemon
+ * configured with `ReadThreads -1` would never read either. A g6 plugin
+ * checks its configuration then and starts no work that changes files. */
+__attribute__((visibility("hidden"))) bool g6_plugin_read_test(void);
 
 #endif

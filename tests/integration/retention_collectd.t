@@ -15,8 +15,10 @@
    them (ProtectToday) until they are old, then deletes them and g6_chain
    writes its held rows (skipped where mounting is not allowed).
 Plus: a bad option disables the plugin with one line naming it (also `/`
-spelled otherwise, and a PanelsDir that is DataDir on disk), and the plugin
-loaded without a <Plugin> block runs on its defaults."""
+spelled otherwise, and a PanelsDir that is DataDir on disk), the plugin
+loaded without a <Plugin> block runs on its defaults, and `collectd -T`
+(the README's configuration check) deletes nothing while the daemon on the
+same configuration sweeps."""
 import datetime
 import glob
 import json
@@ -219,6 +221,33 @@ with t.Collectd(plugins=["g6_retention"]) as cd:
          "without a <Plugin> block it runs on its defaults")
     t.ok(cd.wait_log(r"g6_retention: scanning /var/lib/g6 every 300 s; pruning off", 5),
          "... which scan /var/lib/g6 every 300 s with pruning off")
+
+# ---- collectd -T checks the configuration and deletes nothing ------------------
+# README: `collectd -T -C FILE` checks a configuration. It runs every init,
+# calls every read callback once and exits: g6_retention must neither scan
+# nor sweep then (it deleted this file before), while the daemon on the same
+# configuration does.
+checked = os.path.join(wd, "checked")
+old_file = put(checked, "NIFTY/this_week/+100/%s.csv" % day(400), 10, now - 400 * 86400)
+cd = t.Collectd(plugins=["g6_retention", "g6_info"],
+                config=CONF % (checked, "DryRun false"))
+rc = cd.test_run()
+t.is_(rc, 0, "collectd -T on a pruning configuration exits 0")
+t.ok(os.path.exists(old_file), "collectd -T deletes nothing: the old file is there",
+     cd.log())
+t.ok(re.search(r"\[info\] g6_retention: collectd -T, a test run: nothing scanned or "
+               r"deleted; running, it scans %s every 1 s; deleting files older than "
+               r"30 days" % re.escape(checked), cd.log()) and "sweep:" not in cd.log(),
+     "... and says so, with what the daemon would do", cd.log())
+t.ok(not cd.unexpected_errors(), "collectd -T logs no error",
+     "\n".join(cd.unexpected_errors()))
+bad = t.Collectd(plugins=["g6_retention"], config=CONF % (checked, "MaxAgeDays -1"),
+                 expected_errors=[".*"])
+t.is_(bad.test_run(), 1, "collectd -T exits 1 when g6_retention refuses its configuration")
+with t.Collectd(plugins=["g6_retention"], config=CONF % (checked, "DryRun false")) as cd:
+    t.ok(cd.wait_log(r"g6_retention: sweep: deleted 1 file\(s\)", 20) and
+         not os.path.exists(old_file),
+         "the daemon on the same configuration sweeps: the old file is deleted")
 
 # ---- 3. a full disk, freed by the sweep while g6_chain keeps collecting ---------
 full = os.path.join(wd, "full")

@@ -451,7 +451,8 @@ class Collectd:
                 ":verify_asan_link_order=0" if faketime_first else "")
             self.env["UBSAN_OPTIONS"] = (env or {}).get(
                 "UBSAN_OPTIONS", "print_stacktrace=1")
-        self.proc = Process(list(wrapper) + [COLLECTD, "-f", "-C", self.conf_path],
+        self.wrapper = list(wrapper)
+        self.proc = Process(self.wrapper + [COLLECTD, "-f", "-C", self.conf_path],
                             os.path.join(self.dir, "collectd.out"),
                             env=self.env)
         self.url = "http://127.0.0.1:%d/metrics" % self.port
@@ -467,6 +468,23 @@ class Collectd:
 
     def stop(self, timeout=10.0):
         return self.proc.stop(timeout)
+
+    def test_run(self, timeout=30.0):
+        """Runs `collectd -T -C <this configuration>` to its end instead of
+        the daemon: collectd 5.12's "test plugin read and exit" (README's
+        configuration check) runs every init, calls every read callback
+        once on its main thread, then shuts down. Returns the exit status
+        (1 when an init failed); a run still going after `timeout` is
+        stopped and gives None or the signal's status. The log is log();
+        collectd's own output goes to collectd-T.out."""
+        p = Process(self.wrapper + [COLLECTD, "-T", "-C", self.conf_path],
+                    os.path.join(self.dir, "collectd-T.out"), env=self.env)
+        p.start()
+        try:
+            p.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            pass
+        return p.stop()
 
     def __enter__(self):
         if not self.start():
