@@ -61,8 +61,10 @@ static int setup(void) {
 }
 
 static int g6_info_init(void) {
-  if (metrics != NULL || config_failed)
+  if (metrics != NULL)
     return 0;
+  if (config_failed) /* logged by the config callback; -T exits 1 */
+    return g6_plugin_init_failed(PLUGIN);
   return setup() == 0 ? 0 : g6_plugin_init_failed(PLUGIN);
 }
 

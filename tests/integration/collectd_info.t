@@ -50,7 +50,9 @@ LoadPlugin load
 </Plugin>
 """ % t.STOCK_PLUGINDIR
 with t.Collectd(plugins=["g6_info"], config=conf,
-                expected_errors=[r"g6_info: .*unknown option Foo"]) as cd:
+                expected_errors=[r"g6_info: .*unknown option Foo",
+                                 r"Initialization of plugin `g6_info' failed",
+                                 r"one or more plugin init callbacks failed"]) as cd:
     t.ok(cd.wait_for("collectd_load_shortterm"),
          "collectd runs, and a stock plugin beside g6_info exports", cd.log())
     errors = [l for l in cd.log().splitlines() if "[error] g6" in l]
@@ -61,5 +63,10 @@ with t.Collectd(plugins=["g6_info"], config=conf,
         "it names the option and says the block takes none", errors)
     t.ok(not t.select(cd.samples(), "collectd_g6_build_info"),
          "g6_info exports nothing")
+    t.ok("No such read function" not in cd.log(),
+         "and collectd unloads it without a warning", cd.log())
+# `collectd -T` checks the configuration: exit 1 for the refused option
+rc = cd.test_run()
+t.is_(rc, 1, "collectd -T exits 1 on g6_info's bad option")
 
 t.done_testing()
