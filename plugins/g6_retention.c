@@ -50,7 +50,7 @@ static struct {
   pthread_mutex_t mu;
   pthread_cond_t cv;
   atomic_int stop;
-  g6_log_throttle scan_log, skip_log, fail_log;
+  g6_log_throttle scan_log, skip_log, fail_log, panels_log;
   /* published by the scan thread under mu */
   g6_retention_report latest;
   bool have_latest;    /* the last scan succeeded */
@@ -102,6 +102,17 @@ static void log_scan(g6_status st, const g6_error *e,
       INFO(PLUGIN ": every directory under %s is scanned again",
            g.conf.data_dir);
   }
+  /* a PanelsDir given and missing is a mistake (not g6_panels'); the
+   * default missing may just mean g6_panels does not run here */
+  if (g6_log_throttle_due(&g.panels_log, r->panels_missing ? G6_ENOENT : G6_OK,
+                          now, INFINITY) &&
+      r->panels_missing)
+    plugin_log(g.conf.panels_dir ? LOG_WARNING : LOG_INFO,
+               PLUGIN ": the panels directory %s%s does not exist: panel "
+                      "files are not counted (NaN); give PanelsDir the "
+                      "directory g6_panels writes",
+               g.conf.panels_dir ? g.conf.panels_dir : g.conf.data_dir,
+               g.conf.panels_dir ? "" : "/panels");
   if (!r->pruned)
     return;
   uint64_t failed = r->files_by_action[G6_PRUNE_FAILED];

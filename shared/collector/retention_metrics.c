@@ -120,7 +120,10 @@ void g6_retention_metrics_gauges(g6_metrics *m, g6_retention_metrics *st,
     const g6_retention_kind *ks = kinds_of(name, &nk);
     for (size_t k = 0; k < nk; k++)
       set_kind(m, name, ks[k],
-               r == NULL ? NULL : x ? &x->kind[ks[k]] : &none, now);
+               r == NULL || (ks[k] == G6_KIND_PANELS && r->panels_missing)
+                   ? NULL
+                   : x ? &x->kind[ks[k]] : &none,
+               now);
   }
   for (int s = 0; s < G6_SKIP_COUNT; s++)
     g6m_scan_skipped_set(m, g6_scan_skip_name((g6_scan_skip)s),

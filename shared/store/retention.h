@@ -194,6 +194,10 @@ typedef struct g6_retention_report {
   bool pruned;       /* the policy was evaluated */
   bool dry_run;      /* ... as a dry run */
   bool aborted;      /* opts.stop was raised */
+  bool panels_missing; /* the panels directory (panels_dir, or
+                          <data_dir>/panels) does not exist: its panel
+                          files are unknown, not 0 (g6_panels writes
+                          somewhere else, or does not run) */
   /* The first failed delete, open or rmdir, for the log ("" when none). */
   char first_failure[512];
 } g6_retention_report;
@@ -207,7 +211,7 @@ typedef struct g6_retention_report {
  * outside 0..G6_RETENTION_MAX_AGE_DAYS, max_deletes outside
  * 1..G6_RETENTION_MAX_DELETES), G6_EPERM/G6_EIO when it cannot be
  * opened or read, G6_ENOMEM. err names the directory and the cause. A
- * missing panels directory is not an error. */
+ * missing panels directory is not an error (r->panels_missing). */
 g6_status g6_retention_run(const g6_retention_opts *opts,
                            g6_retention_report *r, g6_error *err);
 

@@ -129,10 +129,38 @@ static void report_to_gauges_and_counters(void **state) {
   g6_metrics_free(m);
 }
 
+/* A panels directory that does not exist gives NaN panel files (unknown,
+ * g6_panels writes elsewhere), not 0; the other kinds keep their counts. */
+static void missing_panels_directory_is_nan(void **state) {
+  (void)state;
+  g6_metrics *m = fresh();
+  g6_retention_metrics st = {0};
+  g6_retention_metrics_warm(m, &st, NULL, 0);
+  g6_retention_report r;
+  memset(&r, 0, sizeof(r));
+  snprintf(r.idx[0].name, 32, "(none)");
+  r.n_idx = 1;
+  r.idx[0].kind[G6_KIND_UNMATCHED].files = 2;
+  r.panels_missing = true;
+  g6_retention_metrics_gauges(m, &st, &r, 2000, 2000);
+  double v = 0;
+  assert_true(g6_metrics_value(m, &g6m_def_data_files, "(none)", "panels", &v));
+  assert_true(isnan(v));
+  assert_true(g6_metrics_value(m, &g6m_def_data_files, "(none)", "unmatched",
+                               &v));
+  assert_close(v, 2, 0);
+  r.panels_missing = false;
+  g6_retention_metrics_gauges(m, &st, &r, 2000, 2000);
+  assert_true(g6_metrics_value(m, &g6m_def_data_files, "(none)", "panels", &v));
+  assert_close(v, 0, 0);
+  g6_metrics_free(m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(warm_start_is_nan),
       cmocka_unit_test(report_to_gauges_and_counters),
+      cmocka_unit_test(missing_panels_directory_is_nan),
   };
   return G6_RUN_TESTS(tests);
 }

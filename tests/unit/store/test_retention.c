@@ -283,6 +283,7 @@ static void tallies(void **state) {
   const g6_retention_index *none = g6_retention_find(&r, G6_RETENTION_NO_INDEX);
   assert_ptr_equal(none, &r.idx[0]);
   assert_int_equal(none->kind[G6_KIND_PANELS].files, 1);
+  assert_false(r.panels_missing);
   assert_int_equal(none->kind[G6_KIND_UNMATCHED].files, 2);
   assert_int_equal(none->kind[G6_KIND_UNMATCHED].bytes, 7);
   /* "backup" is an index name, but nothing below it is in the layout */
@@ -292,6 +293,18 @@ static void tallies(void **state) {
                        r.skipped[G6_SKIP_TOO_DEEP],
                    0);
   assert_true(r.seconds >= 0 && r.seconds < 10);
+  /* a panels directory that does not exist (g6_panels writes elsewhere):
+   * its files are unknown, not 0; the default one the same */
+  char elsewhere[400];
+  snprintf(elsewhere, sizeof(elsewhere), "%s/no-such-panels", data);
+  assert_int_equal(run(data, elsewhere, NOW_IST_NOON, NULL, &r), G6_OK);
+  assert_true(r.panels_missing);
+  char bare[300];
+  fresh(bare, sizeof(bare), "no-panels");
+  mk(bare, "NIFTY/this_week/+50/2025-10-17.csv", 100, t1);
+  assert_int_equal(run(bare, NULL, NOW_IST_NOON, NULL, &r), G6_OK);
+  assert_true(r.panels_missing);
+  assert_int_equal(run(data, NULL, NOW_IST_NOON, NULL, &r), G6_OK);
   /* warm start without walking */
   char names[8][32];
   size_t k = g6_retention_discover(data, names, 8);
