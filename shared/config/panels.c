@@ -4,19 +4,62 @@
 #include "config/panels.h"
 
 #include "core/conf.h"
+#include "core/url.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define P(member) G6_OPT_FIELD(g6_panels_config, member)
 
 static const char *const validate_values[] = {"off", "warn", "strict", NULL};
 
-static const char *check_url(const void *value) {
-  const char *s = *(const char *const *)value;
-  return strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0
-             ? NULL
-             : "expected an http:// or https:// URL";
+#define URL_ALLOWED                                                            \
+  "an http:// or https:// URL without a user, password or token"
+
+/* MetricsURL, DashboardsURL: published in the world-readable links panel,
+ * so a credential in them is refused (core/url.h), and the value is quoted
+ * redacted in every message: the password of a refused URL must not reach
+ * the log either. */
+static g6_status set_url(const oconfig_item_t *ci, char **field,
+                         g6_error *err) {
+  char *url = NULL;
+  g6_status st = g6_conf_string(ci, false, &url, err);
+  if (st != G6_OK)
+    return st;
+  char found[160], shown[512], where[256];
+  const char *problem = NULL;
+  if (!g6_url_is_http(url))
+    problem = "expected an http:// or https:// URL";
+  else if (g6_url_credential(url, found, sizeof(found)) != NULL)
+    problem = found;
+  if (problem == NULL) {
+    free(*field);
+    *field = url;
+    return G6_OK;
+  }
+  g6_url_redact(url, shown, sizeof(shown));
+  free(url);
+  g6_conf_where(ci, where, sizeof(where));
+  bool credential = problem == found;
+  return g6_error_set(
+      err, G6_EINVAL, "%s%soption %s = \"%s\": %s%s%s; allowed: %s", where,
+      where[0] ? ": " : "", ci->key, shown, credential ? "it holds " : "",
+      problem,
+      credential ? ", which g6_panels would publish in the world-readable "
+                   "links panel"
+                 : "",
+      URL_ALLOWED);
+}
+
+static g6_status set_metrics_url(void *target, const oconfig_item_t *ci,
+                                 g6_error *err) {
+  return set_url(ci, &((g6_panels_config *)target)->metrics_url, err);
+}
+
+static g6_status set_dashboards_url(void *target, const oconfig_item_t *ci,
+                                    g6_error *err) {
+  return set_url(ci, &((g6_panels_config *)target)->dashboards_url, err);
 }
 
 /* ExtraPlugin: collectd plugin names, 1-63 of [A-Za-z0-9_-] each. */
@@ -90,14 +133,17 @@ static const g6_option panels_opts[] = {
      .help = "also keep the values of these collectd plugins (`load`, "
              "`memory`, ...) and list them in the system panel's `host` map; "
              "by default only g6's series are kept"},
-    {.name = "MetricsURL", P(metrics_url), .type = G6_OPT_STRING,
-     .check = check_url, .allowed_doc = "URL",
+    {.name = "MetricsURL", .type = G6_OPT_CUSTOM, .set = set_metrics_url,
+     .allowed_doc = "http(s) URL without credentials",
      .help = "the links panel's `metrics_url` (write_prometheus' /metrics); "
-             "null when not given"},
-    {.name = "DashboardsURL", P(dashboards_url), .type = G6_OPT_STRING,
-     .check = check_url, .allowed_doc = "URL",
+             "null when not given; refused with a user or password (`user:"
+             "pass@`) or a token parameter (`?auth_token=`): the panel is "
+             "world-readable"},
+    {.name = "DashboardsURL", .type = G6_OPT_CUSTOM,
+     .set = set_dashboards_url,
+     .allowed_doc = "http(s) URL without credentials",
      .help = "the links panel's `dashboards_url` (Grafana); null when not "
-             "given"},
+             "given; refused with credentials, like `MetricsURL`"},
     {.name = "Durable", P(durable), .type = G6_OPT_BOOL, .def = "true",
      .help = "fsync the files and directories of each new set (survives a "
              "power loss, not only a crash)"},
@@ -133,6 +179,8 @@ g6_status g6_panels_config_defaults(g6_panels_config *cfg, g6_error *err) {
 void g6_panels_config_free(g6_panels_config *cfg) {
   g6_conf_strings_free(cfg->extra_plugins);
   cfg->extra_plugins = NULL;
+  free(cfg->metrics_url); /* CUSTOM options: not freed by the table */
+  free(cfg->dashboards_url);
   g6_options_free(&g6_panels_options, cfg);
   memset(cfg, 0, sizeof(*cfg));
 }

@@ -3,7 +3,10 @@
 
 A bad option value disables g6_panels at configuration time with one log
 line naming the option, the value and what is allowed, while collectd and its
-other plugins keep running. Problems that only show at
+other plugins keep running. A MetricsURL or DashboardsURL with a user,
+password or token is refused (the links panel is world-readable), and the
+message quotes it with the secret hidden: the secret reaches neither the
+panel nor the log. Problems that only show at
 init (a key file others may read, a PanelsDir that holds a directory or
 cannot be created) disable g6_panels — its read group and its write
 callback — while collectd and its other plugins keep running; the key never
@@ -37,6 +40,16 @@ BAD = [
      'option ExtraPlugin value "cpu/0": not a collectd plugin name'),
     ("metrics URL that is not http", conf('  MetricsURL "ftp://x"'),
      'option MetricsURL = "ftp://x": expected an http:// or https:// URL'),
+    ("metrics URL with a password",
+     conf('  MetricsURL "http://admin:hunter2@127.0.0.1:9103/metrics"'),
+     'option MetricsURL = "http://***@127.0.0.1:9103/metrics": it holds a user name '
+     "or password before '@', which g6_panels would publish in the world-readable "
+     "links panel; allowed: an http:// or https:// URL without a user, password or "
+     "token"),
+    ("dashboards URL with a token",
+     conf('  DashboardsURL "https://grafana.example/d/x?auth_token=SECRETTOKEN"'),
+     'option DashboardsURL = "https://grafana.example/d/x?auth_token=***": it holds '
+     'the parameter "auth_token"'),
     ("misspelt option", conf("  FlushIntreval 5"),
      'unknown option FlushIntreval; allowed: PanelsDir, FlushInterval'),
 ]
@@ -47,6 +60,8 @@ for name, text, want in BAD:
          "%s: g6_panels refuses the configuration with one clear line; the other "
          "plugins keep running" % name,
          "others run: %r\nwant: %s\nlog:\n%s" % (others_run, want, log))
+    t.ok("hunter2" not in log and "SECRETTOKEN" not in log,
+         "%s: no secret in the log" % name)
 
 # --- init-time failures: g6_panels is disabled, collectd keeps running ------
 os.chmod(key, 0o644)

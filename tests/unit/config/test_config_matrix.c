@@ -51,6 +51,8 @@ static const struct {
     {"Index", "\"NIFTY/../x\""},          /* g6_analytics; also the block */
     {"Groups", "\"vibes\""},              /* g6_analytics */
     {"ExtraPlugin", "\"no such plugin\""}, /* g6_panels */
+    {"MetricsURL", "\"ftp://x\""},         /* g6_panels */
+    {"DashboardsURL", "\"ftp://x\""},      /* g6_panels */
     {"Provider", "\"zerodha\""},          /* g6_chain's block */
 };
 

@@ -27,6 +27,8 @@ static void full_block(void **state) {
                          "MaxSeries 5000\n"
                          "ExtraPlugin \"load\" \"memory\"\n"
                          "MetricsURL \"http://127.0.0.1:9103/metrics\"\n"
+                         "DashboardsURL \"https://grafana.example/d/g6?"
+                         "orgId=1&var-index=NIFTY&refresh=30s\"\n"
                          "Durable false\n",
                          &c, &e),
                    G6_OK);
@@ -41,7 +43,8 @@ static void full_block(void **state) {
   assert_string_equal(c.extra_plugins[1], "memory");
   assert_null(c.extra_plugins[2]);
   assert_string_equal(c.metrics_url, "http://127.0.0.1:9103/metrics");
-  assert_null(c.dashboards_url);
+  assert_string_equal(c.dashboards_url, "https://grafana.example/d/g6?"
+                                        "orgId=1&var-index=NIFTY&refresh=30s");
   assert_false(c.durable);
   assert_true(c.atomic_set);
   g6_panels_config_free(&c);
@@ -80,6 +83,21 @@ static void bad_values(void **state) {
       {"ExtraPlugin", "option ExtraPlugin = (nothing): wrong number of values"},
       {"MetricsURL \"ftp://x\"",
        "option MetricsURL = \"ftp://x\": expected an http:// or https:// URL"},
+      /* a credential would be published in the world-readable links panel;
+       * the message quotes the URL with the secret hidden */
+      {"MetricsURL \"http://admin:hunter2@127.0.0.1:9103/metrics\"",
+       "Plugin \"g6_panels\": option MetricsURL = "
+       "\"http://***@127.0.0.1:9103/metrics\": it holds a user name or "
+       "password before '@', which g6_panels would publish in the "
+       "world-readable links panel; allowed: an http:// or https:// URL "
+       "without a user, password or token"},
+      {"DashboardsURL \"https://grafana.example/d/x?auth_token=SECRETTOKEN\"",
+       "option DashboardsURL = \"https://grafana.example/d/x?auth_token=***\": "
+       "it holds the parameter \"auth_token\", which g6_panels would publish"},
+      {"DashboardsURL \"htps://admin:hunter2@grafana.example/\"",
+       "option DashboardsURL = \"htps://***@grafana.example/\": expected an "
+       "http:// or https:// URL"},
+      {"DashboardsURL 5", "option DashboardsURL = 5: expected a single string"},
       {"PanelsDir \"\"", "option PanelsDir = \"\": empty string"},
       {"Panels \"all\"", "unknown option Panels"},
   };
@@ -90,6 +108,8 @@ static void bad_values(void **state) {
     if (st == G6_OK || strstr(e.msg, v[i].want) == NULL)
       fail_msg("%s: got %s \"%s\", want \"%s\"", v[i].text,
                g6_status_name(st), st == G6_OK ? "" : e.msg, v[i].want);
+    if (strstr(e.msg, "hunter2") != NULL || strstr(e.msg, "SECRET") != NULL)
+      fail_msg("%s: the secret is in the message: %s", v[i].text, e.msg);
     g6_panels_config_free(&c);
   }
   /* twice */

@@ -1,0 +1,181 @@
+/* URLs g6 publishes: http(s), credentials, redaction (see core/url.h). */
+#include "core/url.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#define HIDDEN "***"
+
+bool g6_url_is_http(const char *s) {
+  return strncasecmp(s, "http://", 7) == 0 || strncasecmp(s, "https://", 8) == 0;
+}
+
+/* The parts of a URL, as offsets: [0, auth) scheme and "://" (0 when there
+ * is none), [auth, at) the userinfo when `user` (at points at its '@'),
+ * then the host up to `rest` (the path, '?', '#' or the end). */
+typedef struct parts {
+  size_t auth, at, rest;
+  bool user;
+} parts;
+
+static parts split(const char *url) {
+  parts p = {0, 0, 0, false};
+  const char *sep = strstr(url, "://");
+  if (sep != NULL && strcspn(url, "/?#") > (size_t)(sep - url))
+    p.auth = (size_t)(sep - url) + 3;
+  p.rest = p.auth + strcspn(url + p.auth, p.auth ? "/?#" : "?#");
+  p.at = p.auth;
+  if (p.auth > 0)
+    for (size_t i = p.auth; i < p.rest; i++)
+      if (url[i] == '@') {
+        p.at = i; /* the last '@' ends the userinfo */
+        p.user = true;
+      }
+  return p;
+}
+
+static int hex(int c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  c = tolower(c);
+  return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* A parameter name normalized: %XX and '+' decoded, lower case, '-' and '.'
+ * read as '_'. false when it does not fit. */
+static bool norm_name(const char *s, size_t n, char *out, size_t len) {
+  size_t o = 0;
+  for (size_t i = 0; i < n; i++) {
+    int c = (unsigned char)s[i];
+    if (c == '%' && i + 2 < n && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
+      c = hex(s[i + 1]) * 16 + hex(s[i + 2]);
+      i += 2;
+    } else if (c == '+') {
+      c = ' ';
+    }
+    if (c == '-' || c == '.')
+      c = '_';
+    if (o + 1 >= len)
+      return false;
+    out[o++] = (char)tolower(c);
+  }
+  out[o] = '\0';
+  return true;
+}
+
+static bool ends_with(const char *s, const char *suffix) {
+  size_t a = strlen(s), b = strlen(suffix);
+  return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+/* Whether a (normalized) parameter name is a usual credential name. */
+static bool credential_name(const char *name) {
+  static const char *const exact[] = {
+      "token",       "access_token",  "auth_token",  "id_token",
+      "api_key",     "apikey",        "key",         "access_key",
+      "secret_key",  "private_key",   "secret",      "client_secret",
+      "password",    "passwd",        "pwd",         "pass",
+      "auth",        "authorization", "jwt",         "sig",
+      "signature",   "x_amz_signature", "x_amz_credential",
+      "x_amz_security_token", "private_token", NULL};
+  static const char *const suffix[] = {"_token",     "_secret", "_password",
+                                       "_signature", "_apikey", "_api_key",
+                                       NULL};
+  for (size_t i = 0; exact[i] != NULL; i++)
+    if (strcmp(name, exact[i]) == 0)
+      return true;
+  for (size_t i = 0; suffix[i] != NULL; i++)
+    if (ends_with(name, suffix[i]))
+      return true;
+  return false;
+}
+
+/* Calls `each` for every name=value parameter of the query and the
+ * fragment that follow `rest`; stops when it returns false. `each` gets the
+ * parameter's offset, the length of its name and its whole length. */
+typedef bool (*param_fn)(const char *url, size_t at, size_t name_len,
+                         size_t len, bool credential, void *ctx);
+
+static void params(const char *url, size_t rest, param_fn each, void *ctx) {
+  const char *q = url + rest + strcspn(url + rest, "?#");
+  while (*q != '\0') {
+    q++; /* past '?', '#', '&' or ';' */
+    size_t len = strcspn(q, "&;#");
+    size_t name_len = strcspn(q, "=&;#");
+    char name[128];
+    bool cred = name_len < len && name_len + 1 < len && /* a value */
+                norm_name(q, name_len, name, sizeof(name)) &&
+                credential_name(name);
+    if (!each(url, (size_t)(q - url), name_len, len, cred, ctx))
+      return;
+    q += len;
+  }
+}
+
+typedef struct find_ctx {
+  char *buf;
+  size_t len;
+  const char *found;
+} find_ctx;
+
+static bool find_one(const char *url, size_t at, size_t name_len, size_t len,
+                     bool credential, void *vp) {
+  (void)len;
+  find_ctx *c = vp;
+  if (!credential)
+    return true;
+  snprintf(c->buf, c->len, "the parameter \"%.*s\"", (int)name_len, url + at);
+  c->found = c->buf;
+  return false;
+}
+
+const char *g6_url_credential(const char *url, char *buf, size_t len) {
+  parts p = split(url);
+  if (p.user) {
+    snprintf(buf, len, "a user name or password before '@'");
+    return buf;
+  }
+  find_ctx c = {buf, len, NULL};
+  params(url, p.rest, find_one, &c);
+  return c.found;
+}
+
+typedef struct redact_ctx {
+  char *out;
+  size_t len, o;
+  size_t copied; /* url bytes copied so far */
+} redact_ctx;
+
+static void put(redact_ctx *c, const char *s, size_t n) {
+  for (size_t i = 0; i < n && c->o + 1 < c->len; i++)
+    c->out[c->o++] = s[i];
+  c->out[c->o] = '\0';
+}
+
+static bool redact_one(const char *url, size_t at, size_t name_len,
+                       size_t len, bool credential, void *vp) {
+  redact_ctx *c = vp;
+  if (!credential)
+    return true;
+  put(c, url + c->copied, at + name_len + 1 - c->copied); /* up to '=' */
+  put(c, HIDDEN, strlen(HIDDEN));
+  c->copied = at + len;
+  return true;
+}
+
+void g6_url_redact(const char *url, char *out, size_t len) {
+  if (len == 0)
+    return;
+  out[0] = '\0';
+  parts p = split(url);
+  redact_ctx c = {out, len, 0, 0};
+  if (p.user) {
+    put(&c, url, p.auth);
+    put(&c, HIDDEN, strlen(HIDDEN));
+    c.copied = p.at; /* from the '@' on */
+  }
+  params(url, p.rest, redact_one, &c);
+  put(&c, url + c.copied, strlen(url + c.copied));
+}

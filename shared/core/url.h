@@ -1,0 +1,33 @@
+/* g6 — URLs g6 publishes (the links panel's MetricsURL and DashboardsURL):
+ * whether one is http(s), whether it carries a credential, and a form of it
+ * safe to print.
+ *
+ * A URL g6 writes into a world-readable file must not carry a secret. The
+ * credentials looked for are a userinfo part ("http://user:pass@host/",
+ * also a user name alone) and query or fragment parameters whose name is a
+ * usual credential name (token, access_token, auth_token, api_key, apikey,
+ * key, secret, password, sig, signature, X-Amz-Signature, ... and names
+ * ending in _token, _secret, _password, _signature, _apikey, _api_key),
+ * matched ignoring case, with '-' read as '_' and %XX decoded. Grafana's
+ * own parameters (orgId, from, to, refresh, var-*, kiosk, ...) are none of
+ * these. */
+#ifndef G6_URL_H
+#define G6_URL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Whether s starts with http:// or https:// (the scheme in any case). */
+bool g6_url_is_http(const char *s);
+
+/* The first credential in url: NULL when there is none, otherwise a short
+ * description ("a user name or password before '@'", "the query parameter
+ * \"auth_token\"") in buf (len bytes), which is returned. The description
+ * never holds the secret itself. */
+const char *g6_url_credential(const char *url, char *buf, size_t len);
+
+/* url with every credential replaced by "…" (the userinfo, the value of a
+ * credential parameter), safe for a log line; truncated to len - 1 bytes. */
+void g6_url_redact(const char *url, char *out, size_t len);
+
+#endif

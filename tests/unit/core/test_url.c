@@ -1,0 +1,81 @@
+/* core/url.h: http(s) URLs, the credentials in them, redaction. Each
+ * vector names a URL, the credential found (NULL: none) and the URL as it
+ * may be printed. */
+#include "g6_test.h"
+
+#include "core/url.h"
+
+static void vectors(void **state) {
+  (void)state;
+  static const struct {
+    const char *url, *found, *redacted;
+  } v[] = {
+      /* none */
+      {"http://127.0.0.1:9103/metrics", NULL, NULL},
+      {"https://grafana.example/d/abc/g6?orgId=1&from=now-6h&refresh=30s"
+       "&var-index=NIFTY&kiosk",
+       NULL, NULL},
+      {"https://grafana.example/d/x?var-key=NIFTY&token", NULL, NULL},
+      {"https://grafana.example/d/x?token=", NULL, NULL}, /* no value */
+      {"https://grafana.example/a@b/x", NULL, NULL},      /* '@' in the path */
+      {"https://grafana.example/d/x#panel=3", NULL, NULL},
+      /* the reviewer's two */
+      {"http://admin:hunter2@127.0.0.1:9103/metrics",
+       "a user name or password before '@'", "http://***@127.0.0.1:9103/metrics"},
+      {"https://grafana.example/d/x?auth_token=SECRETTOKEN",
+       "the parameter \"auth_token\"", "https://grafana.example/d/x?auth_token=***"},
+      /* a user name alone, an empty one, an '@' in the password */
+      {"http://admin@host/", "a user name or password before '@'",
+       "http://***@host/"},
+      {"http://@host/", "a user name or password before '@'", "http://***@host/"},
+      {"http://a:p@ss@host?x=1", "a user name or password before '@'",
+       "http://***@host?x=1"},
+      /* parameter names: case, '-', %XX, suffixes, fragments */
+      {"https://h/?orgId=1&API-KEY=k1&x=2", "the parameter \"API-KEY\"",
+       "https://h/?orgId=1&API-KEY=***&x=2"},
+      {"https://h/?a%5Ftoken=zz", "the parameter \"a%5Ftoken\"",
+       "https://h/?a%5Ftoken=***"},
+      {"https://h/?X-Amz-Signature=ab&X-Amz-Credential=cd",
+       "the parameter \"X-Amz-Signature\"",
+       "https://h/?X-Amz-Signature=***&X-Amz-Credential=***"},
+      {"https://h/?sv=2020&sig=abc", "the parameter \"sig\"",
+       "https://h/?sv=2020&sig=***"},
+      {"https://h/d#access_token=abc&state=1", "the parameter \"access_token\"",
+       "https://h/d#access_token=***&state=1"},
+      {"https://u:p@h/?password=x", "a user name or password before '@'",
+       "https://***@h/?password=***"},
+  };
+  for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+    char buf[128], red[256];
+    const char *got = g6_url_credential(v[i].url, buf, sizeof(buf));
+    if ((got == NULL) != (v[i].found == NULL) ||
+        (got != NULL && strcmp(got, v[i].found) != 0))
+      fail_msg("%s: found %s, want %s", v[i].url, got ? got : "(none)",
+               v[i].found ? v[i].found : "(none)");
+    g6_url_redact(v[i].url, red, sizeof(red));
+    const char *want = v[i].redacted ? v[i].redacted : v[i].url;
+    if (strcmp(red, want) != 0)
+      fail_msg("%s: redacted %s, want %s", v[i].url, red, want);
+  }
+  /* truncation keeps the string terminated */
+  char small[12];
+  g6_url_redact("http://admin:hunter2@127.0.0.1/", small, sizeof(small));
+  assert_string_equal(small, "http://***@");
+}
+
+static void http(void **state) {
+  (void)state;
+  assert_true(g6_url_is_http("http://x"));
+  assert_true(g6_url_is_http("HTTPS://x"));
+  assert_false(g6_url_is_http("ftp://x"));
+  assert_false(g6_url_is_http("http:/x"));
+  assert_false(g6_url_is_http(""));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(vectors),
+      cmocka_unit_test(http),
+  };
+  return G6_RUN_TESTS(tests);
+}
