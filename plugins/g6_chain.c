@@ -350,8 +350,9 @@ static int setup(void) {
   }
   char note[512];
   if (g6_path_absolute(&c->data_dir, &e) != G6_OK || /* under BaseDir */
-      g6_dir_claim(c->data_dir, "DataDir", &g.data_lock, note, sizeof(note),
-                   &e) != G6_OK) {
+      g6_dir_claim(c->data_dir, "DataDir",
+                   "two writers would append every row twice", &g.data_lock,
+                   note, sizeof(note), &e) != G6_OK) {
     ERROR(PLUGIN ": DataDir: %s", e.msg);
     return -1;
   }

@@ -271,19 +271,18 @@ static g6_status refuse_root(const char *dir, const char *option,
                              g6_error *err) {
   return g6_error_set(err, G6_EINVAL,
                       "%s \"%s\": the root directory is no place for g6's "
-                      "files; give a directory of its own (the default is "
-                      "/var/lib/g6)",
+                      "files; give a directory of its own",
                       option, dir);
 }
 
-g6_status g6_dir_writable(const char *dir, const char *option,
-                          g6_error *err) {
+g6_status g6_dir_check_writable(const char *dir, const char *option,
+                                g6_error *err) {
   char probe[PATH_MAX];
   if (snprintf(probe, sizeof(probe), "%s/.g6-write-check-XXXXXX", dir) >=
       (int)sizeof(probe))
     return g6_error_set(err, G6_EINVAL, "%s \"%s\": path too long", option,
                         dir);
-  int pf = mkstemp(probe);
+  int pf = mkostemp(probe, O_CLOEXEC);
   if (pf < 0) {
     int e = errno;
     return g6_error_set(err, g6_status_from_errno(e),
@@ -295,8 +294,48 @@ g6_status g6_dir_writable(const char *dir, const char *option,
   return G6_OK;
 }
 
-g6_status g6_dir_claim(const char *dir, const char *option, int *lock_fd,
-                       char *note, size_t note_len, g6_error *err) {
+g6_status g6_dir_lock(int fd, const char *option, const char *dir,
+                      const char *clash, bool *locked, char *note,
+                      size_t note_len, g6_error *err) {
+  *locked = false;
+  if (note_len > 0)
+    note[0] = '\0';
+  if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+    *locked = true;
+    return G6_OK;
+  }
+  int e = errno;
+  if (e == EWOULDBLOCK) {
+    struct stat sb;
+    long holder = fstat(fd, &sb) == 0 ? flock_holder(sb.st_dev, sb.st_ino) : 0;
+    /* flock conflicts between two open files of one process too: another
+     * g6 plugin of this collectd holds it */
+    if (holder == (long)getpid())
+      return g6_error_set(err, G6_EEXIST,
+                          "%s \"%s\" is already used by another g6 plugin of "
+                          "this collectd (g6_chain's DataDir and g6_panels' "
+                          "PanelsDir must be different directories); give "
+                          "each plugin a directory of its own",
+                          option, dir);
+    char who[40] = "";
+    if (holder > 0)
+      snprintf(who, sizeof(who), " (PID %ld)", holder);
+    return g6_error_set(err, G6_EEXIST,
+                        "%s \"%s\" is in use by another process%s, another "
+                        "collectd with the same plugin: %s; give each its own "
+                        "%s",
+                        option, dir, who, clash, option);
+  }
+  snprintf(note, note_len,
+           "%s \"%s\" cannot be locked (%s): a second process writing it "
+           "would not be noticed",
+           option, dir, strerror(e));
+  return G6_OK;
+}
+
+g6_status g6_dir_claim(const char *dir, const char *option, const char *clash,
+                       int *lock_fd, char *note, size_t note_len,
+                       g6_error *err) {
   *lock_fd = -1;
   if (note_len > 0)
     note[0] = '\0';
@@ -308,37 +347,19 @@ g6_status g6_dir_claim(const char *dir, const char *option, int *lock_fd,
   if (st == G6_OK && g6_path_is_root(dir))
     return refuse_root(dir, option, err);
   if (st == G6_OK)
-    st = g6_dir_writable(dir, option, err);
+    st = g6_dir_check_writable(dir, option, err);
   if (st != G6_OK)
     return st;
   int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0)
     return errno_fail(err, errno, "cannot open", dir);
-  if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+  bool locked;
+  st = g6_dir_lock(fd, option, dir, clash, &locked, note, note_len, err);
+  if (st == G6_OK && locked)
     *lock_fd = fd;
-    return G6_OK;
-  }
-  int e = errno;
-  struct stat sb;
-  long holder = e == EWOULDBLOCK && fstat(fd, &sb) == 0
-                    ? flock_holder(sb.st_dev, sb.st_ino)
-                    : 0;
-  close(fd);
-  if (e == EWOULDBLOCK) {
-    char who[40] = "";
-    if (holder > 0)
-      snprintf(who, sizeof(who), " (PID %ld)", holder);
-    return g6_error_set(err, G6_EEXIST,
-                        "%s \"%s\" is in use by another process%s, another "
-                        "collectd with the same plugin: two writers would "
-                        "append every row twice; give each its own %s",
-                        option, dir, who, option);
-  }
-  snprintf(note, note_len,
-           "%s \"%s\" cannot be locked (%s): a second process writing it "
-           "would not be noticed",
-           option, dir, strerror(e));
-  return G6_OK;
+  else
+    close(fd);
+  return st;
 }
 
 g6_status g6_mkdir_p(const char *path, mode_t mode, g6_error *err) {

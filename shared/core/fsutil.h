@@ -77,13 +77,6 @@ g6_status g6_path_absolute(char **path, g6_error *err);
  * directories are fine; an existing non-directory is G6_EEXIST. */
 g6_status g6_mkdir_p(const char *path, mode_t mode, g6_error *err);
 
-/* Whether a file can be created in the existing directory `dir`: creates
- * and removes a probe file (".g6-write-check-XXXXXX"). G6_OK, or the errno
- * of the failure as a status (G6_ENOENT, G6_EPERM for a read-only or
- * immutable directory, G6_ENOSPC, ...) with a message naming `option`
- * ("DataDir", "--token-file") and the directory. */
-g6_status g6_dir_writable(const char *dir, const char *option, g6_error *err);
-
 /* Whether `path` (symbolic links followed) is the root directory "/": the
  * same device and inode, however the path is spelled ("/tmp/..", "/.", a
  * symbolic link to "/", a bind mount of "/"). A path that cannot be
@@ -98,21 +91,41 @@ bool g6_fd_is_root(int fd);
  * symbolic link to it). False when either cannot be stat'ed. */
 bool g6_same_file(const char *a, const char *b);
 
+/* Checks that a file can be created in the existing directory `dir` by
+ * creating and removing a probe file (".g6-write-check-XXXXXX"): a
+ * read-only, immutable or foreign-owned directory is found at start-up, not
+ * at the first write. G6_OK, or the errno's status (G6_ENOENT, G6_EPERM,
+ * G6_ENOSPC, G6_EIO, ...) with "<option> \"<dir>\" is not writable:
+ * <reason>". */
+g6_status g6_dir_check_writable(const char *dir, const char *option,
+                                g6_error *err);
+
+/* flock(2) LOCK_EX | LOCK_NB on the open directory `fd` (named `dir` in
+ * messages), held until fd is closed. G6_OK and *locked true when held.
+ * G6_EEXIST when another open file holds it: another process (the message
+ * names its PID when /proc/locks says, and `clash`, what two writers would
+ * do), or another g6 plugin of this process (the message says DataDir and
+ * PanelsDir must differ). When the file system cannot lock (some NFS
+ * set-ups): G6_OK, *locked false, and note (note_len bytes, "" otherwise)
+ * says so. */
+g6_status g6_dir_lock(int fd, const char *option, const char *dir,
+                      const char *clash, bool *locked, char *note,
+                      size_t note_len, g6_error *err);
+
 /* Makes the absolute directory `dir` ready for one writing process: refuses
  * the root directory however spelled (g6_path_is_root; G6_EINVAL, checked
  * before and after it is created), creates it (g6_mkdir_p, 0755), checks
- * that a file can be created in it (G6_EPERM, G6_ENOSPC, G6_EIO: a
- * read-only or immutable directory is found at start-up, not at the first
- * write), and locks it: flock(2) LOCK_EX on the directory itself, held
- * through *lock_fd until it is closed (or the process ends), so a second
- * process claiming the same directory gets G6_EEXIST, its message naming
- * the holder's PID when /proc/locks says (two writers would append every
- * row twice). `option` names the setting in messages ("DataDir"). When the
- * file system cannot lock (some NFS set-ups), the claim stands without a
- * lock: G6_OK, *lock_fd -1, and note (note_len bytes, "" otherwise) says
+ * that a file can be created in it (g6_dir_check_writable), and locks it
+ * (g6_dir_lock) through *lock_fd until it is closed (or the process ends),
+ * so a second process claiming the same directory gets G6_EEXIST (two
+ * writers would do `clash`, e.g. "two writers would append every row
+ * twice"), and so does another g6 plugin of the same process. `option`
+ * names the setting in messages ("DataDir"). When the file system cannot
+ * lock, the claim stands without a lock: G6_OK, *lock_fd -1, and note says
  * so. */
-g6_status g6_dir_claim(const char *dir, const char *option, int *lock_fd,
-                       char *note, size_t note_len, g6_error *err);
+g6_status g6_dir_claim(const char *dir, const char *option, const char *clash,
+                       int *lock_fd, char *note, size_t note_len,
+                       g6_error *err);
 
 /* Reads a secret (API key, access token, HMAC key) from a file. Refuses files
  * that are not regular files or are readable or writable by group or other

@@ -122,7 +122,7 @@ int g6_cmd_kite_token(int argc, char **argv) {
                       "file\n", token_file);
       return G6_EXIT_USAGE;
     }
-    if (g6_dir_writable(dir, "--token-file's directory", &werr) != G6_OK) {
+    if (g6_dir_check_writable(dir, "--token-file's directory", &werr) != G6_OK) {
       fprintf(stderr, "g6 kite-token: %s; nothing was sent, the request "
                       "token is still good\n", werr.msg);
       return G6_EXIT_USAGE;

@@ -187,7 +187,7 @@ static void dir_claim_refuses_root(void **state) {
     int fd = 7;
     char note[128];
     g6_error e = {0};
-    if (g6_dir_claim(roots[i], "DataDir", &fd, note, sizeof(note), &e) !=
+    if (g6_dir_claim(roots[i], "DataDir", "x", &fd, note, sizeof(note), &e) !=
         G6_EINVAL)
       fail_msg("%s: claimed", roots[i]);
     assert_int_equal(fd, -1);
@@ -200,7 +200,7 @@ static void dir_claim_refuses_root(void **state) {
   int fd = -1;
   char note[128];
   g6_error e = {0};
-  assert_int_equal(g6_dir_claim(ok_dir, "DataDir", &fd, note, sizeof(note), &e),
+  assert_int_equal(g6_dir_claim(ok_dir, "DataDir", "x", &fd, note, sizeof(note), &e),
                    G6_OK);
   assert_true(fd >= 0);
   close(fd);
@@ -303,6 +303,47 @@ static void hash_vectors(void **state) {
   assert_false(g6_hex_equal("abc", "abcd"));
 }
 
+/* g6_dir_claim: the probe leaves nothing behind; a second claim of the
+ * directory is refused, and the message says whether another process or
+ * another g6 plugin of this one holds it (g6_chain's DataDir given to
+ * g6_panels as PanelsDir); the root directory is refused. */
+static void dir_claims(void **state) {
+  (void)state;
+  char d[300], note[256];
+  snprintf(d, sizeof(d), "%s/claim/data", dir);
+  int fd = -1, fd2 = -1;
+  g6_error e;
+  assert_int_equal(g6_dir_claim(d, "DataDir", "two writers would clash", &fd,
+                                note, sizeof(note), &e),
+                   G6_OK);
+  assert_true(fd >= 0);
+  assert_string_equal(note, "");
+  assert_int_equal(count_entries(d), 0);
+  assert_int_equal(g6_dir_check_writable(d, "DataDir", &e), G6_OK);
+  assert_int_equal(count_entries(d), 0);
+  assert_int_equal(g6_dir_claim(d, "PanelsDir", "x", &fd2, note,
+                                sizeof(note), &e),
+                   G6_EEXIST);
+  assert_int_equal(fd2, -1);
+  char want[600];
+  snprintf(want, sizeof(want),
+           "PanelsDir \"%s\" is already used by another g6 plugin of this "
+           "collectd (g6_chain's DataDir and g6_panels' PanelsDir must be "
+           "different directories)",
+           d);
+  if (strstr(e.msg, want) == NULL)
+    fail_msg("got: %s", e.msg);
+  close(fd);
+  assert_int_equal(g6_dir_claim(d, "PanelsDir", "x", &fd2, note, sizeof(note),
+                                &e),
+                   G6_OK);
+  close(fd2);
+  assert_int_equal(g6_dir_claim("/", "DataDir", "x", &fd, note, sizeof(note),
+                                &e),
+                   G6_EINVAL);
+  assert_non_null(strstr(e.msg, "DataDir \"/\": the root directory"));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(atomic_write_replaces_and_sets_mode),
@@ -315,6 +356,7 @@ int main(void) {
       cmocka_unit_test(secret_files),
       cmocka_unit_test(syncfs_shared_group_commit),
       cmocka_unit_test(hash_vectors),
+      cmocka_unit_test(dir_claims),
   };
   cmocka_set_message_output(CM_OUTPUT_TAP);
   return cmocka_run_group_tests(tests, setup, teardown);
