@@ -4,8 +4,10 @@
 # terminal and reads what a person would see (tmux capture-pane).
 DEB_PACKAGES += tmux
 
-# panels_crash.t preloads this into collectd: renameat2 sleeps, so the test
-# kills inside the window between a finished set and its swap.
+# panels_crash.t and panels_shared_dir.t preload this into collectd:
+# renameat2 sleeps (and marks the swap of a set), so the tests kill collectd,
+# or create files in PanelsDir, inside the window between a finished set and
+# its swap.
 $(B)/tests/slow_rename.so: tests/lib/slow_rename.c
 	@mkdir -p $(@D)
 	$(CC) -shared -fPIC -O2 -Wall -o $@ $< -ldl

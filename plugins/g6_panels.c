@@ -317,6 +317,10 @@ static int setup(void) {
     ERROR(PLUGIN ": PanelsDir: %s", e.msg);
     return -1;
   }
+  bool whole = g6_panels_writer_exchanges(g.writer);
+  if (g6_panels_writer_notes(g.writer)[0] != '\0')
+    WARNING(PLUGIN ": %s%s", g6_panels_writer_notes(g.writer),
+            c->atomic_set && !whole ? "; writing panels file by file" : "");
   /* warm start; the integrity state is unknown until the first sweep */
   g6m_warm_g6_panels(g.metrics);
   g6m_integrity_ok_set(g.metrics, NAN);
@@ -337,7 +341,7 @@ static int setup(void) {
   INFO(PLUGIN ": writing panels to %s every %g s (%s), integrity sweep every "
               "%g s%s",
        c->panels_dir, c->flush_interval,
-       c->atomic_set ? "whole sets swapped in atomically" : "file by file",
+       whole ? "whole sets swapped in atomically" : "file by file",
        c->integrity_interval, g.key ? ", manifest signed" : "");
   return 0;
 }

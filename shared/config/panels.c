@@ -98,9 +98,11 @@ static const g6_option panels_opts[] = {
     {.name = "PanelsDir", P(panels_dir), .type = G6_OPT_STRING,
      .def = "\"/var/lib/g6/panels\"", .allowed_doc = "path",
      .help = "where the panel files and manifest.json go (created if "
-             "missing); it must hold only files, and its parent directory "
-             "must be writable (each new set is built beside it and swapped "
-             "in)"},
+             "missing; checked writable and locked at start-up: not another "
+             "collectd's, nor g6_chain's `DataDir`); it must hold only files "
+             "(other programs' files are kept as they are), and with "
+             "`AtomicSet true` its parent directory must be writable too "
+             "(each new set is built beside it and swapped in)"},
     {.name = "FlushInterval", P(flush_interval), .type = G6_OPT_DOUBLE,
      .min = 0.05, .max = 86400, .unit = "s", .def = "10",
      .help = "how often the panels are rendered and the changed ones "

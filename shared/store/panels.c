@@ -3,12 +3,14 @@
 
 #include "core/fsutil.h"
 #include "core/hash.h"
+#include "core/strmap.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,6 +115,9 @@ typedef struct known {
   char manifest_hash[65]; /* what the manifest on disk lists; "" if none */
 } known;
 
+/* What two writers of one PanelsDir would do (core/fsutil.h's lock). */
+#define CLASH "two writers would replace each other's panel sets"
+
 struct g6_panels_writer {
   char dir[PATH_MAX], parent[PATH_MAX], base[NAME_MAX + 1];
   char staging[NAME_MAX + 1];
@@ -121,6 +126,14 @@ struct g6_panels_writer {
   size_t key_len;
   bool durable, exchange;
   mode_t mode;
+  /* flock(2)s on PanelsDir and the staging directory: the two inodes that
+   * take turns at PanelsDir's path (each exchange swaps them), so another
+   * writer finds PanelsDir locked whichever of them is there (and g6_chain
+   * finds it taken when its DataDir is PanelsDir); -1 when not held */
+  int lock_fd[2];
+  dev_t lock_dev[2];
+  ino_t lock_ino[2];
+  char notes[512]; /* for the caller's start-up log; "" when none */
   known k[G6_PANELS_MAX * 2];
   size_t n_known;
   size_t manifest_entries; /* hashes listed by the manifest on disk */
@@ -232,6 +245,123 @@ static g6_status load_state(g6_panels_writer *w, g6_error *err) {
   return G6_OK;
 }
 
+/* Whether `dir` is the root of a mount (a file system or a bind mount):
+ * renameat2 cannot move it, so no set can be swapped in for it. */
+static bool mount_point(const char *dir, const char *parent) {
+  struct statx sx;
+  if (statx(AT_FDCWD, dir, 0, STATX_BASIC_STATS, &sx) == 0 &&
+      (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) != 0)
+    return (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT) != 0;
+  struct stat a, b; /* older kernels: another device than the parent's */
+  return stat(dir, &a) == 0 && stat(parent, &b) == 0 && a.st_dev != b.st_dev;
+}
+
+static void note(g6_panels_writer *w, const char *text) {
+  size_t n = strlen(w->notes);
+  snprintf(w->notes + n, sizeof(w->notes) - n, "%s%s", n ? "; " : "", text);
+}
+
+/* Keeps a lock on the directory `fd` (which `fd` it was, in the slot not
+ * holding the inode `keep`). G6_EEXIST when another writer holds it. */
+static g6_status hold_lock(g6_panels_writer *w, int fd, const struct stat *st,
+                           const struct stat *keep, g6_error *err) {
+  for (int i = 0; i < 2; i++)
+    if (w->lock_fd[i] >= 0 && w->lock_dev[i] == st->st_dev &&
+        w->lock_ino[i] == st->st_ino)
+      return G6_OK;
+  int lfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (lfd < 0)
+    return errno_err(err, errno, "cannot lock", w->dir);
+  bool locked = false;
+  char why[256];
+  g6_status s =
+      g6_dir_lock(lfd, "PanelsDir", w->dir, CLASH, &locked, why, sizeof(why),
+                  err);
+  if (s != G6_OK || !locked) {
+    close(lfd);
+    if (s == G6_OK && why[0] != '\0' && strstr(w->notes, why) == NULL)
+      note(w, why);
+    return s;
+  }
+  int slot = 0;
+  if (w->lock_fd[0] >= 0 &&
+      (keep == NULL || (w->lock_dev[0] == keep->st_dev &&
+                            w->lock_ino[0] == keep->st_ino)))
+    slot = 1;
+  if (w->lock_fd[slot] >= 0)
+    close(w->lock_fd[slot]);
+  w->lock_fd[slot] = lfd;
+  w->lock_dev[slot] = st->st_dev;
+  w->lock_ino[slot] = st->st_ino;
+  return G6_OK;
+}
+
+/* Resolves a PanelsDir given as (or under) a symbolic link, so the set is
+ * swapped in where the link points and the link itself stays. */
+static g6_status resolve_dir(g6_panels_writer *w, g6_error *err) {
+  char real[PATH_MAX];
+  if (realpath(w->dir, real) == NULL)
+    return errno_err(err, errno, "cannot resolve", w->dir);
+  snprintf(w->dir, sizeof(w->dir), "%s", real);
+  const char *slash = strrchr(w->dir, '/');
+  if (slash == w->dir)
+    snprintf(w->parent, sizeof(w->parent), "/");
+  else
+    snprintf(w->parent, sizeof(w->parent), "%.*s", (int)(slash - w->dir),
+             w->dir);
+  snprintf(w->base, sizeof(w->base), "%.255s", slash + 1);
+  snprintf(w->staging, sizeof(w->staging), ".%.200s.g6-staging", slash + 1);
+  return G6_OK;
+}
+
+/* Exchange mode's start-up checks: PanelsDir is not a mount point (else
+ * file by file, noted), its parent is writable, and the staging directory
+ * exists and is locked. */
+static g6_status prepare_exchange(g6_panels_writer *w, g6_error *err) {
+  char text[512];
+  if (mount_point(w->dir, w->parent)) {
+    snprintf(text, sizeof(text),
+             "PanelsDir %.300s is a mount point: a new set cannot be swapped in "
+             "for it (renameat2 cannot move a mount point)",
+             w->dir);
+    note(w, text);
+    w->exchange = false;
+    return G6_OK;
+  }
+  g6_error sub;
+  g6_status s =
+      g6_dir_check_writable(w->parent, "PanelsDir's parent directory", &sub);
+  if (s != G6_OK)
+    return g6_error_set(err, s,
+                        "%s (each new set of PanelsDir %s is built there, in "
+                        "%s, and swapped in): make it writable for "
+                        "collectd's user, or set AtomicSet false",
+                        sub.msg, w->dir, w->staging);
+  int pfd = open(w->parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (pfd < 0)
+    return errno_err(err, errno, "cannot open", w->parent);
+  if (mkdirat(pfd, w->staging, 0700) != 0 && errno != EEXIST) {
+    s = g6_error_set(err, g6_status_from_errno(errno),
+                     "cannot create the staging directory %s/%s: %s",
+                     w->parent, w->staging, strerror(errno));
+    close(pfd);
+    return s;
+  }
+  int sfd = openat(pfd, w->staging,
+                   O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  close(pfd);
+  if (sfd < 0)
+    return g6_error_set(err, g6_status_from_errno(errno),
+                        "%s/%s, g6_panels' staging directory, cannot be "
+                        "opened (%s): move it away",
+                        w->parent, w->staging, strerror(errno));
+  struct stat st;
+  s = fstat(sfd, &st) == 0 ? hold_lock(w, sfd, &st, NULL, err)
+                           : errno_err(err, errno, "cannot stat", w->staging);
+  close(sfd);
+  return s;
+}
+
 g6_status g6_panels_writer_open(const g6_panels_writer_opts *o,
                                 g6_panels_writer **out, g6_error *err) {
   size_t n = strlen(o->dir);
@@ -242,23 +372,13 @@ g6_status g6_panels_writer_open(const g6_panels_writer_opts *o,
   g6_panels_writer *w = calloc(1, sizeof(*w));
   if (w == NULL)
     return g6_error_set(err, G6_ENOMEM, "out of memory");
+  w->lock_fd[0] = w->lock_fd[1] = -1;
   memcpy(w->dir, o->dir, n);
   w->dir[n] = '\0';
-  const char *slash = strrchr(w->dir, '/');
-  const char *base = slash ? slash + 1 : w->dir;
-  if (slash == NULL)
-    snprintf(w->parent, sizeof(w->parent), ".");
-  else if (slash == w->dir)
-    snprintf(w->parent, sizeof(w->parent), "/");
-  else
-    snprintf(w->parent, sizeof(w->parent), "%.*s", (int)(slash - w->dir),
-             w->dir);
-  snprintf(w->base, sizeof(w->base), "%.255s", base);
-  snprintf(w->staging, sizeof(w->staging), ".%.200s.g6-staging", base);
   w->source = strdup(o->source ? o->source : "g6_panels");
   w->app_version = strdup(o->app_version ? o->app_version : "");
   w->durable = o->durable;
-  w->exchange = !o->per_file && strcmp(base, "/") != 0 && *base != '\0';
+  w->exchange = !o->per_file;
   w->mode = o->file_mode ? o->file_mode : 0644;
   if (o->key != NULL && o->key_len > 0) {
     w->key = malloc(o->key_len);
@@ -271,10 +391,25 @@ g6_status g6_panels_writer_open(const g6_panels_writer_opts *o,
   if (w->source == NULL || w->app_version == NULL ||
       (o->key != NULL && o->key_len > 0 && w->key == NULL))
     st = g6_error_set(err, G6_ENOMEM, "out of memory");
+  /* created, writable (a read-only PanelsDir is refused here, not found by
+   * every flush) and locked */
+  char why[256] = "";
   if (st == G6_OK)
-    st = g6_mkdir_p(w->dir, 0755, err);
+    st = g6_dir_claim(w->dir, "PanelsDir", CLASH, &w->lock_fd[0], why,
+                      sizeof(why), err);
+  if (why[0] != '\0')
+    note(w, why);
+  struct stat ds;
+  if (st == G6_OK && w->lock_fd[0] >= 0 && fstat(w->lock_fd[0], &ds) == 0) {
+    w->lock_dev[0] = ds.st_dev;
+    w->lock_ino[0] = ds.st_ino;
+  }
+  if (st == G6_OK)
+    st = resolve_dir(w, err);
   if (st == G6_OK)
     st = load_state(w, err);
+  if (st == G6_OK && w->exchange)
+    st = prepare_exchange(w, err);
   if (st != G6_OK) {
     g6_panels_writer_close(w);
     return st;
@@ -290,9 +425,16 @@ void g6_panels_writer_close(g6_panels_writer *w) {
     memset(w->key, 0, w->key_len);
     free(w->key);
   }
+  for (int i = 0; i < 2; i++)
+    if (w->lock_fd[i] >= 0)
+      close(w->lock_fd[i]);
   free(w->source);
   free(w->app_version);
   free(w);
+}
+
+const char *g6_panels_writer_notes(const g6_panels_writer *w) {
+  return w->notes;
 }
 
 bool g6_panels_writer_exchanges(const g6_panels_writer *w) {
@@ -341,54 +483,21 @@ static g6_status write_at(int dfd, const char *name, const g6_buf *b,
   return G6_OK;
 }
 
-/* Empties (or creates) the staging directory; returns its fd or -1. */
-static int open_staging(g6_panels_writer *w, int pfd, int dfd,
-                        g6_error *err) {
-  struct stat ds;
-  if (fstat(dfd, &ds) != 0)
-    return -1;
-  if (mkdirat(pfd, w->staging, 0700) != 0 && errno != EEXIST) {
-    errno_err(err, errno, "cannot create the staging directory beside",
-              w->dir);
-    return -1;
-  }
-  int sfd = openat(pfd, w->staging, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-                                        O_CLOEXEC);
-  if (sfd < 0) {
-    errno_err(err, errno, "cannot open the staging directory beside", w->dir);
-    return -1;
-  }
-  int dup_fd = dup(sfd);
+/* A directory stream over a duplicate of the open directory `fd`, from its
+ * first entry (a duplicate shares the offset an earlier stream left at the
+ * end). NULL with errno set. */
+static DIR *dir_stream(int fd) {
+  int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
   DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
   if (d == NULL) {
+    int e = errno;
     if (dup_fd >= 0)
       close(dup_fd);
-    close(sfd);
-    return -1;
+    errno = e;
+    return NULL;
   }
-  struct dirent *de;
-  bool ok = true;
-  while ((de = readdir(d)) != NULL) {
-    if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-      continue;
-    if (unlinkat(sfd, de->d_name, 0) != 0) {
-      errno_err(err, errno, "cannot empty the staging directory beside",
-                w->dir);
-      ok = false;
-      break;
-    }
-  }
-  closedir(d);
-  /* the swapped-in directory gets PanelsDir's mode and owner */
-  if (ok && fchmod(sfd, ds.st_mode & 07777) != 0)
-    ok = false;
-  if (ok && (fchown(sfd, ds.st_uid, ds.st_gid) != 0 && errno != EPERM))
-    ok = false;
-  if (!ok) {
-    close(sfd);
-    return -1;
-  }
-  return sfd;
+  rewinddir(d);
+  return d;
 }
 
 static bool written_now(const out_file *f, size_t nf, const char *name) {
@@ -398,16 +507,224 @@ static bool written_now(const out_file *f, size_t nf, const char *name) {
   return false;
 }
 
-/* Temporary files of g6_atomic_write (".<name>.tmp.XXXXXX") are not
- * carried over. */
-static bool is_temp(const char *name) {
-  return name[0] == '.' && strstr(name, ".tmp.") != NULL;
+/* g6's own names in PanelsDir during one flush: the panel files of the
+ * call, the manifest and its signature, and g6_atomic_write's temporary
+ * files of those (".<name>.tmp.XXXXXX"). Everything else is another
+ * program's, and g6 never deletes, moves for good or overwrites it. */
+typedef struct own_names {
+  const char *const *panel; /* file names of the call's panels */
+  size_t n;
+} own_names;
+
+static bool own_name(const own_names *own, const char *name) {
+  if (strcmp(name, G6_PANELS_MANIFEST) == 0 ||
+      strcmp(name, G6_PANELS_SIGNATURE) == 0)
+    return true;
+  for (size_t i = 0; i < own->n; i++)
+    if (strcmp(name, own->panel[i]) == 0)
+      return true;
+  return false;
+}
+
+static bool own_temp(const own_names *own, const char *name) {
+  const char *t = name[0] == '.' ? strstr(name, ".tmp.") : NULL;
+  if (t == NULL || strlen(t + 5) != 6)
+    return false;
+  char base[NAME_MAX + 1];
+  snprintf(base, sizeof(base), "%.*s", (int)(t - name - 1), name + 1);
+  return own_name(own, base);
+}
+
+/* An old version of one of g6's files (never a directory). */
+static bool own_file(const own_names *own, const char *name,
+                     const struct stat *st) {
+  return !S_ISDIR(st->st_mode) &&
+         (own_name(own, name) || own_temp(own, name));
+}
+
+static bool same_file(const struct stat *a, const struct stat *b) {
+  return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+/* Readies the staging directory for a new set and returns its fd, or -1
+ * with `why` set. It may hold the previous set (after an exchange), a set
+ * never swapped in (a crash), or entries of other programs that were in
+ * PanelsDir when it was swapped out: old versions of g6's own files and
+ * second links of files PanelsDir still holds are removed; anything else is
+ * moved back into PanelsDir (never replacing what is there), and when that
+ * is not possible it stays where it is and `why` says so. */
+static int open_staging(g6_panels_writer *w, int pfd, int dfd,
+                        const own_names *own, g6_error *why) {
+  struct stat ds, ss;
+  if (fstat(dfd, &ds) != 0) {
+    errno_err(why, errno, "cannot stat", w->dir);
+    return -1;
+  }
+  if (mkdirat(pfd, w->staging, 0700) != 0 && errno != EEXIST) {
+    errno_err(why, errno, "cannot create the staging directory beside",
+              w->dir);
+    return -1;
+  }
+  int sfd = openat(pfd, w->staging, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+                                        O_CLOEXEC);
+  if (sfd < 0) {
+    errno_err(why, errno, "cannot open the staging directory beside", w->dir);
+    return -1;
+  }
+  /* a staging directory made anew (someone removed it) is locked too */
+  if (fstat(sfd, &ss) != 0 || hold_lock(w, sfd, &ss, &ds, why) != G6_OK) {
+    close(sfd);
+    return -1;
+  }
+  DIR *d = dir_stream(sfd);
+  if (d == NULL) {
+    errno_err(why, errno, "cannot read the staging directory beside", w->dir);
+    close(sfd);
+    return -1;
+  }
+  struct dirent *de;
+  bool ok = true, moved = false;
+  while (ok && (de = readdir(d)) != NULL) {
+    if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+      continue;
+    struct stat es, ps;
+    if (fstatat(sfd, de->d_name, &es, AT_SYMLINK_NOFOLLOW) != 0)
+      continue; /* gone meanwhile */
+    if (own_file(own, de->d_name, &es) ||
+        (!S_ISDIR(es.st_mode) &&
+         fstatat(dfd, de->d_name, &ps, AT_SYMLINK_NOFOLLOW) == 0 &&
+         same_file(&es, &ps))) {
+      if (unlinkat(sfd, de->d_name, 0) != 0 && errno != ENOENT) {
+        errno_err(why, errno, "cannot empty the staging directory beside",
+                  w->dir);
+        ok = false;
+      }
+      continue;
+    }
+    if (renameat2(sfd, de->d_name, dfd, de->d_name, RENAME_NOREPLACE) == 0) {
+      moved = true;
+      continue;
+    }
+    g6_error_set(why, g6_status_from_errno(errno),
+                 "%s/%s/%s is not g6's and cannot be moved back into "
+                 "PanelsDir %s (%s): it stays where it is",
+                 w->parent, w->staging, de->d_name, w->dir, strerror(errno));
+    ok = false;
+  }
+  closedir(d);
+  if (ok && moved && w->durable && (fsync(dfd) != 0 || fsync(sfd) != 0) &&
+      errno != EINVAL) {
+    errno_err(why, errno, "cannot fsync", w->dir);
+    ok = false;
+  }
+  /* the swapped-in directory gets PanelsDir's mode and owner */
+  if (ok && fchmod(sfd, ds.st_mode & 07777) != 0) {
+    errno_err(why, errno, "cannot set the mode of the staging directory for",
+              w->dir);
+    ok = false;
+  }
+  if (ok && (fchown(sfd, ds.st_uid, ds.st_gid) != 0 && errno != EPERM)) {
+    errno_err(why, errno, "cannot set the owner of the staging directory for",
+              w->dir);
+    ok = false;
+  }
+  if (!ok) {
+    close(sfd);
+    return -1;
+  }
+  return sfd;
+}
+
+/* After a set was not swapped in: removes what the flush put into the
+ * staging directory (all of it g6's: open_staging left nothing else), so
+ * no stale second link of another program's file waits there. */
+static void discard_build(int sfd) {
+  DIR *d = dir_stream(sfd);
+  if (d == NULL)
+    return; /* the next open_staging tells them apart */
+  struct dirent *de;
+  while ((de = readdir(d)) != NULL)
+    if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+      unlinkat(sfd, de->d_name, 0); /* a directory: EISDIR, stays */
+  closedir(d);
+}
+
+/* Another program's files carried over by this flush: name -> the inode
+ * linked into the new set (to recognize the link after the exchange). */
+typedef struct carried {
+  g6_strmap by_name; /* values: (void *)(uintptr_t)st_ino */
+} carried;
+
+/* After the exchange: `old` is the previous set (now the staging
+ * directory), `new_fd` PanelsDir. Another program's entry that is in the
+ * old set and not in the new one arrived while the set was built (between
+ * reading PanelsDir and the exchange): it goes back into PanelsDir. One
+ * that replaced a file after it was carried over (an atomic rewrite)
+ * takes the place of the superseded link. false, with `why`, when an entry
+ * cannot go back (PanelsDir meanwhile holds something else of that name):
+ * it stays in the staging directory, which is then left alone. */
+static bool move_back(g6_panels_writer *w, int old, int new_fd,
+                      const own_names *own, const carried *c, bool *moved,
+                      g6_error *why) {
+  DIR *d = dir_stream(old);
+  if (d == NULL) {
+    errno_err(why, errno, "cannot read the previous set of", w->dir);
+    return false;
+  }
+  struct dirent *de;
+  bool ok = true;
+  while (ok && (de = readdir(d)) != NULL) {
+    const char *name = de->d_name;
+    if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+      continue;
+    struct stat os, ns;
+    if (fstatat(old, name, &os, AT_SYMLINK_NOFOLLOW) != 0 ||
+        own_file(own, name, &os))
+      continue;
+    if (fstatat(new_fd, name, &ns, AT_SYMLINK_NOFOLLOW) != 0) {
+      if (renameat2(old, name, new_fd, name, RENAME_NOREPLACE) == 0)
+        *moved = true;
+      else if (errno != ENOENT)
+        ok = false;
+      continue;
+    }
+    if (same_file(&os, &ns))
+      continue; /* carried over */
+    uintptr_t linked = (uintptr_t)g6_strmap_get(&c->by_name, name);
+    if (linked != 0 && !S_ISDIR(os.st_mode) &&
+        renameat2(old, name, new_fd, name, RENAME_EXCHANGE) == 0) {
+      /* the newer file is in PanelsDir now; what came back must be the
+       * superseded link made by this flush, else undo */
+      struct stat back;
+      if (fstatat(old, name, &back, AT_SYMLINK_NOFOLLOW) == 0 &&
+          (uintptr_t)back.st_ino == linked) {
+        unlinkat(old, name, 0);
+        *moved = true;
+        continue;
+      }
+      renameat2(old, name, new_fd, name, RENAME_EXCHANGE);
+    }
+    errno = EEXIST;
+    ok = false;
+  }
+  if (!ok)
+    g6_error_set(why, g6_status_from_errno(errno),
+                 "%s/%s/%s is not g6's and appeared in PanelsDir %s while a "
+                 "set was swapped in; it cannot be moved back (%s) and stays "
+                 "where it is",
+                 w->parent, w->staging, de->d_name, w->dir, strerror(errno));
+  closedir(d);
+  return ok;
 }
 
 /* Builds the new set in staging and swaps it in. Returns G6_EUNSUPPORTED
- * (with nothing visible changed) when the file system cannot do it. */
+ * (with nothing visible changed) when the set cannot be swapped in whole:
+ * the file system cannot, or PanelsDir holds a directory (another
+ * program's: left in place). *demote (with `why`) when the set was swapped
+ * in but the staging directory must be left alone from now on. */
 static g6_status write_exchange(g6_panels_writer *w, const out_file *f,
-                                size_t nf, g6_error *why, g6_error *err) {
+                                size_t nf, const own_names *own, bool *demote,
+                                g6_error *why, g6_error *err) {
   int pfd = open(w->parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (pfd < 0) {
     errno_err(why, errno, "cannot open the directory holding", w->dir);
@@ -419,43 +736,62 @@ static g6_status write_exchange(g6_panels_writer *w, const out_file *f,
     close(pfd);
     return st;
   }
-  g6_error_set(why, G6_EIO, "cannot prepare the staging directory %s/%s",
-               w->parent, w->staging);
-  int sfd = open_staging(w, pfd, dfd, why);
+  int sfd = open_staging(w, pfd, dfd, own, why);
   if (sfd < 0) {
     close(dfd);
     close(pfd);
     return G6_EUNSUPPORTED;
   }
+  carried c = {G6_STRMAP_INIT};
   g6_status st = G6_OK;
-  int dd = dup(dfd);
-  DIR *d = dd >= 0 ? fdopendir(dd) : NULL;
-  if (d == NULL) {
-    if (dd >= 0)
-      close(dd);
+  DIR *d = dir_stream(dfd);
+  if (d == NULL)
     st = errno_err(err, errno, "cannot read", w->dir);
-  }
   struct dirent *de;
   while (st == G6_OK && (de = readdir(d)) != NULL) {
+    const char *name = de->d_name;
     /* the signature is never carried over: without a key there is none,
      * with one it is written anew */
-    if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
-        written_now(f, nf, de->d_name) || is_temp(de->d_name) ||
-        strcmp(de->d_name, G6_PANELS_SIGNATURE) == 0)
+    if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
+        written_now(f, nf, name) || own_temp(own, name) ||
+        strcmp(name, G6_PANELS_SIGNATURE) == 0)
       continue;
-    if (linkat(dfd, de->d_name, sfd, de->d_name, 0) != 0) {
+    struct stat es;
+    bool is_dir = de->d_type == DT_DIR;
+    if (de->d_type == DT_UNKNOWN)
+      is_dir = fstatat(dfd, name, &es, AT_SYMLINK_NOFOLLOW) == 0 &&
+               S_ISDIR(es.st_mode);
+    if (is_dir) {
+      g6_error_set(why, G6_EEXIST,
+                   "PanelsDir %s holds the directory \"%s\", which is not "
+                   "g6's: it is left in place, and a set holding a directory "
+                   "cannot be swapped in whole; move it elsewhere (g6_panels "
+                   "refuses such a PanelsDir at its next start)",
+                   w->dir, name);
+      st = G6_EUNSUPPORTED;
+      break;
+    }
+    if (linkat(dfd, name, sfd, name, 0) != 0) {
       if (errno == ENOENT) /* removed meanwhile */
         continue;
       if (errno == EPERM || errno == EXDEV || errno == EMLINK) {
         /* no hard links here (or fs.protected_hardlinks) */
-        errno_err(why, errno, "cannot hard-link the files of", w->dir);
+        g6_error_set(why, g6_status_from_errno(errno),
+                     "cannot hard-link %s/%s into the new set: %s", w->dir,
+                     name, strerror(errno));
         st = G6_EUNSUPPORTED;
         break;
       }
       st = g6_error_set(err, g6_status_from_errno(errno),
                         "cannot carry %s/%s over to the new set: %s", w->dir,
-                        de->d_name, strerror(errno));
+                        name, strerror(errno));
+      break;
     }
+    if (!own_name(own, name) &&
+        fstatat(sfd, name, &es, AT_SYMLINK_NOFOLLOW) == 0 &&
+        g6_strmap_put(&c.by_name, name, (void *)(uintptr_t)es.st_ino, NULL) !=
+            G6_OK)
+      st = g6_error_set(err, G6_ENOMEM, "out of memory");
   }
   if (d != NULL)
     closedir(d);
@@ -470,14 +806,27 @@ static g6_status write_exchange(g6_panels_writer *w, const out_file *f,
     int e = errno;
     if (e == EINVAL || e == ENOSYS || e == EXDEV || e == EBUSY ||
         e == ENOTSUP || e == EPERM) {
-      errno_err(why, e, "cannot exchange directories (renameat2) at", w->dir);
+      g6_error_set(why, g6_status_from_errno(e),
+                   "cannot exchange directories (renameat2) at %s: %s%s",
+                   w->dir, strerror(e),
+                   e == EBUSY ? " (is PanelsDir a mount point?)" : "");
       st = G6_EUNSUPPORTED;
-    }
-    else
+    } else {
       st = errno_err(err, e, "cannot swap the new panel set into", w->dir);
+    }
   }
+  bool moved = false;
+  if (st != G6_OK) {
+    discard_build(sfd); /* nothing of it is visible */
+  } else if (!move_back(w, dfd, sfd, own, &c, &moved, why)) {
+    *demote = true;
+  }
+  if (st == G6_OK && moved && w->durable &&
+      (fsync(sfd) != 0 || fsync(dfd) != 0) && errno != EINVAL)
+    st = errno_err(err, errno, "cannot fsync", w->dir);
   if (st == G6_OK && w->durable && fsync(pfd) != 0 && errno != EINVAL)
     st = errno_err(err, errno, "cannot fsync the directory holding", w->dir);
+  g6_strmap_free(&c.by_name);
   close(sfd);
   close(dfd);
   close(pfd);
@@ -632,21 +981,27 @@ g6_status g6_panels_write(g6_panels_writer *w, const g6_panel_out *panels,
       st = g6_buf_printf(&sf->body, "hmac-sha256:%s\n", mac);
   }
   if (st == G6_OK) {
+    bool swapped = false;
     if (w->exchange) {
+      const char *own_list[G6_PANELS_MAX];
+      for (size_t i = 0; i < n; i++)
+        own_list[i] = names[i];
+      own_names own = {own_list, n};
       g6_error why;
       g6_error_clear(&why);
-      st = write_exchange(w, files, nf, &why, err);
-      if (st == G6_EUNSUPPORTED) {
+      bool demote = false;
+      st = write_exchange(w, files, nf, &own, &demote, &why, err);
+      swapped = st != G6_EUNSUPPORTED;
+      r->exchange = swapped;
+      if (!swapped || demote) {
         w->exchange = false;
         r->fell_back = true;
         snprintf(r->fallback_reason, sizeof(r->fallback_reason), "%.255s",
                  why.msg);
       }
     }
-    if (!w->exchange)
+    if (!swapped)
       st = write_per_file(w, files, nf, err);
-    else
-      r->exchange = true;
   } else {
     g6_error_set(err, st, "cannot render %s", G6_PANELS_MANIFEST);
   }

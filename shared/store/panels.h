@@ -28,12 +28,30 @@
  * everything fsynced when durable; then one renameat2(RENAME_EXCHANGE)
  * swaps the staging directory and PanelsDir. A reader (or a crash) sees the
  * old set or the new set, never a manifest that does not match its files.
- * Files in PanelsDir that g6 does not write are carried over the same way.
- * Where the file system cannot exchange directories (or the staging
- * directory cannot be created), files are replaced one by one, manifest
- * last, each atomically: then a crash between two renames leaves the
- * manifest naming the old hash of a file already replaced until the next
- * flush, which the result reports (`exchange` false). */
+ *
+ * Other programs' files. g6's own names are the panel files of the call,
+ * manifest.json, manifest.json.sig and their temporary files; everything
+ * else in PanelsDir is another program's, and g6 never deletes, overwrites
+ * or moves it for good. Such files are carried over to the new set by hard
+ * links. One that appears while a set is built (after PanelsDir was read,
+ * before the exchange) lands in the previous set: right after the exchange
+ * it is moved back into PanelsDir, and one that replaced a carried file
+ * meanwhile (an atomic rewrite) replaces that link; the next flush moves
+ * back whatever is still in the staging directory (after a crash between
+ * the exchange and the move) before it empties it of g6's files. What
+ * cannot be moved back (PanelsDir meanwhile holds another entry of the
+ * name) stays in the staging directory, and the writer leaves that
+ * directory alone from then on (file by file, reported as a fallback). A
+ * directory in PanelsDir (refused at open; found by a flush when it
+ * appears later) cannot be carried over: the flush writes file by file
+ * instead, leaves it in place and reports it as the fallback reason.
+ *
+ * Where the file system cannot exchange directories (PanelsDir a mount
+ * point, no hard links, no RENAME_EXCHANGE, the staging directory cannot
+ * be made or emptied) files are replaced one by one, manifest last, each
+ * atomically: then a crash between two renames leaves the manifest naming
+ * the old hash of a file already replaced until the next flush, which the
+ * result reports (`exchange` false). */
 #ifndef G6_STORE_PANELS_H
 #define G6_STORE_PANELS_H
 
@@ -80,10 +98,22 @@ typedef struct g6_panels_writer_opts {
 
 typedef struct g6_panels_writer g6_panels_writer;
 
-/* Opens (creating PanelsDir with 0755 if missing). Refuses a PanelsDir that
- * holds a directory (it could not be carried over to the next set) with
- * G6_EEXIST, one that cannot be created or read with the errno's status.
- * The key is copied. The error names the path. */
+/* Opens (creating PanelsDir with 0755 if missing; a symbolic link is
+ * followed, and the set swapped in where it points). Refuses, with the
+ * path in the message:
+ *   - a PanelsDir that holds a directory (it could not be carried over to
+ *     the next set): G6_EEXIST;
+ *   - one that cannot be created, read, or written (a probe file is
+ *     created and removed: a read-only PanelsDir is found here, not by
+ *     every flush): the errno's status;
+ *   - one another writer holds (core/fsutil.h's g6_dir_lock on PanelsDir
+ *     and on the staging directory, held until close): G6_EEXIST — another
+ *     collectd, or g6_chain of this collectd when PanelsDir is its DataDir;
+ *   - without per_file, a PanelsDir whose parent is not writable (the
+ *     staging directory is made there): the errno's status, the message
+ *     saying so. A PanelsDir that is a mount point is written file by file
+ *     instead, and g6_panels_writer_notes says why.
+ * The key is copied. */
 g6_status g6_panels_writer_open(const g6_panels_writer_opts *o,
                                 g6_panels_writer **out, g6_error *err);
 void g6_panels_writer_close(g6_panels_writer *w);
@@ -117,5 +147,10 @@ g6_status g6_panels_write(g6_panels_writer *w, const g6_panel_out *panels,
 
 /* Whether the writer still swaps whole sets (false after a fallback). */
 bool g6_panels_writer_exchanges(const g6_panels_writer *w);
+
+/* What the caller should log once at start-up as a warning ("" when
+ * nothing): why the writer writes file by file from the start (PanelsDir is
+ * a mount point), that PanelsDir cannot be locked. */
+const char *g6_panels_writer_notes(const g6_panels_writer *w);
 
 #endif

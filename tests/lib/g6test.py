@@ -574,12 +574,13 @@ class Collectd:
 
 # ------------------------------------------------------ file systems -----
 
-def mount_tmpfs(path, size, mode="0755"):
-    """Mounts a tmpfs of `size` ("3m") at path (created if missing),
-    unmounted at exit. False where mounting is not allowed (the caller
-    skips what needs it)."""
+def mount_tmpfs(path, size, mode="0755", ro=False):
+    """Mounts a tmpfs of `size` ("3m") at path (created if missing; read-only
+    with ro), unmounted at exit. False where mounting is not allowed (the
+    caller skips what needs it)."""
     os.makedirs(path, exist_ok=True)
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=%s,mode=%s" % (size, mode),
+    opts = "size=%s,mode=%s%s" % (size, mode, ",ro" if ro else "")
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", opts,
                        "g6test", path], capture_output=True).returncode != 0:
         return False
     atexit.register(subprocess.run, ["umount", "-l", path], capture_output=True)

@@ -7,10 +7,30 @@
 #include "store/panel_schema.h"
 #include "store/panels.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 G6_TEST_TMPDIR("panels")
+
+/* The writer's directory exchange runs `before_exchange` first (once): a
+ * test puts other programs' files into PanelsDir in the window between the
+ * flush reading PanelsDir and the swap. This definition of renameat2
+ * takes the place of libc's for libg6 linked into this test. */
+static void (*before_exchange)(void);
+
+int renameat2(int olddirfd, const char *oldpath, int newdirfd,
+              const char *newpath, unsigned int flags) {
+  if (before_exchange != NULL && flags == RENAME_EXCHANGE &&
+      strstr(oldpath, ".g6-staging") != NULL) {
+    void (*hook)(void) = before_exchange;
+    before_exchange = NULL;
+    hook();
+  }
+  return (int)syscall(SYS_renameat2, olddirfd, oldpath, newdirfd, newpath,
+                      flags);
+}
 
 static g6_json *parse(const char *text) {
   g6_json *v = NULL;
@@ -26,6 +46,25 @@ static char *slurp(const char *d, const char *name) {
   if (g6_read_file(path, 1 << 20, &text, NULL, NULL) != G6_OK)
     return NULL;
   return text;
+}
+
+static void put(const char *d, const char *name, const char *text) {
+  char path[512];
+  g6_error e;
+  snprintf(path, sizeof(path), "%s/%s", d, name);
+  if (g6_atomic_write(path, text, strlen(text), 0644, false, &e) != G6_OK)
+    fail_msg("%s", e.msg);
+}
+
+/* The file's text equals `want` (NULL: the file does not exist). */
+static void assert_text(const char *d, const char *name, const char *want) {
+  char *got = slurp(d, name);
+  if ((got == NULL) != (want == NULL) ||
+      (got != NULL && strcmp(got, want) != 0))
+    fail_msg("%s/%s holds %s%s%s, want %s%s%s", d, name, got ? "\"" : "",
+             got ? got : "nothing", got ? "\"" : "", want ? "\"" : "",
+             want ? want : "nothing", want ? "\"" : "");
+  free(got);
 }
 
 static ino_t inode(const char *d, const char *name) {
@@ -331,6 +370,246 @@ static void kept_panel_stays_listed(void **state) {
   g6_json_free(a);
 }
 
+
+/* ---- other programs' files (review finding: a directory created after
+ * start-up ended up in the staging directory, and a file created during a
+ * flush was deleted by the next one) ----------------------------------------- */
+
+static char race_dir[300];
+
+/* What other programs do while a set is being built: a directory with a
+ * file, a new file, and an atomic rewrite of a file already carried over. */
+static void arrive_mid_flush(void) {
+  char sub[400];
+  snprintf(sub, sizeof(sub), "%s/NIFTY", race_dir);
+  assert_int_equal(mkdir(sub, 0755), 0);
+  put(sub, "data.csv", "row\n");
+  put(race_dir, "late.txt", "late");
+  put(race_dir, "notes.txt", "v2");
+}
+
+static void foreign_entries_arriving_mid_flush_stay(void **state) {
+  (void)state;
+  char staging[300];
+  snprintf(race_dir, sizeof(race_dir), "%s/race/shared", dir);
+  snprintf(staging, sizeof(staging), "%s/race/.shared.g6-staging", dir);
+  g6_error e;
+  assert_int_equal(g6_mkdir_p(race_dir, 0755, &e), G6_OK);
+  put(race_dir, "important.txt", "keep");
+  put(race_dir, "notes.txt", "v1");
+  g6_panels_writer *w = open_writer(race_dir, false, NULL);
+  g6_json *a = parse("{\"v\":1}");
+  g6_panel_out p[] = {{"alpha", a, false}};
+  g6_panels_result r;
+  assert_int_equal(g6_panels_write(w, p, 1, 1, 0, &r, &e), G6_OK);
+  assert_true(r.exchange);
+  /* they arrive between reading PanelsDir and the exchange: all of it is in
+   * PanelsDir afterwards, the rewrite included, and nothing in staging */
+  g6_json_object_set(a, "v", g6_json_int(2));
+  before_exchange = arrive_mid_flush;
+  assert_int_equal(g6_panels_write(w, p, 1, 2, 0, &r, &e), G6_OK);
+  assert_null(before_exchange);
+  assert_true(r.exchange);
+  assert_false(r.fell_back);
+  char sub[400];
+  snprintf(sub, sizeof(sub), "%s/NIFTY", race_dir);
+  assert_text(sub, "data.csv", "row\n");
+  assert_text(race_dir, "late.txt", "late");
+  assert_text(race_dir, "notes.txt", "v2");
+  assert_text(race_dir, "important.txt", "keep");
+  assert_text(staging, "late.txt", NULL);
+  assert_text(staging, "notes.txt", NULL);
+  snprintf(sub, sizeof(sub), "%s/NIFTY", staging);
+  struct stat st;
+  assert_int_not_equal(stat(sub, &st), 0);
+  assert_int_equal(check(race_dir, NULL), 0);
+  /* the next flush finds the directory: it writes file by file, says why,
+   * and leaves everything that is not g6's as it is */
+  g6_json_object_set(a, "v", g6_json_int(3));
+  assert_int_equal(g6_panels_write(w, p, 1, 3, 0, &r, &e), G6_OK);
+  assert_true(r.fell_back);
+  assert_false(r.exchange);
+  assert_non_null(strstr(r.fallback_reason, "holds the directory \"NIFTY\", "
+                                            "which is not g6's: it is left in "
+                                            "place"));
+  assert_int_equal(r.written, 1);
+  assert_text(staging, "late.txt", NULL); /* no second link left behind */
+  assert_text(staging, "important.txt", NULL);
+  g6_json_object_set(a, "v", g6_json_int(4));
+  assert_int_equal(g6_panels_write(w, p, 1, 4, 0, &r, &e), G6_OK);
+  assert_false(r.fell_back);
+  assert_int_equal(check(race_dir, NULL), 0);
+  char *alpha = slurp(race_dir, "alpha_enveloped.json");
+  assert_non_null(strstr(alpha, "\"v\": 4"));
+  free(alpha);
+  snprintf(sub, sizeof(sub), "%s/NIFTY", race_dir);
+  assert_text(sub, "data.csv", "row\n");
+  assert_text(race_dir, "late.txt", "late");
+  assert_text(race_dir, "notes.txt", "v2");
+  assert_text(race_dir, "important.txt", "keep");
+  g6_panels_writer_close(w);
+  g6_json_free(a);
+}
+
+/* What a crash between an exchange and moving entries back leaves in the
+ * staging directory goes back into PanelsDir; an entry that cannot go back
+ * stays, and the writer leaves the staging directory alone from then on. */
+static void staging_leftovers_go_back(void **state) {
+  (void)state;
+  char d[300], staging[300];
+  snprintf(d, sizeof(d), "%s/left/panels", dir);
+  snprintf(staging, sizeof(staging), "%s/left/.panels.g6-staging", dir);
+  g6_panels_writer *w = open_writer(d, false, NULL);
+  g6_json *a = parse("{\"v\":1}");
+  g6_panel_out p[] = {{"alpha", a, false}};
+  g6_panels_result r;
+  g6_error e;
+  assert_int_equal(g6_panels_write(w, p, 1, 1, 0, &r, &e), G6_OK);
+  put(staging, "orphan.csv", "o");
+  g6_json_object_set(a, "v", g6_json_int(2));
+  assert_int_equal(g6_panels_write(w, p, 1, 2, 0, &r, &e), G6_OK);
+  assert_true(r.exchange);
+  assert_false(r.fell_back);
+  assert_text(d, "orphan.csv", "o");
+  assert_int_equal(check(d, NULL), 0);
+  /* PanelsDir holds another clash.txt meanwhile: both stay */
+  put(staging, "clash.txt", "old");
+  put(d, "clash.txt", "new");
+  g6_json_object_set(a, "v", g6_json_int(3));
+  assert_int_equal(g6_panels_write(w, p, 1, 3, 0, &r, &e), G6_OK);
+  assert_true(r.fell_back);
+  assert_non_null(strstr(r.fallback_reason, "clash.txt is not g6's and "
+                                            "cannot be moved back"));
+  assert_text(d, "clash.txt", "new");
+  assert_text(staging, "clash.txt", "old");
+  assert_text(d, "orphan.csv", "o");
+  assert_int_equal(check(d, NULL), 0);
+  g6_json_object_set(a, "v", g6_json_int(4));
+  assert_int_equal(g6_panels_write(w, p, 1, 4, 0, &r, &e), G6_OK);
+  assert_text(staging, "clash.txt", "old");
+  assert_int_equal(check(d, NULL), 0);
+  g6_panels_writer_close(w);
+  g6_json_free(a);
+}
+
+/* A PanelsDir given as a symbolic link: sets are swapped in where it
+ * points; the link stays a link. */
+static void symlinked_dir_stays_a_link(void **state) {
+  (void)state;
+  char real[300], link[300];
+  snprintf(real, sizeof(real), "%s/real/panels", dir);
+  snprintf(link, sizeof(link), "%s/panels-link", dir);
+  g6_error e;
+  assert_int_equal(g6_mkdir_p(real, 0755, &e), G6_OK);
+  assert_int_equal(symlink(real, link), 0);
+  g6_panels_writer *w = open_writer(link, false, NULL);
+  g6_json *a = parse("{\"v\":1}");
+  g6_panel_out p[] = {{"alpha", a, false}};
+  g6_panels_result r;
+  for (int i = 0; i < 2; i++) {
+    g6_json_object_set(a, "v", g6_json_int(i));
+    assert_int_equal(g6_panels_write(w, p, 1, i, 0, &r, &e), G6_OK);
+    assert_true(r.exchange);
+    struct stat st;
+    assert_int_equal(lstat(link, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    assert_int_equal(check(real, NULL), 0);
+  }
+  g6_panels_writer_close(w);
+  g6_json_free(a);
+}
+
+/* One writer per PanelsDir, whichever of its two directories is at the
+ * path, and g6_chain's DataDir (g6_dir_claim) cannot be PanelsDir. */
+static void one_writer_per_dir(void **state) {
+  (void)state;
+  char d[300], d2[300];
+  snprintf(d, sizeof(d), "%s/lock/panels", dir);
+  snprintf(d2, sizeof(d2), "%s/lock/data", dir);
+  g6_panels_writer *w = open_writer(d, false, NULL), *w2 = NULL;
+  g6_panels_writer_opts o = {.dir = d, .source = "g6_panels"};
+  g6_error e;
+  int fd = -1;
+  char note[256];
+  g6_json *a = parse("{\"v\":1}");
+  g6_panel_out p[] = {{"alpha", a, false}};
+  g6_panels_result r;
+  for (int i = 0; i < 3; i++) {
+    assert_int_equal(g6_panels_writer_open(&o, &w2, &e), G6_EEXIST);
+    assert_null(w2);
+    assert_non_null(strstr(e.msg, "is already used by another g6 plugin"));
+    assert_int_equal(g6_dir_claim(d, "DataDir", "x", &fd, note, sizeof(note),
+                                  &e),
+                     G6_EEXIST);
+    assert_non_null(strstr(e.msg, "g6_chain's DataDir and g6_panels' "
+                                  "PanelsDir must be different directories"));
+    g6_json_object_set(a, "v", g6_json_int(i));
+    assert_int_equal(g6_panels_write(w, p, 1, i, 0, &r, &e), G6_OK);
+    assert_true(r.exchange);
+  }
+  g6_panels_writer_close(w);
+  assert_int_equal(g6_panels_writer_open(&o, &w2, &e), G6_OK);
+  g6_panels_writer_close(w2);
+  /* g6_chain first */
+  assert_int_equal(g6_dir_claim(d2, "DataDir", "x", &fd, note, sizeof(note),
+                                &e),
+                   G6_OK);
+  o.dir = d2;
+  assert_int_equal(g6_panels_writer_open(&o, &w2, &e), G6_EEXIST);
+  assert_non_null(strstr(e.msg, "PanelsDir \""));
+  assert_non_null(strstr(e.msg, "is already used by another g6 plugin"));
+  close(fd);
+  g6_json_free(a);
+}
+
+/* A PanelsDir that cannot be written is refused at open, and so is one
+ * whose parent cannot be (the staging directory goes there) unless the
+ * writer goes file by file. As root only chattr +i makes them read-only. */
+static bool chattr(const char *flag, const char *path) {
+  char cmd[600];
+  snprintf(cmd, sizeof(cmd), "chattr %s '%s' 2>/dev/null", flag, path);
+  return system(cmd) == 0;
+}
+
+static void read_only_refused_at_open(void **state) {
+  (void)state;
+  char d[300], parent[300];
+  snprintf(parent, sizeof(parent), "%s/ro", dir);
+  snprintf(d, sizeof(d), "%s/ro/panels", dir);
+  g6_error e;
+  assert_int_equal(g6_mkdir_p(d, 0755, &e), G6_OK);
+  if (!chattr("+i", d)) {
+    print_message("# skipped: chattr +i is not possible here\n");
+    return;
+  }
+  g6_panels_writer_opts o = {.dir = d, .source = "g6_panels"};
+  g6_panels_writer *w = NULL;
+  g6_status st = g6_panels_writer_open(&o, &w, &e);
+  chattr("-i", d);
+  assert_int_not_equal(st, G6_OK);
+  assert_null(w);
+  char want[400];
+  snprintf(want, sizeof(want), "PanelsDir \"%s\" is not writable: ", d);
+  assert_non_null(strstr(e.msg, want));
+  /* the parent */
+  assert_true(chattr("+i", parent));
+  st = g6_panels_writer_open(&o, &w, &e);
+  g6_panels_writer *pf = NULL;
+  g6_error e2;
+  o.per_file = true;
+  g6_status st2 = g6_panels_writer_open(&o, &pf, &e2);
+  chattr("-i", parent);
+  assert_int_not_equal(st, G6_OK);
+  assert_null(w);
+  snprintf(want, sizeof(want),
+           "PanelsDir's parent directory \"%s\" is not writable", parent);
+  if (strstr(e.msg, want) == NULL ||
+      strstr(e.msg, "or set AtomicSet false") == NULL)
+    fail_msg("got: %s", e.msg);
+  assert_int_equal(st2, G6_OK); /* file by file needs PanelsDir only */
+  g6_panels_writer_close(pf);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(reference_hashes),
@@ -340,6 +619,11 @@ int main(void) {
       cmocka_unit_test(set_per_file),
       cmocka_unit_test(carries_foreign_files_and_refuses_subdirs),
       cmocka_unit_test(kept_panel_stays_listed),
+      cmocka_unit_test(foreign_entries_arriving_mid_flush_stay),
+      cmocka_unit_test(staging_leftovers_go_back),
+      cmocka_unit_test(symlinked_dir_stays_a_link),
+      cmocka_unit_test(one_writer_per_dir),
+      cmocka_unit_test(read_only_refused_at_open),
   };
   cmocka_set_message_output(CM_OUTPUT_TAP);
   return cmocka_run_group_tests(tests, setup, teardown);

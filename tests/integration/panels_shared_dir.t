@@ -1,0 +1,168 @@
+#!/usr/bin/env python3
+"""g6_panels in a PanelsDir that other programs write too, or that cannot
+hold its sets, in the real collectd.
+
+  - Other programs' entries appearing after start-up are never moved or
+    deleted. The review's case: PanelsDir "pp/shared" holding important.txt,
+    then `mkdir pp/shared/NIFTY; echo row > pp/shared/NIFTY/data.csv` (and a
+    new file) while g6_panels flushes often. The directory and the files
+    are created inside a flush's window (between reading PanelsDir and the
+    swap; a preloaded shim, tests/lib/slow_rename.c, widens it and marks it),
+    which is where they used to be swapped out with the previous set and
+    deleted at the next flush. They stay in PanelsDir, untouched; g6_panels
+    says which directory makes it write file by file, and keeps writing
+    sets that verify.
+  - PanelsDir on a read-only mount is refused at start-up with one error
+    naming it (it used to start and fail every flush); a PanelsDir that is
+    a mount point is written file by file from the start, with a warning
+    that says so (not a "Device or resource busy" at the first flush).
+  - g6_chain's DataDir as PanelsDir is refused, whichever plugin starts
+    first: the plugin that comes second names the directory and says the
+    two must differ."""
+import os
+import re
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import g6panels_ref as ref  # noqa: E402
+import g6test as t  # noqa: E402
+
+G6 = t.build_path("g6")
+SHIM = t.build_path("tests", "slow_rename.so")
+
+
+def manifest_cycle(d):
+    try:
+        import json
+        with open(os.path.join(d, "manifest.json")) as f:
+            return json.load(f)["cycle"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def read(path):
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def verifies(d):
+    p = subprocess.run([G6, "integrity", "--panels-dir", d, "--strict"],
+                       capture_output=True, timeout=30)
+    return p.returncode == 0 and not ref.verify(d)
+
+
+# --- other programs' entries appear while g6_panels runs ---------------------
+wd = t.workdir()
+pp = os.path.join(wd, "pp")
+shared = os.path.join(pp, "shared")
+staging = os.path.join(pp, ".shared.g6-staging")
+os.makedirs(shared)
+with open(os.path.join(shared, "important.txt"), "w") as f:
+    f.write("important\n")
+mark = os.path.join(wd, "in-window")
+conf = """
+<Plugin g6_panels>
+  PanelsDir "%s"
+  FlushInterval 0.2
+  IntegrityInterval 3600
+</Plugin>
+""" % shared
+cd = t.Collectd(plugins=["g6_panels", "g6_info"], config=conf, rrd=False,
+                env={"LD_PRELOAD": SHIM, "G6_SLOW_RENAME_MS": "300",
+                     "G6_SLOW_RENAME_MARK": mark})
+t.ok(cd.start(), "collectd starts with g6_panels")
+t.ok(t.wait_until(lambda: (manifest_cycle(shared) or 0) >= 2, 20, 0.05),
+     "g6_panels writes sets into the shared directory")
+# inside a flush's window: after it read PanelsDir, before the swap
+if os.path.exists(mark):
+    os.unlink(mark)
+inside = t.wait_until(lambda: os.path.exists(mark), 10, 0.005)
+os.mkdir(os.path.join(shared, "NIFTY"))
+with open(os.path.join(shared, "NIFTY", "data.csv"), "w") as f:
+    f.write("row\n")
+with open(os.path.join(shared, "late.txt"), "w") as f:
+    f.write("late\n")
+t.ok(inside, "the entries were created while a set waited to be swapped in")
+t.ok(cd.wait_log(r'\[warning\] g6_panels: PanelsDir %s holds the directory "NIFTY", '
+                 r"which is not g6's: it is left in place.*writing panels file by "
+                 r"file from now on" % re.escape(shared), 20),
+     "g6_panels names the directory and writes file by file", cd.log())
+cycle = manifest_cycle(shared) or 0
+t.ok(t.wait_until(lambda: (manifest_cycle(shared) or 0) >= cycle + 3, 20, 0.05),
+     "panels are still written")
+time.sleep(1)  # more flushes: nothing moves later either
+t.is_(read(os.path.join(shared, "NIFTY", "data.csv")), "row\n",
+      "the directory and its file stay in PanelsDir, untouched")
+t.is_(read(os.path.join(shared, "late.txt")), "late\n",
+      "a file created during the flush stays")
+t.is_(read(os.path.join(shared, "important.txt")), "important\n",
+      "the file that was there at start-up stays")
+t.ok(not os.path.exists(os.path.join(staging, "NIFTY"))
+     and not os.path.exists(os.path.join(staging, "late.txt")),
+     "nothing of theirs is left in the staging directory",
+     subprocess.run(["ls", "-laiR", pp], capture_output=True, text=True).stdout + cd.log())
+t.ok(verifies(shared), "the set verifies (g6 integrity --strict, the Python checker)")
+t.ok("cannot empty the staging directory" not in cd.log(),
+     "no staging directory trouble in the log")
+cd.stop()
+t.is_(cd.unexpected_errors(), [], "no error logged")
+
+# --- a read-only PanelsDir, a PanelsDir that is a mount point -----------------
+ro = os.path.join(wd, "ro")
+if t.mount_tmpfs(ro, "1m", ro=True):
+    cd = t.Collectd(plugins=["g6_panels", "g6_info"], rrd=False,
+                    config='<Plugin g6_panels>\n  PanelsDir "%s"\n</Plugin>\n' % ro,
+                    expected_errors=[r"g6_panels", r"Initialization of plugin `g6_panels' failed"])
+    t.ok(cd.start(), "read-only PanelsDir: collectd starts anyway")
+    t.ok(cd.wait_log(r'\[error\] g6_panels: PanelsDir: PanelsDir "%s" is not writable: '
+                     r"Read-only file system" % re.escape(ro), 10),
+         "read-only PanelsDir: refused at start-up, naming it", cd.log())
+    t.ok(cd.wait_for("collectd_g6_build_info", 10), "the other plugins keep running")
+    t.ok("writing panels to" not in cd.log(), "g6_panels does not claim to write panels")
+    cd.stop()
+    mnt = os.path.join(wd, "mnt")
+    t.ok(t.mount_tmpfs(mnt, "4m"), "a tmpfs for PanelsDir")
+    cd = t.Collectd(plugins=["g6_panels", "g6_info"], rrd=False,
+                    config='<Plugin g6_panels>\n  PanelsDir "%s"\n  FlushInterval 0.2\n'
+                           '</Plugin>\n' % mnt)
+    t.ok(cd.start(), "PanelsDir a mount point: collectd starts")
+    t.ok(cd.wait_log(r"\[warning\] g6_panels: PanelsDir %s is a mount point: .*writing "
+                     r"panels file by file" % re.escape(mnt), 10),
+         "PanelsDir a mount point: one warning at start-up says so", cd.log())
+    t.ok(t.wait_until(lambda: (manifest_cycle(mnt) or 0) >= 2, 20, 0.05)
+         and verifies(mnt), "PanelsDir a mount point: sets are written and verify")
+    t.ok("Device or resource busy" not in cd.log() and "from now on" not in cd.log(),
+         "no failed exchange later", cd.log())
+    cd.stop()
+    t.is_(cd.unexpected_errors(), [], "no error logged")
+else:
+    t.diag("mounting is not allowed here: the read-only and mount point cases skipped")
+
+# --- g6_chain's DataDir as PanelsDir --------------------------------------------
+with t.MockD() as m:
+    for first, second, option in (("g6_chain", "g6_panels", "PanelsDir"),
+                                  ("g6_panels", "g6_chain", "DataDir")):
+        cwd = t.workdir()
+        m.write_credentials(cwd)
+        same = os.path.join(cwd, "data")  # still empty, as at a first start
+        chain = m.chain_config(cwd, '  <Index "NIFTY">\n  </Index>') + \
+            '<Plugin g6_panels>\n  PanelsDir "%s"\n</Plugin>\n' % same
+        cd = t.Collectd(plugins=[first, second, "g6_info"], config=chain, rrd=False,
+                        expected_errors=[second, r"Initialization of plugin `%s' failed"
+                                         % second])
+        t.ok(cd.start(), "%s first: collectd starts" % first)
+        t.ok(cd.wait_log(r'\[error\] %s: %s: %s "%s" is already used by another g6 '
+                         r"plugin of this collectd \(g6_chain's DataDir and g6_panels' "
+                         r"PanelsDir must be different directories\)"
+                         % (second, option, option, re.escape(same)), 10),
+             "%s first: %s is refused, the message names the directory" % (first, second),
+             cd.log())
+        t.ok(cd.wait_log(r"%s: " % first, 10) and not re.search(
+            r"\[error\] %s:" % first, cd.log()), "%s runs" % first)
+        cd.stop()
+t.done_testing()
