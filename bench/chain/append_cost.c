@@ -199,8 +199,8 @@ int main(int argc, char **argv) {
       memcpy(block + (size_t)k * rl, row, rl);
     for (int x = 0; x < n_exp; x++) {
       char p[64];
-      snprintf(p, sizeof(p), "%s.%s.2026-11-30.csv", ix[x / 4 % 5],
-               tags[x % 4]);
+      snprintf(p, sizeof(p), "%s.%s.%d.2026-11-30.csv", ix[x / 4 % 5],
+               tags[x % 4], x); /* one file each, whatever FILES is */
       efd[x] = openat(dfd, p, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
       if (efd[x] < 0 || write(efd[x], block, bl) != (ssize_t)bl) {
         perror("append_cost: per expiry");
@@ -220,6 +220,8 @@ int main(int argc, char **argv) {
     }
     exp_us = (cpu_us() - t0) / ((double)n_exp * per);
     exp_sync = syncfs_ms(dir);
+    for (int x = 0; x < n_exp; x++)
+      close(efd[x]);
     free(block);
     free(efd);
   }
