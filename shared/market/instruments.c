@@ -622,13 +622,19 @@ static void note_mixed_lots(g6_instruments *t) {
   for (size_t k = 0; k < t->n;) {
     const g6_instrument *a = &t->rows[k];
     size_t end = k + 1;
-    const g6_instrument *other = NULL;
+    /* the first row that gives a lot size (0: the row does not say, as the
+     * provider reads it) and the first that gives another */
+    const g6_instrument *first = a->lot_size > 0 ? a : NULL, *other = NULL;
     for (; end < t->n; end++) {
       const g6_instrument *b = &t->rows[end];
       if (b->expiry_day != a->expiry_day || b->kind == G6_INST_INDEX ||
           strcmp(b->root, a->root) != 0 || strcmp(b->segment, a->segment) != 0)
         break;
-      if (other == NULL && b->lot_size != a->lot_size)
+      if (b->lot_size <= 0 || other != NULL)
+        continue;
+      if (first == NULL)
+        first = b;
+      else if (b->lot_size != first->lot_size)
         other = b;
     }
     if (a->kind == G6_INST_INDEX || other == NULL) {
@@ -642,8 +648,8 @@ static void note_mixed_lots(g6_instruments *t) {
       g6_date_format(g6_civil_from_days(a->expiry_day), date);
       snprintf(t->st.mixed_lots_what, sizeof(t->st.mixed_lots_what),
                "%s %s %s: lot size %d on line %u (%s), %d on line %u (%s)",
-               a->root, a->segment, date, (int)a->lot_size, a->line,
-               a->tradingsymbol, (int)other->lot_size, other->line,
+               a->root, a->segment, date, (int)first->lot_size, first->line,
+               first->tradingsymbol, (int)other->lot_size, other->line,
                other->tradingsymbol);
     }
     k = end;

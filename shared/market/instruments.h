@@ -110,7 +110,8 @@ typedef struct g6_instruments_stats {
   uint32_t moved_line;
   char moved_what[G6_INST_WHAT_MAX];
   /* expiries (root, segment, expiry day) whose options do not all have one
-   * lot size: kept, but that expiry's lot size is unknown
+   * lot size (rows with lot_size 0 give none and are not compared): kept,
+   * but that expiry's lot size is unknown
    * (g6_instrument.lot_mixed); the first with the two lines that
    * disagree ("NIFTY NFO-OPT 2026-12-01: lot size 75 on line 3
    * (NIFTY26D0126000CE), 25 on line 5 (NIFTY26D0126050CE)") */

@@ -57,15 +57,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     for (size_t i = 0, n = g6_instruments_count(t); i < n;) {
       const g6_instrument *a0 = g6_instruments_at(t, i);
       size_t j = i + 1;
-      bool two = false;
+      /* the distinct positive lot sizes of the run, counted by a second
+       * route: the smallest and the largest */
+      int32_t lo = a0->lot_size > 0 ? a0->lot_size : INT32_MAX,
+              hi = a0->lot_size > 0 ? a0->lot_size : 0;
       for (; j < n; j++) {
         const g6_instrument *r = g6_instruments_at(t, j);
         if (a0->kind == G6_INST_INDEX || r->kind == G6_INST_INDEX ||
             r->expiry_day != a0->expiry_day || strcmp(r->root, a0->root) ||
             strcmp(r->segment, a0->segment))
           break;
-        two = two || r->lot_size != a0->lot_size;
+        if (r->lot_size > 0) {
+          lo = r->lot_size < lo ? r->lot_size : lo;
+          hi = r->lot_size > hi ? r->lot_size : hi;
+        }
       }
+      bool two = hi > 0 && lo < hi;
       for (size_t k = i; k < j; k++)
         if (g6_instruments_at(t, k)->lot_mixed != two)
           abort();

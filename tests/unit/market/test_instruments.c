@@ -372,6 +372,12 @@ static void mixed_lot_sizes(void **state) {
       "4,4,NIFTY26D0826000CE,NIFTY,0,2026-12-08,26000,0.05,75,CE,NFO-OPT,NFO\n"
       "5,5,NIFTY26D0826000PE,NIFTY,0,2026-12-08,26000,0.05,75,PE,NFO-OPT,NFO\n"
       "6,6,SENSEX26D0382000PE,SENSEX,0,2026-12-03,82000,0.05,20,PE,BFO-OPT,"
+      "BFO\n"
+      /* 9, 10: a row without a lot size (0) beside one with it: one lot
+       * size, not two */
+      "7,7,SENSEX26D0382000CE,SENSEX,0,2026-12-03,82000,0.05,0,CE,BFO-OPT,"
+      "BFO\n"
+      "8,8,SENSEX26D0382100CE,SENSEX,0,2026-12-03,82100,0.05,20,CE,BFO-OPT,"
       "BFO\n";
   g6_instruments *t = NULL;
   g6_error e;
@@ -379,7 +385,7 @@ static void mixed_lot_sizes(void **state) {
                    G6_OK);
   const g6_instruments_stats *st = g6_instruments_get_stats(t);
   assert_int_equal(st->rejected, 0);
-  assert_int_equal(st->options, 6);
+  assert_int_equal(st->options, 8);
   assert_int_equal(st->mixed_lots, 1);
   assert_string_equal(st->mixed_lots_what,
                       "NIFTY NFO-OPT 2026-12-01: lot size 75 on line 3 "
