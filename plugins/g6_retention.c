@@ -107,12 +107,14 @@ static void log_scan(g6_status st, const g6_error *e,
   if (g6_log_throttle_due(&g.panels_log, r->panels_missing ? G6_ENOENT : G6_OK,
                           now, INFINITY) &&
       r->panels_missing)
-    plugin_log(g.conf.panels_dir ? LOG_WARNING : LOG_INFO,
-               PLUGIN ": the panels directory %s%s does not exist: panel "
-                      "files are not counted (NaN); give PanelsDir the "
+    plugin_log(g.conf.panels_dir || r->panels_errno != ENOENT ? LOG_WARNING
+                                                               : LOG_INFO,
+               PLUGIN ": the panels directory %s%s cannot be opened (%s): "
+                      "panel files are not counted (NaN); give PanelsDir the "
                       "directory g6_panels writes",
                g.conf.panels_dir ? g.conf.panels_dir : g.conf.data_dir,
-               g.conf.panels_dir ? "" : "/panels");
+               g.conf.panels_dir ? "" : "/panels",
+               strerror(r->panels_errno));
   if (!r->pruned)
     return;
   uint64_t failed = r->files_by_action[G6_PRUNE_FAILED];

@@ -847,7 +847,8 @@ g6_status g6_retention_run(const g6_retention_opts *o, g6_retention_report *r,
     pdir = panels;
   }
   int panels_fd = open(pdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  r->panels_missing = panels_fd < 0 && errno == ENOENT;
+  r->panels_missing = panels_fd < 0;
+  r->panels_errno = panels_fd < 0 ? errno : 0;
   if (panels_fd >= 0 && o->panels_dir != NULL && g6_fd_is_root(panels_fd)) {
     close(panels_fd);
     close(fd);

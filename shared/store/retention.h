@@ -195,9 +195,11 @@ typedef struct g6_retention_report {
   bool dry_run;      /* ... as a dry run */
   bool aborted;      /* opts.stop was raised */
   bool panels_missing; /* the panels directory (panels_dir, or
-                          <data_dir>/panels) does not exist: its panel
-                          files are unknown, not 0 (g6_panels writes
-                          somewhere else, or does not run) */
+                          <data_dir>/panels) cannot be opened (it does not
+                          exist: g6_panels writes somewhere else, or does
+                          not run; or it is unreadable or not a directory):
+                          its panel files are unknown, not 0 */
+  int panels_errno;     /* why, when panels_missing */
   /* The first failed delete, open or rmdir, for the log ("" when none). */
   char first_failure[512];
 } g6_retention_report;

@@ -304,6 +304,14 @@ static void tallies(void **state) {
   mk(bare, "NIFTY/this_week/+50/2025-10-17.csv", 100, t1);
   assert_int_equal(run(bare, NULL, NOW_IST_NOON, NULL, &r), G6_OK);
   assert_true(r.panels_missing);
+  assert_int_equal(r.panels_errno, ENOENT);
+  /* not a directory: unknown too, with its reason */
+  mk(bare, "not-a-dir", 1, t1);
+  char file[400];
+  snprintf(file, sizeof(file), "%s/not-a-dir", bare);
+  assert_int_equal(run(bare, file, NOW_IST_NOON, NULL, &r), G6_OK);
+  assert_true(r.panels_missing);
+  assert_int_equal(r.panels_errno, ENOTDIR);
   assert_int_equal(run(data, NULL, NOW_IST_NOON, NULL, &r), G6_OK);
   /* warm start without walking */
   char names[8][32];
