@@ -346,15 +346,18 @@ g6_status g6_dir_claim(const char *dir, const char *option, const char *clash,
   g6_status st = g6_mkdir_p(dir, 0755, err);
   if (st == G6_OK && g6_path_is_root(dir))
     return refuse_root(dir, option, err);
-  if (st == G6_OK)
-    st = g6_dir_check_writable(dir, option, err);
   if (st != G6_OK)
     return st;
   int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0)
     return errno_fail(err, errno, "cannot open", dir);
+  /* locked before the write probe: a second claimant (another collectd,
+   * `collectd -T` beside the running one) is refused without creating a
+   * file in a directory another writer owns */
   bool locked;
   st = g6_dir_lock(fd, option, dir, clash, &locked, note, note_len, err);
+  if (st == G6_OK)
+    st = g6_dir_check_writable(dir, option, err);
   if (st == G6_OK && locked)
     *lock_fd = fd;
   else

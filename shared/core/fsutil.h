@@ -114,9 +114,10 @@ g6_status g6_dir_lock(int fd, const char *option, const char *dir,
 
 /* Makes the absolute directory `dir` ready for one writing process: refuses
  * the root directory however spelled (g6_path_is_root; G6_EINVAL, checked
- * before and after it is created), creates it (g6_mkdir_p, 0755), checks
- * that a file can be created in it (g6_dir_check_writable), and locks it
- * (g6_dir_lock) through *lock_fd until it is closed (or the process ends),
+ * before and after it is created), creates it (g6_mkdir_p, 0755), locks it
+ * (g6_dir_lock) through *lock_fd until it is closed (or the process ends)
+ * and then checks that a file can be created in it (g6_dir_check_writable:
+ * a claimant refused by the lock writes nothing there),
  * so a second process claiming the same directory gets G6_EEXIST (two
  * writers would do `clash`, e.g. "two writers would append every row
  * twice"), and so does another g6 plugin of the same process. `option`
