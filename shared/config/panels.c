@@ -139,8 +139,8 @@ static const g6_option panels_opts[] = {
      .allowed_doc = "http(s) URL without credentials",
      .help = "the links panel's `metrics_url` (write_prometheus' /metrics); "
              "null when not given; refused with a user or password (`user:"
-             "pass@`) or a token parameter (`?auth_token=`): the panel is "
-             "world-readable"},
+             "pass@`; any `@` before the query) or a token parameter "
+             "(`?auth_token=`): the panel is world-readable"},
     {.name = "DashboardsURL", .type = G6_OPT_CUSTOM,
      .set = set_dashboards_url,
      .allowed_doc = "http(s) URL without credentials",

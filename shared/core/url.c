@@ -25,14 +25,21 @@ static parts split(const char *url) {
   const char *sep = strstr(url, "://");
   if (sep != NULL && strcspn(url, "/?#") > (size_t)(sep - url))
     p.auth = (size_t)(sep - url) + 3;
-  p.rest = p.auth + strcspn(url + p.auth, p.auth ? "/?#" : "?#");
   p.at = p.auth;
-  if (p.auth > 0)
-    for (size_t i = p.auth; i < p.rest; i++)
+  if (p.auth > 0) {
+    /* any '@' before the query: a password with an unencoded '/', '?' or
+     * '#' ("user:pa/ss@host") would end a host looked for up to the first
+     * '/' and hide the credential in the "path"; an '@' in a real path is
+     * rare enough to be refused with it */
+    size_t end = p.auth + strcspn(url + p.auth, "?#");
+    for (size_t i = p.auth; i < end; i++)
       if (url[i] == '@') {
         p.at = i; /* the last '@' ends the userinfo */
         p.user = true;
       }
+  }
+  size_t host = p.user ? p.at + 1 : p.auth;
+  p.rest = host + strcspn(url + host, p.auth ? "/?#" : "?#");
   return p;
 }
 

@@ -23,7 +23,9 @@ bool g6_url_is_http(const char *s);
 /* The first credential in url: NULL when there is none, otherwise a short
  * description ("a user name or password before '@'", "the query parameter
  * \"auth_token\"") in buf (len bytes), which is returned. The description
- * never holds the secret itself. */
+ * never holds the secret itself. Any '@' before the query or fragment
+ * counts as the end of a userinfo (RFC 3986 §3.2.1), also one in the path:
+ * a password with an unencoded '/' must not pass as a path. */
 const char *g6_url_credential(const char *url, char *buf, size_t len);
 
 /* url with every credential replaced by "…" (the userinfo, the value of a
