@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -194,6 +195,26 @@ static g6_status validate(const g6_kite_config *cfg, g6_error *err) {
   return G6_OK;
 }
 
+/* G6_OK when the directory of `path` exists, so a token file missing from
+ * it may still be written; G6_ENOENT naming the option otherwise. */
+static g6_status token_dir_exists(const char *path, g6_error *err) {
+  char dir[4096];
+  const char *slash = strrchr(path, '/');
+  int n = slash == NULL   ? snprintf(dir, sizeof(dir), ".")
+          : slash == path ? snprintf(dir, sizeof(dir), "/")
+                          : snprintf(dir, sizeof(dir), "%.*s",
+                                     (int)(slash - path), path);
+  struct stat sb;
+  if (n > 0 && (size_t)n < sizeof(dir) && stat(dir, &sb) == 0 &&
+      S_ISDIR(sb.st_mode))
+    return G6_OK;
+  return g6_error_set(err, G6_ENOENT,
+                      "AccessTokenFile %s: its directory %s does not exist "
+                      "(a wrong path? `g6 kite-token --token-file` writes "
+                      "the file there)",
+                      path, dir);
+}
+
 static g6_status read_creds(const g6_kite_config *cfg, char **key, char **tok,
                             g6_error *err) {
   *key = *tok = NULL;
@@ -206,9 +227,10 @@ static g6_status read_creds(const g6_kite_config *cfg, char **key, char **tok,
     if (cfg->access_token_file != NULL) {
       s = g6_read_secret_file(cfg->access_token_file, tok, err);
       /* not written yet (the day's first `g6 kite-token` comes after
-       * collectd's start): no token, the client starts latched */
+       * collectd's start): no token, the client starts latched; but a
+       * directory that is not there is a wrong path, refused now */
       if (s == G6_ENOENT)
-        s = G6_OK;
+        s = token_dir_exists(cfg->access_token_file, err);
     } else if (cfg->access_token != NULL &&
                (*tok = strdup(cfg->access_token)) == NULL)
       s = G6_ENOMEM;

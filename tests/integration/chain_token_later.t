@@ -47,4 +47,15 @@ with t.MockD() as m:
         t.ok(m.access_token not in cd.log() and m.api_key not in cd.log(),
              "no secret in the log")
 
+    # a token file in a directory that does not exist is a wrong path, not
+    # a token still to come: refused at start-up, naming the option and the
+    # directory
+    bad = os.path.join(d, "no-such-dir", "kite.token")
+    conf = m.chain_config(d, '<Index "NIFTY">\n  Interval 1\n</Index>').replace(tokf, bad)
+    ok, lines, log = t.disabled_by_config(["g6_chain"], conf, "g6_chain")
+    t.ok(ok, "g6_chain is disabled by the wrong path, collectd runs on", log[-2000:])
+    t.ok(any("AccessTokenFile %s: its directory %s does not exist" %
+             (bad, os.path.dirname(bad)) in l for l in lines),
+         "the error names the option and the missing directory", lines)
+
 t.done_testing()
