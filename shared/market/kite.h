@@ -114,9 +114,10 @@ void g6_kite_config_defaults(g6_kite_config *cfg);
 /* Validates and copies cfg (strings included), reads the secret files.
  * G6_EINVAL names the offending setting; file errors come from
  * g6_read_secret_file (G6_EPERM for group/other-readable files). An
- * access_token_file that does not exist yet is no error: the client starts
- * latched (no request is sent, a warning says why) until
- * g6_kite_reload_credentials finds the file. */
+ * access_token_file that does not exist yet, in a directory that does, is
+ * no error: the client starts latched (no request is sent, a warning says
+ * why) until g6_kite_reload_credentials finds the file; a directory that
+ * does not exist is G6_ENOENT (a wrong path). */
 g6_status g6_kite_client_new(const g6_kite_config *cfg, g6_kite_client **out,
                              g6_error *err);
 void g6_kite_client_free(g6_kite_client *c);
