@@ -389,6 +389,10 @@ static int setup(void) {
     hold_csv_files((size_t)c->max_open_csv_files, c->data_dir);
   /* every series from the first cycle on, so no panel is empty */
   g6_chain_metrics_warm(g.metrics, ixs, c->n_indices);
+  if (g6_plugin_read_test()) { /* every check done, no request, no file */
+    INFO(PLUGIN ": collectd -T, a test run: nothing collected");
+    return 0;
+  }
   double default_interval = CDTIME_T_TO_DOUBLE(plugin_get_interval());
   for (size_t i = 0; i < g.n_indices; i++) {
     chain_index *x = &g.indices[i];

@@ -10,6 +10,7 @@ other plugins keep running, and the host is what alert G6CollectionMissing
 finds."""
 import atexit
 import os
+import re
 import subprocess
 import sys
 
@@ -181,5 +182,27 @@ with cd:
                      __import__("re").escape(where) + r"(\s|$)", 10),
          "relative DataDir: the log shows it under BaseDir", cd.log())
     t.ok(os.path.isdir(where), "relative DataDir: made under BaseDir")
+
+# `collectd -T` (README's configuration check) on a good configuration:
+# every check runs, but nothing is requested and no file is written (it
+# used to run a real collection cycle against the provider, with the
+# production token, and append to DataDir)
+with t.MockD() as m:
+    key, token = m.write_credentials(d)
+    tdir = os.path.join(d, "t-run")
+    cfg = m.chain_config(tdir, '<Index "NIFTY">\n  Interval 1\n</Index>')
+    cfg = cfg.replace("%s/kite.key" % tdir, key).replace("%s/kite.token" % tdir, token)
+    cd = t.Collectd(plugins=["g6_chain"], config=cfg, rrd=False)
+    rc = cd.test_run()
+    t.is_(rc, 0, "collectd -T on a good g6_chain configuration exits 0")
+    t.ok(re.search(r"g6_chain: collectd -T, a test run: nothing collected", cd.log()),
+         "it says it collected nothing", cd.log())
+    served = m.requests()
+    t.ok(not any(v.get("total") for v in served.values()),
+         "not one request reached the provider", served)
+    written = [os.path.join(r, f) for r, _, fs in os.walk(os.path.join(tdir, "data"))
+               for f in fs]
+    t.ok(not [w for w in written if w.endswith((".csv", ".json"))],
+         "no CSV row or snapshot was written", written)
 
 t.done_testing()
