@@ -227,7 +227,9 @@ static void check_total_in_rate(const g6_spec *s, g6_spec_diags *dg, int line,
 }
 
 /* A Prometheus duration of d, h, m and s parts, largest first: 10m, 1d,
- * 7d20m. */
+ * 7d20m; at most 100 years in all (no rule waits longer, and the sum stays
+ * far inside a long). */
+#define MAX_DURATION_S 3153600000L
 static bool valid_duration(const char *d, long *seconds) {
   static const struct {
     char unit;
@@ -246,7 +248,8 @@ static bool valid_duration(const char *d, long *seconds) {
     while (k < sizeof(parts) / sizeof(parts[0]) && parts[k].unit != *end)
       k++;
     if (k == sizeof(parts) / sizeof(parts[0]) ||
-        (*end == 'm' && end[1] == 's'))
+        (*end == 'm' && end[1] == 's') ||
+        v > (MAX_DURATION_S - total) / parts[k].mult)
       return false;
     total += v * parts[k].mult;
     next = k + 1;
