@@ -274,6 +274,9 @@ static void finish_expiry(g6_collector *c, g6_cycle_result *res,
     return;
   size_t strikes_with_leg = 0, n_kept = 0;
   double put_oi = 0, call_oi = 0, put_vol = 0, call_vol = 0;
+  /* kept legs with a known OI / volume, by side: a side without one has an
+   * unknown total, and its ratio is NaN, not 0 */
+  size_t oi_known[2] = {0, 0}, vol_known[2] = {0, 0};
   for (size_t i = 0; i < res->n_strikes; i++) {
     bool any = false;
     for (int put = 0; put < 2; put++) {
@@ -289,6 +292,8 @@ static void finish_expiry(g6_collector *c, g6_cycle_result *res,
         x->legs_with_fields++;
       double oi = isfinite(l->q.oi) ? l->q.oi : 0;
       double vol = isfinite(l->q.volume) ? l->q.volume : 0;
+      oi_known[put] += isfinite(l->q.oi);
+      vol_known[put] += isfinite(l->q.volume);
       if (put) {
         put_oi += oi;
         put_vol += vol;
@@ -309,8 +314,8 @@ static void finish_expiry(g6_collector *c, g6_cycle_result *res,
   x->field_coverage = x->legs_collected ? (double)x->legs_with_fields /
                                               (double)x->legs_collected
                                         : NAN;
-  x->pcr_oi = call_oi > 0 ? put_oi / call_oi : NAN;
-  x->pcr_volume = call_vol > 0 ? put_vol / call_vol : NAN;
+  x->pcr_oi = call_oi > 0 && oi_known[1] > 0 ? put_oi / call_oi : NAN;
+  x->pcr_volume = call_vol > 0 && vol_known[1] > 0 ? put_vol / call_vol : NAN;
   x->status = g6_expiry_status(x->legs_collected, x->strike_coverage,
                                x->field_coverage, &c->cfg.thresholds);
 }

@@ -97,24 +97,33 @@ g6_status g6_chain_pcr(const g6_leg *legs, size_t n, double kmin, double kmax,
   if ((legs == NULL && n > 0) || out == NULL)
     return G6_EINVAL;
   memset(out, 0, sizeof(*out));
+  /* legs with a known value, per side: a side without one has an unknown
+   * total (a sum over nothing), not 0 */
+  size_t oi_known[2] = {0, 0}, vol_known[2] = {0, 0};
   for (size_t i = 0; i < n; i++) {
     const g6_leg *l = &legs[i];
     if (!in_window(l, kmin, kmax))
       continue;
     out->legs++;
-    if (known(l->oi))
-      *(l->type == G6_CALL ? &out->call_oi : &out->put_oi) += l->oi;
-    else
+    int put = l->type == G6_PUT;
+    if (known(l->oi)) {
+      *(put ? &out->put_oi : &out->call_oi) += l->oi;
+      oi_known[put]++;
+    } else {
       out->missing_oi++;
-    if (known(l->volume))
-      *(l->type == G6_CALL ? &out->call_volume : &out->put_volume) +=
-          l->volume;
-    else
+    }
+    if (known(l->volume)) {
+      *(put ? &out->put_volume : &out->call_volume) += l->volume;
+      vol_known[put]++;
+    } else {
       out->missing_volume++;
+    }
   }
-  out->by_oi = out->call_oi > 0 ? out->put_oi / out->call_oi : NAN;
-  out->by_volume =
-      out->call_volume > 0 ? out->put_volume / out->call_volume : NAN;
+  out->by_oi = out->call_oi > 0 && oi_known[1] > 0 ? out->put_oi / out->call_oi
+                                                   : NAN;
+  out->by_volume = out->call_volume > 0 && vol_known[1] > 0
+                       ? out->put_volume / out->call_volume
+                       : NAN;
   return G6_OK;
 }
 
@@ -174,6 +183,15 @@ g6_status g6_chain_max_pain(const g6_leg *legs, size_t n, double kmin,
       out->missing_oi += in_window(&legs[i], kmin, kmax) ? 1u : 0u;
     return G6_ENOENT;
   }
+  /* no open interest on one side (or anywhere): every strike ties, or the
+   * extreme strike wins by construction; no pain to minimise */
+  double call_total = 0;
+  for (size_t i = 0; i < n; i++)
+    if (in_window(&legs[i], kmin, kmax) && known(legs[i].oi) &&
+        legs[i].type == G6_CALL)
+      call_total += legs[i].oi;
+  if (!(call_total > 0) || !(put_oi > 0))
+    return G6_ENOENT;
   if (sorted) {
     /* Chains come sorted by strike: one sweep. At candidate P the calls
      * below P contribute P·ΣOI - Σ OI·K and the puts at or above P

@@ -76,7 +76,8 @@ g6_status g6_chain_iv_greeks(g6_leg *legs, size_t n, double S, double r,
 
 /* Put-call ratios over legs with kmin <= strike <= kmax (pass -INFINITY,
  * INFINITY for all): by open interest and by volume. A ratio is NAN when its
- * call total is 0. */
+ * call total is 0 or when no put in the window has the value (the puts are
+ * missing: their total is unknown, not 0). */
 typedef struct g6_pcr {
   double by_oi, by_volume;
   double call_oi, put_oi, call_volume, put_volume;
@@ -90,7 +91,9 @@ g6_status g6_chain_pcr(const g6_leg *legs, size_t n, double kmin, double kmax,
 /* Max pain: the strike P among the legs' strikes in [kmin, kmax] minimising
  *   pain(P) = Σ_calls OI max(0, P - K) + Σ_puts OI max(0, K - P)
  * over the legs in the window with known OI (ties: the lowest strike).
- * G6_ENOENT when no leg in the window has a known OI; *out is then NAN/0. */
+ * G6_ENOENT when no leg in the window has a known OI, or the calls' or the
+ * puts' known OI sums to 0 (every strike ties, or an end of the window wins
+ * by construction); *out's strike is then NAN. */
 typedef struct g6_max_pain {
   double strike;
   double pain;

@@ -22,6 +22,7 @@ typedef struct fake {
   double unlisted_strike;  /* contract missing from the list (both legs) */
   double zero_price_strike;/* CE at this strike quotes a zero price */
   double unquoted_strike;  /* PE at this strike is not quoted */
+  bool no_puts; /* every put unquoted (its quote missing) */
   double intrinsic_strike; /* CE at this strike quotes S - K e^{-rT} */
   g6_status quotes_status;
   bool quote_nothing;      /* the provider returns no quote at all */
@@ -148,7 +149,7 @@ static g6_status f_quotes(void *ctx, const char *const *keys, size_t n,
       continue;
     }
     out[i].quoted = !f->quote_nothing;
-    if (put && k == f->unquoted_strike)
+    if (put && (k == f->unquoted_strike || f->no_puts))
       out[i].quoted = false;
     out[i].last = g6_bsm_price(put ? G6_PUT : G6_CALL, f->spot, k,
                                key_T(f, keys[i]), 0.065, 0.0, fake_vol(f, k));
@@ -624,6 +625,25 @@ static void leg_at_intrinsic(void **state) {
   g6_collector_free(c);
 }
 
+/* Every put's quote missing: the put/call ratios are unknown (NaN), not 0
+ * (a sum over no put is no total). */
+static void pcr_unknown_without_puts(void **state) {
+  (void)state;
+  fake f = default_fake();
+  f.no_puts = true;
+  f.now = (double)utc(2025, 10, 20, 4, 0, 0);
+  g6_collector *c = make(&f, "no-puts", false);
+  g6_cycle_result res;
+  assert_int_equal(
+      g6_collector_cycle(c, (double)utc(2025, 10, 20, 4, 0, 0), &res), G6_OK);
+  g6_expiry_result *x = &res.expiries[0];
+  assert_true(x->legs_collected > 0);
+  assert_int_equal(x->rejects[G6_REJECT_MISSING_QUOTE], x->legs_requested / 2);
+  assert_true(isnan(x->pcr_oi));
+  assert_true(isnan(x->pcr_volume));
+  g6_collector_free(c);
+}
+
 static void rejects_coverage_and_status(void **state) {
   (void)state;
   fake f = default_fake();
@@ -905,6 +925,7 @@ int main(void) {
       cmocka_unit_test(held_files_let_go_outside_the_session),
       cmocka_unit_test(provider_failures_are_reported_not_invented),
       cmocka_unit_test(rejects_coverage_and_status),
+      cmocka_unit_test(pcr_unknown_without_puts),
       cmocka_unit_test(failed_batch_keeps_the_rest),
       cmocka_unit_test(leg_at_intrinsic),
       cmocka_unit_test(missing_index_and_vanished_expiry),

@@ -46,6 +46,22 @@ static void pcr(void **state) {
   /* no calls: undefined, not 0 or infinity */
   assert_int_equal(g6_chain_pcr(c + 5, 1, -INFINITY, INFINITY, &p), G6_OK);
   assert_true(isnan(p.by_oi) && isnan(p.by_volume));
+  /* no put with the value (the puts' quotes missing): their total is
+   * unknown, the ratio NaN, not 0 (a reviewer's calls-only snapshot read
+   * PCR 0) */
+  g6_leg calls[3] = {c[0], c[2], c[4]};
+  assert_int_equal(g6_chain_pcr(calls, 3, -INFINITY, INFINITY, &p), G6_OK);
+  assert_true(isnan(p.by_oi) && isnan(p.by_volume));
+  g6_leg no_put_oi[6];
+  small_chain(no_put_oi);
+  no_put_oi[1].oi = no_put_oi[3].oi = no_put_oi[5].oi = NAN;
+  assert_int_equal(g6_chain_pcr(no_put_oi, 6, -INFINITY, INFINITY, &p), G6_OK);
+  assert_true(isnan(p.by_oi));
+  assert_close(p.by_volume, 210.0 / 350.0, 1e-15); /* volumes still known */
+  /* puts known with 0 OI are a known 0 */
+  no_put_oi[1].oi = no_put_oi[3].oi = no_put_oi[5].oi = 0;
+  assert_int_equal(g6_chain_pcr(no_put_oi, 6, -INFINITY, INFINITY, &p), G6_OK);
+  assert_close(p.by_oi, 0, 0);
   assert_int_equal(g6_chain_pcr(NULL, 3, 0, 1, &p), G6_EINVAL);
 }
 
@@ -83,6 +99,23 @@ static void max_pain(void **state) {
   /* nothing with OI */
   assert_int_equal(g6_chain_max_pain(c + 6, 1, -INFINITY, INFINITY, &m),
                    G6_ENOENT);
+  assert_true(isnan(m.strike));
+  /* OI known but 0 everywhere: every strike ties at 0 (it returned the
+   * lowest strike); calls only or puts only: an end of the window wins by
+   * construction. No max pain then. */
+  g6_leg z[6];
+  small_chain(z);
+  for (int i = 0; i < 6; i++)
+    z[i].oi = 0;
+  assert_int_equal(g6_chain_max_pain(z, 6, -INFINITY, INFINITY, &m), G6_ENOENT);
+  assert_true(isnan(m.strike));
+  small_chain(z);
+  z[1].oi = z[3].oi = z[5].oi = 0; /* no put OI */
+  assert_int_equal(g6_chain_max_pain(z, 6, -INFINITY, INFINITY, &m), G6_ENOENT);
+  assert_true(isnan(m.strike));
+  small_chain(z);
+  z[0].oi = z[2].oi = z[4].oi = NAN; /* no call OI known */
+  assert_int_equal(g6_chain_max_pain(z, 6, -INFINITY, INFINITY, &m), G6_ENOENT);
   assert_true(isnan(m.strike));
 }
 
