@@ -91,7 +91,7 @@ g6_status g6_read_file(const char *path, size_t max_len, char **out,
   return G6_OK;
 }
 
-static void parent_of(const char *path, char *dir, size_t len) {
+bool g6_path_parent(const char *path, char *dir, size_t len) {
   const char *slash = strrchr(path, '/');
   if (slash == NULL) {
     snprintf(dir, len, ".");
@@ -99,16 +99,19 @@ static void parent_of(const char *path, char *dir, size_t len) {
     snprintf(dir, len, "/");
   } else {
     size_t n = (size_t)(slash - path);
-    if (n >= len)
+    bool fits = n < len;
+    if (!fits)
       n = len - 1;
     memcpy(dir, path, n);
     dir[n] = '\0';
+    return fits;
   }
+  return true;
 }
 
 g6_status g6_fsync_parent(const char *path, g6_error *err) {
   char dir[PATH_MAX];
-  parent_of(path, dir, sizeof(dir));
+  g6_path_parent(path, dir, sizeof(dir));
   int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0)
     return errno_fail(err, errno, "cannot open directory", dir);
@@ -128,7 +131,7 @@ g6_status g6_atomic_begin(g6_atomic_file *f, const char *path, mode_t mode,
   int k = snprintf(f->path, sizeof(f->path), "%s", path);
   if (k < 0 || (size_t)k >= sizeof(f->path))
     return g6_error_set(err, G6_EINVAL, "path too long: %s", path);
-  parent_of(path, dir, sizeof(dir));
+  g6_path_parent(path, dir, sizeof(dir));
   const char *base = strrchr(path, '/');
   base = base ? base + 1 : path;
   int n = snprintf(f->tmp, sizeof(f->tmp), "%s/.%s.tmp.XXXXXX", dir, base);

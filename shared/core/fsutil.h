@@ -77,6 +77,11 @@ g6_status g6_path_absolute(char **path, g6_error *err);
  * directories are fine; an existing non-directory is G6_EEXIST. */
 g6_status g6_mkdir_p(const char *path, mode_t mode, g6_error *err);
 
+/* The directory part of path into dir (len bytes): "." for a bare name,
+ * "/" for "/name", else everything before the last '/'. false when it did
+ * not fit (dir then holds a cut prefix). */
+bool g6_path_parent(const char *path, char *dir, size_t len);
+
 /* Whether `path` (symbolic links followed) is the root directory "/": the
  * same device and inode, however the path is spelled ("/tmp/..", "/.", a
  * symbolic link to "/", a bind mount of "/"). A path that cannot be

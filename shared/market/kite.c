@@ -199,13 +199,8 @@ static g6_status validate(const g6_kite_config *cfg, g6_error *err) {
  * it may still be written; G6_ENOENT naming the option otherwise. */
 static g6_status token_dir_exists(const char *path, g6_error *err) {
   char dir[4096];
-  const char *slash = strrchr(path, '/');
-  int n = slash == NULL   ? snprintf(dir, sizeof(dir), ".")
-          : slash == path ? snprintf(dir, sizeof(dir), "/")
-                          : snprintf(dir, sizeof(dir), "%.*s",
-                                     (int)(slash - path), path);
   struct stat sb;
-  if (n > 0 && (size_t)n < sizeof(dir) && stat(dir, &sb) == 0 &&
+  if (g6_path_parent(path, dir, sizeof(dir)) && stat(dir, &sb) == 0 &&
       S_ISDIR(sb.st_mode))
     return G6_OK;
   return g6_error_set(err, G6_ENOENT,

@@ -105,14 +105,8 @@ int g6_cmd_kite_token(int argc, char **argv) {
   {
     g6_error werr;
     char dir[4096];
-    const char *slash = strrchr(token_file, '/');
-    int dl = slash == NULL ? snprintf(dir, sizeof(dir), ".")
-             : slash == token_file
-                 ? snprintf(dir, sizeof(dir), "/")
-                 : snprintf(dir, sizeof(dir), "%.*s",
-                            (int)(slash - token_file), token_file);
     struct stat sb;
-    if (dl < 0 || (size_t)dl >= sizeof(dir)) {
+    if (!g6_path_parent(token_file, dir, sizeof(dir))) {
       fprintf(stderr, "g6 kite-token: --token-file %s: path too long\n",
               token_file);
       return G6_EXIT_USAGE;
