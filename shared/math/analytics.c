@@ -158,7 +158,7 @@ g6_status g6_chain_max_pain(const g6_leg *legs, size_t n, double kmin,
   out->strike = out->pain = NAN;
   out->candidates = out->missing_oi = 0;
   /* totals of the puts (OI, OI·K) and whether the window is sorted */
-  double put_oi = 0, put_oik = 0, prev = -INFINITY;
+  double put_oi = 0, put_oik = 0, call_total = 0, prev = -INFINITY;
   int any_oi = 0, sorted = 1;
   for (size_t i = 0; i < n; i++) {
     const g6_leg *l = &legs[i];
@@ -175,6 +175,8 @@ g6_status g6_chain_max_pain(const g6_leg *legs, size_t n, double kmin,
     if (l->type == G6_PUT) {
       put_oi += l->oi;
       put_oik += l->oi * l->strike;
+    } else {
+      call_total += l->oi;
     }
   }
   if (!any_oi) {
@@ -185,11 +187,6 @@ g6_status g6_chain_max_pain(const g6_leg *legs, size_t n, double kmin,
   }
   /* no open interest on one side (or anywhere): every strike ties, or the
    * extreme strike wins by construction; no pain to minimise */
-  double call_total = 0;
-  for (size_t i = 0; i < n; i++)
-    if (in_window(&legs[i], kmin, kmax) && known(legs[i].oi) &&
-        legs[i].type == G6_CALL)
-      call_total += legs[i].oi;
   if (!(call_total > 0) || !(put_oi > 0))
     return G6_ENOENT;
   if (sorted) {
