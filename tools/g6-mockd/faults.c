@@ -71,18 +71,29 @@ mk_quote_fault market_quote_fault(const market_faults *m, const char *symbol) {
   return MK_QF_NONE;
 }
 
-/* A bad-quote fault: "EXCH:SYMBOL" (a quote key, as g6's snapshots name
- * legs) or the trading symbol alone. */
-static g6_status set_bad_quote(market_faults *m, mk_quote_fault kind,
-                               const char *val, g6_error *err) {
+/* The trading symbol of a fault's value: "EXCH:SYMBOL" (a quote key, as
+ * g6's snapshots name legs) or the symbol alone, at most 31 characters;
+ * NULL (err says why, naming the fault) otherwise. */
+static const char *fault_symbol(const char *fault, const char *val,
+                                g6_error *err) {
   const char *colon = strchr(val, ':');
   const char *sym = colon ? colon + 1 : val;
   size_t n = strlen(sym);
-  if (n == 0 || n >= sizeof(m->bad_quotes[0].symbol) || strchr(sym, ':'))
-    return g6_error_set(err, G6_EINVAL,
-                        "fault %s: \"%s\" is not a trading symbol or an "
-                        "EXCH:SYMBOL quote key of at most 31 characters",
-                        mk_quote_fault_name(kind), val);
+  if (n > 0 && n < MK_FAULT_SYMBOL_MAX && strchr(sym, ':') == NULL)
+    return sym;
+  g6_error_set(err, G6_EINVAL,
+               "fault %s: \"%s\" is not a trading symbol or an EXCH:SYMBOL "
+               "quote key of at most 31 characters",
+               fault, val);
+  return NULL;
+}
+
+/* A bad-quote fault on one instrument (fault_symbol). */
+static g6_status set_bad_quote(market_faults *m, mk_quote_fault kind,
+                               const char *val, g6_error *err) {
+  const char *sym = fault_symbol(mk_quote_fault_name(kind), val, err);
+  if (sym == NULL)
+    return G6_EINVAL;
   if (m->n_bad_quotes == 32)
     return g6_error_set(err, G6_EINVAL,
                         "fault %s: at most 32 bad quotes (reset the faults)",
@@ -314,14 +325,9 @@ static g6_status set_market(market_faults *m, const char *name,
   if (strcmp(name, "move_expiry") == 0)
     return set_move(m, val, err);
   if (strcmp(name, "wrong_lot") == 0) {
-    const char *colon = strchr(val, ':');
-    const char *sym = colon ? colon + 1 : val;
-    if (*sym == '\0' || strlen(sym) >= sizeof(m->wrong_lot[0]) ||
-        strchr(sym, ':'))
-      return g6_error_set(err, G6_EINVAL,
-                          "fault wrong_lot: \"%s\" is not a trading symbol or "
-                          "an EXCH:SYMBOL quote key of at most 31 characters",
-                          val);
+    const char *sym = fault_symbol(name, val, err);
+    if (sym == NULL)
+      return G6_EINVAL;
     if (m->n_wrong_lot == 16)
       return g6_error_set(err, G6_EINVAL,
                           "fault wrong_lot: at most 16 symbols");

@@ -193,6 +193,8 @@ typedef struct ep_faults {
   int retry_after; /* seconds of Retry-After on 429 answers; 0: none */
 } ep_faults;
 
+#define MK_FAULT_SYMBOL_MAX 32 /* bytes incl. NUL of a fault's symbol */
+
 typedef struct market_faults {
   int zero_price_mod;     /* tokens % mod == 0 quote last_price 0 */
   int negative_price_mod; /* ... quote a negative last_price */
@@ -208,11 +210,11 @@ typedef struct market_faults {
   mk_move moves[16]; /* listed expiries moved (a holiday) */
   int n_moves;
   struct {
-    char symbol[32]; /* trading symbol */
+    char symbol[MK_FAULT_SYMBOL_MAX]; /* trading symbol */
     mk_quote_fault kind;
   } bad_quotes[32];
   int n_bad_quotes;
-  char wrong_lot[16][32]; /* trading symbols the dump lists with twice their
+  char wrong_lot[16][MK_FAULT_SYMBOL_MAX]; /* trading symbols the dump lists with twice their
                              index's lot size (one expiry, two lot sizes) */
   int n_wrong_lot;
   unsigned moves_gen; /* bumped when moves change: the listing is rebuilt */
