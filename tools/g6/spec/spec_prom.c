@@ -409,6 +409,16 @@ static void runbook(const g6_spec *s, const g6_spec_alert *a, g6_buf *b) {
   g6_buf_printf(b, "%s%s", s->runbook_base ? s->runbook_base : "", low);
 }
 
+/* The runbook URL quoted for YAML, then a newline (the annotation's key is
+ * already written). */
+static void put_runbook(const g6_spec *s, const g6_spec_alert *a, g6_buf *b) {
+  g6_buf u = G6_BUF_INIT;
+  runbook(s, a, &u);
+  g6_spec_yaml_quote(u.data ? u.data : "", b);
+  g6_buf_free(&u);
+  g6_buf_putc(b, '\n');
+}
+
 static g6_status render_alerts(const g6_spec *s, g6_buf *b) {
   header(s, b,
          "Alerting rules (monitoring-mixin conventions: CamelCase G6 names, "
@@ -437,11 +447,7 @@ static g6_status render_alerts(const g6_spec *s, g6_buf *b) {
         g6_buf_puts(b, "\n          description: ");
         g6_spec_yaml_quote(a->description, b);
         g6_buf_puts(b, "\n          runbook_url: ");
-        g6_buf u = G6_BUF_INIT;
-        runbook(s, a, &u);
-        g6_spec_yaml_quote(u.data ? u.data : "", b);
-        g6_buf_free(&u);
-        g6_buf_putc(b, '\n');
+        put_runbook(s, a, b);
       }
   }
   return b->data ? G6_OK : G6_ENOMEM;
@@ -641,11 +647,7 @@ static g6_status render_expected(const g6_spec *s, const g6_spec_alert *a,
   g6_spec_yaml_quote(d.data ? d.data : "", b);
   g6_buf_free(&d);
   g6_buf_puts(b, "\n              runbook_url: ");
-  g6_buf u = G6_BUF_INIT;
-  runbook(s, a, &u);
-  g6_spec_yaml_quote(u.data ? u.data : "", b);
-  g6_buf_free(&u);
-  g6_buf_putc(b, '\n');
+  put_runbook(s, a, b);
   return G6_OK;
 }
 
