@@ -16,6 +16,10 @@ static int64_t day_of(g6_date d) {
   return g6_days_from_civil(d.year, d.month, d.day);
 }
 
+bool g6_iv_history_keeps(g6_date session, g6_date expiry) {
+  return day_of(expiry) > day_of(session);
+}
+
 g6_status g6_iv_history_path(const char *data_dir, const char *index,
                              char *buf, size_t len) {
   int n = snprintf(buf, len, "%s/" G6_IV_HISTORY_DIR "/%s.csv", data_dir,

@@ -8,11 +8,31 @@
  *   2025-01-07,0.1198,,0.1275,0.1391
  *
  * one line per trading session (its IST date), ascending, with the ATM IV
- * at the forward (math/chain_report.h, a fraction) of each expiry tag in
- * the session's last snapshot; an empty cell is unknown (the tag was not
- * configured, not collected, or its IV could not be bracketed). Numbers are
- * in the shortest form that reads back exactly. Operators may seed the file
- * from their own history in the same format.
+ * at the forward (math/chain_report.h, a fraction) of each expiry tag, the
+ * last known in the session's snapshots; an empty cell is unknown (the tag
+ * was not configured, not collected, its IV could not be bracketed, or its
+ * contract expired that day: g6_iv_history_keeps). Numbers are in the
+ * shortest form that reads back exactly. Operators may seed the file from
+ * their own history in the same format.
+ *
+ * A tag's column is a rolling series, not one contract's: each cell is the
+ * contract the tag named that session (this_week is another contract after
+ * every weekly expiry), so IV rank reads where the tag's ATM IV stands
+ * among the tag's past closes. What it leaves out is the session on which
+ * the tag's contract expires. Its last snapshot prices minutes of life
+ * (g6_chain's last cycle falls in the final Interval before 15:30 IST; at
+ * 15:30 T is 0 and no IV exists), so the time value is a few ticks and the
+ * IV is noise: OTM mids of 0.35 / 0.30 around a 24,812 spot read an ATM IV
+ * of 0.50 at 30 s and 0.86 at 10 s, in a session at 0.12. From the next
+ * session on the tag names a contract with at least a session to go, so
+ * the value continues nothing, and it would stand in the tag's window (as
+ * its max, typically) for IVRankWindow sessions. The rule is by date, not
+ * by a time threshold: a close of any earlier session still has the whole
+ * expiry-day session to go (24 hours after a 15:30 close), like every
+ * other close taken one session before an expiry; and the listed date is
+ * the contract's real expiry (a weekly moved before a holiday is left out
+ * on the date it moved to). A special session (Budget Saturday, Muhurat
+ * hour) is a session of its own date and keeps its close like any other.
  *
  * Crash safety: a close is added by replacing the whole file atomically
  * (core/fsutil.h: temporary file, fsync, rename, fsync of the directory),
@@ -48,6 +68,12 @@ typedef struct g6_iv_history {
   int first_skipped;  /* line number of the first, 0 when none */
   char why[160];      /* its start, quoted, and what was wrong with it */
 } g6_iv_history;
+
+/* Whether the ATM IV of a contract expiring on `expiry` may be part of the
+ * close of the session dated `session` (both IST dates): only when it
+ * expires after that date. False on its expiry day (and after). Can't
+ * fail. */
+bool g6_iv_history_keeps(g6_date session, g6_date expiry);
 
 /* <data_dir>/iv_history/<index>.csv into buf; G6_EINVAL when it does not
  * fit. */

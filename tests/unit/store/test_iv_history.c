@@ -1,5 +1,6 @@
 /* The daily ATM IV closes (store/iv_history.h): the file's format, one line
- * per session, lines it cannot use skipped and kept, the window. */
+ * per session, lines it cannot use skipped and kept, the window, which
+ * contracts a close may hold. */
 #include "g6_test.h"
 
 #include "core/fsutil.h"
@@ -175,6 +176,29 @@ static void unusable_path(void **state) {
                    G6_EINVAL);
 }
 
+/* Which contracts a session's close may hold (g6_iv_history_keeps): only
+ * those expiring after the session's date. Named vectors, IST dates. */
+static void keeps_only_contracts_with_a_session_left(void **state) {
+  (void)state;
+  static const struct {
+    const char *name;
+    g6_date session, expiry;
+    bool keeps;
+  } v[] = {
+      {"the session before the expiry", {2025, 1, 8}, {2025, 1, 9}, true},
+      {"the expiry day itself", {2025, 1, 9}, {2025, 1, 9}, false},
+      {"a contract already expired", {2025, 1, 10}, {2025, 1, 9}, false},
+      {"a moved weekly, on its real date", {2025, 4, 30}, {2025, 4, 30}, false},
+      {"across a month end", {2025, 4, 30}, {2025, 5, 6}, true},
+      {"across a year end", {2025, 12, 31}, {2026, 1, 6}, true},
+      {"a year later, same day of month", {2025, 1, 9}, {2026, 1, 9}, true},
+      {"Budget Saturday, Thursday's weekly", {2025, 2, 1}, {2025, 2, 6}, true},
+  };
+  for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+    if (g6_iv_history_keeps(v[i].session, v[i].expiry) != v[i].keeps)
+      fail_msg("%s: expected %s", v[i].name, v[i].keeps ? "kept" : "left out");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(append_creates_and_reads_back),
@@ -182,6 +206,7 @@ int main(void) {
       cmocka_unit_test(bad_lines_are_skipped_and_kept),
       cmocka_unit_test(window_before_today),
       cmocka_unit_test(unusable_path),
+      cmocka_unit_test(keeps_only_contracts_with_a_session_left),
   };
   cmocka_set_message_output(CM_OUTPUT_TAP);
   return cmocka_run_group_tests(tests, setup, teardown);
