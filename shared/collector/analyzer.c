@@ -448,7 +448,9 @@ static void keep_close(g6_analyzer *a, ax_index *x, int64_t day, double now) {
           x->name, e.msg);
 }
 
-/* The session's close so far: the latest known ATM IV per tag. */
+/* The session's close so far: the latest known ATM IV per tag, but for a
+ * tag whose contract expires that day (store/iv_history.h: with seconds
+ * to live at the session's end its IV is noise). */
 static void note_close(ax_index *x, const g6_snapshot_doc *d,
                        const g6_chain_report *r, g6_date date) {
   if (!x->have_pending || date_day(x->pending.date) != date_day(date)) {
@@ -458,9 +460,11 @@ static void note_close(ax_index *x, const g6_snapshot_doc *d,
       x->pending.iv[t] = NAN;
   }
   for (size_t e = 0; e < r->n_expiries && e < d->n_expiries; e++) {
-    if (d->expiries[e].spec.rule == G6_EXPIRY_DATE)
+    const g6_expiry_result *xr = &d->expiries[e];
+    if (xr->spec.rule == G6_EXPIRY_DATE || !xr->resolved ||
+        !g6_iv_history_keeps(date, xr->date))
       continue;
-    int t = g6_expiry_tag_index(d->expiries[e].tag);
+    int t = g6_expiry_tag_index(xr->tag);
     if (t >= 0 && isfinite(r->ex[e].atm_iv))
       x->pending.iv[t] = r->ex[e].atm_iv;
   }

@@ -19,11 +19,14 @@
  * for the four expiry tags IV rank and percentile of the ATM IV against
  * the daily closes kept in <DataDir>/iv_history/<INDEX>.csv
  * (store/iv_history.h). A session's close is the last known ATM IV per tag
- * of the last snapshot of that IST day the analyzer read; it is added once,
- * when a snapshot of a later day is read or the IST date has moved past it
- * (so at the latest shortly after midnight), and a close that cannot be
- * written is retried every run. A date-pinned expiry has no history (it is
- * one contract): its rank is NaN.
+ * of the snapshots of that IST day the analyzer read, leaving out a tag
+ * whose contract expires that day (g6_iv_history_keeps: its IV at seconds
+ * to expiry is noise and its contract is gone the next session); it is
+ * added once, when a snapshot of a later day is read or the IST date has
+ * moved past it (so at the latest shortly after midnight), nothing when no
+ * tag has a close, and a close that cannot be written is retried every
+ * run. A date-pinned expiry has no history (it is one contract): its rank
+ * is NaN.
  *
  * Expiry labels are the rule's tag, or its date for a date-pinned rule (as
  * g6_chain labels them). An expiry that disappears from the snapshot gets

@@ -6,6 +6,7 @@
 
 #include "collector/analyzer.h"
 #include "core/fsutil.h"
+#include "math/iv.h"
 #include "metrics/metrics_gen.h"
 #include "snapfix.h"
 #include "store/snapshot_read.h"
@@ -618,11 +619,213 @@ static void closes_kept_once_per_session(void **state) {
   g6_metrics_free(m);
 }
 
+/* ---- closes around expiries ---------------------------------------------- */
+
+/* One expiry of an expiry_chain: its tag and date, and either six prices
+ * (CE, PE of 24750, 24800, 24850) whose IVs are solved at the snapshot's T
+ * as g6_chain solves them, or one IV for every leg (px NULL). */
+typedef struct fix_expiry {
+  const char *tag;
+  g6_expiry_rule rule;
+  g6_date date;
+  const double *px;
+  double iv;
+} fix_expiry;
+
+/* NIFTY at 24812.5 (ATM 24800) at `at`, three strikes per expiry, no parity
+ * fit, q = r: every expiry's forward is the spot, inside the strikes. */
+static void expiry_chain(snapfix *f, uint64_t seq, int64_t at,
+                         const fix_expiry *ex, size_t n) {
+  memset(f, 0, sizeof(*f));
+  snapfix_envelope(f, 3, n);
+  g6_snapshot *v = &f->view;
+  v->seq = seq;
+  v->generated_at = at;
+  v->ts = g6_round30((double)at, G6_ROUND_NEAREST);
+  v->status = G6_CHAIN_OK;
+  v->q = v->r;
+  f->strikes[0] = 24750;
+  f->strikes[1] = 24800;
+  f->strikes[2] = 24850;
+  for (size_t e = 0; e < n; e++) {
+    g6_expiry_result *x = &f->ex[e];
+    x->tag = ex[e].tag;
+    x->spec.rule = ex[e].rule;
+    x->resolved = true;
+    x->date = ex[e].date;
+    x->kind = G6_EXPIRY_WEEKLY;
+    x->expiry_epoch = g6_expiry_epoch(x->date);
+    x->T = (double)(x->expiry_epoch - at) / (365.0 * 86400);
+    x->status = G6_CHAIN_OK;
+    x->legs_requested = x->legs_listed = x->legs_collected = 6;
+    x->strike_coverage = x->field_coverage = 1;
+    x->pcr_oi = x->pcr_volume = NAN;
+    x->parity = (g6_parity_fit){NAN, NAN, NAN, NAN, 0, 0};
+    x->lot_size = 75;
+    x->straddle_open = NAN;
+    x->legs = f->legs[e];
+    char d[11];
+    g6_date_format(x->date, d);
+    for (int i = 0; i < 6; i++) {
+      double K = f->strikes[i / 2];
+      int put = i % 2;
+      char key[64];
+      snprintf(key, sizeof(key), "NFO:NIFTY%.2s%c%.2s%.0f%s", d + 2,
+               "123456789OND"[x->date.month - 1], d + 8, K, put ? "PE" : "CE");
+      g6_chain_leg *l = &x->legs[i];
+      *l = snapfix_leg(K, put, key);
+      double p = ex[e].px ? ex[e].px[i] : 100;
+      snapfix_price(l, p, p, p, p, 1000, 75000);
+      double iv = ex[e].iv;
+      g6_status st = G6_OK;
+      if (ex[e].px != NULL)
+        st = g6_iv_bsm(put ? G6_PUT : G6_CALL, v->spot, K, x->T, v->r, v->q, p,
+                       NULL, &iv);
+      snapfix_greeks(l, iv, put ? -0.5 : 0.5, 0.0004, -10, 12, 1);
+      l->iv_status = st;
+      if (st != G6_OK)
+        l->iv = l->delta = l->gamma = l->theta = l->vega = l->rho = NAN;
+    }
+  }
+}
+
+static int64_t ist_at(int y, int mo, int d, int h, int mi, int s) {
+  return g6_ist_epoch((g6_date){y, mo, d}, h, mi, s);
+}
+
+/* Mids of the weekly of 2025-01-09 at 15:29:30 that day, 30 s before its
+ * expiry, spot 24812.5: CE 24750 62.6 / PE 0.05, CE 24800 13.0 / PE 0.35,
+ * CE 24850 0.3 / PE 37.6 — a few ticks of time value. Solved at T = 30 s
+ * the OTM legs read 37 % (PE 24800) and 86 % (CE 24850): ATM IV about
+ * 0.5, four times the session's 0.12; the same mids 10 s before 15:30
+ * read 0.86 (moved_expiry_and_special_sessions): the close would be
+ * whichever second the last cycle fell on. */
+static const double last_minute_px[6] = {62.6, 0.05, 13.0, 0.35, 0.3, 37.6};
+
+/* The close of a session leaves out each expiry that expires on the
+ * session's own date: its IV is computed with minutes to expiry (tick
+ * noise) and the tag names another contract from the next session on, so
+ * it would sit in the tag's history (as its max, here) for IVRankWindow
+ * sessions. The other tags' closes are kept; a session with no close left
+ * adds no line (never a 0). */
+static void expiry_day_close_left_out(void **state) {
+  (void)state;
+  char data[300];
+  snprintf(data, sizeof(data), "%s/expiry", dir);
+  seed_history(data, 21, false); /* this_week 0.100 ... 0.140 in December */
+  g6_metrics *m = new_metrics();
+  const char *ix[] = {"NIFTY"};
+  g6_analyzer *a = make(data, ix, 1, G6_AG_DESK | G6_AG_TERM_STRUCTURE, m);
+  assert_int_equal(g6_analyzer_warm(a), G6_OK);
+  g6_date w1 = {2025, 1, 9}, w2 = {2025, 1, 16}, w3 = {2025, 1, 23};
+  snapfix f;
+  /* Wednesday's last cycle: this_week has a day to go */
+  fix_expiry wed[2] = {{"this_week", G6_EXPIRY_THIS_WEEK, w1, NULL, 0.12},
+                       {"next_week", G6_EXPIRY_NEXT_WEEK, w2, NULL, 0.13}};
+  expiry_chain(&f, 1, ist_at(2025, 1, 8, 15, 29, 30), wed, 2);
+  write_view(data, "NIFTY", &f.view);
+  g6_analyzer_run(a, (double)f.view.generated_at + 1);
+  /* Thursday, the weekly's expiry day, its last cycle 30 s before 15:30 */
+  fix_expiry thu[2] = {
+      {"this_week", G6_EXPIRY_THIS_WEEK, w1, last_minute_px, NAN},
+      {"next_week", G6_EXPIRY_NEXT_WEEK, w2, NULL, 0.135}};
+  expiry_chain(&f, 2, ist_at(2025, 1, 9, 15, 29, 30), thu, 2);
+  write_view(data, "NIFTY", &f.view);
+  g6_analyzer_run(a, (double)f.view.generated_at + 1);
+  double wild = val(m, &g6m_def_atm_iv, "NIFTY", "this_week");
+  assert_true(wild > 0.45 && wild < 0.6); /* what the desk sees live */
+  /* Friday: this_week is the weekly of 2025-01-16 now */
+  fix_expiry fri[2] = {{"this_week", G6_EXPIRY_THIS_WEEK, w2, NULL, 0.125},
+                       {"next_week", G6_EXPIRY_NEXT_WEEK, w3, NULL, 0.14}};
+  expiry_chain(&f, 3, ist_at(2025, 1, 10, 9, 15, 30), fri, 2);
+  write_view(data, "NIFTY", &f.view);
+  g6_analyzer_run(a, (double)f.view.generated_at + 1);
+  char *text = slurp_history(data);
+  assert_non_null(text);
+  assert_non_null(strstr(text, "\n2025-01-08,0.12,0.13,,\n"));
+  assert_non_null(strstr(text, "\n2025-01-09,,0.135,,\n"));
+  free(text);
+  /* Friday's rank: the 21 seeded closes and Wednesday's, 0.10 ... 0.14 */
+  assert_close(val(m, &g6m_def_iv_history_days, "NIFTY", "this_week"), 22, 0);
+  assert_close(val(m, &g6m_def_iv_rank, "NIFTY", "this_week"),
+               (0.125 - 0.10) / (0.14 - 0.10), 1e-9);
+  g6_analyzer_free(a);
+
+  /* an index collecting only this_week: its expiry day has no close at
+   * all, so no line is added for it (not an empty one, not a 0) */
+  snprintf(data, sizeof(data), "%s/expiry_only", dir);
+  a = make(data, ix, 1, G6_AG_DESK, m);
+  expiry_chain(&f, 1, ist_at(2025, 1, 9, 15, 29, 30), thu, 1);
+  write_view(data, "NIFTY", &f.view);
+  g6_analyzer_run(a, (double)f.view.generated_at + 1);
+  expiry_chain(&f, 2, ist_at(2025, 1, 10, 15, 29, 30), fri, 1);
+  write_view(data, "NIFTY", &f.view);
+  g6_analyzer_run(a, (double)f.view.generated_at + 1);
+  assert_null(slurp_history(data)); /* Thursday kept nothing */
+  g6_analyzer_run(a, (double)ist_at(2025, 1, 11, 0, 0, 30));
+  text = slurp_history(data);
+  assert_non_null(text);
+  assert_string_equal(text, "date,this_week,next_week,this_month,next_month\n"
+                            "2025-01-10,0.125,,,\n");
+  free(text);
+  g6_analyzer_free(a);
+  g6_metrics_free(m);
+}
+
+/* The exchange's calendar, 2025 (exchange-calendar.md): NIFTY's weekly of
+ * Tuesday 2025-10-21 (Diwali, a holiday) was moved to Monday 2025-10-20,
+ * and 2025-10-21 had a Muhurat session, 13:45-14:45. The moved expiry's
+ * close is left out on the date the contract really expires (its listed
+ * date); the Muhurat session is a session of its own date and keeps its
+ * close like any other; so does the Budget session of Saturday
+ * 2025-02-01. */
+static void moved_expiry_and_special_sessions(void **state) {
+  (void)state;
+  char data[300];
+  snprintf(data, sizeof(data), "%s/special", dir);
+  g6_metrics *m = new_metrics();
+  const char *ix[] = {"NIFTY"};
+  g6_analyzer *a = make(data, ix, 1, G6_AG_DESK, m);
+  snapfix f;
+  /* Budget Saturday; this_week is Thursday's weekly (2025-02-06) */
+  fix_expiry sat[1] = {
+      {"this_week", G6_EXPIRY_THIS_WEEK, {2025, 2, 6}, NULL, 0.16}};
+  expiry_chain(&f, 1, ist_at(2025, 2, 1, 15, 29, 40), sat, 1);
+  write_view(data, "NIFTY", &f.view);
+  g6_analyzer_run(a, (double)f.view.generated_at + 1);
+  /* Monday 2025-10-20, the moved weekly's expiry day */
+  fix_expiry mon[2] = {
+      {"this_week", G6_EXPIRY_THIS_WEEK, {2025, 10, 20}, last_minute_px, NAN},
+      {"next_week", G6_EXPIRY_NEXT_WEEK, {2025, 10, 28}, NULL, 0.11}};
+  expiry_chain(&f, 2, ist_at(2025, 10, 20, 15, 29, 50), mon, 2);
+  write_view(data, "NIFTY", &f.view);
+  g6_analyzer_run(a, (double)f.view.generated_at + 1);
+  /* the Muhurat hour: this_week is the weekly of 2025-10-28 */
+  fix_expiry muhurat[2] = {
+      {"this_week", G6_EXPIRY_THIS_WEEK, {2025, 10, 28}, NULL, 0.105},
+      {"next_week", G6_EXPIRY_NEXT_WEEK, {2025, 11, 4}, NULL, 0.115}};
+  expiry_chain(&f, 3, ist_at(2025, 10, 21, 14, 44, 30), muhurat, 2);
+  write_view(data, "NIFTY", &f.view);
+  g6_analyzer_run(a, (double)f.view.generated_at + 1);
+  g6_analyzer_run(a, (double)ist_at(2025, 10, 22, 0, 0, 30));
+  char *text = slurp_history(data);
+  assert_non_null(text);
+  assert_string_equal(text, "date,this_week,next_week,this_month,next_month\n"
+                            "2025-02-01,0.16,,,\n"
+                            "2025-10-20,,0.11,,\n"
+                            "2025-10-21,0.105,0.115,,\n");
+  free(text);
+  g6_analyzer_free(a);
+  g6_metrics_free(m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(values_failures_and_recovery),
       cmocka_unit_test(desk_figures_by_hand),
       cmocka_unit_test(closes_kept_once_per_session),
+      cmocka_unit_test(expiry_day_close_left_out),
+      cmocka_unit_test(moved_expiry_and_special_sessions),
       cmocka_unit_test(groups_and_discovery),
       cmocka_unit_test(parity_forward_and_flagged_legs),
   };
