@@ -4,6 +4,7 @@
 #include "core/clock.h"
 #include "core/ist.h"
 #include "core/lograte.h"
+#include "market/chain.h"
 #include "metrics/metrics_gen.h"
 #include "store/iv_history.h"
 #include "store/snapshot_read.h"
@@ -702,7 +703,14 @@ static void run_index(g6_analyzer *a, ax_index *x, double now) {
   if (stat(path, &s) != 0) {
     int en = errno;
     g6_status st = en == ENOENT ? G6_ENOENT : g6_status_from_errno(en);
-    g6_error_set(&e, st, "cannot read %s: %s", path, strerror(en));
+    const char *meant = g6_index_known_other_case(x->name);
+    if (en == ENOENT && meant != NULL)
+      g6_error_set(&e, st,
+                   "cannot read %s: %s (index names are case-sensitive: did "
+                   "you mean Index \"%s\"?)",
+                   path, strerror(en), meant);
+    else
+      g6_error_set(&e, st, "cannot read %s: %s", path, strerror(en));
     failed(a, x, st, &e, now);
   } else if (x->st.have && same_file(x, &s)) {
     succeeded(a, x, now); /* unchanged since it was analysed */

@@ -230,12 +230,21 @@ static g6_status index_finish(void *target, const oconfig_item_t *ci,
                           "(NFO-* is NSE, BFO-* is BSE)",
                           ix->name, ix->segment);
   }
-  if (ix->underlying[0] == '\0')
+  if (ix->underlying[0] == '\0') {
+    const char *meant = g6_index_known_other_case(ix->name);
+    if (meant != NULL)
+      return g6_error_set(err, G6_EINVAL,
+                          "<Index \"%s\">: not an index g6 knows; names are "
+                          "case-sensitive (Kite's instrument name): did you "
+                          "mean <Index \"%s\">? (or give Underlying and "
+                          "StrikeStep for an index of that name)",
+                          ix->name, meant);
     return g6_error_set(err, G6_EINVAL,
                         "<Index \"%s\">: option Underlying is required for an "
                         "index g6 does not know (known: NIFTY, BANKNIFTY, "
                         "FINNIFTY, MIDCPNIFTY, SENSEX)",
                         ix->name);
+  }
   if (!(ix->step > 0))
     return g6_error_set(err, G6_EINVAL,
                         "<Index \"%s\">: option StrikeStep is required for an "

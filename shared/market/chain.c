@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 double g6_atm_round(double price, double step) {
   if (!isfinite(price) || !isfinite(step) || !(price > 0) || !(step > 0))
@@ -347,6 +348,15 @@ static const struct {
     {"MIDCPNIFTY", "NSE:NIFTY MIDCAP SELECT", "NFO-OPT", 50},
     {"SENSEX", "BSE:SENSEX", "BFO-OPT", 100},
 };
+
+const char *g6_index_known_other_case(const char *name) {
+  for (size_t i = 0; i < sizeof(known_indices) / sizeof(known_indices[0]);
+       i++)
+    if (strcasecmp(known_indices[i].name, name) == 0)
+      return strcmp(known_indices[i].name, name) == 0 ? NULL
+                                                      : known_indices[i].name;
+  return NULL;
+}
 
 bool g6_index_known_defaults(g6_index_config *ix) {
   for (size_t i = 0; i < sizeof(known_indices) / sizeof(known_indices[0]);

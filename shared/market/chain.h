@@ -219,6 +219,13 @@ bool g6_index_name_valid(const char *s);
  * Returns false, changing nothing, for another name. */
 bool g6_index_known_defaults(g6_index_config *ix);
 
+/* The known index (as g6_index_known_defaults) whose name equals `name`
+ * but for letter case ("nifty" -> "NIFTY"), for a hint in an error: index
+ * names are case-sensitive (they are the `name` column of Kite's
+ * instrument list). NULL when there is none, or when `name` is itself a
+ * known name. */
+const char *g6_index_known_other_case(const char *name);
+
 /* One leg after the cycle. Greeks are NAN when IV was not solved. */
 typedef struct g6_chain_leg {
   g6_quote_leg q;

@@ -263,6 +263,30 @@ static void values_failures_and_recovery(void **state) {
   g6_metrics_free(m);
 }
 
+/* An index named in the wrong case ("nifty") has no snapshot; the warning
+ * says which name was meant, and a name g6 does not know gets no hint. */
+static void index_name_case_hint(void **state) {
+  (void)state;
+  char data[300];
+  snprintf(data, sizeof(data), "%s/case", dir);
+  g6_metrics *m = new_metrics();
+  const char *ix[] = {"nifty", "MYIDX"};
+  g6_analyzer *a = make(data, ix, 2, G6_AG_ALL, m);
+  assert_int_equal(g6_analyzer_warm(a), G6_OK);
+  n_logs = 0;
+  g6_analyzer_run(a, (double)SNAPFIX_NOW);
+  assert_int_equal(n_logs, 2);
+  assert_non_null(strstr(logs[0], "g6_analytics: nifty: snapshot unusable "
+                                  "(missing): cannot read "));
+  assert_non_null(strstr(logs[0], "/snapshots/nifty.json: No such file or "
+                                  "directory (index names are "
+                                  "case-sensitive: did you mean Index "
+                                  "\"NIFTY\"?)"));
+  assert_null(strstr(logs[1], "did you mean"));
+  g6_analyzer_free(a);
+  g6_metrics_free(m);
+}
+
 static void groups_and_discovery(void **state) {
   (void)state;
   char data[300];
@@ -822,6 +846,7 @@ static void moved_expiry_and_special_sessions(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(values_failures_and_recovery),
+      cmocka_unit_test(index_name_case_hint),
       cmocka_unit_test(desk_figures_by_hand),
       cmocka_unit_test(closes_kept_once_per_session),
       cmocka_unit_test(expiry_day_close_left_out),

@@ -136,6 +136,11 @@ static void bad_blocks(void **state) {
        "range; allowed: a number from 0.01 to 100000"},
       {"<Index \"MYIDX\">\n</Index>",
        "<Index \"MYIDX\">: option Underlying is required"},
+      {"<Index \"nifty\">\n</Index>",
+       "<Index \"nifty\">: not an index g6 knows; names are case-sensitive "
+       "(Kite's instrument name): did you mean <Index \"NIFTY\">?"},
+      {"<Index \"BankNifty\">\n StrikeStep 100\n</Index>",
+       "did you mean <Index \"BANKNIFTY\">?"},
       {"<Index \"MYIDX\">\n Underlying \"NSE:X\"\n</Index>",
        "<Index \"MYIDX\">: option StrikeStep is required"},
       {"<Index \"NIFTY\">\n Underlying \"NIFTY 50\"\n</Index>",
