@@ -91,4 +91,45 @@ for name, text, want in INIT:
     cd.stop()
     t.ok(KEY not in cd.log(), "%s: the key stays out of the log" % name)
 
+# --- collectd -T checks the configuration and writes no panel --------------
+# README: `collectd -T -C FILE` checks a configuration. It runs every init,
+# calls every read callback once and exits: g6_panels checks its options,
+# its key file and PanelsDir (created, writable, locked) as at start-up, but
+# writes no panel file and no manifest then (its one flush used to write a
+# real set into the production PanelsDir), while the daemon on the same
+# configuration does.
+os.chmod(key, 0o600)
+tdir = os.path.join(d, "t-run")
+good = conf('  FlushInterval 1\n  IntegrityInterval 1\n  KeyFile "%s"' % key).replace(
+    '"%s/panels"' % d, '"%s"' % tdir)
+cd = t.Collectd(plugins=["g6_panels", "g6_info"], config=good)
+rc = cd.test_run()
+t.ok(rc == 0, "collectd -T on a good g6_panels configuration exits 0",
+     "exit %r\n%s" % (rc, cd.log()))
+left = sorted(os.listdir(tdir)) if os.path.isdir(tdir) else None
+t.ok(left == [], "collectd -T writes no panel and no manifest: PanelsDir is empty",
+     "PanelsDir holds %r\n%s" % (left, cd.log()))
+t.ok(re.search(r"\[info\] g6_panels: collectd -T, a test run: no panel written, no "
+               r"integrity sweep; running, it writes panels to %s every 1 s"
+               % re.escape(tdir), cd.log()),
+     "... and says so, with what the daemon would do", cd.log())
+t.ok(not cd.unexpected_errors(), "collectd -T logs no error",
+     "\n".join(cd.unexpected_errors()))
+for name, text in [("FlushInterval 0", conf("  FlushInterval 0")),
+                   ("a PanelsDir holding a directory",
+                    conf("").replace(d + "/panels", holder))]:
+    bad = t.Collectd(plugins=["g6_panels"], config=text, expected_errors=[".*"])
+    rc = bad.test_run()
+    t.ok(rc == 1, "collectd -T exits 1 on %s" % name, "exit %r\n%s" % (rc, bad.log()))
+with t.Collectd(plugins=["g6_panels", "g6_info"], config=good) as cd:
+    t.ok(t.wait_until(lambda: os.path.exists(os.path.join(tdir, "manifest.json")), 20),
+         "the daemon on the same configuration writes the panels", cd.log())
+    beside = t.Collectd(plugins=["g6_panels"], config=good, expected_errors=[".*"])
+    rc = beside.test_run()
+    t.ok(rc == 1, "collectd -T beside it exits 1: g6_panels checks the PanelsDir lock",
+         "exit %r\n%s" % (rc, beside.log()))
+    t.ok(re.search(r"\[error\] g6_panels: PanelsDir: .* is in use by another process",
+                   beside.log()),
+         "... and its log says PanelsDir is in use", beside.log())
+
 t.done_testing()
