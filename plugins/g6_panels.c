@@ -25,6 +25,7 @@
 #include "collectd/core/utils/common/common.h"
 
 #include "collector/panel_data.h"
+#include "collector/panels_metrics.h"
 #include "config/panels.h"
 #include "core/clock.h"
 #include "core/fsutil.h"
@@ -255,17 +256,10 @@ static int g6_panels_integrity(user_data_t *ud) {
   pthread_mutex_lock(&work_mu);
   g6_integrity_report r = {0};
   if (g6_integrity_check(g.conf.panels_dir, g.key, g.key_len, &r) == G6_OK) {
-    for (int k = 0; k < G6_INTEGRITY_KIND_COUNT; k++)
-      if (r.counts[k] > 0)
-        g6m_integrity_problems_add(
-            g.metrics, g6_integrity_kind_name((g6_integrity_kind)k),
-            (int64_t)r.counts[k]);
     g.integrity_ok = r.n == 0;
     g.integrity_problems = r.n;
     g.integrity_last = now_s();
-    g6m_integrity_checks_add(g.metrics, 1);
-    g6m_integrity_ok_set(g.metrics, g.integrity_ok);
-    g6m_integrity_last_run_set(g.metrics, g.integrity_last);
+    g6_panels_metrics_sweep(g.metrics, &r, g.integrity_last);
     log_sweep(&r);
   } else {
     ERROR(PLUGIN ": integrity: out of memory");
@@ -337,9 +331,7 @@ static int setup(void) {
     return 0;
   }
   /* warm start; the integrity state is unknown until the first sweep */
-  g6m_warm_g6_panels(g.metrics);
-  g6m_integrity_ok_set(g.metrics, NAN);
-  g6m_integrity_last_run_set(g.metrics, NAN);
+  g6_panels_metrics_warm(g.metrics);
   g.started = now_s();
   user_data_t ud = {.data = NULL};
   if (plugin_register_write(PLUGIN, g6_panels_keep, &ud) != 0)

@@ -1,0 +1,71 @@
+/* g6_panels' metric mapping (collector/panels_metrics.h): warm start with
+ * the integrity state and its time unknown (NaN); a sweep's problems by
+ * kind, check count, state and time. */
+#include "g6_test.h"
+
+#include "collector/panels_metrics.h"
+#include "metrics/metrics_gen.h"
+
+static double val(g6_metrics *m, const g6_metric_def *d, const char *pi) {
+  double v;
+  if (!g6_metrics_value(m, d, pi, NULL, &v))
+    fail_msg("series %s{%s} not admitted", d->name, pi ? pi : "");
+  return v;
+}
+
+static int discard(void *ctx, const g6_metrics_vl *vl) {
+  (void)ctx;
+  (void)vl;
+  return 0;
+}
+
+static g6_metrics *fresh(void) {
+  g6_metrics_sink sink = {discard, NULL, NULL};
+  g6_metrics *m = g6_metrics_new("g6_panels", &sink);
+  assert_non_null(m);
+  return m;
+}
+
+static void warm_start_unknown(void **state) {
+  (void)state;
+  g6_metrics *m = fresh();
+  assert_int_equal(g6_panels_metrics_warm(m), G6_OK);
+  assert_true(isnan(val(m, &g6m_def_integrity_last_run, NULL)));
+  assert_true(isnan(val(m, &g6m_def_integrity_ok, NULL)));
+  assert_close(val(m, &g6m_def_integrity_checks, NULL), 0, 0);
+  assert_close(val(m, &g6m_def_integrity_problems, "mismatch"), 0, 0);
+  g6_metrics_free(m);
+}
+
+static void sweeps(void **state) {
+  (void)state;
+  g6_metrics *m = fresh();
+  g6_panels_metrics_warm(m);
+  g6_integrity_report r = {0};
+  r.n = 3;
+  r.counts[G6_INTEGRITY_MISMATCH] = 2;
+  r.counts[G6_INTEGRITY_BAD_SIGNATURE] = 1;
+  g6_panels_metrics_sweep(m, &r, 1300.25);
+  assert_close(val(m, &g6m_def_integrity_ok, NULL), 0, 0);
+  assert_close(val(m, &g6m_def_integrity_last_run, NULL), 1300.25, 0);
+  assert_close(val(m, &g6m_def_integrity_checks, NULL), 1, 0);
+  assert_close(val(m, &g6m_def_integrity_problems, "mismatch"), 2, 0);
+  assert_close(val(m, &g6m_def_integrity_problems, "bad_signature"), 1, 0);
+  assert_close(val(m, &g6m_def_integrity_problems, "file_missing"), 0, 0);
+  /* a clean sweep: problems stay counted, the state is 1 */
+  memset(&r, 0, sizeof(r));
+  g6_panels_metrics_sweep(m, &r, 1600);
+  assert_close(val(m, &g6m_def_integrity_ok, NULL), 1, 0);
+  assert_close(val(m, &g6m_def_integrity_last_run, NULL), 1600, 0);
+  assert_close(val(m, &g6m_def_integrity_checks, NULL), 2, 0);
+  assert_close(val(m, &g6m_def_integrity_problems, "mismatch"), 2, 0);
+  g6_metrics_free(m);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(warm_start_unknown),
+      cmocka_unit_test(sweeps),
+  };
+  return G6_RUN_TESTS(tests);
+}
