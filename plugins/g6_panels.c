@@ -330,9 +330,10 @@ static int setup(void) {
          what);
     return 0;
   }
-  /* warm start; the integrity state is unknown until the first sweep */
-  g6_panels_metrics_warm(g.metrics);
+  /* warm start: the integrity state unknown, the sweep's time 0 (never)
+   * until the first sweep, beside the start time */
   g.started = now_s();
+  g6_panels_metrics_warm(g.metrics, g.started);
   user_data_t ud = {.data = NULL};
   if (plugin_register_write(PLUGIN, g6_panels_keep, &ud) != 0)
     return -1;

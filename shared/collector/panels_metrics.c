@@ -5,12 +5,14 @@
 
 #include <math.h>
 
-g6_status g6_panels_metrics_warm(g6_metrics *m) {
+g6_status g6_panels_metrics_warm(g6_metrics *m, double started) {
   g6_status st = g6m_warm_g6_panels(m);
   if (st == G6_OK)
     st = g6m_integrity_ok_set(m, NAN);
   if (st == G6_OK)
-    st = g6m_integrity_last_run_set(m, NAN);
+    st = g6m_integrity_last_run_set(m, 0);
+  if (st == G6_OK)
+    st = g6m_started_set(m, started);
   return st;
 }
 

@@ -3,7 +3,10 @@
  * spec/metrics.yml.
  *
  * Kept out of the plugin so the mapping is unit-tested with a recording
- * sink. Before the first sweep the state and its time are unknown (NaN). */
+ * sink. Before the first sweep the state is unknown (NaN), while the time
+ * of the last sweep is 0, the documented "never since collectd started":
+ * with g6_panels' start time beside it, G6PanelsIntegritySweepStale fires
+ * for a sweep that never runs (a NaN time would compare false for ever). */
 #ifndef G6_PANELS_METRICS_H
 #define G6_PANELS_METRICS_H
 
@@ -11,9 +14,9 @@
 #include "store/integrity.h"
 
 /* Admits every g6_panels series (counters at 0, gauges NaN), then sets the
- * integrity state and the time of the last sweep NaN. Returns the first
- * error. */
-g6_status g6_panels_metrics_warm(g6_metrics *m);
+ * integrity state NaN, the time of the last sweep 0 (never) and the start
+ * time to `started` (epoch seconds, > 0). Returns the first error. */
+g6_status g6_panels_metrics_warm(g6_metrics *m, double started);
 
 /* Records one sweep that ended at `now` (epoch seconds) with report `r`:
  * its problems by kind, one more check, the state (1 without problems, 0

@@ -83,6 +83,7 @@ os.chmod(os.path.join(wd, "panels.key"), 0o600)
 
 with t.MockD(clock=int(time.time())) as m:
     m.write_credentials(wd)
+    t0 = time.time()
     with t.Collectd(plugins=["g6_chain", "g6_panels"], config=config(wd, m)) as cd:
         def panel(name):
             try:
@@ -183,6 +184,12 @@ with t.MockD(clock=int(time.time())) as m:
         t.ok(cd.value("collectd_g6_panels_integrity_state") == 1 and
              cd.value("collectd_g6_panels_integrity_checks_total") >= 2,
              "the integrity sweep runs and finds everything in order")
+        started = cd.value("collectd_g6_panels_start_timestamp_seconds")
+        last = cd.value("collectd_g6_panels_integrity_last_run_timestamp_seconds")
+        t.ok(started is not None and t0 - 1 <= started <= time.time() and
+             last is not None and started <= last <= time.time(),
+             "g6_panels exports its start time and the last sweep's, after it",
+             (t0, started, last))
         links_before = open(os.path.join(pdir, "links_enveloped.json"), "rb").read()
         key_in_files = [n for n in os.listdir(pdir)
                         if key in open(os.path.join(pdir, n), "rb").read()]
