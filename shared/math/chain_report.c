@@ -23,6 +23,24 @@ double g6_report_resistance(const g6_report_expiry *e) {
 
 static bool window_ok(double w) { return isfinite(w) && w > 0 && w <= 1; }
 
+/* Legs asked for in [kmin, kmax]: a call and a put at each strike. */
+static size_t window_legs(const double *strikes, size_t n, double kmin,
+                          double kmax) {
+  size_t k = 0;
+  for (size_t i = 0; strikes != NULL && i < n; i++)
+    k += isfinite(strikes[i]) && strikes[i] > 0 && strikes[i] >= kmin &&
+         strikes[i] <= kmax;
+  return 2 * k;
+}
+
+/* The window's legs without the value: the window is the legs asked for,
+ * or the legs given when there are more (a leg off the ladder still counts),
+ * less those given with the value. */
+static double missing(size_t asked, size_t given, size_t given_without) {
+  size_t window = asked > given ? asked : given;
+  return (double)(window - (given - given_without));
+}
+
 /* Everything of one expiry that needs only its own legs. */
 static void expiry_analytics(const g6_report_input *in,
                              const g6_report_options *o,
@@ -53,8 +71,16 @@ static void expiry_analytics(const g6_report_input *in,
   double c = in->atm;
   g6_chain_pcr(legs, n, c * (1 - o->pcr_window), c * (1 + o->pcr_window),
                &e->pcr);
-  if (!isfinite(c)) /* no window: nothing is in it, nothing is known */
+  if (!isfinite(c)) { /* no window: nothing is in it, nothing is known */
     e->pcr.by_oi = e->pcr.by_volume = NAN;
+    e->pcr_missing_oi = e->pcr_missing_volume = NAN;
+  } else {
+    size_t asked =
+        window_legs(in->strikes, in->n_strikes, c * (1 - o->pcr_window),
+                    c * (1 + o->pcr_window));
+    e->pcr_missing_oi = missing(asked, e->pcr.legs, e->pcr.missing_oi);
+    e->pcr_missing_volume = missing(asked, e->pcr.legs, e->pcr.missing_volume);
+  }
   g6_chain_max_pain(legs, n, c * (1 - o->max_pain_window),
                     c * (1 + o->max_pain_window), &e->max_pain);
   g6_chain_support_resistance(legs, n, c, G6_REPORT_LEVELS, e->support,

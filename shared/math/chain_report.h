@@ -59,6 +59,13 @@ typedef struct g6_report_input {
   double r, q;
   const g6_leg *legs; /* every kept leg of every distinct expiry */
   size_t n_legs;
+  /* The strikes g6_chain asked for, a call and a put at each, for every
+   * resolved expiry (a snapshot's ladder); NULL when not known (a CSV day:
+   * a strike with nothing collected left no row). With them, a leg of the
+   * PCR window that is not among `legs` (no quote, rejected, left out as
+   * flagged) counts as missing from the ratio. */
+  const double *strikes;
+  size_t n_strikes;
   size_t n_expiries;
   g6_report_expiry_input ex[G6_REPORT_MAX_EXPIRIES];
 } g6_report_input;
@@ -83,6 +90,12 @@ typedef struct g6_report_expiry {
   double parity_residual; /* points; NAN when not fitted */
   size_t legs;          /* legs of this expiry */
   g6_pcr pcr;           /* window ATM +- pcr_window */
+  /* Legs of the PCR window whose OI (volume) is not in pcr.by_oi
+   * (by_volume): asked for (in->strikes) but not among the legs, or among
+   * them without that value. 0: the ratio covers the whole window; above
+   * 0 the ratio is biased by what is missing. NAN when there is no window
+   * (the ATM is unknown). Without in->strikes only the legs given count. */
+  double pcr_missing_oi, pcr_missing_volume;
   g6_max_pain max_pain; /* strike NAN when no OI in the window */
   g6_oi_level support[G6_REPORT_LEVELS], resistance[G6_REPORT_LEVELS];
   size_t n_support, n_resistance;

@@ -1522,6 +1522,10 @@ void g6_snapshot_doc_report_input_ex(const g6_snapshot_doc *d, g6_leg *legs,
   in->r = d->r;
   in->q = d->q;
   in->legs = legs;
+  /* every expiry asked for a call and a put at each strike of the ladder:
+   * the legs left out below are missing from the PCR window */
+  in->strikes = d->strikes;
+  in->n_strikes = d->n_strikes;
   size_t n = 0;
   for (size_t e = 0; e < d->n_expiries && e < G6_REPORT_MAX_EXPIRIES; e++) {
     const g6_expiry_result *x = &d->expiries[e];

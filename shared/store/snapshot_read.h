@@ -103,8 +103,9 @@ const char *g6_snapshot_expiry_label(const g6_expiry_result *x, char buf[11]);
  * parity fit of their expiry. Two rules that resolved to the same expiry
  * date share one range of legs, so chain-wide aggregates count each
  * contract once. `legs` must hold g6_snapshot_doc_leg_count(doc) legs;
- * in->legs points at it. Unresolved expiries are listed with no legs. Can't
- * fail. */
+ * in->legs points at it. Unresolved expiries are listed with no legs.
+ * in->strikes is the document's ladder (borrowed: valid while doc is), so
+ * the legs left out count as missing from the PCR window. Can't fail. */
 size_t g6_snapshot_doc_leg_count(const g6_snapshot_doc *doc);
 void g6_snapshot_doc_report_input(const g6_snapshot_doc *doc, g6_leg *legs,
                                   g6_report_input *in);

@@ -211,6 +211,76 @@ static void parity_forward(void **state) {
   assert_close(r.ex[0].atm_iv, 0.205, 1e-15);
 }
 
+/* Legs of the PCR window (95..105: 6 legs asked for) whose OI or volume is
+ * not in the ratio. The chain's own legs, all known: 0. Then the 105 call
+ * is absent (no quote) and the 95 put came without its OI: the ratio by OI
+ * is (400 + 300) / (200 + 300) = 1.4, not the 4/3 of the whole window, and
+ * 2 legs say so; by volume only the absent call is missing. */
+static void pcr_missing_legs(void **state) {
+  (void)state;
+  g6_leg legs[16];
+  g6_report_input in;
+  chain(legs, &in);
+  in.strikes = K;
+  in.n_strikes = 5;
+  g6_chain_report r;
+  assert_int_equal(g6_chain_report_compute(&in, NULL, &r), G6_OK);
+  assert_close(r.ex[0].pcr_missing_oi, 0, 0);
+  assert_close(r.ex[0].pcr_missing_volume, 0, 0);
+  assert_close(r.ex[1].pcr_missing_oi, 0, 0); /* the shared legs */
+  /* 35 days: only K = 100 came, the 95 and 105 pairs are absent */
+  assert_close(r.ex[2].pcr_missing_oi, 4, 0);
+  assert_close(r.ex[2].pcr_missing_volume, 4, 0);
+  assert_close(r.ex[2].pcr.by_oi, 70.0 / 50.0, 1e-15);
+  /* not resolved: the whole window is missing, the ratio unknown */
+  assert_close(r.ex[3].pcr_missing_oi, 6, 0);
+  assert_true(isnan(r.ex[3].pcr.by_oi));
+
+  size_t n = 0;
+  for (int i = 0; i < 5; i++) {
+    if (K[i] != 105)
+      legs[n++] = mk(K[i], G6_CALL, 7000, 7 * DAY, coi[i], civ[i], cdl[i]);
+    legs[n++] = mk(K[i], G6_PUT, 7000, 7 * DAY, poi[i], piv[i], pdl[i]);
+    if (K[i] == 95)
+      legs[n - 1].oi = NAN;
+  }
+  in.n_legs = n;
+  in.n_expiries = 1;
+  in.ex[0].n = n;
+  assert_int_equal(g6_chain_report_compute(&in, NULL, &r), G6_OK);
+  const g6_report_expiry *e = &r.ex[0];
+  assert_close(e->pcr.by_oi, 700.0 / 500.0, 1e-15);
+  assert_close(e->pcr_missing_oi, 2, 0);
+  assert_close(e->pcr_missing_volume, 1, 0);
+  /* a narrower window (100 only) holds none of them */
+  g6_report_options narrow = {0.01, 0.1};
+  assert_int_equal(g6_chain_report_compute(&in, &narrow, &r), G6_OK);
+  assert_close(r.ex[0].pcr_missing_oi, 0, 0);
+  /* without the ladder (a CSV day) only the leg that came without its OI
+   * is known to be missing */
+  in.strikes = NULL;
+  in.n_strikes = 0;
+  assert_int_equal(g6_chain_report_compute(&in, NULL, &r), G6_OK);
+  assert_close(r.ex[0].pcr_missing_oi, 1, 0);
+  assert_close(r.ex[0].pcr_missing_volume, 0, 0);
+  /* no put with a known OI: the ratio is NaN and its missing legs are
+   * counted */
+  in.strikes = K;
+  in.n_strikes = 5;
+  for (size_t i = 0; i < n; i++)
+    if (legs[i].type == G6_PUT)
+      legs[i].oi = NAN;
+  assert_int_equal(g6_chain_report_compute(&in, NULL, &r), G6_OK);
+  assert_true(isnan(r.ex[0].pcr.by_oi));
+  assert_close(r.ex[0].pcr_missing_oi, 4, 0); /* 3 puts + the 105 call */
+  assert_close(r.ex[0].pcr.by_volume, 1200.0 / 500.0, 1e-15);
+  /* no ATM, no window: how many are missing is unknown too */
+  in.atm = NAN;
+  assert_int_equal(g6_chain_report_compute(&in, NULL, &r), G6_OK);
+  assert_true(isnan(r.ex[0].pcr_missing_oi) &&
+              isnan(r.ex[0].pcr_missing_volume));
+}
+
 static void unknown_spot_and_bad_input(void **state) {
   (void)state;
   g6_leg legs[16];
@@ -241,6 +311,7 @@ int main(void) {
       cmocka_unit_test(per_expiry),
       cmocka_unit_test(chain_wide),
       cmocka_unit_test(parity_forward),
+      cmocka_unit_test(pcr_missing_legs),
       cmocka_unit_test(unknown_spot_and_bad_input),
   };
   return G6_RUN_TESTS(tests);

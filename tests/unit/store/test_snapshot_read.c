@@ -539,6 +539,9 @@ static void report_input_shares_duplicate_expiries(void **state) {
   g6_report_input in;
   g6_snapshot_doc_report_input(&d, legs, &in);
   assert_int_equal(in.n_legs, 4);
+  /* the ladder, for the legs of the PCR window that are not kept */
+  assert_ptr_equal(in.strikes, d.strikes);
+  assert_int_equal(in.n_strikes, d.n_strikes);
   assert_int_equal(in.n_expiries, 2);
   assert_int_equal(in.ex[1].first, in.ex[0].first);
   assert_int_equal(in.ex[1].n, 4);
