@@ -228,6 +228,7 @@ static void plan_expiries(g6_collector *c, g6_cycle_result *res,
       x->tag = g6_expiry_tag(&x->spec, today, x->spec.date);
       x->status = G6_CHAIN_EMPTY;
       x->legs_requested = 2 * res->n_strikes;
+      x->pcr_missing_oi = x->pcr_missing_volume = x->legs_requested;
       continue;
     }
     x->resolved = true;
@@ -316,6 +317,9 @@ static void finish_expiry(g6_collector *c, g6_cycle_result *res,
                                         : NAN;
   x->pcr_oi = call_oi > 0 && oi_known[1] > 0 ? put_oi / call_oi : NAN;
   x->pcr_volume = call_vol > 0 && vol_known[1] > 0 ? put_vol / call_vol : NAN;
+  /* what the ratios leave out, so a biased ratio is not taken for whole */
+  x->pcr_missing_oi = x->legs_requested - oi_known[0] - oi_known[1];
+  x->pcr_missing_volume = x->legs_requested - vol_known[0] - vol_known[1];
   x->status = g6_expiry_status(x->legs_collected, x->strike_coverage,
                                x->field_coverage, &c->cfg.thresholds);
 }
@@ -567,6 +571,7 @@ g6_status g6_collector_cycle(g6_collector *c, double now,
       x->lot_size = x->straddle_open = NAN;
       x->strike_coverage = x->field_coverage = NAN; /* no ATM, no ladder */
       x->legs_requested = 2 * c->max_strikes;
+      x->pcr_missing_oi = x->pcr_missing_volume = x->legs_requested;
     }
   } else {
     res->spot = spot;

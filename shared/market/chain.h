@@ -260,6 +260,10 @@ typedef struct g6_expiry_result {
   g6_chain_status status;
   double pcr_oi;             /* sum put OI / sum call OI; NAN if call OI 0 */
   double pcr_volume;
+  size_t pcr_missing_oi;     /* legs requested whose OI is not in pcr_oi:
+                                not kept (every reject reason) or kept
+                                without an OI; 0: the ratio covers them all */
+  size_t pcr_missing_volume; /* the same for pcr_volume */
   size_t rejects[G6_REJECT_REASON_COUNT];
   size_t iv_ok;
   size_t iv_failures[G6_STATUS_COUNT]; /* by g6_status of the failure */

@@ -23,6 +23,7 @@ typedef struct fake {
   double zero_price_strike;/* CE at this strike quotes a zero price */
   double unquoted_strike;  /* PE at this strike is not quoted */
   bool no_puts; /* every put unquoted (its quote missing) */
+  double no_oi_strike;     /* PE at this strike is quoted without its OI */
   double intrinsic_strike; /* CE at this strike quotes S - K e^{-rT} */
   g6_status quotes_status;
   bool quote_nothing;      /* the provider returns no quote at all */
@@ -162,6 +163,8 @@ static g6_status f_quotes(void *ctx, const char *const *keys, size_t n,
     out[i].ask = out[i].last + 0.5;
     out[i].volume = put ? 2000 : 1000;
     out[i].oi = put ? 3000 : 2000; /* PCR by OI 1.5, by volume 2 */
+    if (put && k == f->no_oi_strike) /* a quote without the oi field */
+      out[i].oi = NAN;
     if (f->oi_step != 0) { /* the session moves on */
       double dt = f->now - f->oi_t0;
       out[i].oi += (put ? -1 : 1) * f->oi_step * dt;
@@ -198,6 +201,7 @@ static fake default_fake(void) {
                         G6_EXPIRY_MONTHLY, G6_EXPIRY_MONTHLY};
   memcpy(f.kinds, k, sizeof(k));
   f.unlisted_strike = f.zero_price_strike = f.unquoted_strike = -1;
+  f.no_oi_strike = -1;
   f.intrinsic_strike = -1;
   f.vix = NAN;
   f.lot = 75;
@@ -286,6 +290,8 @@ static void full_cycle(void **state) {
     assert_int_equal(x->status, G6_CHAIN_OK);
     assert_close(x->pcr_oi, 1.5, 1e-15);
     assert_close(x->pcr_volume, 2.0, 1e-15);
+    assert_int_equal(x->pcr_missing_oi, 0); /* the ratios cover every leg */
+    assert_int_equal(x->pcr_missing_volume, 0);
   }
   /* T from 15:30 IST on expiry day: 2025-10-21 10:00Z - now */
   assert_close(res.expiries[0].T,
@@ -641,6 +647,47 @@ static void pcr_unknown_without_puts(void **state) {
   assert_int_equal(x->rejects[G6_REJECT_MISSING_QUOTE], x->legs_requested / 2);
   assert_true(isnan(x->pcr_oi));
   assert_true(isnan(x->pcr_volume));
+  assert_int_equal(x->pcr_missing_oi, 5); /* every put */
+  assert_int_equal(x->pcr_missing_volume, 5);
+  g6_collector_free(c);
+}
+
+/* Some legs without an OI: the ratio is still a number, but a biased one
+ * (three puts of five: 9000 / 10000 = 0.9, not 1.5), and the legs it leaves
+ * out are counted. Every reason counts: a missing quote, a contract not
+ * listed, a rejected price, a quote without its oi field (that leg's volume
+ * is still in the ratio by volume). */
+static void pcr_counts_missing_legs(void **state) {
+  (void)state;
+  fake f = default_fake();
+  f.unquoted_strike = 24750; /* PE: no quote */
+  f.no_oi_strike = 24850;    /* PE: quoted, without OI */
+  f.now = (double)utc(2025, 10, 20, 4, 0, 0);
+  g6_collector *c = make(&f, "pcr-missing", false);
+  g6_cycle_result res;
+  assert_int_equal(g6_collector_cycle(c, f.now, &res), G6_OK);
+  g6_expiry_result *x = &res.expiries[0];
+  assert_int_equal(x->legs_requested, 10);
+  assert_int_equal(x->legs_collected, 9);
+  assert_close(x->pcr_oi, 3 * 3000.0 / (5 * 2000.0), 1e-15);
+  assert_int_equal(x->pcr_missing_oi, 2);
+  assert_close(x->pcr_volume, 4 * 2000.0 / (5 * 1000.0), 1e-15);
+  assert_int_equal(x->pcr_missing_volume, 1);
+  /* an unlisted strike (both legs) and a zero-priced call on top */
+  f.unlisted_strike = 24900;
+  f.zero_price_strike = 24700;
+  assert_int_equal(g6_collector_cycle(c, f.now, &res), G6_OK);
+  x = &res.expiries[0];
+  assert_int_equal(x->pcr_missing_oi, 5);
+  assert_int_equal(x->pcr_missing_volume, 4);
+  /* nothing known: every leg asked for is missing, the ratio NaN */
+  f.underlying_status = G6_ETIMEOUT;
+  assert_int_equal(g6_collector_cycle(c, f.now, &res), G6_OK);
+  x = &res.expiries[0];
+  assert_true(isnan(x->pcr_oi));
+  assert_true(x->legs_requested > 0);
+  assert_int_equal(x->pcr_missing_oi, x->legs_requested);
+  assert_int_equal(x->pcr_missing_volume, x->legs_requested);
   g6_collector_free(c);
 }
 
@@ -926,6 +973,7 @@ int main(void) {
       cmocka_unit_test(provider_failures_are_reported_not_invented),
       cmocka_unit_test(rejects_coverage_and_status),
       cmocka_unit_test(pcr_unknown_without_puts),
+      cmocka_unit_test(pcr_counts_missing_legs),
       cmocka_unit_test(failed_batch_keeps_the_rest),
       cmocka_unit_test(leg_at_intrinsic),
       cmocka_unit_test(missing_index_and_vanished_expiry),
