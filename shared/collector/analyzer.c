@@ -40,6 +40,12 @@ const char *g6_analytics_group_name(int i) {
 
 static double v_oi_pcr(const g6_report_expiry *e) { return e->pcr.by_oi; }
 static double v_vol_pcr(const g6_report_expiry *e) { return e->pcr.by_volume; }
+static double v_oi_pcr_missing(const g6_report_expiry *e) {
+  return e->pcr_missing_oi;
+}
+static double v_vol_pcr_missing(const g6_report_expiry *e) {
+  return e->pcr_missing_volume;
+}
 static double v_max_pain(const g6_report_expiry *e) {
   return e->max_pain.strike;
 }
@@ -66,6 +72,8 @@ static const struct {
 } per_expiry[] = {
     {G6_AG_PCR, &g6m_def_oi_pcr, v_oi_pcr},
     {G6_AG_PCR, &g6m_def_volume_pcr, v_vol_pcr},
+    {G6_AG_PCR, &g6m_def_oi_pcr_missing, v_oi_pcr_missing},
+    {G6_AG_PCR, &g6m_def_volume_pcr_missing, v_vol_pcr_missing},
     {G6_AG_MAX_PAIN, &g6m_def_max_pain, v_max_pain},
     {G6_AG_SUPPORT_RESISTANCE, &g6m_def_support, v_support},
     {G6_AG_SUPPORT_RESISTANCE, &g6m_def_resistance, v_resistance},
@@ -86,6 +94,8 @@ static const struct {
 } grouped[] = {
     {G6_AG_PCR, &g6m_def_oi_pcr},
     {G6_AG_PCR, &g6m_def_volume_pcr},
+    {G6_AG_PCR, &g6m_def_oi_pcr_missing},
+    {G6_AG_PCR, &g6m_def_volume_pcr_missing},
     {G6_AG_MAX_PAIN, &g6m_def_max_pain},
     {G6_AG_SUPPORT_RESISTANCE, &g6m_def_support},
     {G6_AG_SUPPORT_RESISTANCE, &g6m_def_resistance},

@@ -50,7 +50,7 @@
 /* Groups of metrics that can be switched off (Groups option). Snapshot
  * age, read failures, analysed snapshots and run time are always on. */
 enum {
-  G6_AG_PCR = 1u << 0,                /* oi_pcr, volume_pcr */
+  G6_AG_PCR = 1u << 0,                /* oi_pcr, volume_pcr (+ _missing) */
   G6_AG_MAX_PAIN = 1u << 1,           /* max_pain */
   G6_AG_SUPPORT_RESISTANCE = 1u << 2, /* support, resistance */
   G6_AG_TERM_STRUCTURE = 1u << 3,     /* atm_iv, expiry_days */

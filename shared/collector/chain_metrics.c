@@ -165,6 +165,8 @@ void g6_chain_metrics_cycle(g6_metrics *m, const g6_index_config *index,
     g6m_field_coverage_set(m, ix, ex, xr->field_coverage);
     /* unknown (no call OI, nothing collected) is NaN, never 0 */
     g6m_put_call_ratio_set(m, ix, ex, xr->pcr_oi);
+    /* ... and the legs it leaves out: a biased ratio says so */
+    g6m_put_call_ratio_missing_set(m, ix, ex, (double)xr->pcr_missing_oi);
     g6m_iv_solves_add(m, ix, ex, (int64_t)xr->iv_ok);
     /* quote sanity: NaN when no leg was checked */
     g6m_arb_flagged_ratio_set(m, ix, ex, g6_quote_flagged_ratio(xr));

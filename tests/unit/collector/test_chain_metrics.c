@@ -49,6 +49,8 @@ static void warm_start_unknown_is_nan(void **state) {
   assert_true(isnan(val(m, &g6m_def_index_atm, "NIFTY", NULL)));
   assert_true(isnan(val(m, &g6m_def_vix, "NIFTY", NULL)));
   assert_true(isnan(val(m, &g6m_def_put_call_ratio, "NIFTY", "this_week")));
+  assert_true(
+      isnan(val(m, &g6m_def_put_call_ratio_missing, "NIFTY", "this_week")));
   assert_true(isnan(val(m, &g6m_def_strike_coverage, "NIFTY", "next_week")));
   assert_true(isnan(val(m, &g6m_def_index_calendar_days, "NIFTY", NULL)));
   assert_close(val(m, &g6m_def_chain_status, "NIFTY", "this_week"),
@@ -143,6 +145,7 @@ static void outage_exports_nan_not_zero(void **state) {
     x->tag = g6_expiry_tags[e];
     x->status = G6_CHAIN_EMPTY;
     x->legs_requested = 42;
+    x->pcr_missing_oi = x->pcr_missing_volume = 42;
     x->strike_coverage = x->field_coverage = NAN;
     x->pcr_oi = x->pcr_volume = NAN;
   }
@@ -155,6 +158,9 @@ static void outage_exports_nan_not_zero(void **state) {
   assert_true(isnan(val(m, &g6m_def_field_coverage, "NIFTY", "next_week")));
   assert_close(val(m, &g6m_def_legs_collected, "NIFTY", "this_week"), 0, 0);
   assert_close(val(m, &g6m_def_legs_requested, "NIFTY", "this_week"), 42, 0);
+  /* every leg asked for is missing from the ratio: a known count */
+  assert_close(val(m, &g6m_def_put_call_ratio_missing, "NIFTY", "this_week"),
+               42, 0);
   assert_close(val(m, &g6m_def_index_market_open, "NIFTY", NULL), 1, 0);
   /* a calendar that says nothing about this year is a known 0 */
   assert_close(val(m, &g6m_def_index_calendar_days, "NIFTY", NULL), 0, 0);
@@ -169,6 +175,9 @@ static void outage_exports_nan_not_zero(void **state) {
   r.expiries[0].strike_coverage = 1;
   r.expiries[0].field_coverage = 0.5;
   r.expiries[0].pcr_oi = 1.5;
+  r.expiries[0].pcr_missing_oi = 2; /* a number, but a biased one */
+  r.expiries[0].pcr_missing_volume = 1;
+  r.expiries[1].pcr_missing_oi = 0;
   r.expiries[0].status = G6_CHAIN_PARTIAL;
   r.status = G6_CHAIN_PARTIAL;
   r.expiries[0].rejects[G6_REJECT_REQUEST_FAILED] = 2;
@@ -177,6 +186,10 @@ static void outage_exports_nan_not_zero(void **state) {
   assert_close(val(m, &g6m_def_index_spot, "NIFTY", NULL), 24812.35, 0);
   assert_close(val(m, &g6m_def_vix, "NIFTY", NULL), 13.4725, 0);
   assert_close(val(m, &g6m_def_put_call_ratio, "NIFTY", "this_week"), 1.5, 0);
+  assert_close(val(m, &g6m_def_put_call_ratio_missing, "NIFTY", "this_week"), 2,
+               0);
+  assert_close(val(m, &g6m_def_put_call_ratio_missing, "NIFTY", "next_week"), 0,
+               0);
   assert_close(val(m, &g6m_def_field_coverage, "NIFTY", "this_week"), 0.5, 0);
   assert_true(isnan(val(m, &g6m_def_put_call_ratio, "NIFTY", "next_week")));
   assert_close(val(m, &g6m_def_index_calendar_days, "NIFTY", NULL), 17, 0);
