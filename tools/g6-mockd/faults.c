@@ -343,7 +343,7 @@ static g6_status set_market(market_faults *m, const char *name,
                       "negative_price_mod, empty_names, no_vix, "
                       "missing_index, remove_expiry, move_expiry, "
                       "crossed_quote, stale_quote, out_of_bounds_quote, "
-                      "malformed_quote, wrong_lot",
+                      "malformed_quote, no_oi_quote, wrong_lot",
                       name);
 }
 

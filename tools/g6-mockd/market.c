@@ -395,7 +395,7 @@ void mk_option_quote(const mk_params *p, const mk_inst *in,
 const char *mk_quote_fault_name(mk_quote_fault f) {
   static const char *const names[MK_QF_COUNT] = {
       "none", "crossed_quote", "stale_quote", "out_of_bounds_quote",
-      "malformed_quote"};
+      "malformed_quote", "no_oi_quote"};
   return (unsigned)f < MK_QF_COUNT ? names[f] : "unknown";
 }
 

@@ -127,18 +127,23 @@ void mk_option_quote(const mk_params *p, const mk_inst *in,
  *                        upper bound (S for a call, K for a put: bounds);
  *   MK_QF_MALFORMED      the quote's volume sent as a JSON string (a field
  *                        of the wrong type in one instrument's quote: g6
- *                        drops that quote alone, malformed_quote). */
+ *                        drops that quote alone, malformed_quote);
+ *   MK_QF_NO_OI          the quote without its oi, oi_day_high and
+ *                        oi_day_low fields (a sound quote whose open
+ *                        interest is unknown: g6 keeps the leg, and its
+ *                        put/call ratios count it as missing). */
 typedef enum mk_quote_fault {
   MK_QF_NONE = 0,
   MK_QF_CROSSED,
   MK_QF_STALE,
   MK_QF_OUT_OF_BOUNDS,
   MK_QF_MALFORMED,
+  MK_QF_NO_OI,
   MK_QF_COUNT
 } mk_quote_fault;
 
-/* "crossed_quote", "stale_quote", "out_of_bounds_quote", "malformed_quote"
- * (the fault names). */
+/* "crossed_quote", "stale_quote", "out_of_bounds_quote", "malformed_quote",
+ * "no_oi_quote" (the fault names). */
 const char *mk_quote_fault_name(mk_quote_fault f);
 
 /* Replaces q (the instrument's quote at sp->t) with the bad quote of kind f.

@@ -562,11 +562,11 @@ static void render_quotes(mockd *m, qshape shape, const ivals *iv,
                   (long long)q.last_qty, (long long)q.buy_qty,
                   (long long)q.sell_qty, (long long)q.volume);
     mk_put_price(b, q.avg_paise);
-    g6_buf_printf(b,
-                  ",\"oi\":%lld,\"oi_day_high\":%lld,\"oi_day_low\":%lld,"
-                  "\"net_change\":0,\"lower_circuit_limit\":0.05,"
-                  "\"upper_circuit_limit\":",
-                  (long long)q.oi, (long long)q.oi_high, (long long)q.oi_low);
+    if (qf != MK_QF_NO_OI) /* no_oi_quote: a quote without them */
+      g6_buf_printf(b, ",\"oi\":%lld,\"oi_day_high\":%lld,\"oi_day_low\":%lld",
+                    (long long)q.oi, (long long)q.oi_high, (long long)q.oi_low);
+    g6_buf_puts(b, ",\"net_change\":0,\"lower_circuit_limit\":0.05,"
+                   "\"upper_circuit_limit\":");
     mk_put_price(b, q.high_paise * 3);
     g6_buf_putc(b, ',');
     if (!(pl->drift && pl->drift_mode == DRIFT_MISSING)) {
