@@ -13,6 +13,11 @@ exported metrics against it (and the term structure's shape).
 Then:
   - every query of the `analytics` and `buckets` dashboards returns finite
     data in Prometheus;
+  - every PCR covers its whole window (no leg missing) until a BANKNIFTY put
+    of the window comes without its OI (g6-mockd no_oi_quote) and a call
+    with a malformed quote: g6_chain's and g6_analytics' ratios stay numbers,
+    and the legs missing from them (2 by OI, 1 by volume) reach collectd's
+    /metrics beside them, for that expiry only, until the quotes are whole;
   - a snapshot whose seq does not change is not analysed again;
   - `g6 replay` of the kept history gives exactly the plugin's values (the
     one NIFTY snapshot; the last of many BANKNIFTY snapshots, analysed by a
@@ -163,7 +168,9 @@ with t.MockD(clock=clock) as m:
   DataDir "%s"
 </Plugin>
 """ % (data, R, m.url, keyf, tokf, data)
-    with t.Collectd(plugins=["g6_chain", "g6_analytics"], config=conf) as cd:
+    alone = r"g6_chain: Kite quote: quote response: none of the 1 quotes is usable, 1 malformed"
+    with t.Collectd(plugins=["g6_chain", "g6_analytics"], config=conf,
+                    expected_errors=[alone]) as cd:
         t.ok(cd.wait_for("collectd_g6_index_analyzed_snapshots_total", 30,
                          predicate=lambda v: v >= 3, g6_index="BANKNIFTY"),
              "g6_analytics analyses each new BANKNIFTY snapshot")
@@ -225,6 +232,58 @@ with t.MockD(clock=clock) as m:
             t.ok(queries and not missing,
                  "all %d queries of the analytics and buckets dashboards return "
                  "finite data" % len(queries), "no data: %r" % missing)
+
+        # a PCR without some of its window's legs is still a number, but a
+        # biased one: the legs missing from it are exported beside it
+        CHAIN_MISSING = "collectd_g6_index_put_call_ratio_missing_legs"
+        OI_MISSING = "collectd_g6_index_oi_put_call_ratio_missing_legs"
+        VOL_MISSING = "collectd_g6_index_volume_put_call_ratio_missing_legs"
+        samples = cd.samples()
+        configured = [("NIFTY", tag) for tag in NIFTY_TAGS] + \
+            [("BANKNIFTY", "this_month"), ("BANKNIFTY", "next_month")]
+        got = {(n, ix, tag): [s.value for s in t.select(samples, n, g6_index=ix, type=tag)]
+               for n in (CHAIN_MISSING, OI_MISSING, VOL_MISSING) for ix, tag in configured}
+        t.ok(all(v == [0.0] for v in got.values()),
+             "every put/call ratio covers its whole window: 0 legs missing, "
+             "for each index and expiry", repr({k: v for k, v in got.items() if v != [0.0]}))
+        bn = t.snapshot(data, "BANKNIFTY")
+        bx = next(x for x in bn["expiries"] if x["tag"] == "this_month")
+        put = next(l for l in bx["legs"] if l["strike"] == bn["atm"] and l["type"] == "PE")
+        call = next(l for l in bx["legs"]
+                    if l["strike"] == bn["atm"] + 2 * bn["step"] and l["type"] == "CE")
+        m.set_faults({"market": {"no_oi_quote": [put["key"]],
+                                 "malformed_quote": [call["key"]]}})
+        lab = dict(g6_index="BANKNIFTY", type="this_month")
+        t.ok(cd.wait_for(CHAIN_MISSING, 20, predicate=lambda v: v == 2, **lab),
+             "g6_chain: a put without its OI and a call without a usable quote "
+             "are 2 legs missing from its put/call ratio")
+        t.ok(cd.wait_for(OI_MISSING, 20, predicate=lambda v: v == 2, **lab) and
+             cd.wait_for(VOL_MISSING, 20, predicate=lambda v: v == 1, **lab),
+             "g6_analytics: 2 legs missing from the window's PCR by OI, 1 (the "
+             "call) from the PCR by volume")
+        after = t.snapshot(data, "BANKNIFTY")
+        ax = next(x for x in after["expiries"] if x["tag"] == "this_month")
+        legs = {l["key"]: l for l in ax["legs"]}
+        # (the call's quote alone in a /quote answer, the others cached, fails
+        # that request: request_failed, and an error line)
+        t.ok(legs[put["key"]]["kept"] and legs[put["key"]]["oi"] is None and
+             legs[call["key"]]["reject"] in ("malformed_quote", "request_failed"),
+             "the put is kept with an unknown OI, the call dropped",
+             repr((legs[put["key"]], legs[call["key"]])))
+        ratios = [cd.value(n, **lab) for n in ("collectd_g6_index_put_call_ratio",
+                                                "collectd_g6_index_oi_put_call_ratio",
+                                                "collectd_g6_index_volume_put_call_ratio")]
+        t.ok(all(v is not None and math.isfinite(v) and v > 0 for v in ratios),
+             "the ratios themselves are still numbers (biased: nothing but the "
+             "count tells)", repr(ratios))
+        nm = dict(g6_index="BANKNIFTY", type="next_month")
+        t.is_([cd.value(n, **nm) for n in (CHAIN_MISSING, OI_MISSING, VOL_MISSING)],
+              [0.0, 0.0, 0.0], "the other expiry's ratios miss nothing")
+        m.reset_faults()
+        t.ok(cd.wait_for(CHAIN_MISSING, 20, predicate=lambda v: v == 0, **lab) and
+             cd.wait_for(OI_MISSING, 20, predicate=lambda v: v == 0, **lab) and
+             cd.wait_for(VOL_MISSING, 20, predicate=lambda v: v == 0, **lab),
+             "whole quotes again: 0 legs missing")
 
         # g6 replay of the kept history gives exactly the plugin's values
         rc, rows, err = replay(os.path.join(data, "snapshots", "NIFTY"))

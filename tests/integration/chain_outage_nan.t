@@ -71,6 +71,10 @@ with t.MockD() as m:
                  "the put/call ratio is never exported as 0")
             t.is_(values(prom.query('collectd_g6_index_collected_legs{g6_index="NIFTY"}')),
                   [0.0, 0.0], "what is known stays a number: 0 legs collected")
+            t.is_(values(prom.query('collectd_g6_index_put_call_ratio_missing_legs'
+                                    '{g6_index="NIFTY"}')),
+                  [10.0, 10.0], "and every leg asked for is missing from the put/call "
+                  "ratio: 10, known")
 
             # every recording rule over the index's series: numbers, never a
             # NaN poisoned by the unknown gauges, and the ratio of collected
