@@ -317,9 +317,14 @@ static void finish_expiry(g6_collector *c, g6_cycle_result *res,
                                         : NAN;
   x->pcr_oi = call_oi > 0 && oi_known[1] > 0 ? put_oi / call_oi : NAN;
   x->pcr_volume = call_vol > 0 && vol_known[1] > 0 ? put_vol / call_vol : NAN;
-  /* what the ratios leave out, so a biased ratio is not taken for whole */
-  x->pcr_missing_oi = x->legs_requested - oi_known[0] - oi_known[1];
-  x->pcr_missing_volume = x->legs_requested - vol_known[0] - vol_known[1];
+  /* what the ratios leave out, so a biased ratio is not taken for whole:
+   * of the legs that exist (a strike the exchange does not list, or one
+   * beyond StrikeBand, is not part of any ratio, and would keep the count
+   * above 0 for good on a ladder wider than the listed strikes) */
+  size_t exist = x->legs_requested - x->rejects[G6_REJECT_NOT_LISTED] -
+                 x->rejects[G6_REJECT_STRIKE_OUT_OF_BAND];
+  x->pcr_missing_oi = exist - oi_known[0] - oi_known[1];
+  x->pcr_missing_volume = exist - vol_known[0] - vol_known[1];
   x->status = g6_expiry_status(x->legs_collected, x->strike_coverage,
                                x->field_coverage, &c->cfg.thresholds);
 }

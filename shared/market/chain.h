@@ -261,8 +261,11 @@ typedef struct g6_expiry_result {
   double pcr_oi;             /* sum put OI / sum call OI; NAN if call OI 0 */
   double pcr_volume;
   size_t pcr_missing_oi;     /* legs requested whose OI is not in pcr_oi:
-                                not kept (every reject reason) or kept
-                                without an OI; 0: the ratio covers them all */
+                                not kept (every reject reason but
+                                not_listed and strike_out_of_band: no such
+                                contract, or one StrikeBand excludes) or
+                                kept without an OI; 0: the ratio covers
+                                them all */
   size_t pcr_missing_volume; /* the same for pcr_volume */
   size_t rejects[G6_REJECT_REASON_COUNT];
   size_t iv_ok;

@@ -654,9 +654,11 @@ static void pcr_unknown_without_puts(void **state) {
 
 /* Some legs without an OI: the ratio is still a number, but a biased one
  * (three puts of five: 9000 / 10000 = 0.9, not 1.5), and the legs it leaves
- * out are counted. Every reason counts: a missing quote, a contract not
- * listed, a rejected price, a quote without its oi field (that leg's volume
- * is still in the ratio by volume). */
+ * out are counted. Every reason counts: a missing quote, a rejected price,
+ * a quote without its oi field (that leg's volume is still in the ratio by
+ * volume); but not a contract the exchange does not list: no such leg is
+ * missing from a ratio (a ladder wider than the listed strikes would keep
+ * the count above 0 for good). */
 static void pcr_counts_missing_legs(void **state) {
   (void)state;
   fake f = default_fake();
@@ -673,13 +675,15 @@ static void pcr_counts_missing_legs(void **state) {
   assert_int_equal(x->pcr_missing_oi, 2);
   assert_close(x->pcr_volume, 4 * 2000.0 / (5 * 1000.0), 1e-15);
   assert_int_equal(x->pcr_missing_volume, 1);
-  /* an unlisted strike (both legs) and a zero-priced call on top */
+  /* an unlisted strike (both legs: not counted) and a zero-priced call on
+   * top (counted) */
   f.unlisted_strike = 24900;
   f.zero_price_strike = 24700;
   assert_int_equal(g6_collector_cycle(c, f.now, &res), G6_OK);
   x = &res.expiries[0];
-  assert_int_equal(x->pcr_missing_oi, 5);
-  assert_int_equal(x->pcr_missing_volume, 4);
+  assert_int_equal(x->rejects[G6_REJECT_NOT_LISTED], 2);
+  assert_int_equal(x->pcr_missing_oi, 3);
+  assert_int_equal(x->pcr_missing_volume, 2);
   /* nothing known: every leg asked for is missing, the ratio NaN */
   f.underlying_status = G6_ETIMEOUT;
   assert_int_equal(g6_collector_cycle(c, f.now, &res), G6_OK);
