@@ -331,9 +331,10 @@ static int setup(void) {
     return 0;
   }
   /* warm start: the integrity state unknown, the sweep's time 0 (never)
-   * until the first sweep, beside the start time */
+   * until the first sweep, beside the start time and the interval the
+   * sweep is due at */
   g.started = now_s();
-  g6_panels_metrics_warm(g.metrics, g.started);
+  g6_panels_metrics_warm(g.metrics, g.started, c->integrity_interval);
   user_data_t ud = {.data = NULL};
   if (plugin_register_write(PLUGIN, g6_panels_keep, &ud) != 0)
     return -1;

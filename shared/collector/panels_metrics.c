@@ -5,7 +5,8 @@
 
 #include <math.h>
 
-g6_status g6_panels_metrics_warm(g6_metrics *m, double started) {
+g6_status g6_panels_metrics_warm(g6_metrics *m, double started,
+                                 double integrity_interval) {
   g6_status st = g6m_warm_g6_panels(m);
   if (st == G6_OK)
     st = g6m_integrity_ok_set(m, NAN);
@@ -13,6 +14,8 @@ g6_status g6_panels_metrics_warm(g6_metrics *m, double started) {
     st = g6m_integrity_last_run_set(m, 0);
   if (st == G6_OK)
     st = g6m_started_set(m, started);
+  if (st == G6_OK)
+    st = g6m_integrity_interval_set(m, integrity_interval);
   return st;
 }
 

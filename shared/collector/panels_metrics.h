@@ -6,7 +6,10 @@
  * sink. Before the first sweep the state is unknown (NaN), while the time
  * of the last sweep is 0, the documented "never since collectd started":
  * with g6_panels' start time beside it, G6PanelsIntegritySweepStale fires
- * for a sweep that never runs (a NaN time would compare false for ever). */
+ * for a sweep that never runs (a NaN time would compare false for ever).
+ * The configured IntegrityInterval is exported too, so the alert can hold
+ * each host to its own interval: a fixed 30 minutes fires between two
+ * valid hourly sweeps (IntegrityInterval 3600). */
 #ifndef G6_PANELS_METRICS_H
 #define G6_PANELS_METRICS_H
 
@@ -14,9 +17,12 @@
 #include "store/integrity.h"
 
 /* Admits every g6_panels series (counters at 0, gauges NaN), then sets the
- * integrity state NaN, the time of the last sweep 0 (never) and the start
- * time to `started` (epoch seconds, > 0). Returns the first error. */
-g6_status g6_panels_metrics_warm(g6_metrics *m, double started);
+ * integrity state NaN, the time of the last sweep 0 (never), the start
+ * time to `started` (epoch seconds, > 0) and the integrity interval to
+ * `integrity_interval` (the configured IntegrityInterval, seconds; never
+ * changes while g6_panels runs). Returns the first error. */
+g6_status g6_panels_metrics_warm(g6_metrics *m, double started,
+                                 double integrity_interval);
 
 /* Records one sweep that ended at `now` (epoch seconds) with report `r`:
  * its problems by kind, one more check, the state (1 without problems, 0

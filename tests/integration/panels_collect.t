@@ -15,6 +15,9 @@ clock frozen, so every value is stable):
     (NaN, lone surrogates, non-ASCII, big ints) verify with g6, and for a
     series of damaged copies g6 reports exactly the problems the old
     algorithm reports;
+  - g6_panels exports its start time, the last sweep's and its configured
+    IntegrityInterval (what G6PanelsIntegritySweepStale holds it to), 1 s
+    here and 3600 s after the restart;
   - after a restart, an unchanged panel keeps its bytes (and updated_at)."""
 import json
 import os
@@ -62,16 +65,16 @@ INDICES = """
   </Index>"""
 
 
-def config(wd, m):
+def config(wd, m, integrity_interval=1):
     return m.chain_config(wd, INDICES) + """
 <Plugin g6_panels>
   PanelsDir "{wd}/panels"
   FlushInterval 1
-  IntegrityInterval 1
+  IntegrityInterval {ii}
   KeyFile "{wd}/panels.key"
   MetricsURL "http://127.0.0.1:9103/metrics"
 </Plugin>
-""".format(wd=wd)
+""".format(wd=wd, ii=integrity_interval)
 
 
 wd = t.workdir()
@@ -190,6 +193,8 @@ with t.MockD(clock=int(time.time())) as m:
              last is not None and started <= last <= time.time(),
              "g6_panels exports its start time and the last sweep's, after it",
              (t0, started, last))
+        t.is_(cd.value("collectd_g6_panels_integrity_interval_seconds"), 1.0,
+              "g6_panels exports its configured IntegrityInterval")
         links_before = open(os.path.join(pdir, "links_enveloped.json"), "rb").read()
         key_in_files = [n for n in os.listdir(pdir)
                         if key in open(os.path.join(pdir, n), "rb").read()]
@@ -199,9 +204,14 @@ with t.MockD(clock=int(time.time())) as m:
     for line in cd.unexpected_errors():  # prove shows stderr, not diagnostics
         sys.stderr.write("collectd: %s\n" % line)
 
-    # a restart: unchanged panels keep their bytes and updated_at
-    with t.Collectd(plugins=["g6_chain", "g6_panels"], config=config(wd, m)) as cd:
+    # a restart: unchanged panels keep their bytes and updated_at; an hourly
+    # sweep (valid, and not the 1 s FlushInterval) is what the gauge says
+    with t.Collectd(plugins=["g6_chain", "g6_panels"],
+                    config=config(wd, m, integrity_interval=3600)) as cd:
         t.ok(cd.wait_log(r"g6_panels: writing panels to"), "restarted")
+        got = cd.wait_for("collectd_g6_panels_integrity_interval_seconds", 20)
+        t.is_([s.value for s in got], [3600.0],
+              "restarted with IntegrityInterval 3600, g6_panels exports 3600")
         time.sleep(2.5)
         t.is_(open(os.path.join(pdir, "links_enveloped.json"), "rb").read(), links_before,
               "links_enveloped.json (unchanged data) keeps its bytes across a restart")

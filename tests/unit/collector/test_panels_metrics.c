@@ -2,7 +2,9 @@
  * the integrity state unknown (NaN) but the time of the last sweep 0, the
  * documented "never" that G6PanelsIntegritySweepStale compares against (it
  * was NaN, and the alert could not fire for a sweep that never ran), the
- * start time set; a sweep's problems by kind, check count, state and time. */
+ * start time and the configured IntegrityInterval set (which the alert
+ * needs to hold each host to its own interval); a sweep's problems by kind,
+ * check count, state and time, with the interval left as configured. */
 #include "g6_test.h"
 
 #include "collector/panels_metrics.h"
@@ -31,10 +33,11 @@ static g6_metrics *fresh(void) {
 static void warm_start_never_swept(void **state) {
   (void)state;
   g6_metrics *m = fresh();
-  assert_int_equal(g6_panels_metrics_warm(m, 1700000000.5), G6_OK);
+  assert_int_equal(g6_panels_metrics_warm(m, 1700000000.5, 3600), G6_OK);
   /* 0, not NaN (assert_close fails on NaN) */
   assert_close(val(m, &g6m_def_integrity_last_run, NULL), 0, 0);
   assert_close(val(m, &g6m_def_started, NULL), 1700000000.5, 0);
+  assert_close(val(m, &g6m_def_integrity_interval, NULL), 3600, 0);
   assert_true(isnan(val(m, &g6m_def_integrity_ok, NULL)));
   assert_close(val(m, &g6m_def_integrity_checks, NULL), 0, 0);
   assert_close(val(m, &g6m_def_integrity_problems, "mismatch"), 0, 0);
@@ -44,7 +47,7 @@ static void warm_start_never_swept(void **state) {
 static void sweeps(void **state) {
   (void)state;
   g6_metrics *m = fresh();
-  g6_panels_metrics_warm(m, 1000);
+  g6_panels_metrics_warm(m, 1000, 2.5);
   g6_integrity_report r = {0};
   r.n = 3;
   r.counts[G6_INTEGRITY_MISMATCH] = 2;
@@ -64,6 +67,7 @@ static void sweeps(void **state) {
   assert_close(val(m, &g6m_def_integrity_checks, NULL), 2, 0);
   assert_close(val(m, &g6m_def_integrity_problems, "mismatch"), 2, 0);
   assert_close(val(m, &g6m_def_started, NULL), 1000, 0);
+  assert_close(val(m, &g6m_def_integrity_interval, NULL), 2.5, 0);
   g6_metrics_free(m);
 }
 
