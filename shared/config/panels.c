@@ -110,7 +110,10 @@ static const g6_option panels_opts[] = {
     {.name = "IntegrityInterval", P(integrity_interval), .type = G6_OPT_DOUBLE,
      .min = 1, .max = 86400, .unit = "s", .def = "300",
      .help = "how often the integrity sweep verifies every file the manifest "
-             "lists (and the signature)"},
+             "lists (and the signature); exported as "
+             "`collectd_g6_panels_integrity_interval_seconds`, and "
+             "`G6PanelsIntegritySweepStale` fires when no sweep has run for "
+             "three of them (at least 30 minutes)"},
     {.name = "Validate", P(validate), .type = G6_OPT_ENUM,
      .values = validate_values, .def = "\"warn\"",
      .help = "check each panel against its documented schema before writing: "
