@@ -304,7 +304,10 @@ const g6_option_table g6_chain_index_options = {
     .block = "Index",
     .arg = "\"NAME\"",
     .help = "One per index, at most 16; the name is used in paths and labels: "
-            "1–31 letters, digits, `_`, `-`.",
+            "1–31 letters, digits, `_`, `-`. It is case-sensitive, as Kite's "
+            "instrument `name` is: `<Index \"nifty\">` is refused with a hint "
+            "that `NIFTY` was meant (and g6_analytics' `Index \"nifty\"` warns "
+            "the same way when its snapshot is missing).",
     .options = index_opts,
     .n = sizeof(index_opts) / sizeof(index_opts[0]),
     .prepare = index_prepare,
