@@ -142,7 +142,8 @@ static g6_status set_ep(ep_faults *e, const char *name, const char *val,
     return G6_OK;
   }
   if (strcmp(name, "error_status") == 0) {
-    if (!num || d < 400 || d > 599 || d != floor(d))
+    /* 200: a captive portal or proxy login page that answers "OK" */
+    if (!num || (d != 200 && (d < 400 || d > 599)) || d != floor(d))
       goto bad;
     e->error_status = (int)d;
     return G6_OK;

@@ -106,7 +106,10 @@ static enum MHD_Result send_error_fault(struct MHD_Connection *c,
       return kite_error(c, st, kite[i].type, kite[i].msg);
   g6_buf b = G6_BUF_INIT;
   const char *ctype = "text/plain";
-  if (strcmp(body, "html") == 0) {
+  if (strcmp(body, "html") == 0 && st == 200) {
+    ctype = "text/html";
+    g6_buf_puts(&b, "<html><body>Login to Wi-Fi</body></html>\r\n");
+  } else if (strcmp(body, "html") == 0) {
     ctype = "text/html";
     g6_buf_printf(&b, "<html>\r\n<head><title>%u Bad Request</title></head>"
                       "\r\n<body>\r\n<center><h1>%u Bad Request</h1></center>"
