@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define ERROR_BODY_MAX (16u * 1024u)
 
@@ -92,6 +93,12 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *ctx) {
     return 0;
   }
   x->resp->bytes += len;
+  if (!x->is_error && x->resp->head_len < sizeof(x->resp->head)) {
+    size_t room = sizeof(x->resp->head) - x->resp->head_len;
+    size_t n = len < room ? len : room;
+    memcpy(x->resp->head + x->resp->head_len, data, n);
+    x->resp->head_len += n;
+  }
   if (x->is_error) {
     size_t room = ERROR_BODY_MAX - x->resp->error_body.len;
     if (room > 0)
@@ -181,6 +188,10 @@ g6_status g6_http_perform(g6_http_share *share, const g6_http_request *req,
   }
   CURLcode rc = curl_easy_perform(h);
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
+  const char *ctype = NULL;
+  if (curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ctype) == CURLE_OK &&
+      ctype != NULL)
+    snprintf(resp->content_type, sizeof(resp->content_type), "%s", ctype);
   double t = 0;
   curl_easy_getinfo(h, CURLINFO_TOTAL_TIME, &t);
   resp->seconds = t;
@@ -233,6 +244,58 @@ g6_status g6_http_perform(g6_http_share *share, const g6_http_request *req,
 
 void g6_http_response_free(g6_http_response *resp) {
   g6_buf_free(&resp->error_body);
+}
+
+/* The media type of a Content-Type value starts with `type` (case
+ * insensitive), then ends or goes on with parameters. */
+static bool media_is(const char *ct, const char *type) {
+  while (*ct == ' ' || *ct == '\t')
+    ct++;
+  size_t n = strlen(type);
+  if (strncasecmp(ct, type, n) != 0)
+    return false;
+  ct += n;
+  while (*ct == ' ' || *ct == '\t')
+    ct++;
+  return *ct == '\0' || *ct == ';';
+}
+
+/* application/json, and the structured-syntax suffix +json. */
+static bool media_json(const char *ct) {
+  if (media_is(ct, "application/json") || media_is(ct, "text/json"))
+    return true;
+  size_t n = strcspn(ct, ";");
+  while (n > 0 && (ct[n - 1] == ' ' || ct[n - 1] == '\t'))
+    n--;
+  return n > 5 && strncasecmp(ct + n - 5, "+json", 5) == 0;
+}
+
+static bool media_markup(const char *ct) {
+  if (media_is(ct, "text/html") || media_is(ct, "application/xhtml+xml") ||
+      media_is(ct, "text/xml") || media_is(ct, "application/xml"))
+    return true;
+  return false;
+}
+
+bool g6_http_body_foreign(const g6_http_response *resp,
+                          g6_http_body_kind kind) {
+  if (kind == G6_HTTP_BODY_ANY)
+    return false;
+  if (resp->bytes == 0)
+    return true;
+  const char *ct = resp->content_type;
+  if (ct[0] != '\0' &&
+      (kind == G6_HTTP_BODY_JSON ? !media_json(ct) : media_markup(ct)))
+    return true;
+  size_t i = 0;
+  while (i < resp->head_len &&
+         (resp->head[i] == ' ' || resp->head[i] == '\t' ||
+          resp->head[i] == '\r' || resp->head[i] == '\n'))
+    i++;
+  if (i == resp->head_len)
+    return false;
+  return kind == G6_HTTP_BODY_JSON ? resp->head[i] != '{'
+                                   : resp->head[i] == '<';
 }
 
 /* RFC 3986 unreserved: passes unencoded. */

@@ -48,6 +48,11 @@ typedef struct g6_http_response {
   double retry_after_s; /* the Retry-After header (seconds, or an HTTP date
                            turned into seconds from now); 0 when absent */
   g6_buf error_body;    /* body of a >= 400 response (bounded) */
+  char content_type[96]; /* the Content-Type header ("" when absent; cut
+                            to fit) */
+  char head[256];       /* the first bytes of a 2xx/3xx body, as sent to
+                           the sink, so a caller can tell what answered */
+  size_t head_len;
 } g6_http_response;
 
 /* Performs the request. Returns G6_OK when a complete response arrived
@@ -61,6 +66,23 @@ g6_status g6_http_perform(g6_http_share *share, const g6_http_request *req,
                           g6_http_response *resp, g6_error *err);
 
 void g6_http_response_free(g6_http_response *resp);
+
+/* What a 2xx body of a request should be, to tell it from a page that
+ * something in between (a captive portal, a proxy's login page) answered
+ * with "200 OK". */
+typedef enum g6_http_body_kind {
+  G6_HTTP_BODY_ANY,  /* no check */
+  G6_HTTP_BODY_JSON, /* a JSON object: Content-Type JSON (or none) and '{'
+                        first */
+  G6_HTTP_BODY_TEXT, /* text such as CSV: anything but markup (an HTML or
+                        XML Content-Type, or '<' first) and not empty */
+} g6_http_body_kind;
+
+/* True when a 2xx body is not of the kind the caller asked for (see
+ * g6_http_body_kind): judged from resp->content_type, resp->head and
+ * resp->bytes (an empty body is foreign for JSON and TEXT). A head of only
+ * white space decides nothing. Never modifies resp; can't fail. */
+bool g6_http_body_foreign(const g6_http_response *resp, g6_http_body_kind kind);
 
 /* Appends s percent-encoded for a query string value (RFC 3986 unreserved
  * characters kept; space as %20). */

@@ -444,6 +444,7 @@ typedef struct call_spec {
   bool need_token;
   const char *const *extra_secrets; /* redacted from messages */
   size_t n_extra;
+  g6_http_body_kind expect; /* what a 2xx body must look like */
 } call_spec;
 
 static double uniform01(g6_kite_client *c) {
@@ -539,6 +540,24 @@ static g6_status classify_http(long http, const g6_buf *body, g6_error *aerr) {
   } else
     g6_error_set(aerr, s, "HTTP %ld", http);
   return s;
+}
+
+/* A 2xx answer whose body is not what the endpoint sends (a captive
+ * portal's or a proxy's page with "200 OK"): G6_EFOREIGN with an excerpt,
+ * as for an error status, not a parse error of a page that was never
+ * Kite's. */
+static g6_status classify_foreign_2xx(const g6_http_response *resp,
+                                      g6_error *aerr) {
+  g6_buf head = {.data = (char *)resp->head, .len = resp->head_len};
+  char ex[72];
+  body_excerpt(&head, ex, sizeof(ex));
+  const char *what = resp->bytes == 0 ? "an empty body" : "a body";
+  return g6_error_set(aerr, G6_EFOREIGN,
+                      "HTTP %ld with %s that is not Kite's (Content-Type "
+                      "%s, \"%s\"): %s",
+                      resp->status, what,
+                      resp->content_type[0] ? resp->content_type : "none", ex,
+                      g6_strerror(G6_EFOREIGN));
 }
 
 /* The adaptive rate limiter learns from every answer: a 429 cuts the rate
@@ -687,7 +706,14 @@ static g6_status do_call(g6_kite_client *c, const call_spec *cs,
     volatile char *vp = auth;
     for (size_t i = 0; i < sizeof(auth); i++)
       vp[i] = 0;
-    if (s == G6_OK) {
+    /* judged before the parser's verdict: a page that stopped the parser
+     * at its first byte is still the page of whatever answered */
+    bool parser_stopped =
+        s != G6_OK && bh->feed_err != NULL && bh->feed_err->code == s;
+    if ((s == G6_OK || parser_stopped) && resp.status >= 200 &&
+        resp.status < 300 && g6_http_body_foreign(&resp, cs->expect)) {
+      s = classify_foreign_2xx(&resp, &aerr);
+    } else if (s == G6_OK) {
       if (resp.status == 200) {
         s = bh->finish(bh->ctx, &aerr);
       } else if (resp.status >= 400) {
@@ -813,7 +839,8 @@ g6_status g6_kite_instruments(g6_kite_client *c, const char *exchange,
                   .timeout_s = c->cfg.instruments_timeout_s,
                   .max_body = c->cfg.max_body_instruments,
                   .gzip = true,
-                  .need_token = true};
+                  .need_token = true,
+                  .expect = G6_HTTP_BODY_TEXT};
   g6_status s = do_call(c, &cs, &bh, err);
   g6_buf_free(&url);
   if (s != G6_OK) {
@@ -920,7 +947,8 @@ static g6_status fetch_batch(g6_kite_client *c, g6_kite_endpoint ep,
                   .url = url.data,
                   .timeout_s = c->cfg.timeout_s,
                   .max_body = c->cfg.max_body_quote,
-                  .need_token = true};
+                  .need_token = true,
+                  .expect = G6_HTTP_BODY_JSON};
   g6_status s = do_call(c, &cs, &bh, err);
   if (s == G6_OK) {
     double now = g6_monotonic_now();
@@ -1132,7 +1160,8 @@ g6_status g6_kite_session_token(g6_kite_client *c, const char *request_token,
                   .max_body = 64 * 1024,
                   .need_token = false,
                   .extra_secrets = secrets,
-                  .n_extra = 3};
+                  .n_extra = 3,
+                  .expect = G6_HTTP_BODY_JSON};
   g6_status s = G6_OK;
   if (url.data == NULL || body.data == NULL || pre.data == NULL)
     s = g6_error_set(err, G6_ENOMEM, "Kite session: out of memory");

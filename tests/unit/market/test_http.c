@@ -40,9 +40,68 @@ static void urlencode(void **state) {
   g6_buf_free(&b);
 }
 
+/* A 2xx body that is not what the endpoint sends (a captive portal's or a
+ * proxy's page answering "200 OK") is foreign; Kite's JSON and CSV are
+ * not. */
+static void body_foreign(void **state) {
+  (void)state;
+  static const struct {
+    const char *name, *ctype, *body;
+    g6_http_body_kind kind;
+    bool want;
+  } vecs[] = {
+      {"kite json", "application/json", "{\"status\":\"success\"}",
+       G6_HTTP_BODY_JSON, false},
+      {"json with charset", "application/json; charset=utf-8", "{}",
+       G6_HTTP_BODY_JSON, false},
+      {"json upper case", "Application/JSON", "{}", G6_HTTP_BODY_JSON, false},
+      {"+json suffix", "application/problem+json", "{}", G6_HTTP_BODY_JSON,
+       false},
+      {"no content type, json", "", "\r\n {}", G6_HTTP_BODY_JSON, false},
+      {"white space only decides nothing", "", " \n", G6_HTTP_BODY_JSON,
+       false},
+      {"captive portal html", "text/html",
+       "<html><body>Login to Wi-Fi</body></html>", G6_HTTP_BODY_JSON, true},
+      {"html without content type", "", "\n<!DOCTYPE html><html>",
+       G6_HTTP_BODY_JSON, true},
+      {"html labelled json", "application/json", "<html></html>",
+       G6_HTTP_BODY_JSON, true},
+      {"plain text", "text/plain", "upstream connect error",
+       G6_HTTP_BODY_JSON, true},
+      {"json body, text content type", "text/plain", "{}", G6_HTTP_BODY_JSON,
+       true},
+      {"application/jsonp is not json", "application/jsonp", "{}",
+       G6_HTTP_BODY_JSON, true},
+      {"empty json", "application/json", "", G6_HTTP_BODY_JSON, true},
+      {"kite csv", "text/csv", "instrument_token,exchange_token\n",
+       G6_HTTP_BODY_TEXT, false},
+      {"csv, other content type", "application/octet-stream",
+       "instrument_token,exchange_token\n", G6_HTTP_BODY_TEXT, false},
+      {"csv html", "text/html; charset=UTF-8", "<html><body>Login</body>",
+       G6_HTTP_BODY_TEXT, true},
+      {"csv xhtml", "application/xhtml+xml", "x", G6_HTTP_BODY_TEXT, true},
+      {"csv markup, no content type", "", "  <html>", G6_HTTP_BODY_TEXT, true},
+      {"empty csv", "text/csv", "", G6_HTTP_BODY_TEXT, true},
+      {"any", "text/html", "<html>", G6_HTTP_BODY_ANY, false},
+  };
+  for (size_t i = 0; i < sizeof(vecs) / sizeof(vecs[0]); i++) {
+    g6_http_response r;
+    memset(&r, 0, sizeof(r));
+    r.status = 200;
+    snprintf(r.content_type, sizeof(r.content_type), "%s", vecs[i].ctype);
+    r.head_len = strlen(vecs[i].body);
+    memcpy(r.head, vecs[i].body, r.head_len);
+    r.bytes = r.head_len;
+    if (g6_http_body_foreign(&r, vecs[i].kind) != vecs[i].want)
+      fail_msg("%s: want %s", vecs[i].name,
+               vecs[i].want ? "foreign" : "not foreign");
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(urlencode),
+      cmocka_unit_test(body_foreign),
   };
   return G6_RUN_TESTS(tests);
 }

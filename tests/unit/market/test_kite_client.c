@@ -548,6 +548,20 @@ static void quote_faults(void **state) {
        "{\"quote\":{\"error\":-1,\"error_status\":403,"
        "\"error_body\":\"json\"}}",
        G6_EFOREIGN, 1, G6_KITE_R_FOREIGN_BODY, 0},
+      /* ... and with "200 OK" (a captive portal, a proxy's login page):
+       * what answered, not a parse error */
+      {"200 HTML page",
+       "{\"quote\":{\"error\":-1,\"error_status\":200,"
+       "\"error_body\":\"html\"}}",
+       G6_EFOREIGN, 1, G6_KITE_R_FOREIGN_BODY, 0},
+      {"200 plain text",
+       "{\"quote\":{\"error\":-1,\"error_status\":200,"
+       "\"error_body\":\"text\"}}",
+       G6_EFOREIGN, 1, G6_KITE_R_FOREIGN_BODY, 0},
+      {"200 empty body",
+       "{\"quote\":{\"error\":-1,\"error_status\":200,"
+       "\"error_body\":\"empty\"}}",
+       G6_EFOREIGN, 1, G6_KITE_R_FOREIGN_BODY, 0},
   };
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
     const fault_case *fc = &cases[i];
@@ -601,9 +615,37 @@ static void quote_faults(void **state) {
                                     "Request"));
   assert_null(strstr(logs.data, "PermissionException: Insufficient permission "
                                 "for that call. (forbidden); no further"));
+  assert_non_null(strstr(logs.data,
+                         "Kite quote: HTTP 200 with a body that is not "
+                         "Kite's (Content-Type text/html, \"<html><body>Login "
+                         "to Wi-Fi</body></html>\"): "));
+  assert_non_null(strstr(logs.data, "HTTP 200 with an empty body that is not "
+                                    "Kite's"));
   /* every failure was logged with the endpoint */
   assert_non_null(strstr(logs.data, "Kite quote: quote response: malformed"));
   assert_non_null(strstr(logs.data, "retrying in"));
+}
+
+/* /quote/ltp answered "200 OK" by a captive portal: foreign_body too. */
+static void ltp_foreign_200(void **state) {
+  (void)state;
+  reset_mock();
+  faults("{\"ltp\":{\"error\":-1,\"error_status\":200,"
+         "\"error_body\":\"html\"}}");
+  g6_kite_client *c = client();
+  const char *keys[] = {"NSE:NIFTY 50"};
+  g6_quote_table *q = NULL;
+  g6_error e;
+  g6_error_clear(&e);
+  assert_int_equal(g6_kite_ltp(c, keys, 1, &q, &e), G6_EFOREIGN);
+  assert_non_null(strstr(e.msg, "Kite ltp: HTTP 200 with a body that is not "
+                                "Kite's (Content-Type text/html, \"<html>"));
+  g6_kite_stats st;
+  g6_kite_stats_snapshot(c, &st);
+  assert_int_equal(st.requests[G6_KITE_EP_LTP][G6_KITE_R_FOREIGN_BODY], 1);
+  assert_int_equal(st.requests[G6_KITE_EP_LTP][G6_KITE_R_PARSE], 0);
+  g6_quote_table_free(q);
+  g6_kite_client_free(c);
 }
 
 static void instruments_faults(void **state) {
@@ -615,6 +657,14 @@ static void instruments_faults(void **state) {
        G6_KITE_R_TRUNCATED, 1},
       {"503 then ok", "{\"instruments\":{\"http5xx\":1}}", G6_OK, 2,
        G6_KITE_R_UPSTREAM, 1},
+      {"200 HTML page",
+       "{\"instruments\":{\"error\":-1,\"error_status\":200,"
+       "\"error_body\":\"html\"}}",
+       G6_EFOREIGN, 1, G6_KITE_R_FOREIGN_BODY, 0},
+      {"200 empty body",
+       "{\"instruments\":{\"error\":-1,\"error_status\":200,"
+       "\"error_body\":\"empty\"}}",
+       G6_EFOREIGN, 1, G6_KITE_R_FOREIGN_BODY, 0},
   };
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
     reset_mock();
@@ -624,9 +674,15 @@ static void instruments_faults(void **state) {
     g6_error e;
     g6_status s = g6_kite_instruments(c, NULL, &t, &e);
     long n = served("instruments");
-    if (s != cases[i].want || n != cases[i].served)
-      fail_msg("%s: %s \"%s\", served %ld", cases[i].name, g6_status_name(s),
-               e.msg, n);
+    g6_kite_stats st;
+    g6_kite_stats_snapshot(c, &st);
+    if (s != cases[i].want || n != cases[i].served ||
+        st.requests[G6_KITE_EP_INSTRUMENTS][cases[i].counted] == 0)
+      fail_msg("%s: %s \"%s\", served %ld, counted %s %llu", cases[i].name,
+               g6_status_name(s), e.msg, n,
+               g6_kite_result_name(cases[i].counted),
+               (unsigned long long)
+                   st.requests[G6_KITE_EP_INSTRUMENTS][cases[i].counted]);
     if (s == G6_OK)
       assert_true(g6_instruments_count(t) > 1000);
     else
@@ -1112,6 +1168,7 @@ int main(void) {
       cmocka_unit_test(provider_vix_and_lot_sizes),
       cmocka_unit_test(ltp_endpoint_and_frozen_clock),
       cmocka_unit_test(quote_faults),
+      cmocka_unit_test(ltp_foreign_200),
       cmocka_unit_test(instruments_faults),
       cmocka_unit_test(market_faults),
       cmocka_unit_test(auth_latch_until_token_changes),
