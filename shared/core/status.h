@@ -46,7 +46,7 @@
   X(G6_EPROVIDER, "provider_error",                                          \
     "the provider reported an unexpected error")                             \
   X(G6_EFOREIGN, "foreign_body",                                             \
-    "the error response is not the provider's (a proxy or gateway answered)") \
+    "the response is not the provider's (a proxy, gateway or portal answered)") \
   /* option math */                                                            \
   X(G6_EBELOW_INTRINSIC, "below_intrinsic", "price below intrinsic value")     \
   X(G6_EABOVE_BOUND, "above_bound", "price above the no-arbitrage bound")      \
