@@ -7,7 +7,8 @@ against g6-mockd (issue 10, items 1, 4 and 5):
    ones are counted as request_failed, coverage makes the expiry PARTIAL;
 2. Kite's error types are told apart: a 403 PermissionException is
    `forbidden`, never "credentials rejected", and latches nothing; a 503
-   NetworkException is `upstream` and retried;
+   NetworkException is `upstream` and retried; a captive portal's login page
+   with "200 OK" is `foreign_body` with an excerpt, not a parse error;
 3. a storm of 429s with Retry-After makes the shared limiter back off: the
    request rate g6-mockd sees during the storm falls well below the healthy
    rate, the exported effective rate drops below the configured one, and
@@ -154,6 +155,22 @@ with t.MockD(clock=now) as m:
               g6_api="quote", type="upstream")
         m.reset_faults()
         status_is(0, "OK again after the error types")
+
+        # -- 2b. a captive portal answers "200 OK" with its login page ------
+        parse_before = value("collectd_g6_api_calls_total", g6_api="quote", type="parse")
+        m.set_faults({"quote": {"error": -1, "error_status": 200,
+                                "error_body": "html"}})
+        grows("collectd_g6_api_calls_total", "a 200 HTML page is a foreign_body result",
+              g6_api="quote", type="foreign_body")
+        logged(r"g6_chain: Kite quote: HTTP 200 with a body that is not Kite's "
+               r"\(Content-Type text/html, \"<html><body>Login to Wi-Fi</body></html>\"\): "
+               r"the response is not the provider's", "the log shows the page that answered")
+        t.is_(value("collectd_g6_api_calls_total", g6_api="quote", type="parse"),
+              parse_before, "and it is not counted as a parse error")
+        t.ok("malformed JSON at byte 1" not in cd.log(),
+             "nothing calls the login page malformed JSON")
+        m.reset_faults()
+        status_is(0, "OK again after the captive portal")
 
         # -- 3. a storm of 429s with Retry-After -----------------------------
         def rate(seconds):
