@@ -288,9 +288,8 @@ bool g6_http_body_foreign(const g6_http_response *resp,
       (kind == G6_HTTP_BODY_JSON ? !media_json(ct) : media_markup(ct)))
     return true;
   size_t i = 0;
-  while (i < resp->head_len &&
-         (resp->head[i] == ' ' || resp->head[i] == '\t' ||
-          resp->head[i] == '\r' || resp->head[i] == '\n'))
+  while (i < resp->head_len && (resp->head[i] == ' ' || resp->head[i] == '\t' ||
+                                resp->head[i] == '\r' || resp->head[i] == '\n'))
     i++;
   if (i == resp->head_len)
     return false;

@@ -50,8 +50,8 @@ typedef struct g6_http_response {
   g6_buf error_body;    /* body of a >= 400 response (bounded) */
   char content_type[96]; /* the Content-Type header ("" when absent; cut
                             to fit) */
-  char head[256];       /* the first bytes of a 2xx/3xx body, as sent to
-                           the sink, so a caller can tell what answered */
+  char head[256];        /* the first bytes of a 2xx/3xx body, as sent to
+                            the sink, so a caller can tell what answered */
   size_t head_len;
 } g6_http_response;
 
