@@ -212,7 +212,7 @@ static g6_json *index_item(jb *b, const g6_latest_view *v,
   g6_latest_hist h;
   bool hh = g6_latest_get_hist(v, &g6m_def_cycle_duration, ix, &h);
   set(b, it, "cycles", count(hh ? h.count : NAN));
-  set(b, it, "last_duration", num(hh ? g6_latest_hist_mean(&h) : NAN));
+  set(b, it, "last_duration", num(hh ? g6_latest_hist_last_mean(&h) : NAN));
   set(b, it, "expiries", ex);
   return it;
 }
@@ -479,9 +479,9 @@ static g6_json *build_system(const g6_latest_view *v, const g6_panel_ctx *c) {
     if (!g6_latest_get_hist(v, &g6m_def_cycle_duration, ix[i], &h))
       continue;
     add(&cycles, h.count);
-    if (h.has_prev && h.count > h.prev_count) {
-      add(&dsum, h.sum - h.prev_sum);
-      add(&dcount, h.count - h.prev_count);
+    if (h.has_last && h.last_dcount > 0) {
+      add(&dsum, h.last_dsum);
+      add(&dcount, h.last_dcount);
     }
   }
   double cpu_ratio = c->prev_now > 0 && c->now > c->prev_now

@@ -27,6 +27,10 @@ typedef struct entry {
   unsigned short o_pi, o_type, o_ti, o_ds;
   size_t size; /* of the whole entry */
   double v, t, pv, pt;
+  /* the sample before the latest change of value (cv at ct, 0 when none)
+   * and the time of that change (xt): a histogram's count that did not
+   * move since still tells what its last change was */
+  double cv, ct, xt;
   char buf[];
 } entry;
 
@@ -164,6 +168,7 @@ static entry *new_entry(const ident *id, const char *plugin, const char *pi,
   memcpy(e->buf + e->o_ti, ti, lti);
   memcpy(e->buf + e->o_ds, ds, lds);
   e->v = e->t = e->pv = e->pt = 0;
+  e->cv = e->ct = e->xt = 0;
   return e;
 }
 
@@ -202,6 +207,11 @@ g6_status g6_latest_put(g6_latest *l, const char *plugin, const char *pi,
       l->dropped++;
   }
   if (e != NULL && time > e->t) {
+    if (value != e->v) {
+      e->cv = e->v;
+      e->ct = e->t;
+      e->xt = time;
+    }
     e->pv = e->v;
     e->pt = e->t;
     e->v = value;
@@ -352,6 +362,21 @@ bool g6_latest_get_hist(const g6_latest_view *v, const g6_metric_def *def,
   out->sum = s->v;
   out->prev_sum = s->pv;
   out->has_prev = out->has_prev && c->pt > 0 && s->pt > 0;
+  /* the last change of count, and of sum in the same dispatch: collectd
+   * stamps each value on its own, so "the same" is closer than half the
+   * interval around count's change; a sum that last moved before it did not
+   * move then (observations of 0) */
+  if (c->ct > 0 && c->v > c->cv) {
+    double half = (c->xt - c->ct) / 2;
+    if (s->ct > 0 && fabs(s->xt - c->xt) < half) {
+      out->has_last = true;
+      out->last_dsum = s->v - s->cv;
+    } else if (s->xt <= c->xt - half) {
+      out->has_last = true;
+      out->last_dsum = 0;
+    }
+    out->last_dcount = c->v - c->cv;
+  }
   return true;
 }
 
@@ -411,6 +436,12 @@ double g6_latest_hist_mean(const g6_latest_hist *h) {
   if (!h->has_prev || !(dc > 0))
     return NAN;
   return (h->sum - h->prev_sum) / dc;
+}
+
+double g6_latest_hist_last_mean(const g6_latest_hist *h) {
+  if (!h->has_last || !(h->last_dcount > 0))
+    return NAN;
+  return h->last_dsum / h->last_dcount;
 }
 
 double g6_latest_hist_quantile(const g6_latest_hist *h,

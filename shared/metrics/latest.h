@@ -83,12 +83,17 @@ bool g6_latest_get(const g6_latest_view *v, const g6_metric_def *def,
 
 /* A histogram series: cumulative bucket counts over def->buckets plus +Inf
  * (n = def->n_buckets + 1), count and sum, at the latest sample and at the
- * one before (has_prev false when there was none, or a bucket is missing). */
+ * one before (has_prev false when there was none, or a bucket is missing).
+ * last_dcount and last_dsum are the increase of count and sum at the last
+ * sample that changed count, however many samples ago (has_last false
+ * before count increased after a first sample). */
 typedef struct g6_latest_hist {
   size_t n;
   double cum[G6_LATEST_MAX_BUCKETS + 1], prev_cum[G6_LATEST_MAX_BUCKETS + 1];
   double count, prev_count, sum, prev_sum;
   bool has_prev;
+  double last_dcount, last_dsum;
+  bool has_last;
 } g6_latest_hist;
 
 /* false when the histogram of `def` with label value pi is not kept
@@ -130,5 +135,9 @@ double g6_latest_hist_quantile(const g6_latest_hist *h,
 /* Mean of the observations between the two samples (delta sum / delta
  * count); NaN without observations in between. */
 double g6_latest_hist_mean(const g6_latest_hist *h);
+
+/* Mean of the observations of the last sample that added some (the last
+ * cycle's duration, kept while no new cycle ends); NaN before any. */
+double g6_latest_hist_last_mean(const g6_latest_hist *h);
 
 #endif

@@ -6,6 +6,7 @@
 #include "metrics/metrics_gen.h"
 #include "store/panels.h"
 
+#include <math.h>
 #include <stdlib.h>
 
 /* The value at a path like "items[0].expiries.this_week.pcr". */
@@ -252,12 +253,78 @@ static void analytics_storage_system_links(void **state) {
   g6_latest_free(l);
 }
 
+/* One dispatch of NIFTY's cycle_duration histogram: `count` cycles so far
+ * summing to `sum` s, all in the +Inf bucket. collectd stamps each value
+ * on its own, so the series' times differ a little. */
+static void put_cycles(g6_latest *l, double count, double sum, double t) {
+  const g6_metric_def *d = &g6m_def_cycle_duration;
+  for (size_t b = 0; b <= d->n_buckets; b++)
+    g6_latest_put(l, d->plugin, "NIFTY", d->type_bucket, d->bucket_labels[b],
+                  NULL, b == d->n_buckets ? count : 0, t + 0.001 * (double)b);
+  g6_latest_put(l, d->plugin, "NIFTY", d->type_count, "", NULL, count,
+                t + 0.05);
+  g6_latest_put(l, d->plugin, "NIFTY", d->type_sum, "", NULL, sum, t + 0.06);
+}
+
+static double last_duration_at(g6_latest *l, double now, const char *panel,
+                               const char *path, bool *null) {
+  g6_latest_view *v = g6_latest_snapshot(l, now);
+  g6_panel_ctx c = ctx(now);
+  g6_json *d = build(panel, v, &c);
+  const g6_json *x = at(d, path);
+  assert_non_null(x);
+  *null = g6_json_type_of(x) == G6_JSON_NULL;
+  double r = *null ? NAN : g6_json_get_number(x);
+  g6_json_free(d);
+  g6_latest_view_free(v);
+  return r;
+}
+
+/* last_duration is the last cycle's duration: known from the first cycle
+ * that ends after the first sample, and kept over dispatches in which no
+ * cycle ends (an Interval longer than the panels' flush), not null then. */
+static void last_duration_kept_between_cycles(void **state) {
+  (void)state;
+  static const struct {
+    double count, sum, t;
+    bool known;
+    double want;
+  } steps[] = {
+      {1, 2.0, 1000, false, 0}, /* one sample: nothing to compare yet */
+      {1, 2.0, 1010, false, 0}, /* no cycle ended since */
+      {2, 5.0, 1020, true, 3.0},
+      {2, 5.0, 1030, true, 3.0}, /* no new cycle: still 3 s */
+      {2, 5.0, 1040, true, 3.0},
+      {4, 6.0, 1050, true, 0.5}, /* two cycles of 0.5 s */
+      {4, 6.0, 1060, true, 0.5},
+  };
+  g6_latest *l = store();
+  for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+    chain_values(l, steps[i].t, (double)i + 1);
+    put_cycles(l, steps[i].count, steps[i].sum, steps[i].t);
+    const char *where[][2] = {{"indices_panel", "items[0].last_duration"},
+                              {"system", "last_duration"}};
+    for (size_t w = 0; w < 2; w++) {
+      bool null;
+      double got =
+          last_duration_at(l, steps[i].t + 1, where[w][0], where[w][1], &null);
+      if (null == steps[i].known ||
+          (steps[i].known && fabs(got - steps[i].want) > 1e-9))
+        fail_msg("step %zu (t %.0f) %s %s: %s %g, want %s %g", i, steps[i].t,
+                 where[w][0], where[w][1], null ? "null" : "", got,
+                 steps[i].known ? "" : "null", steps[i].want);
+    }
+  }
+  g6_latest_free(l);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(indices_panel),
       cmocka_unit_test(provider_panel),
       cmocka_unit_test(empty_store_is_all_null),
       cmocka_unit_test(analytics_storage_system_links),
+      cmocka_unit_test(last_duration_kept_between_cycles),
   };
   return G6_RUN_TESTS(tests);
 }

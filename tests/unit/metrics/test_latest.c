@@ -177,6 +177,48 @@ static void histogram_window(void **state) {
   g6_latest_free(l);
 }
 
+/* The mean of the last change of count survives dispatches without
+ * observations (hist_mean is NaN then), follows collectd's per-value
+ * stamps, and a dispatch whose observations were all 0 s keeps sum. */
+static void histogram_last_change(void **state) {
+  (void)state;
+  const g6_metric_def *d = &g6m_def_api_latency;
+  static const struct {
+    double n, sum, t; /* observations so far (in the first bucket) */
+    double want;      /* NaN: unknown */
+  } steps[] = {
+      {4, 0.4, 100, NAN}, /* first sample */
+      {4, 0.4, 110, NAN}, /* nothing new: still nothing to compare */
+      {6, 0.6, 120, 0.1}, /* two of 0.1 s */
+      {6, 0.6, 130, 0.1}, /* kept */
+      {6, 0.6, 140, 0.1}, /* kept */
+      {7, 0.6, 150, 0.0}, /* one of 0 s: sum did not move */
+      {7, 0.6, 160, 0.0}, {8, 1.6, 170, 1.0},
+  };
+  g6_latest *l = new_store(100, 0);
+  for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+    double cum = 0;
+    for (size_t b = 0; b <= d->n_buckets; b++) {
+      cum = b == 0 ? steps[i].n : cum;
+      g6_latest_put(l, d->plugin, "quote", d->type_bucket, d->bucket_labels[b],
+                    NULL, cum, steps[i].t + 0.01 * (double)b);
+    }
+    g6_latest_put(l, d->plugin, "quote", d->type_count, "", NULL, steps[i].n,
+                  steps[i].t + 0.2);
+    g6_latest_put(l, d->plugin, "quote", d->type_sum, "", NULL, steps[i].sum,
+                  steps[i].t + 0.3);
+    g6_latest_view *v = g6_latest_snapshot(l, steps[i].t + 1);
+    g6_latest_hist h;
+    assert_true(g6_latest_get_hist(v, d, "quote", &h));
+    double got = g6_latest_hist_last_mean(&h);
+    if (isnan(steps[i].want) ? !isnan(got)
+                             : !(fabs(got - steps[i].want) < 1e-12))
+      fail_msg("step %zu: last mean %g, want %g", i, got, steps[i].want);
+    g6_latest_view_free(v);
+  }
+  g6_latest_free(l);
+}
+
 typedef struct writer_arg {
   g6_latest *l;
   int id;
@@ -222,6 +264,7 @@ int main(void) {
       cmocka_unit_test(labels_sorted_unique),
       cmocka_unit_test(rates),
       cmocka_unit_test(histogram_window),
+      cmocka_unit_test(histogram_last_change),
       cmocka_unit_test(concurrent_writers),
   };
   return G6_RUN_TESTS(tests);
