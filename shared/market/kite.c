@@ -551,12 +551,17 @@ static g6_status classify_foreign_2xx(const g6_http_response *resp,
   g6_buf head = {.data = (char *)resp->head, .len = resp->head_len};
   char ex[72];
   body_excerpt(&head, ex, sizeof(ex));
+  /* the header is the server's text too: printable and bounded alike */
+  g6_buf ctb = {.data = (char *)resp->content_type,
+                .len = strlen(resp->content_type)};
+  char ct[48];
+  body_excerpt(&ctb, ct, sizeof(ct));
   const char *what = resp->bytes == 0 ? "an empty body" : "a body";
   return g6_error_set(aerr, G6_EFOREIGN,
                       "HTTP %ld with %s that is not Kite's (Content-Type "
                       "%s, \"%s\"): %s",
                       resp->status, what,
-                      resp->content_type[0] ? resp->content_type : "none", ex,
+                      ct[0] ? ct : "none", ex,
                       g6_strerror(G6_EFOREIGN));
 }
 
