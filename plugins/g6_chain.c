@@ -366,7 +366,8 @@ static int setup(void) {
   }
   if (g6_kite_auth_latched(g.client)) /* no token file yet: the client said */
     g6_log_throttle_due(&g.cred_log, G6_ENOENT, now_s(), LOG_EVERY_S);
-  g6_kite_provider_opts o = {c->provider.refresh_min_interval};
+  g6_kite_provider_opts o = {.refresh_min_interval_s =
+                                c->provider.refresh_min_interval};
   if ((g.kp = g6_kite_provider_new(g.client, &o)) == NULL)
     return -1;
   if ((g.metrics = g6_collectd_metrics_new(PLUGIN)) == NULL) {

@@ -24,7 +24,7 @@ struct g6_kite_provider {
   pthread_mutex_t fetch_mu; /* one fetch at a time; others wait for it */
   table_ref *cur;
   bool want_refresh;
-  double last_try;
+  double last_try; /* monotonic (opts.monotonic_now) */
 };
 
 g6_kite_provider *g6_kite_provider_new(g6_kite_client *client,
@@ -36,6 +36,8 @@ g6_kite_provider *g6_kite_provider_new(g6_kite_client *client,
   p->opts.refresh_min_interval_s = 60;
   if (opts != NULL)
     p->opts = *opts;
+  if (p->opts.monotonic_now == NULL)
+    p->opts.monotonic_now = g6_monotonic_now;
   pthread_mutex_init(&p->mu, NULL);
   pthread_mutex_init(&p->fetch_mu, NULL);
   return p;
@@ -69,10 +71,12 @@ static table_ref *acquire_current(g6_kite_provider *p, int64_t day,
   pthread_mutex_lock(&p->mu);
   table_ref *r = p->cur;
   /* without a list every call tries (the client's breaker bounds that);
-   * a list that is merely old is retried at most once per interval */
+   * a list that is merely old is retried at most once per interval, on the
+   * monotonic clock: a wall clock stepped back must not block it */
   bool stale = r == NULL ||
                ((r->day < day || p->want_refresh) &&
-                g6_wall_now() - p->last_try >= p->opts.refresh_min_interval_s);
+                p->opts.monotonic_now() - p->last_try >=
+                    p->opts.refresh_min_interval_s);
   if (r != NULL)
     r->refs++;
   pthread_mutex_unlock(&p->mu);
@@ -99,7 +103,7 @@ static table_ref *get_table(g6_kite_provider *p, int64_t day, g6_status *st,
   }
   unref(p, again);
   pthread_mutex_lock(&p->mu);
-  p->last_try = g6_wall_now();
+  p->last_try = p->opts.monotonic_now();
   pthread_mutex_unlock(&p->mu);
   g6_instruments *t = NULL;
   g6_status fs = g6_kite_instruments(p->client, NULL, &t, err);

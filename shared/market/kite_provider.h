@@ -21,6 +21,10 @@
 
 typedef struct g6_kite_provider_opts {
   double refresh_min_interval_s; /* between requested refreshes: 60 */
+  /* the monotonic clock the interval is measured on (seconds); NULL:
+   * g6_monotonic_now. Never the wall clock: a step back would block the
+   * refreshes until it caught up. Tests inject their own. */
+  double (*monotonic_now)(void);
 } g6_kite_provider_opts;
 
 typedef struct g6_kite_provider g6_kite_provider;

@@ -1161,11 +1161,53 @@ static void session_token_exchange(void **state) {
                    g6_ist_epoch(d, 6, 0, 0));
 }
 
+/* The provider's refresh throttle runs on the monotonic clock it is given,
+ * not the wall clock (a wall clock stepped back blocked the refreshes of an
+ * expiry that vanished until it caught up): a requested refresh waits out
+ * refresh_min_interval_s of that clock, then fetches. */
+static double fake_mono;
+static double fake_mono_now(void) { return fake_mono; }
+
+static void provider_refresh_on_monotonic_clock(void **state) {
+  (void)state;
+  reset_mock();
+  g6_kite_client *c = client();
+  g6_kite_provider_opts o = {.refresh_min_interval_s = 60,
+                             .monotonic_now = fake_mono_now};
+  fake_mono = 1000;
+  g6_kite_provider *kp = g6_kite_provider_new(c, &o);
+  g6_provider p = g6_kite_provider_iface(kp);
+  int64_t today = g6_days_from_civil(2025, 11, 21);
+  g6_date dates[8];
+  g6_expiry_kind kinds[8];
+  size_t n = 0;
+  g6_error e;
+  long i0 = served("instruments");
+  assert_int_equal(p.expiries(p.ctx, "NIFTY", "NFO-OPT", today, dates, kinds,
+                              8, &n, &e),
+                   G6_OK);
+  assert_int_equal(served("instruments"), i0 + 1);
+  p.refresh(p.ctx); /* an expiry vanished */
+  fake_mono = 1059;
+  assert_int_equal(p.expiries(p.ctx, "NIFTY", "NFO-OPT", today, dates, kinds,
+                              8, &n, &e),
+                   G6_OK);
+  assert_int_equal(served("instruments"), i0 + 1); /* within the interval */
+  fake_mono = 1060;
+  assert_int_equal(p.expiries(p.ctx, "NIFTY", "NFO-OPT", today, dates, kinds,
+                              8, &n, &e),
+                   G6_OK);
+  assert_int_equal(served("instruments"), i0 + 2);
+  g6_kite_provider_free(kp);
+  g6_kite_client_free(c);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(instruments_endpoint),
       cmocka_unit_test(quote_batches_and_cache),
       cmocka_unit_test(provider_vix_and_lot_sizes),
+      cmocka_unit_test(provider_refresh_on_monotonic_clock),
       cmocka_unit_test(ltp_endpoint_and_frozen_clock),
       cmocka_unit_test(quote_faults),
       cmocka_unit_test(ltp_foreign_200),
