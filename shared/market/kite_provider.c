@@ -73,10 +73,9 @@ static table_ref *acquire_current(g6_kite_provider *p, int64_t day,
   /* without a list every call tries (the client's breaker bounds that);
    * a list that is merely old is retried at most once per interval, on the
    * monotonic clock: a wall clock stepped back must not block it */
-  bool stale = r == NULL ||
-               ((r->day < day || p->want_refresh) &&
-                p->opts.monotonic_now() - p->last_try >=
-                    p->opts.refresh_min_interval_s);
+  bool stale = r == NULL || ((r->day < day || p->want_refresh) &&
+                             p->opts.monotonic_now() - p->last_try >=
+                                 p->opts.refresh_min_interval_s);
   if (r != NULL)
     r->refs++;
   pthread_mutex_unlock(&p->mu);
