@@ -23,6 +23,7 @@
 
 #include "collector/chain_metrics.h"
 #include "collector/collector.h"
+#include "collector/cycle_log.h"
 #include "collector/runner.h"
 #include "config/chain.h"
 #include "core/clock.h"
@@ -48,7 +49,8 @@ typedef struct chain_index {
   g6_collector *col;
   g6_runner *runner;
   g6_chain_index_metrics metrics;
-  g6_log_throttle cycle_log, csv_log, snapshot_log, vix_log;
+  g6_cycle_log cycle_log;
+  g6_log_throttle csv_log, snapshot_log, vix_log;
   g6_date resolved[G6_MAX_EXPIRIES]; /* last resolved date per rule */
   g6_clock_watch clock;  /* steps of the wall clock between cycles */
   bool behind_logged;    /* CSV rows skipped: the clock went back (logged) */
@@ -100,27 +102,23 @@ static void kite_log(void *ctx, int level, const char *msg) {
     plugin_log(level, PLUGIN ": %s", msg);
 }
 
+/* The cycle's outcome (collector/cycle_log.h): a bad one when it starts,
+ * changes cause and every LOG_EVERY_S; "collecting again" once it is good. */
 static void log_cycle(chain_index *x, const g6_cycle_result *r) {
-  const char *ix = x->conf->ix.name;
-  if (g6_kite_client_cancelled(g.client) || /* a stop, no failure */
-      !g6_log_throttle_due(&x->cycle_log, r->error, now_s(), LOG_EVERY_S))
+  char msg[1024];
+  if (g6_kite_client_cancelled(g.client)) /* a stop, no failure */
     return;
-  size_t lost = 0, requested = 0;
-  for (size_t e = 0; e < r->n_expiries; e++) {
-    lost += r->expiries[e].rejects[G6_REJECT_REQUEST_FAILED];
-    requested += r->expiries[e].legs_requested;
+  switch (g6_cycle_log_decide(&x->cycle_log, r, now_s(), LOG_EVERY_S, msg,
+                              sizeof(msg))) {
+  case G6_CYCLE_LOG_WARNING:
+    WARNING(PLUGIN ": %s: %s", x->conf->ix.name, msg);
+    break;
+  case G6_CYCLE_LOG_RECOVERED:
+    INFO(PLUGIN ": %s: %s", x->conf->ix.name, msg);
+    break;
+  default:
+    break;
   }
-  if (r->error == G6_OK)
-    INFO(PLUGIN ": %s: collecting again (%zu strikes, status %s)", ix,
-         r->n_strikes, g6_chain_status_name(r->status));
-  else if (r->success && lost > 0) /* a failed batch: the rest was kept */
-    WARNING(PLUGIN ": %s: %zu of %zu legs lost (status %s): %s (%s)", ix,
-            lost, requested, g6_chain_status_name(r->status), r->error_msg,
-            g6_status_name(r->error));
-  else
-    WARNING(PLUGIN ": %s: %s%s (%s)", ix,
-            r->success ? "" : "nothing collected: ", r->error_msg,
-            g6_status_name(r->error));
 }
 
 static void log_storage(chain_index *x, const g6_cycle_result *r) {

@@ -1,0 +1,137 @@
+#include "collector/cycle_log.h"
+
+#include <stdio.h>
+
+/* The reject reason with most legs over every expiry (the first on a tie). */
+static g6_reject_reason dominant_reject(const g6_cycle_result *r,
+                                        size_t by[G6_REJECT_REASON_COUNT]) {
+  for (int k = 0; k < G6_REJECT_REASON_COUNT; k++)
+    by[k] = 0;
+  for (size_t e = 0; e < r->n_expiries; e++)
+    for (int k = 1; k < G6_REJECT_REASON_COUNT; k++)
+      by[k] += r->expiries[e].rejects[k];
+  g6_reject_reason best = G6_REJECT_NONE;
+  for (int k = 1; k < G6_REJECT_REASON_COUNT; k++)
+    if (by[k] > by[best])
+      best = (g6_reject_reason)k;
+  return best;
+}
+
+g6_cycle_outcome g6_cycle_outcome_of(const g6_cycle_result *r, int *cause) {
+  *cause = 0;
+  if (!r->attempted)
+    return G6_OUTCOME_NONE;
+  if (r->error != G6_OK) {
+    *cause = (int)r->error;
+    size_t lost = 0;
+    for (size_t e = 0; e < r->n_expiries; e++)
+      lost += r->expiries[e].rejects[G6_REJECT_REQUEST_FAILED];
+    if (!r->success)
+      return G6_OUTCOME_FAILED;
+    return lost > 0 ? G6_OUTCOME_LOST : G6_OUTCOME_FAILURE;
+  }
+  if (!r->success || r->status == G6_CHAIN_EMPTY) {
+    size_t by[G6_REJECT_REASON_COUNT];
+    *cause = (int)dominant_reject(r, by);
+    return G6_OUTCOME_EMPTY;
+  }
+  if (r->status == G6_CHAIN_STALE)
+    return G6_OUTCOME_STALE;
+  return G6_OUTCOME_GOOD;
+}
+
+/* "nothing collected (status EMPTY): no leg kept of 84 requested:
+ * missing_quote 80, not_listed 4" — the dominant reason first. */
+static void empty_msg(const g6_cycle_result *r, char *msg, size_t cap) {
+  size_t by[G6_REJECT_REASON_COUNT], requested = 0;
+  g6_reject_reason top = dominant_reject(r, by);
+  for (size_t e = 0; e < r->n_expiries; e++)
+    requested += r->expiries[e].legs_requested;
+  int n = snprintf(msg, cap,
+                   "nothing collected (status %s): no leg kept of "
+                   "%zu requested",
+                   g6_chain_status_name(r->status), requested);
+  if (top == G6_REJECT_NONE || n < 0 || (size_t)n >= cap)
+    return;
+  size_t len = (size_t)n;
+  len += (size_t)snprintf(msg + len, cap - len, ": %s %zu",
+                          g6_reject_reason_name(top), by[top]);
+  for (int k = 1; k < G6_REJECT_REASON_COUNT && len < cap; k++)
+    if (k != (int)top && by[k] > 0)
+      len +=
+          (size_t)snprintf(msg + len, cap - len, ", %s %zu",
+                           g6_reject_reason_name((g6_reject_reason)k), by[k]);
+}
+
+static void stale_msg(const g6_cycle_result *r, char *msg, size_t cap) {
+  size_t kept = 0, fields = 0;
+  for (size_t e = 0; e < r->n_expiries; e++) {
+    kept += r->expiries[e].legs_collected;
+    fields += r->expiries[e].legs_with_fields;
+  }
+  snprintf(msg, cap,
+           "status STALE: field coverage at most StaleFieldCoverage on every "
+           "expiry: %zu of %zu legs kept have volume, OI and average price "
+           "(the provider sends quotes without them)",
+           fields, kept);
+}
+
+static void bad_msg(g6_cycle_outcome o, const g6_cycle_result *r, char *msg,
+                    size_t cap) {
+  size_t lost = 0, requested = 0;
+  for (size_t e = 0; e < r->n_expiries; e++) {
+    lost += r->expiries[e].rejects[G6_REJECT_REQUEST_FAILED];
+    requested += r->expiries[e].legs_requested;
+  }
+  switch (o) {
+  case G6_OUTCOME_FAILED:
+    snprintf(msg, cap, "nothing collected: %s (%s)", r->error_msg,
+             g6_status_name(r->error));
+    break;
+  case G6_OUTCOME_LOST:
+    snprintf(msg, cap, "%zu of %zu legs lost (status %s): %s (%s)", lost,
+             requested, g6_chain_status_name(r->status), r->error_msg,
+             g6_status_name(r->error));
+    break;
+  case G6_OUTCOME_FAILURE:
+    snprintf(msg, cap, "%s (%s)", r->error_msg, g6_status_name(r->error));
+    break;
+  case G6_OUTCOME_EMPTY:
+    empty_msg(r, msg, cap);
+    break;
+  default:
+    stale_msg(r, msg, cap);
+    break;
+  }
+}
+
+g6_cycle_log_level g6_cycle_log_decide(g6_cycle_log *s,
+                                       const g6_cycle_result *r, double now,
+                                       double every_s, char *msg, size_t cap) {
+  if (cap > 0)
+    msg[0] = '\0';
+  int cause;
+  g6_cycle_outcome o = g6_cycle_outcome_of(r, &cause);
+  if (o == G6_OUTCOME_NONE) /* nothing requested: nothing to say */
+    return G6_CYCLE_LOG_QUIET;
+  bool was_bad = s->outcome != G6_OUTCOME_NONE && s->outcome != G6_OUTCOME_GOOD;
+  if (o == G6_OUTCOME_GOOD) {
+    s->outcome = G6_OUTCOME_GOOD;
+    s->cause = 0;
+    if (!was_bad)
+      return G6_CYCLE_LOG_QUIET;
+    if (cap > 0)
+      snprintf(msg, cap, "collecting again (%zu strikes, status %s)",
+               r->n_strikes, g6_chain_status_name(r->status));
+    return G6_CYCLE_LOG_RECOVERED;
+  }
+  if (was_bad && s->outcome == o && s->cause == cause &&
+      now - s->logged < every_s)
+    return G6_CYCLE_LOG_QUIET;
+  s->outcome = o;
+  s->cause = cause;
+  s->logged = now;
+  if (cap > 0)
+    bad_msg(o, r, msg, cap);
+  return G6_CYCLE_LOG_WARNING;
+}

@@ -1,0 +1,55 @@
+/* g6 — what an index's cycle says in the host's log.
+ *
+ * A cycle's outcome is its status and why: a provider failure (nothing
+ * collected, some legs lost, or a failure beside kept legs such as an
+ * underlying quote too old), or, without any failure, no leg kept (the
+ * dominant reject reason, with the counts) or STALE field coverage. A bad
+ * outcome is logged as a warning when it starts, when its cause changes and
+ * every `every_s` while it lasts; "collecting again" once, when a cycle is
+ * good again (status OK or PARTIAL without a failure). A cycle outside the
+ * session requests nothing and changes nothing. The caller's clock drives
+ * it, so it is unit-tested without waiting. */
+#ifndef G6_CYCLE_LOG_H
+#define G6_CYCLE_LOG_H
+
+#include "collector/collector.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef enum g6_cycle_outcome {
+  G6_OUTCOME_NONE = 0, /* nothing requested (outside the session) */
+  G6_OUTCOME_GOOD,     /* OK or PARTIAL, no failure */
+  G6_OUTCOME_FAILED,   /* a provider failure, nothing collected */
+  G6_OUTCOME_LOST,     /* a failed /quote batch: its legs lost, others kept */
+  G6_OUTCOME_FAILURE,  /* another failure beside kept legs (a quote too old,
+                          an expiry rule that cannot be resolved) */
+  G6_OUTCOME_EMPTY,    /* no failure, but no leg kept */
+  G6_OUTCOME_STALE,    /* no failure, legs kept, field coverage STALE */
+} g6_cycle_outcome;
+
+/* Per-index state; zero-initialised means "no bad outcome so far". */
+typedef struct g6_cycle_log {
+  g6_cycle_outcome outcome; /* the last bad one, or GOOD */
+  int cause;                /* its g6_status, or its dominant reject reason */
+  double logged;            /* when it was last logged */
+} g6_cycle_log;
+
+typedef enum g6_cycle_log_level {
+  G6_CYCLE_LOG_QUIET = 0, /* nothing to log */
+  G6_CYCLE_LOG_WARNING,   /* a bad outcome: msg says which */
+  G6_CYCLE_LOG_RECOVERED, /* good again after a bad one: msg says so */
+} g6_cycle_log_level;
+
+/* The outcome of r and its cause (a g6_status for the failures, a
+ * g6_reject_reason for EMPTY, 0 otherwise). Can't fail. */
+g6_cycle_outcome g6_cycle_outcome_of(const g6_cycle_result *r, int *cause);
+
+/* Whether and what to log for r at `now` (seconds): fills msg (without the
+ * plugin and index prefix; "" when QUIET) and records the state. Can't
+ * fail; msg is truncated to cap. */
+g6_cycle_log_level g6_cycle_log_decide(g6_cycle_log *s,
+                                       const g6_cycle_result *r, double now,
+                                       double every_s, char *msg, size_t cap);
+
+#endif

@@ -1,0 +1,174 @@
+/* What an index's cycle logs (collector/cycle_log.h), on a fake clock: a
+ * table of cycles in order, each with the level and text it must log. The
+ * reviewer's cases are vectors: a 200 answer without any option quote (no
+ * line at all before), every quote without OI (STALE, no line), and a
+ * missing index after an outage ("collecting again … status EMPTY"). */
+#include "g6_test.h"
+
+#include "collector/cycle_log.h"
+
+#include <string.h>
+
+typedef enum {
+  GOOD,
+  CLOSED,
+  TIMEOUT,
+  BATCH,
+  OLD_SPOT,
+  NO_QUOTES,
+  NOT_LISTED,
+  NO_OI,
+  PARTIAL
+} kind;
+
+/* A cycle of NIFTY, 21 strikes, two expiries of 42 legs each. */
+static void make(g6_cycle_result *r, kind k) {
+  memset(r, 0, sizeof(*r));
+  r->attempted = k != CLOSED;
+  r->n_strikes = 21;
+  r->n_expiries = 2;
+  r->success = true;
+  r->status = k == PARTIAL ? G6_CHAIN_PARTIAL : G6_CHAIN_OK;
+  for (size_t e = 0; e < 2; e++) {
+    g6_expiry_result *x = &r->expiries[e];
+    x->legs_requested = 42;
+    x->legs_collected = 42;
+    x->legs_with_fields = 42;
+    x->status = r->status;
+    switch (k) {
+    case NO_QUOTES:
+      x->legs_collected = x->legs_with_fields = 0;
+      x->rejects[G6_REJECT_MISSING_QUOTE] = e == 0 ? 42 : 40;
+      x->rejects[G6_REJECT_NOT_LISTED] = e == 0 ? 0 : 2;
+      break;
+    case NOT_LISTED:
+      x->legs_collected = x->legs_with_fields = 0;
+      x->rejects[G6_REJECT_NOT_LISTED] = 42;
+      break;
+    case TIMEOUT:
+    case CLOSED:
+      x->legs_collected = x->legs_with_fields = 0;
+      break;
+    case BATCH:
+      x->legs_collected = x->legs_with_fields = e == 0 ? 42 : 0;
+      x->rejects[G6_REJECT_REQUEST_FAILED] = e == 0 ? 0 : 42;
+      break;
+    case NO_OI:
+      x->legs_with_fields = 0;
+      break;
+    default:
+      break;
+    }
+  }
+  switch (k) {
+  case CLOSED:
+  case TIMEOUT:
+  case NO_QUOTES:
+  case NOT_LISTED:
+    r->success = false;
+    r->status = G6_CHAIN_EMPTY;
+    break;
+  case NO_OI:
+    r->status = G6_CHAIN_STALE;
+    break;
+  case BATCH:
+    r->status = G6_CHAIN_PARTIAL;
+    break;
+  case OLD_SPOT:
+    r->status = G6_CHAIN_STALE;
+    break;
+  default:
+    break;
+  }
+  if (k == TIMEOUT || k == BATCH) {
+    r->error = G6_ETIMEOUT;
+    snprintf(r->error_msg, sizeof(r->error_msg), "Kite quote: timed out");
+  } else if (k == OLD_SPOT) {
+    r->error = G6_EUPSTREAM_DATA;
+    snprintf(r->error_msg, sizeof(r->error_msg),
+             "the underlying's quote is 900 s old; status STALE");
+  }
+}
+
+typedef struct {
+  const char *name;
+  kind k;
+  double at;
+  g6_cycle_log_level want;
+  const char *text; /* a substring of the line; NULL when QUIET */
+} vector;
+
+static const vector vectors[] = {
+    {"good from the start: quiet", GOOD, 0, G6_CYCLE_LOG_QUIET, NULL},
+    {"outside the session: quiet", CLOSED, 10, G6_CYCLE_LOG_QUIET, NULL},
+    {"a 200 without option quotes warns", NO_QUOTES, 20, G6_CYCLE_LOG_WARNING,
+     "nothing collected (status EMPTY): no leg kept of 84 requested: "
+     "missing_quote 82, not_listed 2"},
+    {"the same cause again: quiet", NO_QUOTES, 30, G6_CYCLE_LOG_QUIET, NULL},
+    {"closed in between changes nothing", CLOSED, 40, G6_CYCLE_LOG_QUIET, NULL},
+    {"the same cause after 600 s: again", NO_QUOTES, 620, G6_CYCLE_LOG_WARNING,
+     "missing_quote 82"},
+    {"back: collecting again", GOOD, 630, G6_CYCLE_LOG_RECOVERED,
+     "collecting again (21 strikes, status OK)"},
+    {"still good: quiet", GOOD, 640, G6_CYCLE_LOG_QUIET, NULL},
+    {"quotes without OI: STALE warns", NO_OI, 650, G6_CYCLE_LOG_WARNING,
+     "status STALE: field coverage at most StaleFieldCoverage on every "
+     "expiry: 0 of 84 legs kept"},
+    {"STALE lasting: quiet", NO_OI, 660, G6_CYCLE_LOG_QUIET, NULL},
+    {"a transport failure: a new cause", TIMEOUT, 670, G6_CYCLE_LOG_WARNING,
+     "nothing collected: Kite quote: timed out (timeout)"},
+    {"the index missing after the outage: no recovery line", NOT_LISTED, 680,
+     G6_CYCLE_LOG_WARNING, "no leg kept of 84 requested: not_listed 84"},
+    {"a failed batch", BATCH, 690, G6_CYCLE_LOG_WARNING,
+     "42 of 84 legs lost (status PARTIAL): Kite quote: timed out (timeout)"},
+    {"an old underlying quote", OLD_SPOT, 700, G6_CYCLE_LOG_WARNING,
+     "the underlying's quote is 900 s old; status STALE (upstream_data)"},
+    {"PARTIAL without a failure is good", PARTIAL, 710, G6_CYCLE_LOG_RECOVERED,
+     "collecting again (21 strikes, status PARTIAL)"},
+    {"a transport failure once more", TIMEOUT, 720, G6_CYCLE_LOG_WARNING,
+     "nothing collected: "},
+    {"recovered", GOOD, 730, G6_CYCLE_LOG_RECOVERED, "collecting again"},
+};
+
+static void cycle_log_vectors(void **state) {
+  (void)state;
+  g6_cycle_log s = {0};
+  g6_cycle_result r;
+  char msg[1024];
+  for (size_t i = 0; i < sizeof(vectors) / sizeof(vectors[0]); i++) {
+    const vector *v = &vectors[i];
+    make(&r, v->k);
+    g6_cycle_log_level got =
+        g6_cycle_log_decide(&s, &r, v->at, 600, msg, sizeof(msg));
+    if (got != v->want)
+      fail_msg("%s: level %d, want %d (\"%s\")", v->name, (int)got,
+               (int)v->want, msg);
+    if (v->text == NULL && msg[0] != '\0')
+      fail_msg("%s: quiet with text \"%s\"", v->name, msg);
+    if (v->text != NULL && strstr(msg, v->text) == NULL)
+      fail_msg("%s: \"%s\" lacks \"%s\"", v->name, msg, v->text);
+  }
+}
+
+/* A message cut at any capacity stays terminated. */
+static void cycle_log_truncates(void **state) {
+  (void)state;
+  g6_cycle_result r;
+  make(&r, NO_QUOTES);
+  for (size_t cap = 1; cap < 120; cap++) {
+    g6_cycle_log s = {0};
+    char msg[128];
+    memset(msg, 'x', sizeof(msg));
+    assert_int_equal(g6_cycle_log_decide(&s, &r, 0, 600, msg, cap),
+                     G6_CYCLE_LOG_WARNING);
+    assert_true(strlen(msg) < cap);
+  }
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(cycle_log_vectors),
+      cmocka_unit_test(cycle_log_truncates),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
