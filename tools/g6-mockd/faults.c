@@ -49,6 +49,13 @@ bool market_index_missing(const market_faults *m, int index) {
   return false;
 }
 
+bool market_options_unquoted(const market_faults *m, int index) {
+  for (int i = 0; i < m->n_unquoted; i++)
+    if (strcmp(m->unquoted[i], mk_indices[index].name) == 0)
+      return true;
+  return false;
+}
+
 bool market_expiry_removed(const market_faults *m, int index, int64_t day) {
   for (int i = 0; i < m->n_removed; i++)
     if (m->removed[i].day == day &&
@@ -301,6 +308,14 @@ static g6_status set_market(market_faults *m, const char *name,
       snprintf(m->missing_index[m->n_missing++], 16, "%s", val);
     return G6_OK;
   }
+  if (strcmp(name, "unquoted_options") == 0) {
+    if (index_by_name(val) < 0)
+      return g6_error_set(err, G6_EINVAL, "fault unquoted_options: unknown "
+                                          "index \"%s\"", val);
+    if (m->n_unquoted < MK_NINDEX)
+      snprintf(m->unquoted[m->n_unquoted++], 16, "%s", val);
+    return G6_OK;
+  }
   if (strcmp(name, "remove_expiry") == 0) {
     /* INDEX:YYYY-MM-DD */
     const char *colon = strchr(val, ':');
@@ -342,7 +357,8 @@ static g6_status set_market(market_faults *m, const char *name,
   return g6_error_set(err, G6_EINVAL,
                       "unknown market fault \"%s\"; known: zero_price_mod, "
                       "negative_price_mod, empty_names, no_vix, "
-                      "missing_index, remove_expiry, move_expiry, "
+                      "missing_index, unquoted_options, remove_expiry, "
+                      "move_expiry, "
                       "crossed_quote, stale_quote, out_of_bounds_quote, "
                       "malformed_quote, no_oi_quote, wrong_lot",
                       name);
@@ -472,6 +488,9 @@ void faults_to_json(const faults *f, g6_buf *out) {
                 m->empty_names ? "true" : "false", m->no_vix ? "true" : "false");
   for (int i = 0; i < m->n_missing; i++)
     g6_buf_printf(out, "%s\"%s\"", i ? "," : "", m->missing_index[i]);
+  g6_buf_puts(out, "],\"unquoted_options\":[");
+  for (int i = 0; i < m->n_unquoted; i++)
+    g6_buf_printf(out, "%s\"%s\"", i ? "," : "", m->unquoted[i]);
   g6_buf_puts(out, "],\"remove_expiry\":[");
   for (int i = 0; i < m->n_removed; i++) {
     char d[11];

@@ -206,6 +206,9 @@ typedef struct market_faults {
   bool empty_names;       /* option rows without `name` (old dumps) */
   char missing_index[MK_NINDEX][16];
   int n_missing;
+  char unquoted[MK_NINDEX][16]; /* indices whose options /quote omits (the
+                                   instrument list still has them) */
+  int n_unquoted;
   struct {
     char index[16];
     int64_t day;
@@ -240,6 +243,8 @@ void faults_to_json(const faults *f, g6_buf *out);
 /* Consumes one use of a count fault: true when it fires. */
 bool fault_take(int *count);
 bool market_index_missing(const market_faults *m, int index);
+/* unquoted_options: /quote omits every option of the index. */
+bool market_options_unquoted(const market_faults *m, int index);
 bool market_expiry_removed(const market_faults *m, int index, int64_t day);
 /* The bad-quote fault of a trading symbol (the last one set wins), or
  * MK_QF_NONE. */

@@ -518,6 +518,7 @@ static void render_quotes(mockd *m, qshape shape, const ivals *iv,
           strlen(mk_indices[in->index].opt_exchange) != el ||
           strncmp(key, mk_indices[in->index].opt_exchange, el) != 0 ||
           market_index_missing(mf, in->index) ||
+          market_options_unquoted(mf, in->index) ||
           market_expiry_removed(mf, in->index, in->expiry))
         continue; /* unknown to Kite: absent from data */
       idx = in->index;
