@@ -99,27 +99,51 @@ const char *g6_expiry_kind_name(g6_expiry_kind k) {
   return "unknown";
 }
 
-g6_expiry_kind g6_expiry_of_symbol(const char *symbol, const char *root,
-                                   g6_date *out) {
+/* The strike as Kite writes it in a trading symbol: whole rupees without a
+ * fraction (24300), else the fraction without trailing zeros (832.5,
+ * 83.25). False when it does not fit. */
+static bool strike_text(int64_t paise, char *out, size_t len) {
+  long long r = (long long)(paise / 100), f = (long long)(paise % 100);
+  int k = f == 0        ? snprintf(out, len, "%lld", r)
+          : f % 10 == 0 ? snprintf(out, len, "%lld.%lld", r, f / 10)
+                        : snprintf(out, len, "%lld.%02lld", r, f);
+  return k > 0 && (size_t)k < len;
+}
+
+/* Length of a strike written the way Kite writes one (no leading zero, an
+ * optional fraction of one or two digits without a trailing zero) at p; 0
+ * when there is none. */
+static size_t strike_shape(const char *p) {
+  size_t n = 0;
+  while (isdigit((unsigned char)p[n]))
+    n++;
+  if (n == 0 || (p[0] == '0' && n > 1))
+    return 0;
+  if (p[n] != '.')
+    return n;
+  size_t f = 0;
+  while (isdigit((unsigned char)p[n + 1 + f]))
+    f++;
+  if (f == 0 || f > 2 || p[n + f] == '0')
+    return 0;
+  return n + 1 + f;
+}
+
+/* The expiry part of a symbol after its root: "YYMON" (monthly) or
+ * "YYMDD" (weekly, a real date); *rest is what follows. */
+static g6_expiry_kind expiry_part(const char *p, g6_date *d,
+                                  const char **rest) {
   static const char months[] = "JANFEBMARAPRMAYJUNJULAUGSEPOCTNOVDEC";
-  const char *p = symbol;
-  size_t rl = root ? strlen(root) : 0;
-  if (rl > 0 && strncmp(symbol, root, rl) == 0)
-    p = symbol + rl;
-  else
-    while (*p != '\0' && !isdigit((unsigned char)*p))
-      p++;
-  if (p == symbol || !isdigit((unsigned char)p[0]) ||
-      !isdigit((unsigned char)p[1]))
+  if (!isdigit((unsigned char)p[0]) || !isdigit((unsigned char)p[1]))
     return G6_EXPIRY_KIND_UNKNOWN;
   int year = 2000 + (p[0] - '0') * 10 + (p[1] - '0');
-  p += 2; /* the year */
+  p += 2;
   if (isupper((unsigned char)p[0]) && isupper((unsigned char)p[1]) &&
-      isupper((unsigned char)p[2]) && isdigit((unsigned char)p[3])) {
+      isupper((unsigned char)p[2])) {
     for (int m = 0; m < 12; m++)
       if (strncmp(p, months + 3 * m, 3) == 0) {
-        if (out)
-          *out = (g6_date){year, m + 1, 0};
+        *d = (g6_date){year, m + 1, 0};
+        *rest = p + 3;
         return G6_EXPIRY_MONTHLY;
       }
     return G6_EXPIRY_KIND_UNKNOWN;
@@ -129,16 +153,68 @@ g6_expiry_kind g6_expiry_of_symbol(const char *symbol, const char *root,
               : p[0] == 'N'              ? 11
               : p[0] == 'D'              ? 12
                                          : 0;
-  if (month > 0 && isdigit((unsigned char)p[1]) &&
-      isdigit((unsigned char)p[2]) && isdigit((unsigned char)p[3])) {
-    int dd = (p[1] - '0') * 10 + (p[2] - '0');
-    if (dd >= 1 && dd <= 31) {
-      if (out)
-        *out = (g6_date){year, month, dd};
-      return G6_EXPIRY_WEEKLY;
-    }
+  if (month == 0 || !isdigit((unsigned char)p[1]) ||
+      !isdigit((unsigned char)p[2]))
+    return G6_EXPIRY_KIND_UNKNOWN;
+  int dd = (p[1] - '0') * 10 + (p[2] - '0');
+  g6_date back = g6_civil_from_days(g6_days_from_civil(year, month, dd));
+  if (dd < 1 || back.month != month || back.day != dd)
+    return G6_EXPIRY_KIND_UNKNOWN; /* day 00, 32, 30 February */
+  *d = (g6_date){year, month, dd};
+  *rest = p + 3;
+  return G6_EXPIRY_WEEKLY;
+}
+
+/* The shared parser: strike_paise < 0 and type NULL accept any strike in
+ * Kite's writing and CE or PE. */
+static g6_expiry_kind parse_symbol(const char *symbol, const char *root,
+                                   int64_t strike_paise, const char *type,
+                                   g6_date *out) {
+  const char *p = symbol;
+  size_t rl = root ? strlen(root) : 0;
+  if (rl > 0 && strncmp(symbol, root, rl) == 0)
+    p = symbol + rl;
+  else
+    while (*p != '\0' && !isdigit((unsigned char)*p))
+      p++;
+  if (p == symbol)
+    return G6_EXPIRY_KIND_UNKNOWN;
+  g6_date d;
+  const char *rest = NULL;
+  g6_expiry_kind k = expiry_part(p, &d, &rest);
+  if (k == G6_EXPIRY_KIND_UNKNOWN)
+    return k;
+  size_t sl;
+  if (strike_paise >= 0) {
+    char want[32];
+    if (!strike_text(strike_paise, want, sizeof(want)))
+      return G6_EXPIRY_KIND_UNKNOWN;
+    sl = strlen(want);
+    if (strncmp(rest, want, sl) != 0)
+      return G6_EXPIRY_KIND_UNKNOWN;
+  } else if ((sl = strike_shape(rest)) == 0) {
+    return G6_EXPIRY_KIND_UNKNOWN;
   }
-  return G6_EXPIRY_KIND_UNKNOWN;
+  rest += sl;
+  if (type != NULL ? strcmp(rest, type) != 0
+                   : strcmp(rest, "CE") != 0 && strcmp(rest, "PE") != 0)
+    return G6_EXPIRY_KIND_UNKNOWN;
+  if (out)
+    *out = d;
+  return k;
+}
+
+g6_expiry_kind g6_expiry_of_symbol(const char *symbol, const char *root,
+                                   g6_date *out) {
+  return parse_symbol(symbol, root, -1, NULL, out);
+}
+
+g6_expiry_kind g6_expiry_of_contract(const char *symbol, const char *root,
+                                     int64_t strike_paise, const char *type,
+                                     g6_date *out) {
+  if (strike_paise < 0 || type == NULL)
+    return G6_EXPIRY_KIND_UNKNOWN;
+  return parse_symbol(symbol, root, strike_paise, type, out);
 }
 
 g6_expiry_kind g6_expiry_kind_of_symbol(const char *symbol, const char *root) {

@@ -67,7 +67,7 @@ extern const char *const g6_expiry_tags[G6_EXPIRY_TAG_COUNT];
  * weekly of Thursday 2025-05-01 was listed for 2025-04-30), so the date
  * alone cannot tell them apart; the trading symbol can. */
 typedef enum g6_expiry_kind {
-  G6_EXPIRY_KIND_UNKNOWN = 0, /* the symbol has neither shape */
+  G6_EXPIRY_KIND_UNKNOWN = 0, /* the symbol has neither shape exactly */
   G6_EXPIRY_WEEKLY,
   G6_EXPIRY_MONTHLY,
 } g6_expiry_kind;
@@ -80,9 +80,15 @@ const char *g6_expiry_kind_name(g6_expiry_kind k);
  * when the symbol starts with it, else the letters before the first digit)
  * and the two-digit year, a monthly contract has the month's three letters
  * (NIFTY25APR24300CE) and a weekly one the month as one character 1-9, O, N,
- * D and the day as two digits (NIFTY2543024300CE = 2025-04-30); both are
- * followed by the strike's digits. Anything else is UNKNOWN. root may be
- * NULL. Can't fail. */
+ * D and the day as two digits of a real date (NIFTY2543024300CE =
+ * 2025-04-30); both are followed by the strike as Kite writes it (no leading
+ * zero; a fraction of one or two digits without a trailing zero, 832.5),
+ * then CE or PE, and nothing else. Anything else is UNKNOWN: a weekly
+ * written with the month's letters (NIFTY26DEC0126200CE) has a strike with
+ * a leading zero and is not taken for a monthly. root may be NULL. Can't
+ * fail. Without the row's strike a weekly written NIFTY26DEC1526200CE still
+ * reads as a monthly of strike 1526200: an instrument row is checked with
+ * g6_expiry_of_contract. */
 g6_expiry_kind g6_expiry_kind_of_symbol(const char *symbol, const char *root);
 
 /* The same, with the expiry the symbol names: for a weekly symbol its date
@@ -93,6 +99,16 @@ g6_expiry_kind g6_expiry_kind_of_symbol(const char *symbol, const char *root);
  * (exchange-calendar.md); a monthly contract expires inside its month. */
 g6_expiry_kind g6_expiry_of_symbol(const char *symbol, const char *root,
                                    g6_date *out);
+
+/* The kind of an instrument row's symbol, exactly: as g6_expiry_of_symbol,
+ * but what follows the expiry must be the row's strike as Kite writes it
+ * (strike_paise 2620000 -> "26200", 83250 -> "832.5") and then the row's
+ * option type ("CE" or "PE"), nothing more. So NIFTY26DEC1526200CE of strike
+ * 26200 is UNKNOWN, not a monthly of strike 1526200. UNKNOWN for a negative
+ * strike or a NULL type. Can't fail. */
+g6_expiry_kind g6_expiry_of_contract(const char *symbol, const char *root,
+                                     int64_t strike_paise, const char *type,
+                                     g6_date *out);
 
 /* Resolves a rule against the listed expiry dates (any order, duplicates
  * fine; dates before `today` are ignored) and their kinds (kinds[i] of

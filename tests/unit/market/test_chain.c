@@ -195,6 +195,27 @@ static void expiry_kind_from_symbols(void **state) {
       {"NIFTY", "NIFTY", G6_EXPIRY_KIND_UNKNOWN},
       {"", NULL, G6_EXPIRY_KIND_UNKNOWN},
       {"25APR24300CE", NULL, G6_EXPIRY_KIND_UNKNOWN},
+      /* a weekly of 2026-12-01 written with the month's letters was read as
+       * a monthly: only Kite's two forms, exactly */
+      {"NIFTY26DEC0126200CE", "NIFTY", G6_EXPIRY_KIND_UNKNOWN},
+      {"NIFTY26DEC026200PE", "NIFTY", G6_EXPIRY_KIND_UNKNOWN},
+      {"NIFTY26D0126200CE", "NIFTY", G6_EXPIRY_WEEKLY},
+      {"NIFTY26DEC26200CE", "NIFTY", G6_EXPIRY_MONTHLY},
+      {"NIFTY26DEC26200", "NIFTY", G6_EXPIRY_KIND_UNKNOWN},
+      {"NIFTY26DEC26200CEX", "NIFTY", G6_EXPIRY_KIND_UNKNOWN},
+      {"NIFTY26DEC26200FE", "NIFTY", G6_EXPIRY_KIND_UNKNOWN},
+      {"NIFTY26DECCE", "NIFTY", G6_EXPIRY_KIND_UNKNOWN},
+      {"NIFTY26D3126200CE", "NIFTY", G6_EXPIRY_WEEKLY},
+      {"NIFTY26N3126200CE", "NIFTY", G6_EXPIRY_KIND_UNKNOWN}, /* 31 Nov */
+      {"NIFTY26D0026200CE", "NIFTY", G6_EXPIRY_KIND_UNKNOWN}, /* day 00 */
+      {"NIFTY2622926200CE", "NIFTY", G6_EXPIRY_KIND_UNKNOWN}, /* 29 Feb */
+      {"NIFTY26d0126200CE", "NIFTY", G6_EXPIRY_KIND_UNKNOWN},
+      {"NIFTY26Dec26200CE", "NIFTY", G6_EXPIRY_KIND_UNKNOWN},
+      {"SBIN24JUN832.5CE", "SBIN", G6_EXPIRY_MONTHLY},
+      {"USDINR25APR83.25PE", "USDINR", G6_EXPIRY_MONTHLY},
+      {"SBIN24JUN832.50CE", "SBIN", G6_EXPIRY_KIND_UNKNOWN},
+      {"SBIN24JUN832.CE", "SBIN", G6_EXPIRY_KIND_UNKNOWN},
+      {"SBIN24JUN832.125CE", "SBIN", G6_EXPIRY_KIND_UNKNOWN},
   };
   for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
     if (g6_expiry_kind_of_symbol(v[i].symbol, v[i].root) != v[i].want)
@@ -202,6 +223,67 @@ static void expiry_kind_from_symbols(void **state) {
                g6_expiry_kind_name(
                    g6_expiry_kind_of_symbol(v[i].symbol, v[i].root)),
                g6_expiry_kind_name(v[i].want));
+}
+
+/* An instrument row's symbol must be exactly one of Kite's two forms with
+ * the row's strike and option type. The reviewer's NIFTY26DEC0126200CE (the
+ * weekly of 2026-12-01, strike 26200, its month in letters) was taken for a
+ * monthly and this_month collected weeklies; written NIFTY26DEC1526200CE it
+ * would even pass as a monthly of strike 1526200 without the row's strike. */
+static void expiry_of_contract_is_exact(void **state) {
+  (void)state;
+  enum { U = G6_EXPIRY_KIND_UNKNOWN, W = G6_EXPIRY_WEEKLY };
+  enum { M = G6_EXPIRY_MONTHLY };
+  static const struct {
+    const char *symbol, *root;
+    int64_t paise;
+    const char *type;
+    int want;     /* U, W or M */
+    g6_date date; /* for a known kind */
+  } v[] = {
+      {"NIFTY26DEC0126200CE", "NIFTY", 2620000, "CE", U, {0, 0, 0}},
+      {"NIFTY26DEC1526200CE", "NIFTY", 2620000, "CE", U, {0, 0, 0}},
+      /* that strike listed: the symbol says monthly */
+      {"NIFTY26DEC1526200CE", "NIFTY", 152620000, "CE", M, {2026, 12, 0}},
+      {"NIFTY26DEC26200CE", "NIFTY", 2620000, "CE", M, {2026, 12, 0}},
+      {"NIFTY26D0126200CE", "NIFTY", 2620000, "CE", W, {2026, 12, 1}},
+      {"NIFTY26D0126200PE", "NIFTY", 2620000, "PE", W, {2026, 12, 1}},
+      /* another option type */
+      {"NIFTY26D0126200CE", "NIFTY", 2620000, "PE", U, {0, 0, 0}},
+      /* another strike */
+      {"NIFTY26D0126200CE", "NIFTY", 2610000, "CE", U, {0, 0, 0}},
+      /* 6200 is not its strike */
+      {"NIFTY26D0126200CE", "NIFTY", 620000, "CE", U, {0, 0, 0}},
+      /* a monthly written as a date is not a weekly of another day */
+      {"NIFTY26122926200CE", "NIFTY", 2620000, "CE", U, {0, 0, 0}},
+      {"NIFTY261226200CE", "NIFTY", 2620000, "CE", U, {0, 0, 0}},
+      {"NIFTY26DEC26200.0CE", "NIFTY", 2620000, "CE", U, {0, 0, 0}},
+      {"NIFTY26DEC026200CE", "NIFTY", 2620000, "CE", U, {0, 0, 0}},
+      {"NIFTY26DEC26200CE ", "NIFTY", 2620000, "CE", U, {0, 0, 0}},
+      {"NIFTY26DEC26200CE", "NIFTY", -1, "CE", U, {0, 0, 0}},
+      {"NIFTY26DEC26200CE", "NIFTY", 2620000, NULL, U, {0, 0, 0}},
+      {"SBIN24JUN832.5CE", "SBIN", 83250, "CE", M, {2024, 6, 0}},
+      {"USDINR25APR83.25PE", "USDINR", 8325, "PE", M, {2025, 4, 0}},
+      {"SBIN24JUN832.5CE", "SBIN", 83200, "CE", U, {0, 0, 0}},
+      {"SENSEX26D0382000PE", "SENSEX", 8200000, "PE", W, {2026, 12, 3}},
+      {"NIFTY0CE", "NIFTY", 0, "CE", U, {0, 0, 0}},
+  };
+  for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+    g6_date d = {-1, -1, -1};
+    g6_expiry_kind k = g6_expiry_of_contract(v[i].symbol, v[i].root, v[i].paise,
+                                             v[i].type, &d);
+    if ((int)k != v[i].want)
+      fail_msg("%s (strike %lld paise, %s): %s, want %s", v[i].symbol,
+               (long long)v[i].paise, v[i].type ? v[i].type : "NULL",
+               g6_expiry_kind_name(k),
+               g6_expiry_kind_name((g6_expiry_kind)v[i].want));
+    if (k != G6_EXPIRY_KIND_UNKNOWN &&
+        (d.year != v[i].date.year || d.month != v[i].date.month ||
+         d.day != v[i].date.day))
+      fail_msg("%s: date %d-%d-%d", v[i].symbol, d.year, d.month, d.day);
+    if (k == G6_EXPIRY_KIND_UNKNOWN && d.year != -1)
+      fail_msg("%s: *out written for UNKNOWN", v[i].symbol);
+  }
 }
 
 static void tags_and_masks(void **state) {
@@ -313,10 +395,14 @@ static void leg_checks(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(atm_vectors),    cmocka_unit_test(ladder_vectors),
-      cmocka_unit_test(expiry_rules),   cmocka_unit_test(tags_and_masks),
+      cmocka_unit_test(atm_vectors),
+      cmocka_unit_test(ladder_vectors),
+      cmocka_unit_test(expiry_rules),
+      cmocka_unit_test(tags_and_masks),
       cmocka_unit_test(expiry_kind_from_symbols),
-      cmocka_unit_test(status_vectors), cmocka_unit_test(leg_checks),
+      cmocka_unit_test(expiry_of_contract_is_exact),
+      cmocka_unit_test(status_vectors),
+      cmocka_unit_test(leg_checks),
   };
   return G6_RUN_TESTS(tests);
 }
