@@ -322,11 +322,26 @@ static g6_status process_row(g6_instruments *t, g6_error *err) {
     in.root[k] = '\0';
     in.root_rule = G6_ROOT_SYMBOL;
   }
-  /* the symbol names the expiry too (exchange-calendar.md); when the two
-   * disagree the contract was moved after listing (NSE keeps the symbol):
-   * the column is the exchange's word, the row is kept and noted */
+  /* the symbol names the kind and the expiry (exchange-calendar.md); it
+   * must be exactly one of Kite's two forms with this row's strike and type,
+   * else its kind is a guess: a weekly written NIFTY26DEC0126200CE was read
+   * as a monthly and this_month collected weeklies */
   g6_date sd;
-  in.series = (uint8_t)g6_expiry_of_symbol(in.tradingsymbol, in.root, &sd);
+  in.series = (uint8_t)g6_expiry_of_contract(in.tradingsymbol, in.root,
+                                             in.strike_paise, type, &sd);
+  if (in.series == G6_EXPIRY_KIND_UNKNOWN) {
+    char ex[11], st[32];
+    g6_date_format(d, ex);
+    snprintf(st, sizeof(st), "%s", field(t, F_STRIKE));
+    reject(t, G6_INST_REJ_FORM,
+           "%s:%s is neither %s<YY><MON> nor %s<YY><M><DD> + strike %s + %s "
+           "(expiry %s)",
+           in.exchange, in.tradingsymbol, in.root, in.root, st, type, ex);
+    return G6_OK;
+  }
+  /* when the symbol's date and the column disagree the contract was moved
+   * after listing (NSE keeps the symbol): the column is the exchange's word,
+   * the row is kept and noted */
   if ((in.series == G6_EXPIRY_WEEKLY &&
        (sd.year != d.year || sd.month != d.month || sd.day != d.day)) ||
       (in.series == G6_EXPIRY_MONTHLY &&
@@ -854,8 +869,8 @@ size_t g6_instrument_key(const g6_instrument *in, char *buf, size_t len) {
 
 const char *g6_inst_reject_name(g6_inst_reject r) {
   static const char *const names[G6_INST_REJ_COUNT] = {
-      "columns", "too_long", "number", "expiry",
-      "symbol",  "quote",    "duplicate"};
+      "columns", "too_long", "number",    "expiry",
+      "symbol",  "quote",    "duplicate", "symbol_form"};
   return (unsigned)r < G6_INST_REJ_COUNT ? names[r] : "unknown";
 }
 

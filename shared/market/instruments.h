@@ -61,6 +61,14 @@ typedef enum g6_inst_reject {
                               two symbols: every copy is rejected, none is
                               guessed right (a row repeated byte for byte is
                               kept once: g6_instruments_stats.repeated) */
+  G6_INST_REJ_FORM,        /* an option whose trading symbol is not exactly
+                              one of Kite's two forms for its row:
+                              <ROOT><YY><MON><STRIKE><CE|PE> (monthly) or
+                              <ROOT><YY><M><DD><STRIKE><CE|PE> (weekly), with
+                              the row's strike and option type
+                              (g6_expiry_of_contract); its kind would be a
+                              guess (a weekly NIFTY26DEC0126200CE read as a
+                              monthly made this_month collect weeklies) */
   G6_INST_REJ_COUNT
 } g6_inst_reject;
 
