@@ -49,6 +49,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                                                               : G6_PUT,
                                        &f) != G6_OK)
           abort(); /* every kept option is found again */
+        /* and its symbol is exactly one of Kite's two forms for its row:
+         * nothing of unknown kind is kept */
+        if (in->series == G6_EXPIRY_KIND_UNKNOWN ||
+            g6_expiry_of_contract(in->tradingsymbol, in->root, in->strike_paise,
+                                  in->kind == G6_INST_CE ? "CE" : "PE",
+                                  NULL) != (g6_expiry_kind)in->series)
+          abort();
       }
     }
     /* lot_mixed marks exactly the options of expiries with two lot sizes
