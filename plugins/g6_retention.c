@@ -60,7 +60,7 @@ static struct {
   /* the read callback's copy */
   g6_retention_report shown;
   bool have_shown;
-  double shown_at;
+  double shown_at; /* end of the last successful scan, kept on a failure */
   uint64_t consumed;
 } g = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
@@ -79,7 +79,7 @@ static void log_scan(g6_status st, const g6_error *e,
   double now = g6_monotonic_now();
   if (g6_log_throttle_due(&g.scan_log, st, now, LOG_EVERY_S)) {
     if (st != G6_OK)
-      WARNING(PLUGIN ": %s (nothing scanned; metrics are NaN)", e->msg);
+      WARNING(PLUGIN ": %s (nothing scanned; storage metrics are NaN)", e->msg);
     else
       INFO(PLUGIN ": scanning %s again", g.conf.data_dir);
   }
@@ -239,6 +239,7 @@ static int setup(void) {
   size_t n = g6_retention_discover(c->data_dir, names,
                                    G6_RETENTION_MAX_INDICES);
   g6_retention_metrics_warm(g.metrics, &g.mstate, names, n);
+  g.shown_at = NAN; /* no successful scan yet */
   char what[512];
   describe(what, sizeof(what));
   if (g6_plugin_read_test()) {

@@ -108,7 +108,7 @@ void g6_retention_metrics_prune(g6_metrics *m, g6_retention_counts *c) {
 
 void g6_retention_metrics_gauges(g6_metrics *m, g6_retention_metrics *st,
                                  const g6_retention_report *r, double now,
-                                 double finished_at) {
+                                 double last_ok) {
   if (r != NULL)
     for (size_t i = 0; i < r->n_idx; i++)
       remember(st, r->idx[i].name);
@@ -129,5 +129,5 @@ void g6_retention_metrics_gauges(g6_metrics *m, g6_retention_metrics *st,
     g6m_scan_skipped_set(m, g6_scan_skip_name((g6_scan_skip)s),
                          r ? (double)r->skipped[s] : NAN);
   g6m_scan_duration_set(m, r ? r->seconds : NAN);
-  g6m_last_scan_set(m, r ? finished_at : NAN);
+  g6m_last_scan_set(m, last_ok);
 }

@@ -7,7 +7,9 @@
  * carries the kinds panels and unmatched. Ages are taken at the time the
  * gauges are set (now - mtime), so they keep growing between scans. Nothing
  * known is never 0: before the first scan, after a failed one, and for a
- * kind without files (ages), the gauges are NaN. */
+ * kind without files (ages), the gauges are NaN. The time of the last scan
+ * is the last *successful* scan's, also after a failed one: a failure is no
+ * scan of DataDir, so the figures' age keeps growing. */
 #ifndef G6_RETENTION_METRICS_H
 #define G6_RETENTION_METRICS_H
 
@@ -44,11 +46,13 @@ void g6_retention_counts_add(g6_retention_counts *c,
 void g6_retention_metrics_prune(g6_metrics *m, g6_retention_counts *c);
 
 /* Sets every gauge from the latest successful report `r` at wall time
- * `now` (epoch seconds); `finished_at` is when that scan ended. r NULL (no
- * successful scan yet, or the data directory is missing): every gauge of
- * the admitted series is NaN. */
+ * `now` (epoch seconds); `last_ok` is when the last successful scan ended
+ * (r's, when r is not NULL), NaN before the first. r NULL (no successful
+ * scan yet, or the last scan failed, e.g. the data directory is missing):
+ * every gauge of the admitted series is NaN but the time of the last scan,
+ * which is `last_ok`. Can't fail. */
 void g6_retention_metrics_gauges(g6_metrics *m, g6_retention_metrics *st,
                                  const g6_retention_report *r, double now,
-                                 double finished_at);
+                                 double last_ok);
 
 #endif

@@ -129,6 +129,37 @@ with t.Collectd(plugins=["g6_retention"], config=CONF % (data, "")) as cd:
         t.is_(by, {"NIFTY": 9.0, "BANKNIFTY": 1.0, "(none)": 4.0},
               "\"Files by index\" in Prometheus holds the seeded numbers")
 
+# ---- the time of the last scan is the last successful scan's ------------------
+# A DataDir that is missing, then there, then gone again: a failed scan is
+# no scan, so the end of the last successful one stays (it went NaN, as if
+# none had ever finished, and an alert on its age could not see it).
+comes = os.path.join(wd, "comes-and-goes")
+LAST = "collectd_g6_retention_last_scan_timestamp_seconds"
+with t.Collectd(plugins=["g6_retention"], config=CONF % (comes, "")) as cd:
+    t.ok(cd.wait_log(r"\[warning\] g6_retention: data directory %s: No such file or "
+                     r"directory \(nothing scanned; storage metrics are NaN\)"
+                     % re.escape(comes), 10),
+         "a missing DataDir: the scan fails and says so")
+    t.ok(cd.wait_for(LAST, timeout=5, predicate=math.isnan),
+         "no successful scan yet: the last scan's time is NaN", cd.value(LAST))
+    put(comes, "NIFTY/this_week/+50/%s.csv" % day(0), 10)
+    t.ok(cd.wait_for("collectd_g6_retention_data_files", timeout=10,
+                     predicate=lambda v: v == 1, g6_retention="NIFTY", type="options"),
+         "DataDir appears: the next scan counts its file")
+    first = cd.value(LAST)
+    t.ok(first is not None and time.time() - 10 < first <= time.time(),
+         "... and the last scan's time is that scan's end", first)
+    subprocess.run(["rm", "-rf", comes], check=True)
+    gone = time.time() + 1  # a scan under way may still have ended well
+    t.ok(cd.wait_for("collectd_g6_retention_data_files", timeout=10,
+                     predicate=math.isnan, g6_retention="NIFTY", type="options"),
+         "DataDir gone: the storage figures are NaN")
+    kept = cd.value(LAST)
+    time.sleep(3)  # three more failed scans
+    t.ok(kept is not None and first <= kept <= gone and cd.value(LAST) == kept,
+         "... but the last scan's time stays the last successful scan's",
+         (first, kept, gone, cd.value(LAST)))
+
 # ---- 2. real pruning: cap, symlinks, an immutable directory ----------------------
 stuck = "NIFTY/next_month/+200/%s.csv" % day(60)
 put(data, stuck, 1000, old_t)

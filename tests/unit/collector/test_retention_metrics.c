@@ -3,7 +3,9 @@
  * index and kind, ages taken at dispatch time, NaN ages for kinds without
  * files, a vanished index reported as 0 files, prune counters that keep
  * every sweep (also two between two dispatches), and every gauge NaN again
- * when the data directory goes away. */
+ * when the data directory goes away, but the time of the last scan, which
+ * stays the last successful scan's (it went NaN, as if none had ever
+ * finished). */
 #include "g6_test.h"
 
 #include "collector/retention_metrics.h"
@@ -115,11 +117,16 @@ static void report_to_gauges_and_counters(void **state) {
   g6_retention_metrics_gauges(m, &st, &r, 2020.0, 2015.0);
   assert_close(val(m, &g6m_def_data_files, "NIFTY", "options"), 0, 0);
   assert_true(isnan(val(m, &g6m_def_newest_file_age, "NIFTY", "options")));
-  /* no usable report (data directory gone): everything unknown */
-  g6_retention_metrics_gauges(m, &st, NULL, 2030.0, NAN);
+  /* no usable report (data directory gone): everything unknown but when
+   * the last successful scan ended */
+  g6_retention_metrics_gauges(m, &st, NULL, 2030.0, 2015.0);
   assert_true(isnan(val(m, &g6m_def_data_files, "NIFTY", "options")));
   assert_true(isnan(val(m, &g6m_def_data_files, "(none)", "unmatched")));
   assert_true(isnan(val(m, &g6m_def_scan_duration, NULL, NULL)));
+  assert_true(isnan(val(m, &g6m_def_scan_skipped, "unreadable", NULL)));
+  assert_close(val(m, &g6m_def_last_scan, NULL, NULL), 2015, 0);
+  g6_retention_metrics_gauges(m, &st, NULL, 2040.0, 2015.0);
+  assert_close(val(m, &g6m_def_last_scan, NULL, NULL), 2015, 0);
   /* a scan-only report adds nothing to the prune counters */
   r.pruned = false;
   g6_retention_counts_add(&c, &r);
