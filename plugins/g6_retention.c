@@ -60,7 +60,8 @@ static struct {
   /* the read callback's copy */
   g6_retention_report shown;
   bool have_shown;
-  double shown_at; /* end of the last successful scan, kept on a failure */
+  double shown_at; /* end of the last successful scan, kept on a failure;
+                    * 0 before the first */
   uint64_t consumed;
 } g = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
@@ -238,8 +239,10 @@ static int setup(void) {
   char names[G6_RETENTION_MAX_INDICES][32];
   size_t n = g6_retention_discover(c->data_dir, names,
                                    G6_RETENTION_MAX_INDICES);
-  g6_retention_metrics_warm(g.metrics, &g.mstate, names, n);
-  g.shown_at = NAN; /* no successful scan yet */
+  /* warm start: the last scan's time 0 (never) until the first successful
+   * scan, beside the start time and ScanInterval */
+  g6_retention_metrics_warm(g.metrics, &g.mstate, names, n, g6_wall_now(),
+                            c->scan_interval);
   char what[512];
   describe(what, sizeof(what));
   if (g6_plugin_read_test()) {

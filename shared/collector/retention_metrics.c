@@ -53,7 +53,8 @@ static bool remember(g6_retention_metrics *st, const char *name) {
 }
 
 g6_status g6_retention_metrics_warm(g6_metrics *m, g6_retention_metrics *st,
-                                    char names[][32], size_t n) {
+                                    char names[][32], size_t n, double started,
+                                    double scan_interval) {
   g6_status first = G6_OK;
   remember(st, G6_RETENTION_NO_INDEX);
   for (size_t i = 0; i < n; i++)
@@ -81,7 +82,12 @@ g6_status g6_retention_metrics_warm(g6_metrics *m, g6_retention_metrics *st,
     if (rc != G6_OK && first == G6_OK)
       first = rc;
   }
-  g6_retention_metrics_gauges(m, st, NULL, 0, NAN);
+  g6_retention_metrics_gauges(m, st, NULL, 0, 0); /* never scanned */
+  g6_status rc = g6m_retention_started_set(m, started);
+  if (rc == G6_OK)
+    rc = g6m_scan_interval_set(m, scan_interval);
+  if (rc != G6_OK && first == G6_OK)
+    first = rc;
   return first;
 }
 

@@ -9,7 +9,10 @@
  * known is never 0: before the first scan, after a failed one, and for a
  * kind without files (ages), the gauges are NaN. The time of the last scan
  * is the last *successful* scan's, also after a failed one: a failure is no
- * scan of DataDir, so the figures' age keeps growing. */
+ * scan of DataDir, so the figures' age keeps growing. Before the first it
+ * is 0, the documented "never since collectd started": with g6_retention's
+ * start time and ScanInterval beside it, G6RetentionScanStale fires for
+ * scans that never finish (a NaN time would compare false for ever). */
 #ifndef G6_RETENTION_METRICS_H
 #define G6_RETENTION_METRICS_H
 
@@ -25,9 +28,12 @@ typedef struct g6_retention_metrics {
 
 /* Admits the series of "(none)" and of `names` (from
  * g6_retention_discover) with NaN gauges, and the prune counters of every
- * action at 0. Returns the first error. */
+ * action at 0; sets the time of the last scan 0 (never), the start time to
+ * `started` (epoch seconds, > 0) and the configured ScanInterval to
+ * `scan_interval` (seconds). Returns the first error. */
 g6_status g6_retention_metrics_warm(g6_metrics *m, g6_retention_metrics *st,
-                                    char names[][32], size_t n);
+                                    char names[][32], size_t n, double started,
+                                    double scan_interval);
 
 /* Prune counts (files and bytes by action) of sweeps not yet added to the
  * metrics. The scan thread adds every sweep's report to it; the read
@@ -47,7 +53,7 @@ void g6_retention_metrics_prune(g6_metrics *m, g6_retention_counts *c);
 
 /* Sets every gauge from the latest successful report `r` at wall time
  * `now` (epoch seconds); `last_ok` is when the last successful scan ended
- * (r's, when r is not NULL), NaN before the first. r NULL (no successful
+ * (r's, when r is not NULL), 0 before the first. r NULL (no successful
  * scan yet, or the last scan failed, e.g. the data directory is missing):
  * every gauge of the admitted series is NaN but the time of the last scan,
  * which is `last_ok`. Can't fail. */

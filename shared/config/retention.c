@@ -87,8 +87,9 @@ static const g6_option retention_opts[] = {
     {.name = "ScanInterval", R(scan_interval), .type = G6_OPT_DOUBLE,
      .min = 1, .max = 86400, .unit = "s", .def = "300",
      .help = "time from the start of one scan (and sweep) to the next, on "
-             "g6_retention's own thread; metrics are dispatched every "
-             "plugin interval"},
+             "g6_retention's own thread (exported as "
+             "`collectd_g6_retention_scan_interval_seconds`); metrics are "
+             "dispatched every plugin interval"},
     {.name = "Enabled", R(policy.enabled), .type = G6_OPT_BOOL,
      .def = "false",
      .help = "prune at all; `false` only scans"},

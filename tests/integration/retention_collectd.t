@@ -14,11 +14,13 @@
    small tmpfs full of old-named files modified today; g6_retention keeps
    them (ProtectToday) until they are old, then deletes them and g6_chain
    writes its held rows (skipped where mounting is not allowed).
-Plus: a bad option disables the plugin with one line naming it (also `/`
-spelled otherwise, and a PanelsDir that is DataDir on disk), the plugin
-loaded without a <Plugin> block runs on its defaults, and `collectd -T`
-(the README's configuration check) deletes nothing while the daemon on the
-same configuration sweeps."""
+Plus: the start time and ScanInterval are exported, and the time of the
+last scan is 0 (never) until a scan succeeds and stays the last successful
+scan's when DataDir goes away; a bad option disables the plugin with one
+line naming it (also `/` spelled otherwise, and a PanelsDir that is DataDir
+on disk), the plugin loaded without a <Plugin> block runs on its defaults,
+and `collectd -T` (the README's configuration check) deletes nothing while
+the daemon on the same configuration sweeps."""
 import datetime
 import glob
 import json
@@ -83,6 +85,7 @@ def near(v, want, tol):
 
 
 # ---- 1. scan and dry run, and the dashboard in Prometheus ---------------------
+t0 = time.time()
 with t.Collectd(plugins=["g6_retention"], config=CONF % (data, "")) as cd:
     got = cd.wait_for("collectd_g6_prune_pruned_files_total", timeout=20,
                       predicate=lambda v: v >= 10, g6_prune="would_delete")
@@ -115,6 +118,14 @@ with t.Collectd(plugins=["g6_retention"], config=CONF % (data, "")) as cd:
     t.ok(v("collectd_g6_retention_scan_seconds") is not None and
          time.time() - 10 < (v("collectd_g6_retention_last_scan_timestamp_seconds") or 0),
          "scan duration and last scan time are exported")
+    started = v("collectd_g6_retention_start_timestamp_seconds")
+    last = v("collectd_g6_retention_last_scan_timestamp_seconds")
+    t.ok(started is not None and t0 - 1 <= started <= time.time() and
+         last is not None and started <= last <= time.time(),
+         "g6_retention exports its start time and, after it, the last scan's",
+         (t0, started, last))
+    t.is_(v("collectd_g6_retention_scan_interval_seconds"), 1.0,
+          "... and its ScanInterval (1 s here)")
 
     dash = json.load(open(os.path.join(t.ROOT, "grafana", "dashboards", "storage.json")))
     exprs = [(p["title"], tg["expr"]) for p in dash["panels"] for tg in p.get("targets", [])
@@ -130,9 +141,10 @@ with t.Collectd(plugins=["g6_retention"], config=CONF % (data, "")) as cd:
               "\"Files by index\" in Prometheus holds the seeded numbers")
 
 # ---- the time of the last scan is the last successful scan's ------------------
-# A DataDir that is missing, then there, then gone again: a failed scan is
-# no scan, so the end of the last successful one stays (it went NaN, as if
-# none had ever finished, and an alert on its age could not see it).
+# A DataDir that is missing, then there, then gone again: 0 (never) until a
+# scan succeeds (it was NaN, which G6RetentionScanStale could never compare),
+# and a failed scan is no scan, so the end of the last successful one stays
+# (it went NaN, as if none had ever finished).
 comes = os.path.join(wd, "comes-and-goes")
 LAST = "collectd_g6_retention_last_scan_timestamp_seconds"
 with t.Collectd(plugins=["g6_retention"], config=CONF % (comes, "")) as cd:
@@ -140,8 +152,9 @@ with t.Collectd(plugins=["g6_retention"], config=CONF % (comes, "")) as cd:
                      r"directory \(nothing scanned; storage metrics are NaN\)"
                      % re.escape(comes), 10),
          "a missing DataDir: the scan fails and says so")
-    t.ok(cd.wait_for(LAST, timeout=5, predicate=math.isnan),
-         "no successful scan yet: the last scan's time is NaN", cd.value(LAST))
+    t.ok(cd.wait_for(LAST, timeout=5, predicate=lambda v: v == 0),
+         "no successful scan yet: the last scan's time is 0 (never), not NaN",
+         cd.value(LAST))
     put(comes, "NIFTY/this_week/+50/%s.csv" % day(0), 10)
     t.ok(cd.wait_for("collectd_g6_retention_data_files", timeout=10,
                      predicate=lambda v: v == 1, g6_retention="NIFTY", type="options"),
@@ -252,6 +265,8 @@ with t.Collectd(plugins=["g6_retention"]) as cd:
          "without a <Plugin> block it runs on its defaults")
     t.ok(cd.wait_log(r"g6_retention: scanning /var/lib/g6 every 300 s; pruning off", 5),
          "... which scan /var/lib/g6 every 300 s with pruning off")
+    t.is_(cd.value("collectd_g6_retention_scan_interval_seconds"), 300.0,
+          "... and export ScanInterval 300 s")
 
 # ---- collectd -T checks the configuration and deletes nothing ------------------
 # README: `collectd -T -C FILE` checks a configuration. It runs every init,

@@ -1,5 +1,8 @@
 /* g6_retention's metric mapping (collector/retention_metrics.h): warm start
- * with NaN (nothing scanned yet is not 0 files), a report's tallies per
+ * with NaN (nothing scanned yet is not 0 files) but the time of the last
+ * scan 0, the documented "never" that G6RetentionScanStale compares against
+ * (it was NaN, and no alert could see scans that never finish), the start
+ * time and ScanInterval set; a report's tallies per
  * index and kind, ages taken at dispatch time, NaN ages for kinds without
  * files, a vanished index reported as 0 files, prune counters that keep
  * every sweep (also two between two dispatches), and every gauge NaN again
@@ -33,17 +36,21 @@ static g6_metrics *fresh(void) {
   return m;
 }
 
-static void warm_start_is_nan(void **state) {
+static void warm_start_nan_never_scanned(void **state) {
   (void)state;
   g6_metrics *m = fresh();
   g6_retention_metrics st = {0};
   char names[1][32] = {"NIFTY"};
-  assert_int_equal(g6_retention_metrics_warm(m, &st, names, 1), G6_OK);
+  assert_int_equal(
+      g6_retention_metrics_warm(m, &st, names, 1, 1700000000.5, 300), G6_OK);
   assert_true(isnan(val(m, &g6m_def_data_files, "NIFTY", "options")));
   assert_true(isnan(val(m, &g6m_def_data_bytes, "NIFTY", "snapshots")));
   assert_true(isnan(val(m, &g6m_def_data_files, "(none)", "unmatched")));
   assert_true(isnan(val(m, &g6m_def_scan_duration, NULL, NULL)));
-  assert_true(isnan(val(m, &g6m_def_last_scan, NULL, NULL)));
+  /* 0, not NaN (assert_close fails on NaN) */
+  assert_close(val(m, &g6m_def_last_scan, NULL, NULL), 0, 0);
+  assert_close(val(m, &g6m_def_retention_started, NULL, NULL), 1700000000.5, 0);
+  assert_close(val(m, &g6m_def_scan_interval, NULL, NULL), 300, 0);
   assert_true(isnan(val(m, &g6m_def_scan_skipped, "unreadable", NULL)));
   assert_close(val(m, &g6m_def_prune_files, "deleted", NULL), 0, 0);
   assert_close(val(m, &g6m_def_prune_bytes, "kept_cap", NULL), 0, 0);
@@ -54,6 +61,10 @@ static void warm_start_is_nan(void **state) {
   /* 2 kinds of (none) + 4 of NIFTY, 4 gauges each */
   assert_int_equal(g6_metrics_series_count(m, &g6m_def_oldest_file_age), 6);
   assert_true(isnan(val(m, &g6m_def_data_files, "NIFTY", "iv_history")));
+  /* a first scan that fails (DataDir missing): still never */
+  g6_retention_metrics_gauges(m, &st, NULL, 1700000010, 0);
+  assert_close(val(m, &g6m_def_last_scan, NULL, NULL), 0, 0);
+  assert_true(isnan(val(m, &g6m_def_data_files, "NIFTY", "options")));
   g6_metrics_free(m);
 }
 
@@ -61,7 +72,7 @@ static void report_to_gauges_and_counters(void **state) {
   (void)state;
   g6_metrics *m = fresh();
   g6_retention_metrics st = {0};
-  g6_retention_metrics_warm(m, &st, NULL, 0);
+  g6_retention_metrics_warm(m, &st, NULL, 0, 1000, 1);
   g6_retention_report r;
   memset(&r, 0, sizeof(r));
   snprintf(r.idx[0].name, 32, "(none)");
@@ -98,6 +109,8 @@ static void report_to_gauges_and_counters(void **state) {
   assert_close(val(m, &g6m_def_scan_skipped, "other_mount", NULL), 1, 0);
   assert_close(val(m, &g6m_def_scan_duration, NULL, NULL), 0.25, 0);
   assert_close(val(m, &g6m_def_last_scan, NULL, NULL), 1990, 0);
+  assert_close(val(m, &g6m_def_retention_started, NULL, NULL), 1000, 0);
+  assert_close(val(m, &g6m_def_scan_interval, NULL, NULL), 1, 0);
   assert_close(val(m, &g6m_def_prune_files, "deleted", NULL), 3, 0);
   assert_close(val(m, &g6m_def_prune_bytes, "deleted", NULL), 300, 0);
   assert_close(val(m, &g6m_def_prune_files, "failed", NULL), 1, 0);
@@ -142,7 +155,7 @@ static void missing_panels_directory_is_nan(void **state) {
   (void)state;
   g6_metrics *m = fresh();
   g6_retention_metrics st = {0};
-  g6_retention_metrics_warm(m, &st, NULL, 0);
+  g6_retention_metrics_warm(m, &st, NULL, 0, 1000, 1);
   g6_retention_report r;
   memset(&r, 0, sizeof(r));
   snprintf(r.idx[0].name, 32, "(none)");
@@ -165,7 +178,7 @@ static void missing_panels_directory_is_nan(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(warm_start_is_nan),
+      cmocka_unit_test(warm_start_nan_never_scanned),
       cmocka_unit_test(report_to_gauges_and_counters),
       cmocka_unit_test(missing_panels_directory_is_nan),
   };
