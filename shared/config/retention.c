@@ -88,8 +88,10 @@ static const g6_option retention_opts[] = {
      .min = 1, .max = 86400, .unit = "s", .def = "300",
      .help = "time from the start of one scan (and sweep) to the next, on "
              "g6_retention's own thread (exported as "
-             "`collectd_g6_retention_scan_interval_seconds`); metrics are "
-             "dispatched every plugin interval"},
+             "`collectd_g6_retention_scan_interval_seconds`; "
+             "`G6RetentionScanStale` fires when no scan has finished for "
+             "three, at least 30 minutes); metrics are dispatched every "
+             "plugin interval"},
     {.name = "Enabled", R(policy.enabled), .type = G6_OPT_BOOL,
      .def = "false",
      .help = "prune at all; `false` only scans"},
