@@ -849,6 +849,44 @@ static void timestamp_and_specific_units(void **state) {
   text = edited_in(u, "      - name: api_latency\n", m2);
   expect_diag(text, NULL, "age panel without unit",
               "the panel computes an age from a Unix time: give it unit: s");
+  free(m2);
+
+  /* ... and must drop 0, the timestamp's "never" (time() - 0 is 56
+   * years); an alert on it the same */
+  m2 = edited_in(m1, "PANELS",
+                 "        panels:\n"
+                 "          - title: Age\n"
+                 "            type: stat\n"
+                 "            unit: s\n"
+                 "            expr: 'time() - max by (instance) "
+                 "(collectd_g6_api_last_ok_timestamp_seconds{instance=~"
+                 "\"$instance\"})'\n"
+                 "            description: Seconds since the last success.\n");
+  text = edited_in(u, "      - name: api_latency\n", m2);
+  expect_diag(text, NULL, "age panel keeping 0",
+              "the panel computes an age from a Unix time: drop 0, the "
+              "timestamp's \"never\"");
+  free(m2);
+  m2 = edited_in(m1, "PANELS",
+                 "        alerts:\n"
+                 "          - alert: G6ApiStale\n"
+                 "            expr: '(time() - max by (instance) "
+                 "(collectd_g6_api_last_ok_timestamp_seconds)) > 600'\n"
+                 "            for: 5m\n"
+                 "            severity: warning\n"
+                 "            summary: No success for 10 minutes.\n"
+                 "            description: '{{ $labels.instance }}: "
+                 "{{ $value }}'\n"
+                 "            test:\n"
+                 "              series:\n"
+                 "                - {series: 'collectd_g6_api_last_ok_"
+                 "timestamp_seconds{instance=\"h1\"}', values: '60x20'}\n"
+                 "              eval_time: 15m\n"
+                 "              labels: {instance: h1}\n"
+                 "              value: \"14m 0s\"\n");
+  text = edited_in(u, "      - name: api_latency\n", m2);
+  expect_diag(text, NULL, "age alert keeping 0",
+              "the alert computes an age from a Unix time: handle 0");
   free(m1);
   free(m2);
   free(u);

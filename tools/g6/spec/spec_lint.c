@@ -544,6 +544,13 @@ static void lint_metric(g6_spec *s, g6_spec_metric *m, const char *stock,
              "the panel computes an age from a Unix time: give it unit: s "
              "(it would inherit %s, a date)",
              u->grafana ? u->grafana : "the timestamp's unit");
+      /* 0 is the timestamp's "never" (the generated panels drop it) */
+      if (u && u->timestamp && strstr(p->expr, "time()") &&
+          !strstr(p->expr, "> 0"))
+        DIAG(s, dg, p->line, pfield,
+             "the panel computes an age from a Unix time: drop 0, the "
+             "timestamp's \"never\" (`... > 0`), or time() - 0 reads as 56 "
+             "years");
     }
   }
   /* alerts */
@@ -579,6 +586,12 @@ static void lint_metric(g6_spec *s, g6_spec_metric *m, const char *stock,
            "{{ $value | humanize }})");
     if (a->expr)
       check_total_in_rate(s, dg, a->line, afield, a->expr);
+    if (a->expr && u && u->timestamp && strstr(a->expr, "time()") &&
+        !strstr(a->expr, "> 0"))
+      DIAG(s, dg, a->line, afield,
+           "the alert computes an age from a Unix time: handle 0, the "
+           "timestamp's \"never\" (`... > 0`, and `== 0` for never), or "
+           "time() - 0 reads as 56 years");
     if (a->test.present)
       lint_test(s, dg, afield, &a->test);
   }
