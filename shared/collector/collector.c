@@ -191,6 +191,41 @@ static void solve_legs(g6_collector *c, g6_expiry_result *x, double spot,
   }
 }
 
+/* Which of two resolved expiries sharing a tag gives up the tag's CSV
+ * directory: a date rule (its tag is derived from the days to expiry)
+ * before a tag rule (its tag is its name); of two date rules the later
+ * listed (b, with a < b). */
+static size_t tag_loser(const g6_cycle_result *res, size_t a, size_t b) {
+  if (res->expiries[a].spec.rule == G6_EXPIRY_DATE &&
+      res->expiries[b].spec.rule != G6_EXPIRY_DATE)
+    return a;
+  return b;
+}
+
+/* Two rules that resolve to different contracts with one tag would write
+ * into one directory <INDEX>/<tag>/<offset>/, where the second contract's
+ * rows have the first's timestamp and would be skipped as duplicates,
+ * silently. One of them keeps the directory; the other is marked withheld
+ * (write_csv counts its rows and shows the tag in missing_mask). Two rules
+ * that resolve to the same contract are one contract: nothing to mark. */
+static void mark_tag_collisions(g6_cycle_result *res) {
+  for (size_t b = 1; b < res->n_expiries; b++) {
+    for (size_t a = 0; a < b; a++) {
+      g6_expiry_result *xa = &res->expiries[a], *xb = &res->expiries[b];
+      if (!xa->resolved || !xb->resolved || xa->csv_withheld ||
+          xb->csv_withheld || strcmp(xa->tag, xb->tag) != 0 ||
+          (xa->date.year == xb->date.year &&
+           xa->date.month == xb->date.month && xa->date.day == xb->date.day))
+        continue;
+      size_t loser = tag_loser(res, a, b);
+      res->expiries[loser].csv_withheld = true;
+      res->expiries[loser].tag_owner = loser == a ? b : a;
+      if (loser == b)
+        break; /* b is out; the next b */
+    }
+  }
+}
+
 /* Resolves the configured expiries and lists their legs' quote keys. */
 static void plan_expiries(g6_collector *c, g6_cycle_result *res,
                           int64_t today, size_t *n_keys) {
@@ -266,6 +301,7 @@ static void plan_expiries(g6_collector *c, g6_cycle_result *res,
       }
     }
   }
+  mark_tag_collisions(res);
 }
 
 /* Sanitization, IV/Greeks, coverage, PCR and status of one expiry. */
@@ -371,6 +407,8 @@ static void write_csv(g6_collector *c, g6_cycle_result *res) {
     ov.expected_mask |= bit;
     if (!x->resolved || x->legs_collected == 0)
       continue;
+    if (x->csv_withheld) /* the tag's directory is another contract's */
+      ov.withheld_mask |= bit;
     size_t n = 0;
     for (size_t i = 0; i < res->n_strikes; i++) {
       const g6_chain_leg *ce = &x->legs[2 * i], *pe = &x->legs[2 * i + 1];
@@ -382,6 +420,10 @@ static void write_csv(g6_collector *c, g6_cycle_result *res) {
       rows[n].ce = csv_leg(ce);
       rows[n].pe = csv_leg(pe);
       n++;
+    }
+    if (x->csv_withheld) {
+      res->expiries[k].csv_rows_withheld = n;
+      continue;
     }
     g6_status st = g6_csv_write_options(c->sink, res->ts, x->tag, x->date, rows,
                                         n, &res->csv, &e);

@@ -298,6 +298,14 @@ typedef struct g6_expiry_result {
   double straddle_open;      /* ATM straddle (math/desk.h) at the session's
                                 first cycle that priced it; NAN until then */
   g6_chain_leg *legs;        /* 2*i = CE, 2*i+1 = PE of strike i */
+  /* Another rule of the cycle resolved to a different contract with the
+   * same tag, and owns the tag's CSV directory (a tag rule before a date
+   * rule, of two date rules the first listed): this expiry's rows are not
+   * written to CSV (counted in csv_rows_withheld, shown in the overview's
+   * missing_mask); the snapshot and the metrics keep it. */
+  bool csv_withheld;
+  size_t tag_owner;          /* index of the owning expiry when withheld */
+  size_t csv_rows_withheld;  /* rows not written this cycle */
 } g6_expiry_result;
 
 #endif

@@ -1045,7 +1045,8 @@ g6_status g6_csv_write_overview(g6_csv_sink *s, int64_t ts,
   put_num(&row, day_change);
   g6_buf_putc(&row, ',');
   put_num(&row, isfinite(ov->vix) ? ov->vix : 0.0);
-  unsigned missing = ov->expected_mask & ~ov->collected_mask;
+  unsigned missing =
+      (ov->expected_mask & ~ov->collected_mask) | ov->withheld_mask;
   g6_buf_printf(&row, ",%d,%d,%u,%u,%u", ov->expiries_expected, collected,
                 ov->expected_mask, ov->collected_mask, missing);
   memcpy(se->last_ts, tstr, sizeof(se->last_ts));

@@ -77,6 +77,9 @@ typedef struct g6_csv_overview {
   double day_width;   /* high - low of the index today; NAN if unknown */
   double index_price;
   double vix;         /* NAN writes 0.0 */
+  unsigned withheld_mask; /* tags with a contract whose rows were not
+                             written (a tag collision): added to missing_mask
+                             even when the tag's owner was collected */
 } g6_csv_overview;
 
 /* What one write did, accumulated (callers zero it per cycle). */

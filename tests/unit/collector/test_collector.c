@@ -42,6 +42,8 @@ typedef struct fake {
   size_t last_quote_keys;
   int64_t spot_time; /* the underlying quote's exchange timestamp (0: none) */
   double max_quote_age; /* MaxQuoteAge of the collector made for it */
+  const char *rules[4]; /* Expiry of the index (rules[0] NULL: the four
+                           tag rules) */
 } fake;
 
 static g6_status f_underlying(void *ctx, const char *key, const char *vix_key,
@@ -220,10 +222,12 @@ static g6_collector *make_with(fake *f, const char *sub, bool force_open,
   ix.step = 50;
   ix.below = 2;
   ix.above = 2;
-  const char *rules[] = {"this_week", "next_week", "this_month", "next_month"};
-  for (int i = 0; i < 4; i++)
-    g6_expiry_spec_parse(rules[i], &ix.expiries[i]);
-  ix.n_expiries = 4;
+  const char *tags[] = {"this_week", "next_week", "this_month", "next_month"};
+  const char *const *rules = f->rules[0] != NULL ? f->rules : tags;
+  for (int i = 0; i < 4 && rules[i] != NULL; i++) {
+    assert_int_equal(g6_expiry_spec_parse(rules[i], &ix.expiries[i]), G6_OK);
+    ix.n_expiries++;
+  }
   char data[400];
   snprintf(data, sizeof(data), "%s/%s", dir, sub);
   g6_collector_config cfg = {data, NULL, force_open, 0.065, 0.0, 0.0001, 5.0,
@@ -782,6 +786,101 @@ static void expiry_passes_at_1530_ist(void **state) {
 }
 
 
+/* Two Expiry rules that resolve to different contracts with one tag (a date
+ * rule's tag is derived from the days to expiry) would share the tag's
+ * directory: the second contract's rows, with the first's timestamp, were
+ * skipped as duplicates, silently (overview: missing_mask 0). Now the rule
+ * whose tag is derived (of two date rules the later listed) writes no CSV
+ * rows, counts them, and shows the tag in missing_mask; the snapshot keeps
+ * it. Two rules of one contract stay one contract (the sink's duplicate
+ * check), as before. On Tue 2025-10-21 09:30 IST: 10-21 is 0 days away,
+ * 10-28 7 (both this_week), 11-04 14 (next_week). */
+static char *read_text(const char *path);
+
+static void expiry_tag_collision(void **state) {
+  (void)state;
+  static const struct {
+    const char *name;
+    const char *rules[3];
+    int withheld;  /* index of the withheld rule, -1 none */
+    int owner;
+    unsigned missing_mask;
+    const char *overview_tail; /* expected, collected, masks */
+    size_t duplicates;
+  } vec[] = {
+      {"date_date", {"2025-10-21", "2025-10-28"}, 1, 0, 1, ",2,1,1,1,1\n", 0},
+      {"date_before_tag", {"2025-10-28", "this_week"}, 0, 1, 1,
+       ",2,1,1,1,1\n", 0},
+      {"same_contract", {"this_week", "2025-10-21"}, -1, 0, 0, ",2,1,1,1,0\n",
+       5},
+      {"no_collision", {"2025-10-21", "2025-11-04"}, -1, 0, 0, ",2,2,3,3,0\n",
+       0},
+  };
+  for (size_t v = 0; v < sizeof(vec) / sizeof(vec[0]); v++) {
+    fake f = default_fake();
+    for (int i = 0; i < 3; i++)
+      f.rules[i] = vec[v].rules[i];
+    g6_collector *c = make(&f, vec[v].name, false);
+    assert_non_null(c);
+    g6_cycle_result res;
+    f.now = (double)utc(2025, 10, 21, 4, 0, 14);
+    assert_int_equal(g6_collector_cycle(c, f.now, &res), G6_OK);
+    assert_int_equal(res.n_expiries, 2);
+    assert_int_equal(res.csv_status, G6_OK);
+    for (int e = 0; e < 2; e++) {
+      const g6_expiry_result *x = &res.expiries[e];
+      assert_true(x->resolved);
+      assert_int_equal(x->legs_collected, 10); /* the metrics keep both */
+      assert_int_equal(x->csv_withheld, e == vec[v].withheld);
+      assert_int_equal(x->csv_rows_withheld, e == vec[v].withheld ? 5 : 0);
+      if (e == vec[v].withheld)
+        assert_int_equal(x->tag_owner, vec[v].owner);
+    }
+    /* nothing skipped silently: withheld rows are not duplicates */
+    assert_int_equal(res.csv.duplicates, vec[v].duplicates);
+    char path[600];
+    snprintf(path, sizeof(path), "%s/%s/overview/NIFTY/2025-10-21.csv", dir,
+             vec[v].name);
+    char *text = read_text(path);
+    assert_non_null(text);
+    char *last = strstr(text, "\n21-10-2025 09:30:00,NIFTY,");
+    assert_non_null(last);
+    assert_non_null(strstr(last, vec[v].overview_tail));
+    free(text);
+    if (vec[v].withheld >= 0) {
+      /* the tag's directory holds only its owner's contract */
+      const g6_expiry_result *o = &res.expiries[vec[v].owner];
+      const g6_expiry_result *w = &res.expiries[vec[v].withheld];
+      assert_string_equal(o->tag, w->tag);
+      snprintf(path, sizeof(path), "%s/%s/NIFTY/%s/0/2025-10-21.csv", dir,
+               vec[v].name, o->tag);
+      assert_int_equal(count_lines(path), 2);
+      text = read_text(path);
+      assert_non_null(text);
+      char od[11], wd[11];
+      g6_date_format(o->date, od);
+      g6_date_format(w->date, wd);
+      assert_non_null(strstr(text, od));
+      assert_null(strstr(text, wd));
+      free(text);
+      /* the snapshot carries both */
+      snprintf(path, sizeof(path), "%s/%s/snapshots/NIFTY.json", dir,
+               vec[v].name);
+      g6_snapshot_doc d;
+      assert_int_equal(g6_snapshot_read_file(path, 0, &d, NULL), G6_OK);
+      assert_int_equal(d.n_expiries, 2);
+      g6_snapshot_doc_free(&d);
+    }
+    /* the next cycle is the same: no state left behind */
+    f.now += 30;
+    assert_int_equal(g6_collector_cycle(c, f.now, &res), G6_OK);
+    assert_int_equal(res.csv.duplicates, vec[v].duplicates);
+    if (vec[v].withheld >= 0)
+      assert_int_equal(res.expiries[vec[v].withheld].csv_rows_withheld, 5);
+    g6_collector_free(c);
+  }
+}
+
 /* KeepSnapshots: every written snapshot stays readable in the history; a
  * history that cannot be written is reported but does not stop the latest
  * snapshot or its sequence. */
@@ -982,6 +1081,7 @@ int main(void) {
       cmocka_unit_test(leg_at_intrinsic),
       cmocka_unit_test(missing_index_and_vanished_expiry),
       cmocka_unit_test(expiry_passes_at_1530_ist),
+      cmocka_unit_test(expiry_tag_collision),
   };
   cmocka_set_message_output(CM_OUTPUT_TAP);
   return cmocka_run_group_tests(tests, setup, teardown);

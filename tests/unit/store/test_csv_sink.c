@@ -138,7 +138,7 @@ static void worked_example(void **state) {
 
   /* overview: pcr map {this_week: 1.075, next_week: 1.1}, 4 expected tags,
    * day width 170.25 written as the int 170 */
-  g6_csv_overview ov = {{1.075, 1.1, 0, 0}, 15, 3, 4, 170.25, 24812.35, NAN};
+  g6_csv_overview ov = {{1.075, 1.1, 0, 0}, 15, 3, 4, 170.25, 24812.35, NAN, 0};
   assert_int_equal(g6_csv_write_overview(s, ts, &ov, &st, &e), G6_OK);
   snprintf(path, sizeof(path), "%s/overview/NIFTY/2025-10-20.csv", data);
   text = slurp(path);
@@ -444,7 +444,7 @@ static void torn_tail_is_repaired(void **state) {
   assert_int_equal(g6_atomic_write(path, body, (size_t)n, 0644, false, NULL),
                    G6_OK);
   g6_csv_sink *s = g6_csv_sink_new(data, "NIFTY", G6_FSYNC_NEVER, 0);
-  g6_csv_overview ov = {{1.2, 0, 0, 0}, 1, 1, 1, NAN, 24810, NAN};
+  g6_csv_overview ov = {{1.2, 0, 0, 0}, 1, 1, 1, NAN, 24810, NAN, 0};
   g6_csv_stats st = {0};
   g6_error e;
   /* the torn row's timestamp (09:30:30) is not taken as a duplicate */
@@ -474,7 +474,7 @@ static void external_changes_between_appends(void **state) {
   snprintf(d2, sizeof(d2), "%s/overview/NIFTY", data);
   snprintf(path, sizeof(path), "%s/2025-10-20.csv", d2);
   g6_csv_sink *s = g6_csv_sink_new(data, "NIFTY", G6_FSYNC_NEVER, 0);
-  g6_csv_overview ov = {{1.2, 0, 0, 0}, 1, 1, 1, NAN, 24810, NAN};
+  g6_csv_overview ov = {{1.2, 0, 0, 0}, 1, 1, 1, NAN, 24810, NAN, 0};
   g6_csv_stats st = {0};
   g6_error e;
   assert_int_equal(g6_csv_write_overview(s, utc(2025, 10, 20, 4, 0, 0), &ov,
@@ -913,7 +913,7 @@ static void data_dir_moved_and_recreated(void **state) {
   assert_int_equal(rename(f.data, old), 0);
   g6_mkdir_p(f.data, 0755, NULL);
   assert_int_equal(one_file_write(&f, 30), G6_OK);
-  g6_csv_overview ov = {{1, 1, 0, 0}, 15, 3, 4, 100, 24800, NAN};
+  g6_csv_overview ov = {{1, 1, 0, 0}, 15, 3, 4, 100, 24800, NAN, 0};
   assert_int_equal(g6_csv_write_overview(f.s, utc(2025, 10, 20, 4, 0, 30),
                                          &ov, &f.st, &f.e),
                    G6_OK);
