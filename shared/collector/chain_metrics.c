@@ -94,6 +94,7 @@ static const char *expiry_label(const g6_expiry_result *x, char buf[11]) {
 static void csv_metrics(g6_metrics *m, const char *ix,
                         const g6_csv_family_stats *fam, size_t nf,
                         g6_chain_index_metrics *state) {
+  uint64_t duplicates = 0, behind = 0;
   for (size_t f = 0; f < nf; f++) {
     g6_csv_family_stats *prev = NULL;
     for (size_t k = 0; k < state->n_csv_prev; k++)
@@ -119,8 +120,14 @@ static void csv_metrics(g6_metrics *m, const char *ix,
         g6m_csv_write_failures_add(
             m, ix, g6_status_name((g6_status)k),
             (int64_t)(fam[f].failures[k] - prev->failures[k]));
+    duplicates += fam[f].st.duplicates - prev->st.duplicates;
+    behind += fam[f].st.behind - prev->st.behind;
     *prev = fam[f];
   }
+  if (duplicates > 0)
+    g6m_csv_skipped_rows_add(m, ix, "duplicate", (int64_t)duplicates);
+  if (behind > 0)
+    g6m_csv_skipped_rows_add(m, ix, "behind", (int64_t)behind);
 }
 
 void g6_chain_metrics_cycle(g6_metrics *m, const g6_index_config *index,
@@ -149,8 +156,10 @@ void g6_chain_metrics_cycle(g6_metrics *m, const g6_index_config *index,
     g6m_last_success_set(m, ix, (double)r->now);
   size_t rejects[G6_REJECT_REASON_COUNT] = {0};
   size_t ivf[G6_STATUS_COUNT] = {0};
+  size_t withheld = 0; /* rows of a contract whose tag another one owns */
   for (size_t e = 0; e < r->n_expiries; e++) {
     const g6_expiry_result *xr = &r->expiries[e];
+    withheld += xr->csv_rows_withheld;
     char buf[11];
     const char *ex = expiry_label(xr, buf);
     /* outside the session every gauge of the expiry, its status too, stays
@@ -188,6 +197,8 @@ void g6_chain_metrics_cycle(g6_metrics *m, const g6_index_config *index,
   for (int k = 1; k < G6_STATUS_COUNT; k++)
     if (ivf[k] > 0)
       g6m_iv_failures_add(m, ix, g6_status_name((g6_status)k), (int64_t)ivf[k]);
+  if (withheld > 0)
+    g6m_csv_skipped_rows_add(m, ix, "tag_collision", (int64_t)withheld);
   csv_metrics(m, ix, fam, n_fam, state);
 }
 

@@ -36,7 +36,8 @@ g6_status g6_chain_metrics_warm(g6_metrics *m, const g6_index_config *const *ix,
  * by the no-arbitrage checks and their violations per expiry.rule (the
  * quality family), reject reasons, the CSV sink's per-family counters
  * (`fam`, cumulative) since the last call and its rows held for retry now
- * (a gauge, per family).
+ * (a gauge, per family), and the CSV rows not written by reason (the
+ * cycle's tag_collision rows, the sink's duplicate and behind rows).
  * Unknown values (spot and ATM during an outage, a ratio with an empty
  * denominator) are set to NaN, never 0. */
 void g6_chain_metrics_cycle(g6_metrics *m, const g6_index_config *ix,

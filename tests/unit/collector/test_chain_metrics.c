@@ -119,6 +119,48 @@ static void csv_counters_add_and_pending_is_a_gauge(void **state) {
   g6_metrics_free(m);
 }
 
+/* CSV rows not written are counted by reason: a contract withheld from a
+ * tag directory another rule's contract owns (tag_collision, from the
+ * cycle), and the sink's duplicate and behind rows (cumulative, added by
+ * increment). Every reason is exported at 0 from the warm start. */
+static void csv_skipped_rows_by_reason(void **state) {
+  (void)state;
+  g6_metrics *m = runtime();
+  g6_index_config ix = nifty();
+  const g6_index_config *ixs[] = {&ix};
+  g6_chain_metrics_warm(m, ixs, 1);
+  const char *reasons[] = {"tag_collision", "duplicate", "behind"};
+  for (int i = 0; i < 3; i++)
+    assert_close(val(m, &g6m_def_csv_skipped_rows, "NIFTY", reasons[i]), 0, 0);
+  g6_chain_index_metrics st;
+  memset(&st, 0, sizeof(st));
+  g6_cycle_result r;
+  memset(&r, 0, sizeof(r));
+  r.attempted = r.market_open = true;
+  r.n_expiries = 2;
+  r.expiries[0].tag = "this_week";
+  r.expiries[1].tag = "this_week";
+  r.expiries[1].csv_withheld = true;
+  r.expiries[1].csv_rows_withheld = 5;
+  g6_csv_family_stats fam[1];
+  memset(fam, 0, sizeof(fam));
+  snprintf(fam[0].name, sizeof(fam[0].name), "this_week");
+  fam[0].st.duplicates = 3;
+  fam[0].st.behind = 2;
+  g6_chain_metrics_cycle(m, &ix, &r, fam, 1, &st);
+  assert_close(val(m, &g6m_def_csv_skipped_rows, "NIFTY", "tag_collision"), 5,
+               0);
+  assert_close(val(m, &g6m_def_csv_skipped_rows, "NIFTY", "duplicate"), 3, 0);
+  assert_close(val(m, &g6m_def_csv_skipped_rows, "NIFTY", "behind"), 2, 0);
+  fam[0].st.duplicates = 4; /* one more since */
+  g6_chain_metrics_cycle(m, &ix, &r, fam, 1, &st);
+  assert_close(val(m, &g6m_def_csv_skipped_rows, "NIFTY", "tag_collision"),
+               10, 0);
+  assert_close(val(m, &g6m_def_csv_skipped_rows, "NIFTY", "duplicate"), 4, 0);
+  assert_close(val(m, &g6m_def_csv_skipped_rows, "NIFTY", "behind"), 2, 0);
+  g6_metrics_free(m);
+}
+
 /* A provider outage: spot and ATM unknown, nothing collected. PCR and the
  * coverages are ratios with empty denominators: NaN, not 0 (a chart would
  * read 0 as a market event); counts stay numbers. */
@@ -329,6 +371,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(warm_start_unknown_is_nan),
       cmocka_unit_test(csv_counters_add_and_pending_is_a_gauge),
+      cmocka_unit_test(csv_skipped_rows_by_reason),
       cmocka_unit_test(outage_exports_nan_not_zero),
       cmocka_unit_test(provider_results_and_rates),
       cmocka_unit_test(every_retry_cause_exported),
