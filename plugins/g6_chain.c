@@ -52,6 +52,9 @@ typedef struct chain_index {
   g6_cycle_log cycle_log;
   g6_log_throttle csv_log, snapshot_log, vix_log;
   g6_date resolved[G6_MAX_EXPIRIES]; /* last resolved date per rule */
+  /* per rule, the contract withheld from CSV by a tag collision and the
+   * one owning the tag, as last logged (year 0: none) */
+  g6_date withheld[G6_MAX_EXPIRIES], withheld_owner[G6_MAX_EXPIRIES];
   g6_clock_watch clock;  /* steps of the wall clock between cycles */
   bool behind_logged;    /* CSV rows skipped: the clock went back (logged) */
 } chain_index;
@@ -176,6 +179,41 @@ static void log_expiries(chain_index *x, const g6_cycle_result *r) {
   }
 }
 
+static bool same_date(g6_date a, g6_date b) {
+  return a.year == b.year && a.month == b.month && a.day == b.day;
+}
+
+/* A rule whose contract shares its tag with another rule's (a CSV tag
+ * directory holds one contract): a warning when it starts or the contracts
+ * change, a note when its rows are written again. */
+static void log_tag_collisions(chain_index *x, const g6_cycle_result *r) {
+  for (size_t e = 0; r->attempted && e < r->n_expiries && e < G6_MAX_EXPIRIES;
+       e++) {
+    const g6_expiry_result *xr = &r->expiries[e];
+    if (!xr->resolved)
+      continue;
+    if (xr->csv_withheld) {
+      g6_date owner = r->expiries[xr->tag_owner].date;
+      if (same_date(x->withheld[e], xr->date) &&
+          same_date(x->withheld_owner[e], owner))
+        continue;
+      char msg[1024];
+      WARNING(PLUGIN ": %s: %s", x->conf->ix.name,
+              g6_collector_tag_collision_msg(r, e, msg, sizeof(msg)));
+      x->withheld[e] = xr->date;
+      x->withheld_owner[e] = owner;
+    } else if (x->withheld[e].year != 0) {
+      char d[11];
+      g6_date_format(xr->date, d);
+      INFO(PLUGIN ": %s: Expiry rule %zu (contract %s, tag %s) shares its tag "
+                  "with no other contract now: its CSV rows are written again",
+           x->conf->ix.name, e + 1, d, xr->tag);
+      memset(&x->withheld[e], 0, sizeof(x->withheld[e]));
+      memset(&x->withheld_owner[e], 0, sizeof(x->withheld_owner[e]));
+    }
+  }
+}
+
 /* A configured volatility index that the answer did not hold (a wrong key,
  * or Kite without it): said when it starts and when it is back, since the
  * VIX column then reads 0.0. The session's state taken back from the
@@ -227,6 +265,7 @@ static void run_cycle(void *ctx, const g6_runner_tick *tick) {
   log_cycle(x, &r);
   log_calendar(x, &r);
   log_expiries(x, &r);
+  log_tag_collisions(x, &r);
   log_storage(x, &r);
   log_desk(x, &r);
   const g6_csv_family_stats *fam;

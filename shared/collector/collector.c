@@ -226,6 +226,36 @@ static void mark_tag_collisions(g6_cycle_result *res) {
   }
 }
 
+/* A rule as configured: its tag, or its date. */
+static const char *rule_text(const g6_expiry_spec *sp, char buf[11]) {
+  if (sp->rule != G6_EXPIRY_DATE)
+    return g6_expiry_tags[sp->rule];
+  g6_date_format(sp->date, buf);
+  return buf;
+}
+
+char *g6_collector_tag_collision_msg(const g6_cycle_result *r, size_t e,
+                                     char *buf, size_t n) {
+  const g6_expiry_result *w = &r->expiries[e];
+  const g6_expiry_result *o = &r->expiries[w->tag_owner];
+  char wr[11], orl[11], wd[11], od[11];
+  g6_date_format(w->date, wd);
+  g6_date_format(o->date, od);
+  snprintf(buf, n,
+           "Expiry \"%s\" (contract %s) and Expiry \"%s\" (contract %s) "
+           "both map to the CSV tag %s today, and a tag directory holds one "
+           "contract: the rows of %s are not written to CSV (counted in "
+           "collectd_g6_csv_skipped_rows_total{type=\"tag_collision\"}, tag "
+           "bit %u in the overview's missing_mask); the snapshot and the "
+           "metrics keep it. A date's tag follows its days to expiry (<= 7 "
+           "this_week, <= 14 next_week, then this_month, next_month); Expiry "
+           "takes this_week, next_week, this_month, next_month or YYYY-MM-DD: "
+           "pin dates that cannot share a tag, or use the tag rules",
+           rule_text(&w->spec, wr), wd, rule_text(&o->spec, orl), od, w->tag,
+           wd, g6_expiry_tag_bit(w->tag));
+  return buf;
+}
+
 /* Resolves the configured expiries and lists their legs' quote keys. */
 static void plan_expiries(g6_collector *c, g6_cycle_result *res,
                           int64_t today, size_t *n_keys) {

@@ -115,6 +115,13 @@ void g6_collector_free(g6_collector *c);
 g6_status g6_collector_cycle(g6_collector *c, double now,
                              g6_cycle_result *res);
 
+/* The log line of a tag collision: expiry `e` of `r` is csv_withheld
+ * (chain.h). Names the option (Expiry), both rules and contracts, the tag,
+ * what was done and what to change. Writes at most n bytes to buf (always
+ * terminated); returns buf. */
+char *g6_collector_tag_collision_msg(const g6_cycle_result *r, size_t e,
+                                     char *buf, size_t n);
+
 /* The CSV sink's cumulative counters per file family (0 when CSV writing is
  * off); see g6_csv_sink_families. */
 size_t g6_collector_csv_families(g6_collector *c,

@@ -848,6 +848,16 @@ static void expiry_tag_collision(void **state) {
     assert_non_null(strstr(last, vec[v].overview_tail));
     free(text);
     if (vec[v].withheld >= 0) {
+      /* the log line names the option, both rules, the tag, the way out */
+      char msg[1024];
+      g6_collector_tag_collision_msg(&res, (size_t)vec[v].withheld, msg,
+                                     sizeof(msg));
+      assert_non_null(strstr(msg, "Expiry \"2025-10-28\" (contract "
+                                  "2025-10-28) and Expiry \""));
+      assert_non_null(strstr(msg, "(contract 2025-10-21) both map to the "
+                                  "CSV tag this_week today"));
+      assert_non_null(strstr(msg, "tag_collision"));
+      assert_non_null(strstr(msg, "pin dates that cannot share a tag"));
       /* the tag's directory holds only its owner's contract */
       const g6_expiry_result *o = &res.expiries[vec[v].owner];
       const g6_expiry_result *w = &res.expiries[vec[v].withheld];
