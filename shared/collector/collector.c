@@ -38,6 +38,10 @@ struct g6_collector {
   g6_buf snapshot; /* the serialized snapshot, reused every cycle */
   g6_session *session;
   bool session_tried; /* the latest snapshot was looked at for it */
+  /* per rule, the slot whose rows a tag collision last withheld: a cycle
+   * again in that slot would have written nothing (the sink's duplicate
+   * check), so its rows are not counted again */
+  int64_t withheld_ts[G6_MAX_EXPIRIES];
 };
 
 g6_collector *g6_collector_new(const g6_index_config *ix,
@@ -452,7 +456,10 @@ static void write_csv(g6_collector *c, g6_cycle_result *res) {
       n++;
     }
     if (x->csv_withheld) {
-      res->expiries[k].csv_rows_withheld = n;
+      if (k < G6_MAX_EXPIRIES && res->ts > c->withheld_ts[k]) {
+        res->expiries[k].csv_rows_withheld = n;
+        c->withheld_ts[k] = res->ts;
+      }
       continue;
     }
     g6_status st = g6_csv_write_options(c->sink, res->ts, x->tag, x->date, rows,
