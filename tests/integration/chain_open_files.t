@@ -72,10 +72,17 @@ def case(name, plugin_opts, wrapper=(), expect_held=None, expect_soft=None,
                 glob.glob(os.path.join(data, "overview", "NIFTY", "*.csv"))
             t.ok(t.wait_until(lambda: len(files()) == FILES, 30),
                  "%s: all %d CSV files written" % (name, FILES))
-            # the descriptors are held once a file's first append is done
+            # the descriptors are held once a file's first append is done;
+            # a file is opened (a low descriptor) and then moved to its held
+            # one, so a look in between sees the low one for a moment: wait
+            # for the held set (a file held low for good still fails below)
             seen = []
-            t.wait_until(lambda: len(seen.append(csv_fds(pid, data)) or seen[-1])
-                         == expect_held, 10)
+
+            def settled():
+                seen.append(csv_fds(pid, data))
+                return len(seen[-1]) == expect_held and \
+                    all(fd >= FD_SETSIZE for fd in seen[-1])
+            t.wait_until(settled, 10)
             held = seen[-1]
             t.is_(len(held), expect_held, "%s: %d CSV files held open" % (name, expect_held))
             if expect_held:  # (nothing to number when none is held)
