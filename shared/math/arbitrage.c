@@ -7,8 +7,9 @@
 #include <string.h>
 
 const char *g6_arb_rule_name(g6_arb_rule r) {
-  static const char *const names[] = {"none",      "bounds",   "vertical",
-                                      "butterfly", "calendar", "crossed"};
+  static const char *const names[G6_ARB_RULE_COUNT] = {
+      "none",     "bounds",  "vertical",  "butterfly",
+      "calendar", "crossed", "stale_last"};
   return (unsigned)r < G6_ARB_RULE_COUNT ? names[r] : "unknown";
 }
 
@@ -277,6 +278,15 @@ static void check_side(const priced *p, size_t m, g6_opt_type type, double F,
   }
 }
 
+/* The leg has a live book (0 < bid <= ask, finite) and a known positive
+ * last outside it by more than the tolerance. */
+static bool stale_last(const g6_leg *l, const g6_arb_opts *o) {
+  if (!(l->bid > 0) || !(l->ask >= l->bid) || !isfinite(l->ask) ||
+      !(l->last > 0) || !isfinite(l->last))
+    return false;
+  return !le(l->bid, l->last, o) || !le(l->last, l->ask, o);
+}
+
 static g6_arb_opts opts_or_default(const g6_arb_opts *o) {
   g6_arb_opts d = G6_ARB_OPTS_DEFAULT;
   return o ? *o : d;
@@ -289,8 +299,8 @@ g6_status g6_arb_check_expiry(const g6_leg *legs, size_t n, double F, double D,
       !isfinite(F) || !(D > 0) || !isfinite(D))
     return G6_EINVAL;
   g6_arb_opts o = opts_or_default(opts);
-  /* bounds first for every leg, then vertical, then butterfly, so a leg's
-   * flag is the first rule in that order */
+  /* crossed first, then bounds for every leg, vertical, butterfly, and the
+   * last against its book, so a leg's flag is the first rule in that order */
   bool oom = false;
   priced *c = NULL, *p = NULL;
   size_t nc = priced_of(legs, n, G6_CALL, o.src, &c, &oom);
@@ -324,6 +334,13 @@ g6_status g6_arb_check_expiry(const g6_leg *legs, size_t n, double F, double D,
       flag(flags, i, G6_ARB_BOUNDS);
     }
   }
+  /* a last outside the live book is older than the book: the mid above is
+   * the price, but the IV and Greeks are solved from the last */
+  for (size_t i = 0; i < n; i++)
+    if (stale_last(&legs[i], &o)) {
+      counts[G6_ARB_STALE_LAST]++;
+      flag(flags, i, G6_ARB_STALE_LAST);
+    }
   free(c);
   free(p);
   return G6_OK;

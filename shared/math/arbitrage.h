@@ -62,17 +62,18 @@ double g6_forward_basis_bps(double F, double S, double r, double q, double T);
 
 typedef enum g6_arb_rule {
   G6_ARB_NONE = 0,
-  G6_ARB_BOUNDS,    /* intrinsic <= price <= upper bound */
-  G6_ARB_VERTICAL,  /* monotone in strike, slope within [-D, 0] / [0, D] */
-  G6_ARB_BUTTERFLY, /* convex in strike */
-  G6_ARB_CALENDAR,  /* total variance non-decreasing in maturity */
-  G6_ARB_CROSSED,   /* best bid above best ask */
+  G6_ARB_BOUNDS,     /* intrinsic <= price <= upper bound */
+  G6_ARB_VERTICAL,   /* monotone in strike, slope within [-D, 0] / [0, D] */
+  G6_ARB_BUTTERFLY,  /* convex in strike */
+  G6_ARB_CALENDAR,   /* total variance non-decreasing in maturity */
+  G6_ARB_CROSSED,    /* best bid above best ask */
+  G6_ARB_STALE_LAST, /* last traded price outside the live book */
   G6_ARB_RULE_COUNT
 } g6_arb_rule;
 
-/* "bounds", "vertical", "butterfly", "calendar", "crossed" ("none" for
- * G6_ARB_NONE, "unknown" out of range): metric label values and snapshot
- * tokens. */
+/* "bounds", "vertical", "butterfly", "calendar", "crossed", "stale_last"
+ * ("none" for G6_ARB_NONE, "unknown" out of range): metric label values and
+ * snapshot tokens. */
 const char *g6_arb_rule_name(g6_arb_rule r);
 
 typedef struct g6_arb_opts {
@@ -101,11 +102,26 @@ typedef struct g6_arb_opts {
  * bound is flagged and counted as bounds too (a fat-fingered or broken last
  * is never a price; one below intrinsic may only be old).
  *
+ * Stale last: with a live book (0 < bid <= ask, both known and finite), a
+ * last traded price that is known and positive must lie within it,
+ * bid - tol <= last <= ask + tol with the tolerance of every comparison
+ * here (tol = abs_tol + rel_tol * max of the two prices compared). A last
+ * outside the book traded before the book moved: the checks above price
+ * the leg at its mid, but g6_chain solves the leg's IV and Greeks from its
+ * last, so without this rule an hours-old last behind a sane book went
+ * unflagged into every IV downstream. A crossed book is not checked
+ * (crossed says more), nor a leg without both sides or without a last.
+ *
  * flags[i] (may be NULL) receives the first rule leg i breaks, in the order
- * crossed, bounds, vertical, butterfly (G6_ARB_NONE when none; flags of legs this
- * call does not flag are left as they were, so calendar flags from
- * g6_arb_check_calendar can be added before or after). counts[rule] is
- * increased by the number of violations (a pair or a triple counts once).
+ * crossed, bounds, vertical, butterfly, stale_last (G6_ARB_NONE when none;
+ * flags of legs this call does not flag are left as they were, so calendar
+ * flags from g6_arb_check_calendar can be added before or after; g6_chain
+ * adds them after, so a stale last is flagged stale_last, the cause, rather
+ * than calendar, what its IV breaks). The book's rules come before
+ * stale_last: they say the mid the checks priced is wrong, stale_last only
+ * that the last is. counts[rule] is increased by the number of violations
+ * (a pair or a triple counts once; a leg may count under several rules,
+ * e.g. a last above the upper bound under bounds and stale_last).
  * opts may be NULL (defaults). G6_EINVAL for bad arguments (legs NULL with
  * n > 0, counts NULL, D or F not positive and finite); otherwise G6_OK. */
 g6_status g6_arb_check_expiry(const g6_leg *legs, size_t n, double F, double D,

@@ -120,6 +120,40 @@ static void bad_quotes_flagged_on_their_leg(void **state) {
   assert_close(f.ex[1].parity.forward, S * exp(R * f.ex[1].T), 1e-6);
 }
 
+/* An illiquid call whose last trade is hours old behind a live book (the
+ * reviewer's case: last 226.5, bid 75.45, ask 75.5, IV 0.444 among
+ * neighbours at 0.145): its mid passes every price check, but the IV
+ * g6_chain solved from the last breaks the calendar. The leg is flagged
+ * stale_last, the cause, and counted under both; nothing else is flagged,
+ * the parity fit (on mids) does not see it. Before, it went unflagged by
+ * anything but the calendar, or by nothing when no later expiry was
+ * checked. */
+static void stale_last_flagged_before_calendar(void **state) {
+  (void)state;
+  static fixture f;
+  expiry(&f, 0, "this_week", 6 / 365.0, 0);
+  expiry(&f, 1, "this_month", 34 / 365.0, 0);
+  g6_chain_leg *stale = leg(&f, 0, 24900, 0);
+  stale->q.last *= 3;
+  stale->iv = 0.444; /* what the last solves to */
+  /* and one in the far expiry: no calendar to break, still flagged */
+  g6_chain_leg *far = leg(&f, 1, 24500, 1);
+  far->q.last = far->q.bid / 2;
+  assert_int_equal(g6_quote_checks(f.ex, 2, NK, S, R, 0, NULL), G6_OK);
+  assert_int_equal(stale->arb, G6_ARB_STALE_LAST);
+  assert_int_equal(far->arb, G6_ARB_STALE_LAST);
+  for (size_t e = 0; e < 2; e++) {
+    assert_int_equal(f.ex[e].arb_violations[G6_ARB_STALE_LAST], 1);
+    assert_int_equal(f.ex[e].arb_flagged, 1);
+    assert_close(g6_quote_flagged_ratio(&f.ex[e]), 1.0 / (2 * NK), 1e-15);
+    for (int r = G6_ARB_BOUNDS; r <= G6_ARB_CROSSED; r++)
+      if (r != G6_ARB_CALENDAR)
+        assert_int_equal(f.ex[e].arb_violations[r], 0);
+    assert_int_equal(f.ex[e].parity.outliers, 0);
+  }
+  assert_int_equal(f.ex[0].arb_violations[G6_ARB_CALENDAR], 1);
+}
+
 static void calendar_flags_the_nearer_expiry(void **state) {
   (void)state;
   static fixture f;
@@ -168,6 +202,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(arbitrage_free),
       cmocka_unit_test(bad_quotes_flagged_on_their_leg),
+      cmocka_unit_test(stale_last_flagged_before_calendar),
       cmocka_unit_test(calendar_flags_the_nearer_expiry),
       cmocka_unit_test(no_pairs_no_forward),
   };

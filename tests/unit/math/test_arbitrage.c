@@ -157,10 +157,21 @@ static void crossed_book(g6_leg *a, size_t n, size_t *t) {
   l->ask = l->last - 1;
 }
 
+/* an illiquid call whose last trade is hours old: the book moved to its
+ * price, the last stayed three times higher (the reviewer's case: last
+ * 226.5, bid 75.45, ask 75.5; its IV 0.444 among neighbours at 0.145) */
+static void last_behind_the_book(g6_leg *a, size_t n, size_t *t) {
+  g6_leg *l = find(a, n, 24500, G6_CALL, t);
+  l->bid = l->last - 0.05;
+  l->ask = l->last;
+  l->last *= 3;
+}
+
 static void each_rule_catches_its_fault(void **state) {
   (void)state;
   run_one(below_intrinsic, G6_ARB_BOUNDS, 1);
   run_one(crossed_book, G6_ARB_CROSSED, 1);
+  run_one(last_behind_the_book, G6_ARB_STALE_LAST, 1);
   /* the put above D K is also steeper than D against its neighbour and
    * breaks the next butterfly, but its flag is the first rule: bounds */
   {
@@ -193,7 +204,10 @@ static void each_rule_catches_its_fault(void **state) {
 /* A leg priced from a sane book whose last traded price is absurd (1e9,
  * a fat finger): the book-based checks pass, the last is flagged bounds
  * (before, it was kept unflagged and written to the CSV; found by a
- * reviewer). An old last below intrinsic with a sane book is not. */
+ * reviewer), and counted stale_last too (it is outside its book). An old
+ * last below intrinsic with a sane book is not out of bounds, but it is
+ * outside its book: stale_last (before, it went unflagged, and its IV with
+ * it; found by a reviewer). */
 static void absurd_last_behind_a_sane_book(void **state) {
   (void)state;
   static g6_leg a[200];
@@ -213,9 +227,10 @@ static void absurd_last_behind_a_sane_book(void **state) {
   assert_int_equal(g6_arb_check_expiry(a, n, F, D, NULL, flags, counts),
                    G6_OK);
   assert_int_equal(flags[t], G6_ARB_BOUNDS);
-  assert_int_equal(flags[u], G6_ARB_NONE);
+  assert_int_equal(flags[u], G6_ARB_STALE_LAST);
   assert_int_equal(counts[G6_ARB_BOUNDS], 1);
-  assert_int_equal(flagged(flags, n), 1);
+  assert_int_equal(counts[G6_ARB_STALE_LAST], 2);
+  assert_int_equal(flagged(flags, n), 2);
   /* a put's last above D K */
   memset(flags, 0, sizeof(flags));
   memset(counts, 0, sizeof(counts));
@@ -225,6 +240,80 @@ static void absurd_last_behind_a_sane_book(void **state) {
   g6_arb_check_expiry(a, n, F, D, NULL, flags, counts);
   assert_int_equal(flags[t], G6_ARB_BOUNDS);
   assert_int_equal(counts[G6_ARB_BOUNDS], 1);
+}
+
+/* One call at the money (F = 24000, D = 1: every price here is within
+ * bounds) and its book, through g6_arb_check_expiry alone. */
+typedef struct stale_vec {
+  const char *name;
+  double bid, ask, last;
+  int exact;        /* tolerance 0.25 points, no relative part */
+  int ulp;          /* +1 / -1: last moved up / down by one ulp */
+  g6_arb_rule want; /* the leg's flag */
+} stale_vec;
+
+static void stale_last_vectors(void **state) {
+  (void)state;
+  const double at = 100.25, below = 99.75; /* exact in binary */
+  const stale_vec v[] = {
+      {"inside the book", 99.5, 100.5, 100, 0, 0, G6_ARB_NONE},
+      {"at the bid", 99.5, 100.5, 99.5, 0, 0, G6_ARB_NONE},
+      {"at the ask", 99.5, 100.5, 100.5, 0, 0, G6_ARB_NONE},
+      {"the reviewer's call", 75.45, 75.5, 226.5, 0, 0, G6_ARB_STALE_LAST},
+      {"far below the bid", 100, 101, 50, 0, 0, G6_ARB_STALE_LAST},
+      /* default tolerance: 0.05 + 0.2 % of the larger price */
+      {"within a tick + 0.2 % above", 99.5, 100, 100.25, 0, 0, G6_ARB_NONE},
+      {"beyond a tick + 0.2 % above", 99.5, 100, 100.26, 0, 0,
+       G6_ARB_STALE_LAST},
+      {"within a tick + 0.2 % below", 100, 100.5, 99.76, 0, 0, G6_ARB_NONE},
+      {"beyond a tick + 0.2 % below", 100, 100.5, 99.74, 0, 0,
+       G6_ARB_STALE_LAST},
+      /* exactly at the tolerance is within it; one ulp more is not */
+      {"exactly tol above", 99.5, 100, at, 1, 0, G6_ARB_NONE},
+      {"an ulp beyond tol above", 99.5, 100, at, 1, 1, G6_ARB_STALE_LAST},
+      {"exactly tol below", 100, 100.5, below, 1, 0, G6_ARB_NONE},
+      {"an ulp beyond tol below", 100, 100.5, below, 1, -1, G6_ARB_STALE_LAST},
+      {"locked book, last on it", 100, 100, 100, 0, 0, G6_ARB_NONE},
+      {"locked book, last far", 100, 100, 140, 0, 0, G6_ARB_STALE_LAST},
+      /* no live book: nothing to compare */
+      {"bid unknown (0)", 0, 100, 300, 0, 0, G6_ARB_NONE},
+      {"bid unknown (NaN)", NAN, 100, 300, 0, 0, G6_ARB_NONE},
+      {"ask unknown (0)", 100, 0, 300, 0, 0, G6_ARB_NONE},
+      {"ask unknown (NaN)", 100, NAN, 300, 0, 0, G6_ARB_NONE},
+      {"ask infinite", 100, INFINITY, 300, 0, 0, G6_ARB_NONE},
+      /* a crossed book says more than its last: crossed wins */
+      {"crossed, last far", 101, 99, 300, 0, 0, G6_ARB_CROSSED},
+      {"crossed, last between", 101, 99, 100, 0, 0, G6_ARB_CROSSED},
+      /* no last: nothing stale */
+      {"last 0", 99.5, 100.5, 0, 0, 0, G6_ARB_NONE},
+      {"last NaN", 99.5, 100.5, NAN, 0, 0, G6_ARB_NONE},
+      {"last negative", 99.5, 100.5, -5, 0, 0, G6_ARB_NONE},
+      {"last infinite", 99.5, 100.5, INFINITY, 0, 0, G6_ARB_NONE},
+  };
+  for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+    g6_leg l = g6_leg_make(24000, G6_CALL, 1, 30 / 365.0);
+    l.bid = v[i].bid;
+    l.ask = v[i].ask;
+    l.last = v[i].last;
+    g6_arb_opts o = G6_ARB_OPTS_DEFAULT;
+    if (v[i].exact) {
+      o.abs_tol = 0.25;
+      o.rel_tol = 0;
+    }
+    if (v[i].ulp)
+      l.last = nextafter(l.last, v[i].ulp > 0 ? INFINITY : -INFINITY);
+    g6_arb_rule flag = G6_ARB_NONE;
+    size_t counts[G6_ARB_RULE_COUNT] = {0};
+    if (g6_arb_check_expiry(&l, 1, 24000, 1, &o, &flag, counts) != G6_OK)
+      fail_msg("%s: not checked", v[i].name);
+    if (flag != v[i].want)
+      fail_msg("%s: flagged %s, wanted %s", v[i].name, g6_arb_rule_name(flag),
+               g6_arb_rule_name(v[i].want));
+    size_t want_stale = v[i].want == G6_ARB_STALE_LAST;
+    if (counts[G6_ARB_STALE_LAST] != want_stale)
+      fail_msg("%s: %zu stale_last violations, wanted %zu", v[i].name,
+               counts[G6_ARB_STALE_LAST], want_stale);
+  }
 }
 
 static void tolerance_absorbs_a_tick(void **state) {
@@ -306,6 +395,7 @@ static void parity_is_robust_to_bad_quotes(void **state) {
                    G6_EINVAL);
   assert_string_equal(g6_arb_rule_name(G6_ARB_BUTTERFLY), "butterfly");
   assert_string_equal(g6_arb_rule_name(G6_ARB_CROSSED), "crossed");
+  assert_string_equal(g6_arb_rule_name(G6_ARB_STALE_LAST), "stale_last");
   assert_string_equal(g6_arb_rule_name(G6_ARB_RULE_COUNT), "unknown");
   assert_true(isnan(g6_forward_basis_bps(NAN, S, R, Q, T)));
 }
@@ -316,6 +406,7 @@ int main(void) {
       cmocka_unit_test(each_rule_catches_its_fault),
       cmocka_unit_test(tolerance_absorbs_a_tick),
       cmocka_unit_test(absurd_last_behind_a_sane_book),
+      cmocka_unit_test(stale_last_vectors),
       cmocka_unit_test(calendar_catches_falling_variance),
       cmocka_unit_test(parity_is_robust_to_bad_quotes),
   };
