@@ -950,8 +950,9 @@ static void leg_value(parser *p, int f, const value *v) {
         return;
       }
     excerpt(v, ex, sizeof(ex));
-    problem(p, "%s: allowed: null, bounds, vertical, butterfly, calendar, "
-               "crossed",
+    problem(p,
+            "%s: allowed: null, bounds, vertical, butterfly, calendar, "
+            "crossed, stale_last",
             ex);
     break;
   case LF_OI_OPEN:

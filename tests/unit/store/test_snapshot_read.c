@@ -405,9 +405,24 @@ static void quote_sanity_fields(void **state) {
   assert_int_equal(x->parity.pairs, 0);
   g6_snapshot_doc_free(&d);
   free(t);
+  /* stale_last: a leg whose last lies outside its book, and its count
+   * (the writer gives every rule its count, 0 included) */
+  assert_non_null(strstr(text, "\"stale_last\": 0"));
+  t = snapfix_replace(text, "\"arb\": \"crossed\"", "\"arb\": \"stale_last\"");
+  char *u = snapfix_replace(t, "\"stale_last\": 0", "\"stale_last\": 1");
+  free(t);
+  assert_int_equal(parse(u, &d, &e), G6_OK);
+  x = &d.expiries[0];
+  assert_int_equal(x->legs[5].arb, G6_ARB_STALE_LAST);
+  assert_int_equal(x->arb_violations[G6_ARB_STALE_LAST], 1);
+  assert_int_equal(x->arb_violations[G6_ARB_CROSSED], 1);
+  g6_snapshot_doc_free(&d);
+  free(u);
   /* what is wrong is named */
   expect_edit(text, "\"arb\": \"crossed\"", "\"arb\": \"wide\"", G6_EPROTO,
               "expiries[0].legs[5].arb: \"wide\": allowed: null, bounds");
+  expect_edit(text, "\"arb\": \"crossed\"", "\"arb\": \"stale\"", G6_EPROTO,
+              "calendar, crossed, stale_last");
   expect_edit(text, "\"arb\": \"crossed\"", "\"arb\": 1", G6_EPROTO,
               "expiries[0].legs[5].arb: expected a string or null");
   expect_edit(text, "\"checked\": 4", "\"checked\": -4", G6_EPROTO,
