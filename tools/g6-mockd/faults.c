@@ -360,7 +360,8 @@ static g6_status set_market(market_faults *m, const char *name,
                       "missing_index, unquoted_options, remove_expiry, "
                       "move_expiry, "
                       "crossed_quote, stale_quote, out_of_bounds_quote, "
-                      "malformed_quote, no_oi_quote, wrong_lot",
+                      "malformed_quote, no_oi_quote, stale_last_quote, "
+                      "wrong_lot",
                       name);
 }
 

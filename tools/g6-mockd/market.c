@@ -393,9 +393,13 @@ void mk_option_quote(const mk_params *p, const mk_inst *in,
 }
 
 const char *mk_quote_fault_name(mk_quote_fault f) {
-  static const char *const names[MK_QF_COUNT] = {
-      "none", "crossed_quote", "stale_quote", "out_of_bounds_quote",
-      "malformed_quote", "no_oi_quote"};
+  static const char *const names[MK_QF_COUNT] = {"none",
+                                                 "crossed_quote",
+                                                 "stale_quote",
+                                                 "out_of_bounds_quote",
+                                                 "malformed_quote",
+                                                 "no_oi_quote",
+                                                 "stale_last_quote"};
   return (unsigned)f < MK_QF_COUNT ? names[f] : "unknown";
 }
 
@@ -432,6 +436,22 @@ void mk_fault_quote(const mk_params *p, const mk_inst *in, const mk_spots *sp,
       if (q->bid_paise[i] > 0)
         q->bid_paise[i] += shift;
     }
+    break;
+  }
+  case MK_QF_STALE_LAST: {
+    if (q->bid_qty[0] == 0) { /* no bid: give the book one */
+      q->bid_paise[0] = q->ask_paise[0] - 5 >= 5 ? q->ask_paise[0] - 5 : 5;
+      q->bid_qty[0] = q->ask_qty[0];
+      q->bid_orders[0] = 1;
+    }
+    double bound = in->put ? (double)in->strike : sp->S;
+    int64_t up = 2 * q->ask_paise[0] + 100;
+    if ((double)up / 100 < bound)
+      q->ltp_paise = up;
+    else
+      q->ltp_paise =
+          q->bid_paise[0] / 10 * 5 >= 5 ? q->bid_paise[0] / 10 * 5 : 5;
+    q->last_trade = sp->t - 3 * 3600;
     break;
   }
   default:

@@ -114,8 +114,8 @@ void mk_spots_at(const mk_params *p, int index, int64_t t, mk_spots *sp);
 void mk_option_quote(const mk_params *p, const mk_inst *in,
                      const mk_spots *sp, mk_quote *q);
 /* Bad quotes the market can serve for one instrument (market faults
- * crossed_quote, stale_quote, out_of_bounds_quote), each built to break
- * one no-arbitrage rule g6 checks (math/arbitrage.h):
+ * crossed_quote, stale_quote, out_of_bounds_quote, stale_last_quote), each
+ * built to break one quote-sanity rule g6 checks (math/arbitrage.h):
  *   MK_QF_CROSSED        best bid above best ask, last price sane (crossed);
  *   MK_QF_STALE          the whole quote as it stood when the index was 2 %
  *                        lower, last traded an hour ago: left over from
@@ -131,7 +131,15 @@ void mk_option_quote(const mk_params *p, const mk_inst *in,
  *   MK_QF_NO_OI          the quote without its oi, oi_day_high and
  *                        oi_day_low fields (a sound quote whose open
  *                        interest is unknown: g6 keeps the leg, and its
- *                        put/call ratios count it as missing). */
+ *                        put/call ratios count it as missing);
+ *   MK_QF_STALE_LAST     the live book kept, the last trade three hours
+ *                        old at twice the best ask plus a rupee (at half
+ *                        the best bid when that would pass the upper
+ *                        bound, S for a call, K for a put); a leg without
+ *                        a bid gets one a tick under its ask: an illiquid
+ *                        leg whose book moved since its last trade
+ *                        (stale_last; the IV g6 solves from the last is
+ *                        the old trade's). */
 typedef enum mk_quote_fault {
   MK_QF_NONE = 0,
   MK_QF_CROSSED,
@@ -139,11 +147,12 @@ typedef enum mk_quote_fault {
   MK_QF_OUT_OF_BOUNDS,
   MK_QF_MALFORMED,
   MK_QF_NO_OI,
+  MK_QF_STALE_LAST,
   MK_QF_COUNT
 } mk_quote_fault;
 
 /* "crossed_quote", "stale_quote", "out_of_bounds_quote", "malformed_quote",
- * "no_oi_quote" (the fault names). */
+ * "no_oi_quote", "stale_last_quote" (the fault names). */
 const char *mk_quote_fault_name(mk_quote_fault f);
 
 /* Replaces q (the instrument's quote at sp->t) with the bad quote of kind f.

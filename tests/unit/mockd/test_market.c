@@ -222,7 +222,12 @@ static void each_fault_breaks_its_rule(void **state) {
   one_fault(MK_QF_STALE, -20, 0, G6_ARB_BOUNDS); /* deep ITM call */
   one_fault(MK_QF_OUT_OF_BOUNDS, 0, 0, G6_ARB_BOUNDS);
   one_fault(MK_QF_OUT_OF_BOUNDS, 3, 1, G6_ARB_BOUNDS);
+  one_fault(MK_QF_STALE_LAST, 2, 0, G6_ARB_STALE_LAST);   /* its last above */
+  one_fault(MK_QF_STALE_LAST, -3, 1, G6_ARB_STALE_LAST);  /* an OTM put */
+  one_fault(MK_QF_STALE_LAST, -20, 1, G6_ARB_STALE_LAST); /* far OTM put */
   assert_string_equal(mk_quote_fault_name(MK_QF_STALE), "stale_quote");
+  assert_string_equal(mk_quote_fault_name(MK_QF_STALE_LAST),
+                      "stale_last_quote");
 }
 
 int main(void) {
