@@ -22,7 +22,13 @@ while g6_chain is configured with RiskFreeRate 0.065, so:
     expiry.rule grow, the share reaches Prometheus through the dashboard's
     data-quality query, and `g6 replay --exclude-flagged` leaves exactly the
     flagged legs out;
-  - once the faults are gone the chain is clean again."""
+  - once the faults are gone the chain is clean again;
+  - a call whose last trade is three hours old, far outside its live book
+    (stale_last_quote: the book is the market's, so every price check on
+    its mid passes, but its IV is solved from the last and stands out from
+    its neighbours'), is flagged stale_last, that leg and no other in any
+    expiry, counted by expiry.stale_last and in the share, and left out by
+    `g6 replay --exclude-flagged`; clean again once the fault is reset."""
 import json
 import math
 import os
@@ -35,7 +41,7 @@ import g6test as t
 
 MOCK_RATE = 0.072
 CONF_RATE = 0.065
-RULES = ["bounds", "vertical", "butterfly", "calendar", "crossed"]
+RULES = ["bounds", "vertical", "butterfly", "calendar", "crossed", "stale_last"]
 NIFTY_TAGS = ["this_week", "next_week", "this_month", "next_month"]
 SENSEX_TAGS = ["this_week", "this_month"]
 
@@ -246,5 +252,64 @@ with t.MockD(clock=clock, args=["--rate", str(MOCK_RATE)]) as m:
         t.ok(cd.wait_for("collectd_g6_index_arbitrage_flagged_ratio", 20,
                          g6_index="NIFTY", type=tag, predicate=lambda v: v == 0),
              "and its share of flagged legs is 0 again")
+
+        # ---- a last traded hours ago, outside its live book --------------
+        # on the farthest expiry: no later one whose calendar check its IV
+        # could break, so before stale_last nothing flagged it (the
+        # reviewer's case: arb null, flagged share 0)
+        xl = max(s["expiries"], key=lambda y: y["T"])
+        date = xl["date"]
+        k_st = atm + 2 * step
+        key = {(l["strike"], l["type"]): l for l in xl["legs"]}[(k_st, "CE")]["key"]
+        m.set_faults({"market": {"stale_last_quote": [key]}})
+        before = {v.labels["type"]: v.value for v in t.select(
+            cd.samples(), "collectd_g6_index_arbitrage_violations_total", g6_index="NIFTY")}
+        seq = snapshot(data, "NIFTY")["seq"]
+        s4 = next_snapshot(data, "NIFTY", seq + 1)
+        t.ok(s4, "a NIFTY snapshot after the stale_last_quote fault")
+        xs = [y for y in s4["expiries"] if y["date"] == date]
+        for y in xs:
+            by = {(l["strike"], l["type"]): l for l in y["legs"]}
+            l = by[(k_st, "CE")]
+            nb = [by[(k_st + dk, "CE")]["iv"] for dk in (-step, step)]
+            t.ok(l["arb"] == "stale_last" and l["last"] > l["ask"] + 0.05 + 0.002 * l["last"],
+                 "stale_last_quote on the %s %g CE (%s): last %r outside its book %r / %r, "
+                 "flagged %r" % (date, k_st, y["tag"], l["last"], l["bid"], l["ask"], l["arb"]))
+            t.ok(l["iv_status"] == "ok" and l["iv"] > 1.3 * max(nb),
+                 "its IV, solved from the stale last as documented, stands out (%r "
+                 "among %r): the flag is what tells" % (l["iv"], nb))
+            t.ok(flagged(y) == [(k_st, "CE", "stale_last")] and
+                 y["arbitrage"]["flagged"] == 1 and y["arbitrage"]["stale_last"] == 1 and
+                 all(y["arbitrage"][r] == 0 for r in RULES if r not in ("stale_last", "calendar")),
+                 "that leg and only that leg is flagged in %s, counted as stale_last"
+                 % y["tag"], json.dumps([flagged(y), y["arbitrage"]]))
+        others = [(y["tag"], flagged(y)) for y in s4["expiries"]
+                  if y["date"] != date and flagged(y)]
+        t.ok(xs and not others, "the other expiries stay clean", repr(others))
+        tag = xs[0]["tag"]
+        t.ok(cd.wait_for("collectd_g6_index_arbitrage_violations_total", 20,
+                         g6_index="NIFTY", type="%s.stale_last" % tag,
+                         predicate=lambda v: v > before.get("%s.stale_last" % tag, 0)),
+             "collectd_g6_index_arbitrage_violations_total{type=%s.stale_last} grows" % tag)
+        ratio = cd.wait_for("collectd_g6_index_arbitrage_flagged_ratio", 20,
+                            g6_index="NIFTY", type=tag,
+                            predicate=lambda v: abs(v - 1 / 82) < 1e-9)
+        t.ok(ratio, "the share of flagged legs of %s is 1/82" % tag)
+        path = os.path.join(d, "stale_last.json")
+        with open(path, "w") as f:
+            json.dump(s4, f)
+        rc1, all_legs = replay_legs(path)
+        rc2, kept = replay_legs(path, "--exclude-flagged")
+        t.ok(rc1 == 0 and rc2 == 0 and all_legs[tag] - kept[tag] == 1 and
+             all(all_legs[y["tag"]] == kept[y["tag"]] for y in s4["expiries"]
+                 if y["date"] != date),
+             "g6 replay --exclude-flagged leaves out the stale leg, only it",
+             "%r %r" % (all_legs, kept))
+        m.reset_faults()
+        seq = snapshot(data, "NIFTY")["seq"]
+        s5 = next_snapshot(data, "NIFTY", seq + 1)
+        t.ok(s5 and all(not flagged(y) for y in s5["expiries"]),
+             "without it the chain is clean again",
+             json.dumps([flagged(y) for y in s5["expiries"]]) if s5 else "")
 
 t.done_testing()
