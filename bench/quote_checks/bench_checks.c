@@ -3,11 +3,11 @@
  * One index's chain as g6_chain holds it after sanitization: 4 expiries
  * (6, 13, 34 and 62 days) x 201 strikes x 2 legs, prices from BSM on spot
  * with a smile, a tick of spread. Measured: g6_quote_checks over the whole
- * chain (parity fit, crossed/bounds/vertical/butterfly per expiry, calendar
- * between neighbours), against the named reference in the same run: the IV
- * solve of the same 1,608 legs with g6_iv_bsm_batch (what every cycle does
- * already). Best of 7 rounds of 200 calls each; prints both, per leg, and
- * the ratio. */
+ * chain (parity fit, crossed/bounds/vertical/butterfly/stale_last per
+ * expiry, calendar between neighbours), against the named reference in the
+ * same run: the IV solve of the same 1,608 legs with g6_iv_bsm_batch (what
+ * every cycle does already). Best of 7 rounds of 200 calls each; prints
+ * both, per leg, and the ratio. */
 #include "collector/quote_checks.h"
 #include "math/bs.h"
 #include "math/iv.h"
