@@ -52,9 +52,7 @@ typedef struct chain_index {
   g6_cycle_log cycle_log;
   g6_log_throttle csv_log, snapshot_log, vix_log;
   g6_date resolved[G6_MAX_EXPIRIES]; /* last resolved date per rule */
-  /* per rule, the contract withheld from CSV by a tag collision and the
-   * one owning the tag, as last logged (year 0: none) */
-  g6_date withheld[G6_MAX_EXPIRIES], withheld_owner[G6_MAX_EXPIRIES];
+  g6_tag_collision_log tag_log; /* CSV rows withheld by a tag collision */
   g6_clock_watch clock;  /* steps of the wall clock between cycles */
   bool behind_logged;    /* CSV rows skipped: the clock went back (logged) */
 } chain_index;
@@ -105,23 +103,23 @@ static void kite_log(void *ctx, int level, const char *msg) {
     plugin_log(level, PLUGIN ": %s", msg);
 }
 
-/* The cycle's outcome (collector/cycle_log.h): a bad one when it starts,
- * changes cause and every LOG_EVERY_S; "collecting again" once it is good. */
+/* A decision of collector/cycle_log.h, said as a warning or a note. */
+static void say(const chain_index *x, g6_cycle_log_level lv, const char *msg) {
+  if (lv == G6_CYCLE_LOG_WARNING)
+    WARNING(PLUGIN ": %s: %s", x->conf->ix.name, msg);
+  else if (lv == G6_CYCLE_LOG_RECOVERED)
+    INFO(PLUGIN ": %s: %s", x->conf->ix.name, msg);
+}
+
+/* The cycle's outcome: a bad one when it starts, changes cause and every
+ * LOG_EVERY_S; "collecting again" once it is good. */
 static void log_cycle(chain_index *x, const g6_cycle_result *r) {
   char msg[1024];
   if (g6_kite_client_cancelled(g.client)) /* a stop, no failure */
     return;
-  switch (g6_cycle_log_decide(&x->cycle_log, r, now_s(), LOG_EVERY_S, msg,
-                              sizeof(msg))) {
-  case G6_CYCLE_LOG_WARNING:
-    WARNING(PLUGIN ": %s: %s", x->conf->ix.name, msg);
-    break;
-  case G6_CYCLE_LOG_RECOVERED:
-    INFO(PLUGIN ": %s: %s", x->conf->ix.name, msg);
-    break;
-  default:
-    break;
-  }
+  say(x, g6_cycle_log_decide(&x->cycle_log, r, now_s(), LOG_EVERY_S, msg,
+                             sizeof(msg)),
+      msg);
 }
 
 static void log_storage(chain_index *x, const g6_cycle_result *r) {
@@ -179,39 +177,13 @@ static void log_expiries(chain_index *x, const g6_cycle_result *r) {
   }
 }
 
-static bool same_date(g6_date a, g6_date b) {
-  return a.year == b.year && a.month == b.month && a.day == b.day;
-}
-
 /* A rule whose contract shares its tag with another rule's (a CSV tag
- * directory holds one contract): a warning when it starts or the contracts
- * change, a note when its rows are written again. */
+ * directory holds one contract). */
 static void log_tag_collisions(chain_index *x, const g6_cycle_result *r) {
-  for (size_t e = 0; r->attempted && e < r->n_expiries && e < G6_MAX_EXPIRIES;
-       e++) {
-    const g6_expiry_result *xr = &r->expiries[e];
-    if (!xr->resolved)
-      continue;
-    if (xr->csv_withheld) {
-      g6_date owner = r->expiries[xr->tag_owner].date;
-      if (same_date(x->withheld[e], xr->date) &&
-          same_date(x->withheld_owner[e], owner))
-        continue;
-      char msg[1024];
-      WARNING(PLUGIN ": %s: %s", x->conf->ix.name,
-              g6_collector_tag_collision_msg(r, e, msg, sizeof(msg)));
-      x->withheld[e] = xr->date;
-      x->withheld_owner[e] = owner;
-    } else if (x->withheld[e].year != 0) {
-      char d[11];
-      g6_date_format(xr->date, d);
-      INFO(PLUGIN ": %s: Expiry rule %zu (contract %s, tag %s) shares its tag "
-                  "with no other contract now: its CSV rows are written again",
-           x->conf->ix.name, e + 1, d, xr->tag);
-      memset(&x->withheld[e], 0, sizeof(x->withheld[e]));
-      memset(&x->withheld_owner[e], 0, sizeof(x->withheld_owner[e]));
-    }
-  }
+  char msg[1024];
+  for (size_t e = 0; e < r->n_expiries; e++)
+    say(x, g6_tag_collision_log_decide(&x->tag_log, r, e, msg, sizeof(msg)),
+        msg);
 }
 
 /* A configured volatility index that the answer did not hold (a wrong key,

@@ -1,6 +1,7 @@
 #include "collector/cycle_log.h"
 
 #include <stdio.h>
+#include <string.h>
 
 /* The reject reason with most legs over every expiry (the first on a tie). */
 static g6_reject_reason dominant_reject(const g6_cycle_result *r,
@@ -134,4 +135,40 @@ g6_cycle_log_level g6_cycle_log_decide(g6_cycle_log *s,
   if (cap > 0)
     bad_msg(o, r, msg, cap);
   return G6_CYCLE_LOG_WARNING;
+}
+
+static bool same_date(g6_date a, g6_date b) {
+  return a.year == b.year && a.month == b.month && a.day == b.day;
+}
+
+g6_cycle_log_level g6_tag_collision_log_decide(g6_tag_collision_log *s,
+                                               const g6_cycle_result *r,
+                                               size_t e, char *msg,
+                                               size_t cap) {
+  if (cap > 0)
+    msg[0] = '\0';
+  if (!r->attempted || e >= r->n_expiries || e >= G6_MAX_EXPIRIES ||
+      !r->expiries[e].resolved)
+    return G6_CYCLE_LOG_QUIET;
+  const g6_expiry_result *xr = &r->expiries[e];
+  if (xr->csv_withheld) {
+    g6_date owner = r->expiries[xr->tag_owner].date;
+    if (same_date(s->withheld[e], xr->date) && same_date(s->owner[e], owner))
+      return G6_CYCLE_LOG_QUIET;
+    g6_collector_tag_collision_msg(r, e, msg, cap);
+    s->withheld[e] = xr->date;
+    s->owner[e] = owner;
+    return G6_CYCLE_LOG_WARNING;
+  }
+  if (s->withheld[e].year == 0)
+    return G6_CYCLE_LOG_QUIET;
+  char d[11];
+  g6_date_format(xr->date, d);
+  snprintf(msg, cap,
+           "Expiry rule %zu (contract %s, tag %s) shares its tag with no "
+           "other contract now: its CSV rows are written again",
+           e + 1, d, xr->tag);
+  memset(&s->withheld[e], 0, sizeof(s->withheld[e]));
+  memset(&s->owner[e], 0, sizeof(s->owner[e]));
+  return G6_CYCLE_LOG_RECOVERED;
 }

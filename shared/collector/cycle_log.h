@@ -52,4 +52,22 @@ g6_cycle_log_level g6_cycle_log_decide(g6_cycle_log *s,
                                        const g6_cycle_result *r, double now,
                                        double every_s, char *msg, size_t cap);
 
+/* A rule whose contract gives way to another's for its CSV tag directory
+ * (g6_expiry_result.csv_withheld): per rule, the withheld contract and the
+ * one owning the tag, as last logged (year 0: none). Zero-initialised. */
+typedef struct g6_tag_collision_log {
+  g6_date withheld[G6_MAX_EXPIRIES], owner[G6_MAX_EXPIRIES];
+} g6_tag_collision_log;
+
+/* Whether and what to log for rule e of r: a WARNING when its contract is
+ * withheld and was not (or another pair of contracts is now), with
+ * g6_collector_tag_collision_msg; RECOVERED once when its rows are written
+ * again; QUIET otherwise (and for a cycle that attempted nothing). Fills
+ * msg ("" when QUIET, without the plugin and index prefix) and records the
+ * state. Can't fail; msg is truncated to cap. */
+g6_cycle_log_level g6_tag_collision_log_decide(g6_tag_collision_log *s,
+                                               const g6_cycle_result *r,
+                                               size_t e, char *msg,
+                                               size_t cap);
+
 #endif

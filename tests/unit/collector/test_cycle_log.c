@@ -165,10 +165,67 @@ static void cycle_log_truncates(void **state) {
   }
 }
 
+/* A tag collision (collector.h): a warning when rule 2's contract is first
+ * withheld and again only when the pair of contracts changes, a note once
+ * when its rows are written again, nothing for a cycle that attempted
+ * nothing. */
+static void tag_collision_log(void **state) {
+  (void)state;
+  g6_cycle_result r;
+  make(&r, GOOD);
+  r.expiries[0].resolved = r.expiries[1].resolved = true;
+  r.expiries[0].spec.rule = G6_EXPIRY_THIS_WEEK;
+  r.expiries[1].spec.rule = G6_EXPIRY_DATE;
+  r.expiries[0].date = (g6_date){2026, 12, 1};
+  r.expiries[1].date = (g6_date){2026, 12, 8};
+  r.expiries[0].tag = r.expiries[1].tag = "this_week";
+  g6_tag_collision_log s = {0};
+  char msg[1024];
+  /* no collision: quiet */
+  assert_int_equal(g6_tag_collision_log_decide(&s, &r, 1, msg, sizeof(msg)),
+                   G6_CYCLE_LOG_QUIET);
+  assert_string_equal(msg, "");
+  /* rule 2 withheld: one warning naming Expiry and both contracts */
+  r.expiries[1].csv_withheld = true;
+  r.expiries[1].tag_owner = 0;
+  assert_int_equal(g6_tag_collision_log_decide(&s, &r, 1, msg, sizeof(msg)),
+                   G6_CYCLE_LOG_WARNING);
+  assert_non_null(strstr(msg, "(contract 2026-12-08)"));
+  assert_non_null(strstr(msg, "Expiry \"this_week\" (contract 2026-12-01)"));
+  assert_int_equal(g6_tag_collision_log_decide(&s, &r, 1, msg, sizeof(msg)),
+                   G6_CYCLE_LOG_QUIET);
+  assert_int_equal(g6_tag_collision_log_decide(&s, &r, 0, msg, sizeof(msg)),
+                   G6_CYCLE_LOG_QUIET); /* the owner says nothing */
+  /* closed: nothing attempted, nothing changes */
+  r.attempted = false;
+  assert_int_equal(g6_tag_collision_log_decide(&s, &r, 1, msg, sizeof(msg)),
+                   G6_CYCLE_LOG_QUIET);
+  r.attempted = true;
+  /* the owner rolled to another contract: warned again */
+  r.expiries[0].date = (g6_date){2026, 12, 2};
+  assert_int_equal(g6_tag_collision_log_decide(&s, &r, 1, msg, sizeof(msg)),
+                   G6_CYCLE_LOG_WARNING);
+  assert_non_null(strstr(msg, "(contract 2026-12-02)"));
+  /* written again: one note, then quiet */
+  r.expiries[1].csv_withheld = false;
+  r.expiries[1].tag = "next_week";
+  assert_int_equal(g6_tag_collision_log_decide(&s, &r, 1, msg, sizeof(msg)),
+                   G6_CYCLE_LOG_RECOVERED);
+  assert_string_equal(msg, "Expiry rule 2 (contract 2026-12-08, tag "
+                           "next_week) shares its tag with no other contract "
+                           "now: its CSV rows are written again");
+  assert_int_equal(g6_tag_collision_log_decide(&s, &r, 1, msg, sizeof(msg)),
+                   G6_CYCLE_LOG_QUIET);
+  /* out of range: quiet */
+  assert_int_equal(g6_tag_collision_log_decide(&s, &r, 7, msg, sizeof(msg)),
+                   G6_CYCLE_LOG_QUIET);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(cycle_log_vectors),
       cmocka_unit_test(cycle_log_truncates),
+      cmocka_unit_test(tag_collision_log),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
