@@ -18,7 +18,7 @@ static void unchecked(g6_expiry_result *x, size_t n_strikes) {
   memset(&x->parity, 0, sizeof(x->parity));
   x->parity.forward = x->parity.discount = x->parity.rate = NAN;
   x->parity.residual = NAN;
-  x->arb_checked = x->arb_flagged = 0;
+  x->arb_checked = x->arb_flagged = x->arb_stale_last = 0;
   memset(x->arb_violations, 0, sizeof(x->arb_violations));
   if (x->legs != NULL && x->resolved)
     for (size_t i = 0; i < 2 * n_strikes; i++)
@@ -116,6 +116,7 @@ g6_status g6_quote_checks(g6_expiry_result *ex, size_t n_expiries,
     for (size_t j = 0; j < k[e].n; j++) {
       ex[e].legs[k[e].from[j]].arb = k[e].flags[j];
       ex[e].arb_flagged += k[e].flags[j] != G6_ARB_NONE;
+      ex[e].arb_stale_last += k[e].flags[j] == G6_ARB_STALE_LAST;
     }
   }
   free(legs);
@@ -125,5 +126,7 @@ g6_status g6_quote_checks(g6_expiry_result *ex, size_t n_expiries,
 }
 
 double g6_quote_flagged_ratio(const g6_expiry_result *x) {
-  return x->arb_checked ? (double)x->arb_flagged / (double)x->arb_checked : NAN;
+  return x->arb_checked ? (double)(x->arb_flagged - x->arb_stale_last) /
+                              (double)x->arb_checked
+                        : NAN;
 }

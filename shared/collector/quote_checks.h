@@ -33,7 +33,8 @@
  * legs; forward NAN when fewer than 2 strikes have both legs priced or the
  * fit is not a positive forward and discount), `arb_checked` (kept legs with
  * a price), `arb_violations` per rule, every leg's `arb` (G6_ARB_NONE when it
- * breaks nothing, and for every leg that is not kept) and `arb_flagged`. The
+ * breaks nothing, and for every leg that is not kept), `arb_flagged` and
+ * `arb_stale_last` (legs whose flag is stale_last). The
  * calendar check compares each expiry with the nearest later one (by T;
  * two rules on one date are one expiry) and flags and counts on the nearer.
  * Unresolved expiries get an unfitted parity and zero counts.
@@ -44,8 +45,12 @@ g6_status g6_quote_checks(g6_expiry_result *ex, size_t n_expiries,
                           size_t n_strikes, double S, double r, double q,
                           const g6_arb_opts *opts);
 
-/* Share of checked legs that are flagged: arb_flagged / arb_checked, NAN
- * when nothing was checked (an empty denominator is unknown, not 0). */
+/* Share of checked legs that break a no-arbitrage rule: (arb_flagged -
+ * arb_stale_last) / arb_checked, NAN when nothing was checked (an empty
+ * denominator is unknown, not 0). A leg flagged stale_last is left out: an
+ * old last beside a live book is a matter of freshness, common on illiquid
+ * strikes of a trending day, and would make G6QuoteArbitrageHigh fire on an
+ * ordinary feed; its rule count (arb_violations) still counts it. */
 double g6_quote_flagged_ratio(const g6_expiry_result *x);
 
 #endif

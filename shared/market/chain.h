@@ -291,6 +291,9 @@ typedef struct g6_expiry_result {
                                 parity; forward NAN when not fitted */
   size_t arb_checked;        /* kept legs with a price the checks used */
   size_t arb_flagged;        /* of those, legs flagged by some rule */
+  size_t arb_stale_last;     /* of those, legs whose flag is stale_last (a
+                                last older than the book: freshness, not an
+                                arbitrage) */
   size_t arb_violations[G6_ARB_RULE_COUNT]; /* by rule (a pair or a
                                 triple counts once) */
   double lot_size;           /* units of the underlying per contract, from
