@@ -227,5 +227,5 @@ int main(void) {
       cmocka_unit_test(cycle_log_truncates),
       cmocka_unit_test(tag_collision_log),
   };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  return G6_RUN_TESTS(tests);
 }
