@@ -195,39 +195,43 @@ static void solve_legs(g6_collector *c, g6_expiry_result *x, double spot,
   }
 }
 
-/* Which of two resolved expiries sharing a tag gives up the tag's CSV
- * directory: a date rule (its tag is derived from the days to expiry)
- * before a tag rule (its tag is its name); of two date rules the later
- * listed (b, with a < b). */
-static size_t tag_loser(const g6_cycle_result *res, size_t a, size_t b) {
-  if (res->expiries[a].spec.rule == G6_EXPIRY_DATE &&
-      res->expiries[b].spec.rule != G6_EXPIRY_DATE)
-    return a;
-  return b;
+static bool same_contract(const g6_expiry_result *a, const g6_expiry_result *b) {
+  return a->date.year == b->date.year && a->date.month == b->date.month &&
+         a->date.day == b->date.day;
 }
 
 /* Two rules that resolve to different contracts with one tag would write
  * into one directory <INDEX>/<tag>/<offset>/, where the second contract's
  * rows have the first's timestamp and would be skipped as duplicates,
- * silently. One of them keeps the directory; the other is marked withheld
- * (write_csv counts its rows and shows the tag in missing_mask). Two rules
- * that resolve to the same contract are one contract: nothing to mark. */
+ * silently. The tag rules hold their tags (a tag rule's tag is its name,
+ * no two share one); then each date rule, in the order listed, holds the
+ * tag derived from its days to expiry unless a different contract holds it
+ * already: it is then marked withheld, its owner the holder (write_csv
+ * counts its rows and shows the tag in missing_mask). A rule whose
+ * contract is the holder's is that contract: nothing to mark. */
 static void mark_tag_collisions(g6_cycle_result *res) {
-  for (size_t b = 1; b < res->n_expiries; b++) {
-    for (size_t a = 0; a < b; a++) {
-      g6_expiry_result *xa = &res->expiries[a], *xb = &res->expiries[b];
-      if (!xa->resolved || !xb->resolved || xa->csv_withheld ||
-          xb->csv_withheld || strcmp(xa->tag, xb->tag) != 0 ||
-          (xa->date.year == xb->date.year &&
-           xa->date.month == xb->date.month && xa->date.day == xb->date.day))
+  bool holds[G6_MAX_EXPIRIES] = {false};
+  for (int pass = 0; pass < 2; pass++)
+    for (size_t e = 0; e < res->n_expiries && e < G6_MAX_EXPIRIES; e++) {
+      g6_expiry_result *x = &res->expiries[e];
+      if (!x->resolved || (x->spec.rule == G6_EXPIRY_DATE) != (pass == 1))
         continue;
-      size_t loser = tag_loser(res, a, b);
-      res->expiries[loser].csv_withheld = true;
-      res->expiries[loser].tag_owner = loser == a ? b : a;
-      if (loser == b)
-        break; /* b is out; the next b */
+      long other = -1;
+      bool same = false;
+      for (size_t h = 0; h < res->n_expiries && h < G6_MAX_EXPIRIES; h++)
+        if (holds[h] && strcmp(res->expiries[h].tag, x->tag) == 0) {
+          if (same_contract(&res->expiries[h], x))
+            same = true;
+          else if (other < 0)
+            other = (long)h;
+        }
+      if (other >= 0 && !same) {
+        x->csv_withheld = true;
+        x->tag_owner = (size_t)other;
+      } else {
+        holds[e] = true;
+      }
     }
-  }
 }
 
 /* A rule as configured: its tag, or its date. */

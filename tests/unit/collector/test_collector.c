@@ -1085,6 +1085,41 @@ static void desk_session_and_vix(void **state) {
   g6_collector_free(c);
 }
 
+/* Three rules on one tag (the reviewer's case): the tag rule holds
+ * this_week (2025-10-21); the first date rule (2025-10-28, a different
+ * contract) is withheld and names the tag rule, the contract written, as
+ * its owner; the second date rule is the tag rule's own contract and is
+ * not withheld (its rows are that contract's: nothing lost). */
+static void expiry_tag_collision_three_rules(void **state) {
+  (void)state;
+  fake f = default_fake();
+  f.rules[0] = "2025-10-28";
+  f.rules[1] = "2025-10-21";
+  f.rules[2] = "this_week";
+  g6_collector *c = make(&f, "three_rules", false);
+  assert_non_null(c);
+  g6_cycle_result res;
+  f.now = (double)utc(2025, 10, 21, 4, 0, 14);
+  assert_int_equal(g6_collector_cycle(c, f.now, &res), G6_OK);
+  assert_int_equal(res.n_expiries, 3);
+  for (int e = 0; e < 3; e++) {
+    assert_true(res.expiries[e].resolved);
+    assert_string_equal(res.expiries[e].tag, "this_week");
+  }
+  assert_true(res.expiries[0].csv_withheld);
+  assert_int_equal(res.expiries[0].tag_owner, 2);
+  assert_false(res.expiries[1].csv_withheld);
+  assert_false(res.expiries[2].csv_withheld);
+  assert_int_equal(res.expiries[0].csv_rows_withheld, 5);
+  assert_int_equal(res.expiries[1].csv_rows_withheld, 0);
+  char msg[1024];
+  g6_collector_tag_collision_msg(&res, 0, msg, sizeof(msg));
+  assert_non_null(strstr(msg, "Expiry \"2025-10-28\" (contract 2025-10-28) "
+                              "and Expiry \"this_week\" (contract "
+                              "2025-10-21)"));
+  g6_collector_free(c);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(full_cycle),
@@ -1102,6 +1137,7 @@ int main(void) {
       cmocka_unit_test(missing_index_and_vanished_expiry),
       cmocka_unit_test(expiry_passes_at_1530_ist),
       cmocka_unit_test(expiry_tag_collision),
+      cmocka_unit_test(expiry_tag_collision_three_rules),
   };
   cmocka_set_message_output(CM_OUTPUT_TAP);
   return cmocka_run_group_tests(tests, setup, teardown);
