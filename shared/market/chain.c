@@ -99,10 +99,7 @@ const char *g6_expiry_kind_name(g6_expiry_kind k) {
   return "unknown";
 }
 
-/* The strike as Kite writes it in a trading symbol: whole rupees without a
- * fraction (24300), else the fraction without trailing zeros (832.5,
- * 83.25). False when it does not fit. */
-static bool strike_text(int64_t paise, char *out, size_t len) {
+bool g6_strike_symbol_text(int64_t paise, char *out, size_t len) {
   long long r = (long long)(paise / 100), f = (long long)(paise % 100);
   int k = f == 0        ? snprintf(out, len, "%lld", r)
           : f % 10 == 0 ? snprintf(out, len, "%lld.%lld", r, f / 10)
@@ -187,7 +184,7 @@ static g6_expiry_kind parse_symbol(const char *symbol, const char *root,
   size_t sl;
   if (strike_paise >= 0) {
     char want[32];
-    if (!strike_text(strike_paise, want, sizeof(want)))
+    if (!g6_strike_symbol_text(strike_paise, want, sizeof(want)))
       return G6_EXPIRY_KIND_UNKNOWN;
     sl = strlen(want);
     if (strncmp(rest, want, sl) != 0)

@@ -100,6 +100,12 @@ g6_expiry_kind g6_expiry_kind_of_symbol(const char *symbol, const char *root);
 g6_expiry_kind g6_expiry_of_symbol(const char *symbol, const char *root,
                                    g6_date *out);
 
+/* The strike as Kite writes it in a trading symbol, from paise: whole
+ * rupees without a fraction (2430000 -> "24300"), else the fraction without
+ * trailing zeros (83250 -> "832.5", 8325 -> "83.25"), into out (len bytes,
+ * terminated). False when it does not fit. */
+bool g6_strike_symbol_text(int64_t paise, char *out, size_t len);
+
 /* The kind of an instrument row's symbol, exactly: as g6_expiry_of_symbol,
  * but what follows the expiry must be the row's strike as Kite writes it
  * (strike_paise 2620000 -> "26200", 83250 -> "832.5") and then the row's

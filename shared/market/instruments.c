@@ -332,7 +332,8 @@ static g6_status process_row(g6_instruments *t, g6_error *err) {
   if (in.series == G6_EXPIRY_KIND_UNKNOWN) {
     char ex[11], st[32];
     g6_date_format(d, ex);
-    snprintf(st, sizeof(st), "%s", field(t, F_STRIKE));
+    if (!g6_strike_symbol_text(in.strike_paise, st, sizeof(st)))
+      snprintf(st, sizeof(st), "%s", field(t, F_STRIKE));
     reject(t, G6_INST_REJ_FORM,
            "%s:%s is neither %s<YY><MON> nor %s<YY><M><DD> + strike %s + %s "
            "(expiry %s)",

@@ -512,7 +512,7 @@ static void weekly_in_monthly_form_is_refused(void **state) {
   assert_int_equal(st->first_line[G6_INST_REJ_FORM], 2);
   assert_string_equal(st->first_what[G6_INST_REJ_FORM],
                       "NFO:NIFTY26DEC0126200CE is neither NIFTY<YY><MON> nor "
-                      "NIFTY<YY><M><DD> + strike 26200.0 + CE (expiry "
+                      "NIFTY<YY><M><DD> + strike 26200 + CE (expiry "
                       "2026-12-01)");
   assert_string_equal(g6_inst_reject_name(G6_INST_REJ_FORM), "symbol_form");
   char text[400];
