@@ -867,6 +867,58 @@ static void timestamp_and_specific_units(void **state) {
               "the panel computes an age from a Unix time: drop 0, the "
               "timestamp's \"never\"");
   free(m2);
+  /* a "> 0" on the age, or on another number, is not the filter */
+  static const char *const misplaced[] = {
+      "time() - max by (instance) (collectd_g6_api_last_ok_timestamp_seconds"
+      "{instance=~\"$instance\"}) > 0",
+      "(time() - max by (instance) (collectd_g6_api_last_ok_timestamp_seconds"
+      "{instance=~\"$instance\"} > 0.5))",
+      "time() - max by (instance) (collectd_g6_api_last_ok_timestamp_seconds"
+      "_x{instance=~\"$instance\"} > 0)",
+  };
+  for (size_t i = 0; i < sizeof(misplaced) / sizeof(misplaced[0]); i++) {
+    char panel[1024];
+    snprintf(panel, sizeof(panel),
+             "        panels:\n"
+             "          - title: Age\n"
+             "            type: stat\n"
+             "            unit: s\n"
+             "            expr: '%s'\n"
+             "            description: Seconds since the last success.\n",
+             misplaced[i]);
+    m2 = edited_in(m1, "PANELS", panel);
+    text = edited_in(u, "      - name: api_latency\n", m2);
+    expect_diag(text, NULL, misplaced[i],
+                "the panel computes an age from a Unix time: drop 0");
+    free(m2);
+  }
+  /* the filter on the series, with or without matchers and spaces, is */
+  static const char *const right[] = {
+      "time() - max by (instance) (collectd_g6_api_last_ok_timestamp_seconds"
+      "{instance=~\"$instance\"} > 0)",
+      "time() - max by (instance) (collectd_g6_api_last_ok_timestamp_seconds"
+      "{instance=~\"$instance\"}>0)",
+  };
+  for (size_t i = 0; i < sizeof(right) / sizeof(right[0]); i++) {
+    char panel[1024];
+    snprintf(panel, sizeof(panel),
+             "        panels:\n"
+             "          - title: Age\n"
+             "            type: stat\n"
+             "            unit: s\n"
+             "            expr: '%s'\n"
+             "            description: Seconds since the last success.\n",
+             right[i]);
+    m2 = edited_in(m1, "PANELS", panel);
+    text = edited_in(u, "      - name: api_latency\n", m2);
+    g6_buf o2 = G6_BUF_INIT;
+    run(text, NULL, &o2, NULL);
+    if (o2.data && strstr(o2.data, "drop 0"))
+      fail_msg("vector \"%s\": flagged:\n%s", right[i], o2.data);
+    g6_buf_free(&o2);
+    free(text);
+    free(m2);
+  }
   m2 = edited_in(m1, "PANELS",
                  "        alerts:\n"
                  "          - alert: G6ApiStale\n"

@@ -296,6 +296,39 @@ static void lint_test(const g6_spec *s, g6_spec_diags *dg, const char *field,
   }
 }
 
+/* Whether expr drops the "never" (0) of the timestamp series `name`: some
+ * selector of it, with or without {matchers}, is compared directly with
+ * `> 0` (`name{...} > 0`, `name>0`), not the age computed from it. */
+static bool drops_never(const char *expr, const char *name) {
+  size_t n = name ? strlen(name) : 0;
+  for (const char *p = expr; n && (p = strstr(p, name)) != NULL; p += n) {
+    bool word = p == expr || !(isalnum((unsigned char)p[-1]) || p[-1] == '_');
+    const char *q = p + n;
+    if (!word || isalnum((unsigned char)*q) || *q == '_')
+      continue;
+    if (*q == '{') {
+      int depth = 0;
+      for (; *q; q++) {
+        if (*q == '{')
+          depth++;
+        else if (*q == '}' && --depth == 0) {
+          q++;
+          break;
+        }
+      }
+    }
+    while (*q == ' ')
+      q++;
+    if (*q++ != '>' || *q == '=')
+      continue;
+    while (*q == ' ')
+      q++;
+    if (*q == '0' && !isdigit((unsigned char)q[1]) && q[1] != '.')
+      return true;
+  }
+  return false;
+}
+
 static void lint_metric(g6_spec *s, g6_spec_metric *m, const char *stock,
                         g6_spec_diags *dg) {
   char f[400];
@@ -546,11 +579,11 @@ static void lint_metric(g6_spec *s, g6_spec_metric *m, const char *stock,
              u->grafana ? u->grafana : "the timestamp's unit");
       /* 0 is the timestamp's "never" (the generated panels drop it) */
       if (u && u->timestamp && strstr(p->expr, "time()") &&
-          !strstr(p->expr, "> 0"))
+          !drops_never(p->expr, m->exported))
         DIAG(s, dg, p->line, pfield,
              "the panel computes an age from a Unix time: drop 0, the "
-             "timestamp's \"never\" (`... > 0`), or time() - 0 reads as 56 "
-             "years");
+             "timestamp's \"never\" on the series itself (`x{...} > 0`), or "
+             "time() - 0 reads as 56 years");
     }
   }
   /* alerts */
@@ -587,11 +620,11 @@ static void lint_metric(g6_spec *s, g6_spec_metric *m, const char *stock,
     if (a->expr)
       check_total_in_rate(s, dg, a->line, afield, a->expr);
     if (a->expr && u && u->timestamp && strstr(a->expr, "time()") &&
-        !strstr(a->expr, "> 0"))
+        !drops_never(a->expr, m->exported))
       DIAG(s, dg, a->line, afield,
            "the alert computes an age from a Unix time: handle 0, the "
-           "timestamp's \"never\" (`... > 0`, and `== 0` for never), or "
-           "time() - 0 reads as 56 years");
+           "timestamp's \"never\" on the series itself (`x{...} > 0`, and "
+           "`== 0` for never), or time() - 0 reads as 56 years");
     if (a->test.present)
       lint_test(s, dg, afield, &a->test);
   }
