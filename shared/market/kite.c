@@ -483,9 +483,16 @@ static bool retryable(g6_status s, long http) {
          s == G6_ERATELIMIT || (s != G6_OK && http >= 500);
 }
 
+/* A 2xx body that is not Kite's (a captive portal, an HTML maintenance page
+ * or an empty body from Kite's edge) is a failure like the parse error it
+ * was before it got its own status: whatever answered replaced every
+ * answer, so the breaker must stop the batches. A proxy's 4xx page stays
+ * out, as Kite's own 4xx do: it may be about one request (a 414 for one
+ * long batch) and must not stop the other indexes. */
 static bool breaker_failure(g6_status s, long http) {
   return s == G6_ETIMEOUT || s == G6_ECONN || s == G6_ETRUNCATED ||
          s == G6_EPROTO || s == G6_EPARSE || s == G6_ETOOBIG ||
+         (s == G6_EFOREIGN && http >= 200 && http < 300) ||
          (s != G6_OK && http >= 500);
 }
 

@@ -13,7 +13,8 @@
  * on timeouts, connection errors, truncated bodies, 429 and every 5xx
  * answer, never on other 4xx answers, within `retry_attempts` and
  * `retry_budget_s`. The breaker counts timeouts, connection errors, 5xx
- * answers, and malformed, truncated or oversized responses as failures. The
+ * answers, malformed, truncated or oversized responses, and 2xx answers
+ * whose body is not Kite's (G6_EFOREIGN, not retried) as failures. The
  * rate limiters are adaptive (market/ratelimit.h): a 429 halves the class's
  * rate and honours Retry-After, successes win it back up to the configured
  * rate; g6_kite_stats reports both rates.

@@ -857,6 +857,64 @@ static void breaker_opens_and_recovers(void **state) {
   g6_kite_client_free(c);
 }
 
+/* A captive portal or an HTML maintenance page answering "200 OK" is
+ * foreign_body, and it opens the breaker as the parse errors it used to be
+ * did: every batch of every index must not go on hitting it each cycle. A
+ * proxy's 4xx page does not: like Kite's own 4xx it may be about one
+ * request (414 for one batch), and one index's must not stop the others. */
+static void breaker_opens_on_foreign_200(void **state) {
+  (void)state;
+  static const struct {
+    const char *name, *faults;
+    bool opens;
+  } cases[] = {
+      {"200 HTML page",
+       "{\"ltp\":{\"error\":-1,\"error_status\":200,"
+       "\"error_body\":\"html\"}}",
+       true},
+      {"200 empty body",
+       "{\"ltp\":{\"error\":-1,\"error_status\":200,"
+       "\"error_body\":\"empty\"}}",
+       true},
+      {"400 HTML page",
+       "{\"ltp\":{\"error\":-1,\"error_status\":400,"
+       "\"error_body\":\"html\"}}",
+       false},
+  };
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    reset_mock();
+    faults(cases[i].faults);
+    g6_kite_config cfg;
+    char url[64];
+    test_config(&cfg, url, sizeof(url));
+    cfg.retry_attempts = 1;
+    cfg.breaker_failures = 3;
+    cfg.breaker_min_reset_s = 5;
+    cfg.breaker_jitter = 0;
+    g6_kite_client *c = client_with(&cfg);
+    const char *keys[] = {"NSE:NIFTY 50"};
+    g6_status got[4];
+    for (int k = 0; k < 4; k++) {
+      g6_quote_table *q = NULL;
+      got[k] = g6_kite_ltp(c, keys, 1, &q, NULL);
+      g6_quote_table_free(q);
+    }
+    g6_kite_stats st;
+    g6_kite_stats_snapshot(c, &st);
+    g6_status last = cases[i].opens ? G6_ECIRCUIT : G6_EFOREIGN;
+    long want_served = cases[i].opens ? 3 : 4;
+    long n = served("ltp");
+    if (got[0] != G6_EFOREIGN || got[2] != G6_EFOREIGN || got[3] != last ||
+        n != want_served || st.breaker_trips != (cases[i].opens ? 1u : 0u) ||
+        st.requests[G6_KITE_EP_LTP][G6_KITE_R_FOREIGN_BODY] !=
+            (uint64_t)want_served)
+      fail_msg("%s: 4th call %s (want %s), served %ld (want %ld), trips %llu",
+               cases[i].name, g6_status_name(got[3]), g6_status_name(last), n,
+               want_served, (unsigned long long)st.breaker_trips);
+    g6_kite_client_free(c);
+  }
+}
+
 static void rate_limit_spaces_requests(void **state) {
   (void)state;
   reset_mock();
@@ -1215,6 +1273,7 @@ int main(void) {
       cmocka_unit_test(market_faults),
       cmocka_unit_test(auth_latch_until_token_changes),
       cmocka_unit_test(breaker_opens_and_recovers),
+      cmocka_unit_test(breaker_opens_on_foreign_200),
       cmocka_unit_test(rate_limit_spaces_requests),
       cmocka_unit_test(failed_batch_keeps_the_others),
       cmocka_unit_test(storm_of_429_adapts_the_rate),
