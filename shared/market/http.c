@@ -283,18 +283,20 @@ bool g6_http_body_foreign(const g6_http_response *resp,
     return false;
   if (resp->bytes == 0)
     return true;
-  const char *ct = resp->content_type;
-  if (ct[0] != '\0' &&
-      (kind == G6_HTTP_BODY_JSON ? !media_json(ct) : media_markup(ct)))
-    return true;
+  /* the body's head first: a CDN may label Kite's JSON text/plain or its
+   * CSV text/html, and a portal may label its page application/json */
   size_t i = 0;
   while (i < resp->head_len && (resp->head[i] == ' ' || resp->head[i] == '\t' ||
                                 resp->head[i] == '\r' || resp->head[i] == '\n'))
     i++;
-  if (i == resp->head_len)
+  if (i < resp->head_len)
+    return kind == G6_HTTP_BODY_JSON ? resp->head[i] != '{'
+                                     : resp->head[i] == '<';
+  /* a blank head says nothing: the label may; without one, the parser */
+  const char *ct = resp->content_type;
+  if (ct[0] == '\0')
     return false;
-  return kind == G6_HTTP_BODY_JSON ? resp->head[i] != '{'
-                                   : resp->head[i] == '<';
+  return kind == G6_HTTP_BODY_JSON ? !media_json(ct) : media_markup(ct);
 }
 
 /* RFC 3986 unreserved: passes unencoded. */

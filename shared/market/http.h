@@ -72,16 +72,18 @@ void g6_http_response_free(g6_http_response *resp);
  * with "200 OK". */
 typedef enum g6_http_body_kind {
   G6_HTTP_BODY_ANY,  /* no check */
-  G6_HTTP_BODY_JSON, /* a JSON object: Content-Type JSON (or none) and '{'
-                        first */
-  G6_HTTP_BODY_TEXT, /* text such as CSV: anything but markup (an HTML or
-                        XML Content-Type, or '<' first) and not empty */
+  G6_HTTP_BODY_JSON, /* a JSON object: '{' first */
+  G6_HTTP_BODY_TEXT, /* text such as CSV: not markup ('<' first) */
 } g6_http_body_kind;
 
 /* True when a 2xx body is not of the kind the caller asked for (see
- * g6_http_body_kind): judged from resp->content_type, resp->head and
- * resp->bytes (an empty body is foreign for JSON and TEXT). A head of only
- * white space decides nothing. Never modifies resp; can't fail. */
+ * g6_http_body_kind): an empty body (resp->bytes 0) is foreign for JSON and
+ * TEXT; otherwise the first byte of resp->head that is not white space
+ * decides, whatever resp->content_type says (a CDN may mislabel Kite's
+ * answer, a portal its page). Only a head of white space leaves it to the
+ * Content-Type: foreign when one is present and not JSON (JSON) or is HTML
+ * or XML (TEXT); with none, not foreign (the parser judges). Never
+ * modifies resp; can't fail. */
 bool g6_http_body_foreign(const g6_http_response *resp, g6_http_body_kind kind);
 
 /* Appends s percent-encoded for a query string value (RFC 3986 unreserved
