@@ -192,6 +192,16 @@ static g6_status set_ep(ep_faults *e, const char *name, const char *val,
     snprintf(e->error_key, sizeof(e->error_key), "%s", val);
     return G6_OK;
   }
+  if (strcmp(name, "content_type") == 0) {
+    /* a header value: printable, and plain in the JSON of GET /admin/faults */
+    if (strlen(val) >= sizeof(e->content_type))
+      goto bad;
+    for (const char *q = val; *q; q++)
+      if (*q < 0x20 || *q > 0x7e || *q == '"' || *q == '\\')
+        goto bad;
+    snprintf(e->content_type, sizeof(e->content_type), "%s", val);
+    return G6_OK;
+  }
   if (strcmp(name, "drift_mode") == 0) {
     for (int i = 0; i < 4; i++)
       if (strcmp(val, drift_names[i]) == 0) {
@@ -216,7 +226,7 @@ static g6_status set_ep(ep_faults *e, const char *name, const char *val,
                         "retry_after, malformed, truncate, huge, huge_bytes, "
                         "drift, drift_mode (rename|missing|type|envelope), "
                         "auth_fail, error, error_status, error_body, "
-                        "error_every, error_key",
+                        "error_every, error_key, content_type",
                         name);
   if (strcmp(val, "true") == 0 || strcmp(val, "always") == 0)
     d = -1, num = true;
@@ -473,13 +483,13 @@ void faults_to_json(const faults *f, g6_buf *out) {
                   "\"drift_mode\":\"%s\",\"auth_fail\":%d,"
                   "\"retry_after\":%d,\"error\":%d,\"error_status\":%d,"
                   "\"error_body\":\"%s\",\"error_every\":%d,"
-                  "\"error_key\":\"%s\"},",
+                  "\"error_key\":\"%s\",\"content_type\":\"%s\"},",
                   ep_names[e], x->latency_ms, x->stall, x->stall_s, x->http5xx,
                   x->status5xx, x->rate5xx, x->ratelimit, x->malformed,
                   x->truncate, x->huge, x->huge_bytes, x->drift,
                   drift_names[x->drift_mode], x->auth_fail, x->retry_after,
                   x->error, x->error_status, x->error_body, x->error_every,
-                  x->error_key);
+                  x->error_key, x->content_type);
   }
   const market_faults *m = &f->market;
   g6_buf_printf(out,

@@ -53,6 +53,8 @@ static void usage(FILE *out) {
 "  PermissionException|InputException|NetworkException|DataException|\n"
 "  GeneralException (Kite's envelope; the default) or html|text|json|empty\n"
 "  (a body that is not Kite's)\n"
+"  content_type=TEXT  the Content-Type of the endpoint's own answer (Kite's\n"
+"  JSON or CSV as a CDN may mislabel it, e.g. text/plain or text/html)\n"
 "Market faults: zero_price_mod=M  negative_price_mod=M  empty_names=true\n"
 "  no_vix=true (India VIX absent from answers)\n"
 "  missing_index=NAME  unquoted_options=NAME (/quote omits every option\n"

@@ -204,6 +204,9 @@ typedef struct ep_faults {
   int error_every;
   unsigned long error_seq; /* requests counted for error_every */
   char error_key[48];
+  /* the Content-Type of the endpoint's own answer (Kite's JSON or CSV as a
+   * CDN may mislabel it); "": application/json, text/csv for /instruments */
+  char content_type[64];
   int retry_after; /* seconds of Retry-After on 429 answers; 0: none */
 } ep_faults;
 

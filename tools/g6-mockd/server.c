@@ -254,6 +254,7 @@ typedef struct plan {
   bool error;
   int status5xx, error_status, retry_after;
   char error_body[24];
+  char content_type[64];
   long huge_bytes;
   drift_mode drift_mode;
   unsigned gen;
@@ -300,6 +301,7 @@ static void make_plan(mockd *m, int ep, const ivals *iv, plan *p) {
   p->error_status = e->error_status;
   p->retry_after = e->retry_after;
   snprintf(p->error_body, sizeof(p->error_body), "%s", e->error_body);
+  snprintf(p->content_type, sizeof(p->content_type), "%s", e->content_type);
   p->gen = m->fault_gen;
 }
 
@@ -1026,6 +1028,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
     if (pl.malformed)
       make_malformed(&b);
   }
+  if (pl.content_type[0] != '\0')
+    ctype = pl.content_type;
   count_status(m, ep, 200);
   if (pl.truncate)
     return send_truncated(c, &b);

@@ -648,6 +648,33 @@ static void ltp_foreign_200(void **state) {
   g6_kite_client_free(c);
 }
 
+/* Kite's own answers mislabelled by a CDN (JSON as text/plain, the CSV as
+ * text/html) are read: the body decides, not the Content-Type. */
+static void mislabelled_kite_answers(void **state) {
+  (void)state;
+  reset_mock();
+  faults("{\"ltp\":{\"content_type\":\"text/plain\"},"
+         "\"instruments\":{\"content_type\":\"text/html; charset=UTF-8\"}}");
+  g6_kite_client *c = client();
+  const char *keys[] = {"NSE:NIFTY 50"};
+  g6_quote_table *q = NULL;
+  g6_error e;
+  g6_error_clear(&e);
+  if (g6_kite_ltp(c, keys, 1, &q, &e) != G6_OK)
+    fail_msg("ltp labelled text/plain: %s", e.msg);
+  assert_int_equal(g6_quote_table_found(q), 1);
+  g6_quote_table_free(q);
+  g6_instruments *t = dump(c);
+  assert_true(g6_instruments_count(t) > 1000);
+  g6_instruments_free(t);
+  g6_kite_stats st;
+  g6_kite_stats_snapshot(c, &st);
+  assert_int_equal(st.requests[G6_KITE_EP_LTP][G6_KITE_R_FOREIGN_BODY], 0);
+  assert_int_equal(
+      st.requests[G6_KITE_EP_INSTRUMENTS][G6_KITE_R_FOREIGN_BODY], 0);
+  g6_kite_client_free(c);
+}
+
 static void instruments_faults(void **state) {
   (void)state;
   static const fault_case cases[] = {
@@ -1269,6 +1296,7 @@ int main(void) {
       cmocka_unit_test(ltp_endpoint_and_frozen_clock),
       cmocka_unit_test(quote_faults),
       cmocka_unit_test(ltp_foreign_200),
+      cmocka_unit_test(mislabelled_kite_answers),
       cmocka_unit_test(instruments_faults),
       cmocka_unit_test(market_faults),
       cmocka_unit_test(auth_latch_until_token_changes),
