@@ -395,8 +395,10 @@ static void finish_expiry(g6_collector *c, g6_cycle_result *res,
    * of the legs that exist (a strike the exchange does not list, or one
    * beyond StrikeBand, is not part of any ratio, and would keep the count
    * above 0 for good on a ladder wider than the listed strikes) */
-  size_t exist = x->legs_requested - x->rejects[G6_REJECT_NOT_LISTED] -
-                 x->rejects[G6_REJECT_STRIKE_OUT_OF_BAND];
+  size_t exist = x->legs_requested;
+  for (int r = 0; r < G6_REJECT_REASON_COUNT; r++)
+    if (!g6_reject_leg_exists((g6_reject_reason)r))
+      exist -= x->rejects[r];
   x->pcr_missing_oi = exist - oi_known[0] - oi_known[1];
   x->pcr_missing_volume = exist - vol_known[0] - vol_known[1];
   x->status = g6_expiry_status(x->legs_collected, x->strike_coverage,

@@ -381,6 +381,10 @@ const char *g6_reject_reason_name(g6_reject_reason r) {
   return "unknown";
 }
 
+bool g6_reject_leg_exists(g6_reject_reason r) {
+  return r != G6_REJECT_NOT_LISTED && r != G6_REJECT_STRIKE_OUT_OF_BAND;
+}
+
 g6_reject_reason g6_leg_check(const g6_quote_leg *leg, double atm,
                               double band) {
   if (!leg->quoted)

@@ -202,6 +202,13 @@ typedef enum g6_reject_reason {
 
 const char *g6_reject_reason_name(g6_reject_reason r);
 
+/* Whether a leg dropped for r is a contract at all: false for not_listed (no
+ * such contract) and strike_out_of_band (one StrikeBand excludes), which are
+ * in no put/call ratio and so never missing from one; true for every other
+ * reason (the contract exists, its data did not come) and for none. Both
+ * PCR missing-legs counts (g6_chain's, g6_analytics') use it. */
+bool g6_reject_leg_exists(g6_reject_reason r);
+
 /* Decides whether a leg is kept. band is the allowed relative distance of
  * the strike from the ATM (0.4 keeps ATM +- 40 %). Never alters the leg. */
 g6_reject_reason g6_leg_check(const g6_quote_leg *leg, double atm,

@@ -23,14 +23,22 @@ double g6_report_resistance(const g6_report_expiry *e) {
 
 static bool window_ok(double w) { return isfinite(w) && w > 0 && w <= 1; }
 
-/* Legs asked for in [kmin, kmax]: a call and a put at each strike. */
-static size_t window_legs(const double *strikes, size_t n, double kmin,
+/* Legs of expiry ex asked for in [kmin, kmax]: a call and a put at each
+ * strike of the ladder, but for those that do not exist (a strike the
+ * exchange does not list is no leg of the ratio, and would keep the count
+ * above 0 for good on a ladder wider than the listed strikes). */
+static size_t window_legs(const g6_report_input *in, size_t ex, double kmin,
                           double kmax) {
   size_t k = 0;
-  for (size_t i = 0; strikes != NULL && i < n; i++)
-    k += isfinite(strikes[i]) && strikes[i] > 0 && strikes[i] >= kmin &&
-         strikes[i] <= kmax;
-  return 2 * k;
+  for (size_t i = 0; in->strikes != NULL && i < in->n_strikes; i++) {
+    double s = in->strikes[i];
+    if (!(isfinite(s) && s > 0 && s >= kmin && s <= kmax))
+      continue;
+    for (int put = 0; put < 2; put++)
+      k += in->leg_exists == NULL ||
+           in->leg_exists(in->leg_exists_ctx, ex, i, put != 0);
+  }
+  return k;
 }
 
 /* The window's legs without the value: the window is the legs asked for,
@@ -43,9 +51,9 @@ static double missing(size_t asked, size_t given, size_t given_without) {
 
 /* Everything of one expiry that needs only its own legs. */
 static void expiry_analytics(const g6_report_input *in,
-                             const g6_report_options *o,
-                             const g6_report_expiry_input *x,
+                             const g6_report_options *o, size_t ix,
                              g6_report_expiry *e) {
+  const g6_report_expiry_input *x = &in->ex[ix];
   memset(e, 0, sizeof(*e));
   e->tag = x->tag;
   e->resolved = x->resolved;
@@ -75,9 +83,8 @@ static void expiry_analytics(const g6_report_input *in,
     e->pcr.by_oi = e->pcr.by_volume = NAN;
     e->pcr_missing_oi = e->pcr_missing_volume = NAN;
   } else {
-    size_t asked =
-        window_legs(in->strikes, in->n_strikes, c * (1 - o->pcr_window),
-                    c * (1 + o->pcr_window));
+    size_t asked = window_legs(in, ix, c * (1 - o->pcr_window),
+                               c * (1 + o->pcr_window));
     e->pcr_missing_oi = missing(asked, e->pcr.legs, e->pcr.missing_oi);
     e->pcr_missing_volume = missing(asked, e->pcr.legs, e->pcr.missing_volume);
   }
@@ -107,7 +114,7 @@ g6_status g6_chain_report_compute(const g6_report_input *in,
   memset(out, 0, sizeof(*out));
   out->n_expiries = in->n_expiries;
   for (size_t i = 0; i < in->n_expiries; i++)
-    expiry_analytics(in, o, &in->ex[i], &out->ex[i]);
+    expiry_analytics(in, o, i, &out->ex[i]);
   g6_chain_buckets(in->legs, in->n_legs, in->S, &out->buckets);
   g6_chain_net_greeks(in->legs, in->n_legs, in->S, &out->greeks);
   /* at most G6_REPORT_MAX_EXPIRIES < G6_SURFACE_MAX_EXPIRIES expiry

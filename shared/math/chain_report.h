@@ -62,10 +62,17 @@ typedef struct g6_report_input {
   /* The strikes g6_chain asked for, a call and a put at each, for every
    * resolved expiry (a snapshot's ladder); NULL when not known (a CSV day:
    * a strike with nothing collected left no row). With them, a leg of the
-   * PCR window that is not among `legs` (no quote, rejected, left out as
-   * flagged) counts as missing from the ratio. */
+   * PCR window that exists but is not among `legs` (no quote, rejected,
+   * left out as flagged) counts as missing from the ratio. */
   const double *strikes;
   size_t n_strikes;
+  /* Whether the ladder's leg at strikes[strike] (a put or a call) of
+   * ex[expiry] is a contract at all; a leg that is not (the exchange does
+   * not list it, or StrikeBand excludes it) is in no ratio and never
+   * missing from one, as g6_chain counts. NULL: every leg of the ladder
+   * exists. Called with ctx (borrowed). */
+  bool (*leg_exists)(const void *ctx, size_t expiry, size_t strike, bool put);
+  const void *leg_exists_ctx;
   size_t n_expiries;
   g6_report_expiry_input ex[G6_REPORT_MAX_EXPIRIES];
 } g6_report_input;
@@ -91,10 +98,11 @@ typedef struct g6_report_expiry {
   size_t legs;          /* legs of this expiry */
   g6_pcr pcr;           /* window ATM +- pcr_window */
   /* Legs of the PCR window whose OI (volume) is not in pcr.by_oi
-   * (by_volume): asked for (in->strikes) but not among the legs, or among
-   * them without that value. 0: the ratio covers the whole window; above
-   * 0 the ratio is biased by what is missing. NAN when there is no window
-   * (the ATM is unknown). Without in->strikes only the legs given count. */
+   * (by_volume): asked for (in->strikes, less the legs in->leg_exists
+   * says do not exist) but not among the legs, or among them without that
+   * value. 0: the ratio covers the whole window; above 0 the ratio is
+   * biased by what is missing. NAN when there is no window (the ATM is
+   * unknown). Without in->strikes only the legs given count. */
   double pcr_missing_oi, pcr_missing_volume;
   g6_max_pain max_pain; /* strike NAN when no OI in the window */
   g6_oi_level support[G6_REPORT_LEVELS], resistance[G6_REPORT_LEVELS];

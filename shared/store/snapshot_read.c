@@ -1509,6 +1509,19 @@ size_t g6_snapshot_doc_leg_count(const g6_snapshot_doc *d) {
   return n;
 }
 
+/* The report's leg_exists for a document (ctx): the leg at strike i of
+ * expiry e is a contract unless g6_chain dropped it as not listed or beyond
+ * StrikeBand. The report's expiry e is the document's expiry e (both list
+ * every rule in order; two rules sharing a contract each keep their legs).
+ * True when the document cannot tell (an expiry that did not resolve has no
+ * legs: g6_chain counts each of its legs as missing too). */
+static bool doc_leg_exists(const void *ctx, size_t e, size_t i, bool put) {
+  const g6_snapshot_doc *d = ctx;
+  if (e >= d->n_expiries || i >= d->n_strikes || d->expiries[e].legs == NULL)
+    return true;
+  return g6_reject_leg_exists(d->expiries[e].legs[2 * i + put].reject);
+}
+
 void g6_snapshot_doc_report_input(const g6_snapshot_doc *d, g6_leg *legs,
                                   g6_report_input *in) {
   g6_snapshot_doc_report_input_ex(d, legs, false, in);
@@ -1524,9 +1537,12 @@ void g6_snapshot_doc_report_input_ex(const g6_snapshot_doc *d, g6_leg *legs,
   in->q = d->q;
   in->legs = legs;
   /* every expiry asked for a call and a put at each strike of the ladder:
-   * the legs left out below are missing from the PCR window */
+   * the legs left out below are missing from the PCR window, but for those
+   * that are no contract (their reject says so) */
   in->strikes = d->strikes;
   in->n_strikes = d->n_strikes;
+  in->leg_exists = doc_leg_exists;
+  in->leg_exists_ctx = d;
   size_t n = 0;
   for (size_t e = 0; e < d->n_expiries && e < G6_REPORT_MAX_EXPIRIES; e++) {
     const g6_expiry_result *x = &d->expiries[e];

@@ -104,8 +104,10 @@ const char *g6_snapshot_expiry_label(const g6_expiry_result *x, char buf[11]);
  * date share one range of legs, so chain-wide aggregates count each
  * contract once. `legs` must hold g6_snapshot_doc_leg_count(doc) legs;
  * in->legs points at it. Unresolved expiries are listed with no legs.
- * in->strikes is the document's ladder (borrowed: valid while doc is), so
- * the legs left out count as missing from the PCR window. Can't fail. */
+ * in->strikes is the document's ladder and in->leg_exists reads each leg's
+ * reject (both borrowed: valid while doc is), so the legs left out count as
+ * missing from the PCR window, but not those that are no contract
+ * (not_listed, strike_out_of_band), as in g6_chain's count. Can't fail. */
 size_t g6_snapshot_doc_leg_count(const g6_snapshot_doc *doc);
 void g6_snapshot_doc_report_input(const g6_snapshot_doc *doc, g6_leg *legs,
                                   g6_report_input *in);

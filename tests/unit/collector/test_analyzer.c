@@ -136,10 +136,11 @@ static void values_failures_and_recovery(void **state) {
                (65000 + 90000 + 1e15) / 50025.0, 1e-3);
   assert_close(val(m, &g6m_def_volume_pcr, "NIFTY", "this_week"),
                (110000 + 140000 + 0) / 120000.0, 1e-12);
-  /* ... ratios without two of the window's six legs (the CE 24800 had no
-   * quote, the CE 24850 is not listed): both counted */
-  assert_close(val(m, &g6m_def_oi_pcr_missing, "NIFTY", "this_week"), 2, 0);
-  assert_close(val(m, &g6m_def_volume_pcr_missing, "NIFTY", "this_week"), 2, 0);
+  /* ... ratios without one of the window's five legs that exist (the CE
+   * 24800 had no quote): counted; the CE 24850 is not listed, no leg of
+   * any ratio, and is not (as in g6_chain's count) */
+  assert_close(val(m, &g6m_def_oi_pcr_missing, "NIFTY", "this_week"), 1, 0);
+  assert_close(val(m, &g6m_def_volume_pcr_missing, "NIFTY", "this_week"), 1, 0);
   /* pain(24750) = 90000·50 + 1e15·100, pain(24800) = 50025·50 + 1e15·50,
    * pain(24850) = 50025·100: the huge put OI at 24850 wins */
   assert_close(val(m, &g6m_def_max_pain, "NIFTY", "this_week"), 24850, 0);
@@ -374,8 +375,8 @@ static void parity_forward_and_flagged_legs(void **state) {
   assert_close(val(m, &g6m_def_bucket_contracts, "NIFTY", "atm.short"), 3, 0);
   assert_close(val(m, &g6m_def_oi_pcr, "NIFTY", "this_week"),
                (65000 + 90000) / 50025.0, 1e-12);
-  /* the flagged put left out is missing from the ratio too */
-  assert_close(val(m, &g6m_def_oi_pcr_missing, "NIFTY", "this_week"), 3, 0);
+  /* the flagged put left out is missing from the ratio too (it exists) */
+  assert_close(val(m, &g6m_def_oi_pcr_missing, "NIFTY", "this_week"), 2, 0);
   /* pain(24750) = 90000·50, pain(24800) = 50025·50 */
   assert_close(val(m, &g6m_def_max_pain, "NIFTY", "this_week"), 24800, 0);
   g6_analyzer_free(a);

@@ -391,6 +391,13 @@ static void leg_checks(void **state) {
   for (int r = 0; r < G6_REJECT_REASON_COUNT; r++)
     assert_string_not_equal(g6_reject_reason_name((g6_reject_reason)r),
                             "unknown");
+  /* which reasons leave no leg at all (in no PCR, never missing from one):
+   * no such contract, or one StrikeBand excludes; every other reason is a
+   * contract whose data did not come */
+  for (int r = 0; r < G6_REJECT_REASON_COUNT; r++)
+    assert_int_equal(g6_reject_leg_exists((g6_reject_reason)r),
+                     r != G6_REJECT_NOT_LISTED &&
+                         r != G6_REJECT_STRIKE_OUT_OF_BAND);
 }
 
 int main(void) {

@@ -281,6 +281,72 @@ static void pcr_missing_legs(void **state) {
               isnan(r.ex[0].pcr_missing_volume));
 }
 
+/* A leg of the ladder that is no contract (not listed, beyond StrikeBand)
+ * is in no ratio and not missing from one, as g6_chain counts: its
+ * expiry's leg_exists says so, asked for each leg of the window with the
+ * index of the report's expiry. Here the 35-day expiry lists only K = 100,
+ * and the 7-day one has no 105 call. */
+typedef struct exists_ctx {
+  size_t calls[G6_REPORT_MAX_EXPIRIES]; /* times asked, by expiry */
+} exists_ctx;
+
+static bool only_listed(const void *ctx, size_t ex, size_t strike, bool put) {
+  exists_ctx *c = (exists_ctx *)(uintptr_t)ctx;
+  c->calls[ex]++;
+  if (ex == 2)
+    return K[strike] == 100;
+  return !(ex == 0 && K[strike] == 105 && !put);
+}
+
+static void pcr_missing_legs_that_exist(void **state) {
+  (void)state;
+  g6_leg legs[16];
+  g6_report_input in;
+  chain(legs, &in);
+  in.strikes = K;
+  in.n_strikes = 5;
+  exists_ctx ctx = {{0}};
+  in.leg_exists = only_listed;
+  in.leg_exists_ctx = &ctx;
+  g6_chain_report r;
+  assert_int_equal(g6_chain_report_compute(&in, NULL, &r), G6_OK);
+  /* 35 days: the 95 and 105 pairs do not exist, K = 100 is whole: 0, not
+   * the 4 of a ladder that knows no better */
+  assert_close(r.ex[2].pcr_missing_oi, 0, 0);
+  assert_close(r.ex[2].pcr_missing_volume, 0, 0);
+  /* each expiry is asked about its own legs: 6 of the window each */
+  for (size_t e = 0; e < 4; e++)
+    assert_int_equal(ctx.calls[e], 6);
+  /* not resolved, yet listed (leg_exists says so): all 6 missing */
+  assert_close(r.ex[3].pcr_missing_oi, 6, 0);
+
+  /* 7 days: the 105 call is not listed, so it came with no quote; every
+   * leg that exists has its OI: 0 (the ratio is whole over what exists) */
+  size_t n = 0;
+  for (int i = 0; i < 5; i++) {
+    if (K[i] != 105)
+      legs[n++] = mk(K[i], G6_CALL, 7000, 7 * DAY, coi[i], civ[i], cdl[i]);
+    legs[n++] = mk(K[i], G6_PUT, 7000, 7 * DAY, poi[i], piv[i], pdl[i]);
+  }
+  in.n_legs = n;
+  in.n_expiries = 1;
+  in.ex[0].n = n;
+  assert_int_equal(g6_chain_report_compute(&in, NULL, &r), G6_OK);
+  assert_close(r.ex[0].pcr_missing_oi, 0, 0);
+  assert_close(r.ex[0].pcr_missing_volume, 0, 0);
+  assert_close(r.ex[0].pcr.by_oi, 1200.0 / 500.0, 1e-15);
+  /* a leg that exists and came without its OI still counts */
+  legs[1].oi = NAN; /* the 90 put: outside the window */
+  legs[3].oi = NAN; /* the 95 put */
+  assert_int_equal(g6_chain_report_compute(&in, NULL, &r), G6_OK);
+  assert_close(r.ex[0].pcr_missing_oi, 1, 0);
+  /* without leg_exists the unlisted call counts, as before */
+  in.leg_exists = NULL;
+  assert_int_equal(g6_chain_report_compute(&in, NULL, &r), G6_OK);
+  assert_close(r.ex[0].pcr_missing_oi, 2, 0);
+  assert_close(r.ex[0].pcr_missing_volume, 1, 0);
+}
+
 static void unknown_spot_and_bad_input(void **state) {
   (void)state;
   g6_leg legs[16];
@@ -312,6 +378,7 @@ int main(void) {
       cmocka_unit_test(chain_wide),
       cmocka_unit_test(parity_forward),
       cmocka_unit_test(pcr_missing_legs),
+      cmocka_unit_test(pcr_missing_legs_that_exist),
       cmocka_unit_test(unknown_spot_and_bad_input),
   };
   return G6_RUN_TESTS(tests);

@@ -570,6 +570,68 @@ static void report_input_shares_duplicate_expiries(void **state) {
   free(text);
 }
 
+/* The analytics' PCR missing-legs count from a snapshot: a strike the
+ * exchange does not list (or one beyond StrikeBand) inside the PCR window
+ * is no leg of the ratio, as g6_chain counts; with every leg that exists
+ * kept with its OI the count is 0 (it read 1 for good, the ladder being all
+ * the window knew). Two rules sharing one contract read the same. */
+static void report_input_skips_legs_that_do_not_exist(void **state) {
+  (void)state;
+  snapfix f;
+  snapfix_small(&f);
+  g6_chain_leg *l = f.legs[0];
+  /* the 24800 call is quoted now: every listed leg is kept with its OI;
+   * the 24850 call (inside ATM +- 5 %) stays not listed */
+  l[2].q.quoted = true;
+  l[2].reject = G6_REJECT_NONE;
+  snapfix_price(&l[2], 120, 119, 119.5, 120.5, 100000, 70000);
+  f.ex[0].rejects[G6_REJECT_MISSING_QUOTE] = 0;
+  f.ex[0].legs_collected = 5;
+  /* next_month resolves to this week's contract (a month-end week) */
+  f.ex[1] = f.ex[0];
+  f.ex[1].tag = "this_month";
+  f.ex[1].spec.rule = G6_EXPIRY_THIS_MONTH;
+  f.ex[1].legs = f.legs[1];
+  memcpy(f.legs[1], f.legs[0], 6 * sizeof(f.legs[0][0]));
+  for (int pass = 0; pass < 3; pass++) {
+    double want = 0;
+    if (pass == 1) { /* the same beyond StrikeBand */
+      for (int k = 0; k < 2; k++) {
+        f.legs[k][4].reject = G6_REJECT_STRIKE_OUT_OF_BAND;
+        f.ex[k].rejects[G6_REJECT_NOT_LISTED] = 0;
+        f.ex[k].rejects[G6_REJECT_STRIKE_OUT_OF_BAND] = 1;
+      }
+    } else if (pass == 2) { /* a leg that exists without its quote counts */
+      for (int k = 0; k < 2; k++) {
+        f.legs[k][2].q.quoted = false;
+        f.legs[k][2].reject = G6_REJECT_MISSING_QUOTE;
+        snapfix_price(&f.legs[k][2], NAN, NAN, NAN, NAN, NAN, NAN);
+        f.ex[k].rejects[G6_REJECT_MISSING_QUOTE] = 1;
+        f.ex[k].legs_collected = 4;
+      }
+      want = 1;
+    }
+    char *text = snapfix_text(&f.view);
+    assert_non_null(text);
+    g6_snapshot_doc d;
+    g6_error e;
+    assert_int_equal(parse(text, &d, &e), G6_OK);
+    g6_leg legs[8];
+    assert_true(g6_snapshot_doc_leg_count(&d) <= 8);
+    g6_report_input in;
+    g6_snapshot_doc_report_input(&d, legs, &in);
+    assert_int_equal(in.n_expiries, 2);
+    g6_chain_report r;
+    assert_int_equal(g6_chain_report_compute(&in, NULL, &r), G6_OK);
+    for (size_t x = 0; x < 2; x++) {
+      assert_close(r.ex[x].pcr_missing_oi, want, 0);
+      assert_close(r.ex[x].pcr_missing_volume, want, 0);
+    }
+    g6_snapshot_doc_free(&d);
+    free(text);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(round_trip_with_the_writer),
@@ -585,6 +647,7 @@ int main(void) {
       cmocka_unit_test(legs_must_match_the_ladder),
       cmocka_unit_test(values_out_of_range),
       cmocka_unit_test(report_input_shares_duplicate_expiries),
+      cmocka_unit_test(report_input_skips_legs_that_do_not_exist),
   };
   cmocka_set_message_output(CM_OUTPUT_TAP);
   return cmocka_run_group_tests(tests, setup, teardown);
