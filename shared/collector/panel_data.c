@@ -167,6 +167,15 @@ static double expiry_pcr(const g6_latest_view *v, const char *ix,
   return isfinite(legs) && legs > 0 ? pcr : NAN;
 }
 
+/* The legs of an expiry's ladder that exist but are not in its PCR
+ * (g6_chain's count): a PCR is whole only while it is 0, and a desk reading
+ * the panel cannot tell a biased one otherwise. Null until a cycle counted
+ * them. */
+static g6_json *expiry_pcr_missing(const g6_latest_view *v, const char *ix,
+                                   const char *tag) {
+  return count(value(v, &g6m_def_put_call_ratio_missing, ix, tag));
+}
+
 static g6_json *index_item(jb *b, const g6_latest_view *v,
                            const g6_panel_ctx *c, const char *ix) {
   g6_json *it = g6_json_object();
@@ -192,6 +201,7 @@ static g6_json *index_item(jb *b, const g6_latest_view *v,
     set(b, e, "field_coverage",
         num(value(v, &g6m_def_field_coverage, ix, tags[t])));
     set(b, e, "pcr", num(expiry_pcr(v, ix, tags[t])));
+    set(b, e, "pcr_missing_legs", expiry_pcr_missing(v, ix, tags[t]));
     set(b, ex, tags[t], e);
   }
   double open = value(v, &g6m_def_index_market_open, ix, NULL);
@@ -206,6 +216,8 @@ static g6_json *index_item(jb *b, const g6_latest_view *v,
   set(b, it, "dq_score",
       num(isfinite(legs) && req > 0 ? 100.0 * legs / req : NAN));
   set(b, it, "pcr", num(nt > 0 ? expiry_pcr(v, ix, tags[0]) : NAN));
+  set(b, it, "pcr_missing_legs",
+      nt > 0 ? expiry_pcr_missing(v, ix, tags[0]) : g6_json_null());
   bool ok_last = isfinite(last) && last > 0;
   set(b, it, "last_success", ok_last ? count(floor(last)) : g6_json_null());
   set(b, it, "age", num(ok_last ? fmax(0, c->now - last) : NAN));
@@ -364,9 +376,9 @@ static g6_json *build_analytics(const g6_latest_view *v,
   const char *ix[MAX_LABELS];
   size_t n = union_labels(v, defs, N_AFIELDS + 1, false, ix);
   g6_json *d = g6_json_object(), *per = g6_json_object();
-  g6_json *pcr = g6_json_object(), *mp = g6_json_object(),
-          *iv = g6_json_object(), *rr = g6_json_object(),
-          *bf = g6_json_object();
+  g6_json *pcr = g6_json_object(), *pcr_miss = g6_json_object(),
+          *mp = g6_json_object(), *iv = g6_json_object(),
+          *rr = g6_json_object(), *bf = g6_json_object();
   for (size_t i = 0; i < n; i++) {
     const char *tags[MAX_LABELS];
     size_t nt = expiry_tags(v, defs, N_AFIELDS + 1, ix[i], tags);
@@ -374,6 +386,7 @@ static g6_json *build_analytics(const g6_latest_view *v,
     for (size_t t = 0; t < nt; t++) {
       g6_json *e = g6_json_object();
       set(&b, e, "pcr", num(expiry_pcr(v, ix[i], tags[t])));
+      set(&b, e, "pcr_missing_legs", expiry_pcr_missing(v, ix[i], tags[t]));
       for (size_t f = 0; f < N_AFIELDS; f++)
         set(&b, e, analytics_fields[f].key, afield(v, f, ix[i], tags[t]));
       set(&b, byexp, tags[t], e);
@@ -381,6 +394,8 @@ static g6_json *build_analytics(const g6_latest_view *v,
     /* the index-level figures are those of its nearest expiry */
     const char *near = nt > 0 ? tags[0] : NULL;
     set(&b, pcr, ix[i], num(near ? expiry_pcr(v, ix[i], near) : NAN));
+    set(&b, pcr_miss, ix[i],
+        near ? expiry_pcr_missing(v, ix[i], near) : g6_json_null());
     set(&b, mp, ix[i], near ? afield(v, 1, ix[i], near) : g6_json_null());
     set(&b, iv, ix[i], near ? afield(v, 4, ix[i], near) : g6_json_null());
     set(&b, rr, ix[i], near ? afield(v, 5, ix[i], near) : g6_json_null());
@@ -388,6 +403,7 @@ static g6_json *build_analytics(const g6_latest_view *v,
     set(&b, per, ix[i], byexp);
   }
   set(&b, d, "pcr", pcr);
+  set(&b, d, "pcr_missing_legs", pcr_miss);
   set(&b, d, "max_pain", mp);
   set(&b, d, "atm_iv", iv);
   set(&b, d, "rr25", rr);
@@ -575,17 +591,25 @@ static const g6_shape S_INT_MAP = {.types = G6_JT_OBJECT, .values = &S_INT};
 static const g6_shape_field expiry_f[] = {
     {"status", &S_STR, true},          {"legs", &S_INT, true},
     {"legs_requested", &S_INT, true},  {"strike_coverage", &S_NUM, true},
-    {"field_coverage", &S_NUM, true},  {"pcr", &S_NUM, true}};
+    {"field_coverage", &S_NUM, true},  {"pcr", &S_NUM, true},
+    {"pcr_missing_legs", &S_INT, true}};
 SHAPE_OBJ(expiry_s, expiry_f);
 static const g6_shape expiries_s = {.types = G6_JT_OBJECT, .values = &expiry_s};
-static const g6_shape_field item_f[] = {
-    {"index", &S_STR_REQ, true},      {"status", &S_STR, true},
-    {"market_open", &S_BOOL, true},   {"spot", &S_NUM, true},
-    {"atm", &S_NUM, true},            {"legs", &S_INT, true},
-    {"legs_requested", &S_INT, true}, {"dq_score", &S_NUM, true},
-    {"pcr", &S_NUM, true},            {"last_success", &S_INT, true},
-    {"age", &S_NUM, true},            {"cycles", &S_INT, true},
-    {"last_duration", &S_NUM, true},  {"expiries", &expiries_s, true}};
+static const g6_shape_field item_f[] = {{"index", &S_STR_REQ, true},
+                                        {"status", &S_STR, true},
+                                        {"market_open", &S_BOOL, true},
+                                        {"spot", &S_NUM, true},
+                                        {"atm", &S_NUM, true},
+                                        {"legs", &S_INT, true},
+                                        {"legs_requested", &S_INT, true},
+                                        {"dq_score", &S_NUM, true},
+                                        {"pcr", &S_NUM, true},
+                                        {"pcr_missing_legs", &S_INT, true},
+                                        {"last_success", &S_INT, true},
+                                        {"age", &S_NUM, true},
+                                        {"cycles", &S_INT, true},
+                                        {"last_duration", &S_NUM, true},
+                                        {"expiries", &expiries_s, true}};
 SHAPE_OBJ(item_s, item_f);
 static const g6_shape items_s = {.types = G6_JT_ARRAY, .items = &item_s};
 static const g6_shape_field indices_f[] = {{"items", &items_s, true},
@@ -613,18 +637,19 @@ static const g6_shape_field provider_f[] = {
 SHAPE_OBJ(provider_s, provider_f);
 
 static const g6_shape_field aexp_f[] = {
-    {"pcr", &S_NUM, true},        {"volume_pcr", &S_NUM, true},
-    {"max_pain", &S_NUM, true},   {"support", &S_NUM, true},
-    {"resistance", &S_NUM, true}, {"atm_iv", &S_NUM, true},
-    {"rr25", &S_NUM, true},       {"bf25", &S_NUM, true},
-    {"days_to_expiry", &S_NUM, true}};
+    {"pcr", &S_NUM, true},        {"pcr_missing_legs", &S_INT, true},
+    {"volume_pcr", &S_NUM, true}, {"max_pain", &S_NUM, true},
+    {"support", &S_NUM, true},    {"resistance", &S_NUM, true},
+    {"atm_iv", &S_NUM, true},     {"rr25", &S_NUM, true},
+    {"bf25", &S_NUM, true},       {"days_to_expiry", &S_NUM, true}};
 SHAPE_OBJ(aexp_s, aexp_f);
 static const g6_shape aexps_s = {.types = G6_JT_OBJECT, .values = &aexp_s};
 static const g6_shape aindices_s = {.types = G6_JT_OBJECT, .values = &aexps_s};
 static const g6_shape_field analytics_f[] = {
-    {"pcr", &S_NUM_MAP, true},    {"max_pain", &S_NUM_MAP, true},
-    {"atm_iv", &S_NUM_MAP, true}, {"rr25", &S_NUM_MAP, true},
-    {"bf25", &S_NUM_MAP, true},   {"indices", &aindices_s, true}};
+    {"pcr", &S_NUM_MAP, true},      {"pcr_missing_legs", &S_INT_MAP, true},
+    {"max_pain", &S_NUM_MAP, true}, {"atm_iv", &S_NUM_MAP, true},
+    {"rr25", &S_NUM_MAP, true},     {"bf25", &S_NUM_MAP, true},
+    {"indices", &aindices_s, true}};
 SHAPE_OBJ(analytics_s, analytics_f);
 
 static const g6_shape_field dir_f[] = {{"files", &S_INT, true},

@@ -170,6 +170,21 @@ with t.MockD(clock=int(time.time())) as m:
         t.is_(item["legs"], int(legs), "NIFTY legs equal the collected legs metric")
         t.is_((item["status"], item["market_open"], item["legs_requested"]),
               ("OK", True, 20), "NIFTY status, market and legs requested")
+        # beside each PCR, the legs it misses (g6_chain's count): a whole
+        # chain misses none, and the panel says 0 where /metrics does
+        miss = {s.labels["type"]: s.value for s in t.select(
+            samples, "collectd_g6_index_put_call_ratio_missing_legs", g6_index="NIFTY")}
+        shown = {tag: e["pcr_missing_legs"] for tag, e in item["expiries"].items()}
+        an = panel("analytics")["data"]
+        t.ok(miss and set(miss.values()) == {0.0} and shown == miss and
+             item["pcr_missing_legs"] == 0 and
+             isinstance(item["pcr_missing_legs"], int) and
+             an["pcr_missing_legs"]["NIFTY"] == 0 and
+             all(e["pcr_missing_legs"] == miss[tag]
+                 for tag, e in an["indices"]["NIFTY"].items()),
+             "the panels carry each PCR's missing-legs count (0: whole), as "
+             "/metrics has it", (miss, shown, item["pcr_missing_legs"],
+                                 an["pcr_missing_legs"]))
         sx = [i for i in panel("indices_panel")["data"]["items"] if i["index"] == "NOSUCH"]
         nan = t.select(samples, "collectd_g6_index_spot_points", g6_index="NOSUCH")
         t.ok(sx and sx[0]["spot"] is None and sx[0]["atm"] is None and

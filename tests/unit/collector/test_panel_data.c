@@ -71,6 +71,9 @@ static void chain_values(g6_latest *l, double t, double k) {
   PUT(l, &g6m_def_legs_requested, "NIFTY", "next_week", 42, t);
   PUT(l, &g6m_def_put_call_ratio, "NIFTY", "this_week", 1.25, t);
   PUT(l, &g6m_def_put_call_ratio, "NIFTY", "next_week", 0, t);
+  /* this week's ratio misses 2 legs (biased); next week's misses them all */
+  PUT(l, &g6m_def_put_call_ratio_missing, "NIFTY", "this_week", 2, t);
+  PUT(l, &g6m_def_put_call_ratio_missing, "NIFTY", "next_week", 42, t);
   PUT(l, &g6m_def_strike_coverage, "NIFTY", "this_week", 1, t);
   /* SENSEX: warm start only (nothing priced yet) */
   PUT(l, &g6m_def_index_spot, "SENSEX", "", 0, t);
@@ -131,6 +134,12 @@ static void indices_panel(void **state) {
   assert_close(n(d, "items[0].legs_requested"), 84, 0);
   assert_close(n(d, "items[0].dq_score"), 100.0 * 40 / 84, 1e-12);
   assert_close(n(d, "items[0].pcr"), 1.25, 0); /* this_week */
+  /* ... qualified by the legs it misses, so a biased ratio shows as one */
+  assert_close(n(d, "items[0].pcr_missing_legs"), 2, 0);
+  assert_int_equal(g6_json_type_of(at(d, "items[0].pcr_missing_legs")),
+                   G6_JSON_INT);
+  assert_close(n(d, "items[0].expiries.this_week.pcr_missing_legs"), 2, 0);
+  assert_close(n(d, "items[0].expiries.next_week.pcr_missing_legs"), 42, 0);
   assert_close(n(d, "items[0].age"), 3, 0);
   assert_int_equal(g6_json_get_bool(at(d, "items[0].market_open")), true);
   /* no legs collected: its PCR of 0 means unknown */
@@ -145,6 +154,9 @@ static void indices_panel(void **state) {
   is_null(d, "items[1].last_success");
   is_null(d, "items[1].dq_score");
   is_null(d, "items[1].pcr");
+  /* no cycle counted its legs yet: unknown, not 0 (whole) */
+  is_null(d, "items[1].pcr_missing_legs");
+  is_null(d, "items[1].expiries.this_week.pcr_missing_legs");
   is_null(d, "items[1].market_open");
   g6_json_free(d);
   g6_latest_view_free(v);
@@ -221,6 +233,10 @@ static void analytics_storage_system_links(void **state) {
   g6_panel_ctx c = ctx(1010);
   g6_json *d = build("analytics", v, &c);
   assert_close(n(d, "pcr.NIFTY"), 1.25, 0);
+  assert_close(n(d, "pcr_missing_legs.NIFTY"), 2, 0);
+  assert_close(n(d, "indices.NIFTY.this_week.pcr_missing_legs"), 2, 0);
+  assert_close(n(d, "indices.NIFTY.next_week.pcr_missing_legs"), 42, 0);
+  is_null(d, "pcr_missing_legs.SENSEX");
   assert_close(n(d, "max_pain.NIFTY"), 24400, 0);
   assert_close(n(d, "atm_iv.NIFTY"), 0.14, 0);
   assert_close(n(d, "rr25.NIFTY"), -0.01, 0);
