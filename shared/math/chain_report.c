@@ -83,8 +83,8 @@ static void expiry_analytics(const g6_report_input *in,
     e->pcr.by_oi = e->pcr.by_volume = NAN;
     e->pcr_missing_oi = e->pcr_missing_volume = NAN;
   } else {
-    size_t asked = window_legs(in, ix, c * (1 - o->pcr_window),
-                               c * (1 + o->pcr_window));
+    size_t asked =
+        window_legs(in, ix, c * (1 - o->pcr_window), c * (1 + o->pcr_window));
     e->pcr_missing_oi = missing(asked, e->pcr.legs, e->pcr.missing_oi);
     e->pcr_missing_volume = missing(asked, e->pcr.legs, e->pcr.missing_volume);
   }
