@@ -13,28 +13,14 @@
 
 #include "collector/retention_metrics.h"
 #include "metrics/metrics_gen.h"
+#include "metricsfix.h"
 
 static double val(g6_metrics *m, const g6_metric_def *d, const char *pi,
                   const char *ti) {
-  double v;
-  if (!g6_metrics_value(m, d, pi, ti, &v))
-    fail_msg("series %s{%s,%s} not admitted", d->name, pi ? pi : "",
-             ti ? ti : "");
-  return v;
+  return metricsfix_value(m, d, pi, ti);
 }
 
-static int discard(void *ctx, const g6_metrics_vl *vl) {
-  (void)ctx;
-  (void)vl;
-  return 0;
-}
-
-static g6_metrics *fresh(void) {
-  g6_metrics_sink sink = {discard, NULL, NULL};
-  g6_metrics *m = g6_metrics_new("g6_retention", &sink);
-  assert_non_null(m);
-  return m;
-}
+static g6_metrics *fresh(void) { return metricsfix_new("g6_retention"); }
 
 static void warm_start_nan_never_scanned(void **state) {
   (void)state;
