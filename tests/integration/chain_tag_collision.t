@@ -18,21 +18,8 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import g6test as t
 
-IST = datetime.timezone(datetime.timedelta(hours=5, minutes=30))
-
-
-
-def last_tuesday(y, m):
-    """The mock's NIFTY monthly: the last Tuesday of the month."""
-    d = datetime.date(y + (m == 12), m % 12 + 1, 1) - datetime.timedelta(days=1)
-    while d.weekday() != 1:
-        d -= datetime.timedelta(days=1)
-    return d
-
-
-now = datetime.datetime.now(IST)
-# an expiry passes at 15:30 IST: from then on the first tradable day is tomorrow
-today = now.date() + datetime.timedelta(days=1 if (now.hour, now.minute) >= (15, 30) else 0)
+last_tuesday = t.mock_monthly
+today = t.first_tradable_day()
 d = t.workdir()
 data = os.path.join(d, "data")
 with t.MockD(args=["--weeklies", "6", "--monthlies", "3"]) as m:

@@ -16,6 +16,7 @@ write_prometheus one (and any the test declared with `expected_errors`).
 """
 
 import atexit
+import datetime
 import json
 import os
 import re
@@ -161,6 +162,26 @@ def wait_until(fn, timeout, interval=0.2):
 
 def build_path(*parts):
     return os.path.join(BUILD, *parts)
+
+
+IST = datetime.timezone(datetime.timedelta(hours=5, minutes=30))
+
+
+def mock_monthly(y, m):
+    """g6-mockd's NIFTY monthly expiry of month m of year y: its last
+    Tuesday."""
+    d = datetime.date(y + (m == 12), m % 12 + 1, 1) - datetime.timedelta(days=1)
+    while d.weekday() != 1:
+        d -= datetime.timedelta(days=1)
+    return d
+
+
+def first_tradable_day(now=None):
+    """The IST date of the first expiry still tradable: today, or tomorrow
+    from 15:30 IST (an expiry passes at the close)."""
+    now = now or datetime.datetime.now(IST)
+    return now.date() + datetime.timedelta(
+        days=1 if (now.hour, now.minute) >= (15, 30) else 0)
 
 
 def workdir(prefix="g6-test-"):
