@@ -296,37 +296,71 @@ static void lint_test(const g6_spec *s, g6_spec_diags *dg, const char *field,
   }
 }
 
-/* Whether expr drops the "never" (0) of the timestamp series `name`: some
- * selector of it, with or without {matchers}, is compared directly with
- * `> 0` (`name{...} > 0`, `name>0`), not the age computed from it. */
-static bool drops_never(const char *expr, const char *name) {
-  size_t n = name ? strlen(name) : 0;
-  for (const char *p = expr; n && (p = strstr(p, name)) != NULL; p += n) {
-    bool word = p == expr || !(isalnum((unsigned char)p[-1]) || p[-1] == '_');
-    const char *q = p + n;
-    if (!word || isalnum((unsigned char)*q) || *q == '_')
-      continue;
-    if (*q == '{') {
-      int depth = 0;
-      for (; *q; q++) {
-        if (*q == '{')
-          depth++;
-        else if (*q == '}' && --depth == 0) {
-          q++;
-          break;
-        }
-      }
+/* The end of a {matchers} block that starts at q (quoted label values may
+ * hold braces; a backslash escapes), or the string's end. */
+static const char *past_matchers(const char *q) {
+  char quote = 0;
+  for (q++; *q; q++) {
+    if (quote) {
+      if (*q == '\\' && q[1])
+        q++;
+      else if (*q == quote)
+        quote = 0;
+    } else if (*q == '"' || *q == '\'' || *q == '`') {
+      quote = *q;
+    } else if (*q == '}') {
+      return q + 1;
     }
-    while (*q == ' ')
-      q++;
-    if (*q++ != '>' || *q == '=')
-      continue;
-    while (*q == ' ')
-      q++;
-    if (*q == '0' && !isdigit((unsigned char)q[1]) && q[1] != '.')
-      return true;
   }
-  return false;
+  return q;
+}
+
+static const char *skip_space(const char *q) {
+  while (isspace((unsigned char)*q))
+    q++;
+  return q;
+}
+
+/* Whether the selector of `name` at p is compared with `> 0` on its own:
+ * it opens the expression or a parenthesis (so no `time() -` binds to it
+ * first: in PromQL `-` binds tighter than `>`, and `time() - x > 0` keeps
+ * the age, 0 included), and `> 0` closes it. */
+static bool filtered_at(const char *expr, const char *p, size_t n) {
+  const char *b = p;
+  while (b > expr && isspace((unsigned char)b[-1]))
+    b--;
+  if (b > expr && b[-1] != '(')
+    return false;
+  const char *q = p + n;
+  if (*q == '{')
+    q = past_matchers(q);
+  q = skip_space(q);
+  if (*q++ != '>' || *q == '=')
+    return false;
+  q = skip_space(q);
+  if (*q++ != '0' || isdigit((unsigned char)*q) || *q == '.')
+    return false;
+  q = skip_space(q);
+  return *q == ')' || *q == '\0';
+}
+
+/* Whether expr drops the "never" (0) of the timestamp series `name`: with
+ * `all`, every selector of it; else at least one (an alert may also test
+ * `== 0` for never) is compared with `> 0` on its own (`(name{...} > 0)`),
+ * not the age computed from it. */
+static bool drops_never(const char *expr, const char *name, bool all) {
+  size_t n = name ? strlen(name) : 0;
+  bool any = false;
+  for (const char *p = expr; n && (p = strstr(p, name)) != NULL; p += n) {
+    if ((p > expr && (isalnum((unsigned char)p[-1]) || p[-1] == '_')) ||
+        isalnum((unsigned char)p[n]) || p[n] == '_' || p[n] == ':')
+      continue; /* part of another name */
+    bool f = filtered_at(expr, p, n);
+    if (all && !f)
+      return false;
+    any = any || f;
+  }
+  return any;
 }
 
 static void lint_metric(g6_spec *s, g6_spec_metric *m, const char *stock,
@@ -579,7 +613,7 @@ static void lint_metric(g6_spec *s, g6_spec_metric *m, const char *stock,
              u->grafana ? u->grafana : "the timestamp's unit");
       /* 0 is the timestamp's "never" (the generated panels drop it) */
       if (u && u->timestamp && strstr(p->expr, "time()") &&
-          !drops_never(p->expr, m->exported))
+          !drops_never(p->expr, m->exported, true))
         DIAG(s, dg, p->line, pfield,
              "the panel computes an age from a Unix time: drop 0, the "
              "timestamp's \"never\" on the series itself (`x{...} > 0`), or "
@@ -620,7 +654,7 @@ static void lint_metric(g6_spec *s, g6_spec_metric *m, const char *stock,
     if (a->expr)
       check_total_in_rate(s, dg, a->line, afield, a->expr);
     if (a->expr && u && u->timestamp && strstr(a->expr, "time()") &&
-        !drops_never(a->expr, m->exported))
+        !drops_never(a->expr, m->exported, false))
       DIAG(s, dg, a->line, afield,
            "the alert computes an age from a Unix time: handle 0, the "
            "timestamp's \"never\" on the series itself (`x{...} > 0`, and "
