@@ -294,11 +294,17 @@ with t.MockD(clock=clock, args=["--rate", str(MOCK_RATE)]) as m:
         # read after the flagged cycle's dispatch (the counter grew): a
         # stale last is freshness, not an arbitrage, and G6QuoteArbitrageHigh
         # must not fire for the illiquid strikes of a trending day
-        ratio = t.select(cd.samples(), "collectd_g6_index_arbitrage_flagged_ratio",
+        # both in one scrape: g6_chain dispatches a cycle's gauges and
+        # counters together
+        smp = cd.samples()
+        ratio = t.select(smp, "collectd_g6_index_arbitrage_flagged_ratio",
                          g6_index="NIFTY", type=tag)
-        t.ok(ratio and ratio[0].value == 0,
-             "the share of %s legs breaking a no-arbitrage rule stays 0 with the "
-             "stale leg flagged" % tag, repr(ratio))
+        stale = t.select(smp, "collectd_g6_index_arbitrage_violations_total",
+                         g6_index="NIFTY", type="%s.stale_last" % tag)
+        t.ok(ratio and ratio[0].value == 0 and stale and
+             stale[0].value > before.get("%s.stale_last" % tag, 0),
+             "the share of %s legs breaking a no-arbitrage rule stays 0 in the "
+             "scrape that counts the stale leg" % tag, repr((ratio, stale)))
         path = os.path.join(d, "stale_last.json")
         with open(path, "w") as f:
             json.dump(s4, f)

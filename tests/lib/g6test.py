@@ -179,7 +179,7 @@ def mock_monthly(y, m):
 def first_tradable_day(now=None):
     """The IST date of the first expiry still tradable: today, or tomorrow
     from 15:30 IST (an expiry passes at the close)."""
-    now = now or datetime.datetime.now(IST)
+    now = (now or datetime.datetime.now(IST)).astimezone(IST)
     return now.date() + datetime.timedelta(
         days=1 if (now.hour, now.minute) >= (15, 30) else 0)
 
