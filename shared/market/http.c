@@ -286,6 +286,12 @@ bool g6_http_body_foreign(const g6_http_response *resp,
   /* the body's head first: a CDN may label Kite's JSON text/plain or its
    * CSV text/html, and a portal may label its page application/json */
   size_t i = 0;
+  /* a page saved with a UTF-8 BOM is still markup: the byte after it
+   * decides; Kite's JSON has none and its parser refuses one, so there the
+   * BOM is the first byte and is not '{' */
+  if (kind == G6_HTTP_BODY_TEXT && resp->head_len >= 3 &&
+      memcmp(resp->head, "\xEF\xBB\xBF", 3) == 0)
+    i = 3;
   while (i < resp->head_len && (resp->head[i] == ' ' || resp->head[i] == '\t' ||
                                 resp->head[i] == '\r' || resp->head[i] == '\n'))
     i++;

@@ -79,6 +79,7 @@ typedef enum g6_http_body_kind {
 /* True when a 2xx body is not of the kind the caller asked for (see
  * g6_http_body_kind): an empty body (resp->bytes 0) is foreign for JSON and
  * TEXT; otherwise the first byte of resp->head that is not white space
+ * (for TEXT, after one leading UTF-8 BOM; for JSON a BOM is that byte)
  * decides, whatever resp->content_type says (a CDN may mislabel Kite's
  * answer, a portal its page). Only a head of white space leaves it to the
  * Content-Type: foreign when one is present and not JSON (JSON) or is HTML

@@ -110,6 +110,27 @@ static void body_foreign(void **state) {
       {"csv white space only, html content type", "text/html", "\n",
        G6_HTTP_BODY_TEXT, true},
       {"empty csv", "text/csv", "", G6_HTTP_BODY_TEXT, true},
+      /* a UTF-8 BOM is not the first byte that decides: a portal's page
+       * saved by an editor that writes one is still markup */
+      {"csv bom then html", "text/html; charset=UTF-8",
+       "\xEF\xBB\xBF<html><body>Login</body>", G6_HTTP_BODY_TEXT, true},
+      {"csv bom, blank, then html, labelled csv", "text/csv",
+       "\xEF\xBB\xBF\r\n<!DOCTYPE html>", G6_HTTP_BODY_TEXT, true},
+      {"csv bom then the header", "text/csv",
+       "\xEF\xBB\xBFinstrument_token,exchange_token\n", G6_HTTP_BODY_TEXT,
+       false},
+      {"csv bom only, html content type", "text/html", "\xEF\xBB\xBF",
+       G6_HTTP_BODY_TEXT, true},
+      {"csv bom only, csv content type", "text/csv", "\xEF\xBB\xBF\n",
+       G6_HTTP_BODY_TEXT, false},
+      {"csv half a bom is a byte", "text/csv", "\xEF\xBB<html>",
+       G6_HTTP_BODY_TEXT, false},
+      /* Kite's JSON never starts with a BOM and the parser refuses one: the
+       * BOM is the first byte there, and it is not '{' */
+      {"json bom then object", "application/json", "\xEF\xBB\xBF{}",
+       G6_HTTP_BODY_JSON, true},
+      {"json bom then html", "text/html", "\xEF\xBB\xBF<html>",
+       G6_HTTP_BODY_JSON, true},
       {"any", "text/html", "<html>", G6_HTTP_BODY_ANY, false},
   };
   size_t bad = 0;
