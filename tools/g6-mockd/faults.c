@@ -31,6 +31,9 @@ void faults_reset(faults *f) {
     f->ep[e].error_status = 400;
     snprintf(f->ep[e].error_body, sizeof(f->ep[e].error_body),
              "GeneralException");
+    snprintf(f->ep[e].error_location, sizeof(f->ep[e].error_location),
+             "http://portal.invalid/login?continue=https%%3A%%2F%%2Fapi.kite."
+             "trade%%2F");
   }
 }
 
@@ -149,8 +152,10 @@ static g6_status set_ep(ep_faults *e, const char *name, const char *val,
     return G6_OK;
   }
   if (strcmp(name, "error_status") == 0) {
-    /* 200: a captive portal or proxy login page that answers "OK" */
-    if (!num || (d != 200 && (d < 400 || d > 599)) || d != floor(d))
+    /* 200: a captive portal or proxy login page that answers "OK"; 3xx:
+     * one that sends g6 to its login page (error_location) */
+    if (!num || (d != 200 && (d < 300 || d > 399) && (d < 400 || d > 599)) ||
+        d != floor(d))
       goto bad;
     e->error_status = (int)d;
     return G6_OK;
@@ -192,6 +197,16 @@ static g6_status set_ep(ep_faults *e, const char *name, const char *val,
     snprintf(e->error_key, sizeof(e->error_key), "%s", val);
     return G6_OK;
   }
+  if (strcmp(name, "error_location") == 0) {
+    /* a header value, plain in the JSON of GET /admin/faults */
+    if (val[0] == '\0' || strlen(val) >= sizeof(e->error_location))
+      goto bad;
+    for (const char *q = val; *q; q++)
+      if (*q <= 0x20 || *q > 0x7e || *q == '"' || *q == '\\')
+        goto bad;
+    snprintf(e->error_location, sizeof(e->error_location), "%s", val);
+    return G6_OK;
+  }
   if (strcmp(name, "content_type") == 0) {
     /* a header value: printable, and plain in the JSON of GET /admin/faults */
     if (strlen(val) >= sizeof(e->content_type))
@@ -226,7 +241,8 @@ static g6_status set_ep(ep_faults *e, const char *name, const char *val,
                         "retry_after, malformed, truncate, huge, huge_bytes, "
                         "drift, drift_mode (rename|missing|type|envelope), "
                         "auth_fail, error, error_status, error_body, "
-                        "error_every, error_key, content_type",
+                        "error_location, error_every, error_key, "
+                        "content_type",
                         name);
   if (strcmp(val, "true") == 0 || strcmp(val, "always") == 0)
     d = -1, num = true;
@@ -447,7 +463,7 @@ g6_status faults_apply_json(faults *f, const g6_json *doc, g6_error *err) {
     for (size_t j = 0; j < g6_json_count(obj); j++) {
       const char *name = g6_json_object_key(obj, j, &kl);
       const g6_json *v = g6_json_object_value(obj, j);
-      char text[64];
+      char text[MK_LOCATION_MAX + 1]; /* one more: too long is refused */
       if (g6_json_type_of(v) == G6_JSON_ARRAY) { /* lists of market items */
         for (size_t k = 0; k < g6_json_count(v); k++) {
           if (!scalar_text(g6_json_array_get(v, k), text, sizeof(text)))
@@ -482,14 +498,15 @@ void faults_to_json(const faults *f, g6_buf *out) {
                   "\"huge\":%d,\"huge_bytes\":%ld,\"drift\":%d,"
                   "\"drift_mode\":\"%s\",\"auth_fail\":%d,"
                   "\"retry_after\":%d,\"error\":%d,\"error_status\":%d,"
-                  "\"error_body\":\"%s\",\"error_every\":%d,"
+                  "\"error_body\":\"%s\",\"error_location\":\"%s\","
+                  "\"error_every\":%d,"
                   "\"error_key\":\"%s\",\"content_type\":\"%s\"},",
                   ep_names[e], x->latency_ms, x->stall, x->stall_s, x->http5xx,
                   x->status5xx, x->rate5xx, x->ratelimit, x->malformed,
                   x->truncate, x->huge, x->huge_bytes, x->drift,
                   drift_names[x->drift_mode], x->auth_fail, x->retry_after,
-                  x->error, x->error_status, x->error_body, x->error_every,
-                  x->error_key, x->content_type);
+                  x->error, x->error_status, x->error_body, x->error_location,
+                  x->error_every, x->error_key, x->content_type);
   }
   const market_faults *m = &f->market;
   g6_buf_printf(out,

@@ -177,6 +177,8 @@ extern const char *const ep_names[EP_COUNT];
 typedef enum drift_mode { DRIFT_RENAME, DRIFT_MISSING, DRIFT_TYPE,
                           DRIFT_ENVELOPE } drift_mode;
 
+#define MK_LOCATION_MAX 160 /* bytes incl. NUL of error_location */
+
 /* Count fields: 0 off, N > 0 the next N requests, -1 every request. */
 typedef struct ep_faults {
   int latency_ms;
@@ -195,12 +197,16 @@ typedef struct ep_faults {
   int auth_fail;
   /* Kite-style error answers: `error` (a count) answers the next N
    * requests with error_status and an error_body (a Kite error_type, or
-   * html, text, json or empty for a body that is not Kite's);
+   * html, text, json or empty for a body that is not Kite's; a 3xx status
+   * adds a Location header, error_location);
    * error_every answers every Nth request with it and error_key every
    * request with an i= value containing that text (some /quote batches) */
   int error;
   int error_status;
   char error_body[24];
+  /* the Location header of a 3xx error_status (a captive portal's login
+   * page); a query may carry what g6 must never print */
+  char error_location[MK_LOCATION_MAX];
   int error_every;
   unsigned long error_seq; /* requests counted for error_every */
   char error_key[48];

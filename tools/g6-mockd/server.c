@@ -86,9 +86,12 @@ static enum MHD_Result send_429(struct MHD_Connection *c, int retry_after) {
 }
 
 /* The error fault's answer: Kite's envelope for a Kite error type (with
- * the message Kite sends for it), or a body that is not Kite's. */
-static enum MHD_Result send_error_fault(struct MHD_Connection *c,
-                                        int status, const char *body) {
+ * the message Kite sends for it), or a body that is not Kite's. A 3xx
+ * answer (a captive portal sending g6 to its login page) carries
+ * `location` as its Location header. */
+static enum MHD_Result send_error_fault(struct MHD_Connection *c, int status,
+                                        const char *body,
+                                        const char *location) {
   static const struct {
     const char *type, *msg;
   } kite[] = {
@@ -101,12 +104,19 @@ static enum MHD_Result send_error_fault(struct MHD_Connection *c,
       {"GeneralException", "An unexpected error occurred."},
   };
   unsigned st = (unsigned)status;
+  bool redirect = st >= 300 && st < 400;
   for (size_t i = 0; i < sizeof(kite) / sizeof(kite[0]); i++)
-    if (strcmp(body, kite[i].type) == 0)
+    if (strcmp(body, kite[i].type) == 0 && !redirect)
       return kite_error(c, st, kite[i].type, kite[i].msg);
   g6_buf b = G6_BUF_INIT;
   const char *ctype = "text/plain";
-  if (strcmp(body, "html") == 0 && st == 200) {
+  if (strcmp(body, "html") == 0 && redirect) {
+    ctype = "text/html";
+    g6_buf_printf(&b,
+                  "<html><body>Redirecting to the <a href=\"%s\">login "
+                  "page</a></body></html>\r\n",
+                  location);
+  } else if (strcmp(body, "html") == 0 && st == 200) {
     ctype = "text/html";
     g6_buf_puts(&b, "<html><body>Login to Wi-Fi</body></html>\r\n");
   } else if (strcmp(body, "html") == 0) {
@@ -120,8 +130,27 @@ static enum MHD_Result send_error_fault(struct MHD_Connection *c,
     g6_buf_puts(&b, "{\"error\":\"upstream connect error\"}");
   } else if (strcmp(body, "text") == 0) {
     g6_buf_puts(&b, "upstream connect error or disconnect/reset before headers\n");
+  } else if (strcmp(body, "empty") != 0) {
+    /* a Kite error type on a redirect: Kite's envelope, as a proxy that
+     * redirects whatever the answer would have been */
+    ctype = "application/json";
+    g6_buf_printf(&b,
+                  "{\"status\":\"error\",\"message\":\"Redirected\","
+                  "\"data\":null,\"error_type\":\"%s\"}",
+                  body);
   }
-  return send_buf(c, st, ctype, &b, NULL);
+  if (!redirect)
+    return send_buf(c, st, ctype, &b, NULL);
+  size_t len = b.len;
+  char *data = g6_buf_steal(&b);
+  struct MHD_Response *r = MHD_create_response_from_buffer(
+      len, data ? data : (char *)"",
+      data ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+  MHD_add_response_header(r, "Content-Type", ctype);
+  MHD_add_response_header(r, "Location", location);
+  enum MHD_Result ret = MHD_queue_response(c, st, r);
+  MHD_destroy_response(r);
+  return ret;
 }
 
 /* Truncated: announce the full length, send half, then drop the
@@ -254,6 +283,7 @@ typedef struct plan {
   bool error;
   int status5xx, error_status, retry_after;
   char error_body[24];
+  char error_location[MK_LOCATION_MAX];
   char content_type[64];
   long huge_bytes;
   drift_mode drift_mode;
@@ -301,6 +331,8 @@ static void make_plan(mockd *m, int ep, const ivals *iv, plan *p) {
   p->error_status = e->error_status;
   p->retry_after = e->retry_after;
   snprintf(p->error_body, sizeof(p->error_body), "%s", e->error_body);
+  snprintf(p->error_location, sizeof(p->error_location), "%s",
+           e->error_location);
   snprintf(p->content_type, sizeof(p->content_type), "%s", e->content_type);
   p->gen = m->fault_gen;
 }
@@ -970,7 +1002,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
   }
   if (pl.error) {
     count_status(m, ep, (unsigned)pl.error_status);
-    return send_error_fault(c, pl.error_status, pl.error_body);
+    return send_error_fault(c, pl.error_status, pl.error_body,
+                            pl.error_location);
   }
   if (pl.huge) {
     count_status(m, ep, 200);
