@@ -74,6 +74,7 @@ typedef struct xfer {
   bool too_big;
   bool checked_status;
   bool is_error;
+  bool is_redirect;
 } xfer;
 
 static size_t on_write(char *data, size_t size, size_t nmemb, void *ctx) {
@@ -83,6 +84,7 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *ctx) {
     long code = 0;
     curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &code);
     x->is_error = code >= 400;
+    x->is_redirect = code >= 300 && code < 400;
     x->checked_status = true;
   }
   if (x->req->max_body != 0 &&
@@ -105,6 +107,8 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *ctx) {
       g6_buf_append(&x->resp->error_body, data, len < room ? len : room);
     return len;
   }
+  if (x->is_redirect) /* not followed: its body is not the resource */
+    return len;
   if (x->req->sink != NULL) {
     g6_status s = x->req->sink(x->req->sink_ctx, data, len);
     if (s != G6_OK) {
@@ -125,13 +129,44 @@ static int on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow,
   return atomic_load(cancel) != 0;
 }
 
-/* The URL without its query string, for messages. */
-static void url_for_message(const char *url, char *out, size_t len) {
-  size_t n = strcspn(url, "?");
-  if (n >= len)
-    n = len - 1;
-  memcpy(out, url, n);
-  out[n] = '\0';
+/* Appends at most n bytes of s to out (o bytes used of len), cut to fit. */
+static size_t put(char *out, size_t len, size_t o, const char *s, size_t n) {
+  if (o + n >= len)
+    n = len - 1 - o;
+  memcpy(out + o, s, n);
+  return o + n;
+}
+
+void g6_http_url_for_message(const char *url, char *out, size_t len) {
+  if (len == 0)
+    return;
+  size_t end = strcspn(url, "?#");
+  /* the authority follows "scheme://" or a leading "//" (RFC 3986 3.) */
+  size_t a = 0;
+  size_t sl = strspn(url, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWX"
+                          "YZ0123456789+-.");
+  if (sl > 0 && sl < end && strncmp(url + sl, "://", 3) == 0 &&
+      ((url[0] >= 'a' && url[0] <= 'z') || (url[0] >= 'A' && url[0] <= 'Z')))
+    a = sl + 3;
+  else if (strncmp(url, "//", 2) == 0)
+    a = 2;
+  size_t o = 0;
+  if (a > 0 && a <= end) {
+    size_t auth_end = a + strcspn(url + a, "/?#");
+    const char *at = NULL;
+    for (size_t i = a; i < auth_end; i++)
+      if (url[i] == '@')
+        at = url + i;
+    if (at != NULL) { /* user info: a user name and perhaps a password */
+      o = put(out, len, o, url, a);
+      size_t from = (size_t)(at + 1 - url);
+      o = put(out, len, o, url + from, end - from);
+      out[o] = '\0';
+      return;
+    }
+  }
+  o = put(out, len, o, url, end);
+  out[o] = '\0';
 }
 
 g6_status g6_http_perform(g6_http_share *share, const g6_http_request *req,
@@ -139,7 +174,7 @@ g6_status g6_http_perform(g6_http_share *share, const g6_http_request *req,
   memset(resp, 0, sizeof(*resp));
   resp->error_body.limit = ERROR_BODY_MAX + 1;
   char where[160];
-  url_for_message(req->url, where, sizeof(where));
+  g6_http_url_for_message(req->url, where, sizeof(where));
   CURL *h = curl_easy_init();
   if (h == NULL)
     return g6_error_set(err, G6_ENOMEM, "%s: cannot create a curl handle",
@@ -192,6 +227,11 @@ g6_status g6_http_perform(g6_http_share *share, const g6_http_request *req,
   if (curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ctype) == CURLE_OK &&
       ctype != NULL)
     snprintf(resp->content_type, sizeof(resp->content_type), "%s", ctype);
+  struct curl_header *loc = NULL;
+  if (resp->status >= 300 && resp->status < 400 &&
+      curl_easy_header(h, "Location", 0, CURLH_HEADER, -1, &loc) == CURLHE_OK &&
+      loc != NULL && loc->value != NULL)
+    g6_http_url_for_message(loc->value, resp->location, sizeof(resp->location));
   double t = 0;
   curl_easy_getinfo(h, CURLINFO_TOTAL_TIME, &t);
   resp->seconds = t;

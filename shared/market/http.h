@@ -5,7 +5,9 @@
  * sessions through a libcurl share object guarded by mutexes. Bodies are
  * bounded: past max_body the transfer is aborted with G6_ETOOBIG. Error
  * bodies (HTTP status >= 400) are not sent to the sink but kept (first 16 KiB)
- * in the response for the caller to parse the provider's error envelope. */
+ * in the response for the caller to parse the provider's error envelope.
+ * Redirects are not followed, and a 3xx body is not sent to the sink either
+ * (it is not the resource): its Location is in the response. */
 #ifndef G6_HTTP_H
 #define G6_HTTP_H
 
@@ -22,7 +24,7 @@ typedef struct g6_http_share g6_http_share;
 g6_http_share *g6_http_share_new(void);
 void g6_http_share_free(g6_http_share *s);
 
-/* The sink receives the (decoded) body of a 2xx/3xx response in chunks; a
+/* The sink receives the (decoded) body of a 2xx response in chunks; a
  * status other than G6_OK aborts the transfer and becomes the result. */
 typedef g6_status (*g6_http_sink)(void *ctx, const char *data, size_t len);
 
@@ -50,9 +52,13 @@ typedef struct g6_http_response {
   g6_buf error_body;    /* body of a >= 400 response (bounded) */
   char content_type[96]; /* the Content-Type header ("" when absent; cut
                             to fit) */
-  char head[256];        /* the first bytes of a 2xx/3xx body, as sent to
-                            the sink, so a caller can tell what answered */
+  char head[256];        /* the first bytes of a 2xx/3xx body (a 2xx one as
+                            sent to the sink), so a caller can tell what
+                            answered */
   size_t head_len;
+  char location[256];    /* a 3xx's Location header for messages
+                            (g6_http_url_for_message: no user info, query
+                            or fragment; cut to fit); "" when none */
 } g6_http_response;
 
 /* Performs the request. Returns G6_OK when a complete response arrived
@@ -60,7 +66,7 @@ typedef struct g6_http_response {
  * G6_ECONN (connect/send/receive failure, cancelled), G6_ETRUNCATED (body
  * shorter than announced, broken chunking), G6_ETOOBIG, G6_EPROTO (bad
  * content encoding), or the sink's status. The message names the URL
- * without its query string. resp->error_body must be freed with
+ * as g6_http_url_for_message shows it. resp->error_body must be freed with
  * g6_http_response_free. */
 g6_status g6_http_perform(g6_http_share *share, const g6_http_request *req,
                           g6_http_response *resp, g6_error *err);
@@ -86,6 +92,12 @@ typedef enum g6_http_body_kind {
  * or XML (TEXT); with none, not foreign (the parser judges). Never
  * modifies resp; can't fail. */
 bool g6_http_body_foreign(const g6_http_response *resp, g6_http_body_kind kind);
+
+/* The part of a URL (absolute or relative) that may be printed: without
+ * the user info of its authority ("user:password@"), its query and its
+ * fragment, which may carry credentials or tokens; cut to fit len (len > 0
+ * gets a terminated string). Never modifies url; can't fail. */
+void g6_http_url_for_message(const char *url, char *out, size_t len);
 
 /* Appends s percent-encoded for a query string value (RFC 3986 unreserved
  * characters kept; space as %20). */

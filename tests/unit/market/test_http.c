@@ -152,10 +152,70 @@ static void body_foreign(void **state) {
     fail_msg("%zu vector(s) wrong", bad);
 }
 
+/* What of a URL may be printed (the request's in every message, a
+ * redirect's Location in foreign_body's): no user info, query or
+ * fragment, whatever they hold. */
+static void url_for_message(void **state) {
+  (void)state;
+  static const struct {
+    const char *name, *in, *want;
+  } vecs[] = {
+      {"plain", "https://api.kite.trade/quote", "https://api.kite.trade/quote"},
+      {"query", "https://api.kite.trade/quote?i=NSE%3ANIFTY%2050&i=x",
+       "https://api.kite.trade/quote"},
+      {"fragment", "http://portal.invalid/login#sess=abc",
+       "http://portal.invalid/login"},
+      {"user and password", "http://wifi:pw9876@portal.invalid/login?s=1",
+       "http://portal.invalid/login"},
+      {"user only, port", "https://user@portal.invalid:8443/a/b",
+       "https://portal.invalid:8443/a/b"},
+      {"an @ in a password", "http://u:p@ss@portal.invalid/",
+       "http://portal.invalid/"},
+      {"an @ in the path stays", "http://portal.invalid/u@x/login",
+       "http://portal.invalid/u@x/login"},
+      {"an @ in the query goes with it",
+       "http://portal.invalid/login?mail=a@b.c", "http://portal.invalid/login"},
+      {"no path", "http://portal.invalid?next=/quote", "http://portal.invalid"},
+      {"user info, no path", "http://u:pw@portal.invalid?x",
+       "http://portal.invalid"},
+      {"scheme relative", "//u:pw@portal.invalid/login?x",
+       "//portal.invalid/login"},
+      {"relative", "/guest/login?sess=abc123", "/guest/login"},
+      {"relative with @", "login@portal?x", "login@portal"},
+      {"a url in the query", "/login?next=http://u:pw@api.kite.trade/quote",
+       "/login"},
+      {"empty", "", ""},
+      {"only a query", "?token=abc", ""},
+  };
+  size_t bad = 0;
+  for (size_t i = 0; i < sizeof(vecs) / sizeof(vecs[0]); i++) {
+    char out[128];
+    memset(out, 'x', sizeof(out));
+    g6_http_url_for_message(vecs[i].in, out, sizeof(out));
+    if (strcmp(out, vecs[i].want) != 0) {
+      print_error("%s: \"%s\", want \"%s\"\n", vecs[i].name, out, vecs[i].want);
+      bad++;
+    }
+  }
+  if (bad > 0)
+    fail_msg("%zu vector(s) wrong", bad);
+  /* cut to fit, after the user info is gone */
+  char small[16];
+  g6_http_url_for_message("http://user:secretpw@portal.invalid/login", small,
+                          sizeof(small));
+  assert_string_equal(small, "http://portal.i");
+  g6_http_url_for_message("http://user:secretpw@portal.invalid/login", small,
+                          8);
+  assert_string_equal(small, "http://");
+  g6_http_url_for_message("http://portal.invalid/", small, 1);
+  assert_string_equal(small, "");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(urlencode),
       cmocka_unit_test(body_foreign),
+      cmocka_unit_test(url_for_message),
   };
   return G6_RUN_TESTS(tests);
 }
