@@ -486,13 +486,15 @@ static bool retryable(g6_status s, long http) {
 /* A 2xx body that is not Kite's (a captive portal, an HTML maintenance page
  * or an empty body from Kite's edge) is a failure like the parse error it
  * was before it got its own status: whatever answered replaced every
- * answer, so the breaker must stop the batches. A proxy's 4xx page stays
- * out, as Kite's own 4xx do: it may be about one request (a 414 for one
- * long batch) and must not stop the other indexes. */
+ * answer, so the breaker must stop the batches. So is a 3xx (a portal
+ * sending g6 to its login page, the usual form): Kite does not redirect
+ * these endpoints. A proxy's 4xx page stays out, as Kite's own 4xx do: it
+ * may be about one request (a 414 for one long batch) and must not stop
+ * the other indexes. */
 static bool breaker_failure(g6_status s, long http) {
   return s == G6_ETIMEOUT || s == G6_ECONN || s == G6_ETRUNCATED ||
          s == G6_EPROTO || s == G6_EPARSE || s == G6_ETOOBIG ||
-         (s == G6_EFOREIGN && http >= 200 && http < 300) ||
+         (s == G6_EFOREIGN && http >= 200 && http < 400) ||
          (s != G6_OK && http >= 500);
 }
 
@@ -569,6 +571,38 @@ static g6_status classify_foreign_2xx(const g6_http_response *resp,
                       "%s, \"%s\"): %s",
                       resp->status, what,
                       ct[0] ? ct : "none", ex,
+                      g6_strerror(G6_EFOREIGN));
+}
+
+/* A 3xx answer: Kite's API does not redirect /quote, /ltp, /instruments or
+ * /session/token, and g6 follows no redirect, so whatever answered (a
+ * captive portal sending g6 to its login page, a proxy) is not Kite:
+ * G6_EFOREIGN, naming where it points (http.c dropped the Location's user
+ * info, query and fragment; printable and bounded here like an excerpt),
+ * or, without a Location, what the body starts with. */
+static g6_status classify_redirect(const g6_http_response *resp,
+                                   g6_error *aerr) {
+  g6_buf ctb = {.data = (char *)resp->content_type,
+                .len = strlen(resp->content_type)};
+  char ct[48];
+  body_excerpt(&ctb, ct, sizeof(ct));
+  if (resp->location[0] != '\0') {
+    g6_buf lb = {.data = (char *)resp->location, .len = strlen(resp->location)};
+    char loc[128];
+    body_excerpt(&lb, loc, sizeof(loc));
+    return g6_error_set(aerr, G6_EFOREIGN,
+                        "HTTP %ld redirect to %s (not followed; Content-Type "
+                        "%s): %s",
+                        resp->status, loc, ct[0] ? ct : "none",
+                        g6_strerror(G6_EFOREIGN));
+  }
+  g6_buf head = {.data = (char *)resp->head, .len = resp->head_len};
+  char ex[72];
+  body_excerpt(&head, ex, sizeof(ex));
+  return g6_error_set(aerr, G6_EFOREIGN,
+                      "HTTP %ld without a Location (not followed; "
+                      "Content-Type %s, \"%s\"): %s",
+                      resp->status, ct[0] ? ct : "none", ex,
                       g6_strerror(G6_EFOREIGN));
 }
 
@@ -730,6 +764,8 @@ static g6_status do_call(g6_kite_client *c, const call_spec *cs,
         s = bh->finish(bh->ctx, &aerr);
       } else if (resp.status >= 400) {
         s = classify_http(resp.status, &resp.error_body, &aerr);
+      } else if (resp.status >= 300) {
+        s = classify_redirect(&resp, &aerr);
       } else {
         s = g6_error_set(&aerr, G6_EHTTP, "unexpected HTTP %ld", resp.status);
       }

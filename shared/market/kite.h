@@ -13,8 +13,9 @@
  * on timeouts, connection errors, truncated bodies, 429 and every 5xx
  * answer, never on other 4xx answers, within `retry_attempts` and
  * `retry_budget_s`. The breaker counts timeouts, connection errors, 5xx
- * answers, malformed, truncated or oversized responses, and 2xx answers
- * whose body is not Kite's (G6_EFOREIGN, not retried) as failures. The
+ * answers, malformed, truncated or oversized responses, 2xx answers
+ * whose body is not Kite's and 3xx answers (G6_EFOREIGN, not retried) as
+ * failures. The
  * rate limiters are adaptive (market/ratelimit.h): a 429 halves the class's
  * rate and honours Retry-After, successes win it back up to the configured
  * rate; g6_kite_stats reports both rates.
@@ -25,9 +26,12 @@
  * NetworkException -> G6_EUPSTREAM, DataException -> G6_EUPSTREAM_DATA,
  * GeneralException -> G6_EPROVIDER, another type -> G6_EHTTP; 429 is
  * G6_ERATELIMIT whatever the body; a body that is not Kite's JSON (an HTML
- * page from a proxy, text, nothing) is G6_EFOREIGN. Each is its own
+ * page from a proxy, text, nothing) is G6_EFOREIGN. A 3xx is G6_EFOREIGN
+ * whatever its body: Kite does not redirect these endpoints and no
+ * redirect is followed (a captive portal's login page). Each is its own
  * result in g6_kite_stats and its own message (HTTP status, error type,
- * Kite's message or an excerpt of the foreign body).
+ * Kite's message, an excerpt of the foreign body, or a redirect's Location
+ * without its user info, query and fragment).
  *
  * Auth: only a TokenException latches the client into a failed-auth state
  * (a 403 PermissionException is an account or subscription problem that a

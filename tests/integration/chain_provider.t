@@ -8,7 +8,8 @@ against g6-mockd (issue 10, items 1, 4 and 5):
 2. Kite's error types are told apart: a 403 PermissionException is
    `forbidden`, never "credentials rejected", and latches nothing; a 503
    NetworkException is `upstream` and retried; a captive portal's login page
-   with "200 OK" is `foreign_body` with an excerpt, not a parse error;
+   with "200 OK" is `foreign_body` with an excerpt, not a parse error, and
+   so is its redirect to that page (a 302), with the Location in the log;
 3. a storm of 429s with Retry-After makes the shared limiter back off: the
    request rate g6-mockd sees during the storm falls well below the healthy
    rate, the exported effective rate drops below the configured one, and
@@ -171,6 +172,21 @@ with t.MockD(clock=now) as m:
              "nothing calls the login page malformed JSON")
         m.reset_faults()
         status_is(0, "OK again after the captive portal")
+
+        # -- 2c. ... or, as most do, redirects to it -------------------------
+        m.set_faults({"quote": {"error": -1, "error_status": 302, "error_body": "html",
+                                "error_location": "http://wifi:pw9876@portal.invalid/login"
+                                                  "?sess=abc123def456"}})
+        grows("collectd_g6_api_calls_total", "a 302 to a login page is a foreign_body result",
+              g6_api="quote", type="foreign_body")
+        logged(r"g6_chain: Kite quote: HTTP 302 redirect to http://portal\.invalid/login "
+               r"\(not followed; Content-Type text/html\): the response is not the provider's",
+               "the log names where it points")
+        t.ok("pw9876" not in cd.log() and "abc123def456" not in cd.log(),
+             "without the Location's user info and query")
+        t.ok("unexpected HTTP 302" not in cd.log(), "not an unexpected HTTP status")
+        m.reset_faults()
+        status_is(0, "OK again after the redirect")
 
         # -- 3. a storm of 429s with Retry-After -----------------------------
         def rate(seconds):

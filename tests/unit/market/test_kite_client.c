@@ -942,6 +942,96 @@ static void breaker_opens_on_foreign_200(void **state) {
   }
 }
 
+/* A captive portal usually redirects to its login page instead of
+ * answering "200 OK"; g6 follows no redirect and Kite's API sends none on
+ * these endpoints, so a 3xx is foreign_body too, not retried, with where it
+ * points in the message (no user info, no query: a portal's query may carry
+ * a session or the original URL), and it opens the breaker as the 200 page
+ * does: whatever answered replaced every answer. */
+static void breaker_opens_on_redirect(void **state) {
+  (void)state;
+  static const struct {
+    const char *name, *faults, *want;
+    g6_kite_endpoint ep;
+  } cases[] = {
+      {"302 HTML page on ltp",
+       "{\"ltp\":{\"error\":-1,\"error_status\":302,\"error_body\":\"html\","
+       "\"error_location\":\"http://wifi:pw9876@portal.invalid/login?"
+       "sess=abc123def456&next=%2Fquote\"}}",
+       "Kite ltp: HTTP 302 redirect to http://portal.invalid/login (not "
+       "followed; Content-Type text/html): the response is not the "
+       "provider's",
+       G6_KITE_EP_LTP},
+      {"307 with Kite's envelope on ltp, relative Location",
+       "{\"ltp\":{\"error\":-1,\"error_status\":307,"
+       "\"error_location\":\"/guest/login#sess=abc123def456\"}}",
+       "Kite ltp: HTTP 307 redirect to /guest/login (not followed; "
+       "Content-Type application/json)",
+       G6_KITE_EP_LTP},
+      {"303 empty on instruments",
+       "{\"instruments\":{\"error\":-1,\"error_status\":303,"
+       "\"error_body\":\"empty\"}}",
+       "Kite instruments: HTTP 303 redirect to http://portal.invalid/login "
+       "(not followed; Content-Type text/plain)",
+       G6_KITE_EP_INSTRUMENTS},
+  };
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    reset_mock();
+    faults(cases[i].faults);
+    g6_kite_config cfg;
+    char url[64];
+    test_config(&cfg, url, sizeof(url));
+    cfg.breaker_failures = 3; /* retry_attempts stays 3: none is used */
+    cfg.breaker_min_reset_s = 5;
+    cfg.breaker_jitter = 0;
+    g6_kite_client *c = client_with(&cfg);
+    bool inst = cases[i].ep == G6_KITE_EP_INSTRUMENTS;
+    const char *keys[] = {"NSE:NIFTY 50"};
+    g6_status got[4];
+    g6_error e0;
+    g6_error_clear(&e0);
+    for (int k = 0; k < 4; k++) {
+      g6_error e;
+      g6_error_clear(&e);
+      if (inst) {
+        g6_instruments *t = NULL;
+        got[k] = g6_kite_instruments(c, "NFO", &t, &e);
+        g6_instruments_free(t);
+      } else {
+        g6_quote_table *q = NULL;
+        got[k] = g6_kite_ltp(c, keys, 1, &q, &e);
+        g6_quote_table_free(q);
+      }
+      if (k == 0)
+        e0 = e;
+    }
+    g6_kite_stats st;
+    g6_kite_stats_snapshot(c, &st);
+    long n = served(inst ? "instruments" : "ltp");
+    if (got[0] != G6_EFOREIGN || got[2] != G6_EFOREIGN ||
+        got[3] != G6_ECIRCUIT || n != 3 || st.breaker_trips != 1 ||
+        st.requests[cases[i].ep][G6_KITE_R_FOREIGN_BODY] != 3 ||
+        st.retries[cases[i].ep] != 0)
+      fail_msg("%s: %s, %s, %s, %s; served %ld (want 3), trips %llu, "
+               "retries %llu: %s",
+               cases[i].name, g6_status_name(got[0]), g6_status_name(got[1]),
+               g6_status_name(got[2]), g6_status_name(got[3]), n,
+               (unsigned long long)st.breaker_trips,
+               (unsigned long long)st.retries[cases[i].ep], e0.msg);
+    if (strstr(e0.msg, cases[i].want) == NULL)
+      fail_msg("%s: message \"%s\", want \"%s\"", cases[i].name, e0.msg,
+               cases[i].want);
+    /* neither the portal's user info nor its query or fragment */
+    const char *never[] = {"pw9876", "abc123def456",
+                           "sess=", "continue=", "wifi:"};
+    for (size_t k = 0; k < sizeof(never) / sizeof(never[0]); k++)
+      if (strstr(e0.msg, never[k]) != NULL ||
+          (logs.data != NULL && strstr(logs.data, never[k]) != NULL))
+        fail_msg("%s: \"%s\" printed: %s", cases[i].name, never[k], e0.msg);
+    g6_kite_client_free(c);
+  }
+}
+
 static void rate_limit_spaces_requests(void **state) {
   (void)state;
   reset_mock();
@@ -1302,6 +1392,7 @@ int main(void) {
       cmocka_unit_test(auth_latch_until_token_changes),
       cmocka_unit_test(breaker_opens_and_recovers),
       cmocka_unit_test(breaker_opens_on_foreign_200),
+      cmocka_unit_test(breaker_opens_on_redirect),
       cmocka_unit_test(rate_limit_spaces_requests),
       cmocka_unit_test(failed_batch_keeps_the_others),
       cmocka_unit_test(storm_of_429_adapts_the_rate),
