@@ -389,6 +389,9 @@ static g6_json *build_analytics(const g6_latest_view *v,
       set(&b, e, "pcr_missing_legs", expiry_pcr_missing(v, ix[i], tags[t]));
       for (size_t f = 0; f < N_AFIELDS; f++)
         set(&b, e, analytics_fields[f].key, afield(v, f, ix[i], tags[t]));
+      /* g6_analytics' volume PCR has its own count of the legs missing */
+      set(&b, e, "volume_pcr_missing_legs",
+          count(value(v, &g6m_def_volume_pcr_missing, ix[i], tags[t])));
       set(&b, byexp, tags[t], e);
     }
     /* the index-level figures are those of its nearest expiry */
@@ -638,7 +641,8 @@ SHAPE_OBJ(provider_s, provider_f);
 
 static const g6_shape_field aexp_f[] = {
     {"pcr", &S_NUM, true},        {"pcr_missing_legs", &S_INT, true},
-    {"volume_pcr", &S_NUM, true}, {"max_pain", &S_NUM, true},
+    {"volume_pcr", &S_NUM, true}, {"volume_pcr_missing_legs", &S_INT, true},
+    {"max_pain", &S_NUM, true},
     {"support", &S_NUM, true},    {"resistance", &S_NUM, true},
     {"atm_iv", &S_NUM, true},     {"rr25", &S_NUM, true},
     {"bf25", &S_NUM, true},       {"days_to_expiry", &S_NUM, true}};

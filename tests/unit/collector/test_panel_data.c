@@ -225,6 +225,8 @@ static void analytics_storage_system_links(void **state) {
   PUT(l, &g6m_def_max_pain, "NIFTY", "this_week", 24400, 1010);
   PUT(l, &g6m_def_atm_iv, "NIFTY", "this_week", 0.14, 1010);
   PUT(l, &g6m_def_rr25, "NIFTY", "this_week", -0.01, 1010);
+  PUT(l, &g6m_def_volume_pcr, "NIFTY", "this_week", 0.9, 1010);
+  PUT(l, &g6m_def_volume_pcr_missing, "NIFTY", "this_week", 3, 1010);
   PUT(l, &g6m_def_data_files, "NIFTY", "", 120, 1010);
   PUT(l, &g6m_def_data_bytes, "NIFTY", "", 5e6, 1010);
   PUT(l, &g6m_def_data_files, "overview", "", 3, 1010);
@@ -237,6 +239,9 @@ static void analytics_storage_system_links(void **state) {
   assert_close(n(d, "indices.NIFTY.this_week.pcr_missing_legs"), 2, 0);
   assert_close(n(d, "indices.NIFTY.next_week.pcr_missing_legs"), 42, 0);
   is_null(d, "pcr_missing_legs.SENSEX");
+  assert_close(n(d, "indices.NIFTY.this_week.volume_pcr"), 0.9, 0);
+  assert_close(n(d, "indices.NIFTY.this_week.volume_pcr_missing_legs"), 3, 0);
+  is_null(d, "indices.NIFTY.next_week.volume_pcr_missing_legs");
   assert_close(n(d, "max_pain.NIFTY"), 24400, 0);
   assert_close(n(d, "atm_iv.NIFTY"), 0.14, 0);
   assert_close(n(d, "rr25.NIFTY"), -0.01, 0);
