@@ -156,21 +156,33 @@ static g6_status indices(g6_buf *out, int width, const g6_json *d,
     return line(out, width, "%s", absent(buf, sizeof(buf), "indices", why));
   if (g6_json_count(items) == 0)
     return line(out, width, "(no index reported yet)");
+  bool biased = false;
   for (size_t i = 0; st == G6_OK && i < g6_json_count(items); i++) {
     const g6_json *it = g6_json_array_get(items, i);
     char spot[32], atm[32], legs[48], l1[16], l2[16], pcr[16], dq[16], age[16];
     snprintf(legs, sizeof(legs), "%s/%s",
              fmt(l1, sizeof(l1), "%.0f", num(get(it, "legs", NULL))),
              fmt(l2, sizeof(l2), "%.0f", num(get(it, "legs_requested", NULL))));
+    /* a PCR that leaves out legs without a known OI is biased: starred */
+    double pv = num(get(it, "pcr", NULL));
+    bool star = isfinite(pv) && num(get(it, "pcr_missing_legs", NULL)) > 0;
+    biased = biased || star;
+    fmt(pcr, sizeof(pcr) - 1, "%.2f", pv);
+    if (star)
+      snprintf(pcr + strlen(pcr), sizeof(pcr) - strlen(pcr), "*");
     st = line(out, width, "%-12.12s %-8.8s %-7s %11s %9s %11s %6s %6s %7s",
               str(get(it, "index", NULL)), str(get(it, "status", NULL)),
               flag(get(it, "market_open", NULL), "open", "closed"),
               fmt(spot, sizeof(spot), "%.2f", num(get(it, "spot", NULL))),
               fmt(atm, sizeof(atm), "%.0f", num(get(it, "atm", NULL))), legs,
-              fmt(pcr, sizeof(pcr), "%.2f", num(get(it, "pcr", NULL))),
+              isfinite(pv) ? pcr : "-",
               fmt(dq, sizeof(dq), "%.0f", num(get(it, "dq_score", NULL))),
               fmt_age(age, sizeof(age), num(get(it, "age", NULL)) + since));
   }
+  if (st == G6_OK && biased)
+    st = line(out, width,
+              "* the PCR leaves out legs without a known OI "
+              "(pcr_missing_legs > 0): biased, not comparable with a whole one");
   return st;
 }
 

@@ -36,10 +36,14 @@ static void from_panels(void **state) {
   g6_error e;
   assert_int_equal(g6_panels_writer_open(&o, &w, &e), G6_OK);
   g6_json *ix = parse(
-      "{\"count\":2,\"items\":["
+      "{\"count\":3,\"items\":["
       "{\"index\":\"NIFTY\",\"status\":\"OK\",\"market_open\":true,"
       "\"spot\":24512.5,\"atm\":24500,\"legs\":40,\"legs_requested\":42,"
-      "\"dq_score\":95.238,\"pcr\":1.25,\"age\":3.4},"
+      "\"dq_score\":95.238,\"pcr\":1.25,\"pcr_missing_legs\":0,"
+      "\"age\":3.4},"
+      "{\"index\":\"BANKNIFTY\",\"status\":\"PARTIAL\",\"market_open\":"
+      "true,\"spot\":51000,\"atm\":51000,\"legs\":39,\"legs_requested\":"
+      "42,\"dq_score\":90,\"pcr\":0.8,\"pcr_missing_legs\":3,\"age\":3},"
       "{\"index\":\"SENSEX\",\"status\":\"EMPTY\",\"market_open\":null,"
       "\"spot\":null,\"atm\":null,\"legs\":0,\"legs_requested\":0,"
       "\"dq_score\":null,\"pcr\":null,\"age\":null}]}");
@@ -65,6 +69,10 @@ static void from_panels(void **state) {
               "40/42   1.25     95      5s");
   contains(s, "SENSEX       EMPTY    -                 -         -         "
               "0/0      -      -       -");
+  /* a PCR missing some legs' OI is starred, with the footnote once */
+  contains(s, "39/42  0.80*     90      5s");
+  contains(s, "* the PCR leaves out legs without a known OI (pcr_missing_legs "
+              "> 0): biased");
   contains(s, "PROVIDER   breaker open | 3.2 req/s | errors 0.50/s (15.4%) | "
               "p95 12 ms | auth FAILED (renew the token) | waited for rate "
               "limit no | cache hits -");
