@@ -74,6 +74,7 @@ struct g6_csv_sink {
   dev_t fs_dev;  /* the device whose file system was last asked about */
   int fs_local;  /* whether its files may be held open; -1 not asked yet */
   bool dirty; /* written since the last syncfs */
+  bool closing; /* the final flush (g6_csv_sink_close): no next cycle */
   g6_csv_family_stats fam[G6_CSV_MAX_FAMILIES];
   size_t n_fam;
 };
@@ -664,6 +665,11 @@ static bool may_hold(g6_csv_sink *s, int fd, dev_t dev) {
   return s->fs_local == 1;
 }
 
+/* What happens to rows that failed, for the messages. */
+static const char *then(const g6_csv_sink *s) {
+  return s->closing ? "not retried: the sink is closing" : "retried next cycle";
+}
+
 /* Appends the pending rows of one series (plus a header for a new file) in
  * one all-or-nothing write. On failure the file is truncated back and the
  * rows stay pending. */
@@ -714,8 +720,8 @@ static g6_status append_pending(g6_csv_sink *s, series *se, const char *path,
       FAILED(G6_EINVAL);
       return g6_error_set(err, G6_EINVAL,
                           "cannot append %zu row(s) to %s: not a regular "
-                          "file (rows kept pending, retried next cycle)",
-                          se->pending_rows, path);
+                          "file (rows kept pending, %s)",
+                          se->pending_rows, path, then(s));
     }
     size = sb.st_size;
     /* held from now on when the budget has room and the file system is
@@ -765,8 +771,8 @@ static g6_status append_pending(g6_csv_sink *s, series *se, const char *path,
                           strerror(e));
     return g6_error_set(err, g6_status_from_errno(e),
                         "cannot append %zu row(s) to %s: %s (rolled back, "
-                        "retried next cycle)",
-                        se->pending_rows, path, strerror(e));
+                        "%s)",
+                        se->pending_rows, path, strerror(e), then(s));
   }
   bool created = size == 0;
   size_t written = (hlen > 0 ? hlen + 1 : 0) + se->pending.len;
@@ -782,15 +788,18 @@ static g6_status append_pending(g6_csv_sink *s, series *se, const char *path,
     if (l == CUT_BACK)
       return g6_error_set(err, g6_status_from_errno(e),
                           "cannot close %s: %s (the %zu row(s) did not read "
-                          "back: rolled back, retried next cycle)",
-                          path, strerror(e), se->pending_rows);
+                          "back: rolled back, %s)",
+                          path, strerror(e), se->pending_rows, then(s));
     if (l == NOT_READ)
       return g6_error_set(err, g6_status_from_errno(e),
                           "cannot close %s: %s (the file could not be read "
                           "back, or another took its path: the %zu row(s) "
-                          "are retried next cycle and may then be there "
-                          "twice)",
-                          path, strerror(e), se->pending_rows);
+                          "%s)",
+                          path, strerror(e), se->pending_rows,
+                          s->closing ? "count as not written, though they "
+                                       "may be in the file"
+                                     : "are retried next cycle and may then "
+                                       "be there twice");
     g6_error_set(err, g6_status_from_errno(e),
                  "close of %s failed: %s (the %zu row(s) read back intact: "
                  "not written again)",
@@ -1080,4 +1089,31 @@ g6_status g6_csv_sink_flush(g6_csv_sink *s, g6_csv_stats *st, g6_error *err) {
   }
   update_stats_pending(s, st);
   return first;
+}
+
+size_t g6_csv_sink_close(g6_csv_sink *s, g6_error *err) {
+  if (s == NULL)
+    return 0;
+  s->closing = true;
+  g6_csv_stats st = {0};
+  bool named = false;
+  size_t it = 0;
+  const char *path;
+  void *v;
+  while (g6_strmap_next(&s->series, &it, &path, &v)) {
+    series *se = v;
+    g6_error e = {0};
+    g6_status rc = append_pending(s, se, path, se->header, &st, &e);
+    /* the first file whose rows stay behind (a failed close whose rows
+     * read back intact lost nothing) */
+    if (se->pending_rows > 0 && !named) {
+      g6_error_set(err, rc != G6_OK ? rc : G6_EIO, "%s", e.msg);
+      named = true;
+    }
+  }
+  if (s->policy == G6_FSYNC_CYCLE && s->dirty)
+    g6_syncfs_shared(s->data_dir, NULL); /* as every cycle does */
+  size_t lost = s->pending_rows;
+  g6_csv_sink_free(s);
+  return lost;
 }

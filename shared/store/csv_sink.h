@@ -140,6 +140,15 @@ g6_status g6_csv_write_overview(g6_csv_sink *s, int64_t ts,
 g6_status g6_csv_sink_flush(g6_csv_sink *s, g6_csv_stats *stats,
                             g6_error *err);
 
+/* The sink's end: one last attempt to write every pending row (the same
+ * all-or-nothing appends as g6_csv_sink_flush, and its syncfs under
+ * G6_FSYNC_CYCLE), then g6_csv_sink_free. Only local file operations, no
+ * network, but a frozen or hung file system blocks it like any append.
+ * Returns the rows that could not be written and are lost with the sink
+ * (0: every one landed, or none was pending; err untouched); when > 0, err
+ * names the first failed file and the cause. NULL: 0. */
+size_t g6_csv_sink_close(g6_csv_sink *s, g6_error *err);
+
 /* Lets go of every file held open between appends (core/fdhold.h; each is
  * opened again at its next append) and of the data directory's descriptor.
  * Call when no rows are due for a while, outside the session: a held file

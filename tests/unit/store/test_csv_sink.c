@@ -1026,6 +1026,52 @@ static void unwritable_path_and_bounded_retry_buffer(void **state) {
   g6_csv_sink_free(s);
 }
 
+/* Rows held after a failed append are not dropped with the sink: its close
+ * makes one last attempt. Still blocked, it reports how many rows are lost,
+ * the first file and the cause; unblocked, they land in order. */
+static void close_writes_pending_rows(void **state) {
+  (void)state;
+  for (int unblock = 0; unblock < 2; unblock++) {
+    char data[300], path[400];
+    fresh(data, sizeof(data), unblock ? "close_lands" : "close_lost");
+    /* a directory where the CSV file should be: open() fails */
+    snprintf(path, sizeof(path), "%s/NIFTY/this_week/0/2025-10-20.csv", data);
+    assert_int_equal(g6_mkdir_p(path, 0755, NULL), G6_OK);
+    g6_csv_sink *s = g6_csv_sink_new(data, "NIFTY", G6_FSYNC_CYCLE, 0);
+    g6_csv_option_row r = {24800, 24800, 24800, leg(1, 1, 1, 1, NAN, NAN),
+                           leg(1, 1, 1, 1, NAN, NAN)};
+    g6_csv_stats st = {0};
+    g6_error e;
+    int64_t t = utc(2025, 10, 20, 4, 0, 0);
+    for (int i = 0; i < 3; i++)
+      assert_int_not_equal(g6_csv_write_options(s, t + 30 * i, "this_week",
+                                                (g6_date){2025, 10, 21}, &r,
+                                                1, &st, &e),
+                           G6_OK);
+    assert_int_equal(g6_csv_sink_pending_rows(s), 3);
+    if (unblock)
+      assert_int_equal(rmdir(path), 0);
+    g6_error lost_err = {0};
+    size_t lost = g6_csv_sink_close(s, &lost_err);
+    if (!unblock) {
+      assert_int_equal(lost, 3);
+      assert_int_not_equal(lost_err.code, G6_OK);
+      assert_non_null(strstr(lost_err.msg, path));
+      assert_non_null(strstr(lost_err.msg, "Is a directory"));
+      assert_null(strstr(lost_err.msg, "next cycle"));
+      continue;
+    }
+    assert_int_equal(lost, 0);
+    char *text = slurp(path);
+    assert_non_null(text);
+    char *a = strstr(text, "20-10-2025 09:30:00");
+    char *b = strstr(text, "20-10-2025 09:30:30");
+    char *c = strstr(text, "20-10-2025 09:31:00");
+    assert_true(a != NULL && a < b && b < c);
+    free(text);
+  }
+}
+
 /* A FIFO where the day's file belongs (and a FIFO as the previous day's
  * file, read back for the net change): refused as not a regular file at
  * once, rows kept pending, nothing written into the pipe; a blocking open
@@ -1204,6 +1250,7 @@ int main(void) {
       BOTH(external_changes_between_appends),
       BOTH(failed_append_rolls_back_and_retries),
       BOTH(unwritable_path_and_bounded_retry_buffer),
+      BOTH(close_writes_pending_rows),
       BOTH(fifo_is_not_a_csv_file),
       /* a held file is not closed per append */
       cmocka_unit_test_setup_teardown(failed_close_reads_back, per_append,
