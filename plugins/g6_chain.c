@@ -433,9 +433,12 @@ static int g6_chain_init(void) {
 }
 
 static int g6_chain_shutdown(void) {
-  stop_runners();
-  for (size_t i = 0; i < g.n_indices; i++)
-    g6_collector_free(g.indices[i].col);
+  stop_runners(); /* then the rows held after failed writes, last try */
+  for (size_t i = 0; i < g.n_indices; i++) {
+    char msg[1024];
+    if (g6_collector_close(g.indices[i].col, msg, sizeof(msg)) > 0)
+      ERROR(PLUGIN ": %s", msg);
+  }
   g.n_indices = 0;
   g6_kite_provider_free(g.kp);
   g6_kite_client_free(g.client);

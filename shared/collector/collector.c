@@ -104,6 +104,23 @@ void g6_collector_free(g6_collector *c) {
   free(c);
 }
 
+size_t g6_collector_close(g6_collector *c, char *msg, size_t n) {
+  if (n > 0)
+    msg[0] = '\0';
+  if (c == NULL)
+    return 0;
+  g6_error e = {0};
+  size_t lost = g6_csv_sink_close(c->sink, &e);
+  c->sink = NULL;
+  if (lost > 0 && n > 0)
+    snprintf(msg, n,
+             "%s: CSV: %zu row(s) held in memory after failed writes could "
+             "not be written at shutdown and are lost; the first: %s",
+             c->ix.name, lost, e.msg);
+  g6_collector_free(c);
+  return lost;
+}
+
 size_t g6_collector_csv_families(g6_collector *c,
                                  const g6_csv_family_stats **out) {
   if (c->sink == NULL) {

@@ -108,6 +108,15 @@ g6_collector *g6_collector_new(const g6_index_config *ix,
                                g6_provider provider);
 void g6_collector_free(g6_collector *c);
 
+/* Stops the collector: once its cycles are over (the runner joined), one
+ * last attempt to write the CSV rows held after failed writes
+ * (g6_csv_sink_close: local file appends only, no network; a frozen file
+ * system blocks it), then g6_collector_free. Returns the rows that could
+ * not be written and are lost; then msg (n bytes, always terminated) says
+ * so, with the index, the count, the first file and the cause; otherwise
+ * msg is empty. NULL: 0. */
+size_t g6_collector_close(g6_collector *c, char *msg, size_t n);
+
 /* Runs one cycle at `now` (epoch seconds; fractional part kept for T). The
  * result is valid until the next call. Returns G6_OK when the cycle ran to
  * the end (even if the market was closed or legs were missing); the result

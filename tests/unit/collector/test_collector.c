@@ -513,6 +513,42 @@ static void held_files_let_go_outside_the_session(void **state) {
   assert_int_equal(g6_fdhold_budget(0, NULL, NULL), G6_OK);
 }
 
+/* Stopped with CSV rows held after a failed write: one last attempt; what
+ * still cannot be written is counted and named, not dropped silently. */
+static void close_writes_or_reports_held_rows(void **state) {
+  (void)state;
+  for (int unblock = 0; unblock < 2; unblock++) {
+    fake f = default_fake();
+    const char *sub = unblock ? "close_lands" : "close_lost";
+    char path[600];
+    /* a directory where the overview file should be: its row waits */
+    snprintf(path, sizeof(path), "%s/%s/overview/NIFTY/2025-10-20.csv", dir,
+             sub);
+    assert_int_equal(g6_mkdir_p(path, 0755, NULL), G6_OK);
+    g6_collector *c = make(&f, sub, false);
+    g6_cycle_result res;
+    assert_int_equal(g6_collector_cycle(c, (double)utc(2025, 10, 20, 5, 0, 0),
+                                        &res),
+                     G6_OK);
+    assert_int_not_equal(res.csv_status, G6_OK);
+    assert_int_equal(res.csv.rows_pending, 1);
+    if (unblock)
+      assert_int_equal(rmdir(path), 0);
+    char msg[1024];
+    size_t lost = g6_collector_close(c, msg, sizeof(msg));
+    if (unblock) {
+      assert_int_equal(lost, 0);
+      assert_string_equal(msg, "");
+      assert_int_equal(count_lines(path), 2); /* header and the row */
+    } else {
+      assert_int_equal(lost, 1);
+      assert_non_null(strstr(msg, "NIFTY: CSV: 1 row(s)"));
+      assert_non_null(strstr(msg, "are lost"));
+      assert_non_null(strstr(msg, path));
+    }
+  }
+}
+
 static void provider_failures_are_reported_not_invented(void **state) {
   (void)state;
   fake f = default_fake();
@@ -1128,6 +1164,7 @@ int main(void) {
       cmocka_unit_test(market_closed_fetches_nothing),
       cmocka_unit_test(frozen_feed_is_stale),
       cmocka_unit_test(held_files_let_go_outside_the_session),
+      cmocka_unit_test(close_writes_or_reports_held_rows),
       cmocka_unit_test(provider_failures_are_reported_not_invented),
       cmocka_unit_test(rejects_coverage_and_status),
       cmocka_unit_test(pcr_unknown_without_puts),
