@@ -94,7 +94,7 @@ static const char *expiry_label(const g6_expiry_result *x, char buf[11]) {
 static void csv_metrics(g6_metrics *m, const char *ix,
                         const g6_csv_family_stats *fam, size_t nf,
                         g6_chain_index_metrics *state) {
-  uint64_t duplicates = 0, behind = 0;
+  uint64_t duplicates = 0, behind = 0, dropped = 0;
   for (size_t f = 0; f < nf; f++) {
     g6_csv_family_stats *prev = NULL;
     for (size_t k = 0; k < state->n_csv_prev; k++)
@@ -122,12 +122,17 @@ static void csv_metrics(g6_metrics *m, const char *ix,
             (int64_t)(fam[f].failures[k] - prev->failures[k]));
     duplicates += fam[f].st.duplicates - prev->st.duplicates;
     behind += fam[f].st.behind - prev->st.behind;
+    dropped += fam[f].st.rows_dropped - prev->st.rows_dropped;
     *prev = fam[f];
   }
   if (duplicates > 0)
     g6m_csv_skipped_rows_add(m, ix, "duplicate", (int64_t)duplicates);
   if (behind > 0)
     g6m_csv_skipped_rows_add(m, ix, "behind", (int64_t)behind);
+  /* lost rows: the retry buffer was full (README, Files: "what is dropped
+   * beyond is counted") */
+  if (dropped > 0)
+    g6m_csv_skipped_rows_add(m, ix, "retry_buffer_full", (int64_t)dropped);
 }
 
 void g6_chain_metrics_cycle(g6_metrics *m, const g6_index_config *index,

@@ -129,8 +129,9 @@ static void csv_skipped_rows_by_reason(void **state) {
   g6_index_config ix = nifty();
   const g6_index_config *ixs[] = {&ix};
   g6_chain_metrics_warm(m, ixs, 1);
-  const char *reasons[] = {"tag_collision", "duplicate", "behind"};
-  for (int i = 0; i < 3; i++)
+  const char *reasons[] = {"tag_collision", "duplicate", "behind",
+                           "retry_buffer_full"};
+  for (int i = 0; i < 4; i++)
     assert_close(val(m, &g6m_def_csv_skipped_rows, "NIFTY", reasons[i]), 0, 0);
   g6_chain_index_metrics st;
   memset(&st, 0, sizeof(st));
@@ -147,17 +148,22 @@ static void csv_skipped_rows_by_reason(void **state) {
   snprintf(fam[0].name, sizeof(fam[0].name), "this_week");
   fam[0].st.duplicates = 3;
   fam[0].st.behind = 2;
+  fam[0].st.rows_dropped = 7; /* the retry buffer was full */
   g6_chain_metrics_cycle(m, &ix, &r, fam, 1, &st);
   assert_close(val(m, &g6m_def_csv_skipped_rows, "NIFTY", "tag_collision"), 5,
                0);
   assert_close(val(m, &g6m_def_csv_skipped_rows, "NIFTY", "duplicate"), 3, 0);
   assert_close(val(m, &g6m_def_csv_skipped_rows, "NIFTY", "behind"), 2, 0);
+  assert_close(val(m, &g6m_def_csv_skipped_rows, "NIFTY", "retry_buffer_full"),
+               7, 0);
   fam[0].st.duplicates = 4; /* one more since */
   g6_chain_metrics_cycle(m, &ix, &r, fam, 1, &st);
   assert_close(val(m, &g6m_def_csv_skipped_rows, "NIFTY", "tag_collision"),
                10, 0);
   assert_close(val(m, &g6m_def_csv_skipped_rows, "NIFTY", "duplicate"), 4, 0);
   assert_close(val(m, &g6m_def_csv_skipped_rows, "NIFTY", "behind"), 2, 0);
+  assert_close(val(m, &g6m_def_csv_skipped_rows, "NIFTY", "retry_buffer_full"),
+               7, 0);
   g6_metrics_free(m);
 }
 
