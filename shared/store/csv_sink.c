@@ -75,6 +75,8 @@ struct g6_csv_sink {
   int fs_local;  /* whether its files may be held open; -1 not asked yet */
   bool dirty; /* written since the last syncfs */
   bool closing; /* the final flush (g6_csv_sink_close): no next cycle */
+  char torn_path[PATH_MAX]; /* the file whose torn tail was cut last */
+  uint64_t torn_cut;        /* the bytes cut from it */
   g6_csv_family_stats fam[G6_CSV_MAX_FAMILIES];
   size_t n_fam;
 };
@@ -738,10 +740,14 @@ static g6_status append_pending(g6_csv_sink *s, series *se, const char *path,
     }
   }
   /* a tail we did not write ourselves may be torn (a crash mid-write) */
+  off_t before = size;
   int repaired = size == se->known_size ? 0 : repair_tail(fd, &size);
   se->known_size = -1;
-  if (repaired > 0)
+  if (repaired > 0) { /* bytes we did not write, cut: said by the caller */
     COUNT(torn_repaired, 1);
+    snprintf(s->torn_path, sizeof(s->torn_path), "%s", path);
+    s->torn_cut = (uint64_t)(before - size);
+  }
   int e = repaired < 0 ? errno : 0;
   size_t hlen = size == 0 ? strlen(header) : 0;
   if (e == 0 && hlen > 0) {
@@ -1116,4 +1122,10 @@ size_t g6_csv_sink_close(g6_csv_sink *s, g6_error *err) {
   size_t lost = s->pending_rows;
   g6_csv_sink_free(s);
   return lost;
+}
+
+const char *g6_csv_sink_last_repair(const g6_csv_sink *s, uint64_t *bytes_cut) {
+  if (bytes_cut != NULL)
+    *bytes_cut = s->torn_cut;
+  return s->torn_path;
 }

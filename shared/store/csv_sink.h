@@ -162,6 +162,11 @@ g6_status g6_csv_sink_release_held(g6_csv_sink *s, g6_error *err);
  * valid until the next call on it. Returns the number of families. */
 size_t g6_csv_sink_families(g6_csv_sink *s, const g6_csv_family_stats **out);
 
+/* The file whose torn tail was cut last (its path; "" when none yet) and,
+ * in *bytes_cut (may be NULL), how many bytes were cut from it. The string
+ * stays valid until the next call on the sink. Can't fail. */
+const char *g6_csv_sink_last_repair(const g6_csv_sink *s, uint64_t *bytes_cut);
+
 /* Rows currently held for retry. */
 size_t g6_csv_sink_pending_rows(const g6_csv_sink *s);
 

@@ -453,6 +453,10 @@ static void torn_tail_is_repaired(void **state) {
                    G6_OK);
   assert_int_equal(st.torn_repaired, 1);
   assert_int_equal(st.duplicates, 0);
+  /* the file and the bytes cut are told, for the log line */
+  uint64_t cut = 0;
+  assert_string_equal(g6_csv_sink_last_repair(s, &cut), path);
+  assert_int_equal(cut, strlen("20-10-2025 09:30:30,NIFTY,1."));
   g6_csv_sink_free(s);
   char *text = slurp(path);
   assert_non_null(strstr(text, "0,1,1,1,1,0\n20-10-2025 09:30:30,NIFTY,1.2,0,"
@@ -489,6 +493,9 @@ static void external_changes_between_appends(void **state) {
                                          &st, &e),
                    G6_OK);
   assert_int_equal(st.torn_repaired, 1);
+  uint64_t cut = 0;
+  assert_string_equal(g6_csv_sink_last_repair(s, &cut), path);
+  assert_int_equal(cut, strlen("20-10-2025 09:30:15,NIFTY,9."));
   char *text = slurp(path);
   assert_null(strstr(text, "NIFTY,9."));
   free(text);
