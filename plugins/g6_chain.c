@@ -50,7 +50,8 @@ typedef struct chain_index {
   g6_runner *runner;
   g6_chain_index_metrics metrics;
   g6_cycle_log cycle_log;
-  g6_log_throttle csv_log, snapshot_log, vix_log;
+  g6_log_throttle vix_log;
+  g6_storage_log storage_log; /* CSV and snapshot (cycle_log.h) */
   g6_date resolved[G6_MAX_EXPIRIES]; /* last resolved date per rule */
   g6_tag_collision_log tag_log; /* CSV rows withheld by a tag collision */
   g6_clock_watch clock;  /* steps of the wall clock between cycles */
@@ -109,6 +110,8 @@ static void say(const chain_index *x, g6_cycle_log_level lv, const char *msg) {
     WARNING(PLUGIN ": %s: %s", x->conf->ix.name, msg);
   else if (lv == G6_CYCLE_LOG_RECOVERED)
     INFO(PLUGIN ": %s: %s", x->conf->ix.name, msg);
+  else if (lv == G6_CYCLE_LOG_ERROR)
+    ERROR(PLUGIN ": %s: %s", x->conf->ix.name, msg);
 }
 
 /* The cycle's outcome: a bad one when it starts, changes cause and every
@@ -122,19 +125,12 @@ static void log_cycle(chain_index *x, const g6_cycle_result *r) {
       msg);
 }
 
+/* CSV and snapshot failures, lost rows, torn tails cut (cycle_log.h). */
 static void log_storage(chain_index *x, const g6_cycle_result *r) {
-  const char *ix = x->conf->ix.name;
-  if (g6_log_throttle_due(&x->csv_log, r->csv_status, now_s(), LOG_EVERY_S)) {
-    if (r->csv_status != G6_OK)
-      ERROR(PLUGIN ": %s: CSV: %s", ix, r->csv_msg);
-    else
-      INFO(PLUGIN ": %s: CSV: writing again", ix);
-  }
-  if (r->attempted &&
-      g6_log_throttle_due(&x->snapshot_log, r->snapshot_status, now_s(),
-                          LOG_EVERY_S) &&
-      r->snapshot_status != G6_OK)
-    ERROR(PLUGIN ": %s: snapshot: %s", ix, r->snapshot_msg);
+  g6_storage_line l[G6_STORAGE_LOG_MAX];
+  size_t n = g6_storage_log_decide(&x->storage_log, r, now_s(), LOG_EVERY_S, l);
+  for (size_t i = 0; i < n; i++)
+    say(x, l[i].level, l[i].msg);
 }
 
 /* The wall clock stepping (NTP, an operator, a restored VM): timestamps

@@ -120,6 +120,10 @@ static void csv_metrics(g6_metrics *m, const char *ix,
         g6m_csv_write_failures_add(
             m, ix, g6_status_name((g6_status)k),
             (int64_t)(fam[f].failures[k] - prev->failures[k]));
+    if (fam[f].st.torn_repaired > prev->st.torn_repaired)
+      g6m_csv_torn_tail_repairs_add(
+          m, ix, fam[f].name,
+          (int64_t)(fam[f].st.torn_repaired - prev->st.torn_repaired));
     duplicates += fam[f].st.duplicates - prev->st.duplicates;
     behind += fam[f].st.behind - prev->st.behind;
     dropped += fam[f].st.rows_dropped - prev->st.rows_dropped;
@@ -204,6 +208,9 @@ void g6_chain_metrics_cycle(g6_metrics *m, const g6_index_config *index,
       g6m_iv_failures_add(m, ix, g6_status_name((g6_status)k), (int64_t)ivf[k]);
   if (withheld > 0)
     g6m_csv_skipped_rows_add(m, ix, "tag_collision", (int64_t)withheld);
+  if (r->snapshot_status != G6_OK) /* the cycle's outcome stays its own */
+    g6m_snapshot_write_failures_add(m, ix, g6_status_name(r->snapshot_status),
+                                    1);
   csv_metrics(m, ix, fam, n_fam, state);
 }
 

@@ -448,6 +448,14 @@ static void note_csv(g6_cycle_result *res, g6_status st, const g6_error *e) {
   }
 }
 
+/* The file a torn-tail repair of this cycle cut, for the log. */
+static void note_repair(g6_collector *c, g6_cycle_result *res) {
+  if (c->sink == NULL || res->csv.torn_repaired == 0)
+    return;
+  snprintf(res->csv_torn_path, sizeof(res->csv_torn_path), "%s",
+           g6_csv_sink_last_repair(c->sink, &res->csv_torn_bytes));
+}
+
 static void write_csv(g6_collector *c, g6_cycle_result *res) {
   g6_error e;
   g6_csv_option_row *rows = calloc(res->n_strikes ? res->n_strikes : 1,
@@ -510,6 +518,7 @@ static void write_csv(g6_collector *c, g6_cycle_result *res) {
 
 static void write_snapshot(g6_collector *c, g6_cycle_result *res) {
   g6_error e;
+  res->snapshot_written = true;
   g6_snapshot s = {.ix = &c->ix,
                    .seq = c->seq + 1,
                    .generated_at = res->now,
@@ -645,6 +654,7 @@ g6_status g6_collector_cycle(g6_collector *c, double now,
       /* no rows are due until the session: nothing held meanwhile */
       note_csv(res, g6_csv_sink_release_held(c->sink, &e), &e);
     }
+    note_repair(c, res);
     res->duration_s = g6_monotonic_now() - t0;
     return G6_OK;
   }
@@ -747,6 +757,7 @@ g6_status g6_collector_cycle(g6_collector *c, double now,
     g6_error e;
     note_csv(res, g6_csv_sink_flush(c->sink, &res->csv, &e), &e);
   }
+  note_repair(c, res);
   if (res->success && c->cfg.write_snapshot)
     write_snapshot(c, res);
   res->duration_s = g6_monotonic_now() - t0;

@@ -93,6 +93,10 @@ typedef struct g6_cycle_result {
   g6_csv_stats csv;
   g6_status csv_status;      /* first CSV failure */
   char csv_msg[512];
+  char csv_torn_path[512];   /* csv.torn_repaired > 0: the file last cut
+                                back to its last complete line ... */
+  uint64_t csv_torn_bytes;   /* ... and the bytes cut from it */
+  bool snapshot_written;     /* a snapshot was due (write attempted) */
   g6_status snapshot_status;
   char snapshot_msg[512];
   uint64_t snapshot_seq;

@@ -1,5 +1,6 @@
 #include "collector/cycle_log.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -171,4 +172,78 @@ g6_cycle_log_level g6_tag_collision_log_decide(g6_tag_collision_log *s,
   memset(&s->withheld[e], 0, sizeof(s->withheld[e]));
   memset(&s->owner[e], 0, sizeof(s->owner[e]));
   return G6_CYCLE_LOG_RECOVERED;
+}
+
+/* Rows lost on a full retry buffer: the appends failed before with the same
+ * status (nospace), so the CSV failure's throttle would not say it. */
+static bool dropped_line(g6_storage_log *s, const g6_cycle_result *r,
+                         double now, double every_s, g6_storage_line *l) {
+  if (r->csv.rows_dropped == 0) {
+    s->dropping = false;
+    return false;
+  }
+  s->dropped += r->csv.rows_dropped;
+  bool starts = !s->dropping;
+  s->dropping = true;
+  if (!starts && now - s->dropped_at < every_s)
+    return false;
+  l->level = G6_CYCLE_LOG_WARNING;
+  snprintf(l->msg, sizeof(l->msg),
+           "CSV: retry buffer full: %" PRIu64 " row(s) dropped%s, lost "
+           "(collectd_g6_csv_skipped_rows_total{type=\"retry_buffer_full\"}); "
+           "the rows held for retry fill it while appends keep failing",
+           s->dropped, starts ? "" : " since the last report");
+  s->dropped = 0;
+  s->dropped_at = now;
+  return true;
+}
+
+/* Bytes someone else left at the end of a file, cut before an append. */
+static bool torn_line(g6_storage_log *s, const g6_cycle_result *r, double now,
+                      double every_s, g6_storage_line *l) {
+  if (r->csv.torn_repaired > 0) {
+    s->torn += r->csv.torn_repaired;
+    snprintf(s->torn_path, sizeof(s->torn_path), "%s",
+             r->csv_torn_path[0] ? r->csv_torn_path : "a file");
+    s->torn_bytes = r->csv_torn_bytes;
+  }
+  if (s->torn == 0 || (s->torn_logged && now - s->torn_at < every_s))
+    return false;
+  l->level = G6_CYCLE_LOG_WARNING;
+  int n = snprintf(l->msg, sizeof(l->msg),
+                   "CSV: %s ended in an incomplete line (not written by "
+                   "g6_chain: a crash mid-write or another writer): its "
+                   "last %" PRIu64 " byte(s) cut before appending",
+                   s->torn_path, s->torn_bytes);
+  if (s->torn > 1 && n > 0 && (size_t)n < sizeof(l->msg))
+    snprintf(l->msg + n, sizeof(l->msg) - (size_t)n,
+             " (%" PRIu64 " repairs since the last report)", s->torn);
+  s->torn = 0;
+  s->torn_at = now;
+  s->torn_logged = true;
+  return true;
+}
+
+size_t g6_storage_log_decide(g6_storage_log *s, const g6_cycle_result *r,
+                             double now, double every_s,
+                             g6_storage_line out[G6_STORAGE_LOG_MAX]) {
+  size_t n = 0;
+  if (g6_log_throttle_due(&s->csv, r->csv_status, now, every_s)) {
+    out[n].level =
+        r->csv_status != G6_OK ? G6_CYCLE_LOG_ERROR : G6_CYCLE_LOG_RECOVERED;
+    snprintf(out[n++].msg, sizeof(out[0].msg), "CSV: %s",
+             r->csv_status != G6_OK ? r->csv_msg : "writing again");
+  }
+  if (dropped_line(s, r, now, every_s, &out[n]))
+    n++;
+  if (torn_line(s, r, now, every_s, &out[n]))
+    n++;
+  if (r->snapshot_written &&
+      g6_log_throttle_due(&s->snapshot, r->snapshot_status, now, every_s)) {
+    out[n].level = r->snapshot_status != G6_OK ? G6_CYCLE_LOG_ERROR
+                                               : G6_CYCLE_LOG_RECOVERED;
+    snprintf(out[n++].msg, sizeof(out[0].msg), "snapshot: %s",
+             r->snapshot_status != G6_OK ? r->snapshot_msg : "writing again");
+  }
+  return n;
 }

@@ -13,6 +13,7 @@
 #define G6_CYCLE_LOG_H
 
 #include "collector/collector.h"
+#include "core/lograte.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -39,6 +40,7 @@ typedef enum g6_cycle_log_level {
   G6_CYCLE_LOG_QUIET = 0, /* nothing to log */
   G6_CYCLE_LOG_WARNING,   /* a bad outcome: msg says which */
   G6_CYCLE_LOG_RECOVERED, /* good again after a bad one: msg says so */
+  G6_CYCLE_LOG_ERROR,     /* a failure to store what was collected */
 } g6_cycle_log_level;
 
 /* The outcome of r and its cause (a g6_status for the failures, a
@@ -69,5 +71,37 @@ g6_cycle_log_level g6_tag_collision_log_decide(g6_tag_collision_log *s,
                                                const g6_cycle_result *r,
                                                size_t e, char *msg,
                                                size_t cap);
+
+/* What a cycle's storage says: the CSV and snapshot failures (ERROR when
+ * one starts, changes kind and every `every_s`; "writing again" once when
+ * it is over), rows lost because the CSV retry buffer is full (a WARNING
+ * when it starts and every `every_s` while it lasts: the CSV failure's own
+ * status does not change when it does) and files whose torn tail was cut
+ * (a WARNING naming the last one, at most once every `every_s`, with the
+ * repairs not logged since). Zero-initialised. */
+typedef struct g6_storage_log {
+  g6_log_throttle csv, snapshot;
+  bool dropping;        /* rows were dropped in the last cycle */
+  double dropped_at;    /* when dropped rows were last logged */
+  uint64_t dropped;     /* rows dropped since then */
+  bool torn_logged;     /* a repair was logged, at torn_at */
+  double torn_at;
+  uint64_t torn;        /* repairs not logged yet ... */
+  char torn_path[512];  /* ... the last one's file ... */
+  uint64_t torn_bytes;  /* ... and the bytes cut from it */
+} g6_storage_log;
+
+#define G6_STORAGE_LOG_MAX 4
+
+typedef struct g6_storage_line {
+  g6_cycle_log_level level;
+  char msg[768]; /* without the plugin and index prefix */
+} g6_storage_line;
+
+/* Fills out[] with what to log for r at `now` (in order) and returns how
+ * many lines; records the state. Can't fail. */
+size_t g6_storage_log_decide(g6_storage_log *s, const g6_cycle_result *r,
+                             double now, double every_s,
+                             g6_storage_line out[G6_STORAGE_LOG_MAX]);
 
 #endif

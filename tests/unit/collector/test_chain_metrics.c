@@ -373,6 +373,43 @@ static void every_retry_cause_exported(void **state) {
   g6_metrics_free(m);
 }
 
+/* Storage faults reach their counters: a torn tail cut before an append
+ * (by file family, by increment) and a snapshot that could not be written
+ * (by g6_status, once per cycle; the cycle's outcome stays ok). */
+static void storage_faults_counted(void **state) {
+  (void)state;
+  g6_metrics *m = runtime();
+  g6_index_config ix = nifty();
+  const g6_index_config *ixs[] = {&ix};
+  g6_chain_metrics_warm(m, ixs, 1);
+  g6_chain_index_metrics st;
+  memset(&st, 0, sizeof(st));
+  g6_cycle_result r;
+  memset(&r, 0, sizeof(r));
+  r.attempted = r.market_open = r.success = true;
+  r.snapshot_written = true;
+  r.snapshot_status = G6_ENOSPC;
+  g6_csv_family_stats fam[1];
+  memset(fam, 0, sizeof(fam));
+  snprintf(fam[0].name, sizeof(fam[0].name), "overview");
+  fam[0].st.torn_repaired = 1;
+  g6_chain_metrics_cycle(m, &ix, &r, fam, 1, &st);
+  g6_chain_metrics_cycle(m, &ix, &r, fam, 1, &st); /* no new repair */
+  assert_close(val(m, &g6m_def_csv_torn_tail_repairs, "NIFTY", "overview"), 1,
+               0);
+  assert_close(val(m, &g6m_def_snapshot_write_failures, "NIFTY", "nospace"),
+               2, 0);
+  assert_close(val(m, &g6m_def_cycles, "NIFTY", "ok"), 2, 0);
+  r.snapshot_status = G6_OK; /* writing again: nothing more counted */
+  fam[0].st.torn_repaired = 3;
+  g6_chain_metrics_cycle(m, &ix, &r, fam, 1, &st);
+  assert_close(val(m, &g6m_def_csv_torn_tail_repairs, "NIFTY", "overview"), 3,
+               0);
+  assert_close(val(m, &g6m_def_snapshot_write_failures, "NIFTY", "nospace"),
+               2, 0);
+  g6_metrics_free(m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(warm_start_unknown_is_nan),
@@ -382,6 +419,7 @@ int main(void) {
       cmocka_unit_test(provider_results_and_rates),
       cmocka_unit_test(every_retry_cause_exported),
       cmocka_unit_test(quote_sanity_counts),
+      cmocka_unit_test(storage_faults_counted),
   };
   return G6_RUN_TESTS(tests);
 }

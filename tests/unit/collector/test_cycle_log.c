@@ -221,11 +221,91 @@ static void tag_collision_log(void **state) {
                    G6_CYCLE_LOG_QUIET);
 }
 
+/* What a cycle's storage logs (g6_storage_log_decide), on a fake clock:
+ * the reviewer's cases are vectors. A disk full long enough to fill the
+ * retry buffer: the append failure is an error once, the lost rows a
+ * warning of their own when they start (same status, nospace, so the
+ * failure's throttle is silent) and every 600 s while they last. A torn tail
+ * cut: a warning naming the file, rate-limited. A snapshot that cannot be
+ * written: an error, then "snapshot: writing again" once. */
+static size_t storage(g6_storage_log *s, const g6_cycle_result *r, double now,
+                      g6_storage_line l[G6_STORAGE_LOG_MAX]) {
+  return g6_storage_log_decide(s, r, now, 600, l);
+}
+
+static void storage_log_vectors(void **state) {
+  (void)state;
+  g6_storage_log s;
+  memset(&s, 0, sizeof(s));
+  g6_storage_line l[G6_STORAGE_LOG_MAX];
+  g6_cycle_result r;
+  make(&r, GOOD);
+  assert_int_equal(storage(&s, &r, 0, l), 0);
+  /* the disk fills: appends fail, rows held */
+  r.csv_status = G6_ENOSPC;
+  snprintf(r.csv_msg, sizeof(r.csv_msg), "cannot append 1 row(s) to x.csv: "
+                                         "No space left on device");
+  assert_int_equal(storage(&s, &r, 30, l), 1);
+  assert_int_equal(l[0].level, G6_CYCLE_LOG_ERROR);
+  assert_string_equal(l[0].msg, "CSV: cannot append 1 row(s) to x.csv: No "
+                                "space left on device");
+  assert_int_equal(storage(&s, &r, 60, l), 0);
+  /* the retry buffer is full: rows are dropped (still nospace) */
+  r.csv.rows_dropped = 85;
+  assert_int_equal(storage(&s, &r, 90, l), 1);
+  assert_int_equal(l[0].level, G6_CYCLE_LOG_WARNING);
+  assert_non_null(strstr(l[0].msg, "retry buffer full: 85 row(s) dropped"));
+  assert_non_null(strstr(l[0].msg, "retry_buffer_full"));
+  assert_int_equal(storage(&s, &r, 120, l), 0); /* lasting: quiet ... */
+  r.csv.rows_dropped = 10;
+  assert_int_equal(storage(&s, &r, 700, l), 2); /* ... until 600 s later */
+  assert_int_equal(l[1].level, G6_CYCLE_LOG_WARNING);
+  assert_non_null(strstr(l[1].msg, "95 row(s) dropped since the last"));
+  /* space again: the held rows are written */
+  r.csv_status = G6_OK;
+  r.csv.rows_dropped = 0;
+  assert_int_equal(storage(&s, &r, 730, l), 1);
+  assert_int_equal(l[0].level, G6_CYCLE_LOG_RECOVERED);
+  assert_string_equal(l[0].msg, "CSV: writing again");
+  /* a torn tail cut: named, then at most once in 600 s */
+  r.csv.torn_repaired = 1;
+  snprintf(r.csv_torn_path, sizeof(r.csv_torn_path), "/d/NIFTY/a.csv");
+  r.csv_torn_bytes = 17;
+  assert_int_equal(storage(&s, &r, 760, l), 1);
+  assert_int_equal(l[0].level, G6_CYCLE_LOG_WARNING);
+  assert_non_null(strstr(l[0].msg, "CSV: /d/NIFTY/a.csv ended in an "
+                                   "incomplete line"));
+  assert_non_null(strstr(l[0].msg, "last 17 byte(s) cut"));
+  snprintf(r.csv_torn_path, sizeof(r.csv_torn_path), "/d/NIFTY/b.csv");
+  assert_int_equal(storage(&s, &r, 790, l), 0);
+  r.csv.torn_repaired = 0;
+  assert_int_equal(storage(&s, &r, 1400, l), 1); /* the one not said yet */
+  assert_non_null(strstr(l[0].msg, "/d/NIFTY/b.csv"));
+  assert_int_equal(storage(&s, &r, 2100, l), 0);
+  /* the snapshot cannot be written, then can */
+  r.snapshot_written = true;
+  r.snapshot_status = G6_EPERM;
+  snprintf(r.snapshot_msg, sizeof(r.snapshot_msg), "cannot write s.json");
+  assert_int_equal(storage(&s, &r, 2130, l), 1);
+  assert_int_equal(l[0].level, G6_CYCLE_LOG_ERROR);
+  assert_string_equal(l[0].msg, "snapshot: cannot write s.json");
+  /* a cycle without a snapshot due says nothing of it */
+  r.snapshot_written = false;
+  r.snapshot_status = G6_OK;
+  assert_int_equal(storage(&s, &r, 2160, l), 0);
+  r.snapshot_written = true;
+  assert_int_equal(storage(&s, &r, 2190, l), 1);
+  assert_int_equal(l[0].level, G6_CYCLE_LOG_RECOVERED);
+  assert_string_equal(l[0].msg, "snapshot: writing again");
+  assert_int_equal(storage(&s, &r, 2220, l), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(cycle_log_vectors),
       cmocka_unit_test(cycle_log_truncates),
       cmocka_unit_test(tag_collision_log),
+      cmocka_unit_test(storage_log_vectors),
   };
   return G6_RUN_TESTS(tests);
 }
