@@ -51,7 +51,7 @@ typedef struct chain_index {
   g6_chain_index_metrics metrics;
   g6_cycle_log cycle_log;
   g6_log_throttle vix_log;
-  g6_storage_log storage_log; /* CSV and snapshot (cycle_log.h) */
+  g6_storage_log storage_log;        /* CSV and snapshot (cycle_log.h) */
   g6_date resolved[G6_MAX_EXPIRIES]; /* last resolved date per rule */
   g6_tag_collision_log tag_log; /* CSV rows withheld by a tag collision */
   g6_clock_watch clock;  /* steps of the wall clock between cycles */

@@ -69,8 +69,7 @@ typedef struct g6_tag_collision_log {
  * state. Can't fail; msg is truncated to cap. */
 g6_cycle_log_level g6_tag_collision_log_decide(g6_tag_collision_log *s,
                                                const g6_cycle_result *r,
-                                               size_t e, char *msg,
-                                               size_t cap);
+                                               size_t e, char *msg, size_t cap);
 
 /* What a cycle's storage says: the CSV and snapshot failures (ERROR when
  * one starts, changes kind and every `every_s`; "writing again" once when
@@ -81,14 +80,14 @@ g6_cycle_log_level g6_tag_collision_log_decide(g6_tag_collision_log *s,
  * repairs not logged since). Zero-initialised. */
 typedef struct g6_storage_log {
   g6_log_throttle csv, snapshot;
-  bool dropping;        /* rows were dropped in the last cycle */
-  double dropped_at;    /* when dropped rows were last logged */
-  uint64_t dropped;     /* rows dropped since then */
-  bool torn_logged;     /* a repair was logged, at torn_at */
+  bool dropping;     /* rows were dropped in the last cycle */
+  double dropped_at; /* when dropped rows were last logged */
+  uint64_t dropped;  /* rows dropped since then */
+  bool torn_logged;  /* a repair was logged, at torn_at */
   double torn_at;
-  uint64_t torn;        /* repairs not logged yet ... */
-  char torn_path[512];  /* ... the last one's file ... */
-  uint64_t torn_bytes;  /* ... and the bytes cut from it */
+  uint64_t torn;       /* repairs not logged yet ... */
+  char torn_path[512]; /* ... the last one's file ... */
+  uint64_t torn_bytes; /* ... and the bytes cut from it */
 } g6_storage_log;
 
 #define G6_STORAGE_LOG_MAX 4

@@ -952,6 +952,7 @@ static void keep_snapshots_history(void **state) {
     f.now = now + 30 * i;
     assert_int_equal(g6_collector_cycle(c, f.now, &res), G6_OK);
     assert_int_equal(res.snapshot_status, G6_OK);
+    assert_true(res.snapshot_written);
   }
   for (int seq = 1; seq <= 2; seq++) {
     snprintf(path, sizeof(path), "%s/keep/snapshots/NIFTY/2025-10-20/%d.json",
@@ -964,20 +965,32 @@ static void keep_snapshots_history(void **state) {
     assert_int_equal(d.n_expiries, 4);
     g6_snapshot_doc_free(&d);
   }
+  /* another writer leaves a torn line: the cycle names the file it cut */
+  snprintf(path, sizeof(path), "%s/keep/overview/NIFTY/2025-10-20.csv", dir);
+  FILE *fp = fopen(path, "a");
+  assert_non_null(fp);
+  fputs("20-10-2025 09:31:00,NIF", fp);
+  fclose(fp);
+  f.now = now + 60;
+  assert_int_equal(g6_collector_cycle(c, f.now, &res), G6_OK);
+  assert_int_equal(res.csv.torn_repaired, 1);
+  assert_string_equal(res.csv_torn_path, path);
+  assert_int_equal(res.csv_torn_bytes, strlen("20-10-2025 09:31:00,NIF"));
   /* a file where the day's directory should be */
   snprintf(path, sizeof(path), "%s/keep/snapshots/NIFTY/2025-10-21", dir);
-  FILE *fp = fopen(path, "w");
+  fp = fopen(path, "w");
   assert_non_null(fp);
   fclose(fp);
   f.now = now + 86400;
   assert_int_equal(g6_collector_cycle(c, f.now, &res), G6_OK);
   assert_int_not_equal(res.snapshot_status, G6_OK);
   assert_non_null(strstr(res.snapshot_msg, "history: "));
-  assert_int_equal(res.snapshot_seq, 3);
+  assert_true(res.snapshot_written);
+  assert_int_equal(res.snapshot_seq, 4);
   snprintf(path, sizeof(path), "%s/keep/snapshots/NIFTY.json", dir);
   g6_snapshot_doc d;
   assert_int_equal(g6_snapshot_read_file(path, 0, &d, NULL), G6_OK);
-  assert_int_equal(d.seq, 3);
+  assert_int_equal(d.seq, 4);
   g6_snapshot_doc_free(&d);
   g6_collector_free(c);
   /* off by default: no history directory */

@@ -243,8 +243,9 @@ static void storage_log_vectors(void **state) {
   assert_int_equal(storage(&s, &r, 0, l), 0);
   /* the disk fills: appends fail, rows held */
   r.csv_status = G6_ENOSPC;
-  snprintf(r.csv_msg, sizeof(r.csv_msg), "cannot append 1 row(s) to x.csv: "
-                                         "No space left on device");
+  snprintf(r.csv_msg, sizeof(r.csv_msg),
+           "cannot append 1 row(s) to x.csv: "
+           "No space left on device");
   assert_int_equal(storage(&s, &r, 30, l), 1);
   assert_int_equal(l[0].level, G6_CYCLE_LOG_ERROR);
   assert_string_equal(l[0].msg, "CSV: cannot append 1 row(s) to x.csv: No "
