@@ -63,6 +63,7 @@ static struct {
   size_t integrity_problems;
   char integrity_seen[1024]; /* the problems last logged */
   bool drop_logged;
+  bool sets_paused; /* whole sets paused for a passing reason, logged */
   uint64_t dropped_counted; /* drops already added to the metric */
   g6_log_throttle write_log, valid_log[G6_PANELS_MAX];
 } g = {.integrity_ok = -1, .integrity_last = NAN};
@@ -161,11 +162,22 @@ static void account(const g6_panel_out *out, size_t n,
     else
       INFO(PLUGIN ": writing panels to %s again", g.conf.panels_dir);
   }
-  if (r->fell_back)
+  if (r->fell_back && r->for_good)
     WARNING(PLUGIN ": %s; writing panels file by file from now on (a crash "
                    "mid-flush can leave manifest.json not matching a panel "
                    "until the next flush)",
             r->fallback_reason);
+  else if (r->fell_back && !g.sets_paused) {
+    WARNING(PLUGIN ": %s; writing panels file by file until a whole set can "
+                   "be swapped in again (tried every %g s)",
+            r->fallback_reason, g.conf.flush_interval);
+    g.sets_paused = true;
+  }
+  if (r->exchange_again) {
+    INFO(PLUGIN ": whole panel sets are swapped into %s atomically again",
+         g.conf.panels_dir);
+    g.sets_paused = false;
+  }
 }
 
 static int g6_panels_flush(user_data_t *ud) {

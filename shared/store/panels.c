@@ -125,7 +125,15 @@ struct g6_panels_writer {
   unsigned char *key;
   size_t key_len;
   bool durable, exchange;
+  /* a whole set could not be swapped in for a passing reason (EROFS,
+   * ENOSPC, EIO...): the next flush tries again */
+  bool paused;
   mode_t mode;
+  /* PanelsDir's mode and owner at open: a PanelsDir removed meanwhile is
+   * created again with them */
+  mode_t dir_mode;
+  uid_t dir_uid;
+  gid_t dir_gid;
   /* flock(2)s on PanelsDir and the staging directory: the two inodes that
    * take turns at PanelsDir's path (each exchange swaps them), so another
    * writer finds PanelsDir locked whichever of them is there (and g6_chain
@@ -406,6 +414,11 @@ g6_status g6_panels_writer_open(const g6_panels_writer_opts *o,
   }
   if (st == G6_OK)
     st = resolve_dir(w, err);
+  if (st == G6_OK && stat(w->dir, &ds) == 0) {
+    w->dir_mode = ds.st_mode & 07777;
+    w->dir_uid = ds.st_uid;
+    w->dir_gid = ds.st_gid;
+  }
   if (st == G6_OK)
     st = load_state(w, err);
   if (st == G6_OK && w->exchange)
@@ -542,6 +555,13 @@ static bool own_file(const own_names *own, const char *name,
          (own_name(own, name) || own_temp(own, name));
 }
 
+/* Whether a rename failed because the target name holds another entry:
+ * that stays so until someone moves it (a passing error such as EROFS or
+ * ENOSPC does not). */
+static bool name_taken(int e) {
+  return e == EEXIST || e == ENOTEMPTY || e == EISDIR || e == ENOTDIR;
+}
+
 static bool same_file(const struct stat *a, const struct stat *b) {
   return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
 }
@@ -554,7 +574,7 @@ static bool same_file(const struct stat *a, const struct stat *b) {
  * moved back into PanelsDir (never replacing what is there), and when that
  * is not possible it stays where it is and `why` says so. */
 static int open_staging(g6_panels_writer *w, int pfd, int dfd,
-                        const own_names *own, g6_error *why) {
+                        const own_names *own, bool *lasting, g6_error *why) {
   struct stat ds, ss;
   if (fstat(dfd, &ds) != 0) {
     errno_err(why, errno, "cannot stat", w->dir);
@@ -568,11 +588,21 @@ static int open_staging(g6_panels_writer *w, int pfd, int dfd,
   int sfd = openat(pfd, w->staging, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
                                         O_CLOEXEC);
   if (sfd < 0) {
+    /* something else than a directory has the staging directory's name */
+    *lasting = errno == ELOOP || errno == ENOTDIR;
     errno_err(why, errno, "cannot open the staging directory beside", w->dir);
     return -1;
   }
-  /* a staging directory made anew (someone removed it) is locked too */
-  if (fstat(sfd, &ss) != 0 || hold_lock(w, sfd, &ss, &ds, why) != G6_OK) {
+  /* a staging directory made anew (someone removed it) is locked too;
+   * another writer holding it stays */
+  if (fstat(sfd, &ss) != 0) {
+    errno_err(why, errno, "cannot stat the staging directory beside", w->dir);
+    close(sfd);
+    return -1;
+  }
+  g6_status ls = hold_lock(w, sfd, &ss, &ds, why);
+  if (ls != G6_OK) {
+    *lasting = ls == G6_EEXIST;
     close(sfd);
     return -1;
   }
@@ -605,6 +635,7 @@ static int open_staging(g6_panels_writer *w, int pfd, int dfd,
       moved = true;
       continue;
     }
+    *lasting = name_taken(errno);
     g6_error_set(why, g6_status_from_errno(errno),
                  "%s/%s/%s is not g6's and cannot be moved back into "
                  "PanelsDir %s (%s): it stays where it is",
@@ -707,6 +738,12 @@ static bool move_back(g6_panels_writer *w, int old, int new_fd,
     errno = EEXIST;
     ok = false;
   }
+  if (!ok && !name_taken(errno)) {
+    /* a passing error: what is left goes back at the next flush
+     * (open_staging) */
+    closedir(d);
+    return true;
+  }
   if (!ok)
     g6_error_set(why, g6_status_from_errno(errno),
                  "%s/%s/%s is not g6's and appeared in PanelsDir %s while a "
@@ -718,13 +755,16 @@ static bool move_back(g6_panels_writer *w, int old, int new_fd,
 }
 
 /* Builds the new set in staging and swaps it in. Returns G6_EUNSUPPORTED
- * (with nothing visible changed) when the set cannot be swapped in whole:
- * the file system cannot, or PanelsDir holds a directory (another
- * program's: left in place). *demote (with `why`) when the set was swapped
- * in but the staging directory must be left alone from now on. */
+ * (with nothing visible changed) when the set cannot be swapped in whole,
+ * and *lasting when that stays so: the file system cannot, PanelsDir holds
+ * a directory (another program's: left in place), an entry that is not
+ * g6's blocks the staging directory; not *lasting when the reason may pass
+ * (EROFS, ENOSPC, EIO...: the next flush tries again). *demote (with
+ * `why`) when the set was swapped in but the staging directory must be
+ * left alone from now on. */
 static g6_status write_exchange(g6_panels_writer *w, const out_file *f,
                                 size_t nf, const own_names *own, bool *demote,
-                                g6_error *why, g6_error *err) {
+                                bool *lasting, g6_error *why, g6_error *err) {
   int pfd = open(w->parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (pfd < 0) {
     errno_err(why, errno, "cannot open the directory holding", w->dir);
@@ -736,7 +776,7 @@ static g6_status write_exchange(g6_panels_writer *w, const out_file *f,
     close(pfd);
     return st;
   }
-  int sfd = open_staging(w, pfd, dfd, own, why);
+  int sfd = open_staging(w, pfd, dfd, own, lasting, why);
   if (sfd < 0) {
     close(dfd);
     close(pfd);
@@ -768,6 +808,7 @@ static g6_status write_exchange(g6_panels_writer *w, const out_file *f,
                    "cannot be swapped in whole; move it elsewhere (g6_panels "
                    "refuses such a PanelsDir at its next start)",
                    w->dir, name);
+      *lasting = true;
       st = G6_EUNSUPPORTED;
       break;
     }
@@ -779,6 +820,7 @@ static g6_status write_exchange(g6_panels_writer *w, const out_file *f,
         g6_error_set(why, g6_status_from_errno(errno),
                      "cannot hard-link %s/%s into the new set: %s", w->dir,
                      name, strerror(errno));
+        *lasting = true;
         st = G6_EUNSUPPORTED;
         break;
       }
@@ -810,6 +852,8 @@ static g6_status write_exchange(g6_panels_writer *w, const out_file *f,
                    "cannot exchange directories (renameat2) at %s: %s%s",
                    w->dir, strerror(e),
                    e == EBUSY ? " (is PanelsDir a mount point?)" : "");
+      /* EPERM: an immutable or sticky directory, which can change */
+      *lasting = e != EPERM;
       st = G6_EUNSUPPORTED;
     } else {
       st = errno_err(err, e, "cannot swap the new panel set into", w->dir);
@@ -820,6 +864,7 @@ static g6_status write_exchange(g6_panels_writer *w, const out_file *f,
     discard_build(sfd); /* nothing of it is visible */
   } else if (!move_back(w, dfd, sfd, own, &c, &moved, why)) {
     *demote = true;
+    *lasting = true;
   }
   if (st == G6_OK && moved && w->durable &&
       (fsync(sfd) != 0 || fsync(dfd) != 0) && errno != EINVAL)
@@ -989,15 +1034,24 @@ g6_status g6_panels_write(g6_panels_writer *w, const g6_panel_out *panels,
       own_names own = {own_list, n};
       g6_error why;
       g6_error_clear(&why);
-      bool demote = false;
-      st = write_exchange(w, files, nf, &own, &demote, &why, err);
+      bool demote = false, lasting = false;
+      st = write_exchange(w, files, nf, &own, &demote, &lasting, &why, err);
       swapped = st != G6_EUNSUPPORTED;
       r->exchange = swapped;
       if (!swapped || demote) {
-        w->exchange = false;
+        /* only a lasting reason ends whole sets; after a passing one
+         * (EROFS, ENOSPC...) the next flush tries again */
+        if (lasting)
+          w->exchange = false;
+        else
+          w->paused = true;
         r->fell_back = true;
+        r->for_good = lasting;
         snprintf(r->fallback_reason, sizeof(r->fallback_reason), "%.255s",
                  why.msg);
+      } else if (st == G6_OK && w->paused) {
+        w->paused = false;
+        r->exchange_again = true;
       }
     }
     if (!swapped)

@@ -131,8 +131,16 @@ typedef struct g6_panels_result {
   bool changed[G6_PANELS_MAX];    /* per panel of the call */
   bool manifest_written;
   bool exchange;                  /* the set was swapped in atomically */
-  bool fell_back;                 /* this flush found exchange unusable */
+  bool fell_back;                 /* this flush could not swap a set in and
+                                     wrote file by file */
+  bool for_good;                  /* ...and the reason lasts (the file
+                                     system cannot exchange directories,
+                                     an entry that is not g6's is in the
+                                     way): file by file from now on; else
+                                     the next flush tries a set again */
   char fallback_reason[256];      /* why, when fell_back */
+  bool exchange_again;            /* a set was swapped in after flushes
+                                     that could not for a passing reason */
   int64_t cycle;                  /* the manifest's cycle */
 } g6_panels_result;
 

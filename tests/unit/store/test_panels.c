@@ -7,6 +7,7 @@
 #include "store/panel_schema.h"
 #include "store/panels.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -30,6 +31,19 @@ int renameat2(int olddirfd, const char *oldpath, int newdirfd,
   }
   return (int)syscall(SYS_renameat2, olddirfd, oldpath, newdirfd, newpath,
                       flags);
+}
+
+/* While non-zero, every unlinkat fails with this errno: a file system that
+ * turned read-only (EROFS) or full for a while. Takes the place of libc's
+ * unlinkat like renameat2 above. */
+static int unlinkat_fails;
+
+int unlinkat(int dirfd, const char *pathname, int flags) {
+  if (unlinkat_fails != 0) {
+    errno = unlinkat_fails;
+    return -1;
+  }
+  return (int)syscall(SYS_unlinkat, dirfd, pathname, flags);
 }
 
 static g6_json *parse(const char *text) {
@@ -428,6 +442,7 @@ static void foreign_entries_arriving_mid_flush_stay(void **state) {
   g6_json_object_set(a, "v", g6_json_int(3));
   assert_int_equal(g6_panels_write(w, p, 1, 3, 0, &r, &e), G6_OK);
   assert_true(r.fell_back);
+  assert_true(r.for_good);
   assert_false(r.exchange);
   assert_non_null(strstr(r.fallback_reason, "holds the directory \"NIFTY\", "
                                             "which is not g6's: it is left in "
@@ -478,6 +493,7 @@ static void staging_leftovers_go_back(void **state) {
   g6_json_object_set(a, "v", g6_json_int(3));
   assert_int_equal(g6_panels_write(w, p, 1, 3, 0, &r, &e), G6_OK);
   assert_true(r.fell_back);
+  assert_true(r.for_good);
   assert_non_null(strstr(r.fallback_reason, "clash.txt is not g6's and "
                                             "cannot be moved back"));
   assert_text(d, "clash.txt", "new");
@@ -488,6 +504,52 @@ static void staging_leftovers_go_back(void **state) {
   assert_int_equal(g6_panels_write(w, p, 1, 4, 0, &r, &e), G6_OK);
   assert_text(staging, "clash.txt", "old");
   assert_int_equal(check(d, NULL), 0);
+  g6_panels_writer_close(w);
+  g6_json_free(a);
+}
+
+/* A passing error (the file system read-only for a while: the staging
+ * directory cannot be emptied) makes one flush write file by file; the
+ * next one swaps a whole set in again. Used to end whole sets until a
+ * restart. */
+static void passing_error_keeps_whole_sets(void **state) {
+  (void)state;
+  char d[300];
+  snprintf(d, sizeof(d), "%s/erofs/panels", dir);
+  g6_panels_writer *w = open_writer(d, false, NULL);
+  g6_json *a = parse("{\"v\":1}");
+  g6_panel_out p[] = {{"alpha", a, false}};
+  g6_panels_result r;
+  g6_error e;
+  assert_int_equal(g6_panels_write(w, p, 1, 1, 0, &r, &e), G6_OK);
+  g6_json_object_set(a, "v", g6_json_int(0)); /* staging: the previous set */
+  assert_int_equal(g6_panels_write(w, p, 1, 1, 0, &r, &e), G6_OK);
+  assert_true(r.exchange);
+  static const int passing[] = {EROFS, ENOSPC, EIO, EDQUOT};
+  for (size_t i = 0; i < sizeof(passing) / sizeof(passing[0]); i++) {
+    g6_json_object_set(a, "v", g6_json_int((int64_t)(2 * i + 2)));
+    unlinkat_fails = passing[i];
+    g6_status st = g6_panels_write(w, p, 1, 2, 0, &r, &e);
+    unlinkat_fails = 0;
+    assert_int_equal(st, G6_OK);
+    assert_true(r.fell_back);
+    assert_false(r.for_good);
+    assert_false(r.exchange);
+    assert_non_null(strstr(r.fallback_reason,
+                           "cannot empty the staging directory beside"));
+    assert_true(g6_panels_writer_exchanges(w));
+    assert_int_equal(check(d, NULL), 0);
+    g6_json_object_set(a, "v", g6_json_int((int64_t)(2 * i + 3)));
+    assert_int_equal(g6_panels_write(w, p, 1, 3, 0, &r, &e), G6_OK);
+    assert_true(r.exchange);
+    assert_true(r.exchange_again);
+    assert_false(r.fell_back);
+    assert_int_equal(check(d, NULL), 0);
+    g6_json_object_set(a, "v", g6_json_int(100));
+    assert_int_equal(g6_panels_write(w, p, 1, 4, 0, &r, &e), G6_OK);
+    assert_true(r.exchange);
+    assert_false(r.exchange_again); /* said once */
+  }
   g6_panels_writer_close(w);
   g6_json_free(a);
 }
@@ -621,6 +683,7 @@ int main(void) {
       cmocka_unit_test(kept_panel_stays_listed),
       cmocka_unit_test(foreign_entries_arriving_mid_flush_stay),
       cmocka_unit_test(staging_leftovers_go_back),
+      cmocka_unit_test(passing_error_keeps_whole_sets),
       cmocka_unit_test(symlinked_dir_stays_a_link),
       cmocka_unit_test(one_writer_per_dir),
       cmocka_unit_test(read_only_refused_at_open),
