@@ -154,8 +154,16 @@ static void account(const g6_panel_out *out, size_t n,
     if (!any)
       g6m_panel_write_failures_add(g.metrics, "manifest", 1);
   }
+  if (r->dir_recreated)
+    WARNING(PLUGIN ": PanelsDir %s had been removed; created it again and "
+                   "wrote a whole new set of panels",
+            g.conf.panels_dir);
   if (g6_log_throttle_due(&g.write_log, st, now, LOG_EVERY_S)) {
-    if (st != G6_OK)
+    if (st != G6_OK && r->dir_missing)
+      ERROR(PLUGIN ": %s (PanelsDir is gone: no panels are in place until "
+                   "it can be created again; retried every %g s)",
+            e->msg, g.conf.flush_interval);
+    else if (st != G6_OK)
       ERROR(PLUGIN ": %s (the previous panels stay in place; retried every "
                    "%g s)",
             e->msg, g.conf.flush_interval);

@@ -900,6 +900,76 @@ static g6_status write_per_file(g6_panels_writer *w, const out_file *f,
   return G6_OK;
 }
 
+/* Closes the locks on inodes that are neither at PanelsDir's path nor at
+ * the staging directory's any more (removed): they guard nothing. */
+static void drop_stale_locks(g6_panels_writer *w) {
+  char staging[PATH_MAX];
+  struct stat d, s;
+  bool have_d = stat(w->dir, &d) == 0;
+  bool have_s =
+      snprintf(staging, sizeof(staging), "%s/%s", w->parent, w->staging) <
+          (int)sizeof(staging) &&
+      lstat(staging, &s) == 0;
+  for (int i = 0; i < 2; i++) {
+    if (w->lock_fd[i] < 0)
+      continue;
+    struct stat held = {.st_dev = w->lock_dev[i], .st_ino = w->lock_ino[i]};
+    if ((have_d && same_file(&held, &d)) || (have_s && same_file(&held, &s)))
+      continue;
+    close(w->lock_fd[i]);
+    w->lock_fd[i] = -1;
+  }
+}
+
+/* A PanelsDir removed since the last flush (rm -rf while collectd runs) is
+ * created again with its mode and owner at open and locked again (the lock
+ * on the removed directory guards nothing, and another writer may have
+ * claimed the new one meanwhile: G6_EEXIST then). Nothing of the previous
+ * set is left, so every panel and the manifest are due: *recreated. G6_OK
+ * without doing anything when PanelsDir exists (or cannot be stat'ed for
+ * another reason: the write then says why). */
+static g6_status ensure_dir(g6_panels_writer *w, bool *recreated,
+                            g6_error *err) {
+  struct stat st;
+  if (stat(w->dir, &st) == 0 || (errno != ENOENT && errno != ENOTDIR))
+    return G6_OK;
+  mode_t mode = w->dir_mode ? w->dir_mode : 0755;
+  g6_error sub;
+  g6_status s = g6_mkdir_p(w->dir, mode, &sub);
+  if (s != G6_OK)
+    return g6_error_set(err, s, "PanelsDir %s was removed and cannot be "
+                        "created again: %s", w->dir, sub.msg);
+  /* the umask does not narrow it; without the right to chown (not root)
+   * it stays collectd's, as it was at start-up */
+  if (chmod(w->dir, mode) != 0 ||
+      (chown(w->dir, w->dir_uid, w->dir_gid) != 0 && errno != EPERM))
+    return errno_err(err, errno, "cannot set the mode and owner of the "
+                     "re-created PanelsDir", w->dir);
+  int fd = open(w->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return errno_err(err, errno, "cannot open the re-created PanelsDir",
+                     w->dir);
+  drop_stale_locks(w);
+  s = fstat(fd, &st) == 0 ? hold_lock(w, fd, &st, NULL, err)
+                          : errno_err(err, errno, "cannot stat", w->dir);
+  close(fd);
+  if (s != G6_OK)
+    return s;
+  for (size_t i = 0; i < w->n_known; i++)
+    w->k[i].file_hash[0] = w->k[i].manifest_hash[0] = '\0';
+  w->manifest_entries = 0;
+  w->manifest_present = w->sig_present = false;
+  *recreated = true;
+  return G6_OK;
+}
+
+/* Whether PanelsDir is gone, itself or a directory above it (a failed
+ * flush then left no panels at all). */
+static bool dir_missing(const g6_panels_writer *w) {
+  struct stat st;
+  return stat(w->dir, &st) != 0 && (errno == ENOENT || errno == ENOTDIR);
+}
+
 static int cmp_str(const void *a, const void *b) {
   return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
@@ -958,6 +1028,13 @@ g6_status g6_panels_write(g6_panels_writer *w, const g6_panel_out *panels,
   r->cycle = w->cycle;
   if (n > G6_PANELS_MAX)
     return g6_error_set(err, G6_EINVAL, "at most %d panels", G6_PANELS_MAX);
+  g6_status gone = ensure_dir(w, &r->dir_recreated, err);
+  if (gone != G6_OK) {
+    for (size_t i = 0; i < n; i++)
+      r->changed[i] = !panels[i].keep;
+    r->dir_missing = dir_missing(w);
+    return gone;
+  }
   out_file files[G6_PANELS_MAX + 2];
   memset(files, 0, sizeof(files));
   size_t nf = 0;
@@ -1072,6 +1149,8 @@ g6_status g6_panels_write(g6_panels_writer *w, const g6_panel_out *panels,
     r->cycle = cycle;
     r->manifest_written = true;
     r->written = nf - 1 - (w->key != NULL);
+  } else {
+    r->dir_missing = dir_missing(w);
   }
   for (size_t i = 0; i < nf; i++)
     g6_buf_free(&files[i].body);

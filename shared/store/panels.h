@@ -141,11 +141,18 @@ typedef struct g6_panels_result {
   char fallback_reason[256];      /* why, when fell_back */
   bool exchange_again;            /* a set was swapped in after flushes
                                      that could not for a passing reason */
+  bool dir_recreated;             /* PanelsDir had been removed: this flush
+                                     created it again (mode and owner as at
+                                     open), locked it and wrote every panel */
+  bool dir_missing;               /* on failure: PanelsDir is gone, so no
+                                     previous panels are in place */
   int64_t cycle;                  /* the manifest's cycle */
 } g6_panels_result;
 
 /* Writes the panels whose data changed, then the manifest listing every
  * panel of the call (and its signature). `indices_count` < 0 writes null.
+ * A PanelsDir removed meanwhile is created again first (with the mode and
+ * owner it had at open, and locked again) and gets a whole new set.
  * On failure nothing of this flush is visible in exchange mode (the next
  * flush retries everything), the error names the file and the step, and
  * result->changed still says which panels were due. */

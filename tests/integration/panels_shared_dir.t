@@ -143,6 +143,67 @@ if t.mount_tmpfs(ro, "1m", ro=True):
 else:
     t.diag("mounting is not allowed here: the read-only and mount point cases skipped")
 
+# --- PanelsDir removed while collectd runs ------------------------------------
+# `rm -rf PanelsDir` used to fail every flush for good ("cannot create
+# temporary file …: No such file or directory (the previous panels stay in
+# place …)"): the next flush creates it again, with its mode, and writes a
+# whole set that verifies.
+gd = os.path.join(t.workdir(), "gone")
+gone = os.path.join(gd, "panels")
+os.makedirs(gone)
+os.chmod(gone, 0o750)
+cd = t.Collectd(plugins=["g6_panels", "g6_info"], rrd=False,
+                config='<Plugin g6_panels>\n  PanelsDir "%s"\n  FlushInterval 0.2\n'
+                       '  IntegrityInterval 3600\n</Plugin>\n' % gone)
+t.ok(cd.start(), "removed PanelsDir: collectd starts")
+t.ok(t.wait_until(lambda: (manifest_cycle(gone) or 0) >= 2, 20, 0.05),
+     "removed PanelsDir: sets are written")
+subprocess.run(["rm", "-rf", gone], check=True)
+t.ok(cd.wait_log(r"\[warning\] g6_panels: PanelsDir %s had been removed; created it "
+                 r"again" % re.escape(gone), 20),
+     "removed PanelsDir: the next flush creates it again and says so", cd.log())
+t.ok(t.wait_until(lambda: manifest_cycle(gone) is not None and verifies(gone), 20, 0.1),
+     "removed PanelsDir: a whole set with its manifest is written and verifies",
+     subprocess.run(["ls", "-laR", gd], capture_output=True, text=True).stdout)
+t.is_(oct(os.stat(gone).st_mode & 0o7777), oct(0o750), "removed PanelsDir: its mode is kept")
+t.ok("No such file or directory" not in cd.log(), "removed PanelsDir: no failed flush", cd.log())
+cd.stop()
+t.is_(cd.unexpected_errors(), [], "no error logged")
+
+# --- PanelsDir's file system read-only for a while -------------------------------
+# A remount read-only for a few seconds used to end whole sets until a
+# restart ("… Read-only file system; writing panels file by file from now
+# on"): whole sets come back once it is writable again.
+rofs = os.path.join(t.workdir(), "rofs")
+if t.mount_tmpfs(rofs, "4m"):
+    rod = os.path.join(rofs, "panels")
+    cd = t.Collectd(plugins=["g6_panels", "g6_info"], rrd=False,
+                    config='<Plugin g6_panels>\n  PanelsDir "%s"\n  FlushInterval 0.2\n'
+                           '  IntegrityInterval 3600\n</Plugin>\n' % rod,
+                    expected_errors=[r"g6_panels: .*Read-only file system"])
+    t.ok(cd.start(), "read-only for a while: collectd starts")
+    t.ok(t.wait_until(lambda: (manifest_cycle(rod) or 0) >= 3, 20, 0.05),
+         "read-only for a while: sets are written")
+    subprocess.run(["mount", "-o", "remount,ro", rofs], check=True)
+    t.ok(cd.wait_log(r"\[warning\] g6_panels: .*Read-only file system; writing panels "
+                     r"file by file until a whole set can be swapped in again", 20),
+         "read-only for a while: one warning says whole sets pause", cd.log())
+    time.sleep(1)
+    subprocess.run(["mount", "-o", "remount,rw", rofs], check=True)
+    t.ok(cd.wait_log(r"g6_panels: whole panel sets are swapped into %s atomically again"
+                     % re.escape(rod), 20),
+         "read-only for a while: whole sets come back", cd.log())
+    cycle = manifest_cycle(rod) or 0
+    t.ok(t.wait_until(lambda: (manifest_cycle(rod) or 0) >= cycle + 2, 20, 0.05)
+         and verifies(rod), "read-only for a while: sets are written and verify")
+    t.ok("from now on" not in cd.log(), "read-only for a while: whole sets never end",
+         cd.log())
+    t.is_(len(re.findall(r"until a whole set can be swapped in again", cd.log())), 1,
+          "read-only for a while: the pause is logged once")
+    cd.stop()
+else:
+    t.diag("mounting is not allowed here: the read-only for a while case skipped")
+
 # --- g6_chain's DataDir as PanelsDir --------------------------------------------
 with t.MockD() as m:
     for first, second, option in (("g6_chain", "g6_panels", "PanelsDir"),

@@ -554,6 +554,81 @@ static void passing_error_keeps_whole_sets(void **state) {
   g6_json_free(a);
 }
 
+/* PanelsDir removed while the writer runs (rm -rf): the next flush creates
+ * it again with its mode, locks it again and writes a whole set even
+ * though no data changed; while it cannot be created the error says that
+ * it is gone. Used to fail every flush for good. */
+static void removed_dir_comes_back(bool per_file) {
+  char top[300], d[320], cmd[700];
+  snprintf(top, sizeof(top), "%s/gone-%s", dir, per_file ? "file" : "set");
+  snprintf(d, sizeof(d), "%s/panels", top);
+  g6_error e;
+  assert_int_equal(g6_mkdir_p(d, 0750, &e), G6_OK);
+  assert_int_equal(chmod(d, 0750), 0);
+  g6_panels_writer *w = open_writer(d, per_file, "k3y");
+  g6_json *a = parse("{\"v\":1}"), *b = parse("[1]");
+  g6_panel_out p[] = {{"alpha", a, false}, {"beta", b, false}};
+  g6_panels_result r;
+  assert_int_equal(g6_panels_write(w, p, 2, 1, 3, &r, &e), G6_OK);
+  assert_int_equal(g6_panels_write(w, p, 2, 2, 3, &r, &e), G6_OK);
+  assert_false(r.manifest_written); /* nothing changed */
+  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d);
+  assert_int_equal(system(cmd), 0);
+  assert_int_equal(g6_panels_write(w, p, 2, 3, 3, &r, &e), G6_OK);
+  assert_true(r.dir_recreated);
+  assert_true(r.manifest_written);
+  assert_int_equal(r.written, 2);
+  assert_int_equal(r.exchange, !per_file);
+  assert_false(r.fell_back);
+  struct stat st;
+  assert_int_equal(stat(d, &st), 0);
+  assert_int_equal(st.st_mode & 07777, 0750);
+  assert_int_equal(check(d, "k3y"), 0);
+  char *m = slurp(d, "manifest.json");
+  assert_non_null(strstr(m, "\"alpha_enveloped.json\""));
+  assert_non_null(strstr(m, "\"beta_enveloped.json\""));
+  free(m);
+  /* locked again: a second writer is refused */
+  g6_panels_writer_opts o = {.dir = d, .source = "g6_panels",
+                             .per_file = per_file};
+  g6_panels_writer *w2 = NULL;
+  assert_int_equal(g6_panels_writer_open(&o, &w2, &e), G6_EEXIST);
+  assert_null(w2);
+  g6_json_object_set(a, "v", g6_json_int(2));
+  assert_int_equal(g6_panels_write(w, p, 2, 4, 3, &r, &e), G6_OK);
+  assert_false(r.dir_recreated);
+  assert_int_equal(r.written, 1);
+  assert_int_equal(check(d, "k3y"), 0);
+  /* it cannot be created again (a file where its parent was): the error
+   * says PanelsDir is gone, and once possible it comes back */
+  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", top);
+  assert_int_equal(system(cmd), 0);
+  put(dir, per_file ? "gone-file" : "gone-set", "x");
+  assert_int_not_equal(g6_panels_write(w, p, 2, 5, 3, &r, &e), G6_OK);
+  assert_true(r.dir_missing);
+  assert_true(r.changed[0] && r.changed[1]);
+  assert_non_null(strstr(e.msg, "was removed and cannot be created again"));
+  assert_int_equal(unlink(top), 0);
+  assert_int_equal(g6_panels_write(w, p, 2, 6, 3, &r, &e), G6_OK);
+  assert_true(r.dir_recreated);
+  assert_int_equal(r.written, 2);
+  assert_int_equal(check(d, "k3y"), 0);
+  assert_true(g6_panels_writer_exchanges(w) == !per_file);
+  g6_panels_writer_close(w);
+  g6_json_free(a);
+  g6_json_free(b);
+}
+
+static void removed_dir_set(void **state) {
+  (void)state;
+  removed_dir_comes_back(false);
+}
+
+static void removed_dir_per_file(void **state) {
+  (void)state;
+  removed_dir_comes_back(true);
+}
+
 /* A PanelsDir given as a symbolic link: sets are swapped in where it
  * points; the link stays a link. */
 static void symlinked_dir_stays_a_link(void **state) {
@@ -684,6 +759,8 @@ int main(void) {
       cmocka_unit_test(foreign_entries_arriving_mid_flush_stay),
       cmocka_unit_test(staging_leftovers_go_back),
       cmocka_unit_test(passing_error_keeps_whole_sets),
+      cmocka_unit_test(removed_dir_set),
+      cmocka_unit_test(removed_dir_per_file),
       cmocka_unit_test(symlinked_dir_stays_a_link),
       cmocka_unit_test(one_writer_per_dir),
       cmocka_unit_test(read_only_refused_at_open),
