@@ -63,7 +63,7 @@ static struct {
   size_t integrity_problems;
   char integrity_seen[1024]; /* the problems last logged */
   bool drop_logged;
-  bool sets_paused; /* whole sets paused for a passing reason, logged */
+  bool sets_paused;         /* whole sets paused for a passing reason, logged */
   uint64_t dropped_counted; /* drops already added to the metric */
   g6_log_throttle write_log, valid_log[G6_PANELS_MAX];
 } g = {.integrity_ok = -1, .integrity_last = NAN};

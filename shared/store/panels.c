@@ -906,10 +906,9 @@ static void drop_stale_locks(g6_panels_writer *w) {
   char staging[PATH_MAX];
   struct stat d, s;
   bool have_d = stat(w->dir, &d) == 0;
-  bool have_s =
-      snprintf(staging, sizeof(staging), "%s/%s", w->parent, w->staging) <
-          (int)sizeof(staging) &&
-      lstat(staging, &s) == 0;
+  bool have_s = snprintf(staging, sizeof(staging), "%s/%s", w->parent,
+                         w->staging) < (int)sizeof(staging) &&
+                lstat(staging, &s) == 0;
   for (int i = 0; i < 2; i++) {
     if (w->lock_fd[i] < 0)
       continue;
@@ -937,14 +936,18 @@ static g6_status ensure_dir(g6_panels_writer *w, bool *recreated,
   g6_error sub;
   g6_status s = g6_mkdir_p(w->dir, mode, &sub);
   if (s != G6_OK)
-    return g6_error_set(err, s, "PanelsDir %s was removed and cannot be "
-                        "created again: %s", w->dir, sub.msg);
+    return g6_error_set(err, s,
+                        "PanelsDir %s was removed and cannot be "
+                        "created again: %s",
+                        w->dir, sub.msg);
   /* the umask does not narrow it; without the right to chown (not root)
    * it stays collectd's, as it was at start-up */
   if (chmod(w->dir, mode) != 0 ||
       (chown(w->dir, w->dir_uid, w->dir_gid) != 0 && errno != EPERM))
-    return errno_err(err, errno, "cannot set the mode and owner of the "
-                     "re-created PanelsDir", w->dir);
+    return errno_err(err, errno,
+                     "cannot set the mode and owner of the "
+                     "re-created PanelsDir",
+                     w->dir);
   int fd = open(w->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0)
     return errno_err(err, errno, "cannot open the re-created PanelsDir",

@@ -47,11 +47,14 @@
  * instead, leaves it in place and reports it as the fallback reason.
  *
  * Where the file system cannot exchange directories (PanelsDir a mount
- * point, no hard links, no RENAME_EXCHANGE, the staging directory cannot
- * be made or emptied) files are replaced one by one, manifest last, each
- * atomically: then a crash between two renames leaves the manifest naming
- * the old hash of a file already replaced until the next flush, which the
- * result reports (`exchange` false). */
+ * point, no hard links, no RENAME_EXCHANGE) files are replaced one by one,
+ * manifest last, each atomically: then a crash between two renames leaves
+ * the manifest naming the old hash of a file already replaced until the
+ * next flush, which the result reports (`exchange` false). Only such a
+ * lasting reason (or another program's entry in the way) ends whole sets;
+ * a passing one (EROFS, ENOSPC, EIO, EDQUOT: the staging directory cannot
+ * be made or emptied for a while) makes one flush go file by file, and the
+ * next tries a set again. */
 #ifndef G6_STORE_PANELS_H
 #define G6_STORE_PANELS_H
 

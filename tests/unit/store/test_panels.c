@@ -535,8 +535,8 @@ static void passing_error_keeps_whole_sets(void **state) {
     assert_true(r.fell_back);
     assert_false(r.for_good);
     assert_false(r.exchange);
-    assert_non_null(strstr(r.fallback_reason,
-                           "cannot empty the staging directory beside"));
+    assert_non_null(
+        strstr(r.fallback_reason, "cannot empty the staging directory beside"));
     assert_true(g6_panels_writer_exchanges(w));
     assert_int_equal(check(d, NULL), 0);
     g6_json_object_set(a, "v", g6_json_int((int64_t)(2 * i + 3)));
@@ -589,8 +589,8 @@ static void removed_dir_comes_back(bool per_file) {
   assert_non_null(strstr(m, "\"beta_enveloped.json\""));
   free(m);
   /* locked again: a second writer is refused */
-  g6_panels_writer_opts o = {.dir = d, .source = "g6_panels",
-                             .per_file = per_file};
+  g6_panels_writer_opts o = {
+      .dir = d, .source = "g6_panels", .per_file = per_file};
   g6_panels_writer *w2 = NULL;
   assert_int_equal(g6_panels_writer_open(&o, &w2, &e), G6_EEXIST);
   assert_null(w2);
