@@ -98,7 +98,9 @@ static const g6_option panels_opts[] = {
     {.name = "PanelsDir", P(panels_dir), .type = G6_OPT_STRING,
      .def = "\"/var/lib/g6/panels\"", .allowed_doc = "path",
      .help = "where the panel files and manifest.json go (created if "
-             "missing; checked writable and locked at start-up: not another "
+             "missing, at start-up and by the next flush when it is removed "
+             "while collectd runs; checked writable and locked at start-up: "
+             "not another "
              "collectd's, nor g6_chain's `DataDir`); it must hold only files "
              "(other programs' files are kept as they are), and with "
              "`AtomicSet true` its parent directory must be writable too "
