@@ -152,34 +152,17 @@ static void log_clock(chain_index *x, double step, const g6_cycle_result *r) {
     x->behind_logged = false;
 }
 
-/* Logs when a rule starts resolving to another date (an expiry passed or
- * vanished from the instrument list). */
+/* Per rule: a new date it resolves to (an expiry passed or vanished from
+ * the instrument list), and its contract giving way to another's for a CSV
+ * tag directory (collector/cycle_log.h). */
 static void log_expiries(chain_index *x, const g6_cycle_result *r) {
-  for (size_t e = 0; e < r->n_expiries && e < G6_MAX_EXPIRIES; e++) {
-    const g6_expiry_result *xr = &r->expiries[e];
-    if (!xr->resolved)
-      continue;
-    g6_date *prev = &x->resolved[e];
-    if (prev->year != 0 && (prev->year != xr->date.year ||
-                            prev->month != xr->date.month ||
-                            prev->day != xr->date.day)) {
-      char a[11], b[11];
-      g6_date_format(*prev, a);
-      g6_date_format(xr->date, b);
-      INFO(PLUGIN ": %s: %s now resolves to %s (was %s)", x->conf->ix.name,
-           xr->tag, b, a);
-    }
-    *prev = xr->date;
-  }
-}
-
-/* A rule whose contract shares its tag with another rule's (a CSV tag
- * directory holds one contract). */
-static void log_tag_collisions(chain_index *x, const g6_cycle_result *r) {
   char msg[1024];
-  for (size_t e = 0; e < r->n_expiries; e++)
+  for (size_t e = 0; e < r->n_expiries; e++) {
+    if (g6_expiry_moved(x->resolved, r, e, msg, sizeof(msg)))
+      INFO(PLUGIN ": %s: %s", x->conf->ix.name, msg);
     say(x, g6_tag_collision_log_decide(&x->tag_log, r, e, msg, sizeof(msg)),
         msg);
+  }
 }
 
 /* A configured volatility index that the answer did not hold (a wrong key,
@@ -233,7 +216,6 @@ static void run_cycle(void *ctx, const g6_runner_tick *tick) {
   log_cycle(x, &r);
   log_calendar(x, &r);
   log_expiries(x, &r);
-  log_tag_collisions(x, &r);
   log_storage(x, &r);
   log_desk(x, &r);
   const g6_csv_family_stats *fam;

@@ -142,6 +142,24 @@ static bool same_date(g6_date a, g6_date b) {
   return a.year == b.year && a.month == b.month && a.day == b.day;
 }
 
+bool g6_expiry_moved(g6_date prev[G6_MAX_EXPIRIES], const g6_cycle_result *r,
+                     size_t e, char *msg, size_t cap) {
+  if (cap > 0)
+    msg[0] = '\0';
+  if (e >= r->n_expiries || e >= G6_MAX_EXPIRIES || !r->expiries[e].resolved)
+    return false;
+  g6_date now = r->expiries[e].date, was = prev[e];
+  prev[e] = now;
+  if (was.year == 0 || same_date(was, now))
+    return false;
+  char a[11], b[11];
+  g6_date_format(was, a);
+  g6_date_format(now, b);
+  snprintf(msg, cap, "%s now resolves to %s (was %s)", r->expiries[e].tag, b,
+           a);
+  return true;
+}
+
 g6_cycle_log_level g6_tag_collision_log_decide(g6_tag_collision_log *s,
                                                const g6_cycle_result *r,
                                                size_t e, char *msg,

@@ -54,6 +54,14 @@ g6_cycle_log_level g6_cycle_log_decide(g6_cycle_log *s,
                                        const g6_cycle_result *r, double now,
                                        double every_s, char *msg, size_t cap);
 
+/* Whether rule e of r resolved to another date than prev[e], the date it
+ * resolved to last (year 0: none yet): fills msg with "<tag> now resolves
+ * to <date> (was <date>)" and records the new date. False, msg "", for an
+ * unresolved rule, the first date, the same date, or e out of range. Can't
+ * fail; msg is truncated to cap. */
+bool g6_expiry_moved(g6_date prev[G6_MAX_EXPIRIES], const g6_cycle_result *r,
+                     size_t e, char *msg, size_t cap);
+
 /* A rule whose contract gives way to another's for its CSV tag directory
  * (g6_expiry_result.csv_withheld): per rule, the withheld contract and the
  * one owning the tag, as last logged (year 0: none). Zero-initialised. */

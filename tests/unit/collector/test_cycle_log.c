@@ -301,11 +301,37 @@ static void storage_log_vectors(void **state) {
   assert_int_equal(storage(&s, &r, 2220, l), 0);
 }
 
+/* A rule's new date is said once (not its first date, not the same date
+ * again, not while it does not resolve). */
+static void expiry_moved(void **state) {
+  (void)state;
+  g6_cycle_result r;
+  make(&r, GOOD);
+  r.expiries[0].resolved = true;
+  r.expiries[0].tag = "this_week";
+  r.expiries[0].date = (g6_date){2026, 12, 1};
+  g6_date prev[G6_MAX_EXPIRIES] = {{0}};
+  char msg[256];
+  assert_false(g6_expiry_moved(prev, &r, 0, msg, sizeof(msg)));
+  assert_false(g6_expiry_moved(prev, &r, 0, msg, sizeof(msg)));
+  r.expiries[0].date = (g6_date){2026, 12, 8};
+  assert_true(g6_expiry_moved(prev, &r, 0, msg, sizeof(msg)));
+  assert_string_equal(msg, "this_week now resolves to 2026-12-08 (was "
+                           "2026-12-01)");
+  assert_false(g6_expiry_moved(prev, &r, 0, msg, sizeof(msg)));
+  assert_string_equal(msg, "");
+  r.expiries[0].resolved = false;
+  r.expiries[0].date = (g6_date){2026, 12, 15};
+  assert_false(g6_expiry_moved(prev, &r, 0, msg, sizeof(msg)));
+  assert_false(g6_expiry_moved(prev, &r, 9, msg, sizeof(msg)));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(cycle_log_vectors),
       cmocka_unit_test(cycle_log_truncates),
       cmocka_unit_test(tag_collision_log),
+      cmocka_unit_test(expiry_moved),
       cmocka_unit_test(storage_log_vectors),
   };
   return G6_RUN_TESTS(tests);
