@@ -212,11 +212,6 @@ static void solve_legs(g6_collector *c, g6_expiry_result *x, double spot,
   }
 }
 
-static bool same_contract(const g6_expiry_result *a, const g6_expiry_result *b) {
-  return a->date.year == b->date.year && a->date.month == b->date.month &&
-         a->date.day == b->date.day;
-}
-
 /* Two rules that resolve to different contracts with one tag would write
  * into one directory <INDEX>/<tag>/<offset>/, where the second contract's
  * rows have the first's timestamp and would be skipped as duplicates,
@@ -237,7 +232,7 @@ static void mark_tag_collisions(g6_cycle_result *res) {
       bool same = false;
       for (size_t h = 0; h < res->n_expiries && h < G6_MAX_EXPIRIES; h++)
         if (holds[h] && strcmp(res->expiries[h].tag, x->tag) == 0) {
-          if (same_contract(&res->expiries[h], x))
+          if (g6_date_equal(res->expiries[h].date, x->date))
             same = true;
           else if (other < 0)
             other = (long)h;

@@ -138,10 +138,6 @@ g6_cycle_log_level g6_cycle_log_decide(g6_cycle_log *s,
   return G6_CYCLE_LOG_WARNING;
 }
 
-static bool same_date(g6_date a, g6_date b) {
-  return a.year == b.year && a.month == b.month && a.day == b.day;
-}
-
 bool g6_expiry_moved(g6_date prev[G6_MAX_EXPIRIES], const g6_cycle_result *r,
                      size_t e, char *msg, size_t cap) {
   if (cap > 0)
@@ -150,7 +146,7 @@ bool g6_expiry_moved(g6_date prev[G6_MAX_EXPIRIES], const g6_cycle_result *r,
     return false;
   g6_date now = r->expiries[e].date, was = prev[e];
   prev[e] = now;
-  if (was.year == 0 || same_date(was, now))
+  if (was.year == 0 || g6_date_equal(was, now))
     return false;
   char a[11], b[11];
   g6_date_format(was, a);
@@ -172,7 +168,8 @@ g6_cycle_log_level g6_tag_collision_log_decide(g6_tag_collision_log *s,
   const g6_expiry_result *xr = &r->expiries[e];
   if (xr->csv_withheld) {
     g6_date owner = r->expiries[xr->tag_owner].date;
-    if (same_date(s->withheld[e], xr->date) && same_date(s->owner[e], owner))
+    if (g6_date_equal(s->withheld[e], xr->date) &&
+        g6_date_equal(s->owner[e], owner))
       return G6_CYCLE_LOG_QUIET;
     g6_collector_tag_collision_msg(r, e, msg, cap);
     s->withheld[e] = xr->date;

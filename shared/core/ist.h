@@ -38,6 +38,11 @@ typedef struct g6_ist_tm {
 int64_t g6_days_from_civil(int y, int m, int d);
 g6_date g6_civil_from_days(int64_t days);
 
+/* Whether a and b are the same civil date. Can't fail. */
+static inline bool g6_date_equal(g6_date a, g6_date b) {
+  return a.year == b.year && a.month == b.month && a.day == b.day;
+}
+
 /* 0 = Monday ... 6 = Sunday. */
 int g6_weekday(int64_t days);
 

@@ -344,7 +344,7 @@ static g6_status process_row(g6_instruments *t, g6_error *err) {
    * after listing (NSE keeps the symbol): the column is the exchange's word,
    * the row is kept and noted */
   if ((in.series == G6_EXPIRY_WEEKLY &&
-       (sd.year != d.year || sd.month != d.month || sd.day != d.day)) ||
+       !g6_date_equal(sd, d)) ||
       (in.series == G6_EXPIRY_MONTHLY &&
        (sd.year != d.year || sd.month != d.month))) {
     if (t->st.moved++ == 0) {
