@@ -122,6 +122,26 @@ def listed_expiries(m):
     return {ix: v["expiries"] for ix, v in market["indices"].items()}
 
 
+def start_perf(pid):
+    """BENCH_PERF=<file>: perf record (call graphs, 4 kHz) of collectd over
+    the measured cycles, for `perf report -i <file> --sort comm,dso,sym`.
+    The profile costs CPU, so the figures of a profiled run are not
+    comparable; only the first run of the bench is recorded."""
+    out = os.environ.get("BENCH_PERF")
+    if not out or os.path.exists(out):
+        return None
+    p = subprocess.Popen(["perf", "record", "-q", "-g", "-F", "4000", "-p", str(pid),
+                          "-o", out], stdout=subprocess.DEVNULL)
+    time.sleep(0.5)
+    return p
+
+
+def stop_perf(p):
+    if p is not None:
+        p.send_signal(2)
+        p.wait(30)
+
+
 def run(fsync, plan, mock_strikes=200, steady=STEADY, open_files=None):
     """plan: [(index, side, [rules])]; open_files: MaxOpenCSVFiles (None:
     the default). Returns a dict of figures."""
@@ -182,6 +202,7 @@ def run(fsync, plan, mock_strikes=200, steady=STEADY, open_files=None):
                                 15, 0.2):
                 sys.exit("the first cycles' metrics did not arrive")
             prev = counts()
+            perf = start_perf(pid)
             g6_0, all_0 = schedstat_ns(pid, "g6/"), schedstat_ns(pid)
             rd_0 = storage_read_bytes(pid)
             walls = []
@@ -192,6 +213,7 @@ def run(fsync, plan, mock_strikes=200, steady=STEADY, open_files=None):
                     g6_1, all_1 = schedstat_ns(pid, "g6/"), schedstat_ns(pid)
                     rd_1 = storage_read_bytes(pid)
                     hwm = vmhwm_kib(pid)
+                    stop_perf(perf)
                 # the metrics come with collectd's next flush (every 5 s):
                 # a scrape or two per cycle, not one every 0.2 s (a scrape
                 # costs collectd CPU, inside the window for "whole collectd")
