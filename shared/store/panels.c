@@ -567,9 +567,10 @@ static bool same_file(const struct stat *a, const struct stat *b) {
 }
 
 /* Readies the staging directory for a new set and returns its fd, or -1
- * with `why` set. It may hold the previous set (after an exchange), a set
- * never swapped in (a crash), or entries of other programs that were in
- * PanelsDir when it was swapped out: old versions of g6's own files and
+ * with `why` set. An exchange leaves it empty (move_back); it may still
+ * hold a set never swapped in or the previous set (a crash, or a passing
+ * error right after the exchange), or entries of other programs that were
+ * in PanelsDir when it was swapped out: old versions of g6's own files and
  * second links of files PanelsDir still holds are removed; anything else is
  * moved back into PanelsDir (never replacing what is there), and when that
  * is not possible it stays where it is and `why` says so. */
@@ -691,9 +692,15 @@ typedef struct carried {
  * old set and not in the new one arrived while the set was built (between
  * reading PanelsDir and the exchange): it goes back into PanelsDir. One
  * that replaced a file after it was carried over (an atomic rewrite)
- * takes the place of the superseded link. false, with `why`, when an entry
- * cannot go back (PanelsDir meanwhile holds something else of that name):
- * it stays in the staging directory, which is then left alone. */
+ * takes the place of the superseded link. The previous versions of g6's
+ * files and the second links of files carried over are removed right away:
+ * kept until the next flush, a link would bring back a file its owner
+ * deletes from PanelsDir meanwhile (or all of them after PanelsDir is
+ * removed), and one its owner rewrites would block the staging directory.
+ * One that cannot be removed now (EROFS...) is left to open_staging. false,
+ * with `why`, when an entry cannot go back (PanelsDir meanwhile holds
+ * something else of that name): it stays in the staging directory, which
+ * is then left alone. */
 static bool move_back(g6_panels_writer *w, int old, int new_fd,
                       const own_names *own, const carried *c, bool *moved,
                       g6_error *why) {
@@ -709,9 +716,12 @@ static bool move_back(g6_panels_writer *w, int old, int new_fd,
     if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
       continue;
     struct stat os, ns;
-    if (fstatat(old, name, &os, AT_SYMLINK_NOFOLLOW) != 0 ||
-        own_file(own, name, &os))
+    if (fstatat(old, name, &os, AT_SYMLINK_NOFOLLOW) != 0)
       continue;
+    if (own_file(own, name, &os)) {
+      unlinkat(old, name, 0);
+      continue;
+    }
     if (fstatat(new_fd, name, &ns, AT_SYMLINK_NOFOLLOW) != 0) {
       if (renameat2(old, name, new_fd, name, RENAME_NOREPLACE) == 0)
         *moved = true;
@@ -719,8 +729,10 @@ static bool move_back(g6_panels_writer *w, int old, int new_fd,
         ok = false;
       continue;
     }
-    if (same_file(&os, &ns))
-      continue; /* carried over */
+    if (same_file(&os, &ns)) { /* carried over: PanelsDir holds it */
+      unlinkat(old, name, 0);
+      continue;
+    }
     uintptr_t linked = (uintptr_t)g6_strmap_get(&c->by_name, name);
     if (linked != 0 && !S_ISDIR(os.st_mode) &&
         renameat2(old, name, new_fd, name, RENAME_EXCHANGE) == 0) {

@@ -28,6 +28,11 @@
  * everything fsynced when durable; then one renameat2(RENAME_EXCHANGE)
  * swaps the staging directory and PanelsDir. A reader (or a crash) sees the
  * old set or the new set, never a manifest that does not match its files.
+ * Right after the exchange the previous set is removed from the staging
+ * directory (g6's old files and the second links of files carried over), so
+ * nothing of it outlives the flush: a file its owner deletes from PanelsDir,
+ * or every file of a PanelsDir that is removed, never comes back, and a file
+ * its owner rewrites never meets a stale link of itself.
  *
  * Other programs' files. g6's own names are the panel files of the call,
  * manifest.json, manifest.json.sig and their temporary files; everything
@@ -38,7 +43,8 @@
  * it is moved back into PanelsDir, and one that replaced a carried file
  * meanwhile (an atomic rewrite) replaces that link; the next flush moves
  * back whatever is still in the staging directory (after a crash between
- * the exchange and the move) before it empties it of g6's files. What
+ * the exchange and the move) after it removes g6's files and second links
+ * of files PanelsDir still holds. What
  * cannot be moved back (PanelsDir meanwhile holds another entry of the
  * name) stays in the staging directory, and the writer leaves that
  * directory alone from then on (file by file, reported as a fallback). A
@@ -155,7 +161,9 @@ typedef struct g6_panels_result {
 /* Writes the panels whose data changed, then the manifest listing every
  * panel of the call (and its signature). `indices_count` < 0 writes null.
  * A PanelsDir removed meanwhile is created again first (with the mode and
- * owner it had at open, and locked again) and gets a whole new set.
+ * owner it had at open, and locked again) and gets a whole new set: every
+ * panel written anew, and nothing else (other programs' files went with
+ * the directory).
  * On failure nothing of this flush is visible in exchange mode (the next
  * flush retries everything), the error names the file and the step, and
  * result->changed still says which panels were due. */

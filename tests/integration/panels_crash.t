@@ -72,8 +72,9 @@ def run(atomic, kills, inside_wanted=0, max_kills=0):
         cd.proc.proc.wait(10)
         cd.stop()
         errors += cd.unexpected_errors()
-        # did the kill land inside a flush?
-        if os.path.isdir(staging):
+        # did the kill land inside a flush? (an exchange leaves the staging
+        # directory empty; a set being built is in it)
+        if os.path.isdir(staging) and os.listdir(staging):
             sc, dc = manifest_cycle(staging), manifest_cycle(pdir)
             if sc is None or dc is None or sc >= dc:
                 inside += 1

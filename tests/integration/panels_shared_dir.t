@@ -42,6 +42,15 @@ def manifest_cycle(d):
         return None
 
 
+def manifest_files(d):
+    try:
+        import json
+        with open(os.path.join(d, "manifest.json")) as f:
+            return json.load(f)["files"]
+    except (OSError, ValueError, KeyError):
+        return []
+
+
 def read(path):
     try:
         with open(path) as f:
@@ -147,11 +156,14 @@ else:
 # `rm -rf PanelsDir` used to fail every flush for good ("cannot create
 # temporary file …: No such file or directory (the previous panels stay in
 # place …)"): the next flush creates it again, with its mode, and writes a
-# whole set that verifies.
+# whole set that verifies. Another program's file removed with it does not
+# come back (it used to, from the previous set in the staging directory).
 gd = os.path.join(t.workdir(), "gone")
 gone = os.path.join(gd, "panels")
 os.makedirs(gone)
 os.chmod(gone, 0o750)
+with open(os.path.join(gone, "theirs.csv"), "w") as f:
+    f.write("another program's\n")
 cd = t.Collectd(plugins=["g6_panels", "g6_info"], rrd=False,
                 config='<Plugin g6_panels>\n  PanelsDir "%s"\n  FlushInterval 0.2\n'
                        '  IntegrityInterval 3600\n</Plugin>\n' % gone)
@@ -166,6 +178,10 @@ t.ok(t.wait_until(lambda: manifest_cycle(gone) is not None and verifies(gone), 2
      "removed PanelsDir: a whole set with its manifest is written and verifies",
      subprocess.run(["ls", "-laR", gd], capture_output=True, text=True).stdout)
 t.is_(oct(os.stat(gone).st_mode & 0o7777), oct(0o750), "removed PanelsDir: its mode is kept")
+t.is_(sorted(os.listdir(gone)), sorted(manifest_files(gone) + ["manifest.json"]),
+      "removed PanelsDir: only g6's panels come back, not what was removed with it")
+t.ok(not os.path.exists(os.path.join(gd, ".panels.g6-staging", "theirs.csv")),
+     "removed PanelsDir: no link of the removed file is left in the staging directory")
 t.ok("No such file or directory" not in cd.log(), "removed PanelsDir: no failed flush", cd.log())
 cd.stop()
 t.is_(cd.unexpected_errors(), [], "no error logged")

@@ -7,6 +7,7 @@
 #include "store/panel_schema.h"
 #include "store/panels.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -79,6 +80,19 @@ static void assert_text(const char *d, const char *name, const char *want) {
              got ? got : "nothing", got ? "\"" : "", want ? "\"" : "",
              want ? want : "nothing", want ? "\"" : "");
   free(got);
+}
+
+/* How many entries the directory holds ("." and ".." aside). */
+static size_t entries(const char *d) {
+  DIR *h = opendir(d);
+  if (h == NULL)
+    fail_msg("cannot read %s", d);
+  size_t n = 0;
+  struct dirent *de;
+  while ((de = readdir(h)) != NULL)
+    n += strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0;
+  closedir(h);
+  return n;
 }
 
 static ino_t inode(const char *d, const char *name) {
@@ -508,25 +522,73 @@ static void staging_leftovers_go_back(void **state) {
   g6_json_free(a);
 }
 
+/* Another program deletes or rewrites (by rename) its file in PanelsDir
+ * between two flushes; PanelsDir is removed while no writer runs. The
+ * previous set used to stay in the staging directory until the next flush,
+ * whose second links brought the deleted file back, ended whole sets for
+ * good over the rewritten one ("cannot be moved back"), and brought every
+ * file of a removed PanelsDir back at the next start. */
+static void foreign_files_changed_between_flushes(void **state) {
+  (void)state;
+  char d[300], staging[300], path[400], cmd[700];
+  snprintf(d, sizeof(d), "%s/between/panels", dir);
+  snprintf(staging, sizeof(staging), "%s/between/.panels.g6-staging", dir);
+  g6_error e;
+  assert_int_equal(g6_mkdir_p(d, 0755, &e), G6_OK);
+  put(d, "deleted.txt", "d");
+  put(d, "rewritten.txt", "v1");
+  g6_panels_writer *w = open_writer(d, false, NULL);
+  g6_json *a = parse("{\"v\":1}");
+  g6_panel_out p[] = {{"alpha", a, false}};
+  g6_panels_result r;
+  assert_int_equal(g6_panels_write(w, p, 1, 1, 0, &r, &e), G6_OK);
+  assert_true(r.exchange);
+  snprintf(path, sizeof(path), "%s/deleted.txt", d);
+  assert_int_equal(unlink(path), 0);
+  put(d, "rewritten.txt", "v2");
+  g6_json_object_set(a, "v", g6_json_int(2));
+  assert_int_equal(g6_panels_write(w, p, 1, 2, 0, &r, &e), G6_OK);
+  assert_true(r.exchange);
+  assert_false(r.fell_back);
+  assert_text(d, "deleted.txt", NULL);
+  assert_text(d, "rewritten.txt", "v2");
+  assert_int_equal(entries(staging), 0); /* nothing of the previous set */
+  assert_int_equal(check(d, NULL), 0);
+  g6_panels_writer_close(w);
+  /* removed while collectd is stopped: the next start begins empty */
+  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d);
+  assert_int_equal(system(cmd), 0);
+  w = open_writer(d, false, NULL);
+  assert_int_equal(g6_panels_write(w, p, 1, 3, 0, &r, &e), G6_OK);
+  assert_true(r.exchange);
+  assert_text(d, "rewritten.txt", NULL);
+  assert_int_equal(entries(d), 2); /* alpha and the manifest */
+  assert_int_equal(check(d, NULL), 0);
+  g6_panels_writer_close(w);
+  g6_json_free(a);
+}
+
 /* A passing error (the file system read-only for a while: the staging
  * directory cannot be emptied) makes one flush write file by file; the
  * next one swaps a whole set in again. Used to end whole sets until a
  * restart. */
 static void passing_error_keeps_whole_sets(void **state) {
   (void)state;
-  char d[300];
+  char d[300], staging[300];
   snprintf(d, sizeof(d), "%s/erofs/panels", dir);
+  snprintf(staging, sizeof(staging), "%s/erofs/.panels.g6-staging", dir);
   g6_panels_writer *w = open_writer(d, false, NULL);
   g6_json *a = parse("{\"v\":1}");
   g6_panel_out p[] = {{"alpha", a, false}};
   g6_panels_result r;
   g6_error e;
   assert_int_equal(g6_panels_write(w, p, 1, 1, 0, &r, &e), G6_OK);
-  g6_json_object_set(a, "v", g6_json_int(0)); /* staging: the previous set */
-  assert_int_equal(g6_panels_write(w, p, 1, 1, 0, &r, &e), G6_OK);
   assert_true(r.exchange);
   static const int passing[] = {EROFS, ENOSPC, EIO, EDQUOT};
   for (size_t i = 0; i < sizeof(passing) / sizeof(passing[0]); i++) {
+    /* an exchange leaves the staging directory empty: a crash right after
+     * one leaves the previous set there, to be emptied */
+    put(staging, "alpha_enveloped.json", "the previous set");
     g6_json_object_set(a, "v", g6_json_int((int64_t)(2 * i + 2)));
     unlinkat_fails = passing[i];
     g6_status st = g6_panels_write(w, p, 1, 2, 0, &r, &e);
@@ -559,17 +621,21 @@ static void passing_error_keeps_whole_sets(void **state) {
  * though no data changed; while it cannot be created the error says that
  * it is gone. Used to fail every flush for good. */
 static void removed_dir_comes_back(bool per_file) {
-  char top[300], d[320], cmd[700];
+  char top[300], d[320], staging[340], cmd[700];
   snprintf(top, sizeof(top), "%s/gone-%s", dir, per_file ? "file" : "set");
   snprintf(d, sizeof(d), "%s/panels", top);
+  snprintf(staging, sizeof(staging), "%s/.panels.g6-staging", top);
   g6_error e;
   assert_int_equal(g6_mkdir_p(d, 0750, &e), G6_OK);
   assert_int_equal(chmod(d, 0750), 0);
+  put(d, "theirs.csv", "another program's");
   g6_panels_writer *w = open_writer(d, per_file, "k3y");
   g6_json *a = parse("{\"v\":1}"), *b = parse("[1]");
   g6_panel_out p[] = {{"alpha", a, false}, {"beta", b, false}};
   g6_panels_result r;
   assert_int_equal(g6_panels_write(w, p, 2, 1, 3, &r, &e), G6_OK);
+  g6_json_array_push(b, g6_json_int(2)); /* alpha carried over by a link */
+  assert_int_equal(g6_panels_write(w, p, 2, 2, 3, &r, &e), G6_OK);
   assert_int_equal(g6_panels_write(w, p, 2, 2, 3, &r, &e), G6_OK);
   assert_false(r.manifest_written); /* nothing changed */
   snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d);
@@ -588,6 +654,15 @@ static void removed_dir_comes_back(bool per_file) {
   assert_non_null(strstr(m, "\"alpha_enveloped.json\""));
   assert_non_null(strstr(m, "\"beta_enveloped.json\""));
   free(m);
+  /* only g6's panels, each written by this flush: what was removed with
+   * the directory does not come back (it used to, from the previous set
+   * the staging directory held) */
+  assert_text(d, "theirs.csv", NULL);
+  assert_text(staging, "theirs.csv", NULL);
+  assert_int_equal(entries(d), 4); /* 2 panels, manifest, signature */
+  char *alpha = slurp(d, "alpha_enveloped.json");
+  assert_non_null(strstr(alpha, "\"generated_at\": 3,"));
+  free(alpha);
   /* locked again: a second writer is refused */
   g6_panels_writer_opts o = {
       .dir = d, .source = "g6_panels", .per_file = per_file};
@@ -747,6 +822,7 @@ static void read_only_refused_at_open(void **state) {
   g6_panels_writer_close(pf);
 }
 
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(reference_hashes),
@@ -758,6 +834,7 @@ int main(void) {
       cmocka_unit_test(kept_panel_stays_listed),
       cmocka_unit_test(foreign_entries_arriving_mid_flush_stay),
       cmocka_unit_test(staging_leftovers_go_back),
+      cmocka_unit_test(foreign_files_changed_between_flushes),
       cmocka_unit_test(passing_error_keeps_whole_sets),
       cmocka_unit_test(removed_dir_set),
       cmocka_unit_test(removed_dir_per_file),
