@@ -154,12 +154,22 @@ static void account(const g6_panel_out *out, size_t n,
     if (!any)
       g6m_panel_write_failures_add(g.metrics, "manifest", 1);
   }
+  const char *real = g6_panels_writer_dir(g.writer);
+  bool via_link = strcmp(real, g.conf.panels_dir) != 0;
   if (r->dir_recreated)
-    WARNING(PLUGIN ": PanelsDir %s had been removed; created it again and "
-                   "wrote a whole new set of panels",
-            g.conf.panels_dir);
+    WARNING(PLUGIN ": PanelsDir %s had been removed%s%s%s; created it again "
+                   "and wrote a whole new set of panels",
+            g.conf.panels_dir, via_link ? " (the directory " : "",
+            via_link ? real : "", via_link ? " it leads to)" : "");
+  if (r->link_recreated)
+    WARNING(PLUGIN ": PanelsDir %s, a symbolic link to %s, had been removed; "
+                   "created the link again",
+            g.conf.panels_dir, real);
   if (g6_log_throttle_due(&g.write_log, st, now, LOG_EVERY_S)) {
-    if (st != G6_OK && r->dir_missing)
+    if (st != G6_OK && r->dir_elsewhere)
+      ERROR(PLUGIN ": %s (retried every %g s)", e->msg,
+            g.conf.flush_interval);
+    else if (st != G6_OK && r->dir_missing)
       ERROR(PLUGIN ": %s (PanelsDir is gone: no panels are in place until "
                    "it can be created again; retried every %g s)",
             e->msg, g.conf.flush_interval);

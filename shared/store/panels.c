@@ -119,7 +119,15 @@ typedef struct known {
 #define CLASH "two writers would replace each other's panel sets"
 
 struct g6_panels_writer {
+  /* dir: PanelsDir with symbolic links resolved at open, where sets are
+   * swapped in; conf: PanelsDir as configured, the path readers use */
   char dir[PATH_MAX], parent[PATH_MAX], base[NAME_MAX + 1];
+  char conf[PATH_MAX];
+  /* when conf itself was a symbolic link at open: its text and owner, to
+   * make it again if it is removed */
+  char link[PATH_MAX];
+  uid_t link_uid;
+  gid_t link_gid;
   char staging[NAME_MAX + 1];
   char *source, *app_version;
   unsigned char *key;
@@ -383,6 +391,7 @@ g6_status g6_panels_writer_open(const g6_panels_writer_opts *o,
   w->lock_fd[0] = w->lock_fd[1] = -1;
   memcpy(w->dir, o->dir, n);
   w->dir[n] = '\0';
+  memcpy(w->conf, w->dir, n + 1);
   w->source = strdup(o->source ? o->source : "g6_panels");
   w->app_version = strdup(o->app_version ? o->app_version : "");
   w->durable = o->durable;
@@ -411,6 +420,13 @@ g6_status g6_panels_writer_open(const g6_panels_writer_opts *o,
   if (st == G6_OK && w->lock_fd[0] >= 0 && fstat(w->lock_fd[0], &ds) == 0) {
     w->lock_dev[0] = ds.st_dev;
     w->lock_ino[0] = ds.st_ino;
+  }
+  struct stat ls;
+  if (st == G6_OK && lstat(w->conf, &ls) == 0 && S_ISLNK(ls.st_mode)) {
+    ssize_t k = readlink(w->conf, w->link, sizeof(w->link) - 1);
+    w->link[k > 0 ? k : 0] = '\0';
+    w->link_uid = ls.st_uid;
+    w->link_gid = ls.st_gid;
   }
   if (st == G6_OK)
     st = resolve_dir(w, err);
@@ -453,6 +469,8 @@ const char *g6_panels_writer_notes(const g6_panels_writer *w) {
 bool g6_panels_writer_exchanges(const g6_panels_writer *w) {
   return w->exchange;
 }
+
+const char *g6_panels_writer_dir(const g6_panels_writer *w) { return w->dir; }
 
 /* ---- one flush --------------------------------------------------------- */
 
@@ -912,6 +930,92 @@ static g6_status write_per_file(g6_panels_writer *w, const out_file *f,
   return G6_OK;
 }
 
+/* What the configured PanelsDir is now, for a message. */
+static void describe_conf(const g6_panels_writer *w, char *out, size_t len) {
+  struct stat st;
+  char text[PATH_MAX];
+  ssize_t k;
+  if (lstat(w->conf, &st) != 0)
+    snprintf(out, len, "it is missing: %s", strerror(errno));
+  else if (S_ISLNK(st.st_mode) &&
+           (k = readlink(w->conf, text, sizeof(text) - 1)) >= 0)
+    snprintf(out, len, "it is a symbolic link to \"%.*s\"", (int)k, text);
+  else
+    snprintf(out, len, "it is %s", S_ISDIR(st.st_mode) ? "another directory"
+                                                       : "not a directory");
+}
+
+/* The error of a flush refused because PanelsDir, as configured, no longer
+ * leads to the directory written: readers would not see the set. */
+static g6_status elsewhere(const g6_panels_writer *w, g6_error *err) {
+  char now[PATH_MAX + 64];
+  describe_conf(w, now, sizeof(now));
+  if (w->link[0] != '\0')
+    return g6_error_set(err, G6_EEXIST,
+                        "PanelsDir %s no longer leads to %s, where g6_panels "
+                        "has written since start-up (%s), so no panels are "
+                        "written: make it a symbolic link to \"%s\" again, "
+                        "or restart collectd to write where it leads now",
+                        w->conf, w->dir, now, w->link);
+  return g6_error_set(err, G6_EEXIST,
+                      "PanelsDir %s no longer leads to %s, where g6_panels "
+                      "has written since start-up (%s), so no panels are "
+                      "written: restore it, or restart collectd to write "
+                      "where it leads now",
+                      w->conf, w->dir, now);
+}
+
+/* Whether the configured PanelsDir leads to the directory written. */
+static bool leads_there(const g6_panels_writer *w) {
+  struct stat c, d;
+  return stat(w->conf, &c) == 0 && stat(w->dir, &d) == 0 && same_file(&c, &d);
+}
+
+/* Readers use PanelsDir as configured; sets go where it led at open. When
+ * it was a symbolic link and the link was removed, the link is made again
+ * (same text and owner, its parent created if needed): *relinked. When it
+ * leads elsewhere now (the link points elsewhere, or a directory or file
+ * took its place), the flush is refused: readers would not see it. Called
+ * before and after ensure_dir (`after`), which makes a removed target. */
+static g6_status ensure_path(g6_panels_writer *w, bool after, bool *relinked,
+                             g6_error *err) {
+  if (strcmp(w->conf, w->dir) == 0)
+    return G6_OK;
+  struct stat ls;
+  char text[PATH_MAX];
+  ssize_t k;
+  if (lstat(w->conf, &ls) != 0) {
+    if (errno != ENOENT || w->link[0] == '\0')
+      return after ? elsewhere(w, err) : G6_OK;
+    if (!after)
+      return G6_OK; /* the target first, then the link */
+    char parent[PATH_MAX];
+    g6_error sub;
+    g6_status s = g6_path_parent(w->conf, parent, sizeof(parent))
+                      ? g6_mkdir_p(parent, 0755, &sub)
+                      : g6_error_set(&sub, G6_EINVAL, "path too long");
+    if (s == G6_OK && symlink(w->link, w->conf) != 0)
+      s = errno_err(&sub, errno, "symlink", w->conf);
+    if (s != G6_OK)
+      return g6_error_set(err, s,
+                          "PanelsDir %s, a symbolic link to \"%s\", was "
+                          "removed and cannot be created again (%s): no "
+                          "panels reach its readers",
+                          w->conf, w->link, sub.msg);
+    if (lchown(w->conf, w->link_uid, w->link_gid) != 0 && errno != EPERM)
+      return errno_err(err, errno, "cannot set the owner of the re-created "
+                                   "symbolic link PanelsDir",
+                       w->conf);
+    *relinked = true;
+  } else if (S_ISLNK(ls.st_mode) && w->link[0] != '\0' &&
+             (k = readlink(w->conf, text, sizeof(text) - 1)) >= 0 &&
+             (size_t)k == strlen(w->link) &&
+             memcmp(text, w->link, (size_t)k) == 0 && !after) {
+    return G6_OK; /* the link of open: its target may have to be made */
+  }
+  return leads_there(w) ? G6_OK : elsewhere(w, err);
+}
+
 /* Closes the locks on inodes that are neither at PanelsDir's path nor at
  * the staging directory's any more (removed): they guard nothing. */
 static void drop_stale_locks(g6_panels_writer *w) {
@@ -942,6 +1046,18 @@ static void drop_stale_locks(g6_panels_writer *w) {
 static g6_status ensure_dir(g6_panels_writer *w, bool *recreated,
                             g6_error *err) {
   struct stat st;
+  if (lstat(w->dir, &st) == 0 && S_ISLNK(st.st_mode)) {
+    /* swapping a set in would move the link away (renameat2 does not
+     * follow it) and put a directory in its place */
+    char now[PATH_MAX + 64];
+    describe_conf(w, now, sizeof(now));
+    return g6_error_set(err, G6_EEXIST,
+                        "PanelsDir %s was a directory at start-up and is a "
+                        "symbolic link now (%s): no panels are written, "
+                        "since a set swapped in would replace the link; "
+                        "restart collectd to write where it leads",
+                        w->dir, now);
+  }
   if (stat(w->dir, &st) == 0 || (errno != ENOENT && errno != ENOTDIR))
     return G6_OK;
   mode_t mode = w->dir_mode ? w->dir_mode : 0755;
@@ -983,6 +1099,16 @@ static g6_status ensure_dir(g6_panels_writer *w, bool *recreated,
 static bool dir_missing(const g6_panels_writer *w) {
   struct stat st;
   return stat(w->dir, &st) != 0 && (errno == ENOENT || errno == ENOTDIR);
+}
+
+/* Whether readers of PanelsDir miss what the writer writes although its
+ * directory exists: it is a link now, or PanelsDir as configured leads
+ * elsewhere (or nowhere). */
+static bool readers_elsewhere(const g6_panels_writer *w) {
+  struct stat st;
+  if (lstat(w->dir, &st) == 0 && S_ISLNK(st.st_mode))
+    return true;
+  return stat(w->dir, &st) == 0 && !leads_there(w);
 }
 
 static int cmp_str(const void *a, const void *b) {
@@ -1043,11 +1169,16 @@ g6_status g6_panels_write(g6_panels_writer *w, const g6_panel_out *panels,
   r->cycle = w->cycle;
   if (n > G6_PANELS_MAX)
     return g6_error_set(err, G6_EINVAL, "at most %d panels", G6_PANELS_MAX);
-  g6_status gone = ensure_dir(w, &r->dir_recreated, err);
+  g6_status gone = ensure_path(w, false, &r->link_recreated, err);
+  if (gone == G6_OK)
+    gone = ensure_dir(w, &r->dir_recreated, err);
+  if (gone == G6_OK)
+    gone = ensure_path(w, true, &r->link_recreated, err);
   if (gone != G6_OK) {
     for (size_t i = 0; i < n; i++)
       r->changed[i] = !panels[i].keep;
-    r->dir_missing = dir_missing(w);
+    r->dir_elsewhere = readers_elsewhere(w);
+    r->dir_missing = !r->dir_elsewhere && dir_missing(w);
     return gone;
   }
   out_file files[G6_PANELS_MAX + 2];

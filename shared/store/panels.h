@@ -107,8 +107,18 @@ typedef struct g6_panels_writer_opts {
 
 typedef struct g6_panels_writer g6_panels_writer;
 
-/* Opens (creating PanelsDir with 0755 if missing; a symbolic link is
- * followed, and the set swapped in where it points). Refuses, with the
+/* Opens (creating PanelsDir with 0755 if missing). PanelsDir given as a
+ * symbolic link (or below one) is resolved here, once: sets are swapped in
+ * where it leads (g6_panels_writer_dir), the staging directory is made
+ * beside that directory, and the link itself is never exchanged
+ * (renameat2 would move the link, not follow it). Readers use PanelsDir as
+ * configured, so every flush checks that it still leads there: a removed
+ * link is made again (the same text, as a removed PanelsDir is made again);
+ * a link that points elsewhere, or a directory or file in its place, makes
+ * the flush fail (G6_EEXIST, result dir_elsewhere) with an error naming
+ * PanelsDir, what it is now and the directory written, until it leads
+ * there again or the writer is opened anew; so does a PanelsDir that was a
+ * directory at open and is a symbolic link now. Refuses, with the
  * path in the message:
  *   - a PanelsDir that holds a directory (it could not be carried over to
  *     the next set): G6_EEXIST;
@@ -153,8 +163,16 @@ typedef struct g6_panels_result {
   bool dir_recreated;             /* PanelsDir had been removed: this flush
                                      created it again (mode and owner as at
                                      open), locked it and wrote every panel */
+  bool link_recreated;            /* PanelsDir was a symbolic link at open
+                                     and the link had been removed: this
+                                     flush made it again (same text) */
   bool dir_missing;               /* on failure: PanelsDir is gone, so no
                                      previous panels are in place */
+  bool dir_elsewhere;             /* on failure: PanelsDir as configured
+                                     no longer leads to the directory
+                                     written since open (the link points
+                                     elsewhere, something else took its
+                                     place): readers see none of its panels */
   int64_t cycle;                  /* the manifest's cycle */
 } g6_panels_result;
 
@@ -170,6 +188,10 @@ typedef struct g6_panels_result {
 g6_status g6_panels_write(g6_panels_writer *w, const g6_panel_out *panels,
                           size_t n, double now, int64_t indices_count,
                           g6_panels_result *result, g6_error *err);
+
+/* The directory sets are written to: PanelsDir with symbolic links
+ * resolved at open (the staging directory is beside it). */
+const char *g6_panels_writer_dir(const g6_panels_writer *w);
 
 /* Whether the writer still swaps whole sets (false after a fallback). */
 bool g6_panels_writer_exchanges(const g6_panels_writer *w);

@@ -16,6 +16,9 @@ hold its sets, in the real collectd.
     naming it (it used to start and fail every flush); a PanelsDir that is
     a mount point is written file by file from the start, with a warning
     that says so (not a "Device or resource busy" at the first flush).
+  - A PanelsDir that is a symbolic link is made again when the link is
+    removed, and refused (every flush, naming it) while it points
+    elsewhere.
   - g6_chain's DataDir as PanelsDir is refused, whichever plugin starts
     first: the plugin that comes second names the directory and says the
     two must differ."""
@@ -185,6 +188,51 @@ t.ok(not os.path.exists(os.path.join(gd, ".panels.g6-staging", "theirs.csv")),
 t.ok("No such file or directory" not in cd.log(), "removed PanelsDir: no failed flush", cd.log())
 cd.stop()
 t.is_(cd.unexpected_errors(), [], "no error logged")
+
+# --- PanelsDir a symbolic link, removed and re-pointed while collectd runs -----
+# Readers use the link: a removed link used to stay removed while sets went
+# on into the directory it had pointed to. It is made again; pointed
+# elsewhere it is not followed, and every flush says so.
+ld = t.workdir()
+target = os.path.join(ld, "real", "panels")
+os.makedirs(target)
+other = os.path.join(ld, "other")
+os.makedirs(other)
+link = os.path.join(ld, "panels")
+os.symlink("real/panels", link)
+cd = t.Collectd(plugins=["g6_panels", "g6_info"], rrd=False,
+                config='<Plugin g6_panels>\n  PanelsDir "%s"\n  FlushInterval 0.2\n'
+                       '  IntegrityInterval 3600\n</Plugin>\n' % link,
+                expected_errors=[r"g6_panels: PanelsDir .* no longer leads to"])
+t.ok(cd.start(), "PanelsDir a link: collectd starts")
+t.ok(t.wait_until(lambda: (manifest_cycle(link) or 0) >= 2, 20, 0.05),
+     "PanelsDir a link: sets are written")
+os.unlink(link)
+t.ok(cd.wait_log(r"\[warning\] g6_panels: PanelsDir %s, a symbolic link to %s, had been "
+                 r"removed; created the link again"
+                 % (re.escape(link), re.escape(os.path.realpath(target))), 20),
+     "PanelsDir a link: the removed link is made again, and that is said", cd.log())
+t.ok(os.path.islink(link) and os.readlink(link) == "real/panels" and verifies(link),
+     "PanelsDir a link: the same link again, and the set verifies through it")
+os.unlink(link)
+os.symlink(other, link)
+t.ok(cd.wait_log(r'\[error\] g6_panels: PanelsDir %s no longer leads to %s, where g6_panels '
+                 r'has written since start-up \(it is a symbolic link to "%s"\), so no '
+                 r'panels are written: make it a symbolic link to "real/panels" again, or '
+                 r"restart collectd to write where it leads now \(retried every 0.2 s\)"
+                 % (re.escape(link), re.escape(os.path.realpath(target)), re.escape(other)),
+                 20),
+     "PanelsDir a link pointed elsewhere: every flush fails, naming the link, "
+     "what it is now and the directory written", cd.log())
+t.ok(not os.path.exists(os.path.join(other, "manifest.json")),
+     "PanelsDir a link pointed elsewhere: nothing is written there")
+os.unlink(link)
+os.symlink("real/panels", link)
+cycle = manifest_cycle(link) or 0
+t.ok(t.wait_until(lambda: (manifest_cycle(link) or 0) >= cycle + 2, 20, 0.05)
+     and verifies(link), "PanelsDir a link pointed back: sets are written again")
+cd.stop()
+t.is_(cd.unexpected_errors(), [], "no other error logged")
 
 # --- PanelsDir's file system read-only for a while -------------------------------
 # A remount read-only for a few seconds used to end whole sets until a

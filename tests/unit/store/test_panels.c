@@ -705,28 +705,120 @@ static void removed_dir_per_file(void **state) {
 }
 
 /* A PanelsDir given as a symbolic link: sets are swapped in where it
- * points; the link stays a link. */
+ * points; the link stays a link. Readers use the link: when it is removed
+ * it is made again (the same text), with the directory it leads to if that
+ * went too; when it leads elsewhere the flush is refused, naming PanelsDir,
+ * what it is now and where the sets go. The link used to be left removed
+ * while sets went on into the directory nobody reads. */
 static void symlinked_dir_stays_a_link(void **state) {
   (void)state;
-  char real[300], link[300];
-  snprintf(real, sizeof(real), "%s/real/panels", dir);
-  snprintf(link, sizeof(link), "%s/panels-link", dir);
+  char top[300], real[320], link[320], other[320], cmd[700], want[1200];
+  snprintf(top, sizeof(top), "%s/linked", dir);
+  snprintf(real, sizeof(real), "%s/real/panels", top);
+  snprintf(link, sizeof(link), "%s/panels-link", top);
+  snprintf(other, sizeof(other), "%s/other", top);
   g6_error e;
   assert_int_equal(g6_mkdir_p(real, 0755, &e), G6_OK);
-  assert_int_equal(symlink(real, link), 0);
+  assert_int_equal(g6_mkdir_p(other, 0755, &e), G6_OK);
+  assert_int_equal(symlink("real/panels", link), 0); /* relative */
   g6_panels_writer *w = open_writer(link, false, NULL);
+  assert_string_equal(g6_panels_writer_dir(w), real);
   g6_json *a = parse("{\"v\":1}");
   g6_panel_out p[] = {{"alpha", a, false}};
   g6_panels_result r;
-  for (int i = 0; i < 2; i++) {
+  struct stat st;
+  char text[100];
+  for (int i = 0; i < 5; i++) {
+    if (i == 2) /* the link removed */
+      assert_int_equal(unlink(link), 0);
+    if (i == 3) { /* the link and its directory removed */
+      snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", link, real);
+      assert_int_equal(system(cmd), 0);
+    }
     g6_json_object_set(a, "v", g6_json_int(i));
     assert_int_equal(g6_panels_write(w, p, 1, i, 0, &r, &e), G6_OK);
     assert_true(r.exchange);
-    struct stat st;
+    assert_int_equal(r.link_recreated, i == 2 || i == 3);
+    assert_int_equal(r.dir_recreated, i == 3);
     assert_int_equal(lstat(link, &st), 0);
     assert_true(S_ISLNK(st.st_mode));
-    assert_int_equal(check(real, NULL), 0);
+    ssize_t k = readlink(link, text, sizeof(text) - 1);
+    assert_true(k > 0);
+    text[k] = '\0';
+    assert_string_equal(text, "real/panels");
+    assert_int_equal(check(link, NULL), 0);
+    char *alpha = slurp(link, "alpha_enveloped.json");
+    snprintf(want, sizeof(want), "\"v\": %d", i);
+    assert_non_null(strstr(alpha, want));
+    free(alpha);
   }
+  /* pointed elsewhere, or a directory in its place: refused, nothing
+   * written anywhere, until it leads there again */
+  for (int i = 0; i < 2; i++) {
+    assert_int_equal(unlink(link), 0);
+    if (i == 0)
+      assert_int_equal(symlink(other, link), 0);
+    else
+      assert_int_equal(mkdir(link, 0755), 0);
+    g6_json_object_set(a, "v", g6_json_int(10 + i));
+    assert_int_equal(g6_panels_write(w, p, 1, 10, 0, &r, &e), G6_EEXIST);
+    assert_true(r.dir_elsewhere);
+    assert_false(r.dir_missing);
+    assert_true(r.changed[0]);
+    snprintf(want, sizeof(want),
+             "PanelsDir %s no longer leads to %s, where g6_panels has written "
+             "since start-up (it is %s%s%s), so no panels are written: make "
+             "it a symbolic link to \"real/panels\" again, or restart "
+             "collectd to write where it leads now",
+             link, real, i == 0 ? "a symbolic link to \"" : "another directory",
+             i == 0 ? other : "", i == 0 ? "\"" : "");
+    assert_string_equal(e.msg, want);
+    assert_text(other, "manifest.json", NULL);
+    assert_text(link, "manifest.json", NULL);
+    char *alpha = slurp(real, "alpha_enveloped.json");
+    assert_non_null(strstr(alpha, "\"v\": 4"));
+    free(alpha);
+  }
+  assert_int_equal(rmdir(link), 0);
+  assert_int_equal(symlink("real/panels", link), 0);
+  assert_int_equal(g6_panels_write(w, p, 1, 12, 0, &r, &e), G6_OK);
+  assert_false(r.link_recreated);
+  assert_int_equal(check(link, NULL), 0);
+  g6_panels_writer_close(w);
+  g6_json_free(a);
+}
+
+/* A PanelsDir that was a directory at open and is a symbolic link now
+ * (moved elsewhere, a link left in its place): a set swapped in would move
+ * the link away (renameat2 does not follow it), so the flush is refused. */
+static void dir_turned_into_a_link_refused(void **state) {
+  (void)state;
+  char d[300], moved[300];
+  snprintf(d, sizeof(d), "%s/turned/panels", dir);
+  snprintf(moved, sizeof(moved), "%s/turned/moved", dir);
+  g6_panels_writer *w = open_writer(d, false, NULL);
+  g6_json *a = parse("{\"v\":1}");
+  g6_panel_out p[] = {{"alpha", a, false}};
+  g6_panels_result r;
+  g6_error e;
+  assert_int_equal(g6_panels_write(w, p, 1, 1, 0, &r, &e), G6_OK);
+  assert_int_equal(rename(d, moved), 0);
+  assert_int_equal(symlink(moved, d), 0);
+  g6_json_object_set(a, "v", g6_json_int(2));
+  assert_int_equal(g6_panels_write(w, p, 1, 2, 0, &r, &e), G6_EEXIST);
+  assert_true(r.dir_elsewhere);
+  char want[900];
+  snprintf(want, sizeof(want),
+           "PanelsDir %s was a directory at start-up and is a symbolic link "
+           "now (it is a symbolic link to \"%s\"): no panels are written, "
+           "since a set swapped in would replace the link; restart collectd "
+           "to write where it leads",
+           d, moved);
+  assert_string_equal(e.msg, want);
+  struct stat st;
+  assert_int_equal(lstat(d, &st), 0);
+  assert_true(S_ISLNK(st.st_mode));
+  assert_int_equal(check(moved, NULL), 0);
   g6_panels_writer_close(w);
   g6_json_free(a);
 }
@@ -839,6 +931,7 @@ int main(void) {
       cmocka_unit_test(removed_dir_set),
       cmocka_unit_test(removed_dir_per_file),
       cmocka_unit_test(symlinked_dir_stays_a_link),
+      cmocka_unit_test(dir_turned_into_a_link_refused),
       cmocka_unit_test(one_writer_per_dir),
       cmocka_unit_test(read_only_refused_at_open),
   };
