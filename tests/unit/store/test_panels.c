@@ -260,6 +260,52 @@ static size_t check(const char *d, const char *key) {
   return n;
 }
 
+/* One writer and one panel, alpha = {"v": N}: what most tests of the
+ * writer start from. */
+typedef struct alpha_set {
+  char d[300];       /* PanelsDir: <dir>/<path> */
+  char staging[320]; /* its staging directory */
+  g6_panels_writer *w;
+  g6_json *a;
+  g6_panel_out p[1];
+  g6_panels_result r;
+  g6_error e;
+} alpha_set;
+
+/* Opens a writer (exchange mode, no key) on <dir>/<path>, after putting
+ * `files` there (name, text, ..., NULL; NULL for none). */
+static void alpha_open(alpha_set *f, const char *path,
+                       const char *const *files) {
+  memset(f, 0, sizeof(*f));
+  snprintf(f->d, sizeof(f->d), "%s/%s", dir, path);
+  const char *slash = strrchr(f->d, '/');
+  snprintf(f->staging, sizeof(f->staging), "%.*s/.%s.g6-staging",
+           (int)(slash - f->d), f->d, slash + 1);
+  if (files != NULL && g6_mkdir_p(f->d, 0755, &f->e) != G6_OK)
+    fail_msg("%s", f->e.msg);
+  for (size_t i = 0; files != NULL && files[i] != NULL; i += 2)
+    put(f->d, files[i], files[i + 1]);
+  f->w = open_writer(f->d, false, NULL);
+  f->a = parse("{\"v\":1}");
+  f->p[0] = (g6_panel_out){"alpha", f->a, false};
+}
+
+/* One flush at `now`, alpha as it is. */
+static g6_status alpha_write(alpha_set *f, double now) {
+  return g6_panels_write(f->w, f->p, 1, now, 0, &f->r, &f->e);
+}
+
+/* One flush at `now` with alpha's v set to `v`. */
+static g6_status alpha_flush(alpha_set *f, int64_t v, double now) {
+  g6_json_object_set(f->a, "v", g6_json_int(v));
+  return alpha_write(f, now);
+}
+
+static void alpha_close(alpha_set *f) {
+  g6_panels_writer_close(f->w);
+  g6_json_free(f->a);
+}
+
 /* Writes, rewrites and keeps files as the data changes, in both modes. */
 static void writes_only_what_changed(bool per_file) {
   char d[300];
@@ -376,26 +422,20 @@ static void carries_foreign_files_and_refuses_subdirs(void **state) {
 /* Strict validation keeps the previous file and its hash. */
 static void kept_panel_stays_listed(void **state) {
   (void)state;
-  char d[300];
-  snprintf(d, sizeof(d), "%s/keep/panels", dir);
-  g6_panels_writer *w = open_writer(d, false, NULL);
-  g6_json *a = parse("{\"v\":1}");
-  g6_panel_out p[] = {{"alpha", a, false}};
-  g6_panels_result r;
-  g6_error e;
-  assert_int_equal(g6_panels_write(w, p, 1, 1, 0, &r, &e), G6_OK);
-  char *before = slurp(d, "alpha_enveloped.json");
-  g6_json_object_set(a, "v", g6_json_int(2));
-  p[0].keep = true;
-  assert_int_equal(g6_panels_write(w, p, 1, 2, 0, &r, &e), G6_OK);
-  assert_int_equal(r.written, 0);
-  char *after = slurp(d, "alpha_enveloped.json");
+  alpha_set f;
+  alpha_open(&f, "keep/panels", NULL);
+  assert_int_equal(alpha_write(&f, 1), G6_OK);
+  char *before = slurp(f.d, "alpha_enveloped.json");
+  g6_json_object_set(f.a, "v", g6_json_int(2));
+  f.p[0].keep = true;
+  assert_int_equal(alpha_write(&f, 2), G6_OK);
+  assert_int_equal(f.r.written, 0);
+  char *after = slurp(f.d, "alpha_enveloped.json");
   assert_string_equal(before, after);
-  assert_int_equal(check(d, NULL), 0);
+  assert_int_equal(check(f.d, NULL), 0);
   free(before);
   free(after);
-  g6_panels_writer_close(w);
-  g6_json_free(a);
+  alpha_close(&f);
 }
 
 
@@ -418,55 +458,46 @@ static void arrive_mid_flush(void) {
 
 static void foreign_entries_arriving_mid_flush_stay(void **state) {
   (void)state;
-  char staging[300];
-  snprintf(race_dir, sizeof(race_dir), "%s/race/shared", dir);
-  snprintf(staging, sizeof(staging), "%s/race/.shared.g6-staging", dir);
-  g6_error e;
-  assert_int_equal(g6_mkdir_p(race_dir, 0755, &e), G6_OK);
-  put(race_dir, "important.txt", "keep");
-  put(race_dir, "notes.txt", "v1");
-  g6_panels_writer *w = open_writer(race_dir, false, NULL);
-  g6_json *a = parse("{\"v\":1}");
-  g6_panel_out p[] = {{"alpha", a, false}};
-  g6_panels_result r;
-  assert_int_equal(g6_panels_write(w, p, 1, 1, 0, &r, &e), G6_OK);
-  assert_true(r.exchange);
+  alpha_set f;
+  alpha_open(&f, "race/shared",
+             (const char *[]){"important.txt", "keep", "notes.txt", "v1", NULL});
+  snprintf(race_dir, sizeof(race_dir), "%s", f.d);
+  assert_int_equal(alpha_write(&f, 1), G6_OK);
+  assert_true(f.r.exchange);
   /* they arrive between reading PanelsDir and the exchange: all of it is in
    * PanelsDir afterwards, the rewrite included, and nothing in staging */
-  g6_json_object_set(a, "v", g6_json_int(2));
+  g6_json_object_set(f.a, "v", g6_json_int(2));
   before_exchange = arrive_mid_flush;
-  assert_int_equal(g6_panels_write(w, p, 1, 2, 0, &r, &e), G6_OK);
+  assert_int_equal(alpha_write(&f, 2), G6_OK);
   assert_null(before_exchange);
-  assert_true(r.exchange);
-  assert_false(r.fell_back);
+  assert_true(f.r.exchange);
+  assert_false(f.r.fell_back);
   char sub[400];
   snprintf(sub, sizeof(sub), "%s/NIFTY", race_dir);
   assert_text(sub, "data.csv", "row\n");
   assert_text(race_dir, "late.txt", "late");
   assert_text(race_dir, "notes.txt", "v2");
   assert_text(race_dir, "important.txt", "keep");
-  assert_text(staging, "late.txt", NULL);
-  assert_text(staging, "notes.txt", NULL);
-  snprintf(sub, sizeof(sub), "%s/NIFTY", staging);
+  assert_text(f.staging, "late.txt", NULL);
+  assert_text(f.staging, "notes.txt", NULL);
+  snprintf(sub, sizeof(sub), "%s/NIFTY", f.staging);
   struct stat st;
   assert_int_not_equal(stat(sub, &st), 0);
   assert_int_equal(check(race_dir, NULL), 0);
   /* the next flush finds the directory: it writes file by file, says why,
    * and leaves everything that is not g6's as it is */
-  g6_json_object_set(a, "v", g6_json_int(3));
-  assert_int_equal(g6_panels_write(w, p, 1, 3, 0, &r, &e), G6_OK);
-  assert_true(r.fell_back);
-  assert_true(r.for_good);
-  assert_false(r.exchange);
-  assert_non_null(strstr(r.fallback_reason, "holds the directory \"NIFTY\", "
+  assert_int_equal(alpha_flush(&f, 3, 3), G6_OK);
+  assert_true(f.r.fell_back);
+  assert_true(f.r.for_good);
+  assert_false(f.r.exchange);
+  assert_non_null(strstr(f.r.fallback_reason, "holds the directory \"NIFTY\", "
                                             "which is not g6's: it is left in "
                                             "place"));
-  assert_int_equal(r.written, 1);
-  assert_text(staging, "late.txt", NULL); /* no second link left behind */
-  assert_text(staging, "important.txt", NULL);
-  g6_json_object_set(a, "v", g6_json_int(4));
-  assert_int_equal(g6_panels_write(w, p, 1, 4, 0, &r, &e), G6_OK);
-  assert_false(r.fell_back);
+  assert_int_equal(f.r.written, 1);
+  assert_text(f.staging, "late.txt", NULL); /* no second link left behind */
+  assert_text(f.staging, "important.txt", NULL);
+  assert_int_equal(alpha_flush(&f, 4, 4), G6_OK);
+  assert_false(f.r.fell_back);
   assert_int_equal(check(race_dir, NULL), 0);
   char *alpha = slurp(race_dir, "alpha_enveloped.json");
   assert_non_null(strstr(alpha, "\"v\": 4"));
@@ -476,8 +507,7 @@ static void foreign_entries_arriving_mid_flush_stay(void **state) {
   assert_text(race_dir, "late.txt", "late");
   assert_text(race_dir, "notes.txt", "v2");
   assert_text(race_dir, "important.txt", "keep");
-  g6_panels_writer_close(w);
-  g6_json_free(a);
+  alpha_close(&f);
 }
 
 /* What a crash between an exchange and moving entries back leaves in the
@@ -485,41 +515,31 @@ static void foreign_entries_arriving_mid_flush_stay(void **state) {
  * stays, and the writer leaves the staging directory alone from then on. */
 static void staging_leftovers_go_back(void **state) {
   (void)state;
-  char d[300], staging[300];
-  snprintf(d, sizeof(d), "%s/left/panels", dir);
-  snprintf(staging, sizeof(staging), "%s/left/.panels.g6-staging", dir);
-  g6_panels_writer *w = open_writer(d, false, NULL);
-  g6_json *a = parse("{\"v\":1}");
-  g6_panel_out p[] = {{"alpha", a, false}};
-  g6_panels_result r;
-  g6_error e;
-  assert_int_equal(g6_panels_write(w, p, 1, 1, 0, &r, &e), G6_OK);
-  put(staging, "orphan.csv", "o");
-  g6_json_object_set(a, "v", g6_json_int(2));
-  assert_int_equal(g6_panels_write(w, p, 1, 2, 0, &r, &e), G6_OK);
-  assert_true(r.exchange);
-  assert_false(r.fell_back);
-  assert_text(d, "orphan.csv", "o");
-  assert_int_equal(check(d, NULL), 0);
+  alpha_set f;
+  alpha_open(&f, "left/panels", NULL);
+  assert_int_equal(alpha_write(&f, 1), G6_OK);
+  put(f.staging, "orphan.csv", "o");
+  assert_int_equal(alpha_flush(&f, 2, 2), G6_OK);
+  assert_true(f.r.exchange);
+  assert_false(f.r.fell_back);
+  assert_text(f.d, "orphan.csv", "o");
+  assert_int_equal(check(f.d, NULL), 0);
   /* PanelsDir holds another clash.txt meanwhile: both stay */
-  put(staging, "clash.txt", "old");
-  put(d, "clash.txt", "new");
-  g6_json_object_set(a, "v", g6_json_int(3));
-  assert_int_equal(g6_panels_write(w, p, 1, 3, 0, &r, &e), G6_OK);
-  assert_true(r.fell_back);
-  assert_true(r.for_good);
-  assert_non_null(strstr(r.fallback_reason, "clash.txt is not g6's and "
+  put(f.staging, "clash.txt", "old");
+  put(f.d, "clash.txt", "new");
+  assert_int_equal(alpha_flush(&f, 3, 3), G6_OK);
+  assert_true(f.r.fell_back);
+  assert_true(f.r.for_good);
+  assert_non_null(strstr(f.r.fallback_reason, "clash.txt is not g6's and "
                                             "cannot be moved back"));
-  assert_text(d, "clash.txt", "new");
-  assert_text(staging, "clash.txt", "old");
-  assert_text(d, "orphan.csv", "o");
-  assert_int_equal(check(d, NULL), 0);
-  g6_json_object_set(a, "v", g6_json_int(4));
-  assert_int_equal(g6_panels_write(w, p, 1, 4, 0, &r, &e), G6_OK);
-  assert_text(staging, "clash.txt", "old");
-  assert_int_equal(check(d, NULL), 0);
-  g6_panels_writer_close(w);
-  g6_json_free(a);
+  assert_text(f.d, "clash.txt", "new");
+  assert_text(f.staging, "clash.txt", "old");
+  assert_text(f.d, "orphan.csv", "o");
+  assert_int_equal(check(f.d, NULL), 0);
+  assert_int_equal(alpha_flush(&f, 4, 4), G6_OK);
+  assert_text(f.staging, "clash.txt", "old");
+  assert_int_equal(check(f.d, NULL), 0);
+  alpha_close(&f);
 }
 
 /* Another program deletes or rewrites (by rename) its file in PanelsDir
@@ -530,42 +550,33 @@ static void staging_leftovers_go_back(void **state) {
  * file of a removed PanelsDir back at the next start. */
 static void foreign_files_changed_between_flushes(void **state) {
   (void)state;
-  char d[300], staging[300], path[400], cmd[700];
-  snprintf(d, sizeof(d), "%s/between/panels", dir);
-  snprintf(staging, sizeof(staging), "%s/between/.panels.g6-staging", dir);
-  g6_error e;
-  assert_int_equal(g6_mkdir_p(d, 0755, &e), G6_OK);
-  put(d, "deleted.txt", "d");
-  put(d, "rewritten.txt", "v1");
-  g6_panels_writer *w = open_writer(d, false, NULL);
-  g6_json *a = parse("{\"v\":1}");
-  g6_panel_out p[] = {{"alpha", a, false}};
-  g6_panels_result r;
-  assert_int_equal(g6_panels_write(w, p, 1, 1, 0, &r, &e), G6_OK);
-  assert_true(r.exchange);
-  snprintf(path, sizeof(path), "%s/deleted.txt", d);
+  char path[400], cmd[700];
+  alpha_set f;
+  alpha_open(&f, "between/panels",
+             (const char *[]){"deleted.txt", "d", "rewritten.txt", "v1", NULL});
+  assert_int_equal(alpha_write(&f, 1), G6_OK);
+  assert_true(f.r.exchange);
+  snprintf(path, sizeof(path), "%s/deleted.txt", f.d);
   assert_int_equal(unlink(path), 0);
-  put(d, "rewritten.txt", "v2");
-  g6_json_object_set(a, "v", g6_json_int(2));
-  assert_int_equal(g6_panels_write(w, p, 1, 2, 0, &r, &e), G6_OK);
-  assert_true(r.exchange);
-  assert_false(r.fell_back);
-  assert_text(d, "deleted.txt", NULL);
-  assert_text(d, "rewritten.txt", "v2");
-  assert_int_equal(entries(staging), 0); /* nothing of the previous set */
-  assert_int_equal(check(d, NULL), 0);
-  g6_panels_writer_close(w);
+  put(f.d, "rewritten.txt", "v2");
+  assert_int_equal(alpha_flush(&f, 2, 2), G6_OK);
+  assert_true(f.r.exchange);
+  assert_false(f.r.fell_back);
+  assert_text(f.d, "deleted.txt", NULL);
+  assert_text(f.d, "rewritten.txt", "v2");
+  assert_int_equal(entries(f.staging), 0); /* nothing of the previous set */
+  assert_int_equal(check(f.d, NULL), 0);
+  g6_panels_writer_close(f.w);
   /* removed while collectd is stopped: the next start begins empty */
-  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d);
+  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f.d);
   assert_int_equal(system(cmd), 0);
-  w = open_writer(d, false, NULL);
-  assert_int_equal(g6_panels_write(w, p, 1, 3, 0, &r, &e), G6_OK);
-  assert_true(r.exchange);
-  assert_text(d, "rewritten.txt", NULL);
-  assert_int_equal(entries(d), 2); /* alpha and the manifest */
-  assert_int_equal(check(d, NULL), 0);
-  g6_panels_writer_close(w);
-  g6_json_free(a);
+  f.w = open_writer(f.d, false, NULL);
+  assert_int_equal(alpha_write(&f, 3), G6_OK);
+  assert_true(f.r.exchange);
+  assert_text(f.d, "rewritten.txt", NULL);
+  assert_int_equal(entries(f.d), 2); /* alpha and the manifest */
+  assert_int_equal(check(f.d, NULL), 0);
+  alpha_close(&f);
 }
 
 /* A passing error (the file system read-only for a while: the staging
@@ -574,46 +585,37 @@ static void foreign_files_changed_between_flushes(void **state) {
  * restart. */
 static void passing_error_keeps_whole_sets(void **state) {
   (void)state;
-  char d[300], staging[300];
-  snprintf(d, sizeof(d), "%s/erofs/panels", dir);
-  snprintf(staging, sizeof(staging), "%s/erofs/.panels.g6-staging", dir);
-  g6_panels_writer *w = open_writer(d, false, NULL);
-  g6_json *a = parse("{\"v\":1}");
-  g6_panel_out p[] = {{"alpha", a, false}};
-  g6_panels_result r;
-  g6_error e;
-  assert_int_equal(g6_panels_write(w, p, 1, 1, 0, &r, &e), G6_OK);
-  assert_true(r.exchange);
+  alpha_set f;
+  alpha_open(&f, "erofs/panels", NULL);
+  assert_int_equal(alpha_write(&f, 1), G6_OK);
+  assert_true(f.r.exchange);
   static const int passing[] = {EROFS, ENOSPC, EIO, EDQUOT};
   for (size_t i = 0; i < sizeof(passing) / sizeof(passing[0]); i++) {
     /* an exchange leaves the staging directory empty: a crash right after
      * one leaves the previous set there, to be emptied */
-    put(staging, "alpha_enveloped.json", "the previous set");
-    g6_json_object_set(a, "v", g6_json_int((int64_t)(2 * i + 2)));
+    put(f.staging, "alpha_enveloped.json", "the previous set");
+    g6_json_object_set(f.a, "v", g6_json_int((int64_t)(2 * i + 2)));
     unlinkat_fails = passing[i];
-    g6_status st = g6_panels_write(w, p, 1, 2, 0, &r, &e);
+    g6_status st = alpha_write(&f, 2);
     unlinkat_fails = 0;
     assert_int_equal(st, G6_OK);
-    assert_true(r.fell_back);
-    assert_false(r.for_good);
-    assert_false(r.exchange);
+    assert_true(f.r.fell_back);
+    assert_false(f.r.for_good);
+    assert_false(f.r.exchange);
     assert_non_null(
-        strstr(r.fallback_reason, "cannot empty the staging directory beside"));
-    assert_true(g6_panels_writer_exchanges(w));
-    assert_int_equal(check(d, NULL), 0);
-    g6_json_object_set(a, "v", g6_json_int((int64_t)(2 * i + 3)));
-    assert_int_equal(g6_panels_write(w, p, 1, 3, 0, &r, &e), G6_OK);
-    assert_true(r.exchange);
-    assert_true(r.exchange_again);
-    assert_false(r.fell_back);
-    assert_int_equal(check(d, NULL), 0);
-    g6_json_object_set(a, "v", g6_json_int(100));
-    assert_int_equal(g6_panels_write(w, p, 1, 4, 0, &r, &e), G6_OK);
-    assert_true(r.exchange);
-    assert_false(r.exchange_again); /* said once */
+        strstr(f.r.fallback_reason, "cannot empty the staging directory beside"));
+    assert_true(g6_panels_writer_exchanges(f.w));
+    assert_int_equal(check(f.d, NULL), 0);
+    assert_int_equal(alpha_flush(&f, (int64_t)(2 * i + 3), 3), G6_OK);
+    assert_true(f.r.exchange);
+    assert_true(f.r.exchange_again);
+    assert_false(f.r.fell_back);
+    assert_int_equal(check(f.d, NULL), 0);
+    assert_int_equal(alpha_flush(&f, 100, 4), G6_OK);
+    assert_true(f.r.exchange);
+    assert_false(f.r.exchange_again); /* said once */
   }
-  g6_panels_writer_close(w);
-  g6_json_free(a);
+  alpha_close(&f);
 }
 
 /* PanelsDir removed while the writer runs (rm -rf): the next flush creates
@@ -721,11 +723,9 @@ static void symlinked_dir_stays_a_link(void **state) {
   assert_int_equal(g6_mkdir_p(real, 0755, &e), G6_OK);
   assert_int_equal(g6_mkdir_p(other, 0755, &e), G6_OK);
   assert_int_equal(symlink("real/panels", link), 0); /* relative */
-  g6_panels_writer *w = open_writer(link, false, NULL);
-  assert_string_equal(g6_panels_writer_dir(w), real);
-  g6_json *a = parse("{\"v\":1}");
-  g6_panel_out p[] = {{"alpha", a, false}};
-  g6_panels_result r;
+  alpha_set f;
+  alpha_open(&f, "linked/panels-link", NULL);
+  assert_string_equal(g6_panels_writer_dir(f.w), real);
   struct stat st;
   char text[100];
   for (int i = 0; i < 5; i++) {
@@ -735,11 +735,10 @@ static void symlinked_dir_stays_a_link(void **state) {
       snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", link, real);
       assert_int_equal(system(cmd), 0);
     }
-    g6_json_object_set(a, "v", g6_json_int(i));
-    assert_int_equal(g6_panels_write(w, p, 1, i, 0, &r, &e), G6_OK);
-    assert_true(r.exchange);
-    assert_int_equal(r.link_recreated, i == 2 || i == 3);
-    assert_int_equal(r.dir_recreated, i == 3);
+    assert_int_equal(alpha_flush(&f, i, i), G6_OK);
+    assert_true(f.r.exchange);
+    assert_int_equal(f.r.link_recreated, i == 2 || i == 3);
+    assert_int_equal(f.r.dir_recreated, i == 3);
     assert_int_equal(lstat(link, &st), 0);
     assert_true(S_ISLNK(st.st_mode));
     ssize_t k = readlink(link, text, sizeof(text) - 1);
@@ -760,11 +759,10 @@ static void symlinked_dir_stays_a_link(void **state) {
       assert_int_equal(symlink(other, link), 0);
     else
       assert_int_equal(mkdir(link, 0755), 0);
-    g6_json_object_set(a, "v", g6_json_int(10 + i));
-    assert_int_equal(g6_panels_write(w, p, 1, 10, 0, &r, &e), G6_EEXIST);
-    assert_true(r.dir_elsewhere);
-    assert_false(r.dir_missing);
-    assert_true(r.changed[0]);
+    assert_int_equal(alpha_flush(&f, 10 + i, 10), G6_EEXIST);
+    assert_true(f.r.dir_elsewhere);
+    assert_false(f.r.dir_missing);
+    assert_true(f.r.changed[0]);
     snprintf(want, sizeof(want),
              "PanelsDir %s no longer leads to %s, where g6_panels has written "
              "since start-up (it is %s%s%s), so no panels are written: make "
@@ -772,7 +770,7 @@ static void symlinked_dir_stays_a_link(void **state) {
              "collectd to write where it leads now",
              link, real, i == 0 ? "a symbolic link to \"" : "another directory",
              i == 0 ? other : "", i == 0 ? "\"" : "");
-    assert_string_equal(e.msg, want);
+    assert_string_equal(f.e.msg, want);
     assert_text(other, "manifest.json", NULL);
     assert_text(link, "manifest.json", NULL);
     char *alpha = slurp(real, "alpha_enveloped.json");
@@ -781,11 +779,10 @@ static void symlinked_dir_stays_a_link(void **state) {
   }
   assert_int_equal(rmdir(link), 0);
   assert_int_equal(symlink("real/panels", link), 0);
-  assert_int_equal(g6_panels_write(w, p, 1, 12, 0, &r, &e), G6_OK);
-  assert_false(r.link_recreated);
+  assert_int_equal(alpha_write(&f, 12), G6_OK);
+  assert_false(f.r.link_recreated);
   assert_int_equal(check(link, NULL), 0);
-  g6_panels_writer_close(w);
-  g6_json_free(a);
+  alpha_close(&f);
 }
 
 /* A PanelsDir that was a directory at open and is a symbolic link now
@@ -793,77 +790,67 @@ static void symlinked_dir_stays_a_link(void **state) {
  * the link away (renameat2 does not follow it), so the flush is refused. */
 static void dir_turned_into_a_link_refused(void **state) {
   (void)state;
-  char d[300], moved[300];
-  snprintf(d, sizeof(d), "%s/turned/panels", dir);
+  char moved[300];
   snprintf(moved, sizeof(moved), "%s/turned/moved", dir);
-  g6_panels_writer *w = open_writer(d, false, NULL);
-  g6_json *a = parse("{\"v\":1}");
-  g6_panel_out p[] = {{"alpha", a, false}};
-  g6_panels_result r;
-  g6_error e;
-  assert_int_equal(g6_panels_write(w, p, 1, 1, 0, &r, &e), G6_OK);
-  assert_int_equal(rename(d, moved), 0);
-  assert_int_equal(symlink(moved, d), 0);
-  g6_json_object_set(a, "v", g6_json_int(2));
-  assert_int_equal(g6_panels_write(w, p, 1, 2, 0, &r, &e), G6_EEXIST);
-  assert_true(r.dir_elsewhere);
+  alpha_set f;
+  alpha_open(&f, "turned/panels", NULL);
+  assert_int_equal(alpha_write(&f, 1), G6_OK);
+  assert_int_equal(rename(f.d, moved), 0);
+  assert_int_equal(symlink(moved, f.d), 0);
+  assert_int_equal(alpha_flush(&f, 2, 2), G6_EEXIST);
+  assert_true(f.r.dir_elsewhere);
   char want[900];
   snprintf(want, sizeof(want),
            "PanelsDir %s was a directory at start-up and is a symbolic link "
            "now (it is a symbolic link to \"%s\"): no panels are written, "
            "since a set swapped in would replace the link; restart collectd "
            "to write where it leads",
-           d, moved);
-  assert_string_equal(e.msg, want);
+           f.d, moved);
+  assert_string_equal(f.e.msg, want);
   struct stat st;
-  assert_int_equal(lstat(d, &st), 0);
+  assert_int_equal(lstat(f.d, &st), 0);
   assert_true(S_ISLNK(st.st_mode));
   assert_int_equal(check(moved, NULL), 0);
-  g6_panels_writer_close(w);
-  g6_json_free(a);
+  alpha_close(&f);
 }
 
 /* One writer per PanelsDir, whichever of its two directories is at the
  * path, and g6_chain's DataDir (g6_dir_claim) cannot be PanelsDir. */
 static void one_writer_per_dir(void **state) {
   (void)state;
-  char d[300], d2[300];
-  snprintf(d, sizeof(d), "%s/lock/panels", dir);
+  char d2[300];
   snprintf(d2, sizeof(d2), "%s/lock/data", dir);
-  g6_panels_writer *w = open_writer(d, false, NULL), *w2 = NULL;
-  g6_panels_writer_opts o = {.dir = d, .source = "g6_panels"};
-  g6_error e;
+  alpha_set f;
+  alpha_open(&f, "lock/panels", NULL);
+  g6_panels_writer *w2 = NULL;
+  g6_panels_writer_opts o = {.dir = f.d, .source = "g6_panels"};
   int fd = -1;
   char note[256];
-  g6_json *a = parse("{\"v\":1}");
-  g6_panel_out p[] = {{"alpha", a, false}};
-  g6_panels_result r;
   for (int i = 0; i < 3; i++) {
-    assert_int_equal(g6_panels_writer_open(&o, &w2, &e), G6_EEXIST);
+    assert_int_equal(g6_panels_writer_open(&o, &w2, &f.e), G6_EEXIST);
     assert_null(w2);
-    assert_non_null(strstr(e.msg, "is already used by another g6 plugin"));
-    assert_int_equal(g6_dir_claim(d, "DataDir", "x", &fd, note, sizeof(note),
-                                  &e),
+    assert_non_null(strstr(f.e.msg, "is already used by another g6 plugin"));
+    assert_int_equal(g6_dir_claim(f.d, "DataDir", "x", &fd, note, sizeof(note),
+                                  &f.e),
                      G6_EEXIST);
-    assert_non_null(strstr(e.msg, "g6_chain's DataDir and g6_panels' "
+    assert_non_null(strstr(f.e.msg, "g6_chain's DataDir and g6_panels' "
                                   "PanelsDir must be different directories"));
-    g6_json_object_set(a, "v", g6_json_int(i));
-    assert_int_equal(g6_panels_write(w, p, 1, i, 0, &r, &e), G6_OK);
-    assert_true(r.exchange);
+    assert_int_equal(alpha_flush(&f, i, i), G6_OK);
+    assert_true(f.r.exchange);
   }
-  g6_panels_writer_close(w);
-  assert_int_equal(g6_panels_writer_open(&o, &w2, &e), G6_OK);
+  g6_panels_writer_close(f.w);
+  assert_int_equal(g6_panels_writer_open(&o, &w2, &f.e), G6_OK);
   g6_panels_writer_close(w2);
   /* g6_chain first */
   assert_int_equal(g6_dir_claim(d2, "DataDir", "x", &fd, note, sizeof(note),
-                                &e),
+                                &f.e),
                    G6_OK);
   o.dir = d2;
-  assert_int_equal(g6_panels_writer_open(&o, &w2, &e), G6_EEXIST);
-  assert_non_null(strstr(e.msg, "PanelsDir \""));
-  assert_non_null(strstr(e.msg, "is already used by another g6 plugin"));
+  assert_int_equal(g6_panels_writer_open(&o, &w2, &f.e), G6_EEXIST);
+  assert_non_null(strstr(f.e.msg, "PanelsDir \""));
+  assert_non_null(strstr(f.e.msg, "is already used by another g6 plugin"));
   close(fd);
-  g6_json_free(a);
+  g6_json_free(f.a);
 }
 
 /* A PanelsDir that cannot be written is refused at open, and so is one
