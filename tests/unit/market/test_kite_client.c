@@ -472,6 +472,91 @@ typedef struct fault_case {
   uint64_t retries;
 } fault_case;
 
+/* A client of cfg (NULL: test_config's) against the mock reset and given
+ * the faults `json`. */
+static g6_kite_client *faulted_client(const char *json,
+                                      const g6_kite_config *cfg) {
+  reset_mock();
+  faults(json);
+  return cfg != NULL ? client_with(cfg) : client();
+}
+
+/* One call to ep as the fault tests make it: /quote for NSE:NIFTY 50 and
+ * NFO:NIFTY25NOV26000CE, /quote/ltp for NSE:NIFTY 50, /instruments for the
+ * whole dump; *found is what it returned (quotes or instruments), and
+ * nothing is kept. */
+static g6_status call_ep(g6_kite_client *c, g6_kite_endpoint ep, size_t *found,
+                         g6_error *e) {
+  g6_error_clear(e);
+  g6_status s;
+  if (ep == G6_KITE_EP_INSTRUMENTS) {
+    g6_instruments *t = NULL;
+    s = g6_kite_instruments(c, NULL, &t, e);
+    *found = t != NULL ? g6_instruments_count(t) : 0;
+    g6_instruments_free(t);
+    return s;
+  }
+  const char *keys[] = {"NSE:NIFTY 50", "NFO:NIFTY25NOV26000CE"};
+  g6_quote_table *q = NULL;
+  s = ep == G6_KITE_EP_QUOTE ? g6_kite_quote(c, keys, 2, &q, e)
+                             : g6_kite_ltp(c, keys, 1, &q, e);
+  *found = q != NULL ? g6_quote_table_found(q) : 0;
+  g6_quote_table_free(q);
+  return s;
+}
+
+/* Fails unless the call to ep that returned s went as fc says: the status,
+ * the requests the mock served, the retries, and the result counted for
+ * the failed attempts. */
+static void check_fault_case(const fault_case *fc, g6_kite_client *c,
+                             g6_kite_endpoint ep, g6_status s,
+                             const g6_error *e) {
+  g6_kite_stats st;
+  g6_kite_stats_snapshot(c, &st);
+  long n = served(g6_kite_endpoint_name(ep));
+  if (s != fc->want || n != fc->served || st.retries[ep] != fc->retries ||
+      st.retries_by[ep][fc->counted] != fc->retries ||
+      st.requests[ep][fc->counted] == 0)
+    fail_msg("%s: status %s (want %s) \"%s\", served %ld (want %ld), "
+             "retries %llu (want %llu), counted %s %llu",
+             fc->name, g6_status_name(s), g6_status_name(fc->want), e->msg, n,
+             fc->served, (unsigned long long)st.retries[ep],
+             (unsigned long long)fc->retries, g6_kite_result_name(fc->counted),
+             (unsigned long long)st.requests[ep][fc->counted]);
+}
+
+/* Four calls to ep (call_ep) through a breaker that three failures open
+ * for 5 s: what each returned, the first one's error, the stats after
+ * them and the requests the mock served. */
+typedef struct four_calls {
+  g6_status got[4];
+  g6_error first;
+  g6_kite_stats st;
+  long served;
+} four_calls;
+
+static void four_calls_to(const char *json, g6_kite_endpoint ep,
+                          unsigned retry_attempts, four_calls *r) {
+  g6_kite_config cfg;
+  char url[64];
+  test_config(&cfg, url, sizeof(url));
+  cfg.retry_attempts = retry_attempts;
+  cfg.breaker_failures = 3;
+  cfg.breaker_min_reset_s = 5;
+  cfg.breaker_jitter = 0;
+  g6_kite_client *c = faulted_client(json, &cfg);
+  for (int k = 0; k < 4; k++) {
+    g6_error e;
+    size_t found;
+    r->got[k] = call_ep(c, ep, &found, &e);
+    if (k == 0)
+      r->first = e;
+  }
+  g6_kite_stats_snapshot(c, &r->st);
+  r->served = served(g6_kite_endpoint_name(ep));
+  g6_kite_client_free(c);
+}
+
 static void quote_faults(void **state) {
   (void)state;
   static const fault_case cases[] = {
@@ -563,44 +648,25 @@ static void quote_faults(void **state) {
        "\"error_body\":\"empty\"}}",
        G6_EFOREIGN, 1, G6_KITE_R_FOREIGN_BODY, 0},
   };
+  g6_kite_config cfg;
+  char url[64];
+  test_config(&cfg, url, sizeof(url));
+  cfg.timeout_s = 0.8;
+  cfg.breaker_failures = 100;
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
     const fault_case *fc = &cases[i];
-    reset_mock();
-    faults(fc->faults);
-    g6_kite_config cfg;
-    char url[64];
-    test_config(&cfg, url, sizeof(url));
-    cfg.timeout_s = 0.8;
-    cfg.breaker_failures = 100;
-    g6_kite_client *c = client_with(&cfg);
-    const char *keys[] = {"NSE:NIFTY 50", "NFO:NIFTY25NOV26000CE"};
-    g6_quote_table *q = NULL;
+    g6_kite_client *c = faulted_client(fc->faults, &cfg);
     g6_error e;
-    g6_error_clear(&e);
-    g6_status s = g6_kite_quote(c, keys, 2, &q, &e);
-    g6_kite_stats st;
-    g6_kite_stats_snapshot(c, &st);
-    long n = served("quote");
-    if (s != fc->want || n != fc->served ||
-        st.retries[G6_KITE_EP_QUOTE] != fc->retries ||
-        st.retries_by[G6_KITE_EP_QUOTE][fc->counted] != fc->retries ||
-        st.requests[G6_KITE_EP_QUOTE][fc->counted] == 0)
-      fail_msg("%s: status %s (want %s) \"%s\", served %ld (want %ld), "
-               "retries %llu (want %llu), counted %s %llu",
-               fc->name, g6_status_name(s), g6_status_name(fc->want), e.msg, n,
-               fc->served,
-               (unsigned long long)st.retries[G6_KITE_EP_QUOTE],
-               (unsigned long long)fc->retries,
-               g6_kite_result_name(fc->counted),
-               (unsigned long long)st.requests[G6_KITE_EP_QUOTE][fc->counted]);
+    size_t found;
+    g6_status s = call_ep(c, G6_KITE_EP_QUOTE, &found, &e);
+    check_fault_case(fc, c, G6_KITE_EP_QUOTE, s, &e);
     /* a failure never leaves a quote; success has both */
-    assert_int_equal(g6_quote_table_found(q), s == G6_OK ? 2 : 0);
+    assert_int_equal(found, s == G6_OK ? 2 : 0);
     /* the error message names the endpoint */
     if (s != G6_OK)
       assert_non_null(strstr(e.msg, "Kite quote"));
     /* only a TokenException latches the credentials */
     assert_int_equal(g6_kite_auth_latched(c), s == G6_EAUTH);
-    g6_quote_table_free(q);
     g6_kite_client_free(c);
   }
   /* each type is told apart in the log line: HTTP status, Kite's type and
@@ -629,22 +695,19 @@ static void quote_faults(void **state) {
 /* /quote/ltp answered "200 OK" by a captive portal: foreign_body too. */
 static void ltp_foreign_200(void **state) {
   (void)state;
-  reset_mock();
-  faults("{\"ltp\":{\"error\":-1,\"error_status\":200,"
-         "\"error_body\":\"html\"}}");
-  g6_kite_client *c = client();
-  const char *keys[] = {"NSE:NIFTY 50"};
-  g6_quote_table *q = NULL;
+  g6_kite_client *c =
+      faulted_client("{\"ltp\":{\"error\":-1,\"error_status\":200,"
+                     "\"error_body\":\"html\"}}",
+                     NULL);
   g6_error e;
-  g6_error_clear(&e);
-  assert_int_equal(g6_kite_ltp(c, keys, 1, &q, &e), G6_EFOREIGN);
+  size_t found;
+  assert_int_equal(call_ep(c, G6_KITE_EP_LTP, &found, &e), G6_EFOREIGN);
   assert_non_null(strstr(e.msg, "Kite ltp: HTTP 200 with a body that is not "
                                 "Kite's (Content-Type text/html, \"<html>"));
   g6_kite_stats st;
   g6_kite_stats_snapshot(c, &st);
   assert_int_equal(st.requests[G6_KITE_EP_LTP][G6_KITE_R_FOREIGN_BODY], 1);
   assert_int_equal(st.requests[G6_KITE_EP_LTP][G6_KITE_R_PARSE], 0);
-  g6_quote_table_free(q);
   g6_kite_client_free(c);
 }
 
@@ -694,27 +757,15 @@ static void instruments_faults(void **state) {
        G6_EFOREIGN, 1, G6_KITE_R_FOREIGN_BODY, 0},
   };
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-    reset_mock();
-    faults(cases[i].faults);
-    g6_kite_client *c = client();
-    g6_instruments *t = NULL;
+    g6_kite_client *c = faulted_client(cases[i].faults, NULL);
     g6_error e;
-    g6_status s = g6_kite_instruments(c, NULL, &t, &e);
-    long n = served("instruments");
-    g6_kite_stats st;
-    g6_kite_stats_snapshot(c, &st);
-    if (s != cases[i].want || n != cases[i].served ||
-        st.requests[G6_KITE_EP_INSTRUMENTS][cases[i].counted] == 0)
-      fail_msg("%s: %s \"%s\", served %ld, counted %s %llu", cases[i].name,
-               g6_status_name(s), e.msg, n,
-               g6_kite_result_name(cases[i].counted),
-               (unsigned long long)
-                   st.requests[G6_KITE_EP_INSTRUMENTS][cases[i].counted]);
+    size_t found;
+    g6_status s = call_ep(c, G6_KITE_EP_INSTRUMENTS, &found, &e);
+    check_fault_case(&cases[i], c, G6_KITE_EP_INSTRUMENTS, s, &e);
     if (s == G6_OK)
-      assert_true(g6_instruments_count(t) > 1000);
+      assert_true(found > 1000);
     else
-      assert_null(t);
-    g6_instruments_free(t);
+      assert_int_equal(found, 0);
     g6_kite_client_free(c);
   }
   /* the header error names the column */
@@ -909,36 +960,18 @@ static void breaker_opens_on_foreign_200(void **state) {
        false},
   };
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-    reset_mock();
-    faults(cases[i].faults);
-    g6_kite_config cfg;
-    char url[64];
-    test_config(&cfg, url, sizeof(url));
-    cfg.retry_attempts = 1;
-    cfg.breaker_failures = 3;
-    cfg.breaker_min_reset_s = 5;
-    cfg.breaker_jitter = 0;
-    g6_kite_client *c = client_with(&cfg);
-    const char *keys[] = {"NSE:NIFTY 50"};
-    g6_status got[4];
-    for (int k = 0; k < 4; k++) {
-      g6_quote_table *q = NULL;
-      got[k] = g6_kite_ltp(c, keys, 1, &q, NULL);
-      g6_quote_table_free(q);
-    }
-    g6_kite_stats st;
-    g6_kite_stats_snapshot(c, &st);
+    four_calls r;
+    four_calls_to(cases[i].faults, G6_KITE_EP_LTP, 1, &r);
     g6_status last = cases[i].opens ? G6_ECIRCUIT : G6_EFOREIGN;
     long want_served = cases[i].opens ? 3 : 4;
-    long n = served("ltp");
-    if (got[0] != G6_EFOREIGN || got[2] != G6_EFOREIGN || got[3] != last ||
-        n != want_served || st.breaker_trips != (cases[i].opens ? 1u : 0u) ||
-        st.requests[G6_KITE_EP_LTP][G6_KITE_R_FOREIGN_BODY] !=
+    if (r.got[0] != G6_EFOREIGN || r.got[2] != G6_EFOREIGN ||
+        r.got[3] != last || r.served != want_served ||
+        r.st.breaker_trips != (cases[i].opens ? 1u : 0u) ||
+        r.st.requests[G6_KITE_EP_LTP][G6_KITE_R_FOREIGN_BODY] !=
             (uint64_t)want_served)
       fail_msg("%s: 4th call %s (want %s), served %ld (want %ld), trips %llu",
-               cases[i].name, g6_status_name(got[3]), g6_status_name(last), n,
-               want_served, (unsigned long long)st.breaker_trips);
-    g6_kite_client_free(c);
+               cases[i].name, g6_status_name(r.got[3]), g6_status_name(last),
+               r.served, want_served, (unsigned long long)r.st.breaker_trips);
   }
 }
 
@@ -976,59 +1009,30 @@ static void breaker_opens_on_redirect(void **state) {
        G6_KITE_EP_INSTRUMENTS},
   };
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-    reset_mock();
-    faults(cases[i].faults);
-    g6_kite_config cfg;
-    char url[64];
-    test_config(&cfg, url, sizeof(url));
-    cfg.breaker_failures = 3; /* retry_attempts stays 3: none is used */
-    cfg.breaker_min_reset_s = 5;
-    cfg.breaker_jitter = 0;
-    g6_kite_client *c = client_with(&cfg);
-    bool inst = cases[i].ep == G6_KITE_EP_INSTRUMENTS;
-    const char *keys[] = {"NSE:NIFTY 50"};
-    g6_status got[4];
-    g6_error e0;
-    g6_error_clear(&e0);
-    for (int k = 0; k < 4; k++) {
-      g6_error e;
-      g6_error_clear(&e);
-      if (inst) {
-        g6_instruments *t = NULL;
-        got[k] = g6_kite_instruments(c, "NFO", &t, &e);
-        g6_instruments_free(t);
-      } else {
-        g6_quote_table *q = NULL;
-        got[k] = g6_kite_ltp(c, keys, 1, &q, &e);
-        g6_quote_table_free(q);
-      }
-      if (k == 0)
-        e0 = e;
-    }
-    g6_kite_stats st;
-    g6_kite_stats_snapshot(c, &st);
-    long n = served(inst ? "instruments" : "ltp");
-    if (got[0] != G6_EFOREIGN || got[2] != G6_EFOREIGN ||
-        got[3] != G6_ECIRCUIT || n != 3 || st.breaker_trips != 1 ||
-        st.requests[cases[i].ep][G6_KITE_R_FOREIGN_BODY] != 3 ||
-        st.retries[cases[i].ep] != 0)
+    four_calls r; /* three attempts allowed: none is used */
+    four_calls_to(cases[i].faults, cases[i].ep, 3, &r);
+    if (r.got[0] != G6_EFOREIGN || r.got[2] != G6_EFOREIGN ||
+        r.got[3] != G6_ECIRCUIT || r.served != 3 || r.st.breaker_trips != 1 ||
+        r.st.requests[cases[i].ep][G6_KITE_R_FOREIGN_BODY] != 3 ||
+        r.st.retries[cases[i].ep] != 0)
       fail_msg("%s: %s, %s, %s, %s; served %ld (want 3), trips %llu, "
                "retries %llu: %s",
-               cases[i].name, g6_status_name(got[0]), g6_status_name(got[1]),
-               g6_status_name(got[2]), g6_status_name(got[3]), n,
-               (unsigned long long)st.breaker_trips,
-               (unsigned long long)st.retries[cases[i].ep], e0.msg);
-    if (strstr(e0.msg, cases[i].want) == NULL)
-      fail_msg("%s: message \"%s\", want \"%s\"", cases[i].name, e0.msg,
+               cases[i].name, g6_status_name(r.got[0]),
+               g6_status_name(r.got[1]), g6_status_name(r.got[2]),
+               g6_status_name(r.got[3]), r.served,
+               (unsigned long long)r.st.breaker_trips,
+               (unsigned long long)r.st.retries[cases[i].ep], r.first.msg);
+    if (strstr(r.first.msg, cases[i].want) == NULL)
+      fail_msg("%s: message \"%s\", want \"%s\"", cases[i].name, r.first.msg,
                cases[i].want);
     /* neither the portal's user info nor its query or fragment */
     const char *never[] = {"pw9876", "abc123def456",
                            "sess=", "continue=", "wifi:"};
     for (size_t k = 0; k < sizeof(never) / sizeof(never[0]); k++)
-      if (strstr(e0.msg, never[k]) != NULL ||
+      if (strstr(r.first.msg, never[k]) != NULL ||
           (logs.data != NULL && strstr(logs.data, never[k]) != NULL))
-        fail_msg("%s: \"%s\" printed: %s", cases[i].name, never[k], e0.msg);
-    g6_kite_client_free(c);
+        fail_msg("%s: \"%s\" printed: %s", cases[i].name, never[k],
+                 r.first.msg);
   }
 }
 
@@ -1113,13 +1117,12 @@ static void failed_batch_keeps_the_others(void **state) {
   g6_kite_client_free(c);
   /* by request number: every second request fails; without retries the
    * second of three batches is lost (500 GeneralException) */
-  reset_mock();
-  faults("{\"quote\":{\"error_every\":2,\"error_status\":500}}");
   g6_kite_config cfg;
   char url[64];
   test_config(&cfg, url, sizeof(url));
   cfg.retry_attempts = 1;
-  c = client_with(&cfg);
+  c = faulted_client("{\"quote\":{\"error_every\":2,\"error_status\":500}}",
+                     &cfg);
   assert_int_equal(g6_kite_quote(c, kp, n, &q, &e), G6_EPROVIDER);
   assert_int_equal(g6_quote_table_found(q), 700);
   assert_int_equal(g6_quote_table_failed(q, (size_t)g6_quote_table_find(q, kp[600])),
