@@ -198,12 +198,18 @@ static g6_status set_ep(ep_faults *e, const char *name, const char *val,
     return G6_OK;
   }
   if (strcmp(name, "error_location") == 0) {
-    /* a header value, plain in the JSON of GET /admin/faults */
-    if (val[0] == '\0' || strlen(val) >= sizeof(e->error_location))
-      goto bad;
-    for (const char *q = val; *q; q++)
-      if (*q <= 0x20 || *q > 0x7e || *q == '"' || *q == '\\')
-        goto bad;
+    /* whatever a portal may put in a header value, the odd ones included
+     * (escaped in the JSON of GET /admin/faults); "" for no Location */
+    if (strlen(val) >= sizeof(e->error_location))
+      return g6_error_set(err, G6_EINVAL,
+                          "fault error_location: longer than the %d bytes "
+                          "allowed",
+                          MK_LOCATION_MAX - 1);
+    if (strpbrk(val, "\r\n") != NULL)
+      return g6_error_set(err, G6_EINVAL,
+                          "fault error_location: a CR or LF would end the "
+                          "header line (libmicrohttpd refuses it); allowed: "
+                          "any other bytes (an empty value for no Location)");
     snprintf(e->error_location, sizeof(e->error_location), "%s", val);
     return G6_OK;
   }
@@ -487,6 +493,24 @@ g6_status faults_apply_json(faults *f, const g6_json *doc, g6_error *err) {
   return G6_OK;
 }
 
+/* error_location as a JSON string; bytes that are not UTF-8 (a --fault
+ * flag may carry any) as \u00XX, one per byte, so the answer stays JSON. */
+static void put_location(g6_buf *out, const char *loc) {
+  g6_buf s = G6_BUF_INIT;
+  if (g6_json_write_string(&s, loc, strlen(loc)) == G6_OK) {
+    g6_buf_append(out, s.data, s.len);
+  } else {
+    g6_buf_puts(out, "\"");
+    for (const unsigned char *p = (const unsigned char *)loc; *p; p++)
+      if (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
+        g6_buf_append(out, (const char *)p, 1);
+      else
+        g6_buf_printf(out, "\\u%04x", *p);
+    g6_buf_puts(out, "\"");
+  }
+  g6_buf_free(&s);
+}
+
 void faults_to_json(const faults *f, g6_buf *out) {
   g6_buf_puts(out, "{");
   for (int e = 0; e < EP_COUNT; e++) {
@@ -498,14 +522,16 @@ void faults_to_json(const faults *f, g6_buf *out) {
                   "\"huge\":%d,\"huge_bytes\":%ld,\"drift\":%d,"
                   "\"drift_mode\":\"%s\",\"auth_fail\":%d,"
                   "\"retry_after\":%d,\"error\":%d,\"error_status\":%d,"
-                  "\"error_body\":\"%s\",\"error_location\":\"%s\","
-                  "\"error_every\":%d,"
-                  "\"error_key\":\"%s\",\"content_type\":\"%s\"},",
+                  "\"error_body\":\"%s\",\"error_location\":",
                   ep_names[e], x->latency_ms, x->stall, x->stall_s, x->http5xx,
                   x->status5xx, x->rate5xx, x->ratelimit, x->malformed,
                   x->truncate, x->huge, x->huge_bytes, x->drift,
                   drift_names[x->drift_mode], x->auth_fail, x->retry_after,
-                  x->error, x->error_status, x->error_body, x->error_location,
+                  x->error, x->error_status, x->error_body);
+    put_location(out, x->error_location);
+    g6_buf_printf(out,
+                  ",\"error_every\":%d,"
+                  "\"error_key\":\"%s\",\"content_type\":\"%s\"},",
                   x->error_every, x->error_key, x->content_type);
   }
   const market_faults *m = &f->market;

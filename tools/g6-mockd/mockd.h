@@ -177,7 +177,9 @@ extern const char *const ep_names[EP_COUNT];
 typedef enum drift_mode { DRIFT_RENAME, DRIFT_MISSING, DRIFT_TYPE,
                           DRIFT_ENVELOPE } drift_mode;
 
-#define MK_LOCATION_MAX 160 /* bytes incl. NUL of error_location */
+/* bytes incl. NUL of error_location: room for the very long Location a
+ * portal may send (libmicrohttpd's default per-connection pool is 32 KiB) */
+#define MK_LOCATION_MAX 8192
 
 /* Count fields: 0 off, N > 0 the next N requests, -1 every request. */
 typedef struct ep_faults {
@@ -205,7 +207,10 @@ typedef struct ep_faults {
   int error_status;
   char error_body[24];
   /* the Location header of a 3xx error_status (a captive portal's login
-   * page); a query may carry what g6 must never print */
+   * page); a query may carry what g6 must never print. Any bytes but CR
+   * and LF (which would end the header line): relative, garbage, control
+   * characters, UTF-8, very long; blanks only send an empty Location; ""
+   * sends none */
   char error_location[MK_LOCATION_MAX];
   int error_every;
   unsigned long error_seq; /* requests counted for error_every */

@@ -88,7 +88,7 @@ static enum MHD_Result send_429(struct MHD_Connection *c, int retry_after) {
 /* The error fault's answer: Kite's envelope for a Kite error type (with
  * the message Kite sends for it), or a body that is not Kite's. A 3xx
  * answer (a captive portal sending g6 to its login page) carries
- * `location` as its Location header. */
+ * `location` as its Location header, none when it is "". */
 static enum MHD_Result send_error_fault(struct MHD_Connection *c, int status,
                                         const char *body,
                                         const char *location) {
@@ -110,7 +110,10 @@ static enum MHD_Result send_error_fault(struct MHD_Connection *c, int status,
       return kite_error(c, st, kite[i].type, kite[i].msg);
   g6_buf b = G6_BUF_INIT;
   const char *ctype = "text/plain";
-  if (strcmp(body, "html") == 0 && redirect) {
+  if (strcmp(body, "html") == 0 && redirect && location[0] == '\0') {
+    ctype = "text/html";
+    g6_buf_puts(&b, "<html><body>Moved</body></html>\r\n");
+  } else if (strcmp(body, "html") == 0 && redirect) {
     ctype = "text/html";
     g6_buf_printf(&b,
                   "<html><body>Redirecting to the <a href=\"%s\">login "
@@ -147,7 +150,13 @@ static enum MHD_Result send_error_fault(struct MHD_Connection *c, int status,
       len, data ? data : (char *)"",
       data ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
   MHD_add_response_header(r, "Content-Type", ctype);
-  MHD_add_response_header(r, "Location", location);
+  /* "": a redirect without a Location (faults.c allows no CR or LF, the
+   * only bytes libmicrohttpd refuses in a value) */
+  if (location[0] != '\0' &&
+      MHD_add_response_header(r, "Location", location) != MHD_YES) {
+    MHD_destroy_response(r);
+    return MHD_NO;
+  }
   enum MHD_Result ret = MHD_queue_response(c, st, r);
   MHD_destroy_response(r);
   return ret;
