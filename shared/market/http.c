@@ -169,6 +169,27 @@ void g6_http_url_for_message(const char *url, char *out, size_t len) {
   out[o] = '\0';
 }
 
+/* A Location value for messages (g6_http_response.location): white space
+ * around it dropped (libcurl 7.88 hands an empty value over as "\r"), then
+ * g6_http_url_for_message, then any byte that is not printable ASCII as
+ * '?': the server's bytes go into log lines, and a control character (an
+ * escape sequence, a bare CR) must reach neither a terminal nor a log. */
+static void location_for_message(const char *value, char *out, size_t len) {
+  out[0] = '\0';
+  value += strspn(value, " \t\r\n");
+  char *v = strdup(value); /* whole: user info may end past len */
+  if (v == NULL)
+    return;
+  size_t n = strlen(v);
+  while (n > 0 && strchr(" \t\r\n", v[n - 1]) != NULL)
+    v[--n] = '\0';
+  g6_http_url_for_message(v, out, len);
+  free(v);
+  for (char *p = out; *p; p++)
+    if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+      *p = '?';
+}
+
 g6_status g6_http_perform(g6_http_share *share, const g6_http_request *req,
                           g6_http_response *resp, g6_error *err) {
   memset(resp, 0, sizeof(*resp));
@@ -230,8 +251,10 @@ g6_status g6_http_perform(g6_http_share *share, const g6_http_request *req,
   struct curl_header *loc = NULL;
   if (resp->status >= 300 && resp->status < 400 &&
       curl_easy_header(h, "Location", 0, CURLH_HEADER, -1, &loc) == CURLHE_OK &&
-      loc != NULL && loc->value != NULL)
-    g6_http_url_for_message(loc->value, resp->location, sizeof(resp->location));
+      loc != NULL && loc->value != NULL) {
+    resp->has_location = true;
+    location_for_message(loc->value, resp->location, sizeof(resp->location));
+  }
   double t = 0;
   curl_easy_getinfo(h, CURLINFO_TOTAL_TIME, &t);
   resp->seconds = t;

@@ -56,9 +56,14 @@ typedef struct g6_http_response {
                             sent to the sink), so a caller can tell what
                             answered */
   size_t head_len;
-  char location[256];    /* a 3xx's Location header for messages
-                            (g6_http_url_for_message: no user info, query
-                            or fragment; cut to fit); "" when none */
+  char location[256]; /* a 3xx's Location header for messages
+                         (g6_http_url_for_message: no user info, query
+                         or fragment; cut to fit; a byte that is not
+                         printable ASCII, such as a control character
+                         or UTF-8, as '?'); "" when none, or when
+                         nothing is left */
+  bool has_location;  /* a 3xx came with a Location header, even an
+                         empty one */
 } g6_http_response;
 
 /* Performs the request. Returns G6_OK when a complete response arrived

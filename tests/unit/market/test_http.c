@@ -2,6 +2,12 @@
 
 #include "market/http.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 /* Query-string encoding (RFC 3986 unreserved characters pass, every other
  * byte is %XX with upper-case hex), appended to what the buffer holds. */
 static void urlencode(void **state) {
@@ -211,11 +217,168 @@ static void url_for_message(void **state) {
   assert_string_equal(small, "");
 }
 
+/* ---- a server that answers one request with the bytes it is given ---- */
+
+typedef struct raw_server {
+  int fd;
+  int port;
+  const char *answer;
+  size_t answer_len;
+  pthread_t th;
+} raw_server;
+
+static void *raw_serve(void *vp) {
+  raw_server *r = vp;
+  int c = accept(r->fd, NULL, NULL);
+  if (c < 0)
+    return NULL;
+  char req[4096];
+  size_t n = 0;
+  while (n + 1 < sizeof(req)) { /* the request's head, then the answer */
+    ssize_t k = read(c, req + n, sizeof(req) - 1 - n);
+    if (k <= 0)
+      break;
+    n += (size_t)k;
+    req[n] = '\0';
+    if (strstr(req, "\r\n\r\n") != NULL)
+      break;
+  }
+  for (size_t o = 0; o < r->answer_len;) {
+    ssize_t k = write(c, r->answer + o, r->answer_len - o);
+    if (k <= 0)
+      break;
+    o += (size_t)k;
+  }
+  close(c);
+  return NULL;
+}
+
+/* GET / from a server that answers with `len` bytes of `answer`, whatever
+ * they are (a header libmicrohttpd would refuse to send included). */
+static g6_status get_raw(const char *answer, size_t len, g6_http_response *resp,
+                         g6_error *err) {
+  raw_server r = {.answer = answer, .answer_len = len};
+  r.fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a = {.sin_family = AF_INET,
+                          .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  socklen_t al = sizeof(a);
+  if (r.fd < 0 || bind(r.fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
+      listen(r.fd, 1) != 0 ||
+      getsockname(r.fd, (struct sockaddr *)&a, &al) != 0)
+    fail_msg("cannot listen on 127.0.0.1");
+  r.port = ntohs(a.sin_port);
+  pthread_create(&r.th, NULL, raw_serve, &r);
+  char url[64];
+  snprintf(url, sizeof(url), "http://127.0.0.1:%d/quote?i=NSE:NIFTY", r.port);
+  g6_http_request req = {.url = url, .timeout_s = 5};
+  g6_status s = g6_http_perform(NULL, &req, resp, err);
+  pthread_join(r.th, NULL);
+  close(r.fd);
+  return s;
+}
+
+/* A 3xx's Location as a server may really send it (bytes a mock built on
+ * libmicrohttpd cannot: a bare CR, a folded line, NUL; or none, or an
+ * empty one, or one longer than any buffer): resp->location is a bounded,
+ * terminated string of printable ASCII without user info, query or
+ * fragment, and has_location says whether a Location came at all. */
+static void redirect_location(void **state) {
+  (void)state;
+  static char longer[40000];
+  if (longer[0] == '\0') {
+    int o = snprintf(longer, sizeof(longer),
+                     "HTTP/1.1 302 Found\r\nLocation: "
+                     "http://wifi:secretpw@portal.invalid/");
+    memset(longer + o, 'a', 30000);
+    snprintf(longer + o + 30000, sizeof(longer) - (size_t)o - 30000,
+             "?sess=abc123def456\r\nContent-Length: 0\r\n\r\n");
+  }
+  static const struct {
+    const char *name, *answer;
+    long status;
+    bool has;
+    const char *want; /* NULL: only the checks every case gets */
+  } vecs[] = {
+      {"none", "HTTP/1.1 302 Found\r\nContent-Length: 0\r\n\r\n", 302, false,
+       ""},
+      {"empty", "HTTP/1.1 302 Found\r\nLocation:\r\nContent-Length: 0\r\n\r\n",
+       302, true, ""},
+      {"blank",
+       "HTTP/1.1 302 Found\r\nLocation: \t \r\nContent-Length: 0\r\n\r\n", 302,
+       true, ""},
+      {"white space around",
+       "HTTP/1.1 302 Found\r\nLocation:   http://portal.invalid/login?s=1  "
+       "\r\nContent-Length: 0\r\n\r\n",
+       302, true, "http://portal.invalid/login"},
+      {"a bare CR inside (libcurl ends the value there)",
+       "HTTP/1.1 302 Found\r\nLocation: http://portal.invalid/a\rX-Evil: "
+       "1\r\nContent-Length: 0\r\n\r\n",
+       302, true, "http://portal.invalid/a"},
+      {"a LF alone ends it",
+       "HTTP/1.1 302 Found\r\nLocation: http://portal.invalid/a\nX-Evil: "
+       "1\r\nContent-Length: 0\r\n\r\n",
+       302, true, "http://portal.invalid/a"},
+      {"a folded line (one value, as HTTP/1.1 reads it)",
+       "HTTP/1.1 302 Found\r\nLocation: http://portal.invalid/a\r\n X-Evil: "
+       "1\r\nContent-Length: 0\r\n\r\n",
+       302, true, "http://portal.invalid/a X-Evil: 1"},
+      {"escape sequences",
+       "HTTP/1.1 302 Found\r\nLocation: http://portal.invalid/\x1b[2J\x1b]0;"
+       "t\x07\x7f\xc3\xa9\r\nContent-Length: 0\r\n\r\n",
+       302, true, "http://portal.invalid/?[2J?]0;t????"},
+      {"two of them",
+       "HTTP/1.1 302 Found\r\nLocation: http://one.invalid/\r\nLocation: "
+       "http://two.invalid/\r\nContent-Length: 0\r\n\r\n",
+       302, true, NULL},
+      {"on a 304", "HTTP/1.1 304 Not Modified\r\nLocation: /x?y\r\n\r\n", 304,
+       true, "/x"},
+      {"on a 200, ignored",
+       "HTTP/1.1 200 OK\r\nLocation: http://portal.invalid/\r\n"
+       "Content-Length: 2\r\n\r\n{}",
+       200, false, ""},
+      {"30000 bytes with user info", longer, 302, true, NULL},
+  };
+  for (size_t i = 0; i < sizeof(vecs) / sizeof(vecs[0]); i++) {
+    g6_http_response resp;
+    g6_error e;
+    g6_error_clear(&e);
+    g6_status s = get_raw(vecs[i].answer, strlen(vecs[i].answer), &resp, &e);
+    size_t n = strnlen(resp.location, sizeof(resp.location));
+    bool printable = n < sizeof(resp.location);
+    for (size_t k = 0; k < n; k++)
+      printable =
+          printable && resp.location[k] >= 0x20 && resp.location[k] < 0x7f;
+    if (s != G6_OK || resp.status != vecs[i].status ||
+        resp.has_location != vecs[i].has || !printable ||
+        strstr(resp.location, "secretpw") != NULL ||
+        strstr(resp.location, "sess=") != NULL)
+      fail_msg("%s: %s (%s), HTTP %ld, has_location %d, location \"%s\"",
+               vecs[i].name, g6_status_name(s), e.msg, resp.status,
+               resp.has_location, resp.location);
+    if (vecs[i].want != NULL && strcmp(resp.location, vecs[i].want) != 0)
+      fail_msg("%s: location \"%s\", want \"%s\"", vecs[i].name, resp.location,
+               vecs[i].want);
+    g6_http_response_free(&resp);
+  }
+  /* a NUL in a header is no answer at all: libcurl refuses it */
+  static const char nul[] = "HTTP/1.1 302 Found\r\nLocation: http://a/\0b\r\n"
+                            "Content-Length: 0\r\n\r\n";
+  g6_http_response resp;
+  g6_error e;
+  g6_status s = get_raw(nul, sizeof(nul) - 1, &resp, &e);
+  if (s == G6_OK)
+    fail_msg("a NUL in the Location: OK, location \"%s\"", resp.location);
+  assert_null(strchr(e.msg, '\n'));
+  assert_null(strstr(e.msg, "i=NSE"));
+  g6_http_response_free(&resp);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(urlencode),
       cmocka_unit_test(body_foreign),
       cmocka_unit_test(url_for_message),
+      cmocka_unit_test(redirect_location),
   };
   return G6_RUN_TESTS(tests);
 }
