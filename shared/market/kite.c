@@ -498,14 +498,19 @@ static bool breaker_failure(g6_status s, long http) {
          (s != G6_OK && http >= 500);
 }
 
+static bool blank(unsigned char ch) {
+  return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
+}
+
 /* A short printable excerpt of a body that is not Kite's (an HTML page from
- * a proxy, plain text), white space collapsed, for the log line. */
+ * a proxy, plain text), white space collapsed, for the log line; "..." at
+ * the end when more than white space did not fit. */
 static void body_excerpt(const g6_buf *body, char *out, size_t len) {
-  size_t o = 0;
+  size_t o = 0, i = 0;
   bool space = false;
-  for (size_t i = 0; i < body->len && o + 4 < len; i++) {
+  for (; i < body->len && o + 4 < len; i++) {
     unsigned char ch = (unsigned char)body->data[i];
-    if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n') {
+    if (blank(ch)) {
       space = o > 0;
       continue;
     }
@@ -514,7 +519,9 @@ static void body_excerpt(const g6_buf *body, char *out, size_t len) {
     space = false;
     out[o++] = ch >= 0x20 && ch < 0x7f && ch != '"' ? (char)ch : '?';
   }
-  if (o + 4 >= len && o >= 3)
+  while (i < body->len && blank((unsigned char)body->data[i]))
+    i++;
+  if (i < body->len && o >= 3)
     memcpy(out + o - 3, "...", 3);
   out[o] = '\0';
 }
@@ -579,9 +586,12 @@ static g6_status classify_foreign_2xx(const g6_http_response *resp,
  * captive portal sending g6 to its login page, a proxy) is not Kite:
  * G6_EFOREIGN, naming where it points (http.c dropped the Location's user
  * info, query and fragment; printable and bounded here like an excerpt),
- * or, without a Location, what the body starts with. */
+ * or, without a Location to name (none, or an empty one), the request's
+ * URL (as http.c prints it: no query, no user info) and what the body
+ * starts with. Always one bounded line: every part the server chose is an
+ * excerpt. */
 static g6_status classify_redirect(const g6_http_response *resp,
-                                   g6_error *aerr) {
+                                   const char *url, g6_error *aerr) {
   g6_buf ctb = {.data = (char *)resp->content_type,
                 .len = strlen(resp->content_type)};
   char ct[48];
@@ -596,14 +606,23 @@ static g6_status classify_redirect(const g6_http_response *resp,
                         resp->status, loc, ct[0] ? ct : "none",
                         g6_strerror(G6_EFOREIGN));
   }
+  char where[160];
+  g6_http_url_for_message(url, where, sizeof(where));
+  g6_buf wb = {.data = where, .len = strlen(where)};
+  char from[128];
+  body_excerpt(&wb, from, sizeof(from));
   g6_buf head = {.data = (char *)resp->head, .len = resp->head_len};
   char ex[72];
   body_excerpt(&head, ex, sizeof(ex));
   return g6_error_set(aerr, G6_EFOREIGN,
-                      "HTTP %ld without a Location (not followed; "
+                      "HTTP %ld redirect %s from %s (not followed; "
                       "Content-Type %s, \"%s\"): %s",
-                      resp->status, ct[0] ? ct : "none", ex,
-                      g6_strerror(G6_EFOREIGN));
+                      resp->status,
+                      resp->has_location
+                          ? "with an empty Location (once any query or "
+                            "fragment is dropped)"
+                          : "without a Location",
+                      from, ct[0] ? ct : "none", ex, g6_strerror(G6_EFOREIGN));
 }
 
 /* The adaptive rate limiter learns from every answer: a 429 cuts the rate
@@ -765,7 +784,7 @@ static g6_status do_call(g6_kite_client *c, const call_spec *cs,
       } else if (resp.status >= 400) {
         s = classify_http(resp.status, &resp.error_body, &aerr);
       } else if (resp.status >= 300) {
-        s = classify_redirect(&resp, &aerr);
+        s = classify_redirect(&resp, cs->url, &aerr);
       } else {
         s = g6_error_set(&aerr, G6_EHTTP, "unexpected HTTP %ld", resp.status);
       }

@@ -31,7 +31,10 @@
  * redirect is followed (a captive portal's login page). Each is its own
  * result in g6_kite_stats and its own message (HTTP status, error type,
  * Kite's message, an excerpt of the foreign body, or a redirect's Location
- * without its user info, query and fragment).
+ * without its user info, query and fragment; a redirect without a Location,
+ * or with an empty one, names the request's URL without its query). Every
+ * part a server chose is printed as a bounded excerpt of printable ASCII,
+ * so a message is one line whatever the server sent.
  *
  * Auth: only a TokenException latches the client into a failed-auth state
  * (a 403 PermissionException is an account or subscription problem that a

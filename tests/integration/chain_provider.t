@@ -9,7 +9,9 @@ against g6-mockd (issue 10, items 1, 4 and 5):
    `forbidden`, never "credentials rejected", and latches nothing; a 503
    NetworkException is `upstream` and retried; a captive portal's login page
    with "200 OK" is `foreign_body` with an excerpt, not a parse error, and
-   so is its redirect to that page (a 302), with the Location in the log;
+   so is its redirect to that page (a 302), with the Location in the log,
+   or without one, with the request's URL in the log (no query), and a
+   Location's control characters never reach the log;
 3. a storm of 429s with Retry-After makes the shared limiter back off: the
    request rate g6-mockd sees during the storm falls well below the healthy
    rate, the exported effective rate drops below the configured one, and
@@ -187,6 +189,26 @@ with t.MockD(clock=now) as m:
         t.ok("unexpected HTTP 302" not in cd.log(), "not an unexpected HTTP status")
         m.reset_faults()
         status_is(0, "OK again after the redirect")
+
+        # -- 2d. ... or redirects without saying where, or with escapes -----
+        m.set_faults({"quote": {"error": -1, "error_status": 302, "error_body": "html",
+                                "error_location": ""}})
+        grows("collectd_g6_api_calls_total",
+              "a 302 without a Location is a foreign_body result",
+              g6_api="quote", type="foreign_body")
+        logged(r"g6_chain: Kite quote: HTTP 302 redirect without a Location from "
+               r"http://127\.0\.0\.1:\d+/quote \(not followed; Content-Type text/html, "
+               r"\"<html><body>Moved</body></html>\"\): the response is not the provider's",
+               "the log says it was a redirect and names the request's URL")
+        m.set_faults({"quote": {"error_location": "http://portal.invalid/\x1b[2J\x07login"}})
+        logged(r"g6_chain: Kite quote: HTTP 302 redirect to "
+               r"http://portal\.invalid/\?\[2J\?login \(not followed",
+               "a Location's control characters are printed as ?")
+        t.ok(not any(c in cd.log() for c in "\x1b\x07\r"),
+             "no control character from the server reaches the log")
+        t.ok("i=NFO" not in cd.log(), "nor the request's query")
+        m.reset_faults()
+        status_is(0, "OK again after the redirect without a Location")
 
         # -- 3. a storm of 429s with Retry-After -----------------------------
         def rate(seconds):

@@ -22,6 +22,7 @@
 #define TOKEN "TOKsecret4567"
 #define SECRET "APIsecret890"
 #define CLOCK "1763700000" /* 2025-11-21 10:10 IST, a Friday */
+#define LONG_FAULT_JSON 8400 /* a fault with an 8000-byte Location */
 
 static pid_t mock_pid;
 static int mock_port;
@@ -975,12 +976,74 @@ static void breaker_opens_on_foreign_200(void **state) {
   }
 }
 
+/* Fails unless every log line from `from` on is one line of printable
+ * ASCII ("LEVEL message"): nothing a server sent may start a line of its
+ * own or reach a terminal as a control sequence. */
+static void check_log_lines(size_t from, const char *name) {
+  const char *p = logs.data != NULL ? logs.data + from : "";
+  while (*p != '\0') {
+    const char *nl = strchr(p, '\n');
+    size_t n = nl != NULL ? (size_t)(nl - p) : strlen(p);
+    if (n < 2 || p[0] < '0' || p[0] > '7' || p[1] != ' ')
+      fail_msg("%s: a log line that is not \"LEVEL message\": %.*s", name,
+               (int)n, p);
+    for (size_t k = 0; k < n; k++)
+      if ((unsigned char)p[k] < 0x20 || (unsigned char)p[k] >= 0x7f)
+        fail_msg("%s: byte 0x%02x in the log line %.*s", name,
+                 (unsigned char)p[k], (int)n, p);
+    p += n + (nl != NULL);
+  }
+}
+
+/* A 3xx on ep (the faults `json`) is foreign_body, not retried, counted by
+ * the breaker (three open it); the first call's message holds `want`
+ * (printf format: %d is the mock's port, for a request URL), says it was
+ * a redirect, is one bounded line of printable ASCII and prints no user
+ * info, query or fragment; so is every line logged. */
+static void check_redirect(const char *name, const char *json,
+                           g6_kite_endpoint ep, const char *want) {
+  size_t logged = logs.len;
+  four_calls r; /* three attempts allowed: none is used */
+  four_calls_to(json, ep, 3, &r);
+  if (r.got[0] != G6_EFOREIGN || r.got[2] != G6_EFOREIGN ||
+      r.got[3] != G6_ECIRCUIT || r.served != 3 || r.st.breaker_trips != 1 ||
+      r.st.requests[ep][G6_KITE_R_FOREIGN_BODY] != 3 || r.st.retries[ep] != 0)
+    fail_msg("%s: %s, %s, %s, %s; served %ld (want 3), trips %llu, "
+             "retries %llu: %s",
+             name, g6_status_name(r.got[0]), g6_status_name(r.got[1]),
+             g6_status_name(r.got[2]), g6_status_name(r.got[3]), r.served,
+             (unsigned long long)r.st.breaker_trips,
+             (unsigned long long)r.st.retries[ep], r.first.msg);
+  char w[512];
+  snprintf(w, sizeof(w), want, mock_port);
+  if (strstr(r.first.msg, w) == NULL)
+    fail_msg("%s: message \"%s\", want \"%s\"", name, r.first.msg, w);
+  if (strstr(r.first.msg, " redirect ") == NULL || strlen(r.first.msg) > 400)
+    fail_msg("%s: not a bounded redirect message (%zu bytes): %s", name,
+             strlen(r.first.msg), r.first.msg);
+  for (const char *p = r.first.msg; *p; p++)
+    if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+      fail_msg("%s: byte 0x%02x in the message %s", name, (unsigned char)*p,
+               r.first.msg);
+  /* neither the portal's user info nor its query or fragment, nor the
+   * request's query */
+  const char *never[] = {
+      "pw9876", "abc123def456", "sess=", "continue=", "wifi:", "i=NSE"};
+  for (size_t k = 0; k < sizeof(never) / sizeof(never[0]); k++)
+    if (strstr(r.first.msg, never[k]) != NULL ||
+        (logs.data != NULL && strstr(logs.data, never[k]) != NULL))
+      fail_msg("%s: \"%s\" printed: %s", name, never[k], r.first.msg);
+  check_log_lines(logged, name);
+}
+
 /* A captive portal usually redirects to its login page instead of
  * answering "200 OK"; g6 follows no redirect and Kite's API sends none on
  * these endpoints, so a 3xx is foreign_body too, not retried, with where it
  * points in the message (no user info, no query: a portal's query may carry
  * a session or the original URL), and it opens the breaker as the 200 page
- * does: whatever answered replaced every answer. */
+ * does: whatever answered replaced every answer. On /quote, /quote/ltp and
+ * the instruments CSV alike, whatever the Location, the message is one
+ * bounded line of printable ASCII that says it was a redirect. */
 static void breaker_opens_on_redirect(void **state) {
   (void)state;
   static const struct {
@@ -1007,32 +1070,144 @@ static void breaker_opens_on_redirect(void **state) {
        "Kite instruments: HTTP 303 redirect to http://portal.invalid/login "
        "(not followed; Content-Type text/plain)",
        G6_KITE_EP_INSTRUMENTS},
+      /* what a portal or a broken proxy may send instead of a plain
+       * Location: none (the message then names the request's URL, without
+       * its query), an empty one, garbage, relative ones, control
+       * characters (an escape sequence, a bell, a tab), UTF-8; and the
+       * rarer codes: 304 (g6 asks for no revalidation), 305, 306, 308 */
+      {"302 without a Location on ltp",
+       "{\"ltp\":{\"error\":-1,\"error_status\":302,\"error_body\":\"html\","
+       "\"error_location\":\"\"}}",
+       "Kite ltp: HTTP 302 redirect without a Location from "
+       "http://127.0.0.1:%d/quote/ltp (not followed; Content-Type text/html, "
+       "\"<html><body>Moved</body></html>\"): the response is not the "
+       "provider's",
+       G6_KITE_EP_LTP},
+      {"303 without a Location on quote",
+       "{\"quote\":{\"error\":-1,\"error_status\":303,"
+       "\"error_body\":\"empty\",\"error_location\":\"\"}}",
+       "Kite quote: HTTP 303 redirect without a Location from "
+       "http://127.0.0.1:%d/quote (not followed; Content-Type text/plain, "
+       "\"\")",
+       G6_KITE_EP_QUOTE},
+      {"307 without a Location on instruments",
+       "{\"instruments\":{\"error\":-1,\"error_status\":307,"
+       "\"error_body\":\"text\",\"error_location\":\"\"}}",
+       "Kite instruments: HTTP 307 redirect without a Location from "
+       "http://127.0.0.1:%d/instruments (not followed; Content-Type "
+       "text/plain, \"upstream connect error or disconnect/reset before "
+       "headers\")",
+       G6_KITE_EP_INSTRUMENTS},
+      {"302 with an empty Location on ltp",
+       "{\"ltp\":{\"error\":-1,\"error_status\":302,\"error_body\":\"empty\","
+       "\"error_location\":\" \"}}",
+       "Kite ltp: HTTP 302 redirect with an empty Location (once any query "
+       "or fragment is dropped) from http://127.0.0.1:%d/quote/ltp (not "
+       "followed",
+       G6_KITE_EP_LTP},
+      {"302 with a blank Location on quote",
+       "{\"quote\":{\"error\":-1,\"error_status\":302,"
+       "\"error_body\":\"empty\",\"error_location\":\"\\t \\t\"}}",
+       "Kite quote: HTTP 302 redirect with an empty Location (once any query "
+       "or fragment is dropped) from http://127.0.0.1:%d/quote (not followed",
+       G6_KITE_EP_QUOTE},
+      {"302 to a query alone on instruments",
+       "{\"instruments\":{\"error\":-1,\"error_status\":302,"
+       "\"error_body\":\"empty\",\"error_location\":\"?sess=abc123def456\"}}",
+       "Kite instruments: HTTP 302 redirect with an empty Location (once any "
+       "query or fragment is dropped) from http://127.0.0.1:%d/instruments",
+       G6_KITE_EP_INSTRUMENTS},
+      {"301 to garbage on ltp",
+       "{\"ltp\":{\"error\":-1,\"error_status\":301,\"error_body\":\"empty\","
+       "\"error_location\":\"::: not   a URL \\\"at\\\" all :::\"}}",
+       "Kite ltp: HTTP 301 redirect to ::: not a URL ?at? all ::: (not "
+       "followed; Content-Type text/plain)",
+       G6_KITE_EP_LTP},
+      {"302 with control characters on quote",
+       "{\"quote\":{\"error\":-1,\"error_status\":302,"
+       "\"error_body\":\"empty\",\"error_location\":\"http://portal.invalid/"
+       "\\u001b[2J\\u001b]0;pwned\\u0007log\\tin\\u007f\\u0001\"}}",
+       "Kite quote: HTTP 302 redirect to http://portal.invalid/?[2J?]0;pwned?"
+       "log?in?? (not followed; Content-Type text/plain)",
+       G6_KITE_EP_QUOTE},
+      {"302 with UTF-8 on instruments",
+       "{\"instruments\":{\"error\":-1,\"error_status\":302,"
+       "\"error_body\":\"empty\",\"error_location\":\"http://portal.invalid/"
+       "caf\\u00e9\"}}",
+       "Kite instruments: HTTP 302 redirect to http://portal.invalid/caf?? "
+       "(not followed",
+       G6_KITE_EP_INSTRUMENTS},
+      {"301 relative without a slash on ltp",
+       "{\"ltp\":{\"error\":-1,\"error_status\":301,\"error_body\":\"empty\","
+       "\"error_location\":\"login.php?continue=%2Fquote\"}}",
+       "Kite ltp: HTTP 301 redirect to login.php (not followed",
+       G6_KITE_EP_LTP},
+      {"302 protocol-relative with user info on quote",
+       "{\"quote\":{\"error\":-1,\"error_status\":302,"
+       "\"error_body\":\"empty\",\"error_location\":"
+       "\"//wifi:pw9876@portal.invalid/login?sess=abc123def456\"}}",
+       "Kite quote: HTTP 302 redirect to //portal.invalid/login (not followed",
+       G6_KITE_EP_QUOTE},
+      {"304 on ltp",
+       "{\"ltp\":{\"error\":-1,\"error_status\":304,\"error_body\":\"html\","
+       "\"error_location\":\"\"}}",
+       "Kite ltp: HTTP 304 redirect without a Location from "
+       "http://127.0.0.1:%d/quote/ltp (not followed; Content-Type text/html, "
+       "\"\")",
+       G6_KITE_EP_LTP},
+      {"305 on quote",
+       "{\"quote\":{\"error\":-1,\"error_status\":305,"
+       "\"error_body\":\"empty\",\"error_location\":"
+       "\"http://proxy.invalid:3128/\"}}",
+       "Kite quote: HTTP 305 redirect to http://proxy.invalid:3128/ (not "
+       "followed",
+       G6_KITE_EP_QUOTE},
+      {"306 on instruments",
+       "{\"instruments\":{\"error\":-1,\"error_status\":306,"
+       "\"error_body\":\"empty\",\"error_location\":\"\"}}",
+       "Kite instruments: HTTP 306 redirect without a Location from "
+       "http://127.0.0.1:%d/instruments (not followed",
+       G6_KITE_EP_INSTRUMENTS},
+      {"308 on instruments",
+       "{\"instruments\":{\"error\":-1,\"error_status\":308,"
+       "\"error_body\":\"html\"}}",
+       "Kite instruments: HTTP 308 redirect to http://portal.invalid/login "
+       "(not followed; Content-Type text/html)",
+       G6_KITE_EP_INSTRUMENTS},
   };
-  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-    four_calls r; /* three attempts allowed: none is used */
-    four_calls_to(cases[i].faults, cases[i].ep, 3, &r);
-    if (r.got[0] != G6_EFOREIGN || r.got[2] != G6_EFOREIGN ||
-        r.got[3] != G6_ECIRCUIT || r.served != 3 || r.st.breaker_trips != 1 ||
-        r.st.requests[cases[i].ep][G6_KITE_R_FOREIGN_BODY] != 3 ||
-        r.st.retries[cases[i].ep] != 0)
-      fail_msg("%s: %s, %s, %s, %s; served %ld (want 3), trips %llu, "
-               "retries %llu: %s",
-               cases[i].name, g6_status_name(r.got[0]),
-               g6_status_name(r.got[1]), g6_status_name(r.got[2]),
-               g6_status_name(r.got[3]), r.served,
-               (unsigned long long)r.st.breaker_trips,
-               (unsigned long long)r.st.retries[cases[i].ep], r.first.msg);
-    if (strstr(r.first.msg, cases[i].want) == NULL)
-      fail_msg("%s: message \"%s\", want \"%s\"", cases[i].name, r.first.msg,
-               cases[i].want);
-    /* neither the portal's user info nor its query or fragment */
-    const char *never[] = {"pw9876", "abc123def456",
-                           "sess=", "continue=", "wifi:"};
-    for (size_t k = 0; k < sizeof(never) / sizeof(never[0]); k++)
-      if (strstr(r.first.msg, never[k]) != NULL ||
-          (logs.data != NULL && strstr(logs.data, never[k]) != NULL))
-        fail_msg("%s: \"%s\" printed: %s", cases[i].name, never[k],
-                 r.first.msg);
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+    check_redirect(cases[i].name, cases[i].faults, cases[i].ep, cases[i].want);
+}
+
+/* A very long Location is cut to fit, and says so; one that just fits is
+ * not marked as cut. */
+static void long_locations_are_cut(void **state) {
+  (void)state;
+  static const struct {
+    size_t path;
+    const char *want;
+  } longs[] = {
+      {8000, "aaaa... (not followed; Content-Type text/plain)"},
+      /* "http://portal.invalid/" and 102 bytes: the 124 a message holds */
+      {102, "aaaa (not followed; Content-Type text/plain)"},
+  };
+  for (size_t i = 0; i < sizeof(longs) / sizeof(longs[0]); i++) {
+    static char json[LONG_FAULT_JSON];
+    int o = snprintf(json, sizeof(json),
+                     "{\"ltp\":{\"error\":-1,\"error_status\":302,"
+                     "\"error_body\":\"empty\",\"error_location\":"
+                     "\"http://portal.invalid/");
+    memset(json + o, 'a', longs[i].path);
+    snprintf(json + (size_t)o + longs[i].path,
+             sizeof(json) - (size_t)o - longs[i].path, "\"}}");
+    char name[64];
+    snprintf(name, sizeof(name), "302 with a Location path of %zu bytes",
+             longs[i].path);
+    size_t logged = logs.len;
+    check_redirect(name, json, G6_KITE_EP_LTP, longs[i].want);
+    bool cut = strstr(logs.data + logged, "...") != NULL;
+    if (cut != (longs[i].path > 102))
+      fail_msg("%s: %s", name, cut ? "marked cut" : "not marked cut");
   }
 }
 
@@ -1396,6 +1571,7 @@ int main(void) {
       cmocka_unit_test(breaker_opens_and_recovers),
       cmocka_unit_test(breaker_opens_on_foreign_200),
       cmocka_unit_test(breaker_opens_on_redirect),
+      cmocka_unit_test(long_locations_are_cut),
       cmocka_unit_test(rate_limit_spaces_requests),
       cmocka_unit_test(failed_batch_keeps_the_others),
       cmocka_unit_test(storm_of_429_adapts_the_rate),
