@@ -38,8 +38,9 @@ g6_status g6_status_from_errno(int err) {
     return G6_ENOSPC;
   case EACCES:
   case EPERM:
-  case EROFS:
     return G6_EPERM;
+  case EROFS:
+    return G6_EROFS;
   case ENOENT:
     return G6_ENOENT;
   case ENOMEM:

@@ -54,9 +54,11 @@
   X(G6_ENONFINITE, "nonfinite", "non-finite or non-positive input")            \
   X(G6_EIV_OUT_OF_BOUNDS, "iv_out_of_bounds",                                  \
     "implied volatility outside configured bounds")                            \
-  X(G6_ENOCONVERGE, "no_convergence", "solver did not converge")              \
-  X(G6_EAT_INTRINSIC, "at_intrinsic",                                        \
-    "price equals the intrinsic value within rounding (no time value)")
+  X(G6_ENOCONVERGE, "no_convergence", "solver did not converge")               \
+  X(G6_EAT_INTRINSIC, "at_intrinsic",                                          \
+    "price equals the intrinsic value within rounding (no time value)")        \
+  /* storage (after the groups above, which keep their numbers) */             \
+  X(G6_EROFS, "readonly", "read-only file system")
 
 typedef enum g6_status {
 #define G6_STATUS_ENUM(code, name, msg) code,
@@ -73,8 +75,10 @@ const char *g6_strerror(g6_status s);
 const char *g6_status_name(g6_status s);
 
 /* Maps an errno value to the closest status (ENOSPC/EDQUOT -> G6_ENOSPC,
- * EACCES/EPERM/EROFS -> G6_EPERM, ENOENT -> G6_ENOENT, ENOMEM -> G6_ENOMEM,
- * anything else -> G6_EIO). */
+ * EACCES/EPERM -> G6_EPERM, EROFS -> G6_EROFS, ENOENT -> G6_ENOENT,
+ * ENOMEM -> G6_ENOMEM, anything else -> G6_EIO). A read-only file system is
+ * not a permission problem: the kernel remounts one read-only after an I/O
+ * error, and the operator should look at the disk, not at file modes. */
 g6_status g6_status_from_errno(int err);
 
 /* A status plus a message with the details a user needs (option name, value,

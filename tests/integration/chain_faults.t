@@ -213,8 +213,8 @@ with t.MockD() as m:
             # -- a read-only data directory ----------------------------------
             subprocess.run(["mount", "-o", "remount,ro", data], check=True)
             grows("collectd_g6_csv_write_failures_total",
-                  "a read-only file system is counted as permission failures",
-                  timeout=40, g6_csv="NIFTY", type="permission")
+                  "a read-only file system is counted as readonly failures",
+                  timeout=40, g6_csv="NIFTY", type="readonly")
             logged(r"g6_chain: NIFTY: CSV: .*Read-only file system",
                    "the read-only file system is logged")
             time.sleep(3)  # three more failing cycles

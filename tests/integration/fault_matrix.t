@@ -305,7 +305,7 @@ ROWS = [
      r"g6_chain: Kite quote: HTTP 403, PermissionException", mock.reset_faults),
     ("read-only data directory",
      lambda: subprocess.run(["mount", "-o", "remount,ro", data], check=True),
-     ("collectd_g6_csv_write_failures_total", dict(g6_csv="NIFTY", type="permission"),
+     ("collectd_g6_csv_write_failures_total", dict(g6_csv="NIFTY", type="readonly"),
       "grows"),
      r"g6_chain: NIFTY: CSV: .*Read-only file system",
      lambda: subprocess.run(["mount", "-o", "remount,rw", data], check=True)),

@@ -6,6 +6,8 @@
 #include "collector/chain_metrics.h"
 #include "metrics/metrics_gen.h"
 
+#include <errno.h>
+
 static int no_dispatch(void *ctx, const g6_metrics_vl *vl) {
   (void)ctx;
   (void)vl;
@@ -410,6 +412,42 @@ static void storage_faults_counted(void **state) {
   g6_metrics_free(m);
 }
 
+/* A read-only file system (EROFS: the kernel remounts one read-only after
+ * an I/O error) is counted as readonly, for CSV appends and snapshots
+ * alike, not as permission: the operator looks at the disk, not at file
+ * modes. Both values are exported at 0 from the warm start. */
+static void read_only_file_system_is_not_permission(void **state) {
+  (void)state;
+  g6_metrics *m = runtime();
+  g6_index_config ix = nifty();
+  const g6_index_config *ixs[] = {&ix};
+  g6_chain_metrics_warm(m, ixs, 1);
+  assert_close(val(m, &g6m_def_csv_write_failures, "NIFTY", "readonly"), 0, 0);
+  assert_close(val(m, &g6m_def_snapshot_write_failures, "NIFTY", "readonly"),
+               0, 0);
+  g6_chain_index_metrics st;
+  memset(&st, 0, sizeof(st));
+  g6_cycle_result r;
+  memset(&r, 0, sizeof(r));
+  r.attempted = r.market_open = r.success = true;
+  r.snapshot_written = true;
+  r.snapshot_status = g6_status_from_errno(EROFS);
+  g6_csv_family_stats fam[1];
+  memset(fam, 0, sizeof(fam));
+  snprintf(fam[0].name, sizeof(fam[0].name), "this_week");
+  fam[0].failures[g6_status_from_errno(EROFS)] = 3;
+  g6_chain_metrics_cycle(m, &ix, &r, fam, 1, &st);
+  assert_close(val(m, &g6m_def_csv_write_failures, "NIFTY", "readonly"), 3, 0);
+  assert_close(val(m, &g6m_def_csv_write_failures, "NIFTY", "permission"), 0,
+               0);
+  assert_close(val(m, &g6m_def_snapshot_write_failures, "NIFTY", "readonly"),
+               1, 0);
+  assert_close(val(m, &g6m_def_snapshot_write_failures, "NIFTY", "permission"),
+               0, 0);
+  assert_int_equal(g6_metrics_refusal_count(m, NULL), 0);
+  g6_metrics_free(m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(warm_start_unknown_is_nan),
@@ -420,6 +458,7 @@ int main(void) {
       cmocka_unit_test(every_retry_cause_exported),
       cmocka_unit_test(quote_sanity_counts),
       cmocka_unit_test(storage_faults_counted),
+      cmocka_unit_test(read_only_file_system_is_not_permission),
   };
   return G6_RUN_TESTS(tests);
 }

@@ -30,7 +30,12 @@ static void out_of_range_status_is_safe(void **state) {
 static void errno_mapping(void **state) {
   (void)state;
   assert_int_equal(g6_status_from_errno(ENOSPC), G6_ENOSPC);
-  assert_int_equal(g6_status_from_errno(EROFS), G6_EPERM);
+  /* a read-only file system (a remount after an I/O error) is its own
+   * cause, not a permission problem: the operator looks at the disk */
+  assert_int_equal(g6_status_from_errno(EROFS), G6_EROFS);
+  assert_string_equal(g6_status_name(g6_status_from_errno(EROFS)), "readonly");
+  assert_int_equal(g6_status_from_errno(EACCES), G6_EPERM);
+  assert_int_equal(g6_status_from_errno(EPERM), G6_EPERM);
   assert_int_equal(g6_status_from_errno(ENOENT), G6_ENOENT);
   assert_int_equal(g6_status_from_errno(EBADF), G6_EIO);
 }
