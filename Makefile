@@ -135,10 +135,11 @@ $(B)/tests/unit/%: $(B)/tests/unit/%.o $(LIBG6)
 	$(CC) -o $@ $< $(LIBG6) $(LDFLAGS_G6) -lcmocka $(LDLIBS_G6)
 
 # test_csv_sink makes close(2) fail on demand (a write-back error reported
-# at close, as on NFS) and fstatfs(2) report NFS: its __wrap_close and
-# __wrap_fstatfs see every such call in libg6.
+# at close, as on NFS), fstatfs(2) report NFS and openat(2) refuse to create
+# a file as a read-only file system does: its __wrap_close, __wrap_fstatfs
+# and __wrap_openat see every such call in libg6.
 $(B)/tests/unit/store/test_csv_sink: LDFLAGS_G6 += -Wl,--wrap=close \
-  -Wl,--wrap=fstatfs
+  -Wl,--wrap=fstatfs -Wl,--wrap=openat
 
 $(B)/tests/unit/spec/test_spec: $(B)/tests/unit/spec/test_spec.o $(SPEC_OBJ) \
     $(LIBG6)

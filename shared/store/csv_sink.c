@@ -696,23 +696,28 @@ static g6_status append_pending(g6_csv_sink *s, series *se, const char *path,
   }
   if (fd < 0) {
     g6_error e2;
+    /* nothing written: the rows stay pending, and the message says so as
+     * the write failures' do */
     fd = open_series(s, se, path, &e2);
     if (fd == -2) {
       FAILED(e2.code);
-      return g6_error_set(err, e2.code, "%s", e2.msg);
+      return g6_error_set(err, e2.code, "%.400s (rows kept pending, %s)",
+                          e2.msg, then(s));
     }
     if (fd < 0) {
       int e = errno;
       FAILED(g6_status_from_errno(e));
-      return g6_error_set(err, g6_status_from_errno(e), "cannot open %s: %s",
-                          path, strerror(e));
+      return g6_error_set(err, g6_status_from_errno(e),
+                          "cannot open %s: %s (rows kept pending, %s)", path,
+                          strerror(e), then(s));
     }
     if (fstat(fd, &sb) != 0) {
       int e = errno;
       close(fd);
       FAILED(g6_status_from_errno(e));
-      return g6_error_set(err, g6_status_from_errno(e), "cannot stat %s: %s",
-                          path, strerror(e));
+      return g6_error_set(err, g6_status_from_errno(e),
+                          "cannot stat %s: %s (rows kept pending, %s)", path,
+                          strerror(e), then(s));
     }
     if (!S_ISREG(sb.st_mode)) {
       /* a FIFO or a device where the day's file belongs: nothing is

@@ -123,9 +123,11 @@ void g6_csv_sink_free(g6_csv_sink *s);
  * already rounded to 30 s) to the per-offset files, computing tp_day_change
  * and tp_net_change from the series' earlier rows. Rows pending from earlier
  * failures are retried first. Returns G6_OK when every file was written;
- * otherwise the first failure (err names the file and the cause) — the other
- * files are still written. A failed close whose rows read back intact is a
- * failure too (err says the rows are in the file and not pending). */
+ * otherwise the first failure (err names the file and the cause, and, when
+ * nothing reached the file — it or its directory could not be opened, made
+ * or written —, that its rows are kept pending and retried next cycle) — the
+ * other files are still written. A failed close whose rows read back intact
+ * is a failure too (err says the rows are in the file and not pending). */
 g6_status g6_csv_write_options(g6_csv_sink *s, int64_t ts, const char *tag,
                                g6_date expiry, const g6_csv_option_row *rows,
                                size_t n, g6_csv_stats *stats, g6_error *err);

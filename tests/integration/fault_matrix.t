@@ -307,7 +307,8 @@ ROWS = [
      lambda: subprocess.run(["mount", "-o", "remount,ro", data], check=True),
      ("collectd_g6_csv_write_failures_total", dict(g6_csv="NIFTY", type="readonly"),
       "grows"),
-     r"g6_chain: NIFTY: CSV: .*Read-only file system",
+     r"g6_chain: NIFTY: CSV: cannot (open|create directory) .*: Read-only file system "
+     r"\(rows kept pending, retried next cycle\)",
      lambda: subprocess.run(["mount", "-o", "remount,rw", data], check=True)),
     ("tampered panel", tamper_panel,
      ("collectd_g6_panels_integrity_problems_total", dict(g6_panels="mismatch"), "grows"),

@@ -632,6 +632,108 @@ int __wrap_fstatfs(int fd, struct statfs *sf) {
   return rc;
 }
 
+/* openat(2) as the sink sees it (-Wl,--wrap=openat): while openat_erofs
+ * is set, creating a file fails with EROFS, as on a file system the kernel
+ * remounted read-only after an I/O error (a unit test cannot remount). */
+int __real_openat(int dfd, const char *name, int flags, ...);
+int __wrap_openat(int dfd, const char *name, int flags, ...);
+static bool openat_erofs;
+int __wrap_openat(int dfd, const char *name, int flags, ...) {
+  mode_t mode = 0;
+  if ((flags & O_CREAT) != 0 || (flags & O_TMPFILE) == O_TMPFILE) {
+    va_list ap;
+    va_start(ap, flags);
+    mode = (mode_t)va_arg(ap, int);
+    va_end(ap);
+  }
+  if (openat_erofs && (flags & O_CREAT) != 0) {
+    errno = EROFS;
+    return -1;
+  }
+  return __real_openat(dfd, name, flags, mode);
+}
+
+/* A file that cannot be opened because its file system is read-only: the
+ * failure is counted as readonly (not permission), the rows stay pending
+ * and the message says so, as a failed write's does; once the file system
+ * is writable again they land, in order. */
+static void read_only_open_keeps_rows_pending(void **state) {
+  (void)state;
+  char data[300], path[400];
+  fresh(data, sizeof(data), "readonly");
+  snprintf(path, sizeof(path), "%s/NIFTY/this_week/0/2025-10-20.csv", data);
+  g6_csv_sink *s = g6_csv_sink_new(data, "NIFTY", G6_FSYNC_NEVER, 0);
+  g6_csv_option_row r = {24800, 24800, 24800, leg(1, 1, 1, 1, NAN, NAN),
+                         leg(1, 1, 1, 1, NAN, NAN)};
+  g6_csv_stats st = {0};
+  g6_error e;
+  int64_t t = utc(2025, 10, 20, 4, 0, 0);
+  openat_erofs = true;
+  for (int i = 0; i < 2; i++)
+    assert_int_equal(g6_csv_write_options(s, t + 30 * i, "this_week",
+                                          (g6_date){2025, 10, 21}, &r, 1, &st,
+                                          &e),
+                     G6_EROFS);
+  openat_erofs = false;
+  char want[600];
+  snprintf(want, sizeof(want),
+           "cannot open %s: Read-only file system (rows kept pending, "
+           "retried next cycle)",
+           path);
+  assert_string_equal(e.msg, want);
+  assert_int_equal(e.code, G6_EROFS);
+  assert_int_equal(st.write_failures, 2);
+  assert_int_equal(st.rows_written, 0);
+  assert_int_equal(g6_csv_sink_pending_rows(s), 2);
+  const g6_csv_family_stats *fam;
+  assert_int_equal(g6_csv_sink_families(s, &fam), 1);
+  assert_int_equal(fam[0].failures[G6_EROFS], 2);
+  assert_int_equal(fam[0].failures[G6_EPERM], 0);
+  assert_int_equal(access(path, F_OK), -1);
+  /* writable again: the held rows land with the flush */
+  g6_csv_stats st2 = {0};
+  assert_int_equal(g6_csv_sink_flush(s, &st2, &e), G6_OK);
+  assert_int_equal(st2.rows_written, 2);
+  assert_int_equal(g6_csv_sink_pending_rows(s), 0);
+  g6_csv_sink_free(s);
+  char *text = slurp(path);
+  assert_non_null(text);
+  char *a = strstr(text, "20-10-2025 09:30:00");
+  char *b = strstr(text, "20-10-2025 09:30:30");
+  assert_true(a != NULL && a < b);
+  free(text);
+}
+
+/* The file's directory cannot be made (a file where the index directory
+ * belongs): the rows stay pending and the message says so too. */
+static void unmakeable_directory_keeps_rows_pending(void **state) {
+  (void)state;
+  char data[300], in_way[400];
+  fresh(data, sizeof(data), "nodir");
+  snprintf(in_way, sizeof(in_way), "%s/NIFTY", data);
+  FILE *f = fopen(in_way, "w");
+  assert_non_null(f);
+  fclose(f);
+  g6_csv_sink *s = g6_csv_sink_new(data, "NIFTY", G6_FSYNC_NEVER, 0);
+  g6_csv_option_row r = {24800, 24800, 24800, leg(1, 1, 1, 1, NAN, NAN),
+                         leg(1, 1, 1, 1, NAN, NAN)};
+  g6_csv_stats st = {0};
+  g6_error e;
+  assert_int_not_equal(g6_csv_write_options(s, utc(2025, 10, 20, 4, 0, 0),
+                                            "this_week",
+                                            (g6_date){2025, 10, 21}, &r, 1,
+                                            &st, &e),
+                       G6_OK);
+  char want[600];
+  snprintf(want, sizeof(want),
+           "cannot create directory %s/this_week: Not a directory (rows kept "
+           "pending, retried next cycle)",
+           in_way);
+  assert_string_equal(e.msg, want);
+  assert_int_equal(g6_csv_sink_pending_rows(s), 1);
+  g6_csv_sink_free(s);
+}
+
 /* On NFS (and other file systems that are not local) nothing is held,
  * whatever the budget: every append opens and closes its file. The file
  * system is asked once per device, not per file. */
@@ -1056,6 +1158,12 @@ static void close_writes_pending_rows(void **state) {
                                                 1, &st, &e),
                            G6_OK);
     assert_int_equal(g6_csv_sink_pending_rows(s), 3);
+    char want[600];
+    snprintf(want, sizeof(want),
+             "cannot open %s: Is a directory (rows kept pending, retried "
+             "next cycle)",
+             path);
+    assert_string_equal(e.msg, want);
     if (unblock)
       assert_int_equal(rmdir(path), 0);
     g6_error lost_err = {0};
@@ -1066,6 +1174,8 @@ static void close_writes_pending_rows(void **state) {
       assert_non_null(strstr(lost_err.msg, path));
       assert_non_null(strstr(lost_err.msg, "Is a directory"));
       assert_null(strstr(lost_err.msg, "next cycle"));
+      assert_non_null(strstr(lost_err.msg, "(rows kept pending, not retried: "
+                                           "the sink is closing)"));
       continue;
     }
     assert_int_equal(lost, 0);
@@ -1258,6 +1368,8 @@ int main(void) {
       BOTH(failed_append_rolls_back_and_retries),
       BOTH(unwritable_path_and_bounded_retry_buffer),
       BOTH(close_writes_pending_rows),
+      BOTH(read_only_open_keeps_rows_pending),
+      BOTH(unmakeable_directory_keeps_rows_pending),
       BOTH(fifo_is_not_a_csv_file),
       /* a held file is not closed per append */
       cmocka_unit_test_setup_teardown(failed_close_reads_back, per_append,
