@@ -38,6 +38,19 @@ static g6_index_config nifty(void) {
   return ix;
 }
 
+/* Where every cycle test starts: a metric runtime warm-started for ix as
+ * g6_chain does at init (g6_chain_metrics_warm), and the index's metric
+ * state and a cycle result, zeroed. The caller frees the runtime. */
+static g6_metrics *warm_up(const g6_index_config *ix,
+                           g6_chain_index_metrics *st, g6_cycle_result *r) {
+  g6_metrics *m = runtime();
+  const g6_index_config *ixs[] = {ix};
+  g6_chain_metrics_warm(m, ixs, 1);
+  memset(st, 0, sizeof(*st));
+  memset(r, 0, sizeof(*r));
+  return m;
+}
+
 /* Before the first cycle every gauge is unknown except what is known:
  * status EMPTY (nothing collected), last success 0 (never) and no CSV row
  * pending. */
@@ -82,10 +95,10 @@ static void warm_start_unknown_is_nan(void **state) {
  * works again (what the aggregation plugin sums per host). */
 static void csv_counters_add_and_pending_is_a_gauge(void **state) {
   (void)state;
-  g6_metrics *m = runtime();
   g6_index_config ix = nifty();
-  const g6_index_config *ixs[] = {&ix};
-  g6_chain_metrics_warm(m, ixs, 1);
+  g6_chain_index_metrics st;
+  g6_cycle_result r;
+  g6_metrics *m = warm_up(&ix, &st, &r);
   /* nothing held for retry before the first append: a known 0 for the
    * configured tags and the overview file (what the host's sum needs to
    * exist), nothing for a tag NIFTY is not configured with */
@@ -95,10 +108,6 @@ static void csv_counters_add_and_pending_is_a_gauge(void **state) {
   double none;
   assert_false(g6_metrics_value(m, &g6m_def_csv_pending_rows, "NIFTY",
                                 "this_month", &none));
-  g6_chain_index_metrics st;
-  memset(&st, 0, sizeof(st));
-  g6_cycle_result r;
-  memset(&r, 0, sizeof(r));
   g6_csv_family_stats fam[2];
   memset(fam, 0, sizeof(fam));
   snprintf(fam[0].name, sizeof(fam[0].name), "this_week");
@@ -127,18 +136,14 @@ static void csv_counters_add_and_pending_is_a_gauge(void **state) {
  * increment). Every reason is exported at 0 from the warm start. */
 static void csv_skipped_rows_by_reason(void **state) {
   (void)state;
-  g6_metrics *m = runtime();
   g6_index_config ix = nifty();
-  const g6_index_config *ixs[] = {&ix};
-  g6_chain_metrics_warm(m, ixs, 1);
+  g6_chain_index_metrics st;
+  g6_cycle_result r;
+  g6_metrics *m = warm_up(&ix, &st, &r);
   const char *reasons[] = {"tag_collision", "duplicate", "behind",
                            "retry_buffer_full"};
   for (int i = 0; i < 4; i++)
     assert_close(val(m, &g6m_def_csv_skipped_rows, "NIFTY", reasons[i]), 0, 0);
-  g6_chain_index_metrics st;
-  memset(&st, 0, sizeof(st));
-  g6_cycle_result r;
-  memset(&r, 0, sizeof(r));
   r.attempted = r.market_open = true;
   r.n_expiries = 2;
   r.expiries[0].tag = "this_week";
@@ -174,14 +179,10 @@ static void csv_skipped_rows_by_reason(void **state) {
  * read 0 as a market event); counts stay numbers. */
 static void outage_exports_nan_not_zero(void **state) {
   (void)state;
-  g6_metrics *m = runtime();
   g6_index_config ix = nifty();
-  const g6_index_config *ixs[] = {&ix};
-  g6_chain_metrics_warm(m, ixs, 1);
   g6_chain_index_metrics st;
-  memset(&st, 0, sizeof(st));
   g6_cycle_result r;
-  memset(&r, 0, sizeof(r));
+  g6_metrics *m = warm_up(&ix, &st, &r);
   r.market_open = r.attempted = true;
   r.error = G6_ECONN;
   r.spot = r.atm = r.vix = NAN;
@@ -271,15 +272,11 @@ static void outage_exports_nan_not_zero(void **state) {
  * counting), a date-pinned expiry labelled with its date. */
 static void quote_sanity_counts(void **state) {
   (void)state;
-  g6_metrics *m = runtime();
   g6_index_config ix = nifty();
   g6_expiry_spec_parse("2025-01-30", &ix.expiries[1]);
-  const g6_index_config *ixs[] = {&ix};
-  g6_chain_metrics_warm(m, ixs, 1);
   g6_chain_index_metrics st;
-  memset(&st, 0, sizeof(st));
   g6_cycle_result r;
-  memset(&r, 0, sizeof(r));
+  g6_metrics *m = warm_up(&ix, &st, &r);
   r.market_open = r.attempted = r.success = true;
   r.spot = 24812.35;
   r.n_expiries = 2;
@@ -380,14 +377,10 @@ static void every_retry_cause_exported(void **state) {
  * (by g6_status, once per cycle; the cycle's outcome stays ok). */
 static void storage_faults_counted(void **state) {
   (void)state;
-  g6_metrics *m = runtime();
   g6_index_config ix = nifty();
-  const g6_index_config *ixs[] = {&ix};
-  g6_chain_metrics_warm(m, ixs, 1);
   g6_chain_index_metrics st;
-  memset(&st, 0, sizeof(st));
   g6_cycle_result r;
-  memset(&r, 0, sizeof(r));
+  g6_metrics *m = warm_up(&ix, &st, &r);
   r.attempted = r.market_open = r.success = true;
   r.snapshot_written = true;
   r.snapshot_status = G6_ENOSPC;
@@ -418,17 +411,13 @@ static void storage_faults_counted(void **state) {
  * modes. Both values are exported at 0 from the warm start. */
 static void read_only_file_system_is_not_permission(void **state) {
   (void)state;
-  g6_metrics *m = runtime();
   g6_index_config ix = nifty();
-  const g6_index_config *ixs[] = {&ix};
-  g6_chain_metrics_warm(m, ixs, 1);
+  g6_chain_index_metrics st;
+  g6_cycle_result r;
+  g6_metrics *m = warm_up(&ix, &st, &r);
   assert_close(val(m, &g6m_def_csv_write_failures, "NIFTY", "readonly"), 0, 0);
   assert_close(val(m, &g6m_def_snapshot_write_failures, "NIFTY", "readonly"),
                0, 0);
-  g6_chain_index_metrics st;
-  memset(&st, 0, sizeof(st));
-  g6_cycle_result r;
-  memset(&r, 0, sizeof(r));
   r.attempted = r.market_open = r.success = true;
   r.snapshot_written = true;
   r.snapshot_status = g6_status_from_errno(EROFS);
