@@ -100,8 +100,8 @@ bool g6_same_file(const char *a, const char *b);
  * creating and removing a probe file (".g6-write-check-XXXXXX"): a
  * read-only, immutable or foreign-owned directory is found at start-up, not
  * at the first write. G6_OK, or the errno's status (G6_ENOENT, G6_EPERM,
- * G6_ENOSPC, G6_EIO, ...) with "<option> \"<dir>\" is not writable:
- * <reason>". */
+ * G6_EROFS for a read-only file system, G6_ENOSPC, G6_EIO, ...) with
+ * "<option> \"<dir>\" is not writable: <reason>". */
 g6_status g6_dir_check_writable(const char *dir, const char *option,
                                 g6_error *err);
 
