@@ -74,7 +74,6 @@ static struct {
   unsigned phase_calls; /* calls of the "g6_chain/phase" callback */
   cdtime_t interval;    /* the plugin's: "g6_chain/metrics" runs at it */
   int data_lock;        /* DataDir, flock'ed: one writer (core/fsutil.h) */
-  g6_log_throttle cred_log; /* re-reading the credentials while latched */
 } g = {.results_mu = PTHREAD_MUTEX_INITIALIZER, .data_lock = -1};
 
 static g6_log_dedup kite_dedup = G6_LOG_DEDUP_INIT;
@@ -230,19 +229,8 @@ static void run_cycle(void *ctx, const g6_runner_tick *tick) {
 
 static int g6_chain_read_metrics(user_data_t *ud) {
   (void)ud;
-  /* new credentials on disk clear an auth latch (g6 kite-token) */
-  if (g6_kite_auth_latched(g.client)) {
-    bool changed = false;
-    g6_error e;
-    g6_status st = g6_kite_reload_credentials(g.client, &changed, &e);
-    /* a token file still missing is said when it starts and every 10
-     * minutes, not at every read */
-    if (g6_log_throttle_due(&g.cred_log, st, now_s(), LOG_EVERY_S) &&
-        st != G6_OK)
-      WARNING(PLUGIN ": <Provider \"kite\">: %s", e.msg);
-    if (st == G6_OK && changed)
-      INFO(PLUGIN ": <Provider \"kite\">: credentials changed, retrying");
-  }
+  /* a replaced AccessTokenFile is read before the next request, latched
+   * or not (market/kite.h) */
   g6_kite_stats s;
   g6_kite_stats_snapshot(g.client, &s);
   pthread_mutex_lock(&g.results_mu);
@@ -351,8 +339,6 @@ static int setup(void) {
     ERROR(PLUGIN ": <Provider \"kite\">: %s", e.msg);
     return -1;
   }
-  if (g6_kite_auth_latched(g.client)) /* no token file yet: the client said */
-    g6_log_throttle_due(&g.cred_log, G6_ENOENT, now_s(), LOG_EVERY_S);
   g6_kite_provider_opts o = {.refresh_min_interval_s =
                                 c->provider.refresh_min_interval};
   if ((g.kp = g6_kite_provider_new(g.client, &o)) == NULL)

@@ -9,6 +9,7 @@
 #include "market/http.h"
 #include "market/quote_cache.h"
 #include "market/ratelimit.h"
+#include "market/secret_watch.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -36,6 +37,9 @@ struct g6_kite_client {
   char *base_url, *api_key_file, *access_token_file;
   pthread_mutex_t cred_mu;
   char *api_key, *access_token; /* current credentials (may be NULL) */
+  unsigned cred_gen; /* bumped by each change of the credentials */
+  pthread_mutex_t watch_mu; /* one poll of the files at a time */
+  g6_secret_watch key_watch, token_watch;
   atomic_int auth_latched;
   pthread_mutex_t stats_mu;
   g6_kite_stats st;
@@ -264,6 +268,7 @@ g6_status g6_kite_client_new(const g6_kite_config *cfg, g6_kite_client **out,
   c->cfg.access_token_file = c->access_token_file;
   c->cfg.api_key = c->cfg.access_token = NULL; /* not kept: see below */
   pthread_mutex_init(&c->cred_mu, NULL);
+  pthread_mutex_init(&c->watch_mu, NULL);
   pthread_mutex_init(&c->stats_mu, NULL);
   pthread_mutex_init(&c->rng_mu, NULL);
   c->rng = cfg->seed;
@@ -293,8 +298,13 @@ g6_status g6_kite_client_new(const g6_kite_config *cfg, g6_kite_client **out,
     c->share = g6_http_share_new();
     if (c->cache == NULL || c->share == NULL)
       s = g6_error_set(err, G6_ENOMEM, "Kite client: out of memory");
-    else
+    else {
+      /* the files' versions before they are read: a change after the
+       * read is seen by the first poll */
+      g6_secret_watch_init(&c->key_watch, c->api_key_file);
+      g6_secret_watch_init(&c->token_watch, c->access_token_file);
       s = read_creds(cfg, &c->api_key, &c->access_token, err);
+    }
     if (s != G6_OK) {
       g6_kite_client_free(c);
       return s;
@@ -333,6 +343,7 @@ void g6_kite_client_free(g6_kite_client *c) {
   free(c->api_key_file);
   free(c->access_token_file);
   pthread_mutex_destroy(&c->cred_mu);
+  pthread_mutex_destroy(&c->watch_mu);
   pthread_mutex_destroy(&c->stats_mu);
   pthread_mutex_destroy(&c->rng_mu);
   free(c);
@@ -359,6 +370,7 @@ static bool swap_creds(g6_kite_client *c, char *key, char *tok) {
     free_secret(c->access_token);
     c->api_key = key;
     c->access_token = tok;
+    c->cred_gen++;
   }
   pthread_mutex_unlock(&c->cred_mu);
   if (!changed) {
@@ -419,6 +431,53 @@ g6_status g6_kite_set_credentials(g6_kite_client *c, const char *api_key,
 
 bool g6_kite_auth_latched(g6_kite_client *c) {
   return atomic_load(&c->auth_latched) != 0;
+}
+
+/* One file of the credentials looked at again: true with *fresh (owned)
+ * for a new version; a version that cannot be used is said once. */
+static bool poll_one(g6_kite_client *c, g6_secret_watch *w, const char *opt,
+                     const char *what, char **fresh) {
+  g6_error e;
+  *fresh = NULL;
+  g6_status s = g6_secret_watch_poll(w, fresh, &e);
+  if (s != G6_OK)
+    klog(c, G6_LOG_WARNING,
+         "Kite: %s %s changed but cannot be used (%s); keeping the %s in "
+         "use until it is written whole",
+         opt, w->path, e.msg, what);
+  return *fresh != NULL;
+}
+
+/* Before every request: a replaced APIKeyFile or AccessTokenFile is read
+ * again (a stat each when nothing changed), latched or not, so the day's
+ * new token serves the first request after it was written. */
+static void poll_credentials(g6_kite_client *c) {
+  if (c->key_watch.path == NULL && c->token_watch.path == NULL)
+    return;
+  pthread_mutex_lock(&c->watch_mu);
+  char *key = NULL, *tok = NULL;
+  bool new_key = poll_one(c, &c->key_watch, "APIKeyFile", "API key", &key);
+  bool new_tok =
+      poll_one(c, &c->token_watch, "AccessTokenFile", "access token", &tok);
+  if (new_key || new_tok) {
+    pthread_mutex_lock(&c->cred_mu);
+    bool key_differs = new_key && str_differs(key, c->api_key);
+    bool tok_differs = new_tok && str_differs(tok, c->access_token);
+    if (!new_key)
+      key = dup_or_null(c->api_key);
+    if (!new_tok)
+      tok = dup_or_null(c->access_token);
+    pthread_mutex_unlock(&c->cred_mu);
+    if (swap_creds(c, key, tok)) {
+      if (key_differs)
+        klog(c, G6_LOG_NOTICE, "Kite: APIKeyFile %s changed: the new API key "
+             "is in use", c->key_watch.path);
+      if (tok_differs)
+        klog(c, G6_LOG_NOTICE, "Kite: AccessTokenFile %s changed: the new "
+             "access token is in use", c->token_watch.path);
+    }
+  }
+  pthread_mutex_unlock(&c->watch_mu);
 }
 
 /* ---- the request loop -------------------------------------------------- */
@@ -662,6 +721,7 @@ static void adapt_rate(g6_kite_client *c, const call_spec *cs, g6_status s,
 static g6_status do_call(g6_kite_client *c, const call_spec *cs,
                          const body_handler *bh, g6_error *err) {
   const char *epn = g6_kite_endpoint_name(cs->ep);
+  poll_credentials(c);
   if (cs->need_token && atomic_load(&c->auth_latched)) {
     count(c, cs->ep, G6_EAUTH);
     pthread_mutex_lock(&c->cred_mu);
@@ -725,6 +785,7 @@ static g6_status do_call(g6_kite_client *c, const call_spec *cs,
     char auth[512] = "";
     pthread_mutex_lock(&c->cred_mu);
     bool have_token = c->access_token != NULL;
+    unsigned gen = c->cred_gen;
     if (have_token)
       snprintf(auth, sizeof(auth), "Authorization: token %s:%s", c->api_key,
                c->access_token);
@@ -811,7 +872,12 @@ static g6_status do_call(g6_kite_client *c, const call_spec *cs,
       return G6_OK;
 
     if (s == G6_EAUTH && cs->need_token) {
-      if (!atomic_exchange(&c->auth_latched, 1)) {
+      /* a token replaced while this request was in flight is not the one
+       * rejected: no latch for it */
+      pthread_mutex_lock(&c->cred_mu);
+      bool stale = c->cred_gen != gen;
+      pthread_mutex_unlock(&c->cred_mu);
+      if (!stale && !atomic_exchange(&c->auth_latched, 1)) {
         pthread_mutex_lock(&c->stats_mu);
         c->st.auth_latched = 1;
         c->st.auth_latches++;

@@ -39,10 +39,15 @@
  * Auth: only a TokenException latches the client into a failed-auth state
  * (a 403 PermissionException is an account or subscription problem that a
  * new token does not fix): later calls fail at once with G6_EAUTH (no
- * request is sent) until the credentials change —
- * g6_kite_reload_credentials re-reads the key/token files and clears the
- * latch when their content differs; g6_kite_set_credentials does the same
- * for configured strings.
+ * request is sent) until the credentials change. Before every request,
+ * latched or not, the client stats the key and token files
+ * (market/secret_watch.h) and reads a file whose version changed: a new
+ * token is used from that request on (logged once, without the secret)
+ * and clears the latch; a file that cannot be used (empty, missing, not one
+ * token, changed while read) is logged once and the credentials in use are
+ * kept. A request rejected with a token that was replaced while it was in
+ * flight does not latch. g6_kite_reload_credentials re-reads the files at
+ * once; g6_kite_set_credentials does the same for configured strings.
  *
  * Every failure is counted (g6_kite_stats) and logged once through the log
  * callback with the endpoint and the problem. Secrets (api key, access token,

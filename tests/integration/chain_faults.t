@@ -205,7 +205,7 @@ with t.MockD() as m:
         os.rename(tokf + ".new", tokf)
         got = cd.wait_for("collectd_g6_api_auth_latch_state", predicate=lambda v: v == 0)
         t.ok(got, "a renewed token file clears the latch")
-        logged(r"credentials changed, retrying", "the renewal is logged")
+        logged(r"the new access token is in use", "the renewal is logged")
         healthy("with the renewed token")
 
         # -- a read-only data directory (the full disk is below) -------------

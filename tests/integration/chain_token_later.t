@@ -40,7 +40,7 @@ with t.MockD() as m:
         os.rename(tokf + ".new", tokf)
         got = cd.wait_for("collectd_g6_api_auth_latch_state", predicate=lambda v: v == 0)
         t.ok(got, "the token file clears the latch")
-        t.ok(cd.wait_log(r"credentials changed, retrying", 10), "the change is logged")
+        t.ok(cd.wait_log(r"the new access token is in use", 10), "the change is logged")
         legs = cd.wait_for("collectd_g6_index_collected_legs", predicate=lambda v: v > 0,
                            g6_index="NIFTY")
         t.ok(legs, "NIFTY collects, without a restart")

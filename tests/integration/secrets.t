@@ -138,7 +138,7 @@ with t.MockD(api_key=API_KEY, access_token=TOKEN1, api_secret=API_SECRET) as m:
     token2 = open(tokf).read().strip()
     secrets.append(token2)
     m.set_access_token(token2)  # the mock's session issues it; make it current
-    t.ok(cd.wait_log(r"credentials changed, retrying", 20), "g6_chain takes the new token")
+    t.ok(cd.wait_log(r"the new access token is in use", 20), "g6_chain takes the new token")
     for faults, what in (({"quote": {"error": -1, "error_status": 403,
                                      "error_body": "PermissionException"}}, "HTTP 403"),
                          ({"quote": {"error": -1, "error_status": 400,

@@ -895,6 +895,76 @@ static void auth_latch_until_token_changes(void **state) {
   g6_kite_client_free(c);
 }
 
+/* Occurrences of needle in what the client logged so far. */
+static int logged(const char *needle) {
+  int n = 0;
+  pthread_mutex_lock(&log_mu);
+  for (const char *p = logs.data; p && (p = strstr(p, needle)) != NULL; p++)
+    n++;
+  pthread_mutex_unlock(&log_mu);
+  return n;
+}
+
+/* The morning's new token written before the open while the client is not
+ * latched: the very next request carries it (no request fails on
+ * yesterday's token first), said once without the secret. A half-written
+ * file in between (empty, or two tokens) is refused once and the token in
+ * use kept. */
+static void replaced_token_file_serves_next_request(void **state) {
+  (void)state;
+  reset_mock();
+  char keyf[128], tokf[128];
+  snprintf(keyf, sizeof(keyf), "%s/key2", dir);
+  snprintf(tokf, sizeof(tokf), "%s/token2", dir);
+  write_token(keyf, API_KEY "\n");
+  write_token(tokf, TOKEN "\n");
+  g6_kite_config cfg;
+  char url[64];
+  test_config(&cfg, url, sizeof(url));
+  cfg.api_key = cfg.access_token = NULL;
+  cfg.api_key_file = keyf;
+  cfg.access_token_file = tokf;
+  g6_kite_client *c = client_with(&cfg);
+  const char *keys[] = {"NSE:NIFTY 50"};
+  g6_quote_table *q = NULL;
+  g6_error e;
+  assert_int_equal(g6_kite_quote(c, keys, 1, &q, &e), G6_OK);
+  g6_quote_table_free(q);
+  int said = logged("AccessTokenFile");
+  /* half-written files: refused, the token in use still works */
+  write_token(tokf, "");
+  assert_int_equal(g6_kite_quote(c, keys, 1, &q, &e), G6_OK);
+  g6_quote_table_free(q);
+  write_token(tokf, "new-token-xyz\nnew-tok");
+  assert_int_equal(g6_kite_quote(c, keys, 1, &q, &e), G6_OK);
+  g6_quote_table_free(q);
+  assert_int_equal(g6_kite_quote(c, keys, 1, &q, &e), G6_OK);
+  g6_quote_table_free(q);
+  assert_int_equal(logged("changed but cannot be used"), 2);
+  /* the new token, and Kite accepting only it from now on */
+  write_token(tokf, "new-token-xyz\n");
+  free(admin("POST", "/admin/auth", "{\"access_token\":\"new-token-xyz\"}"));
+  assert_int_equal(g6_kite_quote(c, keys, 1, &q, &e), G6_OK);
+  g6_quote_table_free(q);
+  assert_int_equal(g6_kite_quote(c, keys, 1, &q, &e), G6_OK);
+  g6_quote_table_free(q);
+  assert_false(g6_kite_auth_latched(c));
+  g6_kite_stats s;
+  g6_kite_stats_snapshot(c, &s);
+  assert_int_equal(s.requests[G6_KITE_EP_QUOTE][G6_KITE_R_AUTH], 0);
+  assert_int_equal(s.auth_latches, 0);
+  assert_int_equal(logged("AccessTokenFile"), said + 3);
+  assert_int_equal(logged("changed: the new access token is in use"), 1);
+  /* a new API key file is taken the same way */
+  free(admin("POST", "/admin/auth", "{\"access_token\":\"" TOKEN "\"}"));
+  write_token(tokf, TOKEN "\n");
+  write_token(keyf, API_KEY "\n");
+  assert_int_equal(g6_kite_quote(c, keys, 1, &q, &e), G6_OK);
+  g6_quote_table_free(q);
+  assert_int_equal(logged("changed: the new access token is in use"), 2);
+  g6_kite_client_free(c);
+}
+
 static void breaker_opens_and_recovers(void **state) {
   (void)state;
   reset_mock();
@@ -1568,6 +1638,7 @@ int main(void) {
       cmocka_unit_test(instruments_faults),
       cmocka_unit_test(market_faults),
       cmocka_unit_test(auth_latch_until_token_changes),
+      cmocka_unit_test(replaced_token_file_serves_next_request),
       cmocka_unit_test(breaker_opens_and_recovers),
       cmocka_unit_test(breaker_opens_on_foreign_200),
       cmocka_unit_test(breaker_opens_on_redirect),
