@@ -286,15 +286,12 @@ static void stop_runners(void) {
 /* Each index gates on its exchange's calendar; indices of one exchange
  * share one loaded file. */
 static int load_calendar(chain_index *x, const g6_calendar **out) {
-  char buf[4096];
-  const char *path = g6_chain_calendar_path(&g.conf, x->conf, buf, sizeof(buf));
   g6_error e;
-  *out = NULL;
-  if (path == NULL ||
-      g6_calendar_set_get(&g.cals, path, out, &x->calendar, &e) == G6_OK)
+  if (g6_chain_calendar_load(&g.conf, x->conf, &g.cals, out, &x->calendar,
+                             &e) == G6_OK)
     return 0;
-  ERROR(PLUGIN ": <Index \"%s\">: the %s calendar: %s", x->conf->ix.name,
-        x->conf->exchange, e.msg);
+  g6_plugin_init_config_error(PLUGIN, "<Index \"%s\">: %s", x->conf->ix.name,
+                              e.msg);
   return -1;
 }
 
@@ -328,7 +325,7 @@ static int setup(void) {
       g6_dir_claim(c->data_dir, "DataDir",
                    "two writers would append every row twice", &g.data_lock,
                    note, sizeof(note), &e) != G6_OK) {
-    ERROR(PLUGIN ": DataDir: %s", e.msg);
+    g6_plugin_init_config_error(PLUGIN, "DataDir: %s", e.msg);
     return -1;
   }
   if (note[0] != '\0')
@@ -336,7 +333,7 @@ static int setup(void) {
   c->cc.data_dir = c->data_dir;
   c->provider.kite.log = kite_log;
   if (g6_kite_client_new(&c->provider.kite, &g.client, &e) != G6_OK) {
-    ERROR(PLUGIN ": <Provider \"kite\">: %s", e.msg);
+    g6_plugin_init_config_error(PLUGIN, "<Provider \"kite\">: %s", e.msg);
     return -1;
   }
   g6_kite_provider_opts o = {.refresh_min_interval_s =

@@ -17,4 +17,11 @@ __attribute__((visibility("hidden"))) int
 g6_plugin_config_result(const char *plugin, g6_status st, const g6_error *err,
                         bool *disabled);
 
+/* A configuration found unusable at init (a secret file, a calendar, the
+ * data directory): logged as an error with the same suffix as an option
+ * refused by the parser, "<plugin>: <message> (<plugin> is disabled; the
+ * other plugins keep running)". */
+__attribute__((visibility("hidden"), format(printf, 2, 3))) void
+g6_plugin_init_config_error(const char *plugin, const char *fmt, ...);
+
 #endif

@@ -515,6 +515,35 @@ const char *g6_chain_calendar_path(const g6_chain_config *cfg,
   return cfg->holidays_file;
 }
 
+g6_status g6_chain_calendar_load(const g6_chain_config *cfg,
+                                 const g6_chain_index_config *ix,
+                                 g6_calendar_set *set,
+                                 const g6_calendar **out,
+                                 const char **path_out, g6_error *err) {
+  char buf[4096];
+  const char *path = g6_chain_calendar_path(cfg, ix, buf, sizeof(buf));
+  *out = NULL;
+  *path_out = NULL;
+  g6_error e;
+  g6_status s;
+  if (path == NULL ||
+      (s = g6_calendar_set_get(set, path, out, path_out, &e)) == G6_OK)
+    return G6_OK;
+  if (cfg->calendar_dir != NULL)
+    return g6_error_set(err, s,
+                        "CalendarDir \"%s\": the %s calendar %s: %s; allowed: "
+                        "a directory holding <Exchange>.txt for the exchange "
+                        "of every index (the package installs NSE.txt and "
+                        "BSE.txt in share/g6/calendars; check one with `g6 "
+                        "calendar`)",
+                        cfg->calendar_dir, ix->exchange, path, e.msg);
+  return g6_error_set(err, s,
+                      "HolidaysFile \"%s\": %s; allowed: a calendar file "
+                      "readable by collectd, one date per line (check it "
+                      "with `g6 calendar`)",
+                      path, e.msg);
+}
+
 void g6_chain_config_free(g6_chain_config *cfg) {
   for (size_t i = 0; i < cfg->n_indices; i++)
     free(cfg->indices[i]);

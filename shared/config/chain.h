@@ -67,6 +67,17 @@ const char *g6_chain_calendar_path(const g6_chain_config *cfg,
                                    const g6_chain_index_config *ix, char *buf,
                                    size_t len);
 
+/* Loads the calendar of index ix into set (shared by the indices of one
+ * exchange): *out and *path_out (the file, owned by set) are NULL when no
+ * calendar is configured. A file that cannot be loaded is an error naming
+ * the option it came from (CalendarDir or HolidaysFile), its value, the
+ * index's exchange and file, the problem, and what is allowed. */
+g6_status g6_chain_calendar_load(const g6_chain_config *cfg,
+                                 const g6_chain_index_config *ix,
+                                 g6_calendar_set *set,
+                                 const g6_calendar **out,
+                                 const char **path_out, g6_error *err);
+
 /* Frees everything cfg owns and zeroes it. Safe on a zeroed struct. */
 void g6_chain_config_free(g6_chain_config *cfg);
 

@@ -214,13 +214,32 @@ static g6_status token_dir_exists(const char *path, g6_error *err) {
                       path, dir);
 }
 
+/* A secret file refused at start-up, said with its option, its value and
+ * what is allowed (g6_read_secret_file names the problem). */
+static g6_status secret_file_error(g6_status s, const char *opt,
+                                   const char *path, g6_error *err) {
+  if (s == G6_ENOMEM || err == NULL)
+    return s;
+  char why[sizeof(err->msg)];
+  snprintf(why, sizeof(why), "%s", err->msg);
+  return g6_error_set(err, s,
+                      "%s \"%s\": %s; allowed: a regular file, not empty, "
+                      "that group and other cannot access (mode 0600 or "
+                      "0400), holding the %s",
+                      opt, path, why,
+                      strcmp(opt, "APIKeyFile") == 0 ? "API key"
+                                                     : "access token");
+}
+
 static g6_status read_creds(const g6_kite_config *cfg, char **key, char **tok,
                             g6_error *err) {
   *key = *tok = NULL;
   g6_status s = G6_OK;
-  if (cfg->api_key_file != NULL)
+  if (cfg->api_key_file != NULL) {
     s = g6_read_secret_file(cfg->api_key_file, key, err);
-  else if (cfg->api_key != NULL && (*key = strdup(cfg->api_key)) == NULL)
+    if (s != G6_OK)
+      s = secret_file_error(s, "APIKeyFile", cfg->api_key_file, err);
+  } else if (cfg->api_key != NULL && (*key = strdup(cfg->api_key)) == NULL)
     s = G6_ENOMEM;
   if (s == G6_OK) {
     if (cfg->access_token_file != NULL) {
@@ -230,6 +249,9 @@ static g6_status read_creds(const g6_kite_config *cfg, char **key, char **tok,
        * directory that is not there is a wrong path, refused now */
       if (s == G6_ENOENT)
         s = token_dir_exists(cfg->access_token_file, err);
+      else if (s != G6_OK)
+        s = secret_file_error(s, "AccessTokenFile", cfg->access_token_file,
+                              err);
     } else if (cfg->access_token != NULL &&
                (*tok = strdup(cfg->access_token)) == NULL)
       s = G6_ENOMEM;

@@ -98,10 +98,27 @@ blocker = os.path.join(d, "not-a-dir")
 open(blocker, "w").close()
 INIT = [
     ("group-readable token file", conf(),
-     "secret file %s has mode 0644: group/other may access it; run chmod 600" % tok),
+     'AccessTokenFile "%s": secret file %s has mode 0644: group/other may access it; '
+     'run chmod 600 %s; allowed: a regular file, not empty, that group and other cannot '
+     'access (mode 0600 or 0400), holding the access token' % (tok, tok, tok)),
     ("bad holiday file", conf(plugin_opts='HolidaysFile "%s"' % holidays).replace(
         "kite.token", "kite.token.ok"),
-     '%s:2: "2025-13-01" is not a valid date' % holidays),
+     'HolidaysFile "%s": %s:2: "2025-13-01" is not a valid date' % (holidays, holidays)),
+    # which of the two secret files is wrong, and what would do
+    ("key file is a directory", conf(keyfile="/tmp").replace("kite.token", "kite.token.ok"),
+     'APIKeyFile "/tmp": secret file /tmp is not a regular file; allowed: a regular '
+     'file, not empty, that group and other cannot access (mode 0600 or 0400), holding '
+     'the API key'),
+    ("token file is a directory", conf(tokfile="/tmp"),
+     'AccessTokenFile "/tmp": secret file /tmp is not a regular file; allowed: a '
+     'regular file'),
+    ("missing key file", conf(keyfile=key + ".missing").replace(
+        "kite.token", "kite.token.ok"),
+     'APIKeyFile "%s.missing": cannot stat secret file %s.missing' % (key, key)),
+    ("calendar directory missing", conf(plugin_opts='CalendarDir "/nonexistent"').replace(
+        "kite.token", "kite.token.ok"),
+     '<Index "NIFTY">: CalendarDir "/nonexistent": the NSE calendar /nonexistent/NSE.txt: '
+     'cannot open /nonexistent/NSE.txt'),
     ("data directory is a file", conf().replace('DataDir "%s/data"' % d,
                                                 'DataDir "%s/sub"' % blocker).replace(
         "kite.token", "kite.token.ok"),
@@ -144,8 +161,10 @@ for name, text, want in INIT:
                     expected_errors=[r"g6_chain", r"Initialization of plugin `g6_chain' failed"])
     up = cd.start()
     t.ok(up, "%s: collectd starts anyway" % name)
-    t.ok(cd.wait_log(r"\[error\] g6_chain: .*" + __import__("re").escape(want), 10),
-         "%s: the log names the problem" % name, cd.log())
+    t.ok(cd.wait_log(r"(?m)\[error\] g6_chain: .*" + re.escape(want) +
+                     r".* \(g6_chain is disabled; the other plugins keep running\)$", 10),
+         "%s: the log names the option, the problem and what is allowed, and says "
+         "g6_chain is disabled" % name, cd.log())
     info = cd.wait_for("collectd_g6_build_info", 10)
     t.ok(info, "%s: the other plugins keep running" % name)
     t.wait_until(lambda: False, 2.5)

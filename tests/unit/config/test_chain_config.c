@@ -282,11 +282,62 @@ static void twice_is_refused(void **state) {
   g6_chain_config_free(&c);
 }
 
+/* A calendar that cannot be loaded names the option it came from, its
+ * value, the exchange's file and what is allowed; indices of one exchange
+ * share one load. */
+static void calendar_errors_name_the_option(void **state) {
+  (void)state;
+  static const struct {
+    const char *name, *conf;
+    const char *words[4];
+  } vectors[] = {
+      {"CalendarDir missing",
+       "CalendarDir \"/nonexistent\"\n<Index \"NIFTY\">\n</Index>\n",
+       {"CalendarDir \"/nonexistent\": the NSE calendar /nonexistent/NSE.txt: ",
+        "cannot open /nonexistent/NSE.txt",
+        "allowed: a directory holding <Exchange>.txt", NULL}},
+      {"HolidaysFile missing",
+       "HolidaysFile \"/nonexistent/h.txt\"\n<Index \"SENSEX\">\n</Index>\n",
+       {"HolidaysFile \"/nonexistent/h.txt\": ",
+        "cannot open /nonexistent/h.txt", "allowed: a calendar file", NULL}},
+  };
+  for (size_t v = 0; v < sizeof(vectors) / sizeof(vectors[0]); v++) {
+    g6_chain_config c;
+    g6_error e;
+    assert_int_equal(parse(vectors[v].conf, &c, &e), G6_OK);
+    g6_calendar_set set = {0};
+    const g6_calendar *cal = (const g6_calendar *)&set;
+    const char *path = "x";
+    assert_int_not_equal(
+        g6_chain_calendar_load(&c, c.indices[0], &set, &cal, &path, &e), G6_OK);
+    assert_null(cal);
+    for (size_t k = 0; vectors[v].words[k] != NULL; k++)
+      if (strstr(e.msg, vectors[v].words[k]) == NULL)
+        fail_msg("%s: \"%s\" not in: %s", vectors[v].name,
+                 vectors[v].words[k], e.msg);
+    g6_calendar_set_free(&set);
+    g6_chain_config_free(&c);
+  }
+  /* no calendar configured: none, no error */
+  g6_chain_config c;
+  g6_error e;
+  assert_int_equal(parse("<Index \"NIFTY\">\n</Index>\n", &c, &e), G6_OK);
+  g6_calendar_set set = {0};
+  const g6_calendar *cal = NULL;
+  const char *path = NULL;
+  assert_int_equal(
+      g6_chain_calendar_load(&c, c.indices[0], &set, &cal, &path, &e), G6_OK);
+  assert_null(cal);
+  assert_null(path);
+  g6_chain_config_free(&c);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(full_block),
       cmocka_unit_test(bad_blocks),
       cmocka_unit_test(secrets_never_echoed),
+      cmocka_unit_test(calendar_errors_name_the_option),
       cmocka_unit_test(every_table_default_parses),
       cmocka_unit_test(twice_is_refused),
   };

@@ -965,6 +965,63 @@ static void replaced_token_file_serves_next_request(void **state) {
   g6_kite_client_free(c);
 }
 
+/* A secret file refused at start-up says which option, its value, the
+ * problem and what is allowed, never the secret. */
+static void secret_file_errors_name_the_option(void **state) {
+  (void)state;
+  char keyf[128], tokf[128], loose[128], missing[128];
+  snprintf(keyf, sizeof(keyf), "%s/key3", dir);
+  snprintf(tokf, sizeof(tokf), "%s/token3", dir);
+  snprintf(loose, sizeof(loose), "%s/loose3", dir);
+  snprintf(missing, sizeof(missing), "%s/missing3", dir);
+  write_token(keyf, API_KEY "\n");
+  write_token(tokf, TOKEN "\n");
+  write_token(loose, API_KEY "\n");
+  chmod(loose, 0644);
+  char want[2][512];
+  const struct {
+    const char *name, *key_file, *token_file;
+    g6_status st;
+    const char *words[3];
+  } vectors[] = {
+      {"key file a directory", "/tmp", tokf, G6_EPERM,
+       {"APIKeyFile \"/tmp\": secret file /tmp is not a regular file; "
+        "allowed: a regular file, not empty, that group and other cannot "
+        "access (mode 0600 or 0400), holding the API key",
+        NULL}},
+      {"token file a directory", keyf, "/tmp", G6_EPERM,
+       {"AccessTokenFile \"/tmp\": secret file /tmp is not a regular file; "
+        "allowed: ",
+        "holding the access token", NULL}},
+      {"key file missing", missing, tokf, G6_ENOENT,
+       {want[0], "allowed: a regular file", NULL}},
+      {"key file readable by others", loose, tokf, G6_EPERM,
+       {want[1], "has mode 0644", "allowed: a regular file"}},
+  };
+  snprintf(want[0], sizeof(want[0]), "APIKeyFile \"%s\": cannot stat secret "
+           "file %s", missing, missing);
+  snprintf(want[1], sizeof(want[1]), "APIKeyFile \"%s\": secret file %s",
+           loose, loose);
+  for (size_t v = 0; v < sizeof(vectors) / sizeof(vectors[0]); v++) {
+    g6_kite_config cfg;
+    char url[64];
+    test_config(&cfg, url, sizeof(url));
+    cfg.api_key = cfg.access_token = NULL;
+    cfg.api_key_file = vectors[v].key_file;
+    cfg.access_token_file = vectors[v].token_file;
+    g6_kite_client *c = NULL;
+    g6_error e;
+    assert_int_equal(g6_kite_client_new(&cfg, &c, &e), vectors[v].st);
+    assert_null(c);
+    for (size_t k = 0; k < 3 && vectors[v].words[k] != NULL; k++)
+      if (strstr(e.msg, vectors[v].words[k]) == NULL)
+        fail_msg("%s: \"%s\" not in: %s", vectors[v].name,
+                 vectors[v].words[k], e.msg);
+    assert_null(strstr(e.msg, API_KEY));
+    assert_null(strstr(e.msg, TOKEN));
+  }
+}
+
 static void breaker_opens_and_recovers(void **state) {
   (void)state;
   reset_mock();
@@ -1639,6 +1696,7 @@ int main(void) {
       cmocka_unit_test(market_faults),
       cmocka_unit_test(auth_latch_until_token_changes),
       cmocka_unit_test(replaced_token_file_serves_next_request),
+      cmocka_unit_test(secret_file_errors_name_the_option),
       cmocka_unit_test(breaker_opens_and_recovers),
       cmocka_unit_test(breaker_opens_on_foreign_200),
       cmocka_unit_test(breaker_opens_on_redirect),
