@@ -190,6 +190,36 @@ static void location_for_message(const char *value, char *out, size_t len) {
       *p = '?';
 }
 
+/* Whether any of the request may have reached the server: no for the
+ * failures that come before the first byte is written (name resolution,
+ * a refused or timed-out connect, a TLS handshake that failed); a timeout
+ * before the transfer started (PRETRANSFER never reached) is a connect
+ * timeout. Anything else may have been received. */
+static bool request_may_have_been_sent(CURL *h, CURLcode rc) {
+  switch (rc) {
+  case CURLE_COULDNT_RESOLVE_HOST:
+  case CURLE_COULDNT_RESOLVE_PROXY:
+  case CURLE_COULDNT_CONNECT:
+  case CURLE_SSL_CONNECT_ERROR:
+  case CURLE_PEER_FAILED_VERIFICATION:
+  case CURLE_SSL_CERTPROBLEM:
+  case CURLE_SSL_CIPHER:
+  case CURLE_SSL_CACERT_BADFILE:
+  case CURLE_UNSUPPORTED_PROTOCOL:
+  case CURLE_URL_MALFORMAT:
+    return false;
+  case CURLE_OPERATION_TIMEDOUT: {
+    curl_off_t pre = 0;
+    long req = 0;
+    curl_easy_getinfo(h, CURLINFO_PRETRANSFER_TIME_T, &pre);
+    curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &req);
+    return pre > 0 || req > 0;
+  }
+  default:
+    return true;
+  }
+}
+
 g6_status g6_http_perform(g6_http_share *share, const g6_http_request *req,
                           g6_http_response *resp, g6_error *err) {
   memset(resp, 0, sizeof(*resp));
@@ -258,6 +288,7 @@ g6_status g6_http_perform(g6_http_share *share, const g6_http_request *req,
   double t = 0;
   curl_easy_getinfo(h, CURLINFO_TOTAL_TIME, &t);
   resp->seconds = t;
+  resp->sent = request_may_have_been_sent(h, rc);
   curl_off_t ra = 0; /* libcurl parses both forms of Retry-After */
   if (curl_easy_getinfo(h, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra > 0)
     resp->retry_after_s = (double)ra;

@@ -64,6 +64,11 @@ typedef struct g6_http_response {
                          nothing is left */
   bool has_location;  /* a 3xx came with a Location header, even an
                          empty one */
+  bool sent;          /* the request may have reached the server: false
+                         only when nothing was sent (name resolution,
+                         connection refused or timed out, TLS handshake
+                         failed), so a request that must not run twice
+                         may be tried again */
 } g6_http_response;
 
 /* Performs the request. Returns G6_OK when a complete response arrived

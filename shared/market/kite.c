@@ -526,6 +526,11 @@ typedef struct call_spec {
   const char *const *extra_secrets; /* redacted from messages */
   size_t n_extra;
   g6_http_body_kind expect; /* what a 2xx body must look like */
+  /* a request Kite honours once (POST /session/token spends the request
+   * token): tried again only when nothing of it was sent; *spent tells
+   * whether a failed attempt may have reached Kite */
+  bool single_use;
+  bool *spent;
 } call_spec;
 
 static double uniform01(g6_kite_client *c) {
@@ -881,6 +886,7 @@ static g6_status do_call(g6_kite_client *c, const call_spec *cs,
     pthread_mutex_unlock(&c->stats_mu);
     long http = resp.status;
     double server_wait = resp.retry_after_s;
+    bool sent = resp.sent || resp.status != 0;
     g6_http_response_free(&resp);
 
     if (s == G6_OK)
@@ -925,6 +931,22 @@ static g6_status do_call(g6_kite_client *c, const call_spec *cs,
     backoff += uniform01(c) * c->cfg.jitter_s;
     bool again = retryable(s, http) && attempt < c->cfg.retry_attempts &&
                  elapsed + backoff <= c->cfg.retry_budget_s;
+    if (cs->single_use && sent) {
+      if (cs->spent != NULL)
+        *cs->spent = true;
+      if (again || retryable(s, http)) {
+        g6_error_set(err, s,
+                     "Kite %s: %s; the request may have reached Kite, which "
+                     "accepts it once: not sent again",
+                     epn, aerr.msg);
+        redact_err(c, err, cs->extra_secrets, cs->n_extra);
+        klog_x(c, G6_LOG_ERR, cs->extra_secrets, cs->n_extra,
+               "Kite %s: %s; the request may have reached Kite, which accepts "
+               "it once: not sent again",
+               epn, aerr.msg);
+        return s;
+      }
+    }
     if (!again) {
       g6_error_set(err, s, "Kite %s: %s (attempt %u of %u)", epn, aerr.msg,
                    attempt, c->cfg.retry_attempts);
@@ -1316,7 +1338,9 @@ g6_status g6_kite_session_token(g6_kite_client *c, const char *request_token,
                   .need_token = false,
                   .extra_secrets = secrets,
                   .n_extra = 3,
-                  .expect = G6_HTTP_BODY_JSON};
+                  .expect = G6_HTTP_BODY_JSON,
+                  .single_use = true,
+                  .spent = &out->request_spent};
   g6_status s = G6_OK;
   if (url.data == NULL || body.data == NULL || pre.data == NULL)
     s = g6_error_set(err, G6_ENOMEM, "Kite session: out of memory");

@@ -182,12 +182,18 @@ typedef struct g6_kite_session {
   char user_id[32];
   char login_time[32]; /* "YYYY-MM-DD HH:MM:SS" (IST) as Kite sent it */
   int64_t login_epoch; /* parsed login_time; 0 if absent/unparseable */
+  bool request_spent;  /* on failure: the request may have reached Kite,
+                          so the request token may be used up */
 } g6_kite_session;
 
 /* POST /session/token: exchanges a request token for an access token. The
  * checksum is SHA-256 hex of api_key + request_token + api_secret. Needs the
- * client's api key (no access token). The session holds a secret: zero it
- * when done. */
+ * client's api key (no access token). Kite accepts a request token once:
+ * the request is tried again only when nothing of it was sent (name
+ * resolution, connection refused, TLS handshake); after a timeout or a
+ * reset once it was sent, or any answer, it is not, and
+ * out->request_spent says the token may be used up (a new login is
+ * needed). The session holds a secret: zero it when done. */
 g6_status g6_kite_session_token(g6_kite_client *c, const char *request_token,
                                 const char *api_secret, g6_kite_session *out,
                                 g6_error *err);

@@ -6,6 +6,7 @@ import os
 import stat
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import g6test as t
@@ -107,6 +108,42 @@ with t.MockD(clock=CLOCK, api_key=KEY, api_secret=SECRET) as m:
                         "--token-file", tokf])
     t.is_(rc, 1, "provider errors give exit 1")
     t.ok("Kite session" in err, "logged with the endpoint", err)
+    m.reset_faults()
+
+    # Kite accepts a request token once: a request that may have reached it
+    # is not sent again (the retry spent the token and the user got a
+    # confusing "token invalid"); the user is told to log in again
+    def session_requests():
+        return m.requests().get("session", {}).get("total", 0)
+
+    for name, faults, args in (
+            ("a timeout after the request was sent",
+             {"session": {"latency_ms": 3000}}, ["--timeout", "1"]),
+            ("a 5xx answer", {"session": {"http5xx": -1}}, [])):
+        m.set_faults(faults)
+        before = session_requests()
+        rc, out, err = run(["--url", m.url, "--api-key-file", keyf,
+                            "--api-secret-file", secf, "--request-token", "r4",
+                            "--token-file", tokf] + args)
+        time.sleep(2.5 if args else 0)  # the slow answer is counted when done
+        t.is_(rc, 1, "%s: exit 1" % name)
+        t.is_(session_requests() - before, 1, "%s: POST /session/token sent once" % name)
+        t.ok("retrying" not in err and "attempt 1 of 2" not in err,
+             "%s: no retry" % name, err)
+        t.ok("the request may have reached Kite, which accepts a request token only "
+             "once, so it was not sent again: log in to Kite again for a fresh request "
+             "token" in err, "%s: the user is told to log in again" % name, err)
+        t.ok("r4" not in err and SECRET not in err, "%s: no secret printed" % name)
+        m.reset_faults()
+
+    # nothing sent (connection refused): tried again, no new login asked for
+    rc, out, err = run(["--url", "http://127.0.0.1:%d" % t.free_port(), "--api-key-file",
+                        keyf, "--api-secret-file", secf, "--request-token", "r5",
+                        "--token-file", tokf])
+    t.is_(rc, 1, "connection refused: exit 1")
+    t.ok("attempt 1 of 2); retrying" in err, "connection refused: tried again", err)
+    t.ok("log in to Kite again" not in err,
+         "connection refused: the request token is still good", err)
 
 rc, out, err = run(["--help"])
 t.is_(rc, 0, "--help")

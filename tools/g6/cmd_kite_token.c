@@ -147,7 +147,8 @@ int g6_cmd_kite_token(int argc, char **argv) {
   cfg.api_key = key;
   cfg.api_key_file = key_file;
   cfg.timeout_s = timeout;
-  cfg.retry_attempts = 2; /* request tokens are single-use: retry little */
+  /* retried only when nothing was sent: a request token is single use */
+  cfg.retry_attempts = 2;
   cfg.log = log_stderr;
   g6_kite_client *c = NULL;
   if (g6_kite_client_new(&cfg, &c, &err) != G6_OK) {
@@ -166,6 +167,15 @@ int g6_cmd_kite_token(int argc, char **argv) {
     /* the client already logged the details (without secrets) */
     fprintf(stderr, "g6 kite-token: no access token (%s)\n",
             g6_status_name(s));
+    if (ses.request_spent && (s == G6_ETIMEOUT || s == G6_ECONN ||
+                              s == G6_ETRUNCATED || s == G6_EUPSTREAM ||
+                              s == G6_ERATELIMIT || s == G6_EPROVIDER ||
+                              s == G6_EHTTP || s == G6_EFOREIGN))
+      fprintf(stderr,
+              "g6 kite-token: the request may have reached Kite, which "
+              "accepts a request token only once, so it was not sent "
+              "again: log in to Kite again for a fresh request token and "
+              "run g6 kite-token with it\n");
     return G6_EXIT_FAIL;
   }
   char text[160];
