@@ -70,8 +70,8 @@ g6_status g6_secret_watch_poll(g6_secret_watch *w, char **out, g6_error *err) {
     free_secret(text);
     memset(&w->sig, 0, sizeof(w->sig)); /* read again at the next poll */
     w->sig.size = -1;
-    return g6_error_set(err, G6_EIO,
-                        "secret file %s changed while it was read", w->path);
+    return g6_error_set(err, G6_EIO, "secret file %s changed while it was read",
+                        w->path);
   }
   if (!one_token(text)) {
     free_secret(text);

@@ -94,8 +94,7 @@ static void half_written_files_are_refused(void **state) {
   } vectors[] = {
       {"truncated, nothing written yet", "", G6_EINVAL, "is empty"},
       {"only the newline", "\n", G6_EINVAL, "is empty"},
-      {"two tokens appended", "token-a\ntoken-b\n", G6_EINVAL,
-       "not one token"},
+      {"two tokens appended", "token-a\ntoken-b\n", G6_EINVAL, "not one token"},
       {"a space inside", "token a\n", G6_EINVAL, "not one token"},
       {"a control character", "tok\x01en\n", G6_EINVAL, "not one token"},
   };
