@@ -312,6 +312,12 @@ static g6_status hold_lock(g6_panels_writer *w, int fd, const struct stat *st,
   return G6_OK;
 }
 
+size_t g6_panels_staging_name(const char *base, char *out, size_t cap) {
+  int n = snprintf(out, cap, ".%.200s.g6-staging", base);
+  size_t len = n < 0 ? 0 : (size_t)n;
+  return cap == 0 ? 0 : (len < cap ? len : cap - 1);
+}
+
 /* Resolves a PanelsDir given as (or under) a symbolic link, so the set is
  * swapped in where the link points and the link itself stays. */
 static g6_status resolve_dir(g6_panels_writer *w, g6_error *err) {
@@ -326,7 +332,7 @@ static g6_status resolve_dir(g6_panels_writer *w, g6_error *err) {
     snprintf(w->parent, sizeof(w->parent), "%.*s", (int)(slash - w->dir),
              w->dir);
   snprintf(w->base, sizeof(w->base), "%.255s", slash + 1);
-  snprintf(w->staging, sizeof(w->staging), ".%.200s.g6-staging", slash + 1);
+  g6_panels_staging_name(slash + 1, w->staging, sizeof(w->staging));
   return G6_OK;
 }
 

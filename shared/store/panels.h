@@ -189,6 +189,14 @@ g6_status g6_panels_write(g6_panels_writer *w, const g6_panel_out *panels,
                           size_t n, double now, int64_t indices_count,
                           g6_panels_result *result, g6_error *err);
 
+/* The name of the staging directory g6_panels keeps beside a PanelsDir
+ * whose last component is `base` (".<base>.g6-staging", base cut at 200
+ * bytes), written to out (cap bytes, NUL-terminated, truncated to fit).
+ * The one place the name is built: the writer makes the directory under
+ * it, and the retention scan (store/retention.h) counts what is in it as
+ * panels. Returns the length of the name. Can't fail. */
+size_t g6_panels_staging_name(const char *base, char *out, size_t cap);
+
 /* The directory sets are written to: PanelsDir with symbolic links
  * resolved at open (the staging directory is beside it). */
 const char *g6_panels_writer_dir(const g6_panels_writer *w);

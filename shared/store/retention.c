@@ -4,6 +4,7 @@
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/fsutil.h"
+#include "store/panels.h"
 #include "market/chain.h"
 
 #include <dirent.h>
@@ -62,6 +63,14 @@ typedef struct where {
   char index[32]; /* "" when the directory belongs to no index */
   g6_date date;   /* D_SNAP_DAY */
 } where;
+
+/* Whether `name` is the staging directory g6_panels keeps beside the
+ * default panels directory (<DataDir>/.panels.g6-staging). */
+static bool default_staging(const char *name) {
+  char staging[256];
+  g6_panels_staging_name("panels", staging, sizeof(staging));
+  return strcmp(name, staging) == 0;
+}
 
 /* Names the layout reserves at the top of the data directory. */
 static bool reserved(const char *name) {
@@ -174,8 +183,8 @@ static bool next_dir(const where *w, const char *name, where *c) {
       c->st = D_SNAP;
     else if (strcmp(name, "iv_history") == 0)
       c->st = D_IVH;
-    else if (strcmp(name, "panels") == 0)
-      c->st = D_PANELS;
+    else if (strcmp(name, "panels") == 0 || default_staging(name))
+      c->st = D_PANELS; /* g6_panels' directory or its working copy */
     else if (is_index(name)) {
       c->st = D_INDEX;
       snprintf(c->index, sizeof(c->index), "%s", name);
@@ -401,6 +410,10 @@ typedef struct walk {
   bool have_panels, panels_seen;
   dev_t panels_dev;
   ino_t panels_ino;
+  /* the staging directory beside an explicit panels directory */
+  bool have_staging;
+  dev_t staging_dev;
+  ino_t staging_ino;
   dev_t data_dev;
   ino_t data_ino;
   uint64_t ticks;
@@ -643,6 +656,11 @@ static void enter_dir(walk *w, level *L, const char *name) {
     C->w.index[0] = '\0';
     C->removable = false;
     w->panels_seen = true;
+  } else if (w->have_staging && dev == w->staging_dev &&
+             sx.stx_ino == w->staging_ino) {
+    C->w.st = D_PANELS; /* g6_panels' working copy of that PanelsDir */
+    C->w.index[0] = '\0';
+    C->removable = false;
   } else if (C->w.st == D_PANELS && L->w.st == D_ROOT && !w->have_panels) {
     w->panels_seen = true;
   }
@@ -696,6 +714,27 @@ static bool stopped(walk *w) {
   if (atomic_load(w->o->stop) == 0)
     return false;
   w->r->aborted = true;
+  return true;
+}
+
+/* The device and inode of the staging directory g6_panels keeps beside
+ * the PanelsDir `pdir` (found as the writer finds it: symbolic links
+ * resolved, store/panels.h). Returns false when there is none. */
+static bool find_staging(const char *pdir, dev_t *dev, ino_t *ino) {
+  char real[PATH_MAX], path[PATH_MAX + 256], name[256];
+  if (realpath(pdir, real) == NULL)
+    return false;
+  char *slash = strrchr(real, '/');
+  if (slash == NULL || slash[1] == '\0')
+    return false;
+  g6_panels_staging_name(slash + 1, name, sizeof(name));
+  *slash = '\0';
+  snprintf(path, sizeof(path), "%s/%s", real, name);
+  struct stat sb;
+  if (lstat(path, &sb) != 0 || !S_ISDIR(sb.st_mode))
+    return false;
+  *dev = sb.st_dev;
+  *ino = sb.st_ino;
   return true;
 }
 
@@ -864,6 +903,8 @@ g6_status g6_retention_run(const g6_retention_opts *o, g6_retention_report *r,
     w->panels_ino = sb.st_ino;
     if (sb.st_dev == w->data_dev && sb.st_ino == w->data_ino)
       w->panels_seen = true; /* refused by the plugin; never walk twice */
+    if (w->have_panels)
+      w->have_staging = find_staging(pdir, &w->staging_dev, &w->staging_ino);
   }
   w->root = o->data_dir;
   int e = walk_root(w, fd, D_ROOT);

@@ -9,6 +9,8 @@
  *   <DataDir>/snapshots/<INDEX>/<YYYY-MM-DD>/<seq>.json       snapshots
  *   <DataDir>/iv_history/<INDEX>.csv                          iv_history
  *   <PanelsDir>/... (default <DataDir>/panels/...)            panels
+ *   <DataDir>/.panels.g6-staging/...                          panels
+ *   <parent of PanelsDir>/.<name>.g6-staging/...             panels
  *
  * INDEX is a name g6 accepts for an index (1-31 letters, digits, '_', '-'),
  * never "overview", "snapshots", "iv_history" or "panels"; tag is this_week, next_week,
@@ -17,7 +19,11 @@
  * zero, no leading zeros, no trailing zeros after a decimal point, as in
  * Python's repr); seq is 1-20 digits. The temporary files of an atomic
  * replace (".<name>.tmp.XXXXXX", core/fsutil.h) next to a snapshot or an IV
- * history belong to it. Sources: store/csv_sink.h, store/snapshot.h,
+ * history belong to it. The staging directory g6_panels keeps beside a
+ * PanelsDir (g6_panels_staging_name, store/panels.h) is its working copy:
+ * counted as panels (the one beside an explicit panels_dir when it lies in
+ * the data directory, found by device and inode), never pruned or removed.
+ * Sources: store/csv_sink.h, store/snapshot.h,
  * store/iv_history.h, DESIGN §7. The IV history has no date in its name
  * and is never pruned (it is the window IV rank looks back over).
  *

@@ -11,6 +11,7 @@
 #include "core/fsutil.h"
 #include "core/json.h"
 #include "store/csv_sink.h"
+#include "store/panels.h"
 #include "store/retention.h"
 #include "store/snapshot.h"
 
@@ -137,6 +138,9 @@ static void layout_vectors(void **state) {
       {"iv_history/.NIFTY.csv.tmp.Zz09aB", G6_KIND_IV_HISTORY, "NIFTY", false},
       {"panels/manifest.json", G6_KIND_PANELS, "", false},
       {"panels/old/system_enveloped.json", G6_KIND_PANELS, "", false},
+      /* g6_panels' staging directory beside the default PanelsDir */
+      {".panels.g6-staging/manifest.json", G6_KIND_PANELS, "", false},
+      {".panels.g6-staging/2025-10-20.csv", G6_KIND_PANELS, "", false},
       /* look-alikes */
       {"iv_history/NIFTY.json", G6_KIND_UNMATCHED, "", false},
       {"iv_history/NIFTY.csv.bak", G6_KIND_UNMATCHED, "", false},
@@ -812,6 +816,54 @@ static void panels_dirs(void **state) {
   assert_int_equal(run(data, inside, NOW_IST_NOON, NULL, &r), G6_OK);
 }
 
+/* g6_panels' staging directory (store/panels.h) beside the PanelsDir it
+ * watches is its own working copy: counted as panels, never pruned or
+ * removed, whether the PanelsDir is the default or given explicitly. */
+static void panels_staging(void **state) {
+  (void)state;
+  char data[300], pdir[400], staging[64];
+  fresh(data, sizeof(data), "staging-data");
+  g6_panels_staging_name("panels", staging, sizeof(staging));
+  assert_string_equal(staging, ".panels.g6-staging");
+  mk(data, "panels/manifest.json", 3, 0);
+  mk(data, ".panels.g6-staging/manifest.json", 5, 0);
+  mk(data, ".panels.g6-staging/old/2020-01-01.csv", 7, 1e9);
+  mk(data, ".other.g6-staging/manifest.json", 1, 0); /* not g6_panels' */
+  g6_retention_report r;
+  g6_retention_policy p = policy(0, false);
+  p.protect_today = false;
+  for (int i = 0; i < 2; i++) {
+    assert_int_equal(run(data, NULL, NOW_IST_NOON, i ? &p : NULL, &r), G6_OK);
+    assert_int_equal(r.idx[0].kind[G6_KIND_PANELS].files, 3);
+    assert_int_equal(r.idx[0].kind[G6_KIND_UNMATCHED].files, 1);
+  }
+  assert_int_equal(r.files_by_action[G6_PRUNE_DELETED], 0);
+  assert_true(exists(data, ".panels.g6-staging/old/2020-01-01.csv"));
+  /* an explicit PanelsDir inside the data directory: its own staging name */
+  snprintf(pdir, sizeof(pdir), "%s/ui/live", data);
+  mk(data, "ui/live/manifest.json", 3, 0);
+  mk(data, "ui/.live.g6-staging/manifest.json", 3, 0);
+  assert_int_equal(run(data, pdir, NOW_IST_NOON, &p, &r), G6_OK);
+  /* panels/ (1), .panels.g6-staging (2: the reserved names stay panels),
+   * ui/live (1), ui/.live.g6-staging (1) */
+  assert_int_equal(r.idx[0].kind[G6_KIND_PANELS].files, 5);
+  assert_int_equal(r.idx[0].kind[G6_KIND_UNMATCHED].files, 1);
+  /* an empty staging directory is never removed by the sweep */
+  char rel[512];
+  snprintf(rel, sizeof(rel), "%s/ui/.live.g6-staging/manifest.json", data);
+  assert_int_equal(unlink(rel), 0);
+  snprintf(rel, sizeof(rel), "%s/.panels.g6-staging/manifest.json", data);
+  assert_int_equal(unlink(rel), 0);
+  snprintf(rel, sizeof(rel), "%s/.panels.g6-staging/old/2020-01-01.csv", data);
+  assert_int_equal(unlink(rel), 0);
+  g6_retention_opts o = {.data_dir = data, .panels_dir = pdir,
+                         .now = NOW_IST_NOON + 86400, .policy = &p,
+                         .empty_dir_grace_s = 1e-9};
+  assert_int_equal(g6_retention_run(&o, &r, NULL), G6_OK);
+  assert_true(exists(data, "ui/.live.g6-staging"));
+  assert_true(exists(data, ".panels.g6-staging/old"));
+}
+
 static void too_deep_and_many_indices(void **state) {
   (void)state;
   char data[300], rel[2048];
@@ -907,6 +959,7 @@ int main(void) {
       cmocka_unit_test(crash_mid_sweep_is_finished_next_time),
       cmocka_unit_test(full_disk),
       cmocka_unit_test(panels_dirs),
+      cmocka_unit_test(panels_staging),
       cmocka_unit_test(too_deep_and_many_indices),
       cmocka_unit_test(stops_when_asked),
   };
