@@ -4,8 +4,8 @@
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/fsutil.h"
-#include "store/panels.h"
 #include "market/chain.h"
+#include "store/panels.h"
 
 #include <dirent.h>
 #include <errno.h>
