@@ -4,6 +4,7 @@
 #include "config/analytics.h"
 
 #include "core/conf.h"
+#include "core/fsutil.h"
 #include "market/chain.h"
 
 #include <stdio.h>
@@ -72,12 +73,19 @@ static g6_status set_groups(void *target, const oconfig_item_t *ci,
   return st;
 }
 
+/* g6_chain's DataDir, held to its check: never the root directory, however
+ * spelled (core/fsutil.h). */
+static const char *check_data_dir(const void *value) {
+  return g6_dir_root_problem(*(const char *const *)value);
+}
+
 static const g6_option analytics_opts[] = {
     {.name = "DataDir",
      A(data_dir),
      .type = G6_OPT_STRING,
      .def = "\"/var/lib/g6\"",
-     .allowed_doc = "path",
+     .check = check_data_dir,
+     .allowed_doc = "path, not `/`",
      .help = "g6_chain's DataDir: the snapshots are read from "
              "`<DataDir>/snapshots/<INDEX>.json`"},
     {.name = "Index",

@@ -21,9 +21,7 @@ static const char *check_dir(const void *value) {
   const char *s = *(const char *const *)value;
   if (s[0] != '/')
     return "not an absolute path";
-  if (s[strspn(s, "/")] == '\0' || g6_path_is_root(s))
-    return "the root directory is never a data directory";
-  return NULL;
+  return g6_dir_root_problem(s);
 }
 
 /* Whether two absolute paths name the same directory textually (repeated

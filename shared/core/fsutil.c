@@ -270,12 +270,17 @@ bool g6_same_file(const char *a, const char *b) {
          sa.st_ino == sb.st_ino;
 }
 
+const char *g6_dir_root_problem(const char *dir) {
+  if (dir[strspn(dir, "/")] == '\0' || g6_path_is_root(dir))
+    return "the root directory is no place for g6's files; give a directory "
+           "of its own";
+  return NULL;
+}
+
 static g6_status refuse_root(const char *dir, const char *option,
                              g6_error *err) {
-  return g6_error_set(err, G6_EINVAL,
-                      "%s \"%s\": the root directory is no place for g6's "
-                      "files; give a directory of its own",
-                      option, dir);
+  return g6_error_set(err, G6_EINVAL, "%s \"%s\": %s", option, dir,
+                      g6_dir_root_problem("/"));
 }
 
 g6_status g6_dir_check_writable(const char *dir, const char *option,
@@ -344,7 +349,7 @@ g6_status g6_dir_claim(const char *dir, const char *option, const char *clash,
     note[0] = '\0';
   /* before mkdir ("/", "/tmp/..") and after ("/new/.." exists only then),
    * before anything is written there */
-  if (strspn(dir, "/") == strlen(dir) || g6_path_is_root(dir))
+  if (g6_dir_root_problem(dir) != NULL)
     return refuse_root(dir, option, err);
   g6_status st = g6_mkdir_p(dir, 0755, err);
   if (st == G6_OK && g6_path_is_root(dir))

@@ -91,6 +91,15 @@ bool g6_path_is_root(const char *path);
 /* The same for an open descriptor (a directory opened by its path). */
 bool g6_fd_is_root(int fd);
 
+/* Why `dir` cannot be a directory of g6's own: a short text ("the root
+ * directory is no place for g6's files; give a directory of its own") when
+ * it is "/" however spelled ("/", "//", and through g6_path_is_root
+ * "/tmp/..", "/.", a symbolic link to "/"), NULL otherwise (a path that
+ * does not exist yet is not "/"). The one check every g6 DataDir and
+ * PanelsDir is held to: g6_dir_claim (g6_chain, g6_panels) and the option
+ * tables of g6_retention and g6_analytics. Can't fail. */
+const char *g6_dir_root_problem(const char *dir);
+
 /* Whether the paths a and b (symbolic links followed) are one file or
  * directory: the same device and inode ("/srv/g6" and "/srv/g6/." or a
  * symbolic link to it). False when either cannot be stat'ed. */

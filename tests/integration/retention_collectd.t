@@ -242,11 +242,11 @@ BAD = [
     ("PanelsDir = DataDir/.", CONF % (data, 'PanelsDir "%s/."' % data),
      "option PanelsDir = \"%s/.\": the same directory as DataDir" % data),
     ("DataDir /tmp/..", CONF % ("/tmp/..", ""),
-     'option DataDir = "/tmp/..": the root directory is never a data directory'),
+     'option DataDir = "/tmp/..": the root directory is no place for g6\'s files'),
     ("DataDir /./", CONF % ("/./", ""),
-     'option DataDir = "/./": the root directory is never a data directory'),
+     'option DataDir = "/./": the root directory is no place for g6\'s files'),
     ("DataDir a symlink to /", CONF % (os.path.join(wd, "to-root"), ""),
-     'option DataDir = "%s": the root directory is never a data directory'
+     'option DataDir = "%s": the root directory is no place for g6\'s files'
      % os.path.join(wd, "to-root")),
     ("two numbers", CONF % (data, "MaxAgeDays 1 2"),
      'option MaxAgeDays = 1 2: expected a single number; allowed: an integer '

@@ -96,6 +96,13 @@ static void bad_values(void **state) {
       {"MaxPainStrikeWindow 0", "option MaxPainStrikeWindow = 0: out of range"},
       {"Interval 0.5", "option Interval = 0.5: out of range"},
       {"Indexes \"NIFTY\"", "unknown option"},
+      /* "/" however spelled, as g6_chain and g6_retention refuse it */
+      {"DataDir \"/\"", "option DataDir = \"/\": the root directory is no "
+                        "place for g6's files"},
+      {"DataDir \"//\"", "option DataDir = \"//\": the root directory"},
+      {"DataDir \"/tmp/..\"", "option DataDir = \"/tmp/..\": the root "
+                             "directory"},
+      {"DataDir \"/.\"", "option DataDir = \"/.\": the root directory"},
   };
   for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
     g6_analytics_config c;
