@@ -201,6 +201,19 @@ t.ok(rc == 2 and '--host "cpuhost"' in se, "an unknown --host exits 2", se)
 for args, want in ((["--plan", "everything"], "unknown plan; allowed: overview"),
                    (["--interval", "0"], "--interval \"0\""),
                    (["--interval", "g6_chain=x"], "PLUGIN=SECONDS"),
+                   # a typo of a plugin name was taken and matched nothing
+                   (["--interval", "g6chain=30"],
+                    'unknown plugin "g6chain"; allowed: g6_info, g6_chain, g6_panels, '
+                    'g6_analytics, g6_retention'),
+                   (["--interval", "=30"], 'unknown plugin ""; allowed: g6_info, g6_chain'),
+                   # strtod's other spellings: hex, exponent, sign, blanks
+                   (["--interval", "0x1e"], "--interval \"0x1e\": allowed"),
+                   (["--interval", "g6_chain=0x1e"], "a plain decimal"),
+                   (["--interval", "3e1"], "--interval \"3e1\""),
+                   (["--interval", "+30"], "--interval \"+30\""),
+                   (["--interval", " 30"], "--interval \" 30\""),
+                   (["--interval", "30."], "--interval \"30.\""),
+                   (["--interval", "inf"], "--interval \"inf\""),
                    (["--since", "5y"], "--since \"5y\""),
                    (["--width", "50"], "--width \"50\""),
                    (["--start", "yesterday-ish", "--rrd-dir", two, "--host", "g6rrd",

@@ -11,6 +11,7 @@
 
 #include "core/buf.h"
 #include "core/fsutil.h"
+#include "config/plugins.h"
 #include "core/jsonw.h"
 #include "metrics/metrics_gen.h"
 #include "rrdgraph/rrd_graphs.h"
@@ -76,6 +77,33 @@ typedef struct opts {
   bool json;
   char start_buf[64];
 } opts;
+
+/* A plain positive decimal: digits with at most one '.' between digits
+ * ("30", "0.5"); no sign, exponent, hex or blanks (which strtod takes). */
+static bool plain_decimal(const char *s) {
+  size_t n = strspn(s, "0123456789");
+  if (n == 0)
+    return false;
+  if (s[n] == '.') {
+    size_t m = strspn(s + n + 1, "0123456789");
+    return m > 0 && s[n + 1 + m] == '\0';
+  }
+  return s[n] == '\0';
+}
+
+/* Whether `name` (len bytes) is one of g6's collectd plugins. */
+static bool known_plugin(const char *name, size_t len) {
+  for (size_t i = 0; i < g6_plugins_len; i++)
+    if (strlen(g6_plugins[i].plugin) == len &&
+        strncmp(g6_plugins[i].plugin, name, len) == 0)
+      return true;
+  return false;
+}
+
+static void allowed_plugins(FILE *out) {
+  for (size_t i = 0; i < g6_plugins_len; i++)
+    fprintf(out, "%s%s", i ? ", " : "", g6_plugins[i].plugin);
+}
 
 static bool parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out) {
   char *end;
@@ -161,13 +189,21 @@ static int parse_args(int argc, char **argv, opts *o) {
     } else if (strcmp(a, "--interval") == 0) {
       const char *eq = strchr(v, '=');
       const char *num = eq ? eq + 1 : v;
-      char *end;
-      double s = strtod(num, &end);
-      if (end == num || *end || !(s > 0 && s <= 86400) ||
-          o->n_iv == MAX_INTERVALS) {
+      if (eq && !known_plugin(v, (size_t)(eq - v))) {
+        fprintf(stderr,
+                "g6 rrdgraph: --interval \"%s\": unknown plugin \"%.*s\"; "
+                "allowed: ",
+                v, (int)(eq - v), v);
+        allowed_plugins(stderr);
+        fputc('\n', stderr);
+        return G6_EXIT_USAGE;
+      }
+      double s = plain_decimal(num) ? strtod(num, NULL) : 0;
+      if (!(s > 0 && s <= 86400) || o->n_iv == MAX_INTERVALS) {
         fprintf(stderr,
                 "g6 rrdgraph: --interval \"%s\": allowed: SECONDS or "
-                "PLUGIN=SECONDS, 0 < SECONDS <= 86400 (at most %d)\n",
+                "PLUGIN=SECONDS, SECONDS a plain decimal, 0 < SECONDS <= 86400 "
+                "(at most %d)\n",
                 v, MAX_INTERVALS);
         return G6_EXIT_USAGE;
       }
