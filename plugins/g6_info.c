@@ -34,7 +34,7 @@ static int g6_info_read(user_data_t *ud);
 static int setup(void) {
   metrics = g6_collectd_metrics_new("g6_info");
   if (metrics == NULL) {
-    ERROR(PLUGIN " plugin: cannot create the metric runtime (out of memory)");
+    ERROR(PLUGIN " plugin: cannot create the metric runtime");
     return -1;
   }
   static const char *const version[] = {G6_VERSION};

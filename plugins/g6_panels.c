@@ -337,7 +337,7 @@ static int setup(void) {
                               .per_file = !c->atomic_set, .file_mode = 0644};
   if ((g.latest = g6_latest_new(&lo)) == NULL ||
       (g.metrics = g6_collectd_metrics_new(PLUGIN)) == NULL) {
-    ERROR(PLUGIN ": out of memory");
+    ERROR(PLUGIN ": cannot create the metric runtime");
     return -1;
   }
   if (g6_panels_writer_open(&wo, &g.writer, &e) != G6_OK) {

@@ -35,8 +35,11 @@ static void sink_log(void *ctx, int level, const char *msg) {
 
 /* The types of the owner's metrics collectd does not know (g6's types.db
  * not listed): collectd drops their every value with an info line per
- * value, and no g6 alert can fire. Said once, as an error. */
-static void check_types(const char *owner) {
+ * value, and no g6 alert can fire. Said once, as an error. Returns false
+ * when collectd knows none of them: the plugin would run for nothing, so
+ * its init fails (and `collectd -T` exits 1). Some missing (a types.db of
+ * another g6 version) stays an error line: the rest of the values flow. */
+static bool check_types(const char *owner) {
   size_t missing = 0, total = 0;
   const char *first = NULL;
   for (size_t i = 0; i < g6m_catalog_len; i++) {
@@ -61,12 +64,17 @@ static void check_types(const char *owner) {
           "g6's types.db is not loaded; list it after the stock one, "
           "TypesDB \"/usr/share/collectd/types.db\" "
           "\"/usr/share/g6/types.db\" (make install: PREFIX/share/g6): "
-          "without it collectd drops every value of the plugin",
-          owner, missing, total, first);
+          "without it collectd drops every value of the plugin%s",
+          owner, missing, total, first,
+          missing == total ? "; the plugin is disabled (its init fails)"
+                           : "; a types.db of another g6 version? the "
+                             "values of the other types are kept");
+  return total == 0 || missing < total;
 }
 
 g6_metrics *g6_collectd_metrics_new(const char *owner) {
   g6_metrics_sink sink = {.dispatch = sink_dispatch, .log = sink_log};
-  check_types(owner);
+  if (!check_types(owner))
+    return NULL;
   return g6_metrics_new(owner, &sink);
 }
