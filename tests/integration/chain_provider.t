@@ -16,9 +16,7 @@ against g6-mockd (issue 10, items 1, 4 and 5):
    request rate g6-mockd sees during the storm falls well below the healthy
    rate, the exported effective rate drops below the configured one, and
    both recover after the storm."""
-import csv
 import datetime
-import io
 import os
 import sys
 import time
@@ -38,15 +36,9 @@ with t.MockD(clock=now) as m:
     mk = m.market()["indices"]["NIFTY"]
     step = mk["step"]
     atm = round(mk["spot"] / step) * step
-    this_week = mk["expiries"][0]
     # the trading symbol of the lowest strike's call of this_week: the
     # first /quote batch (legs 0..499, strikes ascending) carries it
-    low = None
-    for row in csv.DictReader(io.StringIO(m.instruments_csv())):
-        if row["name"] == "NIFTY" and row["expiry"] == this_week and \
-                row["instrument_type"] == "CE" and \
-                float(row["strike"]) == atm - SIDE * step:
-            low = row["tradingsymbol"]
+    this_week, low = m.this_week_call("NIFTY", SIDE)
     t.ok(low, "g6-mockd lists the lowest strike of the ladder (%s)" % low)
 
     conf = t.chain_config(data, m, keyf, tokf, plugin="""

@@ -207,16 +207,7 @@ def rows_with_ts(ts, index="NIFTY", where=None):
 def find_low_symbol():
     """The trading symbol of the lowest strike's call of NIFTY this_week:
     the first /quote batch carries it."""
-    import csv
-    import io
-    mk = mock.market()["indices"]["NIFTY"]
-    atm = round(mk["spot"] / mk["step"]) * mk["step"]
-    for row in csv.DictReader(io.StringIO(mock.instruments_csv())):
-        if row["name"] == "NIFTY" and row["expiry"] == mk["expiries"][0] and \
-                row["instrument_type"] == "CE" and \
-                float(row["strike"]) == atm - SIDE * mk["step"]:
-            return row["tradingsymbol"]
-    return None
+    return mock.this_week_call("NIFTY", SIDE)[1]
 
 
 def restart_mock():

@@ -17,6 +17,7 @@ write_prometheus one (and any the test declared with `expected_errors`).
 
 import atexit
 import datetime
+import io
 import json
 import os
 import re
@@ -953,6 +954,27 @@ class MockD:
     def quote(self, keys, path="/quote"):
         status, body, _ = self.get(path, {"i": list(keys)})
         return json.loads(body) if status == 200 else None
+
+    def this_week_call(self, index, strikes_below):
+        """(this_week's expiry, the trading symbol of its call strikes_below
+        strikes under the ATM) at the mock's clock: this_week is the first
+        listed expiry still tradable then (an expiry passes at 15:30 IST,
+        first_tradable_day), not simply the first listed one, which on an
+        expiry day's evening is the contract that just expired. The symbol
+        is None when the mock does not list that strike."""
+        import csv
+        mk = self.market()
+        ix = mk["indices"][index]
+        day = first_tradable_day(datetime.datetime.fromtimestamp(mk["epoch"], IST))
+        expiry = next(x for x in ix["expiries"]
+                      if datetime.date.fromisoformat(x) >= day)
+        atm = round(ix["spot"] / ix["step"]) * ix["step"]
+        for row in csv.DictReader(io.StringIO(self.instruments_csv())):
+            if row["name"] == index and row["expiry"] == expiry and \
+                    row["instrument_type"] == "CE" and \
+                    float(row["strike"]) == atm - strikes_below * ix["step"]:
+                return expiry, row["tradingsymbol"]
+        return expiry, None
 
     def instruments_csv(self, exchange=None):
         status, body, _ = self.get("/instruments" +
