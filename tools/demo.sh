@@ -10,12 +10,15 @@
 # aggregation snippet, write_prometheus on 127.0.0.1:$DEMO_PORT and rrdtool.
 # Prints where to look, then runs until Ctrl-C, or for DEMO_SECONDS seconds:
 # then it stops collectd, draws the RRD graphs (g6 rrdgraph) and prints a
-# summary (series exported, CSV rows, panels verified, graphs rendered).
+# summary (series exported, CSV rows, panels verified, graphs rendered,
+# panel files g6_retention counted, errors and warnings g6 logged).
 #
-# Everything lives under $DEMO_DIR (default build/demo). A port that is
-# taken (DEMO_PORT, default 9103; DEMO_MOCK_PORT, default 8765) stops it at
-# once with a message; every wait is bounded; both processes are stopped by
-# PID.
+# Everything lives under $DEMO_DIR (default build/demo), emptied at the
+# start: a DEMO_DIR another demo still runs in (its demo.pid or collectd.pid
+# names a live demo or collectd) stops it at once with a message, and so
+# does a port that is taken (DEMO_PORT, default 9103; DEMO_MOCK_PORT,
+# default 8765); a second demo needs its own DEMO_DIR and both ports. Every
+# wait is bounded; both processes are stopped by PID.
 set -eu
 ROOT=${G6_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
 B=${G6_BUILD:-$ROOT/build}
@@ -31,6 +34,35 @@ case "$SECONDS_" in
   ''|[1-9]|[1-9][0-9]|[1-9][0-9][0-9]|[1-9][0-9][0-9][0-9]) ;;
   *) die "DEMO_SECONDS=\"$SECONDS_\": allowed: a whole number of seconds from 1 to 9999" ;;
 esac
+for p in "$PORT:DEMO_PORT" "$MOCK_PORT:DEMO_MOCK_PORT"; do
+  case "${p%%:*}" in
+    ''|*[!0-9]*) die "${p#*:}=\"${p%%:*}\": allowed: a TCP port number" ;;
+  esac
+done
+# a DEMO_DIR another demo runs in is not ours to empty: the demo's own PID
+# (demo.pid) and its collectd's (collectd.pid, which outlives a demo killed
+# with SIGKILL), each only while that process
+# is alive and is a demo or a collectd (a stale file, or a PID since reused,
+# does not count); nothing is killed
+in_use_by() {
+  local f=$1 what=$2 pid cmd
+  [ -f "$D/$f" ] || return 1
+  pid=$(tr -dc 0-9 < "$D/$f" 2>/dev/null | head -c 10)
+  [ -n "$pid" ] && [ "$pid" != "$$" ] && [ -d "/proc/$pid" ] || return 1
+  cmd=$(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null) || return 1
+  case "$cmd" in *"$what"*) echo "$pid"; return 0 ;; esac
+  return 1
+}
+for lock in "demo.pid:demo.sh:the demo" "collectd.pid:collectd:the demo's collectd"; do
+  f=${lock%%:*}
+  rest=${lock#*:}
+  if pid=$(in_use_by "$f" "${rest%%:*}"); then
+    die "DEMO_DIR=$D is in use by another demo (${rest#*:}, PID $pid, $D/$f):" \
+        "stop that one (Ctrl-C) or give this one its own directory and ports:" \
+        "DEMO_DIR=${D%/}-2 DEMO_PORT=$((PORT + 10)) DEMO_MOCK_PORT=$((MOCK_PORT + 10)) make demo"
+  fi
+done
+
 # a port someone else listens on would leave collectd without /metrics (or
 # the mock unreachable) and the demo waiting: refuse at once
 port_free() {
@@ -47,14 +79,12 @@ for p in "$PORT:DEMO_PORT:write_prometheus' /metrics" \
   var=${p#*:}
   what=${var#*:}
   var=${var%%:*}
-  case "$n" in
-    ''|*[!0-9]*) die "$var=\"$n\": allowed: a TCP port number" ;;
-  esac
-  port_free "$n" || die "port $n on 127.0.0.1 ($var, for $what) is in use; stop what holds it or choose another: $var=$((n + 10)) make demo"
+  port_free "$n" || die "port $n on 127.0.0.1 ($var, for $what) is in use; stop what holds it or choose another: $var=$((n + 10)) make demo (if another demo holds it, give this one its own DEMO_DIR too, e.g. DEMO_DIR=${D%/}-2; DEMO_DIR is $D)"
 done
 [ "$PORT" != "$MOCK_PORT" ] || die "DEMO_PORT and DEMO_MOCK_PORT are both $PORT"
 
-rm -rf "$D" && mkdir -p "$D/plugins" "$D/rrd" "$D/data"
+rm -rf "$D" && mkdir -p "$D/plugins" "$D/rrd" "$D/data" "$D/panels"
+echo $$ > "$D/demo.pid"
 cp "$B"/plugins/*.so "$D/plugins/"
 # the mock's demo credentials, in files only this user may read
 umask 077
@@ -66,7 +96,9 @@ mock=
 cd_pid=
 cleanup() {
   [ -n "$cd_pid" ] && kill "$cd_pid" 2>/dev/null && wait "$cd_pid" 2>/dev/null
+  [ -n "$cd_pid" ] && rm -f "$D/collectd.pid"
   [ -n "$mock" ] && kill "$mock" 2>/dev/null && wait "$mock" 2>/dev/null
+  rm -f "$D/demo.pid"
   true
 }
 trap cleanup EXIT
@@ -153,6 +185,7 @@ $indices</Plugin>
 LoadPlugin g6_retention
 <Plugin g6_retention>
   DataDir "$D/data"
+  PanelsDir "$D/panels"
   ScanInterval 30
 </Plugin>
 CONF
@@ -166,6 +199,8 @@ else
   /usr/sbin/collectd -f -C "$D/collectd.conf" > "$D/collectd.out" 2>&1 &
 fi
 cd_pid=$!
+# collectd -f writes no PIDFile: the demo does, for the DEMO_DIR check above
+echo "$cd_pid" > "$D/collectd.pid"
 for _ in $(seq 150); do
   curl -sf -o /dev/null "http://127.0.0.1:$PORT/metrics" && break
   kill -0 "$cd_pid" 2>/dev/null || break
@@ -195,6 +230,7 @@ sleep "$SECONDS_"
 metrics=$(curl -sf "http://127.0.0.1:$PORT/metrics" || true)
 kill "$cd_pid" 2>/dev/null && wait "$cd_pid" 2>/dev/null || true
 cd_pid=
+rm -f "$D/collectd.pid"
 
 echo "--- after ${SECONDS_} s:"
 echo "$metrics" | grep -E '^collectd_g6_(index_(spot_points|atm_iv_ratio)\{g6_index="NIFTY",type="this_week"|host_collected_legs|build_info)' || true
@@ -221,9 +257,16 @@ else
   panels="NOT verified: $integrity"
 fi
 graphs=$(echo "$graphs_out" | sed -n 's/^g6 rrdgraph: \([0-9]*\) graph.*/\1/p')
+# what g6_retention counted in the panels directory at its last scan (a
+# number; nan means it watches a directory g6_panels does not write)
+counted=$(echo "$metrics" | sed -n 's/^collectd_g6_retention_data_files{[^}]*type="panels"[^}]*} \([^ ]*\).*/\1/p' | head -1)
+g6_errors=$(grep -c '^\[[^]]*\] \[error\] g6' "$D/collectd.log" || true)
+g6_warnings=$(grep -c '^\[[^]]*\] \[warning\] g6' "$D/collectd.log" || true)
 
 echo "--- summary:"
 echo "series exported:  ${series} collectd_g6_* series on /metrics"
 echo "CSV rows:         ${csv_rows} in ${csv_files} files under $D/data"
 echo "panels verified:  ${panels}"
 echo "graphs rendered:  ${graphs:-0} PNG files in $D/graphs (index.html)"
+echo "panels counted:   ${counted:-none} files in $D/panels by g6_retention's last scan"
+echo "g6 log:           ${g6_errors} errors, ${g6_warnings} warnings from g6 plugins in $D/collectd.log"

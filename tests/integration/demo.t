@@ -3,8 +3,10 @@
 write_prometheus and rrdtool on g6-mockd; it prints where to look, stops by
 itself and prints a summary whose figures are checked against the files it
 left (series on /metrics, CSV rows, panels verified by g6 integrity, PNG
-graphs); a taken port (metrics or mock) or a bad DEMO_SECONDS stops it at
-once with a message naming the variable, not a hang."""
+graphs, panel files g6_retention counted, g6's errors in the log); a
+second demo in a DEMO_DIR the first still runs in, a taken port (metrics or
+mock) or a bad DEMO_SECONDS stops it at once with a message naming the
+variable, not a hang."""
 import glob
 import os
 import re
@@ -28,8 +30,26 @@ def demo(timeout, **env):
 
 
 port, mock_port = t.free_port(), t.free_port()
-rc, out, err, took = demo(120, DEMO_SECONDS="25", DEMO_PORT=str(port),
-                          DEMO_MOCK_PORT=str(mock_port))
+start = time.monotonic()
+first = subprocess.Popen([DEMO], env=dict(os.environ, G6_ROOT=t.ROOT, G6_BUILD=t.BUILD,
+                                          DEMO_DIR=d, DEMO_SECONDS="25", DEMO_PORT=str(port),
+                                          DEMO_MOCK_PORT=str(mock_port)),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+# a second demo in the same DEMO_DIR (other ports) while the first runs:
+# refused at once, naming DEMO_DIR and how to choose another, and the first's
+# files left alone
+pid_file = os.path.join(d, "collectd.pid")
+t.ok(t.wait_until(lambda: os.path.exists(pid_file), 30), "the first demo's collectd runs")
+rc2, out2, err2, took2 = demo(30, DEMO_SECONDS="5", DEMO_PORT=str(t.free_port()),
+                              DEMO_MOCK_PORT=str(t.free_port()))
+t.ok(rc2 != 0 and took2 < 5 and ("DEMO_DIR=%s is in use" % d) in err2
+     and ("DEMO_DIR=%s-2" % d) in err2,
+     "a second demo in the same DEMO_DIR is refused after %.1f s, naming DEMO_DIR and another"
+     % took2, err2)
+t.ok(os.path.exists(pid_file) and os.path.exists(os.path.join(d, "collectd.conf")),
+     "and the first demo's directory is left as it was")
+out, err = first.communicate(timeout=120)
+rc, took = first.returncode, time.monotonic() - start
 t.is_(rc, 0, "make demo with DEMO_SECONDS=25 exits 0 (%.0f s)" % took)
 if rc:
     t.diag(out[-3000:] + err[-3000:])
@@ -64,6 +84,26 @@ pngs = glob.glob(os.path.join(d, "graphs", "*.png"))
 t.ok(graphs and graphs == len(pngs) and graphs > 10,
      "graphs rendered: %r, the PNG files in the graphs directory (%d)" % (graphs, len(pngs)))
 t.ok(os.path.exists(os.path.join(d, "graphs", "index.html")), "with an index.html")
+# g6_retention watches the directory g6_panels writes: a count, not nan
+m = re.search(r"^panels counted:\s+(\S+)", out, re.M)
+t.ok(m and re.fullmatch(r"\d+", m.group(1)),
+     "panels counted: g6_retention's count of the panel files is a number (%s)"
+     % (m and m.group(1)))
+with open(os.path.join(d, "collectd.log"), errors="replace") as f:
+    g6_bad = [l for l in f if re.match(r"\[[^]]*\] \[(error|warning)\] g6", l)]
+t.ok(not g6_bad, "no g6 plugin logged an error or a warning", "".join(g6_bad[:20]))
+t.ok(re.search(r"^g6 log:\s+0 errors, 0 warnings from g6 plugins", out, re.M),
+     "and the summary says so")
+t.ok(not os.path.exists(os.path.join(d, "demo.pid")), "the demo removes its demo.pid")
+
+# a pid file left by a demo that is gone (here a process that has exited)
+# does not hold DEMO_DIR: the next demo goes on (and stops at the port)
+dead = subprocess.Popen(["true"])
+dead.wait()
+with open(pid_file, "w") as f:
+    f.write("%d\n" % dead.pid)
+with open(os.path.join(d, "demo.pid"), "w") as f:
+    f.write("%d\n" % dead.pid)
 
 # a port that is taken: a message at once
 holder = socket.socket()
@@ -73,8 +113,10 @@ taken = holder.getsockname()[1]
 for var, other in (("DEMO_PORT", "DEMO_MOCK_PORT"), ("DEMO_MOCK_PORT", "DEMO_PORT")):
     rc, out, err, took = demo(30, DEMO_SECONDS="5", **{var: str(taken),
                                                       other: str(t.free_port())})
-    t.ok(rc != 0 and took < 5 and "port %d" % taken in err and var in err,
-         "%s taken: exits %d after %.1f s naming the port and %s" % (var, rc, took, var), err)
+    t.ok(rc != 0 and took < 5 and "port %d" % taken in err and var in err
+         and "DEMO_DIR" in err and "is in use by another demo" not in err,
+         "%s taken: exits %d after %.1f s naming the port, %s and DEMO_DIR"
+         % (var, rc, took, var), err)
 holder.close()
 rc, out, err, took = demo(30, DEMO_SECONDS="soon")
 t.ok(rc != 0 and 'DEMO_SECONDS="soon"' in err, "a bad DEMO_SECONDS is refused", err)
