@@ -2,11 +2,15 @@
 """g6-mockd: Kite's shapes (checked against Zerodha's samples), Kite's auth
 and version checks, a reproducible market (same seed + clock = same bytes),
 realistic expiries and strikes, sane prices and profiles, faults by flag and
-by the admin endpoint, request counters."""
+by the admin endpoint, request counters; its command line: an unknown option,
+a taken port (with the reason) and a bad --bind are named."""
 import datetime
+import errno
 import gzip
 import json
 import os
+import socket
+import subprocess
 import sys
 import urllib.request
 
@@ -201,4 +205,30 @@ p = t.Process([t.build_path("g6-mockd"), "--fault", "quote.bogus=1"],
 p.start()
 p.proc.wait(10)
 t.ok(p.proc.returncode == 2 and "unknown fault" in p.output(), "bad flags refused")
+
+
+def mockd(*args):
+    r = subprocess.run([t.build_path("g6-mockd")] + list(args), capture_output=True,
+                       text=True, timeout=10)
+    return r.returncode, r.stderr
+
+
+rc, err = mockd("--bogus")
+t.ok(rc == 2 and "unknown option --bogus" in err, "an unknown option is named as such", err)
+rc, err = mockd("--bogus", "1")
+t.ok(rc == 2 and "unknown option --bogus" in err, "with a value after it too", err)
+rc, err = mockd("--port")
+t.ok(rc == 2 and "--port needs a value" in err, "a known option without its value", err)
+holder = socket.socket()
+holder.bind(("127.0.0.1", 0))
+holder.listen()
+taken = holder.getsockname()[1]
+rc, err = mockd("--port", str(taken))
+t.ok(rc == 1 and "cannot listen on 127.0.0.1:%d" % taken in err
+     and os.strerror(errno.EADDRINUSE) in err,
+     "a taken port: the address and the reason (%s)" % os.strerror(errno.EADDRINUSE), err)
+holder.close()
+rc, err = mockd("--bind", "1.2.3")
+t.ok(rc == 1 and "1.2.3" in err and "not an IPv4 address" in err,
+     "a --bind that is not an IPv4 address says so", err)
 t.done_testing()

@@ -6,6 +6,7 @@
 #include "core/ist.h"
 #include "core/json.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,6 +97,19 @@ static bool parse_int(const char *s, long lo, long hi, long *out) {
   return true;
 }
 
+/* Every option takes a value; --help is handled before. */
+static bool known_option(const char *a) {
+  static const char *const names[] = {
+      "--port",       "--bind",         "--seed",       "--clock",
+      "--strikes",    "--weeklies",     "--monthlies",  "--rate",
+      "--api-key",    "--access-token", "--api-secret", "--fault",
+      "--faults-json"};
+  for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+    if (strcmp(a, names[i]) == 0)
+      return true;
+  return false;
+}
+
 int main(int argc, char **argv) {
   static mockd m;
   pthread_mutex_init(&m.mu, NULL);
@@ -119,6 +133,10 @@ int main(int argc, char **argv) {
     if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
       usage(stdout);
       return 0;
+    }
+    if (!known_option(a)) {
+      fprintf(stderr, "g6-mockd: unknown option %s (see --help)\n", a);
+      return 2;
     }
     if (v == NULL) {
       fprintf(stderr, "g6-mockd: %s needs a value (see --help)\n", a);
@@ -184,10 +202,14 @@ int main(int argc, char **argv) {
   pthread_sigmask(SIG_BLOCK, &set, NULL); /* threads inherit the mask */
   signal(SIGPIPE, SIG_IGN);
 
-  int bound = 0;
-  void *d = server_start(&m, bind, (int)port, &bound);
+  int bound = 0, why = 0;
+  void *d = server_start(&m, bind, (int)port, &bound, &why);
   if (d == NULL) {
-    fprintf(stderr, "g6-mockd: cannot listen on %s:%ld\n", bind, port);
+    fprintf(stderr, "g6-mockd: cannot listen on %s:%ld (--bind, --port): %s\n",
+            bind, port,
+            why < 0 ? "not an IPv4 address"
+            : why         ? strerror(why)
+                          : "the HTTP server did not start");
     return 1;
   }
   printf("g6-mockd listening on http://%s:%d (seed %llu, clock %s)\n", bind,

@@ -304,8 +304,13 @@ typedef struct mockd {
 
 int64_t mockd_now(mockd *m); /* market clock (lock held or not) */
 
-/* Starts the HTTP daemon; returns an opaque handle or NULL. */
-void *server_start(mockd *m, const char *bind, int port, int *bound_port);
+/* Starts the HTTP daemon on addr:port (port 0: any free one, stored in
+ * *bound_port); returns an opaque handle, or NULL with *why = the errno of
+ * the socket, bind or listen call that failed (EADDRINUSE: the port is
+ * taken), -1 when addr is not an IPv4 address, 0 when the HTTP server
+ * itself did not start. */
+void *server_start(mockd *m, const char *addr, int port, int *bound_port,
+                   int *why);
 void server_stop(void *daemon);
 
 #endif

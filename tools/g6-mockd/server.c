@@ -10,11 +10,13 @@
 #include <zlib.h>
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <math.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1105,22 +1107,38 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
   }
 }
 
-void *server_start(mockd *m, const char *bind, int port, int *bound_port) {
+void *server_start(mockd *m, const char *addr, int port, int *bound_port,
+                   int *why) {
   struct sockaddr_in sa;
   memset(&sa, 0, sizeof(sa));
   sa.sin_family = AF_INET;
   sa.sin_port = htons((uint16_t)port);
-  if (inet_pton(AF_INET, bind, &sa.sin_addr) != 1)
+  *why = 0;
+  if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1) {
+    *why = -1;
     return NULL;
+  }
+  /* the listening socket is g6-mockd's own so that a failure has its errno
+   * (libmicrohttpd only returns NULL); MHD closes it at MHD_stop_daemon */
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int one = 1;
+  if (fd < 0 ||
+      setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+      bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(fd, 128) != 0) {
+    *why = errno;
+    if (fd >= 0)
+      close(fd);
+    return NULL;
+  }
   struct MHD_Daemon *d = MHD_start_daemon(
       /* no MHD_USE_ERROR_LOG: injected truncations would be reported */
       MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD,
-      (uint16_t)port, NULL, NULL, handle, m, MHD_OPTION_SOCK_ADDR, &sa,
+      (uint16_t)port, NULL, NULL, handle, m, MHD_OPTION_LISTEN_SOCKET, fd,
       MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
       MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
       /* 500 instruments in a query string need more than the default */
       MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(1u << 20), MHD_OPTION_END);
-  if (d == NULL)
+  if (d == NULL) /* fd is left open: whether MHD closed it is not said */
     return NULL;
   const union MHD_DaemonInfo *info =
       MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
