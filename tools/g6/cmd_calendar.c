@@ -6,6 +6,7 @@
 #include "core/ist.h"
 #include "market/calendar.h"
 
+#include <dirent.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,7 +31,7 @@ static void usage(FILE *out) {
           "The file is --file F, else <D>/<EXCHANGE>.txt with D from --dir,\n"
           "$G6_CALENDAR_DIR, or the calendars installed beside this program\n"
           "(../share/g6/calendars, or ../calendars in a build tree).\n"
-          "--exchange defaults to NSE.\n"
+          "--exchange defaults to NSE; any case (nse is NSE).\n"
           "\n"
           "Exit status: 0 every year of the range has entries, 1 some year has\n"
           "none, 2 bad command line or an unreadable or invalid file.\n");
@@ -94,6 +95,30 @@ static void print_day(const g6_calendar *cal, int64_t day) {
   printf("\n");
 }
 
+/* After "cannot open <dir>/<EXCHANGE>.txt": the exchanges dir has a
+ * calendar for (its *.txt files), on stderr. */
+static void list_exchanges(const char *dir, const char *exchange) {
+  fprintf(stderr, "g6 calendar: --exchange %s: no calendar %s.txt in %s",
+          exchange, exchange, dir);
+  DIR *dh = opendir(dir);
+  if (dh == NULL) {
+    fprintf(stderr, "\n");
+    return;
+  }
+  const char *sep = "; the exchanges there: ";
+  struct dirent *de;
+  while ((de = readdir(dh)) != NULL) {
+    size_t n = strlen(de->d_name);
+    if (n > 4 && de->d_name[0] != '.' &&
+        strcmp(de->d_name + n - 4, ".txt") == 0) {
+      fprintf(stderr, "%s%.*s", sep, (int)(n - 4), de->d_name);
+      sep = ", ";
+    }
+  }
+  closedir(dh);
+  fprintf(stderr, "\n");
+}
+
 int g6_cmd_calendar(int argc, char **argv) {
   const char *exchange = "NSE", *file = NULL, *dir = NULL;
   const char *from_s = NULL, *to_s = NULL;
@@ -118,16 +143,25 @@ int g6_cmd_calendar(int argc, char **argv) {
     *slot = v;
     i++;
   }
-  for (const char *p = exchange; *p; p++)
-    if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-          (*p >= '0' && *p <= '9')) ||
-        strlen(exchange) > 15) {
+  /* the calendar files are named in upper case (NSE.txt): nse is NSE */
+  char upper[16];
+  size_t len = strlen(exchange);
+  for (size_t k = 0; k < len; k++)
+    if (!((exchange[k] >= 'A' && exchange[k] <= 'Z') ||
+          (exchange[k] >= 'a' && exchange[k] <= 'z') ||
+          (exchange[k] >= '0' && exchange[k] <= '9')) ||
+        len >= sizeof(upper)) {
       fprintf(stderr,
-              "g6 calendar: --exchange \"%s\": letters and digits only "
-              "(NSE, BSE)\n",
-              exchange);
+              "g6 calendar: --exchange \"%s\": letters and digits only, at "
+              "most %zu (NSE, BSE)\n",
+              exchange, sizeof(upper) - 1);
       return G6_EXIT_USAGE;
     }
+  for (size_t k = 0; k <= len; k++)
+    upper[k] = (char)(exchange[k] >= 'a' && exchange[k] <= 'z'
+                          ? exchange[k] - 'a' + 'A'
+                          : exchange[k]);
+  exchange = upper;
   g6_ist_tm now;
   g6_ist_breakdown((int64_t)time(NULL), &now);
   int64_t from = now.days, to;
@@ -165,6 +199,8 @@ int g6_cmd_calendar(int argc, char **argv) {
   g6_error e;
   if (g6_calendar_load(&cal, file, &e) != G6_OK) {
     fprintf(stderr, "g6 calendar: %s\n", e.msg);
+    if (file == path && access(path, F_OK) != 0)
+      list_exchanges(dir, exchange);
     return G6_EXIT_USAGE;
   }
   printf("# %s calendar %s\n", exchange, file);
