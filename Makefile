@@ -230,8 +230,27 @@ install: all
 	    grafana/provisioning/dashboards/g6.yml \
 	  > $(DESTDIR)$(DATADIR)/grafana/provisioning/dashboards/g6.yml
 
-# Removes exactly what install put there (and the directories it emptied).
+# Removes exactly what install put there (and the directories it emptied),
+# quietly when nothing is installed. Copies of the snippets enabled in a
+# collectd.conf.d directory (the README's install steps) are the operator's:
+# they are left alone, but each *.conf there that points at this PREFIX's
+# plugin directory or types.db is named first, since collectd does not start
+# while one does.
+UNINSTALL_CONFDS := $(DESTDIR)/etc/collectd/collectd.conf.d $(DESTDIR)/etc/collectd.d
 uninstall:
+	@left=""; \
+	for dir in $(UNINSTALL_CONFDS); do \
+	  [ -d "$$dir" ] || continue; \
+	  for f in "$$dir"/*.conf; do \
+	    [ -f "$$f" ] && grep -qF -e 'PluginDir "$(PLUGINDIR)"' \
+	      -e '"$(DATADIR)/' "$$f" && left="$$left $$f"; \
+	  done; \
+	done; \
+	if [ -n "$$left" ]; then \
+	  echo "make uninstall: WARNING: collectd will not start while these enabled snippets point at the files of PREFIX=$(PREFIX) this removes (its plugins, types.db, calendars):" >&2; \
+	  for f in $$left; do echo "  $$f" >&2; done; \
+	  echo "make uninstall: remove them first (or disable one by renaming it so it does not end in .conf, e.g. g6_chain.conf.disabled), then check with collectd -T" >&2; \
+	fi
 	rm -f $(addprefix $(DESTDIR)$(PLUGINDIR)/,$(notdir $(PLUGINS))) \
 	  $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(TOOL_BINS))) \
 	  $(DESTDIR)$(DATADIR)/types.db \
@@ -241,13 +260,15 @@ uninstall:
 	    grafana/manifest.json $(wildcard grafana/dashboards/*.json) \
 	    grafana/provisioning/dashboards/g6.yml \
 	    grafana/provisioning/datasources/g6.yml)
-	-rmdir $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(PREFIX)/lib/g6 \
+	@for dir in $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(PREFIX)/lib/g6 \
 	  $(DESTDIR)$(DATADIR)/conf.d $(DESTDIR)$(DATADIR)/calendars \
 	  $(DESTDIR)$(DATADIR)/prometheus $(DESTDIR)$(DATADIR)/grafana/dashboards \
 	  $(DESTDIR)$(DATADIR)/grafana/provisioning/dashboards \
 	  $(DESTDIR)$(DATADIR)/grafana/provisioning/datasources \
 	  $(DESTDIR)$(DATADIR)/grafana/provisioning $(DESTDIR)$(DATADIR)/grafana \
-	  $(DESTDIR)$(DATADIR) 2>/dev/null
+	  $(DESTDIR)$(DATADIR); do \
+	  [ ! -d "$$dir" ] || rmdir --ignore-fail-on-non-empty "$$dir"; \
+	done
 
 # ---- clean ------------------------------------------------------------------
 .PHONY: clean

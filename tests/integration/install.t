@@ -13,7 +13,9 @@ wrote with its shipped block, and that the generated aggregation snippet
 exports the host total. The installed Prometheus files pass `promtool check
 config` where they are, the installed Grafana provider points at the
 installed dashboards (and only dashboards), and `make uninstall` removes
-every file install put there."""
+every file install put there, says nothing where nothing was installed, and
+names the snippets enabled in collectd.conf.d that still point at the
+prefix."""
 import os
 import re
 import shutil
@@ -142,5 +144,51 @@ t.ok(r.returncode == 0 and not left, "make uninstall removes every installed fil
 t.ok(not os.path.exists(os.path.join(prefix, "share", "g6")) and
      not os.path.exists(os.path.join(prefix, "lib", "g6")),
      "and g6's own directories")
+
+# make uninstall of a prefix where g6 never was: nothing to say, no error
+never = os.path.join(d, "never")
+# (without -s, which hides make's "Error 1 (ignored)")
+r = subprocess.run(["make", "-C", t.ROOT, "B=" + t.BUILD, "uninstall", "PREFIX=" + never],
+                   capture_output=True, text=True, timeout=120)
+t.ok(r.returncode == 0 and not r.stderr and "rror" not in r.stdout,
+     "make uninstall PREFIX=<never installed> exits 0 without an error line",
+     r.stdout[-1000:] + r.stderr[-1000:])
+
+# the README's steps under a DESTDIR: snippets copied into collectd.conf.d
+# (and /etc/collectd.d) that point at the prefix are named before uninstall
+# removes the files they load; those of another prefix, a disabled copy and a
+# snippet of the operator's own are not, and none is touched
+root = os.path.join(d, "root")
+r = subprocess.run(["make", "-s", "-C", t.ROOT, "B=" + t.BUILD, "install", "PREFIX=/opt/g6",
+                    "DESTDIR=" + root], capture_output=True, timeout=300)
+t.ok(r.returncode == 0, "make install DESTDIR=… PREFIX=/opt/g6", r.stderr.decode()[-2000:])
+snips = os.path.join(root, "opt", "g6", "share", "g6", "conf.d")
+confd = os.path.join(root, "etc", "collectd", "collectd.conf.d")
+confd2 = os.path.join(root, "etc", "collectd.d")
+os.makedirs(confd)
+os.makedirs(confd2)
+for name in ("g6.conf", "g6_chain.conf", "g6_aggregation.conf"):
+    shutil.copy(os.path.join(snips, name), confd)
+shutil.copy(os.path.join(snips, "g6_panels.conf"), confd2)
+shutil.copy(os.path.join(snips, "g6_retention.conf"),
+            os.path.join(confd, "g6_retention.conf.disabled"))
+with open(os.path.join(confd, "other-prefix.conf"), "w") as f:
+    f.write('PluginDir "/usr/lib/g6/collectd"\nLoadPlugin g6_info\n')
+with open(os.path.join(confd, "mine.conf"), "w") as f:
+    f.write("LoadPlugin load\n")
+before = sorted(os.listdir(confd)) + sorted(os.listdir(confd2))
+r = subprocess.run(["make", "-s", "-C", t.ROOT, "B=" + t.BUILD, "uninstall", "PREFIX=/opt/g6",
+                    "DESTDIR=" + root], capture_output=True, text=True, timeout=120)
+named = sorted(l.strip() for l in r.stderr.splitlines() if l.startswith("  "))
+t.is_(named, sorted([os.path.join(confd, "g6.conf"), os.path.join(confd, "g6_chain.conf"),
+                     os.path.join(confd2, "g6_panels.conf")]),
+      "make uninstall names each enabled snippet that points at the prefix")
+t.ok(r.returncode == 0 and "collectd will not start" in r.stderr
+     and "remove them first (or disable one" in r.stderr,
+     "says collectd will not start with them and to remove or disable them", r.stderr)
+t.is_(sorted(os.listdir(confd)) + sorted(os.listdir(confd2)), before,
+      "and leaves collectd.conf.d as it was (the operator's files)")
+t.ok(not os.path.exists(os.path.join(root, "opt", "g6", "share", "g6")),
+     "while removing what it installed")
 
 t.done_testing()
