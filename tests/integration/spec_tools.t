@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """The metric spec's gate in make check: lint, drift check, deterministic
 generation, promtool (rules lint, unit tests, scrape config, a parse check of
-every dashboard expression) and JSON-Schema validation of every dashboard
+every dashboard expression), the README's count of dashboards and alerts, and JSON-Schema validation of every dashboard
 against Grafana's dashboard model (schema generated from the pinned
 @grafana/schema with ts-json-schema-generator, validated with ajv-cli)."""
 import filecmp
 import glob
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -30,6 +31,19 @@ rc, out = run([G6, "spec", "lint"])
 t.is_(rc, 0, "g6 spec lint passes on spec/") or t.diag(out)
 rc, out = run([G6, "spec", "check"])
 t.is_(rc, 0, "g6 spec check: committed artefacts match the spec") or t.diag(out)
+
+# The README's figures of what is generated ("What is here") are those of the
+# generated files, so that a new alert or dashboard cannot leave them stale.
+with open(os.path.join(ROOT, "README.md")) as f:
+    readme = f.read()
+m = re.search(r"(\d+) dashboards, recording rules, (\d+) alerts", readme)
+with open(os.path.join(ROOT, "prometheus", "alerts.yml")) as f:
+    n_alerts = len(re.findall(r"^\s*- alert:", f.read(), re.M))
+n_dash = len(glob.glob(os.path.join(ROOT, "grafana", "dashboards", "*.json")))
+t.ok(m, "README's \"What is here\" gives the number of dashboards and alerts")
+t.is_(m and (int(m.group(1)), int(m.group(2))), (n_dash, n_alerts),
+      "README: %d dashboards and %d alerts, as in grafana/dashboards/ and "
+      "prometheus/alerts.yml" % (n_dash, n_alerts))
 
 # Generation is deterministic: twice into fresh roots, byte-identical, and
 # identical to what is committed.
