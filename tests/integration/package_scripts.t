@@ -98,4 +98,22 @@ t.ok(not [n for n in got if n.endswith(".conf")], "nothing is left enabled", got
 rc, out = run(postrm, "purge")
 t.is_((rc, files()), (0, {}), "purge removes the disabled snippets and their older copies")
 
+# every README section a package script or template names exists, as a
+# heading of the README the package ships (debian/g6.docs)
+with open(os.path.join(t.ROOT, "README.md")) as f:
+    headings = set(m.group(1).strip() for m in re.finditer(r"^#+ (.+)$", f.read(), re.M))
+named = []
+for name in sorted(os.listdir(os.path.join(t.ROOT, "debian"))):
+    path = os.path.join(t.ROOT, "debian", name)
+    if not name.startswith("g6.") or not os.path.isfile(path):
+        continue
+    with open(path) as f:
+        text = f.read()
+    for m in re.finditer(r'README\.md(?:\.gz)?[^"\n]*?\\?"([^"\\]+)\\?"', text):
+        named.append((name, m.group(1)))
+t.ok(named, "the package scripts name README sections (%r)" % named)
+for name, section in named:
+    t.ok(section in headings, "debian/%s names the README section \"%s\", which exists"
+         % (name, section), sorted(headings)[:80])
+
 t.done_testing()
