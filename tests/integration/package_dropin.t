@@ -2,7 +2,7 @@
 """The drop-in: the Debian package installed into this machine's real layout
 and Debian's collectd started with its stock collectd.conf, which includes
 /etc/collectd/collectd.conf.d/*.conf, doing only what the README tells
-operators (README, "Installing the Debian package"), against g6-mockd.
+operators (README, "The Debian package"), against g6-mockd.
 
 The stock file is Debian's: the collectd package installs it as
 /etc/collectd/collectd.conf, and collectd-core ships the same bytes as
