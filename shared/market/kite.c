@@ -1398,9 +1398,14 @@ void g6_kite_stats_snapshot(g6_kite_client *c, g6_kite_stats *out) {
           ? (double)cs.hits / (double)(cs.hits + cs.misses)
           : NAN; /* no lookup yet: unknown, not 0 */
   out->auth_latched = atomic_load(&c->auth_latched) ? 1 : 0;
-  for (int k = 0; k < G6_KITE_LIMITERS; k++)
+  /* the limiters keep the pause's end on the monotonic clock; exported
+   * as the seconds left, which mean the same on any clock */
+  double now = g6_monotonic_now();
+  for (int k = 0; k < G6_KITE_LIMITERS; k++) {
     g6_ratelimit_rates(&c->rl[k], &out->ratelimit_rate[k],
                        &out->ratelimit_configured[k]);
+    out->ratelimit_pause_s[k] = g6_ratelimit_pause_end(&c->rl[k], now) - now;
+  }
 }
 
 int64_t g6_kite_token_expiry(int64_t epoch) {

@@ -103,6 +103,11 @@ typedef struct g6_kite_stats {
    * configured requests per second (0 = unlimited) */
   double ratelimit_rate[G6_KITE_LIMITERS];
   double ratelimit_configured[G6_KITE_LIMITERS];
+  /* seconds left, at the snapshot, of the pause the provider imposed with
+   * a 429 (its Retry-After, capped at BreakerMaxReset; 1 s for an unlimited
+   * limiter without one), by g6_kite_limiter: no request of the limiter is
+   * sent before it ends. 0 when none (a known 0, never unknown). */
+  double ratelimit_pause_s[G6_KITE_LIMITERS];
   /* last instruments dump */
   uint64_t instruments_rows, instruments_options, instruments_rejected;
 } g6_kite_stats;

@@ -122,3 +122,12 @@ void g6_ratelimit_rates(g6_ratelimit *rl, double *effective,
   *configured = rl->configured;
   pthread_mutex_unlock(&rl->mu);
 }
+
+double g6_ratelimit_pause_end(g6_ratelimit *rl, double now) {
+  pthread_mutex_lock(&rl->mu);
+  /* `last` lies in the future only while a pause lasts (refill() never
+   * moves it past the `now` it is given) */
+  double end = rl->started && rl->last > now ? rl->last : now;
+  pthread_mutex_unlock(&rl->mu);
+  return end;
+}

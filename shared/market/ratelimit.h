@@ -71,4 +71,12 @@ bool g6_ratelimit_success(g6_ratelimit *rl);
 void g6_ratelimit_rates(g6_ratelimit *rl, double *effective,
                         double *configured);
 
+/* When the Retry-After pause in force at `now` ends, on the caller's clock
+ * (the same monotonic seconds as `now`); `now` itself when no pause is in
+ * force, so the result minus `now` is the seconds left (0 without a pause,
+ * never negative). Only g6_ratelimit_throttle pauses: a 429's Retry-After,
+ * as capped by the caller, or 1 s for an unlimited bucket without one.
+ * Waiting for a token at the effective rate is no pause. Can't fail. */
+double g6_ratelimit_pause_end(g6_ratelimit *rl, double now);
+
 #endif

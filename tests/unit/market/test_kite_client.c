@@ -1508,6 +1508,49 @@ static void long_retry_after_is_capped(void **state) {
   g6_kite_client_free(c);
 }
 
+/* A provider-imposed pause is in the stats while it lasts, per limiter:
+ * the seconds left of the Retry-After as followed (capped at
+ * BreakerMaxReset, not the 3600 s asked), 0 for the other limiter and
+ * before any 429, and 0 again once it has passed (the review found a
+ * 300-s pause visible only in the log). */
+static void provider_pause_is_in_the_stats(void **state) {
+  (void)state;
+  reset_mock();
+  faults("{\"quote\":{\"ratelimit\":1,\"retry_after\":3600}}");
+  g6_kite_config cfg;
+  char url[64];
+  test_config(&cfg, url, sizeof(url));
+  cfg.quote_rps = 8;
+  cfg.retry_attempts = 1;
+  cfg.breaker_min_reset_s = 0.5;
+  cfg.breaker_max_reset_s = 2;
+  g6_kite_client *c = client_with(&cfg);
+  g6_kite_stats s;
+  g6_kite_stats_snapshot(c, &s);
+  assert_true(s.ratelimit_pause_s[G6_KITE_LIMITER_QUOTE] == 0);
+  assert_true(s.ratelimit_pause_s[G6_KITE_LIMITER_OTHER] == 0);
+  const char *keys[] = {"NSE:NIFTY 50"};
+  g6_quote_table *q = NULL;
+  assert_int_equal(g6_kite_quote(c, keys, 1, &q, NULL), G6_ERATELIMIT);
+  double t429 = g6_monotonic_now();
+  g6_kite_stats_snapshot(c, &s);
+  double left = s.ratelimit_pause_s[G6_KITE_LIMITER_QUOTE];
+  assert_true(left > 1.5 && left <= 2); /* capped at 2 s, counting down */
+  assert_true(s.ratelimit_pause_s[G6_KITE_LIMITER_OTHER] == 0);
+  struct timespec ts = {0, 500000000};
+  nanosleep(&ts, NULL);
+  g6_kite_stats_snapshot(c, &s);
+  assert_true(s.ratelimit_pause_s[G6_KITE_LIMITER_QUOTE] < left - 0.4);
+  assert_true(s.ratelimit_pause_s[G6_KITE_LIMITER_QUOTE] > 0);
+  while (g6_monotonic_now() - t429 < 2.1)
+    nanosleep(&ts, NULL);
+  g6_kite_stats_snapshot(c, &s);
+  assert_true(s.ratelimit_pause_s[G6_KITE_LIMITER_QUOTE] == 0);
+  assert_int_equal(g6_kite_quote(c, keys, 1, &q, NULL), G6_OK);
+  g6_quote_table_free(q);
+  g6_kite_client_free(c);
+}
+
 typedef struct th_arg {
   g6_kite_client *c;
   int ok;
@@ -1705,6 +1748,7 @@ int main(void) {
       cmocka_unit_test(failed_batch_keeps_the_others),
       cmocka_unit_test(storm_of_429_adapts_the_rate),
       cmocka_unit_test(long_retry_after_is_capped),
+      cmocka_unit_test(provider_pause_is_in_the_stats),
       cmocka_unit_test(threads_share_one_client),
       cmocka_unit_test(connection_refused),
       cmocka_unit_test(session_token_exchange),

@@ -171,6 +171,46 @@ static void retry_after_pauses(void **state) {
   g6_ratelimit_destroy(&un);
 }
 
+/* The pause's end is reported while it lasts, counts down, and is gone (the
+ * end is `now`, 0 s left) once it has passed; a shorter Retry-After does not
+ * shorten it. Waiting for tokens at a cut rate is no pause, nor is anything
+ * before the first 429. */
+static void pause_end_is_reported(void **state) {
+  (void)state;
+  g6_ratelimit rl;
+  g6_ratelimit_init(&rl, 1, 1);
+  assert_close(g6_ratelimit_pause_end(&rl, 10), 10, 0); /* never started */
+  double w;
+  for (int i = 0; i < 5; i++) /* 4 s of queued tokens: no pause */
+    assert_int_equal(g6_ratelimit_reserve(&rl, 10, 60, &w), G6_OK);
+  assert_close(g6_ratelimit_pause_end(&rl, 10), 10, 0);
+  g6_ratelimit_throttle(&rl, 20, 0); /* a 429 without Retry-After */
+  assert_close(g6_ratelimit_pause_end(&rl, 20), 20, 0);
+  g6_ratelimit_throttle(&rl, 30, 300);
+  assert_close(g6_ratelimit_pause_end(&rl, 30), 330, 1e-9);
+  assert_close(g6_ratelimit_pause_end(&rl, 100), 330, 1e-9);
+  /* a reservation (refused: it would wait 229.5 s) moves nothing */
+  assert_int_equal(g6_ratelimit_reserve(&rl, 100.5, 1, &w), G6_ERATELIMIT);
+  assert_close(g6_ratelimit_pause_end(&rl, 100.5), 330, 1e-9);
+  g6_ratelimit_throttle(&rl, 110, 5); /* a shorter one: still 330 */
+  assert_close(g6_ratelimit_pause_end(&rl, 110), 330, 1e-9);
+  assert_close(g6_ratelimit_pause_end(&rl, 329.5), 330, 1e-9);
+  /* over */
+  assert_close(g6_ratelimit_pause_end(&rl, 330), 330, 0);
+  assert_close(g6_ratelimit_pause_end(&rl, 400), 400, 0);
+  assert_true(g6_ratelimit_try(&rl, 400));
+  assert_close(g6_ratelimit_pause_end(&rl, 400), 400, 0);
+  g6_ratelimit_destroy(&rl);
+
+  /* an unlimited bucket pauses 1 s for a 429 without Retry-After */
+  g6_ratelimit un;
+  g6_ratelimit_init(&un, 0, 1);
+  g6_ratelimit_throttle(&un, 20, 0);
+  assert_close(g6_ratelimit_pause_end(&un, 20.25), 21, 1e-9);
+  assert_close(g6_ratelimit_pause_end(&un, 21.5), 21.5, 0);
+  g6_ratelimit_destroy(&un);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(reference_vector),
@@ -179,6 +219,7 @@ int main(void) {
       cmocka_unit_test(threads_get_distinct_slots),
       cmocka_unit_test(adaptive_cut_and_recovery),
       cmocka_unit_test(retry_after_pauses),
+      cmocka_unit_test(pause_end_is_reported),
   };
   return G6_RUN_TESTS(tests);
 }
