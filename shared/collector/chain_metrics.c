@@ -300,6 +300,9 @@ void g6_chain_metrics_provider(g6_metrics *m, const g6_kite_stats *s,
     double eff = s->ratelimit_rate[k], conf = s->ratelimit_configured[k];
     g6m_api_ratelimit_rate_set(m, l, "effective", eff > 0 ? eff : INFINITY);
     g6m_api_ratelimit_rate_set(m, l, "configured", conf > 0 ? conf : INFINITY);
+    /* a provider-imposed pause: 0 when none, a known value, never NaN */
+    double pause = s->ratelimit_pause_s[k];
+    g6m_api_ratelimit_pause_set(m, l, pause > 0 ? pause : 0);
   }
   *prev = *s;
 }

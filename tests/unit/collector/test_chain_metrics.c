@@ -345,6 +345,26 @@ static void provider_results_and_rates(void **state) {
   g6_metrics_free(m);
 }
 
+/* A provider-imposed pause is exported per limiter while it lasts, and as
+ * a known 0 (not NaN, not absent) for a limiter without one and after it. */
+static void provider_pause_is_exported(void **state) {
+  (void)state;
+  g6_metrics *m = runtime();
+  g6_kite_stats s, prev;
+  memset(&s, 0, sizeof(s));
+  memset(&prev, 0, sizeof(prev));
+  s.cache_hit_ratio = NAN;
+  s.ratelimit_pause_s[G6_KITE_LIMITER_QUOTE] = 287.5;
+  g6_chain_metrics_provider(m, &s, &prev);
+  assert_close(val(m, &g6m_def_api_ratelimit_pause, "quote", NULL), 287.5, 0);
+  assert_close(val(m, &g6m_def_api_ratelimit_pause, "other", NULL), 0, 0);
+  s.ratelimit_pause_s[G6_KITE_LIMITER_QUOTE] = 0;
+  g6_chain_metrics_provider(m, &s, &prev);
+  assert_close(val(m, &g6m_def_api_ratelimit_pause, "quote", NULL), 0, 0);
+  assert_int_equal(g6_metrics_refusal_count(m, NULL), 0);
+  g6_metrics_free(m);
+}
+
 /* Every 5xx answer is retried whatever its Kite error type (kite.c,
  * retryable()), so every result a request can have is a possible retry
  * cause: each is exported under its own name, none refused by the closed
@@ -444,6 +464,7 @@ int main(void) {
       cmocka_unit_test(csv_skipped_rows_by_reason),
       cmocka_unit_test(outage_exports_nan_not_zero),
       cmocka_unit_test(provider_results_and_rates),
+      cmocka_unit_test(provider_pause_is_exported),
       cmocka_unit_test(every_retry_cause_exported),
       cmocka_unit_test(quote_sanity_counts),
       cmocka_unit_test(storage_faults_counted),
