@@ -250,7 +250,6 @@ int64_t g6_panel_indices_count(const g6_json *data) {
 
 static g6_json *build_provider(const g6_latest_view *v,
                                const g6_panel_ctx *c) {
-  (void)c;
   jb b = {false};
   g6_json *d = g6_json_object(), *eps = g6_json_object();
   const g6_metric_def *const call_defs[] = {&g6m_def_api_calls};
@@ -324,14 +323,41 @@ static g6_json *build_provider(const g6_latest_view *v,
   set(&b, br, "state", str_or_null(sname));
   set(&b, br, "trips", count(value(v, &g6m_def_api_circuit_trips, NULL, NULL)));
   double latch = value(v, &g6m_def_api_auth_latch, NULL, NULL);
+  /* a pause the provider imposed (a 429's Retry-After), per limiter: the
+   * seconds left at the sample, less the time since, so a panel written
+   * later does not show more than is left */
+  g6_json *pause = g6_json_object(), *lims = g6_json_object();
+  const g6_metric_def *const pause_defs[] = {&g6m_def_api_ratelimit_pause};
+  const char *lim[MAX_LABELS];
+  size_t nl = union_labels(v, pause_defs, 1, false, lim);
+  double longest = NAN;
+  for (size_t i = 0; i < nl; i++) {
+    g6_latest_sample ps;
+    double left = NAN;
+    if (g6_latest_get(v, &g6m_def_api_ratelimit_pause, lim[i], NULL, &ps) &&
+        isfinite(ps.value)) {
+      double since = c->now > ps.time ? c->now - ps.time : 0;
+      left = ps.value > since ? ps.value - since : 0;
+    }
+    if (isfinite(left) && !(left <= longest))
+      longest = left;
+    set(&b, lims, lim[i], num(left));
+  }
+  bool paused = longest > 0;
+  if (paused)
+    throttled = true; /* nothing waits while nothing is sent */
+  set(&b, pause, "seconds_left", num(longest));
+  set(&b, pause, "reason", str_or_null(paused ? "retry_after" : NULL));
+  set(&b, pause, "limiters", lims);
   set(&b, d, "requests_per_s", num(all_req));
   set(&b, d, "errors_per_s", num(all_err));
   set(&b, d, "error_ratio", num(all_req > 0 ? all_err / all_req : NAN));
   set(&b, d, "breaker", br);
   set(&b, d, "auth_latched",
       isfinite(latch) ? g6_json_bool(latch != 0) : g6_json_null());
-  set(&b, d, "throttled",
-      any_wait_window ? g6_json_bool(throttled) : g6_json_null());
+  set(&b, d, "throttled", any_wait_window || paused ? g6_json_bool(throttled)
+                                                    : g6_json_null());
+  set(&b, d, "ratelimit_pause", pause);
   set(&b, d, "ratelimit_wait_mean_s",
       num(wait_n > 0 ? wait_sum / wait_n : NAN));
   set(&b, d, "cache_hit_ratio",
@@ -631,11 +657,16 @@ static const g6_shape endpoints_s = {.types = G6_JT_OBJECT,
 static const g6_shape_field breaker_f[] = {{"state", &S_STR, true},
                                            {"trips", &S_INT, true}};
 SHAPE_OBJ(breaker_s, breaker_f);
+static const g6_shape_field pause_f[] = {{"seconds_left", &S_NUM, true},
+                                         {"reason", &S_STR, true},
+                                         {"limiters", &S_NUM_MAP, true}};
+SHAPE_OBJ(pause_s, pause_f);
 static const g6_shape_field provider_f[] = {
     {"requests_per_s", &S_NUM, true},  {"errors_per_s", &S_NUM, true},
     {"error_ratio", &S_NUM, true},     {"breaker", &breaker_s, true},
     {"auth_latched", &S_BOOL, true},   {"throttled", &S_BOOL, true},
     {"ratelimit_wait_mean_s", &S_NUM, true},
+    {"ratelimit_pause", &pause_s, true},
     {"cache_hit_ratio", &S_NUM, true}, {"endpoints", &endpoints_s, true}};
 SHAPE_OBJ(provider_s, provider_f);
 

@@ -186,8 +186,43 @@ static g6_status indices(g6_buf *out, int width, const g6_json *d,
   return st;
 }
 
+/* "" without a pause the provider imposed, else " | PAUSED 4m47s by the
+ * provider (Retry-After; quote requests)": the longest pause of the
+ * panel's limiters, less the panel's age (`since`). A panel without the
+ * field (an older g6) shows nothing. */
+static const char *pause_text(char *buf, size_t cap, const g6_json *p,
+                              double since) {
+  const g6_json *lims = get(p, "ratelimit_pause", "limiters");
+  char names[128] = "", age[16];
+  double longest = 0;
+  for (size_t i = 0; i < g6_json_count(lims); i++) {
+    double left = num(g6_json_object_value(lims, i)) - since;
+    size_t klen = 0;
+    const char *name = g6_json_object_key(lims, i, &klen);
+    if (!(left > 0) || name == NULL)
+      continue;
+    size_t n = strlen(names);
+    snprintf(names + n, sizeof(names) - n, "%s%.*s", n ? ", " : "",
+             (int)(klen < 24 ? klen : 24), name);
+    if (left > longest)
+      longest = left;
+  }
+  buf[0] = '\0';
+  if (longest > 0) {
+    const char *why = g6_json_get_string(get(p, "ratelimit_pause", "reason"),
+                                         NULL);
+    snprintf(buf, cap, " | PAUSED %s by the provider (%s; %s requests)",
+             fmt_age(age, sizeof(age), longest),
+             why != NULL && strcmp(why, "retry_after") == 0 ? "Retry-After"
+             : why != NULL                                  ? why
+                                                            : "429",
+             names);
+  }
+  return buf;
+}
+
 static g6_status provider(g6_buf *out, int width, const g6_json *p,
-                          const char *why) {
+                          const char *why, double since) {
   char buf[300];
   if (p == NULL)
     return line(out, width, "PROVIDER   %s",
@@ -203,9 +238,10 @@ static g6_status provider(g6_buf *out, int width, const g6_json *p,
   char rq[32], er[32], ratio[32], lat[32], cache[32];
   const g6_json *latch = get(p, "auth_latched", NULL);
   return line(out, width,
-              "PROVIDER   breaker %s | %s req/s | errors %s/s (%s) | p95 %s | "
+              "PROVIDER   breaker %s%s | %s req/s | errors %s/s (%s) | p95 %s | "
               "auth %s | waited for rate limit %s | cache hits %s",
               str(get(p, "breaker", "state")),
+              pause_text(buf, sizeof(buf), p, since),
               fmt(rq, sizeof(rq), "%.1f", num(get(p, "requests_per_s", NULL))),
               fmt(er, sizeof(er), "%.2f", num(get(p, "errors_per_s", NULL))),
               fmt(ratio, sizeof(ratio), "%.1f%%",
@@ -308,7 +344,8 @@ g6_status g6_summary_render(const char *dir, const unsigned char *key,
   if (st == G6_OK)
     st = line(out, width, "%s", "");
   if (st == G6_OK)
-    st = provider(out, width, d_pv, w_pv);
+    st = provider(out, width, d_pv, w_pv,
+                  isfinite(ts) && now > ts ? now - ts : 0);
   if (st == G6_OK)
     st = system_line(out, width, d_sy, w_sy);
   if (st == G6_OK)

@@ -193,6 +193,48 @@ static void provider_panel(void **state) {
   g6_latest_free(l);
 }
 
+/* A pause the provider imposed (429 with Retry-After) is in the panel with
+ * its seconds left (counted down to the panel's time) and its reason, and
+ * the provider is throttled while it lasts although no request waited (none
+ * was sent); without one the pause is a known 0 with no reason. */
+static void provider_pause_panel(void **state) {
+  (void)state;
+  g6_latest *l = store();
+  chain_values(l, 1000, 1);
+  chain_values(l, 1010, 2);
+  PUT(l, &g6m_def_api_ratelimit_pause, "quote", "", 290, 1010);
+  PUT(l, &g6m_def_api_ratelimit_pause, "other", "", 0, 1010);
+  g6_latest_view *v = g6_latest_snapshot(l, 1010);
+  g6_panel_ctx c = ctx(1012);
+  g6_json *d = build("provider", v, &c);
+  assert_close(n(d, "ratelimit_pause.seconds_left"), 288, 1e-9);
+  assert_string_equal(s(d, "ratelimit_pause.reason"), "retry_after");
+  assert_close(n(d, "ratelimit_pause.limiters.quote"), 288, 1e-9);
+  assert_close(n(d, "ratelimit_pause.limiters.other"), 0, 0);
+  assert_true(g6_json_get_bool(at(d, "throttled")));
+  g6_json_free(d);
+  /* a panel written after the pause's end: over, not negative */
+  c = ctx(1400);
+  d = build("provider", v, &c);
+  assert_close(n(d, "ratelimit_pause.seconds_left"), 0, 0);
+  assert_close(n(d, "ratelimit_pause.limiters.quote"), 0, 0);
+  is_null(d, "ratelimit_pause.reason");
+  is_null(d, "throttled"); /* no wait histogram: unknown, as before */
+  g6_json_free(d);
+  g6_latest_view_free(v);
+  /* the pause is over at the next sample */
+  PUT(l, &g6m_def_api_ratelimit_pause, "quote", "", 0, 1020);
+  PUT(l, &g6m_def_api_ratelimit_pause, "other", "", 0, 1020);
+  v = g6_latest_snapshot(l, 1020);
+  c = ctx(1020);
+  d = build("provider", v, &c);
+  assert_close(n(d, "ratelimit_pause.seconds_left"), 0, 0);
+  is_null(d, "ratelimit_pause.reason");
+  g6_json_free(d);
+  g6_latest_view_free(v);
+  g6_latest_free(l);
+}
+
 static void empty_store_is_all_null(void **state) {
   (void)state;
   g6_latest *l = store();
@@ -212,6 +254,8 @@ static void empty_store_is_all_null(void **state) {
   d = build("provider", v, &c);
   is_null(d, "breaker.state");
   is_null(d, "auth_latched");
+  is_null(d, "ratelimit_pause.seconds_left"); /* no sample: unknown */
+  is_null(d, "ratelimit_pause.reason");
   g6_json_free(d);
   g6_latest_view_free(v);
   g6_latest_free(l);
@@ -343,6 +387,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(indices_panel),
       cmocka_unit_test(provider_panel),
+      cmocka_unit_test(provider_pause_panel),
       cmocka_unit_test(empty_store_is_all_null),
       cmocka_unit_test(analytics_storage_system_links),
       cmocka_unit_test(last_duration_kept_between_cycles),

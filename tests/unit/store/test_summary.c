@@ -104,6 +104,55 @@ static void from_panels(void **state) {
   g6_json_free(sy);
 }
 
+/* A pause the provider imposed is on the PROVIDER line while it lasts,
+ * counted down by the panels' age, naming the limiter and the reason; the
+ * line is as before without one (before, a 300-s pause after a 429 with
+ * Retry-After 3600 read "breaker closed | 0.0 req/s | errors 0.00/s |
+ * waited for rate limit no"; found by a new-user review). */
+static void provider_pause_shown(void **state) {
+  (void)state;
+  char d[300];
+  snprintf(d, sizeof(d), "%s/paused", dir);
+  g6_panels_writer_opts o = {.dir = d, .source = "g6_panels",
+                             .app_version = "t", .file_mode = 0644};
+  g6_panels_writer *w = NULL;
+  g6_error e;
+  assert_int_equal(g6_panels_writer_open(&o, &w, &e), G6_OK);
+  g6_json *pv = parse(
+      "{\"breaker\":{\"state\":\"closed\",\"trips\":0},"
+      "\"requests_per_s\":0,\"errors_per_s\":0,\"error_ratio\":null,"
+      "\"auth_latched\":false,\"throttled\":true,\"ratelimit_pause\":"
+      "{\"seconds_left\":290,\"reason\":\"retry_after\",\"limiters\":"
+      "{\"other\":0,\"quote\":290}},\"cache_hit_ratio\":null,"
+      "\"endpoints\":{}}");
+  g6_panel_out p[] = {{"provider", pv, false}};
+  g6_panels_result r;
+  assert_int_equal(g6_panels_write(w, p, 1, 1000, 1, &r, &e), G6_OK);
+  char *s = screen(d, 1003, 0);
+  contains(s, "PROVIDER   breaker closed | PAUSED 4m47s by the provider "
+              "(Retry-After; quote requests) | 0.0 req/s | errors 0.00/s (-) "
+              "| p95 - | auth ok | waited for rate limit yes");
+  free(s);
+  /* read after its end: no pause shown */
+  s = screen(d, 1300, 0);
+  contains(s, "PROVIDER   breaker closed | 0.0 req/s");
+  assert_null(strstr(s, "PAUSED"));
+  free(s);
+  g6_json_free(pv);
+  pv = parse("{\"breaker\":{\"state\":\"closed\",\"trips\":0},"
+             "\"throttled\":false,\"ratelimit_pause\":{\"seconds_left\":0,"
+             "\"reason\":null,\"limiters\":{\"other\":0,\"quote\":0}}}");
+  p[0].data = pv;
+  assert_int_equal(g6_panels_write(w, p, 1, 1010, 2, &r, &e), G6_OK);
+  g6_panels_writer_close(w);
+  s = screen(d, 1011, 0);
+  contains(s, "PROVIDER   breaker closed | - req/s");
+  contains(s, "waited for rate limit no");
+  assert_null(strstr(s, "PAUSED"));
+  free(s);
+  g6_json_free(pv);
+}
+
 static void no_panels_yet(void **state) {
   (void)state;
   char d[300];
@@ -176,6 +225,7 @@ static void panel_bytes_filtered(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(from_panels),
+      cmocka_unit_test(provider_pause_shown),
       cmocka_unit_test(no_panels_yet),
       cmocka_unit_test(corrupt_panels_named),
       cmocka_unit_test(panel_bytes_filtered),
