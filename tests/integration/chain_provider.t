@@ -15,7 +15,9 @@ against g6-mockd (issue 10, items 1, 4 and 5):
 3. a storm of 429s with Retry-After makes the shared limiter back off: the
    request rate g6-mockd sees during the storm falls well below the healthy
    rate, the exported effective rate drops below the configured one, and
-   both recover after the storm."""
+   both recover after the storm;
+4. a 429 with Retry-After 3600 pauses /quote for BreakerMaxReset, and the
+   pause's seconds left are exported while it lasts, then 0 again."""
 import datetime
 import os
 import sys
@@ -54,6 +56,8 @@ with t.MockD(clock=now) as m:
         QuoteBurst 1
         CacheTTL 0
         BreakerFailures 1000
+        BreakerMinReset 1
+        BreakerMaxReset 8
         """, indices=[("NIFTY", """
         StrikesBelowATM %d
         StrikesAboveATM %d
@@ -235,5 +239,29 @@ with t.MockD(clock=now) as m:
         t.ok(after > 2 * storm and after >= 0.7 * healthy,
              "and the request rate is back (%.2f/s, healthy %.2f/s)" % (after, healthy))
         status_is(0, "collection is OK again")
+
+        # -- 4. a long Retry-After pauses /quote, and says so ----------------
+        def pause(limiter="quote"):
+            return cd.value("collectd_g6_api_ratelimit_pause_seconds", g6_api=limiter)
+
+        t.is_(pause(), 0.0, "no pause exported while Kite answers (a known 0)")
+        t.is_(pause("other"), 0.0, "nor for the other limiter")
+        m.set_faults({"quote": {"ratelimit": 1, "retry_after": 3600}})
+        got = cd.wait_for("collectd_g6_api_ratelimit_pause_seconds", g6_api="quote",
+                          predicate=lambda v: v > 2)
+        first = got[0].value if got else None
+        t.ok(got and first <= 8, "a 429 with Retry-After 3600 exports the pause's seconds "
+             "left, capped at BreakerMaxReset 8 s (%r)" % first)
+        logged(r"g6_chain: Kite: 429 from quote with Retry-After 3600 s, more than "
+               r"BreakerMaxReset \(8 s\): quote requests pause 8 s", "the cap is logged")
+        t.is_(pause("other"), 0.0, "the other limiter is not paused")
+        later = cd.wait_for("collectd_g6_api_ratelimit_pause_seconds", g6_api="quote",
+                            predicate=lambda v: 0 < v < (first or 0) - 1)
+        t.ok(later, "the pause counts down while it lasts (%r after %r)"
+             % (later[0].value if later else None, first))
+        got = cd.wait_for("collectd_g6_api_ratelimit_pause_seconds", g6_api="quote",
+                          predicate=lambda v: v == 0, timeout=15)
+        t.ok(got, "once it has passed the pause is 0 again", pause())
+        status_is(0, "and collection is OK after the pause")
 
 t.done_testing()
