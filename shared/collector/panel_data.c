@@ -248,8 +248,7 @@ int64_t g6_panel_indices_count(const g6_json *data) {
 
 /* ---- provider ------------------------------------------------------------ */
 
-static g6_json *build_provider(const g6_latest_view *v,
-                               const g6_panel_ctx *c) {
+static g6_json *build_provider(const g6_latest_view *v, const g6_panel_ctx *c) {
   jb b = {false};
   g6_json *d = g6_json_object(), *eps = g6_json_object();
   const g6_metric_def *const call_defs[] = {&g6m_def_api_calls};
@@ -355,8 +354,8 @@ static g6_json *build_provider(const g6_latest_view *v,
   set(&b, d, "breaker", br);
   set(&b, d, "auth_latched",
       isfinite(latch) ? g6_json_bool(latch != 0) : g6_json_null());
-  set(&b, d, "throttled", any_wait_window || paused ? g6_json_bool(throttled)
-                                                    : g6_json_null());
+  set(&b, d, "throttled",
+      any_wait_window || paused ? g6_json_bool(throttled) : g6_json_null());
   set(&b, d, "ratelimit_pause", pause);
   set(&b, d, "ratelimit_wait_mean_s",
       num(wait_n > 0 ? wait_sum / wait_n : NAN));
