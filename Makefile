@@ -21,6 +21,12 @@ SHELL := /bin/bash
 
 VERSION := $(shell cat VERSION)
 B       := build
+# An absolute B inside the tree (tests/integration/install.t runs `make -C
+# <tree> B=$G6_BUILD`) is made relative. The dependency files (.d) name each
+# object as it was made ($@): an object made once as /tree/build/x.o and
+# read back as build/x.o lost its header dependencies, so a changed struct
+# left it stale (collectd crashed in g6_chain after such a build).
+override B := $(patsubst $(CURDIR)/%,%,$(B))
 PREFIX  ?= /usr/local
 DESTDIR ?=
 BINDIR  ?= $(PREFIX)/bin

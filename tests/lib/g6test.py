@@ -382,6 +382,11 @@ def select(samples, name, **labels):
 
 # ---------------------------------------------------------- collectd -----
 
+# Signals by which a process crashes (a deliberate kill is SIGKILL/SIGTERM).
+CRASH_SIGNALS = (signal.SIGSEGV, signal.SIGABRT, signal.SIGBUS, signal.SIGILL,
+                 signal.SIGFPE)
+
+
 class Collectd:
     """The Debian collectd in the foreground with write_prometheus, rrdtool,
     logfile and the g6 plugins under test.
@@ -514,9 +519,15 @@ class Collectd:
         return self
 
     def __exit__(self, *exc):
+        # collectd gone before the test stopped it: a crash of a plugin
+        # kills it (and its log then shows no [error] line at all)
+        died = self.proc.proc.poll() if self.proc.proc is not None else None
         self.stop()
         bad = self.unexpected_errors()
-        ok(not bad, "collectd log has no unexpected [error] lines",
+        if died is not None and -died in CRASH_SIGNALS:
+            bad.append("collectd died of signal %d (%s) before the test stopped it"
+                       % (-died, signal.Signals(-died).name))
+        ok(not bad, "collectd did not crash and its log has no unexpected [error] lines",
            "\n".join(bad[:20]))
         return False
 
