@@ -479,6 +479,7 @@ class Collectd:
             self.env["UBSAN_OPTIONS"] = (env or {}).get(
                 "UBSAN_OPTIONS", "print_stacktrace=1")
         self.wrapper = list(wrapper)
+        self.crashes = []
         self.proc = Process(self.wrapper + [COLLECTD, "-f", "-C", self.conf_path],
                             os.path.join(self.dir, "collectd.out"),
                             env=self.env)
@@ -494,6 +495,13 @@ class Collectd:
         return True
 
     def stop(self, timeout=10.0):
+        # collectd gone before the test stopped it: a crash of a plugin
+        # kills it, and its log then shows no [error] line at all
+        p = self.proc.proc
+        died = p.poll() if p is not None else None
+        if died is not None and -died in CRASH_SIGNALS and not self.crashes:
+            self.crashes.append("collectd died of signal %d (%s) before the test "
+                                "stopped it" % (-died, signal.Signals(-died).name))
         return self.proc.stop(timeout)
 
     def test_run(self, timeout=30.0):
@@ -519,14 +527,8 @@ class Collectd:
         return self
 
     def __exit__(self, *exc):
-        # collectd gone before the test stopped it: a crash of a plugin
-        # kills it (and its log then shows no [error] line at all)
-        died = self.proc.proc.poll() if self.proc.proc is not None else None
         self.stop()
         bad = self.unexpected_errors()
-        if died is not None and -died in CRASH_SIGNALS:
-            bad.append("collectd died of signal %d (%s) before the test stopped it"
-                       % (-died, signal.Signals(-died).name))
         ok(not bad, "collectd did not crash and its log has no unexpected [error] lines",
            "\n".join(bad[:20]))
         return False
@@ -563,7 +565,9 @@ class Collectd:
                       % m.group(1)) in log:
                 continue
             bad.append(line)
-        return bad + self.sanitizer_reports()
+        if self.proc.proc is not None and self.proc.proc.poll() is not None:
+            self.stop()  # notes a crash
+        return bad + self.crashes + self.sanitizer_reports()
 
     def wait_log(self, pattern, timeout=20.0):
         rx = re.compile(pattern)
