@@ -3,6 +3,7 @@
 #include "collectd/core/daemon/plugin.h"
 #include "collectd/core/utils/common/common.h"
 
+#include "lifecycle.h"
 #include "metrics_sink.h"
 #include "metrics/metrics_gen.h"
 
@@ -36,9 +37,13 @@ static void sink_log(void *ctx, int level, const char *msg) {
 /* The types of the owner's metrics collectd does not know (g6's types.db
  * not listed): collectd drops their every value with an info line per
  * value, and no g6 alert can fire. Said once, as an error. Returns false
- * when collectd knows none of them: the plugin would run for nothing, so
- * its init fails (and `collectd -T` exits 1). Some missing (a types.db of
- * another g6 version) stays an error line: the rest of the values flow. */
+ * when collectd knows none of them under `collectd -T`, so the
+ * configuration check fails (its init fails, -T exits 1). A daemon keeps
+ * the plugin running: g6_chain's CSV files and snapshots, g6_analytics' IV
+ * history and g6_retention's pruning do not need the metrics, and stopping
+ * them over an export setting would lose market data. Some missing (a
+ * types.db of another g6 version) stays an error line: the rest of the
+ * values flow. */
 static bool check_types(const char *owner) {
   size_t missing = 0, total = 0;
   const char *first = NULL;
@@ -66,10 +71,13 @@ static bool check_types(const char *owner) {
           "\"/usr/share/g6/types.db\" (make install: PREFIX/share/g6): "
           "without it collectd drops every value of the plugin%s",
           owner, missing, total, first,
-          missing == total ? "; the plugin is disabled (its init fails)"
-                           : "; a types.db of another g6 version? the "
-                             "values of the other types are kept");
-  return total == 0 || missing < total;
+          missing < total ? "; a types.db of another g6 version? the "
+                            "values of the other types are kept"
+          : g6_plugin_read_test()
+              ? "; the configuration check fails (the plugin's init fails)"
+              : "; the plugin runs on, exporting nothing (its files are "
+                "still written)");
+  return total == 0 || missing < total || !g6_plugin_read_test();
 }
 
 g6_metrics *g6_collectd_metrics_new(const char *owner) {

@@ -9,12 +9,13 @@
 
 /* A metric runtime for the plugin `owner` ("g6_chain", ...) dispatching
  * through collectd. NULL when out of memory, owner is not a g6 plugin of
- * the spec, or collectd knows none of the owner's types (g6's types.db not
- * loaded: every value would be dropped; the caller logs and fails its init
- * callback, so `collectd -T` exits 1). Free it with g6_metrics_free() in
- * the shutdown callback. Logs one error when collectd does not know some
- * or all of the owner's types (some: a types.db of another g6 version;
- * the plugin runs, and those values are dropped). */
+ * the spec, or — under `collectd -T` only — collectd knows none of the
+ * owner's types (g6's types.db not loaded: every value would be dropped;
+ * the caller fails its init callback, so the check exits 1; a daemon runs
+ * on, since the plugins' files do not need the metrics). Free it with
+ * g6_metrics_free() in the shutdown callback. Logs one error when collectd
+ * does not know some or all of the owner's types (some: a types.db of
+ * another g6 version; the plugin runs, and those values are dropped). */
 __attribute__((visibility("hidden"))) g6_metrics *
 g6_collectd_metrics_new(const char *owner);
 

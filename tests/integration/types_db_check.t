@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """`collectd -T` (README's configuration check) on a configuration without
 g6's types.db: every g6 plugin's init fails, since collectd would drop its
-every value, so -T exits 1 and the log names the fix. A types.db that lacks
-only some of a plugin's types (another g6 version's) is an error line, and
-the plugin still runs (-T exits 0)."""
+every value, so -T exits 1 and the log names the fix. A collectd daemon on
+that configuration keeps g6_chain collecting: its CSV rows and snapshots do
+not need the metrics, and stopping them over an export setting would lose
+market data. A types.db that lacks only some of a plugin's types (another
+g6 version's) is an error line, and the plugin still runs (-T exits 0)."""
 import os
 import re
 import sys
@@ -48,11 +50,29 @@ log = cd.log()
 for p in PLUGINS:
     t.ok(re.search(r"\[error\] %s: collectd does not know (\d+) of its \1 types "
                    r"\(\"[a-z_]+\" first\): g6's types.db is not loaded; list it "
-                   r"after the stock one.*the plugin is disabled \(its init fails\)" % p,
+                   r"after the stock one.*the configuration check fails \(the plugin's init "
+                   r"fails\)" % p,
                    log),
-         "%s: one error naming the fix and saying it is disabled" % p, log)
+         "%s: one error naming the fix and saying the check fails" % p, log)
     t.ok(re.search(r"Initialization of plugin `%s' failed" % p, log),
          "%s: its init failed" % p, log)
+
+# the daemon on the same types.db: g6_chain runs on and writes its files
+with t.MockD() as m:
+    keyf, tokf = m.write_credentials(d)
+    data = os.path.join(d, "chain-data")
+    conf = t.chain_config(data, m, keyf, tokf, plugin="ForceOpen true", indices=[(
+        "NIFTY", 'StrikesBelowATM 2\nStrikesAboveATM 2\nExpiry "this_week"\nInterval 1')])
+    with t.Collectd(plugins=["g6_chain"], config=conf, rrd=False, types_db=empty,
+                    expected_errors=[r"g6_chain: collectd does not know"]) as cd:
+        t.ok(t.next_snapshot(data, "NIFTY", 1), "the daemon: g6_chain writes snapshots "
+             "without g6's types.db", cd.log()[-2000:])
+        t.ok(re.search(r"\[error\] g6_chain: collectd does not know (\d+) of its \1 "
+                       r"types .*the plugin runs on, exporting nothing \(its files "
+                       r"are still written\)", cd.log()),
+             "and the error says it runs on, exporting nothing", cd.log()[-2000:])
+        t.ok("Initialization of plugin `g6_chain' failed" not in cd.log(),
+             "its init did not fail")
 
 # a types.db lacking one of g6_info's types (another g6 version): an error,
 # but g6_info keeps its other values and -T passes
