@@ -502,6 +502,28 @@ static void poll_credentials(g6_kite_client *c) {
   pthread_mutex_unlock(&c->watch_mu);
 }
 
+/* Sets *err to s and the formatted message, redacts the client's secrets
+ * and the call's extras from it, and logs that same message as an error:
+ * a request's final failure, said once in both places. Returns s. */
+static g6_status fail_said(g6_kite_client *c, const char *const *extra,
+                           size_t n, g6_error *err, g6_status s,
+                           const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+static g6_status fail_said(g6_kite_client *c, const char *const *extra,
+                           size_t n, g6_error *err, g6_status s,
+                           const char *fmt, ...) {
+  g6_error local;
+  if (err == NULL)
+    err = &local;
+  va_list ap;
+  va_start(ap, fmt);
+  g6_error_vset(err, s, fmt, ap);
+  va_end(ap);
+  redact_err(c, err, extra, n);
+  klog_x(c, G6_LOG_ERR, extra, n, "%s", err->msg);
+  return s;
+}
+
 /* ---- the request loop -------------------------------------------------- */
 
 typedef struct body_handler {
@@ -911,16 +933,10 @@ static g6_status do_call(g6_kite_client *c, const call_spec *cs,
         c->st.auth_latches++;
         pthread_mutex_unlock(&c->stats_mu);
       }
-      g6_error_set(err, G6_EAUTH,
-                   "Kite %s: credentials rejected (%s); no further requests "
-                   "until the access token changes",
-                   epn, aerr.msg);
-      redact_err(c, err, cs->extra_secrets, cs->n_extra);
-      klog_x(c, G6_LOG_ERR, cs->extra_secrets, cs->n_extra,
-             "Kite %s: credentials rejected (%s); no further requests until "
-             "the access token changes",
-             epn, aerr.msg);
-      return G6_EAUTH;
+      return fail_said(c, cs->extra_secrets, cs->n_extra, err, G6_EAUTH,
+                       "Kite %s: credentials rejected (%s); no further "
+                       "requests until the access token changes",
+                       epn, aerr.msg);
     }
     if (atomic_load(&c->cancel)) /* shutting down: nothing to log or retry */
       return g6_error_set(err, G6_ECONN, "Kite %s: cancelled", epn);
@@ -935,16 +951,10 @@ static g6_status do_call(g6_kite_client *c, const call_spec *cs,
       if (cs->spent != NULL)
         *cs->spent = true;
       if (again || retryable(s, http)) {
-        g6_error_set(err, s,
-                     "Kite %s: %s; the request may have reached Kite, which "
-                     "accepts it once: not sent again",
-                     epn, aerr.msg);
-        redact_err(c, err, cs->extra_secrets, cs->n_extra);
-        klog_x(c, G6_LOG_ERR, cs->extra_secrets, cs->n_extra,
-               "Kite %s: %s; the request may have reached Kite, which accepts "
-               "it once: not sent again",
-               epn, aerr.msg);
-        return s;
+        return fail_said(c, cs->extra_secrets, cs->n_extra, err, s,
+                         "Kite %s: %s; the request may have reached Kite, "
+                         "which accepts it once: not sent again",
+                         epn, aerr.msg);
       }
     }
     if (!again) {

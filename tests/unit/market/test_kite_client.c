@@ -823,21 +823,30 @@ static void write_token(const char *path, const char *tok) {
     fail_msg("%s", e.msg);
 }
 
-static void auth_latch_until_token_changes(void **state) {
-  (void)state;
+/* *cfg for a client reading its API key and access token from the files
+ * <dir>/<key> and <dir>/<tok> (written here, mode 0600; their paths in
+ * keyf and tokf, the URL in url), against a reset mock. Returns cfg. */
+static g6_kite_config *file_config(const char *key, const char *tok,
+                                   char keyf[128], char tokf[128],
+                                   g6_kite_config *cfg, char url[64]) {
   reset_mock();
-  char keyf[128], tokf[128];
-  snprintf(keyf, sizeof(keyf), "%s/key", dir);
-  snprintf(tokf, sizeof(tokf), "%s/token", dir);
+  snprintf(keyf, 128, "%s/%s", dir, key);
+  snprintf(tokf, 128, "%s/%s", dir, tok);
   write_token(keyf, API_KEY "\n");
   write_token(tokf, TOKEN "\n");
+  test_config(cfg, url, 64);
+  cfg->api_key = cfg->access_token = NULL;
+  cfg->api_key_file = keyf;
+  cfg->access_token_file = tokf;
+  return cfg;
+}
+
+static void auth_latch_until_token_changes(void **state) {
+  (void)state;
+  char keyf[128], tokf[128], url[64];
   g6_kite_config cfg;
-  char url[64];
-  test_config(&cfg, url, sizeof(url));
-  cfg.api_key = cfg.access_token = NULL;
-  cfg.api_key_file = keyf;
-  cfg.access_token_file = tokf;
-  g6_kite_client *c = client_with(&cfg);
+  g6_kite_client *c =
+      client_with(file_config("key", "token", keyf, tokf, &cfg, url));
   const char *keys[] = {"NSE:NIFTY 50"};
   g6_quote_table *q = NULL;
   g6_error e;
@@ -912,19 +921,10 @@ static int logged(const char *needle) {
  * use kept. */
 static void replaced_token_file_serves_next_request(void **state) {
   (void)state;
-  reset_mock();
-  char keyf[128], tokf[128];
-  snprintf(keyf, sizeof(keyf), "%s/key2", dir);
-  snprintf(tokf, sizeof(tokf), "%s/token2", dir);
-  write_token(keyf, API_KEY "\n");
-  write_token(tokf, TOKEN "\n");
+  char keyf[128], tokf[128], url[64];
   g6_kite_config cfg;
-  char url[64];
-  test_config(&cfg, url, sizeof(url));
-  cfg.api_key = cfg.access_token = NULL;
-  cfg.api_key_file = keyf;
-  cfg.access_token_file = tokf;
-  g6_kite_client *c = client_with(&cfg);
+  g6_kite_client *c =
+      client_with(file_config("key2", "token2", keyf, tokf, &cfg, url));
   const char *keys[] = {"NSE:NIFTY 50"};
   g6_quote_table *q = NULL;
   g6_error e;
