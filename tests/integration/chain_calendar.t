@@ -128,8 +128,10 @@ with t.MockD() as m2:
                     expected_errors=[r"g6_chain", r"Initialization of plugin `g6_chain' failed",
                                      r"one or more plugin init callbacks failed"])
     with cd:
-        t.ok(cd.wait_log(r'\[error\] g6_chain: <Index "FINNIFTY">: the MCX calendar: '
-                         r'.*%s' % os.path.join(cal, "MCX.txt").replace(".", r"\."), 10),
+        t.ok(cd.wait_log(r'\[error\] g6_chain: <Index "FINNIFTY">: CalendarDir "%s": the MCX '
+                         r'calendar %s: .*; allowed: a directory holding <Exchange>\.txt .*'
+                         r'\(g6_chain is disabled; the other plugins keep running\)'
+                         % (re.escape(cal), re.escape(os.path.join(cal, "MCX.txt"))), 10),
              "a missing exchange calendar is named at start-up", cd.log()[-2000:])
 
 t.done_testing()
