@@ -200,6 +200,12 @@ p = t.Process([t.build_path("g6-mockd"), "--help"], os.path.join(t.workdir(), "h
 p.start()
 p.proc.wait(10)
 t.ok(p.proc.returncode == 0 and "--fault" in p.output(), "--help")
+r = subprocess.run([t.build_path("g6-mockd"), "--version"], capture_output=True, text=True,
+                   timeout=10)
+g6v = subprocess.run([t.build_path("g6"), "version"], capture_output=True, text=True, timeout=10)
+t.ok(r.returncode == 0 and r.stdout == g6v.stdout.splitlines(True)[0] and not r.stderr,
+     "--version prints the first line of `g6 version` (help2man reads it)",
+     r.stdout + r.stderr)
 p = t.Process([t.build_path("g6-mockd"), "--fault", "quote.bogus=1"],
               os.path.join(t.workdir(), "b"))
 p.start()

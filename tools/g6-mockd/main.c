@@ -40,7 +40,8 @@ static void usage(FILE *out) {
 "  --fault SCOPE.NAME=VALUE   inject a fault (repeatable); SCOPE is all,\n"
 "                      instruments, quote, ltp, ohlc, session or market\n"
 "  --faults-json JSON  the same as POST /admin/faults with that body\n"
-"  --help\n"
+"  --help              this text\n"
+"  --version           the version of g6 this is part of (as `g6 version`)\n"
 "\n"
 "Endpoint faults (counts fire for the next N requests, -1 = always):\n"
 "  latency_ms=MS  stall=N (stall_s=S)  http5xx=N (status5xx=503)\n"
@@ -97,7 +98,7 @@ static bool parse_int(const char *s, long lo, long hi, long *out) {
   return true;
 }
 
-/* Every option takes a value; --help is handled before. */
+/* Every option takes a value; --help and --version are handled before. */
 static bool known_option(const char *a) {
   static const char *const names[] = {
       "--port",       "--bind",         "--seed",       "--clock",
@@ -132,6 +133,10 @@ int main(int argc, char **argv) {
     g6_error err;
     if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
       usage(stdout);
+      return 0;
+    }
+    if (strcmp(a, "--version") == 0) {
+      printf("g6 %s\n", G6_VERSION);
       return 0;
     }
     if (!known_option(a)) {
