@@ -15,7 +15,7 @@
 
 static void usage(FILE *out) {
   fprintf(out,
-"usage: g6-mockd [options]\n"
+"Usage: g6-mockd [options]\n"
 "\n"
 "Serves Kite Connect's /instruments (CSV, gzip when asked), /quote,\n"
 "/quote/ltp, /quote/ohlc and POST /session/token from a synthetic market\n"

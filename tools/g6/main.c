@@ -39,10 +39,15 @@ static const command commands[] = {
 };
 
 static void usage(FILE *out) {
-  fprintf(out, "usage: g6 <command> [options]\n\ncommands:\n");
+  /* "Usage:", "Commands:", "Options:": the headings help2man turns into the
+   * manual page's SYNOPSIS and sections (mk/man.mk) */
+  fprintf(out, "Usage: g6 <command> [options]\n\nCommands:\n");
   for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
     fprintf(out, "  %-16s %s\n", commands[i].name, commands[i].summary);
-  fprintf(out, "\n'g6 <command> --help' describes a command.\n");
+  fprintf(out, "\nOptions:\n"
+               "  -h, --help       this text\n"
+               "  --version        the version, as 'g6 version'\n"
+               "\n'g6 <command> --help' describes a command.\n");
 }
 
 int main(int argc, char **argv) {
