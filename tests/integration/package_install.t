@@ -3,7 +3,8 @@
 install again, purge.
 
   - install: the documented layout (plugins in /usr/lib/g6/collectd, the CLI
-    and g6-mockd in /usr/bin, types.db, calendars, Prometheus and Grafana
+    and g6-mockd in /usr/bin with their manual pages, which `man g6` and
+    `man g6-mockd` show without a warning, types.db, calendars, Prometheus and Grafana
     files under /usr/share/g6, one snippet per plugin in
     /etc/collectd/collectd.conf.d registered as conffiles, g6_chain and
     write_prometheus shipped disabled), the installed tools run, nothing
@@ -49,6 +50,7 @@ DISABLED = ["g6_chain.conf.example", "g6_write_prometheus.conf.example"]
 G6_PLUGINS = ["g6_info", "g6_chain", "g6_analytics", "g6_panels", "g6_retention"]
 # the enabled copies of the disabled ones (README: cp the .example)
 COPIES = ["g6_chain.conf", "g6_write_prometheus.conf"]
+MAN_PAGES = ["/usr/share/man/man1/g6.1.gz", "/usr/share/man/man1/g6-mockd.1.gz"]
 d = t.workdir()
 before = g6pkg.host_state()
 daemons = g6pkg.daemons()
@@ -169,6 +171,14 @@ if host_confs:
                "installed:\n" + log)
 
 
+# the manual pages (help2man's, mk/man.mk) are in the package, gzipped
+# (dh_compress) where man finds them
+p = subprocess.run(["dpkg-deb", "-c", DEB], capture_output=True, text=True)
+listed = sorted("/" + l.split()[-1].lstrip("./") for l in p.stdout.splitlines()
+                if "/share/man/" in l and not l.endswith("/"))
+t.is_((p.returncode, listed, p.stderr), (0, sorted(MAN_PAGES), ""),
+      "dpkg-deb -c: the package holds g6(1) and g6-mockd(1), gzipped")
+
 try:
     rc, out = g6pkg.dpkg("-i", DEB)
     t.is_(rc, 0, "dpkg -i %s" % os.path.basename(DEB))
@@ -184,7 +194,7 @@ try:
              "/usr/share/g6/prometheus/scrape.yml", "/usr/share/g6/grafana/manifest.json",
              "/usr/share/g6/grafana/dashboards/overview.json",
              "/usr/share/g6/grafana/provisioning/dashboards/g6.yml",
-             "/usr/share/doc/g6/README.md.gz", "/usr/share/doc/g6/copyright"]:
+             "/usr/share/doc/g6/README.md.gz", "/usr/share/doc/g6/copyright"] + MAN_PAGES:
         t.ok(os.path.isfile(path), "installed " + path)
     t.is_(sorted(f for f in os.listdir(CONFD) if f.startswith("g6")), sorted(ENABLED + DISABLED),
           "one snippet per plugin in %s; g6_chain and write_prometheus disabled" % CONFD)
@@ -213,6 +223,16 @@ try:
     t.ok(r.returncode == 0 and "dashboard plan" in r.stdout, "g6 rrdgraph runs (librrd found)")
     r = subprocess.run(["/usr/bin/g6-mockd", "--help"], capture_output=True, text=True)
     t.ok(r.returncode == 0, "g6-mockd runs")
+    for name in ("g6", "g6-mockd"):
+        # as an operator asks for it: by name, found through man's own path
+        r = subprocess.run(["man", "--warnings", name], capture_output=True, text=True,
+                           env=dict(os.environ, MANWIDTH="80", LC_ALL="C.UTF-8",
+                                    MANPAGER="cat", PAGER="cat"), timeout=60)
+        t.ok(r.returncode == 0 and not r.stderr and
+             re.search(r"^NAME\n\s+%s\s+-\s" % re.escape(name), re.sub(".\x08", "", r.stdout),
+                       re.M),
+             "man %s shows the installed page without a warning" % name,
+             r.stdout[:500] + r.stderr[-1000:])
     r = subprocess.run(["promtool", "check", "config", "/usr/share/g6/prometheus/scrape.yml"],
                        capture_output=True, text=True)
     t.ok(r.returncode == 0, "promtool checks the installed scrape job with its rule files",

@@ -25,7 +25,8 @@ import g6test as t
 LOCK = "/run/lock/g6-package-tests.lock"
 # where the package, the README's steps and the tests write
 WATCHED = ["/etc/collectd", "/etc/g6", "/usr/lib/g6", "/usr/share/g6",
-           "/usr/share/doc/g6", "/usr/bin/g6", "/usr/bin/g6-mockd", "/var/lib/g6",
+           "/usr/share/doc/g6", "/usr/bin/g6", "/usr/bin/g6-mockd",
+           "/usr/share/man/man1/g6.1.gz", "/usr/share/man/man1/g6-mockd.1.gz", "/var/lib/g6",
            "/var/lib/collectd", "/run/collectd.pid", "/var/run/collectd.pid"]
 
 
