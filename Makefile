@@ -154,7 +154,10 @@ $(B)/tests/unit/spec/test_spec: $(B)/tests/unit/spec/test_spec.o $(SPEC_OBJ) \
 	$(CC) -o $@ $< $(SPEC_OBJ) $(LIBG6) $(LDFLAGS_G6) -lcmocka $(LDLIBS_G6) \
 	  -lyaml
 
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+# (not those of the package's own build, in a copy of the tree under
+# $(DEB_DIR): their objects are named like ours and a `make install` beside a
+# `make deb` read the other tree's dependencies)
+-include $(shell find $(B) -path '$(B)/deb' -prune -o -name '*.d' -print 2>/dev/null)
 
 # ---- check ------------------------------------------------------------------
 .PHONY: check check-only deps

@@ -27,10 +27,15 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import g6test as t
 
+# make as an operator runs it: not a sub-make of `make check`'s jobserver
+# (its MAKEFLAGS would make this make warn "jobserver unavailable")
+MAKE_ENV = {k: v for k, v in os.environ.items()
+            if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+
 d = t.workdir()
 prefix = os.path.join(d, "prefix")
 r = subprocess.run(["make", "-s", "-C", t.ROOT, "B=" + t.BUILD, "install", "PREFIX=" + prefix],
-                   capture_output=True, timeout=300)
+                   capture_output=True, env=MAKE_ENV, timeout=300)
 t.ok(r.returncode == 0, "make install PREFIX=… succeeds", r.stderr.decode()[-2000:])
 share = os.path.join(prefix, "share", "g6")
 for rel in ("lib/g6/collectd/g6_chain.so", "lib/g6/collectd/g6_info.so",
@@ -172,7 +177,7 @@ with t.MockD() as m:
              "the aggregation snippet exports the host total of the legs collected")
 
 r = subprocess.run(["make", "-s", "-C", t.ROOT, "B=" + t.BUILD, "uninstall", "PREFIX=" + prefix],
-                   capture_output=True, timeout=120)
+                   capture_output=True, env=MAKE_ENV, timeout=120)
 left = sorted(os.path.relpath(os.path.join(dp, f), prefix)
               for dp, _, fs in os.walk(prefix) for f in fs)
 t.ok(r.returncode == 0 and not left, "make uninstall removes every installed file",
@@ -185,7 +190,7 @@ t.ok(not os.path.exists(os.path.join(prefix, "share", "g6")) and
 never = os.path.join(d, "never")
 # (without -s, which hides make's "Error 1 (ignored)")
 r = subprocess.run(["make", "-C", t.ROOT, "B=" + t.BUILD, "uninstall", "PREFIX=" + never],
-                   capture_output=True, text=True, timeout=120)
+                   capture_output=True, env=MAKE_ENV, text=True, timeout=120)
 t.ok(r.returncode == 0 and not r.stderr and "rror" not in r.stdout,
      "make uninstall PREFIX=<never installed> exits 0 without an error line",
      r.stdout[-1000:] + r.stderr[-1000:])
@@ -196,7 +201,7 @@ t.ok(r.returncode == 0 and not r.stderr and "rror" not in r.stdout,
 # snippet of the operator's own are not, and none is touched
 root = os.path.join(d, "root")
 r = subprocess.run(["make", "-s", "-C", t.ROOT, "B=" + t.BUILD, "install", "PREFIX=/opt/g6",
-                    "DESTDIR=" + root], capture_output=True, timeout=300)
+                    "DESTDIR=" + root], capture_output=True, env=MAKE_ENV, timeout=300)
 t.ok(r.returncode == 0, "make install DESTDIR=… PREFIX=/opt/g6", r.stderr.decode()[-2000:])
 snips = os.path.join(root, "opt", "g6", "share", "g6", "conf.d")
 confd = os.path.join(root, "etc", "collectd", "collectd.conf.d")
@@ -214,7 +219,7 @@ with open(os.path.join(confd, "mine.conf"), "w") as f:
     f.write("LoadPlugin load\n")
 before = sorted(os.listdir(confd)) + sorted(os.listdir(confd2))
 r = subprocess.run(["make", "-s", "-C", t.ROOT, "B=" + t.BUILD, "uninstall", "PREFIX=/opt/g6",
-                    "DESTDIR=" + root], capture_output=True, text=True, timeout=120)
+                    "DESTDIR=" + root], capture_output=True, env=MAKE_ENV, text=True, timeout=120)
 named = sorted(l.strip() for l in r.stderr.splitlines() if l.startswith("  "))
 t.is_(named, sorted([os.path.join(confd, "g6.conf"), os.path.join(confd, "g6_chain.conf"),
                      os.path.join(confd2, "g6_panels.conf")]),
