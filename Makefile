@@ -168,7 +168,7 @@ check: deps
 
 check-only: all $(UNIT_BINS) $(CHECK_PREREQS) $(FUZZ_BINS)
 	G6_ROOT=$(CURDIR) G6_BUILD=$(CURDIR)/$(B) \
-	  prove --exec '' --timer -j$(JOBS) $(UNIT_BINS) $(TEST_SCRIPTS)
+	  prove --exec '' --timer --failures -j$(JOBS) $(UNIT_BINS) $(TEST_SCRIPTS)
 
 # What the integration tests need beyond `all`, for make check-asan
 # (mk/reliability.mk), which builds it in its own build directory.
