@@ -90,10 +90,12 @@ static int g6_chain_configure(oconfig_item_t *ci) {
 
 /* The client logs every failed request, which during an outage would be a
  * line per request and index: repeats within a minute are suppressed. */
-static void kite_log(void *ctx, int level, const char *msg) {
+static void kite_log(void *ctx, int flagged, const char *msg) {
   (void)ctx;
-  unsigned suppressed;
-  if (!g6_log_dedup_admit(&kite_dedup, level, msg, now_s(), 60, &suppressed))
+  int level = G6_LOG_LEVEL(flagged);
+  unsigned suppressed = 0;
+  if (!(flagged & G6_LOG_SAID_ONCE) && /* once per event already */
+      !g6_log_dedup_admit(&kite_dedup, level, msg, now_s(), 60, &suppressed))
     return;
   if (suppressed > 0)
     plugin_log(level, PLUGIN ": %s (%u similar messages in the last minute "

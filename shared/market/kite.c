@@ -463,9 +463,9 @@ static bool poll_one(g6_kite_client *c, g6_secret_watch *w, const char *opt,
   *fresh = NULL;
   g6_status s = g6_secret_watch_poll(w, fresh, &e);
   if (s != G6_OK)
-    klog(c, G6_LOG_WARNING,
+    klog(c, G6_LOG_WARNING | G6_LOG_SAID_ONCE,
          "Kite: %s %s changed but cannot be used (%s); keeping the %s in "
-         "use until it is written whole",
+         "use until a usable version replaces it",
          opt, w->path, e.msg, what);
   return *fresh != NULL;
 }
@@ -492,10 +492,12 @@ static void poll_credentials(g6_kite_client *c) {
     pthread_mutex_unlock(&c->cred_mu);
     if (swap_creds(c, key, tok)) {
       if (key_differs)
-        klog(c, G6_LOG_NOTICE, "Kite: APIKeyFile %s changed: the new API key "
+        klog(c, G6_LOG_NOTICE | G6_LOG_SAID_ONCE,
+             "Kite: APIKeyFile %s changed: the new API key "
              "is in use", c->key_watch.path);
       if (tok_differs)
-        klog(c, G6_LOG_NOTICE, "Kite: AccessTokenFile %s changed: the new "
+        klog(c, G6_LOG_NOTICE | G6_LOG_SAID_ONCE,
+             "Kite: AccessTokenFile %s changed: the new "
              "access token is in use", c->token_watch.path);
     }
   }

@@ -74,6 +74,14 @@ enum {
   G6_LOG_DEBUG = 7,
 };
 
+/* ORed into the level of a message the client already says once per event
+ * (a credentials file's new version, in use or refused): a log callback
+ * that suppresses repeats must let it through — two versions refused in a
+ * minute read alike but are two things to fix. G6_LOG_LEVEL strips it. */
+#define G6_LOG_SAID_ONCE 0x100
+#define G6_LOG_LEVEL(level) ((level) & 0xff)
+
+/* level: a G6_LOG_* value, possibly with G6_LOG_SAID_ONCE. */
 typedef void (*g6_kite_log_fn)(void *ctx, int level, const char *msg);
 
 #define G6_KITE_QUOTE_BATCH 500 /* instruments per /quote request (Kite) */

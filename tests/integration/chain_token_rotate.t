@@ -16,6 +16,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import g6test as t  # noqa: E402
 
 NEW = "accesstoken-of-the-new-day"
+NEW2 = "accesstoken-of-the-day-after"
 
 d = t.workdir("g6-token-rotate-")
 with t.MockD() as m:
@@ -46,6 +47,15 @@ with t.MockD() as m:
                          r"cannot be used \(secret file %s is empty\); keeping the access "
                          r"token in use" % (re.escape(tokf), re.escape(tokf)), 10),
              "an empty token file is refused with a warning", cd.log())
+        # a second unusable version within the minute is a second warning
+        # (collectd's log must not fold it into the first as a repeat)
+        between_cycles()
+        replace("")  # the same fault again: the same words, a new version
+        refused = r"\[warning\] g6_chain: Kite: AccessTokenFile %s changed but cannot " \
+            r"be used" % re.escape(tokf)
+        t.ok(t.wait_until(lambda: len(re.findall(refused, cd.log())) == 2, 10),
+             "a second unusable version a few seconds later is warned about too",
+             cd.log()[-2000:])
 
         between_cycles()
         quotes = m.requests().get("quote", {})
@@ -68,7 +78,16 @@ with t.MockD() as m:
         said = re.findall(r"g6_chain: Kite: AccessTokenFile %s changed: the new access "
                           r"token is in use" % re.escape(tokf), log)
         t.is_(len(said), 1, "the new token is said to be in use, once")
-        t.ok(NEW not in log and m.access_token not in log and m.api_key not in log,
+        # the next token within the minute is said too
+        between_cycles()
+        replace(NEW2 + "\n")
+        m.set_access_token(NEW2)
+        t.ok(t.wait_until(lambda: len(re.findall(
+            r"g6_chain: Kite: AccessTokenFile %s changed: the new access token is in use"
+            % re.escape(tokf), cd.log())) == 2, 10),
+             "a second new token within the minute is said as well", cd.log()[-2000:])
+        log = cd.log()
+        t.ok(NEW not in log and NEW2 not in log and m.api_key not in log,
              "no secret in the log")
         t.ok(cd.wait_for("collectd_g6_index_chain_status", 10, predicate=lambda v: v == 0,
                          g6_index="NIFTY", type="this_week"), "NIFTY still collects")

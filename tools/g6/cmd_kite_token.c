@@ -44,7 +44,7 @@ static void wipe(char *s) {
 
 static void log_stderr(void *ctx, int level, const char *msg) {
   (void)ctx;
-  if (level <= G6_LOG_WARNING)
+  if (G6_LOG_LEVEL(level) <= G6_LOG_WARNING)
     fprintf(stderr, "g6 kite-token: %s\n", msg);
 }
 

@@ -36,7 +36,7 @@ static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
 static void capture_log(void *ctx, int level, const char *msg) {
   (void)ctx;
   pthread_mutex_lock(&log_mu);
-  g6_buf_printf(&logs, "%d %s\n", level, msg);
+  g6_buf_printf(&logs, "%d %s\n", G6_LOG_LEVEL(level), msg);
   pthread_mutex_unlock(&log_mu);
 }
 
