@@ -425,6 +425,13 @@ g6_status g6_read_secret_file(const char *path, char **out, g6_error *err) {
     free(text);
     return g6_error_set(err, G6_EINVAL, "secret file %s is empty", path);
   }
+  if (memchr(text + a, '\0', b - a) != NULL) { /* a crash's zero-filled tail */
+    memset(text, 0, len);
+    free(text);
+    return g6_error_set(err, G6_EINVAL,
+                        "secret file %s holds a NUL byte (a write cut short?)",
+                        path);
+  }
   memmove(text, text + a, b - a);
   memset(text + (b - a), 0, len - (b - a));
   text[b - a] = '\0';

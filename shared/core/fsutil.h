@@ -145,7 +145,8 @@ g6_status g6_dir_claim(const char *dir, const char *option, const char *clash,
 /* Reads a secret (API key, access token, HMAC key) from a file. Refuses files
  * that are not regular files or are readable or writable by group or other
  * (G6_EPERM, message says how to fix it: chmod 600). Leading/trailing white
- * space is stripped; an empty secret is G6_EINVAL. The secret never appears in
+ * space is stripped; an empty secret, or one holding a NUL byte (the zeroed
+ * tail of a write a crash cut short), is G6_EINVAL. The secret never appears in
  * the error message. The caller frees *out (ideally after zeroing it). */
 g6_status g6_read_secret_file(const char *path, char **out, g6_error *err);
 

@@ -32,13 +32,18 @@ static void replace(const char *text) {
     fail_msg("%s", e.msg);
 }
 
-/* Written in place, as `cp` or a shell redirection does. */
-static void write_in_place(const char *text) {
+/* Written in place, as `cp` or a shell redirection does: n bytes of text
+ * (0: strlen). */
+static void write_in_place_n(const char *text, size_t n) {
+  if (n == 0)
+    n = strlen(text);
   int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
   assert_true(fd >= 0);
-  assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+  assert_int_equal(write(fd, text, n), (ssize_t)n);
   close(fd);
 }
+
+static void write_in_place(const char *text) { write_in_place_n(text, 0); }
 
 static void poll_ok(g6_secret_watch *w, const char *want) {
   char *got = NULL;
@@ -91,18 +96,23 @@ static void half_written_files_are_refused(void **state) {
     const char *name, *text;
     g6_status st;
     const char *words;
+    size_t len; /* 0: strlen(text) */
   } vectors[] = {
-      {"truncated, nothing written yet", "", G6_EINVAL, "is empty"},
-      {"only the newline", "\n", G6_EINVAL, "is empty"},
-      {"two tokens appended", "token-a\ntoken-b\n", G6_EINVAL, "not one token"},
-      {"a space inside", "token a\n", G6_EINVAL, "not one token"},
-      {"a control character", "tok\x01en\n", G6_EINVAL, "not one token"},
+      {"truncated, nothing written yet", "", G6_EINVAL, "is empty", 0},
+      {"only the newline", "\n", G6_EINVAL, "is empty", 0},
+      {"two tokens appended", "token-a\ntoken-b\n", G6_EINVAL, "not one token", 0},
+      {"a space inside", "token a\n", G6_EINVAL, "not one token", 0},
+      {"a control character", "tok\x01en\n", G6_EINVAL, "not one token", 0},
+      /* a crash during an in-place write: the size is there, the bytes
+       * after the written part are zeros */
+      {"a zero-filled tail", "half\0\0\0\0\0\0\0", G6_EINVAL, "NUL byte", 11},
+      {"zeros only", "\0\0\0\0", G6_EINVAL, "NUL byte", 4},
   };
   for (size_t i = 0; i < sizeof(vectors) / sizeof(vectors[0]); i++) {
     replace("good-token\n");
     g6_secret_watch w;
     g6_secret_watch_init(&w, path);
-    write_in_place(vectors[i].text);
+    write_in_place_n(vectors[i].text, vectors[i].len);
     (void)vectors[i].name; /* named for the reader of a failure */
     poll_fails(&w, vectors[i].st, vectors[i].words);
     poll_ok(&w, NULL); /* said once per version */
