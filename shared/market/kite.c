@@ -925,11 +925,25 @@ static g6_status do_call(g6_kite_client *c, const call_spec *cs,
 
     if (s == G6_EAUTH && cs->need_token) {
       /* a token replaced while this request was in flight is not the one
-       * rejected: no latch for it */
+       * rejected: the file is looked at now (no other request may have
+       * since), and a new token is tried at once instead of latching */
+      poll_credentials(c);
       pthread_mutex_lock(&c->cred_mu);
       bool stale = c->cred_gen != gen;
       pthread_mutex_unlock(&c->cred_mu);
-      if (!stale && !atomic_exchange(&c->auth_latched, 1)) {
+      if (stale && attempt < c->cfg.retry_attempts && !cs->single_use) {
+        klog_x(c, G6_LOG_NOTICE, cs->extra_secrets, cs->n_extra,
+               "Kite %s: credentials rejected (%s) as the access token "
+               "changed: sending again with the new one",
+               epn, aerr.msg);
+        continue;
+      }
+      if (stale)
+        return fail_said(c, cs->extra_secrets, cs->n_extra, err, G6_EAUTH,
+                         "Kite %s: credentials rejected (%s) as the access "
+                         "token changed; the next request uses the new one",
+                         epn, aerr.msg);
+      if (!atomic_exchange(&c->auth_latched, 1)) {
         pthread_mutex_lock(&c->stats_mu);
         c->st.auth_latched = 1;
         c->st.auth_latches++;

@@ -46,7 +46,10 @@
  * and clears the latch; a file that cannot be used (empty, missing, not one
  * token, changed while read) is logged once and the credentials in use are
  * kept. A request rejected with a token that was replaced while it was in
- * flight does not latch. g6_kite_reload_credentials re-reads the files at
+ * flight (the files are looked at again on the rejection) does not latch:
+ * it is sent again at once with the new token (a notice says so; a
+ * single-use request is not), or, out of attempts, fails saying the next
+ * request uses the new one. g6_kite_reload_credentials re-reads the files at
  * once; g6_kite_set_credentials does the same for configured strings.
  *
  * Every failure is counted (g6_kite_stats) and logged once through the log

@@ -970,6 +970,51 @@ static void replaced_token_file_serves_next_request(void **state) {
 
 /* A secret file refused at start-up says which option, its value, the
  * problem and what is allowed, never the secret. */
+typedef struct inflight_arg {
+  g6_kite_client *c;
+  g6_status st;
+} inflight_arg;
+
+static void *quote_once(void *vp) {
+  inflight_arg *a = vp;
+  const char *keys[] = {"NSE:NIFTY 50"};
+  g6_quote_table *q = NULL;
+  g6_error e;
+  a->st = g6_kite_quote(a->c, keys, 1, &q, &e);
+  g6_quote_table_free(q);
+  return NULL;
+}
+
+/* The token file replaced (and Kite switched to the new token) while a
+ * request with the old one is in flight, with no other request to notice
+ * the file: the rejection is not the new token's. The request is sent
+ * again with the new one at once, and nothing latches. */
+static void token_replaced_in_flight(void **state) {
+  (void)state;
+  char keyf[128], tokf[128], url[64];
+  g6_kite_config cfg;
+  g6_kite_client *c =
+      client_with(file_config("key3", "token3", keyf, tokf, &cfg, url));
+  faults("{\"quote\":{\"latency_ms\":600}}");
+  int said = logged("sending again with the new one");
+  inflight_arg a = {.c = c, .st = G6_EINTERNAL};
+  pthread_t th;
+  assert_int_equal(pthread_create(&th, NULL, quote_once, &a), 0);
+  struct timespec ts = {0, 200000000};
+  nanosleep(&ts, NULL); /* the request is on its way, with the old token */
+  write_token(tokf, "new-token-xyz\n");
+  free(admin("POST", "/admin/auth", "{\"access_token\":\"new-token-xyz\"}"));
+  pthread_join(th, NULL);
+  assert_int_equal(a.st, G6_OK);
+  assert_false(g6_kite_auth_latched(c));
+  g6_kite_stats s;
+  g6_kite_stats_snapshot(c, &s);
+  assert_int_equal(s.auth_latches, 0);
+  assert_int_equal(logged("sending again with the new one"), said + 1);
+  g6_kite_client_free(c);
+  reset_mock();
+}
+
 static void secret_file_errors_name_the_option(void **state) {
   (void)state;
   char keyf[128], tokf[128], loose[128], missing[128];
@@ -1762,6 +1807,7 @@ int main(void) {
       cmocka_unit_test(market_faults),
       cmocka_unit_test(auth_latch_until_token_changes),
       cmocka_unit_test(replaced_token_file_serves_next_request),
+      cmocka_unit_test(token_replaced_in_flight),
       cmocka_unit_test(secret_file_errors_name_the_option),
       cmocka_unit_test(breaker_opens_and_recovers),
       cmocka_unit_test(breaker_opens_on_foreign_200),
