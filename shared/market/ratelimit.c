@@ -21,6 +21,7 @@ g6_status g6_ratelimit_init(g6_ratelimit *rl, double rate, double burst) {
   rl->tokens = rl->burst;
   rl->last = 0;
   rl->last_cut = -INFINITY;
+  rl->pause_end = -INFINITY;
   rl->started = false;
   return G6_OK;
 }
@@ -94,8 +95,10 @@ double g6_ratelimit_throttle(g6_ratelimit *rl, double now,
   } else if (!(retry_after > 0)) {
     retry_after = UNLIMITED_PAUSE_S;
   }
-  if (retry_after > 0 && isfinite(retry_after) && now + retry_after > rl->last)
+  if (retry_after > 0 && isfinite(retry_after) && now + retry_after > rl->last) {
     rl->last = now + retry_after;
+    rl->pause_end = rl->last;
+  }
   double r = rl->rate;
   pthread_mutex_unlock(&rl->mu);
   return r;
@@ -125,9 +128,9 @@ void g6_ratelimit_rates(g6_ratelimit *rl, double *effective,
 
 double g6_ratelimit_pause_end(g6_ratelimit *rl, double now) {
   pthread_mutex_lock(&rl->mu);
-  /* `last` lies in the future only while a pause lasts (refill() never
-   * moves it past the `now` it is given) */
-  double end = rl->started && rl->last > now ? rl->last : now;
+  /* the pause's own end, not `last`: another thread's refill may have
+   * moved `last` to its own, later `now`, which is no pause */
+  double end = rl->pause_end > now ? rl->pause_end : now;
   pthread_mutex_unlock(&rl->mu);
   return end;
 }

@@ -35,6 +35,7 @@ typedef struct g6_ratelimit {
   double tokens;     /* may go negative: reserved by waiting callers */
   double last;       /* time of the last refill; in the future while paused */
   double last_cut;   /* time of the last halving */
+  double pause_end;  /* end of the last Retry-After pause (may be past) */
   bool started;
 } g6_ratelimit;
 

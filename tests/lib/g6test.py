@@ -502,7 +502,13 @@ class Collectd:
         if died is not None and -died in CRASH_SIGNALS and not self.crashes:
             self.crashes.append("collectd died of signal %d (%s) before the test "
                                 "stopped it" % (-died, signal.Signals(-died).name))
-        return self.proc.stop(timeout)
+        rc = self.proc.stop(timeout)
+        # and a crash while it shut down (a plugin's shutdown callback)
+        if died is None and rc is not None and -rc in CRASH_SIGNALS and \
+                not self.crashes:
+            self.crashes.append("collectd died of signal %d (%s) while it shut down"
+                                % (-rc, signal.Signals(-rc).name))
+        return rc
 
     def test_run(self, timeout=30.0):
         """Runs `collectd -T -C <this configuration>` to its end instead of

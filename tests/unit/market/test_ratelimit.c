@@ -200,6 +200,10 @@ static void pause_end_is_reported(void **state) {
   assert_close(g6_ratelimit_pause_end(&rl, 400), 400, 0);
   assert_true(g6_ratelimit_try(&rl, 400));
   assert_close(g6_ratelimit_pause_end(&rl, 400), 400, 0);
+  /* another thread's refill at its later `now` is no pause for a reader
+   * whose `now` was read just before (the exported gauge read 2e-6 s) */
+  g6_ratelimit_try(&rl, 401);
+  assert_close(g6_ratelimit_pause_end(&rl, 400.5), 400.5, 0);
   g6_ratelimit_destroy(&rl);
 
   /* an unlimited bucket pauses 1 s for a 429 without Retry-After */
