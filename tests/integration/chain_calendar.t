@@ -69,6 +69,8 @@ t.ok(rc == 2 and '%s:2: "18:00-1900" is not a session' % bad in err,
      "a bad line is named with file, line and what is expected", err)
 t.is_(cli("--from", "2026-02-30")[0], 2, "an impossible date is a usage error")
 t.is_(cli("--exchange", "../etc")[0], 2, "an exchange is letters and digits")
+rc, _, err = cli("--exchange", "")
+t.ok(rc == 2 and '--exchange "": empty' in err, "an empty exchange is a usage error", err)
 rc, out, _ = cli("--dir", cal, "--exchange", "bse", "--from", str(days[0]), "--to", str(days[0]))
 t.ok(rc == 0 and want in out and os.path.join(cal, "BSE.txt") in out,
      "an exchange in lower case is the upper-case file (bse is BSE.txt)", out)
@@ -76,6 +78,7 @@ rc, _, err = cli("--dir", cal, "--exchange", "mcx")
 t.ok(rc == 2 and "no calendar MCX.txt in %s" % cal in err
      and re.search(r"the exchanges there: .*\bBSE\b", err) and "NSE" in err,
      "an exchange without a calendar: the file and the exchanges there are named", err)
+t.is_(len(err.strip().splitlines()), 1, "in one line")
 
 # ---- the gate in collectd -------------------------------------------------------
 with t.MockD() as m:

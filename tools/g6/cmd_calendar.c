@@ -95,8 +95,8 @@ static void print_day(const g6_calendar *cal, int64_t day) {
   printf("\n");
 }
 
-/* After "cannot open <dir>/<EXCHANGE>.txt": the exchanges dir has a
- * calendar for (its *.txt files), on stderr. */
+/* For a missing <dir>/<EXCHANGE>.txt: the exchanges dir has a calendar
+ * for (its <UPPER>.txt files, the names --exchange reaches), on stderr. */
 static void list_exchanges(const char *dir, const char *exchange) {
   fprintf(stderr, "g6 calendar: --exchange %s: no calendar %s.txt in %s",
           exchange, exchange, dir);
@@ -108,9 +108,12 @@ static void list_exchanges(const char *dir, const char *exchange) {
   const char *sep = "; the exchanges there: ";
   struct dirent *de;
   while ((de = readdir(dh)) != NULL) {
-    size_t n = strlen(de->d_name);
-    if (n > 4 && de->d_name[0] != '.' &&
-        strcmp(de->d_name + n - 4, ".txt") == 0) {
+    size_t n = strlen(de->d_name), k = 0;
+    /* only names --exchange can reach: upper-case letters and digits */
+    while (k + 4 < n && ((de->d_name[k] >= 'A' && de->d_name[k] <= 'Z') ||
+                         (de->d_name[k] >= '0' && de->d_name[k] <= '9')))
+      k++;
+    if (n > 4 && k == n - 4 && strcmp(de->d_name + n - 4, ".txt") == 0) {
       fprintf(stderr, "%s%.*s", sep, (int)(n - 4), de->d_name);
       sep = ", ";
     }
@@ -146,6 +149,11 @@ int g6_cmd_calendar(int argc, char **argv) {
   /* the calendar files are named in upper case (NSE.txt): nse is NSE */
   char upper[16];
   size_t len = strlen(exchange);
+  if (len == 0) {
+    fprintf(stderr, "g6 calendar: --exchange \"\": empty; an exchange is "
+                    "letters and digits (NSE, BSE)\n");
+    return G6_EXIT_USAGE;
+  }
   for (size_t k = 0; k < len; k++)
     if (!((exchange[k] >= 'A' && exchange[k] <= 'Z') ||
           (exchange[k] >= 'a' && exchange[k] <= 'z') ||
@@ -198,9 +206,10 @@ int g6_cmd_calendar(int argc, char **argv) {
   g6_calendar cal = G6_CALENDAR_INIT;
   g6_error e;
   if (g6_calendar_load(&cal, file, &e) != G6_OK) {
-    fprintf(stderr, "g6 calendar: %s\n", e.msg);
     if (file == path && access(path, F_OK) != 0)
-      list_exchanges(dir, exchange);
+      list_exchanges(dir, exchange); /* one line: no such file, and why */
+    else
+      fprintf(stderr, "g6 calendar: %s\n", e.msg);
     return G6_EXIT_USAGE;
   }
   printf("# %s calendar %s\n", exchange, file);
