@@ -1055,14 +1055,18 @@ static g6_status ensure_dir(g6_panels_writer *w, bool *recreated,
   if (lstat(w->dir, &st) == 0 && S_ISLNK(st.st_mode)) {
     /* swapping a set in would move the link away (renameat2 does not
      * follow it) and put a directory in its place */
-    char now[PATH_MAX + 64];
-    describe_conf(w, now, sizeof(now));
+    char to[PATH_MAX];
+    ssize_t k = readlink(w->dir, to, sizeof(to) - 1);
+    to[k > 0 ? k : 0] = '\0';
+    bool same = strcmp(w->conf, w->dir) == 0;
     return g6_error_set(err, G6_EEXIST,
-                        "PanelsDir %s was a directory at start-up and is a "
-                        "symbolic link now (%s): no panels are written, "
-                        "since a set swapped in would replace the link; "
-                        "restart collectd to write where it leads",
-                        w->dir, now);
+                        "%s%s%s%s was a directory at start-up and is a "
+                        "symbolic link now (to \"%s\"): no panels are "
+                        "written, since a set swapped in would replace the "
+                        "link; restart collectd to write where it leads",
+                        same ? "PanelsDir " : "the directory PanelsDir ",
+                        same ? "" : w->conf, same ? "" : " led to, ", w->dir,
+                        to);
   }
   if (stat(w->dir, &st) == 0 || (errno != ENOENT && errno != ENOTDIR))
     return G6_OK;

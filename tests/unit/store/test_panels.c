@@ -802,7 +802,7 @@ static void dir_turned_into_a_link_refused(void **state) {
   char want[900];
   snprintf(want, sizeof(want),
            "PanelsDir %s was a directory at start-up and is a symbolic link "
-           "now (it is a symbolic link to \"%s\"): no panels are written, "
+           "now (to \"%s\"): no panels are written, "
            "since a set swapped in would replace the link; restart collectd "
            "to write where it leads",
            f.d, moved);
