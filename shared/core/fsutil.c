@@ -270,17 +270,19 @@ bool g6_same_file(const char *a, const char *b) {
          sa.st_ino == sb.st_ino;
 }
 
+static const char root_problem[] =
+    "the root directory is no place for g6's files; give a directory of its "
+    "own";
+
 const char *g6_dir_root_problem(const char *dir) {
-  if (dir[strspn(dir, "/")] == '\0' || g6_path_is_root(dir))
-    return "the root directory is no place for g6's files; give a directory "
-           "of its own";
-  return NULL;
+  return dir[strspn(dir, "/")] == '\0' || g6_path_is_root(dir) ? root_problem
+                                                               : NULL;
 }
 
 static g6_status refuse_root(const char *dir, const char *option,
                              g6_error *err) {
   return g6_error_set(err, G6_EINVAL, "%s \"%s\": %s", option, dir,
-                      g6_dir_root_problem("/"));
+                      root_problem);
 }
 
 g6_status g6_dir_check_writable(const char *dir, const char *option,

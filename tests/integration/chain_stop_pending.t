@@ -28,24 +28,9 @@ with t.MockD() as m:
         blockers = [os.path.join(data, "NIFTY"), os.path.join(data, "overview", "NIFTY")]
         for b in blockers:
             open(b, "w").close()
-        conf = """
-<Plugin g6_chain>
-  DataDir "%s"
-  ForceOpen true
-  Fsync "cycle"
-  <Provider "kite">
-    URL "%s"
-    APIKeyFile "%s"
-    AccessTokenFile "%s"
-  </Provider>
-  <Index "NIFTY">
-    StrikesBelowATM 1
-    StrikesAboveATM 1
-    Expiry "this_week"
-    Interval 60
-  </Index>
-</Plugin>
-""" % (data, m.url, keyf, tokf)
+        conf = t.chain_config(data, m, keyf, tokf, plugin='ForceOpen true\nFsync "cycle"',
+                              indices=[("NIFTY", 'StrikesBelowATM 1\nStrikesAboveATM 1\n'
+                                                 'Expiry "this_week"\nInterval 60')])
         cd = t.Collectd(plugins=["g6_chain"], config=conf,
                         expected_errors=[r"g6_chain: NIFTY: CSV: "])
         with cd:

@@ -826,6 +826,15 @@ static void write_token(const char *path, const char *tok) {
     fail_msg("%s", e.msg);
 }
 
+/* One /quote of the NIFTY spot, its table freed: the call's status. */
+static g6_status quote_nifty(g6_kite_client *c, g6_error *e) {
+  const char *keys[] = {"NSE:NIFTY 50"};
+  g6_quote_table *q = NULL;
+  g6_status st = g6_kite_quote(c, keys, 1, &q, e);
+  g6_quote_table_free(q);
+  return st;
+}
+
 /* *cfg for a client reading its API key and access token from the files
  * <dir>/<key> and <dir>/<tok> (written here, mode 0600; their paths in
  * keyf and tokf, the URL in url), against a reset mock. Returns cfg. */
@@ -850,20 +859,16 @@ static void auth_latch_until_token_changes(void **state) {
   g6_kite_config cfg;
   g6_kite_client *c =
       client_with(file_config("key", "token", keyf, tokf, &cfg, url));
-  const char *keys[] = {"NSE:NIFTY 50"};
   g6_quote_table *q = NULL;
   g6_error e;
-  assert_int_equal(g6_kite_quote(c, keys, 1, &q, &e), G6_OK);
-  g6_quote_table_free(q);
+  assert_int_equal(quote_nifty(c, &e), G6_OK);
   /* the provider now only accepts a new token */
   free(admin("POST", "/admin/auth", "{\"access_token\":\"new-token-xyz\"}"));
-  assert_int_equal(g6_kite_quote(c, keys, 1, &q, &e), G6_EAUTH);
-  g6_quote_table_free(q);
+  assert_int_equal(quote_nifty(c, &e), G6_EAUTH);
   assert_true(g6_kite_auth_latched(c));
   assert_null(strstr(e.msg, TOKEN));
   long before = served("quote");
-  assert_int_equal(g6_kite_quote(c, keys, 1, &q, &e), G6_EAUTH);
-  g6_quote_table_free(q);
+  assert_int_equal(quote_nifty(c, &e), G6_EAUTH);
   assert_int_equal(served("quote"), before); /* latched: nothing sent */
   assert_int_equal(g6_kite_instruments(c, NULL, (g6_instruments **)&q, &e),
                    G6_EAUTH);
@@ -877,8 +882,7 @@ static void auth_latch_until_token_changes(void **state) {
   assert_int_equal(g6_kite_reload_credentials(c, &changed, &e), G6_OK);
   assert_true(changed);
   assert_false(g6_kite_auth_latched(c));
-  assert_int_equal(g6_kite_quote(c, keys, 1, &q, &e), G6_OK);
-  g6_quote_table_free(q);
+  assert_int_equal(quote_nifty(c, &e), G6_OK);
   g6_kite_stats s;
   g6_kite_stats_snapshot(c, &s);
   assert_int_equal(s.auth_latched, 0);
@@ -897,13 +901,11 @@ static void auth_latch_until_token_changes(void **state) {
   test_config(&cfg, url, sizeof(url));
   cfg.access_token = "stale-token";
   c = client_with(&cfg);
-  assert_int_equal(g6_kite_quote(c, keys, 1, &q, &e), G6_EAUTH);
-  g6_quote_table_free(q);
+  assert_int_equal(quote_nifty(c, &e), G6_EAUTH);
   assert_true(g6_kite_auth_latched(c));
   g6_kite_set_credentials(c, NULL, "new-token-xyz", &e);
   assert_false(g6_kite_auth_latched(c));
-  assert_int_equal(g6_kite_quote(c, keys, 1, &q, &e), G6_OK);
-  g6_quote_table_free(q);
+  assert_int_equal(quote_nifty(c, &e), G6_OK);
   g6_kite_client_free(c);
 }
 
@@ -928,29 +930,21 @@ static void replaced_token_file_serves_next_request(void **state) {
   g6_kite_config cfg;
   g6_kite_client *c =
       client_with(file_config("key2", "token2", keyf, tokf, &cfg, url));
-  const char *keys[] = {"NSE:NIFTY 50"};
-  g6_quote_table *q = NULL;
   g6_error e;
-  assert_int_equal(g6_kite_quote(c, keys, 1, &q, &e), G6_OK);
-  g6_quote_table_free(q);
+  assert_int_equal(quote_nifty(c, &e), G6_OK);
   int said = logged("AccessTokenFile");
   /* half-written files: refused, the token in use still works */
   write_token(tokf, "");
-  assert_int_equal(g6_kite_quote(c, keys, 1, &q, &e), G6_OK);
-  g6_quote_table_free(q);
+  assert_int_equal(quote_nifty(c, &e), G6_OK);
   write_token(tokf, "new-token-xyz\nnew-tok");
-  assert_int_equal(g6_kite_quote(c, keys, 1, &q, &e), G6_OK);
-  g6_quote_table_free(q);
-  assert_int_equal(g6_kite_quote(c, keys, 1, &q, &e), G6_OK);
-  g6_quote_table_free(q);
+  assert_int_equal(quote_nifty(c, &e), G6_OK);
+  assert_int_equal(quote_nifty(c, &e), G6_OK);
   assert_int_equal(logged("changed but cannot be used"), 2);
   /* the new token, and Kite accepting only it from now on */
   write_token(tokf, "new-token-xyz\n");
   free(admin("POST", "/admin/auth", "{\"access_token\":\"new-token-xyz\"}"));
-  assert_int_equal(g6_kite_quote(c, keys, 1, &q, &e), G6_OK);
-  g6_quote_table_free(q);
-  assert_int_equal(g6_kite_quote(c, keys, 1, &q, &e), G6_OK);
-  g6_quote_table_free(q);
+  assert_int_equal(quote_nifty(c, &e), G6_OK);
+  assert_int_equal(quote_nifty(c, &e), G6_OK);
   assert_false(g6_kite_auth_latched(c));
   g6_kite_stats s;
   g6_kite_stats_snapshot(c, &s);
@@ -962,8 +956,7 @@ static void replaced_token_file_serves_next_request(void **state) {
   free(admin("POST", "/admin/auth", "{\"access_token\":\"" TOKEN "\"}"));
   write_token(tokf, TOKEN "\n");
   write_token(keyf, API_KEY "\n");
-  assert_int_equal(g6_kite_quote(c, keys, 1, &q, &e), G6_OK);
-  g6_quote_table_free(q);
+  assert_int_equal(quote_nifty(c, &e), G6_OK);
   assert_int_equal(logged("changed: the new access token is in use"), 2);
   g6_kite_client_free(c);
 }
@@ -977,11 +970,8 @@ typedef struct inflight_arg {
 
 static void *quote_once(void *vp) {
   inflight_arg *a = vp;
-  const char *keys[] = {"NSE:NIFTY 50"};
-  g6_quote_table *q = NULL;
   g6_error e;
-  a->st = g6_kite_quote(a->c, keys, 1, &q, &e);
-  g6_quote_table_free(q);
+  a->st = quote_nifty(a->c, &e);
   return NULL;
 }
 
