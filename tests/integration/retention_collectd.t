@@ -275,7 +275,7 @@ with t.Collectd(plugins=["g6_retention"]) as cd:
 # configuration does.
 checked = os.path.join(wd, "checked")
 old_file = put(checked, "NIFTY/this_week/+100/%s.csv" % day(400), 10, now - 400 * 86400)
-cd = t.Collectd(plugins=["g6_retention", "g6_info"],
+cd = t.Collectd(plugins=["g6_retention", "g6_info"], rrd=False,
                 config=CONF % (checked, "DryRun false"))
 rc = cd.test_run()
 t.is_(rc, 0, "collectd -T on a pruning configuration exits 0")

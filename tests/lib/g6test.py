@@ -571,6 +571,11 @@ class Collectd:
                       % m.group(1)) in log:
                 continue
             bad.append(line)
+            if m:
+                # rrdtool says why only at [warning] (srrd_create's status
+                # and librrd's message): show them with the error
+                bad += ["  " + w for w in log.splitlines()
+                        if m.group(1) in w and w != line]
         if self.proc.proc is not None and self.proc.proc.poll() is not None:
             self.stop()  # notes a crash
         return bad + self.crashes + self.sanitizer_reports()
