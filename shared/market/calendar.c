@@ -9,6 +9,27 @@
 
 static bool blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
 
+/* n bytes of s for a message: printable ASCII as it is, any other byte as
+ * \xNN (a byte-order mark, a no-break space or a NUL would otherwise print
+ * as nothing or as a plain space); truncated with "..." to fit out. */
+static const char *shown(const char *s, size_t n, char *out, size_t cap) {
+  size_t o = 0;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    size_t w = c >= 0x20 && c < 0x7f ? 1 : 4;
+    if (o + w + 4 > cap) {
+      memcpy(out + o, "...", 4);
+      return out;
+    }
+    if (w == 1)
+      out[o++] = (char)c;
+    else
+      o += (size_t)snprintf(out + o, cap - o, "\\x%02X", c);
+  }
+  out[o] = '\0';
+  return out;
+}
+
 /* "HH:MM" at s (exactly 5 characters) as seconds of the day; 24:00 allowed
  * as the end of the day. -1 when malformed. */
 static int parse_hhmm(const char *s) {
@@ -16,7 +37,8 @@ static int parse_hhmm(const char *s) {
       s[2] != ':' || !isdigit((unsigned char)s[3]) ||
       !isdigit((unsigned char)s[4]))
     return -1;
-  int h = (s[0] - '0') * 10 + (s[1] - '0'), m = (s[3] - '0') * 10 + (s[4] - '0');
+  int h = (s[0] - '0') * 10 + (s[1] - '0'),
+      m = (s[3] - '0') * 10 + (s[4] - '0');
   if (m > 59 || h > 24 || (h == 24 && m != 0))
     return -1;
   return h * 3600 + m * 60;
@@ -53,17 +75,33 @@ static g6_status parse_line(const char *text, size_t a, size_t b,
   size_t te = a;
   while (te < b && !blank(text[te]))
     te++;
-  char tok[32];
+  char tok[32], show[4 * 32 + 4];
   size_t tl = te - a < sizeof(tok) - 1 ? te - a : sizeof(tok) - 1;
   memcpy(tok, text + a, tl);
   tok[tl] = '\0';
   g6_date d;
+  int y, m, dd, k = 0;
+  /* well formed, but no such day (2026-02-30, 2025-02-29): say why */
+  if (te - a == 10 && g6_date_parse(tok, &d) != G6_OK &&
+      sscanf(tok, "%4d-%2d-%2d%n", &y, &m, &dd, &k) == 3 && k == 10 &&
+      isdigit((unsigned char)tok[0]) && isdigit((unsigned char)tok[5]) &&
+      isdigit((unsigned char)tok[8]) && y >= 1970 && m >= 1 && m <= 12) {
+    int64_t first = g6_days_from_civil(y, m, 1);
+    int64_t next = m == 12 ? g6_days_from_civil(y + 1, 1, 1)
+                           : g6_days_from_civil(y, m + 1, 1);
+    return g6_error_set(err, G6_EPARSE,
+                        "%s:%d: \"%s\" is not a valid date: %04d-%02d has "
+                        "days 01 to %02d; expected YYYY-MM-DD, a day of the "
+                        "calendar",
+                        name, line, tok, y, m, (int)(next - first));
+  }
   if (te - a >= sizeof(tok) || g6_date_parse(tok, &d) != G6_OK)
     return g6_error_set(err, G6_EPARSE,
                         "%s:%d: \"%s%s\" is not a valid date; expected "
                         "YYYY-MM-DD, then optionally a session HH:MM-HH:MM "
                         "(IST) and a description",
-                        name, line, tok, te - a >= sizeof(tok) ? "..." : "");
+                        name, line, shown(tok, tl, show, sizeof(show)),
+                        te - a >= sizeof(tok) ? "..." : "");
   memset(it, 0, sizeof(*it));
   it->day = g6_days_from_civil(d.year, d.month, d.day);
   it->line = line;
@@ -75,16 +113,15 @@ static g6_status parse_line(const char *text, size_t a, size_t b,
     se++;
   /* a second token that starts like a time is a session, or an error */
   if (se > p && isdigit((unsigned char)text[p])) {
-    char st[32];
-    size_t sl = se - p < sizeof(st) - 1 ? se - p : sizeof(st) - 1;
-    memcpy(st, text + p, sl);
-    st[sl] = '\0';
+    char st[4 * 32 + 4];
     if (!parse_session(text + p, se - p, &it->open, &it->close))
-      return g6_error_set(err, G6_EPARSE,
-                          "%s:%d: \"%s\" is not a session; expected "
-                          "HH:MM-HH:MM in IST with the open before the close "
-                          "(e.g. 13:45-14:45)",
-                          name, line, st);
+      return g6_error_set(
+          err, G6_EPARSE,
+          "%s:%d: \"%s\" is not a session; expected "
+          "HH:MM-HH:MM in IST with the open before the close "
+          "(e.g. 13:45-14:45)",
+          name, line,
+          shown(text + p, se - p < 32 ? se - p : 32, st, sizeof(st)));
     it->session = true;
     p = se;
     while (p < b && blank(text[p]))
@@ -112,11 +149,41 @@ g6_status g6_calendar_parse(g6_calendar *cal, const char *text, size_t len,
   size_t pos = 0;
   int line = 0;
   g6_status st = G6_OK;
+  /* a UTF-8 byte-order mark (Windows editors write one) is not content */
+  if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
+    pos = 3;
+  else if (len >= 2 && (memcmp(text, "\xFF\xFE", 2) == 0 ||
+                        memcmp(text, "\xFE\xFF", 2) == 0))
+    st = g6_error_set(
+        err, G6_EPARSE,
+        "%s:1: the file is UTF-16 (byte-order mark \\x%02X\\x%02X);"
+        " a calendar file is UTF-8 or ASCII text: save it as "
+        "UTF-8",
+        name, (unsigned char)text[0], (unsigned char)text[1]);
   while (pos < len && st == G6_OK) {
     line++;
+    /* a line ends in LF, CRLF or a lone CR (old Mac files): a CR must never
+     * glue the next date into this line's description */
     size_t end = pos;
-    while (end < len && text[end] != '\n')
+    while (end < len && text[end] != '\n' && text[end] != '\r')
       end++;
+    size_t next = end + 1;
+    if (end + 1 < len && text[end] == '\r' && text[end + 1] == '\n')
+      next = end + 2;
+    for (size_t i = pos; i < end; i++) {
+      unsigned char c = (unsigned char)text[i];
+      if ((c < 0x20 && c != '\t') || c == 0x7f) {
+        st = g6_error_set(err, G6_EPARSE,
+                          "%s:%d: byte \\x%02X (a control character) at "
+                          "column %zu; a calendar file is text: dates, "
+                          "sessions and descriptions separated by spaces or "
+                          "tabs",
+                          name, line, c, i - pos + 1);
+        break;
+      }
+    }
+    if (st != G6_OK)
+      break;
     size_t a = pos, b = end;
     for (size_t i = a; i < b; i++)
       if (text[i] == '#') {
@@ -127,7 +194,7 @@ g6_status g6_calendar_parse(g6_calendar *cal, const char *text, size_t len,
       a++;
     while (b > a && blank(text[b - 1]))
       b--;
-    pos = end + 1;
+    pos = next;
     if (a == b)
       continue;
     if (n == cap) {
@@ -205,8 +272,7 @@ void g6_calendar_free(g6_calendar *cal) {
   cal->n = 0;
 }
 
-const g6_calendar_entry *g6_calendar_find(const g6_calendar *cal,
-                                          int64_t day) {
+const g6_calendar_entry *g6_calendar_find(const g6_calendar *cal, int64_t day) {
   if (cal == NULL || cal->n == 0)
     return NULL;
   g6_calendar_entry key = {.day = day};
@@ -242,8 +308,7 @@ bool g6_market_is_open(const g6_calendar *cal, int64_t epoch) {
   g6_ist_tm tm;
   g6_ist_breakdown(epoch, &tm);
   int o, c;
-  return g6_calendar_session(cal, tm.days, &o, &c) && tm.sod >= o &&
-         tm.sod < c;
+  return g6_calendar_session(cal, tm.days, &o, &c) && tm.sod >= o && tm.sod < c;
 }
 
 int64_t g6_market_next_open(const g6_calendar *cal, int64_t epoch) {

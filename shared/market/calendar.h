@@ -18,7 +18,10 @@
  * facts in ../shared/data/exchange-calendar.md): files are data operators
  * update from the exchange circulars, never code.
  *
- * Times and day numbers are those of core/ist.h. */
+ * The file is UTF-8 (or ASCII) text: a leading byte-order mark is skipped,
+ * lines end in LF, CRLF or a lone CR, and a control character other than a
+ * tab (a NUL, ESC ...) is refused, as is a UTF-16 file. Times and day
+ * numbers are those of core/ist.h. */
 #ifndef G6_CALENDAR_H
 #define G6_CALENDAR_H
 
@@ -50,10 +53,12 @@ typedef struct g6_calendar {
 #define G6_CALENDAR_INIT {NULL, 0}
 
 /* Parses calendar text (format above). On error nothing is changed and err
- * names `name`, the line, the token and what is expected: a date that does
- * not exist, a session that is not HH:MM-HH:MM with open before close within
- * the day, two sessions for one date. A date listed twice as a holiday is
- * folded. On success the calendar's previous contents are replaced. */
+ * names `name`, the line, the token (bytes outside printable ASCII as \xNN)
+ * and what is expected: a date that does not exist, a session that is not
+ * HH:MM-HH:MM with open before close within the day, two sessions for one
+ * date, a control character, a UTF-16 file. A date listed twice as a
+ * holiday is folded; lines may come in any order. On success the
+ * calendar's previous contents are replaced. */
 g6_status g6_calendar_parse(g6_calendar *cal, const char *text, size_t len,
                             const char *name, g6_error *err);
 g6_status g6_calendar_load(g6_calendar *cal, const char *path, g6_error *err);

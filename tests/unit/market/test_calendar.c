@@ -170,6 +170,94 @@ static void bad_sessions_are_named(void **state) {
   g6_calendar_free(&cal);
 }
 
+/* Ugly calendar files, as operators produce them: each is either read
+ * exactly as meant (harmless) or refused with a message that names the
+ * file, the line, the value (bytes outside printable ASCII as \xNN, so a
+ * byte-order mark or a no-break space is visible) and what is allowed. A
+ * file with lone-CR line endings glued every date after the first into the
+ * first holiday's description (a holiday lost, silently); a BOM was refused
+ * as the invisible "" date; a NUL byte passed. */
+static void ugly_calendar_files(void **state) {
+  (void)state;
+  static const struct {
+    const char *name, *text;
+    size_t len;    /* 0: strlen(text) */
+    size_t n;      /* entries when accepted */
+    const char *want; /* NULL: accepted; else in the message */
+  } v[] = {
+      {"duplicate holiday", "2026-03-03 Holi\n2026-03-03 Holi again\n", 0, 1,
+       NULL},
+      {"out of order", "2026-12-25 Christmas\n2026-01-26 Republic Day\n", 0,
+       2, NULL},
+      {"session before its holiday",
+       "2025-10-21 13:45-14:45 Muhurat\n2025-10-21 Diwali Laxmi Pujan\n", 0,
+       1, NULL},
+      {"CRLF and trailing blanks",
+       "2026-03-03 Holi  \r\n2026-03-26 Shri Ram Navami \t \r\n", 0, 2, NULL},
+      {"lone CR line ends", "2026-03-03 Holi\r2026-03-26 Shri Ram Navami\r",
+       0, 2, NULL},
+      {"UTF-8 BOM", "\xEF\xBB\xBF# NSE\n2026-03-03 Holi\n", 0, 1, NULL},
+      {"UTF-8 BOM before a date", "\xEF\xBB\xBF" "2026-03-03 Holi\n", 0, 1,
+       NULL},
+      {"UTF-8 description", "2026-03-03 Holi \xE0\xA4\xB9\xE0\xA5\x8B\n", 0,
+       1, NULL},
+      {"30 February", "2026-03-03 Holi\n2026-02-30 nothing\n", 0, 0,
+       "f.txt:2: \"2026-02-30\" is not a valid date: 2026-02 has days 01 to "
+       "28"},
+      {"no-break space", "2026-03-03\xC2\xA0Holi\n", 0, 0,
+       "f.txt:1: \"2026-03-03\\xC2\\xA0Holi\" is not a valid date"},
+      {"BOM in the middle", "2026-03-03 Holi\n\xEF\xBB\xBF" "2026-03-26\n", 0,
+       0, "f.txt:2: \"\\xEF\\xBB\\xBF2026-03-26\" is not a valid date"},
+      {"NUL in a description", "2026-03-03 Holi\0x\n", 17, 0,
+       "f.txt:1: byte \\x00 (a control character) at column 16"},
+      {"trailing NUL", "2026-03-03 Holi\n", 17, 0,
+       "f.txt:2: byte \\x00 (a control character) at column 1"},
+      {"escape sequence", "2026-03-03 \x1b[31mHoli\n", 0, 0,
+       "f.txt:1: byte \\x1B (a control character) at column 12"},
+      {"UTF-16", "\xFF\xFE" "2\0" "0\0", 6, 0,
+       "f.txt:1: the file is UTF-16 (byte-order mark \\xFF\\xFE)"},
+      {"two sessions", "2026-11-08 18:00-19:00\n2026-11-08 18:15-19:15\n", 0,
+       0, "f.txt:2: a second session for 2026-11-08"},
+      {"CR-only second session",
+       "2026-11-08 18:00-19:00\r2026-11-08 18:15-19:15\r", 0, 0,
+       "f.txt:2: a second session for 2026-11-08"},
+      {"empty session", "2026-03-03 10:00-10:00\n", 0, 0,
+       "f.txt:1: \"10:00-10:00\" is not a session"},
+  };
+  int bad = 0;
+  for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+    g6_calendar cal = G6_CALENDAR_INIT;
+    g6_error e;
+    g6_error_clear(&e);
+    size_t len = v[i].len ? v[i].len : strlen(v[i].text);
+    g6_status st = g6_calendar_parse(&cal, v[i].text, len, "f.txt", &e);
+    if (v[i].want == NULL && (st != G6_OK || cal.n != v[i].n)) {
+      print_message("%s: status %d, %zu entries, want %zu: %s\n", v[i].name,
+                    st, cal.n, v[i].n, e.msg);
+      bad++;
+    }
+    if (v[i].want != NULL &&
+        (st != G6_EPARSE || strstr(e.msg, v[i].want) == NULL)) {
+      print_message("%s: status %d, message \"%s\", want \"%s\"\n",
+                    v[i].name, st, e.msg, v[i].want);
+      bad++;
+    }
+    g6_calendar_free(&cal);
+  }
+  assert_int_equal(bad, 0);
+  /* the lone-CR file keeps both holidays and their descriptions apart */
+  g6_calendar cal = G6_CALENDAR_INIT;
+  g6_error e;
+  const char cr[] = "2026-03-03 Holi\r2026-03-26 Shri Ram Navami\r";
+  assert_int_equal(g6_calendar_parse(&cal, cr, strlen(cr), "f.txt", &e),
+                   G6_OK);
+  assert_true(g6_calendar_is_holiday(&cal, g6_days_from_civil(2026, 3, 26)));
+  assert_string_equal(
+      g6_calendar_find(&cal, g6_days_from_civil(2026, 3, 3))->holiday_desc,
+      "Holi");
+  g6_calendar_free(&cal);
+}
+
 /* The shipped calendars (calendars/NSE.txt, BSE.txt) hold the facts of the
  * 2025 and 2026 circulars: the weekday holidays, the Budget sessions on a
  * Saturday and a Sunday, the 2025 Muhurat hour, and none of the old list's
@@ -261,6 +349,7 @@ int main(void) {
       cmocka_unit_test(calendar_rejects_bad_lines),
       cmocka_unit_test(special_sessions),
       cmocka_unit_test(bad_sessions_are_named),
+      cmocka_unit_test(ugly_calendar_files),
       cmocka_unit_test(shipped_calendars),
       cmocka_unit_test(calendar_set_loads_once),
   };
