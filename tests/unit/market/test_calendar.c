@@ -1,6 +1,9 @@
 #include "g6_test.h"
 
+#include "core/buf.h"
 #include "market/calendar.h"
+#include "market/chain.h"
+#include "market/instruments.h"
 
 /* UTC epoch of a wall-clock UTC time. */
 static int64_t utc(int y, int mo, int d, int h, int mi, int s) {
@@ -343,6 +346,371 @@ static void shipped_calendars(void **state) {
   }
 }
 
+/* ---- every event of ../shared/data/exchange-calendar.md, as vectors ---- */
+
+static void load_shipped(const char *exch, g6_calendar *cal) {
+  const char *root = getenv("G6_ROOT");
+  char path[512];
+  snprintf(path, sizeof(path), "%s/calendars/%s.txt", root ? root : ".", exch);
+  g6_error e;
+  if (g6_calendar_load(cal, path, &e) != G6_OK)
+    fail_msg("%s", e.msg);
+}
+
+/* UTC epoch of an IST wall-clock time. */
+static int64_t ist(int y, int mo, int d, int h, int mi, int s) {
+  return utc(y, mo, d, h, mi, s) - (5 * 3600 + 30 * 60);
+}
+
+/* Every weekday holiday is no session, every special session is one at
+ * exactly its hours, in both shipped files (the exchanges published the
+ * same dates). The Muhurat hour of Sunday 2026-11-08 has no time in the
+ * sources, so the files declare none and g6 does not collect then (it
+ * never invents a session); 2024 (the 2024-11-01 Muhurat) is not covered:
+ * the files say nothing of that year, which g6 reports. */
+static void exchange_calendar_events(void **state) {
+  (void)state;
+  static const struct {
+    int y, m, d;
+    const char *occasion;
+  } holidays[] = {
+      {2025, 2, 26, "Mahashivratri"},
+      {2025, 3, 14, "Holi"},
+      {2025, 3, 31, "Id-Ul-Fitr"},
+      {2025, 4, 10, "Mahavir Jayanti (a Thursday expiry, NSE)"},
+      {2025, 4, 14, "Ambedkar Jayanti"},
+      {2025, 4, 18, "Good Friday"},
+      {2025, 5, 1, "Maharashtra Day (a Thursday expiry, NSE)"},
+      {2025, 8, 15, "Independence Day"},
+      {2025, 8, 27, "Ganesh Chaturthi"},
+      {2025, 10, 2, "Gandhi Jayanti / Dussehra (a Thursday expiry, BSE)"},
+      {2025, 10, 21, "Diwali Laxmi Pujan (a Tuesday expiry, NSE; Muhurat)"},
+      {2025, 10, 22, "Diwali Balipratipada"},
+      {2025, 11, 5, "Guru Nanak Jayanti"},
+      {2025, 12, 25, "Christmas (December's monthly, BSE)"},
+      {2026, 1, 15, "Municipal elections (a Thursday expiry, BSE; later "
+                    "circular)"},
+      {2026, 1, 26, "Republic Day"},
+      {2026, 3, 3, "Holi (a Tuesday expiry, NSE)"},
+      {2026, 3, 26, "Ram Navami (March's monthly, BSE)"},
+      {2026, 3, 31, "Mahavir Jayanti (March's monthly, NSE)"},
+      {2026, 4, 3, "Good Friday"},
+      {2026, 4, 14, "Ambedkar Jayanti (a Tuesday expiry, NSE)"},
+      {2026, 5, 1, "Maharashtra Day"},
+      {2026, 5, 28, "Bakri Id (May's monthly, BSE)"},
+      {2026, 6, 26, "Muharram"},
+      {2026, 9, 14, "Ganesh Chaturthi"},
+      {2026, 10, 2, "Gandhi Jayanti"},
+      {2026, 10, 20, "Dussehra (a Tuesday expiry, NSE)"},
+      {2026, 11, 10, "Diwali Balipratipada (a Tuesday expiry, NSE)"},
+      {2026, 11, 24, "Guru Nanak Jayanti (November's monthly, NSE)"},
+      {2026, 12, 25, "Christmas"},
+  };
+  static const struct {
+    int y, m, d, oh, om, ch, cm;
+    const char *occasion;
+  } sessions[] = {
+      {2025, 2, 1, 9, 15, 15, 30, "Union Budget, Saturday"},
+      {2025, 10, 21, 13, 45, 14, 45, "Muhurat trading on a holiday"},
+      {2026, 2, 1, 9, 15, 15, 30, "Union Budget, Sunday"},
+  };
+  const char *exch[] = {"NSE", "BSE"};
+  for (int k = 0; k < 2; k++) {
+    g6_calendar cal = G6_CALENDAR_INIT;
+    load_shipped(exch[k], &cal);
+    int bad = 0;
+    for (size_t i = 0; i < sizeof(holidays) / sizeof(holidays[0]); i++) {
+      int y = holidays[i].y, m = holidays[i].m, d = holidays[i].d;
+      int64_t day = g6_days_from_civil(y, m, d);
+      int o, c;
+      bool special = g6_calendar_session(&cal, day, &o, &c);
+      bool muhurat = y == 2025 && m == 10 && d == 21;
+      if (!g6_calendar_is_holiday(&cal, day) || special != muhurat ||
+          g6_market_is_open(&cal, ist(y, m, d, 10, 0, 0)) ||
+          g6_market_is_open(&cal, ist(y, m, d, 9, 15, 0))) {
+        print_message("%s %04d-%02d-%02d %s: not a closed holiday\n", exch[k],
+                      y, m, d, holidays[i].occasion);
+        bad++;
+      }
+    }
+    for (size_t i = 0; i < sizeof(sessions) / sizeof(sessions[0]); i++) {
+      int y = sessions[i].y, m = sessions[i].m, d = sessions[i].d;
+      int oh = sessions[i].oh, om = sessions[i].om, ch = sessions[i].ch,
+          cm = sessions[i].cm;
+      int64_t open = ist(y, m, d, oh, om, 0), close = ist(y, m, d, ch, cm, 0);
+      /* the next open from the previous evening is this session */
+      int64_t prev_evening = ist(y, m, d, 0, 0, 0) - 4 * 3600;
+      if (!g6_is_trading_day(&cal, g6_days_from_civil(y, m, d)) ||
+          g6_market_is_open(&cal, open - 1) ||
+          !g6_market_is_open(&cal, open) ||
+          !g6_market_is_open(&cal, close - 1) ||
+          g6_market_is_open(&cal, close) ||
+          g6_market_next_open(&cal, prev_evening) != open) {
+        print_message("%s %04d-%02d-%02d %s: not a session %02d:%02d-%02d:%02d"
+                      "\n",
+                      exch[k], y, m, d, sessions[i].occasion, oh, om, ch, cm);
+        bad++;
+      }
+    }
+    /* after the Muhurat hour the next session is Thursday's (22nd: a
+     * holiday) */
+    assert_int_equal(g6_market_next_open(&cal, ist(2025, 10, 21, 14, 45, 0)),
+                     ist(2025, 10, 23, 9, 15, 0));
+    /* Muhurat 2026 (Sunday 2026-11-08): no time in the sources, none
+     * declared, no session */
+    assert_false(g6_is_trading_day(&cal, g6_days_from_civil(2026, 11, 8)));
+    assert_false(g6_market_is_open(&cal, ist(2026, 11, 8, 18, 30, 0)));
+    /* 2024 is not covered: the gate says so rather than guess */
+    assert_int_equal(g6_calendar_year_entries(&cal, 2024), 0);
+    /* the old list's wrong dates are trading days */
+    assert_false(g6_calendar_is_holiday(&cal, g6_days_from_civil(2025, 1, 26)));
+    assert_true(g6_is_trading_day(&cal, g6_days_from_civil(2025, 3, 17)));
+    assert_true(g6_is_trading_day(&cal, g6_days_from_civil(2025, 11, 12)));
+    assert_int_equal(bad, 0);
+    g6_calendar_free(&cal);
+  }
+}
+
+/* The exchange's listing, modelled for the vectors below: weekly contracts
+ * on the series' weekday, the monthly on the month's last such weekday (no
+ * weekly that day); an expiry on a day without a session moves to the
+ * previous trading day of the shipped calendar, possibly into the previous
+ * month, and its weekly symbol carries the new date. The weekday changed
+ * for contracts expiring from 1 September 2025 (NSE Thursday -> Tuesday,
+ * BSE Tuesday -> Thursday; the exchanges' 2025 circulars:
+ * exchange-calendar.md says only "in 2025"). Nothing is listed past
+ * 2026-12-31: 2027's holidays are not in the documents. */
+static int series_weekday(const char *exch, int64_t day) {
+  bool before = day < g6_days_from_civil(2025, 9, 1);
+  if (strcmp(exch, "NSE") == 0)
+    return before ? 3 : 1;
+  return before ? 1 : 3;
+}
+
+static int64_t monthly_regular(const char *exch, int y, int m) {
+  int64_t d = (m == 12 ? g6_days_from_civil(y + 1, 1, 1)
+                       : g6_days_from_civil(y, m + 1, 1)) -
+              1;
+  while (g6_weekday(d) != series_weekday(exch, d))
+    d--;
+  return d;
+}
+
+/* An expiry moves to the previous regular trading day: a weekday that is
+ * not a holiday (a Muhurat hour on a holiday or a Budget weekend is a
+ * session, but no contract expires in it). */
+static int64_t prev_trading(const g6_calendar *cal, int64_t d) {
+  while (g6_weekday(d) >= 5 || g6_calendar_is_holiday(cal, d))
+    d--;
+  return d;
+}
+
+static const char *const mon3[] = {"JAN", "FEB", "MAR", "APR", "MAY", "JUN",
+                                   "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"};
+
+/* One contract pair (CE, PE) of the listing, as Kite's dump has it. */
+static void list_contract(g6_buf *b, const char *root, const char *seg,
+                          int strike, int64_t expiry, int64_t symbol_day,
+                          bool monthly, unsigned *token) {
+  g6_date e = g6_civil_from_days(expiry), s = g6_civil_from_days(symbol_day);
+  char ed[11];
+  g6_date_format(e, ed);
+  for (int put = 0; put < 2; put++) {
+    char sym[40];
+    if (monthly)
+      snprintf(sym, sizeof(sym), "%s%02d%s%d%s", root, s.year % 100,
+               mon3[s.month - 1], strike, put ? "PE" : "CE");
+    else
+      snprintf(sym, sizeof(sym), "%s%02d%c%02d%d%s", root, s.year % 100,
+               s.month <= 9 ? (char)('0' + s.month) : "OND"[s.month - 10],
+               s.day, strike, put ? "PE" : "CE");
+    g6_buf_printf(b, "%u,1,%s,\"%s\",0,%s,%d,0.05,75,%s,%s-OPT,%s\n",
+                  (*token)++, sym, root, ed, strike, put ? "PE" : "CE", seg,
+                  seg);
+  }
+}
+
+/* Returns the rows whose symbol names another day than their expiry. */
+static size_t exchange_listing(g6_buf *b, const g6_calendar *cal,
+                               const char *exch, const char *root,
+                               bool weekly, int64_t today) {
+  const char *seg = strcmp(exch, "NSE") == 0 ? "NFO" : "BFO";
+  int strike = strcmp(exch, "NSE") == 0 ? 24300 : 82000;
+  int64_t last = g6_days_from_civil(2026, 12, 31);
+  /* a contract moved after it was listed keeps its symbol: 2026-01-15 was
+   * made a holiday by a later circular */
+  int64_t moved_late = g6_days_from_civil(2026, 1, 15);
+  unsigned token = 1000;
+  size_t renamed = 0;
+  g6_buf_puts(b, "instrument_token,exchange_token,tradingsymbol,name,"
+                 "last_price,expiry,strike,tick_size,lot_size,"
+                 "instrument_type,segment,exchange\n");
+  for (int64_t d = today - 7; weekly && d <= today + 63 && d <= last; d++) {
+    g6_date c = g6_civil_from_days(d);
+    if (g6_weekday(d) != series_weekday(exch, d) ||
+        d == monthly_regular(exch, c.year, c.month))
+      continue;
+    int64_t at = prev_trading(cal, d);
+    if (at >= today) {
+      list_contract(b, root, seg, strike, at, d == moved_late ? d : at, false,
+                    &token);
+      renamed += d == moved_late ? 2 : 0;
+    }
+  }
+  g6_date t = g6_civil_from_days(today);
+  for (int k = 0, y = t.year, m = t.month; k < 4; k++) {
+    int64_t at = prev_trading(cal, monthly_regular(exch, y, m));
+    if (at >= today && at <= last)
+      list_contract(b, root, seg, strike, at, at, true, &token);
+    if (++m == 13)
+      m = 1, y++;
+  }
+  return renamed;
+}
+
+/* this_week / next_week / this_month / next_month around every holiday
+ * that falls on an expiry weekday, every change of that weekday, a weekly
+ * moved into the previous month and the monthly-only indices, resolved as
+ * the collector does it: the dump's rows -> listed expiries and their kinds
+ * from the trading symbols -> the rules. The wanted dates are the
+ * exchanges' (hand-derived from the documents, not from the model). */
+static void expiries_around_holidays(void **state) {
+  (void)state;
+  static const struct {
+    const char *event, *exch, *root;
+    bool weekly;
+    int today[3];
+    int want[4][3]; /* this_week, next_week, this_month, next_month */
+  } v[] = {
+      {"Thu 2025-04-10 holiday: NIFTY weekly on Wed 04-09", "NSE", "NIFTY",
+       true, {2025, 4, 7},
+       {{2025, 4, 9}, {2025, 4, 17}, {2025, 4, 24}, {2025, 5, 29}}},
+      {"Thu 2025-05-01 holiday: NIFTY weekly on Wed 04-30, after April's "
+       "monthly, stays a weekly",
+       "NSE", "NIFTY", true, {2025, 4, 25},
+       {{2025, 4, 30}, {2025, 5, 8}, {2025, 5, 29}, {2025, 6, 26}}},
+      {"NSE Thursday -> Tuesday: August's monthly Thu 08-28, then Tuesdays",
+       "NSE", "NIFTY", true, {2025, 8, 25},
+       {{2025, 8, 28}, {2025, 9, 2}, {2025, 8, 28}, {2025, 9, 30}}},
+      {"NSE after the change", "NSE", "NIFTY", true, {2025, 8, 29},
+       {{2025, 9, 2}, {2025, 9, 9}, {2025, 9, 30}, {2025, 10, 28}}},
+      {"Tue 2025-10-21 holiday (Muhurat): NIFTY weekly on Mon 10-20", "NSE",
+       "NIFTY", true, {2025, 10, 17},
+       {{2025, 10, 20}, {2025, 10, 28}, {2025, 10, 28}, {2025, 11, 25}}},
+      {"in the Muhurat hour 2025-10-21 the weekly has expired", "NSE",
+       "NIFTY", true, {2025, 10, 21},
+       {{2025, 10, 28}, {2025, 11, 4}, {2025, 10, 28}, {2025, 11, 25}}},
+      {"Tue 2026-03-03 holiday: weekly on Mon 03-02; Tue 03-31 holiday: "
+       "March's monthly on Mon 03-30",
+       "NSE", "NIFTY", true, {2026, 2, 27},
+       {{2026, 3, 2}, {2026, 3, 10}, {2026, 3, 30}, {2026, 4, 28}}},
+      {"March's monthly moved to Mon 2026-03-30", "NSE", "NIFTY", true,
+       {2026, 3, 27},
+       {{2026, 3, 30}, {2026, 4, 7}, {2026, 3, 30}, {2026, 4, 28}}},
+      {"Tue 2026-04-14 holiday: weekly on Mon 04-13", "NSE", "NIFTY", true,
+       {2026, 3, 31},
+       {{2026, 4, 7}, {2026, 4, 13}, {2026, 4, 28}, {2026, 5, 26}}},
+      {"Tue 2026-10-20 holiday: weekly on Mon 10-19; Tue 11-24 holiday: "
+       "November's monthly on Mon 11-23",
+       "NSE", "NIFTY", true, {2026, 10, 16},
+       {{2026, 10, 19}, {2026, 10, 27}, {2026, 10, 27}, {2026, 11, 23}}},
+      {"Tue 2026-11-10 holiday: weekly on Mon 11-09 (Muhurat Sunday 11-08)",
+       "NSE", "NIFTY", true, {2026, 11, 6},
+       {{2026, 11, 9}, {2026, 11, 17}, {2026, 11, 23}, {2026, 12, 29}}},
+      {"November's monthly moved to Mon 2026-11-23", "NSE", "NIFTY", true,
+       {2026, 11, 20},
+       {{2026, 11, 23}, {2026, 12, 1}, {2026, 11, 23}, {2026, 12, 29}}},
+      {"BANKNIFTY, monthly only: March's on Mon 2026-03-30", "NSE",
+       "BANKNIFTY", false, {2026, 3, 27},
+       {{2026, 3, 30}, {2026, 4, 28}, {2026, 3, 30}, {2026, 4, 28}}},
+      {"FINNIFTY, monthly only: November's on Mon 2026-11-23", "NSE",
+       "FINNIFTY", false, {2026, 11, 20},
+       {{2026, 11, 23}, {2026, 12, 29}, {2026, 11, 23}, {2026, 12, 29}}},
+      {"BSE Tuesday -> Thursday: August's monthly Tue 08-26, then Thursdays",
+       "BSE", "SENSEX", true, {2025, 8, 25},
+       {{2025, 8, 26}, {2025, 9, 4}, {2025, 8, 26}, {2025, 9, 25}}},
+      {"Thu 2025-10-02 holiday: SENSEX weekly on Wed 10-01", "BSE", "SENSEX",
+       true, {2025, 9, 29},
+       {{2025, 10, 1}, {2025, 10, 9}, {2025, 10, 30}, {2025, 11, 27}}},
+      {"Thu 2025-12-25 holiday: December's monthly on Wed 12-24", "BSE",
+       "SENSEX", true, {2025, 12, 19},
+       {{2025, 12, 24}, {2026, 1, 1}, {2025, 12, 24}, {2026, 1, 29}}},
+      {"Thu 2026-01-15 holiday by a later circular: the weekly listed as "
+       "SENSEX26115... expires Wed 01-14 (the expiry column)",
+       "BSE", "SENSEX", true, {2026, 1, 12},
+       {{2026, 1, 14}, {2026, 1, 22}, {2026, 1, 29}, {2026, 2, 26}}},
+      {"Thu 2026-03-26 holiday: March's monthly on Wed 03-25", "BSE",
+       "SENSEX", true, {2026, 3, 20},
+       {{2026, 3, 25}, {2026, 4, 2}, {2026, 3, 25}, {2026, 4, 30}}},
+      {"Thu 2026-05-28 holiday: May's monthly on Wed 05-27", "BSE", "SENSEX",
+       true, {2026, 5, 22},
+       {{2026, 5, 27}, {2026, 6, 4}, {2026, 5, 27}, {2026, 6, 25}}},
+  };
+  g6_calendar nse = G6_CALENDAR_INIT, bse = G6_CALENDAR_INIT;
+  load_shipped("NSE", &nse);
+  load_shipped("BSE", &bse);
+  int bad = 0;
+  for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+    bool is_nse = strcmp(v[i].exch, "NSE") == 0;
+    int64_t today = g6_days_from_civil(v[i].today[0], v[i].today[1],
+                                       v[i].today[2]);
+    g6_buf b = G6_BUF_INIT;
+    size_t moved = exchange_listing(&b, is_nse ? &nse : &bse, v[i].exch,
+                                    v[i].root, v[i].weekly, today);
+    g6_instruments *t = NULL;
+    g6_error e;
+    if (g6_instruments_parse(b.data, b.len, 0, &t, &e) != G6_OK)
+      fail_msg("%s: %s", v[i].event, e.msg);
+    if (g6_instruments_get_stats(t)->rejected != 0)
+      fail_msg("%s: the listing has rejected rows", v[i].event);
+    /* only the contract moved after listing names another date than its
+     * expiry column (kept under the column's date, and noted) */
+    if (g6_instruments_get_stats(t)->moved != moved)
+      fail_msg("%s: %llu rows noted as moved, want %zu", v[i].event,
+               (unsigned long long)g6_instruments_get_stats(t)->moved, moved);
+    const char *seg = is_nse ? "NFO-OPT" : "BFO-OPT";
+    int64_t days[32];
+    g6_date listed[32];
+    g6_expiry_kind kinds[32];
+    size_t n = g6_instruments_expiries(t, v[i].root, seg, today, days, 32);
+    for (size_t j = 0; j < n && j < 32; j++) {
+      listed[j] = g6_civil_from_days(days[j]);
+      kinds[j] = g6_instruments_expiry_kind(t, v[i].root, seg, days[j]);
+    }
+    for (int r = 0; r < 4; r++) {
+      g6_expiry_spec spec;
+      g6_date got = {0, 0, 0};
+      g6_expiry_kind kind = G6_EXPIRY_KIND_UNKNOWN;
+      assert_int_equal(g6_expiry_spec_parse(g6_expiry_tags[r], &spec), G6_OK);
+      g6_status st = g6_expiry_resolve(&spec, listed, kinds, n < 32 ? n : 32,
+                                       today, &got, &kind, &e);
+      g6_date w = {v[i].want[r][0], v[i].want[r][1], v[i].want[r][2]};
+      /* a monthly rule resolves to a monthly contract; a weekly index's
+       * this_week is a weekly unless the monthly is nearest */
+      if (st != G6_OK || !g6_date_equal(got, w) ||
+          (r >= 2 && kind != G6_EXPIRY_MONTHLY)) {
+        char gs[11] = "-", ws[11];
+        if (st == G6_OK)
+          g6_date_format(got, gs);
+        g6_date_format(w, ws);
+        print_message("%s: %s is %s (%s), want %s%s%s\n", v[i].event,
+                      g6_expiry_tags[r], gs, g6_expiry_kind_name(kind), ws,
+                      st == G6_OK ? "" : ": ", st == G6_OK ? "" : e.msg);
+        bad++;
+      }
+    }
+    g6_instruments_free(t);
+    g6_buf_free(&b);
+  }
+  /* the weekly of 2025-04-30 is a weekly (its symbol NIFTY2543024300CE),
+   * not April's monthly */
+  assert_int_equal(g6_expiry_kind_of_symbol("NIFTY2543024300CE", "NIFTY"),
+                   G6_EXPIRY_WEEKLY);
+  g6_calendar_free(&nse);
+  g6_calendar_free(&bse);
+  assert_int_equal(bad, 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(market_session_vectors),
@@ -352,6 +720,8 @@ int main(void) {
       cmocka_unit_test(ugly_calendar_files),
       cmocka_unit_test(shipped_calendars),
       cmocka_unit_test(calendar_set_loads_once),
+      cmocka_unit_test(exchange_calendar_events),
+      cmocka_unit_test(expiries_around_holidays),
   };
   return G6_RUN_TESTS(tests);
 }
