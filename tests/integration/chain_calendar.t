@@ -68,6 +68,13 @@ rc, _, err = cli("--file", bad, "--from", "2026-01-01", "--to", "2026-01-02")
 t.ok(rc == 2 and '%s:2: "18:00-1900" is not a session' % bad in err,
      "a bad line is named with file, line and what is expected", err)
 t.is_(cli("--from", "2026-02-30")[0], 2, "an impossible date is a usage error")
+old_list = os.path.join(d, "old-list.txt")
+with open(old_list, "wb") as f:  # the old platform's list, as Windows saved it
+    f.write(b"\xef\xbb\xbf2025-01-26 Republic Day\r\n2025-02-26 Mahashivratri\r\n")
+rc, out, err = cli("--file", old_list, "--from", "2025-01-25", "--to", "2025-02-27")
+t.ok(rc == 0 and "2025-02-26 Wed closed      holiday: Mahashivratri" in out and
+     '# note: 2025-01-26 is a Sunday: the holiday "Republic Day" changes nothing' in out,
+     "a BOM and CRLF are read as meant; a holiday on a weekend is noted", out + err)
 t.is_(cli("--exchange", "../etc")[0], 2, "an exchange is letters and digits")
 rc, _, err = cli("--exchange", "")
 t.ok(rc == 2 and '--exchange "": empty' in err, "an empty exchange is a usage error", err)

@@ -24,9 +24,11 @@ static void usage(FILE *out) {
           "  2026-02-01 Sun 09:15-15:30 special: Union Budget, live session\n"
           "  2026-03-03 Tue closed      holiday: Holi\n"
           "  2026-03-07 Sat closed      weekend\n"
-          "then how many holidays and special sessions the file declares for\n"
-          "each year of the range. A year without any is reported: g6 would\n"
-          "take every weekday 09:15-15:30 as a session.\n"
+          "then a note for each holiday on a Saturday or Sunday (it changes\n"
+          "nothing: is the date right?), and how many holidays and special\n"
+          "sessions the file declares for each year of the range. A year\n"
+          "without any is reported: g6 would take every weekday 09:15-15:30\n"
+          "as a session.\n"
           "\n"
           "The file is --file F, else <D>/<EXCHANGE>.txt with D from --dir,\n"
           "$G6_CALENDAR_DIR, or the calendars installed beside this program\n"
@@ -215,6 +217,20 @@ int g6_cmd_calendar(int argc, char **argv) {
   printf("# %s calendar %s\n", exchange, file);
   for (int64_t d = from; d <= to; d++)
     print_day(&cal, d);
+  /* a holiday on a weekend closes nothing: harmless, but usually a wrong
+   * date (the old list had Sunday 2025-01-26 and lacked real holidays) */
+  for (size_t i = 0; i < cal.n; i++) {
+    const g6_calendar_entry *x = &cal.e[i];
+    if (x->day < from || x->day > to || !x->holiday || x->special ||
+        g6_weekday(x->day) < 5)
+      continue;
+    char ds[11];
+    g6_date_format(g6_civil_from_days(x->day), ds);
+    printf("# note: %s is a %s: the holiday \"%s\" changes nothing (no "
+           "session on weekends); check its date against the circular\n",
+           ds, g6_weekday(x->day) == 5 ? "Saturday" : "Sunday",
+           x->holiday_desc);
+  }
   int rc = G6_EXIT_OK;
   for (int y = g6_civil_from_days(from).year; y <= g6_civil_from_days(to).year;
        y++) {
