@@ -32,6 +32,11 @@ static void usage(FILE *out) {
 "  --strikes N         strikes listed each side of the centre (default 200)\n"
 "  --weeklies N        weekly expiries listed (default 4; NIFTY Tue, SENSEX Thu)\n"
 "  --monthlies N       monthly expiries listed (default 3; last Tue / Thu)\n"
+"  --calendar-dir D    exchange calendars D/NSE.txt and D/BSE.txt (g6's\n"
+"                      format, e.g. calendars/): an expiry on a weekend or\n"
+"                      holiday is listed on the previous regular trading\n"
+"                      day, as the exchanges do (default: no calendar, every\n"
+"                      expiry on its weekday)\n"
 "  --rate R            risk-free rate of the option prices (default 0.065)\n"
 "  --api-key K         accepted API key (default g6demo)\n"
 "  --access-token T    accepted access token (default g6demo-token)\n"
@@ -104,7 +109,7 @@ static bool known_option(const char *a) {
       "--port",       "--bind",         "--seed",       "--clock",
       "--strikes",    "--weeklies",     "--monthlies",  "--rate",
       "--api-key",    "--access-token", "--api-secret", "--fault",
-      "--faults-json"};
+      "--faults-json", "--calendar-dir"};
   for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
     if (strcmp(a, names[i]) == 0)
       return true;
@@ -113,6 +118,7 @@ static bool known_option(const char *a) {
 
 int main(int argc, char **argv) {
   static mockd m;
+  static g6_calendar cal_nse = G6_CALENDAR_INIT, cal_bse = G6_CALENDAR_INIT;
   pthread_mutex_init(&m.mu, NULL);
   m.mp.seed = 1;
   m.mp.strikes = 200;
@@ -163,7 +169,23 @@ int main(int argc, char **argv) {
       m.mp.weeklies = (int)n;
     else if (strcmp(a, "--monthlies") == 0 && parse_int(v, 1, 12, &n))
       m.mp.monthlies = (int)n;
-    else if (strcmp(a, "--rate") == 0) {
+    else if (strcmp(a, "--calendar-dir") == 0) {
+      char path[4096];
+      g6_calendar *cals[2] = {&cal_nse, &cal_bse};
+      const char *names[2] = {"NSE", "BSE"};
+      for (int k = 0; k < 2; k++) {
+        snprintf(path, sizeof(path), "%s/%s.txt", v, names[k]);
+        if (g6_calendar_load(cals[k], path, &err) != G6_OK) {
+          fprintf(stderr,
+                  "g6-mockd: --calendar-dir %s: %s; allowed: a directory "
+                  "with NSE.txt and BSE.txt in g6's calendar format\n",
+                  v, err.msg);
+          return 2;
+        }
+      }
+      m.mp.cal_nse = &cal_nse;
+      m.mp.cal_bse = &cal_bse;
+    } else if (strcmp(a, "--rate") == 0) {
       char *end;
       m.mp.rate = strtod(v, &end);
       if (*end != '\0' || !(m.mp.rate > -1 && m.mp.rate < 1)) {

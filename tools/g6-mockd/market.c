@@ -172,6 +172,21 @@ static int64_t moved_day(const mk_move *moves, int n_moves, int index,
   return day;
 }
 
+/* The day a regular expiry is listed for: the previous regular trading
+ * day of the index's exchange when it has no session of its own (a
+ * Muhurat hour or a Budget weekend is a session, but no contract expires
+ * in it); the day itself without a calendar. */
+static int64_t calendar_day(const mk_params *p, const mk_index *ix,
+                            int64_t day) {
+  const g6_calendar *cal =
+      strcmp(ix->idx_exchange, "BSE") == 0 ? p->cal_bse : p->cal_nse;
+  if (cal == NULL)
+    return day;
+  while (g6_weekday(day) >= 5 || g6_calendar_is_holiday(cal, day))
+    day--;
+  return day;
+}
+
 bool mk_listing_build(const mk_params *p, int64_t day, const mk_move *moves,
                       int n_moves, mk_listing *out) {
   memset(out, 0, sizeof(*out));
@@ -181,9 +196,17 @@ bool mk_listing_build(const mk_params *p, int64_t day, const mk_move *moves,
   int64_t regular[MK_NINDEX][32];
   for (int i = 0; i < MK_NINDEX; i++) {
     const mk_index *ix = &mk_indices[i];
-    out->nexp[i] = list_expiries(p, ix, day, regular[i], 32);
-    for (size_t e = 0; e < out->nexp[i]; e++)
-      out->expiries[i][e] = moved_day(moves, n_moves, i, regular[i][e]);
+    size_t n = list_expiries(p, ix, day, regular[i], 32), k = 0;
+    for (size_t e = 0; e < n; e++) {
+      int64_t fault = moved_day(moves, n_moves, i, regular[i][e]);
+      int64_t at = fault != regular[i][e] ? fault
+                                          : calendar_day(p, ix, regular[i][e]);
+      if (at < day && fault == regular[i][e])
+        continue; /* moved before today by a holiday: expired */
+      regular[i][k] = regular[i][e];
+      out->expiries[i][k++] = at;
+    }
+    out->nexp[i] = k;
     double a = anchor(p, i, day);
     out->center[i] = (int32_t)(nearbyint(a / ix->step) * ix->step);
     total += out->nexp[i] * (size_t)(2 * p->strikes + 1) * 2;

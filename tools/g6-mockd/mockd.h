@@ -6,6 +6,7 @@
 #include "core/buf.h"
 #include "core/json.h"
 #include "core/status.h"
+#include "market/calendar.h"
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -63,6 +64,10 @@ typedef struct mk_params {
   int weeklies;      /* weekly expiries listed */
   int monthlies;     /* monthly expiries listed */
   double rate;       /* risk-free rate for prices */
+  /* the exchanges' calendars (--calendar-dir; NULL: none): an expiry on a
+   * day without a regular session (a weekend or a holiday, Muhurat or not)
+   * is listed on the previous regular trading day, as the exchanges do */
+  const g6_calendar *cal_nse, *cal_bse;
 } mk_params;
 
 /* An expiry moved to another day, as an exchange does when the expiry day
@@ -73,8 +78,9 @@ typedef struct mk_move {
   int64_t from, to;
 } mk_move;
 
-/* Builds the listing of `day` (IST day number) with the expiry moves
- * applied. false when out of memory. */
+/* Builds the listing of `day` (IST day number): the regular expiries,
+ * moved off the calendar's holidays (mk_params.cal_*), then the fault
+ * moves applied (a move names the regular day). false when out of memory. */
 bool mk_listing_build(const mk_params *p, int64_t day, const mk_move *moves,
                       int n_moves, mk_listing *out);
 void mk_listing_free(mk_listing *l);

@@ -81,7 +81,7 @@ static void check(const mk_params *p, chain *c, g6_arb_rule *flags,
 }
 
 static void scan(double rate) {
-  mk_params p = {1, 200, 4, 3, rate};
+  mk_params p = {1, 200, 4, 3, rate, NULL, NULL};
   size_t total[G6_ARB_RULE_COUNT] = {0};
   size_t chains = 0, rates = 0;
   double worst_rate = 0;
@@ -178,7 +178,7 @@ static const mk_inst *leg_at(const mk_params *p, const mk_listing *L, int ix,
 /* Injects f on that leg: the flag of the leg is `want`, and the flags stay
  * on the leg and its neighbours (the fault, not the chain). */
 static void one_fault(mk_quote_fault f, int offset, int put, g6_arb_rule want) {
-  mk_params p = {1, 200, 4, 3, 0.065};
+  mk_params p = {1, 200, 4, 3, 0.065, NULL, NULL};
   int64_t t = DAY0 + 86400 + (11 * 60 + 7) * 60; /* Tuesday 11:07 */
   g6_ist_tm tm;
   g6_ist_breakdown(t, &tm);
@@ -230,10 +230,95 @@ static void each_fault_breaks_its_rule(void **state) {
                       "stale_last_quote");
 }
 
+/* With the exchanges' calendars (--calendar-dir) the mock lists an expiry
+ * that falls on a holiday where the exchange did: on the previous regular
+ * trading day, a weekly's symbol carrying that date, a monthly's its month
+ * (exchange-calendar.md). Without them every expiry is on its weekday, a
+ * holiday or not (NIFTY's November 2026 monthly on Tuesday the 24th, Guru
+ * Nanak Jayanti). */
+static bool listed(const mk_listing *L, const char *symbol, int y, int m,
+                   int d) {
+  const mk_inst *in = mk_listing_find(L, symbol);
+  return in != NULL && in->expiry == g6_days_from_civil(y, m, d);
+}
+
+static void expiries_move_off_holidays(void **state) {
+  (void)state;
+  const char *root = getenv("G6_ROOT");
+  char path[512];
+  g6_calendar nse = G6_CALENDAR_INIT, bse = G6_CALENDAR_INIT;
+  g6_error e;
+  snprintf(path, sizeof(path), "%s/calendars/NSE.txt", root ? root : ".");
+  assert_int_equal(g6_calendar_load(&nse, path, &e), G6_OK);
+  snprintf(path, sizeof(path), "%s/calendars/BSE.txt", root ? root : ".");
+  assert_int_equal(g6_calendar_load(&bse, path, &e), G6_OK);
+  mk_params p = {1, 2, 4, 3, 0.065, NULL, NULL};
+  mk_listing L;
+  /* without a calendar: on the holiday */
+  assert_true(mk_listing_build(&p, g6_days_from_civil(2026, 11, 20), NULL, 0,
+                               &L));
+  size_t nifty_strike = (size_t)L.center[0];
+  char sym[40];
+  snprintf(sym, sizeof(sym), "NIFTY26NOV%zuCE", nifty_strike);
+  assert_true(listed(&L, sym, 2026, 11, 24));
+  mk_listing_free(&L);
+  p.cal_nse = &nse;
+  p.cal_bse = &bse;
+  static const struct {
+    int today[3];
+    int index; /* mk_indices */
+    const char *form; /* %d: the centre strike */
+    int y, m, d;
+  } v[] = {
+      /* Tue 2026-11-24 holiday: November's monthly on Mon 11-23 */
+      {{2026, 11, 20}, 0, "NIFTY26NOV%dCE", 2026, 11, 23},
+      {{2026, 11, 20}, 1, "BANKNIFTY26NOV%dPE", 2026, 11, 23},
+      /* Tue 2026-11-10 holiday: the weekly on Mon 11-09, named for it */
+      {{2026, 11, 6}, 0, "NIFTY26N09%dCE", 2026, 11, 9},
+      /* Tue 2025-10-21 (Muhurat hour, otherwise a holiday): Mon 10-20 */
+      {{2025, 10, 17}, 0, "NIFTY25O20%dPE", 2025, 10, 20},
+      /* Tue 2026-03-31 holiday: March's monthly on Mon 03-30 */
+      {{2026, 3, 27}, 2, "FINNIFTY26MAR%dCE", 2026, 3, 30},
+      /* Thu 2026-03-26 holiday (BSE): SENSEX's March monthly on Wed 03-25 */
+      {{2026, 3, 20}, 4, "SENSEX26MAR%dCE", 2026, 3, 25},
+      /* Thu 2025-10-02 holiday: the SENSEX weekly on Wed 10-01 */
+      {{2025, 9, 29}, 4, "SENSEX25O01%dPE", 2025, 10, 1},
+      /* Thu 2026-01-15 holiday: Wed 01-14 */
+      {{2026, 1, 12}, 4, "SENSEX26114%dCE", 2026, 1, 14},
+  };
+  for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+    assert_true(mk_listing_build(
+        &p, g6_days_from_civil(v[i].today[0], v[i].today[1], v[i].today[2]),
+        NULL, 0, &L));
+    snprintf(sym, sizeof(sym), v[i].form, (int)L.center[v[i].index]);
+    if (!listed(&L, sym, v[i].y, v[i].m, v[i].d))
+      fail_msg("%s is not listed for %04d-%02d-%02d", sym, v[i].y, v[i].m,
+               v[i].d);
+    /* and nothing of that index expires on a day without a regular
+     * session */
+    for (size_t k = 0; k < L.nexp[v[i].index]; k++) {
+      int64_t x = L.expiries[v[i].index][k];
+      const g6_calendar *cal = v[i].index == 4 ? &bse : &nse;
+      if (g6_weekday(x) >= 5 || g6_calendar_is_holiday(cal, x))
+        fail_msg("%s: an expiry listed on a closed day", sym);
+    }
+    mk_listing_free(&L);
+  }
+  /* on the holiday itself the moved contract has expired */
+  assert_true(mk_listing_build(&p, g6_days_from_civil(2026, 11, 24), NULL, 0,
+                               &L));
+  for (size_t k = 0; k < L.nexp[0]; k++)
+    assert_true(L.expiries[0][k] >= g6_days_from_civil(2026, 11, 24));
+  mk_listing_free(&L);
+  g6_calendar_free(&nse);
+  g6_calendar_free(&bse);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(arbitrage_free_fortnight),
       cmocka_unit_test(each_fault_breaks_its_rule),
+      cmocka_unit_test(expiries_move_off_holidays),
   };
   return G6_RUN_TESTS(tests);
 }
