@@ -710,7 +710,9 @@ static int time_value(g6_opt_type type, double A, double da, double B,
 
 /* The undiscounted price on forward F (df = e^{-rT}, tv the discounted time
  * value from time_value): the out-of-the-money side through parity (its
- * price is the time value), normalised by sqrt(F K). The normalised price
+ * price is the time value), normalised by sqrt(F K) (computed so that it
+ * neither underflows nor overflows for tiny or huge F and K: volatility does
+ * not depend on the unit of price). The normalised price
  * also keeps its logarithm from the unnormalised numbers, because for tiny
  * prices beta underflows (to 0, or to a subnormal with few digits) while
  * ln beta is still exact and is all the lower branch of the solver needs.
@@ -720,7 +722,12 @@ static int prep_forward(g6_opt_type type, double F, double K, double T,
   double bound = type == G6_CALL ? F : K;
   if (P >= bound)
     return G6_EABOVE_BOUND;
-  double beta = tv / df / sqrt(F * K);
+  /* sqrt(F K), but F K underflows below ~1e-154 (beta would be +Inf: an
+   * affordable option "above the bound") and overflows above ~1e154; the
+   * product of the roots stays a normal double for every normal F and K */
+  double fk = F * K;
+  double norm = fk >= DBL_MIN && fk <= DBL_MAX ? sqrt(fk) : sqrt(F) * sqrt(K);
+  double beta = tv / df / norm;
   /* x = -|ln(F/K)| and e^{x/2} = sqrt(min/max) without an exp */
   double lo = F < K ? F : K, hi = F < K ? K : F;
   p->beta = beta;

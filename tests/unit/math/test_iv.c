@@ -482,6 +482,33 @@ static void iv_with_greeks(void **state) {
   assert_true(isnan(g.delta) && isnan(g.rho) && isnan(g.price));
 }
 
+/* Volatility has no unit of price: scaling S, K and the price by the same
+ * factor leaves it unchanged, across the whole range of doubles. The
+ * normalisation once divided by sqrt(F K), which underflows to 0 below
+ * ~1e-154 (an affordable option reported above_bound) and overflows above
+ * ~1e154 (solved from logarithms that had lost ~1e-13). */
+static void scale_invariance(void **state) {
+  (void)state;
+  double P76 = g6_black76_price(G6_CALL, 100, 110, 0.5, 0.05, 0.2);
+  double Pbs = g6_bsm_price(G6_PUT, 100, 90, 0.5, 0.05, 0.01, 0.2);
+  for (int e = -300; e <= 300; e += 10) {
+    double l = pow(10, e), iv;
+    print_message("# scale 1e%d\n", e);
+    assert_int_equal(g6_iv_black76(G6_CALL, 100 * l, 110 * l, 0.5, 0.05,
+                                   l * P76, NULL, &iv),
+                     G6_OK);
+    assert_close(iv, 0.2, 1e-14);
+    assert_int_equal(g6_iv_bsm(G6_PUT, 100 * l, 90 * l, 0.5, 0.05, 0.01,
+                               l * Pbs, NULL, &iv),
+                     G6_OK);
+    assert_close(iv, 0.2, 1e-14);
+    g6_iv_job j = {G6_PUT, 90 * l, 0.5, l * Pbs, NAN, G6_OK};
+    g6_iv_bsm_batch(100 * l, 0.05, 0.01, NULL, &j, 1);
+    assert_int_equal(j.status, G6_OK);
+    assert_close(j.iv, 0.2, 1e-14);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(grid_sample_roundtrip),
@@ -495,6 +522,7 @@ int main(void) {
       cmocka_unit_test(at_intrinsic_is_a_status),
       cmocka_unit_test(opts_check),
       cmocka_unit_test(iv_with_greeks),
+      cmocka_unit_test(scale_invariance),
   };
   return G6_RUN_TESTS(tests);
 }
