@@ -41,6 +41,7 @@
 #define PLUGIN "g6_chain"
 #define LOG_EVERY_S 600.0 /* a lasting failure is logged again after this */
 #define CLOCK_STEP_S 2.0  /* a wall-clock step worth a log line */
+#define STOP_GRACE_S 5.0  /* shutdown waits this long for the index threads */
 
 typedef struct chain_index {
   const g6_chain_index_config *conf;
@@ -273,16 +274,35 @@ static int g6_chain_phase(user_data_t *ud) {
 }
 
 /* Stops the index threads: wakes the waiting ones, aborts HTTP transfers
- * and rate-limit waits in progress (within about a second), joins them. */
-static void stop_runners(void) {
+ * and rate-limit waits in progress (within about a second), joins them
+ * within STOP_GRACE_S in all. A thread still in a cycle then is blocked in
+ * the kernel (a hung mount under DataDir): collectd's shutdown goes on
+ * without it (the plugins after g6_chain flush, the daemon exits), and what
+ * it uses stays allocated. Returns how many were left so. */
+static size_t stop_runners(void) {
   for (size_t i = 0; i < g.n_indices; i++)
     g6_runner_request_stop(g.indices[i].runner);
   if (g.client != NULL)
     g6_kite_client_cancel(g.client);
+  double until = g6_monotonic_now() + STOP_GRACE_S;
+  size_t left = 0;
   for (size_t i = 0; i < g.n_indices; i++) {
-    g6_runner_stop(g.indices[i].runner);
-    g.indices[i].runner = NULL;
+    chain_index *x = &g.indices[i];
+    if (x->runner != NULL &&
+        !g6_runner_stop_within(x->runner, until - g6_monotonic_now())) {
+      ERROR(PLUGIN ": %s did not stop within %.0f s: its thread is blocked "
+                   "in a system call, most likely on storage under DataDir "
+                   "%s that does not answer (a hung mount); collectd stops "
+                   "without it. The rows of its cycle in progress and any "
+                   "held for retry are lost; a row cut short is repaired "
+                   "when g6_chain starts again",
+            x->conf->ix.name, STOP_GRACE_S, g.conf.data_dir);
+      x->col = NULL; /* its thread's: never closed or freed */
+      left++;
+    }
+    x->runner = NULL;
   }
+  return left;
 }
 
 /* Each index gates on its exchange's calendar; indices of one exchange
@@ -396,13 +416,18 @@ static int g6_chain_init(void) {
 }
 
 static int g6_chain_shutdown(void) {
-  stop_runners(); /* then the rows held after failed writes, last try */
+  /* an index thread left blocked still uses the client, the metrics, the
+   * calendars and the configuration: they stay, as the process exits */
+  bool left = stop_runners() > 0;
+  /* then the rows held after failed writes, last try */
   for (size_t i = 0; i < g.n_indices; i++) {
     char msg[1024];
     if (g6_collector_close(g.indices[i].col, msg, sizeof(msg)) > 0)
       ERROR(PLUGIN ": %s", msg);
   }
   g.n_indices = 0;
+  if (left)
+    return 0;
   g6_kite_provider_free(g.kp);
   g6_kite_client_free(g.client);
   g.kp = NULL;

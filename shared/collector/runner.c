@@ -2,6 +2,7 @@
 #include "collector/runner.h"
 
 #include "core/clock.h"
+#include "core/thread.h"
 
 #include <errno.h>
 #include <math.h>
@@ -146,4 +147,16 @@ void g6_runner_stop(g6_runner *r) {
   pthread_cond_destroy(&r->cv);
   pthread_mutex_destroy(&r->mu);
   free(r);
+}
+
+bool g6_runner_stop_within(g6_runner *r, double timeout_s) {
+  if (r == NULL)
+    return true;
+  g6_runner_request_stop(r);
+  if (!g6_thread_join_within(r->thread, timeout_s))
+    return false;
+  pthread_cond_destroy(&r->cv);
+  pthread_mutex_destroy(&r->mu);
+  free(r);
+  return true;
 }

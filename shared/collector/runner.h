@@ -60,4 +60,12 @@ void g6_runner_request_stop(g6_runner *r);
  * NULL is a no-op. */
 void g6_runner_stop(g6_runner *r);
 
+/* g6_runner_request_stop, then waits at most `timeout_s` seconds for the
+ * thread to end (core/thread.h). true: it ended and r is freed (NULL is a
+ * no-op and true). false: a cycle is still in progress, blocked in a system
+ * call (a hung mount under the data directory): the thread is detached, and
+ * r and the ctx its cycle uses are left allocated for good; the caller must
+ * not free ctx or anything the cycle reads. */
+bool g6_runner_stop_within(g6_runner *r, double timeout_s);
+
 #endif

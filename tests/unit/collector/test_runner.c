@@ -143,6 +143,64 @@ static void stop_wakes_a_waiting_runner(void **state) {
   g6_runner_stop(NULL);
 }
 
+/* A cycle blocked in a system call (here a read of a pipe nobody writes,
+ * standing in for a write on a hung mount) cannot be cut short:
+ * g6_runner_stop_within gives up after its bound and leaves the thread,
+ * which ends by itself once the call returns. */
+typedef struct blocked {
+  int fd;
+  atomic_int entered, left;
+} blocked;
+
+static void blocking_cycle(void *ctx, const g6_runner_tick *tick) {
+  (void)tick;
+  blocked *b = ctx;
+  atomic_store(&b->entered, 1);
+  char c;
+  while (read(b->fd, &c, 1) < 0)
+    ;
+  atomic_store(&b->left, 1);
+}
+
+static void stop_within_leaves_a_blocked_cycle(void **state) {
+  (void)state;
+  static blocked b;
+  int fds[2];
+  assert_int_equal(pipe(fds), 0);
+  b.fd = fds[0];
+  g6_runner *r;
+  g6_error e;
+  assert_int_equal(
+      g6_runner_start("g6/blocked", 3600, 0, blocking_cycle, &b, &r, &e),
+      G6_OK);
+  double end = g6_monotonic_now() + 5;
+  while (!atomic_load(&b.entered) && g6_monotonic_now() < end)
+    g6_sleep_seconds(0.005);
+  assert_true(atomic_load(&b.entered));
+  double t0 = g6_monotonic_now();
+  static g6_runner *left; /* left allocated for good: still reachable */
+  left = r;
+  assert_false(g6_runner_stop_within(left, 0.2));
+  double waited = g6_monotonic_now() - t0;
+  assert_true(waited >= 0.19 && waited < 2);
+  /* the call returns: the detached thread finishes its cycle and ends */
+  assert_int_equal(write(fds[1], "x", 1), 1);
+  end = g6_monotonic_now() + 5;
+  while (!atomic_load(&b.left) && g6_monotonic_now() < end)
+    g6_sleep_seconds(0.005);
+  assert_true(atomic_load(&b.left));
+  /* a runner that stops in time is joined and freed: true */
+  static probe p;
+  memset(&p, 0, sizeof(p));
+  assert_int_equal(g6_runner_start("g6/quick", 3600, 0, cycle, &p, &r, &e),
+                   G6_OK);
+  wait_calls(&p, 1, 5);
+  assert_true(g6_runner_stop_within(r, 5));
+  assert_true(g6_runner_stop_within(NULL, 0));
+  close(fds[0]);
+  close(fds[1]);
+}
+
 static void bad_interval(void **state) {
   (void)state;
   g6_runner *r = NULL;
@@ -161,6 +219,7 @@ int main(void) {
       cmocka_unit_test(overruns_start_the_next_cycle_at_once),
       cmocka_unit_test(stop_wakes_a_waiting_runner),
       cmocka_unit_test(a_stuck_cycle_shows_while_it_lasts),
+      cmocka_unit_test(stop_within_leaves_a_blocked_cycle),
       cmocka_unit_test(bad_interval),
   };
   return G6_RUN_TESTS(tests);

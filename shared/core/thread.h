@@ -1,0 +1,24 @@
+/* g6 — waiting for a thread of g6's own, with a bound.
+ *
+ * A thread blocked in a system call cannot be cut short from outside: a
+ * write, unlink or stat on a hung mount (an NFS server gone, a frozen file
+ * system) sleeps in the kernel until the storage answers. collectd calls
+ * the plugins' shutdown callbacks one after another on its main thread, so
+ * a shutdown that joins such a thread without a bound holds up every plugin
+ * after it (rrdtool's cache flush, ...) and the daemon's stop, until the
+ * service manager kills it. */
+#ifndef G6_THREAD_H
+#define G6_THREAD_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+/* Waits up to `timeout_s` seconds (CLOCK_MONOTONIC; <= 0: only looks) for
+ * thread `t` to end. true: it ended and is joined. false: it still runs; it
+ * is then detached (it ends by itself if its system call ever returns, and
+ * must not be joined again), and whatever it uses must stay allocated: the
+ * caller leaves it, as a process that is exiting may. Can't fail
+ * otherwise. */
+bool g6_thread_join_within(pthread_t t, double timeout_s);
+
+#endif

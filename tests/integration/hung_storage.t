@@ -1,0 +1,151 @@
+#!/usr/bin/env python3
+"""Storage under DataDir that stops answering must not hold up collectd.
+
+A hung mount (an NFS server gone) makes every write, create or unlink under
+it sleep in the kernel; a thread of g6's then cannot be cut short. Stood in
+for here by a real one: an ext4 file system on a loop device, frozen with
+fsfreeze(8) (skipped where loop mounts are not allowed).
+
+1. g6_chain collects two indices into the frozen DataDir: their threads
+   block in their CSV appends; collectd's read threads do not (the stock
+   `load` plugin keeps its values). Stopped (SIGTERM to its PID), g6_chain
+   gives up on them after its 5-s grace with one error per index naming
+   DataDir, and collectd's shutdown goes on: rrdtool, loaded after g6_chain,
+   shuts down while the file system is still frozen (before the fix,
+   g6_chain's shutdown joined the threads without a bound and rrdtool never
+   got there). Thawed, collectd exits; a new collectd on the same DataDir
+   finds every CSV row whole.
+2. g6_retention's sweep blocked deleting an old file under the frozen
+   DataDir: the same, for its sweep thread."""
+import glob
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import g6test as t
+
+d = t.workdir()
+mnt = os.path.join(d, "mnt")
+img = os.path.join(d, "fs.img")
+os.makedirs(mnt)
+
+
+def run(*argv):
+    return subprocess.run(list(argv), capture_output=True, text=True, timeout=60)
+
+
+def frozen(on):
+    return run("fsfreeze", "--freeze" if on else "--unfreeze", mnt).returncode == 0
+
+
+tools = [x for x in ("mkfs.ext4", "fsfreeze", "mount", "umount") if not shutil.which(x)]
+if tools:
+    t.skip_all("%s not installed" % ", ".join(tools))
+if os.geteuid() != 0:
+    t.skip_all("loop mounts and fsfreeze need root")
+with open(img, "wb") as f:
+    f.truncate(64 << 20)
+r = run("mkfs.ext4", "-q", "-F", img)
+if r.returncode != 0:
+    t.skip_all("mkfs.ext4 failed: %s" % r.stderr.strip())
+r = run("mount", "-o", "loop", img, mnt)
+if r.returncode != 0:
+    t.skip_all("cannot mount a loop device here: %s" % r.stderr.strip())
+
+RRD_AFTER = """
+PluginDir "%s"
+LoadPlugin rrdtool
+<Plugin rrdtool>
+  DataDir "%%s"
+</Plugin>
+""" % t.STOCK_PLUGINDIR
+RRD_DOWN = r"rrdtool plugin: Shutting down the queue thread"
+
+
+def stop_while_frozen(cd, what, gave_up):
+    """SIGTERM to collectd with the file system frozen: g6 gives up within
+    its grace and the shutdown reaches rrdtool; then thaw, and it exits."""
+    t0 = time.time()
+    os.kill(cd.proc.proc.pid, 15)
+    t.ok(cd.wait_log(gave_up, 20), "%s: stopped, it gives up on the blocked thread "
+         "with an error naming DataDir" % what, cd.log()[-3000:])
+    t.ok(cd.wait_log(RRD_DOWN, 10),
+         "%s: collectd's shutdown goes on while the storage hangs: rrdtool, loaded "
+         "after it, shuts down" % what, cd.log()[-3000:])
+    took = time.time() - t0
+    t.ok(took < 15, "%s: within the 5-s grace and some slack (%.1f s)" % (what, took))
+    t.ok(frozen(False), "%s: thawed" % what)
+    rc = cd.stop(20)
+    t.ok(rc is not None, "%s: thawed, collectd exits (status %r)" % (what, rc))
+
+
+try:
+    data = os.path.join(mnt, "data")
+    # ---- 1. g6_chain -------------------------------------------------------
+    with t.MockD() as m:
+        keyf, tokf = m.write_credentials(d)
+        indices = [(n, 'StrikesBelowATM 2\nStrikesAboveATM 2\nExpiry "this_week"\n'
+                       'Interval 1') for n in ("NIFTY", "BANKNIFTY")]
+        conf = t.chain_config(data, m, keyf, tokf, plugin="ForceOpen true",
+                              indices=indices)
+        conf += RRD_AFTER % os.path.join(d, "rrd1") + "LoadPlugin load\n"
+        gave_up = (r"\[error\] g6_chain: (NIFTY|BANKNIFTY) did not stop within 5 s: .*"
+                   r"DataDir %s .*hung mount" % re.escape(data))
+        cd = t.Collectd(plugins=["g6_chain"], config=conf, rrd=False,
+                        expected_errors=[gave_up])
+        t.ok(cd.start(), "collectd starts with DataDir on the loop file system")
+        t.ok(t.wait_until(lambda: len(glob.glob(os.path.join(data, "*", "*", "*", "*.csv"))) >= 10, 30),
+             "both indices write CSV rows", cd.log()[-2000:])
+        t.ok(frozen(True), "the file system under DataDir is frozen")
+        # the index threads block in their next cycle's appends
+        time.sleep(3)
+        before = t.select(cd.samples(), "collectd_load_shortterm")
+        time.sleep(3)
+        after = t.select(cd.samples(), "collectd_load_shortterm")
+        t.ok(before and after and after[0].timestamp > before[0].timestamp,
+             "collectd's read threads are not held: the load plugin's values go on",
+             (before, after))
+        stop_while_frozen(cd, "g6_chain", gave_up)
+        t.is_(sorted(re.findall(gave_up, cd.log())), ["BANKNIFTY", "NIFTY"],
+              "one error for each blocked index")
+        t.ok(not cd.unexpected_errors(), "no other error", cd.unexpected_errors())
+        # a new collectd on the same DataDir: every row whole (a row cut
+        # short by the exit is repaired on the first append)
+        with t.Collectd(plugins=["g6_chain"], config=t.chain_config(
+                data, m, keyf, tokf, plugin="ForceOpen true", indices=indices),
+                rrd=False) as cd2:
+            t.ok(cd2.wait_for("collectd_g6_csv_written_rows_total", timeout=30,
+                              predicate=lambda v: v > 0, g6_csv="NIFTY"),
+                 "a new collectd on the same DataDir collects again", cd2.log()[-2000:])
+        rows, bad = t.csv_audit(data)
+        t.ok(rows and not bad, "every CSV line complete, one header each", bad)
+
+    # ---- 2. g6_retention ---------------------------------------------------
+    old = t.make_file(data, "NIFTY/this_week/+900/2000-01-01.csv", 100,
+                      time.time() - 400 * 86400)
+    t.ok(frozen(True), "frozen again, an old file waiting to be deleted")
+    gave_up = (r"\[error\] g6_retention: the sweep of %s did not stop within 5 s: .*"
+               r"hung mount" % re.escape(data))
+    conf = ('<Plugin g6_retention>\n  DataDir "%s"\n  ScanInterval 1\n  Enabled true\n'
+            '  MaxAgeDays 30\n  DryRun false\n</Plugin>\n' % data)
+    conf += RRD_AFTER % os.path.join(d, "rrd2")
+    cd = t.Collectd(plugins=["g6_retention"], config=conf, rrd=False,
+                    expected_errors=[gave_up])
+    t.ok(cd.start(), "collectd starts with g6_retention on the frozen DataDir")
+    time.sleep(2)  # the first sweep blocks deleting the old file
+    stop_while_frozen(cd, "g6_retention", gave_up)
+    t.ok(not cd.unexpected_errors(), "no other error", cd.unexpected_errors())
+finally:
+    frozen(False)
+    for _ in range(20):
+        if run("umount", mnt).returncode == 0:
+            break
+        time.sleep(0.5)
+    else:
+        run("umount", "-l", mnt)
+
+t.done_testing()
