@@ -30,6 +30,7 @@
 #include "core/fdhold.h"
 #include "core/fsutil.h"
 #include "core/lograte.h"
+#include "core/thread.h"
 #include "market/kite.h"
 #include "market/kite_provider.h"
 #include "metrics/metrics.h"
@@ -41,7 +42,6 @@
 #define PLUGIN "g6_chain"
 #define LOG_EVERY_S 600.0 /* a lasting failure is logged again after this */
 #define CLOCK_STEP_S 2.0  /* a wall-clock step worth a log line */
-#define STOP_GRACE_S 5.0  /* shutdown waits this long for the index threads */
 
 typedef struct chain_index {
   const g6_chain_index_config *conf;
@@ -275,16 +275,16 @@ static int g6_chain_phase(user_data_t *ud) {
 
 /* Stops the index threads: wakes the waiting ones, aborts HTTP transfers
  * and rate-limit waits in progress (within about a second), joins them
- * within STOP_GRACE_S in all. A thread still in a cycle then is blocked in
- * the kernel (a hung mount under DataDir): collectd's shutdown goes on
- * without it (the plugins after g6_chain flush, the daemon exits), and what
- * it uses stays allocated. Returns how many were left so. */
+ * within G6_STORAGE_GRACE_S in all. A thread still in a cycle then is
+ * blocked in the kernel (a hung mount under DataDir): collectd's shutdown
+ * goes on without it (the plugins after g6_chain flush, the daemon exits),
+ * and what it uses stays allocated. Returns how many were left so. */
 static size_t stop_runners(void) {
   for (size_t i = 0; i < g.n_indices; i++)
     g6_runner_request_stop(g.indices[i].runner);
   if (g.client != NULL)
     g6_kite_client_cancel(g.client);
-  double until = g6_monotonic_now() + STOP_GRACE_S;
+  double until = g6_monotonic_now() + G6_STORAGE_GRACE_S;
   size_t left = 0;
   for (size_t i = 0; i < g.n_indices; i++) {
     chain_index *x = &g.indices[i];
@@ -296,7 +296,7 @@ static size_t stop_runners(void) {
                    "without it. The rows of its cycle in progress and any "
                    "held for retry are lost; a row cut short is repaired "
                    "when g6_chain starts again",
-            x->conf->ix.name, STOP_GRACE_S, g.conf.data_dir);
+            x->conf->ix.name, G6_STORAGE_GRACE_S, g.conf.data_dir);
       x->col = NULL; /* its thread's: never closed or freed */
       left++;
     }
@@ -344,7 +344,7 @@ static int setup(void) {
   }
   char note[512];
   if (g6_path_absolute(&c->data_dir, &e) != G6_OK || /* under BaseDir */
-      g6_dir_claim(c->data_dir, "DataDir",
+      g6_dir_claim_within(G6_STORAGE_GRACE_S, c->data_dir, "DataDir",
                    "two writers would append every row twice", &g.data_lock,
                    note, sizeof(note), &e) != G6_OK) {
     g6_plugin_init_config_error(PLUGIN, "DataDir: %s", e.msg);

@@ -39,7 +39,6 @@
 
 #define PLUGIN "g6_retention"
 #define LOG_EVERY_S 600.0 /* a lasting problem is logged again after this */
-#define STOP_GRACE_S 5.0  /* shutdown waits this long for the sweep */
 
 static struct {
   g6_retention_config conf;
@@ -285,11 +284,11 @@ static int g6_retention_shutdown(void) {
     g.running = false;
     /* a sweep blocked in the kernel (a hung mount under DataDir) must not
      * hold up collectd's stop: it is left, with what it uses */
-    if (!g6_thread_join_within(g.thread, STOP_GRACE_S)) {
+    if (!g6_thread_join_within(g.thread, G6_STORAGE_GRACE_S)) {
       ERROR(PLUGIN ": the sweep of %s did not stop within %.0f s: it is "
                    "blocked in a system call on storage that does not "
                    "answer (a hung mount); collectd stops without it",
-            g.conf.data_dir, STOP_GRACE_S);
+            g.conf.data_dir, G6_STORAGE_GRACE_S);
       g6_metrics_free(g.metrics);
       g.metrics = NULL;
       return 0;

@@ -1,5 +1,7 @@
 #include "core/fsutil.h"
 
+#include "core/thread.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -372,6 +374,59 @@ g6_status g6_dir_claim(const char *dir, const char *option, const char *clash,
     *lock_fd = fd;
   else
     close(fd);
+  return st;
+}
+
+typedef struct claim_call {
+  char *dir, *option, *clash;
+  int lock_fd;
+  char note[512];
+  g6_status st;
+  g6_error err;
+} claim_call;
+
+static void claim_main(void *p) {
+  claim_call *c = p;
+  c->st = g6_dir_claim(c->dir, c->option, c->clash, &c->lock_fd, c->note,
+                       sizeof(c->note), &c->err);
+}
+
+g6_status g6_dir_claim_within(double timeout_s, const char *dir,
+                              const char *option, const char *clash,
+                              int *lock_fd, char *note, size_t note_len,
+                              g6_error *err) {
+  *lock_fd = -1;
+  if (note_len > 0)
+    note[0] = '\0';
+  claim_call *c = calloc(1, sizeof(*c));
+  if (c == NULL || (c->dir = strdup(dir)) == NULL ||
+      (c->option = strdup(option)) == NULL ||
+      (c->clash = strdup(clash)) == NULL) {
+    if (c != NULL) {
+      free(c->dir);
+      free(c->option);
+    }
+    free(c);
+    return g6_error_set(err, G6_ENOMEM, "out of memory");
+  }
+  if (!g6_call_within(claim_main, c, timeout_s))
+    /* c stays: the claim may still complete and write into it */
+    return g6_error_set(err, G6_ETIMEOUT,
+                        "%s \"%s\" did not answer within %g s: creating and "
+                        "locking it sleeps in the kernel, the storage under "
+                        "it hangs (an NFS server gone, a frozen or failing "
+                        "file system); fix the mount, then restart collectd",
+                        option, dir, timeout_s);
+  g6_status st = c->st;
+  *lock_fd = c->lock_fd;
+  if (note_len > 0)
+    snprintf(note, note_len, "%s", c->note);
+  if (st != G6_OK && err != NULL)
+    *err = c->err;
+  free(c->dir);
+  free(c->option);
+  free(c->clash);
+  free(c);
   return st;
 }
 

@@ -142,6 +142,19 @@ g6_status g6_dir_claim(const char *dir, const char *option, const char *clash,
                        int *lock_fd, char *note, size_t note_len,
                        g6_error *err);
 
+/* g6_dir_claim on a thread of its own (core/thread.h), waiting at most
+ * `timeout_s` seconds: storage that does not answer (a hung NFS mount, a
+ * frozen file system: creating the directory or the probe file sleeps in
+ * the kernel) must not hold up the process's start, e.g. collectd's init of
+ * every other plugin. G6_ETIMEOUT then, with "<option> \"<dir>\" did not
+ * answer within N s: ..."; the blocked claim is left behind (if it ever
+ * completes, its lock is held by a descriptor nobody closes until the
+ * process ends). Otherwise exactly g6_dir_claim. */
+g6_status g6_dir_claim_within(double timeout_s, const char *dir,
+                              const char *option, const char *clash,
+                              int *lock_fd, char *note, size_t note_len,
+                              g6_error *err);
+
 /* Reads a secret (API key, access token, HMAC key) from a file. Refuses files
  * that are not regular files or are readable or writable by group or other
  * (G6_EPERM, message says how to fix it: chmod 600). Leading/trailing white

@@ -5,6 +5,8 @@
 
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <time.h>
 
 bool g6_thread_join_within(pthread_t t, double timeout_s) {
@@ -20,4 +22,33 @@ bool g6_thread_join_within(pthread_t t, double timeout_s) {
     return true;
   pthread_detach(t);
   return false;
+}
+
+typedef struct call {
+  void (*fn)(void *);
+  void *arg;
+} call;
+
+static void *call_main(void *p) {
+  sigset_t all; /* signals are the host process's business */
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, NULL);
+  call c = *(call *)p;
+  free(p);
+  c.fn(c.arg);
+  return NULL;
+}
+
+bool g6_call_within(void (*fn)(void *), void *arg, double timeout_s) {
+  call *c = malloc(sizeof(*c));
+  pthread_t t;
+  if (c != NULL) {
+    c->fn = fn;
+    c->arg = arg;
+    if (pthread_create(&t, NULL, call_main, c) == 0)
+      return g6_thread_join_within(t, timeout_s);
+    free(c);
+  }
+  fn(arg);
+  return true;
 }

@@ -13,6 +13,10 @@
 #include <pthread.h>
 #include <stdbool.h>
 
+/* How long g6 waits for its own threads at shutdown, and for storage at
+ * start-up, before it goes on without them (seconds). */
+#define G6_STORAGE_GRACE_S 5.0
+
 /* Waits up to `timeout_s` seconds (CLOCK_MONOTONIC; <= 0: only looks) for
  * thread `t` to end. true: it ended and is joined. false: it still runs; it
  * is then detached (it ends by itself if its system call ever returns, and
@@ -20,5 +24,14 @@
  * caller leaves it, as a process that is exiting may. Can't fail
  * otherwise. */
 bool g6_thread_join_within(pthread_t t, double timeout_s);
+
+/* Runs fn(arg) on a thread of its own (every signal blocked there) and
+ * waits up to `timeout_s` seconds for it: for start-up work on storage
+ * that may hang (claiming DataDir creates and locks a file). true: fn
+ * returned, its results are in arg. false: it still runs, blocked; it is
+ * left to finish by itself, and arg must stay allocated for good (the
+ * caller leaks it). When no thread can be created, fn runs on the calling
+ * thread (true). */
+bool g6_call_within(void (*fn)(void *), void *arg, double timeout_s);
 
 #endif

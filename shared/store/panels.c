@@ -4,6 +4,7 @@
 #include "core/fsutil.h"
 #include "core/hash.h"
 #include "core/strmap.h"
+#include "core/thread.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -418,8 +419,8 @@ g6_status g6_panels_writer_open(const g6_panels_writer_opts *o,
    * every flush) and locked */
   char why[256] = "";
   if (st == G6_OK)
-    st = g6_dir_claim(w->dir, "PanelsDir", CLASH, &w->lock_fd[0], why,
-                      sizeof(why), err);
+    st = g6_dir_claim_within(G6_STORAGE_GRACE_S, w->dir, "PanelsDir", CLASH,
+                             &w->lock_fd[0], why, sizeof(why), err);
   if (why[0] != '\0')
     note(w, why);
   struct stat ds;

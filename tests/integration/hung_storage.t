@@ -16,7 +16,12 @@ fsfreeze(8) (skipped where loop mounts are not allowed).
    got there). Thawed, collectd exits; a new collectd on the same DataDir
    finds every CSV row whole.
 2. g6_retention's sweep blocked deleting an old file under the frozen
-   DataDir: the same, for its sweep thread."""
+   DataDir: the same, for its sweep thread.
+3. Frozen before collectd starts: claiming DataDir and PanelsDir (create,
+   lock, write probe) would sleep in collectd's init, which runs every
+   plugin's init in turn: each claim gives up after 5 s with an error
+   naming the directory, g6_chain and g6_panels are disabled, and the other
+   plugins run."""
 import glob
 import os
 import re
@@ -139,6 +144,40 @@ try:
     time.sleep(2)  # the first sweep blocks deleting the old file
     stop_while_frozen(cd, "g6_retention", gave_up)
     t.ok(not cd.unexpected_errors(), "no other error", cd.unexpected_errors())
+
+    # ---- 3. start-up on storage that hangs ---------------------------------
+    with t.MockD() as m:
+        keyf, tokf = m.write_credentials(d)
+        t.ok(frozen(True), "frozen before collectd starts")
+        fresh = os.path.join(mnt, "fresh")  # g6_chain must create it
+        panels = os.path.join(mnt, "panels")
+        chain_err = (r"\[error\] g6_chain: DataDir: DataDir \"%s\" did not answer within "
+                     r"5 s: .*storage under it hangs.* \(g6_chain is disabled" % re.escape(fresh))
+        panels_err = (r"\[error\] g6_panels: PanelsDir: PanelsDir \"%s\" did not answer "
+                      r"within 5 s" % re.escape(panels))
+        conf = t.chain_config(fresh, m, keyf, tokf, plugin="ForceOpen true",
+                              indices=indices[:1])
+        conf += '<Plugin g6_panels>\n  PanelsDir "%s"\n</Plugin>\n' % panels
+        conf += 'PluginDir "%s"\n<LoadPlugin load>\n  Interval 1\n</LoadPlugin>\n' % \
+            t.STOCK_PLUGINDIR
+        cd = t.Collectd(plugins=["g6_chain", "g6_panels", "g6_info"], config=conf,
+                        rrd=False, expected_errors=[
+                            chain_err, panels_err, r"Initialization of plugin `g6_",
+                            r"one or more plugin init callbacks failed"])
+        t0 = time.time()
+        t.ok(cd.start(), "collectd starts although DataDir and PanelsDir hang")
+        t.ok(cd.wait_for("collectd_load_shortterm", 30),
+             "the other plugins run: load exports", cd.log()[-3000:])
+        took = time.time() - t0
+        t.ok(took < 25, "after each claim's 5-s bound, not the thaw (%.1f s)" % took)
+        t.ok(re.search(chain_err, cd.log()), "g6_chain says DataDir does not answer, "
+             "and that it is disabled", cd.log()[-3000:])
+        t.ok(re.search(panels_err, cd.log()), "g6_panels says PanelsDir does not answer",
+             cd.log()[-3000:])
+        t.ok(cd.wait_for("collectd_g6_build_info", 10), "g6_info runs")
+        t.ok(frozen(False), "thawed")
+        t.ok(cd.stop(20) is not None, "collectd stops")
+        t.ok(not cd.unexpected_errors(), "no other error", cd.unexpected_errors())
 finally:
     frozen(False)
     for _ in range(20):

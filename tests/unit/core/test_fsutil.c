@@ -342,6 +342,24 @@ static void dir_claims(void **state) {
                                 &e),
                    G6_EINVAL);
   assert_non_null(strstr(e.msg, "DataDir \"/\": the root directory"));
+  /* the bounded claim is the same claim on storage that answers (a hung
+   * one: tests/integration/hung_storage.t freezes a file system) */
+  assert_int_equal(g6_dir_claim_within(5, d, "DataDir", "x", &fd, note,
+                                       sizeof(note), &e),
+                   G6_OK);
+  assert_true(fd >= 0);
+  assert_string_equal(note, "");
+  assert_int_equal(g6_dir_claim_within(5, d, "PanelsDir", "x", &fd2, note,
+                                       sizeof(note), &e),
+                   G6_EEXIST);
+  assert_int_equal(fd2, -1);
+  if (strstr(e.msg, want) == NULL)
+    fail_msg("got: %s", e.msg);
+  close(fd);
+  assert_int_equal(g6_dir_claim_within(5, "/", "DataDir", "x", &fd, note,
+                                       sizeof(note), &e),
+                   G6_EINVAL);
+  assert_non_null(strstr(e.msg, "DataDir \"/\": the root directory"));
 }
 
 int main(void) {

@@ -1,0 +1,86 @@
+/* core/thread.h: waiting for a thread with a bound. A thread blocked in a
+ * system call (here a read of a pipe nobody writes, standing in for a
+ * write on a hung mount) is left behind after the bound and finishes by
+ * itself once the call returns. */
+#include "g6_test.h"
+
+#include "core/clock.h"
+#include "core/thread.h"
+
+#include <stdatomic.h>
+#include <unistd.h>
+
+typedef struct job {
+  int fd; /* -1: return at once */
+  atomic_int done;
+  int result;
+} job;
+
+static void work(void *p) {
+  job *j = p;
+  char c;
+  if (j->fd >= 0)
+    while (read(j->fd, &c, 1) < 0)
+      ;
+  j->result = 42;
+  atomic_store(&j->done, 1);
+}
+
+static void *work_thread(void *p) {
+  work(p);
+  return NULL;
+}
+
+static void wait_done(job *j) {
+  double end = g6_monotonic_now() + 5;
+  while (!atomic_load(&j->done) && g6_monotonic_now() < end)
+    g6_sleep_seconds(0.005);
+}
+
+static void call_within_returns_or_leaves(void **state) {
+  (void)state;
+  static job quick = {.fd = -1};
+  assert_true(g6_call_within(work, &quick, 5));
+  assert_int_equal(quick.result, 42); /* its results are there */
+  static job stuck;
+  int fds[2];
+  assert_int_equal(pipe(fds), 0);
+  stuck.fd = fds[0];
+  double t0 = g6_monotonic_now();
+  assert_false(g6_call_within(work, &stuck, 0.2));
+  double waited = g6_monotonic_now() - t0;
+  assert_true(waited >= 0.19 && waited < 2);
+  assert_false(atomic_load(&stuck.done));
+  assert_int_equal(write(fds[1], "x", 1), 1); /* the call returns */
+  wait_done(&stuck);
+  assert_int_equal(stuck.result, 42);
+  close(fds[0]);
+  close(fds[1]);
+}
+
+static void join_within(void **state) {
+  (void)state;
+  static job quick = {.fd = -1}, stuck;
+  pthread_t t;
+  assert_int_equal(pthread_create(&t, NULL, work_thread, &quick), 0);
+  assert_true(g6_thread_join_within(t, 5));
+  assert_true(atomic_load(&quick.done));
+  int fds[2];
+  assert_int_equal(pipe(fds), 0);
+  stuck.fd = fds[0];
+  assert_int_equal(pthread_create(&t, NULL, work_thread, &stuck), 0);
+  assert_false(g6_thread_join_within(t, 0)); /* only looks; detaches it */
+  assert_int_equal(write(fds[1], "x", 1), 1);
+  wait_done(&stuck);
+  assert_true(atomic_load(&stuck.done));
+  close(fds[0]);
+  close(fds[1]);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(call_within_returns_or_leaves),
+      cmocka_unit_test(join_within),
+  };
+  return G6_RUN_TESTS(tests);
+}
