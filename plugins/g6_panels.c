@@ -3,19 +3,20 @@
  * The write callback keeps the latest value of every g6 series collectd
  * dispatches (metrics/latest.h: one mutex, a hash lookup and a few stores,
  * so collectd's write threads are never held for long; bounded by
- * MaxSeries). Three read callbacks do the rest on collectd's read threads:
+ * MaxSeries). Two threads of g6's own (collector/runner.h) do the file
+ * work, never collectd's read threads, which the host's other plugins share
+ * (a durable flush waits for fsync; storage that hangs would hold a read
+ * thread, and collectd's stop, for good):
  *
- *   g6_panels/flush      every FlushInterval: render the panels from a
- *                        snapshot (collector/panel_data.h), validate them,
- *                        write the changed ones and the manifest as one set
- *                        (store/panels.h);
- *   g6_panels/integrity  every IntegrityInterval: verify every file the
- *                        manifest lists and the signature
- *                        (store/integrity.h);
- *   g6_panels/metrics    every plugin interval: dispatch g6_panels' metrics.
+ *   g6/panels      every FlushInterval: render the panels from a snapshot
+ *                  (collector/panel_data.h), validate them, write the
+ *                  changed ones and the manifest as one set (store/panels.h);
+ *   g6/integrity   every IntegrityInterval: verify every file the manifest
+ *                  lists and the signature (store/integrity.h).
  *
- * Flush and sweep never overlap (one mutex), so the sweep never reads a set
- * half written by its own process. Everything else lives in libg6; the
+ * One read callback, g6_panels/metrics, dispatches g6_panels' metrics every
+ * plugin interval. Flush and sweep never overlap (one mutex), so the sweep
+ * never reads a set half written by its own process. Everything else lives in libg6; the
  * option table is config/panels.c. If init fails, the read group and the
  * write callback are unregistered and collectd runs on. Under `collectd -T`
  * init makes every check of a start (options, key file, PanelsDir created,
@@ -26,11 +27,13 @@
 
 #include "collector/panel_data.h"
 #include "collector/panels_metrics.h"
+#include "collector/runner.h"
 #include "config/panels.h"
 #include "core/clock.h"
 #include "core/fsutil.h"
 #include "core/lograte.h"
 #include "core/proc.h"
+#include "core/thread.h"
 #include "metrics/latest.h"
 #include "metrics/metrics_gen.h"
 #include "store/integrity.h"
@@ -57,6 +60,7 @@ static struct {
   g6_latest *latest;
   g6_panels_writer *writer;
   g6_metrics *metrics;
+  g6_runner *flusher, *sweeper; /* g6/panels, g6/integrity */
   double started, prev_cpu, prev_now;
   int integrity_ok; /* -1 before the first sweep */
   double integrity_last;
@@ -198,9 +202,7 @@ static void account(const g6_panel_out *out, size_t n,
   }
 }
 
-static int g6_panels_flush(user_data_t *ud) {
-  (void)ud;
-  pthread_mutex_lock(&work_mu);
+static void flush_locked(void) {
   double t0 = g6_monotonic_now();
   double now = now_s();
   g6_proc_usage pu;
@@ -257,8 +259,6 @@ static int g6_panels_flush(user_data_t *ud) {
     g.drop_logged = true;
   }
   g6m_flush_duration_set(g.metrics, g6_monotonic_now() - t0);
-  pthread_mutex_unlock(&work_mu);
-  return 0;
 }
 
 /* ---- the integrity sweep --------------------------------------------------- */
@@ -281,9 +281,7 @@ static void log_sweep(const g6_integrity_report *r) {
   sstrncpy(g.integrity_seen, seen, sizeof(g.integrity_seen));
 }
 
-static int g6_panels_integrity(user_data_t *ud) {
-  (void)ud;
-  pthread_mutex_lock(&work_mu);
+static void sweep_locked(void) {
   g6_integrity_report r = {0};
   if (g6_integrity_check(g.conf.panels_dir, g.key, g.key_len, &r) == G6_OK) {
     g.integrity_ok = r.n == 0;
@@ -295,8 +293,27 @@ static int g6_panels_integrity(user_data_t *ud) {
     ERROR(PLUGIN ": integrity: out of memory");
   }
   g6_integrity_report_free(&r);
+}
+
+/* g6/panels: every FlushInterval. The first cycle also makes the first
+ * sweep, right after the first flush: a sweep racing ahead of it found no
+ * manifest in a new PanelsDir and warned at every fresh start. */
+static void g6_panels_flush(void *ctx, const g6_runner_tick *tick) {
+  (void)ctx;
+  pthread_mutex_lock(&work_mu);
+  flush_locked();
+  if (tick->cycle == 1)
+    sweep_locked();
   pthread_mutex_unlock(&work_mu);
-  return 0;
+}
+
+/* g6/integrity: every IntegrityInterval after the first sweep. */
+static void g6_panels_integrity(void *ctx, const g6_runner_tick *tick) {
+  (void)ctx;
+  (void)tick;
+  pthread_mutex_lock(&work_mu);
+  sweep_locked();
+  pthread_mutex_unlock(&work_mu);
 }
 
 static int g6_panels_metrics(user_data_t *ud) {
@@ -369,20 +386,44 @@ static int setup(void) {
   if (plugin_register_write(PLUGIN, g6_panels_keep, &ud) != 0)
     return -1;
   g.write_registered = true;
-  if (g6_plugin_register_read(PLUGIN, PLUGIN "/flush", g6_panels_flush,
-                              DOUBLE_TO_CDTIME_T(c->flush_interval)) != 0 ||
-      g6_plugin_register_read(PLUGIN, PLUGIN "/integrity",
-                              g6_panels_integrity,
-                              DOUBLE_TO_CDTIME_T(c->integrity_interval)) != 0 ||
-      g6_plugin_register_read(PLUGIN, PLUGIN "/metrics", g6_panels_metrics,
+  if (g6_plugin_register_read(PLUGIN, PLUGIN "/metrics", g6_panels_metrics,
                               0) != 0)
     return -1;
+  if (g6_runner_start("g6/panels", c->flush_interval, 0, g6_panels_flush,
+                      NULL, &g.flusher, &e) != G6_OK ||
+      g6_runner_start("g6/integrity", c->integrity_interval,
+                      c->integrity_interval, g6_panels_integrity, NULL,
+                      &g.sweeper, &e) != G6_OK) {
+    ERROR(PLUGIN ": %s", e.msg);
+    return -1;
+  }
   INFO(PLUGIN ": writing %s", what);
   return 0;
 }
 
+/* Stops the flush and sweep threads, within G6_STORAGE_GRACE_S in all.
+ * One still blocked then is in the kernel on PanelsDir's storage (a hung
+ * mount): collectd's stop goes on without it, and what it uses stays
+ * allocated. true when both stopped. */
+static bool stop_threads(void) {
+  g6_runner_request_stop(g.flusher);
+  g6_runner_request_stop(g.sweeper);
+  double until = g6_monotonic_now() + G6_STORAGE_GRACE_S;
+  bool flushed = g6_runner_stop_within(g.flusher, until - g6_monotonic_now());
+  bool swept = g6_runner_stop_within(g.sweeper, until - g6_monotonic_now());
+  g.flusher = g.sweeper = NULL;
+  if (!flushed || !swept)
+    ERROR(PLUGIN ": the %s did not stop within %.0f s: it is blocked in a "
+                 "system call on PanelsDir %s's storage, which does not "
+                 "answer (a hung mount); collectd stops without it",
+          !flushed ? "panels flush" : "integrity sweep", G6_STORAGE_GRACE_S,
+          g.conf.panels_dir);
+  return flushed && swept;
+}
+
 static int g6_panels_init(void) {
   if (setup() != 0) {
+    stop_threads();
     if (g.write_registered)
       plugin_unregister_write(PLUGIN);
     g.write_registered = false;
@@ -395,6 +436,8 @@ static int g6_panels_shutdown(void) {
   if (g.write_registered)
     plugin_unregister_write(PLUGIN);
   g.write_registered = false;
+  if (!stop_threads())
+    return 0; /* the writer, the key, ... stay: a thread still uses them */
   g6_panels_writer_close(g.writer);
   g6_latest_free(g.latest);
   g6_metrics_free(g.metrics);

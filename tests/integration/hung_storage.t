@@ -17,7 +17,9 @@ fsfreeze(8) (skipped where loop mounts are not allowed).
    finds every CSV row whole.
 2. g6_retention's sweep blocked deleting an old file under the frozen
    DataDir: the same, for its sweep thread.
-3. Frozen before collectd starts: claiming DataDir and PanelsDir (create,
+3. g6_panels flushing into a PanelsDir that freezes: its flush thread
+   blocks, collectd's read threads do not; the stop gives up on it after 5 s.
+4. Frozen before collectd starts: claiming DataDir and PanelsDir (create,
    lock, write probe) would sleep in collectd's init, which runs every
    plugin's init in turn: each claim gives up after 5 s with an error
    naming the directory, g6_chain and g6_panels are disabled, and the other
@@ -77,7 +79,7 @@ def stop_while_frozen(cd, what, gave_up):
     t0 = time.time()
     os.kill(cd.proc.proc.pid, 15)
     t.ok(cd.wait_log(gave_up, 20), "%s: stopped, it gives up on the blocked thread "
-         "with an error naming DataDir" % what, cd.log()[-3000:])
+         "with an error naming the directory" % what, cd.log()[-3000:])
     t.ok(cd.wait_log(RRD_DOWN, 10),
          "%s: collectd's shutdown goes on while the storage hangs: rrdtool, loaded "
          "after it, shuts down" % what, cd.log()[-3000:])
@@ -145,12 +147,34 @@ try:
     stop_while_frozen(cd, "g6_retention", gave_up)
     t.ok(not cd.unexpected_errors(), "no other error", cd.unexpected_errors())
 
-    # ---- 3. start-up on storage that hangs ---------------------------------
+    # ---- 3. g6_panels ------------------------------------------------------
+    panels = os.path.join(mnt, "panels")
+    gave_up = (r"\[error\] g6_panels: the panels flush did not stop within 5 s: .*"
+               r"PanelsDir %s's storage, which does not answer" % re.escape(panels))
+    conf = '<Plugin g6_panels>\n  PanelsDir "%s"\n  FlushInterval 0.5\n</Plugin>\n' % panels
+    conf += RRD_AFTER % os.path.join(d, "rrd3") + "LoadPlugin load\n"
+    cd = t.Collectd(plugins=["g6_panels", "g6_info"], config=conf, rrd=False,
+                    expected_errors=[gave_up])
+    t.ok(cd.start(), "collectd starts with g6_panels writing to the loop file system")
+    t.ok(t.wait_until(lambda: os.path.exists(os.path.join(panels, "manifest.json")), 20),
+         "g6_panels writes its panels", cd.log()[-2000:])
+    t.ok(frozen(True), "frozen under g6_panels")
+    time.sleep(3)  # the next flush blocks
+    before = t.select(cd.samples(), "collectd_load_shortterm")
+    time.sleep(3)
+    after = t.select(cd.samples(), "collectd_load_shortterm")
+    t.ok(before and after and after[0].timestamp > before[0].timestamp,
+         "g6_panels: collectd's read threads are not held: load's values go on",
+         (before, after))
+    stop_while_frozen(cd, "g6_panels", gave_up)
+    t.ok(not cd.unexpected_errors(), "no other error", cd.unexpected_errors())
+
+    # ---- 4. start-up on storage that hangs ---------------------------------
     with t.MockD() as m:
         keyf, tokf = m.write_credentials(d)
         t.ok(frozen(True), "frozen before collectd starts")
         fresh = os.path.join(mnt, "fresh")  # g6_chain must create it
-        panels = os.path.join(mnt, "panels")
+        panels = os.path.join(mnt, "panels2")
         chain_err = (r"\[error\] g6_chain: DataDir: DataDir \"%s\" did not answer within "
                      r"5 s: .*storage under it hangs.* \(g6_chain is disabled" % re.escape(fresh))
         panels_err = (r"\[error\] g6_panels: PanelsDir: PanelsDir \"%s\" did not answer "
