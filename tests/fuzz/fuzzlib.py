@@ -49,5 +49,8 @@ def run(target, corpus, seconds=10):
             shutil.copy(os.path.join(work, f), kept)
             t.diag("finding kept: %s" % os.path.join(kept, f))
     executed = int(runs[0].split(":")[-1]) if runs else 0
-    t.ok(executed > 1000, "fuzz_%s executed %d inputs" % (target, executed))
+    # it mutated beyond its seeds; not a speed bar (a loaded 2-core machine
+    # ran the panels target, which writes files per input, 693 times in 8 s)
+    t.ok(executed >= n_seeds + 100, "fuzz_%s executed %d inputs (%d seeds)"
+         % (target, executed, n_seeds))
     t.done_testing()
