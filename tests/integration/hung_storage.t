@@ -73,6 +73,19 @@ LoadPlugin rrdtool
 RRD_DOWN = r"rrdtool plugin: Shutting down the queue thread"
 
 
+def freeze_and_watch_load(cd, what):
+    """Freezes the file system under a running collectd, lets g6's threads
+    block on it, and checks that the stock load plugin's values go on."""
+    t.ok(frozen(True), "%s: the file system under its directory is frozen" % what)
+    time.sleep(3)
+    before = t.select(cd.samples(), "collectd_load_shortterm")
+    time.sleep(3)
+    after = t.select(cd.samples(), "collectd_load_shortterm")
+    t.ok(before and after and after[0].timestamp > before[0].timestamp,
+         "%s: collectd's read threads are not held: load's values go on" % what,
+         (before, after))
+
+
 def stop_while_frozen(cd, what, gave_up):
     """SIGTERM to collectd with the file system frozen: g6 gives up within
     its grace and the shutdown reaches rrdtool; then thaw, and it exits."""
@@ -105,17 +118,10 @@ try:
         cd = t.Collectd(plugins=["g6_chain"], config=conf, rrd=False,
                         expected_errors=[gave_up])
         t.ok(cd.start(), "collectd starts with DataDir on the loop file system")
-        t.ok(t.wait_until(lambda: len(glob.glob(os.path.join(data, "*", "*", "*", "*.csv"))) >= 10, 30),
+        t.ok(t.wait_until(lambda: len(glob.glob(os.path.join(data, "*", "*", "*",
+                                                            "*.csv"))) >= 10, 30),
              "both indices write CSV rows", cd.log()[-2000:])
-        t.ok(frozen(True), "the file system under DataDir is frozen")
-        # the index threads block in their next cycle's appends
-        time.sleep(3)
-        before = t.select(cd.samples(), "collectd_load_shortterm")
-        time.sleep(3)
-        after = t.select(cd.samples(), "collectd_load_shortterm")
-        t.ok(before and after and after[0].timestamp > before[0].timestamp,
-             "collectd's read threads are not held: the load plugin's values go on",
-             (before, after))
+        freeze_and_watch_load(cd, "g6_chain")  # its threads block in appends
         stop_while_frozen(cd, "g6_chain", gave_up)
         t.is_(sorted(re.findall(gave_up, cd.log())), ["BANKNIFTY", "NIFTY"],
               "one error for each blocked index")
@@ -158,14 +164,7 @@ try:
     t.ok(cd.start(), "collectd starts with g6_panels writing to the loop file system")
     t.ok(t.wait_until(lambda: os.path.exists(os.path.join(panels, "manifest.json")), 20),
          "g6_panels writes its panels", cd.log()[-2000:])
-    t.ok(frozen(True), "frozen under g6_panels")
-    time.sleep(3)  # the next flush blocks
-    before = t.select(cd.samples(), "collectd_load_shortterm")
-    time.sleep(3)
-    after = t.select(cd.samples(), "collectd_load_shortterm")
-    t.ok(before and after and after[0].timestamp > before[0].timestamp,
-         "g6_panels: collectd's read threads are not held: load's values go on",
-         (before, after))
+    freeze_and_watch_load(cd, "g6_panels")  # its next flush blocks
     stop_while_frozen(cd, "g6_panels", gave_up)
     t.ok(not cd.unexpected_errors(), "no other error", cd.unexpected_errors())
 
