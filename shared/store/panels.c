@@ -130,6 +130,7 @@ struct g6_panels_writer {
   uid_t link_uid;
   gid_t link_gid;
   char staging[NAME_MAX + 1];
+  char journal[NAME_MAX + 1]; /* beside the staging directory */
   char *source, *app_version;
   unsigned char *key;
   size_t key_len;
@@ -319,6 +320,12 @@ size_t g6_panels_staging_name(const char *base, char *out, size_t cap) {
   return cap == 0 ? 0 : (len < cap ? len : cap - 1);
 }
 
+size_t g6_panels_journal_name(const char *base, char *out, size_t cap) {
+  int n = snprintf(out, cap, ".%.200s.g6-journal", base);
+  size_t len = n < 0 ? 0 : (size_t)n;
+  return cap == 0 ? 0 : (len < cap ? len : cap - 1);
+}
+
 /* Resolves a PanelsDir given as (or under) a symbolic link, so the set is
  * swapped in where the link points and the link itself stays. */
 static g6_status resolve_dir(g6_panels_writer *w, g6_error *err) {
@@ -334,6 +341,7 @@ static g6_status resolve_dir(g6_panels_writer *w, g6_error *err) {
              w->dir);
   snprintf(w->base, sizeof(w->base), "%.255s", slash + 1);
   g6_panels_staging_name(slash + 1, w->staging, sizeof(w->staging));
+  g6_panels_journal_name(slash + 1, w->journal, sizeof(w->journal));
   return G6_OK;
 }
 
@@ -490,7 +498,10 @@ typedef struct out_file {
 static g6_status write_at(int dfd, const char *name, const g6_buf *b,
                           mode_t mode, bool durable, const char *where,
                           g6_error *err) {
-  int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  int fd = openat(dfd, name,
+                  O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_NONBLOCK |
+                      O_CLOEXEC,
+                  mode);
   if (fd < 0)
     return g6_error_set(err, g6_status_from_errno(errno),
                         "cannot create %s/%s: %s", where, name,
@@ -498,6 +509,11 @@ static g6_status write_at(int dfd, const char *name, const g6_buf *b,
   const char *p = b->data ? b->data : "";
   size_t left = b->len;
   int e = 0;
+  struct stat fs;
+  if (fstat(fd, &fs) != 0)
+    e = errno;
+  else if (!S_ISREG(fs.st_mode))
+    e = EINVAL; /* a FIFO or device of that name (O_NONBLOCK: not waited on) */
   while (left > 0 && e == 0) {
     ssize_t k = write(fd, p, left);
     if (k < 0 && errno == EINTR)
@@ -591,14 +607,246 @@ static bool same_file(const struct stat *a, const struct stat *b) {
   return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
 }
 
+/* ---- the journal ----------------------------------------------------------
+ *
+ * Before a set is built, the names and inode numbers of the files it
+ * carries over by hard links are written to <parent>/.<name>.g6-journal
+ * (beside the staging directory: a file in either directory would be
+ * swapped into PanelsDir). Whatever a crash leaves in the staging directory
+ * is then told apart exactly: an entry the journal lists by name and inode
+ * is a second link g6 made (the build's, or the previous set's once the
+ * exchange happened) and goes; g6's own names go; anything else arrived in
+ * PanelsDir while the set was built and goes back there. The journal is
+ * rewritten in place while the staging directory is empty, and ends with
+ * the SHA-256 of what precedes it, so a torn one is ignored; it is valid
+ * only while the staging directory is one of the two directories it names
+ * (the staging directory and PanelsDir when written, by inode: each
+ * exchange swaps them). Without a valid journal (none yet, an older g6, a
+ * restored copy) the staging directory is told apart as before: second
+ * links of files PanelsDir still holds go, the rest goes back.
+ *
+ *   g6-panels-journal 1
+ *   dirs <staging inode> <PanelsDir inode>
+ *   <inode> <name in hex>        one line per file carried over
+ *   sha256 <hex of the lines above>
+ */
+#define JOURNAL_MAGIC "g6-panels-journal 1\n"
+#define MAX_JOURNAL (64u << 20)
+
+/* name -> (void *)(uintptr_t)st_ino of each file a set carries over */
+typedef struct journal {
+  g6_strmap by_name;
+} journal;
+
+static g6_status journal_render(const journal *j, ino_t sino, ino_t dino,
+                                g6_buf *b) {
+  g6_status st = g6_buf_printf(b, JOURNAL_MAGIC "dirs %llu %llu\n",
+                               (unsigned long long)sino,
+                               (unsigned long long)dino);
+  const char *k;
+  void *v;
+  for (size_t i = 0; st == G6_OK && g6_strmap_next(&j->by_name, &i, &k, &v);) {
+    st = g6_buf_printf(b, "%llu ", (unsigned long long)(uintptr_t)v);
+    for (const unsigned char *c = (const unsigned char *)k;
+         st == G6_OK && *c != '\0'; c++)
+      st = g6_buf_printf(b, "%02x", *c);
+    if (st == G6_OK)
+      st = g6_buf_putc(b, '\n');
+  }
+  char sum[65];
+  if (st == G6_OK)
+    st = g6_sha256_hex(b->data, b->len, sum);
+  if (st == G6_OK)
+    st = g6_buf_printf(b, "sha256 %s\n", sum);
+  return st;
+}
+
+/* Writes the journal of a set built in the staging directory `sino`
+ * beside PanelsDir `dino` (fsynced when durable, its directory entry too
+ * when new). false with `why` when it cannot be written: *lasting when
+ * something that is not g6's has its name (a directory, a link, a FIFO). */
+static bool journal_write(g6_panels_writer *w, int pfd, const journal *j,
+                          ino_t sino, ino_t dino, bool *lasting,
+                          g6_error *why) {
+  g6_buf b = G6_BUF_INIT;
+  if (journal_render(j, sino, dino, &b) != G6_OK) {
+    g6_buf_free(&b);
+    g6_error_set(why, G6_ENOMEM, "out of memory");
+    return false;
+  }
+  struct stat st;
+  bool created = fstatat(pfd, w->journal, &st, AT_SYMLINK_NOFOLLOW) != 0;
+  g6_error sub;
+  g6_status s = write_at(pfd, w->journal, &b, 0600, w->durable, w->parent,
+                         &sub);
+  g6_buf_free(&b);
+  if (s == G6_OK && created && w->durable && fsync(pfd) != 0 &&
+      errno != EINVAL)
+    s = errno_err(&sub, errno, "cannot fsync", w->parent);
+  if (s != G6_OK) {
+    *lasting = !created && fstatat(pfd, w->journal, &st,
+                                   AT_SYMLINK_NOFOLLOW) == 0 &&
+               !S_ISREG(st.st_mode);
+    g6_error_set(why, s,
+                 "%s (the journal of the set built for PanelsDir %s%s)",
+                 sub.msg, w->dir,
+                 *lasting ? ": that name is not g6's, move it away" : "");
+    return false;
+  }
+  return true;
+}
+
+static int hex_digit(char c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  return -1;
+}
+
+/* Reads the journal into j (left empty when there is none, it is torn, or
+ * it belongs to other directories than the staging directory `sino`). */
+static void journal_read(const g6_panels_writer *w, ino_t sino, journal *j) {
+  char path[PATH_MAX];
+  if (snprintf(path, sizeof(path), "%s/%s", w->parent, w->journal) >=
+      (int)sizeof(path))
+    return;
+  char *text = NULL;
+  size_t len = 0;
+  if (g6_read_file(path, MAX_JOURNAL, &text, &len, NULL) != G6_OK)
+    return;
+  size_t ml = strlen(JOURNAL_MAGIC), tl = 7 + 64 + 1; /* "sha256 <hex>\n" */
+  char *tail = len >= ml + tl ? text + len - tl : NULL;
+  char sum[65];
+  bool ok = tail != NULL && memcmp(text, JOURNAL_MAGIC, ml) == 0 &&
+            tail[-1] == '\n' && memcmp(tail, "sha256 ", 7) == 0 &&
+            tail[tl - 1] == '\n' &&
+            g6_sha256_hex(text, (size_t)(tail - text), sum) == G6_OK &&
+            memcmp(sum, tail + 7, 64) == 0;
+  char *p = ok ? text + ml : NULL, *end;
+  unsigned long long s = 0, d = 0;
+  if (ok) {
+    ok = strncmp(p, "dirs ", 5) == 0;
+    s = ok ? strtoull(p + 5, &end, 10) : 0;
+    ok = ok && *end == ' ';
+    d = ok ? strtoull(end + 1, &end, 10) : 0;
+    ok = ok && *end == '\n' && ((ino_t)s == sino || (ino_t)d == sino);
+    p = end + 1;
+  }
+  while (ok && p < tail) {
+    unsigned long long ino = strtoull(p, &end, 10);
+    ok = end != p && *end == ' ' && ino != 0;
+    char name[NAME_MAX + 1];
+    size_t n = 0;
+    for (p = end + 1; ok && *p != '\n'; p += 2) {
+      int hi = hex_digit(p[0]), lo = hi < 0 ? -1 : hex_digit(p[1]);
+      ok = lo >= 0 && n < NAME_MAX && (hi << 4 | lo) != 0 &&
+           (hi << 4 | lo) != '/';
+      if (ok)
+        name[n++] = (char)(hi << 4 | lo);
+    }
+    name[n] = '\0';
+    ok = ok && n > 0 &&
+         g6_strmap_put(&j->by_name, name, (void *)(uintptr_t)ino, NULL) ==
+             G6_OK;
+    p++;
+  }
+  if (!ok) {
+    g6_strmap_free(&j->by_name);
+    j->by_name = (g6_strmap)G6_STRMAP_INIT;
+  }
+  free(text);
+}
+
+/* What settle left undone: the errno of the first entry that could not be
+ * removed (`removing`) or moved back, and its name. */
+typedef struct unsettled {
+  int err;
+  bool removing;
+  char name[NAME_MAX + 1];
+} unsettled;
+
+/* Empties the staging directory `old` (a set never swapped in, or the
+ * previous set) next to PanelsDir `cur`, `j` being the journal of the last
+ * set built (possibly empty): old versions of g6's own files, the links the
+ * journal lists and second links of files PanelsDir holds under the same
+ * name are removed; another program's entry goes back into PanelsDir
+ * (never replacing anything there, except the outdated link of the file
+ * it replaced while the set was built: the journal names that link's
+ * inode, and the exchange is undone if anything else came back). Stops at
+ * an entry that cannot go back; goes on past one that cannot be removed.
+ * *moved when something went back, *removed when something was removed.
+ * Returns whether everything went (else `u` says what stayed). */
+static bool settle(int old, int cur, const own_names *own, const journal *j,
+                   bool *moved, bool *removed, unsettled *u) {
+  memset(u, 0, sizeof(*u));
+  DIR *d = dir_stream(old);
+  if (d == NULL) {
+    u->err = errno;
+    return false;
+  }
+  struct dirent *de;
+  bool stuck = false;
+  while (!stuck && (de = readdir(d)) != NULL) {
+    const char *name = de->d_name;
+    if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+      continue;
+    struct stat os, ns;
+    if (fstatat(old, name, &os, AT_SYMLINK_NOFOLLOW) != 0)
+      continue; /* gone meanwhile */
+    uintptr_t listed =
+        S_ISDIR(os.st_mode) ? 0 : (uintptr_t)g6_strmap_get(&j->by_name, name);
+    bool in_cur = fstatat(cur, name, &ns, AT_SYMLINK_NOFOLLOW) == 0;
+    if (own_file(own, name, &os) || (listed != 0 && listed == os.st_ino) ||
+        (in_cur && !S_ISDIR(os.st_mode) && same_file(&os, &ns))) {
+      if (unlinkat(old, name, 0) == 0)
+        *removed = true;
+      else if (errno != ENOENT && u->err == 0) {
+        u->err = errno;
+        u->removing = true;
+        snprintf(u->name, sizeof(u->name), "%s", name);
+      }
+      continue;
+    }
+    if (!in_cur) {
+      if (renameat2(old, name, cur, name, RENAME_NOREPLACE) == 0)
+        *moved = true;
+      else if (errno != ENOENT)
+        stuck = true;
+      if (stuck)
+        u->err = errno;
+    } else if (listed != 0 && (uintptr_t)ns.st_ino == listed &&
+               renameat2(old, name, cur, name, RENAME_EXCHANGE) == 0) {
+      /* the newer file is in PanelsDir now; what came back must be the
+       * outdated link, else undo */
+      struct stat back;
+      if (fstatat(old, name, &back, AT_SYMLINK_NOFOLLOW) == 0 &&
+          (uintptr_t)back.st_ino == listed) {
+        unlinkat(old, name, 0);
+        *moved = true;
+        continue;
+      }
+      renameat2(old, name, cur, name, RENAME_EXCHANGE);
+      stuck = true;
+      u->err = EEXIST;
+    } else {
+      stuck = true;
+      u->err = EEXIST;
+    }
+    if (stuck) {
+      u->removing = false;
+      snprintf(u->name, sizeof(u->name), "%s", name);
+    }
+  }
+  closedir(d);
+  return u->err == 0;
+}
+
 /* Readies the staging directory for a new set and returns its fd, or -1
- * with `why` set. An exchange leaves it empty (move_back); it may still
+ * with `why` set. An exchange leaves it empty (settle); it may still
  * hold a set never swapped in or the previous set (a crash, or a passing
- * error right after the exchange), or entries of other programs that were
- * in PanelsDir when it was swapped out: old versions of g6's own files and
- * second links of files PanelsDir still holds are removed; anything else is
- * moved back into PanelsDir (never replacing what is there), and when that
- * is not possible it stays where it is and `why` says so. */
+ * error right after the exchange), which settle tells apart with the
+ * journal. What cannot be moved back stays where it is and `why` says so. */
 static int open_staging(g6_panels_writer *w, int pfd, int dfd,
                         const own_names *own, bool *lasting, g6_error *why) {
   struct stat ds, ss;
@@ -632,45 +880,26 @@ static int open_staging(g6_panels_writer *w, int pfd, int dfd,
     close(sfd);
     return -1;
   }
-  DIR *d = dir_stream(sfd);
-  if (d == NULL) {
-    errno_err(why, errno, "cannot read the staging directory beside", w->dir);
-    close(sfd);
-    return -1;
-  }
-  struct dirent *de;
-  bool ok = true, moved = false;
-  while (ok && (de = readdir(d)) != NULL) {
-    if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-      continue;
-    struct stat es, ps;
-    if (fstatat(sfd, de->d_name, &es, AT_SYMLINK_NOFOLLOW) != 0)
-      continue; /* gone meanwhile */
-    if (own_file(own, de->d_name, &es) ||
-        (!S_ISDIR(es.st_mode) &&
-         fstatat(dfd, de->d_name, &ps, AT_SYMLINK_NOFOLLOW) == 0 &&
-         same_file(&es, &ps))) {
-      if (unlinkat(sfd, de->d_name, 0) != 0 && errno != ENOENT) {
-        errno_err(why, errno, "cannot empty the staging directory beside",
-                  w->dir);
-        ok = false;
-      }
-      continue;
-    }
-    if (renameat2(sfd, de->d_name, dfd, de->d_name, RENAME_NOREPLACE) == 0) {
-      moved = true;
-      continue;
-    }
-    *lasting = name_taken(errno);
-    g6_error_set(why, g6_status_from_errno(errno),
+  journal j = {G6_STRMAP_INIT};
+  journal_read(w, ss.st_ino, &j);
+  bool moved = false, removed = false;
+  unsettled u;
+  bool ok = settle(sfd, dfd, own, &j, &moved, &removed, &u);
+  g6_strmap_free(&j.by_name);
+  if (!ok && u.name[0] == '\0') {
+    errno_err(why, u.err, "cannot read the staging directory beside", w->dir);
+  } else if (!ok && u.removing) {
+    errno_err(why, u.err, "cannot empty the staging directory beside", w->dir);
+  } else if (!ok) {
+    *lasting = name_taken(u.err);
+    g6_error_set(why, g6_status_from_errno(u.err),
                  "%s/%s/%s is not g6's and cannot be moved back into "
                  "PanelsDir %s (%s): it stays where it is",
-                 w->parent, w->staging, de->d_name, w->dir, strerror(errno));
-    ok = false;
+                 w->parent, w->staging, u.name, w->dir, strerror(u.err));
   }
-  closedir(d);
-  if (ok && moved && w->durable && (fsync(dfd) != 0 || fsync(sfd) != 0) &&
-      errno != EINVAL) {
+  /* durable before the next journal replaces the one that told them apart */
+  if (ok && (moved || removed) && w->durable &&
+      (fsync(dfd) != 0 || fsync(sfd) != 0) && errno != EINVAL) {
     errno_err(why, errno, "cannot fsync", w->dir);
     ok = false;
   }
@@ -706,89 +935,40 @@ static void discard_build(int sfd) {
   closedir(d);
 }
 
-/* Another program's files carried over by this flush: name -> the inode
- * linked into the new set (to recognize the link after the exchange). */
-typedef struct carried {
-  g6_strmap by_name; /* values: (void *)(uintptr_t)st_ino */
-} carried;
-
 /* After the exchange: `old` is the previous set (now the staging
- * directory), `new_fd` PanelsDir. Another program's entry that is in the
- * old set and not in the new one arrived while the set was built (between
- * reading PanelsDir and the exchange): it goes back into PanelsDir. One
- * that replaced a file after it was carried over (an atomic rewrite)
- * takes the place of the superseded link. The previous versions of g6's
- * files and the second links of files carried over are removed right away:
- * kept until the next flush, a link would bring back a file its owner
- * deletes from PanelsDir meanwhile (or all of them after PanelsDir is
- * removed), and one its owner rewrites would block the staging directory.
- * One that cannot be removed now (EROFS...) is left to open_staging. false,
- * with `why`, when an entry cannot go back (PanelsDir meanwhile holds
- * something else of that name): it stays in the staging directory, which
- * is then left alone. */
+ * directory), `new_fd` PanelsDir, `j` the journal of the set just swapped
+ * in. Another program's entry that is in the old set and not in the new
+ * one arrived while the set was built (between reading PanelsDir and the
+ * exchange): it goes back into PanelsDir. One that replaced a file after
+ * the journal listed it (an atomic rewrite) takes the place of the
+ * outdated link. The previous versions of g6's files and the second links
+ * of files carried over are removed right away: kept until the next
+ * flush, a link would bring back a file its owner deletes from PanelsDir
+ * meanwhile (or all of them after PanelsDir is removed), and one its
+ * owner rewrites would block the staging directory. One that cannot be
+ * removed now (EROFS...) is left to open_staging. false, with `why`, when
+ * an entry cannot go back (PanelsDir meanwhile holds something else of
+ * that name): it stays in the staging directory, which is then left
+ * alone. */
 static bool move_back(g6_panels_writer *w, int old, int new_fd,
-                      const own_names *own, const carried *c, bool *moved,
+                      const own_names *own, const journal *j, bool *moved,
                       g6_error *why) {
-  DIR *d = dir_stream(old);
-  if (d == NULL) {
-    errno_err(why, errno, "cannot read the previous set of", w->dir);
+  bool removed = false;
+  unsettled u;
+  if (settle(old, new_fd, own, j, moved, &removed, &u))
+    return true;
+  if (u.name[0] == '\0') {
+    errno_err(why, u.err, "cannot read the previous set of", w->dir);
     return false;
   }
-  struct dirent *de;
-  bool ok = true;
-  while (ok && (de = readdir(d)) != NULL) {
-    const char *name = de->d_name;
-    if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-      continue;
-    struct stat os, ns;
-    if (fstatat(old, name, &os, AT_SYMLINK_NOFOLLOW) != 0)
-      continue;
-    if (own_file(own, name, &os)) {
-      unlinkat(old, name, 0);
-      continue;
-    }
-    if (fstatat(new_fd, name, &ns, AT_SYMLINK_NOFOLLOW) != 0) {
-      if (renameat2(old, name, new_fd, name, RENAME_NOREPLACE) == 0)
-        *moved = true;
-      else if (errno != ENOENT)
-        ok = false;
-      continue;
-    }
-    if (same_file(&os, &ns)) { /* carried over: PanelsDir holds it */
-      unlinkat(old, name, 0);
-      continue;
-    }
-    uintptr_t linked = (uintptr_t)g6_strmap_get(&c->by_name, name);
-    if (linked != 0 && !S_ISDIR(os.st_mode) &&
-        renameat2(old, name, new_fd, name, RENAME_EXCHANGE) == 0) {
-      /* the newer file is in PanelsDir now; what came back must be the
-       * superseded link made by this flush, else undo */
-      struct stat back;
-      if (fstatat(old, name, &back, AT_SYMLINK_NOFOLLOW) == 0 &&
-          (uintptr_t)back.st_ino == linked) {
-        unlinkat(old, name, 0);
-        *moved = true;
-        continue;
-      }
-      renameat2(old, name, new_fd, name, RENAME_EXCHANGE);
-    }
-    errno = EEXIST;
-    ok = false;
-  }
-  if (!ok && !name_taken(errno)) {
-    /* a passing error: what is left goes back at the next flush
-     * (open_staging) */
-    closedir(d);
-    return true;
-  }
-  if (!ok)
-    g6_error_set(why, g6_status_from_errno(errno),
-                 "%s/%s/%s is not g6's and appeared in PanelsDir %s while a "
-                 "set was swapped in; it cannot be moved back (%s) and stays "
-                 "where it is",
-                 w->parent, w->staging, de->d_name, w->dir, strerror(errno));
-  closedir(d);
-  return ok;
+  if (u.removing || !name_taken(u.err))
+    return true; /* a passing error: the next flush (open_staging) again */
+  g6_error_set(why, g6_status_from_errno(u.err),
+               "%s/%s/%s is not g6's and appeared in PanelsDir %s while a "
+               "set was swapped in; it cannot be moved back (%s) and stays "
+               "where it is",
+               w->parent, w->staging, u.name, w->dir, strerror(u.err));
+  return false;
 }
 
 /* Builds the new set in staging and swaps it in. Returns G6_EUNSUPPORTED
@@ -819,26 +999,35 @@ static g6_status write_exchange(g6_panels_writer *w, const out_file *f,
     close(pfd);
     return G6_EUNSUPPORTED;
   }
-  carried c = {G6_STRMAP_INIT};
+  /* what the set carries over: every entry of PanelsDir but the files
+   * written now, g6's temporary files and the signature (without a key
+   * there is none, with one it is written anew); listed in the journal
+   * before anything is linked */
+  journal j = {G6_STRMAP_INIT};
   g6_status st = G6_OK;
-  DIR *d = dir_stream(dfd);
-  if (d == NULL)
+  struct stat ds, ss;
+  if (fstat(dfd, &ds) != 0 || fstat(sfd, &ss) != 0)
+    st = errno_err(err, errno, "cannot stat", w->dir);
+  DIR *d = st == G6_OK ? dir_stream(dfd) : NULL;
+  if (st == G6_OK && d == NULL)
     st = errno_err(err, errno, "cannot read", w->dir);
   struct dirent *de;
   while (st == G6_OK && (de = readdir(d)) != NULL) {
     const char *name = de->d_name;
-    /* the signature is never carried over: without a key there is none,
-     * with one it is written anew */
     if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
         written_now(f, nf, name) || own_temp(own, name) ||
         strcmp(name, G6_PANELS_SIGNATURE) == 0)
       continue;
     struct stat es;
-    bool is_dir = de->d_type == DT_DIR;
-    if (de->d_type == DT_UNKNOWN)
-      is_dir = fstatat(dfd, name, &es, AT_SYMLINK_NOFOLLOW) == 0 &&
-               S_ISDIR(es.st_mode);
-    if (is_dir) {
+    if (fstatat(dfd, name, &es, AT_SYMLINK_NOFOLLOW) != 0) {
+      if (errno == ENOENT) /* removed meanwhile */
+        continue;
+      st = g6_error_set(err, g6_status_from_errno(errno),
+                        "cannot carry %s/%s over to the new set: %s", w->dir,
+                        name, strerror(errno));
+      break;
+    }
+    if (S_ISDIR(es.st_mode)) {
       g6_error_set(why, G6_EEXIST,
                    "PanelsDir %s holds the directory \"%s\", which is not "
                    "g6's: it is left in place, and a set holding a directory "
@@ -849,9 +1038,29 @@ static g6_status write_exchange(g6_panels_writer *w, const out_file *f,
       st = G6_EUNSUPPORTED;
       break;
     }
+    if (g6_strmap_put(&j.by_name, name, (void *)(uintptr_t)es.st_ino, NULL) !=
+        G6_OK)
+      st = g6_error_set(err, G6_ENOMEM, "out of memory");
+  }
+  if (d != NULL)
+    closedir(d);
+  if (st == G6_OK &&
+      !journal_write(w, pfd, &j, ss.st_ino, ds.st_ino, lasting, why))
+    st = G6_EUNSUPPORTED;
+  /* a file removed or replaced between the journal and its link is not
+   * carried over (a newer one stays in the previous set and goes back
+   * after the exchange); the journal then lists only what is linked */
+  bool relist = false;
+  const char *name;
+  void *listed;
+  for (size_t i = 0;
+       st == G6_OK && g6_strmap_next(&j.by_name, &i, &name, &listed);) {
     if (linkat(dfd, name, sfd, name, 0) != 0) {
-      if (errno == ENOENT) /* removed meanwhile */
+      if (errno == ENOENT) { /* removed meanwhile */
+        g6_strmap_remove(&j.by_name, name);
+        relist = true;
         continue;
+      }
       if (errno == EPERM || errno == EXDEV || errno == EMLINK) {
         /* no hard links here (or fs.protected_hardlinks) */
         g6_error_set(why, g6_status_from_errno(errno),
@@ -866,14 +1075,22 @@ static g6_status write_exchange(g6_panels_writer *w, const out_file *f,
                         name, strerror(errno));
       break;
     }
-    if (!own_name(own, name) &&
-        fstatat(sfd, name, &es, AT_SYMLINK_NOFOLLOW) == 0 &&
-        g6_strmap_put(&c.by_name, name, (void *)(uintptr_t)es.st_ino, NULL) !=
-            G6_OK)
-      st = g6_error_set(err, G6_ENOMEM, "out of memory");
+    struct stat ls;
+    if (fstatat(sfd, name, &ls, AT_SYMLINK_NOFOLLOW) == 0 &&
+        (uintptr_t)ls.st_ino == (uintptr_t)listed)
+      continue;
+    if (unlinkat(sfd, name, 0) != 0 && errno != ENOENT) {
+      st = g6_error_set(err, g6_status_from_errno(errno),
+                        "cannot carry %s/%s over to the new set: %s", w->dir,
+                        name, strerror(errno));
+      break;
+    }
+    g6_strmap_remove(&j.by_name, name);
+    relist = true;
   }
-  if (d != NULL)
-    closedir(d);
+  if (st == G6_OK && relist &&
+      !journal_write(w, pfd, &j, ss.st_ino, ds.st_ino, lasting, why))
+    st = G6_EUNSUPPORTED;
   for (size_t i = 0; st == G6_OK && i < nf; i++)
     st = write_at(sfd, f[i].name, &f[i].body, w->mode, w->durable, w->dir,
                   err);
@@ -899,7 +1116,7 @@ static g6_status write_exchange(g6_panels_writer *w, const out_file *f,
   bool moved = false;
   if (st != G6_OK) {
     discard_build(sfd); /* nothing of it is visible */
-  } else if (!move_back(w, dfd, sfd, own, &c, &moved, why)) {
+  } else if (!move_back(w, dfd, sfd, own, &j, &moved, why)) {
     *demote = true;
     *lasting = true;
   }
@@ -908,7 +1125,7 @@ static g6_status write_exchange(g6_panels_writer *w, const out_file *f,
     st = errno_err(err, errno, "cannot fsync", w->dir);
   if (st == G6_OK && w->durable && fsync(pfd) != 0 && errno != EINVAL)
     st = errno_err(err, errno, "cannot fsync the directory holding", w->dir);
-  g6_strmap_free(&c.by_name);
+  g6_strmap_free(&j.by_name);
   close(sfd);
   close(dfd);
   close(pfd);

@@ -197,6 +197,14 @@ g6_status g6_panels_write(g6_panels_writer *w, const g6_panel_out *panels,
  * panels. Returns the length of the name. Can't fail. */
 size_t g6_panels_staging_name(const char *base, char *out, size_t cap);
 
+/* The name of the journal g6_panels keeps beside the staging directory
+ * (".<base>.g6-journal", base cut at 200 bytes; same contract as
+ * g6_panels_staging_name): before each set is built it lists the names and
+ * inode numbers of the files the set carries over, so that after a crash
+ * the staging directory's second links are told from other programs'
+ * files exactly. Counted as panels by the retention scan, never pruned. */
+size_t g6_panels_journal_name(const char *base, char *out, size_t cap);
+
 /* The directory sets are written to: PanelsDir with symbolic links
  * resolved at open (the staging directory is beside it). */
 const char *g6_panels_writer_dir(const g6_panels_writer *w);

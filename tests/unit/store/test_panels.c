@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 G6_TEST_TMPDIR("panels")
@@ -22,16 +23,43 @@ G6_TEST_TMPDIR("panels")
  * takes the place of libc's for libg6 linked into this test. */
 static void (*before_exchange)(void);
 
+/* Where a child of crash_in_flush dies, as collectd killed by SIGKILL
+ * would: _exit(0), no cleanup, its locks released with its descriptors.
+ * CRASH_LINKED: after the crash_links-th hard link into the staging
+ * directory (the files carried over linked, nothing written yet). */
+enum crash_point {
+  CRASH_NONE,
+  CRASH_LINKED,
+  CRASH_BEFORE_EXCHANGE,
+  CRASH_AFTER_EXCHANGE
+};
+static enum crash_point crash_at;
+static int crash_links;
+
 int renameat2(int olddirfd, const char *oldpath, int newdirfd,
               const char *newpath, unsigned int flags) {
-  if (before_exchange != NULL && flags == RENAME_EXCHANGE &&
-      strstr(oldpath, ".g6-staging") != NULL) {
+  bool swap = flags == RENAME_EXCHANGE && strstr(oldpath, ".g6-staging");
+  if (before_exchange != NULL && swap) {
     void (*hook)(void) = before_exchange;
     before_exchange = NULL;
     hook();
   }
-  return (int)syscall(SYS_renameat2, olddirfd, oldpath, newdirfd, newpath,
-                      flags);
+  if (swap && crash_at == CRASH_BEFORE_EXCHANGE)
+    _exit(0);
+  int r = (int)syscall(SYS_renameat2, olddirfd, oldpath, newdirfd, newpath,
+                       flags);
+  if (swap && crash_at == CRASH_AFTER_EXCHANGE)
+    _exit(r == 0 ? 0 : 2);
+  return r;
+}
+
+int linkat(int olddirfd, const char *oldpath, int newdirfd,
+           const char *newpath, int flags) {
+  int r = (int)syscall(SYS_linkat, olddirfd, oldpath, newdirfd, newpath,
+                       flags);
+  if (crash_at == CRASH_LINKED && r == 0 && --crash_links == 0)
+    _exit(0);
+  return r;
 }
 
 /* While non-zero, every unlinkat fails with this errno: a file system that
@@ -579,6 +607,148 @@ static void foreign_files_changed_between_flushes(void **state) {
   alpha_close(&f);
 }
 
+/* ---- a crash inside a flush (the known gap of the last version: after a
+ * crash between a swap and its cleanup, the staging directory's second
+ * links could not be told from files other programs wrote into PanelsDir
+ * during that flush, so one its owner deleted before the restart came
+ * back, and one it rewrote by rename ended whole sets) ------------------- */
+
+/* Whether the other program rewrites its files (by rename) in the
+ * scenario, or only creates and deletes. */
+static bool crash_rewrites;
+
+/* Another program during the crashed flush: a new file and an atomic
+ * rewrite of one already carried over. */
+static void arrive_before_crash(void) {
+  put(race_dir, "late.txt", "late");
+  if (crash_rewrites)
+    put(race_dir, "kept.txt", "k2");
+}
+
+/* Runs one flush (alpha = 2) in a child that dies at `at`. */
+static void crash_in_flush(alpha_set *f, enum crash_point at) {
+  fflush(NULL);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    crash_at = at;
+    crash_links = 3; /* the three files carried over */
+    if (at != CRASH_LINKED)
+      before_exchange = arrive_before_crash;
+    alpha_flush(f, 2, 2);
+    _exit(1); /* finished: the crash point was never reached */
+  }
+  int status;
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  assert_true(WIFEXITED(status));
+  assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static void crash_scenario(enum crash_point at, const char *path,
+                           bool rewrites) {
+  crash_rewrites = rewrites;
+  alpha_set f;
+  alpha_open(&f, path,
+             (const char *[]){"deleted.txt", "d", "rewritten.txt", "v1",
+                              "kept.txt", "k", NULL});
+  snprintf(race_dir, sizeof(race_dir), "%s", f.d);
+  assert_int_equal(alpha_write(&f, 1), G6_OK);
+  assert_true(f.r.exchange);
+  crash_in_flush(&f, at);
+  g6_panels_writer_close(f.w); /* the crashed collectd is gone */
+  assert_true(entries(f.staging) > 0); /* what the crash left */
+  /* before the restart the owner deletes one of its files and rewrites
+   * another by rename (in the scenario that rewrites) */
+  char path_[400];
+  snprintf(path_, sizeof(path_), "%s/deleted.txt", f.d);
+  assert_int_equal(unlink(path_), 0);
+  if (rewrites)
+    put(f.d, "rewritten.txt", "v2");
+  f.w = open_writer(f.d, false, NULL);
+  assert_int_equal(alpha_flush(&f, 3, 3), G6_OK);
+  if (f.r.fell_back)
+    fail_msg("fell back: %s", f.r.fallback_reason);
+  assert_true(f.r.exchange);
+  assert_text(f.d, "deleted.txt", NULL); /* not resurrected */
+  assert_text(f.d, "rewritten.txt", rewrites ? "v2" : "v1");
+  assert_text(f.d, "kept.txt", at == CRASH_LINKED || !rewrites ? "k" : "k2");
+  assert_text(f.d, "late.txt", at == CRASH_LINKED ? NULL : "late");
+  assert_int_equal(entries(f.staging), 0);
+  assert_int_equal(check(f.d, NULL), 0);
+  char *alpha = slurp(f.d, "alpha_enveloped.json");
+  assert_non_null(strstr(alpha, "\"v\": 3"));
+  free(alpha);
+  assert_int_equal(alpha_flush(&f, 4, 4), G6_OK);
+  assert_true(f.r.exchange);
+  assert_false(f.r.fell_back);
+  assert_text(f.d, "deleted.txt", NULL);
+  assert_text(f.d, "rewritten.txt", rewrites ? "v2" : "v1");
+  assert_int_equal(check(f.d, NULL), 0);
+  alpha_close(&f);
+}
+
+/* Both scenarios, each in its own directory under `path`. */
+static void crash_leftovers_told_apart(enum crash_point at, const char *path) {
+  char sub[200];
+  snprintf(sub, sizeof(sub), "%s-deletes/panels", path);
+  crash_scenario(at, sub, false);
+  snprintf(sub, sizeof(sub), "%s-rewrites/panels", path);
+  crash_scenario(at, sub, true);
+}
+
+static void crash_after_exchange(void **state) {
+  (void)state;
+  crash_leftovers_told_apart(CRASH_AFTER_EXCHANGE, "crash-after");
+}
+
+static void crash_before_exchange(void **state) {
+  (void)state;
+  crash_leftovers_told_apart(CRASH_BEFORE_EXCHANGE, "crash-before");
+}
+
+static void crash_while_linking(void **state) {
+  (void)state;
+  crash_leftovers_told_apart(CRASH_LINKED, "crash-linked");
+}
+
+/* A journal that is torn, or another directory's, is not used: the staging
+ * directory is told apart as without one (what PanelsDir does not hold goes
+ * back), nothing is lost and sets go on. */
+static void unusable_journal_ignored(void **state) {
+  (void)state;
+  alpha_set f;
+  alpha_open(&f, "journal/panels", (const char *[]){"theirs.txt", "t", NULL});
+  assert_int_equal(alpha_write(&f, 1), G6_OK);
+  char jname[64];
+  g6_panels_journal_name("panels", jname, sizeof(jname));
+  assert_string_equal(jname, ".panels.g6-journal");
+  char jdir[320];
+  snprintf(jdir, sizeof(jdir), "%s/journal", dir);
+  char *j = slurp(jdir, jname);
+  assert_non_null(j);
+  assert_non_null(strstr(j, "g6-panels-journal 1\ndirs "));
+  assert_non_null(strstr(j, " 7468656972732e747874\n")); /* theirs.txt */
+  /* torn: the checksum no longer matches; a file listed by it stays */
+  j[strlen(j) - 3] = j[strlen(j) - 3] == '0' ? '1' : '0';
+  put(jdir, jname, j);
+  free(j);
+  put(f.staging, "orphan.txt", "o");
+  assert_int_equal(alpha_flush(&f, 2, 2), G6_OK);
+  assert_true(f.r.exchange);
+  assert_false(f.r.fell_back);
+  assert_text(f.d, "orphan.txt", "o");
+  assert_text(f.d, "theirs.txt", "t");
+  /* another directory's journal */
+  put(jdir, jname, "g6-panels-journal 1\ndirs 1 2\n");
+  put(f.staging, "orphan2.txt", "o2");
+  assert_int_equal(alpha_flush(&f, 3, 3), G6_OK);
+  assert_false(f.r.fell_back);
+  assert_text(f.d, "orphan2.txt", "o2");
+  assert_int_equal(entries(f.staging), 0);
+  assert_int_equal(check(f.d, NULL), 0);
+  alpha_close(&f);
+}
+
 /* A passing error (the file system read-only for a while: the staging
  * directory cannot be emptied) makes one flush write file by file; the
  * next one swaps a whole set in again. Used to end whole sets until a
@@ -914,6 +1084,10 @@ int main(void) {
       cmocka_unit_test(foreign_entries_arriving_mid_flush_stay),
       cmocka_unit_test(staging_leftovers_go_back),
       cmocka_unit_test(foreign_files_changed_between_flushes),
+      cmocka_unit_test(crash_after_exchange),
+      cmocka_unit_test(crash_before_exchange),
+      cmocka_unit_test(crash_while_linking),
+      cmocka_unit_test(unusable_journal_ignored),
       cmocka_unit_test(passing_error_keeps_whole_sets),
       cmocka_unit_test(removed_dir_set),
       cmocka_unit_test(removed_dir_per_file),
