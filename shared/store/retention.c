@@ -72,6 +72,14 @@ static bool default_staging(const char *name) {
   return strcmp(name, staging) == 0;
 }
 
+/* Whether `name` is the journal g6_panels keeps beside that staging
+ * directory (<DataDir>/.panels.g6-journal). */
+static bool default_journal(const char *name) {
+  char journal[256];
+  g6_panels_journal_name("panels", journal, sizeof(journal));
+  return strcmp(name, journal) == 0;
+}
+
 /* Names the layout reserves at the top of the data directory. */
 static bool reserved(const char *name) {
   return strcmp(name, "overview") == 0 || strcmp(name, "snapshots") == 0 ||
@@ -271,6 +279,10 @@ static void classify_file(const where *w, const char *name, fclass *f) {
   case D_PANELS:
     f->kind = G6_KIND_PANELS;
     return;
+  case D_ROOT:
+    if (default_journal(name))
+      f->kind = G6_KIND_PANELS; /* g6_panels' journal of its working copy */
+    return;
   default:
     break;
   }
@@ -414,6 +426,10 @@ typedef struct walk {
   bool have_staging;
   dev_t staging_dev;
   ino_t staging_ino;
+  /* and its journal */
+  bool have_journal;
+  dev_t journal_dev;
+  ino_t journal_ino;
   dev_t data_dev;
   ino_t data_ino;
   uint64_t ticks;
@@ -556,6 +572,11 @@ static void visit_file(walk *w, level *L, const char *name,
   e.symlink = type == S_IFLNK;
   if (e.regular) {
     classify_file(&L->w, name, &f);
+    if (w->have_journal && sx_dev(sx) == w->journal_dev &&
+        sx->stx_ino == w->journal_ino) {
+      memset(&f, 0, sizeof(f)); /* g6_panels' journal of that PanelsDir */
+      f.kind = G6_KIND_PANELS;
+    }
     e.size = sx->stx_size;
   } else {
     memset(&f, 0, sizeof(f));
@@ -719,19 +740,25 @@ static bool stopped(walk *w) {
 
 /* The device and inode of the staging directory g6_panels keeps beside
  * the PanelsDir `pdir` (found as the writer finds it: symbolic links
- * resolved, store/panels.h). Returns false when there is none. */
-static bool find_staging(const char *pdir, dev_t *dev, ino_t *ino) {
+ * resolved, store/panels.h), or with `journal` of its journal (a regular
+ * file). Returns false when there is none. */
+static bool find_staging(const char *pdir, bool journal, dev_t *dev,
+                         ino_t *ino) {
   char real[PATH_MAX], path[PATH_MAX + 256], name[256];
   if (realpath(pdir, real) == NULL)
     return false;
   char *slash = strrchr(real, '/');
   if (slash == NULL || slash[1] == '\0')
     return false;
-  g6_panels_staging_name(slash + 1, name, sizeof(name));
+  if (journal)
+    g6_panels_journal_name(slash + 1, name, sizeof(name));
+  else
+    g6_panels_staging_name(slash + 1, name, sizeof(name));
   *slash = '\0';
   snprintf(path, sizeof(path), "%s/%s", real, name);
   struct stat sb;
-  if (lstat(path, &sb) != 0 || !S_ISDIR(sb.st_mode))
+  if (lstat(path, &sb) != 0 ||
+      !(journal ? S_ISREG(sb.st_mode) : S_ISDIR(sb.st_mode)))
     return false;
   *dev = sb.st_dev;
   *ino = sb.st_ino;
@@ -903,8 +930,12 @@ g6_status g6_retention_run(const g6_retention_opts *o, g6_retention_report *r,
     w->panels_ino = sb.st_ino;
     if (sb.st_dev == w->data_dev && sb.st_ino == w->data_ino)
       w->panels_seen = true; /* refused by the plugin; never walk twice */
-    if (w->have_panels)
-      w->have_staging = find_staging(pdir, &w->staging_dev, &w->staging_ino);
+    if (w->have_panels) {
+      w->have_staging =
+          find_staging(pdir, false, &w->staging_dev, &w->staging_ino);
+      w->have_journal =
+          find_staging(pdir, true, &w->journal_dev, &w->journal_ino);
+    }
   }
   w->root = o->data_dir;
   int e = walk_root(w, fd, D_ROOT);

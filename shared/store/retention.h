@@ -10,7 +10,9 @@
  *   <DataDir>/iv_history/<INDEX>.csv                          iv_history
  *   <PanelsDir>/... (default <DataDir>/panels/...)            panels
  *   <DataDir>/.panels.g6-staging/...                          panels
+ *   <DataDir>/.panels.g6-journal                              panels
  *   <parent of PanelsDir>/.<name>.g6-staging/...             panels
+ *   <parent of PanelsDir>/.<name>.g6-journal                 panels
  *
  * INDEX is a name g6 accepts for an index (1-31 letters, digits, '_', '-'),
  * never "overview", "snapshots", "iv_history" or "panels"; tag is this_week, next_week,
@@ -20,9 +22,11 @@
  * Python's repr); seq is 1-20 digits. The temporary files of an atomic
  * replace (".<name>.tmp.XXXXXX", core/fsutil.h) next to a snapshot or an IV
  * history belong to it. The staging directory g6_panels keeps beside a
- * PanelsDir (g6_panels_staging_name, store/panels.h) is its working copy:
- * counted as panels (the one beside an explicit panels_dir when it lies in
- * the data directory, found by device and inode), never pruned or removed.
+ * PanelsDir (g6_panels_staging_name, store/panels.h) is its working copy,
+ * and the journal beside it (g6_panels_journal_name) tells that copy's
+ * files apart after a crash: both counted as panels (the ones beside an
+ * explicit panels_dir when they lie in the data directory, found by device
+ * and inode), never pruned or removed.
  * Sources: store/csv_sink.h, store/snapshot.h,
  * store/iv_history.h, DESIGN §7. The IV history has no date in its name
  * and is never pruned (it is the window IV rank looks back over).

@@ -141,6 +141,9 @@ static void layout_vectors(void **state) {
       /* g6_panels' staging directory beside the default PanelsDir */
       {".panels.g6-staging/manifest.json", G6_KIND_PANELS, "", false},
       {".panels.g6-staging/2025-10-20.csv", G6_KIND_PANELS, "", false},
+      /* and its journal */
+      {".panels.g6-journal", G6_KIND_PANELS, "", false},
+      {".other.g6-journal", G6_KIND_UNMATCHED, "", false},
       /* look-alikes */
       {"iv_history/NIFTY.json", G6_KIND_UNMATCHED, "", false},
       {"iv_history/NIFTY.csv.bak", G6_KIND_UNMATCHED, "", false},
@@ -818,7 +821,8 @@ static void panels_dirs(void **state) {
 
 /* g6_panels' staging directory (store/panels.h) beside the PanelsDir it
  * watches is its own working copy: counted as panels, never pruned or
- * removed, whether the PanelsDir is the default or given explicitly. */
+ * removed, whether the PanelsDir is the default or given explicitly; so is
+ * the journal beside it. */
 static void panels_staging(void **state) {
   (void)state;
   char data[300], pdir[400], staging[64];
@@ -829,24 +833,28 @@ static void panels_staging(void **state) {
   mk(data, ".panels.g6-staging/manifest.json", 5, 0);
   mk(data, ".panels.g6-staging/old/2020-01-01.csv", 7, 1e9);
   mk(data, ".other.g6-staging/manifest.json", 1, 0); /* not g6_panels' */
+  mk(data, ".panels.g6-journal", 9, 1e9);
   g6_retention_report r;
   g6_retention_policy p = policy(0, false);
   p.protect_today = false;
   for (int i = 0; i < 2; i++) {
     assert_int_equal(run(data, NULL, NOW_IST_NOON, i ? &p : NULL, &r), G6_OK);
-    assert_int_equal(r.idx[0].kind[G6_KIND_PANELS].files, 3);
+    assert_int_equal(r.idx[0].kind[G6_KIND_PANELS].files, 4);
     assert_int_equal(r.idx[0].kind[G6_KIND_UNMATCHED].files, 1);
   }
   assert_int_equal(r.files_by_action[G6_PRUNE_DELETED], 0);
   assert_true(exists(data, ".panels.g6-staging/old/2020-01-01.csv"));
+  assert_true(exists(data, ".panels.g6-journal"));
   /* an explicit PanelsDir inside the data directory: its own staging name */
   snprintf(pdir, sizeof(pdir), "%s/ui/live", data);
   mk(data, "ui/live/manifest.json", 3, 0);
   mk(data, "ui/.live.g6-staging/manifest.json", 3, 0);
+  mk(data, "ui/.live.g6-journal", 4, 1e9);
   assert_int_equal(run(data, pdir, NOW_IST_NOON, &p, &r), G6_OK);
-  /* panels/ (1), .panels.g6-staging (2: the reserved names stay panels),
-   * ui/live (1), ui/.live.g6-staging (1) */
-  assert_int_equal(r.idx[0].kind[G6_KIND_PANELS].files, 5);
+  /* panels/ (1), .panels.g6-staging and .panels.g6-journal (3: the
+   * reserved names stay panels), ui/live (1), ui/.live.g6-staging (1),
+   * ui/.live.g6-journal (1) */
+  assert_int_equal(r.idx[0].kind[G6_KIND_PANELS].files, 7);
   assert_int_equal(r.idx[0].kind[G6_KIND_UNMATCHED].files, 1);
   /* an empty staging directory is never removed by the sweep */
   char rel[512];
