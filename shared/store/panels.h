@@ -41,10 +41,22 @@
  * links. One that appears while a set is built (after PanelsDir was read,
  * before the exchange) lands in the previous set: right after the exchange
  * it is moved back into PanelsDir, and one that replaced a carried file
- * meanwhile (an atomic rewrite) replaces that link; the next flush moves
- * back whatever is still in the staging directory (after a crash between
- * the exchange and the move) after it removes g6's files and second links
- * of files PanelsDir still holds. What
+ * meanwhile (an atomic rewrite) replaces that link.
+ *
+ * Crashes. Before anything is linked, the names and inode numbers of the
+ * files the set carries over are written to a journal beside the staging
+ * directory (<parent>/.<name>.g6-journal, checksummed, fsynced when
+ * durable; a file linked other than listed is not carried). Whatever a
+ * crash leaves in the staging directory (a set never swapped in, or the
+ * previous set) is emptied by the next flush that writes, told apart
+ * exactly: g6's own names and the links the journal lists by name and
+ * inode are removed, whatever PanelsDir may have become meanwhile (a file
+ * its owner deleted before the restart does not come back, one it
+ * rewrote does not block the staging directory); everything else arrived
+ * while that set was built and is moved back as above. A journal that is
+ * torn, or names other directories (by inode) than the staging directory,
+ * is not used: then second links of files PanelsDir still holds are
+ * removed and the rest is moved back. What
  * cannot be moved back (PanelsDir meanwhile holds another entry of the
  * name) stays in the staging directory, and the writer leaves that
  * directory alone from then on (file by file, reported as a fallback). A
@@ -59,8 +71,8 @@
  * next flush, which the result reports (`exchange` false). Only such a
  * lasting reason (or another program's entry in the way) ends whole sets;
  * a passing one (EROFS, ENOSPC, EIO, EDQUOT: the staging directory cannot
- * be made or emptied for a while) makes one flush go file by file, and the
- * next tries a set again. */
+ * be made or emptied, or the journal written, for a while) makes one flush
+ * go file by file, and the next tries a set again. */
 #ifndef G6_STORE_PANELS_H
 #define G6_STORE_PANELS_H
 

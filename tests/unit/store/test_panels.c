@@ -749,6 +749,31 @@ static void unusable_journal_ignored(void **state) {
   alpha_close(&f);
 }
 
+/* Another program's entry with the journal's name (a symbolic link, a
+ * directory) is never followed or replaced: no set can be built without
+ * the journal, so the flush writes file by file from then on and says
+ * why. */
+static void journal_name_taken(void **state) {
+  (void)state;
+  alpha_set f;
+  alpha_open(&f, "jtaken/panels", NULL);
+  char jdir[320], jpath[400], target[400];
+  snprintf(jdir, sizeof(jdir), "%s/jtaken", dir);
+  snprintf(jpath, sizeof(jpath), "%s/.panels.g6-journal", jdir);
+  put(jdir, "target.txt", "theirs");
+  snprintf(target, sizeof(target), "%s/target.txt", jdir);
+  assert_int_equal(symlink(target, jpath), 0);
+  assert_int_equal(alpha_write(&f, 1), G6_OK);
+  assert_true(f.r.fell_back);
+  assert_true(f.r.for_good);
+  if (strstr(f.r.fallback_reason, "that name is not g6's") == NULL)
+    fail_msg("got: %s", f.r.fallback_reason);
+  assert_text(jdir, "target.txt", "theirs");
+  assert_int_equal(entries(f.staging), 0);
+  assert_int_equal(check(f.d, NULL), 0);
+  alpha_close(&f);
+}
+
 /* A passing error (the file system read-only for a while: the staging
  * directory cannot be emptied) makes one flush write file by file; the
  * next one swaps a whole set in again. Used to end whole sets until a
@@ -1088,6 +1113,7 @@ int main(void) {
       cmocka_unit_test(crash_before_exchange),
       cmocka_unit_test(crash_while_linking),
       cmocka_unit_test(unusable_journal_ignored),
+      cmocka_unit_test(journal_name_taken),
       cmocka_unit_test(passing_error_keeps_whole_sets),
       cmocka_unit_test(removed_dir_set),
       cmocka_unit_test(removed_dir_per_file),
