@@ -53,8 +53,17 @@ int renameat2(int olddirfd, const char *oldpath, int newdirfd,
   return r;
 }
 
+/* Runs once before the writer's first hard link (between the journal and
+ * the links), like before_exchange. */
+static void (*before_link)(void);
+
 int linkat(int olddirfd, const char *oldpath, int newdirfd,
            const char *newpath, int flags) {
+  if (before_link != NULL) {
+    void (*hook)(void) = before_link;
+    before_link = NULL;
+    hook();
+  }
   int r = (int)syscall(SYS_linkat, olddirfd, oldpath, newdirfd, newpath,
                        flags);
   if (crash_at == CRASH_LINKED && r == 0 && --crash_links == 0)
@@ -774,6 +783,47 @@ static void journal_name_taken(void **state) {
   alpha_close(&f);
 }
 
+/* Between the journal and the links another program deletes one file and
+ * rewrites another by rename: neither is carried over (the journal is
+ * written again without them, so it never names an inode the set does not
+ * hold), the deleted one stays deleted and the rewrite ends up in
+ * PanelsDir. */
+static void changed_between_journal_and_link(void) {
+  char path[400];
+  snprintf(path, sizeof(path), "%s/gone.txt", race_dir);
+  assert_int_equal(unlink(path), 0);
+  put(race_dir, "swapped.txt", "s2");
+}
+
+static void files_changed_while_linking(void **state) {
+  (void)state;
+  alpha_set f;
+  alpha_open(&f, "relink/panels",
+             (const char *[]){"gone.txt", "g", "swapped.txt", "s1", "same.txt",
+                              "x", NULL});
+  snprintf(race_dir, sizeof(race_dir), "%s", f.d);
+  assert_int_equal(alpha_write(&f, 1), G6_OK);
+  before_link = changed_between_journal_and_link;
+  assert_int_equal(alpha_flush(&f, 2, 2), G6_OK);
+  assert_null(before_link);
+  assert_true(f.r.exchange);
+  assert_false(f.r.fell_back);
+  assert_text(f.d, "gone.txt", NULL);
+  assert_text(f.d, "swapped.txt", "s2");
+  assert_text(f.d, "same.txt", "x");
+  assert_int_equal(entries(f.staging), 0);
+  char jdir[320];
+  snprintf(jdir, sizeof(jdir), "%s/relink", dir);
+  char *j = slurp(jdir, ".panels.g6-journal");
+  assert_non_null(j);
+  assert_non_null(strstr(j, " 73616d652e747874\n")); /* same.txt */
+  assert_null(strstr(j, " 676f6e652e747874\n"));     /* gone.txt */
+  assert_null(strstr(j, " 737761707065642e747874\n")); /* swapped.txt */
+  free(j);
+  assert_int_equal(check(f.d, NULL), 0);
+  alpha_close(&f);
+}
+
 /* A passing error (the file system read-only for a while: the staging
  * directory cannot be emptied) makes one flush write file by file; the
  * next one swaps a whole set in again. Used to end whole sets until a
@@ -1114,6 +1164,7 @@ int main(void) {
       cmocka_unit_test(crash_while_linking),
       cmocka_unit_test(unusable_journal_ignored),
       cmocka_unit_test(journal_name_taken),
+      cmocka_unit_test(files_changed_while_linking),
       cmocka_unit_test(passing_error_keeps_whole_sets),
       cmocka_unit_test(removed_dir_set),
       cmocka_unit_test(removed_dir_per_file),
