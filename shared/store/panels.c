@@ -775,10 +775,9 @@ typedef struct unsettled {
  * it replaced while the set was built: the journal names that link's
  * inode, and the exchange is undone if anything else came back). Stops at
  * an entry that cannot go back; goes on past one that cannot be removed.
- * *moved when something went back, *removed when something was removed.
- * Returns whether everything went (else `u` says what stayed). */
+ * *moved when something went back. Returns whether everything went (else `u` says what stayed). */
 static bool settle(int old, int cur, const own_names *own, const journal *j,
-                   bool *moved, bool *removed, unsettled *u) {
+                   bool *moved, unsettled *u) {
   memset(u, 0, sizeof(*u));
   DIR *d = dir_stream(old);
   if (d == NULL) {
@@ -799,9 +798,7 @@ static bool settle(int old, int cur, const own_names *own, const journal *j,
     bool in_cur = fstatat(cur, name, &ns, AT_SYMLINK_NOFOLLOW) == 0;
     if (own_file(own, name, &os) || (listed != 0 && listed == os.st_ino) ||
         (in_cur && !S_ISDIR(os.st_mode) && same_file(&os, &ns))) {
-      if (unlinkat(old, name, 0) == 0)
-        *removed = true;
-      else if (errno != ENOENT && u->err == 0) {
+      if (unlinkat(old, name, 0) != 0 && errno != ENOENT && u->err == 0) {
         u->err = errno;
         u->removing = true;
         snprintf(u->name, sizeof(u->name), "%s", name);
@@ -882,9 +879,9 @@ static int open_staging(g6_panels_writer *w, int pfd, int dfd,
   }
   journal j = {G6_STRMAP_INIT};
   journal_read(w, ss.st_ino, &j);
-  bool moved = false, removed = false;
+  bool moved = false;
   unsettled u;
-  bool ok = settle(sfd, dfd, own, &j, &moved, &removed, &u);
+  bool ok = settle(sfd, dfd, own, &j, &moved, &u);
   g6_strmap_free(&j.by_name);
   if (!ok && u.name[0] == '\0') {
     errno_err(why, u.err, "cannot read the staging directory beside", w->dir);
@@ -897,9 +894,10 @@ static int open_staging(g6_panels_writer *w, int pfd, int dfd,
                  "PanelsDir %s (%s): it stays where it is",
                  w->parent, w->staging, u.name, w->dir, strerror(u.err));
   }
-  /* durable before the next journal replaces the one that told them apart */
-  if (ok && (moved || removed) && w->durable &&
-      (fsync(dfd) != 0 || fsync(sfd) != 0) && errno != EINVAL) {
+  /* durable before the next journal replaces the one that told them apart
+   * (also what the last flush removed right after its exchange) */
+  if (ok && w->durable &&
+      ((moved && fsync(dfd) != 0) || fsync(sfd) != 0) && errno != EINVAL) {
     errno_err(why, errno, "cannot fsync", w->dir);
     ok = false;
   }
@@ -953,9 +951,8 @@ static void discard_build(int sfd) {
 static bool move_back(g6_panels_writer *w, int old, int new_fd,
                       const own_names *own, const journal *j, bool *moved,
                       g6_error *why) {
-  bool removed = false;
   unsettled u;
-  if (settle(old, new_fd, own, j, moved, &removed, &u))
+  if (settle(old, new_fd, own, j, moved, &u))
     return true;
   if (u.name[0] == '\0') {
     errno_err(why, u.err, "cannot read the previous set of", w->dir);
