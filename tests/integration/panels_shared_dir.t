@@ -118,11 +118,13 @@ t.ok(not os.path.exists(os.path.join(staging, "NIFTY"))
      and not os.path.exists(os.path.join(staging, "late.txt")),
      "nothing of theirs is left in the staging directory",
      subprocess.run(["ls", "-laiR", pp], capture_output=True, text=True).stdout + cd.log())
-t.ok(verifies(shared), "the set verifies (g6 integrity --strict, the Python checker)")
 t.ok("cannot empty the staging directory" not in cd.log(),
      "no staging directory trouble in the log")
 cd.stop()
 t.is_(cd.unexpected_errors(), [], "no error logged")
+# stopped: file by file, a flush running meanwhile may have replaced a panel
+# and not yet the manifest (what AtomicSet false accepts)
+t.ok(verifies(shared), "the set verifies (g6 integrity --strict, the Python checker)")
 
 # --- a read-only PanelsDir, a PanelsDir that is a mount point -----------------
 ro = os.path.join(wd, "ro")
