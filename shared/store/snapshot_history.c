@@ -105,10 +105,47 @@ static bool has_suffix(const char *name, const char *const *suffixes) {
   return false;
 }
 
-static g6_status walk(const char *dir, const char *const *suffixes, list *l,
+/* The directories a walk has entered (device and inode): a symlink back
+ * up the tree (or two links to one directory) is entered once, so a loop
+ * costs one visit, not one per path through it, and no file is listed
+ * twice. */
+typedef struct seen {
+  struct {
+    dev_t dev;
+    ino_t ino;
+  } *v;
+  size_t n, cap;
+} seen;
+
+/* false when (dev, ino) was entered before; records it otherwise. *oom is
+ * set when it cannot be recorded. */
+static bool first_visit(seen *s, const struct stat *st, bool *oom) {
+  for (size_t i = 0; i < s->n; i++)
+    if (s->v[i].dev == st->st_dev && s->v[i].ino == st->st_ino)
+      return false;
+  if (!g6_array_room(&s->v, &s->cap, s->n, sizeof(*s->v), 16)) {
+    *oom = true;
+    return false;
+  }
+  s->v[s->n].dev = st->st_dev;
+  s->v[s->n].ino = st->st_ino;
+  s->n++;
+  return true;
+}
+
+#define WALK_MAX_DEPTH 64 /* the history is 3 levels deep */
+
+static g6_status walk(const char *dir, const struct stat *ds,
+                      const char *const *suffixes, list *l, seen *sn,
                       int depth, g6_error *err) {
-  if (depth > 16)
-    return G6_OK; /* a link loop; the history is 3 levels deep */
+  bool oom = false;
+  if (!first_visit(sn, ds, &oom))
+    return oom ? g6_error_set(err, G6_ENOMEM, "out of memory") : G6_OK;
+  if (depth > WALK_MAX_DEPTH)
+    return g6_error_set(err, G6_EINVAL,
+                        "%s is more than %d directories deep; give a "
+                        "directory nearer the files",
+                        dir, WALK_MAX_DEPTH);
   DIR *d = opendir(dir);
   if (d == NULL)
     return fail_errno(err, errno, "cannot read directory", dir);
@@ -123,9 +160,9 @@ static g6_status walk(const char *dir, const char *const *suffixes, list *l,
       continue;
     struct stat s;
     if (stat(p, &s) != 0)
-      continue; /* vanished meanwhile */
+      continue; /* vanished meanwhile, or a dangling or looping link */
     if (S_ISDIR(s.st_mode))
-      st = walk(p, suffixes, l, depth + 1, err);
+      st = walk(p, &s, suffixes, l, sn, depth + 1, err);
     else if (S_ISREG(s.st_mode) && has_suffix(e->d_name, suffixes) &&
              list_add(l, p) != G6_OK)
       st = g6_error_set(err, G6_ENOMEM, "out of memory");
@@ -166,7 +203,9 @@ g6_status g6_snapshot_files(const char *path, const char *const *suffixes,
   list l = {0};
   g6_status st;
   if (S_ISDIR(s.st_mode)) {
-    st = walk(path, suffixes, &l, 0, err);
+    seen sn = {0};
+    st = walk(path, &s, suffixes, &l, &sn, 0, err);
+    free(sn.v);
     if (st == G6_OK)
       qsort(l.v, l.n, sizeof(*l.v), cmp_paths);
   } else {

@@ -174,6 +174,21 @@ static void round_trip_through_files_and_history(void **state) {
   g6_snapshot_files_free(files, n);
   assert_int_equal(g6_snapshot_files("/nonexistent/g6", json, &files, &n, &e),
                    G6_ENOENT);
+  /* symlink loops (two links back to the same directory) cost one visit
+   * each and list every file once: without the check the walk went 17
+   * levels down each path, 2^17 copies of every file */
+  char link[500];
+  snprintf(path, sizeof(path), "%s/snapshots/NIFTY/2025-01-06", data);
+  snprintf(link, sizeof(link), "%s/a", path);
+  assert_int_equal(symlink(".", link), 0);
+  snprintf(link, sizeof(link), "%s/b", path);
+  assert_int_equal(symlink("..", link), 0);
+  snprintf(link, sizeof(link), "%s/snapshots/NIFTY/again", data);
+  assert_int_equal(symlink("2025-01-07", link), 0);
+  snprintf(path, sizeof(path), "%s/snapshots/NIFTY", data);
+  assert_int_equal(g6_snapshot_files(path, json, &files, &n, &e), G6_OK);
+  assert_int_equal(n, 4);
+  g6_snapshot_files_free(files, n);
   g6_snapshot_doc_free(&a);
   g6_buf_free(&scratch);
 }
