@@ -112,9 +112,24 @@ g6_status g6_csv_strike_row_parse(const char *line, g6_csv_strike_row *row,
     if (!g6_csv_number(f[k], len[k], &v[k]))
       return g6_error_set(err, G6_EPARSE, "%s \"%.*s\": expected a number",
                           col_names[k], (int)(len[k] < 40 ? len[k] : 40), f[k]);
+  /* prices, strikes and counts are never negative; an index price or ATM
+   * of 0 is the format's "unknown" (an index is never worth 0) */
+  static const int nonneg[] = {5, 6, 8, 9, 11, 12, 14, 15, 16, 17};
+  for (size_t k = 0; k < sizeof(nonneg) / sizeof(nonneg[0]); k++)
+    if (v[nonneg[k]] < 0)
+      return g6_error_set(err, G6_EPARSE,
+                          "%s \"%.*s\": expected a number >= 0 (0: not "
+                          "known)",
+                          col_names[nonneg[k]],
+                          (int)(len[nonneg[k]] < 40 ? len[nonneg[k]] : 40),
+                          f[nonneg[k]]);
+  if (!(v[7] > 0))
+    return g6_error_set(err, G6_EPARSE,
+                        "strike \"%.*s\": expected a number > 0",
+                        (int)(len[7] < 40 ? len[7] : 40), f[7]);
   row->offset = v[4];
-  row->index_price = v[5];
-  row->atm = v[6];
+  row->index_price = v[5] > 0 ? v[5] : NAN;
+  row->atm = v[6] > 0 ? v[6] : NAN;
   row->strike = v[7];
   /* a side written as zeros was not collected */
   row->ce = v[8] > 0 ? v[8] : NAN;
@@ -144,15 +159,27 @@ g6_status g6_csv_strike_file(const char *path, g6_csv_row_fn fn, void *ctx,
     return st;
   char *line = text, *end = text + len;
   size_t hl = strlen(g6_csv_option_header), lineno = 1;
-  if (len < hl || memcmp(text, g6_csv_option_header, hl) != 0 ||
-      (text[hl] != '\n' && !(text[hl] == '\r' && text[hl + 1] == '\n'))) {
+  /* a UTF-8 byte order mark (the file went through an editor) */
+  if (end - line >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0)
+    line += 3;
+  size_t left = (size_t)(end - line);
+  /* empty: created, its header not written yet (the sink writes it with the
+   * first rows) */
+  if (left == 0) {
+    free(text);
+    return G6_OK;
+  }
+  if (left < hl || memcmp(line, g6_csv_option_header, hl) != 0 ||
+      (left > hl && line[hl] != '\n' &&
+       !(line[hl] == '\r' && left > hl + 1 && line[hl + 1] == '\n'))) {
     free(text);
     return g6_error_set(err, G6_EUNSUPPORTED,
                         "%s: not a per-strike option file (its first line is "
                         "not the 32-column header)",
                         path);
   }
-  line = strchr(text, '\n') + 1;
+  line += hl;
+  line = line < end ? strchr(line, '\n') + 1 : end;
   while (line < end) {
     char *nl = memchr(line, '\n', (size_t)(end - line));
     lineno++;

@@ -12,8 +12,9 @@
  *
  * The files write zeros for what was not collected: a side whose price is 0
  * was not collected (no leg); an IV or Greek of 0.0 is "not available"
- * (NAN). Volume and OI of a collected side are taken as written (0 is a
- * real zero). */
+ * (NAN), and so is an index_price or atm of 0 (an index is never worth 0).
+ * Volume and OI of a collected side are taken as written (0 is a real
+ * zero). */
 #ifndef G6_CSV_READ_H
 #define G6_CSV_READ_H
 
@@ -42,22 +43,25 @@ typedef struct g6_csv_strike_row {
       ce_gamma, pe_gamma, ce_rho, pe_rho;
 } g6_csv_strike_row;
 
-/* Parses one data line (no newline) of a per-strike file. G6_EPARSE with a
- * message naming the column and value when it is not 32 well-formed
- * fields. */
 /* A CSV cell of `len` bytes (not NUL-terminated) as a finite number, read
  * with strtod (so "1e-05", "0.0"); false for an empty cell, trailing
  * characters or a value that is not finite. Can't fail otherwise. */
 bool g6_csv_number(const char *s, size_t len, double *out);
 
+/* Parses one data line (no newline) of a per-strike file. G6_EPARSE with a
+ * message naming the column and value when it is not 32 well-formed
+ * fields: a timestamp, index, tag and expiry date, then finite numbers, a
+ * strike > 0 and prices, volumes and OI >= 0. */
 g6_status g6_csv_strike_row_parse(const char *line, g6_csv_strike_row *row,
                                   g6_error *err);
 
 /* Calls fn for every data row of the per-strike file `path` (its header
  * must be g6_csv_option_header). A row that does not parse stops the file
  * with G6_EPARSE naming the path and line (rows before it were passed); an
- * incomplete last line (no newline: a write in progress) is skipped. fn
- * returns false to stop early (G6_OK). G6_ENOENT/G6_EIO for the file,
+ * incomplete last line (no newline: a write in progress) is skipped. A
+ * UTF-8 byte order mark before the header and CRLF line ends are accepted;
+ * an empty file (created, header not yet written) has no rows. fn returns
+ * false to stop early (G6_OK). G6_ENOENT/G6_EIO for the file,
  * G6_EUNSUPPORTED when the header is another one (an overview file). */
 typedef bool (*g6_csv_row_fn)(void *ctx, const g6_csv_strike_row *row);
 g6_status g6_csv_strike_file(const char *path, g6_csv_row_fn fn, void *ctx,

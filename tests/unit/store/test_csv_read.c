@@ -172,11 +172,84 @@ static void empty_book(void **state) {
   g6_csv_book_free(b);
 }
 
+static bool count_row(void *ctx, const g6_csv_strike_row *row) {
+  (void)row;
+  (*(size_t *)ctx)++;
+  return true;
+}
+
+/* Rows of `body` after `prefix` in a file: its status, the rows in *n. */
+static g6_status ugly(const char *prefix, const char *body, size_t *n,
+                      g6_error *e) {
+  char path[512], text[4096];
+  snprintf(path, sizeof(path), "%s/ugly.csv", dir);
+  snprintf(text, sizeof(text), "%s%s", prefix, body);
+  assert_int_equal(
+      g6_atomic_write(path, text, strlen(text), 0644, false, NULL), G6_OK);
+  *n = 0;
+  g6_error_clear(e);
+  return g6_csv_strike_file(path, count_row, n, e);
+}
+
+#define ROW_HEAD "20-10-2025 09:30:00,NIFTY,this_week,2025-10-23,0,"
+#define ROW_TAIL                                                             \
+  "150.5,80.25,230.75,149.5,79.25,228.75,1200,1100,5000,6500,0.12,0.13,"     \
+  "0.6,-0.4,-5,-5,10,10,0.001,0.001,2,2,0.0,0.0"
+
+/* What operators' hands and crashes leave: a byte order mark, CRLF, an
+ * empty file, a header without its newline, the zeros of an unknown index
+ * price, and values no g6 file holds (negative prices, a strike of 0). */
+static void ugly_files(void **state) {
+  (void)state;
+  g6_error e;
+  size_t n;
+  char hdr[1024], bom[1024], crlf[1024];
+  snprintf(hdr, sizeof(hdr), "%s\n", g6_csv_option_header);
+  snprintf(bom, sizeof(bom), "\xef\xbb\xbf%s\n", g6_csv_option_header);
+  snprintf(crlf, sizeof(crlf), "%s\r\n", g6_csv_option_header);
+  const char *good = ROW_HEAD "24812.35,24800,24800," ROW_TAIL "\n";
+  assert_int_equal(ugly(bom, good, &n, &e), G6_OK);
+  assert_int_equal(n, 1);
+  assert_int_equal(ugly(crlf, ROW_HEAD "24812.35,24800,24800," ROW_TAIL "\r\n",
+                        &n, &e),
+                   G6_OK);
+  assert_int_equal(n, 1);
+  assert_int_equal(ugly("", "", &n, &e), G6_OK); /* created, no header yet */
+  assert_int_equal(n, 0);
+  assert_int_equal(ugly(g6_csv_option_header, "", &n, &e), G6_OK);
+  assert_int_equal(n, 0);
+  assert_int_equal(ugly("timestamp,index\n", "", &n, &e), G6_EUNSUPPORTED);
+  /* an index price and ATM written as 0 are unknown, never 0 */
+  g6_csv_strike_row row;
+  assert_int_equal(g6_csv_strike_row_parse(ROW_HEAD "0,0,24800," ROW_TAIL,
+                                           &row, &e),
+                   G6_OK);
+  assert_true(isnan(row.index_price));
+  assert_true(isnan(row.atm));
+  assert_int_equal(ugly(hdr, ROW_HEAD "-5,24800,24800," ROW_TAIL "\n", &n, &e),
+                   G6_EPARSE);
+  assert_non_null(strstr(e.msg, "ugly.csv:2: index_price \"-5\": expected a "
+                                "number >= 0"));
+  assert_int_equal(g6_csv_strike_row_parse(ROW_HEAD "24812.35,24800,0," ROW_TAIL,
+                                           &row, &e),
+                   G6_EPARSE);
+  assert_non_null(strstr(e.msg, "strike \"0\": expected a number > 0"));
+  assert_int_equal(
+      g6_csv_strike_row_parse(ROW_HEAD "24812.35,24800,24800,"
+                              "150.5,80.25,230.75,149.5,79.25,228.75,-1200,1100,"
+                              "5000,6500,0.12,0.13,0.6,-0.4,-5,-5,10,10,0.001,"
+                              "0.001,2,2,0.0,0.0",
+                              &row, &e),
+      G6_EPARSE);
+  assert_non_null(strstr(e.msg, "ce_vol \"-1200\""));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(chains_from_the_sink),
       cmocka_unit_test(bad_rows_and_other_files),
       cmocka_unit_test(empty_book),
+      cmocka_unit_test(ugly_files),
   };
   cmocka_set_message_output(CM_OUTPUT_TAP);
   return cmocka_run_group_tests(tests, setup, teardown);
