@@ -401,6 +401,10 @@ typedef struct day {
   size_t n, cap;
   int open, close;
   bool oom;
+  int64_t first_ts, end_ts; /* the day's [00:00, 24:00) IST */
+  const char *index;        /* the index the file's directory names */
+  size_t seen;              /* data rows passed so far */
+  const g6_csv_strike_row *stray; /* a row of another day or index */
 } day;
 
 static double sum2(double a, double b) {
@@ -409,6 +413,14 @@ static double sum2(double a, double b) {
 
 static bool day_add(void *ctx, const g6_csv_strike_row *r) {
   day *d = ctx;
+  d->seen++;
+  /* a file of another day or index under this name (a copy, a restore)
+   * would be folded into the wrong weekday or index: refused */
+  if (r->ts < d->first_ts || r->ts >= d->end_ts ||
+      strcmp(r->index, d->index) != 0) {
+    d->stray = r;
+    return false;
+  }
   if (r->sod < d->open || r->sod > d->close)
     return true;
   if (d->n == d->cap) {
@@ -500,10 +512,23 @@ static g6_status update_master(const char *file, const char *out_dir,
                                const char *offset, g6_date date,
                                const g6_overlay_opts *o, g6_overlay_stats *st,
                                g6_error *err) {
-  day d = {.open = o->open_sod, .close = o->close_sod};
+  day d = {.open = o->open_sod,
+           .close = o->close_sod,
+           .first_ts = g6_ist_epoch(date, 0, 0, 0),
+           .index = index};
+  d.end_ts = d.first_ts + 86400;
   g6_status rc = g6_csv_strike_file(file, day_add, &d, err);
   if (rc == G6_OK && d.oom)
     rc = g6_error_set(err, G6_ENOMEM, "out of memory");
+  if (rc == G6_OK && d.stray != NULL) {
+    char ts[20], ds[11];
+    g6_ist_format_ts(d.stray->ts, ts);
+    g6_date_format(date, ds);
+    rc = g6_error_set(err, G6_EPARSE,
+                      "%s: data row %zu is of %s %s, not of %s %s as the "
+                      "file's path says; nothing of it was folded in",
+                      file, d.seen, d.stray->index, ts, index, ds);
+  }
   if (rc != G6_OK) {
     free(d.v);
     return rc;
@@ -622,20 +647,39 @@ g6_status g6_overlay_update(const char *data_dir, const char *out_dir,
     if (!dir_name_ok(t->d_name))
       continue;
     char tdir[PATH_MAX];
-    DIR *offs = fmt_path(tdir, sizeof(tdir), "%s/%s", root, t->d_name)
-                    ? opendir(tdir)
-                    : NULL;
-    if (offs == NULL)
-      continue; /* not a directory */
+    if (!fmt_path(tdir, sizeof(tdir), "%s/%s", root, t->d_name))
+      continue;
+    DIR *offs = opendir(tdir);
+    if (offs == NULL) {
+      if (errno == ENOTDIR || errno == ENOENT)
+        continue; /* a file beside the tags, or gone meanwhile */
+      /* unreadable: the day would be folded in without it */
+      rc = g6_error_set(err, g6_status_from_errno(errno), "cannot read %s: %s",
+                        tdir, strerror(errno));
+      break;
+    }
     struct dirent *f;
     while (rc == G6_OK && (f = readdir(offs)) != NULL) {
       if (!dir_name_ok(f->d_name))
         continue;
       char file[PATH_MAX];
       struct stat s;
-      if (!fmt_path(file, sizeof(file), "%s/%s/%s.csv", tdir, f->d_name, ds) ||
-          stat(file, &s) != 0 || !S_ISREG(s.st_mode))
+      if (!fmt_path(file, sizeof(file), "%s/%s/%s.csv", tdir, f->d_name, ds))
         continue;
+      if (stat(file, &s) != 0) {
+        if (errno == ENOENT || errno == ENOTDIR)
+          continue; /* no file of that day at this offset */
+        rc = g6_error_set(err, g6_status_from_errno(errno),
+                          "cannot read %s: %s", file, strerror(errno));
+        break;
+      }
+      if (!S_ISREG(s.st_mode)) {
+        rc = g6_error_set(err, G6_EINVAL,
+                          "%s is not a regular file (the day's per-strike "
+                          "file must be one)",
+                          file);
+        break;
+      }
       files++;
       rc = update_master(file, out_dir, index, t->d_name, f->d_name, date, o,
                          st, err);

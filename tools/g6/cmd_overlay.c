@@ -50,12 +50,13 @@ static int usage(FILE *out) {
 }
 
 /* Every directory of data_dir that can be an index (not overview,
- * snapshots or the default output). */
-static size_t list_indices(const char *data_dir, const char *out_dir,
-                           char names[][G6_INDEX_NAME_MAX], size_t cap) {
+ * snapshots or the default output); -1 with errno when data_dir cannot be
+ * read. */
+static long list_indices(const char *data_dir, const char *out_dir,
+                         char names[][G6_INDEX_NAME_MAX], size_t cap) {
   DIR *d = opendir(data_dir);
   if (d == NULL)
-    return 0;
+    return -1;
   size_t n = 0;
   struct dirent *e;
   const char *out_base = strrchr(out_dir, '/');
@@ -69,7 +70,7 @@ static size_t list_indices(const char *data_dir, const char *out_dir,
     memcpy(names[n++], e->d_name, len + 1);
   }
   closedir(d);
-  return n;
+  return (long)n;
 }
 
 int g6_cmd_overlay(int argc, char **argv) {
@@ -133,8 +134,15 @@ int g6_cmd_overlay(int argc, char **argv) {
     snprintf(out_buf, sizeof(out_buf), "%s/weekday_master", data_dir);
     out_dir = out_buf;
   }
-  if (!explicit_index)
-    n_names = list_indices(data_dir, out_dir, names, MAX_INDICES);
+  if (!explicit_index) {
+    long n = list_indices(data_dir, out_dir, names, MAX_INDICES);
+    if (n < 0) {
+      fprintf(stderr, "g6 overlay: --data-dir %s: cannot read it: %s\n",
+              data_dir, strerror(errno));
+      return G6_EXIT_USAGE;
+    }
+    n_names = (size_t)n;
+  }
   char ds[11];
   g6_date_format(date, ds);
   const char *wd = g6_overlay_weekday(date);

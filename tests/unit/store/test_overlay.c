@@ -8,6 +8,8 @@
 #include "store/csv_sink.h"
 #include "store/overlay.h"
 
+#include <unistd.h>
+
 G6_TEST_TMPDIR("overlay")
 
 static g6_csv_leg leg(double last, double avg, double vol, double oi, double iv,
@@ -220,10 +222,64 @@ static void takes_over_old_masters(void **state) {
   assert_non_null(strstr(e.msg, "not a weekday overlay master"));
 }
 
+/* A day's file that holds another day's or another index's rows (a copy
+ * or restore under the wrong name) is refused naming the file and the row,
+ * not folded into the wrong weekday; a tag directory or a day's file that
+ * cannot be read, or a directory where the file should be, stops the index
+ * naming it instead of the day being folded in without it. */
+static void wrong_files_are_refused(void **state) {
+  (void)state;
+  char data[300], out[300], from[600], to[600];
+  snprintf(data, sizeof(data), "%s/wrong", dir);
+  snprintf(out, sizeof(out), "%s/wrong-out", dir);
+  g6_date mon = {2025, 1, 6}, tue = {2025, 1, 7};
+  write_day(data, tue, 1, false);
+  snprintf(from, sizeof(from), "%s/NIFTY/this_week/0/2025-01-07.csv", data);
+  snprintf(to, sizeof(to), "%s/NIFTY/this_week/0/2025-01-06.csv", data);
+  assert_int_equal(rename(from, to), 0);
+  g6_overlay_opts o = G6_OVERLAY_OPTS_DEFAULT;
+  o.durable = false;
+  g6_overlay_stats st = {0};
+  g6_error e;
+  assert_int_equal(g6_overlay_update(data, out, "NIFTY", mon, &o, &st, &e),
+                   G6_EPARSE);
+  assert_non_null(strstr(e.msg, "2025-01-06.csv: data row 1 is of NIFTY "
+                                "07-01-2025 09:00:00, not of NIFTY "
+                                "2025-01-06"));
+  snprintf(from, sizeof(from), "%s/NIFTY/this_week/0/MONDAY.csv", out);
+  assert_int_not_equal(access(from, F_OK), 0);
+  /* the same file under another index's directory */
+  snprintf(from, sizeof(from), "%s/NIFTY", data);
+  snprintf(to, sizeof(to), "%s/BANKNIFTY", data);
+  assert_int_equal(rename(from, to), 0);
+  assert_int_equal(g6_overlay_update(data, out, "BANKNIFTY", mon, &o, &st, &e),
+                   G6_EPARSE);
+  assert_non_null(strstr(e.msg, "data row 1 is of NIFTY"));
+  /* a good day, then a looping tag link and a directory named like the
+   * day's file */
+  write_day(data, mon, 1, false);
+  snprintf(from, sizeof(from), "%s/NIFTY/loop", data);
+  assert_int_equal(symlink("loop", from), 0);
+  assert_int_equal(g6_overlay_update(data, out, "NIFTY", mon, &o, &st, &e),
+                   G6_EIO);
+  assert_non_null(strstr(e.msg, "cannot read "));
+  assert_non_null(strstr(e.msg, "NIFTY/loop: Too many levels"));
+  assert_int_equal(unlink(from), 0);
+  snprintf(from, sizeof(from), "%s/NIFTY/this_week/+50/2025-01-06.csv", data);
+  assert_int_equal(g6_mkdir_p(from, 0755, NULL), G6_OK);
+  assert_int_equal(g6_overlay_update(data, out, "NIFTY", mon, &o, &st, &e),
+                   G6_EINVAL);
+  assert_non_null(strstr(e.msg, "+50/2025-01-06.csv is not a regular file"));
+  assert_int_equal(rmdir(from), 0);
+  assert_int_equal(g6_overlay_update(data, out, "NIFTY", mon, &o, &st, &e),
+                   G6_OK);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(days_means_emas_and_reruns),
       cmocka_unit_test(takes_over_old_masters),
+      cmocka_unit_test(wrong_files_are_refused),
   };
   cmocka_set_message_output(CM_OUTPUT_TAP);
   return cmocka_run_group_tests(tests, setup, teardown);
