@@ -33,7 +33,15 @@ static const g6_json *load(const char *dir, const char *file, g6_json **doc,
   if (st == G6_ENOENT)
     return NULL;
   if (st != G6_OK) {
-    snprintf(why, cap, "unreadable: %s", g6_status_name(st));
+    /* the cause, with the file's name for its path (the screen's header
+     * names the directory): "cannot open x.json: Permission denied",
+     * "x.json is not a regular file", "x.json is N bytes; the limit is M" */
+    const char *at = strstr(e.msg, path);
+    if (at != NULL)
+      snprintf(why, cap, "unreadable: %.*s%s%s", (int)(at - e.msg), e.msg,
+               file, at + strlen(path));
+    else
+      snprintf(why, cap, "unreadable: %.180s", e.msg);
     return NULL;
   }
   if (g6_json_parse(text, len, doc, &e) != G6_OK)

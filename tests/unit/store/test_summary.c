@@ -5,6 +5,9 @@
 #include "store/panels.h"
 #include "store/summary.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 G6_TEST_TMPDIR("summary")
 
 static g6_json *parse(const char *text) {
@@ -191,6 +194,19 @@ static void corrupt_panels_named(void **state) {
   contains(s, "(indices panel unusable: no \"data\" object)");
   contains(s, "PROVIDER   (provider panel unusable: not JSON: ");
   contains(s, "SYSTEM     (system panel unusable: no \"data\" object)");
+  free(s);
+  /* a directory where a panel should be, a panel over the size limit: the
+   * cause, not a status name ("unreadable: invalid") */
+  snprintf(path, sizeof(path), "%s/system_enveloped.json", d);
+  assert_int_equal(unlink(path), 0);
+  assert_int_equal(mkdir(path, 0755), 0);
+  snprintf(path, sizeof(path), "%s/provider_enveloped.json", d);
+  assert_int_equal(truncate(path, (off_t)65 << 20), 0);
+  s = screen(d, 1, 0);
+  contains(s, "SYSTEM     (system panel unusable: unreadable: "
+              "system_enveloped.json is not a regular file)");
+  contains(s, "PROVIDER   (provider panel unusable: unreadable: "
+              "provider_enveloped.json is 68157440 bytes; the limit is");
   free(s);
 }
 
