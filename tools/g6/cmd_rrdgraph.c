@@ -5,7 +5,8 @@
  * its plugin dispatches at (rrdgraph/rrd_render.h).
  *
  * Exit status: 0 every graph drawn and every step right; 1 a step that no
- * longer matches the interval, or a graph rrdtool could not draw; 2 bad
+ * longer matches the interval, a graph rrdtool could not draw, or a g6
+ * plugin directory that could not be read; 2 bad
  * usage, an unreadable directory, no g6 RRD files. */
 #include "cmd.h"
 
@@ -56,9 +57,11 @@ static int usage(FILE *out) {
       "shipped snippets'), --interval g6_chain=30 for one. --json prints what "
       "was\n"
       "drawn (each line's last value) and the warnings as JSON.\n"
-      "Exit status: 0 ok, 1 a step that does not match the interval or a "
+      "Exit status: 0 ok, 1 a step that does not match the interval, a "
       "graph\n"
-      "that could not be drawn, 2 usage, unreadable DIR or no g6 RRD files.\n");
+      "that could not be drawn or a g6 plugin directory that could not be "
+      "read,\n"
+      "2 usage, unreadable DIR or no g6 RRD files.\n");
   return out == stdout ? G6_EXIT_OK : G6_EXIT_USAGE;
 }
 
@@ -566,6 +569,12 @@ int g6_cmd_rrdgraph(int argc, char **argv) {
     g6_rrd_set_free(&set);
     return G6_EXIT_USAGE;
   }
+  if (set.unreadable > 0)
+    fprintf(stderr,
+            "g6 rrdgraph: %zu g6 plugin director%s of %s could not be read "
+            "(the graphs leave %s out); first: %s\n",
+            set.unreadable, set.unreadable == 1 ? "y" : "ies", host_dir,
+            set.unreadable == 1 ? "it" : "them", set.unreadable_first);
   if (g6_mkdir_p(o.out, 0755, &e) != G6_OK) {
     fprintf(stderr, "g6 rrdgraph: --out %s: %s\n", o.out, e.msg);
     g6_rrd_set_free(&set);
@@ -646,6 +655,8 @@ int g6_cmd_rrdgraph(int argc, char **argv) {
   free(d);
   free(w);
   g6_buf_free(&skipped);
+  size_t set_unreadable = set.unreadable;
   g6_rrd_set_free(&set);
-  return nw || failed || unreadable ? G6_EXIT_FAIL : G6_EXIT_OK;
+  return nw || failed || unreadable || set_unreadable ? G6_EXIT_FAIL
+                                                      : G6_EXIT_OK;
 }

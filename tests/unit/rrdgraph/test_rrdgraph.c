@@ -393,6 +393,49 @@ static void step_verdicts(void **state) {
   assert_int_equal(system(cmd), 0);
 }
 
+/* A g6 plugin directory that cannot be read (here a symlink loop; EACCES
+ * for the operator) is counted and named, not skipped as "nothing of
+ * ours": its graphs would otherwise be left empty without a word. Other
+ * plugins' directories and plain files stay ignored. */
+static void unreadable_g6_directories_counted(void **state) {
+  (void)state;
+  char host[64], p[256];
+  snprintf(host, sizeof(host), "/tmp/g6-rrdscan-XXXXXX");
+  assert_non_null(mkdtemp(host));
+  snprintf(p, sizeof(p), "%s/g6_index-NIFTY", host);
+  assert_int_equal(mkdir(p, 0755), 0);
+  snprintf(p, sizeof(p), "%s/g6_index-NIFTY/collected_legs-this_week.rrd",
+           host);
+  FILE *f = fopen(p, "w");
+  assert_non_null(f);
+  fclose(f);
+  snprintf(p, sizeof(p), "%s/g6_index-BANKNIFTY", host);
+  assert_int_equal(symlink("g6_index-BANKNIFTY", p), 0);
+  snprintf(p, sizeof(p), "%s/cpu-0", host);
+  assert_int_equal(symlink("cpu-0", p), 0);
+  snprintf(p, sizeof(p), "%s/g6_api", host);
+  f = fopen(p, "w");
+  assert_non_null(f);
+  fclose(f);
+  g6_rrd_set s;
+  g6_error e;
+  assert_int_equal(g6_rrd_scan(host, g6m_catalog, g6m_catalog_len, &s, &e),
+                   G6_OK);
+  assert_int_equal(s.n, 1);
+  assert_int_equal(s.unreadable, 1);
+  assert_non_null(strstr(s.unreadable_first,
+                         "g6_index-BANKNIFTY: Too many levels of symbolic"));
+  g6_rrd_set_free(&s);
+  /* a host whose only g6 directory is unreadable is still a g6 host */
+  snprintf(p, sizeof(p), "%s/g6_index-NIFTY/collected_legs-this_week.rrd",
+           host);
+  assert_int_equal(unlink(p), 0);
+  assert_true(g6_rrd_host_has_g6(host, g6m_catalog, g6m_catalog_len));
+  char cmd[128];
+  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", host);
+  assert_int_equal(system(cmd), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(file_names_map_to_metrics),
@@ -402,6 +445,7 @@ int main(void) {
       cmocka_unit_test(per_index_nearest_expiry_and_means),
       cmocka_unit_test(renders_sums_like_promql),
       cmocka_unit_test(step_verdicts),
+      cmocka_unit_test(unreadable_g6_directories_counted),
   };
   return G6_RUN_TESTS(tests);
 }

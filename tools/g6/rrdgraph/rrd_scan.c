@@ -94,14 +94,34 @@ static g6_status push(g6_rrd_set *s, const g6_rrd_file *f, const char *host,
   return G6_OK;
 }
 
+/* `dir` is named for a plugin of the catalog: "<plugin>" or "<plugin>-..." */
+static bool g6_plugin_dir(const g6_metric_def *const *catalog, size_t n,
+                          const char *dir) {
+  for (size_t i = 0; i < n; i++) {
+    size_t k = strlen(catalog[i]->plugin);
+    if (strncmp(dir, catalog[i]->plugin, k) == 0 &&
+        (dir[k] == '\0' || dir[k] == '-'))
+      return true;
+  }
+  return false;
+}
+
 static g6_status scan_dir(const char *host_dir, const char *dir,
                           const g6_metric_def *const *catalog, size_t n,
                           g6_rrd_set *out) {
   char path[4096];
   snprintf(path, sizeof(path), "%s/%s", host_dir, dir);
   DIR *d = opendir(path);
-  if (d == NULL)
-    return G6_OK; /* not a directory, or unreadable: nothing of ours */
+  if (d == NULL) {
+    /* a file, or another plugin's: nothing of ours; an unreadable g6
+     * directory would leave its graphs empty without a word: counted */
+    int e = errno;
+    if (e != ENOTDIR && e != ENOENT && g6_plugin_dir(catalog, n, dir) &&
+        out->unreadable++ == 0)
+      snprintf(out->unreadable_first, sizeof(out->unreadable_first),
+               "cannot read %.400s: %s", path, strerror(e));
+    return G6_OK;
+  }
   struct dirent *e;
   g6_status rc = G6_OK;
   while (rc == G6_OK && (e = readdir(d)) != NULL) {
@@ -152,7 +172,8 @@ void g6_rrd_set_free(g6_rrd_set *s) {
 bool g6_rrd_host_has_g6(const char *host_dir,
                         const g6_metric_def *const *catalog, size_t n) {
   g6_rrd_set s;
-  bool any = g6_rrd_scan(host_dir, catalog, n, &s, NULL) == G6_OK && s.n > 0;
+  bool any = g6_rrd_scan(host_dir, catalog, n, &s, NULL) == G6_OK &&
+             (s.n > 0 || s.unreadable > 0);
   g6_rrd_set_free(&s);
   return any;
 }

@@ -54,6 +54,8 @@ typedef struct g6_rrd_set {
   g6_rrd_file *v;
   size_t n, cap;
   size_t other; /* .rrd files of no g6 metric (the host's other plugins) */
+  size_t unreadable;     /* g6 plugin directories that could not be read */
+  char unreadable_first[512]; /* the first: "cannot read DIR: cause" */
 } g6_rrd_set;
 
 /* Matches one file of a host directory: `dir` is the plugin directory's name
@@ -66,15 +68,19 @@ bool g6_rrd_match(const g6_metric_def *const *catalog, size_t n,
 
 /* Reads every plugin directory of `host_dir` and keeps the files that match
  * (sorted by path, so output is stable). G6_ENOENT / G6_EPERM / G6_EIO with
- * `err` naming the directory when it cannot be read; a plugin directory that
- * cannot be read is skipped. Free with g6_rrd_set_free (also on error). */
+ * `err` naming the directory when it cannot be read; a g6 plugin directory
+ * (named for a plugin of `catalog`) that cannot be read is counted in
+ * out->unreadable, the first named in out->unreadable_first, and skipped;
+ * other plugins' directories are skipped. Free with g6_rrd_set_free (also
+ * on error). */
 g6_status g6_rrd_scan(const char *host_dir, const g6_metric_def *const *catalog,
                       size_t n, g6_rrd_set *out, g6_error *err);
 
 void g6_rrd_set_free(g6_rrd_set *s);
 
-/* Whether `host_dir` holds at least one file of a metric of `catalog` (how
- * g6 rrdgraph tells g6 hosts from others in a DataDir). */
+/* Whether `host_dir` holds at least one file of a metric of `catalog`, or a
+ * g6 plugin directory that cannot be read (how g6 rrdgraph tells g6 hosts
+ * from others in a DataDir). */
 bool g6_rrd_host_has_g6(const char *host_dir,
                         const g6_metric_def *const *catalog, size_t n);
 
