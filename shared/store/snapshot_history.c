@@ -147,8 +147,16 @@ static g6_status walk(const char *dir, const struct stat *ds,
                         "directory nearer the files",
                         dir, WALK_MAX_DEPTH);
   DIR *d = opendir(dir);
-  if (d == NULL)
-    return fail_errno(err, errno, "cannot read directory", dir);
+  if (d == NULL) {
+    if (depth == 0)
+      return fail_errno(err, errno, "cannot read directory", dir);
+    /* a subdirectory that cannot be read is listed itself: reading it fails
+     * with its cause, and the caller reports it like an unusable file
+     * instead of every other file going unread */
+    return list_add(l, dir) == G6_OK
+               ? G6_OK
+               : g6_error_set(err, G6_ENOMEM, "out of memory");
+  }
   g6_status st = G6_OK;
   struct dirent *e;
   while (st == G6_OK && (e = readdir(d)) != NULL) {
@@ -159,8 +167,15 @@ static g6_status walk(const char *dir, const struct stat *ds,
     if (n < 0 || (size_t)n >= sizeof(p))
       continue;
     struct stat s;
-    if (stat(p, &s) != 0)
-      continue; /* vanished meanwhile, or a dangling or looping link */
+    if (stat(p, &s) != 0) {
+      /* vanished meanwhile, or a dangling link: nothing to read; a file of
+       * ours that cannot be looked at (a link loop, EACCES) is listed so
+       * that reading it names the cause */
+      if (errno != ENOENT && errno != ENOTDIR &&
+          has_suffix(e->d_name, suffixes) && list_add(l, p) != G6_OK)
+        st = g6_error_set(err, G6_ENOMEM, "out of memory");
+      continue;
+    }
     if (S_ISDIR(s.st_mode))
       st = walk(p, &s, suffixes, l, sn, depth + 1, err);
     else if (S_ISREG(s.st_mode) && has_suffix(e->d_name, suffixes) &&

@@ -43,9 +43,13 @@ g6_status g6_snapshot_history_keep(const char *data_dir, const char *index,
  * (free with g6_snapshot_files_free). Hidden entries (".name") and
  * temporary files are skipped. Symlinks are followed, but each directory
  * (device and inode) is entered once: a link loop or a second link to a
- * directory lists nothing twice. G6_ENOENT when path does not exist, G6_EIO
- * for an unreadable directory (message names it), G6_EINVAL for a tree
- * more than 64 directories deep, G6_ENOMEM. */
+ * directory lists nothing twice. A subdirectory that cannot be read, and
+ * a file with one of the suffixes that cannot be looked at (EACCES, a link
+ * loop), are listed as they are: reading them fails with the cause, which
+ * callers report like any unusable file. G6_ENOENT when path does not
+ * exist, G6_EIO when path is a directory that cannot be read (message
+ * names it), G6_EINVAL for a tree more than 64 directories deep,
+ * G6_ENOMEM. */
 g6_status g6_snapshot_files(const char *path, const char *const *suffixes,
                             char ***out, size_t *n, g6_error *err);
 void g6_snapshot_files_free(char **files, size_t n);

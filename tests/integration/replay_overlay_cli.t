@@ -16,6 +16,7 @@ import glob
 import io
 import os
 import random
+import shutil
 import subprocess
 import sys
 
@@ -33,8 +34,12 @@ METRICS = ["ce_vol", "pe_vol", "ce_oi", "pe_oi", "ce_iv", "pe_iv", "ce_delta", "
 SERIES = ["tp", "avg_tp"] + METRICS
 
 
-def run(*args):
-    r = subprocess.run([G6] + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+def run(*args, user=None):
+    argv = [G6] + list(args)
+    if user is not None:  # as root, permissions bite only for another user
+        argv = ["setpriv", "--reuid=%d" % user, "--regid=%d" % user,
+                "--clear-groups"] + argv
+    r = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        timeout=60)
     return r.returncode, r.stdout.decode(), r.stderr.decode()
 
@@ -286,5 +291,35 @@ missing = os.path.join(d, "no-such-data")
 rc, o, err = run("overlay", "--data-dir", missing, "--date", "2025-01-06")
 t.ok(rc == 2 and "--data-dir %s: cannot read it: No such file or directory" % missing in err,
      "g6 overlay with a missing --data-dir says so (not 'no file of that day')", err)
+
+# ------------------------------------------- replay: what cannot be read --
+# A subdirectory replay cannot read, a file it may not open and a link loop
+# are each reported with their cause (exit 1); the other files are replayed
+# (an unreadable subdirectory used to end the run, exit 2, nothing read).
+perm = os.path.join(d, "perm")
+good = os.path.join(data, "NIFTY", "this_week", "0", "2025-01-06.csv")
+for sub in ("ok", "locked"):
+    os.makedirs(os.path.join(perm, sub))
+    with open(good) as f, open(os.path.join(perm, sub, "x.csv"), "w") as g:
+        g.write(f.read())
+os.symlink("loop.csv", os.path.join(perm, "loop.csv"))
+shutil.copy(good, os.path.join(perm, "ok", "denied.csv"))
+os.chmod(os.path.join(perm, "ok", "denied.csv"), 0)
+os.chmod(os.path.join(perm, "locked"), 0)
+user = None
+if os.geteuid() == 0:
+    user = 65534  # nobody: every directory on the way must let it in
+    for p_ in (d, perm, os.path.join(perm, "ok")):
+        os.chmod(p_, 0o755)
+    os.chmod(os.path.join(perm, "ok", "x.csv"), 0o644)
+rc, out, err = run("replay", perm, user=user)
+rows = list(csv.DictReader(io.StringIO(out)))
+t.ok(rc == 1 and "cannot open %s/locked: Permission denied" % perm in err and
+     "cannot open %s/ok/denied.csv: Permission denied" % perm in err and
+     "loop.csv: Too many levels of symbolic links" in err and
+     "3 input(s) unusable" in err and len(rows) == 5,
+     "replay reports an unreadable directory, file and link loop, replays the rest",
+     "exit %d\n%s" % (rc, err))
+os.chmod(os.path.join(perm, "locked"), 0o755)
 
 t.done_testing()
