@@ -140,6 +140,12 @@ t.ok(rc == 2 and json.loads(out)["error"] == "not_a_directory",
      "a file given as the directory: exit 2, not an empty result", out + err)
 rc, out, err = run("retention-scan", "--bogus")
 t.ok(rc == 2 and "usage" in err, "an unknown option: exit 2 with the usage", err)
+for cmd, args in [("retention-scan", ["--bogus"]), ("retention-scan", ["--csv-dir"]),
+                  ("retention-prune", ["--frob"]), ("retention-prune", ["--max-age-days"])]:
+    rc, out, err = run(cmd, *args)
+    t.ok(rc == 2 and err.startswith('g6 %s: unknown or incomplete option "%s"\n' %
+                                    (cmd, args[0])),
+         "g6 %s %s: exit 2 naming the option" % (cmd, " ".join(args)), err)
 
 # ---- the prune on a hostile tree ----------------------------------------------
 now = time.time()

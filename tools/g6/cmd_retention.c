@@ -514,8 +514,11 @@ int g6_cmd_retention_scan(int argc, char **argv) {
       dir = argv[++i];
     else if (strcmp(argv[i], "--panels-dir") == 0 && i + 1 < argc)
       panels = argv[++i];
-    else
+    else {
+      fprintf(stderr, "g6 retention-scan: unknown or incomplete option \"%s\"\n",
+              argv[i]);
       return scan_usage(stderr);
+    }
   }
   legacy l = {0};
   lister li = {.unmatched_only = true, .out = stdout};
@@ -630,8 +633,11 @@ int g6_cmd_retention_prune(int argc, char **argv) {
     } else if (strcmp(a, "--max-deletes") == 0 && has) {
       if (!count_arg(a, argv[++i], 1, G6_RETENTION_MAX_DELETES, &cap))
         return G6_EXIT_USAGE;
-    } else
+    } else {
+      fprintf(stderr,
+              "g6 retention-prune: unknown or incomplete option \"%s\"\n", a);
       return prune_usage(stderr);
+    }
   }
   p.max_age_days = (int)age;
   p.overview_max_age_days = (int)(ovw < 0 ? age : ovw);
