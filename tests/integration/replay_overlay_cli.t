@@ -287,6 +287,9 @@ for args, why in [(("--alpha", "0"), "alpha 0"), (("--alpha", "1.5"), "alpha 1.5
                   (("--date", "2025-01-08"), "a day without files"), (("--frob",), "an unknown option")]:
     rc, o, err = run("overlay", "--data-dir", data, "--output-dir", out, *args)
     t.ok(rc == 2 and err, "g6 overlay with %s exits 2 with a message" % why, err)
+rc, o, err = run("overlay", "--data-dir", data, "--date", "2026-02-30")
+t.ok(rc == 2 and '--date "2026-02-30": want a calendar date YYYY-MM-DD' in err,
+     "g6 overlay --date 2026-02-30 names the value and what is allowed", err)
 missing = os.path.join(d, "no-such-data")
 rc, o, err = run("overlay", "--data-dir", missing, "--date", "2025-01-06")
 t.ok(rc == 2 and "--data-dir %s: cannot read it: No such file or directory" % missing in err,

@@ -106,7 +106,10 @@ int g6_cmd_overlay(int argc, char **argv) {
       out_dir = v;
     } else if (!strcmp(a, "--date")) {
       if (g6_date_parse(v, &date) != G6_OK) {
-        fprintf(stderr, "g6 overlay: --date \"%s\": want YYYY-MM-DD\n", v);
+        fprintf(stderr,
+                "g6 overlay: --date \"%s\": want a calendar date "
+                "YYYY-MM-DD, 1970-01-01 or later\n",
+                v);
         return G6_EXIT_USAGE;
       }
     } else if (!strcmp(a, "--index")) {
