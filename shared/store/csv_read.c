@@ -211,6 +211,8 @@ struct g6_csv_book {
   g6_csv_strike_row *rows;
   size_t n, cap;
   bool sorted, oom;
+  size_t conflicts;            /* rows dropped as differing duplicates */
+  g6_csv_strike_row conflict; /* the first of them */
   size_t *chain_start; /* n_chains + 1 offsets into rows */
   size_t n_chains;
 };
@@ -265,6 +267,45 @@ static int cmp_rows(const void *pa, const void *pb) {
   return a->strike < b->strike ? -1 : a->strike > b->strike;
 }
 
+/* Orders rows that cmp_rows finds equal by their values (NaN first), so
+ * which of two differing duplicates is kept does not depend on the order
+ * the files were read in. */
+static int cmp_num(double a, double b) {
+  if (isnan(a) || isnan(b))
+    return isnan(a) == isnan(b) ? 0 : isnan(a) ? -1 : 1;
+  return a < b ? -1 : a > b;
+}
+
+static int cmp_values(const g6_csv_strike_row *a, const g6_csv_strike_row *b) {
+  const double x[] = {a->offset,   a->index_price, a->atm,      a->ce,
+                      a->pe,       a->avg_ce,      a->avg_pe,   a->ce_vol,
+                      a->pe_vol,   a->ce_oi,       a->pe_oi,    a->ce_iv,
+                      a->pe_iv,    a->ce_delta,    a->pe_delta, a->ce_theta,
+                      a->pe_theta, a->ce_vega,     a->pe_vega,  a->ce_gamma,
+                      a->pe_gamma, a->ce_rho,      a->pe_rho};
+  const double y[] = {b->offset,   b->index_price, b->atm,      b->ce,
+                      b->pe,       b->avg_ce,      b->avg_pe,   b->ce_vol,
+                      b->pe_vol,   b->ce_oi,       b->pe_oi,    b->ce_iv,
+                      b->pe_iv,    b->ce_delta,    b->pe_delta, b->ce_theta,
+                      b->pe_theta, b->ce_vega,     b->pe_vega,  b->ce_gamma,
+                      b->pe_gamma, b->ce_rho,      b->pe_rho};
+  int c = 0;
+  for (size_t k = 0; k < sizeof(x) / sizeof(x[0]) && c == 0; k++)
+    c = cmp_num(x[k], y[k]);
+  if (c == 0 && a->expiry.year != b->expiry.year)
+    c = a->expiry.year < b->expiry.year ? -1 : 1;
+  if (c == 0 && a->expiry.month != b->expiry.month)
+    c = a->expiry.month < b->expiry.month ? -1 : 1;
+  if (c == 0 && a->expiry.day != b->expiry.day)
+    c = a->expiry.day < b->expiry.day ? -1 : 1;
+  return c;
+}
+
+static int cmp_rows_values(const void *pa, const void *pb) {
+  int c = cmp_rows(pa, pb);
+  return c != 0 ? c : cmp_values(pa, pb);
+}
+
 static bool same_chain(const g6_csv_strike_row *a, const g6_csv_strike_row *b) {
   return a->ts == b->ts && strcmp(a->index, b->index) == 0;
 }
@@ -273,12 +314,20 @@ static void sort_book(g6_csv_book *b) {
   if (b->sorted)
     return;
   if (b->n > 1) /* qsort must not get the NULL rows of an empty book */
-    qsort(b->rows, b->n, sizeof(*b->rows), cmp_rows);
-  /* a row given twice (the same file twice) counts once */
+    qsort(b->rows, b->n, sizeof(*b->rows), cmp_rows_values);
+  /* a row given twice (the same file twice) counts once; a second row of
+   * the same index, time, expiry and strike with other values is a
+   * conflict: counted, the first by value kept */
   size_t u = 0;
-  for (size_t i = 0; i < b->n; i++)
-    if (u == 0 || cmp_rows(&b->rows[u - 1], &b->rows[i]) != 0)
-      b->rows[u++] = b->rows[i];
+  for (size_t i = 0; i < b->n; i++) {
+    if (u > 0 && cmp_rows(&b->rows[u - 1], &b->rows[i]) == 0) {
+      if (cmp_values(&b->rows[u - 1], &b->rows[i]) != 0 &&
+          b->conflicts++ == 0)
+        b->conflict = b->rows[i];
+      continue;
+    }
+    b->rows[u++] = b->rows[i];
+  }
   b->n = u;
   free(b->chain_start);
   b->chain_start = malloc((b->n + 1) * sizeof(size_t));
@@ -292,6 +341,13 @@ static void sort_book(g6_csv_book *b) {
       b->chain_start[b->n_chains++] = i;
   b->chain_start[b->n_chains] = b->n;
   b->sorted = true;
+}
+
+size_t g6_csv_book_conflicts(g6_csv_book *b, g6_csv_strike_row *first) {
+  sort_book(b);
+  if (b->conflicts > 0 && first != NULL)
+    *first = b->conflict;
+  return b->conflicts;
 }
 
 size_t g6_csv_book_chains(g6_csv_book *b) {

@@ -76,6 +76,13 @@ void g6_csv_book_free(g6_csv_book *b);
 /* Adds the rows of one per-strike file (g6_csv_strike_file's statuses). */
 g6_status g6_csv_book_add_file(g6_csv_book *b, const char *path, g6_error *err);
 
+/* Rows that repeat another's index, timestamp, expiry tag and strike with
+ * other values (two writers, files of two hosts mixed): only one of each is
+ * kept (the same one whatever the order of the files), the others counted
+ * here, the first of them copied to *first when not NULL. Identical
+ * repeats (the same file twice) are not conflicts. */
+size_t g6_csv_book_conflicts(g6_csv_book *b, g6_csv_strike_row *first);
+
 /* Number of chains, in order: timestamp ascending, then index name. */
 size_t g6_csv_book_chains(g6_csv_book *b);
 

@@ -54,8 +54,11 @@ static int usage(FILE *out) {
           "The forward of an expiry is put-call parity's when the snapshot\n"
           "has it, else S e^((r-q)T) (always for CSV files).\n"
           "\n"
-          "Unknown values are empty cells. A file that cannot be used is\n"
-          "reported on stderr with its cause and skipped.\n"
+          "Unknown values are empty cells. A file (or directory) that\n"
+          "cannot be used is reported on stderr with its cause and skipped.\n"
+          "CSV rows that repeat the index, timestamp, expiry and strike of\n"
+          "another with other values are reported too (one of each is\n"
+          "replayed, the same whatever the order of the files).\n"
           "Exit status: 0 every input used, 1 some input unusable, 2 bad\n"
           "command line, no input found, or the output cannot be written.\n",
           header);
@@ -206,6 +209,19 @@ static void snapshot_file(replay *p, const char *path) {
 }
 
 static void csv_chains(replay *p, g6_csv_book *b) {
+  g6_csv_strike_row c;
+  size_t nc = g6_csv_book_conflicts(b, &c);
+  if (nc > 0) {
+    char ts[20];
+    g6_ist_format_ts(c.ts, ts);
+    fprintf(stderr,
+            "g6 replay: %zu CSV row(s) repeat the index, timestamp, expiry "
+            "and strike of another with other values (files of two writers "
+            "mixed?); one of each is replayed; the first: %s %s %s strike "
+            "%.15g\n",
+            nc, c.index, ts, c.tag, c.strike);
+    p->unusable++;
+  }
   size_t n = g6_csv_book_chains(b);
   for (size_t i = 0; i < n; i++) {
     if (!grow_legs(p, g6_csv_book_leg_count(b, i))) {
