@@ -325,4 +325,44 @@ t.ok(rc == 1 and "cannot open %s/locked: Permission denied" % perm in err and
      "exit %d\n%s" % (rc, err))
 os.chmod(os.path.join(perm, "locked"), 0o755)
 
+# ----------------------------------------------- replay: a day at a time --
+# The CSV rows of a DataDir are held one day at a time (files named
+# YYYY-MM-DD.csv), not all together: 40 days of 751 rows replay within a
+# 6 MiB data limit that all the rows at once (11 MiB) exceed. Not under
+# AddressSanitizer, whose shadow memory no data limit admits.
+import datetime
+import resource
+days = os.path.join(d, "days")
+os.makedirs(os.path.join(days, "NIFTY", "this_week", "0"))
+n_times = 0
+for k in range(40):
+    date = (datetime.date(2025, 1, 6) + datetime.timedelta(days=k)).isoformat()
+    with open(os.path.join(days, "NIFTY", "this_week", "0", date + ".csv"), "w") as f:
+        f.write(",".join(HEADER) + "\n")
+        n_times = 0
+        for sec in range(9 * 3600 + 15 * 60, 15 * 3600 + 30 * 60 + 1, 30):
+            hms = "%02d:%02d:%02d" % (sec // 3600, sec // 60 % 60, sec % 60)
+            row = ["%s-%s-%s %s" % (date[8:], date[5:7], date[:4], hms), "NIFTY",
+                   "this_week", "2025-03-27", "0", "24812.5", "24800", "24800",
+                   "120.5", "110.25", "230.75", "119.5", "109.25", "228.75",
+                   "1000", "2000", "50000", "60000", "0.15", "0.16", "0.5", "-0.5",
+                   "-10.0", "-9.0", "20.0", "21.0", "0.001", "0.001", "5.0", "-5.0",
+                   "0.0", "0.0"]
+            f.write(",".join(row) + "\n")
+            n_times += 1
+with open(G6, "rb") as f:
+    asan = b"__asan_init" in f.read()
+if asan:
+    t.ok(True, "# skip: a data limit under AddressSanitizer")
+else:
+    def limit():
+        resource.setrlimit(resource.RLIMIT_DATA, (6 << 20, 6 << 20))
+    r = subprocess.run([G6, "replay", days], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=120, preexec_fn=limit)
+    n_rows = r.stdout.count(b"\n") - 1
+    t.ok(r.returncode == 0 and n_rows == 40 * n_times,
+         "40 days of CSV files replay within a 6 MiB data limit (a day at a time)",
+         "exit %d, %d rows of %d\n%s" % (r.returncode, n_rows, 40 * n_times,
+                                         r.stderr.decode()[-500:]))
+
 t.done_testing()

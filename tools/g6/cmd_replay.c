@@ -42,7 +42,9 @@ static int usage(FILE *out) {
           "file (*.csv). DIR: every *.json and *.csv below it, snapshots in\n"
           "order of date directory and seq (g6_chain's KeepSnapshots keeps\n"
           "them in <DataDir>/snapshots/<INDEX>/<YYYY-MM-DD>/<seq>.json).\n"
-          "CSV rows are regrouped into one chain per index and timestamp;\n"
+          "CSV rows are regrouped into one chain per index and timestamp,\n"
+          "a day at a time for files named YYYY-MM-DD.csv (g6_chain's: a\n"
+          "chain's rows are in the files of its day), the others together;\n"
           "they have no bid/ask and no r, q: --r and --q give those (default\n"
           "0.065 and 0). Snapshots carry their own r and q.\n"
           "\n"
@@ -57,7 +59,7 @@ static int usage(FILE *out) {
           "Unknown values are empty cells. A file (or directory) that\n"
           "cannot be used is reported on stderr with its cause and skipped.\n"
           "CSV rows that repeat the index, timestamp, expiry and strike of\n"
-          "another with other values are reported too (one of each is\n"
+          "another with other values are warned about (one of each is\n"
           "replayed, the same whatever the order of the files).\n"
           "Exit status: 0 every input used, 1 some input unusable, 2 bad\n"
           "command line, no input found, or the output cannot be written.\n",
@@ -215,12 +217,11 @@ static void csv_chains(replay *p, g6_csv_book *b) {
     char ts[20];
     g6_ist_format_ts(c.ts, ts);
     fprintf(stderr,
-            "g6 replay: %zu CSV row(s) repeat the index, timestamp, expiry "
-            "and strike of another with other values (files of two writers "
-            "mixed?); one of each is replayed; the first: %s %s %s strike "
-            "%.15g\n",
+            "g6 replay: warning: %zu CSV row(s) repeat the index, "
+            "timestamp, expiry and strike of another with other values "
+            "(files of two writers mixed?); one of each is replayed; the "
+            "first: %s %s %s strike %.15g\n",
             nc, c.index, ts, c.tag, c.strike);
-    p->unusable++;
   }
   size_t n = g6_csv_book_chains(b);
   for (size_t i = 0; i < n; i++) {
@@ -246,6 +247,35 @@ static void csv_chains(replay *p, g6_csv_book *b) {
 static bool ends_with(const char *s, const char *suffix) {
   size_t n = strlen(s), k = strlen(suffix);
   return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* The day a CSV file is named for (".../YYYY-MM-DD.csv", g6_chain's
+ * names) in day[11]; false for other names. */
+static bool csv_day(const char *path, char day[11]) {
+  const char *b = strrchr(path, '/');
+  b = b ? b + 1 : path;
+  g6_date d;
+  if (strlen(b) != 14 || strcmp(b + 10, ".csv") != 0)
+    return false;
+  memcpy(day, b, 10);
+  day[10] = '\0';
+  return g6_date_parse(day, &d) == G6_OK;
+}
+
+static bool same_day(const char *path, const char day[11]) {
+  char d[11];
+  return csv_day(path, d) && strcmp(d, day) == 0;
+}
+
+/* Files named by day first, by day (then path); the others last. */
+static int cmp_csv_day(const void *a, const void *b) {
+  const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+  char dx[11], dy[11];
+  bool hx = csv_day(x, dx), hy = csv_day(y, dy);
+  if (hx != hy)
+    return hx ? -1 : 1;
+  int c = hx ? strcmp(dx, dy) : 0;
+  return c != 0 ? c : strcmp(x, y);
 }
 
 static int parse_window(const char *opt, const char *v, double *out) {
@@ -377,27 +407,52 @@ int g6_cmd_replay(int argc, char **argv) {
   }
   if (fputs(header, p.out) == EOF)
     p.write_failed = true;
-  g6_csv_book *book = g6_csv_book_new();
-  size_t csv_files = 0;
-  for (size_t i = 0; i < n_all && book != NULL; i++) {
-    if (ends_with(all[i], ".csv")) {
-      g6_error e;
-      g6_status st = g6_csv_book_add_file(book, all[i], &e);
-      if (st == G6_EUNSUPPORTED)
-        fprintf(stderr, "g6 replay: skipping %s\n", e.msg);
-      else if (st != G6_OK)
-        unusable(&p, st, e.msg);
-      else
-        csv_files++;
-    } else {
+  /* snapshots as they come; CSV files afterwards, one day at a time: the
+   * rows of a day's files (named YYYY-MM-DD.csv by g6_chain) are held
+   * together, so memory is bounded by a day, not by the whole DataDir
+   * (a year of files would be gigabytes of rows) */
+  const char **csv = malloc((n_all ? n_all : 1) * sizeof(*csv));
+  size_t n_csv = 0, csv_files = 0;
+  for (size_t i = 0; i < n_all && csv != NULL; i++) {
+    if (ends_with(all[i], ".csv"))
+      csv[n_csv++] = all[i];
+    else
       snapshot_file(&p, all[i]);
+  }
+  if (csv == NULL) {
+    unusable(&p, G6_ENOMEM, "out of memory");
+  } else {
+    if (n_csv > 1)
+      qsort(csv, n_csv, sizeof(*csv), cmp_csv_day);
+    for (size_t i = 0; i < n_csv;) {
+      char day[11];
+      bool dated = csv_day(csv[i], day);
+      size_t j = i + 1;
+      while (j < n_csv && dated && same_day(csv[j], day))
+        j++;
+      if (!dated) /* the files not named by day: together, at the end */
+        j = n_csv;
+      g6_csv_book *book = g6_csv_book_new();
+      if (book == NULL) {
+        unusable(&p, G6_ENOMEM, "out of memory");
+        break;
+      }
+      for (size_t k = i; k < j; k++) {
+        g6_error e;
+        g6_status st = g6_csv_book_add_file(book, csv[k], &e);
+        if (st == G6_EUNSUPPORTED)
+          fprintf(stderr, "g6 replay: skipping %s\n", e.msg);
+        else if (st != G6_OK)
+          unusable(&p, st, e.msg);
+        else
+          csv_files++;
+      }
+      csv_chains(&p, book);
+      g6_csv_book_free(book);
+      i = j;
     }
   }
-  if (book != NULL)
-    csv_chains(&p, book);
-  else
-    unusable(&p, G6_ENOMEM, "out of memory");
-  g6_csv_book_free(book);
+  free(csv);
   g6_snapshot_files_free(all, n_all);
   free(p.legs);
   g6_buf_free(&p.buf);
