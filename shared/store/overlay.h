@@ -6,7 +6,8 @@
  *
  *   in   <DataDir>/<INDEX>/<TAG>/<OFFSET>/<YYYY-MM-DD>.csv  (store/csv_sink.h)
  *   out  <OutDir>/<INDEX>/<TAG>/<OFFSET>/<WEEKDAY>.csv       (MONDAY ...
- * FRIDAY)
+ * FRIDAY; SATURDAY and SUNDAY for a special session on a weekend, such as
+ * a Budget-day or Muhurat session)
  *
  *   timestamp,tp_mean,tp_ema,avg_tp_mean,avg_tp_ema,<m>_mean...,<m>_ema...,
  *   counter,index,expiry_tag,offset
