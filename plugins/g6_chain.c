@@ -75,6 +75,7 @@ static struct {
   unsigned phase_calls; /* calls of the "g6_chain/phase" callback */
   cdtime_t interval;    /* the plugin's: "g6_chain/metrics" runs at it */
   int data_lock;        /* DataDir, flock'ed: one writer (core/fsutil.h) */
+  size_t abandoned;     /* index threads left blocked by stop_runners */
 } g = {.results_mu = PTHREAD_MUTEX_INITIALIZER, .data_lock = -1};
 
 static g6_log_dedup kite_dedup = G6_LOG_DEDUP_INIT;
@@ -278,14 +279,13 @@ static int g6_chain_phase(user_data_t *ud) {
  * within G6_STORAGE_GRACE_S in all. A thread still in a cycle then is
  * blocked in the kernel (a hung mount under DataDir): collectd's shutdown
  * goes on without it (the plugins after g6_chain flush, the daemon exits),
- * and what it uses stays allocated. Returns how many were left so. */
-static size_t stop_runners(void) {
+ * and what it uses stays allocated (counted in g.abandoned). */
+static void stop_runners(void) {
   for (size_t i = 0; i < g.n_indices; i++)
     g6_runner_request_stop(g.indices[i].runner);
   if (g.client != NULL)
     g6_kite_client_cancel(g.client);
   double until = g6_monotonic_now() + G6_STORAGE_GRACE_S;
-  size_t left = 0;
   for (size_t i = 0; i < g.n_indices; i++) {
     chain_index *x = &g.indices[i];
     if (x->runner != NULL &&
@@ -298,11 +298,10 @@ static size_t stop_runners(void) {
                    "when g6_chain starts again",
             x->conf->ix.name, G6_STORAGE_GRACE_S, g.conf.data_dir);
       x->col = NULL; /* its thread's: never closed or freed */
-      left++;
+      g.abandoned++;
     }
     x->runner = NULL;
   }
-  return left;
 }
 
 /* Each index gates on its exchange's calendar; indices of one exchange
@@ -418,7 +417,7 @@ static int g6_chain_init(void) {
 static int g6_chain_shutdown(void) {
   /* an index thread left blocked still uses the client, the metrics, the
    * calendars and the configuration: they stay, as the process exits */
-  bool left = stop_runners() > 0;
+  stop_runners();
   /* then the rows held after failed writes, last try */
   for (size_t i = 0; i < g.n_indices; i++) {
     char msg[1024];
@@ -426,7 +425,7 @@ static int g6_chain_shutdown(void) {
       ERROR(PLUGIN ": %s", msg);
   }
   g.n_indices = 0;
-  if (left)
+  if (g.abandoned > 0)
     return 0;
   g6_kite_provider_free(g.kp);
   g6_kite_client_free(g.client);

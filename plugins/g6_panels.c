@@ -61,6 +61,7 @@ static struct {
   g6_panels_writer *writer;
   g6_metrics *metrics;
   g6_runner *flusher, *sweeper; /* g6/panels, g6/integrity */
+  bool threads_left;            /* one was left blocked: nothing is freed */
   double started, prev_cpu, prev_now;
   int integrity_ok; /* -1 before the first sweep */
   double integrity_last;
@@ -404,21 +405,21 @@ static int setup(void) {
 /* Stops the flush and sweep threads, within G6_STORAGE_GRACE_S in all.
  * One still blocked then is in the kernel on PanelsDir's storage (a hung
  * mount): collectd's stop goes on without it, and what it uses stays
- * allocated. true when both stopped. */
-static bool stop_threads(void) {
+ * allocated (g.threads_left). */
+static void stop_threads(void) {
   g6_runner_request_stop(g.flusher);
   g6_runner_request_stop(g.sweeper);
   double until = g6_monotonic_now() + G6_STORAGE_GRACE_S;
   bool flushed = g6_runner_stop_within(g.flusher, until - g6_monotonic_now());
   bool swept = g6_runner_stop_within(g.sweeper, until - g6_monotonic_now());
   g.flusher = g.sweeper = NULL;
+  g.threads_left |= !flushed || !swept;
   if (!flushed || !swept)
     ERROR(PLUGIN ": the %s did not stop within %.0f s: it is blocked in a "
                  "system call on PanelsDir %s's storage, which does not "
                  "answer (a hung mount); collectd stops without it",
           !flushed ? "panels flush" : "integrity sweep", G6_STORAGE_GRACE_S,
           g.conf.panels_dir);
-  return flushed && swept;
 }
 
 static int g6_panels_init(void) {
@@ -436,7 +437,8 @@ static int g6_panels_shutdown(void) {
   if (g.write_registered)
     plugin_unregister_write(PLUGIN);
   g.write_registered = false;
-  if (!stop_threads())
+  stop_threads();
+  if (g.threads_left)
     return 0; /* the writer, the key, ... stay: a thread still uses them */
   g6_panels_writer_close(g.writer);
   g6_latest_free(g.latest);
