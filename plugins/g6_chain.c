@@ -418,11 +418,20 @@ static int g6_chain_shutdown(void) {
   /* an index thread left blocked still uses the client, the metrics, the
    * calendars and the configuration: they stay, as the process exits */
   stop_runners();
-  /* then the rows held after failed writes, last try */
+  /* then the rows held after failed writes, last try: an index thread
+   * stopped between cycles did not block, but this write may, on the same
+   * storage; bounded as well (a close left running keeps its collector) */
+  double until = g6_monotonic_now() + G6_STORAGE_GRACE_S;
   for (size_t i = 0; i < g.n_indices; i++) {
     char msg[1024];
-    if (g6_collector_close(g.indices[i].col, msg, sizeof(msg)) > 0)
+    size_t lost;
+    if (!g6_collector_close_within(g.indices[i].col,
+                                   until - g6_monotonic_now(), &lost, msg,
+                                   sizeof(msg)))
+      g.abandoned++;
+    if (msg[0] != '\0')
       ERROR(PLUGIN ": %s", msg);
+    g.indices[i].col = NULL;
   }
   g.n_indices = 0;
   if (g.abandoned > 0)

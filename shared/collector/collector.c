@@ -3,6 +3,7 @@
 #include "collector/quote_checks.h"
 #include "collector/session.h"
 #include "core/clock.h"
+#include "core/thread.h"
 #include "math/bs.h"
 #include "math/desk.h"
 #include "math/iv.h"
@@ -119,6 +120,50 @@ size_t g6_collector_close(g6_collector *c, char *msg, size_t n) {
              c->ix.name, lost, e.msg);
   g6_collector_free(c);
   return lost;
+}
+
+typedef struct close_call {
+  g6_collector *c;
+  size_t lost;
+  char msg[1024];
+} close_call;
+
+static void close_main(void *p) {
+  close_call *k = p;
+  k->lost = g6_collector_close(k->c, k->msg, sizeof(k->msg));
+}
+
+bool g6_collector_close_within(g6_collector *c, double timeout_s,
+                               size_t *lost, char *msg, size_t n) {
+  *lost = 0;
+  if (n > 0)
+    msg[0] = '\0';
+  if (c == NULL)
+    return true;
+  char name[sizeof(c->ix.name)]; /* c is the close's once it runs */
+  snprintf(name, sizeof(name), "%s", c->ix.name);
+  close_call *k = calloc(1, sizeof(*k));
+  if (k == NULL) {
+    *lost = g6_collector_close(c, msg, n);
+    return true;
+  }
+  k->c = c;
+  if (!g6_call_within(close_main, k, timeout_s)) {
+    /* k stays: the close may still end and write into it */
+    if (n > 0)
+      snprintf(msg, n,
+               "%s: CSV: the rows held in memory after failed writes were "
+               "not written within %g s at shutdown: the storage under "
+               "DataDir does not answer (a hung mount); collectd stops "
+               "without them",
+               name, timeout_s);
+    return false;
+  }
+  *lost = k->lost;
+  if (n > 0)
+    snprintf(msg, n, "%s", k->msg);
+  free(k);
+  return true;
 }
 
 size_t g6_collector_csv_families(g6_collector *c,

@@ -121,6 +121,17 @@ void g6_collector_free(g6_collector *c);
  * msg is empty. NULL: 0. */
 size_t g6_collector_close(g6_collector *c, char *msg, size_t n);
 
+/* g6_collector_close on a thread of its own (core/thread.h), waited for at
+ * most `timeout_s` seconds: at shutdown the held rows' last write must not
+ * hold up collectd's stop when the storage under DataDir hangs (the index
+ * thread may be between cycles, so stopping it did not block, but this
+ * write does). true: the close ended; *lost and msg as g6_collector_close.
+ * false: it is still blocked in the kernel and is left to finish by itself
+ * (c belongs to it now: never touch or free it); *lost is 0 and msg says
+ * that the held rows were not written, naming the index. NULL: true, 0. */
+bool g6_collector_close_within(g6_collector *c, double timeout_s,
+                               size_t *lost, char *msg, size_t n);
+
 /* Runs one cycle at `now` (epoch seconds; fractional part kept for T). The
  * result is valid until the next call. Returns G6_OK when the cycle ran to
  * the end (even if the market was closed or legs were missing); the result

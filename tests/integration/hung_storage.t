@@ -15,6 +15,10 @@ fsfreeze(8) (skipped where loop mounts are not allowed).
    g6_chain's shutdown joined the threads without a bound and rrdtool never
    got there). Thawed, collectd exits; a new collectd on the same DataDir
    finds every CSV row whole.
+   An index thread stopped between cycles with rows held after failed
+   writes: stopping it does not block, but the last try to write the held
+   rows does; that try gives up after its 5 s as well, with an error
+   naming the index (before the fix it held the shutdown until the thaw).
 2. g6_retention's sweep blocked deleting an old file under the frozen
    DataDir: the same, for its sweep thread.
 3. g6_panels flushing into a PanelsDir that freezes: its flush thread
@@ -49,7 +53,7 @@ def frozen(on):
     return run("fsfreeze", "--freeze" if on else "--unfreeze", mnt).returncode == 0
 
 
-tools = [x for x in ("mkfs.ext4", "fsfreeze", "mount", "umount") if not shutil.which(x)]
+tools = [x for x in ("mkfs.ext4", "fsfreeze", "mount", "umount", "chattr") if not shutil.which(x)]
 if tools:
     t.skip_all("%s not installed" % ", ".join(tools))
 if os.geteuid() != 0:
@@ -137,6 +141,31 @@ try:
         rows, bad = t.csv_audit(data)
         t.ok(rows and not bad, "every CSV line complete, one header each", bad)
 
+    # ---- 1b. g6_chain: rows held, the index thread between cycles ----------
+    held = os.path.join(mnt, "held")
+    # NIFTY's directory immutable (chattr +i): no CSV file can be made in
+    # it, so the first cycle's rows are held; the thread then sleeps 30 s
+    os.makedirs(os.path.join(held, "NIFTY"))
+    run("chattr", "+i", os.path.join(held, "NIFTY"))
+    with t.MockD() as m:
+        keyf, tokf = m.write_credentials(d)
+        conf = t.chain_config(held, m, keyf, tokf, plugin="ForceOpen true",
+                              indices=[("NIFTY", 'StrikesBelowATM 2\nStrikesAboveATM 2\n'
+                                                 'Expiry "this_week"\nInterval 30')])
+        conf += RRD_AFTER % os.path.join(d, "rrd1b")
+        gave_up = (r"\[error\] g6_chain: NIFTY: CSV: the rows held in memory after failed "
+                   r"writes were not written within 5 s at shutdown: .*hung mount")
+        cd = t.Collectd(plugins=["g6_chain"], config=conf, rrd=False, expected_errors=[
+            gave_up, r"g6_chain: NIFTY: CSV: .*Operation not permitted"])
+        t.ok(cd.start(), "collectd starts (rows to be held)")
+        t.ok(cd.wait_for("collectd_g6_csv_pending_rows", timeout=30,
+                         predicate=lambda v: v > 0),
+             "NIFTY's directory immutable: rows held after failed writes", cd.log()[-2000:])
+        run("chattr", "-i", os.path.join(held, "NIFTY"))
+        t.ok(frozen(True), "held rows: frozen while the index thread is between cycles")
+        stop_while_frozen(cd, "held rows", gave_up)
+        t.ok(not cd.unexpected_errors(), "no other error", cd.unexpected_errors())
+
     # ---- 2. g6_retention ---------------------------------------------------
     old = t.make_file(data, "NIFTY/this_week/+900/2000-01-01.csv", 100,
                       time.time() - 400 * 86400)
@@ -203,6 +232,7 @@ try:
         t.ok(not cd.unexpected_errors(), "no other error", cd.unexpected_errors())
 finally:
     frozen(False)
+    run("chattr", "-i", os.path.join(mnt, "held", "NIFTY"))
     for _ in range(20):
         if run("umount", mnt).returncode == 0:
             break
