@@ -1041,53 +1041,79 @@ static g6_status write_exchange(g6_panels_writer *w, const out_file *f,
   }
   if (d != NULL)
     closedir(d);
-  if (st == G6_OK &&
-      !journal_write(w, pfd, &j, ss.st_ino, ds.st_ino, lasting, why))
-    st = G6_EUNSUPPORTED;
   /* a file removed or replaced between the journal and its link is not
    * carried over (a newer one stays in the previous set and goes back
-   * after the exchange); the journal then lists only what is linked */
-  bool relist = false;
-  const char *name;
-  void *listed;
-  for (size_t i = 0;
-       st == G6_OK && g6_strmap_next(&j.by_name, &i, &name, &listed);) {
-    if (linkat(dfd, name, sfd, name, 0) != 0) {
-      if (errno == ENOENT) { /* removed meanwhile */
-        g6_strmap_remove(&j.by_name, name);
-        relist = true;
-        continue;
-      }
-      if (errno == EPERM || errno == EXDEV || errno == EMLINK) {
-        /* no hard links here (or fs.protected_hardlinks) */
-        g6_error_set(why, g6_status_from_errno(errno),
-                     "cannot hard-link %s/%s into the new set: %s", w->dir,
-                     name, strerror(errno));
-        *lasting = true;
-        st = G6_EUNSUPPORTED;
+   * after the exchange); the journal must then list only what is linked,
+   * and it is written in place only while the staging directory is empty
+   * (a kill between its truncation and its write leaves it torn, and a
+   * torn journal tells nothing apart): the links go, and the journal is
+   * written again before they are made again. */
+  for (int round = 0; st == G6_OK; round++) {
+    if (!journal_write(w, pfd, &j, ss.st_ino, ds.st_ino, lasting, why)) {
+      st = G6_EUNSUPPORTED;
+      break;
+    }
+    bool relist = false;
+    const char *name;
+    void *listed;
+    for (size_t i = 0;
+         st == G6_OK && g6_strmap_next(&j.by_name, &i, &name, &listed);) {
+      if (linkat(dfd, name, sfd, name, 0) != 0) {
+        if (errno == ENOENT) { /* removed meanwhile */
+          g6_strmap_remove(&j.by_name, name);
+          relist = true;
+          continue;
+        }
+        if (errno == EPERM || errno == EXDEV || errno == EMLINK) {
+          /* no hard links here (or fs.protected_hardlinks) */
+          g6_error_set(why, g6_status_from_errno(errno),
+                       "cannot hard-link %s/%s into the new set: %s", w->dir,
+                       name, strerror(errno));
+          *lasting = true;
+          st = G6_EUNSUPPORTED;
+          break;
+        }
+        st = g6_error_set(err, g6_status_from_errno(errno),
+                          "cannot carry %s/%s over to the new set: %s",
+                          w->dir, name, strerror(errno));
         break;
       }
-      st = g6_error_set(err, g6_status_from_errno(errno),
-                        "cannot carry %s/%s over to the new set: %s", w->dir,
-                        name, strerror(errno));
+      struct stat ls;
+      if (fstatat(sfd, name, &ls, AT_SYMLINK_NOFOLLOW) == 0 &&
+          (uintptr_t)ls.st_ino == (uintptr_t)listed)
+        continue;
+      if (unlinkat(sfd, name, 0) != 0 && errno != ENOENT) {
+        st = g6_error_set(err, g6_status_from_errno(errno),
+                          "cannot carry %s/%s over to the new set: %s",
+                          w->dir, name, strerror(errno));
+        break;
+      }
+      g6_strmap_remove(&j.by_name, name);
+      relist = true;
+    }
+    if (st != G6_OK || !relist)
+      break;
+    if (round == 3) { /* PanelsDir keeps changing under the flush */
+      g6_error_set(why, G6_EEXIST,
+                   "the files of PanelsDir %s kept being replaced or removed "
+                   "while the set was built",
+                   w->dir);
+      st = G6_EUNSUPPORTED;
       break;
     }
-    struct stat ls;
-    if (fstatat(sfd, name, &ls, AT_SYMLINK_NOFOLLOW) == 0 &&
-        (uintptr_t)ls.st_ino == (uintptr_t)listed)
-      continue;
-    if (unlinkat(sfd, name, 0) != 0 && errno != ENOENT) {
-      st = g6_error_set(err, g6_status_from_errno(errno),
-                        "cannot carry %s/%s over to the new set: %s", w->dir,
-                        name, strerror(errno));
-      break;
+    for (size_t i = 0;
+         st == G6_OK && g6_strmap_next(&j.by_name, &i, &name, &listed);)
+      if (unlinkat(sfd, name, 0) != 0 && errno != ENOENT) {
+        errno_err(why, errno, "cannot empty the staging directory beside",
+                  w->dir);
+        st = G6_EUNSUPPORTED;
+      }
+    if (st == G6_OK && w->durable && fsync(sfd) != 0 && errno != EINVAL) {
+      errno_err(why, errno, "cannot fsync the staging directory beside",
+                w->dir);
+      st = G6_EUNSUPPORTED;
     }
-    g6_strmap_remove(&j.by_name, name);
-    relist = true;
   }
-  if (st == G6_OK && relist &&
-      !journal_write(w, pfd, &j, ss.st_ino, ds.st_ino, lasting, why))
-    st = G6_EUNSUPPORTED;
   for (size_t i = 0; st == G6_OK && i < nf; i++)
     st = write_at(sfd, f[i].name, &f[i].body, w->mode, w->durable, w->dir,
                   err);

@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -31,7 +32,8 @@ enum crash_point {
   CRASH_NONE,
   CRASH_LINKED,
   CRASH_BEFORE_EXCHANGE,
-  CRASH_AFTER_EXCHANGE
+  CRASH_AFTER_EXCHANGE,
+  CRASH_JOURNAL_AGAIN /* creating the journal a second time in the flush */
 };
 static enum crash_point crash_at;
 static int crash_links;
@@ -67,6 +69,26 @@ int linkat(int olddirfd, const char *oldpath, int newdirfd,
   int r = (int)syscall(SYS_linkat, olddirfd, oldpath, newdirfd, newpath,
                        flags);
   if (crash_at == CRASH_LINKED && r == 0 && --crash_links == 0)
+    _exit(0);
+  return r;
+}
+
+/* CRASH_JOURNAL_AGAIN: the second time the flush creates (and
+ * truncates) the journal, it dies right after that open, before the
+ * write. Takes the place of libc's openat like renameat2 above. */
+static int journal_opens;
+
+int openat(int dirfd, const char *pathname, int flags, ...) {
+  mode_t mode = 0;
+  if (flags & (O_CREAT | O_TMPFILE)) {
+    va_list ap;
+    va_start(ap, flags);
+    mode = (mode_t)va_arg(ap, int);
+    va_end(ap);
+  }
+  int r = (int)syscall(SYS_openat, dirfd, pathname, flags, mode);
+  if (crash_at == CRASH_JOURNAL_AGAIN && (flags & O_CREAT) &&
+      strstr(pathname, ".g6-journal") != NULL && ++journal_opens == 2)
     _exit(0);
   return r;
 }
@@ -824,6 +846,61 @@ static void files_changed_while_linking(void **state) {
   alpha_close(&f);
 }
 
+/* Between the journal and the links another program deletes a file
+ * listed, so the journal is written again; the writer is killed while
+ * it does (the journal truncated, not yet written). The staging directory
+ * must not hold second links then: the owner deletes one carried file
+ * and rewrites another before the restart, and neither the deleted file
+ * comes back nor does the rewrite end whole sets. (Before: the journal
+ * was rewritten in place beside the links, so after the kill it was torn
+ * and the links were told apart without it.) */
+static void deletes_one(void) {
+  char path[400];
+  snprintf(path, sizeof(path), "%s/gone.txt", race_dir);
+  assert_int_equal(unlink(path), 0);
+}
+
+static void crash_while_journal_rewritten(void **state) {
+  (void)state;
+  alpha_set f;
+  alpha_open(&f, "jagain/panels",
+             (const char *[]){"gone.txt", "g", "deleted.txt", "d",
+                              "rewritten.txt", "v1", NULL});
+  snprintf(race_dir, sizeof(race_dir), "%s", f.d);
+  assert_int_equal(alpha_write(&f, 1), G6_OK);
+  assert_true(f.r.exchange);
+  fflush(NULL);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    crash_at = CRASH_JOURNAL_AGAIN;
+    journal_opens = 0;
+    before_link = deletes_one;
+    alpha_flush(&f, 2, 2);
+    _exit(1); /* the crash point was never reached */
+  }
+  int status;
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  assert_true(WIFEXITED(status));
+  assert_int_equal(WEXITSTATUS(status), 0);
+  g6_panels_writer_close(f.w);
+  char path[400];
+  snprintf(path, sizeof(path), "%s/deleted.txt", f.d);
+  assert_int_equal(unlink(path), 0);
+  put(f.d, "rewritten.txt", "v2");
+  f.w = open_writer(f.d, false, NULL);
+  assert_int_equal(alpha_flush(&f, 3, 3), G6_OK);
+  if (f.r.fell_back)
+    fail_msg("fell back: %s", f.r.fallback_reason);
+  assert_true(f.r.exchange);
+  assert_text(f.d, "deleted.txt", NULL);
+  assert_text(f.d, "gone.txt", NULL);
+  assert_text(f.d, "rewritten.txt", "v2");
+  assert_int_equal(entries(f.staging), 0);
+  assert_int_equal(check(f.d, NULL), 0);
+  alpha_close(&f);
+}
+
 /* A passing error (the file system read-only for a while: the staging
  * directory cannot be emptied) makes one flush write file by file; the
  * next one swaps a whole set in again. Used to end whole sets until a
@@ -1165,6 +1242,7 @@ int main(void) {
       cmocka_unit_test(unusable_journal_ignored),
       cmocka_unit_test(journal_name_taken),
       cmocka_unit_test(files_changed_while_linking),
+      cmocka_unit_test(crash_while_journal_rewritten),
       cmocka_unit_test(passing_error_keeps_whole_sets),
       cmocka_unit_test(removed_dir_set),
       cmocka_unit_test(removed_dir_per_file),
