@@ -615,8 +615,11 @@ static bool same_file(const struct stat *a, const struct stat *b) {
  * swapped into PanelsDir). Whatever a crash leaves in the staging directory
  * is then told apart exactly: an entry the journal lists by name and inode
  * is a second link g6 made (the build's, or the previous set's once the
- * exchange happened) and goes; g6's own names go; anything else arrived in
- * PanelsDir while the set was built and goes back there. The journal is
+ * exchange happened) and goes; g6's own names go; in a set never swapped
+ * in (the staging directory is the journal's first directory: it holds
+ * only what g6 put there) every entry of a listed name goes, even one
+ * linked after its file was replaced and not yet removed; anything else
+ * arrived in PanelsDir while the set was built and goes back there. The journal is
  * rewritten in place while the staging directory is empty, and ends with
  * the SHA-256 of what precedes it, so a torn one is ignored; it is valid
  * only while the staging directory is one of the two directories it names
@@ -633,9 +636,15 @@ static bool same_file(const struct stat *a, const struct stat *b) {
 #define JOURNAL_MAGIC "g6-panels-journal 1\n"
 #define MAX_JOURNAL (64u << 20)
 
-/* name -> (void *)(uintptr_t)st_ino of each file a set carries over */
+/* name -> (void *)(uintptr_t)st_ino of each file a set carries over;
+ * `built` when read back while the staging directory is still the one the
+ * set was built in (never swapped in: it holds nothing but what g6 put
+ * there, so an entry of a listed name is g6's link even when its inode
+ * differs, made of a file replaced just before the link and not yet
+ * removed when the writer died) */
 typedef struct journal {
   g6_strmap by_name;
+  bool built;
 } journal;
 
 static g6_status journal_render(const journal *j, ino_t sino, ino_t dino,
@@ -731,6 +740,7 @@ static void journal_read(const g6_panels_writer *w, ino_t sino, journal *j) {
     ok = ok && *end == ' ';
     d = ok ? strtoull(end + 1, &end, 10) : 0;
     ok = ok && *end == '\n' && ((ino_t)s == sino || (ino_t)d == sino);
+    j->built = ok && (ino_t)s == sino;
     p = end + 1;
   }
   while (ok && p < tail) {
@@ -754,6 +764,7 @@ static void journal_read(const g6_panels_writer *w, ino_t sino, journal *j) {
   if (!ok) {
     g6_strmap_free(&j->by_name);
     j->by_name = (g6_strmap)G6_STRMAP_INIT;
+    j->built = false;
   }
   free(text);
 }
@@ -796,7 +807,8 @@ static bool settle(int old, int cur, const own_names *own, const journal *j,
     uintptr_t listed =
         S_ISDIR(os.st_mode) ? 0 : (uintptr_t)g6_strmap_get(&j->by_name, name);
     bool in_cur = fstatat(cur, name, &ns, AT_SYMLINK_NOFOLLOW) == 0;
-    if (own_file(own, name, &os) || (listed != 0 && listed == os.st_ino) ||
+    if (own_file(own, name, &os) ||
+        (listed != 0 && (listed == os.st_ino || j->built)) ||
         (in_cur && !S_ISDIR(os.st_mode) && same_file(&os, &ns))) {
       if (unlinkat(old, name, 0) != 0 && errno != ENOENT && u->err == 0) {
         u->err = errno;
@@ -877,7 +889,7 @@ static int open_staging(g6_panels_writer *w, int pfd, int dfd,
     close(sfd);
     return -1;
   }
-  journal j = {G6_STRMAP_INIT};
+  journal j = {G6_STRMAP_INIT, false};
   journal_read(w, ss.st_ino, &j);
   bool moved = false;
   unsettled u;
@@ -1000,7 +1012,7 @@ static g6_status write_exchange(g6_panels_writer *w, const out_file *f,
    * written now, g6's temporary files and the signature (without a key
    * there is none, with one it is written anew); listed in the journal
    * before anything is linked */
-  journal j = {G6_STRMAP_INIT};
+  journal j = {G6_STRMAP_INIT, false};
   g6_status st = G6_OK;
   struct stat ds, ss;
   if (fstat(dfd, &ds) != 0 || fstat(sfd, &ss) != 0)

@@ -50,7 +50,8 @@
  * crash leaves in the staging directory (a set never swapped in, or the
  * previous set) is emptied by the next flush that writes, told apart
  * exactly: g6's own names and the links the journal lists by name and
- * inode are removed, whatever PanelsDir may have become meanwhile (a file
+ * inode are removed (in a set never swapped in, which holds only what g6
+ * put there, every entry of a name it lists), whatever PanelsDir may have become meanwhile (a file
  * its owner deleted before the restart does not come back, one it
  * rewrote does not block the staging directory); everything else arrived
  * while that set was built and is moved back as above. A journal that is

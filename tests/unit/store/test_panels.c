@@ -860,6 +860,48 @@ static void deletes_one(void) {
   assert_int_equal(unlink(path), 0);
 }
 
+/* Between the journal and its link another program rewrites a file by
+ * rename: the link made is of the newer version, which is not what the
+ * journal lists, and the writer is killed before it removes that link.
+ * The owner then deletes the file: it must not come back (the link is
+ * g6's: a set never swapped in holds nothing else). */
+static void rewrites_x(void) {
+  put(race_dir, "x.txt", "x2");
+}
+
+static void crash_after_mislink(void **state) {
+  (void)state;
+  alpha_set f;
+  alpha_open(&f, "mislink/panels", (const char *[]){"x.txt", "x1", NULL});
+  snprintf(race_dir, sizeof(race_dir), "%s", f.d);
+  assert_int_equal(alpha_write(&f, 1), G6_OK);
+  fflush(NULL);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    crash_at = CRASH_LINKED;
+    crash_links = 1;
+    before_link = rewrites_x;
+    alpha_flush(&f, 2, 2);
+    _exit(1);
+  }
+  int status;
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  assert_int_equal(WEXITSTATUS(status), 0);
+  g6_panels_writer_close(f.w);
+  char path[400];
+  snprintf(path, sizeof(path), "%s/x.txt", f.d);
+  assert_int_equal(unlink(path), 0); /* the owner deletes it */
+  f.w = open_writer(f.d, false, NULL);
+  assert_int_equal(alpha_flush(&f, 3, 3), G6_OK);
+  assert_true(f.r.exchange);
+  assert_false(f.r.fell_back);
+  assert_text(f.d, "x.txt", NULL);
+  assert_int_equal(entries(f.staging), 0);
+  assert_int_equal(check(f.d, NULL), 0);
+  alpha_close(&f);
+}
+
 static void crash_while_journal_rewritten(void **state) {
   (void)state;
   alpha_set f;
@@ -1243,6 +1285,7 @@ int main(void) {
       cmocka_unit_test(journal_name_taken),
       cmocka_unit_test(files_changed_while_linking),
       cmocka_unit_test(crash_while_journal_rewritten),
+      cmocka_unit_test(crash_after_mislink),
       cmocka_unit_test(passing_error_keeps_whole_sets),
       cmocka_unit_test(removed_dir_set),
       cmocka_unit_test(removed_dir_per_file),
