@@ -1148,6 +1148,12 @@ static g6_status write_exchange(g6_panels_writer *w, const out_file *f,
       st = errno_err(err, e, "cannot swap the new panel set into", w->dir);
     }
   }
+  /* durable: the swap reaches the disk before the previous set is
+   * emptied, so a power loss never keeps the removals without the swap */
+  g6_status swap_synced = G6_OK;
+  if (st == G6_OK && w->durable && fsync(pfd) != 0 && errno != EINVAL)
+    swap_synced = errno_err(err, errno, "cannot fsync the directory holding",
+                            w->dir);
   bool moved = false;
   if (st != G6_OK) {
     discard_build(sfd); /* nothing of it is visible */
@@ -1155,11 +1161,11 @@ static g6_status write_exchange(g6_panels_writer *w, const out_file *f,
     *demote = true;
     *lasting = true;
   }
+  if (st == G6_OK)
+    st = swap_synced;
   if (st == G6_OK && moved && w->durable &&
       (fsync(sfd) != 0 || fsync(dfd) != 0) && errno != EINVAL)
     st = errno_err(err, errno, "cannot fsync", w->dir);
-  if (st == G6_OK && w->durable && fsync(pfd) != 0 && errno != EINVAL)
-    st = errno_err(err, errno, "cannot fsync the directory holding", w->dir);
   g6_strmap_free(&j.by_name);
   close(sfd);
   close(dfd);

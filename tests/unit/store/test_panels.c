@@ -38,6 +38,18 @@ enum crash_point {
 static enum crash_point crash_at;
 static int crash_links;
 
+/* The order of a durable flush's steps, while `order_parent` is set (the
+ * inode of PanelsDir's parent): X the exchange, P an fsync of the parent,
+ * U an unlink (the previous set emptied). */
+static ino_t order_parent;
+static char order[256];
+
+static void order_note(char c) {
+  size_t n = strlen(order);
+  if (order_parent != 0 && n + 1 < sizeof(order))
+    order[n] = c;
+}
+
 int renameat2(int olddirfd, const char *oldpath, int newdirfd,
               const char *newpath, unsigned int flags) {
   bool swap = flags == RENAME_EXCHANGE && strstr(oldpath, ".g6-staging");
@@ -50,6 +62,8 @@ int renameat2(int olddirfd, const char *oldpath, int newdirfd,
     _exit(0);
   int r = (int)syscall(SYS_renameat2, olddirfd, oldpath, newdirfd, newpath,
                        flags);
+  if (swap && r == 0)
+    order_note('X');
   if (swap && crash_at == CRASH_AFTER_EXCHANGE)
     _exit(r == 0 ? 0 : 2);
   return r;
@@ -103,7 +117,17 @@ int unlinkat(int dirfd, const char *pathname, int flags) {
     errno = unlinkat_fails;
     return -1;
   }
-  return (int)syscall(SYS_unlinkat, dirfd, pathname, flags);
+  int r = (int)syscall(SYS_unlinkat, dirfd, pathname, flags);
+  if (r == 0)
+    order_note('U');
+  return r;
+}
+
+int fsync(int fd) {
+  struct stat st;
+  if (order_parent != 0 && fstat(fd, &st) == 0 && st.st_ino == order_parent)
+    order_note('P');
+  return (int)syscall(SYS_fsync, fd);
 }
 
 static g6_json *parse(const char *text) {
@@ -290,6 +314,8 @@ static void validation_messages(void **state) {
   g6_json_free(d);
 }
 
+static bool writers_durable; /* open_writer's Durable */
+
 static g6_panels_writer *open_writer(const char *d, bool per_file,
                                      const char *key) {
   g6_panels_writer_opts o = {.dir = d,
@@ -297,7 +323,7 @@ static g6_panels_writer *open_writer(const char *d, bool per_file,
                              .app_version = "test",
                              .key = (const unsigned char *)key,
                              .key_len = key ? strlen(key) : 0,
-                             .durable = false,
+                             .durable = writers_durable,
                              .per_file = per_file,
                              .file_mode = 0644};
   g6_panels_writer *w = NULL;
@@ -947,6 +973,32 @@ static void crash_while_journal_rewritten(void **state) {
  * directory cannot be emptied) makes one flush write file by file; the
  * next one swaps a whole set in again. Used to end whole sets until a
  * restart. */
+/* Durable: the exchange reaches the disk (an fsync of PanelsDir's parent)
+ * before the previous set is emptied, so a power loss cannot keep the
+ * removals without the swap. */
+static void durable_swap_synced_before_cleanup(void **state) {
+  (void)state;
+  writers_durable = true;
+  alpha_set f;
+  alpha_open(&f, "durable/panels", NULL);
+  assert_int_equal(alpha_flush(&f, 1, 1000), G6_OK);
+  char parent[320];
+  snprintf(parent, sizeof(parent), "%s/durable", dir);
+  struct stat st;
+  assert_int_equal(stat(parent, &st), 0);
+  memset(order, 0, sizeof(order));
+  order_parent = st.st_ino;
+  assert_int_equal(alpha_flush(&f, 2, 2000), G6_OK);
+  order_parent = 0;
+  const char *x = strchr(order, 'X'), *u = x ? strchr(x, 'U') : NULL,
+             *p = x ? strchr(x, 'P') : NULL;
+  if (x == NULL || u == NULL || p == NULL || p > u)
+    fail_msg("want X, then P before the first U; got \"%s\"", order);
+  assert_int_equal(check(f.d, NULL), 0);
+  alpha_close(&f);
+  writers_durable = false;
+}
+
 static void passing_error_keeps_whole_sets(void **state) {
   (void)state;
   alpha_set f;
@@ -1286,6 +1338,7 @@ int main(void) {
       cmocka_unit_test(files_changed_while_linking),
       cmocka_unit_test(crash_while_journal_rewritten),
       cmocka_unit_test(crash_after_mislink),
+      cmocka_unit_test(durable_swap_synced_before_cleanup),
       cmocka_unit_test(passing_error_keeps_whole_sets),
       cmocka_unit_test(removed_dir_set),
       cmocka_unit_test(removed_dir_per_file),
