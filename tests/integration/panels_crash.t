@@ -28,12 +28,6 @@ INSIDE, MAX_KILLS = 3, 80
 rng = random.Random(int(os.environ.get("G6_SEED", "13")))
 
 
-def manifest_cycle(d):
-    try:
-        with open(os.path.join(d, "manifest.json")) as f:
-            return json.load(f)["cycle"]
-    except (OSError, ValueError, KeyError):
-        return None
 
 
 # Every directory swap (renameat2) waits 60 ms first, through a preloaded
@@ -65,8 +59,8 @@ def run(atomic, kills, inside_wanted=0, max_kills=0):
         if not cd.start():
             bad.append("collectd did not start (kill %d)" % k)
             break
-        start = manifest_cycle(pdir) or 0
-        t.wait_until(lambda: (manifest_cycle(pdir) or 0) >= start + 3, 10, 0.02)
+        start = t.manifest_field(pdir, "cycle") or 0
+        t.wait_until(lambda: (t.manifest_field(pdir, "cycle") or 0) >= start + 3, 10, 0.02)
         time.sleep(rng.uniform(0, 0.15))
         os.kill(cd.proc.pid, signal.SIGKILL)
         cd.proc.proc.wait(10)
@@ -75,7 +69,7 @@ def run(atomic, kills, inside_wanted=0, max_kills=0):
         # did the kill land inside a flush? (an exchange leaves the staging
         # directory empty; a set being built is in it)
         if os.path.isdir(staging) and os.listdir(staging):
-            sc, dc = manifest_cycle(staging), manifest_cycle(pdir)
+            sc, dc = t.manifest_field(staging, "cycle"), t.manifest_field(pdir, "cycle")
             if sc is None or dc is None or sc >= dc:
                 inside += 1
         p = subprocess.run([G6, "integrity", "--panels-dir", pdir, "--strict"],

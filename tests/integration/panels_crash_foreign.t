@@ -20,28 +20,13 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-import g6panels_ref as ref  # noqa: E402
 import g6test as t  # noqa: E402
 
-G6 = t.build_path("g6")
 SHIM = t.build_path("tests", "slow_rename.so")
 
 
-def manifest_cycle(d):
-    try:
-        import json
-        with open(os.path.join(d, "manifest.json")) as f:
-            return json.load(f)["cycle"]
-    except (OSError, ValueError, KeyError):
-        return None
 
 
-def read(path):
-    try:
-        with open(path) as f:
-            return f.read()
-    except OSError:
-        return None
 
 
 def put(d, name, text):
@@ -52,10 +37,6 @@ def put(d, name, text):
     os.rename(tmp, os.path.join(d, name))
 
 
-def verifies(d):
-    p = subprocess.run([G6, "integrity", "--panels-dir", d, "--strict"],
-                       capture_output=True, timeout=30)
-    return p.returncode == 0 and not ref.verify(d)
 
 
 def scenario(window, rewrite):
@@ -96,18 +77,18 @@ def scenario(window, rewrite):
         put(pdir, "rewritten.txt", "v2\n")
     cd = t.Collectd(plugins=["g6_panels", "g6_info"], config=conf, rrd=False)
     t.ok(cd.start(), "%s: collectd starts again" % window)
-    start = manifest_cycle(pdir) or 0
-    t.ok(t.wait_until(lambda: (manifest_cycle(pdir) or 0) >= start + 3, 20, 0.02),
+    start = t.manifest_field(pdir, "cycle") or 0
+    t.ok(t.wait_until(lambda: (t.manifest_field(pdir, "cycle") or 0) >= start + 3, 20, 0.02),
          "%s: sets are written again" % window)
-    t.is_(read(os.path.join(pdir, "deleted.txt")), None,
+    t.is_(t.read_text(os.path.join(pdir, "deleted.txt")), None,
           "%s: the file its owner deleted stays deleted" % window)
-    t.is_(read(os.path.join(pdir, "rewritten.txt")), "v2\n" if rewrite else "v1\n",
+    t.is_(t.read_text(os.path.join(pdir, "rewritten.txt")), "v2\n" if rewrite else "v1\n",
           "%s: the file its owner %s keeps its content" %
           (window, "rewrote" if rewrite else "left alone"))
     log = cd.log()
     t.ok("file by file" not in log and "cannot be moved back" not in log,
          "%s: whole sets go on" % window, log)
-    t.ok(verifies(pdir), "%s: the set verifies (g6 integrity --strict, the "
+    t.ok(t.panels_verify(pdir), "%s: the set verifies (g6 integrity --strict, the "
          "Python checker)" % window)
     cd.stop()
     t.is_(cd.unexpected_errors(), [], "%s: no unexpected errors" % window)

@@ -29,43 +29,17 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-import g6panels_ref as ref  # noqa: E402
 import g6test as t  # noqa: E402
 
-G6 = t.build_path("g6")
 SHIM = t.build_path("tests", "slow_rename.so")
 
 
-def manifest_cycle(d):
-    try:
-        import json
-        with open(os.path.join(d, "manifest.json")) as f:
-            return json.load(f)["cycle"]
-    except (OSError, ValueError, KeyError):
-        return None
 
 
-def manifest_files(d):
-    try:
-        import json
-        with open(os.path.join(d, "manifest.json")) as f:
-            return json.load(f)["files"]
-    except (OSError, ValueError, KeyError):
-        return []
 
 
-def read(path):
-    try:
-        with open(path) as f:
-            return f.read()
-    except OSError:
-        return None
 
 
-def verifies(d):
-    p = subprocess.run([G6, "integrity", "--panels-dir", d, "--strict"],
-                       capture_output=True, timeout=30)
-    return p.returncode == 0 and not ref.verify(d)
 
 
 # --- other programs' entries appear while g6_panels runs ---------------------
@@ -88,7 +62,7 @@ cd = t.Collectd(plugins=["g6_panels", "g6_info"], config=conf, rrd=False,
                 env={"LD_PRELOAD": SHIM, "G6_SLOW_RENAME_MS": "300",
                      "G6_SLOW_RENAME_MARK": mark})
 t.ok(cd.start(), "collectd starts with g6_panels")
-t.ok(t.wait_until(lambda: (manifest_cycle(shared) or 0) >= 2, 20, 0.05),
+t.ok(t.wait_until(lambda: (t.manifest_field(shared, "cycle") or 0) >= 2, 20, 0.05),
      "g6_panels writes sets into the shared directory")
 # inside a flush's window: after it read PanelsDir, before the swap
 if os.path.exists(mark):
@@ -104,15 +78,15 @@ t.ok(cd.wait_log(r'\[warning\] g6_panels: PanelsDir %s holds the directory "NIFT
                  r"which is not g6's: it is left in place.*writing panels file by "
                  r"file from now on" % re.escape(shared), 20),
      "g6_panels names the directory and writes file by file", cd.log())
-cycle = manifest_cycle(shared) or 0
-t.ok(t.wait_until(lambda: (manifest_cycle(shared) or 0) >= cycle + 3, 20, 0.05),
+cycle = t.manifest_field(shared, "cycle") or 0
+t.ok(t.wait_until(lambda: (t.manifest_field(shared, "cycle") or 0) >= cycle + 3, 20, 0.05),
      "panels are still written")
 time.sleep(1)  # more flushes: nothing moves later either
-t.is_(read(os.path.join(shared, "NIFTY", "data.csv")), "row\n",
+t.is_(t.read_text(os.path.join(shared, "NIFTY", "data.csv")), "row\n",
       "the directory and its file stay in PanelsDir, untouched")
-t.is_(read(os.path.join(shared, "late.txt")), "late\n",
+t.is_(t.read_text(os.path.join(shared, "late.txt")), "late\n",
       "a file created during the flush stays")
-t.is_(read(os.path.join(shared, "important.txt")), "important\n",
+t.is_(t.read_text(os.path.join(shared, "important.txt")), "important\n",
       "the file that was there at start-up stays")
 t.ok(not os.path.exists(os.path.join(staging, "NIFTY"))
      and not os.path.exists(os.path.join(staging, "late.txt")),
@@ -124,7 +98,7 @@ cd.stop()
 t.is_(cd.unexpected_errors(), [], "no error logged")
 # stopped: file by file, a flush running meanwhile may have replaced a panel
 # and not yet the manifest (what AtomicSet false accepts)
-t.ok(verifies(shared), "the set verifies (g6 integrity --strict, the Python checker)")
+t.ok(t.panels_verify(shared), "the set verifies (g6 integrity --strict, the Python checker)")
 
 # --- a read-only PanelsDir, a PanelsDir that is a mount point -----------------
 ro = os.path.join(wd, "ro")
@@ -148,8 +122,8 @@ if t.mount_tmpfs(ro, "1m", ro=True):
     t.ok(cd.wait_log(r"\[warning\] g6_panels: PanelsDir %s is a mount point: .*writing "
                      r"panels file by file" % re.escape(mnt), 10),
          "PanelsDir a mount point: one warning at start-up says so", cd.log())
-    t.ok(t.wait_until(lambda: (manifest_cycle(mnt) or 0) >= 2, 20, 0.05)
-         and verifies(mnt), "PanelsDir a mount point: sets are written and verify")
+    t.ok(t.wait_until(lambda: (t.manifest_field(mnt, "cycle") or 0) >= 2, 20, 0.05)
+         and t.panels_verify(mnt), "PanelsDir a mount point: sets are written and verify")
     t.ok("Device or resource busy" not in cd.log() and "from now on" not in cd.log(),
          "no failed exchange later", cd.log())
     cd.stop()
@@ -173,17 +147,17 @@ cd = t.Collectd(plugins=["g6_panels", "g6_info"], rrd=False,
                 config='<Plugin g6_panels>\n  PanelsDir "%s"\n  FlushInterval 0.2\n'
                        '  IntegrityInterval 3600\n</Plugin>\n' % gone)
 t.ok(cd.start(), "removed PanelsDir: collectd starts")
-t.ok(t.wait_until(lambda: (manifest_cycle(gone) or 0) >= 2, 20, 0.05),
+t.ok(t.wait_until(lambda: (t.manifest_field(gone, "cycle") or 0) >= 2, 20, 0.05),
      "removed PanelsDir: sets are written")
 subprocess.run(["rm", "-rf", gone], check=True)
 t.ok(cd.wait_log(r"\[warning\] g6_panels: PanelsDir %s had been removed; created it "
                  r"again" % re.escape(gone), 20),
      "removed PanelsDir: the next flush creates it again and says so", cd.log())
-t.ok(t.wait_until(lambda: manifest_cycle(gone) is not None and verifies(gone), 20, 0.1),
+t.ok(t.wait_until(lambda: t.manifest_field(gone, "cycle") is not None and t.panels_verify(gone), 20, 0.1),
      "removed PanelsDir: a whole set with its manifest is written and verifies",
      subprocess.run(["ls", "-laR", gd], capture_output=True, text=True).stdout)
 t.is_(oct(os.stat(gone).st_mode & 0o7777), oct(0o750), "removed PanelsDir: its mode is kept")
-t.is_(sorted(os.listdir(gone)), sorted(manifest_files(gone) + ["manifest.json"]),
+t.is_(sorted(os.listdir(gone)), sorted(t.manifest_field(gone, "files", []) + ["manifest.json"]),
       "removed PanelsDir: only g6's panels come back, not what was removed with it")
 t.ok(not os.path.exists(os.path.join(gd, ".panels.g6-staging", "theirs.csv")),
      "removed PanelsDir: no link of the removed file is left in the staging directory")
@@ -207,14 +181,14 @@ cd = t.Collectd(plugins=["g6_panels", "g6_info"], rrd=False,
                        '  IntegrityInterval 3600\n</Plugin>\n' % link,
                 expected_errors=[r"g6_panels: PanelsDir .* no longer leads to"])
 t.ok(cd.start(), "PanelsDir a link: collectd starts")
-t.ok(t.wait_until(lambda: (manifest_cycle(link) or 0) >= 2, 20, 0.05),
+t.ok(t.wait_until(lambda: (t.manifest_field(link, "cycle") or 0) >= 2, 20, 0.05),
      "PanelsDir a link: sets are written")
 os.unlink(link)
 t.ok(cd.wait_log(r"\[warning\] g6_panels: PanelsDir %s, a symbolic link to %s, had been "
                  r"removed; created the link again"
                  % (re.escape(link), re.escape(os.path.realpath(target))), 20),
      "PanelsDir a link: the removed link is made again, and that is said", cd.log())
-t.ok(os.path.islink(link) and os.readlink(link) == "real/panels" and verifies(link),
+t.ok(os.path.islink(link) and os.readlink(link) == "real/panels" and t.panels_verify(link),
      "PanelsDir a link: the same link again, and the set verifies through it")
 os.unlink(link)
 os.symlink(other, link)
@@ -230,9 +204,9 @@ t.ok(not os.path.exists(os.path.join(other, "manifest.json")),
      "PanelsDir a link pointed elsewhere: nothing is written there")
 os.unlink(link)
 os.symlink("real/panels", link)
-cycle = manifest_cycle(link) or 0
-t.ok(t.wait_until(lambda: (manifest_cycle(link) or 0) >= cycle + 2, 20, 0.05)
-     and verifies(link), "PanelsDir a link pointed back: sets are written again")
+cycle = t.manifest_field(link, "cycle") or 0
+t.ok(t.wait_until(lambda: (t.manifest_field(link, "cycle") or 0) >= cycle + 2, 20, 0.05)
+     and t.panels_verify(link), "PanelsDir a link pointed back: sets are written again")
 cd.stop()
 t.is_(cd.unexpected_errors(), [], "no other error logged")
 
@@ -248,7 +222,7 @@ if t.mount_tmpfs(rofs, "4m"):
                            '  IntegrityInterval 3600\n</Plugin>\n' % rod,
                     expected_errors=[r"g6_panels: .*Read-only file system"])
     t.ok(cd.start(), "read-only for a while: collectd starts")
-    t.ok(t.wait_until(lambda: (manifest_cycle(rod) or 0) >= 3, 20, 0.05),
+    t.ok(t.wait_until(lambda: (t.manifest_field(rod, "cycle") or 0) >= 3, 20, 0.05),
          "read-only for a while: sets are written")
     subprocess.run(["mount", "-o", "remount,ro", rofs], check=True)
     t.ok(cd.wait_log(r"\[warning\] g6_panels: .*Read-only file system; writing panels "
@@ -259,9 +233,9 @@ if t.mount_tmpfs(rofs, "4m"):
     t.ok(cd.wait_log(r"g6_panels: whole panel sets are swapped into %s atomically again"
                      % re.escape(rod), 20),
          "read-only for a while: whole sets come back", cd.log())
-    cycle = manifest_cycle(rod) or 0
-    t.ok(t.wait_until(lambda: (manifest_cycle(rod) or 0) >= cycle + 2, 20, 0.05)
-         and verifies(rod), "read-only for a while: sets are written and verify")
+    cycle = t.manifest_field(rod, "cycle") or 0
+    t.ok(t.wait_until(lambda: (t.manifest_field(rod, "cycle") or 0) >= cycle + 2, 20, 0.05)
+         and t.panels_verify(rod), "read-only for a while: sets are written and verify")
     t.ok("from now on" not in cd.log(), "read-only for a while: whole sets never end",
          cd.log())
     t.is_(len(re.findall(r"until a whole set can be swapped in again", cd.log())), 1,

@@ -1052,3 +1052,33 @@ class MockD:
         """Seed, clock, and per index: spot, quote_key, step, lot_size,
         exchange, segment, listed expiries."""
         return self._admin("GET", "/admin/market")
+
+
+# ------------------------------------------------------------ panels -----
+
+def manifest_field(panels_dir, key, default=None):
+    """A field of PanelsDir's manifest.json ("cycle", "files"), or
+    `default` when it cannot be read yet (absent, torn, no such key)."""
+    try:
+        with open(os.path.join(panels_dir, "manifest.json")) as f:
+            return json.load(f)[key]
+    except (OSError, ValueError, KeyError):
+        return default
+
+
+def read_text(path):
+    """A file's text, or None when it cannot be read."""
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def panels_verify(panels_dir):
+    """Whether the set in panels_dir verifies both ways: `g6 integrity
+    --strict` and the old platform's checker (tests/lib/g6panels_ref.py)."""
+    import g6panels_ref
+    p = subprocess.run([build_path("g6"), "integrity", "--panels-dir", panels_dir,
+                        "--strict"], capture_output=True, timeout=30)
+    return p.returncode == 0 and not g6panels_ref.verify(panels_dir)
