@@ -16,7 +16,6 @@ file stays deleted, the rewrite keeps its new content, sets go on and
 verify, and nothing is left in the staging directory."""
 import os
 import signal
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
