@@ -16,11 +16,12 @@
  *
  * One read callback, g6_panels/metrics, dispatches g6_panels' metrics every
  * plugin interval. Flush and sweep never overlap (one mutex), so the sweep
- * never reads a set half written by its own process. Everything else lives in libg6; the
- * option table is config/panels.c. If init fails, the read group and the
- * write callback are unregistered and collectd runs on. Under `collectd -T`
- * init makes every check of a start (options, key file, PanelsDir created,
- * writable and locked) and registers no callback: no panel, no manifest. */
+ * never reads a set half written by its own process. Everything else lives
+ * in libg6; the option table is config/panels.c. If init fails, the read
+ * group and the write callback are unregistered and collectd runs on.
+ * Under `collectd -T` init makes every check of a start (options, key file,
+ * PanelsDir created, writable and locked) and starts no thread and
+ * registers no callback: no panel, no manifest. */
 #include "collectd/core/daemon/collectd.h"
 #include "collectd/core/daemon/plugin.h"
 #include "collectd/core/utils/common/common.h"

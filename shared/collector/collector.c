@@ -153,10 +153,10 @@ bool g6_collector_close_within(g6_collector *c, double timeout_s,
     if (n > 0)
       snprintf(msg, n,
                "%s: CSV: the rows held in memory after failed writes were "
-               "not written within %g s at shutdown: the storage under "
+               "not written within %.0f s at shutdown: the storage under "
                "DataDir does not answer (a hung mount); collectd stops "
                "without them",
-               name, timeout_s);
+               name, G6_STORAGE_GRACE_S);
     return false;
   }
   *lost = k->lost;
