@@ -619,8 +619,9 @@ static bool same_file(const struct stat *a, const struct stat *b) {
  * in (the staging directory is the journal's first directory: it holds
  * only what g6 put there) every entry of a listed name goes, even one
  * linked after its file was replaced and not yet removed; anything else
- * arrived in PanelsDir while the set was built and goes back there. The journal is
- * rewritten in place while the staging directory is empty, and ends with
+ * arrived in PanelsDir while the set was built and goes back there. The
+ * journal is rewritten in place while the staging directory is empty, and
+ * ends with
  * the SHA-256 of what precedes it, so a torn one is ignored; it is valid
  * only while the staging directory is one of the two directories it names
  * (the staging directory and PanelsDir when written, by inode: each
@@ -786,7 +787,8 @@ typedef struct unsettled {
  * it replaced while the set was built: the journal names that link's
  * inode, and the exchange is undone if anything else came back). Stops at
  * an entry that cannot go back; goes on past one that cannot be removed.
- * *moved when something went back. Returns whether everything went (else `u` says what stayed). */
+ * *moved when something went back. Returns whether everything went (else
+ * `u` says what stayed). */
 static bool settle(int old, int cur, const own_names *own, const journal *j,
                    bool *moved, unsettled *u) {
   memset(u, 0, sizeof(*u));

@@ -51,9 +51,10 @@
  * previous set) is emptied by the next flush that writes, told apart
  * exactly: g6's own names and the links the journal lists by name and
  * inode are removed (in a set never swapped in, which holds only what g6
- * put there, every entry of a name it lists), whatever PanelsDir may have become meanwhile (a file
- * its owner deleted before the restart does not come back, one it
- * rewrote does not block the staging directory); everything else arrived
+ * put there, every entry of a name it lists), whatever PanelsDir may have
+ * become meanwhile (a file its owner deleted before the restart does not
+ * come back, one it rewrote does not block the staging directory);
+ * everything else arrived
  * while that set was built and is moved back as above. A journal that is
  * torn, or names other directories (by inode) than the staging directory,
  * is not used: then second links of files PanelsDir still holds are
