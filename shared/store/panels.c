@@ -621,9 +621,9 @@ static bool same_file(const struct stat *a, const struct stat *b) {
  * linked after its file was replaced and not yet removed; anything else
  * arrived in PanelsDir while the set was built and goes back there. The
  * journal is rewritten in place while the staging directory is empty, and
- * ends with
- * the SHA-256 of what precedes it, so a torn one is ignored; it is valid
- * only while the staging directory is one of the two directories it names
+ * ends with the SHA-256 of what precedes it, so a torn one is ignored; it
+ * is valid only while the staging directory is one of the two directories
+ * it names
  * (the staging directory and PanelsDir when written, by inode: each
  * exchange swaps them). Without a valid journal (none yet, an older g6, a
  * restored copy) the staging directory is told apart as before: second
