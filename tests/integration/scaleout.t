@@ -111,7 +111,10 @@ with t.MockD() as m:
             p = [float(x["value"][1]) for x in
                  prom.query("instance:collectd_g6_csv_written_rows:rate5m")]
             return (r, sum(p)) if r and len(p) == 3 and all(p) else None
-        rate, parts = t.wait_until(rates, 30, 0.5) or (None, None)
+        # rows are written once per strike and 30-s slot: a shard's rate is
+        # 0 until its counter has grown between two samples, which can take
+        # two slots after the first rows, and a rule evaluation
+        rate, parts = t.wait_until(rates, 75, 0.5) or (None, None)
         # both rules are in one group: evaluated at the same instant
         t.ok(rate is not None and abs(rate - parts) <= 1e-9 * rate,
              "job:collectd_g6_csv_written_rows:rate5m adds the shards' rates "
