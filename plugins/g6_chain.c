@@ -274,34 +274,30 @@ static int g6_chain_phase(user_data_t *ud) {
   return 0;
 }
 
-/* Stops the index threads: wakes the waiting ones, aborts HTTP transfers
- * and rate-limit waits in progress (within about a second), joins them
- * within G6_STORAGE_GRACE_S in all. A thread still in a cycle then is
- * blocked in the kernel (a hung mount under DataDir): collectd's shutdown
- * goes on without it (the plugins after g6_chain flush, the daemon exits),
- * and what it uses stays allocated (counted in g.abandoned). */
+/* Stops the index threads (HTTP and rate-limit waits aborted), within
+ * G6_STORAGE_GRACE_S: one blocked on a hung DataDir is left with all it
+ * uses (g.abandoned) and collectd's stop goes on. */
 static void stop_runners(void) {
-  for (size_t i = 0; i < g.n_indices; i++)
-    g6_runner_request_stop(g.indices[i].runner);
+  g6_runner *rs[G6_CHAIN_MAX_INDICES];
+  for (size_t i = 0; i < g.n_indices; i++) {
+    rs[i] = g.indices[i].runner;
+    g6_runner_request_stop(rs[i]); /* before the cancel: no new transfer */
+    g.indices[i].runner = NULL;
+  }
   if (g.client != NULL)
     g6_kite_client_cancel(g.client);
-  double until = g6_monotonic_now() + G6_STORAGE_GRACE_S;
-  for (size_t i = 0; i < g.n_indices; i++) {
-    chain_index *x = &g.indices[i];
-    if (x->runner != NULL &&
-        !g6_runner_stop_within(x->runner, until - g6_monotonic_now())) {
+  g6_runners_stop_within(rs, g.n_indices, G6_STORAGE_GRACE_S);
+  for (size_t i = 0; i < g.n_indices; i++)
+    if (rs[i] != NULL) {
       ERROR(PLUGIN ": %s did not stop within %.0f s: its thread is blocked "
                    "in a system call, most likely on storage under DataDir "
                    "%s that does not answer (a hung mount); collectd stops "
                    "without it. The rows of its cycle in progress and any "
-                   "held for retry are lost; a row cut short is repaired "
-                   "when g6_chain starts again",
-            x->conf->ix.name, G6_STORAGE_GRACE_S, g.conf.data_dir);
-      x->col = NULL; /* its thread's: never closed or freed */
+                   "held for retry are lost",
+            g.indices[i].conf->ix.name, G6_STORAGE_GRACE_S, g.conf.data_dir);
+      g.indices[i].col = NULL; /* its thread's: never closed or freed */
       g.abandoned++;
     }
-    x->runner = NULL;
-  }
 }
 
 /* Each index gates on its exchange's calendar; indices of one exchange
@@ -415,12 +411,9 @@ static int g6_chain_init(void) {
 }
 
 static int g6_chain_shutdown(void) {
-  /* an index thread left blocked still uses the client, the metrics, the
-   * calendars and the configuration: they stay, as the process exits */
   stop_runners();
-  /* then the rows held after failed writes, last try: an index thread
-   * stopped between cycles did not block, but this write may, on the same
-   * storage; bounded as well (a close left running keeps its collector) */
+  /* then the rows held after failed writes, last try: bounded as well (a
+   * thread stopped between cycles, but this write may block) */
   double until = g6_monotonic_now() + G6_STORAGE_GRACE_S;
   for (size_t i = 0; i < g.n_indices; i++) {
     char msg[1024];
@@ -434,7 +427,7 @@ static int g6_chain_shutdown(void) {
     g.indices[i].col = NULL;
   }
   g.n_indices = 0;
-  if (g.abandoned > 0)
+  if (g.abandoned > 0) /* what a blocked thread uses stays */
     return 0;
   g6_kite_provider_free(g.kp);
   g6_kite_client_free(g.client);

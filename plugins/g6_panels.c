@@ -61,7 +61,7 @@ static struct {
   g6_latest *latest;
   g6_panels_writer *writer;
   g6_metrics *metrics;
-  g6_runner *flusher, *sweeper; /* g6/panels, g6/integrity */
+  g6_runner *threads[2];        /* g6/panels, g6/integrity */
   bool threads_left;            /* one was left blocked: nothing is freed */
   double started, prev_cpu, prev_now;
   int integrity_ok; /* -1 before the first sweep */
@@ -297,24 +297,19 @@ static void sweep_locked(void) {
   g6_integrity_report_free(&r);
 }
 
-/* g6/panels: every FlushInterval. The first cycle also makes the first
- * sweep, right after the first flush: a sweep racing ahead of it found no
- * manifest in a new PanelsDir and warned at every fresh start. */
-static void g6_panels_flush(void *ctx, const g6_runner_tick *tick) {
-  (void)ctx;
-  pthread_mutex_lock(&work_mu);
-  flush_locked();
-  if (tick->cycle == 1)
-    sweep_locked();
-  pthread_mutex_unlock(&work_mu);
-}
+enum { FLUSHER, SWEEPER }; /* g.threads[], and each one's ctx */
 
-/* g6/integrity: every IntegrityInterval after the first sweep. */
-static void g6_panels_integrity(void *ctx, const g6_runner_tick *tick) {
-  (void)ctx;
-  (void)tick;
+/* g6/panels (FLUSHER) every FlushInterval, g6/integrity (SWEEPER) every
+ * IntegrityInterval. The flusher's first cycle also makes the first sweep,
+ * right after the first flush: a sweep racing ahead of it found no
+ * manifest in a new PanelsDir and warned at every fresh start. */
+static void g6_panels_work(void *ctx, const g6_runner_tick *tick) {
+  bool flusher = (uintptr_t)ctx == FLUSHER;
   pthread_mutex_lock(&work_mu);
-  sweep_locked();
+  if (flusher)
+    flush_locked();
+  if (!flusher || tick->cycle == 1)
+    sweep_locked();
   pthread_mutex_unlock(&work_mu);
 }
 
@@ -391,11 +386,13 @@ static int setup(void) {
   if (g6_plugin_register_read(PLUGIN, PLUGIN "/metrics", g6_panels_metrics,
                               0) != 0)
     return -1;
-  if (g6_runner_start("g6/panels", c->flush_interval, 0, g6_panels_flush,
-                      NULL, &g.flusher, &e) != G6_OK ||
+  if (g6_runner_start("g6/panels", c->flush_interval, 0, g6_panels_work,
+                      (void *)(uintptr_t)FLUSHER, &g.threads[FLUSHER],
+                      &e) != G6_OK ||
       g6_runner_start("g6/integrity", c->integrity_interval,
-                      c->integrity_interval, g6_panels_integrity, NULL,
-                      &g.sweeper, &e) != G6_OK) {
+                      c->integrity_interval, g6_panels_work,
+                      (void *)(uintptr_t)SWEEPER, &g.threads[SWEEPER],
+                      &e) != G6_OK) {
     ERROR(PLUGIN ": %s", e.msg);
     return -1;
   }
@@ -403,42 +400,33 @@ static int setup(void) {
   return 0;
 }
 
-/* Stops the flush and sweep threads, within G6_STORAGE_GRACE_S in all.
- * One still blocked then is in the kernel on PanelsDir's storage (a hung
- * mount): collectd's stop goes on without it, and what it uses stays
- * allocated (g.threads_left). */
-static void stop_threads(void) {
-  g6_runner_request_stop(g.flusher);
-  g6_runner_request_stop(g.sweeper);
-  double until = g6_monotonic_now() + G6_STORAGE_GRACE_S;
-  bool flushed = g6_runner_stop_within(g.flusher, until - g6_monotonic_now());
-  bool swept = g6_runner_stop_within(g.sweeper, until - g6_monotonic_now());
-  g.flusher = g.sweeper = NULL;
-  g.threads_left |= !flushed || !swept;
-  if (!flushed || !swept)
-    ERROR(PLUGIN ": the %s did not stop within %.0f s: it is blocked in a "
-                 "system call on PanelsDir %s's storage, which does not "
-                 "answer (a hung mount); collectd stops without it",
-          !flushed ? "panels flush" : "integrity sweep", G6_STORAGE_GRACE_S,
-          g.conf.panels_dir);
-}
-
-static int g6_panels_init(void) {
-  if (setup() != 0) {
-    stop_threads();
-    if (g.write_registered)
-      plugin_unregister_write(PLUGIN);
-    g.write_registered = false;
-    return g6_plugin_init_failed(PLUGIN);
-  }
-  return 0;
-}
-
-static int g6_panels_shutdown(void) {
+/* Stops collecting values, then the threads within G6_STORAGE_GRACE_S: one
+ * still blocked on PanelsDir's storage (a hung mount) is left, with all it
+ * uses (g.threads_left), and collectd's stop goes on. */
+static void stop(void) {
   if (g.write_registered)
     plugin_unregister_write(PLUGIN);
   g.write_registered = false;
-  stop_threads();
+  if (g6_runners_stop_within(g.threads, 2, G6_STORAGE_GRACE_S) == 0)
+    return;
+  g.threads_left = true;
+  ERROR(PLUGIN ": the %s did not stop within %.0f s: it is blocked in a "
+               "system call on PanelsDir %s's storage, which does not "
+               "answer (a hung mount); collectd stops without it",
+        g.threads[FLUSHER] ? "panels flush" : "integrity sweep",
+        G6_STORAGE_GRACE_S, g.conf.panels_dir);
+  g.threads[FLUSHER] = g.threads[SWEEPER] = NULL;
+}
+
+static int g6_panels_init(void) {
+  if (setup() == 0)
+    return 0;
+  stop();
+  return g6_plugin_init_failed(PLUGIN);
+}
+
+static int g6_panels_shutdown(void) {
+  stop();
   if (g.threads_left)
     return 0; /* the writer, the key, ... stay: a thread still uses them */
   g6_panels_writer_close(g.writer);

@@ -160,3 +160,16 @@ bool g6_runner_stop_within(g6_runner *r, double timeout_s) {
   free(r);
   return true;
 }
+
+size_t g6_runners_stop_within(g6_runner **rs, size_t n, double timeout_s) {
+  for (size_t i = 0; i < n; i++)
+    g6_runner_request_stop(rs[i]);
+  double until = g6_monotonic_now() + timeout_s;
+  size_t left = 0;
+  for (size_t i = 0; i < n; i++)
+    if (g6_runner_stop_within(rs[i], until - g6_monotonic_now()))
+      rs[i] = NULL;
+    else
+      left++;
+  return left;
+}

@@ -68,4 +68,11 @@ void g6_runner_stop(g6_runner *r);
  * not free ctx or anything the cycle reads. */
 bool g6_runner_stop_within(g6_runner *r, double timeout_s);
 
+/* Stops the n runners rs (NULLs skipped) within `timeout_s` seconds in
+ * all: asks every one to stop first, then waits for each with what is left
+ * of the bound (g6_runner_stop_within). Each one that ended is freed and
+ * its slot set NULL; one still blocked stays in its slot, left allocated
+ * for good with its ctx. Returns how many were left. */
+size_t g6_runners_stop_within(g6_runner **rs, size_t n, double timeout_s);
+
 #endif

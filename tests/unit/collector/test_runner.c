@@ -199,6 +199,31 @@ static void stop_within_leaves_a_blocked_cycle(void **state) {
   wait_calls(&p, 1, 5);
   assert_true(g6_runner_stop_within(r, 5));
   assert_true(g6_runner_stop_within(NULL, 0));
+  /* a group within one bound: the quick one is freed (its slot NULL), the
+   * blocked one stays in its slot */
+  static g6_runner *volatile group[3];
+  atomic_store(&b.entered, 0);
+  atomic_store(&b.left, 0);
+  memset(&p, 0, sizeof(p));
+  assert_int_equal(g6_runner_start("g6/quick", 3600, 0, cycle, &p, &r, &e),
+                   G6_OK);
+  group[0] = r;
+  assert_int_equal(
+      g6_runner_start("g6/blocked", 3600, 0, blocking_cycle, &b, &r, &e),
+      G6_OK);
+  group[1] = r;
+  wait_calls(&p, 1, 5);
+  end = g6_monotonic_now() + 5;
+  while (!atomic_load(&b.entered) && g6_monotonic_now() < end)
+    g6_sleep_seconds(0.005);
+  assert_int_equal(g6_runners_stop_within((g6_runner **)group, 3, 0.2), 1);
+  assert_null(group[0]);
+  assert_non_null(group[1]);
+  assert_int_equal(write(fds[1], "x", 1), 1);
+  end = g6_monotonic_now() + 5;
+  while (!atomic_load(&b.left) && g6_monotonic_now() < end)
+    g6_sleep_seconds(0.005);
+  assert_true(atomic_load(&b.left));
   close(fds[0]);
   close(fds[1]);
 }
