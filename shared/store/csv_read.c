@@ -276,21 +276,25 @@ static int cmp_num(double a, double b) {
   return a < b ? -1 : a > b;
 }
 
+#define ROW_VALUES 23
+
+/* The row's numbers in column order, for cmp_values. */
+static void row_values(const g6_csv_strike_row *r, double v[ROW_VALUES]) {
+  const double x[ROW_VALUES] = {
+      r->offset,   r->index_price, r->atm,      r->ce,       r->pe,
+      r->avg_ce,   r->avg_pe,      r->ce_vol,   r->pe_vol,   r->ce_oi,
+      r->pe_oi,    r->ce_iv,       r->pe_iv,    r->ce_delta, r->pe_delta,
+      r->ce_theta, r->pe_theta,    r->ce_vega,  r->pe_vega,  r->ce_gamma,
+      r->pe_gamma, r->ce_rho,      r->pe_rho};
+  memcpy(v, x, sizeof(x));
+}
+
 static int cmp_values(const g6_csv_strike_row *a, const g6_csv_strike_row *b) {
-  const double x[] = {a->offset,   a->index_price, a->atm,      a->ce,
-                      a->pe,       a->avg_ce,      a->avg_pe,   a->ce_vol,
-                      a->pe_vol,   a->ce_oi,       a->pe_oi,    a->ce_iv,
-                      a->pe_iv,    a->ce_delta,    a->pe_delta, a->ce_theta,
-                      a->pe_theta, a->ce_vega,     a->pe_vega,  a->ce_gamma,
-                      a->pe_gamma, a->ce_rho,      a->pe_rho};
-  const double y[] = {b->offset,   b->index_price, b->atm,      b->ce,
-                      b->pe,       b->avg_ce,      b->avg_pe,   b->ce_vol,
-                      b->pe_vol,   b->ce_oi,       b->pe_oi,    b->ce_iv,
-                      b->pe_iv,    b->ce_delta,    b->pe_delta, b->ce_theta,
-                      b->pe_theta, b->ce_vega,     b->pe_vega,  b->ce_gamma,
-                      b->pe_gamma, b->ce_rho,      b->pe_rho};
+  double x[ROW_VALUES], y[ROW_VALUES];
+  row_values(a, x);
+  row_values(b, y);
   int c = 0;
-  for (size_t k = 0; k < sizeof(x) / sizeof(x[0]) && c == 0; k++)
+  for (size_t k = 0; k < ROW_VALUES && c == 0; k++)
     c = cmp_num(x[k], y[k]);
   if (c == 0 && a->expiry.year != b->expiry.year)
     c = a->expiry.year < b->expiry.year ? -1 : 1;
