@@ -8,6 +8,13 @@
  * residual through the spec's helpers; always the snapshot's age, unusable
  * reads by cause, analysed snapshots and its run time.
  *
+ * The runs are made on a thread of g6's own (`g6/analytics`, every
+ * Interval; collector/runner.h), not on collectd's read threads, which the
+ * host's other plugins share: a run reads every snapshot and may append a
+ * daily close to the IV history (with fsync when Durable), so storage that
+ * does not answer (a hung mount) would hold a read thread and, at the stop,
+ * collectd itself. The read callback only dispatches what the last run set.
+ *
  * Everything that does not need collectd lives in libg6: the option table
  * (config/analytics.h), the run and its metric mapping
  * (collector/analyzer.h), the snapshot reader (store/snapshot_read.h) and
@@ -17,7 +24,10 @@
 #include "collectd/core/utils/common/common.h"
 
 #include "collector/analyzer.h"
+#include "collector/runner.h"
 #include "config/analytics.h"
+#include "core/clock.h"
+#include "core/thread.h"
 #include "metrics/metrics.h"
 
 #include "common/config_result.h"
@@ -31,6 +41,8 @@ static struct {
   bool config_failed;
   g6_metrics *metrics;
   g6_analyzer *an;
+  g6_runner *thread; /* g6/analytics */
+  bool thread_left;  /* blocked at a stop: it keeps what it uses */
 } g;
 
 static int g6_analytics_configure(oconfig_item_t *ci) {
@@ -44,9 +56,14 @@ static void analyzer_log(void *ctx, int level, const char *msg) {
   plugin_log(level, "%s", msg);
 }
 
+static void g6_analytics_work(void *ctx, const g6_runner_tick *tick) {
+  (void)ctx;
+  (void)tick;
+  g6_analyzer_run(g.an, g6_wall_now());
+}
+
 static int g6_analytics_read(user_data_t *ud) {
   (void)ud;
-  g6_analyzer_run(g.an, CDTIME_T_TO_DOUBLE(cdtime()));
   g6_metrics_flush(g.metrics);
   return 0;
 }
@@ -78,6 +95,19 @@ static int setup(void) {
   if (g6_plugin_register_read(PLUGIN, PLUGIN, g6_analytics_read,
                               DOUBLE_TO_CDTIME_T(g.conf.interval)) != 0)
     return -1;
+  if (g6_plugin_read_test()) { /* every check done, no file read */
+    INFO(PLUGIN ": collectd -T, a test run: no snapshot analysed");
+    return 0;
+  }
+  double interval = g.conf.interval > 0
+                        ? g.conf.interval
+                        : CDTIME_T_TO_DOUBLE(plugin_get_interval());
+  g6_error e;
+  if (g6_runner_start("g6/analytics", interval, 0, g6_analytics_work, NULL,
+                      &g.thread, &e) != G6_OK) {
+    ERROR(PLUGIN ": %s", e.msg);
+    return -1;
+  }
   if (g.conf.n_indices > 0)
     INFO(PLUGIN ": analysing %zu index(es) from %s/snapshots", g.conf.n_indices,
          g.conf.data_dir);
@@ -86,11 +116,33 @@ static int setup(void) {
   return 0;
 }
 
+/* Stops the analysis thread within G6_STORAGE_GRACE_S: one still blocked on
+ * DataDir's storage (a hung mount) is left, with all it uses
+ * (g.thread_left), and collectd's stop goes on. */
+static void stop(void) {
+  if (g6_runner_stop_within(g.thread, G6_STORAGE_GRACE_S)) {
+    g.thread = NULL;
+    return;
+  }
+  g.thread = NULL;
+  g.thread_left = true;
+  ERROR(PLUGIN ": the analysis of %s did not stop within %.0f s: it is "
+               "blocked in a system call on storage that does not answer "
+               "(a hung mount); collectd stops without it",
+        g.conf.data_dir, G6_STORAGE_GRACE_S);
+}
+
 static int g6_analytics_init(void) {
-  return setup() == 0 ? 0 : g6_plugin_init_failed(PLUGIN);
+  if (setup() == 0)
+    return 0;
+  stop();
+  return g6_plugin_init_failed(PLUGIN);
 }
 
 static int g6_analytics_shutdown(void) {
+  stop();
+  if (g.thread_left)
+    return 0; /* the analyzer, its metrics and options stay: in use */
   g6_analyzer_free(g.an);
   g.an = NULL;
   g6_metrics_free(g.metrics);

@@ -33,7 +33,7 @@
  * NaN (a tag) or is forgotten (a date), so labels never pile up.
  *
  * Kept out of the plugin so it is unit-tested with a recording sink. Not
- * thread-safe: one analyzer runs on one read thread. */
+ * thread-safe: one analyzer runs on one thread (g6_analytics' g6/analytics). */
 #ifndef G6_ANALYZER_H
 #define G6_ANALYZER_H
 

@@ -27,7 +27,12 @@ fsfreeze(8) (skipped where loop mounts are not allowed).
    lock, write probe) would sleep in collectd's init, which runs every
    plugin's init in turn: each claim gives up after 5 s with an error
    naming the directory, g6_chain and g6_panels are disabled, and the other
-   plugins run."""
+   plugins run.
+5. g6_analytics reading a snapshot of a past day off a frozen DataDir: the
+   run blocks writing that day's ATM IV close to the IV history. It runs on
+   a thread of g6's own: collectd's read threads go on, and the stop gives
+   up on it after 5 s (before, the run held a read thread, and collectd's
+   stop, which joins its read threads, waited for the thaw)."""
 import glob
 import os
 import re
@@ -230,6 +235,31 @@ try:
         t.ok(frozen(False), "thawed")
         t.ok(cd.stop(20) is not None, "collectd stops")
         t.ok(not cd.unexpected_errors(), "no other error", cd.unexpected_errors())
+    # ---- 5. g6_analytics ---------------------------------------------------
+    adata = os.path.join(mnt, "adata")  # NIFTY on 2025-01-06: a past session
+    subprocess.run([t.build_path("bench", "gen_snapshots"), adata, "2", "5", "2"],
+                   check=True)
+    t.ok(frozen(True), "frozen, a past session's snapshot waiting to be analysed")
+    gave_up = (r"\[error\] g6_analytics: the analysis of %s did not stop within 5 s: "
+               r".*hung mount" % re.escape(adata))
+    conf = '<Plugin g6_analytics>\n  DataDir "%s"\n  Interval 1\n</Plugin>\n' % adata
+    conf += RRD_AFTER % os.path.join(d, "rrd5") + "LoadPlugin load\n"
+    cd = t.Collectd(plugins=["g6_analytics"], config=conf, rrd=False,
+                    expected_errors=[gave_up])
+    t.ok(cd.start(), "collectd starts with g6_analytics on the frozen DataDir")
+    t.ok(cd.wait_for("collectd_load_shortterm", 15), "g6_analytics: load exports",
+         cd.log()[-2000:])
+    time.sleep(3)  # the first run blocks writing 2025-01-06's close
+    before = t.select(cd.samples(), "collectd_load_shortterm")
+    time.sleep(3)
+    after = t.select(cd.samples(), "collectd_load_shortterm")
+    t.ok(before and after and after[0].timestamp > before[0].timestamp,
+         "g6_analytics: collectd's read threads are not held: load's values go on",
+         (before, after))
+    t.ok(not re.search(r"kept the ATM IV close", cd.log()),
+         "the close is not written while frozen (the run is blocked)", cd.log()[-2000:])
+    stop_while_frozen(cd, "g6_analytics", gave_up)
+    t.ok(not cd.unexpected_errors(), "no other error", cd.unexpected_errors())
 finally:
     frozen(False)
     run("chattr", "-i", os.path.join(mnt, "held", "NIFTY"))
