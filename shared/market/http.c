@@ -257,8 +257,12 @@ g6_status g6_http_perform(g6_http_share *share, const g6_http_request *req,
   curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
   if (share != NULL)
     curl_easy_setopt(h, CURLOPT_SHARE, share->sh);
-  if (req->accept_gzip)
-    curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "gzip");
+  /* "identity" asks for the body as it is, yet (like "gzip") turns on
+   * libcurl's decoding: a server or CDN that compresses anyway (a
+   * Content-Encoding nobody asked for) is still read, not taken for a
+   * foreign body */
+  curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING,
+                   req->accept_gzip ? "gzip" : "identity");
   if (req->max_body != 0)
     curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)req->max_body);
   if (req->cancel != NULL) {

@@ -37,7 +37,11 @@ typedef struct g6_http_request {
   double timeout_s;            /* whole transfer; > 0 */
   double connect_timeout_s;    /* 0 = timeout_s */
   size_t max_body;             /* decoded bytes; 0 = unlimited */
-  bool accept_gzip;            /* send Accept-Encoding: gzip, decode */
+  bool accept_gzip;            /* send Accept-Encoding: gzip; otherwise
+                                  "identity". Either way a body the server
+                                  encodes (gzip, deflate, ...; a CDN may
+                                  compress unasked) is decoded, and one that
+                                  does not decode is G6_EPROTO */
   g6_http_sink sink;
   void *sink_ctx;
   const atomic_int *cancel;    /* non-zero aborts the transfer; may be NULL */

@@ -225,7 +225,10 @@ typedef struct raw_server {
   const char *answer;
   size_t answer_len;
   pthread_t th;
+  char request[4096]; /* the head of the request it answered */
 } raw_server;
+
+static char raw_last_request[4096]; /* of the latest get_raw */
 
 static void *raw_serve(void *vp) {
   raw_server *r = vp;
@@ -243,6 +246,7 @@ static void *raw_serve(void *vp) {
     if (strstr(req, "\r\n\r\n") != NULL)
       break;
   }
+  memcpy(r->request, req, n + 1);
   for (size_t o = 0; o < r->answer_len;) {
     ssize_t k = write(c, r->answer + o, r->answer_len - o);
     if (k <= 0)
@@ -274,6 +278,7 @@ static g6_status get_raw(const char *answer, size_t len, g6_http_response *resp,
   g6_status s = g6_http_perform(NULL, &req, resp, err);
   pthread_join(r.th, NULL);
   close(r.fd);
+  memcpy(raw_last_request, r.request, sizeof(raw_last_request));
   return s;
 }
 
@@ -373,12 +378,54 @@ static void redirect_location(void **state) {
   g6_http_response_free(&resp);
 }
 
+/* A server (a CDN in front of Kite) that compresses a body nobody asked to
+ * be compressed: the request asks for it as it is ("identity"), and the
+ * gzip that comes anyway is decoded, not taken for a foreign body; a
+ * Content-Encoding that does not decode is a protocol error naming it. */
+static void unrequested_gzip(void **state) {
+  (void)state;
+  static const char gz[] =
+      "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+      "Content-Encoding: gzip\r\nContent-Length: 50\r\n\r\n"
+      "\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\x03\xab\x56\x2a\x2e\x49\x2c"
+      "\x29\x2d\x56\xb2\x52\x2a\x2e\x4d\x4e\x4e\x2d\x2e\x56\xd2\x51\x4a"
+      "\x49\x2c\x49\x54\xb2\xaa\xae\xad\x05\x00\xcc\x17\x57\xcd\x1e\x00"
+      "\x00\x00";
+  const char want[] = "{\"status\":\"success\",\"data\":{}}";
+  g6_http_response resp;
+  g6_error e;
+  g6_error_clear(&e);
+  g6_status s = get_raw(gz, sizeof(gz) - 1, &resp, &e);
+  if (s != G6_OK)
+    fail_msg("unrequested gzip: %s (%s)", g6_status_name(s), e.msg);
+  assert_int_equal(resp.status, 200);
+  assert_int_equal(resp.bytes, strlen(want));
+  assert_int_equal(resp.head_len, strlen(want));
+  assert_memory_equal(resp.head, want, strlen(want));
+  assert_false(g6_http_body_foreign(&resp, G6_HTTP_BODY_JSON));
+  g6_http_response_free(&resp);
+  /* it was not asked for: the request wants the body as it is */
+  char *ae = strcasestr(raw_last_request, "\r\nAccept-Encoding:");
+  if (ae == NULL || strncmp(ae + 18, " identity\r\n", 11) != 0)
+    fail_msg("request without Accept-Encoding: identity: %s", raw_last_request);
+
+  /* gzip that is not gzip: a protocol error, not a foreign body */
+  static const char bad[] =
+      "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+      "Content-Encoding: gzip\r\nContent-Length: 8\r\n\r\nnot gzip";
+  s = get_raw(bad, sizeof(bad) - 1, &resp, &e);
+  assert_int_equal(s, G6_EPROTO);
+  assert_non_null(strstr(e.msg, "content encoding"));
+  g6_http_response_free(&resp);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(urlencode),
       cmocka_unit_test(body_foreign),
       cmocka_unit_test(url_for_message),
       cmocka_unit_test(redirect_location),
+      cmocka_unit_test(unrequested_gzip),
   };
   return G6_RUN_TESTS(tests);
 }
