@@ -961,6 +961,21 @@ static g6_status do_call(g6_kite_client *c, const call_spec *cs,
     if (backoff > c->cfg.backoff_max_s)
       backoff = c->cfg.backoff_max_s;
     backoff += uniform01(c) * c->cfg.jitter_s;
+    /* a 5xx that says when to come back (a 503 with Retry-After: Kite's
+     * maintenance, an overloaded edge) is not asked again before then;
+     * when then is past the retry budget the call gives up now, saying
+     * so. (A 429's Retry-After pauses the class's limiter, adapt_rate,
+     * which the next attempt waits for.) */
+    bool told_wait = http >= 500 && server_wait > 0 && server_wait > backoff;
+    if (told_wait)
+      backoff = server_wait;
+    char beyond[160] = "";
+    if (told_wait && retryable(s, http) && attempt < c->cfg.retry_attempts &&
+        elapsed + backoff > c->cfg.retry_budget_s)
+      snprintf(beyond, sizeof(beyond),
+               "; the server asks for %.0f s before a retry (Retry-After), "
+               "beyond RetryBudget %g s",
+               server_wait, c->cfg.retry_budget_s);
     bool again = retryable(s, http) && attempt < c->cfg.retry_attempts &&
                  elapsed + backoff <= c->cfg.retry_budget_s;
     if (cs->single_use && sent) {
@@ -974,17 +989,18 @@ static g6_status do_call(g6_kite_client *c, const call_spec *cs,
       }
     }
     if (!again) {
-      g6_error_set(err, s, "Kite %s: %s (attempt %u of %u)", epn, aerr.msg,
-                   attempt, c->cfg.retry_attempts);
+      g6_error_set(err, s, "Kite %s: %s (attempt %u of %u%s)", epn, aerr.msg,
+                   attempt, c->cfg.retry_attempts, beyond);
       redact_err(c, err, cs->extra_secrets, cs->n_extra);
       klog_x(c, G6_LOG_ERR, cs->extra_secrets, cs->n_extra,
-             "Kite %s: %s (attempt %u of %u; giving up)", epn, aerr.msg,
-             attempt, c->cfg.retry_attempts);
+             "Kite %s: %s (attempt %u of %u; giving up%s)", epn, aerr.msg,
+             attempt, c->cfg.retry_attempts, beyond);
       return s;
     }
     klog_x(c, G6_LOG_WARNING, cs->extra_secrets, cs->n_extra,
-           "Kite %s: %s (attempt %u of %u); retrying in %.2f s", epn, aerr.msg,
-           attempt, c->cfg.retry_attempts, backoff);
+           "Kite %s: %s (attempt %u of %u); retrying in %.2f s%s", epn,
+           aerr.msg, attempt, c->cfg.retry_attempts, backoff,
+           told_wait ? " (its Retry-After)" : "");
     pthread_mutex_lock(&c->stats_mu);
     c->st.retries[cs->ep]++;
     c->st.retries_by[cs->ep][g6_kite_result_of(s)]++;

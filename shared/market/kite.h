@@ -12,7 +12,9 @@
  * jitter (wait = min(backoff_max, backoff_base * 2^(n-1)) + U(0, jitter))
  * on timeouts, connection errors, truncated bodies, 429 and every 5xx
  * answer, never on other 4xx answers, within `retry_attempts` and
- * `retry_budget_s`. The breaker counts timeouts, connection errors, 5xx
+ * `retry_budget_s`; a 5xx with Retry-After is not sent again before it
+ * has passed, and not at all when it ends past the budget (the message
+ * says so). The breaker counts timeouts, connection errors, 5xx
  * answers, malformed, truncated or oversized responses, 2xx answers
  * whose body is not Kite's and 3xx answers (G6_EFOREIGN, not retried) as
  * failures. The

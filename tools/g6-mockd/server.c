@@ -67,11 +67,16 @@ static enum MHD_Result kite_error(struct MHD_Connection *c, unsigned status,
   return send_json(c, status, &b);
 }
 
-/* 429 as Kite sends it, with a Retry-After header when asked for. */
-static enum MHD_Result send_429(struct MHD_Connection *c, int retry_after) {
+/* Kite's NetworkException envelope with `status` (a 429 "Too many
+ * requests", a 5xx), with a Retry-After header when asked for. */
+static enum MHD_Result send_network_error(struct MHD_Connection *c,
+                                          unsigned status, const char *msg,
+                                          int retry_after) {
   g6_buf b = G6_BUF_INIT;
-  g6_buf_puts(&b, "{\"status\":\"error\",\"message\":\"Too many requests\","
-                  "\"data\":null,\"error_type\":\"NetworkException\"}");
+  g6_buf_printf(&b,
+                "{\"status\":\"error\",\"message\":\"%s\","
+                "\"data\":null,\"error_type\":\"NetworkException\"}",
+                msg);
   size_t len = b.len;
   char *data = g6_buf_steal(&b);
   struct MHD_Response *r = MHD_create_response_from_buffer(
@@ -82,7 +87,7 @@ static enum MHD_Result send_429(struct MHD_Connection *c, int retry_after) {
     snprintf(v, sizeof(v), "%d", retry_after);
     MHD_add_response_header(r, "Retry-After", v);
   }
-  enum MHD_Result ret = MHD_queue_response(c, 429, r);
+  enum MHD_Result ret = MHD_queue_response(c, status, r);
   MHD_destroy_response(r);
   return ret;
 }
@@ -999,7 +1004,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
   }
   if (pl.ratelimit) {
     count_status(m, ep, 429);
-    return send_429(c, pl.retry_after);
+    return send_network_error(c, 429, "Too many requests", pl.retry_after);
   }
   if (pl.http5xx) {
     count_status(m, ep, (unsigned)pl.status5xx);
@@ -1008,8 +1013,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
       g6_buf_puts(&b, "<html><body><h1>502 Bad Gateway</h1></body></html>");
       return send_buf(c, 502, "text/html", &b, NULL);
     }
-    return kite_error(c, (unsigned)pl.status5xx, "NetworkException",
-                      "Service unavailable (mock fault)");
+    return send_network_error(c, (unsigned)pl.status5xx,
+                              "Service unavailable (mock fault)",
+                              pl.retry_after);
   }
   if (pl.error) {
     count_status(m, ep, (unsigned)pl.error_status);

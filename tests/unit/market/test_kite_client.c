@@ -1546,6 +1546,52 @@ static void long_retry_after_is_capped(void **state) {
   g6_kite_client_free(c);
 }
 
+/* A 503 that says when to come back (Retry-After: Kite's maintenance, an
+ * overloaded edge) is not asked again before then; one whose Retry-After
+ * ends past RetryBudget is not asked again at all, and the message says
+ * why (the client retried a 503 Retry-After 30 within 0.3 s, three times). */
+static void retry_after_on_5xx(void **state) {
+  (void)state;
+  reset_mock();
+  faults("{\"quote\":{\"http5xx\":1,\"retry_after\":1}}");
+  g6_kite_config cfg;
+  char url[64];
+  test_config(&cfg, url, sizeof(url));
+  cfg.retry_attempts = 3;
+  g6_kite_client *c = client_with(&cfg);
+  const char *keys[] = {"NSE:NIFTY 50"};
+  g6_quote_table *q = NULL;
+  g6_error e;
+  double t0 = g6_monotonic_now();
+  assert_int_equal(g6_kite_quote(c, keys, 1, &q, &e), G6_OK);
+  double took = g6_monotonic_now() - t0;
+  g6_quote_table_free(q);
+  if (took < 0.95) /* the backoff alone is 0.02-0.03 s */
+    fail_msg("503 with Retry-After 1 asked again after %.3f s", took);
+  assert_int_equal(served("quote"), 2);
+  assert_non_null(strstr(logs.data, "HTTP 503, NetworkException: Service "
+                                    "unavailable (mock fault) (upstream) "
+                                    "(attempt 1 of 3); retrying in 1.00 s "
+                                    "(its Retry-After)"));
+
+  /* beyond the budget: given up at once, saying so */
+  reset_mock();
+  faults("{\"quote\":{\"http5xx\":-1,\"retry_after\":30}}");
+  t0 = g6_monotonic_now();
+  assert_int_equal(g6_kite_quote(c, keys, 1, &q, &e), G6_EUPSTREAM);
+  took = g6_monotonic_now() - t0;
+  g6_quote_table_free(q);
+  assert_true(took < 1);
+  assert_int_equal(served("quote"), 1);
+  assert_non_null(strstr(e.msg, "(attempt 1 of 3; the server asks for 30 s "
+                                "before a retry (Retry-After), beyond "
+                                "RetryBudget 8 s)"));
+  g6_kite_stats s;
+  g6_kite_stats_snapshot(c, &s);
+  assert_int_equal(s.retries[G6_KITE_EP_QUOTE], 1); /* the first call's */
+  g6_kite_client_free(c);
+}
+
 /* A provider-imposed pause is in the stats while it lasts, per limiter:
  * the seconds left of the Retry-After as followed (capped at
  * BreakerMaxReset, not the 3600 s asked), 0 for the other limiter and
@@ -1809,6 +1855,7 @@ int main(void) {
       cmocka_unit_test(failed_batch_keeps_the_others),
       cmocka_unit_test(storm_of_429_adapts_the_rate),
       cmocka_unit_test(long_retry_after_is_capped),
+      cmocka_unit_test(retry_after_on_5xx),
       cmocka_unit_test(provider_pause_is_in_the_stats),
       cmocka_unit_test(threads_share_one_client),
       cmocka_unit_test(connection_refused),
