@@ -235,7 +235,10 @@ static g6_status prov_quotes(void *ctx, const char *const *keys, size_t n,
     if (q == NULL)
       continue;
     l->last = q->last_price;
-    if (q->fields & G6_QF_AVERAGE_PRICE)
+    /* Kite's average_price is 0 for a contract not traded today (an
+     * average of no trades): unknown, not a price of 0 (a negative one
+     * stays, for the leg check to reject) */
+    if ((q->fields & G6_QF_AVERAGE_PRICE) && q->average_price != 0)
       l->avg = q->average_price;
     if (q->fields & G6_QF_VOLUME)
       l->volume = (double)q->volume;

@@ -44,7 +44,9 @@ typedef struct g6_provider {
                           g6_date expiry, double strike, int is_put, char *key,
                           size_t key_len, double *lot_size);
   /* Quotes for n keys: out[i] is filled for keys[i] (strike/is_put are
-   * left untouched). A key without a quote has quoted=false and `fetch` set:
+   * left untouched); a field the provider does not know is NAN (Kite's
+   * average_price 0 of a contract not traded today, a depth level without
+   * a price), never 0. A key without a quote has quoted=false and `fetch` set:
    * G6_OK when the provider answered without it, else the status of the
    * request that failed for it. The keys may go out in several requests;
    * one failing never discards the others' quotes. Returns G6_OK when every

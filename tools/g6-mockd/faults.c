@@ -393,7 +393,7 @@ static g6_status set_market(market_faults *m, const char *name,
                       "move_expiry, "
                       "crossed_quote, stale_quote, out_of_bounds_quote, "
                       "malformed_quote, no_oi_quote, stale_last_quote, "
-                      "wrong_lot",
+                      "untraded_quote, wrong_lot",
                       name);
 }
 

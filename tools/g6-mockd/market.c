@@ -422,7 +422,8 @@ const char *mk_quote_fault_name(mk_quote_fault f) {
                                                  "out_of_bounds_quote",
                                                  "malformed_quote",
                                                  "no_oi_quote",
-                                                 "stale_last_quote"};
+                                                 "stale_last_quote",
+                                                 "untraded_quote"};
   return (unsigned)f < MK_QF_COUNT ? names[f] : "unknown";
 }
 
@@ -477,6 +478,12 @@ void mk_fault_quote(const mk_params *p, const mk_inst *in, const mk_spots *sp,
     q->last_trade = sp->t - 3 * 3600;
     break;
   }
+  case MK_QF_UNTRADED:
+    q->volume = 0;
+    q->avg_paise = 0;
+    q->last_qty = 0;
+    q->last_trade = sp->t - 86400;
+    break;
   default:
     break;
   }

@@ -145,7 +145,12 @@ void mk_option_quote(const mk_params *p, const mk_inst *in,
  *                        a bid gets one a tick under its ask: an illiquid
  *                        leg whose book moved since its last trade
  *                        (stale_last; the IV g6 solves from the last is
- *                        the old trade's). */
+ *                        the old trade's);
+ *   MK_QF_UNTRADED       not traded today: volume 0 and average_price 0,
+ *                        as Kite sends them for a contract without a trade
+ *                        in the session (an average of no trades), the
+ *                        last trade a day old, the book kept (g6 keeps the
+ *                        leg with its average price unknown, not 0). */
 typedef enum mk_quote_fault {
   MK_QF_NONE = 0,
   MK_QF_CROSSED,
@@ -154,11 +159,12 @@ typedef enum mk_quote_fault {
   MK_QF_MALFORMED,
   MK_QF_NO_OI,
   MK_QF_STALE_LAST,
+  MK_QF_UNTRADED,
   MK_QF_COUNT
 } mk_quote_fault;
 
 /* "crossed_quote", "stale_quote", "out_of_bounds_quote", "malformed_quote",
- * "no_oi_quote", "stale_last_quote" (the fault names). */
+ * "no_oi_quote", "stale_last_quote", "untraded_quote" (the fault names). */
 const char *mk_quote_fault_name(mk_quote_fault f);
 
 /* Replaces q (the instrument's quote at sp->t) with the bad quote of kind f.

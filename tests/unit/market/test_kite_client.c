@@ -1797,6 +1797,53 @@ static void session_token_exchange(void **state) {
 static double fake_mono;
 static double fake_mono_now(void) { return fake_mono; }
 
+/* A contract not traded today: Kite sends volume 0 and average_price 0 (an
+ * average of no trades). The leg is kept with its volume 0 (a known 0) and
+ * its average price unknown (NAN), never 0: a 0 made the CSV's avg_tp the
+ * other leg's average alone, the fake straddle README promises never to
+ * write. */
+static void provider_untraded_leg(void **state) {
+  (void)state;
+  reset_mock();
+  g6_kite_client *c = client();
+  g6_kite_provider *kp = g6_kite_provider_new(c, NULL);
+  g6_provider p = g6_kite_provider_iface(kp);
+  int64_t today = g6_days_from_civil(2025, 11, 21);
+  g6_date dates[8];
+  g6_expiry_kind kinds[8];
+  size_t n = 0;
+  g6_error e;
+  assert_int_equal(p.expiries(p.ctx, "NIFTY", "NFO-OPT", today, dates, kinds,
+                              8, &n, &e),
+                   G6_OK);
+  assert_true(n > 0);
+  char keys[2][64];
+  double lot;
+  for (int put = 0; put < 2; put++)
+    assert_int_equal(p.instrument(p.ctx, "NIFTY", "NFO-OPT", dates[0], 26000,
+                                  put, keys[put], sizeof(keys[put]), &lot),
+                     G6_OK);
+  char doc[160];
+  snprintf(doc, sizeof(doc), "{\"market\":{\"untraded_quote\":[\"%s\"]}}",
+           keys[1]);
+  faults(doc);
+  const char *k[2] = {keys[0], keys[1]};
+  g6_quote_leg legs[2];
+  memset(legs, 0, sizeof(legs));
+  assert_int_equal(p.quotes(p.ctx, k, 2, legs, &e), G6_OK);
+  assert_true(legs[0].quoted && legs[1].quoted);
+  assert_true(legs[0].avg > 0 && legs[0].volume > 0); /* traded */
+  assert_true(legs[1].last > 0);
+  assert_close(legs[1].volume, 0, 0); /* no trade: a known 0 */
+  if (!isnan(legs[1].avg))
+    fail_msg("untraded %s: average price %g, want unknown (NAN)", keys[1],
+             legs[1].avg);
+  assert_int_equal(g6_leg_check(&legs[1], 26000, 0), G6_REJECT_NONE);
+  assert_false(g6_leg_has_fields(&legs[1]));
+  g6_kite_provider_free(kp);
+  g6_kite_client_free(c);
+}
+
 static void provider_refresh_on_monotonic_clock(void **state) {
   (void)state;
   reset_mock();
@@ -1836,6 +1883,7 @@ int main(void) {
       cmocka_unit_test(instruments_endpoint),
       cmocka_unit_test(quote_batches_and_cache),
       cmocka_unit_test(provider_vix_and_lot_sizes),
+      cmocka_unit_test(provider_untraded_leg),
       cmocka_unit_test(provider_refresh_on_monotonic_clock),
       cmocka_unit_test(ltp_endpoint_and_frozen_clock),
       cmocka_unit_test(quote_faults),
