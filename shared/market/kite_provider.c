@@ -148,7 +148,15 @@ static g6_status prov_underlying(void *ctx, const char *key,
   *quote_time = 0;
   if (st == G6_OK) {
     const g6_quote *q = g6_quote_table_lookup(qt, key);
-    if (q == NULL) {
+    long j = g6_quote_table_find(qt, key);
+    if (q == NULL && j >= 0 && g6_quote_table_malformed(qt, (size_t)j)) {
+      /* sent, but wrong in itself: not an index Kite does not know */
+      st = g6_error_set(err, G6_EPROTO,
+                        "quote: the quote for underlying %s came malformed "
+                        "and was dropped (the warning \"Kite quote: ... "
+                        "malformed\" names the field)",
+                        key);
+    } else if (q == NULL) {
       st = g6_error_set(err, G6_ENOENT, "quote: no quote for underlying %s",
                         key);
     } else {

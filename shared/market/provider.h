@@ -24,7 +24,8 @@ typedef struct g6_provider {
    * has no usable quote for it (that is not an error: the status is the
    * underlying's). *quote_time gets the exchange timestamp of the
    * underlying's quote (Unix seconds; Kite's `timestamp`, IST), 0 when the
-   * provider does not say. */
+   * provider does not say. G6_ENOENT when the answer has no quote for
+   * the underlying, G6_EPROTO when its quote came malformed (dropped). */
   g6_status (*underlying)(void *ctx, const char *key, const char *vix_key,
                           double *last, double *high, double *low,
                           double *vix, int64_t *quote_time, g6_error *err);

@@ -493,8 +493,10 @@ static void put_last_price(g6_buf *b, int64_t paise, const plan *pl) {
 
 /* The rest of an index's quote (an index, India VIX; every shape of an
  * option but the full one): fewer fields, as Kite sends. */
+/* malformed: the full quote's last_price sent as a JSON string (the
+ * malformed_quote fault on the index's symbol). */
 static void index_body(g6_buf *b, qshape shape, const mk_quote *q,
-                       const plan *pl, const char *ts) {
+                       const plan *pl, const char *ts, bool malformed) {
   if (shape == Q_LTP) {
     put_last_price(b, q->ltp_paise, pl);
     b->data[--b->len] = '\0'; /* drop the trailing comma */
@@ -506,7 +508,13 @@ static void index_body(g6_buf *b, qshape shape, const mk_quote *q,
       b->data[--b->len] = '\0';
   } else {
     g6_buf_printf(b, "\"timestamp\":\"%s\",", ts);
-    put_last_price(b, q->ltp_paise, pl);
+    if (malformed) {
+      g6_buf_puts(b, "\"last_price\":\"");
+      mk_put_price(b, q->ltp_paise);
+      g6_buf_puts(b, "\",");
+    } else {
+      put_last_price(b, q->ltp_paise, pl);
+    }
     g6_buf_puts(b, "\"net_change\":");
     mk_put_price(b, q->ltp_paise - q->close_paise);
     g6_buf_putc(b, ',');
@@ -554,7 +562,7 @@ static void render_quotes(mockd *m, qshape shape, const ivals *iv,
       g6_buf_printf(b, "%s\"%s\":{\"instrument_token\":%d,", first ? "" : ",",
                     key, MK_VIX_TOKEN);
       first = false;
-      index_body(b, shape, &q, pl, ts);
+      index_body(b, shape, &q, pl, ts, false);
       continue;
     }
     for (int i = 0; i < MK_NINDEX; i++)
@@ -583,6 +591,7 @@ static void render_quotes(mockd *m, qshape shape, const ivals *iv,
     if (in == NULL) {
       mk_index_quote(&m->mp, idx, &spots[idx], &q);
       token = mk_indices[idx].idx_token;
+      qf = market_quote_fault(mf, mk_indices[idx].idx_symbol);
     } else {
       mk_option_quote(&m->mp, in, &spots[idx], &q);
       qf = market_quote_fault(mf, in->symbol);
@@ -598,7 +607,7 @@ static void render_quotes(mockd *m, qshape shape, const ivals *iv,
                   key, (unsigned long long)token);
     first = false;
     if (in == NULL || shape != Q_FULL) {
-      index_body(b, shape, &q, pl, ts);
+      index_body(b, shape, &q, pl, ts, qf == MK_QF_MALFORMED);
       continue;
     }
     ist_str(q.last_trade, lt);

@@ -307,6 +307,20 @@ static void provider_vix_and_lot_sizes(void **state) {
                    G6_OK);
   assert_true(isnan(vix));
   assert_true(last > 20000);
+  /* the underlying's quote sent malformed (its last_price a string): a
+   * protocol error saying so, not "no quote" (notfound) as if Kite did not
+   * know the index */
+  reset_mock();
+  faults("{\"market\":{\"malformed_quote\":[\"NSE:NIFTY 50\"]}}");
+  g6_error_clear(&e);
+  g6_status us = p.underlying(p.ctx, "NSE:NIFTY 50", "NSE:INDIA VIX", &last,
+                              &high, &low, &vix, &qt, &e);
+  if (us != G6_EPROTO || strstr(e.msg, "malformed") == NULL)
+    fail_msg("malformed underlying quote: %s (%s)", g6_status_name(us),
+             e.msg);
+  assert_true(isnan(last));
+  assert_true(vix > 5); /* the VIX's quote is sound */
+  reset_mock();
   /* lot sizes of the listed contracts */
   int64_t today = g6_days_from_civil(2025, 11, 21);
   g6_date dates[8];
