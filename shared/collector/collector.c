@@ -39,6 +39,8 @@ struct g6_collector {
   g6_buf snapshot; /* the serialized snapshot, reused every cycle */
   g6_session *session;
   bool session_tried; /* the latest snapshot was looked at for it */
+  bool history_checked; /* KeepSnapshots: the latest snapshot a crash may
+                           have left out of the history was looked at */
   /* per rule, the slot whose rows a tag collision last withheld: a cycle
    * again in that slot would have written nothing (the sink's duplicate
    * check), so its rows are not counted again */
@@ -82,8 +84,14 @@ g6_collector *g6_collector_new(const g6_index_config *ix,
     g6_collector_free(c);
     return NULL;
   }
-  if (cfg->write_snapshot)
+  if (cfg->write_snapshot) {
+    /* after the history's too: a latest file deleted or unreadable must not
+     * restart the sequence under the names of kept snapshots */
+    uint64_t kept = g6_snapshot_history_last_seq(c->data_dir, ix->name);
     c->seq = g6_snapshot_last_seq(c->data_dir, ix->name);
+    if (kept > c->seq)
+      c->seq = kept;
+  }
   return c;
 }
 
@@ -559,6 +567,15 @@ static void write_csv(g6_collector *c, g6_cycle_result *res) {
 static void write_snapshot(g6_collector *c, g6_cycle_result *res) {
   g6_error e;
   res->snapshot_written = true;
+  g6_status hst = G6_OK;
+  g6_error he;
+  if (c->cfg.keep_snapshots && !c->history_checked) {
+    /* the latest file is about to be replaced: if a crash kept it out of
+     * the history, it goes there now or never */
+    c->history_checked = true;
+    hst = g6_snapshot_history_recover(c->data_dir, c->ix.name,
+                                      c->cfg.fsync != G6_FSYNC_NEVER, &he);
+  }
   g6_snapshot s = {.ix = &c->ix,
                    .seq = c->seq + 1,
                    .generated_at = res->now,
@@ -594,6 +611,10 @@ static void write_snapshot(g6_collector *c, g6_cycle_result *res) {
     res->snapshot_status = st;
     snprintf(res->snapshot_msg, sizeof(res->snapshot_msg), "history: %.480s",
              e.msg);
+  } else if (hst != G6_OK) {
+    res->snapshot_status = hst;
+    snprintf(res->snapshot_msg, sizeof(res->snapshot_msg),
+             "history: the previous run's last snapshot: %.440s", he.msg);
   }
 }
 

@@ -349,22 +349,39 @@ g6_status g6_snapshot_write(const char *data_dir, const g6_snapshot *s,
   return g6_atomic_commit(&fs.f, durable, err);
 }
 
-uint64_t g6_snapshot_last_seq(const char *data_dir, const char *index) {
+g6_status g6_snapshot_last_id(const char *data_dir, const char *index,
+                              uint64_t *seq, int64_t *generated_at) {
+  *seq = 0;
+  *generated_at = 0;
   char dir[PATH_MAX], path[PATH_MAX];
   if (snapshot_path(data_dir, index, dir, sizeof(dir), path, sizeof(path)))
-    return 0;
+    return G6_EINVAL;
   char *text = NULL;
   size_t len = 0;
-  if (g6_read_file(path, 64u << 20, &text, &len, NULL) != G6_OK)
-    return 0;
+  g6_status st = g6_read_file(path, 64u << 20, &text, &len, NULL);
+  if (st != G6_OK)
+    return st;
   g6_json *doc = NULL;
-  uint64_t seq = 0;
-  if (g6_json_parse(text, len, &doc, NULL) == G6_OK) {
-    const char *t = g6_json_get_int_text(g6_json_object_get(doc, "seq"));
-    if (t != NULL && t[0] != '-')
-      seq = strtoull(t, NULL, 10);
+  st = g6_json_parse(text, len, &doc, NULL);
+  free(text);
+  if (st != G6_OK)
+    return st;
+  const char *t = g6_json_get_int_text(g6_json_object_get(doc, "seq"));
+  const char *g =
+      g6_json_get_int_text(g6_json_object_get(doc, "generated_at"));
+  st = G6_EPROTO;
+  if (t != NULL && t[0] != '-' && g != NULL) {
+    *seq = strtoull(t, NULL, 10);
+    *generated_at = strtoll(g, NULL, 10);
+    st = G6_OK;
   }
   g6_json_free(doc);
-  free(text);
+  return st;
+}
+
+uint64_t g6_snapshot_last_seq(const char *data_dir, const char *index) {
+  uint64_t seq;
+  int64_t at;
+  g6_snapshot_last_id(data_dir, index, &seq, &at);
   return seq;
 }

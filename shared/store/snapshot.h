@@ -48,7 +48,16 @@ g6_status g6_snapshot_serialize(const g6_snapshot *s, g6_buf *out);
 g6_status g6_snapshot_write(const char *data_dir, const g6_snapshot *s,
                             g6_buf *scratch, bool durable, g6_error *err);
 
-/* The seq of the existing snapshot file, 0 when absent or unreadable. */
+/* The seq of the existing snapshot file, 0 when absent or unreadable.
+ * Alone it is not where a sequence resumes: a latest file that is gone or
+ * unreadable would restart it under the names of kept snapshots (see
+ * store/snapshot_history.h g6_snapshot_history_last_seq). */
 uint64_t g6_snapshot_last_seq(const char *data_dir, const char *index);
+
+/* The seq and generated_at of the existing snapshot file: G6_OK, or the
+ * status of the failed read (G6_ENOENT absent; G6_EPROTO when either
+ * field is missing or not an integer; both then 0). Never fails otherwise. */
+g6_status g6_snapshot_last_id(const char *data_dir, const char *index,
+                              uint64_t *seq, int64_t *generated_at);
 
 #endif

@@ -4,9 +4,11 @@
 
 #include "core/fsutil.h"
 #include "core/ist.h"
+#include "store/snapshot.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,9 +32,16 @@ static g6_status fail_errno(g6_error *err, int e, const char *what,
                       strerror(e));
 }
 
-/* Copy of `from` to `to` for file systems without hard links. */
+/* Copy of `from` to `to` for file systems without hard links; an existing
+ * `to` is left alone (G6_EEXIST). */
 static g6_status copy_file(const char *from, const char *to, bool durable,
                            g6_error *err) {
+  struct stat sb;
+  if (lstat(to, &sb) == 0)
+    return g6_error_set(err, G6_EEXIST,
+                        "cannot keep the snapshot as %s: a kept snapshot has "
+                        "that name (not replaced)",
+                        to);
   char *text = NULL;
   size_t len = 0;
   g6_status st = g6_read_file(from, SIZE_MAX / 2, &text, &len, err);
@@ -42,10 +51,34 @@ static g6_status copy_file(const char *from, const char *to, bool durable,
   return st;
 }
 
+/* Keeps `latest` as `path` (a hard link, or a copy), never replacing an
+ * entry there: G6_OK also when `path` already is `latest` (the same file). */
+static g6_status keep_as(const char *latest, const char *path, bool durable,
+                         g6_error *err) {
+  if (link(latest, path) != 0) {
+    int e = errno;
+    if (e == EPERM || e == ENOTSUP || e == EXDEV || e == EMLINK ||
+        e == EOPNOTSUPP)
+      return copy_file(latest, path, durable, err);
+    if (e == EEXIST) {
+      struct stat a, b;
+      if (stat(latest, &a) == 0 && lstat(path, &b) == 0 &&
+          a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+        return G6_OK; /* kept before */
+      return g6_error_set(err, G6_EEXIST,
+                          "cannot keep the snapshot as %s: a kept snapshot "
+                          "has that name (not replaced)",
+                          path);
+    }
+    return fail_errno(err, e, "cannot link the snapshot to", path);
+  }
+  return durable ? g6_fsync_parent(path, err) : G6_OK;
+}
+
 g6_status g6_snapshot_history_keep(const char *data_dir, const char *index,
                                    int64_t generated_at, uint64_t seq,
                                    bool durable, g6_error *err) {
-  char latest[PATH_MAX], path[PATH_MAX], dir[PATH_MAX], tmp[PATH_MAX];
+  char latest[PATH_MAX], path[PATH_MAX], dir[PATH_MAX];
   int n =
       snprintf(latest, sizeof(latest), "%s/snapshots/%s.json", data_dir, index);
   if (n < 0 || (size_t)n >= sizeof(latest) ||
@@ -54,28 +87,84 @@ g6_status g6_snapshot_history_keep(const char *data_dir, const char *index,
     return g6_error_set(err, G6_EINVAL, "snapshot history path too long");
   snprintf(dir, sizeof(dir), "%s", path);
   *strrchr(dir, '/') = '\0';
+  struct stat sb;
+  bool made = stat(dir, &sb) != 0;
   g6_status st = g6_mkdir_p(dir, 0755, err);
   if (st != G6_OK)
     return st;
-  n = snprintf(tmp, sizeof(tmp), "%s/.%llu.json.link", dir,
-               (unsigned long long)seq);
-  if (n < 0 || (size_t)n >= sizeof(tmp))
+  /* a new day's directory is an entry of the index's directory */
+  if (made && durable && (st = g6_fsync_parent(dir, err)) != G6_OK)
+    return st;
+  return keep_as(latest, path, durable, err);
+}
+
+/* The seq of a "<seq>.json" name; false for any other name. */
+static bool seq_name(const char *name, uint64_t *seq) {
+  const char *p = name;
+  while (*p >= '0' && *p <= '9')
+    p++;
+  if (p == name || p - name > 20 || strcmp(p, ".json") != 0)
+    return false;
+  *seq = strtoull(name, NULL, 10);
+  return true;
+}
+
+/* Whether name is "YYYY-MM-DD" (the shape of a day's directory). */
+static bool day_name(const char *name) {
+  static const char shape[] = "dddd-dd-dd";
+  for (size_t i = 0; i < sizeof(shape) - 1; i++)
+    if (shape[i] == 'd' ? !(name[i] >= '0' && name[i] <= '9')
+                        : name[i] != shape[i])
+      return false;
+  return name[sizeof(shape) - 1] == '\0';
+}
+
+uint64_t g6_snapshot_history_last_seq(const char *data_dir,
+                                      const char *index) {
+  char top[PATH_MAX];
+  int n = snprintf(top, sizeof(top), "%s/snapshots/%s", data_dir, index);
+  if (n < 0 || (size_t)n >= sizeof(top))
+    return 0;
+  DIR *d = opendir(top);
+  if (d == NULL)
+    return 0;
+  uint64_t max = 0;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    if (!day_name(e->d_name))
+      continue;
+    int fd = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *day = fd >= 0 ? fdopendir(fd) : NULL;
+    if (day == NULL) {
+      if (fd >= 0)
+        close(fd);
+      continue;
+    }
+    struct dirent *f;
+    uint64_t seq;
+    while ((f = readdir(day)) != NULL)
+      if (seq_name(f->d_name, &seq) && seq > max)
+        max = seq;
+    closedir(day);
+  }
+  closedir(d);
+  return max;
+}
+
+g6_status g6_snapshot_history_recover(const char *data_dir, const char *index,
+                                      bool durable, g6_error *err) {
+  uint64_t seq;
+  int64_t at;
+  if (g6_snapshot_last_id(data_dir, index, &seq, &at) != G6_OK || seq == 0)
+    return G6_OK; /* nothing (readable) to keep */
+  char path[PATH_MAX];
+  if (g6_snapshot_history_path(data_dir, index, at, seq, path,
+                               sizeof(path)) != G6_OK)
     return g6_error_set(err, G6_EINVAL, "snapshot history path too long");
-  unlink(tmp); /* left by a crash */
-  if (link(latest, tmp) != 0) {
-    int e = errno;
-    if (e == EPERM || e == ENOTSUP || e == EXDEV || e == EMLINK ||
-        e == EOPNOTSUPP)
-      return copy_file(latest, path, durable, err);
-    return fail_errno(err, e, "cannot link the snapshot into", dir);
-  }
-  /* rename replaces an entry of the same seq (a restarted sequence) */
-  if (rename(tmp, path) != 0) {
-    int e = errno;
-    unlink(tmp);
-    return fail_errno(err, e, "cannot rename into place", path);
-  }
-  return durable ? g6_fsync_parent(path, err) : G6_OK;
+  struct stat sb;
+  if (lstat(path, &sb) == 0)
+    return G6_OK; /* kept (or another file has its name: left alone) */
+  return g6_snapshot_history_keep(data_dir, index, at, seq, durable, err);
 }
 
 /* ---- listing ---------------------------------------------------------------

@@ -27,13 +27,31 @@ g6_status g6_snapshot_history_path(const char *data_dir, const char *index,
 
 /* Keeps the current <data_dir>/snapshots/<index>.json (just written by
  * g6_snapshot_write, with this seq and generated_at) in the history,
- * creating the directories; an existing entry of the same seq is replaced.
- * With `durable` the new directory entries are fsynced. Returns G6_OK or the
- * failure (ENOENT when there is no latest file, ENOSPC, EPERM, ...) with a
- * message naming the path. */
+ * creating the directories. A kept snapshot is never replaced: an entry of
+ * the same name that is another file is G6_EEXIST (message naming it; the
+ * history lost nothing), one that already is this file G6_OK. With
+ * `durable` the new directory entries (the file's, and a new day
+ * directory's) are fsynced. Returns G6_OK or the failure (ENOENT when there
+ * is no latest file, ENOSPC, EPERM, ...) with a message naming the path. */
 g6_status g6_snapshot_history_keep(const char *data_dir, const char *index,
                                    int64_t generated_at, uint64_t seq,
                                    bool durable, g6_error *err);
+
+/* The largest seq kept in the history of `index` (every <seq>.json of
+ * every day directory), 0 when none. A writer resumes its sequence after
+ * the larger of this and the latest file's seq (store/snapshot.h), so a
+ * latest file that was deleted or cannot be read never restarts it under
+ * names the history already holds. Reads directory entries only. */
+uint64_t g6_snapshot_history_last_seq(const char *data_dir,
+                                      const char *index);
+
+/* After a restart: keeps the latest file in the history when it is not
+ * there (a crash between its rename into place and its link, a kill -9
+ * mid-cycle), under its own seq and generated_at. G6_OK when there is
+ * nothing to do (no readable latest file, or its entry exists); otherwise
+ * as g6_snapshot_history_keep. */
+g6_status g6_snapshot_history_recover(const char *data_dir, const char *index,
+                                      bool durable, g6_error *err);
 
 /* The files under `path`, in replay order: a file is itself; a directory is
  * searched recursively for files whose names end in one of `suffixes`

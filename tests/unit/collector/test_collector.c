@@ -1003,6 +1003,88 @@ static void keep_snapshots_history(void **state) {
   g6_collector_free(c);
 }
 
+/* KeepSnapshots across a restart whose latest snapshot is gone (deleted,
+ * or unreadable after another program edited it): the sequence continues
+ * after the history, and no kept snapshot is replaced. Before, the seq
+ * restarted at 1 and the restart's snapshots were renamed over the day's
+ * kept 1.json, 2.json: history lost. And a crash between the latest
+ * file's rename and its link into the history (kill -9 mid-cycle) leaves
+ * that cycle out of the history: the restart puts it there. */
+static void keep_snapshots_resume(void **state) {
+  (void)state;
+  fake f = default_fake();
+  double now = (double)utc(2025, 10, 20, 4, 0, 14); /* Mon 09:30 IST */
+  char latest[600], path[600];
+  snprintf(latest, sizeof(latest), "%s/resume/snapshots/NIFTY.json", dir);
+  g6_cycle_result res;
+  g6_collector *c = make_with(&f, "resume", false, true);
+  assert_non_null(c);
+  for (int i = 0; i < 2; i++) {
+    f.now = now + 30 * i;
+    assert_int_equal(g6_collector_cycle(c, f.now, &res), G6_OK);
+    assert_int_equal(res.snapshot_status, G6_OK);
+  }
+  g6_collector_free(c);
+  /* the latest snapshot deleted (or replaced by a torn copy) */
+  for (int v = 0; v < 2; v++) {
+    if (v == 0) {
+      assert_int_equal(unlink(latest), 0);
+    } else {
+      /* replaced, not cut in place: the latest is a hard link to 3.json */
+      char junk[700];
+      snprintf(junk, sizeof(junk), "%s.new", latest);
+      FILE *fp = fopen(junk, "w");
+      assert_non_null(fp);
+      fputs("{\"schema\": \"g6.chain", fp);
+      fclose(fp);
+      assert_int_equal(rename(junk, latest), 0);
+    }
+    c = make_with(&f, "resume", false, true);
+    assert_non_null(c);
+    f.now = now + 30 * (2 + v);
+    assert_int_equal(g6_collector_cycle(c, f.now, &res), G6_OK);
+    assert_int_equal(res.snapshot_status, G6_OK);
+    assert_int_equal(res.snapshot_seq, 3 + v);
+    g6_collector_free(c);
+  }
+  for (int seq = 1; seq <= 4; seq++) {
+    snprintf(path, sizeof(path),
+             "%s/resume/snapshots/NIFTY/2025-10-20/%d.json", dir, seq);
+    g6_snapshot_doc d;
+    g6_error e;
+    assert_int_equal(g6_snapshot_read_file(path, 0, &d, &e), G6_OK);
+    assert_int_equal(d.seq, (uint64_t)seq);
+    assert_int_equal(d.generated_at, (int64_t)now + 30 * (seq - 1));
+    g6_snapshot_doc_free(&d);
+  }
+  /* killed after the latest snapshot (seq 5) was renamed into place, before
+   * its history link: the restart keeps it, and goes on with 6 */
+  c = make_with(&f, "resume", false, true);
+  f.now = now + 120;
+  assert_int_equal(g6_collector_cycle(c, f.now, &res), G6_OK);
+  assert_int_equal(res.snapshot_seq, 5);
+  g6_collector_free(c);
+  snprintf(path, sizeof(path), "%s/resume/snapshots/NIFTY/2025-10-20/5.json",
+           dir);
+  assert_int_equal(unlink(path), 0);
+  c = make_with(&f, "resume", false, true);
+  f.now = now + 150;
+  assert_int_equal(g6_collector_cycle(c, f.now, &res), G6_OK);
+  assert_int_equal(res.snapshot_status, G6_OK);
+  assert_int_equal(res.snapshot_seq, 6);
+  g6_collector_free(c);
+  for (int seq = 5; seq <= 6; seq++) {
+    snprintf(path, sizeof(path),
+             "%s/resume/snapshots/NIFTY/2025-10-20/%d.json", dir, seq);
+    g6_snapshot_doc d;
+    g6_error e;
+    assert_int_equal(g6_snapshot_read_file(path, 0, &d, &e), G6_OK);
+    assert_int_equal(d.seq, (uint64_t)seq);
+    assert_int_equal(d.generated_at, (int64_t)now + 120 + 30 * (seq - 5));
+    g6_snapshot_doc_free(&d);
+  }
+}
+
 static char *read_text(const char *path) {
   char *text = NULL;
   size_t len;
@@ -1174,6 +1256,7 @@ int main(void) {
       cmocka_unit_test(full_cycle),
       cmocka_unit_test(desk_session_and_vix),
       cmocka_unit_test(keep_snapshots_history),
+      cmocka_unit_test(keep_snapshots_resume),
       cmocka_unit_test(market_closed_fetches_nothing),
       cmocka_unit_test(frozen_feed_is_stale),
       cmocka_unit_test(held_files_let_go_outside_the_session),

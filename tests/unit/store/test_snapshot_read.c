@@ -193,6 +193,62 @@ static void round_trip_through_files_and_history(void **state) {
   g6_buf_free(&scratch);
 }
 
+/* A kept snapshot is never replaced: keeping another latest file under a
+ * seq the history holds (a sequence restarted after the latest file was
+ * lost) is refused, naming the entry, and the entry keeps its bytes; the
+ * same file again is no error. The history's largest seq is found over
+ * every day; a latest file left out of the history is put back. */
+static void history_never_replaced(void **state) {
+  (void)state;
+  snapfix f;
+  snapfix_small(&f);
+  g6_buf scratch = G6_BUF_INIT;
+  g6_error e;
+  char data[300], path[400];
+  snprintf(data, sizeof(data), "%s/noreplace", dir);
+  assert_int_equal(g6_snapshot_history_last_seq(data, "NIFTY"), 0);
+  assert_int_equal(g6_snapshot_write(data, &f.view, &scratch, true, &e), G6_OK);
+  assert_int_equal(
+      g6_snapshot_history_keep(data, "NIFTY", SNAPFIX_NOW, 41, true, &e), G6_OK);
+  assert_int_equal( /* the same file again: already kept */
+      g6_snapshot_history_keep(data, "NIFTY", SNAPFIX_NOW, 41, true, &e), G6_OK);
+  f.view.generated_at = SNAPFIX_NOW + 30;
+  assert_int_equal(g6_snapshot_write(data, &f.view, &scratch, false, &e),
+                   G6_OK);
+  assert_int_equal(
+      g6_snapshot_history_keep(data, "NIFTY", SNAPFIX_NOW, 41, false, &e),
+      G6_EEXIST);
+  assert_non_null(strstr(e.msg, "2025-01-06/41.json"));
+  assert_non_null(strstr(e.msg, "not replaced"));
+  snprintf(path, sizeof(path), "%s/snapshots/NIFTY/2025-01-06/41.json", data);
+  g6_snapshot_doc d;
+  assert_int_equal(g6_snapshot_read_file(path, 0, &d, &e), G6_OK);
+  assert_int_equal(d.generated_at, SNAPFIX_NOW);
+  g6_snapshot_doc_free(&d);
+  /* the largest seq over every day, whatever the latest file says */
+  f.view.seq = 7;
+  f.view.generated_at = SNAPFIX_NOW + 86400;
+  assert_int_equal(g6_snapshot_write(data, &f.view, &scratch, false, &e),
+                   G6_OK);
+  assert_int_equal(g6_snapshot_history_keep(data, "NIFTY", SNAPFIX_NOW + 86400,
+                                            7, false, &e),
+                   G6_OK);
+  assert_int_equal(g6_snapshot_history_last_seq(data, "NIFTY"), 41);
+  assert_int_equal(g6_snapshot_last_seq(data, "NIFTY"), 7);
+  /* a latest file the history lacks (a crash before its link) goes there */
+  f.view.seq = 42;
+  assert_int_equal(g6_snapshot_write(data, &f.view, &scratch, false, &e),
+                   G6_OK);
+  assert_int_equal(g6_snapshot_history_recover(data, "NIFTY", true, &e), G6_OK);
+  snprintf(path, sizeof(path), "%s/snapshots/NIFTY/2025-01-07/42.json", data);
+  assert_int_equal(g6_snapshot_read_file(path, 0, &d, &e), G6_OK);
+  assert_int_equal(d.seq, 42);
+  g6_snapshot_doc_free(&d);
+  assert_int_equal(g6_snapshot_history_last_seq(data, "NIFTY"), 42);
+  assert_int_equal(g6_snapshot_history_recover(data, "NIFTY", true, &e), G6_OK);
+  g6_buf_free(&scratch);
+}
+
 static void truncated_at_every_byte(void **state) {
   (void)state;
   char *text = small_text();
@@ -651,6 +707,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(round_trip_with_the_writer),
       cmocka_unit_test(round_trip_through_files_and_history),
+      cmocka_unit_test(history_never_replaced),
       cmocka_unit_test(truncated_at_every_byte),
       cmocka_unit_test(not_json),
       cmocka_unit_test(wrong_schema),
