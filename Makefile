@@ -144,10 +144,11 @@ $(B)/tests/unit/%: $(B)/tests/unit/%.o $(LIBG6)
 
 # test_csv_sink makes close(2) fail on demand (a write-back error reported
 # at close, as on NFS), fstatfs(2) report NFS and openat(2) refuse to create
-# a file as a read-only file system does: its __wrap_close, __wrap_fstatfs
-# and __wrap_openat see every such call in libg6.
+# a file as a read-only file system does, and records which file systems
+# syncfs(2) is asked for: its __wrap_close, __wrap_fstatfs, __wrap_openat
+# and __wrap_syncfs see every such call in libg6.
 $(B)/tests/unit/store/test_csv_sink: LDFLAGS_G6 += -Wl,--wrap=close \
-  -Wl,--wrap=fstatfs -Wl,--wrap=openat
+  -Wl,--wrap=fstatfs -Wl,--wrap=openat -Wl,--wrap=syncfs
 
 $(B)/tests/unit/spec/test_spec: $(B)/tests/unit/spec/test_spec.o $(SPEC_OBJ) \
     $(LIBG6)

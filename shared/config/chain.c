@@ -457,9 +457,10 @@ static const g6_option chain_opts[] = {
     {.name = "Fsync", C(cc.fsync), .type = G6_OPT_ENUM, .values = fsync_values,
      .def = "\"cycle\"",
      .help = "`cycle`: the rows of each index cycle are on disk by its end "
-             "(a `syncfs` of the data file system; indices that finish "
-             "together share one); `always`: fsync every file after each "
-             "append; `never`: rely on the page cache"},
+             "(a `syncfs` of each file system written: the data "
+             "directory's, and one a directory below it is mounted or linked "
+             "to; indices that finish together share one); `always`: fsync "
+             "every file after each append; `never`: rely on the page cache"},
     {.name = "WriteCSV", C(cc.write_csv), .type = G6_OPT_BOOL, .def = "true",
      .help = "write the CSV files"},
     {.name = "MaxOpenCSVFiles", C(max_open_csv_files), .type = G6_OPT_INT,

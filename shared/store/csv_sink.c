@@ -1,5 +1,6 @@
 #include "store/csv_sink.h"
 
+#include "core/array.h"
 #include "core/buf.h"
 #include "core/fdhold.h"
 #include "core/fsutil.h"
@@ -73,6 +74,15 @@ struct g6_csv_sink {
                                as last seen (st_ino 0: not seen) */
   dev_t fs_dev;  /* the device whose file system was last asked about */
   int fs_local;  /* whether its files may be held open; -1 not asked yet */
+  /* the file systems written since the last syncfs (G6_FSYNC_CYCLE): the
+   * data directory's, and any other an index's directory or a file below
+   * it lies on (a mount, a symbolic link to another disk) */
+  struct written_fs {
+    dev_t dev;
+    char *dir; /* a directory on it that this sink wrote a file in */
+  } *fs;
+  size_t n_fs, cap_fs;
+  bool fs_lost; /* one could not be recorded (out of memory) */
   bool dirty; /* written since the last syncfs */
   bool closing; /* the final flush (g6_csv_sink_close): no next cycle */
   char torn_path[PATH_MAX]; /* the file whose torn tail was cut last */
@@ -175,6 +185,9 @@ void g6_csv_sink_free(g6_csv_sink *s) {
   while (g6_strmap_next(&s->series, &it, NULL, &v))
     series_free(s, v);
   g6_strmap_free(&s->series);
+  for (size_t i = 0; i < s->n_fs; i++)
+    free(s->fs[i].dir);
+  free(s->fs);
   if (s->data_fd >= 0)
     close(s->data_fd);
   free(s->data_dir);
@@ -672,6 +685,53 @@ static const char *then(const g6_csv_sink *s) {
   return s->closing ? "not retried: the sink is closing" : "retried next cycle";
 }
 
+/* Notes that a file at `path` on device `dev` was written: the next
+ * G6_FSYNC_CYCLE syncfs covers its file system. Out of memory: the data
+ * directory's file system is synced still, and the others by sync(2). */
+static void mark_written(g6_csv_sink *s, dev_t dev, const char *path) {
+  s->dirty = true;
+  for (size_t i = 0; i < s->n_fs; i++)
+    if (s->fs[i].dev == dev)
+      return;
+  const char *slash = strrchr(path, '/');
+  char *dir = slash != NULL ? strndup(path, (size_t)(slash - path)) : NULL;
+  if (dir == NULL ||
+      !g6_array_room(&s->fs, &s->cap_fs, s->n_fs, sizeof(*s->fs), 4)) {
+    free(dir);
+    s->fs_lost = true;
+    return;
+  }
+  s->fs[s->n_fs].dev = dev;
+  s->fs[s->n_fs].dir = dir;
+  s->n_fs++;
+}
+
+/* G6_FSYNC_CYCLE: one syncfs of every file system written since the last
+ * (shared with the other indices' threads finishing at the same time,
+ * core/fsutil.h: group commit). Returns the first failure (err names the
+ * directory). */
+static g6_status sync_written(g6_csv_sink *s, g6_error *err) {
+  g6_status first = G6_OK;
+  if (!s->dirty)
+    return G6_OK;
+  for (size_t i = 0; i < s->n_fs; i++) {
+    g6_error e;
+    if (g6_syncfs_shared(s->fs[i].dir, &e) != G6_OK && first == G6_OK)
+      first = g6_error_set(err, e.code, "%s", e.msg);
+    free(s->fs[i].dir);
+  }
+  if (s->fs_lost) { /* one was not recorded (out of memory): every one */
+    g6_error e;
+    if (g6_syncfs_shared(s->data_dir, &e) != G6_OK && first == G6_OK)
+      first = g6_error_set(err, e.code, "%s", e.msg);
+    sync();
+  }
+  s->fs_lost = false;
+  s->n_fs = 0;
+  s->dirty = false;
+  return first;
+}
+
 /* Appends the pending rows of one series (plus a header for a new file) in
  * one all-or-nothing write. On failure the file is truncated back and the
  * rows stay pending. */
@@ -832,7 +892,7 @@ static g6_status append_pending(g6_csv_sink *s, series *se, const char *path,
    * ~10 MB at 20,000 series (40,000 legs) for nothing */
   g6_buf_free(&se->pending);
   se->pending_rows = 0;
-  s->dirty = true;
+  mark_written(s, sb.st_dev, path);
   return status;
 }
 
@@ -1090,13 +1150,10 @@ g6_status g6_csv_sink_flush(g6_csv_sink *s, g6_csv_stats *st, g6_error *err) {
     if (rc != G6_OK && first == G6_OK)
       first = g6_error_set(err, rc, "%s", e.msg);
   }
-  if (s->policy == G6_FSYNC_CYCLE && s->dirty) {
-    /* shared with the other indices' threads finishing at the same time
-     * (core/fsutil.h: group commit) */
+  if (s->policy == G6_FSYNC_CYCLE) {
     g6_error e;
-    if (g6_syncfs_shared(s->data_dir, &e) != G6_OK && first == G6_OK)
+    if (sync_written(s, &e) != G6_OK && first == G6_OK)
       first = g6_error_set(err, e.code, "%s", e.msg);
-    s->dirty = false;
   }
   update_stats_pending(s, st);
   return first;
@@ -1122,8 +1179,8 @@ size_t g6_csv_sink_close(g6_csv_sink *s, g6_error *err) {
       named = true;
     }
   }
-  if (s->policy == G6_FSYNC_CYCLE && s->dirty)
-    g6_syncfs_shared(s->data_dir, NULL); /* as every cycle does */
+  if (s->policy == G6_FSYNC_CYCLE)
+    sync_written(s, NULL); /* as every cycle does */
   size_t lost = s->pending_rows;
   g6_csv_sink_free(s);
   return lost;

@@ -51,7 +51,10 @@
 typedef enum g6_fsync_policy {
   G6_FSYNC_NEVER = 0, /* rely on the page cache (a collectd crash loses
                          nothing; an OS crash may lose the last writes) */
-  G6_FSYNC_CYCLE,     /* one syncfs() of the data file system per cycle */
+  G6_FSYNC_CYCLE,     /* one syncfs() per cycle of each file system
+                         written: the data directory's, and any other an
+                         index's directory or a file lies on (a mount, a
+                         symbolic link) */
   G6_FSYNC_ALWAYS,    /* fsync every file after each append */
 } g6_fsync_policy;
 

@@ -1338,6 +1338,76 @@ static void late_rows_of_yesterday_not_held(void **state) {
   g6_csv_sink_free(s);
 }
 
+/* syncfs(2) as the sink sees it (-Wl,--wrap=syncfs): the devices asked
+ * for are recorded. */
+int __real_syncfs(int fd);
+int __wrap_syncfs(int fd);
+static dev_t synced_dev[16];
+static int n_synced;
+int __wrap_syncfs(int fd) {
+  struct stat sb;
+  if (fstat(fd, &sb) == 0 && n_synced < 16)
+    synced_dev[n_synced++] = sb.st_dev;
+  return __real_syncfs(fd);
+}
+
+static bool was_synced(dev_t dev) {
+  for (int i = 0; i < n_synced; i++)
+    if (synced_dev[i] == dev)
+      return true;
+  return false;
+}
+
+/* Fsync "cycle" with an index's directory on another file system than the
+ * data directory (a symbolic link to another disk, a mount below DataDir):
+ * its rows are synced too, not only the data directory's file system.
+ * Before, the one syncfs of the data directory left them in the page cache
+ * while the cycle counted them on disk. */
+static void cycle_sync_covers_every_file_system(void **state) {
+  (void)state;
+  char data[300], other[300], link[400], path[500];
+  fresh(data, sizeof(data), "syncfs");
+  snprintf(other, sizeof(other), "/dev/shm/g6-test-syncfs-%d%s", (int)getpid(),
+           holding ? "-held" : "");
+  assert_int_equal(g6_mkdir_p(other, 0755, NULL), G6_OK);
+  struct stat ds, os;
+  assert_int_equal(stat(data, &ds), 0);
+  assert_int_equal(stat(other, &os), 0);
+  if (ds.st_dev == os.st_dev) {
+    rmdir(other);
+    skip(); /* /dev/shm is not another file system here */
+  }
+  snprintf(link, sizeof(link), "%s/NIFTY", data);
+  assert_int_equal(symlink(other, link), 0);
+  g6_csv_sink *s = g6_csv_sink_new(data, "NIFTY", G6_FSYNC_CYCLE, 0);
+  g6_csv_option_row r = {24800, 24800, 24800, leg(1, 1, 1, 1, NAN, NAN),
+                         leg(1, 1, 1, 1, NAN, NAN)};
+  g6_csv_overview ov = {.index_price = 24800, .vix = NAN, .day_width = NAN};
+  g6_csv_stats st = {0};
+  g6_error e;
+  int64_t t = utc(2025, 10, 20, 4, 0, 0);
+  for (int cycle = 0; cycle < 2; cycle++) {
+    n_synced = 0;
+    assert_int_equal(g6_csv_write_options(s, t + 30 * cycle, "this_week",
+                                          (g6_date){2025, 10, 21}, &r, 1, &st,
+                                          &e),
+                     G6_OK);
+    assert_int_equal(
+        g6_csv_write_overview(s, t + 30 * cycle, &ov, &st, &e), G6_OK);
+    assert_int_equal(g6_csv_sink_flush(s, &st, &e), G6_OK);
+    assert_true(was_synced(os.st_dev)); /* NIFTY/this_week/0/... */
+    assert_true(was_synced(ds.st_dev)); /* overview/NIFTY/... */
+    assert_int_equal(n_synced, 2);      /* one each */
+  }
+  /* nothing written: nothing synced */
+  n_synced = 0;
+  assert_int_equal(g6_csv_sink_flush(s, &st, &e), G6_OK);
+  assert_int_equal(n_synced, 0);
+  g6_csv_sink_free(s);
+  snprintf(path, sizeof(path), "rm -rf '%s'", other);
+  assert_int_equal(system(path), 0);
+}
+
 static void int_formatting(void **state) {
   (void)state;
   char b[32];
@@ -1390,6 +1460,7 @@ int main(void) {
                                       none_left_held),
       cmocka_unit_test_setup_teardown(late_rows_of_yesterday_not_held,
                                       held_open, none_left_held),
+      BOTH(cycle_sync_covers_every_file_system),
       cmocka_unit_test(int_formatting),
   };
   cmocka_set_message_output(CM_OUTPUT_TAP);
