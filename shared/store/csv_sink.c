@@ -392,13 +392,12 @@ static int open_series(g6_csv_sink *s, series *se, const char *path,
     }
     if (s->data_fd < 0)
       s->data_fd = open(s->data_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    int fd = s->data_fd >= 0
-                 ? openat(s->data_fd, rel,
-                          O_RDWR | O_CREAT | O_APPEND | O_NONBLOCK | O_CLOEXEC,
-                          0644)
-                 : open(path,
-                        O_RDWR | O_CREAT | O_APPEND | O_NONBLOCK | O_CLOEXEC,
-                        0644);
+    /* O_NOFOLLOW: a symbolic link at the file's place is never written
+     * through (nor cut back by the torn-tail repair): ELOOP */
+    int flags =
+        O_RDWR | O_CREAT | O_APPEND | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC;
+    int fd = s->data_fd >= 0 ? openat(s->data_fd, rel, flags, 0644)
+                             : open(path, flags, 0644);
     if (fd >= 0 || errno != ENOENT || attempt == 1)
       return fd;
     se->dir_ready = false;
@@ -466,7 +465,7 @@ typedef enum landed {
 static landed append_landed(const series *se, const char *path,
                             const struct stat *wrote, off_t before,
                             const char *header, size_t hlen) {
-  int fd = open(path, O_RDWR | O_CLOEXEC);
+  int fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
     return NOT_READ;
   struct stat sb;
@@ -564,7 +563,7 @@ static void probe(g6_csv_sink *s, series *se, int fd, off_t size, int col,
     int k = snprintf(path, sizeof(path), "%.*s/%s.csv", dl, fname, date);
     if (k < 0 || (size_t)k >= sizeof(path))
       break;
-    int pfd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    int pfd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
     if (pfd < 0)
       continue;
     struct stat st;
@@ -764,6 +763,18 @@ static g6_status append_pending(g6_csv_sink *s, series *se, const char *path,
       return g6_error_set(err, e2.code, "%.400s (rows kept pending, %s)",
                           e2.msg, then(s));
     }
+    struct stat lsb;
+    if (fd < 0 && errno == ELOOP && lstat(path, &lsb) == 0 &&
+        S_ISLNK(lsb.st_mode)) {
+      /* planted or left by a tool: what it points to is not the day's file,
+       * maybe not under the data directory at all */
+      FAILED(G6_EINVAL);
+      return g6_error_set(err, G6_EINVAL,
+                          "cannot append %zu row(s) to %s: a symbolic link, "
+                          "not a regular file; never followed (rows kept "
+                          "pending, %s)",
+                          se->pending_rows, path, then(s));
+    }
     if (fd < 0) {
       int e = errno;
       FAILED(g6_status_from_errno(e));
@@ -941,8 +952,9 @@ static series *prepare(g6_csv_sink *s, const char *dir, int64_t day,
   se->header = header;
   se->family = family_of(s, family);
   /* O_NONBLOCK: something else than a file at the path (a FIFO) is not
-   * waited for; the append refuses it */
-  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+   * waited for, O_NOFOLLOW: nor a symbolic link read; the append refuses
+   * both */
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
   struct stat sb;
   if (fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
     probe(s, se, fd, sb.st_size, col, path);

@@ -15,7 +15,10 @@
  * rows are kept in memory and retried on the next write (bounded; what is
  * dropped beyond the bound is counted). A file whose last line is incomplete
  * (a crash mid-write) is repaired by truncating the torn tail before the next
- * append. When close(2) fails after a complete write (a file system that
+ * append. A symbolic link, a FIFO or a device at a file's place is never
+ * opened for writing (O_NOFOLLOW) nor cut back: its rows stay pending
+ * (G6_EINVAL, the message naming the path). When close(2) fails after a
+ * complete write (a file system that
  * reports write-back errors there, such as NFS), the rows are read back:
  * found intact they count as written (never written twice), otherwise the
  * file is cut back and they are retried like a failed write; only when the

@@ -1235,6 +1235,77 @@ static void fifo_is_not_a_csv_file(void **state) {
   unlink(prev);
 }
 
+/* A symbolic link where the day's file belongs (planted, or left by a
+ * tool) is never followed: the file it points to — outside the data
+ * directory here, ending without a newline — is neither cut back by the
+ * torn-tail repair nor appended to; the rows stay pending, counted as a
+ * failure naming the path, and land once the link is gone. Before, the
+ * sink opened through the link: the target lost its last line and took a
+ * header and the rows. Yesterday's file being a link is not read for the
+ * net change either. */
+static void symlink_is_not_a_csv_file(void **state) {
+  (void)state;
+  char data[300], path[400], prev[400], outside[400];
+  fresh(data, sizeof(data), "symlink");
+  snprintf(outside, sizeof(outside), "%s/outside-%s.txt", dir,
+           holding ? "held" : "plain");
+  const char precious[] = "line one\nline two, no newline";
+  FILE *fp = fopen(outside, "w");
+  assert_non_null(fp);
+  fputs(precious, fp);
+  fclose(fp);
+  snprintf(path, sizeof(path), "%s/SENSEX/this_week/0/2025-10-20.csv", data);
+  snprintf(prev, sizeof(prev), "%s/SENSEX/this_week/0/2025-10-17.csv", data);
+  assert_int_equal(g6_mkdir_p(path, 0755, NULL), G6_OK);
+  assert_int_equal(rmdir(path), 0);
+  assert_int_equal(symlink(outside, path), 0);
+  char yesterday[400];
+  snprintf(yesterday, sizeof(yesterday), "%s/yesterday-%s.csv", dir,
+           holding ? "held" : "plain");
+  fp = fopen(yesterday, "w");
+  assert_non_null(fp);
+  fprintf(fp, "%s\n17-10-2025 15:29:30,SENSEX,this_week,2025-10-23,0,81000,"
+              "81000,81000,50,50,100,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,"
+              "0\n",
+          g6_csv_option_header);
+  fclose(fp);
+  assert_int_equal(symlink(yesterday, prev), 0);
+  g6_csv_sink *s = g6_csv_sink_new(data, "SENSEX", G6_FSYNC_NEVER, 0);
+  g6_csv_option_row r = {81000, 81000, 81000, leg(60, 1, 1, 1, NAN, NAN),
+                         leg(60, 1, 1, 1, NAN, NAN)};
+  g6_csv_stats st = {0};
+  g6_error e;
+  int64_t t = utc(2025, 10, 20, 4, 0, 0);
+  for (int i = 0; i < 2; i++)
+    assert_int_equal(g6_csv_write_options(s, t + 30 * i, "this_week",
+                                          (g6_date){2025, 10, 23}, &r, 1, &st,
+                                          &e),
+                     G6_EINVAL);
+  assert_non_null(strstr(e.msg, path));
+  assert_non_null(strstr(e.msg, "a symbolic link"));
+  assert_non_null(strstr(e.msg, "rows kept pending"));
+  assert_int_equal(st.rows_written, 0);
+  assert_int_equal(st.rows_pending, 2);
+  assert_int_equal(st.torn_repaired, 0);
+  char *text = slurp(outside);
+  assert_string_equal(text, precious); /* untouched */
+  free(text);
+  assert_int_equal(unlink(path), 0);
+  g6_csv_stats st2 = {0};
+  assert_int_equal(g6_csv_sink_flush(s, &st2, &e), G6_OK);
+  assert_int_equal(st2.rows_written, 2);
+  text = slurp(path);
+  assert_non_null(text);
+  assert_int_equal(strncmp(text, "timestamp,index,", 16), 0);
+  /* no net change from a linked file: 0.0 (unknown), not 120 - 100 */
+  assert_non_null(strstr(text, ",0.0,0.0\n"));
+  free(text);
+  g6_csv_sink_free(s);
+  unlink(prev);
+  unlink(outside);
+  unlink(yesterday);
+}
+
 /* With a budget of 3, three of five strike files stay open between cycles,
  * above FD_SETSIZE, and the rest are opened per append; rows land the same
  * either way. A held file replaced behind the sink's back (an atomic
@@ -1441,6 +1512,7 @@ int main(void) {
       BOTH(read_only_open_keeps_rows_pending),
       BOTH(unmakeable_directory_keeps_rows_pending),
       BOTH(fifo_is_not_a_csv_file),
+      BOTH(symlink_is_not_a_csv_file),
       /* a held file is not closed per append */
       cmocka_unit_test_setup_teardown(failed_close_reads_back, per_append,
                                       none_left_held),
