@@ -7,6 +7,7 @@
 #include "core/json.h"
 #include "core/strmap.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -85,6 +86,7 @@ struct g6_csv_sink {
   bool fs_lost; /* one could not be recorded (out of memory) */
   bool dirty; /* written since the last syncfs */
   bool closing; /* the final flush (g6_csv_sink_close): no next cycle */
+  bool swept;   /* the files a crash may have torn were looked at */
   char torn_path[PATH_MAX]; /* the file whose torn tail was cut last */
   uint64_t torn_cut;        /* the bytes cut from it */
   g6_csv_family_stats fam[G6_CSV_MAX_FAMILIES];
@@ -1148,8 +1150,90 @@ g6_status g6_csv_write_overview(g6_csv_sink *s, int64_t ts,
   return rc;
 }
 
+/* Whether name is "YYYY-MM-DD.csv". */
+static bool day_file(const char *name) {
+  static const char shape[] = "dddd-dd-dd.csv";
+  for (size_t i = 0; i < sizeof(shape) - 1; i++)
+    if (shape[i] == 'd' ? !(name[i] >= '0' && name[i] <= '9')
+                        : name[i] != shape[i])
+      return false;
+  return name[sizeof(shape) - 1] == '\0';
+}
+
+/* Cuts a torn last line from the newest day's file in the directory fd
+ * (closed here): the file a crashed run wrote last there, which this run
+ * may never append to (its strike left the ladder, its day ended). */
+static void sweep_dir(g6_csv_sink *s, int fd, const char *dir,
+                      const char *family, g6_csv_stats *st) {
+  DIR *d = fdopendir(fd);
+  if (d == NULL) {
+    close(fd);
+    return;
+  }
+  char newest[16] = "";
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL)
+    if (day_file(e->d_name) && strcmp(e->d_name, newest) > 0)
+      memcpy(newest, e->d_name, 15); /* day_file: 14 characters */
+  int f = newest[0] != '\0'
+              ? openat(dirfd(d), newest,
+                       O_RDWR | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC)
+              : -1;
+  closedir(d);
+  struct stat sb;
+  if (f < 0)
+    return;
+  off_t size = 0;
+  if (fstat(f, &sb) == 0 && S_ISREG(sb.st_mode) &&
+      (size = sb.st_size, repair_tail(f, &size)) > 0) {
+    int fam = family_of(s, family);
+    st->torn_repaired++;
+    s->fam[fam].st.torn_repaired++;
+    snprintf(s->torn_path, sizeof(s->torn_path), "%s/%s", dir, newest);
+    s->torn_cut = (uint64_t)(sb.st_size - size);
+  }
+  close(f);
+}
+
+/* Once per sink, at its first flush: the torn tail a crash (kill -9, a
+ * host crash) left in the last file it wrote in every directory of the
+ * index is cut, not only in the files this run appends to. */
+static void sweep_torn(g6_csv_sink *s, g6_csv_stats *st) {
+  s->swept = true;
+  char top[PATH_MAX], tag[PATH_MAX], off[PATH_MAX];
+  snprintf(top, sizeof(top), "%s/overview/%s", s->data_dir, s->index);
+  int fd = open(top, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0)
+    sweep_dir(s, fd, top, "overview", st);
+  snprintf(top, sizeof(top), "%s/%s", s->data_dir, s->index);
+  DIR *d = opendir(top);
+  struct dirent *e;
+  while (d != NULL && (e = readdir(d)) != NULL) {
+    if (e->d_name[0] == '.' ||
+        snprintf(tag, sizeof(tag), "%s/%s", top, e->d_name) >= (int)sizeof(tag))
+      continue;
+    DIR *t = opendir(tag);
+    struct dirent *o;
+    while (t != NULL && (o = readdir(t)) != NULL) {
+      if (o->d_name[0] == '.' ||
+          snprintf(off, sizeof(off), "%s/%s", tag, o->d_name) >=
+              (int)sizeof(off))
+        continue;
+      fd = openat(dirfd(t), o->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (fd >= 0)
+        sweep_dir(s, fd, off, e->d_name, st);
+    }
+    if (t != NULL)
+      closedir(t);
+  }
+  if (d != NULL)
+    closedir(d);
+}
+
 g6_status g6_csv_sink_flush(g6_csv_sink *s, g6_csv_stats *st, g6_error *err) {
   g6_status first = G6_OK;
+  if (!s->swept)
+    sweep_torn(s, st);
   size_t it = 0;
   const char *path;
   void *v;

@@ -15,7 +15,9 @@
  * rows are kept in memory and retried on the next write (bounded; what is
  * dropped beyond the bound is counted). A file whose last line is incomplete
  * (a crash mid-write) is repaired by truncating the torn tail before the next
- * append. A symbolic link, a FIFO or a device at a file's place is never
+ * append, and at a sink's first flush in the newest day's file of every
+ * directory of its index (the files a crashed run wrote last, which this run
+ * may never append to). A symbolic link, a FIFO or a device at a file's place is never
  * opened for writing (O_NOFOLLOW) nor cut back: its rows stay pending
  * (G6_EINVAL, the message naming the path). When close(2) fails after a
  * complete write (a file system that
@@ -144,7 +146,9 @@ g6_status g6_csv_write_overview(g6_csv_sink *s, int64_t ts,
                                 g6_error *err);
 
 /* Retries every pending file (call once per cycle, also in cycles that do
- * not touch those files), and applies the G6_FSYNC_CYCLE policy. */
+ * not touch those files), and applies the G6_FSYNC_CYCLE policy. The first
+ * call repairs torn tails a crash left (see above; counted in
+ * stats->torn_repaired, g6_csv_sink_last_repair names the last). */
 g6_status g6_csv_sink_flush(g6_csv_sink *s, g6_csv_stats *stats,
                             g6_error *err);
 

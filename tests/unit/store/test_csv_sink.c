@@ -1235,6 +1235,65 @@ static void fifo_is_not_a_csv_file(void **state) {
   unlink(prev);
 }
 
+/* A crash (kill -9, a host crash) tears the last line of the files it was
+ * writing. The run after it repairs them at its first flush, also those it
+ * never appends to: a strike that left the ladder, a day that ended (a
+ * restart the next morning). Before, a torn line stayed in such a file for
+ * good. Another index's files are not its to repair. */
+static void torn_tail_repaired_at_restart(void **state) {
+  (void)state;
+  char data[300], a[400], b[400], other[400];
+  fresh(data, sizeof(data), "restart_torn");
+  const char whole[] = "17-10-2025 15:29:00,NIFTY,this_week,2025-10-21,+500,"
+                       "24800,24800,25300,1,1,2,0,0,0,0,0,0,0,0,0,0,0,0,0,0,"
+                       "0,0,0,0,0,0,0\n";
+  snprintf(a, sizeof(a), "%s/NIFTY/this_week/+500/2025-10-17.csv", data);
+  snprintf(b, sizeof(b), "%s/overview/NIFTY/2025-10-17.csv", data);
+  snprintf(other, sizeof(other), "%s/BANKNIFTY/this_week/0/2025-10-17.csv",
+           data);
+  const char *files[] = {a, b, other};
+  for (int i = 0; i < 3; i++) {
+    char d[400];
+    snprintf(d, sizeof(d), "%s", files[i]);
+    *strrchr(d, '/') = '\0';
+    assert_int_equal(g6_mkdir_p(d, 0755, NULL), G6_OK);
+    FILE *fp = fopen(files[i], "w");
+    assert_non_null(fp);
+    fprintf(fp, "%s\n%s17-10-2025 15:29:30,NIF", g6_csv_option_header, whole);
+    fclose(fp);
+  }
+  g6_csv_sink *s = g6_csv_sink_new(data, "NIFTY", G6_FSYNC_NEVER, 0);
+  g6_csv_option_row r = {24800, 24800, 24800, leg(1, 1, 1, 1, NAN, NAN),
+                         leg(1, 1, 1, 1, NAN, NAN)};
+  g6_csv_stats st = {0};
+  g6_error e;
+  assert_int_equal(g6_csv_write_options(s, utc(2025, 10, 20, 4, 0, 0),
+                                        "this_week", (g6_date){2025, 10, 21},
+                                        &r, 1, &st, &e),
+                   G6_OK);
+  assert_int_equal(g6_csv_sink_flush(s, &st, &e), G6_OK);
+  assert_int_equal(st.torn_repaired, 2);
+  char want[1024];
+  snprintf(want, sizeof(want), "%s\n%s", g6_csv_option_header, whole);
+  for (int i = 0; i < 2; i++) {
+    char *text = slurp(files[i]);
+    assert_string_equal(text, want);
+    free(text);
+  }
+  char *text = slurp(other); /* BANKNIFTY's */
+  assert_non_null(strstr(text, "15:29:30,NIF"));
+  free(text);
+  uint64_t cut = 0;
+  const char *last = g6_csv_sink_last_repair(s, &cut);
+  assert_true(strcmp(last, a) == 0 || strcmp(last, b) == 0);
+  assert_int_equal(cut, strlen("17-10-2025 15:29:30,NIF"));
+  /* once per run */
+  g6_csv_stats st2 = {0};
+  assert_int_equal(g6_csv_sink_flush(s, &st2, &e), G6_OK);
+  assert_int_equal(st2.torn_repaired, 0);
+  g6_csv_sink_free(s);
+}
+
 /* A symbolic link where the day's file belongs (planted, or left by a
  * tool) is never followed: the file it points to — outside the data
  * directory here, ending without a newline — is neither cut back by the
@@ -1505,6 +1564,7 @@ int main(void) {
       BOTH(straddle_read_back_beyond_8k),
       BOTH(clock_going_back),
       BOTH(torn_tail_is_repaired),
+      BOTH(torn_tail_repaired_at_restart),
       BOTH(external_changes_between_appends),
       BOTH(failed_append_rolls_back_and_retries),
       BOTH(unwritable_path_and_bounded_retry_buffer),
