@@ -39,8 +39,10 @@ struct g6_collector {
   g6_buf snapshot; /* the serialized snapshot, reused every cycle */
   g6_session *session;
   bool session_tried; /* the latest snapshot was looked at for it */
-  bool history_checked; /* KeepSnapshots: the latest snapshot a crash may
-                           have left out of the history was looked at */
+  bool snapshot_begun;  /* this run wrote (or tried) a snapshot */
+  bool history_checked; /* KeepSnapshots: the latest snapshot is in the
+                           history (false at start: a crash may have left
+                           it out; and after a failed link, a full disk) */
   /* per rule, the slot whose rows a tag collision last withheld: a cycle
    * again in that slot would have written nothing (the sink's duplicate
    * check), so its rows are not counted again */
@@ -569,9 +571,16 @@ static void write_snapshot(g6_collector *c, g6_cycle_result *res) {
   res->snapshot_written = true;
   g6_status hst = G6_OK;
   g6_error he;
+  if (!c->snapshot_begun) {
+    /* the temporary files a writer killed mid-write left (this thread is
+     * the index's one writer, under the DataDir lock) */
+    c->snapshot_begun = true;
+    g6_snapshot_remove_stale(c->data_dir, c->ix.name);
+  }
   if (c->cfg.keep_snapshots && !c->history_checked) {
     /* the latest file is about to be replaced: if a crash kept it out of
-     * the history, it goes there now or never */
+     * the history, or its link failed last cycle, it goes there now or
+     * never */
     c->history_checked = true;
     hst = g6_snapshot_history_recover(c->data_dir, c->ix.name,
                                       c->cfg.fsync != G6_FSYNC_NEVER, &he);
@@ -611,10 +620,11 @@ static void write_snapshot(g6_collector *c, g6_cycle_result *res) {
     res->snapshot_status = st;
     snprintf(res->snapshot_msg, sizeof(res->snapshot_msg), "history: %.480s",
              e.msg);
+    c->history_checked = false; /* tried again before it is replaced */
   } else if (hst != G6_OK) {
     res->snapshot_status = hst;
     snprintf(res->snapshot_msg, sizeof(res->snapshot_msg),
-             "history: the previous run's last snapshot: %.440s", he.msg);
+             "history: the previous snapshot: %.460s", he.msg);
   }
 }
 

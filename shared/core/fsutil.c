@@ -2,6 +2,7 @@
 
 #include "core/thread.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -151,6 +152,30 @@ void g6_atomic_abort(g6_atomic_file *f) {
   close(f->fd);
   f->fd = -1;
   unlink(f->tmp);
+}
+
+size_t g6_atomic_remove_stale(const char *path) {
+  char dir[PATH_MAX], prefix[PATH_MAX];
+  g6_path_parent(path, dir, sizeof(dir));
+  const char *base = strrchr(path, '/');
+  base = base ? base + 1 : path;
+  int n = snprintf(prefix, sizeof(prefix), ".%s.tmp.", base);
+  if (n < 0 || (size_t)n >= sizeof(prefix))
+    return 0;
+  size_t plen = (size_t)n, removed = 0;
+  DIR *d = opendir(dir);
+  if (d == NULL)
+    return 0;
+  struct dirent *e;
+  struct stat st;
+  while ((e = readdir(d)) != NULL)
+    if (strncmp(e->d_name, prefix, plen) == 0 &&
+        strlen(e->d_name + plen) == 6 &&
+        fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+        S_ISREG(st.st_mode) && unlinkat(dirfd(d), e->d_name, 0) == 0)
+      removed++;
+  closedir(d);
+  return removed;
 }
 
 /* Aborts and reports the failed step with errno e. */

@@ -49,6 +49,14 @@ g6_status g6_atomic_append(g6_atomic_file *f, const void *data, size_t len,
 g6_status g6_atomic_commit(g6_atomic_file *f, bool durable, g6_error *err);
 void g6_atomic_abort(g6_atomic_file *f);
 
+/* Removes the temporary files g6_atomic_begin made beside `path` that a
+ * killed writer left behind (".<base>.tmp.XXXXXX": mkostemp's six
+ * characters; nothing else is touched, nor what is not a regular file).
+ * Only for the one writer of `path` (a file in progress of a live writer
+ * would go too): g6_chain's index thread under its DataDir lock. Returns
+ * how many were removed; a directory that cannot be read removes none. */
+size_t g6_atomic_remove_stale(const char *path);
+
 /* syncfs(2) of the file system holding the directory `dir`, shared between
  * the threads that ask at the same time: a caller returns once a syncfs
  * that *started after its call* has finished — its own, or one another

@@ -54,6 +54,11 @@ g6_status g6_snapshot_write(const char *data_dir, const g6_snapshot *s,
  * store/snapshot_history.h g6_snapshot_history_last_seq). */
 uint64_t g6_snapshot_last_seq(const char *data_dir, const char *index);
 
+/* Removes the temporary files of <data_dir>/snapshots/<index>.json a
+ * writer killed mid-write left (core/fsutil.h g6_atomic_remove_stale: only
+ * for that index's one writer). Returns how many. */
+size_t g6_snapshot_remove_stale(const char *data_dir, const char *index);
+
 /* The seq and generated_at of the existing snapshot file: G6_OK, or the
  * status of the failed read (G6_ENOENT absent; G6_EPROTO when either
  * field is missing or not an integer; both then 0). Never fails otherwise. */

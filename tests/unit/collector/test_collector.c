@@ -1085,6 +1085,82 @@ static void keep_snapshots_resume(void **state) {
   }
 }
 
+static void touch(const char *path) {
+  FILE *fp = fopen(path, "w");
+  assert_non_null(fp);
+  fputs("{", fp);
+  fclose(fp);
+}
+
+/* A writer killed mid-write leaves its temporary snapshot file: the next
+ * run's first snapshot removes NIFTY's leftovers (nothing else); and a
+ * snapshot whose history link failed (the day directory's name taken, as
+ * a full disk would fail it) is linked by the next cycle, before it is
+ * replaced (it was missing from the history for good). */
+static void snapshot_leftovers_and_history_retry(void **state) {
+  (void)state;
+  fake f = default_fake();
+  double now = (double)utc(2025, 10, 20, 4, 0, 14); /* Mon 09:30 IST */
+  char snaps[600], path[900];
+  snprintf(snaps, sizeof(snaps), "%s/leftover/snapshots", dir);
+  g6_cycle_result res;
+  g6_collector *c = make_with(&f, "leftover", false, false);
+  f.now = now;
+  assert_int_equal(g6_collector_cycle(c, f.now, &res), G6_OK);
+  g6_collector_free(c);
+  const char *gone[] = {".NIFTY.json.tmp.Ab12Z9"};
+  const char *kept[] = {".NIFTY.json.tmp.Ab12Z9x", ".BANKNIFTY.json.tmp.Ab12Z9",
+                        "NIFTY.json.bak", ".NIFTY.json.tmp."};
+  snprintf(path, sizeof(path), "%s/%s", snaps, gone[0]);
+  touch(path);
+  for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {
+    snprintf(path, sizeof(path), "%s/%s", snaps, kept[i]);
+    touch(path);
+  }
+  c = make_with(&f, "leftover", false, false);
+  f.now = now + 30;
+  assert_int_equal(g6_collector_cycle(c, f.now, &res), G6_OK);
+  assert_int_equal(res.snapshot_status, G6_OK);
+  g6_collector_free(c);
+  snprintf(path, sizeof(path), "%s/%s", snaps, gone[0]);
+  assert_int_equal(access(path, F_OK), -1);
+  for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {
+    snprintf(path, sizeof(path), "%s/%s", snaps, kept[i]);
+    if (access(path, F_OK) != 0)
+      fail_msg("%s was removed", kept[i]);
+  }
+
+  /* the history link fails once, then works */
+  char day[1000];
+  snprintf(path, sizeof(path), "%s/retry/snapshots/NIFTY", dir);
+  assert_int_equal(g6_mkdir_p(path, 0755, NULL), G6_OK);
+  snprintf(day, sizeof(day), "%s/2025-10-20", path);
+  touch(day); /* a file where the day's directory goes */
+  c = make_with(&f, "retry", false, true);
+  f.now = now;
+  assert_int_equal(g6_collector_cycle(c, f.now, &res), G6_OK);
+  assert_int_equal(res.snapshot_seq, 1);
+  assert_int_not_equal(res.snapshot_status, G6_OK);
+  assert_non_null(strstr(res.snapshot_msg, "history: "));
+  assert_int_equal(unlink(day), 0);
+  f.now = now + 30;
+  assert_int_equal(g6_collector_cycle(c, f.now, &res), G6_OK);
+  assert_int_equal(res.snapshot_seq, 2);
+  assert_int_equal(res.snapshot_status, G6_OK);
+  g6_collector_free(c);
+  for (int seq = 1; seq <= 2; seq++) {
+    char kept_path[1100];
+    snprintf(kept_path, sizeof(kept_path), "%s/%d.json", day, seq);
+    g6_snapshot_doc d;
+    g6_error e;
+    if (g6_snapshot_read_file(kept_path, 0, &d, &e) != G6_OK)
+      fail_msg("seq %d is not in the history: %s", seq, e.msg);
+    assert_int_equal(d.seq, (uint64_t)seq);
+    assert_int_equal(d.generated_at, (int64_t)now + 30 * (seq - 1));
+    g6_snapshot_doc_free(&d);
+  }
+}
+
 static char *read_text(const char *path) {
   char *text = NULL;
   size_t len;
@@ -1257,6 +1333,7 @@ int main(void) {
       cmocka_unit_test(desk_session_and_vix),
       cmocka_unit_test(keep_snapshots_history),
       cmocka_unit_test(keep_snapshots_resume),
+      cmocka_unit_test(snapshot_leftovers_and_history_retry),
       cmocka_unit_test(market_closed_fetches_nothing),
       cmocka_unit_test(frozen_feed_is_stale),
       cmocka_unit_test(held_files_let_go_outside_the_session),
