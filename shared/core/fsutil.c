@@ -14,6 +14,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 
 static g6_status errno_fail(g6_error *err, int e, const char *what,
@@ -154,7 +155,7 @@ void g6_atomic_abort(g6_atomic_file *f) {
   unlink(f->tmp);
 }
 
-size_t g6_atomic_remove_stale(const char *path) {
+size_t g6_atomic_remove_stale(const char *path, double min_age_s) {
   char dir[PATH_MAX], prefix[PATH_MAX];
   g6_path_parent(path, dir, sizeof(dir));
   const char *base = strrchr(path, '/');
@@ -172,7 +173,9 @@ size_t g6_atomic_remove_stale(const char *path) {
     if (strncmp(e->d_name, prefix, plen) == 0 &&
         strlen(e->d_name + plen) == 6 &&
         fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-        S_ISREG(st.st_mode) && unlinkat(dirfd(d), e->d_name, 0) == 0)
+        S_ISREG(st.st_mode) &&
+        difftime(time(NULL), st.st_mtime) >= min_age_s &&
+        unlinkat(dirfd(d), e->d_name, 0) == 0)
       removed++;
   closedir(d);
   return removed;

@@ -51,11 +51,14 @@ void g6_atomic_abort(g6_atomic_file *f);
 
 /* Removes the temporary files g6_atomic_begin made beside `path` that a
  * killed writer left behind (".<base>.tmp.XXXXXX": mkostemp's six
- * characters; nothing else is touched, nor what is not a regular file).
- * Only for the one writer of `path` (a file in progress of a live writer
- * would go too): g6_chain's index thread under its DataDir lock. Returns
- * how many were removed; a directory that cannot be read removes none. */
-size_t g6_atomic_remove_stale(const char *path);
+ * characters; nothing else is touched, nor what is not a regular file),
+ * those last modified at least `min_age_s` seconds ago. 0 is for the one
+ * writer of `path` (g6_chain's index thread under its DataDir lock);
+ * where another writer may be at work, an age no write takes (a live
+ * writer's file is seconds old; removing it fails that write, not the
+ * file). Returns how many were removed; a directory that cannot be read
+ * removes none. */
+size_t g6_atomic_remove_stale(const char *path, double min_age_s);
 
 /* syncfs(2) of the file system holding the directory `dir`, shared between
  * the threads that ask at the same time: a caller returns once a syncfs

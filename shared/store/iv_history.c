@@ -203,6 +203,9 @@ g6_status g6_iv_history_append(const char *path, const g6_iv_close *c,
       return st;
     }
   }
+  /* what a writer killed mid-write left (an hour old: g6_analytics holds
+   * no lock, another collectd may be writing now) */
+  g6_atomic_remove_stale(path, 3600);
   st = g6_atomic_write(path, b.data, b.len, 0644, durable, err);
   g6_buf_free(&b);
   return st;

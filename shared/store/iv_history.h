@@ -94,7 +94,8 @@ void g6_iv_history_free(g6_iv_history *h);
 /* Adds the close `c` to the file at `path` (its directory is created when
  * missing; the header when the file is): the old bytes, a newline if the
  * last line lacks one, and c's line, written atomically (fsyncs when
- * durable). G6_EEXIST, writing nothing, when the file already has a line
+ * durable; a temporary file of it a writer killed at least an hour ago
+ * left is removed first). G6_EEXIST, writing nothing, when the file already has a line
  * for c->date or a later one; G6_EINVAL when every value of c is unknown
  * (nothing to keep); the errors of reading and of g6_atomic_write, the
  * file untouched. */

@@ -383,7 +383,7 @@ size_t g6_snapshot_remove_stale(const char *data_dir, const char *index) {
   char dir[PATH_MAX], path[PATH_MAX];
   if (snapshot_path(data_dir, index, dir, sizeof(dir), path, sizeof(path)))
     return 0;
-  return g6_atomic_remove_stale(path);
+  return g6_atomic_remove_stale(path, 0);
 }
 
 uint64_t g6_snapshot_last_seq(const char *data_dir, const char *index) {

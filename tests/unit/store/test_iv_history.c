@@ -6,7 +6,9 @@
 #include "core/fsutil.h"
 #include "store/iv_history.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 G6_TEST_TMPDIR("ivhist")
@@ -57,6 +59,36 @@ static void append_creates_and_reads_back(void **state) {
   assert_int_equal(h.v[1].date.day, 7);
   assert_true(isnan(h.v[1].iv[3]));
   g6_iv_history_free(&h);
+}
+
+/* A temporary file a writer killed mid-write left goes at the next close
+ * once it is an hour old; a younger one (another collectd's write in
+ * progress) and look-alikes stay. */
+static void stale_temporary_files(void **state) {
+  (void)state;
+  char path[512], old_tmp[600], young[600], other[600];
+  assert_int_equal(g6_iv_history_path(dir, "BANKNIFTY", path, sizeof(path)),
+                   G6_OK);
+  assert_int_equal(g6_mkdir_p(dir, 0755, NULL), G6_OK);
+  char d[512];
+  snprintf(d, sizeof(d), "%s", path);
+  *strrchr(d, '/') = '\0';
+  assert_int_equal(g6_mkdir_p(d, 0755, NULL), G6_OK);
+  snprintf(old_tmp, sizeof(old_tmp), "%s/.BANKNIFTY.csv.tmp.q1W2e3", d);
+  snprintf(young, sizeof(young), "%s/.BANKNIFTY.csv.tmp.r4T5y6", d);
+  snprintf(other, sizeof(other), "%s/.BANKNIFTY.csv.tmp.q1W2e", d);
+  put(old_tmp, "date,");
+  put(young, "date,");
+  put(other, "date,");
+  struct timespec ts[2] = {{.tv_sec = time(NULL) - 7200},
+                           {.tv_sec = time(NULL) - 7200}};
+  assert_int_equal(utimensat(AT_FDCWD, old_tmp, ts, 0), 0);
+  assert_int_equal(utimensat(AT_FDCWD, other, ts, 0), 0);
+  g6_iv_close c = close_of(2025, 1, 6, 0.12, NAN, NAN, NAN);
+  assert_int_equal(g6_iv_history_append(path, &c, false, NULL), G6_OK);
+  assert_int_equal(access(old_tmp, F_OK), -1);
+  assert_int_equal(access(young, F_OK), 0);
+  assert_int_equal(access(other, F_OK), 0);
 }
 
 /* Once per session: the same or an earlier date is refused, the file keeps
@@ -203,6 +235,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(append_creates_and_reads_back),
       cmocka_unit_test(one_line_per_session),
+      cmocka_unit_test(stale_temporary_files),
       cmocka_unit_test(bad_lines_are_skipped_and_kept),
       cmocka_unit_test(window_before_today),
       cmocka_unit_test(unusable_path),
