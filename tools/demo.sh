@@ -23,6 +23,13 @@ set -eu
 ROOT=${G6_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
 B=${G6_BUILD:-$ROOT/build}
 D=${DEMO_DIR:-$B/demo}
+# collectd runs with BaseDir "$D" and chdirs there, so every path the demo
+# writes into its configuration must be absolute: a relative DEMO_DIR (the
+# README's `DEMO_DIR=build/demo-2`) is taken from the directory make runs in
+case "$D" in
+  /*) ;;
+  *) D=$PWD/$D ;;
+esac
 PORT=${DEMO_PORT:-9103}
 MOCK_PORT=${DEMO_MOCK_PORT:-8765}
 SECONDS_=${DEMO_SECONDS:-}
