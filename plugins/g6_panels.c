@@ -332,8 +332,11 @@ static int setup(void) {
   }
   if (c->key_file != NULL) {
     char *key = NULL;
-    if (g6_read_secret_file(c->key_file, &key, &e) != G6_OK) {
-      ERROR(PLUGIN ": KeyFile: %s", e.msg);
+    g6_status ks = g6_read_secret_file(c->key_file, &key, &e);
+    if (ks != G6_OK) {
+      g6_secret_file_error(ks, "KeyFile", c->key_file,
+                           "HMAC key of manifest.json.sig", &e);
+      g6_plugin_init_config_error(PLUGIN, "%s", e.msg);
       return -1;
     }
     g.key = (unsigned char *)key;
@@ -355,7 +358,7 @@ static int setup(void) {
     return -1;
   }
   if (g6_panels_writer_open(&wo, &g.writer, &e) != G6_OK) {
-    ERROR(PLUGIN ": PanelsDir: %s", e.msg);
+    g6_plugin_init_config_error(PLUGIN, "PanelsDir: %s", e.msg);
     return -1;
   }
   bool whole = g6_panels_writer_exchanges(g.writer);

@@ -524,6 +524,20 @@ g6_status g6_read_secret_file(const char *path, char **out, g6_error *err) {
   return G6_OK;
 }
 
+g6_status g6_secret_file_error(g6_status s, const char *option,
+                               const char *path, const char *holding,
+                               g6_error *err) {
+  if (s == G6_ENOMEM || err == NULL)
+    return s;
+  char why[sizeof(err->msg)];
+  snprintf(why, sizeof(why), "%s", err->msg);
+  return g6_error_set(err, s,
+                      "%s \"%s\": %s; allowed: a regular file, not empty, "
+                      "that group and other cannot access (mode 0600 or "
+                      "0400), holding the %s",
+                      option, path, why, holding);
+}
+
 /* ---- shared syncfs ------------------------------------------------------- */
 
 /* One slot per file system (st_dev) that has been synced; a handful at most

@@ -174,4 +174,13 @@ g6_status g6_dir_claim_within(double timeout_s, const char *dir,
  * the error message. The caller frees *out (ideally after zeroing it). */
 g6_status g6_read_secret_file(const char *path, char **out, g6_error *err);
 
+/* Restates a g6_read_secret_file failure `s` (err holds its message) as a
+ * configuration error: `<option> "<path>": <problem>; allowed: a regular
+ * file, not empty, that group and other cannot access (mode 0600 or 0400),
+ * holding the <holding>`. Returns s; G6_ENOMEM (or a NULL err) is passed
+ * through as it is. */
+g6_status g6_secret_file_error(g6_status s, const char *option,
+                               const char *path, const char *holding,
+                               g6_error *err);
+
 #endif

@@ -218,17 +218,10 @@ static g6_status token_dir_exists(const char *path, g6_error *err) {
  * what is allowed (g6_read_secret_file names the problem). */
 static g6_status secret_file_error(g6_status s, const char *opt,
                                    const char *path, g6_error *err) {
-  if (s == G6_ENOMEM || err == NULL)
-    return s;
-  char why[sizeof(err->msg)];
-  snprintf(why, sizeof(why), "%s", err->msg);
-  return g6_error_set(err, s,
-                      "%s \"%s\": %s; allowed: a regular file, not empty, "
-                      "that group and other cannot access (mode 0600 or "
-                      "0400), holding the %s",
-                      opt, path, why,
-                      strcmp(opt, "APIKeyFile") == 0 ? "API key"
-                                                     : "access token");
+  return g6_secret_file_error(s, opt, path,
+                              strcmp(opt, "APIKeyFile") == 0 ? "API key"
+                                                             : "access token",
+                              err);
 }
 
 static g6_status read_creds(const g6_kite_config *cfg, char **key, char **tok,

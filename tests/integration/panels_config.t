@@ -71,8 +71,12 @@ blocker = os.path.join(d, "not-a-dir")
 open(blocker, "w").close()
 INIT = [
     ("group-readable key file", conf('  KeyFile "%s"' % key),
-     "KeyFile: secret file %s has mode 0644: group/other may access it; run chmod 600"
-     % key),
+     'KeyFile "%s": secret file %s has mode 0644: group/other may access it; run chmod 600 '
+     '%s; allowed: a regular file, not empty, that group and other cannot access (mode '
+     '0600 or 0400), holding the HMAC key of manifest.json.sig' % (key, key, key)),
+    ("missing key file", conf('  KeyFile "%s/no such.key"' % d),
+     'KeyFile "%s/no such.key": cannot stat secret file %s/no such.key: No such file or '
+     'directory; allowed: a regular file' % (d, d)),
     ("PanelsDir holding a directory", conf("").replace(d + "/panels", holder),
      'PanelsDir: PanelsDir %s holds the directory "sub"; it must hold only files' % holder),
     ("PanelsDir under a file", conf("").replace(d + "/panels", blocker + "/panels"),
@@ -84,6 +88,11 @@ for name, text, want in INIT:
     t.ok(cd.start(), "%s: collectd starts anyway" % name)
     t.ok(cd.wait_log(r"\[error\] g6_panels: .*" + re.escape(want), 10),
          "%s: the log names the problem" % name, cd.log())
+    # like every configuration error: the line says what it disables
+    t.ok(cd.wait_log(r"\[error\] g6_panels: .*" + re.escape(want) +
+                     r".*\(g6_panels is disabled; the other plugins keep running\)", 1),
+         "%s: the line says g6_panels is disabled and the other plugins keep running"
+         % name, cd.log())
     t.ok(cd.wait_for("collectd_g6_build_info", 10), "%s: the other plugins keep running" % name)
     t.wait_until(lambda: False, 2)
     t.ok(not [s for s in cd.samples() if s.name.startswith("collectd_g6_panels")],

@@ -223,6 +223,20 @@ static void secret_files(void **state) {
   assert_int_equal(g6_atomic_write(path, " \n", 2, 0400, false, &e), G6_OK);
   assert_int_equal(g6_read_secret_file(path, &secret, &e), G6_EINVAL);
   assert_int_equal(g6_read_secret_file(dir, &secret, &e), G6_EPERM);
+  /* restated as a configuration error: option, value, problem, allowed */
+  assert_int_equal(g6_secret_file_error(G6_EPERM, "KeyFile", dir, "HMAC key",
+                                        &e),
+                   G6_EPERM);
+  char want[2 * sizeof(e.msg)];
+  snprintf(want, sizeof(want),
+           "KeyFile \"%s\": secret file %s is not a regular file; allowed: a "
+           "regular file, not empty, that group and other cannot access "
+           "(mode 0600 or 0400), holding the HMAC key",
+           dir, dir);
+  assert_string_equal(e.msg, want);
+  assert_int_equal(g6_secret_file_error(G6_ENOMEM, "KeyFile", dir, "x", &e),
+                   G6_ENOMEM);
+  assert_string_equal(e.msg, want); /* passed through untouched */
 }
 
 typedef struct sync_arg {
