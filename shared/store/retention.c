@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char *const kind_names[G6_KIND_COUNT] = {
@@ -78,6 +79,16 @@ static bool default_journal(const char *name) {
   char journal[256];
   g6_panels_journal_name("panels", journal, sizeof(journal));
   return strcmp(name, journal) == 0;
+}
+
+/* Whether `name` has the form of a staging directory's name
+ * (".<base>.g6-staging", g6_panels_staging_name): the name g6_panels
+ * builds and empties sets under, whatever directory it names right now
+ * (each swap gives PanelsDir and its staging directory each other's). */
+static bool staging_like(const char *name) {
+  static const char tail[] = ".g6-staging";
+  size_t n = strlen(name), t = sizeof(tail) - 1;
+  return name[0] == '.' && n > t + 1 && strcmp(name + n - t, tail) == 0;
 }
 
 /* Names the layout reserves at the top of the data directory. */
@@ -402,8 +413,45 @@ typedef struct level {
   size_t path_len;    /* length of its relative path in walk.path */
   uint64_t seen, gone; /* entries read; entries deleted or vanished */
   struct timespec mtime;
+  /* the top of a panels subtree (a PanelsDir or its staging directory):
+   * its identity when entered, and how often it was walked again */
+  bool panels_top;
+  bool uncounted;     /* a staging directory a flush works in, and below */
+  int retries;
+  dev_t dev;
+  ino_t ino;
   char name[256];     /* its name in the parent */
 } level;
+
+/* What a panels subtree adds to the report (every entry under a panels
+ * directory goes to slot 0, G6_RETENTION_NO_INDEX), taken when its walk
+ * starts so that a walk g6_panels' swap spoilt can be undone. */
+typedef struct panels_mark {
+  g6_retention_index none;
+  uint64_t dirs_scanned, skipped[G6_SKIP_COUNT];
+  uint64_t files_by_action[G6_PRUNE_ACTION_COUNT];
+  uint64_t bytes_by_action[G6_PRUNE_ACTION_COUNT];
+} panels_mark;
+
+/* g6_panels builds each new set in its staging directory, swaps it in with
+ * renameat2(RENAME_EXCHANGE) and then empties the previous one (now under
+ * the staging name); without AtomicSet it replaces files in place. A walk
+ * of a panels directory that a flush overtook (its name leads to another
+ * directory afterwards, or the directory was modified meanwhile) read a set
+ * being built or emptied: 0 files, some, or a second copy. It is undone and
+ * walked again after a pause (10 ms, doubling: a flush takes milliseconds),
+ * at most this many more times. */
+#define PANELS_RETRIES 4
+
+static void panels_pause(int retries) {
+  struct timespec ts = {.tv_sec = 0, .tv_nsec = 10000000L << (retries - 1)};
+  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+  }
+}
+
+static bool same_time(struct timespec a, struct timespec b) {
+  return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
+}
 
 typedef struct walk {
   const g6_retention_opts *o;
@@ -432,6 +480,8 @@ typedef struct walk {
   ino_t journal_ino;
   dev_t data_dev;
   ino_t data_ino;
+  panels_mark mark; /* the report before the panels subtree being walked */
+  int next_retries; /* for the next enter_dir: a walk done again */
   uint64_t ticks;
   int depth; /* levels in use */
   level lv[G6_RETENTION_MAX_DEPTH + 1];
@@ -608,7 +658,7 @@ static void visit_file(walk *w, level *L, const char *name,
   } else if (f.index[0] != '\0') {
     slot = slot_of(w->r, f.index);
   }
-  if (!gone)
+  if (!gone && !L->uncounted)
     tally_add(&w->r->idx[slot].kind[f.kind], e.size, e.mtime);
   if (w->o->on_entry != NULL) {
     e.path = path_of(w, L, name);
@@ -618,6 +668,26 @@ static void visit_file(walk *w, level *L, const char *name,
     e.date = f.date;
     emit(w, &e);
   }
+}
+
+static void panels_mark_take(walk *w) {
+  g6_retention_report *r = w->r;
+  panels_mark *m = &w->mark;
+  m->none = r->idx[0];
+  m->dirs_scanned = r->dirs_scanned;
+  memcpy(m->skipped, r->skipped, sizeof(m->skipped));
+  memcpy(m->files_by_action, r->files_by_action, sizeof(m->files_by_action));
+  memcpy(m->bytes_by_action, r->bytes_by_action, sizeof(m->bytes_by_action));
+}
+
+static void panels_mark_restore(walk *w) {
+  g6_retention_report *r = w->r;
+  const panels_mark *m = &w->mark;
+  r->idx[0] = m->none;
+  r->dirs_scanned = m->dirs_scanned;
+  memcpy(r->skipped, m->skipped, sizeof(m->skipped));
+  memcpy(r->files_by_action, m->files_by_action, sizeof(m->files_by_action));
+  memcpy(r->bytes_by_action, m->bytes_by_action, sizeof(m->bytes_by_action));
 }
 
 /* Opens the child directory `name` of L and pushes it; counts what cannot
@@ -682,11 +752,31 @@ static void enter_dir(walk *w, level *L, const char *name) {
     C->w.st = D_PANELS; /* g6_panels' working copy of that PanelsDir */
     C->w.index[0] = '\0';
     C->removable = false;
+    /* beside the PanelsDir, so that is inside the data directory too (a
+     * swap since the scan started gave the two names each other's inode):
+     * it is walked here, not again as a root of its own */
+    w->panels_seen = true;
   } else if (C->w.st == D_PANELS && L->w.st == D_ROOT && !w->have_panels) {
     w->panels_seen = true;
   }
   C->slot = -1;
   C->mtime = sx_mtime(&sx);
+  C->uncounted = L->uncounted;
+  if (C->w.st == D_PANELS && L->w.st != D_PANELS && staging_like(name)) {
+    /* between flushes the staging directory is empty; holding files, it
+     * is a set being built or emptied (the same files as PanelsDir's),
+     * unless nothing touched it for grace_s (what a crash left) */
+    double age = w->o->now - ((double)C->mtime.tv_sec +
+                              (double)C->mtime.tv_nsec * 1e-9);
+    C->uncounted = age >= 0 && age < w->grace_s;
+  }
+  if (C->w.st == D_PANELS && L->w.st != D_PANELS && !C->uncounted) {
+    C->panels_top = true; /* checked again when it is left */
+    C->retries = w->next_retries;
+    C->dev = dev;
+    C->ino = sx.stx_ino;
+    panels_mark_take(w);
+  }
   path_of(w, L, name);
   C->path_len = L->path_len + (L->path_len ? 1 : 0) + strlen(name);
   snprintf(C->name, sizeof(C->name), "%s", name);
@@ -698,6 +788,32 @@ static void enter_dir(walk *w, level *L, const char *name) {
  * empty and old). */
 static void leave_dir(walk *w) {
   level *L = &w->lv[w->depth - 1];
+  if (L->panels_top && w->depth > 1 && L->retries < PANELS_RETRIES &&
+      !w->r->aborted) {
+    /* swapped while it was read: the name leads to another directory now
+     * (the new set); what was counted is undone and the name walked again */
+    level *P = &w->lv[w->depth - 2];
+    struct statx sx, now;
+    bool swapped = xstatx(P->fd, L->name, 0, &sx) == 0 &&
+                   S_ISDIR(sx.stx_mode) &&
+                   (sx_dev(&sx) != L->dev || sx.stx_ino != L->ino);
+    bool modified = !swapped &&
+                    xstatx(L->fd, "", AT_EMPTY_PATH, &now) == 0 &&
+                    !same_time(sx_mtime(&now), L->mtime);
+    if (swapped || modified) {
+      char name[sizeof(L->name)];
+      memcpy(name, L->name, sizeof(name));
+      int retries = L->retries + 1;
+      closedir(L->dir);
+      w->depth--;
+      panels_mark_restore(w);
+      panels_pause(retries);
+      w->next_retries = retries;
+      enter_dir(w, P, name);
+      w->next_retries = 0;
+      return;
+    }
+  }
   closedir(L->dir);
   w->depth--;
   if (w->depth == 0 || w->pol == NULL || w->pol->dry_run || !L->removable ||
@@ -950,7 +1066,26 @@ g6_status g6_retention_run(const g6_retention_opts *o, g6_retention_report *r,
     w->root = o->panels_dir;
     w->in_panels_root = true;
     w->pol = NULL; /* panels are never pruned, nor counted as kept */
-    walk_root(w, panels_fd, D_PANELS);
+    /* the directory opened before the data directory's walk may have been
+     * swapped out since, or be while it is read (see PANELS_RETRIES): it
+     * counts only when PanelsDir still leads to it afterwards */
+    for (int tries = 0;; tries++) {
+      struct stat before, after;
+      bool known = fstat(panels_fd, &before) == 0;
+      panels_mark_take(w);
+      walk_root(w, panels_fd, D_PANELS); /* closes panels_fd */
+      if (!known || r->aborted || tries >= PANELS_RETRIES ||
+          stat(pdir, &after) != 0 || !S_ISDIR(after.st_mode) ||
+          (after.st_dev == before.st_dev && after.st_ino == before.st_ino &&
+           same_time(after.st_mtim, before.st_mtim)))
+        break;
+      panels_pause(tries + 1);
+      int again = open(pdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (again < 0)
+        break;
+      panels_mark_restore(w);
+      panels_fd = again;
+    }
   } else if (panels_fd >= 0) {
     close(panels_fd);
   }

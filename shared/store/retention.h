@@ -54,6 +54,17 @@
  * removed when the sweep emptied them, or when found empty and unmodified
  * for `empty_dir_grace_s` (what an interrupted sweep leaves).
  *
+ * g6_panels' directories change under the walk (store/panels.h): a set is
+ * built in the staging directory, swapped in with RENAME_EXCHANGE and the
+ * previous one emptied there. A staging directory modified within
+ * `empty_dir_grace_s` (a flush's working copy: PanelsDir's files a second
+ * time) is walked but its files are not tallied; one left alone longer
+ * (what a crash left) counts as panels. A panels directory whose name leads
+ * to another directory after its walk, or that was modified during it, had
+ * a flush overtake the walk: what it tallied is undone and it is walked
+ * again after 10 ms (doubling, at most four more walks), so its entries
+ * may reach on_entry more than once.
+ *
  * Memory does not depend on the number of files: the walk holds one open
  * directory per level (at most G6_RETENTION_MAX_DEPTH) and fixed-size
  * tallies for at most G6_RETENTION_MAX_INDICES index names. Entries are

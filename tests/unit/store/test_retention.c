@@ -872,6 +872,144 @@ static void panels_staging(void **state) {
   assert_true(exists(data, ".panels.g6-staging/old"));
 }
 
+/* g6_panels' flush as the scan meets it: a new set built in the staging
+ * directory, swapped in with renameat2(RENAME_EXCHANGE), the previous set
+ * (now under the staging name) emptied. Done from the walk's callback at
+ * the first panel file, so the walk is inside the set being replaced. */
+typedef struct swap_ctx {
+  char panels[400], staging[400];
+  int files, swaps;
+} swap_ctx;
+
+static void fill_set(const char *d, int n) {
+  for (int i = 0; i < n; i++) {
+    char rel[64];
+    snprintf(rel, sizeof(rel), "p%d_enveloped.json", i);
+    mk(d, rel, 10, 0);
+  }
+}
+
+static void empty_set(const char *d, int n) {
+  for (int i = 0; i < n; i++) {
+    char path[512];
+    snprintf(path, sizeof(path), "%s/p%d_enveloped.json", d, i);
+    assert_int_equal(unlink(path), 0);
+  }
+}
+
+static void swap_at_first_panel(void *ctx, const g6_retention_entry *e) {
+  swap_ctx *c = ctx;
+  if (c->swaps > 0 || e->event != G6_EV_FILE || e->kind != G6_KIND_PANELS)
+    return;
+  c->swaps++;
+  fill_set(c->staging, c->files);
+  assert_int_equal(renameat2(AT_FDCWD, c->staging, AT_FDCWD, c->panels,
+                             RENAME_EXCHANGE),
+                   0);
+  empty_set(c->staging, c->files);
+}
+
+static void empty_staging_at_first(void *ctx, const g6_retention_entry *e) {
+  swap_ctx *c = ctx;
+  if (c->swaps > 0 || e->event != G6_EV_FILE || e->kind != G6_KIND_PANELS ||
+      strstr(e->path, ".g6-staging/") == NULL)
+    return;
+  c->swaps++;
+  empty_set(c->staging, c->files);
+}
+
+/* A flush that overtakes the scan inside the panels directory does not
+ * make its files read 0 (or a few): the set it swapped in is counted, the
+ * default PanelsDir inside the data directory, an explicit one outside. */
+static void panels_swapped_mid_scan(void **state) {
+  (void)state;
+  char data[300], outside[300], staging[64];
+  g6_panels_staging_name("panels", staging, sizeof(staging));
+  fresh(data, sizeof(data), "swap-data");
+  fresh(outside, sizeof(outside), "swap-outside");
+  mk(data, "NIFTY/this_week/0/2025-10-20.csv", 5, 0);
+  for (int explicit_dir = 0; explicit_dir < 2; explicit_dir++) {
+    const char *parent = explicit_dir ? outside : data;
+    swap_ctx c = {.files = 7};
+    snprintf(c.panels, sizeof(c.panels), "%s/panels", parent);
+    snprintf(c.staging, sizeof(c.staging), "%s/%s", parent, staging);
+    assert_int_equal(g6_mkdir_p(c.panels, 0755, NULL), G6_OK);
+    assert_int_equal(g6_mkdir_p(c.staging, 0755, NULL), G6_OK);
+    fill_set(c.panels, c.files);
+    g6_retention_opts o = {.data_dir = data,
+                           .panels_dir = explicit_dir ? c.panels : NULL,
+                           .now = NOW_IST_NOON, .on_entry = swap_at_first_panel,
+                           .ctx = &c};
+    g6_retention_report r;
+    assert_int_equal(g6_retention_run(&o, &r, NULL), G6_OK);
+    assert_int_equal(c.swaps, 1);
+    if (r.idx[0].kind[G6_KIND_PANELS].files != 7)
+      fail_msg("%s PanelsDir swapped mid-scan: %llu panel files counted, "
+               "7 in place",
+               explicit_dir ? "an explicit" : "the default",
+               (unsigned long long)r.idx[0].kind[G6_KIND_PANELS].files);
+    assert_int_equal(r.idx[0].kind[G6_KIND_PANELS].bytes, 70);
+    assert_int_equal(r.idx[0].kind[G6_KIND_UNMATCHED].files, 0);
+    assert_int_equal(r.idx[1].kind[G6_KIND_OPTIONS].files, 1);
+    /* a scan no flush overtakes counts the same */
+    o.on_entry = NULL;
+    assert_int_equal(g6_retention_run(&o, &r, NULL), G6_OK);
+    assert_int_equal(r.idx[0].kind[G6_KIND_PANELS].files, 7);
+    /* the previous set in the staging directory, emptied while the scan
+     * reads it (right after a swap): the files that stay are counted */
+    fill_set(c.staging, c.files);
+    c.swaps = 0;
+    o.on_entry = empty_staging_at_first;
+    assert_int_equal(g6_retention_run(&o, &r, NULL), G6_OK);
+    if (!explicit_dir) { /* the default staging directory is in the scan */
+      assert_int_equal(c.swaps, 1);
+      if (r.idx[0].kind[G6_KIND_PANELS].files != 7)
+        fail_msg("staging directory emptied mid-scan: %llu panel files "
+                 "counted, 7 in place",
+                 (unsigned long long)r.idx[0].kind[G6_KIND_PANELS].files);
+    } else {
+      empty_set(c.staging, c.files); /* beside a PanelsDir outside: not read */
+    }
+    empty_set(c.panels, c.files);
+  }
+}
+
+/* A staging directory that holds files while a flush works in it (a set
+ * being built, or the previous one being emptied) holds PanelsDir's files
+ * a second time: not counted until nothing touched it for the grace time
+ * (then they are what a crash left, and count as panels). */
+static void staging_in_use_is_not_counted_twice(void **state) {
+  (void)state;
+  char data[300], staging[400];
+  fresh(data, sizeof(data), "staging-in-use");
+  char panels[400];
+  snprintf(panels, sizeof(panels), "%s/panels", data);
+  snprintf(staging, sizeof(staging), "%s/.panels.g6-staging", data);
+  assert_int_equal(g6_mkdir_p(panels, 0755, NULL), G6_OK);
+  assert_int_equal(g6_mkdir_p(staging, 0755, NULL), G6_OK);
+  fill_set(panels, 7);
+  fill_set(staging, 7);
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  double now = (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+  g6_retention_opts o = {.data_dir = data, .now = now + 1};
+  g6_retention_report r;
+  assert_int_equal(g6_retention_run(&o, &r, NULL), G6_OK);
+  assert_int_equal(r.idx[0].kind[G6_KIND_PANELS].files, 7);
+  assert_int_equal(r.idx[0].kind[G6_KIND_UNMATCHED].files, 0);
+  o.now = now + 120; /* left alone for two minutes: a crash's leftovers */
+  assert_int_equal(g6_retention_run(&o, &r, NULL), G6_OK);
+  assert_int_equal(r.idx[0].kind[G6_KIND_PANELS].files, 14);
+  /* never pruned either way */
+  g6_retention_policy p = policy(0, false);
+  p.protect_today = false;
+  o.policy = &p;
+  o.now = now + 1;
+  assert_int_equal(g6_retention_run(&o, &r, NULL), G6_OK);
+  assert_int_equal(r.files_by_action[G6_PRUNE_DELETED], 0);
+  assert_true(exists(data, ".panels.g6-staging/p0_enveloped.json"));
+}
+
 static void too_deep_and_many_indices(void **state) {
   (void)state;
   char data[300], rel[2048];
@@ -968,6 +1106,8 @@ int main(void) {
       cmocka_unit_test(full_disk),
       cmocka_unit_test(panels_dirs),
       cmocka_unit_test(panels_staging),
+      cmocka_unit_test(panels_swapped_mid_scan),
+      cmocka_unit_test(staging_in_use_is_not_counted_twice),
       cmocka_unit_test(too_deep_and_many_indices),
       cmocka_unit_test(stops_when_asked),
   };
