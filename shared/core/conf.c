@@ -1,5 +1,6 @@
 #include "core/conf.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -181,8 +182,10 @@ g6_status g6_conf_strings(const oconfig_item_t *ci, size_t min, size_t max,
 }
 
 /* Reads the item's one value (the caller checked single()) as a number;
- * quoted numbers are accepted like collectd's cf_util_get_* do. Returns
- * false when the value is not a number at all. */
+ * a quoted decimal number ("100", "0.5", "1e3") is accepted too. Returns
+ * false when the value is not a number at all, and for what strtod would
+ * read but an operator does not write as a number: white space around it,
+ * or the hexadecimal form ("0x10" would be 16; "010" is ten, not octal). */
 static bool number_of(const oconfig_item_t *ci, double *out) {
   const oconfig_value_t *v = &ci->values[0];
   if (v->type == OCONFIG_TYPE_NUMBER) {
@@ -190,7 +193,9 @@ static bool number_of(const oconfig_item_t *ci, double *out) {
     return true;
   }
   if (v->type == OCONFIG_TYPE_STRING && v->value.string != NULL &&
-      v->value.string[0] != '\0') {
+      v->value.string[0] != '\0' &&
+      !isspace((unsigned char)v->value.string[0]) &&
+      strpbrk(v->value.string, "xX") == NULL) {
     char *end = NULL;
     double d = strtod(v->value.string, &end);
     if (end != NULL && *end == '\0') {

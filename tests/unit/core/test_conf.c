@@ -85,10 +85,24 @@ static void int_accepts_and_rejects_with_named_message(void **state) {
   assert_int_equal(g6_conf_int(&t.opt, 1, 100000, &v, &e), G6_EINVAL);
   assert_non_null(strstr(e.msg, "= \"fifty\": not a number"));
 
-  build(&t, "StrikeStep"); /* quoted numbers are fine, like cf_util_get_int */
+  build(&t, "StrikeStep"); /* quoted decimal numbers are fine */
   add_str(&t, "100");
   assert_int_equal(g6_conf_int(&t.opt, 1, 100000, &v, &e), G6_OK);
   assert_int_equal(v, 100);
+
+  /* but not what strtod reads and nobody writes as a number: the
+   * hexadecimal form (16), a hexadecimal float, white space before it */
+  static const char *const odd[] = {"0x10", "0X10", "0x1p4", " 16"};
+  for (size_t i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+    build(&t, "StrikesBelowATM");
+    add_str(&t, odd[i]);
+    assert_int_equal(g6_conf_int(&t.opt, 0, 500, &v, &e), G6_EINVAL);
+    assert_non_null(strstr(e.msg, ": not a number; allowed: an integer from "
+                                  "0 to 500"));
+    double dv;
+    assert_int_equal(g6_conf_double(&t.opt, 0, 500, &dv, &e), G6_EINVAL);
+    assert_non_null(strstr(e.msg, ": not a number; allowed: a number"));
+  }
 
   build(&t, "StrikeStep");
   assert_int_equal(g6_conf_int(&t.opt, 1, 10, &v, &e), G6_EINVAL);
