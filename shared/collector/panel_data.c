@@ -450,21 +450,33 @@ static g6_json *build_storage(const g6_latest_view *v, const g6_panel_ctx *c) {
   const g6_metric_def *const dir_defs[] = {
       &g6m_def_data_files, &g6m_def_data_bytes, &g6m_def_oldest_file_age,
       &g6m_def_newest_file_age};
-  const char *dn[MAX_LABELS];
+  /* g6_retention reports each directory (index, or "(none)") by kind of
+   * file (type: options, overview, snapshots, iv_history, panels,
+   * unmatched); a directory's entry is over its kinds: the sums, the
+   * oldest file's age and the newest's, unknown only when every kind is */
+  const char *dn[MAX_LABELS], *kinds[MAX_LABELS];
   size_t ndirs = union_labels(v, dir_defs, 4, false, dn);
+  size_t nkinds = union_labels(v, dir_defs, 4, true, kinds);
   double files = NAN, bytes = NAN;
   for (size_t i = 0; i < ndirs; i++) {
     g6_json *e = g6_json_object();
-    double f = value(v, &g6m_def_data_files, dn[i], NULL);
-    double by = value(v, &g6m_def_data_bytes, dn[i], NULL);
+    double f = NAN, by = NAN, oldest = NAN, newest = NAN;
+    for (size_t k = 0; k < nkinds; k++) {
+      add(&f, value(v, &g6m_def_data_files, dn[i], kinds[k]));
+      add(&by, value(v, &g6m_def_data_bytes, dn[i], kinds[k]));
+      double o = value(v, &g6m_def_oldest_file_age, dn[i], kinds[k]);
+      double w = value(v, &g6m_def_newest_file_age, dn[i], kinds[k]);
+      if (isfinite(o) && !(o <= oldest))
+        oldest = o; /* the largest age: NaN compares false */
+      if (isfinite(w) && !(w >= newest))
+        newest = w;
+    }
     add(&files, f);
     add(&bytes, by);
     set(&b, e, "files", count(f));
     set(&b, e, "bytes", count(by));
-    set(&b, e, "oldest_age_s",
-        num(value(v, &g6m_def_oldest_file_age, dn[i], NULL)));
-    set(&b, e, "newest_age_s",
-        num(value(v, &g6m_def_newest_file_age, dn[i], NULL)));
+    set(&b, e, "oldest_age_s", num(oldest));
+    set(&b, e, "newest_age_s", num(newest));
     set(&b, dirs, dn[i], e);
   }
   const g6_metric_def *const prune_defs[] = {&g6m_def_prune_files};

@@ -271,9 +271,17 @@ static void analytics_storage_system_links(void **state) {
   PUT(l, &g6m_def_rr25, "NIFTY", "this_week", -0.01, 1010);
   PUT(l, &g6m_def_volume_pcr, "NIFTY", "this_week", 0.9, 1010);
   PUT(l, &g6m_def_volume_pcr_missing, "NIFTY", "this_week", 3, 1010);
-  PUT(l, &g6m_def_data_files, "NIFTY", "", 120, 1010);
-  PUT(l, &g6m_def_data_bytes, "NIFTY", "", 5e6, 1010);
-  PUT(l, &g6m_def_data_files, "overview", "", 3, 1010);
+  /* as g6_retention dispatches them: per directory and kind of file */
+  PUT(l, &g6m_def_data_files, "NIFTY", "options", 100, 1010);
+  PUT(l, &g6m_def_data_files, "NIFTY", "overview", 20, 1010);
+  PUT(l, &g6m_def_data_bytes, "NIFTY", "options", 4e6, 1010);
+  PUT(l, &g6m_def_data_bytes, "NIFTY", "overview", 1e6, 1010);
+  PUT(l, &g6m_def_oldest_file_age, "NIFTY", "options", 7200, 1010);
+  PUT(l, &g6m_def_oldest_file_age, "NIFTY", "overview", 86400, 1010);
+  PUT(l, &g6m_def_newest_file_age, "NIFTY", "options", 5, 1010);
+  PUT(l, &g6m_def_newest_file_age, "NIFTY", "overview", 30, 1010);
+  PUT(l, &g6m_def_data_files, "(none)", "panels", 3, 1010);
+  PUT(l, &g6m_def_data_files, "(none)", "unmatched", NAN, 1010);
   g6_latest_put(l, "load", "", "load", "", "shortterm", 0.25, 1010);
   g6_latest_view *v = g6_latest_snapshot(l, 1010);
   g6_panel_ctx c = ctx(1010);
@@ -296,8 +304,14 @@ static void analytics_storage_system_links(void **state) {
   g6_json_free(d);
   d = build("storage", v, &c);
   assert_close(n(d, "files"), 123, 0);
+  assert_close(n(d, "bytes"), 5e6, 0);
+  assert_close(n(d, "data_dirs.NIFTY.files"), 120, 0);
   assert_close(n(d, "data_dirs.NIFTY.bytes"), 5e6, 0);
-  is_null(d, "data_dirs.overview.bytes");
+  assert_close(n(d, "data_dirs.NIFTY.oldest_age_s"), 86400, 0);
+  assert_close(n(d, "data_dirs.NIFTY.newest_age_s"), 5, 0);
+  assert_close(n(d, "data_dirs.(none).files"), 3, 0);
+  is_null(d, "data_dirs.(none).bytes");
+  is_null(d, "data_dirs.(none).oldest_age_s");
   assert_close(n(d, "csv.NIFTY.rows"), 44, 0);
   assert_close(n(d, "csv.NIFTY.rows_per_s"), 2.2, 1e-12);
   is_null(d, "csv.NIFTY.failures");
