@@ -79,10 +79,8 @@ static int setup(void) {
       return -1;
     }
   }
-  if ((g.metrics = g6_collectd_metrics_new(PLUGIN)) == NULL) {
-    ERROR(PLUGIN ": cannot create the metric runtime");
-    return -1;
-  }
+  if ((g.metrics = g6_collectd_metrics_new(PLUGIN)) == NULL)
+    return -1; /* logged */
   g6_analyzer_config ac = g6_analytics_analyzer_config(&g.conf);
   if ((g.an = g6_analyzer_new(&ac, g.metrics, analyzer_log, NULL)) == NULL) {
     ERROR(PLUGIN ": cannot create the analyzer (out of memory)");

@@ -357,10 +357,8 @@ static int setup(void) {
                                 c->provider.refresh_min_interval};
   if ((g.kp = g6_kite_provider_new(g.client, &o)) == NULL)
     return -1;
-  if ((g.metrics = g6_collectd_metrics_new(PLUGIN)) == NULL) {
-    ERROR(PLUGIN ": cannot create the metric runtime");
-    return -1;
-  }
+  if ((g.metrics = g6_collectd_metrics_new(PLUGIN)) == NULL)
+    return -1; /* logged */
   const g6_index_config *ixs[G6_CHAIN_MAX_INDICES];
   for (size_t i = 0; i < c->n_indices; i++) {
     chain_index *x = &g.indices[g.n_indices++];

@@ -33,10 +33,8 @@ static int g6_info_read(user_data_t *ud);
 
 static int setup(void) {
   metrics = g6_collectd_metrics_new("g6_info");
-  if (metrics == NULL) {
-    ERROR(PLUGIN " plugin: cannot create the metric runtime");
-    return -1;
-  }
+  if (metrics == NULL)
+    return -1; /* logged */
   static const char *const version[] = {G6_VERSION};
   static const char *const spec_hash[] = {G6M_SPEC_HASH};
   g6_status rc = g6m_warm_g6_info(metrics, version, 1, spec_hash, 1);

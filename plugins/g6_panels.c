@@ -352,11 +352,12 @@ static int setup(void) {
                               .app_version = G6_VERSION, .key = g.key,
                               .key_len = g.key_len, .durable = c->durable,
                               .per_file = !c->atomic_set, .file_mode = 0644};
-  if ((g.latest = g6_latest_new(&lo)) == NULL ||
-      (g.metrics = g6_collectd_metrics_new(PLUGIN)) == NULL) {
-    ERROR(PLUGIN ": cannot create the metric runtime");
+  if ((g.latest = g6_latest_new(&lo)) == NULL) {
+    ERROR(PLUGIN ": cannot keep the latest values: out of memory");
     return -1;
   }
+  if ((g.metrics = g6_collectd_metrics_new(PLUGIN)) == NULL)
+    return -1; /* logged */
   if (g6_panels_writer_open(&wo, &g.writer, &e) != G6_OK) {
     g6_plugin_init_config_error(PLUGIN, "PanelsDir: %s", e.msg);
     return -1;

@@ -232,10 +232,8 @@ static int setup(void) {
       return -1;
     }
   }
-  if ((g.metrics = g6_collectd_metrics_new(PLUGIN)) == NULL) {
-    ERROR(PLUGIN ": cannot create the metric runtime");
-    return -1;
-  }
+  if ((g.metrics = g6_collectd_metrics_new(PLUGIN)) == NULL)
+    return -1; /* logged */
   /* the indices already on disk have series before the first scan ends */
   char names[G6_RETENTION_MAX_INDICES][32];
   size_t n = g6_retention_discover(c->data_dir, names,

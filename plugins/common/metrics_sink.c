@@ -83,6 +83,11 @@ static bool check_types(const char *owner) {
 g6_metrics *g6_collectd_metrics_new(const char *owner) {
   g6_metrics_sink sink = {.dispatch = sink_dispatch, .log = sink_log};
   if (!check_types(owner))
-    return NULL;
-  return g6_metrics_new(owner, &sink);
+    return NULL; /* said by check_types */
+  g6_metrics *m = g6_metrics_new(owner, &sink);
+  if (m == NULL)
+    ERROR("%s: cannot create the metric runtime (out of memory, or not a "
+          "plugin of g6's metric spec)",
+          owner);
+  return m;
 }

@@ -15,7 +15,9 @@
  * on, since the plugins' files do not need the metrics). Free it with
  * g6_metrics_free() in the shutdown callback. Logs one error when collectd
  * does not know some or all of the owner's types (some: a types.db of
- * another g6 version; the plugin runs, and those values are dropped). */
+ * another g6 version; the plugin runs, and those values are dropped), and
+ * one whenever it returns NULL for another reason: the caller adds no line
+ * of its own (a second one would read as a second problem). */
 __attribute__((visibility("hidden"))) g6_metrics *
 g6_collectd_metrics_new(const char *owner);
 

@@ -56,6 +56,9 @@ for p in PLUGINS:
          "%s: one error naming the fix and saying the check fails" % p, log)
     t.ok(re.search(r"Initialization of plugin `%s' failed" % p, log),
          "%s: its init failed" % p, log)
+    own = [l for l in log.splitlines() if re.search(r"\[error\] %s( plugin)?: " % p, l)]
+    t.ok(len(own) == 1, "%s: and that is its one error line (no second line suggesting "
+         "another problem)" % p, "\n".join(own))
 
 # the daemon on the same types.db: g6_chain runs on and writes its files
 with t.MockD() as m:
