@@ -345,9 +345,17 @@ static g6_status set_provider(void *target, const oconfig_item_t *ci,
 static g6_status set_index(void *target, const oconfig_item_t *ci,
                            g6_error *err) {
   g6_chain_config *cfg = target;
-  if (cfg->n_indices == G6_CHAIN_MAX_INDICES)
-    return g6_error_set(err, G6_ERANGE, "at most %d <Index> blocks",
-                        G6_CHAIN_MAX_INDICES);
+  if (cfg->n_indices == G6_CHAIN_MAX_INDICES) {
+    const char *n = ci->values_num == 1 &&
+                            ci->values[0].type == OCONFIG_TYPE_STRING
+                        ? ci->values[0].value.string
+                        : "";
+    return g6_error_set(err, G6_ERANGE,
+                        "<Index \"%.40s\"> is index %d; allowed: at most %d "
+                        "<Index> blocks per collectd (spread more over "
+                        "several hosts: README \"Scale-out\")",
+                        n, G6_CHAIN_MAX_INDICES + 1, G6_CHAIN_MAX_INDICES);
+  }
   char *name = NULL;
   g6_status st = g6_conf_block_name(ci, &name, err);
   if (st != G6_OK)

@@ -214,6 +214,8 @@ static void bad_blocks(void **state) {
   g6_error e;
   assert_int_equal(parse(text, &c, &e), G6_ERANGE);
   assert_non_null(strstr(e.msg, "at most 16 <Index> blocks"));
+  /* which block is one too many */
+  assert_non_null(strstr(e.msg, "<Index \"I16\"> is index 17; allowed: "));
   g6_chain_config_free(&c);
 }
 
