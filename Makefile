@@ -193,11 +193,15 @@ deps:
 	fi
 
 # ---- demo -------------------------------------------------------------------
+# A value quoted for the shell (DEMO_DIR="build/demo x", a checkout path
+# with a space): in single quotes, each ' as '\''.
+shq = '$(subst ','\'',$(1))'
+
 .PHONY: demo
 demo: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) all
-	G6_ROOT=$(CURDIR) G6_BUILD=$(CURDIR)/$(B) \
-	  $(foreach v,DEMO_SECONDS DEMO_PORT DEMO_MOCK_PORT DEMO_DIR,$(if $($(v)),$(v)=$($(v)))) \
+	G6_ROOT=$(call shq,$(CURDIR)) G6_BUILD=$(call shq,$(CURDIR)/$(B)) \
+	  $(foreach v,DEMO_SECONDS DEMO_PORT DEMO_MOCK_PORT DEMO_DIR,$(if $($(v)),$(v)=$(call shq,$($(v))))) \
 	  tools/demo.sh
 
 # ---- bench ------------------------------------------------------------------

@@ -198,12 +198,16 @@ LoadPlugin g6_retention
 CONF
 
 # make check-asan runs this with plugins built with ASan/UBSan: their
-# runtimes must be loaded first (G6_SANITIZE, as tests/lib/g6test.py does)
+# runtimes must be loaded first (G6_SANITIZE, as tests/lib/g6test.py does).
+# collectd opens -C FILE through wordexp(3), which splits a path at white
+# space (DEMO_DIR="build/demo x" read every file under build/demo as its
+# configuration): it is given the name relative to DEMO_DIR, its directory
+# at start (the paths in the file are quoted, whole)
 if [ -n "${G6_SANITIZE:-}" ]; then
-  LD_PRELOAD="$G6_SANITIZE" ASAN_OPTIONS=detect_leaks=0:abort_on_error=0 \
-    /usr/sbin/collectd -f -C "$D/collectd.conf" > "$D/collectd.out" 2>&1 &
+  (cd "$D" && LD_PRELOAD="$G6_SANITIZE" ASAN_OPTIONS=detect_leaks=0:abort_on_error=0 \
+    exec /usr/sbin/collectd -f -C ./collectd.conf) > "$D/collectd.out" 2>&1 &
 else
-  /usr/sbin/collectd -f -C "$D/collectd.conf" > "$D/collectd.out" 2>&1 &
+  (cd "$D" && exec /usr/sbin/collectd -f -C ./collectd.conf) > "$D/collectd.out" 2>&1 &
 fi
 cd_pid=$!
 # collectd -f writes no PIDFile: the demo does, for the DEMO_DIR check above

@@ -121,22 +121,31 @@ holder.close()
 # a relative DEMO_DIR, as the README's second demo gives it
 # (DEMO_DIR=build/demo-2): taken from the directory make runs in, not from
 # collectd's BaseDir, so every plugin writes there and g6_retention (which
-# wants an absolute DataDir) runs too
+# wants an absolute DataDir) runs too; with a space in it, which collectd's
+# -C (wordexp) would split, reading every file under "<dir>/demo" as its
+# configuration
 rel_parent = t.workdir()
-e = dict(os.environ, G6_ROOT=t.ROOT, G6_BUILD=t.BUILD, DEMO_DIR="demo-rel",
+os.makedirs(os.path.join(rel_parent, "demo"))
+e = dict(os.environ, G6_ROOT=t.ROOT, G6_BUILD=t.BUILD, DEMO_DIR="demo rel",
          DEMO_SECONDS="12", DEMO_PORT=str(t.free_port()), DEMO_MOCK_PORT=str(t.free_port()))
 p = subprocess.run([DEMO], env=e, cwd=rel_parent, capture_output=True, text=True, timeout=120)
-rel = os.path.join(rel_parent, "demo-rel")
-t.ok(p.returncode == 0, "a relative DEMO_DIR: the demo exits 0", p.stderr[-2000:])
+rel = os.path.join(rel_parent, "demo rel")
+t.ok(p.returncode == 0, "a relative DEMO_DIR with a space: the demo exits 0", p.stderr[-2000:])
 t.ok(os.path.join(rel, "data") in p.stdout,
      "a relative DEMO_DIR: it prints the absolute data directory", p.stdout[-2000:])
 rel_csv = glob.glob(os.path.join(rel, "data", "**", "*.csv"), recursive=True)
-t.ok(rel_csv and not os.path.exists(os.path.join(rel, "demo-rel")),
+t.ok(rel_csv and not os.path.exists(os.path.join(rel, "demo rel")),
      "a relative DEMO_DIR: the CSV files are under DEMO_DIR/data (%d), not under "
      "DEMO_DIR/DEMO_DIR" % len(rel_csv))
 t.ok(re.search(r"^g6 log:\s+0 errors, 0 warnings from g6 plugins", p.stdout, re.M),
      "a relative DEMO_DIR: no g6 plugin logged an error (g6_retention runs)",
      p.stdout[-1500:])
+# make demo hands DEMO_DIR (and the checkout's path) to the script quoted
+r = subprocess.run(["make", "-n", "--no-print-directory", "-C", t.ROOT, "demo",
+                    "DEMO_DIR=build/demo x", "DEMO_SECONDS=5"],
+                   capture_output=True, text=True, timeout=120)
+t.ok("DEMO_DIR='build/demo x'" in r.stdout,
+     "make demo quotes a DEMO_DIR with a space for the shell", r.stdout[-1500:])
 rc, out, err, took = demo(30, DEMO_SECONDS="soon")
 t.ok(rc != 0 and 'DEMO_SECONDS="soon"' in err, "a bad DEMO_SECONDS is refused", err)
 t.done_testing()
