@@ -171,6 +171,7 @@ struct g6_analyzer {
   ax_index ix[G6_ANALYZER_MAX_INDICES];
   size_t n;
   bool warm; /* warm start done: new indices are warmed when found */
+  int discover_errno; /* why the last discovery could not look (0: it could) */
   g6_leg *legs;
   size_t legs_cap;
   g6_chain_report report;
@@ -296,8 +297,29 @@ static void discover(g6_analyzer *a) {
   char dir[PATH_MAX];
   snprintf(dir, sizeof(dir), "%s/snapshots", a->data_dir);
   DIR *d = opendir(dir);
-  if (d == NULL)
+  if (d == NULL) {
+    int en = errno;
+    struct stat sb;
+    if (en == ENOENT && stat(a->data_dir, &sb) == 0)
+      en = 0; /* DataDir is there: no snapshot written yet */
+    if (en == ENOENT && en != a->discover_errno)
+      logf_(a, G6_METRICS_LOG_WARNING,
+            "g6_analytics: DataDir %s does not exist: no snapshot to analyse "
+            "(DataDir must be g6_chain's; looked for again every run)",
+            a->data_dir);
+    else if (en != 0 && en != a->discover_errno)
+      logf_(a, G6_METRICS_LOG_WARNING,
+            "g6_analytics: cannot read %s: %s: no snapshot to analyse "
+            "(looked for again every run)",
+            dir, strerror(en));
+    a->discover_errno = en;
     return;
+  }
+  if (a->discover_errno != 0)
+    logf_(a, G6_METRICS_LOG_INFO, "g6_analytics: looking for snapshots in %s "
+                                  "again",
+          dir);
+  a->discover_errno = 0;
   struct dirent *e;
   while ((e = readdir(d)) != NULL) {
     size_t len = strlen(e->d_name);

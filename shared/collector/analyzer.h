@@ -75,7 +75,12 @@ typedef void (*g6_analyzer_log_fn)(void *ctx, int level, const char *msg);
 typedef struct g6_analyzer_config {
   const char *data_dir;
   /* Indices to analyse; none: every <DataDir>/snapshots/<NAME>.json whose
-   * name is a valid index name, looked for at every run. */
+   * name is a valid index name, looked for at every run. A snapshots
+   * directory not there yet is quiet (g6_chain makes it at its first
+   * write), but a data_dir that does not exist, or a snapshots directory
+   * that cannot be read, is a warning when it starts (a DataDir that is
+   * not g6_chain's would otherwise analyse nothing without a word), and
+   * an info line when snapshots can be looked for again. */
   const char *const *indices;
   size_t n_indices;
   unsigned groups;          /* G6_AG_* bits */

@@ -324,6 +324,34 @@ static void groups_and_discovery(void **state) {
   assert_true(isnan(val(m, &g6m_def_oi_pcr, "BANKNIFTY", "next_month")));
   assert_false(g6_analyzer_index(a, "not an index", &st));
   g6_analyzer_free(a);
+
+  /* a DataDir that is not there (a typo, not g6_chain's) is said once, and
+   * its coming back; one without a snapshots directory yet is quiet */
+  char typo[400], fresh_dir[400], snaps[420];
+  snprintf(typo, sizeof(typo), "%s/no-such-datadir", dir);
+  a = make(typo, NULL, 0, G6_AG_PCR, m);
+  n_logs = 0;
+  g6_analyzer_run(a, (double)SNAPFIX_NOW);
+  g6_analyzer_run(a, (double)SNAPFIX_NOW);
+  assert_int_equal(n_logs, 1);
+  assert_int_equal(levels[0], G6_METRICS_LOG_WARNING);
+  assert_non_null(strstr(logs[0], "DataDir "));
+  assert_non_null(strstr(logs[0], "no-such-datadir does not exist: no snapshot "
+                                  "to analyse (DataDir must be g6_chain's"));
+  snprintf(snaps, sizeof(snaps), "%s/snapshots", typo);
+  assert_int_equal(g6_mkdir_p(snaps, 0755, NULL), G6_OK);
+  g6_analyzer_run(a, (double)SNAPFIX_NOW);
+  assert_int_equal(n_logs, 2);
+  assert_int_equal(levels[1], G6_METRICS_LOG_INFO);
+  assert_non_null(strstr(logs[1], "looking for snapshots in"));
+  g6_analyzer_free(a);
+  snprintf(fresh_dir, sizeof(fresh_dir), "%s/fresh-datadir", dir);
+  assert_int_equal(g6_mkdir_p(fresh_dir, 0755, NULL), G6_OK);
+  a = make(fresh_dir, NULL, 0, G6_AG_PCR, m);
+  n_logs = 0;
+  g6_analyzer_run(a, (double)SNAPFIX_NOW);
+  assert_int_equal(n_logs, 0);
+  g6_analyzer_free(a);
   /* bad configurations */
   g6_analyzer_config c = {.groups = G6_AG_ALL,
                           .report = G6_REPORT_OPTIONS_DEFAULT};
