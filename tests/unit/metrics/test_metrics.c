@@ -3,8 +3,12 @@
  * dispatch failures logged once, and concurrent use from several threads. */
 #include "g6_test.h"
 
+#include "collector/analyzer.h"
+#include "config/chain.h"
+#include "market/chain.h"
 #include "metrics/metrics.h"
 #include "metrics/metrics_gen.h"
+#include "store/retention.h"
 
 #include <pthread.h>
 
@@ -246,24 +250,28 @@ static void closed_domain_refused_logged_once(void **state) {
 static void budget_refuses_beyond(void **state) {
   (void)state;
   char name[16];
-  for (int i = 0; i < 10; i++) {
+  const int budget = (int)g6m_def_index_spot.budget;
+  for (int i = 0; i < budget; i++) {
     snprintf(name, sizeof(name), "IDX%d", i);
     assert_int_equal(g6m_index_spot_set(M, name, 100.0 + i), G6_OK);
   }
-  assert_int_equal(g6m_index_spot_set(M, "IDX10", 1.0), G6_ERANGE);
+  char beyond[16];
+  snprintf(beyond, sizeof(beyond), "IDX%d", budget);
+  assert_int_equal(g6m_index_spot_set(M, beyond, 1.0), G6_ERANGE);
   assert_int_equal(g6m_index_spot_set(M, "IDX3", 7.0), G6_OK); /* existing */
   assert_int_equal(g6_metrics_refusal_count(M, "budget"), 1);
-  assert_int_equal(g6_metrics_series_count(M, &g6m_def_index_spot), 10);
+  assert_int_equal(g6_metrics_series_count(M, &g6m_def_index_spot),
+                   (size_t)budget);
   assert_non_null(strstr(R->last_log, "budget"));
   /* forgetting a series frees its slot */
   assert_int_equal(g6_metrics_forget(M, &g6m_def_index_spot, "IDX0", NULL),
                    G6_OK);
   assert_int_equal(g6_metrics_forget(M, &g6m_def_index_spot, "IDX0", NULL),
                    G6_ENOENT);
-  assert_int_equal(g6m_index_spot_set(M, "IDX10", 1.0), G6_OK);
+  assert_int_equal(g6m_index_spot_set(M, beyond, 1.0), G6_OK);
   flush();
   assert_null(find("spot_points", "IDX0", ""));
-  assert_non_null(find("spot_points", "IDX10", ""));
+  assert_non_null(find("spot_points", beyond, ""));
   assert_int_equal(find("refusals", "g6_chain", "budget")->d, 1);
 }
 
@@ -351,6 +359,64 @@ static void dispatch_failures_counted_logged_once(void **state) {
   assert_int_equal(find("dispatch_failures", "g6_chain", "")->d, 2);
 }
 
+/* The label domains hold as many values as the configuration admits: an
+ * index the plugins accept but the budgets do not has every series refused
+ * (no metric, no alert for it). Regression: the index domain allowed 10
+ * while g6_chain and g6_analytics accept 16 indices. */
+static void domains_cover_configuration_limits(void **state) {
+  (void)state;
+  assert_true(g6m_domain_index.max >= G6_CHAIN_MAX_INDICES);
+  assert_true(g6m_domain_index.max >= G6_ANALYZER_MAX_INDICES);
+  assert_true(g6m_domain_expiry.max >= G6_MAX_EXPIRIES);
+  /* one CSV family per expiry tag plus the overview */
+  assert_true(g6m_domain_csv_file.max >= G6_MAX_EXPIRIES + 1);
+  /* the tallied indices plus "(none)" and "(other)" */
+  assert_true(g6m_domain_storage_index.max >= G6_RETENTION_MAX_INDICES + 2);
+}
+
+/* Warm start of the most indices the configuration accepts, each with the
+ * most expiries, refuses nothing, and every index's series are there. */
+static void warm_start_most_indices_refuses_nothing(void **state) {
+  (void)state;
+  enum { N = G6_CHAIN_MAX_INDICES > G6_ANALYZER_MAX_INDICES
+                 ? G6_CHAIN_MAX_INDICES
+                 : G6_ANALYZER_MAX_INDICES };
+  char names[N][16];
+  const char *idx[N];
+  for (int i = 0; i < N; i++) {
+    snprintf(names[i], sizeof(names[i]), "IDX%d", i);
+    idx[i] = names[i];
+  }
+  assert_int_equal(g6m_warm_g6_chain(M, idx, G6_CHAIN_MAX_INDICES), G6_OK);
+  assert_int_equal(g6_metrics_refusal_count(M, NULL), 0);
+  const char *last = idx[G6_CHAIN_MAX_INDICES - 1];
+  double v;
+  assert_true(g6_metrics_value(M, &g6m_def_cycles, last, "ok", &v));
+  assert_true(
+      g6_metrics_value(M, &g6m_def_put_call_ratio, last, "next_month", &v));
+  /* and as many expiry labels as an index may have: its 4 tags (warm)
+   * and date-pinned rules up to G6_MAX_EXPIRIES rules */
+  for (int e = 0; e < G6_MAX_EXPIRIES - 4; e++) {
+    char date[16];
+    snprintf(date, sizeof(date), "2031-01-%02d", e + 1);
+    for (int i = 0; i < G6_CHAIN_MAX_INDICES; i++)
+      assert_int_equal(g6m_legs_collected_set(M, idx[i], date, 1), G6_OK);
+  }
+
+  g6_metrics_sink sink = {rec_dispatch, rec_log, R};
+  g6_metrics *a = g6_metrics_new("g6_analytics", &sink);
+  assert_non_null(a);
+  g6_metrics_domain_values given = {"index", idx, G6_ANALYZER_MAX_INDICES};
+  assert_int_equal(g6_metrics_warm_owner(a, g6m_catalog, g6m_catalog_len,
+                                         &given, 1, NULL),
+                   G6_OK);
+  assert_int_equal(g6_metrics_refusal_count(a, NULL), 0);
+  assert_true(g6_metrics_value(a, &g6m_def_bucket_contracts,
+                               idx[G6_ANALYZER_MAX_INDICES - 1], "atm.short",
+                               &v));
+  g6_metrics_free(a);
+}
+
 typedef struct worker {
   int id;
 } worker;
@@ -430,6 +496,9 @@ int main(void) {
       cmocka_unit_test_setup_teardown(dispatch_failures_counted_logged_once,
                                       setup, teardown),
       cmocka_unit_test_setup_teardown(concurrent_threads, setup, teardown),
+      cmocka_unit_test(domains_cover_configuration_limits),
+      cmocka_unit_test_setup_teardown(warm_start_most_indices_refuses_nothing,
+                                      setup, teardown),
       cmocka_unit_test(catalog_matches_spec),
   };
   return G6_RUN_TESTS(tests);

@@ -11,6 +11,11 @@
 
 #define G6_SPEC_MAX_TEST_SERIES 32
 #define G6_SPEC_MAX_BUCKETS 24
+/* The most label sets one metric may have on one host: the largest the
+ * plugins' configuration admits, 16 indices (G6_CHAIN_MAX_INDICES) x 8
+ * expiries (G6_MAX_EXPIRIES) x 8 (surface buckets, or side x build-up
+ * class). */
+#define G6_SPEC_MAX_BUDGET 1024
 
 /* One recording rule, generated or explicit. */
 typedef struct g6_spec_rule {

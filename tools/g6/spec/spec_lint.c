@@ -562,10 +562,10 @@ static void lint_metric(g6_spec *s, g6_spec_metric *m, const char *stock,
          "missing cardinality budget (the number of label sets allowed)");
   else if (m->budget < 1)
     DIAG(s, dg, m->line_budget, F("budget"), "must be at least 1");
-  else if (m->budget > 1000)
+  else if (m->budget > G6_SPEC_MAX_BUDGET)
     DIAG(s, dg, m->line_budget, F("budget"),
-         "%ld series is beyond what a per-host metric may use (<= 1000)",
-         m->budget);
+         "%ld series is beyond what a per-host metric may use (<= %d)",
+         m->budget, G6_SPEC_MAX_BUDGET);
   else if ((size_t)m->budget < capacity)
     DIAG(s, dg, m->line_budget, F("budget"),
          "budget %ld is below the %zu label sets its domains allow", m->budget,
