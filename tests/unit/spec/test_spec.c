@@ -334,6 +334,24 @@ static void lint_vectors(void **state) {
        "the metric runtime needs metric \"metrics_series\""},
       {"owner not a plugin", "    owner: g6_chain\n", "    owner: g6_other\n",
        "owner \"g6_other\" is not a plugin"},
+      /* promtool cases on series collectd never exports prove nothing */
+      {"test series of no metric", "{series: 'collectd_g6_api_calls_total{",
+       "{series: 'collectd_g6_api_call_total{",
+       "no metric of the spec exports collectd_g6_api_call_total"},
+      {"test series label missing", "type=\"timeout\",instance=\"h\"}'",
+       "instance=\"h\"}'", "label \"type\" missing"},
+      {"test series extra label", "type=\"timeout\",instance=\"h\"}'",
+       "type=\"timeout\",endpoint=\"q\",instance=\"h\"}'",
+       "has no label \"endpoint\""},
+      {"test series closed value", "type=\"timeout\",instance=\"h\"}'",
+       "type=\"refused\",instance=\"h\"}'",
+       "type=\"refused\" is not in the closed domain result"},
+      {"test series bucket bound",
+       "{series: 'collectd_g6_api_calls_total{g6_api=\"quote\","
+       "type=\"timeout\",instance=\"h\"}'",
+       "{series: 'collectd_g6_api_latency_seconds_bucket_total{g6_api="
+       "\"quote\",type=\"2.5\",instance=\"h\"}'",
+       "type=\"2.5\" is not a bucket bound of api_latency"},
   };
   for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
     expect_diag(edited(v[i].old, v[i].new_), NULL, v[i].name, v[i].want);

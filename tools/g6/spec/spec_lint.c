@@ -281,8 +281,143 @@ static bool in_list(const char *v, const char *const *list) {
   return false;
 }
 
+static const char *skip_space(const char *q);
+
+/* The spec metric whose exported series `name` (n bytes) is: the metric's
+ * own name, or a histogram's _bucket_total (*bucket set), _count_total or
+ * _sum. NULL when no metric exports it. */
+static const g6_spec_metric *exported_series(const g6_spec *s,
+                                             const char *name, size_t n,
+                                             bool *bucket) {
+  static const char *const hist[] = {"_bucket_total", "_count_total", "_sum"};
+  *bucket = false;
+  for (size_t f = 0; f < s->n_families; f++)
+    for (size_t i = 0; i < s->families[f].n_metrics; i++) {
+      const g6_spec_metric *m = &s->families[f].metrics[i];
+      size_t e = m->exported ? strlen(m->exported) : 0;
+      if (e == 0 || n < e || strncmp(name, m->exported, e) != 0)
+        continue;
+      if (m->kind != G6_SPEC_HISTOGRAM) {
+        if (n == e)
+          return m;
+        continue;
+      }
+      for (size_t k = 0; k < 3; k++)
+        if (n - e == strlen(hist[k]) && strncmp(name + e, hist[k], n - e) == 0) {
+          *bucket = k == 0;
+          return m;
+        }
+    }
+  return NULL;
+}
+
+static bool in_values(char *const *v, size_t n, const char *x) {
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(v[i], x) == 0)
+      return true;
+  return false;
+}
+
+/* One input series of a promtool case must be a series g6 can export: a
+ * case built on a series collectd never exports (a label it does not carry,
+ * a value outside a closed domain, a bucket bound the histogram does not
+ * have) passes promtool and proves nothing about the real series. Names of
+ * recording rules (level:metric:operations) and Prometheus' own `up` and
+ * `ALERTS` are taken as they are; `job` is the label the scrape adds. */
+static void lint_test_series(const g6_spec *s, g6_spec_diags *dg, int line,
+                             const char *field, const char *text) {
+  const char *p = text;
+  while (isalnum((unsigned char)*p) || *p == '_' || *p == ':')
+    p++;
+  size_t n = (size_t)(p - text);
+  if (n == 0 || memchr(text, ':', n) != NULL ||
+      (n == 2 && strncmp(text, "up", 2) == 0) ||
+      (n == 6 && strncmp(text, "ALERTS", 6) == 0))
+    return;
+  bool bucket;
+  const g6_spec_metric *m = exported_series(s, text, n, &bucket);
+  if (m == NULL) {
+    DIAG(s, dg, line, field,
+         "test series \"%s\": no metric of the spec exports %.*s", text,
+         (int)n, text);
+    return;
+  }
+  /* the labels the series carries: the metric's, instance, a bucket's le */
+  const char *want[4];
+  const g6_spec_domain *dom[4] = {NULL, NULL, NULL, NULL};
+  size_t nw = 0;
+  for (size_t i = 0; i < m->n_labels && i < 2; i++) {
+    dom[nw] = m->labels[i].domain_name
+                  ? g6_spec_find_domain(s, m->labels[i].domain_name)
+                  : NULL;
+    want[nw++] = m->labels[i].name;
+  }
+  if (bucket)
+    want[nw++] = "type";
+  want[nw++] = "instance";
+  bool seen[4] = {false, false, false, false};
+  p = *p == '{' ? p + 1 : p;
+  while (*p && *p != '}') {
+    while (isspace((unsigned char)*p) || *p == ',')
+      p++;
+    const char *k = p;
+    while (isalnum((unsigned char)*p) || *p == '_')
+      p++;
+    size_t kn = (size_t)(p - k);
+    p = skip_space(p);
+    if (kn == 0 || *p != '=' || p[1] != '"')
+      break; /* promtool reports the syntax */
+    const char *v = p + 2, *q = strchr(v, '"');
+    if (q == NULL)
+      break;
+    char key[64], val[128];
+    snprintf(key, sizeof(key), "%.*s", (int)kn, k);
+    snprintf(val, sizeof(val), "%.*s", (int)(q - v), v);
+    p = q + 1;
+    size_t w = 0;
+    while (w < nw && strcmp(want[w], key) != 0)
+      w++;
+    if (w == nw) {
+      if (strcmp(key, "job") != 0)
+        DIAG(s, dg, line, field,
+             "test series \"%s\": %.*s has no label \"%s\"", text, (int)n,
+             text, key);
+      continue;
+    }
+    seen[w] = true;
+    if (bucket && strcmp(key, "type") == 0) {
+      char b[32];
+      bool ok = strcmp(val, "+Inf") == 0;
+      for (size_t i = 0; !ok && i < m->n_buckets; i++) {
+        g6_spec_bucket_label(m->buckets[i], b);
+        ok = strcmp(b, val) == 0;
+      }
+      if (!ok)
+        DIAG(s, dg, line, field,
+             "test series \"%s\": type=\"%s\" is not a bucket bound of %s "
+             "(its buckets, then +Inf): collectd never exports that bucket",
+             text, val, m->name);
+    } else if (w < 2 && dom[w] != NULL && !dom[w]->open &&
+               dom[w]->n_values > 0 &&
+               !in_values(dom[w]->values, dom[w]->n_values, val)) {
+      DIAG(s, dg, line, field,
+           "test series \"%s\": %s=\"%s\" is not in the closed domain %s",
+           text, key, val, dom[w]->name);
+    }
+  }
+  for (size_t w = 0; w < nw; w++)
+    if (!seen[w])
+      DIAG(s, dg, line, field,
+           "test series \"%s\": label \"%s\" missing; every %.*s series "
+           "carries it",
+           text, want[w], (int)n, text);
+}
+
 static void lint_test(const g6_spec *s, g6_spec_diags *dg, const char *field,
                       const g6_spec_test *t) {
+  for (size_t i = 0; i < t->n_series; i++)
+    if (t->series[i].series)
+      lint_test_series(s, dg, t->line, field, t->series[i].series);
   long secs;
   if (t->eval_time && !valid_duration(t->eval_time, &secs))
     DIAG(s, dg, t->line, field,
