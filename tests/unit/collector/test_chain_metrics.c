@@ -457,6 +457,62 @@ static void read_only_file_system_is_not_permission(void **state) {
   g6_metrics_free(m);
 }
 
+/* Every cause a CSV append or a snapshot write can fail with is exported at
+ * 0 from the warm start. A counter whose label set first appears with its
+ * first increment starts at that value: Prometheus' increase() and rate()
+ * never count it, so a one-off failure of that cause never fires
+ * G6CsvWriteFailing or G6SnapshotWriteFailing. The causes: whatever
+ * g6_status_from_errno() maps an errno to, and what the storage code
+ * reports itself (invalid: a symbolic link, FIFO or device at a day's
+ * file, a path too long; exists: a file where a directory of the layout
+ * belongs, g6_mkdir_p; nomem). */
+static void every_storage_failure_cause_is_warm(void **state) {
+  (void)state;
+  bool cause[G6_STATUS_COUNT] = {false};
+  for (int e = 1; e < 256; e++)
+    cause[g6_status_from_errno(e)] = true;
+  cause[G6_EINVAL] = cause[G6_EEXIST] = cause[G6_ENOMEM] = true;
+  g6_index_config ix = nifty();
+  g6_chain_index_metrics st;
+  g6_cycle_result r;
+  g6_metrics *m = warm_up(&ix, &st, &r);
+  for (int k = 1; k < G6_STATUS_COUNT; k++) {
+    if (!cause[k])
+      continue;
+    const char *t = g6_status_name((g6_status)k);
+    double v = -1;
+    if (!g6_metrics_value(m, &g6m_def_csv_write_failures, "NIFTY", t, &v) ||
+        v != 0)
+      fail_msg("csv_write_failures{NIFTY,%s} is not warm at 0", t);
+    if (!g6_metrics_value(m, &g6m_def_snapshot_write_failures, "NIFTY", t,
+                          &v) ||
+        v != 0)
+      fail_msg("snapshot_write_failures{NIFTY,%s} is not warm at 0", t);
+  }
+  /* a failure of each cause adds to a series that was there */
+  size_t csv0 = g6_metrics_series_count(m, &g6m_def_csv_write_failures);
+  size_t snap0 = g6_metrics_series_count(m, &g6m_def_snapshot_write_failures);
+  g6_csv_family_stats fam[1];
+  memset(fam, 0, sizeof(fam));
+  snprintf(fam[0].name, sizeof(fam[0].name), "this_week");
+  for (int k = 1; k < G6_STATUS_COUNT; k++)
+    if (cause[k])
+      fam[0].failures[k] = 1;
+  r.attempted = r.market_open = r.success = true;
+  r.snapshot_written = true;
+  r.snapshot_status = G6_EEXIST;
+  g6_chain_metrics_cycle(m, &ix, &r, fam, 1, &st);
+  assert_int_equal(g6_metrics_series_count(m, &g6m_def_csv_write_failures),
+                   csv0);
+  assert_int_equal(
+      g6_metrics_series_count(m, &g6m_def_snapshot_write_failures), snap0);
+  assert_close(val(m, &g6m_def_csv_write_failures, "NIFTY", "invalid"), 1, 0);
+  assert_close(val(m, &g6m_def_snapshot_write_failures, "NIFTY", "exists"), 1,
+               0);
+  assert_int_equal(g6_metrics_refusal_count(m, NULL), 0);
+  g6_metrics_free(m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(warm_start_unknown_is_nan),
@@ -469,6 +525,7 @@ int main(void) {
       cmocka_unit_test(quote_sanity_counts),
       cmocka_unit_test(storage_faults_counted),
       cmocka_unit_test(read_only_file_system_is_not_permission),
+      cmocka_unit_test(every_storage_failure_cause_is_warm),
   };
   return G6_RUN_TESTS(tests);
 }
