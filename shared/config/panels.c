@@ -128,9 +128,9 @@ static const g6_option panels_opts[] = {
              "may read it (`chmod 600`); never logged"},
     {.name = "MaxSeries", P(max_series), .type = G6_OPT_INT, .min = 64,
      .max = 1000000, .def = "16384",
-     .help = "series whose latest value is kept (the spec's budgets add up "
-             "to about 4,300); values of further series are dropped and "
-             "counted"},
+     .help = "series whose latest value is kept (the spec's budgets allow "
+             "about 13,700, a histogram counted as its buckets, count and "
+             "sum); values of further series are dropped and counted"},
     {.name = "SeriesTTL", P(series_ttl), .type = G6_OPT_DOUBLE, .min = 0,
      .max = 86400, .unit = "s", .def = "600",
      .help = "a series not updated for this long is forgotten (its panel "

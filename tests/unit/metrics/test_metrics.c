@@ -5,6 +5,7 @@
 
 #include "collector/analyzer.h"
 #include "config/chain.h"
+#include "config/panels.h"
 #include "market/chain.h"
 #include "metrics/metrics.h"
 #include "metrics/metrics_gen.h"
@@ -417,6 +418,26 @@ static void warm_start_most_indices_refuses_nothing(void **state) {
   g6_metrics_free(a);
 }
 
+/* g6_panels keeps the latest value of every g6 series (metrics/latest.h),
+ * at most MaxSeries of them: its default holds every series the budgets
+ * allow (a histogram is its buckets, +Inf, count and sum), so a host at
+ * the configuration's limits loses no panel figure. */
+static void panels_max_series_default_holds_every_budget(void **state) {
+  (void)state;
+  size_t values = 0;
+  for (size_t i = 0; i < g6m_catalog_len; i++) {
+    const g6_metric_def *d = g6m_catalog[i];
+    values += d->budget *
+              (d->kind == G6_METRIC_HISTOGRAM ? d->n_buckets + 3 : 1);
+  }
+  const char *def = NULL;
+  for (size_t i = 0; i < g6_panels_options.n; i++)
+    if (strcmp(g6_panels_options.options[i].name, "MaxSeries") == 0)
+      def = g6_panels_options.options[i].def;
+  assert_non_null(def);
+  assert_true(values <= (size_t)strtoul(def, NULL, 10));
+}
+
 typedef struct worker {
   int id;
 } worker;
@@ -497,6 +518,7 @@ int main(void) {
                                       setup, teardown),
       cmocka_unit_test_setup_teardown(concurrent_threads, setup, teardown),
       cmocka_unit_test(domains_cover_configuration_limits),
+      cmocka_unit_test(panels_max_series_default_holds_every_budget),
       cmocka_unit_test_setup_teardown(warm_start_most_indices_refuses_nothing,
                                       setup, teardown),
       cmocka_unit_test(catalog_matches_spec),
