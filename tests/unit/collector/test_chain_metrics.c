@@ -504,8 +504,8 @@ static void every_storage_failure_cause_is_warm(void **state) {
   g6_chain_metrics_cycle(m, &ix, &r, fam, 1, &st);
   assert_int_equal(g6_metrics_series_count(m, &g6m_def_csv_write_failures),
                    csv0);
-  assert_int_equal(
-      g6_metrics_series_count(m, &g6m_def_snapshot_write_failures), snap0);
+  assert_int_equal(g6_metrics_series_count(m, &g6m_def_snapshot_write_failures),
+                   snap0);
   assert_close(val(m, &g6m_def_csv_write_failures, "NIFTY", "invalid"), 1, 0);
   assert_close(val(m, &g6m_def_snapshot_write_failures, "NIFTY", "exists"), 1,
                0);

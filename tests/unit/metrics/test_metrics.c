@@ -379,9 +379,10 @@ static void domains_cover_configuration_limits(void **state) {
  * most expiries, refuses nothing, and every index's series are there. */
 static void warm_start_most_indices_refuses_nothing(void **state) {
   (void)state;
-  enum { N = G6_CHAIN_MAX_INDICES > G6_ANALYZER_MAX_INDICES
-                 ? G6_CHAIN_MAX_INDICES
-                 : G6_ANALYZER_MAX_INDICES };
+  enum {
+    N = G6_CHAIN_MAX_INDICES > G6_ANALYZER_MAX_INDICES ? G6_CHAIN_MAX_INDICES
+                                                       : G6_ANALYZER_MAX_INDICES
+  };
   char names[N][16];
   const char *idx[N];
   for (int i = 0; i < N; i++) {
@@ -408,9 +409,9 @@ static void warm_start_most_indices_refuses_nothing(void **state) {
   g6_metrics *a = g6_metrics_new("g6_analytics", &sink);
   assert_non_null(a);
   g6_metrics_domain_values given = {"index", idx, G6_ANALYZER_MAX_INDICES};
-  assert_int_equal(g6_metrics_warm_owner(a, g6m_catalog, g6m_catalog_len,
-                                         &given, 1, NULL),
-                   G6_OK);
+  assert_int_equal(
+      g6_metrics_warm_owner(a, g6m_catalog, g6m_catalog_len, &given, 1, NULL),
+      G6_OK);
   assert_int_equal(g6_metrics_refusal_count(a, NULL), 0);
   assert_true(g6_metrics_value(a, &g6m_def_bucket_contracts,
                                idx[G6_ANALYZER_MAX_INDICES - 1], "atm.short",
@@ -427,8 +428,8 @@ static void panels_max_series_default_holds_every_budget(void **state) {
   size_t values = 0;
   for (size_t i = 0; i < g6m_catalog_len; i++) {
     const g6_metric_def *d = g6m_catalog[i];
-    values += d->budget *
-              (d->kind == G6_METRIC_HISTOGRAM ? d->n_buckets + 3 : 1);
+    values +=
+        d->budget * (d->kind == G6_METRIC_HISTOGRAM ? d->n_buckets + 3 : 1);
   }
   const char *def = NULL;
   for (size_t i = 0; i < g6_panels_options.n; i++)
@@ -512,8 +513,7 @@ int main(void) {
                                       teardown),
       cmocka_unit_test_setup_teardown(budget_refuses_beyond, setup, teardown),
       cmocka_unit_test_setup_teardown(invalid_values_refused, setup, teardown),
-      cmocka_unit_test_setup_teardown(warm_start_every_series, setup,
-                                      teardown),
+      cmocka_unit_test_setup_teardown(warm_start_every_series, setup, teardown),
       cmocka_unit_test_setup_teardown(dispatch_failures_counted_logged_once,
                                       setup, teardown),
       cmocka_unit_test_setup_teardown(concurrent_threads, setup, teardown),

@@ -286,9 +286,8 @@ static const char *skip_space(const char *q);
 /* The spec metric whose exported series `name` (n bytes) is: the metric's
  * own name, or a histogram's _bucket_total (*bucket set), _count_total or
  * _sum. NULL when no metric exports it. */
-static const g6_spec_metric *exported_series(const g6_spec *s,
-                                             const char *name, size_t n,
-                                             bool *bucket) {
+static const g6_spec_metric *exported_series(const g6_spec *s, const char *name,
+                                             size_t n, bool *bucket) {
   static const char *const hist[] = {"_bucket_total", "_count_total", "_sum"};
   *bucket = false;
   for (size_t f = 0; f < s->n_families; f++)
@@ -303,7 +302,8 @@ static const g6_spec_metric *exported_series(const g6_spec *s,
         continue;
       }
       for (size_t k = 0; k < 3; k++)
-        if (n - e == strlen(hist[k]) && strncmp(name + e, hist[k], n - e) == 0) {
+        if (n - e == strlen(hist[k]) &&
+            strncmp(name + e, hist[k], n - e) == 0) {
           *bucket = k == 0;
           return m;
         }
@@ -338,8 +338,8 @@ static void lint_test_series(const g6_spec *s, g6_spec_diags *dg, int line,
   const g6_spec_metric *m = exported_series(s, text, n, &bucket);
   if (m == NULL) {
     DIAG(s, dg, line, field,
-         "test series \"%s\": no metric of the spec exports %.*s", text,
-         (int)n, text);
+         "test series \"%s\": no metric of the spec exports %.*s", text, (int)n,
+         text);
     return;
   }
   /* the labels the series carries: the metric's, instance, a bucket's le */
@@ -379,9 +379,8 @@ static void lint_test_series(const g6_spec *s, g6_spec_diags *dg, int line,
       w++;
     if (w == nw) {
       if (strcmp(key, "job") != 0)
-        DIAG(s, dg, line, field,
-             "test series \"%s\": %.*s has no label \"%s\"", text, (int)n,
-             text, key);
+        DIAG(s, dg, line, field, "test series \"%s\": %.*s has no label \"%s\"",
+             text, (int)n, text, key);
       continue;
     }
     seen[w] = true;
@@ -401,8 +400,8 @@ static void lint_test_series(const g6_spec *s, g6_spec_diags *dg, int line,
                dom[w]->n_values > 0 &&
                !in_values(dom[w]->values, dom[w]->n_values, val)) {
       DIAG(s, dg, line, field,
-           "test series \"%s\": %s=\"%s\" is not in the closed domain %s",
-           text, key, val, dom[w]->name);
+           "test series \"%s\": %s=\"%s\" is not in the closed domain %s", text,
+           key, val, dom[w]->name);
     }
   }
   for (size_t w = 0; w < nw; w++)
