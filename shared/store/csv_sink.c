@@ -6,6 +6,7 @@
 #include "core/fsutil.h"
 #include "core/json.h"
 #include "core/strmap.h"
+#include "store/retention.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -1160,11 +1161,31 @@ static bool day_file(const char *name) {
   return name[sizeof(shape) - 1] == '\0';
 }
 
+/* Whether the file fd begins with `header` and a newline, or with a part
+ * of it and nothing more (the first write torn): a file g6 wrote. */
+static bool begins_with_header(int fd, const char *header) {
+  char buf[1024];
+  size_t hl = strlen(header);
+  if (hl + 1 > sizeof(buf))
+    return false;
+  ssize_t n = pread(fd, buf, hl + 1, 0);
+  if (n <= 0)
+    return false;
+  if ((size_t)n == hl + 1)
+    return memcmp(buf, header, hl) == 0 && buf[hl] == '\n';
+  return memcmp(buf, header, (size_t)n) == 0;
+}
+
 /* Cuts a torn last line from the newest day's file in the directory fd
  * (closed here): the file a crashed run wrote last there, which this run
- * may never append to (its strike left the ladder, its day ended). */
+ * may never append to (its strike left the ladder, its day ended). Only a
+ * file of this index's layout (rel, the directory's path below the data
+ * directory, as g6_retention_classify names it `want`) that begins with
+ * g6's `header` is touched: nothing else's last line is cut. */
 static void sweep_dir(g6_csv_sink *s, int fd, const char *dir,
-                      const char *family, g6_csv_stats *st) {
+                      const char *rel, g6_retention_kind want,
+                      const char *header, const char *family,
+                      g6_csv_stats *st) {
   DIR *d = fdopendir(fd);
   if (d == NULL) {
     close(fd);
@@ -1175,16 +1196,28 @@ static void sweep_dir(g6_csv_sink *s, int fd, const char *dir,
   while ((e = readdir(d)) != NULL)
     if (day_file(e->d_name) && strcmp(e->d_name, newest) > 0)
       memcpy(newest, e->d_name, 15); /* day_file: 14 characters */
-  int f = newest[0] != '\0'
-              ? openat(dirfd(d), newest,
-                       O_RDWR | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC)
-              : -1;
+  char relpath[PATH_MAX], index[32];
+  g6_retention_kind kind;
+  bool dated, prunable;
+  g6_date date;
+  bool layout =
+      newest[0] != '\0' &&
+      snprintf(relpath, sizeof(relpath), "%s/%s", rel, newest) <
+          (int)sizeof(relpath) &&
+      g6_retention_classify(relpath, &kind, index, &dated, &date,
+                            &prunable) &&
+      kind == want && strcmp(index, s->index) == 0;
+  int f = layout ? openat(dirfd(d), newest,
+                          O_RDWR | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY |
+                              O_CLOEXEC)
+                 : -1;
   closedir(d);
   struct stat sb;
   if (f < 0)
     return;
   off_t size = 0;
   if (fstat(f, &sb) == 0 && S_ISREG(sb.st_mode) &&
+      begins_with_header(f, header) &&
       (size = sb.st_size, repair_tail(f, &size)) > 0) {
     int fam = family_of(s, family);
     st->torn_repaired++;
@@ -1195,16 +1228,28 @@ static void sweep_dir(g6_csv_sink *s, int fd, const char *dir,
   close(f);
 }
 
+/* Opens the directory `name` in the directory dfd, never through a
+ * symbolic link: -1 if it is none. */
+static int open_subdir(int dfd, const char *name) {
+  return openat(dfd, name,
+                O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+}
+
 /* Once per sink, at its first flush: the torn tail a crash (kill -9, a
  * host crash) left in the last file it wrote in every directory of the
- * index is cut, not only in the files this run appends to. */
+ * index is cut, not only in the files this run appends to. Only the
+ * layout's directories are entered (<INDEX>/<tag>/<offset>,
+ * overview/<INDEX>), none through a symbolic link below the index's
+ * directory. */
 static void sweep_torn(g6_csv_sink *s, g6_csv_stats *st) {
   s->swept = true;
-  char top[PATH_MAX], tag[PATH_MAX], off[PATH_MAX];
+  char top[PATH_MAX], rel[PATH_MAX], tag[PATH_MAX], off[PATH_MAX];
   snprintf(top, sizeof(top), "%s/overview/%s", s->data_dir, s->index);
-  int fd = open(top, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  snprintf(rel, sizeof(rel), "overview/%s", s->index);
+  int fd = open(top, O_RDONLY | O_DIRECTORY | O_NONBLOCK | O_CLOEXEC);
   if (fd >= 0)
-    sweep_dir(s, fd, top, "overview", st);
+    sweep_dir(s, fd, top, rel, G6_KIND_OVERVIEW, g6_csv_overview_header,
+              "overview", st);
   snprintf(top, sizeof(top), "%s/%s", s->data_dir, s->index);
   DIR *d = opendir(top);
   struct dirent *e;
@@ -1212,16 +1257,22 @@ static void sweep_torn(g6_csv_sink *s, g6_csv_stats *st) {
     if (e->d_name[0] == '.' ||
         snprintf(tag, sizeof(tag), "%s/%s", top, e->d_name) >= (int)sizeof(tag))
       continue;
-    DIR *t = opendir(tag);
+    int tfd = open_subdir(dirfd(d), e->d_name);
+    DIR *t = tfd >= 0 ? fdopendir(tfd) : NULL;
+    if (t == NULL && tfd >= 0)
+      close(tfd);
     struct dirent *o;
     while (t != NULL && (o = readdir(t)) != NULL) {
       if (o->d_name[0] == '.' ||
           snprintf(off, sizeof(off), "%s/%s", tag, o->d_name) >=
-              (int)sizeof(off))
+              (int)sizeof(off) ||
+          snprintf(rel, sizeof(rel), "%s/%s/%s", s->index, e->d_name,
+                   o->d_name) >= (int)sizeof(rel))
         continue;
-      fd = openat(dirfd(t), o->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      fd = open_subdir(dirfd(t), o->d_name);
       if (fd >= 0)
-        sweep_dir(s, fd, off, e->d_name, st);
+        sweep_dir(s, fd, off, rel, G6_KIND_OPTIONS, g6_csv_option_header,
+                  e->d_name, st);
     }
     if (t != NULL)
       closedir(t);

@@ -17,7 +17,9 @@
  * (a crash mid-write) is repaired by truncating the torn tail before the next
  * append, and at a sink's first flush in the newest day's file of every
  * directory of its index (the files a crashed run wrote last, which this run
- * may never append to). A symbolic link, a FIFO or a device at a file's place is never
+ * may never append to): only in the layout's directories (<INDEX>/<tag>/
+ * <offset>, overview/<INDEX>; none entered through a symbolic link below
+ * <INDEX>) and only a file that begins with g6's header. A symbolic link, a FIFO or a device at a file's place is never
  * opened for writing (O_NOFOLLOW) nor cut back: its rows stay pending
  * (G6_EINVAL, the message naming the path). When close(2) fails after a
  * complete write (a file system that

@@ -1259,7 +1259,9 @@ static void torn_tail_repaired_at_restart(void **state) {
     assert_int_equal(g6_mkdir_p(d, 0755, NULL), G6_OK);
     FILE *fp = fopen(files[i], "w");
     assert_non_null(fp);
-    fprintf(fp, "%s\n%s17-10-2025 15:29:30,NIF", g6_csv_option_header, whole);
+    fprintf(fp, "%s\n%s17-10-2025 15:29:30,NIF",
+            files[i] == b ? g6_csv_overview_header : g6_csv_option_header,
+            whole);
     fclose(fp);
   }
   g6_csv_sink *s = g6_csv_sink_new(data, "NIFTY", G6_FSYNC_NEVER, 0);
@@ -1277,6 +1279,9 @@ static void torn_tail_repaired_at_restart(void **state) {
   snprintf(want, sizeof(want), "%s\n%s", g6_csv_option_header, whole);
   for (int i = 0; i < 2; i++) {
     char *text = slurp(files[i]);
+    snprintf(want, sizeof(want), "%s\n%s",
+             files[i] == b ? g6_csv_overview_header : g6_csv_option_header,
+             whole);
     assert_string_equal(text, want);
     free(text);
   }
@@ -1292,6 +1297,64 @@ static void torn_tail_repaired_at_restart(void **state) {
   assert_int_equal(g6_csv_sink_flush(s, &st2, &e), G6_OK);
   assert_int_equal(st2.torn_repaired, 0);
   g6_csv_sink_free(s);
+}
+
+/* The restart's torn-tail repair cuts only what g6 wrote: a day's file in
+ * the layout of this index (<INDEX>/<tag>/<offset>/, overview/<INDEX>/)
+ * that begins with g6's header. A directory below the index that is not a
+ * tag or an offset (someone's notes), a strike directory that is a
+ * symbolic link (to outside the data directory here), and a file of that
+ * name without g6's header are all left whole. Before, every directory two
+ * levels below the index was swept, links followed, any content cut. */
+static void torn_sweep_cuts_only_g6_files(void **state) {
+  (void)state;
+  char data[300], outside[350], junk[400], linked[400], foreign[400],
+      ours[400], d[400];
+  fresh(data, sizeof(data), "sweep_only_g6");
+  char torn[1024];
+  snprintf(torn, sizeof(torn), "%s\n17-10-2025 15:29:30,NIF",
+           g6_csv_option_header);
+  const char not_ours[] = "date,close\n2025-10-17,101.5";
+  snprintf(outside, sizeof(outside), "%s/outside-sweep%s", dir,
+           holding ? "-held" : "");
+  assert_int_equal(g6_mkdir_p(outside, 0755, NULL), G6_OK);
+  snprintf(linked, sizeof(linked), "%s/2025-10-17.csv", outside);
+  snprintf(junk, sizeof(junk), "%s/NIFTY/notes/old/2025-10-17.csv", data);
+  snprintf(foreign, sizeof(foreign), "%s/NIFTY/this_week/+100/2025-10-17.csv",
+           data);
+  snprintf(ours, sizeof(ours), "%s/NIFTY/this_week/+500/2025-10-17.csv", data);
+  const char *paths[] = {linked, junk, foreign, ours};
+  const char *texts[] = {torn, torn, not_ours, torn};
+  for (int i = 0; i < 4; i++) {
+    snprintf(d, sizeof(d), "%s", paths[i]);
+    *strrchr(d, '/') = '\0';
+    assert_int_equal(g6_mkdir_p(d, 0755, NULL), G6_OK);
+    FILE *fp = fopen(paths[i], "w");
+    assert_non_null(fp);
+    fputs(texts[i], fp);
+    fclose(fp);
+  }
+  snprintf(d, sizeof(d), "%s/NIFTY/this_week/-500", data);
+  assert_int_equal(symlink(outside, d), 0);
+  g6_csv_sink *s = g6_csv_sink_new(data, "NIFTY", G6_FSYNC_NEVER, 0);
+  g6_csv_stats st = {0};
+  g6_error e;
+  assert_int_equal(g6_csv_sink_flush(s, &st, &e), G6_OK);
+  assert_int_equal(st.torn_repaired, 1); /* ours only */
+  for (int i = 0; i < 3; i++) {
+    char *text = slurp(paths[i]);
+    assert_string_equal(text, texts[i]);
+    free(text);
+  }
+  char *text = slurp(ours);
+  char want[1024];
+  snprintf(want, sizeof(want), "%s\n", g6_csv_option_header);
+  assert_string_equal(text, want);
+  free(text);
+  g6_csv_sink_free(s);
+  unlink(d);
+  unlink(linked);
+  rmdir(outside);
 }
 
 /* A symbolic link where the day's file belongs (planted, or left by a
@@ -1565,6 +1628,7 @@ int main(void) {
       BOTH(clock_going_back),
       BOTH(torn_tail_is_repaired),
       BOTH(torn_tail_repaired_at_restart),
+      BOTH(torn_sweep_cuts_only_g6_files),
       BOTH(external_changes_between_appends),
       BOTH(failed_append_rolls_back_and_retries),
       BOTH(unwritable_path_and_bounded_retry_buffer),
