@@ -581,9 +581,11 @@ static void write_snapshot(g6_collector *c, g6_cycle_result *res) {
     /* the latest file is about to be replaced: if a crash kept it out of
      * the history, or its link failed last cycle, it goes there now or
      * never */
-    c->history_checked = true;
     hst = g6_snapshot_history_recover(c->data_dir, c->ix.name,
                                       c->cfg.fsync != G6_FSYNC_NEVER, &he);
+    /* a failed try is made again while the latest file is still that
+     * snapshot (this cycle's write may fail too) */
+    c->history_checked = hst == G6_OK;
   }
   g6_snapshot s = {.ix = &c->ix,
                    .seq = c->seq + 1,

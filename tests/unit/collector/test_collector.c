@@ -7,6 +7,8 @@
 #include "math/bs.h"
 #include "store/snapshot_read.h"
 
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -1161,6 +1163,56 @@ static void snapshot_leftovers_and_history_retry(void **state) {
   }
 }
 
+/* A snapshot whose history link failed is kept before it is replaced even
+ * when the cycle after cannot keep it either and its own snapshot write
+ * fails too (a full disk: here the file size limit): the try is made again
+ * the cycle after. Before, a failed retry was taken as done: the next
+ * cycle's snapshot replaced seq 1, which never reached the history. */
+static void history_retry_survives_a_failed_cycle(void **state) {
+  (void)state;
+  fake f = default_fake();
+  double now = (double)utc(2025, 10, 20, 4, 0, 14); /* Mon 09:30 IST */
+  char path[600], day[700], kept[800];
+  snprintf(path, sizeof(path), "%s/retry2/snapshots/NIFTY", dir);
+  assert_int_equal(g6_mkdir_p(path, 0755, NULL), G6_OK);
+  snprintf(day, sizeof(day), "%s/2025-10-20", path);
+  touch(day); /* a file where the day's directory goes */
+  g6_cycle_result res;
+  g6_collector *c = make_with(&f, "retry2", false, true);
+  f.now = now;
+  assert_int_equal(g6_collector_cycle(c, f.now, &res), G6_OK);
+  assert_int_equal(res.snapshot_seq, 1);
+  assert_int_not_equal(res.snapshot_status, G6_OK);
+  /* the retry fails, and so does the snapshot write */
+  signal(SIGXFSZ, SIG_IGN);
+  struct rlimit old, lim;
+  assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+  lim = old;
+  lim.rlim_cur = 16;
+  assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+  f.now = now + 30;
+  g6_collector_cycle(c, f.now, &res);
+  assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+  signal(SIGXFSZ, SIG_DFL);
+  assert_int_not_equal(res.snapshot_status, G6_OK);
+  /* the disk has room again */
+  assert_int_equal(unlink(day), 0);
+  f.now = now + 60;
+  assert_int_equal(g6_collector_cycle(c, f.now, &res), G6_OK);
+  assert_int_equal(res.snapshot_status, G6_OK);
+  assert_int_equal(res.snapshot_seq, 2);
+  g6_collector_free(c);
+  for (int seq = 1; seq <= 2; seq++) {
+    snprintf(kept, sizeof(kept), "%s/%d.json", day, seq);
+    g6_snapshot_doc d;
+    g6_error e;
+    if (g6_snapshot_read_file(kept, 0, &d, &e) != G6_OK)
+      fail_msg("seq %d is not in the history: %s", seq, e.msg);
+    assert_int_equal(d.seq, (uint64_t)seq);
+    g6_snapshot_doc_free(&d);
+  }
+}
+
 static char *read_text(const char *path) {
   char *text = NULL;
   size_t len;
@@ -1334,6 +1386,7 @@ int main(void) {
       cmocka_unit_test(keep_snapshots_history),
       cmocka_unit_test(keep_snapshots_resume),
       cmocka_unit_test(snapshot_leftovers_and_history_retry),
+      cmocka_unit_test(history_retry_survives_a_failed_cycle),
       cmocka_unit_test(market_closed_fetches_nothing),
       cmocka_unit_test(frozen_feed_is_stale),
       cmocka_unit_test(held_files_let_go_outside_the_session),
