@@ -289,6 +289,19 @@ g6_status g6_http_perform(g6_http_share *share, const g6_http_request *req,
     resp->has_location = true;
     location_for_message(loc->value, resp->location, sizeof(resp->location));
   }
+  /* the encoding a body did not decode in, for the message (the server's
+   * bytes: printable ASCII only) */
+  char encoding[64] = "";
+  struct curl_header *ce = NULL;
+  if (rc == CURLE_BAD_CONTENT_ENCODING &&
+      curl_easy_header(h, "Content-Encoding", 0, CURLH_HEADER, -1, &ce) ==
+          CURLHE_OK &&
+      ce != NULL && ce->value != NULL) {
+    snprintf(encoding, sizeof(encoding), "%s", ce->value);
+    for (char *p = encoding; *p; p++)
+      if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+        *p = '?';
+  }
   double t = 0;
   curl_easy_getinfo(h, CURLINFO_TOTAL_TIME, &t);
   resp->seconds = t;
@@ -323,8 +336,12 @@ g6_status g6_http_perform(g6_http_share *share, const g6_http_request *req,
                         "%s: body truncated after %zu bytes (%s)", where,
                         resp->bytes, errbuf);
   case CURLE_BAD_CONTENT_ENCODING:
-    return g6_error_set(err, G6_EPROTO, "%s: bad content encoding (%s)", where,
-                        errbuf);
+    /* libcurl's words are empty for some decoders (br, zstd) */
+    return g6_error_set(err, G6_EPROTO,
+                        "%s: bad content encoding: the body (Content-Encoding "
+                        "\"%s\") did not decode (%s)",
+                        where, encoding,
+                        errbuf[0] != '\0' ? errbuf : "no detail from libcurl");
   case CURLE_ABORTED_BY_CALLBACK:
     return g6_error_set(err, G6_ECONN, "%s: cancelled", where);
   case CURLE_RECV_ERROR:

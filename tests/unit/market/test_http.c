@@ -417,6 +417,26 @@ static void unrequested_gzip(void **state) {
   assert_int_equal(s, G6_EPROTO);
   assert_non_null(strstr(e.msg, "content encoding"));
   g6_http_response_free(&resp);
+
+  /* an encoding whose decoder gives libcurl no words (br, zstd), or none
+   * it knows: the message names the Content-Encoding that came (its
+   * bytes printable). Before, br's read "bad content encoding ()" */
+  static const char *const encs[] = {"br", "zstd", "x-\033[31mred"};
+  static const char *const named[] = {"\"br\"", "\"zstd\"", "\"x-?[31mred\""};
+  for (size_t i = 0; i < sizeof(encs) / sizeof(encs[0]); i++) {
+    char ans[512];
+    int n = snprintf(ans, sizeof(ans),
+                     "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                     "Content-Encoding: %s\r\nContent-Length: 8\r\n\r\n"
+                     "not gzip",
+                     encs[i]);
+    g6_error_clear(&e);
+    s = get_raw(ans, (size_t)n, &resp, &e);
+    assert_int_equal(s, G6_EPROTO);
+    if (strstr(e.msg, named[i]) == NULL || strstr(e.msg, "()") != NULL)
+      fail_msg("Content-Encoding %s: %s", encs[i], e.msg);
+    g6_http_response_free(&resp);
+  }
 }
 
 int main(void) {
