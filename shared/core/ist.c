@@ -67,6 +67,15 @@ static int days_in_month(int y, int m) {
   return dim[m - 1];
 }
 
+bool g6_digit_shape(const char *s, size_t n, const char *shape) {
+  if (s == NULL || n != strlen(shape))
+    return false;
+  for (size_t i = 0; i < n; i++)
+    if (shape[i] == 'd' ? !(s[i] >= '0' && s[i] <= '9') : s[i] != shape[i])
+      return false;
+  return true;
+}
+
 g6_status g6_date_parse(const char *s, g6_date *out) {
   if (s == NULL || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
     return G6_EPARSE;

@@ -59,6 +59,12 @@ int64_t g6_expiry_epoch(g6_date d);
  * (2025-02-30). G6_EPARSE on failure. */
 g6_status g6_date_parse(const char *s, g6_date *out);
 
+/* Whether the n bytes at s have exactly the shape `shape`: each 'd' of it
+ * one ASCII digit, every other character itself ("dddd-dd-dd.csv", a day's
+ * CSV file name; "dddd-dd-ddTdd:dd:ddZ"). Says nothing of whether the date
+ * exists (g6_date_parse does). */
+bool g6_digit_shape(const char *s, size_t n, const char *shape);
+
 /* Writes YYYY-MM-DD (11 bytes with NUL). */
 void g6_date_format(g6_date d, char out[11]);
 

@@ -4,6 +4,7 @@
 #include "core/buf.h"
 #include "core/fdhold.h"
 #include "core/fsutil.h"
+#include "core/ist.h"
 #include "core/json.h"
 #include "core/strmap.h"
 #include "store/retention.h"
@@ -1153,12 +1154,7 @@ g6_status g6_csv_write_overview(g6_csv_sink *s, int64_t ts,
 
 /* Whether name is "YYYY-MM-DD.csv". */
 static bool day_file(const char *name) {
-  static const char shape[] = "dddd-dd-dd.csv";
-  for (size_t i = 0; i < sizeof(shape) - 1; i++)
-    if (shape[i] == 'd' ? !(name[i] >= '0' && name[i] <= '9')
-                        : name[i] != shape[i])
-      return false;
-  return name[sizeof(shape) - 1] == '\0';
+  return g6_digit_shape(name, strlen(name), "dddd-dd-dd.csv");
 }
 
 /* Whether the file fd begins with `header` and a newline, or with a part

@@ -1,6 +1,8 @@
 /* Panel schemas (see store/panel_schema.h). */
 #include "store/panel_schema.h"
 
+#include "core/ist.h"
+
 #include "store/panels.h"
 
 #include <stdio.h>
@@ -146,13 +148,9 @@ static const char *check_nonnegative(const g6_json *v) {
 static const char *check_iso(const g6_json *v) {
   size_t n;
   const char *s = g6_json_get_string(v, &n);
-  static const char pat[] = "dddd-dd-ddTdd:dd:ddZ";
-  if (s == NULL || n != sizeof(pat) - 1)
-    return "YYYY-MM-DDTHH:MM:SSZ (UTC)";
-  for (size_t i = 0; i < n; i++)
-    if (pat[i] == 'd' ? !(s[i] >= '0' && s[i] <= '9') : s[i] != pat[i])
-      return "YYYY-MM-DDTHH:MM:SSZ (UTC)";
-  return NULL;
+  return g6_digit_shape(s, n, "dddd-dd-ddTdd:dd:ddZ")
+             ? NULL
+             : "YYYY-MM-DDTHH:MM:SSZ (UTC)";
 }
 
 static const char *check_schema(const g6_json *v) {

@@ -111,12 +111,7 @@ static bool seq_name(const char *name, uint64_t *seq) {
 
 /* Whether name is "YYYY-MM-DD" (the shape of a day's directory). */
 static bool day_name(const char *name) {
-  static const char shape[] = "dddd-dd-dd";
-  for (size_t i = 0; i < sizeof(shape) - 1; i++)
-    if (shape[i] == 'd' ? !(name[i] >= '0' && name[i] <= '9')
-                        : name[i] != shape[i])
-      return false;
-  return name[sizeof(shape) - 1] == '\0';
+  return g6_digit_shape(name, strlen(name), "dddd-dd-dd");
 }
 
 uint64_t g6_snapshot_history_last_seq(const char *data_dir,

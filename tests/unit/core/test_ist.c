@@ -20,6 +20,22 @@ static void civil_roundtrip(void **state) {
   assert_int_equal(g6_weekday(g6_days_from_civil(1969, 12, 31)), 2); /* Wed */
 }
 
+/* The shape check behind day-file and timestamp names: digits where the
+ * shape says 'd', the rest exactly, nothing more or less. */
+static void digit_shapes(void **state) {
+  (void)state;
+  assert_true(g6_digit_shape("2025-10-23.csv", 14, "dddd-dd-dd.csv"));
+  assert_true(g6_digit_shape("2025-99-99", 10, "dddd-dd-dd")); /* shape only */
+  const char *bad[] = {"2025-10-23.cs", "2025-10-23.csv~", "2025/10/23.csv",
+                       "20a5-10-23.csv", "", "2025-10-2.csv"};
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+    assert_false(g6_digit_shape(bad[i], strlen(bad[i]), "dddd-dd-dd.csv"));
+  assert_false(g6_digit_shape("2025-10-23\0csv", 14, "dddd-dd-dd.csv"));
+  assert_false(g6_digit_shape(NULL, 0, ""));
+  assert_true(g6_digit_shape("2026-01-05T09:15:00Z", 20,
+                             "dddd-dd-ddTdd:dd:ddZ"));
+}
+
 static void date_parse_is_strict(void **state) {
   (void)state;
   g6_date d;
@@ -120,6 +136,7 @@ static void parse_ts_round_trip(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(civil_roundtrip),
+      cmocka_unit_test(digit_shapes),
       cmocka_unit_test(date_parse_is_strict),
       cmocka_unit_test(round30_vectors),
       cmocka_unit_test(parse_ts_round_trip),
