@@ -82,24 +82,47 @@ void g6_kite_config_defaults(g6_kite_config *cfg) {
 
 /* ---- logging with redaction ------------------------------------------- */
 
-/* Replaces every occurrence of each secret (len >= 4) in msg by "***". */
-static void redact(char *msg, size_t cap, const char *const *secrets,
-                   size_t n) {
+/* Replaces every occurrence of each secret (len >= 4) in data[0..*len) by
+ * "***", shortening *len. When `cut` (the text is the start of a longer one,
+ * the rest dropped) also the start of a secret it ends with (4 bytes or
+ * more): an occurrence straddling the cut leaves that much behind, which no
+ * search for the whole secret finds. The server's bytes are redacted so
+ * before any excerpt of them is taken (a proxy's page or Kite's message may
+ * echo the Authorization header). Never grows the text; can't fail. */
+static void redact_bytes(char *data, size_t *len, bool cut,
+                         const char *const *secrets, size_t n) {
   for (size_t k = 0; k < n; k++) {
     const char *s = secrets[k];
     size_t sl = s ? strlen(s) : 0;
     if (sl < 4)
       continue;
+    size_t i = 0;
     char *p;
-    while ((p = strstr(msg, s)) != NULL) {
-      size_t tail = strlen(p + sl);
-      if ((size_t)(p - msg) + 3 + tail + 1 > cap)
-        tail = cap - (size_t)(p - msg) - 4;
-      memmove(p + 3, p + sl, tail);
-      p[3 + tail] = '\0';
+    while (i < *len && (p = memmem(data + i, *len - i, s, sl)) != NULL) {
+      size_t at = (size_t)(p - data);
       memcpy(p, "***", 3);
+      memmove(p + 3, p + sl, *len - at - sl);
+      *len -= sl - 3;
+      i = at + 3;
     }
+    if (!cut)
+      continue;
+    for (size_t m = sl - 1 < *len ? sl - 1 : *len; m >= 4; m--)
+      if (memcmp(data + *len - m, s, m) == 0) {
+        memcpy(data + *len - m, "***", 3);
+        *len -= m - 3;
+        break;
+      }
   }
+}
+
+/* redact_bytes on a string of capacity cap: one that fills it (cut by
+ * vsnprintf, or by a caller's bounded copy) is taken as cut. */
+static void redact(char *msg, size_t cap, const char *const *secrets,
+                   size_t n) {
+  size_t len = strlen(msg);
+  redact_bytes(msg, &len, len + 1 >= cap, secrets, n);
+  msg[len] = '\0';
 }
 
 static void vlog_extra(g6_kite_client *c, int level, const char *const *extra,
@@ -519,6 +542,34 @@ static g6_status fail_said(g6_kite_client *c, const char *const *extra,
   return s;
 }
 
+/* The parts of an answer that messages quote (an error body, the head of
+ * a body, a redirect's Location), with the client's secrets and the call's
+ * extras redacted in place before any of them is parsed or cut into an
+ * excerpt: whatever answered may echo the request's credentials (a proxy's
+ * error page showing the Authorization header, a portal's Location), and
+ * an excerpt that cuts a secret in two would leave its start in the log. */
+static void redact_response(g6_kite_client *c, const char *const *extra,
+                            size_t n, g6_http_response *resp) {
+  g6_buf *eb = &resp->error_body;
+  size_t loc_len = strlen(resp->location);
+  bool loc_cut = loc_len + 1 >= sizeof(resp->location);
+  pthread_mutex_lock(&c->cred_mu);
+  const char *secrets[2] = {c->api_key, c->access_token};
+  for (int pass = 0; pass < 2; pass++) {
+    const char *const *list = pass == 0 ? secrets : extra;
+    size_t m = pass == 0 ? 2 : n;
+    if (eb->data != NULL) {
+      redact_bytes(eb->data, &eb->len, resp->bytes > eb->len, list, m);
+      eb->data[eb->len] = '\0';
+    }
+    redact_bytes(resp->head, &resp->head_len, resp->bytes > resp->head_len,
+                 list, m);
+    redact_bytes(resp->location, &loc_len, loc_cut, list, m);
+    resp->location[loc_len] = '\0';
+  }
+  pthread_mutex_unlock(&c->cred_mu);
+}
+
 /* ---- the request loop -------------------------------------------------- */
 
 typedef struct body_handler {
@@ -873,6 +924,7 @@ static g6_status do_call(g6_kite_client *c, const call_spec *cs,
     } else {
       g6_error_set(&aerr, s, "Kite %s: out of memory", epn);
     }
+    redact_response(c, cs->extra_secrets, cs->n_extra, &resp);
     volatile char *vp = auth;
     for (size_t i = 0; i < sizeof(auth); i++)
       vp[i] = 0;
