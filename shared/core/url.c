@@ -43,6 +43,28 @@ static parts split(const char *url) {
   return p;
 }
 
+bool g6_url_is_plain_remote(const char *url) {
+  if (strncasecmp(url, "http://", 7) != 0)
+    return false;
+  parts p = split(url);
+  size_t host = p.user ? p.at + 1 : p.auth;
+  size_t n = p.rest - host;
+  const char *h = url + host;
+  if (n > 0 && h[0] == '[') /* an IPv6 literal: loopback is [::1] only */
+    return !(n >= 5 && strncmp(h, "[::1]", 5) == 0 && (n == 5 || h[5] == ':'));
+  size_t hn = strcspn(h, ":/?#"); /* without the port */
+  if (hn > n)
+    hn = n;
+  if (hn > 0 && h[hn - 1] == '.') /* a fully qualified "localhost." */
+    hn--;
+  if (hn == 9 && strncasecmp(h, "localhost", 9) == 0)
+    return false;
+  /* 127.0.0.0/8, written as dotted digits */
+  if (hn >= 4 && strncmp(h, "127.", 4) == 0 && strspn(h, "0123456789.") >= hn)
+    return false;
+  return true;
+}
+
 static int hex(int c) {
   if (c >= '0' && c <= '9')
     return c - '0';

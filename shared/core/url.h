@@ -20,6 +20,12 @@
 /* Whether s starts with http:// or https:// (the scheme in any case). */
 bool g6_url_is_http(const char *s);
 
+/* Whether url is plain http:// (the scheme in any case) to a host that is
+ * not this machine's loopback (localhost, 127.0.0.0/8 written as digits,
+ * [::1]): what it sends, credentials included, crosses a network in clear
+ * text. false for https:// and anything else; can't fail. */
+bool g6_url_is_plain_remote(const char *url);
+
 /* The first credential in url: NULL when there is none, otherwise a short
  * description ("a user name or password before '@'", "the query parameter
  * \"auth_token\"") in buf (len bytes), which is returned. The description

@@ -5,6 +5,7 @@
 #include "core/hash.h"
 #include "core/ist.h"
 #include "core/json.h"
+#include "core/url.h"
 #include "market/breaker.h"
 #include "market/http.h"
 #include "market/quote_cache.h"
@@ -356,6 +357,16 @@ g6_status g6_kite_client_new(const g6_kite_config *cfg, g6_kite_client **out,
            "Kite: AccessTokenFile %s does not exist yet: no requests until "
            "`g6 kite-token` writes it (noticed without a restart)",
            cfg->access_token_file);
+    }
+    if (g6_url_is_plain_remote(c->base_url)) {
+      char shown[160];
+      g6_http_url_for_message(c->base_url, shown, sizeof(shown));
+      klog(c, G6_LOG_WARNING,
+           "Kite: URL %s is plain http:// to another machine: the API key "
+           "and access token (and /session/token's request token) cross the "
+           "network unencrypted; use https:// (plain http:// is meant for "
+           "g6-mockd on loopback: localhost, 127.0.0.0/8, [::1])",
+           shown);
     }
     *out = c;
     return G6_OK;

@@ -79,10 +79,39 @@ static void http(void **state) {
   assert_false(g6_url_is_http(""));
 }
 
+/* plain http:// leaving the machine: a warning's test */
+static void plain_remote(void **state) {
+  (void)state;
+  static const struct {
+    const char *url;
+    bool remote;
+  } v[] = {
+      {"http://api.kite.trade", true},
+      {"HTTP://api.kite.trade/", true},
+      {"http://10.0.0.5:8765", true},
+      {"http://127.evil.example/", true},
+      {"http://localhost.evil.example/", true},
+      {"http://user:pw@api.kite.trade/", true},
+      {"http://[2001:db8::1]:80/", true},
+      {"http://[::1]", false},
+      {"http://[::1]:8765/x", false},
+      {"http://127.0.0.1:8765", false},
+      {"http://127.1.2.3", false},
+      {"http://localhost:8765/", false},
+      {"http://LOCALHOST./", false},
+      {"https://api.kite.trade", false},
+      {"ftp://api.kite.trade", false},
+  };
+  for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+    if (g6_url_is_plain_remote(v[i].url) != v[i].remote)
+      fail_msg("%s: want %s", v[i].url, v[i].remote ? "remote" : "not");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(vectors),
       cmocka_unit_test(http),
+      cmocka_unit_test(plain_remote),
   };
   return G6_RUN_TESTS(tests);
 }
