@@ -42,7 +42,10 @@ static g6_status provider_finish(void *target, const oconfig_item_t *ci,
 static const g6_option provider_opts[] = {
     {.name = "URL", P(url), .type = G6_OPT_STRING,
      .def_doc = "`https://api.kite.trade`", .allowed_doc = "URL",
-     .help = "base URL of the Kite Connect API (g6-mockd's in tests)"},
+     .help = "base URL of the Kite Connect API (g6-mockd's in tests); "
+             "plain `http://` to another machine than loopback is warned "
+             "about at start-up: the API key and access token would cross "
+             "the network unencrypted"},
     {.name = "APIKeyFile", P(api_key_file), .type = G6_OPT_STRING,
      .allowed_doc = "path", .group = "APIKey or APIKeyFile",
      .help = "file holding the API key; refused when group or other may read "
