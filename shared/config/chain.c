@@ -48,8 +48,9 @@ static const g6_option provider_opts[] = {
              "the network unencrypted"},
     {.name = "APIKeyFile", P(api_key_file), .type = G6_OPT_STRING,
      .allowed_doc = "path", .group = "APIKey or APIKeyFile",
-     .help = "file holding the API key; refused when group or other may read "
-             "it (`chmod 600`)"},
+     .help = "file holding the API key as one word; refused when group or "
+             "other may read it (`chmod 600`), or when it holds more than "
+             "one word or a control character"},
     {.name = "APIKey", P(api_key), .type = G6_OPT_STRING,
      .flags = G6_OPT_SECRET, .group = "APIKey or APIKeyFile",
      .help = "the API key inline (the file wins when both are given); never "

@@ -517,6 +517,18 @@ g6_status g6_read_secret_file(const char *path, char **out, g6_error *err) {
                         "secret file %s holds a NUL byte (a write cut short?)",
                         path);
   }
+  /* one token: a second line, a space inside or a control character is
+   * a file written half or twice, or not a token at all; sent as it is,
+   * a line break would end the Authorization header and start another */
+  for (size_t i = a; i < b; i++)
+    if ((unsigned char)text[i] <= ' ' || (unsigned char)text[i] == 0x7f) {
+      memset(text, 0, len);
+      free(text);
+      return g6_error_set(err, G6_EINVAL,
+                          "secret file %s holds more than one word, or "
+                          "control characters: not one token (half written?)",
+                          path);
+    }
   memmove(text, text + a, b - a);
   memset(text + (b - a), 0, len - (b - a));
   text[b - a] = '\0';
@@ -534,7 +546,7 @@ g6_status g6_secret_file_error(g6_status s, const char *option,
   return g6_error_set(err, s,
                       "%s \"%s\": %s; allowed: a regular file, not empty, "
                       "that group and other cannot access (mode 0600 or "
-                      "0400), holding the %s",
+                      "0400), holding the %s as one word",
                       option, path, why, holding);
 }
 

@@ -169,15 +169,17 @@ g6_status g6_dir_claim_within(double timeout_s, const char *dir,
 /* Reads a secret (API key, access token, HMAC key) from a file. Refuses files
  * that are not regular files or are readable or writable by group or other
  * (G6_EPERM, message says how to fix it: chmod 600). Leading/trailing white
- * space is stripped; an empty secret, or one holding a NUL byte (the zeroed
- * tail of a write a crash cut short), is G6_EINVAL. The secret never appears in
+ * space is stripped; an empty secret, one holding a NUL byte (the zeroed
+ * tail of a write a crash cut short), and one that is not one token (white
+ * space or a control character inside: a file written half or twice; a
+ * line break would end an HTTP header and start another) are G6_EINVAL. The secret never appears in
  * the error message. The caller frees *out (ideally after zeroing it). */
 g6_status g6_read_secret_file(const char *path, char **out, g6_error *err);
 
 /* Restates a g6_read_secret_file failure `s` (err holds its message) as a
  * configuration error: `<option> "<path>": <problem>; allowed: a regular
  * file, not empty, that group and other cannot access (mode 0600 or 0400),
- * holding the <holding>`. Returns s; G6_ENOMEM (or a NULL err) is passed
+ * holding the <holding> as one word`. Returns s; G6_ENOMEM (or a NULL err) is passed
  * through as it is. */
 g6_status g6_secret_file_error(g6_status s, const char *option,
                                const char *path, const char *holding,

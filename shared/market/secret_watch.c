@@ -42,15 +42,6 @@ static void free_secret(char *s) {
   free(s);
 }
 
-/* A secret is one token: a second line, a space inside or a control
- * character is a file written half or twice, or not a token at all. */
-static bool one_token(const char *s) {
-  for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++)
-    if (*p <= ' ' || *p == 0x7f)
-      return false;
-  return true;
-}
-
 g6_status g6_secret_watch_poll(g6_secret_watch *w, char **out, g6_error *err) {
   *out = NULL;
   if (w->path == NULL)
@@ -71,13 +62,6 @@ g6_status g6_secret_watch_poll(g6_secret_watch *w, char **out, g6_error *err) {
     memset(&w->sig, 0, sizeof(w->sig)); /* read again at the next poll */
     w->sig.size = -1;
     return g6_error_set(err, G6_EIO, "secret file %s changed while it was read",
-                        w->path);
-  }
-  if (!one_token(text)) {
-    free_secret(text);
-    return g6_error_set(err, G6_EINVAL,
-                        "secret file %s holds more than one word, or control "
-                        "characters: not one token (half written?)",
                         w->path);
   }
   *out = text;

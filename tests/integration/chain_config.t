@@ -124,6 +124,19 @@ INIT = [
         "kite.token", "kite.token.ok"),
      "DataDir: cannot create directory %s" % blocker),
 ]
+# a key file of two lines at start-up (a file written twice, or a header
+# injected: a line break would end the Authorization header); the watch
+# refused it on a change, the start-up read sent it as it was
+two_lines = os.path.join(d, "kite.key.two")
+with open(two_lines, "w") as f:
+    f.write("secret-value-1234\r\nX-Injected: 1\n")
+os.chmod(two_lines, 0o600)
+INIT.append(("key file of two lines", conf(keyfile=two_lines).replace(
+    "kite.token", "kite.token.ok"),
+    'APIKeyFile "%s": secret file %s holds more than one word, or control characters: '
+    'not one token (half written?); allowed: a regular file, not empty, that group and '
+    'other cannot access (mode 0600 or 0400), holding the API key as one word'
+    % (two_lines, two_lines)))
 # a DataDir another process writes: a second collectd on the same tree
 # appended every row twice (flock on the directory, held here like g6 would)
 import fcntl

@@ -73,7 +73,7 @@ INIT = [
     ("group-readable key file", conf('  KeyFile "%s"' % key),
      'KeyFile "%s": secret file %s has mode 0644: group/other may access it; run chmod 600 '
      '%s; allowed: a regular file, not empty, that group and other cannot access (mode '
-     '0600 or 0400), holding the HMAC key of manifest.json.sig' % (key, key, key)),
+     '0600 or 0400), holding the HMAC key of manifest.json.sig as one word' % (key, key, key)),
     ("missing key file", conf('  KeyFile "%s/no such.key"' % d),
      'KeyFile "%s/no such.key": cannot stat secret file %s/no such.key: No such file or '
      'directory; allowed: a regular file' % (d, d)),

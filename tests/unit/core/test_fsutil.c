@@ -222,6 +222,22 @@ static void secret_files(void **state) {
   free(secret);
   assert_int_equal(g6_atomic_write(path, " \n", 2, 0400, false, &e), G6_OK);
   assert_int_equal(g6_read_secret_file(path, &secret, &e), G6_EINVAL);
+  /* one token, at start-up too: a line break would end the Authorization
+   * header and start another (header injection); a file written twice */
+  const char *not_one[] = {"abc123\r\nX-Injected: 1\n", "abc123\nabc124\n",
+                           "abc 123", "abc\t123", "abc\x01" "123",
+                           "abc\x7f" "123"};
+  for (size_t i = 0; i < sizeof(not_one) / sizeof(not_one[0]); i++) {
+    assert_int_equal(g6_atomic_write(path, not_one[i], strlen(not_one[i]),
+                                     0600, false, &e),
+                     G6_OK);
+    secret = NULL;
+    if (g6_read_secret_file(path, &secret, &e) != G6_EINVAL)
+      fail_msg("vector %zu read as a secret", i);
+    assert_null(secret);
+    assert_non_null(strstr(e.msg, "not one token"));
+    assert_null(strstr(e.msg, "abc")); /* never the secret */
+  }
   assert_int_equal(g6_read_secret_file(dir, &secret, &e), G6_EPERM);
   /* restated as a configuration error: option, value, problem, allowed */
   assert_int_equal(g6_secret_file_error(G6_EPERM, "KeyFile", dir, "HMAC key",
@@ -231,7 +247,7 @@ static void secret_files(void **state) {
   snprintf(want, sizeof(want),
            "KeyFile \"%s\": secret file %s is not a regular file; allowed: a "
            "regular file, not empty, that group and other cannot access "
-           "(mode 0600 or 0400), holding the HMAC key",
+           "(mode 0600 or 0400), holding the HMAC key as one word",
            dir, dir);
   assert_string_equal(e.msg, want);
   assert_int_equal(g6_secret_file_error(G6_ENOMEM, "KeyFile", dir, "x", &e),
