@@ -4,6 +4,7 @@
 #include "config/chain.h"
 
 #include "core/conf.h"
+#include "core/url.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -19,11 +20,13 @@ static g6_status provider_finish(void *target, const oconfig_item_t *ci,
   (void)ci;
   g6_chain_provider_config *p = target;
   /* what ties two options together, named as the operator wrote them */
-  if (p->url != NULL && strncmp(p->url, "http://", 7) != 0 &&
-      strncmp(p->url, "https://", 8) != 0)
+  if (p->url != NULL && !g6_url_is_http(p->url)) {
+    char shown[512]; /* never a password written in it */
+    g6_url_redact(p->url, shown, sizeof(shown));
     return g6_error_set(err, G6_EINVAL,
                         "URL \"%s\": allowed: an http:// or https:// URL",
-                        p->url);
+                        shown);
+  }
   if (p->kite.breaker_max_reset_s < p->kite.breaker_min_reset_s)
     return g6_error_set(err, G6_EINVAL,
                         "BreakerMaxReset (%g) must be at least BreakerMinReset "

@@ -34,7 +34,7 @@ bool g6_url_is_plain_remote(const char *url);
  * a password with an unencoded '/' must not pass as a path. */
 const char *g6_url_credential(const char *url, char *buf, size_t len);
 
-/* url with every credential replaced by "…" (the userinfo, the value of a
+/* url with every credential replaced by "***" (the userinfo, the value of a
  * credential parameter), safe for a log line; truncated to len - 1 bytes. */
 void g6_url_redact(const char *url, char *out, size_t len);
 

@@ -157,6 +157,10 @@ static void bad_blocks(void **state) {
       {"<Provider \"kite\">\n APIKey \"k\"\n AccessToken \"t\"\n URL "
        "\"ftp://x\"\n</Provider>",
        "URL \"ftp://x\": allowed: an http:// or https:// URL"},
+      /* the password of a refused URL stays out of the message */
+      {"<Provider \"kite\">\n APIKey \"k\"\n AccessToken \"t\"\n URL "
+       "\"ftp://kite:hunter2pw@x/\"\n</Provider>",
+       "URL \"ftp://***@x/\": allowed: an http:// or https:// URL"},
       {"<Provider \"kite\">\n APIKey \"k\"\n AccessToken \"t\"\n "
        "BreakerMinReset 60\n BreakerMaxReset 30\n</Provider>",
        "BreakerMaxReset (30) must be at least BreakerMinReset (60)"},
