@@ -71,6 +71,14 @@ g6_status g6_error_set(g6_error *err, g6_status code, const char *fmt, ...) {
   return code;
 }
 
+char *g6_printable(const char *s, size_t len, char *out, size_t cap) {
+  size_t i = 0;
+  for (; i < len && i + 1 < cap; i++)
+    out[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
+  out[i] = '\0';
+  return out;
+}
+
 void g6_error_clear(g6_error *err) {
   if (err == NULL)
     return;

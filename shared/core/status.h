@@ -100,4 +100,13 @@ g6_status g6_error_vset(g6_error *err, g6_status code, const char *fmt,
 /* Resets err to G6_OK with an empty message. Safe with NULL. */
 void g6_error_clear(g6_error *err);
 
+/* A value read from a file, made safe to quote in a message or a log line:
+ * the len bytes of s into out (cap > 0 bytes, always NUL-terminated,
+ * truncated to fit), every byte outside printable ASCII (NUL, control
+ * characters such as ESC or newline, DEL, non-ASCII) as '?', so
+ * a file's content can never write terminal escapes or forge log lines.
+ * out may be s itself (scrubbing a formatted message in place). Returns
+ * out. */
+char *g6_printable(const char *s, size_t len, char *out, size_t cap);
+
 #endif

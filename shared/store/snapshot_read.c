@@ -586,13 +586,9 @@ static void top_value(parser *p, int f, const value *v) {
   switch (f) {
   case TF_SCHEMA:
     p->schema_seen = true;
-    if (v->len >= sizeof(p->schema)) {
-      memcpy(p->schema, v->s, sizeof(p->schema) - 1);
-      p->schema[sizeof(p->schema) - 1] = '\0';
-    } else {
-      memcpy(p->schema, v->s, v->len);
-      p->schema[v->len] = '\0';
-    }
+    /* quoted in the wrong_schema message: NUL and control bytes as '?'
+     * (schema_ok wants printable ASCII anyway) */
+    g6_printable(v->s, v->len, p->schema, sizeof(p->schema));
     break;
   case TF_INDEX:
     if (str_into(p, v, d->ix.name, sizeof(d->ix.name)) &&
@@ -1182,8 +1178,11 @@ static int cb_map_key(void *ctx, const unsigned char *k, size_t len) {
     break;
   case FR_REJECTS:
   case FR_ARB:
+    /* matched against printable tokens and quoted in messages: control
+     * bytes as '?' (no token has one, so no key matches by it) */
     p->rej_klen = len < sizeof(p->rej_key) - 1 ? len : sizeof(p->rej_key) - 1;
-    memcpy(p->rej_key, k, p->rej_klen);
+    for (size_t i = 0; i < p->rej_klen; i++)
+      p->rej_key[i] = k[i] >= 0x20 && k[i] < 0x7f ? (char)k[i] : '?';
     p->rej_key[p->rej_klen] = '\0';
     break;
   default:

@@ -47,6 +47,19 @@ static void expect_edit(const char *text, const char *from, const char *to,
   free(t);
 }
 
+/* A hostile file's strings never reach a message raw: the schema and a
+ * rejects key carrying ESC/BEL (terminal escapes) are quoted with '?'. */
+static void hostile_strings_are_quoted_printable(void **state) {
+  (void)state;
+  char *text = small_text();
+  expect_edit(text, "\"g6.chain.snapshot/1\"",
+              "\"\\u001b]0;pwned\\u0007\\u001b[31mX\"", G6_EUNSUPPORTED,
+              "schema \"?]0;pwned??[31mX\" is not supported");
+  expect_edit(text, "\"rejects\": {", "\"rejects\": {\"\\u001b[2J\": [], ",
+              G6_EPROTO, "rejects.?[2J: expected a count");
+  free(text);
+}
+
 static void round_trip_with_the_writer(void **state) {
   (void)state;
   char *text = small_text();
@@ -711,6 +724,7 @@ int main(void) {
       cmocka_unit_test(truncated_at_every_byte),
       cmocka_unit_test(not_json),
       cmocka_unit_test(wrong_schema),
+      cmocka_unit_test(hostile_strings_are_quoted_printable),
       cmocka_unit_test(wrong_types_and_nulls),
       cmocka_unit_test(huge_numbers),
       cmocka_unit_test(missing_repeated_and_unknown_fields),
