@@ -6,6 +6,7 @@
 #include "market/chain.h"
 #include "store/csv_sink.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -85,10 +86,11 @@ g6_status g6_csv_strike_row_parse(const char *line, g6_csv_strike_row *row,
   if (n != NCOL)
     return g6_error_set(err, G6_EPARSE, "%zu columns; expected %d", n, NCOL);
   memset(row, 0, sizeof(*row));
+  char ex[41]; /* a cell quoted in a message: bounded, control bytes '?' */
   if (g6_ist_parse_ts(f[0], len[0], &row->ts) != G6_OK)
     return g6_error_set(err, G6_EPARSE,
-                        "timestamp \"%.*s\": expected DD-MM-YYYY HH:MM:SS",
-                        (int)(len[0] < 40 ? len[0] : 40), f[0]);
+                        "timestamp \"%s\": expected DD-MM-YYYY HH:MM:SS",
+                        g6_printable(f[0], len[0], ex, sizeof(ex)));
   row->sod = (int)(((row->ts + G6_IST_OFFSET_S) % 86400 + 86400) % 86400);
   if (len[1] == 0 || len[1] >= sizeof(row->index) || len[2] == 0 ||
       len[2] >= sizeof(row->tag))
@@ -97,6 +99,20 @@ g6_status g6_csv_strike_row_parse(const char *line, g6_csv_strike_row *row,
                         "long");
   memcpy(row->index, f[1], len[1]);
   memcpy(row->tag, f[2], len[2]);
+  /* both name directories and land in labels, output rows and messages:
+   * only what g6_chain writes (no '/', quotes, control bytes) */
+  if (!g6_index_name_valid(row->index))
+    return g6_error_set(err, G6_EPARSE,
+                        "index \"%s\": an index name is 1-31 letters, "
+                        "digits, '_' or '-'",
+                        g6_printable(f[1], len[1], ex, sizeof(ex)));
+  for (size_t i = 0; i < len[2]; i++)
+    if (!isalnum((unsigned char)row->tag[i]) && row->tag[i] != '_' &&
+        row->tag[i] != '-')
+      return g6_error_set(err, G6_EPARSE,
+                          "expiry_tag \"%s\": a tag is 1-15 letters, "
+                          "digits, '_' or '-'",
+                          g6_printable(f[2], len[2], ex, sizeof(ex)));
   char date[16];
   if (len[3] >= sizeof(date))
     return g6_error_set(err, G6_EPARSE, "expiry_date: expected YYYY-MM-DD");
@@ -106,27 +122,28 @@ g6_status g6_csv_strike_row_parse(const char *line, g6_csv_strike_row *row,
     return g6_error_set(err, G6_EPARSE,
                         "expiry_date \"%s\": expected "
                         "YYYY-MM-DD",
-                        date);
+                        g6_printable(date, len[3], ex, sizeof(ex)));
   double v[NCOL];
   for (int k = 4; k < NCOL; k++)
     if (!g6_csv_number(f[k], len[k], &v[k]))
-      return g6_error_set(err, G6_EPARSE, "%s \"%.*s\": expected a number",
-                          col_names[k], (int)(len[k] < 40 ? len[k] : 40), f[k]);
+      return g6_error_set(err, G6_EPARSE, "%s \"%s\": expected a number",
+                          col_names[k],
+                          g6_printable(f[k], len[k], ex, sizeof(ex)));
   /* prices, strikes and counts are never negative; an index price or ATM
    * of 0 is the format's "unknown" (an index is never worth 0) */
   static const int nonneg[] = {5, 6, 8, 9, 11, 12, 14, 15, 16, 17};
   for (size_t k = 0; k < sizeof(nonneg) / sizeof(nonneg[0]); k++)
     if (v[nonneg[k]] < 0)
       return g6_error_set(err, G6_EPARSE,
-                          "%s \"%.*s\": expected a number >= 0 (0: not "
+                          "%s \"%s\": expected a number >= 0 (0: not "
                           "known)",
                           col_names[nonneg[k]],
-                          (int)(len[nonneg[k]] < 40 ? len[nonneg[k]] : 40),
-                          f[nonneg[k]]);
+                          g6_printable(f[nonneg[k]], len[nonneg[k]], ex,
+                                       sizeof(ex)));
   if (!(v[7] > 0))
     return g6_error_set(err, G6_EPARSE,
-                        "strike \"%.*s\": expected a number > 0",
-                        (int)(len[7] < 40 ? len[7] : 40), f[7]);
+                        "strike \"%s\": expected a number > 0",
+                        g6_printable(f[7], len[7], ex, sizeof(ex)));
   row->offset = v[4];
   row->index_price = v[5] > 0 ? v[5] : NAN;
   row->atm = v[6] > 0 ? v[6] : NAN;

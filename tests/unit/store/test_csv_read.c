@@ -276,6 +276,66 @@ static double book_of(const char *a, const char *b, size_t *conflicts) {
  * (two writers' files mixed) are counted as a conflict, and which one is
  * kept does not depend on the order the files are read in; the same row
  * twice is no conflict. */
+/* Index and tag name directories and land in replay rows and messages:
+ * '/', "..", quotes and control bytes are refused, and no cell is quoted
+ * raw in a message (terminal escapes). */
+static void hostile_cells(void **state) {
+  (void)state;
+  g6_csv_strike_row row;
+  g6_error e;
+  static const char *const bad_index[] = {"../etc", "NI/FTY", "NI\"FTY",
+                                          "NI\033[31mFTY", ".."};
+  for (size_t i = 0; i < sizeof(bad_index) / sizeof(bad_index[0]); i++) {
+    char line[512];
+    snprintf(line, sizeof(line),
+             "20-10-2025 09:30:00,%s,this_week,2025-10-23,0,"
+             "24812.35,24800,24800," ROW_TAIL,
+             bad_index[i]);
+    assert_int_equal(g6_csv_strike_row_parse(line, &row, &e), G6_EPARSE);
+    assert_non_null(strstr(e.msg, "an index name is"));
+    assert_null(strchr(e.msg, '\033'));
+  }
+  assert_int_equal(
+      g6_csv_strike_row_parse("20-10-2025 09:30:00,NIFTY,../x,2025-10-23,0,"
+                              "24812.35,24800,24800," ROW_TAIL,
+                              &row, &e),
+      G6_EPARSE);
+  assert_non_null(strstr(e.msg, "expiry_tag \"../x\": a tag is"));
+  assert_int_equal(
+      g6_csv_strike_row_parse("20-10-2025 09:30:00,NIFTY,th\nis,2025-10-23,0,"
+                              "24812.35,24800,24800," ROW_TAIL,
+                              &row, &e),
+      G6_EPARSE);
+  assert_non_null(strstr(e.msg, "expiry_tag \"th?is\""));
+  /* cells quoted in messages: ESC and BEL as '?' */
+  assert_int_equal(g6_csv_strike_row_parse("\033]0;x\007,NIFTY,this_week,"
+                                           "2025-10-23,0,24812.35,24800,"
+                                           "24800," ROW_TAIL,
+                                           &row, &e),
+                   G6_EPARSE);
+  assert_non_null(strstr(e.msg, "timestamp \"?]0;x?\""));
+  assert_int_equal(g6_csv_strike_row_parse(ROW_HEAD "\033[2J,24800,24800,"
+                                           ROW_TAIL, &row, &e),
+                   G6_EPARSE);
+  assert_non_null(strstr(e.msg, "index_price \"?[2J\""));
+  assert_int_equal(g6_csv_strike_row_parse(ROW_HEAD "24812.35,24800,\033[2J,"
+                                           ROW_TAIL, &row, &e),
+                   G6_EPARSE);
+  assert_non_null(strstr(e.msg, "strike \"?[2J\""));
+  assert_int_equal(
+      g6_csv_strike_row_parse("20-10-2025 09:30:00,NIFTY,this_week,2025\033"
+                              "-10,0,24812.35,24800,24800," ROW_TAIL,
+                              &row, &e),
+      G6_EPARSE);
+  assert_non_null(strstr(e.msg, "expiry_date \"2025?-10\""));
+  /* what g6_chain writes still reads */
+  assert_int_equal(g6_csv_strike_row_parse("20-10-2025 09:30:00,BANK-NIFTY_2,"
+                                           "this_week,2025-10-23,0,24812.35,"
+                                           "24800,24800," ROW_TAIL,
+                                           &row, &e),
+                   G6_OK);
+}
+
 static void conflicting_duplicates(void **state) {
   (void)state;
   const char *a = ROW_HEAD "24812.35,24800,24800," ROW_TAIL;
@@ -293,6 +353,7 @@ static void conflicting_duplicates(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(chains_from_the_sink),
+      cmocka_unit_test(hostile_cells),
       cmocka_unit_test(bad_rows_and_other_files),
       cmocka_unit_test(empty_book),
       cmocka_unit_test(ugly_files),
