@@ -82,6 +82,12 @@ static g6_status fail(g6_instruments *t, g6_error *err, g6_status code,
 
 /* Counts a rejected row (starting on `line`); the first of each reason
  * keeps its line and what was wrong. */
+/* A message quoting the file's fields, made safe to log (control bytes
+ * of a hostile CSV as '?'). */
+static void scrub(char *what, size_t cap) {
+  g6_printable(what, strnlen(what, cap), what, cap);
+}
+
 static void reject_line(g6_instruments *t, g6_inst_reject why, uint32_t line,
                         const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -94,6 +100,7 @@ static void reject_line(g6_instruments *t, g6_inst_reject why, uint32_t line,
     va_start(ap, fmt);
     vsnprintf(t->st.first_what[why], sizeof(t->st.first_what[why]), fmt, ap);
     va_end(ap);
+    scrub(t->st.first_what[why], sizeof(t->st.first_what[why]));
   }
   t->st.rejected++;
 }
@@ -360,6 +367,7 @@ static g6_status process_row(g6_instruments *t, g6_error *err) {
       snprintf(t->st.moved_what, sizeof(t->st.moved_what),
                "tradingsymbol %s names %s, expiry is %s", in.tradingsymbol,
                says, is);
+      scrub(t->st.moved_what, sizeof(t->st.moved_what));
     }
   }
   t->st.root_rule[in.root_rule]++;
@@ -667,6 +675,7 @@ static void note_mixed_lots(g6_instruments *t) {
                a->root, a->segment, date, (int)first->lot_size, first->line,
                first->tradingsymbol, (int)other->lot_size, other->line,
                other->tradingsymbol);
+      scrub(t->st.mixed_lots_what, sizeof(t->st.mixed_lots_what));
     }
     k = end;
   }

@@ -588,6 +588,23 @@ static void rejects_name_line_and_value(void **state) {
 }
 
 /* Any split of the input gives the same table as one feed. */
+/* A hostile dump's fields are logged with control bytes as '?' (no
+ * terminal escapes from a tradingsymbol). */
+static void hostile_symbols_are_logged_printable(void **state) {
+  (void)state;
+  static const char dump[] = HDR "1,2,NIF\033[2JTY1CE,NIFTY,0,2025-11-18,abc,"
+                                 "0.05,75,CE,NFO-OPT,NFO\n";
+  g6_instruments *t = NULL;
+  g6_error e;
+  assert_int_equal(g6_instruments_parse(dump, sizeof(dump) - 1, 0, &t, &e),
+                   G6_OK);
+  const g6_instruments_stats *st = g6_instruments_get_stats(t);
+  assert_string_equal(st->first_what[G6_INST_REJ_NUMBER],
+                      "NIF?[2JTY1CE: strike \"abc\" is not a number 0 ... "
+                      "1e12");
+  g6_instruments_free(t);
+}
+
 static void chunking_is_invisible(void **state) {
   (void)state;
   size_t len = sizeof(current_dump) - 1;
@@ -664,6 +681,7 @@ static void ugly_endings_and_limits(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(hostile_symbols_are_logged_printable),
       cmocka_unit_test(current_format_table_and_lookups),
       cmocka_unit_test(kite_mock_dump_symbol_rule),
       cmocka_unit_test(strict_header),
