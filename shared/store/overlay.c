@@ -6,6 +6,7 @@
 #include "core/fsutil.h"
 #include "core/json.h"
 #include "store/csv_read.h"
+#include "store/retention.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -678,6 +679,25 @@ g6_status g6_overlay_update(const char *data_dir, const char *out_dir,
                           "%s is not a regular file (the day's per-strike "
                           "file must be one)",
                           file);
+        break;
+      }
+      /* the tag and offset go into the master's rows and path: only
+       * names of g6's layout (no comma, quote, line break, control byte) */
+      char rel[PATH_MAX], ix[32], shown[PATH_MAX];
+      g6_retention_kind kind;
+      bool dated, prunable;
+      g6_date fdate;
+      if (!fmt_path(rel, sizeof(rel), "%s/%s/%s/%s.csv", index, t->d_name,
+                    f->d_name, ds) ||
+          !g6_retention_classify(rel, &kind, ix, &dated, &fdate, &prunable) ||
+          kind != G6_KIND_OPTIONS) {
+        rc = g6_error_set(
+            err, G6_EINVAL,
+            "%s: not a directory of g6's layout (<INDEX>/<tag>/<offset>: a "
+            "tag this_week, next_week, this_month, next_month or a date "
+            "YYYY-MM-DD; an offset 0 or a sign and a number); not folded",
+            g6_printable(file, strlen(file) - strlen(ds) - 5, shown,
+                         sizeof(shown)));
         break;
       }
       files++;

@@ -273,6 +273,24 @@ static void wrong_files_are_refused(void **state) {
   assert_int_equal(rmdir(from), 0);
   assert_int_equal(g6_overlay_update(data, out, "NIFTY", mon, &o, &st, &e),
                    G6_OK);
+  /* a day file under directories another program named: their names would
+   * go into the master's rows (a comma, a line break, an escape) */
+  const char *bad[] = {"this_week/+5,0", "this,week/0", "this_week/+5\n0",
+                       "this\x1b[2Jweek/0", "this_week/fifty"};
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    snprintf(from, sizeof(from), "%s/NIFTY/this_week/0/2025-01-06.csv", data);
+    snprintf(to, sizeof(to), "%s/NIFTY/%s", data, bad[i]);
+    assert_int_equal(g6_mkdir_p(to, 0755, NULL), G6_OK);
+    char dest[700];
+    snprintf(dest, sizeof(dest), "%s/2025-01-06.csv", to);
+    assert_int_equal(link(from, dest), 0);
+    assert_int_equal(g6_overlay_update(data, out, "NIFTY", mon, &o, &st, &e),
+                     G6_EINVAL);
+    if (strstr(e.msg, "not a directory of g6's layout") == NULL ||
+        strchr(e.msg, '\n') != NULL || strchr(e.msg, '\x1b') != NULL)
+      fail_msg("%s: %s", bad[i], e.msg);
+    assert_int_equal(unlink(dest), 0);
+  }
 }
 
 int main(void) {
