@@ -121,10 +121,7 @@ static const char *field(const g6_instruments *t, size_t i) {
 
 /* Prints a field for an error message: bounded, control bytes as '?'. */
 static void printable(const char *s, char *out, size_t len) {
-  size_t i = 0;
-  for (; s[i] != '\0' && i + 1 < len; i++)
-    out[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
-  out[i] = '\0';
+  g6_printable(s, strlen(s), out, len);
 }
 
 static g6_status check_header(g6_instruments *t, g6_error *err) {

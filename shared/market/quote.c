@@ -255,10 +255,7 @@ static int pfail(g6_quote_parser *p, g6_status code, const char *fmt, ...) {
 
 void g6_quote_printable_copy(char *dst, size_t cap, const unsigned char *s,
                              size_t len) {
-  size_t n = len < cap - 1 ? len : cap - 1;
-  for (size_t i = 0; i < n; i++)
-    dst[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? (char)s[i] : '?';
-  dst[n] = '\0';
+  g6_printable((const char *)s, len, dst, cap);
 }
 
 static int push(g6_quote_parser *p, pctx c) {

@@ -88,10 +88,7 @@ static void skip(g6_iv_history *h, int line, const char *why, const char *s,
     return;
   h->first_skipped = line;
   char ex[48];
-  size_t n = len < 40 ? len : 40;
-  for (size_t i = 0; i < n; i++)
-    ex[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
-  ex[n] = '\0';
+  g6_printable(s, len < 40 ? len : 40, ex, sizeof(ex));
   snprintf(h->why, sizeof(h->why), "\"%s%s\": %s", ex, len > 40 ? "..." : "",
            why);
 }

@@ -1180,10 +1180,8 @@ static int cb_map_key(void *ctx, const unsigned char *k, size_t len) {
   case FR_ARB:
     /* matched against printable tokens and quoted in messages: control
      * bytes as '?' (no token has one, so no key matches by it) */
-    p->rej_klen = len < sizeof(p->rej_key) - 1 ? len : sizeof(p->rej_key) - 1;
-    for (size_t i = 0; i < p->rej_klen; i++)
-      p->rej_key[i] = k[i] >= 0x20 && k[i] < 0x7f ? (char)k[i] : '?';
-    p->rej_key[p->rej_klen] = '\0';
+    g6_printable((const char *)k, len, p->rej_key, sizeof(p->rej_key));
+    p->rej_klen = strlen(p->rej_key);
     break;
   default:
     break;
