@@ -399,7 +399,7 @@ static void warm_start_most_indices_refuses_nothing(void **state) {
   /* and as many expiry labels as an index may have: its 4 tags (warm)
    * and date-pinned rules up to G6_MAX_EXPIRIES rules */
   for (int e = 0; e < G6_MAX_EXPIRIES - 4; e++) {
-    char date[16];
+    char date[24];
     snprintf(date, sizeof(date), "2031-01-%02d", e + 1);
     for (int i = 0; i < G6_CHAIN_MAX_INDICES; i++)
       assert_int_equal(g6m_legs_collected_set(M, idx[i], date, 1), G6_OK);
