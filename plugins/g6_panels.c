@@ -266,12 +266,8 @@ static void flush_locked(void) {
 /* ---- the integrity sweep --------------------------------------------------- */
 
 static void log_sweep(const g6_integrity_report *r) {
-  char seen[sizeof(g.integrity_seen)] = "";
-  size_t o = 0;
-  for (size_t i = 0; i < r->n && o < sizeof(seen) - 1; i++)
-    o += (size_t)snprintf(seen + o, sizeof(seen) - o, "%s%s: %s",
-                          i ? ", " : "", r->issues[i].file,
-                          r->issues[i].problem);
+  char seen[sizeof(g.integrity_seen)];
+  g6_integrity_issues_line(r, seen, sizeof(seen));
   if (strcmp(seen, g.integrity_seen) == 0)
     return; /* logged when the problems change, not every sweep */
   if (r->n > 0)
@@ -332,10 +328,9 @@ static int setup(void) {
   }
   if (c->key_file != NULL) {
     char *key = NULL;
-    g6_status ks = g6_read_secret_file(c->key_file, &key, &e);
-    if (ks != G6_OK) {
-      g6_secret_file_error(ks, "KeyFile", c->key_file,
-                           "HMAC key of manifest.json.sig", &e);
+    if (g6_read_secret_option(c->key_file, "KeyFile",
+                              "HMAC key of manifest.json.sig", &key,
+                              &e) != G6_OK) {
       g6_plugin_init_config_error(PLUGIN, "%s", e.msg);
       return -1;
     }
@@ -352,11 +347,9 @@ static int setup(void) {
                               .app_version = G6_VERSION, .key = g.key,
                               .key_len = g.key_len, .durable = c->durable,
                               .per_file = !c->atomic_set, .file_mode = 0644};
-  if ((g.latest = g6_latest_new(&lo)) == NULL) {
+  if ((g.latest = g6_latest_new(&lo)) == NULL)
     ERROR(PLUGIN ": cannot keep the latest values: out of memory");
-    return -1;
-  }
-  if ((g.metrics = g6_collectd_metrics_new(PLUGIN)) == NULL)
+  if (g.latest == NULL || (g.metrics = g6_collectd_metrics_new(PLUGIN)) == NULL)
     return -1; /* logged */
   if (g6_panels_writer_open(&wo, &g.writer, &e) != G6_OK) {
     g6_plugin_init_config_error(PLUGIN, "PanelsDir: %s", e.msg);

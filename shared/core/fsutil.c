@@ -550,6 +550,13 @@ g6_status g6_secret_file_error(g6_status s, const char *option,
                       option, path, why, holding);
 }
 
+g6_status g6_read_secret_option(const char *path, const char *option,
+                                const char *holding, char **out,
+                                g6_error *err) {
+  g6_status s = g6_read_secret_file(path, out, err);
+  return s == G6_OK ? s : g6_secret_file_error(s, option, path, holding, err);
+}
+
 /* ---- shared syncfs ------------------------------------------------------- */
 
 /* One slot per file system (st_dev) that has been synced; a handful at most

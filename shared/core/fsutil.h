@@ -185,4 +185,11 @@ g6_status g6_secret_file_error(g6_status s, const char *option,
                                const char *path, const char *holding,
                                g6_error *err);
 
+/* g6_read_secret_file of the file a configuration option names, a failure
+ * restated by g6_secret_file_error (its status kept: G6_ENOENT for a file
+ * not there yet, ...). */
+g6_status g6_read_secret_option(const char *path, const char *option,
+                                const char *holding, char **out,
+                                g6_error *err);
+
 #endif

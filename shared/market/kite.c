@@ -238,37 +238,25 @@ static g6_status token_dir_exists(const char *path, g6_error *err) {
                       path, dir);
 }
 
-/* A secret file refused at start-up, said with its option, its value and
- * what is allowed (g6_read_secret_file names the problem). */
-static g6_status secret_file_error(g6_status s, const char *opt,
-                                   const char *path, g6_error *err) {
-  return g6_secret_file_error(s, opt, path,
-                              strcmp(opt, "APIKeyFile") == 0 ? "API key"
-                                                             : "access token",
-                              err);
-}
 
 static g6_status read_creds(const g6_kite_config *cfg, char **key, char **tok,
                             g6_error *err) {
   *key = *tok = NULL;
   g6_status s = G6_OK;
   if (cfg->api_key_file != NULL) {
-    s = g6_read_secret_file(cfg->api_key_file, key, err);
-    if (s != G6_OK)
-      s = secret_file_error(s, "APIKeyFile", cfg->api_key_file, err);
+    s = g6_read_secret_option(cfg->api_key_file, "APIKeyFile", "API key", key,
+                              err);
   } else if (cfg->api_key != NULL && (*key = strdup(cfg->api_key)) == NULL)
     s = G6_ENOMEM;
   if (s == G6_OK) {
     if (cfg->access_token_file != NULL) {
-      s = g6_read_secret_file(cfg->access_token_file, tok, err);
+      s = g6_read_secret_option(cfg->access_token_file, "AccessTokenFile",
+                                "access token", tok, err);
       /* not written yet (the day's first `g6 kite-token` comes after
        * collectd's start): no token, the client starts latched; but a
        * directory that is not there is a wrong path, refused now */
       if (s == G6_ENOENT)
         s = token_dir_exists(cfg->access_token_file, err);
-      else if (s != G6_OK)
-        s = secret_file_error(s, "AccessTokenFile", cfg->access_token_file,
-                              err);
     } else if (cfg->access_token != NULL &&
                (*tok = strdup(cfg->access_token)) == NULL)
       s = G6_ENOMEM;

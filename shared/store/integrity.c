@@ -46,6 +46,20 @@ static g6_status add(g6_integrity_report *r, const char *file, size_t flen,
   return G6_OK;
 }
 
+char *g6_integrity_issues_line(const g6_integrity_report *r, char *out,
+                               size_t len) {
+  size_t o = 0;
+  out[0] = '\0';
+  for (size_t i = 0; i < r->n && o < len - 1; i++) {
+    int k = snprintf(out + o, len - o, "%s%s: %s", i ? ", " : "",
+                     r->issues[i].file, r->issues[i].problem);
+    if (k < 0)
+      break;
+    o += (size_t)k;
+  }
+  return out;
+}
+
 void g6_integrity_report_free(g6_integrity_report *r) {
   for (size_t i = 0; i < r->n; i++) {
     free(r->issues[i].file);

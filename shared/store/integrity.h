@@ -78,6 +78,12 @@ g6_status g6_integrity_check(const char *dir, const unsigned char *key,
 
 void g6_integrity_report_free(g6_integrity_report *r);
 
+/* The report's issues on one line, "<file>: <problem>, ..." in manifest
+ * order, into out (len > 0 bytes; cut to fit, always NUL-terminated); ""
+ * when there is none. Returns out. */
+char *g6_integrity_issues_line(const g6_integrity_report *r, char *out,
+                               size_t len);
+
 /* The old CLI's JSON output, {"issues": {file: problem, ...}, "count": n},
  * as Python's json.dumps writes it: indented by 2 when `indent`, else on
  * one line with ", " and ": " separators. No trailing newline. */

@@ -156,6 +156,21 @@ static void signatures(void **state) {
             "\"count\": 1}");
 }
 
+/* The one-line form g6_panels logs: in manifest order, cut to fit. */
+static void issues_on_one_line(void **state) {
+  (void)state;
+  g6_integrity_issue is[2] = {{.file = "a.json", .problem = "mismatch"},
+                             {.file = "b.json", .problem = "missing"}};
+  g6_integrity_report r = {.issues = is, .n = 2};
+  char line[64], small[12];
+  assert_string_equal(g6_integrity_issues_line(&r, line, sizeof(line)),
+                      "a.json: mismatch, b.json: missing");
+  assert_string_equal(g6_integrity_issues_line(&r, small, sizeof(small)),
+                      "a.json: mis");
+  r.n = 0;
+  assert_string_equal(g6_integrity_issues_line(&r, line, sizeof(line)), "");
+}
+
 static void json_styles_and_counts(void **state) {
   (void)state;
   char *d = fresh("j1");
@@ -187,6 +202,7 @@ int main(void) {
       cmocka_unit_test(manifest_problems),
       cmocka_unit_test(entry_problems),
       cmocka_unit_test(signatures),
+      cmocka_unit_test(issues_on_one_line),
       cmocka_unit_test(json_styles_and_counts),
   };
   cmocka_set_message_output(CM_OUTPUT_TAP);
