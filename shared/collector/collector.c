@@ -36,6 +36,7 @@ struct g6_collector {
   g6_chain_leg **kept;
   g6_iv_job *jobs;
   uint64_t seq;
+  bool seq_resumed; /* seq read from disk (the first cycle) */
   g6_buf snapshot; /* the serialized snapshot, reused every cycle */
   g6_session *session;
   bool session_tried; /* the latest snapshot was looked at for it */
@@ -86,15 +87,22 @@ g6_collector *g6_collector_new(const g6_index_config *ix,
     g6_collector_free(c);
     return NULL;
   }
-  if (cfg->write_snapshot) {
-    /* after the history's too: a latest file deleted or unreadable must not
-     * restart the sequence under the names of kept snapshots */
-    uint64_t kept = g6_snapshot_history_last_seq(c->data_dir, ix->name);
-    c->seq = g6_snapshot_last_seq(c->data_dir, ix->name);
-    if (kept > c->seq)
-      c->seq = kept;
-  }
   return c;
+}
+
+/* Where the snapshot sequence resumes: after the latest file's seq and the
+ * history's too (a latest file deleted or unreadable must not restart it
+ * under the names of kept snapshots). At the first cycle, on the index's
+ * thread: the history may be a year of directories, and collectd's init,
+ * where g6_collector_new runs, holds every other plugin's start. */
+static void resume_seq(g6_collector *c) {
+  c->seq_resumed = true;
+  if (!c->cfg.write_snapshot)
+    return;
+  uint64_t kept = g6_snapshot_history_last_seq(c->data_dir, c->ix.name);
+  c->seq = g6_snapshot_last_seq(c->data_dir, c->ix.name);
+  if (kept > c->seq)
+    c->seq = kept;
 }
 
 void g6_collector_free(g6_collector *c) {
@@ -692,6 +700,8 @@ static void session_step(g6_collector *c, g6_cycle_result *res,
 g6_status g6_collector_cycle(g6_collector *c, double now,
                              g6_cycle_result *res) {
   double t0 = g6_monotonic_now();
+  if (!c->seq_resumed)
+    resume_seq(c);
   memset(res, 0, sizeof(*res));
   res->now = (int64_t)floor(now);
   res->now_exact = now;
