@@ -783,18 +783,24 @@ size_t g6_instruments_expiries(const g6_instruments *t, const char *index,
     return 0;
   size_t i = lower_bound(t, index, segment, today_day, INT64_MIN, -1);
   size_t found = 0;
-  int64_t last = INT64_MIN;
-  for (; i < t->n; i++) {
+  while (i < t->n) {
     const g6_instrument *r = &t->rows[i];
     if (strcmp(r->root, index) != 0 || strcmp(r->segment, segment) != 0)
       break;
-    if (r->kind == G6_INST_INDEX || r->expiry_day < today_day ||
-        r->expiry_day == last)
+    if (r->kind == G6_INST_INDEX || r->expiry_day < today_day) {
+      i++;
       continue;
-    last = r->expiry_day;
+    }
+    int64_t day = r->expiry_day;
     if (found < max)
-      out[found] = last;
+      out[found] = day;
     found++;
+    if (day == INT64_MAX)
+      break;
+    /* the rows are sorted by expiry: the next expiry's first row is a
+     * binary search away, not a walk over this expiry's strikes (every
+     * cycle asks, and an index lists thousands of contracts) */
+    i = lower_bound(t, index, segment, day + 1, INT64_MIN, -1);
   }
   return found;
 }
@@ -806,12 +812,15 @@ g6_expiry_kind g6_instruments_expiry_kind(const g6_instruments *t,
   if (!t->finished)
     return G6_EXPIRY_KIND_UNKNOWN;
   size_t i = lower_bound(t, index, segment, expiry_day, INT64_MIN, -1);
+  /* the expiry's rows end where the next expiry's begin (sorted rows; no
+   * date is day INT64_MAX) */
+  size_t end = expiry_day == INT64_MAX
+                   ? i
+                   : lower_bound(t, index, segment, expiry_day + 1, INT64_MIN,
+                                 -1);
   int kind = -1;
-  for (; i < t->n; i++) {
+  for (; i < end; i++) {
     const g6_instrument *r = &t->rows[i];
-    if (strcmp(r->root, index) != 0 || strcmp(r->segment, segment) != 0 ||
-        r->expiry_day != expiry_day)
-      break;
     if (r->kind == G6_INST_INDEX)
       continue;
     if (kind < 0)
