@@ -574,26 +574,39 @@ static void write_csv(g6_collector *c, g6_cycle_result *res) {
   note_csv(res, st, &e);
 }
 
+/* A snapshot not written this cycle: the storage failure it counts as. */
+static void snapshot_failed(g6_cycle_result *res, g6_status st,
+                            const char *prefix, const char *msg) {
+  res->snapshot_status = st;
+  snprintf(res->snapshot_msg, sizeof(res->snapshot_msg), "%s%.440s", prefix,
+           msg);
+}
+
 static void write_snapshot(g6_collector *c, g6_cycle_result *res) {
   g6_error e;
   res->snapshot_written = true;
-  g6_status hst = G6_OK;
-  g6_error he;
+  bool durable = c->cfg.fsync != G6_FSYNC_NEVER;
   if (!c->snapshot_begun) {
     /* the temporary files a writer killed mid-write left (this thread is
      * the index's one writer, under the DataDir lock) */
     c->snapshot_begun = true;
     g6_snapshot_remove_stale(c->data_dir, c->ix.name);
   }
+  g6_status st;
   if (c->cfg.keep_snapshots && !c->history_checked) {
     /* the latest file is about to be replaced: if a crash kept it out of
-     * the history, or its link failed last cycle, it goes there now or
-     * never */
-    hst = g6_snapshot_history_recover(c->data_dir, c->ix.name,
-                                      c->cfg.fsync != G6_FSYNC_NEVER, &he);
-    /* a failed try is made again while the latest file is still that
-     * snapshot (this cycle's write may fail too) */
-    c->history_checked = hst == G6_OK;
+     * the history, or its link failed last cycle, it goes there now; while
+     * it cannot, it is not replaced (this cycle's snapshot is not written)
+     * and the next cycle tries again */
+    if ((st = g6_snapshot_history_recover(c->data_dir, c->ix.name, durable,
+                                          &e)) != G6_OK) {
+      snapshot_failed(res, st,
+                      "history: the previous snapshot is not kept, so it is "
+                      "not replaced: ",
+                      e.msg);
+      return;
+    }
+    c->history_checked = true;
   }
   g6_snapshot s = {.ix = &c->ix,
                    .seq = c->seq + 1,
@@ -615,26 +628,17 @@ static void write_snapshot(g6_collector *c, g6_cycle_result *res) {
                    .strikes = res->strikes,
                    .n_expiries = res->n_expiries,
                    .expiries = res->expiries};
-  g6_status st = g6_snapshot_write(c->data_dir, &s, &c->snapshot,
-                                   c->cfg.fsync != G6_FSYNC_NEVER, &e);
+  st = g6_snapshot_write(c->data_dir, &s, &c->snapshot, durable, &e);
   if (st != G6_OK) {
-    res->snapshot_status = st;
-    snprintf(res->snapshot_msg, sizeof(res->snapshot_msg), "%s", e.msg);
+    snapshot_failed(res, st, "", e.msg);
     return;
   }
   res->snapshot_seq = ++c->seq;
   if (c->cfg.keep_snapshots &&
       (st = g6_snapshot_history_keep(c->data_dir, c->ix.name, s.generated_at,
-                                     s.seq, c->cfg.fsync != G6_FSYNC_NEVER,
-                                     &e)) != G6_OK) {
-    res->snapshot_status = st;
-    snprintf(res->snapshot_msg, sizeof(res->snapshot_msg), "history: %.480s",
-             e.msg);
-    c->history_checked = false; /* tried again before it is replaced */
-  } else if (hst != G6_OK) {
-    res->snapshot_status = hst;
-    snprintf(res->snapshot_msg, sizeof(res->snapshot_msg),
-             "history: the previous snapshot: %.460s", he.msg);
+                                     s.seq, durable, &e)) != G6_OK) {
+    snapshot_failed(res, st, "history: ", e.msg);
+    c->history_checked = false; /* kept before it is replaced */
   }
 }
 

@@ -1221,6 +1221,72 @@ static char *read_text(const char *path) {
   return text;
 }
 
+/* The history entry <day>/<seq>.json of data directory `sub` is a snapshot
+ * with that seq, generated at `at`. */
+static void assert_kept(const char *sub, const char *day, int seq,
+                        int64_t at) {
+  char kept[700];
+  snprintf(kept, sizeof(kept), "%s/%s/snapshots/NIFTY/%s/%d.json", dir, sub,
+           day, seq);
+  g6_snapshot_doc d;
+  g6_error e;
+  if (g6_snapshot_read_file(kept, 0, &d, &e) != G6_OK)
+    fail_msg("seq %d is not in the history: %s", seq, e.msg);
+  assert_int_equal(d.seq, (uint64_t)seq);
+  assert_int_equal(d.generated_at, at);
+  g6_snapshot_doc_free(&d);
+}
+
+/* The seq of the latest snapshot of data directory `sub`. */
+static uint64_t latest_seq(const char *sub) {
+  char path[600];
+  snprintf(path, sizeof(path), "%s/%s/snapshots/NIFTY.json", dir, sub);
+  g6_snapshot_doc d;
+  g6_error e;
+  if (g6_snapshot_read_file(path, 0, &d, &e) != G6_OK)
+    fail_msg("no latest snapshot: %s", e.msg);
+  uint64_t seq = d.seq;
+  g6_snapshot_doc_free(&d);
+  return seq;
+}
+
+/* A snapshot whose history link failed is not replaced while the retry
+ * fails too and the cycle's own write would work (the day directory
+ * unusable, the snapshots directory fine): that cycle's snapshot is held
+ * (a storage failure), and the one after keeps both. Before, the retry's
+ * failure was only reported: seq 1 was replaced by seq 2, never kept. */
+static void history_holds_the_latest_until_it_is_kept(void **state) {
+  (void)state;
+  fake f = default_fake();
+  double now = (double)utc(2025, 10, 20, 4, 0, 14); /* Mon 09:30 IST */
+  char path[600], day[700];
+  snprintf(path, sizeof(path), "%s/hold/snapshots/NIFTY", dir);
+  assert_int_equal(g6_mkdir_p(path, 0755, NULL), G6_OK);
+  snprintf(day, sizeof(day), "%s/2025-10-20", path);
+  touch(day); /* a file where the day's directory goes */
+  g6_cycle_result res;
+  g6_collector *c = make_with(&f, "hold", false, true);
+  f.now = now;
+  assert_int_equal(g6_collector_cycle(c, f.now, &res), G6_OK);
+  assert_int_equal(res.snapshot_seq, 1);
+  assert_int_not_equal(res.snapshot_status, G6_OK);
+  f.now = now + 30; /* the retry fails again: seq 1 stays the latest */
+  assert_int_equal(g6_collector_cycle(c, f.now, &res), G6_OK);
+  assert_true(res.snapshot_written);
+  assert_int_not_equal(res.snapshot_status, G6_OK);
+  assert_non_null(strstr(res.snapshot_msg, "not replaced"));
+  assert_int_equal(res.snapshot_seq, 1);
+  assert_int_equal(latest_seq("hold"), 1);
+  assert_int_equal(unlink(day), 0); /* usable again */
+  f.now = now + 60;
+  assert_int_equal(g6_collector_cycle(c, f.now, &res), G6_OK);
+  assert_int_equal(res.snapshot_status, G6_OK);
+  assert_int_equal(res.snapshot_seq, 2);
+  g6_collector_free(c);
+  assert_kept("hold", "2025-10-20", 1, (int64_t)now);
+  assert_kept("hold", "2025-10-20", 2, (int64_t)now + 60);
+}
+
 /* The leg of a result at a strike and side. */
 static const g6_chain_leg *leg_at(const g6_expiry_result *x, double K,
                                   int put) {
@@ -1387,6 +1453,7 @@ int main(void) {
       cmocka_unit_test(keep_snapshots_resume),
       cmocka_unit_test(snapshot_leftovers_and_history_retry),
       cmocka_unit_test(history_retry_survives_a_failed_cycle),
+      cmocka_unit_test(history_holds_the_latest_until_it_is_kept),
       cmocka_unit_test(market_closed_fetches_nothing),
       cmocka_unit_test(frozen_feed_is_stale),
       cmocka_unit_test(held_files_let_go_outside_the_session),
