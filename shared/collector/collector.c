@@ -598,8 +598,8 @@ static void write_snapshot(g6_collector *c, g6_cycle_result *res) {
      * the history, or its link failed last cycle, it goes there now; while
      * it cannot, it is not replaced (this cycle's snapshot is not written)
      * and the next cycle tries again */
-    if ((st = g6_snapshot_history_recover(c->data_dir, c->ix.name, durable,
-                                          &e)) != G6_OK) {
+    if ((st = g6_snapshot_history_recover(c->data_dir, c->ix.name, res->now,
+                                          durable, &e)) != G6_OK) {
       snapshot_failed(res, st,
                       "history: the previous snapshot is not kept, so it is "
                       "not replaced: ",

@@ -147,18 +147,28 @@ uint64_t g6_snapshot_history_last_seq(const char *data_dir,
 }
 
 g6_status g6_snapshot_history_recover(const char *data_dir, const char *index,
-                                      bool durable, g6_error *err) {
+                                      int64_t now, bool durable,
+                                      g6_error *err) {
   uint64_t seq;
   int64_t at;
   if (g6_snapshot_last_id(data_dir, index, &seq, &at) != G6_OK || seq == 0)
     return G6_OK; /* nothing (readable) to keep */
-  char path[PATH_MAX];
+  char path[PATH_MAX], day[PATH_MAX];
   if (g6_snapshot_history_path(data_dir, index, at, seq, path,
                                sizeof(path)) != G6_OK)
     return g6_error_set(err, G6_EINVAL, "snapshot history path too long");
   struct stat sb;
   if (lstat(path, &sb) == 0)
     return G6_OK; /* kept (or another file has its name: left alone) */
+  /* a day before today whose directory is gone was pruned (g6_retention):
+   * it is not made again for a snapshot past the age it prunes */
+  snprintf(day, sizeof(day), "%s", path);
+  *strrchr(day, '/') = '\0';
+  g6_ist_tm t_at, t_now;
+  g6_ist_breakdown(at, &t_at);
+  g6_ist_breakdown(now, &t_now);
+  if (t_at.days < t_now.days && stat(day, &sb) != 0 && errno == ENOENT)
+    return G6_OK;
   return g6_snapshot_history_keep(data_dir, index, at, seq, durable, err);
 }
 

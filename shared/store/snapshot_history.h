@@ -48,10 +48,13 @@ uint64_t g6_snapshot_history_last_seq(const char *data_dir,
 /* After a restart: keeps the latest file in the history when it is not
  * there (a crash between its rename into place and its link, a kill -9
  * mid-cycle), under its own seq and generated_at. G6_OK when there is
- * nothing to do (no readable latest file, or its entry exists); otherwise
+ * nothing to do: no readable latest file, its entry exists, or it is a
+ * snapshot of a day before `now`'s (IST) whose day directory no longer
+ * exists (g6_retention pruned that day: it is not made again); otherwise
  * as g6_snapshot_history_keep. */
 g6_status g6_snapshot_history_recover(const char *data_dir, const char *index,
-                                      bool durable, g6_error *err);
+                                      int64_t now, bool durable,
+                                      g6_error *err);
 
 /* The files under `path`, in replay order: a file is itself; a directory is
  * searched recursively for files whose names end in one of `suffixes`

@@ -1287,6 +1287,66 @@ static void history_holds_the_latest_until_it_is_kept(void **state) {
   assert_kept("hold", "2025-10-20", 2, (int64_t)now + 60);
 }
 
+/* After a long stop, the restart's recover does not re-create a day
+ * directory g6_retention pruned: a latest snapshot of an earlier day whose
+ * directory is gone is not kept again. One of an earlier day whose
+ * directory is there (a crash before its link) is, and one of today is
+ * even when its directory is gone. */
+static void recover_leaves_a_pruned_day_pruned(void **state) {
+  (void)state;
+  fake f = default_fake();
+  double mon = (double)utc(2025, 10, 20, 4, 0, 14); /* Mon 09:30 IST */
+  char path[600];
+  g6_cycle_result res;
+  g6_collector *c = make_with(&f, "pruned", true, true);
+  f.now = mon;
+  assert_int_equal(g6_collector_cycle(c, f.now, &res), G6_OK);
+  assert_int_equal(res.snapshot_seq, 1);
+  g6_collector_free(c);
+  /* g6_retention prunes Monday */
+  snprintf(path, sizeof(path), "%s/pruned/snapshots/NIFTY/2025-10-20/1.json",
+           dir);
+  assert_int_equal(unlink(path), 0);
+  *strrchr(path, '/') = '\0';
+  assert_int_equal(rmdir(path), 0);
+  /* restarted on Thursday */
+  c = make_with(&f, "pruned", true, true);
+  f.now = mon + 3 * 86400;
+  assert_int_equal(g6_collector_cycle(c, f.now, &res), G6_OK);
+  assert_int_equal(res.snapshot_status, G6_OK);
+  assert_int_equal(res.snapshot_seq, 2);
+  g6_collector_free(c);
+  struct stat sb;
+  if (stat(path, &sb) == 0)
+    fail_msg("%s was re-created", path);
+  assert_kept("pruned", "2025-10-23", 2, (int64_t)mon + 3 * 86400);
+  /* killed before Thursday's link; restarted on Friday: kept in Thursday */
+  snprintf(path, sizeof(path), "%s/pruned/snapshots/NIFTY/2025-10-23/2.json",
+           dir);
+  assert_int_equal(unlink(path), 0);
+  c = make_with(&f, "pruned", true, true);
+  f.now = mon + 4 * 86400;
+  assert_int_equal(g6_collector_cycle(c, f.now, &res), G6_OK);
+  assert_int_equal(res.snapshot_status, G6_OK);
+  assert_int_equal(res.snapshot_seq, 3);
+  g6_collector_free(c);
+  assert_kept("pruned", "2025-10-23", 2, (int64_t)mon + 3 * 86400);
+  assert_kept("pruned", "2025-10-24", 3, (int64_t)mon + 4 * 86400);
+  /* today's directory gone before its first link: made again */
+  snprintf(path, sizeof(path), "%s/pruned/snapshots/NIFTY/2025-10-24/3.json",
+           dir);
+  assert_int_equal(unlink(path), 0);
+  *strrchr(path, '/') = '\0';
+  assert_int_equal(rmdir(path), 0);
+  c = make_with(&f, "pruned", true, true);
+  f.now = mon + 4 * 86400 + 30;
+  assert_int_equal(g6_collector_cycle(c, f.now, &res), G6_OK);
+  assert_int_equal(res.snapshot_status, G6_OK);
+  g6_collector_free(c);
+  assert_kept("pruned", "2025-10-24", 3, (int64_t)mon + 4 * 86400);
+  assert_kept("pruned", "2025-10-24", 4, (int64_t)mon + 4 * 86400 + 30);
+}
+
 /* The leg of a result at a strike and side. */
 static const g6_chain_leg *leg_at(const g6_expiry_result *x, double K,
                                   int put) {
@@ -1454,6 +1514,7 @@ int main(void) {
       cmocka_unit_test(snapshot_leftovers_and_history_retry),
       cmocka_unit_test(history_retry_survives_a_failed_cycle),
       cmocka_unit_test(history_holds_the_latest_until_it_is_kept),
+      cmocka_unit_test(recover_leaves_a_pruned_day_pruned),
       cmocka_unit_test(market_closed_fetches_nothing),
       cmocka_unit_test(frozen_feed_is_stale),
       cmocka_unit_test(held_files_let_go_outside_the_session),

@@ -252,13 +252,15 @@ static void history_never_replaced(void **state) {
   f.view.seq = 42;
   assert_int_equal(g6_snapshot_write(data, &f.view, &scratch, false, &e),
                    G6_OK);
-  assert_int_equal(g6_snapshot_history_recover(data, "NIFTY", true, &e), G6_OK);
+  assert_int_equal(g6_snapshot_history_recover(data, "NIFTY",
+                                               SNAPFIX_NOW + 86400, true, &e), G6_OK);
   snprintf(path, sizeof(path), "%s/snapshots/NIFTY/2025-01-07/42.json", data);
   assert_int_equal(g6_snapshot_read_file(path, 0, &d, &e), G6_OK);
   assert_int_equal(d.seq, 42);
   g6_snapshot_doc_free(&d);
   assert_int_equal(g6_snapshot_history_last_seq(data, "NIFTY"), 42);
-  assert_int_equal(g6_snapshot_history_recover(data, "NIFTY", true, &e), G6_OK);
+  assert_int_equal(g6_snapshot_history_recover(data, "NIFTY",
+                                               SNAPFIX_NOW + 86400, true, &e), G6_OK);
   g6_buf_free(&scratch);
 }
 
