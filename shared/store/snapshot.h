@@ -60,8 +60,11 @@ uint64_t g6_snapshot_last_seq(const char *data_dir, const char *index);
 size_t g6_snapshot_remove_stale(const char *data_dir, const char *index);
 
 /* The seq and generated_at of the existing snapshot file: G6_OK, or the
- * status of the failed read (G6_ENOENT absent; G6_EPROTO when either
- * field is missing or not an integer; both then 0). Never fails otherwise. */
+ * status of the failed read, both then 0: G6_ENOENT absent; G6_EINVAL
+ * (not a regular file, or not UTF-8), G6_ETOOBIG, G6_EPARSE (not JSON) or
+ * G6_EPROTO (either field missing or not an integer): not a snapshot;
+ * G6_EIO, G6_EPERM or G6_ENOMEM: a file that could not be read this time
+ * (g6_read_file). */
 g6_status g6_snapshot_last_id(const char *data_dir, const char *index,
                               uint64_t *seq, int64_t *generated_at);
 

@@ -146,20 +146,63 @@ uint64_t g6_snapshot_history_last_seq(const char *data_dir,
   return max;
 }
 
+/* Whether a status of g6_snapshot_last_id means there is no snapshot to
+ * keep (absent, or not a snapshot document), rather than a file that could
+ * not be read this time (EIO, EMFILE, ENOMEM, EACCES). */
+static bool no_snapshot(g6_status st) {
+  return st == G6_ENOENT || st == G6_EINVAL || st == G6_EPARSE ||
+         st == G6_ETOOBIG || st == G6_EPROTO;
+}
+
+static int latest_path(const char *data_dir, const char *index, char *out,
+                       size_t len) {
+  int n = snprintf(out, len, "%s/snapshots/%s.json", data_dir, index);
+  return (n < 0 || (size_t)n >= len) ? -1 : 0;
+}
+
+/* Whether two regular files hold the same bytes (a kept copy). */
+static bool same_bytes(const char *a, const char *b) {
+  char *x = NULL, *y = NULL;
+  size_t lx = 0, ly = 0;
+  bool same = g6_read_file(a, 64u << 20, &x, &lx, NULL) == G6_OK &&
+              g6_read_file(b, 64u << 20, &y, &ly, NULL) == G6_OK &&
+              lx == ly && memcmp(x, y, lx) == 0;
+  free(x);
+  free(y);
+  return same;
+}
+
 g6_status g6_snapshot_history_recover(const char *data_dir, const char *index,
                                       int64_t now, bool durable,
                                       g6_error *err) {
+  char latest[PATH_MAX], path[PATH_MAX], day[PATH_MAX];
+  if (latest_path(data_dir, index, latest, sizeof(latest)))
+    return g6_error_set(err, G6_EINVAL, "snapshot path too long");
   uint64_t seq;
   int64_t at;
-  if (g6_snapshot_last_id(data_dir, index, &seq, &at) != G6_OK || seq == 0)
-    return G6_OK; /* nothing (readable) to keep */
-  char path[PATH_MAX], day[PATH_MAX];
+  g6_status st = g6_snapshot_last_id(data_dir, index, &seq, &at);
+  if (no_snapshot(st) || (st == G6_OK && seq == 0))
+    return G6_OK; /* nothing to keep */
+  if (st != G6_OK)
+    return g6_error_set(err, st,
+                        "cannot read the latest snapshot %s (%s): it may "
+                        "not be in the history yet",
+                        latest, g6_status_name(st));
   if (g6_snapshot_history_path(data_dir, index, at, seq, path,
                                sizeof(path)) != G6_OK)
     return g6_error_set(err, G6_EINVAL, "snapshot history path too long");
-  struct stat sb;
-  if (lstat(path, &sb) == 0)
-    return G6_OK; /* kept (or another file has its name: left alone) */
+  struct stat a, b;
+  if (lstat(path, &b) == 0) {
+    if ((stat(latest, &a) == 0 && a.st_dev == b.st_dev &&
+         a.st_ino == b.st_ino) ||
+        (S_ISREG(b.st_mode) && same_bytes(latest, path)))
+      return G6_OK; /* kept (linked, or copied) */
+    return g6_error_set(err, G6_EEXIST,
+                        "the latest snapshot %s (seq %llu) is not in the "
+                        "history: %s is another file (neither is replaced; "
+                        "move one of them away)",
+                        latest, (unsigned long long)seq, path);
+  }
   /* a day before today whose directory is gone was pruned (g6_retention):
    * it is not made again for a snapshot past the age it prunes */
   snprintf(day, sizeof(day), "%s", path);
@@ -167,7 +210,7 @@ g6_status g6_snapshot_history_recover(const char *data_dir, const char *index,
   g6_ist_tm t_at, t_now;
   g6_ist_breakdown(at, &t_at);
   g6_ist_breakdown(now, &t_now);
-  if (t_at.days < t_now.days && stat(day, &sb) != 0 && errno == ENOENT)
+  if (t_at.days < t_now.days && stat(day, &a) != 0 && errno == ENOENT)
     return G6_OK;
   return g6_snapshot_history_keep(data_dir, index, at, seq, durable, err);
 }

@@ -45,13 +45,18 @@ g6_status g6_snapshot_history_keep(const char *data_dir, const char *index,
 uint64_t g6_snapshot_history_last_seq(const char *data_dir,
                                       const char *index);
 
-/* After a restart: keeps the latest file in the history when it is not
- * there (a crash between its rename into place and its link, a kill -9
- * mid-cycle), under its own seq and generated_at. G6_OK when there is
- * nothing to do: no readable latest file, its entry exists, or it is a
- * snapshot of a day before `now`'s (IST) whose day directory no longer
- * exists (g6_retention pruned that day: it is not made again); otherwise
- * as g6_snapshot_history_keep. */
+/* Before the latest file is replaced (after a restart: a crash between
+ * its rename into place and its link; after a failed link): keeps the
+ * latest file in the history when it is not there, under its own seq and
+ * generated_at. G6_OK when it is kept now or was before (the entry is this
+ * file, or a copy with the same bytes), or when there is nothing to keep:
+ * no latest file, one that is not a snapshot, or a snapshot of a day
+ * before `now`'s (IST) whose day directory no longer exists — g6_retention
+ * pruned that day, and it is not made again. Otherwise a failure, and the
+ * latest file must not be replaced (it is not in the history): the
+ * failure of g6_snapshot_history_keep, the read failure of a latest file
+ * that exists but cannot be read, or G6_EEXIST when another file has its
+ * history name (neither is replaced; the message names both). */
 g6_status g6_snapshot_history_recover(const char *data_dir, const char *index,
                                       int64_t now, bool durable,
                                       g6_error *err);

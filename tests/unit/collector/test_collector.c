@@ -1347,6 +1347,42 @@ static void recover_leaves_a_pruned_day_pruned(void **state) {
   assert_kept("pruned", "2025-10-24", 4, (int64_t)mon + 4 * 86400 + 30);
 }
 
+/* At a restart, a latest snapshot whose history name holds another file
+ * (edited or restored by hand) is not replaced: the cycle's snapshot is
+ * held, reported as a storage failure naming both, until one is moved
+ * away. Before, the name being taken was taken as "kept". */
+static void recover_conflict_holds(void **state) {
+  (void)state;
+  fake f = default_fake();
+  double now = (double)utc(2025, 10, 20, 4, 0, 14); /* Mon 09:30 IST */
+  char kept[700], aside[800];
+  g6_cycle_result res;
+  g6_collector *c = make_with(&f, "conflict", false, true);
+  f.now = now;
+  assert_int_equal(g6_collector_cycle(c, f.now, &res), G6_OK);
+  g6_collector_free(c);
+  /* killed before the link of seq 1; a file of that name put there */
+  snprintf(kept, sizeof(kept),
+           "%s/conflict/snapshots/NIFTY/2025-10-20/1.json", dir);
+  assert_int_equal(unlink(kept), 0);
+  touch(kept);
+  c = make_with(&f, "conflict", false, true);
+  f.now = now + 30;
+  assert_int_equal(g6_collector_cycle(c, f.now, &res), G6_OK);
+  assert_int_equal(res.snapshot_status, G6_EEXIST);
+  assert_non_null(strstr(res.snapshot_msg, kept));
+  assert_int_equal(latest_seq("conflict"), 1);
+  snprintf(aside, sizeof(aside), "%s/conflict/1.json.aside", dir);
+  assert_int_equal(rename(kept, aside), 0);
+  f.now = now + 60;
+  assert_int_equal(g6_collector_cycle(c, f.now, &res), G6_OK);
+  assert_int_equal(res.snapshot_status, G6_OK);
+  assert_int_equal(res.snapshot_seq, 2);
+  g6_collector_free(c);
+  assert_kept("conflict", "2025-10-20", 1, (int64_t)now);
+  assert_kept("conflict", "2025-10-20", 2, (int64_t)now + 60);
+}
+
 /* The leg of a result at a strike and side. */
 static const g6_chain_leg *leg_at(const g6_expiry_result *x, double K,
                                   int put) {
@@ -1515,6 +1551,7 @@ int main(void) {
       cmocka_unit_test(history_retry_survives_a_failed_cycle),
       cmocka_unit_test(history_holds_the_latest_until_it_is_kept),
       cmocka_unit_test(recover_leaves_a_pruned_day_pruned),
+      cmocka_unit_test(recover_conflict_holds),
       cmocka_unit_test(market_closed_fetches_nothing),
       cmocka_unit_test(frozen_feed_is_stale),
       cmocka_unit_test(held_files_let_go_outside_the_session),

@@ -261,6 +261,26 @@ static void history_never_replaced(void **state) {
   assert_int_equal(g6_snapshot_history_last_seq(data, "NIFTY"), 42);
   assert_int_equal(g6_snapshot_history_recover(data, "NIFTY",
                                                SNAPFIX_NOW + 86400, true, &e), G6_OK);
+  /* kept as a copy (a file system without hard links, a restored backup):
+   * kept; another file under its name: not replaced, both named */
+  snprintf(path, sizeof(path), "%s/snapshots/NIFTY/2025-01-07/42.json", data);
+  char *text = NULL;
+  size_t len = 0;
+  assert_int_equal(g6_read_file(path, 1 << 24, &text, &len, &e), G6_OK);
+  assert_int_equal(unlink(path), 0);
+  assert_int_equal(g6_atomic_write(path, text, len, 0644, false, &e), G6_OK);
+  assert_int_equal(g6_snapshot_history_recover(data, "NIFTY",
+                                               SNAPFIX_NOW + 86400, true, &e),
+                   G6_OK);
+  assert_int_equal(unlink(path), 0);
+  assert_int_equal(g6_atomic_write(path, text, len - 1, 0644, false, &e),
+                   G6_OK);
+  free(text);
+  assert_int_equal(g6_snapshot_history_recover(data, "NIFTY",
+                                               SNAPFIX_NOW + 86400, true, &e),
+                   G6_EEXIST);
+  assert_non_null(strstr(e.msg, path));
+  assert_non_null(strstr(e.msg, "snapshots/NIFTY.json"));
   g6_buf_free(&scratch);
 }
 
