@@ -90,19 +90,21 @@ g6_collector *g6_collector_new(const g6_index_config *ix,
   return c;
 }
 
-/* Where the snapshot sequence resumes: after the latest file's seq and the
- * history's too (a latest file deleted or unreadable must not restart it
- * under the names of kept snapshots). At the first cycle, on the index's
- * thread: the history may be a year of directories, and collectd's init,
- * where g6_collector_new runs, holds every other plugin's start. */
-static void resume_seq(g6_collector *c) {
-  c->seq_resumed = true;
-  if (!c->cfg.write_snapshot)
-    return;
-  uint64_t kept = g6_snapshot_history_last_seq(c->data_dir, c->ix.name);
-  c->seq = g6_snapshot_last_seq(c->data_dir, c->ix.name);
-  if (kept > c->seq)
-    c->seq = kept;
+/* Where the snapshot sequence resumes (store/snapshot_history.h
+ * g6_snapshot_resume_seq). At the first cycle, on the index's thread: the
+ * history may be a year of directories, and collectd's init, where
+ * g6_collector_new runs, holds every other plugin's start. With
+ * KeepSnapshots, a history that cannot be read leaves it unresumed: no
+ * snapshot is written (a storage failure) and the next cycle tries again. */
+static g6_status resume_seq(g6_collector *c, g6_error *err) {
+  if (!c->cfg.write_snapshot) {
+    c->seq_resumed = true;
+    return G6_OK;
+  }
+  g6_status st = g6_snapshot_resume_seq(c->data_dir, c->ix.name,
+                                        c->cfg.keep_snapshots, &c->seq, err);
+  c->seq_resumed = st == G6_OK;
+  return st;
 }
 
 void g6_collector_free(g6_collector *c) {
@@ -593,6 +595,10 @@ static void write_snapshot(g6_collector *c, g6_cycle_result *res) {
     g6_snapshot_remove_stale(c->data_dir, c->ix.name);
   }
   g6_status st;
+  if (!c->seq_resumed && (st = resume_seq(c, &e)) != G6_OK) {
+    snapshot_failed(res, st, "", e.msg);
+    return;
+  }
   if (c->cfg.keep_snapshots && !c->history_checked) {
     /* the latest file is about to be replaced: if a crash kept it out of
      * the history, or its link failed last cycle, it goes there now; while
@@ -704,8 +710,10 @@ static void session_step(g6_collector *c, g6_cycle_result *res,
 g6_status g6_collector_cycle(g6_collector *c, double now,
                              g6_cycle_result *res) {
   double t0 = g6_monotonic_now();
-  if (!c->seq_resumed)
-    resume_seq(c);
+  if (!c->seq_resumed) {
+    g6_error e;
+    resume_seq(c, &e); /* reported by write_snapshot when still failing */
+  }
   memset(res, 0, sizeof(*res));
   res->now = (int64_t)floor(now);
   res->now_exact = now;

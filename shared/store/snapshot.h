@@ -51,7 +51,7 @@ g6_status g6_snapshot_write(const char *data_dir, const g6_snapshot *s,
 /* The seq of the existing snapshot file, 0 when absent or unreadable.
  * Alone it is not where a sequence resumes: a latest file that is gone or
  * unreadable would restart it under the names of kept snapshots (see
- * store/snapshot_history.h g6_snapshot_history_last_seq). */
+ * store/snapshot_history.h g6_snapshot_resume_seq). */
 uint64_t g6_snapshot_last_seq(const char *data_dir, const char *index);
 
 /* Removes the temporary files of <data_dir>/snapshots/<index>.json a

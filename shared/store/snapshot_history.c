@@ -105,8 +105,9 @@ static bool seq_name(const char *name, uint64_t *seq) {
     p++;
   if (p == name || p - name > 20 || strcmp(p, ".json") != 0)
     return false;
+  errno = 0;
   *seq = strtoull(name, NULL, 10);
-  return true;
+  return errno == 0; /* past UINT64_MAX: not a seq g6 writes */
 }
 
 /* Whether name is "YYYY-MM-DD" (the shape of a day's directory). */
@@ -114,36 +115,67 @@ static bool day_name(const char *name) {
   return g6_digit_shape(name, strlen(name), "dddd-dd-dd");
 }
 
-uint64_t g6_snapshot_history_last_seq(const char *data_dir,
-                                      const char *index) {
+g6_status g6_snapshot_history_last_seq(const char *data_dir,
+                                       const char *index, uint64_t *seq,
+                                       g6_error *err) {
+  *seq = 0;
   char top[PATH_MAX];
   int n = snprintf(top, sizeof(top), "%s/snapshots/%s", data_dir, index);
   if (n < 0 || (size_t)n >= sizeof(top))
-    return 0;
+    return g6_error_set(err, G6_EINVAL, "snapshot history path too long");
   DIR *d = opendir(top);
-  if (d == NULL)
-    return 0;
+  if (d == NULL) {
+    if (errno == ENOENT)
+      return G6_OK; /* no history */
+    return fail_errno(err, errno, "cannot read the snapshot history", top);
+  }
   uint64_t max = 0;
-  struct dirent *e;
-  while ((e = readdir(d)) != NULL) {
+  g6_status st = G6_OK;
+  for (;;) {
+    errno = 0;
+    struct dirent *e = readdir(d);
+    if (e == NULL) {
+      if (errno != 0)
+        st = fail_errno(err, errno, "cannot read the snapshot history", top);
+      break;
+    }
     if (!day_name(e->d_name))
       continue;
     int fd = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     DIR *day = fd >= 0 ? fdopendir(fd) : NULL;
+    int x = errno;
     if (day == NULL) {
       if (fd >= 0)
         close(fd);
-      continue;
+      /* not a directory, or gone meanwhile (g6_retention): holds nothing;
+       * any other failure may hide the largest seq */
+      if (x == ENOTDIR || x == ENOENT)
+        continue;
+    } else {
+      for (;;) {
+        errno = 0;
+        struct dirent *f = readdir(day);
+        if (f == NULL) {
+          x = errno;
+          break;
+        }
+        uint64_t v;
+        if (seq_name(f->d_name, &v) && v > max)
+          max = v;
+      }
+      closedir(day);
+      if (x == 0)
+        continue;
     }
-    struct dirent *f;
-    uint64_t seq;
-    while ((f = readdir(day)) != NULL)
-      if (seq_name(f->d_name, &seq) && seq > max)
-        max = seq;
-    closedir(day);
+    st = g6_error_set(err, g6_status_from_errno(x),
+                      "cannot read the snapshot history %s/%s: %s", top,
+                      e->d_name, strerror(x));
+    break;
   }
   closedir(d);
-  return max;
+  if (st == G6_OK)
+    *seq = max;
+  return st;
 }
 
 /* Whether a status of g6_snapshot_last_id means there is no snapshot to
@@ -158,6 +190,27 @@ static int latest_path(const char *data_dir, const char *index, char *out,
                        size_t len) {
   int n = snprintf(out, len, "%s/snapshots/%s.json", data_dir, index);
   return (n < 0 || (size_t)n >= len) ? -1 : 0;
+}
+
+g6_status g6_snapshot_resume_seq(const char *data_dir, const char *index,
+                                 bool keep, uint64_t *seq, g6_error *err) {
+  uint64_t latest = 0, kept = 0;
+  int64_t at;
+  g6_status st = g6_snapshot_last_id(data_dir, index, &latest, &at);
+  if (keep && st != G6_OK && !no_snapshot(st)) {
+    char path[PATH_MAX];
+    if (latest_path(data_dir, index, path, sizeof(path)))
+      return g6_error_set(err, G6_EINVAL, "snapshot path too long");
+    return g6_error_set(err, st,
+                        "cannot resume the snapshot sequence: cannot read "
+                        "%s (%s)",
+                        path, g6_status_name(st));
+  }
+  st = g6_snapshot_history_last_seq(data_dir, index, &kept, err);
+  if (keep && st != G6_OK)
+    return st;
+  *seq = kept > latest ? kept : latest;
+  return G6_OK;
 }
 
 /* Whether two regular files hold the same bytes (a kept copy). */

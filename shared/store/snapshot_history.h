@@ -38,12 +38,26 @@ g6_status g6_snapshot_history_keep(const char *data_dir, const char *index,
                                    bool durable, g6_error *err);
 
 /* The largest seq kept in the history of `index` (every <seq>.json of
- * every day directory), 0 when none. A writer resumes its sequence after
- * the larger of this and the latest file's seq (store/snapshot.h), so a
- * latest file that was deleted or cannot be read never restarts it under
- * names the history already holds. Reads directory entries only. */
-uint64_t g6_snapshot_history_last_seq(const char *data_dir,
-                                      const char *index);
+ * every day directory) into *seq, 0 when there is none (no history
+ * directory). Reads directory entries only. G6_OK, or the failure to read
+ * the index's directory or one of its day directories (EMFILE, EIO, EPERM,
+ * ...; the message names it; *seq is 0 then): a largest seq that may be
+ * hidden is not guessed. A day name that is not a directory, or that went
+ * away meanwhile, holds nothing. */
+g6_status g6_snapshot_history_last_seq(const char *data_dir,
+                                       const char *index, uint64_t *seq,
+                                       g6_error *err);
+
+/* Where a writer's sequence resumes: *seq is the larger of the latest
+ * file's seq (store/snapshot.h) and the history's, so a latest file that
+ * was deleted or is not a snapshot any more never restarts it under names
+ * the history holds. With `keep` (KeepSnapshots) it fails, *seq untouched,
+ * when either cannot be read this time (a latest file that exists but
+ * cannot be read, EMFILE, EIO; a history directory that cannot be read):
+ * the caller writes no snapshot until it resumes. Without `keep` those
+ * count as 0. */
+g6_status g6_snapshot_resume_seq(const char *data_dir, const char *index,
+                                 bool keep, uint64_t *seq, g6_error *err);
 
 /* Before the latest file is replaced (after a restart: a crash between
  * its rename into place and its link; after a failed link): keeps the

@@ -1383,6 +1383,45 @@ static void recover_conflict_holds(void **state) {
   assert_kept("conflict", "2025-10-20", 2, (int64_t)now + 60);
 }
 
+/* The sequence does not resume while the history cannot be read (here:
+ * no descriptor left, EMFILE): the cycle's snapshot is a storage failure
+ * and the next cycle resumes. Before, an unreadable history counted as
+ * empty: the sequence restarted at 1 over kept names. */
+static void resume_waits_for_a_readable_history(void **state) {
+  (void)state;
+  fake f = default_fake();
+  double now = (double)utc(2025, 10, 20, 4, 0, 14); /* Mon 09:30 IST */
+  g6_cycle_result res;
+  g6_collector *c = make_with(&f, "emfile", false, true);
+  for (int i = 0; i < 2; i++) {
+    f.now = now + 30 * i;
+    assert_int_equal(g6_collector_cycle(c, f.now, &res), G6_OK);
+  }
+  assert_int_equal(res.snapshot_seq, 2);
+  g6_collector_free(c);
+  c = make_with(&f, "emfile", false, true);
+  int lowest = dup(0);
+  assert_true(lowest >= 0);
+  close(lowest);
+  struct rlimit old, lim;
+  assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+  lim = old;
+  lim.rlim_cur = (rlim_t)lowest; /* no descriptor to spare */
+  assert_int_equal(setrlimit(RLIMIT_NOFILE, &lim), 0);
+  f.now = now + 60;
+  g6_collector_cycle(c, f.now, &res);
+  assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+  assert_int_not_equal(res.snapshot_status, G6_OK);
+  f.now = now + 90;
+  assert_int_equal(g6_collector_cycle(c, f.now, &res), G6_OK);
+  assert_int_equal(res.snapshot_status, G6_OK);
+  assert_int_equal(res.snapshot_seq, 3);
+  g6_collector_free(c);
+  assert_kept("emfile", "2025-10-20", 1, (int64_t)now);
+  assert_kept("emfile", "2025-10-20", 2, (int64_t)now + 30);
+  assert_kept("emfile", "2025-10-20", 3, (int64_t)now + 90);
+}
+
 /* The leg of a result at a strike and side. */
 static const g6_chain_leg *leg_at(const g6_expiry_result *x, double K,
                                   int put) {
@@ -1552,6 +1591,7 @@ int main(void) {
       cmocka_unit_test(history_holds_the_latest_until_it_is_kept),
       cmocka_unit_test(recover_leaves_a_pruned_day_pruned),
       cmocka_unit_test(recover_conflict_holds),
+      cmocka_unit_test(resume_waits_for_a_readable_history),
       cmocka_unit_test(market_closed_fetches_nothing),
       cmocka_unit_test(frozen_feed_is_stale),
       cmocka_unit_test(held_files_let_go_outside_the_session),
