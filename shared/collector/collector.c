@@ -614,6 +614,13 @@ static void write_snapshot(g6_collector *c, g6_cycle_result *res) {
     }
     c->history_checked = true;
   }
+  /* a name the history holds already is not taken: the sequence moves on */
+  if (c->cfg.keep_snapshots &&
+      (st = g6_snapshot_history_next_seq(c->data_dir, c->ix.name, res->now,
+                                         &c->seq, &e)) != G6_OK) {
+    snapshot_failed(res, st, "history: ", e.msg);
+    return;
+  }
   g6_snapshot s = {.ix = &c->ix,
                    .seq = c->seq + 1,
                    .generated_at = res->now,

@@ -213,6 +213,26 @@ g6_status g6_snapshot_resume_seq(const char *data_dir, const char *index,
   return G6_OK;
 }
 
+g6_status g6_snapshot_history_next_seq(const char *data_dir,
+                                       const char *index,
+                                       int64_t generated_at, uint64_t *seq,
+                                       g6_error *err) {
+  char path[PATH_MAX];
+  if (g6_snapshot_history_path(data_dir, index, generated_at, *seq + 1, path,
+                               sizeof(path)) != G6_OK)
+    return g6_error_set(err, G6_EINVAL, "snapshot history path too long");
+  struct stat sb;
+  if (lstat(path, &sb) != 0)
+    return G6_OK; /* the name is free */
+  uint64_t kept;
+  g6_status st = g6_snapshot_history_last_seq(data_dir, index, &kept, err);
+  if (st != G6_OK)
+    return st;
+  if (kept > *seq)
+    *seq = kept;
+  return G6_OK;
+}
+
 /* Whether two regular files hold the same bytes (a kept copy). */
 static bool same_bytes(const char *a, const char *b) {
   char *x = NULL, *y = NULL;

@@ -59,6 +59,17 @@ g6_status g6_snapshot_history_last_seq(const char *data_dir,
 g6_status g6_snapshot_resume_seq(const char *data_dir, const char *index,
                                  bool keep, uint64_t *seq, g6_error *err);
 
+/* Before writing snapshot *seq + 1 generated at `generated_at`: when the
+ * history already holds a file under that name (put there by another
+ * program, a restored backup), *seq moves to the history's largest seq, so
+ * the next snapshot takes a name no kept snapshot has. G6_OK (*seq
+ * unchanged when the name is free), or the failure of reading the history
+ * (*seq unchanged: the caller must not write). */
+g6_status g6_snapshot_history_next_seq(const char *data_dir,
+                                       const char *index,
+                                       int64_t generated_at, uint64_t *seq,
+                                       g6_error *err);
+
 /* Before the latest file is replaced (after a restart: a crash between
  * its rename into place and its link; after a failed link): keeps the
  * latest file in the history when it is not there, under its own seq and

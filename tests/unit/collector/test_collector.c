@@ -1347,6 +1347,41 @@ static void recover_leaves_a_pruned_day_pruned(void **state) {
   assert_kept("pruned", "2025-10-24", 4, (int64_t)mon + 4 * 86400 + 30);
 }
 
+/* A file already under the name the next snapshot would be kept as (put
+ * there by another program, a restored backup) is left alone, and the
+ * snapshot is not lost: the sequence moves past the history's largest.
+ * Before, the cycle's keep failed (EEXIST), the next cycle found "an
+ * entry" under the name and replaced the latest: that cycle's snapshot
+ * was in no file at all. */
+static void seq_clash_moves_past_the_history(void **state) {
+  (void)state;
+  fake f = default_fake();
+  double now = (double)utc(2025, 10, 20, 4, 0, 14); /* Mon 09:30 IST */
+  char foreign[700];
+  g6_cycle_result res;
+  g6_collector *c = make_with(&f, "clash", false, true);
+  f.now = now;
+  assert_int_equal(g6_collector_cycle(c, f.now, &res), G6_OK);
+  assert_int_equal(res.snapshot_seq, 1);
+  snprintf(foreign, sizeof(foreign),
+           "%s/clash/snapshots/NIFTY/2025-10-20/2.json", dir);
+  touch(foreign);
+  for (int i = 1; i <= 2; i++) {
+    f.now = now + 30 * i;
+    assert_int_equal(g6_collector_cycle(c, f.now, &res), G6_OK);
+    assert_int_equal(res.snapshot_status, G6_OK);
+  }
+  assert_int_equal(res.snapshot_seq, 4);
+  g6_collector_free(c);
+  assert_kept("clash", "2025-10-20", 1, (int64_t)now);
+  assert_kept("clash", "2025-10-20", 3, (int64_t)now + 30);
+  assert_kept("clash", "2025-10-20", 4, (int64_t)now + 60);
+  char *text = read_text(foreign);
+  assert_non_null(text);
+  assert_string_equal(text, "{");
+  free(text);
+}
+
 /* At a restart, a latest snapshot whose history name holds another file
  * (edited or restored by hand) is not replaced: the cycle's snapshot is
  * held, reported as a storage failure naming both, until one is moved
@@ -1590,6 +1625,7 @@ int main(void) {
       cmocka_unit_test(history_retry_survives_a_failed_cycle),
       cmocka_unit_test(history_holds_the_latest_until_it_is_kept),
       cmocka_unit_test(recover_leaves_a_pruned_day_pruned),
+      cmocka_unit_test(seq_clash_moves_past_the_history),
       cmocka_unit_test(recover_conflict_holds),
       cmocka_unit_test(resume_waits_for_a_readable_history),
       cmocka_unit_test(market_closed_fetches_nothing),
