@@ -44,6 +44,8 @@ struct g6_collector {
   bool history_checked; /* KeepSnapshots: the latest snapshot is in the
                            history (false at start: a crash may have left
                            it out; and after a failed link, a full disk) */
+  bool history_recovered; /* the restart's check was made: a day directory
+                             missing later was never made, not pruned */
   /* per rule, the slot whose rows a tag collision last withheld: a cycle
    * again in that slot would have written nothing (the sink's duplicate
    * check), so its rows are not counted again */
@@ -604,7 +606,8 @@ static void write_snapshot(g6_collector *c, g6_cycle_result *res) {
      * the history, or its link failed last cycle, it goes there now; while
      * it cannot, it is not replaced (this cycle's snapshot is not written)
      * and the next cycle tries again */
-    if ((st = g6_snapshot_history_recover(c->data_dir, c->ix.name, res->now,
+    int64_t now = c->history_recovered ? 0 : res->now;
+    if ((st = g6_snapshot_history_recover(c->data_dir, c->ix.name, now,
                                           durable, &e)) != G6_OK) {
       snapshot_failed(res, st,
                       "history: the previous snapshot is not kept, so it is "
@@ -612,7 +615,7 @@ static void write_snapshot(g6_collector *c, g6_cycle_result *res) {
                       e.msg);
       return;
     }
-    c->history_checked = true;
+    c->history_checked = c->history_recovered = true;
   }
   /* a name the history holds already is not taken: the sequence moves on */
   if (c->cfg.keep_snapshots &&

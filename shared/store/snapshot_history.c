@@ -283,7 +283,8 @@ g6_status g6_snapshot_history_recover(const char *data_dir, const char *index,
   g6_ist_tm t_at, t_now;
   g6_ist_breakdown(at, &t_at);
   g6_ist_breakdown(now, &t_now);
-  if (t_at.days < t_now.days && stat(day, &a) != 0 && errno == ENOENT)
+  if (now != 0 && t_at.days < t_now.days && stat(day, &a) != 0 &&
+      errno == ENOENT)
     return G6_OK;
   return g6_snapshot_history_keep(data_dir, index, at, seq, durable, err);
 }

@@ -75,9 +75,12 @@ g6_status g6_snapshot_history_next_seq(const char *data_dir,
  * latest file in the history when it is not there, under its own seq and
  * generated_at. G6_OK when it is kept now or was before (the entry is this
  * file, or a copy with the same bytes), or when there is nothing to keep:
- * no latest file, one that is not a snapshot, or a snapshot of a day
- * before `now`'s (IST) whose day directory no longer exists — g6_retention
- * pruned that day, and it is not made again. Otherwise a failure, and the
+ * no latest file, one that is not a snapshot, or — at a restart, `now`
+ * the cycle's time — a snapshot of a day before `now`'s (IST) whose day
+ * directory no longer exists: g6_retention pruned that day during the
+ * stop, and it is not made again. `now` 0 (retrying a link that failed in
+ * this run: the directory may never have been made) keeps it whatever its
+ * day. Otherwise a failure, and the
  * latest file must not be replaced (it is not in the history): the
  * failure of g6_snapshot_history_keep, the read failure of a latest file
  * that exists but cannot be read, or G6_EEXIST when another file has its

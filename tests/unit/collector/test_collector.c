@@ -1347,6 +1347,36 @@ static void recover_leaves_a_pruned_day_pruned(void **state) {
   assert_kept("pruned", "2025-10-24", 4, (int64_t)mon + 4 * 86400 + 30);
 }
 
+/* A snapshot whose link failed just before midnight (its day's directory
+ * could not be made: a full disk) is kept by the retry after midnight: the
+ * directory was never there, nothing pruned it. Before, the retry took the
+ * missing directory of an earlier day as pruned: the snapshot was dropped
+ * and replaced. */
+static void link_retry_across_midnight(void **state) {
+  (void)state;
+  fake f = default_fake();
+  double late = (double)utc(2025, 10, 20, 18, 29, 45); /* Mon 23:59:45 IST */
+  char path[600], day[700];
+  snprintf(path, sizeof(path), "%s/midnight/snapshots/NIFTY", dir);
+  assert_int_equal(g6_mkdir_p(path, 0755, NULL), G6_OK);
+  snprintf(day, sizeof(day), "%s/2025-10-20", path);
+  touch(day); /* the day's directory cannot be made */
+  g6_cycle_result res;
+  g6_collector *c = make_with(&f, "midnight", true, true);
+  f.now = late;
+  assert_int_equal(g6_collector_cycle(c, f.now, &res), G6_OK);
+  assert_int_equal(res.snapshot_seq, 1);
+  assert_int_not_equal(res.snapshot_status, G6_OK);
+  assert_int_equal(unlink(day), 0); /* room again, after midnight */
+  f.now = late + 30;
+  assert_int_equal(g6_collector_cycle(c, f.now, &res), G6_OK);
+  assert_int_equal(res.snapshot_status, G6_OK);
+  assert_int_equal(res.snapshot_seq, 2);
+  g6_collector_free(c);
+  assert_kept("midnight", "2025-10-20", 1, (int64_t)late);
+  assert_kept("midnight", "2025-10-21", 2, (int64_t)late + 30);
+}
+
 /* A file already under the name the next snapshot would be kept as (put
  * there by another program, a restored backup) is left alone, and the
  * snapshot is not lost: the sequence moves past the history's largest.
@@ -1625,6 +1655,7 @@ int main(void) {
       cmocka_unit_test(history_retry_survives_a_failed_cycle),
       cmocka_unit_test(history_holds_the_latest_until_it_is_kept),
       cmocka_unit_test(recover_leaves_a_pruned_day_pruned),
+      cmocka_unit_test(link_retry_across_midnight),
       cmocka_unit_test(seq_clash_moves_past_the_history),
       cmocka_unit_test(recover_conflict_holds),
       cmocka_unit_test(resume_waits_for_a_readable_history),
