@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* ---- <Provider "kite"> ---------------------------------------------------- */
 
@@ -375,10 +376,21 @@ static g6_status set_index(void *target, const oconfig_item_t *ci,
     free(name);
     return st;
   }
-  for (size_t i = 0; i < cfg->n_indices; i++)
-    if (strcmp(cfg->indices[i]->ix.name, name) == 0)
+  /* names that differ only in case name one directory and one snapshot
+   * file on a case-insensitive file system (a DataDir on SMB, vfat, ext4
+   * casefold): two writers would replace each other's snapshots */
+  for (size_t i = 0; i < cfg->n_indices && st == G6_OK; i++) {
+    const char *other = cfg->indices[i]->ix.name;
+    if (strcmp(other, name) == 0)
       st = g6_error_set(err, G6_EINVAL, "<Index \"%s\"> is defined twice",
                         name);
+    else if (strcasecmp(other, name) == 0)
+      st = g6_error_set(err, G6_EINVAL,
+                        "<Index \"%s\">: the name differs from <Index "
+                        "\"%s\"> only in case; index names must differ in "
+                        "more than case (they name files and directories)",
+                        name, other);
+  }
   g6_chain_index_config *x = st == G6_OK ? calloc(1, sizeof(*x)) : NULL;
   if (st == G6_OK && x == NULL)
     st = g6_error_set(err, G6_ENOMEM, "out of memory");

@@ -172,6 +172,11 @@ static void bad_blocks(void **state) {
        "<Index \"NI FTY\">: the name must be 1-31 letters"},
       {"<Index \"NIFTY\">\n</Index>\n<Index \"NIFTY\">\n</Index>",
        "<Index \"NIFTY\"> is defined twice"},
+      /* one directory and snapshot file on a case-insensitive DataDir */
+      {"<Index \"NIFTY\">\n</Index>\n<Index \"Nifty\">\n Underlying "
+       "\"NSE:NIFTY 50\"\n StrikeStep 50\n</Index>",
+       "<Index \"Nifty\">: the name differs from <Index \"NIFTY\"> only in "
+       "case"},
       {"<Index>\n</Index>", "a block needs one name"},
       {"<Provider \"zerodha\">\n</Provider>",
        "<Provider \"zerodha\">: unknown provider; allowed: kite"},
