@@ -317,7 +317,11 @@ const g6_option_table g6_chain_index_options = {
             "1–31 letters, digits, `_`, `-`. It is case-sensitive, as Kite's "
             "instrument `name` is: `<Index \"nifty\">` is refused with a hint "
             "that `NIFTY` was meant (and g6_analytics' `Index \"nifty\"` warns "
-            "the same way when its snapshot is missing).",
+            "the same way when its snapshot is missing). Two names that "
+            "differ only in case (`NIFTY` and `Nifty` with its own "
+            "`Underlying` and `StrikeStep`) are refused: on a case-insensitive "
+            "file system (SMB, vfat, ext4 casefold) they would share one "
+            "snapshot file, history and CSV directory.",
     .options = index_opts,
     .n = sizeof(index_opts) / sizeof(index_opts[0]),
     .prepare = index_prepare,
