@@ -458,7 +458,20 @@ g6_status g6_dir_claim_within(double timeout_s, const char *dir,
   return st;
 }
 
+static g6_status mkdir_levels(const char *path, mode_t mode, bool durable,
+                              g6_error *err);
+
 g6_status g6_mkdir_p(const char *path, mode_t mode, g6_error *err) {
+  return mkdir_levels(path, mode, false, err);
+}
+
+g6_status g6_mkdir_p_durable(const char *path, mode_t mode, bool durable,
+                             g6_error *err) {
+  return mkdir_levels(path, mode, durable, err);
+}
+
+static g6_status mkdir_levels(const char *path, mode_t mode, bool durable,
+                              g6_error *err) {
   char buf[PATH_MAX];
   size_t len = strlen(path);
   if (len == 0 || len >= sizeof(buf))
@@ -469,8 +482,13 @@ g6_status g6_mkdir_p(const char *path, mode_t mode, g6_error *err) {
       continue;
     char saved = buf[i];
     buf[i] = '\0';
-    if (mkdir(buf, mode) != 0 && errno != EEXIST)
+    if (mkdir(buf, mode) == 0) {
+      g6_status st = durable ? g6_fsync_parent(buf, err) : G6_OK;
+      if (st != G6_OK)
+        return st;
+    } else if (errno != EEXIST) {
       return errno_fail(err, errno, "cannot create directory", buf);
+    }
     buf[i] = saved;
   }
   struct stat st;

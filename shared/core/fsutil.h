@@ -88,6 +88,13 @@ g6_status g6_path_absolute(char **path, g6_error *err);
  * directories are fine; an existing non-directory is G6_EEXIST. */
 g6_status g6_mkdir_p(const char *path, mode_t mode, g6_error *err);
 
+/* g6_mkdir_p; with `durable`, each directory it creates has its parent
+ * fsynced right after (g6_fsync_parent), so the entry of every new level
+ * reaches the disk before anything put in it is fsynced: a power loss does
+ * not take a directory away with the files fsynced in it. */
+g6_status g6_mkdir_p_durable(const char *path, mode_t mode, bool durable,
+                             g6_error *err);
+
 /* The directory part of path into dir (len bytes): "." for a bare name,
  * "/" for "/name", else everything before the last '/'. false when it did
  * not fit (dir then holds a cut prefix). */

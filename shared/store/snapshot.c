@@ -329,7 +329,7 @@ g6_status g6_snapshot_write(const char *data_dir, const g6_snapshot *s,
   g6_status st = g6_atomic_begin(&fs.f, path, 0644, err);
   if (st == G6_ENOENT) {
     /* the directory is made on the first write and when it vanished */
-    if ((st = g6_mkdir_p(dir, 0755, err)) == G6_OK)
+    if ((st = g6_mkdir_p_durable(dir, 0755, durable, err)) == G6_OK)
       st = g6_atomic_begin(&fs.f, path, 0644, err);
   }
   if (st != G6_OK)

@@ -87,13 +87,10 @@ g6_status g6_snapshot_history_keep(const char *data_dir, const char *index,
     return g6_error_set(err, G6_EINVAL, "snapshot history path too long");
   snprintf(dir, sizeof(dir), "%s", path);
   *strrchr(dir, '/') = '\0';
-  struct stat sb;
-  bool made = stat(dir, &sb) != 0;
-  g6_status st = g6_mkdir_p(dir, 0755, err);
+  /* a new day's directory is an entry of the index's directory, and a new
+   * index directory one of snapshots/: each made durable */
+  g6_status st = g6_mkdir_p_durable(dir, 0755, durable, err);
   if (st != G6_OK)
-    return st;
-  /* a new day's directory is an entry of the index's directory */
-  if (made && durable && (st = g6_fsync_parent(dir, err)) != G6_OK)
     return st;
   return keep_as(latest, path, durable, err);
 }
