@@ -13,7 +13,8 @@
  * host's other plugins share: a run reads every snapshot and may append a
  * daily close to the IV history (with fsync when Durable), so storage that
  * does not answer (a hung mount) would hold a read thread and, at the stop,
- * collectd itself. The read callback only dispatches what the last run set.
+ * collectd itself. The read callback only dispatches what the last finished
+ * run published, whole (collector/analyzer.h).
  *
  * Everything that does not need collectd lives in libg6: the option table
  * (config/analytics.h), the run and its metric mapping

@@ -165,7 +165,8 @@ struct g6_analyzer {
   size_t iv_window, iv_min_days;
   double price_band, oi_band;
   bool durable;
-  g6_metrics *m;
+  g6_metrics *m;      /* a stage of `target`: a run's values, set aside */
+  g6_metrics *target; /* what the plugin flushes (borrowed) */
   g6_analyzer_log_fn log;
   void *log_ctx;
   ax_index ix[G6_ANALYZER_MAX_INDICES];
@@ -204,7 +205,8 @@ g6_analyzer *g6_analyzer_new(const g6_analyzer_config *cfg, g6_metrics *m,
     return NULL;
   a->data_dir = strdup(cfg->data_dir);
   a->names = calloc(cfg->n_indices + 1, sizeof(*a->names));
-  bool ok = a->data_dir != NULL && a->names != NULL;
+  a->m = g6_metrics_stage_new(m);
+  bool ok = a->data_dir != NULL && a->names != NULL && a->m != NULL;
   for (size_t i = 0; ok && i < cfg->n_indices; i++) {
     ok = (a->names[i] = strdup(cfg->indices[i])) != NULL;
     a->n_names += ok;
@@ -224,7 +226,7 @@ g6_analyzer *g6_analyzer_new(const g6_analyzer_config *cfg, g6_metrics *m,
       cfg->buildup_price_band > 0 ? cfg->buildup_price_band : band.price_rel;
   a->oi_band = cfg->buildup_oi_band > 0 ? cfg->buildup_oi_band : band.oi_rel;
   a->durable = cfg->iv_history_durable;
-  a->m = m;
+  a->target = m;
   a->log = log;
   a->log_ctx = log_ctx;
   return a;
@@ -240,6 +242,7 @@ void g6_analyzer_free(g6_analyzer *a) {
   free(a->legs);
   for (size_t i = 0; i < a->n; i++)
     g6_iv_history_free(&a->ix[i].hist);
+  g6_metrics_free(a->m);
   free(a);
 }
 
@@ -355,7 +358,10 @@ g6_status g6_analyzer_warm(g6_analyzer *a) {
   for (size_t i = 0; i < a->n; i++)
     warm_index(a, a->ix[i].name);
   a->warm = true;
-  return g6_metrics_refusal_count(a->m, NULL) ? G6_ERANGE : G6_OK;
+  g6_status st = g6_metrics_commit(a->m);
+  if (st == G6_OK && g6_metrics_refusal_count(a->target, NULL) > 0)
+    st = G6_ERANGE;
+  return st;
 }
 
 /* ---- one snapshot into metrics ----------------------------------------------
@@ -787,4 +793,7 @@ void g6_analyzer_run(g6_analyzer *a, double now) {
   ensure_indices(a);
   for (size_t i = 0; i < a->n; i++)
     run_index(a, &a->ix[i], now);
+  /* the whole run at once (refusals are counted and logged by the
+   * runtime; a lost update is an out-of-memory nobody can act on here) */
+  (void)g6_metrics_commit(a->m);
 }

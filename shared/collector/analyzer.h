@@ -109,11 +109,16 @@ void g6_analyzer_free(g6_analyzer *a);
 
 /* Warm start: admits every series of the configured indices (or of those
  * whose snapshot exists now), gauges at NaN, counters at 0, minus the
- * groups switched off. Returns the first error of the runtime. */
+ * groups switched off, published at once. Returns the first error of the
+ * runtime. */
 g6_status g6_analyzer_warm(g6_analyzer *a);
 
 /* One run at `now` (epoch seconds) over every index, as described above.
- * Sets and adds metrics; the caller flushes. */
+ * Its metrics are stored aside while it reads and computes, and published
+ * to `m` together at its end (metrics/metrics.h, g6_metrics_commit): a
+ * flush of `m` during a run dispatches the previous run's values whole,
+ * never some of this run's beside the previous one's, and waits for no
+ * file. The caller flushes. */
 void g6_analyzer_run(g6_analyzer *a, double now);
 
 /* What the last run did for an index (tests, logs); false when the index is

@@ -44,7 +44,30 @@ struct g6_metrics {
   size_t n_defs, cap_defs;
   uint64_t refusals[3];
   uint64_t dispatch_failures;
+  /* a staging runtime (g6_metrics_stage_new): the updates of one run,
+   * applied to `target` by g6_metrics_commit */
+  g6_metrics *target;
+  struct op *ops;
+  size_t n_ops, cap_ops;
+  char *arena; /* the ops' label values, NUL-terminated, by offset */
+  size_t arena_n, arena_cap;
+  g6_status stage_err; /* the first failure to record an op since commit */
 };
+
+/* One staged update. Label values are offsets into the arena, or NO_LABEL
+ * for NULL (a label the metric does not have). */
+enum op_kind { OP_GAUGE, OP_COUNTER, OP_OBSERVE, OP_HIST_ADD, OP_WARM,
+               OP_FORGET };
+#define NO_LABEL SIZE_MAX
+typedef struct op {
+  enum op_kind kind;
+  const g6_metric_def *def;
+  size_t pi, ti;
+  double v;        /* gauge value, observation, histogram sum */
+  int64_t n;       /* counter increment */
+  uint64_t *counts; /* OP_HIST_ADD: n_buckets + 1 (malloc'ed) */
+  bool same;        /* OP_HIST_ADD: bounds equal the metric's */
+} op;
 
 static const char *const REASONS[3] = {"budget", "unknown_value", "invalid"};
 enum { R_BUDGET, R_UNKNOWN, R_INVALID };
@@ -292,17 +315,20 @@ void g6_metrics_free(g6_metrics *m) {
   free(m->order);
   free(m->table);
   free(m->defs);
+  for (size_t i = 0; i < m->n_ops; i++)
+    free(m->ops[i].counts);
+  free(m->ops);
+  free(m->arena);
   pthread_mutex_destroy(&m->lock);
   free(m);
 }
 
 /* ---- updates -------------------------------------------------------------- */
 
-g6_status g6_metrics_gauge_set(g6_metrics *m, const g6_metric_def *def,
-                               const char *pi, const char *ti, double v) {
-  if (m == NULL || def == NULL)
-    return G6_EINVAL;
-  pthread_mutex_lock(&m->lock);
+/* The updates proper, on a runtime that is not a stage. Lock held. */
+
+static g6_status gauge_set_locked(g6_metrics *m, const g6_metric_def *def,
+                                  const char *pi, const char *ti, double v) {
   series *s = NULL;
   g6_status rc = def->kind == G6_METRIC_GAUGE
                      ? get_series(m, def, pi, ti, &s)
@@ -310,15 +336,12 @@ g6_status g6_metrics_gauge_set(g6_metrics *m, const g6_metric_def *def,
                               "set() called on a metric that is not a gauge");
   if (rc == G6_OK)
     s->gauge = v;
-  pthread_mutex_unlock(&m->lock);
   return rc;
 }
 
-g6_status g6_metrics_counter_add(g6_metrics *m, const g6_metric_def *def,
-                                 const char *pi, const char *ti, int64_t n) {
-  if (m == NULL || def == NULL)
-    return G6_EINVAL;
-  pthread_mutex_lock(&m->lock);
+static g6_status counter_add_locked(g6_metrics *m, const g6_metric_def *def,
+                                    const char *pi, const char *ti,
+                                    int64_t n) {
   series *s = NULL;
   g6_status rc;
   if (def->kind != G6_METRIC_COUNTER)
@@ -331,15 +354,11 @@ g6_status g6_metrics_counter_add(g6_metrics *m, const g6_metric_def *def,
     rc = get_series(m, def, pi, ti, &s);
   if (rc == G6_OK)
     s->total = n > INT64_MAX - s->total ? INT64_MAX : s->total + n;
-  pthread_mutex_unlock(&m->lock);
   return rc;
 }
 
-g6_status g6_metrics_observe(g6_metrics *m, const g6_metric_def *def,
-                             const char *pi, double v) {
-  if (m == NULL || def == NULL)
-    return G6_EINVAL;
-  pthread_mutex_lock(&m->lock);
+static g6_status observe_locked(g6_metrics *m, const g6_metric_def *def,
+                                const char *pi, double v) {
   series *s = NULL;
   g6_status rc;
   if (def->kind != G6_METRIC_HISTOGRAM)
@@ -357,6 +376,138 @@ g6_status g6_metrics_observe(g6_metrics *m, const g6_metric_def *def,
     s->total++;
     s->sum += v;
   }
+  return rc;
+}
+
+/* `same`: the caller's bounds equal def's (then counts holds
+ * def->n_buckets + 1). */
+static g6_status histogram_add_locked(g6_metrics *m, const g6_metric_def *def,
+                                      const char *pi, bool same,
+                                      const uint64_t *counts, double sum) {
+  series *s = NULL;
+  g6_status rc;
+  if (!same)
+    rc = refuse(m, def, R_INVALID, pi, NULL,
+                "histogram_add() with bounds that differ from the spec's");
+  else if (isnan(sum))
+    rc = refuse(m, def, R_INVALID, pi, NULL, "histogram sum is NaN");
+  else
+    rc = get_series(m, def, pi, NULL, &s);
+  if (rc == G6_OK) {
+    for (size_t i = 0; i <= def->n_buckets; i++) {
+      int64_t add = counts[i] > (uint64_t)INT64_MAX ? INT64_MAX
+                                                    : (int64_t)counts[i];
+      s->buckets[i] += add;
+      s->total += add;
+    }
+    s->sum += sum;
+  }
+  return rc;
+}
+
+static g6_status forget_locked(g6_metrics *m, const g6_metric_def *def,
+                               const char *pi, const char *ti) {
+  series *s = find(m, def, def->pi ? pi ? pi : "" : "",
+                   def->ti ? ti ? ti : "" : "");
+  if (s == NULL)
+    return G6_ENOENT;
+  s->dead = true;
+  def_state *st = state_of(m, def);
+  if (st && st->admitted)
+    st->admitted--;
+  series *self = find(m, &g6m_def_metrics_series, m->owner, "");
+  if (self)
+    self->gauge -= 1;
+  return G6_OK;
+}
+
+/* Copies a label value into the stage's arena: its offset, NO_LABEL for
+ * NULL, or SIZE_MAX - 1 when out of memory. Stage lock held. */
+static size_t arena_put(g6_metrics *st, const char *v) {
+  if (v == NULL)
+    return NO_LABEL;
+  size_t n = strlen(v) + 1;
+  if (st->arena_n + n > st->arena_cap) {
+    size_t cap = st->arena_cap ? st->arena_cap : 4096;
+    while (cap < st->arena_n + n)
+      cap *= 2;
+    char *a = realloc(st->arena, cap);
+    if (a == NULL)
+      return SIZE_MAX - 1;
+    st->arena = a;
+    st->arena_cap = cap;
+  }
+  memcpy(st->arena + st->arena_n, v, n);
+  st->arena_n += n;
+  return st->arena_n - n;
+}
+
+/* Notes a failure to record an op (g6_metrics_commit returns it). */
+static g6_status stage_failed(g6_metrics *st, g6_status rc) {
+  pthread_mutex_lock(&st->lock);
+  if (st->stage_err == G6_OK)
+    st->stage_err = rc;
+  pthread_mutex_unlock(&st->lock);
+  return rc;
+}
+
+/* Records one update of a stage (see g6_metrics_stage_new); takes `counts`
+ * (malloc'ed) whatever it returns. */
+static g6_status record(g6_metrics *st, op o, const char *pi, const char *ti) {
+  pthread_mutex_lock(&st->lock);
+  g6_status rc = G6_OK;
+  if (!g6_array_room(&st->ops, &st->cap_ops, st->n_ops, sizeof(*st->ops),
+                     256)) {
+    rc = G6_ENOMEM;
+  } else {
+    o.pi = arena_put(st, pi);
+    o.ti = arena_put(st, ti);
+    if (o.pi == SIZE_MAX - 1 || o.ti == SIZE_MAX - 1)
+      rc = G6_ENOMEM;
+    else
+      st->ops[st->n_ops++] = o;
+  }
+  if (rc != G6_OK) {
+    free(o.counts);
+    if (st->stage_err == G6_OK)
+      st->stage_err = rc;
+  }
+  pthread_mutex_unlock(&st->lock);
+  return rc;
+}
+
+g6_status g6_metrics_gauge_set(g6_metrics *m, const g6_metric_def *def,
+                               const char *pi, const char *ti, double v) {
+  if (m == NULL || def == NULL)
+    return G6_EINVAL;
+  if (m->target)
+    return record(m, (op){.kind = OP_GAUGE, .def = def, .v = v}, pi, ti);
+  pthread_mutex_lock(&m->lock);
+  g6_status rc = gauge_set_locked(m, def, pi, ti, v);
+  pthread_mutex_unlock(&m->lock);
+  return rc;
+}
+
+g6_status g6_metrics_counter_add(g6_metrics *m, const g6_metric_def *def,
+                                 const char *pi, const char *ti, int64_t n) {
+  if (m == NULL || def == NULL)
+    return G6_EINVAL;
+  if (m->target)
+    return record(m, (op){.kind = OP_COUNTER, .def = def, .n = n}, pi, ti);
+  pthread_mutex_lock(&m->lock);
+  g6_status rc = counter_add_locked(m, def, pi, ti, n);
+  pthread_mutex_unlock(&m->lock);
+  return rc;
+}
+
+g6_status g6_metrics_observe(g6_metrics *m, const g6_metric_def *def,
+                             const char *pi, double v) {
+  if (m == NULL || def == NULL)
+    return G6_EINVAL;
+  if (m->target)
+    return record(m, (op){.kind = OP_OBSERVE, .def = def, .v = v}, pi, NULL);
+  pthread_mutex_lock(&m->lock);
+  g6_status rc = observe_locked(m, def, pi, v);
   pthread_mutex_unlock(&m->lock);
   return rc;
 }
@@ -370,25 +521,18 @@ g6_status g6_metrics_histogram_add(g6_metrics *m, const g6_metric_def *def,
   bool same = def->kind == G6_METRIC_HISTOGRAM && n_bounds == def->n_buckets;
   for (size_t i = 0; same && i < n_bounds; i++)
     same = bounds[i] == def->buckets[i];
-  pthread_mutex_lock(&m->lock);
-  series *s = NULL;
-  g6_status rc;
-  if (!same)
-    rc = refuse(m, def, R_INVALID, pi, NULL,
-                "histogram_add() with bounds that differ from the spec's");
-  else if (isnan(sum))
-    rc = refuse(m, def, R_INVALID, pi, NULL, "histogram sum is NaN");
-  else
-    rc = get_series(m, def, pi, NULL, &s);
-  if (rc == G6_OK) {
-    for (size_t i = 0; i <= n_bounds; i++) {
-      int64_t add = counts[i] > (uint64_t)INT64_MAX ? INT64_MAX
-                                                    : (int64_t)counts[i];
-      s->buckets[i] += add;
-      s->total += add;
+  if (m->target) {
+    op o = {.kind = OP_HIST_ADD, .def = def, .v = sum, .same = same};
+    if (same) {
+      o.counts = malloc((n_bounds + 1) * sizeof(*o.counts));
+      if (o.counts == NULL)
+        return stage_failed(m, G6_ENOMEM);
+      memcpy(o.counts, counts, (n_bounds + 1) * sizeof(*o.counts));
     }
-    s->sum += sum;
+    return record(m, o, pi, NULL);
   }
+  pthread_mutex_lock(&m->lock);
+  g6_status rc = histogram_add_locked(m, def, pi, same, counts, sum);
   pthread_mutex_unlock(&m->lock);
   return rc;
 }
@@ -397,6 +541,8 @@ g6_status g6_metrics_warm(g6_metrics *m, const g6_metric_def *def,
                           const char *pi, const char *ti) {
   if (m == NULL || def == NULL)
     return G6_EINVAL;
+  if (m->target)
+    return record(m, (op){.kind = OP_WARM, .def = def}, pi, ti);
   pthread_mutex_lock(&m->lock);
   series *s = NULL;
   g6_status rc = get_series(m, def, pi, ti, &s);
@@ -464,22 +610,90 @@ g6_status g6_metrics_forget(g6_metrics *m, const g6_metric_def *def,
                             const char *pi, const char *ti) {
   if (m == NULL || def == NULL)
     return G6_EINVAL;
+  if (m->target)
+    return record(m, (op){.kind = OP_FORGET, .def = def}, pi, ti);
   pthread_mutex_lock(&m->lock);
-  series *s = find(m, def, def->pi ? pi ? pi : "" : "",
-                   def->ti ? ti ? ti : "" : "");
-  g6_status rc = G6_ENOENT;
-  if (s) {
-    s->dead = true;
-    def_state *st = state_of(m, def);
-    if (st && st->admitted)
-      st->admitted--;
-    series *self = find(m, &g6m_def_metrics_series, m->owner, "");
-    if (self)
-      self->gauge -= 1;
-    rc = G6_OK;
-  }
+  g6_status rc = forget_locked(m, def, pi, ti);
   pthread_mutex_unlock(&m->lock);
   return rc;
+}
+
+/* ---- staging -------------------------------------------------------------- */
+
+g6_metrics *g6_metrics_stage_new(g6_metrics *target) {
+  if (target == NULL || target->target != NULL)
+    return NULL;
+  g6_metrics *st = calloc(1, sizeof(*st));
+  if (st == NULL)
+    return NULL;
+  if (pthread_mutex_init(&st->lock, NULL) != 0) {
+    free(st);
+    return NULL;
+  }
+  snprintf(st->owner, sizeof(st->owner), "%s", target->owner);
+  st->target = target;
+  return st;
+}
+
+/* Drops the stage's ops. Stage lock held. */
+static void stage_clear(g6_metrics *st) {
+  for (size_t i = 0; i < st->n_ops; i++)
+    free(st->ops[i].counts);
+  st->n_ops = 0;
+  st->arena_n = 0;
+  st->stage_err = G6_OK;
+}
+
+g6_status g6_metrics_commit(g6_metrics *stage) {
+  if (stage == NULL || stage->target == NULL)
+    return G6_EINVAL;
+  g6_metrics *m = stage->target;
+  pthread_mutex_lock(&stage->lock);
+  g6_status first = stage->stage_err;
+  pthread_mutex_lock(&m->lock);
+  for (size_t i = 0; i < stage->n_ops; i++) {
+    const op *o = &stage->ops[i];
+    const char *pi = o->pi == NO_LABEL ? NULL : stage->arena + o->pi;
+    const char *ti = o->ti == NO_LABEL ? NULL : stage->arena + o->ti;
+    series *s = NULL;
+    g6_status rc = G6_OK;
+    switch (o->kind) {
+    case OP_GAUGE:
+      rc = gauge_set_locked(m, o->def, pi, ti, o->v);
+      break;
+    case OP_COUNTER:
+      rc = counter_add_locked(m, o->def, pi, ti, o->n);
+      break;
+    case OP_OBSERVE:
+      rc = observe_locked(m, o->def, pi, o->v);
+      break;
+    case OP_HIST_ADD:
+      rc = histogram_add_locked(m, o->def, pi, o->same, o->counts, o->v);
+      break;
+    case OP_WARM:
+      rc = get_series(m, o->def, pi, ti, &s);
+      break;
+    case OP_FORGET:
+      rc = forget_locked(m, o->def, pi, ti);
+      if (rc == G6_ENOENT) /* as from g6_metrics_forget: nothing to do */
+        rc = G6_OK;
+      break;
+    }
+    if (rc != G6_OK && first == G6_OK)
+      first = rc;
+  }
+  pthread_mutex_unlock(&m->lock);
+  stage_clear(stage);
+  pthread_mutex_unlock(&stage->lock);
+  return first;
+}
+
+void g6_metrics_stage_discard(g6_metrics *stage) {
+  if (stage == NULL || stage->target == NULL)
+    return;
+  pthread_mutex_lock(&stage->lock);
+  stage_clear(stage);
+  pthread_mutex_unlock(&stage->lock);
 }
 
 /* ---- flush ---------------------------------------------------------------- */
@@ -537,7 +751,7 @@ static bool send(g6_metrics *m, const g6_metric_def *def, const char *type,
 }
 
 size_t g6_metrics_flush(g6_metrics *m) {
-  if (m == NULL)
+  if (m == NULL || m->target != NULL) /* a stage dispatches nothing */
     return 0;
   pthread_mutex_lock(&m->lock);
   compact(m);
@@ -571,8 +785,15 @@ size_t g6_metrics_flush(g6_metrics *m) {
 
 /* ---- introspection -------------------------------------------------------- */
 
+/* A stage reports what its target published. */
+static g6_metrics *published(g6_metrics *m) {
+  return m != NULL && m->target != NULL ? m->target : m;
+}
+
+
 bool g6_metrics_value(g6_metrics *m, const g6_metric_def *def, const char *pi,
                       const char *ti, double *out) {
+  m = published(m);
   if (m == NULL || def == NULL)
     return false;
   pthread_mutex_lock(&m->lock);
@@ -584,6 +805,7 @@ bool g6_metrics_value(g6_metrics *m, const g6_metric_def *def, const char *pi,
 }
 
 size_t g6_metrics_series_count(g6_metrics *m, const g6_metric_def *def) {
+  m = published(m);
   if (m == NULL)
     return 0;
   pthread_mutex_lock(&m->lock);
@@ -595,6 +817,7 @@ size_t g6_metrics_series_count(g6_metrics *m, const g6_metric_def *def) {
 }
 
 uint64_t g6_metrics_refusal_count(g6_metrics *m, const char *reason) {
+  m = published(m);
   if (m == NULL)
     return 0;
   pthread_mutex_lock(&m->lock);
@@ -607,6 +830,7 @@ uint64_t g6_metrics_refusal_count(g6_metrics *m, const char *reason) {
 }
 
 uint64_t g6_metrics_dispatch_failure_count(g6_metrics *m) {
+  m = published(m);
   if (m == NULL)
     return 0;
   pthread_mutex_lock(&m->lock);

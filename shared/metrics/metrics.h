@@ -26,6 +26,12 @@
  *   - dispatch failures are counted in
  *     collectd_g6_metrics_dispatch_failures_total and logged once per metric.
  *
+ *   - a run that computes many values with I/O in between (an analytics run,
+ *     a collection cycle) stores them in a stage (g6_metrics_stage_new) and
+ *     publishes them with g6_metrics_commit: a flush sees all of a run's
+ *     values or none, and never waits for the run's I/O or math, only for
+ *     the commit (the run's updates applied in memory).
+ *
  * Thread safety: every function may be called from several collectd read
  * threads at once on the same g6_metrics (one mutex; flush dispatches under
  * it, so two flushes never interleave their values of one series). */
@@ -159,6 +165,34 @@ g6_status g6_metrics_warm_owner(g6_metrics *m,
  * slot in the budget is freed. G6_ENOENT when it was not admitted. */
 g6_status g6_metrics_forget(g6_metrics *m, const g6_metric_def *def,
                             const char *pi, const char *ti);
+
+/* ---- publishing a run whole -------------------------------------------- */
+
+/* A stage of `target`: a runtime whose updates (set, add, observe,
+ * histogram_add, warm, warm_owner, forget) are recorded, not applied, until
+ * g6_metrics_commit applies them all to `target` at once, in order, under
+ * the target's lock. Until then a flush of `target` dispatches what the
+ * previous commit left, untouched. An update of a stage returns G6_OK when
+ * recorded (G6_ENOMEM when not; G6_EINVAL for NULL arguments): the guard
+ * judges it at the commit, which counts and logs refusals as the target
+ * would. A stage's introspection (g6_metrics_value, ..._count) reports its
+ * target's published state; flushing a stage dispatches nothing.
+ * NULL when out of memory or `target` is NULL or itself a stage. Free a
+ * stage (g6_metrics_free; uncommitted updates are dropped) before its
+ * target. A stage is meant for one writer at a time (it has its own lock,
+ * so two writers are safe, but their runs interleave in one commit). */
+g6_metrics *g6_metrics_stage_new(g6_metrics *target);
+
+/* Applies every update recorded in `stage` since the last commit to its
+ * target in one critical section, then empties the stage. Returns the
+ * first error: an update the guard refused (G6_ERANGE, G6_EINVAL), or one
+ * that could not be recorded (G6_ENOMEM: lost); the others are applied
+ * all the same. Forgetting a series that does not exist is not an error
+ * here. G6_EINVAL when stage is not a stage. */
+g6_status g6_metrics_commit(g6_metrics *stage);
+
+/* Drops the updates recorded since the last commit. Not a stage: no-op. */
+void g6_metrics_stage_discard(g6_metrics *stage);
 
 /* Dispatches every admitted series, in admission order. Returns the number
  * of failed dispatches of this flush. */

@@ -879,6 +879,93 @@ static void moved_expiry_and_special_sessions(void **state) {
   g6_metrics_free(m);
 }
 
+/* A read callback that dispatches while a run is in progress: it must see
+ * the previous run whole, none of this run's values, however far the run
+ * got (the run stores its results aside and publishes them at its end).
+ * The analyzer's log line for BANKNIFTY's missing file comes after NIFTY's
+ * new snapshot was analysed and before the run ends: the flush made there
+ * stands for a read callback of collectd at that moment. */
+static struct {
+  bool capture;
+  double nifty_analysed, bank_missing;
+  int flushes;
+} mid;
+
+static int mid_dispatch(void *ctx, const g6_metrics_vl *vl) {
+  (void)ctx;
+  if (!mid.capture)
+    return 0;
+  if (strcmp(vl->type, g6m_def_analyzed_snapshots.type) == 0 &&
+      strcmp(vl->plugin_instance, "NIFTY") == 0)
+    mid.nifty_analysed = (double)vl->derive;
+  if (strcmp(vl->type, g6m_def_snapshot_read_failures.type) == 0 &&
+      strcmp(vl->plugin_instance, "BANKNIFTY") == 0 &&
+      strcmp(vl->type_instance, "missing") == 0)
+    mid.bank_missing = (double)vl->derive;
+  return 0;
+}
+
+static void mid_log(void *ctx, int level, const char *msg) {
+  (void)level;
+  (void)msg;
+  mid.capture = true;
+  g6_metrics_flush(ctx);
+  mid.capture = false;
+  mid.flushes++;
+}
+
+static void a_run_is_published_whole(void **state) {
+  (void)state;
+  char data[300];
+  snprintf(data, sizeof(data), "%s/whole", dir);
+  g6_metrics_sink s = {mid_dispatch, NULL, NULL};
+  g6_metrics *m = g6_metrics_new("g6_analytics", &s);
+  assert_non_null(m);
+  const char *ix[] = {"NIFTY", "BANKNIFTY"};
+  g6_analyzer_config c = {.data_dir = data,
+                          .indices = ix,
+                          .n_indices = 2,
+                          .groups = G6_AG_ALL,
+                          .report = G6_REPORT_OPTIONS_DEFAULT};
+  g6_analyzer *a = g6_analyzer_new(&c, m, mid_log, m);
+  assert_non_null(a);
+  assert_int_equal(g6_analyzer_warm(a), G6_OK);
+  snapfix f;
+  snapfix_small(&f);
+  write_view(data, "NIFTY", &f.view);
+  char *t = snapfix_text(&f.view);
+  char *bank = snapfix_replace(t, "\"NIFTY\"", "\"BANKNIFTY\"");
+  assert_non_null(bank);
+  write_text(data, "BANKNIFTY", bank, strlen(bank));
+  double now = (double)SNAPFIX_NOW + 60;
+  g6_analyzer_run(a, now);
+  assert_close(val(m, &g6m_def_analyzed_snapshots, "NIFTY", NULL), 1, 0);
+  assert_close(val(m, &g6m_def_analyzed_snapshots, "BANKNIFTY", NULL), 1, 0);
+
+  /* run 2: NIFTY has a new snapshot, BANKNIFTY's file is gone (logged) */
+  f.view.seq = 42;
+  write_view(data, "NIFTY", &f.view);
+  char path[512];
+  snprintf(path, sizeof(path), "%s/snapshots/BANKNIFTY.json", data);
+  assert_int_equal(unlink(path), 0);
+  mid.flushes = 0;
+  mid.nifty_analysed = mid.bank_missing = -1;
+  g6_analyzer_run(a, now + 5);
+  assert_int_equal(mid.flushes, 1);
+  /* mid-run: the first run's values, whole */
+  assert_close(mid.nifty_analysed, 1, 0);
+  assert_close(mid.bank_missing, 0, 0);
+  /* after it: the second run's, whole */
+  assert_close(val(m, &g6m_def_analyzed_snapshots, "NIFTY", NULL), 2, 0);
+  assert_close(val(m, &g6m_def_snapshot_read_failures, "BANKNIFTY",
+                   "missing"),
+               1, 0);
+  free(bank);
+  free(t);
+  g6_analyzer_free(a);
+  g6_metrics_free(m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(values_failures_and_recovery),
@@ -889,6 +976,7 @@ int main(void) {
       cmocka_unit_test(moved_expiry_and_special_sessions),
       cmocka_unit_test(groups_and_discovery),
       cmocka_unit_test(parity_forward_and_flagged_legs),
+      cmocka_unit_test(a_run_is_published_whole),
   };
   cmocka_set_message_output(CM_OUTPUT_TAP);
   return cmocka_run_group_tests(tests, setup, teardown);

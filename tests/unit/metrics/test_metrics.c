@@ -498,6 +498,86 @@ static void catalog_matches_spec(void **state) {
   assert_int_equal(strlen(G6M_SPEC_HASH), 16);
 }
 
+/* A stage: a run's updates of every kind are invisible to a flush until
+ * the commit, which applies them all in order; the guard judges them at
+ * the commit (refusals counted and logged by the target); a discarded
+ * stage publishes nothing. */
+static void stage_publishes_a_run_whole(void **state) {
+  (void)state;
+  assert_null(g6_metrics_stage_new(NULL));
+  g6_metrics *st = g6_metrics_stage_new(M);
+  assert_non_null(st);
+  assert_null(g6_metrics_stage_new(st)); /* no stage of a stage */
+  assert_int_equal(g6_metrics_commit(M), G6_EINVAL); /* not a stage */
+  /* the previous run, published */
+  assert_int_equal(g6m_put_call_ratio_set(M, "NIFTY", "this_week", 0.5),
+                   G6_OK);
+  assert_int_equal(g6m_api_calls_add(M, "quote", "ok", 1), G6_OK);
+  assert_int_equal(g6m_put_call_ratio_set(M, "NIFTY", "2025-01-30", 2),
+                   G6_OK);
+  /* this run, staged */
+  assert_int_equal(g6m_put_call_ratio_set(st, "NIFTY", "this_week", 1.5),
+                   G6_OK);
+  assert_int_equal(g6m_put_call_ratio_set(st, "NIFTY", "this_week", 1.25),
+                   G6_OK);
+  assert_int_equal(g6m_api_calls_add(st, "quote", "ok", 2), G6_OK);
+  assert_int_equal(g6m_api_latency_observe(st, "quote", 0.03), G6_OK);
+  uint64_t counts[13] = {0};
+  counts[12] = 2;
+  assert_int_equal(g6_metrics_histogram_add(st, &g6m_def_api_latency, "quote",
+                                            g6m_def_api_latency.buckets, 12,
+                                            counts, 40),
+                   G6_OK);
+  assert_int_equal(g6_metrics_warm(st, &g6m_def_api_calls, "quote",
+                                   "timeout"),
+                   G6_OK);
+  assert_int_equal(g6_metrics_forget(st, &g6m_def_put_call_ratio, "NIFTY",
+                                     "2025-01-30"),
+                   G6_OK);
+  /* refused only at the commit: a closed domain */
+  assert_int_equal(g6m_api_calls_add(st, "quote", "no_such_result", 1),
+                   G6_OK);
+  uint64_t refused = g6_metrics_refusal_count(M, "unknown_value");
+  flush();
+  assert_close(find("put_call_ratio", "NIFTY", "this_week")->g, 0.5, 0);
+  assert_int_equal(find("calls", "quote", "ok")->d, 1);
+  assert_null(find("latency_seconds_count", "quote", ""));
+  assert_null(find("calls", "quote", "timeout"));
+  assert_non_null(find("put_call_ratio", "NIFTY", "2025-01-30"));
+  assert_int_equal(g6_metrics_flush(st), 0); /* a stage dispatches nothing */
+  /* a stage's introspection is its target's published state */
+  double v;
+  assert_true(g6_metrics_value(st, &g6m_def_put_call_ratio, "NIFTY",
+                               "this_week", &v));
+  assert_close(v, 0.5, 0);
+
+  assert_int_equal(g6_metrics_commit(st), G6_ERANGE);
+  assert_int_equal(g6_metrics_refusal_count(M, "unknown_value"), refused + 1);
+  assert_int_equal(R->logs, 1); /* the refusal, logged by the target */
+  assert_non_null(strstr(R->last_log, "no_such_result"));
+  flush();
+  assert_close(find("put_call_ratio", "NIFTY", "this_week")->g, 1.25, 0);
+  assert_int_equal(find("calls", "quote", "ok")->d, 3);
+  assert_int_equal(find("calls", "quote", "timeout")->d, 0);
+  assert_int_equal(find("latency_seconds_count", "quote", "")->d, 3);
+  assert_close(find("latency_seconds_sum", "quote", "")->g, 40.03, 1e-12);
+  assert_int_equal(find("latency_seconds_bucket", "quote", "0.05")->d, 1);
+  assert_null(find("put_call_ratio", "NIFTY", "2025-01-30"));
+
+  /* emptied by the commit; a discarded run publishes nothing */
+  assert_int_equal(g6_metrics_commit(st), G6_OK);
+  assert_int_equal(g6m_api_calls_add(st, "quote", "ok", 5), G6_OK);
+  g6_metrics_stage_discard(st);
+  assert_int_equal(g6_metrics_commit(st), G6_OK);
+  flush();
+  assert_int_equal(find("calls", "quote", "ok")->d, 3);
+  /* uncommitted updates are dropped with the stage */
+  assert_int_equal(g6m_api_latency_observe(st, "quote", 1), G6_OK);
+  g6_metrics_free(st);
+  flush();
+  assert_int_equal(find("latency_seconds_count", "quote", "")->d, 3);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(rejects_unknown_owner, setup, teardown),
@@ -517,6 +597,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(dispatch_failures_counted_logged_once,
                                       setup, teardown),
       cmocka_unit_test_setup_teardown(concurrent_threads, setup, teardown),
+      cmocka_unit_test_setup_teardown(stage_publishes_a_run_whole, setup,
+                                      teardown),
       cmocka_unit_test(domains_cover_configuration_limits),
       cmocka_unit_test(panels_max_series_default_holds_every_budget),
       cmocka_unit_test_setup_teardown(warm_start_most_indices_refuses_nothing,
