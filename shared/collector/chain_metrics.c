@@ -32,15 +32,39 @@ static bool tag_of(const char *label, char tag[16]) {
   return true;
 }
 
+static bool has_date(const g6_index_config *ix) {
+  for (size_t k = 0; k < ix->n_expiries; k++)
+    if (ix->expiries[k].rule == G6_EXPIRY_DATE)
+      return true;
+  return false;
+}
+
+/* Expiry label of a rule: its tag, or its date (a date-pinned rule). */
+static const char *rule_label(const g6_expiry_spec *sp, char buf[11]) {
+  if (sp->rule == G6_EXPIRY_DATE) {
+    g6_date_format(sp->date, buf);
+    return buf;
+  }
+  return g6_expiry_tags[sp->rule];
+}
+
 /* Warm start admits every tag of the spec's expiry domain for every index;
- * an index only has the tags it is configured with. */
+ * an index only has the tags it is configured with. A date-pinned rule's
+ * rows go to the CSV files of the tag of its days to expiry, any tag in
+ * its time: an index with one keeps every tag's CSV file series. Its
+ * counters (the spec knows no dates) are admitted here at 0, like a
+ * tag's: a counter first exported with its first cycle counted is one
+ * Prometheus' increase() never counts. */
 static void warm_configured_tags(g6_metrics *m, const g6_index_config *ix) {
+  bool dated = has_date(ix);
   for (size_t d = 0; d < g6m_catalog_len; d++) {
     const g6_metric_def *def = g6m_catalog[d];
     if (strcmp(def->owner, "g6_chain") != 0 || def->ti == NULL ||
         (strcmp(def->ti->name, "expiry") != 0 &&
          strcmp(def->ti->name, "csv_file") != 0 &&
          def != &g6m_def_arb_violations))
+      continue;
+    if (dated && strcmp(def->ti->name, "csv_file") == 0)
       continue;
     for (size_t v = 0; v < def->ti->n_values; v++) {
       char tag[16];
@@ -51,9 +75,17 @@ static void warm_configured_tags(g6_metrics *m, const g6_index_config *ix) {
   }
   for (size_t k = 0; k < ix->n_expiries; k++) {
     const g6_expiry_spec *sp = &ix->expiries[k];
+    char buf[11];
+    const char *ex = rule_label(sp, buf);
+    g6m_chain_status_set(m, ix->name, ex, G6_CHAIN_EMPTY);
     if (sp->rule != G6_EXPIRY_DATE)
-      g6m_chain_status_set(m, ix->name, g6_expiry_tags[sp->rule],
-                           G6_CHAIN_EMPTY);
+      continue;
+    g6_metrics_warm(m, &g6m_def_iv_solves, ix->name, ex);
+    for (int r = 1; r < G6_ARB_RULE_COUNT; r++) {
+      char l[64];
+      snprintf(l, sizeof(l), "%s.%s", ex, g6_arb_rule_name((g6_arb_rule)r));
+      g6_metrics_warm(m, &g6m_def_arb_violations, ix->name, l);
+    }
   }
   /* the gauges known before the first cycle (every other one stays NaN,
    * unknown, until a cycle computes it): nothing collected yet is a last
@@ -62,10 +94,9 @@ static void warm_configured_tags(g6_metrics *m, const g6_index_config *ix) {
    * collectd_g6_host_pending_rows, exists from the start: the aggregation
    * plugin sums nothing over NaN alone) */
   g6m_last_success_set(m, ix->name, 0);
-  for (size_t k = 0; k < ix->n_expiries; k++)
-    if (ix->expiries[k].rule != G6_EXPIRY_DATE)
-      g6m_csv_pending_rows_set(m, ix->name,
-                               g6_expiry_tags[ix->expiries[k].rule], 0);
+  for (int t = 0; t < G6_EXPIRY_TAG_COUNT; t++)
+    if (dated || has_tag(ix, g6_expiry_tags[t]))
+      g6m_csv_pending_rows_set(m, ix->name, g6_expiry_tags[t], 0);
   g6m_csv_pending_rows_set(m, ix->name, "overview", 0);
 }
 
@@ -84,11 +115,7 @@ g6_status g6_chain_metrics_warm(g6_metrics *m, const g6_index_config *const *ix,
 
 /* Expiry label of a result: its tag, or the date of a date-pinned rule. */
 static const char *expiry_label(const g6_expiry_result *x, char buf[11]) {
-  if (x->spec.rule == G6_EXPIRY_DATE) {
-    g6_date_format(x->spec.date, buf);
-    return buf;
-  }
-  return x->tag;
+  return x->spec.rule == G6_EXPIRY_DATE ? rule_label(&x->spec, buf) : x->tag;
 }
 
 static void csv_metrics(g6_metrics *m, const char *ix,

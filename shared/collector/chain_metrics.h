@@ -24,9 +24,14 @@ typedef struct g6_chain_index_metrics {
 
 /* Admits every g6_chain series of the configured indices at their starting
  * values: the spec's warm start for these index names (counters 0, gauges
- * NaN: unknown), minus the expiry tags an index is not configured with,
- * chain_status EMPTY (nothing collected yet, not 0 = OK) for the tags it
- * is, and last_success 0 (never). Returns the first error. */
+ * NaN: unknown), minus the expiry tags an index is not configured with
+ * (its CSV files of every tag stay when it has a date-pinned expiry, whose
+ * rows go to the tag of their days to expiry), the counters of its
+ * date-pinned expiries at 0 (IV solves, violations of every no-arbitrage
+ * rule: no counter series is born with a count, which Prometheus'
+ * increase() would miss), chain_status EMPTY (nothing collected yet, not
+ * 0 = OK) for every expiry it has, CSV rows pending 0 and last_success 0
+ * (never). Returns the first error. */
 g6_status g6_chain_metrics_warm(g6_metrics *m, const g6_index_config *const *ix,
                                 size_t n);
 

@@ -513,6 +513,103 @@ static void every_storage_failure_cause_is_warm(void **state) {
   g6_metrics_free(m);
 }
 
+/* Counts the series of every counter and histogram of g6_chain. */
+static void counter_series(g6_metrics *m, size_t *n) {
+  for (size_t d = 0; d < g6m_catalog_len; d++) {
+    const g6_metric_def *def = g6m_catalog[d];
+    n[d] = def->kind != G6_METRIC_GAUGE && strcmp(def->owner, "g6_chain") == 0
+               ? g6_metrics_series_count(m, def)
+               : 0;
+  }
+}
+
+/* No counter series is born after the warm start: one first exported with
+ * its first cycle already counted is one Prometheus' increase() and rate()
+ * never count, and an alert on it cannot fire for it. A date-pinned expiry
+ * (Expiry "2025-01-30") is configured like a tag: its IV solves and its
+ * violations of every no-arbitrage rule are exported at 0 from the start,
+ * and so are the CSV files of every tag, which its rows go to by days to
+ * expiry. A cycle that counts everything it can adds to series that were
+ * there. */
+static void date_pinned_expiry_counters_are_warm(void **state) {
+  (void)state;
+  g6_index_config ix = nifty();
+  g6_expiry_spec_parse("2025-01-30", &ix.expiries[1]);
+  g6_chain_index_metrics st;
+  g6_cycle_result r;
+  g6_metrics *m = warm_up(&ix, &st, &r);
+  assert_close(val(m, &g6m_def_iv_solves, "NIFTY", "this_week"), 0, 0);
+  assert_close(val(m, &g6m_def_iv_solves, "NIFTY", "2025-01-30"), 0, 0);
+  for (int k = 1; k < G6_ARB_RULE_COUNT; k++) {
+    char l[64];
+    snprintf(l, sizeof(l), "2025-01-30.%s", g6_arb_rule_name((g6_arb_rule)k));
+    assert_close(val(m, &g6m_def_arb_violations, "NIFTY", l), 0, 0);
+  }
+  for (int t = 0; t < G6_EXPIRY_TAG_COUNT; t++) {
+    const char *tag = g6_expiry_tags[t];
+    assert_close(val(m, &g6m_def_csv_rows, "NIFTY", tag), 0, 0);
+    assert_close(val(m, &g6m_def_csv_bytes, "NIFTY", tag), 0, 0);
+    assert_close(val(m, &g6m_def_csv_torn_tail_repairs, "NIFTY", tag), 0, 0);
+    assert_close(val(m, &g6m_def_csv_pending_rows, "NIFTY", tag), 0, 0);
+  }
+  /* nothing collected yet, like a tag's */
+  assert_close(val(m, &g6m_def_chain_status, "NIFTY", "2025-01-30"),
+               G6_CHAIN_EMPTY, 0);
+  size_t before[512], after[512];
+  assert_true(g6m_catalog_len <= 512);
+  counter_series(m, before);
+
+  r.market_open = r.attempted = r.success = true;
+  r.spot = 24812.35;
+  r.n_expiries = 2;
+  r.snapshot_status = G6_ENOSPC;
+  for (int e = 0; e < 2; e++) {
+    g6_expiry_result *x = &r.expiries[e];
+    x->spec = ix.expiries[e];
+    x->tag = e ? "this_month" : "this_week"; /* the date's, by its days */
+    x->resolved = true;
+    x->iv_ok = 7;
+    x->strike_coverage = x->field_coverage = x->pcr_oi = NAN;
+    x->csv_rows_withheld = 1;
+    for (int k = 1; k < G6_ARB_RULE_COUNT; k++)
+      x->arb_violations[k] = 1;
+    for (int k = 1; k < G6_REJECT_REASON_COUNT; k++)
+      x->rejects[k] = 1;
+    x->iv_failures[G6_EBELOW_INTRINSIC] = 1;
+  }
+  g6_csv_family_stats fam[3];
+  memset(fam, 0, sizeof(fam));
+  const char *names[] = {"this_week", "this_month", "overview"};
+  for (int f = 0; f < 3; f++) {
+    snprintf(fam[f].name, sizeof(fam[f].name), "%s", names[f]);
+    fam[f].st.rows_written = 10;
+    fam[f].st.bytes_written = 1000;
+    fam[f].st.torn_repaired = 1;
+    fam[f].st.duplicates = fam[f].st.behind = fam[f].st.rows_dropped = 1;
+    fam[f].failures[G6_ENOSPC] = 1;
+  }
+  g6_chain_metrics_cycle(m, &ix, &r, fam, 3, &st);
+  g6_chain_metrics_cpu(m, &ix, 0.5, &st);
+  g6_kite_stats ks, prev;
+  memset(&ks, 0, sizeof(ks));
+  memset(&prev, 0, sizeof(prev));
+  ks.cache_hit_ratio = NAN;
+  for (int ep = 0; ep < G6_KITE_EP_COUNT; ep++)
+    for (int k = 0; k < G6_KITE_R_COUNT; k++)
+      ks.requests[ep][k] = ks.retries_by[ep][k] = 1;
+  g6_chain_metrics_provider(m, &ks, &prev);
+  counter_series(m, after);
+  for (size_t d = 0; d < g6m_catalog_len; d++)
+    if (after[d] != before[d])
+      fail_msg("%s: %zu series after the warm start, %zu after a cycle",
+               g6m_catalog[d]->name, before[d], after[d]);
+  assert_close(val(m, &g6m_def_iv_solves, "NIFTY", "2025-01-30"), 7, 0);
+  assert_close(val(m, &g6m_def_csv_rows, "NIFTY", "this_month"), 10, 0);
+  assert_close(
+      val(m, &g6m_def_arb_violations, "NIFTY", "2025-01-30.butterfly"), 1, 0);
+  g6_metrics_free(m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(warm_start_unknown_is_nan),
@@ -526,6 +623,7 @@ int main(void) {
       cmocka_unit_test(storage_faults_counted),
       cmocka_unit_test(read_only_file_system_is_not_permission),
       cmocka_unit_test(every_storage_failure_cause_is_warm),
+      cmocka_unit_test(date_pinned_expiry_counters_are_warm),
   };
   return G6_RUN_TESTS(tests);
 }
