@@ -314,13 +314,25 @@ static void groups_and_discovery(void **state) {
   assert_close(val(m, &g6m_def_max_pain, "NIFTY", "this_week"), -12345, 0);
   assert_close(val(m, &g6m_def_net_delta, "NIFTY", "atm.short"), -12345, 0);
   assert_int_equal(n_logs, 0);
-  /* an index that appears later is found and warmed */
+  /* an index that appears later is found and warmed: its counters are
+   * published at 0 first (a counter first exported with a count is one
+   * Prometheus' increase() never counts), it is analysed from the next run
+   * on */
   snprintf(f.ix.name, sizeof(f.ix.name), "BANKNIFTY");
   write_view(data, "BANKNIFTY", &f.view);
   g6_analyzer_run(a, (double)SNAPFIX_NOW);
   g6_analyzer_index_state st;
   assert_true(g6_analyzer_index(a, "BANKNIFTY", &st));
+  assert_int_equal(st.analysed, 0);
+  assert_close(val(m, &g6m_def_analyzed_snapshots, "BANKNIFTY", NULL), 0, 0);
+  assert_close(
+      val(m, &g6m_def_snapshot_read_failures, "BANKNIFTY", "missing"), 0, 0);
+  assert_true(isnan(val(m, &g6m_def_oi_pcr, "BANKNIFTY", "this_week")));
+  g6_analyzer_run(a, (double)SNAPFIX_NOW);
+  assert_true(g6_analyzer_index(a, "BANKNIFTY", &st));
   assert_int_equal(st.analysed, 1);
+  assert_close(val(m, &g6m_def_analyzed_snapshots, "BANKNIFTY", NULL), 1, 0);
+  assert_true(val(m, &g6m_def_oi_pcr, "BANKNIFTY", "this_week") > 1e9);
   assert_true(isnan(val(m, &g6m_def_oi_pcr, "BANKNIFTY", "next_month")));
   assert_false(g6_analyzer_index(a, "not an index", &st));
   g6_analyzer_free(a);
