@@ -6,8 +6,9 @@
  * plus the metric runtime's self-metrics (collectd_g6_metrics_*{g6_metrics=
  * "g6_info"}), every interval from the first one, so an operator can alert on
  * version or spec skew across hosts. It has no options: an option in its
- * <Plugin g6_info> block is refused with one error and disables g6_info
- * alone (without a config callback collectd would refuse the whole file). */
+ * <Plugin g6_info> block, or a second block, is refused with one error and
+ * disables g6_info alone (without a config callback collectd would refuse
+ * the whole file). */
 #include "collectd/core/daemon/collectd.h"
 #include "collectd/core/daemon/plugin.h"
 #include "collectd/core/utils/common/common.h"
@@ -15,17 +16,18 @@
 #include "common/config_result.h"
 #include "common/lifecycle.h"
 #include "common/metrics_sink.h"
-#include "core/conf.h"
+#include "config/info.h"
 #include "metrics/metrics_gen.h"
 
 #define PLUGIN "g6_info"
 
 static g6_metrics *metrics;
 static bool config_failed;
+static g6_info_config conf;
 
 static int g6_info_configure(oconfig_item_t *ci) {
   g6_error e;
-  g6_status st = g6_conf_no_options(ci, &e);
+  g6_status st = g6_info_config_parse(ci, &conf, &e);
   return g6_plugin_config_result(PLUGIN, st, &e, &config_failed);
 }
 

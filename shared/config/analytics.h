@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 typedef struct g6_analytics_config {
+  bool parsed;    /* a <Plugin g6_analytics> block was seen (one allowed) */
   char *data_dir; /* owned */
   char **indices; /* owned, NULL-terminated; NULL: every snapshot found */
   size_t n_indices;

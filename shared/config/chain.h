@@ -37,6 +37,7 @@ typedef struct g6_chain_index_config {
 
 /* <Plugin g6_chain>. */
 typedef struct g6_chain_config {
+  bool parsed;         /* a <Plugin g6_chain> block was seen (one allowed) */
   char *data_dir;      /* owned */
   char *holidays_file; /* owned; NULL when not configured */
   char *calendar_dir;  /* owned; NULL when not configured */

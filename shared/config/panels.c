@@ -170,12 +170,10 @@ const g6_option_table g6_panels_options = {
 
 g6_status g6_panels_config_parse(oconfig_item_t *ci, g6_panels_config *cfg,
                                  g6_error *err) {
-  if (cfg->parsed)
-    return g6_error_set(err, G6_EINVAL,
-                        "<Plugin g6_panels> is given twice; put every option "
-                        "in one block");
+  g6_status st = g6_conf_block_once(ci, &cfg->parsed, err);
+  if (st != G6_OK)
+    return st;
   g6_conf_link_parents(ci);
-  cfg->parsed = true;
   return g6_options_parse(&g6_panels_options, ci, cfg, err);
 }
 

@@ -3,6 +3,7 @@
 
 #include "config/analytics.h"
 #include "config/chain.h"
+#include "config/info.h"
 #include "config/panels.h"
 #include "config/retention.h"
 
@@ -16,6 +17,7 @@
     return g6_##name##_config_parse(ci, cfg, err);                             \
   }                                                                            \
   static void name##_free(void *cfg) { g6_##name##_config_free(cfg); }
+G6_PLUGIN_CONFIG(info)
 G6_PLUGIN_CONFIG(chain)
 G6_PLUGIN_CONFIG(panels)
 G6_PLUGIN_CONFIG(analytics)
@@ -27,7 +29,7 @@ const g6_plugin_options g6_plugins[] = {
     {"g6_info", NULL,
      "it reports which g6 build and metric spec this host runs (an option "
      "in its block is refused, and disables g6_info alone)",
-     0, NULL, NULL},
+     G6_PLUGIN_CONFIG_FNS(info)},
     {"g6_chain", &g6_chain_options,
      "collects option chains into CSV files, snapshots and metrics",
      G6_PLUGIN_CONFIG_FNS(chain)},

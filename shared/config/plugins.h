@@ -17,8 +17,9 @@ typedef struct g6_plugin_options {
    * test can drive exactly the plugin's parsing without collectd: `parse`
    * fills a zeroed struct of `config_size` bytes (the plugin's
    * g6_<name>_config_parse: G6_OK or the first error, its message naming
-   * the block, the option, the value and what is allowed); `free` releases
-   * what it owns, also after a failed parse. NULL/0 when `table` is NULL. */
+   * the block, the option, the value and what is allowed; a second block of
+   * the plugin is refused, config/info.h for one without options); `free`
+   * releases what it owns, also after a failed parse. */
   size_t config_size;
   g6_status (*parse)(oconfig_item_t *ci, void *config, g6_error *err);
   void (*free)(void *config);

@@ -136,10 +136,9 @@ const g6_option_table g6_retention_options = {
 
 g6_status g6_retention_config_parse(oconfig_item_t *ci,
                                     g6_retention_config *cfg, g6_error *err) {
-  if (cfg->data_dir != NULL)
-    return g6_error_set(err, G6_EINVAL,
-                        "<Plugin g6_retention> is given twice; put every "
-                        "option in one block");
+  g6_status st = g6_conf_block_once(ci, &cfg->parsed, err);
+  if (st != G6_OK)
+    return st;
   g6_conf_link_parents(ci); /* so messages name the block */
   return g6_options_parse(&g6_retention_options, ci, cfg, err);
 }

@@ -13,6 +13,7 @@
 
 /* <Plugin g6_retention>. */
 typedef struct g6_retention_config {
+  bool parsed;      /* a <Plugin g6_retention> block was seen (one allowed) */
   char *data_dir;   /* owned; absolute */
   char *panels_dir; /* owned; absolute; NULL: <DataDir>/panels */
   double scan_interval; /* seconds between scans (and sweeps) */

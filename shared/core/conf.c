@@ -307,6 +307,25 @@ g6_status g6_conf_unknown(const oconfig_item_t *ci, const char *const *known,
                       list);
 }
 
+g6_status g6_conf_block_once(const oconfig_item_t *ci, bool *seen,
+                             g6_error *err) {
+  if (!*seen) {
+    *seen = true;
+    return G6_OK;
+  }
+  char name[128] = "";
+  if (ci != NULL && ci->values_num > 0 &&
+      ci->values[0].type == OCONFIG_TYPE_STRING)
+    snprintf(name, sizeof(name), "%s", ci->values[0].value.string);
+  else if (ci != NULL && ci->values_num > 0)
+    put_value(name, sizeof(name), &ci->values[0]);
+  return g6_error_set(err, G6_EINVAL,
+                      "<%s%s%s> is given twice; allowed: one block per "
+                      "plugin, with every option in it",
+                      ci != NULL && ci->key != NULL ? ci->key : "Plugin",
+                      name[0] ? " " : "", name);
+}
+
 g6_status g6_conf_no_options(oconfig_item_t *ci, g6_error *err) {
   if (ci->children_num == 0)
     return G6_OK;

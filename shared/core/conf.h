@@ -80,6 +80,16 @@ g6_status g6_conf_reject(const oconfig_item_t *ci, bool hide_value,
 g6_status g6_conf_unknown(const oconfig_item_t *ci, const char *const *known,
                           g6_error *err);
 
+/* A plugin's block may be given once: collectd hands every <Plugin NAME>
+ * block of collectd.conf to the plugin's config callback in turn, and a
+ * second one would silently add to (or, option by option, override) the
+ * first. `seen` is the plugin's flag, false before its first block: G6_OK
+ * and *seen set for the first; G6_EINVAL for any later one, "<Plugin
+ * g6_info> is given twice; allowed: one block per plugin, with every
+ * option in it". Every g6 plugin calls it first in its config callback. */
+g6_status g6_conf_block_once(const oconfig_item_t *ci, bool *seen,
+                             g6_error *err);
+
 /* For a block that takes no options (<Plugin g6_info>): G6_OK when it is
  * empty; otherwise G6_EINVAL naming the block and its first option,
  * "Plugin \"g6_info\": unknown option Foo; this block takes no options"

@@ -63,6 +63,14 @@ with t.MockD() as m:
         ("g6_retention", "out of range (a secret elsewhere stays hidden)",
          blocks(retention="MaxAgeDays -1", chain_provider='APIKey "%s"' % SECRET),
          'option MaxAgeDays = -1: out of range; allowed: an integer from 0 to 36500'),
+        # every plugin refuses a second block alike; g6_info took two empty
+        # ones silently
+        ("g6_info", "block given twice",
+         blocks() + "<Plugin g6_info>\n</Plugin>\n<Plugin g6_info>\n</Plugin>\n",
+         '<Plugin g6_info> is given twice; allowed: one block per plugin'),
+        ("g6_analytics", "block given twice",
+         blocks() + '<Plugin g6_analytics>\n  DataDir "%s"\n</Plugin>\n' % data,
+         '<Plugin g6_analytics> is given twice; allowed: one block per plugin'),
     ]
 
     for plugin, kind, conf, want in ROUNDS:

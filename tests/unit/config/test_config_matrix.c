@@ -394,10 +394,64 @@ static void every_bad_value_is_refused(void **state) {
              failures, n_cases);
 }
 
+/* collectd hands every <Plugin NAME> block to the plugin's config callback
+ * in turn: all five plugins refuse a second block alike, also an empty one
+ * after an empty first (g6_info accepted that silently), with one message
+ * naming the block. */
+static void every_plugin_refuses_a_second_block(void **state) {
+  (void)state;
+  for (size_t i = 0; i < g6_plugins_len; i++) {
+    const g6_plugin_options *p = &g6_plugins[i];
+    if (p->parse == NULL || p->free == NULL || p->config_size == 0)
+      fail_msg("%s: the registry entry has no parse/free function "
+               "(config/plugins.c)",
+               p->plugin);
+    const sample_block *s = sample_of(p->plugin);
+    for (int empty_first = 0; empty_first < 2; empty_first++) {
+      if (!empty_first && s == NULL)
+        continue; /* g6_info: no sample, its blocks are empty */
+      g6_buf text = G6_BUF_INIT;
+      bad_case none = {.plugin = p->plugin, .table = NULL, .line = ""};
+      if (!empty_first)
+        render_lines(s, p->table, &none, &text);
+      oconfig_item_t *first =
+          conftext_parse("Plugin", p->plugin, empty_first ? "" : text.data);
+      oconfig_item_t *second = conftext_parse("Plugin", p->plugin, "");
+      assert_non_null(first);
+      assert_non_null(second);
+      void *cfg = calloc(1, p->config_size);
+      assert_non_null(cfg);
+      g6_error e = {0};
+      g6_status st = p->parse(first, cfg, &e);
+      /* an empty block is refused by the plugins with a required option */
+      if (!empty_first && st != G6_OK)
+        fail_msg("%s: the sample block is refused: %s", p->plugin, e.msg);
+      bool first_ok = st == G6_OK;
+      g6_error_clear(&e);
+      st = p->parse(second, cfg, &e);
+      char want[128];
+      snprintf(want, sizeof(want), "<Plugin %s> is given twice; allowed: one "
+               "block per plugin", p->plugin);
+      if (st != G6_EINVAL || strstr(e.msg, want) == NULL)
+        fail_msg("%s: a second block (the first %s, %s) gave %s: \"%s\"; "
+                 "want G6_EINVAL, \"%s\"",
+                 p->plugin, empty_first ? "empty" : "the sample",
+                 first_ok ? "accepted" : "refused", g6_status_name(st), e.msg,
+                 want);
+      p->free(cfg);
+      free(cfg);
+      conftext_free(first);
+      conftext_free(second);
+      g6_buf_free(&text);
+    }
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(every_sample_is_valid),
       cmocka_unit_test(every_bad_value_is_refused),
+      cmocka_unit_test(every_plugin_refuses_a_second_block),
   };
   return G6_RUN_TESTS(tests);
 }

@@ -311,6 +311,21 @@ static void no_options(void **state) {
   assert_int_equal(g6_conf_no_options(&t.plugin, &e), G6_OK);
 }
 
+/* A plugin's block may be given once; the second is refused naming it. */
+static void block_once(void **state) {
+  (void)state;
+  tree t;
+  g6_error e;
+  build(&t, "Foo");
+  t.plugin_v.value.string = "g6_info";
+  bool seen = false;
+  assert_int_equal(g6_conf_block_once(&t.plugin, &seen, &e), G6_OK);
+  assert_true(seen);
+  assert_int_equal(g6_conf_block_once(&t.plugin, &seen, &e), G6_EINVAL);
+  assert_string_equal(e.msg, "<Plugin g6_info> is given twice; allowed: one "
+                             "block per plugin, with every option in it");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(where_names_the_blocks),
@@ -322,6 +337,7 @@ int main(void) {
       cmocka_unit_test(link_parents),
       cmocka_unit_test(enum_and_unknown),
       cmocka_unit_test(no_options),
+      cmocka_unit_test(block_once),
   };
   return G6_RUN_TESTS(tests);
 }
