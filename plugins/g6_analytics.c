@@ -125,10 +125,9 @@ static void stop(void) {
   }
   g.thread = NULL;
   g.thread_left = true;
-  ERROR(PLUGIN ": the analysis of %s did not stop within %.0f s: it is "
-               "blocked in a system call on storage that does not answer "
-               "(a hung mount); collectd stops without it",
-        g.conf.data_dir, G6_STORAGE_GRACE_S);
+  char msg[4400];
+  ERROR(PLUGIN ": %s", g6_thread_left_msg(msg, sizeof(msg), "the analysis",
+                                          "DataDir", g.conf.data_dir, NULL));
 }
 
 static int g6_analytics_init(void) {

@@ -289,12 +289,12 @@ static void stop_runners(void) {
   g6_runners_stop_within(rs, g.n_indices, G6_STORAGE_GRACE_S);
   for (size_t i = 0; i < g.n_indices; i++)
     if (rs[i] != NULL) {
-      ERROR(PLUGIN ": %s did not stop within %.0f s: its thread is blocked "
-                   "in a system call, most likely on storage under DataDir "
-                   "%s that does not answer (a hung mount); collectd stops "
-                   "without it. The rows of its cycle in progress and any "
-                   "held for retry are lost",
-            g.indices[i].conf->ix.name, G6_STORAGE_GRACE_S, g.conf.data_dir);
+      char msg[4400];
+      ERROR(PLUGIN ": %s",
+            g6_thread_left_msg(msg, sizeof(msg), g.indices[i].conf->ix.name,
+                               "DataDir", g.conf.data_dir,
+                               "The rows of its cycle in progress and any "
+                               "held for retry are lost"));
       g.indices[i].col = NULL; /* its thread's: never closed or freed */
       g.abandoned++;
     }

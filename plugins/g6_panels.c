@@ -407,11 +407,12 @@ static void stop(void) {
   if (g6_runners_stop_within(g.threads, 2, G6_STORAGE_GRACE_S) == 0)
     return;
   g.threads_left = true;
-  ERROR(PLUGIN ": the %s did not stop within %.0f s: it is blocked in a "
-               "system call on PanelsDir %s's storage, which does not "
-               "answer (a hung mount); collectd stops without it",
-        g.threads[FLUSHER] ? "panels flush" : "integrity sweep",
-        G6_STORAGE_GRACE_S, g.conf.panels_dir);
+  char msg[4400];
+  ERROR(PLUGIN ": %s",
+        g6_thread_left_msg(msg, sizeof(msg),
+                           g.threads[FLUSHER] ? "the panels flush"
+                                              : "the integrity sweep",
+                           "PanelsDir", g.conf.panels_dir, NULL));
   g.threads[FLUSHER] = g.threads[SWEEPER] = NULL;
 }
 

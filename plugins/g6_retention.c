@@ -283,10 +283,10 @@ static int g6_retention_shutdown(void) {
     /* a sweep blocked in the kernel (a hung mount under DataDir) must not
      * hold up collectd's stop: it is left, with what it uses */
     if (!g6_thread_join_within(g.thread, G6_STORAGE_GRACE_S)) {
-      ERROR(PLUGIN ": the sweep of %s did not stop within %.0f s: it is "
-                   "blocked in a system call on storage that does not "
-                   "answer (a hung mount); collectd stops without it",
-            g.conf.data_dir, G6_STORAGE_GRACE_S);
+      char msg[4400];
+      ERROR(PLUGIN ": %s", g6_thread_left_msg(msg, sizeof(msg), "the sweep",
+                                              "DataDir", g.conf.data_dir,
+                                              NULL));
       g6_metrics_free(g.metrics);
       g.metrics = NULL;
       return 0;

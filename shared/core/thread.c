@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -51,4 +52,18 @@ bool g6_call_within(void (*fn)(void *), void *arg, double timeout_s) {
   }
   fn(arg);
   return true;
+}
+
+const char *g6_thread_left_msg(char *buf, size_t len, const char *what,
+                               const char *dir_option, const char *dir,
+                               const char *lost) {
+  if (len == 0)
+    return buf;
+  snprintf(buf, len,
+           "%s did not stop within %.0f s: it is blocked in a system call on "
+           "storage under %s %s that does not answer (a hung mount); "
+           "collectd stops without it%s%s",
+           what, G6_STORAGE_GRACE_S, dir_option, dir, lost ? ". " : "",
+           lost ? lost : "");
+  return buf;
 }

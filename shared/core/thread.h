@@ -12,6 +12,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 /* How long g6 waits for its own threads at shutdown, and for storage at
  * start-up, before it goes on without them (seconds). */
@@ -33,5 +34,16 @@ bool g6_thread_join_within(pthread_t t, double timeout_s);
  * caller leaks it). When no thread can be created, fn runs on the calling
  * thread (true). */
 bool g6_call_within(void (*fn)(void *), void *arg, double timeout_s);
+
+/* The one error every g6 plugin logs for a thread of its own it leaves at
+ * shutdown (g6_thread_join_within, g6_runner_stop_within false), in buf:
+ * "<what> did not stop within 5 s: it is blocked in a system call on
+ * storage under <dir_option> <dir> that does not answer (a hung mount);
+ * collectd stops without it", then ". <lost>" when lost is not NULL (what
+ * is lost with it). 5 is G6_STORAGE_GRACE_S. Returns buf (cut to len,
+ * always terminated when len > 0). Can't fail. */
+const char *g6_thread_left_msg(char *buf, size_t len, const char *what,
+                               const char *dir_option, const char *dir,
+                               const char *lost);
 
 #endif

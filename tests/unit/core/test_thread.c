@@ -77,10 +77,35 @@ static void join_within(void **state) {
   close(fds[1]);
 }
 
+/* Every plugin's thread left at shutdown is said in the same words: what,
+ * the bound, the directory option and path, and what is lost with it. */
+static void left_message(void **state) {
+  (void)state;
+  char msg[512];
+  assert_string_equal(
+      g6_thread_left_msg(msg, sizeof(msg), "the sweep", "DataDir", "/srv/g6",
+                         NULL),
+      "the sweep did not stop within 5 s: it is blocked in a system call on "
+      "storage under DataDir /srv/g6 that does not answer (a hung mount); "
+      "collectd stops without it");
+  assert_string_equal(
+      g6_thread_left_msg(msg, sizeof(msg), "NIFTY", "DataDir", "/d",
+                         "The rows are lost"),
+      "NIFTY did not stop within 5 s: it is blocked in a system call on "
+      "storage under DataDir /d that does not answer (a hung mount); "
+      "collectd stops without it. The rows are lost");
+  char small[8];
+  assert_string_equal(g6_thread_left_msg(small, sizeof(small), "the sweep",
+                                         "DataDir", "/d", NULL),
+                      "the swe");
+  assert_ptr_equal(g6_thread_left_msg(small, 0, "x", "y", "z", NULL), small);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(call_within_returns_or_leaves),
       cmocka_unit_test(join_within),
+      cmocka_unit_test(left_message),
   };
   return G6_RUN_TESTS(tests);
 }
