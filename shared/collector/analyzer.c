@@ -136,7 +136,6 @@ static const struct {
 
 typedef struct ax_index {
   char name[G6_INDEX_NAME_MAX];
-  bool fresh; /* found by this run: published at its warm start only */
   bool id_ok; /* identity of the last file analysed */
   dev_t dev;
   ino_t ino;
@@ -291,10 +290,8 @@ static ax_index *add_index(g6_analyzer *a, const char *name) {
   ax_index *x = &a->ix[a->n++];
   memset(x, 0, sizeof(*x));
   snprintf(x->name, sizeof(x->name), "%s", name);
-  if (a->warm) {
+  if (a->warm)
     warm_index(a, name);
-    x->fresh = true;
-  }
   return x;
 }
 
@@ -794,19 +791,8 @@ static void run_index(g6_analyzer *a, ax_index *x, double now) {
 
 void g6_analyzer_run(g6_analyzer *a, double now) {
   ensure_indices(a);
-  /* an index found now is published at its warm start alone (the stage
-   * holds nothing else yet: the last run committed), its counters at 0
-   * until a read dispatched them; analysed from the next run on */
-  bool found = false;
   for (size_t i = 0; i < a->n; i++)
-    found = found || a->ix[i].fresh;
-  if (found)
-    (void)g6_metrics_commit(a->m);
-  for (size_t i = 0; i < a->n; i++)
-    if (a->ix[i].fresh)
-      a->ix[i].fresh = false;
-    else
-      run_index(a, &a->ix[i], now);
+    run_index(a, &a->ix[i], now);
   /* the whole run at once (refusals are counted and logged by the
    * runtime; a lost update is an out-of-memory nobody can act on here) */
   (void)g6_metrics_commit(a->m);

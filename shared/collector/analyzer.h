@@ -28,12 +28,6 @@
  * run. A date-pinned expiry has no history (it is one contract): its rank
  * is NaN.
  *
- * Without configured indices, an index whose snapshot appears after the
- * warm start is found by a run, which publishes its series at their
- * starting values (counters 0) at once and analyses it from the next run
- * on: a counter first exported with a count is one Prometheus' increase()
- * never counts.
- *
  * Expiry labels are the rule's tag, or its date for a date-pinned rule (as
  * g6_chain labels them). An expiry that disappears from the snapshot gets
  * NaN (a tag) or is forgotten (a date), so labels never pile up.

@@ -22,6 +22,7 @@ typedef struct series {
   int64_t *buckets; /* histograms: per-bucket (not cumulative) counts */
   double sum;
   bool dead; /* forgotten; kept until the next flush compacts */
+  bool born; /* dispatched once: counts go out from the next flush on */
   struct series *next_in_bucket;
 } series;
 
@@ -759,25 +760,34 @@ size_t g6_metrics_flush(g6_metrics *m) {
   for (size_t i = 0; i < m->n; i++) {
     series *s = m->order[i];
     const g6_metric_def *def = s->def;
+    /* a counting series goes out at 0 first, whatever it counted already:
+     * Prometheus' increase() and rate() count only rises between samples,
+     * so a first sample of 3 is 3 they never see */
+    bool born = s->born;
+    size_t f = 0;
     switch (def->kind) {
     case G6_METRIC_GAUGE:
-      failed += !send(m, def, def->type, s->pi, s->ti, true, s->gauge, 0);
+      f += !send(m, def, def->type, s->pi, s->ti, true, s->gauge, 0);
       break;
     case G6_METRIC_COUNTER:
-      failed += !send(m, def, def->type, s->pi, s->ti, false, 0, s->total);
+      f += !send(m, def, def->type, s->pi, s->ti, false, 0,
+                 born ? s->total : 0);
       break;
     case G6_METRIC_HISTOGRAM: {
       int64_t cum = 0;
       for (size_t b = 0; b <= def->n_buckets; b++) {
         cum += s->buckets[b];
-        failed += !send(m, def, def->type_bucket, s->pi, def->bucket_labels[b],
-                        false, 0, cum);
+        f += !send(m, def, def->type_bucket, s->pi, def->bucket_labels[b],
+                   false, 0, born ? cum : 0);
       }
-      failed += !send(m, def, def->type_count, s->pi, "", false, 0, s->total);
-      failed += !send(m, def, def->type_sum, s->pi, "", true, s->sum, 0);
+      f += !send(m, def, def->type_count, s->pi, "", false, 0,
+                 born ? s->total : 0);
+      f += !send(m, def, def->type_sum, s->pi, "", true, born ? s->sum : 0, 0);
       break;
     }
     }
+    s->born = born || f == 0; /* a zero not delivered goes out again */
+    failed += f;
   }
   pthread_mutex_unlock(&m->lock);
   return failed;

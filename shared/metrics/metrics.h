@@ -12,6 +12,14 @@
  *   - counters are cumulative DERIVEs, histograms are cumulative bucket
  *     DERIVEs (type_instance = upper bound, "+Inf" last) + a DERIVE count + a
  *     GAUGE sum (DERIVE is an integer; the sum of seconds is not);
+ *   - a counter or histogram series is dispatched at 0 the first time,
+ *     whatever it counted before that flush, and with its totals from the
+ *     next flush on: Prometheus' increase() and rate() count the rises
+ *     between samples, so a series first exported at 3 is 3 events they
+ *     never see (and an alert on them never fires for). The first cycle of
+ *     a collector ends before the first read, and series are born later
+ *     (an index found, a date-pinned expiry, a new failure cause); what
+ *     they counted goes out one flush late, never lost;
  *   - warm start: g6_metrics_warm*() admits series so they are dispatched
  *     from the first cycle, before anything happened: counters and
  *     histograms at zero (nothing counted yet is a true 0), gauges at NaN
@@ -194,12 +202,14 @@ g6_status g6_metrics_commit(g6_metrics *stage);
 /* Drops the updates recorded since the last commit. Not a stage: no-op. */
 void g6_metrics_stage_discard(g6_metrics *stage);
 
-/* Dispatches every admitted series, in admission order. Returns the number
- * of failed dispatches of this flush. */
+/* Dispatches every admitted series, in admission order (a counter or
+ * histogram at 0 until it was dispatched once, see above). Returns the
+ * number of failed dispatches of this flush. */
 size_t g6_metrics_flush(g6_metrics *m);
 
 /* Introspection (tests, debugging): the value of a series (gauge value,
- * counter total, histogram count) — false when not admitted. */
+ * counter total, histogram count; not what a flush dispatches at its birth)
+ * — false when not admitted. */
 bool g6_metrics_value(g6_metrics *m, const g6_metric_def *def, const char *pi,
                       const char *ti, double *out);
 /* Admitted series of one metric (NULL: all metrics). */

@@ -76,7 +76,12 @@ static int setup(void **state) {
   pthread_mutex_init(&R->lock, NULL);
   g6_metrics_sink sink = {rec_dispatch, rec_log, R};
   M = g6_metrics_new("g6_chain", &sink);
-  return M ? 0 : -1;
+  if (M == NULL)
+    return -1;
+  /* a plugin's first read: its self-metrics are born (dispatched at 0) */
+  g6_metrics_flush(M);
+  R->n = 0;
+  return 0;
 }
 
 static int teardown(void **state) {
@@ -91,6 +96,13 @@ static int teardown(void **state) {
 static void flush(void) {
   R->n = 0;
   g6_metrics_flush(M);
+}
+
+/* Flushes twice: the first dispatch of a counter or histogram series is its
+ * birth at 0, the second has its totals (metrics/metrics.h). */
+static void flush_counted(void) {
+  flush();
+  flush();
 }
 
 static const rec_vl *find(const char *type, const char *pi, const char *ti) {
@@ -154,11 +166,11 @@ static void gauge_with_two_labels(void **state) {
 static void counter_is_cumulative(void **state) {
   (void)state;
   assert_int_equal(g6m_api_calls_add(M, "quote", "ok", 3), G6_OK);
-  flush();
+  flush_counted();
   assert_int_equal(find("calls", "quote", "ok")->d, 3);
   assert_int_equal(g6m_api_calls_add(M, "quote", "ok", 2), G6_OK);
   assert_int_equal(g6m_api_calls_add(M, "quote", "timeout", 1), G6_OK);
-  flush();
+  flush_counted();
   const rec_vl *v = find("calls", "quote", "ok");
   assert_string_equal(v->plugin, "g6_api");
   assert_false(v->gauge);
@@ -176,7 +188,7 @@ static void histogram_buckets_sum_count(void **state) {
   assert_int_equal(g6m_api_latency_observe(M, "quote", 0.03), G6_OK);
   assert_int_equal(g6m_api_latency_observe(M, "quote", 0.25), G6_OK); /* le */
   assert_int_equal(g6m_api_latency_observe(M, "quote", 20), G6_OK);
-  flush();
+  flush_counted();
   static const struct {
     const char *le;
     int64_t cum;
@@ -212,7 +224,7 @@ static void histogram_add_merges_counts(void **state) {
   assert_int_equal(g6_metrics_histogram_add(M, d, "ltp", d->buckets,
                                             d->n_buckets, counts, 17.5),
                    G6_OK);
-  flush();
+  flush_counted();
   assert_int_equal(find("latency_seconds_bucket", "ltp", "0.005")->d, 3);
   assert_int_equal(find("latency_seconds_bucket", "ltp", "0.05")->d, 4);
   assert_int_equal(find("latency_seconds_bucket", "ltp", "16")->d, 4);
@@ -545,7 +557,7 @@ static void stage_publishes_a_run_whole(void **state) {
   assert_int_equal(g6m_api_calls_add(st, "quote", "no_such_result", 1),
                    G6_OK);
   uint64_t refused = g6_metrics_refusal_count(M, "unknown_value");
-  flush();
+  flush_counted();
   assert_close(find("put_call_ratio", "NIFTY", "this_week")->g, 0.5, 0);
   assert_int_equal(find("calls", "quote", "ok")->d, 1);
   assert_null(find("latency_seconds_count", "quote", ""));
@@ -562,7 +574,7 @@ static void stage_publishes_a_run_whole(void **state) {
   assert_int_equal(g6_metrics_refusal_count(M, "unknown_value"), refused + 1);
   assert_int_equal(R->logs, 1); /* the refusal, logged by the target */
   assert_non_null(strstr(R->last_log, "no_such_result"));
-  flush();
+  flush_counted();
   assert_close(find("put_call_ratio", "NIFTY", "this_week")->g, 1.25, 0);
   assert_int_equal(find("calls", "quote", "ok")->d, 3);
   assert_int_equal(find("calls", "quote", "timeout")->d, 0);
@@ -655,6 +667,42 @@ static void code_label_values_are_in_closed_domains(void **state) {
   }
 }
 
+/* A counter or histogram series goes out at 0 the first time, whatever it
+ * counted before, and with its totals from the next flush on: Prometheus'
+ * increase() counts rises between samples only (a collector's first cycle
+ * ends before the first read; an index, a date or a failure cause appears
+ * with its first count). A gauge goes out as it is. A zero that was not
+ * delivered goes out again. */
+static void counting_series_born_at_zero(void **state) {
+  (void)state;
+  assert_int_equal(g6m_api_calls_add(M, "quote", "ok", 3), G6_OK);
+  assert_int_equal(g6m_api_latency_observe(M, "quote", 0.03), G6_OK);
+  assert_int_equal(g6m_index_spot_set(M, "NIFTY", 24800), G6_OK);
+  flush();
+  assert_int_equal(find("calls", "quote", "ok")->d, 0);
+  assert_int_equal(find("latency_seconds_count", "quote", "")->d, 0);
+  assert_int_equal(find("latency_seconds_bucket", "quote", "+Inf")->d, 0);
+  assert_close(find("latency_seconds_sum", "quote", "")->g, 0, 0);
+  assert_close(find("spot_points", "NIFTY", "")->g, 24800, 0);
+  double v;
+  assert_true(g6_metrics_value(M, &g6m_def_api_calls, "quote", "ok", &v));
+  assert_close(v, 3, 0); /* counted, not lost */
+  flush();
+  assert_int_equal(find("calls", "quote", "ok")->d, 3);
+  assert_int_equal(find("latency_seconds_count", "quote", "")->d, 1);
+  assert_int_equal(find("latency_seconds_bucket", "quote", "0.05")->d, 1);
+  assert_close(find("latency_seconds_sum", "quote", "")->g, 0.03, 1e-15);
+  /* a zero the sink refused is sent again */
+  R->fail_type = "retries";
+  assert_int_equal(g6m_api_retries_add(M, "quote", "timeout", 2), G6_OK);
+  flush();
+  R->fail_type = NULL;
+  flush();
+  assert_int_equal(find("retries", "quote", "timeout")->d, 0);
+  flush();
+  assert_int_equal(find("retries", "quote", "timeout")->d, 2);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(rejects_unknown_owner, setup, teardown),
@@ -674,6 +722,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(dispatch_failures_counted_logged_once,
                                       setup, teardown),
       cmocka_unit_test_setup_teardown(concurrent_threads, setup, teardown),
+      cmocka_unit_test_setup_teardown(counting_series_born_at_zero, setup,
+                                      teardown),
       cmocka_unit_test_setup_teardown(stage_publishes_a_run_whole, setup,
                                       teardown),
       cmocka_unit_test(domains_cover_configuration_limits),
