@@ -702,6 +702,7 @@ typedef struct parser {
   const unsigned char *s;
   size_t len, pos;
   int depth;
+  size_t values, max_values; /* built so far; the limit, 0 for none */
   g6_status st; /* the failure, when one happened */
   const char *why;
   size_t at;
@@ -971,6 +972,12 @@ static g6_json *parse_value(parser *p) {
     fail(p, "expecting a value");
     return NULL;
   }
+  /* a 64 MiB text of "0," builds ~32 million values, ~3.4 GB of tree:
+   * a reader of others' files stops at its limit instead */
+  if (p->max_values > 0 && ++p->values > p->max_values) {
+    fail_at(p, G6_ERANGE, p->pos, "more values than the limit");
+    return NULL;
+  }
   g6_json *v = NULL;
   switch (p->s[p->pos]) {
   case '{':
@@ -1106,6 +1113,12 @@ static bool transcode(const unsigned char *b, size_t n, encoding e,
 
 g6_status g6_json_parse_mode(const char *text, size_t len, g6_json_mode mode,
                              g6_json **out, g6_error *err) {
+  return g6_json_parse_limited(text, len, mode, 0, out, err);
+}
+
+g6_status g6_json_parse_limited(const char *text, size_t len,
+                                g6_json_mode mode, size_t max_values,
+                                g6_json **out, g6_error *err) {
   const unsigned char *s = (const unsigned char *)text;
   g6_buf dec = G6_BUF_INIT;
   const char *what = "UTF-8";
@@ -1146,7 +1159,7 @@ g6_status g6_json_parse_mode(const char *text, size_t len, g6_json_mode mode,
       return g6_error_set(err, G6_EPARSE,
                           "malformed JSON near byte 0: unexpected UTF-8 BOM");
   }
-  parser p = {.s = s, .len = len};
+  parser p = {.s = s, .len = len, .max_values = max_values};
   skip_ws(&p);
   g6_json *v = parse_value(&p);
   if (v != NULL) {
@@ -1164,6 +1177,11 @@ g6_status g6_json_parse_mode(const char *text, size_t len, g6_json_mode mode,
       st = g6_error_set(err, G6_EPARSE, "malformed JSON near byte %zu%s%s%s: %s",
                         p.at, enc ? " (of the text decoded from " : "",
                         enc ? enc : "", enc ? ")" : "", p.why);
+    else if (p.st == G6_ERANGE)
+      st = g6_error_set(err, G6_ERANGE,
+                        "JSON near byte %zu: more than %zu values (the "
+                        "limit for this file)",
+                        p.at, max_values);
     else
       st = g6_error_set(err, p.st, "JSON near byte %zu: %s", p.at,
                         p.st == G6_ENOMEM ? "out of memory" : p.why);

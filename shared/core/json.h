@@ -115,6 +115,16 @@ typedef enum g6_json_mode {
 g6_status g6_json_parse_mode(const char *text, size_t len, g6_json_mode mode,
                              g6_json **out, g6_error *err);
 
+/* The same, building at most `max_values` values (each scalar, array and
+ * object is one; 0: no limit), for files others may have written: the tree
+ * costs ~100 bytes a value, so a 64 MiB text of "0," (32 million values)
+ * would take ~3.4 GB, and a limit bounds it (1,000,000 values: ~100 MB).
+ * Beyond the limit: G6_ERANGE ("JSON near byte N: more than M values"),
+ * *out untouched; the other errors as above. */
+g6_status g6_json_parse_limited(const char *text, size_t len,
+                                g6_json_mode mode, size_t max_values,
+                                g6_json **out, g6_error *err);
+
 /* g6_json_parse_mode(..., G6_JSON_BYTES, ...). */
 g6_status g6_json_parse(const char *text, size_t len, g6_json **out,
                         g6_error *err);

@@ -180,6 +180,50 @@ static void parse_rejects_garbage(void **state) {
   free(deep);
 }
 
+/* A limited parse stops at its value budget: a 2-byte-a-value text does
+ * not become ~100 bytes a value of tree (a 64 MiB panel of "0," took
+ * 3.4 GB to verify). */
+static void value_limit(void **state) {
+  (void)state;
+  g6_json *v = NULL;
+  g6_error e;
+  /* [0,0,0] is 4 values, {"a":[1]} is 3 */
+  assert_int_equal(
+      g6_json_parse_limited("[0,0,0]", 7, G6_JSON_BYTES, 4, &v, &e), G6_OK);
+  assert_int_equal(g6_json_count(v), 3);
+  g6_json_free(v);
+  v = NULL;
+  assert_int_equal(
+      g6_json_parse_limited("[0,0,0]", 7, G6_JSON_BYTES, 3, &v, &e),
+      G6_ERANGE);
+  assert_null(v);
+  assert_non_null(strstr(e.msg, "more than 3 values"));
+  assert_int_equal(g6_json_parse_limited("{\"a\":[1]}", 9,
+                                         G6_JSON_UTF8_TEXT, 3, &v, &e),
+                   G6_OK);
+  g6_json_free(v);
+  v = NULL;
+  /* a million values in 2 MB of text: refused at 1000, not built */
+  size_t n = 1000000;
+  char *big = malloc(2 * n + 2);
+  big[0] = '[';
+  for (size_t i = 0; i < n; i++) {
+    big[1 + 2 * i] = '0';
+    big[2 + 2 * i] = ',';
+  }
+  big[2 * n] = ']';
+  assert_int_equal(
+      g6_json_parse_limited(big, 2 * n + 1, G6_JSON_BYTES, 1000, &v, &e),
+      G6_ERANGE);
+  assert_null(v);
+  /* 0 is no limit */
+  assert_int_equal(
+      g6_json_parse_limited(big, 2 * n + 1, G6_JSON_BYTES, 0, &v, &e), G6_OK);
+  assert_int_equal(g6_json_count(v), n);
+  g6_json_free(v);
+  free(big);
+}
+
 /* What Python's json.loads accepts beyond RFC 8259, and how Python pairs
  * surrogate escapes (the two divergences fixed in issue 13). */
 static void python_extensions(void **state) {
@@ -345,6 +389,7 @@ int main(void) {
       cmocka_unit_test(canonical_escapes_and_numbers),
       cmocka_unit_test(parse_rejects_garbage),
       cmocka_unit_test(python_extensions),
+      cmocka_unit_test(value_limit),
       cmocka_unit_test(build_and_access),
       cmocka_unit_test(many_keys_in_linear_time),
   };
