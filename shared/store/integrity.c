@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MAX_FILE (64u << 20)
+#define MAX_FILE G6_PANELS_MAX_FILE
 
 static const char *const kind_names[G6_INTEGRITY_KIND_COUNT] = {
     "manifest_missing", "manifest_unreadable", "invalid_hash_format",
@@ -90,6 +90,8 @@ static const char *os_error_name(int e) {
 /* ... and the exception json.load raises for a parse status. */
 static const char *parse_error_name(g6_status st) {
   switch (st) {
+  case G6_ERANGE: /* more values than G6_PANELS_MAX_VALUES */
+    return "TooLarge";
   case G6_EINVAL:
     return "UnicodeDecodeError";
   case G6_ETOOBIG:
@@ -101,9 +103,11 @@ static const char *parse_error_name(g6_status st) {
   }
 }
 
-/* Reads a regular file relative to dfd. Returns 0, or the errno (EINVAL for
- * a file that is not regular, EFBIG beyond the size limit). */
-static int read_at(int dfd, const char *name, char **out, size_t *len) {
+/* Reads a regular file relative to dfd, of at most `limit` bytes. Returns
+ * 0, or the errno (EINVAL for a file that is not regular, EFBIG beyond the
+ * limit, also when it grows beyond it while read). */
+static int read_at(int dfd, const char *name, size_t limit, char **out,
+                   size_t *len) {
   int fd = openat(dfd, name, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0)
     return errno;
@@ -117,10 +121,11 @@ static int read_at(int dfd, const char *name, char **out, size_t *len) {
     close(fd);
     return S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
   }
-  if ((size_t)st.st_size > MAX_FILE) {
+  if ((size_t)st.st_size > limit) {
     close(fd);
     return EFBIG;
   }
+  /* one byte beyond the limit is room enough to see it exceeded */
   size_t cap = (size_t)st.st_size + 1, n = 0;
   char *buf = malloc(cap + 1);
   if (buf == NULL) {
@@ -129,14 +134,15 @@ static int read_at(int dfd, const char *name, char **out, size_t *len) {
   }
   for (;;) {
     if (n == cap) { /* grew while reading */
-      char *p = cap < MAX_FILE ? realloc(buf, cap * 2 + 1) : NULL;
+      size_t grown = cap > limit / 2 ? limit + 1 : cap * 2;
+      char *p = n <= limit ? realloc(buf, grown + 1) : NULL;
       if (p == NULL) {
         free(buf);
         close(fd);
-        return cap < MAX_FILE ? ENOMEM : EFBIG;
+        return n <= limit ? ENOMEM : EFBIG;
       }
       buf = p;
-      cap *= 2;
+      cap = grown;
     }
     ssize_t k = read(fd, buf + n, cap - n);
     if (k < 0 && errno == EINTR)
@@ -152,6 +158,10 @@ static int read_at(int dfd, const char *name, char **out, size_t *len) {
     n += (size_t)k;
   }
   close(fd);
+  if (n > limit) {
+    free(buf);
+    return EFBIG;
+  }
   buf[n] = '\0';
   *out = buf;
   *len = n;
@@ -176,7 +186,7 @@ static size_t code_points(const char *s, size_t len) {
 
 /* One manifest entry. */
 static g6_status check_entry(int dfd, const char *file, size_t flen,
-                             const g6_json *expected,
+                             const g6_json *expected, size_t *budget,
                              g6_integrity_report *r) {
   size_t hlen = 0;
   const char *hex = g6_json_get_string(expected, &hlen);
@@ -187,7 +197,8 @@ static g6_status check_entry(int dfd, const char *file, size_t flen,
     return add(r, file, flen, G6_INTEGRITY_UNSAFE_NAME, "unsafe_name");
   char *text = NULL;
   size_t len = 0;
-  int e = read_at(dfd, file, &text, &len);
+  int e = read_at(dfd, file, *budget < MAX_FILE ? *budget : MAX_FILE, &text,
+                  &len);
   char problem[64];
   if (e == ENOENT)
     return add(r, file, flen, G6_INTEGRITY_FILE_MISSING, "file_missing");
@@ -200,7 +211,9 @@ static g6_status check_entry(int dfd, const char *file, size_t flen,
   }
   g6_json *doc = NULL;
   g6_error err;
-  g6_status ps = g6_json_parse_mode(text, len, G6_JSON_UTF8_TEXT, &doc, &err);
+  *budget -= len;
+  g6_status ps = g6_json_parse_limited(text, len, G6_JSON_UTF8_TEXT,
+                                       G6_PANELS_MAX_VALUES, &doc, &err);
   free(text);
   if (ps == G6_ENOMEM)
     return G6_ENOMEM;
@@ -231,7 +244,7 @@ static g6_status check_signature(int dfd, const char *manifest, size_t mlen,
   static const char name[] = G6_PANELS_SIGNATURE;
   char *text = NULL;
   size_t len = 0;
-  int e = read_at(dfd, name, &text, &len);
+  int e = read_at(dfd, name, 4096, &text, &len);
   if (e == ENOMEM)
     return G6_ENOMEM;
   if (e != 0)
@@ -263,7 +276,7 @@ g6_status g6_integrity_check(const char *dir, const unsigned char *key,
                "missing");
   char *text = NULL;
   size_t len = 0;
-  int e = read_at(dfd, mname, &text, &len);
+  int e = read_at(dfd, mname, MAX_FILE, &text, &len);
   g6_status st = G6_OK;
   if (e == ENOENT) {
     st = add(r, mname, strlen(mname), G6_INTEGRITY_MANIFEST_MISSING,
@@ -278,7 +291,8 @@ g6_status g6_integrity_check(const char *dir, const unsigned char *key,
   } else {
     g6_json *m = NULL;
     g6_error err;
-    g6_status ps = g6_json_parse_mode(text, len, G6_JSON_UTF8_TEXT, &m, &err);
+    g6_status ps = g6_json_parse_limited(text, len, G6_JSON_UTF8_TEXT,
+                                         G6_PANELS_MAX_VALUES, &m, &err);
     char problem[64];
     if (ps == G6_ENOMEM) {
       st = G6_ENOMEM;
@@ -291,10 +305,12 @@ g6_status g6_integrity_check(const char *dir, const unsigned char *key,
       const g6_json *h = g6_json_object_get(m, "hashes");
       if (g6_json_type_of(h) == G6_JSON_OBJECT) {
         r->entries = g6_json_count(h);
+        size_t budget = G6_INTEGRITY_MAX_READ;
         for (size_t i = 0; st == G6_OK && i < r->entries; i++) {
           size_t flen;
           const char *file = g6_json_object_key(h, i, &flen);
-          st = check_entry(dfd, file, flen, g6_json_object_value(h, i), r);
+          st = check_entry(dfd, file, flen, g6_json_object_value(h, i),
+                           &budget, r);
         }
       }
     }

@@ -18,8 +18,13 @@
  * Deliberate differences: an entry whose name is not a plain file name
  * (contains '/' or NUL, is empty, "." or "..") is unsafe_name and never
  * opened (Python would follow it out of the directory); only regular files
- * are read (Python blocks forever on a FIFO); files over 64 MiB are
- * read_error:TooLarge. With a key, manifest.json.sig must hold
+ * are read (Python blocks forever on a FIFO); a file over
+ * G6_PANELS_MAX_FILE (64 MiB, also one that grows beyond it while read) or
+ * of more than G6_PANELS_MAX_VALUES JSON values is read_error:TooLarge
+ * (for manifest.json: error:TooLarge), and so is every file once the check
+ * has read G6_INTEGRITY_MAX_READ bytes of panel files: a manifest listing
+ * thousands of names of one 64 MiB file does not hold the sweep (and the
+ * panel flushes waiting on it) for hours. With a key, manifest.json.sig must hold
  * "hmac-sha256:<HMAC-SHA256 hex of manifest.json's bytes>": its absence is
  * {"manifest.json.sig": "missing_signature"}, any other content
  * "bad_signature" (compared in constant time).
@@ -35,6 +40,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+
+/* Bytes of panel files one check reads at most (4 x G6_PANELS_MAX_FILE). */
+#define G6_INTEGRITY_MAX_READ (256u << 20)
 
 /* Problem kinds; their tokens are the integrity_problem label values of
  * spec/metrics.yml. */

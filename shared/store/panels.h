@@ -93,6 +93,13 @@
 #define G6_PANELS_SUFFIX "_enveloped.json"
 #define G6_PANELS_GENERATOR "PanelsWriter"
 #define G6_PANELS_SCHEMA "v1"
+/* What g6 reads of a panel file or manifest it did not necessarily write
+ * (the writer's start-up, the integrity check, g6 summary): at most
+ * G6_PANELS_MAX_FILE bytes, parsed into at most G6_PANELS_MAX_VALUES JSON
+ * values (core/json.h's g6_json_parse_limited: ~100 MB of tree; g6's own
+ * panels hold a few thousand). Beyond either the file is not used. */
+#define G6_PANELS_MAX_FILE (64u << 20)
+#define G6_PANELS_MAX_VALUES 1000000u
 
 /* SHA-256 hex of data's canonical form ("null" for NULL/null data): the
  * manifest hash. G6_EINVAL when data holds a string that is not UTF-8. */

@@ -5,6 +5,7 @@
 #include "core/fsutil.h"
 #include "core/hash.h"
 #include "store/integrity.h"
+#include "store/panels.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -131,6 +132,88 @@ static void entry_problems(void **state) {
   g6_buf_free(&nanhash);
 }
 
+/* Hostile sizes: a panel of more values than G6_PANELS_MAX_VALUES (its
+ * tree would be ~100 bytes a value: a 60 MiB panel of [0,0,...] took
+ * 3.35 GB and 40 s), a manifest of that many, a file beyond 64 MiB (sparse:
+ * 2 GiB on no disk), FIFOs and symbolic links (a loop, to a device), and
+ * a manifest naming one big file many times: the check reads at most
+ * G6_INTEGRITY_MAX_READ bytes of panels, the rest are TooLarge. */
+static void hostile_sizes(void **state) {
+  (void)state;
+  char *d = fresh("big1");
+  char path[512];
+  g6_buf b = G6_BUF_INIT;
+  g6_buf_puts(&b, "{\"data\": [0");
+  for (size_t i = 0; i < G6_PANELS_MAX_VALUES; i++)
+    g6_buf_puts(&b, ",0");
+  g6_buf_puts(&b, "]}");
+  put(d, "many.json", b.data);
+  g6_buf_free(&b);
+  snprintf(path, sizeof(path), "%s/sparse.json", d);
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  assert_int_equal(ftruncate(fileno(f), (off_t)2 << 30), 0);
+  fclose(f);
+  snprintf(path, sizeof(path), "%s/fifo.json", d);
+  assert_int_equal(mkfifo(path, 0644), 0);
+  snprintf(path, sizeof(path), "%s/loop.json", d);
+  assert_int_equal(symlink("loop.json", path), 0);
+  snprintf(path, sizeof(path), "%s/zero.json", d);
+  assert_int_equal(symlink("/dev/zero", path), 0);
+  put(d, "manifest.json",
+      "{\"hashes\": {"
+      "\"many.json\": \"" H_EMPTY_OBJ "\", "
+      "\"sparse.json\": \"" H_EMPTY_OBJ "\", "
+      "\"fifo.json\": \"" H_EMPTY_OBJ "\", "
+      "\"loop.json\": \"" H_EMPTY_OBJ "\", "
+      "\"zero.json\": \"" H_EMPTY_OBJ "\"}}");
+  report_is(d, NULL,
+            "{\"issues\": {\"many.json\": \"read_error:TooLarge\", "
+            "\"sparse.json\": \"read_error:TooLarge\", "
+            "\"fifo.json\": \"read_error:OSError\", "
+            "\"loop.json\": \"read_error:OSError\", "
+            "\"zero.json\": \"read_error:OSError\"}, \"count\": 5}");
+  /* the manifest itself: too many values is TooLarge, not parsed */
+  g6_buf m = G6_BUF_INIT;
+  g6_buf_puts(&m, "{\"hashes\": {}, \"x\": [0");
+  for (size_t i = 0; i < G6_PANELS_MAX_VALUES; i++)
+    g6_buf_puts(&m, ",0");
+  g6_buf_puts(&m, "]}");
+  put(d, "manifest.json", m.data);
+  g6_buf_free(&m);
+  report_is(d, NULL,
+            "{\"issues\": {\"__manifest__\": \"error:TooLarge\"}, "
+            "\"count\": 1}");
+  /* one 63 MiB file under ten names: four are read (not JSON: NUL
+   * bytes), then the check's budget is spent */
+  d = fresh("big2");
+  snprintf(path, sizeof(path), "%s/big.json", d);
+  f = fopen(path, "w");
+  assert_non_null(f);
+  assert_int_equal(ftruncate(fileno(f), (off_t)63 << 20), 0);
+  fclose(f);
+  g6_buf_puts(&b, "{\"hashes\": {");
+  for (int i = 0; i < 10; i++) {
+    char name[32];
+    snprintf(name, sizeof(name), "n%d.json", i);
+    snprintf(path, sizeof(path), "%s/%s", d, name);
+    assert_int_equal(symlink("big.json", path), 0);
+    g6_buf_printf(&b, "%s\"%s\": \"" H_EMPTY_OBJ "\"", i ? ", " : "", name);
+  }
+  g6_buf_puts(&b, "}}");
+  put(d, "manifest.json", b.data);
+  g6_buf_free(&b);
+  g6_integrity_report r = {0};
+  assert_int_equal(g6_integrity_check(d, NULL, 0, &r), G6_OK);
+  assert_int_equal(r.n, 10);
+  for (size_t i = 0; i < r.n; i++)
+    assert_string_equal(r.issues[i].problem,
+                        i < (G6_INTEGRITY_MAX_READ / (63u << 20))
+                            ? "read_error:JSONDecodeError"
+                            : "read_error:TooLarge");
+  g6_integrity_report_free(&r);
+}
+
 static void signatures(void **state) {
   (void)state;
   char *d = fresh("s1");
@@ -201,6 +284,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(manifest_problems),
       cmocka_unit_test(entry_problems),
+      cmocka_unit_test(hostile_sizes),
       cmocka_unit_test(signatures),
       cmocka_unit_test(issues_on_one_line),
       cmocka_unit_test(json_styles_and_counts),
