@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_PANEL_FILE (64u << 20)
+#define MAX_PANEL_FILE G6_PANELS_MAX_FILE
 
 /* ---- hashes and envelopes ------------------------------------------------ */
 
@@ -192,7 +192,8 @@ static void hash_file(const char *dir, const char *file, char out[65]) {
   size_t len = 0;
   g6_json *doc = NULL;
   if (g6_read_file(path, MAX_PANEL_FILE, &text, &len, NULL) == G6_OK &&
-      g6_json_parse(text, len, &doc, NULL) == G6_OK &&
+      g6_json_parse_limited(text, len, G6_JSON_BYTES, G6_PANELS_MAX_VALUES,
+                            &doc, NULL) == G6_OK &&
       g6_json_type_of(doc) == G6_JSON_OBJECT)
     g6_panel_data_hash(g6_json_object_get(doc, "data"), out);
   g6_json_free(doc);
@@ -241,7 +242,8 @@ static g6_status load_state(g6_panels_writer *w, g6_error *err) {
   if (g6_read_file(path, MAX_PANEL_FILE, &text, &len, NULL) != G6_OK)
     return G6_OK;
   w->manifest_present = true;
-  if (g6_json_parse(text, len, &m, NULL) == G6_OK) {
+  if (g6_json_parse_limited(text, len, G6_JSON_BYTES, G6_PANELS_MAX_VALUES,
+                            &m, NULL) == G6_OK) {
     const char *cyc = g6_json_get_int_text(g6_json_object_get(m, "cycle"));
     if (cyc != NULL)
       w->cycle = strtoll(cyc, NULL, 10);

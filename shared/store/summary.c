@@ -14,7 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-#define MAX_PANEL (64u << 20)
+#define MAX_PANEL G6_PANELS_MAX_FILE
 
 /* A panel file's document (NULL when the file is missing or cannot be
  * used); *doc owns it. why (cap bytes) is "" when it is missing, else says
@@ -44,7 +44,11 @@ static const g6_json *load(const char *dir, const char *file, g6_json **doc,
       snprintf(why, cap, "unreadable: %.180s", e.msg);
     return NULL;
   }
-  if (g6_json_parse(text, len, doc, &e) != G6_OK)
+  g6_status ps = g6_json_parse_limited(text, len, G6_JSON_BYTES,
+                                       G6_PANELS_MAX_VALUES, doc, &e);
+  if (ps == G6_ERANGE)
+    snprintf(why, cap, "too large: %.160s", e.msg);
+  else if (ps != G6_OK)
     snprintf(why, cap, "not JSON: %.160s", e.msg);
   free(text);
   return *doc;

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -331,6 +332,45 @@ static g6_panels_writer *open_writer(const char *d, bool per_file,
   if (g6_panels_writer_open(&o, &w, &e) != G6_OK)
     fail_msg("%s", e.msg);
   return w;
+}
+
+/* A writer opened on a PanelsDir whose panel file and manifest are
+ * 16 MiB of [0,0,...] each (8 million values: a tree of ~850 MB apiece,
+ * built at collectd's start-up, before the limit) stays small: its peak
+ * memory, measured in a child, is under 256 MB. */
+static void open_on_dense_panels(void **state) {
+  (void)state;
+  char d[512];
+  snprintf(d, sizeof(d), "%s/dense", dir);
+  g6_error e;
+  assert_int_equal(g6_mkdir_p(d, 0755, &e), G6_OK);
+  size_t n = 8u << 20;
+  g6_buf b = G6_BUF_INIT;
+  g6_buf_puts(&b, "{\"data\": [0");
+  for (size_t i = 1; i < n; i++)
+    g6_buf_puts(&b, ",0");
+  g6_buf_puts(&b, "]}");
+  char path[600];
+  snprintf(path, sizeof(path), "%s/indices_panel_enveloped.json", d);
+  assert_int_equal(g6_atomic_write(path, b.data, b.len, 0644, false, &e),
+                   G6_OK);
+  snprintf(path, sizeof(path), "%s/manifest.json", d);
+  assert_int_equal(g6_atomic_write(path, b.data, b.len, 0644, false, &e),
+                   G6_OK);
+  g6_buf_free(&b);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    g6_panels_writer *w = open_writer(d, true, NULL);
+    g6_panels_writer_close(w);
+    _exit(0);
+  }
+  int status;
+  struct rusage ru;
+  assert_int_equal(wait4(pid, &status, 0, &ru), pid);
+  assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  print_message("# peak %ld kB\n", ru.ru_maxrss);
+  assert_true(ru.ru_maxrss < 256 * 1024);
 }
 
 static size_t check(const char *d, const char *key) {
@@ -1345,6 +1385,7 @@ int main(void) {
       cmocka_unit_test(symlinked_dir_stays_a_link),
       cmocka_unit_test(dir_turned_into_a_link_refused),
       cmocka_unit_test(one_writer_per_dir),
+      cmocka_unit_test(open_on_dense_panels),
       cmocka_unit_test(read_only_refused_at_open),
   };
   cmocka_set_message_output(CM_OUTPUT_TAP);

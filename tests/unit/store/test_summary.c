@@ -208,6 +208,21 @@ static void corrupt_panels_named(void **state) {
   contains(s, "PROVIDER   (provider panel unusable: unreadable: "
               "provider_enveloped.json is 68157440 bytes; the limit is");
   free(s);
+  /* within the byte limit but more values than G6_PANELS_MAX_VALUES: not
+   * built (~100 bytes a value of tree), said so */
+  g6_buf b = G6_BUF_INIT;
+  g6_buf_puts(&b, "{\"data\": {\"x\": [0");
+  for (size_t i = 0; i < G6_PANELS_MAX_VALUES; i++)
+    g6_buf_puts(&b, ",0");
+  g6_buf_puts(&b, "]}}");
+  assert_int_equal(
+      g6_atomic_write(path, b.data, b.len, 0644, false, &e), G6_OK);
+  g6_buf_free(&b);
+  s = screen(d, 1, 0);
+  contains(s, "PROVIDER   (provider panel unusable: too large: JSON near "
+              "byte ");
+  contains(s, "more than 1000000 values");
+  free(s);
 }
 
 /* Panel text never reaches the terminal raw: an escape sequence in an
