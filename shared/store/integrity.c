@@ -51,8 +51,13 @@ char *g6_integrity_issues_line(const g6_integrity_report *r, char *out,
   size_t o = 0;
   out[0] = '\0';
   for (size_t i = 0; i < r->n && o < len - 1; i++) {
-    int k = snprintf(out + o, len - o, "%s%s: %s", i ? ", " : "",
-                     r->issues[i].file, r->issues[i].problem);
+    /* a name is the manifest's text: a newline or an escape in it must
+     * not forge a log line or drive a terminal */
+    char name[256];
+    g6_printable(r->issues[i].file, strlen(r->issues[i].file), name,
+                 sizeof(name));
+    int k = snprintf(out + o, len - o, "%s%s: %s", i ? ", " : "", name,
+                     r->issues[i].problem);
     if (k < 0)
       break;
     o += (size_t)k;

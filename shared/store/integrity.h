@@ -88,7 +88,9 @@ void g6_integrity_report_free(g6_integrity_report *r);
 
 /* The report's issues on one line, "<file>: <problem>, ..." in manifest
  * order, into out (len > 0 bytes; cut to fit, always NUL-terminated); ""
- * when there is none. Returns out. */
+ * when there is none. Each file name is made printable (core/status.h's
+ * g6_printable: control bytes, DEL and non-ASCII as '?', at most 255
+ * bytes), so a manifest's key cannot forge a log line. Returns out. */
 char *g6_integrity_issues_line(const g6_integrity_report *r, char *out,
                                size_t len);
 

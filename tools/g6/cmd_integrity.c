@@ -95,8 +95,13 @@ int g6_cmd_integrity(int argc, char **argv) {
   } else if (r.n > 0) {
     qsort(r.issues, r.n, sizeof(r.issues[0]), cmp_issue);
     printf("[panels-integrity] Issues detected (%zu):\n", r.n);
-    for (size_t i = 0; i < r.n; i++)
-      printf("  - %s: %s\n", r.issues[i].file, r.issues[i].problem);
+    for (size_t i = 0; i < r.n; i++) {
+      /* the manifest's key: never raw to the terminal */
+      char name[512];
+      g6_printable(r.issues[i].file, strlen(r.issues[i].file), name,
+                   sizeof(name));
+      printf("  - %s: %s\n", name, r.issues[i].problem);
+    }
   } else if (!quiet) {
     printf("[panels-integrity] OK (no issues)\n");
   }

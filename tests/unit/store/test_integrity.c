@@ -250,6 +250,10 @@ static void issues_on_one_line(void **state) {
                       "a.json: mismatch, b.json: missing");
   assert_string_equal(g6_integrity_issues_line(&r, small, sizeof(small)),
                       "a.json: mis");
+  /* a manifest's key with a newline and an escape: '?', one per byte */
+  is[1].file = "b\n[x] forged\x1b[31m";
+  assert_string_equal(g6_integrity_issues_line(&r, line, sizeof(line)),
+                      "a.json: mismatch, b?[x] forged?[31m: missing");
   r.n = 0;
   assert_string_equal(g6_integrity_issues_line(&r, line, sizeof(line)), "");
 }
