@@ -156,14 +156,28 @@ g6_status g6_iv_history_append(const char *path, const g6_iv_close *c,
     g6_iv_history_free(&h);
     return st;
   }
-  bool dup = h.n > 0 && day_of(h.v[h.n - 1].date) >= day_of(c->date);
+  /* the session itself: kept before (a restart); only a later one: a line
+   * dated ahead (a wrong clock, an edit, garbage that parses as a date)
+   * that would silently refuse every close until its date, so it is an
+   * error naming it */
+  int64_t want = day_of(c->date);
+  bool dup = false, later = h.n > 0 && day_of(h.v[h.n - 1].date) > want;
+  for (size_t i = h.n; i > 0 && !dup && day_of(h.v[i - 1].date) >= want; i--)
+    dup = day_of(h.v[i - 1].date) == want;
+  g6_date last = h.n > 0 ? h.v[h.n - 1].date : c->date;
   g6_iv_history_free(&h);
-  if (dup) {
+  if (dup || later) {
     free(text);
-    char d[11];
+    char d[11], l[11];
     g6_date_format(c->date, d);
-    return g6_error_set(err, G6_EEXIST, "%s: already has %s or a later session",
-                        path, d);
+    g6_date_format(last, l);
+    if (dup)
+      return g6_error_set(err, G6_EEXIST, "%s: already has %s", path, d);
+    return g6_error_set(err, G6_ERANGE,
+                        "%s: its last session, %s, is after %s: closes are "
+                        "added in date order (remove the line of %s if it "
+                        "is wrong)",
+                        path, l, d, l);
   }
   g6_buf b = G6_BUF_INIT;
   bool ok;

@@ -96,7 +96,10 @@ void g6_iv_history_free(g6_iv_history *h);
  * last line lacks one, and c's line, written atomically (fsyncs when
  * durable; a temporary file of it a writer killed at least an hour ago
  * left is removed first). G6_EEXIST, writing nothing, when the file already has a line
- * for c->date or a later one; G6_EINVAL when every value of c is unknown
+ * for c->date (kept before a restart); G6_ERANGE, writing nothing, when it
+ * has none but a later one (a line dated ahead, by a wrong clock or an
+ * edit, blocks every close until its date: an error naming that date, not
+ * a silent "kept before"); G6_EINVAL when every value of c is unknown
  * (nothing to keep); the errors of reading and of g6_atomic_write, the
  * file untouched. */
 g6_status g6_iv_history_append(const char *path, const g6_iv_close *c,

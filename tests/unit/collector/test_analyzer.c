@@ -700,6 +700,47 @@ static void closes_kept_once_per_session(void **state) {
   g6_metrics_free(m);
 }
 
+/* A line dated ahead in the history (2099: an edit, a wrong clock) made
+ * every close "already kept", silently, until its date: now each close it
+ * blocks is an error naming it. */
+static void close_blocked_by_a_later_line(void **state) {
+  (void)state;
+  char data[300], path[512];
+  snprintf(data, sizeof(data), "%s/ahead", dir);
+  snprintf(path, sizeof(path), "%s/iv_history", data);
+  assert_int_equal(g6_mkdir_p(path, 0755, NULL), G6_OK);
+  snprintf(path, sizeof(path), "%s/iv_history/NIFTY.csv", data);
+  const char *seed = "date,this_week,next_week,this_month,next_month\n"
+                     "2099-01-01,0.5,,,\n";
+  assert_int_equal(g6_atomic_write(path, seed, strlen(seed), 0644, false,
+                                   NULL),
+                   G6_OK);
+  g6_metrics *m = new_metrics();
+  const char *ix[] = {"NIFTY"};
+  g6_analyzer *a = make(data, ix, 1, G6_AG_DESK, m);
+  assert_int_equal(g6_analyzer_warm(a), G6_OK);
+  snapfix f;
+  snapfix_desk(&f);
+  write_view(data, "NIFTY", &f.view);
+  g6_analyzer_run(a, (double)SNAPFIX_NOW + 1);
+  n_logs = 0;
+  double midnight = (double)g6_ist_epoch((g6_date){2025, 1, 7}, 0, 0, 30);
+  g6_analyzer_run(a, midnight);
+  assert_int_equal(n_logs, 1);
+  assert_int_equal(levels[0], G6_METRICS_LOG_ERR);
+  assert_non_null(strstr(logs[0], "cannot keep the ATM IV close"));
+  assert_non_null(strstr(logs[0], "2099-01-01, is after 2025-01-06"));
+  g6_analyzer_index_state st;
+  assert_true(g6_analyzer_index(a, "NIFTY", &st));
+  assert_int_equal(st.closes_kept, 0);
+  assert_int_equal(st.history_status, G6_ERANGE);
+  char *text = slurp_history(data);
+  assert_string_equal(text, seed); /* untouched */
+  free(text);
+  g6_analyzer_free(a);
+  g6_metrics_free(m);
+}
+
 /* ---- closes around expiries ---------------------------------------------- */
 
 /* One expiry of an expiry_chain: its tag and date, and either six prices
@@ -994,6 +1035,7 @@ int main(void) {
       cmocka_unit_test(index_name_case_hint),
       cmocka_unit_test(desk_figures_by_hand),
       cmocka_unit_test(closes_kept_once_per_session),
+      cmocka_unit_test(close_blocked_by_a_later_line),
       cmocka_unit_test(expiry_day_close_left_out),
       cmocka_unit_test(moved_expiry_and_special_sessions),
       cmocka_unit_test(groups_and_discovery),

@@ -103,8 +103,19 @@ static void one_line_per_session(void **state) {
   g6_error e;
   assert_int_equal(g6_iv_history_append(path, &c, false, &e), G6_EEXIST);
   assert_non_null(strstr(e.msg, "already has 2025-01-06"));
+  /* an earlier session the file does not have: out of order, an error
+   * naming the later one (a line dated 2099 silently blocked every close
+   * as "already kept") */
   c.date.day = 3;
-  assert_int_equal(g6_iv_history_append(path, &c, false, NULL), G6_EEXIST);
+  assert_int_equal(g6_iv_history_append(path, &c, false, &e), G6_ERANGE);
+  assert_non_null(strstr(e.msg, "its last session, 2025-01-06, is after "
+                                "2025-01-03"));
+  /* a session the file has, followed by a later one: kept before */
+  c.date.day = 6;
+  put(path, G6_IV_HISTORY_HEADER "\n2025-01-06,0.12,,,\n2025-01-07,0.1,,,\n");
+  assert_int_equal(g6_iv_history_append(path, &c, false, &e), G6_EEXIST);
+  assert_non_null(strstr(e.msg, "already has 2025-01-06"));
+  put(path, before);
   c = close_of(2025, 1, 7, NAN, NAN, NAN, NAN);
   assert_int_equal(g6_iv_history_append(path, &c, false, &e), G6_EINVAL);
   assert_non_null(strstr(e.msg, "no known ATM IV"));
