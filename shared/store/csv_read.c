@@ -59,7 +59,8 @@ bool g6_csv_number(const char *s, size_t len, double *out) {
   char *end;
   errno = 0;
   double v = strtod(buf, &end);
-  if (*end != '\0' || !isfinite(v))
+  /* end at the cell's end, not at a NUL inside it ("0.1\0junk") */
+  if (end != buf + len || !isfinite(v))
     return false;
   *out = v;
   return true;

@@ -45,7 +45,8 @@ typedef struct g6_csv_strike_row {
 
 /* A CSV cell of `len` bytes (not NUL-terminated) as a finite number, read
  * with strtod (so "1e-05", "0.0"); false for an empty cell, trailing
- * characters or a value that is not finite. Can't fail otherwise. */
+ * characters (a NUL byte among them) or a value that is not finite. Can't
+ * fail otherwise. */
 bool g6_csv_number(const char *s, size_t len, double *out);
 
 /* Parses one data line (no newline) of a per-strike file. G6_EPARSE with a

@@ -165,6 +165,35 @@ static void bad_lines_are_skipped_and_kept(void **state) {
   g6_iv_history_free(&h);
 }
 
+/* NUL bytes (what a disk returns for blocks never written, after a
+ * crash) in a cell are not a number: "0.12\0\0" read as 0.12 before. */
+static void nul_bytes_are_not_numbers(void **state) {
+  (void)state;
+  char path[512];
+  g6_iv_history_path(dir, "NUL", path, sizeof(path));
+  char d[600];
+  snprintf(d, sizeof(d), "%s/" G6_IV_HISTORY_DIR, dir);
+  assert_int_equal(g6_mkdir_p(d, 0755, NULL), G6_OK);
+  static const char text[] = G6_IV_HISTORY_HEADER "\n"
+                             "2025-01-02,0.11,,,\n"
+                             "2025-01-03,0.12\0\0\0,,,\n"
+                             "2025-01-06,\0,,,\n"
+                             "2025-01-07,0.13,,,";
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  assert_int_equal(fwrite(text, 1, sizeof(text) - 1, f), sizeof(text) - 1);
+  fclose(f);
+  g6_iv_history h;
+  assert_int_equal(g6_iv_history_read(path, &h, NULL), G6_OK);
+  assert_int_equal(h.n, 2);
+  assert_int_equal(h.v[1].date.day, 7);
+  assert_int_equal(h.skipped, 2);
+  assert_int_equal(h.first_skipped, 3);
+  assert_string_equal(h.why, "\"2025-01-03,0.12???,,,\": a cell is neither "
+                             "empty nor a number from 0 to 100");
+  g6_iv_history_free(&h);
+}
+
 /* The window: the last N sessions before a date, today left out. */
 static void window_before_today(void **state) {
   (void)state;
@@ -248,6 +277,7 @@ int main(void) {
       cmocka_unit_test(one_line_per_session),
       cmocka_unit_test(stale_temporary_files),
       cmocka_unit_test(bad_lines_are_skipped_and_kept),
+      cmocka_unit_test(nul_bytes_are_not_numbers),
       cmocka_unit_test(window_before_today),
       cmocka_unit_test(unusable_path),
       cmocka_unit_test(keeps_only_contracts_with_a_session_left),
