@@ -78,9 +78,12 @@ static const g6_option provider_opts[] = {
     {.name = "Retries", P(kite.retry_attempts), .type = G6_OPT_INT, .min = 1,
      .max = 10, .def = "3",
      .help = "attempts per call; timeouts, connection errors, truncated "
-             "bodies, 429 and 5xx are retried, auth and other 4xx are not; "
-             "a 5xx with `Retry-After` is not asked again before then (nor "
-             "at all when then is past `RetryBudget`)"},
+             "bodies, 429, 5xx, a proxy's 408 (whatever their body) and "
+             "Kite's `NetworkException` with any HTTP status (\"200 OK\" "
+             "included) are retried; auth, other 4xx and Kite's other error "
+             "types below 500 are not; a 5xx or 408 with `Retry-After` is "
+             "not asked again before then (nor at all when then is past "
+             "`RetryBudget`)"},
     {.name = "RetryBackoff", P(kite.backoff_base_s), .type = G6_OPT_DOUBLE,
      .min = 0, .max = 60, .unit = "s", .def = "0.2",
      .help = "first retry wait; wait = min(RetryBackoffMax, RetryBackoff × "

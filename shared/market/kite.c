@@ -628,12 +628,24 @@ static bool nap(g6_kite_client *c, double seconds) {
   return !atomic_load(&c->cancel);
 }
 
-/* Whatever Kite's error type, an answer of 5xx is its side having trouble:
- * worth a retry and a breaker failure; 4xx answers are about the request or
- * the account and would fail the same way again. */
+/* An answer that says the request did not get through in time, whatever
+ * its body: every 5xx (Kite's side, or a proxy's 502/504 page), 429 and a
+ * proxy's 408 Request Timeout (the request timed out on its way, like
+ * G6_ETIMEOUT). */
+static bool transient_http(long http) { return http >= 500 || http == 408; }
+
+/* Worth a retry, and for the breaker a failure of the provider's side:
+ * timeouts, connection errors, truncated bodies, 429, a transient_http
+ * status, and Kite's NetworkException (G6_EUPSTREAM: its OMS could not
+ * reach the exchange) whatever the HTTP status it came with — Kite sends
+ * its envelope with "200 OK" too. Other answers (4xx; Kite's Token-,
+ * Permission-, Input-, Data- or GeneralException with a status below 500)
+ * are about the request or the account and would fail the same way
+ * again. */
 static bool retryable(g6_status s, long http) {
   return s == G6_ETIMEOUT || s == G6_ECONN || s == G6_ETRUNCATED ||
-         s == G6_ERATELIMIT || (s != G6_OK && http >= 500);
+         s == G6_ERATELIMIT || s == G6_EUPSTREAM ||
+         (s != G6_OK && transient_http(http));
 }
 
 /* A 2xx body that is not Kite's (a captive portal, an HTML maintenance page
@@ -643,12 +655,14 @@ static bool retryable(g6_status s, long http) {
  * sending g6 to its login page, the usual form): Kite does not redirect
  * these endpoints. A proxy's 4xx page stays out, as Kite's own 4xx do: it
  * may be about one request (a 414 for one long batch) and must not stop
- * the other indexes. */
+ * the other indexes; but not a 408 (the way to Kite timed out, like a
+ * timeout) nor Kite's NetworkException with any status (retryable). */
 static bool breaker_failure(g6_status s, long http) {
   return s == G6_ETIMEOUT || s == G6_ECONN || s == G6_ETRUNCATED ||
          s == G6_EPROTO || s == G6_EPARSE || s == G6_ETOOBIG ||
+         s == G6_EUPSTREAM ||
          (s == G6_EFOREIGN && http >= 200 && http < 400) ||
-         (s != G6_OK && http >= 500);
+         (s != G6_OK && transient_http(http));
 }
 
 static bool blank(unsigned char ch) {
@@ -1010,7 +1024,8 @@ static g6_status do_call(g6_kite_client *c, const call_spec *cs,
      * when then is past the retry budget the call gives up now, saying
      * so. (A 429's Retry-After pauses the class's limiter, adapt_rate,
      * which the next attempt waits for.) */
-    bool told_wait = http >= 500 && server_wait > 0 && server_wait > backoff;
+    bool told_wait = transient_http(http) && server_wait > 0 &&
+                     server_wait > backoff;
     if (told_wait)
       backoff = server_wait;
     char beyond[160] = "";

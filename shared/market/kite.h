@@ -10,14 +10,19 @@
  *
  * Resilience: per-request timeouts; retries with exponential backoff and
  * jitter (wait = min(backoff_max, backoff_base * 2^(n-1)) + U(0, jitter))
- * on timeouts, connection errors, truncated bodies, 429 and every 5xx
- * answer, never on other 4xx answers, within `retry_attempts` and
- * `retry_budget_s`; a 5xx with Retry-After is not sent again before it
- * has passed, and not at all when it ends past the budget (the message
- * says so). The breaker counts timeouts, connection errors, 5xx
- * answers, malformed, truncated or oversized responses, 2xx answers
- * whose body is not Kite's and 3xx answers (G6_EFOREIGN, not retried) as
- * failures. The
+ * on timeouts, connection errors, truncated bodies, 429, every 5xx
+ * answer, a 408 Request Timeout (a proxy's: the way to Kite timed out)
+ * whatever their body (Kite's envelope, a proxy's HTML page, nothing),
+ * and Kite's NetworkException (its OMS could not reach the exchange) with
+ * any HTTP status, "200 OK" included; never on other 4xx answers or on
+ * Kite's other error types below 500 (TokenException, InputException,
+ * ... fail the same way again), within `retry_attempts` and
+ * `retry_budget_s`; a 5xx or 408 with Retry-After is not sent again
+ * before it has passed, and not at all when it ends past the budget (the
+ * message says so). The breaker counts timeouts, connection errors, 5xx
+ * and 408 answers, NetworkExceptions, malformed, truncated or oversized
+ * responses, 2xx answers whose body is not Kite's and 3xx answers
+ * (G6_EFOREIGN, not retried) as failures. The
  * rate limiters are adaptive (market/ratelimit.h): a 429 halves the class's
  * rate and honours Retry-After, successes win it back up to the configured
  * rate; g6_kite_stats reports both rates.

@@ -636,6 +636,56 @@ static void quote_faults(void **state) {
        "{\"quote\":{\"error\":-1,\"error_status\":400,"
        "\"error_body\":\"GeneralException\"}}",
        G6_EPROVIDER, 1, G6_KITE_R_PROVIDER_ERROR, 0},
+      /* Kite's envelope with "200 OK": its error type decides as with
+       * any status; a NetworkException (the OMS could not reach the
+       * exchange) is transient and retried like a 5xx, the others are
+       * about the request or the account and are not */
+      {"200 NetworkException",
+       "{\"quote\":{\"error\":-1,\"error_status\":200,"
+       "\"error_body\":\"NetworkException\"}}",
+       G6_EUPSTREAM, 3, G6_KITE_R_UPSTREAM, 2},
+      {"200 NetworkException once",
+       "{\"quote\":{\"error\":1,\"error_status\":200,"
+       "\"error_body\":\"NetworkException\"}}",
+       G6_OK, 2, G6_KITE_R_UPSTREAM, 1},
+      {"400 NetworkException once",
+       "{\"quote\":{\"error\":1,\"error_status\":400,"
+       "\"error_body\":\"NetworkException\"}}",
+       G6_OK, 2, G6_KITE_R_UPSTREAM, 1},
+      {"200 InputException",
+       "{\"quote\":{\"error\":-1,\"error_status\":200,"
+       "\"error_body\":\"InputException\"}}",
+       G6_EBADREQUEST, 1, G6_KITE_R_BAD_REQUEST, 0},
+      {"200 TokenException",
+       "{\"quote\":{\"error\":-1,\"error_status\":200,"
+       "\"error_body\":\"TokenException\"}}",
+       G6_EAUTH, 1, G6_KITE_R_AUTH, 0},
+      {"200 DataException",
+       "{\"quote\":{\"error\":-1,\"error_status\":200,"
+       "\"error_body\":\"DataException\"}}",
+       G6_EUPSTREAM_DATA, 1, G6_KITE_R_UPSTREAM_DATA, 0},
+      /* a proxy's 408 Request Timeout: the request timed out on its way,
+       * retried like a timeout, whatever the body */
+      {"408 HTML page",
+       "{\"quote\":{\"error\":-1,\"error_status\":408,"
+       "\"error_body\":\"html\"}}",
+       G6_EFOREIGN, 3, G6_KITE_R_FOREIGN_BODY, 2},
+      {"408 HTML page once",
+       "{\"quote\":{\"error\":1,\"error_status\":408,"
+       "\"error_body\":\"html\"}}",
+       G6_OK, 2, G6_KITE_R_FOREIGN_BODY, 1},
+      {"408 empty once",
+       "{\"quote\":{\"error\":1,\"error_status\":408,"
+       "\"error_body\":\"empty\"}}",
+       G6_OK, 2, G6_KITE_R_FOREIGN_BODY, 1},
+      {"504 HTML page",
+       "{\"quote\":{\"error\":-1,\"error_status\":504,"
+       "\"error_body\":\"html\"}}",
+       G6_EFOREIGN, 3, G6_KITE_R_FOREIGN_BODY, 2},
+      {"502 HTML page once",
+       "{\"quote\":{\"error\":1,\"error_status\":502,"
+       "\"error_body\":\"html\"}}",
+       G6_OK, 2, G6_KITE_R_FOREIGN_BODY, 1},
       /* bodies that are not Kite's */
       {"400 HTML page", "{\"quote\":{\"error\":-1,\"error_body\":\"html\"}}",
        G6_EFOREIGN, 1, G6_KITE_R_FOREIGN_BODY, 0},
@@ -1152,6 +1202,50 @@ static void breaker_opens_on_foreign_200(void **state) {
       fail_msg("%s: 4th call %s (want %s), served %ld (want %ld), trips %llu",
                cases[i].name, g6_status_name(r.got[3]), g6_status_name(last),
                r.served, want_served, (unsigned long long)r.st.breaker_trips);
+  }
+}
+
+/* Kite's NetworkException with "200 OK" and a proxy's 408 are the way to
+ * the exchange failing, as a 5xx or a timeout is: three of them open the
+ * breaker (a 400 InputException with "200 OK" does not: it is about the
+ * request). */
+static void breaker_opens_on_network_200_and_408(void **state) {
+  (void)state;
+  static const struct {
+    const char *name, *faults;
+    g6_status want;
+    bool opens;
+  } cases[] = {
+      {"200 NetworkException",
+       "{\"ltp\":{\"error\":-1,\"error_status\":200,"
+       "\"error_body\":\"NetworkException\"}}",
+       G6_EUPSTREAM, true},
+      {"408 HTML page",
+       "{\"ltp\":{\"error\":-1,\"error_status\":408,"
+       "\"error_body\":\"html\"}}",
+       G6_EFOREIGN, true},
+      {"408 NetworkException",
+       "{\"ltp\":{\"error\":-1,\"error_status\":408,"
+       "\"error_body\":\"NetworkException\"}}",
+       G6_EUPSTREAM, true},
+      {"200 InputException",
+       "{\"ltp\":{\"error\":-1,\"error_status\":200,"
+       "\"error_body\":\"InputException\"}}",
+       G6_EBADREQUEST, false},
+  };
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    four_calls r;
+    four_calls_to(cases[i].faults, G6_KITE_EP_LTP, 1, &r);
+    g6_status last = cases[i].opens ? G6_ECIRCUIT : cases[i].want;
+    long want_served = cases[i].opens ? 3 : 4;
+    if (r.got[0] != cases[i].want || r.got[2] != cases[i].want ||
+        r.got[3] != last || r.served != want_served ||
+        r.st.breaker_trips != (cases[i].opens ? 1u : 0u))
+      fail_msg("%s: 1st call %s, 4th call %s (want %s), served %ld (want "
+               "%ld), trips %llu",
+               cases[i].name, g6_status_name(r.got[0]),
+               g6_status_name(r.got[3]), g6_status_name(last), r.served,
+               want_served, (unsigned long long)r.st.breaker_trips);
   }
 }
 
@@ -1911,6 +2005,7 @@ int main(void) {
       cmocka_unit_test(secret_file_errors_name_the_option),
       cmocka_unit_test(breaker_opens_and_recovers),
       cmocka_unit_test(breaker_opens_on_foreign_200),
+      cmocka_unit_test(breaker_opens_on_network_200_and_408),
       cmocka_unit_test(breaker_opens_on_redirect),
       cmocka_unit_test(long_locations_are_cut),
       cmocka_unit_test(rate_limit_spaces_requests),
