@@ -150,6 +150,11 @@ $(B)/tests/unit/%: $(B)/tests/unit/%.o $(LIBG6)
 $(B)/tests/unit/store/test_csv_sink: LDFLAGS_G6 += -Wl,--wrap=close \
   -Wl,--wrap=fstatfs -Wl,--wrap=openat -Wl,--wrap=syncfs
 
+# test_http sees every header list libg6 frees (its __wrap_
+# curl_slist_free_all), to check the Authorization header's copy is zeroed.
+$(B)/tests/unit/market/test_http: LDFLAGS_G6 += \
+  -Wl,--wrap=curl_slist_free_all
+
 $(B)/tests/unit/spec/test_spec: $(B)/tests/unit/spec/test_spec.o $(SPEC_OBJ) \
     $(LIBG6)
 	$(CC) -o $@ $< $(SPEC_OBJ) $(LIBG6) $(LDFLAGS_G6) -lcmocka $(LDLIBS_G6) \

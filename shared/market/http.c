@@ -220,6 +220,17 @@ static bool request_may_have_been_sent(CURL *h, CURLcode rc) {
   }
 }
 
+/* The list of request headers libcurl was given: its strings are g6's
+ * copies of the caller's (curl_slist_append duplicates each), the
+ * Authorization header's credentials among them, so each is zeroed before
+ * the list is freed (http.h). */
+static void headers_free(struct curl_slist *l) {
+  for (struct curl_slist *n = l; n != NULL; n = n->next)
+    if (n->data != NULL)
+      explicit_bzero(n->data, strlen(n->data));
+  curl_slist_free_all(l);
+}
+
 g6_status g6_http_perform(g6_http_share *share, const g6_http_request *req,
                           g6_http_response *resp, g6_error *err) {
   memset(resp, 0, sizeof(*resp));
@@ -234,7 +245,7 @@ g6_status g6_http_perform(g6_http_share *share, const g6_http_request *req,
   for (size_t i = 0; req->headers && req->headers[i]; i++) {
     struct curl_slist *n = curl_slist_append(hdrs, req->headers[i]);
     if (n == NULL) {
-      curl_slist_free_all(hdrs);
+      headers_free(hdrs);
       curl_easy_cleanup(h);
       return g6_error_set(err, G6_ENOMEM, "%s: out of memory", where);
     }
@@ -309,7 +320,7 @@ g6_status g6_http_perform(g6_http_share *share, const g6_http_request *req,
   curl_off_t ra = 0; /* libcurl parses both forms of Retry-After */
   if (curl_easy_getinfo(h, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra > 0)
     resp->retry_after_s = (double)ra;
-  curl_slist_free_all(hdrs);
+  headers_free(hdrs);
   curl_easy_cleanup(h);
 
   switch (rc) {

@@ -31,7 +31,11 @@ typedef g6_status (*g6_http_sink)(void *ctx, const char *data, size_t len);
 typedef struct g6_http_request {
   const char *method;          /* "GET" (default when NULL) or "POST" */
   const char *url;
-  const char *const *headers;  /* "Name: value", NULL-terminated; may be NULL */
+  const char *const *headers;  /* "Name: value", NULL-terminated; may be
+                                  NULL. The copies made for libcurl are
+                                  zeroed before they are freed (an
+                                  Authorization header holds credentials);
+                                  the caller's own strings are its to zero */
   const char *body;            /* POST body (form-encoded), may be NULL */
   size_t body_len;
   double timeout_s;            /* whole transfer; > 0 */

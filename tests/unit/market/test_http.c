@@ -2,6 +2,8 @@
 
 #include "market/http.h"
 
+#include <curl/curl.h>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -258,9 +260,11 @@ static void *raw_serve(void *vp) {
 }
 
 /* GET / from a server that answers with `len` bytes of `answer`, whatever
- * they are (a header libmicrohttpd would refuse to send included). */
-static g6_status get_raw(const char *answer, size_t len, g6_http_response *resp,
-                         g6_error *err) {
+ * they are (a header libmicrohttpd would refuse to send included), with
+ * the request headers `headers` (may be NULL). */
+static g6_status get_raw_with(const char *answer, size_t len,
+                              const char *const *headers,
+                              g6_http_response *resp, g6_error *err) {
   raw_server r = {.answer = answer, .answer_len = len};
   r.fd = socket(AF_INET, SOCK_STREAM, 0);
   struct sockaddr_in a = {.sin_family = AF_INET,
@@ -274,12 +278,66 @@ static g6_status get_raw(const char *answer, size_t len, g6_http_response *resp,
   pthread_create(&r.th, NULL, raw_serve, &r);
   char url[64];
   snprintf(url, sizeof(url), "http://127.0.0.1:%d/quote?i=NSE:NIFTY", r.port);
-  g6_http_request req = {.url = url, .timeout_s = 5};
+  g6_http_request req = {.url = url, .timeout_s = 5, .headers = headers};
   g6_status s = g6_http_perform(NULL, &req, resp, err);
   pthread_join(r.th, NULL);
   close(r.fd);
   memcpy(raw_last_request, r.request, sizeof(raw_last_request));
   return s;
+}
+
+static g6_status get_raw(const char *answer, size_t len, g6_http_response *resp,
+                         g6_error *err) {
+  return get_raw_with(answer, len, NULL, resp, err);
+}
+
+/* test_http links with --wrap=curl_slist_free_all (Makefile): every header
+ * list libg6 frees passes here first, and what its strings still hold is
+ * recorded before libcurl frees them. */
+#define AUTH_HEADER "Authorization: token KEYsecret123:TOKsecret4567"
+static int slists_freed;
+static const char *const *slist_sent; /* the headers given, in order */
+static size_t slist_live_bytes; /* bytes not zero in the freed strings */
+void __real_curl_slist_free_all(struct curl_slist *l);
+void __wrap_curl_slist_free_all(struct curl_slist *l);
+void __wrap_curl_slist_free_all(struct curl_slist *l) {
+  slists_freed++;
+  size_t k = 0;
+  /* each string is a copy of a header given (slist_sent, in order): all
+   * of its bytes are looked at, within its length */
+  for (struct curl_slist *n = l; n != NULL; n = n->next, k++)
+    for (size_t i = 0; slist_sent != NULL && slist_sent[k] != NULL &&
+                       n->data != NULL && i < strlen(slist_sent[k]);
+         i++)
+      slist_live_bytes += n->data[i] != '\0';
+  __real_curl_slist_free_all(l);
+}
+
+/* The request headers (an Authorization header with the API key and access
+ * token) reach the server, and the copies libcurl was given are zeroed
+ * before they are freed: no credential stays behind in freed memory. */
+static void header_copies_are_zeroed(void **state) {
+  (void)state;
+  static const char ok[] =
+      "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}";
+  const char *headers[] = {"X-Kite-Version: 3", AUTH_HEADER, NULL};
+  slists_freed = 0;
+  slist_live_bytes = 0;
+  slist_sent = headers;
+  g6_http_response resp;
+  g6_error e;
+  g6_status s = get_raw_with(ok, sizeof(ok) - 1, headers, &resp, &e);
+  assert_int_equal(s, G6_OK);
+  assert_int_equal(resp.status, 200);
+  g6_http_response_free(&resp);
+  assert_non_null(strstr(raw_last_request, AUTH_HEADER "\r\n"));
+  slist_sent = NULL;
+  assert_int_equal(slists_freed, 1);
+  if (slist_live_bytes != 0)
+    fail_msg("%zu bytes of the request headers were left in memory libcurl "
+             "frees", slist_live_bytes);
+  /* the caller's strings are its own: untouched */
+  assert_string_equal(headers[1], AUTH_HEADER);
 }
 
 /* A 3xx's Location as a server may really send it (bytes a mock built on
@@ -446,6 +504,7 @@ int main(void) {
       cmocka_unit_test(url_for_message),
       cmocka_unit_test(redirect_location),
       cmocka_unit_test(unrequested_gzip),
+      cmocka_unit_test(header_copies_are_zeroed),
   };
   return G6_RUN_TESTS(tests);
 }
