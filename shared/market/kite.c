@@ -83,13 +83,68 @@ void g6_kite_config_defaults(g6_kite_config *cfg) {
 
 /* ---- logging with redaction ------------------------------------------- */
 
+static int hex_digit(unsigned char ch) {
+  if (ch >= '0' && ch <= '9')
+    return ch - '0';
+  if (ch >= 'a' && ch <= 'f')
+    return ch - 'a' + 10;
+  if (ch >= 'A' && ch <= 'F')
+    return ch - 'A' + 10;
+  return -1;
+}
+
+/* The character at d[i] (i < len) as the text may write it: the byte
+ * itself, a JSON escape of it (\uXXXX, any case of hex; \/ \\ \") or a
+ * percent-encoding (%XX), so a secret echoed in any of these forms is still
+ * found. *ch gets the byte; returns the bytes it takes, 0 when d[i..len)
+ * is the start of an escape the text's end cut short (*ch unset). */
+static size_t text_char(const char *d, size_t i, size_t len,
+                        unsigned char *ch) {
+  const unsigned char *u = (const unsigned char *)d;
+  size_t left = len - i;
+  if (u[i] == '\\' && left >= 2 && u[i + 1] == 'u') {
+    int v = 0;
+    for (size_t k = 2; k < 6; k++) {
+      if (k >= left)
+        return 0; /* "\u00" at the end */
+      int h = hex_digit(u[i + k]);
+      if (h < 0)
+        break;
+      v = v * 16 + h;
+      if (k == 5 && v < 0x80) {
+        *ch = (unsigned char)v;
+        return 6;
+      }
+    }
+  } else if (u[i] == '\\' && left >= 2 &&
+             (u[i + 1] == '/' || u[i + 1] == '\\' || u[i + 1] == '"')) {
+    *ch = u[i + 1];
+    return 2;
+  } else if (u[i] == '\\' && left == 1) {
+    return 0;
+  } else if (u[i] == '%' && left >= 3 && hex_digit(u[i + 1]) >= 0 &&
+             hex_digit(u[i + 2]) >= 0) {
+    *ch = (unsigned char)(hex_digit(u[i + 1]) * 16 + hex_digit(u[i + 2]));
+    return 3;
+  } else if (u[i] == '%' && left < 3 && (left < 2 || hex_digit(u[i + 1]) >= 0)) {
+    return 0;
+  }
+  *ch = u[i];
+  return 1;
+}
+
 /* Replaces every occurrence of each secret (len >= 4) in data[0..*len) by
- * "***", shortening *len. When `cut` (the text is the start of a longer one,
- * the rest dropped) also the start of a secret it ends with (4 bytes or
- * more): an occurrence straddling the cut leaves that much behind, which no
- * search for the whole secret finds. The server's bytes are redacted so
- * before any excerpt of them is taken (a proxy's page or Kite's message may
- * echo the Authorization header). Never grows the text; can't fail. */
+ * "***", shortening *len, whether the text holds it as it is or with any of
+ * its bytes escaped (text_char: JSON's \u0061 form, percent-encoding: a
+ * server may echo the credentials so, and a message decoded from it would
+ * hold them plainly). When `cut` (the text is the start of a longer one,
+ * the rest dropped) also the start of a secret it ends with (4 characters
+ * or more, an escape the cut split included): an occurrence straddling the
+ * cut leaves that much behind, which no search for the whole secret finds.
+ * The server's bytes are redacted so before any excerpt of them is taken (a
+ * proxy's page or Kite's message may echo the Authorization header), and a
+ * message decoded from them again once cut. Never grows the text; can't
+ * fail. */
 static void redact_bytes(char *data, size_t *len, bool cut,
                          const char *const *secrets, size_t n) {
   for (size_t k = 0; k < n; k++) {
@@ -97,23 +152,29 @@ static void redact_bytes(char *data, size_t *len, bool cut,
     size_t sl = s ? strlen(s) : 0;
     if (sl < 4)
       continue;
-    size_t i = 0;
-    char *p;
-    while (i < *len && (p = memmem(data + i, *len - i, s, sl)) != NULL) {
-      size_t at = (size_t)(p - data);
-      memcpy(p, "***", 3);
-      memmove(p + 3, p + sl, *len - at - sl);
-      *len -= sl - 3;
-      i = at + 3;
-    }
-    if (!cut)
-      continue;
-    for (size_t m = sl - 1 < *len ? sl - 1 : *len; m >= 4; m--)
-      if (memcmp(data + *len - m, s, m) == 0) {
-        memcpy(data + *len - m, "***", 3);
-        *len -= m - 3;
-        break;
+    for (size_t i = 0; i < *len; i++) {
+      size_t j = i, m = 0;
+      bool at_end = false;
+      while (m < sl) {
+        unsigned char ch = 0;
+        size_t step = j < *len ? text_char(data, j, *len, &ch) : 0;
+        if (step == 0) {
+          at_end = true; /* the text ends here, or inside an escape */
+          break;
+        }
+        if (ch != (unsigned char)s[m])
+          break;
+        j += step;
+        m++;
       }
+      if (m == sl || (cut && at_end && m >= 4)) {
+        size_t end = m == sl ? j : *len;
+        memcpy(data + i, "***", 3);
+        memmove(data + i + 3, data + end, *len - end);
+        *len -= end - i - 3;
+        i += 2; /* on after the "***" */
+      }
+    }
   }
 }
 
@@ -170,6 +231,22 @@ static void redact_err(g6_kite_client *c, g6_error *err,
   redact(err->msg, sizeof(err->msg), secrets, 2);
   pthread_mutex_unlock(&c->cred_mu);
   redact(err->msg, sizeof(err->msg), extra, n);
+}
+
+/* The error type and message a parse decoded from a Kite envelope (cut to
+ * fit their fields), with the client's secrets and the extras redacted:
+ * the decoded text holds a secret the body escaped (\u0061) plainly, and
+ * one the field's cut split in two leaves its start behind, which a search
+ * of the whole message it goes into does not find. */
+static void redact_decoded(g6_kite_client *c, const char *const *extra,
+                           size_t n, g6_quote_parse_info *info) {
+  pthread_mutex_lock(&c->cred_mu);
+  const char *secrets[2] = {c->api_key, c->access_token};
+  redact(info->message, sizeof(info->message), secrets, 2);
+  redact(info->error_type, sizeof(info->error_type), secrets, 2);
+  pthread_mutex_unlock(&c->cred_mu);
+  redact(info->message, sizeof(info->message), extra, n);
+  redact(info->error_type, sizeof(info->error_type), extra, n);
 }
 
 /* ---- construction ------------------------------------------------------ */
@@ -697,13 +774,16 @@ static void body_excerpt(const g6_buf *body, char *out, size_t len) {
  * is ratelimited whatever the body; otherwise Kite's error envelope decides
  * (g6_quote_error_status); a body that is not Kite's error envelope at all
  * (HTML from a proxy, text, empty, other JSON) is G6_EFOREIGN. */
-static g6_status classify_http(long http, const g6_buf *body, g6_error *aerr) {
+static g6_status classify_http(g6_kite_client *c, const call_spec *cs,
+                               long http, const g6_buf *body,
+                               g6_error *aerr) {
   g6_quote_table *t = g6_quote_table_new(NULL, 0);
   g6_quote_parse_info info;
   memset(&info, 0, sizeof(info));
   if (t != NULL && body->len > 0)
     g6_quote_parse(t, body->data, body->len, 0, &info, NULL);
   g6_quote_table_free(t);
+  redact_decoded(c, cs->extra_secrets, cs->n_extra, &info);
   g6_status s;
   if (http == 429)
     s = G6_ERATELIMIT;
@@ -952,7 +1032,7 @@ static g6_status do_call(g6_kite_client *c, const call_spec *cs,
       if (resp.status == 200) {
         s = bh->finish(bh->ctx, &aerr);
       } else if (resp.status >= 400) {
-        s = classify_http(resp.status, &resp.error_body, &aerr);
+        s = classify_http(c, cs, resp.status, &resp.error_body, &aerr);
       } else if (resp.status >= 300) {
         s = classify_redirect(&resp, cs->url, &aerr);
       } else {
@@ -1168,6 +1248,7 @@ g6_status g6_kite_instruments(g6_kite_client *c, const char *exchange,
 /* ---- /quote and /quote/ltp --------------------------------------------- */
 
 typedef struct quote_ctx {
+  g6_kite_client *c;
   g6_quote_table *t;
   g6_quote_parser *p;
   size_t max_body;
@@ -1191,11 +1272,13 @@ static g6_status quote_feed(void *vp, const char *d, size_t n) {
 static g6_status quote_finish(void *vp, g6_error *err) {
   quote_ctx *x = vp;
   g6_status s = g6_quote_parser_finish(x->p, &x->info, err);
-  /* an error envelope with status 200: Kite's error type still decides */
+  /* an error envelope with status 200: Kite's error type still decides,
+   * said as for any status (classify_http), its text redacted */
   if (s == G6_EHTTP && x->info.is_error && x->info.error_type[0] != '\0') {
+    redact_decoded(x->c, NULL, 0, &x->info);
     s = g6_quote_error_status(x->info.error_type);
-    if (err != NULL)
-      err->code = s;
+    g6_error_set(err, s, "HTTP 200, %s: %s (%s)", x->info.error_type,
+                 x->info.message, g6_status_name(s));
   }
   return s;
 }
@@ -1211,6 +1294,7 @@ static g6_status fetch_batch(g6_kite_client *c, g6_kite_endpoint ep,
   }
   quote_ctx x;
   memset(&x, 0, sizeof(x));
+  x.c = c;
   x.max_body = c->cfg.max_body_quote;
   x.t = g6_quote_table_new(keys, n);
   if (url.data == NULL || x.t == NULL) {

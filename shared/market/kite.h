@@ -62,7 +62,11 @@
  * Every failure is counted (g6_kite_stats) and logged once through the log
  * callback with the endpoint and the problem. Secrets (api key, access token,
  * api secret, request token) never appear in messages: they are redacted
- * from anything the provider echoes. */
+ * from anything the provider echoes, as they are or written with escapes
+ * (JSON's \u0061, \/; percent-encoding), before an excerpt is taken and
+ * again in Kite's message and error type once decoded (whatever the HTTP
+ * status, "200 OK" included); a secret an excerpt or the 160-byte message
+ * cuts leaves no piece of 4 characters or more. */
 #ifndef G6_KITE_H
 #define G6_KITE_H
 

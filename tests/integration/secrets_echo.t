@@ -39,6 +39,7 @@ class Echo(http.server.BaseHTTPRequestHandler):
     """Answers in turn: a 400 HTML page, a 200 HTML page (a portal), then
     403 TokenException envelopes, each quoting what the request sent."""
     served = 0
+    escape = False  # the envelopes' echo written with JSON escapes
 
     def log_message(self, *a):
         pass
@@ -52,10 +53,15 @@ class Echo(http.server.BaseHTTPRequestHandler):
         elif n == 1:
             status, ctype = 200, "text/html"
             body = "<html> Header: %s</html>" % echoed
-        else:  # the message is cut at 160 characters
+        elif not Echo.escape:  # the message is cut at 160 characters
             status, ctype = 403, "application/json"
             body = json.dumps({"status": "error", "error_type": "TokenException",
                                "message": "y" * 130 + " " + echoed})
+        else:  # the same with every character escaped (\u0061): its bytes
+            # do not hold the secret, the decoded message does
+            status, ctype = 403, "application/json"
+            body = ('{"status": "error", "error_type": "TokenException", "message": "%s %s"}'
+                    % ("y" * 130, "".join("\\u%04x" % ord(ch) for ch in echoed)))
         data = body.encode()
         self.send_response(status)
         self.send_header("Content-Type", ctype)
@@ -110,8 +116,10 @@ t.ok(not fragments(log), "no fragment of a secret in collectd's log",
      "fragments of: %s\n%s" % (fragments(log), log))
 t.ok("token ***:***" in log, "the echoed header is shown redacted")
 
-for first, what in ((0, "a 400 page"), (2, "a 403 envelope")):
+for first, what, escape in ((0, "a 400 page", False), (2, "a 403 envelope", False),
+                           (2, "a 403 envelope, \\u-escaped", True)):
     Echo.served = first
+    Echo.escape = escape
     p = subprocess.run([G6, "kite-token", "--url", Server.url, "--api-key-file", keyf,
                         "--api-secret-file", secf, "--request-token", REQUEST_TOKEN,
                         "--token-file", os.path.join(d, "kite.token.new")],

@@ -8,6 +8,7 @@
 #include "mockd.h"
 
 #include "core/ist.h"
+#include "core/json.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -197,6 +198,33 @@ static g6_status set_ep(ep_faults *e, const char *name, const char *val,
     snprintf(e->error_key, sizeof(e->error_key), "%s", val);
     return G6_OK;
   }
+  if (strcmp(name, "error_message") == 0) {
+    /* the text of a JSON string, as it goes into the envelope: printable
+     * ASCII whose quotes and backslashes are escapes that read */
+    bool ok = strlen(val) < sizeof(e->error_message);
+    for (const char *q = val; ok && *q; q++)
+      ok = *q >= 0x20 && *q < 0x7f;
+    g6_buf j = G6_BUF_INIT;
+    g6_json *doc = NULL;
+    g6_error jerr;
+    if (ok) {
+      g6_buf_printf(&j, "\"%s\"", val);
+      ok = j.data != NULL &&
+           g6_json_parse(j.data, j.len, &doc, &jerr) == G6_OK &&
+           g6_json_type_of(doc) == G6_JSON_STRING;
+    }
+    g6_json_free(doc);
+    g6_buf_free(&j);
+    if (!ok)
+      return g6_error_set(err, G6_EINVAL,
+                          "fault error_message: \"%.64s\" is not allowed; "
+                          "allowed: up to %d bytes of printable ASCII that "
+                          "read as the text of a JSON string (escapes such "
+                          "as \\u0061 and \\\" included)",
+                          val, MK_MESSAGE_MAX - 1);
+    snprintf(e->error_message, sizeof(e->error_message), "%s", val);
+    return G6_OK;
+  }
   if (strcmp(name, "error_location") == 0) {
     /* whatever a portal may put in a header value, the odd ones included
      * (escaped in the JSON of GET /admin/faults); "" for no Location */
@@ -247,7 +275,8 @@ static g6_status set_ep(ep_faults *e, const char *name, const char *val,
                         "retry_after, malformed, truncate, huge, huge_bytes, "
                         "drift, drift_mode (rename|missing|type|envelope), "
                         "auth_fail, error, error_status, error_body, "
-                        "error_location, error_every, error_key, "
+                        "error_location, error_message, error_every, "
+                        "error_key, "
                         "content_type",
                         name);
   if (strcmp(val, "true") == 0 || strcmp(val, "always") == 0)
@@ -531,8 +560,10 @@ void faults_to_json(const faults *f, g6_buf *out) {
     put_location(out, x->error_location);
     g6_buf_printf(out,
                   ",\"error_every\":%d,"
-                  "\"error_key\":\"%s\",\"content_type\":\"%s\"},",
-                  x->error_every, x->error_key, x->content_type);
+                  "\"error_key\":\"%s\",\"error_message\":\"%s\","
+                  "\"content_type\":\"%s\"},",
+                  x->error_every, x->error_key, x->error_message,
+                  x->content_type);
   }
   const market_faults *m = &f->market;
   g6_buf_printf(out,

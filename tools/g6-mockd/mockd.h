@@ -193,6 +193,8 @@ typedef enum drift_mode { DRIFT_RENAME, DRIFT_MISSING, DRIFT_TYPE,
  * portal may send (libmicrohttpd's default per-connection pool is 32 KiB) */
 #define MK_LOCATION_MAX 8192
 
+#define MK_MESSAGE_MAX 1024 /* bytes incl. NUL of error_message */
+
 /* Count fields: 0 off, N > 0 the next N requests, -1 every request. */
 typedef struct ep_faults {
   int latency_ms;
@@ -227,6 +229,11 @@ typedef struct ep_faults {
   int error_every;
   unsigned long error_seq; /* requests counted for error_every */
   char error_key[48];
+  /* the `message` of a Kite envelope error_body instead of the type's
+   * usual one, put into the JSON as it is: the text of a JSON string,
+   * escapes included (a message echoing a secret as \u0061...); "" for
+   * the usual one */
+  char error_message[MK_MESSAGE_MAX];
   /* the Content-Type of the endpoint's own answer (Kite's JSON or CSV as a
    * CDN may mislabel it); "": application/json, text/csv for /instruments */
   char content_type[64];

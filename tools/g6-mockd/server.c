@@ -98,7 +98,8 @@ static enum MHD_Result send_network_error(struct MHD_Connection *c,
  * `location` as its Location header, none when it is "". */
 static enum MHD_Result send_error_fault(struct MHD_Connection *c, int status,
                                         const char *body,
-                                        const char *location) {
+                                        const char *location,
+                                        const char *message) {
   static const struct {
     const char *type, *msg;
   } kite[] = {
@@ -114,7 +115,8 @@ static enum MHD_Result send_error_fault(struct MHD_Connection *c, int status,
   bool redirect = st >= 300 && st < 400;
   for (size_t i = 0; i < sizeof(kite) / sizeof(kite[0]); i++)
     if (strcmp(body, kite[i].type) == 0 && !redirect)
-      return kite_error(c, st, kite[i].type, kite[i].msg);
+      return kite_error(c, st, kite[i].type,
+                        message[0] != '\0' ? message : kite[i].msg);
   g6_buf b = G6_BUF_INIT;
   const char *ctype = "text/plain";
   if (strcmp(body, "html") == 0 && redirect && location[0] == '\0') {
@@ -300,6 +302,7 @@ typedef struct plan {
   int status5xx, error_status, retry_after;
   char error_body[24];
   char error_location[MK_LOCATION_MAX];
+  char error_message[MK_MESSAGE_MAX];
   char content_type[64];
   long huge_bytes;
   drift_mode drift_mode;
@@ -350,6 +353,7 @@ static void make_plan(mockd *m, int ep, const ivals *iv, plan *p) {
   snprintf(p->error_location, sizeof(p->error_location), "%s",
            e->error_location);
   snprintf(p->content_type, sizeof(p->content_type), "%s", e->content_type);
+  snprintf(p->error_message, sizeof(p->error_message), "%s", e->error_message);
   p->gen = m->fault_gen;
 }
 
@@ -1029,7 +1033,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
   if (pl.error) {
     count_status(m, ep, (unsigned)pl.error_status);
     return send_error_fault(c, pl.error_status, pl.error_body,
-                            pl.error_location);
+                            pl.error_location, pl.error_message);
   }
   if (pl.huge) {
     count_status(m, ep, 200);

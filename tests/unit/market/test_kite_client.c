@@ -1249,6 +1249,84 @@ static void breaker_opens_on_network_200_and_408(void **state) {
   }
 }
 
+/* The first piece of `secret` of 4 or more bytes found in text, copied to
+ * `piece`; false when there is none. */
+static bool secret_piece_in(const char *text, const char *secret,
+                            char *piece, size_t cap) {
+  size_t n = strlen(secret);
+  for (size_t len = n; len >= 4; len--)
+    for (size_t at = 0; at + len <= n; at++) {
+      char sub[64];
+      snprintf(sub, sizeof(sub), "%.*s", (int)len, secret + at);
+      if (strstr(text, sub) != NULL) {
+        snprintf(piece, cap, "%s", sub);
+        return true;
+      }
+    }
+  return false;
+}
+
+/* Kite's message may echo a credential with JSON escapes (\u004b for K):
+ * the body's bytes do not hold it, the decoded message does, and the
+ * message is cut (160 bytes) where the secret may straddle the cut. No
+ * piece of 4 or more of its characters reaches the log or the error,
+ * wherever the cut falls and whatever the status the envelope came with
+ * (a 400, "200 OK"), nor in a body that is not Kite's shown as an
+ * excerpt. */
+static void escaped_secrets_are_redacted(void **state) {
+  (void)state;
+  /* the text of the JSON string the mock puts in the envelope (so "\\\\"
+   * here is one backslash there): API_KEY "KEYsecret123" and TOKEN
+   * "TOKsecret4567" with every byte escaped, with some, and plain */
+  static const struct {
+    const char *text, *secret;
+  } forms[] = {
+      {"\\\\u004b\\\\u0045\\\\u0059\\\\u0073\\\\u0065\\\\u0063\\\\u0072"
+       "\\\\u0065\\\\u0074\\\\u0031\\\\u0032\\\\u0033",
+       API_KEY},
+      {"\\\\u0054\\\\u004F\\\\u004b\\\\u0073\\\\u0065\\\\u0063\\\\u0072"
+       "\\\\u0065\\\\u0074\\\\u0034\\\\u0035\\\\u0036\\\\u0037",
+       TOKEN},
+      {"KEY\\\\u0073ecr\\\\u0065t123", API_KEY},
+      {API_KEY, API_KEY},
+      {TOKEN, TOKEN},
+  };
+  static const char *const statuses[] = {"400", "200"};
+  /* where the secret starts in the decoded message: whole, straddling the
+   * 159-byte cut at several points, or past it */
+  static const int starts[] = {0, 60, 140, 148, 150, 152, 155, 156, 170};
+  for (size_t si = 0; si < 2; si++)
+    for (size_t k = 0; k < sizeof(starts) / sizeof(starts[0]); k++)
+      for (size_t f = 0; f < sizeof(forms) / sizeof(forms[0]); f++) {
+        char msg[900];
+        snprintf(msg, sizeof(msg), "%*s%s and more text after it",
+                 starts[k], "", forms[f].text);
+        for (char *q = msg; *q == ' '; q++)
+          *q = 'x';
+        char json[1200];
+        snprintf(json, sizeof(json),
+                 "{\"ltp\":{\"error\":-1,\"error_status\":%s,"
+                 "\"error_body\":\"InputException\",\"error_message\":"
+                 "\"%s\"}}",
+                 statuses[si], msg);
+        size_t from = logs.len;
+        g6_kite_client *c = faulted_client(json, NULL);
+        g6_error e;
+        size_t found;
+        g6_status st = call_ep(c, G6_KITE_EP_LTP, &found, &e);
+        g6_kite_client_free(c);
+        assert_int_equal(st, G6_EBADREQUEST);
+        const char *logged = logs.data != NULL ? logs.data + from : "";
+        if (strstr(logged, "InputException") == NULL)
+          fail_msg("HTTP %s: not logged: %s", statuses[si], logged);
+        char piece[64];
+        if (secret_piece_in(logged, forms[f].secret, piece, sizeof(piece)) ||
+            secret_piece_in(e.msg, forms[f].secret, piece, sizeof(piece)))
+          fail_msg("HTTP %s, form %zu at %d: \"%s\" left in \"%s\" / \"%s\"",
+                   statuses[si], f, starts[k], piece, logged, e.msg);
+      }
+}
+
 /* Fails unless every log line from `from` on is one line of printable
  * ASCII ("LEVEL message"): nothing a server sent may start a line of its
  * own or reach a terminal as a control sequence. */
@@ -2006,6 +2084,7 @@ int main(void) {
       cmocka_unit_test(breaker_opens_and_recovers),
       cmocka_unit_test(breaker_opens_on_foreign_200),
       cmocka_unit_test(breaker_opens_on_network_200_and_408),
+      cmocka_unit_test(escaped_secrets_are_redacted),
       cmocka_unit_test(breaker_opens_on_redirect),
       cmocka_unit_test(long_locations_are_cut),
       cmocka_unit_test(rate_limit_spaces_requests),
