@@ -206,13 +206,29 @@ static void fail(g6_cycle_result *res, g6_status st, const char *msg) {
 
 /* In a session an index's quote ticks every second: one whose exchange
  * timestamp is far from the cycle instant (a frozen feed serving old
- * prices, or a clock far off) makes the index STALE and says so. Outside
- * the calendar's session (ForceOpen) old quotes are the market's last. */
+ * prices, or a clock far off) makes the index STALE and says so, and so
+ * does one whose timestamp came but is not a time (its age is unknown: it
+ * must not pass for current). Outside the calendar's session (ForceOpen)
+ * old quotes are the market's last. */
 static void check_spot_age(const g6_collector *c, g6_cycle_result *res) {
   double max = c->cfg.max_quote_age_s;
   if (!(max > 0) || res->spot_time == 0 ||
       !g6_market_is_open(c->cfg.calendar, res->now))
     return;
+  if (res->spot_time == G6_QUOTE_TIME_UNREADABLE) {
+    res->spot_stale = true;
+    if (res->status != G6_CHAIN_EMPTY)
+      res->status = G6_CHAIN_STALE;
+    char msg[400];
+    snprintf(msg, sizeof(msg),
+             "the underlying %s's quote came with an exchange timestamp "
+             "that is not a time (the provider's warning names it): its age "
+             "is unknown, so it is not taken for current under MaxQuoteAge "
+             "%g s; status STALE",
+             c->ix.underlying, max);
+    fail(res, G6_EUPSTREAM_DATA, msg);
+    return;
+  }
   /* the first ticks of a session come at its open: till then the last
    * one is the pre-open's or the previous close's, not a frozen feed */
   g6_ist_tm tm;

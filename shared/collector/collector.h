@@ -73,10 +73,13 @@ typedef struct g6_cycle_result {
   char error_msg[512];
   double spot, atm, day_high, day_low;
   int64_t spot_time;         /* exchange timestamp of the underlying's
-                                quote, Unix seconds; 0 when unknown */
+                                quote, Unix seconds; 0 when the provider
+                                does not say, G6_QUOTE_TIME_UNREADABLE
+                                when it sent one that is not a time */
   bool spot_stale;           /* in a session, spot_time was further than
-                                max_quote_age_s from the cycle (status
-                                STALE; not a success for the metrics) */
+                                max_quote_age_s from the cycle, or not a
+                                time (status STALE; not a success for the
+                                metrics) */
   double vix;                /* the volatility index (g6_index_config.vix)
                                 quoted with the underlying; NAN when none
                                 is configured or it was not quoted */

@@ -457,8 +457,9 @@ static const g6_option chain_opts[] = {
              "further than this from the cycle (old, or in the future; the "
              "age counts from the session's open at the earliest) makes the "
              "index STALE, with a warning: a frozen feed serving old prices, "
-             "or a clock off; not checked outside the calendar's sessions "
-             "(ForceOpen); 0 disables"},
+             "or a clock off; so does one whose timestamp came but is not a "
+             "time (its age unknown); not checked outside the calendar's "
+             "sessions (ForceOpen); 0 disables"},
     {.name = "RiskFreeRate", C(cc.r), .type = G6_OPT_DOUBLE, .min = -0.5,
      .max = 1, .def = "0.065",
      .help = "r for IV and Greeks (continuous compounding)"},

@@ -1332,7 +1332,15 @@ static g6_status fetch_batch(g6_kite_client *c, g6_kite_endpoint ep,
     }
     pthread_mutex_lock(&c->stats_mu);
     c->st.quotes_incomplete += x.info.incomplete;
+    c->st.quotes_bad_time += x.info.bad_times;
     pthread_mutex_unlock(&c->stats_mu);
+    if (x.info.bad_times > 0)
+      klog(c, G6_LOG_WARNING,
+           "Kite %s: %zu of %zu quotes have a timestamp that is not a time "
+           "(schema drift?): their prices kept, their time unknown; first: "
+           "%s",
+           g6_kite_endpoint_name(ep), x.info.bad_times, x.info.quotes,
+           x.info.bad_time_first);
     if (x.info.malformed > 0)
       klog(c, G6_LOG_WARNING,
            "Kite %s: %zu of %zu quotes malformed (dropped, the others kept); "

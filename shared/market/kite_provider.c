@@ -163,6 +163,8 @@ static g6_status prov_underlying(void *ctx, const char *key,
       *last = q->last_price;
       if (q->fields & G6_QF_TIMESTAMP)
         *quote_time = q->timestamp;
+      else if (q->fields & G6_QF_TIME_UNREADABLE)
+        *quote_time = G6_QUOTE_TIME_UNREADABLE;
       if (q->fields & G6_QF_OHLC) {
         *high = q->high > 0 ? q->high : NAN;
         *low = q->low > 0 ? q->low : NAN;

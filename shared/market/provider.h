@@ -13,6 +13,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The underlying's quote came with a timestamp that is not a time. */
+#define G6_QUOTE_TIME_UNREADABLE ((int64_t)-1)
+
 /* Every function returns G6_OK or a status naming the failure (err gets the
  * details; it never contains secrets). */
 typedef struct g6_provider {
@@ -24,7 +27,9 @@ typedef struct g6_provider {
    * has no usable quote for it (that is not an error: the status is the
    * underlying's). *quote_time gets the exchange timestamp of the
    * underlying's quote (Unix seconds; Kite's `timestamp`, IST), 0 when the
-   * provider does not say. G6_ENOENT when the answer has no quote for
+   * provider does not say, G6_QUOTE_TIME_UNREADABLE when it sent one that
+   * is not a time (schema drift: the price is still good, its age is
+   * unknown and must not pass for current). G6_ENOENT when the answer has no quote for
    * the underlying, G6_EPROTO when its quote came malformed (dropped). */
   g6_status (*underlying)(void *ctx, const char *key, const char *vix_key,
                           double *last, double *high, double *low,

@@ -377,9 +377,22 @@ bool g6_quote_count(double d, int64_t *out) {
   return true;
 }
 
+static bool digits(const unsigned char *s, size_t from, size_t to) {
+  for (size_t i = from; i < to; i++)
+    if (s[i] < '0' || s[i] > '9')
+      return false;
+  return true;
+}
+
+static int two(const unsigned char *s) { return (s[0] - '0') * 10 + (s[1] - '0'); }
+
 int64_t g6_quote_kite_time(const unsigned char *s, size_t len) {
-  /* "YYYY-MM-DD HH:MM:SS" in IST */
-  if (len != 19 || s[10] != ' ' || s[13] != ':' || s[16] != ':')
+  /* "YYYY-MM-DD HH:MM:SS" in IST, or ISO 8601's forms of it: 'T' for the
+   * space, a fraction of a second (dropped), a zone (Z, +HH:MM, +HHMM,
+   * -...) that says which instant it is (none: IST, as Kite's) */
+  if (len < 19 || (s[10] != ' ' && s[10] != 'T') || s[13] != ':' ||
+      s[16] != ':' || !digits(s, 11, 13) || !digits(s, 14, 16) ||
+      !digits(s, 17, 19))
     return G6_QUOTE_NOT_A_TIME;
   char d[11];
   memcpy(d, s, 10);
@@ -387,17 +400,63 @@ int64_t g6_quote_kite_time(const unsigned char *s, size_t len) {
   g6_date date;
   if (g6_date_parse(d, &date) != G6_OK)
     return G6_QUOTE_NOT_A_TIME;
-  int hh = 0, mm = 0, ss = 0;
-  for (int i = 11; i < 19; i++)
-    if (i != 13 && i != 16 && (s[i] < '0' || s[i] > '9'))
-      return G6_QUOTE_NOT_A_TIME;
-  hh = (s[11] - '0') * 10 + (s[12] - '0');
-  mm = (s[14] - '0') * 10 + (s[15] - '0');
-  ss = (s[17] - '0') * 10 + (s[18] - '0');
+  int hh = two(s + 11), mm = two(s + 14), ss = two(s + 17);
   if (hh > 23 || mm > 59 || ss > 60)
     return G6_QUOTE_NOT_A_TIME;
-  int64_t t = g6_ist_epoch(date, hh, mm, ss);
-  return t > 0 ? t : 0; /* 1970-01-01 05:30:00: Kite's "never" */
+  size_t i = 19;
+  if (i < len && s[i] == '.') {
+    size_t f = ++i;
+    while (i < len && s[i] >= '0' && s[i] <= '9')
+      i++;
+    if (i == f)
+      return G6_QUOTE_NOT_A_TIME; /* "12:00:00." */
+  }
+  int64_t zone = G6_IST_OFFSET_S; /* seconds east of UTC */
+  if (i < len && (s[i] == 'Z' || s[i] == 'z') && i + 1 == len) {
+    zone = 0;
+    i++;
+  } else if (i < len && (s[i] == '+' || s[i] == '-')) {
+    size_t z = i + 1, left = len - z;
+    int zh, zm;
+    if (left == 5 && s[z + 2] == ':' && digits(s, z, z + 2) &&
+        digits(s, z + 3, z + 5)) {
+      zh = two(s + z);
+      zm = two(s + z + 3);
+    } else if (left == 4 && digits(s, z, z + 4)) {
+      zh = two(s + z);
+      zm = two(s + z + 2);
+    } else {
+      return G6_QUOTE_NOT_A_TIME;
+    }
+    if (zh > 14 || zm > 59)
+      return G6_QUOTE_NOT_A_TIME;
+    zone = (s[i] == '-' ? -1 : 1) * (int64_t)(zh * 3600 + zm * 60);
+    i = len;
+  }
+  if (i != len)
+    return G6_QUOTE_NOT_A_TIME;
+  /* g6_ist_epoch reads the wall time as IST; a zone moves it */
+  int64_t t = g6_ist_epoch(date, hh, mm, ss) + G6_IST_OFFSET_S - zone;
+  return t > 0 ? t : 0; /* 1970-01-01 05:30:00 IST: Kite's "never" */
+}
+
+void g6_quote_bad_time(g6_quote *q, g6_quote_parse_info *info,
+                       const char *key, const char *what,
+                       const unsigned char *str, size_t slen) {
+  q->timestamp = 0;
+  q->fields &= ~(uint32_t)G6_QF_TIMESTAMP;
+  q->fields |= G6_QF_TIME_UNREADABLE;
+  if (info->bad_times++ > 0)
+    return;
+  if (str != NULL) {
+    char shown[40];
+    g6_quote_printable_copy(shown, sizeof(shown), str, slen);
+    snprintf(info->bad_time_first, sizeof(info->bad_time_first),
+             "\"timestamp\" of \"%s\" is \"%s\"", key, shown);
+  } else {
+    snprintf(info->bad_time_first, sizeof(info->bad_time_first),
+             "\"timestamp\" of \"%s\" is %s", key, what);
+  }
 }
 
 /* A scalar or container value arrived in the current context. */
@@ -499,25 +558,27 @@ static int on_value(g6_quote_parser *p, vkind k, double num,
       }
       return 1;
     }
-    case K_TIMESTAMP:
+    case K_TIMESTAMP: {
+      /* a time g6 cannot read loses the quote's time, not its prices
+       * (quote.h): counted, the first named */
       if (k == V_NULL)
         return 1;
-      if (k != V_STR) {
-        p->key = key;
-        return wrong_type(p, k);
+      int64_t t = k == V_STR ? g6_quote_kite_time(str, slen)
+                             : G6_QUOTE_NOT_A_TIME;
+      if (t == G6_QUOTE_NOT_A_TIME) {
+        if (p->entry >= 0)
+          g6_quote_bad_time(&p->cur, &p->info, p->ikey, vkind_name[k],
+                            k == V_STR ? str : NULL, slen);
+        if (k == V_MAP || k == V_ARR)
+          p->skip = 1;
+        return 1;
       }
-      p->cur.timestamp = g6_quote_kite_time(str, slen);
-      if (p->cur.timestamp == G6_QUOTE_NOT_A_TIME) {
-        char shown[32];
-        g6_quote_printable_copy(shown, sizeof(shown), str, slen);
-        return qbad(p, k,
-                    "field \"timestamp\" of \"%s\" is \"%s\", not a time "
-                    "YYYY-MM-DD HH:MM:SS",
-                    p->ikey, shown);
-      }
-      if (p->cur.timestamp != 0)
+      p->cur.timestamp = t;
+      p->cur.fields &= ~(uint32_t)G6_QF_TIME_UNREADABLE;
+      if (t != 0)
         p->cur.fields |= G6_QF_TIMESTAMP;
       return 1;
+    }
     case K_OHLC:
     case K_DEPTH:
       if (k == V_NULL)
@@ -717,6 +778,10 @@ static int cb_number(void *ctx, const char *s, size_t len) {
     } else if (c == C_SIDE) {
       qbad(p, V_NUM, "a depth level of \"%s\" is a number out of range "
                      "(%.*s)", p->ikey, n, s);
+    } else if (p->key == K_TIMESTAMP && c == C_QUOTE) {
+      if (p->entry >= 0)
+        g6_quote_bad_time(&p->cur, &p->info, p->ikey, vkind_name[V_NUM],
+                          NULL, 0);
     } else if (p->key != K_OTHER) {
       qbad(p, V_NUM, "field \"%s\" of \"%s\" is a number out of range "
                      "(%.*s)", key_name(p->key), p->ikey, n, s);

@@ -14,10 +14,21 @@
  * everything else is skipped, whatever its shape; a null is treated as
  * absent.
  *
- * One instrument's quote that is wrong in itself — a known field of the
- * wrong JSON type, a count that is not a whole number or is beyond 64 bits,
- * a number beyond a double, a timestamp that is not "YYYY-MM-DD HH:MM:SS",
- * a depth level that is not an object, a value that is not an object, the
+ * `timestamp` is Kite's "YYYY-MM-DD HH:MM:SS" in IST; ISO 8601's forms of
+ * it are read too (a 'T' for the space, a fraction of a second, dropped; a
+ * zone, Z or +-HH:MM or +-HHMM, which says the instant; without one it is
+ * IST). A timestamp that is none of these (another format, a date that
+ * does not exist, a number, any other JSON type) does not cost the quote
+ * its prices: the quote is kept with its time unknown (timestamp 0,
+ * G6_QF_TIMESTAMP clear, G6_QF_TIME_UNREADABLE set), counted in
+ * `bad_times` with the first named (schema drift, for the log); what
+ * judges a quote's age must not take it for a fresh one. A null timestamp
+ * is absent, as any null. `last_trade_time` and other fields are not read.
+ *
+ * One instrument's quote that is wrong in itself — a known price or count
+ * field of the wrong JSON type, a count that is not a whole number or is
+ * beyond 64 bits, a number beyond a double, a depth level that is not an
+ * object, a value that is not an object, the
  * instrument listed twice — is dropped, its entry marked malformed
  * (g6_quote_table_malformed) and counted in `malformed`, the first message
  * kept; the other instruments' quotes are read on. When every quote is
@@ -50,6 +61,8 @@ enum {
   G6_QF_SELL_QUANTITY = 1u << 7,
   G6_QF_TIMESTAMP = 1u << 8,
   G6_QF_TOKEN = 1u << 9,
+  G6_QF_TIME_UNREADABLE = 1u << 10, /* a timestamp came that is not a
+                                       time: the quote's time is unknown */
 };
 
 typedef struct g6_quote {
@@ -62,7 +75,9 @@ typedef struct g6_quote {
   int64_t depth_sell_qty;
   int64_t volume, oi;
   int64_t buy_quantity, sell_quantity;
-  int64_t timestamp;             /* epoch of "timestamp" (IST); 0 if absent */
+  int64_t timestamp;             /* epoch of "timestamp" (IST unless it
+                                    names a zone); 0 if absent or not a
+                                    time (G6_QF_TIME_UNREADABLE) */
   uint64_t instrument_token;
   uint32_t fields;               /* G6_QF_* bits */
   uint32_t depth_levels;         /* buy + sell levels seen */
@@ -116,6 +131,10 @@ typedef struct g6_quote_parse_info {
   char malformed_first[160]; /* what was wrong with the first of them
                                 ("field \"volume\" of \"NFO:X\" is a
                                 string") */
+  size_t bad_times;     /* timestamps of requested instruments that are
+                           not a time (their quotes kept, time unknown) */
+  char bad_time_first[160]; /* the first of them ("\"timestamp\" of
+                               \"NFO:X\" is \"30/11/2026 10:00\"") */
   size_t bytes;
   bool fast_path;       /* simdjson parsed it (false: yajl did) */
 } g6_quote_parse_info;

@@ -60,6 +60,18 @@ bool number(element v, double *d) {
 
 bool is_null(element v) { return v.type() == element_type::NULL_VALUE; }
 
+// A value's JSON type as quote.c's messages name it.
+const char *type_name(element v) {
+  switch (v.type()) {
+  case element_type::ARRAY: return "an array";
+  case element_type::OBJECT: return "an object";
+  case element_type::STRING: return "a string";
+  case element_type::BOOL: return "a boolean";
+  case element_type::NULL_VALUE: return "null";
+  default: return "a number";
+  }
+}
+
 struct walk {
   g6_quote_fast_out *o;
   g6_quote cur;
@@ -131,6 +143,9 @@ struct walk {
     return true;
   }
 
+  // the instrument's key of the quote being read (for messages)
+  std::string_view ikey;
+
   bool quote(element v, long entry) {
     simdjson::dom::object obj;
     if (v.get(obj) != simdjson::SUCCESS)
@@ -149,13 +164,32 @@ struct walk {
         if (is_null(f.value))
           continue;
         std::string_view t;
-        if (f.value.get(t) != simdjson::SUCCESS)
-          return false;
-        cur.timestamp = g6_quote_kite_time(
-            reinterpret_cast<const unsigned char *>(t.data()), t.size());
-        if (cur.timestamp == G6_QUOTE_NOT_A_TIME)
-          return false; // not a time: yajl marks the quote malformed
-        if (cur.timestamp != 0)
+        bool str = f.value.get(t) == simdjson::SUCCESS;
+        int64_t ts = str ? g6_quote_kite_time(
+                               reinterpret_cast<const unsigned char *>(
+                                   t.data()),
+                               t.size())
+                         : G6_QUOTE_NOT_A_TIME;
+        if (ts == G6_QUOTE_NOT_A_TIME) {
+          // not a time: the quote keeps its prices, its time is unknown
+          // (quote.c's yajl callbacks, the same words)
+          if (entry >= 0) {
+            char key[G6_QUOTE_KEY_MAX];
+            g6_quote_printable_copy(
+                key, sizeof(key),
+                reinterpret_cast<const unsigned char *>(ikey.data()),
+                ikey.size());
+            g6_quote_bad_time(
+                &cur, o->info, key, type_name(f.value),
+                str ? reinterpret_cast<const unsigned char *>(t.data())
+                    : nullptr,
+                str ? t.size() : 0);
+          }
+          continue;
+        }
+        cur.timestamp = ts;
+        cur.fields &= ~static_cast<uint32_t>(G6_QF_TIME_UNREADABLE);
+        if (ts != 0)
           cur.fields |= G6_QF_TIMESTAMP;
         continue;
       }
@@ -210,6 +244,7 @@ struct walk {
           return false; // an instrument twice: yajl says so
         o->seen[entry] = 1;
       }
+      ikey = k;
       if (!quote(f.value, entry))
         return false;
     }
@@ -267,7 +302,7 @@ extern "C" bool g6_quote_fast_parse(const char *body, size_t len,
   if (parser != nullptr &&
       parser->parse(reinterpret_cast<const uint8_t *>(body), len, false)
               .get(root) == simdjson::SUCCESS) {
-    walk w{out, {}};
+    walk w{out, {}, {}};
     ok = w.top(root); // the document lives in the parser: walk it locked
   }
   pthread_mutex_unlock(&parser_mu);

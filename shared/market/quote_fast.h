@@ -62,11 +62,19 @@ bool g6_quote_fast_parse(const char *body, size_t len, g6_quote_fast_out *out);
 /* Shared with quote.c's yajl callbacks, so both paths read the same way. */
 long g6_quote_table_find_n(const g6_quote_table *t, const char *key,
                            size_t len);
-/* A Kite timestamp "YYYY-MM-DD HH:MM:SS" (IST) as epoch seconds, 0 for
- * Kite's placeholder for "never" (1970-01-01 05:30:00, or before: a time,
- * but no quote's); G6_QUOTE_NOT_A_TIME when it is not a time. */
+/* A Kite timestamp "YYYY-MM-DD HH:MM:SS" (IST), or an ISO 8601 form of it
+ * (market/quote.h), as epoch seconds, 0 for Kite's placeholder for
+ * "never" (1970-01-01 05:30:00 IST, or before: a time, but no quote's);
+ * G6_QUOTE_NOT_A_TIME when it is not a time. */
 #define G6_QUOTE_NOT_A_TIME INT64_MIN
 int64_t g6_quote_kite_time(const unsigned char *s, size_t len);
+/* A timestamp of the quote being read (entry `key`, printable) that is not
+ * a time: the quote's time becomes unknown (G6_QF_TIME_UNREADABLE) and
+ * info counts it, naming the first: the string's text (str, slen), or
+ * `what` (its JSON type, "a number") when str is NULL. */
+void g6_quote_bad_time(g6_quote *q, g6_quote_parse_info *info,
+                       const char *key, const char *what,
+                       const unsigned char *str, size_t slen);
 /* A count (volume, OI, quantity) from its number; false when it is not a
  * whole number (Kite's counts are integers: 1.5 contracts is no count) or
  * is beyond +-9.2e18. */

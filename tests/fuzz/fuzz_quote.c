@@ -60,6 +60,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       info.malformed != rinfo.malformed ||
       strcmp(info.malformed_first, rinfo.malformed_first) != 0 ||
       info.unexpected != rinfo.unexpected || info.is_error != rinfo.is_error ||
+      info.bad_times != rinfo.bad_times ||
+      strcmp(info.bad_time_first, rinfo.bad_time_first) != 0 ||
       strcmp(info.error_type, rinfo.error_type) != 0 ||
       strcmp(info.message, rinfo.message) != 0)
     abort();

@@ -422,7 +422,8 @@ static g6_status set_market(market_faults *m, const char *name,
                       "move_expiry, "
                       "crossed_quote, stale_quote, out_of_bounds_quote, "
                       "malformed_quote, no_oi_quote, stale_last_quote, "
-                      "untraded_quote, wrong_lot",
+                      "untraded_quote, iso_time_quote, bad_time_quote, "
+                      "wrong_lot",
                       name);
 }
 

@@ -423,7 +423,9 @@ const char *mk_quote_fault_name(mk_quote_fault f) {
                                                  "malformed_quote",
                                                  "no_oi_quote",
                                                  "stale_last_quote",
-                                                 "untraded_quote"};
+                                                 "untraded_quote",
+                                                 "iso_time_quote",
+                                                 "bad_time_quote"};
   return (unsigned)f < MK_QF_COUNT ? names[f] : "unknown";
 }
 

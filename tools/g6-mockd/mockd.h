@@ -150,7 +150,14 @@ void mk_option_quote(const mk_params *p, const mk_inst *in,
  *                        as Kite sends them for a contract without a trade
  *                        in the session (an average of no trades), the
  *                        last trade a day old, the book kept (g6 keeps the
- *                        leg with its average price unknown, not 0). */
+ *                        leg with its average price unknown, not 0);
+ *   MK_QF_ISO_TIME       timestamp and last_trade_time in ISO 8601's form
+ *                        ("2025-11-21T10:10:00.000+05:30"), prices sound
+ *                        (g6 reads the time);
+ *   MK_QF_BAD_TIME       timestamp in a form that is no time g6 reads
+ *                        ("21/11/2025 10:10"), last_trade_time null,
+ *                        prices sound (g6 keeps the prices, the time
+ *                        unknown). Both also on an index's quote. */
 typedef enum mk_quote_fault {
   MK_QF_NONE = 0,
   MK_QF_CROSSED,
@@ -160,11 +167,14 @@ typedef enum mk_quote_fault {
   MK_QF_NO_OI,
   MK_QF_STALE_LAST,
   MK_QF_UNTRADED,
+  MK_QF_ISO_TIME,
+  MK_QF_BAD_TIME,
   MK_QF_COUNT
 } mk_quote_fault;
 
 /* "crossed_quote", "stale_quote", "out_of_bounds_quote", "malformed_quote",
- * "no_oi_quote", "stale_last_quote", "untraded_quote" (the fault names). */
+ * "no_oi_quote", "stale_last_quote", "untraded_quote", "iso_time_quote",
+ * "bad_time_quote" (the fault names). */
 const char *mk_quote_fault_name(mk_quote_fault f);
 
 /* Replaces q (the instrument's quote at sp->t) with the bad quote of kind f.

@@ -495,12 +495,30 @@ static void put_last_price(g6_buf *b, int64_t paise, const plan *pl) {
   g6_buf_putc(b, ',');
 }
 
+/* A quote's time field `name` with the value ts ("YYYY-MM-DD HH:MM:SS",
+ * IST) as the quote fault qf writes it (MK_QF_ISO_TIME, MK_QF_BAD_TIME;
+ * last_trade_time null for the latter), then a comma. */
+static void put_time(g6_buf *b, const char *name, const char *ts,
+                     mk_quote_fault qf) {
+  if (qf == MK_QF_ISO_TIME)
+    g6_buf_printf(b, "\"%s\":\"%.10sT%s.000+05:30\",", name, ts, ts + 11);
+  else if (qf == MK_QF_BAD_TIME && strcmp(name, "timestamp") == 0)
+    g6_buf_printf(b, "\"%s\":\"%.2s/%.2s/%.4s %.5s\",", name, ts + 8, ts + 5,
+                  ts, ts + 11);
+  else if (qf == MK_QF_BAD_TIME)
+    g6_buf_printf(b, "\"%s\":null,", name);
+  else
+    g6_buf_printf(b, "\"%s\":\"%s\",", name, ts);
+}
+
 /* The rest of an index's quote (an index, India VIX; every shape of an
  * option but the full one): fewer fields, as Kite sends. */
-/* malformed: the full quote's last_price sent as a JSON string (the
- * malformed_quote fault on the index's symbol). */
+/* qf: the quote fault on the index's symbol: malformed_quote sends the
+ * full quote's last_price as a JSON string, iso_time_quote and
+ * bad_time_quote its timestamp in another form (put_time). */
 static void index_body(g6_buf *b, qshape shape, const mk_quote *q,
-                       const plan *pl, const char *ts, bool malformed) {
+                       const plan *pl, const char *ts, mk_quote_fault qf) {
+  bool malformed = qf == MK_QF_MALFORMED;
   if (shape == Q_LTP) {
     put_last_price(b, q->ltp_paise, pl);
     b->data[--b->len] = '\0'; /* drop the trailing comma */
@@ -511,7 +529,7 @@ static void index_body(g6_buf *b, qshape shape, const mk_quote *q,
     else
       b->data[--b->len] = '\0';
   } else {
-    g6_buf_printf(b, "\"timestamp\":\"%s\",", ts);
+    put_time(b, "timestamp", ts, qf);
     if (malformed) {
       g6_buf_puts(b, "\"last_price\":\"");
       mk_put_price(b, q->ltp_paise);
@@ -566,7 +584,7 @@ static void render_quotes(mockd *m, qshape shape, const ivals *iv,
       g6_buf_printf(b, "%s\"%s\":{\"instrument_token\":%d,", first ? "" : ",",
                     key, MK_VIX_TOKEN);
       first = false;
-      index_body(b, shape, &q, pl, ts, false);
+      index_body(b, shape, &q, pl, ts, MK_QF_NONE);
       continue;
     }
     for (int i = 0; i < MK_NINDEX; i++)
@@ -611,12 +629,12 @@ static void render_quotes(mockd *m, qshape shape, const ivals *iv,
                   key, (unsigned long long)token);
     first = false;
     if (in == NULL || shape != Q_FULL) {
-      index_body(b, shape, &q, pl, ts, qf == MK_QF_MALFORMED);
+      index_body(b, shape, &q, pl, ts, qf);
       continue;
     }
     ist_str(q.last_trade, lt);
-    g6_buf_printf(b, "\"timestamp\":\"%s\",\"last_trade_time\":\"%s\",", ts,
-                  lt);
+    put_time(b, "timestamp", ts, qf);
+    put_time(b, "last_trade_time", lt, qf);
     put_last_price(b, q.ltp_paise, pl);
     g6_buf_printf(b,
                   qf == MK_QF_MALFORMED

@@ -432,13 +432,25 @@ static void frozen_feed_is_stale(void **state) {
        * session without a tick is a frozen feed */
       {17 * 60, 300, -5 * 60, false, true, "is 1020 s old (exchange "
                                            "timestamp 20-10-2025 09:08:14"},
+      /* a timestamp that came but is not a time (INFINITY here): its age
+       * is unknown, which is no current quote in a session; nothing is
+       * checked without MaxQuoteAge or outside the session */
+      {INFINITY, 300, 0, false, true,
+       "the underlying NSE:NIFTY 50's quote came with an exchange timestamp "
+       "that is not a time (the provider's warning names it): its age is "
+       "unknown, so it is not taken for current under MaxQuoteAge 300 s; "
+       "status STALE"},
+      {INFINITY, 0, 0, false, false, NULL},
+      {INFINITY, 300, 6 * 3600 + 1800, true, false, NULL},
   };
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
     fake f = default_fake();
     double at = now + cases[i].at;
     f.now = at;
     f.max_quote_age = cases[i].max;
-    f.spot_time = isnan(cases[i].age) ? 0 : (int64_t)floor(at - cases[i].age);
+    f.spot_time = isnan(cases[i].age)   ? 0
+                  : isinf(cases[i].age) ? G6_QUOTE_TIME_UNREADABLE
+                                        : (int64_t)floor(at - cases[i].age);
     char sub[32];
     snprintf(sub, sizeof(sub), "frozen%zu", i);
     g6_collector *c = make(&f, sub, cases[i].force);

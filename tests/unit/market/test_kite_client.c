@@ -2030,6 +2030,83 @@ static void provider_untraded_leg(void **state) {
   g6_kite_client_free(c);
 }
 
+/* Quotes whose timestamp is not in Kite's "YYYY-MM-DD HH:MM:SS": ISO
+ * 8601's form is read as the time it is; one that is no time g6 reads
+ * costs the quote its time, not its prices — the underlying's price is
+ * kept with its time G6_QUOTE_TIME_UNREADABLE (which the collector's
+ * MaxQuoteAge check does not take for current), an option's leg is
+ * quoted; counted and named in a warning. Both used to drop the whole
+ * quote as malformed (an underlying's: the index's cycle lost). */
+static void provider_odd_timestamps(void **state) {
+  (void)state;
+  reset_mock();
+  g6_kite_client *c = client();
+  g6_kite_provider *kp = g6_kite_provider_new(c, NULL);
+  g6_provider p = g6_kite_provider_iface(kp);
+  double last, high, low, vix;
+  int64_t qt = 0;
+  g6_error e;
+  size_t from = logs.len;
+  faults("{\"market\":{\"bad_time_quote\":[\"NSE:NIFTY 50\"]}}");
+  g6_error_clear(&e);
+  g6_status us = p.underlying(p.ctx, "NSE:NIFTY 50", "NSE:INDIA VIX", &last,
+                              &high, &low, &vix, &qt, &e);
+  if (us != G6_OK || !(last > 20000) || qt != G6_QUOTE_TIME_UNREADABLE)
+    fail_msg("underlying with an unreadable timestamp: %s (%s), last %g, "
+             "time %lld",
+             g6_status_name(us), e.msg, last, (long long)qt);
+  assert_true(high >= low && vix > 5);
+  const char *logged = logs.data + from;
+  if (strstr(logged, "Kite quote: 1 of 2 quotes have a timestamp that is "
+                     "not a time (schema drift?): their prices kept, their "
+                     "time unknown; first: \"timestamp\" of \"NSE:NIFTY 50\" "
+                     "is \"21/11/2025 10:10\"") == NULL)
+    fail_msg("no warning naming the timestamp: %s", logged);
+  reset_mock();
+  faults("{\"market\":{\"iso_time_quote\":[\"NSE:NIFTY 50\"]}}");
+  assert_int_equal(p.underlying(p.ctx, "NSE:NIFTY 50", "", &last, &high, &low,
+                                &vix, &qt, &e),
+                   G6_OK);
+  assert_int_equal(qt, atoll(CLOCK)); /* the same instant, read */
+  /* options: both legs quoted, prices and all */
+  reset_mock();
+  int64_t today = g6_days_from_civil(2025, 11, 21);
+  g6_date dates[8];
+  g6_expiry_kind kinds[8];
+  size_t n = 0;
+  assert_int_equal(p.expiries(p.ctx, "NIFTY", "NFO-OPT", today, dates, kinds,
+                              8, &n, &e),
+                   G6_OK);
+  char keys[2][64];
+  double lot;
+  for (int put = 0; put < 2; put++)
+    assert_int_equal(p.instrument(p.ctx, "NIFTY", "NFO-OPT", dates[0], 26000,
+                                  put, keys[put], sizeof(keys[put]), &lot),
+                     G6_OK);
+  char doc[240];
+  snprintf(doc, sizeof(doc),
+           "{\"market\":{\"bad_time_quote\":[\"%s\"],"
+           "\"iso_time_quote\":[\"%s\"]}}",
+           keys[0], keys[1]);
+  faults(doc);
+  g6_kite_stats st0, st1;
+  g6_kite_stats_snapshot(c, &st0);
+  const char *k[2] = {keys[0], keys[1]};
+  g6_quote_leg legs[2];
+  memset(legs, 0, sizeof(legs));
+  assert_int_equal(p.quotes(p.ctx, k, 2, legs, &e), G6_OK);
+  for (int i = 0; i < 2; i++)
+    if (!legs[i].quoted || legs[i].malformed || !(legs[i].last > 0) ||
+        !(legs[i].oi >= 0) || !(legs[i].ask > 0))
+      fail_msg("%s: quoted %d, malformed %d, last %g, oi %g, ask %g", k[i],
+               legs[i].quoted, legs[i].malformed, legs[i].last, legs[i].oi,
+               legs[i].ask);
+  g6_kite_stats_snapshot(c, &st1);
+  assert_int_equal(st1.quotes_bad_time - st0.quotes_bad_time, 1);
+  g6_kite_provider_free(kp);
+  g6_kite_client_free(c);
+}
+
 static void provider_refresh_on_monotonic_clock(void **state) {
   (void)state;
   reset_mock();
@@ -2070,6 +2147,7 @@ int main(void) {
       cmocka_unit_test(quote_batches_and_cache),
       cmocka_unit_test(provider_vix_and_lot_sizes),
       cmocka_unit_test(provider_untraded_leg),
+      cmocka_unit_test(provider_odd_timestamps),
       cmocka_unit_test(provider_refresh_on_monotonic_clock),
       cmocka_unit_test(ltp_endpoint_and_frozen_clock),
       cmocka_unit_test(quote_faults),

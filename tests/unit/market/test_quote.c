@@ -40,6 +40,8 @@ static bool same_as_reference(const char *name, const char *body, size_t len) {
       ia.malformed != ib.malformed ||
       strcmp(ia.malformed_first, ib.malformed_first) != 0 ||
       ia.unexpected != ib.unexpected || ia.is_error != ib.is_error ||
+      ia.bad_times != ib.bad_times ||
+      strcmp(ia.bad_time_first, ib.bad_time_first) != 0 ||
       strcmp(ia.error_type, ib.error_type) != 0 ||
       strcmp(ia.message, ib.message) != 0 || ia.bytes != ib.bytes)
     fail_msg("%s: the counts differ from the reference's", name);
@@ -394,6 +396,106 @@ static void incomplete_quote_counted(void **state) {
   g6_quote_table_free(t);
 }
 
+/* A quote's timestamp in another form than Kite's "YYYY-MM-DD HH:MM:SS":
+ * ISO 8601's ('T', a fraction, a zone) is read as the instant it names;
+ * anything else, or null, costs the quote its time, never its prices (it
+ * used to drop the whole quote as malformed). An unreadable one is counted
+ * and named, and flagged on the quote so its age is not taken for fresh;
+ * null is absent. last_trade_time is not read, whatever it holds. Through
+ * both paths. */
+static void unreadable_time_keeps_the_price(void **state) {
+  (void)state;
+  g6_date d = {2026, 11, 30};
+  int64_t at = g6_ist_epoch(d, 10, 15, 0); /* 10:15:00 IST */
+  static const struct {
+    const char *name, *ts; /* the JSON value of "timestamp" */
+    int64_t offset;        /* seconds from 10:15:00 IST; INT64_MIN: not a
+                              time (counted), INT64_MAX: absent (null) */
+    const char *first;     /* bad_time_first for not a time */
+  } cases[] = {
+      {"Kite's form", "\"2026-11-30 10:15:00\"", 0, NULL},
+      {"ISO 'T'", "\"2026-11-30T10:15:00\"", 0, NULL},
+      {"fraction", "\"2026-11-30 10:15:07.999\"", 7, NULL},
+      {"ISO, fraction, +05:30", "\"2026-11-30T10:15:00.123456+05:30\"", 0,
+       NULL},
+      {"+0530", "\"2026-11-30T10:15:00+0530\"", 0, NULL},
+      {"Z", "\"2026-11-30T04:45:00Z\"", 0, NULL},
+      {"+00:00", "\"2026-11-30T04:45:00+00:00\"", 0, NULL},
+      {"-05:30, the day before", "\"2026-11-29T23:15:00-05:30\"", 0, NULL},
+      {"null", "null", INT64_MAX, NULL},
+      {"hour 25", "\"2026-11-30 25:99:00\"", INT64_MIN,
+       "\"timestamp\" of \"NFO:B\" is \"2026-11-30 25:99:00\""},
+      {"no such day", "\"2026-02-30 10:00:00\"", INT64_MIN,
+       "\"timestamp\" of \"NFO:B\" is \"2026-02-30 10:00:00\""},
+      {"empty", "\"\"", INT64_MIN, "\"timestamp\" of \"NFO:B\" is \"\""},
+      {"day first", "\"30/11/2026 10:15:00\"", INT64_MIN,
+       "\"timestamp\" of \"NFO:B\" is \"30/11/2026 10:15:00\""},
+      {"no seconds", "\"2026-11-30 10:15\"", INT64_MIN,
+       "\"timestamp\" of \"NFO:B\" is \"2026-11-30 10:15\""},
+      {"bare fraction point", "\"2026-11-30 10:15:00.\"", INT64_MIN,
+       "\"timestamp\" of \"NFO:B\" is \"2026-11-30 10:15:00.\""},
+      {"zone without minutes", "\"2026-11-30T10:15:00+05\"", INT64_MIN,
+       "\"timestamp\" of \"NFO:B\" is \"2026-11-30T10:15:00+05\""},
+      {"zone a name", "\"2026-11-30 10:15:00 IST\"", INT64_MIN,
+       "\"timestamp\" of \"NFO:B\" is \"2026-11-30 10:15:00 IST\""},
+      {"epoch number", "1764478800", INT64_MIN,
+       "\"timestamp\" of \"NFO:B\" is a number"},
+      {"number beyond a double", "1e400", INT64_MIN,
+       "\"timestamp\" of \"NFO:B\" is a number"},
+      {"boolean", "true", INT64_MIN, "\"timestamp\" of \"NFO:B\" is a boolean"},
+      {"object", "{\"t\":[1,{}]}", INT64_MIN,
+       "\"timestamp\" of \"NFO:B\" is an object"},
+      {"array", "[\"2026-11-30 10:15:00\"]", INT64_MIN,
+       "\"timestamp\" of \"NFO:B\" is an array"},
+  };
+  static const char *const ltt[] = {"\"2026-11-30 10:14:59\"",
+                                    "\"2026-11-30T10:14:59+05:30\"",
+                                    "\"garbage\"", "null", "17", "{\"a\":[]}"};
+  const char *keys[] = {"NFO:A", "NFO:B", "NFO:C"};
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    char body[768];
+    /* the same value under an unrequested key is not counted */
+    snprintf(body, sizeof(body),
+             "{\"status\":\"success\",\"data\":{\"NFO:A\":" Q1
+             ",\"NFO:B\":{\"last_price\":12.5,\"timestamp\":%s,"
+             "\"last_trade_time\":%s,\"oi\":7},\"NFO:Z\":{\"timestamp\":%s},"
+             "\"NFO:C\":{\"last_price\":2}}}",
+             cases[i].ts, ltt[i % 6], cases[i].ts);
+    g6_quote_table *t = g6_quote_table_new(keys, 3);
+    g6_quote_parse_info info;
+    g6_error e;
+    g6_error_clear(&e);
+    g6_status s = g6_quote_parse(t, body, strlen(body), 0, &info, &e);
+    const g6_quote *q = g6_quote_table_lookup(t, "NFO:B");
+    bool bad = cases[i].offset == INT64_MIN, none = cases[i].offset == INT64_MAX;
+    if (s != G6_OK || q == NULL || info.malformed != 0 ||
+        info.bad_times != (bad ? 1u : 0u) ||
+        strcmp(info.bad_time_first, bad ? cases[i].first : "") != 0)
+      fail_msg("%s: %s \"%s\", quote %s, malformed %zu, bad times %zu "
+               "\"%s\"",
+               cases[i].name, g6_status_name(s), e.msg, q ? "kept" : "lost",
+               info.malformed, info.bad_times, info.bad_time_first);
+    /* the prices are kept whatever the time */
+    assert_close(q->last_price, 12.5, 0);
+    assert_int_equal(q->oi, 7);
+    assert_int_equal(q->fields & G6_QF_TIME_UNREADABLE,
+                     bad ? G6_QF_TIME_UNREADABLE : 0);
+    if (bad || none) {
+      assert_false(q->fields & G6_QF_TIMESTAMP);
+      assert_int_equal(q->timestamp, 0);
+    } else {
+      assert_true(q->fields & G6_QF_TIMESTAMP);
+      if (q->timestamp != at + cases[i].offset)
+        fail_msg("%s: timestamp %lld, want %lld", cases[i].name,
+                 (long long)q->timestamp, (long long)(at + cases[i].offset));
+    }
+    assert_non_null(g6_quote_table_lookup(t, "NFO:A"));
+    assert_non_null(g6_quote_table_lookup(t, "NFO:C"));
+    g6_quote_table_free(t);
+    (void)same_as_reference(cases[i].name, body, strlen(body));
+  }
+}
+
 /* One instrument's malformed quote is dropped, marked and counted; the
  * others are kept (before, one bad field threw the whole batch away: all
  * 20 legs and the spot of a cycle). Every kind of fault inside a quote, as
@@ -413,15 +515,6 @@ static void malformed_quote_dropped_alone(void **state) {
       {"oi fractional", "{\"last_price\":1,\"oi\":1.5}",
        "field \"oi\" of \"NFO:B\" is not a whole number within +-9.2e18 "
        "(1.5)"},
-      {"timestamp not a time",
-       "{\"last_price\":1,\"timestamp\":\"2026-11-30 25:99:00\"}",
-       "field \"timestamp\" of \"NFO:B\" is \"2026-11-30 25:99:00\", not a "
-       "time YYYY-MM-DD HH:MM:SS"},
-      {"timestamp an empty string", "{\"last_price\":1,\"timestamp\":\"\"}",
-       "field \"timestamp\" of \"NFO:B\" is \"\", not a time YYYY-MM-DD "
-       "HH:MM:SS"},
-      {"timestamp a number", "{\"last_price\":1,\"timestamp\":1700000000}",
-       "field \"timestamp\" of \"NFO:B\" is a number"},
       {"price beyond a double", "{\"last_price\":1e400}",
        "field \"last_price\" of \"NFO:B\" is a number out of range (1e400)"},
       {"oi an object", "{\"last_price\":1,\"oi\":{\"a\":[1,{}]}}",
@@ -605,6 +698,7 @@ int main(void) {
       cmocka_unit_test(nul_in_key_is_another_key),
       cmocka_unit_test(incomplete_quote_counted),
       cmocka_unit_test(malformed_quote_dropped_alone),
+      cmocka_unit_test(unreadable_time_keeps_the_price),
       cmocka_unit_test(size_limit_and_chunks),
       cmocka_unit_test(table_keys),
   };
