@@ -774,8 +774,8 @@ static void body_excerpt(const g6_buf *body, char *out, size_t len) {
  * is ratelimited whatever the body; otherwise Kite's error envelope decides
  * (g6_quote_error_status); a body that is not Kite's error envelope at all
  * (HTML from a proxy, text, empty, other JSON) is G6_EFOREIGN. */
-static g6_status classify_http(g6_kite_client *c, const call_spec *cs,
-                               long http, const g6_buf *body,
+static g6_status classify_http(g6_kite_client *c, const char *const *extra,
+                               size_t n_extra, long http, const g6_buf *body,
                                g6_error *aerr) {
   g6_quote_table *t = g6_quote_table_new(NULL, 0);
   g6_quote_parse_info info;
@@ -783,7 +783,7 @@ static g6_status classify_http(g6_kite_client *c, const call_spec *cs,
   if (t != NULL && body->len > 0)
     g6_quote_parse(t, body->data, body->len, 0, &info, NULL);
   g6_quote_table_free(t);
-  redact_decoded(c, cs->extra_secrets, cs->n_extra, &info);
+  redact_decoded(c, extra, n_extra, &info);
   g6_status s;
   if (http == 429)
     s = G6_ERATELIMIT;
@@ -1032,7 +1032,8 @@ static g6_status do_call(g6_kite_client *c, const call_spec *cs,
       if (resp.status == 200) {
         s = bh->finish(bh->ctx, &aerr);
       } else if (resp.status >= 400) {
-        s = classify_http(c, cs, resp.status, &resp.error_body, &aerr);
+        s = classify_http(c, cs->extra_secrets, cs->n_extra, resp.status,
+                          &resp.error_body, &aerr);
       } else if (resp.status >= 300) {
         s = classify_redirect(&resp, cs->url, &aerr);
       } else {
@@ -1151,9 +1152,22 @@ static g6_status do_call(g6_kite_client *c, const call_spec *cs,
 
 /* ---- /instruments ------------------------------------------------------ */
 
+/* A /instruments answer is CSV; one whose first byte that is not white
+ * space is '{' is JSON instead: Kite's error envelope sent with "200 OK"
+ * (a NetworkException, a TokenException, ...) or some other JSON. Its
+ * first bytes are kept (INST_JSON_MAX) and judged at the end as an error
+ * answer is (classify_http: Kite's error type decides, retried or not as
+ * for any status; other JSON is G6_EFOREIGN), never as a CSV without a
+ * header line. */
+#define INST_JSON_MAX (64u * 1024)
+
 typedef struct inst_ctx {
+  g6_kite_client *c;
   g6_instruments *t;
   size_t max_rows;
+  int form;    /* 0 not known yet (white space so far), 1 CSV, 2 JSON */
+  g6_buf json; /* the first INST_JSON_MAX bytes of a JSON body */
+  size_t json_bytes; /* all of its bytes */
   g6_error err;
 } inst_ctx;
 
@@ -1162,16 +1176,37 @@ static g6_status inst_begin(void *vp) {
   g6_error_clear(&x->err);
   g6_instruments_free(x->t);
   x->t = g6_instruments_new(0);
+  x->form = 0;
+  x->json_bytes = 0;
+  g6_buf_reset(&x->json);
   return x->t ? G6_OK : G6_ENOMEM;
 }
 
 static g6_status inst_feed(void *vp, const char *d, size_t n) {
   inst_ctx *x = vp;
+  for (size_t i = 0; x->form == 0 && i < n; i++)
+    if (!blank((unsigned char)d[i]))
+      x->form = d[i] == '{' ? 2 : 1;
+  if (x->form == 2) {
+    x->json_bytes += n;
+    size_t room = INST_JSON_MAX - x->json.len;
+    return g6_buf_append(&x->json, d, n < room ? n : room);
+  }
   return g6_instruments_feed(x->t, d, n, &x->err);
 }
 
 static g6_status inst_finish(void *vp, g6_error *err) {
   inst_ctx *x = vp;
+  if (x->form == 2) {
+    /* the server's bytes: redacted before anything quotes them */
+    g6_kite_client *c = x->c;
+    pthread_mutex_lock(&c->cred_mu);
+    const char *secrets[2] = {c->api_key, c->access_token};
+    redact_bytes(x->json.data, &x->json.len, x->json_bytes > x->json.len,
+                 secrets, 2);
+    pthread_mutex_unlock(&c->cred_mu);
+    return classify_http(c, NULL, 0, 200, &x->json, err);
+  }
   if (x->err.code != G6_OK)
     return g6_error_set(err, x->err.code, "%s", x->err.msg);
   return g6_instruments_finish(x->t, err);
@@ -1190,6 +1225,8 @@ g6_status g6_kite_instruments(g6_kite_client *c, const char *exchange,
     return g6_error_set(err, G6_ENOMEM, "Kite instruments: out of memory");
   inst_ctx x;
   memset(&x, 0, sizeof(x));
+  x.c = c;
+  x.json.limit = INST_JSON_MAX;
   body_handler bh = {inst_begin, inst_feed, inst_finish, &x, &x.err};
   call_spec cs = {.ep = G6_KITE_EP_INSTRUMENTS,
                   .cls = CLASS_OTHER,
@@ -1201,6 +1238,7 @@ g6_status g6_kite_instruments(g6_kite_client *c, const char *exchange,
                   .expect = G6_HTTP_BODY_TEXT};
   g6_status s = do_call(c, &cs, &bh, err);
   g6_buf_free(&url);
+  g6_buf_free(&x.json);
   if (s != G6_OK) {
     g6_instruments_free(x.t);
     return s;

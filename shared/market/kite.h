@@ -33,7 +33,10 @@
  * NetworkException -> G6_EUPSTREAM, DataException -> G6_EUPSTREAM_DATA,
  * GeneralException -> G6_EPROVIDER, another type -> G6_EHTTP; 429 is
  * G6_ERATELIMIT whatever the body; a body that is not Kite's JSON (an HTML
- * page from a proxy, text, nothing) is G6_EFOREIGN. A 3xx is G6_EFOREIGN
+ * page from a proxy, text, nothing) is G6_EFOREIGN. Kite's error envelope
+ * with "200 OK" is judged the same way, on /instruments too (a JSON body
+ * where the CSV should be: the envelope's type, or G6_EFOREIGN for other
+ * JSON; never a CSV header error). A 3xx is G6_EFOREIGN
  * whatever its body: Kite does not redirect these endpoints and no
  * redirect is followed (a captive portal's login page). Each is its own
  * result in g6_kite_stats and its own message (HTTP status, error type,

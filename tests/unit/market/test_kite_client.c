@@ -823,6 +823,25 @@ static void instruments_faults(void **state) {
        "{\"instruments\":{\"error\":-1,\"error_status\":200,"
        "\"error_body\":\"empty\"}}",
        G6_EFOREIGN, 1, G6_KITE_R_FOREIGN_BODY, 0},
+      /* Kite's JSON error envelope where the CSV should be: its error type
+       * decides, as on /quote (a NetworkException is retried), not a CSV
+       * header error */
+      {"200 NetworkException once",
+       "{\"instruments\":{\"error\":1,\"error_status\":200,"
+       "\"error_body\":\"NetworkException\"}}",
+       G6_OK, 2, G6_KITE_R_UPSTREAM, 1},
+      {"200 TokenException",
+       "{\"instruments\":{\"error\":-1,\"error_status\":200,"
+       "\"error_body\":\"TokenException\"}}",
+       G6_EAUTH, 1, G6_KITE_R_AUTH, 0},
+      {"200 InputException",
+       "{\"instruments\":{\"error\":-1,\"error_status\":200,"
+       "\"error_body\":\"InputException\"}}",
+       G6_EBADREQUEST, 1, G6_KITE_R_BAD_REQUEST, 0},
+      {"200 other JSON",
+       "{\"instruments\":{\"error\":-1,\"error_status\":200,"
+       "\"error_body\":\"json\"}}",
+       G6_EFOREIGN, 1, G6_KITE_R_FOREIGN_BODY, 0},
   };
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
     g6_kite_client *c = faulted_client(cases[i].faults, NULL);
