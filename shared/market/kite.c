@@ -1581,6 +1581,16 @@ g6_status g6_kite_session_token(g6_kite_client *c, const char *request_token,
     g6_error perr;
     s = g6_kite_session_parse(x.b.data ? x.b.data : "", x.b.len, out, &perr);
     if (s != G6_OK) {
+      /* Kite answered: the request token may be spent, whatever the body */
+      out->request_spent = true;
+      /* Kite's error envelope with "200 OK" is said as with any status
+       * (its type decides: a TokenException is G6_EAUTH) */
+      g6_error kerr;
+      g6_status ks = classify_http(c, secrets, 3, 200, &x.b, &kerr);
+      if (ks != G6_EFOREIGN) {
+        s = ks;
+        perr = kerr;
+      }
       count(c, G6_KITE_EP_SESSION, s);
       g6_error_set(err, s, "Kite session: %s", perr.msg);
       redact_err(c, err, secrets, 3);

@@ -218,7 +218,10 @@ typedef struct g6_kite_session {
  * resolution, connection refused, TLS handshake); after a timeout or a
  * reset once it was sent, or any answer, it is not, and
  * out->request_spent says the token may be used up (a new login is
- * needed). The session holds a secret: zero it when done. */
+ * needed) — also after "200 OK" with a body that is no session. Kite's
+ * error envelope with "200 OK" gets its type's status and message, as
+ * with any HTTP status (a TokenException is G6_EAUTH). The session holds
+ * a secret: zero it when done. */
 g6_status g6_kite_session_token(g6_kite_client *c, const char *request_token,
                                 const char *api_secret, g6_kite_session *out,
                                 g6_error *err);

@@ -1987,6 +1987,31 @@ static void session_token_exchange(void **state) {
       G6_EAUTH);
   assert_null(strstr(e.msg, "wrong-secret-000"));
   assert_null(strstr(e.msg, "reqTOKEN0001"));
+  /* Kite's error envelope with "200 OK": its type and message, as with any
+   * status (not "not a success envelope"); the request token is spent */
+  static const struct {
+    const char *type;
+    g6_status want;
+  } with_200[] = {{"TokenException", G6_EAUTH},
+                  {"InputException", G6_EBADREQUEST},
+                  {"NetworkException", G6_EUPSTREAM}};
+  for (size_t i = 0; i < 3; i++) {
+    char doc[160];
+    snprintf(doc, sizeof(doc),
+             "{\"session\":{\"error\":-1,\"error_status\":200,"
+             "\"error_body\":\"%s\"}}",
+             with_200[i].type);
+    faults(doc);
+    g6_error_clear(&e);
+    g6_status ss = g6_kite_session_token(c, "reqTOKEN0001", SECRET, &ses, &e);
+    char want[64];
+    snprintf(want, sizeof(want), "HTTP 200, %s: ", with_200[i].type);
+    if (ss != with_200[i].want || strstr(e.msg, want) == NULL ||
+        !ses.request_spent)
+      fail_msg("session, 200 %s: %s \"%s\" (spent %d)", with_200[i].type,
+               g6_status_name(ss), e.msg, ses.request_spent);
+  }
+  reset_mock();
   g6_kite_client_free(c);
   /* token expiry: 06:00 IST next morning */
   assert_int_equal(g6_kite_token_expiry(g6_ist_epoch(d, 10, 10, 0)),
