@@ -126,7 +126,8 @@ static size_t text_char(const char *d, size_t i, size_t len,
              hex_digit(u[i + 2]) >= 0) {
     *ch = (unsigned char)(hex_digit(u[i + 1]) * 16 + hex_digit(u[i + 2]));
     return 3;
-  } else if (u[i] == '%' && left < 3 && (left < 2 || hex_digit(u[i + 1]) >= 0)) {
+  } else if (u[i] == '%' && left < 3 &&
+             (left < 2 || hex_digit(u[i + 1]) >= 0)) {
     return 0;
   }
   *ch = u[i];

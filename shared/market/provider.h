@@ -29,8 +29,9 @@ typedef struct g6_provider {
    * underlying's quote (Unix seconds; Kite's `timestamp`, IST), 0 when the
    * provider does not say, G6_QUOTE_TIME_UNREADABLE when it sent one that
    * is not a time (schema drift: the price is still good, its age is
-   * unknown and must not pass for current). G6_ENOENT when the answer has no quote for
-   * the underlying, G6_EPROTO when its quote came malformed (dropped). */
+   * unknown and must not pass for current). G6_ENOENT when the answer has
+   * no quote for the underlying, G6_EPROTO when its quote came malformed
+   * (dropped). */
   g6_status (*underlying)(void *ctx, const char *key, const char *vix_key,
                           double *last, double *high, double *low,
                           double *vix, int64_t *quote_time, g6_error *err);

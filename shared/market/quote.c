@@ -384,7 +384,9 @@ static bool digits(const unsigned char *s, size_t from, size_t to) {
   return true;
 }
 
-static int two(const unsigned char *s) { return (s[0] - '0') * 10 + (s[1] - '0'); }
+static int two(const unsigned char *s) {
+  return (s[0] - '0') * 10 + (s[1] - '0');
+}
 
 int64_t g6_quote_kite_time(const unsigned char *s, size_t len) {
   /* "YYYY-MM-DD HH:MM:SS" in IST, or ISO 8601's forms of it: 'T' for the

@@ -467,7 +467,8 @@ static void unreadable_time_keeps_the_price(void **state) {
     g6_error_clear(&e);
     g6_status s = g6_quote_parse(t, body, strlen(body), 0, &info, &e);
     const g6_quote *q = g6_quote_table_lookup(t, "NFO:B");
-    bool bad = cases[i].offset == INT64_MIN, none = cases[i].offset == INT64_MAX;
+    bool bad = cases[i].offset == INT64_MIN;
+    bool none = cases[i].offset == INT64_MAX;
     if (s != G6_OK || q == NULL || info.malformed != 0 ||
         info.bad_times != (bad ? 1u : 0u) ||
         strcmp(info.bad_time_first, bad ? cases[i].first : "") != 0)
