@@ -495,7 +495,8 @@ static const g6_option chain_opts[] = {
              "(a `syncfs` of each file system written: the data "
              "directory's, and one a directory below it is mounted or linked "
              "to; indices that finish together share one); `always`: fsync "
-             "every file after each append; `never`: rely on the page cache"},
+             "every file after each append, and each new file and directory "
+             "into its parent; `never`: rely on the page cache"},
     {.name = "WriteCSV", C(cc.write_csv), .type = G6_OPT_BOOL, .def = "true",
      .help = "write the CSV files"},
     {.name = "MaxOpenCSVFiles", C(max_open_csv_files), .type = G6_OPT_INT,

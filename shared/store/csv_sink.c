@@ -378,8 +378,17 @@ static void last_line(int fd, off_t size, char *buf, size_t cap) {
 /* Opens a series file for appending. The directory is made once per series
  * and again only when the file cannot be opened because something vanished
  * (a pruned directory, a recreated data directory): then the data directory
- * is reopened too. Returns the fd, -1 with errno set, or -2 when the
- * directory cannot be made (err says why). */
+ * is reopened too. Under G6_FSYNC_ALWAYS each directory level it creates
+ * has its entry fsynced into its parent (core/fsutil.h
+ * g6_mkdir_p_durable), so a power loss does not take a new strike's or
+ * index's directory away with the rows fsynced in it; a level that exists
+ * costs nothing more, and an append to a series whose directory is known
+ * (dir_ready) no syscall at all. G6_FSYNC_CYCLE needs none: the cycle's
+ * syncfs of the file's file system (mark_written) writes the new
+ * directories' entries too, as every new level lies on that file system
+ * (a mount point or a symbolic link is never made here). Returns the fd,
+ * -1 with errno set, or -2 when the directory cannot be made (err says
+ * why). */
 static int open_series(g6_csv_sink *s, series *se, const char *path,
                        g6_error *err) {
   size_t dl = strlen(s->data_dir);
@@ -390,7 +399,8 @@ static int open_series(g6_csv_sink *s, series *se, const char *path,
       size_t n = (size_t)(strrchr(path, '/') - path); /* path has a '/' */
       memcpy(dir, path, n);
       dir[n] = '\0';
-      if (g6_mkdir_p(dir, 0755, err) != G6_OK)
+      if (g6_mkdir_p_durable(dir, 0755, s->policy == G6_FSYNC_ALWAYS,
+                             err) != G6_OK)
         return -2;
       se->dir_ready = true;
     }

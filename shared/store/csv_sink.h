@@ -62,7 +62,8 @@ typedef enum g6_fsync_policy {
                          written: the data directory's, and any other an
                          index's directory or a file lies on (a mount, a
                          symbolic link) */
-  G6_FSYNC_ALWAYS,    /* fsync every file after each append */
+  G6_FSYNC_ALWAYS,    /* fsync every file after each append, and each
+                         new directory (and a new file) into its parent */
 } g6_fsync_policy;
 
 typedef struct g6_csv_leg {

@@ -2,6 +2,7 @@
 
 #include "core/fdhold.h"
 #include "core/fsutil.h"
+#include "fsyncspy.h"
 #include "store/csv_sink.h"
 
 #include <dirent.h>
@@ -1601,6 +1602,57 @@ static void cycle_sync_covers_every_file_system(void **state) {
   assert_int_equal(system(path), 0);
 }
 
+/* Fsync "always": every directory the sink makes has its entry fsynced
+ * into its parent before rows are fsynced in it, so a power loss does not
+ * take <INDEX>/<tag>/<offset>/ or overview/<INDEX>/ away with the day's
+ * rows. An append to a known directory fsyncs no directory again (the
+ * file alone); "cycle" and "never" fsync no directory (the cycle's syncfs
+ * covers its file system; "never" promises nothing). Before, only the
+ * directory of a new file was fsynced. */
+static void new_directories_are_durable(void **state) {
+  (void)state;
+  static const g6_fsync_policy policies[] = {G6_FSYNC_ALWAYS, G6_FSYNC_CYCLE,
+                                             G6_FSYNC_NEVER};
+  static const char *const levels[] = {
+      "", "/NIFTY", "/NIFTY/this_week", "/NIFTY/this_week/0", "/overview",
+      "/overview/NIFTY"};
+  g6_csv_option_row r = {24800, 24800, 24800, leg(1, 1, 1, 1, NAN, NAN),
+                         leg(1, 1, 1, 1, NAN, NAN)};
+  g6_csv_overview ov = {.index_price = 24800, .vix = NAN, .day_width = NAN};
+  int64_t t = utc(2025, 10, 20, 4, 0, 0);
+  for (size_t p = 0; p < 3; p++) {
+    char data[300], name[32], path[400];
+    snprintf(name, sizeof(name), "durable-%zu", p);
+    fresh(data, sizeof(data), name);
+    g6_csv_sink *s = g6_csv_sink_new(data, "NIFTY", policies[p], 0);
+    g6_csv_stats st = {0};
+    g6_error e;
+    for (int cycle = 0; cycle < 2; cycle++) {
+      fsyncspy_reset();
+      assert_int_equal(g6_csv_write_options(s, t + 30 * cycle, "this_week",
+                                            (g6_date){2025, 10, 21}, &r, 1,
+                                            &st, &e),
+                       G6_OK);
+      assert_int_equal(g6_csv_write_overview(s, t + 30 * cycle, &ov, &st, &e),
+                       G6_OK);
+      assert_int_equal(g6_csv_sink_flush(s, &st, &e), G6_OK);
+      if (policies[p] != G6_FSYNC_ALWAYS || cycle == 1) {
+        if (fsyncspy_count() != 0)
+          fail_msg("Fsync %d, cycle %d: %d directory fsync(s), first %s",
+                   (int)policies[p], cycle, fsyncspy_count(),
+                   fsyncspy_dirs[0]);
+        continue;
+      }
+      for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
+        snprintf(path, sizeof(path), "%s%s", data, levels[i]);
+        if (!fsyncspy_synced(path))
+          fail_msg("%s was not fsynced (the entry in it is new)", path);
+      }
+    }
+    g6_csv_sink_free(s);
+  }
+}
+
 static void int_formatting(void **state) {
   (void)state;
   char b[32];
@@ -1657,6 +1709,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(late_rows_of_yesterday_not_held,
                                       held_open, none_left_held),
       BOTH(cycle_sync_covers_every_file_system),
+      BOTH(new_directories_are_durable),
       cmocka_unit_test(int_formatting),
   };
   cmocka_set_message_output(CM_OUTPUT_TAP);

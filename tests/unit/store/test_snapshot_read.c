@@ -5,6 +5,7 @@
 #include "g6_test.h"
 
 #include "core/fsutil.h"
+#include "fsyncspy.h"
 #include "snapfix.h"
 #include "store/snapshot_history.h"
 #include "store/snapshot_read.h"
@@ -12,38 +13,9 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 G6_TEST_TMPDIR("snapread")
-
-/* Every fsync(2) of this binary (libg6 is linked in statically) comes here
- * first: the directories fsynced are recorded, then the call is made. */
-static char synced[16][PATH_MAX];
-static int n_synced;
-
-int fsync(int fd) {
-  struct stat sb;
-  char link[64];
-  snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-  if (fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode) && n_synced < 16) {
-    ssize_t n = readlink(link, synced[n_synced], PATH_MAX - 1);
-    if (n > 0)
-      synced[n_synced++][n] = '\0';
-  }
-  return (int)syscall(SYS_fsync, fd);
-}
-
-/* Whether directory `path` (made real) was fsynced since n_synced was 0. */
-static bool was_synced(const char *path) {
-  char real[PATH_MAX];
-  if (realpath(path, real) == NULL)
-    return false;
-  for (int i = 0; i < n_synced; i++)
-    if (strcmp(synced[i], real) == 0)
-      return true;
-  return false;
-}
 
 static char *small_text(void) {
   static snapfix f;
@@ -805,18 +777,18 @@ static void new_directories_are_durable(void **state) {
   char data[300], path[400];
   snprintf(data, sizeof(data), "%s/durable", dir);
   assert_int_equal(mkdir(data, 0755), 0);
-  n_synced = 0;
+  fsyncspy_reset();
   assert_int_equal(g6_snapshot_write(data, &f.view, &scratch, true, &e), G6_OK);
-  if (!was_synced(data))
+  if (!fsyncspy_synced(data))
     fail_msg("the entry of %s/snapshots was not fsynced", data);
-  n_synced = 0;
+  fsyncspy_reset();
   assert_int_equal(
       g6_snapshot_history_keep(data, "NIFTY", SNAPFIX_NOW, 41, true, &e), G6_OK);
   const char *levels[] = {"snapshots", "snapshots/NIFTY",
                           "snapshots/NIFTY/2025-01-06"};
   for (size_t i = 0; i < 3; i++) {
     snprintf(path, sizeof(path), "%s/%s", data, levels[i]);
-    if (!was_synced(path))
+    if (!fsyncspy_synced(path))
       fail_msg("%s was not fsynced (the entry in it is new)", path);
   }
   g6_buf_free(&scratch);
