@@ -203,13 +203,16 @@ g6_status g6_iv_history_append(const char *path, const g6_iv_close *c,
     g6_buf_free(&b);
     return g6_error_set(err, G6_ENOMEM, "%s: out of memory", path);
   }
-  /* the directory on the first close, and again if someone removed it */
+  /* the directory on the first close, and again if someone removed it;
+   * when durable each new level's entry is fsynced into its parent, so a
+   * power loss does not take iv_history/ away with the close fsynced in
+   * it */
   char dir[4096];
   snprintf(dir, sizeof(dir), "%s", path);
   char *slash = strrchr(dir, '/');
   if (slash != NULL) {
     *slash = '\0';
-    if ((st = g6_mkdir_p(dir, 0755, err)) != G6_OK) {
+    if ((st = g6_mkdir_p_durable(dir, 0755, durable, err)) != G6_OK) {
       g6_buf_free(&b);
       return st;
     }

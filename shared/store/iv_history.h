@@ -35,7 +35,8 @@
  * hour) is a session of its own date and keeps its close like any other.
  *
  * Crash safety: a close is added by replacing the whole file atomically
- * (core/fsutil.h: temporary file, fsync, rename, fsync of the directory),
+ * (core/fsutil.h: temporary file, fsync, rename, fsync of the directory;
+ * a directory made for it has its entry fsynced into its parent),
  * keeping the old bytes as they were, so a crash leaves the file with or
  * without the new line, never a torn one; a session already in the file is
  * never added twice. The reader skips (and counts) lines it cannot use and
@@ -94,7 +95,7 @@ void g6_iv_history_free(g6_iv_history *h);
 /* Adds the close `c` to the file at `path` (its directory is created when
  * missing; the header when the file is): the old bytes, a newline if the
  * last line lacks one, and c's line, written atomically (fsyncs when
- * durable; a temporary file of it a writer killed at least an hour ago
+ * durable, the entry of each directory it creates too; a temporary file of it a writer killed at least an hour ago
  * left is removed first). G6_EEXIST, writing nothing, when the file already has a line
  * for c->date (kept before a restart); G6_ERANGE, writing nothing, when it
  * has none but a later one (a line dated ahead, by a wrong clock or an

@@ -4,6 +4,7 @@
 #include "g6_test.h"
 
 #include "core/fsutil.h"
+#include "fsyncspy.h"
 #include "store/iv_history.h"
 
 #include <fcntl.h>
@@ -89,6 +90,34 @@ static void stale_temporary_files(void **state) {
   assert_int_equal(access(old_tmp, F_OK), -1);
   assert_int_equal(access(young, F_OK), 0);
   assert_int_equal(access(other, F_OK), 0);
+}
+
+/* Durable: the directories the first close makes (iv_history/, and a data
+ * directory not there yet) have their entries fsynced into their parents,
+ * so a power loss does not take the history away with the close fsynced
+ * in it; not durable: no directory fsync at all. Before, only the
+ * directory of the file was fsynced (by the atomic write). */
+static void new_directories_are_durable(void **state) {
+  (void)state;
+  for (int durable = 0; durable < 2; durable++) {
+    char data[400], path[512], level[512];
+    snprintf(data, sizeof(data), "%s/durable-%d/data", dir, durable);
+    assert_int_equal(g6_iv_history_path(data, "NIFTY", path, sizeof(path)),
+                     G6_OK);
+    g6_iv_close c = close_of(2025, 1, 6, 0.12, NAN, NAN, NAN);
+    fsyncspy_reset();
+    assert_int_equal(g6_iv_history_append(path, &c, durable, NULL), G6_OK);
+    if (!durable) {
+      assert_int_equal(fsyncspy_count(), 0);
+      continue;
+    }
+    const char *levels[] = {"/..", "", "/" G6_IV_HISTORY_DIR};
+    for (size_t i = 0; i < 3; i++) {
+      snprintf(level, sizeof(level), "%s%s", data, levels[i]);
+      if (!fsyncspy_synced(level))
+        fail_msg("%s was not fsynced (the entry in it is new)", level);
+    }
+  }
 }
 
 /* Once per session: the same or an earlier date is refused, the file keeps
@@ -276,6 +305,7 @@ int main(void) {
       cmocka_unit_test(append_creates_and_reads_back),
       cmocka_unit_test(one_line_per_session),
       cmocka_unit_test(stale_temporary_files),
+      cmocka_unit_test(new_directories_are_durable),
       cmocka_unit_test(bad_lines_are_skipped_and_kept),
       cmocka_unit_test(nul_bytes_are_not_numbers),
       cmocka_unit_test(window_before_today),
