@@ -608,9 +608,13 @@ static void write_snapshot(g6_collector *c, g6_cycle_result *res) {
   bool durable = c->cfg.fsync != G6_FSYNC_NEVER;
   if (!c->snapshot_begun) {
     /* the temporary files a writer killed mid-write left (this thread is
-     * the index's one writer, under the DataDir lock) */
+     * the index's one writer, under the DataDir lock): the latest file's,
+     * and a history copy's (a file system without hard links) in any day
+     * directory */
     c->snapshot_begun = true;
     g6_snapshot_remove_stale(c->data_dir, c->ix.name);
+    if (c->cfg.keep_snapshots)
+      g6_snapshot_history_remove_stale(c->data_dir, c->ix.name, 0);
   }
   g6_status st;
   if (!c->seq_resumed && (st = resume_seq(c, &e)) != G6_OK) {

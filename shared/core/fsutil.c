@@ -155,23 +155,36 @@ void g6_atomic_abort(g6_atomic_file *f) {
   unlink(f->tmp);
 }
 
-size_t g6_atomic_remove_stale(const char *path, double min_age_s) {
-  char dir[PATH_MAX], prefix[PATH_MAX];
-  g6_path_parent(path, dir, sizeof(dir));
-  const char *base = strrchr(path, '/');
-  base = base ? base + 1 : path;
-  int n = snprintf(prefix, sizeof(prefix), ".%s.tmp.", base);
-  if (n < 0 || (size_t)n >= sizeof(prefix))
-    return 0;
-  size_t plen = (size_t)n, removed = 0;
+/* Whether `name` is ".<base>.tmp.XXXXXX" (g6_atomic_begin's temporary
+ * name, mkostemp's six characters) with a base `is_target` accepts
+ * (`want` the one base when it is NULL). */
+static bool temp_of(const char *name, const char *want,
+                    bool (*is_target)(const char *base)) {
+  static const char tail[] = ".tmp.";
+  size_t n = strlen(name), t = sizeof(tail) - 1;
+  if (name[0] != '.' || n < 1 + 1 + t + 6 ||
+      memcmp(name + n - 6 - t, tail, t) != 0)
+    return false;
+  char base[NAME_MAX + 1];
+  size_t b = n - 1 - t - 6;
+  memcpy(base, name + 1, b);
+  base[b] = '\0';
+  return is_target != NULL ? is_target(base) : strcmp(base, want) == 0;
+}
+
+/* Removes the temporary files of `dir` temp_of accepts that are regular
+ * files last modified at least min_age_s seconds ago. */
+static size_t remove_stale_in(const char *dir, const char *want,
+                              bool (*is_target)(const char *base),
+                              double min_age_s) {
+  size_t removed = 0;
   DIR *d = opendir(dir);
   if (d == NULL)
     return 0;
   struct dirent *e;
   struct stat st;
   while ((e = readdir(d)) != NULL)
-    if (strncmp(e->d_name, prefix, plen) == 0 &&
-        strlen(e->d_name + plen) == 6 &&
+    if (temp_of(e->d_name, want, is_target) &&
         fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
         S_ISREG(st.st_mode) &&
         difftime(time(NULL), st.st_mtime) >= min_age_s &&
@@ -179,6 +192,22 @@ size_t g6_atomic_remove_stale(const char *path, double min_age_s) {
       removed++;
   closedir(d);
   return removed;
+}
+
+size_t g6_atomic_remove_stale(const char *path, double min_age_s) {
+  char dir[PATH_MAX];
+  g6_path_parent(path, dir, sizeof(dir));
+  const char *base = strrchr(path, '/');
+  base = base ? base + 1 : path;
+  if (base[0] == '\0' || strlen(base) > NAME_MAX)
+    return 0;
+  return remove_stale_in(dir, base, NULL, min_age_s);
+}
+
+size_t g6_atomic_remove_stale_dir(const char *dir,
+                                  bool (*is_target)(const char *base),
+                                  double min_age_s) {
+  return remove_stale_in(dir, NULL, is_target, min_age_s);
 }
 
 /* Aborts and reports the failed step with errno e. */

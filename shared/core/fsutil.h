@@ -60,6 +60,14 @@ void g6_atomic_abort(g6_atomic_file *f);
  * removes none. */
 size_t g6_atomic_remove_stale(const char *path, double min_age_s);
 
+/* The same for every target in the directory `dir` whose file name (the
+ * <base> of ".<base>.tmp.XXXXXX") `is_target` accepts: for a writer of
+ * many files of one shape (the snapshot history's "<seq>.json"), whose
+ * leftovers are not beside one known path. */
+size_t g6_atomic_remove_stale_dir(const char *dir,
+                                  bool (*is_target)(const char *base),
+                                  double min_age_s);
+
 /* syncfs(2) of the file system holding the directory `dir`, shared between
  * the threads that ask at the same time: a caller returns once a syncfs
  * that *started after its call* has finished — its own, or one another

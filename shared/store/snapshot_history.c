@@ -112,6 +112,35 @@ static bool day_name(const char *name) {
   return g6_digit_shape(name, strlen(name), "dddd-dd-dd");
 }
 
+/* Whether a temporary file's base is "<seq>.json": copy_file's, in a day
+ * directory. */
+static bool kept_name(const char *base) {
+  uint64_t seq;
+  return seq_name(base, &seq);
+}
+
+size_t g6_snapshot_history_remove_stale(const char *data_dir,
+                                        const char *index, double min_age_s) {
+  char top[PATH_MAX], day[PATH_MAX];
+  int n = snprintf(top, sizeof(top), "%s/snapshots/%s", data_dir, index);
+  if (n < 0 || (size_t)n >= sizeof(top))
+    return 0;
+  DIR *d = opendir(top);
+  if (d == NULL)
+    return 0;
+  size_t removed = 0;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    if (!day_name(e->d_name))
+      continue;
+    n = snprintf(day, sizeof(day), "%s/%s", top, e->d_name);
+    if (n > 0 && (size_t)n < sizeof(day)) /* not a directory: opens none */
+      removed += g6_atomic_remove_stale_dir(day, kept_name, min_age_s);
+  }
+  closedir(d);
+  return removed;
+}
+
 g6_status g6_snapshot_history_last_seq(const char *data_dir,
                                        const char *index, uint64_t *seq,
                                        g6_error *err) {

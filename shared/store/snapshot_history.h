@@ -48,6 +48,18 @@ g6_status g6_snapshot_history_last_seq(const char *data_dir,
                                        const char *index, uint64_t *seq,
                                        g6_error *err);
 
+/* Removes what a crash mid-copy left in the history of `index`: where the
+ * file system refuses hard links a snapshot is kept by an atomic copy
+ * (core/fsutil.h g6_atomic_write), whose temporary file
+ * ".<seq>.json.tmp.XXXXXX" a killed writer leaves in the day directory.
+ * Every day directory (a "YYYY-MM-DD" entry) is looked at; only such names
+ * go, only regular files, and only those last modified at least
+ * `min_age_s` seconds ago (g6_atomic_remove_stale_dir: 0 for the index's
+ * one writer, g6_chain's index thread under its DataDir lock). Returns how
+ * many were removed; what cannot be read removes nothing. */
+size_t g6_snapshot_history_remove_stale(const char *data_dir,
+                                        const char *index, double min_age_s);
+
 /* Where a writer's sequence resumes: *seq is the larger of the latest
  * file's seq (store/snapshot.h) and the history's, so a latest file that
  * was deleted or is not a snapshot any more never restarts it under names

@@ -1175,6 +1175,66 @@ static void snapshot_leftovers_and_history_retry(void **state) {
   }
 }
 
+/* Where the file system refuses hard links the history keeps a copy, made
+ * atomically: a writer killed mid-copy leaves ".<seq>.json.tmp.XXXXXX" in
+ * a day directory. The next run's first snapshot removes those of every
+ * day directory of the index's history, and nothing else (look-alikes,
+ * another shape of name, a directory of that name, a directory that is no
+ * day's). Before, nothing ever removed them. */
+static void history_copy_leftovers_removed(void **state) {
+  (void)state;
+  fake f = default_fake();
+  double now = (double)utc(2025, 10, 20, 4, 0, 14); /* Mon 09:30 IST */
+  char top[600], path[900];
+  snprintf(top, sizeof(top), "%s/histleft/snapshots/NIFTY", dir);
+  const char *dirs[] = {"2025-10-17", "2025-10-20", "notes",
+                        "2025-10-20/.8.json.tmp.Qw12Er"};
+  for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+    snprintf(path, sizeof(path), "%s/%s", top, dirs[i]);
+    assert_int_equal(g6_mkdir_p(path, 0755, NULL), G6_OK);
+  }
+  const char *gone[] = {"2025-10-17/.7.json.tmp.Ab12Z9",
+                        "2025-10-20/.1.json.tmp.Xy34Q0",
+                        "2025-10-20/.18446744073709551615.json.tmp.aaaaaa"};
+  const char *kept[] = {"2025-10-17/.7.json.tmp.Ab12Z9x",
+                        "2025-10-17/.7.json.tmp.",
+                        "2025-10-17/.7a.json.tmp.Ab12Z9",
+                        "2025-10-17/.NIFTY.json.tmp.Ab12Z9",
+                        "2025-10-17/7.json.tmp.Ab12Z9",
+                        "2025-10-17/..json.tmp.Ab12Z9",
+                        "notes/.9.json.tmp.Ab12Z9",
+                        ".9.json.tmp.Ab12Z9"};
+  for (size_t i = 0; i < sizeof(gone) / sizeof(gone[0]); i++) {
+    snprintf(path, sizeof(path), "%s/%s", top, gone[i]);
+    touch(path);
+  }
+  for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {
+    snprintf(path, sizeof(path), "%s/%s", top, kept[i]);
+    touch(path);
+  }
+  g6_cycle_result res;
+  g6_collector *c = make_with(&f, "histleft", false, true);
+  f.now = now;
+  assert_int_equal(g6_collector_cycle(c, f.now, &res), G6_OK);
+  assert_int_equal(res.snapshot_status, G6_OK);
+  assert_int_equal(res.snapshot_seq, 1);
+  g6_collector_free(c);
+  for (size_t i = 0; i < sizeof(gone) / sizeof(gone[0]); i++) {
+    snprintf(path, sizeof(path), "%s/%s", top, gone[i]);
+    if (access(path, F_OK) == 0)
+      fail_msg("%s was left", gone[i]);
+  }
+  for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {
+    snprintf(path, sizeof(path), "%s/%s", top, kept[i]);
+    if (access(path, F_OK) != 0)
+      fail_msg("%s was removed", kept[i]);
+  }
+  snprintf(path, sizeof(path), "%s/%s", top, dirs[3]);
+  assert_int_equal(access(path, F_OK), 0);
+  snprintf(path, sizeof(path), "%s/2025-10-20/1.json", top);
+  assert_int_equal(access(path, F_OK), 0); /* this run's snapshot, kept */
+}
+
 /* A snapshot whose history link failed is kept before it is replaced even
  * when the cycle after cannot keep it either and its own snapshot write
  * fails too (a full disk: here the file size limit): the try is made again
@@ -1664,6 +1724,7 @@ int main(void) {
       cmocka_unit_test(keep_snapshots_history),
       cmocka_unit_test(keep_snapshots_resume),
       cmocka_unit_test(snapshot_leftovers_and_history_retry),
+      cmocka_unit_test(history_copy_leftovers_removed),
       cmocka_unit_test(history_retry_survives_a_failed_cycle),
       cmocka_unit_test(history_holds_the_latest_until_it_is_kept),
       cmocka_unit_test(recover_leaves_a_pruned_day_pruned),
