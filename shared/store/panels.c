@@ -635,9 +635,21 @@ static bool same_file(const struct stat *a, const struct stat *b) {
  *   dirs <staging inode> <PanelsDir inode>
  *   <inode> <name in hex>        one line per file carried over
  *   sha256 <hex of the lines above>
+ *
+ * Its checksum has no key: whoever can write PanelsDir's parent can plant
+ * a valid journal. One that lists more than G6_PANELS_JOURNAL_MAX_FILES
+ * files, or is longer than the longest such journal (MAX_JOURNAL: the
+ * magic, the dirs line with two 20-digit inodes, that many lines of the
+ * longest kind — a 20-digit inode, a space, a NAME_MAX-byte name in hex, a
+ * newline — and the sha256 line: 2,179,211 bytes), is not used, like a
+ * torn one: neither is read into memory beyond that, nor builds a map of
+ * millions of names inside a flush.
  */
 #define JOURNAL_MAGIC "g6-panels-journal 1\n"
-#define MAX_JOURNAL (64u << 20)
+#define JOURNAL_LINE_MAX (20 + 1 + 2 * NAME_MAX + 1)
+#define MAX_JOURNAL                                                            \
+  (sizeof(JOURNAL_MAGIC) - 1 + sizeof("dirs  \n") - 1 + 2 * 20 +              \
+   (size_t)G6_PANELS_JOURNAL_MAX_FILES * JOURNAL_LINE_MAX + 7 + 64 + 1)
 
 /* name -> (void *)(uintptr_t)st_ino of each file a set carries over;
  * `built` when read back while the staging directory is still the one the
@@ -716,8 +728,10 @@ static int hex_digit(char c) {
   return -1;
 }
 
-/* Reads the journal into j (left empty when there is none, it is torn, or
- * it belongs to other directories than the staging directory `sino`). */
+/* Reads the journal into j (left empty when there is none, it is torn, it
+ * is larger than MAX_JOURNAL or lists more than G6_PANELS_JOURNAL_MAX_FILES
+ * files, or it belongs to other directories than the staging directory
+ * `sino`). */
 static void journal_read(const g6_panels_writer *w, ino_t sino, journal *j) {
   char path[PATH_MAX];
   if (snprintf(path, sizeof(path), "%s/%s", w->parent, w->journal) >=
@@ -746,9 +760,10 @@ static void journal_read(const g6_panels_writer *w, ino_t sino, journal *j) {
     j->built = ok && (ino_t)s == sino;
     p = end + 1;
   }
-  while (ok && p < tail) {
+  for (size_t lines = 0; ok && p < tail; lines++) {
     unsigned long long ino = strtoull(p, &end, 10);
-    ok = end != p && *end == ' ' && ino != 0;
+    ok = lines < G6_PANELS_JOURNAL_MAX_FILES && end != p && *end == ' ' &&
+         ino != 0;
     char name[NAME_MAX + 1];
     size_t n = 0;
     for (p = end + 1; ok && *p != '\n'; p += 2) {

@@ -226,6 +226,16 @@ size_t g6_panels_staging_name(const char *base, char *out, size_t cap);
  * files exactly. Counted as panels by the retention scan, never pruned. */
 size_t g6_panels_journal_name(const char *base, char *out, size_t cap);
 
+/* The most files a journal is read with: g6's own carried over are at most
+ * G6_PANELS_MAX panels, another program's normally a handful. A journal
+ * listing more, or longer than such a journal can be (each line a 20-digit
+ * inode and a NAME_MAX-byte name in hex: ~2.1 MB), is not used, like a
+ * torn one: it costs a flush neither the memory nor the time of a planted
+ * journal of millions of names (its checksum has no key). A PanelsDir
+ * holding more files than this still gets whole sets; after a crash its
+ * staging directory is told apart as without a journal. */
+#define G6_PANELS_JOURNAL_MAX_FILES 4096
+
 /* The directory sets are written to: PanelsDir with symbolic links
  * resolved at open (the staging directory is beside it). */
 const char *g6_panels_writer_dir(const g6_panels_writer *w);

@@ -3,6 +3,7 @@
 #include "g6_test.h"
 
 #include "core/fsutil.h"
+#include "core/hash.h"
 #include "store/integrity.h"
 #include "store/panel_schema.h"
 #include "store/panels.h"
@@ -854,6 +855,121 @@ static void unusable_journal_ignored(void **state) {
   alpha_close(&f);
 }
 
+/* Writes a valid journal (its checksum right) into `jdir` for a set built
+ * in the staging directory there now (each exchange swaps the inodes of
+ * it and PanelsDir), listing `lines` ("<inode> <name in hex>\n" each). */
+static void plant_journal(const char *jdir, const g6_buf *lines) {
+  ino_t sino = inode(jdir, ".panels.g6-staging"), dino = inode(jdir, "panels");
+  assert_true(sino != 0 && dino != 0);
+  g6_buf b = G6_BUF_INIT;
+  char sum[65];
+  assert_int_equal(g6_buf_printf(&b, "g6-panels-journal 1\ndirs %llu %llu\n",
+                                 (unsigned long long)sino,
+                                 (unsigned long long)dino),
+                   G6_OK);
+  assert_int_equal(g6_buf_append(&b, lines->data, lines->len), G6_OK);
+  assert_int_equal(g6_sha256_hex(b.data, b.len, sum), G6_OK);
+  assert_int_equal(g6_buf_printf(&b, "sha256 %s\n", sum), G6_OK);
+  char path[400];
+  g6_error e;
+  snprintf(path, sizeof(path), "%s/.panels.g6-journal", jdir);
+  if (g6_atomic_write(path, b.data, b.len, 0600, false, &e) != G6_OK)
+    fail_msg("%s", e.msg);
+  g6_buf_free(&b);
+}
+
+/* "<inode> <name in hex>\n" */
+static void journal_line(g6_buf *b, const char *ino, const char *name) {
+  assert_int_equal(g6_buf_printf(b, "%s ", ino), G6_OK);
+  for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+    assert_int_equal(g6_buf_printf(b, "%02x", *c), G6_OK);
+  assert_int_equal(g6_buf_putc(b, '\n'), G6_OK);
+}
+
+/* A journal's checksum has no key, so a valid one can be planted beside
+ * PanelsDir. One that lists more than G6_PANELS_JOURNAL_MAX_FILES files,
+ * or is longer than such a journal can be, is not used (a file in the
+ * staging directory it names goes back to PanelsDir, as without a
+ * journal), and costs the flush no memory: a planted 16 MB journal of
+ * 1.3 million short names (inside the old 64 MiB limit) grows a flush's
+ * peak by less than 12 MB, so it is not even read (it was read whole and
+ * its map built: ~110 MB more). The longest journal g6 can write (that
+ * many files, each of NAME_MAX bytes, 20-digit inodes) is still used: the
+ * file it names in a set never swapped in goes. */
+static void planted_journal_bounded(void **state) {
+  (void)state;
+  alpha_set f;
+  alpha_open(&f, "jhuge/panels", (const char *[]){"theirs.txt", "t", NULL});
+  assert_int_equal(alpha_write(&f, 1), G6_OK);
+  assert_true(f.r.exchange);
+  char jdir[320];
+  snprintf(jdir, sizeof(jdir), "%s/jhuge", dir);
+  /* the longest journal g6 can write: used */
+  g6_buf lines = G6_BUF_INIT;
+  journal_line(&lines, "18446744073709551615", "orphan.txt");
+  char name[NAME_MAX + 1];
+  for (int i = 1; i < G6_PANELS_JOURNAL_MAX_FILES; i++) {
+    memset(name, 'n', NAME_MAX);
+    name[NAME_MAX] = '\0';
+    snprintf(name, 9, "%08d", i);
+    name[8] = 'n';
+    journal_line(&lines, "10000000000000000000", name);
+  }
+  plant_journal(jdir, &lines);
+  put(f.staging, "orphan.txt", "o");
+  assert_int_equal(alpha_flush(&f, 2, 2), G6_OK);
+  assert_true(f.r.exchange);
+  assert_false(f.r.fell_back);
+  assert_text(f.d, "orphan.txt", NULL); /* listed: g6's link, gone */
+  assert_int_equal(entries(f.staging), 0);
+  /* one file more: not used, the file goes back */
+  journal_line(&lines, "1", "x");
+  plant_journal(jdir, &lines);
+  g6_buf_free(&lines);
+  put(f.staging, "orphan.txt", "o");
+  assert_int_equal(alpha_flush(&f, 3, 3), G6_OK);
+  assert_false(f.r.fell_back);
+  assert_text(f.d, "orphan.txt", "o");
+  assert_int_equal(entries(f.staging), 0);
+  char orphan[400];
+  snprintf(orphan, sizeof(orphan), "%s/orphan.txt", f.d);
+  assert_int_equal(unlink(orphan), 0);
+  /* 16 MB of short names: not used, and not read */
+  journal_line(&lines, "1", "orphan.txt");
+  while (lines.len < (16u << 20)) {
+    unsigned v = (unsigned)(lines.len / 13);
+    for (int k = 0; k < 5; k++, v /= 26)
+      name[k] = (char)('a' + v % 26);
+    name[5] = '\0';
+    journal_line(&lines, "1", name);
+  }
+  plant_journal(jdir, &lines);
+  g6_buf_free(&lines);
+  put(f.staging, "orphan.txt", "o");
+  fflush(NULL);
+  /* the flush in a child, against a child that does nothing (the
+   * baseline: this process's own pages, the sanitizers') */
+  long peak[2];
+  for (int flush = 0; flush < 2; flush++) {
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+      _exit(flush && alpha_flush(&f, 4, 4) != G6_OK ? 1 : 0);
+    int status;
+    struct rusage ru;
+    assert_int_equal(wait4(pid, &status, 0, &ru), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    peak[flush] = ru.ru_maxrss;
+  }
+  print_message("# peak %ld kB, %ld kB of it before the flush\n", peak[1],
+                peak[0]);
+  assert_text(f.d, "orphan.txt", "o");
+  assert_int_equal(entries(f.staging), 0);
+  assert_true(peak[1] - peak[0] < 12 * 1024);
+  assert_int_equal(check(f.d, NULL), 0);
+  alpha_close(&f);
+}
+
 /* Another program's entry with the journal's name (a symbolic link, a
  * directory) is never followed or replaced: no set can be built without
  * the journal, so the flush writes file by file from then on and says
@@ -1382,6 +1498,7 @@ int main(void) {
       cmocka_unit_test(crash_before_exchange),
       cmocka_unit_test(crash_while_linking),
       cmocka_unit_test(unusable_journal_ignored),
+      cmocka_unit_test(planted_journal_bounded),
       cmocka_unit_test(journal_name_taken),
       cmocka_unit_test(files_changed_while_linking),
       cmocka_unit_test(crash_while_journal_rewritten),
