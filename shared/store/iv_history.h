@@ -95,9 +95,10 @@ void g6_iv_history_free(g6_iv_history *h);
 /* Adds the close `c` to the file at `path` (its directory is created when
  * missing; the header when the file is): the old bytes, a newline if the
  * last line lacks one, and c's line, written atomically (fsyncs when
- * durable, the entry of each directory it creates too; a temporary file of it a writer killed at least an hour ago
- * left is removed first). G6_EEXIST, writing nothing, when the file already has a line
- * for c->date (kept before a restart); G6_ERANGE, writing nothing, when it
+ * durable, the entry of each directory it creates too; a temporary file
+ * of it a writer killed at least an hour ago left is removed first).
+ * G6_EEXIST, writing nothing, when the file already has a line for
+ * c->date (kept before a restart); G6_ERANGE, writing nothing, when it
  * has none but a later one (a line dated ahead, by a wrong clock or an
  * edit, blocks every close until its date: an error naming that date, not
  * a silent "kept before"); G6_EINVAL when every value of c is unknown
