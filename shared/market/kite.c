@@ -134,14 +134,48 @@ static size_t text_char(const char *d, size_t i, size_t len,
   return 1;
 }
 
+/* How much of secret s (sl bytes) the text holds at data[i..len): *m its
+ * characters matched, *end where they end; *at_end when the text (or an
+ * escape the text's end cut short) ended the match. `decode`: read escapes
+ * (text_char); otherwise bytes as they are, for a secret that itself holds
+ * what reads as an escape ("%41", "\/"), echoed plainly. */
+static void match_at(const char *data, size_t len, size_t i, const char *s,
+                     size_t sl, bool decode, size_t *m, size_t *end,
+                     bool *at_end) {
+  size_t j = i;
+  *m = 0;
+  *at_end = false;
+  while (*m < sl) {
+    unsigned char ch = 0;
+    size_t step = 0;
+    if (j < len && decode)
+      step = text_char(data, j, len, &ch);
+    else if (j < len) {
+      ch = (unsigned char)data[j];
+      step = 1;
+    }
+    if (step == 0) {
+      *at_end = true; /* the text ends here, or inside an escape */
+      break;
+    }
+    if (ch != (unsigned char)s[*m])
+      break;
+    j += step;
+    (*m)++;
+  }
+  *end = j;
+}
+
 /* Replaces every occurrence of each secret (len >= 4) in data[0..*len) by
  * "***", shortening *len, whether the text holds it as it is or with any of
  * its bytes escaped (text_char: JSON's \u0061 form, percent-encoding: a
  * server may echo the credentials so, and a message decoded from it would
- * hold them plainly). When `cut` (the text is the start of a longer one,
- * the rest dropped) also the start of a secret it ends with (4 characters
- * or more, an escape the cut split included): an occurrence straddling the
- * cut leaves that much behind, which no search for the whole secret finds.
+ * hold them plainly; a secret that itself holds what reads as an escape,
+ * "%41", is found as it is too). When `cut` (the text is the start of a
+ * longer one, the rest dropped) also the start of a secret it ends with (4
+ * characters or more, an escape the cut split included): an occurrence
+ * straddling the cut leaves that much behind, which no search for the
+ * whole secret finds.
  * The server's bytes are redacted so before any excerpt of them is taken (a
  * proxy's page or Kite's message may echo the Authorization header), and a
  * message decoded from them again once cut. Never grows the text; can't
@@ -154,26 +188,20 @@ static void redact_bytes(char *data, size_t *len, bool cut,
     if (sl < 4)
       continue;
     for (size_t i = 0; i < *len; i++) {
-      size_t j = i, m = 0;
-      bool at_end = false;
-      while (m < sl) {
-        unsigned char ch = 0;
-        size_t step = j < *len ? text_char(data, j, *len, &ch) : 0;
-        if (step == 0) {
-          at_end = true; /* the text ends here, or inside an escape */
+      /* escaped forms first, then the bytes as they are */
+      for (int decode = 1; decode >= 0; decode--) {
+        size_t m, end;
+        bool at_end;
+        match_at(data, *len, i, s, sl, decode, &m, &end, &at_end);
+        if (m == sl || (cut && at_end && m >= 4)) {
+          if (m != sl)
+            end = *len;
+          memcpy(data + i, "***", 3);
+          memmove(data + i + 3, data + end, *len - end);
+          *len -= end - i - 3;
+          i += 2; /* on after the "***" */
           break;
         }
-        if (ch != (unsigned char)s[m])
-          break;
-        j += step;
-        m++;
-      }
-      if (m == sl || (cut && at_end && m >= 4)) {
-        size_t end = m == sl ? j : *len;
-        memcpy(data + i, "***", 3);
-        memmove(data + i + 3, data + end, *len - end);
-        *len -= end - i - 3;
-        i += 2; /* on after the "***" */
       }
     }
   }

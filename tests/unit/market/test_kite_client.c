@@ -1346,6 +1346,66 @@ static void escaped_secrets_are_redacted(void **state) {
       }
 }
 
+/* A secret is any one word (core/fsutil.h g6_read_secret_file), so it may
+ * itself hold what reads as an escape: "%41" (percent-encoding of 'A'),
+ * "\/" or "\u0041" (JSON's). Echoed as it is, it is still found: the
+ * search for escaped forms must not hide the plain one. */
+static void secrets_that_look_escaped_are_redacted(void **state) {
+  (void)state;
+  /* the secret; its text in the JSON of the mock's /admin/auth; and its
+   * text in the JSON of /admin/faults, which the mock decodes into the
+   * envelope's JSON string, which Kite's message decodes back to the
+   * secret (each JSON layer halves the backslashes: 8 in the C literal
+   * are 4 in the faults' JSON, 2 in the envelope, 1 in the message) */
+  static const struct {
+    const char *secret, *auth, *echo;
+  } forms[] = {
+      {"TOK%41secret45", "TOK%41secret45", "TOK%41secret45"},
+      {"TOK%2fsecret45", "TOK%2fsecret45", "TOK%2fsecret45"},
+      {"TOK\\/secret45", "TOK\\\\/secret45",
+       "TOK\\\\\\\\/secret45"},
+      {"TOK\\u0041secret45", "TOK\\\\u0041secret45",
+       "TOK\\\\\\\\u0041secret45"},
+  };
+  static const char *const statuses[] = {"400", "200"};
+  for (size_t si = 0; si < 2; si++)
+    for (size_t f = 0; f < sizeof(forms) / sizeof(forms[0]); f++)
+      for (int at = 0; at < 2; at++) {
+        /* whole, and straddling the 160-byte cut of Kite's message */
+        char json[800];
+        snprintf(json, sizeof(json),
+                 "{\"ltp\":{\"error\":-1,\"error_status\":%s,"
+                 "\"error_body\":\"InputException\",\"error_message\":"
+                 "\"%*s%s and more text after it\"}}",
+                 statuses[si], at ? 152 : 1, "x", forms[f].echo);
+        for (char *q = strstr(json, "error_message\":\"") + 16; *q == ' ';
+             q++)
+          *q = 'x';
+        g6_kite_config cfg;
+        char url[64];
+        test_config(&cfg, url, sizeof(url));
+        cfg.access_token = forms[f].secret;
+        size_t from = logs.len;
+        g6_kite_client *c = faulted_client(json, &cfg);
+        char auth[128];
+        snprintf(auth, sizeof(auth), "{\"access_token\":\"%s\"}",
+                 forms[f].auth);
+        free(admin("POST", "/admin/auth", auth));
+        g6_error e;
+        size_t found;
+        g6_status st = call_ep(c, G6_KITE_EP_LTP, &found, &e);
+        g6_kite_client_free(c);
+        assert_int_equal(st, G6_EBADREQUEST);
+        const char *logged = logs.data != NULL ? logs.data + from : "";
+        char piece[64];
+        if (secret_piece_in(logged, forms[f].secret, piece, sizeof(piece)) ||
+            secret_piece_in(e.msg, forms[f].secret, piece, sizeof(piece)))
+          fail_msg("HTTP %s, secret %s at %d: \"%s\" left in \"%s\" / \"%s\"",
+                   statuses[si], forms[f].secret, at, piece, logged, e.msg);
+      }
+  free(admin("POST", "/admin/auth", "{\"access_token\":\"" TOKEN "\"}"));
+}
+
 /* Fails unless every log line from `from` on is one line of printable
  * ASCII ("LEVEL message"): nothing a server sent may start a line of its
  * own or reach a terminal as a control sequence. */
@@ -2207,6 +2267,7 @@ int main(void) {
       cmocka_unit_test(breaker_opens_on_foreign_200),
       cmocka_unit_test(breaker_opens_on_network_200_and_408),
       cmocka_unit_test(escaped_secrets_are_redacted),
+      cmocka_unit_test(secrets_that_look_escaped_are_redacted),
       cmocka_unit_test(breaker_opens_on_redirect),
       cmocka_unit_test(long_locations_are_cut),
       cmocka_unit_test(rate_limit_spaces_requests),
