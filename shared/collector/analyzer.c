@@ -151,6 +151,10 @@ typedef struct ax_index {
   bool hist_loaded;
   g6_iv_close pending;
   bool have_pending;
+  /* closes of sessions that are over but could not be written yet, oldest
+   * first: a later session's close must not replace one still unwritten */
+  g6_iv_close unkept[G6_ANALYZER_UNKEPT_MAX];
+  size_t n_unkept;
   g6_log_throttle hist_log;
 } ax_index;
 
@@ -452,29 +456,51 @@ static const g6_iv_history *history(g6_analyzer *a, ax_index *x, double now) {
   return &x->hist;
 }
 
-/* Adds the pending close once its session is over: a snapshot of a later
- * day was read (`day`), or the IST date moved past it. A failed write is
- * logged and retried at the next run. */
+/* Sets the pending close aside once its session is over (a snapshot of a
+ * later day was read, `day`, or the IST date moved past it) and writes the
+ * closes set aside, oldest first. A failed write is logged and retried at
+ * the next run; the closes wait meanwhile, up to G6_ANALYZER_UNKEPT_MAX
+ * sessions (beyond, the oldest is dropped, said as an error). */
 static void keep_close(g6_analyzer *a, ax_index *x, int64_t day, double now) {
-  if (!x->have_pending || date_day(x->pending.date) >= day)
+  if (x->have_pending && date_day(x->pending.date) < day) {
+    if (x->n_unkept == G6_ANALYZER_UNKEPT_MAX) {
+      char d[11];
+      g6_date_format(x->unkept[0].date, d);
+      logf_(a, G6_METRICS_LOG_ERR,
+            "g6_analytics: %s: dropped the ATM IV close of %s: %d closes "
+            "wait to be written to the IV history already (see the error "
+            "before)",
+            x->name, d, G6_ANALYZER_UNKEPT_MAX);
+      memmove(&x->unkept[0], &x->unkept[1],
+              (x->n_unkept - 1) * sizeof(x->unkept[0]));
+      x->n_unkept--;
+    }
+    x->unkept[x->n_unkept++] = x->pending;
+    x->have_pending = false;
+  }
+  if (x->n_unkept == 0)
     return;
   char path[4096];
   g6_error e;
   g6_error_clear(&e);
   g6_status st = g6_iv_history_path(a->data_dir, x->name, path, sizeof(path));
-  if (st == G6_OK)
-    st = g6_iv_history_append(path, &x->pending, a->durable, &e);
-  if (st == G6_OK || st == G6_EEXIST || st == G6_EINVAL) {
+  while (st == G6_OK && x->n_unkept > 0) {
+    const g6_iv_close *c = &x->unkept[0];
+    st = g6_iv_history_append(path, c, a->durable, &e);
+    if (st != G6_OK && st != G6_EEXIST && st != G6_EINVAL)
+      break;
     /* kept now, kept before (a restart), or nothing known to keep */
-    char d[11];
-    g6_date_format(x->pending.date, d);
     if (st == G6_OK) {
+      char d[11];
+      g6_date_format(c->date, d);
       x->st.closes_kept++;
       logf_(a, G6_METRICS_LOG_INFO,
             "g6_analytics: %s: kept the ATM IV close of %s in %s", x->name, d,
             path);
     }
-    x->have_pending = false;
+    memmove(&x->unkept[0], &x->unkept[1],
+            (x->n_unkept - 1) * sizeof(x->unkept[0]));
+    x->n_unkept--;
     g6_iv_history_free(&x->hist);
     x->hist_loaded = false;
     st = G6_OK;
@@ -483,8 +509,8 @@ static void keep_close(g6_analyzer *a, ax_index *x, int64_t day, double now) {
   if (g6_log_throttle_due(&x->hist_log, st, now, 600) && st != G6_OK)
     logf_(a, G6_METRICS_LOG_ERR,
           "g6_analytics: %s: cannot keep the ATM IV close: %s (retried every "
-          "run)",
-          x->name, e.msg);
+          "run; %zu session(s) wait)",
+          x->name, e.msg, x->n_unkept);
 }
 
 /* The session's close so far: the latest known ATM IV per tag, but for a

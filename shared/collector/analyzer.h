@@ -25,8 +25,11 @@
  * added once, when a snapshot of a later day is read or the IST date has
  * moved past it (so at the latest shortly after midnight), nothing when no
  * tag has a close, and a close that cannot be written is retried every
- * run. A date-pinned expiry has no history (it is one contract): its rank
- * is NaN.
+ * run: the closes of the sessions over wait in memory, oldest first, until
+ * they are written (a later session's close never replaces one), up to
+ * G6_ANALYZER_UNKEPT_MAX sessions (beyond, the oldest is dropped with an
+ * error). A date-pinned expiry has no history (it is one contract): its
+ * rank is NaN.
  *
  * Expiry labels are the rule's tag, or its date for a date-pinned rule (as
  * g6_chain labels them). An expiry that disappears from the snapshot gets
@@ -46,6 +49,9 @@
 #include <stddef.h>
 
 #define G6_ANALYZER_MAX_INDICES 16
+/* Sessions whose ATM IV close waits to be written (the IV history failing)
+ * per index, at most. */
+#define G6_ANALYZER_UNKEPT_MAX 32
 
 /* Groups of metrics that can be switched off (Groups option). Snapshot
  * age, read failures, analysed snapshots and run time are always on. */

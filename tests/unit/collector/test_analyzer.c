@@ -41,9 +41,11 @@ static double dispatched(g6_metrics *m, const g6_metric_def *def,
 static char logs[32][800];
 static int levels[32];
 static int n_logs;
+static int n_dropped_closes; /* "dropped the ATM IV close" lines, all */
 
 static void record_log(void *ctx, int level, const char *msg) {
   (void)ctx;
+  n_dropped_closes += strstr(msg, "dropped the ATM IV close of") != NULL;
   if (n_logs < 32) {
     levels[n_logs] = level;
     snprintf(logs[n_logs++], sizeof(logs[0]), "%s", msg);
@@ -700,6 +702,110 @@ static void closes_kept_once_per_session(void **state) {
   g6_metrics_free(m);
 }
 
+/* The IV history failing over a session's end and into the next session:
+ * the next session's close used to replace the one still unwritten, which
+ * was lost without a word. Each waits, and both are written in date order
+ * once the history can take them. */
+static void unwritten_close_survives_the_next_session(void **state) {
+  (void)state;
+  char data[300], path[512];
+  snprintf(data, sizeof(data), "%s/two_sessions", dir);
+  g6_metrics *m = new_metrics();
+  const char *ix[] = {"NIFTY"};
+  g6_analyzer *a = make(data, ix, 1, G6_AG_DESK, m);
+  assert_int_equal(g6_analyzer_warm(a), G6_OK);
+  snapfix f;
+  snapfix_desk(&f);
+  for (size_t i = 0; i < 6; i++)
+    f.legs[0][i].iv = 0.13;
+  write_view(data, "NIFTY", &f.view);
+  g6_analyzer_run(a, (double)SNAPFIX_NOW + 1); /* 2025-01-06 */
+  /* the iv_history directory is a file: no close can be written */
+  snprintf(path, sizeof(path), "%s/iv_history", data);
+  FILE *fp = fopen(path, "w");
+  assert_non_null(fp);
+  fclose(fp);
+  g6_analyzer_run(a, (double)g6_ist_epoch((g6_date){2025, 1, 7}, 0, 0, 30));
+  /* the next session is read while the history still fails */
+  f.view.seq = 42;
+  f.view.generated_at = g6_ist_epoch((g6_date){2025, 1, 7}, 9, 16, 0);
+  for (size_t i = 0; i < 6; i++)
+    f.legs[0][i].iv = 0.14;
+  write_view(data, "NIFTY", &f.view);
+  g6_analyzer_run(a, (double)f.view.generated_at + 1);
+  g6_analyzer_index_state st;
+  assert_true(g6_analyzer_index(a, "NIFTY", &st));
+  assert_int_equal(st.closes_kept, 0);
+  assert_int_not_equal(st.history_status, G6_OK);
+  /* fixed during the session: the first session's close goes in now */
+  unlink(path);
+  g6_analyzer_run(a, (double)f.view.generated_at + 60);
+  char *text = slurp_history(data);
+  assert_non_null(text);
+  assert_string_equal(text, "date,this_week,next_week,this_month,next_month\n"
+                            "2025-01-06,0.13,,,\n");
+  free(text);
+  /* and the second once its session is over */
+  g6_analyzer_run(a, (double)g6_ist_epoch((g6_date){2025, 1, 8}, 0, 0, 30));
+  text = slurp_history(data);
+  assert_non_null(text);
+  assert_string_equal(text, "date,this_week,next_week,this_month,next_month\n"
+                            "2025-01-06,0.13,,,\n"
+                            "2025-01-07,0.14,,,\n");
+  free(text);
+  assert_true(g6_analyzer_index(a, "NIFTY", &st));
+  assert_int_equal(st.closes_kept, 2);
+  assert_int_equal(st.history_status, G6_OK);
+  g6_analyzer_free(a);
+  g6_metrics_free(m);
+}
+
+/* Closes wait for G6_ANALYZER_UNKEPT_MAX sessions at most: the oldest
+ * beyond is dropped, said as an error; the others go in once the history
+ * can take them. */
+static void unwritten_closes_are_bounded(void **state) {
+  (void)state;
+  char data[300], path[512];
+  snprintf(data, sizeof(data), "%s/many_sessions", dir);
+  g6_metrics *m = new_metrics();
+  const char *ix[] = {"NIFTY"};
+  g6_analyzer *a = make(data, ix, 1, G6_AG_DESK, m);
+  assert_int_equal(g6_analyzer_warm(a), G6_OK);
+  snprintf(path, sizeof(path), "%s/iv_history", data);
+  assert_int_equal(g6_mkdir_p(data, 0755, NULL), G6_OK);
+  FILE *fp = fopen(path, "w"); /* a file: no close can be written */
+  assert_non_null(fp);
+  fclose(fp);
+  snapfix f;
+  snapfix_desk(&f);
+  int sessions = G6_ANALYZER_UNKEPT_MAX + 2;
+  n_dropped_closes = 0;
+  for (int d = 0; d < sessions; d++) {
+    f.view.seq = (uint64_t)(42 + d);
+    f.view.generated_at = SNAPFIX_NOW + (int64_t)d * 86400;
+    write_view(data, "NIFTY", &f.view);
+    g6_analyzer_run(a, (double)f.view.generated_at + 1);
+  }
+  /* the last session ends: sessions - G6_ANALYZER_UNKEPT_MAX dropped */
+  double after = (double)(SNAPFIX_NOW + (int64_t)sessions * 86400);
+  unlink(path);
+  g6_analyzer_run(a, after);
+  assert_int_equal(n_dropped_closes, sessions - G6_ANALYZER_UNKEPT_MAX);
+  g6_analyzer_index_state st;
+  assert_true(g6_analyzer_index(a, "NIFTY", &st));
+  assert_int_equal(st.history_status, G6_OK);
+  /* the fixture's contracts expire within days: the later sessions have
+   * no close to keep (nothing written for them) */
+  assert_int_equal(st.closes_kept, 1);
+  char *text = slurp_history(data);
+  assert_non_null(text);
+  assert_string_equal(text, "date,this_week,next_week,this_month,next_month\n"
+                            "2025-01-08,0.12,,,\n");
+  free(text);
+  g6_analyzer_free(a);
+  g6_metrics_free(m);
+}
+
 /* A line dated ahead in the history (2099: an edit, a wrong clock) made
  * every close "already kept", silently, until its date: now each close it
  * blocks is an error naming it. */
@@ -1036,6 +1142,8 @@ int main(void) {
       cmocka_unit_test(desk_figures_by_hand),
       cmocka_unit_test(closes_kept_once_per_session),
       cmocka_unit_test(close_blocked_by_a_later_line),
+      cmocka_unit_test(unwritten_close_survives_the_next_session),
+      cmocka_unit_test(unwritten_closes_are_bounded),
       cmocka_unit_test(expiry_day_close_left_out),
       cmocka_unit_test(moved_expiry_and_special_sessions),
       cmocka_unit_test(groups_and_discovery),
