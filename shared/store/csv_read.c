@@ -54,6 +54,15 @@ bool g6_csv_number(const char *s, size_t len, double *out) {
   char buf[64];
   if (len == 0 || len >= sizeof(buf))
     return false;
+  /* the decimal forms a writer of the format uses (Python's repr, g6's
+   * shortest round trip): a sign, digits, a point, an exponent; strtod
+   * alone would also take hexadecimal ("0x10" = 16), leading blanks, "+"
+   * and "infinity" */
+  if (!(s[0] == '-' || s[0] == '.' || (s[0] >= '0' && s[0] <= '9')))
+    return false;
+  for (size_t i = 0; i < len; i++)
+    if (strchr("0123456789.eE+-", s[i]) == NULL || s[i] == '\0')
+      return false;
   memcpy(buf, s, len);
   buf[len] = '\0';
   char *end;

@@ -43,10 +43,12 @@ typedef struct g6_csv_strike_row {
       ce_gamma, pe_gamma, ce_rho, pe_rho;
 } g6_csv_strike_row;
 
-/* A CSV cell of `len` bytes (not NUL-terminated) as a finite number, read
- * with strtod (so "1e-05", "0.0"); false for an empty cell, trailing
- * characters (a NUL byte among them) or a value that is not finite. Can't
- * fail otherwise. */
+/* A CSV cell of `len` bytes (not NUL-terminated) as a finite number in
+ * decimal form, read with strtod (so "1e-05", "0.0", "-3", ".5"); false for
+ * an empty cell, one that does not begin with '-', '.' or a digit (" 1",
+ * "+1"), any character beyond digits, '.', 'e', 'E', '+', '-' (hexadecimal
+ * "0x10", "inf", a NUL byte), trailing characters, or a value that is not
+ * finite. Can't fail otherwise. */
 bool g6_csv_number(const char *s, size_t len, double *out);
 
 /* Parses one data line (no newline) of a per-strike file. G6_EPARSE with a

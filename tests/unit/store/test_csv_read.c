@@ -336,6 +336,39 @@ static void hostile_cells(void **state) {
                    G6_OK);
 }
 
+/* The number forms a cell may hold: decimal only (strtod alone took
+ * hexadecimal, leading blanks, '+' and "infinity"). */
+static void number_forms(void **state) {
+  (void)state;
+  static const struct {
+    const char *cell;
+    size_t len;
+    bool ok;
+    double v;
+  } cases[] = {
+      {"0.0", 3, true, 0.0},       {"1502.89", 7, true, 1502.89},
+      {"-3", 2, true, -3.0},       {"1e-05", 5, true, 1e-05},
+      {"2.5E+3", 6, true, 2500.0}, {".5", 2, true, 0.5},
+      {"0x10", 4, false, 0},       {"0X1p3", 5, false, 0},
+      {" 1", 2, false, 0},         {"+1", 2, false, 0},
+      {"inf", 3, false, 0},        {"-infinity", 9, false, 0},
+      {"nan", 3, false, 0},        {"1e400", 5, false, 0},
+      {"1,5", 3, false, 0},        {"1 ", 2, false, 0},
+      {"0.1\0x", 5, false, 0},     {"", 0, false, 0},
+      {"-", 1, false, 0},          {"e5", 2, false, 0},
+  };
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    double v = -1;
+    bool ok = g6_csv_number(cases[i].cell, cases[i].len, &v);
+    if (ok != cases[i].ok)
+      fail_msg("\"%s\": %s, expected %s", cases[i].cell,
+               ok ? "a number" : "refused",
+               cases[i].ok ? "a number" : "refused");
+    if (ok && v != cases[i].v)
+      fail_msg("\"%s\": %.17g, expected %.17g", cases[i].cell, v, cases[i].v);
+  }
+}
+
 static void conflicting_duplicates(void **state) {
   (void)state;
   const char *a = ROW_HEAD "24812.35,24800,24800," ROW_TAIL;
@@ -358,6 +391,7 @@ int main(void) {
       cmocka_unit_test(empty_book),
       cmocka_unit_test(ugly_files),
       cmocka_unit_test(conflicting_duplicates),
+      cmocka_unit_test(number_forms),
   };
   cmocka_set_message_output(CM_OUTPUT_TAP);
   return cmocka_run_group_tests(tests, setup, teardown);
