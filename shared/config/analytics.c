@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define A(member) G6_OPT_FIELD(g6_analytics_config, member)
 
@@ -28,10 +29,14 @@ static g6_status set_indices(void *target, const oconfig_item_t *ci,
                           "1-31 letters, digits, '_' or '-' (as in "
                           "g6_chain's <Index \"NAME\">)",
                           err);
+    /* names that differ only in case name one snapshot file on a
+     * case-insensitive file system (as g6_chain refuses them) */
     for (size_t j = 0; j < i && st == G6_OK; j++)
-      if (strcmp(list[i], list[j]) == 0)
+      if (strcasecmp(list[i], list[j]) == 0)
         st = g6_conf_reject(ci, false, G6_EINVAL, "an index is listed twice",
-                            "distinct index names", err);
+                            "distinct index names, differing in more than "
+                            "case",
+                            err);
   }
   if (st != G6_OK) {
     g6_conf_strings_free(list);

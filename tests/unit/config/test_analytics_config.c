@@ -78,6 +78,7 @@ static void bad_values(void **state) {
        "Plugin \"g6_analytics\": option Index = \"NIF TY\": not an index name; "
        "allowed: 1-31 letters"},
       {"Index \"NIFTY\" \"NIFTY\"", "an index is listed twice"},
+      {"Index \"NIFTY\" \"Nifty\"", "an index is listed twice"},
       {"Index",
        "option Index = (nothing): wrong number of values; allowed: 1 to 16"},
       {"Groups \"pcr\" \"vibes\"",
