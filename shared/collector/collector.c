@@ -44,6 +44,9 @@ struct g6_collector {
   bool history_checked; /* KeepSnapshots: the latest snapshot is in the
                            history (false at start: a crash may have left
                            it out; and after a failed link, a full disk) */
+  int64_t hold_since; /* KeepSnapshots: the first cycle that held its
+                       snapshot because the latest was not kept yet; 0 when
+                       not holding */
   bool history_recovered; /* the restart's check was made: a day directory
                              missing later was never made, not pruned */
   /* per rule, the slot whose rows a tag collision last withheld: a cycle
@@ -598,7 +601,7 @@ static void write_csv(g6_collector *c, g6_cycle_result *res) {
 static void snapshot_failed(g6_cycle_result *res, g6_status st,
                             const char *prefix, const char *msg) {
   res->snapshot_status = st;
-  snprintf(res->snapshot_msg, sizeof(res->snapshot_msg), "%s%.440s", prefix,
+  snprintf(res->snapshot_msg, sizeof(res->snapshot_msg), "%s%.420s", prefix,
            msg);
 }
 
@@ -621,21 +624,32 @@ static void write_snapshot(g6_collector *c, g6_cycle_result *res) {
     snapshot_failed(res, st, "", e.msg);
     return;
   }
+  g6_status lost = G6_OK; /* the previous snapshot given up on */
+  g6_error lost_why;
   if (c->cfg.keep_snapshots && !c->history_checked) {
     /* the latest file is about to be replaced: if a crash kept it out of
      * the history, or its link failed last cycle, it goes there now; while
      * it cannot, it is not replaced (this cycle's snapshot is not written)
-     * and the next cycle tries again */
+     * and the next cycle tries again — for G6_SNAPSHOT_HOLD_MAX_S, then
+     * the live snapshot moves on without it */
     int64_t now = c->history_recovered ? 0 : res->now;
     if ((st = g6_snapshot_history_recover(c->data_dir, c->ix.name, now,
                                           durable, &e)) != G6_OK) {
-      snapshot_failed(res, st,
-                      "history: the previous snapshot is not kept, so it is "
-                      "not replaced: ",
-                      e.msg);
-      return;
+      if (c->hold_since <= 0)
+        c->hold_since = res->now > 0 ? res->now : 1;
+      if ((double)(res->now - c->hold_since) < G6_SNAPSHOT_HOLD_MAX_S) {
+        snapshot_failed(res, st,
+                        "history: the previous snapshot is not kept, so it "
+                        "is not replaced: ",
+                        e.msg);
+        return;
+      }
+      lost = st;
+      lost_why = e;
+    } else {
+      c->history_checked = c->history_recovered = true;
+      c->hold_since = 0;
     }
-    c->history_checked = c->history_recovered = true;
   }
   /* a name the history holds already is not taken: the sequence moves on */
   if (c->cfg.keep_snapshots &&
@@ -675,6 +689,13 @@ static void write_snapshot(g6_collector *c, g6_cycle_result *res) {
                                      s.seq, durable, &e)) != G6_OK) {
     snapshot_failed(res, st, "history: ", e.msg);
     c->history_checked = false; /* kept before it is replaced */
+  }
+  if (lost != G6_OK) {
+    char msg[80];
+    snprintf(msg, sizeof(msg),
+             "history: unkept for %lld s, the previous snapshot is replaced: ",
+             (long long)(res->now - c->hold_since));
+    snapshot_failed(res, lost, msg, lost_why.msg);
   }
 }
 

@@ -57,6 +57,16 @@ typedef struct g6_collector_config {
                                     0: not checked */
 } g6_collector_config;
 
+/* KeepSnapshots: how long (seconds of the cycles' clock) the cycles hold
+ * their own snapshots while the latest one cannot be kept in the history
+ * (its link fails, the history cannot be read, another file has its name):
+ * a passing failure (a full disk freed, a permission fixed) loses nothing;
+ * past it the live snapshot moves on (g6_analytics and the panels would
+ * otherwise read the held one for as long as the failure lasts) and the
+ * previous one is replaced, not in the history, the cycle's error saying
+ * so. */
+#define G6_SNAPSHOT_HOLD_MAX_S 300.0
+
 /* Everything one cycle did, for metrics and logs. */
 typedef struct g6_cycle_result {
   int64_t now;               /* cycle instant, epoch seconds */

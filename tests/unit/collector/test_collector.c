@@ -1359,6 +1359,51 @@ static void history_holds_the_latest_until_it_is_kept(void **state) {
   assert_kept("hold", "2025-10-20", 2, (int64_t)now + 60);
 }
 
+/* The hold is bounded: past G6_SNAPSHOT_HOLD_MAX_S of held cycles the live
+ * snapshot moves on (g6_analytics would read the held one for as long as
+ * the failure lasts), the previous one replaced and the error saying so;
+ * once the history works again, every later snapshot is kept. */
+static void history_hold_is_bounded(void **state) {
+  (void)state;
+  fake f = default_fake();
+  double now = (double)utc(2025, 10, 20, 4, 0, 14); /* Mon 09:30 IST */
+  char path[600], day[700];
+  snprintf(path, sizeof(path), "%s/bound/snapshots/NIFTY", dir);
+  assert_int_equal(g6_mkdir_p(path, 0755, NULL), G6_OK);
+  snprintf(day, sizeof(day), "%s/2025-10-20", path);
+  touch(day); /* a file where the day's directory goes */
+  g6_cycle_result res;
+  g6_collector *c = make_with(&f, "bound", false, true);
+  f.now = now;
+  assert_int_equal(g6_collector_cycle(c, f.now, &res), G6_OK);
+  assert_int_equal(res.snapshot_seq, 1); /* written, its link failed */
+  double held = now + 30;                /* the first cycle held */
+  for (double t = held; t < held + G6_SNAPSHOT_HOLD_MAX_S; t += 60) {
+    f.now = t;
+    assert_int_equal(g6_collector_cycle(c, f.now, &res), G6_OK);
+    assert_non_null(strstr(res.snapshot_msg, "not replaced"));
+    assert_int_equal(latest_seq("bound"), 1);
+  }
+  f.now = held + G6_SNAPSHOT_HOLD_MAX_S;
+  assert_int_equal(g6_collector_cycle(c, f.now, &res), G6_OK);
+  assert_int_not_equal(res.snapshot_status, G6_OK);
+  if (strstr(res.snapshot_msg, "unkept for 300 s, the previous snapshot is "
+                               "replaced") == NULL)
+    fail_msg("%s", res.snapshot_msg);
+  assert_int_equal(res.snapshot_seq, 2);
+  assert_int_equal(latest_seq("bound"), 2);
+  assert_int_equal(unlink(day), 0); /* usable again */
+  f.now += 30;
+  assert_int_equal(g6_collector_cycle(c, f.now, &res), G6_OK);
+  assert_int_equal(res.snapshot_status, G6_OK);
+  assert_int_equal(res.snapshot_seq, 3);
+  g6_collector_free(c);
+  assert_kept("bound", "2025-10-20", 2,
+              (int64_t)(held + G6_SNAPSHOT_HOLD_MAX_S));
+  assert_kept("bound", "2025-10-20", 3,
+              (int64_t)(held + G6_SNAPSHOT_HOLD_MAX_S) + 30);
+}
+
 /* After a long stop, the restart's recover does not re-create a day
  * directory g6_retention pruned: a latest snapshot of an earlier day whose
  * directory is gone is not kept again. One of an earlier day whose
@@ -1727,6 +1772,7 @@ int main(void) {
       cmocka_unit_test(history_copy_leftovers_removed),
       cmocka_unit_test(history_retry_survives_a_failed_cycle),
       cmocka_unit_test(history_holds_the_latest_until_it_is_kept),
+      cmocka_unit_test(history_hold_is_bounded),
       cmocka_unit_test(recover_leaves_a_pruned_day_pruned),
       cmocka_unit_test(link_retry_across_midnight),
       cmocka_unit_test(seq_clash_moves_past_the_history),
