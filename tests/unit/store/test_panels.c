@@ -911,8 +911,9 @@ static void planted_journal_bounded(void **state) {
   for (int i = 1; i < G6_PANELS_JOURNAL_MAX_FILES; i++) {
     memset(name, 'n', NAME_MAX);
     name[NAME_MAX] = '\0';
-    snprintf(name, 9, "%08d", i);
-    name[8] = 'n';
+    char num[16];
+    snprintf(num, sizeof(num), "%08d", i);
+    memcpy(name, num, 8);
     journal_line(&lines, "10000000000000000000", name);
   }
   plant_journal(jdir, &lines);
