@@ -20,9 +20,20 @@ g6_status g6_buf_reserve(g6_buf *b, size_t extra) {
     }
     cap *= 2;
   }
-  char *p = realloc(b->data, cap);
-  if (p == NULL)
-    return G6_ENOMEM;
+  char *p;
+  if (b->sensitive && b->data != NULL) {
+    /* realloc would free the old block unzeroed */
+    p = malloc(cap);
+    if (p == NULL)
+      return G6_ENOMEM;
+    memcpy(p, b->data, b->len + 1);
+    g6_wipe(b->data, b->cap);
+    free(b->data);
+  } else {
+    p = realloc(b->data, cap);
+    if (p == NULL)
+      return G6_ENOMEM;
+  }
   if (b->data == NULL)
     p[0] = '\0';
   b->data = p;
@@ -53,16 +64,21 @@ g6_status g6_buf_vprintf(g6_buf *b, const char *fmt, va_list ap) {
   char small[256];
   int n = vsnprintf(small, sizeof(small), fmt, ap2);
   va_end(ap2);
-  if (n < 0)
-    return G6_EINVAL;
-  if ((size_t)n < sizeof(small))
-    return g6_buf_append(b, small, (size_t)n);
-  g6_status st = g6_buf_reserve(b, (size_t)n);
-  if (st != G6_OK)
-    return st;
-  vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-  b->len += (size_t)n;
-  return G6_OK;
+  g6_status st;
+  if (n < 0) {
+    st = G6_EINVAL;
+  } else if ((size_t)n < sizeof(small)) {
+    st = g6_buf_append(b, small, (size_t)n);
+  } else {
+    st = g6_buf_reserve(b, (size_t)n);
+    if (st == G6_OK) {
+      vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+      b->len += (size_t)n;
+    }
+  }
+  if (b->sensitive) /* small holds (the start of) the secret */
+    g6_wipe(small, sizeof(small));
+  return st;
 }
 
 g6_status g6_buf_printf(g6_buf *b, const char *fmt, ...) {
@@ -74,12 +90,16 @@ g6_status g6_buf_printf(g6_buf *b, const char *fmt, ...) {
 }
 
 void g6_buf_reset(g6_buf *b) {
+  if (b->sensitive && b->data != NULL)
+    g6_wipe(b->data, b->cap);
   b->len = 0;
   if (b->data != NULL)
     b->data[0] = '\0';
 }
 
 void g6_buf_free(g6_buf *b) {
+  if (b->sensitive && b->data != NULL)
+    g6_wipe(b->data, b->cap);
   free(b->data);
   b->data = NULL;
   b->len = 0;
@@ -94,4 +114,16 @@ char *g6_buf_steal(g6_buf *b) {
   b->len = 0;
   b->cap = 0;
   return p;
+}
+
+void g6_wipe(void *p, size_t n) {
+  if (p != NULL && n > 0)
+    explicit_bzero(p, n);
+}
+
+void g6_secret_free(char *s) {
+  if (s == NULL)
+    return;
+  g6_wipe(s, strlen(s));
+  free(s);
 }
