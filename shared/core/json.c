@@ -128,25 +128,34 @@ g6_json *g6_json_string(const char *s) { return g6_json_stringn(s, strlen(s)); }
 g6_json *g6_json_array(void) { return new_value(G6_JSON_ARRAY); }
 g6_json *g6_json_object(void) { return new_value(G6_JSON_OBJECT); }
 
-void g6_json_free(g6_json *v) {
+/* wipe: zero every string, key and integer text before it is freed (a
+ * tree parsed from a secret). Arrays, member tables and the index hold
+ * pointers and positions only. */
+static void json_free(g6_json *v, bool wipe) {
   if (v == NULL)
     return;
   switch (v->type) {
   case G6_JSON_INT:
+    if (wipe)
+      g6_wipe(v->u.itext, strlen(v->u.itext));
     free(v->u.itext);
     break;
   case G6_JSON_STRING:
+    if (wipe)
+      g6_wipe(v->u.str.s, v->u.str.len);
     free(v->u.str.s);
     break;
   case G6_JSON_ARRAY:
     for (size_t i = 0; i < v->u.arr.n; i++)
-      g6_json_free(v->u.arr.items[i]);
+      json_free(v->u.arr.items[i], wipe);
     free(v->u.arr.items);
     break;
   case G6_JSON_OBJECT:
     for (size_t i = 0; i < v->u.obj.n; i++) {
+      if (wipe)
+        g6_wipe(v->u.obj.m[i].key, v->u.obj.m[i].klen);
       free(v->u.obj.m[i].key);
-      g6_json_free(v->u.obj.m[i].val);
+      json_free(v->u.obj.m[i].val, wipe);
     }
     free(v->u.obj.m);
     free(v->u.obj.slot);
@@ -157,18 +166,22 @@ void g6_json_free(g6_json *v) {
   free(v);
 }
 
-g6_status g6_json_array_push(g6_json *arr, g6_json *val) {
+void g6_json_free(g6_json *v) { json_free(v, false); }
+
+void g6_json_free_sensitive(g6_json *v) { json_free(v, true); }
+
+static g6_status array_push(g6_json *arr, g6_json *val, bool wipe) {
   if (val == NULL)
     return G6_ENOMEM;
   if (arr == NULL || arr->type != G6_JSON_ARRAY) {
-    g6_json_free(val);
+    json_free(val, wipe);
     return G6_EINVAL;
   }
   if (arr->u.arr.n == arr->u.arr.cap) {
     size_t cap = arr->u.arr.cap ? arr->u.arr.cap * 2 : 8;
     g6_json **p = realloc(arr->u.arr.items, cap * sizeof(*p));
     if (p == NULL) {
-      g6_json_free(val);
+      json_free(val, wipe);
       return G6_ENOMEM;
     }
     arr->u.arr.items = p;
@@ -176,6 +189,10 @@ g6_status g6_json_array_push(g6_json *arr, g6_json *val) {
   }
   arr->u.arr.items[arr->u.arr.n++] = val;
   return G6_OK;
+}
+
+g6_status g6_json_array_push(g6_json *arr, g6_json *val) {
+  return array_push(arr, val, false);
 }
 
 static size_t key_hash(const char *key, size_t klen) {
@@ -229,18 +246,20 @@ static size_t member_find(const g6_json *obj, const char *key, size_t klen) {
   return SIZE_MAX;
 }
 
-g6_status g6_json_object_setn(g6_json *obj, const char *key, size_t klen,
-                              g6_json *val) {
+/* wipe: the value a duplicate key replaces, and val when it is not
+ * taken, are zeroed before they are freed (see json_free). */
+static g6_status object_setn(g6_json *obj, const char *key, size_t klen,
+                             g6_json *val, bool wipe) {
   if (val == NULL)
     return G6_ENOMEM;
   if (obj == NULL || obj->type != G6_JSON_OBJECT) {
-    g6_json_free(val);
+    json_free(val, wipe);
     return G6_EINVAL;
   }
   size_t at = member_find(obj, key, klen);
   if (at != SIZE_MAX) {
     member *m = &obj->u.obj.m[at];
-    g6_json_free(m->val);
+    json_free(m->val, wipe);
     m->val = val;
     return G6_OK;
   }
@@ -248,7 +267,7 @@ g6_status g6_json_object_setn(g6_json *obj, const char *key, size_t klen,
     size_t cap = obj->u.obj.cap ? obj->u.obj.cap * 2 : 8;
     member *p = realloc(obj->u.obj.m, cap * sizeof(*p));
     if (p == NULL) {
-      g6_json_free(val);
+      json_free(val, wipe);
       return G6_ENOMEM;
     }
     obj->u.obj.m = p;
@@ -256,7 +275,7 @@ g6_status g6_json_object_setn(g6_json *obj, const char *key, size_t klen,
   }
   char *k = malloc(klen + 1);
   if (k == NULL) {
-    g6_json_free(val);
+    json_free(val, wipe);
     return G6_ENOMEM;
   }
   if (klen)
@@ -268,6 +287,11 @@ g6_status g6_json_object_setn(g6_json *obj, const char *key, size_t klen,
   else if (obj->u.obj.n >= INDEX_MIN)
     index_build(obj);
   return G6_OK;
+}
+
+g6_status g6_json_object_setn(g6_json *obj, const char *key, size_t klen,
+                              g6_json *val) {
+  return object_setn(obj, key, klen, val, false);
 }
 
 g6_status g6_json_object_set(g6_json *obj, const char *key, g6_json *val) {
@@ -703,6 +727,8 @@ typedef struct parser {
   size_t len, pos;
   int depth;
   size_t values, max_values; /* built so far; the limit, 0 for none */
+  bool sensitive; /* the text holds secrets: temporaries and every value
+                     freed on the way are zeroed first */
   g6_status st; /* the failure, when one happened */
   const char *why;
   size_t at;
@@ -890,6 +916,8 @@ static g6_json *parse_number(parser *p) {
   /* strtod rounds correctly like Python's float(); out-of-range
    * magnitudes become +-inf and 0 as in Python */
   g6_json *v = real ? g6_json_real(strtod(text, NULL)) : g6_json_int_text(text);
+  if (p->sensitive)
+    g6_wipe(text, n);
   if (text != small)
     free(text);
   if (v == NULL)
@@ -920,6 +948,7 @@ static g6_json *parse_container(parser *p, bool object) {
     return c;
   }
   g6_buf key = G6_BUF_INIT;
+  key.sensitive = p->sensitive;
   for (;;) {
     if (object) {
       if (p->pos >= p->len || p->s[p->pos] != '"') {
@@ -941,8 +970,9 @@ static g6_json *parse_container(parser *p, bool object) {
     if (v == NULL)
       break;
     g6_status st =
-        object ? g6_json_object_setn(c, key.data ? key.data : "", key.len, v)
-               : g6_json_array_push(c, v);
+        object ? object_setn(c, key.data ? key.data : "", key.len, v,
+                             p->sensitive)
+               : array_push(c, v, p->sensitive);
     if (st != G6_OK) {
       fail_at(p, st, p->pos, "out of memory");
       break;
@@ -963,7 +993,7 @@ static g6_json *parse_container(parser *p, bool object) {
     skip_ws(p);
   }
   g6_buf_free(&key);
-  g6_json_free(c);
+  json_free(c, p->sensitive);
   return NULL;
 }
 
@@ -986,6 +1016,7 @@ static g6_json *parse_value(parser *p) {
     return parse_container(p, false);
   case '"': {
     g6_buf b = G6_BUF_INIT;
+    b.sensitive = p->sensitive;
     if (parse_string(p, &b)) {
       v = g6_json_stringn(b.data ? b.data : "", b.len);
       if (v == NULL)
@@ -1116,11 +1147,12 @@ g6_status g6_json_parse_mode(const char *text, size_t len, g6_json_mode mode,
   return g6_json_parse_limited(text, len, mode, 0, out, err);
 }
 
-g6_status g6_json_parse_limited(const char *text, size_t len,
-                                g6_json_mode mode, size_t max_values,
-                                g6_json **out, g6_error *err) {
+static g6_status parse_text(const char *text, size_t len, g6_json_mode mode,
+                            size_t max_values, bool sensitive, g6_json **out,
+                            g6_error *err) {
   const unsigned char *s = (const unsigned char *)text;
   g6_buf dec = G6_BUF_INIT;
+  dec.sensitive = sensitive;
   const char *what = "UTF-8";
   if (mode == G6_JSON_BYTES) {
     encoding e;
@@ -1159,14 +1191,15 @@ g6_status g6_json_parse_limited(const char *text, size_t len,
       return g6_error_set(err, G6_EPARSE,
                           "malformed JSON near byte 0: unexpected UTF-8 BOM");
   }
-  parser p = {.s = s, .len = len, .max_values = max_values};
+  parser p = {.s = s, .len = len, .max_values = max_values,
+              .sensitive = sensitive};
   skip_ws(&p);
   g6_json *v = parse_value(&p);
   if (v != NULL) {
     skip_ws(&p);
     if (p.pos != p.len) {
       fail(&p, "extra data after the document");
-      g6_json_free(v);
+      json_free(v, sensitive);
       v = NULL;
     }
   }
@@ -1192,9 +1225,20 @@ g6_status g6_json_parse_limited(const char *text, size_t len,
   return st;
 }
 
+g6_status g6_json_parse_limited(const char *text, size_t len,
+                                g6_json_mode mode, size_t max_values,
+                                g6_json **out, g6_error *err) {
+  return parse_text(text, len, mode, max_values, false, out, err);
+}
+
 g6_status g6_json_parse(const char *text, size_t len, g6_json **out,
                         g6_error *err) {
   return g6_json_parse_mode(text, len, G6_JSON_BYTES, out, err);
+}
+
+g6_status g6_json_parse_sensitive(const char *text, size_t len,
+                                  g6_json **out, g6_error *err) {
+  return parse_text(text, len, G6_JSON_BYTES, 0, true, out, err);
 }
 
 g6_status g6_json_write_string(g6_buf *out, const char *s, size_t len) {

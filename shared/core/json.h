@@ -129,6 +129,18 @@ g6_status g6_json_parse_limited(const char *text, size_t len,
 g6_status g6_json_parse(const char *text, size_t len, g6_json **out,
                         g6_error *err);
 
+/* g6_json_parse of a text that holds secrets (Kite's session answer: its
+ * api_key and access_token): every buffer the parser fills on the way (the
+ * decoded text, each string, key and number, a value a duplicate key
+ * replaces, a tree abandoned on failure) is zeroed before it is freed.
+ * Free the tree with g6_json_free_sensitive. The caller zeroes its text. */
+g6_status g6_json_parse_sensitive(const char *text, size_t len,
+                                  g6_json **out, g6_error *err);
+
+/* g6_json_free that first zeroes every string, key and integer text of the
+ * tree: for a tree holding secrets. */
+void g6_json_free_sensitive(g6_json *v);
+
 /* Appends the canonical serialization. G6_EINVAL if a string is not valid
  * (surrogatepass) UTF-8 or nesting exceeds G6_JSON_MAX_DEPTH. */
 g6_status g6_json_dump_canonical(const g6_json *v, g6_buf *out);
