@@ -1,5 +1,6 @@
 #include "core/fsutil.h"
 
+#include "core/buf.h"
 #include "core/thread.h"
 
 #include <dirent.h>
@@ -23,8 +24,18 @@ static g6_status errno_fail(g6_error *err, int e, const char *what,
                       strerror(e));
 }
 
-g6_status g6_read_file(const char *path, size_t max_len, char **out,
-                       size_t *out_len, g6_error *err) {
+/* Frees a block of read_file's; zeroed first when it holds a secret. */
+static void free_read(char *buf, size_t cap, bool secret) {
+  if (secret)
+    g6_wipe(buf, cap);
+  free(buf);
+}
+
+/* g6_read_file; `secret`: the content is zeroed in every block freed on the
+ * way (a file that grew while it was read is copied to a larger block, not
+ * realloc'ed; a failed read frees what was read zeroed). */
+static g6_status read_file(const char *path, size_t max_len, bool secret,
+                           char **out, size_t *out_len, g6_error *err) {
   /* O_NONBLOCK: a FIFO at the path is opened without waiting for a writer
    * (then refused below, not read); no effect on a regular file */
   int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -55,16 +66,20 @@ g6_status g6_read_file(const char *path, size_t max_len, char **out,
   for (;;) {
     if (len + 1 >= cap) { /* file grew while reading */
       if (len > max_len) {
-        free(buf);
+        free_read(buf, cap, secret);
         close(fd);
         return g6_error_set(err, G6_ETOOBIG, "%s exceeds the limit of %zu",
                             path, max_len);
       }
-      char *p = realloc(buf, cap * 2);
+      char *p = secret ? malloc(cap * 2) : realloc(buf, cap * 2);
       if (p == NULL) {
-        free(buf);
+        free_read(buf, cap, secret);
         close(fd);
         return g6_error_set(err, G6_ENOMEM, "out of memory reading %s", path);
+      }
+      if (secret) {
+        memcpy(p, buf, len);
+        free_read(buf, cap, true);
       }
       buf = p;
       cap *= 2;
@@ -74,7 +89,7 @@ g6_status g6_read_file(const char *path, size_t max_len, char **out,
       if (errno == EINTR)
         continue;
       int e = errno;
-      free(buf);
+      free_read(buf, cap, secret);
       close(fd);
       return errno_fail(err, e, "cannot read", path);
     }
@@ -84,7 +99,7 @@ g6_status g6_read_file(const char *path, size_t max_len, char **out,
   }
   close(fd);
   if (len > max_len) {
-    free(buf);
+    free_read(buf, cap, secret);
     return g6_error_set(err, G6_ETOOBIG, "%s exceeds the limit of %zu", path,
                         max_len);
   }
@@ -93,6 +108,11 @@ g6_status g6_read_file(const char *path, size_t max_len, char **out,
   if (out_len != NULL)
     *out_len = len;
   return G6_OK;
+}
+
+g6_status g6_read_file(const char *path, size_t max_len, char **out,
+                       size_t *out_len, g6_error *err) {
+  return read_file(path, max_len, false, out, out_len, err);
 }
 
 bool g6_path_parent(const char *path, char *dir, size_t len) {
@@ -543,7 +563,7 @@ g6_status g6_read_secret_file(const char *path, char **out, g6_error *err) {
                         path, (unsigned)(st.st_mode & 07777), path);
   char *text = NULL;
   size_t len = 0;
-  g6_status s = g6_read_file(path, 64 * 1024, &text, &len, err);
+  g6_status s = read_file(path, 64 * 1024, true, &text, &len, err);
   if (s != G6_OK)
     return s;
   size_t a = 0, b = len;
@@ -554,12 +574,11 @@ g6_status g6_read_secret_file(const char *path, char **out, g6_error *err) {
                    text[b - 1] == '\n' || text[b - 1] == '\r'))
     b--;
   if (a == b) {
-    free(text);
+    free_read(text, len, true);
     return g6_error_set(err, G6_EINVAL, "secret file %s is empty", path);
   }
   if (memchr(text + a, '\0', b - a) != NULL) { /* a crash's zero-filled tail */
-    memset(text, 0, len);
-    free(text);
+    free_read(text, len, true);
     return g6_error_set(err, G6_EINVAL,
                         "secret file %s holds a NUL byte (a write cut short?)",
                         path);
@@ -569,8 +588,7 @@ g6_status g6_read_secret_file(const char *path, char **out, g6_error *err) {
    * a line break would end the Authorization header and start another */
   for (size_t i = a; i < b; i++)
     if ((unsigned char)text[i] <= ' ' || (unsigned char)text[i] == 0x7f) {
-      memset(text, 0, len);
-      free(text);
+      free_read(text, len, true);
       return g6_error_set(err, G6_EINVAL,
                           "secret file %s holds more than one word, or "
                           "control characters: not one token (half written?)",

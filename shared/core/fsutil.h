@@ -188,7 +188,9 @@ g6_status g6_dir_claim_within(double timeout_s, const char *dir,
  * tail of a write a crash cut short), and one that is not one token (white
  * space or a control character inside: a file written half or twice; a
  * line break would end an HTTP header and start another) are G6_EINVAL. The secret never appears in
- * the error message. The caller frees *out (ideally after zeroing it). */
+ * the error message. No copy of the content is left in memory freed on the
+ * way (a file that grows while it is read, a refused one): each is zeroed
+ * first. The caller frees *out with g6_secret_free (core/buf.h). */
 g6_status g6_read_secret_file(const char *path, char **out, g6_error *err);
 
 /* Restates a g6_read_secret_file failure `s` (err holds its message) as a

@@ -1,6 +1,7 @@
 /* Plugin options as data (see core/options.h). */
 #include "core/options.h"
 
+#include "core/buf.h"
 #include "core/conf.h"
 
 #include <ctype.h>
@@ -123,7 +124,10 @@ static g6_status set_string(const g6_option *o, const oconfig_item_t *ci,
   char *copy = strdup(s);
   if (copy == NULL)
     return g6_error_set(err, G6_ENOMEM, "out of memory");
-  free(*(char **)field);
+  if (o->flags & G6_OPT_SECRET) /* a key or token given twice */
+    g6_secret_free(*(char **)field);
+  else
+    free(*(char **)field);
   *(char **)field = copy;
   return G6_OK;
 }
@@ -366,7 +370,10 @@ void g6_options_free(const g6_option_table *t, void *target) {
     const g6_option *o = &t->options[i];
     void *field = field_of(target, o);
     if (o->type == G6_OPT_STRING && !(o->flags & G6_OPT_INLINE)) {
-      free(*(char **)field);
+      if (o->flags & G6_OPT_SECRET)
+        g6_secret_free(*(char **)field);
+      else
+        free(*(char **)field);
       *(char **)field = NULL;
     } else if (o->type == G6_OPT_STRINGS) {
       g6_conf_strings_free(*(char ***)field);

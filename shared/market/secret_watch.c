@@ -1,5 +1,6 @@
 #include "market/secret_watch.h"
 
+#include "core/buf.h"
 #include "core/fsutil.h"
 
 #include <stdlib.h>
@@ -33,14 +34,7 @@ void g6_secret_watch_init(g6_secret_watch *w, const char *path) {
   g6_file_sig_of(path, &w->sig);
 }
 
-static void free_secret(char *s) {
-  if (s == NULL)
-    return;
-  volatile char *p = s;
-  while (*p != '\0')
-    *p++ = '\0';
-  free(s);
-}
+static void free_secret(char *s) { g6_secret_free(s); }
 
 g6_status g6_secret_watch_poll(g6_secret_watch *w, char **out, g6_error *err) {
   *out = NULL;

@@ -1,13 +1,23 @@
 /* No secret stays in memory g6 gives back: a sensitive g6_buf (growth,
  * free, reset, printf's stack copy), the JSON parser in its sensitive mode
  * (strings, keys, numbers, decoded text, a duplicate's old value, a tree
- * abandoned on failure). Every free() and realloc() of libg6
+ * abandoned on failure), g6_read_secret_file's refusals and
+ * g6_secret_free, secret option values. Every free() and realloc() of libg6
  * is watched (secretspy.h; the binary is linked with --wrap=free,realloc). */
 #include "g6_test.h"
 
+#include "conftext.h"
 #include "core/buf.h"
+#include "core/fsutil.h"
 #include "core/json.h"
+#include "core/options.h"
 #include "secretspy.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+G6_TEST_TMPDIR("secretmem")
 
 #define KEY "kq7Zx2Lw9Rt4Vb1N"
 #define TOK "TkA9s8d7F6g5H4j3K2l1Zx0Cv9Bn8Mq7We6Rt5Yu4Io3Pa2Sd1Fg0HjKlQwErTyUiOp"
@@ -126,12 +136,134 @@ static void json_sensitive(void **state) {
   free(u16);
 }
 
-int main(void) {
+static void write_secret(const char *path, const char *text) {
+  unlink(path);
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fputs(text, f);
+  fclose(f);
+  assert_int_equal(chmod(path, 0600), 0);
+}
+
+/* A secret file read, and the ones refused after reading (two words, a
+ * NUL inside): nothing read is freed unzeroed; the secret handed out is
+ * zeroed by g6_secret_free. */
+static void secret_file_reads(void **state) {
+  (void)state;
+  char path[300];
+  snprintf(path, sizeof(path), "%s/token", dir);
+  static const struct {
+    const char *text;
+    g6_status want;
+  } vecs[] = {
+      {"  " TOK "\n\n", G6_OK},
+      {TOK "\n" KEY "\n", G6_EINVAL}, /* a file written twice */
+      {TOK " x\n", G6_EINVAL},
+  };
+  for (size_t i = 0; i < sizeof(vecs) / sizeof(vecs[0]); i++) {
+    write_secret(path, vecs[i].text);
+    secretspy_arm(all);
+    char *out = NULL;
+    g6_error e;
+    assert_int_equal(g6_read_secret_file(path, &out, &e), vecs[i].want);
+    if (out != NULL) {
+      assert_string_equal(out, TOK);
+      g6_secret_free(out);
+    }
+    char what[64];
+    snprintf(what, sizeof(what), "secret file vector %zu", i);
+    assert_no_leak(what);
+  }
+  /* a NUL inside: the tail of a write a crash cut short */
+  static const char cut[] = TOK "\0\0\0" KEY;
+  unlink(path);
+  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  assert_true(fd >= 0);
+  assert_int_equal(write(fd, cut, sizeof(cut) - 1), (ssize_t)sizeof(cut) - 1);
+  close(fd);
+  secretspy_arm(all);
+  char *out = NULL;
+  g6_error e;
+  assert_int_equal(g6_read_secret_file(path, &out, &e), G6_EINVAL);
+  assert_null(out);
+  assert_no_leak("secret file with a NUL");
+}
+
+/* A file whose size stat understates, as /proc reports 0 for its files:
+ * the buffer grows as it is read, and no smaller block is given back
+ * holding what was read. /proc/self/environ is such a file, of mode 0400,
+ * and holds TOK (main starts the test again with it in its environment);
+ * it is refused (NUL bytes), after it was read whole. */
+static void secret_file_that_grows(void **state) {
+  (void)state;
+  assert_non_null(getenv("G6_SECRETMEM_TOKEN"));
+  secretspy_arm(all);
+  char *out = NULL;
+  g6_error e;
+  g6_status s = g6_read_secret_file("/proc/self/environ", &out, &e);
+  assert_int_not_equal(s, G6_OK);
+  assert_null(out);
+  assert_no_leak("secret file read while it grew");
+}
+
+typedef struct opts {
+  char *key, *path;
+} opts;
+
+static const g6_option opt_list[] = {
+    {.name = "APIKey", G6_OPT_FIELD(opts, key), .type = G6_OPT_STRING,
+     .flags = G6_OPT_SECRET, .help = "a secret"},
+    {.name = "Path", G6_OPT_FIELD(opts, path), .type = G6_OPT_STRING,
+     .help = "not a secret"},
+};
+static const g6_option_table opt_table = {
+    .block = "Plugin", .arg = "toy", .help = "toy",
+    .options = opt_list, .n = 2};
+
+/* A secret option's value (given twice: the first is replaced) is zeroed
+ * when it is freed. */
+static void secret_options(void **state) {
+  (void)state;
+  oconfig_item_t *ci = conftext_parse(
+      "Plugin", "toy", "APIKey \"" TOK "\"\nAPIKey \"" KEY "\"\nPath \"/x\"\n");
+  assert_non_null(ci);
+  opts o;
+  memset(&o, 0, sizeof(o));
+  g6_error e;
+  secretspy_arm(all);
+  assert_int_equal(g6_options_parse(&opt_table, ci, &o, &e), G6_OK);
+  assert_string_equal(o.key, KEY);
+  g6_options_free(&opt_table, &o);
+  assert_null(o.key);
+  assert_no_leak("secret option");
+  conftext_free(ci); /* the test's own copies: not watched */
+}
+
+int main(int argc, char **argv) {
+  (void)argc;
+  if (getenv("G6_SECRETMEM_TOKEN") == NULL) { /* see secret_file_that_grows */
+    /* first in the environment, so more is read after it */
+    size_t n = 0;
+    while (environ[n] != NULL)
+      n++;
+    char **env = calloc(n + 2, sizeof(*env));
+    if (env == NULL)
+      return 1;
+    env[0] = "G6_SECRETMEM_TOKEN=" TOK;
+    memcpy(env + 1, environ, n * sizeof(*env));
+    execve("/proc/self/exe", argv, env);
+    perror("execve /proc/self/exe");
+    return 1;
+  }
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(buf_growth_and_free),
       cmocka_unit_test(buf_reset_zeroes),
       cmocka_unit_test(buf_printf_stack),
       cmocka_unit_test(json_sensitive),
+      cmocka_unit_test(secret_file_reads),
+      cmocka_unit_test(secret_file_that_grows),
+      cmocka_unit_test(secret_options),
   };
-  return G6_RUN_TESTS(tests);
+  cmocka_set_message_output(CM_OUTPUT_TAP);
+  return cmocka_run_group_tests(tests, setup, teardown);
 }
