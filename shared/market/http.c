@@ -235,6 +235,8 @@ g6_status g6_http_perform(g6_http_share *share, const g6_http_request *req,
                           g6_http_response *resp, g6_error *err) {
   memset(resp, 0, sizeof(*resp));
   resp->error_body.limit = ERROR_BODY_MAX + 1;
+  resp->error_body.sensitive = req->sensitive;
+  resp->sensitive = req->sensitive;
   char where[160];
   g6_http_url_for_message(req->url, where, sizeof(where));
   CURL *h = curl_easy_init();
@@ -369,6 +371,10 @@ g6_status g6_http_perform(g6_http_share *share, const g6_http_request *req,
 }
 
 void g6_http_response_free(g6_http_response *resp) {
+  if (resp->sensitive) {
+    g6_wipe(resp->head, sizeof(resp->head));
+    resp->head_len = 0;
+  }
   g6_buf_free(&resp->error_body);
 }
 

@@ -49,6 +49,10 @@ typedef struct g6_http_request {
   g6_http_sink sink;
   void *sink_ctx;
   const atomic_int *cancel;    /* non-zero aborts the transfer; may be NULL */
+  bool sensitive;              /* the answer may hold secrets (Kite's
+                                  /session/token: api_key, access_token):
+                                  resp->error_body is a sensitive g6_buf and
+                                  g6_http_response_free zeroes resp->head */
 } g6_http_request;
 
 typedef struct g6_http_response {
@@ -72,6 +76,7 @@ typedef struct g6_http_response {
                          nothing is left */
   bool has_location;  /* a 3xx came with a Location header, even an
                          empty one */
+  bool sensitive;     /* from the request: zeroed when freed */
   bool sent;          /* the request may have reached the server: false
                          only when nothing was sent (name resolution,
                          connection refused or timed out, TLS handshake
@@ -89,6 +94,8 @@ typedef struct g6_http_response {
 g6_status g6_http_perform(g6_http_share *share, const g6_http_request *req,
                           g6_http_response *resp, g6_error *err);
 
+/* Frees resp->error_body; for a sensitive request (above) first zeroes it
+ * and the head kept of the body. Can't fail. */
 void g6_http_response_free(g6_http_response *resp);
 
 /* What a 2xx body of a request should be, to tell it from a page that

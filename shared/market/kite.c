@@ -280,14 +280,7 @@ static void redact_decoded(g6_kite_client *c, const char *const *extra,
 
 /* ---- construction ------------------------------------------------------ */
 
-static void free_secret(char *s) {
-  if (s != NULL) {
-    volatile char *v = s;
-    while (*v)
-      *v++ = 0;
-    free(s);
-  }
-}
+static void free_secret(char *s) { g6_secret_free(s); }
 
 static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
 
@@ -704,6 +697,9 @@ typedef struct call_spec {
    * whether a failed attempt may have reached Kite */
   bool single_use;
   bool *spent;
+  /* the answer holds secrets: what g6 keeps of it (the body's head, an
+   * error body) is zeroed when the response is freed (http.h) */
+  bool sensitive;
 } call_spec;
 
 static double uniform01(g6_kite_client *c) {
@@ -1038,6 +1034,7 @@ static g6_status do_call(g6_kite_client *c, const call_spec *cs,
           .sink = bh->feed,
           .sink_ctx = bh->ctx,
           .cancel = &c->cancel,
+          .sensitive = cs->sensitive,
       };
       s = g6_http_perform(c->share, &req, &resp, &aerr);
       /* a parser that stopped the transfer knows better what was wrong */
@@ -1047,9 +1044,7 @@ static g6_status do_call(g6_kite_client *c, const call_spec *cs,
       g6_error_set(&aerr, s, "Kite %s: out of memory", epn);
     }
     redact_response(c, cs->extra_secrets, cs->n_extra, &resp);
-    volatile char *vp = auth;
-    for (size_t i = 0; i < sizeof(auth); i++)
-      vp[i] = 0;
+    g6_wipe(auth, sizeof(auth));
     /* judged before the parser's verdict: a page that stopped the parser
      * at its first byte is still the page of whatever answered */
     bool parser_stopped =
@@ -1525,7 +1520,8 @@ g6_status g6_kite_session_parse(const char *text, size_t text_len,
                                 g6_kite_session *out, g6_error *err) {
   g6_json *doc = NULL;
   g6_error jerr;
-  if (g6_json_parse(text, text_len, &doc, &jerr) != G6_OK)
+  /* the answer holds the access token and the API key */
+  if (g6_json_parse_sensitive(text, text_len, &doc, &jerr) != G6_OK)
     return g6_error_set(err, G6_EPARSE, "malformed JSON: %s", jerr.msg);
   g6_status s = G6_OK;
   const g6_json *st = g6_json_object_get(doc, "status");
@@ -1556,7 +1552,7 @@ g6_status g6_kite_session_parse(const char *text, size_t text_len,
         g6_date_parse(ds, &d) == G6_OK)
       out->login_epoch = g6_ist_epoch(d, hh, mm, ss);
   }
-  g6_json_free(doc);
+  g6_json_free_sensitive(doc);
   return s;
 }
 
@@ -1573,7 +1569,10 @@ g6_status g6_kite_session_token(g6_kite_client *c, const char *request_token,
   pthread_mutex_unlock(&c->cred_mu);
   if (key == NULL)
     return g6_error_set(err, G6_ENOMEM, "Kite session: out of memory");
-  g6_buf pre = G6_BUF_INIT, body = G6_BUF_INIT, url = G6_BUF_INIT;
+  /* the pre-image, the body (key, request token, checksum) and the answer
+   * (access token) hold secrets: zeroed as they grow and when freed */
+  g6_buf pre = G6_BUF_SENSITIVE_INIT, body = G6_BUF_SENSITIVE_INIT,
+         url = G6_BUF_INIT;
   g6_buf_printf(&pre, "%s%s%s", key, request_token, api_secret);
   char sum[65] = "";
   g6_sha256_hex(pre.data ? pre.data : "", pre.len, sum);
@@ -1584,7 +1583,7 @@ g6_status g6_kite_session_token(g6_kite_client *c, const char *request_token,
   g6_buf_printf(&body, "&checksum=%s", sum);
   g6_buf_printf(&url, "%s/session/token", c->base_url);
   const char *secrets[3] = {request_token, api_secret, sum};
-  buf_ctx x = {G6_BUF_INIT};
+  buf_ctx x = {G6_BUF_SENSITIVE_INIT};
   x.b.limit = 64 * 1024;
   body_handler bh = {buf_begin, buf_feed, buf_finish, &x, NULL};
   call_spec cs = {.ep = G6_KITE_EP_SESSION,
@@ -1600,7 +1599,8 @@ g6_status g6_kite_session_token(g6_kite_client *c, const char *request_token,
                   .n_extra = 3,
                   .expect = G6_HTTP_BODY_JSON,
                   .single_use = true,
-                  .spent = &out->request_spent};
+                  .spent = &out->request_spent,
+                  .sensitive = true};
   g6_status s = G6_OK;
   if (url.data == NULL || body.data == NULL || pre.data == NULL)
     s = g6_error_set(err, G6_ENOMEM, "Kite session: out of memory");
@@ -1626,14 +1626,7 @@ g6_status g6_kite_session_token(g6_kite_client *c, const char *request_token,
       klog_x(c, G6_LOG_ERR, secrets, 3, "Kite session: %s", perr.msg);
     }
   }
-  /* the body and pre-image hold secrets */
-  if (pre.data)
-    memset(pre.data, 0, pre.len);
-  if (body.data)
-    memset(body.data, 0, body.len);
-  if (x.b.data)
-    memset(x.b.data, 0, x.b.len);
-  memset(sum, 0, sizeof(sum));
+  g6_wipe(sum, sizeof(sum));
   g6_buf_free(&pre);
   g6_buf_free(&body);
   g6_buf_free(&url);
