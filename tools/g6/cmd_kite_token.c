@@ -4,6 +4,7 @@
  * the token file (mode 0600, atomically). Never prints a secret. */
 #include "cmd.h"
 
+#include "core/buf.h"
 #include "core/fsutil.h"
 #include "core/ist.h"
 #include "market/kite.h"
@@ -32,14 +33,6 @@ static int usage(FILE *out) {
 "URL defaults to https://api.kite.trade.\n"
 "Exit status: 0 written, 1 the exchange or the write failed, 2 usage.\n");
   return out == stdout ? G6_EXIT_OK : G6_EXIT_USAGE;
-}
-
-static void wipe(char *s) {
-  if (s != NULL) {
-    volatile char *v = s;
-    while (*v)
-      *v++ = 0;
-  }
 }
 
 static void log_stderr(void *ctx, int level, const char *msg) {
@@ -122,7 +115,9 @@ int g6_cmd_kite_token(int argc, char **argv) {
       return G6_EXIT_USAGE;
     }
   }
-  char reqbuf[256];
+  /* zeroed whole on every way out: the line read may go on past the
+   * token (its line break, more words) */
+  char reqbuf[256] = "";
   if (strcmp(request, "-") == 0) {
     if (fgets(reqbuf, sizeof(reqbuf), stdin) == NULL) {
       fprintf(stderr, "g6 kite-token: no request token on standard input\n");
@@ -132,12 +127,14 @@ int g6_cmd_kite_token(int argc, char **argv) {
     request = reqbuf;
   }
   if (request[0] == '\0') {
+    g6_wipe(reqbuf, sizeof(reqbuf));
     fprintf(stderr, "g6 kite-token: empty request token\n");
     return G6_EXIT_USAGE;
   }
   g6_error err;
   char *sec = NULL;
   if (g6_read_secret_file(secret_file, &sec, &err) != G6_OK) {
+    g6_wipe(reqbuf, sizeof(reqbuf));
     fprintf(stderr, "g6 kite-token: %s\n", err.msg);
     return G6_EXIT_USAGE;
   }
@@ -153,15 +150,14 @@ int g6_cmd_kite_token(int argc, char **argv) {
   g6_kite_client *c = NULL;
   if (g6_kite_client_new(&cfg, &c, &err) != G6_OK) {
     fprintf(stderr, "g6 kite-token: %s\n", err.msg);
-    wipe(sec);
-    free(sec);
+    g6_secret_free(sec);
+    g6_wipe(reqbuf, sizeof(reqbuf));
     return G6_EXIT_USAGE;
   }
   g6_kite_session ses;
   g6_status s = g6_kite_session_token(c, request, sec, &ses, &err);
-  wipe(sec);
-  free(sec);
-  wipe(reqbuf);
+  g6_secret_free(sec);
+  g6_wipe(reqbuf, sizeof(reqbuf));
   g6_kite_client_free(c);
   if (s != G6_OK) {
     /* the client already logged the details (without secrets) */
@@ -181,8 +177,8 @@ int g6_cmd_kite_token(int argc, char **argv) {
   char text[160];
   int n = snprintf(text, sizeof(text), "%s\n", ses.access_token);
   g6_status w = g6_atomic_write(token_file, text, (size_t)n, 0600, true, &err);
-  wipe(text);
-  wipe(ses.access_token);
+  g6_wipe(text, sizeof(text));
+  g6_wipe(ses.access_token, sizeof(ses.access_token));
   if (w != G6_OK) {
     fprintf(stderr, "g6 kite-token: %s\n", err.msg);
     return G6_EXIT_FAIL;
