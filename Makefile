@@ -160,8 +160,16 @@ $(B)/tests/unit/market/test_http: LDFLAGS_G6 += \
 # goes back to the allocator still holding a key or token. Bound at start
 # (-z now): the dynamic linker's lazy binding saves the vector registers
 # (which may hold what the call before copied) on the stack the tests scan.
-$(B)/tests/unit/core/test_secret_memory $(B)/tests/unit/market/test_session_memory: \
+$(B)/tests/unit/core/test_secret_memory $(B)/tests/unit/market/test_session_memory \
+  $(B)/tests/unit/tools/test_cli_key: \
   LDFLAGS_G6 += -Wl,--wrap=free -Wl,--wrap=realloc -Wl,-z,now
+
+# test_cli_key tests the g6 tool's key helper (tools/g6/panels_key.c).
+$(B)/tests/unit/tools/%.o: CPPFLAGS_G6 += -Itools/g6
+$(B)/tests/unit/tools/test_cli_key: $(B)/tests/unit/tools/test_cli_key.o \
+    $(B)/tools/g6/panels_key.o $(LIBG6)
+	$(CC) -o $@ $< $(B)/tools/g6/panels_key.o $(LIBG6) $(LDFLAGS_G6) \
+	  -lcmocka $(LDLIBS_G6)
 
 $(B)/tests/unit/spec/test_spec: $(B)/tests/unit/spec/test_spec.o $(SPEC_OBJ) \
     $(LIBG6)

@@ -434,7 +434,7 @@ static int g6_panels_shutdown(void) {
   g.latest = NULL;
   g.metrics = NULL;
   if (g.key != NULL) {
-    memset(g.key, 0, g.key_len);
+    g6_wipe(g.key, g.key_len);
     free(g.key);
     g.key = NULL;
   }

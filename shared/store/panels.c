@@ -1,6 +1,7 @@
 /* Panel files written as one set (see store/panels.h). */
 #include "store/panels.h"
 
+#include "core/buf.h"
 #include "core/fsutil.h"
 #include "core/hash.h"
 #include "core/strmap.h"
@@ -468,7 +469,7 @@ void g6_panels_writer_close(g6_panels_writer *w) {
   if (w == NULL)
     return;
   if (w->key != NULL) {
-    memset(w->key, 0, w->key_len);
+    g6_wipe(w->key, w->key_len);
     free(w->key);
   }
   for (int i = 0; i < 2; i++)

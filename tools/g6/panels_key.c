@@ -2,6 +2,7 @@
  * summary (see cmd.h). */
 #include "cmd.h"
 
+#include "core/buf.h"
 #include "core/fsutil.h"
 
 #include <stdio.h>
@@ -25,7 +26,7 @@ int g6_cli_read_key(const char *cmd, const char *path, char **key,
 
 void g6_cli_free_key(char *key, size_t len) {
   if (key != NULL) {
-    memset(key, 0, len);
+    g6_wipe(key, len); /* a memset before free was dropped as a dead store */
     free(key);
   }
 }
