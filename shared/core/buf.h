@@ -21,10 +21,10 @@
 #include <stddef.h>
 
 typedef struct g6_buf {
-  char *data;   /* NUL-terminated; NULL until the first append */
-  size_t len;   /* bytes used, excluding the terminating NUL */
-  size_t cap;   /* bytes allocated */
-  size_t limit; /* maximum len; 0 means unlimited */
+  char *data;     /* NUL-terminated; NULL until the first append */
+  size_t len;     /* bytes used, excluding the terminating NUL */
+  size_t cap;     /* bytes allocated */
+  size_t limit;   /* maximum len; 0 means unlimited */
   bool sensitive; /* zero every byte before it is freed or reused (above) */
 } g6_buf;
 

@@ -969,10 +969,9 @@ static g6_json *parse_container(parser *p, bool object) {
     g6_json *v = parse_value(p);
     if (v == NULL)
       break;
-    g6_status st =
-        object ? object_setn(c, key.data ? key.data : "", key.len, v,
-                             p->sensitive)
-               : array_push(c, v, p->sensitive);
+    g6_status st = object ? object_setn(c, key.data ? key.data : "", key.len, v,
+                                        p->sensitive)
+                          : array_push(c, v, p->sensitive);
     if (st != G6_OK) {
       fail_at(p, st, p->pos, "out of memory");
       break;

@@ -134,8 +134,8 @@ g6_status g6_json_parse(const char *text, size_t len, g6_json **out,
  * decoded text, each string, key and number, a value a duplicate key
  * replaces, a tree abandoned on failure) is zeroed before it is freed.
  * Free the tree with g6_json_free_sensitive. The caller zeroes its text. */
-g6_status g6_json_parse_sensitive(const char *text, size_t len,
-                                  g6_json **out, g6_error *err);
+g6_status g6_json_parse_sensitive(const char *text, size_t len, g6_json **out,
+                                  g6_error *err);
 
 /* g6_json_free that first zeroes every string, key and integer text of the
  * tree: for a tree holding secrets. */

@@ -26,7 +26,7 @@
 
 static const char *secretspy_secrets[SECRETSPY_MAX];
 static size_t secretspy_n;
-static size_t secretspy_leaks; /* blocks seen holding a secret */
+static size_t secretspy_leaks;    /* blocks seen holding a secret */
 static char secretspy_first[160]; /* the first leak: which secret, how */
 
 void __real_free(void *p);
@@ -89,7 +89,8 @@ static inline size_t secretspy_disarm(void) {
 /* The armed secret found in the 16 KiB of stack below the caller's frame
  * (the frames of what it called, left as they were), or NULL. Call it
  * while armed, right after the call under test. */
-__attribute__((noinline, unused)) static const char *secretspy_stack_holds(void) {
+__attribute__((noinline, unused)) static const char *
+secretspy_stack_holds(void) {
   char probe[16384];
   /* the compiler must not assume anything of the (unwritten) bytes */
   __asm__ volatile("" : : "r"(probe) : "memory");

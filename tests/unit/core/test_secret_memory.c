@@ -20,7 +20,8 @@
 G6_TEST_TMPDIR("secretmem")
 
 #define KEY "kq7Zx2Lw9Rt4Vb1N"
-#define TOK "TkA9s8d7F6g5H4j3K2l1Zx0Cv9Bn8Mq7We6Rt5Yu4Io3Pa2Sd1Fg0HjKlQwErTyUiOp"
+#define TOK                                                                    \
+  "TkA9s8d7F6g5H4j3K2l1Zx0Cv9Bn8Mq7We6Rt5Yu4Io3Pa2Sd1Fg0HjKlQwErTyUiOp"
 #define REQ "rqP1o2I3u4Y5t6R7"
 
 static const char *const all[] = {KEY, TOK, REQ, NULL};
@@ -211,14 +212,21 @@ typedef struct opts {
 } opts;
 
 static const g6_option opt_list[] = {
-    {.name = "APIKey", G6_OPT_FIELD(opts, key), .type = G6_OPT_STRING,
-     .flags = G6_OPT_SECRET, .help = "a secret"},
-    {.name = "Path", G6_OPT_FIELD(opts, path), .type = G6_OPT_STRING,
+    {.name = "APIKey",
+     G6_OPT_FIELD(opts, key),
+     .type = G6_OPT_STRING,
+     .flags = G6_OPT_SECRET,
+     .help = "a secret"},
+    {.name = "Path",
+     G6_OPT_FIELD(opts, path),
+     .type = G6_OPT_STRING,
      .help = "not a secret"},
 };
-static const g6_option_table opt_table = {
-    .block = "Plugin", .arg = "toy", .help = "toy",
-    .options = opt_list, .n = 2};
+static const g6_option_table opt_table = {.block = "Plugin",
+                                          .arg = "toy",
+                                          .help = "toy",
+                                          .options = opt_list,
+                                          .n = 2};
 
 /* A secret option's value (given twice: the first is replaced) is zeroed
  * when it is freed. */

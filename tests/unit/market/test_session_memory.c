@@ -26,7 +26,8 @@ G6_TEST_TMPDIR("sessionmem")
 #define SECRET "sEc9Hh3Jj5Kk7Ll1"
 #define REQ "rqP1o2I3u4Y5t6R7"
 /* longer than a buffer's first 64 bytes: the answer's copies grow */
-#define TOK "TkA9s8d7F6g5H4j3K2l1Zx0Cv9Bn8Mq7We6Rt5Yu4Io3Pa2Sd1Fg0HjKlQwErTyUiOp"
+#define TOK                                                                    \
+  "TkA9s8d7F6g5H4j3K2l1Zx0Cv9Bn8Mq7We6Rt5Yu4Io3Pa2Sd1Fg0HjKlQwErTyUiOp"
 #define TOK2 "Nw2Tq8Lk4Zp6Xr1Vm3Bc5Ns7Dh9Fj0Gl"
 
 typedef struct server {
@@ -51,9 +52,8 @@ static void *serve(void *vp) {
     s->request[n] = '\0';
     char *end = strstr(s->request, "\r\n\r\n");
     char *cl = strcasestr(s->request, "\r\nContent-Length:");
-    if (end != NULL &&
-        (cl == NULL ||
-         n >= (size_t)(end + 4 - s->request) + strtoul(cl + 17, NULL, 10)))
+    if (end != NULL && (cl == NULL || n >= (size_t)(end + 4 - s->request) +
+                                               strtoul(cl + 17, NULL, 10)))
       break;
   }
   for (size_t o = 0, len = strlen(s->answer); o < len;) {
@@ -168,8 +168,7 @@ static void session_success(void **state) {
   g6_kite_client_free(c);
   size_t leaks = secretspy_disarm();
   if (leaks != 0)
-    fail_msg("%zu block(s) freed holding a secret; %s", leaks,
-             secretspy_first);
+    fail_msg("%zu block(s) freed holding a secret; %s", leaks, secretspy_first);
   if (left != NULL)
     fail_msg("the exchange left \"%s\" on the stack", left);
   assert_non_null(strstr(s.request, "checksum="));
@@ -206,8 +205,7 @@ static void session_error_body(void **state) {
   size_t leaks = secretspy_disarm();
   assert_int_equal(st, G6_EAUTH);
   if (leaks != 0)
-    fail_msg("%zu block(s) freed holding a secret; %s", leaks,
-             secretspy_first);
+    fail_msg("%zu block(s) freed holding a secret; %s", leaks, secretspy_first);
   assert_clean("the error", e.msg);
   assert_clean("the log", logs);
   g6_kite_client_free(c);
@@ -220,15 +218,14 @@ static void token_rotation(void **state) {
   char path[300];
   snprintf(path, sizeof(path), "%s/token", dir);
   g6_error e;
-  assert_int_equal(g6_atomic_write(path, TOK "\n", strlen(TOK) + 1, 0600,
-                                   false, &e),
-                   G6_OK);
+  assert_int_equal(
+      g6_atomic_write(path, TOK "\n", strlen(TOK) + 1, 0600, false, &e), G6_OK);
   g6_kite_client *c = client_for(NULL, path);
   const char *const armed[] = {TOK, NULL};
   secretspy_arm(armed);
-  assert_int_equal(g6_atomic_write(path, TOK2 "\n", strlen(TOK2) + 1, 0600,
-                                   false, &e),
-                   G6_OK);
+  assert_int_equal(
+      g6_atomic_write(path, TOK2 "\n", strlen(TOK2) + 1, 0600, false, &e),
+      G6_OK);
   bool changed = false;
   assert_int_equal(g6_kite_reload_credentials(c, &changed, &e), G6_OK);
   assert_true(changed);

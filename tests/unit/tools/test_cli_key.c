@@ -26,16 +26,14 @@ static void key_freed_zeroed(void **state) {
   secretspy_arm(armed);
   char *key = NULL;
   size_t len = 0;
-  assert_int_equal(g6_cli_read_key("integrity", path, &key, &len),
-                   G6_EXIT_OK);
+  assert_int_equal(g6_cli_read_key("integrity", path, &key, &len), G6_EXIT_OK);
   assert_non_null(key);
   assert_int_equal(len, strlen(HMAC_KEY));
   assert_memory_equal(key, HMAC_KEY, len);
   g6_cli_free_key(key, len);
   size_t leaks = secretspy_disarm();
   if (leaks != 0)
-    fail_msg("%zu block(s) freed holding the key; %s", leaks,
-             secretspy_first);
+    fail_msg("%zu block(s) freed holding the key; %s", leaks, secretspy_first);
 }
 
 int main(void) {
