@@ -86,11 +86,25 @@ static inline size_t secretspy_disarm(void) {
   return secretspy_leaks;
 }
 
+/* Whether the stack scan below means anything: not under AddressSanitizer
+ * (make check-asan), whose interceptors (vsnprintf's among them) format
+ * through frames of their own and whose instrumented frames are laid out
+ * apart, so bytes no g6 frame left are found there. make check runs the
+ * scan; check-asan checks the same code for memory errors. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SECRETSPY_STACK_SCAN 0
+#else
+#define SECRETSPY_STACK_SCAN 1
+#endif
+
 /* The armed secret found in the 16 KiB of stack below the caller's frame
- * (the frames of what it called, left as they were), or NULL. Call it
- * while armed, right after the call under test. */
+ * (the frames of what it called, left as they were), or NULL (always NULL
+ * when !SECRETSPY_STACK_SCAN). Call it while armed, right after the call
+ * under test. */
 __attribute__((noinline, unused)) static const char *
 secretspy_stack_holds(void) {
+  if (!SECRETSPY_STACK_SCAN)
+    return NULL;
   char probe[16384];
   /* the compiler must not assume anything of the (unwritten) bytes */
   __asm__ volatile("" : : "r"(probe) : "memory");
