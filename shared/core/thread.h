@@ -18,15 +18,47 @@
  * start-up, before it goes on without them (seconds). */
 #define G6_STORAGE_GRACE_S 5.0
 
+/* Starts fn(arg) on a thread of g6's own, every signal blocked there
+ * (signals are the host's business: collectd's main thread), that
+ * g6_thread_join_within can leave safely (below). pthread_create's result:
+ * 0, or an errno value. */
+int g6_thread_start(pthread_t *t, void *(*fn)(void *), void *arg);
+
 /* Waits up to `timeout_s` seconds (CLOCK_MONOTONIC; <= 0: only looks) for
  * thread `t` to end. true: it ended and is joined. false: it still runs; it
- * is then detached (it ends by itself if its system call ever returns, and
- * must not be joined again), and whatever it uses must stay allocated: the
- * caller leaves it, as a process that is exiting may. Can't fail
- * otherwise. */
+ * is then detached (it must not be joined again), and whatever it uses must
+ * stay allocated: the caller leaves it, as a process that is exiting may.
+ * A thread of g6_thread_start is then marked left: when its system call
+ * returns (the storage answers while collectd tears down after the plugins'
+ * shutdown), its next g6_thread_checkpoint parks it for good, so it writes,
+ * logs and dispatches nothing more and uses nothing the host frees. Can't
+ * fail otherwise. */
 bool g6_thread_join_within(pthread_t t, double timeout_s);
 
-/* Runs fn(arg) on a thread of its own (every signal blocked there) and
+/* Returns at once, unless the calling thread is one of g6_thread_start's
+ * that g6_thread_join_within left: then it never returns (the thread
+ * sleeps until the process exits, holding whatever it holds; collectd 5.12
+ * never unloads a plugin's code, so a parked thread is safe). Called after
+ * every call that may block on storage, before each write, rename,
+ * unlink, ... of g6's storage code and before a thread of g6's own logs its
+ * cycle. Async-signal-safe; any thread. */
+void g6_thread_checkpoint(void);
+
+/* `call` (an expression: a system call on storage), then
+ * g6_thread_checkpoint: a thread left while `call` blocked does not act on
+ * its result. The value of `call`. */
+#define G6_AFTER(call)                                                        \
+  ({                                                                           \
+    __typeof__(call) g6_after_rc_ = (call);                                    \
+    g6_thread_checkpoint();                                                    \
+    g6_after_rc_;                                                              \
+  })
+
+/* Whether the calling thread is one g6_thread_join_within left (for
+ * tests). */
+bool g6_thread_is_left(void);
+
+/* Runs fn(arg) on a thread of its own (g6_thread_start) and
  * waits up to `timeout_s` seconds for it: for start-up work on storage
  * that may hang (claiming DataDir creates and locks a file). true: fn
  * returned, its results are in arg. false: it still runs, blocked; it is
