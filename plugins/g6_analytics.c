@@ -54,6 +54,7 @@ static int g6_analytics_configure(oconfig_item_t *ci) {
 
 static void analyzer_log(void *ctx, int level, const char *msg) {
   (void)ctx;
+  g6_thread_checkpoint(); /* the analysis left at shutdown logs nothing */
   plugin_log(level, "%s", msg);
 }
 

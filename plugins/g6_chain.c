@@ -94,6 +94,7 @@ static int g6_chain_configure(oconfig_item_t *ci) {
  * line per request and index: repeats within a minute are suppressed. */
 static void kite_log(void *ctx, int flagged, const char *msg) {
   (void)ctx;
+  g6_thread_checkpoint(); /* an index thread left at shutdown logs nothing */
   int level = G6_LOG_LEVEL(flagged);
   unsigned suppressed = 0;
   if (!(flagged & G6_LOG_SAID_ONCE) && /* once per event already */
@@ -215,6 +216,7 @@ static void run_cycle(void *ctx, const g6_runner_tick *tick) {
   double wall = now_s();
   double step = g6_clock_watch_step(&x->clock, wall, g6_monotonic_now());
   g6_collector_cycle(x->col, wall, &r);
+  g6_thread_checkpoint(); /* left at shutdown: no log, no result */
   log_clock(x, step, &r);
   log_cycle(x, &r);
   log_calendar(x, &r);

@@ -266,6 +266,7 @@ static void flush_locked(void) {
 /* ---- the integrity sweep --------------------------------------------------- */
 
 static void log_sweep(const g6_integrity_report *r) {
+  g6_thread_checkpoint(); /* a sweep left at shutdown logs nothing */
   char seen[sizeof(g.integrity_seen)];
   g6_integrity_issues_line(r, seen, sizeof(seen));
   if (strcmp(seen, g.integrity_seen) == 0)

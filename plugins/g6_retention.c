@@ -147,6 +147,7 @@ static void *scan_main(void *arg) {
                            .stop = &g.stop};
     g6_error e = {0};
     g6_status st = g6_retention_run(&o, &r, &e);
+    g6_thread_checkpoint(); /* left at shutdown: nothing more */
     if (r.aborted)
       break;
     log_scan(st, &e, &r);
@@ -256,7 +257,7 @@ static int setup(void) {
   pthread_cond_init(&g.cv, &ca);
   pthread_condattr_destroy(&ca);
   atomic_store(&g.stop, 0);
-  if (pthread_create(&g.thread, NULL, scan_main, NULL) != 0) {
+  if (g6_thread_start(&g.thread, scan_main, NULL) != 0) {
     ERROR(PLUGIN ": cannot start the scan thread");
     return -1;
   }

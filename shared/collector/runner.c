@@ -45,11 +45,7 @@ static bool wait_until(g6_runner *r, double until) {
 }
 
 static void *run(void *arg) {
-  g6_runner *r = arg;
-  /* signals are the host process's business (collectd's main thread) */
-  sigset_t all;
-  sigfillset(&all);
-  pthread_sigmask(SIG_BLOCK, &all, NULL);
+  g6_runner *r = arg; /* every signal blocked (g6_thread_start) */
   pthread_setname_np(pthread_self(), r->name);
   g6_runner_tick tick = {0};
   double next = g6_monotonic_now() + r->first_delay;
@@ -65,6 +61,7 @@ static void *run(void *arg) {
     r->deadline = deadline;
     pthread_mutex_unlock(&r->mu);
     r->fn(r->ctx, &tick);
+    g6_thread_checkpoint(); /* left by g6_runner_stop_within: no more */
     double end = g6_monotonic_now();
     if (end > deadline) {
       /* overran: start the next cycle now instead of queueing behind */
@@ -104,7 +101,7 @@ g6_status g6_runner_start(const char *name, double interval_s,
   r->fn = fn;
   r->ctx = ctx;
   snprintf(r->name, sizeof(r->name), "%s", name);
-  int rc = pthread_create(&r->thread, NULL, run, r);
+  int rc = g6_thread_start(&r->thread, run, r);
   if (rc != 0) {
     pthread_cond_destroy(&r->cv);
     pthread_mutex_destroy(&r->mu);

@@ -65,7 +65,11 @@ void g6_runner_stop(g6_runner *r);
  * no-op and true). false: a cycle is still in progress, blocked in a system
  * call (a hung mount under the data directory): the thread is detached, and
  * r and the ctx its cycle uses are left allocated for good; the caller must
- * not free ctx or anything the cycle reads. */
+ * not free ctx or anything the cycle reads. The thread is left as
+ * core/thread.h says: once the storage answers, its cycle's next
+ * g6_thread_checkpoint (g6's storage code calls it before each write,
+ * rename or unlink; fn should before it logs or dispatches the cycle)
+ * parks it for good. */
 bool g6_runner_stop_within(g6_runner *r, double timeout_s);
 
 /* Stops the n runners rs (NULLs skipped) within `timeout_s` seconds in

@@ -139,7 +139,7 @@ g6_status g6_fsync_parent(const char *path, g6_error *err) {
   int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0)
     return errno_fail(err, errno, "cannot open directory", dir);
-  int rc = fsync(fd);
+  int rc = G6_AFTER(fsync(fd));
   int e = errno;
   close(fd);
   if (rc != 0 && e != EINVAL) /* some file systems cannot fsync directories */
@@ -161,7 +161,7 @@ g6_status g6_atomic_begin(g6_atomic_file *f, const char *path, mode_t mode,
   int n = snprintf(f->tmp, sizeof(f->tmp), "%s/.%s.tmp.XXXXXX", dir, base);
   if (n < 0 || (size_t)n >= sizeof(f->tmp))
     return g6_error_set(err, G6_EINVAL, "path too long: %s", path);
-  f->fd = mkostemp(f->tmp, O_CLOEXEC);
+  f->fd = G6_AFTER(mkostemp(f->tmp, O_CLOEXEC));
   if (f->fd < 0)
     return errno_fail(err, errno, "cannot create temporary file for", path);
   return G6_OK;
@@ -172,7 +172,7 @@ void g6_atomic_abort(g6_atomic_file *f) {
     return;
   close(f->fd);
   f->fd = -1;
-  unlink(f->tmp);
+  G6_AFTER(unlink(f->tmp));
 }
 
 /* Whether `name` is ".<base>.tmp.XXXXXX" (g6_atomic_begin's temporary
@@ -208,7 +208,7 @@ static size_t remove_stale_in(const char *dir, const char *want,
         fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
         S_ISREG(st.st_mode) &&
         difftime(time(NULL), st.st_mtime) >= min_age_s &&
-        unlinkat(dirfd(d), e->d_name, 0) == 0)
+        G6_AFTER(unlinkat(dirfd(d), e->d_name, 0)) == 0)
       removed++;
   closedir(d);
   return removed;
@@ -241,7 +241,7 @@ g6_status g6_atomic_append(g6_atomic_file *f, const void *data, size_t len,
                            g6_error *err) {
   const char *p = data;
   while (len > 0) {
-    ssize_t w = write(f->fd, p, len);
+    ssize_t w = G6_AFTER(write(f->fd, p, len));
     if (w < 0) {
       if (errno == EINTR)
         continue;
@@ -254,20 +254,20 @@ g6_status g6_atomic_append(g6_atomic_file *f, const void *data, size_t len,
 }
 
 g6_status g6_atomic_commit(g6_atomic_file *f, bool durable, g6_error *err) {
-  if (fchmod(f->fd, f->mode) != 0)
+  if (G6_AFTER(fchmod(f->fd, f->mode)) != 0)
     return atomic_fail(f, errno, "cannot set permissions of", err);
-  if (durable && fsync(f->fd) != 0)
+  if (durable && G6_AFTER(fsync(f->fd)) != 0)
     return atomic_fail(f, errno, "cannot fsync", err);
   int rc = close(f->fd);
   f->fd = -1;
   if (rc != 0) {
     int e = errno;
-    unlink(f->tmp);
+    G6_AFTER(unlink(f->tmp));
     return errno_fail(err, e, "cannot close", f->path);
   }
-  if (rename(f->tmp, f->path) != 0) {
+  if (G6_AFTER(rename(f->tmp, f->path)) != 0) {
     int e = errno;
-    unlink(f->tmp);
+    G6_AFTER(unlink(f->tmp));
     return errno_fail(err, e, "cannot rename into place", f->path);
   }
   if (durable)
@@ -531,7 +531,7 @@ static g6_status mkdir_levels(const char *path, mode_t mode, bool durable,
       continue;
     char saved = buf[i];
     buf[i] = '\0';
-    if (mkdir(buf, mode) == 0) {
+    if (G6_AFTER(mkdir(buf, mode)) == 0) {
       g6_status st = durable ? g6_fsync_parent(buf, err) : G6_OK;
       if (st != G6_OK)
         return st;

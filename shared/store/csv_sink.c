@@ -1,5 +1,6 @@
 #include "store/csv_sink.h"
 
+#include "core/thread.h"
 #include "core/array.h"
 #include "core/buf.h"
 #include "core/fdhold.h"
@@ -410,8 +411,8 @@ static int open_series(g6_csv_sink *s, series *se, const char *path,
      * through (nor cut back by the torn-tail repair): ELOOP */
     int flags =
         O_RDWR | O_CREAT | O_APPEND | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC;
-    int fd = s->data_fd >= 0 ? openat(s->data_fd, rel, flags, 0644)
-                             : open(path, flags, 0644);
+    int fd = s->data_fd >= 0 ? G6_AFTER(openat(s->data_fd, rel, flags, 0644))
+                             : G6_AFTER(open(path, flags, 0644));
     if (fd >= 0 || errno != ENOENT || attempt == 1)
       return fd;
     se->dir_ready = false;
@@ -428,7 +429,7 @@ static int open_series(g6_csv_sink *s, series *se, const char *path,
 static int write_all(int fd, const char *buf, size_t len) {
   size_t done = 0;
   while (done < len) {
-    ssize_t w = write(fd, buf + done, len - done);
+    ssize_t w = G6_AFTER(write(fd, buf + done, len - done));
     if (w < 0) {
       if (errno == EINTR)
         continue;
@@ -499,7 +500,7 @@ static landed append_landed(const series *se, const char *path,
     same = holds_bytes(fd, want - (off_t)se->pending.len, se->pending.data,
                        se->pending.len);
   landed r = same == 1 ? LANDED : same < 0 ? NOT_READ : CUT_BACK;
-  if (r == CUT_BACK && sb.st_size > before && ftruncate(fd, before) != 0)
+  if (r == CUT_BACK && sb.st_size > before && G6_AFTER(ftruncate(fd, before)) != 0)
     r = NOT_READ; /* the torn-tail repair cuts a partial row before the
                      next append; a whole one may stay */
   close(fd);
@@ -535,7 +536,7 @@ static int repair_tail(int fd, off_t *size) {
     for (ssize_t i = n - 1; i >= 0; i--) {
       if (buf[i] == '\n') {
         off_t keep = start + i + 1;
-        if (ftruncate(fd, keep) != 0)
+        if (G6_AFTER(ftruncate(fd, keep)) != 0)
           return -1;
         *size = keep;
         return 1;
@@ -543,7 +544,7 @@ static int repair_tail(int fd, off_t *size) {
     }
     end = start;
   }
-  if (ftruncate(fd, 0) != 0)
+  if (G6_AFTER(ftruncate(fd, 0)) != 0)
     return -1;
   *size = 0;
   return 1;
@@ -847,12 +848,12 @@ static g6_status append_pending(g6_csv_sink *s, series *se, const char *path,
   }
   if (e == 0)
     e = write_all(fd, se->pending.data, se->pending.len);
-  if (e == 0 && s->policy == G6_FSYNC_ALWAYS && fsync(fd) != 0)
+  if (e == 0 && s->policy == G6_FSYNC_ALWAYS && G6_AFTER(fsync(fd)) != 0)
     e = errno;
   if (e != 0) {
     /* roll back: the file must end exactly where it did (a failed tail
      * check wrote nothing) */
-    if (repaired >= 0 && ftruncate(fd, size) != 0) {
+    if (repaired >= 0 && G6_AFTER(ftruncate(fd, size)) != 0) {
       /* leave it; the torn-tail repair fixes it before the next append */
     }
     /* not held any more: the next try opens the path afresh */

@@ -374,7 +374,7 @@ static g6_status prepare_exchange(g6_panels_writer *w, g6_error *err) {
   int pfd = open(w->parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (pfd < 0)
     return errno_err(err, errno, "cannot open", w->parent);
-  if (mkdirat(pfd, w->staging, 0700) != 0 && errno != EEXIST) {
+  if (G6_AFTER(mkdirat(pfd, w->staging, 0700)) != 0 && errno != EEXIST) {
     s = g6_error_set(err, g6_status_from_errno(errno),
                      "cannot create the staging directory %s/%s: %s",
                      w->parent, w->staging, strerror(errno));
@@ -518,7 +518,7 @@ static g6_status write_at(int dfd, const char *name, const g6_buf *b,
   else if (!S_ISREG(fs.st_mode))
     e = EINVAL; /* a FIFO or device of that name (O_NONBLOCK: not waited on) */
   while (left > 0 && e == 0) {
-    ssize_t k = write(fd, p, left);
+    ssize_t k = G6_AFTER(write(fd, p, left));
     if (k < 0 && errno == EINTR)
       continue;
     if (k < 0) {
@@ -528,9 +528,9 @@ static g6_status write_at(int dfd, const char *name, const g6_buf *b,
     p += k;
     left -= (size_t)k;
   }
-  if (e == 0 && fchmod(fd, mode) != 0)
+  if (e == 0 && G6_AFTER(fchmod(fd, mode)) != 0)
     e = errno;
-  if (e == 0 && durable && fsync(fd) != 0)
+  if (e == 0 && durable && G6_AFTER(fsync(fd)) != 0)
     e = errno;
   if (close(fd) != 0 && e == 0)
     e = errno;
@@ -705,7 +705,7 @@ static bool journal_write(g6_panels_writer *w, int pfd, const journal *j,
   g6_status s = write_at(pfd, w->journal, &b, 0600, w->durable, w->parent,
                          &sub);
   g6_buf_free(&b);
-  if (s == G6_OK && created && w->durable && fsync(pfd) != 0 &&
+  if (s == G6_OK && created && w->durable && G6_AFTER(fsync(pfd)) != 0 &&
       errno != EINVAL)
     s = errno_err(&sub, errno, "cannot fsync", w->parent);
   if (s != G6_OK) {
@@ -830,7 +830,7 @@ static bool settle(int old, int cur, const own_names *own, const journal *j,
     if (own_file(own, name, &os) ||
         (listed != 0 && (listed == os.st_ino || j->built)) ||
         (in_cur && !S_ISDIR(os.st_mode) && same_file(&os, &ns))) {
-      if (unlinkat(old, name, 0) != 0 && errno != ENOENT && u->err == 0) {
+      if (G6_AFTER(unlinkat(old, name, 0)) != 0 && errno != ENOENT && u->err == 0) {
         u->err = errno;
         u->removing = true;
         snprintf(u->name, sizeof(u->name), "%s", name);
@@ -838,24 +838,24 @@ static bool settle(int old, int cur, const own_names *own, const journal *j,
       continue;
     }
     if (!in_cur) {
-      if (renameat2(old, name, cur, name, RENAME_NOREPLACE) == 0)
+      if (G6_AFTER(renameat2(old, name, cur, name, RENAME_NOREPLACE)) == 0)
         *moved = true;
       else if (errno != ENOENT)
         stuck = true;
       if (stuck)
         u->err = errno;
     } else if (listed != 0 && (uintptr_t)ns.st_ino == listed &&
-               renameat2(old, name, cur, name, RENAME_EXCHANGE) == 0) {
+               G6_AFTER(renameat2(old, name, cur, name, RENAME_EXCHANGE)) == 0) {
       /* the newer file is in PanelsDir now; what came back must be the
        * outdated link, else undo */
       struct stat back;
       if (fstatat(old, name, &back, AT_SYMLINK_NOFOLLOW) == 0 &&
           (uintptr_t)back.st_ino == listed) {
-        unlinkat(old, name, 0);
+        G6_AFTER(unlinkat(old, name, 0));
         *moved = true;
         continue;
       }
-      renameat2(old, name, cur, name, RENAME_EXCHANGE);
+      G6_AFTER(renameat2(old, name, cur, name, RENAME_EXCHANGE));
       stuck = true;
       u->err = EEXIST;
     } else {
@@ -883,7 +883,7 @@ static int open_staging(g6_panels_writer *w, int pfd, int dfd,
     errno_err(why, errno, "cannot stat", w->dir);
     return -1;
   }
-  if (mkdirat(pfd, w->staging, 0700) != 0 && errno != EEXIST) {
+  if (G6_AFTER(mkdirat(pfd, w->staging, 0700)) != 0 && errno != EEXIST) {
     errno_err(why, errno, "cannot create the staging directory beside",
               w->dir);
     return -1;
@@ -929,12 +929,12 @@ static int open_staging(g6_panels_writer *w, int pfd, int dfd,
   /* durable before the next journal replaces the one that told them apart
    * (also what the last flush removed right after its exchange) */
   if (ok && w->durable &&
-      ((moved && fsync(dfd) != 0) || fsync(sfd) != 0) && errno != EINVAL) {
+      ((moved && G6_AFTER(fsync(dfd)) != 0) || G6_AFTER(fsync(sfd)) != 0) && errno != EINVAL) {
     errno_err(why, errno, "cannot fsync", w->dir);
     ok = false;
   }
   /* the swapped-in directory gets PanelsDir's mode and owner */
-  if (ok && fchmod(sfd, ds.st_mode & 07777) != 0) {
+  if (ok && G6_AFTER(fchmod(sfd, ds.st_mode & 07777)) != 0) {
     errno_err(why, errno, "cannot set the mode of the staging directory for",
               w->dir);
     ok = false;
@@ -961,7 +961,7 @@ static void discard_build(int sfd) {
   struct dirent *de;
   while ((de = readdir(d)) != NULL)
     if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-      unlinkat(sfd, de->d_name, 0); /* a directory: EISDIR, stays */
+      G6_AFTER(unlinkat(sfd, de->d_name, 0)); /* a directory: EISDIR, stays */
   closedir(d);
 }
 
@@ -1090,7 +1090,7 @@ static g6_status write_exchange(g6_panels_writer *w, const out_file *f,
     void *listed;
     for (size_t i = 0;
          st == G6_OK && g6_strmap_next(&j.by_name, &i, &name, &listed);) {
-      if (linkat(dfd, name, sfd, name, 0) != 0) {
+      if (G6_AFTER(linkat(dfd, name, sfd, name, 0)) != 0) {
         if (errno == ENOENT) { /* removed meanwhile */
           g6_strmap_remove(&j.by_name, name);
           relist = true;
@@ -1114,7 +1114,7 @@ static g6_status write_exchange(g6_panels_writer *w, const out_file *f,
       if (fstatat(sfd, name, &ls, AT_SYMLINK_NOFOLLOW) == 0 &&
           (uintptr_t)ls.st_ino == (uintptr_t)listed)
         continue;
-      if (unlinkat(sfd, name, 0) != 0 && errno != ENOENT) {
+      if (G6_AFTER(unlinkat(sfd, name, 0)) != 0 && errno != ENOENT) {
         st = g6_error_set(err, g6_status_from_errno(errno),
                           "cannot carry %s/%s over to the new set: %s",
                           w->dir, name, strerror(errno));
@@ -1135,12 +1135,12 @@ static g6_status write_exchange(g6_panels_writer *w, const out_file *f,
     }
     for (size_t i = 0;
          st == G6_OK && g6_strmap_next(&j.by_name, &i, &name, &listed);)
-      if (unlinkat(sfd, name, 0) != 0 && errno != ENOENT) {
+      if (G6_AFTER(unlinkat(sfd, name, 0)) != 0 && errno != ENOENT) {
         errno_err(why, errno, "cannot empty the staging directory beside",
                   w->dir);
         st = G6_EUNSUPPORTED;
       }
-    if (st == G6_OK && w->durable && fsync(sfd) != 0 && errno != EINVAL) {
+    if (st == G6_OK && w->durable && G6_AFTER(fsync(sfd)) != 0 && errno != EINVAL) {
       errno_err(why, errno, "cannot fsync the staging directory beside",
                 w->dir);
       st = G6_EUNSUPPORTED;
@@ -1149,11 +1149,11 @@ static g6_status write_exchange(g6_panels_writer *w, const out_file *f,
   for (size_t i = 0; st == G6_OK && i < nf; i++)
     st = write_at(sfd, f[i].name, &f[i].body, w->mode, w->durable, w->dir,
                   err);
-  if (st == G6_OK && w->durable && fsync(sfd) != 0)
+  if (st == G6_OK && w->durable && G6_AFTER(fsync(sfd)) != 0)
     st = errno_err(err, errno, "cannot fsync the staging directory for",
                    w->dir);
   if (st == G6_OK &&
-      renameat2(pfd, w->staging, pfd, w->base, RENAME_EXCHANGE) != 0) {
+      G6_AFTER(renameat2(pfd, w->staging, pfd, w->base, RENAME_EXCHANGE)) != 0) {
     int e = errno;
     if (e == EINVAL || e == ENOSYS || e == EXDEV || e == EBUSY ||
         e == ENOTSUP || e == EPERM) {
@@ -1171,7 +1171,7 @@ static g6_status write_exchange(g6_panels_writer *w, const out_file *f,
   /* durable: the swap reaches the disk before the previous set is
    * emptied, so a power loss never keeps the removals without the swap */
   g6_status swap_synced = G6_OK;
-  if (st == G6_OK && w->durable && fsync(pfd) != 0 && errno != EINVAL)
+  if (st == G6_OK && w->durable && G6_AFTER(fsync(pfd)) != 0 && errno != EINVAL)
     swap_synced = errno_err(err, errno, "cannot fsync the directory holding",
                             w->dir);
   bool moved = false;
@@ -1184,7 +1184,7 @@ static g6_status write_exchange(g6_panels_writer *w, const out_file *f,
   if (st == G6_OK)
     st = swap_synced;
   if (st == G6_OK && moved && w->durable &&
-      (fsync(sfd) != 0 || fsync(dfd) != 0) && errno != EINVAL)
+      (G6_AFTER(fsync(sfd)) != 0 || G6_AFTER(fsync(dfd)) != 0) && errno != EINVAL)
     st = errno_err(err, errno, "cannot fsync", w->dir);
   g6_strmap_free(&j.by_name);
   close(sfd);
@@ -1200,7 +1200,7 @@ static g6_status write_per_file(g6_panels_writer *w, const out_file *f,
     char sig[PATH_MAX];
     if (snprintf(sig, sizeof(sig), "%s/" G6_PANELS_SIGNATURE, w->dir) <
         (int)sizeof(sig))
-      unlink(sig);
+      G6_AFTER(unlink(sig));
   }
   for (size_t i = 0; i < nf; i++) {
     char path[PATH_MAX];

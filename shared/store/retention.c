@@ -1,6 +1,7 @@
 /* The data directory's scan and guarded pruning (see store/retention.h). */
 #include "store/retention.h"
 
+#include "core/thread.h"
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/fsutil.h"
@@ -595,7 +596,7 @@ static bool prune_file(walk *w, level *L, const char *name, const fclass *f,
   else if (p->dry_run) {
     e->action = G6_PRUNE_WOULD_DELETE;
     w->deletes++;
-  } else if (unlinkat(L->fd, name, 0) == 0) {
+  } else if (G6_AFTER(unlinkat(L->fd, name, 0)) == 0) {
     e->action = G6_PRUNE_DELETED;
     w->deletes++;
     L->gone++;
@@ -825,7 +826,7 @@ static void leave_dir(walk *w) {
     return;
   level *P = &w->lv[w->depth - 1];
   g6_retention_entry e = {.event = G6_EV_RMDIR};
-  if (unlinkat(P->fd, L->name, AT_REMOVEDIR) == 0) {
+  if (G6_AFTER(unlinkat(P->fd, L->name, AT_REMOVEDIR)) == 0) {
     w->r->dirs_removed++;
     P->gone++;
   } else if (errno == ENOENT) {

@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""A thread g6 left at a stop does nothing more when its storage answers.
+
+On a stop, g6 gives up on a thread of its own blocked on storage that does
+not answer (hung_storage.t) after its 5-s grace, and collectd tears down
+without it: the other plugins' shutdown, then collectd frees its callbacks,
+its log plugins and its data sets, and exits. Storage that answers in that
+window used to let the thread go on with its cycle: write the rest of the
+cycle's CSV rows and snapshot after the operator saw collectd stop, log
+through collectd's log list while it is freed, dispatch into a torn-down
+daemon. Now the thread is marked left when g6 gives up on it
+(core/thread.h) and parks for good at its next checkpoint, right after the
+blocked call returns.
+
+Two ext4 file systems on loop devices, frozen with fsfreeze(8) (skipped
+where loop mounts are not allowed): A under g6_chain's DataDir, B under
+g6_retention's, which is loaded after g6_chain and so shuts down after it.
+B is frozen from the start (the sweep blocks deleting an old file), A while
+g6_chain collects (its index thread blocks in a CSV append). SIGTERM: after
+g6_chain has given up on its thread, A is thawed while g6_retention's
+shutdown still waits on B, which holds collectd's teardown for 5 s more.
+In that window, at most the one call that was blocked completes (one file
+written or created): no other file under A is written (before the fix: the cycle's other CSV
+files and its snapshot). Then B is thawed; collectd exits with status 0,
+no crash, no error but the two give-ups."""
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import g6test as t
+
+d = t.workdir()
+
+
+def run(*argv):
+    return subprocess.run(list(argv), capture_output=True, text=True, timeout=60)
+
+
+tools = [x for x in ("mkfs.ext4", "fsfreeze", "mount", "umount") if not shutil.which(x)]
+if tools:
+    t.skip_all("%s not installed" % ", ".join(tools))
+if os.geteuid() != 0:
+    t.skip_all("loop mounts and fsfreeze need root")
+mnts = []
+for name in ("a", "b"):
+    mnt, img = os.path.join(d, name), os.path.join(d, name + ".img")
+    os.makedirs(mnt)
+    with open(img, "wb") as f:
+        f.truncate(64 << 20)
+    r = run("mkfs.ext4", "-q", "-F", img)
+    if r.returncode != 0:
+        t.skip_all("mkfs.ext4 failed: %s" % r.stderr.strip())
+    r = run("mount", "-o", "loop", img, mnt)
+    if r.returncode != 0:
+        t.skip_all("cannot mount a loop device here: %s" % r.stderr.strip())
+    mnts.append(mnt)
+A, B = mnts
+
+
+def frozen(mnt, on):
+    return run("fsfreeze", "--freeze" if on else "--unfreeze", mnt).returncode == 0
+
+
+def files(root):
+    """{path: (size, mtime_ns)} of every file under root."""
+    out = {}
+    for dp, _, fs in os.walk(root):
+        for f in fs:
+            p = os.path.join(dp, f)
+            try:
+                st = os.stat(p)
+            except OSError:
+                continue
+            out[p] = (st.st_size, st.st_mtime_ns)
+    return out
+
+
+try:
+    data, rdata = os.path.join(A, "data"), os.path.join(B, "data")
+    t.make_file(rdata, "NIFTY/this_week/+900/2000-01-01.csv", 100,
+                time.time() - 400 * 86400)
+    t.ok(frozen(B, True), "B frozen, an old file waiting to be deleted")
+    with t.MockD() as m:
+        keyf, tokf = m.write_credentials(d)
+        conf = t.chain_config(data, m, keyf, tokf, plugin="ForceOpen true",
+                              indices=[("NIFTY", 'StrikesBelowATM 3\nStrikesAboveATM 3\n'
+                                                 'Expiry "this_week"\nInterval 1')])
+        conf += ('<Plugin g6_retention>\n  DataDir "%s"\n  ScanInterval 1\n'
+                 '  Enabled true\n  MaxAgeDays 30\n  DryRun false\n</Plugin>\n' % rdata)
+        chain_gave_up = (r"\[error\] g6_chain: NIFTY did not stop within 5 s: .*"
+                         r"DataDir %s .*hung mount" % re.escape(data))
+        ret_gave_up = (r"\[error\] g6_retention: the sweep did not stop within 5 s: .*"
+                       r"DataDir %s .*hung mount" % re.escape(rdata))
+        cd = t.Collectd(plugins=["g6_chain", "g6_retention"], config=conf, rrd=False,
+                        expected_errors=[chain_gave_up, ret_gave_up])
+        t.ok(cd.start(), "collectd starts: g6_chain on A, g6_retention on frozen B")
+        t.ok(t.wait_until(lambda: os.path.exists(os.path.join(data, "snapshots")) and
+                          len([p for p in files(data) if p.endswith(".csv")]) >= 5, 30),
+             "g6_chain writes CSV rows and snapshots to A", sorted(files(data)))
+        t.ok(frozen(A, True), "A frozen under the collecting index")
+        time.sleep(3)  # the index thread blocks in its next cycle's first write
+        os.kill(cd.proc.proc.pid, 15)
+        t.ok(cd.wait_log(chain_gave_up, 20), "stopped, g6_chain gives up on its "
+             "blocked index thread", cd.log()[-3000:])
+        before = files(data)
+        thawed = time.time()
+        t.ok(frozen(A, False), "A thawed while g6_retention's shutdown holds the teardown")
+        t.ok(cd.wait_log(ret_gave_up, 20), "g6_retention gives up on its sweep 5 s later",
+             cd.log()[-3000:])
+        after = files(data)
+        changed = sorted(p for p in after if after[p] != before.get(p))
+        t.ok(len(changed) <= 1, "the left index thread writes nothing after the thaw but "
+             "the one call that was blocked, which may create its file (%d file(s) "
+             "written or created)" % len(changed),
+             changed)
+        t.ok(frozen(B, False), "B thawed")
+        rc = cd.stop(20)
+        t.is_(rc, 0, "collectd exits with status 0 (%.1f s after the thaw of A)"
+              % (time.time() - thawed))
+        t.ok(not cd.crashes and not cd.unexpected_errors(), "no crash, no other error",
+             cd.crashes + cd.unexpected_errors())
+finally:
+    for mnt in mnts:
+        frozen(mnt, False)
+        for _ in range(20):
+            if run("umount", mnt).returncode == 0:
+                break
+            time.sleep(0.5)
+        else:
+            run("umount", "-l", mnt)
+
+t.done_testing()
