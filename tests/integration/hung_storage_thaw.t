@@ -23,6 +23,7 @@ In that window, at most the one call that was blocked completes (one file
 written or created): no other file under A is written (before the fix: the cycle's other CSV
 files and its snapshot). Then B is thawed; collectd exits with status 0,
 no crash, no error but the two give-ups."""
+import glob
 import os
 import re
 import shutil
@@ -46,7 +47,7 @@ if tools:
 if os.geteuid() != 0:
     t.skip_all("loop mounts and fsfreeze need root")
 mnts = []
-for name in ("a", "b"):
+for name in ("a", "b", "c"):
     mnt, img = os.path.join(d, name), os.path.join(d, name + ".img")
     os.makedirs(mnt)
     with open(img, "wb") as f:
@@ -54,6 +55,8 @@ for name in ("a", "b"):
     r = run("mkfs.ext4", "-q", "-F", img)
     if r.returncode != 0:
         t.skip_all("mkfs.ext4 failed: %s" % r.stderr.strip())
+    if name == "c":  # mounted by case 2, on its DataDir/snapshots
+        continue
     r = run("mount", "-o", "loop", img, mnt)
     if r.returncode != 0:
         t.skip_all("cannot mount a loop device here: %s" % r.stderr.strip())
@@ -79,52 +82,101 @@ def files(root):
     return out
 
 
-try:
-    data, rdata = os.path.join(A, "data"), os.path.join(B, "data")
+def stop_and_thaw(cd, what, frozen_mnt, watched, chain_gave_up, ret_gave_up):
+    """SIGTERM; once g6_chain has left its index thread, thaws frozen_mnt
+    while g6_retention's shutdown (on B) holds the teardown: nothing under
+    `watched` is written but the blocked call. Then B is thawed: exit 0."""
+    os.kill(cd.proc.proc.pid, 15)
+    t.ok(cd.wait_log(chain_gave_up, 20), "%s: stopped, g6_chain gives up on its "
+         "blocked index thread" % what, cd.log()[-3000:])
+    before = files(watched)
+    thawed = time.time()
+    t.ok(frozen(frozen_mnt, False), "%s: thawed while g6_retention's shutdown holds "
+         "the teardown" % what)
+    t.ok(cd.wait_log(ret_gave_up, 20), "%s: g6_retention gives up on its sweep 5 s "
+         "later" % what, cd.log()[-3000:])
+    after = files(watched)
+    changed = sorted(p for p in after if after[p] != before.get(p))
+    t.ok(len(changed) <= 1, "%s: the left index thread writes nothing after the thaw "
+         "but the one call that was blocked, which may create its file (%d file(s) "
+         "written or created)" % (what, len(changed)), changed)
+    t.ok(frozen(B, False), "%s: B thawed" % what)
+    rc = cd.stop(20)
+    t.is_(rc, 0, "%s: collectd exits with status 0 (%.1f s after the thaw)"
+          % (what, time.time() - thawed))
+    t.ok(not cd.crashes and not cd.unexpected_errors(), "%s: no crash, no other error"
+         % what, cd.crashes + cd.unexpected_errors())
+
+
+def old_file_on_frozen_b(rdata):
     t.make_file(rdata, "NIFTY/this_week/+900/2000-01-01.csv", 100,
                 time.time() - 400 * 86400)
     t.ok(frozen(B, True), "B frozen, an old file waiting to be deleted")
+
+
+try:
+    rdata = os.path.join(B, "data")
+    ret_conf = ('<Plugin g6_retention>\n  DataDir "%s"\n  ScanInterval 1\n'
+                '  Enabled true\n  MaxAgeDays 30\n  DryRun false\n</Plugin>\n' % rdata)
+    ret_gave_up = (r"\[error\] g6_retention: the sweep did not stop within 5 s: .*"
+                   r"DataDir %s .*hung mount" % re.escape(rdata))
     with t.MockD() as m:
         keyf, tokf = m.write_credentials(d)
+        # ---- 1. a CSV append --------------------------------------------
+        data = os.path.join(A, "data")
+        old_file_on_frozen_b(rdata)
         conf = t.chain_config(data, m, keyf, tokf, plugin="ForceOpen true",
                               indices=[("NIFTY", 'StrikesBelowATM 3\nStrikesAboveATM 3\n'
                                                  'Expiry "this_week"\nInterval 1')])
-        conf += ('<Plugin g6_retention>\n  DataDir "%s"\n  ScanInterval 1\n'
-                 '  Enabled true\n  MaxAgeDays 30\n  DryRun false\n</Plugin>\n' % rdata)
         chain_gave_up = (r"\[error\] g6_chain: NIFTY did not stop within 5 s: .*"
                          r"DataDir %s .*hung mount" % re.escape(data))
-        ret_gave_up = (r"\[error\] g6_retention: the sweep did not stop within 5 s: .*"
-                       r"DataDir %s .*hung mount" % re.escape(rdata))
-        cd = t.Collectd(plugins=["g6_chain", "g6_retention"], config=conf, rrd=False,
-                        expected_errors=[chain_gave_up, ret_gave_up])
+        cd = t.Collectd(plugins=["g6_chain", "g6_retention"], config=conf + ret_conf,
+                        rrd=False, expected_errors=[chain_gave_up, ret_gave_up])
         t.ok(cd.start(), "collectd starts: g6_chain on A, g6_retention on frozen B")
         t.ok(t.wait_until(lambda: os.path.exists(os.path.join(data, "snapshots")) and
                           len([p for p in files(data) if p.endswith(".csv")]) >= 5, 30),
              "g6_chain writes CSV rows and snapshots to A", sorted(files(data)))
         t.ok(frozen(A, True), "A frozen under the collecting index")
         time.sleep(3)  # the index thread blocks in its next cycle's first write
-        os.kill(cd.proc.proc.pid, 15)
-        t.ok(cd.wait_log(chain_gave_up, 20), "stopped, g6_chain gives up on its "
-             "blocked index thread", cd.log()[-3000:])
-        before = files(data)
-        thawed = time.time()
-        t.ok(frozen(A, False), "A thawed while g6_retention's shutdown holds the teardown")
-        t.ok(cd.wait_log(ret_gave_up, 20), "g6_retention gives up on its sweep 5 s later",
-             cd.log()[-3000:])
-        after = files(data)
-        changed = sorted(p for p in after if after[p] != before.get(p))
-        t.ok(len(changed) <= 1, "the left index thread writes nothing after the thaw but "
-             "the one call that was blocked, which may create its file (%d file(s) "
-             "written or created)" % len(changed),
-             changed)
-        t.ok(frozen(B, False), "B thawed")
-        rc = cd.stop(20)
-        t.is_(rc, 0, "collectd exits with status 0 (%.1f s after the thaw of A)"
-              % (time.time() - thawed))
-        t.ok(not cd.crashes and not cd.unexpected_errors(), "no crash, no other error",
-             cd.crashes + cd.unexpected_errors())
+        stop_and_thaw(cd, "CSV append", A, data, chain_gave_up, ret_gave_up)
+
+        # ---- 2. the first cycle's history recover -----------------------
+        # <DataDir>/snapshots is C. A first run keeps snapshots; the day's
+        # history directory is then removed, as if a crash had kept the
+        # latest snapshot out of it: the next run's first cycle recovers it
+        # (makes the day directory, links the file), which blocks on C frozen
+        data = os.path.join(d, "data3")
+        snaps = os.path.join(data, "snapshots")
+        os.makedirs(snaps)
+        r = run("mount", "-o", "loop", os.path.join(d, "c.img"), snaps)
+        t.ok(r.returncode == 0, "C mounted on DataDir/snapshots", r.stderr)
+        mnts.append(snaps)
+        conf = t.chain_config(data, m, keyf, tokf,
+                              plugin="ForceOpen true\nKeepSnapshots true",
+                              indices=[("NIFTY", 'StrikesBelowATM 1\nStrikesAboveATM 1\n'
+                                                 'Expiry "this_week"\nInterval 1')])
+        hist = os.path.join(snaps, "NIFTY")
+        with t.Collectd(plugins=["g6_chain"], config=conf, rrd=False) as cd:
+            t.ok(t.wait_until(lambda: len(glob.glob(os.path.join(hist, "*", "*.json")))
+                              >= 2, 30), "a first run keeps snapshots in the history",
+                 cd.log()[-2000:])
+        shutil.rmtree(hist)
+        t.ok(os.path.exists(os.path.join(snaps, "NIFTY.json")) and not os.path.exists(hist),
+             "the latest snapshot is not in the history")
+        old_file_on_frozen_b(rdata)
+        t.ok(frozen(snaps, True), "C frozen before the restart")
+        chain_gave_up = (r"\[error\] g6_chain: NIFTY did not stop within 5 s: .*"
+                         r"DataDir %s .*hung mount" % re.escape(data))
+        cd = t.Collectd(plugins=["g6_chain", "g6_retention"], config=conf + ret_conf,
+                        rrd=False, expected_errors=[chain_gave_up, ret_gave_up])
+        t.ok(cd.start(), "collectd starts again")
+        t.ok(t.wait_until(lambda: [p for p in files(data) if p.endswith(".csv")], 30),
+             "the first cycle writes its CSV rows", cd.log()[-2000:])
+        time.sleep(2)  # then blocks recovering the history
+        t.ok(not os.path.exists(hist), "the history is not recovered while C is frozen")
+        stop_and_thaw(cd, "history recover", snaps, snaps, chain_gave_up, ret_gave_up)
 finally:
-    for mnt in mnts:
+    for mnt in reversed(mnts):
         frozen(mnt, False)
         for _ in range(20):
             if run("umount", mnt).returncode == 0:
