@@ -5,6 +5,7 @@
 
 #include "lifecycle.h"
 #include "metrics_sink.h"
+#include "core/thread.h"
 #include "metrics/metrics_gen.h"
 
 #include <string.h>
@@ -13,6 +14,7 @@
  * stamps the value and uses the calling read callback's interval. */
 static int sink_dispatch(void *ctx, const g6_metrics_vl *v) {
   (void)ctx;
+  g6_thread_checkpoint(); /* a thread of g6's left at a stop: no dispatch */
   value_list_t vl = VALUE_LIST_INIT;
   value_t value;
   if (v->is_gauge)
@@ -31,6 +33,7 @@ static int sink_dispatch(void *ctx, const g6_metrics_vl *v) {
 /* The runtime's levels are syslog's, like collectd's LOG_*. */
 static void sink_log(void *ctx, int level, const char *msg) {
   (void)ctx;
+  g6_thread_checkpoint(); /* nor a log line */
   plugin_log(level, "%s", msg);
 }
 
