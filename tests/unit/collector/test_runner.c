@@ -5,6 +5,7 @@
 
 #include "collector/runner.h"
 #include "core/clock.h"
+#include "core/thread.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -145,11 +146,12 @@ static void stop_wakes_a_waiting_runner(void **state) {
 
 /* A cycle blocked in a system call (here a read of a pipe nobody writes,
  * standing in for a write on a hung mount) cannot be cut short:
- * g6_runner_stop_within gives up after its bound and leaves the thread,
- * which ends by itself once the call returns. */
+ * g6_runner_stop_within gives up after its bound and leaves the thread;
+ * once the call returns, the cycle's next checkpoint (core/thread.h) parks
+ * it for good: nothing after it runs. */
 typedef struct blocked {
   int fd;
-  atomic_int entered, left;
+  atomic_int entered, left, after;
 } blocked;
 
 static void blocking_cycle(void *ctx, const g6_runner_tick *tick) {
@@ -160,6 +162,8 @@ static void blocking_cycle(void *ctx, const g6_runner_tick *tick) {
   while (read(b->fd, &c, 1) < 0)
     ;
   atomic_store(&b->left, 1);
+  g6_thread_checkpoint(); /* as a cycle does before it logs */
+  atomic_store(&b->after, 1);
 }
 
 static void stop_within_leaves_a_blocked_cycle(void **state) {
@@ -185,12 +189,14 @@ static void stop_within_leaves_a_blocked_cycle(void **state) {
   assert_false(g6_runner_stop_within(left, 0.2));
   double waited = g6_monotonic_now() - t0;
   assert_true(waited >= 0.19 && waited < 2);
-  /* the call returns: the detached thread finishes its cycle and ends */
+  /* the call returns: the left thread parks at its checkpoint */
   assert_int_equal(write(fds[1], "x", 1), 1);
   end = g6_monotonic_now() + 5;
   while (!atomic_load(&b.left) && g6_monotonic_now() < end)
     g6_sleep_seconds(0.005);
   assert_true(atomic_load(&b.left));
+  g6_sleep_seconds(0.2);
+  assert_false(atomic_load(&b.after));
   /* a runner that stops in time is joined and freed: true */
   static probe p;
   memset(&p, 0, sizeof(p));
@@ -224,6 +230,8 @@ static void stop_within_leaves_a_blocked_cycle(void **state) {
   while (!atomic_load(&b.left) && g6_monotonic_now() < end)
     g6_sleep_seconds(0.005);
   assert_true(atomic_load(&b.left));
+  g6_sleep_seconds(0.2);
+  assert_false(atomic_load(&b.after));
   close(fds[0]);
   close(fds[1]);
 }
