@@ -4,25 +4,35 @@
 On a stop, g6 gives up on a thread of its own blocked on storage that does
 not answer (hung_storage.t) after its 5-s grace, and collectd tears down
 without it: the other plugins' shutdown, then collectd frees its callbacks,
-its log plugins and its data sets, and exits. Storage that answers in that
-window used to let the thread go on with its cycle: write the rest of the
-cycle's CSV rows and snapshot after the operator saw collectd stop, log
-through collectd's log list while it is freed, dispatch into a torn-down
-daemon. Now the thread is marked left when g6 gives up on it
-(core/thread.h) and parks for good at its next checkpoint, right after the
-blocked call returns.
+its log plugins and its data sets, and exits. Storage that answered in that
+window let the thread go on with its cycle: g6_chain's wrote the rest of
+the cycle's CSV rows and snapshot after the stop, then read the collector
+its shutdown had let go of (NULL): SIGSEGV, exit status -11 and a core
+instead of a clean stop. Now the thread is marked left when g6 gives up on
+it (core/thread.h) and parks for good at its next checkpoint, right after
+the blocked call returns.
 
-Two ext4 file systems on loop devices, frozen with fsfreeze(8) (skipped
-where loop mounts are not allowed): A under g6_chain's DataDir, B under
-g6_retention's, which is loaded after g6_chain and so shuts down after it.
-B is frozen from the start (the sweep blocks deleting an old file), A while
-g6_chain collects (its index thread blocks in a CSV append). SIGTERM: after
-g6_chain has given up on its thread, A is thawed while g6_retention's
-shutdown still waits on B, which holds collectd's teardown for 5 s more.
-In that window, at most the one call that was blocked completes (one file
-written or created): no other file under A is written (before the fix: the cycle's other CSV
-files and its snapshot). Then B is thawed; collectd exits with status 0,
-no crash, no error but the two give-ups."""
+ext4 file systems on loop devices, frozen with fsfreeze(8) (skipped where
+loop mounts are not allowed). B is under g6_retention's DataDir, loaded
+after the plugin under test so that it shuts down after it; B is frozen
+from the start (the sweep blocks deleting an old file). SIGTERM: once the
+plugin under test has given up on its thread, its file system is thawed
+while g6_retention's shutdown still waits on B, which holds collectd's
+teardown for 5 s more. In that window at most the one call that was
+blocked completes (one file written or created): no other file is
+written. Then B is thawed; collectd exits with status 0, no crash, no
+error but the two give-ups.
+
+1. g6_chain's index thread blocked in a CSV append (A, its DataDir, frozen
+   while it collects).
+2. g6_chain's index thread blocked in its first cycle's history recover:
+   C, a third file system, is <DataDir>/snapshots; a first run keeps
+   snapshots (KeepSnapshots), then the day's history directory is removed,
+   as a crash can leave the latest snapshot out of it; C frozen, the
+   restarted g6_chain's first cycle blocks making it again.
+3. g6_panels' flush thread, PanelsDir on A frozen while it writes panels.
+4. g6_analytics' thread, blocked writing a past day's ATM IV close to the
+   IV history under a DataDir on A frozen before the start."""
 import glob
 import os
 import re
@@ -82,13 +92,13 @@ def files(root):
     return out
 
 
-def stop_and_thaw(cd, what, frozen_mnt, watched, chain_gave_up, ret_gave_up):
-    """SIGTERM; once g6_chain has left its index thread, thaws frozen_mnt
+def stop_and_thaw(cd, what, frozen_mnt, watched, gave_up, ret_gave_up):
+    """SIGTERM; once the plugin has left its thread (gave_up), thaws frozen_mnt
     while g6_retention's shutdown (on B) holds the teardown: nothing under
     `watched` is written but the blocked call. Then B is thawed: exit 0."""
     os.kill(cd.proc.proc.pid, 15)
-    t.ok(cd.wait_log(chain_gave_up, 20), "%s: stopped, g6_chain gives up on its "
-         "blocked index thread" % what, cd.log()[-3000:])
+    t.ok(cd.wait_log(gave_up, 20), "%s: stopped, g6 gives up on its blocked "
+         "thread" % what, cd.log()[-3000:])
     before = files(watched)
     thawed = time.time()
     t.ok(frozen(frozen_mnt, False), "%s: thawed while g6_retention's shutdown holds "
@@ -97,7 +107,7 @@ def stop_and_thaw(cd, what, frozen_mnt, watched, chain_gave_up, ret_gave_up):
          "later" % what, cd.log()[-3000:])
     after = files(watched)
     changed = sorted(p for p in after if after[p] != before.get(p))
-    t.ok(len(changed) <= 1, "%s: the left index thread writes nothing after the thaw "
+    t.ok(len(changed) <= 1, "%s: the left thread writes nothing after the thaw "
          "but the one call that was blocked, which may create its file (%d file(s) "
          "written or created)" % (what, len(changed)), changed)
     t.ok(frozen(B, False), "%s: B thawed" % what)
@@ -175,6 +185,37 @@ try:
         time.sleep(2)  # then blocks recovering the history
         t.ok(not os.path.exists(hist), "the history is not recovered while C is frozen")
         stop_and_thaw(cd, "history recover", snaps, snaps, chain_gave_up, ret_gave_up)
+
+    # ---- 3. g6_panels: a flush ------------------------------------------
+    panels = os.path.join(A, "panels")
+    old_file_on_frozen_b(rdata)
+    gave_up = (r"\[error\] g6_panels: the panels flush did not stop within 5 s: .*"
+               r"PanelsDir %s that does not answer" % re.escape(panels))
+    conf = '<Plugin g6_panels>\n  PanelsDir "%s"\n  FlushInterval 0.5\n</Plugin>\n' % panels
+    cd = t.Collectd(plugins=["g6_panels", "g6_info", "g6_retention"],
+                    config=conf + ret_conf, rrd=False,
+                    expected_errors=[gave_up, ret_gave_up])
+    t.ok(cd.start(), "collectd starts: g6_panels on A")
+    t.ok(t.wait_until(lambda: os.path.exists(os.path.join(panels, "manifest.json")), 20),
+         "g6_panels writes its panels", cd.log()[-2000:])
+    t.ok(frozen(A, True), "A frozen under g6_panels")
+    time.sleep(3)  # its next flush blocks
+    stop_and_thaw(cd, "panels flush", A, panels, gave_up, ret_gave_up)
+
+    # ---- 4. g6_analytics: a past day's IV close -------------------------
+    adata = os.path.join(A, "adata")  # NIFTY on 2025-01-06: a past session
+    subprocess.run([t.build_path("bench", "gen_snapshots"), adata, "2", "5", "2"],
+                   check=True)
+    old_file_on_frozen_b(rdata)
+    t.ok(frozen(A, True), "A frozen, a past session's snapshot waiting to be analysed")
+    gave_up = (r"\[error\] g6_analytics: the analysis did not stop within 5 s: "
+               r".*DataDir %s .*hung mount" % re.escape(adata))
+    conf = '<Plugin g6_analytics>\n  DataDir "%s"\n  Interval 1\n</Plugin>\n' % adata
+    cd = t.Collectd(plugins=["g6_analytics", "g6_retention"], config=conf + ret_conf,
+                    rrd=False, expected_errors=[gave_up, ret_gave_up])
+    t.ok(cd.start(), "collectd starts: g6_analytics on frozen A")
+    time.sleep(3)  # the first run blocks writing 2025-01-06's close
+    stop_and_thaw(cd, "analysis", A, adata, gave_up, ret_gave_up)
 finally:
     for mnt in reversed(mnts):
         frozen(mnt, False)
