@@ -47,7 +47,7 @@ void g6_thread_checkpoint(void);
 /* `call` (an expression: a system call on storage), then
  * g6_thread_checkpoint: a thread left while `call` blocked does not act on
  * its result. The value of `call`. */
-#define G6_AFTER(call)                                                        \
+#define G6_AFTER(call)                                                         \
   ({                                                                           \
     __typeof__(call) g6_after_rc_ = (call);                                    \
     g6_thread_checkpoint();                                                    \

@@ -1,6 +1,5 @@
 #include "store/csv_sink.h"
 
-#include "core/thread.h"
 #include "core/array.h"
 #include "core/buf.h"
 #include "core/fdhold.h"
@@ -8,6 +7,7 @@
 #include "core/ist.h"
 #include "core/json.h"
 #include "core/strmap.h"
+#include "core/thread.h"
 #include "store/retention.h"
 
 #include <dirent.h>
@@ -500,7 +500,8 @@ static landed append_landed(const series *se, const char *path,
     same = holds_bytes(fd, want - (off_t)se->pending.len, se->pending.data,
                        se->pending.len);
   landed r = same == 1 ? LANDED : same < 0 ? NOT_READ : CUT_BACK;
-  if (r == CUT_BACK && sb.st_size > before && G6_AFTER(ftruncate(fd, before)) != 0)
+  if (r == CUT_BACK && sb.st_size > before &&
+      G6_AFTER(ftruncate(fd, before)) != 0)
     r = NOT_READ; /* the torn-tail repair cuts a partial row before the
                      next append; a whole one may stay */
   close(fd);

@@ -830,7 +830,8 @@ static bool settle(int old, int cur, const own_names *own, const journal *j,
     if (own_file(own, name, &os) ||
         (listed != 0 && (listed == os.st_ino || j->built)) ||
         (in_cur && !S_ISDIR(os.st_mode) && same_file(&os, &ns))) {
-      if (G6_AFTER(unlinkat(old, name, 0)) != 0 && errno != ENOENT && u->err == 0) {
+      if (G6_AFTER(unlinkat(old, name, 0)) != 0 && errno != ENOENT &&
+          u->err == 0) {
         u->err = errno;
         u->removing = true;
         snprintf(u->name, sizeof(u->name), "%s", name);
@@ -845,7 +846,8 @@ static bool settle(int old, int cur, const own_names *own, const journal *j,
       if (stuck)
         u->err = errno;
     } else if (listed != 0 && (uintptr_t)ns.st_ino == listed &&
-               G6_AFTER(renameat2(old, name, cur, name, RENAME_EXCHANGE)) == 0) {
+               G6_AFTER(renameat2(old, name, cur, name,
+                                  RENAME_EXCHANGE)) == 0) {
       /* the newer file is in PanelsDir now; what came back must be the
        * outdated link, else undo */
       struct stat back;
@@ -929,7 +931,8 @@ static int open_staging(g6_panels_writer *w, int pfd, int dfd,
   /* durable before the next journal replaces the one that told them apart
    * (also what the last flush removed right after its exchange) */
   if (ok && w->durable &&
-      ((moved && G6_AFTER(fsync(dfd)) != 0) || G6_AFTER(fsync(sfd)) != 0) && errno != EINVAL) {
+      ((moved && G6_AFTER(fsync(dfd)) != 0) || G6_AFTER(fsync(sfd)) != 0) &&
+      errno != EINVAL) {
     errno_err(why, errno, "cannot fsync", w->dir);
     ok = false;
   }
@@ -1140,7 +1143,8 @@ static g6_status write_exchange(g6_panels_writer *w, const out_file *f,
                   w->dir);
         st = G6_EUNSUPPORTED;
       }
-    if (st == G6_OK && w->durable && G6_AFTER(fsync(sfd)) != 0 && errno != EINVAL) {
+    if (st == G6_OK && w->durable && G6_AFTER(fsync(sfd)) != 0 &&
+        errno != EINVAL) {
       errno_err(why, errno, "cannot fsync the staging directory beside",
                 w->dir);
       st = G6_EUNSUPPORTED;
@@ -1152,8 +1156,8 @@ static g6_status write_exchange(g6_panels_writer *w, const out_file *f,
   if (st == G6_OK && w->durable && G6_AFTER(fsync(sfd)) != 0)
     st = errno_err(err, errno, "cannot fsync the staging directory for",
                    w->dir);
-  if (st == G6_OK &&
-      G6_AFTER(renameat2(pfd, w->staging, pfd, w->base, RENAME_EXCHANGE)) != 0) {
+  if (st == G6_OK && G6_AFTER(renameat2(pfd, w->staging, pfd, w->base,
+                                        RENAME_EXCHANGE)) != 0) {
     int e = errno;
     if (e == EINVAL || e == ENOSYS || e == EXDEV || e == EBUSY ||
         e == ENOTSUP || e == EPERM) {
@@ -1184,7 +1188,8 @@ static g6_status write_exchange(g6_panels_writer *w, const out_file *f,
   if (st == G6_OK)
     st = swap_synced;
   if (st == G6_OK && moved && w->durable &&
-      (G6_AFTER(fsync(sfd)) != 0 || G6_AFTER(fsync(dfd)) != 0) && errno != EINVAL)
+      (G6_AFTER(fsync(sfd)) != 0 || G6_AFTER(fsync(dfd)) != 0) &&
+      errno != EINVAL)
     st = errno_err(err, errno, "cannot fsync", w->dir);
   g6_strmap_free(&j.by_name);
   close(sfd);

@@ -1,10 +1,10 @@
 /* The data directory's scan and guarded pruning (see store/retention.h). */
 #include "store/retention.h"
 
-#include "core/thread.h"
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/fsutil.h"
+#include "core/thread.h"
 #include "market/chain.h"
 #include "store/panels.h"
 
