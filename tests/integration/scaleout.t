@@ -44,8 +44,8 @@ def shard_sum(cd, name):
     return sum(vals) if vals else None
 
 
-def value(prom, expr):
-    r = prom.query(expr)
+def value(prom, expr, at=None):
+    r = prom.query(expr, at)
     return float(r[0]["value"][1]) if len(r) == 1 else None
 
 
@@ -107,9 +107,13 @@ with t.MockD() as m:
         t.ok(t.wait_until(rows_match, 30, 0.5),
              "the rows written, per shard and across shards, equal what each shard counts")
         def rates():
-            r = value(prom, 'job:collectd_g6_csv_written_rows:rate5m{job="collectd"}')
+            # both at one instant, a little in the past: two queries at
+            # "now" can straddle a rule evaluation (one sees its new
+            # samples, the other the last ones: seen once in CI)
+            at = time.time() - 3
+            r = value(prom, 'job:collectd_g6_csv_written_rows:rate5m{job="collectd"}', at)
             p = [float(x["value"][1]) for x in
-                 prom.query("instance:collectd_g6_csv_written_rows:rate5m")]
+                 prom.query("instance:collectd_g6_csv_written_rows:rate5m", at)]
             return (r, sum(p)) if r and len(p) == 3 and all(p) else None
         # rows are written once per strike and 30-s slot: a shard's rate is
         # 0 until its counter has grown between two samples, which can take
