@@ -71,11 +71,11 @@ static void buf_reset_zeroes(void **state) {
 
 /* g6_buf_printf formats into a 256-byte stack buffer first: for a
  * sensitive buffer it is zeroed before the call returns, so the frame it
- * leaves holds no key, token or secret. */
+ * leaves holds no key, token or secret. Not built under ASan (cmocka's TAP
+ * says "not ok" for a skip; see secretspy.h for why the scan is off). */
+#if SECRETSPY_STACK_SCAN
 static void buf_printf_stack(void **state) {
   (void)state;
-  if (!SECRETSPY_STACK_SCAN)
-    skip(); /* see secretspy.h */
   g6_buf b = G6_BUF_SENSITIVE_INIT;
   secretspy_arm(all);
   assert_int_equal(g6_buf_printf(&b, "%s%s", KEY, REQ), G6_OK);
@@ -86,6 +86,7 @@ static void buf_printf_stack(void **state) {
   assert_string_equal(b.data, KEY REQ);
   g6_buf_free(&b);
 }
+#endif
 
 /* Kite's session answer, and the ways a parse of it can go: every
  * temporary of the parser and every value of the tree is zeroed before it
@@ -268,7 +269,9 @@ int main(int argc, char **argv) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(buf_growth_and_free),
       cmocka_unit_test(buf_reset_zeroes),
+#if SECRETSPY_STACK_SCAN /* not under ASan: see secretspy.h */
       cmocka_unit_test(buf_printf_stack),
+#endif
       cmocka_unit_test(json_sensitive),
       cmocka_unit_test(secret_file_reads),
       cmocka_unit_test(secret_file_that_grows),
