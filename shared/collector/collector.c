@@ -37,6 +37,8 @@ struct g6_collector {
   g6_iv_job *jobs;
   uint64_t seq;
   bool seq_resumed; /* seq read from disk (the first cycle) */
+  g6_status resume_st; /* while not: why, this cycle's try */
+  g6_error resume_err;
   g6_buf snapshot; /* the serialized snapshot, reused every cycle */
   g6_session *session;
   bool session_tried; /* the latest snapshot was looked at for it */
@@ -620,8 +622,8 @@ static void write_snapshot(g6_collector *c, g6_cycle_result *res) {
       g6_snapshot_history_remove_stale(c->data_dir, c->ix.name, 0);
   }
   g6_status st;
-  if (!c->seq_resumed && (st = resume_seq(c, &e)) != G6_OK) {
-    snapshot_failed(res, st, "", e.msg);
+  if (!c->seq_resumed) { /* tried at the top of this cycle */
+    snapshot_failed(res, c->resume_st, "", c->resume_err.msg);
     return;
   }
   g6_status lost = G6_OK; /* the previous snapshot given up on */
@@ -761,10 +763,8 @@ static void session_step(g6_collector *c, g6_cycle_result *res,
 g6_status g6_collector_cycle(g6_collector *c, double now,
                              g6_cycle_result *res) {
   double t0 = g6_monotonic_now();
-  if (!c->seq_resumed) {
-    g6_error e;
-    resume_seq(c, &e); /* reported by write_snapshot when still failing */
-  }
+  if (!c->seq_resumed) /* reported by write_snapshot while failing */
+    c->resume_st = resume_seq(c, &c->resume_err);
   memset(res, 0, sizeof(*res));
   res->now = (int64_t)floor(now);
   res->now_exact = now;
