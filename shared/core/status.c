@@ -71,6 +71,16 @@ g6_status g6_error_set(g6_error *err, g6_status code, const char *fmt, ...) {
   return code;
 }
 
+int g6_hex_digit(int c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
 char *g6_printable(const char *s, size_t len, char *out, size_t cap) {
   size_t i = 0;
   for (; i < len && i + 1 < cap; i++)

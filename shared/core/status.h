@@ -109,4 +109,8 @@ void g6_error_clear(g6_error *err);
  * out. */
 char *g6_printable(const char *s, size_t len, char *out, size_t cap);
 
+/* The value of one hexadecimal digit c ('0'-'9', 'a'-'f', 'A'-'F'), -1 for
+ * any other byte (percent-encoding, JSON's \uXXXX, hex-written names). */
+int g6_hex_digit(int c);
+
 #endif

@@ -1,5 +1,6 @@
 /* URLs g6 publishes: http(s), credentials, redaction (see core/url.h). */
 #include "core/url.h"
+#include "core/status.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -65,21 +66,16 @@ bool g6_url_is_plain_remote(const char *url) {
   return true;
 }
 
-static int hex(int c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  c = tolower(c);
-  return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* A parameter name normalized: %XX and '+' decoded, lower case, '-' and '.'
  * read as '_'. false when it does not fit. */
 static bool norm_name(const char *s, size_t n, char *out, size_t len) {
   size_t o = 0;
   for (size_t i = 0; i < n; i++) {
     int c = (unsigned char)s[i];
-    if (c == '%' && i + 2 < n && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
-      c = hex(s[i + 1]) * 16 + hex(s[i + 2]);
+    if (c == '%' && i + 2 < n && g6_hex_digit((unsigned char)s[i + 1]) >= 0 &&
+        g6_hex_digit((unsigned char)s[i + 2]) >= 0) {
+      c = g6_hex_digit((unsigned char)s[i + 1]) * 16 +
+          g6_hex_digit((unsigned char)s[i + 2]);
       i += 2;
     } else if (c == '+') {
       c = ' ';

@@ -83,16 +83,6 @@ void g6_kite_config_defaults(g6_kite_config *cfg) {
 
 /* ---- logging with redaction ------------------------------------------- */
 
-static int hex_digit(unsigned char ch) {
-  if (ch >= '0' && ch <= '9')
-    return ch - '0';
-  if (ch >= 'a' && ch <= 'f')
-    return ch - 'a' + 10;
-  if (ch >= 'A' && ch <= 'F')
-    return ch - 'A' + 10;
-  return -1;
-}
-
 /* The character at d[i] (i < len) as the text may write it: the byte
  * itself, a JSON escape of it (\uXXXX, any case of hex; \/ \\ \") or a
  * percent-encoding (%XX), so a secret echoed in any of these forms is still
@@ -107,7 +97,7 @@ static size_t text_char(const char *d, size_t i, size_t len,
     for (size_t k = 2; k < 6; k++) {
       if (k >= left)
         return 0; /* "\u00" at the end */
-      int h = hex_digit(u[i + k]);
+      int h = g6_hex_digit(u[i + k]);
       if (h < 0)
         break;
       v = v * 16 + h;
@@ -122,12 +112,13 @@ static size_t text_char(const char *d, size_t i, size_t len,
     return 2;
   } else if (u[i] == '\\' && left == 1) {
     return 0;
-  } else if (u[i] == '%' && left >= 3 && hex_digit(u[i + 1]) >= 0 &&
-             hex_digit(u[i + 2]) >= 0) {
-    *ch = (unsigned char)(hex_digit(u[i + 1]) * 16 + hex_digit(u[i + 2]));
+  } else if (u[i] == '%' && left >= 3 && g6_hex_digit(u[i + 1]) >= 0 &&
+             g6_hex_digit(u[i + 2]) >= 0) {
+    *ch = (unsigned char)(g6_hex_digit(u[i + 1]) * 16 +
+                          g6_hex_digit(u[i + 2]));
     return 3;
   } else if (u[i] == '%' && left < 3 &&
-             (left < 2 || hex_digit(u[i + 1]) >= 0)) {
+             (left < 2 || g6_hex_digit(u[i + 1]) >= 0)) {
     return 0;
   }
   *ch = u[i];

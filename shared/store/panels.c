@@ -721,14 +721,6 @@ static bool journal_write(g6_panels_writer *w, int pfd, const journal *j,
   return true;
 }
 
-static int hex_digit(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  return -1;
-}
-
 /* Reads the journal into j (left empty when there is none, it is torn, it
  * is larger than MAX_JOURNAL or lists more than G6_PANELS_JOURNAL_MAX_FILES
  * files, or it belongs to other directories than the staging directory
@@ -768,7 +760,8 @@ static void journal_read(const g6_panels_writer *w, ino_t sino, journal *j) {
     char name[NAME_MAX + 1];
     size_t n = 0;
     for (p = end + 1; ok && *p != '\n'; p += 2) {
-      int hi = hex_digit(p[0]), lo = hi < 0 ? -1 : hex_digit(p[1]);
+      int hi = g6_hex_digit((unsigned char)p[0]),
+          lo = hi < 0 ? -1 : g6_hex_digit((unsigned char)p[1]);
       ok = lo >= 0 && n < NAME_MAX && (hi << 4 | lo) != 0 &&
            (hi << 4 | lo) != '/';
       if (ok)

@@ -3,6 +3,7 @@
 #include "core/buf.h"
 #include "core/status.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <string.h>
 
@@ -57,6 +58,20 @@ static void error_set_formats_and_returns_code(void **state) {
   assert_string_equal(e.msg, "");
 }
 
+static void hex_digits(void **state) {
+  (void)state;
+  const char *digits = "0123456789abcdef";
+  for (int i = 0; i < 16; i++) {
+    assert_int_equal(g6_hex_digit(digits[i]), i);
+    assert_int_equal(g6_hex_digit(toupper(digits[i])), i);
+  }
+  const char *not_hex = "gG/:@`xX -\0";
+  for (const char *p = not_hex; *p; p++)
+    assert_int_equal(g6_hex_digit(*p), -1);
+  assert_int_equal(g6_hex_digit(0), -1);
+  assert_int_equal(g6_hex_digit(0xe9), -1);
+}
+
 static void buf_grows_and_limits(void **state) {
   (void)state;
   g6_buf b = G6_BUF_INIT;
@@ -88,6 +103,7 @@ int main(void) {
       cmocka_unit_test(errno_mapping),
       cmocka_unit_test(error_set_formats_and_returns_code),
       cmocka_unit_test(buf_grows_and_limits),
+      cmocka_unit_test(hex_digits),
   };
   return G6_RUN_TESTS(tests);
 }
