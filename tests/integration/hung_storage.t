@@ -47,7 +47,12 @@ import g6test as t
 d = t.workdir()
 mnt = os.path.join(d, "mnt")
 img = os.path.join(d, "fs.img")
-os.makedirs(mnt)
+if not shutil.which("chattr"):
+    t.skip_all("chattr not installed")
+t.ext4_image(img)
+why = t.mount_loop(img, mnt)
+if why:
+    t.skip_all("cannot mount a loop device here: %s" % why)
 
 
 def run(*argv):
@@ -55,22 +60,8 @@ def run(*argv):
 
 
 def frozen(on):
-    return run("fsfreeze", "--freeze" if on else "--unfreeze", mnt).returncode == 0
+    return t.fsfreeze(mnt, on)
 
-
-tools = [x for x in ("mkfs.ext4", "fsfreeze", "mount", "umount", "chattr") if not shutil.which(x)]
-if tools:
-    t.skip_all("%s not installed" % ", ".join(tools))
-if os.geteuid() != 0:
-    t.skip_all("loop mounts and fsfreeze need root")
-with open(img, "wb") as f:
-    f.truncate(64 << 20)
-r = run("mkfs.ext4", "-q", "-F", img)
-if r.returncode != 0:
-    t.skip_all("mkfs.ext4 failed: %s" % r.stderr.strip())
-r = run("mount", "-o", "loop", img, mnt)
-if r.returncode != 0:
-    t.skip_all("cannot mount a loop device here: %s" % r.stderr.strip())
 
 RRD_AFTER = """
 PluginDir "%s"
@@ -263,11 +254,6 @@ try:
 finally:
     frozen(False)
     run("chattr", "-i", os.path.join(mnt, "held", "NIFTY"))
-    for _ in range(20):
-        if run("umount", mnt).returncode == 0:
-            break
-        time.sleep(0.5)
-    else:
-        run("umount", "-l", mnt)
+    t.unmount_thawed(mnt)
 
 t.done_testing()

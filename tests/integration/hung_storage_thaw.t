@@ -47,35 +47,18 @@ import g6test as t
 d = t.workdir()
 
 
-def run(*argv):
-    return subprocess.run(list(argv), capture_output=True, text=True, timeout=60)
-
-
-tools = [x for x in ("mkfs.ext4", "fsfreeze", "mount", "umount") if not shutil.which(x)]
-if tools:
-    t.skip_all("%s not installed" % ", ".join(tools))
-if os.geteuid() != 0:
-    t.skip_all("loop mounts and fsfreeze need root")
 mnts = []
 for name in ("a", "b", "c"):
-    mnt, img = os.path.join(d, name), os.path.join(d, name + ".img")
-    os.makedirs(mnt)
-    with open(img, "wb") as f:
-        f.truncate(64 << 20)
-    r = run("mkfs.ext4", "-q", "-F", img)
-    if r.returncode != 0:
-        t.skip_all("mkfs.ext4 failed: %s" % r.stderr.strip())
+    t.ext4_image(os.path.join(d, name + ".img"))
     if name == "c":  # mounted by case 2, on its DataDir/snapshots
         continue
-    r = run("mount", "-o", "loop", img, mnt)
-    if r.returncode != 0:
-        t.skip_all("cannot mount a loop device here: %s" % r.stderr.strip())
+    mnt = os.path.join(d, name)
+    why = t.mount_loop(os.path.join(d, name + ".img"), mnt)
+    if why:
+        t.skip_all("cannot mount a loop device here: %s" % why)
     mnts.append(mnt)
 A, B = mnts
-
-
-def frozen(mnt, on):
-    return run("fsfreeze", "--freeze" if on else "--unfreeze", mnt).returncode == 0
+frozen = t.fsfreeze
 
 
 def files(root):
@@ -158,8 +141,8 @@ try:
         data = os.path.join(d, "data3")
         snaps = os.path.join(data, "snapshots")
         os.makedirs(snaps)
-        r = run("mount", "-o", "loop", os.path.join(d, "c.img"), snaps)
-        t.ok(r.returncode == 0, "C mounted on DataDir/snapshots", r.stderr)
+        why = t.mount_loop(os.path.join(d, "c.img"), snaps)
+        t.ok(why is None, "C mounted on DataDir/snapshots", why)
         mnts.append(snaps)
         conf = t.chain_config(data, m, keyf, tokf,
                               plugin="ForceOpen true\nKeepSnapshots true",
@@ -218,12 +201,6 @@ try:
     stop_and_thaw(cd, "analysis", A, adata, gave_up, ret_gave_up)
 finally:
     for mnt in reversed(mnts):
-        frozen(mnt, False)
-        for _ in range(20):
-            if run("umount", mnt).returncode == 0:
-                break
-            time.sleep(0.5)
-        else:
-            run("umount", "-l", mnt)
+        t.unmount_thawed(mnt)
 
 t.done_testing()

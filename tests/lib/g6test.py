@@ -665,6 +665,55 @@ def mount_fuse(source, path):
     return True
 
 
+def ext4_image(img, size=64 << 20):
+    """Makes an ext4 file system in the file img (`size` bytes, sparse) for
+    a loop mount (mount_loop) that tests can freeze (fsfreeze: storage
+    that stops answering). Skips the whole test (skip_all) where that is not
+    possible: not root, mkfs.ext4/fsfreeze/mount/umount missing, mkfs
+    failing."""
+    missing = [x for x in ("mkfs.ext4", "fsfreeze", "mount", "umount")
+               if not shutil.which(x)]
+    if missing:
+        skip_all("%s not installed" % ", ".join(missing))
+    if os.geteuid() != 0:
+        skip_all("loop mounts and fsfreeze need root")
+    with open(img, "wb") as f:
+        f.truncate(size)
+    r = subprocess.run(["mkfs.ext4", "-q", "-F", img], capture_output=True,
+                       text=True, timeout=60)
+    if r.returncode != 0:
+        skip_all("mkfs.ext4 failed: %s" % r.stderr.strip())
+
+
+def mount_loop(img, path):
+    """Mounts the file system image img at path (created if missing)
+    through a loop device: None, or why it could not (mount's message).
+    Unmount with unmount_thawed."""
+    os.makedirs(path, exist_ok=True)
+    r = subprocess.run(["mount", "-o", "loop", img, path], capture_output=True,
+                       text=True, timeout=60)
+    return None if r.returncode == 0 else r.stderr.strip() or "mount failed"
+
+
+def fsfreeze(mnt, on):
+    """Freezes (on) or thaws the file system mounted at mnt: every write to
+    it blocks until thawed. Whether fsfreeze succeeded."""
+    return subprocess.run(["fsfreeze", "--freeze" if on else "--unfreeze", mnt],
+                          capture_output=True, timeout=60).returncode == 0
+
+
+def unmount_thawed(mnt):
+    """Thaws mnt and unmounts it, retrying for up to 10 s while a process
+    stopped by its test still holds it, then lazily."""
+    fsfreeze(mnt, False)
+    for _ in range(20):
+        if subprocess.run(["umount", mnt], capture_output=True,
+                          timeout=60).returncode == 0:
+            return
+        time.sleep(0.5)
+    subprocess.run(["umount", "-l", mnt], capture_output=True, timeout=60)
+
+
 def fill_fs(path):
     """Fills the file system holding directory `path` with a file
     path/filler until writes fail (tmpfs charges whole pages: an existing
