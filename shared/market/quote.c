@@ -377,13 +377,6 @@ bool g6_quote_count(double d, int64_t *out) {
   return true;
 }
 
-static bool digits(const unsigned char *s, size_t from, size_t to) {
-  for (size_t i = from; i < to; i++)
-    if (s[i] < '0' || s[i] > '9')
-      return false;
-  return true;
-}
-
 static int two(const unsigned char *s) {
   return (s[0] - '0') * 10 + (s[1] - '0');
 }
@@ -392,9 +385,9 @@ int64_t g6_quote_kite_time(const unsigned char *s, size_t len) {
   /* "YYYY-MM-DD HH:MM:SS" in IST, or ISO 8601's forms of it: 'T' for the
    * space, a fraction of a second (dropped), a zone (Z, +HH:MM, +HHMM,
    * -...) that says which instant it is (none: IST, as Kite's) */
-  if (len < 19 || (s[10] != ' ' && s[10] != 'T') || s[13] != ':' ||
-      s[16] != ':' || !digits(s, 11, 13) || !digits(s, 14, 16) ||
-      !digits(s, 17, 19))
+  const char *c = (const char *)s;
+  if (len < 19 || (s[10] != ' ' && s[10] != 'T') ||
+      !g6_digit_shape(c + 11, 8, "dd:dd:dd"))
     return G6_QUOTE_NOT_A_TIME;
   char d[11];
   memcpy(d, s, 10);
@@ -420,11 +413,10 @@ int64_t g6_quote_kite_time(const unsigned char *s, size_t len) {
   } else if (i < len && (s[i] == '+' || s[i] == '-')) {
     size_t z = i + 1, left = len - z;
     int zh, zm;
-    if (left == 5 && s[z + 2] == ':' && digits(s, z, z + 2) &&
-        digits(s, z + 3, z + 5)) {
+    if (left == 5 && g6_digit_shape(c + z, 5, "dd:dd")) {
       zh = two(s + z);
       zm = two(s + z + 3);
-    } else if (left == 4 && digits(s, z, z + 4)) {
+    } else if (left == 4 && g6_digit_shape(c + z, 4, "dddd")) {
       zh = two(s + z);
       zm = two(s + z + 2);
     } else {
