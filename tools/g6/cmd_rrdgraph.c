@@ -338,18 +338,19 @@ static const char *check_name(g6_step_check c) {
                                 : "ok";
 }
 
-static size_t check_steps(const opts *o, const g6_rrd_set *set,
-                          step_warning **out, size_t *unreadable) {
+static size_t check_steps(const opts *o, g6_rrd_set *set, step_warning **out,
+                          size_t *unreadable) {
   step_warning *w = NULL;
   size_t n = 0;
   *unreadable = 0;
   for (size_t i = 0; i < set->n; i++) {
-    const g6_rrd_file *f = &set->v[i];
+    g6_rrd_file *f = &set->v[i];
     unsigned long step, hb;
     g6_error e;
     if (g6_rrd_step(f->path, &step, &hb, &e) != G6_OK) {
       fprintf(stderr, "g6 rrdgraph: warning: %s\n", e.msg);
       (*unreadable)++;
+      f->unread = true;
       continue;
     }
     const char *plugin = owner_of(f);
@@ -589,10 +590,18 @@ int g6_cmd_rrdgraph(int argc, char **argv) {
   step_warning *w = NULL;
   size_t unreadable = 0;
   size_t nw = check_steps(&o, &set, &w, &unreadable);
-  /* what each file holds in the window: lines with nothing are left out */
-  for (size_t i = 0; i < set.n; i++)
-    if (g6_rrd_window_data(set.v[i].path, t0, t1, &set.v[i].data, &e) != G6_OK)
-      set.v[i].data = G6_RRD_NOTHING; /* reported by the step check */
+  /* what each file holds in the window: lines with nothing are left out,
+   * and so are files that cannot be read (each reported once) */
+  for (size_t i = 0; i < set.n; i++) {
+    g6_rrd_file *f = &set.v[i];
+    if (f->unread || g6_rrd_window_data(f->path, t0, t1, &f->data, &e) != G6_OK) {
+      if (!f->unread) {
+        fprintf(stderr, "g6 rrdgraph: warning: %s\n", e.msg);
+        unreadable++;
+      }
+      f->data = G6_RRD_NOTHING;
+    }
+  }
   for (size_t i = 0; i < nw; i++)
     print_step_warning(&w[i]);
 

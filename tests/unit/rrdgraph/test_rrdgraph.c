@@ -11,8 +11,12 @@
 #include "rrdgraph/rrd_render.h"
 #include "rrdgraph/rrd_scan.h"
 
+#include <fcntl.h>
 #include <rrd.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ---- names ------------------------------------------------------------ */
@@ -364,6 +368,100 @@ static void renders_sums_like_promql(void **state) {
   g6_rrd_set_free(&s);
 }
 
+/* A child process that holds the write lock collectd's rrdtool plugin
+ * takes for an update (fcntl F_WRLCK on the whole file: locks of the same
+ * process never conflict, hence the child) for `ms` milliseconds; returns
+ * once the lock is held. */
+static pid_t hold_write_lock(const char *path, int ms) {
+  int ready[2];
+  assert_int_equal(pipe(ready), 0);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    int fd = open(path, O_RDWR);
+    struct flock l = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    if (fd < 0 || fcntl(fd, F_SETLKW, &l) != 0)
+      _exit(1);
+    if (write(ready[1], "x", 1) != 1)
+      _exit(1);
+    nanosleep(&(struct timespec){ms / 1000, (ms % 1000) * 1000000L}, NULL);
+    _exit(0);
+  }
+  close(ready[1]);
+  char c;
+  assert_int_equal(read(ready[0], &c, 1), 1);
+  close(ready[0]);
+  return pid;
+}
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* librrd's reads fail at once while collectd holds a file's write lock
+ * ("could not lock RRD"); a `g6 rrdgraph` on a live host met it in 2 of 12
+ * runs. Each read waits the update out; a lock held beyond
+ * G6_RRD_LOCK_WAIT_MS is reported as such. */
+static void reads_wait_out_an_update_lock(void **state) {
+  (void)state;
+  char path[160];
+  snprintf(path, sizeof(path), "%s/g6_host-sum/collected_legs.rrd", root);
+  time_t t0 = 1700000000;
+  unsigned long step, hb;
+  g6_error e;
+  int status;
+  pid_t pid = hold_write_lock(path, 300);
+  if (g6_rrd_step(path, &step, &hb, &e) != G6_OK)
+    fail_msg("step: %s", e.msg);
+  assert_int_equal(step, 10);
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  assert_int_equal(status, 0);
+
+  pid = hold_write_lock(path, 300);
+  g6_rrd_data d = G6_RRD_UNCHECKED;
+  if (g6_rrd_window_data(path, t0, t0 + 50, &d, &e) != G6_OK)
+    fail_msg("window: %s", e.msg);
+  assert_int_equal(d, G6_RRD_VALUES);
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+
+  g6_rrd_set s;
+  assert_int_equal(g6_rrd_scan(root, g6m_catalog, g6m_catalog_len, &s, &e),
+                   G6_OK);
+  char out[96];
+  snprintf(out, sizeof(out), "%s/out", root);
+  g6_rg_opts o = {out, "h1", "1700000000", "1700000050", 400, 120};
+  g6_rg_built b;
+  assert_int_equal(g6_rg_build(graph("overview", "legs"), NULL, &s, &o, &b, &e),
+                   G6_OK);
+  double last[G6_RG_MAX_LINES];
+  pid = hold_write_lock(path, 300);
+  if (g6_rg_render(&b, last, &e) != G6_OK)
+    fail_msg("render: %s", e.msg);
+  assert_close(last[2], 52, 1e-9); /* the host total, the locked file */
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+
+  /* held for longer: the cause is named, after the wait */
+  pid = hold_write_lock(path, 60000);
+  double t = now_s();
+  assert_int_equal(g6_rrd_step(path, &step, &hb, &e), G6_EIO);
+  assert_true(now_s() - t >= G6_RRD_LOCK_WAIT_MS / 1000.0);
+  assert_non_null(strstr(e.msg, path));
+  assert_non_null(strstr(e.msg, "could not lock RRD"));
+  assert_non_null(strstr(e.msg, "2000 ms"));
+  assert_int_equal(g6_rg_render(&b, last, &e), G6_EIO);
+  assert_non_null(strstr(e.msg, "could not lock RRD"));
+  assert_int_equal(kill(pid, SIGKILL), 0);
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  /* no temporary PNG is left behind by the failed tries */
+  char cmd[200];
+  snprintf(cmd, sizeof(cmd), "ls %s | grep -q tmp", out);
+  assert_int_not_equal(system(cmd), 0);
+  g6_rg_built_free(&b);
+  g6_rrd_set_free(&s);
+}
+
 /* Every verdict on a file made with step 10 s and heartbeat 20 s (what
  * collectd creates at Interval 10), read back through librrd. */
 static void step_verdicts(void **state) {
@@ -444,6 +542,7 @@ int main(void) {
       cmocka_unit_test(counters_without_movement_are_left_out),
       cmocka_unit_test(per_index_nearest_expiry_and_means),
       cmocka_unit_test(renders_sums_like_promql),
+      cmocka_unit_test(reads_wait_out_an_update_lock),
       cmocka_unit_test(step_verdicts),
       cmocka_unit_test(unreadable_g6_directories_counted),
   };

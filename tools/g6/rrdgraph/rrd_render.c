@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* librrd keeps its error in a per-thread buffer; copy it before the next
@@ -15,6 +16,38 @@ static g6_status rrd_failed(g6_error *err, const char *what) {
   const char *msg = rrd_get_error();
   g6_error_set(err, G6_EIO, "%s: %s", what,
                msg && *msg ? msg : "rrdtool failed");
+  rrd_clear_error();
+  return G6_EIO;
+}
+
+/* librrd takes a read lock (fcntl F_SETLK, which does not wait) on every
+ * file it reads and fails at once with "could not lock RRD" while another
+ * process holds the write lock: collectd's rrdtool plugin, for the few
+ * milliseconds of each update. True (after a pause) while such a read
+ * should be tried again, up to G6_RRD_LOCK_WAIT_MS in all; *waited_ms
+ * counts the pauses. Any other error is no reason to wait. */
+static bool lock_busy(unsigned *waited_ms) {
+  const char *msg = rrd_get_error();
+  if (msg == NULL || strstr(msg, "could not lock") == NULL ||
+      *waited_ms >= G6_RRD_LOCK_WAIT_MS)
+    return false;
+  unsigned pause = *waited_ms < 100 ? 5 : 50;
+  nanosleep(&(struct timespec){0, (long)pause * 1000000L}, NULL);
+  *waited_ms += pause;
+  rrd_clear_error();
+  return true;
+}
+
+/* The error of a read that gave up: rrdtool's message, and how long the
+ * lock was waited for when that was the cause. */
+static g6_status read_failed(g6_error *err, const char *what,
+                             unsigned waited_ms) {
+  if (waited_ms < G6_RRD_LOCK_WAIT_MS)
+    return rrd_failed(err, what);
+  g6_error_set(err, G6_EIO,
+               "%s: could not lock RRD: another process (collectd's rrdtool "
+               "plugin?) held its write lock for over %u ms",
+               what, G6_RRD_LOCK_WAIT_MS);
   rrd_clear_error();
   return G6_EIO;
 }
@@ -37,13 +70,23 @@ g6_status g6_rg_render(g6_rg_built *b, double *last, g6_error *err) {
   }
   memcpy(args, b->argv, (b->argc + 1) * sizeof(*args));
   args[1] = tmp;
-  rrd_clear_error();
-  rrd_info_t *info = rrd_graph_v((int)b->argc, args);
+  rrd_info_t *info;
+  unsigned waited = 0;
+  do {
+    rrd_clear_error();
+    info = rrd_graph_v((int)b->argc, args);
+    if (info == NULL)
+      unlink(tmp);
+    else
+      break;
+    /* rrd_graph_v permutes the copy: the next try starts from b->argv */
+    memcpy(args, b->argv, (b->argc + 1) * sizeof(*args));
+    args[1] = tmp;
+  } while (lock_busy(&waited));
   free(args);
   if (info == NULL) {
-    unlink(tmp);
     free(tmp);
-    return rrd_failed(err, b->file);
+    return read_failed(err, b->file, waited);
   }
   for (rrd_info_t *p = info; p; p = p->next) {
     unsigned long k;
@@ -69,10 +112,14 @@ g6_status g6_rg_render(g6_rg_built *b, double *last, g6_error *err) {
 
 g6_status g6_rrd_step(const char *path, unsigned long *step,
                       unsigned long *heartbeat, g6_error *err) {
-  rrd_clear_error();
-  rrd_info_t *info = rrd_info_r(path);
+  rrd_info_t *info;
+  unsigned waited = 0;
+  do {
+    rrd_clear_error();
+    info = rrd_info_r(path);
+  } while (info == NULL && lock_busy(&waited));
   if (info == NULL)
-    return rrd_failed(err, path);
+    return read_failed(err, path, waited);
   *step = *heartbeat = 0;
   for (rrd_info_t *p = info; p; p = p->next) {
     if (p->type != RD_I_CNT)
@@ -111,10 +158,17 @@ g6_status g6_rrd_window_data(const char *path, time_t t0, time_t t1,
   unsigned long step = 0, n_ds = 0;
   char **names = NULL;
   rrd_value_t *data = NULL;
-  time_t a = t0, b = t1;
-  rrd_clear_error();
-  if (rrd_fetch_r(path, "AVERAGE", &a, &b, &step, &n_ds, &names, &data) != 0)
-    return rrd_failed(err, path);
+  time_t a, b;
+  unsigned waited = 0;
+  int rc;
+  do {
+    a = t0;
+    b = t1;
+    rrd_clear_error();
+    rc = rrd_fetch_r(path, "AVERAGE", &a, &b, &step, &n_ds, &names, &data);
+  } while (rc != 0 && lock_busy(&waited));
+  if (rc != 0)
+    return read_failed(err, path, waited);
   *out = G6_RRD_NOTHING;
   size_t rows = step ? (size_t)((b - a) / (time_t)step) : 0;
   for (size_t i = 0; i < rows * n_ds && *out != G6_RRD_VALUES; i++) {

@@ -15,15 +15,25 @@
 
 #include <time.h>
 
+/* librrd's reads take a read lock that does not wait and fail at once
+ * while collectd's rrdtool plugin holds a file's write lock for an update
+ * (a few milliseconds, every interval). Each read below tries again for up
+ * to this long, in milliseconds, before it reports that cause (rrdtool
+ * 1.7's rrd_open.c, RRD_LOCK; seen: on a busy host with 2,000 files, 2 of
+ * 12 `g6 rrdgraph` runs met such a lock). */
+#define G6_RRD_LOCK_WAIT_MS 2000u
+
 /* Renders `b` into its PNG (written under a temporary name in the same
  * directory and renamed, so a reader never sees part of a file) and fills
  * last[0 .. b->n_lines-1] with each line's last value (NaN when unknown).
- * G6_EIO with rrdtool's message in `err` (a file rrdtool cannot read, an
- * unwritable output directory). */
+ * G6_EIO with rrdtool's message in `err` (a file rrdtool cannot read, one
+ * still locked after G6_RRD_LOCK_WAIT_MS, an unwritable output
+ * directory). */
 g6_status g6_rg_render(g6_rg_built *b, double *last, g6_error *err);
 
 /* The step and the "value" data source's heartbeat of an RRD file, in
- * seconds. G6_EIO with rrdtool's message when it cannot be read. */
+ * seconds. G6_EIO with rrdtool's message when it cannot be read (or is
+ * still locked after G6_RRD_LOCK_WAIT_MS). */
 g6_status g6_rrd_step(const char *path, unsigned long *step,
                       unsigned long *heartbeat, g6_error *err);
 
@@ -34,7 +44,8 @@ g6_status g6_rrd_window(const char *start, const char *end, time_t *t0,
                         time_t *t1, g6_error *err);
 
 /* What the AVERAGE rows of `path` between t0 and t1 hold (rrd_scan.h,
- * g6_rrd_data). G6_EIO with rrdtool's message when it cannot be read. */
+ * g6_rrd_data). G6_EIO with rrdtool's message when it cannot be read (or
+ * is still locked after G6_RRD_LOCK_WAIT_MS). */
 g6_status g6_rrd_window_data(const char *path, time_t t0, time_t t1,
                              g6_rrd_data *out, g6_error *err);
 

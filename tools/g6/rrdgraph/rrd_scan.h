@@ -48,6 +48,7 @@ typedef struct g6_rrd_file {
   char pi[64]; /* plugin_instance; "" when the metric has none */
   char ti[64]; /* type_instance; "" when none; a bucket's bound */
   char *path;  /* <host_dir>/<plugin dir>/<file>.rrd */
+  bool unread; /* a read of it failed (reported once; left out) */
 } g6_rrd_file;
 
 typedef struct g6_rrd_set {
