@@ -98,11 +98,13 @@ with t.MockD() as m:
                                    ("FINNIFTY", small + 'Exchange "OLD"\nExpiry "this_month"')])
     with t.Collectd(plugins=["g6_chain"], config=conf) as cd:
         def present(name, **labels):
-            """A series' value, waited for rather than read once: under ASan
-            a flush can come later than collectd's Timeout (2 intervals of
-            1 s) after the one before, and a scrape then misses the series
-            write_prometheus dropped meanwhile."""
-            got = cd.wait_for(name, **labels)
+            """A series' known value, waited for rather than read once: under
+            ASan a flush can come later than collectd's Timeout (2 intervals
+            of 1 s) after the one before, and a scrape then misses the series
+            write_prometheus dropped meanwhile; and every gauge is exported
+            as NaN (unknown) from start-up until the index's first cycle
+            sets it, which on a busy machine can be after SENSEX's."""
+            got = cd.wait_for(name, predicate=lambda v: v == v, **labels)
             return got[0].value if got else None
 
         got = cd.wait_for("collectd_g6_index_collected_legs", g6_index="SENSEX",
