@@ -294,6 +294,9 @@ void g6_chain_metrics_provider(g6_metrics *m, const g6_kite_stats *s,
         g6m_api_retries_add(m, epn, g6_kite_result_name((g6_kite_result)r),
                             (int64_t)rd);
     }
+    if (s->quotes_bad_time[ep] > prev->quotes_bad_time[ep])
+      g6m_api_unreadable_time_quotes_add(
+          m, epn, (int64_t)(s->quotes_bad_time[ep] - prev->quotes_bad_time[ep]));
     if (s->bytes_received[ep] > prev->bytes_received[ep])
       g6m_api_received_bytes_add(
           m, epn, (int64_t)(s->bytes_received[ep] - prev->bytes_received[ep]));

@@ -1385,7 +1385,7 @@ static g6_status fetch_batch(g6_kite_client *c, g6_kite_endpoint ep,
     }
     pthread_mutex_lock(&c->stats_mu);
     c->st.quotes_incomplete += x.info.incomplete;
-    c->st.quotes_bad_time += x.info.bad_times;
+    c->st.quotes_bad_time[ep] += x.info.bad_times;
     pthread_mutex_unlock(&c->stats_mu);
     if (x.info.bad_times > 0)
       klog(c, G6_LOG_WARNING,

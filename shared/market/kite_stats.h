@@ -99,8 +99,9 @@ typedef struct g6_kite_stats {
   /* quotes */
   uint64_t quotes_requested, quotes_returned, quotes_missing;
   uint64_t quotes_incomplete; /* quote objects without last_price */
-  uint64_t quotes_bad_time;   /* quotes whose timestamp is not a time (kept,
-                                 time unknown) */
+  /* quotes whose timestamp is not a time (kept, time unknown), by
+   * g6_kite_endpoint */
+  uint64_t quotes_bad_time[G6_KITE_EP_COUNT];
   /* the adaptive rate limiters, by g6_kite_limiter: effective and
    * configured requests per second (0 = unlimited) */
   double ratelimit_rate[G6_KITE_LIMITERS];

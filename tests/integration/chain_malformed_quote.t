@@ -8,7 +8,9 @@ lost for the cycle, counted as `request_failed`. Now only that leg is dropped:
 its snapshot entry says `malformed_quote`, the counter
 collectd_g6_index_rejected_legs_total{type="malformed_quote"} grows, the log
 names the field and the instrument once per answer, and every other leg of
-the answer is kept and written. Once the fault is gone the leg is back."""
+the answer is kept and written. Once the fault is gone the leg is back.
+A quote whose time is not a time (`bad_time_quote`) keeps its leg and price,
+and is counted in collectd_g6_api_unreadable_time_quotes_total."""
 import os
 import sys
 import time
@@ -72,5 +74,24 @@ with t.MockD(clock=int(time.time())) as m:
         s3 = next_snapshot(data, seq + 1)
         t.ok(s3 and s3["expiries"][0]["legs_collected"] == 10,
              "once the fault is gone all 10 legs are back")
+
+        # a quote whose time is not a time (schema drift): kept, counted
+        got = cd.wait_for("collectd_g6_api_unreadable_time_quotes_total", 10, g6_api="quote")
+        t.is_([g.value for g in got], [0.0],
+              "collectd_g6_api_unreadable_time_quotes_total is exported at 0 before any")
+        m.set_faults({"market": {"bad_time_quote": [victim["key"]]}})
+        seq = snapshot(data)["seq"]
+        s4 = next_snapshot(data, seq + 1)
+        v4 = {l["key"]: l for l in s4["expiries"][0]["legs"]}.get(victim["key"], {}) \
+            if s4 else {}
+        t.ok(v4.get("kept") and v4.get("last") is not None and
+             s4["expiries"][0]["legs_collected"] == 10,
+             "a leg whose quote time is unreadable keeps its price", v4)
+        t.ok(cd.wait_for("collectd_g6_api_unreadable_time_quotes_total", 20, g6_api="quote",
+                         predicate=lambda n: n >= 1),
+             "and is counted in collectd_g6_api_unreadable_time_quotes_total")
+        t.ok(cd.wait_log(r"Kite quote: 1 of \d+ quotes have a timestamp that is not a time"),
+             "and named in the log")
+        m.reset_faults()
 
 t.done_testing()

@@ -327,6 +327,7 @@ static void provider_results_and_rates(void **state) {
   s.requests[G6_KITE_EP_QUOTE][G6_KITE_R_FORBIDDEN] = 3;
   s.requests[G6_KITE_EP_QUOTE][G6_KITE_R_FOREIGN_BODY] = 2;
   s.retries_by[G6_KITE_EP_QUOTE][G6_KITE_R_UPSTREAM] = 4;
+  s.quotes_bad_time[G6_KITE_EP_QUOTE] = 5;
   s.cache_hit_ratio = NAN;
   s.ratelimit_rate[G6_KITE_LIMITER_QUOTE] = 0.25;
   s.ratelimit_configured[G6_KITE_LIMITER_QUOTE] = 2;
@@ -334,6 +335,12 @@ static void provider_results_and_rates(void **state) {
   assert_close(val(m, &g6m_def_api_calls, "quote", "forbidden"), 3, 0);
   assert_close(val(m, &g6m_def_api_calls, "quote", "foreign_body"), 2, 0);
   assert_close(val(m, &g6m_def_api_retries, "quote", "upstream"), 4, 0);
+  /* kept quotes with an unreadable time: counted, by endpoint */
+  assert_close(val(m, &g6m_def_api_unreadable_time_quotes, "quote", NULL), 5, 0);
+  s.quotes_bad_time[G6_KITE_EP_LTP] = 2;
+  g6_chain_metrics_provider(m, &s, &prev);
+  assert_close(val(m, &g6m_def_api_unreadable_time_quotes, "quote", NULL), 5, 0);
+  assert_close(val(m, &g6m_def_api_unreadable_time_quotes, "ltp", NULL), 2, 0);
   assert_true(isnan(val(m, &g6m_def_api_cache_hit_ratio, "quote", NULL)));
   assert_close(val(m, &g6m_def_api_ratelimit_rate, "quote", "effective"), 0.25,
                0);

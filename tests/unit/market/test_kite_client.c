@@ -2206,7 +2206,9 @@ static void provider_odd_timestamps(void **state) {
                legs[i].quoted, legs[i].malformed, legs[i].last, legs[i].oi,
                legs[i].ask);
   g6_kite_stats_snapshot(c, &st1);
-  assert_int_equal(st1.quotes_bad_time - st0.quotes_bad_time, 1);
+  assert_int_equal(st1.quotes_bad_time[G6_KITE_EP_QUOTE] -
+                       st0.quotes_bad_time[G6_KITE_EP_QUOTE],
+                   1);
   g6_kite_provider_free(kp);
   g6_kite_client_free(c);
 }
