@@ -18,15 +18,21 @@
 
 static g6_status provider_finish(void *target, const oconfig_item_t *ci,
                                  g6_error *err) {
-  (void)ci;
   g6_chain_provider_config *p = target;
   /* what ties two options together, named as the operator wrote them */
-  if (p->url != NULL && !g6_url_is_http(p->url)) {
-    char shown[512]; /* never a password written in it */
+  const char *problem = p->url != NULL ? g6_url_problem(p->url, true) : NULL;
+  if (problem != NULL) {
+    char shown[512], where[256]; /* never a password written in it */
     g6_url_redact(p->url, shown, sizeof(shown));
+    const oconfig_item_t *opt = NULL; /* the URL line (the last one wins) */
+    for (int i = 0; ci != NULL && i < ci->children_num; i++)
+      if (ci->children[i].key && strcasecmp(ci->children[i].key, "URL") == 0)
+        opt = &ci->children[i];
+    g6_conf_where(opt, where, sizeof(where));
     return g6_error_set(err, G6_EINVAL,
-                        "URL \"%s\": allowed: an http:// or https:// URL",
-                        shown);
+                        "%s%soption URL = \"%s\": %s; allowed: %s", where,
+                        where[0] ? ": " : "", shown, problem,
+                        G6_KITE_URL_ALLOWED);
   }
   if (p->kite.breaker_max_reset_s < p->kite.breaker_min_reset_s)
     return g6_error_set(err, G6_EINVAL,
@@ -45,7 +51,8 @@ static g6_status provider_finish(void *target, const oconfig_item_t *ci,
 
 static const g6_option provider_opts[] = {
     {.name = "URL", P(url), .type = G6_OPT_STRING,
-     .def_doc = "`https://api.kite.trade`", .allowed_doc = "URL",
+     .def_doc = "`https://api.kite.trade`",
+     .allowed_doc = "http(s) URL with a host, no query or fragment",
      .help = "base URL of the Kite Connect API (g6-mockd's in tests); "
              "plain `http://` to another machine than loopback is warned "
              "about at start-up: the API key and access token would cross "

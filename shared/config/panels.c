@@ -29,8 +29,8 @@ static g6_status set_url(const oconfig_item_t *ci, char **field,
     return st;
   char found[160], shown[512], where[256];
   const char *problem = NULL;
-  if (!g6_url_is_http(url))
-    problem = "expected an http:// or https:// URL";
+  if ((problem = g6_url_problem(url, false)) != NULL)
+    ;
   else if (g6_url_credential(url, found, sizeof(found)) != NULL)
     problem = found;
   if (problem == NULL) {

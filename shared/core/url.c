@@ -44,6 +44,48 @@ static parts split(const char *url) {
   return p;
 }
 
+const char *g6_url_problem(const char *url, bool base) {
+  if (!g6_url_is_http(url))
+    return "expected an http:// or https:// URL";
+  for (const unsigned char *c = (const unsigned char *)url; *c; c++)
+    if (*c <= ' ' || *c == 0x7f)
+      return "white space or a control character in it";
+  parts p = split(url);
+  size_t host = p.user ? p.at + 1 : p.auth;
+  const char *h = url + host;
+  size_t n = p.rest - host, hn;
+  if (n > 0 && h[0] == '[') {
+    hn = strcspn(h, "]");
+    if (hn >= n)
+      return "an IPv6 address without its closing ']'";
+    hn++;
+    if (hn == 2)
+      return "no host after the scheme";
+  } else {
+    hn = strcspn(h, ":");
+    if (hn > n)
+      hn = n;
+    if (hn == 0)
+      return "no host after the scheme";
+  }
+  if (hn < n) { /* a port */
+    if (h[hn] != ':')
+      return "no host after the scheme";
+    size_t pn = n - hn - 1;
+    unsigned long port = 0;
+    if (pn == 0 || pn > 5 || strspn(h + hn + 1, "0123456789") < pn)
+      return "the port is not a number from 1 to 65535";
+    for (size_t i = 0; i < pn; i++)
+      port = port * 10 + (unsigned long)(h[hn + 1 + i] - '0');
+    if (port < 1 || port > 65535)
+      return "the port is not a number from 1 to 65535";
+  }
+  if (base && strpbrk(url + p.rest, "?#") != NULL)
+    return "a query or fragment, where g6 appends request paths such as "
+           "/quote";
+  return NULL;
+}
+
 bool g6_url_is_plain_remote(const char *url) {
   if (strncasecmp(url, "http://", 7) != 0)
     return false;

@@ -20,6 +20,17 @@
 /* Whether s starts with http:// or https:// (the scheme in any case). */
 bool g6_url_is_http(const char *s);
 
+/* Why url cannot be used as an http(s) address: NULL when it is one
+ * (g6_url_is_http, then a host: a name, an IPv4 address or an [IPv6]
+ * literal, with an optional port of 1-65535 digits' value, and no white
+ * space or control character anywhere); otherwise a short description of
+ * the first problem ("no host after the scheme", "white space or a control
+ * character in it", ...), a static string that never quotes the URL.
+ * With `base` the URL is one g6 appends request paths to (Kite's
+ * "/quote"), so a query ('?') or fragment ('#') is a problem too. Can't
+ * fail. */
+const char *g6_url_problem(const char *url, bool base);
+
 /* Whether url is plain http:// (the scheme in any case) to a host that is
  * not this machine's loopback (localhost, 127.0.0.0/8 written as digits,
  * [::1]): what it sends, credentials included, crosses a network in clear

@@ -284,11 +284,15 @@ static g6_status check_pos(const char *name, double v, bool zero_ok,
 }
 
 static g6_status validate(const g6_kite_config *cfg, g6_error *err) {
-  if (cfg->base_url == NULL ||
-      (strncmp(cfg->base_url, "http://", 7) != 0 &&
-       strncmp(cfg->base_url, "https://", 8) != 0))
-    return g6_error_set(err, G6_EINVAL,
-                        "Kite client: URL must start with http:// or https://");
+  if (cfg->base_url == NULL)
+    return g6_error_set(err, G6_EINVAL, "Kite client: no URL");
+  const char *problem = g6_url_problem(cfg->base_url, true);
+  if (problem != NULL) {
+    char shown[512]; /* never a password written in it */
+    g6_url_redact(cfg->base_url, shown, sizeof(shown));
+    return g6_error_set(err, G6_EINVAL, "Kite client: URL \"%s\": %s; allowed: %s",
+                        shown, problem, G6_KITE_URL_ALLOWED);
+  }
   g6_status s;
   if ((s = check_pos("timeout", cfg->timeout_s, false, err)) ||
       (s = check_pos("instruments timeout", cfg->instruments_timeout_s, false,

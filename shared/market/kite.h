@@ -101,6 +101,11 @@ enum {
 /* level: a G6_LOG_* value, possibly with G6_LOG_SAID_ONCE. */
 typedef void (*g6_kite_log_fn)(void *ctx, int level, const char *msg);
 
+/* What the URL of the Kite API may be (g6_url_problem with base): the
+ * client appends /quote, /instruments, /session/token to it. */
+#define G6_KITE_URL_ALLOWED                                                   \
+  "an http:// or https:// URL with a host (and a port), without a query or " \
+  "fragment (g6 appends /quote, /instruments, ...)"
 #define G6_KITE_QUOTE_BATCH 500 /* instruments per /quote request (Kite) */
 #define G6_KITE_LTP_BATCH 500   /* per /quote/ltp request (URL length) */
 

@@ -156,11 +156,32 @@ static void bad_blocks(void **state) {
        "option Expiry value \"2026-02-30\": no such date; allowed:"},
       {"<Provider \"kite\">\n APIKey \"k\"\n AccessToken \"t\"\n URL "
        "\"ftp://x\"\n</Provider>",
-       "URL \"ftp://x\": allowed: an http:// or https:// URL"},
+       "Plugin \"g6_chain\" / Provider \"kite\": option URL = \"ftp://x\": "
+       "expected an http:// or https:// URL; allowed: an http:// or https:// "
+       "URL with a host"},
+      /* no host: requests went to "http:/quote", a name lookup of "quote" */
+      {"<Provider \"kite\">\n APIKey \"k\"\n AccessToken \"t\"\n URL "
+       "\"http://\"\n</Provider>",
+       "Provider \"kite\": option URL = \"http://\": no host after the scheme; "
+       "allowed: an http:// or https:// URL with a host"},
+      {"<Provider \"kite\">\n APIKey \"k\"\n AccessToken \"t\"\n URL "
+       "\"http://:8080\"\n</Provider>",
+       "option URL = \"http://:8080\": no host after the scheme"},
+      {"<Provider \"kite\">\n APIKey \"k\"\n AccessToken \"t\"\n URL "
+       "\"http://127.0.0.1 :8080\"\n</Provider>",
+       "option URL = \"http://127.0.0.1 :8080\": white space or a control "
+       "character in it"},
+      {"<Provider \"kite\">\n APIKey \"k\"\n AccessToken \"t\"\n URL "
+       "\"http://127.0.0.1:99999\"\n</Provider>",
+       "option URL = \"http://127.0.0.1:99999\": the port is not a number"},
+      /* the paths g6 appends would land in the query */
+      {"<Provider \"kite\">\n APIKey \"k\"\n AccessToken \"t\"\n URL "
+       "\"https://api.kite.trade/?v=3\"\n</Provider>",
+       "option URL = \"https://api.kite.trade/?v=3\": a query or fragment"},
       /* the password of a refused URL stays out of the message */
       {"<Provider \"kite\">\n APIKey \"k\"\n AccessToken \"t\"\n URL "
        "\"ftp://kite:hunter2pw@x/\"\n</Provider>",
-       "URL \"ftp://***@x/\": allowed: an http:// or https:// URL"},
+       "option URL = \"ftp://***@x/\": expected an http:// or https:// URL"},
       {"<Provider \"kite\">\n APIKey \"k\"\n AccessToken \"t\"\n "
        "BreakerMinReset 60\n BreakerMaxReset 30\n</Provider>",
        "BreakerMaxReset (30) must be at least BreakerMinReset (60)"},

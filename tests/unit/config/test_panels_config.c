@@ -83,6 +83,11 @@ static void bad_values(void **state) {
       {"ExtraPlugin", "option ExtraPlugin = (nothing): wrong number of values"},
       {"MetricsURL \"ftp://x\"",
        "option MetricsURL = \"ftp://x\": expected an http:// or https:// URL"},
+      /* a link to nowhere in the links panel */
+      {"MetricsURL \"http://\"",
+       "option MetricsURL = \"http://\": no host after the scheme; allowed:"},
+      {"DashboardsURL \"http://grafana :3000/\"",
+       "option DashboardsURL = \"http://grafana :3000/\": white space"},
       /* a credential would be published in the world-readable links panel;
        * the message quotes the URL with the secret hidden */
       {"MetricsURL \"http://admin:hunter2@127.0.0.1:9103/metrics\"",

@@ -107,11 +107,54 @@ static void plain_remote(void **state) {
       fail_msg("%s: want %s", v[i].url, v[i].remote ? "remote" : "not");
 }
 
+/* an address curl can send to: a Kite URL with no host ("http://") reached
+ * "http:/quote" and retried a name lookup of "quote" forever */
+static void problem(void **state) {
+  (void)state;
+  static const struct {
+    const char *url;
+    bool base;
+    const char *want; /* a part of the problem, NULL for none */
+  } v[] = {
+      {"https://api.kite.trade", true, NULL},
+      {"HTTPS://api.kite.trade/", true, NULL},
+      {"http://127.0.0.1:8765", true, NULL},
+      {"http://127.0.0.1:8765/base/", true, NULL},
+      {"http://[::1]:8765", true, NULL},
+      {"http://user:pw@host/", true, NULL},
+      {"http://grafana:3000/d/x?orgId=1", false, NULL},
+      {"ftp://x", true, "expected an http:// or https:// URL"},
+      {"http://", true, "no host"},
+      {"http:///quote", true, "no host"},
+      {"http://:8080", true, "no host"},
+      {"http://user@:80/", true, "no host"},
+      {"http://[]:80", true, "no host"},
+      {"http://[::1", true, "without its closing ']'"},
+      {"http://host:", true, "the port"},
+      {"http://host:0", true, "the port"},
+      {"http://host:65536", true, "the port"},
+      {"http://host:8o", true, "the port"},
+      {"http://127.0.0.1 x", true, "white space"},
+      {"http://host/\tx", true, "white space"},
+      {"http://host/?x=1", true, "a query or fragment"},
+      {"http://host#f", true, "a query or fragment"},
+      {"http://grafana:3000/d/x?orgId=1", true, "a query or fragment"},
+  };
+  for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+    const char *got = g6_url_problem(v[i].url, v[i].base);
+    if (v[i].want == NULL ? got != NULL
+                          : got == NULL || strstr(got, v[i].want) == NULL)
+      fail_msg("%s: got %s, want %s", v[i].url, got ? got : "(none)",
+               v[i].want ? v[i].want : "(none)");
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(vectors),
       cmocka_unit_test(http),
       cmocka_unit_test(plain_remote),
+      cmocka_unit_test(problem),
   };
   return G6_RUN_TESTS(tests);
 }
