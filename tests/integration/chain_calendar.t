@@ -75,6 +75,12 @@ rc, out, err = cli("--file", old_list, "--from", "2025-01-25", "--to", "2025-02-
 t.ok(rc == 0 and "2025-02-26 Wed closed      holiday: Mahashivratri" in out and
      '# note: 2025-01-26 is a Sunday: the holiday "Republic Day" changes nothing' in out,
      "a BOM and CRLF are read as meant; a holiday on a weekend is noted", out + err)
+rc, out, err = cli("--file", bad, "--dir", cal, "--from", "2026-01-01", "--to", "2026-01-02")
+t.ok(rc == 2 and not out and "--file %s and --dir %s exclude each other" % (bad, cal) in err,
+     "--file and --dir together are a usage error naming both (not --dir ignored)", out + err)
+rc, _, err = cli("--from", "2026-03-01", "--to", "2026-02-01")
+t.ok(rc == 2 and "--from 2026-03-01 to --to 2026-02-01: --to must be on or after --from" in err,
+     "a range that ends before it starts is named with its dates", err)
 t.is_(cli("--exchange", "../etc")[0], 2, "an exchange is letters and digits")
 rc, _, err = cli("--exchange", "")
 t.ok(rc == 2 and '--exchange "": empty' in err, "an empty exchange is a usage error", err)

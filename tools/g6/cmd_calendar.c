@@ -148,6 +148,14 @@ int g6_cmd_calendar(int argc, char **argv) {
     *slot = v;
     i++;
   }
+  if (file != NULL && dir != NULL) {
+    fprintf(stderr,
+            "g6 calendar: --file %s and --dir %s exclude each other: --file "
+            "names the calendar file, --dir the directory of "
+            "<EXCHANGE>.txt; give one\n",
+            file, dir);
+    return G6_EXIT_USAGE;
+  }
   /* the calendar files are named in upper case (NSE.txt): nse is NSE */
   char upper[16];
   size_t len = strlen(exchange);
@@ -186,9 +194,11 @@ int g6_cmd_calendar(int argc, char **argv) {
     return G6_EXIT_USAGE;
   }
   if (to < from || to - from > 3660) {
+    g6_date cf = g6_civil_from_days(from), ct = g6_civil_from_days(to);
     fprintf(stderr,
-            "g6 calendar: --to must be on or after --from, at most ten years "
-            "later\n");
+            "g6 calendar: --from %04d-%02d-%02d to --to %04d-%02d-%02d: --to "
+            "must be on or after --from, at most ten years later\n",
+            cf.year, cf.month, cf.day, ct.year, ct.month, ct.day);
     return G6_EXIT_USAGE;
   }
   char path[PATH_MAX + 32], found[PATH_MAX];
