@@ -77,6 +77,19 @@ t.ok(all(r["source"] == "snapshot" and r["expiry"] in ("this_week", "next_week")
 rc, out, err = run("replay", "--csv", "/dev/null", hist)
 t.ok(rc == 1 and out == "", "--csv /dev/null works (a device is written, not replaced)")
 
+# a CSV file that is not a per-strike file: skipped where a directory holds
+# it (g6_chain's DataDir has overview files), unusable when it was named
+other = os.path.join(d, "other")
+os.makedirs(other)
+with open(os.path.join(other, "2025-01-06.csv"), "w") as f:
+    f.write("timestamp,index,spot\r\n2025-01-06T09:15:00+05:30,NIFTY,24000\r\n")
+rc, out, err = run("replay", os.path.join(other, "2025-01-06.csv"))
+t.ok(rc == 1 and "2025-01-06.csv: not a per-strike option file" in err
+     and "1 input(s) unusable" in err,
+     "a CSV file named on the command line that replay cannot use exits 1", err)
+rc, out, err = run("replay", other)
+t.ok(rc == 0 and "skipping" in err, "the same file found in a directory is skipped", err)
+
 # --------------------------------------------------------------- overlay --
 
 random.seed(12)

@@ -57,7 +57,9 @@ static int usage(FILE *out) {
           "has it, else S e^((r-q)T) (always for CSV files).\n"
           "\n"
           "Unknown values are empty cells. A file (or directory) that\n"
-          "cannot be used is reported on stderr with its cause and skipped.\n"
+          "cannot be used is reported on stderr with its cause and skipped\n"
+          "(a CSV file that is not a per-strike one is only skipped when\n"
+          "found in a directory; named, it is unusable).\n"
           "CSV rows that repeat the index, timestamp, expiry and strike of\n"
           "another with other values are warned about (one of each is\n"
           "replayed, the same whatever the order of the files).\n"
@@ -368,7 +370,15 @@ int g6_cmd_replay(int argc, char **argv) {
   /* every input is listed before anything is written */
   static const char *const suffixes[] = {".json", ".csv", NULL};
   char **all = NULL;
-  size_t n_all = 0;
+  size_t n_all = 0, n_named = 0;
+  /* the files named on the command line (not found in a directory): one
+   * that is not a per-strike CSV file was asked for, so it is unusable,
+   * where a directory's overview files are only skipped */
+  const char **named = calloc(n_inputs, sizeof(*named));
+  if (named == NULL) {
+    free(inputs);
+    return G6_EXIT_FAIL;
+  }
   for (size_t i = 0; i < n_inputs; i++) {
     char **files;
     size_t n;
@@ -377,13 +387,18 @@ int g6_cmd_replay(int argc, char **argv) {
       fprintf(stderr, "g6 replay: %s\n", e.msg);
       g6_snapshot_files_free(all, n_all);
       free(inputs);
+      free(named);
       return G6_EXIT_USAGE;
     }
+    struct stat sb;
+    if (n == 1 && stat(inputs[i], &sb) == 0 && !S_ISDIR(sb.st_mode))
+      named[n_named++] = files[0];
     char **v = realloc(all, (n_all + n + 1) * sizeof(*v));
     if (v == NULL) {
       g6_snapshot_files_free(files, n);
       g6_snapshot_files_free(all, n_all);
       free(inputs);
+      free(named);
       return G6_EXIT_FAIL;
     }
     all = v;
@@ -395,6 +410,7 @@ int g6_cmd_replay(int argc, char **argv) {
   if (n_all == 0) {
     fprintf(stderr, "g6 replay: no *.json or *.csv file under the inputs\n");
     free(all);
+    free(named);
     return G6_EXIT_USAGE;
   }
   char tmp[4096];
@@ -403,6 +419,7 @@ int g6_cmd_replay(int argc, char **argv) {
     fprintf(stderr, "g6 replay: cannot write %s: %s\n", csv_out,
             strerror(errno));
     g6_snapshot_files_free(all, n_all);
+    free(named);
     return G6_EXIT_USAGE;
   }
   if (fputs(header, p.out) == EOF)
@@ -440,7 +457,10 @@ int g6_cmd_replay(int argc, char **argv) {
       for (size_t k = i; k < j; k++) {
         g6_error e;
         g6_status st = g6_csv_book_add_file(book, csv[k], &e);
-        if (st == G6_EUNSUPPORTED)
+        bool asked = false;
+        for (size_t m = 0; m < n_named && !asked; m++)
+          asked = named[m] == csv[k];
+        if (st == G6_EUNSUPPORTED && !asked)
           fprintf(stderr, "g6 replay: skipping %s\n", e.msg);
         else if (st != G6_OK)
           unusable(&p, st, e.msg);
@@ -453,6 +473,7 @@ int g6_cmd_replay(int argc, char **argv) {
     }
   }
   free(csv);
+  free(named);
   g6_snapshot_files_free(all, n_all);
   free(p.legs);
   g6_buf_free(&p.buf);
