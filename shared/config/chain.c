@@ -40,6 +40,13 @@ static g6_status provider_finish(void *target, const oconfig_item_t *ci,
                         "(%g)",
                         p->kite.breaker_max_reset_s,
                         p->kite.breaker_min_reset_s);
+  /* wait = min(RetryBackoffMax, RetryBackoff x 2^(n-1)): below the first
+   * wait, RetryBackoff would never be what the operator asked for */
+  if (p->kite.backoff_max_s < p->kite.backoff_base_s)
+    return g6_error_set(err, G6_EINVAL,
+                        "RetryBackoffMax (%g) must be at least RetryBackoff "
+                        "(%g): it caps every retry wait, the first included",
+                        p->kite.backoff_max_s, p->kite.backoff_base_s);
   if (p->url != NULL)
     p->kite.base_url = p->url;
   p->kite.api_key = p->api_key;
@@ -97,7 +104,7 @@ static const g6_option provider_opts[] = {
              "2^(n−1)) + uniform(0, RetryJitter)"},
     {.name = "RetryBackoffMax", P(kite.backoff_max_s), .type = G6_OPT_DOUBLE,
      .min = 0, .max = 300, .unit = "s", .def = "2.5",
-     .help = "longest retry wait"},
+     .help = "longest retry wait; at least RetryBackoff"},
     {.name = "RetryJitter", P(kite.jitter_s), .type = G6_OPT_DOUBLE, .min = 0,
      .max = 60, .unit = "s", .def = "0.2",
      .help = "random extra wait per retry"},

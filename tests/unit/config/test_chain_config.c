@@ -185,6 +185,10 @@ static void bad_blocks(void **state) {
       {"<Provider \"kite\">\n APIKey \"k\"\n AccessToken \"t\"\n "
        "BreakerMinReset 60\n BreakerMaxReset 30\n</Provider>",
        "BreakerMaxReset (30) must be at least BreakerMinReset (60)"},
+      /* RetryBackoff above the cap was silently replaced by it */
+      {"<Provider \"kite\">\n APIKey \"k\"\n AccessToken \"t\"\n "
+       "RetryBackoff 5\n</Provider>",
+       "RetryBackoffMax (2.5) must be at least RetryBackoff (5)"},
       {"<Index \"NIFTY\">\n Expiry \"next_week\" \"next_week\"\n</Index>",
        "option Expiry lists \"next_week\" twice"},
       {"<Index \"NIFTY\">\n Expiry\n</Index>",
