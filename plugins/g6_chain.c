@@ -331,12 +331,9 @@ static int setup(void) {
   g6_chain_config *c = &g.conf;
   if (g.config_failed) /* logged by the config callback */
     return -1;
-  if (c->n_indices == 0) {
-    ERROR(PLUGIN ": no <Index> block configured; nothing to collect");
-    return -1;
-  }
-  if (!c->provider.configured) {
-    ERROR(PLUGIN ": no <Provider \"kite\"> block configured");
+  const char *missing = g6_chain_config_missing(c);
+  if (missing != NULL) {
+    g6_plugin_init_config_error(PLUGIN, "%s", missing);
     return -1;
   }
   char note[512];

@@ -603,3 +603,15 @@ void g6_chain_config_free(g6_chain_config *cfg) {
   g6_options_free(&g6_chain_options, cfg);
   memset(cfg, 0, sizeof(*cfg));
 }
+
+const char *g6_chain_config_missing(const g6_chain_config *cfg) {
+  if (cfg->n_indices == 0)
+    return "no <Index> block configured; nothing to collect; allowed: 1 to "
+           "16 <Index \"NAME\"> blocks in <Plugin g6_chain>, one per index "
+           "(README \"Configuration reference\")";
+  if (!cfg->provider.configured)
+    return "no <Provider \"kite\"> block configured; allowed: one "
+           "<Provider \"kite\"> block in <Plugin g6_chain>, with APIKey or "
+           "APIKeyFile and AccessToken or AccessTokenFile";
+  return NULL;
+}

@@ -61,6 +61,13 @@ extern const g6_option_table g6_chain_index_options;    /* <Index> */
 g6_status g6_chain_config_parse(oconfig_item_t *ci, g6_chain_config *cfg,
                                 g6_error *err);
 
+/* What a parsed cfg lacks to collect anything: NULL when it has an <Index>
+ * and the <Provider "kite"> block, otherwise a message (a static string)
+ * naming the missing block and what is allowed, for the plugin's init to
+ * log (g6_chain loaded without its block lacks both: the <Index> is named
+ * first). Can't fail. */
+const char *g6_chain_config_missing(const g6_chain_config *cfg);
+
 /* The calendar file an index gates on: <CalendarDir>/<Exchange>.txt, else
  * HolidaysFile (every index), else NULL (no calendar: weekdays). Writes
  * into buf (len bytes) when it builds a path. */

@@ -253,6 +253,29 @@ static void bad_blocks(void **state) {
   g6_chain_config_free(&c);
 }
 
+/* a block without its <Provider> or any <Index> parses; what the init then
+ * logs names the block and what is allowed, like every other refusal */
+static void missing_blocks(void **state) {
+  (void)state;
+  g6_chain_config c;
+  g6_error e;
+  assert_int_equal(parse("DataDir \"/srv/g6\"\n", &c, &e), G6_OK);
+  const char *m = g6_chain_config_missing(&c);
+  assert_non_null(m);
+  assert_non_null(strstr(m, "no <Index> block configured"));
+  assert_non_null(strstr(m, "allowed: 1 to 16 <Index \"NAME\"> blocks"));
+  g6_chain_config_free(&c);
+  assert_int_equal(parse("<Index \"NIFTY\">\n</Index>\n", &c, &e), G6_OK);
+  m = g6_chain_config_missing(&c);
+  assert_non_null(m);
+  assert_non_null(strstr(m, "no <Provider \"kite\"> block configured; "
+                            "allowed: one <Provider \"kite\"> block"));
+  g6_chain_config_free(&c);
+  assert_int_equal(parse(full, &c, &e), G6_OK);
+  assert_null(g6_chain_config_missing(&c));
+  g6_chain_config_free(&c);
+}
+
 static void secrets_never_echoed(void **state) {
   (void)state;
   const char *texts[] = {
@@ -372,6 +395,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(full_block),
       cmocka_unit_test(bad_blocks),
+      cmocka_unit_test(missing_blocks),
       cmocka_unit_test(secrets_never_echoed),
       cmocka_unit_test(calendar_errors_name_the_option),
       cmocka_unit_test(every_table_default_parses),
