@@ -523,8 +523,13 @@ static g6_status mkdir_levels(const char *path, mode_t mode, bool durable,
                               g6_error *err) {
   char buf[PATH_MAX];
   size_t len = strlen(path);
-  if (len == 0 || len >= sizeof(buf))
-    return g6_error_set(err, G6_EINVAL, "bad directory path \"%s\"", path);
+  if (len == 0)
+    return g6_error_set(err, G6_EINVAL, "empty directory path");
+  if (len >= sizeof(buf)) /* quoted in part: the log line stays readable */
+    return g6_error_set(err, G6_EINVAL,
+                        "directory path \"%.60s...\" is %zu bytes long; "
+                        "allowed: at most %zu bytes",
+                        path, len, sizeof(buf) - 1);
   memcpy(buf, path, len + 1);
   for (size_t i = 1; i <= len; i++) {
     if (buf[i] != '/' && buf[i] != '\0')

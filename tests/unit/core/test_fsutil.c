@@ -108,6 +108,19 @@ static void mkdir_p_nested(void **state) {
   snprintf(path, sizeof(path), "%s/a/file/sub", dir);
   assert_int_not_equal(g6_mkdir_p(path, 0755, &e), G6_OK);
   assert_non_null(strstr(e.msg, "a/file"));
+  /* a DataDir too long for the kernel: said so, not "bad directory path"
+   * followed by 5000 bytes of it */
+  char *lng = malloc(5001);
+  assert_non_null(lng);
+  memset(lng, 'a', 5000);
+  lng[0] = '/';
+  lng[5000] = '\0';
+  assert_int_equal(g6_mkdir_p(lng, 0755, &e), G6_EINVAL);
+  assert_non_null(strstr(e.msg, "is 5000 bytes long; allowed: at most 4095"));
+  assert_true(strlen(e.msg) < 200);
+  free(lng);
+  assert_int_equal(g6_mkdir_p("", 0755, &e), G6_EINVAL);
+  assert_non_null(strstr(e.msg, "empty directory path"));
 }
 
 /* A relative path gets the working directory in front of it (collectd's
