@@ -205,6 +205,16 @@ t.is_(run(["--iv-max"])[0], 2, "option without value")
 t.is_(run(["--bogus"])[0], 2, "unknown option")
 rc, _, err = run(["--input", "/nonexistent/g6.csv"])
 t.ok(rc == 2 and "/nonexistent/g6.csv" in err, "unreadable input exits 2 naming the file")
+rc, out, err = run(["--input", "/tmp"])
+t.ok(rc == 2 and out == "" and "--input /tmp is a directory" in err,
+     "a directory as --input exits 2 saying so, before any output", out + err)
+fd = os.open("/tmp", os.O_RDONLY | os.O_DIRECTORY)  # a directory on stdin
+try:
+    p = subprocess.run([g6, "iv"], stdin=fd, capture_output=True, timeout=60)
+finally:
+    os.close(fd)
+t.ok(p.returncode == 2 and "error reading stdin: Is a directory" in p.stderr.decode(),
+     "a read error names its cause", p.stderr.decode())
 rc, out, _ = run([], b"")
 t.ok(rc == 0 and out == "iv,status,delta,gamma,theta,vega,rho\n", "empty input: header only")
 t.done_testing()

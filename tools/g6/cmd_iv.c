@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define MAX_LINE (64u << 10)
 
@@ -98,6 +99,16 @@ int g6_cmd_iv(int argc, char **argv) {
       fprintf(stderr, "g6 iv: cannot open %s: %s\n", input, strerror(errno));
       return G6_EXIT_USAGE;
     }
+    /* a directory opens for reading and fails only at the first read:
+     * refused before the header is printed */
+    struct stat sb;
+    if (fstat(fileno(in), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+      fprintf(stderr, "g6 iv: --input %s is a directory; allowed: a CSV file "
+                      "of rows type,S,K,T,r,q,price (or - for stdin)\n",
+              input);
+      fclose(in);
+      return G6_EXIT_USAGE;
+    }
   }
   if (header)
     puts(g6_iv_csv_header);
@@ -136,13 +147,15 @@ int g6_cmd_iv(int argc, char **argv) {
     if (st != G6_OK)
       rc = G6_EXIT_FAIL;
   }
+  int read_errno = errno; /* getline's, when it stopped on an error */
   g6_buf_free(&out);
   int read_error = ferror(in);
   free(line);
   if (in != stdin)
     fclose(in);
   if (read_error) {
-    fprintf(stderr, "g6 iv: error reading %s\n", input ? input : "stdin");
+    fprintf(stderr, "g6 iv: error reading %s: %s\n", input ? input : "stdin",
+            strerror(read_errno));
     return G6_EXIT_USAGE;
   }
   if (fflush(stdout) != 0) {
