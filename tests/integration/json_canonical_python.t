@@ -264,4 +264,16 @@ t.is_(got, want, "g6 json hash equals hashlib.sha256 of the canonical form")
 bad = subprocess.run([g6, "json", "canonical"], input=b'{"a":', capture_output=True, timeout=30)
 t.ok(bad.returncode == 1 and b"malformed JSON" in bad.stderr,
      "malformed input exits 1 with a message", bad.stderr.decode())
+
+# a bad command line says what was wrong (not only the usage text)
+for args, want in [([], "no subcommand; allowed: canonical or hash"),
+                   (["frob"], 'unknown subcommand "frob"; allowed: canonical or hash'),
+                   (["hash", "a", "b"], '2 files given ("a" first)'),
+                   (["canonical", "--bogus"], 'unknown option "--bogus"')]:
+    r = subprocess.run([g6, "json"] + args, input=b"{}", capture_output=True, timeout=30)
+    t.ok(r.returncode == 2 and r.stderr.decode().startswith("g6 json: " + want),
+         "g6 json %s exits 2 naming the problem" % " ".join(args), r.stderr.decode())
+r = subprocess.run([g6, "json", "hash", "--help"], capture_output=True, timeout=30)
+t.ok(r.returncode == 0 and r.stdout.startswith(b"usage: g6 json"),
+     "g6 json hash --help is the help, not a file named --help", r.stderr.decode())
 t.done_testing()

@@ -34,13 +34,31 @@ static int read_stdin(g6_buf *b) {
 }
 
 int g6_cmd_json(int argc, char **argv) {
-  if (argc < 2 || argc > 3)
+  for (int i = 1; i < argc; i++)
+    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+      return usage(stdout);
+  /* each refusal says what was wrong before the usage text */
+  if (argc < 2) {
+    fprintf(stderr, "g6 json: no subcommand; allowed: canonical or hash\n");
     return usage(stderr);
-  if (strcmp(argv[1], "--help") == 0)
-    return usage(stdout);
+  }
   bool hash = strcmp(argv[1], "hash") == 0;
-  if (!hash && strcmp(argv[1], "canonical") != 0)
+  if (!hash && strcmp(argv[1], "canonical") != 0) {
+    fprintf(stderr, "g6 json: unknown subcommand \"%s\"; allowed: canonical "
+                    "or hash\n", argv[1]);
     return usage(stderr);
+  }
+  if (argc > 3) {
+    fprintf(stderr, "g6 json: %d files given (\"%s\" first); allowed: one "
+                    "FILE, or none for stdin\n", argc - 2, argv[2]);
+    return usage(stderr);
+  }
+  if (argc == 3 && argv[2][0] == '-' && argv[2][1] != '\0') {
+    fprintf(stderr, "g6 json: unknown option \"%s\"; allowed: one FILE, "
+                    "- or none for stdin (./%s for a file of that name)\n",
+            argv[2], argv[2]);
+    return usage(stderr);
+  }
   g6_buf in = G6_BUF_INIT;
   g6_error err;
   if (argc == 3 && strcmp(argv[2], "-") != 0) {
