@@ -125,6 +125,23 @@ with t.MockD(clock=CLOCK, api_key=KEY, api_secret=SECRET) as m:
     t.ok("--api-secret-file" in err and SECRET not in out + err,
          "the message points to --api-secret-file and does not echo the secret", err)
 
+    # a bad command line is found before the single-use request token is
+    # sent, and says what is wrong
+    sessions = m.requests().get("session", {}).get("total", 0)
+    rc, out, err = run(["--url", m.url, "--api-key-file", keyf, "--api-key", KEY,
+                        "--api-secret-file", secf, "--request-token", "r4",
+                        "--token-file", tokf])
+    t.ok(rc == 2 and "--api-key and --api-key-file exclude each other" in err
+         and KEY not in err, "--api-key with --api-key-file is named as the conflict", err)
+    for url, why in (("http://", "no host after the scheme"),
+                     (m.url + "/?x=1", "a query or fragment")):
+        rc, out, err = run(["--url", url, "--api-key-file", keyf,
+                            "--api-secret-file", secf, "--request-token", "r5",
+                            "--token-file", tokf])
+        t.ok(rc == 2 and why in err, "--url %s is a usage error: %s" % (url, why), err)
+    t.is_(m.requests().get("session", {}).get("total", 0), sessions,
+          "none of them sent the request token")
+
     # the provider is down: exit 1
     m.set_faults({"session": {"http5xx": -1}})
     rc, out, err = run(["--url", m.url, "--api-key-file", keyf,

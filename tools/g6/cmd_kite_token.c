@@ -86,6 +86,11 @@ int g6_cmd_kite_token(int argc, char **argv) {
       return usage(stderr);
     }
   }
+  if (key != NULL && key_file != NULL) {
+    fprintf(stderr, "g6 kite-token: --api-key and --api-key-file exclude each "
+                    "other; give one\n");
+    return G6_EXIT_USAGE;
+  }
   if (request == NULL || token_file == NULL || (key == NULL) == (key_file == NULL) ||
       secret_file == NULL) {
     fprintf(stderr, "g6 kite-token: need --request-token, --token-file, one "
