@@ -88,4 +88,18 @@ p = subprocess.run([G6, "options", "nosuch"], capture_output=True, text=True,
                    timeout=30)
 t.ok(p.returncode == 2 and 'unknown plugin "nosuch"' in p.stderr,
      "an unknown plugin is a usage error")
+
+# the README check covers every table: a PLUGIN or --markdown beside it was
+# silently ignored (the check passed for the operator who meant one plugin)
+for args, want in [(["--check-readme", README, "g6_chain"],
+                    '--check-readme takes no other argument (got "g6_chain")'),
+                   (["--markdown", "--update-readme", README],
+                    '--update-readme takes no other argument (got "--markdown")'),
+                   (["--check-readme"], "--check-readme needs a FILE"),
+                   (["g6_chain", "g6_panels"],
+                    'one PLUGIN at most ("g6_chain", then "g6_panels")'),
+                   (["--bogus"], 'unknown option "--bogus"')]:
+    p = subprocess.run([G6, "options"] + args, capture_output=True, text=True, timeout=30)
+    t.ok(p.returncode == 2 and p.stderr.startswith("g6 options: " + want),
+         "g6 options %s exits 2 naming the problem" % " ".join(args), p.stderr[:300])
 t.done_testing()

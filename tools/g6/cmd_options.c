@@ -208,25 +208,51 @@ static int readme(const char *path, bool update) {
 }
 
 int g6_cmd_options(int argc, char **argv) {
-  bool md = false;
-  const char *plugin = NULL;
+  bool md = false, update = false;
+  const char *plugin = NULL, *readme_file = NULL, *other = NULL;
   for (int i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+    const char *a = argv[i];
+    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
       usage(stdout);
       return G6_EXIT_OK;
-    } else if (strcmp(argv[i], "--markdown") == 0) {
+    } else if (strcmp(a, "--markdown") == 0) {
       md = true;
-    } else if ((strcmp(argv[i], "--check-readme") == 0 ||
-                strcmp(argv[i], "--update-readme") == 0) &&
-               i + 1 < argc) {
-      return readme(argv[i + 1], strcmp(argv[i], "--update-readme") == 0);
-    } else if (argv[i][0] != '-' && plugin == NULL) {
-      plugin = argv[i];
+      other = other ? other : a;
+    } else if (strcmp(a, "--check-readme") == 0 ||
+               strcmp(a, "--update-readme") == 0) {
+      if (i + 1 >= argc || readme_file != NULL) {
+        fprintf(stderr, "g6 options: %s %s\n\n", a,
+                readme_file ? "is given twice (or with the other)"
+                            : "needs a FILE");
+        usage(stderr);
+        return G6_EXIT_USAGE;
+      }
+      update = strcmp(a, "--update-readme") == 0;
+      readme_file = argv[++i];
+    } else if (a[0] != '-' && plugin == NULL) {
+      plugin = a;
+      other = other ? other : a;
     } else {
+      if (a[0] == '-')
+        fprintf(stderr, "g6 options: unknown option \"%s\"\n\n", a);
+      else
+        fprintf(stderr, "g6 options: one PLUGIN at most (\"%s\", then "
+                        "\"%s\")\n\n", plugin, a);
       usage(stderr);
       return G6_EXIT_USAGE;
     }
   }
+  if (readme_file != NULL && other != NULL) {
+    /* the README check covers every plugin; "\"g6_chain\"" or --markdown
+     * beside it was silently ignored */
+    fprintf(stderr, "g6 options: --%s-readme takes no other argument (got "
+                    "\"%s\"): it covers every plugin's table\n\n",
+            update ? "update" : "check", other);
+    usage(stderr);
+    return G6_EXIT_USAGE;
+  }
+  if (readme_file != NULL)
+    return readme(readme_file, update);
   g6_buf out = G6_BUF_INIT;
   for (size_t i = 0; i < g6_plugins_len; i++) {
     const g6_plugin_options *p = &g6_plugins[i];
