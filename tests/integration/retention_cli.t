@@ -297,6 +297,26 @@ rc, out, err = run("retention-scan", "--csv-dir", "/tmp/..", "--json")
 t.is_((rc, out), (2, '{"error": "root_directory", "csv_dir": "/tmp/.."}\n'),
       "retention-scan --json names the refusal in the old error shape")
 
+# --panels-dir as the plugin's PanelsDir: the data directory itself (however
+# spelled) and a directory that is not there are refused, exit 2, before
+# anything is walked (both were accepted with exit 0, the missing one
+# silently counting no panels); --detail and --list-unmatched are two modes
+os.symlink(data, os.path.join(wd, "to-data"))
+for cmd, opt in (("retention-prune", "--data-dir"), ("retention-scan", "--csv-dir")):
+    for spelling in (data, data + "/.", os.path.join(wd, "to-data")):
+        rc, out, err = run(cmd, opt, data, "--panels-dir", spelling, "--detail"
+                           if cmd == "retention-scan" else "--list")
+        t.ok(rc == 2 and ("--panels-dir %s: the same directory as the data directory" % spelling)
+             in err and out == "", "%s --panels-dir %s (the data directory): refused, exit 2"
+             % (cmd, spelling), out + err)
+    missing = os.path.join(wd, "no-such-panels")
+    rc, out, err = run(cmd, opt, data, "--panels-dir", missing)
+    t.ok(rc == 2 and ("--panels-dir %s: No such file or directory" % missing) in err,
+         "%s: a --panels-dir that is not there is refused, exit 2" % cmd, err)
+rc, out, err = run("retention-scan", "--csv-dir", data, "--detail", "--list-unmatched")
+t.ok(rc == 2 and "--detail and --list-unmatched exclude each other" in err and out == "",
+     "retention-scan: --detail with --list-unmatched is a usage error", out + err)
+
 # a file name with a newline, a tab, a backslash or an escape byte is one
 # line of the listing, escaped (it was printed raw, splitting the line)
 odd = os.path.join(wd, "oddnames")

@@ -28,12 +28,14 @@
 #include "core/json.h"
 #include "store/retention.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #define DEFAULT_DIR "/var/lib/g6"
@@ -429,6 +431,31 @@ static void list_entry(void *ctx, const g6_retention_entry *e) {
 
 /* ---- commands ------------------------------------------------------------------ */
 
+/* An explicit --panels-dir as g6_retention's PanelsDir is checked: one that
+ * cannot be opened as a directory, or the data directory itself (however
+ * spelled: "dd/.", a symbolic link), is a usage error here, where the
+ * plugin refuses the latter at start-up and warns about the former while
+ * g6_panels may still create it. False, with the message printed. */
+static bool panels_arg_ok(const char *cmd, const char *dir,
+                          const char *panels) {
+  struct stat ps, ds;
+  if (panels == NULL || stat(dir, &ds) != 0) /* DIR's own error comes first */
+    return true;
+  int e = stat(panels, &ps) == 0 ? (S_ISDIR(ps.st_mode) ? 0 : ENOTDIR) : errno;
+  if (e != 0) {
+    fprintf(stderr, "g6 %s: --panels-dir %s: %s; allowed: the directory "
+            "g6_panels writes\n", cmd, panels, strerror(e));
+    return false;
+  }
+  if (ds.st_dev == ps.st_dev && ds.st_ino == ps.st_ino) {
+    fprintf(stderr, "g6 %s: --panels-dir %s: the same directory as the data "
+            "directory %s; allowed: the panels' own directory (default: "
+            "DIR/panels)\n", cmd, panels, dir);
+    return false;
+  }
+  return true;
+}
+
 static int scan_usage(FILE *out) {
   fprintf(out,
           "usage: g6 retention-scan [--csv-dir DIR] [--json]\n"
@@ -520,6 +547,13 @@ int g6_cmd_retention_scan(int argc, char **argv) {
       return scan_usage(stderr);
     }
   }
+  if (detail && unmatched) {
+    fprintf(stderr, "g6 retention-scan: --detail and --list-unmatched exclude "
+                    "each other\n");
+    return scan_usage(stderr);
+  }
+  if (!panels_arg_ok("retention-scan", dir, panels))
+    return G6_EXIT_USAGE;
   legacy l = {0};
   lister li = {.unmatched_only = true, .out = stdout};
   g6_retention_opts o = {.data_dir = dir, .panels_dir = panels,
@@ -639,6 +673,8 @@ int g6_cmd_retention_prune(int argc, char **argv) {
       return prune_usage(stderr);
     }
   }
+  if (!panels_arg_ok("retention-prune", dir, panels))
+    return G6_EXIT_USAGE;
   p.max_age_days = (int)age;
   p.overview_max_age_days = (int)(ovw < 0 ? age : ovw);
   p.snapshot_max_age_days = (int)(snap < 0 ? age : snap);
