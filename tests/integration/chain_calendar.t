@@ -67,7 +67,11 @@ with open(bad, "w") as f:
 rc, _, err = cli("--file", bad, "--from", "2026-01-01", "--to", "2026-01-02")
 t.ok(rc == 2 and '%s:2: "18:00-1900" is not a session' % bad in err,
      "a bad line is named with file, line and what is expected", err)
-t.is_(cli("--from", "2026-02-30")[0], 2, "an impossible date is a usage error")
+rc, _, err = cli("--from", "2026-02-30")
+t.ok(rc == 2 and '--from "2026-02-30": no such date' in err,
+     "an impossible date is a usage error that says so (not a format error)", err)
+rc, _, err = cli("--to", "2026-2-3")
+t.ok(rc == 2 and '--to "2026-2-3": expected YYYY-MM-DD' in err, "a bad format names the format", err)
 old_list = os.path.join(d, "old-list.txt")
 with open(old_list, "wb") as f:  # the old platform's list, as Windows saved it
     f.write(b"\xef\xbb\xbf2025-01-26 Republic Day\r\n2025-02-26 Mahashivratri\r\n")

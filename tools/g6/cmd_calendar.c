@@ -67,6 +67,13 @@ static bool default_dir(char *out, size_t len) {
   return false;
 }
 
+/* What is wrong with a --from/--to that parse_day refused. */
+static const char *day_problem(const char *s) {
+  return strlen(s) == 10 && g6_digit_shape(s, 10, "dddd-dd-dd")
+             ? "no such date"
+             : "expected YYYY-MM-DD";
+}
+
 static bool parse_day(const char *s, int64_t *day) {
   g6_date d;
   if (g6_date_parse(s, &d) != G6_OK)
@@ -184,13 +191,13 @@ int g6_cmd_calendar(int argc, char **argv) {
   g6_ist_breakdown((int64_t)time(NULL), &now);
   int64_t from = now.days, to;
   if (from_s != NULL && !parse_day(from_s, &from)) {
-    fprintf(stderr, "g6 calendar: --from \"%s\": expected YYYY-MM-DD\n",
-            from_s);
+    fprintf(stderr, "g6 calendar: --from \"%s\": %s\n", from_s,
+            day_problem(from_s));
     return G6_EXIT_USAGE;
   }
   to = g6_days_from_civil(g6_civil_from_days(from).year, 12, 31);
   if (to_s != NULL && !parse_day(to_s, &to)) {
-    fprintf(stderr, "g6 calendar: --to \"%s\": expected YYYY-MM-DD\n", to_s);
+    fprintf(stderr, "g6 calendar: --to \"%s\": %s\n", to_s, day_problem(to_s));
     return G6_EXIT_USAGE;
   }
   if (to < from || to - from > 3660) {
