@@ -1,6 +1,7 @@
 #include "market/kite_provider.h"
 
 #include "core/clock.h"
+#include "core/ist.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -14,7 +15,8 @@
 typedef struct table_ref {
   g6_instruments *t;
   int refs;
-  int64_t day; /* the first tradable IST day it was fetched for */
+  int64_t day;     /* the first tradable IST day it was fetched for */
+  int64_t fetched; /* the IST calendar day it was fetched on (wall clock) */
 } table_ref;
 
 struct g6_kite_provider {
@@ -38,6 +40,8 @@ g6_kite_provider *g6_kite_provider_new(g6_kite_client *client,
     p->opts = *opts;
   if (p->opts.monotonic_now == NULL)
     p->opts.monotonic_now = g6_monotonic_now;
+  if (p->opts.wall_now == NULL)
+    p->opts.wall_now = g6_wall_now;
   pthread_mutex_init(&p->mu, NULL);
   pthread_mutex_init(&p->fetch_mu, NULL);
   return p;
@@ -64,18 +68,31 @@ void g6_kite_provider_free(g6_kite_provider *p) {
   free(p);
 }
 
+/* The IST calendar day of the wall clock now. */
+static int64_t ist_today(const g6_kite_provider *p) {
+  g6_ist_tm tm;
+  g6_ist_breakdown((int64_t)floor(p->opts.wall_now()), &tm);
+  return tm.days;
+}
+
 /* A reference to the current list if it is usable for `day` without a
  * refresh; NULL otherwise. */
+
 static table_ref *acquire_current(g6_kite_provider *p, int64_t day,
                                   bool *needs_refresh) {
+  int64_t today = ist_today(p);
   pthread_mutex_lock(&p->mu);
   table_ref *r = p->cur;
   /* without a list every call tries (the client's breaker bounds that);
    * a list that is merely old is retried at most once per interval, on the
-   * monotonic clock: a wall clock stepped back must not block it */
-  bool stale = r == NULL || ((r->day < day || p->want_refresh) &&
-                             p->opts.monotonic_now() - p->last_try >=
-                                 p->opts.refresh_min_interval_s);
+   * monotonic clock: a wall clock stepped back must not block it. Old is
+   * fetched for an earlier first tradable day, or on an earlier IST date:
+   * a list fetched after 15:30 (an evening Muhurat session) is for the
+   * next day's expiries but is not the list Kite publishes that morning */
+  bool stale = r == NULL ||
+               ((r->day < day || r->fetched < today || p->want_refresh) &&
+                p->opts.monotonic_now() - p->last_try >=
+                    p->opts.refresh_min_interval_s);
   if (r != NULL)
     r->refs++;
   pthread_mutex_unlock(&p->mu);
@@ -104,6 +121,7 @@ static table_ref *get_table(g6_kite_provider *p, int64_t day, g6_status *st,
   pthread_mutex_lock(&p->mu);
   p->last_try = p->opts.monotonic_now();
   pthread_mutex_unlock(&p->mu);
+  int64_t fetched = ist_today(p);
   g6_instruments *t = NULL;
   g6_status fs = g6_kite_instruments(p->client, NULL, &t, err);
   if (fs != G6_OK) {
@@ -120,6 +138,7 @@ static table_ref *get_table(g6_kite_provider *p, int64_t day, g6_status *st,
   }
   nr->t = t;
   nr->day = day;
+  nr->fetched = fetched;
   nr->refs = 2; /* the provider's and the caller's */
   pthread_mutex_lock(&p->mu);
   table_ref *old = p->cur;

@@ -1,9 +1,13 @@
 /* g6 — the collector's provider (market/provider.h) on top of the Kite client.
  *
  * It owns the instrument list shared by every index of a <Provider>: fetched
- * on first use, again when the IST day (or, after 15:30, the first tradable
- * expiry day) moves past the day it was fetched for, and when a collector
- * reports that an expiry vanished (at most once per `refresh_min_interval_s`).
+ * on first use, again when the IST calendar day (wall clock) moves past the
+ * day it was fetched on or the first tradable expiry day asked for (after
+ * 15:30, the next day) moves past the one it was fetched for, and when a
+ * collector reports that an expiry vanished (at most once per
+ * `refresh_min_interval_s`). Kite publishes a new list each morning: one
+ * fetched in an evening session (Muhurat) for the next day's expiries is
+ * still that evening's list, and is replaced once the IST date changes.
  * A failed refresh keeps the previous list (the client counts and logs the
  * failure). Lookups hold a reference to the list, so a refresh never frees
  * one that is in use.
@@ -25,6 +29,9 @@ typedef struct g6_kite_provider_opts {
    * g6_monotonic_now. Never the wall clock: a step back would block the
    * refreshes until it caught up. Tests inject their own. */
   double (*monotonic_now)(void);
+  /* the wall clock (Unix seconds) whose IST date says on which day a list
+   * was fetched; NULL: g6_wall_now. Tests inject their own. */
+  double (*wall_now)(void);
 } g6_kite_provider_opts;
 
 typedef struct g6_kite_provider g6_kite_provider;

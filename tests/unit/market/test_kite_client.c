@@ -2247,6 +2247,65 @@ static void provider_refresh_on_monotonic_clock(void **state) {
   g6_kite_client_free(c);
 }
 
+/* A list fetched in an evening session (Muhurat, 18:00 IST) is asked for
+ * the next day's expiries (after 15:30 the first tradable day is
+ * tomorrow), but it is still that evening's list: Kite publishes the next
+ * day's list that morning, with the strikes and contracts the exchange
+ * added. It was kept as fresh for the whole next day (no refresh asked
+ * for the day it was fetched "for"), so those contracts were not_listed
+ * all day. Now a list fetched on an earlier IST date is replaced, once. */
+static double fake_wall;
+static double fake_wall_now(void) { return fake_wall; }
+
+static void provider_refresh_after_evening_session(void **state) {
+  (void)state;
+  reset_mock();
+  g6_kite_client *c = client();
+  g6_kite_provider_opts o = {.refresh_min_interval_s = 60,
+                             .monotonic_now = fake_mono_now,
+                             .wall_now = fake_wall_now};
+  fake_mono = 1000;
+  g6_date d = {2026, 11, 8}; /* a Sunday's Muhurat hour */
+  fake_wall = (double)g6_ist_epoch(d, 18, 15, 0);
+  g6_kite_provider *kp = g6_kite_provider_new(c, &o);
+  g6_provider p = g6_kite_provider_iface(kp);
+  int64_t next = g6_days_from_civil(2026, 11, 9); /* after 15:30 */
+  g6_date dates[8];
+  g6_expiry_kind kinds[8];
+  size_t n = 0;
+  g6_error e;
+  long i0 = served("instruments");
+  assert_int_equal(p.expiries(p.ctx, "NIFTY", "NFO-OPT", next, dates, kinds,
+                              8, &n, &e),
+                   G6_OK);
+  assert_int_equal(served("instruments"), i0 + 1);
+  fake_mono += 3600; /* later that evening: the same list */
+  fake_wall += 3600;
+  assert_int_equal(p.expiries(p.ctx, "NIFTY", "NFO-OPT", next, dates, kinds,
+                              8, &n, &e),
+                   G6_OK);
+  assert_int_equal(served("instruments"), i0 + 1);
+  /* Monday's session: the day asked for is the one it was fetched for,
+   * but the list is Sunday evening's */
+  fake_mono += 14 * 3600;
+  fake_wall = (double)g6_ist_epoch((g6_date){2026, 11, 9}, 9, 15, 5);
+  assert_int_equal(p.expiries(p.ctx, "NIFTY", "NFO-OPT", next, dates, kinds,
+                              8, &n, &e),
+                   G6_OK);
+  if (served("instruments") != i0 + 2)
+    fail_msg("Monday 09:15: %ld instrument download(s), want 2: Sunday "
+             "evening's list was kept for Monday",
+             served("instruments") - i0);
+  fake_mono += 120; /* and once only */
+  fake_wall += 120;
+  assert_int_equal(p.expiries(p.ctx, "NIFTY", "NFO-OPT", next, dates, kinds,
+                              8, &n, &e),
+                   G6_OK);
+  assert_int_equal(served("instruments"), i0 + 2);
+  g6_kite_provider_free(kp);
+  g6_kite_client_free(c);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(instruments_endpoint),
@@ -2255,6 +2314,7 @@ int main(void) {
       cmocka_unit_test(provider_untraded_leg),
       cmocka_unit_test(provider_odd_timestamps),
       cmocka_unit_test(provider_refresh_on_monotonic_clock),
+      cmocka_unit_test(provider_refresh_after_evening_session),
       cmocka_unit_test(ltp_endpoint_and_frozen_clock),
       cmocka_unit_test(quote_faults),
       cmocka_unit_test(ltp_foreign_200),
