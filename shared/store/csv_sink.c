@@ -219,7 +219,11 @@ size_t g6_csv_sink_pending_rows(const g6_csv_sink *s) {
 }
 
 size_t g6_csv_format_int(double v, char out[32]) {
-  if (isfinite(v) && v == floor(v) && fabs(v) < 9007199254740992.0) {
+  /* every integral double below 2^63 converts to int64_t exactly: a count
+   * the quote parser accepts (a whole number within +-9.2e18, a huge OI)
+   * is written in digits, as str() of the old platform's int wrote it, not
+   * as 9007199254740992.0 or 1e+17 in an integer column */
+  if (isfinite(v) && v == floor(v) && fabs(v) < 9223372036854775808.0) {
     size_t n = g6_format_int64((int64_t)v, out);
     out[n] = '\0';
     return n;

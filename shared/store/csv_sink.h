@@ -190,7 +190,9 @@ extern const char g6_csv_option_header[];
 extern const char g6_csv_overview_header[];
 
 /* Formats v like Python's str(): integral values of an int column as
- * integers, everything else through g6_repr_double. Exposed for tests. */
+ * integers in digits (every one within +-2^63, the range of the counts the
+ * quote parser accepts), everything else (fractions, beyond int64,
+ * non-finite) through g6_repr_double. Exposed for tests. */
 size_t g6_csv_format_int(double v, char out[32]);
 
 #endif

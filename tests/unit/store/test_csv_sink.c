@@ -1668,6 +1668,19 @@ static void int_formatting(void **state) {
   assert_string_equal(b, "12.5");
   g6_csv_format_int(1e20, b);
   assert_string_equal(b, "1e+20");
+  /* a huge OI or volume (a whole number within +-9.2e18, which the quote
+   * parser accepts as a count) is digits in its integer column, never
+   * "9007199254740992.0" or "1e+17" (old-platform readers int() it) */
+  g6_csv_format_int(9007199254740992.0, b);
+  assert_string_equal(b, "9007199254740992");
+  g6_csv_format_int(1e17, b);
+  assert_string_equal(b, "100000000000000000");
+  g6_csv_format_int(-1e17, b);
+  assert_string_equal(b, "-100000000000000000");
+  g6_csv_format_int(9.2e18, b);
+  assert_string_equal(b, "9200000000000000000");
+  g6_csv_format_int(9223372036854775808.0, b); /* 2^63: beyond int64 */
+  assert_string_equal(b, "9.223372036854776e+18");
 }
 
 /* One test in both modes. */
