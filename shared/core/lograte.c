@@ -33,7 +33,23 @@ bool g6_log_dedup_admit(g6_log_dedup *d, int level, const char *msg,
   bool show = true;
   *suppressed = 0;
   pthread_mutex_lock(&d->mu);
-  size_t i = key % G6_LOG_DEDUP_SLOTS;
+  /* any slot may hold any shape (the least recently shown one makes room):
+   * with one slot per hash value, two messages of one outage that share it
+   * — an endpoint's "retrying" warning and its "giving up" error — evicted
+   * each other and both were logged on every request */
+  size_t i = 0, oldest = 0;
+  while (i < G6_LOG_DEDUP_SLOTS && d->slot[i].key != key) {
+    /* an unused slot (key 0) before any used one */
+    bool unused = d->slot[i].key == 0, o_unused = d->slot[oldest].key == 0;
+    if ((unused && !o_unused) ||
+        (unused == o_unused && d->slot[i].at < d->slot[oldest].at))
+      oldest = i;
+    i++;
+  }
+  if (i == G6_LOG_DEDUP_SLOTS) { /* a new shape: a fresh slot */
+    i = oldest;
+    d->slot[i].key = ~key; /* not this one's, whatever was there */
+  }
   if (d->slot[i].key == key && now - d->slot[i].at < window_s) {
     d->slot[i].suppressed++;
     show = false;

@@ -45,9 +45,13 @@ typedef struct g6_log_dedup {
 
 #define G6_LOG_DEDUP_INIT {.mu = PTHREAD_MUTEX_INITIALIZER}
 
-/* Whether to log `msg` at `level` now. When it returns true, *suppressed
- * holds how many messages of the same shape were suppressed since the last
- * one shown (0 usually). Can't fail. */
+/* Whether to log `msg` at `level` now: not when a message of the same
+ * shape (level and text without digits) was shown less than `window_s`
+ * ago. It remembers the last G6_LOG_DEDUP_SLOTS shapes shown, whatever
+ * their hashes (a new one takes the place of the least recently shown).
+ * When it returns true, *suppressed holds how many messages of the same
+ * shape were suppressed since the last one shown (0 usually). Can't
+ * fail. */
 bool g6_log_dedup_admit(g6_log_dedup *d, int level, const char *msg,
                         double now, double window_s, unsigned *suppressed);
 

@@ -3,6 +3,8 @@
 
 #include "core/lograte.h"
 
+#include <stdio.h>
+
 static void throttle_logs_start_change_repeat_and_recovery(void **state) {
   (void)state;
   g6_log_throttle t = {0};
@@ -37,10 +39,46 @@ static void dedup_suppresses_repeats_ignoring_digits(void **state) {
   assert_int_equal(n, 2);
 }
 
+/* Two messages of one outage whose shapes share a hash slot (these two
+ * do: FNV-1a mod 64 is 15 for both) alternate on every request — the
+ * retry's warning, then the error giving up. With one slot per hash value
+ * they evicted each other and both were logged on every request (the
+ * instrument list failing at start-up logged both lines each second);
+ * each is shown once a window now, and so is each of 64 shapes in turn. */
+static void dedup_colliding_shapes_alternate(void **state) {
+  (void)state;
+  static g6_log_dedup d = G6_LOG_DEDUP_INIT;
+  const char *warn = "Kite instruments: HTTP 503, NetworkException: Service "
+                     "unavailable (mock fault) (upstream) (attempt 1 of 2); "
+                     "retrying in 0.23 s";
+  const char *err = "Kite instruments: HTTP 503, NetworkException: Service "
+                    "unavailable (mock fault) (upstream) (attempt 2 of 2; "
+                    "giving up)";
+  unsigned n = 0, shown = 0;
+  for (int t = 0; t < 30; t++) {
+    shown += g6_log_dedup_admit(&d, 4, warn, t, 60, &n);
+    shown += g6_log_dedup_admit(&d, 3, err, t + 0.5, 60, &n);
+  }
+  if (shown != 2)
+    fail_msg("%u lines shown in 30 s of alternating messages, want 2", shown);
+  assert_true(g6_log_dedup_admit(&d, 3, err, 61, 60, &n));
+  assert_int_equal(n, 29);
+  static g6_log_dedup d2 = G6_LOG_DEDUP_INIT;
+  shown = 0;
+  for (int t = 0; t < 10; t++)
+    for (int k = 0; k < G6_LOG_DEDUP_SLOTS; k++) {
+      char msg[32];
+      snprintf(msg, sizeof(msg), "shape %c%c", 'a' + k % 26, 'a' + k / 26);
+      shown += g6_log_dedup_admit(&d2, 4, msg, t, 60, &n);
+    }
+  assert_int_equal(shown, G6_LOG_DEDUP_SLOTS);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(throttle_logs_start_change_repeat_and_recovery),
       cmocka_unit_test(dedup_suppresses_repeats_ignoring_digits),
+      cmocka_unit_test(dedup_colliding_shapes_alternate),
   };
   return G6_RUN_TESTS(tests);
 }
