@@ -77,7 +77,6 @@ static int64_t ist_today(const g6_kite_provider *p) {
 
 /* A reference to the current list if it is usable for `day` without a
  * refresh; NULL otherwise. */
-
 static table_ref *acquire_current(g6_kite_provider *p, int64_t day,
                                   bool *needs_refresh) {
   int64_t today = ist_today(p);

@@ -1663,8 +1663,11 @@ static void rate_limit_spaces_requests(void **state) {
   g6_kite_stats_snapshot(c, &s);
   const g6_kite_hist *w = &s.ratelimit_wait[G6_KITE_EP_QUOTE];
   assert_int_equal(w->count, 6);
-  assert_true(w->bucket[0] >= 1);     /* the first did not wait */
-  assert_true(w->sum_us >= 400000);   /* the others did */
+  assert_true(w->bucket[0] >= 1); /* the first did not wait */
+  /* the others did; how long depends on how long each request took (on a
+   * loaded machine the spacing is partly the requests' own time), so only
+   * the 0.5 s above is a bound that holds whatever the load */
+  assert_true(w->sum_us > 0);
   g6_kite_client_free(c);
   /* a queue longer than the allowed wait is refused locally */
   cfg.quote_rps = 1;
