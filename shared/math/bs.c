@@ -16,11 +16,15 @@ double g6_black76_price(g6_opt_type type, double F, double K, double T,
     return NAN;
   double tt = T > 0 ? T : 0;
   double df = exp(-r * tt);
-  if (tt == 0 || !(sigma > 0)) {
+  double s = tt > 0 && sigma > 0 ? sigma * sqrt(tt) : 0.0;
+  /* the limits, also where sigma sqrt(T) underflows to 0 (ln(F/K)/s would
+   * be 0/0 at F == K) or overflows to +Inf (d2 = Inf - Inf) */
+  if (!(s > 0)) {
     double iv = type == G6_CALL ? F - K : K - F;
     return iv > 0 ? df * iv : 0.0;
   }
-  double s = sigma * sqrt(tt);
+  if (isinf(s))
+    return df * (type == G6_CALL ? F : K);
   double d1 = log(F / K) / s + 0.5 * s;
   double d2 = d1 - s;
   if (type == G6_CALL)

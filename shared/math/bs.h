@@ -21,10 +21,12 @@ typedef enum g6_opt_type { G6_CALL = 0, G6_PUT = 1 } g6_opt_type;
 double g6_norm_cdf(double x);
 double g6_norm_pdf(double x);
 
-/* BSM price with continuous dividend yield q. When T <= 0 or sigma <= 0 the
- * result is the intrinsic value of the forward, discounted:
- * max(0, ±(S e^{-qT} - K e^{-rT})) (with T clamped at 0). Returns NAN for
- * non-finite or non-positive S or K. */
+/* BSM price with continuous dividend yield q. When T <= 0 or sigma <= 0, or
+ * sigma sqrt(T) underflows to 0, the result is the intrinsic value of the
+ * forward, discounted: max(0, ±(S e^{-qT} - K e^{-rT})) (with T clamped at
+ * 0); when sigma sqrt(T) is +Inf (sigma = +Inf, or an overflow) it is the
+ * upper bound, S e^{-qT} for a call and K e^{-rT} for a put. Returns NAN for
+ * non-finite or non-positive S or K, or a NaN T, r, q or sigma. */
 double g6_bsm_price(g6_opt_type type, double S, double K, double T, double r,
                     double q, double sigma);
 

@@ -219,6 +219,33 @@ static void tails(void **state) {
   assert_true(g.price >= 0 && g.delta <= 0);
 }
 
+/* sigma sqrt(T) at the ends of the doubles: a positive sigma and T whose
+ * product underflows to 0 price the discounted intrinsic value (the
+ * sigma -> 0 limit; it was NaN at F == K, ln(F/K)/0 = 0/0), and one that
+ * overflows to +Inf the upper bound, D F for a call and D K for a put (the
+ * sigma -> Inf limit; it was NaN, d2 = Inf - Inf). */
+static void total_vol_limits(void **state) {
+  (void)state;
+  double T = 1e-50, tiny = 1e-300, df = exp(-0.05 * T);
+  assert_close(g6_black76_price(G6_CALL, 100, 100, T, 0.05, tiny), 0, 0);
+  assert_close(g6_black76_price(G6_PUT, 100, 100, T, 0.05, tiny), 0, 0);
+  assert_close(g6_bsm_price(G6_CALL, 100, 100, T, 0, 0, tiny), 0, 0);
+  assert_rel(g6_bsm_price(G6_CALL, 100, 90, T, 0, 0, tiny), 10.0, 1e-15);
+  assert_rel(g6_black76_price(G6_PUT, 90, 100, T, 0.05, tiny), 10 * df, 1e-15);
+  assert_rel(g6_black76_price(G6_CALL, 100, 100, 2, 0.05, INFINITY),
+             100 * exp(-0.1), 1e-15);
+  assert_rel(g6_black76_price(G6_PUT, 100, 120, 2, 0.05, 1e308),
+             120 * exp(-0.1), 1e-15);
+  assert_rel(g6_bsm_price(G6_CALL, 100, 80, 2, 0.05, 0.01, INFINITY),
+             100 * exp(-0.02), 1e-15);
+  assert_rel(g6_bsm_price(G6_PUT, 100, 80, 2, 0.05, 0.01, 1e308),
+             80 * exp(-0.1), 1e-15);
+  /* the Greeks' limits agree */
+  g6_greeks g;
+  assert_int_equal(g6_bsm_greeks(G6_CALL, 100, 100, T, 0, 0, tiny, &g), G6_OK);
+  assert_close(g.price, 0, 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(reference_vectors),
@@ -229,6 +256,7 @@ int main(void) {
       cmocka_unit_test(black76_consistency),
       cmocka_unit_test(bad_inputs),
       cmocka_unit_test(tails),
+      cmocka_unit_test(total_vol_limits),
   };
   return G6_RUN_TESTS(tests);
 }
