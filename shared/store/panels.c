@@ -157,6 +157,10 @@ struct g6_panels_writer {
   size_t n_known;
   size_t manifest_entries; /* hashes listed by the manifest on disk */
   bool manifest_present, sig_present;
+  /* a flush written file by file failed part of the way: the manifest on
+   * disk may not be the one the known hashes say, so the next flush writes
+   * it whatever changed */
+  bool unsure;
   int64_t cycle;
 };
 
@@ -1474,7 +1478,8 @@ g6_status g6_panels_write(g6_panels_writer *w, const g6_panel_out *panels,
   const char *listed[G6_PANELS_MAX], *listed_hash[G6_PANELS_MAX];
   char names[G6_PANELS_MAX][80], hashes[G6_PANELS_MAX][65];
   size_t nl = 0;
-  bool manifest_due = !w->manifest_present || (w->key && !w->sig_present);
+  bool manifest_due =
+      !w->manifest_present || (w->key && !w->sig_present) || w->unsure;
   g6_status st = G6_OK;
   for (size_t i = 0; st == G6_OK && i < n; i++) {
     if (!g6_panel_file_name(panels[i].name, names[i], sizeof(names[i]))) {
@@ -1535,6 +1540,7 @@ g6_status g6_panels_write(g6_panels_writer *w, const g6_panel_out *panels,
     if (st == G6_OK)
       st = g6_buf_printf(&sf->body, "hmac-sha256:%s\n", mac);
   }
+  bool per_file = false;
   if (st == G6_OK) {
     bool swapped = false;
     if (w->exchange) {
@@ -1564,8 +1570,10 @@ g6_status g6_panels_write(g6_panels_writer *w, const g6_panel_out *panels,
         r->exchange_again = true;
       }
     }
-    if (!swapped)
+    if (!swapped) {
+      per_file = true;
       st = write_per_file(w, files, nf, err);
+    }
   } else {
     g6_error_set(err, st, "cannot render %s", G6_PANELS_MANIFEST);
   }
@@ -1578,12 +1586,25 @@ g6_status g6_panels_write(g6_panels_writer *w, const g6_panel_out *panels,
     w->manifest_entries = nl;
     w->manifest_present = true;
     w->sig_present = w->key != NULL;
+    w->unsure = false;
     w->cycle = cycle;
     r->cycle = cycle;
     r->manifest_written = true;
     r->written = nf - 1 - (w->key != NULL);
   } else {
     r->dir_missing = dir_missing(w);
+    if (per_file) {
+      /* some panel files may be replaced already, beside the previous
+       * manifest: the next flush compares with what is on disk, not with
+       * what was there before (data that comes back to the listed hash
+       * would otherwise never be written again) */
+      for (size_t i = 0; i < nf; i++) {
+        known *k = find_known(w, files[i].name, false);
+        if (k != NULL)
+          hash_file(w->dir, files[i].name, k->file_hash);
+      }
+      w->unsure = true;
+    }
   }
   for (size_t i = 0; i < nf; i++)
     g6_buf_free(&files[i].body);

@@ -205,7 +205,11 @@ typedef struct g6_panels_result {
  * the directory).
  * On failure nothing of this flush is visible in exchange mode (the next
  * flush retries everything), the error names the file and the step, and
- * result->changed still says which panels were due. */
+ * result->changed still says which panels were due. Written file by file,
+ * a failure part of the way leaves the files replaced so far beside the
+ * previous manifest: the next flush compares each panel with the file on
+ * disk (not with what was there before) and writes the manifest, so the
+ * set verifies again after it whatever the data is then. */
 g6_status g6_panels_write(g6_panels_writer *w, const g6_panel_out *panels,
                           size_t n, double now, int64_t indices_count,
                           g6_panels_result *result, g6_error *err);
