@@ -276,9 +276,22 @@ g6_status g6_integrity_check(const char *dir, const unsigned char *key,
                              size_t key_len, g6_integrity_report *r) {
   static const char mname[] = G6_PANELS_MANIFEST;
   int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0) /* Python: (dir / "manifest.json").exists() is False */
-    return add(r, mname, strlen(mname), G6_INTEGRITY_MANIFEST_MISSING,
-               "missing");
+  if (dfd < 0) {
+    /* Python: (dir / "manifest.json").exists() is False where the path
+     * cannot lead to a file (pathlib ignores ENOENT, ENOTDIR, EBADF and
+     * ELOOP); any other failure (out of descriptors, an I/O error) says
+     * nothing of the manifest and is reported as what it is */
+    int e = errno;
+    if (e == ENOENT || e == ENOTDIR || e == EBADF || e == ELOOP)
+      return add(r, mname, strlen(mname), G6_INTEGRITY_MANIFEST_MISSING,
+                 "missing");
+    if (e == ENOMEM)
+      return G6_ENOMEM;
+    char problem[64];
+    snprintf(problem, sizeof(problem), "error:%s", os_error_name(e));
+    return add(r, "__manifest__", 12, G6_INTEGRITY_MANIFEST_UNREADABLE,
+               problem);
+  }
   char *text = NULL;
   size_t len = 0;
   int e = read_at(dfd, mname, MAX_FILE, &text, &len);

@@ -7,6 +7,8 @@
 #include "store/integrity.h"
 #include "store/panels.h"
 
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -75,6 +77,32 @@ static void manifest_problems(void **state) {
   report_is(d, NULL,
             "{\"issues\": {\"__manifest__\": \"error:UnicodeDecodeError\"}, "
             "\"count\": 1}");
+  /* a directory that cannot be opened for want of descriptors is no
+   * missing manifest: the failure is named (was "missing" for any error) */
+  struct rlimit was;
+  assert_int_equal(getrlimit(RLIMIT_NOFILE, &was), 0);
+  int fds[64], n = 0;
+  struct rlimit low = {.rlim_cur = 64, .rlim_max = was.rlim_max};
+  assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+  while (n < 64 && (fds[n] = open("/dev/null", O_RDONLY)) >= 0)
+    n++;
+  g6_integrity_report full = {0};
+  g6_status fst = g6_integrity_check(d, NULL, 0, &full);
+  while (n > 0)
+    close(fds[--n]);
+  assert_int_equal(setrlimit(RLIMIT_NOFILE, &was), 0);
+  assert_int_equal(fst, G6_OK);
+  g6_buf fb = G6_BUF_INIT;
+  assert_int_equal(g6_integrity_report_json(&full, false, &fb), G6_OK);
+  g6_integrity_report_free(&full);
+  assert_string_equal(fb.data, "{\"issues\": {\"__manifest__\": "
+                               "\"error:OSError\"}, \"count\": 1}");
+  g6_buf_free(&fb);
+  /* a regular file where the directory should be: missing, as in Python */
+  char file[320];
+  snprintf(file, sizeof(file), "%s/manifest.json", d);
+  report_is(file, NULL,
+            "{\"issues\": {\"manifest.json\": \"missing\"}, \"count\": 1}");
   /* no hashes, or hashes not an object: nothing to verify */
   put(d, "manifest.json", "{\"files\": []}");
   report_is(d, NULL, "{\"issues\": {}, \"count\": 0}");
