@@ -343,10 +343,15 @@ g6_status g6_summary_render(const char *dir, const unsigned char *key,
                           "g6_panels running?)",
               dir, when);
   else
+    /* without the flush interval (the system panel unusable) STALE
+     * cannot be judged: said so, never taken for fresh */
     st = line(out, width, "g6 summary | %s | %s | panels updated %s ago%s "
                           "(cycle %s)",
               dir, when, fmt_age(age, sizeof(age), now - ts),
-              stale ? " STALE" : "",
+              stale                  ? " STALE"
+              : !isfinite(interval) ? " (STALE unknown: no interval in the "
+                                      "system panel)"
+                                    : "",
               fmt(cyc, sizeof(cyc), "%.0f", num(g6_json_object_get(m, "cycle"))));
   if (st == G6_OK)
     st = line(out, width, "%s", "");

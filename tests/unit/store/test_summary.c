@@ -94,6 +94,12 @@ static void from_panels(void **state) {
   assert_int_equal(g6_atomic_write(path, forged, strlen(forged), 0644, false,
                                    &e),
                    G6_OK);
+  /* without the system panel's interval STALE cannot be judged: said so
+   * (the header read as fresh, without STALE, however old the panels) */
+  s = screen(d, 1100, 0);
+  contains(s, "panels updated 100s ago (STALE unknown: no interval in the "
+              "system panel) (cycle 1)");
+  free(s);
   s = screen(d, 1002, 40); /* cut to 40 columns */
   contains(s, "INTEGRITY  1 PROBLEM: system_envelope");
   for (char *l = s; *l;) {
