@@ -156,6 +156,7 @@ typedef struct ax_index {
   g6_iv_close unkept[G6_ANALYZER_UNKEPT_MAX];
   size_t n_unkept;
   g6_log_throttle hist_log;
+  bool out_of_day; /* the last snapshot was no close of its session: said */
 } ax_index;
 
 struct g6_analyzer {
@@ -456,6 +457,31 @@ static const g6_iv_history *history(g6_analyzer *a, ax_index *x, double now) {
   return &x->hist;
 }
 
+/* The IST day number of the history's last session; INT64_MIN when it has
+ * none or cannot be read. */
+static int64_t history_last_day(g6_analyzer *a, ax_index *x, double now) {
+  const g6_iv_history *h = history(a, x, now);
+  return x->hist_loaded && h->n > 0 ? date_day(h->v[h->n - 1].date)
+                                    : INT64_MIN;
+}
+
+/* Whether a snapshot of IST day `day` belongs to the session whose close is
+ * being read: not dated after the clock's day (g6_chain's clock ahead, or
+ * this host's stepped back), nor before the pending session, a session
+ * waiting to be written or the history's last one (an old snapshot put
+ * back: a restored backup, a seq gone backwards). Such a snapshot is
+ * analysed, but it neither ends the session nor makes its close. */
+static bool in_session(g6_analyzer *a, ax_index *x, int64_t day, double now) {
+  if (day > ist_day(now, NULL))
+    return false;
+  if (x->have_pending && day < date_day(x->pending.date))
+    return false;
+  if (x->n_unkept > 0 && day <= date_day(x->unkept[x->n_unkept - 1].date))
+    return false;
+  int64_t last = history_last_day(a, x, now);
+  return !(last != INT64_MIN && day < last && last <= ist_day(now, NULL));
+}
+
 /* Sets the pending close aside once its session is over (a snapshot of a
  * later day was read, `day`, or the IST date moved past it) and writes the
  * closes set aside, oldest first. A failed write is logged and retried at
@@ -484,8 +510,25 @@ static void keep_close(g6_analyzer *a, ax_index *x, int64_t day, double now) {
   g6_error e;
   g6_error_clear(&e);
   g6_status st = g6_iv_history_path(a->data_dir, x->name, path, sizeof(path));
+  int64_t today = ist_day(now, NULL);
   while (st == G6_OK && x->n_unkept > 0) {
     const g6_iv_close *c = &x->unkept[0];
+    /* older than the history's last session, itself not ahead of the
+     * clock: the close is the one out of order (an old snapshot put back),
+     * never writable; waiting for it would block every later close */
+    int64_t last = history_last_day(a, x, now);
+    if (last > date_day(c->date) && last <= today) {
+      char d[11];
+      g6_date_format(c->date, d);
+      logf_(a, G6_METRICS_LOG_WARNING,
+            "g6_analytics: %s: the ATM IV close of %s is not kept: %s has "
+            "later sessions already (a snapshot of that day was read late)",
+            x->name, d, path);
+      memmove(&x->unkept[0], &x->unkept[1],
+              (x->n_unkept - 1) * sizeof(x->unkept[0]));
+      x->n_unkept--;
+      continue;
+    }
     st = g6_iv_history_append(path, c, a->durable, &e);
     if (st != G6_OK && st != G6_EEXIST && st != G6_EINVAL)
       break;
@@ -715,9 +758,23 @@ static g6_status analyse(g6_analyzer *a, ax_index *x, const g6_snapshot_doc *d,
     /* yesterday's close goes in before today's rank reads the history */
     g6_date date;
     int64_t day = ist_day((double)d->generated_at, &date);
-    keep_close(a, x, day, now);
+    bool session = in_session(a, x, day, now);
+    if (session)
+      keep_close(a, x, day, now);
     desk_metrics(a, x, d, &in, now);
-    note_close(x, d, &a->report, date);
+    if (session) {
+      note_close(x, d, &a->report, date);
+      x->out_of_day = false;
+    } else if (!x->out_of_day) {
+      char ds[11];
+      g6_date_format(date, ds);
+      x->out_of_day = true;
+      logf_(a, G6_METRICS_LOG_WARNING,
+            "g6_analytics: %s: snapshot seq %llu is dated %s, not the "
+            "session being read: analysed, but its ATM IV is no daily close "
+            "(an old snapshot put back, or a clock off)",
+            x->name, (unsigned long long)d->seq, ds);
+    }
   }
   return G6_OK;
 }

@@ -28,8 +28,13 @@
  * run: the closes of the sessions over wait in memory, oldest first, until
  * they are written (a later session's close never replaces one), up to
  * G6_ANALYZER_UNKEPT_MAX sessions (beyond, the oldest is dropped with an
- * error). A date-pinned expiry has no history (it is one contract): its
- * rank is NaN.
+ * error). A snapshot dated before the session being read (or before the
+ * history's last session: an old snapshot put back) or after the IST date
+ * of `now` is analysed but makes no close and ends no session (a warning,
+ * once); a waiting close older than the history's last session, when that
+ * session is not ahead of `now`, can never be written in order and is
+ * dropped with a warning. A date-pinned expiry has no history (it is one
+ * contract): its rank is NaN.
  *
  * Expiry labels are the rule's tag, or its date for a date-pinned rule (as
  * g6_chain labels them). An expiry that disappears from the snapshot gets

@@ -847,6 +847,106 @@ static void close_blocked_by_a_later_line(void **state) {
   g6_metrics_free(m);
 }
 
+/* A snapshot dated outside the session being read -- an old one put back
+ * (a restored backup, a seq gone backwards), or one dated ahead of the
+ * clock -- is analysed, but its ATM IV is no session's close: it used to
+ * end the session (today's close written hours early, or lost) and become
+ * the pending close of its own date, which the history refused as out of
+ * order every run, blocking every later close until G6_ANALYZER_UNKEPT_MAX
+ * sessions were dropped. A close already older than the history's last
+ * line is dropped with a warning instead of blocking. */
+static void closes_of_snapshots_out_of_their_day(void **state) {
+  (void)state;
+  char data[300], path[512];
+  snprintf(data, sizeof(data), "%s/restored", dir);
+  snprintf(path, sizeof(path), "%s/iv_history", data);
+  assert_int_equal(g6_mkdir_p(path, 0755, NULL), G6_OK);
+  snprintf(path, sizeof(path), "%s/iv_history/NIFTY.csv", data);
+  const char *seed = "date,this_week,next_week,this_month,next_month\n"
+                     "2025-01-01,0.11,,,\n"
+                     "2025-01-03,0.12,,,\n";
+  assert_int_equal(g6_atomic_write(path, seed, strlen(seed), 0644, false,
+                                   NULL),
+                   G6_OK);
+  g6_metrics *m = new_metrics();
+  const char *ix[] = {"NIFTY"};
+  g6_analyzer *a = make(data, ix, 1, G6_AG_DESK, m);
+  assert_int_equal(g6_analyzer_warm(a), G6_OK);
+  snapfix f;
+  snapfix_desk(&f);
+  double t = (double)SNAPFIX_NOW; /* 2025-01-06 10:00 IST */
+  for (size_t i = 0; i < 6; i++)
+    f.legs[0][i].iv = 0.13;
+  write_view(data, "NIFTY", &f.view);
+  g6_analyzer_run(a, t + 1);
+  /* a backup of 2025-01-02 (not in the history) put back */
+  f.view.seq = 7;
+  f.view.generated_at = g6_ist_epoch((g6_date){2025, 1, 2}, 14, 0, 0);
+  for (size_t i = 0; i < 6; i++)
+    f.legs[0][i].iv = 0.40;
+  write_view(data, "NIFTY", &f.view);
+  g6_analyzer_run(a, t + 60);
+  g6_analyzer_index_state st;
+  assert_true(g6_analyzer_index(a, "NIFTY", &st));
+  assert_int_equal(st.seq, 7); /* analysed */
+  /* one dated tomorrow (a clock stepped back on g6_chain's side) */
+  f.view.seq = 8;
+  f.view.generated_at = g6_ist_epoch((g6_date){2025, 1, 7}, 10, 0, 0);
+  for (size_t i = 0; i < 6; i++)
+    f.legs[0][i].iv = 0.50;
+  write_view(data, "NIFTY", &f.view);
+  g6_analyzer_run(a, t + 120);
+  assert_string_equal(slurp_history(data), seed); /* the session goes on */
+  /* g6_chain again, later that day */
+  f.view.seq = 42;
+  f.view.generated_at = SNAPFIX_NOW + 7200;
+  for (size_t i = 0; i < 6; i++)
+    f.legs[0][i].iv = 0.14;
+  write_view(data, "NIFTY", &f.view);
+  g6_analyzer_run(a, t + 7201);
+  n_logs = 0;
+  double midnight = (double)g6_ist_epoch((g6_date){2025, 1, 7}, 0, 0, 30);
+  g6_analyzer_run(a, midnight);
+  char *text = slurp_history(data);
+  assert_non_null(text);
+  assert_string_equal(text, "date,this_week,next_week,this_month,next_month\n"
+                            "2025-01-01,0.11,,,\n"
+                            "2025-01-03,0.12,,,\n"
+                            "2025-01-06,0.14,,,\n");
+  free(text);
+  assert_true(g6_analyzer_index(a, "NIFTY", &st));
+  assert_int_equal(st.closes_kept, 1);
+  assert_int_equal(st.history_status, G6_OK);
+  g6_analyzer_free(a);
+  /* after a restart the backup is the first snapshot read: its close is
+   * older than the history's last line and is not waited for */
+  a = make(data, ix, 1, G6_AG_DESK, m);
+  f.view.seq = 7;
+  f.view.generated_at = g6_ist_epoch((g6_date){2025, 1, 2}, 14, 0, 0);
+  for (size_t i = 0; i < 6; i++)
+    f.legs[0][i].iv = 0.40;
+  write_view(data, "NIFTY", &f.view);
+  n_logs = 0;
+  g6_analyzer_run(a, midnight + 60);
+  f.view.seq = 43;
+  f.view.generated_at = g6_ist_epoch((g6_date){2025, 1, 7}, 9, 16, 0);
+  for (size_t i = 0; i < 6; i++)
+    f.legs[0][i].iv = 0.15;
+  write_view(data, "NIFTY", &f.view);
+  g6_analyzer_run(a, (double)f.view.generated_at + 1);
+  g6_analyzer_run(a, (double)g6_ist_epoch((g6_date){2025, 1, 8}, 0, 0, 30));
+  text = slurp_history(data);
+  assert_non_null(strstr(text, "2025-01-06,0.14,,,\n2025-01-07,0.15,,,\n"));
+  assert_null(strstr(text, "2025-01-02"));
+  free(text);
+  assert_true(g6_analyzer_index(a, "NIFTY", &st));
+  assert_int_equal(st.history_status, G6_OK);
+  for (int i = 0; i < n_logs; i++)
+    assert_int_not_equal(levels[i], G6_METRICS_LOG_ERR);
+  g6_analyzer_free(a);
+  g6_metrics_free(m);
+}
+
 /* ---- closes around expiries ---------------------------------------------- */
 
 /* One expiry of an expiry_chain: its tag and date, and either six prices
@@ -1142,6 +1242,7 @@ int main(void) {
       cmocka_unit_test(desk_figures_by_hand),
       cmocka_unit_test(closes_kept_once_per_session),
       cmocka_unit_test(close_blocked_by_a_later_line),
+      cmocka_unit_test(closes_of_snapshots_out_of_their_day),
       cmocka_unit_test(unwritten_close_survives_the_next_session),
       cmocka_unit_test(unwritten_closes_are_bounded),
       cmocka_unit_test(expiry_day_close_left_out),
