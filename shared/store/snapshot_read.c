@@ -613,9 +613,10 @@ static void top_value(parser *p, int f, const value *v) {
     }
     break;
   case TF_GENERATED_AT:
-    if (!v->i64_ok) {
+    if (!v->i64_ok || v->i64 < 0 || v->i64 > G6_SNAPSHOT_EPOCH_MAX) {
       excerpt(v, ex, sizeof(ex));
-      problem(p, "%s: expected Unix seconds (a 64-bit integer)", ex);
+      problem(p, "%s: expected Unix seconds from 0 to %lld (year 9999)", ex,
+              (long long)G6_SNAPSHOT_EPOCH_MAX);
     } else {
       d->generated_at = v->i64;
     }
@@ -735,9 +736,11 @@ static void expiry_value(parser *p, int f, const value *v) {
     status_token(p, v, &x->resolve_status);
     break;
   case EF_EXPIRY_EPOCH:
-    if (v->type != T_NULL && !v->i64_ok) {
+    if (v->type != T_NULL &&
+        (!v->i64_ok || v->i64 < 1 || v->i64 > G6_SNAPSHOT_EPOCH_MAX)) {
       excerpt(v, ex, sizeof(ex));
-      problem(p, "%s: expected Unix seconds (a 64-bit integer)", ex);
+      problem(p, "%s: expected Unix seconds from 1 to %lld (year 9999)", ex,
+              (long long)G6_SNAPSHOT_EPOCH_MAX);
     } else {
       x->expiry_epoch = v->type == T_NULL ? 0 : v->i64;
     }

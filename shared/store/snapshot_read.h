@@ -43,6 +43,12 @@
  * about 9 MiB of pretty JSON). */
 #define G6_SNAPSHOT_MAX_BYTES (64u << 20)
 
+/* Latest instant a snapshot's generated_at and expiry_epoch may name:
+ * 9999-12-31 23:59:59 UTC (a four-digit year, as in every date it holds).
+ * Beyond, or before 1970, the field is invalid: the readers' date and age
+ * arithmetic is never fed an instant it cannot represent. */
+#define G6_SNAPSHOT_EPOCH_MAX INT64_C(253402300799)
+
 /* One snapshot document, owned. The expiries reuse the writer's types so a
  * read snapshot can be written again (g6_snapshot_doc_view) byte for byte:
  * expiries[e].legs holds 2 * n_strikes legs (CE then PE per strike, strikes
