@@ -179,6 +179,14 @@ g6_status g6_csv_strike_row_parse(const char *line, g6_csv_strike_row *row,
 
 g6_status g6_csv_strike_file(const char *path, g6_csv_row_fn fn, void *ctx,
                              g6_error *err) {
+  return g6_csv_strike_file_torn(path, fn, ctx, NULL, err);
+}
+
+g6_status g6_csv_strike_file_torn(const char *path, g6_csv_row_fn fn,
+                                  void *ctx, bool *torn, g6_error *err) {
+  bool cut = false;
+  if (torn != NULL)
+    *torn = false;
   char *text = NULL;
   size_t len = 0;
   g6_status st = g6_read_file(path, MAX_FILE_BYTES, &text, &len, err);
@@ -210,8 +218,10 @@ g6_status g6_csv_strike_file(const char *path, g6_csv_row_fn fn, void *ctx,
   while (line < end) {
     char *nl = memchr(line, '\n', (size_t)(end - line));
     lineno++;
-    if (nl == NULL)
-      break; /* an incomplete last line: a write in progress */
+    if (nl == NULL) { /* an incomplete last line: a write in progress */
+      cut = true;
+      break;
+    }
     *nl = '\0';
     if (nl > line && nl[-1] == '\r')
       nl[-1] = '\0';
@@ -228,6 +238,8 @@ g6_status g6_csv_strike_file(const char *path, g6_csv_row_fn fn, void *ctx,
     line = nl + 1;
   }
   free(text);
+  if (torn != NULL)
+    *torn = cut && st == G6_OK;
   return st;
 }
 
@@ -242,6 +254,8 @@ struct g6_csv_book {
   g6_csv_strike_row conflict; /* the first of them */
   size_t *chain_start; /* n_chains + 1 offsets into rows */
   size_t n_chains;
+  size_t torn;          /* files that ended in an incomplete line */
+  char torn_first[512]; /* the first of them */
 };
 
 g6_csv_book *g6_csv_book_new(void) { return calloc(1, sizeof(g6_csv_book)); }
@@ -268,10 +282,19 @@ static bool add_row(void *ctx, const g6_csv_strike_row *row) {
 g6_status g6_csv_book_add_file(g6_csv_book *b, const char *path,
                                g6_error *err) {
   b->oom = false;
-  g6_status st = g6_csv_strike_file(path, add_row, b, err);
+  bool cut = false;
+  g6_status st = g6_csv_strike_file_torn(path, add_row, b, &cut, err);
   if (st == G6_OK && b->oom)
     st = g6_error_set(err, G6_ENOMEM, "%s: out of memory", path);
+  if (st == G6_OK && cut && b->torn++ == 0)
+    snprintf(b->torn_first, sizeof(b->torn_first), "%s", path);
   return st;
+}
+
+size_t g6_csv_book_torn(const g6_csv_book *b, char *first, size_t cap) {
+  if (first != NULL && cap > 0)
+    snprintf(first, cap, "%s", b->torn ? b->torn_first : "");
+  return b->torn;
 }
 
 static int tag_rank(const char *tag) {

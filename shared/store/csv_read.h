@@ -70,6 +70,13 @@ typedef bool (*g6_csv_row_fn)(void *ctx, const g6_csv_strike_row *row);
 g6_status g6_csv_strike_file(const char *path, g6_csv_row_fn fn, void *ctx,
                              g6_error *err);
 
+/* g6_csv_strike_file, and *torn (when not NULL) says whether an incomplete
+ * last line was skipped: a write in progress in today's file, but in a
+ * finished day's a row lost to a crash or a cut copy, which the offline
+ * tools name (set false otherwise, and on every error). */
+g6_status g6_csv_strike_file_torn(const char *path, g6_csv_row_fn fn,
+                                  void *ctx, bool *torn, g6_error *err);
+
 typedef struct g6_csv_book g6_csv_book;
 
 /* An empty book; NULL when out of memory. */
@@ -78,6 +85,11 @@ void g6_csv_book_free(g6_csv_book *b);
 
 /* Adds the rows of one per-strike file (g6_csv_strike_file's statuses). */
 g6_status g6_csv_book_add_file(g6_csv_book *b, const char *path, g6_error *err);
+
+/* How many of the files added ended in an incomplete last line (skipped,
+ * see g6_csv_strike_file_torn); the first of them is copied to first
+ * (truncated to cap) when not NULL. */
+size_t g6_csv_book_torn(const g6_csv_book *b, char *first, size_t cap);
 
 /* Rows that repeat another's index, timestamp, expiry tag and strike with
  * other values (two writers, files of two hosts mixed): only one of each is

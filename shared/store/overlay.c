@@ -518,7 +518,10 @@ static g6_status update_master(const char *file, const char *out_dir,
            .first_ts = g6_ist_epoch(date, 0, 0, 0),
            .index = index};
   d.end_ts = d.first_ts + 86400;
-  g6_status rc = g6_csv_strike_file(file, day_add, &d, err);
+  bool cut = false;
+  g6_status rc = g6_csv_strike_file_torn(file, day_add, &d, &cut, err);
+  if (rc == G6_OK && cut && st->torn++ == 0)
+    snprintf(st->torn_first, sizeof(st->torn_first), "%s", file);
   if (rc == G6_OK && d.oom)
     rc = g6_error_set(err, G6_ENOMEM, "out of memory");
   if (rc == G6_OK && d.stray != NULL) {

@@ -60,6 +60,9 @@ typedef struct g6_overlay_stats {
   size_t replaced; /* of those, the day replaced its earlier contribution */
   size_t skipped;  /* masters where this day was applied before the last */
   size_t times;    /* times of day updated, over every master */
+  size_t torn;     /* day files that ended in an incomplete line (its row
+                      left out: a crash or a partial copy) */
+  char torn_first[4096]; /* the first of them */
 } g6_overlay_stats;
 
 /* Applies the day `date` of `index` from data_dir to the masters under

@@ -338,6 +338,29 @@ t.ok(rc == 1 and "cannot open %s/locked: Permission denied" % perm in err and
      "exit %d\n%s" % (rc, err))
 os.chmod(os.path.join(perm, "locked"), 0o755)
 
+# ------------------------------------- a finished day's cut last row --
+# A per-strike file whose last line was cut (a crash, a partial copy) loses
+# that row; g6 replay and g6 overlay named nothing and changed their results
+# (max pain moved) without a word. Both now name the file on stderr.
+cut_dir = os.path.join(d, "cut")
+cut = os.path.join(cut_dir, "NIFTY", "this_week", "0", "2025-01-06.csv")
+os.makedirs(os.path.dirname(cut))
+with open(good, "rb") as f:
+    body = f.read()
+with open(cut, "wb") as f:
+    f.write(body[:-10])
+rc, out, err = run("replay", cut)
+t.ok(rc == 0 and ("%s ends in an incomplete line" % cut) in err and
+     "1 of them with its last row cut" in err,
+     "replay names a CSV file whose last row is cut", err)
+rc, out, err = run("replay", good)
+t.ok(rc == 0 and "incomplete line" not in err and "cut" not in err,
+     "and says nothing of a whole one", err)
+rc, o, err = run("overlay", "--data-dir", cut_dir, "--output-dir", os.path.join(d, "cut-out"),
+                 "--date", "2025-01-06")
+t.ok(rc == 0 and ("1 file(s) end in an incomplete line" in err) and ("first: %s" % cut) in err,
+     "overlay names it too", err)
+
 # ----------------------------------------------- replay: a day at a time --
 # The CSV rows of a DataDir are held one day at a time (files named
 # YYYY-MM-DD.csv), not all together: 40 days of 751 rows replay within a

@@ -170,6 +170,12 @@ int g6_cmd_overlay(int argc, char **argv) {
            "before a later one\n",
            names[i], ds, wd, st.files, st.rows, st.updated, st.replaced,
            st.skipped);
+    if (st.torn > 0)
+      fprintf(stderr,
+              "g6 overlay: warning: %s %s: %zu file(s) end in an incomplete "
+              "line (a row cut by a crash or a partial copy, or a file still "
+              "being written), that row left out; first: %s\n",
+              names[i], ds, st.torn, st.torn_first);
   }
   if (done == 0 && rc == G6_EXIT_OK) {
     fprintf(stderr, "g6 overlay: no per-strike file of %s under %s\n", ds,

@@ -429,7 +429,7 @@ int g6_cmd_replay(int argc, char **argv) {
    * together, so memory is bounded by a day, not by the whole DataDir
    * (a year of files would be gigabytes of rows) */
   const char **csv = malloc((n_all ? n_all : 1) * sizeof(*csv));
-  size_t n_csv = 0, csv_files = 0;
+  size_t n_csv = 0, csv_files = 0, torn_files = 0;
   for (size_t i = 0; i < n_all && csv != NULL; i++) {
     if (ends_with(all[i], ".csv"))
       csv[n_csv++] = all[i];
@@ -456,7 +456,16 @@ int g6_cmd_replay(int argc, char **argv) {
       }
       for (size_t k = i; k < j; k++) {
         g6_error e;
+        size_t torn = g6_csv_book_torn(book, NULL, 0);
         g6_status st = g6_csv_book_add_file(book, csv[k], &e);
+        if (g6_csv_book_torn(book, NULL, 0) > torn) {
+          fprintf(stderr,
+                  "g6 replay: warning: %s ends in an incomplete line (a row "
+                  "cut by a crash or a partial copy, or today's file being "
+                  "written): that row is left out\n",
+                  csv[k]);
+          torn_files++;
+        }
         bool asked = false;
         for (size_t m = 0; m < n_named && !asked; m++)
           asked = named[m] == csv[k];
@@ -493,8 +502,12 @@ int g6_cmd_replay(int argc, char **argv) {
     return G6_EXIT_USAGE;
   }
   fprintf(stderr,
-          "g6 replay: %zu chain(s) replayed (%zu CSV file(s)), %zu "
+          "g6 replay: %zu chain(s) replayed (%zu CSV file(s)%s), %zu "
           "input(s) unusable\n",
-          p.snapshots, csv_files, p.unusable);
+          p.snapshots, csv_files,
+          torn_files == 0   ? ""
+          : torn_files == 1 ? ", 1 of them with its last row cut"
+                            : ", some with their last row cut (named above)",
+          p.unusable);
   return p.unusable ? G6_EXIT_FAIL : G6_EXIT_OK;
 }
