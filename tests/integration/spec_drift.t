@@ -116,8 +116,8 @@ t.ok(not re.search(r"^(added|removed|changed): ", out, re.M),
 
 # 5. only an alert changes: exit 9 (the catalog also lists alerts: 9 wins)
 root = fresh_root()
-edit(root, "            for: 10m\n            severity: warning\n            summary: More than 5% of Kite API requests fail.",
-     "            for: 20m\n            severity: warning\n            summary: More than 5% of Kite API requests fail.")
+edit(root, "            for: 10m\n            severity: warning\n            summary: More than 5% of Kite API calls fail.",
+     "            for: 20m\n            severity: warning\n            summary: More than 5% of Kite API calls fail.")
 rc, out, err = g6(root, "check")
 t.is_(rc, 9, "changed alert: exit 9")
 t.ok("stale: prometheus/alerts.yml" in out and "stale: docs/METRICS.md" in out,
