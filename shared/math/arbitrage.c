@@ -162,7 +162,11 @@ g6_status g6_parity_fit_expiry(const g6_leg *legs, size_t n, double T,
   for (size_t i = 0; i < m; i++)
     w[i] = y[i] - b * K[i];
   double a = median(w, m);
-  /* inliers: within 5 robust standard deviations (at least a tick) */
+  /* inliers: within 5 robust standard deviations, and at least two ticks:
+   * C - P is the difference of two quotes on the 0.05 grid, each up to a
+   * tick from its value (a mid half a tick, a last a tick), so a clean
+   * chain whose other pairs happen to sit on the line (a MAD near 0) still
+   * has pairs a tick off it (a one-tick floor took them for bad quotes) */
   for (size_t i = 0; i < m; i++)
     w[i] = fabs(y[i] - (a + b * K[i]));
   double *tmp = malloc(m * sizeof(double));
@@ -173,7 +177,7 @@ g6_status g6_parity_fit_expiry(const g6_leg *legs, size_t n, double T,
   memcpy(tmp, w, m * sizeof(double));
   double mad = median(tmp, m);
   free(tmp);
-  double cut = fmax(5 * 1.4826 * mad, 0.05);
+  double cut = fmax(5 * 1.4826 * mad, 2 * 0.05);
   /* least squares over the inliers */
   double sk = 0, sy = 0, skk = 0, sky = 0;
   size_t in = 0;

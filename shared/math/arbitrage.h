@@ -46,8 +46,8 @@ typedef struct g6_parity_fit {
  * legs[0..n) (one expiry): a robust first line (median of the slopes
  * between strikes half the range apart — tolerant of up to about a quarter
  * of bad pairs — and the median intercept), then least squares over the
- * pairs within 5 robust standard deviations (1.4826 x MAD, at least one
- * tick) of it. Returns G6_OK with every field set; G6_ENOENT (fewer than 2
+ * pairs within 5 robust standard deviations (1.4826 x MAD, at least two
+ * ticks: C - P differs by two quotes' rounding to the tick) of it. Returns G6_OK with every field set; G6_ENOENT (fewer than 2
  * pairs) or G6_ERANGE (the fit gives D <= 0 or a non-positive forward) with
  * forward, discount, rate and residual NAN and the counts set; G6_EINVAL
  * for a NULL out or legs with n > 0. */

@@ -355,6 +355,32 @@ static void calendar_catches_falling_variance(void **state) {
                    G6_EINVAL);
 }
 
+/* Quotes on the tick grid: a clean chain whose pairs mostly sit on the
+ * parity line (the robust scale near 0) and a few a tick off it, as tick
+ * rounding leaves them, has no outliers. With a one-tick floor those were
+ * taken for bad quotes (quote_sanity.t failed on g6-mockd's chain). */
+static void parity_tolerates_tick_rounding(void **state) {
+  (void)state;
+  static g6_leg a[200];
+  double T = 56 / 365.0;
+  size_t n = chain(a, T, 24000, 26000, 50, 0), t;
+  /* the rounding of two legs adding up: a little over a tick off the line,
+   * both ways, while the other pairs sit on it */
+  static const double K[] = {24150, 24650, 25150, 25600, 25950};
+  for (size_t k = 0; k < sizeof(K) / sizeof(K[0]); k++) {
+    find(a, n, K[k], G6_CALL, &t)->last += k % 2 ? 0.035 : -0.035;
+    find(a, n, K[k], G6_PUT, &t)->last += k % 2 ? -0.025 : 0.025;
+  }
+  g6_parity_fit fit;
+  assert_int_equal(g6_parity_fit_expiry(a, n, T, G6_PRICE_LAST, &fit), G6_OK);
+  assert_int_equal(fit.pairs, 41);
+  assert_int_equal(fit.outliers, 0);
+  /* a quote two ticks and more off is still one */
+  find(a, n, 24800, G6_CALL, &t)->last += 0.2;
+  assert_int_equal(g6_parity_fit_expiry(a, n, T, G6_PRICE_LAST, &fit), G6_OK);
+  assert_int_equal(fit.outliers, 1);
+}
+
 static void parity_is_robust_to_bad_quotes(void **state) {
   (void)state;
   static g6_leg a[200];
@@ -408,6 +434,7 @@ int main(void) {
       cmocka_unit_test(absurd_last_behind_a_sane_book),
       cmocka_unit_test(stale_last_vectors),
       cmocka_unit_test(calendar_catches_falling_variance),
+      cmocka_unit_test(parity_tolerates_tick_rounding),
       cmocka_unit_test(parity_is_robust_to_bad_quotes),
   };
   return G6_RUN_TESTS(tests);
