@@ -487,6 +487,13 @@ static bool in_session(g6_analyzer *a, ax_index *x, int64_t day, double now) {
  * closes set aside, oldest first. A failed write is logged and retried at
  * the next run; the closes wait meanwhile, up to G6_ANALYZER_UNKEPT_MAX
  * sessions (beyond, the oldest is dropped, said as an error). */
+/* Removes the oldest close waiting to be written (x->n_unkept > 0). */
+static void drop_oldest_unkept(ax_index *x) {
+  memmove(&x->unkept[0], &x->unkept[1],
+          (x->n_unkept - 1) * sizeof(x->unkept[0]));
+  x->n_unkept--;
+}
+
 static void keep_close(g6_analyzer *a, ax_index *x, int64_t day, double now) {
   if (x->have_pending && date_day(x->pending.date) < day) {
     if (x->n_unkept == G6_ANALYZER_UNKEPT_MAX) {
@@ -497,9 +504,7 @@ static void keep_close(g6_analyzer *a, ax_index *x, int64_t day, double now) {
             "wait to be written to the IV history already (see the error "
             "before)",
             x->name, d, G6_ANALYZER_UNKEPT_MAX);
-      memmove(&x->unkept[0], &x->unkept[1],
-              (x->n_unkept - 1) * sizeof(x->unkept[0]));
-      x->n_unkept--;
+      drop_oldest_unkept(x);
     }
     x->unkept[x->n_unkept++] = x->pending;
     x->have_pending = false;
@@ -524,9 +529,7 @@ static void keep_close(g6_analyzer *a, ax_index *x, int64_t day, double now) {
             "g6_analytics: %s: the ATM IV close of %s is not kept: %s has "
             "later sessions already (a snapshot of that day was read late)",
             x->name, d, path);
-      memmove(&x->unkept[0], &x->unkept[1],
-              (x->n_unkept - 1) * sizeof(x->unkept[0]));
-      x->n_unkept--;
+      drop_oldest_unkept(x);
       continue;
     }
     st = g6_iv_history_append(path, c, a->durable, &e);
@@ -541,9 +544,7 @@ static void keep_close(g6_analyzer *a, ax_index *x, int64_t day, double now) {
             "g6_analytics: %s: kept the ATM IV close of %s in %s", x->name, d,
             path);
     }
-    memmove(&x->unkept[0], &x->unkept[1],
-            (x->n_unkept - 1) * sizeof(x->unkept[0]));
-    x->n_unkept--;
+    drop_oldest_unkept(x);
     g6_iv_history_free(&x->hist);
     x->hist_loaded = false;
     st = G6_OK;
