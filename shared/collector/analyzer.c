@@ -149,6 +149,7 @@ typedef struct ax_index {
    * session being read, added once that session is over */
   g6_iv_history hist;
   bool hist_loaded;
+  double hist_failed; /* the run (its `now`) whose read of it failed */
   g6_iv_close pending;
   bool have_pending;
   /* closes of sessions that are over but could not be written yet, oldest
@@ -294,6 +295,7 @@ static ax_index *add_index(g6_analyzer *a, const char *name) {
     return NULL;
   ax_index *x = &a->ix[a->n++];
   memset(x, 0, sizeof(*x));
+  x->hist_failed = NAN; /* no run yet */
   snprintf(x->name, sizeof(x->name), "%s", name);
   if (a->warm)
     warm_index(a, name);
@@ -426,9 +428,11 @@ static int64_t date_day(g6_date d) {
   return g6_days_from_civil(d.year, d.month, d.day);
 }
 
-/* The index's IV history, read once and again after each added close. */
+/* The index's IV history, read once and again after each added close; a
+ * read that failed is tried again at the next run, not twice in one (the
+ * session check and the rank both ask for it). */
 static const g6_iv_history *history(g6_analyzer *a, ax_index *x, double now) {
-  if (x->hist_loaded)
+  if (x->hist_loaded || x->hist_failed == now)
     return &x->hist;
   char path[4096];
   g6_error e;
@@ -442,6 +446,7 @@ static const g6_iv_history *history(g6_analyzer *a, ax_index *x, double now) {
   x->hist_loaded = st == G6_OK;
   x->st.history_status = st;
   if (st != G6_OK) {
+    x->hist_failed = now;
     g6_iv_history_free(&x->hist);
     if (g6_log_throttle_due(&x->hist_log, st, now, 600))
       logf_(a, G6_METRICS_LOG_ERR,
