@@ -254,8 +254,7 @@ struct g6_csv_book {
   g6_csv_strike_row conflict; /* the first of them */
   size_t *chain_start; /* n_chains + 1 offsets into rows */
   size_t n_chains;
-  size_t torn;          /* files that ended in an incomplete line */
-  char torn_first[512]; /* the first of them */
+  size_t torn; /* files that ended in an incomplete line */
 };
 
 g6_csv_book *g6_csv_book_new(void) { return calloc(1, sizeof(g6_csv_book)); }
@@ -286,16 +285,12 @@ g6_status g6_csv_book_add_file(g6_csv_book *b, const char *path,
   g6_status st = g6_csv_strike_file_torn(path, add_row, b, &cut, err);
   if (st == G6_OK && b->oom)
     st = g6_error_set(err, G6_ENOMEM, "%s: out of memory", path);
-  if (st == G6_OK && cut && b->torn++ == 0)
-    snprintf(b->torn_first, sizeof(b->torn_first), "%s", path);
+  if (st == G6_OK && cut)
+    b->torn++;
   return st;
 }
 
-size_t g6_csv_book_torn(const g6_csv_book *b, char *first, size_t cap) {
-  if (first != NULL && cap > 0)
-    snprintf(first, cap, "%s", b->torn ? b->torn_first : "");
-  return b->torn;
-}
+size_t g6_csv_book_torn(const g6_csv_book *b) { return b->torn; }
 
 static int tag_rank(const char *tag) {
   int i = g6_expiry_tag_index(tag);

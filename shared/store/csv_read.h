@@ -87,9 +87,8 @@ void g6_csv_book_free(g6_csv_book *b);
 g6_status g6_csv_book_add_file(g6_csv_book *b, const char *path, g6_error *err);
 
 /* How many of the files added ended in an incomplete last line (skipped,
- * see g6_csv_strike_file_torn); the first of them is copied to first
- * (truncated to cap) when not NULL. */
-size_t g6_csv_book_torn(const g6_csv_book *b, char *first, size_t cap);
+ * see g6_csv_strike_file_torn). */
+size_t g6_csv_book_torn(const g6_csv_book *b);
 
 /* Rows that repeat another's index, timestamp, expiry tag and strike with
  * other values (two writers, files of two hosts mixed): only one of each is

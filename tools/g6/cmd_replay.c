@@ -456,9 +456,9 @@ int g6_cmd_replay(int argc, char **argv) {
       }
       for (size_t k = i; k < j; k++) {
         g6_error e;
-        size_t torn = g6_csv_book_torn(book, NULL, 0);
+        size_t torn = g6_csv_book_torn(book);
         g6_status st = g6_csv_book_add_file(book, csv[k], &e);
-        if (g6_csv_book_torn(book, NULL, 0) > torn) {
+        if (g6_csv_book_torn(book) > torn) {
           fprintf(stderr,
                   "g6 replay: warning: %s ends in an incomplete line (a row "
                   "cut by a crash or a partial copy, or today's file being "

@@ -594,13 +594,14 @@ int g6_cmd_rrdgraph(int argc, char **argv) {
    * and so are files that cannot be read (each reported once) */
   for (size_t i = 0; i < set.n; i++) {
     g6_rrd_file *f = &set.v[i];
-    if (f->unread || g6_rrd_window_data(f->path, t0, t1, &f->data, &e) != G6_OK) {
-      if (!f->unread) {
-        fprintf(stderr, "g6 rrdgraph: warning: %s\n", e.msg);
-        unreadable++;
-      }
-      f->data = G6_RRD_NOTHING;
+    if (!f->unread &&
+        g6_rrd_window_data(f->path, t0, t1, &f->data, &e) != G6_OK) {
+      fprintf(stderr, "g6 rrdgraph: warning: %s\n", e.msg);
+      unreadable++;
+      f->unread = true;
     }
+    if (f->unread)
+      f->data = G6_RRD_NOTHING;
   }
   for (size_t i = 0; i < nw; i++)
     print_step_warning(&w[i]);
