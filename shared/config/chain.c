@@ -604,11 +604,14 @@ void g6_chain_config_free(g6_chain_config *cfg) {
   memset(cfg, 0, sizeof(*cfg));
 }
 
+#define STR_(x) #x
+#define STR(x) STR_(x) /* a macro's value as a string literal */
+
 const char *g6_chain_config_missing(const g6_chain_config *cfg) {
   if (cfg->n_indices == 0)
     return "no <Index> block configured; nothing to collect; allowed: 1 to "
-           "16 <Index \"NAME\"> blocks in <Plugin g6_chain>, one per index "
-           "(README \"Configuration reference\")";
+           STR(G6_CHAIN_MAX_INDICES) " <Index \"NAME\"> blocks in <Plugin "
+           "g6_chain>, one per index (README \"Configuration reference\")";
   if (!cfg->provider.configured)
     return "no <Provider \"kite\"> block configured; allowed: one "
            "<Provider \"kite\"> block in <Plugin g6_chain>, with APIKey or "

@@ -28,11 +28,9 @@ static g6_status set_url(const oconfig_item_t *ci, char **field,
   if (st != G6_OK)
     return st;
   char found[160], shown[512], where[256];
-  const char *problem = NULL;
-  if ((problem = g6_url_problem(url, false)) != NULL)
-    ;
-  else if (g6_url_credential(url, found, sizeof(found)) != NULL)
-    problem = found;
+  const char *problem = g6_url_problem(url, false);
+  if (problem == NULL)
+    problem = g6_url_credential(url, found, sizeof(found));
   if (problem == NULL) {
     free(*field);
     *field = url;

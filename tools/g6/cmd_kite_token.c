@@ -91,8 +91,8 @@ int g6_cmd_kite_token(int argc, char **argv) {
                     "other; give one\n");
     return G6_EXIT_USAGE;
   }
-  if (request == NULL || token_file == NULL || (key == NULL) == (key_file == NULL) ||
-      secret_file == NULL) {
+  if (request == NULL || token_file == NULL ||
+      (key == NULL && key_file == NULL) || secret_file == NULL) {
     fprintf(stderr, "g6 kite-token: need --request-token, --token-file, one "
                     "of --api-key/--api-key-file and --api-secret-file\n");
     return usage(stderr);
