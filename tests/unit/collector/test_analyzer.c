@@ -806,25 +806,35 @@ static void unwritten_closes_are_bounded(void **state) {
   g6_metrics_free(m);
 }
 
+/* An analyzer of NIFTY (desk analytics, warmed) over data = dir/sub, whose
+ * IV history starts as `seed`. */
+static g6_analyzer *with_history(char data[300], const char *sub,
+                                 const char *seed, g6_metrics **m) {
+  char path[512];
+  snprintf(data, 300, "%s/%s", dir, sub);
+  snprintf(path, sizeof(path), "%s/iv_history", data);
+  assert_int_equal(g6_mkdir_p(path, 0755, NULL), G6_OK);
+  snprintf(path, sizeof(path), "%s/iv_history/NIFTY.csv", data);
+  assert_int_equal(g6_atomic_write(path, seed, strlen(seed), 0644, false,
+                                   NULL),
+                   G6_OK);
+  *m = new_metrics();
+  static const char *ix[] = {"NIFTY"};
+  g6_analyzer *a = make(data, ix, 1, G6_AG_DESK, *m);
+  assert_int_equal(g6_analyzer_warm(a), G6_OK);
+  return a;
+}
+
 /* A line dated ahead in the history (2099: an edit, a wrong clock) made
  * every close "already kept", silently, until its date: now each close it
  * blocks is an error naming it. */
 static void close_blocked_by_a_later_line(void **state) {
   (void)state;
-  char data[300], path[512];
-  snprintf(data, sizeof(data), "%s/ahead", dir);
-  snprintf(path, sizeof(path), "%s/iv_history", data);
-  assert_int_equal(g6_mkdir_p(path, 0755, NULL), G6_OK);
-  snprintf(path, sizeof(path), "%s/iv_history/NIFTY.csv", data);
+  char data[300];
   const char *seed = "date,this_week,next_week,this_month,next_month\n"
                      "2099-01-01,0.5,,,\n";
-  assert_int_equal(g6_atomic_write(path, seed, strlen(seed), 0644, false,
-                                   NULL),
-                   G6_OK);
-  g6_metrics *m = new_metrics();
-  const char *ix[] = {"NIFTY"};
-  g6_analyzer *a = make(data, ix, 1, G6_AG_DESK, m);
-  assert_int_equal(g6_analyzer_warm(a), G6_OK);
+  g6_metrics *m;
+  g6_analyzer *a = with_history(data, "ahead", seed, &m);
   snapfix f;
   snapfix_desk(&f);
   write_view(data, "NIFTY", &f.view);
@@ -847,6 +857,17 @@ static void close_blocked_by_a_later_line(void **state) {
   g6_metrics_free(m);
 }
 
+/* f as snapshot `seq` of `at` (Unix seconds) with every leg's IV `iv`,
+ * written where g6_chain writes NIFTY's under data. */
+static void put_snapshot(snapfix *f, const char *data, uint64_t seq,
+                         int64_t at, double iv) {
+  f->view.seq = seq;
+  f->view.generated_at = at;
+  for (size_t i = 0; i < 6; i++)
+    f->legs[0][i].iv = iv;
+  write_view(data, "NIFTY", &f->view);
+}
+
 /* A snapshot dated outside the session being read -- an old one put back
  * (a restored backup, a seq gone backwards), or one dated ahead of the
  * clock -- is analysed, but its ATM IV is no session's close: it used to
@@ -857,21 +878,12 @@ static void close_blocked_by_a_later_line(void **state) {
  * line is dropped with a warning instead of blocking. */
 static void closes_of_snapshots_out_of_their_day(void **state) {
   (void)state;
-  char data[300], path[512];
-  snprintf(data, sizeof(data), "%s/restored", dir);
-  snprintf(path, sizeof(path), "%s/iv_history", data);
-  assert_int_equal(g6_mkdir_p(path, 0755, NULL), G6_OK);
-  snprintf(path, sizeof(path), "%s/iv_history/NIFTY.csv", data);
+  char data[300];
   const char *seed = "date,this_week,next_week,this_month,next_month\n"
                      "2025-01-01,0.11,,,\n"
                      "2025-01-03,0.12,,,\n";
-  assert_int_equal(g6_atomic_write(path, seed, strlen(seed), 0644, false,
-                                   NULL),
-                   G6_OK);
-  g6_metrics *m = new_metrics();
-  const char *ix[] = {"NIFTY"};
-  g6_analyzer *a = make(data, ix, 1, G6_AG_DESK, m);
-  assert_int_equal(g6_analyzer_warm(a), G6_OK);
+  g6_metrics *m;
+  g6_analyzer *a = with_history(data, "restored", seed, &m);
   snapfix f;
   snapfix_desk(&f);
   double t = (double)SNAPFIX_NOW; /* 2025-01-06 10:00 IST */
@@ -880,32 +892,22 @@ static void closes_of_snapshots_out_of_their_day(void **state) {
   write_view(data, "NIFTY", &f.view);
   g6_analyzer_run(a, t + 1);
   /* a backup of 2025-01-02 (not in the history) put back */
-  f.view.seq = 7;
-  f.view.generated_at = g6_ist_epoch((g6_date){2025, 1, 2}, 14, 0, 0);
-  for (size_t i = 0; i < 6; i++)
-    f.legs[0][i].iv = 0.40;
-  write_view(data, "NIFTY", &f.view);
+  int64_t backup = g6_ist_epoch((g6_date){2025, 1, 2}, 14, 0, 0);
+  put_snapshot(&f, data, 7, backup, 0.40);
   g6_analyzer_run(a, t + 60);
   g6_analyzer_index_state st;
   assert_true(g6_analyzer_index(a, "NIFTY", &st));
   assert_int_equal(st.seq, 7); /* analysed */
   /* one dated tomorrow (a clock stepped back on g6_chain's side) */
-  f.view.seq = 8;
-  f.view.generated_at = g6_ist_epoch((g6_date){2025, 1, 7}, 10, 0, 0);
-  for (size_t i = 0; i < 6; i++)
-    f.legs[0][i].iv = 0.50;
-  write_view(data, "NIFTY", &f.view);
+  put_snapshot(&f, data, 8, g6_ist_epoch((g6_date){2025, 1, 7}, 10, 0, 0),
+               0.50);
   g6_analyzer_run(a, t + 120);
   char *kept = slurp_history(data);
   assert_non_null(kept);
   assert_string_equal(kept, seed); /* the session goes on */
   free(kept);
   /* g6_chain again, later that day */
-  f.view.seq = 42;
-  f.view.generated_at = SNAPFIX_NOW + 7200;
-  for (size_t i = 0; i < 6; i++)
-    f.legs[0][i].iv = 0.14;
-  write_view(data, "NIFTY", &f.view);
+  put_snapshot(&f, data, 42, SNAPFIX_NOW + 7200, 0.14);
   g6_analyzer_run(a, t + 7201);
   n_logs = 0;
   double midnight = (double)g6_ist_epoch((g6_date){2025, 1, 7}, 0, 0, 30);
@@ -923,19 +925,13 @@ static void closes_of_snapshots_out_of_their_day(void **state) {
   g6_analyzer_free(a);
   /* after a restart the backup is the first snapshot read: its close is
    * older than the history's last line and is not waited for */
+  const char *ix[] = {"NIFTY"};
   a = make(data, ix, 1, G6_AG_DESK, m);
-  f.view.seq = 7;
-  f.view.generated_at = g6_ist_epoch((g6_date){2025, 1, 2}, 14, 0, 0);
-  for (size_t i = 0; i < 6; i++)
-    f.legs[0][i].iv = 0.40;
-  write_view(data, "NIFTY", &f.view);
+  put_snapshot(&f, data, 7, backup, 0.40);
   n_logs = 0;
   g6_analyzer_run(a, midnight + 60);
-  f.view.seq = 43;
-  f.view.generated_at = g6_ist_epoch((g6_date){2025, 1, 7}, 9, 16, 0);
-  for (size_t i = 0; i < 6; i++)
-    f.legs[0][i].iv = 0.15;
-  write_view(data, "NIFTY", &f.view);
+  put_snapshot(&f, data, 43, g6_ist_epoch((g6_date){2025, 1, 7}, 9, 16, 0),
+               0.15);
   g6_analyzer_run(a, (double)f.view.generated_at + 1);
   g6_analyzer_run(a, (double)g6_ist_epoch((g6_date){2025, 1, 8}, 0, 0, 30));
   text = slurp_history(data);

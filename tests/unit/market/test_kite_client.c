@@ -2216,6 +2216,18 @@ static void provider_odd_timestamps(void **state) {
   g6_kite_client_free(c);
 }
 
+/* NIFTY's expiries through the provider p as of IST day `day` (they must
+ * be found): what may make it download the instrument list. */
+static void expiries_of(const g6_provider *p, int64_t day) {
+  g6_date dates[8];
+  g6_expiry_kind kinds[8];
+  size_t n = 0;
+  g6_error e;
+  if (p->expiries(p->ctx, "NIFTY", "NFO-OPT", day, dates, kinds, 8, &n, &e) !=
+      G6_OK)
+    fail_msg("expiries: %s", e.msg);
+}
+
 static void provider_refresh_on_monotonic_clock(void **state) {
   (void)state;
   reset_mock();
@@ -2226,25 +2238,15 @@ static void provider_refresh_on_monotonic_clock(void **state) {
   g6_kite_provider *kp = g6_kite_provider_new(c, &o);
   g6_provider p = g6_kite_provider_iface(kp);
   int64_t today = g6_days_from_civil(2025, 11, 21);
-  g6_date dates[8];
-  g6_expiry_kind kinds[8];
-  size_t n = 0;
-  g6_error e;
   long i0 = served("instruments");
-  assert_int_equal(p.expiries(p.ctx, "NIFTY", "NFO-OPT", today, dates, kinds,
-                              8, &n, &e),
-                   G6_OK);
+  expiries_of(&p, today);
   assert_int_equal(served("instruments"), i0 + 1);
   p.refresh(p.ctx); /* an expiry vanished */
   fake_mono = 1059;
-  assert_int_equal(p.expiries(p.ctx, "NIFTY", "NFO-OPT", today, dates, kinds,
-                              8, &n, &e),
-                   G6_OK);
+  expiries_of(&p, today);
   assert_int_equal(served("instruments"), i0 + 1); /* within the interval */
   fake_mono = 1060;
-  assert_int_equal(p.expiries(p.ctx, "NIFTY", "NFO-OPT", today, dates, kinds,
-                              8, &n, &e),
-                   G6_OK);
+  expiries_of(&p, today);
   assert_int_equal(served("instruments"), i0 + 2);
   g6_kite_provider_free(kp);
   g6_kite_client_free(c);
@@ -2273,37 +2275,25 @@ static void provider_refresh_after_evening_session(void **state) {
   g6_kite_provider *kp = g6_kite_provider_new(c, &o);
   g6_provider p = g6_kite_provider_iface(kp);
   int64_t next = g6_days_from_civil(2026, 11, 9); /* after 15:30 */
-  g6_date dates[8];
-  g6_expiry_kind kinds[8];
-  size_t n = 0;
-  g6_error e;
   long i0 = served("instruments");
-  assert_int_equal(p.expiries(p.ctx, "NIFTY", "NFO-OPT", next, dates, kinds,
-                              8, &n, &e),
-                   G6_OK);
+  expiries_of(&p, next);
   assert_int_equal(served("instruments"), i0 + 1);
   fake_mono += 3600; /* later that evening: the same list */
   fake_wall += 3600;
-  assert_int_equal(p.expiries(p.ctx, "NIFTY", "NFO-OPT", next, dates, kinds,
-                              8, &n, &e),
-                   G6_OK);
+  expiries_of(&p, next);
   assert_int_equal(served("instruments"), i0 + 1);
   /* Monday's session: the day asked for is the one it was fetched for,
    * but the list is Sunday evening's */
   fake_mono += 14 * 3600;
   fake_wall = (double)g6_ist_epoch((g6_date){2026, 11, 9}, 9, 15, 5);
-  assert_int_equal(p.expiries(p.ctx, "NIFTY", "NFO-OPT", next, dates, kinds,
-                              8, &n, &e),
-                   G6_OK);
+  expiries_of(&p, next);
   if (served("instruments") != i0 + 2)
     fail_msg("Monday 09:15: %ld instrument download(s), want 2: Sunday "
              "evening's list was kept for Monday",
              served("instruments") - i0);
   fake_mono += 120; /* and once only */
   fake_wall += 120;
-  assert_int_equal(p.expiries(p.ctx, "NIFTY", "NFO-OPT", next, dates, kinds,
-                              8, &n, &e),
-                   G6_OK);
+  expiries_of(&p, next);
   assert_int_equal(served("instruments"), i0 + 2);
   g6_kite_provider_free(kp);
   g6_kite_client_free(c);
