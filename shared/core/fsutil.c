@@ -35,12 +35,22 @@ static void free_read(char *buf, size_t cap, bool secret) {
  * way (a file that grew while it was read is copied to a larger block, not
  * realloc'ed; a failed read frees what was read zeroed). */
 static g6_status read_file(const char *path, size_t max_len, bool secret,
-                           char **out, size_t *out_len, g6_error *err) {
+                           bool nofollow, char **out, size_t *out_len,
+                           g6_error *err) {
   /* O_NONBLOCK: a FIFO at the path is opened without waiting for a writer
    * (then refused below, not read); no effect on a regular file */
-  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0)
-    return errno_fail(err, errno, "cannot open", path);
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC |
+                          (nofollow ? O_NOFOLLOW : 0));
+  if (fd < 0) {
+    int e = errno;
+    struct stat ls;
+    /* O_NOFOLLOW's ELOOP: say what is there, not "too many levels" */
+    if (nofollow && e == ELOOP && lstat(path, &ls) == 0 &&
+        S_ISLNK(ls.st_mode))
+      return g6_error_set(err, G6_EINVAL,
+                          "%s is a symbolic link; it is not followed", path);
+    return errno_fail(err, e, "cannot open", path);
+  }
   struct stat st;
   if (fstat(fd, &st) != 0) {
     int e = errno;
@@ -112,7 +122,12 @@ static g6_status read_file(const char *path, size_t max_len, bool secret,
 
 g6_status g6_read_file(const char *path, size_t max_len, char **out,
                        size_t *out_len, g6_error *err) {
-  return read_file(path, max_len, false, out, out_len, err);
+  return read_file(path, max_len, false, false, out, out_len, err);
+}
+
+g6_status g6_read_file_nofollow(const char *path, size_t max_len, char **out,
+                                size_t *out_len, g6_error *err) {
+  return read_file(path, max_len, false, true, out, out_len, err);
 }
 
 bool g6_path_parent(const char *path, char *dir, size_t len) {
@@ -568,7 +583,7 @@ g6_status g6_read_secret_file(const char *path, char **out, g6_error *err) {
                         path, (unsigned)(st.st_mode & 07777), path);
   char *text = NULL;
   size_t len = 0;
-  g6_status s = read_file(path, 64 * 1024, true, &text, &len, err);
+  g6_status s = read_file(path, 64 * 1024, true, false, &text, &len, err);
   if (s != G6_OK)
     return s;
   size_t a = 0, b = len;

@@ -23,6 +23,13 @@
 g6_status g6_read_file(const char *path, size_t max_len, char **out,
                        size_t *out_len, g6_error *err);
 
+/* g6_read_file, but a symbolic link at `path` (its last component) is never
+ * followed, wherever it points: G6_EINVAL "<path> is a symbolic link; it is
+ * not followed" (O_NOFOLLOW, so no link can be slipped in between a check
+ * and the open). For files found by walking a directory. */
+g6_status g6_read_file_nofollow(const char *path, size_t max_len, char **out,
+                                size_t *out_len, g6_error *err);
+
 /* Replaces `path` atomically with `len` bytes of `data` and permission bits
  * `mode` (applied with fchmod, so umask does not widen or narrow it). When
  * `durable` is false the fsyncs are skipped (tests, tmpfs); rename is still

@@ -189,7 +189,9 @@ g6_status g6_csv_strike_file_torn(const char *path, g6_csv_row_fn fn,
     *torn = false;
   char *text = NULL;
   size_t len = 0;
-  g6_status st = g6_read_file(path, MAX_FILE_BYTES, &text, &len, err);
+  /* never through a symbolic link: g6_chain never writes through one
+   * (store/csv_sink.h), so whatever one points to is not its file */
+  g6_status st = g6_read_file_nofollow(path, MAX_FILE_BYTES, &text, &len, err);
   if (st != G6_OK)
     return st;
   char *line = text, *end = text + len;
@@ -255,6 +257,14 @@ struct g6_csv_book {
   size_t *chain_start; /* n_chains + 1 offsets into rows */
   size_t n_chains;
   size_t torn; /* files that ended in an incomplete line */
+  size_t file_rows; /* rows the last g6_csv_book_add_file added */
+  /* while a file is added: the IST day its name says (day_ts, day_ts +
+   * 86400), or day_ts 0; the first row of another day and its number */
+  int64_t day_ts;
+  size_t day_rows;
+  bool stray;
+  g6_csv_strike_row stray_row;
+  size_t stray_at;
 };
 
 g6_csv_book *g6_csv_book_new(void) { return calloc(1, sizeof(g6_csv_book)); }
@@ -269,6 +279,13 @@ void g6_csv_book_free(g6_csv_book *b) {
 
 static bool add_row(void *ctx, const g6_csv_strike_row *row) {
   g6_csv_book *b = ctx;
+  b->day_rows++;
+  if (b->day_ts != 0 && (row->ts < b->day_ts || row->ts >= b->day_ts + 86400)) {
+    b->stray = true;
+    b->stray_row = *row;
+    b->stray_at = b->day_rows;
+    return false;
+  }
   if (!g6_array_room(&b->rows, &b->cap, b->n, sizeof(*b->rows), 1024)) {
     b->oom = true;
     return false;
@@ -278,17 +295,56 @@ static bool add_row(void *ctx, const g6_csv_strike_row *row) {
   return true;
 }
 
+/* The IST midnight of the day a file's name says (".../YYYY-MM-DD.csv",
+ * g6_chain's names); 0 for other names. */
+static int64_t name_day(const char *path) {
+  const char *base = strrchr(path, '/');
+  base = base ? base + 1 : path;
+  char day[11];
+  g6_date d;
+  if (strlen(base) != 14 || strcmp(base + 10, ".csv") != 0)
+    return 0;
+  memcpy(day, base, 10);
+  day[10] = '\0';
+  return g6_date_parse(day, &d) == G6_OK ? g6_ist_epoch(d, 0, 0, 0) : 0;
+}
+
 g6_status g6_csv_book_add_file(g6_csv_book *b, const char *path,
                                g6_error *err) {
+  size_t before = b->n;
   b->oom = false;
+  b->stray = false;
+  b->day_rows = 0;
+  b->day_ts = name_day(path);
   bool cut = false;
   g6_status st = g6_csv_strike_file_torn(path, add_row, b, &cut, err);
   if (st == G6_OK && b->oom)
     st = g6_error_set(err, G6_ENOMEM, "%s: out of memory", path);
-  if (st == G6_OK && cut)
+  if (st == G6_OK && b->stray) {
+    char ts[20], day[11];
+    g6_ist_format_ts(b->stray_row.ts, ts);
+    g6_ist_format_date(b->day_ts, day);
+    st = g6_error_set(err, G6_EPARSE,
+                      "%s: data row %zu is of %s, not of %s as the file's "
+                      "name says (g6_chain writes a row to the file of its "
+                      "IST day: renamed or concatenated?); none of its rows "
+                      "is used",
+                      path, b->stray_at, ts, day);
+  }
+  /* a file is used whole or not at all: the rows before a bad line would
+   * make chains that lack its strike at every later time */
+  if (st != G6_OK) {
+    b->n = before;
+    cut = false;
+  }
+  b->file_rows = b->n - before;
+  b->day_ts = 0;
+  if (cut)
     b->torn++;
   return st;
 }
+
+size_t g6_csv_book_file_rows(const g6_csv_book *b) { return b->file_rows; }
 
 size_t g6_csv_book_torn(const g6_csv_book *b) { return b->torn; }
 

@@ -63,7 +63,9 @@ g6_status g6_csv_strike_row_parse(const char *line, g6_csv_strike_row *row,
  * with G6_EPARSE naming the path and line (rows before it were passed); an
  * incomplete last line (no newline: a write in progress) is skipped. A
  * UTF-8 byte order mark before the header and CRLF line ends are accepted;
- * an empty file (created, header not yet written) has no rows. fn returns
+ * an empty file (created, header not yet written) has no rows. A symbolic
+ * link at `path` is never followed (G6_EINVAL naming it): g6_chain never
+ * writes through one, so what it points to is not the file of its path. fn returns
  * false to stop early (G6_OK). G6_ENOENT/G6_EIO for the file,
  * G6_EUNSUPPORTED when the header is another one (an overview file). */
 typedef bool (*g6_csv_row_fn)(void *ctx, const g6_csv_strike_row *row);
@@ -83,8 +85,20 @@ typedef struct g6_csv_book g6_csv_book;
 g6_csv_book *g6_csv_book_new(void);
 void g6_csv_book_free(g6_csv_book *b);
 
-/* Adds the rows of one per-strike file (g6_csv_strike_file's statuses). */
+/* Adds the rows of one per-strike file (g6_csv_strike_file's statuses),
+ * all or none: a file that fails adds no row (the rows before a bad line
+ * would make every later chain lack its strike). A file named like
+ * g6_chain's (YYYY-MM-DD.csv) must hold rows of that IST day only: one of
+ * another day is G6_EPARSE naming the file, the row's number and time and
+ * the day of the name (a renamed or concatenated file; its rows would
+ * otherwise be held with another day's and make a second, partial chain
+ * of the same index and time). */
 g6_status g6_csv_book_add_file(g6_csv_book *b, const char *path, g6_error *err);
+
+/* The rows the last g6_csv_book_add_file added: 0 after a failure, and for
+ * a file without data rows (empty, its header alone, or only a torn last
+ * line), which callers name rather than count as used. */
+size_t g6_csv_book_file_rows(const g6_csv_book *b);
 
 /* How many of the files added ended in an incomplete last line (skipped,
  * see g6_csv_strike_file_torn). */

@@ -404,19 +404,27 @@ static g6_status walk(const char *dir, const struct stat *ds,
     if (n < 0 || (size_t)n >= sizeof(p))
       continue;
     struct stat s;
-    if (stat(p, &s) != 0) {
-      /* vanished meanwhile, or a dangling link: nothing to read; a file of
-       * ours that cannot be looked at (a link loop, EACCES) is listed so
-       * that reading it names the cause */
+    if (lstat(p, &s) != 0) {
+      /* vanished meanwhile: nothing to read; a file of ours that cannot be
+       * looked at (EACCES) is listed so that reading it names the cause */
       if (errno != ENOENT && errno != ENOTDIR &&
           has_suffix(e->d_name, suffixes) && list_add(l, p) != G6_OK)
         st = g6_error_set(err, G6_ENOMEM, "out of memory");
       continue;
     }
-    if (S_ISDIR(s.st_mode))
+    if (S_ISDIR(s.st_mode)) {
       st = walk(p, &s, suffixes, l, sn, depth + 1, err);
-    else if (S_ISREG(s.st_mode) && has_suffix(e->d_name, suffixes) &&
-             list_add(l, p) != G6_OK)
+      continue;
+    }
+    /* a symbolic link is never followed, whatever its name or target (a
+     * file, a directory, a loop, nothing): it is listed as it is, so that
+     * reading it (without following: g6_read_file_nofollow) names it,
+     * rather than its target being read as if it were in the tree, or a
+     * directory of links going unmentioned; a FIFO, socket or device with
+     * one of the suffixes likewise (reading it says it is not a regular
+     * file) */
+    bool listed = S_ISLNK(s.st_mode) || has_suffix(e->d_name, suffixes);
+    if (listed && list_add(l, p) != G6_OK)
       st = g6_error_set(err, G6_ENOMEM, "out of memory");
   }
   closedir(d);
@@ -461,7 +469,18 @@ g6_status g6_snapshot_files(const char *path, const char *const *suffixes,
     if (st == G6_OK)
       qsort(l.v, l.n, sizeof(*l.v), cmp_paths);
   } else {
-    st = list_add(&l, path);
+    /* a file named by the caller is read even through a symbolic link (the
+     * operator's choice, as a DataDir that is a link is): listed as the
+     * file it resolves to, which its readers open without following */
+    struct stat ls;
+    char real[PATH_MAX];
+    const char *name = path;
+    if (lstat(path, &ls) == 0 && S_ISLNK(ls.st_mode)) {
+      if (realpath(path, real) == NULL)
+        return fail_errno(err, errno, "cannot read", path);
+      name = real;
+    }
+    st = list_add(&l, name);
     if (st != G6_OK)
       g6_error_set(err, st, "out of memory");
   }

@@ -107,12 +107,19 @@ g6_status g6_snapshot_history_recover(const char *data_dir, const char *index,
  * (dates sort as text) and then by the number their name starts with (seq),
  * then by name. *out is a malloc'ed array of malloc'ed paths
  * (free with g6_snapshot_files_free). Hidden entries (".name") and
- * temporary files are skipped. Symlinks are followed, but each directory
- * (device and inode) is entered once: a link loop or a second link to a
- * directory lists nothing twice. A subdirectory that cannot be read, and
- * a file with one of the suffixes that cannot be looked at (EACCES, a link
- * loop), are listed as they are: reading them fails with the cause, which
- * callers report like any unusable file. G6_ENOENT when path does not
+ * temporary files are skipped. Symbolic links below a directory are never
+ * followed (as g6_chain's CSV sink never writes through one and
+ * g6_retention never descends one): every one, whatever its name or target
+ * (a file, a directory, a loop, nothing), is listed as it is, and so is a
+ * FIFO, socket or device with one of the suffixes; callers read the files
+ * with g6_read_file_nofollow, which refuses them naming what they are, and
+ * report them like any unusable file. `path` itself may be a link (the
+ * caller's choice): a directory is walked through it, a file is listed as
+ * the path it resolves to. Each directory (device and inode) is entered
+ * once (bind mounts). A subdirectory that cannot be read, and a file with
+ * one of the suffixes that cannot be looked at (EACCES), are listed as
+ * they are: reading them fails with the cause, which callers report like
+ * any unusable file. G6_ENOENT when path does not
  * exist, G6_EIO when path is a directory that cannot be read (message
  * names it), G6_EINVAL for a tree more than 64 directories deep,
  * G6_ENOMEM. */

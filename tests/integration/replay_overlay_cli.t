@@ -332,11 +332,57 @@ rc, out, err = run("replay", perm, user=user)
 rows = list(csv.DictReader(io.StringIO(out)))
 t.ok(rc == 1 and "cannot open %s/locked: Permission denied" % perm in err and
      "cannot open %s/ok/denied.csv: Permission denied" % perm in err and
-     "loop.csv: Too many levels of symbolic links" in err and
+     "loop.csv is a symbolic link; it is not followed" in err and
      "3 input(s) unusable" in err and len(rows) == 5,
      "replay reports an unreadable directory, file and link loop, replays the rest",
      "exit %d\n%s" % (rc, err))
 os.chmod(os.path.join(perm, "locked"), 0o755)
+
+# ------------------------------- replay: links, empty files, wrong days --
+# Symbolic links inside a directory are never followed (g6_chain never
+# writes through one; g6_retention never descends one): a link to a
+# snapshot, to a directory of them, to a file outside, or to nothing is
+# named and unusable, where it used to be read (the snapshot replayed
+# twice, a directory link walked). A link named on the command line is
+# the operator's choice and is read.
+links = os.path.join(d, "links")
+day = os.path.join(links, "2025-01-06")
+os.makedirs(day)
+shutil.copy(os.path.join(hist, "1.json"), os.path.join(day, "1.json"))
+os.symlink("1.json", os.path.join(day, "7.json"))
+os.symlink(hist, os.path.join(day, "more"))
+os.symlink("/etc/passwd", os.path.join(day, "passwd.csv"))
+os.symlink("nowhere.json", os.path.join(day, "dangling.json"))
+os.mkfifo(os.path.join(day, "fifo.json"))
+rc, out, err = run("replay", links)
+rows = list(csv.DictReader(io.StringIO(out)))
+t.ok(rc == 1 and len(rows) == 2 and {r["seq"] for r in rows} == {"1"} and
+     all("%s is a symbolic link; it is not followed" % os.path.join(day, n) in err
+         for n in ("7.json", "more", "passwd.csv", "dangling.json")) and
+     "fifo.json is not a regular file" in err and "5 input(s) unusable" in err,
+     "links in a directory are named and not followed; the snapshot is replayed once",
+     "exit %d\n%s" % (rc, err))
+rc, out, err = run("replay", os.path.join(day, "7.json"))
+t.ok(rc == 0 and len(list(csv.DictReader(io.StringIO(out)))) == 2,
+     "a link named on the command line is read", err)
+
+# a per-strike file without rows (its header alone, or empty) is named and
+# counts as unusable: it used to give "0 chain(s)" and exit 0
+hollow = os.path.join(d, "hollow")
+os.makedirs(hollow)
+with open(os.path.join(hollow, "2025-01-06.csv"), "w") as f:
+    f.write(",".join(HEADER) + "\n")
+open(os.path.join(hollow, "2025-01-07.csv"), "w").close()
+rc, out, err = run("replay", os.path.join(hollow, "2025-01-06.csv"))
+t.ok(rc == 1 and "2025-01-06.csv holds no data rows" in err and
+     "1 input(s) unusable" in err, "a header-only CSV file is named, exit 1", err)
+shutil.copy(good, os.path.join(hollow, "2025-01-08.csv"))
+rc, out, err = run("replay", hollow)
+t.ok(rc == 1 and "2025-01-07.csv holds no data rows" in err and
+     "3 input(s) unusable" in err and len(list(csv.DictReader(io.StringIO(out)))) == 0,
+     "in a directory too; a file named for another day than its rows' is refused", err)
+t.ok("2025-01-08.csv: data row 1 is of 06-01-2025 09:15:00, not of 2025-01-08 "
+     "as the file's name says" in err, "the day mismatch names the row and both days", err)
 
 # ------------------------------------- a finished day's cut last row --
 # A per-strike file whose last line was cut (a crash, a partial copy) loses

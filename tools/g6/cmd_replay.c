@@ -10,6 +10,7 @@
 #include "cmd.h"
 
 #include "core/buf.h"
+#include "core/fsutil.h"
 #include "core/json.h"
 #include "store/csv_read.h"
 #include "store/snapshot_history.h"
@@ -57,9 +58,14 @@ static int usage(FILE *out) {
           "has it, else S e^((r-q)T) (always for CSV files).\n"
           "\n"
           "Unknown values are empty cells. A file (or directory) that\n"
-          "cannot be used is reported on stderr with its cause and skipped\n"
-          "(a CSV file that is not a per-strike one is only skipped when\n"
-          "found in a directory; named, it is unusable).\n"
+          "cannot be used is reported on stderr with its cause and skipped,\n"
+          "none of its rows used (a CSV file that is not a per-strike one\n"
+          "is only skipped when found in a directory; named, it is\n"
+          "unusable); so is a per-strike file without data rows (empty, or\n"
+          "its header alone) and a YYYY-MM-DD.csv holding a row of another\n"
+          "IST day. Symbolic links inside a directory are never followed,\n"
+          "wherever they point: each is named as unusable (name its target\n"
+          "to replay it; a link named on the command line is read).\n"
           "CSV rows that repeat the index, timestamp, expiry and strike of\n"
           "another with other values are warned about (one of each is\n"
           "replayed, the same whatever the order of the files).\n"
@@ -149,7 +155,6 @@ typedef struct replay {
   g6_chain_report report;
   bool exclude_flagged;
   size_t snapshots, rows_bytes, unusable;
-  size_t by_cause[G6_STATUS_COUNT];
   bool write_failed;
 } replay;
 
@@ -176,13 +181,21 @@ static void unusable(replay *p, g6_status st, const char *msg) {
           g6_snapshot_error_cause(st) ? g6_snapshot_error_cause(st)
                                       : g6_status_name(st));
   p->unusable++;
-  p->by_cause[st < G6_STATUS_COUNT ? st : G6_EINTERNAL]++;
 }
 
 static void snapshot_file(replay *p, const char *path) {
   g6_snapshot_doc d;
   g6_error e;
-  g6_status st = g6_snapshot_read_file(path, 0, &d, &e);
+  /* never through a symbolic link (store/snapshot_history.h: one found in
+   * a directory is listed to be refused here; a named one is resolved) */
+  char *text = NULL;
+  size_t len = 0;
+  memset(&d, 0, sizeof(d));
+  g6_status st =
+      g6_read_file_nofollow(path, G6_SNAPSHOT_MAX_BYTES, &text, &len, &e);
+  if (st == G6_OK)
+    st = g6_snapshot_parse(text, len, path, &d, &e);
+  free(text);
   if (st == G6_OK && !grow_legs(p, g6_snapshot_doc_leg_count(&d)))
     st = g6_error_set(&e, G6_ENOMEM, "%s: out of memory", path);
   if (st != G6_OK) {
@@ -469,12 +482,22 @@ int g6_cmd_replay(int argc, char **argv) {
         bool asked = false;
         for (size_t m = 0; m < n_named && !asked; m++)
           asked = named[m] == csv[k];
-        if (st == G6_EUNSUPPORTED && !asked)
+        if (st == G6_EUNSUPPORTED && !asked) {
           fprintf(stderr, "g6 replay: skipping %s\n", e.msg);
-        else if (st != G6_OK)
+        } else if (st != G6_OK) {
           unusable(&p, st, e.msg);
-        else
+        } else if (g6_csv_book_file_rows(book) == 0) {
+          /* nothing of it can be replayed: said, and not counted as used
+           * (an operator replaying it would otherwise get "0 chain(s)"
+           * and exit 0 as if it had been) */
+          fprintf(stderr,
+                  "g6 replay: %s holds no data rows (an empty file, its "
+                  "header alone, or only a cut last line) (empty)\n",
+                  csv[k]);
+          p.unusable++;
+        } else {
           csv_files++;
+        }
       }
       csv_chains(&p, book);
       g6_csv_book_free(book);

@@ -8,6 +8,8 @@
 #include "store/csv_read.h"
 #include "store/csv_sink.h"
 
+#include <unistd.h>
+
 G6_TEST_TMPDIR("csvread")
 
 static g6_csv_leg leg(double last, double vol, double oi, double iv,
@@ -140,7 +142,10 @@ static void bad_rows_and_other_files(void **state) {
       g6_atomic_write(path, fixed, strlen(fixed), 0644, false, NULL), G6_OK);
   assert_int_equal(g6_csv_book_add_file(b, path, &e), G6_EPARSE);
   assert_non_null(strstr(e.msg, "2025-10-20.csv:3: ce \""));
-  assert_int_equal(g6_csv_book_chains(b), 1); /* the row before it */
+  /* all or nothing: the row before it is not used either (it made a chain
+   * of its own while every later one lacked the file's strike) */
+  assert_int_equal(g6_csv_book_file_rows(b), 0);
+  assert_int_equal(g6_csv_book_chains(b), 0);
   snprintf(fixed, sizeof(fixed), "%s%.*s", text, 20,
            text + strlen(g6_csv_option_header) + 1);
   assert_int_equal(
@@ -188,6 +193,58 @@ static void empty_book(void **state) {
       g6_atomic_write(path, text, strlen(text), 0644, false, NULL), G6_OK);
   g6_error e;
   assert_int_equal(g6_csv_book_add_file(b, path, &e), G6_OK);
+  /* no rows: told, so replay names the file instead of "0 chain(s)" */
+  assert_int_equal(g6_csv_book_file_rows(b), 0);
+  assert_int_equal(g6_csv_book_chains(b), 0);
+  assert_int_equal(g6_atomic_write(path, "", 0, 0644, false, NULL), G6_OK);
+  assert_int_equal(g6_csv_book_add_file(b, path, &e), G6_OK);
+  assert_int_equal(g6_csv_book_file_rows(b), 0);
+  g6_csv_book_free(b);
+}
+
+/* A file named for one day holding a row of another (renamed, or two days
+ * concatenated) is refused whole, naming the row and both days: its rows
+ * would otherwise be held with another day's files and make a second,
+ * partial chain of the same index and time. A symbolic link at a file's
+ * place is never read, wherever it points. */
+static void wrong_day_and_links(void **state) {
+  (void)state;
+  char path[512], link[512], text[4096];
+  const char *row6 = "06-01-2025 09:15:00,NIFTY,this_week,2025-01-16,0,"
+                     "24812.35,24800,24800,150.5,80.25,230.75,149.5,79.25,"
+                     "228.75,1200,1100,5000,6500,0.12,0.13,0.6,-0.4,-5,-5,"
+                     "10,10,0.001,0.001,2,2,0.0,0.0\n";
+  const char *row7 = "07-01-2025 09:15:00,NIFTY,this_week,2025-01-16,0,"
+                     "24812.35,24800,24800,150.5,80.25,230.75,149.5,79.25,"
+                     "228.75,1200,1100,5000,6500,0.12,0.13,0.6,-0.4,-5,-5,"
+                     "10,10,0.001,0.001,2,2,0.0,0.0\n";
+  snprintf(text, sizeof(text), "%s\n%s%s", g6_csv_option_header, row6, row7);
+  snprintf(path, sizeof(path), "%s/2025-01-06.csv", dir);
+  assert_int_equal(
+      g6_atomic_write(path, text, strlen(text), 0644, false, NULL), G6_OK);
+  g6_csv_book *b = g6_csv_book_new();
+  g6_error e;
+  assert_int_equal(g6_csv_book_add_file(b, path, &e), G6_EPARSE);
+  assert_non_null(strstr(e.msg, "2025-01-06.csv: data row 2 is of 07-01-2025 "
+                                "09:15:00, not of 2025-01-06 as the file's "
+                                "name says"));
+  assert_int_equal(g6_csv_book_file_rows(b), 0);
+  assert_int_equal(g6_csv_book_chains(b), 0);
+  /* under a name that is not a day's, the same rows are taken */
+  snprintf(path, sizeof(path), "%s/two-days.csv", dir);
+  assert_int_equal(
+      g6_atomic_write(path, text, strlen(text), 0644, false, NULL), G6_OK);
+  assert_int_equal(g6_csv_book_add_file(b, path, &e), G6_OK);
+  assert_int_equal(g6_csv_book_file_rows(b), 2);
+  assert_int_equal(g6_csv_book_chains(b), 2);
+  g6_csv_book_free(b);
+  /* a link to a good file is refused by name, not followed */
+  snprintf(link, sizeof(link), "%s/2025-01-07.csv", dir);
+  assert_int_equal(symlink("two-days.csv", link), 0);
+  b = g6_csv_book_new();
+  assert_int_equal(g6_csv_book_add_file(b, link, &e), G6_EINVAL);
+  assert_non_null(strstr(e.msg, "2025-01-07.csv is a symbolic link; it is "
+                                "not followed"));
   assert_int_equal(g6_csv_book_chains(b), 0);
   g6_csv_book_free(b);
 }
@@ -409,6 +466,7 @@ int main(void) {
       cmocka_unit_test(hostile_cells),
       cmocka_unit_test(bad_rows_and_other_files),
       cmocka_unit_test(empty_book),
+      cmocka_unit_test(wrong_day_and_links),
       cmocka_unit_test(ugly_files),
       cmocka_unit_test(conflicting_duplicates),
       cmocka_unit_test(number_forms),

@@ -190,20 +190,57 @@ static void round_trip_through_files_and_history(void **state) {
   g6_snapshot_files_free(files, n);
   assert_int_equal(g6_snapshot_files("/nonexistent/g6", json, &files, &n, &e),
                    G6_ENOENT);
-  /* symlink loops (two links back to the same directory) cost one visit
-   * each and list every file once: without the check the walk went 17
-   * levels down each path, 2^17 copies of every file */
+  /* symbolic links below the directory are never followed, whatever they
+   * point to (loops back up, which once cost 2^17 copies of every file, a
+   * second way to a day, a snapshot, nothing): each is listed as it is, and
+   * reading it without following refuses it by name; the 4 files are
+   * listed once */
   char link[500];
   snprintf(path, sizeof(path), "%s/snapshots/NIFTY/2025-01-06", data);
   snprintf(link, sizeof(link), "%s/a", path);
   assert_int_equal(symlink(".", link), 0);
   snprintf(link, sizeof(link), "%s/b", path);
   assert_int_equal(symlink("..", link), 0);
+  snprintf(link, sizeof(link), "%s/99.json", path);
+  assert_int_equal(symlink("41.json", link), 0);
   snprintf(link, sizeof(link), "%s/snapshots/NIFTY/again", data);
   assert_int_equal(symlink("2025-01-07", link), 0);
+  snprintf(link, sizeof(link), "%s/snapshots/NIFTY/nothing.json", data);
+  assert_int_equal(symlink("nowhere.json", link), 0);
+  snprintf(path, sizeof(path), "%s/snapshots/NIFTY/2025-01-06/fifo.json", data);
+  assert_int_equal(mkfifo(path, 0644), 0);
   snprintf(path, sizeof(path), "%s/snapshots/NIFTY", data);
   assert_int_equal(g6_snapshot_files(path, json, &files, &n, &e), G6_OK);
-  assert_int_equal(n, 4);
+  assert_int_equal(n, 10);
+  size_t links = 0, regular = 0;
+  for (size_t i = 0; i < n; i++) {
+    struct stat ls;
+    assert_int_equal(lstat(files[i], &ls), 0);
+    char *text = NULL;
+    g6_status rs = g6_read_file_nofollow(files[i], 1 << 24, &text, NULL, &e);
+    free(text);
+    if (S_ISLNK(ls.st_mode)) {
+      links++;
+      assert_int_equal(rs, G6_EINVAL);
+      assert_non_null(strstr(e.msg, "is a symbolic link; it is not followed"));
+    } else if (S_ISREG(ls.st_mode)) {
+      regular++;
+      assert_int_equal(rs, G6_OK);
+    } else {
+      assert_true(S_ISFIFO(ls.st_mode));
+      assert_int_equal(rs, G6_EINVAL);
+      assert_non_null(strstr(e.msg, "is not a regular file"));
+    }
+  }
+  assert_int_equal(links, 5);
+  assert_int_equal(regular, 4);
+  g6_snapshot_files_free(files, n);
+  /* a link named by the caller is the caller's choice: listed as the file
+   * it resolves to, which then reads without following */
+  snprintf(path, sizeof(path), "%s/snapshots/NIFTY/2025-01-06/99.json", data);
+  assert_int_equal(g6_snapshot_files(path, json, &files, &n, &e), G6_OK);
+  assert_int_equal(n, 1);
+  assert_non_null(strstr(files[0], "/2025-01-06/41.json"));
   g6_snapshot_files_free(files, n);
   g6_snapshot_doc_free(&a);
   g6_buf_free(&scratch);
