@@ -646,6 +646,7 @@ g6_status g6_overlay_update(const char *data_dir, const char *out_dir,
                         root, strerror(errno));
   g6_status rc = G6_OK;
   size_t files = 0;
+  char shown_dir[PATH_MAX];
   struct dirent *t;
   while (rc == G6_OK && (t = readdir(tags)) != NULL) {
     if (!dir_name_ok(t->d_name))
@@ -653,6 +654,18 @@ g6_status g6_overlay_update(const char *data_dir, const char *out_dir,
     char tdir[PATH_MAX];
     if (!fmt_path(tdir, sizeof(tdir), "%s/%s", root, t->d_name))
       continue;
+    struct stat ls;
+    /* a directory link is never followed (g6_chain never writes through
+     * one): what is behind it is not this index's day, and leaving it out
+     * silently would fold the day in without it */
+    if (lstat(tdir, &ls) == 0 && S_ISLNK(ls.st_mode)) {
+      rc = g6_error_set(err, G6_EINVAL,
+                        "%s is a symbolic link; it is not followed (g6_chain "
+                        "never writes through one); not folded",
+                        g6_printable(tdir, strlen(tdir), shown_dir,
+                                     sizeof(shown_dir)));
+      break;
+    }
     DIR *offs = opendir(tdir);
     if (offs == NULL) {
       if (errno == ENOTDIR || errno == ENOENT)
@@ -670,6 +683,16 @@ g6_status g6_overlay_update(const char *data_dir, const char *out_dir,
       struct stat s;
       if (!fmt_path(file, sizeof(file), "%s/%s/%s.csv", tdir, f->d_name, ds))
         continue;
+      char odir[PATH_MAX];
+      if (fmt_path(odir, sizeof(odir), "%s/%s", tdir, f->d_name) &&
+          lstat(odir, &s) == 0 && S_ISLNK(s.st_mode)) {
+        rc = g6_error_set(err, G6_EINVAL,
+                          "%s is a symbolic link; it is not followed "
+                          "(g6_chain never writes through one); not folded",
+                          g6_printable(odir, strlen(odir), shown_dir,
+                                       sizeof(shown_dir)));
+        break;
+      }
       if (stat(file, &s) != 0) {
         if (errno == ENOENT || errno == ENOTDIR)
           continue; /* no file of that day at this offset */

@@ -67,8 +67,11 @@ typedef struct g6_overlay_stats {
 
 /* Applies the day `date` of `index` from data_dir to the masters under
  * out_dir, creating directories. G6_EINVAL for a bad alpha or window;
- * G6_ENOENT when the index has no file of that day; a file that cannot be
- * read or parsed, or a master or state that cannot be read or written,
+ * G6_ENOENT when the index has no file of that day; a symbolic link among
+ * the index's tag and offset directories or at a day's file (never
+ * followed: g6_chain never writes through one) is G6_EINVAL naming it; a
+ * file that cannot be read or parsed, or a master or state that cannot be
+ * read or written,
  * stops with its status and a message naming the path (masters already
  * written stay consistent: each is replaced atomically, state first). The
  * stats are accumulated into *st. */

@@ -255,16 +255,37 @@ static void wrong_files_are_refused(void **state) {
   assert_int_equal(g6_overlay_update(data, out, "BANKNIFTY", mon, &o, &st, &e),
                    G6_EPARSE);
   assert_non_null(strstr(e.msg, "data row 1 is of NIFTY"));
-  /* a good day, then a looping tag link and a directory named like the
-   * day's file */
+  /* a good day, then links, never followed (g6_chain never writes through
+   * one): a looping tag link, a tag link to the real tag (its files would
+   * be folded twice), an offset directory and a day's file that are links
+   * to copies elsewhere; then a directory named like the day's file */
   write_day(data, mon, 1, false);
-  snprintf(from, sizeof(from), "%s/NIFTY/loop", data);
-  assert_int_equal(symlink("loop", from), 0);
-  assert_int_equal(g6_overlay_update(data, out, "NIFTY", mon, &o, &st, &e),
-                   G6_EIO);
-  assert_non_null(strstr(e.msg, "cannot read "));
-  assert_non_null(strstr(e.msg, "NIFTY/loop: Too many levels"));
-  assert_int_equal(unlink(from), 0);
+  const char *links[][2] = {{"NIFTY/loop", "loop"},
+                            {"NIFTY/current", "this_week"},
+                            {"NIFTY/this_week/+100", "../../copy"},
+                            {"NIFTY/this_week/-100", "../../copy"}};
+  snprintf(from, sizeof(from), "%s/NIFTY/this_week/0", data);
+  snprintf(to, sizeof(to), "%s/copy", data);
+  assert_int_equal(g6_mkdir_p(to, 0755, NULL), G6_OK);
+  snprintf(from, sizeof(from), "%s/NIFTY/this_week/0/2025-01-06.csv", data);
+  snprintf(to, sizeof(to), "%s/copy/2025-01-06.csv", data);
+  assert_int_equal(link(from, to), 0);
+  for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+    snprintf(from, sizeof(from), "%s/%s", data, links[i][0]);
+    assert_int_equal(symlink(links[i][1], from), 0);
+    if (i == 3) { /* the day's file itself: a link in a real offset dir */
+      assert_int_equal(unlink(from), 0);
+      assert_int_equal(g6_mkdir_p(from, 0755, NULL), G6_OK);
+      snprintf(from, sizeof(from), "%s/%s/2025-01-06.csv", data, links[i][0]);
+      assert_int_equal(symlink("../../../copy/2025-01-06.csv", from), 0);
+    }
+    assert_int_equal(g6_overlay_update(data, out, "NIFTY", mon, &o, &st, &e),
+                     G6_EINVAL);
+    if (strstr(e.msg, links[i][0]) == NULL ||
+        strstr(e.msg, "is a symbolic link; it is not followed") == NULL)
+      fail_msg("%s: %s", links[i][0], e.msg);
+    assert_int_equal(unlink(from), 0);
+  }
   snprintf(from, sizeof(from), "%s/NIFTY/this_week/+50/2025-01-06.csv", data);
   assert_int_equal(g6_mkdir_p(from, 0755, NULL), G6_OK);
   assert_int_equal(g6_overlay_update(data, out, "NIFTY", mon, &o, &st, &e),
