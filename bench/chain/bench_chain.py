@@ -123,15 +123,19 @@ def listed_expiries(m):
 
 
 def start_perf(pid):
-    """BENCH_PERF=<file>: perf record (call graphs, 4 kHz) of collectd over
-    the measured cycles, for `perf report -i <file> --sort comm,dso,sym`.
-    The profile costs CPU, so the figures of a profiled run are not
-    comparable; only the first run of the bench is recorded."""
+    """BENCH_PERF=<file>: perf record of collectd over the measured cycles,
+    with DWARF call graphs (g6 is built without frame pointers, so -g's
+    stacks stop at the first g6 frame) at 2 kHz; `bench/chain/perf_phases.py
+    <file>` splits the index threads' samples by cycle phase, `perf report
+    -i <file> --sort comm,dso,sym` shows the rest. The profile costs CPU, so
+    the figures of a profiled run are not comparable; only the first run of
+    the bench is recorded."""
     out = os.environ.get("BENCH_PERF")
     if not out or os.path.exists(out):
         return None
-    p = subprocess.Popen(["perf", "record", "-q", "-g", "-F", "4000", "-p", str(pid),
-                          "-o", out], stdout=subprocess.DEVNULL)
+    p = subprocess.Popen(["perf", "record", "-q", "--call-graph", "dwarf,32768",
+                          "-F", "2000", "-p", str(pid), "-o", out],
+                         stdout=subprocess.DEVNULL)
     time.sleep(0.5)
     return p
 
