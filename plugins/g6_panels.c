@@ -145,21 +145,21 @@ static bool validate(size_t i, const g6_panel_def *def, const g6_json *data,
 static void account(const g6_panel_out *out, size_t n,
                     const g6_panels_result *r, g6_status st,
                     const g6_error *e, double now) {
-  for (size_t i = 0; i < n; i++)
+  bool any = false; /* a failure counted against a panel due */
+  for (size_t i = 0; i < n; i++) { /* blocked: its name is not g6's */
     if (r->changed[i])
       g6m_panel_writes_add(g.metrics, out[i].name, st == G6_OK ? 1 : 0);
+    any = any || (r->changed[i] && st != G6_OK);
+    if ((r->changed[i] && st != G6_OK) || r->blocked[i])
+      g6m_panel_write_failures_add(g.metrics, out[i].name, 1);
+  }
   if (st == G6_OK && r->manifest_written)
     g6m_panel_writes_add(g.metrics, "manifest", 1);
-  if (st != G6_OK) {
-    bool any = false;
-    for (size_t i = 0; i < n; i++)
-      if (r->changed[i]) {
-        g6m_panel_write_failures_add(g.metrics, out[i].name, 1);
-        any = true;
-      }
-    if (!any)
-      g6m_panel_write_failures_add(g.metrics, "manifest", 1);
-  }
+  else if (st != G6_OK && !any)
+    g6m_panel_write_failures_add(g.metrics, "manifest", 1);
+  if (r->blocked_news[0] != '\0') /* once, when it changes */
+    plugin_log(r->n_blocked ? LOG_WARNING : LOG_INFO, PLUGIN ": %s",
+               r->blocked_news);
   const char *real = g6_panels_writer_dir(g.writer);
   bool via_link = strcmp(real, g.conf.panels_dir) != 0;
   if (r->dir_recreated)

@@ -9,6 +9,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
@@ -162,6 +163,9 @@ struct g6_panels_writer {
    * it whatever changed */
   bool unsure;
   int64_t cycle;
+  /* the panel files whose names another program's entry took at the last
+   * flush ("name kind;" each): the caller is told when that changes */
+  char blocked[G6_PANELS_MAX * 100];
 };
 
 static g6_status errno_err(g6_error *err, int e, const char *what,
@@ -217,8 +221,9 @@ static g6_status load_state(g6_panels_writer *w, g6_error *err) {
     if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
       continue;
     struct stat sb;
-    if (fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
-        S_ISDIR(sb.st_mode)) {
+    if (fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0)
+      continue; /* removed meanwhile */
+    if (S_ISDIR(sb.st_mode)) {
       st = g6_error_set(err, G6_EEXIST,
                         "PanelsDir %s holds the directory \"%s\"; it must hold "
                         "only files (each flush carries them over to the new "
@@ -226,6 +231,8 @@ static g6_status load_state(g6_panels_writer *w, g6_error *err) {
                         w->dir, de->d_name);
       break;
     }
+    if (!S_ISREG(sb.st_mode))
+      continue; /* a link, a FIFO...: not g6's (g6_panels_write says so) */
     if (strcmp(de->d_name, G6_PANELS_SIGNATURE) == 0)
       w->sig_present = true;
     if (ends_with(de->d_name, G6_PANELS_SUFFIX) &&
@@ -241,10 +248,12 @@ static g6_status load_state(g6_panels_writer *w, g6_error *err) {
   char path[PATH_MAX], *text = NULL;
   size_t len;
   g6_json *m = NULL;
+  struct stat ms;
   if (snprintf(path, sizeof(path), "%s/" G6_PANELS_MANIFEST, w->dir) >=
       (int)sizeof(path))
     return G6_OK;
-  if (g6_read_file(path, MAX_PANEL_FILE, &text, &len, NULL) != G6_OK)
+  if (lstat(path, &ms) != 0 || !S_ISREG(ms.st_mode) ||
+      g6_read_file(path, MAX_PANEL_FILE, &text, &len, NULL) != G6_OK)
     return G6_OK;
   w->manifest_present = true;
   if (g6_json_parse_limited(text, len, G6_JSON_BYTES, G6_PANELS_MAX_VALUES,
@@ -596,10 +605,11 @@ static bool own_temp(const own_names *own, const char *name) {
   return own_name(own, base);
 }
 
-/* An old version of one of g6's files (never a directory). */
+/* An old version of one of g6's files: g6 writes only regular files, so a
+ * directory, symbolic link, FIFO... of such a name is another program's. */
 static bool own_file(const own_names *own, const char *name,
                      const struct stat *st) {
-  return !S_ISDIR(st->st_mode) &&
+  return S_ISREG(st->st_mode) &&
          (own_name(own, name) || own_temp(own, name));
 }
 
@@ -1043,9 +1053,7 @@ static g6_status write_exchange(g6_panels_writer *w, const out_file *f,
   struct dirent *de;
   while (st == G6_OK && (de = readdir(d)) != NULL) {
     const char *name = de->d_name;
-    if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
-        written_now(f, nf, name) || own_temp(own, name) ||
-        strcmp(name, G6_PANELS_SIGNATURE) == 0)
+    if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
       continue;
     struct stat es;
     if (fstatat(dfd, name, &es, AT_SYMLINK_NOFOLLOW) != 0) {
@@ -1067,6 +1075,14 @@ static g6_status write_exchange(g6_panels_writer *w, const out_file *f,
       st = G6_EUNSUPPORTED;
       break;
     }
+    /* not carried: g6's own files the set replaces or drops (only regular
+     * files are g6's: another program's link or FIFO of such a name is
+     * carried over like its other files; g6_panels_write left out a panel
+     * whose name it holds) */
+    if (S_ISREG(es.st_mode) &&
+        (written_now(f, nf, name) || own_temp(own, name) ||
+         strcmp(name, G6_PANELS_SIGNATURE) == 0))
+      continue;
     if (g6_strmap_put(&j.by_name, name, (void *)(uintptr_t)es.st_ino, NULL) !=
         G6_OK)
       st = g6_error_set(err, G6_ENOMEM, "out of memory");
@@ -1200,8 +1216,10 @@ static g6_status write_per_file(g6_panels_writer *w, const out_file *f,
                                 size_t nf, g6_error *err) {
   if (w->key == NULL) { /* a signature of an earlier, keyed run is stale */
     char sig[PATH_MAX];
+    struct stat ss;
     if (snprintf(sig, sizeof(sig), "%s/" G6_PANELS_SIGNATURE, w->dir) <
-        (int)sizeof(sig))
+            (int)sizeof(sig) &&
+        lstat(sig, &ss) == 0 && S_ISREG(ss.st_mode)) /* else not g6's */
       G6_AFTER(unlink(sig));
   }
   for (size_t i = 0; i < nf; i++) {
@@ -1402,6 +1420,49 @@ static bool readers_elsewhere(const g6_panels_writer *w) {
   return stat(w->dir, &st) == 0 && !leads_there(w);
 }
 
+/* What dir/name is when it is not a regular file, for a message: another
+ * program's entry at a name g6 writes (g6 writes only regular files), left
+ * where it is. NULL for a regular file, for none (*missing) and when it
+ * cannot be told (the write then says why). */
+static const char *taken_by(const char *dir, const char *name, bool *missing) {
+  char path[PATH_MAX];
+  struct stat st;
+  *missing = false;
+  if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
+    return NULL;
+  if (lstat(path, &st) != 0) {
+    *missing = errno == ENOENT;
+    return NULL;
+  }
+  switch (st.st_mode & S_IFMT) {
+  case S_IFREG:
+    return NULL;
+  case S_IFDIR:
+    return "a directory";
+  case S_IFLNK:
+    return "a symbolic link";
+  case S_IFIFO:
+    return "a FIFO";
+  case S_IFSOCK:
+    return "a socket";
+  default:
+    return "a device";
+  }
+}
+
+/* Appends to a message buffer, cut to fit. */
+static void append(char *out, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void append(char *out, size_t cap, const char *fmt, ...) {
+  size_t n = strlen(out);
+  if (n + 1 >= cap)
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(out + n, cap - n, fmt, ap);
+  va_end(ap);
+}
+
 static int cmp_str(const void *a, const void *b) {
   return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
@@ -1481,6 +1542,9 @@ g6_status g6_panels_write(g6_panels_writer *w, const g6_panel_out *panels,
   bool manifest_due =
       !w->manifest_present || (w->key && !w->sig_present) || w->unsure;
   g6_status st = G6_OK;
+  /* panels whose file name another program's entry holds: "name kind;"
+   * each, and what to tell the caller about them */
+  char taken[sizeof(w->blocked)] = "", news[sizeof(r->blocked_news)] = "";
   for (size_t i = 0; st == G6_OK && i < n; i++) {
     if (!g6_panel_file_name(panels[i].name, names[i], sizeof(names[i]))) {
       st = g6_error_set(err, G6_EINVAL, "bad panel name \"%s\"",
@@ -1491,6 +1555,28 @@ g6_status g6_panels_write(g6_panels_writer *w, const g6_panel_out *panels,
     if (k == NULL) {
       st = g6_error_set(err, G6_ERANGE, "too many panel files");
       break;
+    }
+    /* a file removed meanwhile is written anew; a name another program's
+     * entry holds (a directory, link, FIFO...) is left to it: the panel is
+     * neither written nor listed (the manifest must not name a file that
+     * is not the panel), and the caller is told */
+    bool missing = false;
+    const char *kind = taken_by(w->dir, names[i], &missing);
+    if (missing || kind != NULL)
+      k->file_hash[0] = '\0';
+    if (kind != NULL) {
+      r->blocked[i] = true;
+      r->n_blocked++;
+      append(taken, sizeof(taken), "%s %s;", names[i], kind);
+      append(news, sizeof(news),
+             "%spanel %s is not written: %s/%s is %s, which is not g6's: it "
+             "is left in place, and the panel is left out of %s until that "
+             "name is free",
+             news[0] ? "; " : "", panels[i].name, w->dir, names[i], kind,
+             G6_PANELS_MANIFEST);
+      if (k->manifest_hash[0] != '\0')
+        manifest_due = true;
+      continue;
     }
     if (panels[i].keep) { /* the previous file, if any, stays listed */
       if (k->file_hash[0] == '\0')
@@ -1520,6 +1606,36 @@ g6_status g6_panels_write(g6_panels_writer *w, const g6_panel_out *panels,
   }
   if (nl != w->manifest_entries)
     manifest_due = true;
+  if (st == G6_OK && strcmp(taken, w->blocked) != 0) {
+    if (taken[0] == '\0')
+      append(news, sizeof(news),
+             "every panel's file name in PanelsDir %s is free again: all "
+             "panels are written and listed in %s",
+             w->dir, G6_PANELS_MANIFEST);
+    snprintf(r->blocked_news, sizeof(r->blocked_news), "%s", news);
+    snprintf(w->blocked, sizeof(w->blocked), "%s", taken);
+  }
+  /* the manifest and (with a key) its signature must be g6's to write: the
+   * set is verifiable only with them, so none is written while another
+   * program's entry holds either name (it stays); one removed is due */
+  bool man_missing = false, sig_missing = false;
+  const char *mkind =
+      st == G6_OK ? taken_by(w->dir, G6_PANELS_MANIFEST, &man_missing) : NULL;
+  const char *skind = st == G6_OK && w->key != NULL
+                          ? taken_by(w->dir, G6_PANELS_SIGNATURE, &sig_missing)
+                          : NULL;
+  if (man_missing || sig_missing)
+    manifest_due = true;
+  if (mkind != NULL || skind != NULL)
+    st = g6_error_set(
+        err, G6_EEXIST,
+        "PanelsDir %s: %s is %s, which is not g6's: it is left in place, and "
+        "no panels are written until it is moved away (%s)",
+        w->dir, mkind ? G6_PANELS_MANIFEST : G6_PANELS_SIGNATURE,
+        mkind ? mkind : skind,
+        mkind ? "the panels are verified against the manifest.json "
+                "g6_panels writes there"
+              : "KeyFile is set: each set is signed in manifest.json.sig");
   if (st != G6_OK || (nf == 0 && !manifest_due)) {
     for (size_t i = 0; i < nf; i++)
       g6_buf_free(&files[i].body);
@@ -1578,6 +1694,8 @@ g6_status g6_panels_write(g6_panels_writer *w, const g6_panel_out *panels,
     g6_error_set(err, st, "cannot render %s", G6_PANELS_MANIFEST);
   }
   if (st == G6_OK) {
+    for (size_t i = 0; i < w->n_known; i++) /* listed now: only these */
+      w->k[i].manifest_hash[0] = '\0';
     for (size_t i = 0; i < nl; i++) {
       known *k = find_known(w, listed[i], false);
       snprintf(k->file_hash, 65, "%s", listed_hash[i]);

@@ -35,9 +35,16 @@
  * its owner rewrites never meets a stale link of itself.
  *
  * Other programs' files. g6's own names are the panel files of the call,
- * manifest.json, manifest.json.sig and their temporary files; everything
- * else in PanelsDir is another program's, and g6 never deletes, overwrites
- * or moves it for good. Such files are carried over to the new set by hard
+ * manifest.json, manifest.json.sig and their temporary files, and g6
+ * writes only regular files; everything else in PanelsDir (any name that
+ * is not g6's, and a directory, symbolic link, FIFO... at one that is) is
+ * another program's, and g6 never deletes, overwrites or moves it for
+ * good. A panel whose file name such an entry holds is not written and not
+ * listed in the manifest, so the rest of the set verifies (result
+ * blocked); while one holds manifest.json (or, with a key, its signature)
+ * no panel is written at all: the flush fails naming it (G6_EEXIST). A
+ * panel file or manifest removed meanwhile is written again by the next
+ * flush. Other programs' files are carried over to the new set by hard
  * links. One that appears while a set is built (after PanelsDir was read,
  * before the exchange) lands in the previous set: right after the exchange
  * it is moved back into PanelsDir, and one that replaced a carried file
@@ -63,7 +70,7 @@
  * name) stays in the staging directory, and the writer leaves that
  * directory alone from then on (file by file, reported as a fallback). A
  * directory in PanelsDir (refused at open; found by a flush when it
- * appears later) cannot be carried over: the flush writes file by file
+ * appears later, whatever its name) cannot be carried over: the flush writes file by file
  * instead, leaves it in place and reports it as the fallback reason.
  *
  * Where the file system cannot exchange directories (PanelsDir a mount
@@ -194,6 +201,17 @@ typedef struct g6_panels_result {
                                      written since open (the link points
                                      elsewhere, something else took its
                                      place): readers see none of its panels */
+  bool blocked[G6_PANELS_MAX];    /* per panel of the call: its file name
+                                     holds another program's entry (a
+                                     directory, symbolic link, FIFO...),
+                                     left in place: the panel is not
+                                     written (changed false) and not listed
+                                     in the manifest */
+  size_t n_blocked;
+  char blocked_news[1024];        /* when the blocked panels differ from
+                                     the last flush's: which are blocked
+                                     and why, or that none is any more;
+                                     "" otherwise (log it once) */
   int64_t cycle;                  /* the manifest's cycle */
 } g6_panels_result;
 

@@ -125,6 +125,22 @@ int unlinkat(int dirfd, const char *pathname, int flags) {
   return r;
 }
 
+/* While set, renaming a file onto a path ending in it fails with ENOSPC:
+ * a disk that fills up in the middle of a flush written file by file.
+ * Takes the place of libc's rename like renameat2 above. */
+static const char *rename_fails_onto;
+
+int rename(const char *oldpath, const char *newpath) {
+  size_t a = strlen(newpath),
+         b = rename_fails_onto ? strlen(rename_fails_onto) : 0;
+  if (rename_fails_onto != NULL && a >= b &&
+      strcmp(newpath + a - b, rename_fails_onto) == 0) {
+    errno = ENOSPC;
+    return -1;
+  }
+  return (int)syscall(SYS_renameat2, AT_FDCWD, oldpath, AT_FDCWD, newpath, 0);
+}
+
 int fsync(int fd) {
   struct stat st;
   if (order_parent != 0 && fstat(fd, &st) == 0 && st.st_ino == order_parent)
@@ -713,6 +729,296 @@ static void foreign_files_changed_between_flushes(void **state) {
   alpha_close(&f);
 }
 
+/* ---- entries that are not g6's at g6's own names (review finding: a
+ * directory an operator made at PanelsDir/manifest.json was moved into the
+ * staging directory by the next swap; a symbolic link or FIFO at a panel's,
+ * the signature's or a temporary file's name was deleted or replaced) ---- */
+
+/* The type of d/name (S_IFDIR, S_IFLNK...; 0 when there is none), and its
+ * inode. */
+static mode_t kind_of(const char *d, const char *name, ino_t *ino) {
+  char path[512];
+  struct stat st;
+  snprintf(path, sizeof(path), "%s/%s", d, name);
+  if (lstat(path, &st) != 0)
+    return 0;
+  if (ino != NULL)
+    *ino = st.st_ino;
+  return st.st_mode & S_IFMT;
+}
+
+/* Whether manifest.json in d lists `file`. */
+static bool listed_in_manifest(const char *d, const char *file) {
+  char *text = slurp(d, "manifest.json");
+  assert_non_null(text);
+  g6_json *m = parse(text);
+  bool found = g6_json_object_get(g6_json_object_get(m, "hashes"), file) != NULL;
+  g6_json_free(m);
+  free(text);
+  return found;
+}
+
+/* A directory at manifest.json stays where it is, with what it holds: the
+ * flush fails naming it (no manifest can be written, so no set would
+ * verify), and once it is moved away the next flush writes the set whole
+ * again, even with no data changed since. */
+static void dir_at_manifest_stays(void **state) {
+  (void)state;
+  alpha_set f;
+  alpha_open(&f, "ownname/manifest", NULL);
+  assert_int_equal(alpha_write(&f, 1), G6_OK);
+  char man[400], cmd[500];
+  snprintf(man, sizeof(man), "%s/manifest.json", f.d);
+  assert_int_equal(unlink(man), 0);
+  assert_int_equal(mkdir(man, 0755), 0);
+  put(man, "theirs.txt", "t");
+  ino_t before = 0, after = 0;
+  assert_int_equal(kind_of(f.d, "manifest.json", &before), S_IFDIR);
+  g6_status st = alpha_flush(&f, 2, 2);
+  assert_int_equal(kind_of(f.d, "manifest.json", &after), S_IFDIR);
+  assert_int_equal(after, before);
+  assert_text(man, "theirs.txt", "t");
+  assert_int_equal(kind_of(f.staging, "manifest.json", NULL), 0);
+  assert_int_equal(st, G6_EEXIST);
+  if (strstr(f.e.msg, "manifest.json is a directory, which is not g6's: it "
+                      "is left in place") == NULL)
+    fail_msg("got: %s", f.e.msg);
+  assert_false(f.r.manifest_written);
+  assert_int_equal(f.r.written, 0);
+  assert_true(f.r.changed[0]); /* due, and not written */
+  char *alpha = slurp(f.d, "alpha_enveloped.json");
+  assert_non_null(strstr(alpha, "\"v\": 1"));
+  free(alpha);
+  /* nothing else due: still refused, never skipped silently */
+  assert_int_equal(alpha_flush(&f, 1, 3), G6_EEXIST);
+  assert_int_equal(kind_of(f.d, "manifest.json", &after), S_IFDIR);
+  assert_int_equal(after, before);
+  /* moved away: the whole set again, although alpha did not change */
+  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", man);
+  assert_int_equal(system(cmd), 0);
+  assert_int_equal(alpha_write(&f, 4), G6_OK);
+  assert_true(f.r.exchange);
+  assert_false(f.r.fell_back);
+  assert_true(f.r.manifest_written);
+  assert_int_equal(check(f.d, NULL), 0);
+  alpha_close(&f);
+}
+
+/* A panel file or manifest someone removed between two flushes is written
+ * again by the next one, even with no data changed: the manifest never
+ * lists a file that is not there (a set used to carry the listing over
+ * without the file, an integrity "missing" until the data changed). */
+static void removed_files_written_again(void **state) {
+  (void)state;
+  const char *gone[] = {"alpha_enveloped.json", "manifest.json"};
+  for (int per_file = 0; per_file < 2; per_file++)
+    for (size_t i = 0; i < 2; i++) {
+      char sub[64], path[400];
+      snprintf(sub, sizeof(sub), "ownname/removed%d%zu", per_file, i);
+      alpha_set f;
+      alpha_open(&f, sub, NULL);
+      g6_panels_writer_close(f.w);
+      f.w = open_writer(f.d, per_file, NULL);
+      assert_int_equal(alpha_write(&f, 1), G6_OK);
+      snprintf(path, sizeof(path), "%s/%s", f.d, gone[i]);
+      assert_int_equal(unlink(path), 0);
+      assert_int_equal(alpha_write(&f, 2), G6_OK);
+      assert_true(f.r.manifest_written);
+      assert_int_equal(f.r.written, i == 0 ? 1 : 0);
+      assert_int_equal(check(f.d, NULL), 0);
+      alpha_close(&f);
+    }
+}
+
+/* A symbolic link an operator put at a panel's name (the panel itself
+ * removed) is neither replaced nor deleted, as a set or file by file: the
+ * panel is not written, left out of the manifest (the rest verifies) and
+ * reported; once the name is free it is written and listed again. */
+static void link_at_panel_stays(bool per_file) {
+  alpha_set f;
+  alpha_open(&f, per_file ? "ownname/link_file" : "ownname/link_set", NULL);
+  g6_panels_writer_close(f.w);
+  f.w = open_writer(f.d, per_file, NULL);
+  assert_int_equal(alpha_write(&f, 1), G6_OK);
+  char target[400], link[400], text[400];
+  snprintf(target, sizeof(target), "%s.theirs.json", f.d);
+  snprintf(link, sizeof(link), "%s/alpha_enveloped.json", f.d);
+  put(dir, target + strlen(dir) + 1, "{\"theirs\":true}");
+  assert_int_equal(unlink(link), 0);
+  assert_int_equal(symlink(target, link), 0);
+  assert_int_equal(alpha_flush(&f, 2, 2), G6_OK);
+  assert_int_equal(kind_of(f.d, "alpha_enveloped.json", NULL), S_IFLNK);
+  ssize_t k = readlink(link, text, sizeof(text) - 1);
+  assert_true(k > 0);
+  text[k] = '\0';
+  assert_string_equal(text, target);
+  assert_text(dir, target + strlen(dir) + 1, "{\"theirs\":true}");
+  assert_false(f.r.changed[0]);
+  assert_int_equal(f.r.written, 0);
+  assert_true(f.r.manifest_written);
+  assert_false(listed_in_manifest(f.d, "alpha_enveloped.json"));
+  assert_int_equal(check(f.d, NULL), 0);
+  assert_int_equal(f.r.exchange, !per_file);
+  assert_false(f.r.fell_back);
+  if (!per_file)
+    assert_int_equal(entries(f.staging), 0);
+  /* reported: blocked, not written, and told once */
+  assert_true(f.r.blocked[0]);
+  assert_int_equal(f.r.n_blocked, 1);
+  if (strstr(f.r.blocked_news, "panel alpha is not written: ") == NULL ||
+      strstr(f.r.blocked_news, "/alpha_enveloped.json is a symbolic link, "
+                               "which is not g6's: it is left in place") ==
+          NULL)
+    fail_msg("got: %s", f.r.blocked_news);
+  assert_int_equal(alpha_flush(&f, 3, 3), G6_OK);
+  assert_true(f.r.blocked[0]);
+  assert_false(f.r.changed[0]);
+  assert_false(f.r.manifest_written); /* it already leaves alpha out */
+  assert_string_equal(f.r.blocked_news, "");
+  assert_int_equal(kind_of(f.d, "alpha_enveloped.json", NULL), S_IFLNK);
+  /* the link removed: alpha is written and listed again */
+  assert_int_equal(unlink(link), 0);
+  assert_int_equal(alpha_write(&f, 4), G6_OK);
+  assert_false(f.r.blocked[0]);
+  assert_int_equal(f.r.n_blocked, 0);
+  if (strstr(f.r.blocked_news, "is free again") == NULL)
+    fail_msg("got: %s", f.r.blocked_news);
+  assert_true(f.r.changed[0]);
+  assert_int_equal(f.r.written, 1);
+  assert_true(listed_in_manifest(f.d, "alpha_enveloped.json"));
+  assert_int_equal(check(f.d, NULL), 0);
+  alpha_close(&f);
+}
+
+static void link_at_panel_set(void **state) {
+  (void)state;
+  link_at_panel_stays(false);
+}
+
+static void link_at_panel_per_file(void **state) {
+  (void)state;
+  link_at_panel_stays(true);
+}
+
+/* Without a key, a symbolic link at manifest.json.sig and a FIFO at the
+ * name of one of g6's temporary files are another program's: carried over
+ * (or left alone file by file), never deleted. With a key, the signature
+ * cannot be written: the flush fails naming it, and the FIFO stays. */
+static void links_and_fifos_at_own_names(bool per_file) {
+  alpha_set f;
+  alpha_open(&f, per_file ? "ownname/sig_file" : "ownname/sig_set", NULL);
+  g6_panels_writer_close(f.w);
+  f.w = open_writer(f.d, per_file, NULL);
+  assert_int_equal(alpha_write(&f, 1), G6_OK);
+  char path[400], text[64];
+  snprintf(path, sizeof(path), "%s/manifest.json.sig", f.d);
+  assert_int_equal(symlink("elsewhere", path), 0);
+  snprintf(path, sizeof(path), "%s/.alpha_enveloped.json.tmp.AbC123", f.d);
+  assert_int_equal(mkfifo(path, 0600), 0);
+  ino_t fifo = 0, now = 0;
+  kind_of(f.d, ".alpha_enveloped.json.tmp.AbC123", &fifo);
+  assert_int_equal(alpha_flush(&f, 2, 2), G6_OK);
+  assert_int_equal(f.r.written, 1);
+  assert_int_equal(f.r.exchange, !per_file);
+  assert_int_equal(kind_of(f.d, "manifest.json.sig", NULL), S_IFLNK);
+  snprintf(path, sizeof(path), "%s/manifest.json.sig", f.d);
+  ssize_t k = readlink(path, text, sizeof(text) - 1);
+  assert_int_equal(k, 9);
+  assert_int_equal(kind_of(f.d, ".alpha_enveloped.json.tmp.AbC123", &now),
+                   S_IFIFO);
+  assert_int_equal(now, fifo);
+  if (!per_file)
+    assert_int_equal(entries(f.staging), 0);
+  assert_int_equal(check(f.d, NULL), 0);
+  alpha_close(&f);
+  /* with a key the signature's name must be g6's */
+  alpha_open(&f, per_file ? "ownname/fifo_file" : "ownname/fifo_set", NULL);
+  g6_panels_writer_close(f.w);
+  f.w = open_writer(f.d, per_file, "k3y");
+  assert_int_equal(alpha_write(&f, 1), G6_OK);
+  snprintf(path, sizeof(path), "%s/manifest.json.sig", f.d);
+  assert_int_equal(unlink(path), 0);
+  assert_int_equal(mkfifo(path, 0600), 0);
+  kind_of(f.d, "manifest.json.sig", &fifo);
+  assert_int_equal(alpha_flush(&f, 2, 2), G6_EEXIST);
+  if (strstr(f.e.msg, "manifest.json.sig is a FIFO, which is not g6's") ==
+      NULL)
+    fail_msg("got: %s", f.e.msg);
+  assert_int_equal(kind_of(f.d, "manifest.json.sig", &now), S_IFIFO);
+  assert_int_equal(now, fifo);
+  assert_int_equal(unlink(path), 0);
+  assert_int_equal(alpha_write(&f, 3), G6_OK);
+  assert_int_equal(check(f.d, "k3y"), 0);
+  alpha_close(&f);
+}
+
+static void own_names_taken_set(void **state) {
+  (void)state;
+  links_and_fifos_at_own_names(false);
+}
+
+static void own_names_taken_per_file(void **state) {
+  (void)state;
+  links_and_fifos_at_own_names(true);
+}
+
+/* A directory at a panel's name, at the signature's (no key) or at a
+ * temporary file's is left in place like any directory in PanelsDir: no
+ * set is swapped in (it would move the directory into the staging
+ * directory), the flush writes file by file, and the panel whose name is
+ * taken is not written and not listed. */
+static void dirs_at_own_names_stay(void **state) {
+  (void)state;
+  alpha_set f;
+  alpha_open(&f, "ownname/dirpanel", NULL);
+  assert_int_equal(alpha_write(&f, 1), G6_OK);
+  char path[400];
+  snprintf(path, sizeof(path), "%s/alpha_enveloped.json", f.d);
+  assert_int_equal(unlink(path), 0);
+  assert_int_equal(mkdir(path, 0755), 0);
+  put(path, "theirs.txt", "t");
+  ino_t before = 0, after = 0;
+  kind_of(f.d, "alpha_enveloped.json", &before);
+  assert_int_equal(alpha_flush(&f, 2, 2), G6_OK);
+  assert_int_equal(kind_of(f.d, "alpha_enveloped.json", &after), S_IFDIR);
+  assert_int_equal(after, before);
+  assert_text(path, "theirs.txt", "t");
+  assert_int_equal(entries(f.staging), 0);
+  assert_false(f.r.exchange);
+  assert_true(f.r.fell_back);
+  assert_true(f.r.for_good);
+  assert_int_equal(f.r.written, 0);
+  assert_false(f.r.changed[0]);
+  assert_true(f.r.blocked[0]);
+  if (strstr(f.r.blocked_news, "alpha_enveloped.json is a directory") == NULL)
+    fail_msg("got: %s", f.r.blocked_news);
+  assert_true(f.r.manifest_written);
+  assert_false(listed_in_manifest(f.d, "alpha_enveloped.json"));
+  assert_int_equal(check(f.d, NULL), 0);
+  alpha_close(&f);
+  /* the signature's and a temporary file's names */
+  const char *names[] = {"manifest.json.sig", ".manifest.json.tmp.Xy9876"};
+  for (size_t i = 0; i < 2; i++) {
+    char sub[64];
+    snprintf(sub, sizeof(sub), "ownname/dir%zu", i);
+    alpha_open(&f, sub, NULL);
+    assert_int_equal(alpha_write(&f, 1), G6_OK);
+    snprintf(path, sizeof(path), "%s/%s", f.d, names[i]);
+    assert_int_equal(mkdir(path, 0755), 0);
+    kind_of(f.d, names[i], &before);
+    assert_int_equal(alpha_flush(&f, 2, 2), G6_OK);
+    assert_int_equal(kind_of(f.d, names[i], &after), S_IFDIR);
+    assert_int_equal(after, before);
+    assert_int_equal(entries(f.staging), 0);
+    assert_false(f.r.exchange);
+    assert_true(f.r.fell_back);
+    assert_true(f.r.for_good);
+    assert_int_equal(f.r.written, 1);
+    assert_int_equal(check(f.d, NULL), 0);
+    alpha_close(&f);
+  }
+}
+
 /* ---- a crash inside a flush (the known gap of the last version: after a
  * crash between a swap and its cleanup, the staging directory's second
  * links could not be told from files other programs wrote into PanelsDir
@@ -1296,7 +1602,7 @@ static void removed_dir_per_file(void **state) {
  * is on disk after a failed flush is what the next flush compares with. */
 static void partial_flush_failure_heals(void **state) {
   (void)state;
-  char d[300], path[400];
+  char d[300];
   snprintf(d, sizeof(d), "%s/partial/panels", dir);
   g6_panels_writer *w = open_writer(d, true, NULL);
   g6_json *a = parse("{\"x\":1}"), *b = parse("{\"y\":1}");
@@ -1307,13 +1613,11 @@ static void partial_flush_failure_heals(void **state) {
   assert_int_equal(check(d, NULL), 0);
   char *man1 = slurp(d, "manifest.json");
   /* the manifest cannot be replaced: the flush fails after alpha */
-  snprintf(path, sizeof(path), "%s/manifest.json", d);
-  assert_int_equal(unlink(path), 0);
-  assert_int_equal(mkdir(path, 0755), 0);
+  rename_fails_onto = "/manifest.json";
   g6_json_object_set(a, "x", g6_json_int(2));
-  assert_int_not_equal(g6_panels_write(w, p, 2, 2000, 2, &r, &e), G6_OK);
-  assert_int_equal(rmdir(path), 0);
-  put(d, "manifest.json", man1); /* the previous manifest stays */
+  assert_int_equal(g6_panels_write(w, p, 2, 2000, 2, &r, &e), G6_ENOSPC);
+  rename_fails_onto = NULL;
+  assert_text(d, "manifest.json", man1); /* the previous manifest stays */
   char *alpha = slurp(d, "alpha_enveloped.json");
   assert_non_null(strstr(alpha, "\"x\": 2")); /* the new alpha went in */
   free(alpha);
@@ -1539,6 +1843,13 @@ int main(void) {
       cmocka_unit_test(foreign_entries_arriving_mid_flush_stay),
       cmocka_unit_test(staging_leftovers_go_back),
       cmocka_unit_test(foreign_files_changed_between_flushes),
+      cmocka_unit_test(dir_at_manifest_stays),
+      cmocka_unit_test(removed_files_written_again),
+      cmocka_unit_test(link_at_panel_set),
+      cmocka_unit_test(link_at_panel_per_file),
+      cmocka_unit_test(own_names_taken_set),
+      cmocka_unit_test(own_names_taken_per_file),
+      cmocka_unit_test(dirs_at_own_names_stay),
       cmocka_unit_test(crash_after_exchange),
       cmocka_unit_test(crash_before_exchange),
       cmocka_unit_test(crash_while_linking),
