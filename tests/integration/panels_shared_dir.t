@@ -19,6 +19,11 @@ hold its sets, in the real collectd.
   - A PanelsDir that is a symbolic link is made again when the link is
     removed, and refused (every flush, naming it) while it points
     elsewhere.
+  - Another program's symbolic link at a panel's name and directory at
+    manifest.json stay where they are (the directory used to be moved into
+    the staging directory): the panel is left out of a set that verifies,
+    logged once and counted; no panel is written while manifest.json is
+    taken, the error naming it; both written again once the name is free.
   - g6_chain's DataDir as PanelsDir is refused, whichever plugin starts
     first: the plugin that comes second names the directory and says the
     two must differ."""
@@ -164,6 +169,90 @@ t.ok(not os.path.exists(os.path.join(gd, ".panels.g6-staging", "theirs.csv")),
 t.ok("No such file or directory" not in cd.log(), "removed PanelsDir: no failed flush", cd.log())
 cd.stop()
 t.is_(cd.unexpected_errors(), [], "no error logged")
+
+# --- another program's entry at one of g6's own names ----------------------------
+# A directory an operator made at PanelsDir/manifest.json used to be moved
+# into the staging directory by the next swap (and whole sets ended); a
+# symbolic link at a panel's name was replaced. Both stay where they are:
+# the panel whose name is taken is left out of the set (which verifies) and
+# counted, no panel is written while manifest.json is taken, and each is
+# written again once the name is free. Each change is made right after a
+# flush (FlushInterval 1), outside the window in which a set is swapped in.
+od = os.path.join(t.workdir(), "own")
+own = os.path.join(od, "panels")
+os.makedirs(own)
+theirs = os.path.join(od, "theirs.json")
+with open(theirs, "w") as f:
+    f.write('{"theirs": true}\n')
+cd = t.Collectd(plugins=["g6_panels", "g6_info"], rrd=False,
+                config='<Plugin g6_panels>\n  PanelsDir "%s"\n  FlushInterval 1\n'
+                       '  IntegrityInterval 3600\n</Plugin>\n' % own,
+                expected_errors=[r"g6_panels: PanelsDir .*manifest\.json is a directory, "
+                                 r"which is not g6's"])
+
+
+def after_a_flush():
+    cycle = t.manifest_field(own, "cycle") or 0
+    t.wait_until(lambda: (t.manifest_field(own, "cycle") or 0) > cycle, 10, 0.01)
+
+
+def listed(name):
+    return name in (t.manifest_field(own, "files", []) or [])
+
+
+t.ok(cd.start(), "own names: collectd starts")
+t.ok(t.wait_until(lambda: (t.manifest_field(own, "cycle") or 0) >= 2, 20, 0.05),
+     "own names: sets are written")
+system = os.path.join(own, "system_enveloped.json")
+after_a_flush()
+os.symlink(theirs, os.path.join(od, "link.tmp"))
+os.rename(os.path.join(od, "link.tmp"), system)
+t.ok(cd.wait_log(r"\[warning\] g6_panels: panel system is not written: %s is a symbolic "
+                 r"link, which is not g6's: it is left in place, and the panel is left "
+                 r"out of manifest.json" % re.escape(system), 10),
+     "a link at a panel's name: g6_panels names it once", cd.log())
+t.ok(t.wait_until(lambda: not listed("system_enveloped.json") and t.panels_verify(own),
+                  10, 0.1),
+     "a link at a panel's name: the panel is left out, the set verifies")
+t.ok(cd.wait_for("collectd_g6_panels_panel_write_failures_total", 10,
+                 predicate=lambda v: v > 0, g6_panels="system"),
+     "a link at a panel's name: counted as the panel's write failures")
+time.sleep(2)
+t.ok(os.path.islink(system) and os.readlink(system) == theirs
+     and t.read_text(theirs) == '{"theirs": true}\n',
+     "a link at a panel's name: the link and its target stay untouched")
+t.is_(len(re.findall(r"panel system is not written", cd.log())), 1, "it is logged once")
+after_a_flush()
+os.unlink(system)
+t.ok(cd.wait_log(r"g6_panels: every panel's file name in PanelsDir %s is free again"
+                 % re.escape(own), 10), "the link removed: g6_panels says so", cd.log())
+t.ok(t.wait_until(lambda: listed("system_enveloped.json") and t.panels_verify(own), 10, 0.1),
+     "the link removed: the panel is written and listed again")
+manifest = os.path.join(own, "manifest.json")
+after_a_flush()
+os.mkdir(os.path.join(od, "dir.tmp"))
+with open(os.path.join(od, "dir.tmp", "notes.txt"), "w") as f:
+    f.write("operator's\n")
+ino = os.stat(os.path.join(od, "dir.tmp")).st_ino
+os.unlink(manifest)  # a flush is a second away
+os.rename(os.path.join(od, "dir.tmp"), manifest)
+t.ok(cd.wait_log(r"\[error\] g6_panels: PanelsDir %s: manifest.json is a directory, which "
+                 r"is not g6's: it is left in place, and no panels are written until it "
+                 r"is moved away" % re.escape(own), 10),
+     "a directory at manifest.json: each flush fails naming it", cd.log())
+time.sleep(3)
+t.ok(os.path.isdir(manifest) and os.stat(manifest).st_ino == ino
+     and t.read_text(os.path.join(manifest, "notes.txt")) == "operator's\n",
+     "a directory at manifest.json: it stays in PanelsDir with what it holds",
+     subprocess.run(["ls", "-laiR", od], capture_output=True, text=True).stdout)
+t.ok(not os.path.lexists(os.path.join(od, ".panels.g6-staging", "manifest.json")),
+     "a directory at manifest.json: nothing of it in the staging directory")
+t.ok("from now on" not in cd.log(), "whole sets go on", cd.log())
+subprocess.run(["rm", "-rf", manifest], check=True)
+t.ok(t.wait_until(lambda: os.path.isfile(manifest) and t.panels_verify(own), 10, 0.1),
+     "the directory removed: the next flush writes the set, which verifies")
+cd.stop()
+t.is_(cd.unexpected_errors(), [], "no other error logged")
 
 # --- PanelsDir a symbolic link, removed and re-pointed while collectd runs -----
 # Readers use the link: a removed link used to stay removed while sets went
