@@ -61,6 +61,9 @@ CHECK_PREREQS :=
 CHECK_TESTS   :=
 # Benchmark targets run by `make bench`.
 BENCH_TARGETS :=
+# every benchmark program: `make check` compiles them (they are only run by
+# `make bench`), so a change of a library type cannot leave one unbuildable
+BENCH_BINS :=
 # Extra link flags per tool: LDLIBS_<tool>.
 LDLIBS_g6-mockd := -lmicrohttpd
 # The spec compiler (tools/g6/spec/) is the only user of libyaml: neither
@@ -188,7 +191,7 @@ $(B)/tests/unit/spec/test_spec: $(B)/tests/unit/spec/test_spec.o $(SPEC_OBJ) \
 check: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) check-only
 
-check-only: all $(UNIT_BINS) $(CHECK_PREREQS) $(FUZZ_BINS)
+check-only: all $(UNIT_BINS) $(CHECK_PREREQS) $(FUZZ_BINS) $(BENCH_BINS)
 	G6_ROOT=$(CURDIR) G6_BUILD=$(CURDIR)/$(B) \
 	  prove --exec '' --timer --failures -j$(JOBS) $(UNIT_BINS) $(TEST_SCRIPTS)
 

@@ -13,6 +13,7 @@ bench-replay: $(B)/bench/gen_snapshots $(B)/g6
 	G6_ROOT=$(CURDIR) G6_BUILD=$(CURDIR)/$(B) python3 bench/replay/bench_replay.py
 
 BENCH_TARGETS += bench-replay
+BENCH_BINS += $(B)/bench/gen_snapshots
 # replay_overlay_cli.t generates its snapshots with it too
 CHECK_PREREQS += $(B)/bench/gen_snapshots
 

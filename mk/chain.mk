@@ -15,6 +15,7 @@ $(B)/bench/append_cost: bench/chain/append_cost.c
 	$(CC) -std=gnu11 $(OPT) $(WARN) -o $@ $<
 
 BENCH_TARGETS += bench-chain
+BENCH_BINS += $(B)/bench/append_cost
 
 # make check-asan (the whole suite with ASan/UBSan) is in mk/reliability.mk.
 

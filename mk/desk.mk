@@ -13,6 +13,7 @@ bench-desk: $(B)/bench/bench_desk
 	$(B)/bench/bench_desk
 
 BENCH_TARGETS += bench-desk
+BENCH_BINS += $(B)/bench/bench_desk
 
 # ---- the desk's tests with ASan/UBSan ---------------------------------------
 # Like check-asan (mk/chain.mk): libg6, the plugins and tools built with the

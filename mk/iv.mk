@@ -26,3 +26,4 @@ bench-iv: $(B)/bench/bench_iv
 	$(B)/bench/bench_iv
 
 BENCH_TARGETS += bench-iv
+BENCH_BINS += $(B)/bench/bench_iv

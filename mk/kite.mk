@@ -20,3 +20,4 @@ bench-quotes: $(B)/bench/bench_quotes $(B)/g6-mockd
 	G6_BUILD=$(CURDIR)/$(B) bench/quotes/run.sh
 
 BENCH_TARGETS += bench-quotes
+BENCH_BINS += $(B)/bench/bench_quotes

@@ -33,3 +33,4 @@ bench-panels: $(B)/bench/bench_panels
 	G6_ROOT=$(CURDIR) G6_BUILD=$(CURDIR)/$(B) python3 bench/panels/bench_panels.py
 
 BENCH_TARGETS += bench-panels
+BENCH_BINS += $(B)/bench/bench_panels

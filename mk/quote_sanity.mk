@@ -22,3 +22,4 @@ bench-quote-checks: $(B)/bench/bench_quote_checks
 	$(B)/bench/bench_quote_checks
 
 BENCH_TARGETS += bench-quote-checks
+BENCH_BINS += $(B)/bench/bench_quote_checks

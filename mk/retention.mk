@@ -17,3 +17,4 @@ bench-retention: all $(B)/bench/maxrss
 	G6_ROOT=$(CURDIR) G6_BUILD=$(CURDIR)/$(B) python3 bench/retention/bench_retention.py
 
 BENCH_TARGETS += bench-retention
+BENCH_BINS += $(B)/bench/maxrss

@@ -116,7 +116,7 @@ int main(void) {
         for (size_t i = 0; i < STRIKES * 2; i++)
           jobs[i] = (g6_iv_job){L[base + i].type, L[base + i].strike, T[e],
                                 L[base + i].last, NAN, G6_OK};
-        g6_iv_opts o = {0, 5};
+        g6_iv_opts o = {0, 5, 0};
         g6_iv_bsm_batch(S, 0.065, 0, &o, jobs, STRIKES * 2);
         for (size_t i = 0; i < STRIKES * 2; i++) {
           g6_greeks g;
@@ -158,9 +158,10 @@ int main(void) {
     in.n_legs = per_index;
     in.n_expiries = EXPIRIES;
     for (int e = 0; e < EXPIRIES; e++)
-      in.ex[e] = (g6_report_expiry_input){"x", true, expiry[e], T[e],
-                                          (size_t)e * STRIKES * 2,
-                                          STRIKES * 2};
+      in.ex[e] = (g6_report_expiry_input){
+          "x", true, expiry[e], T[e], (size_t)e * STRIKES * 2, STRIKES * 2,
+          /* no parity fit: the forward is S e^{(r-q)T} */
+          {NAN, NAN, NAN, NAN, 0, 0}};
     static g6_chain_report rep;
     t0 = now();
     g6_chain_report_compute(&in, NULL, &rep);

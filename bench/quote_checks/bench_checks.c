@@ -58,7 +58,7 @@ int main(void) {
       }
     }
   }
-  g6_iv_opts iv_opts = {0, 5};
+  g6_iv_opts iv_opts = {0, 5, 0};
   double best_checks = INFINITY, best_iv = INFINITY;
   size_t flagged = 0;
   for (int round = 0; round < ROUNDS; round++) {

@@ -270,8 +270,11 @@ static void check_spot_age(const g6_collector *c, g6_cycle_result *res) {
  * clamped). */
 static void solve_legs(g6_collector *c, g6_expiry_result *x, double spot,
                        g6_chain_leg **kept, size_t n) {
+  /* a quote at intrinsic rounded down to its tick is at intrinsic, not
+   * below it (math/iv.h) */
   g6_iv_opts opts = {c->cfg.iv_min,
-                     c->cfg.iv_max > 0 ? c->cfg.iv_max : INFINITY};
+                     c->cfg.iv_max > 0 ? c->cfg.iv_max : INFINITY,
+                     G6_INDEX_OPTION_TICK};
   for (size_t i = 0; i < n; i++)
     c->jobs[i] = (g6_iv_job){kept[i]->q.is_put ? G6_PUT : G6_CALL,
                              kept[i]->q.strike, x->T, kept[i]->q.last, NAN,

@@ -221,6 +221,12 @@ bool g6_leg_has_fields(const g6_quote_leg *leg);
 
 /* ---- an index's chain: configuration and one cycle's result ------------ */
 
+/* The price tick of NSE and BSE index options: every quote is a multiple of
+ * it (the tick_size column of Kite's instruments list, 0.05 on every
+ * NFO-OPT and BFO-OPT row of the recorded samples). The IV solve takes it
+ * as the quotes' resolution (math/iv.h g6_iv_opts.price_tick). */
+#define G6_INDEX_OPTION_TICK 0.05
+
 #define G6_MAX_EXPIRIES 8
 #define G6_MAX_STRIKES_PER_SIDE 500
 #define G6_INDEX_NAME_MAX 32

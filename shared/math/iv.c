@@ -599,6 +599,10 @@ g6_status g6_iv_opts_check(const g6_iv_opts *o, g6_error *err) {
     return g6_error_set(err, G6_EINVAL,
                         "iv_max %g: must be greater than iv_min (%g)",
                         o->iv_max, o->iv_min);
+  if (!(o->price_tick >= 0) || isinf(o->price_tick))
+    return g6_error_set(err, G6_EINVAL,
+                        "price_tick %g: must be a finite number >= 0",
+                        o->price_tick);
   return G6_OK;
 }
 
@@ -656,14 +660,15 @@ static void two_prod(double a, double b, double *p, double *e) {
  * differences are kept in double-double, the time value price - intrinsic
  * is rounded once at the end, and anything within INTRINSIC_TOL ulps of
  * max(A da, B db) of the intrinsic value (the rounding of the inputs and
- * of the two exp() factors) is "at intrinsic". Out of the money by more
- * than that, the intrinsic value is exactly 0 and the price is all time
- * value. Returns G6_EBELOW_INTRINSIC, G6_EAT_INTRINSIC, or NEED_SOLVE with
- * *tv the discounted time value (> 0). */
+ * of the two exp() factors) is "at intrinsic", and so is an in-the-money
+ * price up to `tick` (g6_iv_opts.price_tick, >= 0) below it. Out of the
+ * money by more than that, the intrinsic value is exactly 0 and the price
+ * is all time value. Returns G6_EBELOW_INTRINSIC, G6_EAT_INTRINSIC, or
+ * NEED_SOLVE with *tv the discounted time value (> 0). */
 #define INTRINSIC_TOL 8.0
 #define NEED_SOLVE G6_STATUS_COUNT /* internal: not a g6_status value */
 static int time_value(g6_opt_type type, double A, double da, double B,
-                      double db, double price, double *tv) {
+                      double db, double price, double tick, double *tv) {
   double p1 = A * da, p2 = B * db;
   double noise = INTRINSIC_TOL * DBL_EPSILON * (p1 > p2 ? p1 : p2);
   double plain = type == G6_CALL ? p1 - p2 : p2 - p1;
@@ -687,7 +692,7 @@ static int time_value(g6_opt_type type, double A, double da, double B,
     s = -s;
     lo = -lo;
   }
-  double excess;
+  double excess, slack = 0; /* the quote's resolution: in the money only */
   if (s + lo <= -noise) {
     excess = price; /* out of the money: no intrinsic value to cancel */
     noise = 0;
@@ -697,10 +702,11 @@ static int time_value(g6_opt_type type, double A, double da, double B,
     double x, e4;
     two_sum(price, -s, &x, &e4);
     excess = x + (e4 - lo);
+    slack = price >= 0 ? tick : 0;
   }
   if (!isfinite(excess)) /* inputs near overflow: the plain difference */
     excess = price - (type == G6_CALL ? A * da - B * db : B * db - A * da);
-  if (excess < -noise || (noise == 0 && excess < 0))
+  if (excess < -noise - slack || (noise == 0 && excess < 0))
     return G6_EBELOW_INTRINSIC;
   if (excess <= noise)
     return G6_EAT_INTRINSIC;
@@ -755,9 +761,11 @@ static g6_status classify(g6_status st, double sigma, const g6_iv_opts *opts) {
  * discounted underlying and strike (time_value), F the forward and df the
  * discount factor. */
 static int prepare(g6_opt_type type, double A, double da, double B, double db,
-                   double F, double df, double T, double price, iv_prep *p) {
+                   double F, double df, double T, double price,
+                   const g6_iv_opts *opts, iv_prep *p) {
   double tv = 0;
-  int st = time_value(type, A, da, B, db, price, &tv);
+  double tick = opts != NULL && opts->price_tick > 0 ? opts->price_tick : 0;
+  int st = time_value(type, A, da, B, db, price, tick, &tv);
   if (st != NEED_SOLVE)
     return st;
   return prep_forward(type, F, B, T, price / df, df, tv, p);
@@ -786,14 +794,15 @@ g6_status g6_iv_black76(g6_opt_type type, double F, double K, double T,
   if (!(df > 0) || !isfinite(df))
     return G6_ENONFINITE;
   iv_prep p;
-  int st = prepare(type, F, df, K, df, F, df, T, price, &p);
+  int st = prepare(type, F, df, K, df, F, df, T, price, opts, &p);
   return solve_prepared(st, &p, opts, iv);
 }
 
 /* Checks a BSM input and prepares it (prepare): the forward is
  * F = S e^{(r-q)T}, the discounted underlying S e^{-qT}. */
 static int bsm_prepare(g6_opt_type type, double S, double K, double T,
-                       double r, double q, double price, iv_prep *p) {
+                       double r, double q, double price,
+                       const g6_iv_opts *opts, iv_prep *p) {
   if (!isfinite(S) || !isfinite(K) || !isfinite(T) || !isfinite(r) ||
       !isfinite(q) || !isfinite(price) || !(S > 0) || !(K > 0))
     return G6_ENONFINITE;
@@ -804,7 +813,7 @@ static int bsm_prepare(g6_opt_type type, double S, double K, double T,
   if (!(F > 0) || !isfinite(F) || !(df > 0) || !isfinite(df) ||
       !(dq > 0) || !isfinite(dq))
     return G6_ENONFINITE;
-  return prepare(type, S, dq, K, df, F, df, T, price, p);
+  return prepare(type, S, dq, K, df, F, df, T, price, opts, p);
 }
 
 g6_status g6_iv_bsm(g6_opt_type type, double S, double K, double T, double r,
@@ -812,7 +821,7 @@ g6_status g6_iv_bsm(g6_opt_type type, double S, double K, double T, double r,
                     double *iv) {
   *iv = NAN;
   iv_prep p;
-  int st = bsm_prepare(type, S, K, T, r, q, price, &p);
+  int st = bsm_prepare(type, S, K, T, r, q, price, opts, &p);
   return solve_prepared(st, &p, opts, iv);
 }
 
@@ -829,7 +838,7 @@ void g6_iv_bsm_batch(double S, double r, double q, const g6_iv_opts *opts,
       g6_iv_job *j = &jobs[i];
       iv_prep p;
       j->iv = NAN;
-      int st = bsm_prepare(j->type, S, j->K, j->T, r, q, j->price, &p);
+      int st = bsm_prepare(j->type, S, j->K, j->T, r, q, j->price, opts, &p);
       if (st != NEED_SOLVE) {
         j->status = (g6_status)st;
         continue;

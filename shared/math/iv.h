@@ -38,14 +38,23 @@
 #include <stddef.h>
 
 /* Optional bounds on the solved volatility; they never change the result,
- * they only classify it. */
+ * they only classify it. price_tick is the quotes' resolution (points; 0
+ * for exact prices): an in-the-money price no more than price_tick below
+ * the discounted intrinsic value is G6_EAT_INTRINSIC, not
+ * G6_EBELOW_INTRINSIC — a quote at intrinsic rounded down to its tick (or
+ * read against a spot rounded to its own grid) says nothing below
+ * intrinsic, and no volatility follows from it either way; further below,
+ * or a negative price, is still G6_EBELOW_INTRINSIC. Kite's tick_size is
+ * 0.05 for NSE/BSE index options (instruments list). */
 typedef struct g6_iv_opts {
-  double iv_min; /* 0 for none */
-  double iv_max; /* INFINITY (HUGE_VAL) for none */
+  double iv_min;     /* 0 for none */
+  double iv_max;     /* INFINITY (HUGE_VAL) for none */
+  double price_tick; /* 0: exact */
 } g6_iv_opts;
 
-/* Checks that 0 <= iv_min < iv_max (iv_max may be +Inf) and neither is NaN.
- * G6_EINVAL with a message naming the bound otherwise. */
+/* Checks that 0 <= iv_min < iv_max (iv_max may be +Inf), neither is NaN,
+ * and price_tick is finite and >= 0. G6_EINVAL with a message naming the
+ * field otherwise. */
 g6_status g6_iv_opts_check(const g6_iv_opts *opts, g6_error *err);
 
 /* The normalised Black function b(x, s, type) = price / sqrt(F K) of an

@@ -69,7 +69,7 @@ static void check_line(const char *line, size_t len, const g6_iv_opts *opts) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  g6_iv_opts bounds = {0.01, 3.0};
+  g6_iv_opts bounds = {0.01, 3.0, 0};
   const char *p = (const char *)data, *end = p + size;
   for (int n = 0; p < end && n < 64; n++) {
     const char *nl = memchr(p, '\n', (size_t)(end - p));

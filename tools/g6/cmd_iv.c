@@ -57,7 +57,7 @@ static int parse_number(const char *s, double *out) {
 
 int g6_cmd_iv(int argc, char **argv) {
   const char *input = NULL;
-  g6_iv_opts opts = {0.0, INFINITY};
+  g6_iv_opts opts = {0.0, INFINITY, 0.0}; /* prices taken as exact */
   int header = 1;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];

@@ -27,6 +27,9 @@ typedef struct fake {
   bool no_puts; /* every put unquoted (its quote missing) */
   double no_oi_strike;     /* PE at this strike is quoted without its OI */
   double intrinsic_strike; /* CE at this strike quotes S - K e^{-rT} */
+  double tick_below_strike; /* CE at this strike quotes S - K e^{-rT} rounded
+                               down to the 0.05 tick */
+  double below_strike;      /* CE at this strike quotes 0.10 below it */
   g6_status quotes_status;
   bool quote_nothing;      /* the provider returns no quote at all */
   double failed_strikes[4];/* legs at these strikes come in a batch that
@@ -162,6 +165,11 @@ static g6_status f_quotes(void *ctx, const char *const *keys, size_t n,
       out[i].last = 0;
     if (!put && k == f->intrinsic_strike) /* as a double, like a feed */
       out[i].last = f->spot - k * exp(-0.065 * key_T(f, keys[i]));
+    double intr = f->spot - k * exp(-0.065 * key_T(f, keys[i]));
+    if (!put && k == f->tick_below_strike) /* on the tick grid, as Kite */
+      out[i].last = floor(intr / 0.05) * 0.05;
+    if (!put && k == f->below_strike)
+      out[i].last = intr - 0.10;
     out[i].avg = out[i].last - 1;
     out[i].bid = out[i].last - 0.5;
     out[i].ask = out[i].last + 0.5;
@@ -206,7 +214,7 @@ static fake default_fake(void) {
   memcpy(f.kinds, k, sizeof(k));
   f.unlisted_strike = f.zero_price_strike = f.unquoted_strike = -1;
   f.no_oi_strike = -1;
-  f.intrinsic_strike = -1;
+  f.intrinsic_strike = f.tick_below_strike = f.below_strike = -1;
   f.vix = NAN;
   f.lot = 75;
   return f;
@@ -682,6 +690,38 @@ static void leg_at_intrinsic(void **state) {
   assert_int_equal(g6_read_file(path, 1 << 22, &text, &len, NULL), G6_OK);
   assert_non_null(strstr(text, "\"at_intrinsic\""));
   free(text);
+  g6_collector_free(c);
+}
+
+/* Kite quotes on a 0.05 tick: a call deep in the money on its expiry day,
+ * worth its intrinsic value plus less than a tick, is quoted at that value
+ * rounded, up to a tick below the intrinsic value. That is at intrinsic
+ * (no IV, counted as at_intrinsic, which G6IvFailureRatioHigh leaves out),
+ * not below_intrinsic; 0.10 below is below. */
+static const g6_chain_leg *leg_at(const g6_expiry_result *x, double K,
+                                  int put);
+static void leg_a_tick_below_intrinsic(void **state) {
+  (void)state;
+  fake f = default_fake();
+  f.tick_below_strike = 24700;
+  f.below_strike = 24750;
+  f.now = (double)utc(2025, 10, 21, 7, 30, 0); /* 13:00 IST, expiry day */
+  g6_collector *c = make(&f, "tick_below", true);
+  g6_cycle_result res;
+  assert_int_equal(g6_collector_cycle(c, f.now, &res), G6_OK);
+  g6_expiry_result *x = &res.expiries[0];
+  const g6_chain_leg *ce = leg_at(x, 24700, 0);
+  const g6_chain_leg *below = leg_at(x, 24750, 0);
+  assert_non_null(ce);
+  assert_non_null(below);
+  assert_int_equal(ce->reject, G6_REJECT_NONE);
+  double intr = f.spot - 24700 * exp(-0.065 * x->T);
+  assert_true(ce->q.last < intr && ce->q.last > intr - 0.05);
+  assert_int_equal(ce->iv_status, G6_EAT_INTRINSIC);
+  assert_true(isnan(ce->iv) && isnan(ce->delta));
+  assert_int_equal(below->iv_status, G6_EBELOW_INTRINSIC);
+  assert_int_equal(x->iv_failures[G6_EBELOW_INTRINSIC], 1);
+  assert_true(x->iv_failures[G6_EAT_INTRINSIC] >= 1);
   g6_collector_free(c);
 }
 
@@ -1788,6 +1828,7 @@ int main(void) {
       cmocka_unit_test(pcr_counts_missing_legs),
       cmocka_unit_test(failed_batch_keeps_the_rest),
       cmocka_unit_test(leg_at_intrinsic),
+      cmocka_unit_test(leg_a_tick_below_intrinsic),
       cmocka_unit_test(missing_index_and_vanished_expiry),
       cmocka_unit_test(expiry_passes_at_1530_ist),
       cmocka_unit_test(expiry_tag_collision),

@@ -487,7 +487,7 @@ static void chain_iv_greeks(void **state) {
   c[7].last = 1e9; /* above the bound */
   c[7].iv = 0.5;   /* stale result: must be cleared */
   g6_chain_iv_stats st;
-  g6_iv_opts o = {0.01, 5};
+  g6_iv_opts o = {0.01, 5, 0};
   assert_int_equal(g6_chain_iv_greeks(c, N, S, r, q, G6_PRICE_LAST, &o, &st),
                    G6_OK);
   assert_int_equal(st.legs, N);

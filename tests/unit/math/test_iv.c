@@ -99,7 +99,7 @@ static void batch_matches_scalar(void **state) {
   enum { N = 2000 };
   static g6_iv_job jobs[N];
   double S = 24000, r = 0.065, q = 0.01;
-  g6_iv_opts opts = {0.06, 1.2};
+  g6_iv_opts opts = {0.06, 1.2, 0};
   for (int i = 0; i < N; i++) {
     uint64_t u = rnd();
     jobs[i].type = (u & 1) ? G6_CALL : G6_PUT;
@@ -144,7 +144,7 @@ static void reference_vectors(void **state) {
   assert_int_equal(g6_iv_bsm(G6_CALL, 120, 100, 0.5, 0.05, 0, 15, NULL, &iv),
                    G6_EBELOW_INTRINSIC);
   assert_true(isnan(iv));
-  g6_iv_opts old = {0.01, 5.0};
+  g6_iv_opts old = {0.01, 5.0, 0};
   assert_int_equal(g6_iv_bsm(G6_CALL, 100, 100, 0.1, 0.05, 0, 60, &old, &iv),
                    G6_EIV_OUT_OF_BOUNDS);
   assert_true(iv > 5.0 && iv < 6.0);
@@ -343,7 +343,7 @@ static void edge_statuses(void **state) {
                    G6_EABOVE_BOUND);
   assert_true(isnan(iv));
   /* the caller's bounds classify, never clamp */
-  g6_iv_opts o = {0.25, 0.6};
+  g6_iv_opts o = {0.25, 0.6, 0};
   assert_int_equal(g6_iv_bsm(G6_CALL, S, K, T, r, q, P, &o, &iv),
                    G6_EIV_OUT_OF_BOUNDS);
   assert_close(iv, 0.2, 1e-12);
@@ -449,16 +449,83 @@ static void at_intrinsic_is_a_status(void **state) {
 static void opts_check(void **state) {
   (void)state;
   g6_error e;
-  g6_iv_opts ok = {0.01, 5.0}, inf = {0, INFINITY};
+  g6_iv_opts ok = {0.01, 5.0, 0}, inf = {0, INFINITY, 0};
   assert_int_equal(g6_iv_opts_check(&ok, &e), G6_OK);
   assert_int_equal(g6_iv_opts_check(&inf, &e), G6_OK);
   assert_int_equal(g6_iv_opts_check(NULL, &e), G6_OK);
-  g6_iv_opts bad[] = {{-0.1, 1}, {NAN, 1}, {0.5, 0.5}, {0.1, NAN},
-                      {INFINITY, INFINITY}, {2, 1}};
+  g6_iv_opts bad[] = {{-0.1, 1, 0}, {NAN, 1, 0}, {0.5, 0.5, 0}, {0.1, NAN, 0},
+                      {INFINITY, INFINITY, 0}, {2, 1, 0}};
   for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
     assert_int_equal(g6_iv_opts_check(&bad[i], &e), G6_EINVAL);
     assert_true(strstr(e.msg, "iv_m") != NULL);
   }
+  g6_iv_opts tick = {0, INFINITY, 0.05};
+  assert_int_equal(g6_iv_opts_check(&tick, &e), G6_OK);
+  g6_iv_opts bad_tick[] = {{0, 1, -0.05}, {0, 1, NAN}, {0, 1, INFINITY}};
+  for (size_t i = 0; i < sizeof(bad_tick) / sizeof(bad_tick[0]); i++) {
+    assert_int_equal(g6_iv_opts_check(&bad_tick[i], &e), G6_EINVAL);
+    assert_non_null(strstr(e.msg, "price_tick"));
+  }
+}
+
+/* Quotes are multiples of a tick: an in-the-money option whose value is its
+ * intrinsic value plus less than a tick of time value (an expiry-day leg
+ * deep in the money) is quoted at that value rounded to the tick, up to
+ * half a tick below intrinsic, and g6-mockd's chain on an expiry day had a
+ * quarter of its nearest expiry's legs counted below_intrinsic (a weekly
+ * G6IvFailureRatioHigh). With price_tick the quote is at intrinsic; more
+ * than a tick below it, a negative price and out-of-the-money legs are as
+ * without it; the batch agrees. */
+static void a_tick_below_intrinsic_is_at_intrinsic(void **state) {
+  (void)state;
+  static const struct {
+    g6_opt_type type;
+    double S, K, q;
+  } v[] = {{G6_CALL, 24012.35, 23000, 0}, {G6_PUT, 24012.35, 25000, 0},
+           {G6_CALL, 84500, 84000, 0.01}, {G6_PUT, 13500, 13600, 0.015}};
+  double T = 2.5 / (365.0 * 24), r = 0.065, iv;
+  g6_iv_opts tick = {0, INFINITY, 0.05};
+  for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+    long double lo, hi;
+    limits(v[i].type, v[i].S, v[i].K, T, r, v[i].q, &lo, &hi);
+    double intr = (double)lo;
+    double floor_tick = floor(intr / 0.05) * 0.05; /* rounded down */
+    const double at[] = {floor_tick, intr - 0.025, intr - 0.0499};
+    for (size_t k = 0; k < sizeof(at) / sizeof(at[0]); k++) {
+      assert_int_equal(g6_iv_bsm(v[i].type, v[i].S, v[i].K, T, r, v[i].q,
+                                 at[k], NULL, &iv),
+                       G6_EBELOW_INTRINSIC); /* exact prices: below */
+      g6_status st = g6_iv_bsm(v[i].type, v[i].S, v[i].K, T, r, v[i].q,
+                               at[k], &tick, &iv);
+      if (st != G6_EAT_INTRINSIC)
+        fail_msg("vector %zu, price %.4f (intrinsic %.4f): %s", i, at[k],
+                 intr, g6_status_name(st));
+      assert_true(isnan(iv));
+      g6_iv_job j = {v[i].type, v[i].K, T, at[k], 0, G6_OK};
+      g6_iv_bsm_batch(v[i].S, r, v[i].q, &tick, &j, 1);
+      assert_int_equal(j.status, G6_EAT_INTRINSIC);
+    }
+    /* more than a tick below: below intrinsic, with the tick too */
+    assert_int_equal(g6_iv_bsm(v[i].type, v[i].S, v[i].K, T, r, v[i].q,
+                               intr - 0.06, &tick, &iv),
+                     G6_EBELOW_INTRINSIC);
+    /* above intrinsic by a tick still solves */
+    assert_int_equal(g6_iv_bsm(v[i].type, v[i].S, v[i].K, T, r, v[i].q,
+                               intr + 0.05, &tick, &iv),
+                     G6_OK);
+  }
+  /* a negative price is below intrinsic whatever the tick, even when the
+   * intrinsic value is under a tick */
+  assert_int_equal(g6_iv_bsm(G6_CALL, 24000.02, 24000, T, 0, 0, -0.01, &tick,
+                             &iv),
+                   G6_EBELOW_INTRINSIC);
+  assert_int_equal(g6_iv_bsm(G6_CALL, 24000, 25000, T, r, 0, -0.01, &tick,
+                             &iv),
+                   G6_EBELOW_INTRINSIC);
+  /* out of the money the tick changes nothing: one tick is a price */
+  assert_int_equal(
+      g6_iv_bsm(G6_CALL, 24000, 24500, 5.0 / 365, r, 0, 0.05, &tick, &iv),
+      G6_OK);
 }
 
 static void iv_with_greeks(void **state) {
@@ -472,7 +539,7 @@ static void iv_with_greeks(void **state) {
   assert_close(g.delta, want.delta, 1e-12);
   assert_close(g.theta, want.theta, 1e-9);
   assert_close(g.price, P, 1e-9);
-  g6_iv_opts o = {0.2, 3};
+  g6_iv_opts o = {0.2, 3, 0};
   assert_int_equal(g6_iv_bsm_greeks(G6_PUT, S, K, T, r, q, P, &o, &iv, &g),
                    G6_EIV_OUT_OF_BOUNDS);
   assert_close(g.vega, want.vega, 1e-9); /* Greeks at the solved value */
@@ -521,6 +588,7 @@ int main(void) {
       cmocka_unit_test(edge_statuses),
       cmocka_unit_test(at_intrinsic_is_a_status),
       cmocka_unit_test(opts_check),
+      cmocka_unit_test(a_tick_below_intrinsic_is_at_intrinsic),
       cmocka_unit_test(iv_with_greeks),
       cmocka_unit_test(scale_invariance),
   };
