@@ -49,6 +49,16 @@ static g6_status read_file(const char *path, size_t max_len, bool secret,
         S_ISLNK(ls.st_mode))
       return g6_error_set(err, G6_EINVAL,
                           "%s is a symbolic link; it is not followed", path);
+    if (e == ENAMETOOLONG) { /* named shortened: its cause must still show */
+      char shown[200];
+      return g6_error_set(err, G6_EINVAL,
+                          "cannot open %s: its path is %zu bytes, longer "
+                          "than the system allows (%d with the final NUL, "
+                          "a name %d); move it nearer the root",
+                          g6_printable_path(path, strlen(path), shown,
+                                            sizeof(shown)),
+                          strlen(path), PATH_MAX, NAME_MAX);
+    }
     return errno_fail(err, e, "cannot open", path);
   }
   struct stat st;

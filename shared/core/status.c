@@ -89,6 +89,16 @@ char *g6_printable(const char *s, size_t len, char *out, size_t cap) {
   return out;
 }
 
+char *g6_printable_path(const char *s, size_t len, char *out, size_t cap) {
+  if (len < cap)
+    return g6_printable(s, len, out, cap);
+  size_t keep = cap - 4, head = keep / 3, tail = keep - head;
+  g6_printable(s, head, out, head + 1);
+  out[head] = out[head + 1] = out[head + 2] = '.';
+  g6_printable(s + len - tail, tail, out + head + 3, tail + 1);
+  return out;
+}
+
 void g6_error_clear(g6_error *err) {
   if (err == NULL)
     return;

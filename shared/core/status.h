@@ -109,6 +109,12 @@ void g6_error_clear(g6_error *err);
  * out. */
 char *g6_printable(const char *s, size_t len, char *out, size_t cap);
 
+/* g6_printable for a path that may not fit: when its len bytes need more
+ * than cap - 1, its start and its end are kept with "..." between them (the
+ * end names the file), so a message quoting it keeps room for its cause.
+ * cap must be at least 8. Returns out (never s itself). */
+char *g6_printable_path(const char *s, size_t len, char *out, size_t cap);
+
 /* The value of one hexadecimal digit c ('0'-'9', 'a'-'f', 'A'-'F'), -1 for
  * any other byte (percent-encoding, JSON's \uXXXX, hex-written names). */
 int g6_hex_digit(int c);

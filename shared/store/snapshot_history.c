@@ -28,7 +28,10 @@ g6_status g6_snapshot_history_path(const char *data_dir, const char *index,
 
 static g6_status fail_errno(g6_error *err, int e, const char *what,
                             const char *path) {
-  return g6_error_set(err, g6_status_from_errno(e), "%s %s: %s", what, path,
+  char shown[256]; /* a path of any length leaves room for its cause */
+  return g6_error_set(err, g6_status_from_errno(e), "%s %s: %s", what,
+                      g6_printable_path(path, strlen(path), shown,
+                                        sizeof(shown)),
                       strerror(e));
 }
 
@@ -378,11 +381,15 @@ static g6_status walk(const char *dir, const struct stat *ds,
   bool oom = false;
   if (!first_visit(sn, ds, &oom))
     return oom ? g6_error_set(err, G6_ENOMEM, "out of memory") : G6_OK;
-  if (depth > WALK_MAX_DEPTH)
+  if (depth > WALK_MAX_DEPTH) {
+    char shown[256];
     return g6_error_set(err, G6_EINVAL,
                         "%s is more than %d directories deep; give a "
                         "directory nearer the files",
-                        dir, WALK_MAX_DEPTH);
+                        g6_printable_path(dir, strlen(dir), shown,
+                                          sizeof(shown)),
+                        WALK_MAX_DEPTH);
+  }
   DIR *d = opendir(dir);
   if (d == NULL) {
     if (depth == 0)
@@ -396,19 +403,35 @@ static g6_status walk(const char *dir, const struct stat *ds,
   }
   g6_status st = G6_OK;
   struct dirent *e;
+  char *p = NULL;
   while (st == G6_OK && (e = readdir(d)) != NULL) {
     if (e->d_name[0] == '.')
       continue;
-    char p[PATH_MAX];
-    int n = snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
-    if (n < 0 || (size_t)n >= sizeof(p))
-      continue;
+    /* the path at any length: one longer than PATH_MAX cannot be opened,
+     * but it is listed all the same (reading it names it, shortened, and
+     * says why), never dropped in silence */
+    size_t need = strlen(dir) + 1 + strlen(e->d_name) + 1;
+    free(p);
+    if ((p = malloc(need)) == NULL) {
+      st = g6_error_set(err, G6_ENOMEM, "out of memory");
+      break;
+    }
+    snprintf(p, need, "%s/%s", dir, e->d_name);
+    bool too_long = need > PATH_MAX;
     struct stat s;
-    if (lstat(p, &s) != 0) {
+    /* looked at through the open directory: works at any path length */
+    if (fstatat(dirfd(d), e->d_name, &s, AT_SYMLINK_NOFOLLOW) != 0) {
       /* vanished meanwhile: nothing to read; a file of ours that cannot be
        * looked at (EACCES) is listed so that reading it names the cause */
       if (errno != ENOENT && errno != ENOTDIR &&
           has_suffix(e->d_name, suffixes) && list_add(l, p) != G6_OK)
+        st = g6_error_set(err, G6_ENOMEM, "out of memory");
+      continue;
+    }
+    if (S_ISDIR(s.st_mode) && too_long) {
+      /* its files cannot be opened by path: the directory is listed
+       * itself, and reading it says its path is too long */
+      if (list_add(l, p) != G6_OK)
         st = g6_error_set(err, G6_ENOMEM, "out of memory");
       continue;
     }
@@ -427,6 +450,7 @@ static g6_status walk(const char *dir, const struct stat *ds,
     if (listed && list_add(l, p) != G6_OK)
       st = g6_error_set(err, G6_ENOMEM, "out of memory");
   }
+  free(p);
   closedir(d);
   return st;
 }

@@ -119,7 +119,10 @@ g6_status g6_snapshot_history_recover(const char *data_dir, const char *index,
  * once (bind mounts). A subdirectory that cannot be read, and a file with
  * one of the suffixes that cannot be looked at (EACCES), are listed as
  * they are: reading them fails with the cause, which callers report like
- * any unusable file. G6_ENOENT when path does not
+ * any unusable file. So is an entry whose path is longer than PATH_MAX (a
+ * file, a link, or a directory, which is then not entered): it cannot be
+ * opened, and reading it says so, the path shortened; it is never left
+ * out in silence. G6_ENOENT when path does not
  * exist, G6_EIO when path is a directory that cannot be read (message
  * names it), G6_EINVAL for a tree more than 64 directories deep,
  * G6_ENOMEM. */

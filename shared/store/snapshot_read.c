@@ -1341,6 +1341,16 @@ g6_status g6_snapshot_parse(const char *text, size_t len, const char *name,
   memset(doc, 0, sizeof(*doc));
   doc->spot = doc->atm = doc->step = doc->day_high = doc->day_low = NAN;
   doc->r = doc->q = doc->vix = NAN;
+  /* refused, as Python's json.load of the file (opened as text) refuses
+   * it: g6_chain never writes one, so the file went through an editor or
+   * another tool; said so rather than "not JSON near byte 1" */
+  if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+    return g6_error_set(err, G6_EPARSE,
+                        "%s begins with a UTF-8 byte-order mark (bytes EF BB "
+                        "BF, which g6_chain never writes: an editor's?); a "
+                        "snapshot is JSON without one (Python's json.load "
+                        "refuses it too): remove those 3 bytes",
+                        name ? name : "snapshot");
   parser *p = calloc(1, sizeof(*p));
   if (p == NULL)
     return g6_error_set(err, G6_ENOMEM, "out of memory");

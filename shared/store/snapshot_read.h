@@ -73,7 +73,9 @@ typedef struct g6_snapshot_doc {
 
 /* Parses one document of `len` bytes into *doc (zeroed first; free it with
  * g6_snapshot_doc_free in every case). `name` names the input in messages
- * (a path). Returns G6_OK or one of the statuses above with err set. */
+ * (a path). Returns G6_OK or one of the statuses above with err set. A
+ * document that begins with a UTF-8 byte-order mark is G6_EPARSE saying
+ * so (Python's json.load of such a file refuses it too). */
 g6_status g6_snapshot_parse(const char *text, size_t len, const char *name,
                             g6_snapshot_doc *doc, g6_error *err);
 

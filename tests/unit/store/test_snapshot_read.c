@@ -10,6 +10,7 @@
 #include "store/snapshot_history.h"
 #include "store/snapshot_read.h"
 
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -394,6 +395,86 @@ static void not_json(void **state) {
   assert_int_equal(parse("{}x", &d, &e), G6_EPARSE);
   assert_non_null(strstr(e.msg, "not JSON near byte"));
   assert_string_equal(g6_snapshot_error_cause(G6_EPARSE), "malformed");
+  /* a good snapshot behind a UTF-8 byte-order mark (an editor saved it):
+   * refused as Python's json.load refuses it, and said so */
+  char *good = small_text();
+  size_t gl = strlen(good);
+  char *bom = malloc(gl + 4);
+  assert_non_null(bom);
+  memcpy(bom, "\xef\xbb\xbf", 3);
+  memcpy(bom + 3, good, gl + 1);
+  assert_int_equal(parse(good, &d, &e), G6_OK);
+  g6_snapshot_doc_free(&d);
+  assert_int_equal(parse(bom, &d, &e), G6_EPARSE);
+  g6_snapshot_doc_free(&d);
+  if (strstr(e.msg, "begins with a UTF-8 byte-order mark") == NULL ||
+      strstr(e.msg, "near byte") != NULL)
+    fail_msg("%s", e.msg);
+  free(bom);
+  free(good);
+}
+
+/* An entry whose path is longer than PATH_MAX (a snapshot, a link, a day
+ * directory) is listed, never dropped in silence, and reading it names it
+ * (shortened, its end kept) and says why it cannot be opened. */
+static void overlong_paths_are_listed(void **state) {
+  (void)state;
+  char top[4096], comp[101];
+  memset(comp, 'd', 100);
+  comp[100] = '\0';
+  int n = snprintf(top, sizeof(top), "%s/overlong", dir);
+  assert_int_equal(g6_mkdir_p(top, 0755, NULL), G6_OK);
+  while (n < 3900) {
+    n += snprintf(top + n, sizeof(top) - (size_t)n, "/%s", comp);
+    assert_int_equal(mkdir(top, 0755), 0);
+  }
+  char *good = small_text();
+  char name[256];
+  memset(name, '7', 200);
+  memcpy(name + 200, ".json", 6); /* "777...7.json": a seq's name */
+  int fd = open(top, O_RDONLY | O_DIRECTORY);
+  assert_true(fd >= 0);
+  int f = openat(fd, name, O_WRONLY | O_CREAT, 0644);
+  assert_true(f >= 0);
+  assert_int_equal(write(f, good, strlen(good)), (ssize_t)strlen(good));
+  close(f);
+  assert_int_equal(mkdirat(fd, "2025-01-06-and-a-long-day-directory-name-"
+                               "that-passes-the-limit-of-the-path-length-"
+                               "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                               "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                               "xxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+                   0755),
+                   0);
+  assert_int_equal(symlinkat("elsewhere.json", fd,
+                             "a-link-whose-path-is-too-long-xxxxxxxxxxxxxxx"
+                             "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                             "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                             "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                             "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                             ".json"),
+                   0);
+  close(fd);
+  free(good);
+  static const char *const json[] = {".json", NULL};
+  char **files;
+  size_t nf;
+  g6_error e;
+  char base[512];
+  snprintf(base, sizeof(base), "%s/overlong", dir);
+  assert_int_equal(g6_snapshot_files(base, json, &files, &nf, &e), G6_OK);
+  assert_int_equal(nf, 3);
+  for (size_t i = 0; i < nf; i++) {
+    assert_true(strlen(files[i]) >= PATH_MAX);
+    char *t = NULL;
+    size_t len;
+    assert_int_not_equal(g6_read_file_nofollow(files[i], 1 << 20, &t, &len, &e),
+                         G6_OK);
+    const char *tail = files[i] + strlen(files[i]) - 20;
+    if (strstr(e.msg, "longer than the system allows") == NULL ||
+        strstr(e.msg, "...") == NULL || strstr(e.msg, tail) == NULL)
+      fail_msg("%s: %s", tail, e.msg);
+  }
+  g6_snapshot_files_free(files, nf);
 }
 
 static void wrong_schema(void **state) {
@@ -853,6 +934,7 @@ int main(void) {
       cmocka_unit_test(new_directories_are_durable),
       cmocka_unit_test(truncated_at_every_byte),
       cmocka_unit_test(not_json),
+      cmocka_unit_test(overlong_paths_are_listed),
       cmocka_unit_test(wrong_schema),
       cmocka_unit_test(hostile_strings_are_quoted_printable),
       cmocka_unit_test(wrong_types_and_nulls),
