@@ -97,10 +97,20 @@ g6_status g6_csv_strike_row_parse(const char *line, g6_csv_strike_row *row,
     return g6_error_set(err, G6_EPARSE, "%zu columns; expected %d", n, NCOL);
   memset(row, 0, sizeof(*row));
   char ex[41]; /* a cell quoted in a message: bounded, control bytes '?' */
-  if (g6_ist_parse_ts(f[0], len[0], &row->ts) != G6_OK)
+  if (len[0] == 9 && memcmp(f[0], "timestamp", 9) == 0)
     return g6_error_set(err, G6_EPARSE,
-                        "timestamp \"%s\": expected DD-MM-YYYY HH:MM:SS",
-                        g6_printable(f[0], len[0], ex, sizeof(ex)));
+                        "a repeated header line (\"timestamp,index,...\" "
+                        "again: files concatenated?); a header is only the "
+                        "first line");
+  if (g6_ist_parse_ts(f[0], len[0], &row->ts) != G6_OK)
+    return g6_error_set(
+        err, G6_EPARSE,
+        g6_digit_shape(f[0], len[0], "dd-dd-dddd dd:dd:dd")
+            ? "timestamp \"%s\": no such date or time (DD-MM-YYYY "
+              "HH:MM:SS: a day of the month that exists, a year from 1970, "
+              "hours 00-23, minutes and seconds 00-59)"
+            : "timestamp \"%s\": expected DD-MM-YYYY HH:MM:SS",
+        g6_printable(f[0], len[0], ex, sizeof(ex)));
   row->sod = (int)(((row->ts + G6_IST_OFFSET_S) % 86400 + 86400) % 86400);
   if (len[1] == 0 || len[1] >= sizeof(row->index) || len[2] == 0 ||
       len[2] >= sizeof(row->tag))
@@ -130,8 +140,11 @@ g6_status g6_csv_strike_row_parse(const char *line, g6_csv_strike_row *row,
   date[len[3]] = '\0';
   if (g6_date_parse(date, &row->expiry) != G6_OK)
     return g6_error_set(err, G6_EPARSE,
-                        "expiry_date \"%s\": expected "
-                        "YYYY-MM-DD",
+                        g6_digit_shape(date, len[3], "dddd-dd-dd")
+                            ? "expiry_date \"%s\": no such date (YYYY-MM-DD: "
+                              "a day of the month that exists, a year from "
+                              "1970)"
+                            : "expiry_date \"%s\": expected YYYY-MM-DD",
                         g6_printable(date, len[3], ex, sizeof(ex)));
   double v[NCOL];
   for (int k = 4; k < NCOL; k++)

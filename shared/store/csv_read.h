@@ -54,7 +54,10 @@ bool g6_csv_number(const char *s, size_t len, double *out);
 /* Parses one data line (no newline) of a per-strike file. G6_EPARSE with a
  * message naming the column and value when it is not 32 well-formed
  * fields: a timestamp, index, tag and expiry date, then finite numbers, a
- * strike > 0 and prices, volumes and OI >= 0. */
+ * strike > 0 and prices, volumes and OI >= 0. A timestamp or expiry date of
+ * the right shape that is no real date or time (30-02-2025, 25:15:00) is
+ * said to be one, and a line that is the header again is named a repeated
+ * header line. */
 g6_status g6_csv_strike_row_parse(const char *line, g6_csv_strike_row *row,
                                   g6_error *err);
 

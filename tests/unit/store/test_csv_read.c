@@ -273,6 +273,61 @@ static g6_status ugly(const char *prefix, const char *body, size_t *n,
   "150.5,80.25,230.75,149.5,79.25,228.75,1200,1100,5000,6500,0.12,0.13,"     \
   "0.6,-0.4,-5,-5,10,10,0.001,0.001,2,2,0.0,0.0"
 
+/* A cell of the right shape that is no date or time says so, rather
+ * than asking for the shape it has; a header line again (two files
+ * concatenated) is named as one, not as a timestamp "timestamp". */
+static void impossible_dates_and_repeated_headers(void **state) {
+  (void)state;
+  g6_csv_strike_row row;
+  g6_error e;
+  static const char *const ts[] = {"30-02-2025 09:15:00", "29-02-2025 09:15:00",
+                                   "31-04-2025 09:15:00", "20-13-2025 09:15:00",
+                                   "00-10-2025 09:15:00", "20-10-2025 25:15:00",
+                                   "20-10-2025 09:60:00", "20-10-2025 09:15:61",
+                                   "20-10-1969 09:15:00"};
+  for (size_t i = 0; i < sizeof(ts) / sizeof(ts[0]); i++) {
+    char line[512];
+    snprintf(line, sizeof(line),
+             "%s,NIFTY,this_week,2025-10-23,0,24812.35,24800,24800," ROW_TAIL,
+             ts[i]);
+    assert_int_equal(g6_csv_strike_row_parse(line, &row, &e), G6_EPARSE);
+    char want[96];
+    snprintf(want, sizeof(want), "timestamp \"%s\": no such date or time",
+             ts[i]);
+    if (strstr(e.msg, want) == NULL)
+      fail_msg("%s: %s", ts[i], e.msg);
+  }
+  /* the wrong shape still asks for the shape */
+  assert_int_equal(g6_csv_strike_row_parse("2025-10-20 09:15:00,NIFTY,"
+                                           "this_week,2025-10-23,0,24812.35,"
+                                           "24800,24800," ROW_TAIL,
+                                           &row, &e),
+                   G6_EPARSE);
+  assert_non_null(strstr(e.msg, "expected DD-MM-YYYY HH:MM:SS"));
+  assert_int_equal(g6_csv_strike_row_parse("20-10-2025 09:15:00,NIFTY,"
+                                           "this_week,2025-02-30,0,24812.35,"
+                                           "24800,24800," ROW_TAIL,
+                                           &row, &e),
+                   G6_EPARSE);
+  assert_non_null(strstr(e.msg, "expiry_date \"2025-02-30\": no such date"));
+  assert_int_equal(g6_csv_strike_row_parse("20-10-2025 09:15:00,NIFTY,"
+                                           "this_week,23-10-2025,0,24812.35,"
+                                           "24800,24800," ROW_TAIL,
+                                           &row, &e),
+                   G6_EPARSE);
+  assert_non_null(strstr(e.msg, "expected YYYY-MM-DD"));
+  /* a header line again, after rows: named, with its line */
+  char hdr[1024], body[2048];
+  size_t n;
+  snprintf(hdr, sizeof(hdr), "%s\n", g6_csv_option_header);
+  snprintf(body, sizeof(body), "%s%s\n", ROW_HEAD "24812.35,24800,24800," ROW_TAIL "\n",
+           g6_csv_option_header);
+  assert_int_equal(ugly(hdr, body, &n, &e), G6_EPARSE);
+  if (strstr(e.msg, "ugly.csv:3: a repeated header line") == NULL ||
+      strstr(e.msg, "\"timestamp\"") != NULL)
+    fail_msg("%s", e.msg);
+}
+
 /* What operators' hands and crashes leave: a byte order mark, CRLF, an
  * empty file, a header without its newline, the zeros of an unknown index
  * price, and values no g6 file holds (negative prices, a strike of 0). */
@@ -468,6 +523,7 @@ int main(void) {
       cmocka_unit_test(empty_book),
       cmocka_unit_test(wrong_day_and_links),
       cmocka_unit_test(ugly_files),
+      cmocka_unit_test(impossible_dates_and_repeated_headers),
       cmocka_unit_test(conflicting_duplicates),
       cmocka_unit_test(number_forms),
   };
