@@ -508,11 +508,30 @@ static bool same_applied(const ostate *a, const ostate *b, size_t n) {
   return true;
 }
 
-static g6_status update_master(const char *file, const char *out_dir,
-                               const char *index, const char *tag,
-                               const char *offset, g6_date date,
-                               const g6_overlay_opts *o, g6_overlay_stats *st,
-                               g6_error *err) {
+/* One master's update, worked out before anything is written. */
+typedef struct plan {
+  char dir[PATH_MAX], master[PATH_MAX], state[PATH_MAX], before[PATH_MAX];
+  char tag[NAME_MAX + 1], offset[NAME_MAX + 1];
+  bool write;        /* false: the day was applied before a later one */
+  bool keep_before;  /* a new day: the state before it goes to .before */
+  ostate prev, next; /* the state before this day (keep_before), after it */
+} plan;
+
+static void plan_free(plan *pl) {
+  state_free(&pl->prev);
+  state_free(&pl->next);
+}
+
+/* Reads the day's file and the master's state and works out the master's
+ * new state, writing nothing. *pl is set when there is something to write
+ * (pl->write), or left with write false (no data row, nothing within the
+ * session, a day applied before a later one). */
+static g6_status prepare_master(const char *file, const char *out_dir,
+                                const char *index, const char *tag,
+                                const char *offset, g6_date date,
+                                const g6_overlay_opts *o, g6_overlay_stats *st,
+                                plan *pl, g6_error *err) {
+  memset(pl, 0, sizeof(*pl));
   day d = {.open = o->open_sod,
            .close = o->close_sod,
            .first_ts = g6_ist_epoch(date, 0, 0, 0),
@@ -537,34 +556,45 @@ static g6_status update_master(const char *file, const char *out_dir,
     free(d.v);
     return rc;
   }
+  if (d.seen == 0) { /* empty, its header alone, or a cut line alone */
+    if (st->empty++ == 0)
+      snprintf(st->empty_first, sizeof(st->empty_first), "%s", file);
+    free(d.v);
+    return G6_OK;
+  }
   st->files++;
   st->rows += d.n;
   if (d.n == 0) { /* nothing within the session */
     free(d.v);
     return G6_OK;
   }
-  char dir[PATH_MAX], master[PATH_MAX], state[PATH_MAX], before[PATH_MAX];
   const char *wd = g6_overlay_weekday(date);
-  if (!fmt_path(dir, sizeof(dir), "%s/%s/%s/%s", out_dir, index, tag, offset) ||
-      !fmt_path(master, sizeof(master), "%s/%s.csv", dir, wd) ||
-      !fmt_path(state, sizeof(state), "%s/.%s.state", dir, wd) ||
-      !fmt_path(before, sizeof(before), "%s/.%s.before", dir, wd)) {
+  snprintf(pl->tag, sizeof(pl->tag), "%s", tag);
+  snprintf(pl->offset, sizeof(pl->offset), "%s", offset);
+  if (!fmt_path(pl->dir, sizeof(pl->dir), "%s/%s/%s/%s", out_dir, index, tag,
+                offset) ||
+      !fmt_path(pl->master, sizeof(pl->master), "%s/%s.csv", pl->dir, wd) ||
+      !fmt_path(pl->state, sizeof(pl->state), "%s/.%s.state", pl->dir, wd) ||
+      !fmt_path(pl->before, sizeof(pl->before), "%s/.%s.before", pl->dir,
+                wd)) {
     free(d.v);
-    return g6_error_set(err, G6_EINVAL, "output path too long");
+    char shown[256];
+    return g6_error_set(err, G6_EINVAL,
+                        "%s/%s/%s/%s/.%s.before: the master's path is longer "
+                        "than %d bytes; nothing was folded",
+                        g6_printable_path(out_dir, strlen(out_dir), shown,
+                                          sizeof(shown)),
+                        index, tag, offset, wd, PATH_MAX - 1);
   }
   char ds[11];
   g6_date_format(date, ds);
-  ostate cur, base;
-  memset(&base, 0, sizeof(base));
-  rc = g6_mkdir_p(dir, 0755, err);
-  if (rc == G6_OK) {
-    rc = state_load(state, &cur, err);
-    if (rc == G6_ENOENT) {
-      rc = master_import(master, &cur, err);
-      if (rc == G6_ENOENT) { /* a new master */
-        memset(&cur, 0, sizeof(cur));
-        rc = G6_OK;
-      }
+  ostate cur;
+  rc = state_load(pl->state, &cur, err);
+  if (rc == G6_ENOENT) {
+    rc = master_import(pl->master, &cur, err);
+    if (rc == G6_ENOENT) { /* a new master */
+      memset(&cur, 0, sizeof(cur));
+      rc = G6_OK;
     }
   }
   if (rc != G6_OK) {
@@ -575,50 +605,65 @@ static g6_status update_master(const char *file, const char *out_dir,
   bool earlier = false;
   for (size_t i = 0; i + 1 < cur.n_applied; i++)
     earlier |= strcmp(cur.applied[i], ds) == 0;
-  g6_buf b = G6_BUF_INIT;
   if (earlier && !last) {
     st->skipped++; /* applied before a later day: not again */
   } else if (last) {
     /* the same day again: start from the state before it */
-    rc = state_load(before, &base, err);
-    if (rc == G6_OK && (base.n_applied + 1 != cur.n_applied ||
-                        !same_applied(&base, &cur, base.n_applied)))
+    rc = state_load(pl->before, &pl->next, err);
+    if (rc == G6_OK && (pl->next.n_applied + 1 != cur.n_applied ||
+                        !same_applied(&pl->next, &cur, pl->next.n_applied)))
       rc = g6_error_set(err, G6_EPARSE,
                         "%s does not hold the state before %s; remove %s and "
                         "%s to start the master again",
-                        before, ds, state, before);
+                        pl->before, ds, pl->state, pl->before);
     if (rc == G6_OK)
       st->replaced++;
   } else {
-    rc = state_copy(&base, &cur) ? G6_OK : G6_ENOMEM;
-    if (rc == G6_OK) /* kept so this day can be run again */
-      rc = state_dump(&base, &b);
-    if (rc == G6_OK)
-      rc = write_buf(before, &b, o->durable, err);
+    /* kept in .before so this day can be run again */
+    rc = state_copy(&pl->next, &cur) ? G6_OK : G6_ENOMEM;
+    pl->keep_before = true;
+    pl->prev = cur;
+    memset(&cur, 0, sizeof(cur));
   }
   if (rc == G6_OK && !(earlier && !last)) {
-    rc = apply_day(&base, &d, o->alpha, &st->times);
-    if (rc == G6_OK && !add_applied(&base, ds))
+    rc = apply_day(&pl->next, &d, o->alpha, &st->times);
+    if (rc == G6_OK && !add_applied(&pl->next, ds))
       rc = G6_ENOMEM;
-    g6_buf_reset(&b);
-    if (rc == G6_OK)
-      rc = state_dump(&base, &b);
-    if (rc == G6_OK) /* the commit point: the master follows from it */
-      rc = write_buf(state, &b, o->durable, err);
-    g6_buf_reset(&b);
-    if (rc == G6_OK)
-      rc = master_dump(&base, index, tag, offset, &b);
-    if (rc == G6_OK)
-      rc = write_buf(master, &b, o->durable, err);
-    if (rc == G6_OK)
-      st->updated++;
+    pl->write = rc == G6_OK;
   }
   if (rc == G6_ENOMEM)
     g6_error_set(err, rc, "out of memory");
-  g6_buf_free(&b);
   state_free(&cur);
-  state_free(&base);
   free(d.v);
+  if (rc != G6_OK)
+    plan_free(pl);
+  return rc;
+}
+
+/* Writes one master's update: .before (a new day), the state (the commit
+ * point: the master follows from it), the master; each atomically. */
+static g6_status write_master(const plan *pl, const char *index,
+                              const g6_overlay_opts *o, g6_error *err) {
+  g6_status rc = g6_mkdir_p(pl->dir, 0755, err);
+  g6_buf b = G6_BUF_INIT;
+  if (rc == G6_OK && pl->keep_before) {
+    rc = state_dump(&pl->prev, &b);
+    if (rc == G6_OK)
+      rc = write_buf(pl->before, &b, o->durable, err);
+  }
+  g6_buf_reset(&b);
+  if (rc == G6_OK)
+    rc = state_dump(&pl->next, &b);
+  if (rc == G6_OK)
+    rc = write_buf(pl->state, &b, o->durable, err);
+  g6_buf_reset(&b);
+  if (rc == G6_OK)
+    rc = master_dump(&pl->next, index, pl->tag, pl->offset, &b);
+  if (rc == G6_OK)
+    rc = write_buf(pl->master, &b, o->durable, err);
+  if (rc == G6_ENOMEM)
+    g6_error_set(err, rc, "out of memory");
+  g6_buf_free(&b);
   return rc;
 }
 
@@ -627,33 +672,45 @@ static g6_status update_master(const char *file, const char *out_dir,
 
 static bool dir_name_ok(const char *n) { return n[0] != '.'; }
 
-g6_status g6_overlay_update(const char *data_dir, const char *out_dir,
-                            const char *index, g6_date date,
-                            const g6_overlay_opts *o, g6_overlay_stats *st,
-                            g6_error *err) {
-  if (!(o->alpha > 0 && o->alpha <= 1) || o->open_sod < 0 ||
-      o->close_sod < o->open_sod || o->close_sod >= 86400)
-    return g6_error_set(err, G6_EINVAL,
-                        "alpha must be in (0, 1] and the session window "
-                        "within one day");
-  char root[PATH_MAX], ds[11];
+/* A path that does not fit PATH_MAX: the index fails naming it (an entry
+ * left out in silence would fold the day in without it). */
+static g6_status too_long(g6_error *err, const char *dir, const char *name) {
+  char shown[256], whole[PATH_MAX + NAME_MAX + 2];
+  int n = snprintf(whole, sizeof(whole), "%s/%s", dir, name);
+  size_t len = n < 0 ? 0 : (size_t)n >= sizeof(whole) ? sizeof(whole) - 1
+                                                      : (size_t)n;
+  return g6_error_set(err, G6_EINVAL,
+                      "%s: the path is longer than %d bytes and cannot be "
+                      "read; not folded",
+                      g6_printable_path(whole, len, shown, sizeof(shown)),
+                      PATH_MAX - 1);
+}
+
+/* Finds every file of the day under root, checks it and works out its
+ * master's update (plans), writing nothing. */
+static g6_status collect_plans(const char *root, const char *out_dir,
+                               const char *index, g6_date date,
+                               const g6_overlay_opts *o, g6_overlay_stats *st,
+                               plan **plans, size_t *n_plans, size_t *files,
+                               g6_error *err) {
+  char ds[11];
   g6_date_format(date, ds);
-  if (!fmt_path(root, sizeof(root), "%s/%s", data_dir, index))
-    return g6_error_set(err, G6_EINVAL, "path too long");
   DIR *tags = opendir(root);
   if (tags == NULL)
     return g6_error_set(err, g6_status_from_errno(errno), "cannot read %s: %s",
                         root, strerror(errno));
   g6_status rc = G6_OK;
-  size_t files = 0;
+  size_t cap = 0;
   char shown_dir[PATH_MAX];
   struct dirent *t;
   while (rc == G6_OK && (t = readdir(tags)) != NULL) {
     if (!dir_name_ok(t->d_name))
       continue;
     char tdir[PATH_MAX];
-    if (!fmt_path(tdir, sizeof(tdir), "%s/%s", root, t->d_name))
-      continue;
+    if (!fmt_path(tdir, sizeof(tdir), "%s/%s", root, t->d_name)) {
+      rc = too_long(err, root, t->d_name);
+      break;
+    }
     struct stat ls;
     /* a directory link is never followed (g6_chain never writes through
      * one): what is behind it is not this index's day, and leaving it out
@@ -679,18 +736,27 @@ g6_status g6_overlay_update(const char *data_dir, const char *out_dir,
     while (rc == G6_OK && (f = readdir(offs)) != NULL) {
       if (!dir_name_ok(f->d_name))
         continue;
-      char file[PATH_MAX];
+      char file[PATH_MAX], odir[PATH_MAX];
       struct stat s;
-      if (!fmt_path(file, sizeof(file), "%s/%s/%s.csv", tdir, f->d_name, ds))
-        continue;
-      char odir[PATH_MAX];
-      if (fmt_path(odir, sizeof(odir), "%s/%s", tdir, f->d_name) &&
-          lstat(odir, &s) == 0 && S_ISLNK(s.st_mode)) {
+      if (!fmt_path(odir, sizeof(odir), "%s/%s", tdir, f->d_name)) {
+        rc = too_long(err, tdir, f->d_name);
+        break;
+      }
+      bool seen = lstat(odir, &s) == 0;
+      if (seen && S_ISLNK(s.st_mode)) {
         rc = g6_error_set(err, G6_EINVAL,
                           "%s is a symbolic link; it is not followed "
                           "(g6_chain never writes through one); not folded",
                           g6_printable(odir, strlen(odir), shown_dir,
                                        sizeof(shown_dir)));
+        break;
+      }
+      if (!fmt_path(file, sizeof(file), "%s/%s.csv", odir, ds)) {
+        if (seen && !S_ISDIR(s.st_mode))
+          continue; /* a file beside the offsets: holds no day */
+        char name[16];
+        snprintf(name, sizeof(name), "%s.csv", ds);
+        rc = too_long(err, odir, name);
         break;
       }
       if (stat(file, &s) != 0) {
@@ -726,15 +792,80 @@ g6_status g6_overlay_update(const char *data_dir, const char *out_dir,
                          sizeof(shown)));
         break;
       }
-      files++;
-      rc = update_master(file, out_dir, index, t->d_name, f->d_name, date, o,
-                         st, err);
+      (*files)++;
+      if (!g6_array_room(plans, &cap, *n_plans, sizeof(**plans), 16)) {
+        rc = g6_error_set(err, G6_ENOMEM, "out of memory");
+        break;
+      }
+      plan *pl = &(*plans)[*n_plans];
+      rc = prepare_master(file, out_dir, index, t->d_name, f->d_name, date, o,
+                          st, pl, err);
+      if (rc == G6_OK && pl->write)
+        (*n_plans)++;
     }
     closedir(offs);
   }
   closedir(tags);
+  return rc;
+}
+
+g6_status g6_overlay_update(const char *data_dir, const char *out_dir,
+                            const char *index, g6_date date,
+                            const g6_overlay_opts *o, g6_overlay_stats *st,
+                            g6_error *err) {
+  if (!(o->alpha > 0 && o->alpha <= 1) || o->open_sod < 0 ||
+      o->close_sod < o->open_sod || o->close_sod >= 86400)
+    return g6_error_set(err, G6_EINVAL,
+                        "alpha must be in (0, 1] and the session window "
+                        "within one day");
+  char root[PATH_MAX], ds[11];
+  g6_date_format(date, ds);
+  if (!fmt_path(root, sizeof(root), "%s/%s", data_dir, index))
+    return too_long(err, data_dir, index);
+  /* every file of the day is read and checked, and every master's new
+   * state worked out, before the first write: a file or directory that
+   * fails leaves every master as it was */
+  g6_overlay_stats day_st;
+  memset(&day_st, 0, sizeof(day_st));
+  plan *plans = NULL;
+  size_t n_plans = 0, files = 0;
+  g6_status rc = collect_plans(root, out_dir, index, date, o, &day_st, &plans,
+                               &n_plans, &files, err);
   if (rc == G6_OK && files == 0)
     rc = g6_error_set(err, G6_ENOENT, "%s has no per-strike file of %s", root,
                       ds);
+  for (size_t i = 0; i < n_plans && rc == G6_OK; i++) {
+    rc = write_master(&plans[i], index, o, err);
+    if (rc == G6_OK)
+      day_st.updated++;
+  }
+  if (rc != G6_OK && day_st.updated > 0 && err != NULL) {
+    /* a write failed (disk full) after others were made: each master is
+     * consistent, and the same day run again completes it */
+    char msg[sizeof(err->msg)];
+    snprintf(msg, sizeof(msg), "%s", err->msg);
+    g6_error_set(err, rc,
+                 "%s (%zu of the day's %zu masters were updated before it; "
+                 "run the day again once it is fixed: it replaces its own "
+                 "contribution)",
+                 msg, day_st.updated, n_plans);
+  }
+  for (size_t i = 0; i < n_plans; i++)
+    plan_free(&plans[i]);
+  free(plans);
+  if (rc == G6_OK) {
+    st->files += day_st.files;
+    st->rows += day_st.rows;
+    st->updated += day_st.updated;
+    st->replaced += day_st.replaced;
+    st->skipped += day_st.skipped;
+    st->times += day_st.times;
+    if (day_st.torn && st->torn == 0)
+      memcpy(st->torn_first, day_st.torn_first, sizeof(st->torn_first));
+    st->torn += day_st.torn;
+    if (day_st.empty && st->empty == 0)
+      memcpy(st->empty_first, day_st.empty_first, sizeof(st->empty_first));
+    st->empty += day_st.empty;
+  }
   return rc;
 }

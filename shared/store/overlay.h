@@ -63,18 +63,33 @@ typedef struct g6_overlay_stats {
   size_t torn;     /* day files that ended in an incomplete line (its row
                       left out: a crash or a partial copy) */
   char torn_first[4096]; /* the first of them */
+  size_t empty;          /* day files without a data row (empty, the header
+                            alone, or a cut line alone): not folded, not
+                            among `files` */
+  char empty_first[4096]; /* the first of them */
 } g6_overlay_stats;
 
 /* Applies the day `date` of `index` from data_dir to the masters under
  * out_dir, creating directories. G6_EINVAL for a bad alpha or window;
  * G6_ENOENT when the index has no file of that day; a symbolic link among
  * the index's tag and offset directories or at a day's file (never
- * followed: g6_chain never writes through one) is G6_EINVAL naming it; a
- * file that cannot be read or parsed, or a master or state that cannot be
- * read or written,
- * stops with its status and a message naming the path (masters already
- * written stay consistent: each is replaced atomically, state first). The
- * stats are accumulated into *st. */
+ * followed: g6_chain never writes through one), a directory outside g6's
+ * layout, or a path longer than PATH_MAX is G6_EINVAL naming it; a file
+ * that cannot be read or parsed (or holds rows of another day or index),
+ * or a master or state that cannot be read, stops with its status and a
+ * message naming the path.
+ *
+ * All or nothing for the index and day: every file of the day is read
+ * and checked, and every master's new state worked out in memory (two
+ * states per master: a few hundred KB each), before the first master is
+ * written, so any of the failures above leaves every master as it was.
+ * Only a failure to write (disk full, permissions) can stop the writes
+ * part way: each master is replaced atomically, state first, so each
+ * stays consistent, the message says how many were updated, and running
+ * the same day again completes the day (it replaces its own
+ * contribution). A day file without a data row is left out (counted in
+ * st->empty, not in st->files). The stats are accumulated into *st only
+ * when the index succeeds. */
 g6_status g6_overlay_update(const char *data_dir, const char *out_dir,
                             const char *index, g6_date date,
                             const g6_overlay_opts *opts, g6_overlay_stats *st,

@@ -37,6 +37,13 @@ static int usage(FILE *out) {
       "not available are not averaged in (empty when never seen).\n"
       "Running the same day again gives the same masters (each keeps its\n"
       "state in .<WEEKDAY>.state and .<WEEKDAY>.before beside it).\n"
+      "An index's day is folded all or nothing: every file is read and\n"
+      "checked before the first master is written, so a bad file, a\n"
+      "symbolic link, a directory outside the layout or a file of another\n"
+      "day leaves its masters as they were (only a failed write, such as a\n"
+      "full disk, can stop part way: each master stays whole, and running\n"
+      "the day again completes it). A day file without data rows (empty,\n"
+      "or its header alone) is named in a warning and not folded in.\n"
       "\n"
       "  --data-dir DIR    g6_chain's DataDir (/var/lib/g6)\n"
       "  --output-dir DIR  where the masters go (DIR/weekday_master)\n"
@@ -45,8 +52,9 @@ static int usage(FILE *out) {
       "                    directory with a file of that day)\n"
       "  --alpha A         EMA weight of the new day, 0 < A <= 1 (0.5)\n"
       "\n"
-      "Exit status: 0 done, 1 an index failed (message on stderr),\n"
-      "2 bad command line or no file of that day.\n");
+      "Exit status: 0 done, 1 an index failed (message on stderr) or a\n"
+      "day file held no data rows, 2 bad command line or no file of that\n"
+      "day.\n");
   return out == stdout ? G6_EXIT_OK : G6_EXIT_USAGE;
 }
 
@@ -176,6 +184,16 @@ int g6_cmd_overlay(int argc, char **argv) {
               "line (a row cut by a crash or a partial copy, or a file still "
               "being written), that row left out; first: %s\n",
               names[i], ds, st.torn, st.torn_first);
+    if (st.empty > 0) {
+      /* nothing of it folded in: said, and the run exits 1 (a day whose
+       * file never got a row is a gap in the masters, as in g6 replay) */
+      fprintf(stderr,
+              "g6 overlay: %s %s: %zu file(s) hold no data rows (an empty "
+              "file, its header alone, or only a cut last line): not folded "
+              "in, not counted among the files; first: %s\n",
+              names[i], ds, st.empty, st.empty_first);
+      rc = G6_EXIT_FAIL;
+    }
   }
   if (done == 0 && rc == G6_EXIT_OK) {
     fprintf(stderr, "g6 overlay: no per-strike file of %s under %s\n", ds,

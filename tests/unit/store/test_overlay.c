@@ -4,10 +4,15 @@
  * earlier days not applied twice; masters of the old platform taken over. */
 #include "g6_test.h"
 
+#include "core/buf.h"
 #include "core/fsutil.h"
 #include "store/csv_sink.h"
 #include "store/overlay.h"
 
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 G6_TEST_TMPDIR("overlay")
@@ -314,11 +319,228 @@ static void wrong_files_are_refused(void **state) {
   }
 }
 
+/* The offset directories of NIFTY/this_week under data: "0" written by the
+ * sink for `date`, and `n` more linked to it ("+50", "+100", ...). */
+static void offsets_of_day(const char *data, g6_date date, int n) {
+  char from[600], to[700];
+  write_day(data, date, 1, false);
+  char ds[11];
+  g6_date_format(date, ds);
+  snprintf(from, sizeof(from), "%s/NIFTY/this_week/0/%s.csv", data, ds);
+  for (int i = 1; i <= n; i++) {
+    snprintf(to, sizeof(to), "%s/NIFTY/this_week/+%d", data, 50 * i);
+    assert_int_equal(g6_mkdir_p(to, 0755, NULL), G6_OK);
+    snprintf(to, sizeof(to), "%s/NIFTY/this_week/+%d/%s.csv", data, 50 * i, ds);
+    assert_int_equal(link(from, to), 0);
+  }
+}
+
+/* The offset directory of NIFTY/this_week that readdir lists last: the one
+ * the walk reaches after every other. */
+static void last_offset(const char *data, char out[700]) {
+  char tw[400];
+  snprintf(tw, sizeof(tw), "%s/NIFTY/this_week", data);
+  DIR *d = opendir(tw);
+  assert_non_null(d);
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL)
+    if (e->d_name[0] != '.')
+      snprintf(out, 700, "%s/%s", tw, e->d_name);
+  closedir(d);
+}
+
+/* Every master file (and state) under out, concatenated with its name. */
+static void snapshot_tree(const char *out, g6_buf *b) {
+  char tw[400];
+  snprintf(tw, sizeof(tw), "%s/NIFTY/this_week", out);
+  DIR *d = opendir(tw);
+  assert_non_null(d);
+  struct dirent *e;
+  char names[64][256];
+  size_t n = 0;
+  while ((e = readdir(d)) != NULL && n < 64)
+    if (e->d_name[0] != '.')
+      snprintf(names[n++], sizeof(names[0]), "%s", e->d_name);
+  closedir(d);
+  qsort(names, n, sizeof(names[0]), (int (*)(const void *, const void *))strcmp);
+  const char *files[] = {"MONDAY.csv", ".MONDAY.state", ".MONDAY.before"};
+  for (size_t i = 0; i < n; i++)
+    for (size_t k = 0; k < 3; k++) {
+      char path[800];
+      snprintf(path, sizeof(path), "%.399s/%.255s/%s", tw, names[i],
+               files[k]);
+      char *t = slurp(path);
+      g6_buf_printf(b, "%s/%s:\n%s\n", names[i], files[k], t ? t : "(none)");
+      free(t);
+    }
+}
+
+/* A day that fails part way changes no master: every file is checked
+ * before the first write. The failing file is the one the walk reaches
+ * last, so that masters of every other offset were already rewritten when
+ * each file was folded as it was read. */
+static void a_failing_day_changes_no_master(void **state) {
+  (void)state;
+  g6_date mon = {2025, 1, 6}, next = {2025, 1, 13};
+  const char *kinds[] = {"another day's file", "a link at the day's file",
+                         "a row that does not parse",
+                         "a directory outside the layout"};
+  for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+    char data[300], out[300], last[700], path[800];
+    snprintf(data, sizeof(data), "%s/allornot%zu", dir, k);
+    snprintf(out, sizeof(out), "%s/allornot%zu-out", dir, k);
+    offsets_of_day(data, mon, 6);
+    g6_overlay_opts o = G6_OVERLAY_OPTS_DEFAULT;
+    o.durable = false;
+    g6_overlay_stats st = {0};
+    g6_error e;
+    assert_int_equal(g6_overlay_update(data, out, "NIFTY", mon, &o, &st, &e),
+                     G6_OK);
+    assert_int_equal(st.updated, 7);
+    g6_buf was = G6_BUF_INIT, now = G6_BUF_INIT;
+    snapshot_tree(out, &was);
+    offsets_of_day(data, next, 6);
+    last_offset(data, last);
+    snprintf(path, sizeof(path), "%s/2025-01-13.csv", last);
+    assert_int_equal(unlink(path), 0);
+    if (k == 0) { /* Monday the 6th's file under the 13th's name */
+      char from[800];
+      snprintf(from, sizeof(from), "%s/2025-01-06.csv", last);
+      assert_int_equal(link(from, path), 0);
+    } else if (k == 1) {
+      assert_int_equal(symlink("2025-01-06.csv", path), 0);
+    } else if (k == 2) {
+      char from[600], *t;
+      snprintf(from, sizeof(from), "%s/NIFTY/this_week/0/2025-01-13.csv",
+               data);
+      t = slurp(from);
+      assert_non_null(t);
+      g6_buf b = G6_BUF_INIT;
+      g6_buf_printf(&b, "%s13-01-2025 09:45:00,NIFTY,this_week,oops\n", t);
+      assert_int_equal(g6_atomic_write(path, b.data, b.len, 0644, false, NULL),
+                       G6_OK);
+      g6_buf_free(&b);
+      free(t);
+    } else { /* a day's file under a directory g6 never makes */
+      char from[600];
+      snprintf(from, sizeof(from), "%s/NIFTY/this_week/0/2025-01-13.csv",
+               data);
+      snprintf(path, sizeof(path), "%s/NIFTY/this_week/fifty", data);
+      assert_int_equal(g6_mkdir_p(path, 0755, NULL), G6_OK);
+      snprintf(path, sizeof(path), "%s/NIFTY/this_week/fifty/2025-01-13.csv",
+               data);
+      assert_int_equal(link(from, path), 0);
+    }
+    memset(&st, 0, sizeof(st));
+    g6_status rc = g6_overlay_update(data, out, "NIFTY", next, &o, &st, &e);
+    if (rc == G6_OK)
+      fail_msg("%s: folded", kinds[k]);
+    snapshot_tree(out, &now);
+    if (strcmp(was.data, now.data) != 0)
+      fail_msg("%s (%s): masters changed by a day that failed", kinds[k],
+               e.msg);
+    assert_int_equal(st.updated, 0);
+    g6_buf_free(&was);
+    g6_buf_free(&now);
+  }
+}
+
+/* A day file without data rows (its header alone, or empty) is named in
+ * the stats and not counted among the files folded; the others are. */
+static void empty_day_files_are_named(void **state) {
+  (void)state;
+  char data[300], out[300], path[700];
+  snprintf(data, sizeof(data), "%s/hollow", dir);
+  snprintf(out, sizeof(out), "%s/hollow-out", dir);
+  g6_date mon = {2025, 1, 6};
+  offsets_of_day(data, mon, 2);
+  snprintf(path, sizeof(path), "%s/NIFTY/this_week/+50/2025-01-06.csv", data);
+  assert_int_equal(unlink(path), 0);
+  g6_buf h = G6_BUF_INIT;
+  g6_buf_printf(&h, "%s\n", g6_csv_option_header);
+  assert_int_equal(g6_atomic_write(path, h.data, h.len, 0644, false, NULL),
+                   G6_OK);
+  g6_buf_free(&h);
+  char empty[700];
+  snprintf(empty, sizeof(empty), "%s/NIFTY/this_week/+100/2025-01-06.csv",
+           data);
+  assert_int_equal(unlink(empty), 0);
+  assert_int_equal(g6_atomic_write(empty, "", 0, 0644, false, NULL), G6_OK);
+  g6_overlay_opts o = G6_OVERLAY_OPTS_DEFAULT;
+  o.durable = false;
+  g6_overlay_stats st = {0};
+  g6_error e;
+  assert_int_equal(g6_overlay_update(data, out, "NIFTY", mon, &o, &st, &e),
+                   G6_OK);
+  assert_int_equal(st.files, 1);
+  assert_int_equal(st.updated, 1);
+  assert_int_equal(st.empty, 2);
+  assert_true(strcmp(st.empty_first, path) == 0 ||
+              strcmp(st.empty_first, empty) == 0);
+  snprintf(path, sizeof(path), "%s/NIFTY/this_week/+50/MONDAY.csv", out);
+  assert_int_not_equal(access(path, F_OK), 0);
+  /* only empty files: nothing folded, still named (not "no file") */
+  snprintf(path, sizeof(path), "%s/NIFTY/this_week/0/2025-01-06.csv", data);
+  assert_int_equal(unlink(path), 0);
+  memset(&st, 0, sizeof(st));
+  assert_int_equal(g6_overlay_update(data, out, "NIFTY", mon, &o, &st, &e),
+                   G6_OK);
+  assert_int_equal(st.files, 0);
+  assert_int_equal(st.empty, 2);
+}
+
+/* An entry whose path is too long to read fails the index naming it
+ * (shortened, printable), where the walk used to leave it out in silence
+ * and fold the day without whatever it held. */
+static void an_overlong_path_fails_the_index(void **state) {
+  (void)state;
+  /* a DataDir whose path is about 3,950 bytes, made one level at a time */
+  char data[4096], out[300], comp[101];
+  memset(comp, 'd', 100);
+  comp[100] = '\0';
+  int n = snprintf(data, sizeof(data), "%s/deep", dir);
+  assert_int_equal(g6_mkdir_p(data, 0755, NULL), G6_OK);
+  while (n < 3900) {
+    n += snprintf(data + n, sizeof(data) - (size_t)n, "/%s", comp);
+    assert_int_equal(mkdir(data, 0755), 0);
+  }
+  snprintf(out, sizeof(out), "%s/deep-out", dir);
+  g6_date mon = {2025, 1, 6};
+  offsets_of_day(data, mon, 0);
+  g6_overlay_opts o = G6_OVERLAY_OPTS_DEFAULT;
+  o.durable = false;
+  g6_overlay_stats st = {0};
+  g6_error e;
+  assert_int_equal(g6_overlay_update(data, out, "NIFTY", mon, &o, &st, &e),
+                   G6_OK);
+  /* beside the tag: a directory whose path passes PATH_MAX (its files
+   * could be a tag's day) */
+  char name[256];
+  memset(name, 'x', 250);
+  name[250] = '\0';
+  char ix[4200];
+  snprintf(ix, sizeof(ix), "%s/NIFTY", data);
+  int fd = open(ix, O_RDONLY | O_DIRECTORY);
+  assert_true(fd >= 0);
+  assert_int_equal(mkdirat(fd, name, 0755), 0);
+  close(fd);
+  memset(&st, 0, sizeof(st));
+  assert_int_equal(g6_overlay_update(data, out, "NIFTY", mon, &o, &st, &e),
+                   G6_EINVAL);
+  if (strstr(e.msg, "xxxxxxxxxx: the path is longer than") == NULL ||
+      strstr(e.msg, "...") == NULL || strstr(e.msg, "not folded") == NULL)
+    fail_msg("%s", e.msg);
+  assert_int_equal(st.updated, 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(days_means_emas_and_reruns),
       cmocka_unit_test(takes_over_old_masters),
       cmocka_unit_test(wrong_files_are_refused),
+      cmocka_unit_test(a_failing_day_changes_no_master),
+      cmocka_unit_test(empty_day_files_are_named),
+      cmocka_unit_test(an_overlong_path_fails_the_index),
   };
   cmocka_set_message_output(CM_OUTPUT_TAP);
   return cmocka_run_group_tests(tests, setup, teardown);
