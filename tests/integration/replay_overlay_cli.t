@@ -362,6 +362,12 @@ t.ok(rc == 1 and len(rows) == 2 and {r["seq"] for r in rows} == {"1"} and
      "fifo.json is not a regular file" in err and "5 input(s) unusable" in err,
      "links in a directory are named and not followed; the snapshot is replayed once",
      "exit %d\n%s" % (rc, err))
+# the cause label says what each is, not "(unreadable)"
+t.ok(all("%s is a symbolic link; it is not followed (symbolic_link)" % os.path.join(day, n)
+         in err for n in ("7.json", "more", "passwd.csv", "dangling.json")) and
+     "fifo.json is not a regular file (not_a_regular_file)" in err and
+     "(unreadable)" not in err,
+     "a link's and a FIFO's cause labels say what they are", err)
 rc, out, err = run("replay", os.path.join(day, "7.json"))
 t.ok(rc == 0 and len(list(csv.DictReader(io.StringIO(out)))) == 2,
      "a link named on the command line is read", err)
@@ -383,6 +389,66 @@ t.ok(rc == 1 and "2025-01-07.csv holds no data rows" in err and
      "in a directory too; a file named for another day than its rows' is refused", err)
 t.ok("2025-01-08.csv: data row 1 is of 06-01-2025 09:15:00, not of 2025-01-08 "
      "as the file's name says" in err, "the day mismatch names the row and both days", err)
+
+# overlay: a day file without data rows (its header alone, or empty) is
+# named in a warning, not counted among the files folded, and the run exits
+# 1 (as replay does); the index's other files are folded
+hol_data = os.path.join(d, "hollow-data")
+for off, body in (("0", None), ("+50", ",".join(HEADER) + "\n"), ("-50", "")):
+    os.makedirs(os.path.join(hol_data, "NIFTY", "this_week", off))
+    dest = os.path.join(hol_data, "NIFTY", "this_week", off, "2025-01-06.csv")
+    if body is None:
+        shutil.copy(good, dest)
+    else:
+        with open(dest, "w") as f:
+            f.write(body)
+hol_out = os.path.join(d, "hollow-out")
+rc, o, err = run("overlay", "--data-dir", hol_data, "--output-dir", hol_out,
+                 "--date", "2025-01-06")
+t.ok(rc == 1 and "NIFTY 2025-01-06 (MONDAY): 1 files" in o and
+     "2 file(s) hold no data rows" in err and "not folded in" in err and
+     ("this_week/+50/2025-01-06.csv" in err or "this_week/-50/2025-01-06.csv" in err),
+     "overlay names a day file without data rows, does not count it, exits 1",
+     "exit %d\n%s%s" % (rc, o, err))
+t.ok(os.path.exists(os.path.join(hol_out, "NIFTY", "this_week", "0", "MONDAY.csv")) and
+     not os.path.exists(os.path.join(hol_out, "NIFTY", "this_week", "+50")),
+     "the index's other file is folded; the empty one makes no master")
+
+# overlay: an index whose day fails part way (here a file of another day
+# under the day's name, in one offset of many) changes no master; masters
+# of the offsets read before it used to be updated already
+aon = os.path.join(d, "aon-data")
+aon_out = os.path.join(d, "aon-out")
+offs = ["0"] + ["+%d" % (50 * k) for k in range(1, 9)]
+for off in offs:
+    os.makedirs(os.path.join(aon, "NIFTY", "this_week", off))
+    shutil.copy(good, os.path.join(aon, "NIFTY", "this_week", off, "2025-01-06.csv"))
+rc, o, err = run("overlay", "--data-dir", aon, "--output-dir", aon_out, "--date", "2025-01-06")
+t.ok(rc == 0, "a good Monday folds in", err)
+def tree(root):
+    got = {}
+    for dp, dn, fn in os.walk(root):
+        for n in fn:
+            with open(os.path.join(dp, n), "rb") as f:
+                got[os.path.join(dp, n)] = f.read()
+    return got
+before_tree = tree(aon_out)
+for off in offs:
+    src = os.path.join(aon, "NIFTY", "this_week", off, "2025-01-06.csv")
+    with open(src) as f:
+        text = f.read()
+    nxt = os.path.join(aon, "NIFTY", "this_week", off, "2025-01-13.csv")
+    with open(nxt, "w") as f:
+        f.write(text.replace("06-01-2025", "13-01-2025"))
+# one offset's file is the 6th's under the 13th's name (in every offset
+# the walk may reach last: os.listdir's order is readdir's)
+bad_off = os.listdir(os.path.join(aon, "NIFTY", "this_week"))[-1]
+shutil.copy(os.path.join(aon, "NIFTY", "this_week", bad_off, "2025-01-06.csv"),
+            os.path.join(aon, "NIFTY", "this_week", bad_off, "2025-01-13.csv"))
+rc, o, err = run("overlay", "--data-dir", aon, "--output-dir", aon_out, "--date", "2025-01-13")
+t.ok(rc == 1 and "not of NIFTY 2025-01-13 as the file's path says" in err and
+     tree(aon_out) == before_tree,
+     "a day that fails in its last file leaves every master as it was", "exit %d\n%s" % (rc, err))
 
 # ------------------------------------- a finished day's cut last row --
 # A per-strike file whose last line was cut (a crash, a partial copy) loses

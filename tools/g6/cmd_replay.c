@@ -17,6 +17,7 @@
 #include "store/snapshot_read.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,7 +66,13 @@ static int usage(FILE *out) {
           "its header alone) and a YYYY-MM-DD.csv holding a row of another\n"
           "IST day. Symbolic links inside a directory are never followed,\n"
           "wherever they point: each is named as unusable (name its target\n"
-          "to replay it; a link named on the command line is read).\n"
+          "to replay it; a link named on the command line is read). The\n"
+          "cause follows each message: symbolic_link, not_a_regular_file,\n"
+          "path_too_long (a path longer than the system allows, named\n"
+          "shortened; such a directory is not entered), missing,\n"
+          "unreadable, too_big, truncated, malformed (also a snapshot that\n"
+          "begins with a UTF-8 byte-order mark), wrong_schema, invalid,\n"
+          "empty.\n"
           "CSV rows that repeat the index, timestamp, expiry and strike of\n"
           "another with other values are warned about (one of each is\n"
           "replayed, the same whatever the order of the files).\n"
@@ -176,10 +183,27 @@ static void flush_rows(replay *p) {
   g6_buf_reset(&p->buf);
 }
 
-static void unusable(replay *p, g6_status st, const char *msg) {
-  fprintf(stderr, "g6 replay: %s (%s)\n", msg,
-          g6_snapshot_error_cause(st) ? g6_snapshot_error_cause(st)
-                                      : g6_status_name(st));
+/* The cause label of an input that cannot be used: what it is when it is
+ * not a file that could be read (a link, a FIFO, a path too long to open),
+ * else the snapshot reader's cause (g6_analytics' label). */
+static const char *cause_label(g6_status st, const char *path) {
+  struct stat s;
+  if (path != NULL && strlen(path) >= PATH_MAX)
+    return "path_too_long";
+  if (path != NULL && st == G6_EINVAL && lstat(path, &s) == 0) {
+    if (S_ISLNK(s.st_mode))
+      return "symbolic_link";
+    if (!S_ISREG(s.st_mode))
+      return "not_a_regular_file";
+  }
+  return g6_snapshot_error_cause(st) ? g6_snapshot_error_cause(st)
+                                     : g6_status_name(st);
+}
+
+/* path: the input (NULL: none, such as running out of memory). */
+static void unusable(replay *p, g6_status st, const char *msg,
+                     const char *path) {
+  fprintf(stderr, "g6 replay: %s (%s)\n", msg, cause_label(st, path));
   p->unusable++;
 }
 
@@ -199,7 +223,7 @@ static void snapshot_file(replay *p, const char *path) {
   if (st == G6_OK && !grow_legs(p, g6_snapshot_doc_leg_count(&d)))
     st = g6_error_set(&e, G6_ENOMEM, "%s: out of memory", path);
   if (st != G6_OK) {
-    unusable(p, st, e.msg);
+    unusable(p, st, e.msg, path);
     g6_snapshot_doc_free(&d);
     return;
   }
@@ -241,7 +265,7 @@ static void csv_chains(replay *p, g6_csv_book *b) {
   size_t n = g6_csv_book_chains(b);
   for (size_t i = 0; i < n; i++) {
     if (!grow_legs(p, g6_csv_book_leg_count(b, i))) {
-      unusable(p, G6_ENOMEM, "out of memory");
+      unusable(p, G6_ENOMEM, "out of memory", NULL);
       return;
     }
     g6_report_input in;
@@ -450,7 +474,7 @@ int g6_cmd_replay(int argc, char **argv) {
       snapshot_file(&p, all[i]);
   }
   if (csv == NULL) {
-    unusable(&p, G6_ENOMEM, "out of memory");
+    unusable(&p, G6_ENOMEM, "out of memory", NULL);
   } else {
     if (n_csv > 1)
       qsort(csv, n_csv, sizeof(*csv), cmp_csv_day);
@@ -464,7 +488,7 @@ int g6_cmd_replay(int argc, char **argv) {
         j = n_csv;
       g6_csv_book *book = g6_csv_book_new();
       if (book == NULL) {
-        unusable(&p, G6_ENOMEM, "out of memory");
+        unusable(&p, G6_ENOMEM, "out of memory", NULL);
         break;
       }
       for (size_t k = i; k < j; k++) {
@@ -485,7 +509,7 @@ int g6_cmd_replay(int argc, char **argv) {
         if (st == G6_EUNSUPPORTED && !asked) {
           fprintf(stderr, "g6 replay: skipping %s\n", e.msg);
         } else if (st != G6_OK) {
-          unusable(&p, st, e.msg);
+          unusable(&p, st, e.msg, csv[k]);
         } else if (g6_csv_book_file_rows(book) == 0) {
           /* nothing of it can be replayed: said, and not counted as used
            * (an operator replaying it would otherwise get "0 chain(s)"
