@@ -248,12 +248,12 @@ static g6_status prov_instrument(void *ctx, const char *index,
 }
 
 static g6_status prov_quotes(void *ctx, const char *const *keys, size_t n,
-                             g6_quote_leg *out, g6_error *err) {
+                             g6_quote_leg *const *out, g6_error *err) {
   g6_kite_provider *p = ctx;
   g6_quote_table *qt = NULL;
   g6_status st = g6_kite_quote(p->client, keys, n, &qt, err);
   for (size_t i = 0; i < n; i++) {
-    g6_quote_leg *l = &out[i];
+    g6_quote_leg *l = out[i];
     long j = qt ? g6_quote_table_find(qt, keys[i]) : -1;
     const g6_quote *q = j >= 0 ? g6_quote_table_get(qt, (size_t)j) : NULL;
     l->quoted = q != NULL;

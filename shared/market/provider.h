@@ -50,8 +50,10 @@ typedef struct g6_provider {
   g6_status (*instrument)(void *ctx, const char *index, const char *segment,
                           g6_date expiry, double strike, int is_put, char *key,
                           size_t key_len, double *lot_size);
-  /* Quotes for n keys: out[i] is filled for keys[i] (strike/is_put are
-   * left untouched); a field the provider does not know is NAN (Kite's
+  /* Quotes for n keys: *out[i] is filled for keys[i] (the caller's legs,
+   * written in place: strike/is_put are left untouched, and so is every
+   * other leg between out[i]s; two out[i] may share a key, never a leg); a
+   * field the provider does not know is NAN (Kite's
    * average_price 0 of a contract not traded today, a depth level without
    * a price), never 0. A key without a quote has quoted=false and `fetch` set:
    * G6_OK when the provider answered without it, else the status of the
@@ -59,7 +61,7 @@ typedef struct g6_provider {
    * one failing never discards the others' quotes. Returns G6_OK when every
    * request succeeded, else the first failure (err says which). */
   g6_status (*quotes)(void *ctx, const char *const *keys, size_t n,
-                      g6_quote_leg *out, g6_error *err);
+                      g6_quote_leg *const *out, g6_error *err);
   /* Optional: asks the provider to refresh its instrument list (an expiry
    * vanished). May be NULL. */
   void (*refresh)(void *ctx);

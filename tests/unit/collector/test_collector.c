@@ -135,13 +135,13 @@ static double key_T(const fake *f, const char *key) {
 }
 
 static g6_status f_quotes(void *ctx, const char *const *keys, size_t n,
-                          g6_quote_leg *out, g6_error *err) {
+                          g6_quote_leg *const *out, g6_error *err) {
   fake *f = ctx;
   f->calls_quotes++;
   f->last_quote_keys = n;
   if (f->quotes_status != G6_OK) {
     for (size_t i = 0; i < n; i++)
-      out[i].fetch = f->quotes_status;
+      out[i]->fetch = f->quotes_status;
     return g6_error_set(err, f->quotes_status, "quote: HTTP 503");
   }
   g6_status st = G6_OK;
@@ -152,37 +152,37 @@ static g6_status f_quotes(void *ctx, const char *const *keys, size_t n,
     for (size_t j = 0; j < f->n_failed_strikes; j++)
       lost = lost || k == f->failed_strikes[j];
     if (lost) {
-      out[i].quoted = false;
-      out[i].fetch = st = G6_EFOREIGN;
+      out[i]->quoted = false;
+      out[i]->fetch = st = G6_EFOREIGN;
       continue;
     }
-    out[i].quoted = !f->quote_nothing;
+    out[i]->quoted = !f->quote_nothing;
     if (put && (k == f->unquoted_strike || f->no_puts))
-      out[i].quoted = false;
-    out[i].last = g6_bsm_price(put ? G6_PUT : G6_CALL, f->spot, k,
+      out[i]->quoted = false;
+    out[i]->last = g6_bsm_price(put ? G6_PUT : G6_CALL, f->spot, k,
                                key_T(f, keys[i]), 0.065, 0.0, fake_vol(f, k));
     if (!put && k == f->zero_price_strike)
-      out[i].last = 0;
+      out[i]->last = 0;
     if (!put && k == f->intrinsic_strike) /* as a double, like a feed */
-      out[i].last = f->spot - k * exp(-0.065 * key_T(f, keys[i]));
+      out[i]->last = f->spot - k * exp(-0.065 * key_T(f, keys[i]));
     double intr = f->spot - k * exp(-0.065 * key_T(f, keys[i]));
     if (!put && k == f->tick_below_strike) /* on the tick grid, as Kite */
-      out[i].last = floor(intr / 0.05) * 0.05;
+      out[i]->last = floor(intr / 0.05) * 0.05;
     if (!put && k == f->below_strike)
-      out[i].last = intr - 0.10;
-    out[i].avg = out[i].last - 1;
-    out[i].bid = out[i].last - 0.5;
-    out[i].ask = out[i].last + 0.5;
-    out[i].volume = put ? 2000 : 1000;
-    out[i].oi = put ? 3000 : 2000; /* PCR by OI 1.5, by volume 2 */
+      out[i]->last = intr - 0.10;
+    out[i]->avg = out[i]->last - 1;
+    out[i]->bid = out[i]->last - 0.5;
+    out[i]->ask = out[i]->last + 0.5;
+    out[i]->volume = put ? 2000 : 1000;
+    out[i]->oi = put ? 3000 : 2000; /* PCR by OI 1.5, by volume 2 */
     if (put && k == f->no_oi_strike) /* a quote without the oi field */
-      out[i].oi = NAN;
+      out[i]->oi = NAN;
     if (f->oi_step != 0) { /* the session moves on */
       double dt = f->now - f->oi_t0;
-      out[i].oi += (put ? -1 : 1) * f->oi_step * dt;
-      out[i].last += f->price_step * dt;
-      out[i].bid += f->price_step * dt;
-      out[i].ask += f->price_step * dt;
+      out[i]->oi += (put ? -1 : 1) * f->oi_step * dt;
+      out[i]->last += f->price_step * dt;
+      out[i]->bid += f->price_step * dt;
+      out[i]->ask += f->price_step * dt;
     }
   }
   if (st != G6_OK)

@@ -2123,7 +2123,8 @@ static void provider_untraded_leg(void **state) {
   const char *k[2] = {keys[0], keys[1]};
   g6_quote_leg legs[2];
   memset(legs, 0, sizeof(legs));
-  assert_int_equal(p.quotes(p.ctx, k, 2, legs, &e), G6_OK);
+  g6_quote_leg *const out[2] = {&legs[0], &legs[1]};
+  assert_int_equal(p.quotes(p.ctx, k, 2, out, &e), G6_OK);
   assert_true(legs[0].quoted && legs[1].quoted);
   assert_true(legs[0].avg > 0 && legs[0].volume > 0); /* traded */
   assert_true(legs[1].last > 0);
@@ -2201,7 +2202,8 @@ static void provider_odd_timestamps(void **state) {
   const char *k[2] = {keys[0], keys[1]};
   g6_quote_leg legs[2];
   memset(legs, 0, sizeof(legs));
-  assert_int_equal(p.quotes(p.ctx, k, 2, legs, &e), G6_OK);
+  g6_quote_leg *const out[2] = {&legs[0], &legs[1]};
+  assert_int_equal(p.quotes(p.ctx, k, 2, out, &e), G6_OK);
   for (int i = 0; i < 2; i++)
     if (!legs[i].quoted || legs[i].malformed || !(legs[i].last > 0) ||
         !(legs[i].oi >= 0) || !(legs[i].ask > 0))
