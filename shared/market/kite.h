@@ -194,7 +194,8 @@ g6_status g6_kite_instruments(g6_kite_client *c, const char *exchange,
 
 /* GET /quote for n keys ("EXCH:TRADINGSYMBOL"), in batches of at most 500,
  * fresh cache entries first. *out (caller frees) always holds a table of the
- * requested keys unless G6_ENOMEM; entries are present only for complete,
+ * requested keys (borrowed from `keys`, which must outlive it) unless
+ * G6_ENOMEM; entries are present only for complete,
  * validated quotes. Returns G6_OK when every batch succeeded, else the
  * status of the first failed batch. A failed batch's entries are absent and
  * carry its status (g6_quote_table_failed); other batches' entries are

@@ -20,7 +20,7 @@
 
 struct g6_quote_table {
   size_t n;
-  char **keys;
+  const char **keys; /* the caller's (borrowed: quote.h) */
   size_t *key_len; /* strlen of each key: a body's key may hold a NUL */
   g6_quote *q;
   unsigned char *present;
@@ -84,11 +84,7 @@ g6_quote_table *g6_quote_table_new(const char *const *keys, size_t n) {
     }
     if (g6_quote_table_find_n(t, keys[i], len) >= 0)
       continue; /* duplicate request */
-    char *k = strdup(keys[i]);
-    if (k == NULL) {
-      g6_quote_table_free(t);
-      return NULL;
-    }
+    const char *k = keys[i];
     t->keys[t->n] = k;
     t->key_len[t->n] = len;
     size_t mask = t->nslots - 1, h = (size_t)fnv1a(k, len) & mask;
@@ -102,9 +98,6 @@ g6_quote_table *g6_quote_table_new(const char *const *keys, size_t n) {
 void g6_quote_table_free(g6_quote_table *t) {
   if (t == NULL)
     return;
-  if (t->keys != NULL)
-    for (size_t i = 0; i < t->n; i++)
-      free(t->keys[i]);
   free(t->keys);
   free(t->key_len);
   free(t->q);
