@@ -596,6 +596,7 @@ static bool prune_file(walk *w, level *L, const char *name, const fclass *f,
   else if (p->dry_run) {
     e->action = G6_PRUNE_WOULD_DELETE;
     w->deletes++;
+    L->gone++; /* as if deleted: its directory may go too (leave_dir) */
   } else if (G6_AFTER(unlinkat(L->fd, name, 0)) == 0) {
     e->action = G6_PRUNE_DELETED;
     w->deletes++;
@@ -817,16 +818,22 @@ static void leave_dir(walk *w) {
   }
   closedir(L->dir);
   w->depth--;
-  if (w->depth == 0 || w->pol == NULL || w->pol->dry_run || !L->removable ||
-      L->seen != L->gone)
+  if (w->depth == 0 || w->pol == NULL || !L->removable || L->seen != L->gone)
     return;
   double age = w->o->now - ((double)L->mtime.tv_sec +
                             (double)L->mtime.tv_nsec * 1e-9);
   if (L->gone == 0 && age < w->grace_s)
     return;
   level *P = &w->lv[w->depth - 1];
-  g6_retention_entry e = {.event = G6_EV_RMDIR};
-  if (G6_AFTER(unlinkat(P->fd, L->name, AT_REMOVEDIR)) == 0) {
+  g6_retention_entry e = {.event = G6_EV_RMDIR, .pruned = true,
+                          .action = G6_PRUNE_DELETED};
+  if (w->pol->dry_run) {
+    /* the same decision as a real sweep's, so that a dry run names every
+     * directory --apply would remove (its parent may follow) */
+    e.action = G6_PRUNE_WOULD_DELETE;
+    w->r->dirs_would_remove++;
+    P->gone++;
+  } else if (G6_AFTER(unlinkat(P->fd, L->name, AT_REMOVEDIR)) == 0) {
     w->r->dirs_removed++;
     P->gone++;
   } else if (errno == ENOENT) {
@@ -836,6 +843,7 @@ static void leave_dir(walk *w) {
     return; /* something was written into it meanwhile */
   } else {
     e.err = errno;
+    e.action = G6_PRUNE_FAILED;
     note_failure(w, "cannot remove directory", L->name, e.err);
   }
   if (w->o->on_entry != NULL) {
@@ -1104,14 +1112,16 @@ size_t g6_retention_summary(const g6_retention_report *r, char *buf,
   if (r->pruned) {
     g6_prune_action done =
         r->dry_run ? G6_PRUNE_WOULD_DELETE : G6_PRUNE_DELETED;
+    uint64_t dirs = r->dry_run ? r->dirs_would_remove : r->dirs_removed;
     g6_buf_printf(&b,
-                  "%s %" PRIu64 " file(s) (%.1f MiB), removed %" PRIu64
+                  "%s %" PRIu64 " file(s) (%.1f MiB), %s %" PRIu64
                   " empty director%s; kept %" PRIu64 " modified today, %" PRIu64
                   " over the per-sweep cap, %" PRIu64 " symlink(s), %" PRIu64
                   " file(s) outside the layout; %" PRIu64 " failed; ",
                   r->dry_run ? "dry run: would delete" : "deleted", f[done],
-                  (double)by[done] / 1048576.0, r->dirs_removed,
-                  r->dirs_removed == 1 ? "y" : "ies", f[G6_PRUNE_KEPT_TODAY],
+                  (double)by[done] / 1048576.0,
+                  r->dry_run ? "would remove" : "removed", dirs,
+                  dirs == 1 ? "y" : "ies", f[G6_PRUNE_KEPT_TODAY],
                   f[G6_PRUNE_KEPT_CAP], f[G6_PRUNE_KEPT_SYMLINK],
                   f[G6_PRUNE_KEPT_LAYOUT], f[G6_PRUNE_FAILED]);
   }

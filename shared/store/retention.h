@@ -52,7 +52,10 @@
  * not yet removed, which the next sweep finds again. Directories of the
  * layout (not DataDir, overview, snapshots or the panels directory) are
  * removed when the sweep emptied them, or when found empty and unmodified
- * for `empty_dir_grace_s` (what an interrupted sweep leaves).
+ * for `empty_dir_grace_s` (what an interrupted sweep leaves). A dry run
+ * makes the same decisions, counting a file it would delete as gone, and
+ * reports the directories it would remove (dirs_would_remove, G6_EV_RMDIR
+ * with action would_delete), so that it lists what a real sweep does.
  *
  * g6_panels' directories change under the walk (store/panels.h): a set is
  * built in the staging directory, swapped in with RENAME_EXCHANGE and the
@@ -165,7 +168,9 @@ typedef struct g6_retention_policy {
 typedef enum g6_retention_event {
   G6_EV_FILE,    /* a non-directory entry (file, symlink, special file) */
   G6_EV_SKIP,    /* a directory not entered: skip, err */
-  G6_EV_RMDIR,   /* a layout directory removed (err != 0: rmdir failed) */
+  G6_EV_RMDIR,   /* a layout directory removed, or in a dry run one that
+                    would be (action: deleted, would_delete, or failed with
+                    err) */
 } g6_retention_event;
 
 typedef struct g6_retention_entry {
@@ -210,6 +215,7 @@ typedef struct g6_retention_report {
   uint64_t bytes_by_action[G6_PRUNE_ACTION_COUNT];
   uint64_t skipped[G6_SKIP_COUNT];
   uint64_t dirs_removed;
+  uint64_t dirs_would_remove; /* dry run: what dirs_removed would be */
   uint64_t dirs_scanned;
   double seconds;    /* wall time of the run (CLOCK_MONOTONIC) */
   bool pruned;       /* the policy was evaluated */

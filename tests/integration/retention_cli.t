@@ -205,6 +205,9 @@ t.ok(rc == 0 and rep.get("dry_run") is True and
      "dry run by default: %d would be deleted, 1 kept as today's, 3 symlinks passed by"
      % len(victims), out + err)
 t.is_(present(victims + keep), victims + keep, "the dry run deleted nothing")
+rc, dry_out, err = run("retention-prune", "--data-dir", data, "--max-age-days", 30, "--list")
+t.ok(rc == 0 and "would remove 5 empty directories" in dry_out.splitlines()[-1],
+     "the dry run's summary counts the directories --apply would remove", dry_out + err)
 
 rc, out, err = run("retention-prune", "--data-dir", data, "--max-age-days", 30,
                    "--apply", "--list")
@@ -228,6 +231,13 @@ t.is_(rmdirs, sorted(["NIFTY/next_month/-100", "NIFTY/next_month", "overview/NIF
       "the removed directories are the emptied layout directories")
 t.ok(out.splitlines()[-1].startswith("[retention-prune] deleted 4 file(s)"),
      "the summary line says what was deleted", out)
+# the dry run named the same files and directories (it listed no directory,
+# while --apply removed five)
+as_applied = {"would_delete": "deleted", "would_rmdir": "rmdir"}
+t.is_(sorted(" ".join([as_applied.get(l.split(" ")[0], l.split(" ")[0])] + l.split(" ")[1:])
+             for l in dry_out.splitlines() if not l.startswith("[")),
+      sorted(l for l in out.splitlines() if not l.startswith("[")),
+      "the dry run's --list is what --apply then did, directories included")
 
 # a read-only directory: an unprivileged run cannot delete there (root is
 # not stopped by modes; the unit tests use an immutable directory for root)

@@ -348,6 +348,8 @@ static g6_json *report_json(const g6_retention_report *r, const char *dir,
                                    action_name));
     g6_json_object_set(doc, "directories_removed",
                        g6_json_int((int64_t)r->dirs_removed));
+    g6_json_object_set(doc, "directories_would_remove",
+                       g6_json_int((int64_t)r->dirs_would_remove));
   }
   g6_json_object_set(doc, "first_failure",
                      r->first_failure[0] ? g6_json_string(r->first_failure)
@@ -412,7 +414,9 @@ static void list_entry(void *ctx, const g6_retention_entry *e) {
             shown_path(e, p, sizeof(p)), e->err ? ": " : "",
             e->err ? strerror(e->err) : "");
   } else if (e->event == G6_EV_RMDIR && !l->unmatched_only) {
-    fprintf(l->out, "rmdir %s%s%s\n", shown_path(e, p, sizeof(p)),
+    fprintf(l->out, "%s %s%s%s\n",
+            e->action == G6_PRUNE_WOULD_DELETE ? "would_rmdir" : "rmdir",
+            shown_path(e, p, sizeof(p)),
             e->err ? ": " : "", e->err ? strerror(e->err) : "");
   } else if (e->event == G6_EV_FILE && l->unmatched_only &&
              e->kind == G6_KIND_UNMATCHED) {

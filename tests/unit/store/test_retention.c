@@ -528,6 +528,76 @@ static void dry_run_and_cap(void **state) {
   assert_true(exists(data, "NIFTY/this_week/+50/2025-09-01.csv"));
 }
 
+/* Every file and directory an entry callback saw acted on, one line each
+ * ("<action> <path>"), a dry run's would_delete written as "deleted". */
+typedef struct acted {
+  char text[8192];
+  size_t len;
+} acted;
+
+static void note_acted(void *ctx, const g6_retention_entry *e) {
+  acted *a = ctx;
+  if (!e->pruned || (e->event != G6_EV_FILE && e->event != G6_EV_RMDIR))
+    return;
+  g6_prune_action act =
+      e->action == G6_PRUNE_WOULD_DELETE ? G6_PRUNE_DELETED : e->action;
+  int n = snprintf(a->text + a->len, sizeof(a->text) - a->len, "%s %s %s\n",
+                   e->event == G6_EV_RMDIR ? "dir" : "file",
+                   g6_prune_action_name(act), e->path);
+  assert_true(n > 0 && (size_t)n < sizeof(a->text) - a->len);
+  a->len += (size_t)n;
+}
+
+/* A dry run names what the real sweep then does, directories included: the
+ * ones it empties (and their parents in turn) and empty layout directories
+ * older than the grace time, which a real sweep removed unannounced. */
+static void dry_run_lists_what_a_sweep_does(void **state) {
+  (void)state;
+  char data[300];
+  fresh(data, sizeof(data), "dry-same");
+  double old = utc(2025, 9, 1, 5, 0, 0);
+  mk(data, "NIFTY/this_week/+50/2025-09-01.csv", 10, old);
+  mk(data, "NIFTY/next_week/-100/2025-09-01.csv", 10, old);
+  mk(data, "NIFTY/next_week/-100/2025-10-20.csv", 10, old);
+  mk(data, "overview/NIFTY/2025-09-01.csv", 10, old);
+  mk(data, "snapshots/NIFTY/2025-09-01/3.json", 10, old);
+  char path[500];
+  const char *empty[] = {"SENSEX", "NIFTY/this_week/+100", "BANKNIFTY/this_week"};
+  for (size_t i = 0; i < sizeof(empty) / sizeof(empty[0]); i++) {
+    snprintf(path, sizeof(path), "%s/%s", data, empty[i]);
+    assert_int_equal(g6_mkdir_p(path, 0755, NULL), G6_OK);
+  }
+  for (size_t i = 0; i < sizeof(empty) / sizeof(empty[0]); i++) {
+    snprintf(path, sizeof(path), "%s/%s", data, empty[i]);
+    struct timespec ts[2] = {{(time_t)old, 0}, {(time_t)old, 0}};
+    assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
+  }
+  g6_retention_policy p = policy(30, true);
+  static acted dry, real;
+  g6_retention_opts o = {.data_dir = data, .now = NOW_IST_NOON, .policy = &p,
+                         .on_entry = note_acted, .ctx = &dry};
+  g6_retention_report r;
+  assert_int_equal(g6_retention_run(&o, &r, NULL), G6_OK);
+  assert_int_equal(r.files_by_action[G6_PRUNE_WOULD_DELETE], 4);
+  assert_int_equal(r.dirs_removed, 0);
+  assert_int_equal(r.dirs_would_remove, 9);
+  assert_true(exists(data, "SENSEX") && exists(data, "NIFTY/this_week/+50"));
+  char line[600];
+  g6_retention_summary(&r, line, sizeof(line));
+  assert_non_null(strstr(line, "would remove 9 empty directories"));
+  p.dry_run = false;
+  o.ctx = &real;
+  assert_int_equal(g6_retention_run(&o, &r, NULL), G6_OK);
+  assert_int_equal(r.files_by_action[G6_PRUNE_DELETED], 4);
+  assert_int_equal(r.dirs_removed, 9);
+  assert_int_equal(r.dirs_would_remove, 0);
+  assert_string_equal(dry.text, real.text);
+  assert_non_null(strstr(real.text, "dir deleted SENSEX\n"));
+  assert_non_null(strstr(real.text, "dir deleted BANKNIFTY\n"));
+  assert_non_null(strstr(real.text, "dir deleted snapshots/NIFTY\n"));
+  assert_true(exists(data, "NIFTY/next_week/-100/2025-10-20.csv"));
+}
+
 /* Symlinks out of the tree, symlinked directories and ".." never lead the
  * sweep outside the data directory. */
 static void hostile_symlinks_and_dotdot(void **state) {
@@ -1099,6 +1169,7 @@ int main(void) {
       cmocka_unit_test(prunes_by_date),
       cmocka_unit_test(ist_today_and_protect_today),
       cmocka_unit_test(dry_run_and_cap),
+      cmocka_unit_test(dry_run_lists_what_a_sweep_does),
       cmocka_unit_test(hostile_symlinks_and_dotdot),
       cmocka_unit_test(read_only_subdirectory),
       cmocka_unit_test(other_mounts_are_not_entered),
