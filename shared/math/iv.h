@@ -22,7 +22,8 @@
  * G6_EEXPIRED (T <= 0), G6_EAT_INTRINSIC (the time value is within 8 ulps
  * of max(S e^{-qT}, K e^{-rT}) of zero: the price is the intrinsic value as
  * far as doubles can tell, and no volatility follows from it; *iv is NAN;
- * a price of exactly 0 out of the money too), G6_EBELOW_INTRINSIC (price
+ * a price of exactly 0 out of the money too; with g6_iv_opts.price_tick,
+ * an in-the-money price up to that tick below), G6_EBELOW_INTRINSIC (price
  * below the intrinsic value by more than that, negative prices included),
  * G6_EABOVE_BOUND (price at or above the no-arbitrage bound: S e^{-qT} for a
  * call, K e^{-rT} for a put), G6_EIV_OUT_OF_BOUNDS (solved, but outside the
