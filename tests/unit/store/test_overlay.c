@@ -182,6 +182,15 @@ static void days_means_emas_and_reruns(void **state) {
       g6_overlay_update(data, out, "BANKNIFTY", d1, &o, &st, &e), G6_OK);
 }
 
+/* One fold of a day with the default options, not durable (what these
+ * tests check is not the fsync). */
+static g6_status fold(const char *data, const char *out, const char *index,
+                      g6_date date, g6_overlay_stats *st, g6_error *e) {
+  g6_overlay_opts o = G6_OVERLAY_OPTS_DEFAULT;
+  o.durable = false;
+  return g6_overlay_update(data, out, index, date, &o, st, e);
+}
+
 static void takes_over_old_masters(void **state) {
   (void)state;
   char data[300], out[300], master[600];
@@ -200,11 +209,9 @@ static void takes_over_old_masters(void **state) {
       "0\n";
   assert_int_equal(g6_atomic_write(master, old, strlen(old), 0644, false, NULL),
                    G6_OK);
-  g6_overlay_opts o = G6_OVERLAY_OPTS_DEFAULT;
-  o.durable = false;
   g6_overlay_stats st = {0};
   g6_error e;
-  assert_int_equal(g6_overlay_update(data, out, "NIFTY", tue, &o, &st, &e),
+  assert_int_equal(fold(data, out, "NIFTY", tue, &st, &e),
                    G6_OK);
   char *t = slurp(master);
   char l[2048], want[64];
@@ -222,7 +229,7 @@ static void takes_over_old_masters(void **state) {
                    G6_OK);
   snprintf(l, sizeof(l), "%s/NIFTY/this_week/0/.TUESDAY.state", out);
   remove(l);
-  assert_int_equal(g6_overlay_update(data, out, "NIFTY", tue, &o, &st, &e),
+  assert_int_equal(fold(data, out, "NIFTY", tue, &st, &e),
                    G6_EUNSUPPORTED);
   assert_non_null(strstr(e.msg, "not a weekday overlay master"));
 }
@@ -242,11 +249,9 @@ static void wrong_files_are_refused(void **state) {
   snprintf(from, sizeof(from), "%s/NIFTY/this_week/0/2025-01-07.csv", data);
   snprintf(to, sizeof(to), "%s/NIFTY/this_week/0/2025-01-06.csv", data);
   assert_int_equal(rename(from, to), 0);
-  g6_overlay_opts o = G6_OVERLAY_OPTS_DEFAULT;
-  o.durable = false;
   g6_overlay_stats st = {0};
   g6_error e;
-  assert_int_equal(g6_overlay_update(data, out, "NIFTY", mon, &o, &st, &e),
+  assert_int_equal(fold(data, out, "NIFTY", mon, &st, &e),
                    G6_EPARSE);
   assert_non_null(strstr(e.msg, "2025-01-06.csv: data row 1 is of NIFTY "
                                 "07-01-2025 09:00:00, not of NIFTY "
@@ -257,7 +262,7 @@ static void wrong_files_are_refused(void **state) {
   snprintf(from, sizeof(from), "%s/NIFTY", data);
   snprintf(to, sizeof(to), "%s/BANKNIFTY", data);
   assert_int_equal(rename(from, to), 0);
-  assert_int_equal(g6_overlay_update(data, out, "BANKNIFTY", mon, &o, &st, &e),
+  assert_int_equal(fold(data, out, "BANKNIFTY", mon, &st, &e),
                    G6_EPARSE);
   assert_non_null(strstr(e.msg, "data row 1 is of NIFTY"));
   /* a good day, then links, never followed (g6_chain never writes through
@@ -284,7 +289,7 @@ static void wrong_files_are_refused(void **state) {
       snprintf(from, sizeof(from), "%s/%s/2025-01-06.csv", data, links[i][0]);
       assert_int_equal(symlink("../../../copy/2025-01-06.csv", from), 0);
     }
-    assert_int_equal(g6_overlay_update(data, out, "NIFTY", mon, &o, &st, &e),
+    assert_int_equal(fold(data, out, "NIFTY", mon, &st, &e),
                      G6_EINVAL);
     if (strstr(e.msg, links[i][0]) == NULL ||
         strstr(e.msg, "is a symbolic link; it is not followed") == NULL)
@@ -293,11 +298,11 @@ static void wrong_files_are_refused(void **state) {
   }
   snprintf(from, sizeof(from), "%s/NIFTY/this_week/+50/2025-01-06.csv", data);
   assert_int_equal(g6_mkdir_p(from, 0755, NULL), G6_OK);
-  assert_int_equal(g6_overlay_update(data, out, "NIFTY", mon, &o, &st, &e),
+  assert_int_equal(fold(data, out, "NIFTY", mon, &st, &e),
                    G6_EINVAL);
   assert_non_null(strstr(e.msg, "+50/2025-01-06.csv is not a regular file"));
   assert_int_equal(rmdir(from), 0);
-  assert_int_equal(g6_overlay_update(data, out, "NIFTY", mon, &o, &st, &e),
+  assert_int_equal(fold(data, out, "NIFTY", mon, &st, &e),
                    G6_OK);
   /* a day file under directories another program named: their names would
    * go into the master's rows (a comma, a line break, an escape) */
@@ -310,7 +315,7 @@ static void wrong_files_are_refused(void **state) {
     char dest[700];
     snprintf(dest, sizeof(dest), "%s/2025-01-06.csv", to);
     assert_int_equal(link(from, dest), 0);
-    assert_int_equal(g6_overlay_update(data, out, "NIFTY", mon, &o, &st, &e),
+    assert_int_equal(fold(data, out, "NIFTY", mon, &st, &e),
                      G6_EINVAL);
     if (strstr(e.msg, "not a directory of g6's layout") == NULL ||
         strchr(e.msg, '\n') != NULL || strchr(e.msg, '\x1b') != NULL)
@@ -390,11 +395,9 @@ static void a_failing_day_changes_no_master(void **state) {
     snprintf(data, sizeof(data), "%s/allornot%zu", dir, k);
     snprintf(out, sizeof(out), "%s/allornot%zu-out", dir, k);
     offsets_of_day(data, mon, 6);
-    g6_overlay_opts o = G6_OVERLAY_OPTS_DEFAULT;
-    o.durable = false;
     g6_overlay_stats st = {0};
     g6_error e;
-    assert_int_equal(g6_overlay_update(data, out, "NIFTY", mon, &o, &st, &e),
+    assert_int_equal(fold(data, out, "NIFTY", mon, &st, &e),
                      G6_OK);
     assert_int_equal(st.updated, 7);
     g6_buf was = G6_BUF_INIT, now = G6_BUF_INIT;
@@ -432,7 +435,7 @@ static void a_failing_day_changes_no_master(void **state) {
       assert_int_equal(link(from, path), 0);
     }
     memset(&st, 0, sizeof(st));
-    g6_status rc = g6_overlay_update(data, out, "NIFTY", next, &o, &st, &e);
+    g6_status rc = fold(data, out, "NIFTY", next, &st, &e);
     if (rc == G6_OK)
       fail_msg("%s: folded", kinds[k]);
     snapshot_tree(out, &now);
@@ -466,11 +469,9 @@ static void empty_day_files_are_named(void **state) {
            data);
   assert_int_equal(unlink(empty), 0);
   assert_int_equal(g6_atomic_write(empty, "", 0, 0644, false, NULL), G6_OK);
-  g6_overlay_opts o = G6_OVERLAY_OPTS_DEFAULT;
-  o.durable = false;
   g6_overlay_stats st = {0};
   g6_error e;
-  assert_int_equal(g6_overlay_update(data, out, "NIFTY", mon, &o, &st, &e),
+  assert_int_equal(fold(data, out, "NIFTY", mon, &st, &e),
                    G6_OK);
   assert_int_equal(st.files, 1);
   assert_int_equal(st.updated, 1);
@@ -483,7 +484,7 @@ static void empty_day_files_are_named(void **state) {
   snprintf(path, sizeof(path), "%s/NIFTY/this_week/0/2025-01-06.csv", data);
   assert_int_equal(unlink(path), 0);
   memset(&st, 0, sizeof(st));
-  assert_int_equal(g6_overlay_update(data, out, "NIFTY", mon, &o, &st, &e),
+  assert_int_equal(fold(data, out, "NIFTY", mon, &st, &e),
                    G6_OK);
   assert_int_equal(st.files, 0);
   assert_int_equal(st.empty, 2);
@@ -507,11 +508,9 @@ static void an_overlong_path_fails_the_index(void **state) {
   snprintf(out, sizeof(out), "%s/deep-out", dir);
   g6_date mon = {2025, 1, 6};
   offsets_of_day(data, mon, 0);
-  g6_overlay_opts o = G6_OVERLAY_OPTS_DEFAULT;
-  o.durable = false;
   g6_overlay_stats st = {0};
   g6_error e;
-  assert_int_equal(g6_overlay_update(data, out, "NIFTY", mon, &o, &st, &e),
+  assert_int_equal(fold(data, out, "NIFTY", mon, &st, &e),
                    G6_OK);
   /* beside the tag: a directory whose path passes PATH_MAX (its files
    * could be a tag's day) */
@@ -525,7 +524,7 @@ static void an_overlong_path_fails_the_index(void **state) {
   assert_int_equal(mkdirat(fd, name, 0755), 0);
   close(fd);
   memset(&st, 0, sizeof(st));
-  assert_int_equal(g6_overlay_update(data, out, "NIFTY", mon, &o, &st, &e),
+  assert_int_equal(fold(data, out, "NIFTY", mon, &st, &e),
                    G6_EINVAL);
   if (strstr(e.msg, "xxxxxxxxxx: the path is longer than") == NULL ||
       strstr(e.msg, "...") == NULL || strstr(e.msg, "not folded") == NULL)
