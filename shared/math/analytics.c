@@ -342,26 +342,73 @@ g6_status g6_chain_atm_iv(const g6_leg *legs, size_t n, double F, double *iv) {
   return atm_iv_filtered(legs, n, all, F, iv);
 }
 
+/* A leg the 25-delta interpolation can use: of `type`, with a strike, a
+ * delta and an IV. */
+static int delta_leg(const g6_leg *l, g6_opt_type type) {
+  return l->type == type && valid_strike(l->strike) && known(l->delta) &&
+         known(l->iv);
+}
+
+/* The usable leg of the next strike above legs[i]'s (the first leg of that
+ * strike), or n when none: the next in the array when the usable legs are
+ * in ascending strike order, else a scan. */
+static size_t next_strike_leg(const g6_leg *legs, size_t n, g6_opt_type type,
+                              size_t i, int sorted) {
+  double K = legs[i].strike;
+  size_t best = n;
+  for (size_t j = sorted ? i + 1 : 0; j < n; j++) {
+    const g6_leg *l = &legs[j];
+    if (!delta_leg(l, type) || !(l->strike > K))
+      continue;
+    if (sorted)
+      return j;
+    if (best == n || l->strike < legs[best].strike)
+      best = j;
+  }
+  return best;
+}
+
 /* IV at delta `target` among legs of one type, linear in delta between the
- * bracketing legs. */
+ * legs of two adjacent strikes whose deltas bracket it. Deltas fall with
+ * the strike, so there is one such pair; when a bad quote makes them cross
+ * the target more than once, the pair nearest the money wins (the lowest
+ * strikes for a call, the highest for a put): a far out-of-the-money quote
+ * cannot move the figure. NAN when no pair brackets the target (never
+ * extrapolated). */
 static double iv_at_delta(const g6_leg *legs, size_t n, g6_opt_type type,
                           double target) {
-  const g6_leg *below = NULL, *above = NULL;
+  int sorted = 1;
+  double prev = -INFINITY;
   for (size_t i = 0; i < n; i++) {
-    const g6_leg *l = &legs[i];
-    if (l->type != type || !known(l->delta) || !known(l->iv))
+    if (!delta_leg(&legs[i], type))
       continue;
-    if (l->delta <= target && (below == NULL || l->delta > below->delta))
-      below = l;
-    if (l->delta >= target && (above == NULL || l->delta < above->delta))
-      above = l;
+    if (legs[i].strike < prev)
+      sorted = 0;
+    prev = legs[i].strike;
   }
-  if (below == NULL || above == NULL)
+  const g6_leg *lo = NULL, *hi = NULL;
+  for (size_t i = 0; i < n; i++) {
+    const g6_leg *a = &legs[i];
+    if (!delta_leg(a, type))
+      continue;
+    size_t j = next_strike_leg(legs, n, type, i, sorted);
+    /* a leg at the target is a pair of its own */
+    const g6_leg *b = a->delta == target ? a : j < n ? &legs[j] : NULL;
+    if (b == NULL || !((a->delta <= target && b->delta >= target) ||
+                       (a->delta >= target && b->delta <= target)))
+      continue; /* both on one side */
+    if (lo == NULL || (type == G6_CALL ? a->strike < lo->strike
+                                       : a->strike > lo->strike)) {
+      lo = a;
+      hi = b;
+    }
+  }
+  if (lo == NULL)
     return NAN;
-  if (above->delta == below->delta)
-    return below->iv;
-  return below->iv + (target - below->delta) / (above->delta - below->delta) *
-                         (above->iv - below->iv);
+  if (hi->delta == lo->delta)
+    return lo->iv;
+  return lo->iv + (target - lo->delta) / (hi->delta - lo->delta) *
+                      (hi->iv - lo->iv);
 }
 
 g6_status g6_chain_skew25(const g6_leg *legs, size_t n, double F,

@@ -128,11 +128,20 @@ g6_status g6_chain_support_resistance(const g6_leg *legs, size_t n,
 g6_status g6_chain_atm_iv(const g6_leg *legs, size_t n, double F, double *iv);
 
 /* 25-delta skew: the IV of the 25-delta call and of the -25-delta put, each
- * interpolated linearly in delta between the two legs bracketing it (legs'
- * own delta and iv), the risk reversal rr25 = call - put and the butterfly
- * bf25 = (call + put)/2 - atm (atm from g6_chain_atm_iv at F). G6_ENOENT when
- * any of the three cannot be bracketed; the fields found are still set, the
- * others are NAN. */
+ * interpolated linearly in delta between the legs of two adjacent strikes
+ * whose deltas bracket it (legs' own delta and iv; legs without either are
+ * passed over; a leg exactly at +-0.25 is the point), the risk reversal
+ * rr25 = call - put and the butterfly bf25 = (call + put)/2 - atm (atm from
+ * g6_chain_atm_iv at F): the smile risk reversal and butterfly of FX desks'
+ * quotes, read off the smile rather than a market strangle (I. Clark,
+ * "Foreign Exchange Option Pricing", Wiley 2011, ch. 3), with the legs'
+ * own delta convention (g6_chain's: BSM spot delta, e^{-qT} N(d1)). Deltas
+ * fall with the strike; when bad quotes make them cross the target more
+ * than once, the crossing nearest the money is taken (the lowest strikes
+ * for the call, the highest for the put), so one far out-of-the-money quote
+ * cannot move the figure. Never extrapolated: G6_ENOENT when any of the
+ * three cannot be bracketed; the fields found are still set, the others are
+ * NAN. Legs in any order. */
 typedef struct g6_skew25 {
   double atm_iv, call25_iv, put25_iv, rr25, bf25;
 } g6_skew25;

@@ -229,6 +229,40 @@ static void skew25(void **state) {
   assert_true(isnan(s.call25_iv) && isnan(s.rr25));
 }
 
+/* A bad far out-of-the-money quote (call 115 at IV .45, delta .26; put 85
+ * at IV .50, delta -.27) makes the deltas cross +-0.25 again; the crossing
+ * nearest the money is the 25-delta point (reference: the adjacent-strike
+ * pair, in strike order, nearest the money, computed in Python):
+ *   call25 between 105 (.30, .19) and 110 (.20, .18): .185
+ *   put25  between 95 (-.30, .22) and 90 (-.20, .24): .23
+ * The old "largest delta below, smallest above" picked 110 and 115 (.405)
+ * and 85 and 90 (.4257). A leg exactly at the target is the point. */
+static void skew25_non_monotone_delta(void **state) {
+  (void)state;
+  g6_leg c[10] = {dleg(100, G6_CALL, .50, .20), dleg(105, G6_CALL, .30, .19),
+                  dleg(110, G6_CALL, .20, .18), dleg(115, G6_CALL, .26, .45),
+                  dleg(120, G6_CALL, .05, .17), dleg(80, G6_PUT, -.05, .30),
+                  dleg(85, G6_PUT, -.27, .50),  dleg(90, G6_PUT, -.20, .24),
+                  dleg(95, G6_PUT, -.30, .22),  dleg(100, G6_PUT, -.50, .21)};
+  g6_skew25 s;
+  assert_int_equal(g6_chain_skew25(c, 10, 100, &s), G6_OK);
+  assert_close(s.call25_iv, 0.185, 1e-15);
+  assert_close(s.put25_iv, 0.23, 1e-15);
+  assert_close(s.rr25, -0.045, 1e-15);
+  /* the same legs out of strike order */
+  g6_leg r[10];
+  for (size_t i = 0; i < 10; i++)
+    r[i] = c[(i * 3) % 10];
+  assert_int_equal(g6_chain_skew25(r, 10, 100, &s), G6_OK);
+  assert_close(s.call25_iv, 0.185, 1e-15);
+  assert_close(s.put25_iv, 0.23, 1e-15);
+  /* one call, exactly at 25 delta; no put bracketed */
+  g6_leg one[1] = {dleg(110, G6_CALL, .25, .19)};
+  assert_int_equal(g6_chain_skew25(one, 1, 100, &s), G6_ENOENT);
+  assert_close(s.call25_iv, 0.19, 0);
+  assert_true(isnan(s.put25_iv) && isnan(s.rr25));
+}
+
 static void term_structure(void **state) {
   (void)state;
   g6_leg c[6];
@@ -544,6 +578,7 @@ int main(void) {
       cmocka_unit_test(support_resistance),
       cmocka_unit_test(atm_iv),
       cmocka_unit_test(skew25),
+      cmocka_unit_test(skew25_non_monotone_delta),
       cmocka_unit_test(term_structure),
       cmocka_unit_test(bucket_edges),
       cmocka_unit_test(buckets),
