@@ -48,7 +48,7 @@ g6_status g6_desk_gex(const g6_leg *legs, size_t n, double S, double lot,
   strike_gex *per = malloc((n ? n : 1) * sizeof(*per));
   if (per == NULL)
     return G6_ENOMEM;
-  size_t m = 0;
+  size_t m = 0, side_legs[2] = {0, 0};
   double scale = lot * S * S * 0.01;
   for (size_t i = 0; i < n; i++) {
     const g6_leg *l = &legs[i];
@@ -65,15 +65,22 @@ g6_status g6_desk_gex(const g6_leg *legs, size_t n, double S, double lot,
       out->puts += g;
     }
     out->legs++;
+    side_legs[l->type != G6_CALL]++;
     per[m++] = (strike_gex){l->strike, g};
   }
+  /* a side without a usable leg has an unknown exposure, not 0, and so
+   * has the total (the puts alone are not the dealers' gamma) */
+  if (side_legs[0] == 0)
+    out->calls = NAN;
+  if (side_legs[1] == 0)
+    out->puts = NAN;
   out->total = out->calls + out->puts;
-  if (out->legs == 0)
-    out->total = out->calls = out->puts = NAN;
-  /* cumulative exposure over ascending strikes; the flip is where it
-   * crosses zero between two strikes */
+  /* cumulative exposure over ascending strikes, linear between them; the
+   * flip is where it crosses zero: between two strikes, or at the strike
+   * where it is exactly 0 (the first of a run of zeros) before changing
+   * sign; a zero it leaves with the same sign is no flip */
   qsort(per, m, sizeof(*per), cmp_strike);
-  double cum = 0, prev_cum = 0, prev_k = NAN;
+  double cum = 0, prev_cum = 0, prev_k = NAN, zero_k = NAN;
   for (size_t i = 0; i < m;) {
     double K = per[i].K, sum = 0;
     for (; i < m && per[i].K == K; i++)
@@ -81,12 +88,18 @@ g6_status g6_desk_gex(const g6_leg *legs, size_t n, double S, double lot,
     cum += sum;
     if (!isnan(prev_k) && ((prev_cum < 0 && cum > 0) ||
                            (prev_cum > 0 && cum < 0))) {
-      out->flip_strike = prev_k + (K - prev_k) * (-prev_cum) / (cum - prev_cum);
+      out->flip_strike =
+          !isnan(zero_k)
+              ? zero_k
+              : prev_k + (K - prev_k) * (-prev_cum) / (cum - prev_cum);
       break;
     }
     if (cum != 0) {
       prev_cum = cum;
       prev_k = K;
+      zero_k = NAN;
+    } else if (!isnan(prev_k) && isnan(zero_k)) {
+      zero_k = K;
     }
   }
   free(per);

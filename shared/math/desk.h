@@ -37,12 +37,18 @@ g6_status g6_desk_straddle(const g6_leg *legs, size_t n, double atm, double S,
 /* ---- gamma exposure ------------------------------------------------------- */
 
 typedef struct g6_gex {
-  double total;        /* sum over legs, rupees per 1 % move (below) */
-  double calls, puts;  /* the two sides (puts as a negative number) */
+  double total;        /* sum over legs, rupees per 1 % move (below);
+                          NAN when a side is (the dealers' gamma is not
+                          one side's) */
+  double calls, puts;  /* the two sides (puts as a negative number); NAN
+                          for a side without a leg with gamma and OI */
   double flip_strike;  /* where the cumulative exposure over ascending
                           strikes changes sign, linearly interpolated
-                          between the bracketing strikes; NAN when it never
-                          changes sign */
+                          between the bracketing strikes, or the strike
+                          where it is exactly 0 before the change (the
+                          first of a run of zeros); the lowest such strike
+                          when it changes sign more than once; NAN when it
+                          never changes sign */
   size_t legs;         /* legs with gamma and OI */
   size_t missing;      /* legs skipped: gamma or OI unknown */
 } g6_gex;

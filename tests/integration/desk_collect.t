@@ -73,21 +73,27 @@ def gex(snap, x):
     S = snap["spot"]
     per = {}
     total = 0.0
+    used = []
     for l in kept(x):
         if l["gamma"] is None or l["oi"] is None:
             continue
+        used.append(l)
         contracts = l["oi"] / LOT
         g = l["gamma"] * contracts * LOT * S * S * 0.01 * (1 if l["type"] == "CE" else -1)
         total += g
         per[l["strike"]] = per.get(l["strike"], 0.0) + g
-    cum, prev_cum, prev_k, flip = 0.0, 0.0, None, None
+    if not any(l["type"] == "CE" for l in used) or not any(l["type"] == "PE" for l in used):
+        total = None  # one side's exposure unknown: so is the total
+    cum, prev_cum, prev_k, zero_k, flip = 0.0, 0.0, None, None, None
     for k in sorted(per):
         cum += per[k]
         if prev_k is not None and ((prev_cum < 0 < cum) or (prev_cum > 0 > cum)):
-            flip = prev_k + (k - prev_k) * (-prev_cum) / (cum - prev_cum)
+            flip = zero_k if zero_k is not None else prev_k + (k - prev_k) * (-prev_cum) / (cum - prev_cum)
             break
         if cum != 0:
-            prev_cum, prev_k = cum, k
+            prev_cum, prev_k, zero_k = cum, k, None
+        elif prev_k is not None and zero_k is None:
+            zero_k = k
     return total, flip
 
 

@@ -67,6 +67,36 @@ static void gex_sum_sign_and_flip(void **state) {
   assert_int_equal(g6_desk_gex(legs, 3, 0, 1, &g), G6_EINVAL);
 }
 
+/* Edges of a real chain (S = 100: S^2 x 1 % = 100, so gamma .01 x OI 10 is
+ * 10 rupees per 1 %). Reference (Python, the cumulative exposure as a
+ * piecewise-linear function of strike and its first zero crossing):
+ *   calls 100 (+10), puts 110 (-10), 120 (-5): cumulative 10, 0, -5; it
+ *   reaches 0 at 110 and goes negative: the flip is 110 (the old
+ *   interpolation between 100 and 120 gave 113.33); total -5.
+ *   puts only: the calls' exposure is unknown, so is the total (the old
+ *   code gave calls 0 and total -10, the puts alone). */
+static void gex_one_side_missing_and_flip_at_zero(void **state) {
+  (void)state;
+  g6_leg legs[] = {leg(100, G6_CALL, 1, 0.01, 10), leg(110, G6_PUT, 1, 0.01, 10),
+                   leg(120, G6_PUT, 1, 0.01, 5)};
+  g6_gex g;
+  assert_int_equal(g6_desk_gex(legs, 3, 100, 1, &g), G6_OK);
+  assert_close(g.total, -5, 1e-12);
+  assert_close(g.flip_strike, 110, 0);
+  /* cumulative 10, 0, +5 (a call at 120): touches 0, no flip */
+  legs[2].type = G6_CALL;
+  assert_int_equal(g6_desk_gex(legs, 3, 100, 1, &g), G6_OK);
+  assert_true(isnan(g.flip_strike));
+  /* puts only; and calls whose gamma is unknown */
+  assert_int_equal(g6_desk_gex(legs + 1, 1, 100, 1, &g), G6_OK);
+  assert_true(isnan(g.calls) && isnan(g.total));
+  assert_close(g.puts, -10, 1e-12);
+  legs[0].gamma = legs[2].gamma = NAN;
+  assert_int_equal(g6_desk_gex(legs, 3, 100, 1, &g), G6_OK);
+  assert_true(isnan(g.calls) && isnan(g.total));
+  assert_int_equal(g.missing, 2);
+}
+
 static void buildup_on_each_side_of_the_band(void **state) {
   (void)state;
   /* price band: max(0.05, 0.5 % of 100) = 0.5; OI band: max(1, 0.5 % of
@@ -239,6 +269,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(straddle_and_move),
       cmocka_unit_test(gex_sum_sign_and_flip),
+      cmocka_unit_test(gex_one_side_missing_and_flip_at_zero),
       cmocka_unit_test(buildup_on_each_side_of_the_band),
       cmocka_unit_test(gex_in_quantity_equals_contracts_times_lot),
       cmocka_unit_test(buildup_counts_by_side),
