@@ -2,6 +2,7 @@
 #include "math/analytics.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 static int known(double v) { return isfinite(v); }
@@ -127,13 +128,18 @@ g6_status g6_chain_pcr(const g6_leg *legs, size_t n, double kmin, double kmax,
   return G6_OK;
 }
 
-/* pain(P) by a pass over the legs: O(n) per candidate. */
+/* An OI max pain can use: a finite number >= 0 (a negative one is a bad
+ * quote, and would break the convexity the search relies on). */
+static int oi_usable(const g6_leg *l) { return known(l->oi) && l->oi >= 0; }
+
+/* pain(P) by a pass over the legs: O(n) per candidate; a sum of terms >= 0,
+ * so no cancellation. */
 static double pain_at(const g6_leg *legs, size_t n, double kmin, double kmax,
                       double P) {
   double pain = 0.0;
   for (size_t i = 0; i < n; i++) {
     const g6_leg *l = &legs[i];
-    if (!in_window(l, kmin, kmax) || !known(l->oi))
+    if (!in_window(l, kmin, kmax) || !oi_usable(l))
       continue;
     double d = l->type == G6_CALL ? P - l->strike : l->strike - P;
     if (d > 0)
@@ -142,24 +148,42 @@ static double pain_at(const g6_leg *legs, size_t n, double kmin, double kmax,
   return pain;
 }
 
-static void consider(g6_max_pain *out, double P, double pain) {
-  out->candidates++;
-  if (isnan(out->strike) || pain < out->pain ||
-      (pain == out->pain && P < out->strike)) {
-    out->strike = P;
-    out->pain = pain;
-  }
+/* A sum of OI, exact (in 128-bit integers) while every term is an integer
+ * below 2^63 — Kite's OI always is — else in doubles. */
+typedef struct oi_sum {
+  unsigned __int128 i;
+  double d;
+} oi_sum;
+
+static void oi_add(oi_sum *s, double oi, int *exact) {
+  s->d += oi;
+  if (oi < 0x1p63 && oi == floor(oi))
+    s->i += (unsigned __int128)(uint64_t)oi;
+  else
+    *exact = 0;
 }
 
+/* a >= b - c (a: the calls at or below P; b - c: the puts above P) */
+static int oi_ge(oi_sum a, oi_sum b, oi_sum c, int exact) {
+  return exact ? a.i + c.i >= b.i : a.d >= b.d - c.d;
+}
+
+/* pain(P) is convex in P (a sum of OI >= 0 times hinges); between the
+ * strikes P_j < P_j+1 its slope is (calls' OI at or below P_j) - (puts'
+ * OI above P_j), which never falls. The minimum is at the first strike
+ * where the slope is >= 0 (0: a tie with the next strike, the lower wins),
+ * or at the last strike. Comparing OI sums instead of differencing pains
+ * (sums of OI x strike near 1e20 for OI near 2^53) keeps the choice exact,
+ * ties included. */
 g6_status g6_chain_max_pain(const g6_leg *legs, size_t n, double kmin,
                             double kmax, g6_max_pain *out) {
   if ((legs == NULL && n > 0) || out == NULL)
     return G6_EINVAL;
   out->strike = out->pain = NAN;
   out->candidates = out->missing_oi = 0;
-  /* totals of the puts (OI, OI·K) and whether the window is sorted */
-  double put_oi = 0, put_oik = 0, call_total = 0, prev = -INFINITY;
-  int any_oi = 0, sorted = 1;
+  oi_sum puts = {0, 0}, calls = {0, 0}, none = {0, 0};
+  double prev = -INFINITY;
+  int any_oi = 0, sorted = 1, exact = 1;
   for (size_t i = 0; i < n; i++) {
     const g6_leg *l = &legs[i];
     if (!in_window(l, kmin, kmax))
@@ -167,33 +191,22 @@ g6_status g6_chain_max_pain(const g6_leg *legs, size_t n, double kmin,
     if (l->strike < prev)
       sorted = 0;
     prev = l->strike;
-    if (!known(l->oi)) {
+    if (!oi_usable(l)) {
       out->missing_oi++;
       continue;
     }
     any_oi = 1;
-    if (l->type == G6_PUT) {
-      put_oi += l->oi;
-      put_oik += l->oi * l->strike;
-    } else {
-      call_total += l->oi;
-    }
+    oi_add(l->type == G6_PUT ? &puts : &calls, l->oi, &exact);
   }
-  if (!any_oi) {
-    out->missing_oi = 0;
-    for (size_t i = 0; i < n; i++)
-      out->missing_oi += in_window(&legs[i], kmin, kmax) ? 1u : 0u;
+  if (!any_oi)
     return G6_ENOENT;
-  }
   /* no open interest on one side (or anywhere): every strike ties, or the
    * extreme strike wins by construction; no pain to minimise */
-  if (!(call_total > 0) || !(put_oi > 0))
+  if (!(calls.d > 0) || !(puts.d > 0))
     return G6_ENOENT;
-  if (sorted) {
-    /* Chains come sorted by strike: one sweep. At candidate P the calls
-     * below P contribute P·ΣOI - Σ OI·K and the puts at or above P
-     * Σ OI·K - P·ΣOI (exact for integer OI and strikes below 2^53). */
-    double call_oi = 0, call_oik = 0;
+  double best = NAN, last = -INFINITY;
+  if (sorted) { /* chains come sorted by strike: one sweep */
+    oi_sum calls_le = {0, 0}, puts_le = {0, 0};
     size_t i = 0;
     while (i < n) {
       if (!in_window(&legs[i], kmin, kmax)) {
@@ -201,36 +214,50 @@ g6_status g6_chain_max_pain(const g6_leg *legs, size_t n, double kmin,
         continue;
       }
       double P = legs[i].strike;
-      consider(out, P, (P * call_oi - call_oik) + (put_oik - P * put_oi));
+      out->candidates++;
+      last = P;
       for (; i < n; i++) {
         const g6_leg *l = &legs[i];
         if (!in_window(l, kmin, kmax))
           continue;
         if (l->strike != P)
           break;
-        if (!known(l->oi))
-          continue;
-        if (l->type == G6_CALL) {
-          call_oi += l->oi;
-          call_oik += l->oi * l->strike;
-        } else {
-          put_oi -= l->oi;
-          put_oik -= l->oi * l->strike;
-        }
+        if (oi_usable(l))
+          oi_add(l->type == G6_CALL ? &calls_le : &puts_le, l->oi, &exact);
       }
+      if (isnan(best) && oi_ge(calls_le, puts, puts_le, exact))
+        best = P;
     }
-    return G6_OK;
+  } else { /* unsorted: O(n²) */
+    for (size_t i = 0; i < n; i++) {
+      if (!in_window(&legs[i], kmin, kmax))
+        continue;
+      double P = legs[i].strike;
+      int seen = 0;
+      for (size_t j = 0; j < i && !seen; j++)
+        seen = in_window(&legs[j], kmin, kmax) && legs[j].strike == P;
+      if (seen)
+        continue;
+      out->candidates++;
+      last = P > last ? P : last;
+      if (!isnan(best) && best < P)
+        continue;
+      oi_sum calls_le = {0, 0}, puts_gt = {0, 0};
+      for (size_t j = 0; j < n; j++) {
+        const g6_leg *l = &legs[j];
+        if (!in_window(l, kmin, kmax) || !oi_usable(l))
+          continue;
+        if (l->type == G6_CALL && l->strike <= P)
+          oi_add(&calls_le, l->oi, &exact);
+        else if (l->type == G6_PUT && l->strike > P)
+          oi_add(&puts_gt, l->oi, &exact);
+      }
+      if (oi_ge(calls_le, puts_gt, none, exact))
+        best = P;
+    }
   }
-  for (size_t i = 0; i < n; i++) { /* unsorted: O(n²) */
-    if (!in_window(&legs[i], kmin, kmax))
-      continue;
-    double P = legs[i].strike;
-    int seen = 0;
-    for (size_t j = 0; j < i && !seen; j++)
-      seen = in_window(&legs[j], kmin, kmax) && legs[j].strike == P;
-    if (!seen)
-      consider(out, P, pain_at(legs, n, kmin, kmax, P));
-  }
+  out->strike = isnan(best) ? last : best;
+  out->pain = pain_at(legs, n, kmin, kmax, out->strike);
   return G6_OK;
 }
 

@@ -90,7 +90,13 @@ g6_status g6_chain_pcr(const g6_leg *legs, size_t n, double kmin, double kmax,
 
 /* Max pain: the strike P among the legs' strikes in [kmin, kmax] minimising
  *   pain(P) = Σ_calls OI max(0, P - K) + Σ_puts OI max(0, K - P)
- * over the legs in the window with known OI (ties: the lowest strike).
+ * over the legs in the window with known OI (ties: the lowest strike); an
+ * OI that is not a finite number >= 0 is missing. pain is convex in P, so
+ * the minimum is the first strike where (calls' OI at or below P) >= (puts'
+ * OI above P), the slope to the next strike; those sums are compared
+ * exactly (128-bit integers) while every OI is an integer below 2^63, so
+ * ties are found exactly at any size (differencing pains near 1e20 did
+ * not). pain is then summed at that strike (terms >= 0, no cancellation).
  * G6_ENOENT when no leg in the window has a known OI, or the calls' or the
  * puts' known OI sums to 0 (every strike ties, or an end of the window wins
  * by construction); *out's strike is then NAN. */

@@ -142,6 +142,39 @@ static void max_pain_sweep_matches_definition(void **state) {
   }
 }
 
+/* OI near 2^53 (integers, so the doubles are exact): calls at 24000..24150
+ * c0..c3, puts the mirror (put at 24000 + 50 j = c[3 - j]). pain(24050) and
+ * pain(24100) are equal (Python, exact integers: 1801439861283544300 for
+ * both; 2702159791195738000 at 24000 and 24150), so the lower, 24050, is
+ * max pain; differencing sums of OI
+ * x strike near 2e20 rounded the tie to 24100, in both the sorted sweep and
+ * the quadratic path. A negative OI is missing, not a weight. */
+static void max_pain_exact_with_huge_oi(void **state) {
+  (void)state;
+  const double c[4] = {9007199313098606.0, 9007199286375068.0,
+                       9007199311868806.0, 9007199321400392.0};
+  g6_leg l[9], u[8];
+  for (int j = 0; j < 4; j++) {
+    l[2 * j] = leg(24000 + 50 * j, G6_CALL, c[j], 0);
+    l[2 * j + 1] = leg(24000 + 50 * j, G6_PUT, c[3 - j], 0);
+  }
+  g6_max_pain m;
+  assert_int_equal(g6_chain_max_pain(l, 8, -INFINITY, INFINITY, &m), G6_OK);
+  assert_close(m.strike, 24050, 0);
+  /* 1801439861283544300 exactly; a sum of terms >= 0, a few ulps off */
+  assert_close(m.pain, 1801439861283544300.0, 1e4);
+  assert_int_equal(m.candidates, 4);
+  for (int i = 0; i < 8; i++)
+    u[i] = l[7 - i];
+  assert_int_equal(g6_chain_max_pain(u, 8, -INFINITY, INFINITY, &m), G6_OK);
+  assert_close(m.strike, 24050, 0);
+  /* a negative OI (a bad quote) is skipped and counted */
+  l[8] = leg(24200, G6_PUT, -1e18, 0);
+  assert_int_equal(g6_chain_max_pain(l, 9, -INFINITY, INFINITY, &m), G6_OK);
+  assert_close(m.strike, 24050, 0);
+  assert_int_equal(m.missing_oi, 1);
+}
+
 static void support_resistance(void **state) {
   (void)state;
   g6_leg c[10];
@@ -575,6 +608,7 @@ int main(void) {
       cmocka_unit_test(pcr),
       cmocka_unit_test(max_pain),
       cmocka_unit_test(max_pain_sweep_matches_definition),
+      cmocka_unit_test(max_pain_exact_with_huge_oi),
       cmocka_unit_test(support_resistance),
       cmocka_unit_test(atm_iv),
       cmocka_unit_test(skew25),
