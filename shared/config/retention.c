@@ -24,21 +24,39 @@ static const char *check_dir(const void *value) {
   return g6_dir_root_problem(s);
 }
 
+/* The next component of an absolute path from *p ("" at its end): repeated
+ * slashes and "." components are skipped, as they name no other directory;
+ * ".." is a component like any other (through a symbolic link it is not
+ * the parent of the text before it). */
+static const char *next_component(const char **p, size_t *len) {
+  const char *s = *p;
+  for (;;) {
+    while (*s == '/')
+      s++;
+    size_t n = strcspn(s, "/");
+    if (n == 1 && s[0] == '.') {
+      s++;
+      continue;
+    }
+    *p = s + n;
+    *len = n;
+    return s;
+  }
+}
+
 /* Whether two absolute paths name the same directory textually (repeated
- * and trailing slashes aside); g6_same_file compares existing ones on the
- * file system ("/srv/g6/.", a symbolic link). */
+ * and trailing slashes and "." components aside: "/srv/g6/." is "/srv/g6"
+ * before either exists); g6_same_file compares existing ones on the file
+ * system (a symbolic link, "..") */
 static bool same_path(const char *a, const char *b) {
   for (;;) {
-    while (a[0] == '/' && (a[1] == '/' || a[1] == '\0'))
-      a++;
-    while (b[0] == '/' && (b[1] == '/' || b[1] == '\0'))
-      b++;
-    if (*a != *b)
+    size_t na, nb;
+    const char *ca = next_component(&a, &na);
+    const char *cb = next_component(&b, &nb);
+    if (na != nb || memcmp(ca, cb, na) != 0)
       return false;
-    if (*a == '\0')
+    if (na == 0)
       return true;
-    a++;
-    b++;
   }
 }
 

@@ -97,6 +97,14 @@ static void bad_values(void **state) {
       {"PanelsDir \"panels\"\n", {"PanelsDir", "not an absolute path", NULL}},
       {"DataDir \"/a/b\"\nPanelsDir \"/a//b/\"\n",
        {"PanelsDir", "same directory as DataDir", NULL}},
+      /* the README's own example, <DataDir>/., for a DataDir g6_chain
+       * has not created yet: "." components name no other directory */
+      {"DataDir \"/a/b\"\nPanelsDir \"/a/b/.\"\n",
+       {"PanelsDir", "/a/b/.", "same directory as DataDir"}},
+      {"DataDir \"/a/./b/\"\nPanelsDir \"/a/b/./\"\n",
+       {"PanelsDir", "same directory as DataDir", NULL}},
+      {"DataDir \"/a/b/.\"\nPanelsDir \"/a/b\"\n",
+       {"PanelsDir", "same directory as DataDir", NULL}},
       {"MaxAgeDays -1\n", {"MaxAgeDays", "-1", "0 to 36500"}},
       {"MaxAgeDays 1.5\n", {"MaxAgeDays", "1.5", NULL}},
       {"OverviewMaxAgeDays 40000\n", {"OverviewMaxAgeDays", "40000", NULL}},
@@ -170,6 +178,24 @@ static void dirs_on_disk(void **state) {
   rmdir(tmp);
 }
 
+/* names that only look like DataDir are other directories: "." is skipped
+ * as a whole component only, and ".." is not resolved textually */
+static void near_names_accepted(void **state) {
+  (void)state;
+  static const char *const panels[] = {"/a/b.", "/a/.b", "/a/b/..",
+                                       "/a/b/c", "/a/bb", "/a/b/.c"};
+  for (size_t i = 0; i < sizeof(panels) / sizeof(panels[0]); i++) {
+    char text[128];
+    snprintf(text, sizeof(text), "DataDir \"/a/b\"\nPanelsDir \"%s\"\n",
+             panels[i]);
+    g6_retention_config c;
+    g6_error e;
+    if (parse(text, &c, &e) != G6_OK)
+      fail_msg("PanelsDir \"%s\" refused: %s", panels[i], e.msg);
+    g6_retention_config_free(&c);
+  }
+}
+
 static void twice_is_refused(void **state) {
   (void)state;
   g6_retention_config c;
@@ -189,6 +215,7 @@ int main(void) {
       cmocka_unit_test(bad_values),
       cmocka_unit_test(dirs_on_disk),
       cmocka_unit_test(twice_is_refused),
+      cmocka_unit_test(near_names_accepted),
   };
   return G6_RUN_TESTS(tests);
 }
