@@ -68,8 +68,24 @@ static g6_status set_groups(void *target, const oconfig_item_t *ci,
     for (int g = 0; g < G6_AG_COUNT && bit == 0; g++)
       if (strcmp(list[i], g6_analytics_group_name(g)) == 0)
         bit = 1u << g;
-    if (bit == 0)
-      st = g6_conf_reject(ci, false, G6_EINVAL, "unknown group", allowed, err);
+    if (bit == 0) {
+      /* name the value at fault: a list of several reads hard otherwise;
+       * group names are matched exactly, so a case slip gets a hint */
+      const char *near = strcasecmp(list[i], "all") == 0 ? "all" : NULL;
+      for (int g = 0; g < G6_AG_COUNT && near == NULL; g++)
+        if (strcasecmp(list[i], g6_analytics_group_name(g)) == 0)
+          near = g6_analytics_group_name(g);
+      char problem[160];
+      if (near != NULL)
+        snprintf(problem, sizeof(problem),
+                 "unknown group \"%.40s\" (group names are lower case: did "
+                 "you mean \"%s\"?)",
+                 list[i], near);
+      else
+        snprintf(problem, sizeof(problem), "unknown group \"%.40s\"",
+                 list[i]);
+      st = g6_conf_reject(ci, false, G6_EINVAL, problem, allowed, err);
+    }
     groups |= bit;
   }
   g6_conf_strings_free(list);

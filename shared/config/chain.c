@@ -359,7 +359,9 @@ static g6_status set_provider(void *target, const oconfig_item_t *ci,
   bool kite = strcmp(name, "kite") == 0;
   if (!kite || p->configured)
     st = g6_error_set(err, G6_EINVAL,
-                      kite ? "<Provider \"%s\"> is defined twice"
+                      kite ? "<Provider \"%s\"> is defined twice; allowed: "
+                             "one <Provider \"kite\"> block, shared by every "
+                             "index"
                            : "<Provider \"%s\">: unknown provider; allowed: "
                              "kite",
                       name);
@@ -403,7 +405,10 @@ static g6_status set_index(void *target, const oconfig_item_t *ci,
   for (size_t i = 0; i < cfg->n_indices && st == G6_OK; i++) {
     const char *other = cfg->indices[i]->ix.name;
     if (strcmp(other, name) == 0)
-      st = g6_error_set(err, G6_EINVAL, "<Index \"%s\"> is defined twice",
+      st = g6_error_set(err, G6_EINVAL,
+                        "<Index \"%s\"> is defined twice; allowed: one "
+                        "<Index> block per index, with every option of that "
+                        "index in it",
                         name);
     else if (strcasecmp(other, name) == 0)
       st = g6_error_set(err, G6_EINVAL,

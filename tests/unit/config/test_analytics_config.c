@@ -82,9 +82,14 @@ static void bad_values(void **state) {
       {"Index",
        "option Index = (nothing): wrong number of values; allowed: 1 to 16"},
       {"Groups \"pcr\" \"vibes\"",
-       "option Groups = \"pcr\" \"vibes\": unknown group; allowed: one or more "
+       "option Groups = \"pcr\" \"vibes\": unknown group \"vibes\"; allowed: one "
+       "or more "
        "of: all, pcr, max_pain, support_resistance, term_structure, skew, "
        "buckets, surface, greeks, parity, desk"},
+      {"Groups \"PCR\" \"max_pain\"",
+       "option Groups = \"PCR\" \"max_pain\": unknown group \"PCR\" (group names "
+       "are lower case: did you mean \"pcr\"?); allowed: one or more of: all, "
+       "pcr"},
       {"Groups \"\"", "option Groups = \"\": every value must be a non-empty "
                      "string; allowed: at least one non-empty quoted string"},
       {"IVRankWindow 1", "option IVRankWindow = 1: out of range; allowed: an "

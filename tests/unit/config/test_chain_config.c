@@ -196,7 +196,8 @@ static void bad_blocks(void **state) {
       {"<Index \"NI FTY\">\n</Index>",
        "<Index \"NI FTY\">: the name must be 1-31 letters"},
       {"<Index \"NIFTY\">\n</Index>\n<Index \"NIFTY\">\n</Index>",
-       "<Index \"NIFTY\"> is defined twice"},
+       "<Index \"NIFTY\"> is defined twice; allowed: one <Index> block per "
+       "index, with every option of that index in it"},
       /* one directory and snapshot file on a case-insensitive DataDir */
       {"<Index \"NIFTY\">\n</Index>\n<Index \"Nifty\">\n Underlying "
        "\"NSE:NIFTY 50\"\n StrikeStep 50\n</Index>",
@@ -211,7 +212,8 @@ static void bad_blocks(void **state) {
        "Provider \"kite\": APIKey or APIKeyFile is required"},
       {"<Provider \"kite\">\n APIKey \"k\"\n AccessToken \"t\"\n</Provider>\n"
        "<Provider \"kite\">\n APIKey \"k\"\n AccessToken \"t\"\n</Provider>",
-       "<Provider \"kite\"> is defined twice"},
+       "<Provider \"kite\"> is defined twice; allowed: one <Provider \"kite\"> "
+       "block, shared by every index"},
       {"IVMin 2\nIVMax 1", "IVMin (2) must be below IVMax (1)"},
       {"WriteSnapshot false\nKeepSnapshots true",
        "KeepSnapshots true needs WriteSnapshot true"},
