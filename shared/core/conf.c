@@ -283,6 +283,29 @@ g6_status g6_conf_enum(const oconfig_item_t *ci, const char *const *allowed,
                        size_t n, int *out, g6_error *err) {
   char list[256];
   join(allowed, n, list, sizeof(list));
+  if (single(ci) && ci->values[0].type == OCONFIG_TYPE_BOOLEAN) {
+    /* collectd's parser reads an unquoted on/yes/true and off/no/false as a
+     * boolean, so `Validate off` arrives as false: take the one allowed
+     * word collectd would have read as that boolean */
+    static const char *const words[2][3] = {{"off", "no", "false"},
+                                            {"on", "yes", "true"}};
+    const char *const *w = words[ci->values[0].value.boolean ? 1 : 0];
+    int found = -1, count = 0;
+    for (size_t i = 0; i < n; i++)
+      for (size_t k = 0; k < 3; k++)
+        if (strcmp(allowed[i], w[k]) == 0) {
+          found = (int)i;
+          count++;
+        }
+    if (count == 1) {
+      *out = found;
+      return G6_OK;
+    }
+    return fail(ci, err, G6_EINVAL,
+                "a boolean (collectd reads an unquoted on, off, yes, no, true "
+                "or false as one)",
+                list);
+  }
   if (!single(ci) || ci->values[0].type != OCONFIG_TYPE_STRING)
     return fail(ci, err, G6_EINVAL, "expected a single string", list);
   for (size_t i = 0; i < n; i++) {

@@ -64,7 +64,11 @@ g6_status g6_conf_double(const oconfig_item_t *ci, double min, double max,
 g6_status g6_conf_bool(const oconfig_item_t *ci, bool *out, g6_error *err);
 
 /* Exactly one string that must equal (case-sensitively) one of the n entries
- * of `allowed`; *out receives its index. */
+ * of `allowed`; *out receives its index. A boolean is taken for the one
+ * allowed word collectd's parser reads as that boolean (an unquoted `off`,
+ * `no` or `false` arrives as false, `on`, `yes`, `true` as true), so
+ * `Validate off` works quoted or not; otherwise it is refused saying that
+ * the word was read as a boolean. */
 g6_status g6_conf_enum(const oconfig_item_t *ci, const char *const *allowed,
                        size_t n, int *out, g6_error *err);
 

@@ -50,6 +50,10 @@ BAD = [
      conf('  DashboardsURL "https://grafana.example/d/x?auth_token=SECRETTOKEN"'),
      'option DashboardsURL = "https://grafana.example/d/x?auth_token=***": it holds '
      'the parameter "auth_token"'),
+    # collectd's parser reads an unquoted true as a boolean
+    ("validation mode given as a boolean", conf("  Validate true"),
+     'option Validate = true: a boolean (collectd reads an unquoted on, off, yes, '
+     'no, true or false as one); allowed: off, warn, strict'),
     ("misspelt option", conf("  FlushIntreval 5"),
      'unknown option FlushIntreval; allowed: PanelsDir, FlushInterval'),
 ]
@@ -126,6 +130,15 @@ t.ok(re.search(r"\[info\] g6_panels: collectd -T, a test run: no panel written, 
      "... and says so, with what the daemon would do", cd.log())
 t.ok(not cd.unexpected_errors(), "collectd -T logs no error",
      "\n".join(cd.unexpected_errors()))
+# `Validate off` as the README's table reads: collectd hands the unquoted
+# off over as the boolean false, which was refused ("expected a single
+# string; allowed: off, warn, strict")
+off = t.Collectd(plugins=["g6_panels"], rrd=False,
+                 config=conf("  Validate off").replace('"%s/panels"' % d,
+                                                       '"%s/off"' % d))
+rc = off.test_run()
+t.ok(rc == 0 and not off.unexpected_errors(),
+     "collectd -T takes an unquoted Validate off", "exit %r\n%s" % (rc, off.log()))
 for name, text in [("FlushInterval 0", conf("  FlushInterval 0")),
                    ("a PanelsDir holding a directory",
                     conf("").replace(d + "/panels", holder))]:

@@ -83,6 +83,12 @@ static bool conftext_value(const char **p, oconfig_value_t *v, bool *bad) {
     v->type = OCONFIG_TYPE_BOOLEAN;
     v->value.boolean = strcasecmp(word, "true") == 0;
     free(word);
+  } else if (strcmp(word, "yes") == 0 || strcmp(word, "on") == 0 ||
+             strcmp(word, "no") == 0 || strcmp(word, "off") == 0) {
+    /* as collectd's scanner: these unquoted lower-case words are booleans */
+    v->type = OCONFIG_TYPE_BOOLEAN;
+    v->value.boolean = word[0] == 'y' || word[1] == 'n';
+    free(word);
   } else if (len > 0 && end == word + len) {
     v->type = OCONFIG_TYPE_NUMBER;
     v->value.number = d;

@@ -67,6 +67,18 @@ static void defaults_without_a_block(void **state) {
   assert_non_null(g6_plugin_find("g6_panels"));
 }
 
+/* `Validate off` as an operator writes it: collectd hands over the boolean
+ * false, which is the allowed "off" (it was refused as "expected a single
+ * string; allowed: off, warn, strict") */
+static void validate_off_unquoted(void **state) {
+  (void)state;
+  g6_panels_config c;
+  g6_error e;
+  assert_int_equal(parse("Validate warn\nValidate off\n", &c, &e), G6_OK);
+  assert_int_equal(c.validate, G6_VALIDATE_OFF);
+  g6_panels_config_free(&c);
+}
+
 static void bad_values(void **state) {
   (void)state;
   static const struct {
@@ -75,6 +87,10 @@ static void bad_values(void **state) {
       {"FlushInterval 0",
        "Plugin \"g6_panels\": option FlushInterval = 0: out of range; allowed: "
        "a number from 0.05 to 86400"},
+      /* collectd reads an unquoted true as a boolean */
+      {"Validate true",
+       "option Validate = true: a boolean (collectd reads an unquoted on, off, "
+       "yes, no, true or false as one); allowed: off, warn, strict"},
       {"Validate \"loud\"",
        "option Validate = \"loud\": unknown value; allowed: off, warn, strict"},
       {"MaxSeries 10", "option MaxSeries = 10: out of range"},
@@ -133,6 +149,7 @@ int main(void) {
       cmocka_unit_test(full_block),
       cmocka_unit_test(defaults_without_a_block),
       cmocka_unit_test(bad_values),
+      cmocka_unit_test(validate_off_unquoted),
   };
   return G6_RUN_TESTS(tests);
 }

@@ -285,6 +285,29 @@ static void enum_and_unknown(void **state) {
   assert_int_equal(g6_conf_enum(&t.opt, policies, 3, &idx, &e), G6_EINVAL);
   assert_non_null(strstr(e.msg, "option Fsync = \"sometimes\": unknown value; "
                                 "allowed: always, never, batch"));
+  /* collectd's parser turns an unquoted off/no/false (on/yes/true) into a
+   * boolean: `Validate off` must still pick "off" when that is allowed */
+  static const char *const modes[] = {"off", "warn", "strict"};
+  build(&t, "Validate");
+  add_bool(&t, 0);
+  assert_int_equal(g6_conf_enum(&t.opt, modes, 3, &idx, &e), G6_OK);
+  assert_int_equal(idx, 0);
+  static const char *const onoff[] = {"auto", "on", "off"};
+  build(&t, "Mode");
+  add_bool(&t, 1);
+  assert_int_equal(g6_conf_enum(&t.opt, onoff, 3, &idx, &e), G6_OK);
+  assert_int_equal(idx, 1);
+  /* no such word allowed: the message says why a word became a boolean */
+  build(&t, "Validate");
+  add_bool(&t, 1);
+  assert_int_equal(g6_conf_enum(&t.opt, modes, 3, &idx, &e), G6_EINVAL);
+  assert_non_null(strstr(e.msg, "option Validate = true: a boolean (collectd "
+                                "reads an unquoted on, off, yes, no, true or "
+                                "false as one); allowed: off, warn, strict"));
+  build(&t, "Fsync");
+  add_bool(&t, 0);
+  assert_int_equal(g6_conf_enum(&t.opt, policies, 3, &idx, &e), G6_EINVAL);
+  assert_non_null(strstr(e.msg, "option Fsync = false: a boolean"));
   static const char *const known[] = {"StrikeStep", "Interval", NULL};
   build(&t, "StrikeStpe");
   assert_int_equal(g6_conf_unknown(&t.opt, known, &e), G6_EINVAL);
