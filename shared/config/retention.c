@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define R(member) G6_OPT_FIELD(g6_retention_config, member)
 
@@ -21,7 +22,15 @@ static const char *check_dir(const void *value) {
   const char *s = *(const char *const *)value;
   if (s[0] != '/')
     return "not an absolute path";
-  return g6_dir_root_problem(s);
+  const char *root = g6_dir_root_problem(s);
+  if (root != NULL)
+    return root;
+  /* one that does not exist yet may be created later (by g6_chain, by
+   * g6_panels); a file where the directory belongs never becomes one */
+  struct stat sb;
+  if (stat(s, &sb) == 0 && !S_ISDIR(sb.st_mode))
+    return "exists and is not a directory";
+  return NULL;
 }
 
 /* The next component of an absolute path from *p ("" at its end): repeated
@@ -92,12 +101,12 @@ static g6_status retention_finish(void *target, const oconfig_item_t *ci,
 static const g6_option retention_opts[] = {
     {.name = "DataDir", R(data_dir), .type = G6_OPT_STRING,
      .def = "\"/var/lib/g6\"", .check = check_dir,
-     .allowed_doc = "absolute path, not `/`",
+     .allowed_doc = "absolute path of a directory, not `/`",
      .help = "the directory g6_chain writes (its `DataDir`); scanned, and "
              "pruned when enabled"},
     {.name = "PanelsDir", R(panels_dir), .type = G6_OPT_STRING,
      .check = check_dir, .def_doc = "`<DataDir>/panels`",
-     .allowed_doc = "absolute path, not DataDir",
+     .allowed_doc = "absolute path of a directory, not DataDir",
      .help = "g6_panels' directory, counted as panels (never pruned) also "
              "outside DataDir"},
     {.name = "ScanInterval", R(scan_interval), .type = G6_OPT_DOUBLE,

@@ -233,7 +233,7 @@ finally:
 BAD = [
     ("relative DataDir", CONF % ("relative/dir", ""),
      'Plugin "g6_retention": option DataDir = "relative/dir": not an absolute path; '
-     'allowed: absolute path, not `/`'),
+     'allowed: absolute path of a directory, not `/`'),
     ("negative age", CONF % (data, "MaxAgeDays -1"),
      'option MaxAgeDays = -1: out of range; allowed: an integer from 0 to 36500'),
     ("PanelsDir = DataDir", CONF % (data, 'PanelsDir "%s/"' % data),

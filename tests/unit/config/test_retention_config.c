@@ -163,6 +163,26 @@ static void dirs_on_disk(void **state) {
   assert_non_null(strstr(e.msg, "the same directory as DataDir"));
   g6_retention_config_free(&c);
 
+  /* a regular file where a directory belongs is a typo that never heals:
+   * refused, where it was accepted and warned about at every scan */
+  char file[128];
+  snprintf(file, sizeof(file), "%s/file", tmp);
+  FILE *f = fopen(file, "w");
+  assert_non_null(f);
+  fclose(f);
+  snprintf(text, sizeof(text), "DataDir \"%s\"\n", file);
+  assert_int_equal(parse(text, &c, &e), G6_EINVAL);
+  assert_non_null(strstr(e.msg, "option DataDir"));
+  assert_non_null(strstr(e.msg, "exists and is not a directory"));
+  g6_retention_config_free(&c);
+  snprintf(text, sizeof(text), "DataDir \"%s\"\nPanelsDir \"%s\"\n", data,
+           file);
+  assert_int_equal(parse(text, &c, &e), G6_EINVAL);
+  assert_non_null(strstr(e.msg, "option PanelsDir"));
+  assert_non_null(strstr(e.msg, "exists and is not a directory"));
+  g6_retention_config_free(&c);
+  unlink(file);
+
   /* a directory of its own, and one that does not exist yet, are fine */
   snprintf(text, sizeof(text), "DataDir \"%s\"\nPanelsDir \"%s/panels\"\n",
            data, tmp);
