@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #define A(member) G6_OPT_FIELD(g6_analytics_config, member)
 
@@ -97,7 +98,16 @@ static g6_status set_groups(void *target, const oconfig_item_t *ci,
 /* g6_chain's DataDir, held to its check: never the root directory, however
  * spelled (core/fsutil.h). */
 static const char *check_data_dir(const void *value) {
-  return g6_dir_root_problem(*(const char *const *)value);
+  const char *s = *(const char *const *)value;
+  const char *root = g6_dir_root_problem(s);
+  if (root != NULL)
+    return root;
+  /* one not there yet is g6_chain's to create; a file never becomes the
+   * directory (a relative path is collectd's BaseDir's, not known yet) */
+  struct stat sb;
+  if (s[0] == '/' && stat(s, &sb) == 0 && !S_ISDIR(sb.st_mode))
+    return "exists and is not a directory";
+  return NULL;
 }
 
 static const g6_option analytics_opts[] = {
@@ -106,7 +116,7 @@ static const g6_option analytics_opts[] = {
      .type = G6_OPT_STRING,
      .def = "\"/var/lib/g6\"",
      .check = check_data_dir,
-     .allowed_doc = "path, not `/`",
+     .allowed_doc = "path of a directory, not `/`",
      .help = "g6_chain's DataDir: the snapshots are read from "
              "`<DataDir>/snapshots/<INDEX>.json`"},
     {.name = "Index",

@@ -109,6 +109,10 @@ static void bad_values(void **state) {
       {"DataDir \"/tmp/..\"", "option DataDir = \"/tmp/..\": the root "
                              "directory"},
       {"DataDir \"/.\"", "option DataDir = \"/.\": the root directory"},
+      /* a file where g6_chain's directory belongs: it was taken, and every
+       * run warned "cannot read .../snapshots: Not a directory" */
+      {"DataDir \"/dev/null\"",
+       "option DataDir = \"/dev/null\": exists and is not a directory"},
   };
   for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
     g6_analytics_config c;
