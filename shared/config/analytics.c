@@ -118,7 +118,8 @@ static const g6_option analytics_opts[] = {
      .check = check_data_dir,
      .allowed_doc = "path of a directory, not `/`",
      .help = "g6_chain's DataDir: the snapshots are read from "
-             "`<DataDir>/snapshots/<INDEX>.json`"},
+             "`<DataDir>/snapshots/<INDEX>.json` (a relative path is under "
+             "collectd's `BaseDir`, as g6_chain's)"},
     {.name = "Index",
      .type = G6_OPT_CUSTOM,
      .set = set_indices,

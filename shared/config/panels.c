@@ -95,7 +95,8 @@ static g6_status set_extra(void *target, const oconfig_item_t *ci,
 static const g6_option panels_opts[] = {
     {.name = "PanelsDir", P(panels_dir), .type = G6_OPT_STRING,
      .def = "\"/var/lib/g6/panels\"", .allowed_doc = "path",
-     .help = "where the panel files and manifest.json go (created if "
+     .help = "where the panel files and manifest.json go (a relative path "
+             "is under collectd's `BaseDir`; created if "
              "missing, at start-up and by the next flush when it is removed "
              "while collectd runs; checked writable and locked at start-up: "
              "not another "
