@@ -130,6 +130,18 @@ static void bad_values(void **state) {
 /* Paths that exist are compared on the file system: a symbolic link to
  * "/" is the root directory, and "<DataDir>/." or a link to DataDir is
  * DataDir (the textual comparison let both through). */
+/* The configuration `text` is refused, its message holding want1 (and
+ * want2 unless NULL). */
+static void refused(const char *text, const char *want1, const char *want2) {
+  g6_retention_config c;
+  g6_error e;
+  assert_int_equal(parse(text, &c, &e), G6_EINVAL);
+  assert_non_null(strstr(e.msg, want1));
+  if (want2 != NULL)
+    assert_non_null(strstr(e.msg, want2));
+  g6_retention_config_free(&c);
+}
+
 static void dirs_on_disk(void **state) {
   (void)state;
   char tmp[] = "/tmp/g6-test-retention-config-XXXXXX";
@@ -145,23 +157,15 @@ static void dirs_on_disk(void **state) {
   g6_error e;
 
   snprintf(text, sizeof(text), "DataDir \"%s\"\n", link_root);
-  assert_int_equal(parse(text, &c, &e), G6_EINVAL);
-  assert_non_null(strstr(e.msg, "option DataDir"));
-  assert_non_null(strstr(e.msg, "root directory"));
-  g6_retention_config_free(&c);
+  refused(text, "option DataDir", "root directory");
 
   snprintf(text, sizeof(text), "DataDir \"%s\"\nPanelsDir \"%s/.\"\n", data,
            data);
-  assert_int_equal(parse(text, &c, &e), G6_EINVAL);
-  assert_non_null(strstr(e.msg, "PanelsDir"));
-  assert_non_null(strstr(e.msg, "the same directory as DataDir"));
-  g6_retention_config_free(&c);
+  refused(text, "PanelsDir", "the same directory as DataDir");
 
   snprintf(text, sizeof(text), "DataDir \"%s\"\nPanelsDir \"%s\"\n", data,
            link_data);
-  assert_int_equal(parse(text, &c, &e), G6_EINVAL);
-  assert_non_null(strstr(e.msg, "the same directory as DataDir"));
-  g6_retention_config_free(&c);
+  refused(text, "the same directory as DataDir", NULL);
 
   /* a regular file where a directory belongs is a typo that never heals:
    * refused, where it was accepted and warned about at every scan */
@@ -171,16 +175,10 @@ static void dirs_on_disk(void **state) {
   assert_non_null(f);
   fclose(f);
   snprintf(text, sizeof(text), "DataDir \"%s\"\n", file);
-  assert_int_equal(parse(text, &c, &e), G6_EINVAL);
-  assert_non_null(strstr(e.msg, "option DataDir"));
-  assert_non_null(strstr(e.msg, "exists and is not a directory"));
-  g6_retention_config_free(&c);
+  refused(text, "option DataDir", "exists and is not a directory");
   snprintf(text, sizeof(text), "DataDir \"%s\"\nPanelsDir \"%s\"\n", data,
            file);
-  assert_int_equal(parse(text, &c, &e), G6_EINVAL);
-  assert_non_null(strstr(e.msg, "option PanelsDir"));
-  assert_non_null(strstr(e.msg, "exists and is not a directory"));
-  g6_retention_config_free(&c);
+  refused(text, "option PanelsDir", "exists and is not a directory");
   unlink(file);
 
   /* a directory of its own, and one that does not exist yet, are fine */
