@@ -201,8 +201,18 @@ with t.MockD(clock=clock) as m:
             t.ok(abs(got_atm - atm) <= 1e-3,
                  "NIFTY %s: ATM IV %.5f is the mock's smile at the forward (%.5f)"
                  % (tag, got_atm, atm))
-            t.ok(abs(got_atm - nominal) <= 0.03 * nominal,
-                 "NIFTY %s: ATM IV within 3%% of the mock's ATM vol %.5f" % (tag, nominal))
+            if T_mock >= 1 / 365:
+                t.ok(abs(got_atm - nominal) <= 0.03 * nominal,
+                     "NIFTY %s: ATM IV within 3%% of the mock's ATM vol %.5f" % (tag, nominal))
+            else:
+                # the last day of an expiry: the smile's total variance is
+                # minutes' worth, so between two strikes a step apart it
+                # bends far more than 3 % (CI at 15:11 IST on an expiry
+                # day); the check above, against the smile at the forward,
+                # still holds g6's value to 1e-3
+                t.skip("NIFTY %s: ATM IV within 3%% of the mock's ATM vol" % tag,
+                       "%.0f minutes to expiry: the smile between strikes is "
+                       "no near-constant ATM vol" % (T_mock * ref.YEAR / 60))
             rr, bf = metric("collectd_g6_index_risk_reversal_25d_ratio", tag), \
                 metric("collectd_g6_index_butterfly_25d_ratio", tag)
             t.ok(rr < 0 and abs(rr - (c25 - p25)) <= 1.5e-3,
