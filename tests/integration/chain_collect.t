@@ -103,14 +103,17 @@ with t.MockD(clock=clock) as m:
     step = 50
     atm = ref.atm(spot, step)
     strikes = [atm + i * step for i in range(-4, 5)]
-    today = datetime.datetime.fromtimestamp(nifty["generated_at"], IST).date().isoformat()
+    now_ist = datetime.datetime.fromtimestamp(nifty["generated_at"], IST)
+    # an expiry passes at 15:30 IST: from then on the next one is nearest
+    first_day = (now_ist.date() + datetime.timedelta(
+        days=1 if (now_ist.hour, now_ist.minute) >= (15, 30) else 0)).isoformat()
     inst = {}
     listed = set()
     for row in csv.DictReader(m.instruments_csv().splitlines()):
         if row["name"] == "NIFTY" and row["segment"] == "NFO-OPT":
             inst[(row["expiry"], float(row["strike"]), row["instrument_type"])] = \
                 row["exchange"] + ":" + row["tradingsymbol"]
-            if row["expiry"] >= today:
+            if row["expiry"] >= first_day:
                 listed.add(row["expiry"])
     listed = sorted(listed)
 
